@@ -1,0 +1,35 @@
+"""Checkers: from a problem's inputs to its exact answer, worked steps and named misconceptions.
+
+Each ``checkers/<family>.py`` exposes ``solve(inputs) -> checkers.solution.Solution``, computed in
+float64 torch with torch's own operations wherever they exist. The registry below is keyed by the
+same family names as ``quizgen.generators.GENERATORS``. Modules are imported on first use, so that
+code which only shows problems never pays for importing torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable, Mapping
+
+from checkers.solution import Answer, Misconception, Solution, Step
+
+CHECKERS: dict[str, str] = {
+    "attention": "checkers.attention",
+    "bleu": "checkers.bleu",
+    "classification": "checkers.classification",
+    "shapes": "checkers.shapes",
+    "simclr": "checkers.simclr",
+}
+
+
+def get_checker(family: str) -> Callable[[Mapping[str, Any]], Solution]:
+    """The ``solve`` function of a family's checker (imports torch on first use)."""
+    return importlib.import_module(CHECKERS[family]).solve  # type: ignore[no-any-return]
+
+
+def solve(family: str, inputs: Mapping[str, Any]) -> Solution:
+    """Solve one problem of ``family`` from its inputs."""
+    return get_checker(family)(inputs)
+
+
+__all__ = ["CHECKERS", "Answer", "Misconception", "Solution", "Step", "get_checker", "solve"]

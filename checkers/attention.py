@@ -1,0 +1,249 @@
+"""Checker for scaled dot-product attention problems.
+
+Source: Vaswani et al., "Attention Is All You Need" (2017), section 3.2.1:
+``Attention(Q, K, V) = softmax(Q Kᵀ / √d_k) V``. Footnote 4 gives the reason for the scale: when
+the components of q and k are independent with mean 0 and variance σ², each product ``q_i k_i``
+has variance σ⁴ and their sum ``q·k`` over ``d_k`` components has variance ``d_k σ⁴``;
+dividing by ``√d_k`` brings it back to σ⁴ so the softmax does not saturate as ``d_k`` grows.
+
+The output is torch's own ``F.scaled_dot_product_attention``; its ``is_causal`` mask is the lower
+triangle aligned at the top left, which for self-attention (``n_q == n_k``) lets query ``i`` see
+keys ``0..i``. Scores and weights are ``Q @ K.T * scale``, ``masked_fill(-inf)`` and
+``torch.softmax(dim=-1)``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+import torch
+import torch.nn.functional as F
+
+from checkers.solution import Answer, Misconception, Solution, Step
+
+ASKS = ("scale", "scores", "weights", "output", "variance")
+_F64 = torch.float64
+
+_NO_SCALING = (
+    "no-scaling",
+    "Took the softmax of Q Kᵀ without dividing by √d_k; the scores then grow with d_k and the "
+    "softmax is sharper than intended.",
+)
+_DIVIDED_BY_D_K = (
+    "divided-by-d_k",
+    "Divided the scores by d_k instead of √d_k; √d_k is what undoes the growth of the standard "
+    "deviation of q·k, which is proportional to √d_k.",
+)
+_WRONG_AXIS = (
+    "softmax-wrong-axis",
+    "Normalised each column (over the queries) instead of each row; every query needs its own "
+    "distribution over the keys, so each row of weights must sum to 1.",
+)
+_FORGOT_MASK = (
+    "forgot-causal-mask",
+    "Let every query see every key; with a causal mask, query i may only attend to keys 0..i, so "
+    "the later keys get weight 0.",
+)
+
+
+def solve(inputs: Mapping[str, Any]) -> Solution:
+    """Answer, worked steps and applicable misconceptions of one attention problem.
+
+    Args:
+        inputs: A generator's inputs: ``ask`` plus ``d_k`` (scale), ``Q``, ``K``, ``V`` and
+            ``causal`` (scores, weights, output), or ``d_k``, ``sigma2`` and ``scaled`` (variance).
+
+    Returns:
+        The solution; a number for scale and variance, a matrix otherwise.
+
+    Raises:
+        ValueError: When the inputs do not describe a valid problem.
+
+    Example:
+        >>> sol = solve({"ask": "weights", "Q": [[1, 0]], "K": [[1, 0], [0, 1]],
+        ...              "V": [[1], [0]], "causal": False})
+        >>> [round(w, 4) for w in sol.answer.value[0]]
+        [0.6698, 0.3302]
+        >>> solve({"ask": "scale", "d_k": 4}).answer.value
+        0.5
+    """
+    ask = inputs.get("ask")
+    if ask == "scale":
+        return _solve_scale(_positive_int(inputs, "d_k"))
+    if ask == "variance":
+        return _solve_variance(inputs)
+    if ask in ("scores", "weights", "output"):
+        return _solve_matrices(str(ask), inputs)
+    raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
+
+
+def _positive_int(inputs: Mapping[str, Any], name: str) -> int:
+    value = inputs.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"Expected {name} to be a positive integer, but got {value!r}")
+    return value
+
+
+def _solve_scale(d_k: int) -> Solution:
+    root = math.sqrt(d_k)
+    steps = (
+        Step("√d_k", root, note=f"d_k = {d_k}"),
+        Step("scale = 1/√d_k", 1.0 / root),
+    )
+    misconceptions: tuple[Misconception, ...] = ()
+    if d_k > 1:
+        misconceptions = (
+            Misconception(_DIVIDED_BY_D_K[0], _DIVIDED_BY_D_K[1], 1.0 / d_k),
+            Misconception(
+                "sqrt-not-inverted",
+                "Gave √d_k itself; the scores are divided by √d_k, so the factor is its "
+                "reciprocal.",
+                root,
+            ),
+            Misconception(
+                "no-scaling",
+                "Gave 1, as if Q Kᵀ went into the softmax unscaled; the scores are divided by "
+                "√d_k.",
+                1.0,
+            ),
+        )
+    return Solution(Answer("number", 1.0 / root), steps, misconceptions)
+
+
+_SQRT_D = (
+    "variance-is-sqrt-d",
+    "Took Var(q·k) as √d_k σ⁴; the variances of d_k independent terms add up to d_k σ⁴ (it is the "
+    "standard deviation that grows like √d_k).",
+)
+_SIGMA_NOT_SQUARED = (
+    "sigma-not-squared",
+    "Used σ² once per term instead of σ²·σ²; the variance of a product of two independent mean-0 "
+    "variables is the product of their variances.",
+)
+_SCALE_NOT_SQUARED = (
+    "scale-not-squared",
+    "Divided the variance by √d_k; multiplying a variable by 1/√d_k multiplies its variance by "
+    "1/d_k.",
+)
+
+
+def _solve_variance(inputs: Mapping[str, Any]) -> Solution:
+    d_k = _positive_int(inputs, "d_k")
+    sigma2 = inputs.get("sigma2")
+    if isinstance(sigma2, bool) or not isinstance(sigma2, (int, float)) or not sigma2 > 0:
+        raise ValueError(f"Expected sigma2 to be a number above 0, but got {sigma2!r}")
+    s = float(sigma2)
+    scaled = bool(inputs.get("scaled", False))
+    # Multiplying q·k by 1/√d_k divides its variance by d_k.
+    divisor = d_k if scaled else 1
+    dot_var = d_k * s * s
+    steps = [
+        Step("Var(q_i k_i) = σ² · σ²", s * s, note="independent, mean 0: the variances multiply"),
+        Step("Var(q·k) = d_k σ⁴", dot_var, note=f"a sum of d_k = {d_k} independent terms"),
+    ]
+    if scaled:
+        steps.append(
+            Step(
+                "Var(q·k/√d_k) = d_k σ⁴ / d_k = σ⁴",
+                dot_var / d_k,
+                note="scaling by c scales the variance by c²",
+            )
+        )
+    wrong: list[Misconception] = []
+    if d_k > 1:
+        wrong.append(Misconception(*_SQRT_D, math.sqrt(d_k) * s * s / divisor))
+        if scaled:
+            wrong.append(Misconception(*_SCALE_NOT_SQUARED, dot_var / math.sqrt(d_k)))
+    if s != 1.0:
+        wrong.append(Misconception(*_SIGMA_NOT_SQUARED, d_k * s / divisor))
+    return Solution(Answer("number", dot_var / divisor), tuple(steps), tuple(wrong))
+
+
+def _matrix(inputs: Mapping[str, Any], name: str) -> torch.Tensor:
+    try:
+        t = torch.tensor(inputs[name], dtype=_F64)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(
+            f"Expected {name} to be a rectangular list of number rows, but got {inputs.get(name)!r}"
+        ) from exc
+    if t.dim() != 2 or t.shape[0] == 0 or t.shape[1] == 0:
+        raise ValueError(f"Expected {name} to be a non-empty matrix, but got shape {list(t.shape)}")
+    return t
+
+
+def _solve_matrices(ask: str, inputs: Mapping[str, Any]) -> Solution:
+    q, k, v = _matrix(inputs, "Q"), _matrix(inputs, "K"), _matrix(inputs, "V")
+    (n_q, d_k), (n_k, d_k2), (n_v, d_v) = q.shape, k.shape, v.shape
+    if d_k2 != d_k or n_v != n_k:
+        raise ValueError(
+            f"Expected Q (n_q×d_k), K (n_k×d_k) and V (n_k×d_v), but got shapes {list(q.shape)}, "
+            f"{list(k.shape)} and {list(v.shape)}"
+        )
+    causal = bool(inputs.get("causal", False)) and ask != "scores"
+    if causal and n_q != n_k:
+        raise ValueError(
+            f"Expected n_q == n_k for a causal (self-attention) mask, but got {n_q} and {n_k}"
+        )
+
+    scale = 1.0 / math.sqrt(d_k)
+    raw = q @ k.T
+    scores = raw * scale
+    shape_s = [n_q, n_k]
+    steps = [
+        Step("Q Kᵀ", raw.tolist(), shape=shape_s),
+        Step("scale = 1/√d_k", scale, note=f"d_k = {d_k}"),
+        Step("scores = Q Kᵀ / √d_k", scores.tolist(), shape=shape_s),
+    ]
+    scalable = d_k > 1
+    if ask == "scores":
+        wrong = []
+        if scalable:
+            wrong = [
+                Misconception(*_NO_SCALING, raw.tolist()),
+                Misconception(*_DIVIDED_BY_D_K, (raw / d_k).tolist()),
+            ]
+        return Solution(Answer("matrix", scores.tolist()), tuple(steps), tuple(wrong))
+
+    hidden = torch.ones(n_q, n_k, dtype=torch.bool).triu_(1) if causal else None
+    if hidden is not None:
+        masked = scores.masked_fill(hidden, -math.inf)
+        # JSON has no −∞, so masked entries are shown as the text "-inf".
+        shown = [
+            ["-inf" if h else x for x, h in zip(srow, hrow)]
+            for srow, hrow in zip(masked.tolist(), hidden.tolist())
+        ]
+        steps.append(Step("masked scores (−∞ where key j > query i)", shown, shape=shape_s))
+    else:
+        masked = scores
+    weights = torch.softmax(masked, dim=-1)
+    steps.append(Step("weights = softmax of each row", weights.tolist(), shape=shape_s))
+
+    # Each entry: (name, description, wrong weights); only mistakes that can change the answer.
+    wrong_weights: list[tuple[str, str, torch.Tensor]] = []
+    several_keys = n_k > 1
+    if scalable and several_keys:
+        wrong_weights.append((*_NO_SCALING, torch.softmax(_mask(raw, hidden), dim=-1)))
+        wrong_weights.append((*_DIVIDED_BY_D_K, torch.softmax(_mask(raw / d_k, hidden), dim=-1)))
+    if n_q > 1 or several_keys:
+        wrong_weights.append((*_WRONG_AXIS, torch.softmax(masked, dim=0)))
+    if hidden is not None and several_keys:
+        wrong_weights.append((*_FORGOT_MASK, torch.softmax(scores, dim=-1)))
+
+    if ask == "weights":
+        return Solution(
+            Answer("matrix", weights.tolist()),
+            tuple(steps),
+            tuple(Misconception(name, desc, w.tolist()) for name, desc, w in wrong_weights),
+        )
+    out = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+    steps.append(Step("output = weights V", out.tolist(), shape=[n_q, d_v]))
+    return Solution(
+        Answer("matrix", out.tolist()),
+        tuple(steps),
+        tuple(Misconception(name, desc, (w @ v).tolist()) for name, desc, w in wrong_weights),
+    )
+
+
+def _mask(scores: torch.Tensor, hidden: torch.Tensor | None) -> torch.Tensor:
+    return scores if hidden is None else scores.masked_fill(hidden, -math.inf)

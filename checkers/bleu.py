@@ -1,0 +1,244 @@
+"""Checker for sentence-level BLEU problems.
+
+Source: Papineni, Roukos, Ward and Zhu, "BLEU: a Method for Automatic Evaluation of Machine
+Translation" (ACL 2002), section 2. For orders ``n = 1..N``::
+
+    p_n  = Σ_g min(count_cand(g), max_ref count_ref(g)) / Σ_g count_cand(g)   (g: the n-grams)
+    BP   = 1 if c > r else exp(1 − r/c)     (r: reference length closest to c, ties → shorter)
+    BLEU = BP · exp((1/N) Σ_n log p_n)
+
+without smoothing, so a single ``p_n = 0`` makes the score 0. As in common implementations, an
+order for which the candidate has no n-gram at all counts as ``p_n = 0`` (its denominator is taken
+as 1), and an empty candidate has BP = 0.
+
+N-grams are counted in Python (``collections.Counter``); the precisions, logarithms, mean,
+exponentials and products are float64 torch operations.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Mapping, Sequence
+
+import torch
+
+from checkers.solution import Answer, Misconception, Solution, Step
+
+_F64 = torch.float64
+ASKS = ("bleu", "precision", "brevity_penalty")
+
+_NO_CLIPPING = (
+    "no-clipping",
+    "Counted every candidate n-gram that occurs in a reference, however often it is repeated; "
+    "BLEU clips each n-gram's count at the most times it appears in any single reference, so "
+    "repeating a common word cannot inflate the precision.",
+)
+_NO_BP = (
+    "no-brevity-penalty",
+    "Left out the brevity penalty (took BP = 1); a candidate shorter than its closest reference "
+    "must be penalised by exp(1 − r/c), since precision alone rewards dropping words.",
+)
+_ARITHMETIC = (
+    "arithmetic-mean",
+    "Averaged the n-gram precisions arithmetically; BLEU uses their geometric mean "
+    "exp(mean of log p_n), which is lower and drops to 0 when any order has no match.",
+)
+_LONGEST = (
+    "longest-reference",
+    "Took r as the longest reference length; BLEU uses the reference length closest to the "
+    "candidate length (the shorter one on a tie).",
+)
+_INVERTED = (
+    "inverted-ratio",
+    "Computed exp(1 − c/r) with the ratio upside down; the penalty is exp(1 − r/c), which falls "
+    "faster the shorter the candidate is.",
+)
+
+
+def solve(inputs: Mapping[str, Any]) -> Solution:
+    """Solve one BLEU problem: a score, a clipped precision or a brevity penalty.
+
+    Args:
+        inputs: ``{"ask", "candidate", "references", "max_n"}`` plus ``"n"`` when ask is
+            ``precision`` (see ``quizgen.generators.bleu``).
+
+    Returns:
+        The exact answer (a number), the worked steps and the misconceptions that apply.
+
+    Raises:
+        ValueError: If the inputs are malformed.
+
+    >>> ref = "the cat is on the mat".split()
+    >>> solve({"ask": "bleu", "candidate": ref, "references": [ref], "max_n": 4}).answer.value
+    1.0
+    >>> s = solve({"ask": "precision", "candidate": ["the"] * 7, "references": [ref],
+    ...            "max_n": 4, "n": 1})
+    >>> round(s.answer.value, 4), s.misconceptions[0].name, s.misconceptions[0].value
+    (0.2857, 'no-clipping', 1.0)
+    """
+    ask, candidate, references, max_n, n = _read(inputs)
+    if ask == "precision":
+        return _solve_precision(candidate, references, n)
+    if ask == "brevity_penalty":
+        return _solve_brevity_penalty(candidate, references)
+    return _solve_bleu(candidate, references, max_n)
+
+
+def _read(
+    inputs: Mapping[str, Any],
+) -> tuple[str, list[str], list[list[str]], int, int]:
+    if not isinstance(inputs, Mapping):
+        raise ValueError(f"Expected the inputs as a mapping, but got {type(inputs).__name__}")
+    ask = inputs.get("ask")
+    if ask not in ASKS:
+        raise ValueError(f"Expected ask in {ASKS}, but got {ask!r}")
+    candidate = _tokens(inputs.get("candidate"), "candidate")
+    refs = inputs.get("references")
+    if not isinstance(refs, (list, tuple)) or not refs:
+        raise ValueError(f"Expected references as a non-empty list of token lists, but got {refs!r}")
+    references = [_tokens(ref, f"references[{i}]") for i, ref in enumerate(refs)]
+    max_n = _positive_int(inputs.get("max_n"), "max_n") if ask == "bleu" else 0
+    n = _positive_int(inputs.get("n"), "n") if ask == "precision" else 0
+    return ask, candidate, references, max_n, n
+
+
+def _tokens(value: Any, name: str) -> list[str]:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(t, str) for t in value):
+        raise ValueError(f"Expected {name} as a list of string tokens, but got {value!r}")
+    return list(value)
+
+
+def _positive_int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"Expected {name} as an integer >= 1, but got {value!r}")
+    return value
+
+
+def _ngrams(tokens: Sequence[str], k: int) -> Counter[tuple[str, ...]]:
+    return Counter(zip(*(tokens[i:] for i in range(k))))
+
+
+def _order_counts(
+    candidate: Sequence[str], references: Sequence[Sequence[str]], k: int, table: bool = False
+) -> tuple[int, int, int, list[list[Any]]]:
+    """Candidate k-gram total, clipped matches, unclipped matches and (if asked) a per-n-gram table."""
+    counts = _ngrams(candidate, k)
+    ref_counts = [_ngrams(ref, k) for ref in references]
+    clipped = unclipped = 0
+    rows: list[list[Any]] = []
+    for gram, count in counts.items():
+        most = max(rc[gram] for rc in ref_counts)
+        if most:
+            clipped += min(count, most)
+            unclipped += count
+        if table:
+            rows.append([" ".join(gram), count, most, min(count, most)])
+    return sum(counts.values()), clipped, unclipped, rows
+
+
+def _closest_length(c: int, lengths: Sequence[int]) -> int:
+    return min(lengths, key=lambda length: (abs(length - c), length))
+
+
+def _penalty_steps(c: int, r: int, bp: float) -> list[Step]:
+    if c > r:
+        note = "c > r, so there is no penalty"
+    elif c == 0:
+        note = "an empty candidate gets BP = 0"
+    else:
+        note = f"exp(1 − {r}/{c})"
+    return [
+        Step("c (candidate length), r (closest reference length; ties → shorter)", [c, r]),
+        Step("BP = 1 if c > r else exp(1 − r/c)", bp, note=note),
+    ]
+
+
+def _solve_bleu(candidate: list[str], references: list[list[str]], max_n: int) -> Solution:
+    per_order = [_order_counts(candidate, references, k) for k in range(1, max_n + 1)]
+    totals = [o[0] for o in per_order]
+    clipped = [o[1] for o in per_order]
+    unclipped = [o[2] for o in per_order]
+    c = len(candidate)
+    r = _closest_length(c, [len(ref) for ref in references])
+
+    counts = torch.tensor([clipped, unclipped, totals], dtype=_F64)
+    # Row 0: clipped p_n; row 1: unclipped. An order with no candidate n-gram has p_n = 0.
+    p = counts[:2] / counts[2].clamp(min=1.0)
+    geo = torch.exp(torch.log(p).mean(dim=1))
+    bp = _brevity_penalty(c, r)
+    bleu = bp * geo[0]
+    bleu_value = float(bleu)
+    bp_value = float(bp)
+    geo_value = float(geo[0])
+
+    steps = [
+        Step(f"candidate n-gram counts, n = 1..{max_n}", totals, shape=[max_n]),
+        Step(
+            f"clipped matches, n = 1..{max_n}",
+            clipped,
+            shape=[max_n],
+            note="each n-gram counts at most as often as it occurs in any one reference",
+        ),
+        Step("p_n = clipped matches / candidate n-grams", p[0].tolist(), shape=[max_n]),
+        *_penalty_steps(c, r, bp_value),
+        Step(f"geometric mean exp((1/{max_n}) Σ log p_n)", geo_value),
+        Step("BLEU = BP · geometric mean", bleu_value),
+    ]
+
+    misconceptions: list[Misconception] = []
+    if unclipped != clipped:
+        misconceptions.append(Misconception(*_NO_CLIPPING, float(bp * geo[1])))
+    if bp_value < 1.0:
+        misconceptions.append(Misconception(*_NO_BP, geo_value))
+    # Equal precisions have equal arithmetic and geometric means: the mistake would be invisible.
+    dens = [max(t, 1) for t in totals]
+    if any(clipped[k] * dens[0] != clipped[0] * dens[k] for k in range(1, max_n)):
+        misconceptions.append(Misconception(*_ARITHMETIC, float(bp * p[0].mean())))
+    return Solution(Answer("number", bleu_value), tuple(steps), tuple(misconceptions))
+
+
+def _brevity_penalty(c: int, r: int) -> torch.Tensor:
+    if c > r:
+        return torch.tensor(1.0, dtype=_F64)
+    if c == 0:
+        return torch.tensor(0.0, dtype=_F64)
+    lengths = torch.tensor([r, c], dtype=_F64)
+    return torch.exp(1.0 - lengths[0] / lengths[1])
+
+
+def _solve_precision(candidate: list[str], references: list[list[str]], n: int) -> Solution:
+    total, clipped, unclipped, table = _order_counts(candidate, references, n, table=True)
+    counts = torch.tensor([clipped, unclipped, total], dtype=_F64)
+    p = counts[:2] / counts[2].clamp(min=1.0)
+    value = float(p[0])
+    steps = [
+        Step(
+            f"candidate {n}-grams: [n-gram, count, max count in one reference, clipped count]",
+            table,
+        ),
+        Step(f"clipped matches, candidate {n}-grams", [clipped, total]),
+        Step(f"p_{n} = clipped matches / candidate {n}-grams", value),
+    ]
+    misconceptions: list[Misconception] = []
+    if unclipped != clipped:
+        misconceptions.append(Misconception(*_NO_CLIPPING, float(p[1])))
+    return Solution(Answer("number", value), tuple(steps), tuple(misconceptions))
+
+
+def _solve_brevity_penalty(candidate: list[str], references: list[list[str]]) -> Solution:
+    c = len(candidate)
+    lengths = [len(ref) for ref in references]
+    r = _closest_length(c, lengths)
+    longest = max(lengths)
+    bp = _brevity_penalty(c, r)
+    value = float(bp)
+    steps = [Step("reference lengths", lengths, shape=[len(lengths)]), *_penalty_steps(c, r, value)]
+    misconceptions: list[Misconception] = []
+    if longest != r and c > 0:
+        misconceptions.append(Misconception(*_LONGEST, float(_brevity_penalty(c, longest))))
+    if 0 < c < r:
+        ratio = torch.tensor([c, r], dtype=_F64)
+        misconceptions.append(
+            Misconception(*_INVERTED, float(torch.exp(1.0 - ratio[0] / ratio[1])))
+        )
+    return Solution(Answer("number", value), tuple(steps), tuple(misconceptions))

@@ -1,0 +1,250 @@
+"""Checker for classification-metric problems: precision, recall, F1, F-beta and accuracy.
+
+Source: the standard definitions (van Rijsbergen, "Information Retrieval", 2nd ed., 1979, ch. 7,
+for the F-measure) with scikit-learn's averaging conventions. From the confusion matrix ``C``
+(rows = true class, columns = predicted class) each class ``k`` has ``tp = C[k, k]``,
+``fp = Σ_i C[i, k] − tp`` and ``fn = Σ_j C[k, j] − tp``, and::
+
+    P = tp / (tp + fp)    R = tp / (tp + fn)    F_β = (1 + β²) P R / (β² P + R)
+
+``binary`` takes the class of label 1, ``macro`` the unweighted mean of the per-class values and
+``micro`` the formulas applied to tp, fp and fn summed over the classes. Accuracy is
+``trace(C) / ΣC`` (any ``"average"`` in its inputs is ignored). A 0/0 counts as 0, as
+scikit-learn's default does.
+
+Everything from the confusion matrix on is float64 torch (``torch.bincount`` builds the matrix
+from label lists).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import torch
+
+from checkers.solution import Answer, Misconception, Solution, Step
+
+_F64 = torch.float64
+METRICS = ("precision", "recall", "f1", "fbeta", "accuracy")
+AVERAGES = ("binary", "macro", "micro")
+
+_ARITHMETIC = (
+    "arithmetic-mean",
+    "Averaged precision and recall as (P + R)/2; the F-score is their (weighted) harmonic mean, "
+    "which stays low unless both are high.",
+)
+_SWAPPED = (
+    "precision-recall-swapped",
+    "Mixed up the two: precision divides tp by everything predicted positive (tp + fp), recall "
+    "by everything truly positive (tp + fn).",
+)
+_ROWS_COLUMNS = (
+    "rows-columns-swapped",
+    "Read the confusion matrix with rows as predictions; its rows are the true classes, so this "
+    "swaps false positives with false negatives (precision turns into recall, F-beta into F-1/β).",
+)
+_MACRO_MICRO = (
+    "macro-micro-swapped",
+    "Used the other averaging: macro takes the plain mean of the per-class scores, micro first "
+    "sums tp, fp and fn over the classes and then applies the formula once.",
+)
+_BETA_INVERTED = (
+    "beta-inverted",
+    "Used 1/β in place of β; in F-beta a β above 1 weights recall more heavily, a β below 1 "
+    "weights precision more.",
+)
+_BALANCED = (
+    "balanced-accuracy",
+    "Averaged the per-class recalls (balanced accuracy); accuracy is simply the share of all "
+    "samples predicted correctly, whatever their class.",
+)
+
+
+def solve(inputs: Mapping[str, Any]) -> Solution:
+    """Solve one classification-metric problem.
+
+    Args:
+        inputs: See ``quizgen.generators.classification``: ``metric``, ``average`` (not for
+            accuracy), ``beta`` (fbeta only), ``labels`` and either ``y_true``/``y_pred`` or
+            ``confusion_matrix``.
+
+    Returns:
+        The exact answer (a number), the worked steps and the misconceptions that apply.
+
+    Raises:
+        ValueError: If the inputs are malformed.
+
+    >>> s = solve({"metric": "precision", "average": "binary", "labels": [0, 1],
+    ...            "y_true": [1, 1, 0, 0], "y_pred": [1, 0, 1, 1]})
+    >>> round(s.answer.value, 4), [(m.name, m.value) for m in s.misconceptions]
+    (0.3333, [('precision-recall-swapped', 0.5)])
+    """
+    metric, average, beta, labels, matrix, from_matrix = _read(inputs)
+    k = len(labels)
+    tp = matrix.diag()
+    predicted = matrix.sum(dim=0)
+    actual = matrix.sum(dim=1)
+    matrix_step = Step(
+        "confusion matrix C (rows = true, columns = predicted)", matrix.tolist(), shape=[k, k]
+    )
+    if metric == "accuracy":
+        return _solve_accuracy(matrix_step, tp, actual)
+
+    # Columns 0..K-1 are the classes, column K the counts summed over classes (micro).
+    counts = torch.stack([tp, predicted, actual]).to(_F64)
+    counts = torch.cat([counts, counts.sum(dim=1, keepdim=True)], dim=1)
+    precision = torch.nan_to_num(counts[0] / counts[1])
+    recall = torch.nan_to_num(counts[0] / counts[2])
+    b2 = torch.tensor([beta * beta, 1.0 / (beta * beta)], dtype=_F64).unsqueeze(1)
+    # Row 0: F with β, row 1: F with 1/β (its value equals F_β with precision and recall swapped).
+    f = torch.nan_to_num((1.0 + b2) * precision * recall / (b2 * precision + recall))
+    per_metric = {
+        "precision": precision,
+        "recall": recall,
+        "f1": f[0],
+        "fbeta": f[0],
+    }
+    scores = per_metric[metric]
+    pos = labels.index(1) if average == "binary" else 0
+
+    def pick(vector: torch.Tensor, how: str) -> float:
+        if how == "binary":
+            return float(vector[pos])
+        if how == "macro":
+            return float(vector[:k].mean())
+        return float(vector[k])
+
+    value = pick(scores, average)
+    fp_fn = counts[1:] - counts[0]
+    steps = [
+        matrix_step,
+        Step(
+            "tp, fp, fn per class",
+            [tp.tolist(), fp_fn[0, :k].to(torch.int64).tolist(), fp_fn[1, :k].to(torch.int64).tolist()],
+            shape=[3, k],
+            note="tp = diagonal, fp = column sum − tp, fn = row sum − tp",
+        ),
+        Step("precision per class tp / (tp + fp)", precision[:k].tolist(), shape=[k]),
+        Step("recall per class tp / (tp + fn)", recall[:k].tolist(), shape=[k]),
+    ]
+    if metric in ("f1", "fbeta"):
+        steps.append(
+            Step(f"F_β per class (β = {beta:g}): (1 + β²) P R / (β² P + R)", f[0, :k].tolist(), shape=[k])
+        )
+    if average == "binary":
+        steps.append(Step(f"{metric} of the positive class (label 1)", value))
+    elif average == "macro":
+        steps.append(Step(f"macro {metric}: mean over the {k} classes", value))
+    else:
+        steps.append(
+            Step("summed tp, fp, fn", [int(counts[0, k]), int(fp_fn[0, k]), int(fp_fn[1, k])])
+        )
+        steps.append(Step(f"micro {metric}: the formula on the summed counts", value))
+
+    misconceptions: list[Misconception] = []
+    # With every class counted, micro P = micro R (Σfp = Σfn), so swaps and means change nothing.
+    if average != "micro":
+        if metric in ("f1", "fbeta"):
+            misconceptions.append(
+                Misconception(*_ARITHMETIC, pick((precision + recall) / 2.0, average))
+            )
+        if metric in ("precision", "recall"):
+            other = recall if metric == "precision" else precision
+            name = _ROWS_COLUMNS if from_matrix else _SWAPPED
+            misconceptions.append(Misconception(*name, pick(other, average)))
+        if metric == "fbeta":
+            name = _ROWS_COLUMNS if from_matrix else _BETA_INVERTED
+            misconceptions.append(Misconception(*name, pick(f[1], average)))
+    if average != "binary":
+        misconceptions.append(
+            Misconception(*_MACRO_MICRO, pick(scores, "micro" if average == "macro" else "macro"))
+        )
+    return Solution(Answer("number", value), tuple(steps), tuple(misconceptions))
+
+
+def _solve_accuracy(matrix_step: Step, tp: torch.Tensor, actual: torch.Tensor) -> Solution:
+    counts = torch.stack([tp, actual]).to(_F64)
+    correct_total = counts.sum(dim=1)
+    accuracy = correct_total[0] / correct_total[1]
+    balanced = torch.nan_to_num(counts[0] / counts[1]).mean()
+    value = float(accuracy)
+    steps = [
+        matrix_step,
+        Step("correct predictions trace(C), all samples ΣC", correct_total.to(torch.int64).tolist()),
+        Step("accuracy = correct / all", value),
+    ]
+    misconceptions = (Misconception(*_BALANCED, float(balanced)),)
+    return Solution(Answer("number", value), tuple(steps), misconceptions)
+
+
+def _read(
+    inputs: Mapping[str, Any],
+) -> tuple[str, str, float, list[int], torch.Tensor, bool]:
+    if not isinstance(inputs, Mapping):
+        raise ValueError(f"Expected the inputs as a mapping, but got {type(inputs).__name__}")
+    metric = inputs.get("metric")
+    if metric not in METRICS:
+        raise ValueError(f"Expected metric in {METRICS}, but got {metric!r}")
+    average = "micro" if metric == "accuracy" else inputs.get("average")
+    if average not in AVERAGES:
+        raise ValueError(f"Expected average in {AVERAGES}, but got {average!r}")
+    beta = 1.0
+    if metric == "fbeta":
+        raw = inputs.get("beta")
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not raw > 0:
+            raise ValueError(f"Expected beta as a number above 0, but got {raw!r}")
+        beta = float(raw)
+    labels = inputs.get("labels")
+    if (
+        not isinstance(labels, (list, tuple))
+        or len(labels) < 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in labels)
+        or len(set(labels)) != len(labels)
+    ):
+        raise ValueError(f"Expected labels as a list of at least 2 distinct ints, but got {labels!r}")
+    labels = list(labels)
+    if average == "binary" and (len(labels) != 2 or 1 not in labels):
+        raise ValueError(f"Expected labels [0, 1] for binary averaging, but got {labels!r}")
+    k = len(labels)
+    if "confusion_matrix" in inputs:
+        matrix = _read_matrix(inputs["confusion_matrix"], k)
+        return metric, average, beta, labels, matrix, True
+    y_true = _read_labels(inputs.get("y_true"), labels, "y_true")
+    y_pred = _read_labels(inputs.get("y_pred"), labels, "y_pred")
+    if len(y_true) != len(y_pred) or not y_true:
+        raise ValueError(
+            f"Expected y_true and y_pred of the same non-zero length, but got {len(y_true)} and "
+            f"{len(y_pred)}"
+        )
+    true_t = torch.tensor(y_true, dtype=torch.int64)
+    pred_t = torch.tensor(y_pred, dtype=torch.int64)
+    matrix = torch.bincount(true_t * k + pred_t, minlength=k * k).reshape(k, k)
+    return metric, average, beta, labels, matrix, False
+
+
+def _read_labels(values: Any, labels: Sequence[int], name: str) -> list[int]:
+    """Positions in ``labels`` of each value (so labels need not be 0..K-1)."""
+    if not isinstance(values, (list, tuple)):
+        raise ValueError(f"Expected {name} as a list of labels, but got {values!r}")
+    index = {label: i for i, label in enumerate(labels)}
+    try:
+        return [index[v] for v in values]
+    except (KeyError, TypeError) as err:
+        raise ValueError(f"Expected every entry of {name} in labels {list(labels)}, but got {err}") from None
+
+
+def _read_matrix(rows: Any, k: int) -> torch.Tensor:
+    if (
+        not isinstance(rows, (list, tuple))
+        or len(rows) != k
+        or not all(isinstance(row, (list, tuple)) and len(row) == k for row in rows)
+        or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for row in rows for v in row)
+    ):
+        raise ValueError(
+            f"Expected confusion_matrix as {k}×{k} non-negative ints (one row and column per "
+            f"label), but got {rows!r}"
+        )
+    matrix = torch.tensor(rows, dtype=torch.int64)
+    if int(matrix.sum()) == 0:
+        raise ValueError("Expected a confusion matrix with at least one sample, but got all zeros")
+    return matrix

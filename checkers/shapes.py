@@ -1,0 +1,421 @@
+"""Checker for tensor shape chains: the shape torch gives, or ``"error"`` when torch raises.
+
+The chain runs on meta tensors (``torch.empty(shape, device="meta")``), which carry sizes and
+strides but no data, so torch itself decides every shape and every failure, including a ``view``
+of a non-contiguous tensor. The rules involved are those of the PyTorch reference for
+``torch.squeeze``, ``torch.unsqueeze``, ``Tensor.view``, ``torch.reshape``, ``torch.transpose``,
+``torch.permute``, ``torch.flatten``, indexing with ``None``, broadcasting semantics and
+``torch.matmul``. The input format is described in ``quizgen/generators/shapes.py``.
+
+Each misconception is computed by running the same chain with one kind of op replaced by the
+mistaken rule, and is listed only when the chain reaches that op in the situation the mistake
+is about.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+import torch
+
+from checkers.solution import Answer, Misconception, Solution, Step
+
+_META = torch.device("meta")
+_CAUGHT = (RuntimeError, IndexError, ValueError)
+# add and matmul on meta tensors go through Python reference code: the first call imports
+# machinery costing ~1 s and later calls take 10-150 us. The same op on uninitialised CPU tensors
+# with identical sizes and strides gives the same output layout (which matters when a view
+# follows) in a few microseconds, so operands whose work stays under this many elements take
+# that path; only huge ones stay on meta. The stand-ins are int32 because float matmul on small
+# odd shapes goes through BLAS set-up that costs ~0.5 ms per call, while integer matmul does not.
+_CPU_LIMIT = 1 << 22
+_STAND_IN = torch.int32
+_ITEMS: dict[str, Any] = {":": slice(None), "None": None, "...": Ellipsis}
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "squeeze": (),
+    "unsqueeze": ("dim",),
+    "view": ("shape",),
+    "reshape": ("shape",),
+    "transpose": ("dims",),
+    "permute": ("dims",),
+    "flatten": (),
+    "index": ("items",),
+    "add": (),
+    "matmul": (),
+}
+
+Op = Mapping[str, Any]
+Impl = Callable[[torch.Tensor, Op, "torch.Tensor | None"], torch.Tensor]
+
+
+def _broadcast_bound(sa: torch.Size, sb: torch.Size) -> int:
+    """The product of the larger size at each right-aligned position (>= the broadcast size)."""
+    out = 1
+    for i in range(1, max(len(sa), len(sb)) + 1):
+        out *= max(sa[-i] if i <= len(sa) else 1, sb[-i] if i <= len(sb) else 1)
+    return out
+
+
+def _on_cpu(a: torch.Tensor, b: torch.Tensor, fn: Callable[..., torch.Tensor], work: int) -> torch.Tensor:
+    """``fn(a, b)`` for meta tensors, computed on CPU stand-ins unless the work would be large."""
+    if max(work, a.numel(), b.numel()) > _CPU_LIMIT:
+        return fn(a, b)
+    out = fn(
+        torch.empty_strided(a.shape, a.stride(), dtype=_STAND_IN),
+        torch.empty_strided(b.shape, b.stride(), dtype=_STAND_IN),
+    )
+    return torch.empty_strided(out.shape, out.stride(), device=_META)
+
+
+def _add(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return _on_cpu(a, b, torch.add, _broadcast_bound(a.shape, b.shape))
+
+
+def _matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    sa, sb = a.shape, b.shape
+    rows = sa[-2] if len(sa) >= 2 else 1
+    cols = sb[-1] if len(sb) >= 2 else 1
+    inner = sa[-1] if sa else 1
+    return _on_cpu(a, b, torch.matmul, _broadcast_bound(sa[:-2], sb[:-2]) * rows * cols * inner)
+
+
+def _squeeze(t: torch.Tensor, op: Op, y: torch.Tensor | None) -> torch.Tensor:
+    return t.squeeze() if "dim" not in op else t.squeeze(op["dim"])
+
+
+def _flatten(t: torch.Tensor, op: Op, y: torch.Tensor | None) -> torch.Tensor:
+    return t.flatten(op.get("start_dim", 0), op.get("end_dim", -1))
+
+
+def _binary_operand(y: torch.Tensor | None) -> torch.Tensor:
+    if y is None:
+        raise ValueError("Expected 'other' in the inputs for a chain with add or matmul")
+    return y
+
+
+_BASE: dict[str, Impl] = {
+    "squeeze": _squeeze,
+    "unsqueeze": lambda t, op, y: t.unsqueeze(op["dim"]),
+    "view": lambda t, op, y: t.view(op["shape"]),
+    "reshape": lambda t, op, y: t.reshape(op["shape"]),
+    "transpose": lambda t, op, y: t.transpose(*op["dims"]),
+    "permute": lambda t, op, y: t.permute(op["dims"]),
+    "flatten": _flatten,
+    "index": lambda t, op, y: t[tuple(_ITEMS[i] for i in op["items"])],
+    "add": lambda t, op, y: _add(t, _binary_operand(y)),
+    "matmul": lambda t, op, y: _matmul(t, _binary_operand(y)),
+}
+
+
+# --- mistaken rules: each behaves like torch except in the situation its mistake is about ------
+
+
+def _squeeze_hits_big_dim(t: torch.Tensor, op: Op) -> bool:
+    dim = op.get("dim")
+    n = t.dim()
+    return dim is not None and n > 0 and -n <= dim < n and t.shape[dim] != 1
+
+
+def _squeeze_drops_any(t: torch.Tensor, op: Op, y: torch.Tensor | None) -> torch.Tensor:
+    return t.select(op["dim"], 0) if _squeeze_hits_big_dim(t, op) else _squeeze(t, op, y)
+
+
+def _squeeze_raises(t: torch.Tensor, op: Op, y: torch.Tensor | None) -> torch.Tensor:
+    if _squeeze_hits_big_dim(t, op):
+        raise RuntimeError("believed: squeeze of a dim whose size is not 1")
+    return _squeeze(t, op, y)
+
+
+def _squeeze_first_only(t: torch.Tensor, op: Op, y: torch.Tensor | None) -> torch.Tensor:
+    if "dim" in op or 1 not in t.shape:
+        return _squeeze(t, op, y)
+    return t.squeeze(list(t.shape).index(1))
+
+
+def _unsqueeze_negative_applies(t: torch.Tensor, op: Op) -> bool:
+    return -t.dim() <= op["dim"] <= -1
+
+
+def _unsqueeze_list_insert(t: torch.Tensor, op: Op, y: torch.Tensor | None) -> torch.Tensor:
+    dim = op["dim"]
+    if -t.dim() - 1 <= dim <= -1:
+        # list.insert(-k) puts the item before the k-th element from the end (clamped at 0).
+        return t.unsqueeze(max(t.dim() + dim, 0))
+    return t.unsqueeze(dim)
+
+
+def _view_as_reshape(t: torch.Tensor, op: Op, y: torch.Tensor | None) -> torch.Tensor:
+    return t.reshape(op["shape"])
+
+
+def _left_aligned_applies(t: torch.Tensor, op: Op, y: torch.Tensor | None) -> bool:
+    return y is not None and t.dim() >= 1 and y.dim() >= 1 and t.dim() != y.dim()
+
+
+def _add_left_aligned(t: torch.Tensor, op: Op, y: torch.Tensor | None) -> torch.Tensor:
+    b = _binary_operand(y)
+    if t.dim() >= 1 and b.dim() >= 1 and t.dim() != b.dim():
+        pad = (Ellipsis,) + (None,) * abs(t.dim() - b.dim())
+        if t.dim() < b.dim():
+            t = t[pad]
+        else:
+            b = b[pad]
+    return _add(t, b)
+
+
+def _permutation(t: torch.Tensor, op: Op) -> list[int] | None:
+    n = t.dim()
+    dims = op["dims"]
+    if len(dims) != n or not all(-n <= d < n for d in dims):
+        return None
+    order = [d % n for d in dims]
+    return order if sorted(order) == list(range(n)) else None
+
+
+def _permute_inverse_applies(t: torch.Tensor, op: Op) -> bool:
+    order = _permutation(t, op)
+    return order is not None and any(order[order[i]] != i for i in range(len(order)))
+
+
+def _permute_inverse(t: torch.Tensor, op: Op, y: torch.Tensor | None) -> torch.Tensor:
+    order = _permutation(t, op)
+    if order is None:
+        return t.permute(op["dims"])
+    inverse = [0] * len(order)
+    for new, old in enumerate(order):
+        inverse[old] = new
+    return t.permute(inverse)
+
+
+def _plain_flatten_applies(t: torch.Tensor, op: Op) -> bool:
+    return "start_dim" not in op and "end_dim" not in op and t.dim() >= 2
+
+
+def _flatten_from_one(t: torch.Tensor, op: Op, y: torch.Tensor | None) -> torch.Tensor:
+    return t.flatten(1) if _plain_flatten_applies(t, op) else _flatten(t, op, y)
+
+
+def _matmul_vector_applies(t: torch.Tensor, op: Op, y: torch.Tensor | None) -> bool:
+    return y is not None and t.dim() >= 1 and y.dim() >= 1 and (t.dim() == 1 or y.dim() == 1)
+
+
+def _matmul_keep_vector_dim(t: torch.Tensor, op: Op, y: torch.Tensor | None) -> torch.Tensor:
+    b = _binary_operand(y)
+    if t.dim() == 1:
+        t = t.unsqueeze(0)
+    if b.dim() == 1:
+        b = b.unsqueeze(-1)
+    return _matmul(t, b)
+
+
+# name -> (op kind it replaces, description, mistaken rule, cheap test of the situation it is
+# about). A mistake applies to a chain when the chain reaches an op in that situation and the
+# mistaken rule gives that op a different shape (or error) than torch does.
+_MISTAKES: dict[str, tuple[str, str, Impl, Callable[..., bool]]] = {
+    "squeeze-drops-any-dim": (
+        "squeeze",
+        "Believes squeeze(d) removes dim d whatever its size; torch removes it only when its size "
+        "is 1 and otherwise returns the tensor unchanged.",
+        _squeeze_drops_any,
+        lambda t, op, y: _squeeze_hits_big_dim(t, op),
+    ),
+    "squeeze-dim-raises": (
+        "squeeze",
+        "Believes squeeze(d) raises when dim d is not of size 1; torch quietly leaves the shape "
+        "unchanged instead.",
+        _squeeze_raises,
+        lambda t, op, y: _squeeze_hits_big_dim(t, op),
+    ),
+    "squeeze-removes-only-first": (
+        "squeeze",
+        "Believes squeeze() removes only the first dim of size 1; without an argument it removes "
+        "every dim of size 1.",
+        _squeeze_first_only,
+        lambda t, op, y: "dim" not in op and list(t.shape).count(1) >= 2,
+    ),
+    "unsqueeze-negative-off-by-one": (
+        "unsqueeze",
+        "Places unsqueeze(-k) where Python's list.insert(-k) would, one position too far left; "
+        "torch counts a negative dim in the result's rank, so unsqueeze(-1) adds a trailing dim.",
+        _unsqueeze_list_insert,
+        lambda t, op, y: _unsqueeze_negative_applies(t, op),
+    ),
+    "view-ignores-contiguity": (
+        "view",
+        "Believes view works wherever reshape does; after transpose or permute the elements are "
+        "no longer in row-major order in memory, so view raises and only reshape (which may copy) "
+        "works.",
+        _view_as_reshape,
+        lambda t, op, y: not t.is_contiguous(),
+    ),
+    "broadcast-left-aligned": (
+        "add",
+        "Lines the two shapes up from the left and pads the shorter one with 1s at the end; "
+        "broadcasting lines up the trailing dims and pads the shorter shape at the front.",
+        _add_left_aligned,
+        _left_aligned_applies,
+    ),
+    "permute-inverse": (
+        "permute",
+        "Reads permute(p) as 'old dim i moves to position p[i]'; torch reads it as 'new dim i is "
+        "old dim p[i]', which differs whenever p is not its own inverse.",
+        _permute_inverse,
+        lambda t, op, y: _permute_inverse_applies(t, op),
+    ),
+    "flatten-keeps-first-dim": (
+        "flatten",
+        "Believes x.flatten() keeps dim 0 as nn.Flatten does (start_dim=1); torch.flatten and "
+        "Tensor.flatten start at dim 0 and return a 1-D tensor.",
+        _flatten_from_one,
+        lambda t, op, y: _plain_flatten_applies(t, op),
+    ),
+    "matmul-keeps-vector-dim": (
+        "matmul",
+        "Keeps the size-1 dim that matmul adds to a 1-D operand; torch removes it again after "
+        "the product, so the result has one dim fewer.",
+        _matmul_keep_vector_dim,
+        _matmul_vector_applies,
+    ),
+}
+_BY_KIND: dict[str, tuple[str, ...]] = {}
+for _name, (_kind, _, _, _) in _MISTAKES.items():
+    _BY_KIND[_kind] = _BY_KIND.get(_kind, ()) + (_name,)
+
+
+def _call(op: Op) -> str:
+    kind = op["op"]
+    if kind == "squeeze":
+        return ".squeeze()" if "dim" not in op else f".squeeze({op['dim']})"
+    if kind == "unsqueeze":
+        return f".unsqueeze({op['dim']})"
+    if kind in ("view", "reshape"):
+        return f".{kind}({', '.join(map(str, op['shape'])) or '()'})"
+    if kind in ("transpose", "permute"):
+        return f".{kind}({', '.join(map(str, op['dims']))})"
+    if kind == "flatten":
+        if "start_dim" not in op and "end_dim" in op:
+            return f".flatten(end_dim={op['end_dim']})"
+        return f".flatten({', '.join(str(op[k]) for k in ('start_dim', 'end_dim') if k in op)})"
+    return f"[{', '.join(op['items'])}]"
+
+
+def _short(exc: BaseException) -> str:
+    """The first line of torch's message, without the long parenthetical tail some carry."""
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if len(text) > 100 and text.find(" (") > 20:
+        text = text[: text.find(" (")]
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def _validate(inputs: Mapping[str, Any]) -> None:
+    shape = inputs.get("shape")
+    if not isinstance(shape, list) or not all(type(s) is int and s >= 0 for s in shape):
+        raise ValueError(f"Expected 'shape' as a list of non-negative ints, but got {shape!r}")
+    ops = inputs.get("ops")
+    if not isinstance(ops, list) or not ops:
+        raise ValueError(f"Expected 'ops' as a non-empty list of op records, but got {ops!r}")
+    for op in ops:
+        kind = op.get("op") if isinstance(op, Mapping) else None
+        if kind not in _REQUIRED:
+            raise ValueError(f"Expected an op in {sorted(_REQUIRED)}, but got {op!r}")
+        missing = [k for k in _REQUIRED[kind] if k not in op]
+        if missing:
+            raise ValueError(f"Expected keys {missing} in the {kind} op, but got {op!r}")
+        if kind == "index" and not all(i in _ITEMS for i in op["items"]):
+            raise ValueError(f"Expected index items from {sorted(_ITEMS)}, but got {op['items']!r}")
+        if kind in ("add", "matmul") and not isinstance(inputs.get("other"), list):
+            raise ValueError(f"Expected 'other' as a list of ints for the {kind} op")
+
+
+def _outcome(rule: Impl, t: torch.Tensor, op: Op, y: torch.Tensor | None) -> Any:
+    try:
+        return list(rule(t, op, y).shape)
+    except _CAUGHT:
+        return "error"
+
+
+def _final(x: torch.Tensor, y: torch.Tensor | None, ops: list[Op], kind: str, rule: Impl) -> Any:
+    t = x
+    try:
+        for op in ops:
+            t = rule(t, op, y) if op["op"] == kind else _BASE[op["op"]](t, op, y)
+    except _CAUGHT:
+        return "error"
+    return list(t.shape)
+
+
+def _note(t: torch.Tensor, op: Op, y: torch.Tensor | None) -> str:
+    kind = op["op"]
+    if kind == "squeeze" and _squeeze_hits_big_dim(t, op):
+        return f"dim {op['dim']} has size {t.shape[op['dim']]}, not 1, so squeeze leaves it"
+    if kind == "add" and y is not None:
+        return f"{list(t.shape)} and {list(y.shape)} broadcast from the trailing dims"
+    if kind == "matmul" and y is not None:
+        return f"{list(t.shape)} @ {list(y.shape)}"
+    return ""
+
+
+def solve(inputs: Mapping[str, Any]) -> Solution:
+    """The shape of ``x`` after the chain of ops, or ``"error"`` when torch raises.
+
+    Args:
+        inputs: ``{"shape": [...], "ops": [...], "other": [...]}`` as drawn by the shapes generator.
+
+    Returns:
+        The answer (kind ``shape``), one step per op (its shape, or why torch raised) and the
+        misconceptions that apply to this chain.
+
+    Raises:
+        ValueError: When the inputs are not in the shapes format.
+
+    >>> solve({"shape": [3], "ops": [{"op": "unsqueeze", "dim": 0}]}).answer.value
+    [1, 3]
+    >>> sol = solve({"shape": [1, 3, 1], "ops": [{"op": "squeeze"}]})
+    >>> sol.answer.value, [(m.name, m.value) for m in sol.misconceptions]
+    ([3], [('squeeze-removes-only-first', [3, 1])])
+    """
+    _validate(inputs)
+    ops: list[Op] = inputs["ops"]
+    x = torch.empty(inputs["shape"], device=_META)
+    y = torch.empty(inputs["other"], device=_META) if "other" in inputs else None
+    steps: list[Step] = []
+    applies: list[str] = []
+    t = x
+    expr = "x"
+    binary = False
+    answer: Any = None
+    for op in ops:
+        kind = op["op"]
+        if kind in ("add", "matmul"):
+            expr = f"{expr} {'+' if kind == 'add' else '@'} y"
+            binary = True
+        else:
+            expr = (f"({expr})" if binary else expr) + _call(op)
+            binary = False
+        note = _note(t, op, y)
+        try:
+            out: torch.Tensor | None = _BASE[kind](t, op, y)
+            outcome: Any = list(out.shape)  # type: ignore[union-attr]
+        except _CAUGHT as exc:
+            out, outcome = None, "error"
+            note = f"torch raises: {_short(exc)}"
+        for name in _BY_KIND.get(kind, ()):
+            if name not in applies:
+                _, _, rule, when = _MISTAKES[name]
+                if when(t, op, y) and _outcome(rule, t, op, y) != outcome:
+                    applies.append(name)
+        steps.append(Step(expr, outcome, shape=None if out is None else outcome, note=note))
+        if out is None:
+            answer = "error"
+            break
+        t = out
+    if answer is None:
+        answer = list(t.shape)
+    misconceptions = tuple(
+        Misconception(name, _MISTAKES[name][1], _final(x, y, ops, _MISTAKES[name][0], _MISTAKES[name][2]))
+        for name in applies
+    )
+    return Solution(Answer("shape", answer), tuple(steps), misconceptions)
+
+
+__all__ = ["solve"]

@@ -1,0 +1,207 @@
+"""Checker for SimCLR's NT-Xent loss problems.
+
+Source: Chen et al., "A Simple Framework for Contrastive Learning of Visual Representations"
+(2020), equation (1) and Algorithm 1. For 2N views ``z_0..z_{2N-1}`` whose positive pairs are
+``(k, k+N)``, with cosine similarity ``s_ij`` and temperature ``τ``:
+
+    ℓ(i, j) = −log( exp(s_ij/τ) / Σ_{k≠i} exp(s_ik/τ) ),    L = (1/2N) Σ_i ℓ(i, pos(i)).
+
+Each anchor's term is a cross-entropy over the other 2N−1 views with the positive as the target,
+so it is computed with torch's ``F.cosine_similarity`` and ``F.cross_entropy`` on the logits
+``s/τ`` whose diagonal is masked to −∞ (a view is never its own candidate).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+import torch
+import torch.nn.functional as F
+
+from checkers.solution import Answer, Misconception, Solution, Step
+
+ASKS = ("loss", "anchor", "similarity")
+
+
+def solve(inputs: Mapping[str, Any]) -> Solution:
+    """Answer, worked steps and applicable misconceptions of one NT-Xent problem.
+
+    Args:
+        inputs: ``ask`` and ``z`` (2N rows), plus ``temperature`` (loss, anchor), ``anchor``
+            (anchor) or ``pair`` (similarity).
+
+    Returns:
+        The solution; the answer is always a number.
+
+    Raises:
+        ValueError: When the inputs do not describe a valid problem.
+
+    Example:
+        >>> solve({"ask": "similarity", "z": [[1, 0], [1, 1]], "pair": [0, 1]}).answer.value
+        0.7071067811865475
+        >>> solve({"ask": "loss", "z": [[1, 0], [0, 1]], "temperature": 0.5}).answer.value
+        0.0
+    """
+    ask = inputs.get("ask")
+    if ask not in ASKS:
+        raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
+    z = _batch(inputs)
+    if ask == "similarity":
+        return _solve_similarity(z, _indices(inputs, "pair", 2, z.shape[0]))
+    tau = inputs.get("temperature")
+    if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not tau > 0:
+        raise ValueError(f"Expected temperature to be a number above 0, but got {tau!r}")
+    anchor = _indices(inputs, "anchor", 1, z.shape[0])[0] if ask == "anchor" else None
+    return _solve_loss(z, float(tau), anchor)
+
+
+def _batch(inputs: Mapping[str, Any]) -> torch.Tensor:
+    try:
+        z = torch.tensor(inputs["z"], dtype=torch.float64)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(
+            f"Expected z to be a rectangular list of number rows, but got {inputs.get('z')!r}"
+        ) from exc
+    if z.dim() != 2 or z.shape[0] < 2 or z.shape[0] % 2 or z.shape[1] == 0:
+        raise ValueError(
+            f"Expected z to have an even number (>= 2) of non-empty rows, but got shape {list(z.shape)}"
+        )
+    if not bool(z.any(dim=1).all()):
+        raise ValueError(
+            "Expected every row of z to be nonzero (a zero vector has no cosine similarity)"
+        )
+    return z
+
+
+def _indices(inputs: Mapping[str, Any], name: str, count: int, rows: int) -> list[int]:
+    value = inputs.get(name)
+    items = value if count > 1 else [value]
+    ok = (
+        isinstance(items, (list, tuple))
+        and len(items) == count
+        and all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < rows for i in items)
+        and len(set(items)) == count
+    )
+    if not ok:
+        what = f"{count} distinct row indices" if count > 1 else "a row index"
+        raise ValueError(f"Expected {name} to be {what} in 0..{rows - 1}, but got {value!r}")
+    return list(items)
+
+
+def _solve_similarity(z: torch.Tensor, pair: list[int]) -> Solution:
+    u, v = z[pair[0]], z[pair[1]]
+    dot = float(u @ v)
+    nu, nv = float(torch.linalg.vector_norm(u)), float(torch.linalg.vector_norm(v))
+    cos = float(F.cosine_similarity(u, v, dim=0))
+    i, j = pair
+    steps = (
+        Step(f"z_{i}·z_{j}", dot),
+        Step(f"‖z_{i}‖, ‖z_{j}‖", [nu, nv]),
+        Step(f"cos(z_{i}, z_{j}) = z_{i}·z_{j} / (‖z_{i}‖ ‖z_{j}‖)", cos),
+    )
+    wrong: tuple[Misconception, ...] = ()
+    if not math.isclose(nu * nv, 1.0, rel_tol=1e-12):
+        wrong = (
+            Misconception(
+                "dot-product-not-cosine",
+                "Gave the raw dot product; the cosine similarity divides it by both lengths, so only "
+                "the directions of the vectors count.",
+                dot,
+            ),
+        )
+    return Solution(Answer("number", cos), steps, wrong)
+
+
+_SELF_IN_DENOMINATOR = (
+    "self-in-denominator",
+    "Kept k = i in the denominator; a view is trivially most similar to itself, so its exp(1/τ) "
+    "must be left out of the sum.",
+)
+_RAW_DOT_PRODUCT = (
+    "raw-dot-product",
+    "Used raw dot products z_i·z_k instead of cosine similarities; NT-Xent first normalises every "
+    "vector, so lengths must not count.",
+)
+_NO_TEMPERATURE = (
+    "no-temperature",
+    "Left out the temperature (as if τ = 1); every similarity is divided by τ before the "
+    "exponential.",
+)
+
+
+def _solve_loss(z: torch.Tensor, tau: float, anchor: int | None) -> Solution:
+    two_n = z.shape[0]
+    n = two_n // 2
+    sim = F.cosine_similarity(z[:, None, :], z[None, :, :], dim=-1)
+    norms = torch.linalg.vector_norm(z, dim=1).tolist()
+
+    # The key and every applicable mistake are logits for the same targets, so one stacked
+    # cross_entropy call gives all their per-anchor terms (slightly cheaper than a call each).
+    scaled = sim / tau
+    blocks = [scaled, scaled]
+    self_masked = [True, False]
+    wrong_names = [_SELF_IN_DENOMINATOR]
+    # With one pair the positive is the only candidate, so every masked term is 0 whatever the
+    # similarities: only keeping the view itself in the denominator changes the answer.
+    if n > 1:
+        if any(not math.isclose(x, 1.0, rel_tol=1e-12) for x in norms):
+            blocks.append((z @ z.T) / tau)
+            self_masked.append(True)
+            wrong_names.append(_RAW_DOT_PRODUCT)
+        if tau != 1.0:
+            blocks.append(sim)
+            self_masked.append(True)
+            wrong_names.append(_NO_TEMPERATURE)
+    eye = torch.eye(two_n, dtype=torch.bool)
+    hide = eye & torch.tensor(self_masked)[:, None, None]
+    logits = torch.stack(blocks).masked_fill(hide, -math.inf)
+    targets = (torch.arange(two_n) + n) % two_n
+    terms = F.cross_entropy(
+        logits.reshape(-1, two_n), targets.repeat(len(blocks)), reduction="none"
+    ).view(len(blocks), two_n)
+    # + 0.0 turns the −0.0 of a zero cross-entropy into 0.0.
+    values = [v + 0.0 for v in (terms.mean(dim=1) if anchor is None else terms[:, anchor]).tolist()]
+    key = values[0]
+
+    steps = [Step("‖z_k‖ for each view", norms, shape=[two_n])]
+    if anchor is None:
+        shown = logits[0].tolist()
+        for k in range(two_n):
+            shown[k][k] = "-inf"
+        steps += [
+            Step("cosine similarities s_ij", sim.tolist(), shape=[two_n, two_n]),
+            Step("logits s_ij/τ (a view is not its own candidate)", shown, shape=[two_n, two_n]),
+            Step(
+                "ℓ(i, pos(i)) for each anchor i",
+                [t + 0.0 for t in terms[0].tolist()],
+                shape=[two_n],
+                note=f"pos(i) = (i + {n}) mod {two_n}",
+            ),
+            Step(f"loss = mean of the {two_n} terms", key),
+        ]
+    else:
+        pos = (anchor + n) % two_n
+        row = logits[0, anchor]
+        steps += [
+            Step(f"s_{anchor}k for every view k", sim[anchor].tolist(), shape=[two_n]),
+            Step(f"s_{anchor},{pos}/τ (the positive)", float(row[pos])),
+            Step(
+                f"log Σ_(k≠{anchor}) exp(s_{anchor}k/τ)",
+                float(torch.logsumexp(row, dim=0)),
+                note="the denominator, over the other 2N−1 views",
+            ),
+            Step(f"ℓ({anchor}, {pos}) = log-denominator − positive logit", key),
+        ]
+
+    wrong = [Misconception(name, desc, v) for (name, desc), v in zip(wrong_names, values[1:])]
+    if anchor is None and n > 1:
+        wrong.append(
+            Misconception(
+                "one-direction-only",
+                f"Averaged only anchors 0..{n - 1}; every one of the 2N views is an anchor once, so "
+                "the loss averages both directions of each pair.",
+                float(terms[0, :n].mean()),
+            )
+        )
+    return Solution(Answer("number", key), tuple(steps), tuple(wrong))

@@ -1,0 +1,193 @@
+"""The ``quizgen`` command line.
+
+User mistakes (a broken concept file, an unknown topic, unreadable input) are ``QuizgenError``s:
+they print a message and exit with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import click
+
+from quizgen import __version__
+from quizgen.errors import QuizgenError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _friendly(func: F) -> F:
+    """Turn project errors into a message and exit 2; Ctrl-C into exit 130."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except QuizgenError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.stderr.close()
+            sys.exit(0)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _concept_dir(ctx: click.Context) -> Path | None:
+    value = ctx.find_root().params.get("concepts")
+    return Path(value) if value else None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--concepts",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Directory of concept files (default: $QUIZGEN_CONCEPTS, else ./concepts, else the bundled ones).",
+)
+@click.version_option(__version__, prog_name="quizgen")
+def cli(concepts: str | None) -> None:
+    """Endless, exactly checked practice problems for the mathematics of deep learning."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.pass_context
+@_friendly
+def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
+    """Validate concept files (default: every file in the concepts directory).
+
+    Reports every problem with file, line, field, what was expected and what was found, and exits
+    with status 2 if there is any.
+    """
+    from quizgen.concepts import ConceptFileError, check_files, concept_files, default_concept_dir
+
+    targets = list(paths) or [str(_concept_dir(ctx) or default_concept_dir())]
+    files = concept_files(targets)
+    if not files:
+        raise QuizgenError(f"no concept files (*.yaml) in {', '.join(targets)}")
+    concepts, issues = check_files(files)
+    if issues:
+        raise ConceptFileError(issues)
+    templates = sum(len(c.problems) for c in concepts)
+    cards = sum(len(c.flashcards) for c in concepts)
+    click.echo(f"ok: {len(concepts)} concept files, {templates} problem templates, {cards} flashcards")
+
+
+@cli.command()
+@click.argument("topic")
+@click.option("--n", "n", default=5, show_default=True, type=click.IntRange(min=1, max=1_000_000), help="How many problems.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Same seed, same problems.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "jsonl"]),
+    default="text",
+    show_default=True,
+    help="text for people, jsonl (one problem per line) for programs.",
+)
+@click.pass_context
+@_friendly
+def generate(ctx: click.Context, topic: str, n: int, seed: int, fmt: str) -> None:
+    """Generate problems for TOPIC (a concept id or a tag), with answers and worked steps."""
+    from quizgen.concepts import load_concepts, select
+    from quizgen.problems import generate as generate_problems
+
+    concepts = select(load_concepts(_concept_dir(ctx)), topic)
+    titles = {c.id: c.title for c in concepts}
+    # Collected in chunks and written in one call each: per-line echo costs more than the problems.
+    chunk: list[str] = []
+    for index, problem in enumerate(generate_problems(concepts, n, seed), start=1):
+        if fmt == "jsonl":
+            chunk.append(problem.to_jsonl() + "\n")
+        else:
+            chunk.append(_text(problem, index, n, titles[problem.concept]) + "\n")
+        if len(chunk) >= 256:
+            click.echo("".join(chunk), nl=False)
+            chunk.clear()
+    if chunk:
+        click.echo("".join(chunk), nl=False)
+
+
+def _text(problem: Any, index: int, total: int, title: str) -> str:
+    from quizgen.answers import describe_expected, format_value
+
+    lines = [
+        f"--- {index}/{total}  {problem.id}",
+        f"{title} · {problem.template} (difficulty {problem.difficulty})",
+        "",
+        problem.prompt,
+        "",
+        problem.describe_inputs(),
+        "",
+        f"Answer ({describe_expected(problem.answer)}): {format_value(problem.answer.kind, problem.answer.value)}",
+    ]
+    if problem.steps:
+        lines.append("Worked solution:")
+        for step in problem.steps:
+            value = _short(step.value)
+            shape = f"  shape {tuple(step.shape)}" if step.shape is not None else ""
+            note = f"  ({step.note})" if step.note else ""
+            lines.append(f"  {step.label} = {value}{shape}{note}")
+    if problem.misconceptions:
+        lines.append("Named mistakes:")
+        for m in problem.misconceptions:
+            kind = problem.answer.kind
+            lines.append(f"  {m.name}: {format_value(kind, m.value)} — {m.description}")
+    return "\n".join(lines) + "\n"
+
+
+def _short(value: Any) -> str:
+    """A step's value for people: floats to 6 significant figures, lists as brackets."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_short(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_short(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+@cli.command()
+@click.pass_context
+@_friendly
+def topics(ctx: click.Context) -> None:
+    """List the concepts and their tags (either can be a TOPIC)."""
+    from quizgen.concepts import load_concepts
+
+    for c in sorted(load_concepts(_concept_dir(ctx)), key=lambda c: c.id):
+        click.echo(f"{c.id:22} {c.title}  [{', '.join(c.tags)}]  {len(c.problems)} templates, {len(c.flashcards)} cards")
+
+
+@cli.command()
+@click.option("--write", type=click.Path(dir_okay=False), default=None, help="Write the schema to this file instead.")
+@_friendly
+def schema(write: str | None) -> None:
+    """Print the JSON Schema of concept files (built from the generator registry)."""
+    from quizgen.schema import concept_schema
+    from quizgen.storage import write_text_atomic
+
+    text = json.dumps(concept_schema(), indent=2, ensure_ascii=False) + "\n"
+    if write:
+        write_text_atomic(Path(write), text)
+    else:
+        click.echo(text, nl=False)
+
+
+def main() -> None:
+    cli(prog_name="quizgen")
+
+
+if __name__ == "__main__":
+    main()

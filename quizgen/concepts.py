@@ -1,0 +1,528 @@
+"""Concept files: load, validate and look up ``concepts/<id>.yaml``.
+
+Validation reports every problem of a file at once, each with file, line, field, what was expected
+and what was found. Three layers, in order: YAML syntax (and duplicate keys, which YAML itself
+silently accepts), the JSON Schema (``quizgen.schema``), then what a schema cannot say (an id that
+differs from the file stem, ``[min, max]`` with min > max, duplicate template names, a generator's
+own cross-parameter checks, duplicate ids across files).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import yaml
+
+from quizgen.answers import Tolerance
+from quizgen.errors import QuizgenError
+from quizgen.params import FloatRange, IntRange, resolve
+
+PathKey = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in a concept file."""
+
+    file: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.field}: " if self.field else ""
+        return f"{self.file}:{self.line}: {where}{self.message}"
+
+
+class ConceptFileError(QuizgenError):
+    """One or more concept files are broken; ``issues`` lists every problem found."""
+
+    def __init__(self, issues: Sequence[Issue]):
+        self.issues = list(issues)
+        files = len({i.file for i in self.issues})
+        lines = [str(i) for i in self.issues]
+        lines.append(
+            f"{len(self.issues)} problem{'s' if len(self.issues) != 1 else ''} in "
+            f"{files} concept file{'s' if files != 1 else ''}"
+        )
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Flashcard:
+    front: str
+    back: str
+    extra: str = ""
+
+
+@dataclass(frozen=True)
+class Template:
+    """A problem template: which generator, with which parameters, asked how."""
+
+    name: str
+    generator: str
+    prompt: str
+    params: dict[str, Any] = field(default_factory=dict)
+    difficulty: int = 1
+    tolerance: Tolerance = field(default_factory=Tolerance)
+
+    def resolved_params(self) -> dict[str, Any]:
+        from quizgen.generators import GENERATORS
+
+        return resolve(GENERATORS[self.generator].PARAMS, self.params)
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    title: str
+    tags: tuple[str, ...]
+    summary: str
+    sources: tuple[str, ...]
+    flashcards: tuple[Flashcard, ...]
+    problems: tuple[Template, ...]
+    path: str
+    deck: str = ""
+
+    def template(self, name: str) -> Template:
+        for t in self.problems:
+            if t.name == name:
+                return t
+        raise QuizgenError(
+            f"concept {self.id!r} has no template {name!r}; "
+            f"its templates are {', '.join(t.name for t in self.problems)}"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# YAML with line numbers
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, path: PathKey, line: int):
+        self.path = path
+        self.line = line
+
+
+def _line_map(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], dups: list[tuple[PathKey, int]]) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[Any] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            child = path + (key,)
+            if key in seen:
+                dups.append((child, key_node.start_mark.line + 1))
+            seen.add(key)
+            lines[child] = key_node.start_mark.line + 1
+            _line_map(value_node, child, lines, dups)
+            lines[child] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _line_map(item, path + (index,), lines, dups)
+
+
+def field_name(path: Iterable[Any]) -> str:
+    """``("problems", 1, "params", "tau")`` -> ``problems[1].params.tau``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _line_of(lines: dict[PathKey, int], path: PathKey) -> int:
+    path = tuple(path)
+    while path not in lines and path:
+        path = path[:-1]
+    return lines.get(path, 1)
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, int):
+        return f"{value} (a whole number)"
+    if isinstance(value, float):
+        return f"{value!r} (a number)"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"{shown!r} (text)"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping of fields",
+}
+
+
+def _suggest(word: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _schema_issue(error: Any, file: str, lines: dict[PathKey, int]) -> list[Issue]:
+    """Turn one jsonschema error into messages a concept author can act on."""
+    path = tuple(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    v = error.validator
+    found = _describe(error.instance)
+    if v == "required":
+        missing = [m for m in schema.get("required", []) if m not in (error.instance or {})]
+        return [
+            Issue(file, _line_of(lines, path), field_name(path + (m,)), "missing field: expected it, found nothing")
+            for m in missing
+        ]
+    if v == "additionalProperties":
+        allowed = list(schema.get("properties", {}))
+        extra = [k for k in error.instance if k not in allowed]
+        return [
+            Issue(
+                file,
+                _line_of(lines, path + (k,)),
+                field_name(path + (k,)),
+                f"unknown field{_suggest(str(k), allowed)}; expected one of {', '.join(allowed)}",
+            )
+            for k in extra
+        ]
+    if v in ("anyOf", "oneOf") and "x-expected" in schema:
+        options = schema["anyOf"][0].get("enum", []) if schema.get("anyOf") else []
+        hint = _suggest(error.instance, options) if isinstance(error.instance, str) and options else ""
+        return [
+            Issue(file, _line_of(lines, path), field_name(path), f"expected {schema['x-expected']}, found {found}{hint}")
+        ]
+    if v == "type":
+        types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        want = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+        return [Issue(file, _line_of(lines, path), field_name(path), f"expected {want}, found {found}")]
+    if v == "enum":
+        options = [str(o) for o in error.validator_value]
+        hint = _suggest(str(error.instance), options) if isinstance(error.instance, str) else ""
+        what = "a generator" if path and path[-1] == "generator" else "one of"
+        return [
+            Issue(
+                file,
+                _line_of(lines, path),
+                field_name(path),
+                f"expected {what} {', '.join(options) if what == 'one of' else '(' + ', '.join(options) + ')'}, "
+                f"found {found}{hint}",
+            )
+        ]
+    if v == "pattern":
+        return [
+            Issue(
+                file,
+                _line_of(lines, path),
+                field_name(path),
+                f"expected lower-case words joined by '-' (like 'scaled-dot-product'), found {found}",
+            )
+        ]
+    bounds = {
+        "minimum": ">=",
+        "maximum": "<=",
+        "exclusiveMinimum": ">",
+        "exclusiveMaximum": "<",
+    }
+    if v in bounds:
+        return [
+            Issue(
+                file,
+                _line_of(lines, path),
+                field_name(path),
+                f"expected a value {bounds[v]} {error.validator_value}, found {found}",
+            )
+        ]
+    if v == "minItems":
+        return [
+            Issue(
+                file,
+                _line_of(lines, path),
+                field_name(path),
+                f"expected at least {error.validator_value} item(s), found {found}",
+            )
+        ]
+    if v == "maxItems":
+        return [
+            Issue(
+                file,
+                _line_of(lines, path),
+                field_name(path),
+                f"expected at most {error.validator_value} items, found {found}",
+            )
+        ]
+    if v == "minLength":
+        return [Issue(file, _line_of(lines, path), field_name(path), f"expected non-empty text, found {found}")]
+    if v == "uniqueItems":
+        return [Issue(file, _line_of(lines, path), field_name(path), f"expected no repeated items, found {found}")]
+    return [Issue(file, _line_of(lines, path), field_name(path), error.message)]
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema
+
+    from quizgen.schema import concept_schema
+
+    schema = concept_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _leaf_errors(errors: Iterable[Any]) -> list[Any]:
+    """Keep the most specific errors: descend into anyOf/allOf/if-then unless x-expected words it."""
+    out: list[Any] = []
+    for error in errors:
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        if error.validator in ("anyOf", "oneOf") and "x-expected" in schema:
+            out.append(error)
+        elif error.context:
+            out.extend(_leaf_errors(error.context))
+        else:
+            out.append(error)
+    return out
+
+
+def _semantic_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int]) -> list[Issue]:
+    from quizgen.generators import GENERATORS
+
+    issues: list[Issue] = []
+    stem = Path(file).stem
+    cid = data.get("id")
+    if isinstance(cid, str) and cid != stem:
+        issues.append(
+            Issue(file, _line_of(lines, ("id",)), "id", f"expected the file stem {stem!r}, found {cid!r}")
+        )
+    seen: dict[str, int] = {}
+    for index, tpl in enumerate(data.get("problems") or []):
+        if not isinstance(tpl, dict):
+            continue
+        name = tpl.get("name")
+        if isinstance(name, str):
+            if name in seen:
+                issues.append(
+                    Issue(
+                        file,
+                        _line_of(lines, ("problems", index, "name")),
+                        field_name(("problems", index, "name")),
+                        f"expected a name not used before, found {name!r} again (first at problems[{seen[name]}])",
+                    )
+                )
+            else:
+                seen[name] = index
+        family = GENERATORS.get(tpl.get("generator"))  # type: ignore[arg-type]
+        params = tpl.get("params") or {}
+        if family is None or not isinstance(params, dict):
+            continue
+        for pname, spec in family.PARAMS.items():
+            value = params.get(pname)
+            if isinstance(spec, (IntRange, FloatRange)) and isinstance(value, list) and len(value) == 2:
+                lo, hi = value
+                if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and lo > hi:
+                    p = ("problems", index, "params", pname)
+                    issues.append(
+                        Issue(file, _line_of(lines, p), field_name(p), f"expected [min, max] with min <= max, found [{lo}, {hi}]")
+                    )
+        check = getattr(family, "check_params", None)
+        if check is not None and not issues:
+            try:
+                resolved = resolve(family.PARAMS, params)
+            except (TypeError, ValueError):
+                continue
+            for pname, expected, found in check(resolved):
+                p = ("problems", index, "params", pname) if pname in params else ("problems", index, "params")
+                issues.append(Issue(file, _line_of(lines, p), field_name(p), f"expected {expected}, found {found}"))
+    return issues
+
+
+def validate_text(text: str, file: str) -> tuple[dict[str, Any] | None, list[Issue]]:
+    """Every problem of one concept file's text; the data too when it could be parsed."""
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        # Where the broken construct started (an unclosed quote, say) helps more than where the
+        # parser gave up, which can be the end of the file.
+        scanning = isinstance(exc, yaml.scanner.ScannerError) and exc.context_mark is not None
+        mark = exc.context_mark if scanning else (exc.problem_mark or exc.context_mark)
+        line = mark.line + 1 if mark is not None else 1
+        what = (exc.problem or "invalid YAML").strip()
+        if exc.context and exc.problem_mark is not None:
+            start = exc.context_mark.line + 1 if exc.context_mark else line
+            what += f" ({exc.context.strip()} from line {start}, noticed at line {exc.problem_mark.line + 1})"
+        return None, [Issue(file, line, "", f"YAML syntax: {what}; expected valid YAML (check indentation, colons and quotes)")]
+    except yaml.YAMLError as exc:
+        return None, [Issue(file, 1, "", f"YAML syntax: {exc}")]
+    if node is None or data is None:
+        return None, [Issue(file, 1, "", "expected a mapping of fields (id, title, ...), found an empty file")]
+    lines: dict[PathKey, int] = {}
+    dups: list[tuple[PathKey, int]] = []
+    _line_map(node, (), lines, dups)
+    issues = [
+        Issue(file, line, field_name(p), "duplicate field: expected each field once, found it again") for p, line in dups
+    ]
+    if not isinstance(data, dict):
+        issues.append(Issue(file, 1, "", f"expected a mapping of fields (id, title, ...), found {_describe(data)}"))
+        return None, issues
+    for error in _leaf_errors(_validator().iter_errors(data)):
+        issues.extend(_schema_issue(error, file, lines))
+    issues.extend(_semantic_issues(data, file, lines))
+    # One message per place is enough; keep the file's order.
+    unique: dict[tuple[int, str, str], Issue] = {}
+    for issue in issues:
+        unique.setdefault((issue.line, issue.field, issue.message), issue)
+    ordered = sorted(unique.values(), key=lambda i: (i.line, i.field))
+    return data, ordered
+
+
+def _build(data: dict[str, Any], file: str) -> Concept:
+    problems = []
+    for tpl in data["problems"]:
+        tol = tpl.get("tolerance") or {}
+        default = Tolerance()
+        problems.append(
+            Template(
+                name=tpl["name"],
+                generator=tpl["generator"],
+                prompt=tpl["prompt"].strip(),
+                params=dict(tpl.get("params") or {}),
+                difficulty=int(tpl.get("difficulty", 1)),
+                tolerance=Tolerance(rel=float(tol.get("rel", default.rel)), abs=float(tol.get("abs", default.abs))),
+            )
+        )
+    return Concept(
+        id=data["id"],
+        title=data["title"].strip(),
+        tags=tuple(data["tags"]),
+        summary=" ".join(data["summary"].split()),
+        sources=tuple(data["sources"]),
+        flashcards=tuple(
+            Flashcard(front=c["front"].strip(), back=c["back"].strip(), extra=(c.get("extra") or "").strip())
+            for c in data["flashcards"]
+        ),
+        problems=tuple(problems),
+        path=file,
+        deck=data.get("deck", ""),
+    )
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def check_files(paths: Sequence[Path]) -> tuple[list[Concept], list[Issue]]:
+    """Validate files; return the good concepts and every issue found (duplicate ids included)."""
+    concepts: list[Concept] = []
+    issues: list[Issue] = []
+    first_seen: dict[str, str] = {}
+    for path in paths:
+        file = _display(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            issues.append(Issue(file, 1, "", f"could not read the file: {exc.strerror or exc}"))
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            issues.append(Issue(file, raw[: exc.start].count(b"\n") + 1, "", "expected UTF-8 text, found other bytes"))
+            continue
+        data, found = validate_text(text, file)
+        issues.extend(found)
+        if data is None or found:
+            continue
+        concept = _build(data, file)
+        if concept.id in first_seen:
+            issues.append(
+                Issue(file, 1, "id", f"expected an id no other file uses, found {concept.id!r} (also in {first_seen[concept.id]})")
+            )
+            continue
+        first_seen[concept.id] = file
+        concepts.append(concept)
+    return concepts, issues
+
+
+def concept_files(paths: Sequence[str | Path]) -> list[Path]:
+    """Expand directories into their ``*.yaml`` files (sorted); keep files as given."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(p.glob("*.yaml")) + sorted(p.glob("*.yml")))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise QuizgenError(f"no such file or directory: {p}")
+    return out
+
+
+def default_concept_dir() -> Path:
+    """``$QUIZGEN_CONCEPTS``, else ``./concepts``, else the ``concepts/`` beside the installed package."""
+    env = os.environ.get("QUIZGEN_CONCEPTS")
+    if env:
+        return Path(env)
+    here = Path("concepts")
+    if here.is_dir():
+        return here
+    return Path(__file__).resolve().parent.parent / "concepts"
+
+
+def load_concepts(directory: str | Path | None = None) -> list[Concept]:
+    """All concepts of a directory; raises ``ConceptFileError`` listing every issue if any is broken."""
+    root = Path(directory) if directory is not None else default_concept_dir()
+    if not root.is_dir():
+        raise QuizgenError(f"no concepts directory at {root}; set QUIZGEN_CONCEPTS or pass --concepts DIR")
+    concepts, issues = check_files(concept_files([root]))
+    if issues:
+        raise ConceptFileError(issues)
+    return concepts
+
+
+def topics(concepts: Sequence[Concept]) -> list[str]:
+    """Every concept id and tag, sorted."""
+    names = {c.id for c in concepts}
+    for c in concepts:
+        names.update(c.tags)
+    return sorted(names)
+
+
+def select(concepts: Sequence[Concept], topic: str) -> list[Concept]:
+    """The concepts a topic names: the concept with that id, else every concept with that tag.
+
+    ``all`` names every concept.
+    """
+    if topic == "all":
+        return list(concepts)
+    by_id = [c for c in concepts if c.id == topic]
+    if by_id:
+        return by_id
+    tagged = [c for c in concepts if topic in c.tags]
+    if tagged:
+        return tagged
+    known = ["all", *topics(concepts)]
+    close = difflib.get_close_matches(topic, known, n=3)
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    raise QuizgenError(f"unknown topic {topic!r}; {hint}topics are: {', '.join(known)}")

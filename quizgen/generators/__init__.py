@@ -1,0 +1,36 @@
+"""The registry of generator families: family name -> generator module.
+
+A generator module turns a template's parameters and an explicit ``random.Random`` into a
+problem's inputs. It never computes the answer: that is the checker's job (``checkers/<family>.py``,
+registered under the same name in ``checkers.CHECKERS``).
+
+Each module defines:
+
+``FAMILY: str``
+    Its registry name.
+``VERSION: int``
+    Bumped whenever the same seed would draw different inputs; it is part of every problem id.
+``PARAMS: dict[str, quizgen.params.ParamSpec]``
+    The parameters a template may set, with defaults. Validation and the JSON Schema come from here.
+``draw(params: dict, rng: random.Random) -> dict``
+    JSON-able inputs. Uses only ``rng``. Rejects degenerate draws itself by drawing again (a bounded
+    number of times, then ``quizgen.errors.GenerationError``).
+``describe(inputs: dict) -> str``
+    The inputs as plain text for a learner (matrices as aligned rows, tokens as text, code for shapes).
+``check_params(params: dict) -> list[tuple[str, str, str]]``  (optional)
+    Cross-parameter problems a schema cannot express, as ``(param, expected, found)``.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from quizgen.generators import attention, bleu, classification, shapes, simclr
+
+GENERATORS: dict[str, ModuleType] = {
+    "attention": attention,
+    "bleu": bleu,
+    "classification": classification,
+    "shapes": shapes,
+    "simclr": simclr,
+}

@@ -1,0 +1,319 @@
+"""Generator for sentence-level BLEU problems.
+
+Source: Papineni, Roukos, Ward and Zhu, "BLEU: a Method for Automatic Evaluation of Machine
+Translation" (ACL 2002), section 2: modified (clipped) n-gram precisions ``p_1 .. p_N``, combined by
+a geometric mean with uniform weights ``1/N`` and multiplied by the brevity penalty
+``BP = 1 if c > r else exp(1 − r/c)``, where ``c`` is the candidate length and ``r`` the reference
+length closest to it (ties go to the shorter reference). No smoothing.
+
+Questions (``ask``), all with inputs
+``{"ask", "candidate": [tokens], "references": [[tokens], ...], "max_n": N}``:
+
+- ``bleu``: sentence BLEU-N. Every order ``1..N`` has at least one clipped match, so the score is
+  never the trivial 0, and a candidate whose n-grams all survive clipping is at least as short
+  as its closest reference, so the score is never the trivial 1.
+- ``precision``: the clipped precision ``p_n`` for one order; the inputs also hold ``"n"``, which
+  equals the drawn ``max_n`` (so a template picks the order through ``max_n``: ``2`` for bigrams,
+  ``[1, 4]`` for a mix), and ``0 < p_n < 1``.
+- ``brevity_penalty``: BP only (``max_n`` is carried along but plays no part). Most draws have a
+  candidate shorter than its closest reference, so that BP < 1; about one in seven is not, so that
+  the rule "BP = 1 when the candidate is longer" is practised too.
+
+The references are a short sentence from a small built-in vocabulary plus light paraphrases of it;
+the candidate is one reference perturbed by dropped, inserted, substituted and repeated words (the
+repeats are what make clipping matter). The generator only counts shared n-grams to reject
+degenerate draws; it never computes a precision, a penalty or a score.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any, Sequence
+
+from quizgen.errors import GenerationError
+from quizgen.params import Choice, IntRange, ParamSpec, draw_choice, draw_int
+
+FAMILY = "bleu"
+VERSION = 1
+
+ASKS = ("bleu", "precision", "brevity_penalty")
+_MAX_ATTEMPTS = 200
+# Share of brevity-penalty draws whose candidate is shorter than its closest reference.
+_SHORT_SHARE = 0.85
+
+PARAMS: dict[str, ParamSpec] = {
+    "ask": Choice(
+        options=ASKS,
+        default=ASKS,
+        doc="What to ask for: the BLEU score, one clipped n-gram precision p_n, or the brevity "
+        "penalty.",
+    ),
+    "max_n": IntRange(
+        default=(4, 4),
+        doc="Highest n-gram order N (uniform weights 1/N); for precision questions, the order n "
+        "that is asked.",
+        minimum=1,
+        maximum=4,
+    ),
+    "references": IntRange(
+        default=(1, 2), doc="Number of reference translations.", minimum=1, maximum=4
+    ),
+    "length": IntRange(
+        default=(6, 10), doc="Length of the candidate in tokens.", minimum=1
+    ),
+}
+
+# Word classes of the built-in vocabulary. Tuples (not sets) keep every draw reproducible.
+_DETERMINERS = ("the", "a", "this", "every")
+# "the" dominates as in real text, which is what makes clipped counts differ from raw ones.
+_DETERMINER_DRAWS = ("the", "the", "the", "a", "a", "this", "every")
+# No vowel-initial adjectives, so "a" never needs to become "an".
+_ADJECTIVES = ("small", "tall", "red", "quiet", "happy", "big", "green")
+_NOUNS = ("cat", "dog", "mat", "house", "garden", "child", "book", "river", "table", "bird", "boat")
+_VERBS = ("sat", "saw", "found", "likes", "reads", "watched", "is", "sees")
+_PREPOSITIONS = ("on", "in", "near", "under", "by", "with")
+_CONJUNCTIONS = ("and", "while")
+_CLASSES = (_DETERMINERS, _ADJECTIVES, _NOUNS, _VERBS, _PREPOSITIONS, _CONJUNCTIONS)
+VOCABULARY: tuple[str, ...] = tuple(w for group in _CLASSES for w in group)
+_CLASS_OF: dict[str, tuple[str, ...]] = {w: group for group in _CLASSES for w in group}
+
+_EDITS = ("substitute", "drop", "insert", "repeat")
+_EDIT_WEIGHTS = (0.35, 0.2, 0.15, 0.3)
+
+
+def check_params(params: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Cross-parameter problems of resolved ``params`` as ``(param, expected, found)``.
+
+    BLEU-N needs a candidate of at least N tokens (else some order has no n-gram and the score is
+    0), and a p_n question needs at least n tokens, so the candidate length must be able to reach
+    the smallest max_n.
+    """
+    problems: list[tuple[str, str, str]] = []
+    if any(a in ("bleu", "precision") for a in params["ask"]) and params["length"][1] < params["max_n"][0]:
+        problems.append(
+            (
+                "length",
+                f"a maximum of at least {params['max_n'][0]} (the smallest max_n) when ask includes "
+                "bleu or precision",
+                str(list(params["length"])),
+            )
+        )
+    return problems
+
+
+def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """Draw one problem's inputs from resolved ``params`` using only ``rng``.
+
+    Args:
+        params: Template parameters normalised by ``quizgen.params.resolve``.
+        rng: The only source of randomness.
+
+    Returns:
+        JSON-able inputs (see the module docstring for each ``ask``).
+
+    Raises:
+        GenerationError: When no usable variant turns up within the attempt budget.
+    """
+    ask = draw_choice(rng, params["ask"])
+    if ask not in ASKS:
+        raise GenerationError(f"Expected ask in {ASKS}, but got ask={ask!r}")
+    for _ in range(_MAX_ATTEMPTS):
+        inputs = _attempt(ask, params, rng)
+        if inputs is not None:
+            return inputs
+    raise GenerationError(
+        f"Expected a usable bleu variant within {_MAX_ATTEMPTS} draws, but every draw was "
+        f"degenerate for ask={ask!r}, max_n={list(params['max_n'])}, "
+        f"references={list(params['references'])}, length={list(params['length'])}; use a longer "
+        "candidate (e.g. length [6, 10]) or a lower max_n."
+    )
+
+
+def _attempt(ask: str, params: dict[str, Any], rng: random.Random) -> dict[str, Any] | None:
+    max_n = draw_int(rng, params["max_n"])
+    count = draw_int(rng, params["references"])
+    c = draw_int(rng, params["length"])
+    want_short = rng.random() < _SHORT_SHARE
+    if ask == "brevity_penalty":
+        base_len = c + rng.randint(1, 3) if want_short else max(1, c - rng.randint(0, 2))
+    else:
+        # Lean towards references a little longer than the candidate so BP < 1 is common.
+        base_len = max(1, c + rng.randint(-1, 3))
+    base = _sentence(rng, base_len)
+    references = [base]
+    for _ in range(count - 1):
+        references.append(_paraphrase(rng, base, max(1, base_len + rng.randint(-2, 2))))
+    candidate = _perturb(rng, references[rng.randrange(count)], c)
+    # A copy of a reference scores 1 on everything: nothing to compute.
+    if any(candidate == ref for ref in references):
+        return None
+    if ask == "brevity_penalty":
+        # Structural length check only; the penalty itself is the checker's job.
+        closest = min((len(ref) for ref in references), key=lambda length: (abs(length - c), length))
+        if (c < closest) != want_short:
+            return None
+        return {"ask": ask, "candidate": candidate, "references": references, "max_n": max_n}
+    if ask == "precision":
+        n = max_n
+        # p_n = 1 would not exercise clipping or partial matches at all.
+        if not _shares_ngram(candidate, references, n) or _fully_matched(candidate, references, n):
+            return None
+        return {
+            "ask": ask,
+            "candidate": candidate,
+            "references": references,
+            "max_n": max_n,
+            "n": n,
+        }
+    # Without a match at some order the geometric mean is 0 whatever else happens.
+    if c < max_n or not all(_shares_ngram(candidate, references, k) for k in range(1, max_n + 1)):
+        return None
+    # Every n-gram kept and no length shortfall is a score of exactly 1: nothing to work out.
+    closest = min((len(ref) for ref in references), key=lambda length: (abs(length - c), length))
+    if c >= closest and all(_fully_matched(candidate, references, k) for k in range(1, max_n + 1)):
+        return None
+    return {"ask": ask, "candidate": candidate, "references": references, "max_n": max_n}
+
+
+def _shares_ngram(candidate: Sequence[str], references: Sequence[Sequence[str]], k: int) -> bool:
+    """Whether some k-gram of the candidate occurs in some reference (a clipped count >= 1)."""
+    grams = {tuple(candidate[i : i + k]) for i in range(len(candidate) - k + 1)}
+    if not grams:
+        return False
+    return any(
+        tuple(ref[i : i + k]) in grams for ref in references for i in range(len(ref) - k + 1)
+    )
+
+
+def _noun_phrase(rng: random.Random) -> list[str]:
+    words = [_DETERMINER_DRAWS[rng.randrange(len(_DETERMINER_DRAWS))]]
+    if rng.random() < 0.35:
+        words.append(rng.choice(_ADJECTIVES))
+    words.append(rng.choice(_NOUNS))
+    return words
+
+
+def _clause(rng: random.Random) -> list[str]:
+    words = _noun_phrase(rng) + [rng.choice(_VERBS)]
+    if rng.random() < 0.5:
+        words.append(rng.choice(_PREPOSITIONS))
+    words += _noun_phrase(rng)
+    if rng.random() < 0.4:
+        words += [rng.choice(_PREPOSITIONS)] + _noun_phrase(rng)
+    return words
+
+
+def _sentence(rng: random.Random, length: int) -> list[str]:
+    """A simple sentence of exactly ``length`` tokens (clauses joined, then cut)."""
+    words = _clause(rng)
+    while len(words) < length:
+        words += [rng.choice(_CONJUNCTIONS)] + _clause(rng)
+    return words[:length]
+
+
+def _edit(rng: random.Random, tokens: list[str], kind: str) -> None:
+    """Apply one edit in place; edits that need a token are skipped on an empty list."""
+    if kind == "insert" or not tokens:
+        tokens.insert(rng.randrange(len(tokens) + 1), rng.choice(VOCABULARY))
+        return
+    i = rng.randrange(len(tokens))
+    if kind == "substitute":
+        group = _CLASS_OF.get(tokens[i], VOCABULARY)
+        options = [w for w in group if w != tokens[i]]
+        tokens[i] = rng.choice(options)
+    elif kind == "drop":
+        del tokens[i]
+    else:
+        style = rng.randrange(3)
+        if style == 0:
+            # A stutter ("the the") as a weak system produces.
+            tokens.insert(i, tokens[i])
+        elif style == 1 and i + 1 < len(tokens):
+            # A repeated phrase ("the cat the cat"): makes clipping matter for bigrams too.
+            tokens[i + 2 : i + 2] = tokens[i : i + 2]
+        else:
+            tokens.insert(rng.randrange(len(tokens) + 1), tokens[i])
+
+
+def _fit(rng: random.Random, tokens: list[str], length: int) -> list[str]:
+    """Cut or grow a candidate to ``length``, growing it as a weak system would (repeats, noise)."""
+    # A repeated phrase grows the list by two, so trim and grow until the length is exact.
+    while len(tokens) != length:
+        if len(tokens) > length:
+            del tokens[rng.randrange(len(tokens))]
+        else:
+            _edit(rng, tokens, "repeat" if rng.random() < 0.4 else "insert")
+    return tokens
+
+
+def _paraphrase(rng: random.Random, base: Sequence[str], length: int) -> list[str]:
+    """Another fluent reference: same-class word swaps, adjectives added or words left out."""
+    tokens = list(base)
+    for _ in range(rng.randint(1, 2)):
+        _edit(rng, tokens, "substitute")
+    while len(tokens) > length:
+        # Leave out an adjective if there is one, else end the sentence earlier.
+        adjectives = [i for i, w in enumerate(tokens) if w in _ADJECTIVES]
+        del tokens[rng.choice(adjectives) if adjectives else -1]
+    while len(tokens) < length:
+        nouns = [i for i, w in enumerate(tokens) if w in _NOUNS]
+        at = rng.choice(nouns) if nouns else rng.randrange(len(tokens) + 1)
+        tokens.insert(at, rng.choice(_ADJECTIVES))
+    return tokens
+
+
+def _perturb(rng: random.Random, source: Sequence[str], length: int) -> list[str]:
+    tokens = list(source)
+    for _ in range(rng.randint(1, max(1, length // 3))):
+        _edit(rng, tokens, rng.choices(_EDITS, weights=_EDIT_WEIGHTS)[0])
+    return _fit(rng, tokens, length)
+
+
+def _fully_matched(candidate: Sequence[str], references: Sequence[Sequence[str]], k: int) -> bool:
+    """Whether every k-gram of the candidate survives clipping (structural, no precision computed)."""
+    counts: dict[tuple[str, ...], int] = {}
+    for i in range(len(candidate) - k + 1):
+        gram = tuple(candidate[i : i + k])
+        counts[gram] = counts.get(gram, 0) + 1
+    for gram, count in counts.items():
+        if all(_occurrences(ref, gram) < count for ref in references):
+            return False
+    return True
+
+
+def _occurrences(tokens: Sequence[str], gram: tuple[str, ...]) -> int:
+    k = len(gram)
+    return sum(1 for i in range(len(tokens) - k + 1) if tuple(tokens[i : i + k]) == gram)
+
+
+def describe(inputs: dict[str, Any]) -> str:
+    """The inputs as plain text for a learner: the question, then the sentences as token text.
+
+    >>> print(describe({"ask": "precision", "candidate": ["the", "the", "cat"],
+    ...                 "references": [["the", "cat"]], "max_n": 2, "n": 1}))
+    Find: the clipped 1-gram precision p_1 (no smoothing)
+    candidate:   the the cat  (3 tokens)
+    reference 1: the cat  (2 tokens)
+    """
+    ask = inputs["ask"]
+    if ask == "bleu":
+        n_max = inputs["max_n"]
+        find = (
+            f"Find: sentence BLEU-{n_max} (uniform weights 1/{n_max}, brevity penalty with the "
+            "closest reference length, ties to the shorter; no smoothing)"
+        )
+    elif ask == "precision":
+        find = f"Find: the clipped {inputs['n']}-gram precision p_{inputs['n']} (no smoothing)"
+    else:
+        find = "Find: the brevity penalty BP (closest reference length, ties to the shorter)"
+    refs = inputs["references"]
+    label_width = len(f"reference {len(refs)}:")
+    lines = [find, _sentence_line("candidate:", inputs["candidate"], label_width)]
+    for i, ref in enumerate(refs, start=1):
+        lines.append(_sentence_line(f"reference {i}:", ref, label_width))
+    return "\n".join(lines)
+
+
+def _sentence_line(label: str, tokens: Sequence[str], width: int) -> str:
+    unit = "token" if len(tokens) == 1 else "tokens"
+    return f"{label.ljust(width)} {' '.join(tokens)}  ({len(tokens)} {unit})"

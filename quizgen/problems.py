@@ -1,0 +1,168 @@
+"""From a template and a seed to a problem: inputs drawn, answer checked, mistakes named.
+
+A problem's identity is ``<concept>.<template>.v<generator version>.<seed>``: enough to draw the
+same inputs again and regrade any answer later. Building a problem draws inputs from
+``random.Random(seed)`` (never global state), asks the checker for the answer, and draws again from
+the same generator while any named misconception lands within tolerance of the answer — so every
+problem tells the right answer from each listed mistake.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+from dataclasses import dataclass
+from typing import Any, Iterator, Sequence
+
+from checkers import get_checker
+from checkers.solution import Answer, Misconception, Step
+from quizgen.answers import Tolerance, close
+from quizgen.concepts import Concept, Template
+from quizgen.errors import GenerationError, QuizgenError
+from quizgen.generators import GENERATORS
+
+MAX_REDRAWS = 200
+SIGNIFICANT_DIGITS = 12
+_ID = re.compile(r"^(?P<concept>[a-z0-9-]+)\.(?P<template>[a-z0-9-]+)\.v(?P<version>\d+)\.(?P<seed>\d+)$")
+
+
+def problem_id(concept: str, template: str, version: int, seed: int) -> str:
+    return f"{concept}.{template}.v{version}.{seed}"
+
+
+def parse_problem_id(pid: str) -> tuple[str, str, int, int]:
+    """``attention.weights.v1.42`` -> ``("attention", "weights", 1, 42)``."""
+    m = _ID.match(pid)
+    if m is None:
+        raise QuizgenError(
+            f"could not read {pid!r} as a problem id; expected concept.template.vN.seed, e.g. attention.weights.v1.42"
+        )
+    return m["concept"], m["template"], int(m["version"]), int(m["seed"])
+
+
+def variant_seed(seed: int, index: int) -> int:
+    """The seed of the index-th problem of a run started with ``seed`` (stable on every machine)."""
+    digest = hashlib.blake2b(f"{seed}:{index}".encode(), digest_size=6).digest()
+    return int.from_bytes(digest, "big")
+
+
+def _rounded(value: Any) -> Any:
+    """Round floats to 12 significant digits so output bytes never depend on the last ulp."""
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return value
+        return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One concrete problem, with everything needed to show, judge and explain it."""
+
+    id: str
+    concept: str
+    template: str
+    family: str
+    version: int
+    seed: int
+    prompt: str
+    inputs: dict[str, Any]
+    answer: Answer
+    steps: tuple[Step, ...]
+    misconceptions: tuple[Misconception, ...]
+    tolerance: Tolerance
+    difficulty: int = 1
+
+    def describe_inputs(self) -> str:
+        return str(GENERATORS[self.family].describe(self.inputs))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "concept": self.concept,
+            "template": self.template,
+            "family": self.family,
+            "version": self.version,
+            "seed": self.seed,
+            "difficulty": self.difficulty,
+            "prompt": self.prompt,
+            "inputs": self.inputs,
+            "answer": {"kind": self.answer.kind, "value": _rounded(self.answer.value)},
+            "tolerance": {"rel": self.tolerance.rel, "abs": self.tolerance.abs},
+            "steps": [
+                {**s.to_json(), "value": _rounded(s.value)} for s in self.steps
+            ],
+            "misconceptions": [
+                {**m.to_json(), "value": _rounded(m.value)} for m in self.misconceptions
+            ],
+        }
+
+    def to_jsonl(self) -> str:
+        return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+
+
+def build_problem(concept: Concept, template: Template, seed: int) -> Problem:
+    """Draw, check and return the problem ``concept.template`` with this seed."""
+    module = GENERATORS[template.generator]
+    params = template.resolved_params()
+    solve = get_checker(template.generator)
+    rng = random.Random(seed)
+    for _ in range(MAX_REDRAWS):
+        inputs = module.draw(params, rng)
+        solution = solve(inputs)
+        key = solution.answer
+        if any(close(key.kind, key.value, m.value, template.tolerance) for m in solution.misconceptions):
+            continue
+        return Problem(
+            id=problem_id(concept.id, template.name, module.VERSION, seed),
+            concept=concept.id,
+            template=template.name,
+            family=template.generator,
+            version=module.VERSION,
+            seed=seed,
+            prompt=template.prompt,
+            inputs=inputs,
+            answer=key,
+            steps=solution.steps,
+            misconceptions=solution.misconceptions,
+            tolerance=template.tolerance,
+            difficulty=template.difficulty,
+        )
+    raise GenerationError(
+        f"{concept.path}: template {template.name!r} drew {MAX_REDRAWS} variants in a row where a named "
+        f"misconception equals the answer; widen its params ({template.params})"
+    )
+
+
+def rebuild(pid: str, concepts: Sequence[Concept]) -> Problem:
+    """The problem a problem id names, drawn again (its generator version must still match)."""
+    cid, tname, version, seed = parse_problem_id(pid)
+    matches = [c for c in concepts if c.id == cid]
+    if not matches:
+        raise QuizgenError(f"problem {pid!r}: no concept {cid!r}")
+    template = matches[0].template(tname)
+    current = GENERATORS[template.generator].VERSION
+    if current != version:
+        raise QuizgenError(
+            f"problem {pid!r} was drawn by {template.generator} generator v{version}, but this is v{current}"
+        )
+    return build_problem(matches[0], template, seed)
+
+
+def plan(concepts: Sequence[Concept]) -> list[tuple[Concept, Template]]:
+    """Every (concept, template) pair, concepts by id, templates in file order."""
+    return [(c, t) for c in sorted(concepts, key=lambda c: c.id) for t in c.problems]
+
+
+def generate(concepts: Sequence[Concept], n: int, seed: int) -> Iterator[Problem]:
+    """``n`` problems cycling through every template of the concepts, reproducibly from ``seed``."""
+    pairs = plan(concepts)
+    if not pairs:
+        raise QuizgenError("these concepts have no problem templates")
+    for index in range(n):
+        concept, template = pairs[index % len(pairs)]
+        yield build_problem(concept, template, variant_seed(seed, index))

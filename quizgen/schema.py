@@ -1,0 +1,137 @@
+"""The JSON Schema of a concept file, built from the generator registry.
+
+The published copy lives at ``quizgen/schema/concept.schema.json`` (editors validate against it as
+people type; every concept file points to it on its first line). ``quizgen schema`` prints the
+schema built from the registry, and a test keeps the published copy equal to it.
+
+Each schema node that can fail in more than one way carries ``x-expected``: the human wording of
+what is expected, used by ``quizgen check`` in its messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quizgen.params import Choice, FloatRange, Flag, IntRange, ParamSpec
+
+SCHEMA_ID = "https://quizgen.invalid/schema/concept.schema.json"
+SLUG = "^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+def _bounds_text(spec: IntRange | FloatRange) -> str:
+    parts = []
+    if isinstance(spec, FloatRange) and spec.exclusive_minimum is not None:
+        parts.append(f"> {spec.exclusive_minimum:g}")
+    if spec.minimum is not None:
+        parts.append(f">= {spec.minimum:g}")
+    if spec.maximum is not None:
+        parts.append(f"<= {spec.maximum:g}")
+    return " and ".join(parts)
+
+
+def param_schema(spec: ParamSpec) -> dict[str, Any]:
+    """The schema of one generator parameter."""
+    if isinstance(spec, Flag):
+        return {"type": "boolean", "description": spec.doc, "default": spec.default}
+    if isinstance(spec, Choice):
+        one = {"type": "string", "enum": list(spec.options)}
+        return {
+            "description": spec.doc,
+            "anyOf": [one, {"type": "array", "items": one, "minItems": 1, "uniqueItems": True}],
+            "x-expected": "one of " + ", ".join(repr(o) for o in spec.options) + ", or a list of them",
+            "default": list(spec.default),
+        }
+    kind = "integer" if isinstance(spec, IntRange) else "number"
+    item: dict[str, Any] = {"type": kind}
+    if spec.minimum is not None:
+        item["minimum"] = spec.minimum
+    if spec.maximum is not None:
+        item["maximum"] = spec.maximum
+    if isinstance(spec, FloatRange) and spec.exclusive_minimum is not None:
+        item["exclusiveMinimum"] = spec.exclusive_minimum
+    noun = "a whole number" if kind == "integer" else "a number"
+    bounds = _bounds_text(spec)
+    expected = f"{noun}{' ' + bounds if bounds else ''}, or a [min, max] pair of them"
+    return {
+        "description": spec.doc,
+        "anyOf": [item, {"type": "array", "items": item, "minItems": 2, "maxItems": 2}],
+        "x-expected": expected,
+        "default": list(spec.default),
+    }
+
+
+def concept_schema() -> dict[str, Any]:
+    """The whole concept-file schema (JSON Schema draft 2020-12)."""
+    from quizgen.generators import GENERATORS
+
+    families = sorted(GENERATORS)
+    branches = []
+    for family in families:
+        specs: dict[str, ParamSpec] = GENERATORS[family].PARAMS
+        branches.append(
+            {
+                "if": {"properties": {"generator": {"const": family}}, "required": ["generator"]},
+                "then": {
+                    "properties": {
+                        "params": {
+                            "type": "object",
+                            "properties": {name: param_schema(s) for name, s in specs.items()},
+                            "additionalProperties": False,
+                        }
+                    }
+                },
+            }
+        )
+    text = {"type": "string", "minLength": 1}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "quizgen concept file",
+        "description": "A concept: flashcards and problem templates. See docs/concepts.md.",
+        "type": "object",
+        "required": ["id", "title", "tags", "summary", "sources", "flashcards", "problems"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string", "pattern": SLUG, "description": "Equals the file stem."},
+            "title": text,
+            "tags": {"type": "array", "items": {"type": "string", "pattern": SLUG}, "minItems": 1},
+            "summary": text,
+            "deck": {"type": "string", "minLength": 1, "description": "Anki deck path, e.g. Transformers::Attention"},
+            "sources": {"type": "array", "items": text, "minItems": 1},
+            "flashcards": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "required": ["front", "back"],
+                    "additionalProperties": False,
+                    "properties": {"front": text, "back": text, "extra": {"type": "string"}},
+                },
+            },
+            "problems": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "required": ["name", "generator", "prompt"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "name": {"type": "string", "pattern": SLUG},
+                        "generator": {"type": "string", "enum": families},
+                        "difficulty": {"type": "integer", "minimum": 1, "maximum": 5},
+                        "params": {"type": "object"},
+                        "prompt": text,
+                        "tolerance": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "properties": {
+                                "rel": {"type": "number", "minimum": 0},
+                                "abs": {"type": "number", "minimum": 0},
+                            },
+                        },
+                    },
+                    "allOf": branches,
+                },
+            },
+        },
+    }

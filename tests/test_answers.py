@@ -1,0 +1,809 @@
+"""Tests for the answer reader and judge (quizgen/answers.py).
+
+The shared table tests/data/judge_vectors.json is the contract with the card script; the rest
+checks each syntax, the messages, the limits on hostile input, and round-trip properties.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import doctest
+import json
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import quizgen.answers as answers
+from checkers.solution import ANSWER_KINDS, Answer, Misconception
+from quizgen.answers import (
+    MAX_DEPTH,
+    MAX_ENTRIES,
+    MAX_LENGTH,
+    Tolerance,
+    Verdict,
+    close,
+    describe_expected,
+    examples,
+    format_value,
+    judge,
+    parse,
+)
+from quizgen.errors import AnswerParseError, QuizgenError
+
+ROOT = Path(__file__).resolve().parent.parent
+VECTORS_PATH = ROOT / "tests" / "data" / "judge_vectors.json"
+VECTORS: list[dict[str, Any]] = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
+STATUSES = ("right", "wrong", "too-few-figures", "unreadable")
+FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _vector_id(i: int, v: dict[str, Any]) -> str:
+    typed = v["typed"]
+    shown = typed if len(typed) <= 24 else typed[:21] + "..."
+    return f"{i}-{v['kind']}-{v['status']}-{shown!r}"
+
+
+# ----------------------------------------------------------------------------------------------
+# The shared table
+
+
+def test_vector_table_shape() -> None:
+    assert len(VECTORS) >= 60
+    fields = {"kind", "key", "tolerance", "misconceptions", "typed", "status", "misconception"}
+    for v in VECTORS:
+        assert set(v) == fields
+        assert v["kind"] in ANSWER_KINDS
+        assert v["status"] in STATUSES
+        assert set(v["tolerance"]) == {"rel", "abs"}
+        names = [m["name"] for m in v["misconceptions"]]
+        assert v["misconception"] is None or v["misconception"] in names
+        assert all(set(m) == {"name", "value"} for m in v["misconceptions"])
+
+
+def test_vector_table_covers_every_case() -> None:
+    seen = {(v["kind"], v["status"]) for v in VECTORS}
+    for kind in ("number", "vector", "matrix"):
+        for status in STATUSES:
+            assert (kind, status) in seen
+    for status in ("right", "wrong", "unreadable"):
+        assert ("shape", status) in seen
+    with_misconception = {v["kind"] for v in VECTORS if v["misconception"]}
+    assert with_misconception == set(ANSWER_KINDS)
+    typed = {v["typed"] for v in VECTORS}
+    for hostile in ("__import__('os').system('x')", "9^9^9^9", "1e400", "nan", "inf", "", "   "):
+        assert hostile in typed
+    assert any(len(t) >= 5000 for t in typed)
+    assert any(t.startswith("(" * 100) for t in typed)
+    assert any("\u0000" in t for t in typed)
+
+
+@pytest.mark.parametrize(
+    "vector", VECTORS, ids=[_vector_id(i, v) for i, v in enumerate(VECTORS)]
+)
+def test_judge_vectors(vector: dict[str, Any]) -> None:
+    misconceptions = [
+        Misconception(m["name"], f"The mistake called {m['name']}.", m["value"])
+        for m in vector["misconceptions"]
+    ]
+    verdict = judge(
+        Answer(vector["kind"], vector["key"]),
+        vector["typed"],
+        Tolerance(**vector["tolerance"]),
+        misconceptions,
+    )
+    assert verdict.status == vector["status"], verdict.message
+    got = verdict.misconception.name if verdict.misconception else None
+    assert got == vector["misconception"], verdict.message
+    assert verdict.message
+    assert verdict.correct == (vector["status"] == "right")
+    if vector["status"] == "unreadable":
+        assert verdict.given is None
+        assert "; try " in verdict.message
+        assert verdict.message.startswith(("could not read ", "expected "))
+    else:
+        assert verdict.given is not None
+    if got is not None:
+        assert got in verdict.message
+        assert f"The mistake called {got}." in verdict.message
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading each syntax
+
+NUMBERS = [
+    ("3", 3.0),
+    ("-0.25", -0.25),
+    (".5", 0.5),
+    ("+2", 2.0),
+    ("1e-3", 1e-3),
+    ("2.5E4", 2.5e4),
+    ("2.5e+4", 2.5e4),
+    ("1.", 1.0),
+    ("2/3", 2 / 3),
+    ("-1/4", -0.25),
+    ("1 + 2*3", 7.0),
+    ("(1 + 2)*3", 9.0),
+    ("2^10", 1024.0),
+    ("2**10", 1024.0),
+    ("2^-1", 0.5),
+    ("2^3^2", 512.0),
+    ("-2^2", -4.0),
+    ("(-2)^2", 4.0),
+    ("2*-3", -6.0),
+    ("2--3", 5.0),
+    ("1 - 2", -1.0),
+    ("1-2", -1.0),
+    ("1- 2", -1.0),
+    ("6/2/3", 1.0),
+    ("2×3", 6.0),
+    ("2·3", 6.0),
+    ("sqrt(2)/2", math.sqrt(2) / 2),
+    ("SQRT(4)", 2.0),
+    ("exp(1)", math.e),
+    ("log(10)", math.log(10)),
+    ("ln(10)", math.log(10)),
+    ("pi", math.pi),
+    ("π", math.pi),
+    ("Pi/2", math.pi / 2),
+    ("e", math.e),
+    ("e^2", math.e**2),
+    ("√2", math.sqrt(2)),
+    ("1/√3", 1 / math.sqrt(3)),
+    ("√(1/2)", math.sqrt(0.5)),
+    ("√√16", 2.0),
+    ("√2^2", 2.0000000000000004),
+    ("−0.25", -0.25),
+    ("−1/4", -0.25),
+    ("  0.5\n", 0.5),
+    ("(0.5)", 0.5),
+    ("sqrt( 2 )", math.sqrt(2)),
+    ("1e-400", 0.0),
+    ("-0", -0.0),
+]
+
+
+@pytest.mark.parametrize("text,expected", NUMBERS)
+def test_parse_number(text: str, expected: float) -> None:
+    value = parse(text, "number")
+    assert isinstance(value, float)
+    assert value == pytest.approx(expected, rel=1e-15, abs=0.0)
+
+
+VECTORS_SYNTAX = [
+    ("[1, 2, 3]", [1.0, 2.0, 3.0]),
+    ("(1, 2, 3)", [1.0, 2.0, 3.0]),
+    ("1 2 3", [1.0, 2.0, 3.0]),
+    ("1, 2, 3", [1.0, 2.0, 3.0]),
+    ("[1 2 3]", [1.0, 2.0, 3.0]),
+    ("[1/2, sqrt(4)]", [0.5, 2.0]),
+    ("1 -2 3", [1.0, -2.0, 3.0]),
+    ("1 +2", [1.0, 2.0]),
+    ("[1 - 2 3]", [-1.0, 3.0]),
+    ("[1-2 3]", [-1.0, 3.0]),
+    ("(1 -2, 3)", [-1.0, 3.0]),
+    ("[1, 2,]", [1.0, 2.0]),
+    ("(3,)", [3.0]),
+    ("5", [5.0]),
+    ("1; 2; 3", [1.0, 2.0, 3.0]),
+    ("1\n2\n3", [1.0, 2.0, 3.0]),
+    ("[[1, 2, 3]]", [1.0, 2.0, 3.0]),
+    ("[[1], [2], [3]]", [1.0, 2.0, 3.0]),
+    ("[ ]", []),
+    ("[−1, −2]", [-1.0, -2.0]),
+]
+
+
+@pytest.mark.parametrize("text,expected", VECTORS_SYNTAX)
+def test_parse_vector(text: str, expected: list[float]) -> None:
+    value = parse(text, "vector")
+    assert value == expected
+    assert all(isinstance(v, float) for v in value)
+
+
+MATRICES = [
+    ("[[1, 2], [3, 4]]", [[1.0, 2.0], [3.0, 4.0]]),
+    ("((1, 2), (3, 4))", [[1.0, 2.0], [3.0, 4.0]]),
+    ("1 2; 3 4", [[1.0, 2.0], [3.0, 4.0]]),
+    ("1, 2; 3, 4", [[1.0, 2.0], [3.0, 4.0]]),
+    ("1 2\n3 4", [[1.0, 2.0], [3.0, 4.0]]),
+    ("1 2\r\n3 4\n", [[1.0, 2.0], [3.0, 4.0]]),
+    ("[1 2; 3 4]", [[1.0, 2.0], [3.0, 4.0]]),
+    ("[[1 2] [3 4]]", [[1.0, 2.0], [3.0, 4.0]]),
+    ("[[1, 2],\n [3, 4]]", [[1.0, 2.0], [3.0, 4.0]]),
+    ("[\n[1, 2],\n[3, 4]\n]", [[1.0, 2.0], [3.0, 4.0]]),
+    ("[[1,2];[3,4]]", [[1.0, 2.0], [3.0, 4.0]]),
+    ("1 2;\n3 4;", [[1.0, 2.0], [3.0, 4.0]]),
+    ("1 -2; -3 4", [[1.0, -2.0], [-3.0, 4.0]]),
+    ("[[1/2, 0], [0, sqrt(4)]]", [[0.5, 0.0], [0.0, 2.0]]),
+    ("1 2 3", [[1.0, 2.0, 3.0]]),
+    ("7", [[7.0]]),
+    ("[[1, 2]]", [[1.0, 2.0]]),
+    ("[1; 2]", [[1.0], [2.0]]),
+]
+
+
+@pytest.mark.parametrize("text,expected", MATRICES)
+def test_parse_matrix(text: str, expected: list[list[float]]) -> None:
+    assert parse(text, "matrix") == expected
+
+
+SHAPES = [
+    ("(3, 1, 4)", [3, 1, 4]),
+    ("[3,1,4]", [3, 1, 4]),
+    ("(3, 1, 4,)", [3, 1, 4]),
+    ("torch.Size([3, 1, 4])", [3, 1, 4]),
+    ("torch.Size((3, 1, 4))", [3, 1, 4]),
+    ("torch . Size ([3, 1, 4])", [3, 1, 4]),
+    ("Size([3, 1, 4])", [3, 1, 4]),
+    ("3x1x4", [3, 1, 4]),
+    ("3 x 1 x 4", [3, 1, 4]),
+    ("3X1X4", [3, 1, 4]),
+    ("3×1×4", [3, 1, 4]),
+    ("3, 1, 4", [3, 1, 4]),
+    ("3 1 4", [3, 1, 4]),
+    ("(3,)", [3]),
+    ("[3]", [3]),
+    ("3,", [3]),
+    ("3", [3]),
+    ("(3)", [3]),
+    ("(0, 5)", [0, 5]),
+    ("()", []),
+    ("( )", []),
+    ("[]", []),
+    ("torch.Size([])", []),
+    ("torch.Size()", []),
+    ("error", "error"),
+    ("Error", "error"),
+    ("ERROR!", "error"),
+    ("raises", "error"),
+    ("it raises", "error"),
+    ("an error", "error"),
+    ("exception", "error"),
+    ("RuntimeError", "error"),
+    ("IndexError", "error"),
+    ("ValueError", "error"),
+    ("TypeError.", "error"),
+]
+
+
+@pytest.mark.parametrize("text,expected", SHAPES)
+def test_parse_shape(text: str, expected: Any) -> None:
+    value = parse(text, "shape")
+    assert value == expected
+    if isinstance(value, list):
+        assert all(type(v) is int for v in value)
+
+
+UNREADABLE = [
+    ("number", "2pi", "2*pi"),
+    ("number", "2√3", "2*pi"),
+    ("number", "3(1+1)", "with *"),
+    ("number", "sqrt 2", "sqrt(2)"),
+    ("number", "sqrt(2, 3)", "one argument"),
+    ("number", "50%", "0.5"),
+    ("number", "2²", "2^3"),
+    ("number", "x = 1", "equation"),
+    ("number", "abc", "'abc' is not a known name"),
+    ("number", "nan", "finite"),
+    ("number", "1e400", "too large"),
+    ("number", "1/0", "divides by zero"),
+    ("number", "sqrt(-1)", "square root of a negative"),
+    ("number", "log(0)", "log of zero"),
+    ("number", "(-8)^(1/3)", "fractional power"),
+    ("number", "0^-1", "0 to a negative power"),
+    ("number", "(1", "never closed"),
+    ("number", "1)", "no matching"),
+    ("number", "[1)", "closes a '['"),
+    ("number", "1.2.3", "runs straight into"),
+    ("number", "", "empty"),
+    ("vector", "[1,,2]", "empty entry"),
+    ("vector", ",1", "no entry before it"),
+    ("vector", "(1 2)", "commas"),
+    ("vector", "[1, [2]]", "mixes numbers and lists"),
+    ("matrix", "[[1, 2], [3]]", "row 1 has 2 entries but row 2 has 1"),
+    ("matrix", "1 2; 3", "different lengths"),
+    ("matrix", "1 2;; 3 4", "empty row"),
+    ("matrix", "[[[1]]]", "deeper than a matrix"),
+    ("matrix", "[[1, 2]] * 2", "cannot be applied to a list"),
+    ("shape", "-1", "negative"),
+    ("shape", "(3, -1)", "negative"),
+    ("shape", "3.0", "whole number"),
+    ("shape", "(3, 1, 4", "never closed"),
+    ("shape", "(3, 1]", "closed by"),
+    ("shape", "[[3]]", "one list"),
+    ("shape", "3x", "ends with"),
+    ("shape", "3,,4", "no number before it"),
+    ("shape", "torch.Size(3, 4)", "torch.Size([3, 1, 4])"),
+    ("shape", "", "empty"),
+    ("shape", "9" * 16, "too large"),
+    ("shape", ", ".join(["1"] * 65), "64 dimensions"),
+]
+
+
+@pytest.mark.parametrize("kind,text,fragment", UNREADABLE)
+def test_unreadable_messages(kind: str, text: str, fragment: str) -> None:
+    with pytest.raises(AnswerParseError) as info:
+        parse(text, kind)
+    message = str(info.value)
+    assert fragment in message
+    assert message.startswith(f"could not read '{text.strip()[:37]}")
+    assert message.endswith(f"; try {examples(kind)}")
+
+
+def test_message_format_from_the_brief() -> None:
+    with pytest.raises(AnswerParseError) as info:
+        parse("abc", "number")
+    message = str(info.value)
+    assert message.startswith("could not read 'abc' as a number")
+    assert message.endswith("try 0.25, 1/4, 2.5e-3 or sqrt(2)/2")
+    assert issubclass(AnswerParseError, QuizgenError)
+
+
+@pytest.mark.parametrize(
+    "kind,text,read",
+    [
+        ("number", "[[1, 2], [3, 4]]", "a 2×2 matrix"),
+        ("number", "[1, 2, 3]", "a vector of 3 numbers"),
+        ("number", "[0.5]", "a vector of 1 number"),
+        ("number", "1 2", "a vector of 2 numbers (a space separates entries"),
+        ("number", "0,5", "a vector of 2 numbers (a comma separates entries"),
+        ("vector", "1 2; 3 4", "a 2×2 matrix"),
+    ],
+)
+def test_wrong_kind_messages(kind: str, text: str, read: str) -> None:
+    with pytest.raises(AnswerParseError) as info:
+        parse(text, kind)
+    message = str(info.value)
+    what = "a number" if kind == "number" else "a vector"
+    assert message.startswith(f"expected {what}, but read {read}")
+    assert message.endswith(f"; try {examples(kind)}")
+
+
+@pytest.mark.parametrize("kind", ANSWER_KINDS)
+def test_every_example_in_messages_reads(kind: str) -> None:
+    text = examples(kind)
+    assert text
+    for example in answers._EXAMPLE_LISTS[kind]:
+        parse(example, kind)
+        assert example in text
+
+
+def test_unknown_kind_is_a_programming_error() -> None:
+    with pytest.raises(ValueError):
+        parse("1", "scalar")
+    with pytest.raises(ValueError):
+        examples("scalar")
+    with pytest.raises(TypeError):
+        parse(b"1", "number")  # type: ignore[arg-type]
+
+
+def test_literal_figures() -> None:
+    f = answers._literal_figures
+    assert f("0.4") == (1, -1)
+    assert f("0.40") == (2, -2)
+    assert f("0.044") == (2, -3)
+    assert f("120") == (2, 1)
+    assert f("120.") == (3, 0)
+    assert f("100") == (1, 2)
+    assert f("1205") == (4, 0)
+    assert f("2.5E4") == (2, 3)
+    assert f("10e3") == (1, 4)
+    assert f("0") is None
+    assert f("0.00") is None
+
+
+# ----------------------------------------------------------------------------------------------
+# Comparing, describing, formatting
+
+
+def test_tolerance_rule() -> None:
+    t = Tolerance()
+    assert (t.rel, t.abs) == (0.005, 0.0005)
+    assert close("number", 100.0, 100.5, t)
+    assert not close("number", 100.0, 100.6, t)
+    assert close("number", 0.0, 0.0005, t)
+    assert not close("number", 0.0, 0.0006, t)
+    assert close("number", 0.2, 0.201, t)  # exactly on the boundary
+    assert close("number", -2, -2.009, t)
+    assert not close("number", 2.0, -2.0, t)
+    assert close("number", 1.0, 1.0, Tolerance(0.0, 0.0))
+    for bad in (-0.1, float("nan"), float("inf"), True, "0.1"):
+        with pytest.raises(ValueError):
+            Tolerance(rel=bad)  # type: ignore[arg-type]
+        with pytest.raises(ValueError):
+            Tolerance(abs=bad)  # type: ignore[arg-type]
+
+
+def test_close_arrays_and_shapes() -> None:
+    t = Tolerance()
+    assert close("vector", [1, 2], [1.001, 2.0], t)
+    assert not close("vector", [1, 2], [1.0, 2.0, 3.0], t)
+    assert not close("vector", [1, 2], [1.0, 2.1], t)
+    assert close("matrix", [[1, 2], [3, 4]], [[1.0, 2.0], [3.0, 4.004]], t)
+    assert not close("matrix", [[1, 2], [3, 4]], [[1.0, 2.0, 3.0, 4.0]], t)
+    assert not close("matrix", [[1, 2], [3, 4]], [[1.0, 3.0], [2.0, 4.0]], t)
+    assert close("shape", [3, 1, 4], [3, 1, 4], t)
+    assert not close("shape", [3, 1, 4], [3, 1, 4, 1], t)
+    assert not close("shape", [3, 1, 4], "error", t)
+    assert close("shape", "error", "error", t)
+    assert close("shape", [], [], t)
+    # malformed values never match and never raise
+    for kind in ANSWER_KINDS:
+        for bad in (None, "x", [None], [[1], [1, 2]], float("nan"), {"a": 1}):
+            assert not close(kind, bad, bad, t)
+
+
+def test_describe_expected() -> None:
+    assert describe_expected(Answer("number", 0.5)) == "a number"
+    assert describe_expected(Answer("vector", [1.0, 2.0, 3.0, 4.0])) == "a vector of 4 numbers"
+    assert describe_expected(Answer("vector", [1.0])) == "a vector of 1 number"
+    assert describe_expected(Answer("matrix", [[1.0] * 3] * 3)) == "a 3×3 matrix"
+    assert describe_expected(Answer("matrix", [[1.0] * 3] * 2)) == "a 2×3 matrix"
+    assert describe_expected(Answer("shape", [3, 1, 4])) == "a shape such as (3, 1, 4), or error"
+    assert describe_expected(Answer("shape", "error")) == "a shape such as (3, 1, 4), or error"
+
+
+def test_format_value() -> None:
+    assert format_value("number", 0.43721234) == "0.437212"
+    assert format_value("number", 3) == "3"
+    assert format_value("number", 1e-7) == "1e-07"
+    assert format_value("vector", [0.1, 0.2]) == "[0.1, 0.2]"
+    assert format_value("matrix", [[1, 2], [3, 4]]) == "[[1, 2], [3, 4]]"
+    assert format_value("shape", [3, 1, 4]) == "torch.Size([3, 1, 4])"
+    assert format_value("shape", []) == "torch.Size([])"
+    assert format_value("shape", "error") == "error"
+
+
+# ----------------------------------------------------------------------------------------------
+# Verdict details
+
+
+def test_verdict_for_matrix_entries() -> None:
+    answer = Answer("matrix", [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]])
+    verdict = judge(answer, "1 2 3; 4 0 6; 7 8 0")
+    assert verdict.status == "wrong"
+    assert (verdict.entries_right, verdict.entries_total) == (7, 9)
+    assert verdict.wrong_entries == ((1, 1), (2, 2))
+    assert "7 of 9 entries right" in verdict.message
+    assert "row 2, column 2 and row 3, column 3" in verdict.message
+
+    wrong_dims = judge(answer, "[[1, 2, 3], [4, 5, 6]]")
+    assert wrong_dims.status == "wrong"
+    assert "expected a 3×3 matrix, got 2×3" in wrong_dims.message
+    assert (wrong_dims.entries_right, wrong_dims.entries_total) == (0, 9)
+
+    flat = judge(answer, "1 2 3 4 5 6 7 8 9")
+    assert flat.status == "wrong"
+    assert "single row of 9 numbers" in flat.message
+
+    right = judge(answer, "[[1, 2, 3], [4, 5, 6], [7, 8, 9]]")
+    assert right.correct and right.entries_right == 9 and right.wrong_entries == ()
+
+
+def test_verdict_for_vector_entries() -> None:
+    answer = Answer("vector", [0.5, -1.0, 2.0, 4.0])
+    verdict = judge(answer, "0.5 1 2 5")
+    assert verdict.status == "wrong"
+    assert verdict.wrong_entries == ((1,), (3,))
+    assert "2 of 4 entries right" in verdict.message
+    assert "entries 2 and 4" in verdict.message
+    coarse = judge(Answer("vector", [0.43721, 1.23456]), "[0.44, 1.2]")
+    assert coarse.status == "too-few-figures"
+    assert coarse.wrong_entries == ((0,), (1,))
+    assert "at least 3" in coarse.message
+
+
+def test_verdict_numbers() -> None:
+    key = Answer("number", 0.43721)
+    right = judge(key, "0.437")
+    assert right.correct and right.given == 0.437 and right.entries_right is None
+    assert "0.43721" in right.message
+    coarse = judge(key, "0.44")
+    assert coarse.status == "too-few-figures"
+    assert "2 significant figures" in coarse.message and "at least 3" in coarse.message
+    wrong = judge(key, "0.5")
+    assert wrong.status == "wrong" and wrong.misconception is None
+    assert "0.5%" in wrong.message
+    unreadable = judge(key, "abc")
+    assert unreadable.status == "unreadable" and unreadable.given is None
+    assert not unreadable.correct
+
+
+def test_misconception_named_with_description() -> None:
+    m = Misconception("no-scaling", "Forgot to divide the scores by √d_k.", 0.6)
+    other = Misconception("other", "Something else.", 0.9)
+    verdict = judge(Answer("number", 0.43721), "3/5", misconceptions=[other, m])
+    assert verdict.status == "wrong"
+    assert verdict.misconception is m
+    assert "no-scaling" in verdict.message and "Forgot to divide" in verdict.message
+
+
+def test_shape_verdicts() -> None:
+    m = Misconception("kept-dim", "Reduced without dropping the dimension.", [3, 1])
+    verdict = judge(Answer("shape", [3]), "3x1", misconceptions=[m])
+    assert verdict.status == "wrong" and verdict.misconception is m
+    assert judge(Answer("shape", [3]), "torch.Size([3])").correct
+    raises = judge(Answer("shape", "error"), "(3,)")
+    assert raises.status == "wrong" and raises.given == [3]
+    assert judge(Answer("shape", "error"), "RuntimeError").given == "error"
+
+
+def test_misconception_comes_before_too_few_figures() -> None:
+    m = Misconception("close-mistake", "A mistake near the key.", 0.44)
+    verdict = judge(Answer("number", 0.43721), "0.44", misconceptions=[m])
+    assert verdict.status == "wrong"
+    assert verdict.misconception is m
+    # Without a mistake at that value, the same text is a coarse rounding of the key.
+    other = Misconception("far-mistake", "A mistake far from the key.", 0.9)
+    verdict = judge(Answer("number", 0.43721), "0.44", misconceptions=[other])
+    assert verdict.status == "too-few-figures"
+    assert verdict.misconception is None
+
+
+# ----------------------------------------------------------------------------------------------
+# Hostile input
+
+HOSTILE = [
+    "__import__('os').system('x')",
+    "__import__",
+    "().__class__.__bases__[0].__subclasses__()",
+    "open('/etc/passwd').read()",
+    "exec('1')",
+    "eval('1')",
+    "compile('1', '', 'eval')",
+    "lambda: 0",
+    "a" * 5000,
+    "1" * 5000,
+    " " * 5000,
+    "(" * 100 + "1" + ")" * 100,
+    "(" * 2000,
+    "[" * 2000,
+    "[" * 1000 + "]" * 1000,
+    "sqrt(" * 300,
+    "-" * 1999 + "1",
+    "√" * 1999 + "2",
+    "2" + "^2" * 999,
+    "9^9^9^9",
+    "9**9**9**9",
+    "1e400",
+    "1e" + "9" * 1990,
+    "0e" + "9" * 1990,
+    "1e-" + "9" * 1990,
+    "0." + "0" * 1990 + "1",
+    "nan",
+    "inf",
+    "-inf",
+    "",
+    " \t\n ",
+    "\u0000\u0001\u0002\u00ff\ufffd",
+    "\ud800",
+    "1\x00",
+    ", ".join(["1"] * 999),
+    "1;" * 999,
+    "\n" * 1999,
+    "torch.Size(" * 100,
+    "((((((((((((((((((((1))))))))))))))))))))",
+]
+
+
+def _refuse(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("the answer reader must never run code")
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+@pytest.mark.parametrize("kind", ANSWER_KINDS)
+def test_hostile_input_is_refused_cheaply(
+    kind: str, text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start = time.perf_counter()
+    # Patched only around the reader: pytest itself needs compile() to report.
+    with monkeypatch.context() as patch:
+        for name in ("eval", "exec", "compile"):
+            patch.setattr(builtins, name, _refuse)
+        try:
+            parse(text, kind)
+        except AnswerParseError as exc:
+            message = str(exc)
+        else:
+            message = ""
+        verdict = judge(Answer(kind, "error" if kind == "shape" else _key_for(kind)), text)
+    elapsed = time.perf_counter() - start
+    if message:
+        assert "; try " in message
+        assert len(message) < 600
+    assert verdict.status in STATUSES
+    assert elapsed < 0.5
+
+
+def _key_for(kind: str) -> Any:
+    return {"number": 1.0, "vector": [1.0, 2.0], "matrix": [[1.0]]}[kind]
+
+
+def test_caps_are_enforced() -> None:
+    assert parse("(" * MAX_DEPTH + "1" + ")" * MAX_DEPTH, "number") == 1.0
+    with pytest.raises(AnswerParseError, match="nested more than 16 deep"):
+        parse("(" * (MAX_DEPTH + 1) + "1" + ")" * (MAX_DEPTH + 1), "number")
+    assert len(parse(" ".join(["1"] * MAX_ENTRIES), "vector")) == MAX_ENTRIES
+    with pytest.raises(AnswerParseError, match="at most 400 are read"):
+        parse(" ".join(["1"] * (MAX_ENTRIES + 1)), "vector")
+    with pytest.raises(AnswerParseError, match="at most 400 are read"):
+        parse("; ".join([" ".join(["1"] * 21)] * 20), "matrix")
+    assert parse(" " * (MAX_LENGTH - 1) + "1", "number") == 1.0
+    with pytest.raises(AnswerParseError, match="at most 2000 are read"):
+        parse(" " * MAX_LENGTH + "1", "number")
+    with pytest.raises(AnswerParseError, match="too large"):
+        parse("9^9^9^9", "number")
+
+
+def test_messages_show_control_characters_escaped() -> None:
+    with pytest.raises(AnswerParseError) as info:
+        parse("\x1b[2J", "number")
+    assert "\x1b" not in str(info.value)
+    assert "\\x1b" in str(info.value)
+
+
+def test_source_has_no_dynamic_code_paths() -> None:
+    source = (ROOT / "quizgen" / "answers.py").read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    banned_calls = {
+        "eval", "exec", "compile", "__import__", "literal_eval", "sympify", "parse_expr"
+    }
+    banned_modules = {"torch", "numpy", "sympy", "ast", "pickle", "importlib", "subprocess", "os"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else None
+            assert name not in banned_calls, name
+            if isinstance(func, ast.Attribute) and func.attr in banned_calls:
+                # re.compile is the only attribute call of that name allowed
+                assert func.attr == "compile" and isinstance(func.value, ast.Name)
+                assert func.value.id == "re"
+        if isinstance(node, ast.Import):
+            assert not {a.name.split(".")[0] for a in node.names} & banned_modules
+        if isinstance(node, ast.ImportFrom):
+            assert (node.module or "").split(".")[0] not in banned_modules
+
+
+def test_import_does_not_load_heavy_libraries() -> None:
+    code = (
+        "import sys, quizgen.answers\n"
+        "print(sorted(m for m in ('torch', 'numpy', 'sympy') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_doctests() -> None:
+    result = doctest.testmod(answers)
+    assert result.attempted >= 10
+    assert result.failed == 0
+
+
+# ----------------------------------------------------------------------------------------------
+# Properties
+
+finite = st.floats(allow_nan=False, allow_infinity=False)
+moderate = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
+
+
+@FAST
+@given(finite)
+def test_repr_of_any_float_reads_back_exactly(x: float) -> None:
+    assert parse(repr(x), "number") == x
+    assert parse(repr(x), "vector") == [x]
+
+
+@FAST
+@given(finite)
+def test_formatted_number_reads_back_within_tolerance(x: float) -> None:
+    assert close("number", x, parse(format_value("number", x), "number"), Tolerance())
+
+
+@FAST
+@given(st.lists(finite, min_size=0, max_size=20))
+def test_formatted_vector_reads_back(v: list[float]) -> None:
+    read = parse(format_value("vector", v), "vector")
+    assert close("vector", v, read, Tolerance())
+
+
+@FAST
+@given(
+    st.integers(1, 6).flatmap(
+        lambda cols: st.lists(
+            st.lists(moderate, min_size=cols, max_size=cols), min_size=1, max_size=6
+        )
+    )
+)
+def test_formatted_matrix_reads_back(m: list[list[float]]) -> None:
+    read = parse(format_value("matrix", m), "matrix")
+    assert close("matrix", m, read, Tolerance())
+
+
+shapes = st.one_of(st.just("error"), st.lists(st.integers(0, 10**12), min_size=0, max_size=8))
+
+
+@FAST
+@given(shapes)
+def test_formatted_shape_reads_back(shape: Any) -> None:
+    assert parse(format_value("shape", shape), "shape") == shape
+
+
+answer_values = st.one_of(
+    st.tuples(st.just("number"), finite),
+    st.tuples(st.just("vector"), st.lists(finite, min_size=1, max_size=12)),
+    st.tuples(
+        st.just("matrix"),
+        st.integers(1, 5).flatmap(
+            lambda c: st.lists(st.lists(finite, min_size=c, max_size=c), min_size=1, max_size=5)
+        ),
+    ),
+    st.tuples(st.just("shape"), shapes),
+)
+
+
+@FAST
+@given(answer_values)
+def test_judge_of_the_key_itself_is_right(kind_value: tuple[str, Any]) -> None:
+    kind, value = kind_value
+    answer = Answer(kind, value)
+    verdict = judge(answer, format_value(kind, value))
+    assert verdict.status == "right", verdict.message
+    if kind == "number":
+        assert judge(answer, repr(value)).status == "right"
+
+
+@FAST
+@given(
+    st.floats(min_value=1e-6, max_value=1e6).flatmap(lambda x: st.sampled_from([x, -x])),
+    st.integers(1, 8),
+)
+def test_correct_rounding_is_never_wrong(key: float, figures: int) -> None:
+    typed = f"{key:.{figures - 1}e}"
+    verdict = judge(Answer("number", key), typed)
+    assert verdict.status in ("right", "too-few-figures"), (typed, verdict.message)
+    if verdict.status == "too-few-figures":
+        needed = int(verdict.message.split("give at least ")[1].split()[0])
+        assert needed > figures
+
+
+garbage_alphabet = st.sampled_from(
+    list("0123456789.,;:[]()+-−*/^xX× eEpisqrtlognπ√\n\t'\"_%=!")
+    + ["torch.Size(", "sqrt(", "**", "error", "1e308", "\u0000"]
+)
+
+
+@FAST
+@given(st.one_of(st.text(max_size=120), st.lists(garbage_alphabet, max_size=60).map("".join)))
+def test_garbage_raises_only_answer_parse_error(text: str) -> None:
+    for kind in ANSWER_KINDS:
+        try:
+            value = parse(text, kind)
+        except AnswerParseError as exc:
+            assert str(exc)
+            continue
+        if kind == "number":
+            assert isinstance(value, float) and math.isfinite(value)
+        elif kind == "shape":
+            assert value == "error" or all(type(v) is int and v >= 0 for v in value)
+        else:
+            flat = value if kind == "vector" else [x for row in value for x in row]
+            assert all(isinstance(x, float) and math.isfinite(x) for x in flat)
+
+
+@FAST
+@given(st.text(max_size=80), answer_values)
+def test_judge_never_raises(text: str, kind_value: tuple[str, Any]) -> None:
+    kind, value = kind_value
+    verdict = judge(Answer(kind, value), text)
+    assert isinstance(verdict, Verdict)
+    assert verdict.status in STATUSES and verdict.message

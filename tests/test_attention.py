@@ -1,0 +1,435 @@
+"""Tests of the attention family: generator, and checker against a plain numpy reference."""
+
+from __future__ import annotations
+
+import ast
+import doctest
+import inspect
+import json
+import math
+import random
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import pytest
+
+import checkers.attention
+from checkers.attention import solve
+from quizgen.answers import Tolerance, close
+from quizgen.errors import GenerationError
+from quizgen.generators import attention
+from quizgen.params import Choice, Flag, FloatRange, IntRange, resolve
+
+# Each seed uses CONFIGS[seed % len(CONFIGS)], so the variants mix every ask, the causal mask and
+# the edges of each range.
+CONFIGS: list[dict[str, Any]] = [
+    {"ask": list(attention.ASKS)},
+    {"ask": ["scores", "weights", "output"]},
+    {"ask": ["weights", "output"], "causal": True},
+    {
+        "ask": ["weights", "output"],
+        "queries": [1, 5],
+        "keys": [1, 5],
+        "d_k": [1, 16],
+        "d_v": [1, 6],
+        "values": [-3, 3],
+    },
+    {"ask": ["weights", "output"], "causal": True, "queries": [1, 5], "d_k": [1, 8], "values": [-9, 9]},
+    {"ask": ["scale", "variance"], "d_k": [1, 512], "sigma2": [0.1, 100]},
+    {"ask": ["variance"], "variance_of": "scaled-dot"},
+]
+N_VARIANTS = 1000
+BUILDER_TOLERANCE = Tolerance()  # what the problem builder compares mistakes with
+
+
+def _inputs(seed: int) -> dict[str, Any]:
+    params = resolve(attention.PARAMS, CONFIGS[seed % len(CONFIGS)])
+    return attention.draw(params, random.Random(seed))
+
+
+VARIANTS = [_inputs(seed) for seed in range(N_VARIANTS)]
+SOLVED = [(inputs, solve(inputs)) for inputs in VARIANTS]
+
+
+# ---------------------------------------------------------------- the independent reference
+
+
+def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def ref_attention(
+    q: Any, k: Any, v: Any, causal: bool, divisor: str = "sqrt", axis: int = 1, use_mask: bool = True
+) -> dict[str, np.ndarray]:
+    """Scores, weights and output in numpy; ``divisor``/``axis``/``use_mask`` model the mistakes."""
+    q, k, v = (np.asarray(m, dtype=np.float64) for m in (q, k, v))
+    d = q.shape[1]
+    raw = q @ k.T
+    by = {"sqrt": math.sqrt(d), "none": 1.0, "d": float(d)}[divisor]
+    scores = raw / by
+    masked = scores
+    if causal and use_mask:
+        masked = np.where(np.tril(np.ones(raw.shape, dtype=bool)), scores, -np.inf)
+    weights = _softmax(masked, axis)
+    return {"scores": scores, "weights": weights, "output": weights @ v}
+
+
+def ref_answer(inputs: dict[str, Any]) -> Any:
+    ask = inputs["ask"]
+    if ask == "scale":
+        return 1 / math.sqrt(inputs["d_k"])
+    if ask == "variance":
+        d, s = inputs["d_k"], inputs["sigma2"]
+        return s**2 if inputs["scaled"] else d * s**2
+    causal = inputs["causal"] and ask != "scores"
+    return ref_attention(inputs["Q"], inputs["K"], inputs["V"], causal)[ask]
+
+
+def ref_misconceptions(inputs: dict[str, Any]) -> dict[str, Any]:
+    """What each mistake gives, from the reference (whether or not the checker lists it)."""
+    ask = inputs["ask"]
+    if ask == "scale":
+        d = inputs["d_k"]
+        return {"divided-by-d_k": 1 / d, "sqrt-not-inverted": math.sqrt(d), "no-scaling": 1.0}
+    if ask == "variance":
+        d, s = inputs["d_k"], inputs["sigma2"]
+        if inputs["scaled"]:
+            return {
+                "variance-is-sqrt-d": s**2 / math.sqrt(d),
+                "scale-not-squared": math.sqrt(d) * s**2,
+                "sigma-not-squared": s,
+            }
+        return {"variance-is-sqrt-d": math.sqrt(d) * s**2, "sigma-not-squared": d * s}
+    q, k, v = inputs["Q"], inputs["K"], inputs["V"]
+    causal = inputs["causal"] and ask != "scores"
+    out = {
+        "no-scaling": ref_attention(q, k, v, causal, divisor="none")[ask],
+        "divided-by-d_k": ref_attention(q, k, v, causal, divisor="d")[ask],
+    }
+    if ask != "scores":
+        out["softmax-wrong-axis"] = ref_attention(q, k, v, causal, axis=0)[ask]
+        out["forgot-causal-mask"] = ref_attention(q, k, v, causal, use_mask=False)[ask]
+    return out
+
+
+def _close(a: Any, b: Any, rel: float = 1e-9, abs_: float = 1e-12) -> bool:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return bool(np.allclose(a, b, rtol=rel, atol=abs_))
+
+
+# ---------------------------------------------------------------- agreement over many variants
+
+
+def test_variants_cover_every_ask_and_the_mask() -> None:
+    asks = Counter(inputs["ask"] for inputs in VARIANTS)
+    assert set(asks) == set(attention.ASKS)
+    assert min(asks.values()) >= 50
+    assert sum(1 for i in VARIANTS if i.get("causal")) >= 200
+
+
+@pytest.mark.parametrize("chunk", range(4))
+def test_answer_matches_numpy_reference(chunk: int) -> None:
+    for inputs, sol in SOLVED[chunk::4]:
+        ref = ref_answer(inputs)
+        expected_kind = "number" if inputs["ask"] in ("scale", "variance") else "matrix"
+        assert sol.answer.kind == expected_kind
+        assert np.shape(sol.answer.value) == np.shape(ref), inputs
+        assert _close(sol.answer.value, ref), (inputs, sol.answer.value, ref)
+
+
+def test_each_misconception_is_the_mistake_it_names() -> None:
+    for inputs, sol in SOLVED:
+        ref = ref_misconceptions(inputs)
+        for m in sol.misconceptions:
+            assert _close(m.value, ref[m.name]), (inputs, m.name)
+
+
+def test_misconceptions_listed_only_when_they_apply() -> None:
+    for inputs, sol in SOLVED:
+        names = {m.name for m in sol.misconceptions}
+        ask = inputs["ask"]
+        if ask in ("scale", "variance"):
+            if inputs["d_k"] == 1:
+                assert not names & {"divided-by-d_k", "sqrt-not-inverted", "no-scaling", "variance-is-sqrt-d"}
+            continue
+        n_q, n_k, d_k = len(inputs["Q"]), len(inputs["K"]), len(inputs["Q"][0])
+        assert ("forgot-causal-mask" in names) == (bool(inputs["causal"]) and ask != "scores" and n_k > 1)
+        assert ("no-scaling" in names) == (d_k > 1 and (ask == "scores" or n_k > 1))
+        assert ("softmax-wrong-axis" in names) == (ask != "scores" and (n_q > 1 or n_k > 1))
+
+
+def test_misconceptions_mostly_differ_from_the_key() -> None:
+    """The builder redraws a variant when a mistake lands within tolerance; keep that rare.
+
+    The config with entries up to ±9 is left out: its softmax saturates (one-hot rows), so the
+    scaling mistakes often give the same weights and the builder redraws about half its variants.
+    """
+    collide: Counter[str] = Counter()
+    listed: Counter[str] = Counter()
+    typical = [
+        (i, s) for seed, (i, s) in enumerate(SOLVED) if CONFIGS[seed % len(CONFIGS)].get("values") != [-9, 9]
+    ]
+    for _, sol in typical:
+        for m in sol.misconceptions:
+            listed[m.name] += 1
+            if close(sol.answer.kind, sol.answer.value, m.value, BUILDER_TOLERANCE):
+                collide[m.name] += 1
+    assert set(listed) == {
+        "no-scaling",
+        "divided-by-d_k",
+        "softmax-wrong-axis",
+        "forgot-causal-mask",
+        "sqrt-not-inverted",
+        "variance-is-sqrt-d",
+        "sigma-not-squared",
+        "scale-not-squared",
+    }
+    variants_with_collision = sum(
+        any(close(s.answer.kind, s.answer.value, m.value, BUILDER_TOLERANCE) for m in s.misconceptions)
+        for _, s in typical
+    )
+    assert variants_with_collision <= 0.03 * len(typical), (variants_with_collision, collide)
+    for name, count in listed.items():
+        assert collide[name] <= 0.05 * count, (name, collide[name], count)
+
+
+# ---------------------------------------------------------------- known values
+
+
+def test_known_scale_factors() -> None:
+    for d_k, expected in [(1, 1.0), (4, 0.5), (16, 0.25), (64, 0.125), (512, 1 / math.sqrt(512))]:
+        assert math.isclose(solve({"ask": "scale", "d_k": d_k}).answer.value, expected, rel_tol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("d_k", "sigma2", "scaled", "expected"),
+    [
+        (64, 1.0, False, 64.0),
+        (64, 1.0, True, 1.0),
+        (3, 2.0, False, 12.0),
+        (3, 2.0, True, 4.0),
+        (1, 0.5, False, 0.25),
+    ],
+)
+def test_known_variances(d_k: int, sigma2: float, scaled: bool, expected: float) -> None:
+    sol = solve({"ask": "variance", "d_k": d_k, "sigma2": sigma2, "scaled": scaled})
+    assert math.isclose(sol.answer.value, expected, rel_tol=1e-12)
+
+
+def test_variance_formula_agrees_with_sampling() -> None:
+    sample = np.random.default_rng(7)
+    d, s = 8, 0.5
+    q = sample.normal(0.0, math.sqrt(s), size=(200_000, d))
+    k = sample.normal(0.0, math.sqrt(s), size=(200_000, d))
+    dots = (q * k).sum(axis=1)
+    unscaled = solve({"ask": "variance", "d_k": d, "sigma2": s, "scaled": False}).answer.value
+    assert math.isclose(dots.var(), unscaled, rel_tol=0.03)
+    scaled = solve({"ask": "variance", "d_k": d, "sigma2": s, "scaled": True}).answer.value
+    assert math.isclose((dots / math.sqrt(d)).var(), scaled, rel_tol=0.03)
+
+
+def test_zero_queries_and_keys_give_uniform_weights() -> None:
+    v = [[1, 2], [3, 4], [5, 9]]
+    sol = solve({"ask": "weights", "Q": [[0, 0], [0, 0]], "K": [[0, 0]] * 3, "V": v, "causal": False})
+    assert _close(sol.answer.value, [[1 / 3] * 3] * 2)
+    out = solve({"ask": "output", "Q": [[0, 0], [0, 0]], "K": [[0, 0]] * 3, "V": v, "causal": False})
+    assert _close(out.answer.value, [[3.0, 5.0]] * 2)  # the column means of V
+
+
+def test_one_key_gets_all_the_weight() -> None:
+    inputs = {"ask": "weights", "Q": [[1, 2], [-3, 1]], "K": [[2, -1]], "V": [[4, -2]], "causal": False}
+    assert solve(inputs).answer.value == [[1.0], [1.0]]
+    out = solve({**inputs, "ask": "output"})
+    assert _close(out.answer.value, [[4, -2], [4, -2]])
+    # With one key no scaling mistake can change the weights, so none is listed.
+    assert {m.name for m in out.misconceptions} == {"softmax-wrong-axis"}
+
+
+def test_hand_computed_weights() -> None:
+    # Scores [1/√2, 0]: the weights are the logistic function of 1/√2 and its complement.
+    sol = solve({"ask": "weights", "Q": [[1, 0]], "K": [[1, 0], [0, 1]], "V": [[1], [0]], "causal": False})
+    p = 1 / (1 + math.exp(-1 / math.sqrt(2)))
+    assert _close(sol.answer.value, [[p, 1 - p]], rel=1e-12)
+    wrong = {m.name: m.value for m in sol.misconceptions}
+    assert _close(wrong["no-scaling"], [[1 / (1 + math.exp(-1)), 1 / (1 + math.exp(1))]], rel=1e-12)
+    assert _close(wrong["divided-by-d_k"], [[1 / (1 + math.exp(-0.5)), 1 / (1 + math.exp(0.5))]], rel=1e-12)
+    assert wrong["softmax-wrong-axis"] == [[1.0, 1.0]]
+
+
+def test_causal_first_row_sees_only_the_first_key() -> None:
+    q = [[1, 2, 0], [0, 1, -1], [2, 2, 1]]
+    k = [[-1, 0, 1], [1, 1, 1], [0, -2, 1]]
+    v = [[1, 0], [0, 1], [2, 2]]
+    sol = solve({"ask": "weights", "Q": q, "K": k, "V": v, "causal": True})
+    assert sol.answer.value[0] == [1.0, 0.0, 0.0]
+    assert sol.answer.value[1][2] == 0.0
+    assert _close(np.sum(sol.answer.value, axis=1), [1, 1, 1], rel=1e-15)
+    out = solve({"ask": "output", "Q": q, "K": k, "V": v, "causal": True})
+    assert _close(out.answer.value[0], v[0])
+    masked = next(s for s in sol.steps if s.label.startswith("masked"))
+    assert masked.value[0][1:] == ["-inf", "-inf"] and masked.value[2][2] != "-inf"
+
+
+def test_scores_are_unmasked_and_scaled() -> None:
+    q, k = [[2, 0, 0, 0]], [[1, 1, 1, 1], [0, 3, 0, 0]]
+    sol = solve({"ask": "scores", "Q": q, "K": k, "V": [[1], [2]], "causal": False})
+    assert sol.answer.value == [[1.0, 0.0]]
+    wrong = {m.name: m.value for m in sol.misconceptions}
+    assert wrong == {"no-scaling": [[2.0, 0.0]], "divided-by-d_k": [[0.5, 0.0]]}
+
+
+def test_rows_of_weights_sum_to_one() -> None:
+    for inputs, sol in SOLVED:
+        if inputs["ask"] == "weights":
+            assert _close(np.sum(sol.answer.value, axis=1), np.ones(len(sol.answer.value)), rel=1e-12)
+
+
+def test_steps_carry_shapes_and_end_at_the_answer() -> None:
+    for inputs, sol in SOLVED:
+        if inputs["ask"] in ("scores", "weights", "output"):
+            last = sol.steps[-1]
+            assert last.shape == list(np.shape(sol.answer.value))
+            assert _close(last.value, sol.answer.value, rel=1e-12)
+
+
+# ---------------------------------------------------------------- generator behaviour
+
+
+@pytest.mark.parametrize("config", range(len(CONFIGS)))
+def test_same_seed_same_inputs(config: int) -> None:
+    params = resolve(attention.PARAMS, CONFIGS[config])
+    for seed in range(20):
+        assert attention.draw(params, random.Random(seed)) == attention.draw(params, random.Random(seed))
+    assert len({json.dumps(attention.draw(params, random.Random(s))) for s in range(30)}) > 15
+
+
+def test_inputs_and_solutions_survive_json() -> None:
+    for inputs, sol in SOLVED:
+        text = json.dumps(inputs, allow_nan=False)
+        again = json.loads(text)
+        assert again == inputs
+        assert solve(again).answer == sol.answer
+        json.dumps(sol.to_json(), allow_nan=False)
+
+
+def test_draws_respect_params() -> None:
+    given = {"ask": ["weights"], "queries": [1, 4], "keys": 3, "d_k": [2, 3], "d_v": 4, "values": [-1, 2]}
+    params = resolve(attention.PARAMS, given)
+    for seed in range(200):
+        inputs = attention.draw(params, random.Random(seed))
+        q, k, v = inputs["Q"], inputs["K"], inputs["V"]
+        assert 1 <= len(q) <= 4 and len(k) == 3 and len(v) == 3
+        assert len(q[0]) == len(k[0]) in (2, 3) and len(v[0]) == 4
+        assert all(-1 <= x <= 2 for m in (q, k, v) for row in m for x in row)
+        assert all(any(row) for row in q)
+        assert inputs["causal"] is False
+
+
+def test_causal_draws_are_square_and_scores_never_causal() -> None:
+    params = resolve(attention.PARAMS, {"ask": list(attention.MATRIX_ASKS), "causal": True, "keys": 5})
+    for seed in range(100):
+        inputs = attention.draw(params, random.Random(seed))
+        if inputs["ask"] == "scores":
+            assert inputs["causal"] is False
+        else:
+            assert inputs["causal"] is True and len(inputs["Q"]) == len(inputs["K"]) == len(inputs["V"])
+
+
+def test_variance_and_scale_draws() -> None:
+    params = resolve(attention.PARAMS, {"ask": ["variance"], "d_k": [1, 4], "sigma2": [0.5, 1.5]})
+    seen = set()
+    for seed in range(200):
+        inputs = attention.draw(params, random.Random(seed))
+        assert set(inputs) == {"ask", "d_k", "sigma2", "scaled"}
+        assert 2 <= inputs["d_k"] <= 4 and inputs["sigma2"] != 1.0
+        assert 0.5 <= inputs["sigma2"] <= 1.5 and round(inputs["sigma2"], 1) == inputs["sigma2"]
+        seen.add(inputs["scaled"])
+    assert seen == {True, False}
+    # A template pinned to d_k = 1 and σ² = 1 still draws (with fewer mistakes to name).
+    pinned = resolve(attention.PARAMS, {"ask": ["variance", "scale"], "d_k": 1, "sigma2": 1.0})
+    for seed in range(10):
+        inputs = attention.draw(pinned, random.Random(seed))
+        assert inputs["d_k"] == 1 and solve(inputs).misconceptions == ()
+    tiny = resolve(attention.PARAMS, {"ask": "variance", "sigma2": [0.03, 0.04]})
+    assert attention.draw(tiny, random.Random(0))["sigma2"] in (0.03, 0.04)
+
+
+def test_params_specs_are_consistent() -> None:
+    for name, spec in attention.PARAMS.items():
+        assert spec.doc, name
+        if isinstance(spec, IntRange):
+            lo, hi = spec.default
+            assert spec.minimum <= lo <= hi and (spec.maximum is None or hi <= spec.maximum), name
+        elif isinstance(spec, FloatRange):
+            lo, hi = spec.default
+            assert spec.exclusive_minimum is not None and spec.exclusive_minimum < lo <= hi, name
+        elif isinstance(spec, Choice):
+            assert set(spec.default) <= set(spec.options), name
+        else:
+            assert isinstance(spec, Flag)
+    assert attention.PARAMS["values"].minimum < 0
+    assert attention.PARAMS["d_k"].maximum == 512
+    assert attention.check_params(resolve(attention.PARAMS, {})) == []
+
+
+def test_check_params_flags_cross_parameter_problems() -> None:
+    wide = resolve(attention.PARAMS, {"ask": ["scale", "weights"], "d_k": [2, 64]})
+    assert [p[0] for p in attention.check_params(wide)] == ["d_k"]
+    assert attention.check_params(resolve(attention.PARAMS, {"ask": "scale", "d_k": [2, 512]})) == []
+    zeros = resolve(attention.PARAMS, {"ask": "output", "values": [0, 0]})
+    assert [p[0] for p in attention.check_params(zeros)] == ["values"]
+
+
+def test_impossible_params_raise_generation_error() -> None:
+    with pytest.raises(GenerationError, match="values"):
+        attention.draw(resolve(attention.PARAMS, {"ask": "weights", "values": [0, 0]}), random.Random(0))
+    # Every key equal: no query can tell the keys apart.
+    with pytest.raises(GenerationError):
+        same = resolve(attention.PARAMS, {"ask": "weights", "values": [1, 1], "keys": 3})
+        attention.draw(same, random.Random(0))
+    with pytest.raises(GenerationError, match="sigma2"):
+        tiny = resolve(attention.PARAMS, {"ask": "variance", "sigma2": [0.001, 0.002]})
+        attention.draw(tiny, random.Random(0))
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        {"ask": "attend", "d_k": 4},
+        {"ask": "scale", "d_k": 0},
+        {"ask": "variance", "d_k": 4, "sigma2": -1.0, "scaled": False},
+        {"ask": "weights", "Q": [[1, 2]], "K": [[1, 2, 3]], "V": [[1]], "causal": False},
+        {"ask": "weights", "Q": [[1, 2]], "K": [[1, 2], [0, 1]], "V": [[1]], "causal": False},
+        {"ask": "weights", "Q": [[1, 2]], "K": [[1, 2], [0, 1]], "V": [[1], [2]], "causal": True},
+        {"ask": "output", "Q": [[1, 2], [3]], "K": [[1, 2]], "V": [[1]], "causal": False},
+    ],
+)
+def test_checker_rejects_invalid_inputs(inputs: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="Expected"):
+        solve(inputs)
+
+
+def test_describe_shows_aligned_matrices_and_the_mask() -> None:
+    inputs = {"ask": "weights", "Q": [[1, -2], [10, 0]], "K": [[1, 0]], "V": [[3, 4]], "causal": True}
+    text = attention.describe(inputs)
+    assert "Q = [[ 1, -2],\n     [10,  0]]" in text
+    assert "Causal mask" in text and "Shapes: Q 2×2, K 1×2, V 1×2" in text
+    assert attention.describe({"ask": "scale", "d_k": 64}) == "d_k = 64"
+    assert "q·k / √d_k" in attention.describe({"ask": "variance", "d_k": 4, "sigma2": 0.5, "scaled": True})
+    for inputs in VARIANTS[:50]:
+        assert attention.describe(inputs)
+
+
+def test_generator_never_imports_torch() -> None:
+    tree = ast.parse(inspect.getsource(attention))
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not any(name.split(".")[0] == "torch" for name in imported)
+
+
+def test_doctests() -> None:
+    for module in (checkers.attention, attention):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0, module.__name__

@@ -1,0 +1,145 @@
+"""Concept files: the shipped ones are valid; each broken one is refused with file, line and field."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from quizgen.cli import cli
+from quizgen.concepts import check_files, concept_files, select
+from quizgen.errors import QuizgenError
+
+from conftest import BROKEN, CONCEPTS
+
+# file -> [(line, field, words in the message)]; every listed problem must be reported.
+EXPECTED = {
+    "yaml-syntax.yaml": [(4, "", "YAML syntax")],
+    "yaml-indent.yaml": [(4, "", "YAML syntax")],
+    "empty.yaml": [(1, "", "empty file")],
+    "top-level-list.yaml": [(1, "", "found a list of 2")],
+    "not-utf8.yaml": [(2, "", "expected UTF-8")],
+    "missing-fields.yaml": [(1, "summary", "missing field"), (9, "problems[0].prompt", "missing field")],
+    "unknown-field.yaml": [(9, "titel", "did you mean 'title'")],
+    "unknown-generator.yaml": [(11, "problems[0].generator", "did you mean 'attention'")],
+    "unknown-param.yaml": [(12, "problems[0].params.temprature", "did you mean 'temperature'")],
+    "unknown-option.yaml": [(12, "problems[0].params.ask", "did you mean 'scale'")],
+    "zero-temperature.yaml": [(14, "problems[0].params.temperature", "> 0")],
+    "negative-temperature.yaml": [(13, "problems[0].params.temperature", "> 0")],
+    "min-over-max.yaml": [(14, "problems[0].params.d_k", "min <= max, found [5, 2]")],
+    "negative-size.yaml": [(14, "problems[0].params.queries", "found -2")],
+    "wrong-type-tags.yaml": [(3, "tags", "expected a list, found 'testing'")],
+    "wrong-type-difficulty.yaml": [(12, "problems[0].difficulty", "expected a whole number, found 'hard'")],
+    "id-mismatch.yaml": [(1, "id", "expected the file stem 'id-mismatch', found 'something-else'")],
+    "duplicate-template.yaml": [(14, "problems[1].name", "not used before")],
+    "duplicate-key.yaml": [(14, "problems[0].prompt", "duplicate field")],
+    "empty-lists.yaml": [(6, "flashcards", "at least 1"), (11, "problems[0].prompt", "non-empty")],
+    "bad-slug.yaml": [(1, "id", "lower-case"), (10, "problems[0].name", "lower-case")],
+    "negative-tolerance.yaml": [
+        (14, "problems[0].tolerance.rel", ">= 0, found -0.1"),
+        (14, "problems[0].tolerance.absolute", "unknown field"),
+    ],
+    "bad-range.yaml": [
+        (14, "problems[0].params.d_k", "[min, max] pair"),
+        (15, "problems[0].params.queries", "found 2.5"),
+    ],
+    "many-problems.yaml": [
+        (2, "title", "expected text, found 42"),
+        (3, "tags[0]", "lower-case"),
+        (5, "sources", "at least 1"),
+        (7, "flashcards[0].back", "missing field"),
+        (12, "problems[0].params.temperature", "> 0"),
+        (15, "problems[1].generator", "expected a generator"),
+    ],
+}
+
+
+def test_every_broken_file_has_expectations():
+    on_disk = {p.name for p in BROKEN.glob("*.yaml")}
+    assert on_disk == set(EXPECTED)
+    assert len(on_disk) >= 20
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_broken_file_reported_with_line_and_field(name):
+    path = BROKEN / name
+    concepts, issues = check_files([path])
+    assert concepts == []
+    got = [(i.line, i.field, i.message) for i in issues]
+    for line, field, words in EXPECTED[name]:
+        assert any(l == line and f == field and words in m for l, f, m in got), (
+            f"expected {line}:{field}: …{words}… in\n" + "\n".join(map(str, issues))
+        )
+    for issue in issues:
+        assert issue.file.endswith(name)
+        assert "expected" in issue.message or "YAML syntax" in issue.message
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_check_command_exits_2_without_traceback(name):
+    result = CliRunner().invoke(cli, ["check", str(BROKEN / name)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert f"{name}:" in result.output
+    assert result.output.rstrip().endswith(("concept file", "concept files"))
+
+
+def test_check_reports_all_files_in_one_run():
+    proc = subprocess.run(
+        [sys.executable, "-m", "quizgen", "check", str(BROKEN)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    reported = {line.split(":")[0].rsplit("/", 1)[-1] for line in proc.stderr.splitlines() if ".yaml:" in line}
+    assert reported == set(EXPECTED)
+    total = sum(len(v) for v in EXPECTED.values())
+    assert f"in {len(EXPECTED)} concept files" in proc.stderr.splitlines()[-1]
+    assert int(proc.stderr.splitlines()[-1].split()[0]) >= total
+
+
+def test_duplicate_ids_across_directories(tmp_path):
+    src = CONCEPTS / "attention.yaml"
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "attention.yaml").write_bytes(src.read_bytes())
+    concepts, issues = check_files(concept_files([tmp_path / "a", tmp_path / "b"]))
+    assert len(concepts) == 1
+    assert len(issues) == 1 and "also in" in issues[0].message and issues[0].field == "id"
+
+
+def test_shipped_concepts_are_valid():
+    concepts, issues = check_files(concept_files([CONCEPTS]))
+    assert issues == []
+    assert {c.id for c in concepts} >= {"attention", "bleu", "precision-recall-f1", "simclr", "squeeze-unsqueeze"}
+    for c in concepts:
+        assert len(c.flashcards) >= 3, c.id
+        assert len(c.problems) >= 4, c.id
+        difficulties = [t.difficulty for t in c.problems]
+        assert max(difficulties) > min(difficulties), f"{c.id}: templates should rise in difficulty"
+
+
+def test_shipped_concepts_point_editors_at_the_schema():
+    for path in CONCEPTS.glob("*.yaml"):
+        first = path.read_text().splitlines()[0]
+        assert first == "# yaml-language-server: $schema=../quizgen/schema/concept.schema.json", path.name
+
+
+def test_shipped_concepts_validate_against_published_schema():
+    import json
+
+    import jsonschema
+    import yaml
+
+    schema = json.loads((CONCEPTS.parent / "quizgen" / "schema" / "concept.schema.json").read_text())
+    for path in CONCEPTS.glob("*.yaml"):
+        jsonschema.validate(yaml.safe_load(path.read_text()), schema)
+
+
+def test_topic_selection(concepts):
+    assert [c.id for c in select(concepts, "attention")] == ["attention"]
+    assert {c.id for c in select(concepts, "metrics")} >= {"bleu", "precision-recall-f1"}
+    assert len(select(concepts, "all")) == len(concepts)
+    with pytest.raises(QuizgenError, match="did you mean"):
+        select(concepts, "atention")

@@ -1,0 +1,82 @@
+"""Properties every family's problems must have, over many seeds (hypothesis)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from checkers import solve
+from quizgen.answers import close, format_value, judge
+from quizgen.concepts import load_concepts
+from quizgen.problems import build_problem, parse_problem_id, plan, rebuild
+
+from conftest import CONCEPTS
+
+PAIRS = plan(load_concepts(CONCEPTS))
+PAIR_IDS = [f"{c.id}.{t.name}" for c, t in PAIRS]
+seeds = st.integers(min_value=0, max_value=2**48 - 1)
+fast = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def test_every_family_has_templates():
+    from quizgen.generators import GENERATORS
+
+    used = {t.generator for _, t in PAIRS}
+    assert used == set(GENERATORS), f"families without a template: {set(GENERATORS) - used}"
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=PAIR_IDS)
+@fast
+@given(seed=seeds)
+def test_same_seed_same_problem(pair, seed):
+    concept, template = pair
+    a = build_problem(concept, template, seed)
+    b = build_problem(concept, template, seed)
+    assert a.to_jsonl() == b.to_jsonl()
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=PAIR_IDS)
+@fast
+@given(seed=seeds)
+def test_json_round_trip_and_regrade(pair, seed):
+    concept, template = pair
+    problem = build_problem(concept, template, seed)
+    record = json.loads(problem.to_jsonl())
+    assert record["inputs"] == problem.inputs
+    # The id alone is enough to draw the same problem again.
+    cid, tname, version, s = parse_problem_id(record["id"])
+    assert (cid, tname, s) == (concept.id, template.name, seed)
+    assert rebuild(record["id"], [concept]).to_jsonl() == problem.to_jsonl()
+    # The inputs alone are enough to recompute the answer.
+    again = solve(problem.family, record["inputs"])
+    assert close(again.answer.kind, again.answer.value, problem.answer.value, problem.tolerance)
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=PAIR_IDS)
+@fast
+@given(seed=seeds)
+def test_judge_accepts_key_and_names_each_misconception(pair, seed):
+    concept, template = pair
+    problem = build_problem(concept, template, seed)
+    kind = problem.answer.kind
+    key_text = format_value(kind, problem.answer.value)
+    verdict = judge(problem.answer, key_text, problem.tolerance, problem.misconceptions)
+    assert verdict.correct, (key_text, verdict.message)
+    for m in problem.misconceptions:
+        assert not close(kind, problem.answer.value, m.value, problem.tolerance)
+        typed = format_value(kind, m.value)
+        verdict = judge(problem.answer, typed, problem.tolerance, problem.misconceptions)
+        assert not verdict.correct, (m.name, typed)
+        assert verdict.misconception is not None, (m.name, typed, verdict.message)
+        # Two mistakes can give the same value; the judge names one whose value matches.
+        assert close(kind, verdict.misconception.value, m.value, problem.tolerance)
+        assert verdict.misconception.name in verdict.message
+
+
+def test_other_seed_other_problems():
+    concept, template = PAIRS[0]
+    a = {build_problem(concept, template, s).to_jsonl() for s in range(20)}
+    assert len(a) > 10
