@@ -22,8 +22,19 @@ CHECKERS: dict[str, str] = {
 }
 
 
+_threads_set = False
+
+
 def get_checker(family: str) -> Callable[[Mapping[str, Any]], Solution]:
     """The ``solve`` function of a family's checker (imports torch on first use)."""
+    global _threads_set
+    if not _threads_set:
+        import torch
+
+        # Checker tensors have a handful of entries: extra threads only add start-up and contention
+        # (measured ~10x slower per problem while another process kept both cores busy).
+        torch.set_num_threads(1)
+        _threads_set = True
     return importlib.import_module(CHECKERS[family]).solve  # type: ignore[no-any-return]
 
 

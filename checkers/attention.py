@@ -27,8 +27,8 @@ _F64 = torch.float64
 
 _NO_SCALING = (
     "no-scaling",
-    "Took the softmax of Q Kᵀ without dividing by √d_k; the scores then grow with d_k and the "
-    "softmax is sharper than intended.",
+    "Left Q Kᵀ undivided by √d_k; the scores then grow with d_k and the softmax becomes sharper "
+    "than intended.",
 )
 _DIVIDED_BY_D_K = (
     "divided-by-d_k",
@@ -197,7 +197,7 @@ def _solve_matrices(ask: str, inputs: Mapping[str, Any]) -> Solution:
     ]
     scalable = d_k > 1
     if ask == "scores":
-        wrong = []
+        wrong: list[Misconception] = []
         if scalable:
             wrong = [
                 Misconception(*_NO_SCALING, raw.tolist()),
@@ -206,16 +206,14 @@ def _solve_matrices(ask: str, inputs: Mapping[str, Any]) -> Solution:
         return Solution(Answer("matrix", scores.tolist()), tuple(steps), tuple(wrong))
 
     hidden = torch.ones(n_q, n_k, dtype=torch.bool).triu_(1) if causal else None
+    masked = _mask(scores, hidden)
     if hidden is not None:
-        masked = scores.masked_fill(hidden, -math.inf)
         # JSON has no −∞, so masked entries are shown as the text "-inf".
         shown = [
             ["-inf" if h else x for x, h in zip(srow, hrow)]
             for srow, hrow in zip(masked.tolist(), hidden.tolist())
         ]
         steps.append(Step("masked scores (−∞ where key j > query i)", shown, shape=shape_s))
-    else:
-        masked = scores
     weights = torch.softmax(masked, dim=-1)
     steps.append(Step("weights = softmax of each row", weights.tolist(), shape=shape_s))
 

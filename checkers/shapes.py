@@ -8,8 +8,9 @@ of a non-contiguous tensor. The rules involved are those of the PyTorch referenc
 ``torch.matmul``. The input format is described in ``quizgen/generators/shapes.py``.
 
 Each misconception is computed by running the same chain with one kind of op replaced by the
-mistaken rule, and is listed only when the chain reaches that op in the situation the mistake
-is about.
+mistaken rule. It is listed only when the chain reaches that op in the situation the mistake is
+about and the mistaken rule changes that op's result (a later op may still hide the difference;
+the problem builder redraws such variants).
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ def _broadcast_bound(sa: torch.Size, sb: torch.Size) -> int:
     return out
 
 
-def _on_cpu(a: torch.Tensor, b: torch.Tensor, fn: Callable[..., torch.Tensor], work: int) -> torch.Tensor:
+def _on_cpu(
+    a: torch.Tensor, b: torch.Tensor, fn: Callable[..., torch.Tensor], work: int
+) -> torch.Tensor:
     """``fn(a, b)`` for meta tensors, computed on CPU stand-ins unless the work would be large."""
     if max(work, a.numel(), b.numel()) > _CPU_LIMIT:
         return fn(a, b)
@@ -76,6 +79,8 @@ def _matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     rows = sa[-2] if len(sa) >= 2 else 1
     cols = sb[-1] if len(sb) >= 2 else 1
     inner = sa[-1] if sa else 1
+    if not sb or inner != (sb[-2] if len(sb) >= 2 else sb[0]):
+        inner = 0  # mismatched operands fail their shape check before any work
     return _on_cpu(a, b, torch.matmul, _broadcast_bound(sa[:-2], sb[:-2]) * rows * cols * inner)
 
 
@@ -411,11 +416,11 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         t = out
     if answer is None:
         answer = list(t.shape)
-    misconceptions = tuple(
-        Misconception(name, _MISTAKES[name][1], _final(x, y, ops, _MISTAKES[name][0], _MISTAKES[name][2]))
-        for name in applies
-    )
-    return Solution(Answer("shape", answer), tuple(steps), misconceptions)
+    misconceptions = []
+    for name in applies:
+        kind, description, rule, _ = _MISTAKES[name]
+        misconceptions.append(Misconception(name, description, _final(x, y, ops, kind, rule)))
+    return Solution(Answer("shape", answer), tuple(steps), tuple(misconceptions))
 
 
 __all__ = ["solve"]

@@ -281,9 +281,8 @@ def _validator() -> Any:
 
     from quizgen.schema import concept_schema
 
-    schema = concept_schema()
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
+    # The schema itself is checked against the meta-schema by the tests, not on every start.
+    return jsonschema.Draft202012Validator(concept_schema())
 
 
 def _leaf_errors(errors: Iterable[Any]) -> list[Any]:
@@ -355,7 +354,8 @@ def _semantic_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int])
 def validate_text(text: str, file: str) -> tuple[dict[str, Any] | None, list[Issue]]:
     """Every problem of one concept file's text; the data too when it could be parsed."""
     try:
-        loader = yaml.SafeLoader(text)
+        # libyaml's loader, where installed, is ~8x faster and keeps the same marks.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None

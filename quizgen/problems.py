@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import random
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from checkers import get_checker
 from checkers.solution import Answer, Misconception, Step
@@ -50,11 +52,11 @@ def variant_seed(seed: int, index: int) -> int:
 
 def _rounded(value: Any) -> Any:
     """Round floats to 12 significant digits so output bytes never depend on the last ulp."""
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            return value
-        return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
-    if isinstance(value, list):
+    kind = type(value)
+    if kind is float:
+        # nan and inf survive the round trip through "%.12g" unchanged.
+        return float("%.12g" % value)
+    if kind is list:
         return [_rounded(v) for v in value]
     return value
 
@@ -92,7 +94,10 @@ class Problem:
             "prompt": self.prompt,
             "inputs": self.inputs,
             "answer": {"kind": self.answer.kind, "value": _rounded(self.answer.value)},
-            "tolerance": {"rel": self.tolerance.rel, "abs": self.tolerance.abs},
+            # Shapes are compared exactly: a tolerance would mean nothing there.
+            "tolerance": None
+            if self.answer.kind == "shape"
+            else {"rel": self.tolerance.rel, "abs": self.tolerance.abs},
             "steps": [
                 {**s.to_json(), "value": _rounded(s.value)} for s in self.steps
             ],
@@ -166,3 +171,52 @@ def generate(concepts: Sequence[Concept], n: int, seed: int) -> Iterator[Problem
     for index in range(n):
         concept, template = pairs[index % len(pairs)]
         yield build_problem(concept, template, variant_seed(seed, index))
+
+
+# ---------------------------------------------------------------------------------------------
+# Many problems at once, on every core
+
+_CHUNK = 250
+_job: tuple[list[tuple[Concept, Template]], int, Callable[[Problem, int], str]] | None = None
+
+
+def _render_chunk(bounds: tuple[int, int]) -> str:
+    if _job is None:  # pragma: no cover - only reachable if a worker was not forked from render_many
+        raise RuntimeError("render_many's worker started without its job")
+    pairs, seed, render = _job
+    out = []
+    for index in range(*bounds):
+        concept, template = pairs[index % len(pairs)]
+        out.append(render(build_problem(concept, template, variant_seed(seed, index)), index))
+    return "".join(out)
+
+
+def render_many(
+    concepts: Sequence[Concept], n: int, seed: int, render: Callable[[Problem, int], str], jobs: int = 0
+) -> Iterator[str]:
+    """Render ``n`` problems (as ``generate`` draws them) in order, in chunks of text.
+
+    Each problem depends only on ``(seed, index)``, so the work splits across processes without
+    changing a byte of the output. ``jobs=0`` uses every core for large runs; forked workers
+    inherit the imported checkers, so they start in milliseconds. Where fork is unavailable the
+    work runs in this process.
+    """
+    global _job
+    pairs = plan(concepts)
+    if not pairs:
+        raise QuizgenError("these concepts have no problem templates")
+    for family in {t.generator for _, t in pairs}:
+        get_checker(family)  # import torch and the checkers once, before any fork
+    chunks = [(start, min(start + _CHUNK, n)) for start in range(0, n, _CHUNK)]
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    jobs = jobs or (min(cores, 8) if n >= 4 * _CHUNK else 1)
+    _job = (pairs, seed, render)
+    try:
+        if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            for bounds in chunks:
+                yield _render_chunk(bounds)
+            return
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            yield from pool.imap(_render_chunk, chunks)
+    finally:
+        _job = None

@@ -63,6 +63,13 @@ def test_generate_jsonl_is_reproducible(runner, topic):
         assert r["id"].split(".")[0] == r["concept"]
 
 
+def test_parallel_generation_gives_the_same_bytes(runner):
+    one = _generate(runner, "all", "--n", "1100", "--seed", "5", "--format", "jsonl", "--jobs", "1")
+    two = _generate(runner, "all", "--n", "1100", "--seed", "5", "--format", "jsonl", "--jobs", "2")
+    assert one == two
+    assert len(one.splitlines()) == 1100
+
+
 def test_generate_text(runner):
     out = _generate(runner, "attention", "--n", "3", "--seed", "1")
     assert out.count("--- ") == 3

@@ -133,6 +133,7 @@ def test_shipped_concepts_validate_against_published_schema():
     import yaml
 
     schema = json.loads((CONCEPTS.parent / "quizgen" / "schema" / "concept.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
     for path in CONCEPTS.glob("*.yaml"):
         jsonschema.validate(yaml.safe_load(path.read_text()), schema)
 

@@ -13,7 +13,6 @@ import json
 import random
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +96,9 @@ def variants() -> list[tuple[str, int, dict[str, Any]]]:
 
 
 @pytest.fixture(scope="module")
-def solved(variants: list[tuple[str, int, dict[str, Any]]]) -> list[tuple[str, dict[str, Any], Any]]:
+def solved(
+    variants: list[tuple[str, int, dict[str, Any]]],
+) -> list[tuple[str, dict[str, Any], Any]]:
     return [(name, inputs, checker.solve(inputs)) for name, _, inputs in variants]
 
 
@@ -145,7 +146,7 @@ def test_error_share(solved: list[tuple[str, dict[str, Any], Any]]) -> None:
         assert 0.03 <= sum(flags) / len(flags) <= 0.4, (name, sum(flags) / len(flags))
 
 
-# --- hand-known values -----------------------------------------------------------------------------
+# --- hand-known values ----------------------------------------------------------------------
 
 
 def sq(dim: int | None = None) -> dict[str, Any]:
@@ -276,14 +277,15 @@ def test_misconceptions_apply_and_mostly_differ(
     assert sum(differ.values()) / sum(seen.values()) > 0.7
 
 
-# --- generator contract ----------------------------------------------------------------------------
+# --- generator contract ---------------------------------------------------------------------
 
 
 def test_determinism() -> None:
     for given in configs().values():
         params = resolve(shapes.PARAMS, given)
         for seed in range(30):
-            assert shapes.draw(params, random.Random(seed)) == shapes.draw(params, random.Random(seed))
+            first = shapes.draw(params, random.Random(seed))
+            assert first == shapes.draw(params, random.Random(seed))
         drawn = {json.dumps(shapes.draw(params, random.Random(s))) for s in range(30)}
         assert len(drawn) >= 10
 
@@ -295,7 +297,9 @@ def test_json_round_trip(solved: list[tuple[str, dict[str, Any], Any]]) -> None:
         assert checker.solve(json.loads(json.dumps(inputs))).to_json() == sol.to_json()
 
 
-def test_chain_lengths_and_ops_follow_params(variants: list[tuple[str, int, dict[str, Any]]]) -> None:
+def test_chain_lengths_and_ops_follow_params(
+    variants: list[tuple[str, int, dict[str, Any]]],
+) -> None:
     table = configs()
     alias = {"squeeze-dim": "squeeze", "index-none": "index", "broadcast": "add"}
     for name, _, inputs in variants:
@@ -400,19 +404,7 @@ def test_doctests() -> None:
         assert result.attempted >= 1 and result.failed == 0
 
 
-def test_solve_is_fast(variants: list[tuple[str, int, dict[str, Any]]]) -> None:
-    sample = [inputs for _, _, inputs in variants[::3]]
-    for inputs in sample[:50]:
-        checker.solve(inputs)
-    start = time.perf_counter()
-    for inputs in sample:
-        checker.solve(inputs)
-    per_solve = (time.perf_counter() - start) / len(sample)
-    # Measured ~30 us; the bound only catches a slow path (meta matmul/add cost 10-150 us each).
-    assert per_solve < 400e-6, per_solve
-
-
-# --- the concept file --------------------------------------------------------------------------------
+# --- the concept file -----------------------------------------------------------------------
 
 
 def test_concept_file() -> None:

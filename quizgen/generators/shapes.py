@@ -82,6 +82,8 @@ _INDEX_PATTERNS: tuple[tuple[str, ...], ...] = (
 )
 _INDEX_WEIGHTS = (3.0, 3.0, 3.0, 1.0, 1.0)
 _BINARY = ("broadcast", "matmul")
+# Keeps y small: the checker runs add and matmul on real (uninitialised) CPU tensors for speed.
+_MAX_ELEMENTS = 1 << 16
 
 
 @dataclass
@@ -92,14 +94,16 @@ class _Plan:
     contiguous: bool = True
     bad: float = 1.0
     binary_used: bool = False
-    last_inserted: int | None = None
-    last_swap: frozenset[int] | None = None
-    mark_inserted: int | None = None
-    mark_swap: frozenset[int] | None = None
-    last_order: list[int] | None = None
-    mark_order: list[int] | None = None
     other: list[int] | None = None
     ops: list[dict[str, Any]] = field(default_factory=list)
+    # What the previous op inserted, swapped or permuted (last_*), and what the op being drawn
+    # does (mark_*, promoted to last_* once it is kept).
+    last_inserted: int | None = None
+    last_swap: frozenset[int] | None = None
+    last_order: list[int] | None = None
+    mark_inserted: int | None = None
+    mark_swap: frozenset[int] | None = None
+    mark_order: list[int] | None = None
 
 
 def _prod(values: list[int]) -> int:
@@ -117,7 +121,7 @@ def _draw_size(rng: random.Random, bounds: tuple[int, int]) -> int:
 
 
 def _draw_big(rng: random.Random, bounds: tuple[int, int]) -> int:
-    """A size of at least 2 (for dims that must stretch or clash), inside the bounds if they allow."""
+    """A size of at least 2 (for dims that must stretch or clash), within the bounds if possible."""
     return rng.randint(max(bounds[0], 2), max(bounds[1], 2))
 
 
@@ -310,17 +314,17 @@ def _op_index(rng: random.Random, plan: _Plan, neg: bool) -> dict[str, Any] | No
     items = rng.choices(_INDEX_PATTERNS, weights=_INDEX_WEIGHTS)[0]
     colons = items.count(":")
     if colons <= len(plan.shape):
-        head = items.index("...") if "..." in items else len(items)
-        shape = list(plan.shape)
-        # Expand the pattern to one entry per resulting dim, then read the sizes off it.
-        fill = len(shape) - colons
-        expanded: list[str] = []
-        for item in items:
-            expanded.extend([":"] * fill if item == "..." else [item])
-        if head == len(items):
-            expanded.extend([":"] * fill)
-        it = iter(shape)
-        plan.shape = [1 if item == "None" else next(it) for item in expanded]
+        dims = iter(plan.shape)
+        out: list[int] = []
+        # Without an explicit Ellipsis, Python indexing behaves as if one ended the index.
+        for item in items if "..." in items else items + ("...",):
+            if item == "None":
+                out.append(1)
+            elif item == ":":
+                out.append(next(dims))
+            else:
+                out.extend(dims)
+        plan.shape = out
     return {"op": "index", "items": list(items)}
 
 
@@ -346,8 +350,11 @@ def _op_broadcast(rng: random.Random, plan: _Plan, size: tuple[int, int]) -> dic
         j = rng.choice(clashable)
         xs = plan.shape[r - aligned + j]
         y[yr - aligned + j] = rng.choice([k for k in range(2, 7) if k != xs])
+    result = _broadcast(plan.shape, y)
+    if _prod(result) > _MAX_ELEMENTS:
+        return None
     plan.other = y
-    plan.shape = _broadcast(plan.shape, y)
+    plan.shape = result
     plan.contiguous = True
     return {"op": "add"}
 
@@ -371,11 +378,12 @@ def _op_matmul(rng: random.Random, plan: _Plan, size: tuple[int, int]) -> dict[s
         else:
             batch = [_draw_big(rng, size) for _ in range(rng.randint(1, 2))]
         y = batch + [inner, m]
+    rows = plan.shape[-2:-1] if r >= 2 else []
+    result = _broadcast(plan.shape[:-2], y[:-2]) + rows + ([m] if len(y) >= 2 else [])
+    if _prod(result) * inner > _MAX_ELEMENTS:
+        return None
     plan.other = y
-    x_rows = plan.shape[-2:-1] if r >= 2 else []
-    batch_x = plan.shape[:-2]
-    batch_y = y[:-2]
-    plan.shape = _broadcast(batch_x, batch_y) + x_rows + ([m] if len(y) >= 2 else [])
+    plan.shape = result
     plan.contiguous = True
     return {"op": "matmul"}
 
@@ -498,7 +506,7 @@ def _call(op: dict[str, Any]) -> str:
 
 
 def expression(ops: list[dict[str, Any]]) -> list[str]:
-    """The chain as Python source after each op (``x.unsqueeze(1)``, ``x.unsqueeze(1) + y``, ...)."""
+    """The chain as Python source after each op: ``x.unsqueeze(1)``, ``x.unsqueeze(1) + y``, ..."""
     out: list[str] = []
     expr = "x"
     binary = False
@@ -518,7 +526,8 @@ def expression(ops: list[dict[str, Any]]) -> list[str]:
 def describe(inputs: dict[str, Any]) -> str:
     """The problem as the code a learner would run.
 
-    >>> print(describe({"shape": [3, 1, 4], "ops": [{"op": "unsqueeze", "dim": 1}, {"op": "squeeze"}]}))
+    >>> ops = [{"op": "unsqueeze", "dim": 1}, {"op": "squeeze"}]
+    >>> print(describe({"shape": [3, 1, 4], "ops": ops}))
     x = torch.zeros(3, 1, 4)
     x.unsqueeze(1).squeeze()
     """
