@@ -187,6 +187,9 @@ def schema(write: str | None) -> None:
         click.echo(text, nl=False)
 
 
+# Commands that live in their own modules are registered here, one line each.
+
+
 def main() -> None:
     cli(prog_name="quizgen")
 
