@@ -25,6 +25,7 @@ import random
 from typing import Any, Sequence
 
 from quizgen.errors import GenerationError
+from quizgen.text import format_matrix
 from quizgen.params import (
     Choice,
     Flag,
@@ -206,19 +207,6 @@ def _draw_matrix(
     rng: random.Random, rows: int, cols: int, bounds: tuple[int, int]
 ) -> list[list[int]]:
     return [[draw_int(rng, bounds) for _ in range(cols)] for _ in range(rows)]
-
-
-def format_matrix(name: str, rows: Sequence[Sequence[Any]]) -> str:
-    """A matrix as aligned rows under its name, e.g. ``Q = [[1, 0],\\n     [2, 1]]``.
-
-    >>> print(format_matrix("Q", [[1, -2], [10, 0]]))
-    Q = [[ 1, -2],
-         [10,  0]]
-    """
-    cells = [[str(v) for v in row] for row in rows]
-    width = max((len(c) for row in cells for c in row), default=0)
-    lines = ["[" + ", ".join(c.rjust(width) for c in row) + "]" for row in cells]
-    return f"{name} = [" + (",\n" + " " * (len(name) + 4)).join(lines) + "]"
 
 
 def describe(inputs: dict[str, Any]) -> str:

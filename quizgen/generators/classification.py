@@ -32,6 +32,7 @@ import random
 from typing import Any, Sequence
 
 from quizgen.errors import GenerationError
+from quizgen.text import format_matrix
 from quizgen.params import (
     Choice,
     FloatRange,
@@ -242,19 +243,6 @@ def _usable(matrix: Sequence[Sequence[int]], metric: str, average: str) -> bool:
     if metric in ("f1", "fbeta") and average == "macro" and any(matrix[i][i] == 0 for i in range(k)):
         return False
     return True
-
-
-def format_matrix(name: str, rows: Sequence[Sequence[Any]]) -> str:
-    """A matrix as aligned rows under its name.
-
-    >>> print(format_matrix("C", [[5, 1], [10, 0]]))
-    C = [[ 5, 1],
-         [10, 0]]
-    """
-    cells = [[str(v) for v in row] for row in rows]
-    widths = [max(len(row[j]) for row in cells) for j in range(len(cells[0]))] if cells else []
-    lines = ["[" + ", ".join(c.rjust(widths[j]) for j, c in enumerate(row)) + "]" for row in cells]
-    return f"{name} = [" + (",\n" + " " * (len(name) + 4)).join(lines) + "]"
 
 
 _METRIC_NAMES = {

@@ -21,7 +21,7 @@ import random
 from typing import Any
 
 from quizgen.errors import GenerationError
-from quizgen.generators.attention import format_matrix
+from quizgen.text import format_matrix
 from quizgen.params import (
     Choice,
     FloatRange,
