@@ -110,10 +110,22 @@ class Problem:
         return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"), sort_keys=False)
 
 
+_resolved: dict[int, tuple[Template, dict[str, Any]]] = {}
+
+
+def _params_of(template: Template) -> dict[str, Any]:
+    """A template's resolved params, computed once per template object (generate calls this a lot)."""
+    hit = _resolved.get(id(template))
+    if hit is None or hit[0] is not template:
+        hit = (template, template.resolved_params())
+        _resolved[id(template)] = hit
+    return hit[1]
+
+
 def build_problem(concept: Concept, template: Template, seed: int) -> Problem:
     """Draw, check and return the problem ``concept.template`` with this seed."""
     module = GENERATORS[template.generator]
-    params = template.resolved_params()
+    params = _params_of(template)
     solve = get_checker(template.generator)
     rng = random.Random(seed)
     for _ in range(MAX_REDRAWS):
