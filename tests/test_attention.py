@@ -432,6 +432,6 @@ def test_generator_never_imports_torch() -> None:
 def test_doctests() -> None:
     import quizgen.text
 
-    for module in (checkers.attention, quizgen.text):
+    for module in (checkers.attention, attention, quizgen.text):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0, module.__name__

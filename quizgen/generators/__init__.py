@@ -17,6 +17,9 @@ Each module defines:
     number of times, then ``quizgen.errors.GenerationError``).
 ``describe(inputs: dict) -> str``
     The inputs as plain text for a learner (matrices as aligned rows, tokens as text, code for shapes).
+``expected(inputs: dict) -> checkers.solution.Answer``
+    The kind (and, for vectors and matrices, the dimensions) of the answer, with placeholder
+    values: what the drill needs to say "a 2×3 matrix" and read typed text before torch is loaded.
 ``check_params(params: dict) -> list[tuple[str, str, str]]``  (optional)
     Cross-parameter problems a schema cannot express, as ``(param, expected, found)``.
 """

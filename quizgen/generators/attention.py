@@ -24,6 +24,7 @@ from __future__ import annotations
 import random
 from typing import Any, Sequence
 
+from checkers.solution import Answer
 from quizgen.errors import GenerationError
 from quizgen.text import format_matrix
 from quizgen.params import (
@@ -231,3 +232,16 @@ def describe(inputs: dict[str, Any]) -> str:
     if inputs.get("causal"):
         parts.append("Causal mask: query i may attend only to keys 0..i.")
     return "\n".join(parts)
+
+
+def expected(inputs: dict[str, Any]) -> Answer:
+    """The kind and dimensions of the answer these inputs ask for; the values are placeholders.
+
+    >>> expected({"ask": "output", "Q": [[1, 0]], "K": [[0, 1], [1, 1]], "V": [[1], [2]]}).value
+    [[0.0]]
+    """
+    ask = inputs["ask"]
+    if ask in ("scale", "variance"):
+        return Answer("number", 0.0)
+    cols = len(inputs["V"][0]) if ask == "output" else len(inputs["K"])
+    return Answer("matrix", [[0.0] * cols for _ in inputs["Q"]])

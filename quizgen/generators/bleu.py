@@ -30,6 +30,7 @@ from __future__ import annotations
 import random
 from typing import Any, Sequence
 
+from checkers.solution import Answer
 from quizgen.errors import GenerationError
 from quizgen.params import Choice, IntRange, ParamSpec, draw_choice, draw_int
 
@@ -317,3 +318,8 @@ def describe(inputs: dict[str, Any]) -> str:
 def _sentence_line(label: str, tokens: Sequence[str], width: int) -> str:
     unit = "token" if len(tokens) == 1 else "tokens"
     return f"{label.ljust(width)} {' '.join(tokens)}  ({len(tokens)} {unit})"
+
+
+def expected(inputs: dict[str, Any]) -> Answer:
+    """The kind of answer these inputs ask for (always a number); the value is a placeholder."""
+    return Answer("number", 0.0)

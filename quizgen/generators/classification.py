@@ -31,6 +31,7 @@ from __future__ import annotations
 import random
 from typing import Any, Sequence
 
+from checkers.solution import Answer
 from quizgen.errors import GenerationError
 from quizgen.text import format_matrix
 from quizgen.params import (
@@ -285,3 +286,8 @@ def describe(inputs: dict[str, Any]) -> str:
         lines.append("y_true: " + " ".join(str(v) for v in inputs["y_true"]))
         lines.append("y_pred: " + " ".join(str(v) for v in inputs["y_pred"]))
     return "\n".join(lines)
+
+
+def expected(inputs: dict[str, Any]) -> Answer:
+    """The kind of answer these inputs ask for (always a number); the value is a placeholder."""
+    return Answer("number", 0.0)

@@ -34,6 +34,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from checkers.solution import Answer
 from quizgen.errors import GenerationError
 from quizgen.params import Choice, Flag, IntRange, ParamSpec, draw_int, resolve
 
@@ -556,3 +557,8 @@ def check_params(params: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 __all__ = ["FAMILY", "OPS", "PARAMS", "VERSION", "check_params", "describe", "draw", "expression"]
+
+
+def expected(inputs: dict[str, Any]) -> Answer:
+    """The kind of answer these inputs ask for (a shape, or "error"); the value is a placeholder."""
+    return Answer("shape", [])

@@ -20,6 +20,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from checkers.solution import Answer
 from quizgen.errors import GenerationError
 from quizgen.text import format_matrix
 from quizgen.params import (
@@ -168,3 +169,8 @@ def describe(inputs: dict[str, Any]) -> str:
         i = inputs["anchor"]
         parts.append(f"Anchor: i = {i} (its positive is {(i + n) % (2 * n)})")
     return "\n".join(parts)
+
+
+def expected(inputs: dict[str, Any]) -> Answer:
+    """The kind of answer these inputs ask for (always a number); the value is a placeholder."""
+    return Answer("number", 0.0)
