@@ -188,6 +188,9 @@ def schema(write: str | None) -> None:
 
 
 # Commands that live in their own modules are registered here, one line each.
+from quizgen.drill import drill_command, stats_command  # noqa: E402
+cli.add_command(drill_command, "drill")
+cli.add_command(stats_command, "stats")
 
 
 def main() -> None:

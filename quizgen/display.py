@@ -1,0 +1,277 @@
+"""Terminal output for the drill and the stats: rich on a terminal, plain text otherwise.
+
+Everything is first laid out as lines of styled segments (``(text, style)`` pairs), then written
+either by rich (colours and rules on a terminal; rich itself honours ``NO_COLOR`` and the terminal
+width) or as plain text (pipes, files, ``TERM=dumb``), where styles are dropped and a wrong matrix
+entry is marked with ``*`` instead of a colour. Nothing here imports torch; rich is imported only
+when a terminal asks for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, Iterable, Sequence, TextIO
+
+Segment = tuple[str, str]
+Line = list[Segment]
+
+MARK = "*"
+
+_STYLES = {
+    "": "",
+    "bold": "bold",
+    "dim": "dim",
+    "right": "bold green",
+    "wrong": "bold red",
+    "coarse": "bold yellow",
+    "mistake": "bold magenta",
+    "mark": "bold red underline",
+    "head": "bold cyan",
+    "code": "cyan",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Values for people
+
+
+def fmt_scalar(value: Any) -> str:
+    """One entry: floats to 6 significant figures, whole floats without a point, text as is."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, float):
+        text = f"{value:.6g}"
+        return "0" if text == "-0" else text
+    return str(value)
+
+
+def fmt_inline(value: Any) -> str:
+    """A value on one line: ``[1, 0.5]``, ``[[1, 2], [3, 4]]``."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(fmt_inline(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {fmt_inline(v)}" for k, v in value.items()) + "}"
+    return fmt_scalar(value)
+
+
+def fmt_shape(shape: Sequence[int]) -> str:
+    """A shape in torch's notation."""
+    return "torch.Size([" + ", ".join(str(int(s)) for s in shape) + "])"
+
+
+def is_table(value: Any) -> bool:
+    """Equally long rows of scalars, more than one entry in all (a matrix, or a small table)."""
+    if not isinstance(value, (list, tuple)) or len(value) < 1:
+        return False
+    if not all(isinstance(r, (list, tuple)) and r for r in value):
+        return False
+    width = len(value[0])
+    if any(len(r) != width for r in value):
+        return False
+    if not all(not isinstance(v, (list, tuple, dict)) for r in value for v in r):
+        return False
+    return len(value) >= 2 or width >= 2
+
+
+def table_lines(rows: Sequence[Sequence[Any]], marks: Iterable[tuple[int, ...]] = (), indent: str = "    ") -> list[Line]:
+    """Rows as aligned columns (numbers right-aligned, words left); ``marks`` are (row, col) pairs.
+
+    A marked entry is styled ``mark`` on a terminal and followed by ``*`` in plain text (or with
+    ``NO_COLOR``); when anything is marked every entry leaves room for that star, so the columns
+    stay aligned either way.
+    """
+    marked = {tuple(m) for m in marks}
+    cells = [[fmt_scalar(v) for v in row] for row in rows]
+    cols = len(cells[0]) if cells else 0
+    widths = [max(len(r[c]) for r in cells) for c in range(cols)]
+    numeric = [all(not isinstance(r[c], str) or r[c] in ("-inf", "inf") for r in rows) for c in range(cols)]
+    out: list[Line] = []
+    for i, row in enumerate(cells):
+        line: Line = [(indent, "")]
+        for j, text in enumerate(row):
+            cell = text.rjust(widths[j]) if numeric[j] else text.ljust(widths[j])
+            if j:
+                line.append(("  ", ""))
+            if (i, j) in marked:
+                line.append((cell, "mark"))
+                line.append((MARK, "mark-star"))
+            else:
+                line.append((cell, ""))
+                line.append((" ", "mark-pad") if marked else ("", ""))
+        out.append(line)
+    return out
+
+
+def vector_marks(marks: Iterable[tuple[int, ...]]) -> list[tuple[int, int]]:
+    """Vector entry indices ``(i,)`` as (row 0, column i) marks for a one-row table."""
+    return [(0, m[0]) for m in marks]
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+
+
+class Out:
+    """Where the drill writes: a rich console on a terminal, plain lines otherwise."""
+
+    def __init__(self, stream: TextIO | None = None, *, rich: bool | None = None):
+        self.stream = stream or sys.stdout
+        if rich is None:
+            rich = _isatty(self.stream) and os.environ.get("TERM") != "dumb"
+        self.rich = rich
+        self._console: Any = None
+        if rich:
+            from rich.console import Console
+
+            self._console = Console(file=self.stream, highlight=False, emoji=False, soft_wrap=False)
+
+    @property
+    def width(self) -> int:
+        if self._console is not None:
+            return int(self._console.width)
+        return 80
+
+    # -- primitives -----------------------------------------------------------------------------
+
+    def _text(self, line: Line) -> Any:
+        from rich.text import Text
+
+        text = Text()
+        for chunk, style in line:
+            if style == "mark-pad":
+                text.append(" ")
+                continue
+            if style == "mark-star":
+                # Colour marks the entry; without colour (NO_COLOR) the star does.
+                if self._console.no_color:
+                    text.append(MARK, "bold")
+                else:
+                    text.append(" ")
+                continue
+            text.append(chunk, _STYLES.get(style, style))
+        return text
+
+    def _plain(self, line: Line) -> str:
+        parts = []
+        for chunk, style in line:
+            if style == "mark-pad":
+                parts.append(" ")
+            else:
+                parts.append(chunk)
+        return "".join(parts).rstrip()
+
+    def rule(self, title: str) -> None:
+        if self._console is not None:
+            from rich.rule import Rule
+            from rich.text import Text
+
+            # The title goes below the rule, where it can wrap: a title inside a rule is cut
+            # short on a narrow terminal.
+            self._console.print(Rule(style="dim"))
+            self._console.print(Text(title, style=_STYLES["head"]))
+        else:
+            self.stream.write(f"=== {title}\n")
+            self.stream.flush()
+
+    def para(self, *segments: Segment) -> None:
+        """A paragraph: wrapped to the terminal by rich, one line in plain text."""
+        line = [s for s in segments if s[0]]
+        if self._console is not None:
+            self._console.print(self._text(line))
+        else:
+            self.stream.write(self._plain(line) + "\n")
+            self.stream.flush()
+
+    def pre(self, lines: Sequence[Line]) -> None:
+        """Preformatted lines (inputs, matrices): never re-wrapped, so columns stay aligned."""
+        if self._console is not None:
+            for line in lines:
+                # soft_wrap: a line wider than a narrow terminal is folded by the terminal itself
+                # instead of being cut, so no number is ever hidden.
+                self._console.print(self._text(line), soft_wrap=True)
+        else:
+            for line in lines:
+                self.stream.write(self._plain(line) + "\n")
+            self.stream.flush()
+
+    def text_block(self, text: str, indent: str = "  ", style: str = "") -> None:
+        self.pre([[(indent + row, style)] for row in text.splitlines()])
+
+    def blank(self) -> None:
+        if self._console is not None:
+            self._console.print()
+        else:
+            self.stream.write("\n")
+            self.stream.flush()
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool] = ()) -> None:
+        """A table of text cells (stats): a rich table on a terminal, aligned columns in text."""
+        right = list(right) + [False] * (len(headers) - len(right))
+        if self._console is not None:
+            from rich.table import Table
+
+            table = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
+            for h, r in zip(headers, right):
+                table.add_column(h, justify="right" if r else "left", overflow="fold")
+            for row in rows:
+                table.add_row(*row)
+            self._console.print(table)
+            return
+        widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+        def fmt(cells: Sequence[str]) -> str:
+            return "  ".join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)).rstrip()
+
+        self.stream.write(fmt(headers) + "\n")
+        for row in rows:
+            self.stream.write(fmt(row) + "\n")
+        self.stream.flush()
+
+    # -- input ----------------------------------------------------------------------------------
+
+    def ask(self, prompt: str) -> str:
+        """Read one line (``EOFError`` at the end of input). Without a terminal, echo it."""
+        self.stream.flush()
+        line = input(prompt)
+        if not _isatty(sys.stdin):
+            # Nobody's terminal echoed the line: write it, so the transcript reads as a dialogue.
+            self.stream.write(line + "\n")
+            self.stream.flush()
+        return line
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Blocks of the drill
+
+
+def value_lines(value: Any, marks: Iterable[tuple[int, ...]] = (), indent: str = "    ") -> list[Line] | None:
+    """A matrix-like value as aligned lines (None when it reads better inline)."""
+    if is_table(value):
+        return table_lines(value, marks, indent)
+    return None
+
+
+def step_lines(label: str, value: Any, shape: Sequence[int] | None, note: str) -> list[Line]:
+    """One line of a worked solution (plus an aligned block below it for a matrix)."""
+    head: Line = [("  ", ""), (label, "bold")]
+    block = value_lines(value, indent="      ")
+    extra: Line = []
+    if shape is not None:
+        extra.append(("   " + fmt_shape(shape), "dim"))
+    if note:
+        extra.append((f"   ({note})", "dim"))
+    if block is None:
+        return [head + [(" = ", ""), (fmt_inline(value), "")] + extra]
+    # A matrix goes below its label, aligned; the shape and note stay on the label's line.
+    return [head + [(":", "")] + extra] + block

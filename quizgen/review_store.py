@@ -1,0 +1,555 @@
+"""Review state on disk: the cards, when each is due (FSRS), every answer given, ready variants.
+
+One SQLite database per user (``quizgen.sqlite3`` in :func:`data_dir`). Every graded answer is
+one short ``BEGIN IMMEDIATE … COMMIT`` transaction that reads the card's current FSRS state, applies
+the rating and writes the new state together with the review log row, so
+
+- an answer is on disk (WAL, ``synchronous=FULL``) before its feedback is printed: a drill killed
+  with SIGKILL loses at most the question on screen;
+- two drills at once serialise their writes through SQLite's lock (with a busy timeout) and each
+  review starts from the state the other one left: no lost update, no corruption.
+
+Tables:
+
+``cards``
+    One row per card that has been reviewed at least once (a card without a row is new):
+    ``id`` (``problem:<concept>.<template>`` or ``flashcard:<concept>:<hash of the front>``),
+    ``concept``, ``kind``, ``fsrs`` (``fsrs.Card.to_dict()`` as JSON), ``due`` (Unix seconds),
+    ``reps``, ``lapses``.
+``reviews``
+    The log, one row per answer: time, card, concept, kind, problem id, the inputs shown, the text
+    typed, the verdict status, the misconception named, the misconceptions the problem had, the
+    FSRS rating (NULL for "too few figures", which is not graded), seconds taken, where the
+    problem came from (``queued``, ``built``, ``first-draw``) and whether the problem id alone
+    reproduces the inputs shown.
+``variants``
+    Problems built ahead of time (with torch, in the background), at most one per problem card,
+    stored with their exact answer, steps and misconceptions, so that the next drill can show and
+    grade its first question before torch is imported. ``fingerprint`` ties a variant to the
+    template text, the generator version and the quizgen version; others are ignored and dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from quizgen.errors import QuizgenError
+
+DB_NAME = "quizgen.sqlite3"
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 15_000
+
+RATING_NAMES = {1: "again", 2: "hard", 3: "good", 4: "easy"}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS cards (
+    id       TEXT PRIMARY KEY,
+    concept  TEXT NOT NULL,
+    kind     TEXT NOT NULL,
+    fsrs     TEXT NOT NULL,
+    due      REAL NOT NULL,
+    reps     INTEGER NOT NULL,
+    lapses   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cards_due ON cards (due);
+CREATE TABLE IF NOT EXISTS reviews (
+    id            INTEGER PRIMARY KEY,
+    time          TEXT NOT NULL,
+    unix          REAL NOT NULL,
+    card          TEXT NOT NULL,
+    concept       TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    problem       TEXT,
+    inputs        TEXT,
+    given         TEXT,
+    status        TEXT NOT NULL,
+    misconception TEXT,
+    possible      TEXT,
+    rating        INTEGER,
+    duration      REAL,
+    due_after     TEXT,
+    source        TEXT,
+    id_exact      INTEGER
+);
+CREATE INDEX IF NOT EXISTS reviews_card ON reviews (card);
+CREATE TABLE IF NOT EXISTS variants (
+    id          INTEGER PRIMARY KEY,
+    card        TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    seed        INTEGER NOT NULL,
+    record      TEXT NOT NULL,
+    created     REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS variants_card ON variants (card);
+"""
+
+
+# ---------------------------------------------------------------------------------------------
+# Where, and when
+
+
+def data_dir() -> Path:
+    """``$QUIZGEN_HOME``, else ``$XDG_DATA_HOME/quizgen``, else ``~/.local/share/quizgen``."""
+    home = os.environ.get("QUIZGEN_HOME")
+    if home:
+        return Path(home).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    if xdg:
+        return Path(xdg).expanduser() / "quizgen"
+    return Path.home() / ".local" / "share" / "quizgen"
+
+
+def db_path() -> Path:
+    return data_dir() / DB_NAME
+
+
+class Clock:
+    """The time reviews are stamped with: real UTC time, or a fixed start plus elapsed time.
+
+    ``QUIZGEN_NOW`` (an ISO 8601 timestamp; UTC when it has no offset) is for tests and for trying
+    out a schedule: the clock starts there and runs at the real rate, so the order of reviews
+    within a session stays real.
+    """
+
+    def __init__(self, start: datetime | None = None):
+        self._start = start
+        self._mono = time.monotonic()
+
+    @classmethod
+    def from_env(cls) -> "Clock":
+        text = os.environ.get("QUIZGEN_NOW", "").strip()
+        if not text:
+            return cls()
+        try:
+            start = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise QuizgenError(
+                f"QUIZGEN_NOW={text!r} is not an ISO 8601 time; write e.g. 2030-01-31T09:00:00+00:00"
+            ) from None
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=timezone.utc)
+        return cls(start.astimezone(timezone.utc))
+
+    def now(self) -> datetime:
+        if self._start is None:
+            return datetime.now(timezone.utc)
+        return self._start + timedelta(seconds=time.monotonic() - self._mono)
+
+
+# ---------------------------------------------------------------------------------------------
+# Card identities
+
+
+def problem_card_id(concept: str, template: str) -> str:
+    """A template's card: concept and template names never change (problem ids hang on them)."""
+    return f"problem:{concept}.{template}"
+
+
+def flashcard_id(concept: str, front: str) -> str:
+    """A flashcard's card: its concept and a hash of its front (rewording the front starts over)."""
+    digest = hashlib.blake2b(" ".join(front.split()).encode("utf-8"), digest_size=5).hexdigest()
+    return f"flashcard:{concept}:{digest}"
+
+
+def _fsrs_card_id(card_id: str) -> int:
+    """The integer id fsrs wants, derived from ours (fsrs would otherwise use the wall clock)."""
+    return int.from_bytes(hashlib.blake2b(card_id.encode(), digest_size=7).digest(), "big")
+
+
+def fingerprint(*parts: Any) -> str:
+    """A short digest of JSON-able parts: ties a stored variant to what produced it."""
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=10).hexdigest()
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+# ---------------------------------------------------------------------------------------------
+# The store
+
+
+@dataclass(frozen=True)
+class CardState:
+    """What the drill needs to know about a reviewed card."""
+
+    id: str
+    concept: str
+    kind: str
+    due: float
+    reps: int
+    lapses: int
+
+
+@dataclass(frozen=True)
+class Variant:
+    id: int
+    card: str
+    seed: int
+    record: dict[str, Any]
+
+
+_scheduler: Any = None
+
+
+def scheduler() -> Any:
+    """The FSRS scheduler: default parameters, retention 0.9, no interval fuzz.
+
+    fsrs fuzzes intervals with the global ``random`` state; quizgen never uses global random
+    state, and a fixed schedule is easier to test and to explain, so fuzzing is off.
+    """
+    global _scheduler
+    if _scheduler is None:
+        import fsrs
+
+        _scheduler = fsrs.Scheduler(enable_fuzzing=False)
+    return _scheduler
+
+
+class Store:
+    """The SQLite database of one user. One ``Store`` per thread (connections are not shared).
+
+    With ``save=False`` the database is copied into memory first (if it exists), so a
+    ``--no-save`` drill schedules from the real state but never writes the file.
+    """
+
+    def __init__(self, path: Path | None = None, *, save: bool = True):
+        self.path = Path(path) if path is not None else db_path()
+        self.save = save
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        pause = 0.01
+        while True:
+            try:
+                self._db = self._open()
+                self._migrate()
+                return
+            except sqlite3.OperationalError as exc:
+                # Switching a new database to WAL needs an exclusive lock, and SQLite reports
+                # "locked" at once instead of waiting when another drill opens it at that moment.
+                self._close_quietly()
+                if not _is_busy(exc) or time.monotonic() > deadline:
+                    raise QuizgenError(f"could not open the review database {self.path}: {exc}") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.2)
+            except sqlite3.Error as exc:
+                self._close_quietly()
+                raise QuizgenError(f"could not open the review database {self.path}: {exc}") from None
+
+    def _open(self) -> sqlite3.Connection:
+        if not self.save:
+            db = sqlite3.connect(":memory:", isolation_level=None)
+            if self.path.exists():
+                source = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+                try:
+                    source.backup(db)
+                finally:
+                    source.close()
+            return db
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        self._db = db
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            db.execute("PRAGMA journal_mode = WAL")
+        # FULL: a commit survives a power cut as well, not only a killed process.
+        db.execute("PRAGMA synchronous = FULL")
+        return db
+
+    def _close_quietly(self) -> None:
+        db = getattr(self, "_db", None)
+        if db is not None:
+            try:
+                db.close()
+            except sqlite3.Error:
+                pass
+            self._db = None  # type: ignore[assignment]
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def _rollback(self) -> None:
+        # A Ctrl-C can arrive just after COMMIT returned: then there is nothing to roll back.
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise QuizgenError(
+                f"the review database {self.path} was written by a newer quizgen (schema {version}, "
+                f"this one knows {SCHEMA_VERSION}); upgrade quizgen or set QUIZGEN_HOME elsewhere"
+            )
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            # Another drill may have created the schema while this one waited for the lock.
+            if self._db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                # Statement by statement: executescript would commit the open transaction first.
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+
+    # -- cards ----------------------------------------------------------------------------------
+
+    def states(self, card_ids: Iterable[str] | None = None) -> dict[str, CardState]:
+        """Reviewed cards (all, or those among ``card_ids``); a card missing here is new."""
+        rows = self._db.execute("SELECT id, concept, kind, due, reps, lapses FROM cards").fetchall()
+        wanted = None if card_ids is None else set(card_ids)
+        return {r[0]: CardState(*r) for r in rows if wanted is None or r[0] in wanted}
+
+    def record_review(
+        self,
+        *,
+        card_id: str,
+        concept: str,
+        kind: str,
+        now: datetime,
+        rating: int | None,
+        status: str,
+        problem: str | None = None,
+        inputs: Any = None,
+        given: str | None = None,
+        misconception: str | None = None,
+        possible: Sequence[str] = (),
+        duration: float | None = None,
+        source: str | None = None,
+        id_exact: bool | None = None,
+        variant_id: int | None = None,
+    ) -> CardState | None:
+        """Log one answer and, when it is graded (``rating`` 1–4), reschedule its card. One commit.
+
+        Returns the card's new state (None for an ungraded answer).
+        """
+        import fsrs
+
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            state: CardState | None = None
+            due_after = None
+            if rating is not None:
+                row = db.execute("SELECT fsrs, reps, lapses FROM cards WHERE id = ?", (card_id,)).fetchone()
+                if row is None:
+                    card = fsrs.Card(card_id=_fsrs_card_id(card_id), due=now)
+                    reps, lapses = 0, 0
+                else:
+                    card = fsrs.Card.from_dict(json.loads(row[0]))
+                    reps, lapses = row[1], row[2]
+                card, _ = scheduler().review_card(card, fsrs.Rating(rating), now)
+                lapses += int(rating == 1 and reps > 0)
+                reps += 1
+                due = card.due.timestamp()
+                due_after = _iso(card.due)
+                db.execute(
+                    "INSERT INTO cards (id, concept, kind, fsrs, due, reps, lapses) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET fsrs = excluded.fsrs, due = excluded.due, "
+                    "reps = excluded.reps, lapses = excluded.lapses",
+                    (card_id, concept, kind, json.dumps(card.to_dict()), due, reps, lapses),
+                )
+                state = CardState(card_id, concept, kind, due, reps, lapses)
+            db.execute(
+                "INSERT INTO reviews (time, unix, card, concept, kind, problem, inputs, given, status, "
+                "misconception, possible, rating, duration, due_after, source, id_exact) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    _iso(now),
+                    now.timestamp(),
+                    card_id,
+                    concept,
+                    kind,
+                    problem,
+                    None if inputs is None else json.dumps(inputs, ensure_ascii=False),
+                    given,
+                    status,
+                    misconception,
+                    json.dumps(list(possible)) if possible else None,
+                    rating,
+                    None if duration is None else round(duration, 3),
+                    due_after,
+                    source,
+                    None if id_exact is None else int(id_exact),
+                ),
+            )
+            if variant_id is not None and rating is not None:
+                db.execute("DELETE FROM variants WHERE id = ?", (variant_id,))
+            db.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+        return state
+
+    # -- variants built ahead -------------------------------------------------------------------
+
+    def variant(self, card_id: str, fp: str) -> Variant | None:
+        """The oldest ready variant of a card made with this fingerprint, or None."""
+        row = self._db.execute(
+            "SELECT id, seed, record FROM variants WHERE card = ? AND fingerprint = ? ORDER BY id LIMIT 1",
+            (card_id, fp),
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            record = json.loads(row[2])
+        except ValueError:
+            return None
+        return Variant(row[0], card_id, row[1], record)
+
+    def has_variant(self, card_id: str, fp: str) -> bool:
+        return self.variant(card_id, fp) is not None
+
+    def put_variant(self, card_id: str, fp: str, seed: int, record: dict[str, Any]) -> None:
+        """Store a built variant, dropping the card's variants of other fingerprints (stale)."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("DELETE FROM variants WHERE card = ? AND fingerprint != ?", (card_id, fp))
+            db.execute(
+                "INSERT INTO variants (card, fingerprint, seed, record, created) VALUES (?, ?, ?, ?, ?)",
+                (card_id, fp, seed, json.dumps(record, ensure_ascii=False), time.time()),
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+
+    # -- reading the log ------------------------------------------------------------------------
+
+    def reviews(self, concepts: Iterable[str] | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Logged answers, oldest first (the last ``limit`` if given)."""
+        cur = self._db.execute(
+            "SELECT id, time, card, concept, kind, problem, inputs, given, status, misconception, possible, "
+            "rating, duration, due_after, source, id_exact FROM reviews ORDER BY id"
+        )
+        names = [d[0] for d in cur.description]
+        wanted = None if concepts is None else set(concepts)
+        out = [dict(zip(names, r)) for r in cur.fetchall()]
+        out = [r for r in out if wanted is None or r["concept"] in wanted]
+        for r in out:
+            r["possible"] = json.loads(r["possible"]) if r["possible"] else []
+        return out[-limit:] if limit else out
+
+    def integrity(self) -> str:
+        return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Summaries for `quizgen stats`
+
+
+@dataclass
+class ConceptStats:
+    concept: str
+    answered: int = 0
+    right: int = 0
+    coarse: int = 0
+    flashcards: int = 0
+    flash_again: int = 0
+    due_now: int = 0
+    due_day: int = 0
+    due_week: int = 0
+    due_later: int = 0
+    new: int = 0
+    next_due: float | None = None
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.right / self.answered if self.answered else None
+
+
+@dataclass
+class MistakeStats:
+    concept: str
+    name: str
+    made: int = 0
+    possible: int = 0
+
+
+def summarise(
+    store: Store, cards_by_concept: dict[str, list[str]], now: datetime
+) -> tuple[list[ConceptStats], list[MistakeStats], list[CardState]]:
+    """Per-concept accuracy, per-misconception counts, and the reviewed cards (for the due list).
+
+    ``cards_by_concept`` lists each concept's current card ids (to count the new ones).
+    """
+    now_ts = now.timestamp()
+    concepts = sorted(set(cards_by_concept))
+    per = {c: ConceptStats(c) for c in concepts}
+    mistakes: dict[tuple[str, str], MistakeStats] = {}
+    for r in store.reviews(concepts):
+        s = per[r["concept"]]
+        if r["kind"] == "flashcard":
+            s.flashcards += 1
+            s.flash_again += int(r["rating"] == 1)
+            continue
+        if r["rating"] is None:
+            s.coarse += 1
+            continue
+        s.answered += 1
+        s.right += int(r["status"] == "right")
+        for name in r["possible"]:
+            m = mistakes.setdefault((r["concept"], name), MistakeStats(r["concept"], name))
+            m.possible += 1
+        if r["misconception"]:
+            m = mistakes.setdefault((r["concept"], r["misconception"]), MistakeStats(r["concept"], r["misconception"]))
+            m.made += 1
+    states = [s for s in store.states().values() if s.concept in per]
+    reviewed = {s.id for s in states}
+    for s in states:
+        c = per[s.concept]
+        ahead = s.due - now_ts
+        if ahead <= 0:
+            c.due_now += 1
+            continue
+        if ahead <= 86400:
+            c.due_day += 1
+        elif ahead <= 7 * 86400:
+            c.due_week += 1
+        else:
+            c.due_later += 1
+        if c.next_due is None or s.due < c.next_due:
+            c.next_due = s.due
+    for concept, ids in cards_by_concept.items():
+        per[concept].new = sum(1 for i in ids if i not in reviewed)
+    ordered = sorted(mistakes.values(), key=lambda m: (m.concept, -m.made, m.name))
+    return [per[c] for c in concepts], ordered, sorted(states, key=lambda s: s.due)
+
+
+def when(ts: float, now: datetime) -> str:
+    """A due time relative to now, for people: ``now``, ``in 10 min``, ``in 3 days (2030-01-04)``."""
+    delta = ts - now.timestamp()
+    if delta <= 0:
+        return "now"
+    if delta < 3600:
+        return f"in {max(1, math.ceil(delta / 60))} min"
+    if delta < 86400:
+        return f"in {delta / 3600:.0f} h"
+    day = datetime.fromtimestamp(ts, timezone.utc).date().isoformat()
+    days = delta / 86400
+    return f"in {days:.0f} day{'s' if round(days) != 1 else ''} ({day})"

@@ -1,0 +1,577 @@
+"""`quizgen drill` and `quizgen stats`: in-process sessions for the logic, the real command in a
+pseudo-terminal (pexpect) for what a learner sees, SIGKILL, Ctrl-C and concurrent drills."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import random
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from quizgen.cli import cli  # noqa: F401  (import the CLI first: it registers the drill)
+from quizgen.answers import describe_expected, format_value
+from quizgen.concepts import load_concepts
+from quizgen.display import Out
+from quizgen.drill import (
+    EASY_SECONDS,
+    HARD_SECONDS,
+    Session,
+    expected_answer,
+    first_draw,
+    plan_items,
+    problem_record,
+    rating_for,
+    select_many,
+    solve_inputs,
+    template_fingerprint,
+)
+from quizgen.problems import build_problem, variant_seed
+from quizgen.review_store import Clock, Store, db_path
+
+from conftest import CONCEPTS, ROOT
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+
+
+def plain(text: str) -> str:
+    return ANSI.sub("", text).replace("\r\n", "\n").replace("\r", "")
+
+
+def reviews(home: Path) -> list[dict]:
+    db = sqlite3.connect(home / "quizgen.sqlite3")
+    db.row_factory = sqlite3.Row
+    return [dict(r) for r in db.execute("SELECT * FROM reviews ORDER BY id")]
+
+
+# ---------------------------------------------------------------------------------------------
+# In-process sessions (fast: torch is loaded once for the whole test process)
+
+
+class Screen:
+    """Feeds answers to ``input()``; an answer may be a function of the screen so far."""
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.stream = io.StringIO()
+
+    def input(self, prompt: str = "") -> str:
+        self.stream.write(prompt)
+        if not self.answers:
+            raise EOFError
+        a = self.answers.pop(0)
+        return a(self.stream.getvalue()) if callable(a) else a
+
+    @property
+    def text(self) -> str:
+        return self.stream.getvalue()
+
+
+def run_session(monkeypatch, home, answers, topics=("attention",), concepts_dir=CONCEPTS, now=None, **kw):
+    monkeypatch.setenv("QUIZGEN_HOME", str(home))
+    if now:
+        monkeypatch.setenv("QUIZGEN_NOW", now)
+    else:
+        monkeypatch.delenv("QUIZGEN_NOW", raising=False)
+    screen = Screen(answers)
+    monkeypatch.setattr("builtins.input", screen.input)
+    concepts = select_many(load_concepts(concepts_dir), topics)
+    save = kw.pop("save", True)
+    with Store(db_path(), save=save) as store:
+        code = Session(concepts, store, Out(screen.stream, rich=False), Clock.from_env(), **kw).run()
+    return code, screen.text
+
+
+def last_dk(screen: str) -> int:
+    return int(re.findall(r"^  d_k = (\d+)$", screen, re.M)[-1])
+
+
+def right_scale(screen: str) -> str:
+    return f"{1 / math.sqrt(last_dk(screen)):.8f}"
+
+
+def test_plan_interleaves_problems_and_flashcards(concepts):
+    attention = select_many(concepts, ["attention"])
+    items = plan_items(attention)
+    assert [it.kind for it in items[:4]] == ["problem", "flashcard", "problem", "flashcard"]
+    assert items[0].id == "problem:attention.scale-factor"
+    c = attention[0]
+    assert len(items) == len(c.problems) + len(c.flashcards)
+    assert len({it.id for it in items}) == len(items)
+    both = select_many(concepts, ["attention", "transformers", "shapes"])
+    assert sorted(c.id for c in both) == ["attention", "squeeze-unsqueeze"]
+
+
+def test_rating_thresholds():
+    assert rating_for("wrong", 1.0, 1) == 1
+    assert rating_for("right", EASY_SECONDS, 1) == 4
+    assert rating_for("right", EASY_SECONDS + 0.1, 1) == 3
+    assert rating_for("right", 2 * EASY_SECONDS, 2) == 4  # thresholds scale with difficulty
+    assert rating_for("right", HARD_SECONDS, 1) == 3
+    assert rating_for("right", HARD_SECONDS + 0.1, 1) == 2
+    assert rating_for("right", HARD_SECONDS * 3 + 1, 3) == 2
+
+
+def test_expected_answer_matches_the_checkers(concepts):
+    """The answer kind and dimensions shown before torch loads are the ones the checker returns."""
+    rng = random.Random(5)
+    for c in concepts:
+        for t in c.problems:
+            for _ in range(15):
+                inputs = first_draw(t, rng.getrandbits(48))
+                expected = expected_answer(t.generator, inputs)
+                solved = solve_inputs(t, inputs)
+                assert expected is not None
+                assert describe_expected(expected) == describe_expected(solved.answer), (c.id, t.name, inputs)
+
+
+def test_right_answer_then_summary(monkeypatch, tmp_path):
+    code, screen = run_session(monkeypatch, tmp_path, [right_scale], n=1)
+    assert code == 0
+    assert "scale-factor" in screen and "Answer with a number" in screen
+    assert "✓ Right: the answer is" in screen
+    assert "Worked solution:" in screen and "scale = 1/√d_k" in screen
+    assert "1 problem: 1 right, 0 wrong" in screen
+    (r,) = reviews(tmp_path)
+    assert (r["status"], r["rating"], r["card"]) == ("right", 4, "problem:attention.scale-factor")
+    assert json.loads(r["inputs"])["d_k"] == last_dk(screen)
+
+
+def test_misconception_is_named_and_explained(monkeypatch, tmp_path):
+    code, screen = run_session(monkeypatch, tmp_path, [lambda s: f"{math.sqrt(last_dk(s)):.6f}"], n=1)
+    assert "✗ Wrong" in screen
+    assert "a known mistake (sqrt-not-inverted). Gave √d_k itself; the scores are divided by √d_k" in screen
+    assert "Answer: " in screen and "Worked solution:" in screen
+    (r,) = reviews(tmp_path)
+    assert (r["status"], r["misconception"], r["rating"]) == ("wrong", "sqrt-not-inverted", 1)
+    assert "sqrt-not-inverted" in json.loads(r["possible"])
+
+
+def test_garbage_gets_the_judges_message_and_the_same_question(monkeypatch, tmp_path):
+    code, screen = run_session(monkeypatch, tmp_path, ["abc", "", "1 +", right_scale], n=1)
+    assert "could not read 'abc' as a number" in screen
+    assert screen.count("Same question again (no penalty).") == 2
+    assert "Type an answer" in screen
+    assert screen.count("=== 1/1") == 1 and "=== 2/" not in screen
+    (r,) = reviews(tmp_path)  # no penalty: one graded review, and it is right
+    assert (r["status"], r["rating"]) == ("right", 4)
+
+
+def test_too_few_figures_is_not_wrong(monkeypatch, tmp_path, concepts):
+    def rough(s: str) -> str:
+        return f"{1 / math.sqrt(last_dk(s)):.1g}"
+
+    template = select_many(concepts, ["attention"])[0].problems[0]
+    for seed in range(100):  # a variant whose one-figure rounding is outside the tolerance
+        d_k = first_draw(template, variant_seed(seed, 0))["d_k"]
+        if abs(float(f"{d_k ** -0.5:.1g}") - d_k ** -0.5) > 0.01 * d_k ** -0.5:
+            break
+    code, screen = run_session(monkeypatch, tmp_path, [rough, right_scale], n=1, seed=seed)
+    assert "too coarse to check" in screen and "give more figures" in screen
+    assert "✓ Right" in screen and "✗" not in screen
+    rows = reviews(tmp_path)
+    assert [(r["status"], r["rating"]) for r in rows] == [("too-few-figures", None), ("right", 4)]
+
+
+def _scores_session(monkeypatch, home, answer_of_key, seed=11):
+    """A session on a one-template concept asking for a 2×3 or 2×2 score matrix."""
+    cdir = home / "concepts"
+    cdir.mkdir(parents=True)
+    data = yaml.safe_load((CONCEPTS / "attention.yaml").read_text())
+    data["problems"] = [p for p in data["problems"] if p["name"] == "scaled-scores"]
+    (cdir / "attention.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    template = load_concepts(cdir)[0].problems[0]
+    key = solve_inputs(template, first_draw(template, variant_seed(seed, 0))).answer.value
+    return run_session(monkeypatch, home, answer_of_key(key), concepts_dir=cdir, n=1, seed=seed), key
+
+
+def test_matrix_feedback_names_the_wrong_entries(monkeypatch, tmp_path):
+    def answers(key):
+        rows = [list(r) for r in key]
+        rows[1][0] += 1.0
+        return ["; ".join(" ".join(repr(v) for v in r) for r in rows)]
+
+    (code, screen), key = _scores_session(monkeypatch, tmp_path, answers)
+    n = len(key) * len(key[0])
+    assert f"Wrong: {n - 1} of {n} entries right; wrong: row 2, column 1" in screen
+    assert "(* your wrong entries)" in screen
+    marked = [line for line in screen.splitlines() if "*" in line and "entries" not in line]
+    assert len(marked) == 2  # the key's entry and the typed entry, each marked once
+    assert "torch.Size([2," in screen  # step shapes in torch's notation
+
+
+def test_matrix_pasted_over_several_lines_is_one_answer(monkeypatch, tmp_path):
+    def answers(key):
+        first, second = (", ".join(repr(v) for v in r) for r in key)
+        return [f"[[{first}],", f" [{second}]]"]
+
+    (code, screen), key = _scores_session(monkeypatch, tmp_path, answers)
+    assert "✓ Right: all" in screen
+    (r,) = reviews(tmp_path)
+    assert r["status"] == "right" and "\n" in r["given"]
+
+
+def test_first_draw_collision_is_graded_exactly_and_noted(monkeypatch, tmp_path):
+    """A cold first draw that build_problem would redraw: graded as shown, the mistake left out."""
+    cdir = tmp_path / "concepts"
+    cdir.mkdir()
+    data = yaml.safe_load((CONCEPTS / "squeeze-unsqueeze.yaml").read_text())
+    data["problems"] = [p for p in data["problems"] if p["name"] == "mixed-chains"]
+    (cdir / "squeeze-unsqueeze.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    concept = load_concepts(cdir)[0]
+    template = concept.problems[0]
+    for seed in range(500):
+        inputs = first_draw(template, variant_seed(seed, 0))
+        solved = solve_inputs(template, inputs)
+        if solved.dropped:
+            break
+    else:  # pragma: no cover - about a quarter of these draws collide
+        pytest.fail("no colliding first draw found")
+    assert build_problem(concept, template, variant_seed(seed, 0)).inputs != inputs
+    key = format_value("shape", solved.answer.value)
+    code, screen = run_session(monkeypatch, tmp_path / "home", [key], concepts_dir=cdir, n=1, seed=seed, topics=("all",))
+    assert "✓ Right" in screen
+    assert f"the mistake {solved.dropped[0].name} gives the answer too" in screen
+    (r,) = reviews(tmp_path / "home")
+    assert r["id_exact"] == 0 and json.loads(r["inputs"]) == inputs
+    assert solved.dropped[0].name not in json.loads(r["possible"] or "[]")
+
+
+def test_flashcard_reveal_and_rating(monkeypatch, tmp_path):
+    code, screen = run_session(monkeypatch, tmp_path, [right_scale, "", "maybe", "2"], n=2)
+    assert "In attention, what are the roles of the query" in screen
+    assert "The query is what the current position is looking for" in screen
+    assert "Type 1, 2, 3 or 4" in screen
+    rows = reviews(tmp_path)
+    assert [(r["kind"], r["status"], r["rating"]) for r in rows] == [("problem", "right", 4), ("flashcard", "hard", 2)]
+
+
+def test_no_save_writes_nothing(monkeypatch, tmp_path):
+    code, screen = run_session(monkeypatch, tmp_path, [right_scale], n=1, save=False)
+    assert "✓ Right" in screen and "Not saved (--no-save)" in screen
+    assert not (tmp_path / "quizgen.sqlite3").exists()
+
+
+def test_due_cards_follow_the_injected_clock(monkeypatch, tmp_path):
+    code, screen = run_session(monkeypatch, tmp_path, [right_scale], n=1, now="2030-01-01T09:00:00Z")
+    assert "next review of this template: in " in screen
+    due = datetime_of(reviews(tmp_path)[0]["due_after"]) + timedelta(minutes=1)  # stored to the second
+    code, screen = run_session(monkeypatch, tmp_path, [], n=5, due_only=True, now="2030-01-01T10:00:00Z")
+    assert "Nothing is due. Next review: attention.scale-factor in " in screen
+    code, screen = run_session(monkeypatch, tmp_path, [right_scale], n=5, due_only=True, now=(due.isoformat()))
+    assert "=== 1/5 · Scaled dot-product attention · scale-factor" in screen
+    assert "Nothing else is due." in screen
+    rows = reviews(tmp_path)
+    assert len(rows) == 2 and rows[1]["time"].startswith(due.date().isoformat())
+
+
+def datetime_of(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def test_queued_variant_is_shown_first(monkeypatch, tmp_path, concepts):
+    """A variant built ahead (as the background thread does) is the next session's first question."""
+    monkeypatch.setenv("QUIZGEN_HOME", str(tmp_path))
+    concept = select_many(concepts, ["attention"])[0]
+    template = concept.problems[0]
+    problem = build_problem(concept, template, 424242)
+    with Store(db_path()) as store:
+        store.put_variant("problem:attention.scale-factor", template_fingerprint(concept, template), 424242, problem_record(problem))
+    code, screen = run_session(monkeypatch, tmp_path, [format_value("number", problem.answer.value)], n=1)
+    assert problem.id in screen and "✓ Right" in screen
+    (r,) = reviews(tmp_path)
+    assert (r["source"], r["problem"], r["id_exact"]) == ("queued", problem.id, 1)
+    with Store(db_path()) as store:  # used up (the background may already have queued a fresh one)
+        left = store.variant("problem:attention.scale-factor", template_fingerprint(concept, template))
+        assert left is None or left.seed != 424242
+
+
+# ---------------------------------------------------------------------------------------------
+# Subprocesses: nothing imports torch before the first question; piped use; concurrency
+
+def _env(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "QUIZGEN_NOW", "NO_COLOR")}
+    env.update(QUIZGEN_HOME=str(home), TERM="xterm", **extra)
+    return env
+
+
+_PROBE = textwrap.dedent(
+    """
+    import sys
+    import quizgen.cli
+    import quizgen.drill as d
+    seen = []
+    def start(self):
+        seen.append("torch" in sys.modules)
+    d.Background.start = start  # record, and never load torch
+    try:
+        quizgen.cli.cli(["--concepts", sys.argv[1], "drill", "attention", "--n", "1"], prog_name="quizgen")
+    except SystemExit:
+        pass
+    print("TORCH-AT-FIRST-QUESTION", seen[0], "TORCH-AT-END", "torch" in sys.modules)
+    """
+)
+
+
+def test_nothing_imports_torch_before_the_first_question(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(CONCEPTS)], input="", capture_output=True, text=True,
+        env=_env(tmp_path), cwd=ROOT, timeout=60,
+    )
+    assert "scale-factor" in result.stdout, result.stderr
+    assert "TORCH-AT-FIRST-QUESTION False TORCH-AT-END False" in result.stdout
+
+
+def test_a_queued_variant_is_graded_without_torch(tmp_path, concepts):
+    concept = select_many(concepts, ["attention"])[0]
+    template = concept.problems[0]
+    problem = build_problem(concept, template, 777)
+    with Store(tmp_path / "quizgen.sqlite3") as store:
+        store.put_variant("problem:attention.scale-factor", template_fingerprint(concept, template), 777, problem_record(problem))
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(CONCEPTS)], input=format_value("number", problem.answer.value) + "\n",
+        capture_output=True, text=True, env=_env(tmp_path), cwd=ROOT, timeout=60,
+    )
+    assert "✓ Right" in result.stdout, result.stdout + result.stderr
+    assert "TORCH-AT-END False" in result.stdout
+
+
+def _drill(home: Path, *args: str, input: str = "", **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "quizgen", "--concepts", str(CONCEPTS), "drill", *args],
+        input=input, capture_output=True, text=True, env=_env(home, **env), cwd=ROOT, timeout=120,
+    )
+
+
+def test_piped_answers_give_plain_text(tmp_path):
+    result = _drill(tmp_path, "attention", "--n", "2", "--seed", "3", input="abc\n0.5\n\n3\n")
+    assert result.returncode == 0, result.stderr
+    assert "\x1b[" not in result.stdout
+    assert "> abc\n? could not read 'abc'" in result.stdout  # answers are echoed: a readable transcript
+    assert "=== 2/2 · Scaled dot-product attention · flashcard" in result.stdout
+    assert "1 problem: 0 right, 1 wrong; 1 flashcard rated." in result.stdout
+    assert [r["status"] for r in reviews(tmp_path)] == ["wrong", "good"]
+
+
+def test_unknown_topic_suggests_and_exits_2(tmp_path):
+    result = _drill(tmp_path, "atention")
+    assert result.returncode == 2
+    assert "did you mean 'attention'" in result.stderr and "topics are: all, attention" in result.stderr
+    assert not (tmp_path / "quizgen.sqlite3").exists()
+
+
+def test_two_drills_at_once(tmp_path):
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "quizgen", "--concepts", str(CONCEPTS), "drill", "attention", "--n", "6", "--seed", str(s)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp_path), cwd=ROOT,
+        )
+        for s in (1, 2)
+    ]
+    outs = [p.communicate("1\n" * 30, timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err[-2000:] for _, err in outs]
+    rows = reviews(tmp_path)
+    assert len(rows) == 12
+    db = sqlite3.connect(tmp_path / "quizgen.sqlite3")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_stats_reports_accuracy_mistakes_and_due(monkeypatch, tmp_path):
+    run_session(monkeypatch, tmp_path, [right_scale], n=1, now="2030-01-01T09:00:00Z")
+    run_session(monkeypatch, tmp_path, [lambda s: f"{math.sqrt(last_dk(s)):.6f}"], n=1, now="2030-02-01T09:00:00Z",
+                due_only=True)
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "stats", "attention"],
+                                env={"QUIZGEN_HOME": str(tmp_path), "QUIZGEN_NOW": "2030-02-01T09:30:00Z"})
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert re.search(r"attention\s+2\s+1\s+50%", out)
+    assert re.search(r"attention\s+sqrt-not-inverted\s+1\s+2\s+50%", out)
+    assert re.search(r"attention\s+1\s+0\s+0\s+0\s+14\s+–", out)  # due again (Again: 1 min), 14 new
+    assert re.search(r"now\s+attention.scale-factor", out)
+    bad = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "stats", "atention"], env={"QUIZGEN_HOME": str(tmp_path)})
+    assert bad.exit_code == 2 and "did you mean" in bad.output
+
+
+# ---------------------------------------------------------------------------------------------
+# The real command in a pseudo-terminal
+
+pexpect = pytest.importorskip("pexpect", reason="pexpect (a test dependency) drives the drill in a pseudo-terminal")
+if sys.platform.startswith("win"):  # pragma: no cover
+    pytest.skip("pseudo-terminal tests need a POSIX pty", allow_module_level=True)
+
+PROMPT = "> "
+
+
+def spawn(home: Path, *args: str, dims=(40, 100), **env: str):
+    env.setdefault("NO_COLOR", "1")
+    if env["NO_COLOR"] == "":
+        del env["NO_COLOR"]
+    child = pexpect.spawn(
+        sys.executable, ["-m", "quizgen", "--concepts", str(CONCEPTS), "drill", *args],
+        env=_env(home, **env), cwd=str(ROOT), encoding="utf-8", dimensions=dims, timeout=60,
+    )
+    child.delaybeforesend = None
+    child.logfile_read = io.StringIO()
+    return child
+
+
+def transcript(child) -> str:
+    return plain(child.logfile_read.getvalue())
+
+
+def test_pty_right_wrong_garbage(tmp_path):
+    child = spawn(tmp_path, "attention", "--n", "3")
+    child.expect(r"d_k = (\d+)")
+    d_k = int(child.match.group(1))
+    child.expect(PROMPT)
+    child.sendline("abc")
+    child.expect("could not read 'abc' as a number")
+    child.expect("no penalty")
+    child.expect(PROMPT)
+    child.sendline(f"{math.sqrt(d_k):.6f}")  # √d_k: the reciprocal was forgotten
+    child.expect("sqrt-not-inverted")
+    child.expect("Worked solution")
+    child.expect("Enter shows the answer > ")
+    child.sendline("")
+    child.expect("4 easy > ")
+    child.sendline("3")
+    child.expect(r"scaled-scores")
+    child.expect(PROMPT)
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    text = " ".join(transcript(child).split())  # rich wraps paragraphs to the terminal
+    assert "known mistake (sqrt-not-inverted). Gave √d_k itself" in text
+    assert "1 problem: 0 right, 1 wrong; 1 flashcard rated." in text
+    assert [r["status"] for r in reviews(tmp_path)] == ["wrong", "good"]
+
+
+def test_pty_right_answer(tmp_path):
+    child = spawn(tmp_path, "attention", "--n", "1")
+    child.expect(r"d_k = (\d+)")
+    d_k = int(child.match.group(1))
+    child.expect(PROMPT)
+    child.sendline(f"1/sqrt({d_k})")
+    child.expect("Right: the answer is")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "1 problem: 1 right" in transcript(child)
+
+
+def test_pty_ctrl_c_ends_with_a_summary(tmp_path):
+    child = spawn(tmp_path, "attention", "--n", "5")
+    child.expect(r"d_k = (\d+)")
+    d_k = int(child.match.group(1))
+    child.expect(PROMPT)
+    child.sendline(f"1/sqrt({d_k})")
+    child.expect("Right")
+    child.expect("Enter shows the answer > ")
+    child.sendintr()
+    child.expect("summary")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    text = transcript(child)
+    assert "1 problem: 1 right, 0 wrong; 0 flashcards rated." in text and "Traceback" not in text
+    assert [r["status"] for r in reviews(tmp_path)] == ["right"]
+
+
+def test_pty_sigkill_then_stats_and_resume(tmp_path):
+    child = spawn(tmp_path, "attention", "--n", "10")
+    child.expect(r"d_k = (\d+)")
+    d_k = int(child.match.group(1))
+    child.expect(PROMPT)
+    child.sendline(f"{1 / math.sqrt(d_k):.6f}")
+    child.expect("next review of this template")
+    child.expect("Enter shows the answer > ")
+    child.sendline("")
+    child.expect("4 easy > ")
+    child.sendline("4")
+    child.expect("Next review of this card")
+    child.expect(PROMPT)  # the third question is on screen, unanswered
+    child.sendline("0.3")  # typed, maybe graded, when the kill comes
+    os.kill(child.pid, signal.SIGKILL)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.signalstatus == signal.SIGKILL
+
+    from click.testing import CliRunner
+
+    stats = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "stats", "attention", "--recent", "10"],
+                               env={"QUIZGEN_HOME": str(tmp_path)})
+    assert stats.exit_code == 0, stats.output
+    assert re.search(r"attention\s+[12]\s+[12]\s", stats.output)
+    assert "easy" in stats.output and f"{1 / math.sqrt(d_k):.6f}" in stats.output
+    rows = reviews(tmp_path)
+    assert [r["status"] for r in rows[:2]] == ["right", "easy"]
+
+    # Resume: the reviewed cards are not new any more, so the drill moves on.
+    child = spawn(tmp_path, "attention", "--n", "1")
+    child.expect(PROMPT)
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    text = transcript(child)
+    assert "scale-factor" not in text.split("summary")[0]
+    assert len(reviews(tmp_path)) == len(rows)
+
+
+def test_pty_due_later_with_injected_clock(tmp_path):
+    child = spawn(tmp_path, "attention", "--n", "1", QUIZGEN_NOW="2030-01-01T09:00:00Z")
+    child.expect(r"d_k = (\d+)")
+    d_k = int(child.match.group(1))
+    child.expect(PROMPT)
+    child.sendline(f"1/sqrt({d_k})")
+    child.expect(pexpect.EOF)
+    child.close()
+    child = spawn(tmp_path, "attention", "--due", QUIZGEN_NOW="2030-01-01T12:00:00Z")
+    child.expect("Nothing is due. Next review: attention.scale-factor in ")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    child = spawn(tmp_path, "attention", "--due", QUIZGEN_NOW="2030-06-01T09:00:00Z")
+    child.expect("scale-factor")
+    child.expect(PROMPT)
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+
+
+def test_pty_colour_and_no_color(tmp_path):
+    colour = re.compile(r"\x1b\[[0-9;]*(3[0-7]|9[0-7]|38;[0-9;]+)m")
+    child = spawn(tmp_path / "a", "attention", "--n", "1", NO_COLOR="")
+    child.expect(PROMPT)
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    assert colour.search(child.logfile_read.getvalue())
+    child = spawn(tmp_path / "b", "attention", "--n", "1", NO_COLOR="1")
+    child.expect(PROMPT)
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    assert not colour.search(child.logfile_read.getvalue())
+
+
+def test_pty_narrow_terminal_wraps_text(tmp_path):
+    child = spawn(tmp_path, "attention", "--n", "1", dims=(24, 40))
+    child.expect(PROMPT)
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    text = transcript(child)
+    question = text.split("> ")[0]
+    assert "By what" in question
+    assert max(len(line) for line in question.splitlines()) <= 40

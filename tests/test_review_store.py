@@ -1,0 +1,241 @@
+"""The review database: where it lives, FSRS scheduling, one commit per review, concurrent writers."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import sqlite3
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from quizgen.errors import QuizgenError
+from quizgen.review_store import (
+    Clock,
+    Store,
+    data_dir,
+    flashcard_id,
+    problem_card_id,
+    summarise,
+    when,
+)
+
+T0 = datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc)
+
+
+def test_data_dir_precedence(monkeypatch, tmp_path):
+    monkeypatch.setenv("QUIZGEN_HOME", str(tmp_path / "a"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "x"))
+    assert data_dir() == tmp_path / "a"
+    monkeypatch.delenv("QUIZGEN_HOME")
+    assert data_dir() == tmp_path / "x" / "quizgen"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "h"))
+    assert data_dir() == tmp_path / "h" / ".local" / "share" / "quizgen"
+
+
+def test_clock_from_env(monkeypatch):
+    monkeypatch.setenv("QUIZGEN_NOW", "2030-01-01T09:00:00")
+    now = Clock.from_env().now()
+    assert now.tzinfo is not None
+    assert timedelta(0) <= now - T0 < timedelta(seconds=5)
+    monkeypatch.setenv("QUIZGEN_NOW", "2030-01-01T10:00:00+01:00")
+    assert abs((Clock.from_env().now() - T0).total_seconds()) < 5
+    monkeypatch.setenv("QUIZGEN_NOW", "next tuesday")
+    with pytest.raises(QuizgenError, match="ISO 8601"):
+        Clock.from_env()
+    monkeypatch.delenv("QUIZGEN_NOW")
+    assert abs((Clock.from_env().now() - datetime.now(timezone.utc)).total_seconds()) < 5
+
+
+def test_card_ids_are_stable_and_distinct():
+    assert problem_card_id("attention", "scale-factor") == "problem:attention.scale-factor"
+    a = flashcard_id("attention", "Why  divide by √d_k?")
+    assert a == flashcard_id("attention", "Why divide by\n√d_k?")  # whitespace does not matter
+    assert a != flashcard_id("attention", "Why divide by d_k?")
+    assert a != flashcard_id("bleu", "Why divide by √d_k?")
+
+
+def test_wal_and_schema(tmp_path):
+    path = tmp_path / "q.sqlite3"
+    with Store(path):
+        pass
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"cards", "reviews", "variants"} <= tables
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+def test_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "q.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 99")
+    db.close()
+    with pytest.raises(QuizgenError, match="newer quizgen"):
+        Store(path)
+
+
+def _review(store, card, rating, now, status="right", **kw):
+    return store.record_review(card_id=card, concept="attention", kind="problem", now=now, rating=rating, status=status, **kw)
+
+
+def test_fsrs_scheduling_good_easy_again(tmp_path):
+    with Store(tmp_path / "q.sqlite3") as store:
+        good = _review(store, "problem:attention.a", 3, T0)
+        easy = _review(store, "problem:attention.b", 4, T0)
+        again = _review(store, "problem:attention.c", 1, T0, status="wrong")
+        # New card: Again and Good stay in the learning steps (1 and 10 minutes), Easy graduates.
+        assert again.due - T0.timestamp() == pytest.approx(60, abs=1)
+        assert good.due - T0.timestamp() == pytest.approx(600, abs=1)
+        assert easy.due - T0.timestamp() > 86400
+        # Reviewed again when due: the interval grows.
+        later = T0 + timedelta(seconds=600)
+        second = _review(store, "problem:attention.a", 3, later)
+        assert second.reps == 2
+        assert second.due - later.timestamp() > 86400
+        # A lapse of a graduated card counts.
+        lapse = _review(store, "problem:attention.b", 1, T0 + timedelta(days=30), status="wrong")
+        assert lapse.lapses == 1
+        states = store.states()
+        assert set(states) == {"problem:attention.a", "problem:attention.b", "problem:attention.c"}
+        fsrs_json = json.loads(store._db.execute("SELECT fsrs FROM cards WHERE id = 'problem:attention.a'").fetchone()[0])
+        assert fsrs_json["stability"] > 0
+
+
+def test_ungraded_answer_is_logged_but_not_scheduled(tmp_path):
+    with Store(tmp_path / "q.sqlite3") as store:
+        assert _review(store, "problem:attention.a", None, T0, status="too-few-figures", given="0.2") is None
+        assert store.states() == {}
+        (row,) = store.reviews()
+        assert row["status"] == "too-few-figures" and row["rating"] is None and row["given"] == "0.2"
+
+
+def test_each_review_is_committed_at_once(tmp_path):
+    path = tmp_path / "q.sqlite3"
+    store = Store(path)
+    _review(store, "problem:attention.a", 3, T0, problem="attention.a.v1.5", inputs={"d_k": 4}, given="0.5",
+            possible=["no-scaling"], duration=1.5, source="first-draw", id_exact=True)
+    # Another connection sees it while the first one is still open: nothing waits for a close.
+    other = sqlite3.connect(path)
+    row = other.execute("SELECT card, problem, inputs, given, possible, duration, source, id_exact FROM reviews").fetchone()
+    assert row == ("problem:attention.a", "attention.a.v1.5", '{"d_k": 4}', "0.5", '["no-scaling"]', 1.5, "first-draw", 1)
+    assert other.execute("SELECT count(*) FROM cards").fetchone()[0] == 1
+    store.close()
+
+
+def test_variants_fingerprint_and_consumption(tmp_path):
+    with Store(tmp_path / "q.sqlite3") as store:
+        store.put_variant("problem:attention.a", "fp1", 11, {"id": "x.y.v1.11"})
+        assert store.variant("problem:attention.a", "fp2") is None
+        v = store.variant("problem:attention.a", "fp1")
+        assert v.seed == 11 and v.record == {"id": "x.y.v1.11"}
+        # A variant of a newer fingerprint replaces stale ones.
+        store.put_variant("problem:attention.a", "fp2", 12, {"id": "x.y.v1.12"})
+        assert store.variant("problem:attention.a", "fp1") is None
+        v2 = store.variant("problem:attention.a", "fp2")
+        # A graded review consumes the variant it showed; an ungraded one does not.
+        _review(store, "problem:attention.a", None, T0, status="too-few-figures", variant_id=v2.id)
+        assert store.variant("problem:attention.a", "fp2") is not None
+        _review(store, "problem:attention.a", 3, T0, variant_id=v2.id)
+        assert store.variant("problem:attention.a", "fp2") is None
+
+
+def test_no_save_reads_but_never_writes(tmp_path):
+    path = tmp_path / "q.sqlite3"
+    with Store(path) as store:
+        _review(store, "problem:attention.a", 3, T0)
+    before = path.read_bytes()
+    with Store(path, save=False) as store:
+        assert "problem:attention.a" in store.states()
+        _review(store, "problem:attention.b", 3, T0)
+        assert len(store.reviews()) == 2
+    assert path.read_bytes() == before
+    with Store(path) as store:
+        assert len(store.reviews()) == 1
+    missing = tmp_path / "none" / "q.sqlite3"
+    with Store(missing, save=False) as store:
+        assert store.states() == {}
+    assert not missing.parent.exists()
+
+
+def _writer(path: str, name: str, count: int) -> None:
+    with Store(__import__("pathlib").Path(path)) as store:
+        for i in range(count):
+            # All writers review the same card: every update must start from the latest state.
+            store.record_review(card_id="problem:attention.shared", concept="attention", kind="problem",
+                                now=T0 + timedelta(minutes=i), rating=3, status="right", given=f"{name}{i}")
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork to start writers quickly")
+def test_concurrent_writers_lose_nothing(tmp_path):
+    path = tmp_path / "q.sqlite3"
+    Store(path).close()
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_writer, args=(str(path), f"w{k}-", 40)) for k in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    with Store(path) as store:
+        assert store.integrity() == "ok"
+        rows = store.reviews()
+        assert len(rows) == 160
+        assert len({r["given"] for r in rows}) == 160
+        assert store.states()["problem:attention.shared"].reps == 160
+
+
+def test_summarise_counts(tmp_path):
+    with Store(tmp_path / "q.sqlite3") as store:
+        _review(store, "problem:attention.a", 3, T0, possible=["no-scaling", "divided-by-d_k"])
+        _review(store, "problem:attention.a", 1, T0, status="wrong", misconception="no-scaling", possible=["no-scaling"])
+        _review(store, "problem:attention.b", None, T0, status="too-few-figures")
+        store.record_review(card_id="flashcard:attention:1", concept="attention", kind="flashcard", now=T0, rating=1, status="again")
+        store.record_review(card_id="flashcard:attention:3", concept="attention", kind="flashcard", now=T0, rating=3, status="good")
+        store.record_review(card_id="flashcard:attention:4", concept="attention", kind="flashcard", now=T0, rating=4, status="easy")
+        cards = ["problem:attention.a", "problem:attention.b"] + [f"flashcard:attention:{i}" for i in range(1, 5)]
+        per, mistakes, states = summarise(store, {"attention": cards}, T0 + timedelta(minutes=5))
+    (a,) = per
+    assert (a.answered, a.right, a.coarse, a.flashcards, a.flash_again) == (2, 1, 1, 3, 1)
+    assert a.accuracy == 0.5
+    assert a.new == 2  # b was never graded, flashcard 2 never seen
+    # Again: due after 1 min; Good on a new card: 10 min; Easy: 8 days.
+    assert (a.due_now, a.due_day, a.due_week, a.due_later) == (2, 1, 0, 1)
+    assert a.next_due == (T0 + timedelta(minutes=10)).timestamp()
+    made = {m.name: (m.made, m.possible) for m in mistakes}
+    assert made == {"no-scaling": (1, 2), "divided-by-d_k": (0, 1)}
+    assert [s.id for s in states][0] in ("problem:attention.a", "flashcard:attention:1")
+
+
+def test_when_phrases():
+    assert when(T0.timestamp() - 5, T0) == "now"
+    assert when(T0.timestamp() + 59, T0) == "in 1 min"
+    assert when(T0.timestamp() + 600, T0) == "in 10 min"
+    assert when(T0.timestamp() + 3 * 3600, T0) == "in 3 h"
+    assert when(T0.timestamp() + 3 * 86400, T0) == "in 3 days (2030-01-04)"
+
+
+def _opener(path: str, start: float) -> None:
+    while time.time() < start:
+        pass
+    with Store(__import__("pathlib").Path(path)) as store:
+        store.record_review(card_id="problem:attention.a", concept="attention", kind="problem", now=T0, rating=3, status="right")
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork to start openers together")
+def test_many_drills_creating_the_database_at_once(tmp_path):
+    """The first drills on a new machine race to create the file and switch it to WAL."""
+    for round_ in range(5):
+        path = tmp_path / f"q{round_}.sqlite3"
+        start = time.time() + 0.3
+        ctx = multiprocessing.get_context("fork")
+        procs = [ctx.Process(target=_opener, args=(str(path), start)) for _ in range(6)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+        assert [p.exitcode for p in procs] == [0] * 6
+        with Store(path) as store:
+            assert len(store.reviews()) == 6 and store.integrity() == "ok"
