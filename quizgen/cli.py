@@ -191,6 +191,8 @@ def schema(write: str | None) -> None:
 from quizgen.drill import drill_command, stats_command  # noqa: E402
 cli.add_command(drill_command, "drill")
 cli.add_command(stats_command, "stats")
+from quizgen.anki import deck_command  # noqa: E402
+cli.add_command(deck_command, "deck")
 
 
 def main() -> None:

@@ -1,0 +1,990 @@
+"""Anki decks: importable, self-grading, update-safe ``.apkg`` files (see docs/anki.md).
+
+A deck holds two note types with hard-coded ids. Never change their ids, field names or template
+names: Anki recognises a note type on import by its id and the names of its fields and templates,
+and a changed one is imported as a new note type whose notes all conflict with the old ones.
+
+- ``quizgen problem`` — one generated problem. The front shows the prompt and the inputs and asks
+  for a typed answer with Anki's own ``{{type:Answer}}`` box. The back loads ``card_judge.js`` (a
+  port of ``quizgen/answers.py``, shipped as media), which reads what was typed from Anki's
+  type-answer comparison and judges it with the key, tolerance and named misconceptions stored as
+  JSON in the hidden ``Check`` field.
+- ``quizgen flashcard`` — a concept's flashcards (Front, Back, Extra).
+
+Identity and updates. A problem note's GUID is a hash of (concept id, template name, variant
+number), a flashcard's of (concept id, position); never of the text, so an edited concept file
+updates the existing notes in place. Variant i of a template is drawn from a seed derived from
+(recipe seed, concept, template, i), so adding a concept never changes another's problems. Anki
+updates a note only when the incoming modification time is newer than its own, and genanki stamps
+notes, cards and note types with the time it is given; so each deck's time comes from its inputs:
+the newest modification time of its concept files and of the files that define the card layout
+(this module and the card script), capped by ``SOURCE_DATE_EPOCH`` when that is set. Editing a
+concept file moves its deck's notes forward; rebuilding unchanged inputs reproduces the time and
+the bytes.
+
+Building. Problems are drawn and checked with torch in forked workers, which also render the
+fields and let genanki lay out each note's database rows; the main process inserts the rows into
+an in-memory SQLite collection, serialises it and zips it with fixed dates and permissions. The
+file is written atomically (``quizgen.storage``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import html
+import io
+import itertools
+import json
+import math
+import multiprocessing
+import os
+import re
+import sqlite3
+import struct
+import time
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
+
+import click
+
+from quizgen.concepts import Concept, Flashcard, Template
+from quizgen.errors import QuizgenError
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from quizgen.problems import Problem
+
+__all__ = [
+    "DECK_ROOT",
+    "FLASHCARD_FIELDS",
+    "FLASHCARD_MODEL_ID",
+    "JUDGE_SCRIPT",
+    "PROBLEM_FIELDS",
+    "PROBLEM_MODEL_ID",
+    "DeckSummary",
+    "Recipe",
+    "build_deck",
+    "build_timestamp",
+    "deck_command",
+    "deck_name",
+    "flashcard_guid",
+    "judge_media_name",
+    "load_recipe",
+    "problem_guid",
+    "select_topics",
+    "variant_seed",
+]
+
+PROBLEM_MODEL_ID = 1_733_402_651_001
+"""The problem note type's id. Fixed forever: Anki matches note types by id on import."""
+
+FLASHCARD_MODEL_ID = 1_733_402_651_002
+"""The flashcard note type's id. Fixed forever."""
+
+DECK_ROOT = "quizgen"
+"""Every deck lives below this one: ``quizgen::Transformers::Attention``."""
+
+PROBLEM_FIELDS = (
+    "Prompt",
+    "Inputs",
+    "Answer",
+    "Solution",
+    "Misconceptions",
+    "Tolerance",
+    "Concept",
+    "Source",
+    "Id",
+    "Check",
+)
+"""Field names of the problem note type, never renamed (``Answer`` is what the type-in box compares)."""
+
+FLASHCARD_FIELDS = ("Front", "Back", "Extra")
+"""Field names of the flashcard note type, never renamed."""
+
+JUDGE_SCRIPT = Path(__file__).with_name("card_judge.js")
+"""The card script (package data), added to every deck as media."""
+
+DEFAULT_VARIANTS = 5
+MAX_VARIANTS = 1000
+_CHUNK = 250
+_PROGRESS_AT = 1000  # problems; smaller builds finish before a bar would be useful
+
+# ---------------------------------------------------------------------------------------------
+# Identity
+
+
+def _hash_int(text: str, size: int = 6) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=size).digest(), "big")
+
+
+def problem_guid(concept_id: str, template: str, variant: int) -> str:
+    """The note GUID of a problem: from its identity, never from its text."""
+    from genanki import guid_for
+
+    return str(guid_for("quizgen-problem", concept_id, template, variant))
+
+
+def flashcard_guid(concept_id: str, index: int) -> str:
+    """The note GUID of a concept's ``index``-th flashcard (append new cards at the end)."""
+    from genanki import guid_for
+
+    return str(guid_for("quizgen-flashcard", concept_id, index))
+
+
+def variant_seed(seed: int, concept_id: str, template: str, variant: int) -> int:
+    """The problem seed of one variant (48 bits; independent of every other template)."""
+    return _hash_int(f"{seed}:{concept_id}.{template}:{variant}")
+
+
+def deck_name(concept: Concept) -> str:
+    """``quizgen::<deck>`` from the concept's ``deck`` field, else its title."""
+    parts = [p.strip() for p in (concept.deck or concept.title).split("::")]
+    return "::".join([DECK_ROOT, *(p for p in parts if p)])
+
+
+def _deck_id(name: str) -> int:
+    # A stable id per deck name, clear of Anki's default deck (id 1).
+    return (1 << 40) + _hash_int("quizgen-deck:" + name, 5)
+
+
+def judge_media_name(script: bytes | None = None) -> str:
+    """The media name of the card script, ``_quizgen_judge.<hash>.js``.
+
+    The leading ``_`` keeps Anki from deleting the file as unused. The content hash is in the
+    name because Anki's importer never replaces an existing ``_`` file, even when the incoming
+    one differs: a fixed name would leave every collection on its first version of the script.
+    """
+    data = JUDGE_SCRIPT.read_bytes() if script is None else script
+    return f"_quizgen_judge.{hashlib.sha256(data).hexdigest()[:12]}.js"
+
+
+# ---------------------------------------------------------------------------------------------
+# Recipes
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A deck recipe, ``decks/<name>.yaml``: which topics, how many variants, which seed."""
+
+    name: str
+    topics: tuple[str, ...]
+    variants: int = DEFAULT_VARIANTS
+    seed: int = 0
+    path: str = ""
+
+
+_RECIPE_FIELDS = ("name", "topics", "variants", "seed")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def load_recipe(path: str | Path) -> Recipe:
+    """Read and check a deck recipe; every problem is reported with the file and field."""
+    import yaml
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise QuizgenError(f"no such deck recipe: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QuizgenError(f"{path}: could not read the recipe: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise QuizgenError(f"{path}: YAML syntax: {exc}") from None
+    if not isinstance(data, dict):
+        raise QuizgenError(f"{path}: expected a mapping with fields {', '.join(_RECIPE_FIELDS)}")
+    problems: list[str] = []
+    for key in data:
+        if key not in _RECIPE_FIELDS:
+            close = difflib.get_close_matches(str(key), _RECIPE_FIELDS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"unknown field {key!r}{hint}; expected {', '.join(_RECIPE_FIELDS)}")
+    name = data.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        problems.append(f"name: expected a file-name-like word such as 'attention', found {name!r}")
+    topics = data.get("topics")
+    if isinstance(topics, str):
+        topics = [topics]
+    if not isinstance(topics, list) or not topics or not all(isinstance(t, str) and t for t in topics):
+        problems.append(f"topics: expected a list of concept ids or tags (or [all]), found {topics!r}")
+    variants = data.get("variants", DEFAULT_VARIANTS)
+    if isinstance(variants, bool) or not isinstance(variants, int) or not 1 <= variants <= MAX_VARIANTS:
+        problems.append(f"variants: expected a whole number from 1 to {MAX_VARIANTS}, found {variants!r}")
+    seed = data.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        problems.append(f"seed: expected a whole number >= 0, found {seed!r}")
+    if problems:
+        raise QuizgenError("\n".join(f"{path}: {p}" for p in problems))
+    return Recipe(name=name, topics=tuple(topics), variants=variants, seed=seed, path=str(path))  # type: ignore[arg-type]
+
+
+def select_topics(concepts: Sequence[Concept], topics: Iterable[str]) -> list[Concept]:
+    """The union of every topic's concepts, by id (unknown topics raise with a suggestion)."""
+    from quizgen.concepts import select
+
+    chosen: dict[str, Concept] = {}
+    for topic in topics:
+        for c in select(concepts, topic):
+            chosen.setdefault(c.id, c)
+    return [chosen[k] for k in sorted(chosen)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Timestamp
+
+
+def _layout_files() -> list[Path]:
+    return [Path(__file__), JUDGE_SCRIPT]
+
+
+def build_timestamp(concepts: Sequence[Concept], environ: dict[str, str] | None = None) -> int:
+    """The notes' modification time: the newest mtime of the inputs, capped by SOURCE_DATE_EPOCH.
+
+    The inputs are the concept files used and the files that define the card layout. Anki
+    updates a note on import only when this is newer than the note it has, so it must move
+    forward whenever an input changes (an edited file gets a newer mtime) and stay put when
+    nothing changed (so the bytes do too).
+    """
+    env = os.environ if environ is None else environ
+    newest = 0
+    for p in [Path(c.path) for c in concepts] + _layout_files():
+        try:
+            newest = max(newest, int(p.stat().st_mtime))
+        except OSError as exc:
+            raise QuizgenError(f"could not read the modification time of {p}: {exc.strerror or exc}") from None
+    raw = env.get("SOURCE_DATE_EPOCH", "").strip()
+    if raw:
+        if not raw.isdigit():
+            raise QuizgenError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, found {raw!r}")
+        newest = min(newest, int(raw))
+    # Zip dates start in 1980; a time before that could not be stored in the archive.
+    return max(newest, 315_532_800)
+
+
+# ---------------------------------------------------------------------------------------------
+# HTML for the fields
+
+_BACKTICKS = re.compile(r"`([^`\n]+)`")
+
+
+def _text_html(text: str) -> str:
+    """Plain text as HTML: escaped, `code` spans as <code>, line breaks kept."""
+    out = html.escape(text, quote=False)
+    if "`" in out:
+        out = _BACKTICKS.sub(r"<code>\1</code>", out)
+    return out.replace("\n", "<br>")
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+_NON_FINITE = {"-inf": r"-\infty", "inf": r"\infty", "nan": r"\text{nan}"}
+_SCALAR_TYPES = frozenset({int, float})
+
+
+def _is_scalar(x: Any) -> bool:
+    return type(x) in _SCALAR_TYPES or (type(x) is str and x in _NON_FINITE)
+
+
+def _tex_number(x: Any) -> str:
+    """A number for MathJax: integers exactly, floats to 6 significant figures."""
+    if type(x) is float:
+        if x != x:
+            return r"\text{nan}"
+        if x in (math.inf, -math.inf):
+            return r"\infty" if x > 0 else r"-\infty"
+        text = "%.6g" % x
+        if "e" in text:
+            mant, exp = text.split("e")
+            return mant + r" \times 10^{" + str(int(exp)) + "}"
+        return text
+    if type(x) is str:
+        return _NON_FINITE.get(x, r"\text{nan}")
+    return str(int(x))
+
+
+def _bmatrix(rows: Sequence[Sequence[Any]]) -> str:
+    # Written already escaped for HTML: "&" is MathJax's column separator and must arrive as
+    # &amp;; numbers and \infty contain nothing else that needs escaping.
+    body = r" \\ ".join([" &amp; ".join([_tex_number(v) for v in row]) for row in rows])
+    return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
+
+
+def _math(tex_html: str, display: bool = False) -> str:
+    """Wrap already-escaped TeX in MathJax's delimiters (escape any text before it gets here)."""
+    return r"\[ " + tex_html + r" \]" if display else r"\( " + tex_html + r" \)"
+
+
+def _table(rows: Sequence[Sequence[Any]]) -> str:
+    cells = "".join(
+        "<tr>" + "".join(f"<td>{_value_html(v)}</td>" for v in row) + "</tr>" for row in rows
+    )
+    return f'<table class="qz-table">{cells}</table>'
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _value_html(value: Any, kind: str = "", display: bool = False) -> str:
+    """A JSON value for people: numbers, vectors and matrices in MathJax, shapes as code."""
+    t = type(value)
+    if kind == "shape" and (value == "error" or (t is list and all(type(v) is int for v in value))):
+        from quizgen.answers import format_value
+
+        shown = "error (torch raises)" if value == "error" else format_value("shape", value)
+        return f"<code>{_escape(shown)}</code>"
+    if t is float or t is int:
+        return _math(_tex_number(value), display)
+    if t is list or t is tuple:
+        if not value:
+            return "<code>[]</code>"
+        if all([_is_scalar(v) for v in value]):
+            return _math(_bmatrix([value]), display)
+        if all([type(r) in (list, tuple) and r for r in value]) and len({len(r) for r in value}) == 1:
+            if all([_is_scalar(v) for r in value for v in r]):
+                return _math(_bmatrix(value), display)
+            return _table(value)
+        return "[" + ", ".join(_value_html(v) for v in value) + "]"
+    if t is str:
+        return _math(_NON_FINITE[value]) if value in _NON_FINITE else _escape(value)
+    if value is None or t is bool:
+        return json.dumps(value)
+    if t is dict:
+        return "; ".join(f"{_escape(str(k))}: {_value_html(v)}" for k, v in value.items())
+    return _escape(str(value))
+
+
+_MATRIX_BLOCK = re.compile(r"^([A-Za-z][A-Za-z0-9]*) = (\[\[.*?\]\])$", re.MULTILINE | re.DOTALL)
+
+
+def _inputs_html(text: str) -> str:
+    """A family's description of the inputs: matrices in MathJax, every other line as text.
+
+    The description is what the terminal shows (``Q = [[1, 2],`` / ``     [3, 4]]``); a matrix
+    block that reads as a numeric matrix becomes a bmatrix, anything else stays text in a
+    monospaced block, so code and aligned columns keep their layout.
+    """
+    parts: list[str] = []
+    pos = 0
+    for m in _MATRIX_BLOCK.finditer(text):
+        try:
+            rows = json.loads(m.group(2))
+        except ValueError:
+            continue
+        if not (type(rows) is list and rows and all(type(r) is list and r for r in rows)):
+            continue
+        if len({len(r) for r in rows}) != 1 or not all(_is_number(v) for r in rows for v in r):
+            continue
+        parts.append(_lines_html(text[pos : m.start()]))
+        parts.append(f'<div class="qz-matrix">{_math(m.group(1) + " = " + _bmatrix(rows), display=True)}</div>')
+        pos = m.end()
+    parts.append(_lines_html(text[pos:]))
+    return "".join(parts)
+
+
+def _lines_html(text: str) -> str:
+    text = text.strip("\n")
+    if not text.strip():
+        return ""
+    return f'<div class="qz-lines">{_escape(text)}</div>'
+
+
+def _for_json(value: Any) -> Any:
+    """As ``Problem.to_json`` writes a value (12 significant digits), non-finite floats as the
+    strings the checkers already use ("-inf"), so the card's JSON stays valid."""
+    t = type(value)
+    if t is float:
+        if value != value:
+            return "nan"
+        if value in (math.inf, -math.inf):
+            return "inf" if value > 0 else "-inf"
+        return float("%.12g" % value)
+    if t is list or t is tuple:
+        return [_for_json(v) for v in value]
+    return value
+
+
+def _step_row(step: Any, kind: str) -> str:
+    bits = []
+    if step.shape is not None:
+        bits.append("shape " + ("×".join(str(d) for d in step.shape) if step.shape else "() (a 0-d tensor)"))
+    if step.note:
+        bits.append(step.note)
+    return (
+        f'<tr><td class="qz-label">{_escape(step.label)}</td>'
+        f'<td class="qz-value">{_value_html(step.value, kind)}</td>'
+        f'<td class="qz-note">{_escape("; ".join(bits))}</td></tr>'
+    )
+
+
+def problem_fields(problem: Problem, concept: Concept) -> list[str]:
+    """The problem note's fields, in ``PROBLEM_FIELDS`` order, all HTML-escaped."""
+    from quizgen.answers import describe_expected, format_value
+
+    kind = problem.answer.kind
+    key = _for_json(problem.answer.value)
+    prompt = f'{_text_html(problem.prompt)}<div class="qz-expect">Type {_escape(describe_expected(problem.answer))}.</div>'
+    solution = f'<div class="qz-key">Answer: {_value_html(key, kind, display=kind == "matrix")}</div>'
+    if problem.steps:
+        solution += '<table class="qz-steps">' + "".join([_step_row(s, kind) for s in problem.steps]) + "</table>"
+    mistakes = "".join(
+        [
+            f"<li><b>{_escape(m.name)}</b> gives {_value_html(m.value, kind)}. {_text_html(m.description)}</li>"
+            for m in problem.misconceptions
+        ]
+    )
+    if kind == "shape":
+        tolerance = "exactly (a shape is compared exactly)"
+        tol_json = None
+    else:
+        tolerance = problem.tolerance.phrase()
+        tol_json = {"rel": problem.tolerance.rel, "abs": problem.tolerance.abs}
+    check = {
+        "kind": kind,
+        "key": key,
+        "tolerance": tol_json,
+        "misconceptions": [
+            {"name": m.name, "value": _for_json(m.value), "description": m.description}
+            for m in problem.misconceptions
+        ],
+    }
+    return [
+        prompt,
+        _inputs_html(problem.describe_inputs()),
+        _escape(format_value(kind, key)),
+        solution,
+        f'<ul class="qz-mistakes">{mistakes}</ul>' if mistakes else "",
+        _escape(tolerance),
+        _escape(concept.title),
+        _escape(", ".join(concept.sources)),
+        _escape(problem.id),
+        _escape(json.dumps(check, ensure_ascii=False, separators=(",", ":"), allow_nan=False)),
+    ]
+
+
+def flashcard_fields(card: Flashcard) -> list[str]:
+    """The flashcard note's fields, in ``FLASHCARD_FIELDS`` order, all HTML-escaped."""
+    return [_text_html(card.front), _text_html(card.back), _text_html(card.extra)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Note types
+
+_CSS = """\
+.card { font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+  font-size: 18px; line-height: 1.45; text-align: left; color: #1d1d1f; background: #fff;
+  max-width: 46em; margin: 0 auto; padding: 0 0.5em; }
+.nightMode.card, .night_mode .card { color: #e8e8e8; background: #1e1e1e; }
+.qz-meta { font-size: 0.75em; opacity: 0.65; margin-bottom: 0.6em; }
+.qz-expect { font-size: 0.85em; opacity: 0.75; margin-top: 0.4em; }
+.qz-inputs { margin: 0.8em 0; }
+.qz-lines { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 0.9em;
+  white-space: pre-wrap; margin: 0.4em 0; }
+.qz-matrix { margin: 0.3em 0; }
+code { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; }
+#typeans { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; }
+.qz-verdict { margin: 0.8em 0; padding: 0.5em 0.8em; border-radius: 6px; border-left: 5px solid #999; }
+.qz-verdict:empty { display: none; }
+.qz-verdict-head { font-weight: bold; }
+.qz-right { border-color: #2e9d4a; background: rgba(46, 157, 74, 0.12); }
+.qz-wrong { border-color: #c7372f; background: rgba(199, 55, 47, 0.12); }
+.qz-too-few-figures { border-color: #d08a00; background: rgba(208, 138, 0, 0.12); }
+.qz-unreadable { border-color: #777; background: rgba(128, 128, 128, 0.12); }
+.qz-section { margin-top: 0.9em; }
+.qz-section h4 { margin: 0 0 0.3em 0; font-size: 0.8em; text-transform: uppercase; opacity: 0.7; }
+.qz-steps, .qz-table { border-collapse: collapse; }
+.qz-steps td, .qz-table td { padding: 0.15em 0.5em; vertical-align: middle; }
+.qz-label { font-style: italic; }
+.qz-note, .qz-foot { font-size: 0.8em; opacity: 0.7; }
+.qz-foot { margin-top: 1.2em; }
+.qz-extra { margin-top: 0.8em; font-size: 0.9em; opacity: 0.85; }
+"""
+
+_PROBLEM_FRONT = """\
+<div class="qz qz-problem">
+<div class="qz-meta">{{Concept}}</div>
+<div class="qz-prompt">{{Prompt}}</div>
+<div class="qz-inputs">{{Inputs}}</div>
+{{type:Answer}}
+</div>"""
+
+_PROBLEM_BACK = """\
+{{FrontSide}}
+<hr id=answer>
+<div id="qz-verdict" class="qz-verdict"></div>
+<div class="qz-section qz-solution"><h4>Worked solution</h4>{{Solution}}</div>
+{{#Misconceptions}}<div class="qz-section"><h4>Known mistakes</h4>{{Misconceptions}}</div>{{/Misconceptions}}
+<div class="qz-foot">Checked {{Tolerance}}. {{Concept}} · <span class="qz-id">{{Id}}</span> · {{Source}}</div>
+<div id="qz-check" class="mathjax_ignore tex2jax_ignore" style="display:none">{{Check}}</div>
+<script src="%(script)s"></script>"""
+
+_FLASHCARD_FRONT = '<div class="qz qz-flashcard">{{Front}}</div>'
+_FLASHCARD_BACK = """\
+{{FrontSide}}
+<hr id=answer>
+<div class="qz-back">{{Back}}</div>
+{{#Extra}}<div class="qz-extra">{{Extra}}</div>{{/Extra}}"""
+
+
+def _models(script_name: str) -> tuple[Any, Any]:
+    import genanki
+
+    problem = genanki.Model(
+        PROBLEM_MODEL_ID,
+        "quizgen problem",
+        fields=[{"name": f} for f in PROBLEM_FIELDS],
+        templates=[
+            {
+                "name": "Solve",
+                "qfmt": _PROBLEM_FRONT,
+                "afmt": _PROBLEM_BACK % {"script": html.escape(script_name)},
+            }
+        ],
+        css=_CSS,
+    )
+    flashcard = genanki.Model(
+        FLASHCARD_MODEL_ID,
+        "quizgen flashcard",
+        fields=[{"name": f} for f in FLASHCARD_FIELDS],
+        templates=[{"name": "Recall", "qfmt": _FLASHCARD_FRONT, "afmt": _FLASHCARD_BACK}],
+        css=_CSS,
+    )
+    return problem, flashcard
+
+
+# ---------------------------------------------------------------------------------------------
+# Notes as database rows, built on every core
+
+
+class _RowRecorder:
+    """Stands in for a SQLite cursor while genanki writes one note, and keeps its rows.
+
+    genanki's ``Note.write_to_db`` does the per-note work (the card list from the note type, the
+    HTML check, the row layout); recording its rows lets that work run in the worker processes,
+    and the main process inserts them all at once.
+    """
+
+    def __init__(self) -> None:
+        self.notes: list[tuple[Any, ...]] = []
+        self.cards: list[tuple[Any, ...]] = []
+        self.lastrowid: int | None = None
+
+    def execute(self, sql: str, params: tuple[Any, ...]) -> None:
+        if sql.startswith("INSERT INTO notes "):
+            self.notes.append(params)
+        elif sql.startswith("INSERT INTO cards "):
+            self.cards.append(params)
+        else:  # pragma: no cover - a genanki version that writes other rows per note
+            raise RuntimeError(f"unexpected statement while writing a note: {sql[:40]}")
+        self.lastrowid = params[0]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Everything a worker needs to turn a job into rows (inherited through fork)."""
+
+    concepts: list[Concept]
+    seed: int
+    model: Any
+    deck_ids: dict[str, int]
+    stamps: dict[str, int]
+    first_id: int
+
+
+_Job = tuple[int, int, int, int]  # (note index, concept index, template index, variant)
+_plan: _Plan | None = None
+
+
+def _note_rows(plan: _Plan, note: Any, concept: Concept, index: int, recorder: _RowRecorder) -> None:
+    # Two ids per note (the note's and its one card's), so ids do not depend on the order the
+    # workers finish in.
+    ids = itertools.count(plan.first_id + 2 * index)
+    note.write_to_db(recorder, plan.stamps[concept.id], plan.deck_ids[concept.id], ids)
+
+
+def _problem_rows(jobs: Sequence[_Job]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    import genanki
+
+    from quizgen.problems import build_problem
+
+    plan = _plan
+    if plan is None:  # pragma: no cover - only reachable if a worker was not forked from _rows
+        raise RuntimeError("deck worker started without its plan")
+    recorder = _RowRecorder()
+    for index, ci, ti, v in jobs:
+        concept = plan.concepts[ci]
+        template: Template = concept.problems[ti]
+        problem = build_problem(concept, template, variant_seed(plan.seed, concept.id, template.name, v))
+        note = genanki.Note(
+            model=plan.model,
+            fields=problem_fields(problem, concept),
+            tags=_tags(concept),
+            guid=problem_guid(concept.id, template.name, v),
+            due=index,
+        )
+        _note_rows(plan, note, concept, index, recorder)
+    return recorder.notes, recorder.cards
+
+
+def _rows(
+    plan: _Plan, jobs: list[_Job], workers: int, advance: Callable[[int], None]
+) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
+    """Rows of every job's problem note, chunk by chunk, in order; forked workers when many."""
+    global _plan
+    from checkers import get_checker
+
+    for family in {t.generator for c in plan.concepts for t in c.problems}:
+        get_checker(family)  # import torch and the checkers once, before any fork
+    chunks = [jobs[i : i + _CHUNK] for i in range(0, len(jobs), _CHUNK)]
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    workers = workers or (min(cores, 8) if len(jobs) >= 4 * _CHUNK else 1)
+    _plan = plan
+    try:
+        if workers <= 1 or len(chunks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            for chunk in chunks:
+                yield _problem_rows(chunk)
+                advance(len(chunk))
+            return
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for chunk, rows in zip(chunks, pool.imap(_problem_rows, chunks)):
+                yield rows
+                advance(len(chunk))
+    finally:
+        _plan = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing the package
+
+
+@dataclass(frozen=True)
+class DeckSummary:
+    """What a build wrote."""
+
+    path: Path
+    notes: int
+    problems: int
+    flashcards: int
+    cards: int
+    decks: tuple[str, ...]
+    size: int
+    timestamp: int
+    media: tuple[str, ...]
+
+    def text(self) -> str:
+        size = f"{self.size / 1e6:.1f} MB" if self.size >= 100_000 else f"{self.size / 1e3:.1f} kB"
+        decks = "1 deck" if len(self.decks) == 1 else f"{len(self.decks)} decks"
+        return (
+            f"wrote {self.path}: {self.notes} notes ({self.problems} problems, {self.flashcards} flashcards), "
+            f"{self.cards} cards, {decks}, {size}"
+        )
+
+
+_BLOCK = 8 << 20  # bytes of the collection deflated independently (and in parallel)
+
+
+def _deflate(data: bytes) -> bytes:
+    """Raw deflate (level 1) of ``data``, in fixed 8 MB blocks compressed on parallel threads.
+
+    Each block but the last ends with a full flush, which byte-aligns the stream and drops the
+    history, so the compressed blocks concatenate into one valid deflate stream (the technique of
+    pigz). The blocks are fixed in size, not in number, so the bytes do not depend on the
+    machine's core count; zlib releases the GIL while it compresses.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    blocks = [data[i : i + _BLOCK] for i in range(0, len(data), _BLOCK)] or [b""]
+
+    def one(item: tuple[int, bytes]) -> bytes:
+        index, block = item
+        packer = zlib.compressobj(1, zlib.DEFLATED, -15)
+        last = index == len(blocks) - 1
+        return packer.compress(block) + packer.flush(zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH)
+
+    if len(blocks) == 1:
+        return one((0, blocks[0]))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=max(1, min(cores, len(blocks)))) as pool:
+        return b"".join(pool.map(one, enumerate(blocks)))
+
+
+def _zip(entries: list[tuple[str, bytes]], timestamp: int) -> bytes:
+    """A zip archive of ``entries`` (deflated), every entry dated ``timestamp``, same bytes on
+    every system: fixed dates, permissions and compression level, no extra fields."""
+    year, month, day, hour, minute, second = time.gmtime(timestamp)[:6]
+    dos_time = (hour << 11) | (minute << 5) | (second // 2)
+    dos_date = ((year - 1980) << 9) | (month << 5) | day
+    out = io.BytesIO()
+    central = io.BytesIO()
+    for name, data in entries:
+        raw = name.encode("utf-8")
+        packed = _deflate(data)
+        crc = zlib.crc32(data)
+        offset = out.tell()
+        # Local file header: version 2.0, no flags, deflate.
+        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, dos_time, dos_date, crc,
+                              len(packed), len(data), len(raw), 0))
+        out.write(raw)
+        out.write(packed)
+        # Central directory entry: made by Unix (3) with zip 2.0, permissions rw-r--r--.
+        central.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, (3 << 8) | 20, 20, 0, 8, dos_time,
+                                  dos_date, crc, len(packed), len(data), len(raw), 0, 0, 0, 0,
+                                  0o100644 << 16, offset))
+        central.write(raw)
+    start = out.tell()
+    directory = central.getvalue()
+    out.write(directory)
+    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(directory), start, 0))
+    return out.getvalue()
+
+
+def _package(database: bytes, media: list[tuple[str, bytes]], timestamp: int) -> bytes:
+    """The .apkg: the collection, the media index (position -> name) and the media files."""
+    index = json.dumps({str(i): name for i, (name, _) in enumerate(media)}).encode("utf-8")
+    entries = [("collection.anki2", database), ("media", index)]
+    entries += [(str(i), data) for i, (_, data) in enumerate(media)]
+    return _zip(entries, timestamp)
+
+
+def _stamps(concepts: Sequence[Concept], environ: dict[str, str] | None) -> dict[str, int]:
+    """Each concept's notes' modification time: its own file and the layout files."""
+    return {c.id: build_timestamp([c], environ) for c in concepts}
+
+
+def build_deck(
+    concepts: Sequence[Concept],
+    out: str | Path,
+    *,
+    variants: int = DEFAULT_VARIANTS,
+    seed: int = 0,
+    jobs: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+    environ: dict[str, str] | None = None,
+) -> DeckSummary:
+    """Build an .apkg with every flashcard and ``variants`` problems per template of ``concepts``.
+
+    Args:
+        concepts: The concepts to include (one deck each, ``quizgen::<deck>``).
+        out: Where to write the package (atomically).
+        variants: Problems per template.
+        seed: Chooses which problem each variant is; the same seed gives the same deck.
+        jobs: Processes for building problems; 0 picks the number of cores for large decks.
+        progress: Called as ``progress(done, total)`` while problems are built.
+        environ: Environment to read SOURCE_DATE_EPOCH from (default: ``os.environ``).
+
+    Returns:
+        A summary of what was written.
+    """
+    import genanki
+
+    from quizgen.storage import write_bytes_atomic
+
+    out = Path(out)
+    if not concepts:
+        raise QuizgenError("no concepts selected: nothing to put in a deck")
+    if not 1 <= variants <= MAX_VARIANTS:
+        raise QuizgenError(f"variants must be between 1 and {MAX_VARIANTS}, found {variants}")
+    if out.is_dir():
+        raise QuizgenError(f"cannot write {out}: it is a directory; give a file name such as deck.apkg")
+    if not out.parent.is_dir():
+        raise QuizgenError(f"cannot write {out}: no directory {out.parent}")
+    concepts = sorted(concepts, key=lambda c: c.id)
+    stamps = _stamps(concepts, environ)
+    newest = max(stamps.values())
+    script = JUDGE_SCRIPT.read_bytes()
+    script_name = judge_media_name(script)
+    problem_model, flashcard_model = _models(script_name)
+
+    decks: dict[str, Any] = {}
+    deck_ids: dict[str, int] = {}
+    deck_stamps: dict[str, int] = {}
+    for c in concepts:
+        name = deck_name(c)
+        if name not in decks:
+            decks[name] = genanki.Deck(_deck_id(name), name, description=_text_html(c.summary))
+        deck_ids[c.id] = decks[name].deck_id
+        deck_stamps[name] = max(deck_stamps.get(name, 0), stamps[c.id])
+    # Concepts that share a deck share its newest time, so each note's time is its deck's.
+    stamps = {c.id: deck_stamps[deck_name(c)] for c in concepts}
+    plan = _Plan(concepts, seed, problem_model, deck_ids, stamps, first_id=newest * 1000)
+
+    # Flashcards first, then the problems with the variants round-robin over the templates, so
+    # a learner's new cards mix the templates.
+    recorder = _RowRecorder()
+    index = 0
+    for c in concepts:
+        for position, card in enumerate(c.flashcards):
+            note = genanki.Note(
+                model=flashcard_model,
+                fields=flashcard_fields(card),
+                tags=_tags(c),
+                guid=flashcard_guid(c.id, position),
+                due=index,
+            )
+            _note_rows(plan, note, c, index, recorder)
+            index += 1
+    flashcards = index
+    job_list: list[_Job] = []
+    for v in range(variants):
+        for ci, c in enumerate(concepts):
+            for ti in range(len(c.problems)):
+                job_list.append((index, ci, ti, v))
+                index += 1
+    total = len(job_list)
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, total)
+
+    conn = sqlite3.connect(":memory:")
+    try:
+        cursor = conn.cursor()
+        # The schema, the collection row, then each deck with its note types (oldest deck first,
+        # so a note type's time is the newest of the decks that use it).
+        genanki.Package([]).write_to_db(cursor, newest, itertools.count())
+        for name in sorted(decks, key=lambda n: (deck_stamps[n], n)):
+            deck = decks[name]
+            deck.add_model(flashcard_model)
+            if any(c.problems for c in concepts if deck_name(c) == name):
+                deck.add_model(problem_model)
+            deck.write_to_db(cursor, deck_stamps[name], None)
+        # Each deck re-adds its note types under an int key next to the str keys already stored;
+        # one round trip keeps the last (newest) copy of each and drops the repeated keys.
+        (models,) = cursor.execute("SELECT models FROM col").fetchone()
+        cursor.execute("UPDATE col SET models = ?", (json.dumps(json.loads(models)),))
+        insert_note = "INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)"
+        insert_card = "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        cursor.executemany(insert_note, recorder.notes)
+        cursor.executemany(insert_card, recorder.cards)
+        for note_rows, card_rows in _rows(plan, job_list, jobs, advance):
+            cursor.executemany(insert_note, note_rows)
+            cursor.executemany(insert_card, card_rows)
+        conn.commit()
+        database = conn.serialize()
+    finally:
+        conn.close()
+    data = _package(database, [(script_name, script)], newest)
+    write_bytes_atomic(out, data)
+    return DeckSummary(
+        path=out,
+        notes=index,
+        problems=total,
+        flashcards=flashcards,
+        cards=index,  # one card per note in both note types
+        decks=tuple(sorted(decks)),
+        size=len(data),
+        timestamp=newest,
+        media=(script_name,),
+    )
+
+
+def _tags(concept: Concept) -> list[str]:
+    # Anki separates tags by spaces; the schema's slugs never contain one, but be safe.
+    return [t.replace(" ", "_") for t in concept.tags]
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+
+
+def _is_recipe(arg: str) -> bool:
+    return arg.endswith((".yaml", ".yml"))
+
+
+@click.command("deck")
+@click.argument("sources", nargs=-1, required=True, metavar="TOPIC... | RECIPE.yaml")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="The .apkg to write (default: <recipe name>.apkg, or the topics joined by '-').")
+@click.option("--variants", type=click.IntRange(1, MAX_VARIANTS), default=None,
+              help=f"Problems per template (default: the recipe's, else {DEFAULT_VARIANTS}).")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Chooses the problems; the same seed gives the same deck (default: the recipe's, else 0).")
+@click.option("--jobs", default=0, type=click.IntRange(min=0, max=64),
+              help="Processes for building problems; 0 picks the number of cores for large decks.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar (default: for large builds on a terminal).")
+@click.pass_context
+def deck_command(
+    ctx: click.Context,
+    sources: tuple[str, ...],
+    output: str | None,
+    variants: int | None,
+    seed: int | None,
+    jobs: int,
+    progress: bool | None,
+) -> None:
+    """Build an Anki deck (.apkg) from TOPICs, or from a recipe such as decks/attention.yaml.
+
+    Each concept gets its deck quizgen::<deck>, with its flashcards and VARIANTS typed-answer
+    problems per template that grade themselves on the card. Rebuilding with the same inputs gives
+    the same bytes; after a concept file changes, importing the rebuilt deck updates the notes in
+    place and keeps their review history.
+    """
+    # Imported here: the CLI module imports this one to register the command.
+    from quizgen.cli import _friendly
+
+    _friendly(_deck)(ctx, sources, output, variants, seed, jobs, progress)
+
+
+def _deck(
+    ctx: click.Context,
+    sources: tuple[str, ...],
+    output: str | None,
+    variants: int | None,
+    seed: int | None,
+    jobs: int,
+    progress: bool | None,
+) -> None:
+    from quizgen.cli import _concept_dir
+    from quizgen.concepts import load_concepts
+
+    recipes = [s for s in sources if _is_recipe(s)]
+    if recipes and len(sources) > 1:
+        raise QuizgenError("give either one recipe (decks/<name>.yaml) or topics, not both")
+    if recipes:
+        recipe = load_recipe(recipes[0])
+    else:
+        recipe = Recipe(name="-".join(sources), topics=tuple(sources))
+    recipe = dataclasses.replace(
+        recipe,
+        variants=variants if variants is not None else recipe.variants,
+        seed=seed if seed is not None else recipe.seed,
+    )
+    concepts = select_topics(load_concepts(_concept_dir(ctx)), recipe.topics)
+    out = Path(output) if output else Path(f"{recipe.name}.apkg")
+    total = recipe.variants * sum(len(c.problems) for c in concepts)
+    show = progress if progress is not None else (total >= _PROGRESS_AT and click.get_text_stream("stderr").isatty())
+
+    if show:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        with Progress(
+            TextColumn("building problems"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+            # Refreshed by hand on each finished chunk: no refresh thread alive when workers fork.
+            auto_refresh=False,
+        ) as bar:
+            task = bar.add_task("problems", total=total)
+            summary = build_deck(
+                concepts, out, variants=recipe.variants, seed=recipe.seed, jobs=jobs,
+                progress=lambda done, _total: bar.update(task, completed=done, refresh=True),
+            )
+    else:
+        summary = build_deck(concepts, out, variants=recipe.variants, seed=recipe.seed, jobs=jobs)
+    click.echo(summary.text())
+    for name in summary.decks:
+        click.echo(f"  {name}")

@@ -1,0 +1,1463 @@
+/*
+ * quizgen card judge: grades a typed answer on the back of an Anki problem card.
+ *
+ * A line-by-line port of quizgen/answers.py (the one judge; docs/answers.md is the spec). The
+ * shared table tests/data/judge_vectors.json checks this file and the Python judge alike, and the
+ * test suite runs both on every entry. Typed text is only tokenised and parsed by hand-written
+ * code: nothing is handed to eval, Function or any other code path that runs text.
+ *
+ * Two details follow Python exactly where JavaScript differs by default:
+ *  - text is handled as Unicode code points (positions and lengths in messages match Python's);
+ *  - numbers in messages are formatted like Python's "%g" / "%e", rounding the exact binary value
+ *    half to even (JavaScript's toPrecision rounds exact ties up).
+ *
+ * On a card, the script reads the problem's key and tolerance from the hidden element #qz-check
+ * (JSON), reads what was typed from Anki's rendered type-answer comparison (<code id=typeans>),
+ * and writes the verdict into #qz-verdict. Under node it only exports the judge (for the tests).
+ */
+(function (root) {
+  "use strict";
+
+  var MAX_LENGTH = 2000;
+  var MAX_DEPTH = 16;
+  var MAX_ENTRIES = 400;
+  var MAX_DIMS = 64;
+  var MAX_SHAPE_DIGITS = 15;
+  var SLACK = 1e-9;
+  var KINDS = ["number", "vector", "matrix", "shape"];
+
+  var EXAMPLE_LISTS = {
+    number: ["0.25", "1/4", "2.5e-3", "sqrt(2)/2"],
+    vector: ["[0.5, -1, 2]", "0.5 -1 2", "[1/2, sqrt(2)]"],
+    matrix: ["[[1, 2], [3, 4]]", "1 2; 3 4", "[[1/2, 0], [0, sqrt(2)]]"],
+    shape: ["(3, 1, 4)", "3x1x4", "torch.Size([3, 1, 4])", "()", "error"]
+  };
+  var WHAT = { number: "a number", vector: "a vector", matrix: "a matrix", shape: "a shape" };
+
+  // ------------------------------------------------------------------------------------------
+  // Python-compatible helpers
+
+  // Characters for which Python's str.isspace() is true (what str.strip() and str.split() use).
+  var PY_SPACE = {};
+  ["\t", "\n", "\u000b", "\u000c", "\r", "\u001c", "\u001d", "\u001e", "\u001f", " ", "\u0085",
+    "\u00a0", "\u1680", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000"].forEach(function (c) {
+    PY_SPACE[c] = true;
+  });
+  for (var sp = 0x2000; sp <= 0x200a; sp++) PY_SPACE[String.fromCharCode(sp)] = true;
+
+  function isSpace(c) {
+    return PY_SPACE[c] === true;
+  }
+
+  function chars(s) {
+    return Array.from(s);
+  }
+
+  function strip(s) {
+    var cs = chars(s);
+    var i = 0;
+    var j = cs.length;
+    while (i < j && isSpace(cs[i])) i++;
+    while (j > i && isSpace(cs[j - 1])) j--;
+    return cs.slice(i, j).join("");
+  }
+
+  function splitWords(s) {
+    var out = [];
+    var word = "";
+    chars(s).forEach(function (c) {
+      if (isSpace(c)) {
+        if (word) out.push(word);
+        word = "";
+      } else {
+        word += c;
+      }
+    });
+    if (word) out.push(word);
+    return out;
+  }
+
+  function rstripChars(s, set) {
+    var cs = chars(s);
+    var j = cs.length;
+    while (j > 0 && set.indexOf(cs[j - 1]) >= 0) j--;
+    return cs.slice(0, j).join("");
+  }
+
+  var NOT_PRINTABLE;
+  try {
+    NOT_PRINTABLE = new RegExp("[\\p{Cc}\\p{Cf}\\p{Cs}\\p{Co}\\p{Cn}\\p{Zl}\\p{Zp}\\p{Zs}]", "u");
+  } catch (e) {
+    NOT_PRINTABLE = /[\u0000-\u001f\u007f-\u00a0\u00ad]/;
+  }
+
+  function isPrintable(c) {
+    return c === " " || !NOT_PRINTABLE.test(c);
+  }
+
+  function hex(code, width) {
+    var h = code.toString(16);
+    while (h.length < width) h = "0" + h;
+    return h;
+  }
+
+  function showChar(c) {
+    if (isPrintable(c)) return c;
+    if (c === "\n") return "\\n";
+    if (c === "\t") return "\\t";
+    var code = c.codePointAt(0);
+    return code < 0x100 ? "\\x" + hex(code, 2) : "\\u" + hex(code, 4);
+  }
+
+  function show(text, limit) {
+    limit = limit === undefined ? 40 : limit;
+    var t = chars(strip(text));
+    if (t.length > limit) t = t.slice(0, limit - 3).concat(["…"]);
+    return "'" + t.map(showChar).join("") + "'";
+  }
+
+  function clip(text, limit) {
+    limit = limit === undefined ? 24 : limit;
+    var t = chars(text);
+    if (t.length > limit) t = t.slice(0, limit - 1).concat(["…"]);
+    return t.map(showChar).join("");
+  }
+
+  // The exact decimal value of a finite double, as digits and a power of ten:
+  // x = 0.d1d2d3... × 10^point, sign apart. Needs BigInt; null without it.
+  function exactDecimal(x) {
+    if (typeof BigInt === "undefined") return null;
+    var view = new DataView(new ArrayBuffer(8));
+    view.setFloat64(0, Math.abs(x));
+    var hi = view.getUint32(0);
+    var lo = view.getUint32(4);
+    var biased = (hi >>> 20) & 0x7ff;
+    var mant = (BigInt(hi & 0xfffff) << BigInt(32)) + BigInt(lo);
+    var e;
+    if (biased === 0) {
+      e = -1074;
+    } else {
+      mant += BigInt(1) << BigInt(52);
+      e = biased - 1075;
+    }
+    if (mant === BigInt(0)) return { digits: "0", point: 1 };
+    var digits;
+    var point;
+    if (e >= 0) {
+      digits = (mant << BigInt(e)).toString();
+      point = digits.length;
+    } else {
+      // m × 2^e = m × 5^-e / 10^-e
+      digits = (mant * BigInt(5) ** BigInt(-e)).toString();
+      point = digits.length + e;
+    }
+    digits = digits.replace(/0+$/, "");
+    return { digits: digits, point: point };
+  }
+
+  // Round |x| to `sig` significant digits, half to even on the exact value (Python's rule).
+  // Returns the digit string (length sig) and the decimal exponent of its first digit.
+  function roundSig(x, sig) {
+    var ex = exactDecimal(x);
+    if (ex === null) {
+      var s = Math.abs(x).toExponential(sig - 1);
+      var parts = s.split("e");
+      return { digits: parts[0].replace(".", ""), exp: parseInt(parts[1], 10) };
+    }
+    var d = ex.digits;
+    var exp = ex.point - 1;
+    if (d.length <= sig) {
+      while (d.length < sig) d += "0";
+      return { digits: d, exp: exp };
+    }
+    var head = d.slice(0, sig);
+    var rest = d.slice(sig);
+    var up;
+    if (rest[0] > "5") up = true;
+    else if (rest[0] < "5") up = false;
+    else if (/[1-9]/.test(rest.slice(1))) up = true;
+    else up = parseInt(head[head.length - 1], 10) % 2 === 1;
+    if (up) {
+      var arr = head.split("");
+      var i = arr.length - 1;
+      while (i >= 0 && arr[i] === "9") {
+        arr[i] = "0";
+        i--;
+      }
+      if (i < 0) {
+        arr.unshift("1");
+        arr.pop();
+        exp += 1;
+      } else {
+        arr[i] = String(parseInt(arr[i], 10) + 1);
+      }
+      head = arr.join("");
+    }
+    return { digits: head, exp: exp };
+  }
+
+  function isNegative(x) {
+    return x < 0 || (x === 0 && 1 / x < 0);
+  }
+
+  function expSuffix(exp) {
+    var a = Math.abs(exp);
+    return "e" + (exp < 0 ? "-" : "+") + (a < 10 ? "0" + a : String(a));
+  }
+
+  // Python's format(x, ".{p}g").
+  function formatG(x, p) {
+    p = p === undefined ? 6 : p;
+    if (p === 0) p = 1;
+    var sign = isNegative(x) ? "-" : "";
+    if (x !== x) return "nan";
+    if (x === Infinity || x === -Infinity) return sign + "inf";
+    if (x === 0) return sign + "0";
+    var r = roundSig(x, p);
+    var digits = r.digits;
+    var exp = r.exp;
+    var out;
+    if (exp >= -4 && exp < p) {
+      if (exp >= 0) {
+        var intPart = digits.slice(0, exp + 1);
+        var frac = digits.slice(exp + 1);
+        while (intPart.length < exp + 1) intPart += "0";
+        frac = frac.replace(/0+$/, "");
+        out = frac ? intPart + "." + frac : intPart;
+      } else {
+        var zeros = "";
+        for (var i = 0; i < -exp - 1; i++) zeros += "0";
+        out = ("0." + zeros + digits).replace(/0+$/, "");
+      }
+    } else {
+      var mant = digits[0];
+      var rest = digits.slice(1).replace(/0+$/, "");
+      if (rest) mant += "." + rest;
+      out = mant + expSuffix(exp);
+    }
+    return sign + out;
+  }
+
+  // Python's format(x, ".{decimals}e").
+  function formatE(x, decimals) {
+    var sign = isNegative(x) ? "-" : "";
+    if (x === 0) {
+      var z = "0";
+      if (decimals > 0) {
+        z += ".";
+        for (var i = 0; i < decimals; i++) z += "0";
+      }
+      return sign + z + "e+00";
+    }
+    var r = roundSig(x, decimals + 1);
+    var mant = r.digits[0] + (decimals > 0 ? "." + r.digits.slice(1) : "");
+    return sign + mant + expSuffix(r.exp);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Tolerance
+
+  function Tolerance(rel, abs) {
+    this.rel = rel === undefined || rel === null ? 0.005 : rel;
+    this.abs = abs === undefined || abs === null ? 0.0005 : abs;
+  }
+  Tolerance.prototype.width = function (key) {
+    return Math.max(this.abs, this.rel * Math.abs(key));
+  };
+  Tolerance.prototype.accepts = function (key, x) {
+    return Math.abs(x - key) <= this.width(key) * (1 + SLACK);
+  };
+  Tolerance.prototype.phrase = function () {
+    if (this.rel === 0 && this.abs === 0) return "exactly";
+    if (this.rel === 0) return "to within " + formatG(this.abs);
+    if (this.abs === 0) return "to within " + formatG(this.rel * 100) + "%";
+    return "to within " + formatG(this.rel * 100) + "% (or " + formatG(this.abs) + " near zero)";
+  };
+
+  function examples(kind) {
+    var items = EXAMPLE_LISTS[kind];
+    return items.slice(0, -1).join(", ") + " or " + items[items.length - 1];
+  }
+
+  function dimsPhrase(kind, value) {
+    if (kind === "number") return "a number";
+    if (kind === "vector") {
+      var n = value.length;
+      return "a vector of " + n + " number" + (n === 1 ? "" : "s");
+    }
+    var rows = value.length;
+    var cols = rows ? value[0].length : 0;
+    return "a " + rows + "×" + cols + " matrix";
+  }
+
+  function Fail(message) {
+    this.message = message;
+  }
+
+  function ParseError(message) {
+    this.message = message;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Tokenizer for numbers, vectors and matrices
+
+  var SPACES = { " ": 1, "\t": 1, "\u00a0": 1, "\u2009": 1, "\u202f": 1 };
+  var SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺";
+  var OPERATOR_CHARS = { "+": "+", "-": "-", "\u2212": "-", "*": "*", "·": "*", "×": "*", "/": "/", "^": "^" };
+  var PUNCT = "()[],;";
+  var CONSTANTS = { pi: Math.PI, e: Math.E };
+
+  function isDigit(c) {
+    return c !== undefined && c >= "0" && c <= "9";
+  }
+
+  function isAlpha(c) {
+    return c !== undefined && ((c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c === "_");
+  }
+
+  // The number literal starting at cs[i], or null: (digits(.digits?)? | .digits) (e[+-]?digits)?
+  function matchNumber(cs, i) {
+    var j = i;
+    if (isDigit(cs[j])) {
+      while (isDigit(cs[j])) j++;
+      if (cs[j] === ".") {
+        j++;
+        while (isDigit(cs[j])) j++;
+      }
+    } else if (cs[j] === "." && isDigit(cs[j + 1])) {
+      j++;
+      while (isDigit(cs[j])) j++;
+    } else {
+      return null;
+    }
+    if (cs[j] === "e" || cs[j] === "E") {
+      var k = j + 1;
+      if (cs[k] === "+" || cs[k] === "-") k++;
+      if (isDigit(cs[k])) {
+        while (isDigit(cs[k])) k++;
+        j = k;
+      }
+    }
+    return j;
+  }
+
+  function Tok(kind, text, pos, spaceBefore) {
+    this.kind = kind;
+    this.text = text;
+    this.pos = pos;
+    this.space_before = spaceBefore;
+  }
+  Tok.prototype.startsOperand = function () {
+    return ["num", "name", "sqrt", "(", "["].indexOf(this.kind) >= 0;
+  };
+
+  function tokenize(s) {
+    var cs = chars(s);
+    var toks = [];
+    var i = 0;
+    var n = cs.length;
+    var space = false;
+    while (i < n) {
+      var c = cs[i];
+      if (SPACES[c]) {
+        space = true;
+        i += 1;
+        continue;
+      }
+      if (c === "\r" || c === "\n") {
+        var j2 = c === "\r" && cs[i + 1] === "\n" ? i + 2 : i + 1;
+        toks.push(new Tok("nl", "\n", i, space));
+        space = true;
+        i = j2;
+        continue;
+      }
+      var end = matchNumber(cs, i);
+      if (end !== null) {
+        toks.push(new Tok("num", cs.slice(i, end).join(""), i, space));
+        i = end;
+      } else if (isAlpha(c)) {
+        var k = i + 1;
+        while (isAlpha(cs[k]) || isDigit(cs[k])) k++;
+        toks.push(new Tok("name", cs.slice(i, k).join(""), i, space));
+        i = k;
+      } else if (c === "π") {
+        toks.push(new Tok("name", "pi", i, space));
+        i += 1;
+      } else if (c === "√") {
+        toks.push(new Tok("sqrt", c, i, space));
+        i += 1;
+      } else if (c === "*" && cs[i + 1] === "*") {
+        toks.push(new Tok("op", "^", i, space));
+        i += 2;
+      } else if (Object.prototype.hasOwnProperty.call(OPERATOR_CHARS, c)) {
+        toks.push(new Tok("op", OPERATOR_CHARS[c], i, space));
+        i += 1;
+      } else if (PUNCT.indexOf(c) >= 0) {
+        toks.push(new Tok(c, c, i, space));
+        i += 1;
+      } else if (c === "%") {
+        throw new Fail("percentages are not read: write 50% as 0.5");
+      } else if (SUPERSCRIPTS.indexOf(c) >= 0) {
+        throw new Fail("write powers with ^, as in 2^3");
+      } else if (c === "=") {
+        throw new Fail("type only the value, not an equation");
+      } else if (c === ".") {
+        throw new Fail("a '.' at position " + (i + 1) + " is not part of a number");
+      } else {
+        throw new Fail("unexpected character '" + showChar(c) + "' at position " + (i + 1));
+      }
+      space = false;
+    }
+    toks.push(new Tok("end", "", n, space));
+    return toks;
+  }
+
+  function literalFigures(text) {
+    var lower = text.toLowerCase();
+    var at = lower.indexOf("e");
+    var mant = at >= 0 ? lower.slice(0, at) : lower;
+    var expText = at >= 0 ? lower.slice(at + 1) : "";
+    var exp = expText ? parseInt(expText, 10) : 0;
+    var n;
+    var place;
+    if (mant.indexOf(".") >= 0) {
+      var parts = mant.split(".");
+      n = (parts[0] + parts[1]).replace(/^0+/, "").length;
+      place = exp - parts[1].length;
+    } else {
+      var stripped = mant.replace(/^0+/, "");
+      var core = stripped.replace(/0+$/, "");
+      n = core.length;
+      place = exp + stripped.length - core.length;
+    }
+    if (n === 0) return null;
+    return [n, place];
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Parser
+
+  function Scalar(value, figures) {
+    this.value = value;
+    this.figures = figures === undefined ? null : figures;
+  }
+
+  function List(items, comma, space) {
+    this.items = items;
+    this.comma = !!comma;
+    this.space = !!space;
+  }
+
+  function finite(v) {
+    if (v !== v) throw new Fail("the result is not a number");
+    if (v === Infinity || v === -Infinity) throw new Fail("the result is too large");
+    return v;
+  }
+
+  function pow(base, exponent) {
+    if (base === 0 && exponent < 0) throw new Fail("it raises 0 to a negative power");
+    var r = Math.pow(base, exponent);
+    if (r !== r) throw new Fail("it raises a negative number to a fractional power");
+    if (r === Infinity || r === -Infinity) throw new Fail("the result is too large");
+    return r;
+  }
+
+  function div(a, b) {
+    if (b === 0) throw new Fail("it divides by zero");
+    return finite(a / b);
+  }
+
+  var LOG_DOMAIN = "it takes the log of zero or of a negative number";
+  var SQRT_DOMAIN = "it takes the square root of a negative number";
+
+  function mathSqrt(x) {
+    if (x < 0) throw new Fail(SQRT_DOMAIN);
+    return finite(Math.sqrt(x));
+  }
+
+  var FUNCTIONS = {
+    sqrt: mathSqrt,
+    exp: function (x) {
+      return finite(Math.exp(x));
+    },
+    log: function (x) {
+      if (x <= 0) throw new Fail(LOG_DOMAIN);
+      return finite(Math.log(x));
+    },
+    ln: function (x) {
+      if (x <= 0) throw new Fail(LOG_DOMAIN);
+      return finite(Math.log(x));
+    }
+  };
+
+  function Parser(toks) {
+    this.toks = toks;
+    this.i = 0;
+    this.depth = 0;
+    this.spaceSeparates = [true];
+  }
+
+  Parser.prototype.peek = function (k) {
+    k = k || 0;
+    return this.toks[Math.min(this.i + k, this.toks.length - 1)];
+  };
+
+  Parser.prototype.take = function () {
+    var t = this.toks[this.i];
+    if (t.kind !== "end") this.i += 1;
+    return t;
+  };
+
+  Parser.prototype.enter = function () {
+    this.depth += 1;
+    if (this.depth > MAX_DEPTH) throw new Fail("brackets are nested more than " + MAX_DEPTH + " deep");
+  };
+
+  Parser.prototype.skipNewlines = function () {
+    while (this.peek().kind === "nl") this.take();
+  };
+
+  Parser.prototype.atClose = function (closer) {
+    var t = this.peek();
+    if (closer === null) {
+      if (t.kind === ")" || t.kind === "]") {
+        throw new Fail("a '" + t.kind + "' at position " + (t.pos + 1) + " has no matching opening bracket");
+      }
+      return t.kind === "end";
+    }
+    if (t.kind === "end") {
+      throw new Fail("a '" + (closer === "]" ? "[" : "(") + "' is never closed: add '" + closer + "'");
+    }
+    if ((t.kind === ")" || t.kind === "]") && t.kind !== closer) {
+      var opener = t.kind === "]" ? "(" : "[";
+      throw new Fail("a '" + t.kind + "' at position " + (t.pos + 1) + " closes a '" + opener + "' bracket");
+    }
+    return t.kind === closer;
+  };
+
+  Parser.prototype.rows = function (closer) {
+    var rows = [[]];
+    var comma = false;
+    var space = false;
+    this.skipNewlines();
+    while (!this.atClose(closer)) {
+      var t = this.peek();
+      if (t.kind === "," || t.kind === ";") {
+        throw new Fail("the '" + t.kind + "' at position " + (t.pos + 1) + " has no entry before it");
+      }
+      rows[rows.length - 1].push(this.entry());
+      t = this.peek();
+      if (t.kind === ",") {
+        this.take();
+        comma = true;
+        this.skipNewlines();
+        if (this.peek().kind === "," || this.peek().kind === ";") {
+          throw new Fail("an empty entry at position " + (this.peek().pos + 1));
+        }
+        continue;
+      }
+      if (t.kind === ";" || t.kind === "nl") {
+        var semicolons = 0;
+        while (this.peek().kind === ";" || this.peek().kind === "nl") {
+          if (this.take().kind === ";") semicolons += 1;
+        }
+        if (semicolons > 1) throw new Fail("an empty row between two ';'");
+        if (this.atClose(closer)) break;
+        rows.push([]);
+        continue;
+      }
+      if (this.atClose(closer)) break;
+      if (this.startsEntryAfterSpace(t)) {
+        space = true;
+        continue;
+      }
+      if (t.startsOperand()) throw new Fail(this.adjacentReason(t));
+      throw new Fail("unexpected '" + clip(t.text) + "' at position " + (t.pos + 1));
+    }
+    if (rows.length === 1) return new List(rows[0], comma, space);
+    var built = rows.map(function (row) {
+      if (row.length === 1 && row[0] instanceof List) return row[0];
+      return new List(row);
+    });
+    return new List(built, comma, space);
+  };
+
+  Parser.prototype.startsEntryAfterSpace = function (t) {
+    if (!(t.space_before && this.spaceSeparates[this.spaceSeparates.length - 1])) return false;
+    if (t.startsOperand()) return true;
+    var nxt = this.peek(1);
+    return (
+      t.kind === "op" &&
+      (t.text === "+" || t.text === "-") &&
+      !nxt.space_before &&
+      (nxt.startsOperand() || nxt.kind === "op")
+    );
+  };
+
+  Parser.prototype.adjacentReason = function (t) {
+    var prev = this.toks[this.i - 1];
+    if (prev.kind === "num" && t.kind === "num" && !t.space_before) {
+      return "'" + clip(prev.text) + "' runs straight into '" + clip(t.text) + "' at position " + (t.pos + 1);
+    }
+    if (this.spaceSeparates[this.spaceSeparates.length - 1] || !t.space_before) {
+      return (
+        "'" + clip(t.text) + "' follows '" + clip(prev.text) + "' with no operator at position " +
+        (t.pos + 1) + "; write products with *, as in 2*pi"
+      );
+    }
+    return (
+      "'" + clip(t.text) + "' follows '" + clip(prev.text) + "' with no operator at position " +
+      (t.pos + 1) + "; inside ( ) separate entries with commas and write products with *"
+    );
+  };
+
+  Parser.prototype.entry = function () {
+    var start = this.i;
+    var node = this.expr();
+    if (node instanceof Scalar) {
+      var span = this.toks.slice(start, this.i);
+      var figures = null;
+      if (span.length === 1 && span[0].kind === "num") {
+        figures = literalFigures(span[0].text);
+      } else if (
+        span.length === 2 &&
+        span[0].kind === "op" &&
+        (span[0].text === "+" || span[0].text === "-") &&
+        span[1].kind === "num"
+      ) {
+        figures = literalFigures(span[1].text);
+      }
+      node = new Scalar(node.value, figures);
+    }
+    return node;
+  };
+
+  function scalarOf(node, op) {
+    if (!(node instanceof Scalar)) throw new Fail("'" + op + "' cannot be applied to a list");
+    return node.value;
+  }
+
+  Parser.prototype.expr = function () {
+    var left = this.term();
+    for (;;) {
+      var t = this.peek();
+      if (t.kind !== "op" || (t.text !== "+" && t.text !== "-")) return left;
+      if (this.startsEntryAfterSpace(t)) return left;
+      this.take();
+      var a = scalarOf(left, t.text);
+      var b = scalarOf(this.term(), t.text);
+      left = new Scalar(finite(t.text === "+" ? a + b : a - b));
+    }
+  };
+
+  Parser.prototype.term = function () {
+    var left = this.unary();
+    while (this.peek().kind === "op" && (this.peek().text === "*" || this.peek().text === "/")) {
+      var op = this.take().text;
+      var a = scalarOf(left, op);
+      var b = scalarOf(this.unary(), op);
+      left = new Scalar(op === "*" ? finite(a * b) : div(a, b));
+    }
+    return left;
+  };
+
+  Parser.prototype.signs = function () {
+    var sign = 1;
+    while (this.peek().kind === "op" && (this.peek().text === "+" || this.peek().text === "-")) {
+      if (this.take().text === "-") sign = -sign;
+    }
+    return sign;
+  };
+
+  Parser.prototype.unary = function () {
+    var t = this.peek();
+    if (!(t.kind === "op" && (t.text === "+" || t.text === "-"))) return this.power();
+    var sign = this.signs();
+    return new Scalar(sign * scalarOf(this.power(), t.text));
+  };
+
+  Parser.prototype.power = function () {
+    var first = this.root();
+    if (!(this.peek().kind === "op" && this.peek().text === "^")) return first;
+    var operands = [[1, scalarOf(first, "^")]];
+    while (this.peek().kind === "op" && this.peek().text === "^") {
+      this.take();
+      var sign = this.signs();
+      operands.push([sign, scalarOf(this.root(), "^")]);
+    }
+    var last = operands[operands.length - 1];
+    var value = last[0] * last[1];
+    for (var k = operands.length - 2; k >= 0; k--) {
+      value = operands[k][0] * pow(operands[k][1], value);
+    }
+    return new Scalar(value);
+  };
+
+  Parser.prototype.root = function () {
+    var count = 0;
+    while (this.peek().kind === "sqrt") {
+      this.take();
+      count += 1;
+    }
+    if (count && this.peek().kind === "op") {
+      throw new Fail("√ must be followed by a number, a name or a bracket: write √(2)");
+    }
+    var node = this.primary();
+    for (var k = 0; k < count; k++) node = new Scalar(mathSqrt(scalarOf(node, "√")));
+    return node;
+  };
+
+  Parser.prototype.primary = function () {
+    var t = this.take();
+    if (t.kind === "num") {
+      var value = Number(t.text);
+      if (value === Infinity) throw new Fail(clip(t.text) + " is too large (doubles stop near 1.8e308)");
+      return new Scalar(value);
+    }
+    if (t.kind === "name") return this.name(t);
+    if (t.kind === "(" || t.kind === "[") {
+      this.enter();
+      this.spaceSeparates.push(t.kind === "[");
+      var closer = t.kind === "(" ? ")" : "]";
+      var node = this.rows(closer);
+      this.take();
+      this.spaceSeparates.pop();
+      this.depth -= 1;
+      if (t.kind === "(" && !node.comma && node.items.length === 1) return node.items[0];
+      return node;
+    }
+    if (t.kind === "end") {
+      var prev = this.i > 0 ? this.toks[this.i - 1] : null;
+      if (prev !== null && prev.kind === "op") {
+        throw new Fail("'" + clip(prev.text) + "' at the end has nothing after it");
+      }
+      throw new Fail("the answer ends too early");
+    }
+    if (t.kind === "nl") throw new Fail("a line ends in the middle of an expression");
+    throw new Fail("unexpected '" + clip(t.text) + "' at position " + (t.pos + 1));
+  };
+
+  Parser.prototype.name = function (t) {
+    var word = t.text.toLowerCase();
+    if (Object.prototype.hasOwnProperty.call(CONSTANTS, word)) return new Scalar(CONSTANTS[word]);
+    if (Object.prototype.hasOwnProperty.call(FUNCTIONS, word)) {
+      if (this.peek().kind !== "(") throw new Fail("write " + word + " with brackets, as in " + word + "(2)");
+      this.take();
+      this.enter();
+      this.spaceSeparates.push(false);
+      this.skipNewlines();
+      var arg = this.expr();
+      this.skipNewlines();
+      var closeTok = this.peek();
+      if (closeTok.kind === ",") throw new Fail(word + " takes one argument");
+      if (closeTok.kind !== ")") {
+        if (closeTok.kind === "end") throw new Fail("the '(' after " + word + " is never closed: add ')'");
+        if (closeTok.startsOperand()) throw new Fail(this.adjacentReason(closeTok));
+        throw new Fail("unexpected '" + clip(closeTok.text) + "' at position " + (closeTok.pos + 1));
+      }
+      this.take();
+      this.spaceSeparates.pop();
+      this.depth -= 1;
+      return new Scalar(FUNCTIONS[word](scalarOf(arg, word)));
+    }
+    if (word === "nan" || word === "inf" || word === "infinity") {
+      throw new Fail("'" + clip(t.text) + "' is not accepted: every answer here is a finite number");
+    }
+    throw new Fail("'" + clip(t.text) + "' is not a known name (known: pi, π, e, sqrt, exp, log, ln, √)");
+  };
+
+  function classify(node) {
+    if (node instanceof Scalar) return ["number", node.value, node.figures];
+    var items = node.items;
+    var allScalars = items.every(function (x) {
+      return x instanceof Scalar;
+    });
+    if (allScalars) {
+      if (items.length > MAX_ENTRIES) {
+        throw new Fail("it has " + items.length + " numbers; at most " + MAX_ENTRIES + " are read");
+      }
+      return [
+        "vector",
+        items.map(function (x) {
+          return x.value;
+        }),
+        items.map(function (x) {
+          return x.figures;
+        })
+      ];
+    }
+    var allLists = items.every(function (x) {
+      return x instanceof List;
+    });
+    if (allLists) {
+      items.forEach(function (row) {
+        var flat = row.items.every(function (x) {
+          return x instanceof Scalar;
+        });
+        if (!flat) throw new Fail("it nests lists deeper than a matrix");
+      });
+      var lengths = items.map(function (r) {
+        return r.items.length;
+      });
+      for (var j = 1; j < lengths.length; j++) {
+        if (lengths[j] !== lengths[0]) {
+          throw new Fail(
+            "its rows have different lengths: row 1 has " + lengths[0] + " entr" +
+            (lengths[0] === 1 ? "y" : "ies") + " but row " + (j + 1) + " has " + lengths[j]
+          );
+        }
+      }
+      var total = lengths.reduce(function (a, b) {
+        return a + b;
+      }, 0);
+      if (total > MAX_ENTRIES) throw new Fail("it has " + total + " numbers; at most " + MAX_ENTRIES + " are read");
+      return [
+        "matrix",
+        items.map(function (r) {
+          return r.items.map(function (x) {
+            return x.value;
+          });
+        }),
+        items.map(function (r) {
+          return r.items.map(function (x) {
+            return x.figures;
+          });
+        })
+      ];
+    }
+    throw new Fail("it mixes numbers and lists in one list");
+  }
+
+  function readNumeric(text, kind) {
+    var node;
+    var readKind;
+    var value;
+    var figures;
+    try {
+      var stripped = strip(text);
+      if (!stripped) throw new Fail("the answer is empty");
+      var parser = new Parser(tokenize(stripped));
+      node = parser.rows(null);
+      if (node.items.length === 1 && !node.comma) node = node.items[0];
+      var c = classify(node);
+      readKind = c[0];
+      value = c[1];
+      figures = c[2];
+    } catch (exc) {
+      if (exc instanceof Fail) {
+        throw new ParseError(
+          "could not read " + show(text) + " as " + WHAT[kind] + ": " + exc.message + "; try " + examples(kind)
+        );
+      }
+      throw exc;
+    }
+    if (kind === readKind) return [value, figures];
+    if (kind === "vector") {
+      if (readKind === "number") return [[value], [figures]];
+      if (value.length === 1) return [value[0].slice(), figures[0].slice()];
+      if (value.length && value[0].length === 1) {
+        return [
+          value.map(function (row) {
+            return row[0];
+          }),
+          figures.map(function (row) {
+            return row[0];
+          })
+        ];
+      }
+    }
+    if (kind === "matrix") {
+      if (readKind === "number") return [[[value]], [[figures]]];
+      return value.length ? [[value.slice()], [figures.slice()]] : [[], []];
+    }
+    var hint = "";
+    if (kind === "number" && readKind === "vector" && node instanceof List) {
+      if (node.comma) {
+        hint = " (a comma separates entries: write 0.5, not 0,5, and 1000, not 1,000)";
+      } else if (node.space) {
+        hint = " (a space separates entries: write products with *, as in 2*pi, and differences as 1 - 2 or 1-2)";
+      }
+    }
+    throw new ParseError(
+      "expected " + WHAT[kind] + ", but read " + dimsPhrase(readKind, value) + hint + "; try " + examples(kind)
+    );
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Shapes
+
+  var ERROR_WORDS = [
+    "error", "an error", "raises", "raise", "it raises", "raises an error", "exception",
+    "runtimeerror", "indexerror", "valueerror", "typeerror"
+  ];
+  var SHAPE_SEPARATORS = ",xX×";
+
+  function readShape(text) {
+    try {
+      return readShapeInner(text);
+    } catch (exc) {
+      if (exc instanceof Fail) {
+        throw new ParseError("could not read " + show(text) + " as a shape: " + exc.message + "; try " + examples("shape"));
+      }
+      throw exc;
+    }
+  }
+
+  function skipSpace(cs, i) {
+    while (i < cs.length && isSpace(cs[i])) i++;
+    return i;
+  }
+
+  function matchWordCI(cs, i, word) {
+    if (i + word.length > cs.length) return false;
+    return cs.slice(i, i + word.length).join("").toLowerCase() === word;
+  }
+
+  // (?:torch\s*\.\s*)?size\s*\((.*)\) as a full match, case-insensitive: the text inside the
+  // brackets, or null.
+  function sizeInner(s) {
+    var cs = chars(s);
+    var starts = [0];
+    if (matchWordCI(cs, 0, "torch")) {
+      var j = skipSpace(cs, 5);
+      if (cs[j] === ".") starts.push(skipSpace(cs, j + 1));
+    }
+    for (var k = starts.length - 1; k >= 0; k--) {
+      var i = starts[k];
+      if (!matchWordCI(cs, i, "size")) continue;
+      var o = skipSpace(cs, i + 4);
+      if (cs[o] !== "(" || cs.length < o + 2 || cs[cs.length - 1] !== ")") continue;
+      return cs.slice(o + 1, cs.length - 1).join("");
+    }
+    return null;
+  }
+
+  function readShapeInner(text) {
+    var s = strip(text);
+    if (!s) throw new Fail("the answer is empty");
+    var word = splitWords(rstripChars(s.toLowerCase(), ".!")).join(" ");
+    if (ERROR_WORDS.indexOf(word) >= 0) return "error";
+    var inner = sizeInner(s);
+    if (inner !== null) {
+      s = strip(inner);
+      if (!s) return [];
+      if (s[0] !== "(" && s[0] !== "[") {
+        throw new Fail("inside torch.Size(...) write a list, as in torch.Size([3, 1, 4])");
+      }
+    }
+
+    var cs = chars(s);
+    var toks = [];
+    var space = false;
+    var i = 0;
+    while (i < cs.length) {
+      var c = cs[i];
+      var pos = i + 1;
+      var t;
+      if (isDigit(c)) {
+        var j = i;
+        while (isDigit(cs[j])) j++;
+        if (cs[j] === ".") {
+          j++;
+          while (isDigit(cs[j])) j++;
+        }
+        t = cs.slice(i, j).join("");
+        i = j;
+      } else if (c === "." && isDigit(cs[i + 1])) {
+        var j3 = i + 1;
+        while (isDigit(cs[j3])) j3++;
+        t = cs.slice(i, j3).join("");
+        i = j3;
+      } else {
+        t = c;
+        i += 1;
+      }
+      if (SPACES[t] || t === "\r" || t === "\n") {
+        space = true;
+        continue;
+      }
+      if (/^[0-9]+$/.test(t)) {
+        toks.push(["int", t, pos, space]);
+      } else if ("0123456789.".indexOf(t[0]) >= 0) {
+        if (t === ".") throw new Fail("a '.' at position " + pos + " is not part of a number");
+        throw new Fail(clip(t) + " is not a whole number; shape entries are whole numbers");
+      } else if (SHAPE_SEPARATORS.indexOf(t) >= 0) {
+        toks.push(["sep", t, pos, space]);
+      } else if (t === "(" || t === "[") {
+        toks.push(["open", t, pos, space]);
+      } else if (t === ")" || t === "]") {
+        toks.push(["close", t, pos, space]);
+      } else if (t === "-" || t === "\u2212") {
+        throw new Fail("shape entries cannot be negative");
+      } else {
+        throw new Fail("unexpected character '" + showChar(t) + "' at position " + pos);
+      }
+      space = false;
+    }
+
+    var bracketed = toks.length > 0 && toks[0][0] === "open";
+    if (bracketed) {
+      var closer = toks[0][1] === "(" ? ")" : "]";
+      if (toks[toks.length - 1][0] !== "close" || toks.length < 2) {
+        throw new Fail("the '" + toks[0][1] + "' is never closed: add '" + closer + "'");
+      }
+      if (toks[toks.length - 1][1] !== closer) {
+        throw new Fail("'" + toks[0][1] + "' is closed by '" + toks[toks.length - 1][1] + "'");
+      }
+      toks = toks.slice(1, -1);
+    }
+    toks.forEach(function (tk) {
+      if (tk[0] === "open" || tk[0] === "close") {
+        throw new Fail("unexpected '" + clip(tk[1]) + "' at position " + tk[2] + ": a shape is one list of whole numbers");
+      }
+    });
+
+    var dims = [];
+    var expectNumber = true;
+    var lastSep = "";
+    toks.forEach(function (tk) {
+      if (tk[0] === "int") {
+        if (!expectNumber && !tk[3]) throw new Fail("unexpected '" + clip(tk[1]) + "' at position " + tk[2]);
+        if (tk[1].replace(/^0+/, "").length > MAX_SHAPE_DIGITS) throw new Fail(clip(tk[1]) + " is too large for a dimension");
+        dims.push(parseInt(tk[1], 10));
+        if (dims.length > MAX_DIMS) throw new Fail("it has more than " + MAX_DIMS + " dimensions");
+        expectNumber = false;
+      } else {
+        if (expectNumber) throw new Fail("the '" + clip(tk[1]) + "' at position " + tk[2] + " has no number before it");
+        expectNumber = true;
+        lastSep = tk[1];
+      }
+    });
+    if (dims.length && expectNumber && !(lastSep === "," && (bracketed || dims.length === 1))) {
+      throw new Fail("it ends with '" + lastSep + "'");
+    }
+    if (!dims.length && !bracketed) throw new Fail("it has no dimensions; write () for a 0-d tensor");
+    return dims;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Reading and comparing
+
+  function read(text, kind) {
+    if (KINDS.indexOf(kind) < 0) throw new Error("unknown answer kind " + kind);
+    if (chars(text).length > MAX_LENGTH) {
+      throw new ParseError(
+        "could not read " + show(text) + " as " + WHAT[kind] + ": the answer is " + chars(text).length +
+        " characters long and at most " + MAX_LENGTH + " are read; try " + examples(kind)
+      );
+    }
+    if (kind === "shape") return [readShape(text), null];
+    return readNumeric(text, kind);
+  }
+
+  function parse(text, kind) {
+    return read(text, kind)[0];
+  }
+
+  function asNumber(x) {
+    return typeof x === "number" && isFinite(x) ? x : null;
+  }
+
+  function asVector(x) {
+    if (!Array.isArray(x)) return null;
+    var out = x.map(asNumber);
+    return out.some(function (v) {
+      return v === null;
+    }) ? null : out;
+  }
+
+  function asMatrix(x) {
+    if (!Array.isArray(x)) return null;
+    var rows = x.map(asVector);
+    if (rows.some(function (r) {
+      return r === null;
+    })) return null;
+    if (rows.length && rows.some(function (r) {
+      return r.length !== rows[0].length;
+    })) return null;
+    return rows;
+  }
+
+  function asShape(x) {
+    if (x === "error") return "error";
+    if (!Array.isArray(x)) return null;
+    if (x.some(function (v) {
+      return typeof v !== "number" || Math.floor(v) !== v || v < 0;
+    })) return null;
+    return x.slice();
+  }
+
+  function matrixDims(m) {
+    return [m.length, m.length ? m[0].length : 0];
+  }
+
+  function close(kind, key, other, tol) {
+    if (kind === "shape") {
+      var a = asShape(key);
+      var b = asShape(other);
+      if (a === null || b === null) return false;
+      if (a === "error" || b === "error") return a === b;
+      return a.length === b.length && a.every(function (v, i) {
+        return v === b[i];
+      });
+    }
+    if (kind === "number") {
+      var k = asNumber(key);
+      var x = asNumber(other);
+      return k !== null && x !== null && tol.accepts(k, x);
+    }
+    if (kind === "vector") {
+      var kv = asVector(key);
+      var xv = asVector(other);
+      if (kv === null || xv === null || kv.length !== xv.length) return false;
+      return kv.every(function (kk, i) {
+        return tol.accepts(kk, xv[i]);
+      });
+    }
+    var km = asMatrix(key);
+    var xm = asMatrix(other);
+    if (km === null || xm === null) return false;
+    var dk = matrixDims(km);
+    var dx = matrixDims(xm);
+    if (dk[0] !== dx[0] || dk[1] !== dx[1]) return false;
+    return km.every(function (row, r) {
+      return row.every(function (kk, c) {
+        return tol.accepts(kk, xm[r][c]);
+      });
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Describing and formatting
+
+  function describeExpected(kind, value) {
+    if (kind === "number") return "a number";
+    if (kind === "vector") return dimsPhrase("vector", value);
+    if (kind === "matrix") return dimsPhrase("matrix", value);
+    return "a shape such as (3, 1, 4), or error";
+  }
+
+  function formatNumber(x) {
+    return formatG(Number(x), 6);
+  }
+
+  function formatValue(kind, value) {
+    if (kind === "number") return formatNumber(value);
+    if (kind === "vector") return "[" + value.map(formatNumber).join(", ") + "]";
+    if (kind === "matrix") {
+      return "[" + value.map(function (row) {
+        return formatValue("vector", row);
+      }).join(", ") + "]";
+    }
+    if (value === "error") return "error";
+    return "torch.Size([" + value.map(function (v) {
+      return String(v);
+    }).join(", ") + "])";
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Judging
+
+  function isRounding(typed, figures, key) {
+    if (figures === null || figures === undefined || key === 0 || typed === 0 || (typed > 0) !== (key > 0)) {
+      return false;
+    }
+    var n = figures[0];
+    var place = figures[1];
+    var unit = Math.pow(10, place);
+    var lead = Math.pow(10, place + n - 1);
+    if (!isFinite(unit) || !isFinite(lead)) return false;
+    if (Math.abs(typed - key) > 0.5 * unit * (1 + SLACK)) return false;
+    return Math.abs(key) >= (lead - 0.05 * unit) * (1 - SLACK);
+  }
+
+  function figuresNeeded(key, tol) {
+    for (var m = 1; m < 18; m++) {
+      if (tol.accepts(key, Number(formatE(key, m - 1)))) return m;
+    }
+    return 17;
+  }
+
+  function plural(n, word) {
+    return n + " " + word + (n === 1 ? "" : "s");
+  }
+
+  function entries(n) {
+    return n + " entr" + (n === 1 ? "y" : "ies");
+  }
+
+  function rstrip(s) {
+    var cs = chars(s);
+    var j = cs.length;
+    while (j > 0 && isSpace(cs[j - 1])) j--;
+    return cs.slice(0, j).join("");
+  }
+
+  function misconceptionNote(m) {
+    return rstrip("that is the value you get from a known mistake (" + m.name + "). " + (m.description || ""));
+  }
+
+  function findMisconception(kind, given, misconceptions, tol) {
+    for (var i = 0; i < misconceptions.length; i++) {
+      if (close(kind, misconceptions[i].value, given, tol)) return misconceptions[i];
+    }
+    return null;
+  }
+
+  function where(kind, wrong, limit) {
+    limit = limit === undefined ? 6 : limit;
+    var parts;
+    var head;
+    if (kind === "vector") {
+      parts = wrong.slice(0, limit).map(function (w) {
+        return String(w[0] + 1);
+      });
+      head = wrong.length === 1 ? "entry " : "entries ";
+    } else {
+      parts = wrong.slice(0, limit).map(function (w) {
+        return "row " + (w[0] + 1) + ", column " + (w[1] + 1);
+      });
+      head = "";
+    }
+    if (wrong.length > limit) {
+      var listed = kind === "matrix" ? parts.join("; ") : parts.join(", ");
+      return head + listed + " and " + (wrong.length - limit) + " more";
+    }
+    if (parts.length === 1) return head + parts[0];
+    var joiner = kind === "matrix" ? "; " : ", ";
+    return head + parts.slice(0, -1).join(joiner) + " and " + parts[parts.length - 1];
+  }
+
+  function verdict(status, message, given, misconception, right, total, wrong) {
+    return {
+      status: status,
+      message: message,
+      given: given === undefined ? null : given,
+      misconception: misconception || null,
+      entries_right: right === undefined ? null : right,
+      entries_total: total === undefined ? null : total,
+      wrong_entries: wrong || []
+    };
+  }
+
+  function judgeShape(key, given, misconceptions, tol) {
+    var shown = formatValue("shape", given);
+    if (close("shape", key, given, tol)) {
+      return verdict("right", given === "error" ? "Right: it raises an error." : "Right: " + shown + ".", given);
+    }
+    var m = findMisconception("shape", given, misconceptions, tol);
+    var message = given === "error" ? "Wrong: this does not raise an error." : "Wrong: the result is not " + shown + ".";
+    if (m !== null) message = message.slice(0, -1) + "; " + misconceptionNote(m);
+    return verdict("wrong", message, given, m);
+  }
+
+  function judgeNumber(key, given, figures, tol, misconceptions) {
+    var shown = formatValue("number", given);
+    if (tol.accepts(key, given)) return verdict("right", "Right: the answer is " + formatValue("number", key) + ".", given);
+    var m = findMisconception("number", given, misconceptions, tol);
+    if (m !== null) return verdict("wrong", "Wrong: " + shown + " — " + misconceptionNote(m), given, m);
+    if (isRounding(given, figures, key)) {
+      var need = figuresNeeded(key, tol);
+      return verdict(
+        "too-few-figures",
+        shown + " is the answer rounded to " + plural(figures[0], "significant figure") +
+          ", which is too coarse to check: give at least " + need + " significant figures.",
+        given
+      );
+    }
+    return verdict("wrong", "Wrong: " + shown + " does not match the answer " + tol.phrase() + ".", given);
+  }
+
+  function judgeArray(kind, keyValue, given, figures, tol, misconceptions) {
+    var keyRows;
+    var givenRows;
+    var figureRows;
+    var dimsKey;
+    var dimsGiven;
+    if (kind === "vector") {
+      keyRows = [keyValue.map(Number)];
+      givenRows = [given];
+      figureRows = [figures];
+      dimsKey = [keyRows[0].length];
+      dimsGiven = [given.length];
+    } else {
+      keyRows = keyValue.map(function (row) {
+        return row.map(Number);
+      });
+      givenRows = given;
+      figureRows = figures;
+      dimsKey = matrixDims(keyRows);
+      dimsGiven = matrixDims(given);
+    }
+    var keyDesc = describeExpected(kind, keyValue);
+    var total = keyRows.reduce(function (a, r) {
+      return a + r.length;
+    }, 0);
+
+    var sameDims = dimsKey.length === dimsGiven.length && dimsKey.every(function (d, i) {
+      return d === dimsGiven[i];
+    });
+    var m;
+    var message;
+    if (!sameDims) {
+      m = findMisconception(kind, given, misconceptions, tol);
+      var got;
+      if (kind === "vector") {
+        got = "got " + dimsGiven[0];
+      } else {
+        got = "got " + dimsGiven[0] + "×" + dimsGiven[1];
+        if (dimsGiven[0] === 1 && dimsKey[0] > 1 && dimsGiven[1] === dimsKey[0] * dimsKey[1]) {
+          got += " (a single row of " + dimsGiven[1] +
+            " numbers: separate rows with ';' or a new line, or nest them as [[…], […]])";
+        }
+      }
+      message = "Wrong: expected " + keyDesc + ", " + got + ".";
+      if (m !== null) message = message.slice(0, -1) + "; " + misconceptionNote(m);
+      return verdict("wrong", message, given, m, 0, total, []);
+    }
+
+    var wrong = [];
+    var coarse = 0;
+    var need = 0;
+    keyRows.forEach(function (krow, r) {
+      krow.forEach(function (k, c) {
+        var x = givenRows[r][c];
+        var f = figureRows[r][c];
+        if (tol.accepts(k, x)) return;
+        wrong.push(kind === "vector" ? [c] : [r, c]);
+        if (isRounding(x, f, k)) {
+          coarse += 1;
+          need = Math.max(need, figuresNeeded(k, tol));
+        }
+      });
+    });
+    var right = total - wrong.length;
+    if (!wrong.length) return verdict("right", "Right: all " + entries(total) + " match.", given, null, right, total, []);
+    m = findMisconception(kind, given, misconceptions, tol);
+    if (coarse === wrong.length && m === null) {
+      var verb = wrong.length === 1 ? "is" : "are";
+      return verdict(
+        "too-few-figures",
+        right + " of " + entries(total) + " are right, and " + where(kind, wrong) + " " + verb +
+          " the answer rounded to too few significant figures (counting from 1): give at least " + need + ".",
+        given, null, right, total, wrong
+      );
+    }
+    message = "Wrong: " + right + " of " + entries(total) + " right; wrong: " + where(kind, wrong) + " (counting from 1).";
+    if (m !== null) message = message.slice(0, -1) + "; " + misconceptionNote(m);
+    return verdict("wrong", message, given, m, right, total, wrong);
+  }
+
+  /**
+   * Judge typed text against a key, exactly as quizgen.answers.judge does.
+   *
+   * kind: number | vector | matrix | shape; key: the answer's JSON value;
+   * tolerance: {rel, abs} (null for the defaults); misconceptions: [{name, value, description}].
+   * Returns {status, message, given, misconception, entries_right, entries_total, wrong_entries}.
+   */
+  function judge(kind, key, text, tolerance, misconceptions) {
+    var tol = new Tolerance(tolerance ? tolerance.rel : undefined, tolerance ? tolerance.abs : undefined);
+    misconceptions = misconceptions || [];
+    var got;
+    try {
+      got = read(String(text), kind);
+    } catch (exc) {
+      if (exc instanceof ParseError) return verdict("unreadable", exc.message);
+      throw exc;
+    }
+    var given = got[0];
+    var figures = got[1];
+    if (kind === "shape") return judgeShape(key, given, misconceptions, tol);
+    if (kind === "number") return judgeNumber(Number(key), given, figures, tol, misconceptions);
+    return judgeArray(kind, key, given, figures, tol, misconceptions);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // On the card
+
+  /**
+   * What the learner typed, read from Anki's type-answer comparison (<code id=typeans>).
+   *
+   * Anki shows the typed text on the first line (its characters in typeGood/typeBad spans, with
+   * typeMissed spans of "-" marking characters it lacks), then an arrow and the expected text.
+   * When the typed text equals the expected text there is one line of typeGood spans; when
+   * nothing was typed the element holds only the expected text, with no spans. Returns null
+   * when there is no comparison (a preview, or a client without type-in answers).
+   */
+  function readTyped(doc) {
+    var box = doc.getElementById("typeans");
+    if (!box || box.tagName.toLowerCase() === "input") return null;
+    var typed = "";
+    var sawSpan = false;
+    var nodes = box.childNodes;
+    for (var i = 0; i < nodes.length; i++) {
+      var node = nodes[i];
+      if (node.nodeType === 1) {
+        var tag = node.tagName.toLowerCase();
+        if (tag === "br" || node.id === "typearrow") break;
+        sawSpan = true;
+        if ((" " + node.className + " ").indexOf(" typeMissed ") >= 0) continue;
+        typed += node.textContent;
+      } else if (node.nodeType === 3 && sawSpan) {
+        typed += node.nodeValue;
+      }
+    }
+    return sawSpan ? typed : "";
+  }
+
+  function run(doc) {
+    var data = doc.getElementById("qz-check");
+    var out = doc.getElementById("qz-verdict");
+    if (!data || !out) return null;
+    var check;
+    try {
+      check = JSON.parse(data.textContent);
+    } catch (e) {
+      out.textContent = "This card's answer data is damaged; rebuild the deck.";
+      out.setAttribute("data-status", "error");
+      return null;
+    }
+    var typed = readTyped(doc);
+    while (out.firstChild) out.removeChild(out.firstChild);
+    if (typed === null) {
+      out.setAttribute("data-status", "none");
+      return null;
+    }
+    var v = judge(check.kind, check.key, typed, check.tolerance, check.misconceptions);
+    out.setAttribute("data-status", v.status);
+    out.setAttribute("data-misconception", v.misconception ? v.misconception.name : "");
+    out.className = "qz-verdict qz-" + v.status;
+    if (v.misconception) {
+      // The message says right or wrong already; a heading only names a known mistake.
+      var head = doc.createElement("div");
+      head.className = "qz-verdict-head";
+      head.textContent = "Known mistake: " + v.misconception.name;
+      out.appendChild(head);
+    }
+    var body = doc.createElement("div");
+    body.className = "qz-verdict-message";
+    body.textContent = v.message;
+    out.appendChild(body);
+    return v;
+  }
+
+  var api = {
+    judge: judge,
+    parse: parse,
+    close: function (kind, key, other, tolerance) {
+      return close(kind, key, other, new Tolerance(tolerance ? tolerance.rel : undefined, tolerance ? tolerance.abs : undefined));
+    },
+    formatG: formatG,
+    formatE: formatE,
+    formatValue: formatValue,
+    readTyped: readTyped,
+    run: run
+  };
+
+  if (typeof module !== "undefined" && module.exports) {
+    module.exports = api;
+  } else {
+    root.quizgenJudge = api;
+    if (typeof document !== "undefined") run(document);
+  }
+})(typeof globalThis !== "undefined" ? globalThis : this);

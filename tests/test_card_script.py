@@ -1,0 +1,378 @@
+"""The card script (quizgen/card_judge.js) against the Python judge.
+
+Three layers:
+
+1. node runs the whole shared table tests/data/judge_vectors.json and a seeded batch of random
+   inputs; status, misconception and message must equal quizgen.answers.judge's.
+2. headless Chromium runs the whole table too (the script as a browser loads it).
+3. headless Chromium runs the script on real card HTML: a deck is built, imported into a fresh
+   Anki collection with the anki package, and the back of a problem card is rendered the way
+   Anki's reviewer renders it after a typed answer (card.answer() with [[type:Answer]] replaced
+   by col.compare_answer(...)); the script loads from the collection's media folder and its
+   verdict for a right, a within-tolerance, a wrong, a misconception and a garbage answer (and
+   an empty one, and a matrix typed as rows) must equal the Python judge's.
+
+Chromium and node are external: when missing, those tests skip with the reason. Under CI=true a
+missing Chromium fails instead (.ci/run installs it).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checkers.solution import Answer, Misconception
+from quizgen.answers import Tolerance, format_value, judge
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "quizgen" / "card_judge.js"
+VECTORS: list[dict[str, Any]] = json.loads((ROOT / "tests" / "data" / "judge_vectors.json").read_text("utf-8"))
+NODE = shutil.which("node")
+CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _need_chromium() -> str:
+    if CHROMIUM is None:
+        if IN_CI:
+            pytest.fail("chromium is required under CI=true (.ci/run installs it: apt-get install -y chromium)")
+        pytest.skip("chromium is not installed, so the card script was not run in a browser "
+                    "(apt-get install -y chromium)")
+    return CHROMIUM
+
+
+def _need_node() -> str:
+    if NODE is None:
+        pytest.skip("node is not installed, so the card script was not run under node "
+                    "(the Chromium tests run the same table)")
+    return NODE
+
+
+def _description(name: str) -> str:
+    return f"The mistake called {name}."
+
+
+def _case(v: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "kind": v["kind"],
+        "key": v["key"],
+        "typed": v["typed"],
+        "tolerance": v["tolerance"],
+        "misconceptions": [
+            {"name": m["name"], "value": m["value"], "description": m.get("description", _description(m["name"]))}
+            for m in v["misconceptions"]
+        ],
+    }
+
+
+def _python(case: dict[str, Any]) -> tuple[str, str | None, str]:
+    verdict = judge(
+        Answer(case["kind"], case["key"]),
+        case["typed"],
+        Tolerance(**case["tolerance"]) if case["tolerance"] else Tolerance(),
+        [Misconception(m["name"], m["description"], m["value"]) for m in case["misconceptions"]],
+    )
+    return verdict.status, verdict.misconception.name if verdict.misconception else None, verdict.message
+
+
+_NODE_RUNNER = """
+const judge = require(process.argv[1]);
+const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+process.stdout.write(JSON.stringify(cases.map(c => {
+  const v = judge.judge(c.kind, c.key, c.typed, c.tolerance, c.misconceptions);
+  return [v.status, v.misconception ? v.misconception.name : null, v.message];
+})));
+"""
+
+
+def _run_node(cases: list[dict[str, Any]]) -> list[tuple[str, str | None, str]]:
+    node = _need_node()
+    proc = subprocess.run(
+        [node, "-e", _NODE_RUNNER, str(SCRIPT)],
+        input=json.dumps(cases), capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return [tuple(r) for r in json.loads(proc.stdout)]  # type: ignore[misc]
+
+
+def _assert_same(cases: list[dict[str, Any]], got: list[tuple[str, str | None, str]], where: str) -> None:
+    assert len(got) == len(cases)
+    mismatches = []
+    for case, js in zip(cases, got):
+        py = _python(case)
+        if tuple(js) != py:
+            mismatches.append(f"{case['kind']} {case['typed'][:40]!r}: python {py[:2]} {py[2]!r}, {where} {js[0], js[1]} {js[2]!r}")
+    assert not mismatches, f"{len(mismatches)} of {len(cases)} differ:\n" + "\n".join(mismatches[:10])
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. node
+
+
+def test_vector_table_under_node() -> None:
+    cases = [_case(v) for v in VECTORS]
+    got = _run_node(cases)
+    for v, (status, misconception, _) in zip(VECTORS, got):
+        assert (status, misconception) == (v["status"], v["misconception"]), v["typed"][:60]
+    _assert_same(cases, got, "node")
+
+
+def _random_cases(seed: int, n: int) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    pieces = list("0123456789.,;()[] -+*/^eE\n") + [
+        "sqrt(", "pi", "π", "√", "log(", "ln(", "exp(", "x", "×", "torch.Size(", "Size(", "error", "−", "·",
+        "**", "1e400", "0.4372", "0.44", "\u00a0", "%", "²", "=", "nan", "é", "\t", "\x00", "120", "2/3",
+    ]
+
+    def number() -> float:
+        return rng.choice([1, -1]) * rng.random() * 10 ** rng.randint(-6, 7)
+
+    def typed_for(k: float) -> str:
+        m = rng.randint(1, 8)
+        return rng.choice([f"{k:.{m - 1}e}", f"{k:.{m}g}", f"{round(k, rng.randint(0, 5))}", f"{k * 1.004:.{m}g}"])
+
+    cases = []
+    for _ in range(n):
+        kind = rng.choice(["number", "vector", "matrix", "shape"])
+        tol = rng.choice([{"rel": 0.005, "abs": 0.0005}, {"rel": 0.0, "abs": 0.0}, {"rel": 0.01, "abs": 0.0}])
+        if kind == "shape":
+            key: Any = rng.choice([[3, 1, 4], [3], [], "error"])
+            typed = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        elif kind == "number":
+            key = number()
+            typed = typed_for(key) if rng.random() < 0.6 else "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        elif kind == "vector":
+            key = [number() for _ in range(rng.randint(1, 4))]
+            typed = "[" + ", ".join(typed_for(k) for k in key) + "]"
+        else:
+            key = [[number() for _ in range(2)] for _ in range(rng.randint(1, 3))]
+            typed = "; ".join(" ".join(typed_for(k) for k in row) for row in key)
+        mis = [{"name": "m", "value": key, "description": "d"}] if rng.random() < 0.1 else []
+        cases.append({"kind": kind, "key": key, "typed": typed, "tolerance": tol, "misconceptions": mis})
+    return cases
+
+
+def test_random_inputs_agree_under_node() -> None:
+    cases = _random_cases(2024, 3000)
+    statuses = {_python(c)[0] for c in cases}
+    assert statuses == {"right", "wrong", "too-few-figures", "unreadable"}
+    _assert_same(cases, _run_node(cases), "node")
+
+
+def test_number_formatting_matches_python() -> None:
+    values = [0.0, -0.0, 1e-5, 123456.5, 1234565.0, 0.000123456789, 2.5, 1e21, 1.5e-300, 5e-324, 0.1, 123456789.0]
+    node = _need_node()
+    runner = (
+        "const j = require(process.argv[1]); const xs = JSON.parse(process.argv[2]);"
+        "process.stdout.write(JSON.stringify(xs.map(x => [j.formatG(x, 6), j.formatE(x, 3), j.formatG(x, 1)])));"
+    )
+    proc = subprocess.run([node, "-e", runner, str(SCRIPT), json.dumps(values)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    expected = [[f"{x:.6g}", f"{x:.3e}", f"{x:.1g}"] for x in values]
+    assert json.loads(proc.stdout) == expected
+
+
+def test_script_runs_no_text_as_code() -> None:
+    source = SCRIPT.read_text("utf-8")
+    code = re.sub(r"/\*.*?\*/|//[^\n]*", "", source, flags=re.DOTALL)
+    for banned in ("eval(", "Function(", "innerHTML", "outerHTML", "document.write", "setTimeout(", "import(",
+                   "XMLHttpRequest", "fetch(", "http:", "https:"):
+        assert banned not in code, banned
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Chromium, the whole table
+
+
+def _dump_dom(page: Path) -> str:
+    chromium = _need_chromium()
+    with tempfile.TemporaryDirectory() as profile:
+        proc = subprocess.run(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
+            capture_output=True, text=True, timeout=120,
+        )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "<html" in proc.stdout, proc.stderr[-2000:]
+    return proc.stdout
+
+
+_HARNESS = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"></head><body>
+<script id="cases" type="application/json">%(cases)s</script>
+<pre id="out"></pre>
+<script src="%(script)s"></script>
+<script>
+var cases = JSON.parse(document.getElementById("cases").textContent);
+var results = cases.map(function (c) {
+  var v = quizgenJudge.judge(c.kind, c.key, c.typed, c.tolerance, c.misconceptions);
+  return [v.status, v.misconception ? v.misconception.name : null, v.message];
+});
+document.getElementById("out").textContent = JSON.stringify(results);
+</script>
+</body></html>
+"""
+
+
+def test_vector_table_in_chromium(tmp_path: Path) -> None:
+    _need_chromium()
+    cases = [_case(v) for v in VECTORS]
+    shutil.copy(SCRIPT, tmp_path / "judge.js")
+    embedded = json.dumps(cases).replace("</", "<\\/")
+    page = tmp_path / "vectors.html"
+    page.write_text(_HARNESS % {"cases": embedded, "script": "judge.js"}, encoding="utf-8")
+    dom = _dump_dom(page)
+    match = re.search(r'<pre id="out">(.*?)</pre>', dom, re.DOTALL)
+    assert match and match.group(1), dom[-2000:]
+    got = [tuple(r) for r in json.loads(html.unescape(match.group(1)))]
+    for v, (status, misconception, _) in zip(VECTORS, got):
+        assert (status, misconception) == (v["status"], v["misconception"]), v["typed"][:60]
+    _assert_same(cases, got, "chromium")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Chromium, real cards rendered by Anki
+
+
+def reviewer_answer_html(col: Any, card: Any, typed: str) -> str:
+    """The back of a card as Anki's reviewer shows it after ``typed`` was entered.
+
+    Mirrors aqt.reviewer.Reviewer.typeAnsAnswerFilter: the comparison from
+    col.compare_answer(expected field, typed) replaces [[type:Field]], and the <hr id=answer>
+    moves in front of it.
+    """
+    buf = card.answer()
+    field = re.search(r"\[\[type:(.+?)\]\]", buf)
+    assert field is not None, "the back has no type-answer marker"
+    expected = card.note()[field.group(1)]
+    output = col.compare_answer(expected, typed)
+    stripped = buf.replace("<hr id=answer>", "")
+    block = f"\n<div style=\"font-family: 'Arial'; font-size: 20px\">{output}</div>"
+    if len(stripped) != len(buf):
+        block = "<hr id=answer>" + block
+    return re.sub(r"\[\[type:(.+?)\]\]", lambda _m: block, stripped)
+
+
+def _verdict(dom: str) -> tuple[str, str | None, str]:
+    match = re.search(r'<div id="qz-verdict"([^>]*)>(.*?)</div>\s*<div class="qz-section', dom, re.DOTALL)
+    assert match, dom[:3000]
+    attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', match.group(1)))
+    body = re.search(r'class="qz-verdict-message">(.*?)</div>', match.group(2), re.DOTALL)
+    message = html.unescape(body.group(1)) if body else ""
+    return attrs.get("data-status", ""), (html.unescape(attrs.get("data-misconception", "")) or None), message
+
+
+@pytest.fixture(scope="module")
+def anki_cards(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    from quizgen.anki import build_deck
+    from quizgen.concepts import load_concepts, select
+
+    _need_chromium()  # before building anything
+    tmp = tmp_path_factory.mktemp("cards")
+    concepts = select(load_concepts(ROOT / "concepts"), "attention")
+    deck = tmp / "attention.apkg"
+    build_deck(concepts, deck, variants=2, seed=3)
+    col = Collection(str(tmp / "collection.anki2"))
+    log = col.import_anki_package(ImportAnkiPackageRequest(package_path=str(deck), options=ImportAnkiPackageOptions()))
+    assert len(log.log.new) == log.log.found_notes > 0
+    yield col
+    col.close()
+
+
+def _card(col: Any, id_prefix: str) -> Any:
+    nids = col.find_notes(f'"Id:{id_prefix}*"')
+    assert nids, id_prefix
+    return col.get_note(sorted(nids)[0]).cards()[0]
+
+
+def _typed_cases(col: Any) -> list[tuple[Any, str, str]]:
+    """(card, typed, what it is) for every case the browser runs."""
+    from quizgen.problems import rebuild
+    from quizgen.concepts import load_concepts
+
+    concepts = load_concepts(ROOT / "concepts")
+    number = _card(col, "attention.scale-factor.")
+    problem = rebuild(number.note()["Id"], concepts)
+    key = problem.answer.value
+    mistake = problem.misconceptions[0]
+    near = f"{key * 1.003:.5g}"
+    far = f"{key * 1.7 + 0.1:.4g}"
+    matrix = _card(col, "attention.attention-weights.")
+    weights = rebuild(matrix.note()["Id"], concepts).answer.value
+    rows = "; ".join(" ".join(f"{v:.4g}" for v in row) for row in weights)
+    return [
+        (number, format_value("number", key), "right"),
+        (number, near, "within tolerance"),
+        (number, far, "wrong"),
+        (number, format_value("number", mistake.value), "misconception"),
+        (number, "<b>abc&", "garbage"),
+        (number, "", "empty"),
+        (matrix, rows, "matrix typed as rows"),
+    ]
+
+
+def test_typed_answers_on_anki_cards_in_chromium(anki_cards: Any) -> None:
+    from quizgen.concepts import load_concepts
+    from quizgen.problems import rebuild
+
+    _need_chromium()
+    col = anki_cards
+    concepts = load_concepts(ROOT / "concepts")
+    media = Path(col.media.dir())
+    cases = _typed_cases(col)
+    pages = []
+    for i, (card, typed, _what) in enumerate(cases):
+        page = media / f"typed-{i}.html"
+        body = reviewer_answer_html(col, card, typed)
+        page.write_text(f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head>'
+                        f'<body class="card">{body}</body></html>', encoding="utf-8")
+        pages.append(page)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        doms = list(pool.map(_dump_dom, pages))
+
+    seen = {}
+    for (card, typed, what), dom in zip(cases, doms):
+        problem = rebuild(card.note()["Id"], concepts)
+        expected = judge(problem.answer, typed, problem.tolerance, problem.misconceptions)
+        status, misconception, message = _verdict(dom)
+        py_mis = expected.misconception.name if expected.misconception else None
+        assert (status, misconception) == (expected.status, py_mis), (what, typed, message)
+        assert message == expected.message, what
+        seen[what] = (status, misconception)
+    mistake = rebuild(cases[0][0].note()["Id"], concepts).misconceptions[0].name
+    assert seen == {
+        "right": ("right", None),
+        "within tolerance": ("right", None),
+        "wrong": ("wrong", None),
+        "misconception": ("wrong", mistake),
+        "garbage": ("unreadable", None),
+        "empty": ("unreadable", None),
+        "matrix typed as rows": ("right", None),
+    }
+    assert cases[1][1] != cases[0][1]  # the within-tolerance answer is not the key itself
+
+
+def test_front_of_card_shows_no_verdict_in_chromium(anki_cards: Any) -> None:
+    """Before an answer is typed (a preview without a comparison) the script stays silent."""
+    _need_chromium()
+    col = anki_cards
+    card = _card(col, "attention.scale-factor.")
+    body = card.answer().replace("[[type:Answer]]", "")
+    page = Path(col.media.dir()) / "no-typing.html"
+    page.write_text(f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>{body}</body></html>', "utf-8")
+    status, misconception, message = _verdict(_dump_dom(page))
+    assert (status, misconception, message) == ("none", None, "")

@@ -1,0 +1,533 @@
+"""Anki decks (quizgen/anki.py), checked with the real anki package, not a mock.
+
+Every shipped recipe is built and imported into a fresh collection (counts, note types, fields,
+deck names, tags, rendered HTML, 0 conflicts); rebuilding unchanged inputs gives the same bytes;
+after a concept file changes, a rebuilt deck updates the existing notes on import, adds none and
+keeps their reviews; a failed build never touches an existing deck.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import os
+import re
+import shutil
+import sqlite3
+import time
+import zipfile
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+from click.testing import CliRunner
+
+from quizgen import anki
+from quizgen.anki import (
+    FLASHCARD_FIELDS,
+    FLASHCARD_MODEL_ID,
+    PROBLEM_FIELDS,
+    PROBLEM_MODEL_ID,
+    Recipe,
+    build_deck,
+    build_timestamp,
+    deck_name,
+    flashcard_guid,
+    judge_media_name,
+    load_recipe,
+    problem_guid,
+    select_topics,
+)
+from quizgen.answers import Tolerance, close, judge
+from quizgen.cli import cli
+from quizgen.concepts import Concept, load_concepts
+from quizgen.errors import GenerationError, QuizgenError
+from quizgen.problems import rebuild
+
+ROOT = Path(__file__).resolve().parent.parent
+CONCEPTS = ROOT / "concepts"
+RECIPES = sorted((ROOT / "decks").glob("*.yaml"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _import(col: Collection, package: Path) -> Any:
+    """Import an .apkg with Anki's default options (update notes and note types if newer)."""
+    request = ImportAnkiPackageRequest(package_path=str(package), options=ImportAnkiPackageOptions())
+    return col.import_anki_package(request).log
+
+
+def _counts(log: Any) -> dict[str, int]:
+    return {
+        name: len(getattr(log, name))
+        for name in ("new", "updated", "duplicate", "conflicting", "first_field_match",
+                     "missing_notetype", "missing_deck", "empty_first_field")
+    }
+
+
+@pytest.fixture()
+def col(tmp_path: Path) -> Iterator[Collection]:
+    (tmp_path / "collection").mkdir()
+    collection = Collection(str(tmp_path / "collection" / "collection.anki2"))
+    yield collection
+    collection.close()
+
+
+@pytest.fixture()
+def concept_dir(tmp_path: Path) -> Path:
+    """A private copy of the shipped concept files, safe to edit."""
+    target = tmp_path / "concepts"
+    shutil.copytree(CONCEPTS, target)
+    return target
+
+
+def _expected_decks(concepts: list[Concept]) -> set[str]:
+    names = {deck_name(c) for c in concepts}
+    parents = {"::".join(n.split("::")[:i]) for n in names for i in range(1, n.count("::") + 1)}
+    return names | parents
+
+
+def _math_spans(text: str) -> list[str]:
+    return re.findall(r"\\\((.*?)\\\)|\\\[(.*?)\\\]", text, re.DOTALL)
+
+
+# ---------------------------------------------------------------------------------------------
+# Every shipped recipe, imported into real Anki
+
+
+def test_a_recipe_per_family_and_one_for_everything() -> None:
+    recipes = {load_recipe(p).name: load_recipe(p) for p in RECIPES}
+    assert recipes["all"].topics == ("all",)
+    concepts = load_concepts(CONCEPTS)
+    families = {t.generator for c in concepts for t in c.problems}
+    assert set(recipes) == families | {"all"}
+    for family in families:
+        chosen = select_topics(concepts, recipes[family].topics)
+        assert {t.generator for c in chosen for t in c.problems} == {family}, family
+    # One seed for every recipe: a note (concept, template, variant) holds the same problem in
+    # every deck, so importing two recipes never fights over a note.
+    assert len({r.seed for r in recipes.values()}) == 1
+
+
+def test_importing_a_family_deck_then_everything_adds_each_note_once(tmp_path: Path, col: Collection) -> None:
+    concepts = load_concepts(CONCEPTS)
+    family, everything = load_recipe(ROOT / "decks" / "attention.yaml"), load_recipe(ROOT / "decks" / "all.yaml")
+    small = build_deck(select_topics(concepts, family.topics), tmp_path / "a.apkg", variants=2, seed=family.seed)
+    large = build_deck(concepts, tmp_path / "all.apkg", variants=2, seed=everything.seed)
+    _import(col, tmp_path / "a.apkg")
+    counts = _counts(_import(col, tmp_path / "all.apkg"))
+    assert (counts["new"], counts["duplicate"], counts["updated"], counts["conflicting"]) == (
+        large.notes - small.notes, small.notes, 0, 0
+    )
+    assert col.note_count() == large.notes
+
+
+@pytest.mark.parametrize("recipe_path", RECIPES, ids=[p.stem for p in RECIPES])
+def test_recipe_builds_and_imports(recipe_path: Path, tmp_path: Path, col: Collection) -> None:
+    recipe = load_recipe(recipe_path)
+    concepts = select_topics(load_concepts(CONCEPTS), recipe.topics)
+    out = tmp_path / f"{recipe.name}.apkg"
+    summary = build_deck(concepts, out, variants=recipe.variants, seed=recipe.seed)
+
+    flashcards = sum(len(c.flashcards) for c in concepts)
+    problems = recipe.variants * sum(len(c.problems) for c in concepts)
+    assert (summary.flashcards, summary.problems, summary.notes) == (flashcards, problems, flashcards + problems)
+    assert summary.size == out.stat().st_size
+
+    log = _import(col, out)
+    assert _counts(log) == {
+        "new": summary.notes, "updated": 0, "duplicate": 0, "conflicting": 0, "first_field_match": 0,
+        "missing_notetype": 0, "missing_deck": 0, "empty_first_field": 0,
+    }
+    assert col.note_count() == summary.notes
+    assert col.card_count() == summary.cards == summary.notes
+
+    models = {m["id"]: m for m in col.models.all()}
+    assert [f["name"] for f in models[PROBLEM_MODEL_ID]["flds"]] == list(PROBLEM_FIELDS)
+    assert [f["name"] for f in models[FLASHCARD_MODEL_ID]["flds"]] == list(FLASHCARD_FIELDS)
+    assert {d.name for d in col.decks.all_names_and_ids()} == _expected_decks(concepts) | {"Default"}
+    assert all(name.startswith("quizgen::") for name in summary.decks)
+
+    for c in concepts:
+        did = col.decks.id_for_name(deck_name(c))
+        cids = col.find_cards(f"did:{did}")
+        assert len(cids) == len(c.flashcards) + recipe.variants * len(c.problems), c.id
+        for cid in cids[:: max(1, len(cids) // 10)]:
+            note = col.get_card(cid).note()
+            assert sorted(note.tags) == sorted(c.tags)
+            if note.mid == PROBLEM_MODEL_ID:
+                assert note["Id"].startswith(f"{c.id}.") and note["Concept"] == html.escape(c.title, quote=False)
+    assert os.listdir(col.media.dir()) == [judge_media_name()]
+    assert (Path(col.media.dir()) / judge_media_name()).read_bytes() == anki.JUDGE_SCRIPT.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Collection, list[Concept]]]:
+    """One deck of every concept (two variants), imported into a fresh collection."""
+    tmp = tmp_path_factory.mktemp("imported")
+    concepts = load_concepts(CONCEPTS)
+    build_deck(concepts, tmp / "all.apkg", variants=2, seed=11)
+    collection = Collection(str(tmp / "collection.anki2"))
+    _import(collection, tmp / "all.apkg")
+    yield collection, concepts
+    collection.close()
+
+
+def test_problem_cards_render_in_anki(imported: tuple[Collection, list[Concept]]) -> None:
+    col, concepts = imported
+    script = judge_media_name()
+    problem_nids = col.find_notes(f"mid:{PROBLEM_MODEL_ID}")
+    assert len(problem_nids) == 2 * sum(len(c.problems) for c in concepts)
+    for nid in problem_nids:
+        note = col.get_note(nid)
+        card = note.cards()[0]
+        question, answer = card.question(), card.answer()
+        problem = rebuild(note["Id"], concepts)
+        # The front: the prompt (escaped), the inputs and Anki's own type-in box.
+        first_line = html.escape(problem.prompt.split("`")[0], quote=False)
+        assert first_line in question
+        assert question.count("[[type:Answer]]") == 1
+        assert "qz-check" not in question and "<script" not in question
+        # The back: the script from the media folder, the judge's data, the worked solution.
+        assert f'<script src="{script}"></script>' in answer
+        assert "http" not in answer.split("<style>")[-1].split("</style>")[-1]
+        check = json.loads(html.unescape(note["Check"]))
+        assert check["kind"] == problem.answer.kind
+        assert {m["name"] for m in check["misconceptions"]} == {m.name for m in problem.misconceptions}
+        tolerance = Tolerance(**check["tolerance"]) if check["tolerance"] else Tolerance()
+        # The key stored on the card is right by the Python judge, and so is the typed form.
+        assert judge(problem.answer, html.unescape(note["Answer"]), problem.tolerance).status == "right"
+        assert close(problem.answer.kind, problem.answer.value, check["key"], tolerance)
+        # Nothing inside math may be a raw "<" (it would end the formula as an HTML tag).
+        for spans in _math_spans(answer):
+            assert "<" not in "".join(spans)
+        if problem.answer.kind == "matrix":
+            assert r"\begin{bmatrix}" in answer
+
+
+def test_flashcards_render_in_anki(imported: tuple[Collection, list[Concept]]) -> None:
+    col, concepts = imported
+    by_deck = {deck_name(c): c for c in concepts}
+    nids = col.find_notes(f"mid:{FLASHCARD_MODEL_ID}")
+    assert len(nids) == sum(len(c.flashcards) for c in concepts)
+    for nid in nids:
+        note = col.get_note(nid)
+        card = note.cards()[0]
+        concept = by_deck[col.decks.name(card.did)]
+        fronts = [html.escape(f.front, quote=False) for f in concept.flashcards]
+        assert note["Front"] in fronts
+        card_data = concept.flashcards[fronts.index(note["Front"])]
+        assert note.guid == flashcard_guid(concept.id, fronts.index(note["Front"]))
+        assert html.escape(card_data.back, quote=False).replace("\n", "<br>") in card.answer()
+        assert "<script" not in card.answer()
+
+
+def test_text_is_escaped_and_math_is_safe() -> None:
+    assert anki._text_html("a < b & c > d, type `1 2; 3 4`\nnext") == (
+        "a &lt; b &amp; c &gt; d, type <code>1 2; 3 4</code><br>next"
+    )
+    inputs = anki._inputs_html("Q = [[1, -2],\n     [3,  4]]\nx < y\nShapes: Q 2×2")
+    assert r"\[ Q = \begin{bmatrix} 1 &amp; -2 \\ 3 &amp; 4 \end{bmatrix} \]" in inputs
+    assert "x &lt; y" in inputs and "<y" not in inputs
+    # Not a numeric matrix: left as text.
+    assert "bmatrix" not in anki._inputs_html("Q = [[a, b]]")
+    assert anki._value_html([[2.5, "-inf"], [1e-7, 3]]) == (
+        r"\( \begin{bmatrix} 2.5 &amp; -\infty \\ 1 \times 10^{-7} &amp; 3 \end{bmatrix} \)"
+    )
+    assert anki._value_html([3, 1, 4], "shape") == "<code>torch.Size([3, 1, 4])</code>"
+    assert anki._value_html([["a <b>", 1]]) == '<table class="qz-table"><tr><td>a &lt;b&gt;</td><td>\\( 1 \\)</td></tr></table>'
+    assert anki._for_json([1.0, float("-inf"), 0.1 + 0.2]) == [1.0, "-inf", 0.3]
+
+
+# ---------------------------------------------------------------------------------------------
+# Identity, bytes and updates
+
+
+def _db(package: Path, tmp: Path) -> sqlite3.Connection:
+    with zipfile.ZipFile(package) as archive:
+        (tmp / "db.anki2").write_bytes(archive.read("collection.anki2"))
+    return sqlite3.connect(tmp / "db.anki2")
+
+
+def test_guids_come_from_identity_not_text(tmp_path: Path) -> None:
+    concepts = select_topics(load_concepts(CONCEPTS), ["attention", "squeeze-unsqueeze"])
+    build_deck(concepts, tmp_path / "a.apkg", variants=3, seed=0)
+    with _db(tmp_path / "a.apkg", tmp_path) as db:
+        guids = {g for (g,) in db.execute("SELECT guid FROM notes")}
+    expected = {problem_guid(c.id, t.name, v) for c in concepts for t in c.problems for v in range(3)}
+    expected |= {flashcard_guid(c.id, i) for c in concepts for i in range(len(c.flashcards))}
+    assert guids == expected
+    # Another seed draws other problems into the same notes.
+    build_deck(concepts, tmp_path / "b.apkg", variants=3, seed=1)
+    with _db(tmp_path / "b.apkg", tmp_path) as db:
+        rows = dict(db.execute("SELECT guid, flds FROM notes"))
+    assert set(rows) == guids
+    with _db(tmp_path / "a.apkg", tmp_path) as db:
+        before = dict(db.execute("SELECT guid, flds FROM notes"))
+    changed = [g for g in guids if rows[g] != before[g]]
+    assert len(changed) == 3 * sum(len(c.problems) for c in concepts)
+
+
+def test_a_variant_does_not_depend_on_the_other_concepts(tmp_path: Path) -> None:
+    everything = load_concepts(CONCEPTS)
+    build_deck(everything, tmp_path / "all.apkg", variants=2, seed=5)
+    build_deck(select_topics(everything, ["simclr"]), tmp_path / "one.apkg", variants=2, seed=5)
+    with _db(tmp_path / "all.apkg", tmp_path) as db:
+        all_rows = dict(db.execute("SELECT guid, flds FROM notes"))
+    with _db(tmp_path / "one.apkg", tmp_path) as db:
+        one_rows = dict(db.execute("SELECT guid, flds FROM notes"))
+    assert one_rows and all(all_rows[g] == f for g, f in one_rows.items())
+
+
+def test_rebuilding_unchanged_inputs_gives_identical_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    concepts = load_concepts(CONCEPTS)
+    first = build_deck(concepts, tmp_path / "one.apkg", variants=2, seed=0)
+    second = build_deck(concepts, tmp_path / "two.apkg", variants=2, seed=0, jobs=2)
+    assert (tmp_path / "one.apkg").read_bytes() == (tmp_path / "two.apkg").read_bytes()
+    assert first.timestamp == second.timestamp == build_timestamp(concepts)
+    with zipfile.ZipFile(tmp_path / "one.apkg") as archive:
+        assert archive.namelist() == ["collection.anki2", "media", "0"]
+        assert json.loads(archive.read("media")) == {"0": judge_media_name()}
+        stamp = time.gmtime(first.timestamp)
+        for info in archive.infolist():  # zip dates count seconds in twos
+            assert info.date_time == (*stamp[:5], stamp[5] - stamp[5] % 2)
+
+
+def test_zip_is_valid_and_independent_of_core_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = b"".join(b"row %d of a collection that compresses well\n" % i for i in range(60_000))
+    monkeypatch.setattr(anki, "_BLOCK", 100_000)  # many blocks, deflated in parallel
+    archives = []
+    for cores in ({0}, {0, 1, 2, 3}):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda _pid, c=cores: c, raising=False)
+        archives.append(anki._zip([("collection.anki2", data), ("media", b"{}")], 1_700_000_000))
+    assert archives[0] == archives[1]
+    with zipfile.ZipFile(io.BytesIO(archives[0])) as archive:
+        assert archive.testzip() is None
+        assert archive.read("collection.anki2") == data and archive.read("media") == b"{}"
+        info = archive.getinfo("collection.anki2")
+        assert info.compress_size < len(data) // 5
+        assert info.date_time == (2023, 11, 14, 22, 13, 20)
+        assert info.external_attr >> 16 == 0o100644
+
+
+def test_source_date_epoch_gives_the_same_bytes_from_any_checkout(tmp_path: Path, concept_dir: Path) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(CONCEPTS, other)
+    for i, path in enumerate(sorted(other.glob("*.yaml"))):
+        os.utime(path, (2_000_000_000 + i, 2_000_000_000 + i))  # a later checkout
+    epoch = "1700000000"
+    env = {"SOURCE_DATE_EPOCH": epoch}
+    a = build_deck(load_concepts(concept_dir), tmp_path / "a.apkg", variants=1, environ=env)
+    b = build_deck(load_concepts(other), tmp_path / "b.apkg", variants=1, environ=env)
+    assert a.timestamp == b.timestamp == int(epoch)
+    assert (tmp_path / "a.apkg").read_bytes() == (tmp_path / "b.apkg").read_bytes()
+
+
+def test_timestamp_is_the_newest_input_capped_by_source_date_epoch(concept_dir: Path) -> None:
+    concepts = load_concepts(concept_dir)
+    layout = max(int(p.stat().st_mtime) for p in anki._layout_files())
+    for i, c in enumerate(concepts):
+        os.utime(c.path, (layout + 100 + i, layout + 100 + i))
+    newest = layout + 100 + len(concepts) - 1
+    assert build_timestamp(concepts, {}) == newest
+    assert build_timestamp(concepts[:1], {}) == layout + 100
+    assert build_timestamp(concepts, {"SOURCE_DATE_EPOCH": str(newest - 50)}) == newest - 50
+    assert build_timestamp(concepts, {"SOURCE_DATE_EPOCH": str(newest + 50)}) == newest
+    with pytest.raises(QuizgenError, match="SOURCE_DATE_EPOCH"):
+        build_timestamp(concepts, {"SOURCE_DATE_EPOCH": "yesterday"})
+
+
+def _edit_concept(path: Path, later: int) -> tuple[str, str]:
+    """Append to the first flashcard's back and prefix the first template's prompt; return both marks."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text("utf-8"))
+    data["flashcards"][0]["back"] = data["flashcards"][0]["back"].rstrip() + " Edited back."
+    data["problems"][0]["prompt"] = "Edited prompt. " + data["problems"][0]["prompt"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    mtime = int(path.stat().st_mtime) + later
+    os.utime(path, (mtime, mtime))
+    return "Edited back.", "Edited prompt."
+
+
+def test_changed_concept_updates_notes_and_keeps_reviews(
+    tmp_path: Path, concept_dir: Path, col: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    deck = tmp_path / "deck.apkg"
+    concepts = select_topics(load_concepts(concept_dir), ["attention", "bleu"])
+    first = build_deck(concepts, deck, variants=2, seed=0)
+    assert _counts(_import(col, deck))["new"] == first.notes
+
+    # Study a few attention cards.
+    did = col.decks.id_for_name("quizgen::Transformers::Attention")
+    col.decks.select(did)
+    for _ in range(4):
+        card = col.sched.getCard()
+        assert card is not None
+        col.sched.answerCard(card, 3)
+    studied = {cid: (c.type, c.queue, c.due, c.ivl, c.reps, c.lapses, c.factor)
+               for cid in col.find_cards(f"did:{did}") if (c := col.get_card(cid)).reps}
+    assert len(studied) == 4
+    revlog = col.db.all("SELECT id, cid, ease, ivl FROM revlog ORDER BY id")
+
+    # Re-importing the same file changes nothing: Anki skips every note as already up to date
+    # (its log calls those "duplicate"; no note is added twice).
+    again = _counts(_import(col, deck))
+    assert (again["new"], again["updated"], again["duplicate"], again["conflicting"]) == (0, 0, first.notes, 0)
+
+    # Edit the attention concept: a flashcard's back and a problem prompt.
+    back_mark, prompt_mark = _edit_concept(concept_dir / "attention.yaml", later=120)
+    concepts = select_topics(load_concepts(concept_dir), ["attention", "bleu"])
+    second = build_deck(concepts, deck, variants=2, seed=0)
+    assert second.timestamp > first.timestamp
+
+    counts = _counts(_import(col, deck))
+    attention_notes = len(col.find_notes(f"did:{did}"))
+    # Only the edited concept's notes are newer (each deck carries its own inputs' time); the
+    # other deck's notes are skipped as up to date.
+    assert counts == {
+        "new": 0, "updated": attention_notes, "duplicate": first.notes - attention_notes, "conflicting": 0,
+        "first_field_match": 0, "missing_notetype": 0, "missing_deck": 0, "empty_first_field": 0,
+    }
+    assert col.note_count() == first.notes
+    assert len(col.find_notes(f'"Back:*{back_mark}*"')) == 1
+    assert len(col.find_notes(f'"Prompt:{prompt_mark}*"')) == 2  # both variants of the template
+    # The studied cards keep their scheduling and review history.
+    for cid, state in studied.items():
+        c = col.get_card(cid)
+        assert (c.type, c.queue, c.due, c.ivl, c.reps, c.lapses, c.factor) == state
+    assert col.db.all("SELECT id, cid, ease, ivl FROM revlog ORDER BY id") == revlog
+
+
+def test_layout_change_reaches_existing_collections(tmp_path: Path, col: Collection, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new card script gets a new media name, and the note type that loads it is updated."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    concepts = select_topics(load_concepts(CONCEPTS), ["simclr"])
+    build_deck(concepts, tmp_path / "old.apkg", variants=1)
+    _import(col, tmp_path / "old.apkg")
+    script = tmp_path / "card_judge.js"
+    script.write_bytes(anki.JUDGE_SCRIPT.read_bytes() + b"\n// a later version\n")
+    later = int(anki.JUDGE_SCRIPT.stat().st_mtime) + 10**6
+    os.utime(script, (later, later))
+    monkeypatch.setattr(anki, "JUDGE_SCRIPT", script)
+    build_deck(concepts, tmp_path / "new.apkg", variants=1)
+    counts = _counts(_import(col, tmp_path / "new.apkg"))
+    assert counts["new"] == 0 and counts["updated"] == col.note_count()
+    new_name = judge_media_name(script.read_bytes())
+    assert new_name in os.listdir(col.media.dir())
+    template = col.models.get(PROBLEM_MODEL_ID)["tmpls"][0]["afmt"]
+    assert f'<script src="{new_name}">' in template
+
+
+# ---------------------------------------------------------------------------------------------
+# Atomic writes
+
+
+def test_failed_build_leaves_existing_deck_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    concepts = select_topics(load_concepts(CONCEPTS), ["bleu"])
+    out = tmp_path / "deck.apkg"
+    build_deck(concepts, out, variants=1)
+    before = out.read_bytes()
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise GenerationError("no usable variant")
+
+    monkeypatch.setattr("quizgen.problems.build_problem", broken)
+    with pytest.raises(GenerationError):
+        build_deck(concepts, out, variants=1, jobs=1)
+    monkeypatch.undo()
+
+    def crash(*_args: Any, **_kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        build_deck(concepts, out, variants=2)
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deck.apkg"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Recipes and the command line
+
+
+def _recipe(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "r.yaml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def test_recipe_fields_are_checked(tmp_path: Path) -> None:
+    assert load_recipe(_recipe(tmp_path, "name: x\ntopics: [attention]\n")) == Recipe(
+        "x", ("attention",), anki.DEFAULT_VARIANTS, 0, str(tmp_path / "r.yaml")
+    )
+    with pytest.raises(QuizgenError) as info:
+        load_recipe(_recipe(tmp_path, "name: x\ntopic: [a]\nvariants: 0\nseed: -1\n"))
+    message = str(info.value)
+    for part in ("unknown field 'topic' (did you mean 'topics'?)", "topics: expected a list",
+                 "variants: expected a whole number from 1 to", "seed: expected a whole number >= 0"):
+        assert part in message
+    with pytest.raises(QuizgenError, match="no such deck recipe"):
+        load_recipe(tmp_path / "missing.yaml")
+    with pytest.raises(QuizgenError, match="YAML syntax"):
+        load_recipe(_recipe(tmp_path, "name: [x\n"))
+
+
+def test_cli_builds_a_recipe(tmp_path: Path) -> None:
+    out = tmp_path / "att.apkg"
+    result = CliRunner().invoke(
+        cli, ["--concepts", str(CONCEPTS), "deck", str(ROOT / "decks" / "attention.yaml"), "-o", str(out), "--variants", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"wrote {out}: 15 notes (6 problems, 9 flashcards), 15 cards, 1 deck, ")
+    assert "  quizgen::Transformers::Attention" in result.output
+    assert out.exists()
+
+
+def test_cli_builds_topics_with_progress(tmp_path: Path) -> None:
+    out = tmp_path / "two.apkg"
+    result = CliRunner().invoke(
+        cli, ["--concepts", str(CONCEPTS), "deck", "bleu", "simclr", "-o", str(out), "--variants", "2",
+              "--seed", "4", "--progress"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "20 problems" in result.output and "2 decks" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["attentoin", "-o", "x.apkg"], "did you mean 'attention'"),
+        (["decks/nope.yaml"], "no such deck recipe"),
+        (["decks/attention.yaml", "bleu"], "either one recipe"),
+        (["bleu", "-o", "missing-dir/x.apkg"], "no directory"),
+    ],
+)
+def test_cli_reports_mistakes(args: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT if args[0].startswith("decks/") else tmp_path)
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "deck", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_progress_is_reported(tmp_path: Path) -> None:
+    seen: list[tuple[int, int]] = []
+    concepts = select_topics(load_concepts(CONCEPTS), ["squeeze-unsqueeze"])
+    build_deck(concepts, tmp_path / "p.apkg", variants=80, jobs=2, progress=lambda d, t: seen.append((d, t)))
+    total = 80 * len(concepts[0].problems)
+    assert seen[-1] == (total, total)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and len(seen) >= 2
+
+
+def test_note_type_ids_never_change() -> None:
+    # Anki matches note types by id: a new id would orphan every note already imported.
+    assert (PROBLEM_MODEL_ID, FLASHCARD_MODEL_ID) == (1_733_402_651_001, 1_733_402_651_002)
+    assert PROBLEM_FIELDS[2] == "Answer" and "Check" in PROBLEM_FIELDS
+    assert judge_media_name().startswith("_quizgen_judge.")
