@@ -193,6 +193,10 @@ cli.add_command(drill_command, "drill")
 cli.add_command(stats_command, "stats")
 from quizgen.anki import deck_command  # noqa: E402
 cli.add_command(deck_command, "deck")
+from quizgen.quiz import quiz_command  # noqa: E402
+cli.add_command(quiz_command, "quiz")
+from quizgen.grade import grade_command  # noqa: E402
+cli.add_command(grade_command, "grade")
 
 
 def main() -> None:

@@ -1,0 +1,595 @@
+"""``quizgen grade``: round trips for every family, a hostile corpus, tampered quizzes, a class.
+
+Every hostile file is generated into ``tmp_path`` by the test that uses it (the 50 MB one is
+sparse), so nothing large is committed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from conftest import CONCEPTS
+from quizgen.answers import close, format_value
+from quizgen.cli import cli
+from quizgen.grade import (
+    MAX_LISTED_EXTRAS,
+    Report,
+    gradebook_csv,
+    grade_class,
+    grade_one,
+    read_answer_sheet,
+    report_csv,
+    report_text,
+)
+from quizgen.problems import plan, rebuild
+from quizgen.quiz import FileUnusable, checksum, make_quiz, write_quiz, write_quiz_files
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _key_text(problem) -> str:
+    return format_value(problem.answer.kind, problem.answer.value)
+
+
+def _sheet(path: Path, answers: dict, **header) -> Path:
+    """An answer sheet in YAML: header fields, then ``answers:`` (values written as given)."""
+    data = {**header, "answers": answers}
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    return path
+
+
+def _grade(quiz_path: Path, sheet_path: Path, concepts, **kw) -> Report:
+    return grade_one(quiz_path, sheet_path, concepts, jobs=1, **kw)
+
+
+@pytest.fixture(scope="module")
+def family_quiz(concepts, tmp_path_factory):
+    """Every template of every concept, twice (56 problems), with the key of each."""
+    n = 2 * len(plan(concepts))
+    quiz = make_quiz(concepts, ["all"], n, seed=21)
+    path = tmp_path_factory.mktemp("families") / "all.yaml"
+    write_quiz(path, quiz)
+    problems = {p.id: rebuild(p.id, concepts) for p in quiz.problems}
+    return path, quiz, problems
+
+
+@pytest.fixture(scope="module")
+def six(concepts, tmp_path_factory):
+    """A six-problem quiz (attention and shapes, alternating) and its keys."""
+    quiz = make_quiz(concepts, ["attention", "shapes"], 6, seed=3)
+    path = tmp_path_factory.mktemp("six") / "quiz.yaml"
+    write_quiz(path, quiz)
+    keys = [_key_text(rebuild(p.id, concepts)) for p in quiz.problems]
+    return path, quiz, keys
+
+
+# ---------------------------------------------------------------------------------------------
+# Round trips
+
+
+def test_every_family_key_gets_full_marks(family_quiz, concepts, tmp_path):
+    path, quiz, problems = family_quiz
+    families = {p.family for p in problems.values()}
+    assert families == {"attention", "bleu", "classification", "shapes", "simclr"}
+    sheet = _sheet(tmp_path / "key.yaml", {pid: _key_text(p) for pid, p in problems.items()})
+    report = _grade(path, sheet, concepts)
+    assert [i.status for i in report.items] == ["right"] * len(quiz.problems), [
+        (i.id, i.message) for i in report.items if i.status != "right"
+    ]
+    assert (report.score, report.total) == (len(quiz.problems), len(quiz.problems))
+    assert report.notes == [] and report.flags == [] and report.extras_total == 0
+
+
+def test_each_misconception_scores_zero_and_is_named(family_quiz, concepts, tmp_path):
+    path, quiz, problems = family_quiz
+    depth = max(len(p.misconceptions) for p in problems.values())
+    checked = 0
+    named_by_family: dict[str, set[str]] = {}
+    for k in range(depth):
+        typed = {}
+        for pid, p in problems.items():
+            if k < len(p.misconceptions):
+                typed[pid] = format_value(p.answer.kind, p.misconceptions[k].value)
+        report = _grade(path, _sheet(tmp_path / f"m{k}.yaml", typed), concepts)
+        for item in report.items:
+            if item.id not in typed:
+                assert item.status == "missing"
+                continue
+            p = problems[item.id]
+            value = p.misconceptions[k].value
+            # The judge names the first listed mistake with this value (two may coincide).
+            names = [m.name for m in p.misconceptions if close(p.answer.kind, m.value, value, p.tolerance)]
+            assert item.status == "wrong" and item.points == 0, (item.id, item.message)
+            assert item.misconception == names[0], (item.id, item.message)
+            assert item.misconception_description == p.misconceptions[[m.name for m in p.misconceptions].index(names[0])].description
+            named_by_family.setdefault(p.family, set()).add(item.misconception)
+            checked += 1
+        assert report.score == 0
+    assert checked >= len(problems)
+    assert set(named_by_family) == {"attention", "bleu", "classification", "shapes", "simclr"}
+
+
+def test_answers_by_number_and_literal_text_kept(six, concepts, tmp_path):
+    path, quiz, keys = six
+    text = "answers:\n  1: " + keys[0] + "\n  2: '" + keys[1] + "'\n  3: 0.40\n"
+    sheet = tmp_path / "n.yaml"
+    sheet.write_text(text)
+    report = _grade(path, sheet, concepts)
+    assert [i.status for i in report.items[:2]] == ["right", "right"]
+    # Unquoted YAML numbers are read as typed: 0.40 keeps its trailing zero.
+    assert report.items[2].given == "0.40"
+
+
+def test_flat_sheet_and_json_sheet(six, concepts, tmp_path):
+    path, quiz, keys = six
+    flat = tmp_path / "flat.yaml"
+    flat.write_text("".join(f"{p.id}: '{k}'\n" for p, k in zip(quiz.problems, keys)))
+    assert _grade(path, flat, concepts).score == 6
+    js = tmp_path / "sheet.json"
+    js.write_text(json.dumps({"student": "x", "answers": {p.id: k for p, k in zip(quiz.problems, keys)}}))
+    report = _grade(path, js, concepts)
+    assert report.score == 6 and report.student == "x"
+
+
+def test_steps_only_under_questions_not_right(six, concepts, tmp_path):
+    path, quiz, keys = six
+    sheet = _sheet(tmp_path / "s.yaml", {quiz.problems[0].id: keys[0], quiz.problems[2].id: "1 2; 3 4"})
+    report = _grade(path, sheet, concepts, steps=True)
+    assert report.items[0].status == "right" and report.items[0].steps == ()
+    assert report.items[2].status == "wrong" and any("scores" in s for s in report.items[2].steps)
+    text = report_text(report)
+    assert "worked solution:" in text
+    assert re.search(r"score\s+1/6", text)
+
+
+# ---------------------------------------------------------------------------------------------
+# The hostile corpus: every file gets a clear message, nothing runs, the rest is graded
+
+
+MARKER = "quizgen-hostile-marker"
+
+
+def _bomb(first_key: str, first_answer: str) -> str:
+    rows = ['  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for prev, name in zip("abcdefgh", "bcdefghi"):
+        rows.append(f"  {name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    return "answers:\n" + f"  {first_key}: '{first_answer}'\n" + "\n".join(rows) + "\n  " + "x: *i\n"
+
+
+def _hostile_cases(ids: list[str], keys: list[str], marker: Path) -> dict[str, tuple[bytes, dict]]:
+    """name -> (file bytes, expectation). Expectation: {"unusable": regex} or
+    {"items": {number: (status, regex)}, "right": [numbers], ...}."""
+    first = f"answers:\n  {ids[0]}: '{keys[0]}'\n"
+    shell = f"__import__('os').system('touch {marker}')"
+    cases: dict[str, tuple[bytes, dict]] = {
+        "missing answers": (first.encode(), {"items": {k: ("missing", "no answer") for k in range(2, 7)}, "right": [1]}),
+        "unknown ids and numbers": (
+            (first + "  attention.scale-factor.v1.12345: '1'\n  99: '2'\n  hello: '3'\n").encode(),
+            {"right": [1], "extras": ["another variant", "there is no problem 99", "neither a problem id"]},
+        ),
+        "duplicate ids": (
+            (first + f"  {ids[1]}: '{keys[1]}'\n  2: '(9, 9)'\n  {ids[3]}: '{keys[3]}'\n  4: '{keys[3]}'\n").encode(),
+            {"items": {2: ("duplicate", r"answered 2 times with different answers \(lines 3, 4\)")}, "right": [1, 4]},
+        ),
+        "matrix where a number is due": (
+            (f"answers:\n  {ids[0]}: [[1, 2], [3, 4]]\n  {ids[1]}: '{keys[1]}'\n").encode(),
+            {"items": {1: ("unreadable", r"expected a number, but read a 2×2 matrix")}, "right": [2]},
+        ),
+        "nan and inf": (
+            (f"answers:\n  1: .nan\n  2: '{keys[1]}'\n  3: .inf\n  4: -.inf\n  5: nan\n  6: 'inf'\n").encode(),
+            {
+                "items": {
+                    1: ("unreadable", "'nan' is not accepted: every answer here is a finite number"),
+                    3: ("unreadable", "could not read 'inf'"),
+                    4: ("unreadable", "could not read '-inf'"),
+                    5: ("unreadable", "could not read 'nan'"),
+                    6: ("unreadable", "could not read 'inf'"),
+                },
+                "right": [2],
+            },
+        ),
+        "empty file": (b"", {"unusable": "the answer sheet is empty"}),
+        "only whitespace": (b"  \n\n\t\n", {"unusable": "the answer sheet is empty"}),
+        "only comments": (b"# nothing here\n", {"unusable": "holds no YAML document"}),
+        "binary junk": (bytes(range(256)) * 20, {"unusable": r"not a text file \(binary data: a NUL byte at byte 0\)"}),
+        "not utf-8": (first.encode() + b"  2: 'caf\xe9'\n", {"unusable": r"not UTF-8 text \(byte 0xe9"}),
+        "top-level list": (b"- 0.5\n- 1\n", {"unusable": "an answer sheet is a mapping .* this file holds a list"}),
+        "syntax error first": (b"answers: [\n  : :\n", {"unusable": "no answers could be read: not valid YAML at line"}),
+        "yaml alias bomb": (
+            _bomb(ids[0], keys[0]).encode(),
+            {"right": [1], "extras_total": 10, "notes": []},
+        ),
+        "aliases on answers": (
+            (first + f"  {ids[1]}: &k '{keys[1]}'\n  {ids[2]}: *k\n").encode(),
+            {"items": {3: ("unreadable", r"a YAML alias \(\*k\) is not read")}, "right": [1, 2]},
+        ),
+        "deep nesting": (
+            (first + f"  {ids[1]}: " + "[" * 200_000 + "]" * 200_000 + "\n").encode(),
+            {"right": [1], "notes": ["nested more than 64 levels deep; answers after that point were not read"]},
+        ),
+        "python object tag": (
+            (first + f"  {ids[1]}: !!python/object/apply:os.system ['touch {marker}']\n").encode(),
+            {"items": {2: ("unreadable", "the YAML tag tag:yaml.org,2002:python/object/apply:os.system is not read")}, "right": [1]},
+        ),
+        "code as an answer and as a key": (
+            (first + f"  {ids[1]}: \"{shell}\"\n  \"{shell}\": '1'\n").encode(),
+            {"items": {2: ("unreadable", "could not read")}, "right": [1], "extras": ["neither a problem id"]},
+        ),
+        "a mapping as an answer": (
+            (first + f"  {ids[1]}: {{a: 1}}\n").encode(),
+            {"items": {2: ("unreadable", r"a mapping \(key: value pairs\) where an answer is due")}, "right": [1]},
+        ),
+        "control character": (
+            (first + f"  {ids[1]}: '0.5\x07'\n  {ids[3]}: '{keys[3]}'\n").encode(),
+            {"items": {2: ("unreadable", "could not read")}, "right": [1, 4], "notes": ["1 control character (the first on line 3)"]},
+        ),
+        "truncated yaml": (
+            (first + f"  {ids[1]}: [1, 2\n").encode(),
+            {"right": [1], "notes": ["not valid YAML at line"]},
+        ),
+        "a huge answer": (
+            (first + f"  {ids[1]}: '" + "1" * 3_000_000 + "'\n").encode(),
+            {"items": {2: ("unreadable", "3000000 characters long and at most 2000 are read")}, "right": [1]},
+        ),
+        "too many numbers": (
+            (first + f"  {ids[1]}: [" + ", ".join(["1"] * 2000) + "]\n").encode(),
+            {"items": {2: ("unreadable", "more than 1000 numbers in one answer")}, "right": [1]},
+        ),
+        "lists nested in an answer": (
+            (first + f"  {ids[1]}: [[[[[[1]]]]]]\n").encode(),
+            {"items": {2: ("unreadable", "lists nested more than 4 deep")}, "right": [1]},
+        ),
+        "ten thousand unknown keys": (
+            (first + "".join(f"  junk{k}: '1'\n" for k in range(10_000))).encode(),
+            {"right": [1], "extras_total": 10_000},
+        ),
+        "utf-16": ("\ufeff".encode("utf-16-le") + first.encode("utf-16-le"), {"right": [1]}),
+        "windows line ends": (first.replace("\n", "\r\n").encode(), {"right": [1]}),
+        "two documents": ((first + "---\nanswers:\n  2: '1'\n").encode(), {"right": [1], "notes": ["more than one YAML document"]}),
+    }
+    return cases
+
+
+@pytest.fixture(scope="module")
+def corpus(six, tmp_path_factory):
+    path, quiz, keys = six
+    folder = tmp_path_factory.mktemp("hostile")
+    marker = folder / MARKER
+    cases = _hostile_cases([p.id for p in quiz.problems], keys, marker)
+    files = {}
+    for k, (name, (data, expect)) in enumerate(cases.items()):
+        f = folder / f"{k:02d}-{re.sub(r'[^a-z0-9]+', '-', name)}.yaml"
+        f.write_bytes(data)
+        files[name] = (f, expect)
+    big = folder / "fifty-megabytes.yaml"
+    with open(big, "wb") as fh:
+        fh.truncate(50 * 2**20)
+    files["a 50 MB file"] = (big, {"unusable": r"is 50\.0 MB; files over 20\.0 MB are not read"})
+    return path, files, marker
+
+
+HOSTILE_NAMES = [
+    "missing answers", "unknown ids and numbers", "duplicate ids", "matrix where a number is due", "nan and inf",
+    "empty file", "only whitespace", "only comments", "binary junk", "not utf-8", "top-level list",
+    "syntax error first", "yaml alias bomb", "aliases on answers", "deep nesting", "python object tag",
+    "code as an answer and as a key", "a mapping as an answer", "control character", "truncated yaml",
+    "a huge answer", "too many numbers", "lists nested in an answer", "ten thousand unknown keys", "utf-16",
+    "windows line ends", "two documents", "a 50 MB file",
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_hostile_sheet(corpus, concepts, name):
+    quiz_path, files, marker = corpus
+    path, expect = files[name]
+    if "unusable" in expect:
+        with pytest.raises(FileUnusable, match=expect["unusable"]) as info:
+            _grade(quiz_path, path, concepts)
+        assert str(info.value).startswith(str(path))
+    else:
+        report = _grade(quiz_path, path, concepts)
+        assert len(report.items) == 6 and report.total == 6
+        for number, (status, pattern) in expect.get("items", {}).items():
+            item = report.items[number - 1]
+            assert item.status == status, (number, item.status, item.message)
+            assert re.search(pattern, item.message), item.message
+            assert item.points == 0
+        for number in expect.get("right", []):
+            assert report.items[number - 1].status == "right", report.items[number - 1].message
+        for pattern in expect.get("extras", []):
+            assert any(pattern in e.note for e in report.extras), report.extras
+        if "extras_total" in expect:
+            assert report.extras_total == expect["extras_total"]
+            assert len(report.extras) <= MAX_LISTED_EXTRAS
+        for note in expect.get("notes", []):
+            assert any(note in n for n in report.notes), report.notes
+        if expect.get("notes") == []:
+            assert report.notes == []
+        report_text(report)  # renders without error
+        json.dumps(report.to_json())
+    assert not marker.exists(), "a hostile answer sheet ran a command"
+
+
+def test_hostile_sheets_through_the_cli(corpus):
+    """No traceback for any file; exit 2 exactly for the unusable ones; nothing executed."""
+    quiz_path, files, marker = corpus
+    runner = CliRunner()
+    for name in HOSTILE_NAMES:
+        path, expect = files[name]
+        result = runner.invoke(cli, ["--concepts", str(CONCEPTS), "grade", str(quiz_path), str(path), "--jobs", "1"])
+        assert "Traceback" not in result.output, (name, result.output[-2000:])
+        assert result.exception is None or isinstance(result.exception, SystemExit), (name, repr(result.exception))
+        if "unusable" in expect:
+            assert result.exit_code == 2, (name, result.output[-500:])
+            assert re.search(expect["unusable"], result.output), (name, result.output[-500:])
+        else:
+            assert result.exit_code == 0, (name, result.output[-500:])
+            assert re.search(r"score\s+\d+/6", result.output), name
+    assert not marker.exists()
+
+
+def test_read_answer_sheet_limits_before_reading(tmp_path):
+    sheet = tmp_path / "s.yaml"
+    sheet.write_text("answers:\n  1: '0.5'\n" + "# padding\n" * 200_000)
+    with pytest.raises(FileUnusable, match=r"over 1\.0 MB|files over 1\.0 MB.*--max-size"):
+        read_answer_sheet(sheet, max_bytes=2**20)
+    assert read_answer_sheet(sheet, max_bytes=4 * 2**20).answers[0].text == "0.5"
+
+
+# ---------------------------------------------------------------------------------------------
+# Quiz files edited by hand
+
+
+def _rewrite(path: Path, mutate, fix_checksum: bool) -> None:
+    data = json.loads(path.read_text())
+    mutate(data)
+    if fix_checksum:
+        data["checksum"] = checksum({k: v for k, v in data.items() if k != "problems"}, data["problems"])
+    path.write_text(json.dumps(data, ensure_ascii=False))
+
+
+@pytest.mark.parametrize("fix_checksum", [False, True])
+def test_edited_inputs_are_caught_and_graded_against_the_id(six, concepts, tmp_path, fix_checksum):
+    path, quiz, keys = six
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(path.read_text())
+
+    def bump(data):
+        data["problems"][0]["inputs"]["d_k"] += 1  # problem 1 is a scale-factor problem
+
+    _rewrite(edited, bump, fix_checksum)
+    sheet = _sheet(tmp_path / "k.yaml", {p.id: k for p, k in zip(quiz.problems, keys)})
+    report = _grade(edited, sheet, concepts)
+    assert report.score == 6  # graded against the problems the ids name
+    assert any("differ from those its problem id draws" in n for n in report.items[0].notes)
+    assert all(not i.notes for i in report.items[1:])
+    assert any("edited after it was written" in n for n in report.notes) is (not fix_checksum)
+
+
+def test_changed_template_is_graded_from_the_file(six, concepts, tmp_path):
+    path, quiz, keys = six
+    edited = tmp_path / "changed.yaml"
+    edited.write_text(path.read_text())
+    key = quiz.problems[0].key
+
+    def change(data):
+        data["templates"][key]["fingerprint"] = "0" * 16
+        data["problems"][0]["inputs"]["d_k"] = 4  # would be caught if the template were unchanged
+
+    _rewrite(edited, change, fix_checksum=True)
+    sheet = _sheet(tmp_path / "k.yaml", {"1": "0.5", "2": keys[1]})
+    report = _grade(edited, sheet, concepts)
+    assert any(f"template {key} changed since the quiz was written" in n for n in report.notes)
+    assert report.items[0].status == "right"  # 1/sqrt(4), from the file's inputs
+    assert report.items[0].notes == ()
+
+
+def test_missing_template_and_unknown_family(six, concepts, tmp_path):
+    path, quiz, keys = six
+    without = [c for c in concepts if c.id != "attention"]
+    sheet = _sheet(tmp_path / "k.yaml", {p.id: k for p, k in zip(quiz.problems, keys)})
+    report = _grade(path, sheet, without)
+    assert report.score == 6
+    assert any("is not in the concept files any more" in n for n in report.notes)
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(path.read_text())
+
+    def unknown_family(data):
+        data["templates"][quiz.problems[0].key]["family"] = "astrology"
+        data["problems"][1]["inputs"] = {"shape": "not a shape"}
+
+    _rewrite(broken, unknown_family, fix_checksum=True)
+    report = _grade(broken, sheet, without)
+    first = report.items[0]
+    assert first.status == "not-graded" and first.points is None
+    assert "no checker for the family 'astrology'" in first.message
+    assert report.total == 5  # a problem that cannot be graded is not counted
+    assert report.items[1].status == "right"  # verified against its id despite the broken inputs
+    assert any("differ from those its problem id draws" in n for n in report.items[1].notes)
+
+
+def test_inputs_that_cannot_be_solved_are_not_graded(six, concepts, tmp_path):
+    path, quiz, keys = six
+    without = [c for c in concepts if c.id != "squeeze-unsqueeze"]
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(path.read_text())
+    _rewrite(broken, lambda d: d["problems"][1].update(inputs={"shape": "abc", "ops": 7}), fix_checksum=False)
+    report = _grade(broken, _sheet(tmp_path / "k.yaml", {"1": keys[0]}), without)
+    assert report.items[1].status == "not-graded"
+    assert report.items[1].message.startswith("not graded: the problem's inputs cannot be solved")
+    assert report.items[0].status == "right"
+
+
+def test_id_with_a_foreign_seed_is_noted(six, concepts, tmp_path):
+    path, quiz, keys = six
+    other = make_quiz(concepts, ["attention", "shapes"], 1, seed=99).problems[0]
+    edited = tmp_path / "seed.yaml"
+    edited.write_text(path.read_text())
+    _rewrite(edited, lambda d: d["problems"][0].update(id=other.id, inputs=other.inputs), fix_checksum=True)
+    sheet = _sheet(tmp_path / "k.yaml", {other.id: _key_text(rebuild(other.id, concepts))})
+    report = _grade(edited, sheet, concepts)
+    assert report.items[0].status == "right"
+    assert any("its id's seed is not the one" in n for n in report.items[0].notes)
+
+
+def test_unusable_quiz_file(six, concepts, tmp_path):
+    path, quiz, keys = six
+    sheet = _sheet(tmp_path / "k.yaml", {"1": keys[0]})
+    with pytest.raises(FileUnusable, match="is not a quiz file"):
+        _grade(sheet, sheet, concepts)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--concepts", str(CONCEPTS), "grade", str(sheet), str(sheet)])
+    assert result.exit_code == 2 and "is not a quiz file" in result.output
+    result = runner.invoke(cli, ["--concepts", str(CONCEPTS), "grade", str(tmp_path / "nope.yaml"), str(sheet)])
+    assert result.exit_code == 2 and "no such file" in result.output
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+
+
+def test_cli_outputs_and_exit_codes(six, tmp_path):
+    path, quiz, keys = six
+    sheet = _sheet(tmp_path / "s.yaml", {"1": keys[0], "2": "=HYPERLINK(\"http://x\")", "3": "-0.5"}, student="ada")
+    runner = CliRunner()
+    base = ["--concepts", str(CONCEPTS), "grade", str(path), str(sheet)]
+    result = runner.invoke(cli, base)
+    assert result.exit_code == 0
+    assert re.search(r"score\s+1/6", result.output)
+
+    result = runner.invoke(cli, [*base, "--json", "-"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert (data["score"], data["total"], data["student"]) == (1, 6, "ada")
+    assert data["items"][0]["status"] == "right" and data["items"][0]["correct"] == keys[0]
+
+    out = tmp_path / "g.csv"
+    result = runner.invoke(cli, [*base, "--csv", str(out)])
+    assert result.exit_code == 0
+    rows = list(csv.reader(io.StringIO(out.read_text())))
+    assert rows[0][:4] == ["number", "id", "status", "points"]
+    assert len(rows) == 7
+    assert rows[2][4].startswith("'=HYPERLINK")  # never a live formula in a spreadsheet
+    assert rows[3][4] == "-0.5"  # a plain negative number stays a number
+
+    zero = _sheet(tmp_path / "z.yaml", {"1": "123"})
+    assert runner.invoke(cli, ["--concepts", str(CONCEPTS), "grade", str(path), str(zero)]).exit_code == 0
+
+
+def test_report_csv_and_text_with_flags(six, concepts, tmp_path):
+    path, quiz, keys = six
+    sheet = _sheet(tmp_path / "s.yaml", {"1": keys[0]}, student="bob")
+    student_quiz = make_quiz(concepts, ["attention"], 2, seed=1, student="carol")
+    qpath = tmp_path / "carol.quiz.yaml"
+    write_quiz(qpath, student_quiz)
+    report = _grade(qpath, sheet, concepts)
+    assert report.flags == ["the sheet names student bob, but this is carol's quiz"]
+    assert "FLAG" in report_text(report)
+    assert report_csv(report).count("\n") == 3
+
+
+# ---------------------------------------------------------------------------------------------
+# A class of 30
+
+
+def test_class_of_thirty(concepts, tmp_path):
+    roster = [f"s{k:02d}" for k in range(30)]
+    quizzes_dir = tmp_path / "quizzes"
+    quizzes_dir.mkdir()
+    quizzes = {}
+    for sid in roster:
+        quiz = make_quiz(concepts, ["all"], 5, seed=2024, student=sid, student_name=f"Student {sid}")
+        write_quiz_files(quiz, quizzes_dir / f"{sid}.quiz.yaml")
+        quizzes[sid] = quiz
+    keys = {p.id: _key_text(rebuild(p.id, concepts)) for q in quizzes.values() for p in q.problems}
+    subs = tmp_path / "submissions"
+    subs.mkdir()
+    expected = {}
+    for k, sid in enumerate(roster):
+        ids = [p.id for p in quizzes[sid].problems]
+        if sid == "s04":
+            expected[sid] = 0  # no submission
+            continue
+        if sid == "s06":
+            (subs / f"{sid}.yaml").write_bytes(os.urandom(64) + b"\x00")
+            expected[sid] = 0
+            continue
+        if sid == "s02":  # hands in answers to s03's variant
+            _sheet(subs / f"{sid}.answers.yaml", {p.id: keys[p.id] for p in quizzes["s03"].problems}, student=sid)
+            expected[sid] = 0
+            continue
+        right = k % 6  # 0..5 right answers, the rest wrong or blank
+        answers = {pid: (keys[pid] if j < right else ("-987.25" if j % 2 else "")) for j, pid in enumerate(ids)}
+        _sheet(subs / f"{sid}.answers.yaml", answers, student=sid)
+        expected[sid] = right
+    (subs / "README.txt").write_text("not a submission")
+
+    reports, notes = grade_class(quizzes_dir, subs, concepts, jobs=1)
+    assert len(reports) == 30
+    by_student = {r.student: r for r in reports}
+    assert set(by_student) == set(roster)
+    for sid, score in expected.items():
+        assert by_student[sid].score == score, sid
+    assert any("s03's variant" in f for f in by_student["s02"].flags)
+    assert by_student["s04"].flags == ["no submission"]
+    assert "not a text file" in by_student["s06"].error
+    assert any("README.txt: ignored" in n for n in notes)
+
+    book = list(csv.DictReader(io.StringIO(gradebook_csv(reports))))
+    assert len(book) == 30
+    row = {r["student"]: r for r in book}
+    assert row["s05"]["score"] == "5" and row["s05"]["percent"] == "100.0" and row["s05"]["name"] == "Student s05"
+    assert [row["s05"][f"q{j}"] for j in range(1, 6)] == ["1"] * 5
+    assert row["s02"]["extra_answers"] == "5"
+
+    result = CliRunner().invoke(
+        cli, ["--concepts", str(CONCEPTS), "grade", str(quizzes_dir), str(subs), "--csv", str(tmp_path / "gb.csv")]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "gb.csv").read_text().count("\n") == 31
+    assert "FLAG" in result.output
+
+
+def test_parallel_grading_matches_serial(six, concepts, tmp_path):
+    """Forked workers give exactly the serial result (chunks are joined in order)."""
+    path, quiz, keys = six
+    big = make_quiz(concepts, ["shapes"], 2100, seed=5, jobs=1)
+    qpath = tmp_path / "big.yaml"
+    write_quiz(qpath, big)
+    sheet = _sheet(tmp_path / "s.yaml", {p.id: "(2, 3)" for p in big.problems[::3]})
+    serial = grade_one(qpath, sheet, concepts, jobs=1)
+    parallel = grade_one(qpath, sheet, concepts, jobs=2)
+    assert serial.items == parallel.items
+    assert len(parallel.items) == 2100
+
+
+def test_inputs_retyped_in_the_file_are_solved_as_drawn(six, concepts, tmp_path):
+    """2 -> 2.0 compares equal, but a shape of 2.0 would make torch raise: the drawn values are solved."""
+    path, quiz, keys = six
+    edited = tmp_path / "floats.yaml"
+    edited.write_text(path.read_text())
+    _rewrite(edited, lambda d: d["problems"][1]["inputs"].update(shape=[float(x) for x in d["problems"][1]["inputs"]["shape"]]), True)
+    report = _grade(edited, _sheet(tmp_path / "k.yaml", {"2": keys[1]}), concepts)
+    assert report.items[1].status == "right", report.items[1].message
+
+
+def test_max_size_option(six, tmp_path):
+    path, quiz, keys = six
+    sheet = tmp_path / "s.yaml"
+    sheet.write_text(f"answers:\n  1: '{keys[0]}'\n" + "# padding\n" * 150_000)  # 1.5 MB
+    base = ["--concepts", str(CONCEPTS), "grade", str(path), str(sheet)]
+    result = CliRunner().invoke(cli, [*base, "--max-size", "1"])
+    assert result.exit_code == 2 and "raise the limit with --max-size" in result.output
+    assert CliRunner().invoke(cli, [*base, "--max-size", "2"]).exit_code == 0

@@ -1,0 +1,252 @@
+"""``quizgen quiz``: quiz files, per-student variants, worksheets and answer-sheet templates."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from quizgen.cli import cli
+from quizgen.errors import QuizgenError
+from quizgen.quiz import (
+    FileUnusable,
+    checksum,
+    companion_paths,
+    make_quiz,
+    quiz_plan,
+    quiz_text,
+    read_quiz,
+    read_roster,
+    read_text_file,
+    select_topics,
+    student_seed,
+    write_quiz,
+    write_quiz_files,
+)
+from quizgen.worksheet import answer_sheet, tex_matrices, worksheet_html, worksheet_markdown
+
+from conftest import CONCEPTS
+
+
+@pytest.fixture(scope="module")
+def small_quiz(concepts):
+    return make_quiz(concepts, ["attention", "shapes"], 6, seed=3)
+
+
+def test_quiz_is_reproducible_and_seeded(concepts):
+    a = quiz_text(make_quiz(concepts, ["bleu"], 4, seed=5))
+    b = quiz_text(make_quiz(concepts, ["bleu"], 4, seed=5))
+    c = quiz_text(make_quiz(concepts, ["bleu"], 4, seed=6))
+    assert a == b
+    assert a != c
+
+
+def test_quiz_takes_each_topic_in_turn(concepts, small_quiz):
+    keys = [p.key for p in small_quiz.problems]
+    # Two concepts: the quiz alternates between them instead of exhausting the first.
+    assert [k.split(".")[0] for k in keys] == ["attention", "squeeze-unsqueeze"] * 3
+    pairs = quiz_plan(select_topics(concepts, ["attention", "shapes"]))
+    assert [f"{c.id}.{t.name}" for c, t in pairs[:6]] == keys
+
+
+def test_quiz_file_has_no_answers_and_is_json_and_yaml(small_quiz, tmp_path):
+    path = tmp_path / "q.yaml"
+    write_quiz(path, small_quiz)
+    text = path.read_text()
+    as_json = json.loads(text)
+    assert yaml.safe_load(text) == as_json
+    for record in as_json["problems"]:
+        assert set(record) == {"number", "id", "expected", "inputs"}
+    for word in ('"answer"', '"steps"', '"misconceptions"'):
+        assert word not in text
+    assert as_json["checksum"] == checksum({k: v for k, v in as_json.items() if k != "problems"}, as_json["problems"])
+
+
+def test_read_quiz_round_trip_and_block_yaml(small_quiz, tmp_path):
+    path = tmp_path / "q.yaml"
+    write_quiz(path, small_quiz)
+    back = read_quiz(path)
+    assert back.issues == ()
+    assert back.problems == small_quiz.problems
+    assert back.checksum == small_quiz.checksum
+    # The same data re-written as block YAML (as a YAML tool would) reads the same, checksum intact.
+    block = tmp_path / "block.yaml"
+    block.write_text(yaml.safe_dump(json.loads(path.read_text()), sort_keys=False, allow_unicode=True))
+    again = read_quiz(block)
+    assert again.issues == ()
+    assert again.problems == small_quiz.problems
+
+
+def test_edited_quiz_is_detected_by_checksum(small_quiz, tmp_path):
+    path = tmp_path / "q.yaml"
+    write_quiz(path, small_quiz)
+    data = json.loads(path.read_text())
+    data["problems"][0]["inputs"]["d_k"] = data["problems"][0]["inputs"]["d_k"] + 1
+    path.write_text(json.dumps(data))
+    edited = read_quiz(path)
+    assert len(edited.issues) == 1
+    assert "edited after it was written" in edited.issues[0]
+    assert not edited.checksum_ok
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda d: d.pop("quizgen"), "is not a quiz file"),
+        (lambda d: d.update(problems=[]), "has no problems"),
+        (lambda d: d["problems"][1].update(id="not an id"), "problem 2: 'id' must be a problem id"),
+        (lambda d: d["problems"][2].update(number=7), "problem 3: 'number' must be 3"),
+        (lambda d: d["problems"][1].update(id=d["problems"][0]["id"]), "is also problem 1"),
+        (lambda d: d["problems"][0].pop("inputs"), "problem 1: has no 'inputs'"),
+        (lambda d: d.update(format=99), "quiz file format 99"),
+        (lambda d: d.update(seed=-1), "'seed' must be a whole number"),
+        (lambda d: d.update(student="../etc"), "'student' must be a student id"),
+    ],
+)
+def test_broken_quiz_files_are_refused_with_the_place(small_quiz, tmp_path, mutate, message):
+    path = tmp_path / "q.yaml"
+    write_quiz(path, small_quiz)
+    data = json.loads(path.read_text())
+    mutate(data)
+    path.write_text(json.dumps(data))
+    with pytest.raises(FileUnusable, match=re.escape(message)):
+        read_quiz(path)
+
+
+def test_quiz_yaml_with_aliases_or_deep_nesting_is_refused(tmp_path):
+    alias = tmp_path / "alias.yaml"
+    alias.write_text("quizgen: quiz\na: &x [1, 2]\nb: *x\n")
+    with pytest.raises(FileUnusable, match=r"line 3: YAML aliases \(\*x\) are not read"):
+        read_quiz(alias)
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("quizgen: quiz\nx: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(FileUnusable, match="nested more than 64 levels deep"):
+        read_quiz(deep)
+    deep_json = tmp_path / "deep.json"
+    deep_json.write_text('{"x": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(FileUnusable, match="nested"):
+        read_quiz(deep_json)
+    tagged = tmp_path / "tag.yaml"
+    tagged.write_text("quizgen: quiz\nx: !!python/object/apply:os.system ['true']\n")
+    with pytest.raises(FileUnusable, match="YAML tag"):
+        read_quiz(tagged)
+
+
+def test_student_seed_is_a_stable_hash(concepts):
+    expected = int.from_bytes(
+        hashlib.blake2b(b"7:s001", digest_size=6, person=b"quizgen-student").digest(), "big"
+    )
+    assert student_seed(7, "s001") == expected
+    alice = make_quiz(concepts, ["attention"], 3, seed=7, student="alice")
+    bob = make_quiz(concepts, ["attention"], 3, seed=7, student="bob")
+    assert [p.id for p in alice.problems] != [p.id for p in bob.problems]
+    assert alice.effective_seed == student_seed(7, "alice")
+    assert make_quiz(concepts, ["attention"], 3, seed=7, student="alice").problems == alice.problems
+
+
+def test_worksheets_show_every_problem_and_escape_text(small_quiz):
+    from dataclasses import replace
+
+    quiz = replace(small_quiz, title="<script>alert(1)</script> *quiz*")
+    md = worksheet_markdown(quiz, "q.answers.yaml")
+    page = worksheet_html(quiz, "q.answers.yaml")
+    for p in quiz.problems:
+        assert p.id in md and p.id in page
+        assert html.escape(quiz.templates[p.key].prompt.split("`")[0]) in page
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;" in page
+    assert "mathjax" in page.lower()
+    assert "\\begin{bmatrix}" in page  # attention inputs are typeset
+    assert "\\*quiz\\*" in md
+    assert md.count("**Answer**") == len(quiz.problems)
+
+
+def test_tex_matrices_only_for_numeric_matrices():
+    tex = tex_matrices({"Q": [[1, -2], [0.5, 3]], "tokens": [["a", "b"]], "d_k": 4, "confusion_matrix": [[1, 2], [3, 4]]})
+    assert tex == [
+        "Q = \\begin{bmatrix} 1 & -2 \\\\ 0.5 & 3 \\end{bmatrix}",
+        "\\text{confusion\\_matrix} = \\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}",
+    ]
+
+
+def test_answer_sheet_template_lists_every_id_blank(small_quiz, tmp_path):
+    from quizgen.grade import read_answer_sheet
+
+    path = tmp_path / "a.yaml"
+    path.write_text(answer_sheet(small_quiz))
+    sheet = read_answer_sheet(path)
+    assert [a.key for a in sheet.answers] == [p.id for p in small_quiz.problems]
+    assert all(a.text is None and a.issue is None for a in sheet.answers)
+    assert sheet.quiz == small_quiz.checksum
+
+
+def test_companion_paths():
+    names = {k: p.name for k, p in companion_paths(Path("x/week3.quiz.yaml")).items()}
+    assert names == {"markdown": "week3.worksheet.md", "html": "week3.worksheet.html", "answers": "week3.answers.yaml"}
+    assert companion_paths(Path("q.json"))["answers"].name == "q.answers.yaml"
+
+
+def test_write_quiz_files(small_quiz, tmp_path):
+    written = write_quiz_files(small_quiz, tmp_path / "q.yaml")
+    assert [p.name for p in written] == ["q.yaml", "q.worksheet.md", "q.worksheet.html", "q.answers.yaml"]
+    assert all(p.stat().st_size > 0 for p in written)
+
+
+def test_roster(tmp_path):
+    good = tmp_path / "r.csv"
+    good.write_text("\ufeffName,ID\nAda Lovelace,s001\n\nBob,s002\n")
+    assert [(s.id, s.name) for s in read_roster(good)] == [("s001", "Ada Lovelace"), ("s002", "Bob")]
+    for text, message in [
+        ("name\nAda\n", "needs a header row with an 'id' column"),
+        ("id\ns001\ns001\n", "line 3: student id 's001' already appears on line 2"),
+        ("id\n../x\n", "line 2: student id '../x' must be"),
+        ("id\n", "lists no students"),
+    ]:
+        good.write_text(text)
+        with pytest.raises(QuizgenError, match=re.escape(message)):
+            read_roster(good)
+
+
+def test_read_text_file_refusals(tmp_path):
+    big = tmp_path / "big.yaml"
+    with open(big, "wb") as fh:
+        fh.truncate(50 * 2**20)  # sparse: the size alone must refuse it
+    with pytest.raises(FileUnusable, match=r"is 50\.0 MB; files over 1\.0 MB are not read"):
+        read_text_file(big, 2**20, "answer sheet")
+    (tmp_path / "d").mkdir()
+    with pytest.raises(FileUnusable, match="is a directory"):
+        read_text_file(tmp_path / "d", 100, "quiz file")
+    with pytest.raises(FileUnusable, match="no such file"):
+        read_text_file(tmp_path / "nope", 100, "quiz file")
+
+
+def test_cli_quiz_single_and_class(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "week.yaml"
+    result = runner.invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "attention", "--n", "3", "--seed", "2", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert read_quiz(out).problems[0].number == 1
+    assert (tmp_path / "week.worksheet.html").exists()
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\na1,Ann\nb2,Ben\n")
+    folder = tmp_path / "class"
+    result = runner.invoke(
+        cli, ["--concepts", str(CONCEPTS), "quiz", "bleu", "--n", "2", "--seed", "2", "--for", str(roster), "-o", str(folder)]
+    )
+    assert result.exit_code == 0, result.output
+    ann = read_quiz(folder / "a1.quiz.yaml")
+    assert ann.student == "a1" and ann.student_name == "Ann"
+    assert (folder / "b2.answers.yaml").exists()
+    assert ann.problems != read_quiz(folder / "b2.quiz.yaml").problems
+
+    result = runner.invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "atention", "-o", str(tmp_path / "x.yaml")])
+    assert result.exit_code == 2
+    assert "did you mean 'attention'" in result.output
+    assert "Traceback" not in result.output
