@@ -172,8 +172,48 @@ def _matrix(inputs: Mapping[str, Any], name: str) -> torch.Tensor:
     return t
 
 
+def _query_key(inputs: Mapping[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Q and K, built as one tensor when they are lists of rows of one width (the usual case)."""
+    q_rows, k_rows = inputs.get("Q"), inputs.get("K")
+    if type(q_rows) is list and type(k_rows) is list and q_rows and k_rows:
+        try:
+            both = torch.tensor(q_rows + k_rows, dtype=_F64)
+        except (TypeError, ValueError):
+            both = None
+        if both is not None and both.dim() == 2 and both.shape[1] > 0:
+            n_q = len(q_rows)
+            return both[:n_q], both[n_q:]
+    return _matrix(inputs, "Q"), _matrix(inputs, "K")
+
+
+# Masks depend only on the sizes: built once per combination and never modified.
+_HIDDEN: dict[int, tuple[torch.Tensor, list[list[bool]]]] = {}
+_STACK_MASKS: dict[tuple[int, int, bool], torch.Tensor] = {}
+
+
+def _hidden(n: int) -> tuple[torch.Tensor, list[list[bool]]]:
+    """The causal mask of n queries and n keys (True where key j > query i) and its lists."""
+    hit = _HIDDEN.get(n)
+    if hit is None:
+        hidden = torch.ones(n, n, dtype=torch.bool).triu_(1)
+        hit = (hidden, hidden.tolist())
+        _HIDDEN[n] = hit
+    return hit
+
+
+def _stack_mask(n: int, count: int, last_unmasked: bool) -> torch.Tensor:
+    """The causal mask for ``count`` stacked score matrices, the last one left unmasked if asked."""
+    hit = _STACK_MASKS.get((n, count, last_unmasked))
+    if hit is None:
+        which = torch.tensor([True] * (count - 1) + [not last_unmasked])
+        hit = _hidden(n)[0] & which[:, None, None]
+        _STACK_MASKS[(n, count, last_unmasked)] = hit
+    return hit
+
+
 def _solve_matrices(ask: str, inputs: Mapping[str, Any]) -> Solution:
-    q, k, v = _matrix(inputs, "Q"), _matrix(inputs, "K"), _matrix(inputs, "V")
+    q, k = _query_key(inputs)
+    v = _matrix(inputs, "V")
     (n_q, d_k), (n_k, d_k2), (n_v, d_v) = q.shape, k.shape, v.shape
     if d_k2 != d_k or n_v != n_k:
         raise ValueError(
@@ -190,58 +230,77 @@ def _solve_matrices(ask: str, inputs: Mapping[str, Any]) -> Solution:
     raw = q @ k.T
     scores = raw * scale
     shape_s = [n_q, n_k]
+    raw_rows = raw.tolist()
+    scores_rows = scores.tolist()
     steps = [
-        Step("Q Kᵀ", raw.tolist(), shape=shape_s),
+        Step("Q Kᵀ", raw_rows, shape=shape_s),
         Step("scale = 1/√d_k", scale, note=f"d_k = {d_k}"),
-        Step("scores = Q Kᵀ / √d_k", scores.tolist(), shape=shape_s),
+        Step("scores = Q Kᵀ / √d_k", scores_rows, shape=shape_s),
     ]
     scalable = d_k > 1
     if ask == "scores":
         wrong: list[Misconception] = []
         if scalable:
             wrong = [
-                Misconception(*_NO_SCALING, raw.tolist()),
+                Misconception(*_NO_SCALING, raw_rows),
                 Misconception(*_DIVIDED_BY_D_K, (raw / d_k).tolist()),
             ]
-        return Solution(Answer("matrix", scores.tolist()), tuple(steps), tuple(wrong))
+        return Solution(Answer("matrix", scores_rows), tuple(steps), tuple(wrong))
 
-    hidden = torch.ones(n_q, n_k, dtype=torch.bool).triu_(1) if causal else None
-    masked = _mask(scores, hidden)
-    if hidden is not None:
+    several_keys = n_k > 1
+    # The key's scores and the row-softmax mistakes go through one masked_fill and one softmax:
+    # block 0 is the key, then no-scaling and divided-by-d_k, then forgot-causal-mask (unmasked).
+    blocks = [scores]
+    if scalable and several_keys:
+        blocks += [raw, raw / d_k]
+    forgot = causal and several_keys
+    if forgot:
+        blocks.append(scores)
+    stacked = torch.stack(blocks)
+    if causal:
+        hidden_rows = _hidden(n_q)[1]
+        stacked.masked_fill_(_stack_mask(n_q, len(blocks), forgot), -math.inf)
+        masked = stacked[0]
         # JSON has no −∞, so masked entries are shown as the text "-inf".
         shown = [
             ["-inf" if h else x for x, h in zip(srow, hrow)]
-            for srow, hrow in zip(masked.tolist(), hidden.tolist())
+            for srow, hrow in zip(masked.tolist(), hidden_rows)
         ]
         steps.append(Step("masked scores (−∞ where key j > query i)", shown, shape=shape_s))
-    weights = torch.softmax(masked, dim=-1)
-    steps.append(Step("weights = softmax of each row", weights.tolist(), shape=shape_s))
+    else:
+        masked = scores
+    all_weights = torch.softmax(stacked, dim=-1)
+    all_rows = all_weights.tolist()
+    steps.append(Step("weights = softmax of each row", all_rows[0], shape=shape_s))
 
-    # Each entry: (name, description, wrong weights); only mistakes that can change the answer.
-    wrong_weights: list[tuple[str, str, torch.Tensor]] = []
-    several_keys = n_k > 1
+    # Each entry: (name, description, index in all_weights or the column-softmax tensor).
+    wrong_weights: list[tuple[str, str, Any]] = []
     if scalable and several_keys:
-        wrong_weights.append((*_NO_SCALING, torch.softmax(_mask(raw, hidden), dim=-1)))
-        wrong_weights.append((*_DIVIDED_BY_D_K, torch.softmax(_mask(raw / d_k, hidden), dim=-1)))
+        wrong_weights.append((*_NO_SCALING, 1))
+        wrong_weights.append((*_DIVIDED_BY_D_K, 2))
     if n_q > 1 or several_keys:
         wrong_weights.append((*_WRONG_AXIS, torch.softmax(masked, dim=0)))
-    if hidden is not None and several_keys:
-        wrong_weights.append((*_FORGOT_MASK, torch.softmax(scores, dim=-1)))
+    if forgot:
+        wrong_weights.append((*_FORGOT_MASK, len(blocks) - 1))
 
     if ask == "weights":
         return Solution(
-            Answer("matrix", weights.tolist()),
+            Answer("matrix", all_rows[0]),
             tuple(steps),
-            tuple(Misconception(name, desc, w.tolist()) for name, desc, w in wrong_weights),
+            tuple(
+                Misconception(name, desc, all_rows[w] if type(w) is int else w.tolist())
+                for name, desc, w in wrong_weights
+            ),
         )
-    out = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
-    steps.append(Step("output = weights V", out.tolist(), shape=[n_q, d_v]))
+    out = F.scaled_dot_product_attention(q, k, v, is_causal=causal).tolist()
+    steps.append(Step("output = weights V", out, shape=[n_q, d_v]))
+    # One batched product gives the output of every stacked block (block 0, the key, is unused).
+    outputs = (all_weights @ v).tolist() if len(blocks) > 1 else []
     return Solution(
-        Answer("matrix", out.tolist()),
+        Answer("matrix", out),
         tuple(steps),
-        tuple(Misconception(name, desc, (w @ v).tolist()) for name, desc, w in wrong_weights),
+        tuple(
+            Misconception(name, desc, outputs[w] if type(w) is int else (w @ v).tolist())
+            for name, desc, w in wrong_weights
+        ),
     )
-
-
-def _mask(scores: torch.Tensor, hidden: torch.Tensor | None) -> torch.Tensor:
-    return scores if hidden is None else scores.masked_fill(hidden, -math.inf)

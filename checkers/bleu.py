@@ -18,6 +18,7 @@ exponentials and products are float64 torch operations.
 from __future__ import annotations
 
 from collections import Counter
+from itertools import chain
 from typing import Any, Mapping, Sequence
 
 import torch
@@ -114,26 +115,36 @@ def _positive_int(value: Any, name: str) -> int:
     return value
 
 
-def _ngrams(tokens: Sequence[str], k: int) -> Counter[tuple[str, ...]]:
-    return Counter(zip(*(tokens[i:] for i in range(k))))
+def _ngrams(tokens: Sequence[str], orders: range) -> Counter[tuple[str, ...]]:
+    """Counts of every n-gram of the given orders (n-grams of different orders never collide)."""
+    return Counter(chain.from_iterable(zip(*(tokens[i:] for i in range(k))) for k in orders))
 
 
-def _order_counts(
-    candidate: Sequence[str], references: Sequence[Sequence[str]], k: int, table: bool = False
-) -> tuple[int, int, int, list[list[Any]]]:
-    """Candidate k-gram total, clipped matches, unclipped matches and (if asked) a per-n-gram table."""
-    counts = _ngrams(candidate, k)
-    ref_counts = [_ngrams(ref, k) for ref in references]
-    clipped = unclipped = 0
-    rows: list[list[Any]] = []
+def _counts_by_order(
+    candidate: Sequence[str], references: Sequence[Sequence[str]], orders: range, table: bool = False
+) -> tuple[list[int], list[int], list[int], list[list[list[Any]]]]:
+    """Per order: candidate n-gram total, clipped matches, unclipped matches and (if asked) a
+    per-n-gram table, with the n-grams of each order in order of first occurrence."""
+    counts = _ngrams(candidate, orders)
+    ref_counts = [_ngrams(ref, orders) for ref in references]
+    first = orders.start
+    size = len(orders)
+    totals = [0] * size
+    clipped = [0] * size
+    unclipped = [0] * size
+    rows: list[list[list[Any]]] = [[] for _ in orders]
+    only = ref_counts[0].get if len(ref_counts) == 1 else None
+    gets = [rc.get for rc in ref_counts]
     for gram, count in counts.items():
-        most = max(rc[gram] for rc in ref_counts)
+        k = len(gram) - first
+        most = only(gram, 0) if only is not None else max([get(gram, 0) for get in gets])
+        totals[k] += count
         if most:
-            clipped += min(count, most)
-            unclipped += count
+            clipped[k] += min(count, most)
+            unclipped[k] += count
         if table:
-            rows.append([" ".join(gram), count, most, min(count, most)])
-    return sum(counts.values()), clipped, unclipped, rows
+            rows[k].append([" ".join(gram), count, most, min(count, most)])
+    return totals, clipped, unclipped, rows
 
 
 def _closest_length(c: int, lengths: Sequence[int]) -> int:
@@ -154,22 +165,21 @@ def _penalty_steps(c: int, r: int, bp: float) -> list[Step]:
 
 
 def _solve_bleu(candidate: list[str], references: list[list[str]], max_n: int) -> Solution:
-    per_order = [_order_counts(candidate, references, k) for k in range(1, max_n + 1)]
-    totals = [o[0] for o in per_order]
-    clipped = [o[1] for o in per_order]
-    unclipped = [o[2] for o in per_order]
+    totals, clipped, unclipped, _ = _counts_by_order(candidate, references, range(1, max_n + 1))
     c = len(candidate)
     r = _closest_length(c, [len(ref) for ref in references])
 
-    counts = torch.tensor([clipped, unclipped, totals], dtype=_F64)
-    # Row 0: clipped p_n; row 1: unclipped. An order with no candidate n-gram has p_n = 0.
-    p = counts[:2] / counts[2].clamp(min=1.0)
+    # An order with no candidate n-gram has p_n = 0: its denominator is taken as 1.
+    dens = [max(t, 1) for t in totals]
+    counts = torch.tensor([clipped, unclipped, dens], dtype=_F64)
+    # Row 0: clipped p_n; row 1: unclipped.
+    p = counts[:2] / counts[2]
     geo = torch.exp(torch.log(p).mean(dim=1))
-    bp = _brevity_penalty(c, r)
-    bleu = bp * geo[0]
-    bleu_value = float(bleu)
-    bp_value = float(bp)
-    geo_value = float(geo[0])
+    bp, bp_value = _brevity_penalty(c, r)
+    # Row 0: BLEU = BP · geometric mean; row 1: the same without clipping.
+    scored = (bp * geo).tolist()
+    bleu_value = scored[0]
+    geo_value = geo.tolist()[0]
 
     steps = [
         Step(f"candidate n-gram counts, n = 1..{max_n}", totals, shape=[max_n]),
@@ -187,30 +197,54 @@ def _solve_bleu(candidate: list[str], references: list[list[str]], max_n: int) -
 
     misconceptions: list[Misconception] = []
     if unclipped != clipped:
-        misconceptions.append(Misconception(*_NO_CLIPPING, float(bp * geo[1])))
+        misconceptions.append(Misconception(*_NO_CLIPPING, scored[1]))
     if bp_value < 1.0:
         misconceptions.append(Misconception(*_NO_BP, geo_value))
     # Equal precisions have equal arithmetic and geometric means: the mistake would be invisible.
-    dens = [max(t, 1) for t in totals]
     if any(clipped[k] * dens[0] != clipped[0] * dens[k] for k in range(1, max_n)):
-        misconceptions.append(Misconception(*_ARITHMETIC, float(bp * p[0].mean())))
+        misconceptions.append(Misconception(*_ARITHMETIC, (bp * p[0].mean()).item()))
     return Solution(Answer("number", bleu_value), tuple(steps), tuple(misconceptions))
 
 
-def _brevity_penalty(c: int, r: int) -> torch.Tensor:
-    if c > r:
-        return torch.tensor(1.0, dtype=_F64)
-    if c == 0:
-        return torch.tensor(0.0, dtype=_F64)
-    lengths = torch.tensor([r, c], dtype=_F64)
-    return torch.exp(1.0 - lengths[0] / lengths[1])
+# Brevity penalties depend only on two small lengths, so each is computed (by torch) once.
+_PENALTIES: dict[tuple[int, int], tuple[torch.Tensor, float]] = {}
+_INVERTED_PENALTIES: dict[tuple[int, int], float] = {}
+
+
+def _brevity_penalty(c: int, r: int) -> tuple[torch.Tensor, float]:
+    """BP as a 0-d float64 tensor and as a float."""
+    hit = _PENALTIES.get((c, r))
+    if hit is None:
+        if c > r:
+            bp = torch.tensor(1.0, dtype=_F64)
+        elif c == 0:
+            bp = torch.tensor(0.0, dtype=_F64)
+        else:
+            lengths = torch.tensor([r, c], dtype=_F64)
+            bp = torch.exp(1.0 - lengths[0] / lengths[1])
+        hit = (bp, bp.item())
+        if len(_PENALTIES) < 4096:
+            _PENALTIES[(c, r)] = hit
+    return hit
+
+
+def _inverted_penalty(c: int, r: int) -> float:
+    """exp(1 − c/r): the penalty with the ratio upside down."""
+    value = _INVERTED_PENALTIES.get((c, r))
+    if value is None:
+        ratio = torch.tensor([c, r], dtype=_F64)
+        value = torch.exp(1.0 - ratio[0] / ratio[1]).item()
+        if len(_INVERTED_PENALTIES) < 4096:
+            _INVERTED_PENALTIES[(c, r)] = value
+    return value
 
 
 def _solve_precision(candidate: list[str], references: list[list[str]], n: int) -> Solution:
-    total, clipped, unclipped, table = _order_counts(candidate, references, n, table=True)
-    counts = torch.tensor([clipped, unclipped, total], dtype=_F64)
-    p = counts[:2] / counts[2].clamp(min=1.0)
-    value = float(p[0])
+    totals, clips, unclips, tables = _counts_by_order(candidate, references, range(n, n + 1), True)
+    total, clipped, unclipped, table = totals[0], clips[0], unclips[0], tables[0]
+    counts = torch.tensor([clipped, unclipped, max(total, 1)], dtype=_F64)
+    p = (counts[:2] / counts[2]).tolist()
+    value = p[0]
     steps = [
         Step(
             f"candidate {n}-grams: [n-gram, count, max count in one reference, clipped count]",
@@ -221,7 +255,7 @@ def _solve_precision(candidate: list[str], references: list[list[str]], n: int) 
     ]
     misconceptions: list[Misconception] = []
     if unclipped != clipped:
-        misconceptions.append(Misconception(*_NO_CLIPPING, float(p[1])))
+        misconceptions.append(Misconception(*_NO_CLIPPING, p[1]))
     return Solution(Answer("number", value), tuple(steps), tuple(misconceptions))
 
 
@@ -230,15 +264,11 @@ def _solve_brevity_penalty(candidate: list[str], references: list[list[str]]) ->
     lengths = [len(ref) for ref in references]
     r = _closest_length(c, lengths)
     longest = max(lengths)
-    bp = _brevity_penalty(c, r)
-    value = float(bp)
+    value = _brevity_penalty(c, r)[1]
     steps = [Step("reference lengths", lengths, shape=[len(lengths)]), *_penalty_steps(c, r, value)]
     misconceptions: list[Misconception] = []
     if longest != r and c > 0:
-        misconceptions.append(Misconception(*_LONGEST, float(_brevity_penalty(c, longest))))
+        misconceptions.append(Misconception(*_LONGEST, _brevity_penalty(c, longest)[1]))
     if 0 < c < r:
-        ratio = torch.tensor([c, r], dtype=_F64)
-        misconceptions.append(
-            Misconception(*_INVERTED, float(torch.exp(1.0 - ratio[0] / ratio[1])))
-        )
+        misconceptions.append(Misconception(*_INVERTED, _inverted_penalty(c, r)))
     return Solution(Answer("number", value), tuple(steps), tuple(misconceptions))

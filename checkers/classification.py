@@ -82,84 +82,114 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     metric, average, beta, labels, matrix, from_matrix = _read(inputs)
     k = len(labels)
     tp = matrix.diag()
-    predicted = matrix.sum(dim=0)
-    actual = matrix.sum(dim=1)
     matrix_step = Step(
         "confusion matrix C (rows = true, columns = predicted)", matrix.tolist(), shape=[k, k]
     )
     if metric == "accuracy":
-        return _solve_accuracy(matrix_step, tp, actual)
+        return _solve_accuracy(matrix_step, tp, matrix.sum(dim=1))
 
-    # Columns 0..K-1 are the classes, column K the counts summed over classes (micro).
-    counts = torch.stack([tp, predicted, actual]).to(_F64)
-    counts = torch.cat([counts, counts.sum(dim=1, keepdim=True)], dim=1)
-    precision = torch.nan_to_num(counts[0] / counts[1])
-    recall = torch.nan_to_num(counts[0] / counts[2])
-    b2 = torch.tensor([beta * beta, 1.0 / (beta * beta)], dtype=_F64).unsqueeze(1)
-    # Row 0: F with β, row 1: F with 1/β (its value equals F_β with precision and recall swapped).
-    f = torch.nan_to_num((1.0 + b2) * precision * recall / (b2 * precision + recall))
-    per_metric = {
-        "precision": precision,
-        "recall": recall,
-        "f1": f[0],
-        "fbeta": f[0],
-    }
-    scores = per_metric[metric]
+    # Columns 0..K-1 are the classes, column K the counts summed over classes (micro). The counts
+    # are integers, so summing them before the float64 conversion gives the same numbers.
+    ints = torch.stack([tp, matrix.sum(dim=0), matrix.sum(dim=1)])
+    ints = torch.cat([ints, ints.sum(dim=1, keepdim=True)], dim=1)
+    counts = ints.to(_F64)
+    # Row 0: precision tp / (tp + fp); row 1: recall tp / (tp + fn).
+    pr = torch.nan_to_num(counts[0] / counts[1:])
+    precision, recall = pr[0], pr[1]
+    pr_rows = pr.tolist()
     pos = labels.index(1) if average == "binary" else 0
+    # Macro means are needed for a macro answer and for the macro-micro mistake of a micro one.
+    macro_pr = pr[:, :k].mean(dim=1).tolist() if average != "binary" else None
 
-    def pick(vector: torch.Tensor, how: str) -> float:
+    f = f_rows = macro_f = None
+    if metric in ("f1", "fbeta"):
+        b2, one_plus_b2 = _betas(beta)
+        # Row 0: F with β, row 1: F with 1/β (its value equals F_β with precision and recall
+        # swapped).
+        f = torch.nan_to_num(one_plus_b2 * precision * recall / (b2 * precision + recall))
+        f_rows = f.tolist()
+        if average != "binary":
+            macro_f = f[:, :k].mean(dim=1).tolist()
+
+    def pick(row: list[float], macro: float | None, how: str) -> float:
         if how == "binary":
-            return float(vector[pos])
+            return row[pos]
         if how == "macro":
-            return float(vector[:k].mean())
-        return float(vector[k])
+            return macro  # type: ignore[return-value]
+        return row[k]
 
-    value = pick(scores, average)
-    fp_fn = counts[1:] - counts[0]
+    def pick_metric(name: str, how: str) -> float:
+        if name == "precision":
+            return pick(pr_rows[0], macro_pr[0] if macro_pr else None, how)
+        if name == "recall":
+            return pick(pr_rows[1], macro_pr[1] if macro_pr else None, how)
+        return pick(f_rows[0], macro_f[0] if macro_f else None, how)  # type: ignore[index]
+
+    value = pick_metric(metric, average)
+    int_rows = ints.tolist()
+    fp_fn = (ints[1:] - ints[0]).tolist()
     steps = [
         matrix_step,
         Step(
             "tp, fp, fn per class",
-            [tp.tolist(), fp_fn[0, :k].to(torch.int64).tolist(), fp_fn[1, :k].to(torch.int64).tolist()],
+            [int_rows[0][:k], fp_fn[0][:k], fp_fn[1][:k]],
             shape=[3, k],
             note="tp = diagonal, fp = column sum − tp, fn = row sum − tp",
         ),
-        Step("precision per class tp / (tp + fp)", precision[:k].tolist(), shape=[k]),
-        Step("recall per class tp / (tp + fn)", recall[:k].tolist(), shape=[k]),
+        Step("precision per class tp / (tp + fp)", pr_rows[0][:k], shape=[k]),
+        Step("recall per class tp / (tp + fn)", pr_rows[1][:k], shape=[k]),
     ]
-    if metric in ("f1", "fbeta"):
+    if f_rows is not None:
         steps.append(
-            Step(f"F_β per class (β = {beta:g}): (1 + β²) P R / (β² P + R)", f[0, :k].tolist(), shape=[k])
+            Step(f"F_β per class (β = {beta:g}): (1 + β²) P R / (β² P + R)", f_rows[0][:k], shape=[k])
         )
     if average == "binary":
         steps.append(Step(f"{metric} of the positive class (label 1)", value))
     elif average == "macro":
         steps.append(Step(f"macro {metric}: mean over the {k} classes", value))
     else:
-        steps.append(
-            Step("summed tp, fp, fn", [int(counts[0, k]), int(fp_fn[0, k]), int(fp_fn[1, k])])
-        )
+        steps.append(Step("summed tp, fp, fn", [int_rows[0][k], fp_fn[0][k], fp_fn[1][k]]))
         steps.append(Step(f"micro {metric}: the formula on the summed counts", value))
 
     misconceptions: list[Misconception] = []
     # With every class counted, micro P = micro R (Σfp = Σfn), so swaps and means change nothing.
     if average != "micro":
-        if metric in ("f1", "fbeta"):
+        if f_rows is not None:
+            mean = (precision + recall) / 2.0
             misconceptions.append(
-                Misconception(*_ARITHMETIC, pick((precision + recall) / 2.0, average))
+                Misconception(
+                    *_ARITHMETIC,
+                    float(mean[:k].mean()) if average == "macro" else mean.tolist()[pos],
+                )
             )
         if metric in ("precision", "recall"):
-            other = recall if metric == "precision" else precision
+            other = "recall" if metric == "precision" else "precision"
             name = _ROWS_COLUMNS if from_matrix else _SWAPPED
-            misconceptions.append(Misconception(*name, pick(other, average)))
+            misconceptions.append(Misconception(*name, pick_metric(other, average)))
         if metric == "fbeta":
             name = _ROWS_COLUMNS if from_matrix else _BETA_INVERTED
-            misconceptions.append(Misconception(*name, pick(f[1], average)))
+            misconceptions.append(
+                Misconception(*name, pick(f_rows[1], macro_f[1] if macro_f else None, average))  # type: ignore[index]
+            )
     if average != "binary":
         misconceptions.append(
-            Misconception(*_MACRO_MICRO, pick(scores, "micro" if average == "macro" else "macro"))
+            Misconception(*_MACRO_MICRO, pick_metric(metric, "micro" if average == "macro" else "macro"))
         )
     return Solution(Answer("number", value), tuple(steps), tuple(misconceptions))
+
+
+_BETAS: dict[float, tuple[torch.Tensor, torch.Tensor]] = {}
+
+
+def _betas(beta: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """``[[β²], [1/β²]]`` and one plus it, built once per β (templates draw from a short grid)."""
+    hit = _BETAS.get(beta)
+    if hit is None:
+        b2 = torch.tensor([beta * beta, 1.0 / (beta * beta)], dtype=_F64).unsqueeze(1)
+        hit = (b2, 1.0 + b2)
+        if len(_BETAS) < 1024:
+            _BETAS[beta] = hit
+    return hit
 
 
 def _solve_accuracy(matrix_step: Step, tp: torch.Tensor, actual: torch.Tensor) -> Solution:
@@ -180,7 +210,7 @@ def _solve_accuracy(matrix_step: Step, tp: torch.Tensor, actual: torch.Tensor) -
 def _read(
     inputs: Mapping[str, Any],
 ) -> tuple[str, str, float, list[int], torch.Tensor, bool]:
-    if not isinstance(inputs, Mapping):
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise ValueError(f"Expected the inputs as a mapping, but got {type(inputs).__name__}")
     metric = inputs.get("metric")
     if metric not in METRICS:
@@ -216,9 +246,9 @@ def _read(
             f"Expected y_true and y_pred of the same non-zero length, but got {len(y_true)} and "
             f"{len(y_pred)}"
         )
-    true_t = torch.tensor(y_true, dtype=torch.int64)
-    pred_t = torch.tensor(y_pred, dtype=torch.int64)
-    matrix = torch.bincount(true_t * k + pred_t, minlength=k * k).reshape(k, k)
+    # Cell t·K + p of the flattened matrix counts the samples of true class t predicted as p.
+    cells = torch.tensor([t * k + p for t, p in zip(y_true, y_pred)], dtype=torch.int64)
+    matrix = torch.bincount(cells, minlength=k * k).reshape(k, k)
     return metric, average, beta, labels, matrix, False
 
 
@@ -244,7 +274,7 @@ def _read_matrix(rows: Any, k: int) -> torch.Tensor:
             f"Expected confusion_matrix as {k}×{k} non-negative ints (one row and column per "
             f"label), but got {rows!r}"
         )
-    matrix = torch.tensor(rows, dtype=torch.int64)
-    if int(matrix.sum()) == 0:
+    # The entries are non-negative ints, so the sum is 0 exactly when every entry is.
+    if not any(any(row) for row in rows):
         raise ValueError("Expected a confusion matrix with at least one sample, but got all zeros")
-    return matrix
+    return torch.tensor(rows, dtype=torch.int64)

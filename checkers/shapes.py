@@ -320,7 +320,7 @@ def _validate(inputs: Mapping[str, Any]) -> None:
     if not isinstance(ops, list) or not ops:
         raise ValueError(f"Expected 'ops' as a non-empty list of op records, but got {ops!r}")
     for op in ops:
-        kind = op.get("op") if isinstance(op, Mapping) else None
+        kind = op.get("op") if type(op) is dict or isinstance(op, Mapping) else None
         if kind not in _REQUIRED:
             raise ValueError(f"Expected an op in {sorted(_REQUIRED)}, but got {op!r}")
         missing = [k for k in _REQUIRED[kind] if k not in op]
@@ -339,10 +339,18 @@ def _outcome(rule: Impl, t: torch.Tensor, op: Op, y: torch.Tensor | None) -> Any
         return "error"
 
 
-def _final(x: torch.Tensor, y: torch.Tensor | None, ops: list[Op], kind: str, rule: Impl) -> Any:
-    t = x
+def _final(
+    before: list[torch.Tensor], y: torch.Tensor | None, ops: list[Op], kind: str, rule: Impl
+) -> Any:
+    """The chain's outcome with ``rule`` for every op of ``kind``.
+
+    ``before[i]`` is the tensor torch's own chain gives ahead of op i (for every op it reached);
+    up to the first op of ``kind`` the mistaken chain is the same, so it starts from there.
+    """
+    start = next(i for i, op in enumerate(ops) if op["op"] == kind)
+    t = before[start]
     try:
-        for op in ops:
+        for op in ops[start:]:
             t = rule(t, op, y) if op["op"] == kind else _BASE[op["op"]](t, op, y)
     except _CAUGHT:
         return "error"
@@ -385,6 +393,7 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     y = torch.empty(inputs["other"], device=_META) if "other" in inputs else None
     steps: list[Step] = []
     applies: list[str] = []
+    before: list[torch.Tensor] = []
     t = x
     expr = "x"
     binary = False
@@ -398,6 +407,7 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
             expr = (f"({expr})" if binary else expr) + _call(op)
             binary = False
         note = _note(t, op, y)
+        before.append(t)
         try:
             out: torch.Tensor | None = _BASE[kind](t, op, y)
             outcome: Any = list(out.shape)  # type: ignore[union-attr]
@@ -419,7 +429,7 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     misconceptions = []
     for name in applies:
         kind, description, rule, _ = _MISTAKES[name]
-        misconceptions.append(Misconception(name, description, _final(x, y, ops, kind, rule)))
+        misconceptions.append(Misconception(name, description, _final(before, y, ops, kind, rule)))
     return Solution(Answer("shape", answer), tuple(steps), tuple(misconceptions))
 
 

@@ -67,7 +67,8 @@ def _batch(inputs: Mapping[str, Any]) -> torch.Tensor:
         raise ValueError(
             f"Expected z to have an even number (>= 2) of non-empty rows, but got shape {list(z.shape)}"
         )
-    if not bool(z.any(dim=1).all()):
+    # Every row nonzero, read from the rows themselves (cheaper than two tensor reductions).
+    if not all(any(row) for row in inputs["z"]):
         raise ValueError(
             "Expected every row of z to be nonzero (a zero vector has no cosine similarity)"
         )
@@ -91,9 +92,9 @@ def _indices(inputs: Mapping[str, Any], name: str, count: int, rows: int) -> lis
 
 def _solve_similarity(z: torch.Tensor, pair: list[int]) -> Solution:
     u, v = z[pair[0]], z[pair[1]]
-    dot = float(u @ v)
-    nu, nv = float(torch.linalg.vector_norm(u)), float(torch.linalg.vector_norm(v))
-    cos = float(F.cosine_similarity(u, v, dim=0))
+    dot = (u @ v).item()
+    nu, nv = torch.linalg.vector_norm(z[pair], dim=1).tolist()
+    cos = F.cosine_similarity(u, v, dim=0).item()
     i, j = pair
     steps = (
         Step(f"z_{i}·z_{j}", dot),
@@ -130,6 +131,34 @@ _NO_TEMPERATURE = (
 )
 
 
+# The self-mask and the repeated targets depend only on the batch size and the number of stacked
+# logit blocks (the key, then the applicable mistakes), so they are built once per combination;
+# so are the per-block temperatures.
+_LAYOUT: dict[tuple[int, int], tuple[torch.Tensor, torch.Tensor]] = {}
+_DIVISORS: dict[tuple[float, ...], torch.Tensor] = {}
+
+
+def _layout(two_n: int, blocks: int) -> tuple[torch.Tensor, torch.Tensor]:
+    hit = _LAYOUT.get((two_n, blocks))
+    if hit is None:
+        # Block 1 (self-in-denominator) keeps the diagonal; every other block hides it.
+        self_masked = [True, False] + [True] * (blocks - 2)
+        hide = torch.eye(two_n, dtype=torch.bool) & torch.tensor(self_masked)[:, None, None]
+        targets = (torch.arange(two_n) + two_n // 2) % two_n
+        hit = (hide, targets.repeat(blocks))
+        _LAYOUT[(two_n, blocks)] = hit
+    return hit
+
+
+def _divisors(taus: tuple[float, ...]) -> torch.Tensor:
+    hit = _DIVISORS.get(taus)
+    if hit is None:
+        hit = torch.tensor(taus, dtype=torch.float64)[:, None, None]
+        if len(_DIVISORS) < 1024:
+            _DIVISORS[taus] = hit
+    return hit
+
+
 def _solve_loss(z: torch.Tensor, tau: float, anchor: int | None) -> Solution:
     two_n = z.shape[0]
     n = two_n // 2
@@ -138,28 +167,25 @@ def _solve_loss(z: torch.Tensor, tau: float, anchor: int | None) -> Solution:
 
     # The key and every applicable mistake are logits for the same targets, so one stacked
     # cross_entropy call gives all their per-anchor terms (slightly cheaper than a call each).
-    scaled = sim / tau
-    blocks = [scaled, scaled]
-    self_masked = [True, False]
+    # Each block is divided by its own temperature in one division (x / 1.0 is exactly x).
+    blocks = [sim, sim]
+    taus = [tau, tau]
     wrong_names = [_SELF_IN_DENOMINATOR]
     # With one pair the positive is the only candidate, so every masked term is 0 whatever the
     # similarities: only keeping the view itself in the denominator changes the answer.
     if n > 1:
         if any(not math.isclose(x, 1.0, rel_tol=1e-12) for x in norms):
-            blocks.append((z @ z.T) / tau)
-            self_masked.append(True)
+            blocks.append(z @ z.T)
+            taus.append(tau)
             wrong_names.append(_RAW_DOT_PRODUCT)
         if tau != 1.0:
             blocks.append(sim)
-            self_masked.append(True)
+            taus.append(1.0)
             wrong_names.append(_NO_TEMPERATURE)
-    eye = torch.eye(two_n, dtype=torch.bool)
-    hide = eye & torch.tensor(self_masked)[:, None, None]
-    logits = torch.stack(blocks).masked_fill(hide, -math.inf)
-    targets = (torch.arange(two_n) + n) % two_n
-    terms = F.cross_entropy(
-        logits.reshape(-1, two_n), targets.repeat(len(blocks)), reduction="none"
-    ).view(len(blocks), two_n)
+    count = len(blocks)
+    hide, targets = _layout(two_n, count)
+    logits = (torch.stack(blocks) / _divisors(tuple(taus))).masked_fill_(hide, -math.inf)
+    terms = F.cross_entropy(logits.view(-1, two_n), targets, reduction="none").view(count, two_n)
     # + 0.0 turns the −0.0 of a zero cross-entropy into 0.0.
     values = [v + 0.0 for v in (terms.mean(dim=1) if anchor is None else terms[:, anchor]).tolist()]
     key = values[0]
@@ -185,10 +211,10 @@ def _solve_loss(z: torch.Tensor, tau: float, anchor: int | None) -> Solution:
         row = logits[0, anchor]
         steps += [
             Step(f"s_{anchor}k for every view k", sim[anchor].tolist(), shape=[two_n]),
-            Step(f"s_{anchor},{pos}/τ (the positive)", float(row[pos])),
+            Step(f"s_{anchor},{pos}/τ (the positive)", row.tolist()[pos]),
             Step(
                 f"log Σ_(k≠{anchor}) exp(s_{anchor}k/τ)",
-                float(torch.logsumexp(row, dim=0)),
+                torch.logsumexp(row, dim=0).item(),
                 note="the denominator, over the other 2N−1 views",
             ),
             Step(f"ℓ({anchor}, {pos}) = log-denominator − positive logit", key),
@@ -201,7 +227,7 @@ def _solve_loss(z: torch.Tensor, tau: float, anchor: int | None) -> Solution:
                 "one-direction-only",
                 f"Averaged only anchors 0..{n - 1}; every one of the 2N views is an anchor once, so "
                 "the loss averages both directions of each pair.",
-                float(terms[0, :n].mean()),
+                terms[0, :n].mean().item(),
             )
         )
     return Solution(Answer("number", key), tuple(steps), tuple(wrong))

@@ -961,6 +961,21 @@ def close(kind: str, key: Any, other: Any, tolerance: Tolerance) -> bool:
     >>> close("shape", [3, 1], [3, 1, 1], Tolerance())
     False
     """
+    if type(tolerance) is Tolerance:
+        # Fast paths for what the checkers produce (floats, lists of floats, rows of floats); any
+        # other value (ints, bools, ragged rows, ...) takes the general path below.
+        if kind == "number":
+            if type(key) is float and type(other) is float:
+                if not (_isfinite(key) and _isfinite(other)):
+                    return False
+                width = tolerance.rel * abs(key)
+                if width < tolerance.abs:
+                    width = tolerance.abs
+                return abs(other - key) <= width * (1 + _SLACK)
+        elif kind == "matrix":
+            fast = _close_float_rows(key, other, tolerance)
+            if fast is not None:
+                return fast
     _check_kind(kind)
     if kind == "shape":
         a, b = _as_shape(key), _as_shape(other)
@@ -977,6 +992,41 @@ def close(kind: str, key: Any, other: Any, tolerance: Tolerance) -> bool:
     if km is None or xm is None or _matrix_dims(km) != _matrix_dims(xm):
         return False
     return all(tolerance.accepts(k, x) for kr, xr in zip(km, xm) for k, x in zip(kr, xr))
+
+
+_isfinite = math.isfinite
+
+
+def _close_float_rows(key: Any, other: Any, tolerance: Tolerance) -> bool | None:
+    """``close`` for two same-size lists of equally long rows of floats; None when undecided.
+
+    A pair of floats out of tolerance, or a non-finite float, gives False (as the general path
+    does: every entry must be a finite number within tolerance). Anything unusual before that (an
+    int, a bool, text, ragged or differing rows) is left to the general path by returning None.
+    """
+    if type(key) is not list or type(other) is not list or not key or len(key) != len(other):
+        return None
+    row0 = key[0]
+    if type(row0) is not list or not row0:
+        return None
+    cols = len(row0)
+    rel, floor = tolerance.rel, tolerance.abs
+    slack = 1 + _SLACK
+    isfinite = _isfinite
+    for kr, xr in zip(key, other):
+        if type(kr) is not list or type(xr) is not list or len(kr) != cols or len(xr) != cols:
+            return None
+        for k, x in zip(kr, xr):
+            if type(k) is not float or type(x) is not float:
+                return None
+            if not (isfinite(k) and isfinite(x)):
+                return False
+            width = rel * abs(k)
+            if width < floor:
+                width = floor
+            if not abs(x - k) <= width * slack:
+                return False
+    return True
 
 
 def _matrix_dims(m: Sequence[Sequence[Any]]) -> tuple[int, int]:

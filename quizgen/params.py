@@ -91,6 +91,13 @@ def draw_int(rng: random.Random, bounds: tuple[int, int]) -> int:
     return rng.randint(bounds[0], bounds[1])
 
 
+def draw_int_matrix(rng: random.Random, rows: int, cols: int, bounds: tuple[int, int]) -> list[list[int]]:
+    """A rows×cols matrix of ``draw_int`` entries, row by row."""
+    lo, hi = bounds
+    randint = rng.randint
+    return [[randint(lo, hi) for _ in range(cols)] for _ in range(rows)]
+
+
 def draw_float(rng: random.Random, bounds: tuple[float, float], decimals: int = 1) -> float:
     """A value on a grid of ``10**-decimals`` inside the bounds, so it prints exactly."""
     scale = 10**decimals

@@ -132,23 +132,26 @@ def build_problem(concept: Concept, template: Template, seed: int) -> Problem:
         inputs = module.draw(params, rng)
         solution = solve(inputs)
         key = solution.answer
-        if any(close(key.kind, key.value, m.value, template.tolerance) for m in solution.misconceptions):
-            continue
-        return Problem(
-            id=problem_id(concept.id, template.name, module.VERSION, seed),
-            concept=concept.id,
-            template=template.name,
-            family=template.generator,
-            version=module.VERSION,
-            seed=seed,
-            prompt=template.prompt,
-            inputs=inputs,
-            answer=key,
-            steps=solution.steps,
-            misconceptions=solution.misconceptions,
-            tolerance=template.tolerance,
-            difficulty=template.difficulty,
-        )
+        kind, value = key.kind, key.value
+        for m in solution.misconceptions:
+            if close(kind, value, m.value, template.tolerance):
+                break
+        else:
+            return Problem(
+                id=problem_id(concept.id, template.name, module.VERSION, seed),
+                concept=concept.id,
+                template=template.name,
+                family=template.generator,
+                version=module.VERSION,
+                seed=seed,
+                prompt=template.prompt,
+                inputs=inputs,
+                answer=key,
+                steps=solution.steps,
+                misconceptions=solution.misconceptions,
+                tolerance=template.tolerance,
+                difficulty=template.difficulty,
+            )
     raise GenerationError(
         f"{concept.path}: template {template.name!r} drew {MAX_REDRAWS} variants in a row where a named "
         f"misconception equals the answer; widen its params ({template.params})"

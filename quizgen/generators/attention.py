@@ -28,6 +28,7 @@ from checkers.solution import Answer
 from quizgen.errors import GenerationError
 from quizgen.text import format_matrix
 from quizgen.params import (
+    draw_int_matrix,
     Choice,
     Flag,
     FloatRange,
@@ -181,9 +182,9 @@ def _draw_matrices(ask: str, params: dict[str, Any], rng: random.Random) -> dict
     n_k = n_q if causal else draw_int(rng, params["keys"])
     d_k = draw_int(rng, params["d_k"])
     d_v = draw_int(rng, params["d_v"])
-    q = _draw_matrix(rng, n_q, d_k, params["values"])
-    k = _draw_matrix(rng, n_k, d_k, params["values"])
-    v = _draw_matrix(rng, n_k, d_v, params["values"])
+    q = draw_int_matrix(rng, n_q, d_k, params["values"])
+    k = draw_int_matrix(rng, n_k, d_k, params["values"])
+    v = draw_int_matrix(rng, n_k, d_v, params["values"])
     # A zero query scores every key 0: its weights are uniform however the scores are scaled.
     if any(not any(row) for row in q):
         return None
@@ -202,12 +203,6 @@ def _scores_vary(q: list[list[int]], k: list[list[int]], causal: bool) -> bool:
         if len({sum(a * b for a, b in zip(row, key)) for key in visible}) > 1:
             return True
     return False
-
-
-def _draw_matrix(
-    rng: random.Random, rows: int, cols: int, bounds: tuple[int, int]
-) -> list[list[int]]:
-    return [[draw_int(rng, bounds) for _ in range(cols)] for _ in range(rows)]
 
 
 def describe(inputs: dict[str, Any]) -> str:

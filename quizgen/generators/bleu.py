@@ -28,6 +28,7 @@ degenerate draws; it never computes a precision, a penalty or a score.
 from __future__ import annotations
 
 import random
+from itertools import accumulate
 from typing import Any, Sequence
 
 from checkers.solution import Answer
@@ -80,6 +81,8 @@ _CLASS_OF: dict[str, tuple[str, ...]] = {w: group for group in _CLASSES for w in
 
 _EDITS = ("substitute", "drop", "insert", "repeat")
 _EDIT_WEIGHTS = (0.35, 0.2, 0.15, 0.3)
+# rng.choices(weights=w) accumulates w on every call; passing the same sums draws identically.
+_EDIT_CUM_WEIGHTS = tuple(accumulate(_EDIT_WEIGHTS))
 
 
 def check_params(params: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -266,7 +269,7 @@ def _paraphrase(rng: random.Random, base: Sequence[str], length: int) -> list[st
 def _perturb(rng: random.Random, source: Sequence[str], length: int) -> list[str]:
     tokens = list(source)
     for _ in range(rng.randint(1, max(1, length // 3))):
-        _edit(rng, tokens, rng.choices(_EDITS, weights=_EDIT_WEIGHTS)[0])
+        _edit(rng, tokens, rng.choices(_EDITS, cum_weights=_EDIT_CUM_WEIGHTS)[0])
     return _fit(rng, tokens, length)
 
 

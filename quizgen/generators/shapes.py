@@ -31,6 +31,7 @@ fifth of the variants end in an error.
 from __future__ import annotations
 
 import random
+from itertools import accumulate
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +83,10 @@ _INDEX_PATTERNS: tuple[tuple[str, ...], ...] = (
     ("None", "...", "None"),
 )
 _INDEX_WEIGHTS = (3.0, 3.0, 3.0, 1.0, 1.0)
+# rng.choices(weights=w) accumulates w on every call; passing the same sums draws identically.
+_INDEX_CUM_WEIGHTS = tuple(accumulate(_INDEX_WEIGHTS))
+_TARGET_RANKS = (1, 2, 3, 4)
+_TARGET_CUM_WEIGHTS = tuple(accumulate((0.2, 0.45, 0.25, 0.1)))
 _BINARY = ("broadcast", "matmul")
 # Keeps y small: the checker runs add and matmul on real (uninitialised) CPU tensors for speed.
 _MAX_ELEMENTS = 1 << 16
@@ -135,7 +140,19 @@ def _out_of_range(rng: random.Random, wrap: int) -> int:
     return wrap if rng.random() < 0.5 else -wrap - 1
 
 
-def _prime_factors(n: int) -> list[int]:
+_FACTORS: dict[int, tuple[int, ...]] = {}
+
+
+def _prime_factors(n: int) -> tuple[int, ...]:
+    hit = _FACTORS.get(n)
+    if hit is None:
+        hit = tuple(_factorise(n))
+        if len(_FACTORS) < 4096:
+            _FACTORS[n] = hit
+    return hit
+
+
+def _factorise(n: int) -> list[int]:
     out: list[int] = []
     p = 2
     while p * p <= n:
@@ -203,7 +220,7 @@ def _op_unsqueeze(rng: random.Random, plan: _Plan, neg: bool) -> dict[str, Any] 
 
 
 def _factor_target(rng: random.Random, total: int) -> list[int]:
-    k = rng.choices((1, 2, 3, 4), weights=(0.2, 0.45, 0.25, 0.1))[0]
+    k = rng.choices(_TARGET_RANKS, cum_weights=_TARGET_CUM_WEIGHTS)[0]
     slots = [1] * k
     for p in _prime_factors(total):
         slots[rng.randrange(k)] *= p
@@ -312,7 +329,7 @@ def _op_flatten(rng: random.Random, plan: _Plan, neg: bool) -> dict[str, Any] | 
 
 
 def _op_index(rng: random.Random, plan: _Plan, neg: bool) -> dict[str, Any] | None:
-    items = rng.choices(_INDEX_PATTERNS, weights=_INDEX_WEIGHTS)[0]
+    items = rng.choices(_INDEX_PATTERNS, cum_weights=_INDEX_CUM_WEIGHTS)[0]
     colons = items.count(":")
     if colons <= len(plan.shape):
         dims = iter(plan.shape)

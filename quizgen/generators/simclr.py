@@ -24,6 +24,7 @@ from checkers.solution import Answer
 from quizgen.errors import GenerationError
 from quizgen.text import format_matrix
 from quizgen.params import (
+    draw_int_matrix,
     Choice,
     FloatRange,
     IntRange,
@@ -97,7 +98,7 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     for _ in range(_MAX_ATTEMPTS):
         n = draw_int(rng, params["pairs"])
         dim = draw_int(rng, params["dim"])
-        z = [[draw_int(rng, params["values"]) for _ in range(dim)] for _ in range(2 * n)]
+        z = draw_int_matrix(rng, 2 * n, dim, params["values"])
         temperature = _draw_temperature(rng, params["temperature"])
         if _degenerate(z, n):
             continue
