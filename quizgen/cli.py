@@ -45,7 +45,24 @@ def _concept_dir(ctx: click.Context) -> Path | None:
     return Path(value) if value else None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """A group whose listed commands are imported on first use (click's documented lazy pattern)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = LAZY_COMMANDS.get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        import importlib
+
+        module, attribute = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--concepts",
     type=click.Path(file_okay=False),
@@ -187,16 +204,15 @@ def schema(write: str | None) -> None:
         click.echo(text, nl=False)
 
 
-# Commands that live in their own modules are registered here, one line each.
-from quizgen.drill import drill_command, stats_command  # noqa: E402
-cli.add_command(drill_command, "drill")
-cli.add_command(stats_command, "stats")
-from quizgen.anki import deck_command  # noqa: E402
-cli.add_command(deck_command, "deck")
-from quizgen.quiz import quiz_command  # noqa: E402
-cli.add_command(quiz_command, "quiz")
-from quizgen.grade import grade_command  # noqa: E402
-cli.add_command(grade_command, "grade")
+# Commands that live in their own modules, imported only when used (so `quizgen generate` does not
+# pay for the drill's or the deck builder's imports): name -> "module:attribute", one line each.
+LAZY_COMMANDS: dict[str, str] = {
+    "drill": "quizgen.drill:drill_command",
+    "stats": "quizgen.drill:stats_command",
+    "deck": "quizgen.anki:deck_command",
+    "quiz": "quizgen.quiz:quiz_command",
+    "grade": "quizgen.grade:grade_command",
+}
 
 
 def main() -> None:
