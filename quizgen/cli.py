@@ -137,6 +137,7 @@ def generate(ctx: click.Context, topic: str, n: int, seed: int, fmt: str, jobs: 
 
 def _text(problem: Any, index: int, total: int, title: str) -> str:
     from quizgen.answers import describe_expected, format_value
+    from quizgen.text import fmt_inline
 
     lines = [
         f"--- {index}/{total}  {problem.id}",
@@ -151,7 +152,7 @@ def _text(problem: Any, index: int, total: int, title: str) -> str:
     if problem.steps:
         lines.append("Worked solution:")
         for step in problem.steps:
-            value = _short(step.value)
+            value = fmt_inline(step.value)
             shape = f"  shape {tuple(step.shape)}" if step.shape is not None else ""
             note = f"  ({step.note})" if step.note else ""
             lines.append(f"  {step.label} = {value}{shape}{note}")
@@ -161,21 +162,6 @@ def _text(problem: Any, index: int, total: int, title: str) -> str:
             kind = problem.answer.kind
             lines.append(f"  {m.name}: {format_value(kind, m.value)} — {m.description}")
     return "\n".join(lines) + "\n"
-
-
-def _short(value: Any) -> str:
-    """A step's value for people: floats to 6 significant figures, lists as brackets."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool) or value is None:
-        return json.dumps(value)
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_short(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_short(v)}" for k, v in value.items()) + "}"
-    return str(value)
 
 
 @cli.command()

@@ -9,10 +9,11 @@ when a terminal asks for it.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import Any, Iterable, Sequence, TextIO
+
+from quizgen.text import fmt_inline, fmt_scalar
 
 Segment = tuple[str, str]
 Line = list[Segment]
@@ -35,27 +36,6 @@ _STYLES = {
 
 # ---------------------------------------------------------------------------------------------
 # Values for people
-
-
-def fmt_scalar(value: Any) -> str:
-    """One entry: floats to 6 significant figures, whole floats without a point, text as is."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool) or value is None:
-        return json.dumps(value)
-    if isinstance(value, float):
-        text = f"{value:.6g}"
-        return "0" if text == "-0" else text
-    return str(value)
-
-
-def fmt_inline(value: Any) -> str:
-    """A value on one line: ``[1, 0.5]``, ``[[1, 2], [3, 4]]``."""
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(fmt_inline(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {fmt_inline(v)}" for k, v in value.items()) + "}"
-    return fmt_scalar(value)
 
 
 def fmt_shape(shape: Sequence[int]) -> str:

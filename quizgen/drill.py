@@ -28,7 +28,6 @@ always its first draw, whatever has been loaded or queued.
 
 from __future__ import annotations
 
-import functools
 import os
 import queue
 import random
@@ -36,7 +35,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Sequence
 
 import click
 
@@ -66,25 +65,10 @@ MAX_CONTINUATION_LINES = 20
 if TYPE_CHECKING:
     from quizgen.concepts import Concept, Flashcard, Template
 
-F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _friendly(func: F) -> F:
-    """The CLI's error handling (message + exit 2), looked up when called to avoid an import cycle."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from quizgen.cli import _friendly as friendly
-
-        return friendly(func)(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _concept_dir(ctx: click.Context) -> Any:
-    from quizgen.cli import _concept_dir as concept_dir
-
-    return concept_dir(ctx)
+# The CLI is imported lazily by cli.py, so importing from it here makes no cycle.
+from quizgen.cli import _concept_dir, _friendly  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ import click
 
 from quizgen.answers import Tolerance, close, format_value, judge
 from quizgen.errors import QuizgenError
+from quizgen.text import fmt_inline
 from quizgen.quiz import (
     MAX_PROBLEMS,
     MAX_YAML_DEPTH,
@@ -683,25 +684,10 @@ def _grade_task(job: _Job, task: _Task) -> Item:
     )
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool) or value is None:
-        return json.dumps(value)
-    if isinstance(value, float):
-        text = f"{value:.6g}"
-        return "0" if text == "-0" else text
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_fmt(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_fmt(v)}" for k, v in value.items()) + "}"
-    return str(value)
-
-
 def _step_line(step: Any) -> str:
     shape = f"  shape {tuple(step.shape)}" if step.shape is not None else ""
     note = f"  ({step.note})" if step.note else ""
-    return f"{step.label} = {_fmt(step.value)}{shape}{note}"
+    return f"{step.label} = {fmt_inline(step.value)}{shape}{note}"
 
 
 def _grade_chunk(bounds: tuple[int, int]) -> list[Item]:

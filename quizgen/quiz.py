@@ -20,7 +20,6 @@ give the same quizzes on every machine, and each student's problem ``i`` uses
 from __future__ import annotations
 
 import csv
-import functools
 import gc
 import hashlib
 import io
@@ -30,7 +29,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, NamedTuple, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, NamedTuple, Sequence
 
 import click
 
@@ -58,7 +57,6 @@ brackets take 16 s), so reading stops as soon as a file goes deeper than this.""
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 """Student ids become file names, so they are kept to letters, digits, ``.``, ``_`` and ``-``."""
 
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -427,7 +425,7 @@ def quiz_text(quiz: Quiz) -> str:
     lines = ["{"]
     for key, value in header.items():
         if key == "templates":
-            lines.append(f'  "templates": {{')
+            lines.append('  "templates": {')
             items = list(value.items())
             for i, (name, info) in enumerate(items):
                 lines.append(f"    {dump(name)}: {dump(info)}{',' if i < len(items) - 1 else ''}")
@@ -857,22 +855,8 @@ def write_quiz_files(quiz: Quiz, quiz_path: Path) -> list[Path]:
 # The command
 
 
-def _friendly(func: F) -> F:
-    """The CLI's error handling (message + exit 2), looked up when called to avoid an import cycle."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from quizgen.cli import _friendly as friendly
-
-        return friendly(func)(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _concept_dir(ctx: click.Context) -> Any:
-    from quizgen.cli import _concept_dir as concept_dir
-
-    return concept_dir(ctx)
+# The CLI is imported lazily by cli.py, so importing from it here makes no cycle.
+from quizgen.cli import _concept_dir, _friendly  # noqa: E402
 
 
 @click.command("quiz")

@@ -22,7 +22,7 @@ at keys ``0..i`` (the lower triangle, aligned at the top left).
 from __future__ import annotations
 
 import random
-from typing import Any, Sequence
+from typing import Any
 
 from checkers.solution import Answer
 from quizgen.errors import GenerationError
