@@ -384,7 +384,7 @@ class _Matched:
 
 def _match(sheet: AnswerSheet, quiz: Quiz, id_owner: Mapping[str, str] | None = None) -> _Matched:
     """Assign each answer to a problem by id or number; list the rest with the reason."""
-    from quizgen.quiz import _ID_PARTS
+    from quizgen.problems import PROBLEM_ID
 
     index = quiz.index()
     n = len(quiz.problems)
@@ -404,7 +404,7 @@ def _match(sheet: AnswerSheet, quiz: Quiz, id_owner: Mapping[str, str] | None = 
         if owner is not None:
             owners[owner] = owners.get(owner, 0) + 1
             note = f"a problem of {owner}'s quiz, not of this one"
-        elif _ID_PARTS.match(raw.key):
+        elif PROBLEM_ID.match(raw.key):
             parts = raw.key.rsplit(".", 2)
             if parts[0] in quiz.templates:
                 note = "a problem of another variant of this quiz (same template, another seed)"

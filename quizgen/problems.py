@@ -27,7 +27,10 @@ from quizgen.generators import GENERATORS
 
 MAX_REDRAWS = 200
 SIGNIFICANT_DIGITS = 12
-_ID = re.compile(r"^(?P<concept>[a-z0-9-]+)\.(?P<template>[a-z0-9-]+)\.v(?P<version>\d+)\.(?P<seed>\d+)$")
+# A problem id; the seed is capped at 20 digits so a hostile id can't smuggle in a huge number.
+PROBLEM_ID = re.compile(
+    r"^(?P<concept>[a-z0-9-]+)\.(?P<template>[a-z0-9-]+)\.v(?P<version>\d+)\.(?P<seed>\d{1,20})$"
+)
 
 
 def problem_id(concept: str, template: str, version: int, seed: int) -> str:
@@ -36,7 +39,7 @@ def problem_id(concept: str, template: str, version: int, seed: int) -> str:
 
 def parse_problem_id(pid: str) -> tuple[str, str, int, int]:
     """``attention.weights.v1.42`` -> ``("attention", "weights", 1, 42)``."""
-    m = _ID.match(pid)
+    m = PROBLEM_ID.match(pid)
     if m is None:
         raise QuizgenError(
             f"could not read {pid!r} as a problem id; expected concept.template.vN.seed, e.g. attention.weights.v1.42"

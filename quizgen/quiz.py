@@ -35,6 +35,7 @@ import click
 
 from quizgen import __version__
 from quizgen.errors import QuizgenError
+from quizgen.problems import PROBLEM_ID
 
 if TYPE_CHECKING:
     from quizgen.concepts import Concept, Template
@@ -540,7 +541,7 @@ def _quiz_from_data(data: Any, source: str) -> Quiz:
     _need(len(records) <= MAX_PROBLEMS, source, f"has {len(records)} problems; at most {MAX_PROBLEMS} are read")
     problems = []
     seen: dict[str, int] = {}
-    id_match = _ID_PARTS.match
+    id_match = PROBLEM_ID.match
     for i, rec in enumerate(records):
         # Checked inline, with messages built only on failure: this loop runs once per problem.
         number = i + 1
@@ -600,16 +601,13 @@ def _problem_error(source: str, number: int, rec: Any, seen: Mapping[str, int]) 
     _need(isinstance(rec, dict), where, "must be a mapping with number, id and inputs")
     pid = rec.get("id")
     _need(
-        isinstance(pid, str) and _ID_PARTS.match(pid) is not None,
+        isinstance(pid, str) and PROBLEM_ID.match(pid) is not None,
         where,
         f"'id' must be a problem id such as attention.weights.v1.42, but is {pid!r}",
     )
     _need(pid not in seen, where, f"the id {pid} is also problem {seen.get(pid, 0) + 1}")
     _need(rec.get("number") == number, where, f"'number' must be {number}, but is {rec.get('number')!r}")
     _need("inputs" in rec, where, "has no 'inputs'")
-
-
-_ID_PARTS = re.compile(r"^([a-z0-9-]+)\.([a-z0-9-]+)\.v(\d+)\.(\d{1,20})$")
 
 
 # ---------------------------------------------------------------------------------------------
