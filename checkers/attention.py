@@ -1,6 +1,6 @@
 """Checker for scaled dot-product attention problems.
 
-Source: Vaswani et al., "Attention Is All You Need" (2017), section 3.2.1:
+Source: "Attention Is All You Need" (2017), section 3.2.1:
 ``Attention(Q, K, V) = softmax(Q Kᵀ / √d_k) V``. Footnote 4 gives the reason for the scale: when
 the components of q and k are independent with mean 0 and variance σ², each product ``q_i k_i``
 has variance σ⁴ and their sum ``q·k`` over ``d_k`` components has variance ``d_k σ⁴``;

@@ -1,6 +1,6 @@
 """Checker for sentence-level BLEU problems.
 
-Source: Papineni, Roukos, Ward and Zhu, "BLEU: a Method for Automatic Evaluation of Machine
+Source: "BLEU: a Method for Automatic Evaluation of Machine
 Translation" (ACL 2002), section 2. For orders ``n = 1..N``::
 
     p_n  = Σ_g min(count_cand(g), max_ref count_ref(g)) / Σ_g count_cand(g)   (g: the n-grams)

@@ -1,6 +1,6 @@
 """Checker for classification-metric problems: precision, recall, F1, F-beta and accuracy.
 
-Source: the standard definitions (van Rijsbergen, "Information Retrieval", 2nd ed., 1979, ch. 7,
+Source: the standard definitions ("Information Retrieval", 2nd ed., 1979, ch. 7,
 for the F-measure) with scikit-learn's averaging conventions. From the confusion matrix ``C``
 (rows = true class, columns = predicted class) each class ``k`` has ``tp = C[k, k]``,
 ``fp = Σ_i C[i, k] − tp`` and ``fn = Σ_j C[k, j] − tp``, and::

@@ -1,6 +1,6 @@
 """Checker for SimCLR's NT-Xent loss problems.
 
-Source: Chen et al., "A Simple Framework for Contrastive Learning of Visual Representations"
+Source: "A Simple Framework for Contrastive Learning of Visual Representations"
 (2020), equation (1) and Algorithm 1. For 2N views ``z_0..z_{2N-1}`` whose positive pairs are
 ``(k, k+N)``, with cosine similarity ``s_ij`` and temperature ``τ``:
 

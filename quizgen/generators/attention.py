@@ -1,6 +1,6 @@
 """Generator for scaled dot-product attention problems.
 
-Source: Vaswani et al., "Attention Is All You Need" (2017), section 3.2.1,
+Source: "Attention Is All You Need" (2017), section 3.2.1,
 ``Attention(Q, K, V) = softmax(Q Kᵀ / √d_k) V``, and its footnote 4: if the components of q and
 k are independent with mean 0 and variance σ², then ``q·k`` has mean 0 and variance ``d_k σ⁴``,
 which is why the scores are divided by ``√d_k`` before the softmax.

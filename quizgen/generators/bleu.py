@@ -1,6 +1,6 @@
 """Generator for sentence-level BLEU problems.
 
-Source: Papineni, Roukos, Ward and Zhu, "BLEU: a Method for Automatic Evaluation of Machine
+Source: "BLEU: a Method for Automatic Evaluation of Machine
 Translation" (ACL 2002), section 2: modified (clipped) n-gram precisions ``p_1 .. p_N``, combined by
 a geometric mean with uniform weights ``1/N`` and multiplied by the brevity penalty
 ``BP = 1 if c > r else exp(1 − r/c)``, where ``c`` is the candidate length and ``r`` the reference

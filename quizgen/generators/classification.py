@@ -1,6 +1,6 @@
 """Generator for classification-metric problems: precision, recall, F1, F-beta and accuracy.
 
-Source: the standard definitions (e.g. van Rijsbergen, "Information Retrieval", 2nd ed., 1979,
+Source: the standard definitions (e.g. "Information Retrieval", 2nd ed., 1979,
 ch. 7 for the F-measure; scikit-learn's ``precision_recall_fscore_support`` for the averaging
 conventions). For a class ``k`` with true positives ``tp``, false positives ``fp`` and false
 negatives ``fn``::

@@ -1,6 +1,6 @@
 """Generator for SimCLR's NT-Xent (normalised temperature-scaled cross-entropy) loss problems.
 
-Source: Chen et al., "A Simple Framework for Contrastive Learning of Visual Representations"
+Source: "A Simple Framework for Contrastive Learning of Visual Representations"
 (2020), equation (1): for a batch of 2N views where ``(k, k+N)`` are the two views of one example,
 ``ℓ(i, j) = −log( exp(s_ij/τ) / Σ_{k≠i} exp(s_ik/τ) )`` with ``s`` the cosine similarity, and
 the loss is the mean of ``ℓ(i, pos(i))`` over all 2N anchors.
