@@ -9,7 +9,7 @@ code which only shows problems never pays for importing torch.
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from checkers.solution import Answer, Misconception, Solution, Step
 
@@ -38,9 +38,24 @@ def get_checker(family: str) -> Callable[[Mapping[str, Any]], Solution]:
     return importlib.import_module(CHECKERS[family]).solve  # type: ignore[no-any-return]
 
 
+def get_batch_solver(family: str) -> Callable[[Sequence[Mapping[str, Any]]], list[Solution]]:
+    """A function solving many inputs of one family at once, in order.
+
+    A checker may define ``solve_many(inputs_list)``, which runs each torch operation once per
+    group of alike problems instead of once per problem; otherwise each input is solved in turn.
+    """
+    get_checker(family)
+    module = importlib.import_module(CHECKERS[family])
+    many = getattr(module, "solve_many", None)
+    if many is not None:
+        return many  # type: ignore[no-any-return]
+    solve_one = module.solve
+    return lambda inputs_list: [solve_one(inputs) for inputs in inputs_list]
+
+
 def solve(family: str, inputs: Mapping[str, Any]) -> Solution:
     """Solve one problem of ``family`` from its inputs."""
     return get_checker(family)(inputs)
 
 
-__all__ = ["CHECKERS", "Answer", "Misconception", "Solution", "Step", "get_checker", "solve"]
+__all__ = ["CHECKERS", "Answer", "Misconception", "Solution", "Step", "get_batch_solver", "get_checker", "solve"]

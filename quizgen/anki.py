@@ -611,16 +611,26 @@ def _note_rows(plan: _Plan, note: Any, concept: Concept, index: int, recorder: _
 def _problem_rows(jobs: Sequence[_Job]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     import genanki
 
-    from quizgen.problems import build_problem
+    from quizgen.problems import build_problems
 
     plan = _plan
     if plan is None:  # pragma: no cover - only reachable if a worker was not forked from _rows
         raise RuntimeError("deck worker started without its plan")
+    # Problems of one template are built together, so the checker runs in batches.
+    by_template: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for index, ci, ti, v in jobs:
+        by_template.setdefault((ci, ti), []).append((index, v))
+    built: dict[int, Any] = {}
+    for (ci, ti), members in by_template.items():
+        concept = plan.concepts[ci]
+        template: Template = concept.problems[ti]
+        seeds = [variant_seed(plan.seed, concept.id, template.name, v) for _, v in members]
+        built.update(zip((index for index, _ in members), build_problems(concept, template, seeds)))
     recorder = _RowRecorder()
     for index, ci, ti, v in jobs:
         concept = plan.concepts[ci]
-        template: Template = concept.problems[ti]
-        problem = build_problem(concept, template, variant_seed(plan.seed, concept.id, template.name, v))
+        template = concept.problems[ti]
+        problem = built[index]
         note = genanki.Note(
             model=plan.model,
             fields=problem_fields(problem, concept),

@@ -570,7 +570,38 @@ def _same_inputs(drawn: Any, written: Any) -> bool:
     return bool(drawn == written or _plain(drawn) == written)
 
 
-def _solution(job: _Job, task: _Task) -> tuple[Any, list[str]]:
+def _first_draws(job: _Job, indices: range) -> dict[int, tuple[random.Random, Any, Any]]:
+    """For the tasks that ``_solution`` will verify, each id's first draw and its solution.
+
+    The first draws of one template are solved together (``checkers.get_batch_solver``), so the
+    checker's torch calls are shared among them; ``_solution`` carries on from there exactly as
+    if it had drawn and solved the first variant itself.
+    """
+    from checkers import get_batch_solver
+
+    groups: dict[tuple[int, str], list[tuple[int, random.Random, Any]]] = {}
+    for i in indices:
+        task = job.tasks[i]
+        quiz = job.quizzes[task.quiz]
+        p = quiz.problems[task.problem]
+        r = job.resolved[task.quiz][p.key]
+        if r.problem is not None or not r.verify or p.version != quiz.templates[p.key].version:
+            continue
+        rng = random.Random(p.seed)
+        groups.setdefault((task.quiz, p.key), []).append((i, rng, r.generator.draw(r.params, rng)))  # type: ignore[union-attr]
+    out: dict[int, tuple[random.Random, Any, Any]] = {}
+    for (q, key), members in groups.items():
+        family = job.resolved[q][key].family
+        try:
+            solutions = get_batch_solver(family)([drawn for _, _, drawn in members])  # type: ignore[arg-type]
+        except Exception:  # grade these one by one instead; _solution reports any failure per item
+            continue
+        for (i, rng, drawn), solution in zip(members, solutions):
+            out[i] = (rng, drawn, solution)
+    return out
+
+
+def _solution(job: _Job, task: _Task, first: tuple[random.Random, Any, Any] | None = None) -> tuple[Any, list[str]]:
     """The checker's solution for a task's problem, and notes about its inputs.
 
     For a template that still matches the quiz file, this walks the very sequence of draws that
@@ -591,14 +622,17 @@ def _solution(job: _Job, task: _Task) -> tuple[Any, list[str]]:
     if variant_seed(quiz.effective_seed, p.number - 1) != p.seed:
         notes.append("its id's seed is not the one this quiz's seed and student give to this problem number")
     if r.verify and p.version == quiz.templates[p.key].version:
-        rng = random.Random(p.seed)
+        rng = first[0] if first is not None else random.Random(p.seed)
         draw, params, tolerance = r.generator.draw, r.params, r.tolerance  # type: ignore[union-attr]
-        for _ in range(MAX_REDRAWS):
-            drawn = draw(params, rng)
+        for attempt in range(MAX_REDRAWS):
+            if attempt == 0 and first is not None:
+                drawn, solution = first[1], first[2]
+            else:
+                drawn = draw(params, rng)
+                # The generator's own values, not the file's: 2 and 2.0 compare equal, but a
+                # checker may treat them differently (a shape of 2.0 is an error).
+                solution = solve(drawn)  # type: ignore[misc]
             same = _same_inputs(drawn, p.inputs)
-            # The generator's own values, not the file's: 2 and 2.0 compare equal, but a checker
-            # may treat them differently (a shape of 2.0 is an error).
-            solution = solve(drawn)  # type: ignore[misc]
             key = solution.answer
             if any(close(key.kind, key.value, m.value, tolerance) for m in solution.misconceptions):
                 continue
@@ -616,14 +650,14 @@ def _solution(job: _Job, task: _Task) -> tuple[Any, list[str]]:
     return solve(p.inputs), notes  # type: ignore[misc]
 
 
-def _grade_task(job: _Job, task: _Task) -> Item:
+def _grade_task(job: _Job, task: _Task, first: tuple[random.Random, Any, Any] | None = None) -> Item:
     quiz = job.quizzes[task.quiz]
     p = quiz.problems[task.problem]
     r = job.resolved[task.quiz][p.key]
     if r.problem is not None:
         return Item(p.number, p.id, "not-graded", None, None, None, None, f"not graded: {r.problem}")
     try:
-        solution, notes = _solution(job, task)
+        solution, notes = _solution(job, task, first)
     except Exception as exc:  # inputs from a damaged quiz file can make a checker fail in any way
         return Item(
             p.number, p.id, "not-graded", None, None, None, None,
@@ -699,7 +733,8 @@ def _grade_chunk(bounds: tuple[int, int]) -> list[Item]:
     # inference_mode: the checkers never need gradients, and skipping autograd's bookkeeping
     # makes each tiny tensor operation measurably cheaper (about 15% per problem).
     with torch.inference_mode():
-        return [_grade_task(job, job.tasks[i]) for i in range(*bounds)]
+        first = _first_draws(job, range(*bounds))
+        return [_grade_task(job, job.tasks[i], first.get(i)) for i in range(*bounds)]
 
 
 def _grade_all(job: _Job, jobs: int) -> list[Item]:

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
 
-from checkers import get_checker
+from checkers import get_batch_solver, get_checker
 from checkers.solution import Answer, Misconception, Step
 from quizgen.answers import Tolerance, close
 from quizgen.concepts import Concept, Template
@@ -125,6 +125,40 @@ def _params_of(template: Template) -> dict[str, Any]:
     return hit[1]
 
 
+def _collides(solution: Any, tolerance: Tolerance) -> bool:
+    """Whether a named misconception lands within tolerance of the key (the variant is redrawn)."""
+    kind, value = solution.answer.kind, solution.answer.value
+    for m in solution.misconceptions:
+        if close(kind, value, m.value, tolerance):
+            return True
+    return False
+
+
+def _problem(concept: Concept, template: Template, version: int, seed: int, inputs: dict[str, Any], solution: Any) -> Problem:
+    return Problem(
+        id=problem_id(concept.id, template.name, version, seed),
+        concept=concept.id,
+        template=template.name,
+        family=template.generator,
+        version=version,
+        seed=seed,
+        prompt=template.prompt,
+        inputs=inputs,
+        answer=solution.answer,
+        steps=solution.steps,
+        misconceptions=solution.misconceptions,
+        tolerance=template.tolerance,
+        difficulty=template.difficulty,
+    )
+
+
+def _too_many_redraws(concept: Concept, template: Template) -> GenerationError:
+    return GenerationError(
+        f"{concept.path}: template {template.name!r} drew {MAX_REDRAWS} variants in a row where a named "
+        f"misconception equals the answer; widen its params ({template.params})"
+    )
+
+
 def build_problem(concept: Concept, template: Template, seed: int) -> Problem:
     """Draw, check and return the problem ``concept.template`` with this seed."""
     module = GENERATORS[template.generator]
@@ -134,31 +168,41 @@ def build_problem(concept: Concept, template: Template, seed: int) -> Problem:
     for _ in range(MAX_REDRAWS):
         inputs = module.draw(params, rng)
         solution = solve(inputs)
-        key = solution.answer
-        kind, value = key.kind, key.value
-        for m in solution.misconceptions:
-            if close(kind, value, m.value, template.tolerance):
-                break
-        else:
-            return Problem(
-                id=problem_id(concept.id, template.name, module.VERSION, seed),
-                concept=concept.id,
-                template=template.name,
-                family=template.generator,
-                version=module.VERSION,
-                seed=seed,
-                prompt=template.prompt,
-                inputs=inputs,
-                answer=key,
-                steps=solution.steps,
-                misconceptions=solution.misconceptions,
-                tolerance=template.tolerance,
-                difficulty=template.difficulty,
-            )
-    raise GenerationError(
-        f"{concept.path}: template {template.name!r} drew {MAX_REDRAWS} variants in a row where a named "
-        f"misconception equals the answer; widen its params ({template.params})"
-    )
+        if not _collides(solution, template.tolerance):
+            return _problem(concept, template, module.VERSION, seed, inputs, solution)
+    raise _too_many_redraws(concept, template)
+
+
+def build_problems(concept: Concept, template: Template, seeds: Sequence[int]) -> list[Problem]:
+    """``[build_problem(concept, template, s) for s in seeds]``, with the checker run in batches.
+
+    Every seed's first draw is solved in one batch (``checkers.get_batch_solver``), which shares
+    torch's per-call cost among the problems; a seed whose first draw collides with a named
+    mistake goes on drawing from its own generator state exactly as ``build_problem`` would, so
+    the problems are the same.
+    """
+    import torch
+
+    module = GENERATORS[template.generator]
+    params = _params_of(template)
+    rngs = [random.Random(seed) for seed in seeds]
+    drawn = [module.draw(params, rng) for rng in rngs]
+    solve_many = get_batch_solver(template.generator)
+    solve = get_checker(template.generator)
+    out: list[Problem] = []
+    # No checker needs gradients; inference mode skips autograd's bookkeeping on every tiny op.
+    with torch.inference_mode():
+        solutions = solve_many(drawn)
+        for seed, rng, inputs, solution in zip(seeds, rngs, drawn, solutions):
+            attempts = 1
+            while _collides(solution, template.tolerance):
+                if attempts >= MAX_REDRAWS:
+                    raise _too_many_redraws(concept, template)
+                inputs = module.draw(params, rng)
+                solution = solve(inputs)
+                attempts += 1
+            out.append(_problem(concept, template, module.VERSION, seed, inputs, solution))
+    return out
 
 
 def rebuild(pid: str, concepts: Sequence[Concept]) -> Problem:
@@ -202,11 +246,16 @@ def _render_chunk(bounds: tuple[int, int]) -> str:
     if _job is None:  # pragma: no cover - only reachable if a worker was not forked from render_many
         raise RuntimeError("render_many's worker started without its job")
     pairs, seed, render = _job
-    out = []
-    for index in range(*bounds):
-        concept, template = pairs[index % len(pairs)]
-        out.append(render(build_problem(concept, template, variant_seed(seed, index)), index))
-    return "".join(out)
+    indices = range(*bounds)
+    by_pair: dict[int, list[int]] = {}
+    for index in indices:
+        by_pair.setdefault(index % len(pairs), []).append(index)
+    built: dict[int, Problem] = {}
+    for pair, members in by_pair.items():
+        concept, template = pairs[pair]
+        problems = build_problems(concept, template, [variant_seed(seed, i) for i in members])
+        built.update(zip(members, problems))
+    return "".join(render(built[index], index) for index in indices)
 
 
 def render_many(

@@ -641,17 +641,21 @@ _build_job: tuple[list[tuple[Concept, Template]], int] | None = None
 def _build_chunk(bounds: tuple[int, int]) -> list[tuple[str, str, Any]]:
     """Problems ``bounds[0] .. bounds[1]-1`` of the current build: (id, expected, inputs) each."""
     from quizgen.answers import describe_expected
-    from quizgen.problems import build_problem, variant_seed
+    from quizgen.problems import build_problems, variant_seed
 
     if _build_job is None:  # pragma: no cover - only reachable if a worker was not forked from _build
         raise RuntimeError("quiz worker started without its job")
     pairs, seed = _build_job
-    out = []
+    by_pair: dict[int, list[int]] = {}
     for index in range(*bounds):
-        concept, template = pairs[index % len(pairs)]
-        problem = build_problem(concept, template, variant_seed(seed, index))
-        out.append((problem.id, describe_expected(problem.answer), problem.inputs))
-    return out
+        by_pair.setdefault(index % len(pairs), []).append(index)
+    built = {}
+    for pair, members in by_pair.items():
+        concept, template = pairs[pair]
+        built.update(zip(members, build_problems(concept, template, [variant_seed(seed, i) for i in members])))
+    return [
+        (built[i].id, describe_expected(built[i].answer), built[i].inputs) for i in range(*bounds)
+    ]
 
 
 def _build(pairs: list[tuple[Concept, Template]], n: int, seed: int, jobs: int) -> list[tuple[str, str, Any]]:

@@ -438,7 +438,7 @@ def test_failed_build_leaves_existing_deck_untouched(tmp_path: Path, monkeypatch
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise GenerationError("no usable variant")
 
-    monkeypatch.setattr("quizgen.problems.build_problem", broken)
+    monkeypatch.setattr("quizgen.problems.build_problems", broken)
     with pytest.raises(GenerationError):
         build_deck(concepts, out, variants=1, jobs=1)
     monkeypatch.undo()

@@ -80,3 +80,15 @@ def test_other_seed_other_problems():
     concept, template = PAIRS[0]
     a = {build_problem(concept, template, s).to_jsonl() for s in range(20)}
     assert len(a) > 10
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=PAIR_IDS)
+def test_batched_building_gives_the_same_problems(pair):
+    from quizgen.problems import build_problems
+
+    concept, template = pair
+    seeds = list(range(40)) + [2**47 + 5, 123456789]
+    batched = [p.to_jsonl() for p in build_problems(concept, template, seeds)]
+    one_by_one = [build_problem(concept, template, s).to_jsonl() for s in seeds]
+    assert batched == one_by_one
+    assert build_problems(concept, template, []) == []
