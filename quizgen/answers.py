@@ -885,7 +885,17 @@ def _read(text: str, kind: str) -> tuple[Any, Any]:
         )
     if kind == "shape":
         return _read_shape(text), None
+    if kind == "number":
+        # Most answers are one plain literal; read those without the full parser (same result).
+        m = _PLAIN_NUMBER.match(text)
+        if m is not None:
+            value = float(m[1] + m[2])
+            if value != 0.0 and value - value == 0.0:  # finite and not underflowed to zero
+                return value, _literal_figures(m[2])
     return _read_numeric(text, kind)
+
+
+_PLAIN_NUMBER = re.compile(r"^[ \t]*([+-]?)((?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)[ \t]*$")
 
 
 def parse(text: str, kind: str) -> Any:

@@ -807,3 +807,31 @@ def test_judge_never_raises(text: str, kind_value: tuple[str, Any]) -> None:
     verdict = judge(Answer(kind, value), text)
     assert isinstance(verdict, Verdict)
     assert verdict.status in STATUSES and verdict.message
+
+
+@given(
+    st.tuples(
+        st.sampled_from(["", "-", "+"]),
+        st.text(alphabet="0123456789", max_size=5),
+        st.sampled_from(["", "."]),
+        st.text(alphabet="0123456789", max_size=5),
+        st.sampled_from(["", "e", "E", "e-", "e+"]),
+        st.text(alphabet="0123456789", max_size=3),
+        st.sampled_from(["", " ", "\t"]),
+    )
+)
+def test_plain_number_fast_path_reads_like_the_parser(parts) -> None:
+    import quizgen.answers as answers_module
+
+    sign, whole, dot, frac, e, exp, pad = parts
+    text = pad + sign + whole + dot + frac + (e + exp if e else "") + pad
+
+    def read(reader):
+        try:
+            return repr(reader(text))
+        except AnswerParseError:
+            return "unreadable"
+
+    fast = read(lambda t: answers_module._read(t, "number"))
+    slow = read(lambda t: answers_module._read_numeric(t, "number"))
+    assert fast == slow, text
