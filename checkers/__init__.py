@@ -8,8 +8,9 @@ code which only shows problems never pays for importing torch.
 
 from __future__ import annotations
 
+import gc
 import importlib
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from checkers.solution import Answer, Misconception, Solution, Step
 
@@ -38,6 +39,20 @@ def get_checker(family: str) -> Callable[[Mapping[str, Any]], Solution]:
     return importlib.import_module(CHECKERS[family]).solve  # type: ignore[no-any-return]
 
 
+def load_checkers(families: Iterable[str]) -> None:
+    """Import these families' checkers (and torch) once, before building many problems or forking.
+
+    Then freeze the garbage collector's view of everything imported so far: building thousands
+    of problems allocates many small containers, and each collection they trigger would otherwise
+    rescan torch's hundreds of thousands of long-lived objects (measured: about 25% of the time
+    per problem). Frozen objects are still freed by reference counting; they are only left out of
+    cycle collection, which modules and their data never need.
+    """
+    for family in sorted(set(families)):
+        get_checker(family)
+    gc.freeze()
+
+
 def get_batch_solver(family: str) -> Callable[[Sequence[Mapping[str, Any]]], list[Solution]]:
     """A function solving many inputs of one family at once, in order.
 
@@ -58,4 +73,4 @@ def solve(family: str, inputs: Mapping[str, Any]) -> Solution:
     return get_checker(family)(inputs)
 
 
-__all__ = ["CHECKERS", "Answer", "Misconception", "Solution", "Step", "get_batch_solver", "get_checker", "solve"]
+__all__ = ["CHECKERS", "Answer", "Misconception", "Solution", "Step", "get_batch_solver", "get_checker", "load_checkers", "solve"]

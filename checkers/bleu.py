@@ -17,6 +17,7 @@ exponentials and products are float64 torch operations.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from itertools import chain
 from typing import Any, Mapping, Sequence
@@ -83,6 +84,143 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     if ask == "brevity_penalty":
         return _solve_brevity_penalty(candidate, references)
     return _solve_bleu(candidate, references, max_n)
+
+
+def solve_many(inputs_list: Sequence[Mapping[str, Any]]) -> list[Solution]:
+    """Solve many BLEU problems at once; the i-th result equals ``solve`` of the i-th inputs
+    (floats up to a last-ulp difference in logarithms, means and exponentials).
+
+    N-grams are still counted in Python per problem. The float arithmetic is batched: all clipped
+    precision questions share one division, and the BLEU questions of each ``max_n`` share one
+    division, logarithm, mean, exponential and product (plus the arithmetic-mean variant) on a
+    ``(B, 2, max_n)`` tensor. Brevity penalties come from the same per-``(c, r)`` cache as
+    ``solve`` (each distinct pair is computed by torch once per process), so a brevity-penalty
+    question needs no tensor operation of its own once its lengths have been seen.
+
+    The cyclic garbage collector is paused during the call (and restored after): the results are
+    acyclic plain lists, and its repeated passes over thousands of fresh lists would otherwise
+    cost more than the arithmetic saved.
+
+    Raises:
+        ValueError: If any inputs are malformed (the first malformed one in order, as ``solve``).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _solve_many(inputs_list)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _solve_many(inputs_list: Sequence[Mapping[str, Any]]) -> list[Solution]:
+    parsed = [_read(inputs) for inputs in inputs_list]
+    out: list[Solution | None] = [None] * len(parsed)
+    precisions: list[int] = []
+    bleus: dict[int, list[int]] = {}
+    for i, (ask, candidate, references, max_n, _) in enumerate(parsed):
+        if ask == "precision":
+            precisions.append(i)
+        elif ask == "bleu":
+            bleus.setdefault(max_n, []).append(i)
+        else:
+            # Only cached (c, r) penalties: no tensor work to share.
+            out[i] = _solve_brevity_penalty(candidate, references)
+    if len(precisions) == 1:
+        out[precisions[0]] = solve(inputs_list[precisions[0]])
+    elif precisions:
+        for i, solution in zip(precisions, _solve_precisions([parsed[i] for i in precisions])):
+            out[i] = solution
+    for max_n, members in bleus.items():
+        if len(members) == 1:
+            out[members[0]] = solve(inputs_list[members[0]])
+            continue
+        for i, solution in zip(members, _solve_bleus(max_n, [parsed[i] for i in members])):
+            out[i] = solution
+    return out  # type: ignore[return-value]
+
+
+def _solve_precisions(items: list[tuple[str, list[str], list[list[str]], int, int]]) -> list[Solution]:
+    """``_solve_precision`` for many problems, with one division for all of them."""
+    counted = []
+    rows = []
+    for _, candidate, references, _, n in items:
+        totals, clips, unclips, tables = _counts_by_order(candidate, references, range(n, n + 1), True)
+        counted.append((n, totals[0], clips[0], unclips[0], tables[0]))
+        rows.append([clips[0], unclips[0], max(totals[0], 1)])
+    counts = torch.tensor(rows, dtype=_F64)
+    p_all = (counts[:, :2] / counts[:, 2:]).tolist()
+    solutions = []
+    for (n, total, clipped, unclipped, table), p in zip(counted, p_all):
+        value = p[0]
+        steps = (
+            Step(
+                f"candidate {n}-grams: [n-gram, count, max count in one reference, clipped count]",
+                table,
+            ),
+            Step(f"clipped matches, candidate {n}-grams", [clipped, total]),
+            Step(f"p_{n} = clipped matches / candidate {n}-grams", value),
+        )
+        misconceptions = (Misconception(*_NO_CLIPPING, p[1]),) if unclipped != clipped else ()
+        solutions.append(Solution(Answer("number", value), steps, misconceptions))
+    return solutions
+
+
+def _solve_bleus(
+    max_n: int, items: list[tuple[str, list[str], list[list[str]], int, int]]
+) -> list[Solution]:
+    """``_solve_bleu`` for many problems of one ``max_n``, each torch operation run once."""
+    orders = range(1, max_n + 1)
+    counted = []
+    rows = []
+    penalties = []
+    for _, candidate, references, _, _ in items:
+        totals, clipped, unclipped, _ = _counts_by_order(candidate, references, orders)
+        c = len(candidate)
+        r = _closest_length(c, [len(ref) for ref in references])
+        # An order with no candidate n-gram has p_n = 0: its denominator is taken as 1.
+        dens = [max(t, 1) for t in totals]
+        bp_value = _brevity_penalty(c, r)[1]
+        counted.append((totals, clipped, unclipped, dens, c, r, bp_value))
+        rows.append([clipped, unclipped, dens])
+        penalties.append(bp_value)
+    counts = torch.tensor(rows, dtype=_F64)  # (B, 3, N)
+    # Row 0: clipped p_n; row 1: unclipped.
+    p = counts[:, :2] / counts[:, 2:]
+    geo = torch.exp(torch.log(p).mean(dim=2))  # (B, 2)
+    bp = torch.tensor(penalties, dtype=_F64).unsqueeze(1)  # (B, 1)
+    scored_all = (bp * geo).tolist()
+    arithmetic_all = (bp[:, 0] * p[:, 0].mean(dim=1)).tolist()
+    p_all = p[:, 0].tolist()
+    geo_all = geo[:, 0].tolist()
+
+    solutions = []
+    for b, (totals, clipped, unclipped, dens, c, r, bp_value) in enumerate(counted):
+        scored = scored_all[b]
+        bleu_value = scored[0]
+        geo_value = geo_all[b]
+        steps = (
+            Step(f"candidate n-gram counts, n = 1..{max_n}", totals, shape=[max_n]),
+            Step(
+                f"clipped matches, n = 1..{max_n}",
+                clipped,
+                shape=[max_n],
+                note="each n-gram counts at most as often as it occurs in any one reference",
+            ),
+            Step("p_n = clipped matches / candidate n-grams", p_all[b], shape=[max_n]),
+            *_penalty_steps(c, r, bp_value),
+            Step(f"geometric mean exp((1/{max_n}) Σ log p_n)", geo_value),
+            Step("BLEU = BP · geometric mean", bleu_value),
+        )
+        misconceptions: list[Misconception] = []
+        if unclipped != clipped:
+            misconceptions.append(Misconception(*_NO_CLIPPING, scored[1]))
+        if bp_value < 1.0:
+            misconceptions.append(Misconception(*_NO_BP, geo_value))
+        if any(clipped[k] * dens[0] != clipped[0] * dens[k] for k in range(1, max_n)):
+            misconceptions.append(Misconception(*_ARITHMETIC, arithmetic_all[b]))
+        solutions.append(Solution(Answer("number", bleu_value), steps, tuple(misconceptions)))
+    return solutions
 
 
 def _read(

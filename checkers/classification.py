@@ -18,6 +18,7 @@ from label lists).
 
 from __future__ import annotations
 
+import gc
 from typing import Any, Mapping, Sequence
 
 import torch
@@ -178,6 +179,190 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     return Solution(Answer("number", value), tuple(steps), tuple(misconceptions))
 
 
+def solve_many(inputs_list: Sequence[Mapping[str, Any]]) -> list[Solution]:
+    """Solve many classification-metric problems at once; the i-th result equals ``solve`` of the
+    i-th inputs (floats up to a last-ulp difference in the means).
+
+    Problems are grouped by their number of classes K. Each group's confusion matrices come from
+    one ``torch.bincount`` over indices offset by ``b·K²`` for problem ``b`` (a matrix given as
+    input adds its entries as weights), and every count, precision, recall, F and mean of the
+    group is one batched float64 torch operation along dim 0, read back with one ``tolist`` each.
+
+    The cyclic garbage collector is paused during the call (and restored after): the results are
+    acyclic plain lists, and for thousands of problems its repeated full passes over the freshly
+    built lists would otherwise cost more than all the arithmetic.
+
+    Raises:
+        ValueError: If any inputs are malformed (the first malformed one in order, as ``solve``).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _solve_many(inputs_list)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _solve_many(inputs_list: Sequence[Mapping[str, Any]]) -> list[Solution]:
+    parsed = [_parse(inputs) for inputs in inputs_list]
+    groups: dict[int, list[int]] = {}
+    out: list[Solution | None] = [None] * len(parsed)
+    for i, item in enumerate(parsed):
+        # Given matrices enter the bincount as float64 weights, exact below 2**53; larger entries
+        # (never drawn) go through ``solve`` so that they behave exactly as there.
+        if item[5] and any(v >= _EXACT for row in item[4] for v in row):
+            out[i] = solve(inputs_list[i])
+            continue
+        groups.setdefault(len(item[3]), []).append(i)
+    for k, members in groups.items():
+        if len(members) == 1:
+            out[members[0]] = solve(inputs_list[members[0]])
+            continue
+        for i, solution in zip(members, _solve_group(k, [parsed[i] for i in members])):
+            out[i] = solution
+    return out  # type: ignore[return-value]
+
+
+def _solve_group(k: int, items: list[tuple[str, str, float, list[int], list[Any], bool]]) -> list[Solution]:
+    """Solutions for problems that all have K classes, each torch operation run once."""
+    kk = k * k
+    size = len(items) * kk
+    index: list[int] = []
+    weights: list[float] = []
+    any_matrix = any(item[5] for item in items)
+    for b, (_, _, _, _, data, from_matrix) in enumerate(items):
+        offset = b * kk
+        if from_matrix:
+            index.extend(range(offset, offset + kk))
+            weights.extend([float(v) for row in data for v in row])
+        else:
+            index.extend([offset + cell for cell in data])
+            if any_matrix:
+                weights.extend([1.0] * len(data))
+    cells = torch.tensor(index, dtype=torch.int64)
+    if any_matrix:
+        # The weights are small non-negative ints, exact in float64.
+        flat = torch.bincount(cells, weights=torch.tensor(weights, dtype=_F64), minlength=size)
+        flat = flat.to(torch.int64)
+    else:
+        flat = torch.bincount(cells, minlength=size)
+    matrices = flat.reshape(len(items), k, k)
+    # (B, 3, K + 1): rows tp, column sums (tp + fp), row sums (tp + fn); column K the sums.
+    ints = torch.stack([matrices.diagonal(dim1=1, dim2=2), matrices.sum(dim=1), matrices.sum(dim=2)], dim=1)
+    ints = torch.cat([ints, ints.sum(dim=2, keepdim=True)], dim=2)
+    counts = ints.to(_F64)
+    pr = torch.nan_to_num(counts[:, :1] / counts[:, 1:])  # (B, 2, K + 1): precision, recall
+    precision, recall = pr[:, :1], pr[:, 1:]
+    macro_pr = pr[:, :, :k].mean(dim=2)
+    b2 = torch.tensor(
+        [[item[2] * item[2], 1.0 / (item[2] * item[2])] for item in items], dtype=_F64
+    ).unsqueeze(2)
+    f = torch.nan_to_num((1.0 + b2) * precision * recall / (b2 * precision + recall))
+    macro_f = f[:, :, :k].mean(dim=2)
+    mean = (pr[:, 0] + pr[:, 1]) / 2.0
+    macro_mean = mean[:, :k].mean(dim=1)
+    fp_fn = ints[:, 1:] - ints[:, :1]
+
+    matrix_rows = matrices.tolist()
+    int_rows_all = ints.tolist()
+    fp_fn_all = fp_fn.tolist()
+    pr_all = pr.tolist()
+    macro_pr_all = macro_pr.tolist()
+    f_all = f.tolist()
+    macro_f_all = macro_f.tolist()
+    mean_all = mean.tolist()
+    macro_mean_all = macro_mean.tolist()
+
+    solutions = []
+    for b, (metric, average, beta, labels, _, from_matrix) in enumerate(items):
+        matrix_step = Step(
+            "confusion matrix C (rows = true, columns = predicted)", matrix_rows[b], shape=[k, k]
+        )
+        int_rows = int_rows_all[b]
+        pr_rows = pr_all[b]
+        if metric == "accuracy":
+            value = pr_rows[1][k]
+            steps = (
+                matrix_step,
+                Step("correct predictions trace(C), all samples ΣC", [int_rows[0][k], int_rows[2][k]]),
+                Step("accuracy = correct / all", value),
+            )
+            misconceptions = (Misconception(*_BALANCED, macro_pr_all[b][1]),)
+            solutions.append(Solution(Answer("number", value), steps, misconceptions))
+            continue
+        pos = labels.index(1) if average == "binary" else 0
+        macro_pr_b = macro_pr_all[b] if average != "binary" else None
+        is_f = metric in ("f1", "fbeta")
+        f_rows = f_all[b] if is_f else None
+        macro_f_b = macro_f_all[b] if is_f and average != "binary" else None
+
+        def pick(row: list[float], macro: float | None, how: str) -> float:
+            if how == "binary":
+                return row[pos]
+            if how == "macro":
+                return macro  # type: ignore[return-value]
+            return row[k]
+
+        def pick_metric(name: str, how: str) -> float:
+            if name == "precision":
+                return pick(pr_rows[0], macro_pr_b[0] if macro_pr_b else None, how)
+            if name == "recall":
+                return pick(pr_rows[1], macro_pr_b[1] if macro_pr_b else None, how)
+            return pick(f_rows[0], macro_f_b[0] if macro_f_b else None, how)  # type: ignore[index]
+
+        value = pick_metric(metric, average)
+        fp_fn_b = fp_fn_all[b]
+        steps = [
+            matrix_step,
+            Step(
+                "tp, fp, fn per class",
+                [int_rows[0][:k], fp_fn_b[0][:k], fp_fn_b[1][:k]],
+                shape=[3, k],
+                note="tp = diagonal, fp = column sum − tp, fn = row sum − tp",
+            ),
+            Step("precision per class tp / (tp + fp)", pr_rows[0][:k], shape=[k]),
+            Step("recall per class tp / (tp + fn)", pr_rows[1][:k], shape=[k]),
+        ]
+        if f_rows is not None:
+            steps.append(
+                Step(f"F_β per class (β = {beta:g}): (1 + β²) P R / (β² P + R)", f_rows[0][:k], shape=[k])
+            )
+        if average == "binary":
+            steps.append(Step(f"{metric} of the positive class (label 1)", value))
+        elif average == "macro":
+            steps.append(Step(f"macro {metric}: mean over the {k} classes", value))
+        else:
+            steps.append(Step("summed tp, fp, fn", [int_rows[0][k], fp_fn_b[0][k], fp_fn_b[1][k]]))
+            steps.append(Step(f"micro {metric}: the formula on the summed counts", value))
+
+        misconceptions: list[Misconception] = []
+        if average != "micro":
+            if f_rows is not None:
+                misconceptions.append(
+                    Misconception(
+                        *_ARITHMETIC, macro_mean_all[b] if average == "macro" else mean_all[b][pos]
+                    )
+                )
+            if metric in ("precision", "recall"):
+                other = "recall" if metric == "precision" else "precision"
+                name = _ROWS_COLUMNS if from_matrix else _SWAPPED
+                misconceptions.append(Misconception(*name, pick_metric(other, average)))
+            if metric == "fbeta":
+                name = _ROWS_COLUMNS if from_matrix else _BETA_INVERTED
+                misconceptions.append(
+                    Misconception(*name, pick(f_rows[1], macro_f_b[1] if macro_f_b else None, average))  # type: ignore[index]
+                )
+        if average != "binary":
+            misconceptions.append(
+                Misconception(*_MACRO_MICRO, pick_metric(metric, "micro" if average == "macro" else "macro"))
+            )
+        solutions.append(Solution(Answer("number", value), tuple(steps), tuple(misconceptions)))
+    return solutions
+
+
+_EXACT = 2**53
+
 _BETAS: dict[float, tuple[torch.Tensor, torch.Tensor]] = {}
 
 
@@ -210,6 +395,21 @@ def _solve_accuracy(matrix_step: Step, tp: torch.Tensor, actual: torch.Tensor) -
 def _read(
     inputs: Mapping[str, Any],
 ) -> tuple[str, str, float, list[int], torch.Tensor, bool]:
+    metric, average, beta, labels, data, from_matrix = _parse(inputs)
+    k = len(labels)
+    if from_matrix:
+        return metric, average, beta, labels, torch.tensor(data, dtype=torch.int64), True
+    # Cell t·K + p of the flattened matrix counts the samples of true class t predicted as p.
+    cells = torch.tensor(data, dtype=torch.int64)
+    matrix = torch.bincount(cells, minlength=k * k).reshape(k, k)
+    return metric, average, beta, labels, matrix, False
+
+
+def _parse(
+    inputs: Mapping[str, Any],
+) -> tuple[str, str, float, list[int], list[Any], bool]:
+    """Validated inputs without any tensor: the confusion matrix rows (``from_matrix``) or the
+    flattened cell ``t·K + p`` of every sample."""
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise ValueError(f"Expected the inputs as a mapping, but got {type(inputs).__name__}")
     metric = inputs.get("metric")
@@ -237,8 +437,8 @@ def _read(
         raise ValueError(f"Expected labels [0, 1] for binary averaging, but got {labels!r}")
     k = len(labels)
     if "confusion_matrix" in inputs:
-        matrix = _read_matrix(inputs["confusion_matrix"], k)
-        return metric, average, beta, labels, matrix, True
+        rows = _read_matrix(inputs["confusion_matrix"], k)
+        return metric, average, beta, labels, rows, True
     y_true = _read_labels(inputs.get("y_true"), labels, "y_true")
     y_pred = _read_labels(inputs.get("y_pred"), labels, "y_pred")
     if len(y_true) != len(y_pred) or not y_true:
@@ -246,10 +446,7 @@ def _read(
             f"Expected y_true and y_pred of the same non-zero length, but got {len(y_true)} and "
             f"{len(y_pred)}"
         )
-    # Cell t·K + p of the flattened matrix counts the samples of true class t predicted as p.
-    cells = torch.tensor([t * k + p for t, p in zip(y_true, y_pred)], dtype=torch.int64)
-    matrix = torch.bincount(cells, minlength=k * k).reshape(k, k)
-    return metric, average, beta, labels, matrix, False
+    return metric, average, beta, labels, [t * k + p for t, p in zip(y_true, y_pred)], False
 
 
 def _read_labels(values: Any, labels: Sequence[int], name: str) -> list[int]:
@@ -263,7 +460,7 @@ def _read_labels(values: Any, labels: Sequence[int], name: str) -> list[int]:
         raise ValueError(f"Expected every entry of {name} in labels {list(labels)}, but got {err}") from None
 
 
-def _read_matrix(rows: Any, k: int) -> torch.Tensor:
+def _read_matrix(rows: Any, k: int) -> Any:
     if (
         not isinstance(rows, (list, tuple))
         or len(rows) != k
@@ -277,4 +474,4 @@ def _read_matrix(rows: Any, k: int) -> torch.Tensor:
     # The entries are non-negative ints, so the sum is 0 exactly when every entry is.
     if not any(any(row) for row in rows):
         raise ValueError("Expected a confusion matrix with at least one sample, but got all zeros")
-    return torch.tensor(rows, dtype=torch.int64)
+    return rows

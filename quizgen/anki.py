@@ -647,10 +647,9 @@ def _rows(
 ) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
     """Rows of every job's problem note, chunk by chunk, in order; forked workers when many."""
     global _plan
-    from checkers import get_checker
+    from checkers import load_checkers
 
-    for family in {t.generator for c in plan.concepts for t in c.problems}:
-        get_checker(family)  # import torch and the checkers once, before any fork
+    load_checkers(t.generator for c in plan.concepts for t in c.problems)  # once, before any fork
     chunks = [jobs[i : i + _CHUNK] for i in range(0, len(jobs), _CHUNK)]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     workers = workers or (min(cores, 8) if len(jobs) >= 4 * _CHUNK else 1)

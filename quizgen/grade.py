@@ -740,12 +740,13 @@ def _grade_chunk(bounds: tuple[int, int]) -> list[Item]:
 def _grade_all(job: _Job, jobs: int) -> list[Item]:
     """Grade every task, in order, on ``jobs`` processes (0: the cores, for large runs)."""
     global _job
-    from checkers import get_checker
+    from checkers import get_checker, load_checkers
 
+    load_checkers(r.family for res in job.resolved for r in res.values() if r.family)  # once, before any fork
     for res in job.resolved:
         for r in res.values():
             if r.family:
-                r.solve = get_checker(r.family)  # torch and the checkers are imported once, before any fork
+                r.solve = get_checker(r.family)
     n = len(job.tasks)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     jobs = jobs or (min(cores, 8) if n >= 2000 else 1)

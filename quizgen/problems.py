@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
 
-from checkers import get_batch_solver, get_checker
+from checkers import get_batch_solver, get_checker, load_checkers
 from checkers.solution import Answer, Misconception, Step
 from quizgen.answers import Tolerance, close
 from quizgen.concepts import Concept, Template
@@ -272,8 +272,7 @@ def render_many(
     pairs = plan(concepts)
     if not pairs:
         raise QuizgenError("these concepts have no problem templates")
-    for family in {t.generator for _, t in pairs}:
-        get_checker(family)  # import torch and the checkers once, before any fork
+    load_checkers(t.generator for _, t in pairs)  # once, before any fork
     chunks = [(start, min(start + _CHUNK, n)) for start in range(0, n, _CHUNK)]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     jobs = jobs or (min(cores, 8) if n >= 4 * _CHUNK else 1)

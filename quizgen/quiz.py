@@ -667,10 +667,9 @@ def _build(pairs: list[tuple[Concept, Template]], n: int, seed: int, jobs: int) 
     global _build_job
     import multiprocessing
 
-    from checkers import get_checker
+    from checkers import load_checkers
 
-    for family in sorted({t.generator for _, t in pairs}):
-        get_checker(family)  # import torch and the checkers once, before any fork
+    load_checkers(t.generator for _, t in pairs)  # once, before any fork
     chunks = [(start, min(start + _CHUNK, n)) for start in range(0, n, _CHUNK)]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     jobs = jobs or (min(cores, 8) if n >= 4 * _CHUNK else 1)
