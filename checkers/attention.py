@@ -15,7 +15,7 @@ keys ``0..i``. Scores and weights are ``Q @ K.T * scale``, ``masked_fill(-inf)``
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -304,3 +304,203 @@ def _solve_matrices(ask: str, inputs: Mapping[str, Any]) -> Solution:
             for name, desc, w in wrong_weights
         ),
     )
+
+
+# ---------------------------------------------------------------- many problems at once
+
+_MATRIX_ASKS = ("scores", "weights", "output")
+
+
+def solve_many(inputs_list: Sequence[Mapping[str, Any]]) -> list[Solution]:
+    """``[solve(inputs) for inputs in inputs_list]``, with the matrix asks computed in batches.
+
+    Problems with the same ask, sizes and mask are stacked (batch dimension first) and each torch
+    operation runs once per group; the results come back in input order. Values agree with
+    ``solve`` up to the last ulp or so (a batched kernel may sum in another order); everything
+    else is identical. Scale and variance questions, and inputs that are not plain lists of rows,
+    go through ``solve`` one by one.
+
+    Raises:
+        ValueError: The first error that ``solve`` raises for the inputs, in input order.
+
+    Example:
+        >>> sols = solve_many([{"ask": "scale", "d_k": 4}, {"ask": "scale", "d_k": 9}])
+        >>> [s.answer.value for s in sols]
+        [0.5, 0.3333333333333333]
+    """
+    items = list(inputs_list)
+    out: list[Any] = [None] * len(items)
+    singles: list[int] = []
+    groups: dict[tuple[str, int, int, int, int, bool], list[int]] = {}
+    for index, inputs in enumerate(items):
+        key = _group_key(inputs)
+        if key is None:
+            singles.append(index)
+        else:
+            groups.setdefault(key, []).append(index)
+    try:
+        for index in singles:
+            out[index] = solve(items[index])
+        for key, indices in groups.items():
+            group = [items[i] for i in indices]
+            sols = []
+            for start in range(0, len(group), _CHUNK):
+                sols += _solve_chunk(key, group[start : start + _CHUNK])
+            for index, sol in zip(indices, sols):
+                out[index] = sol
+    except ValueError:
+        # Raise exactly what solving one by one raises first (an error of the batched path itself
+        # would not be raised here and is re-raised below).
+        for inputs in items:
+            solve(inputs)
+        raise
+    return out
+
+
+# Problems per stacked batch: enough to amortise torch's per-call cost, few enough that the
+# intermediate lists of one batch are freed before the garbage collector has to scan them again.
+_CHUNK = 256
+
+
+def _solve_chunk(
+    key: tuple[str, int, int, int, int, bool], group: list[Mapping[str, Any]]
+) -> list[Solution]:
+    return [solve(group[0])] if len(group) == 1 else _solve_group(key, group)
+
+
+def _group_key(inputs: Mapping[str, Any]) -> tuple[str, int, int, int, int, bool] | None:
+    """(ask, n_q, n_k, d_k, d_v, causal) of a well-formed matrix problem given as lists, else None.
+
+    Only the first row of each matrix is looked at; the group's tensors check every row.
+    """
+    ask = inputs.get("ask")
+    if ask not in _MATRIX_ASKS:
+        return None
+    q, k, v = inputs.get("Q"), inputs.get("K"), inputs.get("V")
+    if not (type(q) is list and type(k) is list and type(v) is list and q and k and v):
+        return None
+    q0, k0, v0 = q[0], k[0], v[0]
+    if not (type(q0) is list and type(k0) is list and type(v0) is list):
+        return None
+    n_q, n_k, d_k, d_v = len(q), len(k), len(q0), len(v0)
+    causal = bool(inputs.get("causal", False)) and ask != "scores"
+    if d_k == 0 or d_v == 0 or len(k0) != d_k or len(v) != n_k or (causal and n_q != n_k):
+        return None
+    return (str(ask), n_q, n_k, d_k, d_v, causal)
+
+
+def _solve_group(
+    key: tuple[str, int, int, int, int, bool], group: list[Mapping[str, Any]]
+) -> list[Solution]:
+    """The solutions of problems sharing one ``_group_key``, each torch operation run once."""
+    ask, n_q, n_k, d_k, d_v, causal = key
+    count = len(group)
+    try:
+        qk = torch.tensor([x["Q"] + x["K"] for x in group], dtype=_F64)
+        v = torch.tensor([x["V"] for x in group], dtype=_F64)
+    except (TypeError, ValueError):
+        qk = v = None
+    if (
+        qk is None
+        or v is None
+        or tuple(qk.shape) != (count, n_q + n_k, d_k)
+        or tuple(v.shape) != (count, n_k, d_v)
+    ):
+        # Some problem is not a rectangular list of numbers: let solve judge each one.
+        return [solve(x) for x in group]
+    q, k = qk[:, :n_q], qk[:, n_q:]
+
+    scale = 1.0 / math.sqrt(d_k)
+    raw = q @ k.transpose(-1, -2)
+    scores = raw * scale
+    shape_s = [n_q, n_k]
+    raw_all = raw.tolist()
+    scores_all = scores.tolist()
+    scale_step = Step("scale = 1/√d_k", scale, note=f"d_k = {d_k}")
+    scalable = d_k > 1
+    if ask == "scores":
+        divided_all = (raw / d_k).tolist() if scalable else None
+        sols = []
+        for b in range(count):
+            steps = (
+                Step("Q Kᵀ", raw_all[b], shape=shape_s),
+                scale_step,
+                Step("scores = Q Kᵀ / √d_k", scores_all[b], shape=shape_s),
+            )
+            wrong: tuple[Misconception, ...] = ()
+            if divided_all is not None:
+                wrong = (
+                    Misconception(*_NO_SCALING, raw_all[b]),
+                    Misconception(*_DIVIDED_BY_D_K, divided_all[b]),
+                )
+            sols.append(Solution(Answer("matrix", scores_all[b]), steps, wrong))
+        return sols
+
+    several_keys = n_k > 1
+    blocks = [scores]
+    if scalable and several_keys:
+        blocks += [raw, raw / d_k]
+    forgot = causal and several_keys
+    if forgot:
+        blocks.append(scores)
+    nb = len(blocks)
+    stacked = torch.stack(blocks, dim=1)  # (count, blocks, n_q, n_k)
+    shown_all: list[Any] = []
+    if causal:
+        stacked.masked_fill_(_stack_mask(n_q, nb, forgot), -math.inf)
+        masked = stacked[:, 0]
+        # JSON has no −∞, so masked entries are shown as the text "-inf" (key j > query i).
+        shown_all = masked.tolist()
+        hidden_at = [(i, j) for i in range(n_q) for j in range(i + 1, n_k)]
+        for shown in shown_all:
+            for i, j in hidden_at:
+                shown[i][j] = "-inf"
+    else:
+        masked = scores
+    all_weights = torch.softmax(stacked, dim=-1)
+    weights_all = all_weights.tolist()
+
+    # (name, description, block index or "axis" for the column softmax)
+    wrong_weights: list[tuple[str, str, Any]] = []
+    if scalable and several_keys:
+        wrong_weights.append((*_NO_SCALING, 1))
+        wrong_weights.append((*_DIVIDED_BY_D_K, 2))
+    axis = None
+    if n_q > 1 or several_keys:
+        axis = torch.softmax(masked, dim=-2)
+        wrong_weights.append((*_WRONG_AXIS, "axis"))
+    if forgot:
+        wrong_weights.append((*_FORGOT_MASK, nb - 1))
+
+    if ask == "weights":
+        mistake_all = weights_all
+        axis_all = axis.tolist() if axis is not None else None
+    else:
+        out_all = F.scaled_dot_product_attention(q, k, v, is_causal=causal).tolist()
+        mistake_all = (all_weights @ v[:, None]).tolist() if nb > 1 else None
+        axis_all = (axis @ v).tolist() if axis is not None else None
+
+    sols = []
+    for b in range(count):
+        steps = [
+            Step("Q Kᵀ", raw_all[b], shape=shape_s),
+            scale_step,
+            Step("scores = Q Kᵀ / √d_k", scores_all[b], shape=shape_s),
+        ]
+        if causal:
+            steps.append(
+                Step("masked scores (−∞ where key j > query i)", shown_all[b], shape=shape_s)
+            )
+        rows = weights_all[b]
+        steps.append(Step("weights = softmax of each row", rows[0], shape=shape_s))
+        if ask == "weights":
+            answer = rows[0]
+        else:
+            answer = out_all[b]
+            steps.append(Step("output = weights V", answer, shape=[n_q, d_v]))
+        wrong_b = tuple(
+            Misconception(name, desc, axis_all[b] if w == "axis" else mistake_all[b][w])
+            for name, desc, w in wrong_weights
+        )
+        sols.append(Solution(Answer("matrix", answer), tuple(steps), wrong_b))
+    return sols

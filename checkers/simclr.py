@@ -14,7 +14,7 @@ so it is computed with torch's ``F.cosine_similarity`` and ``F.cross_entropy`` o
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -231,3 +231,260 @@ def _solve_loss(z: torch.Tensor, tau: float, anchor: int | None) -> Solution:
             )
         )
     return Solution(Answer("number", key), tuple(steps), tuple(wrong))
+
+
+# ---------------------------------------------------------------- many problems at once
+
+_HIDE_ALL: dict[tuple[int, int], torch.Tensor] = {}
+_TARGETS: dict[tuple[int, int], torch.Tensor] = {}
+
+
+def solve_many(inputs_list: Sequence[Mapping[str, Any]]) -> list[Solution]:
+    """``[solve(inputs) for inputs in inputs_list]``, computed in batches.
+
+    Problems with the same ask, batch size 2N and dimension are stacked (batch dimension first)
+    and each torch operation runs once per group; anchors and pairs may differ within a group
+    (they are picked out by indexing), and so may the temperature and which mistakes apply (every
+    possible mistake block is computed and only the applicable ones are kept). Results come back
+    in input order. Values agree with ``solve`` up to the last ulp or so (a batched kernel may sum
+    in another order); everything else is identical. Inputs that are not plain lists of rows go
+    through ``solve`` one by one.
+
+    Raises:
+        ValueError: The first error that ``solve`` raises for the inputs, in input order.
+
+    Example:
+        >>> sols = solve_many([{"ask": "similarity", "z": [[1, 0], [1, 1]], "pair": [0, 1]},
+        ...                    {"ask": "loss", "z": [[1, 0], [0, 1]], "temperature": 0.5}])
+        >>> [s.answer.value for s in sols]
+        [0.7071067811865475, 0.0]
+    """
+    items = list(inputs_list)
+    out: list[Any] = [None] * len(items)
+    singles: list[int] = []
+    groups: dict[tuple[str, int, int], list[int]] = {}
+    for index, inputs in enumerate(items):
+        key = _group_key(inputs)
+        if key is None:
+            singles.append(index)
+        else:
+            groups.setdefault(key, []).append(index)
+    try:
+        for index in singles:
+            out[index] = solve(items[index])
+        for key, indices in groups.items():
+            group = [items[i] for i in indices]
+            sols = []
+            for start in range(0, len(group), _CHUNK):
+                sols += _solve_chunk(key, group[start : start + _CHUNK])
+            for index, sol in zip(indices, sols):
+                out[index] = sol
+    except ValueError:
+        # Raise exactly what solving one by one raises first (an error of the batched path itself
+        # would not be raised here and is re-raised below).
+        for inputs in items:
+            solve(inputs)
+        raise
+    return out
+
+
+# Problems per stacked batch: enough to amortise torch's per-call cost, few enough that the
+# intermediate lists of one batch are freed before the garbage collector has to scan them again.
+_CHUNK = 256
+
+
+def _solve_chunk(key: tuple[str, int, int], group: list[Mapping[str, Any]]) -> list[Solution]:
+    if len(group) == 1:
+        return [solve(group[0])]
+    if key[0] == "similarity":
+        return _similarity_group(key[1], key[2], group)
+    return _loss_group(key[0], key[1], key[2], group)
+
+
+def _group_key(inputs: Mapping[str, Any]) -> tuple[str, int, int] | None:
+    """(ask, 2N, dim) of a problem that passes every check of ``solve`` but the shape, else None.
+
+    Only the first row's length is looked at; the group's tensor checks every row.
+    """
+    ask = inputs.get("ask")
+    z = inputs.get("z")
+    if ask not in ASKS or type(z) is not list or len(z) < 2 or len(z) % 2:
+        return None
+    first = z[0]
+    if type(first) is not list or not first or not all(any(row) for row in z):
+        return None
+    two_n = len(z)
+    try:
+        if ask == "similarity":
+            _indices(inputs, "pair", 2, two_n)
+        else:
+            tau = inputs.get("temperature")
+            if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not tau > 0:
+                return None
+            if ask == "anchor":
+                _indices(inputs, "anchor", 1, two_n)
+    except (TypeError, ValueError):
+        return None
+    return (str(ask), two_n, len(first))
+
+
+def _stack_z(group: list[Mapping[str, Any]], two_n: int, dim: int) -> torch.Tensor | None:
+    """Every z of the group as one (count, 2N, dim) tensor, or None if some z is not that shape."""
+    try:
+        z = torch.tensor([x["z"] for x in group], dtype=torch.float64)
+    except (TypeError, ValueError):
+        return None
+    return z if tuple(z.shape) == (len(group), two_n, dim) else None
+
+
+def _similarity_group(two_n: int, dim: int, group: list[Mapping[str, Any]]) -> list[Solution]:
+    z = _stack_z(group, two_n, dim)
+    if z is None:
+        return [solve(x) for x in group]
+    count = len(group)
+    pairs = [list(x["pair"]) for x in group]
+    picked = z[torch.arange(count)[:, None], torch.tensor(pairs)]  # (count, 2, dim)
+    u, v = picked[:, 0], picked[:, 1]
+    dots = (u[:, None, :] @ v[:, :, None]).view(count).tolist()
+    norms = torch.linalg.vector_norm(picked, dim=2).tolist()
+    coss = F.cosine_similarity(u, v, dim=1).tolist()
+    sols = []
+    for (i, j), dot, (nu, nv), cos in zip(pairs, dots, norms, coss):
+        steps = (
+            Step(f"z_{i}·z_{j}", dot),
+            Step(f"‖z_{i}‖, ‖z_{j}‖", [nu, nv]),
+            Step(f"cos(z_{i}, z_{j}) = z_{i}·z_{j} / (‖z_{i}‖ ‖z_{j}‖)", cos),
+        )
+        wrong: tuple[Misconception, ...] = ()
+        if not math.isclose(nu * nv, 1.0, rel_tol=1e-12):
+            wrong = (
+                Misconception(
+                    "dot-product-not-cosine",
+                    "Gave the raw dot product; the cosine similarity divides it by both lengths, "
+                    "so only the directions of the vectors count.",
+                    dot,
+                ),
+            )
+        sols.append(Solution(Answer("number", cos), steps, wrong))
+    return sols
+
+
+def _group_layout(two_n: int, count: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The self-mask of the candidate blocks (4, or 2 with one pair) and ``count`` problems' targets."""
+    blocks = 4 if two_n > 2 else 2
+    hide = _HIDE_ALL.get((two_n, blocks))
+    if hide is None:
+        hide = _layout(two_n, blocks)[0]
+        _HIDE_ALL[(two_n, blocks)] = hide
+    targets = _TARGETS.get((two_n, count))
+    if targets is None:
+        targets = _layout(two_n, blocks)[1].repeat(count)
+        if len(_TARGETS) < 256:
+            _TARGETS[(two_n, count)] = targets
+    return hide, targets
+
+
+def _loss_group(ask: str, two_n: int, dim: int, group: list[Mapping[str, Any]]) -> list[Solution]:
+    """Loss or anchor problems of one (2N, dim): block 0 the key, 1 self-in-denominator, then
+    (with N > 1) 2 raw-dot-product and 3 no-temperature, kept per problem when they apply."""
+    z = _stack_z(group, two_n, dim)
+    if z is None:
+        return [solve(x) for x in group]
+    count = len(group)
+    n = two_n // 2
+    taus = [float(x["temperature"]) for x in group]
+    sim = F.cosine_similarity(z[:, :, None, :], z[:, None, :, :], dim=-1)  # (count, 2N, 2N)
+    norms_all = torch.linalg.vector_norm(z, dim=2).tolist()
+    if n > 1:
+        blocks = [sim, sim, z @ z.transpose(-1, -2), sim]
+        divisors = [d for tau in taus for d in (tau, tau, tau, 1.0)]
+    else:
+        blocks = [sim, sim]
+        divisors = [d for tau in taus for d in (tau, tau)]
+    nb = len(blocks)
+    hide, targets = _group_layout(two_n, count)
+    logits = torch.stack(blocks, dim=1) / torch.tensor(divisors, dtype=torch.float64).view(
+        count, nb, 1, 1
+    )
+    logits.masked_fill_(hide, -math.inf)
+    terms = F.cross_entropy(logits.view(-1, two_n), targets, reduction="none").view(
+        count, nb, two_n
+    )
+    if ask == "loss":
+        values_all = terms.mean(dim=2).tolist()
+        sim_all = sim.tolist()
+        key_logits = logits[:, 0].tolist()
+        key_terms = terms[:, 0].tolist()
+        one_way = terms[:, 0, :n].mean(dim=1).tolist() if n > 1 else None
+    else:
+        anchors = [x["anchor"] for x in group]
+        rows = torch.arange(count)
+        at = torch.tensor(anchors)
+        values_all = terms[rows, :, at].tolist()
+        sim_rows = sim[rows, at].tolist()
+        key_rows = logits[rows, 0, at]  # (count, 2N)
+        positives = key_rows[rows, (at + n) % two_n].tolist()
+        log_denominators = torch.logsumexp(key_rows, dim=1).tolist()
+
+    sols = []
+    for b in range(count):
+        norms = norms_all[b]
+        values = values_all[b]
+        for w in range(nb):
+            values[w] += 0.0  # −0.0 (a zero cross-entropy) becomes 0.0, as in solve
+        key = values[0]
+        picked = [1]
+        if n > 1:
+            if any(not math.isclose(x, 1.0, rel_tol=1e-12) for x in norms):
+                picked.append(2)
+            if taus[b] != 1.0:
+                picked.append(3)
+        wrong = [Misconception(*_BLOCK_MISTAKES[w], values[w]) for w in picked]
+        steps = [Step("‖z_k‖ for each view", norms, shape=[two_n])]
+        if ask == "loss":
+            shown = key_logits[b]
+            for k in range(two_n):
+                shown[k][k] = "-inf"
+            terms_b = key_terms[b]
+            for k in range(two_n):
+                terms_b[k] += 0.0
+            steps += [
+                Step("cosine similarities s_ij", sim_all[b], shape=[two_n, two_n]),
+                Step(
+                    "logits s_ij/τ (a view is not its own candidate)", shown, shape=[two_n, two_n]
+                ),
+                Step(
+                    "ℓ(i, pos(i)) for each anchor i",
+                    terms_b,
+                    shape=[two_n],
+                    note=f"pos(i) = (i + {n}) mod {two_n}",
+                ),
+                Step(f"loss = mean of the {two_n} terms", key),
+            ]
+            if one_way is not None:
+                wrong.append(
+                    Misconception(
+                        "one-direction-only",
+                        f"Averaged only anchors 0..{n - 1}; every one of the 2N views is an "
+                        "anchor once, so the loss averages both directions of each pair.",
+                        one_way[b],
+                    )
+                )
+        else:
+            anchor = anchors[b]
+            pos = (anchor + n) % two_n
+            steps += [
+                Step(f"s_{anchor}k for every view k", sim_rows[b], shape=[two_n]),
+                Step(f"s_{anchor},{pos}/τ (the positive)", positives[b]),
+                Step(
+                    f"log Σ_(k≠{anchor}) exp(s_{anchor}k/τ)",
+                    log_denominators[b],
+                    note="the denominator, over the other 2N−1 views",
+                ),
+                Step(f"ℓ({anchor}, {pos}) = log-denominator − positive logit", key),
+            ]
+        sols.append(Solution(Answer("number", key), tuple(steps), tuple(wrong)))
+    return sols
+
+
+_BLOCK_MISTAKES = {1: _SELF_IN_DENOMINATOR, 2: _RAW_DOT_PRODUCT, 3: _NO_TEMPERATURE}
