@@ -272,6 +272,29 @@ def test_guids_come_from_identity_not_text(tmp_path: Path) -> None:
     assert len(changed) == 3 * sum(len(c.problems) for c in concepts)
 
 
+def test_problem_rows_are_the_rows_genanki_writes(tmp_path: Path) -> None:
+    """The deck writes problem notes' rows itself; they must be exactly genanki's, note and card."""
+    import genanki
+
+    concepts = sorted(load_concepts(CONCEPTS), key=lambda c: c.id)
+    build_deck(concepts, tmp_path / "all.apkg", variants=3, seed=2)
+    with _db(tmp_path / "all.apkg", tmp_path) as db:
+        notes = {r[0]: r for r in db.execute("SELECT * FROM notes WHERE mid = ?", (PROBLEM_MODEL_ID,))}
+        cards = {r[1]: r for r in db.execute("SELECT * FROM cards")}
+    assert len(notes) == 3 * sum(len(c.problems) for c in concepts)
+    model, _ = anki._models(judge_media_name())
+    checked = set()
+    for note_id, row in notes.items():
+        fields = row[6].split("\x1f")
+        recorder = anki._RowRecorder()
+        note = genanki.Note(model=model, fields=fields, tags=row[5].split(), guid=row[1], due=cards[note_id][8])
+        note.write_to_db(recorder, row[3], cards[note_id][2], iter([note_id, note_id + 1]))
+        assert recorder.notes == [row]
+        assert recorder.cards == [cards[note_id]]
+        checked.add(fields[PROBLEM_FIELDS.index("Id")].split(".")[0])
+    assert checked == {c.id for c in concepts if c.problems}
+
+
 def test_a_variant_does_not_depend_on_the_other_concepts(tmp_path: Path) -> None:
     everything = load_concepts(CONCEPTS)
     build_deck(everything, tmp_path / "all.apkg", variants=2, seed=5)
