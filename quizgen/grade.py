@@ -431,13 +431,14 @@ def _clip(text: str, limit: int) -> str:
 # Grading (possibly in forked workers)
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """The grade of one question.
 
     ``status`` is one of ``STATUSES``; ``points`` is 1 or 0, or None when the problem itself could
     not be graded (then it does not count in the total). ``given`` is the text as typed (clipped),
     ``given_value`` the value the judge read from it, ``correct`` the key as the reader accepts it.
+    A named tuple, not a frozen dataclass: grading workers send back one per question, and a
+    tuple crosses the process boundary about four times faster.
     """
 
     number: int
