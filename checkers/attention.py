@@ -20,6 +20,7 @@ from typing import Any, Mapping, Sequence
 import torch
 import torch.nn.functional as F
 
+from checkers.batch import solve_grouped
 from checkers.solution import Answer, Misconception, Solution, Step
 
 ASKS = ("scale", "scores", "weights", "output", "variance")
@@ -328,44 +329,7 @@ def solve_many(inputs_list: Sequence[Mapping[str, Any]]) -> list[Solution]:
         >>> [s.answer.value for s in sols]
         [0.5, 0.3333333333333333]
     """
-    items = list(inputs_list)
-    out: list[Any] = [None] * len(items)
-    singles: list[int] = []
-    groups: dict[tuple[str, int, int, int, int, bool], list[int]] = {}
-    for index, inputs in enumerate(items):
-        key = _group_key(inputs)
-        if key is None:
-            singles.append(index)
-        else:
-            groups.setdefault(key, []).append(index)
-    try:
-        for index in singles:
-            out[index] = solve(items[index])
-        for key, indices in groups.items():
-            group = [items[i] for i in indices]
-            sols = []
-            for start in range(0, len(group), _CHUNK):
-                sols += _solve_chunk(key, group[start : start + _CHUNK])
-            for index, sol in zip(indices, sols):
-                out[index] = sol
-    except ValueError:
-        # Raise exactly what solving one by one raises first (an error of the batched path itself
-        # would not be raised here and is re-raised below).
-        for inputs in items:
-            solve(inputs)
-        raise
-    return out
-
-
-# Problems per stacked batch: enough to amortise torch's per-call cost, few enough that the
-# intermediate lists of one batch are freed before the garbage collector has to scan them again.
-_CHUNK = 256
-
-
-def _solve_chunk(
-    key: tuple[str, int, int, int, int, bool], group: list[Mapping[str, Any]]
-) -> list[Solution]:
-    return [solve(group[0])] if len(group) == 1 else _solve_group(key, group)
+    return solve_grouped(inputs_list, _group_key, _solve_group, solve)
 
 
 def _group_key(inputs: Mapping[str, Any]) -> tuple[str, int, int, int, int, bool] | None:

@@ -17,13 +17,13 @@ exponentials and products are float64 torch operations.
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
 from itertools import chain
 from typing import Any, Mapping, Sequence
 
 import torch
 
+from checkers.batch import gc_paused
 from checkers.solution import Answer, Misconception, Solution, Step
 
 _F64 = torch.float64
@@ -104,13 +104,8 @@ def solve_many(inputs_list: Sequence[Mapping[str, Any]]) -> list[Solution]:
     Raises:
         ValueError: If any inputs are malformed (the first malformed one in order, as ``solve``).
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return _solve_many(inputs_list)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _solve_many(inputs_list: Sequence[Mapping[str, Any]]) -> list[Solution]:

@@ -19,6 +19,7 @@ from typing import Any, Mapping, Sequence
 import torch
 import torch.nn.functional as F
 
+from checkers.batch import solve_grouped
 from checkers.solution import Answer, Misconception, Solution, Step
 
 ASKS = ("loss", "anchor", "similarity")
@@ -259,43 +260,10 @@ def solve_many(inputs_list: Sequence[Mapping[str, Any]]) -> list[Solution]:
         >>> [s.answer.value for s in sols]
         [0.7071067811865475, 0.0]
     """
-    items = list(inputs_list)
-    out: list[Any] = [None] * len(items)
-    singles: list[int] = []
-    groups: dict[tuple[str, int, int], list[int]] = {}
-    for index, inputs in enumerate(items):
-        key = _group_key(inputs)
-        if key is None:
-            singles.append(index)
-        else:
-            groups.setdefault(key, []).append(index)
-    try:
-        for index in singles:
-            out[index] = solve(items[index])
-        for key, indices in groups.items():
-            group = [items[i] for i in indices]
-            sols = []
-            for start in range(0, len(group), _CHUNK):
-                sols += _solve_chunk(key, group[start : start + _CHUNK])
-            for index, sol in zip(indices, sols):
-                out[index] = sol
-    except ValueError:
-        # Raise exactly what solving one by one raises first (an error of the batched path itself
-        # would not be raised here and is re-raised below).
-        for inputs in items:
-            solve(inputs)
-        raise
-    return out
+    return solve_grouped(inputs_list, _group_key, _solve_group, solve)
 
 
-# Problems per stacked batch: enough to amortise torch's per-call cost, few enough that the
-# intermediate lists of one batch are freed before the garbage collector has to scan them again.
-_CHUNK = 256
-
-
-def _solve_chunk(key: tuple[str, int, int], group: list[Mapping[str, Any]]) -> list[Solution]:
-    if len(group) == 1:
-        return [solve(group[0])]
+def _solve_group(key: tuple[str, int, int], group: list[Mapping[str, Any]]) -> list[Solution]:
     if key[0] == "similarity":
         return _similarity_group(key[1], key[2], group)
     return _loss_group(key[0], key[1], key[2], group)
