@@ -18,7 +18,7 @@ from label lists).
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, NamedTuple, Sequence
 
 import torch
 
@@ -112,6 +112,35 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         if average != "binary":
             macro_f = f[:, :k].mean(dim=1).tolist()
 
+    arithmetic = None
+    if f_rows is not None and average != "micro":
+        mean = (precision + recall) / 2.0
+        arithmetic = float(mean[:k].mean()) if average == "macro" else mean.tolist()[pos]
+    rows = _Rows(ints.tolist(), (ints[1:] - ints[0]).tolist(), pr_rows, macro_pr, f_rows, macro_f, arithmetic)
+    return _assemble(metric, average, beta, labels, from_matrix, matrix_step, rows)
+
+
+class _Rows(NamedTuple):
+    """One problem's counts and rates as lists (columns: the K classes, then their sums)."""
+
+    ints: list[list[int]]  # tp, tp + fp, tp + fn
+    fp_fn: list[list[int]]
+    pr: list[list[float]]  # precision, recall
+    macro_pr: list[float] | None  # macro precision, recall (not for binary)
+    f: list[list[float]] | None  # F with β, F with 1/β (F-scores only)
+    macro_f: list[float] | None
+    arithmetic: float | None  # the mean of precision and recall in place of F (not for micro)
+
+
+def _assemble(
+    metric: str, average: str, beta: float, labels: list[int], from_matrix: bool, matrix_step: Step, rows: _Rows
+) -> Solution:
+    """The answer, worked steps and mistakes of a precision, recall or F problem, from its rows
+    (the same for ``solve`` and the batched path)."""
+    k = len(labels)
+    pos = labels.index(1) if average == "binary" else 0
+    pr_rows, f_rows, macro_pr, macro_f = rows.pr, rows.f, rows.macro_pr, rows.macro_f
+
     def pick(row: list[float], macro: float | None, how: str) -> float:
         if how == "binary":
             return row[pos]
@@ -127,8 +156,7 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         return pick(f_rows[0], macro_f[0] if macro_f else None, how)  # type: ignore[index]
 
     value = pick_metric(metric, average)
-    int_rows = ints.tolist()
-    fp_fn = (ints[1:] - ints[0]).tolist()
+    int_rows, fp_fn = rows.ints, rows.fp_fn
     steps = [
         matrix_step,
         Step(
@@ -156,13 +184,7 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     # With every class counted, micro P = micro R (Σfp = Σfn), so swaps and means change nothing.
     if average != "micro":
         if f_rows is not None:
-            mean = (precision + recall) / 2.0
-            misconceptions.append(
-                Misconception(
-                    *_ARITHMETIC,
-                    float(mean[:k].mean()) if average == "macro" else mean.tolist()[pos],
-                )
-            )
+            misconceptions.append(Misconception(*_ARITHMETIC, rows.arithmetic))  # type: ignore[arg-type]
         if metric in ("precision", "recall"):
             other = "recall" if metric == "precision" else "precision"
             name = _ROWS_COLUMNS if from_matrix else _SWAPPED
@@ -286,73 +308,20 @@ def _solve_group(k: int, items: list[tuple[str, str, float, list[int], list[Any]
             misconceptions = (Misconception(*_BALANCED, macro_pr_all[b][1]),)
             solutions.append(Solution(Answer("number", value), steps, misconceptions))
             continue
-        pos = labels.index(1) if average == "binary" else 0
-        macro_pr_b = macro_pr_all[b] if average != "binary" else None
         is_f = metric in ("f1", "fbeta")
-        f_rows = f_all[b] if is_f else None
-        macro_f_b = macro_f_all[b] if is_f and average != "binary" else None
-
-        def pick(row: list[float], macro: float | None, how: str) -> float:
-            if how == "binary":
-                return row[pos]
-            if how == "macro":
-                return macro  # type: ignore[return-value]
-            return row[k]
-
-        def pick_metric(name: str, how: str) -> float:
-            if name == "precision":
-                return pick(pr_rows[0], macro_pr_b[0] if macro_pr_b else None, how)
-            if name == "recall":
-                return pick(pr_rows[1], macro_pr_b[1] if macro_pr_b else None, how)
-            return pick(f_rows[0], macro_f_b[0] if macro_f_b else None, how)  # type: ignore[index]
-
-        value = pick_metric(metric, average)
-        fp_fn_b = fp_fn_all[b]
-        steps = [
-            matrix_step,
-            Step(
-                "tp, fp, fn per class",
-                [int_rows[0][:k], fp_fn_b[0][:k], fp_fn_b[1][:k]],
-                shape=[3, k],
-                note="tp = diagonal, fp = column sum − tp, fn = row sum − tp",
-            ),
-            Step("precision per class tp / (tp + fp)", pr_rows[0][:k], shape=[k]),
-            Step("recall per class tp / (tp + fn)", pr_rows[1][:k], shape=[k]),
-        ]
-        if f_rows is not None:
-            steps.append(
-                Step(f"F_β per class (β = {beta:g}): (1 + β²) P R / (β² P + R)", f_rows[0][:k], shape=[k])
-            )
-        if average == "binary":
-            steps.append(Step(f"{metric} of the positive class (label 1)", value))
-        elif average == "macro":
-            steps.append(Step(f"macro {metric}: mean over the {k} classes", value))
-        else:
-            steps.append(Step("summed tp, fp, fn", [int_rows[0][k], fp_fn_b[0][k], fp_fn_b[1][k]]))
-            steps.append(Step(f"micro {metric}: the formula on the summed counts", value))
-
-        misconceptions: list[Misconception] = []
-        if average != "micro":
-            if f_rows is not None:
-                misconceptions.append(
-                    Misconception(
-                        *_ARITHMETIC, macro_mean_all[b] if average == "macro" else mean_all[b][pos]
-                    )
-                )
-            if metric in ("precision", "recall"):
-                other = "recall" if metric == "precision" else "precision"
-                name = _ROWS_COLUMNS if from_matrix else _SWAPPED
-                misconceptions.append(Misconception(*name, pick_metric(other, average)))
-            if metric == "fbeta":
-                name = _ROWS_COLUMNS if from_matrix else _BETA_INVERTED
-                misconceptions.append(
-                    Misconception(*name, pick(f_rows[1], macro_f_b[1] if macro_f_b else None, average))  # type: ignore[index]
-                )
-        if average != "binary":
-            misconceptions.append(
-                Misconception(*_MACRO_MICRO, pick_metric(metric, "micro" if average == "macro" else "macro"))
-            )
-        solutions.append(Solution(Answer("number", value), tuple(steps), tuple(misconceptions)))
+        arithmetic = None
+        if is_f and average != "micro":
+            arithmetic = macro_mean_all[b] if average == "macro" else mean_all[b][labels.index(1) if average == "binary" else 0]
+        rows = _Rows(
+            int_rows,
+            fp_fn_all[b],
+            pr_rows,
+            macro_pr_all[b] if average != "binary" else None,
+            f_all[b] if is_f else None,
+            macro_f_all[b] if is_f and average != "binary" else None,
+            arithmetic,
+        )
+        solutions.append(_assemble(metric, average, beta, labels, from_matrix, matrix_step, rows))
     return solutions
 
 
