@@ -96,7 +96,11 @@ def _solve_similarity(z: torch.Tensor, pair: list[int]) -> Solution:
     dot = (u @ v).item()
     nu, nv = torch.linalg.vector_norm(z[pair], dim=1).tolist()
     cos = F.cosine_similarity(u, v, dim=0).item()
-    i, j = pair
+    return _similarity_solution(pair[0], pair[1], dot, nu, nv, cos)
+
+
+def _similarity_solution(i: int, j: int, dot: float, nu: float, nv: float, cos: float) -> Solution:
+    """The cosine-similarity answer, steps and mistake from its numbers (``solve`` and batches)."""
     steps = (
         Step(f"z_{i}·z_{j}", dot),
         Step(f"‖z_{i}‖, ‖z_{j}‖", [nu, nv]),
@@ -316,25 +320,10 @@ def _similarity_group(two_n: int, dim: int, group: list[Mapping[str, Any]]) -> l
     dots = (u[:, None, :] @ v[:, :, None]).view(count).tolist()
     norms = torch.linalg.vector_norm(picked, dim=2).tolist()
     coss = F.cosine_similarity(u, v, dim=1).tolist()
-    sols = []
-    for (i, j), dot, (nu, nv), cos in zip(pairs, dots, norms, coss):
-        steps = (
-            Step(f"z_{i}·z_{j}", dot),
-            Step(f"‖z_{i}‖, ‖z_{j}‖", [nu, nv]),
-            Step(f"cos(z_{i}, z_{j}) = z_{i}·z_{j} / (‖z_{i}‖ ‖z_{j}‖)", cos),
-        )
-        wrong: tuple[Misconception, ...] = ()
-        if not math.isclose(nu * nv, 1.0, rel_tol=1e-12):
-            wrong = (
-                Misconception(
-                    "dot-product-not-cosine",
-                    "Gave the raw dot product; the cosine similarity divides it by both lengths, "
-                    "so only the directions of the vectors count.",
-                    dot,
-                ),
-            )
-        sols.append(Solution(Answer("number", cos), steps, wrong))
-    return sols
+    return [
+        _similarity_solution(i, j, dot, nu, nv, cos)
+        for (i, j), dot, (nu, nv), cos in zip(pairs, dots, norms, coss)
+    ]
 
 
 def _group_layout(two_n: int, count: int) -> tuple[torch.Tensor, torch.Tensor]:
