@@ -189,33 +189,10 @@ def _solve_bleus(
     p_all = p[:, 0].tolist()
     geo_all = geo[:, 0].tolist()
 
-    solutions = []
-    for b, (totals, clipped, unclipped, dens, c, r, bp_value) in enumerate(counted):
-        scored = scored_all[b]
-        bleu_value = scored[0]
-        geo_value = geo_all[b]
-        steps = (
-            Step(f"candidate n-gram counts, n = 1..{max_n}", totals, shape=[max_n]),
-            Step(
-                f"clipped matches, n = 1..{max_n}",
-                clipped,
-                shape=[max_n],
-                note="each n-gram counts at most as often as it occurs in any one reference",
-            ),
-            Step("p_n = clipped matches / candidate n-grams", p_all[b], shape=[max_n]),
-            *_penalty_steps(c, r, bp_value),
-            Step(f"geometric mean exp((1/{max_n}) Σ log p_n)", geo_value),
-            Step("BLEU = BP · geometric mean", bleu_value),
-        )
-        misconceptions: list[Misconception] = []
-        if unclipped != clipped:
-            misconceptions.append(Misconception(*_NO_CLIPPING, scored[1]))
-        if bp_value < 1.0:
-            misconceptions.append(Misconception(*_NO_BP, geo_value))
-        if any(clipped[k] * dens[0] != clipped[0] * dens[k] for k in range(1, max_n)):
-            misconceptions.append(Misconception(*_ARITHMETIC, arithmetic_all[b]))
-        solutions.append(Solution(Answer("number", bleu_value), steps, tuple(misconceptions)))
-    return solutions
+    return [
+        _bleu_solution(max_n, *counted[b], p_all[b], geo_all[b], scored_all[b], arithmetic_all[b])
+        for b in range(len(counted))
+    ]
 
 
 def _read(
@@ -311,10 +288,33 @@ def _solve_bleu(candidate: list[str], references: list[list[str]], max_n: int) -
     bp, bp_value = _brevity_penalty(c, r)
     # Row 0: BLEU = BP · geometric mean; row 1: the same without clipping.
     scored = (bp * geo).tolist()
-    bleu_value = scored[0]
     geo_value = geo.tolist()[0]
 
-    steps = [
+    arithmetic = (bp * p[0].mean()).item()
+    return _bleu_solution(max_n, totals, clipped, unclipped, dens, c, r, bp_value, p[0].tolist(), geo_value, scored, arithmetic)
+
+
+def _bleu_solution(
+    max_n: int,
+    totals: list[int],
+    clipped: list[int],
+    unclipped: list[int],
+    dens: list[int],
+    c: int,
+    r: int,
+    bp_value: float,
+    p_row: list[float],
+    geo_value: float,
+    scored: list[float],
+    arithmetic: float,
+) -> Solution:
+    """A sentence BLEU's answer, steps and mistakes from its counts and values (``solve`` and batches).
+
+    ``scored`` is BP times the geometric mean with and without clipping, ``arithmetic`` BP times
+    the arithmetic mean of the clipped precisions.
+    """
+    bleu_value = scored[0]
+    steps = (
         Step(f"candidate n-gram counts, n = 1..{max_n}", totals, shape=[max_n]),
         Step(
             f"clipped matches, n = 1..{max_n}",
@@ -322,12 +322,11 @@ def _solve_bleu(candidate: list[str], references: list[list[str]], max_n: int) -
             shape=[max_n],
             note="each n-gram counts at most as often as it occurs in any one reference",
         ),
-        Step("p_n = clipped matches / candidate n-grams", p[0].tolist(), shape=[max_n]),
+        Step("p_n = clipped matches / candidate n-grams", p_row, shape=[max_n]),
         *_penalty_steps(c, r, bp_value),
         Step(f"geometric mean exp((1/{max_n}) Σ log p_n)", geo_value),
         Step("BLEU = BP · geometric mean", bleu_value),
-    ]
-
+    )
     misconceptions: list[Misconception] = []
     if unclipped != clipped:
         misconceptions.append(Misconception(*_NO_CLIPPING, scored[1]))
@@ -335,8 +334,8 @@ def _solve_bleu(candidate: list[str], references: list[list[str]], max_n: int) -
         misconceptions.append(Misconception(*_NO_BP, geo_value))
     # Equal precisions have equal arithmetic and geometric means: the mistake would be invisible.
     if any(clipped[k] * dens[0] != clipped[0] * dens[k] for k in range(1, max_n)):
-        misconceptions.append(Misconception(*_ARITHMETIC, (bp * p[0].mean()).item()))
-    return Solution(Answer("number", bleu_value), tuple(steps), tuple(misconceptions))
+        misconceptions.append(Misconception(*_ARITHMETIC, arithmetic))
+    return Solution(Answer("number", bleu_value), steps, tuple(misconceptions))
 
 
 # Brevity penalties depend only on two small lengths, so each is computed (by torch) once.
