@@ -678,9 +678,14 @@ def _rows(
                 yield _problem_rows(chunk)
                 advance(len(chunk))
             return
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for chunk, rows in zip(chunks, pool.imap(_problem_rows, chunks)):
-                yield rows
+        # This process is one of the workers: it builds every ``workers``-th chunk itself (and
+        # inserts all rows between its chunks), the forked processes build the others.
+        mine = range(0, len(chunks), workers)
+        theirs = [chunk for k, chunk in enumerate(chunks) if k % workers]
+        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
+            results = pool.imap(_problem_rows, theirs)
+            for k, chunk in enumerate(chunks):
+                yield _problem_rows(chunk) if k in mine else next(results)
                 advance(len(chunk))
     finally:
         _plan = None
