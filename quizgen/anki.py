@@ -191,10 +191,11 @@ def load_recipe(path: str | Path) -> Recipe:
         raise QuizgenError(f"no such deck recipe: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise QuizgenError(f"{path}: could not read the recipe: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise QuizgenError(f"{path}: YAML syntax: {exc}") from None
+    from quizgen.quiz import load_yaml_data
+
+    # The event-based reader refuses aliases and deep nesting with a message, instead of
+    # expanding an alias bomb or recursing until Python gives up.
+    data = load_yaml_data(text, str(path))
     if not isinstance(data, dict):
         raise QuizgenError(f"{path}: expected a mapping with fields {', '.join(_RECIPE_FIELDS)}")
     problems: list[str] = []

@@ -127,6 +127,35 @@ def _line_map(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], dups: l
             _line_map(item, path + (index,), lines, dups)
 
 
+MAX_DEPTH = 32
+"""Deepest nesting of mappings and lists read in a concept file (real ones need five or six)."""
+
+
+def _refused_structure(root: yaml.Node, file: str) -> list[Issue]:
+    """Aliases and over-deep nesting, found without recursion and before anything is built.
+
+    A concept file never needs an alias (``*name``), and expanding one can turn a few hundred
+    bytes into gigabytes; nesting deeper than ``MAX_DEPTH`` is never a concept file either.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        line = node.start_mark.line + 1
+        if id(node) in seen:
+            return [Issue(file, line, "", "expected plain values, found the value anchored here (&name) used again through an alias (*name): write it out each time")]
+        seen.add(id(node))
+        if depth > MAX_DEPTH:
+            return [Issue(file, line, "", f"expected at most {MAX_DEPTH} levels of nesting, found more")]
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                stack.append((key_node, depth + 1))
+                stack.append((value_node, depth + 1))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, depth + 1) for item in node.value)
+    return []
+
+
 def field_name(path: Iterable[Any]) -> str:
     """``("problems", 1, "params", "tau")`` -> ``problems[1].params.tau``."""
     out = ""
@@ -158,6 +187,12 @@ def _describe(value: Any) -> str:
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f"{shown!r} (text)"
     if isinstance(value, list):
+        if 0 < len(value) <= 4 and all(isinstance(v, (int, float, str)) and not isinstance(v, bool) for v in value):
+            # Short lists of plain values (a [min, max] pair) are shown as they are, so the
+            # offending entry can be seen: "found [-0.5, 1.0]".
+            shown = "[" + ", ".join(repr(v) if isinstance(v, str) else str(v) for v in value) + "]"
+            if len(shown) <= 60:
+                return shown
         return f"a list of {len(value)}"
     if isinstance(value, dict):
         return "a mapping"
@@ -358,9 +393,14 @@ def validate_text(text: str, file: str) -> tuple[dict[str, Any] | None, list[Iss
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
         try:
             node = loader.get_single_node()
+            refused = _refused_structure(node, file) if node is not None else []
+            if refused:
+                return None, refused
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except RecursionError:
+        return None, [Issue(file, 1, "", f"expected a concept file, found YAML nested too deeply (over {MAX_DEPTH} levels)")]
     except yaml.MarkedYAMLError as exc:
         # Where the broken construct started (an unclosed quote, say) helps more than where the
         # parser gave up, which can be the end of the file.

@@ -27,7 +27,7 @@ EXPECTED = {
     "unknown-param.yaml": [(12, "problems[0].params.temprature", "did you mean 'temperature'")],
     "unknown-option.yaml": [(12, "problems[0].params.ask", "did you mean 'scale'")],
     "zero-temperature.yaml": [(14, "problems[0].params.temperature", "> 0")],
-    "negative-temperature.yaml": [(13, "problems[0].params.temperature", "> 0")],
+    "negative-temperature.yaml": [(13, "problems[0].params.temperature", "> 0 and <= 10, or a [min, max] pair of them, found [-0.5, 1.0]")],
     "min-over-max.yaml": [(14, "problems[0].params.d_k", "min <= max, found [5, 2]")],
     "negative-size.yaml": [(14, "problems[0].params.queries", "found -2")],
     "wrong-type-tags.yaml": [(3, "tags", "expected a list, found 'testing'")],
@@ -97,6 +97,53 @@ def test_check_reports_all_files_in_one_run():
     total = sum(len(v) for v in EXPECTED.values())
     assert f"in {len(EXPECTED)} concept files" in proc.stderr.splitlines()[-1]
     assert int(proc.stderr.splitlines()[-1].split()[0]) >= total
+
+
+def _alias_bomb(levels: int = 9) -> str:
+    """A few hundred bytes of YAML whose aliases would expand to 9**levels scalars."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    for k in range(1, levels):
+        lines.append(f"a{k}: &a{k} [" + ", ".join([f"*a{k - 1}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+HOSTILE = {
+    "deep": ("id: " + "[" * 1000 + "]" * 1000 + "\n", 1, "levels of nesting"),
+    "bomb": ("id: bomb\n" + _alias_bomb(), 2, "alias"),
+    "alias": ("id: alias\ntitle: &t Hello\nsummary: *t\n", 2, "alias"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_yaml_is_refused_without_traceback_or_expansion(name, tmp_path):
+    text, line, words = HOSTILE[name]
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text)
+    proc = subprocess.run(
+        [sys.executable, "-m", "quizgen", "check", str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    assert f"{name}.yaml:{line}: expected" in proc.stderr and words in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("name: deep\ntopics: " + "[" * 1000 + "]" * 1000 + "\n", "levels deep"),
+        ("name: bomb\n" + _alias_bomb() + "topics: *a8\n", "aliases"),
+    ],
+)
+def test_hostile_deck_recipe_is_refused(text, words, tmp_path):
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(text)
+    proc = subprocess.run(
+        [sys.executable, "-m", "quizgen", "deck", str(recipe), "-o", str(tmp_path / "x.apkg")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and words in proc.stderr, proc.stderr
+    assert not (tmp_path / "x.apkg").exists()
 
 
 def test_duplicate_ids_across_directories(tmp_path):
