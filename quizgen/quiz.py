@@ -768,7 +768,7 @@ def read_roster(path: str | Path) -> list[Student]:
     if id_col is None:
         raise QuizgenError(
             f"{path}: line 1: the roster needs a header row with an 'id' column (found {', '.join(header) or 'nothing'}); "
-            "e.g. 'id,name' then 's001,Ada Lovelace'"
+            "e.g. 'id,name' then 's001,Student One'"
         )
     name_col = next((columns.index(c) for c in _NAME_COLUMNS if c in columns), None)
     students: list[Student] = []

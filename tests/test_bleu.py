@@ -161,10 +161,10 @@ def _unclipped(inputs: dict) -> float:
 
 # --- known values ----------------------------------------------------------------------------
 
-PAPINENI_HYP = (
+PAPER_HYP = (
     "It is a guide to action which ensures that the military always obeys the commands of the party"
 ).split()
-PAPINENI_REFS = [
+PAPER_REFS = [
     "It is a guide to action that ensures that the military will forever heed Party commands".split(),
     "It is the guiding principle which guarantees the military forces always being under the "
     "command of the Party".split(),
@@ -260,13 +260,13 @@ def test_tie_goes_to_the_shorter_reference():
     ]
 
 
-def test_papineni_example_matches_nltk():
+def test_paper_example_matches_nltk():
     for n_max in range(1, 5):
         sol = solve(
-            {"ask": "bleu", "candidate": PAPINENI_HYP, "references": PAPINENI_REFS, "max_n": n_max}
+            {"ask": "bleu", "candidate": PAPER_HYP, "references": PAPER_REFS, "max_n": n_max}
         )
-        assert _close(sol.answer.value, _nltk_bleu(PAPINENI_REFS, PAPINENI_HYP, n_max))
-    sol = solve(_ask("precision", PAPINENI_HYP, PAPINENI_REFS, n=2))
+        assert _close(sol.answer.value, _nltk_bleu(PAPER_REFS, PAPER_HYP, n_max))
+    sol = solve(_ask("precision", PAPER_HYP, PAPER_REFS, n=2))
     assert _close(sol.answer.value, 0.5882352941176471)
 
 
@@ -280,7 +280,7 @@ def test_candidate_shorter_than_n_and_empty_candidate():
 
 
 def test_steps_show_counts_precisions_and_penalty():
-    sol = solve(_ask("bleu", PAPINENI_HYP, PAPINENI_REFS))
+    sol = solve(_ask("bleu", PAPER_HYP, PAPER_REFS))
     labels = [s.label for s in sol.steps]
     assert len(labels) == 7
     assert sol.steps[0].value == [18, 17, 16, 15]

@@ -490,12 +490,12 @@ def test_cli_outputs_and_exit_codes(six, tmp_path):
 
 def test_report_csv_and_text_with_flags(six, concepts, tmp_path):
     path, quiz, keys = six
-    sheet = _sheet(tmp_path / "s.yaml", {"1": keys[0]}, student="bob")
-    student_quiz = make_quiz(concepts, ["attention"], 2, seed=1, student="carol")
-    qpath = tmp_path / "carol.quiz.yaml"
+    sheet = _sheet(tmp_path / "s.yaml", {"1": keys[0]}, student="s102")
+    student_quiz = make_quiz(concepts, ["attention"], 2, seed=1, student="s103")
+    qpath = tmp_path / "s103.quiz.yaml"
     write_quiz(qpath, student_quiz)
     report = _grade(qpath, sheet, concepts)
-    assert report.flags == ["the sheet names student bob, but this is carol's quiz"]
+    assert report.flags == ["the sheet names student s102, but this is s103's quiz"]
     assert "FLAG" in report_text(report)
     assert report_csv(report).count("\n") == 3
 
