@@ -76,10 +76,28 @@ def ref_attention(
     return {"scores": scores, "weights": weights, "output": weights @ v}
 
 
+def sdpa_scale(d_k: int) -> float:
+    """The factor torch's own ``F.scaled_dot_product_attention`` applies to q·k, measured.
+
+    One query e_1 against the keys 0 and e_1 gives the scores [0, s]; the weight of the first key
+    is 1 / (1 + e^s), so s = log((1 − w) / w). Nothing here assumes s = 1/√d_k.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    q = torch.zeros(1, 1, d_k, dtype=torch.float64)
+    q[0, 0, 0] = 1.0
+    k = torch.zeros(1, 2, d_k, dtype=torch.float64)
+    k[0, 1, 0] = 1.0
+    v = torch.tensor([[[1.0], [0.0]]], dtype=torch.float64)  # the output is the first key's weight
+    w = F.scaled_dot_product_attention(q, k, v).item()
+    return math.log((1.0 - w) / w)
+
+
 def ref_answer(inputs: dict[str, Any]) -> Any:
     ask = inputs["ask"]
     if ask == "scale":
-        return 1 / math.sqrt(inputs["d_k"])
+        return sdpa_scale(inputs["d_k"])
     if ask == "variance":
         d, s = inputs["d_k"], inputs["sigma2"]
         return s**2 if inputs["scaled"] else d * s**2
@@ -115,8 +133,9 @@ def ref_misconceptions(inputs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _close(a: Any, b: Any, rel: float = 1e-9, abs_: float = 1e-12) -> bool:
+    """Same shape (no broadcasting: one row for n rows is wrong) and close entry by entry."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return bool(np.allclose(a, b, rtol=rel, atol=abs_))
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rel, atol=abs_))
 
 
 # ---------------------------------------------------------------- agreement over many variants
@@ -201,6 +220,7 @@ def test_misconceptions_mostly_differ_from_the_key() -> None:
 def test_known_scale_factors() -> None:
     for d_k, expected in [(1, 1.0), (4, 0.5), (16, 0.25), (64, 0.125), (512, 1 / math.sqrt(512))]:
         assert math.isclose(solve({"ask": "scale", "d_k": d_k}).answer.value, expected, rel_tol=1e-12)
+        assert math.isclose(sdpa_scale(d_k), expected, rel_tol=1e-9)  # the reference measures torch
 
 
 @pytest.mark.parametrize(
