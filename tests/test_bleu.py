@@ -267,7 +267,8 @@ def test_paper_example_matches_nltk():
         )
         assert _close(sol.answer.value, _nltk_bleu(PAPER_REFS, PAPER_HYP, n_max))
     sol = solve(_ask("precision", PAPER_HYP, PAPER_REFS, n=2))
-    assert _close(sol.answer.value, 0.5882352941176471)
+    assert _close(sol.answer.value, 10 / 17)  # the paper's count: 10 of 17 bigrams match
+    assert _close(sol.answer.value, float(modified_precision(PAPER_REFS, PAPER_HYP, 2)))
 
 
 def test_candidate_shorter_than_n_and_empty_candidate():

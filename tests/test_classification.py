@@ -17,11 +17,13 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import (
     accuracy_score,
     balanced_accuracy_score,
+    confusion_matrix,
     f1_score,
     fbeta_score,
     precision_score,
@@ -205,11 +207,15 @@ def test_confusion_matrix_input_equals_label_lists():
 
 
 def test_steps_show_matrix_counts_and_per_class_scores():
-    sol = solve(_inputs("f1", "macro", [0, 1, 2, 0, 1, 2], [0, 2, 1, 0, 0, 1], (0, 1, 2)))
-    assert sol.steps[0].value == [[2, 0, 0], [1, 0, 1], [0, 2, 0]]
-    assert sol.steps[1].value == [[2, 0, 0], [1, 2, 1], [0, 2, 2]]
+    y_true, y_pred = [0, 1, 2, 0, 1, 2], [0, 2, 1, 0, 0, 1]
+    sol = solve(_inputs("f1", "macro", y_true, y_pred, (0, 1, 2)))
+    matrix = confusion_matrix(y_true, y_pred, labels=[0, 1, 2])
+    assert sol.steps[0].value == matrix.tolist() == [[2, 0, 0], [1, 0, 1], [0, 2, 0]]
+    tp = np.diag(matrix)
+    assert sol.steps[1].value == [tp.tolist(), (matrix.sum(0) - tp).tolist(), (matrix.sum(1) - tp).tolist()]
     assert len(sol.steps) == 6
-    assert _close(sol.steps[4].value[0], 0.8)
+    per_class_f1 = f1_score(y_true, y_pred, labels=[0, 1, 2], average=None, zero_division=0)
+    assert _close(sol.steps[4].value[0], per_class_f1[0]) and _close(per_class_f1[0], 0.8)
     json.dumps(sol.to_json())
 
 
@@ -218,9 +224,9 @@ def test_accuracy_ignores_average():
     for average in (None, "macro", "binary"):
         inputs = dict(base) if average is None else {**base, "average": average}
         sol = solve(inputs)
-        assert _close(sol.answer.value, 0.75)
+        assert _close(sol.answer.value, accuracy_score([0, 1, 1, 1], [0, 1, 0, 1]))
         assert [m.name for m in sol.misconceptions] == ["balanced-accuracy"]
-        assert _close(sol.misconceptions[0].value, (1 + 2 / 3) / 2)
+        assert _close(sol.misconceptions[0].value, balanced_accuracy_score([0, 1, 1, 1], [0, 1, 0, 1]))
 
 
 # --- misconceptions --------------------------------------------------------------------------

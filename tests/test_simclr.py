@@ -276,6 +276,8 @@ def test_anchor_terms_average_to_the_loss() -> None:
 def test_known_cosine_similarities(u: list[int], v: list[int], expected: float) -> None:
     sol = solve({"ask": "similarity", "z": [u, v], "pair": [0, 1]})
     assert _close(sol.answer.value, expected)
+    a, b = np.asarray(u, dtype=np.float64), np.asarray(v, dtype=np.float64)
+    assert _close(expected, a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))  # the table, checked
     assert sol.misconceptions[0].value == sum(a * b for a, b in zip(u, v))
 
 
