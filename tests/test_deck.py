@@ -498,7 +498,7 @@ def test_recipe_fields_are_checked(tmp_path: Path) -> None:
         assert part in message
     with pytest.raises(QuizgenError, match="no such deck recipe"):
         load_recipe(tmp_path / "missing.yaml")
-    with pytest.raises(QuizgenError, match="YAML syntax"):
+    with pytest.raises(QuizgenError, match=r"not valid YAML: line 2"):
         load_recipe(_recipe(tmp_path, "name: [x\n"))
 
 
