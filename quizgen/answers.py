@@ -892,10 +892,56 @@ def _read(text: str, kind: str) -> tuple[Any, Any]:
             value = float(m[1] + m[2])
             if value != 0.0 and value - value == 0.0:  # finite and not underflowed to zero
                 return value, _literal_figures(m[2])
+    elif kind != "shape":
+        plain = _read_plain_list(text, kind)
+        if plain is not None:
+            return plain
     return _read_numeric(text, kind)
 
 
-_PLAIN_NUMBER = re.compile(r"^[ \t]*([+-]?)((?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)[ \t]*$")
+_LITERAL = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_PLAIN_NUMBER = re.compile(rf"^[ \t]*([+-]?)({_LITERAL})[ \t]*$")
+_PLAIN_ROW = rf"\[[ \t]*[+-]?{_LITERAL}(?:[ \t]*,[ \t]*[+-]?{_LITERAL})*[ \t]*\]"
+_PLAIN_LISTS = {
+    "vector": re.compile(rf"[ \t]*{_PLAIN_ROW}[ \t]*\Z"),
+    "matrix": re.compile(rf"[ \t]*\[[ \t]*{_PLAIN_ROW}(?:[ \t]*,[ \t]*{_PLAIN_ROW})*[ \t]*\][ \t]*\Z"),
+}
+_SIGNED_LITERAL = re.compile(rf"([+-]?)({_LITERAL})")
+_ROW_TEXT = re.compile(r"\[([^\[\]]*)\]")
+
+
+def _read_plain_list(text: str, kind: str) -> tuple[Any, Any] | None:
+    """A vector ``[a, b]`` or matrix ``[[a, b], [c, d]]`` of signed plain literals, read the way
+    the full parser reads it, or None for anything else (then the full parser decides).
+
+    Most typed vectors and matrices look like this (``format_value`` writes them so), and the
+    full parser takes about five times as long over them. Infinities, ragged rows and too many
+    entries are left to the full parser and its messages.
+    """
+    if _PLAIN_LISTS[kind].match(text) is None:
+        return None
+    rows: list[list[float]] = []
+    figure_rows: list[list[tuple[int, int] | None]] = []
+    count = 0
+    for row_text in _ROW_TEXT.findall(text):
+        values: list[float] = []
+        figures: list[tuple[int, int] | None] = []
+        for sign, literal in _SIGNED_LITERAL.findall(row_text):
+            value = float(sign + literal)
+            if value - value != 0.0:  # infinite: the parser's message says why
+                return None
+            values.append(value)
+            figures.append(_literal_figures(literal))
+        if rows and len(values) != len(rows[0]):
+            return None
+        count += len(values)
+        rows.append(values)
+        figure_rows.append(figures)
+    if count > MAX_ENTRIES:
+        return None
+    if kind == "vector":
+        return rows[0], figure_rows[0]
+    return rows, figure_rows
 
 
 def parse(text: str, kind: str) -> Any:

@@ -1,10 +1,13 @@
 """``quizgen grade``: grade answer sheets against a quiz, one learner or a whole class.
 
 Nothing written in a file is trusted as an answer. Every key is recomputed by the checker from the
-problem's inputs, and those inputs are themselves checked against the problem id: the id's seed
-draws the inputs again (``quizgen.generators``), so a quiz file edited by hand — even one whose
-checksum was recomputed — is caught problem by problem and graded against the problem its id
-names. Each typed answer goes through the one judge, ``quizgen.answers.judge``.
+problem's inputs. A quiz file carrying this installation's seal (``quizgen.quiz.seal``: a keyed
+checksum that only the installation which wrote the file can make) is graded from its own inputs,
+which are then exactly what was drawn from the ids. Any other file has its inputs checked
+against the problem ids: each id's seed draws the inputs again (``quizgen.generators``), so a
+quiz file edited by hand, even one whose plain checksum was recomputed, is caught problem by
+problem and graded against the problem its id names. Each typed answer goes through the one
+judge, ``quizgen.answers.judge``.
 
 Answer sheets are read as hostile input. Before any parser sees a file its size is checked (it is
 not even read past the limit), then binary data and the encoding; the YAML is read from libyaml's
@@ -519,7 +522,8 @@ def _resolve_templates(quiz: Quiz, concepts: Sequence[Concept]) -> tuple[dict[st
                 concept=concept,
                 template=template,
                 tolerance=template.tolerance,
-                verify=same,
+                # A sealed file holds exactly what was drawn from the ids: no need to draw again.
+                verify=same and not quiz.sealed,
             )
             continue
         if info.family in CHECKERS:
@@ -571,26 +575,34 @@ def _same_inputs(drawn: Any, written: Any) -> bool:
     return bool(drawn == written or _plain(drawn) == written)
 
 
-def _first_draws(job: _Job, indices: range) -> dict[int, tuple[random.Random, Any, Any]]:
-    """For the tasks that ``_solution`` will verify, each id's first draw and its solution.
+def _first_draws(job: _Job, indices: range) -> dict[int, tuple[random.Random | None, Any, Any]]:
+    """Each task's problem solved ahead, all problems of one template together.
 
-    The first draws of one template are solved together (``checkers.get_batch_solver``), so the
-    checker's torch calls are shared among them; ``_solution`` carries on from there exactly as
-    if it had drawn and solved the first variant itself.
+    A task that ``_solution`` will verify gets its id's first draw and that draw's solution (and
+    the generator's rng, to draw again from); one graded from the file's inputs gets their
+    solution (and no rng). The problems of one template go through the checker together
+    (``checkers.get_batch_solver``), so its torch calls are shared among them; ``_solution``
+    carries on from there exactly as if it had drawn and solved each problem itself.
     """
     from checkers import get_batch_solver
 
-    groups: dict[tuple[int, str], list[tuple[int, random.Random, Any]]] = {}
+    groups: dict[tuple[int, str], list[tuple[int, random.Random | None, Any]]] = {}
     for i in indices:
         task = job.tasks[i]
         quiz = job.quizzes[task.quiz]
         p = quiz.problems[task.problem]
         r = job.resolved[task.quiz][p.key]
-        if r.problem is not None or not r.verify or p.version != quiz.templates[p.key].version:
+        if r.problem is not None:
+            continue
+        if not r.verify:
+            if type(p.inputs) is dict:
+                groups.setdefault((task.quiz, p.key), []).append((i, None, p.inputs))
+            continue
+        if p.version != quiz.templates[p.key].version:
             continue
         rng = random.Random(p.seed)
         groups.setdefault((task.quiz, p.key), []).append((i, rng, r.generator.draw(r.params, rng)))  # type: ignore[union-attr]
-    out: dict[int, tuple[random.Random, Any, Any]] = {}
+    out: dict[int, tuple[random.Random | None, Any, Any]] = {}
     for (q, key), members in groups.items():
         family = job.resolved[q][key].family
         try:
@@ -602,7 +614,7 @@ def _first_draws(job: _Job, indices: range) -> dict[int, tuple[random.Random, An
     return out
 
 
-def _solution(job: _Job, task: _Task, first: tuple[random.Random, Any, Any] | None = None) -> tuple[Any, list[str]]:
+def _solution(job: _Job, task: _Task, first: tuple[random.Random | None, Any, Any] | None = None) -> tuple[Any, list[str]]:
     """The checker's solution for a task's problem, and notes about its inputs.
 
     For a template that still matches the quiz file, this walks the very sequence of draws that
@@ -623,7 +635,7 @@ def _solution(job: _Job, task: _Task, first: tuple[random.Random, Any, Any] | No
     if variant_seed(quiz.effective_seed, p.number - 1) != p.seed:
         notes.append("its id's seed is not the one this quiz's seed and student give to this problem number")
     if r.verify and p.version == quiz.templates[p.key].version:
-        rng = first[0] if first is not None else random.Random(p.seed)
+        rng = first[0] if first is not None and first[0] is not None else random.Random(p.seed)
         draw, params, tolerance = r.generator.draw, r.params, r.tolerance  # type: ignore[union-attr]
         for attempt in range(MAX_REDRAWS):
             if attempt == 0 and first is not None:
@@ -646,12 +658,14 @@ def _solution(job: _Job, task: _Task, first: tuple[random.Random, Any, Any] | No
         raise ValueError(f"no variant without a colliding mistake within {MAX_REDRAWS} draws")
     if r.verify:
         notes.append("its id names another generator version than the quiz records; graded from the file's inputs")
+    if first is not None:
+        return first[2], notes
     if not isinstance(p.inputs, dict):
         raise ValueError("the inputs in the quiz file are not a mapping")
     return solve(p.inputs), notes  # type: ignore[misc]
 
 
-def _grade_task(job: _Job, task: _Task, first: tuple[random.Random, Any, Any] | None = None) -> Item:
+def _grade_task(job: _Job, task: _Task, first: tuple[random.Random | None, Any, Any] | None = None) -> Item:
     quiz = job.quizzes[task.quiz]
     p = quiz.problems[task.problem]
     r = job.resolved[task.quiz][p.key]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -53,6 +54,9 @@ MAX_PROBLEMS = 1_000_000
 MAX_YAML_DEPTH = 64
 """Deepest YAML nesting read. libyaml's cost per event grows with the depth (100,000 nested
 brackets take 16 s), so reading stops as soon as a file goes deeper than this."""
+
+SEAL_KEY_FILE = "quiz-seal.key"
+"""This installation's secret key for sealing quiz files, in ``quizgen.review_store.data_dir()``."""
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 """Student ids become file names, so they are kept to letters, digits, ``.``, ``_`` and ``-``."""
@@ -300,6 +304,8 @@ class Quiz:
         path: Where it was read from, if it was.
         issues: What reading found wrong but not fatal (a checksum mismatch).
         quizgen_version: The version that wrote the file.
+        sealed: The file carries this installation's seal and its contents match it, so they
+            are exactly what ``quizgen quiz`` wrote here (see ``seal``).
     """
 
     title: str
@@ -314,6 +320,7 @@ class Quiz:
     path: str | None = None
     issues: tuple[str, ...] = ()
     quizgen_version: str = __version__
+    sealed: bool = False
 
     @property
     def effective_seed(self) -> int:
@@ -384,23 +391,85 @@ def _problem_record(p: QuizProblem) -> dict[str, Any]:
     return {"number": p.number, "id": p.id, "expected": p.expected, "inputs": p.inputs}
 
 
+def _canonical(header: Mapping[str, Any], problems: Sequence[Mapping[str, Any]]) -> bytes:
+    """The canonical JSON (sorted keys, no spaces, UTF-8) of a quiz file without its checksum and seal."""
+    body = {key: value for key, value in header.items() if key not in ("checksum", "seal")}
+    body["problems"] = problems
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def checksum(header: Mapping[str, Any], problems: Sequence[Mapping[str, Any]]) -> str:
     """``sha256:<hex>`` of the canonical JSON (sorted keys, no spaces) of the header and problems.
 
     Canonical JSON, not the file's bytes: re-indenting the file or converting it to block YAML
     keeps the checksum; changing any value does not.
     """
-    body = {key: value for key, value in header.items() if key != "checksum"}
-    body["problems"] = problems
-    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return _checksum_of(_canonical(header, problems))
 
 
-def quiz_text(quiz: Quiz) -> str:
-    """The quiz file: JSON (hence also YAML), header fields one per line, one problem per line."""
+def _checksum_of(canonical: bytes) -> str:
+    return "sha256:" + hashlib.sha256(canonical).hexdigest()
+
+
+def seal(key: bytes, canonical: bytes) -> str:
+    """``hmac-sha256:<hex>``: the checksum keyed with this installation's secret (``seal_key``).
+
+    Anyone can recompute a plain checksum after editing a quiz file; only the installation that
+    wrote the file can recompute its seal. A file whose seal holds is graded from its own inputs;
+    any other is checked problem by problem against the ids (``quizgen.grade``).
+    """
+    return "hmac-sha256:" + hmac.new(key, canonical, hashlib.sha256).hexdigest()
+
+
+def seal_key(create: bool = False) -> bytes | None:
+    """This installation's 32-byte secret for sealing quiz files, or None if there is none.
+
+    With ``create`` a missing key is made (random, readable by the owner only) and linked into
+    place atomically, so two commands racing both end up with the one key. A key that cannot be
+    read or written only means quiz files go unsealed: grading them then checks every problem
+    against its id, which is slower but as sure.
+    """
+    import tempfile
+
+    from quizgen.review_store import data_dir
+
+    path = data_dir() / SEAL_KEY_FILE
+    try:
+        key = path.read_bytes()
+        return key if len(key) == 32 else None
+    except FileNotFoundError:
+        if not create:
+            return None
+    except OSError:
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".quiz-seal.", dir=path.parent)  # mode 0600
+        try:
+            os.write(fd, os.urandom(32))
+            os.fsync(fd)
+            os.close(fd)
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another command made it first: use that one
+        finally:
+            os.unlink(tmp)
+        key = path.read_bytes()
+    except OSError:
+        return None
+    return key if len(key) == 32 else None
+
+
+def quiz_text(quiz: Quiz, secret: bytes | None = None) -> str:
+    """The quiz file: JSON (hence also YAML), header fields one per line, one problem per line.
+
+    With ``secret`` (``seal_key()``) the file also carries its seal.
+    """
     header = _header(quiz)
     records = [_problem_record(p) for p in quiz.problems]
-    total = checksum(header, records)
+    canonical = _canonical(header, records)
+    total = _checksum_of(canonical)
 
     def dump(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
@@ -419,16 +488,18 @@ def quiz_text(quiz: Quiz) -> str:
     for i, record in enumerate(records):
         lines.append(f"    {dump(record)}{',' if i < len(records) - 1 else ''}")
     lines.append("  ],")
+    if secret is not None:
+        lines.append(f'  "seal": {dump(seal(secret, canonical))},')
     lines.append(f'  "checksum": {dump(total)}')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
 def write_quiz(path: str | Path, quiz: Quiz) -> None:
-    """Write a quiz file atomically."""
+    """Write a quiz file atomically, sealed with this installation's key (made if need be)."""
     from quizgen.storage import write_text_atomic
 
-    write_text_atomic(Path(path), quiz_text(quiz))
+    write_text_atomic(Path(path), quiz_text(quiz, seal_key(create=True)))
 
 
 class QuizFileError(FileUnusable):
@@ -552,8 +623,13 @@ def _quiz_from_data(data: Any, source: str) -> Quiz:
         )
     issues = []
     recorded = data.get("checksum")
-    header = {k: v for k, v in data.items() if k not in ("problems", "checksum")}
-    actual = checksum(header, records)
+    header = {k: v for k, v in data.items() if k != "problems"}
+    canonical = _canonical(header, records)
+    actual = _checksum_of(canonical)
+    sealed = False
+    if recorded == actual and type(data.get("seal")) is str:
+        key = seal_key()
+        sealed = key is not None and hmac.compare_digest(data["seal"], seal(key, canonical))
     if recorded != actual:
         issues.append(
             f"checksum: the quiz file was edited after it was written (its checksum is {recorded!r}, "
@@ -574,6 +650,7 @@ def _quiz_from_data(data: Any, source: str) -> Quiz:
         path=source,
         issues=tuple(issues),
         quizgen_version=str(data.get("quizgen_version", "")),
+        sealed=sealed,
     )
 
 
@@ -928,6 +1005,8 @@ __all__ = [
     "read_quiz",
     "read_roster",
     "read_text_file",
+    "seal",
+    "seal_key",
     "student_seed",
     "template_fingerprint",
     "write_quiz",

@@ -14,3 +14,22 @@ def concepts():
     from quizgen.concepts import load_concepts
 
     return load_concepts(CONCEPTS)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_data_dir(tmp_path_factory):
+    """Keep the review database and the quiz seal key out of the real home directory.
+
+    Commands run by the tests (in process or as subprocesses) inherit this ``QUIZGEN_HOME``;
+    a test that needs its own sets it with ``monkeypatch``.
+    """
+    import os
+
+    home = tmp_path_factory.mktemp("quizgen-home")
+    old = os.environ.get("QUIZGEN_HOME")
+    os.environ["QUIZGEN_HOME"] = str(home)
+    yield home
+    if old is None:
+        os.environ.pop("QUIZGEN_HOME", None)
+    else:
+        os.environ["QUIZGEN_HOME"] = old

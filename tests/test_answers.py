@@ -835,3 +835,34 @@ def test_plain_number_fast_path_reads_like_the_parser(parts) -> None:
     fast = read(lambda t: answers_module._read(t, "number"))
     slow = read(lambda t: answers_module._read_numeric(t, "number"))
     assert fast == slow, text
+
+
+_LIST_PIECES = ["[", "]", ",", " ", "\t", "-", "+", ".", "e", "0", "1", "25", "3.5", "0.0", "1e-400", "1e400", "7E+1", "\n", ";"]
+
+
+@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(["vector", "matrix"]),
+    st.lists(st.lists(st.sampled_from(["1", "-2.50", "+0.125", "3e-2", ".5", "6.", "0", "-0.0", "1e400", "9E+2"]), min_size=1, max_size=4), min_size=1, max_size=4),
+    st.lists(st.tuples(st.integers(0, 60), st.sampled_from(_LIST_PIECES)), max_size=3),
+    st.sampled_from(["", " ", "\t", "  "]),
+)
+def test_plain_list_fast_path_reads_like_the_parser(kind, rows, edits, pad) -> None:
+    """Bracketed vectors and matrices of literals (and near misses) read the same with and without
+    the fast path: the same values and figures, or the same message."""
+    if kind == "vector":
+        text = "[" + f",{pad}".join(rows[0]) + "]"
+    else:
+        text = "[" + f",{pad}".join("[" + f",{pad}".join(r) + "]" for r in rows) + "]"
+    for position, piece in edits:
+        position = min(position, len(text))
+        text = text[:position] + piece + text[position:]
+    text = pad + text + pad
+
+    def read(reader):
+        try:
+            return repr(reader(text, kind))
+        except AnswerParseError as exc:
+            return str(exc)
+
+    assert read(answers._read) == read(answers._read_numeric), text
