@@ -201,8 +201,35 @@ LAZY_COMMANDS: dict[str, str] = {
 }
 
 
+_end_at_once = False
+
+
+def end_at_once() -> None:
+    """Let the process end without tearing down its objects once the command succeeds.
+
+    A command that leaves millions of objects behind (``quizgen grade`` of 100,000 answers) would
+    otherwise spend a quarter of a second freeing them one by one at exit. Only for commands
+    whose files are all written (atomically) and closed by the time they return; output is
+    flushed first. Has no effect unless the command runs from ``main`` (not in tests' runners).
+    """
+    global _end_at_once
+    _end_at_once = True
+
+
 def main() -> None:
-    cli(prog_name="quizgen")
+    import os
+
+    try:
+        cli(prog_name="quizgen")
+    except SystemExit as exc:
+        if _end_at_once and exc.code in (0, None):
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                raise exc from None
+            os._exit(0)
+        raise
 
 
 if __name__ == "__main__":

@@ -395,7 +395,25 @@ def _canonical(header: Mapping[str, Any], problems: Sequence[Mapping[str, Any]])
     """The canonical JSON (sorted keys, no spaces, UTF-8) of a quiz file without its checksum and seal."""
     body = {key: value for key, value in header.items() if key not in ("checksum", "seal")}
     body["problems"] = problems
-    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _dump_canonical(body).encode("utf-8")
+
+
+def _dump_canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _canonical_around(header: Mapping[str, Any], problems_json: str) -> bytes:
+    """``_canonical(header, problems)`` from the problems' canonical JSON text, spliced in.
+
+    A sorted mapping is written as its ``"key":value`` parts in key order, so the parts before
+    and after ``problems`` can be written on their own and joined around the problems' text.
+    """
+    body = {key: value for key, value in header.items() if key not in ("checksum", "seal", "problems")}
+    before = {k: v for k, v in body.items() if k < "problems"}
+    after = {k: v for k, v in body.items() if k > "problems"}
+    parts = [_dump_canonical(part)[1:-1] for part in (before, after) if part]
+    parts.insert(1 if before else 0, '"problems":' + problems_json)
+    return ("{" + ",".join(parts) + "}").encode("utf-8")
 
 
 def checksum(header: Mapping[str, Any], problems: Sequence[Mapping[str, Any]]) -> str:
@@ -464,11 +482,13 @@ def seal_key(create: bool = False) -> bytes | None:
 def quiz_text(quiz: Quiz, secret: bytes | None = None) -> str:
     """The quiz file: JSON (hence also YAML), header fields one per line, one problem per line.
 
-    With ``secret`` (``seal_key()``) the file also carries its seal.
+    Each problem line is the problem's canonical JSON (sorted keys, no spaces), so that a reader
+    can check the checksum over the lines as they stand (``_read_own_layout``). With ``secret``
+    (``seal_key()``) the file also carries its seal.
     """
     header = _header(quiz)
-    records = [_problem_record(p) for p in quiz.problems]
-    canonical = _canonical(header, records)
+    lines_of_problems = [_dump_canonical(_problem_record(p)) for p in quiz.problems]
+    canonical = _canonical_around(header, "[" + ",".join(lines_of_problems) + "]")
     total = _checksum_of(canonical)
 
     def dump(value: Any) -> str:
@@ -484,15 +504,19 @@ def quiz_text(quiz: Quiz, secret: bytes | None = None) -> str:
             lines.append("  },")
         else:
             lines.append(f"  {dump(key)}: {dump(value)},")
-    lines.append('  "problems": [')
-    for i, record in enumerate(records):
-        lines.append(f"    {dump(record)}{',' if i < len(records) - 1 else ''}")
-    lines.append("  ],")
+    lines.append(_PROBLEMS_OPEN)
+    last = len(lines_of_problems) - 1
+    lines.extend(f"    {line}{',' if i < last else ''}" for i, line in enumerate(lines_of_problems))
+    lines.append(_PROBLEMS_CLOSE)
     if secret is not None:
         lines.append(f'  "seal": {dump(seal(secret, canonical))},')
     lines.append(f'  "checksum": {dump(total)}')
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+_PROBLEMS_OPEN = '  "problems": ['
+_PROBLEMS_CLOSE = "  ],"
 
 
 def write_quiz(path: str | Path, quiz: Quiz) -> None:
@@ -528,9 +552,47 @@ def read_quiz(path: str | Path, max_bytes: int = QUIZ_MAX_BYTES) -> Quiz:
     source = str(path)
     text = read_text_file(path, max_bytes, "quiz file")
     with gc_paused():
+        own = _read_own_layout(text)
+        if own is not None:
+            del text
+            return _quiz_from_data(own[0], source, own[1])
         data = _parse_quiz_text(text, source)
         del text
         return _quiz_from_data(data, source)
+
+
+def _read_own_layout(text: str) -> tuple[dict[str, Any], bytes] | None:
+    """A quiz file as ``quiz_text`` lays it out, read with its canonical bytes; else None.
+
+    The canonical bytes are built from the problem lines as they stand (``quiz_text`` writes
+    each as canonical JSON) rather than by writing every parsed problem out again, which takes
+    longer than parsing them. Exactly the text that is hashed is what gets parsed, so if its
+    checksum (or seal) holds, the problems are the ones written. Any other layout, and any file
+    whose lines do not give its recorded checksum (an edit, or only a re-indent), returns None:
+    the general reader then decides, with its messages.
+    """
+    opening = text.find("\n" + _PROBLEMS_OPEN + "\n")
+    if opening < 0:
+        return None
+    first = opening + len(_PROBLEMS_OPEN) + 2
+    closing = text.find("\n" + _PROBLEMS_CLOSE + "\n", first - 1)
+    if closing < 0:
+        return None
+    # "    {...},\n    {...}" -> "{...},{...}": JSON strings hold no raw newline, so every
+    # ",\n    " here is between two problems.
+    problems_json = "[" + text[first:closing].replace(",\n    ", ",").lstrip(" ") + "]"
+    try:
+        data = json.loads(text[:first] + text[closing + 1 :])
+        problems = json.loads(problems_json)
+    except (ValueError, RecursionError):
+        return None
+    if type(data) is not dict or data.get("problems") != [] or type(problems) is not list:
+        return None
+    canonical = _canonical_around(data, problems_json)
+    if data.get("checksum") != _checksum_of(canonical):
+        return None
+    data["problems"] = problems
+    return data, canonical
 
 
 def _parse_quiz_text(text: str, source: str) -> Any:
@@ -545,7 +607,7 @@ def _parse_quiz_text(text: str, source: str) -> Any:
     return load_yaml_data(text, source)
 
 
-def _quiz_from_data(data: Any, source: str) -> Quiz:
+def _quiz_from_data(data: Any, source: str, canonical: bytes | None = None) -> Quiz:
     _need(isinstance(data, dict), source, "is not a quiz file (expected a mapping with 'quizgen: quiz' at the top)")
     _need(
         data.get("quizgen") == MARKER,
@@ -623,8 +685,8 @@ def _quiz_from_data(data: Any, source: str) -> Quiz:
         )
     issues = []
     recorded = data.get("checksum")
-    header = {k: v for k, v in data.items() if k != "problems"}
-    canonical = _canonical(header, records)
+    if canonical is None:
+        canonical = _canonical({k: v for k, v in data.items() if k != "problems"}, records)
     actual = _checksum_of(canonical)
     sealed = False
     if recorded == actual and type(data.get("seal")) is str:

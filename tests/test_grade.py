@@ -31,7 +31,7 @@ from quizgen.grade import (
     report_text,
 )
 from quizgen.problems import plan, rebuild
-from quizgen.quiz import FileUnusable, checksum, make_quiz, write_quiz, write_quiz_files
+from quizgen.quiz import FileUnusable, checksum, make_quiz, read_quiz, write_quiz, write_quiz_files
 
 
 # ---------------------------------------------------------------------------------------------
@@ -78,11 +78,15 @@ def six(concepts, tmp_path_factory):
 # Round trips
 
 
-def test_every_family_key_gets_full_marks(family_quiz, concepts, tmp_path):
+@pytest.mark.parametrize("sealed", [True, False], ids=["sealed", "checked-against-ids"])
+def test_every_family_key_gets_full_marks(family_quiz, concepts, tmp_path, monkeypatch, sealed):
     path, quiz, problems = family_quiz
     families = {p.family for p in problems.values()}
     assert families == {"attention", "bleu", "classification", "shapes", "simclr"}
     sheet = _sheet(tmp_path / "key.yaml", {pid: _key_text(p) for pid, p in problems.items()})
+    if not sealed:  # another installation: no key to check the seal, so every id is drawn again
+        monkeypatch.setenv("QUIZGEN_HOME", str(tmp_path / "elsewhere"))
+    assert read_quiz(path).sealed is sealed
     report = _grade(path, sheet, concepts)
     assert [i.status for i in report.items] == ["right"] * len(quiz.problems), [
         (i.id, i.message) for i in report.items if i.status != "right"
@@ -375,6 +379,24 @@ def test_edited_inputs_are_caught_and_graded_against_the_id(six, concepts, tmp_p
     assert any("differ from those its problem id draws" in n for n in report.items[0].notes)
     assert all(not i.notes for i in report.items[1:])
     assert any("edited after it was written" in n for n in report.notes) is (not fix_checksum)
+
+
+def test_sealed_quiz_is_graded_from_its_inputs_without_drawing_again(six, concepts, tmp_path, monkeypatch):
+    """With the seal intact nothing is drawn again; without it (another installation) every id is."""
+    from quizgen.generators import GENERATORS
+
+    path, quiz, keys = six
+    sheet = _sheet(tmp_path / "k.yaml", {p.id: k for p, k in zip(quiz.problems, keys)})
+    draws = []
+    for family in ("attention", "shapes"):
+        module = GENERATORS[family]
+        real = module.draw
+        monkeypatch.setattr(module, "draw", lambda params, rng, real=real: draws.append(1) or real(params, rng))
+    report = _grade(path, sheet, concepts)
+    assert report.score == 6 and draws == []
+    monkeypatch.setenv("QUIZGEN_HOME", str(tmp_path / "elsewhere"))
+    report = _grade(path, sheet, concepts)
+    assert report.score == 6 and len(draws) >= 6
 
 
 def test_changed_template_is_graded_from_the_file(six, concepts, tmp_path):

@@ -83,6 +83,96 @@ def test_read_quiz_round_trip_and_block_yaml(small_quiz, tmp_path):
     assert again.problems == small_quiz.problems
 
 
+def test_own_layout_is_read_from_its_lines_and_matches_the_general_reader(concepts, tmp_path):
+    """The fast reader hashes the problem lines as written; whatever it accepts, the general
+    JSON/YAML reader reads the same (problems, checksum, seal)."""
+    from quizgen.quiz import _read_own_layout
+
+    for topics, n, seed in ((["bleu"], 1, 0), (["all"], 23, 4), (["attention", "shapes"], 12, 9)):
+        quiz = make_quiz(concepts, topics, n, seed=seed)
+        path = tmp_path / f"q{n}.yaml"
+        write_quiz(path, quiz)
+        text = path.read_text()
+        assert _read_own_layout(text) is not None
+        fast = read_quiz(path)
+        block = tmp_path / f"b{n}.yaml"
+        block.write_text(yaml.safe_dump(json.loads(text), sort_keys=False, allow_unicode=True))
+        assert _read_own_layout(block.read_text()) is None  # another layout: the general reader
+        slow = read_quiz(block)
+        assert fast.problems == slow.problems == quiz.problems
+        assert fast.checksum == slow.checksum == quiz.checksum
+        assert fast.issues == slow.issues == ()
+        assert fast.sealed and slow.sealed
+
+
+def test_edited_or_respaced_problem_line_falls_back_to_the_general_reader(small_quiz, tmp_path):
+    from quizgen.quiz import _read_own_layout
+
+    path = tmp_path / "q.yaml"
+    write_quiz(path, small_quiz)
+    lines = path.read_text().split("\n")
+    k = next(i for i, line in enumerate(lines) if '"number":2}' in line)
+    respaced = lines.copy()
+    respaced[k] = respaced[k].replace('":', '": ')
+    path.write_text("\n".join(respaced))
+    assert _read_own_layout(path.read_text()) is None
+    back = read_quiz(path)
+    assert back.issues == () and back.sealed  # same values: only the layout changed
+    edited = lines.copy()
+    edited[k] = edited[k].replace('"number":2}', '"number":2,"extra":1}')
+    path.write_text("\n".join(edited))
+    assert _read_own_layout(path.read_text()) is None
+    back = read_quiz(path)
+    assert "edited after it was written" in back.issues[0] and not back.sealed
+
+
+def test_seal_needs_this_installations_key(small_quiz, tmp_path, monkeypatch):
+    """A quiz file is sealed with the key in QUIZGEN_HOME (made on first use, private to the
+    owner); another installation's key, or none, reads it unsealed, and a copied file with a
+    recomputed plain checksum does not pass as sealed."""
+    import stat
+
+    from quizgen.quiz import SEAL_KEY_FILE, seal_key
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("QUIZGEN_HOME", str(home))
+    assert seal_key() is None
+    path = tmp_path / "q.yaml"
+    write_quiz(path, small_quiz)
+    key_file = home / SEAL_KEY_FILE
+    assert len(key_file.read_bytes()) == 32
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert '"seal": "hmac-sha256:' in path.read_text()
+    assert read_quiz(path).sealed
+    write_quiz(tmp_path / "again.yaml", small_quiz)
+    assert key_file.read_bytes() == seal_key()  # the key is made once
+    assert (tmp_path / "again.yaml").read_text() == path.read_text()
+
+    monkeypatch.setenv("QUIZGEN_HOME", str(tmp_path / "elsewhere"))
+    other = read_quiz(path)
+    assert not other.sealed and other.issues == ()  # unsealed here, but not edited
+
+    monkeypatch.setenv("QUIZGEN_HOME", str(home))
+    data = json.loads(path.read_text())
+    data["problems"][0]["inputs"]["d_k"] += 1
+    data["checksum"] = checksum({k: v for k, v in data.items() if k != "problems"}, data["problems"])
+    forged = tmp_path / "forged.yaml"
+    forged.write_text(json.dumps(data))
+    back = read_quiz(forged)
+    assert back.issues == () and not back.sealed
+
+
+def test_unwritable_home_writes_an_unsealed_quiz(small_quiz, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.setenv("QUIZGEN_HOME", str(blocker / "home"))
+    path = tmp_path / "q.yaml"
+    write_quiz(path, small_quiz)
+    assert '"seal"' not in path.read_text()
+    back = read_quiz(path)
+    assert back.issues == () and not back.sealed
+
+
 def test_edited_quiz_is_detected_by_checksum(small_quiz, tmp_path):
     path = tmp_path / "q.yaml"
     write_quiz(path, small_quiz)
