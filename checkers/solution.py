@@ -14,29 +14,31 @@ Answer kinds:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 ANSWER_KINDS = ("number", "vector", "matrix", "shape")
 
 
-@dataclass(frozen=True)
-class Answer:
-    """An exact answer: its kind (one of ``ANSWER_KINDS``) and its JSON value."""
-
+class _AnswerFields(NamedTuple):
     kind: str
     value: Any
 
-    def __post_init__(self) -> None:
-        if self.kind not in ANSWER_KINDS:
-            raise ValueError(f"Expected an answer kind in {ANSWER_KINDS}, but got {self.kind!r}")
+
+class Answer(_AnswerFields):
+    """An exact answer: its kind (one of ``ANSWER_KINDS``) and its JSON value."""
+
+    __slots__ = ()
+
+    def __new__(cls, kind: str, value: Any) -> Answer:
+        if kind not in ANSWER_KINDS:
+            raise ValueError(f"Expected an answer kind in {ANSWER_KINDS}, but got {kind!r}")
+        return super().__new__(cls, kind, value)
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "value": self.value}
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One line of a worked solution: what is computed, its value, and an optional remark.
 
     ``shape`` is the tensor shape of ``value`` when that helps the learner (``[3, 3]``), else None.
@@ -56,8 +58,7 @@ class Step:
         return out
 
 
-@dataclass(frozen=True)
-class Misconception:
+class Misconception(NamedTuple):
     """The answer a learner gets from one known mistake.
 
     ``name`` is a stable slug (``no-scaling``); ``description`` says what the mistake is and why it
@@ -72,13 +73,12 @@ class Misconception:
         return {"name": self.name, "description": self.description, "value": self.value}
 
 
-@dataclass(frozen=True)
-class Solution:
+class Solution(NamedTuple):
     """A checker's full result for one problem's inputs."""
 
     answer: Answer
-    steps: tuple[Step, ...] = field(default_factory=tuple)
-    misconceptions: tuple[Misconception, ...] = field(default_factory=tuple)
+    steps: tuple[Step, ...] = ()
+    misconceptions: tuple[Misconception, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -47,6 +47,7 @@ from quizgen.quiz import (
     MAX_YAML_DEPTH,
     FileUnusable,
     Quiz,
+    QuizProblem,
     _concept_dir,
     _friendly,
     gc_paused,
@@ -379,10 +380,30 @@ class Extra(NamedTuple):
 
 @dataclass
 class _Matched:
+    """A sheet's answers by problem position, and those that answer no problem of the quiz."""
+
     by_problem: dict[int, list[RawAnswer]]
     extras: list[Extra]
     extras_total: int
     owners: dict[str, int]
+
+    # Sent from the child that reads the files (``grade_one``): flat lists pickle several times
+    # faster than 100,000 named tuples.
+    def __getstate__(self) -> tuple[Any, ...]:
+        order = list(self.by_problem)
+        counts = [len(self.by_problem[i]) for i in order]
+        flat = [a for i in order for a in self.by_problem[i]]
+        columns = tuple(list(column) for column in zip(*flat)) if flat else ([], [], [], [])
+        return order, counts, columns, self.extras, self.extras_total, self.owners
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        order, counts, columns, self.extras, self.extras_total, self.owners = state
+        flat = list(map(RawAnswer, *columns))
+        self.by_problem = {}
+        k = 0
+        for i, count in zip(order, counts):
+            self.by_problem[i] = flat[k : k + count]
+            k += count
 
 
 def _match(sheet: AnswerSheet, quiz: Quiz, id_owner: Mapping[str, str] | None = None) -> _Matched:
@@ -575,8 +596,10 @@ def _same_inputs(drawn: Any, written: Any) -> bool:
     return bool(drawn == written or _plain(drawn) == written)
 
 
-def _first_draws(job: _Job, indices: range) -> dict[int, tuple[random.Random | None, Any, Any]]:
-    """Each task's problem solved ahead, all problems of one template together.
+def _first_draws(
+    job: _Job, tasks: Sequence[_Task], problems: Sequence[QuizProblem]
+) -> dict[int, tuple[random.Random | None, Any, Any]]:
+    """Each task's problem solved ahead, all problems of one template together (by position).
 
     A task that ``_solution`` will verify gets its id's first draw and that draw's solution (and
     the generator's rng, to draw again from); one graded from the file's inputs gets their
@@ -587,21 +610,19 @@ def _first_draws(job: _Job, indices: range) -> dict[int, tuple[random.Random | N
     from checkers import get_batch_solver
 
     groups: dict[tuple[int, str], list[tuple[int, random.Random | None, Any]]] = {}
-    for i in indices:
-        task = job.tasks[i]
-        quiz = job.quizzes[task.quiz]
-        p = quiz.problems[task.problem]
-        r = job.resolved[task.quiz][p.key]
+    for i, (task, p) in enumerate(zip(tasks, problems)):
+        key = f"{p.concept}.{p.template}"
+        r = job.resolved[task.quiz][key]
         if r.problem is not None:
             continue
         if not r.verify:
             if type(p.inputs) is dict:
-                groups.setdefault((task.quiz, p.key), []).append((i, None, p.inputs))
+                groups.setdefault((task.quiz, key), []).append((i, None, p.inputs))
             continue
-        if p.version != quiz.templates[p.key].version:
+        if p.version != job.quizzes[task.quiz].templates[key].version:
             continue
         rng = random.Random(p.seed)
-        groups.setdefault((task.quiz, p.key), []).append((i, rng, r.generator.draw(r.params, rng)))  # type: ignore[union-attr]
+        groups.setdefault((task.quiz, key), []).append((i, rng, r.generator.draw(r.params, rng)))  # type: ignore[union-attr]
     out: dict[int, tuple[random.Random | None, Any, Any]] = {}
     for (q, key), members in groups.items():
         family = job.resolved[q][key].family
@@ -614,7 +635,9 @@ def _first_draws(job: _Job, indices: range) -> dict[int, tuple[random.Random | N
     return out
 
 
-def _solution(job: _Job, task: _Task, first: tuple[random.Random | None, Any, Any] | None = None) -> tuple[Any, list[str]]:
+def _solution(
+    job: _Job, task: _Task, p: QuizProblem, r: _Resolved, first: tuple[random.Random | None, Any, Any] | None = None
+) -> tuple[Any, list[str]]:
     """The checker's solution for a task's problem, and notes about its inputs.
 
     For a template that still matches the quiz file, this walks the very sequence of draws that
@@ -628,14 +651,12 @@ def _solution(job: _Job, task: _Task, first: tuple[random.Random | None, Any, An
     from quizgen.problems import MAX_REDRAWS, variant_seed
 
     quiz = job.quizzes[task.quiz]
-    p = quiz.problems[task.problem]
-    r = job.resolved[task.quiz][p.key]
     solve = r.solve
     notes: list[str] = []
     # (A sealed file was written as drawn, so its seeds are right: not worth 2 µs a problem.)
     if not quiz.sealed and variant_seed(quiz.effective_seed, p.number - 1) != p.seed:
         notes.append("its id's seed is not the one this quiz's seed and student give to this problem number")
-    if r.verify and p.version == quiz.templates[p.key].version:
+    if r.verify and p.version == quiz.templates[f"{p.concept}.{p.template}"].version:
         rng = first[0] if first is not None and first[0] is not None else random.Random(p.seed)
         draw, params, tolerance = r.generator.draw, r.params, r.tolerance  # type: ignore[union-attr]
         for attempt in range(MAX_REDRAWS):
@@ -666,14 +687,14 @@ def _solution(job: _Job, task: _Task, first: tuple[random.Random | None, Any, An
     return solve(p.inputs), notes  # type: ignore[misc]
 
 
-def _grade_task(job: _Job, task: _Task, first: tuple[random.Random | None, Any, Any] | None = None) -> Item:
-    quiz = job.quizzes[task.quiz]
-    p = quiz.problems[task.problem]
-    r = job.resolved[task.quiz][p.key]
+def _grade_task(
+    job: _Job, task: _Task, p: QuizProblem, first: tuple[random.Random | None, Any, Any] | None = None
+) -> Item:
+    r = job.resolved[task.quiz][f"{p.concept}.{p.template}"]
     if r.problem is not None:
         return Item(p.number, p.id, "not-graded", None, None, None, None, f"not graded: {r.problem}")
     try:
-        solution, notes = _solution(job, task, first)
+        solution, notes = _solution(job, task, p, r, first)
     except Exception as exc:  # inputs from a damaged quiz file can make a checker fail in any way
         return Item(
             p.number, p.id, "not-graded", None, None, None, None,
@@ -749,8 +770,10 @@ def _grade_chunk(bounds: tuple[int, int]) -> list[Item]:
     # inference_mode: the checkers never need gradients, and skipping autograd's bookkeeping
     # makes each tiny tensor operation measurably cheaper (about 15% per problem).
     with torch.inference_mode():
-        first = _first_draws(job, range(*bounds))
-        return [_grade_task(job, job.tasks[i], first.get(i)) for i in range(*bounds)]
+        tasks = job.tasks[bounds[0] : bounds[1]]
+        problems = [job.quizzes[t.quiz].problems[t.problem] for t in tasks]
+        first = _first_draws(job, tasks, problems)
+        return [_grade_task(job, t, p, first.get(i)) for i, (t, p) in enumerate(zip(tasks, problems))]
 
 
 def _grade_all(job: _Job, jobs: int) -> list[Item]:
@@ -999,15 +1022,19 @@ def grade_sheets(
     steps: bool = False,
     jobs: int = 0,
     id_owner: Mapping[str, str] | None = None,
+    matched: Sequence[_Matched] | None = None,
 ) -> None:
-    """Grade each (quiz, sheet) pair into its report, all problems of all pairs in one parallel run."""
+    """Grade each (quiz, sheet) pair into its report, all problems of all pairs in one parallel run.
+
+    ``matched``, if given, is each pair's sheet already matched to its quiz (``_match``).
+    """
     quizzes: list[Quiz] = []
     resolved: list[dict[str, _Resolved]] = []
     resolved_notes: list[list[str]] = []
     quiz_slot: dict[int, int] = {}
     tasks: list[_Task] = []
     spans: list[tuple[int, int]] = []
-    for quiz, sheet, report in pairs:
+    for k, (quiz, sheet, report) in enumerate(pairs):
         slot = quiz_slot.get(id(quiz))
         if slot is None:
             slot = len(quizzes)
@@ -1016,8 +1043,8 @@ def grade_sheets(
             res, notes = _resolve_templates(quiz, concepts)
             resolved.append(res)
             resolved_notes.append(notes)
-        matched = _match(sheet, quiz, id_owner)
-        report.extras, report.extras_total = matched.extras, matched.extras_total
+        match = matched[k] if matched is not None else _match(sheet, quiz, id_owner)
+        report.extras, report.extras_total = match.extras, match.extras_total
         report.notes.extend(quiz.issues)
         report.notes.extend(resolved_notes[slot])
         report.notes.extend(sheet.notes)
@@ -1025,16 +1052,21 @@ def grade_sheets(
             report.notes.append(
                 f"the answer sheet was made for the quiz {sheet.quiz[:19]}, not this one ({quiz.checksum[:19]})"
             )
-        for owner, count in sorted(matched.owners.items()):
+        for owner, count in sorted(match.owners.items()):
             if owner != (quiz.student or ""):
                 report.flags.append(f"{count} answer{'s' if count != 1 else ''} to problems of {owner}'s variant")
         start = len(tasks)
         for i in range(len(quiz.problems)):
-            tasks.append(_Task(slot, i, tuple(matched.by_problem.get(i, ()))))
+            tasks.append(_Task(slot, i, tuple(match.by_problem.get(i, ()))))
         spans.append((start, len(tasks)))
     items = _grade_all(_Job(quizzes, resolved, tasks, steps), jobs)
     for (quiz, sheet, report), (start, end) in zip(pairs, spans):
         report.items = items[start:end]
+
+
+READ_AHEAD_BYTES = 2 * 2**20
+"""Quiz files at least this large (about 8,000 problems) are read in a forked child while this
+process imports torch (``grade_one``)."""
 
 
 def grade_one(
@@ -1045,15 +1077,94 @@ def grade_one(
     jobs: int = 0,
     max_bytes: int = SHEET_MAX_BYTES,
 ) -> Report:
-    """Grade one answer sheet against one quiz file (both unusable files raise ``FileUnusable``)."""
+    """Grade one answer sheet against one quiz file (both unusable files raise ``FileUnusable``).
+
+    Reading both files and importing torch take about as long as each other for a large quiz,
+    and neither needs the other, so a large quiz is read (and its sheet read and matched to it)
+    in a forked child while this process imports torch; the child sends back what it read.
+    """
     with gc_paused():
-        quiz = read_quiz(quiz_path)
-        sheet = read_answer_sheet(sheet_path, max_bytes)
+        read = None
+        if jobs != 1 and _size(quiz_path) >= READ_AHEAD_BYTES:
+            pending = _in_child(_read_pair, quiz_path, sheet_path, max_bytes)
+            if pending is not None:
+                from checkers import CHECKERS, load_checkers
+
+                load_checkers(CHECKERS)
+                read = pending()  # None if the child failed: then read here
+        quiz, sheet, matched = read if read is not None else _read_pair(quiz_path, sheet_path, max_bytes)
         report = Report(quiz=quiz, sheet=str(sheet_path), student=sheet.student or quiz.student)
         if quiz.student and sheet.student and sheet.student != quiz.student:
             report.flags.append(f"the sheet names student {sheet.student}, but this is {quiz.student}'s quiz")
-        grade_sheets([(quiz, sheet, report)], concepts, steps, jobs)
+        grade_sheets([(quiz, sheet, report)], concepts, steps, jobs, matched=[matched])
     return report
+
+
+def _read_pair(quiz_path: str | Path, sheet_path: str | Path, max_bytes: int) -> tuple[Quiz, AnswerSheet, _Matched]:
+    """The quiz, the sheet and its answers matched to the quiz (the sheet's own list of answers
+    is emptied: the match holds them all)."""
+    quiz = read_quiz(quiz_path, lazy=True)
+    sheet = read_answer_sheet(sheet_path, max_bytes)
+    matched = _match(sheet, quiz)
+    sheet.answers = []
+    return quiz, sheet, matched
+
+
+def _size(path: str | Path) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0
+
+
+def _in_child(fn: Any, *args: Any) -> Any:
+    """Start ``fn(*args)`` in a forked child; return a function that waits for its result.
+
+    The waiting function returns what ``fn`` returned, raises the ``QuizgenError`` it raised
+    (an unusable file), or returns None if the child failed in any other way (the caller then
+    does the work itself). Returns None at once where there is no fork. The result comes back
+    pickled through a pipe: it is this program's own data, from its own child.
+    """
+    import pickle
+
+    if not hasattr(os, "fork"):
+        return None
+    read_fd, write_fd = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return None
+    if pid == 0:  # the child: never returns
+        code = 1
+        try:
+            os.close(read_fd)
+            try:
+                payload: tuple[str, Any] = ("value", fn(*args))
+            except QuizgenError as exc:
+                payload = ("error", exc)
+            data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write_fd, "wb") as out:
+                out.write(data)
+            code = 0
+        finally:
+            os._exit(code)
+
+    os.close(write_fd)
+
+    def wait() -> Any:
+        with os.fdopen(read_fd, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        if status != 0 or not data:
+            return None
+        kind, value = pickle.loads(data)
+        if kind == "error":
+            raise value
+        return value
+
+    return wait
 
 
 _SHEET_SUFFIXES = (".yaml", ".yml", ".json")
@@ -1099,9 +1210,9 @@ def grade_class(
     notes: list[str] = []
     with gc_paused():
         if quiz_target.is_dir():
-            quizzes = [read_quiz(p) for p in _quiz_files(quiz_target)]
+            quizzes = [read_quiz(p, lazy=True) for p in _quiz_files(quiz_target)]
         else:
-            quizzes = [read_quiz(quiz_target)]
+            quizzes = [read_quiz(quiz_target, lazy=True)]
         by_student: dict[str, Quiz] = {}
         by_checksum: dict[str, Quiz] = {q.checksum: q for q in quizzes}
         for q in quizzes:
@@ -1110,7 +1221,7 @@ def grade_class(
                 raise QuizgenError(f"{q.path}: a second quiz for student {key} (the other is {by_student[key].path})")
             by_student[key] = q
         single = quizzes[0] if len(quizzes) == 1 else None
-        id_owner = {p.id: (q.student or "?") for q in quizzes for p in q.problems} if len(quizzes) > 1 else {}
+        id_owner = {pid: (q.student or "?") for q in quizzes for pid in q.ids()} if len(quizzes) > 1 else {}
         files, skipped = _submission_files(submissions)
         notes.extend(skipped)
         pairs: list[tuple[Quiz, AnswerSheet, Report]] = []

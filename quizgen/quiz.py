@@ -28,7 +28,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, NamedTuple, Sequence
 
 import click
 
@@ -287,6 +287,71 @@ class TemplateInfo:
     tolerance: tuple[float, float] | None = None
 
 
+class LazyProblems(Sequence[QuizProblem]):
+    """The problems of a sealed quiz file, parsed a block at a time when first used.
+
+    A sealed file holds exactly what ``quiz_text`` wrote (one problem's canonical JSON per line),
+    so its problems need no checking, and a process parses only the blocks it reads: the grading
+    workers each parse their own share, in parallel, instead of the main process parsing all of
+    them before any grading starts. Compares equal to the tuple of the same problems.
+    """
+
+    BLOCK = 1000
+
+    def __init__(self, lines: list[str], ids: list[str]):
+        self.lines = lines
+        self.ids = ids
+        self._blocks: dict[int, tuple[QuizProblem, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def _block(self, b: int) -> tuple[QuizProblem, ...]:
+        block = self._blocks.get(b)
+        if block is None:
+            start = b * self.BLOCK
+            records = json.loads("[" + ",".join(self.lines[start : start + self.BLOCK]) + "]")
+            block = tuple(_sealed_problem(start + k + 1, rec) for k, rec in enumerate(records))
+            self._blocks[b] = block
+        return block
+
+    def __getitem__(self, i: Any) -> Any:
+        try:
+            return self._blocks[i // self.BLOCK][i % self.BLOCK]  # the usual case: parsed, in range
+        except (KeyError, TypeError, IndexError):
+            pass
+        if isinstance(i, slice):
+            return tuple(self[k] for k in range(*i.indices(len(self))))
+        n = len(self.lines)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("problem index out of range")
+        return self._block(i // self.BLOCK)[i % self.BLOCK]
+
+    def __iter__(self) -> Iterator[QuizProblem]:
+        for b in range(-(-len(self.lines) // self.BLOCK)):
+            yield from self._block(b)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (tuple, LazyProblems)):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"lines": self.lines, "ids": self.ids}  # parsed blocks are not worth sending
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["lines"], state["ids"])  # type: ignore[misc]
+
+
+def _sealed_problem(number: int, rec: dict[str, Any]) -> QuizProblem:
+    concept, template, version, seed = PROBLEM_ID.match(rec["id"]).groups()  # type: ignore[union-attr]
+    return QuizProblem(number, rec["id"], concept, template, int(version), int(seed), rec["expected"], rec["inputs"])
+
+
 @dataclass(frozen=True)
 class Quiz:
     """A quiz as read from (or about to be written to) a quiz file.
@@ -331,9 +396,15 @@ class Quiz:
     def checksum_ok(self) -> bool:
         return not any(i.startswith("checksum") for i in self.issues)
 
+    def ids(self) -> list[str]:
+        """The problem ids in order (without parsing the problems of a lazily read file)."""
+        if isinstance(self.problems, LazyProblems):
+            return self.problems.ids
+        return [p.id for p in self.problems]
+
     def index(self) -> dict[str, int]:
         """Problem id -> position (0-based)."""
-        return {p.id: i for i, p in enumerate(self.problems)}
+        return {pid: i for i, pid in enumerate(self.ids())}
 
 
 def student_seed(seed: int, student: str) -> int:
@@ -539,12 +610,15 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def read_quiz(path: str | Path, max_bytes: int = QUIZ_MAX_BYTES) -> Quiz:
+def read_quiz(path: str | Path, max_bytes: int = QUIZ_MAX_BYTES, lazy: bool = False) -> Quiz:
     """Read and check a quiz file (JSON or YAML).
 
     A checksum that does not match is not fatal (the grader can still draw every problem again
     from its id); it is recorded in ``Quiz.issues``. A file that is not a quiz, or whose problems
     lack an id or inputs, is.
+
+    With ``lazy``, a sealed file in ``quiz_text``'s layout keeps its problems as ``LazyProblems``,
+    parsed when first used; any other file is read and checked in full as usual.
 
     Raises:
         FileUnusable: The file cannot be used, with the reason.
@@ -553,23 +627,30 @@ def read_quiz(path: str | Path, max_bytes: int = QUIZ_MAX_BYTES) -> Quiz:
     text = read_text_file(path, max_bytes, "quiz file")
     with gc_paused():
         own = _read_own_layout(text)
-        if own is not None:
+        if own is None:
+            data = _parse_quiz_text(text, source)
             del text
-            return _quiz_from_data(own[0], source, own[1])
-        data = _parse_quiz_text(text, source)
+            return _quiz_from_data(data, source)
         del text
-        return _quiz_from_data(data, source)
+        data, lines, canonical = own
+        if lazy:
+            quiz = _lazy_quiz(data, lines, canonical, source)
+            if quiz is not None:
+                return quiz
+        data["problems"] = json.loads("[" + ",".join(lines) + "]")
+        return _quiz_from_data(data, source, canonical)
 
 
-def _read_own_layout(text: str) -> tuple[dict[str, Any], bytes] | None:
-    """A quiz file as ``quiz_text`` lays it out, read with its canonical bytes; else None.
+def _read_own_layout(text: str) -> tuple[dict[str, Any], list[str], bytes] | None:
+    """A quiz file as ``quiz_text`` lays it out: its header, its problem lines, and its canonical
+    bytes; None for any other layout, or if the lines do not give the recorded checksum.
 
     The canonical bytes are built from the problem lines as they stand (``quiz_text`` writes
     each as canonical JSON) rather than by writing every parsed problem out again, which takes
-    longer than parsing them. Exactly the text that is hashed is what gets parsed, so if its
-    checksum (or seal) holds, the problems are the ones written. Any other layout, and any file
-    whose lines do not give its recorded checksum (an edit, or only a re-indent), returns None:
-    the general reader then decides, with its messages.
+    longer than parsing them. The problems are then parsed from exactly the text that was
+    hashed, so if the checksum (or the seal) holds, they are the ones written. A file in another
+    layout, or whose lines do not give its checksum (an edit, or only a re-indent), is left to
+    the general reader, which decides with its messages.
     """
     opening = text.find("\n" + _PROBLEMS_OPEN + "\n")
     if opening < 0:
@@ -578,21 +659,35 @@ def _read_own_layout(text: str) -> tuple[dict[str, Any], bytes] | None:
     closing = text.find("\n" + _PROBLEMS_CLOSE + "\n", first - 1)
     if closing < 0:
         return None
-    # "    {...},\n    {...}" -> "{...},{...}": JSON strings hold no raw newline, so every
-    # ",\n    " here is between two problems.
-    problems_json = "[" + text[first:closing].replace(",\n    ", ",").lstrip(" ") + "]"
+    lines = text[first:closing].split("\n") if closing > first else []
+    last = len(lines) - 1
+    for i, line in enumerate(lines):
+        if not line.startswith("    {") or not line.endswith("}," if i < last else "}"):
+            return None
+    lines = [line[4:-1] for line in lines[:-1]] + [line[4:] for line in lines[-1:]]
     try:
         data = json.loads(text[:first] + text[closing + 1 :])
-        problems = json.loads(problems_json)
     except (ValueError, RecursionError):
         return None
-    if type(data) is not dict or data.get("problems") != [] or type(problems) is not list:
+    if type(data) is not dict or data.get("problems") != []:
         return None
-    canonical = _canonical_around(data, problems_json)
+    canonical = _canonical_around(data, "[" + ",".join(lines) + "]")
     if data.get("checksum") != _checksum_of(canonical):
         return None
-    data["problems"] = problems
-    return data, canonical
+    return data, lines, canonical
+
+
+def _lazy_quiz(data: dict[str, Any], lines: list[str], canonical: bytes, source: str) -> Quiz | None:
+    """The quiz of a sealed file with ``LazyProblems``; None if the seal does not hold here."""
+    quiz = _quiz_from_data({**data, "problems": []}, source, canonical, allow_empty=True)
+    if not quiz.sealed:
+        return None
+    # Each line starts {"expected":"…","id":"…": canonical JSON sorts the keys.
+    ids = []
+    for line in lines:
+        start = line.find('"id":"') + 6
+        ids.append(line[start : line.index('"', start)])
+    return _replace(quiz, problems=LazyProblems(lines, ids))
 
 
 def _parse_quiz_text(text: str, source: str) -> Any:
@@ -607,7 +702,7 @@ def _parse_quiz_text(text: str, source: str) -> Any:
     return load_yaml_data(text, source)
 
 
-def _quiz_from_data(data: Any, source: str, canonical: bytes | None = None) -> Quiz:
+def _quiz_from_data(data: Any, source: str, canonical: bytes | None = None, allow_empty: bool = False) -> Quiz:
     _need(isinstance(data, dict), source, "is not a quiz file (expected a mapping with 'quizgen: quiz' at the top)")
     _need(
         data.get("quizgen") == MARKER,
@@ -652,7 +747,7 @@ def _quiz_from_data(data: Any, source: str, canonical: bytes | None = None) -> Q
         )
     records = data.get("problems")
     _need(isinstance(records, list), source, "'problems' must be a list")
-    _need(len(records) > 0, source, "has no problems")
+    _need(len(records) > 0 or allow_empty, source, "has no problems")
     _need(len(records) <= MAX_PROBLEMS, source, f"has {len(records)} problems; at most {MAX_PROBLEMS} are read")
     problems = []
     seen: dict[str, int] = {}
@@ -867,9 +962,13 @@ def make_quiz(
 
 
 def _with_checksum(quiz: Quiz, value: str) -> Quiz:
+    return _replace(quiz, checksum=value)
+
+
+def _replace(quiz: Quiz, **changes: Any) -> Quiz:
     from dataclasses import replace
 
-    return replace(quiz, checksum=value)
+    return replace(quiz, **changes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1051,6 +1150,7 @@ def quiz_command(
 
 __all__ = [
     "FileUnusable",
+    "LazyProblems",
     "Quiz",
     "QuizFileError",
     "QuizProblem",
