@@ -325,6 +325,51 @@ def test_hostile_sheet(corpus, concepts, name):
     assert not marker.exists(), "a hostile answer sheet ran a command"
 
 
+def test_reading_ahead_in_a_child_grades_exactly_as_reading_here(corpus, concepts, monkeypatch):
+    """Large quizzes are read (with their sheet) in a forked child while torch imports. With the
+    threshold at zero, every hostile sheet gives the same report, or the same refusal, that way
+    as read in this process; and a child that dies is replaced by reading here."""
+    import os
+
+    import quizgen.grade as grade_module
+
+    quiz_path, files, marker = corpus
+    children = []
+    real_in_child = grade_module._in_child
+
+    def counting(fn, *args):
+        children.append(fn.__name__)
+        return real_in_child(fn, *args)
+
+    monkeypatch.setattr(grade_module, "_in_child", counting)
+
+    def outcome(path, ahead):
+        monkeypatch.setattr(grade_module, "READ_AHEAD_BYTES", 0 if ahead else 2**62)
+        try:
+            return grade_one(quiz_path, path, concepts, jobs=2).to_json()
+        except FileUnusable as exc:
+            return f"unusable: {exc}"
+
+    for name in HOSTILE_NAMES:
+        path, expect = files[name]
+        before = len(children)
+        assert outcome(path, ahead=True) == outcome(path, ahead=False), name
+        assert len(children) == before + 1, name
+    assert not marker.exists()
+
+    parent = os.getpid()
+    real_read_pair = grade_module._read_pair
+
+    def dies_in_the_child(*args):
+        if os.getpid() != parent:
+            raise MemoryError("simulated")
+        return real_read_pair(*args)
+
+    monkeypatch.setattr(grade_module, "_read_pair", dies_in_the_child)
+    path, _ = files["missing answers"]
+    assert outcome(path, ahead=True) == outcome(path, ahead=False)
+
+
 def test_hostile_sheets_through_the_cli(corpus):
     """No traceback for any file; exit 2 exactly for the unusable ones; nothing executed."""
     quiz_path, files, marker = corpus
