@@ -884,6 +884,12 @@ def _read(text: str, kind: str) -> tuple[Any, Any]:
             f"characters long and at most {MAX_LENGTH} are read; try {examples(kind)}"
         )
     if kind == "shape":
+        m = _PLAIN_SHAPE.fullmatch(text.strip())
+        if m is not None:
+            # A plain shape such as torch.Size([3, 1, 4]): what the full reader returns, faster.
+            dims = [int(d) for d in (m[1] or m[2] or m[3]).split(",")]
+            if len(dims) <= MAX_DIMS:
+                return dims, None
         return _read_shape(text), None
     if kind == "number":
         # Most answers are one plain literal; read those without the full parser (same result).
@@ -899,6 +905,8 @@ def _read(text: str, kind: str) -> tuple[Any, Any]:
     return _read_numeric(text, kind)
 
 
+_DIMS = r"([0-9]{1,15}(?:, ?[0-9]{1,15})*)"
+_PLAIN_SHAPE = re.compile(rf"torch\.Size\(\[{_DIMS}\]\)|\({_DIMS}\)|\[{_DIMS}\]")
 _LITERAL = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _PLAIN_NUMBER = re.compile(rf"^[ \t]*([+-]?)({_LITERAL})[ \t]*$")
 _PLAIN_ROW = rf"\[[ \t]*[+-]?{_LITERAL}(?:[ \t]*,[ \t]*[+-]?{_LITERAL})*[ \t]*\]"
@@ -1267,9 +1275,9 @@ def _judge_number(
     tolerance: Tolerance,
     misconceptions: Sequence[Misconception],
 ) -> Verdict:
-    shown = format_value("number", given)
     if tolerance.accepts(key, given):
         return Verdict("right", f"Right: the answer is {format_value('number', key)}.", given)
+    shown = format_value("number", given)
     # A value that equals a named mistake is stronger evidence than a coarse rounding of the key
     # (key 0.78, the mistake gives exactly 0.8, the learner typed 0.8): name the mistake.
     m = _find_misconception("number", given, misconceptions, tolerance)

@@ -711,8 +711,7 @@ def _grade_task(
         status, message = "missing", "no answer"
     else:
         first = answers[0]
-        texts = {a.text for a in answers}
-        if len(answers) > 1 and (len(texts) > 1 or any(a.issue for a in answers)):
+        if len(answers) > 1 and (len({a.text for a in answers}) > 1 or any(a.issue for a in answers)):
             lines = ", ".join(str(a.line) for a in answers[:5])
             status = "duplicate"
             message = (
@@ -739,19 +738,19 @@ def _grade_task(
     steps: tuple[str, ...] = ()
     if job.steps and status != "right":
         steps = tuple(_step_line(s) for s in solution.steps)
-    return Item(
-        number=p.number,
-        id=p.id,
-        status=status,
-        points=1 if status == "right" else 0,
-        given=given,
-        given_value=given_value,
-        correct=correct,
-        message=message,
-        misconception=mis.name if mis is not None else None,
-        misconception_description=mis.description if mis is not None else None,
-        steps=steps,
-        notes=tuple(notes),
+    return Item(  # positional: this runs once per question
+        p.number,
+        p.id,
+        status,
+        1 if status == "right" else 0,
+        given,
+        given_value,
+        correct,
+        message,
+        mis.name if mis is not None else None,
+        mis.description if mis is not None else None,
+        steps,
+        tuple(notes),
     )
 
 
@@ -1076,28 +1075,42 @@ def grade_one(
     steps: bool = False,
     jobs: int = 0,
     max_bytes: int = SHEET_MAX_BYTES,
+    ahead: Any = None,
 ) -> Report:
     """Grade one answer sheet against one quiz file (both unusable files raise ``FileUnusable``).
 
-    Reading both files and importing torch take about as long as each other for a large quiz,
-    and neither needs the other, so a large quiz is read (and its sheet read and matched to it)
-    in a forked child while this process imports torch; the child sends back what it read.
+    ``ahead`` is what ``read_ahead`` returned for the same files, if the caller started it; else
+    ``grade_one`` starts it itself.
     """
     with gc_paused():
+        if ahead is None:
+            ahead = read_ahead(quiz_path, sheet_path, max_bytes, jobs)
         read = None
-        if jobs != 1 and _size(quiz_path) >= READ_AHEAD_BYTES:
-            pending = _in_child(_read_pair, quiz_path, sheet_path, max_bytes)
-            if pending is not None:
-                from checkers import CHECKERS, load_checkers
+        if ahead is not None:
+            from checkers import CHECKERS, load_checkers
 
-                load_checkers(CHECKERS)
-                read = pending()  # None if the child failed: then read here
+            load_checkers(CHECKERS)  # torch, while the child reads
+            read = ahead()  # None if the child failed: then read here
         quiz, sheet, matched = read if read is not None else _read_pair(quiz_path, sheet_path, max_bytes)
         report = Report(quiz=quiz, sheet=str(sheet_path), student=sheet.student or quiz.student)
         if quiz.student and sheet.student and sheet.student != quiz.student:
             report.flags.append(f"the sheet names student {sheet.student}, but this is {quiz.student}'s quiz")
         grade_sheets([(quiz, sheet, report)], concepts, steps, jobs, matched=[matched])
     return report
+
+
+def read_ahead(quiz_path: str | Path, sheet_path: str | Path, max_bytes: int, jobs: int) -> Any:
+    """Start reading a large quiz and its sheet in a forked child; None for a small quiz.
+
+    Reading both files and importing torch take about as long as each other for a large quiz,
+    and neither needs the other, so the child reads the quiz, reads the sheet and matches it to
+    the quiz while this process imports torch, then sends back what it read. Returns the
+    function ``grade_one`` waits on (``_in_child``); None when not worth it (a small quiz, one
+    job, no fork).
+    """
+    if jobs == 1 or _size(quiz_path) < READ_AHEAD_BYTES:
+        return None
+    return _in_child(_read_pair, quiz_path, sheet_path, max_bytes)
 
 
 def _read_pair(quiz_path: str | Path, sheet_path: str | Path, max_bytes: int) -> tuple[Quiz, AnswerSheet, _Matched]:
@@ -1123,43 +1136,39 @@ def _in_child(fn: Any, *args: Any) -> Any:
     The waiting function returns what ``fn`` returned, raises the ``QuizgenError`` it raised
     (an unusable file), or returns None if the child failed in any other way (the caller then
     does the work itself). Returns None at once where there is no fork. The result comes back
-    pickled through a pipe: it is this program's own data, from its own child.
+    pickled, through an unnamed temporary file, so the child can finish writing before the
+    parent is ready to read: it is this program's own data, from its own child.
     """
     import pickle
+    import tempfile
 
     if not hasattr(os, "fork"):
         return None
-    read_fd, write_fd = os.pipe()
     try:
+        spool = tempfile.TemporaryFile()
         pid = os.fork()
     except OSError:
-        os.close(read_fd)
-        os.close(write_fd)
         return None
     if pid == 0:  # the child: never returns
         code = 1
         try:
-            os.close(read_fd)
             try:
                 payload: tuple[str, Any] = ("value", fn(*args))
             except QuizgenError as exc:
                 payload = ("error", exc)
-            data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write_fd, "wb") as out:
-                out.write(data)
+            pickle.dump(payload, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            spool.flush()
             code = 0
         finally:
             os._exit(code)
 
-    os.close(write_fd)
-
     def wait() -> Any:
-        with os.fdopen(read_fd, "rb") as pipe:
-            data = pipe.read()
-        _, status = os.waitpid(pid, 0)
-        if status != 0 or not data:
-            return None
-        kind, value = pickle.loads(data)
+        with spool:
+            _, status = os.waitpid(pid, 0)
+            if status != 0:
+                return None
+            spool.seek(0)
+            kind, value = pickle.load(spool)
         if kind == "error":
             raise value
         return value
@@ -1319,6 +1328,9 @@ def grade_command(
     for p in (quiz_path, answers_path):
         if not p.exists():
             raise FileUnusable(f"{p}: no such file or directory")
+    single = not quiz_path.is_dir() and not answers_path.is_dir()
+    # Started before the concept files are read, so the child has a head start.
+    ahead = read_ahead(quiz_path, answers_path, max_size * 2**20, jobs) if single else None
     concepts = load_concepts(_concept_dir(ctx))
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     to_stdout = "-" in (json_out, csv_out)
@@ -1334,7 +1346,7 @@ def grade_command(
             if csv_out:
                 click.echo(f"gradebook: {csv_out}")
         return
-    report = grade_one(quiz_path, answers_path, concepts, steps, jobs, max_size * 2**20)
+    report = grade_one(quiz_path, answers_path, concepts, steps, jobs, max_size * 2**20, ahead)
     if json_out:
         _emit(json_out, json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n")
     if csv_out:
@@ -1358,6 +1370,7 @@ __all__ = [
     "grade_one",
     "grade_sheets",
     "gradebook_csv",
+    "read_ahead",
     "read_answer_sheet",
     "report_csv",
     "report_text",

@@ -348,8 +348,9 @@ class LazyProblems(Sequence[QuizProblem]):
 
 
 def _sealed_problem(number: int, rec: dict[str, Any]) -> QuizProblem:
-    concept, template, version, seed = PROBLEM_ID.match(rec["id"]).groups()  # type: ignore[union-attr]
-    return QuizProblem(number, rec["id"], concept, template, int(version), int(seed), rec["expected"], rec["inputs"])
+    pid = rec["id"]
+    concept, template, version, seed = pid.split(".")  # written by quiz_text: a PROBLEM_ID
+    return QuizProblem(number, pid, concept, template, int(version[1:]), int(seed), rec["expected"], rec["inputs"])
 
 
 @dataclass(frozen=True)

@@ -866,3 +866,31 @@ def test_plain_list_fast_path_reads_like_the_parser(kind, rows, edits, pad) -> N
             return str(exc)
 
     assert read(answers._read) == read(answers._read_numeric), text
+
+
+_SHAPE_PIECES = ["(", ")", "[", "]", ",", " ", "torch.Size(", "x", "0", "7", "1234567890123456", "-", ".", "error", "\t"]
+
+
+@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.sampled_from(["1", "3", "0", "12", "007", "999999999999999"]), min_size=1, max_size=5),
+    st.sampled_from(["torch.Size([{}])", "({})", "[{}]", "{}", "torch.Size(({}))", "[{})"]),
+    st.sampled_from([", ", ",", " , ", "x"]),
+    st.lists(st.tuples(st.integers(0, 40), st.sampled_from(_SHAPE_PIECES)), max_size=2),
+    st.sampled_from(["", " ", "\t"]),
+)
+def test_plain_shape_fast_path_reads_like_the_reader(dims, form, separator, edits, pad) -> None:
+    """Plain shapes (and near misses) read the same with and without the fast path."""
+    text = form.format(separator.join(dims))
+    for position, piece in edits:
+        position = min(position, len(text))
+        text = text[:position] + piece + text[position:]
+    text = pad + text + pad
+
+    def read(reader):
+        try:
+            return repr(reader(text))
+        except AnswerParseError as exc:
+            return str(exc)
+
+    assert read(lambda t: answers._read(t, "shape")[0]) == read(answers._read_shape), text
