@@ -10,7 +10,7 @@ one ungraded pass (``--json``) gives the keys, from which an answer sheet is wri
 right, 10% a plain wrong number, 10% too coarse or unreadable text, 10% left blank. Then each
 ``quizgen grade QUIZ SHEET`` command is timed end to end (process start, torch import, reading
 both files, solving, judging, writing the report to /dev/null), as the median of ``--repeat``
-runs.
+runs, interleaved with the torch imports it is compared with.
 
 Prints the median times, ``grade(n) / torch import``, and for the growth:
 
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -78,8 +79,14 @@ def main() -> None:
         print(f"setting up quizzes of {', '.join(map(str, sizes))} problems (not timed) ...", flush=True)
         cases = {n: make_case(folder, n, args.seed) for n in sizes}
         mb = {n: (q.stat().st_size / 1e6, s.stat().st_size / 1e6) for n, (q, s) in cases.items()}
-        torch_import = wall([sys.executable, "-c", "import torch"], args.repeat)
-        times = {n: wall(quizgen("grade", str(q), str(s)), args.repeat) for n, (q, s) in cases.items()}
+        # Interleaved, so that a slower or faster spell of the machine falls on both sides.
+        runs: dict[str | int, list[float]] = {"torch": [], **{n: [] for n in sizes}}
+        for _ in range(args.repeat):
+            runs["torch"].append(wall([sys.executable, "-c", "import torch"], 1))
+            for n, (q, s) in cases.items():
+                runs[n].append(wall(quizgen("grade", str(q), str(s)), 1))
+        torch_import = statistics.median(runs["torch"])
+        times = {n: statistics.median(runs[n]) for n in sizes}
     print(f"python -c 'import torch'               {torch_import:8.3f} s")
     for n in sizes:
         print(f"quizgen grade, {n:>7} answers          {times[n]:8.3f} s   (quiz {mb[n][0]:.1f} MB, sheet {mb[n][1]:.1f} MB)")
