@@ -219,6 +219,8 @@ def end_at_once() -> None:
 def main() -> None:
     import os
 
+    global _end_at_once
+    _end_at_once = False  # a command asks for it afresh (end_at_once) on each run
     try:
         cli(prog_name="quizgen")
     except SystemExit as exc:

@@ -660,3 +660,33 @@ def test_max_size_option(six, tmp_path):
     result = CliRunner().invoke(cli, [*base, "--max-size", "1"])
     assert result.exit_code == 2 and "raise the limit with --max-size" in result.output
     assert CliRunner().invoke(cli, [*base, "--max-size", "2"]).exit_code == 0
+
+
+def test_large_quiz_through_a_real_process(concepts, tmp_path):
+    """A quiz past the read-ahead threshold, graded by the installed command in its own process:
+    the report and the JSON on stdout arrive whole (the process ends without tearing down its
+    objects, after flushing), and reading ahead in a child gives the same bytes as reading here
+    (``--jobs 1``)."""
+    import subprocess
+    import sys
+
+    import quizgen.grade as grade_module
+
+    quiz_path = tmp_path / "big.yaml"
+    n = 10_000
+    command = [sys.executable, "-m", "quizgen", "--concepts", str(CONCEPTS)]
+    subprocess.run([*command, "quiz", "all", "--n", str(n), "--seed", "5", "-o", str(quiz_path)], check=True,
+                   capture_output=True)
+    assert quiz_path.stat().st_size >= grade_module.READ_AHEAD_BYTES
+    sheet = tmp_path / "big.answers.yaml"  # the blank sheet quizgen wrote: every answer missing
+    outputs = {}
+    for jobs in ("0", "1"):
+        run = subprocess.run([*command, "grade", str(quiz_path), str(sheet), "--jobs", jobs], capture_output=True, text=True)
+        assert run.returncode == 0 and run.stderr == "", run.stderr[-2000:]
+        assert re.search(rf"\nscore\s+0/{n}  \(0\.0%\)\s+right 0, wrong 0, missing {n}\n$", run.stdout), run.stdout[-300:]
+        assert run.stdout.count("left blank") == n
+        outputs[jobs] = run.stdout
+    assert outputs["0"] == outputs["1"]
+    run = subprocess.run([*command, "grade", str(quiz_path), str(sheet), "--json", "-"], capture_output=True, text=True)
+    data = json.loads(run.stdout)
+    assert len(data["items"]) == n and data["counts"]["missing"] == n

@@ -340,3 +340,22 @@ def test_cli_quiz_single_and_class(tmp_path):
     assert result.exit_code == 2
     assert "did you mean 'attention'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_sealed_file_with_a_problem_split_across_lines_is_read_in_full(concepts, tmp_path):
+    """The seal covers the canonical text, which does not change where a line breaks after a
+    comma; a file whose lines were re-broken inside a problem keeps its seal, so the lazy reader
+    must notice that a line is no longer one problem and read the file in full instead."""
+    from quizgen.quiz import LazyProblems
+
+    quiz = make_quiz(concepts, ["shapes"], 30, seed=2)
+    path = tmp_path / "q.yaml"
+    write_quiz(path, quiz)
+    assert isinstance(read_quiz(path, lazy=True).problems, LazyProblems)
+    text = path.read_text()
+    cut = text.index("},{", text.index('"problems"')) + 2
+    path.write_text(text[:cut] + "\n    " + text[cut:])
+    back = read_quiz(path, lazy=True)
+    assert back.sealed and back.issues == ()
+    assert not isinstance(back.problems, LazyProblems)
+    assert back.problems == quiz.problems
