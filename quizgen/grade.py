@@ -1150,6 +1150,9 @@ def _in_child(fn: Any, *args: Any) -> Any:
     except OSError:
         return None
     if pid == 0:  # the child: never returns
+        import gc
+
+        gc.disable()  # it makes only acyclic data, and exits without freeing any of it
         code = 1
         try:
             try:
