@@ -288,12 +288,13 @@ class TemplateInfo:
 
 
 class LazyProblems(Sequence[QuizProblem]):
-    """The problems of a sealed quiz file, parsed a block at a time when first used.
+    """The problems of a quiz file, one per line, parsed a block at a time when first used.
 
-    A sealed file holds exactly what ``quiz_text`` wrote (one problem's canonical JSON per line),
-    so its problems need no checking, and a process parses only the blocks it reads: the grading
-    workers each parse their own share, in parallel, instead of the main process parsing all of
-    them before any grading starts. Compares equal to the tuple of the same problems.
+    Made only for lines known to hold one problem each, all of them checked: a sealed file (it
+    holds exactly what ``quiz_text`` wrote), or one whose lines were each parsed and checked when
+    it was read. A process then parses only the blocks it reads: the grading workers each parse
+    their own share, in parallel, and what crosses between processes is text. Compares equal to
+    the tuple of the same problems.
     """
 
     BLOCK = 1000
@@ -361,9 +362,14 @@ class LazyProblems(Sequence[QuizProblem]):
 
 
 def _sealed_problem(number: int, rec: dict[str, Any]) -> QuizProblem:
+    """A problem record already checked (``_quiz_from_data``), as that check builds it."""
     pid = rec["id"]
-    concept, template, version, seed = pid.split(".")  # written by quiz_text: a PROBLEM_ID
-    return QuizProblem(number, pid, concept, template, int(version[1:]), int(seed), rec["expected"], rec["inputs"])
+    concept, template, version, seed = pid.split(".")  # a PROBLEM_ID
+    expected = rec.get("expected", "")
+    return QuizProblem(
+        number, pid, concept, template, int(version[1:]), int(seed),
+        expected if type(expected) is str else str(expected), rec["inputs"],
+    )
 
 
 @dataclass(frozen=True)
@@ -631,8 +637,9 @@ def read_quiz(path: str | Path, max_bytes: int = QUIZ_MAX_BYTES, lazy: bool = Fa
     from its id); it is recorded in ``Quiz.issues``. A file that is not a quiz, or whose problems
     lack an id or inputs, is.
 
-    With ``lazy``, a sealed file in ``quiz_text``'s layout keeps its problems as ``LazyProblems``,
-    parsed when first used; any other file is read and checked in full as usual.
+    With ``lazy``, a file in ``quiz_text``'s layout keeps its problems as ``LazyProblems`` (lines
+    parsed when first used): a sealed one without checking them, any other after checking each
+    line on its own. A file in any other layout is read and checked in full as usual.
 
     Raises:
         FileUnusable: The file cannot be used, with the reason.
@@ -651,6 +658,16 @@ def read_quiz(path: str | Path, max_bytes: int = QUIZ_MAX_BYTES, lazy: bool = Fa
             quiz = _lazy_quiz(data, lines, canonical, source)
             if quiz is not None:
                 return quiz
+            # Unsealed: every problem is checked now, but one line at a time, so that each line
+            # is known to hold exactly one problem and can be parsed again later on its own.
+            try:
+                records = [json.loads(line) for line in lines]
+            except (ValueError, RecursionError):
+                records = None
+            if records is not None:
+                data["problems"] = records
+                quiz = _quiz_from_data(data, source, canonical)
+                return _replace(quiz, problems=LazyProblems(lines))
         data["problems"] = json.loads("[" + ",".join(lines) + "]")
         return _quiz_from_data(data, source, canonical)
 

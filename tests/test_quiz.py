@@ -132,7 +132,7 @@ def test_seal_needs_this_installations_key(small_quiz, tmp_path, monkeypatch):
     recomputed plain checksum does not pass as sealed."""
     import stat
 
-    from quizgen.quiz import SEAL_KEY_FILE, seal_key
+    from quizgen.quiz import SEAL_KEY_FILE, LazyProblems, seal_key
 
     home = tmp_path / "home"
     monkeypatch.setenv("QUIZGEN_HOME", str(home))
@@ -151,6 +151,9 @@ def test_seal_needs_this_installations_key(small_quiz, tmp_path, monkeypatch):
     monkeypatch.setenv("QUIZGEN_HOME", str(tmp_path / "elsewhere"))
     other = read_quiz(path)
     assert not other.sealed and other.issues == ()  # unsealed here, but not edited
+    lazy = read_quiz(path, lazy=True)  # each line checked on its own, then kept as text
+    assert not lazy.sealed and isinstance(lazy.problems, LazyProblems)
+    assert lazy.problems == other.problems == small_quiz.problems
 
     monkeypatch.setenv("QUIZGEN_HOME", str(home))
     data = json.loads(path.read_text())
