@@ -182,7 +182,6 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 def load_recipe(path: str | Path) -> Recipe:
     """Read and check a deck recipe; every problem is reported with the file and field."""
-    import yaml
 
     path = Path(path)
     try:
