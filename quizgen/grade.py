@@ -17,8 +17,10 @@ in one answer (an alias, a mapping where text is due, a duplicate id) is reporte
 and the rest is graded; a syntax error part-way stops the reading there, and the answers before
 it are still graded.
 
-Speed: after torch is imported the work is split over the cores by forking (as
-``quizgen.problems.render_many`` does), problem by problem: draw the inputs again, solve, judge.
+Speed (docs/grading.md has the measurements): a large quiz and its sheet are read by a forked
+child while this process imports torch (``read_ahead``); then the work is split over the cores
+by forking (as ``quizgen.problems.render_many`` does), in chunks: each worker parses its own share
+of the problem lines, solves each template's problems together, and judges.
 """
 
 from __future__ import annotations
