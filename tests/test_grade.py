@@ -523,6 +523,32 @@ def test_unusable_quiz_file(six, concepts, tmp_path):
     assert result.exit_code == 2 and "no such file" in result.output
 
 
+def test_unusable_large_quiz_files_read_ahead(six, concepts, tmp_path, monkeypatch):
+    """Past the read-ahead threshold an unusable quiz file is refused by the child with the
+    message reading it here gives: binary junk, a YAML alias bomb, a broken problem."""
+    import quizgen.grade as grade_module
+
+    path, quiz, keys = six
+    sheet = _sheet(tmp_path / "k.yaml", {"1": keys[0]})
+    junk = tmp_path / "junk.yaml"
+    junk.write_bytes(bytes(range(256)) * 12_000)
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(f"b{k}: &b{k} [*a, *a, *a]\n" for k in range(60_000)))
+    broken = tmp_path / "broken.yaml"
+    data = json.loads(path.read_text())
+    data["problems"] = data["problems"] * 20_000  # ids repeat: problem 7 is problem 1 again
+    broken.write_text(json.dumps(data))
+    for bad in (junk, bomb, broken):
+        assert bad.stat().st_size >= 2**20
+        messages = []
+        for threshold in (0, 2**62):
+            monkeypatch.setattr(grade_module, "READ_AHEAD_BYTES", threshold)
+            with pytest.raises(FileUnusable) as info:
+                grade_one(bad, sheet, concepts, jobs=2)
+            messages.append(str(info.value))
+        assert messages[0] == messages[1] and messages[0].startswith(str(bad)), messages
+
+
 # ---------------------------------------------------------------------------------------------
 # Output
 
