@@ -837,6 +837,22 @@ def test_plain_number_fast_path_reads_like_the_parser(parts) -> None:
     assert fast == slow, text
 
 
+def _edited(text: str, edits: list[tuple[int, str]], pad: str) -> str:
+    """``text`` with each piece inserted at its position (clipped to the end), then padded."""
+    for position, piece in edits:
+        position = min(position, len(text))
+        text = text[:position] + piece + text[position:]
+    return pad + text + pad
+
+
+def _outcome(read: Any, text: str) -> str:
+    """What a reader makes of ``text``: its result's repr, or its message."""
+    try:
+        return repr(read(text))
+    except AnswerParseError as exc:
+        return str(exc)
+
+
 _LIST_PIECES = ["[", "]", ",", " ", "\t", "-", "+", ".", "e", "0", "1", "25", "3.5", "0.0", "1e-400", "1e400", "7E+1", "\n", ";"]
 
 
@@ -854,18 +870,9 @@ def test_plain_list_fast_path_reads_like_the_parser(kind, rows, edits, pad) -> N
         text = "[" + f",{pad}".join(rows[0]) + "]"
     else:
         text = "[" + f",{pad}".join("[" + f",{pad}".join(r) + "]" for r in rows) + "]"
-    for position, piece in edits:
-        position = min(position, len(text))
-        text = text[:position] + piece + text[position:]
-    text = pad + text + pad
-
-    def read(reader):
-        try:
-            return repr(reader(text, kind))
-        except AnswerParseError as exc:
-            return str(exc)
-
-    assert read(answers._read) == read(answers._read_numeric), text
+    text = _edited(text, edits, pad)
+    fast = _outcome(lambda t: answers._read(t, kind), text)
+    assert fast == _outcome(lambda t: answers._read_numeric(t, kind), text), text
 
 
 _SHAPE_PIECES = ["(", ")", "[", "]", ",", " ", "torch.Size(", "x", "0", "7", "1234567890123456", "-", ".", "error", "\t"]
@@ -881,16 +888,5 @@ _SHAPE_PIECES = ["(", ")", "[", "]", ",", " ", "torch.Size(", "x", "0", "7", "12
 )
 def test_plain_shape_fast_path_reads_like_the_reader(dims, form, separator, edits, pad) -> None:
     """Plain shapes (and near misses) read the same with and without the fast path."""
-    text = form.format(separator.join(dims))
-    for position, piece in edits:
-        position = min(position, len(text))
-        text = text[:position] + piece + text[position:]
-    text = pad + text + pad
-
-    def read(reader):
-        try:
-            return repr(reader(text))
-        except AnswerParseError as exc:
-            return str(exc)
-
-    assert read(lambda t: answers._read(t, "shape")[0]) == read(answers._read_shape), text
+    text = _edited(form.format(separator.join(dims)), edits, pad)
+    assert _outcome(lambda t: answers._read(t, "shape")[0], text) == _outcome(answers._read_shape, text), text
