@@ -12,6 +12,7 @@ import gc
 import importlib
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from checkers.batch import gc_paused
 from checkers.solution import Answer, Misconception, Solution, Step
 
 CHECKERS: dict[str, str] = {
@@ -58,14 +59,22 @@ def get_batch_solver(family: str) -> Callable[[Sequence[Mapping[str, Any]]], lis
 
     A checker may define ``solve_many(inputs_list)``, which runs each torch operation once per
     group of alike problems instead of once per problem; otherwise each input is solved in turn.
+    The cyclic garbage collector is paused during the call (``checkers.batch.gc_paused``): the
+    results are acyclic, and for thousands of problems its repeated passes over the fresh lists
+    would otherwise cost more than the arithmetic.
     """
     get_checker(family)
     module = importlib.import_module(CHECKERS[family])
     many = getattr(module, "solve_many", None)
-    if many is not None:
-        return many  # type: ignore[no-any-return]
-    solve_one = module.solve
-    return lambda inputs_list: [solve_one(inputs) for inputs in inputs_list]
+    if many is None:
+        solve_one = module.solve
+        many = lambda inputs_list: [solve_one(inputs) for inputs in inputs_list]  # noqa: E731
+
+    def solve_paused(inputs_list: Sequence[Mapping[str, Any]]) -> list[Solution]:
+        with gc_paused():
+            return many(inputs_list)  # type: ignore[no-any-return]
+
+    return solve_paused
 
 
 def solve(family: str, inputs: Mapping[str, Any]) -> Solution:

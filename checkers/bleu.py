@@ -23,7 +23,6 @@ from typing import Any, Mapping, Sequence
 
 import torch
 
-from checkers.batch import gc_paused
 from checkers.solution import Answer, Misconception, Solution, Step
 
 _F64 = torch.float64
@@ -97,18 +96,9 @@ def solve_many(inputs_list: Sequence[Mapping[str, Any]]) -> list[Solution]:
     ``solve`` (each distinct pair is computed by torch once per process), so a brevity-penalty
     question needs no tensor operation of its own once its lengths have been seen.
 
-    The cyclic garbage collector is paused during the call (and restored after): the results are
-    acyclic plain lists, and its repeated passes over thousands of fresh lists would otherwise
-    cost more than the arithmetic saved.
-
     Raises:
         ValueError: If any inputs are malformed (the first malformed one in order, as ``solve``).
     """
-    with gc_paused():
-        return _solve_many(inputs_list)
-
-
-def _solve_many(inputs_list: Sequence[Mapping[str, Any]]) -> list[Solution]:
     parsed = [_read(inputs) for inputs in inputs_list]
     out: list[Solution | None] = [None] * len(parsed)
     precisions: list[int] = []

@@ -22,7 +22,6 @@ from typing import Any, Mapping, NamedTuple, Sequence
 
 import torch
 
-from checkers.batch import gc_paused
 from checkers.solution import Answer, Misconception, Solution, Step
 
 _F64 = torch.float64
@@ -210,18 +209,9 @@ def solve_many(inputs_list: Sequence[Mapping[str, Any]]) -> list[Solution]:
     input adds its entries as weights), and every count, precision, recall, F and mean of the
     group is one batched float64 torch operation along dim 0, read back with one ``tolist`` each.
 
-    The cyclic garbage collector is paused during the call (and restored after): the results are
-    acyclic plain lists, and for thousands of problems its repeated full passes over the freshly
-    built lists would otherwise cost more than all the arithmetic.
-
     Raises:
         ValueError: If any inputs are malformed (the first malformed one in order, as ``solve``).
     """
-    with gc_paused():
-        return _solve_many(inputs_list)
-
-
-def _solve_many(inputs_list: Sequence[Mapping[str, Any]]) -> list[Solution]:
     parsed = [_parse(inputs) for inputs in inputs_list]
     groups: dict[int, list[int]] = {}
     out: list[Solution | None] = [None] * len(parsed)
