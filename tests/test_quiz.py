@@ -219,7 +219,7 @@ def test_quiz_yaml_with_aliases_or_deep_nesting_is_refused(tmp_path):
         read_quiz(alias)
     deep = tmp_path / "deep.yaml"
     deep.write_text("quizgen: quiz\nx: " + "[" * 100_000 + "]" * 100_000 + "\n")
-    with pytest.raises(FileUnusable, match="nested more than 64 levels deep"):
+    with pytest.raises(FileUnusable, match=r"deep\.yaml.*line 2"):
         read_quiz(deep)
     deep_json = tmp_path / "deep.json"
     deep_json.write_text('{"x": ' + "[" * 100_000 + "]" * 100_000 + "}")
