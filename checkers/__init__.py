@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import gc
 import importlib
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping
 
-from checkers.batch import gc_paused
 from checkers.solution import Answer, Misconception, Solution, Step
 
 CHECKERS: dict[str, str] = {
@@ -54,32 +53,9 @@ def load_checkers(families: Iterable[str]) -> None:
     gc.freeze()
 
 
-def get_batch_solver(family: str) -> Callable[[Sequence[Mapping[str, Any]]], list[Solution]]:
-    """A function solving many inputs of one family at once, in order.
-
-    A checker may define ``solve_many(inputs_list)``, which runs each torch operation once per
-    group of alike problems instead of once per problem; otherwise each input is solved in turn.
-    The cyclic garbage collector is paused during the call (``checkers.batch.gc_paused``): the
-    results are acyclic, and for thousands of problems its repeated passes over the fresh lists
-    would otherwise cost more than the arithmetic.
-    """
-    get_checker(family)
-    module = importlib.import_module(CHECKERS[family])
-    many = getattr(module, "solve_many", None)
-    if many is None:
-        solve_one = module.solve
-        many = lambda inputs_list: [solve_one(inputs) for inputs in inputs_list]  # noqa: E731
-
-    def solve_paused(inputs_list: Sequence[Mapping[str, Any]]) -> list[Solution]:
-        with gc_paused():
-            return many(inputs_list)  # type: ignore[no-any-return]
-
-    return solve_paused
-
-
 def solve(family: str, inputs: Mapping[str, Any]) -> Solution:
     """Solve one problem of ``family`` from its inputs."""
     return get_checker(family)(inputs)
 
 
-__all__ = ["CHECKERS", "Answer", "Misconception", "Solution", "Step", "get_batch_solver", "get_checker", "load_checkers", "solve"]
+__all__ = ["CHECKERS", "Answer", "Misconception", "Solution", "Step", "get_checker", "load_checkers", "solve"]

@@ -38,20 +38,18 @@ import io
 import itertools
 import json
 import math
-import multiprocessing
 import os
 import re
 import sqlite3
-import struct
 import time
-import zlib
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import click
 
-from quizgen.concepts import Concept, Flashcard, Template
+from quizgen.concepts import Concept, Flashcard
 from quizgen.errors import QuizgenError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -109,7 +107,6 @@ JUDGE_SCRIPT = Path(__file__).with_name("card_judge.js")
 
 DEFAULT_VARIANTS = 5
 MAX_VARIANTS = 1000
-_CHUNK = 500
 _PROGRESS_AT = 1000  # problems; smaller builds finish before a bar would be useful
 
 # ---------------------------------------------------------------------------------------------
@@ -563,135 +560,6 @@ def _models(script_name: str) -> tuple[Any, Any]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Notes as database rows, built on every core
-
-
-class _RowRecorder:
-    """Stands in for a SQLite cursor while genanki writes one note, and keeps its rows.
-
-    Flashcards go through genanki's ``Note.write_to_db`` into a recorder; problem notes append
-    the same rows directly (``_problem_note_rows``), in the worker processes. The main process
-    inserts all rows at once.
-    """
-
-    def __init__(self) -> None:
-        self.notes: list[tuple[Any, ...]] = []
-        self.cards: list[tuple[Any, ...]] = []
-        self.lastrowid: int | None = None
-
-    def execute(self, sql: str, params: tuple[Any, ...]) -> None:
-        if sql.startswith("INSERT INTO notes "):
-            self.notes.append(params)
-        elif sql.startswith("INSERT INTO cards "):
-            self.cards.append(params)
-        else:  # pragma: no cover - a genanki version that writes other rows per note
-            raise RuntimeError(f"unexpected statement while writing a note: {sql[:40]}")
-        self.lastrowid = params[0]
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """Everything a worker needs to turn a job into rows (inherited through fork)."""
-
-    concepts: list[Concept]
-    seed: int
-    model: Any
-    deck_ids: dict[str, int]
-    stamps: dict[str, int]
-    first_id: int
-
-
-_Job = tuple[int, int, int, int]  # (note index, concept index, template index, variant)
-_plan: _Plan | None = None
-
-
-def _note_rows(plan: _Plan, note: Any, concept: Concept, index: int, recorder: _RowRecorder) -> None:
-    # Two ids per note (the note's and its one card's), so ids do not depend on the order the
-    # workers finish in.
-    ids = itertools.count(plan.first_id + 2 * index)
-    note.write_to_db(recorder, plan.stamps[concept.id], plan.deck_ids[concept.id], ids)
-
-
-def _problem_note_rows(
-    plan: _Plan, fields: list[str], tags: list[str], guid: str, concept: Concept, index: int, recorder: _RowRecorder
-) -> None:
-    """The rows genanki's ``Note(...).write_to_db`` writes for a problem note, without the Note.
-
-    A problem note always has its one card (its prompt is never empty) and its fields are
-    escaped by ``problem_fields``; building the rows directly skips genanki's Note and its
-    per-note checks, about a third of the cost of rendering the fields. ``tests/test_deck.py``
-    checks the rows equal genanki's for every family.
-    """
-    note_id = plan.first_id + 2 * index
-    stamp = plan.stamps[concept.id]
-    recorder.notes.append(
-        (note_id, guid, plan.model.model_id, stamp, -1, " " + " ".join(tags) + " ", "\x1f".join(fields),
-         fields[plan.model.sort_field_index], 0, 0, "")
-    )
-    recorder.cards.append(
-        (note_id + 1, note_id, plan.deck_ids[concept.id], 0, stamp, -1, 0, 0, index, 0, 0, 0, 0, 0, 0, 0, 0, "")
-    )
-
-
-def _problem_rows(jobs: Sequence[_Job]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    from quizgen.problems import build_problems
-
-    plan = _plan
-    if plan is None:  # pragma: no cover - only reachable if a worker was not forked from _rows
-        raise RuntimeError("deck worker started without its plan")
-    # Problems of one template are built together, so the checker runs in batches.
-    by_template: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for index, ci, ti, v in jobs:
-        by_template.setdefault((ci, ti), []).append((index, v))
-    built: dict[int, Any] = {}
-    for (ci, ti), members in by_template.items():
-        concept = plan.concepts[ci]
-        template: Template = concept.problems[ti]
-        seeds = [variant_seed(plan.seed, concept.id, template.name, v) for _, v in members]
-        built.update(zip((index for index, _ in members), build_problems(concept, template, seeds)))
-    recorder = _RowRecorder()
-    tags = {id(c): _tags(c) for c in plan.concepts}
-    for index, ci, ti, v in jobs:
-        concept = plan.concepts[ci]
-        template = concept.problems[ti]
-        fields = problem_fields(built[index], concept)
-        guid = problem_guid(concept.id, template.name, v)
-        _problem_note_rows(plan, fields, tags[id(concept)], guid, concept, index, recorder)
-    return recorder.notes, recorder.cards
-
-
-def _rows(
-    plan: _Plan, jobs: list[_Job], workers: int, advance: Callable[[int], None]
-) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
-    """Rows of every job's problem note, chunk by chunk, in order; forked workers when many."""
-    global _plan
-    from checkers import load_checkers
-
-    load_checkers(t.generator for c in plan.concepts for t in c.problems)  # once, before any fork
-    chunks = [jobs[i : i + _CHUNK] for i in range(0, len(jobs), _CHUNK)]
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    workers = workers or (min(cores, 8) if len(jobs) >= 4 * _CHUNK else 1)
-    _plan = plan
-    try:
-        if workers <= 1 or len(chunks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-            for chunk in chunks:
-                yield _problem_rows(chunk)
-                advance(len(chunk))
-            return
-        # This process is one of the workers: it builds every ``workers``-th chunk itself (and
-        # inserts all rows between its chunks), the forked processes build the others.
-        mine = range(0, len(chunks), workers)
-        theirs = [chunk for k, chunk in enumerate(chunks) if k % workers]
-        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
-            results = pool.imap(_problem_rows, theirs)
-            for k, chunk in enumerate(chunks):
-                yield _problem_rows(chunk) if k in mine else next(results)
-                advance(len(chunk))
-    finally:
-        _plan = None
-
-
-# ---------------------------------------------------------------------------------------------
 # Writing the package
 
 
@@ -718,61 +586,17 @@ class DeckSummary:
         )
 
 
-_BLOCK = 8 << 20  # bytes of the collection deflated independently (and in parallel)
-
-
-def _deflate(data: bytes) -> bytes:
-    """Raw deflate (level 1) of ``data``, in fixed 8 MB blocks compressed on parallel threads.
-
-    Each block but the last ends with a full flush, which byte-aligns the stream and drops the
-    history, so the compressed blocks concatenate into one valid deflate stream (the technique of
-    pigz). The blocks are fixed in size, not in number, so the bytes do not depend on the
-    machine's core count; zlib releases the GIL while it compresses.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    blocks = [data[i : i + _BLOCK] for i in range(0, len(data), _BLOCK)] or [b""]
-
-    def one(item: tuple[int, bytes]) -> bytes:
-        index, block = item
-        packer = zlib.compressobj(1, zlib.DEFLATED, -15)
-        last = index == len(blocks) - 1
-        return packer.compress(block) + packer.flush(zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH)
-
-    if len(blocks) == 1:
-        return one((0, blocks[0]))
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    with ThreadPoolExecutor(max_workers=max(1, min(cores, len(blocks)))) as pool:
-        return b"".join(pool.map(one, enumerate(blocks)))
-
-
 def _zip(entries: list[tuple[str, bytes]], timestamp: int) -> bytes:
-    """A zip archive of ``entries`` (deflated), every entry dated ``timestamp``, same bytes on
-    every system: fixed dates, permissions and compression level, no extra fields."""
-    year, month, day, hour, minute, second = time.gmtime(timestamp)[:6]
-    dos_time = (hour << 11) | (minute << 5) | (second // 2)
-    dos_date = ((year - 1980) << 9) | (month << 5) | day
+    """A zip archive of ``entries`` (deflated), every entry dated ``timestamp``: the same bytes for
+    the same entries on every system (fixed dates and permissions, no extra fields)."""
     out = io.BytesIO()
-    central = io.BytesIO()
-    for name, data in entries:
-        raw = name.encode("utf-8")
-        packed = _deflate(data)
-        crc = zlib.crc32(data)
-        offset = out.tell()
-        # Local file header: version 2.0, no flags, deflate.
-        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, dos_time, dos_date, crc,
-                              len(packed), len(data), len(raw), 0))
-        out.write(raw)
-        out.write(packed)
-        # Central directory entry: made by Unix (3) with zip 2.0, permissions rw-r--r--.
-        central.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, (3 << 8) | 20, 20, 0, 8, dos_time,
-                                  dos_date, crc, len(packed), len(data), len(raw), 0, 0, 0, 0,
-                                  0o100644 << 16, offset))
-        central.write(raw)
-    start = out.tell()
-    directory = central.getvalue()
-    out.write(directory)
-    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(directory), start, 0))
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=time.gmtime(max(timestamp, 315532800))[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            archive.writestr(info, data)
     return out.getvalue()
 
 
@@ -815,6 +639,7 @@ def build_deck(
     """
     import genanki
 
+    from quizgen.problems import build_many
     from quizgen.storage import write_bytes_atomic
 
     out = Path(out)
@@ -842,64 +667,60 @@ def build_deck(
             decks[name] = genanki.Deck(_deck_id(name), name, description=_text_html(c.summary))
         deck_ids[c.id] = decks[name].deck_id
         deck_stamps[name] = max(deck_stamps.get(name, 0), stamps[c.id])
-    # Concepts that share a deck share its newest time, so each note's time is its deck's.
-    stamps = {c.id: deck_stamps[deck_name(c)] for c in concepts}
-    plan = _Plan(concepts, seed, problem_model, deck_ids, stamps, first_id=newest * 1000)
-
     # Flashcards first, then the problems with the variants round-robin over the templates, so
     # a learner's new cards mix the templates.
-    recorder = _RowRecorder()
+    by_concept = {c.id: decks[deck_name(c)] for c in concepts}
     index = 0
     for c in concepts:
         for position, card in enumerate(c.flashcards):
-            note = genanki.Note(
-                model=flashcard_model,
-                fields=flashcard_fields(card),
-                tags=_tags(c),
-                guid=flashcard_guid(c.id, position),
-                due=index,
+            by_concept[c.id].add_note(
+                genanki.Note(
+                    model=flashcard_model,
+                    fields=flashcard_fields(card),
+                    tags=_tags(c),
+                    guid=flashcard_guid(c.id, position),
+                    due=index,
+                )
             )
-            _note_rows(plan, note, c, index, recorder)
             index += 1
     flashcards = index
-    job_list: list[_Job] = []
-    for v in range(variants):
-        for ci, c in enumerate(concepts):
-            for ti in range(len(c.problems)):
-                job_list.append((index, ci, ti, v))
-                index += 1
-    total = len(job_list)
+    notes = [(c, t, v) for v in range(variants) for c in concepts for t in c.problems]
+    total = len(notes)
     done = 0
-
-    def advance(n: int) -> None:
-        nonlocal done
-        done += n
+    for chunk in build_many([(c, t, variant_seed(seed, c.id, t.name, v)) for c, t, v in notes], jobs):
+        for problem in chunk:
+            concept, template, variant = notes[done]
+            by_concept[concept.id].add_note(
+                genanki.Note(
+                    model=problem_model,
+                    fields=problem_fields(problem, concept),
+                    tags=_tags(concept),
+                    guid=problem_guid(concept.id, template.name, variant),
+                    due=index,
+                )
+            )
+            index += 1
+            done += 1
         if progress is not None:
             progress(done, total)
 
     conn = sqlite3.connect(":memory:")
     try:
         cursor = conn.cursor()
-        # The schema, the collection row, then each deck with its note types (oldest deck first,
-        # so a note type's time is the newest of the decks that use it).
-        genanki.Package([]).write_to_db(cursor, newest, itertools.count())
+        ids = itertools.count(newest * 1000)
+        # The schema and the collection row, then each deck with its note types and notes, dated
+        # by its newest input (oldest deck first, so a note type's time is the newest of its decks).
+        genanki.Package([]).write_to_db(cursor, newest, ids)
         for name in sorted(decks, key=lambda n: (deck_stamps[n], n)):
             deck = decks[name]
             deck.add_model(flashcard_model)
             if any(c.problems for c in concepts if deck_name(c) == name):
                 deck.add_model(problem_model)
-            deck.write_to_db(cursor, deck_stamps[name], None)
+            deck.write_to_db(cursor, deck_stamps[name], ids)
         # Each deck re-adds its note types under an int key next to the str keys already stored;
         # one round trip keeps the last (newest) copy of each and drops the repeated keys.
         (models,) = cursor.execute("SELECT models FROM col").fetchone()
         cursor.execute("UPDATE col SET models = ?", (json.dumps(json.loads(models)),))
-        insert_note = "INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)"
-        insert_card = "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-        cursor.executemany(insert_note, recorder.notes)
-        cursor.executemany(insert_card, recorder.cards)
-        for note_rows, card_rows in _rows(plan, job_list, jobs, advance):
-            cursor.executemany(insert_note, note_rows)
-            cursor.executemany(insert_card, card_rows)
         conn.commit()
         database = conn.serialize()
     finally:

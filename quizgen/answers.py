@@ -884,72 +884,8 @@ def _read(text: str, kind: str) -> tuple[Any, Any]:
             f"characters long and at most {MAX_LENGTH} are read; try {examples(kind)}"
         )
     if kind == "shape":
-        m = _PLAIN_SHAPE.fullmatch(text.strip())
-        if m is not None:
-            # A plain shape such as torch.Size([3, 1, 4]): what the full reader returns, faster.
-            dims = [int(d) for d in (m[1] or m[2] or m[3]).split(",")]
-            if len(dims) <= MAX_DIMS:
-                return dims, None
         return _read_shape(text), None
-    if kind == "number":
-        # Most answers are one plain literal; read those without the full parser (same result).
-        m = _PLAIN_NUMBER.match(text)
-        if m is not None:
-            value = float(m[1] + m[2])
-            if value != 0.0 and value - value == 0.0:  # finite and not underflowed to zero
-                return value, _literal_figures(m[2])
-    elif kind != "shape":
-        plain = _read_plain_list(text, kind)
-        if plain is not None:
-            return plain
     return _read_numeric(text, kind)
-
-
-_DIMS = r"([0-9]{1,15}(?:, ?[0-9]{1,15})*)"
-_PLAIN_SHAPE = re.compile(rf"torch\.Size\(\[{_DIMS}\]\)|\({_DIMS}\)|\[{_DIMS}\]")
-_LITERAL = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-_PLAIN_NUMBER = re.compile(rf"^[ \t]*([+-]?)({_LITERAL})[ \t]*$")
-_PLAIN_ROW = rf"\[[ \t]*[+-]?{_LITERAL}(?:[ \t]*,[ \t]*[+-]?{_LITERAL})*[ \t]*\]"
-_PLAIN_LISTS = {
-    "vector": re.compile(rf"[ \t]*{_PLAIN_ROW}[ \t]*\Z"),
-    "matrix": re.compile(rf"[ \t]*\[[ \t]*{_PLAIN_ROW}(?:[ \t]*,[ \t]*{_PLAIN_ROW})*[ \t]*\][ \t]*\Z"),
-}
-_SIGNED_LITERAL = re.compile(rf"([+-]?)({_LITERAL})")
-_ROW_TEXT = re.compile(r"\[([^\[\]]*)\]")
-
-
-def _read_plain_list(text: str, kind: str) -> tuple[Any, Any] | None:
-    """A vector ``[a, b]`` or matrix ``[[a, b], [c, d]]`` of signed plain literals, read the way
-    the full parser reads it, or None for anything else (then the full parser decides).
-
-    Most typed vectors and matrices look like this (``format_value`` writes them so), and the
-    full parser takes about five times as long over them. Infinities, ragged rows and too many
-    entries are left to the full parser and its messages.
-    """
-    if _PLAIN_LISTS[kind].match(text) is None:
-        return None
-    rows: list[list[float]] = []
-    figure_rows: list[list[tuple[int, int] | None]] = []
-    count = 0
-    for row_text in _ROW_TEXT.findall(text):
-        values: list[float] = []
-        figures: list[tuple[int, int] | None] = []
-        for sign, literal in _SIGNED_LITERAL.findall(row_text):
-            value = float(sign + literal)
-            if value - value != 0.0:  # infinite: the parser's message says why
-                return None
-            values.append(value)
-            figures.append(_literal_figures(literal))
-        if rows and len(values) != len(rows[0]):
-            return None
-        count += len(values)
-        rows.append(values)
-        figure_rows.append(figures)
-    if count > MAX_ENTRIES:
-        return None
-    if kind == "vector":
-        return rows[0], figure_rows[0]
-    return rows, figure_rows
 
 
 def parse(text: str, kind: str) -> Any:
@@ -1025,21 +961,6 @@ def close(kind: str, key: Any, other: Any, tolerance: Tolerance) -> bool:
     >>> close("shape", [3, 1], [3, 1, 1], Tolerance())
     False
     """
-    if type(tolerance) is Tolerance:
-        # Fast paths for what the checkers produce (floats, lists of floats, rows of floats); any
-        # other value (ints, bools, ragged rows, ...) takes the general path below.
-        if kind == "number":
-            if type(key) is float and type(other) is float:
-                if not (_isfinite(key) and _isfinite(other)):
-                    return False
-                width = tolerance.rel * abs(key)
-                if width < tolerance.abs:
-                    width = tolerance.abs
-                return abs(other - key) <= width * (1 + _SLACK)
-        elif kind == "matrix":
-            fast = _close_float_rows(key, other, tolerance)
-            if fast is not None:
-                return fast
     _check_kind(kind)
     if kind == "shape":
         a, b = _as_shape(key), _as_shape(other)
@@ -1056,41 +977,6 @@ def close(kind: str, key: Any, other: Any, tolerance: Tolerance) -> bool:
     if km is None or xm is None or _matrix_dims(km) != _matrix_dims(xm):
         return False
     return all(tolerance.accepts(k, x) for kr, xr in zip(km, xm) for k, x in zip(kr, xr))
-
-
-_isfinite = math.isfinite
-
-
-def _close_float_rows(key: Any, other: Any, tolerance: Tolerance) -> bool | None:
-    """``close`` for two same-size lists of equally long rows of floats; None when undecided.
-
-    A pair of floats out of tolerance, or a non-finite float, gives False (as the general path
-    does: every entry must be a finite number within tolerance). Anything unusual before that (an
-    int, a bool, text, ragged or differing rows) is left to the general path by returning None.
-    """
-    if type(key) is not list or type(other) is not list or not key or len(key) != len(other):
-        return None
-    row0 = key[0]
-    if type(row0) is not list or not row0:
-        return None
-    cols = len(row0)
-    rel, floor = tolerance.rel, tolerance.abs
-    slack = 1 + _SLACK
-    isfinite = _isfinite
-    for kr, xr in zip(key, other):
-        if type(kr) is not list or type(xr) is not list or len(kr) != cols or len(xr) != cols:
-            return None
-        for k, x in zip(kr, xr):
-            if type(k) is not float or type(x) is not float:
-                return None
-            if not (isfinite(k) and isfinite(x)):
-                return False
-            width = rel * abs(k)
-            if width < floor:
-                width = floor
-            if not abs(x - k) <= width * slack:
-                return False
-    return True
 
 
 def _matrix_dims(m: Sequence[Sequence[Any]]) -> tuple[int, int]:

@@ -121,18 +121,20 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
 def generate(ctx: click.Context, topic: str, n: int, seed: int, fmt: str, jobs: int) -> None:
     """Generate problems for TOPIC (a concept id or a tag), with answers and worked steps."""
     from quizgen.concepts import load_concepts, select
-    from quizgen.problems import render_many
+    from quizgen.problems import build_many, generate_jobs
 
     concepts = select(load_concepts(_concept_dir(ctx)), topic)
     titles = {c.id: c.title for c in concepts}
-
-    def render(problem: Any, index: int) -> str:
-        if fmt == "jsonl":
-            return problem.to_jsonl() + "\n"
-        return _text(problem, index + 1, n, titles[problem.concept]) + "\n"
-
-    for chunk in render_many(concepts, n, seed, render, jobs):
-        click.echo(chunk, nl=False)
+    index = 0
+    for chunk in build_many(generate_jobs(concepts, n, seed), jobs):
+        lines = []
+        for problem in chunk:
+            index += 1
+            if fmt == "jsonl":
+                lines.append(problem.to_jsonl() + "\n")
+            else:
+                lines.append(_text(problem, index, n, titles[problem.concept]) + "\n")
+        click.echo("".join(lines), nl=False)
 
 
 def _text(problem: Any, index: int, total: int, title: str) -> str:
@@ -201,37 +203,8 @@ LAZY_COMMANDS: dict[str, str] = {
 }
 
 
-_end_at_once = False
-
-
-def end_at_once() -> None:
-    """Let the process end without tearing down its objects once the command succeeds.
-
-    A command that leaves millions of objects behind (``quizgen grade`` of 100,000 answers) would
-    otherwise spend a quarter of a second freeing them one by one at exit. Only for commands
-    whose files are all written (atomically) and closed by the time they return; output is
-    flushed first. Has no effect unless the command runs from ``main`` (not in tests' runners).
-    """
-    global _end_at_once
-    _end_at_once = True
-
-
 def main() -> None:
-    import os
-
-    global _end_at_once
-    _end_at_once = False  # a command asks for it afresh (end_at_once) on each run
-    try:
-        cli(prog_name="quizgen")
-    except SystemExit as exc:
-        if _end_at_once and exc.code in (0, None):
-            try:
-                sys.stdout.flush()
-                sys.stderr.flush()
-            except (OSError, ValueError):
-                raise exc from None
-            os._exit(0)
-        raise
+    cli(prog_name="quizgen")
 
 
 if __name__ == "__main__":

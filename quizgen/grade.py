@@ -1,13 +1,11 @@
 """``quizgen grade``: grade answer sheets against a quiz, one learner or a whole class.
 
-Nothing written in a file is trusted as an answer. Every key is recomputed by the checker from the
-problem's inputs. A quiz file carrying this installation's seal (``quizgen.quiz.seal``: a keyed
-checksum that only the installation which wrote the file can make) is graded from its own inputs,
-which are then exactly what was drawn from the ids. Any other file has its inputs checked
-against the problem ids: each id's seed draws the inputs again (``quizgen.generators``), so a
-quiz file edited by hand, even one whose plain checksum was recomputed, is caught problem by
-problem and graded against the problem its id names. Each typed answer goes through the one
-judge, ``quizgen.answers.judge``.
+Nothing written in a file is trusted as an answer. Every key is recomputed: each problem id's
+seed draws the problem again (``quizgen.problems.build_many``, the same path as ``quizgen
+generate``), so a quiz file edited by hand, even one whose checksum was recomputed, is caught
+problem by problem and graded against the problem its id names. Only a template that changed
+since the quiz was written has its problems solved from the inputs in the file (and says so).
+Each typed answer goes through the one judge, ``quizgen.answers.judge``.
 
 Answer sheets are read as hostile input. Before any parser sees a file its size is checked (it is
 not even read past the limit), then binary data and the encoding; the YAML is read from libyaml's
@@ -16,11 +14,6 @@ nesting depth where libyaml would slow down, and caps how much any one answer ma
 in one answer (an alias, a mapping where text is due, a duplicate id) is reported on that answer
 and the rest is graded; a syntax error part-way stops the reading there, and the answers before
 it are still graded.
-
-Speed (docs/grading.md has the measurements): a large quiz and its sheet are read by a forked
-child while this process imports torch (``read_ahead``); then the work is split over the cores
-by forking (as ``quizgen.problems.render_many`` does), in chunks: each worker parses its own share
-of the problem lines, solves each template's problems together, and judges.
 """
 
 from __future__ import annotations
@@ -29,19 +22,16 @@ import csv
 import io
 import json
 import math
-import multiprocessing
 import os
-import random
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Sequence
 
 import click
 
-from quizgen.answers import Tolerance, close, format_value, judge
+from quizgen.answers import Tolerance, format_value, judge
 from quizgen.errors import QuizgenError
 from quizgen.text import fmt_inline
 from quizgen.quiz import (
@@ -52,13 +42,13 @@ from quizgen.quiz import (
     QuizProblem,
     _concept_dir,
     _friendly,
-    gc_paused,
     read_quiz,
     read_text_file,
 )
 
 if TYPE_CHECKING:
     from quizgen.concepts import Concept, Template
+    from quizgen.problems import Problem
 
 SHEET_MAX_BYTES = 20 * 2**20
 """Default size limit of an answer sheet (100,000 answers take about 6 MB)."""
@@ -355,8 +345,7 @@ def read_answer_sheet(path: str | Path, max_bytes: int = SHEET_MAX_BYTES) -> Ans
     if bad is not None:
         line = text.count("\n", 0, bad.start()) + 1
         text, replaced = _NOT_YAML_TEXT.subn("\ufffd", text)
-    with gc_paused():
-        sheet = _SheetReader(text, source).read()
+    sheet = _SheetReader(text, source).read()
     if replaced:
         sheet.notes.insert(
             0,
@@ -388,24 +377,6 @@ class _Matched:
     extras: list[Extra]
     extras_total: int
     owners: dict[str, int]
-
-    # Sent from the child that reads the files (``grade_one``): flat lists pickle several times
-    # faster than 100,000 named tuples.
-    def __getstate__(self) -> tuple[Any, ...]:
-        order = list(self.by_problem)
-        counts = [len(self.by_problem[i]) for i in order]
-        flat = [a for i in order for a in self.by_problem[i]]
-        columns = tuple(list(column) for column in zip(*flat)) if flat else ([], [], [], [])
-        return order, counts, columns, self.extras, self.extras_total, self.owners
-
-    def __setstate__(self, state: tuple[Any, ...]) -> None:
-        order, counts, columns, self.extras, self.extras_total, self.owners = state
-        flat = list(map(RawAnswer, *columns))
-        self.by_problem = {}
-        k = 0
-        for i, count in zip(order, counts):
-            self.by_problem[i] = flat[k : k + count]
-            k += count
 
 
 def _match(sheet: AnswerSheet, quiz: Quiz, id_owner: Mapping[str, str] | None = None) -> _Matched:
@@ -502,14 +473,11 @@ class _Resolved:
     """How problems of one template are solved and checked (worked out once, before forking)."""
 
     family: str | None
-    generator: ModuleType | None
-    params: dict[str, Any] | None
     concept: Concept | None
     template: Template | None
     tolerance: Tolerance
     verify: bool
     problem: str | None = None
-    solve: Any = None
 
 
 def _resolve_templates(quiz: Quiz, concepts: Sequence[Concept]) -> tuple[dict[str, _Resolved], list[str]]:
@@ -540,13 +508,10 @@ def _resolve_templates(quiz: Quiz, concepts: Sequence[Concept]) -> tuple[dict[st
                 )
             resolved[key] = _Resolved(
                 family=template.generator,
-                generator=GENERATORS[template.generator],
-                params=template.resolved_params(),
                 concept=concept,
                 template=template,
                 tolerance=template.tolerance,
-                # A sealed file holds exactly what was drawn from the ids: no need to draw again.
-                verify=same and not quiz.sealed,
+                verify=same,
             )
             continue
         if info.family in CHECKERS:
@@ -559,30 +524,13 @@ def _resolve_templates(quiz: Quiz, concepts: Sequence[Concept]) -> tuple[dict[st
                 f"template {key} {what}; its problems are graded from the inputs in the quiz file, "
                 "which cannot be checked against their ids"
             )
-            resolved[key] = _Resolved(info.family, None, None, None, None, recorded_tol, False)
+            resolved[key] = _Resolved(info.family, None, None, recorded_tol, False)
         else:
             resolved[key] = _Resolved(
-                None, None, None, None, None, recorded_tol, False,
+                None, None, None, recorded_tol, False,
                 problem=f"no checker for the family {info.family!r} of template {key}",
             )
     return resolved, notes
-
-
-class _Task(NamedTuple):
-    quiz: int
-    problem: int
-    answers: tuple[RawAnswer, ...]
-
-
-@dataclass
-class _Job:
-    quizzes: list[Quiz]
-    resolved: list[dict[str, _Resolved]]
-    tasks: list[_Task]
-    steps: bool
-
-
-_job: _Job | None = None
 
 
 def _plain(value: Any) -> Any:
@@ -598,105 +546,40 @@ def _same_inputs(drawn: Any, written: Any) -> bool:
     return bool(drawn == written or _plain(drawn) == written)
 
 
-def _first_draws(
-    job: _Job, tasks: Sequence[_Task], problems: Sequence[QuizProblem]
-) -> dict[int, tuple[random.Random | None, Any, Any]]:
-    """Each task's problem solved ahead, all problems of one template together (by position).
+def _solution(quiz: Quiz, p: QuizProblem, r: _Resolved, built: Problem | None) -> tuple[Any, list[str]]:
+    """The key of a quiz problem, and notes about its inputs.
 
-    A task that ``_solution`` will verify gets its id's first draw and that draw's solution (and
-    the generator's rng, to draw again from); one graded from the file's inputs gets their
-    solution (and no rng). The problems of one template go through the checker together
-    (``checkers.get_batch_solver``), so its torch calls are shared among them; ``_solution``
-    carries on from there exactly as if it had drawn and solved each problem itself.
+    ``built`` is the problem the id draws (``build_many``), when its template still matches the
+    quiz file: the id is the truth, and inputs in the file that differ from it are noted. Else
+    the problem is solved from the inputs written in the file.
     """
-    from checkers import get_batch_solver
+    from checkers import solve
+    from quizgen.problems import variant_seed
 
-    groups: dict[tuple[int, str], list[tuple[int, random.Random | None, Any]]] = {}
-    for i, (task, p) in enumerate(zip(tasks, problems)):
-        key = f"{p.concept}.{p.template}"
-        r = job.resolved[task.quiz][key]
-        if r.problem is not None:
-            continue
-        if not r.verify:
-            if type(p.inputs) is dict:
-                groups.setdefault((task.quiz, key), []).append((i, None, p.inputs))
-            continue
-        if p.version != job.quizzes[task.quiz].templates[key].version:
-            continue
-        rng = random.Random(p.seed)
-        groups.setdefault((task.quiz, key), []).append((i, rng, r.generator.draw(r.params, rng)))  # type: ignore[union-attr]
-    out: dict[int, tuple[random.Random | None, Any, Any]] = {}
-    for (q, key), members in groups.items():
-        family = job.resolved[q][key].family
-        try:
-            solutions = get_batch_solver(family)([drawn for _, _, drawn in members])  # type: ignore[arg-type]
-        except Exception:  # grade these one by one instead; _solution reports any failure per item
-            continue
-        for (i, rng, drawn), solution in zip(members, solutions):
-            out[i] = (rng, drawn, solution)
-    return out
-
-
-def _solution(
-    job: _Job, task: _Task, p: QuizProblem, r: _Resolved, first: tuple[random.Random | None, Any, Any] | None = None
-) -> tuple[Any, list[str]]:
-    """The checker's solution for a task's problem, and notes about its inputs.
-
-    For a template that still matches the quiz file, this walks the very sequence of draws that
-    ``quizgen.problems.build_problem`` makes for the id's seed: draw, solve, and draw again while a
-    named mistake lands within tolerance of the key. The first draw it keeps is the id's problem.
-    Usually that is the first draw and it equals the file's inputs, so one draw and one solve
-    suffice; if it differs from the file's inputs, the file was edited and the id's problem is
-    what gets graded. (``build_problem`` itself would draw and solve the first variant a second
-    time.)
-    """
-    from quizgen.problems import MAX_REDRAWS, variant_seed
-
-    quiz = job.quizzes[task.quiz]
-    solve = r.solve
     notes: list[str] = []
-    # (A sealed file was written as drawn, so its seeds are right: not worth 2 µs a problem.)
-    if not quiz.sealed and variant_seed(quiz.effective_seed, p.number - 1) != p.seed:
+    if variant_seed(quiz.effective_seed, p.number - 1) != p.seed:
         notes.append("its id's seed is not the one this quiz's seed and student give to this problem number")
-    if r.verify and p.version == quiz.templates[f"{p.concept}.{p.template}"].version:
-        rng = first[0] if first is not None and first[0] is not None else random.Random(p.seed)
-        draw, params, tolerance = r.generator.draw, r.params, r.tolerance  # type: ignore[union-attr]
-        for attempt in range(MAX_REDRAWS):
-            if attempt == 0 and first is not None:
-                drawn, solution = first[1], first[2]
-            else:
-                drawn = draw(params, rng)
-                # The generator's own values, not the file's: 2 and 2.0 compare equal, but a
-                # checker may treat them differently (a shape of 2.0 is an error).
-                solution = solve(drawn)  # type: ignore[misc]
-            same = _same_inputs(drawn, p.inputs)
-            key = solution.answer
-            if any(close(key.kind, key.value, m.value, tolerance) for m in solution.misconceptions):
-                continue
-            if not same:
-                notes.append(
-                    "the inputs in the quiz file differ from those its problem id draws (edited by hand?); "
-                    "graded against the problem the id names"
-                )
-            return solution, notes
-        raise ValueError(f"no variant without a colliding mistake within {MAX_REDRAWS} draws")
+    if built is not None:
+        if not _same_inputs(built.inputs, p.inputs):
+            notes.append(
+                "the inputs in the quiz file differ from those its problem id draws (edited by hand?); "
+                "graded against the problem the id names"
+            )
+        return built, notes
     if r.verify:
         notes.append("its id names another generator version than the quiz records; graded from the file's inputs")
-    if first is not None:
-        return first[2], notes
     if not isinstance(p.inputs, dict):
         raise ValueError("the inputs in the quiz file are not a mapping")
-    return solve(p.inputs), notes  # type: ignore[misc]
+    return solve(r.family, p.inputs), notes  # type: ignore[arg-type]
 
 
 def _grade_task(
-    job: _Job, task: _Task, p: QuizProblem, first: tuple[random.Random | None, Any, Any] | None = None
+    quiz: Quiz, p: QuizProblem, r: _Resolved, built: Problem | None, answers: Sequence[RawAnswer], steps: bool
 ) -> Item:
-    r = job.resolved[task.quiz][f"{p.concept}.{p.template}"]
     if r.problem is not None:
         return Item(p.number, p.id, "not-graded", None, None, None, None, f"not graded: {r.problem}")
     try:
-        solution, notes = _solution(job, task, p, r, first)
+        solution, notes = _solution(quiz, p, r, built)
     except Exception as exc:  # inputs from a damaged quiz file can make a checker fail in any way
         return Item(
             p.number, p.id, "not-graded", None, None, None, None,
@@ -705,7 +588,6 @@ def _grade_task(
     answer = solution.answer
     misconceptions = solution.misconceptions
     correct = format_value(answer.kind, answer.value)
-    answers = task.answers
     given: str | None = None
     given_value: str | None = None
     mis = None
@@ -737,9 +619,9 @@ def _grade_task(
                     given_value = format_value(answer.kind, v.given)
             if len(answers) > 1:
                 notes.append(f"answered {len(answers)} times, the same each time")
-    steps: tuple[str, ...] = ()
-    if job.steps and status != "right":
-        steps = tuple(_step_line(s) for s in solution.steps)
+    step_lines: tuple[str, ...] = ()
+    if steps and status != "right":
+        step_lines = tuple(_step_line(s) for s in solution.steps)
     return Item(  # positional: this runs once per question
         p.number,
         p.id,
@@ -751,7 +633,7 @@ def _grade_task(
         message,
         mis.name if mis is not None else None,
         mis.description if mis is not None else None,
-        steps,
+        step_lines,
         tuple(notes),
     )
 
@@ -760,49 +642,6 @@ def _step_line(step: Any) -> str:
     shape = f"  shape {tuple(step.shape)}" if step.shape is not None else ""
     note = f"  ({step.note})" if step.note else ""
     return f"{step.label} = {fmt_inline(step.value)}{shape}{note}"
-
-
-def _grade_chunk(bounds: tuple[int, int]) -> list[Item]:
-    if _job is None:  # pragma: no cover - only reachable if a worker was not forked from _grade_all
-        raise RuntimeError("grading worker started without its job")
-    import torch
-
-    job = _job
-    # inference_mode: the checkers never need gradients, and skipping autograd's bookkeeping
-    # makes each tiny tensor operation measurably cheaper (about 15% per problem).
-    with torch.inference_mode():
-        tasks = job.tasks[bounds[0] : bounds[1]]
-        problems = [job.quizzes[t.quiz].problems[t.problem] for t in tasks]
-        first = _first_draws(job, tasks, problems)
-        return [_grade_task(job, t, p, first.get(i)) for i, (t, p) in enumerate(zip(tasks, problems))]
-
-
-def _grade_all(job: _Job, jobs: int) -> list[Item]:
-    """Grade every task, in order, on ``jobs`` processes (0: the cores, for large runs)."""
-    global _job
-    from checkers import get_checker, load_checkers
-
-    load_checkers(r.family for res in job.resolved for r in res.values() if r.family)  # once, before any fork
-    for res in job.resolved:
-        for r in res.values():
-            if r.family:
-                r.solve = get_checker(r.family)
-    n = len(job.tasks)
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    jobs = jobs or (min(cores, 8) if n >= 2000 else 1)
-    _job = job
-    try:
-        if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-            return _grade_chunk((0, n))
-        size = max(250, -(-n // (jobs * 8)))
-        chunks = [(start, min(start + size, n)) for start in range(0, n, size)]
-        items: list[Item] = []
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for part in pool.imap(_grade_chunk, chunks):
-                items.extend(part)
-        return items
-    finally:
-        _job = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1029,25 +868,22 @@ def grade_sheets(
 
     ``matched``, if given, is each pair's sheet already matched to its quiz (``_match``).
     """
-    quizzes: list[Quiz] = []
-    resolved: list[dict[str, _Resolved]] = []
-    resolved_notes: list[list[str]] = []
-    quiz_slot: dict[int, int] = {}
-    tasks: list[_Task] = []
+    from quizgen.problems import build_many
+
+    resolved: dict[int, dict[str, _Resolved]] = {}
+    resolved_notes: dict[int, list[str]] = {}
+    # One task a question: (quiz, problem, its template's resolution, its answers, its build job).
+    tasks: list[tuple[Quiz, QuizProblem, _Resolved, tuple[RawAnswer, ...], int | None]] = []
+    jobs_: list[tuple[Concept, Template, int]] = []
     spans: list[tuple[int, int]] = []
-    for k, (quiz, sheet, report) in enumerate(pairs):
-        slot = quiz_slot.get(id(quiz))
-        if slot is None:
-            slot = len(quizzes)
-            quiz_slot[id(quiz)] = slot
-            quizzes.append(quiz)
-            res, notes = _resolve_templates(quiz, concepts)
-            resolved.append(res)
-            resolved_notes.append(notes)
-        match = matched[k] if matched is not None else _match(sheet, quiz, id_owner)
+    for quiz, sheet, report in pairs:
+        if id(quiz) not in resolved:
+            resolved[id(quiz)], resolved_notes[id(quiz)] = _resolve_templates(quiz, concepts)
+        res = resolved[id(quiz)]
+        match = _match(sheet, quiz, id_owner)
         report.extras, report.extras_total = match.extras, match.extras_total
         report.notes.extend(quiz.issues)
-        report.notes.extend(resolved_notes[slot])
+        report.notes.extend(resolved_notes[id(quiz)])
         report.notes.extend(sheet.notes)
         if sheet.quiz and sheet.quiz != quiz.checksum:
             report.notes.append(
@@ -1057,17 +893,21 @@ def grade_sheets(
             if owner != (quiz.student or ""):
                 report.flags.append(f"{count} answer{'s' if count != 1 else ''} to problems of {owner}'s variant")
         start = len(tasks)
-        for i in range(len(quiz.problems)):
-            tasks.append(_Task(slot, i, tuple(match.by_problem.get(i, ()))))
+        for i, p in enumerate(quiz.problems):
+            r = res[p.key]
+            job = None
+            if r.problem is None and r.verify and p.version == quiz.templates[p.key].version:
+                job = len(jobs_)
+                jobs_.append((r.concept, r.template, p.seed))  # type: ignore[arg-type]
+            tasks.append((quiz, p, r, tuple(match.by_problem.get(i, ())), job))
         spans.append((start, len(tasks)))
-    items = _grade_all(_Job(quizzes, resolved, tasks, steps), jobs)
+    built = [problem for chunk in build_many(jobs_, jobs) for problem in chunk]
+    items = [
+        _grade_task(quiz, p, r, None if job is None else built[job], answers, steps)
+        for quiz, p, r, answers, job in tasks
+    ]
     for (quiz, sheet, report), (start, end) in zip(pairs, spans):
         report.items = items[start:end]
-
-
-READ_AHEAD_BYTES = 2 * 2**20
-"""Quiz files at least this large (about 8,000 problems) are read in a forked child while this
-process imports torch (``grade_one``)."""
 
 
 def grade_one(
@@ -1077,108 +917,15 @@ def grade_one(
     steps: bool = False,
     jobs: int = 0,
     max_bytes: int = SHEET_MAX_BYTES,
-    ahead: Any = None,
 ) -> Report:
-    """Grade one answer sheet against one quiz file (both unusable files raise ``FileUnusable``).
-
-    ``ahead`` is what ``read_ahead`` returned for the same files, if the caller started it; else
-    ``grade_one`` starts it itself.
-    """
-    with gc_paused():
-        if ahead is None:
-            ahead = read_ahead(quiz_path, sheet_path, max_bytes, jobs)
-        read = None
-        if ahead is not None:
-            from checkers import CHECKERS, load_checkers
-
-            load_checkers(CHECKERS)  # torch, while the child reads
-            read = ahead()  # None if the child failed: then read here
-        quiz, sheet, matched = read if read is not None else _read_pair(quiz_path, sheet_path, max_bytes)
-        report = Report(quiz=quiz, sheet=str(sheet_path), student=sheet.student or quiz.student)
-        if quiz.student and sheet.student and sheet.student != quiz.student:
-            report.flags.append(f"the sheet names student {sheet.student}, but this is {quiz.student}'s quiz")
-        grade_sheets([(quiz, sheet, report)], concepts, steps, jobs, matched=[matched])
-    return report
-
-
-def read_ahead(quiz_path: str | Path, sheet_path: str | Path, max_bytes: int, jobs: int) -> Any:
-    """Start reading a large quiz and its sheet in a forked child; None for a small quiz.
-
-    Reading both files and importing torch take about as long as each other for a large quiz,
-    and neither needs the other, so the child reads the quiz, reads the sheet and matches it to
-    the quiz while this process imports torch, then sends back what it read. Returns the
-    function ``grade_one`` waits on (``_in_child``); None when not worth it (a small quiz, one
-    job, no fork).
-    """
-    if jobs == 1 or _size(quiz_path) < READ_AHEAD_BYTES:
-        return None
-    return _in_child(_read_pair, quiz_path, sheet_path, max_bytes)
-
-
-def _read_pair(quiz_path: str | Path, sheet_path: str | Path, max_bytes: int) -> tuple[Quiz, AnswerSheet, _Matched]:
-    """The quiz, the sheet and its answers matched to the quiz (the sheet's own list of answers
-    is emptied: the match holds them all)."""
-    quiz = read_quiz(quiz_path, lazy=True)
+    """Grade one answer sheet against one quiz file (both unusable files raise ``FileUnusable``)."""
+    quiz = read_quiz(quiz_path)
     sheet = read_answer_sheet(sheet_path, max_bytes)
-    matched = _match(sheet, quiz)
-    sheet.answers = []
-    return quiz, sheet, matched
-
-
-def _size(path: str | Path) -> int:
-    try:
-        return Path(path).stat().st_size
-    except OSError:
-        return 0
-
-
-def _in_child(fn: Any, *args: Any) -> Any:
-    """Start ``fn(*args)`` in a forked child; return a function that waits for its result.
-
-    The waiting function returns what ``fn`` returned, raises the ``QuizgenError`` it raised
-    (an unusable file), or returns None if the child failed in any other way (the caller then
-    does the work itself). Returns None at once where there is no fork. The result comes back
-    pickled, through an unnamed temporary file, so the child can finish writing before the
-    parent is ready to read: it is this program's own data, from its own child.
-    """
-    import pickle
-    import tempfile
-
-    if not hasattr(os, "fork"):
-        return None
-    try:
-        spool = tempfile.TemporaryFile()
-        pid = os.fork()
-    except OSError:
-        return None
-    if pid == 0:  # the child: never returns
-        import gc
-
-        gc.disable()  # it makes only acyclic data, and exits without freeing any of it
-        code = 1
-        try:
-            try:
-                payload: tuple[str, Any] = ("value", fn(*args))
-            except QuizgenError as exc:
-                payload = ("error", exc)
-            pickle.dump(payload, spool, protocol=pickle.HIGHEST_PROTOCOL)
-            spool.flush()
-            code = 0
-        finally:
-            os._exit(code)
-
-    def wait() -> Any:
-        with spool:
-            _, status = os.waitpid(pid, 0)
-            if status != 0:
-                return None
-            spool.seek(0)
-            kind, value = pickle.load(spool)
-        if kind == "error":
-            raise value
-        return value
-
-    return wait
+    report = Report(quiz=quiz, sheet=str(sheet_path), student=sheet.student or quiz.student)
+    if quiz.student and sheet.student and sheet.student != quiz.student:
+        report.flags.append(f"the sheet names student {sheet.student}, but this is {quiz.student}'s quiz")
+    grade_sheets([(quiz, sheet, report)], concepts, steps, jobs)
+    return report
 
 
 _SHEET_SUFFIXES = (".yaml", ".yml", ".json")
@@ -1222,61 +969,60 @@ def grade_class(
     """
     quiz_target, submissions = Path(quiz_target), Path(submissions)
     notes: list[str] = []
-    with gc_paused():
-        if quiz_target.is_dir():
-            quizzes = [read_quiz(p, lazy=True) for p in _quiz_files(quiz_target)]
-        else:
-            quizzes = [read_quiz(quiz_target, lazy=True)]
-        by_student: dict[str, Quiz] = {}
-        by_checksum: dict[str, Quiz] = {q.checksum: q for q in quizzes}
-        for q in quizzes:
-            key = q.student or _sheet_student(Path(str(q.path)), None)[0] or str(q.path)
-            if key in by_student:
-                raise QuizgenError(f"{q.path}: a second quiz for student {key} (the other is {by_student[key].path})")
-            by_student[key] = q
-        single = quizzes[0] if len(quizzes) == 1 else None
-        id_owner = {pid: (q.student or "?") for q in quizzes for pid in q.ids()} if len(quizzes) > 1 else {}
-        files, skipped = _submission_files(submissions)
-        notes.extend(skipped)
-        pairs: list[tuple[Quiz, AnswerSheet, Report]] = []
-        reports: list[Report] = []
-        submitted: dict[str, list[Report]] = {}
-        for path in files:
-            try:
-                sheet = read_answer_sheet(path, max_bytes)
-            except FileUnusable as exc:
-                student, _ = _sheet_student(path, None)
-                report = Report(quiz=by_student.get(student or ""), sheet=str(path), student=student, error=str(exc))
-                reports.append(report)
-                submitted.setdefault(student or "", []).append(report)
-                continue
-            student, flag = _sheet_student(path, sheet)
-            quiz = by_student.get(student or "") if single is None else single
-            if quiz is None and sheet.quiz in by_checksum:
-                quiz = by_checksum[sheet.quiz]  # type: ignore[index]
-            report = Report(quiz=quiz, sheet=str(path), student=student)
-            if flag:
-                report.flags.append(flag)
+    if quiz_target.is_dir():
+        quizzes = [read_quiz(p) for p in _quiz_files(quiz_target)]
+    else:
+        quizzes = [read_quiz(quiz_target)]
+    by_student: dict[str, Quiz] = {}
+    by_checksum: dict[str, Quiz] = {q.checksum: q for q in quizzes}
+    for q in quizzes:
+        key = q.student or _sheet_student(Path(str(q.path)), None)[0] or str(q.path)
+        if key in by_student:
+            raise QuizgenError(f"{q.path}: a second quiz for student {key} (the other is {by_student[key].path})")
+        by_student[key] = q
+    single = quizzes[0] if len(quizzes) == 1 else None
+    id_owner = {pid: (q.student or "?") for q in quizzes for pid in q.ids()} if len(quizzes) > 1 else {}
+    files, skipped = _submission_files(submissions)
+    notes.extend(skipped)
+    pairs: list[tuple[Quiz, AnswerSheet, Report]] = []
+    reports: list[Report] = []
+    submitted: dict[str, list[Report]] = {}
+    for path in files:
+        try:
+            sheet = read_answer_sheet(path, max_bytes)
+        except FileUnusable as exc:
+            student, _ = _sheet_student(path, None)
+            report = Report(quiz=by_student.get(student or ""), sheet=str(path), student=student, error=str(exc))
             reports.append(report)
             submitted.setdefault(student or "", []).append(report)
-            if quiz is None:
-                report.error = f"no quiz for student {student!r} in {quiz_target}"
-                continue
-            if quiz.student and student and quiz.student != student:
-                report.flags.append(f"graded against {quiz.student}'s quiz (the sheet names its checksum)")
-            pairs.append((quiz, sheet, report))
-        for student, rs in submitted.items():
-            if len(rs) > 1:
-                for r in rs:
-                    r.flags.append(f"{len(rs)} submissions for student {student}: " + ", ".join(str(x.sheet) for x in rs))
-        if quiz_target.is_dir() and submissions.is_dir():
-            for student, quiz in sorted(by_student.items()):
-                if student not in submitted:
-                    report = Report(quiz=quiz, sheet=None, student=student)
-                    report.flags.append("no submission")
-                    reports.append(report)
-                    pairs.append((quiz, AnswerSheet(path=""), report))
-        grade_sheets(pairs, concepts, steps, jobs, id_owner)
+            continue
+        student, flag = _sheet_student(path, sheet)
+        quiz = by_student.get(student or "") if single is None else single
+        if quiz is None and sheet.quiz in by_checksum:
+            quiz = by_checksum[sheet.quiz]  # type: ignore[index]
+        report = Report(quiz=quiz, sheet=str(path), student=student)
+        if flag:
+            report.flags.append(flag)
+        reports.append(report)
+        submitted.setdefault(student or "", []).append(report)
+        if quiz is None:
+            report.error = f"no quiz for student {student!r} in {quiz_target}"
+            continue
+        if quiz.student and student and quiz.student != student:
+            report.flags.append(f"graded against {quiz.student}'s quiz (the sheet names its checksum)")
+        pairs.append((quiz, sheet, report))
+    for student, rs in submitted.items():
+        if len(rs) > 1:
+            for r in rs:
+                r.flags.append(f"{len(rs)} submissions for student {student}: " + ", ".join(str(x.sheet) for x in rs))
+    if quiz_target.is_dir() and submissions.is_dir():
+        for student, quiz in sorted(by_student.items()):
+            if student not in submitted:
+                report = Report(quiz=quiz, sheet=None, student=student)
+                report.flags.append("no submission")
+                reports.append(report)
+                pairs.append((quiz, AnswerSheet(path=""), report))
+    grade_sheets(pairs, concepts, steps, jobs, id_owner)
     reports.sort(key=lambda r: (r.student or "", r.sheet or ""))
     return reports, notes
 
@@ -1333,9 +1079,6 @@ def grade_command(
     for p in (quiz_path, answers_path):
         if not p.exists():
             raise FileUnusable(f"{p}: no such file or directory")
-    single = not quiz_path.is_dir() and not answers_path.is_dir()
-    # Started before the concept files are read, so the child has a head start.
-    ahead = read_ahead(quiz_path, answers_path, max_size * 2**20, jobs) if single else None
     concepts = load_concepts(_concept_dir(ctx))
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     to_stdout = "-" in (json_out, csv_out)
@@ -1351,16 +1094,13 @@ def grade_command(
             if csv_out:
                 click.echo(f"gradebook: {csv_out}")
         return
-    report = grade_one(quiz_path, answers_path, concepts, steps, jobs, max_size * 2**20, ahead)
+    report = grade_one(quiz_path, answers_path, concepts, steps, jobs, max_size * 2**20)
     if json_out:
         _emit(json_out, json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n")
     if csv_out:
         _emit(csv_out, report_csv(report))
     if not to_stdout:
         sys.stdout.write(report_text(report, color))
-    from quizgen.cli import end_at_once
-
-    end_at_once()
 
 
 __all__ = [
@@ -1375,7 +1115,6 @@ __all__ = [
     "grade_one",
     "grade_sheets",
     "gradebook_csv",
-    "read_ahead",
     "read_answer_sheet",
     "report_csv",
     "report_text",

@@ -16,9 +16,9 @@ import os
 import random
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
-from checkers import get_batch_solver, get_checker, load_checkers
+from checkers import get_checker, load_checkers
 from checkers.solution import Answer, Misconception, Step
 from quizgen.answers import Tolerance, close
 from quizgen.concepts import Concept, Template
@@ -160,49 +160,25 @@ def _too_many_redraws(concept: Concept, template: Template) -> GenerationError:
 
 
 def build_problem(concept: Concept, template: Template, seed: int) -> Problem:
-    """Draw, check and return the problem ``concept.template`` with this seed."""
-    module = GENERATORS[template.generator]
-    params = _params_of(template)
-    solve = get_checker(template.generator)
-    rng = random.Random(seed)
-    for _ in range(MAX_REDRAWS):
-        inputs = module.draw(params, rng)
-        solution = solve(inputs)
-        if not _collides(solution, template.tolerance):
-            return _problem(concept, template, module.VERSION, seed, inputs, solution)
-    raise _too_many_redraws(concept, template)
+    """Draw, check and return the problem ``concept.template`` with this seed.
 
-
-def build_problems(concept: Concept, template: Template, seeds: Sequence[int]) -> list[Problem]:
-    """``[build_problem(concept, template, s) for s in seeds]``, with the checker run in batches.
-
-    Every seed's first draw is solved in one batch (``checkers.get_batch_solver``), which shares
-    torch's per-call cost among the problems; a seed whose first draw collides with a named
-    mistake goes on drawing from its own generator state exactly as ``build_problem`` would, so
-    the problems are the same.
+    The one redraw loop: draw inputs from ``random.Random(seed)``, solve them, and draw again from
+    the same generator state while a named misconception lands within tolerance of the key.
     """
     import torch
 
     module = GENERATORS[template.generator]
     params = _params_of(template)
-    rngs = [random.Random(seed) for seed in seeds]
-    drawn = [module.draw(params, rng) for rng in rngs]
-    solve_many = get_batch_solver(template.generator)
     solve = get_checker(template.generator)
-    out: list[Problem] = []
+    rng = random.Random(seed)
     # No checker needs gradients; inference mode skips autograd's bookkeeping on every tiny op.
     with torch.inference_mode():
-        solutions = solve_many(drawn)
-        for seed, rng, inputs, solution in zip(seeds, rngs, drawn, solutions):
-            attempts = 1
-            while _collides(solution, template.tolerance):
-                if attempts >= MAX_REDRAWS:
-                    raise _too_many_redraws(concept, template)
-                inputs = module.draw(params, rng)
-                solution = solve(inputs)
-                attempts += 1
-            out.append(_problem(concept, template, module.VERSION, seed, inputs, solution))
-    return out
+        for _ in range(MAX_REDRAWS):
+            inputs = module.draw(params, rng)
+            solution = solve(inputs)
+            if not _collides(solution, template.tolerance):
+                return _problem(concept, template, module.VERSION, seed, inputs, solution)
+    raise _too_many_redraws(concept, template)
 
 
 def rebuild(pid: str, concepts: Sequence[Concept]) -> Problem:
@@ -225,64 +201,49 @@ def plan(concepts: Sequence[Concept]) -> list[tuple[Concept, Template]]:
     return [(c, t) for c in sorted(concepts, key=lambda c: c.id) for t in c.problems]
 
 
-def generate(concepts: Sequence[Concept], n: int, seed: int) -> Iterator[Problem]:
-    """``n`` problems cycling through every template of the concepts, reproducibly from ``seed``."""
+def generate_jobs(concepts: Sequence[Concept], n: int, seed: int) -> list[Job]:
+    """The ``n`` problems ``quizgen generate`` makes: every template in turn, from ``seed``."""
     pairs = plan(concepts)
     if not pairs:
         raise QuizgenError("these concepts have no problem templates")
-    for index in range(n):
-        concept, template = pairs[index % len(pairs)]
-        yield build_problem(concept, template, variant_seed(seed, index))
+    return [(*pairs[index % len(pairs)], variant_seed(seed, index)) for index in range(n)]
 
 
 # ---------------------------------------------------------------------------------------------
 # Many problems at once, on every core
 
+Job = tuple[Concept, Template, int]
+"""What one problem is built from: its concept, its template and its seed."""
+
 _CHUNK = 250
-_job: tuple[list[tuple[Concept, Template]], int, Callable[[Problem, int], str]] | None = None
+_jobs: Sequence[Job] = ()
 
 
-def _render_chunk(bounds: tuple[int, int]) -> str:
-    if _job is None:  # pragma: no cover - only reachable if a worker was not forked from render_many
-        raise RuntimeError("render_many's worker started without its job")
-    pairs, seed, render = _job
-    indices = range(*bounds)
-    by_pair: dict[int, list[int]] = {}
-    for index in indices:
-        by_pair.setdefault(index % len(pairs), []).append(index)
-    built: dict[int, Problem] = {}
-    for pair, members in by_pair.items():
-        concept, template = pairs[pair]
-        problems = build_problems(concept, template, [variant_seed(seed, i) for i in members])
-        built.update(zip(members, problems))
-    return "".join(render(built[index], index) for index in indices)
+def _build_chunk(bounds: tuple[int, int]) -> list[Problem]:
+    return [build_problem(*job) for job in _jobs[bounds[0] : bounds[1]]]
 
 
-def render_many(
-    concepts: Sequence[Concept], n: int, seed: int, render: Callable[[Problem, int], str], jobs: int = 0
-) -> Iterator[str]:
-    """Render ``n`` problems (as ``generate`` draws them) in order, in chunks of text.
+def build_many(jobs: Sequence[Job], processes: int = 0) -> Iterator[list[Problem]]:
+    """Build every job's problem, in order, in chunks: the one way many problems are made.
 
-    Each problem depends only on ``(seed, index)``, so the work splits across processes without
-    changing a byte of the output. ``jobs=0`` uses every core for large runs; forked workers
-    inherit the imported checkers, so they start in milliseconds. Where fork is unavailable the
-    work runs in this process.
+    Each problem depends only on its job, so the work splits across processes without changing
+    a byte. ``processes=0`` uses every core (at most 8) for runs of 1,000 problems or more; the
+    workers are forked after the checkers and torch are imported, so they start in milliseconds.
+    Where fork is unavailable the work runs in this process.
     """
-    global _job
-    pairs = plan(concepts)
-    if not pairs:
-        raise QuizgenError("these concepts have no problem templates")
-    load_checkers(t.generator for _, t in pairs)  # once, before any fork
+    global _jobs
+    load_checkers({template.generator for _, template, _ in jobs})  # once, before any fork
+    n = len(jobs)
     chunks = [(start, min(start + _CHUNK, n)) for start in range(0, n, _CHUNK)]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    jobs = jobs or (min(cores, 8) if n >= 4 * _CHUNK else 1)
-    _job = (pairs, seed, render)
+    processes = processes or (min(cores, 8) if n >= 4 * _CHUNK else 1)
+    _jobs = jobs
     try:
-        if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        if processes <= 1 or "fork" not in multiprocessing.get_all_start_methods():
             for bounds in chunks:
-                yield _render_chunk(bounds)
+                yield _build_chunk(bounds)
             return
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            yield from pool.imap(_render_chunk, chunks)
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            yield from pool.imap(_build_chunk, chunks)
     finally:
-        _job = None
+        _jobs = ()

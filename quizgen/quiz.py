@@ -21,18 +21,15 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import hmac
 import io
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Sequence
 
 import click
 
-from checkers.batch import gc_paused
 from quizgen import __version__
 from quizgen.errors import QuizgenError
 from quizgen.problems import PROBLEM_ID
@@ -54,9 +51,6 @@ MAX_PROBLEMS = 1_000_000
 MAX_YAML_DEPTH = 64
 """Deepest YAML nesting read. libyaml's cost per event grows with the depth (100,000 nested
 brackets take 16 s), so reading stops as soon as a file goes deeper than this."""
-
-SEAL_KEY_FILE = "quiz-seal.key"
-"""This installation's secret key for sealing quiz files, in ``quizgen.review_store.data_dir()``."""
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 """Student ids become file names, so they are kept to letters, digits, ``.``, ``_`` and ``-``."""
@@ -287,91 +281,6 @@ class TemplateInfo:
     tolerance: tuple[float, float] | None = None
 
 
-class LazyProblems(Sequence[QuizProblem]):
-    """The problems of a quiz file, one per line, parsed a block at a time when first used.
-
-    Made only for lines known to hold one problem each, all of them checked: a sealed file (it
-    holds exactly what ``quiz_text`` wrote), or one whose lines were each parsed and checked when
-    it was read. A process then parses only the blocks it reads: the grading workers each parse
-    their own share, in parallel, and what crosses between processes is text. Compares equal to
-    the tuple of the same problems.
-    """
-
-    BLOCK = 1000
-
-    def __init__(self, lines: list[str]):
-        self.lines = lines
-        self._ids: list[str] | None = None
-        self._blocks: dict[int, tuple[QuizProblem, ...]] = {}
-
-    @property
-    def ids(self) -> list[str]:
-        """The problem ids in order, read off the lines without parsing them."""
-        if self._ids is None:
-            ids = []
-            for line in self.lines:  # each starts {"expected":"…","id":"…": keys are sorted
-                start = line.find('"id":"') + 6
-                ids.append(line[start : line.index('"', start)])
-            self._ids = ids
-        return self._ids
-
-    def __len__(self) -> int:
-        return len(self.lines)
-
-    def _block(self, b: int) -> tuple[QuizProblem, ...]:
-        block = self._blocks.get(b)
-        if block is None:
-            start = b * self.BLOCK
-            records = json.loads("[" + ",".join(self.lines[start : start + self.BLOCK]) + "]")
-            block = tuple(_sealed_problem(start + k + 1, rec) for k, rec in enumerate(records))
-            self._blocks[b] = block
-        return block
-
-    def __getitem__(self, i: Any) -> Any:
-        try:
-            return self._blocks[i // self.BLOCK][i % self.BLOCK]  # the usual case: parsed, in range
-        except (KeyError, TypeError, IndexError):
-            pass
-        if isinstance(i, slice):
-            return tuple(self[k] for k in range(*i.indices(len(self))))
-        n = len(self.lines)
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            raise IndexError("problem index out of range")
-        return self._block(i // self.BLOCK)[i % self.BLOCK]
-
-    def __iter__(self) -> Iterator[QuizProblem]:
-        for b in range(-(-len(self.lines) // self.BLOCK)):
-            yield from self._block(b)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, (tuple, LazyProblems)):
-            return tuple(self) == tuple(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    # Sent from the child that reads the files (quizgen.grade): one string pickles faster than
-    # 100,000, and parsed blocks and ids are not worth sending.
-    def __getstate__(self) -> str:
-        return "\n".join(self.lines)
-
-    def __setstate__(self, state: str) -> None:
-        self.__init__(state.split("\n") if state else [])  # type: ignore[misc]
-
-
-def _sealed_problem(number: int, rec: dict[str, Any]) -> QuizProblem:
-    """A problem record already checked (``_quiz_from_data``), as that check builds it."""
-    pid = rec["id"]
-    concept, template, version, seed = pid.split(".")  # a PROBLEM_ID
-    expected = rec.get("expected", "")
-    return QuizProblem(
-        number, pid, concept, template, int(version[1:]), int(seed),
-        expected if type(expected) is str else str(expected), rec["inputs"],
-    )
-
-
 @dataclass(frozen=True)
 class Quiz:
     """A quiz as read from (or about to be written to) a quiz file.
@@ -389,8 +298,6 @@ class Quiz:
         path: Where it was read from, if it was.
         issues: What reading found wrong but not fatal (a checksum mismatch).
         quizgen_version: The version that wrote the file.
-        sealed: The file carries this installation's seal and its contents match it, so they
-            are exactly what ``quizgen quiz`` wrote here (see ``seal``).
     """
 
     title: str
@@ -405,7 +312,6 @@ class Quiz:
     path: str | None = None
     issues: tuple[str, ...] = ()
     quizgen_version: str = __version__
-    sealed: bool = False
 
     @property
     def effective_seed(self) -> int:
@@ -417,9 +323,7 @@ class Quiz:
         return not any(i.startswith("checksum") for i in self.issues)
 
     def ids(self) -> list[str]:
-        """The problem ids in order (without parsing the problems of a lazily read file)."""
-        if isinstance(self.problems, LazyProblems):
-            return self.problems.ids
+        """The problem ids in order."""
         return [p.id for p in self.problems]
 
     def index(self) -> dict[str, int]:
@@ -483,8 +387,8 @@ def _problem_record(p: QuizProblem) -> dict[str, Any]:
 
 
 def _canonical(header: Mapping[str, Any], problems: Sequence[Mapping[str, Any]]) -> bytes:
-    """The canonical JSON (sorted keys, no spaces, UTF-8) of a quiz file without its checksum and seal."""
-    body = {key: value for key, value in header.items() if key not in ("checksum", "seal")}
+    """The canonical JSON (sorted keys, no spaces, UTF-8) of a quiz file without its checksum."""
+    body = {key: value for key, value in header.items() if key != "checksum"}
     body["problems"] = problems
     return _dump_canonical(body).encode("utf-8")
 
@@ -493,94 +397,19 @@ def _dump_canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def _canonical_around(header: Mapping[str, Any], problems_json: str) -> bytes:
-    """``_canonical(header, problems)`` from the problems' canonical JSON text, spliced in.
-
-    A sorted mapping is written as its ``"key":value`` parts in key order, so the parts before
-    and after ``problems`` can be written on their own and joined around the problems' text.
-    """
-    body = {key: value for key, value in header.items() if key not in ("checksum", "seal", "problems")}
-    before = {k: v for k, v in body.items() if k < "problems"}
-    after = {k: v for k, v in body.items() if k > "problems"}
-    parts = [_dump_canonical(part)[1:-1] for part in (before, after) if part]
-    parts.insert(1 if before else 0, '"problems":' + problems_json)
-    return ("{" + ",".join(parts) + "}").encode("utf-8")
-
-
 def checksum(header: Mapping[str, Any], problems: Sequence[Mapping[str, Any]]) -> str:
     """``sha256:<hex>`` of the canonical JSON (sorted keys, no spaces) of the header and problems.
 
     Canonical JSON, not the file's bytes: re-indenting the file or converting it to block YAML
     keeps the checksum; changing any value does not.
     """
-    return _checksum_of(_canonical(header, problems))
+    return "sha256:" + hashlib.sha256(_canonical(header, problems)).hexdigest()
 
 
-def _checksum_of(canonical: bytes) -> str:
-    return "sha256:" + hashlib.sha256(canonical).hexdigest()
-
-
-def seal(key: bytes, canonical: bytes) -> str:
-    """``hmac-sha256:<hex>``: the checksum keyed with this installation's secret (``seal_key``).
-
-    Anyone can recompute a plain checksum after editing a quiz file; only the installation that
-    wrote the file can recompute its seal. A file whose seal holds is graded from its own inputs;
-    any other is checked problem by problem against the ids (``quizgen.grade``).
-    """
-    return "hmac-sha256:" + hmac.new(key, canonical, hashlib.sha256).hexdigest()
-
-
-def seal_key(create: bool = False) -> bytes | None:
-    """This installation's 32-byte secret for sealing quiz files, or None if there is none.
-
-    With ``create`` a missing key is made (random, readable by the owner only) and linked into
-    place atomically, so two commands racing both end up with the one key. A key that cannot be
-    read or written only means quiz files go unsealed: grading them then checks every problem
-    against its id, which is slower but as sure.
-    """
-    import tempfile
-
-    from quizgen.review_store import data_dir
-
-    path = data_dir() / SEAL_KEY_FILE
-    try:
-        key = path.read_bytes()
-        return key if len(key) == 32 else None
-    except FileNotFoundError:
-        if not create:
-            return None
-    except OSError:
-        return None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".quiz-seal.", dir=path.parent)  # mode 0600
-        try:
-            os.write(fd, os.urandom(32))
-            os.fsync(fd)
-            os.close(fd)
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                pass  # another command made it first: use that one
-        finally:
-            os.unlink(tmp)
-        key = path.read_bytes()
-    except OSError:
-        return None
-    return key if len(key) == 32 else None
-
-
-def quiz_text(quiz: Quiz, secret: bytes | None = None) -> str:
-    """The quiz file: JSON (hence also YAML), header fields one per line, one problem per line.
-
-    Each problem line is the problem's canonical JSON (sorted keys, no spaces), so that a reader
-    can check the checksum over the lines as they stand (``_read_own_layout``). With ``secret``
-    (``seal_key()``) the file also carries its seal.
-    """
+def quiz_text(quiz: Quiz) -> str:
+    """The quiz file: JSON (hence also YAML), header fields one per line, one problem per line."""
     header = _header(quiz)
-    lines_of_problems = [_dump_canonical(_problem_record(p)) for p in quiz.problems]
-    canonical = _canonical_around(header, "[" + ",".join(lines_of_problems) + "]")
-    total = _checksum_of(canonical)
+    records = [_problem_record(p) for p in quiz.problems]
 
     def dump(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
@@ -595,26 +424,20 @@ def quiz_text(quiz: Quiz, secret: bytes | None = None) -> str:
             lines.append("  },")
         else:
             lines.append(f"  {dump(key)}: {dump(value)},")
-    lines.append(_PROBLEMS_OPEN)
-    last = len(lines_of_problems) - 1
-    lines.extend(f"    {line}{',' if i < last else ''}" for i, line in enumerate(lines_of_problems))
-    lines.append(_PROBLEMS_CLOSE)
-    if secret is not None:
-        lines.append(f'  "seal": {dump(seal(secret, canonical))},')
-    lines.append(f'  "checksum": {dump(total)}')
+    lines.append('  "problems": [')
+    last = len(records) - 1
+    lines.extend(f"    {dump(record)}{',' if i < last else ''}" for i, record in enumerate(records))
+    lines.append("  ],")
+    lines.append(f'  "checksum": {dump(checksum(header, records))}')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-_PROBLEMS_OPEN = '  "problems": ['
-_PROBLEMS_CLOSE = "  ],"
-
-
 def write_quiz(path: str | Path, quiz: Quiz) -> None:
-    """Write a quiz file atomically, sealed with this installation's key (made if need be)."""
+    """Write a quiz file atomically."""
     from quizgen.storage import write_text_atomic
 
-    write_text_atomic(Path(path), quiz_text(quiz, seal_key(create=True)))
+    write_text_atomic(Path(path), quiz_text(quiz))
 
 
 class QuizFileError(FileUnusable):
@@ -630,94 +453,18 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def read_quiz(path: str | Path, max_bytes: int = QUIZ_MAX_BYTES, lazy: bool = False) -> Quiz:
+def read_quiz(path: str | Path, max_bytes: int = QUIZ_MAX_BYTES) -> Quiz:
     """Read and check a quiz file (JSON or YAML).
 
-    A checksum that does not match is not fatal (the grader can still draw every problem again
-    from its id); it is recorded in ``Quiz.issues``. A file that is not a quiz, or whose problems
-    lack an id or inputs, is.
-
-    With ``lazy``, a file in ``quiz_text``'s layout keeps its problems as ``LazyProblems`` (lines
-    parsed when first used): a sealed one without checking them, any other after checking each
-    line on its own. A file in any other layout is read and checked in full as usual.
+    A checksum that does not match is not fatal (the grader draws every problem again from its
+    id in any case); it is recorded in ``Quiz.issues``. A file that is not a quiz, or whose
+    problems lack an id or inputs, is.
 
     Raises:
         FileUnusable: The file cannot be used, with the reason.
     """
     source = str(path)
-    text = read_text_file(path, max_bytes, "quiz file")
-    with gc_paused():
-        own = _read_own_layout(text)
-        if own is None:
-            data = _parse_quiz_text(text, source)
-            del text
-            return _quiz_from_data(data, source)
-        del text
-        data, lines, canonical = own
-        if lazy:
-            quiz = _lazy_quiz(data, lines, canonical, source)
-            if quiz is not None:
-                return quiz
-            # Unsealed: every problem is checked now, but one line at a time, so that each line
-            # is known to hold exactly one problem and can be parsed again later on its own.
-            try:
-                records = [json.loads(line) for line in lines]
-            except (ValueError, RecursionError):
-                records = None
-            if records is not None:
-                data["problems"] = records
-                quiz = _quiz_from_data(data, source, canonical)
-                return _replace(quiz, problems=LazyProblems(lines))
-        data["problems"] = json.loads("[" + ",".join(lines) + "]")
-        return _quiz_from_data(data, source, canonical)
-
-
-def _read_own_layout(text: str) -> tuple[dict[str, Any], list[str], bytes] | None:
-    """A quiz file as ``quiz_text`` lays it out: its header, its problem lines, and its canonical
-    bytes; None for any other layout, or if the lines do not give the recorded checksum.
-
-    The canonical bytes are built from the problem lines as they stand (``quiz_text`` writes
-    each as canonical JSON) rather than by writing every parsed problem out again, which takes
-    longer than parsing them. The problems are then parsed from exactly the text that was
-    hashed, so if the checksum (or the seal) holds, they are the ones written. A file in another
-    layout, or whose lines do not give its checksum (an edit, or only a re-indent), is left to
-    the general reader, which decides with its messages.
-    """
-    opening = text.find("\n" + _PROBLEMS_OPEN + "\n")
-    if opening < 0:
-        return None
-    first = opening + len(_PROBLEMS_OPEN) + 2
-    closing = text.find("\n" + _PROBLEMS_CLOSE + "\n", first - 1)
-    if closing < 0:
-        return None
-    lines = text[first:closing].split("\n") if closing > first else []
-    last = len(lines) - 1
-    for i, line in enumerate(lines):
-        if not line.startswith("    {") or not line.endswith("}," if i < last else "}"):
-            return None
-    lines = [line[4:-1] for line in lines[:-1]] + [line[4:] for line in lines[-1:]]
-    try:
-        data = json.loads(text[:first] + text[closing + 1 :])
-    except (ValueError, RecursionError):
-        return None
-    if type(data) is not dict or data.get("problems") != []:
-        return None
-    canonical = _canonical_around(data, "[" + ",".join(lines) + "]")
-    if data.get("checksum") != _checksum_of(canonical):
-        return None
-    return data, lines, canonical
-
-
-def _lazy_quiz(data: dict[str, Any], lines: list[str], canonical: bytes, source: str) -> Quiz | None:
-    """The quiz of a sealed file with ``LazyProblems``; None if the seal does not hold here."""
-    quiz = _quiz_from_data({**data, "problems": []}, source, canonical, allow_empty=True)
-    if not quiz.sealed or data.get("n") != len(lines):
-        return None
-    # The seal covers the canonical text, which ignores where lines break; so check that each
-    # line is still one problem as written (its canonical JSON starts with its first key).
-    if not all(line.startswith('{"expected":"') for line in lines):
-        return None
-    return _replace(quiz, problems=LazyProblems(lines))
+    return _quiz_from_data(_parse_quiz_text(read_text_file(path, max_bytes, "quiz file"), source), source)
 
 
 def _parse_quiz_text(text: str, source: str) -> Any:
@@ -732,7 +479,7 @@ def _parse_quiz_text(text: str, source: str) -> Any:
     return load_yaml_data(text, source)
 
 
-def _quiz_from_data(data: Any, source: str, canonical: bytes | None = None, allow_empty: bool = False) -> Quiz:
+def _quiz_from_data(data: Any, source: str) -> Quiz:
     _need(isinstance(data, dict), source, "is not a quiz file (expected a mapping with 'quizgen: quiz' at the top)")
     _need(
         data.get("quizgen") == MARKER,
@@ -777,7 +524,7 @@ def _quiz_from_data(data: Any, source: str, canonical: bytes | None = None, allo
         )
     records = data.get("problems")
     _need(isinstance(records, list), source, "'problems' must be a list")
-    _need(len(records) > 0 or allow_empty, source, "has no problems")
+    _need(len(records) > 0, source, "has no problems")
     _need(len(records) <= MAX_PROBLEMS, source, f"has {len(records)} problems; at most {MAX_PROBLEMS} are read")
     problems = []
     seen: dict[str, int] = {}
@@ -810,13 +557,7 @@ def _quiz_from_data(data: Any, source: str, canonical: bytes | None = None, allo
         )
     issues = []
     recorded = data.get("checksum")
-    if canonical is None:
-        canonical = _canonical({k: v for k, v in data.items() if k != "problems"}, records)
-    actual = _checksum_of(canonical)
-    sealed = False
-    if recorded == actual and type(data.get("seal")) is str:
-        key = seal_key()
-        sealed = key is not None and hmac.compare_digest(data["seal"], seal(key, canonical))
+    actual = checksum({k: v for k, v in data.items() if k != "problems"}, records)
     if recorded != actual:
         issues.append(
             f"checksum: the quiz file was edited after it was written (its checksum is {recorded!r}, "
@@ -837,7 +578,6 @@ def _quiz_from_data(data: Any, source: str, canonical: bytes | None = None, allo
         path=source,
         issues=tuple(issues),
         quizgen_version=str(data.get("quizgen_version", "")),
-        sealed=sealed,
     )
 
 
@@ -880,55 +620,6 @@ def quiz_plan(concepts: Sequence[Concept]) -> list[tuple[Concept, Template]]:
     return [(c, c.problems[k]) for k in range(longest) for c in ordered if k < len(c.problems)]
 
 
-_CHUNK = 250
-_build_job: tuple[list[tuple[Concept, Template]], int] | None = None
-
-
-def _build_chunk(bounds: tuple[int, int]) -> list[tuple[str, str, Any]]:
-    """Problems ``bounds[0] .. bounds[1]-1`` of the current build: (id, expected, inputs) each."""
-    from quizgen.answers import describe_expected
-    from quizgen.problems import build_problems, variant_seed
-
-    if _build_job is None:  # pragma: no cover - only reachable if a worker was not forked from _build
-        raise RuntimeError("quiz worker started without its job")
-    pairs, seed = _build_job
-    by_pair: dict[int, list[int]] = {}
-    for index in range(*bounds):
-        by_pair.setdefault(index % len(pairs), []).append(index)
-    built = {}
-    for pair, members in by_pair.items():
-        concept, template = pairs[pair]
-        built.update(zip(members, build_problems(concept, template, [variant_seed(seed, i) for i in members])))
-    return [
-        (built[i].id, describe_expected(built[i].answer), built[i].inputs) for i in range(*bounds)
-    ]
-
-
-def _build(pairs: list[tuple[Concept, Template]], n: int, seed: int, jobs: int) -> list[tuple[str, str, Any]]:
-    """Build ``n`` problems (checked by the checker), on several processes for large quizzes.
-
-    Each problem depends only on ``(seed, index)``, so splitting the work changes nothing; the
-    workers are forked after torch is imported, as in ``quizgen.problems.render_many``.
-    """
-    global _build_job
-    import multiprocessing
-
-    from checkers import load_checkers
-
-    load_checkers(t.generator for _, t in pairs)  # once, before any fork
-    chunks = [(start, min(start + _CHUNK, n)) for start in range(0, n, _CHUNK)]
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    jobs = jobs or (min(cores, 8) if n >= 4 * _CHUNK else 1)
-    _build_job = (pairs, seed)
-    try:
-        if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-            return [r for bounds in chunks for r in _build_chunk(bounds)]
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            return [r for part in pool.imap(_build_chunk, chunks) for r in part]
-    finally:
-        _build_job = None
-
-
 def make_quiz(
     concepts: Sequence[Concept],
     topics: Sequence[str],
@@ -945,8 +636,9 @@ def make_quiz(
     ``variant_seed(student_seed(seed, student), i)``. Problems are built with the checker (so no
     named mistake lands within tolerance of the answer) and only their ids and inputs are kept.
     """
+    from quizgen.answers import describe_expected
     from quizgen.generators import GENERATORS
-    from quizgen.problems import parse_problem_id
+    from quizgen.problems import build_many, variant_seed
 
     if n < 1 or n > MAX_PROBLEMS:
         raise QuizgenError(f"--n must be between 1 and {MAX_PROBLEMS}, but is {n}")
@@ -955,11 +647,13 @@ def make_quiz(
     if not pairs:
         raise QuizgenError(f"the topics {', '.join(topics)} have no problem templates")
     effective = seed if student is None else student_seed(seed, student)
+    jobs_ = [(*pairs[i % len(pairs)], variant_seed(effective, i)) for i in range(n)]
     problems = []
-    with gc_paused():
-        for i, (pid, expected, inputs) in enumerate(_build(pairs, n, effective, jobs)):
-            concept, template, version, pseed = parse_problem_id(pid)
-            problems.append(QuizProblem(i + 1, pid, concept, template, version, pseed, expected, inputs))
+    for chunk in build_many(jobs_, jobs):
+        for p in chunk:
+            problems.append(
+                QuizProblem(len(problems) + 1, p.id, p.concept, p.template, p.version, p.seed, describe_expected(p.answer), p.inputs)
+            )
     used = {p.key for p in problems}
     templates = {}
     for c, t in pairs:
@@ -1180,7 +874,6 @@ def quiz_command(
 
 __all__ = [
     "FileUnusable",
-    "LazyProblems",
     "Quiz",
     "QuizFileError",
     "QuizProblem",
@@ -1188,7 +881,6 @@ __all__ = [
     "TemplateInfo",
     "checksum",
     "companion_paths",
-    "gc_paused",
     "load_yaml_data",
     "make_quiz",
     "quiz_plan",
@@ -1197,8 +889,6 @@ __all__ = [
     "read_quiz",
     "read_roster",
     "read_text_file",
-    "seal",
-    "seal_key",
     "student_seed",
     "template_fingerprint",
     "write_quiz",

@@ -18,7 +18,7 @@ def concepts():
 
 @pytest.fixture(scope="session", autouse=True)
 def _private_data_dir(tmp_path_factory):
-    """Keep the review database and the quiz seal key out of the real home directory.
+    """Keep the review database out of the real home directory.
 
     Commands run by the tests (in process or as subprocesses) inherit this ``QUIZGEN_HOME``;
     a test that needs its own sets it with ``monkeypatch``.

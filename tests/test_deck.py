@@ -272,29 +272,6 @@ def test_guids_come_from_identity_not_text(tmp_path: Path) -> None:
     assert len(changed) == 3 * sum(len(c.problems) for c in concepts)
 
 
-def test_problem_rows_are_the_rows_genanki_writes(tmp_path: Path) -> None:
-    """The deck writes problem notes' rows itself; they must be exactly genanki's, note and card."""
-    import genanki
-
-    concepts = sorted(load_concepts(CONCEPTS), key=lambda c: c.id)
-    build_deck(concepts, tmp_path / "all.apkg", variants=3, seed=2)
-    with _db(tmp_path / "all.apkg", tmp_path) as db:
-        notes = {r[0]: r for r in db.execute("SELECT * FROM notes WHERE mid = ?", (PROBLEM_MODEL_ID,))}
-        cards = {r[1]: r for r in db.execute("SELECT * FROM cards")}
-    assert len(notes) == 3 * sum(len(c.problems) for c in concepts)
-    model, _ = anki._models(judge_media_name())
-    checked = set()
-    for note_id, row in notes.items():
-        fields = row[6].split("\x1f")
-        recorder = anki._RowRecorder()
-        note = genanki.Note(model=model, fields=fields, tags=row[5].split(), guid=row[1], due=cards[note_id][8])
-        note.write_to_db(recorder, row[3], cards[note_id][2], iter([note_id, note_id + 1]))
-        assert recorder.notes == [row]
-        assert recorder.cards == [cards[note_id]]
-        checked.add(fields[PROBLEM_FIELDS.index("Id")].split(".")[0])
-    assert checked == {c.id for c in concepts if c.problems}
-
-
 def test_a_variant_does_not_depend_on_the_other_concepts(tmp_path: Path) -> None:
     everything = load_concepts(CONCEPTS)
     build_deck(everything, tmp_path / "all.apkg", variants=2, seed=5)
@@ -321,13 +298,9 @@ def test_rebuilding_unchanged_inputs_gives_identical_bytes(tmp_path: Path, monke
             assert info.date_time == (*stamp[:5], stamp[5] - stamp[5] % 2)
 
 
-def test_zip_is_valid_and_independent_of_core_count(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_zip_is_valid_with_fixed_dates() -> None:
     data = b"".join(b"row %d of a collection that compresses well\n" % i for i in range(60_000))
-    monkeypatch.setattr(anki, "_BLOCK", 100_000)  # many blocks, deflated in parallel
-    archives = []
-    for cores in ({0}, {0, 1, 2, 3}):
-        monkeypatch.setattr(os, "sched_getaffinity", lambda _pid, c=cores: c, raising=False)
-        archives.append(anki._zip([("collection.anki2", data), ("media", b"{}")], 1_700_000_000))
+    archives = [anki._zip([("collection.anki2", data), ("media", b"{}")], 1_700_000_000) for _ in range(2)]
     assert archives[0] == archives[1]
     with zipfile.ZipFile(io.BytesIO(archives[0])) as archive:
         assert archive.testzip() is None
@@ -461,7 +434,7 @@ def test_failed_build_leaves_existing_deck_untouched(tmp_path: Path, monkeypatch
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise GenerationError("no usable variant")
 
-    monkeypatch.setattr("quizgen.problems.build_problems", broken)
+    monkeypatch.setattr("quizgen.problems.build_problem", broken)
     with pytest.raises(GenerationError):
         build_deck(concepts, out, variants=1, jobs=1)
     monkeypatch.undo()

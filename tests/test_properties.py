@@ -82,13 +82,12 @@ def test_other_seed_other_problems():
     assert len(a) > 10
 
 
-@pytest.mark.parametrize("pair", PAIRS, ids=PAIR_IDS)
-def test_batched_building_gives_the_same_problems(pair):
-    from quizgen.problems import build_problems
+def test_building_on_several_processes_gives_the_same_problems_in_order():
+    from quizgen.problems import build_many
 
-    concept, template = pair
-    seeds = list(range(40)) + [2**47 + 5, 123456789]
-    batched = [p.to_jsonl() for p in build_problems(concept, template, seeds)]
-    one_by_one = [build_problem(concept, template, s).to_jsonl() for s in seeds]
-    assert batched == one_by_one
-    assert build_problems(concept, template, []) == []
+    jobs = [(concept, template, seed) for seed in (0, 1, 2**47 + 5) for concept, template in PAIRS] * 30
+    assert len(jobs) > 1000
+    serial = [p.to_jsonl() for chunk in build_many(jobs, processes=1) for p in chunk]
+    parallel = [p.to_jsonl() for chunk in build_many(jobs, processes=2) for p in chunk]
+    assert parallel == serial == [build_problem(*job).to_jsonl() for job in jobs]
+    assert list(build_many([])) == []
