@@ -18,6 +18,7 @@ CHECKERS: dict[str, str] = {
     "attention": "checkers.attention",
     "bleu": "checkers.bleu",
     "classification": "checkers.classification",
+    "lr-schedules": "checkers.lr_schedules",
     "shapes": "checkers.shapes",
     "simclr": "checkers.simclr",
 }

@@ -28,12 +28,13 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from quizgen.generators import attention, bleu, classification, shapes, simclr
+from quizgen.generators import attention, bleu, classification, lr_schedules, shapes, simclr
 
 GENERATORS: dict[str, ModuleType] = {
     "attention": attention,
     "bleu": bleu,
     "classification": classification,
+    "lr-schedules": lr_schedules,
     "shapes": shapes,
     "simclr": simclr,
 }

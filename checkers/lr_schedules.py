@@ -1,0 +1,269 @@
+"""Checker for learning-rate schedule problems: warmup, linear and cosine decay, layer-wise decay.
+
+Sources:
+
+- Cosine decay: Loshchilov & Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts"
+  (ICLR 2017), equation (5): ``η_t = η_min + ½(η_max − η_min)(1 + cos(π T_cur / T_i))``. Without
+  restarts ``T_cur = t`` and ``T_i = T``; ``η_min`` is the floor.
+- Linear warmup, then linear decay to 0: the schedule of BERT pre-training and fine-tuning,
+  Devlin et al., "BERT: Pre-training of Deep Bidirectional Transformers for Language
+  Understanding" (NAACL 2019), appendix A.2; gradual warmup: Goyal et al., "Accurate, Large
+  Minibatch SGD: Training ImageNet in 1 Hour" (2017).
+- Layer-wise LR decay: Howard & Ruder, "Universal Language Model Fine-tuning for Text
+  Classification" (ACL 2018), section 3.2 (discriminative fine-tuning, ``η^(l−1) = η^l / 2.6``);
+  as a decay factor ``ξ`` per layer for BERT fine-tuning, Sun et al., "How to Fine-Tune BERT for
+  Text Classification?" (CCL 2019), section 5.3 (``η^(k−1) = ξ · η^k``).
+
+Conventions: ``LR(t)`` is the learning rate after ``t`` optimizer steps, i.e. the one the next
+update uses, for ``0 <= t <= T``. Warmup is ``lr0 · t / W`` for ``t <= W`` (the first update uses
+0). After a warmup of ``W`` steps the decay's own clock is ``t − W`` over ``T − W`` steps:
+linear ``lr0 · (T − t) / (T − W)``, cosine with ``p = (t − W) / (T − W)`` in place of ``t / T``.
+For LLRD, layers run from 0 (embeddings, bottom) to ``top = depth − 1`` and layer ``i`` trains
+with ``base_lr · factor^(top − i)``.
+
+Every value is computed in float64 torch (``torch.cos``, ``torch.pow``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+import torch
+
+from checkers.solution import Answer, Misconception, Solution, Step
+
+ASKS = ("warmup", "linear", "warmup-linear", "cosine", "warmup-cosine", "llrd")
+_F64 = torch.float64
+
+_DECAY_NOT_SHIFTED = (
+    "decay-not-shifted",
+    "Ran the decay on the clock t / T as if it started at step 0; after a warmup of W steps the "
+    "decay starts at lr0 at t = W and spans only the T − W steps left, so its progress is "
+    "(t − W) / (T − W).",
+)
+_TWO_PI = (
+    "two-pi",
+    "Used cos(2π·progress) instead of cos(π·progress); that is a full period, which comes back up "
+    "to lr0 at the end, while the decay needs half a period to go from lr0 down to the floor.",
+)
+_OFF_BY_ONE = (
+    "off-by-one-step",
+    "Gave the LR after t + 1 steps, one step ahead, by counting the first update as step 1; "
+    "LR(t) is the value after t optimizer steps, the one update t + 1 uses, so the first update "
+    "uses LR(0).",
+)
+_FLOOR_IGNORED = (
+    "floor-ignored",
+    "Left the floor out, decaying to 0; with a floor the cosine only spans lr0 − floor and is "
+    "shifted up by the floor: floor + (lr0 − floor)·½(1 + cos(π·progress)).",
+)
+_LLRD_REVERSED = (
+    "llrd-exponent-reversed",
+    "Raised the factor to the power i instead of top − i, giving the bottom layers the largest LR; "
+    "LLRD keeps the base LR for the top layer and shrinks it going down.",
+)
+_LLRD_OFF_BY_ONE = (
+    "llrd-off-by-one",
+    "Used depth − i as the exponent, as if one more layer (the head) sat above the top; here the "
+    "top layer, depth − 1, is the one that gets the base LR, so the exponent is depth − 1 − i.",
+)
+
+
+def solve(inputs: Mapping[str, Any]) -> Solution:
+    """Answer, worked steps and applicable misconceptions of one learning-rate schedule problem.
+
+    Args:
+        inputs: ``ask`` and, for a schedule, ``lr0`` and ``t`` with ``warmup`` (asks with a
+            warmup), ``steps`` (asks with a decay) and ``floor`` (cosine asks); for ``llrd``,
+            ``base_lr``, ``factor``, ``depth`` and ``layer``.
+
+    Returns:
+        The solution; the answer is always a number.
+
+    Raises:
+        ValueError: When the inputs do not describe a valid problem.
+
+    Example:
+        >>> solve({"ask": "warmup", "lr0": 0.1, "warmup": 4, "t": 1}).answer.value
+        0.025
+        >>> solve({"ask": "warmup-linear", "lr0": 0.1, "warmup": 10, "steps": 110, "t": 60}).answer.value
+        0.05
+        >>> sol = solve({"ask": "cosine", "lr0": 0.1, "steps": 3, "t": 1, "floor": 0.01})
+        >>> round(sol.answer.value, 12), [m.name for m in sol.misconceptions]
+        (0.0775, ['two-pi', 'floor-ignored', 'off-by-one-step'])
+        >>> solve({"ask": "llrd", "base_lr": 0.001, "factor": 0.5, "depth": 4, "layer": 0}).answer.value
+        0.000125
+    """
+    ask = inputs.get("ask")
+    if ask not in ASKS:
+        raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
+    if ask == "llrd":
+        return _solve_llrd(inputs)
+    lr0 = _positive(inputs, "lr0")
+    warmup = _count(inputs, "warmup", 1) if ask.startswith("warmup") else 0
+    if ask == "warmup":
+        t = _count(inputs, "t", 0, warmup)
+        return _solve_warmup(lr0, warmup, t)
+    total = _count(inputs, "steps", warmup + 1)
+    t = _count(inputs, "t", 0, total)
+    floor = 0.0
+    if ask.endswith("cosine"):
+        floor = _number(inputs, "floor")
+        if not 0 <= floor <= lr0:
+            raise ValueError(f"Expected floor to be a number in [0, lr0 = {lr0}], but got {floor!r}")
+    return _solve_schedule(ask, lr0, warmup, total, t, floor)
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _number(inputs: Mapping[str, Any], name: str) -> float:
+    value = inputs.get(name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"Expected {name} to be a finite number, but got {value!r}")
+    return float(value)
+
+
+def _positive(inputs: Mapping[str, Any], name: str) -> float:
+    value = _number(inputs, name)
+    if not value > 0:
+        raise ValueError(f"Expected {name} to be a number above 0, but got {value!r}")
+    return value
+
+
+def _count(inputs: Mapping[str, Any], name: str, lo: int, hi: int | None = None) -> int:
+    value = inputs.get(name)
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and value >= lo
+        and (hi is None or value <= hi)
+    ):
+        return value
+    span = f"in {lo}..{hi}" if hi is not None else f">= {lo}"
+    raise ValueError(f"Expected {name} to be a whole number {span}, but got {value!r}")
+
+
+# ---------------------------------------------------------------- schedules
+
+
+def _tensor(x: float) -> torch.Tensor:
+    return torch.tensor(x, dtype=_F64)
+
+
+def _warmup_lr(lr0: float, warmup: int, t: int) -> float:
+    return (_tensor(lr0) * t / warmup).item()
+
+
+def _decay_lr(kind: str, lr0: float, floor: float, done: int, span: int, turns: float = 1.0) -> float:
+    """The LR ``done`` of ``span`` decay steps after its start; ``turns=2`` puts 2π in the cosine."""
+    progress = _tensor(done) / span
+    if kind == "linear":
+        return (_tensor(lr0) * (1 - progress)).item()
+    low = _tensor(floor)
+    bump = 0.5 * (1 + torch.cos(turns * math.pi * progress))
+    return (low + (lr0 - low) * bump).item()
+
+
+def _schedule_lr(ask: str, lr0: float, warmup: int, total: int, t: int, floor: float) -> float:
+    """LR(t) of any schedule ask (the key, and the key one step later)."""
+    if ask == "warmup" or (ask.startswith("warmup") and t <= warmup):
+        return _warmup_lr(lr0, warmup, t)
+    kind = "linear" if ask.endswith("linear") else "cosine"
+    return _decay_lr(kind, lr0, floor, t - warmup, total - warmup)
+
+
+def _solve_warmup(lr0: float, warmup: int, t: int) -> Solution:
+    key = _warmup_lr(lr0, warmup, t)
+    steps = (
+        Step("t / W", (_tensor(t) / warmup).item(), note="the share of the warmup done"),
+        Step("LR(t) = lr0 · t / W", key),
+    )
+    wrong: tuple[Misconception, ...] = ()
+    if t < warmup:
+        wrong = (Misconception(*_OFF_BY_ONE, _warmup_lr(lr0, warmup, t + 1)),)
+    return Solution(Answer("number", key), steps, wrong)
+
+
+def _solve_schedule(ask: str, lr0: float, warmup: int, total: int, t: int, floor: float) -> Solution:
+    kind = "linear" if ask.endswith("linear") else "cosine"
+    key = _schedule_lr(ask, lr0, warmup, total, t, floor)
+    steps: list[Step] = []
+    wrong: list[Misconception] = []
+    if warmup and t <= warmup:
+        steps += [
+            Step(
+                "t / W",
+                (_tensor(t) / warmup).item(),
+                note="t <= W: still in the warmup, which rises linearly from 0 to lr0",
+            ),
+            Step("LR(t) = lr0 · t / W", key),
+        ]
+    else:
+        done, span = t - warmup, total - warmup
+        progress = (_tensor(done) / span).item()
+        if warmup:
+            steps.append(
+                Step(
+                    "t − W, the steps taken since the warmup ended",
+                    done,
+                    note=f"t > W: the decay runs over the T − W = {span} steps after the warmup",
+                )
+            )
+            p_label = "progress p = (t − W) / (T − W)"
+        else:
+            p_label = "progress p = t / T"
+        steps.append(Step(p_label, progress))
+        if kind == "linear":
+            steps.append(Step("1 − p", (1 - _tensor(progress)).item()))
+            steps.append(Step("LR(t) = lr0 · (1 − p)", key))
+        else:
+            cos = torch.cos(math.pi * _tensor(progress))
+            steps += [
+                Step("cos(π p)", cos.item()),
+                Step("½(1 + cos(π p))", (0.5 * (1 + cos)).item(), note="falls from 1 to 0"),
+                Step("LR(t) = floor + (lr0 − floor) · ½(1 + cos(π p))", key),
+            ]
+        if warmup and t < total:
+            # At t = T both clocks have run out and agree.
+            wrong.append(Misconception(*_DECAY_NOT_SHIFTED, _decay_lr(kind, lr0, floor, t, total)))
+        if kind == "cosine" and done > 0:
+            wrong.append(Misconception(*_TWO_PI, _decay_lr(kind, lr0, floor, done, span, turns=2.0)))
+            if floor > 0:
+                wrong.append(Misconception(*_FLOOR_IGNORED, _decay_lr(kind, lr0, 0.0, done, span)))
+    if t < total:
+        wrong.append(
+            Misconception(*_OFF_BY_ONE, _schedule_lr(ask, lr0, warmup, total, t + 1, floor))
+        )
+    return Solution(Answer("number", key), tuple(steps), tuple(wrong))
+
+
+# ---------------------------------------------------------------- layer-wise LR decay
+
+
+def _solve_llrd(inputs: Mapping[str, Any]) -> Solution:
+    base = _positive(inputs, "base_lr")
+    factor = _positive(inputs, "factor")
+    if factor > 1:
+        raise ValueError(f"Expected factor to be a number in (0, 1], but got {factor!r}")
+    depth = _count(inputs, "depth", 1)
+    layer = _count(inputs, "layer", 0, depth - 1)
+    top = depth - 1
+
+    def lr_at(exponent: int) -> float:
+        return (_tensor(base) * torch.pow(_tensor(factor), exponent)).item()
+
+    scale = torch.pow(_tensor(factor), top - layer).item()
+    key = lr_at(top - layer)
+    steps = (
+        Step("top − i", top - layer, note=f"layers 0..{top}; the top layer {top} gets the base LR"),
+        Step("factor^(top − i)", scale),
+        Step("LR_i = base_lr · factor^(top − i)", key),
+    )
+    wrong: list[Misconception] = []
+    if factor != 1:
+        if layer != top - layer:
+            wrong.append(Misconception(*_LLRD_REVERSED, lr_at(layer)))
+        wrong.append(Misconception(*_LLRD_OFF_BY_ONE, lr_at(top - layer + 1)))
+    return Solution(Answer("number", key), steps, tuple(wrong))

@@ -1,0 +1,288 @@
+"""Generator for learning-rate schedule problems: warmup, linear and cosine decay, layer-wise decay.
+
+Every schedule question asks for ``LR(t)``, the learning rate after ``t`` optimizer steps (the
+one the next update uses), with ``0 <= t <= T``. Warmup rises linearly from 0, so the very first
+update uses ``LR(0) = 0`` and ``LR(W) = lr0``. After a warmup the decay runs over the remaining
+``T - W`` steps: its clock is ``t - W``, not ``t``.
+
+Questions (``ask``):
+
+- ``warmup``: ``lr0 · t / W`` for ``0 <= t <= W``; inputs ``{"ask", "lr0", "warmup", "t"}``.
+- ``linear``: ``lr0 · (1 - t / T)``; inputs ``{"ask", "lr0", "steps", "t"}``.
+- ``warmup-linear``: warmup, then ``lr0 · (T - t) / (T - W)`` after ``W``; inputs
+  ``{"ask", "lr0", "warmup", "steps", "t"}``.
+- ``cosine``: ``floor + (lr0 - floor) · ½(1 + cos(π t / T))``; inputs
+  ``{"ask", "lr0", "steps", "t", "floor"}``.
+- ``warmup-cosine``: warmup, then the cosine over ``T - W`` steps, ``p = (t - W) / (T - W)`` in
+  place of ``t / T``; inputs ``{"ask", "lr0", "warmup", "steps", "t", "floor"}``.
+- ``llrd``: layer-wise LR decay. Layers are numbered 0 (the embedding layer, at the bottom) to
+  ``top = depth - 1``; layer ``i`` trains with ``base_lr · factor^(top - i)``, so the top layer
+  gets the base LR. Inputs ``{"ask", "base_lr", "factor", "depth", "layer"}``.
+
+Learning rates are drawn from ``LR_GRID`` (decimals that print exactly), the floor as a fraction
+of ``lr0`` on a 0.05 grid (stored as the exact decimal product), the LLRD factor on a 0.05 grid.
+Draws where the answer is read off the inputs (``t = 0``, ``t = W``, ``t = T``, the top layer, a
+factor of 1) are not made.
+"""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from typing import Any
+
+from checkers.solution import Answer
+from quizgen.errors import GenerationError
+from quizgen.params import (
+    Choice,
+    FloatRange,
+    IntRange,
+    ParamSpec,
+    draw_choice,
+    draw_float,
+    draw_int,
+)
+
+FAMILY = "lr-schedules"
+VERSION = 1
+
+ASKS = ("warmup", "linear", "warmup-linear", "cosine", "warmup-cosine", "llrd")
+WARMUP_ASKS = ("warmup", "warmup-linear", "warmup-cosine")
+DECAY_ASKS = ("linear", "warmup-linear", "cosine", "warmup-cosine")
+FLOOR_ASKS = ("cosine", "warmup-cosine")
+# Learning rates as people write them; a range draws one of those inside it.
+LR_GRID = (
+    1e-5, 2e-5, 3e-5, 5e-5,
+    1e-4, 2e-4, 3e-4, 5e-4,
+    1e-3, 2e-3, 3e-3, 5e-3,
+    0.01, 0.02, 0.03, 0.05,
+    0.1, 0.2, 0.3, 0.5, 1.0,
+)
+# Floors (as fractions of lr0) and LLRD factors are drawn on this grid when the range holds a
+# point of it, else on a two-decimal grid.
+FRACTION_GRID = tuple(round(k * 0.05, 2) for k in range(21))
+_MAX_ATTEMPTS = 200
+
+PARAMS: dict[str, ParamSpec] = {
+    "ask": Choice(
+        options=ASKS,
+        default=("cosine",),
+        doc="What to ask for: the LR after t steps of a warmup, linear, warmup-then-linear, cosine "
+        "or warmup-then-cosine schedule, or the LR of one layer under layer-wise LR decay (llrd).",
+    ),
+    "lr0": FloatRange(
+        default=(1e-4, 0.1),
+        doc=f"Peak LR lr0 (the base LR of the top layer for llrd), drawn from {list(LR_GRID)} "
+        "within the range.",
+        exclusive_minimum=0.0,
+        maximum=1.0,
+    ),
+    "steps": IntRange(
+        default=(10, 100),
+        doc="Total number of steps T; the decay reaches its end (0 or the floor) at t = T.",
+        minimum=2,
+        maximum=10000,
+    ),
+    "warmup": IntRange(
+        default=(2, 10),
+        doc="Warmup steps W; the LR rises linearly from 0 at t = 0 to lr0 at t = W.",
+        minimum=1,
+        maximum=10000,
+    ),
+    "floor": FloatRange(
+        default=(0.0, 0.0),
+        doc="Floor of the cosine decay as a fraction of lr0 (0: decay to 0), on a 0.05 grid; the "
+        "inputs hold the floor itself, lr0 times the fraction.",
+        minimum=0.0,
+        maximum=0.9,
+    ),
+    "factor": FloatRange(
+        default=(0.8, 0.95),
+        doc="LLRD factor: each layer trains with factor times the LR of the layer above it; on a "
+        "0.05 grid, never 1.",
+        exclusive_minimum=0.0,
+        maximum=1.0,
+    ),
+    "depth": IntRange(
+        default=(4, 12),
+        doc="LLRD: number of layers, numbered 0 (embeddings, bottom) to depth - 1 (top).",
+        minimum=2,
+        maximum=48,
+    ),
+}
+
+
+def check_params(params: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Cross-parameter problems of resolved ``params`` as ``(param, expected, found)``."""
+    problems: list[tuple[str, str, str]] = []
+    asks = params["ask"]
+    if not _lr_grid(params["lr0"]):
+        problems.append(
+            ("lr0", f"a range holding one of {list(LR_GRID)}", str(list(params["lr0"])))
+        )
+    if "warmup" in asks and params["warmup"][1] < 2:
+        problems.append(
+            (
+                "warmup",
+                "at least 2 warmup steps for ask warmup (0 < t < W)",
+                str(list(params["warmup"])),
+            )
+        )
+    if any(a in ("warmup-linear", "warmup-cosine") for a in asks) and (
+        params["warmup"][0] + 2 > params["steps"][1]
+    ):
+        problems.append(
+            (
+                "warmup",
+                "W <= T - 2 for some W and T in their ranges (the decay needs a step inside it)",
+                f"warmup {list(params['warmup'])} with steps {list(params['steps'])}",
+            )
+        )
+    if "llrd" in asks and params["factor"][0] >= 1.0:
+        problems.append(
+            ("factor", "a factor below 1 (1 means no decay)", str(list(params["factor"])))
+        )
+    return problems
+
+
+def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """Draw one problem's inputs from resolved ``params`` using only ``rng``.
+
+    Args:
+        params: Template parameters normalised by ``quizgen.params.resolve``.
+        rng: The only source of randomness.
+
+    Returns:
+        JSON-able inputs (see the module docstring for each ``ask``).
+
+    Raises:
+        GenerationError: When the ranges admit no usable variant.
+    """
+    ask = draw_choice(rng, params["ask"])
+    lr = _draw_lr(rng, params["lr0"])
+    if ask == "llrd":
+        factor = _draw_factor(rng, params["factor"])
+        depth = draw_int(rng, params["depth"])
+        # The top layer (depth - 1) would just be the base LR.
+        layer = rng.randrange(depth - 1)
+        return {"ask": ask, "base_lr": lr, "factor": factor, "depth": depth, "layer": layer}
+    for _ in range(_MAX_ATTEMPTS):
+        if ask == "warmup":
+            w = draw_int(rng, params["warmup"])
+            if w < 2:
+                continue
+            return {"ask": ask, "lr0": lr, "warmup": w, "t": rng.randint(1, w - 1)}
+        if ask in ("linear", "cosine"):
+            total = draw_int(rng, params["steps"])
+            t = rng.randint(1, total - 1)
+            inputs: dict[str, Any] = {"ask": ask, "lr0": lr, "steps": total, "t": t}
+        else:
+            w = draw_int(rng, params["warmup"])
+            total = draw_int(rng, params["steps"])
+            if w + 2 > total:
+                continue
+            # Uniform over 1..T-1 without W.
+            t = rng.randint(1, total - 2)
+            inputs = {"ask": ask, "lr0": lr, "warmup": w, "steps": total, "t": t + (t >= w)}
+        if ask in FLOOR_ASKS:
+            inputs["floor"] = _draw_floor(rng, lr, params["floor"])
+        return inputs
+    raise GenerationError(
+        f"Expected warmup and step counts with room for the question within {_MAX_ATTEMPTS} draws, "
+        f"but got warmup={list(params['warmup'])}, steps={list(params['steps'])} for ask {ask!r}; "
+        "ask warmup needs W >= 2 and a warmup-then-decay ask needs W <= T - 2 "
+        "(e.g. warmup [2, 10], steps [20, 100])."
+    )
+
+
+def _lr_grid(bounds: tuple[float, float]) -> list[float]:
+    lo, hi = bounds
+    return [x for x in LR_GRID if lo * (1 - 1e-9) <= x <= hi * (1 + 1e-9)]
+
+
+def _draw_lr(rng: random.Random, bounds: tuple[float, float]) -> float:
+    grid = _lr_grid(bounds)
+    if not grid:
+        raise GenerationError(
+            f"Expected an lr0 range holding one of {list(LR_GRID)}, but got lr0={list(bounds)}"
+        )
+    return grid[rng.randrange(len(grid))]
+
+
+def _draw_fraction(rng: random.Random, bounds: tuple[float, float], exclude_one: bool) -> float:
+    lo, hi = bounds
+    grid = [
+        x for x in FRACTION_GRID if lo - 1e-9 <= x <= hi + 1e-9 and not (exclude_one and x == 1.0)
+    ]
+    if grid:
+        return grid[rng.randrange(len(grid))]
+    return draw_float(rng, bounds, 2)
+
+
+def _draw_factor(rng: random.Random, bounds: tuple[float, float]) -> float:
+    value = _draw_fraction(rng, bounds, exclude_one=True)
+    if not 0 < value < 1:
+        raise GenerationError(
+            "Expected a factor range holding a two-decimal value in (0, 1), but got "
+            f"factor={list(bounds)}"
+        )
+    return value
+
+
+def _draw_floor(rng: random.Random, lr0: float, bounds: tuple[float, float]) -> float:
+    fraction = _draw_fraction(rng, bounds, exclude_one=False)
+    # The exact decimal product, so the inputs print as the learner reads them (3e-05, not
+    # 2.9999999999999997e-05).
+    return float(Decimal(repr(lr0)) * Decimal(repr(fraction)))
+
+
+def fmt_lr(x: float) -> str:
+    """A learning rate as written by hand: ``0.001``, ``3e-5``, ``1``.
+
+    >>> [fmt_lr(v) for v in (0.001, 3e-05, 1.5e-05, 1.0, 0.0)]
+    ['0.001', '3e-5', '1.5e-5', '1', '0']
+    """
+    if x == int(x):
+        return str(int(x))
+    text = repr(x)
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return f"{mantissa}e{int(exponent)}"
+    return text
+
+
+def describe(inputs: dict[str, Any]) -> str:
+    """The inputs as plain text for a learner."""
+    ask = inputs["ask"]
+    if ask == "llrd":
+        top = inputs["depth"] - 1
+        return "\n".join(
+            [
+                f"Base LR = {fmt_lr(inputs['base_lr'])} (the LR of the top layer)",
+                f"Decay factor = {inputs['factor']} per layer going down",
+                f"Depth = {inputs['depth']} layers, numbered 0 (embeddings, bottom) to {top} (top)",
+                f"Layer i = {inputs['layer']}",
+            ]
+        )
+    parts = [f"lr0 = {fmt_lr(inputs['lr0'])} (peak LR)"]
+    if ask in WARMUP_ASKS:
+        parts.append(
+            f"W = {inputs['warmup']} warmup steps (linear from 0 at t = 0 to lr0 at t = W)"
+        )
+    if ask in DECAY_ASKS:
+        over = "over the T − W steps after the warmup" if ask in WARMUP_ASKS else "from t = 0"
+        end = "0"
+        if ask in FLOOR_ASKS:
+            floor = inputs["floor"]
+            end = f"the floor {fmt_lr(floor)}" if floor else "0 (floor = 0)"
+        kind = "cosine" if ask in FLOOR_ASKS else "linear"
+        parts.append(
+            f"T = {inputs['steps']} steps in all; {kind} decay {over}, reaching {end} at t = T"
+        )
+    parts.append(f"t = {inputs['t']} optimizer steps taken (LR(t) is the LR the next update uses)")
+    return "\n".join(parts)
+
+
+def expected(inputs: dict[str, Any]) -> Answer:
+    """The kind of answer these inputs ask for (always a number); the value is a placeholder."""
+    return Answer("number", 0.0)
