@@ -12,7 +12,7 @@ import gc
 import importlib
 from typing import Any, Callable, Iterable, Mapping
 
-from checkers.solution import Answer, Misconception, Solution, Step
+from checkers.solution import Misconception, Solution, Step
 
 CHECKERS: dict[str, str] = {
     "attention": "checkers.attention",

@@ -20,7 +20,7 @@ from typing import Any, Mapping
 import torch
 import torch.nn.functional as F
 
-from checkers.solution import Answer, Misconception, Solution, Step
+from checkers.solution import Misconception, Solution, Step
 
 ASKS = ("scale", "scores", "weights", "output", "variance")
 _F64 = torch.float64
@@ -63,9 +63,9 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     Example:
         >>> sol = solve({"ask": "weights", "Q": [[1, 0]], "K": [[1, 0], [0, 1]],
         ...              "V": [[1], [0]], "causal": False})
-        >>> [round(w, 4) for w in sol.answer.value[0]]
+        >>> [round(w, 4) for w in sol.value[0]]
         [0.6698, 0.3302]
-        >>> solve({"ask": "scale", "d_k": 4}).answer.value
+        >>> solve({"ask": "scale", "d_k": 4}).value
         0.5
     """
     ask = inputs.get("ask")
@@ -108,7 +108,7 @@ def _solve_scale(d_k: int) -> Solution:
                 1.0,
             ),
         )
-    return Solution(Answer("number", 1.0 / root), steps, misconceptions)
+    return Solution(1.0 / root, steps, misconceptions)
 
 
 _SQRT_D = (
@@ -157,7 +157,7 @@ def _solve_variance(inputs: Mapping[str, Any]) -> Solution:
             wrong.append(Misconception(*_SCALE_NOT_SQUARED, dot_var / math.sqrt(d_k)))
     if s != 1.0:
         wrong.append(Misconception(*_SIGMA_NOT_SQUARED, d_k * s / divisor))
-    return Solution(Answer("number", dot_var / divisor), tuple(steps), tuple(wrong))
+    return Solution(dot_var / divisor, tuple(steps), tuple(wrong))
 
 
 def _matrix(inputs: Mapping[str, Any], name: str) -> torch.Tensor:
@@ -245,7 +245,7 @@ def _solve_matrices(ask: str, inputs: Mapping[str, Any]) -> Solution:
                 Misconception(*_NO_SCALING, raw_rows),
                 Misconception(*_DIVIDED_BY_D_K, (raw / d_k).tolist()),
             ]
-        return Solution(Answer("matrix", scores_rows), tuple(steps), tuple(wrong))
+        return Solution(scores_rows, tuple(steps), tuple(wrong))
 
     several_keys = n_k > 1
     # The key's scores and the row-softmax mistakes go through one masked_fill and one softmax:
@@ -285,7 +285,7 @@ def _solve_matrices(ask: str, inputs: Mapping[str, Any]) -> Solution:
 
     if ask == "weights":
         return Solution(
-            Answer("matrix", all_rows[0]),
+            all_rows[0],
             tuple(steps),
             tuple(
                 Misconception(name, desc, all_rows[w] if type(w) is int else w.tolist())
@@ -297,7 +297,7 @@ def _solve_matrices(ask: str, inputs: Mapping[str, Any]) -> Solution:
     # One batched product gives the output of every stacked block (block 0, the key, is unused).
     outputs = (all_weights @ v).tolist() if len(blocks) > 1 else []
     return Solution(
-        Answer("matrix", out),
+        out,
         tuple(steps),
         tuple(
             Misconception(name, desc, outputs[w] if type(w) is int else (w @ v).tolist())

@@ -23,7 +23,7 @@ from typing import Any, Mapping, Sequence
 
 import torch
 
-from checkers.solution import Answer, Misconception, Solution, Step
+from checkers.solution import Misconception, Solution, Step
 
 _F64 = torch.float64
 ASKS = ("bleu", "precision", "brevity_penalty")
@@ -70,11 +70,11 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         ValueError: If the inputs are malformed.
 
     >>> ref = "the cat is on the mat".split()
-    >>> solve({"ask": "bleu", "candidate": ref, "references": [ref], "max_n": 4}).answer.value
+    >>> solve({"ask": "bleu", "candidate": ref, "references": [ref], "max_n": 4}).value
     1.0
     >>> s = solve({"ask": "precision", "candidate": ["the"] * 7, "references": [ref],
     ...            "max_n": 4, "n": 1})
-    >>> round(s.answer.value, 4), s.misconceptions[0].name, s.misconceptions[0].value
+    >>> round(s.value, 4), s.misconceptions[0].name, s.misconceptions[0].value
     (0.2857, 'no-clipping', 1.0)
     """
     ask, candidate, references, max_n, n = _read(inputs)
@@ -225,7 +225,7 @@ def _bleu_solution(
     # Equal precisions have equal arithmetic and geometric means: the mistake would be invisible.
     if any(clipped[k] * dens[0] != clipped[0] * dens[k] for k in range(1, max_n)):
         misconceptions.append(Misconception(*_ARITHMETIC, arithmetic))
-    return Solution(Answer("number", bleu_value), steps, tuple(misconceptions))
+    return Solution(bleu_value, steps, tuple(misconceptions))
 
 
 # Brevity penalties depend only on two small lengths, so each is computed (by torch) once.
@@ -278,7 +278,7 @@ def _solve_precision(candidate: list[str], references: list[list[str]], n: int) 
     misconceptions: list[Misconception] = []
     if unclipped != clipped:
         misconceptions.append(Misconception(*_NO_CLIPPING, p[1]))
-    return Solution(Answer("number", value), tuple(steps), tuple(misconceptions))
+    return Solution(value, tuple(steps), tuple(misconceptions))
 
 
 def _solve_brevity_penalty(candidate: list[str], references: list[list[str]]) -> Solution:
@@ -293,4 +293,4 @@ def _solve_brevity_penalty(candidate: list[str], references: list[list[str]]) ->
         misconceptions.append(Misconception(*_LONGEST, _brevity_penalty(c, longest)[1]))
     if 0 < c < r:
         misconceptions.append(Misconception(*_INVERTED, _inverted_penalty(c, r)))
-    return Solution(Answer("number", value), tuple(steps), tuple(misconceptions))
+    return Solution(value, tuple(steps), tuple(misconceptions))

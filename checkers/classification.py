@@ -22,7 +22,7 @@ from typing import Any, Mapping, NamedTuple, Sequence
 
 import torch
 
-from checkers.solution import Answer, Misconception, Solution, Step
+from checkers.solution import Misconception, Solution, Step
 
 _F64 = torch.float64
 METRICS = ("precision", "recall", "f1", "fbeta", "accuracy")
@@ -76,7 +76,7 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
 
     >>> s = solve({"metric": "precision", "average": "binary", "labels": [0, 1],
     ...            "y_true": [1, 1, 0, 0], "y_pred": [1, 0, 1, 1]})
-    >>> round(s.answer.value, 4), [(m.name, m.value) for m in s.misconceptions]
+    >>> round(s.value, 4), [(m.name, m.value) for m in s.misconceptions]
     (0.3333, [('precision-recall-swapped', 0.5)])
     """
     metric, average, beta, labels, matrix, from_matrix = _read(inputs)
@@ -197,7 +197,7 @@ def _assemble(
         misconceptions.append(
             Misconception(*_MACRO_MICRO, pick_metric(metric, "micro" if average == "macro" else "macro"))
         )
-    return Solution(Answer("number", value), tuple(steps), tuple(misconceptions))
+    return Solution(value, tuple(steps), tuple(misconceptions))
 
 
 _BETAS: dict[float, tuple[torch.Tensor, torch.Tensor]] = {}
@@ -226,7 +226,7 @@ def _solve_accuracy(matrix_step: Step, tp: torch.Tensor, actual: torch.Tensor) -
         Step("accuracy = correct / all", value),
     ]
     misconceptions = (Misconception(*_BALANCED, float(balanced)),)
-    return Solution(Answer("number", value), tuple(steps), misconceptions)
+    return Solution(value, tuple(steps), misconceptions)
 
 
 def _read(

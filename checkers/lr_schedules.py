@@ -31,7 +31,7 @@ from typing import Any, Mapping
 
 import torch
 
-from checkers.solution import Answer, Misconception, Solution, Step
+from checkers.solution import Misconception, Solution, Step
 
 ASKS = ("warmup", "linear", "warmup-linear", "cosine", "warmup-cosine", "llrd")
 _F64 = torch.float64
@@ -85,14 +85,14 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         ValueError: When the inputs do not describe a valid problem.
 
     Example:
-        >>> solve({"ask": "warmup", "lr0": 0.1, "warmup": 4, "t": 1}).answer.value
+        >>> solve({"ask": "warmup", "lr0": 0.1, "warmup": 4, "t": 1}).value
         0.025
-        >>> solve({"ask": "warmup-linear", "lr0": 0.1, "warmup": 10, "steps": 110, "t": 60}).answer.value
+        >>> solve({"ask": "warmup-linear", "lr0": 0.1, "warmup": 10, "steps": 110, "t": 60}).value
         0.05
         >>> sol = solve({"ask": "cosine", "lr0": 0.1, "steps": 3, "t": 1, "floor": 0.01})
-        >>> round(sol.answer.value, 12), [m.name for m in sol.misconceptions]
+        >>> round(sol.value, 12), [m.name for m in sol.misconceptions]
         (0.0775, ['two-pi', 'floor-ignored', 'off-by-one-step'])
-        >>> solve({"ask": "llrd", "base_lr": 0.001, "factor": 0.5, "depth": 4, "layer": 0}).answer.value
+        >>> solve({"ask": "llrd", "base_lr": 0.001, "factor": 0.5, "depth": 4, "layer": 0}).value
         0.000125
     """
     ask = inputs.get("ask")
@@ -183,7 +183,7 @@ def _solve_warmup(lr0: float, warmup: int, t: int) -> Solution:
     wrong: tuple[Misconception, ...] = ()
     if t < warmup:
         wrong = (Misconception(*_OFF_BY_ONE, _warmup_lr(lr0, warmup, t + 1)),)
-    return Solution(Answer("number", key), steps, wrong)
+    return Solution(key, steps, wrong)
 
 
 def _solve_schedule(ask: str, lr0: float, warmup: int, total: int, t: int, floor: float) -> Solution:
@@ -236,7 +236,7 @@ def _solve_schedule(ask: str, lr0: float, warmup: int, total: int, t: int, floor
         wrong.append(
             Misconception(*_OFF_BY_ONE, _schedule_lr(ask, lr0, warmup, total, t + 1, floor))
         )
-    return Solution(Answer("number", key), tuple(steps), tuple(wrong))
+    return Solution(key, tuple(steps), tuple(wrong))
 
 
 # ---------------------------------------------------------------- layer-wise LR decay
@@ -266,4 +266,4 @@ def _solve_llrd(inputs: Mapping[str, Any]) -> Solution:
         if layer != top - layer:
             wrong.append(Misconception(*_LLRD_REVERSED, lr_at(layer)))
         wrong.append(Misconception(*_LLRD_OFF_BY_ONE, lr_at(top - layer + 1)))
-    return Solution(Answer("number", key), steps, tuple(wrong))
+    return Solution(key, steps, tuple(wrong))

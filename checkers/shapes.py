@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 
 import torch
 
-from checkers.solution import Answer, Misconception, Solution, Step
+from checkers.solution import Misconception, Solution, Step
 
 _META = torch.device("meta")
 _CAUGHT = (RuntimeError, IndexError, ValueError)
@@ -381,10 +381,10 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     Raises:
         ValueError: When the inputs are not in the shapes format.
 
-    >>> solve({"shape": [3], "ops": [{"op": "unsqueeze", "dim": 0}]}).answer.value
+    >>> solve({"shape": [3], "ops": [{"op": "unsqueeze", "dim": 0}]}).value
     [1, 3]
     >>> sol = solve({"shape": [1, 3, 1], "ops": [{"op": "squeeze"}]})
-    >>> sol.answer.value, [(m.name, m.value) for m in sol.misconceptions]
+    >>> sol.value, [(m.name, m.value) for m in sol.misconceptions]
     ([3], [('squeeze-removes-only-first', [3, 1])])
     """
     _validate(inputs)
@@ -430,7 +430,7 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     for name in applies:
         kind, description, rule, _ = _MISTAKES[name]
         misconceptions.append(Misconception(name, description, _final(before, y, ops, kind, rule)))
-    return Solution(Answer("shape", answer), tuple(steps), tuple(misconceptions))
+    return Solution(answer, tuple(steps), tuple(misconceptions))
 
 
 __all__ = ["solve"]

@@ -19,7 +19,7 @@ from typing import Any, Mapping
 import torch
 import torch.nn.functional as F
 
-from checkers.solution import Answer, Misconception, Solution, Step
+from checkers.solution import Misconception, Solution, Step
 
 ASKS = ("loss", "anchor", "similarity")
 
@@ -38,9 +38,9 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         ValueError: When the inputs do not describe a valid problem.
 
     Example:
-        >>> solve({"ask": "similarity", "z": [[1, 0], [1, 1]], "pair": [0, 1]}).answer.value
+        >>> solve({"ask": "similarity", "z": [[1, 0], [1, 1]], "pair": [0, 1]}).value
         0.7071067811865475
-        >>> solve({"ask": "loss", "z": [[1, 0], [0, 1]], "temperature": 0.5}).answer.value
+        >>> solve({"ask": "loss", "z": [[1, 0], [0, 1]], "temperature": 0.5}).value
         0.0
     """
     ask = inputs.get("ask")
@@ -115,7 +115,7 @@ def _similarity_solution(i: int, j: int, dot: float, nu: float, nv: float, cos: 
                 dot,
             ),
         )
-    return Solution(Answer("number", cos), steps, wrong)
+    return Solution(cos, steps, wrong)
 
 
 _SELF_IN_DENOMINATOR = (
@@ -234,4 +234,4 @@ def _solve_loss(z: torch.Tensor, tau: float, anchor: int | None) -> Solution:
                 terms[0, :n].mean().item(),
             )
         )
-    return Solution(Answer("number", key), tuple(steps), tuple(wrong))
+    return Solution(key, tuple(steps), tuple(wrong))

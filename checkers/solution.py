@@ -74,18 +74,16 @@ class Misconception(NamedTuple):
 
 
 class Solution(NamedTuple):
-    """A checker's full result for one problem's inputs."""
+    """A checker's full result for one problem's inputs.
 
-    answer: Answer
+    ``value`` is the exact answer as plain JSON. Its kind and dimensions are not restated here:
+    the generator declares them once (``expected(inputs)``), and ``quizgen.problems.solve_problem``
+    types the value by that declaration and refuses a value that does not fit it.
+    """
+
+    value: Any
     steps: tuple[Step, ...] = ()
     misconceptions: tuple[Misconception, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "answer": self.answer.to_json(),
-            "steps": [s.to_json() for s in self.steps],
-            "misconceptions": [m.to_json() for m in self.misconceptions],
-        }
 
 
 def to_plain(value: Any) -> Any:

@@ -209,9 +209,9 @@ def first_draw(template: Template, seed: int) -> dict[str, Any]:
 
 def solve_inputs(template: Template, inputs: dict[str, Any]) -> Solved:
     """Solve shown inputs exactly; leave out the mistakes that give the key for these inputs."""
-    from checkers import get_checker
+    from quizgen.problems import solve_problem
 
-    solution = get_checker(template.generator)(inputs)
+    solution = solve_problem(template.generator, inputs)
     key = solution.answer
     kept, dropped = [], []
     for m in solution.misconceptions:

@@ -553,8 +553,7 @@ def _solution(quiz: Quiz, p: QuizProblem, r: _Resolved, built: Problem | None) -
     quiz file: the id is the truth, and inputs in the file that differ from it are noted. Else
     the problem is solved from the inputs written in the file.
     """
-    from checkers import solve
-    from quizgen.problems import variant_seed
+    from quizgen.problems import solve_problem, variant_seed
 
     notes: list[str] = []
     if variant_seed(quiz.effective_seed, p.number - 1) != p.seed:
@@ -570,7 +569,7 @@ def _solution(quiz: Quiz, p: QuizProblem, r: _Resolved, built: Problem | None) -
         notes.append("its id names another generator version than the quiz records; graded from the file's inputs")
     if not isinstance(p.inputs, dict):
         raise ValueError("the inputs in the quiz file are not a mapping")
-    return solve(r.family, p.inputs), notes  # type: ignore[arg-type]
+    return solve_problem(r.family, p.inputs), notes  # type: ignore[arg-type]
 
 
 def _grade_task(

@@ -16,7 +16,7 @@ import os
 import random
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, NamedTuple, Sequence
 
 from checkers import get_checker, load_checkers
 from checkers.solution import Answer, Misconception, Step
@@ -125,13 +125,56 @@ def _params_of(template: Template) -> dict[str, Any]:
     return hit[1]
 
 
-def _collides(solution: Any, tolerance: Tolerance) -> bool:
+class Solved(NamedTuple):
+    """A checker's solution with its answer typed: what a learner's answer is judged against."""
+
+    answer: Answer
+    steps: tuple[Step, ...]
+    misconceptions: tuple[Misconception, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answer": self.answer.to_json(),
+            "steps": [s.to_json() for s in self.steps],
+            "misconceptions": [m.to_json() for m in self.misconceptions],
+        }
+
+
+def _dims(kind: str, value: Any) -> Any:
+    """What must agree between a declared answer and a computed one: its kind's dimensions."""
+    if kind == "number":
+        return "number" if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if kind == "vector":
+        return len(value) if isinstance(value, list) else None
+    if kind == "matrix":
+        return (len(value), len(value[0])) if isinstance(value, list) and value and isinstance(value[0], list) else None
+    return "shape" if value == "error" or isinstance(value, list) else None
+
+
+def solve_problem(family: str, inputs: dict[str, Any]) -> Solved:
+    """Solve ``inputs`` with the family's checker and type the answer by the generator's declaration.
+
+    The generator says once what kind (and size) of answer its inputs ask for (``expected``);
+    the checker computes only the value. A value that does not fit the declaration is a bug in
+    the family, refused here rather than shown to a learner.
+
+    Raises:
+        GenerationError: The checker's value does not fit the declared kind and dimensions.
+    """
+    solution = get_checker(family)(inputs)
+    declared = GENERATORS[family].expected(inputs)
+    if _dims(declared.kind, solution.value) != _dims(declared.kind, declared.value):
+        raise GenerationError(
+            f"the {family} checker answered {solution.value!r}, but its generator declares "
+            f"{declared.kind} {_dims(declared.kind, declared.value)} for these inputs"
+        )
+    return Solved(Answer(declared.kind, solution.value), tuple(solution.steps), tuple(solution.misconceptions))
+
+
+def _collides(solved: Solved, tolerance: Tolerance) -> bool:
     """Whether a named misconception lands within tolerance of the key (the variant is redrawn)."""
-    kind, value = solution.answer.kind, solution.answer.value
-    for m in solution.misconceptions:
-        if close(kind, value, m.value, tolerance):
-            return True
-    return False
+    kind, value = solved.answer.kind, solved.answer.value
+    return any(close(kind, value, m.value, tolerance) for m in solved.misconceptions)
 
 
 def _problem(concept: Concept, template: Template, version: int, seed: int, inputs: dict[str, Any], solution: Any) -> Problem:
@@ -169,13 +212,12 @@ def build_problem(concept: Concept, template: Template, seed: int) -> Problem:
 
     module = GENERATORS[template.generator]
     params = _params_of(template)
-    solve = get_checker(template.generator)
     rng = random.Random(seed)
     # No checker needs gradients; inference mode skips autograd's bookkeeping on every tiny op.
     with torch.inference_mode():
         for _ in range(MAX_REDRAWS):
             inputs = module.draw(params, rng)
-            solution = solve(inputs)
+            solution = solve_problem(template.generator, inputs)
             if not _collides(solution, template.tolerance):
                 return _problem(concept, template, module.VERSION, seed, inputs, solution)
     raise _too_many_redraws(concept, template)

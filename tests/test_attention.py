@@ -15,11 +15,17 @@ import numpy as np
 import pytest
 
 import checkers.attention
-from checkers.attention import solve
 from quizgen.answers import Tolerance, close
 from quizgen.errors import GenerationError
 from quizgen.generators import attention
 from quizgen.params import Choice, Flag, FloatRange, IntRange, resolve
+from quizgen.problems import solve_problem
+
+
+def solve(inputs: Any) -> Any:
+    """The checker's solution, its answer typed by the generator (as every face sees it)."""
+    return solve_problem("attention", inputs)
+
 
 # Each seed uses CONFIGS[seed % len(CONFIGS)], so the variants mix every ask, the causal mask and
 # the edges of each range.
@@ -94,7 +100,7 @@ def sdpa_scale(d_k: int) -> float:
     return math.log((1.0 - w) / w)
 
 
-def ref_answer(inputs: dict[str, Any]) -> Any:
+def reference(inputs: dict[str, Any]) -> Any:
     ask = inputs["ask"]
     if ask == "scale":
         return sdpa_scale(inputs["d_k"])
@@ -151,7 +157,7 @@ def test_variants_cover_every_ask_and_the_mask() -> None:
 @pytest.mark.parametrize("chunk", range(4))
 def test_answer_matches_numpy_reference(chunk: int) -> None:
     for inputs, sol in SOLVED[chunk::4]:
-        ref = ref_answer(inputs)
+        ref = reference(inputs)
         expected_kind = "number" if inputs["ask"] in ("scale", "variance") else "matrix"
         assert sol.answer.kind == expected_kind
         assert np.shape(sol.answer.value) == np.shape(ref), inputs

@@ -276,7 +276,11 @@ def _verdict(dom: str) -> tuple[str, str | None, str]:
 
 @pytest.fixture(scope="module")
 def anki_cards(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+    from anki.collection import (
+        Collection,
+        ImportAnkiPackageOptions,
+        ImportAnkiPackageRequest,
+    )
 
     from quizgen.anki import build_deck
     from quizgen.concepts import load_concepts, select
@@ -301,8 +305,8 @@ def _card(col: Any, id_prefix: str) -> Any:
 
 def _typed_cases(col: Any) -> list[tuple[Any, str, str]]:
     """(card, typed, what it is) for every case the browser runs."""
-    from quizgen.problems import rebuild
     from quizgen.concepts import load_concepts
+    from quizgen.problems import rebuild
 
     concepts = load_concepts(ROOT / "concepts")
     number = _card(col, "attention.scale-factor.")

@@ -7,12 +7,11 @@ import sys
 
 import pytest
 from click.testing import CliRunner
+from conftest import BROKEN, CONCEPTS
 
 from quizgen.cli import cli
 from quizgen.concepts import check_files, concept_files, select
 from quizgen.errors import QuizgenError
-
-from conftest import BROKEN, CONCEPTS
 
 # file -> [(line, field, words in the message)]; every listed problem must be reported.
 EXPECTED = {

@@ -21,7 +21,11 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+from anki.collection import (
+    Collection,
+    ImportAnkiPackageOptions,
+    ImportAnkiPackageRequest,
+)
 from click.testing import CliRunner
 
 from quizgen import anki

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import CONCEPTS, ROOT
 
-from quizgen.cli import cli  # noqa: F401  (import the CLI first: it registers the drill)
 from quizgen.answers import describe_expected, format_value
+from quizgen.cli import cli  # noqa: F401  (import the CLI first: it registers the drill)
 from quizgen.concepts import load_concepts
 from quizgen.display import Out
 from quizgen.drill import (
@@ -39,8 +40,6 @@ from quizgen.drill import (
 )
 from quizgen.problems import build_problem, variant_seed
 from quizgen.review_store import Clock, Store, db_path
-
-from conftest import CONCEPTS, ROOT
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 

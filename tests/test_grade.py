@@ -16,23 +16,30 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-
 from conftest import CONCEPTS
+
 from quizgen.answers import close, format_value
 from quizgen.cli import cli
 from quizgen.grade import (
     MAX_LISTED_EXTRAS,
     Report,
-    gradebook_csv,
     grade_class,
     grade_one,
+    gradebook_csv,
     read_answer_sheet,
     report_csv,
     report_text,
 )
+from quizgen.generators import GENERATORS
 from quizgen.problems import plan, rebuild
-from quizgen.quiz import FileUnusable, checksum, make_quiz, read_quiz, write_quiz, write_quiz_files
-
+from quizgen.quiz import (
+    FileUnusable,
+    checksum,
+    make_quiz,
+    read_quiz,
+    write_quiz,
+    write_quiz_files,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
@@ -55,7 +62,7 @@ def _grade(quiz_path: Path, sheet_path: Path, concepts, **kw) -> Report:
 
 @pytest.fixture(scope="module")
 def family_quiz(concepts, tmp_path_factory):
-    """Every template of every concept, twice (56 problems), with the key of each."""
+    """Every template of every concept, twice, with the key of each."""
     n = 2 * len(plan(concepts))
     quiz = make_quiz(concepts, ["all"], n, seed=21)
     path = tmp_path_factory.mktemp("families") / "all.yaml"
@@ -81,7 +88,7 @@ def six(concepts, tmp_path_factory):
 def test_every_family_key_gets_full_marks(family_quiz, concepts, tmp_path, monkeypatch):
     path, quiz, problems = family_quiz
     families = {p.family for p in problems.values()}
-    assert families == {"attention", "bleu", "classification", "shapes", "simclr"}
+    assert families == set(GENERATORS)
     sheet = _sheet(tmp_path / "key.yaml", {pid: _key_text(p) for pid, p in problems.items()})
     monkeypatch.setenv("QUIZGEN_HOME", str(tmp_path / "elsewhere"))  # nothing of this home is needed
     report = _grade(path, sheet, concepts)
@@ -118,7 +125,7 @@ def test_each_misconception_scores_zero_and_is_named(family_quiz, concepts, tmp_
             checked += 1
         assert report.score == 0
     assert checked >= len(problems)
-    assert set(named_by_family) == {"attention", "bleu", "classification", "shapes", "simclr"}
+    assert set(named_by_family) == set(GENERATORS)
 
 
 def test_answers_by_number_and_literal_text_kept(six, concepts, tmp_path):

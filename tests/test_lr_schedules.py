@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import torch
+from conftest import CONCEPTS
 from torch.optim import SGD
 from torch.optim.lr_scheduler import (
     CosineAnnealingLR,
@@ -26,15 +27,18 @@ from torch.optim.lr_scheduler import (
 )
 
 import checkers.lr_schedules
-from checkers.lr_schedules import solve
 from quizgen.answers import close
 from quizgen.concepts import load_concepts
 from quizgen.errors import GenerationError
 from quizgen.generators import lr_schedules
 from quizgen.params import Choice, FloatRange, IntRange, resolve
-from quizgen.problems import build_problem
+from quizgen.problems import build_problem, solve_problem
 
-from conftest import CONCEPTS
+
+def solve(inputs: Any) -> Any:
+    """The checker's solution, its answer typed by the generator (as every face sees it)."""
+    return solve_problem("lr-schedules", inputs)
+
 
 # Each ask's variants cycle through its configs: the shipped defaults, wide ranges (lr0 from 1e-5
 # to 1, up to 300 steps, floors up to 0.9 of lr0, 48 layers) and the smallest cases.

@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import CONCEPTS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checkers import solve
 from quizgen.answers import close, format_value, judge
 from quizgen.concepts import load_concepts
 from quizgen.problems import build_problem, parse_problem_id, plan, rebuild
-
-from conftest import CONCEPTS
+from quizgen.problems import solve_problem as solve
 
 PAIRS = plan(load_concepts(CONCEPTS))
 PAIR_IDS = [f"{c.id}.{t.name}" for c, t in PAIRS]

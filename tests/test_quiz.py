@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import CONCEPTS
 
 from quizgen.cli import cli
 from quizgen.errors import QuizgenError
@@ -29,9 +30,12 @@ from quizgen.quiz import (
     write_quiz,
     write_quiz_files,
 )
-from quizgen.worksheet import answer_sheet, tex_matrices, worksheet_html, worksheet_markdown
-
-from conftest import CONCEPTS
+from quizgen.worksheet import (
+    answer_sheet,
+    tex_matrices,
+    worksheet_html,
+    worksheet_markdown,
+)
 
 
 @pytest.fixture(scope="module")

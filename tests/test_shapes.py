@@ -24,6 +24,13 @@ import checkers.shapes as checker
 from quizgen.errors import GenerationError
 from quizgen.generators import shapes
 from quizgen.params import resolve
+from quizgen.problems import solve_problem
+
+
+def solve(inputs: Any) -> Any:
+    """The checker's solution, its answer typed by the generator (as every face sees it)."""
+    return solve_problem("shapes", inputs)
+
 
 ROOT = Path(__file__).resolve().parent.parent
 CONCEPT = ROOT / "concepts" / "squeeze-unsqueeze.yaml"
@@ -44,7 +51,7 @@ MISTAKE_OP = {
 VARIANTS_PER_CONFIG = 200
 
 
-def real_run(inputs: dict[str, Any]) -> Any:
+def reference(inputs: dict[str, Any]) -> Any:
     """The chain on real tensors: the final shape, or "error" when torch raises."""
     x = torch.zeros(inputs["shape"])
     y = torch.zeros(inputs["other"]) if "other" in inputs else None
@@ -99,7 +106,7 @@ def variants() -> list[tuple[str, int, dict[str, Any]]]:
 def solved(
     variants: list[tuple[str, int, dict[str, Any]]],
 ) -> list[tuple[str, dict[str, Any], Any]]:
-    return [(name, inputs, checker.solve(inputs)) for name, _, inputs in variants]
+    return [(name, inputs, solve(inputs)) for name, _, inputs in variants]
 
 
 # --- the checker agrees with torch on real tensors -----------------------------------------------
@@ -113,8 +120,8 @@ def test_at_least_1000_variants(variants: list[tuple[str, int, dict[str, Any]]])
 
 
 def test_answers_match_real_tensors(solved: list[tuple[str, dict[str, Any], Any]]) -> None:
-    bad = [(inputs, sol.answer.value, real_run(inputs)) for _, inputs, sol in solved
-           if sol.answer.value != real_run(inputs)]
+    bad = [(inputs, sol.answer.value, reference(inputs)) for _, inputs, sol in solved
+           if sol.answer.value != reference(inputs)]
     assert not bad, bad[:5]
 
 
@@ -217,8 +224,8 @@ def test_known_values(shape: list[int], ops: list[dict[str, Any]], other: list[i
     inputs: dict[str, Any] = {"shape": shape, "ops": ops}
     if other is not None:
         inputs["other"] = other
-    assert real_run(inputs) == expected
-    assert checker.solve(inputs).answer.value == expected
+    assert reference(inputs) == expected
+    assert solve(inputs).answer.value == expected
 
 
 MISTAKES = [
@@ -250,7 +257,7 @@ def test_misconception_values(shape: list[int], ops: list[dict[str, Any]], other
     inputs: dict[str, Any] = {"shape": shape, "ops": ops}
     if other is not None:
         inputs["other"] = other
-    sol = checker.solve(inputs)
+    sol = solve(inputs)
     assert {m.name: m.value for m in sol.misconceptions} == expected
     for m in sol.misconceptions:
         assert 20 <= len(m.description) <= 240 and m.description.endswith(".")
@@ -294,7 +301,7 @@ def test_json_round_trip(solved: list[tuple[str, dict[str, Any], Any]]) -> None:
     for _, inputs, sol in solved[::7]:
         assert json.loads(json.dumps(inputs)) == inputs
         assert json.loads(json.dumps(sol.to_json())) == sol.to_json()
-        assert checker.solve(json.loads(json.dumps(inputs))).to_json() == sol.to_json()
+        assert solve(json.loads(json.dumps(inputs)))== sol
 
 
 def test_chain_lengths_and_ops_follow_params(
@@ -395,7 +402,7 @@ def test_params_validation() -> None:
 ])
 def test_checker_rejects_malformed_inputs(inputs: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
-        checker.solve(inputs)
+        solve(inputs)
 
 
 def test_doctests() -> None:

@@ -18,11 +18,17 @@ from pytorch_metric_learning.losses import NTXentLoss
 from pytorch_metric_learning.reducers import DoNothingReducer
 
 import checkers.simclr
-from checkers.simclr import solve
 from quizgen.answers import Tolerance, close
 from quizgen.errors import GenerationError
 from quizgen.generators import simclr
 from quizgen.params import Choice, FloatRange, IntRange, resolve
+from quizgen.problems import solve_problem
+
+
+def solve(inputs: Any) -> Any:
+    """The checker's solution, its answer typed by the generator (as every face sees it)."""
+    return solve_problem("simclr", inputs)
+
 
 # Each seed uses CONFIGS[seed % len(CONFIGS)], so the variants mix every ask and the edges of
 # each range (one pair, one dimension, τ from 0.05 to 10, entries up to ±9).
@@ -72,7 +78,7 @@ def ref_terms(z: Any, tau: float, cosine: bool = True, keep_self: bool = False) 
     return np.array(terms)
 
 
-def ref_answer(inputs: dict[str, Any]) -> float:
+def reference(inputs: dict[str, Any]) -> float:
     if inputs["ask"] == "similarity":
         u, v = (np.asarray(inputs["z"][k], dtype=np.float64) for k in inputs["pair"])
         return float(u @ v / (np.linalg.norm(u) * np.linalg.norm(v)))
@@ -136,7 +142,7 @@ def test_variants_cover_every_ask_and_range_edge() -> None:
 def test_answer_matches_numpy_reference(chunk: int) -> None:
     for inputs, sol in SOLVED[chunk::4]:
         assert sol.answer.kind == "number"
-        assert _close(sol.answer.value, ref_answer(inputs)), inputs
+        assert _close(sol.answer.value, reference(inputs)), inputs
 
 
 def test_answer_matches_pytorch_metric_learning() -> None:
