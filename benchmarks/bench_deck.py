@@ -39,8 +39,8 @@ def main() -> None:
 
     from checkers import get_checker
     from quizgen import anki
-    from quizgen.concepts import load_concepts
-    from quizgen.problems import build_problem
+    from quizgen.core.concepts import load_concepts
+    from quizgen.core.problems import build_problem
 
     concepts = sorted(load_concepts(ROOT / "concepts"), key=lambda c: c.id)
     templates = sum(len(c.problems) for c in concepts)

@@ -1,6 +1,6 @@
 """Checkers: from a problem's inputs to its exact answer, worked steps and named misconceptions.
 
-Each ``checkers/<family>.py`` exposes ``solve(inputs) -> checkers.solution.Solution``, computed in
+Each ``checkers/<family>.py`` exposes ``solve(inputs) -> quizgen.core.answer.Solution``, computed in
 float64 torch with torch's own operations wherever they exist. The registry below is keyed by the
 same family names as ``quizgen.generators.GENERATORS``. Modules are imported on first use, so that
 code which only shows problems never pays for importing torch.
@@ -12,7 +12,7 @@ import gc
 import importlib
 from typing import Any, Callable, Iterable, Mapping
 
-from checkers.solution import Misconception, Solution, Step
+from quizgen.core.answer import Misconception, Solution, Step
 
 CHECKERS: dict[str, str] = {
     "attention": "checkers.attention",

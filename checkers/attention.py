@@ -20,7 +20,7 @@ from typing import Any, Mapping
 import torch
 import torch.nn.functional as F
 
-from checkers.solution import Misconception, Solution, Step
+from quizgen.core.answer import Misconception, Solution, Step
 
 ASKS = ("scale", "scores", "weights", "output", "variance")
 _F64 = torch.float64

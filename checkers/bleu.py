@@ -23,7 +23,7 @@ from typing import Any, Mapping, Sequence
 
 import torch
 
-from checkers.solution import Misconception, Solution, Step
+from quizgen.core.answer import Misconception, Solution, Step
 
 _F64 = torch.float64
 ASKS = ("bleu", "precision", "brevity_penalty")

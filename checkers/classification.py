@@ -22,7 +22,7 @@ from typing import Any, Mapping, NamedTuple, Sequence
 
 import torch
 
-from checkers.solution import Misconception, Solution, Step
+from quizgen.core.answer import Misconception, Solution, Step
 
 _F64 = torch.float64
 METRICS = ("precision", "recall", "f1", "fbeta", "accuracy")

@@ -31,7 +31,7 @@ from typing import Any, Mapping
 
 import torch
 
-from checkers.solution import Misconception, Solution, Step
+from quizgen.core.answer import Misconception, Solution, Step
 
 ASKS = ("warmup", "linear", "warmup-linear", "cosine", "warmup-cosine", "llrd")
 _F64 = torch.float64

@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 
 import torch
 
-from checkers.solution import Misconception, Solution, Step
+from quizgen.core.answer import Misconception, Solution, Step
 
 _META = torch.device("meta")
 _CAUGHT = (RuntimeError, IndexError, ValueError)

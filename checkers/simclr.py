@@ -19,7 +19,7 @@ from typing import Any, Mapping
 import torch
 import torch.nn.functional as F
 
-from checkers.solution import Misconception, Solution, Step
+from quizgen.core.answer import Misconception, Solution, Step
 
 ASKS = ("loss", "anchor", "similarity")
 

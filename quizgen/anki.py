@@ -25,7 +25,7 @@ the bytes.
 Building. Problems are drawn and checked with torch in forked workers, which also render the
 fields and let genanki lay out each note's database rows; the main process inserts the rows into
 an in-memory SQLite collection, serialises it and zips it with fixed dates and permissions. The
-file is written atomically (``quizgen.storage``).
+file is written atomically (``quizgen.core.files``).
 """
 
 from __future__ import annotations
@@ -49,11 +49,11 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import click
 
-from quizgen.concepts import Concept, Flashcard
-from quizgen.errors import QuizgenError
+from quizgen.core.concepts import Concept, Flashcard
+from quizgen.core.errors import QuizgenError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from quizgen.problems import Problem
+    from quizgen.core.problems import Problem
 
 __all__ = [
     "DECK_ROOT",
@@ -221,7 +221,7 @@ def load_recipe(path: str | Path) -> Recipe:
 
 def select_topics(concepts: Sequence[Concept], topics: Iterable[str]) -> list[Concept]:
     """The union of every topic's concepts, by id (unknown topics raise with a suggestion)."""
-    from quizgen.concepts import select
+    from quizgen.core.concepts import select
 
     chosen: dict[str, Concept] = {}
     for topic in topics:
@@ -639,8 +639,8 @@ def build_deck(
     """
     import genanki
 
-    from quizgen.problems import build_many
-    from quizgen.storage import write_bytes_atomic
+    from quizgen.core.files import write_bytes_atomic
+    from quizgen.core.problems import build_many
 
     out = Path(out)
     if not concepts:
@@ -798,7 +798,7 @@ def _deck(
     progress: bool | None,
 ) -> None:
     from quizgen.cli import _concept_dir
-    from quizgen.concepts import load_concepts
+    from quizgen.core.concepts import load_concepts
 
     recipes = [s for s in sources if _is_recipe(s)]
     if recipes and len(sources) > 1:
@@ -819,7 +819,13 @@ def _deck(
 
     if show:
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
         with Progress(
             TextColumn("building problems"),

@@ -28,8 +28,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from checkers.solution import ANSWER_KINDS, Answer, Misconception
-from quizgen.errors import AnswerParseError
+from quizgen.core.answer import ANSWER_KINDS, Answer, Misconception
+from quizgen.core.errors import AnswerParseError
 
 __all__ = [
     "MAX_DEPTH",
@@ -893,7 +893,7 @@ def parse(text: str, kind: str) -> Any:
 
     Args:
         text: What the learner typed.
-        kind: One of ``checkers.solution.ANSWER_KINDS``.
+        kind: One of ``quizgen.core.answer.ANSWER_KINDS``.
 
     Returns:
         A float (number), a list of floats (vector), a list of rows of floats (matrix), or for a

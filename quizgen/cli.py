@@ -15,7 +15,7 @@ from typing import Any, Callable, TypeVar
 import click
 
 from quizgen import __version__
-from quizgen.errors import QuizgenError
+from quizgen.core.errors import QuizgenError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -84,7 +84,12 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
     Reports every problem with file, line, field, what was expected and what was found, and exits
     with status 2 if there is any.
     """
-    from quizgen.concepts import ConceptFileError, check_files, concept_files, default_concept_dir
+    from quizgen.core.concepts import (
+        ConceptFileError,
+        check_files,
+        concept_files,
+        default_concept_dir,
+    )
 
     targets = list(paths) or [str(_concept_dir(ctx) or default_concept_dir())]
     files = concept_files(targets)
@@ -120,8 +125,8 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
 @_friendly
 def generate(ctx: click.Context, topic: str, n: int, seed: int, fmt: str, jobs: int) -> None:
     """Generate problems for TOPIC (a concept id or a tag), with answers and worked steps."""
-    from quizgen.concepts import load_concepts, select
-    from quizgen.problems import build_many, generate_jobs
+    from quizgen.core.concepts import load_concepts, select
+    from quizgen.core.problems import build_many, generate_jobs
 
     concepts = select(load_concepts(_concept_dir(ctx)), topic)
     titles = {c.id: c.title for c in concepts}
@@ -139,7 +144,7 @@ def generate(ctx: click.Context, topic: str, n: int, seed: int, fmt: str, jobs: 
 
 def _text(problem: Any, index: int, total: int, title: str) -> str:
     from quizgen.answers import describe_expected, format_value
-    from quizgen.text import fmt_inline
+    from quizgen.core.render import fmt_inline
 
     lines = [
         f"--- {index}/{total}  {problem.id}",
@@ -171,7 +176,7 @@ def _text(problem: Any, index: int, total: int, title: str) -> str:
 @_friendly
 def topics(ctx: click.Context) -> None:
     """List the concepts and their tags (either can be a TOPIC)."""
-    from quizgen.concepts import load_concepts
+    from quizgen.core.concepts import load_concepts
 
     for c in sorted(load_concepts(_concept_dir(ctx)), key=lambda c: c.id):
         click.echo(f"{c.id:22} {c.title}  [{', '.join(c.tags)}]  {len(c.problems)} templates, {len(c.flashcards)} cards")
@@ -182,8 +187,8 @@ def topics(ctx: click.Context) -> None:
 @_friendly
 def schema(write: str | None) -> None:
     """Print the JSON Schema of concept files (built from the generator registry)."""
-    from quizgen.schema import concept_schema
-    from quizgen.storage import write_text_atomic
+    from quizgen.core.files import write_text_atomic
+    from quizgen.core.schema import concept_schema
 
     text = json.dumps(concept_schema(), indent=2, ensure_ascii=False) + "\n"
     if write:

@@ -13,7 +13,7 @@ import os
 import sys
 from typing import Any, Iterable, Sequence, TextIO
 
-from quizgen.text import fmt_inline, fmt_scalar
+from quizgen.core.render import fmt_inline, fmt_scalar
 
 Segment = tuple[str, str]
 Line = list[Segment]

@@ -39,10 +39,25 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import click
 
-from checkers.solution import Answer, Misconception, Step
-from quizgen.answers import Tolerance, Verdict, close, describe_expected, format_value, judge, parse
-from quizgen.display import Out, fmt_inline, step_lines, table_lines, value_lines, vector_marks
-from quizgen.errors import AnswerParseError
+from quizgen.answers import (
+    Tolerance,
+    Verdict,
+    close,
+    describe_expected,
+    format_value,
+    judge,
+    parse,
+)
+from quizgen.core.answer import Answer, Misconception, Step
+from quizgen.core.errors import AnswerParseError
+from quizgen.display import (
+    Out,
+    fmt_inline,
+    step_lines,
+    table_lines,
+    value_lines,
+    vector_marks,
+)
 from quizgen.review_store import (
     RATING_NAMES,
     Clock,
@@ -63,13 +78,12 @@ HARD_SECONDS = 90.0
 MAX_CONTINUATION_LINES = 20
 
 if TYPE_CHECKING:
-    from quizgen.concepts import Concept, Flashcard, Template
+    from quizgen.core.concepts import Concept, Flashcard, Template
 
 
 
 # The CLI is imported lazily by cli.py, so importing from it here makes no cycle.
 from quizgen.cli import _concept_dir, _friendly  # noqa: E402
-
 
 # ---------------------------------------------------------------------------------------------
 # Cards of a session
@@ -113,7 +127,7 @@ def plan_items(concepts: Sequence[Concept]) -> list[Item]:
 
 def select_many(concepts: Sequence[Concept], topics: Sequence[str]) -> list[Concept]:
     """The union of the concepts each topic names (unknown topics: "did you mean", exit 2)."""
-    from quizgen.concepts import select
+    from quizgen.core.concepts import select
 
     chosen: dict[str, Concept] = {}
     for topic in topics:
@@ -209,7 +223,7 @@ def first_draw(template: Template, seed: int) -> dict[str, Any]:
 
 def solve_inputs(template: Template, inputs: dict[str, Any]) -> Solved:
     """Solve shown inputs exactly; leave out the mistakes that give the key for these inputs."""
-    from quizgen.problems import solve_problem
+    from quizgen.core.problems import solve_problem
 
     solution = solve_problem(template.generator, inputs)
     key = solution.answer
@@ -306,7 +320,7 @@ class Background:
             self.fill_error = exc
 
     def _filler(self) -> None:
-        from quizgen.problems import build_problem
+        from quizgen.core.problems import build_problem
 
         rng = random.Random(int.from_bytes(os.urandom(8), "big"))
         with Store(self._path) as store:
@@ -436,8 +450,8 @@ class Session:
     # -- problems -------------------------------------------------------------------------------
 
     def prepare(self, item: Item) -> Prepared:
+        from quizgen.core.problems import build_problem, problem_id, variant_seed
         from quizgen.generators import GENERATORS
-        from quizgen.problems import build_problem, problem_id, variant_seed
 
         template = item.template
         if template is None:  # pragma: no cover - callers pass problem items only
@@ -747,7 +761,7 @@ def drill_command(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int
     $XDG_DATA_HOME/quizgen, else ~/.local/share/quizgen). Ctrl-C or Ctrl-D ends the drill with a
     summary. Without a terminal, answers are read from standard input, one per line.
     """
-    from quizgen.concepts import load_concepts
+    from quizgen.core.concepts import load_concepts
 
     concepts = select_many(load_concepts(_concept_dir(ctx)), topics)
     clock = Clock.from_env()
@@ -768,7 +782,7 @@ def drill_command(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int
 @_friendly
 def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int) -> None:
     """Show accuracy per concept and per named mistake, and what is due when (TOPIC: id or tag)."""
-    from quizgen.concepts import load_concepts
+    from quizgen.core.concepts import load_concepts
 
     concepts = load_concepts(_concept_dir(ctx))
     chosen = select_many(concepts, topics) if topics else list(concepts)

@@ -1,7 +1,7 @@
 """``quizgen grade``: grade answer sheets against a quiz, one learner or a whole class.
 
 Nothing written in a file is trusted as an answer. Every key is recomputed: each problem id's
-seed draws the problem again (``quizgen.problems.build_many``, the same path as ``quizgen
+seed draws the problem again (``quizgen.core.problems.build_many``, the same path as ``quizgen
 generate``), so a quiz file edited by hand, even one whose checksum was recomputed, is caught
 problem by problem and graded against the problem its id names. Only a template that changed
 since the quiz was written has its problems solved from the inputs in the file (and says so).
@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Sequence
 import click
 
 from quizgen.answers import Tolerance, format_value, judge
-from quizgen.errors import QuizgenError
-from quizgen.text import fmt_inline
+from quizgen.core.errors import QuizgenError
+from quizgen.core.render import fmt_inline
 from quizgen.quiz import (
     MAX_PROBLEMS,
     MAX_YAML_DEPTH,
@@ -47,8 +47,8 @@ from quizgen.quiz import (
 )
 
 if TYPE_CHECKING:
-    from quizgen.concepts import Concept, Template
-    from quizgen.problems import Problem
+    from quizgen.core.concepts import Concept, Template
+    from quizgen.core.problems import Problem
 
 SHEET_MAX_BYTES = 20 * 2**20
 """Default size limit of an answer sheet (100,000 answers take about 6 MB)."""
@@ -381,7 +381,7 @@ class _Matched:
 
 def _match(sheet: AnswerSheet, quiz: Quiz, id_owner: Mapping[str, str] | None = None) -> _Matched:
     """Assign each answer to a problem by id or number; list the rest with the reason."""
-    from quizgen.problems import PROBLEM_ID
+    from quizgen.core.problems import PROBLEM_ID
 
     index = quiz.index()
     n = len(quiz.problems)
@@ -553,7 +553,7 @@ def _solution(quiz: Quiz, p: QuizProblem, r: _Resolved, built: Problem | None) -
     quiz file: the id is the truth, and inputs in the file that differ from it are noted. Else
     the problem is solved from the inputs written in the file.
     """
-    from quizgen.problems import solve_problem, variant_seed
+    from quizgen.core.problems import solve_problem, variant_seed
 
     notes: list[str] = []
     if variant_seed(quiz.effective_seed, p.number - 1) != p.seed:
@@ -867,7 +867,7 @@ def grade_sheets(
 
     ``matched``, if given, is each pair's sheet already matched to its quiz (``_match``).
     """
-    from quizgen.problems import build_many
+    from quizgen.core.problems import build_many
 
     resolved: dict[int, dict[str, _Resolved]] = {}
     resolved_notes: dict[int, list[str]] = {}
@@ -1031,7 +1031,7 @@ def grade_class(
 
 
 def _emit(target: str, text: str) -> None:
-    from quizgen.storage import write_text_atomic
+    from quizgen.core.files import write_text_atomic
 
     if target == "-":
         sys.stdout.write(text)
@@ -1072,7 +1072,7 @@ def grade_command(
     are never trusted. Exit status 0 when grading happened, whatever the score; 2 when a file
     cannot be used.
     """
-    from quizgen.concepts import load_concepts
+    from quizgen.core.concepts import load_concepts
 
     quiz_path, answers_path = Path(quiz), Path(answers)
     for p in (quiz_path, answers_path):

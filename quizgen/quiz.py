@@ -31,11 +31,11 @@ from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Sequence
 import click
 
 from quizgen import __version__
-from quizgen.errors import QuizgenError
-from quizgen.problems import PROBLEM_ID
+from quizgen.core.errors import QuizgenError
+from quizgen.core.problems import PROBLEM_ID
 
 if TYPE_CHECKING:
-    from quizgen.concepts import Concept, Template
+    from quizgen.core.concepts import Concept, Template
 
 FORMAT = 1
 """Version of the quiz file layout; bumped when a reader of the old layout would misread a new file."""
@@ -435,7 +435,7 @@ def quiz_text(quiz: Quiz) -> str:
 
 def write_quiz(path: str | Path, quiz: Quiz) -> None:
     """Write a quiz file atomically."""
-    from quizgen.storage import write_text_atomic
+    from quizgen.core.files import write_text_atomic
 
     write_text_atomic(Path(path), quiz_text(quiz))
 
@@ -602,7 +602,7 @@ def _problem_error(source: str, number: int, rec: Any, seen: Mapping[str, int]) 
 
 def select_topics(concepts: Sequence[Concept], topics: Sequence[str]) -> list[Concept]:
     """The union of the concepts each topic names (unknown topics raise with a suggestion)."""
-    from quizgen.concepts import select
+    from quizgen.core.concepts import select
 
     chosen: dict[str, Concept] = {}
     for topic in topics:
@@ -637,8 +637,8 @@ def make_quiz(
     named mistake lands within tolerance of the answer) and only their ids and inputs are kept.
     """
     from quizgen.answers import describe_expected
+    from quizgen.core.problems import build_many, variant_seed
     from quizgen.generators import GENERATORS
-    from quizgen.problems import build_many, variant_seed
 
     if n < 1 or n > MAX_PROBLEMS:
         raise QuizgenError(f"--n must be between 1 and {MAX_PROBLEMS}, but is {n}")
@@ -785,7 +785,7 @@ def companion_paths(quiz_path: Path) -> dict[str, Path]:
 
 def write_quiz_files(quiz: Quiz, quiz_path: Path) -> list[Path]:
     """The quiz file, its worksheet (Markdown and HTML) and its blank answer sheet; returns the paths."""
-    from quizgen.storage import write_text_atomic
+    from quizgen.core.files import write_text_atomic
     from quizgen.worksheet import answer_sheet, worksheet_html, worksheet_markdown
 
     others = companion_paths(quiz_path)
@@ -842,7 +842,7 @@ def quiz_command(
     answer. With --for ROSTER.csv each student gets their own variant, written as
     DIR/<id>.quiz.yaml with DIR/<id>.worksheet.md, .worksheet.html and DIR/<id>.answers.yaml.
     """
-    from quizgen.concepts import load_concepts
+    from quizgen.core.concepts import load_concepts
 
     concepts = load_concepts(_concept_dir(ctx))
     if roster is None:

@@ -42,7 +42,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from quizgen.errors import QuizgenError
+from quizgen.core.errors import QuizgenError
 
 DB_NAME = "quizgen.sqlite3"
 SCHEMA_VERSION = 1

@@ -11,7 +11,7 @@ BROKEN = Path(__file__).resolve().parent / "broken"
 
 @pytest.fixture(scope="session")
 def concepts():
-    from quizgen.concepts import load_concepts
+    from quizgen.core.concepts import load_concepts
 
     return load_concepts(CONCEPTS)
 

@@ -22,7 +22,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import quizgen.answers as answers
-from checkers.solution import ANSWER_KINDS, Answer, Misconception
 from quizgen.answers import (
     MAX_DEPTH,
     MAX_ENTRIES,
@@ -36,7 +35,8 @@ from quizgen.answers import (
     judge,
     parse,
 )
-from quizgen.errors import AnswerParseError, QuizgenError
+from quizgen.core.answer import ANSWER_KINDS, Answer, Misconception
+from quizgen.core.errors import AnswerParseError, QuizgenError
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS_PATH = ROOT / "tests" / "data" / "judge_vectors.json"

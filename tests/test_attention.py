@@ -16,10 +16,10 @@ import pytest
 
 import checkers.attention
 from quizgen.answers import Tolerance, close
-from quizgen.errors import GenerationError
+from quizgen.core.errors import GenerationError
+from quizgen.core.params import Choice, Flag, FloatRange, IntRange, resolve
+from quizgen.core.problems import solve_problem
 from quizgen.generators import attention
-from quizgen.params import Choice, Flag, FloatRange, IntRange, resolve
-from quizgen.problems import solve_problem
 
 
 def solve(inputs: Any) -> Any:
@@ -456,8 +456,8 @@ def test_generator_never_imports_torch() -> None:
 
 
 def test_doctests() -> None:
-    import quizgen.text
+    import quizgen.core.render
 
-    for module in (checkers.attention, attention, quizgen.text):
+    for module in (checkers.attention, attention, quizgen.core.render):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0, module.__name__

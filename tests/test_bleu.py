@@ -33,10 +33,10 @@ from nltk.translate.bleu_score import (
 )
 from sacrebleu.metrics import BLEU
 
-from quizgen.errors import GenerationError
+from quizgen.core.errors import GenerationError
+from quizgen.core.params import resolve
+from quizgen.core.problems import solve_problem
 from quizgen.generators import bleu
-from quizgen.params import resolve
-from quizgen.problems import solve_problem
 
 
 def solve(inputs: Any) -> Any:
@@ -46,7 +46,7 @@ def solve(inputs: Any) -> Any:
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = range(1000)
-# Builder tolerance (quizgen.problems redraws a variant when a mistake lands this close).
+# Builder tolerance (quizgen.core.problems redraws a variant when a mistake lands this close).
 BUILDER_REL, BUILDER_ABS = 0.005, 0.0005
 MIXED = {"max_n": [1, 4], "references": [1, 4], "length": [4, 12]}
 
@@ -391,7 +391,7 @@ def test_generator_never_imports_torch():
         "import importlib.util, random, sys\n"
         f"spec = importlib.util.spec_from_file_location('g', {str(ROOT / 'quizgen/generators/bleu.py')!r})\n"
         "g = importlib.util.module_from_spec(spec); spec.loader.exec_module(g)\n"
-        "from quizgen.params import resolve\n"
+        "from quizgen.core.params import resolve\n"
         "g.describe(g.draw(resolve(g.PARAMS, {}), random.Random(0)))\n"
         "assert 'torch' not in sys.modules\n"
     )

@@ -32,8 +32,8 @@ from typing import Any
 
 import pytest
 
-from checkers.solution import Answer, Misconception
 from quizgen.answers import Tolerance, format_value, judge
+from quizgen.core.answer import Answer, Misconception
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "quizgen" / "card_judge.js"
@@ -283,7 +283,7 @@ def anki_cards(tmp_path_factory: pytest.TempPathFactory) -> Any:
     )
 
     from quizgen.anki import build_deck
-    from quizgen.concepts import load_concepts, select
+    from quizgen.core.concepts import load_concepts, select
 
     _need_chromium()  # before building anything
     tmp = tmp_path_factory.mktemp("cards")
@@ -305,8 +305,8 @@ def _card(col: Any, id_prefix: str) -> Any:
 
 def _typed_cases(col: Any) -> list[tuple[Any, str, str]]:
     """(card, typed, what it is) for every case the browser runs."""
-    from quizgen.concepts import load_concepts
-    from quizgen.problems import rebuild
+    from quizgen.core.concepts import load_concepts
+    from quizgen.core.problems import rebuild
 
     concepts = load_concepts(ROOT / "concepts")
     number = _card(col, "attention.scale-factor.")
@@ -330,8 +330,8 @@ def _typed_cases(col: Any) -> list[tuple[Any, str, str]]:
 
 
 def test_typed_answers_on_anki_cards_in_chromium(anki_cards: Any) -> None:
-    from quizgen.concepts import load_concepts
-    from quizgen.problems import rebuild
+    from quizgen.core.concepts import load_concepts
+    from quizgen.core.problems import rebuild
 
     _need_chromium()
     col = anki_cards

@@ -31,10 +31,10 @@ from sklearn.metrics import (
     recall_score,
 )
 
-from quizgen.errors import GenerationError
+from quizgen.core.errors import GenerationError
+from quizgen.core.params import resolve
+from quizgen.core.problems import solve_problem
 from quizgen.generators import classification as cls
-from quizgen.params import resolve
-from quizgen.problems import solve_problem
 
 
 def solve(inputs: Any) -> Any:
@@ -359,7 +359,7 @@ def test_generator_never_imports_torch():
         "spec = importlib.util.spec_from_file_location("
         f"'g', {str(ROOT / 'quizgen/generators/classification.py')!r})\n"
         "g = importlib.util.module_from_spec(spec); spec.loader.exec_module(g)\n"
-        "from quizgen.params import resolve\n"
+        "from quizgen.core.params import resolve\n"
         "g.describe(g.draw(resolve(g.PARAMS, {}), random.Random(0)))\n"
         "assert 'torch' not in sys.modules\n"
     )

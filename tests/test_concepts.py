@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from conftest import BROKEN, CONCEPTS
 
 from quizgen.cli import cli
-from quizgen.concepts import check_files, concept_files, select
-from quizgen.errors import QuizgenError
+from quizgen.core.concepts import check_files, concept_files, select
+from quizgen.core.errors import QuizgenError
 
 # file -> [(line, field, words in the message)]; every listed problem must be reported.
 EXPECTED = {

@@ -46,9 +46,9 @@ from quizgen.anki import (
 )
 from quizgen.answers import Tolerance, close, judge
 from quizgen.cli import cli
-from quizgen.concepts import Concept, load_concepts
-from quizgen.errors import GenerationError, QuizgenError
-from quizgen.problems import rebuild
+from quizgen.core.concepts import Concept, load_concepts
+from quizgen.core.errors import GenerationError, QuizgenError
+from quizgen.core.problems import rebuild
 
 ROOT = Path(__file__).resolve().parent.parent
 CONCEPTS = ROOT / "concepts"
@@ -438,7 +438,7 @@ def test_failed_build_leaves_existing_deck_untouched(tmp_path: Path, monkeypatch
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise GenerationError("no usable variant")
 
-    monkeypatch.setattr("quizgen.problems.build_problem", broken)
+    monkeypatch.setattr("quizgen.core.problems.build_problem", broken)
     with pytest.raises(GenerationError):
         build_deck(concepts, out, variants=1, jobs=1)
     monkeypatch.undo()

@@ -23,7 +23,8 @@ from conftest import CONCEPTS, ROOT
 
 from quizgen.answers import describe_expected, format_value
 from quizgen.cli import cli  # noqa: F401  (import the CLI first: it registers the drill)
-from quizgen.concepts import load_concepts
+from quizgen.core.concepts import load_concepts
+from quizgen.core.problems import build_problem, variant_seed
 from quizgen.display import Out
 from quizgen.drill import (
     EASY_SECONDS,
@@ -38,7 +39,6 @@ from quizgen.drill import (
     solve_inputs,
     template_fingerprint,
 )
-from quizgen.problems import build_problem, variant_seed
 from quizgen.review_store import Clock, Store, db_path
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")

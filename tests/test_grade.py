@@ -20,6 +20,8 @@ from conftest import CONCEPTS
 
 from quizgen.answers import close, format_value
 from quizgen.cli import cli
+from quizgen.core.problems import plan, rebuild
+from quizgen.generators import GENERATORS
 from quizgen.grade import (
     MAX_LISTED_EXTRAS,
     Report,
@@ -30,13 +32,10 @@ from quizgen.grade import (
     report_csv,
     report_text,
 )
-from quizgen.generators import GENERATORS
-from quizgen.problems import plan, rebuild
 from quizgen.quiz import (
     FileUnusable,
     checksum,
     make_quiz,
-    read_quiz,
     write_quiz,
     write_quiz_files,
 )

@@ -28,11 +28,11 @@ from torch.optim.lr_scheduler import (
 
 import checkers.lr_schedules
 from quizgen.answers import close
-from quizgen.concepts import load_concepts
-from quizgen.errors import GenerationError
+from quizgen.core.concepts import load_concepts
+from quizgen.core.errors import GenerationError
+from quizgen.core.params import Choice, FloatRange, IntRange, resolve
+from quizgen.core.problems import build_problem, solve_problem
 from quizgen.generators import lr_schedules
-from quizgen.params import Choice, FloatRange, IntRange, resolve
-from quizgen.problems import build_problem, solve_problem
 
 
 def solve(inputs: Any) -> Any:

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quizgen.answers import close, format_value, judge
-from quizgen.concepts import load_concepts
-from quizgen.problems import build_problem, parse_problem_id, plan, rebuild
-from quizgen.problems import solve_problem as solve
+from quizgen.core.concepts import load_concepts
+from quizgen.core.problems import build_problem, parse_problem_id, plan, rebuild
+from quizgen.core.problems import solve_problem as solve
 
 PAIRS = plan(load_concepts(CONCEPTS))
 PAIR_IDS = [f"{c.id}.{t.name}" for c, t in PAIRS]
@@ -82,7 +82,7 @@ def test_other_seed_other_problems():
 
 
 def test_building_on_several_processes_gives_the_same_problems_in_order():
-    from quizgen.problems import build_many
+    from quizgen.core.problems import build_many
 
     jobs = [(concept, template, seed) for seed in (0, 1, 2**47 + 5) for concept, template in PAIRS] * 30
     assert len(jobs) > 1000

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from conftest import CONCEPTS
 
 from quizgen.cli import cli
-from quizgen.errors import QuizgenError
+from quizgen.core.errors import QuizgenError
 from quizgen.quiz import (
     FileUnusable,
     checksum,

@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 from conftest import CONCEPTS
 
-from quizgen.concepts import load_concepts
+from quizgen.core.concepts import load_concepts
+from quizgen.core.problems import build_many, variant_seed
 from quizgen.generators import GENERATORS
-from quizgen.problems import build_many, variant_seed
 
 VARIANTS = 1000
 TEMPLATES = {f"{c.id}.{t.name}": (c, t) for c in load_concepts(CONCEPTS) for t in c.problems}

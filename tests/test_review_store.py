@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from quizgen.errors import QuizgenError
+from quizgen.core.errors import QuizgenError
 from quizgen.review_store import (
     Clock,
     Store,

@@ -21,10 +21,10 @@ import torch
 import yaml
 
 import checkers.shapes as checker
-from quizgen.errors import GenerationError
+from quizgen.core.errors import GenerationError
+from quizgen.core.params import resolve
+from quizgen.core.problems import solve_problem
 from quizgen.generators import shapes
-from quizgen.params import resolve
-from quizgen.problems import solve_problem
 
 
 def solve(inputs: Any) -> Any:
@@ -366,7 +366,7 @@ def test_generator_does_not_import_torch() -> None:
     code = (
         "import random, sys\n"
         "from quizgen.generators import shapes\n"
-        "from quizgen.params import resolve\n"
+        "from quizgen.core.params import resolve\n"
         "p = resolve(shapes.PARAMS, {})\n"
         "shapes.describe(shapes.draw(p, random.Random(0)))\n"
         "assert 'torch' not in sys.modules, 'torch imported'\n"

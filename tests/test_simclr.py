@@ -19,10 +19,10 @@ from pytorch_metric_learning.reducers import DoNothingReducer
 
 import checkers.simclr
 from quizgen.answers import Tolerance, close
-from quizgen.errors import GenerationError
+from quizgen.core.errors import GenerationError
+from quizgen.core.params import Choice, FloatRange, IntRange, resolve
+from quizgen.core.problems import solve_problem
 from quizgen.generators import simclr
-from quizgen.params import Choice, FloatRange, IntRange, resolve
-from quizgen.problems import solve_problem
 
 
 def solve(inputs: Any) -> Any:

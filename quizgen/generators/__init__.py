@@ -10,14 +10,14 @@ Each module defines:
     Its registry name.
 ``VERSION: int``
     Bumped whenever the same seed would draw different inputs; it is part of every problem id.
-``PARAMS: dict[str, quizgen.params.ParamSpec]``
+``PARAMS: dict[str, quizgen.core.params.ParamSpec]``
     The parameters a template may set, with defaults. Validation and the JSON Schema come from here.
 ``draw(params: dict, rng: random.Random) -> dict``
     JSON-able inputs. Uses only ``rng``. Rejects degenerate draws itself by drawing again (a bounded
-    number of times, then ``quizgen.errors.GenerationError``).
+    number of times, then ``quizgen.core.errors.GenerationError``).
 ``describe(inputs: dict) -> str``
     The inputs as plain text for a learner (matrices as aligned rows, tokens as text, code for shapes).
-``expected(inputs: dict) -> checkers.solution.Answer``
+``expected(inputs: dict) -> quizgen.core.answer.Answer``
     The kind (and, for vectors and matrices, the dimensions) of the answer, with placeholder
     values: what the drill needs to say "a 2×3 matrix" and read typed text before torch is loaded.
 ``check_params(params: dict) -> list[tuple[str, str, str]]``  (optional)
@@ -28,7 +28,14 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from quizgen.generators import attention, bleu, classification, lr_schedules, shapes, simclr
+from quizgen.generators import (
+    attention,
+    bleu,
+    classification,
+    lr_schedules,
+    shapes,
+    simclr,
+)
 
 GENERATORS: dict[str, ModuleType] = {
     "attention": attention,

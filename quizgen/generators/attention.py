@@ -24,11 +24,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from checkers.solution import Answer
-from quizgen.errors import GenerationError
-from quizgen.text import format_matrix
-from quizgen.params import (
-    draw_int_matrix,
+from quizgen.core.answer import Answer
+from quizgen.core.errors import GenerationError
+from quizgen.core.params import (
     Choice,
     Flag,
     FloatRange,
@@ -37,7 +35,9 @@ from quizgen.params import (
     draw_choice,
     draw_float,
     draw_int,
+    draw_int_matrix,
 )
+from quizgen.core.render import format_matrix
 
 FAMILY = "attention"
 VERSION = 1
@@ -120,7 +120,7 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """Draw one problem's inputs from resolved ``params`` using only ``rng``.
 
     Args:
-        params: Template parameters normalised by ``quizgen.params.resolve``.
+        params: Template parameters normalised by ``quizgen.core.params.resolve``.
         rng: The only source of randomness.
 
     Returns:

@@ -31,9 +31,9 @@ import random
 from itertools import accumulate
 from typing import Any, Sequence
 
-from checkers.solution import Answer
-from quizgen.errors import GenerationError
-from quizgen.params import Choice, IntRange, ParamSpec, draw_choice, draw_int
+from quizgen.core.answer import Answer
+from quizgen.core.errors import GenerationError
+from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_int
 
 FAMILY = "bleu"
 VERSION = 1
@@ -109,7 +109,7 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """Draw one problem's inputs from resolved ``params`` using only ``rng``.
 
     Args:
-        params: Template parameters normalised by ``quizgen.params.resolve``.
+        params: Template parameters normalised by ``quizgen.core.params.resolve``.
         rng: The only source of randomness.
 
     Returns:

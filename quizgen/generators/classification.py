@@ -31,10 +31,9 @@ from __future__ import annotations
 import random
 from typing import Any, Sequence
 
-from checkers.solution import Answer
-from quizgen.errors import GenerationError
-from quizgen.text import format_matrix
-from quizgen.params import (
+from quizgen.core.answer import Answer
+from quizgen.core.errors import GenerationError
+from quizgen.core.params import (
     Choice,
     FloatRange,
     IntRange,
@@ -43,6 +42,7 @@ from quizgen.params import (
     draw_float,
     draw_int,
 )
+from quizgen.core.render import format_matrix
 
 FAMILY = "classification"
 VERSION = 1
@@ -116,7 +116,7 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """Draw one problem's inputs from resolved ``params`` using only ``rng``.
 
     Args:
-        params: Template parameters normalised by ``quizgen.params.resolve``.
+        params: Template parameters normalised by ``quizgen.core.params.resolve``.
         rng: The only source of randomness.
 
     Returns:

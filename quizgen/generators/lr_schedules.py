@@ -31,9 +31,9 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from checkers.solution import Answer
-from quizgen.errors import GenerationError
-from quizgen.params import (
+from quizgen.core.answer import Answer
+from quizgen.core.errors import GenerationError
+from quizgen.core.params import (
     Choice,
     FloatRange,
     IntRange,
@@ -149,7 +149,7 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """Draw one problem's inputs from resolved ``params`` using only ``rng``.
 
     Args:
-        params: Template parameters normalised by ``quizgen.params.resolve``.
+        params: Template parameters normalised by ``quizgen.core.params.resolve``.
         rng: The only source of randomness.
 
     Returns:

@@ -31,13 +31,13 @@ fifth of the variants end in an error.
 from __future__ import annotations
 
 import random
-from itertools import accumulate
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
-from checkers.solution import Answer
-from quizgen.errors import GenerationError
-from quizgen.params import Choice, Flag, IntRange, ParamSpec, draw_int, resolve
+from quizgen.core.answer import Answer
+from quizgen.core.errors import GenerationError
+from quizgen.core.params import Choice, Flag, IntRange, ParamSpec, draw_int, resolve
 
 FAMILY = "shapes"
 VERSION = 1
@@ -479,7 +479,7 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """Draw a starting shape and a chain of ops (see the module doc for the format).
 
     Args:
-        params: Normalised template params (``quizgen.params.resolve``).
+        params: Normalised template params (``quizgen.core.params.resolve``).
         rng: The only source of randomness.
 
     Returns:

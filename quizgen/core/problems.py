@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from typing import Any, Iterator, NamedTuple, Sequence
 
 from checkers import get_checker, load_checkers
-from checkers.solution import Answer, Misconception, Step
 from quizgen.answers import Tolerance, close
-from quizgen.concepts import Concept, Template
-from quizgen.errors import GenerationError, QuizgenError
+from quizgen.core.answer import Answer, Misconception, Step
+from quizgen.core.concepts import Concept, Template
+from quizgen.core.errors import GenerationError, QuizgenError
 from quizgen.generators import GENERATORS
 
 MAX_REDRAWS = 200

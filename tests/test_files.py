@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from quizgen import storage
+from quizgen.core import files
 
 
 def test_write_replaces_whole_file_with_umask_permissions(tmp_path):
@@ -15,7 +15,7 @@ def test_write_replaces_whole_file_with_umask_permissions(tmp_path):
     target.write_text("old contents that are longer than the new ones")
     old = os.umask(0o022)
     try:
-        storage.write_text_atomic(target, "new")
+        files.write_text_atomic(target, "new")
     finally:
         os.umask(old)
     assert target.read_text() == "new"
@@ -32,6 +32,6 @@ def test_failed_write_leaves_old_file_and_no_temp(tmp_path, monkeypatch):
 
     monkeypatch.setattr(storage.os, "replace", boom)
     with pytest.raises(OSError, match="disk full"):
-        storage.write_bytes_atomic(target, b"half")
+        files.write_bytes_atomic(target, b"half")
     assert target.read_text() == "keep me"
     assert [p.name for p in tmp_path.iterdir()] == ["quiz.yaml"]

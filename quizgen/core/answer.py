@@ -77,7 +77,7 @@ class Solution(NamedTuple):
     """A checker's full result for one problem's inputs.
 
     ``value`` is the exact answer as plain JSON. Its kind and dimensions are not restated here:
-    the generator declares them once (``expected(inputs)``), and ``quizgen.problems.solve_problem``
+    the generator declares them once (``expected(inputs)``), and ``quizgen.core.problems.solve_problem``
     types the value by that declaration and refuses a value that does not fit it.
     """
 

@@ -2,7 +2,7 @@
 
 Validation reports every problem of a file at once, each with file, line, field, what was expected
 and what was found. Three layers, in order: YAML syntax (and duplicate keys, which YAML itself
-silently accepts), the JSON Schema (``quizgen.schema``), then what a schema cannot say (an id that
+silently accepts), the JSON Schema (``quizgen.core.schema``), then what a schema cannot say (an id that
 differs from the file stem, ``[min, max]`` with min > max, duplicate template names, a generator's
 own cross-parameter checks, duplicate ids across files).
 """
@@ -19,8 +19,8 @@ from typing import Any, Iterable, Sequence
 import yaml
 
 from quizgen.answers import Tolerance
-from quizgen.errors import QuizgenError
-from quizgen.params import FloatRange, IntRange, resolve
+from quizgen.core.errors import QuizgenError
+from quizgen.core.params import FloatRange, IntRange, resolve
 
 PathKey = tuple[Any, ...]
 
@@ -314,7 +314,7 @@ def _schema_issue(error: Any, file: str, lines: dict[PathKey, int]) -> list[Issu
 def _validator() -> Any:
     import jsonschema
 
-    from quizgen.schema import concept_schema
+    from quizgen.core.schema import concept_schema
 
     # The schema itself is checked against the meta-schema by the tests, not on every start.
     return jsonschema.Draft202012Validator(concept_schema())
@@ -519,15 +519,23 @@ def concept_files(paths: Sequence[str | Path]) -> list[Path]:
     return out
 
 
+def bundled_dir(name: str) -> Path:
+    """The bundled ``concepts`` or ``decks`` folder: inside the installed package (a wheel), else
+    at the top of the source checkout (an editable install), where the repository keeps them."""
+    package = Path(__file__).resolve().parent.parent
+    inside = package / name
+    return inside if inside.is_dir() else package.parent / name
+
+
 def default_concept_dir() -> Path:
-    """``$QUIZGEN_CONCEPTS``, else ``./concepts``, else the ``concepts/`` beside the installed package."""
+    """``$QUIZGEN_CONCEPTS``, else ``./concepts``, else the concept files bundled with quizgen."""
     env = os.environ.get("QUIZGEN_CONCEPTS")
     if env:
         return Path(env)
     here = Path("concepts")
     if here.is_dir():
         return here
-    return Path(__file__).resolve().parent.parent / "concepts"
+    return bundled_dir("concepts")
 
 
 def load_concepts(directory: str | Path | None = None) -> list[Concept]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quizgen.params import Choice, FloatRange, Flag, IntRange, ParamSpec
+from quizgen.core.params import Choice, Flag, FloatRange, IntRange, ParamSpec
 
 SCHEMA_ID = "https://quizgen.invalid/schema/concept.schema.json"
 SLUG = "^[a-z0-9]+(-[a-z0-9]+)*$"

@@ -1,0 +1,1 @@
+"""The core every face and family builds on: answer types, concept files, problems, files, rendering."""
