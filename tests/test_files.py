@@ -30,7 +30,7 @@ def test_failed_write_leaves_old_file_and_no_temp(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(storage.os, "replace", boom)
+    monkeypatch.setattr(files.os, "replace", boom)
     with pytest.raises(OSError, match="disk full"):
         files.write_bytes_atomic(target, b"half")
     assert target.read_text() == "keep me"
