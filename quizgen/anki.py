@@ -102,7 +102,7 @@ PROBLEM_FIELDS = (
 FLASHCARD_FIELDS = ("Front", "Back", "Extra")
 """Field names of the flashcard note type, never renamed."""
 
-JUDGE_SCRIPT = Path(__file__).with_name("card_judge.js")
+JUDGE_SCRIPT = Path(__file__).resolve().parent / "judge" / "card_judge.js"
 """The card script (package data), added to every deck as media."""
 
 DEFAULT_VARIANTS = 5
@@ -332,7 +332,7 @@ def _value_html(value: Any, kind: str = "", display: bool = False) -> str:
     """A JSON value for people: numbers, vectors and matrices in MathJax, shapes as code."""
     t = type(value)
     if kind == "shape" and (value == "error" or (t is list and all(type(v) is int for v in value))):
-        from quizgen.answers import format_value
+        from quizgen.judge import format_value
 
         shown = "error (torch raises)" if value == "error" else format_value("shape", value)
         return f"<code>{_escape(shown)}</code>"
@@ -426,7 +426,7 @@ _CHECK_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_
 
 def problem_fields(problem: Problem, concept: Concept) -> list[str]:
     """The problem note's fields, in ``PROBLEM_FIELDS`` order, all HTML-escaped."""
-    from quizgen.answers import describe_expected, format_value
+    from quizgen.judge import describe_expected, format_value
 
     kind = problem.answer.kind
     key = _for_json(problem.answer.value)

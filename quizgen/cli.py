@@ -143,8 +143,8 @@ def generate(ctx: click.Context, topic: str, n: int, seed: int, fmt: str, jobs: 
 
 
 def _text(problem: Any, index: int, total: int, title: str) -> str:
-    from quizgen.answers import describe_expected, format_value
     from quizgen.core.render import fmt_inline
+    from quizgen.judge import describe_expected, format_value
 
     lines = [
         f"--- {index}/{total}  {problem.id}",

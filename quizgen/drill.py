@@ -2,7 +2,7 @@
 
 A drill asks one thing at a time: a problem variant of a template, or a flashcard. Every problem
 template and every flashcard is an FSRS card (``quizgen.review_store``); a problem card shows a
-fresh variant at each review. Answers go through the one judge (``quizgen.answers.judge``).
+fresh variant at each review. Answers go through the one judge (``quizgen.judge.judge``).
 
 Getting the first question on screen fast: nothing on the way to it imports torch. A problem
 comes from one of three sources, tried in this order:
@@ -39,15 +39,6 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import click
 
-from quizgen.answers import (
-    Tolerance,
-    Verdict,
-    close,
-    describe_expected,
-    format_value,
-    judge,
-    parse,
-)
 from quizgen.core.answer import Answer, Misconception, Step
 from quizgen.core.errors import AnswerParseError
 from quizgen.display import (
@@ -57,6 +48,15 @@ from quizgen.display import (
     table_lines,
     value_lines,
     vector_marks,
+)
+from quizgen.judge import (
+    Tolerance,
+    Verdict,
+    close,
+    describe_expected,
+    format_value,
+    judge,
+    parse,
 )
 from quizgen.review_store import (
     RATING_NAMES,

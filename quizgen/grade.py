@@ -5,7 +5,7 @@ seed draws the problem again (``quizgen.core.problems.build_many``, the same pat
 generate``), so a quiz file edited by hand, even one whose checksum was recomputed, is caught
 problem by problem and graded against the problem its id names. Only a template that changed
 since the quiz was written has its problems solved from the inputs in the file (and says so).
-Each typed answer goes through the one judge, ``quizgen.answers.judge``.
+Each typed answer goes through the one judge, ``quizgen.judge.judge``.
 
 Answer sheets are read as hostile input. Before any parser sees a file its size is checked (it is
 not even read past the limit), then binary data and the encoding; the YAML is read from libyaml's
@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Sequence
 
 import click
 
-from quizgen.answers import Tolerance, format_value, judge
 from quizgen.core.errors import QuizgenError
 from quizgen.core.render import fmt_inline
+from quizgen.judge import Tolerance, format_value, judge
 from quizgen.quiz import (
     MAX_PROBLEMS,
     MAX_YAML_DEPTH,

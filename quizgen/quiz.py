@@ -636,9 +636,9 @@ def make_quiz(
     ``variant_seed(student_seed(seed, student), i)``. Problems are built with the checker (so no
     named mistake lands within tolerance of the answer) and only their ids and inputs are kept.
     """
-    from quizgen.answers import describe_expected
     from quizgen.core.problems import build_many, variant_seed
     from quizgen.generators import GENERATORS
+    from quizgen.judge import describe_expected
 
     if n < 1 or n > MAX_PROBLEMS:
         raise QuizgenError(f"--n must be between 1 and {MAX_PROBLEMS}, but is {n}")

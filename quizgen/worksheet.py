@@ -56,7 +56,7 @@ def _who(quiz: Quiz) -> str:
 
 def _tolerance_phrase(quiz: Quiz) -> str:
     """How close a number must be, for the instructions: the quiz's one tolerance, or the strictest."""
-    from quizgen.answers import Tolerance
+    from quizgen.judge import Tolerance
 
     found = {t.tolerance for t in quiz.templates.values() if t.tolerance is not None} or {(0.005, 0.0005)}
     if len(found) == 1:

@@ -1,4 +1,4 @@
-"""Tests for the answer reader and judge (quizgen/answers.py).
+"""Tests for the answer reader and judge (quizgen/judge/).
 
 The shared table tests/data/judge_vectors.json is the contract with the card script; the rest
 checks each syntax, the messages, the limits on hostile input, and round-trip properties.
@@ -21,8 +21,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import quizgen.answers as answers
-from quizgen.answers import (
+import quizgen.judge.expressions as expressions
+import quizgen.judge.messages as messages
+from quizgen.core.answer import ANSWER_KINDS, Answer, Misconception
+from quizgen.core.errors import AnswerParseError, QuizgenError
+from quizgen.judge import (
     MAX_DEPTH,
     MAX_ENTRIES,
     MAX_LENGTH,
@@ -35,8 +38,6 @@ from quizgen.answers import (
     judge,
     parse,
 )
-from quizgen.core.answer import ANSWER_KINDS, Answer, Misconception
-from quizgen.core.errors import AnswerParseError, QuizgenError
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS_PATH = ROOT / "tests" / "data" / "judge_vectors.json"
@@ -371,7 +372,7 @@ def test_wrong_kind_messages(kind: str, text: str, read: str) -> None:
 def test_every_example_in_messages_reads(kind: str) -> None:
     text = examples(kind)
     assert text
-    for example in answers._EXAMPLE_LISTS[kind]:
+    for example in messages._EXAMPLE_LISTS[kind]:
         parse(example, kind)
         assert example in text
 
@@ -386,7 +387,7 @@ def test_unknown_kind_is_a_programming_error() -> None:
 
 
 def test_literal_figures() -> None:
-    f = answers._literal_figures
+    f = expressions._literal_figures
     assert f("0.4") == (1, -1)
     assert f("0.40") == (2, -2)
     assert f("0.044") == (2, -3)
@@ -650,9 +651,9 @@ def test_messages_show_control_characters_escaped() -> None:
     assert "\\x1b" in str(info.value)
 
 
-def test_source_has_no_dynamic_code_paths() -> None:
-    source = (ROOT / "quizgen" / "answers.py").read_text(encoding="utf-8")
-    tree = ast.parse(source)
+@pytest.mark.parametrize("module", sorted((ROOT / "quizgen" / "judge").glob("*.py")), ids=lambda p: p.name)
+def test_source_has_no_dynamic_code_paths(module: Path) -> None:
+    tree = ast.parse(module.read_text(encoding="utf-8"))
     banned_calls = {
         "eval", "exec", "compile", "__import__", "literal_eval", "sympify", "parse_expr"
     }
@@ -674,7 +675,7 @@ def test_source_has_no_dynamic_code_paths() -> None:
 
 def test_import_does_not_load_heavy_libraries() -> None:
     code = (
-        "import sys, quizgen.answers\n"
+        "import sys, quizgen.judge\n"
         "print(sorted(m for m in ('torch', 'numpy', 'sympy') if m in sys.modules))"
     )
     out = subprocess.run(
@@ -684,9 +685,14 @@ def test_import_does_not_load_heavy_libraries() -> None:
 
 
 def test_doctests() -> None:
-    result = doctest.testmod(answers)
-    assert result.attempted >= 10
-    assert result.failed == 0
+    import quizgen.core.answer
+    import quizgen.judge.verdict
+    import quizgen.judge.reader
+
+    modules = (quizgen.core.answer, quizgen.judge.verdict, quizgen.judge.reader, messages, expressions)
+    results = [doctest.testmod(m) for m in modules]
+    assert sum(r.attempted for r in results) >= 10
+    assert sum(r.failed for r in results) == 0
 
 
 # ----------------------------------------------------------------------------------------------

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 import checkers.attention
-from quizgen.answers import Tolerance, close
 from quizgen.core.errors import GenerationError
 from quizgen.core.params import Choice, Flag, FloatRange, IntRange, resolve
 from quizgen.core.problems import solve_problem
 from quizgen.generators import attention
+from quizgen.judge import Tolerance, close
 
 
 def solve(inputs: Any) -> Any:

@@ -1,9 +1,9 @@
-"""The card script (quizgen/card_judge.js) against the Python judge.
+"""The card script (quizgen/judge/card_judge.js) against the Python judge.
 
 Three layers:
 
 1. node runs the whole shared table tests/data/judge_vectors.json and a seeded batch of random
-   inputs; status, misconception and message must equal quizgen.answers.judge's.
+   inputs; status, misconception and message must equal quizgen.judge.judge's.
 2. headless Chromium runs the whole table too (the script as a browser loads it).
 3. headless Chromium runs the script on real card HTML: a deck is built, imported into a fresh
    Anki collection with the anki package, and the back of a problem card is rendered the way
@@ -32,11 +32,11 @@ from typing import Any
 
 import pytest
 
-from quizgen.answers import Tolerance, format_value, judge
 from quizgen.core.answer import Answer, Misconception
+from quizgen.judge import Tolerance, format_value, judge
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "quizgen" / "card_judge.js"
+SCRIPT = ROOT / "quizgen" / "judge" / "card_judge.js"
 VECTORS: list[dict[str, Any]] = json.loads((ROOT / "tests" / "data" / "judge_vectors.json").read_text("utf-8"))
 NODE = shutil.which("node")
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)

@@ -44,11 +44,11 @@ from quizgen.anki import (
     problem_guid,
     select_topics,
 )
-from quizgen.answers import Tolerance, close, judge
 from quizgen.cli import cli
 from quizgen.core.concepts import Concept, load_concepts
 from quizgen.core.errors import GenerationError, QuizgenError
 from quizgen.core.problems import rebuild
+from quizgen.judge import Tolerance, close, judge
 
 ROOT = Path(__file__).resolve().parent.parent
 CONCEPTS = ROOT / "concepts"

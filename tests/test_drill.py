@@ -21,7 +21,6 @@ import pytest
 import yaml
 from conftest import CONCEPTS, ROOT
 
-from quizgen.answers import describe_expected, format_value
 from quizgen.cli import cli  # noqa: F401  (import the CLI first: it registers the drill)
 from quizgen.core.concepts import load_concepts
 from quizgen.core.problems import build_problem, variant_seed
@@ -39,6 +38,7 @@ from quizgen.drill import (
     solve_inputs,
     template_fingerprint,
 )
+from quizgen.judge import describe_expected, format_value
 from quizgen.review_store import Clock, Store, db_path
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")

@@ -18,7 +18,6 @@ import yaml
 from click.testing import CliRunner
 from conftest import CONCEPTS
 
-from quizgen.answers import close, format_value
 from quizgen.cli import cli
 from quizgen.core.problems import plan, rebuild
 from quizgen.generators import GENERATORS
@@ -32,6 +31,7 @@ from quizgen.grade import (
     report_csv,
     report_text,
 )
+from quizgen.judge import close, format_value
 from quizgen.quiz import (
     FileUnusable,
     checksum,

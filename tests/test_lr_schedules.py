@@ -27,12 +27,12 @@ from torch.optim.lr_scheduler import (
 )
 
 import checkers.lr_schedules
-from quizgen.answers import close
 from quizgen.core.concepts import load_concepts
 from quizgen.core.errors import GenerationError
 from quizgen.core.params import Choice, FloatRange, IntRange, resolve
 from quizgen.core.problems import build_problem, solve_problem
 from quizgen.generators import lr_schedules
+from quizgen.judge import close
 
 
 def solve(inputs: Any) -> Any:

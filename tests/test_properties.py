@@ -9,10 +9,10 @@ from conftest import CONCEPTS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quizgen.answers import close, format_value, judge
 from quizgen.core.concepts import load_concepts
 from quizgen.core.problems import build_problem, parse_problem_id, plan, rebuild
 from quizgen.core.problems import solve_problem as solve
+from quizgen.judge import close, format_value, judge
 
 PAIRS = plan(load_concepts(CONCEPTS))
 PAIR_IDS = [f"{c.id}.{t.name}" for c, t in PAIRS]

@@ -18,11 +18,11 @@ from pytorch_metric_learning.losses import NTXentLoss
 from pytorch_metric_learning.reducers import DoNothingReducer
 
 import checkers.simclr
-from quizgen.answers import Tolerance, close
 from quizgen.core.errors import GenerationError
 from quizgen.core.params import Choice, FloatRange, IntRange, resolve
 from quizgen.core.problems import solve_problem
 from quizgen.generators import simclr
+from quizgen.judge import Tolerance, close
 
 
 def solve(inputs: Any) -> Any:

@@ -1,4 +1,4 @@
-"""What a checker returns: the exact answer, the worked steps and the named misconceptions.
+"""Answer types: the exact answer, worked steps, named misconceptions, and the tolerance of a match.
 
 Every value here is plain JSON (numbers, lists, strings) so that a solution can be written to a
 JSONL record, shown in a terminal or put on a card without any conversion.
@@ -14,7 +14,9 @@ Answer kinds:
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+import math
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Sequence
 
 ANSWER_KINDS = ("number", "vector", "matrix", "shape")
 
@@ -100,3 +102,127 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, float):
         return value
     return value
+
+
+# A relative slack on every tolerance test, so that a value exactly on the boundary (0.201 against
+# 0.2 at 0.5%) counts as inside despite binary rounding of the decimal inputs.
+SLACK = 1e-9
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How far a typed number may be from the key and still count as right.
+
+    A number ``x`` matches a key ``k`` when ``|x - k| <= max(abs, rel * |k|)``. The defaults suit
+    people computing by hand: half a percent of the key, or 5e-4 absolute near zero (where a
+    relative test would demand impossible precision).
+
+    Attributes:
+        rel: Relative tolerance, a fraction of ``|k|``.
+        abs: Absolute tolerance, used when it is larger than ``rel * |k|``.
+    """
+
+    rel: float = 0.005
+    abs: float = 0.0005
+
+    def __post_init__(self) -> None:
+        for name in ("rel", "abs"):
+            v = getattr(self, name)
+            ok = isinstance(v, (int, float)) and not isinstance(v, bool)
+            if not ok or not math.isfinite(v) or v < 0:
+                raise ValueError(
+                    f"Tolerance.{name} must be a finite number >= 0, but got {v!r}; "
+                    "the defaults are rel=0.005, abs=0.0005"
+                )
+
+    def width(self, key: float) -> float:
+        """The largest allowed ``|x - key|``."""
+        return max(self.abs, self.rel * abs(key))
+
+    def accepts(self, key: float, x: float) -> bool:
+        """Whether ``x`` is within tolerance of ``key`` (both finite)."""
+        return abs(x - key) <= self.width(key) * (1 + SLACK)
+
+    def phrase(self) -> str:
+        """The tolerance in words, for messages: ``0.5% (or 0.0005 near zero)``."""
+        if self.rel == 0 and self.abs == 0:
+            return "exactly"
+        if self.rel == 0:
+            return f"to within {self.abs:g}"
+        if self.abs == 0:
+            return f"to within {self.rel * 100:g}%"
+        return f"to within {self.rel * 100:g}% (or {self.abs:g} near zero)"
+
+
+# The one rule for "this value matches that one", used by the judge and by the problem builder
+# (which draws again while a named mistake matches the key).
+
+
+def _number(x: Any) -> float | None:
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return None
+    v = float(x)
+    return v if math.isfinite(v) else None
+
+
+def _as_vector(x: Any) -> list[float] | None:
+    if not isinstance(x, (list, tuple)):
+        return None
+    out = [_number(v) for v in x]
+    return None if any(v is None for v in out) else out  # type: ignore[return-value]
+
+
+def _as_matrix(x: Any) -> list[list[float]] | None:
+    if not isinstance(x, (list, tuple)):
+        return None
+    rows = [_as_vector(r) for r in x]
+    if any(r is None for r in rows):
+        return None
+    if rows and any(len(r) != len(rows[0]) for r in rows):  # type: ignore[arg-type]
+        return None
+    return rows  # type: ignore[return-value]
+
+
+def _as_shape(x: Any) -> list[int] | str | None:
+    if x == "error":
+        return "error"
+    if not isinstance(x, (list, tuple)):
+        return None
+    if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in x):
+        return None
+    return list(x)
+
+
+def close(kind: str, key: Any, other: Any, tolerance: Tolerance) -> bool:
+    """Whether ``other`` matches ``key`` for an answer of ``kind``.
+
+    Numbers match within ``tolerance``; vectors and matrices need the same dimensions and every
+    entry within tolerance of the key's entry; shapes must be equal (``"error"`` equals only
+    ``"error"``). Malformed values never match (and never raise).
+
+    >>> close("number", 0.4372, 0.437, Tolerance())
+    True
+    >>> close("shape", [3, 1], [3, 1, 1], Tolerance())
+    False
+    """
+    if kind not in ANSWER_KINDS:
+        raise ValueError(f"Expected an answer kind in {ANSWER_KINDS}, but got {kind!r}")
+    if kind == "shape":
+        a, b = _as_shape(key), _as_shape(other)
+        return a is not None and a == b
+    if kind == "number":
+        k, x = _number(key), _number(other)
+        return k is not None and x is not None and tolerance.accepts(k, x)
+    if kind == "vector":
+        kv, xv = _as_vector(key), _as_vector(other)
+        if kv is None or xv is None or len(kv) != len(xv):
+            return False
+        return all(tolerance.accepts(k, x) for k, x in zip(kv, xv))
+    km, xm = _as_matrix(key), _as_matrix(other)
+    if km is None or xm is None or _matrix_dims(km) != _matrix_dims(xm):
+        return False
+    return all(tolerance.accepts(k, x) for kr, xr in zip(km, xm) for k, x in zip(kr, xr))
+
+
+def _matrix_dims(m: Sequence[Sequence[Any]]) -> tuple[int, int]:
+    return len(m), (len(m[0]) if m else 0)

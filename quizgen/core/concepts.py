@@ -18,7 +18,7 @@ from typing import Any, Iterable, Sequence
 
 import yaml
 
-from quizgen.answers import Tolerance
+from quizgen.core.answer import Tolerance
 from quizgen.core.errors import QuizgenError
 from quizgen.core.params import FloatRange, IntRange, resolve
 

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator, NamedTuple, Sequence
 
 from checkers import get_checker, load_checkers
-from quizgen.answers import Tolerance, close
-from quizgen.core.answer import Answer, Misconception, Step
+from quizgen.core.answer import Answer, Misconception, Step, Tolerance, close
 from quizgen.core.concepts import Concept, Template
 from quizgen.core.errors import GenerationError, QuizgenError
 from quizgen.generators import GENERATORS

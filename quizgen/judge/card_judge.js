@@ -1349,7 +1349,7 @@
   }
 
   /**
-   * Judge typed text against a key, exactly as quizgen.answers.judge does.
+   * Judge typed text against a key, exactly as quizgen.judge.judge does.
    *
    * kind: number | vector | matrix | shape; key: the answer's JSON value;
    * tolerance: {rel, abs} (null for the defaults); misconceptions: [{name, value, description}].

@@ -1,0 +1,182 @@
+"""Reading what a learner types as an answer of a given kind: the one reader of quizgen.
+
+Numbers, vectors and matrices go through the expression parser (``quizgen.judge.expressions``);
+shapes have their own forgiving reader (``(3, 1, 4)``, ``3x1x4``, ``torch.Size([3, 1, 4])``,
+``error``). Every refusal says what could not be read and gives examples that work.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from quizgen.core.errors import AnswerParseError
+from quizgen.judge.expressions import _SPACES, _read_numeric
+from quizgen.judge.messages import (
+    _MAX_SHAPE_DIGITS,
+    _WHAT,
+    MAX_DIMS,
+    MAX_LENGTH,
+    Fail,
+    _check_kind,
+    _clip,
+    _show,
+    _show_char,
+    examples,
+)
+
+# --------------------------------------------------------------------------------------------
+# Shapes
+
+_ERROR_WORDS = frozenset(
+    {
+        "error",
+        "an error",
+        "raises",
+        "raise",
+        "it raises",
+        "raises an error",
+        "exception",
+        "runtimeerror",
+        "indexerror",
+        "valueerror",
+        "typeerror",
+    }
+)
+_SIZE_RE = re.compile(r"(?:torch\s*\.\s*)?size\s*\((.*)\)", re.IGNORECASE | re.DOTALL)
+_SHAPE_TOKEN_RE = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+|.", re.DOTALL)
+_SHAPE_SEPARATORS = frozenset(",xX×")
+_DIGITS_RE = re.compile(r"[0-9]+")
+
+
+def _read_shape(text: str) -> list[int] | str:
+    try:
+        return _read_shape_inner(text)
+    except Fail as exc:
+        raise AnswerParseError(
+            f"could not read {_show(text)} as a shape: {exc}; try {examples('shape')}"
+        ) from None
+
+
+def _read_shape_inner(text: str) -> list[int] | str:
+    s = text.strip()
+    if not s:
+        raise Fail("the answer is empty")
+    word = " ".join(s.lower().rstrip(".!").split())
+    if word in _ERROR_WORDS:
+        return "error"
+    m = _SIZE_RE.fullmatch(s)
+    if m:
+        s = m.group(1).strip()
+        if not s:
+            return []
+        if s[0] not in "([":
+            raise Fail("inside torch.Size(...) write a list, as in torch.Size([3, 1, 4])")
+
+    # (kind, text, position, space before)
+    toks: list[tuple[str, str, int, bool]] = []
+    space = False
+    for mt in _SHAPE_TOKEN_RE.finditer(s):
+        t = mt.group()
+        pos = mt.start() + 1
+        if t in _SPACES or t in "\r\n":
+            space = True
+            continue
+        if _DIGITS_RE.fullmatch(t):
+            toks.append(("int", t, pos, space))
+        elif t[0] in "0123456789.":
+            if t == ".":
+                raise Fail(f"a '.' at position {pos} is not part of a number")
+            raise Fail(f"{_clip(t)} is not a whole number; shape entries are whole numbers")
+        elif t in _SHAPE_SEPARATORS:
+            toks.append(("sep", t, pos, space))
+        elif t in "([":
+            toks.append(("open", t, pos, space))
+        elif t in ")]":
+            toks.append(("close", t, pos, space))
+        elif t in "-\u2212":
+            raise Fail("shape entries cannot be negative")
+        else:
+            raise Fail(f"unexpected character '{_show_char(t)}' at position {pos}")
+        space = False
+
+    bracketed = bool(toks) and toks[0][0] == "open"
+    if bracketed:
+        closer = ")" if toks[0][1] == "(" else "]"
+        if toks[-1][0] != "close" or len(toks) < 2:
+            raise Fail(f"the '{toks[0][1]}' is never closed: add '{closer}'")
+        if toks[-1][1] != closer:
+            raise Fail(f"'{toks[0][1]}' is closed by '{toks[-1][1]}'")
+        toks = toks[1:-1]
+    for kind, t, pos, _ in toks:
+        if kind in ("open", "close"):
+            raise Fail(
+                f"unexpected '{_clip(t)}' at position {pos}: a shape is one list of whole numbers"
+            )
+
+    dims: list[int] = []
+    expect_number = True
+    last_sep = ""
+    for kind, t, pos, space_before in toks:
+        if kind == "int":
+            if not expect_number and not space_before:
+                raise Fail(f"unexpected '{_clip(t)}' at position {pos}")
+            if len(t.lstrip("0")) > _MAX_SHAPE_DIGITS:
+                raise Fail(f"{_clip(t)} is too large for a dimension")
+            dims.append(int(t))
+            if len(dims) > MAX_DIMS:
+                raise Fail(f"it has more than {MAX_DIMS} dimensions")
+            expect_number = False
+        else:
+            if expect_number:
+                raise Fail(f"the '{_clip(t)}' at position {pos} has no number before it")
+            expect_number = True
+            last_sep = t
+    if dims and expect_number and not (last_sep == "," and (bracketed or len(dims) == 1)):
+        raise Fail(f"it ends with '{last_sep}'")
+    if not dims and not bracketed:
+        raise Fail("it has no dimensions; write () for a 0-d tensor")
+    return dims
+
+
+# --------------------------------------------------------------------------------------------
+# Public reading and comparing
+
+def _read(text: str, kind: str) -> tuple[Any, Any]:
+    _check_kind(kind)
+    if not isinstance(text, str):
+        raise TypeError(f"answer text must be a str, but got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise AnswerParseError(
+            f"could not read {_show(text)} as {_WHAT[kind]}: the answer is {len(text)} "
+            f"characters long and at most {MAX_LENGTH} are read; try {examples(kind)}"
+        )
+    if kind == "shape":
+        return _read_shape(text), None
+    return _read_numeric(text, kind)
+
+
+def parse(text: str, kind: str) -> Any:
+    """Read typed text as an answer of ``kind`` (number, vector, matrix or shape).
+
+    Args:
+        text: What the learner typed.
+        kind: One of ``quizgen.core.answer.ANSWER_KINDS``.
+
+    Returns:
+        A float (number), a list of floats (vector), a list of rows of floats (matrix), or for a
+        shape a list of non-negative ints or the string ``"error"``.
+
+    Raises:
+        AnswerParseError: The text cannot be read as that kind; the message says why and gives
+            examples that work.
+        ValueError: ``kind`` is not an answer kind.
+
+    >>> parse("1/√2", "number")
+    0.7071067811865475
+    >>> parse("1 2; 3 4", "matrix")
+    [[1.0, 2.0], [3.0, 4.0]]
+    >>> parse("torch.Size([3, 1, 4])", "shape")
+    [3, 1, 4]
+    """
+    return _read(text, kind)[0]

@@ -1,0 +1,339 @@
+"""Judging what a learner types: the one answer judge of quizgen.
+
+The terminal drill, the Anki cards and the grader all decide "right or wrong" here, so the rules
+live in one place (and are written out for people in ``docs/answers.md``; the shared test table
+``tests/data/judge_vectors.json`` pins them for the card script's port, ``card_judge.js``).
+
+Numbers are compared with a mixed tolerance, ``|x - k| <= max(abs, rel * |k|)`` (the same test
+as ``math.isclose`` with ``rel_tol``/``abs_tol``, but relative to the key only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from quizgen.core.answer import (
+    SLACK,
+    Answer,
+    Misconception,
+    Tolerance,
+    _matrix_dims,
+    close,
+)
+from quizgen.core.errors import AnswerParseError
+from quizgen.judge.messages import _check_kind, _dims_phrase
+from quizgen.judge.reader import _read
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judge's decision on one typed answer.
+
+    Attributes:
+        status: ``"right"``, ``"wrong"``, ``"too-few-figures"`` or ``"unreadable"``.
+        message: One or two specific sentences for the learner.
+        given: The value read from the text (same JSON form as the key), or None if unreadable.
+        misconception: The known mistake whose value the answer matches, or None.
+        entries_right: For vectors and matrices, how many entries are within tolerance (0 when
+            the dimensions differ from the key's); None for numbers, shapes and unreadable text.
+        entries_total: For vectors and matrices, the key's count of entries; else None.
+        wrong_entries: Zero-based indices of the wrong entries: ``(i,)`` for vectors,
+            ``(row, col)`` for matrices; empty when not applicable.
+    """
+
+    status: str
+    message: str
+    given: Any = None
+    misconception: Misconception | None = None
+    entries_right: int | None = None
+    entries_total: int | None = None
+    wrong_entries: tuple[tuple[int, ...], ...] = ()
+
+    @property
+    def correct(self) -> bool:
+        """Whether the answer counts as right."""
+        return self.status == "right"
+
+
+
+
+# --------------------------------------------------------------------------------------------
+# Describing and formatting
+
+def describe_expected(answer: Answer) -> str:
+    """What kind of answer is due, for a prompt: ``a 3×3 matrix``.
+
+    A shape is described without its value, so the prompt does not give the answer away.
+
+    >>> describe_expected(Answer("vector", [1.0, 2.0, 3.0, 4.0]))
+    'a vector of 4 numbers'
+    """
+    if answer.kind == "number":
+        return "a number"
+    if answer.kind == "vector":
+        return _dims_phrase("vector", list(answer.value))
+    if answer.kind == "matrix":
+        return _dims_phrase("matrix", list(answer.value))
+    return "a shape such as (3, 1, 4), or error"
+
+
+def _format_number(x: Any) -> str:
+    return f"{float(x):.6g}"
+
+
+def format_value(kind: str, value: Any) -> str:
+    """A value written the way the reader accepts it back (numbers to 6 significant figures).
+
+    >>> format_value("number", 0.43721234)
+    '0.437212'
+    >>> format_value("matrix", [[1.0, 0.5], [2.0, -1.0]])
+    '[[1, 0.5], [2, -1]]'
+    >>> format_value("shape", [3, 1, 4])
+    'torch.Size([3, 1, 4])'
+    """
+    _check_kind(kind)
+    if kind == "number":
+        return _format_number(value)
+    if kind == "vector":
+        return "[" + ", ".join(_format_number(v) for v in value) + "]"
+    if kind == "matrix":
+        return "[" + ", ".join(format_value("vector", row) for row in value) + "]"
+    if value == "error":
+        return "error"
+    return "torch.Size([" + ", ".join(str(int(v)) for v in value) + "])"
+
+
+# --------------------------------------------------------------------------------------------
+# Judging
+
+def _is_rounding(typed: float, figures: tuple[int, int] | None, key: float) -> bool:
+    """Whether ``typed`` (a literal with ``figures``) is ``key`` rounded to that many figures.
+
+    With ``n`` figures, the last in the ``10**p`` place, the literal is a rounding of the key
+    when the key is within half a unit of that place (either way on an exact tie), and the key
+    is not in a lower decade (0.6 rounded to one figure is 0.6, not 1; but 0.96 rounds up to 1).
+    """
+    if figures is None or key == 0 or typed == 0 or (typed > 0) != (key > 0):
+        return False
+    n, place = figures
+    try:
+        unit = 10.0**place
+        lead = 10.0 ** (place + n - 1)
+    except OverflowError:
+        return False
+    if abs(typed - key) > 0.5 * unit * (1 + SLACK):
+        return False
+    return abs(key) >= (lead - 0.05 * unit) * (1 - SLACK)
+
+
+def _figures_needed(key: float, tolerance: Tolerance) -> int:
+    """The fewest significant figures whose rounding of ``key`` is within tolerance."""
+    for m in range(1, 18):
+        if tolerance.accepts(key, float(f"{key:.{m - 1}e}")):
+            return m
+    return 17
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _entries(n: int) -> str:
+    return f"{n} entr" + ("y" if n == 1 else "ies")
+
+
+def _misconception_note(m: Misconception) -> str:
+    return f"that is the value you get from a known mistake ({m.name}). {m.description}".rstrip()
+
+
+def _find_misconception(
+    kind: str, given: Any, misconceptions: Sequence[Misconception], tolerance: Tolerance
+) -> Misconception | None:
+    for m in misconceptions:
+        if close(kind, m.value, given, tolerance):
+            return m
+    return None
+
+
+def _where(kind: str, wrong: Sequence[tuple[int, ...]], limit: int = 6) -> str:
+    if kind == "vector":
+        parts = [str(i + 1) for (i,) in wrong[:limit]]
+        head = "entry " if len(wrong) == 1 else "entries "
+    else:
+        parts = [f"row {r + 1}, column {c + 1}" for (r, c) in wrong[:limit]]
+        head = ""
+    if len(wrong) > limit:
+        listed = "; ".join(parts) if kind == "matrix" else ", ".join(parts)
+        return f"{head}{listed} and {len(wrong) - limit} more"
+    if len(parts) == 1:
+        return head + parts[0]
+    joiner = "; " if kind == "matrix" else ", "
+    return head + joiner.join(parts[:-1]) + " and " + parts[-1]
+
+
+def judge(
+    answer: Answer,
+    text: str,
+    tolerance: Tolerance = Tolerance(),
+    misconceptions: Sequence[Misconception] = (),
+) -> Verdict:
+    """Decide whether typed ``text`` answers ``answer``, and say why in a sentence.
+
+    Order of the rules: unreadable text; within tolerance (right); a plain decimal literal that
+    is the key rounded to the figures typed but outside tolerance (too-few-figures, for vectors
+    and matrices when every wrong entry is such a rounding); otherwise wrong, naming the first
+    misconception whose value the answer matches.
+
+    Args:
+        answer: The exact answer (kind and key).
+        text: What the learner typed.
+        tolerance: How close a number must be.
+        misconceptions: Known mistakes for this problem, checked in order.
+
+    Returns:
+        The verdict.
+
+    >>> judge(Answer("number", 0.43721), "0.437").status
+    'right'
+    >>> judge(Answer("number", 0.43721), "0.44").status
+    'too-few-figures'
+    """
+    kind = answer.kind
+    try:
+        given, figures = _read(text, kind)
+    except AnswerParseError as exc:
+        return Verdict("unreadable", str(exc))
+
+    if kind == "shape":
+        return _judge_shape(answer.value, given, misconceptions, tolerance)
+    if kind == "number":
+        return _judge_number(float(answer.value), given, figures, tolerance, misconceptions)
+    return _judge_array(answer, given, figures, tolerance, misconceptions)
+
+
+def _judge_shape(
+    key: Any, given: Any, misconceptions: Sequence[Misconception], tolerance: Tolerance
+) -> Verdict:
+    shown = format_value("shape", given)
+    if close("shape", key, given, tolerance):
+        message = "Right: it raises an error." if given == "error" else f"Right: {shown}."
+        return Verdict("right", message, given)
+    m = _find_misconception("shape", given, misconceptions, tolerance)
+    if given == "error":
+        message = "Wrong: this does not raise an error."
+    else:
+        message = f"Wrong: the result is not {shown}."
+    if m is not None:
+        message = message[:-1] + "; " + _misconception_note(m)
+    return Verdict("wrong", message, given, m)
+
+
+def _judge_number(
+    key: float,
+    given: float,
+    figures: tuple[int, int] | None,
+    tolerance: Tolerance,
+    misconceptions: Sequence[Misconception],
+) -> Verdict:
+    if tolerance.accepts(key, given):
+        return Verdict("right", f"Right: the answer is {format_value('number', key)}.", given)
+    shown = format_value("number", given)
+    # A value that equals a named mistake is stronger evidence than a coarse rounding of the key
+    # (key 0.78, the mistake gives exactly 0.8, the learner typed 0.8): name the mistake.
+    m = _find_misconception("number", given, misconceptions, tolerance)
+    if m is not None:
+        return Verdict("wrong", f"Wrong: {shown} — {_misconception_note(m)}", given, m)
+    if _is_rounding(given, figures, key):
+        n = figures[0]  # type: ignore[index]
+        need = _figures_needed(key, tolerance)
+        return Verdict(
+            "too-few-figures",
+            f"{shown} is the answer rounded to {_plural(n, 'significant figure')}, which is "
+            f"too coarse to check: give at least {need} significant figures.",
+            given,
+        )
+    return Verdict(
+        "wrong", f"Wrong: {shown} does not match the answer {tolerance.phrase()}.", given
+    )
+
+
+def _judge_array(
+    answer: Answer,
+    given: Any,
+    figures: Any,
+    tolerance: Tolerance,
+    misconceptions: Sequence[Misconception],
+) -> Verdict:
+    kind = answer.kind
+    if kind == "vector":
+        key_rows = [[float(v) for v in answer.value]]
+        given_rows = [given]
+        figure_rows = [figures]
+        key_desc = describe_expected(answer)
+        dims_key: tuple[int, ...] = (len(key_rows[0]),)
+        dims_given: tuple[int, ...] = (len(given),)
+    else:
+        key_rows = [[float(v) for v in row] for row in answer.value]
+        given_rows = given
+        figure_rows = figures
+        key_desc = describe_expected(answer)
+        dims_key = _matrix_dims(key_rows)
+        dims_given = _matrix_dims(given)
+    total = sum(len(r) for r in key_rows)
+
+    if dims_key != dims_given:
+        m = _find_misconception(kind, given, misconceptions, tolerance)
+        if kind == "vector":
+            got = f"got {dims_given[0]}"
+        else:
+            got = f"got {dims_given[0]}×{dims_given[1]}"
+            if (
+                dims_given[0] == 1
+                and dims_key[0] > 1
+                and dims_given[1] == dims_key[0] * dims_key[1]
+            ):
+                got += (
+                    f" (a single row of {dims_given[1]} numbers: separate rows with ';' or a "
+                    "new line, or nest them as [[…], […]])"
+                )
+        message = f"Wrong: expected {key_desc}, {got}."
+        if m is not None:
+            message = message[:-1] + "; " + _misconception_note(m)
+        return Verdict("wrong", message, given, m, 0, total, ())
+
+    wrong: list[tuple[int, ...]] = []
+    coarse: list[tuple[int, ...]] = []
+    need = 0
+    for r, (krow, grow, frow) in enumerate(zip(key_rows, given_rows, figure_rows)):
+        for c, (k, x, f) in enumerate(zip(krow, grow, frow)):
+            if tolerance.accepts(k, x):
+                continue
+            index = (c,) if kind == "vector" else (r, c)
+            wrong.append(index)
+            if _is_rounding(x, f, k):
+                coarse.append(index)
+                need = max(need, _figures_needed(k, tolerance))
+    right = total - len(wrong)
+    entries = tuple(wrong)
+    if not wrong:
+        return Verdict(
+            "right", f"Right: all {_entries(total)} match.",
+            given, None, right, total, (),
+        )
+    m = _find_misconception(kind, given, misconceptions, tolerance)
+    if len(coarse) == len(wrong) and m is None:
+        verb = "is" if len(wrong) == 1 else "are"
+        return Verdict(
+            "too-few-figures",
+            f"{right} of {_entries(total)} are right, and {_where(kind, wrong)} {verb} the answer "
+            f"rounded to too few significant figures (counting from 1): give at least {need}.",
+            given, None, right, total, entries,
+        )
+    message = (
+        f"Wrong: {right} of {_entries(total)} right; "
+        f"wrong: {_where(kind, wrong)} (counting from 1)."
+    )
+    if m is not None:
+        message = message[:-1] + "; " + _misconception_note(m)
+    return Verdict("wrong", message, given, m, right, total, entries)
