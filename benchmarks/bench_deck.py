@@ -3,7 +3,7 @@ comparable notes on the same machine (target: <= 3).
 
 Run from the repository root: ``python benchmarks/bench_deck.py [--problems 10000] [--repeat 5]``.
 
-- quizgen: ``quizgen.anki.build_deck`` for every shipped concept, with enough variants per
+- quizgen: ``quizgen.anki.deck.build_deck`` for every shipped concept, with enough variants per
   template for the problem count: problems drawn and checked with torch, fields rendered, notes
   written, zipped and written atomically.
 - genanki: the same notes (same note types, same field contents, GUIDs and tags, read back from

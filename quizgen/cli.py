@@ -200,11 +200,11 @@ def schema(write: str | None) -> None:
 # Commands that live in their own modules, imported only when used (so `quizgen generate` does not
 # pay for the drill's or the deck builder's imports): name -> "module:attribute", one line each.
 LAZY_COMMANDS: dict[str, str] = {
-    "drill": "quizgen.drill:drill_command",
-    "stats": "quizgen.drill:stats_command",
-    "deck": "quizgen.anki:deck_command",
-    "quiz": "quizgen.quiz:quiz_command",
-    "grade": "quizgen.grade:grade_command",
+    "drill": "quizgen.drill.session:drill_command",
+    "stats": "quizgen.drill.session:stats_command",
+    "deck": "quizgen.anki.deck:deck_command",
+    "quiz": "quizgen.classroom.quiz:quiz_command",
+    "grade": "quizgen.classroom.grade:grade_command",
 }
 
 

@@ -686,8 +686,8 @@ def test_import_does_not_load_heavy_libraries() -> None:
 
 def test_doctests() -> None:
     import quizgen.core.answer
-    import quizgen.judge.verdict
     import quizgen.judge.reader
+    import quizgen.judge.verdict
 
     modules = (quizgen.core.answer, quizgen.judge.verdict, quizgen.judge.reader, messages, expressions)
     results = [doctest.testmod(m) for m in modules]

@@ -282,7 +282,7 @@ def anki_cards(tmp_path_factory: pytest.TempPathFactory) -> Any:
         ImportAnkiPackageRequest,
     )
 
-    from quizgen.anki import build_deck
+    from quizgen.anki.deck import build_deck
     from quizgen.core.concepts import load_concepts, select
 
     _need_chromium()  # before building anything

@@ -1,4 +1,4 @@
-"""Anki decks (quizgen/anki.py), checked with the real anki package, not a mock.
+"""Anki decks (quizgen/anki/), checked with the real anki package, not a mock.
 
 Every shipped recipe is built and imported into a fresh collection (counts, note types, fields,
 deck names, tags, rendered HTML, 0 conflicts); rebuilding unchanged inputs gives the same bytes;
@@ -28,8 +28,8 @@ from anki.collection import (
 )
 from click.testing import CliRunner
 
-from quizgen import anki
-from quizgen.anki import (
+from quizgen.anki import deck as anki
+from quizgen.anki.deck import (
     FLASHCARD_FIELDS,
     FLASHCARD_MODEL_ID,
     PROBLEM_FIELDS,

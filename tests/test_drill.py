@@ -24,8 +24,8 @@ from conftest import CONCEPTS, ROOT
 from quizgen.cli import cli  # noqa: F401  (import the CLI first: it registers the drill)
 from quizgen.core.concepts import load_concepts
 from quizgen.core.problems import build_problem, variant_seed
-from quizgen.display import Out
-from quizgen.drill import (
+from quizgen.drill.display import Out
+from quizgen.drill.session import (
     EASY_SECONDS,
     HARD_SECONDS,
     Session,
@@ -38,8 +38,8 @@ from quizgen.drill import (
     solve_inputs,
     template_fingerprint,
 )
+from quizgen.drill.store import Clock, Store, db_path
 from quizgen.judge import describe_expected, format_value
-from quizgen.review_store import Clock, Store, db_path
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 
@@ -309,7 +309,7 @@ _PROBE = textwrap.dedent(
     """
     import sys
     import quizgen.cli
-    import quizgen.drill as d
+    import quizgen.drill.session as d
     seen = []
     def start(self):
         seen.append("torch" in sys.modules)

@@ -18,10 +18,7 @@ import yaml
 from click.testing import CliRunner
 from conftest import CONCEPTS
 
-from quizgen.cli import cli
-from quizgen.core.problems import plan, rebuild
-from quizgen.generators import GENERATORS
-from quizgen.grade import (
+from quizgen.classroom.grade import (
     MAX_LISTED_EXTRAS,
     Report,
     grade_class,
@@ -31,14 +28,17 @@ from quizgen.grade import (
     report_csv,
     report_text,
 )
-from quizgen.judge import close, format_value
-from quizgen.quiz import (
+from quizgen.classroom.quiz import (
     FileUnusable,
     checksum,
     make_quiz,
     write_quiz,
     write_quiz_files,
 )
+from quizgen.cli import cli
+from quizgen.core.problems import plan, rebuild
+from quizgen.generators import GENERATORS
+from quizgen.judge import close, format_value
 
 # ---------------------------------------------------------------------------------------------
 # Helpers

@@ -13,9 +13,7 @@ import yaml
 from click.testing import CliRunner
 from conftest import CONCEPTS
 
-from quizgen.cli import cli
-from quizgen.core.errors import QuizgenError
-from quizgen.quiz import (
+from quizgen.classroom.quiz import (
     FileUnusable,
     checksum,
     companion_paths,
@@ -30,12 +28,14 @@ from quizgen.quiz import (
     write_quiz,
     write_quiz_files,
 )
-from quizgen.worksheet import (
+from quizgen.classroom.worksheet import (
     answer_sheet,
     tex_matrices,
     worksheet_html,
     worksheet_markdown,
 )
+from quizgen.cli import cli
+from quizgen.core.errors import QuizgenError
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +180,7 @@ def test_tex_matrices_only_for_numeric_matrices():
 
 
 def test_answer_sheet_template_lists_every_id_blank(small_quiz, tmp_path):
-    from quizgen.grade import read_answer_sheet
+    from quizgen.classroom.grade import read_answer_sheet
 
     path = tmp_path / "a.yaml"
     path.write_text(answer_sheet(small_quiz))

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from quizgen.core.errors import QuizgenError
-from quizgen.review_store import (
+from quizgen.drill.store import (
     Clock,
     Store,
     data_dir,

@@ -1,7 +1,7 @@
 """``quizgen drill`` and ``quizgen stats``: a terminal quiz with exact grading and FSRS scheduling.
 
 A drill asks one thing at a time: a problem variant of a template, or a flashcard. Every problem
-template and every flashcard is an FSRS card (``quizgen.review_store``); a problem card shows a
+template and every flashcard is an FSRS card (``quizgen.drill.store``); a problem card shows a
 fresh variant at each review. Answers go through the one judge (``quizgen.judge.judge``).
 
 Getting the first question on screen fast: nothing on the way to it imports torch. A problem
@@ -41,7 +41,7 @@ import click
 
 from quizgen.core.answer import Answer, Misconception, Step
 from quizgen.core.errors import AnswerParseError
-from quizgen.display import (
+from quizgen.drill.display import (
     Out,
     fmt_inline,
     step_lines,
@@ -58,7 +58,7 @@ from quizgen.judge import (
     judge,
     parse,
 )
-from quizgen.review_store import (
+from quizgen.drill.store import (
     RATING_NAMES,
     Clock,
     Store,

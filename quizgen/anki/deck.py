@@ -102,7 +102,7 @@ PROBLEM_FIELDS = (
 FLASHCARD_FIELDS = ("Front", "Back", "Extra")
 """Field names of the flashcard note type, never renamed."""
 
-JUDGE_SCRIPT = Path(__file__).resolve().parent / "judge" / "card_judge.js"
+JUDGE_SCRIPT = Path(__file__).resolve().parent.parent / "judge" / "card_judge.js"
 """The card script (package data), added to every deck as media."""
 
 DEFAULT_VARIANTS = 5
@@ -187,7 +187,7 @@ def load_recipe(path: str | Path) -> Recipe:
         raise QuizgenError(f"no such deck recipe: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise QuizgenError(f"{path}: could not read the recipe: {exc}") from None
-    from quizgen.quiz import load_yaml_data
+    from quizgen.classroom.quiz import load_yaml_data
 
     # The event-based reader refuses aliases and deep nesting with a message, instead of
     # expanding an alias bomb or recursing until Python gives up.

@@ -34,7 +34,7 @@ import click
 from quizgen.core.errors import QuizgenError
 from quizgen.core.render import fmt_inline
 from quizgen.judge import Tolerance, format_value, judge
-from quizgen.quiz import (
+from quizgen.classroom.quiz import (
     MAX_PROBLEMS,
     MAX_YAML_DEPTH,
     FileUnusable,
@@ -151,7 +151,7 @@ class _SheetReader:
         except StopIteration:
             raise _Stop("the file ends in the middle of its YAML") from None
         except self._yaml.YAMLError as exc:
-            from quizgen.quiz import _yaml_problem
+            from quizgen.classroom.quiz import _yaml_problem
 
             raise _Stop(f"not valid YAML at {_yaml_problem(exc)}") from None
         name = type(event).__name__
@@ -483,7 +483,7 @@ class _Resolved:
 def _resolve_templates(quiz: Quiz, concepts: Sequence[Concept]) -> tuple[dict[str, _Resolved], list[str]]:
     from checkers import CHECKERS
     from quizgen.generators import GENERATORS
-    from quizgen.quiz import template_fingerprint
+    from quizgen.classroom.quiz import template_fingerprint
 
     by_id = {c.id: c for c in concepts}
     resolved: dict[str, _Resolved] = {}

@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from quizgen.quiz import Quiz, QuizProblem
+from quizgen.classroom.quiz import Quiz, QuizProblem
 
 MATHJAX = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"
 _MAX_TEX_SIZE = 12

@@ -786,7 +786,7 @@ def companion_paths(quiz_path: Path) -> dict[str, Path]:
 def write_quiz_files(quiz: Quiz, quiz_path: Path) -> list[Path]:
     """The quiz file, its worksheet (Markdown and HTML) and its blank answer sheet; returns the paths."""
     from quizgen.core.files import write_text_atomic
-    from quizgen.worksheet import answer_sheet, worksheet_html, worksheet_markdown
+    from quizgen.classroom.worksheet import answer_sheet, worksheet_html, worksheet_markdown
 
     others = companion_paths(quiz_path)
     write_quiz(quiz_path, quiz)

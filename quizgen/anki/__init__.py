@@ -1,0 +1,1 @@
+"""Anki decks: self-grading problem notes and flashcards, with stable identities."""

@@ -1,0 +1,1 @@
+"""The classroom: quiz files, rosters, worksheets, answer sheets, grading and reports."""
