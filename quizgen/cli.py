@@ -6,43 +6,15 @@ they print a message and exit with status 2, never a traceback.
 
 from __future__ import annotations
 
-import functools
 import json
-import sys
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any
 
 import click
 
 from quizgen import __version__
+from quizgen.core.command import concept_dir, friendly
 from quizgen.core.errors import QuizgenError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _friendly(func: F) -> F:
-    """Turn project errors into a message and exit 2; Ctrl-C into exit 130."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except QuizgenError as exc:
-            click.echo(str(exc), err=True)
-            sys.exit(2)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            sys.exit(130)
-        except BrokenPipeError:
-            sys.stderr.close()
-            sys.exit(0)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _concept_dir(ctx: click.Context) -> Path | None:
-    value = ctx.find_root().params.get("concepts")
-    return Path(value) if value else None
 
 
 class _LazyGroup(click.Group):
@@ -77,7 +49,7 @@ def cli(concepts: str | None) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.pass_context
-@_friendly
+@friendly
 def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
     """Validate concept files (default: every file in the concepts directory).
 
@@ -91,7 +63,7 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
         default_concept_dir,
     )
 
-    targets = list(paths) or [str(_concept_dir(ctx) or default_concept_dir())]
+    targets = list(paths) or [str(concept_dir(ctx) or default_concept_dir())]
     files = concept_files(targets)
     if not files:
         raise QuizgenError(f"no concept files (*.yaml) in {', '.join(targets)}")
@@ -122,13 +94,13 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
     help="Processes to use; 0 picks the number of cores for large runs. The output is the same.",
 )
 @click.pass_context
-@_friendly
+@friendly
 def generate(ctx: click.Context, topic: str, n: int, seed: int, fmt: str, jobs: int) -> None:
     """Generate problems for TOPIC (a concept id or a tag), with answers and worked steps."""
     from quizgen.core.concepts import load_concepts, select
     from quizgen.core.problems import build_many, generate_jobs
 
-    concepts = select(load_concepts(_concept_dir(ctx)), topic)
+    concepts = select(load_concepts(concept_dir(ctx)), topic)
     titles = {c.id: c.title for c in concepts}
     index = 0
     for chunk in build_many(generate_jobs(concepts, n, seed), jobs):
@@ -173,18 +145,18 @@ def _text(problem: Any, index: int, total: int, title: str) -> str:
 
 @cli.command()
 @click.pass_context
-@_friendly
+@friendly
 def topics(ctx: click.Context) -> None:
     """List the concepts and their tags (either can be a TOPIC)."""
     from quizgen.core.concepts import load_concepts
 
-    for c in sorted(load_concepts(_concept_dir(ctx)), key=lambda c: c.id):
+    for c in sorted(load_concepts(concept_dir(ctx)), key=lambda c: c.id):
         click.echo(f"{c.id:22} {c.title}  [{', '.join(c.tags)}]  {len(c.problems)} templates, {len(c.flashcards)} cards")
 
 
 @cli.command()
 @click.option("--write", type=click.Path(dir_okay=False), default=None, help="Write the schema to this file instead.")
-@_friendly
+@friendly
 def schema(write: str | None) -> None:
     """Print the JSON Schema of concept files (built from the generator registry)."""
     from quizgen.core.files import write_text_atomic

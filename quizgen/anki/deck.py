@@ -187,7 +187,7 @@ def load_recipe(path: str | Path) -> Recipe:
         raise QuizgenError(f"no such deck recipe: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise QuizgenError(f"{path}: could not read the recipe: {exc}") from None
-    from quizgen.classroom.quiz import load_yaml_data
+    from quizgen.core.files import load_yaml_data
 
     # The event-based reader refuses aliases and deep nesting with a message, instead of
     # expanding an alias bomb or recursing until Python gives up.
@@ -783,9 +783,9 @@ def deck_command(
     place and keeps their review history.
     """
     # Imported here: the CLI module imports this one to register the command.
-    from quizgen.cli import _friendly
+    from quizgen.core.command import friendly
 
-    _friendly(_deck)(ctx, sources, output, variants, seed, jobs, progress)
+    friendly(_deck)(ctx, sources, output, variants, seed, jobs, progress)
 
 
 def _deck(
@@ -797,7 +797,7 @@ def _deck(
     jobs: int,
     progress: bool | None,
 ) -> None:
-    from quizgen.cli import _concept_dir
+    from quizgen.core.command import concept_dir
     from quizgen.core.concepts import load_concepts
 
     recipes = [s for s in sources if _is_recipe(s)]
@@ -812,7 +812,7 @@ def _deck(
         variants=variants if variants is not None else recipe.variants,
         seed=seed if seed is not None else recipe.seed,
     )
-    concepts = select_topics(load_concepts(_concept_dir(ctx)), recipe.topics)
+    concepts = select_topics(load_concepts(concept_dir(ctx)), recipe.topics)
     out = Path(output) if output else Path(f"{recipe.name}.apkg")
     total = recipe.variants * sum(len(c.problems) for c in concepts)
     show = progress if progress is not None else (total >= _PROGRESS_AT and click.get_text_stream("stderr").isatty())

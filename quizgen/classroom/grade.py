@@ -31,20 +31,17 @@ from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Sequence
 
 import click
 
+from quizgen.classroom.quiz import MAX_PROBLEMS, Quiz, QuizProblem, read_quiz
+from quizgen.core.command import concept_dir, friendly
 from quizgen.core.errors import QuizgenError
-from quizgen.core.render import fmt_inline
-from quizgen.judge import Tolerance, format_value, judge
-from quizgen.classroom.quiz import (
-    MAX_PROBLEMS,
+from quizgen.core.files import (
     MAX_YAML_DEPTH,
     FileUnusable,
-    Quiz,
-    QuizProblem,
-    _concept_dir,
-    _friendly,
-    read_quiz,
     read_text_file,
+    yaml_problem,
 )
+from quizgen.core.render import fmt_inline
+from quizgen.judge import Tolerance, format_value, judge
 
 if TYPE_CHECKING:
     from quizgen.core.concepts import Concept, Template
@@ -151,9 +148,7 @@ class _SheetReader:
         except StopIteration:
             raise _Stop("the file ends in the middle of its YAML") from None
         except self._yaml.YAMLError as exc:
-            from quizgen.classroom.quiz import _yaml_problem
-
-            raise _Stop(f"not valid YAML at {_yaml_problem(exc)}") from None
+            raise _Stop(f"not valid YAML at {yaml_problem(exc)}") from None
         name = type(event).__name__
         if name in ("SequenceStartEvent", "MappingStartEvent"):
             self.depth += 1
@@ -482,8 +477,8 @@ class _Resolved:
 
 def _resolve_templates(quiz: Quiz, concepts: Sequence[Concept]) -> tuple[dict[str, _Resolved], list[str]]:
     from checkers import CHECKERS
-    from quizgen.generators import GENERATORS
     from quizgen.classroom.quiz import template_fingerprint
+    from quizgen.generators import GENERATORS
 
     by_id = {c.id: c for c in concepts}
     resolved: dict[str, _Resolved] = {}
@@ -1054,7 +1049,7 @@ def _emit(target: str, text: str) -> None:
 )
 @click.option("--jobs", default=0, type=click.IntRange(0, 64), help="Processes to use (0: the cores, for large runs).")
 @click.pass_context
-@_friendly
+@friendly
 def grade_command(
     ctx: click.Context,
     quiz: str,
@@ -1078,7 +1073,7 @@ def grade_command(
     for p in (quiz_path, answers_path):
         if not p.exists():
             raise FileUnusable(f"{p}: no such file or directory")
-    concepts = load_concepts(_concept_dir(ctx))
+    concepts = load_concepts(concept_dir(ctx))
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     to_stdout = "-" in (json_out, csv_out)
     if quiz_path.is_dir() or answers_path.is_dir():

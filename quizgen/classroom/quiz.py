@@ -31,7 +31,9 @@ from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Sequence
 import click
 
 from quizgen import __version__
+from quizgen.core.command import concept_dir, friendly
 from quizgen.core.errors import QuizgenError
+from quizgen.core.files import FileUnusable, load_yaml_data, read_text_file
 from quizgen.core.problems import PROBLEM_ID
 
 if TYPE_CHECKING:
@@ -48,202 +50,10 @@ QUIZ_MAX_BYTES = 512 * 2**20
 
 ROSTER_MAX_BYTES = 10 * 2**20
 MAX_PROBLEMS = 1_000_000
-MAX_YAML_DEPTH = 64
-"""Deepest YAML nesting read. libyaml's cost per event grows with the depth (100,000 nested
-brackets take 16 s), so reading stops as soon as a file goes deeper than this."""
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 """Student ids become file names, so they are kept to letters, digits, ``.``, ``_`` and ``-``."""
 
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading files that may be hostile
-
-
-class FileUnusable(QuizgenError):
-    """A file cannot be read at all (missing, too large, binary, not UTF-8, empty, not YAML)."""
-
-
-def _megabytes(n: int) -> str:
-    return f"{n / 2**20:.1f} MB"
-
-
-def read_text_file(path: str | Path, max_bytes: int, what: str, hint: str = "") -> str:
-    """The text of a file, refused with a clear message before anything odd reaches a parser.
-
-    The size is checked before reading (and the read itself stops one byte past the limit, in case
-    the file grows or is not a regular file); then NUL bytes (binary data) and the encoding:
-    UTF-8, with or without a byte-order mark, or UTF-16 with its byte-order mark.
-
-    Args:
-        path: The file.
-        max_bytes: The largest size read.
-        what: What the file is, for messages (``answer sheet``).
-        hint: Appended to the size message (how to raise the limit).
-
-    Raises:
-        FileUnusable: With a message naming the file and what is wrong with it.
-    """
-    p = Path(path)
-    try:
-        st = p.stat()
-    except FileNotFoundError:
-        raise FileUnusable(f"{p}: no such file") from None
-    except OSError as exc:
-        raise FileUnusable(f"{p}: cannot read the {what}: {exc.strerror or exc}") from None
-    if p.is_dir():
-        raise FileUnusable(f"{p}: is a directory, not {_article(what)} {what}")
-    if st.st_size > max_bytes:
-        raise FileUnusable(
-            f"{p}: the {what} is {_megabytes(st.st_size)}; files over {_megabytes(max_bytes)} are not read{hint}"
-        )
-    try:
-        with open(p, "rb") as fh:
-            data = fh.read(max_bytes + 1)
-    except OSError as exc:
-        raise FileUnusable(f"{p}: cannot read the {what}: {exc.strerror or exc}") from None
-    if len(data) > max_bytes:
-        raise FileUnusable(f"{p}: the {what} is over {_megabytes(max_bytes)} and is not read{hint}")
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise FileUnusable(f"{p}: the {what} starts like UTF-16 text but is not ({exc.reason})") from None
-    else:
-        nul = data.find(b"\x00")
-        if nul >= 0:
-            raise FileUnusable(
-                f"{p}: the {what} is not a text file (binary data: a NUL byte at byte {nul}); "
-                f"save it as plain UTF-8 text"
-            )
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise FileUnusable(
-                f"{p}: the {what} is not UTF-8 text (byte 0x{data[exc.start]:02x} at byte {exc.start} "
-                f"cannot be decoded); save it as UTF-8"
-            ) from None
-    if not text.strip():
-        raise FileUnusable(f"{p}: the {what} is empty")
-    return text
-
-
-def _article(word: str) -> str:
-    return "an" if word[:1] in "aeiou" else "a"
-
-
-class _TooDeep(Exception):
-    def __init__(self, line: int):
-        self.line = line
-
-
-class _ScalarTyper:
-    """Types plain YAML scalars as PyYAML's safe loader would (ints, floats, booleans, null)."""
-
-    def __init__(self) -> None:
-        import yaml
-
-        self._yaml = yaml
-        self._resolver = yaml.resolver.Resolver()
-        self._constructor = yaml.constructor.SafeConstructor()
-
-    def __call__(self, event: Any) -> Any:
-        yaml = self._yaml
-        tag = event.tag
-        if event.style and tag is None:
-            return event.value  # quoted or block scalars are text
-        if tag is None or tag == "!":
-            tag = self._resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
-        construct = yaml.constructor.SafeConstructor.yaml_constructors.get(tag)
-        if construct is None or tag in ("tag:yaml.org,2002:binary", "tag:yaml.org,2002:set", "tag:yaml.org,2002:omap"):
-            raise FileUnusable(f"line {event.start_mark.line + 1}: the YAML tag {tag} is not read")
-        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
-        return construct(self._constructor, node)
-
-
-def load_yaml_data(text: str, source: str) -> Any:
-    """Plain data from YAML text, built from libyaml's events by a loop that is safe on any input.
-
-    Aliases (the ``*a`` of a "billion laughs" file) and tags naming Python objects are refused, not
-    expanded or constructed; nesting deeper than ``MAX_YAML_DEPTH`` stops the reading. Only the
-    first document is read.
-
-    Raises:
-        FileUnusable: Not YAML, or one of the refusals above, with the line.
-    """
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    stack: list[Any] = []
-    keys: list[Any] = []
-    root: Any = None
-    have_root = False
-    typed = _ScalarTyper()
-
-    def add(value: Any, line: int) -> None:
-        nonlocal root, have_root
-        if not stack:
-            root, have_root = value, True
-            return
-        top = stack[-1]
-        if isinstance(top, list):
-            top.append(value)
-        elif keys[-1] is _NO_KEY:
-            if isinstance(value, (list, dict)):
-                raise FileUnusable(f"{source}: line {line}: a mapping key must be a plain value")
-            keys[-1] = value
-        else:
-            if keys[-1] in top:
-                raise FileUnusable(f"{source}: line {line}: the key {keys[-1]!r} appears twice")
-            top[keys[-1]] = value
-            keys[-1] = _NO_KEY
-
-    try:
-        for event in yaml.parse(text, Loader=loader):
-            name = type(event).__name__
-            line = event.start_mark.line + 1 if event.start_mark is not None else 0
-            if name == "ScalarEvent":
-                add(typed(event), line)
-            elif name in ("SequenceStartEvent", "MappingStartEvent"):
-                if event.tag not in (None, "!", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"):
-                    raise FileUnusable(f"{source}: line {line}: the YAML tag {event.tag} is not read")
-                if len(stack) >= MAX_YAML_DEPTH:
-                    raise FileUnusable(f"{source}: line {line}: nested more than {MAX_YAML_DEPTH} levels deep")
-                stack.append([] if name == "SequenceStartEvent" else {})
-                keys.append(_NO_KEY)
-            elif name in ("SequenceEndEvent", "MappingEndEvent"):
-                done = stack.pop()
-                keys.pop()
-                add(done, line)
-            elif name == "AliasEvent":
-                raise FileUnusable(f"{source}: line {line}: YAML aliases (*{event.anchor}) are not read")
-            elif name == "DocumentEndEvent":
-                break
-    except yaml.YAMLError as exc:
-        raise FileUnusable(f"{source}: not valid YAML: {_yaml_problem(exc)}") from None
-    except FileUnusable as exc:
-        if str(exc).startswith("line "):
-            raise FileUnusable(f"{source}: {exc}") from None
-        raise
-    if not have_root:
-        raise FileUnusable(f"{source}: holds no YAML document")
-    return root
-
-
-_NO_KEY = object()
-
-
-def _yaml_problem(exc: Exception) -> str:
-    """``line 3, column 5: found character '\\t' that cannot start any token``."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None)
-    if mark is not None and problem:
-        return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
-    reason = getattr(exc, "reason", None)
-    if reason:  # a reader error: a character YAML does not allow
-        return f"character {getattr(exc, 'position', '?')}: {reason}"
-    return " ".join(str(exc).split())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -785,8 +595,12 @@ def companion_paths(quiz_path: Path) -> dict[str, Path]:
 
 def write_quiz_files(quiz: Quiz, quiz_path: Path) -> list[Path]:
     """The quiz file, its worksheet (Markdown and HTML) and its blank answer sheet; returns the paths."""
+    from quizgen.classroom.worksheet import (
+        answer_sheet,
+        worksheet_html,
+        worksheet_markdown,
+    )
     from quizgen.core.files import write_text_atomic
-    from quizgen.classroom.worksheet import answer_sheet, worksheet_html, worksheet_markdown
 
     others = companion_paths(quiz_path)
     write_quiz(quiz_path, quiz)
@@ -800,8 +614,6 @@ def write_quiz_files(quiz: Quiz, quiz_path: Path) -> list[Path]:
 # The command
 
 
-# The CLI is imported lazily by cli.py, so importing from it here makes no cycle.
-from quizgen.cli import _concept_dir, _friendly  # noqa: E402
 
 
 @click.command("quiz")
@@ -825,7 +637,7 @@ from quizgen.cli import _concept_dir, _friendly  # noqa: E402
 @click.option("--title", default=None, help="Title printed on the worksheet.")
 @click.option("--jobs", default=0, type=click.IntRange(0, 64), help="Processes to use (0: the cores, for large quizzes).")
 @click.pass_context
-@_friendly
+@friendly
 def quiz_command(
     ctx: click.Context,
     topics: tuple[str, ...],
@@ -844,7 +656,7 @@ def quiz_command(
     """
     from quizgen.core.concepts import load_concepts
 
-    concepts = load_concepts(_concept_dir(ctx))
+    concepts = load_concepts(concept_dir(ctx))
     if roster is None:
         path = Path(output or "quiz.yaml")
         if path.is_dir():
@@ -873,7 +685,6 @@ def quiz_command(
 
 
 __all__ = [
-    "FileUnusable",
     "Quiz",
     "QuizFileError",
     "QuizProblem",
@@ -881,14 +692,12 @@ __all__ = [
     "TemplateInfo",
     "checksum",
     "companion_paths",
-    "load_yaml_data",
     "make_quiz",
     "quiz_plan",
     "quiz_command",
     "quiz_text",
     "read_quiz",
     "read_roster",
-    "read_text_file",
     "student_seed",
     "template_fingerprint",
     "write_quiz",

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import click
 
 from quizgen.core.answer import Answer, Misconception, Step
+from quizgen.core.command import concept_dir, friendly
 from quizgen.core.errors import AnswerParseError
 from quizgen.drill.display import (
     Out,
@@ -48,15 +49,6 @@ from quizgen.drill.display import (
     table_lines,
     value_lines,
     vector_marks,
-)
-from quizgen.judge import (
-    Tolerance,
-    Verdict,
-    close,
-    describe_expected,
-    format_value,
-    judge,
-    parse,
 )
 from quizgen.drill.store import (
     RATING_NAMES,
@@ -69,6 +61,15 @@ from quizgen.drill.store import (
     summarise,
     when,
 )
+from quizgen.judge import (
+    Tolerance,
+    Verdict,
+    close,
+    describe_expected,
+    format_value,
+    judge,
+    parse,
+)
 
 DEFAULT_N = 10
 EASY_SECONDS = 15.0
@@ -80,10 +81,6 @@ MAX_CONTINUATION_LINES = 20
 if TYPE_CHECKING:
     from quizgen.core.concepts import Concept, Flashcard, Template
 
-
-
-# The CLI is imported lazily by cli.py, so importing from it here makes no cycle.
-from quizgen.cli import _concept_dir, _friendly  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------
 # Cards of a session
@@ -752,7 +749,7 @@ def _readline() -> None:
 @click.option("--due", "due_only", is_flag=True, help="Only scheduled reviews that are due (no new cards).")
 @click.option("--no-save", is_flag=True, help="Do not write answers or schedules (the saved state is still read).")
 @click.pass_context
-@_friendly
+@friendly
 def drill_command(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int | None, due_only: bool, no_save: bool) -> None:
     """Drill TOPIC... (concept ids or tags): problems graded exactly, flashcards, spaced repetition.
 
@@ -763,7 +760,7 @@ def drill_command(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int
     """
     from quizgen.core.concepts import load_concepts
 
-    concepts = select_many(load_concepts(_concept_dir(ctx)), topics)
+    concepts = select_many(load_concepts(concept_dir(ctx)), topics)
     clock = Clock.from_env()
     out = Out()
     _readline()
@@ -779,12 +776,12 @@ def drill_command(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int
 @click.argument("topics", nargs=-1)
 @click.option("--recent", default=5, show_default=True, type=click.IntRange(min=0, max=10_000), help="How many of the latest answers to list.")
 @click.pass_context
-@_friendly
+@friendly
 def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int) -> None:
     """Show accuracy per concept and per named mistake, and what is due when (TOPIC: id or tag)."""
     from quizgen.core.concepts import load_concepts
 
-    concepts = load_concepts(_concept_dir(ctx))
+    concepts = load_concepts(concept_dir(ctx))
     chosen = select_many(concepts, topics) if topics else list(concepts)
     clock = Clock.from_env()
     now = clock.now()

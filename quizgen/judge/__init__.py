@@ -7,7 +7,6 @@ test vectors (``tests/data/judge_vectors.json``).
 from __future__ import annotations
 
 from quizgen.core.answer import Tolerance, close
-from quizgen.judge.verdict import Verdict, describe_expected, format_value, judge
 from quizgen.judge.messages import (
     MAX_DEPTH,
     MAX_DIMS,
@@ -16,6 +15,7 @@ from quizgen.judge.messages import (
     examples,
 )
 from quizgen.judge.reader import parse
+from quizgen.judge.verdict import Verdict, describe_expected, format_value, judge
 
 __all__ = [
     "MAX_DEPTH",

@@ -1,0 +1,44 @@
+"""What every command shares: project errors become a message and exit 2, never a traceback.
+
+Each face defines its own click commands and imports these from here (not from ``quizgen.cli``,
+which imports the faces' commands lazily), so no module imports the command line back.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import click
+
+from quizgen.core.errors import QuizgenError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly(func: F) -> F:
+    """Turn project errors into a message and exit 2; Ctrl-C into exit 130."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except QuizgenError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.stderr.close()
+            sys.exit(0)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def concept_dir(ctx: click.Context) -> Path | None:
+    """The ``--concepts`` folder given to ``quizgen`` itself, if any."""
+    value = ctx.find_root().params.get("concepts")
+    return Path(value) if value else None
