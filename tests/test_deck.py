@@ -42,10 +42,9 @@ from quizgen.anki.deck import (
     judge_media_name,
     load_recipe,
     problem_guid,
-    select_topics,
 )
 from quizgen.cli import cli
-from quizgen.core.concepts import Concept, load_concepts
+from quizgen.core.concepts import Concept, load_concepts, select
 from quizgen.core.errors import GenerationError, QuizgenError
 from quizgen.core.problems import rebuild
 from quizgen.judge import Tolerance, close, judge
@@ -110,7 +109,7 @@ def test_a_recipe_per_family_and_one_for_everything() -> None:
     families = {t.generator for c in concepts for t in c.problems}
     assert set(recipes) == families | {"all"}
     for family in families:
-        chosen = select_topics(concepts, recipes[family].topics)
+        chosen = select(concepts, recipes[family].topics)
         assert {t.generator for c in chosen for t in c.problems} == {family}, family
     # One seed for every recipe: a note (concept, template, variant) holds the same problem in
     # every deck, so importing two recipes never fights over a note.
@@ -120,7 +119,7 @@ def test_a_recipe_per_family_and_one_for_everything() -> None:
 def test_importing_a_family_deck_then_everything_adds_each_note_once(tmp_path: Path, col: Collection) -> None:
     concepts = load_concepts(CONCEPTS)
     family, everything = load_recipe(ROOT / "decks" / "attention.yaml"), load_recipe(ROOT / "decks" / "all.yaml")
-    small = build_deck(select_topics(concepts, family.topics), tmp_path / "a.apkg", variants=2, seed=family.seed)
+    small = build_deck(select(concepts, family.topics), tmp_path / "a.apkg", variants=2, seed=family.seed)
     large = build_deck(concepts, tmp_path / "all.apkg", variants=2, seed=everything.seed)
     _import(col, tmp_path / "a.apkg")
     counts = _counts(_import(col, tmp_path / "all.apkg"))
@@ -133,7 +132,7 @@ def test_importing_a_family_deck_then_everything_adds_each_note_once(tmp_path: P
 @pytest.mark.parametrize("recipe_path", RECIPES, ids=[p.stem for p in RECIPES])
 def test_recipe_builds_and_imports(recipe_path: Path, tmp_path: Path, col: Collection) -> None:
     recipe = load_recipe(recipe_path)
-    concepts = select_topics(load_concepts(CONCEPTS), recipe.topics)
+    concepts = select(load_concepts(CONCEPTS), recipe.topics)
     out = tmp_path / f"{recipe.name}.apkg"
     summary = build_deck(concepts, out, variants=recipe.variants, seed=recipe.seed)
 
@@ -258,7 +257,7 @@ def _db(package: Path, tmp: Path) -> sqlite3.Connection:
 
 
 def test_guids_come_from_identity_not_text(tmp_path: Path) -> None:
-    concepts = select_topics(load_concepts(CONCEPTS), ["attention", "squeeze-unsqueeze"])
+    concepts = select(load_concepts(CONCEPTS), ["attention", "squeeze-unsqueeze"])
     build_deck(concepts, tmp_path / "a.apkg", variants=3, seed=0)
     with _db(tmp_path / "a.apkg", tmp_path) as db:
         guids = {g for (g,) in db.execute("SELECT guid FROM notes")}
@@ -279,7 +278,7 @@ def test_guids_come_from_identity_not_text(tmp_path: Path) -> None:
 def test_a_variant_does_not_depend_on_the_other_concepts(tmp_path: Path) -> None:
     everything = load_concepts(CONCEPTS)
     build_deck(everything, tmp_path / "all.apkg", variants=2, seed=5)
-    build_deck(select_topics(everything, ["simclr"]), tmp_path / "one.apkg", variants=2, seed=5)
+    build_deck(select(everything, ["simclr"]), tmp_path / "one.apkg", variants=2, seed=5)
     with _db(tmp_path / "all.apkg", tmp_path) as db:
         all_rows = dict(db.execute("SELECT guid, flds FROM notes"))
     with _db(tmp_path / "one.apkg", tmp_path) as db:
@@ -360,7 +359,7 @@ def test_changed_concept_updates_notes_and_keeps_reviews(
 ) -> None:
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     deck = tmp_path / "deck.apkg"
-    concepts = select_topics(load_concepts(concept_dir), ["attention", "bleu"])
+    concepts = select(load_concepts(concept_dir), ["attention", "bleu"])
     first = build_deck(concepts, deck, variants=2, seed=0)
     assert _counts(_import(col, deck))["new"] == first.notes
 
@@ -383,7 +382,7 @@ def test_changed_concept_updates_notes_and_keeps_reviews(
 
     # Edit the attention concept: a flashcard's back and a problem prompt.
     back_mark, prompt_mark = _edit_concept(concept_dir / "attention.yaml", later=120)
-    concepts = select_topics(load_concepts(concept_dir), ["attention", "bleu"])
+    concepts = select(load_concepts(concept_dir), ["attention", "bleu"])
     second = build_deck(concepts, deck, variants=2, seed=0)
     assert second.timestamp > first.timestamp
 
@@ -408,7 +407,7 @@ def test_changed_concept_updates_notes_and_keeps_reviews(
 def test_layout_change_reaches_existing_collections(tmp_path: Path, col: Collection, monkeypatch: pytest.MonkeyPatch) -> None:
     """A new card script gets a new media name, and the note type that loads it is updated."""
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    concepts = select_topics(load_concepts(CONCEPTS), ["simclr"])
+    concepts = select(load_concepts(CONCEPTS), ["simclr"])
     build_deck(concepts, tmp_path / "old.apkg", variants=1)
     _import(col, tmp_path / "old.apkg")
     script = tmp_path / "card_judge.js"
@@ -430,7 +429,7 @@ def test_layout_change_reaches_existing_collections(tmp_path: Path, col: Collect
 
 
 def test_failed_build_leaves_existing_deck_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    concepts = select_topics(load_concepts(CONCEPTS), ["bleu"])
+    concepts = select(load_concepts(CONCEPTS), ["bleu"])
     out = tmp_path / "deck.apkg"
     build_deck(concepts, out, variants=1)
     before = out.read_bytes()
@@ -519,7 +518,7 @@ def test_cli_reports_mistakes(args: list[str], message: str, tmp_path: Path, mon
 
 def test_progress_is_reported(tmp_path: Path) -> None:
     seen: list[tuple[int, int]] = []
-    concepts = select_topics(load_concepts(CONCEPTS), ["squeeze-unsqueeze"])
+    concepts = select(load_concepts(CONCEPTS), ["squeeze-unsqueeze"])
     build_deck(concepts, tmp_path / "p.apkg", variants=80, jobs=2, progress=lambda d, t: seen.append((d, t)))
     total = 80 * len(concepts[0].problems)
     assert seen[-1] == (total, total)

@@ -22,7 +22,7 @@ import yaml
 from conftest import CONCEPTS, ROOT
 
 from quizgen.cli import cli  # noqa: F401  (import the CLI first: it registers the drill)
-from quizgen.core.concepts import load_concepts
+from quizgen.core.concepts import load_concepts, select
 from quizgen.core.problems import build_problem, variant_seed
 from quizgen.drill.display import Out
 from quizgen.drill.session import (
@@ -34,7 +34,6 @@ from quizgen.drill.session import (
     plan_items,
     problem_record,
     rating_for,
-    select_many,
     solve_inputs,
     template_fingerprint,
 )
@@ -85,7 +84,7 @@ def run_session(monkeypatch, home, answers, topics=("attention",), concepts_dir=
         monkeypatch.delenv("QUIZGEN_NOW", raising=False)
     screen = Screen(answers)
     monkeypatch.setattr("builtins.input", screen.input)
-    concepts = select_many(load_concepts(concepts_dir), topics)
+    concepts = select(load_concepts(concepts_dir), topics)
     save = kw.pop("save", True)
     with Store(db_path(), save=save) as store:
         code = Session(concepts, store, Out(screen.stream, rich=False), Clock.from_env(), **kw).run()
@@ -101,14 +100,14 @@ def right_scale(screen: str) -> str:
 
 
 def test_plan_interleaves_problems_and_flashcards(concepts):
-    attention = select_many(concepts, ["attention"])
+    attention = select(concepts, ["attention"])
     items = plan_items(attention)
     assert [it.kind for it in items[:4]] == ["problem", "flashcard", "problem", "flashcard"]
     assert items[0].id == "problem:attention.scale-factor"
     c = attention[0]
     assert len(items) == len(c.problems) + len(c.flashcards)
     assert len({it.id for it in items}) == len(items)
-    both = select_many(concepts, ["attention", "transformers", "shapes"])
+    both = select(concepts, ["attention", "transformers", "shapes"])
     assert sorted(c.id for c in both) == ["attention", "squeeze-unsqueeze"]
 
 
@@ -171,7 +170,7 @@ def test_too_few_figures_is_not_wrong(monkeypatch, tmp_path, concepts):
     def rough(s: str) -> str:
         return f"{1 / math.sqrt(last_dk(s)):.1g}"
 
-    template = select_many(concepts, ["attention"])[0].problems[0]
+    template = select(concepts, ["attention"])[0].problems[0]
     for seed in range(100):  # a variant whose one-figure rounding is outside the tolerance
         d_k = first_draw(template, variant_seed(seed, 0))["d_k"]
         if abs(float(f"{d_k ** -0.5:.1g}") - d_k ** -0.5) > 0.01 * d_k ** -0.5:
@@ -282,7 +281,7 @@ def datetime_of(text: str) -> datetime:
 def test_queued_variant_is_shown_first(monkeypatch, tmp_path, concepts):
     """A variant built ahead (as the background thread does) is the next session's first question."""
     monkeypatch.setenv("QUIZGEN_HOME", str(tmp_path))
-    concept = select_many(concepts, ["attention"])[0]
+    concept = select(concepts, ["attention"])[0]
     template = concept.problems[0]
     problem = build_problem(concept, template, 424242)
     with Store(db_path()) as store:
@@ -333,7 +332,7 @@ def test_nothing_imports_torch_before_the_first_question(tmp_path):
 
 
 def test_a_queued_variant_is_graded_without_torch(tmp_path, concepts):
-    concept = select_many(concepts, ["attention"])[0]
+    concept = select(concepts, ["attention"])[0]
     template = concept.problems[0]
     problem = build_problem(concept, template, 777)
     with Store(tmp_path / "quizgen.sqlite3") as store:

@@ -23,7 +23,6 @@ from quizgen.classroom.quiz import (
     read_quiz,
     read_roster,
     read_text_file,
-    select_topics,
     student_seed,
     write_quiz,
     write_quiz_files,
@@ -35,6 +34,7 @@ from quizgen.classroom.worksheet import (
     worksheet_markdown,
 )
 from quizgen.cli import cli
+from quizgen.core.concepts import select
 from quizgen.core.errors import QuizgenError
 
 
@@ -55,7 +55,7 @@ def test_quiz_takes_each_topic_in_turn(concepts, small_quiz):
     keys = [p.key for p in small_quiz.problems]
     # Two concepts: the quiz alternates between them instead of exhausting the first.
     assert [k.split(".")[0] for k in keys] == ["attention", "squeeze-unsqueeze"] * 3
-    pairs = quiz_plan(select_topics(concepts, ["attention", "shapes"]))
+    pairs = quiz_plan(select(concepts, ["attention", "shapes"]))
     assert [f"{c.id}.{t.name}" for c, t in pairs[:6]] == keys
 
 

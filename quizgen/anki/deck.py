@@ -45,11 +45,11 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import click
 
-from quizgen.core.concepts import Concept, Flashcard
+from quizgen.core.concepts import Concept, Flashcard, select
 from quizgen.core.errors import QuizgenError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -72,7 +72,6 @@ __all__ = [
     "judge_media_name",
     "load_recipe",
     "problem_guid",
-    "select_topics",
     "variant_seed",
 ]
 
@@ -217,17 +216,6 @@ def load_recipe(path: str | Path) -> Recipe:
     if problems:
         raise QuizgenError("\n".join(f"{path}: {p}" for p in problems))
     return Recipe(name=name, topics=tuple(topics), variants=variants, seed=seed, path=str(path))  # type: ignore[arg-type]
-
-
-def select_topics(concepts: Sequence[Concept], topics: Iterable[str]) -> list[Concept]:
-    """The union of every topic's concepts, by id (unknown topics raise with a suggestion)."""
-    from quizgen.core.concepts import select
-
-    chosen: dict[str, Concept] = {}
-    for topic in topics:
-        for c in select(concepts, topic):
-            chosen.setdefault(c.id, c)
-    return [chosen[k] for k in sorted(chosen)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -812,7 +800,7 @@ def _deck(
         variants=variants if variants is not None else recipe.variants,
         seed=seed if seed is not None else recipe.seed,
     )
-    concepts = select_topics(load_concepts(concept_dir(ctx)), recipe.topics)
+    concepts = select(load_concepts(concept_dir(ctx)), recipe.topics)
     out = Path(output) if output else Path(f"{recipe.name}.apkg")
     total = recipe.variants * sum(len(c.problems) for c in concepts)
     show = progress if progress is not None else (total >= _PROGRESS_AT and click.get_text_stream("stderr").isatty())

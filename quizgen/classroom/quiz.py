@@ -32,6 +32,7 @@ import click
 
 from quizgen import __version__
 from quizgen.core.command import concept_dir, friendly
+from quizgen.core.concepts import select
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import FileUnusable, load_yaml_data, read_text_file
 from quizgen.core.problems import PROBLEM_ID
@@ -410,17 +411,6 @@ def _problem_error(source: str, number: int, rec: Any, seen: Mapping[str, int]) 
 # Making quizzes
 
 
-def select_topics(concepts: Sequence[Concept], topics: Sequence[str]) -> list[Concept]:
-    """The union of the concepts each topic names (unknown topics raise with a suggestion)."""
-    from quizgen.core.concepts import select
-
-    chosen: dict[str, Concept] = {}
-    for topic in topics:
-        for c in select(concepts, topic):
-            chosen.setdefault(c.id, c)
-    return sorted(chosen.values(), key=lambda c: c.id)
-
-
 def quiz_plan(concepts: Sequence[Concept]) -> list[tuple[Concept, Template]]:
     """The (concept, template) pairs a quiz takes in turn: one template of each concept, then the
     next of each, so that a short quiz on several topics touches all of them (concepts by id,
@@ -452,7 +442,7 @@ def make_quiz(
 
     if n < 1 or n > MAX_PROBLEMS:
         raise QuizgenError(f"--n must be between 1 and {MAX_PROBLEMS}, but is {n}")
-    chosen = select_topics(concepts, topics)
+    chosen = select(concepts, topics)
     pairs = quiz_plan(chosen)
     if not pairs:
         raise QuizgenError(f"the topics {', '.join(topics)} have no problem templates")
@@ -674,7 +664,7 @@ def quiz_command(
     if folder.exists() and not folder.is_dir():
         raise QuizgenError(f"{folder} is a file; with --for, -o names a directory")
     folder.mkdir(parents=True, exist_ok=True)
-    select_topics(concepts, topics)  # unknown topics fail before any file is written
+    select(concepts, topics)  # unknown topics fail before any file is written
     for s in students:
         quiz = make_quiz(concepts, topics, n, seed, student=s.id, student_name=s.name or None, title=title, jobs=jobs)
         write_quiz_files(quiz, folder / f"{s.id}.quiz.yaml")

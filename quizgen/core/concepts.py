@@ -549,7 +549,7 @@ def load_concepts(directory: str | Path | None = None) -> list[Concept]:
     return concepts
 
 
-def topics(concepts: Sequence[Concept]) -> list[str]:
+def topic_names(concepts: Sequence[Concept]) -> list[str]:
     """Every concept id and tag, sorted."""
     names = {c.id for c in concepts}
     for c in concepts:
@@ -557,11 +557,20 @@ def topics(concepts: Sequence[Concept]) -> list[str]:
     return sorted(names)
 
 
-def select(concepts: Sequence[Concept], topic: str) -> list[Concept]:
-    """The concepts a topic names: the concept with that id, else every concept with that tag.
+def select(concepts: Sequence[Concept], topics: str | Iterable[str]) -> list[Concept]:
+    """The concepts the topics name, by id: the one topic selector of every command.
 
-    ``all`` names every concept.
+    A topic is a concept id, else a tag (every concept with it); ``all`` names every concept.
+    Several topics give the union. An unknown topic raises, suggesting close matches.
     """
+    chosen: dict[str, Concept] = {}
+    for topic in [topics] if isinstance(topics, str) else topics:
+        for c in _select_one(concepts, topic):
+            chosen.setdefault(c.id, c)
+    return [chosen[k] for k in sorted(chosen)]
+
+
+def _select_one(concepts: Sequence[Concept], topic: str) -> list[Concept]:
     if topic == "all":
         return list(concepts)
     by_id = [c for c in concepts if c.id == topic]
@@ -570,7 +579,7 @@ def select(concepts: Sequence[Concept], topic: str) -> list[Concept]:
     tagged = [c for c in concepts if topic in c.tags]
     if tagged:
         return tagged
-    known = ["all", *topics(concepts)]
+    known = ["all", *topic_names(concepts)]
     close = difflib.get_close_matches(topic, known, n=3)
     hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
     raise QuizgenError(f"unknown topic {topic!r}; {hint}topics are: {', '.join(known)}")

@@ -41,6 +41,7 @@ import click
 
 from quizgen.core.answer import Answer, Misconception, Step
 from quizgen.core.command import concept_dir, friendly
+from quizgen.core.concepts import select
 from quizgen.core.errors import AnswerParseError
 from quizgen.drill.display import (
     Out,
@@ -120,17 +121,6 @@ def plan_items(concepts: Sequence[Concept]) -> list[Item]:
             else:
                 items.append(Item(flashcard_id(c.id, obj.front), c, len(items), flashcard=obj))
     return items
-
-
-def select_many(concepts: Sequence[Concept], topics: Sequence[str]) -> list[Concept]:
-    """The union of the concepts each topic names (unknown topics: "did you mean", exit 2)."""
-    from quizgen.core.concepts import select
-
-    chosen: dict[str, Concept] = {}
-    for topic in topics:
-        for c in select(concepts, topic):
-            chosen.setdefault(c.id, c)
-    return list(chosen.values())
 
 
 def template_fingerprint(concept: Concept, template: Template) -> str:
@@ -760,7 +750,7 @@ def drill_command(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int
     """
     from quizgen.core.concepts import load_concepts
 
-    concepts = select_many(load_concepts(concept_dir(ctx)), topics)
+    concepts = select(load_concepts(concept_dir(ctx)), topics)
     clock = Clock.from_env()
     out = Out()
     _readline()
@@ -782,7 +772,7 @@ def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int) -> N
     from quizgen.core.concepts import load_concepts
 
     concepts = load_concepts(concept_dir(ctx))
-    chosen = select_many(concepts, topics) if topics else list(concepts)
+    chosen = select(concepts, topics) if topics else list(concepts)
     clock = Clock.from_env()
     now = clock.now()
     out = Out()
