@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import gc
 import importlib
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from quizgen.core.answer import Misconception, Solution, Step
 

@@ -15,7 +15,8 @@ keys ``0..i``. Scores and weights are ``Q @ K.T * scale``, ``masked_fill(-inf)``
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 import torch.nn.functional as F

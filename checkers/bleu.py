@@ -18,8 +18,9 @@ exponentials and products are float64 torch operations.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from itertools import chain
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import torch
 

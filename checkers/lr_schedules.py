@@ -27,7 +27,8 @@ Every value is computed in float64 torch (``torch.cos``, ``torch.pow``).
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 

@@ -14,7 +14,8 @@ so it is computed with torch's ``F.cosine_similarity`` and ``F.cross_entropy`` o
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 import torch.nn.functional as F

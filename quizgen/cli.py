@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -99,6 +98,7 @@ def generate(ctx: click.Context, topic: str, n: int, seed: int, fmt: str, jobs: 
     """Generate problems for TOPIC (a concept id or a tag), with answers and worked steps."""
     from quizgen.core.concepts import load_concepts, select
     from quizgen.core.problems import build_many, generate_jobs
+    from quizgen.core.render import problem_text
 
     concepts = select(load_concepts(concept_dir(ctx)), topic)
     titles = {c.id: c.title for c in concepts}
@@ -110,37 +110,8 @@ def generate(ctx: click.Context, topic: str, n: int, seed: int, fmt: str, jobs: 
             if fmt == "jsonl":
                 lines.append(problem.to_jsonl() + "\n")
             else:
-                lines.append(_text(problem, index, n, titles[problem.concept]) + "\n")
+                lines.append(problem_text(problem, index, n, titles[problem.concept]) + "\n")
         click.echo("".join(lines), nl=False)
-
-
-def _text(problem: Any, index: int, total: int, title: str) -> str:
-    from quizgen.core.render import fmt_inline
-    from quizgen.judge import describe_expected, format_value
-
-    lines = [
-        f"--- {index}/{total}  {problem.id}",
-        f"{title} · {problem.template} (difficulty {problem.difficulty})",
-        "",
-        problem.prompt,
-        "",
-        problem.describe_inputs(),
-        "",
-        f"Answer ({describe_expected(problem.answer)}): {format_value(problem.answer.kind, problem.answer.value)}",
-    ]
-    if problem.steps:
-        lines.append("Worked solution:")
-        for step in problem.steps:
-            value = fmt_inline(step.value)
-            shape = f"  shape {tuple(step.shape)}" if step.shape is not None else ""
-            note = f"  ({step.note})" if step.note else ""
-            lines.append(f"  {step.label} = {value}{shape}{note}")
-    if problem.misconceptions:
-        lines.append("Named mistakes:")
-        for m in problem.misconceptions:
-            kind = problem.answer.kind
-            lines.append(f"  {m.name}: {format_value(kind, m.value)} — {m.description}")
-    return "\n".join(lines) + "\n"
 
 
 @cli.command()

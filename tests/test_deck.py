@@ -233,11 +233,19 @@ def test_text_is_escaped_and_math_is_safe() -> None:
     assert anki._text_html("a < b & c > d, type `1 2; 3 4`\nnext") == (
         "a &lt; b &amp; c &gt; d, type <code>1 2; 3 4</code><br>next"
     )
-    inputs = anki._inputs_html("Q = [[1, -2],\n     [3,  4]]\nx < y\nShapes: Q 2×2")
+    class Shown:  # what _inputs_html reads of a problem: its inputs and their description
+        def __init__(self, inputs: dict[str, Any], text: str) -> None:
+            self.inputs, self.text = inputs, text
+
+        def describe_inputs(self) -> str:
+            return self.text
+
+    inputs = anki._inputs_html(Shown({"Q": [[1, -2], [3, 4]], "x": 1}, "Q = [[1, -2],\n     [3,  4]]\nx < y"))
     assert r"\[ Q = \begin{bmatrix} 1 &amp; -2 \\ 3 &amp; 4 \end{bmatrix} \]" in inputs
     assert "x &lt; y" in inputs and "<y" not in inputs
-    # Not a numeric matrix: left as text.
-    assert "bmatrix" not in anki._inputs_html("Q = [[a, b]]")
+    # Not a numeric matrix: left as text; and the description is never read back as a matrix.
+    assert "bmatrix" not in anki._inputs_html(Shown({"Q": [["a", "b"]]}, "Q = [[a, b]]"))
+    assert "bmatrix" not in anki._inputs_html(Shown({}, "Q = [[1, 2], [3, 4]]"))
     assert anki._value_html([[2.5, "-inf"], [1e-7, 3]]) == (
         r"\( \begin{bmatrix} 2.5 &amp; -\infty \\ 1 \times 10^{-7} &amp; 3 \end{bmatrix} \)"
     )

@@ -43,14 +43,16 @@ import re
 import sqlite3
 import time
 import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from quizgen.core.concepts import Concept, Flashcard, select
 from quizgen.core.errors import QuizgenError
+from quizgen.core.render import tex_bmatrix, tex_matrices, tex_number
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from quizgen.core.problems import Problem
@@ -264,40 +266,16 @@ def _text_html(text: str) -> str:
     return out.replace("\n", "<br>")
 
 
-def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
-_NON_FINITE = {"-inf": r"-\infty", "inf": r"\infty", "nan": r"\text{nan}"}
-_SCALAR_TYPES = frozenset({int, float})
+_NON_FINITE = ("-inf", "inf", "nan")
 
 
 def _is_scalar(x: Any) -> bool:
-    return type(x) in _SCALAR_TYPES or (type(x) is str and x in _NON_FINITE)
-
-
-def _tex_number(x: Any) -> str:
-    """A number for MathJax: integers exactly, floats to 6 significant figures."""
-    if type(x) is float:
-        if x != x:
-            return r"\text{nan}"
-        if x in (math.inf, -math.inf):
-            return r"\infty" if x > 0 else r"-\infty"
-        text = "%.6g" % x
-        if "e" in text:
-            mant, exp = text.split("e")
-            return mant + r" \times 10^{" + str(int(exp)) + "}"
-        return text
-    if type(x) is str:
-        return _NON_FINITE.get(x, r"\text{nan}")
-    return str(int(x))
+    return type(x) in (int, float) or (type(x) is str and x in _NON_FINITE)
 
 
 def _bmatrix(rows: Sequence[Sequence[Any]]) -> str:
-    # Written already escaped for HTML: "&" is MathJax's column separator and must arrive as
-    # &amp;; numbers and \infty contain nothing else that needs escaping.
-    body = r" \\ ".join([" &amp; ".join([_tex_number(v) for v in row]) for row in rows])
-    return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
+    # "&" is MathJax's column separator and must arrive as &amp; in a field's HTML.
+    return _escape(tex_bmatrix(rows))
 
 
 def _math(tex_html: str, display: bool = False) -> str:
@@ -325,7 +303,7 @@ def _value_html(value: Any, kind: str = "", display: bool = False) -> str:
         shown = "error (torch raises)" if value == "error" else format_value("shape", value)
         return f"<code>{_escape(shown)}</code>"
     if t is float or t is int:
-        return _math(_tex_number(value), display)
+        return _math(tex_number(value), display)
     if t is list or t is tuple:
         if not value:
             return "<code>[]</code>"
@@ -337,7 +315,7 @@ def _value_html(value: Any, kind: str = "", display: bool = False) -> str:
             return _table(value)
         return "[" + ", ".join(_value_html(v) for v in value) + "]"
     if t is str:
-        return _math(_NON_FINITE[value]) if value in _NON_FINITE else _escape(value)
+        return _math(tex_number(value)) if value in _NON_FINITE else _escape(value)
     if value is None or t is bool:
         return json.dumps(value)
     if t is dict:
@@ -345,32 +323,11 @@ def _value_html(value: Any, kind: str = "", display: bool = False) -> str:
     return _escape(str(value))
 
 
-_MATRIX_BLOCK = re.compile(r"^([A-Za-z][A-Za-z0-9]*) = (\[\[.*?\]\])$", re.MULTILINE | re.DOTALL)
-
-
-def _inputs_html(text: str) -> str:
-    """A family's description of the inputs: matrices in MathJax, every other line as text.
-
-    The description is what the terminal shows (``Q = [[1, 2],`` / ``     [3, 4]]``); a matrix
-    block that reads as a numeric matrix becomes a bmatrix, anything else stays text in a
-    monospaced block, so code and aligned columns keep their layout.
-    """
-    parts: list[str] = []
-    pos = 0
-    for m in _MATRIX_BLOCK.finditer(text):
-        try:
-            rows = json.loads(m.group(2))
-        except ValueError:
-            continue
-        if not (type(rows) is list and rows and all(type(r) is list and r for r in rows)):
-            continue
-        if len({len(r) for r in rows}) != 1 or not all(_is_number(v) for r in rows for v in r):
-            continue
-        parts.append(_lines_html(text[pos : m.start()]))
-        parts.append(f'<div class="qz-matrix">{_math(m.group(1) + " = " + _bmatrix(rows), display=True)}</div>')
-        pos = m.end()
-    parts.append(_lines_html(text[pos:]))
-    return "".join(parts)
+def _inputs_html(problem: Problem) -> str:
+    """The inputs: their numeric matrices typeset from the inputs themselves, then the family's
+    plain-text description (what the terminal shows), in a monospaced block."""
+    matrices = "".join(f'<div class="qz-matrix">{_math(_escape(tex), display=True)}</div>' for tex in tex_matrices(problem.inputs))
+    return matrices + _lines_html(problem.describe_inputs())
 
 
 def _lines_html(text: str) -> str:
@@ -389,7 +346,7 @@ def _for_json(value: Any) -> Any:
             return "nan"
         if value in (math.inf, -math.inf):
             return "inf" if value > 0 else "-inf"
-        return float("%.12g" % value)
+        return float(f"{value:.12g}")
     if t is list or t is tuple:
         return [_for_json(v) for v in value]
     return value
@@ -445,7 +402,7 @@ def problem_fields(problem: Problem, concept: Concept) -> list[str]:
     }
     return [
         prompt,
-        _inputs_html(problem.describe_inputs()),
+        _inputs_html(problem),
         _escape(format_value(kind, key)),
         solution,
         f'<ul class="qz-mistakes">{mistakes}</ul>' if mistakes else "",

@@ -25,9 +25,10 @@ import math
 import os
 import re
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
@@ -40,7 +41,7 @@ from quizgen.core.files import (
     read_text_file,
     yaml_problem,
 )
-from quizgen.core.render import fmt_inline
+from quizgen.core.render import step_text
 from quizgen.judge import Tolerance, format_value, judge
 
 if TYPE_CHECKING:
@@ -615,7 +616,7 @@ def _grade_task(
                 notes.append(f"answered {len(answers)} times, the same each time")
     step_lines: tuple[str, ...] = ()
     if steps and status != "right":
-        step_lines = tuple(_step_line(s) for s in solution.steps)
+        step_lines = tuple(step_text(s) for s in solution.steps)
     return Item(  # positional: this runs once per question
         p.number,
         p.id,
@@ -630,12 +631,6 @@ def _grade_task(
         step_lines,
         tuple(notes),
     )
-
-
-def _step_line(step: Any) -> str:
-    shape = f"  shape {tuple(step.shape)}" if step.shape is not None else ""
-    note = f"  ({step.note})" if step.note else ""
-    return f"{step.label} = {fmt_inline(step.value)}{shape}{note}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,12 +11,11 @@ from __future__ import annotations
 import html
 import json
 import re
-from typing import Any
 
 from quizgen.classroom.quiz import Quiz, QuizProblem
+from quizgen.core.render import tex_matrices
 
 MATHJAX = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"
-_MAX_TEX_SIZE = 12
 """Matrices with more rows or columns than this are only shown as text."""
 
 _CODE_SPAN = re.compile(r"(`[^`]*`)")
@@ -143,40 +142,6 @@ def _html_text(text: str) -> str:
         else:
             out.append(html.escape(part))
     return "".join(out)
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def _tex_number(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    return str(v)
-
-
-def _tex_name(name: str) -> str:
-    if re.fullmatch(r"[A-Za-z]", name):
-        return name
-    return r"\text{" + re.sub(r"([_#$%&{}])", r"\\\1", name) + "}"
-
-
-def tex_matrices(inputs: Any) -> list[str]:
-    """TeX for every numeric matrix among the inputs: ``Q = \\begin{bmatrix} … \\end{bmatrix}``."""
-    if not isinstance(inputs, dict):
-        return []
-    out = []
-    for name, value in inputs.items():
-        if not (isinstance(value, list) and value and all(isinstance(r, list) and r for r in value)):
-            continue
-        width = len(value[0])
-        if len(value) > _MAX_TEX_SIZE or width > _MAX_TEX_SIZE:
-            continue
-        if any(len(r) != width or not all(_is_number(x) for x in r) for r in value):
-            continue
-        rows = r" \\ ".join(" & ".join(_tex_number(x) for x in r) for r in value)
-        out.append(f"{_tex_name(str(name))} = \\begin{{bmatrix}} {rows} \\end{{bmatrix}}")
-    return out
 
 
 _CSS = """

@@ -15,8 +15,9 @@ Answer kinds:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 ANSWER_KINDS = ("number", "vector", "matrix", "shape")
 

@@ -15,8 +15,9 @@ import multiprocessing
 import os
 import random
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterator, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 from checkers import get_checker, load_checkers
 from quizgen.core.answer import Answer, Misconception, Step, Tolerance, close
@@ -57,7 +58,7 @@ def _rounded(value: Any) -> Any:
     kind = type(value)
     if kind is float:
         # nan and inf survive the round trip through "%.12g" unchanged.
-        return float("%.12g" % value)
+        return float(f"{value:.12g}")
     if kind is list:
         return [_rounded(v) for v in value]
     return value

@@ -1,9 +1,16 @@
-"""Plain-text rendering shared by the generators' ``describe`` functions (no torch here)."""
+"""The one renderer of values, worked steps and problems: plain text and TeX (no torch here).
+
+The command line, the drill, grade reports, worksheets and cards all show values through these
+functions; cards and worksheets take matrices from the inputs, never by reading text back.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
 
 
 def format_matrix(name: str, rows: Sequence[Sequence[Any]]) -> str:
@@ -38,3 +45,103 @@ def fmt_inline(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {fmt_inline(v)}" for k, v in value.items()) + "}"
     return fmt_scalar(value)
+
+
+def fmt_shape(shape: Sequence[int]) -> str:
+    """A shape in torch's notation: ``torch.Size([3, 1, 4])``."""
+    return "torch.Size([" + ", ".join(str(int(s)) for s in shape) + "])"
+
+
+def step_text(step: Any) -> str:
+    """One line of a worked solution: ``label = value  shape (2, 3)  (note)``."""
+    shape = f"  shape {tuple(step.shape)}" if step.shape is not None else ""
+    note = f"  ({step.note})" if step.note else ""
+    return f"{step.label} = {fmt_inline(step.value)}{shape}{note}"
+
+
+def problem_text(problem: Any, index: int, total: int, title: str) -> str:
+    """A whole problem as ``quizgen generate`` prints it: inputs, answer, steps, named mistakes."""
+    from quizgen.judge import describe_expected, format_value
+
+    kind = problem.answer.kind
+    lines = [
+        f"--- {index}/{total}  {problem.id}",
+        f"{title} · {problem.template} (difficulty {problem.difficulty})",
+        "",
+        problem.prompt,
+        "",
+        problem.describe_inputs(),
+        "",
+        f"Answer ({describe_expected(problem.answer)}): {format_value(kind, problem.answer.value)}",
+    ]
+    if problem.steps:
+        lines.append("Worked solution:")
+        lines.extend("  " + step_text(step) for step in problem.steps)
+    if problem.misconceptions:
+        lines.append("Named mistakes:")
+        lines.extend(f"  {m.name}: {format_value(kind, m.value)} — {m.description}" for m in problem.misconceptions)
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# TeX, for MathJax on worksheets and cards
+
+MAX_TEX_SIZE = 12
+"""Matrices with more rows or columns than this are only shown as text."""
+
+_NON_FINITE_TEX = {"-inf": r"-\infty", "inf": r"\infty", "nan": r"\text{nan}"}
+
+
+def tex_number(x: Any) -> str:
+    """A number in TeX: integers exactly, floats to 6 significant figures, ``\\infty``.
+
+    >>> tex_number(2.5e-07), tex_number(3.0), tex_number("-inf")
+    ('2.5 \\\\times 10^{-7}', '3', '-\\\\infty')
+    """
+    if isinstance(x, str):
+        return _NON_FINITE_TEX.get(x, r"\text{nan}")
+    if isinstance(x, float):
+        if x != x:
+            return r"\text{nan}"
+        if x in (math.inf, -math.inf):
+            return r"\infty" if x > 0 else r"-\infty"
+        text = f"{x:.6g}"
+        if "e" in text:
+            mantissa, exponent = text.split("e")
+            return mantissa + r" \times 10^{" + str(int(exponent)) + "}"
+        return text
+    return str(int(x))
+
+
+def tex_bmatrix(rows: Sequence[Sequence[Any]]) -> str:
+    """Rows of numbers as a TeX ``bmatrix`` (escape ``&`` before putting it in HTML)."""
+    body = r" \\ ".join(" & ".join(tex_number(v) for v in row) for row in rows)
+    return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
+
+
+def _tex_name(name: str) -> str:
+    if re.fullmatch(r"[A-Za-z]", name):
+        return name
+    return r"\text{" + re.sub(r"([_#$%&{}])", r"\\\1", name) + "}"
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def tex_matrices(inputs: Any) -> list[str]:
+    """TeX for every numeric matrix among a problem's inputs, taken from the inputs themselves:
+    ``Q = \\begin{bmatrix} … \\end{bmatrix}`` (matrices past ``MAX_TEX_SIZE`` stay text only)."""
+    if not isinstance(inputs, dict):
+        return []
+    out = []
+    for name, value in inputs.items():
+        if not (isinstance(value, list) and value and all(isinstance(r, list) and r for r in value)):
+            continue
+        width = len(value[0])
+        if len(value) > MAX_TEX_SIZE or width > MAX_TEX_SIZE:
+            continue
+        if any(len(r) != width or not all(_is_number(x) for x in r) for r in value):
+            continue
+        out.append(f"{_tex_name(str(name))} = {tex_bmatrix(value)}")
+    return out

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Iterable, Sequence, TextIO
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
 
-from quizgen.core.render import fmt_inline, fmt_scalar
+from quizgen.core.render import fmt_inline, fmt_scalar, fmt_shape
 
 Segment = tuple[str, str]
 Line = list[Segment]
@@ -36,11 +37,6 @@ _STYLES = {
 
 # ---------------------------------------------------------------------------------------------
 # Values for people
-
-
-def fmt_shape(shape: Sequence[int]) -> str:
-    """A shape in torch's notation."""
-    return "torch.Size([" + ", ".join(str(int(s)) for s in shape) + "])"
 
 
 def is_table(value: Any) -> bool:

@@ -37,10 +37,11 @@ import math
 import os
 import sqlite3
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from quizgen.core.errors import QuizgenError
 
@@ -125,7 +126,7 @@ class Clock:
         self._mono = time.monotonic()
 
     @classmethod
-    def from_env(cls) -> "Clock":
+    def from_env(cls) -> Clock:
         text = os.environ.get("QUIZGEN_NOW", "").strip()
         if not text:
             return cls()
@@ -282,7 +283,7 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: Any) -> None:

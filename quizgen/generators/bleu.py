@@ -28,8 +28,9 @@ degenerate draws; it never computes a precision, a penalty or a score.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from itertools import accumulate
-from typing import Any, Sequence
+from typing import Any
 
 from quizgen.core.answer import Answer
 from quizgen.core.errors import GenerationError

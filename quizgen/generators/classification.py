@@ -29,7 +29,8 @@ labels to reject degenerate draws; it never computes a metric.
 from __future__ import annotations
 
 import random
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from quizgen.core.answer import Answer
 from quizgen.core.errors import GenerationError

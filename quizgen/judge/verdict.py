@@ -10,8 +10,9 @@ as ``math.isclose`` with ``rel_tol``/``abs_tol``, but relative to the key only).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from quizgen.core.answer import (
     SLACK,
