@@ -38,7 +38,7 @@ def get_checker(family: str) -> Callable[[Mapping[str, Any]], Solution]:
         # (measured ~10x slower per problem while another process kept both cores busy).
         torch.set_num_threads(1)
         _threads_set = True
-    return importlib.import_module(CHECKERS[family]).solve  # type: ignore[no-any-return]
+    return importlib.import_module(CHECKERS[family]).solve
 
 
 def load_checkers(families: Iterable[str]) -> None:

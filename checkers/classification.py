@@ -184,7 +184,7 @@ def _assemble(
     # With every class counted, micro P = micro R (Σfp = Σfn), so swaps and means change nothing.
     if average != "micro":
         if f_rows is not None:
-            misconceptions.append(Misconception(*_ARITHMETIC, rows.arithmetic))  # type: ignore[arg-type]
+            misconceptions.append(Misconception(*_ARITHMETIC, rows.arithmetic))
         if metric in ("precision", "recall"):
             other = "recall" if metric == "precision" else "precision"
             name = _ROWS_COLUMNS if from_matrix else _SWAPPED

@@ -284,8 +284,8 @@ _MISTAKES: dict[str, tuple[str, str, Impl, Callable[..., bool]]] = {
     ),
 }
 _BY_KIND: dict[str, tuple[str, ...]] = {}
-for _name, (_kind, _, _, _) in _MISTAKES.items():
-    _BY_KIND[_kind] = _BY_KIND.get(_kind, ()) + (_name,)
+for _name, _mistake in _MISTAKES.items():
+    _BY_KIND[_mistake[0]] = _BY_KIND.get(_mistake[0], ()) + (_name,)
 
 
 def _call(op: Op) -> str:

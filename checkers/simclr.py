@@ -88,7 +88,7 @@ def _indices(inputs: Mapping[str, Any], name: str, count: int, rows: int) -> lis
     if not ok:
         what = f"{count} distinct row indices" if count > 1 else "a row index"
         raise ValueError(f"Expected {name} to be {what} in 0..{rows - 1}, but got {value!r}")
-    return list(items)
+    return [int(i) for i in items]  # type: ignore[union-attr, arg-type]
 
 
 def _solve_similarity(z: torch.Tensor, pair: list[int]) -> Solution:

@@ -41,6 +41,7 @@ import math
 import os
 import re
 import sqlite3
+import sys
 import time
 import zipfile
 from collections.abc import Callable, Sequence
@@ -760,7 +761,7 @@ def _deck(
     concepts = select(load_concepts(concept_dir(ctx)), recipe.topics)
     out = Path(output) if output else Path(f"{recipe.name}.apkg")
     total = recipe.variants * sum(len(c.problems) for c in concepts)
-    show = progress if progress is not None else (total >= _PROGRESS_AT and click.get_text_stream("stderr").isatty())
+    show = progress if progress is not None else (total >= _PROGRESS_AT and sys.stderr.isatty())
 
     if show:
         from rich.console import Console

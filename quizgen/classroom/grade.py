@@ -895,7 +895,7 @@ def grade_sheets(
         _grade_task(quiz, p, r, None if job is None else built[job], answers, steps)
         for quiz, p, r, answers, job in tasks
     ]
-    for (quiz, sheet, report), (start, end) in zip(pairs, spans):
+    for (_, _, report), (start, end) in zip(pairs, spans):
         report.items = items[start:end]
 
 
@@ -988,7 +988,7 @@ def grade_class(
         student, flag = _sheet_student(path, sheet)
         quiz = by_student.get(student or "") if single is None else single
         if quiz is None and sheet.quiz in by_checksum:
-            quiz = by_checksum[sheet.quiz]  # type: ignore[index]
+            quiz = by_checksum[sheet.quiz]
         report = Report(quiz=quiz, sheet=str(path), student=student)
         if flag:
             report.flags.append(flag)

@@ -348,6 +348,7 @@ def _quiz_from_data(data: Any, source: str) -> Quiz:
         m = id_match(pid) if type(pid) is str else None
         if m is None or pid in seen or rec.get("number") != number or "inputs" not in rec:
             _problem_error(source, number, rec, seen)
+        assert isinstance(pid, str)  # _problem_error raised otherwise
         seen[pid] = i
         concept, template, version, seed_text = m.groups()  # type: ignore[union-attr]
         if f"{concept}.{template}" not in templates:
@@ -358,7 +359,7 @@ def _quiz_from_data(data: Any, source: str) -> Quiz:
         problems.append(
             QuizProblem(
                 number,
-                pid,  # type: ignore[arg-type]
+                pid,
                 concept,
                 template,
                 int(version),
@@ -449,7 +450,7 @@ def make_quiz(
         raise QuizgenError(f"the topics {', '.join(topics)} have no problem templates")
     effective = seed if student is None else student_seed(seed, student)
     jobs_ = [(*pairs[i % len(pairs)], variant_seed(effective, i)) for i in range(n)]
-    problems = []
+    problems: list[QuizProblem] = []
     for chunk in build_many(jobs_, jobs):
         for p in chunk:
             problems.append(

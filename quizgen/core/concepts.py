@@ -144,7 +144,8 @@ def _refused_structure(root: yaml.Node, file: str) -> list[Issue]:
         node, depth = stack.pop()
         line = node.start_mark.line + 1
         if id(node) in seen:
-            return [Issue(file, line, "", "expected plain values, found the value anchored here (&name) used again through an alias (*name): write it out each time")]
+            found = "the value anchored here (&name) used again through an alias (*name): write it out each time"
+            return [Issue(file, line, "", f"expected plain values, found {found}")]
         seen.add(id(node))
         if depth > MAX_DEPTH:
             return [Issue(file, line, "", f"expected at most {MAX_DEPTH} levels of nesting, found more")]
@@ -247,7 +248,7 @@ def _schema_issue(error: Any, file: str, lines: dict[PathKey, int]) -> list[Issu
         ]
     if v == "type":
         types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        want = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+        want = " or ".join(_TYPE_WORDS.get(t, str(t)) for t in types)
         return [Issue(file, _line_of(lines, path), field_name(path), f"expected {want}, found {found}")]
     if v == "enum":
         options = [str(o) for o in error.validator_value]
@@ -382,8 +383,8 @@ def _semantic_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int])
             except (TypeError, ValueError):
                 continue
             for pname, expected, found in check(resolved):
-                p = ("problems", index, "params", pname) if pname in params else ("problems", index, "params")
-                issues.append(Issue(file, _line_of(lines, p), field_name(p), f"expected {expected}, found {found}"))
+                at: PathKey = ("problems", index, "params", pname) if pname in params else ("problems", index, "params")
+                issues.append(Issue(file, _line_of(lines, at), field_name(at), f"expected {expected}, found {found}"))
     return issues
 
 

@@ -190,6 +190,7 @@ def load_yaml_data(text: str, source: str) -> Any:
             keys[-1] = _NO_KEY
 
     try:
+        event: Any
         for event in yaml.parse(text, Loader=loader):
             name = type(event).__name__
             line = event.start_mark.line + 1 if event.start_mark is not None else 0

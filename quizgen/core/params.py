@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class Flag:
     doc: str
 
 
-ParamSpec = Union[IntRange, FloatRange, Choice, Flag]
+ParamSpec = IntRange | FloatRange | Choice | Flag
 
 
 def normalise(spec: ParamSpec, value: Any) -> Any:

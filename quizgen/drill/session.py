@@ -167,7 +167,7 @@ def expected_answer(family: str, inputs: dict[str, Any]) -> Answer:
     """
     from quizgen.generators import GENERATORS
 
-    return GENERATORS[family].expected(inputs)  # type: ignore[no-any-return]
+    return GENERATORS[family].expected(inputs)
 
 
 @dataclass(frozen=True)
@@ -215,7 +215,8 @@ def solve_inputs(template: Template, inputs: dict[str, Any]) -> Solved:
 
     solution = solve_problem(template.generator, inputs)
     key = solution.answer
-    kept, dropped = [], []
+    kept: list[Misconception] = []
+    dropped: list[Misconception] = []
     for m in solution.misconceptions:
         (dropped if close(key.kind, key.value, m.value, template.tolerance) else kept).append(m)
     return Solved(key, tuple(solution.steps), tuple(kept), template.tolerance, tuple(dropped))
@@ -326,11 +327,8 @@ class Background:
 
             for item in self._fill or ():
                 ensure(item)
-            while True:
-                item = self._refills.get()
-                if item is None:
-                    return
-                ensure(item)
+            while (refill := self._refills.get()) is not None:
+                ensure(refill)
 
 
 # ---------------------------------------------------------------------------------------------

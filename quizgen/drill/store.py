@@ -39,7 +39,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -137,12 +137,12 @@ class Clock:
                 f"QUIZGEN_NOW={text!r} is not an ISO 8601 time; write e.g. 2030-01-31T09:00:00+00:00"
             ) from None
         if start.tzinfo is None:
-            start = start.replace(tzinfo=timezone.utc)
-        return cls(start.astimezone(timezone.utc))
+            start = start.replace(tzinfo=UTC)
+        return cls(start.astimezone(UTC))
 
     def now(self) -> datetime:
         if self._start is None:
-            return datetime.now(timezone.utc)
+            return datetime.now(UTC)
         return self._start + timedelta(seconds=time.monotonic() - self._mono)
 
 
@@ -178,7 +178,7 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
 
 
 def _iso(t: datetime) -> str:
-    return t.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return t.astimezone(UTC).isoformat(timespec="seconds")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -520,11 +520,11 @@ def summarise(
         if r["misconception"]:
             m = mistakes.setdefault((r["concept"], r["misconception"]), MistakeStats(r["concept"], r["misconception"]))
             m.made += 1
-    states = [s for s in store.states().values() if s.concept in per]
-    reviewed = {s.id for s in states}
-    for s in states:
-        c = per[s.concept]
-        ahead = s.due - now_ts
+    states = [state for state in store.states().values() if state.concept in per]
+    reviewed = {state.id for state in states}
+    for state in states:
+        c = per[state.concept]
+        ahead = state.due - now_ts
         if ahead <= 0:
             c.due_now += 1
             continue
@@ -534,8 +534,8 @@ def summarise(
             c.due_week += 1
         else:
             c.due_later += 1
-        if c.next_due is None or s.due < c.next_due:
-            c.next_due = s.due
+        if c.next_due is None or state.due < c.next_due:
+            c.next_due = state.due
     for concept, ids in cards_by_concept.items():
         per[concept].new = sum(1 for i in ids if i not in reviewed)
     ordered = sorted(mistakes.values(), key=lambda m: (m.concept, -m.made, m.name))
@@ -551,6 +551,6 @@ def when(ts: float, now: datetime) -> str:
         return f"in {max(1, math.ceil(delta / 60))} min"
     if delta < 86400:
         return f"in {delta / 3600:.0f} h"
-    day = datetime.fromtimestamp(ts, timezone.utc).date().isoformat()
+    day = datetime.fromtimestamp(ts, UTC).date().isoformat()
     days = delta / 86400
     return f"in {days:.0f} day{'s' if round(days) != 1 else ''} ({day})"

@@ -176,7 +176,7 @@ def _where(kind: str, wrong: Sequence[tuple[int, ...]], limit: int = 6) -> str:
 def judge(
     answer: Answer,
     text: str,
-    tolerance: Tolerance = Tolerance(),
+    tolerance: Tolerance | None = None,
     misconceptions: Sequence[Misconception] = (),
 ) -> Verdict:
     """Decide whether typed ``text`` answers ``answer``, and say why in a sentence.
@@ -200,6 +200,7 @@ def judge(
     >>> judge(Answer("number", 0.43721), "0.44").status
     'too-few-figures'
     """
+    tolerance = tolerance if tolerance is not None else Tolerance()
     kind = answer.kind
     try:
         given, figures = _read(text, kind)
