@@ -380,3 +380,50 @@ def test_front_of_card_shows_no_verdict_in_chromium(anki_cards: Any) -> None:
     page.write_text(f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>{body}</body></html>', "utf-8")
     status, misconception, message = _verdict(_dump_dom(page))
     assert (status, misconception, message) == ("none", None, "")
+
+
+def test_every_family_self_grades_in_chromium(tmp_path: Path) -> None:
+    """For one card of every family, the key and the first named mistake typed on the card get
+    the Python judge's verdict in the browser."""
+    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    from quizgen.anki.deck import build_deck
+    from quizgen.core.concepts import load_concepts
+    from quizgen.core.problems import rebuild
+    from quizgen.generators import GENERATORS
+
+    _need_chromium()
+    concepts = load_concepts(ROOT / "concepts")
+    deck = tmp_path / "all.apkg"
+    build_deck(concepts, deck, variants=1, seed=3)
+    col = Collection(str(tmp_path / "collection.anki2"))
+    try:
+        col.import_anki_package(ImportAnkiPackageRequest(package_path=str(deck), options=ImportAnkiPackageOptions()))
+        cases, seen = [], set()
+        for nid in sorted(col.find_notes('"note:quizgen problem"')):
+            card = col.get_note(nid).cards()[0]
+            problem = rebuild(card.note()["Id"], concepts)
+            if problem.family in seen or not problem.misconceptions:
+                continue
+            seen.add(problem.family)
+            kind = problem.answer.kind
+            cases.append((card, problem, format_value(kind, problem.answer.value)))
+            cases.append((card, problem, format_value(kind, problem.misconceptions[0].value)))
+        assert seen == set(GENERATORS)
+        pages = []
+        for i, (card, _, typed) in enumerate(cases):
+            page = Path(col.media.dir()) / f"family-{i}.html"
+            body = reviewer_answer_html(col, card, typed)
+            page.write_text(f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head>'
+                            f'<body class="card">{body}</body></html>', encoding="utf-8")
+            pages.append(page)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            doms = list(pool.map(_dump_dom, pages))
+    finally:
+        col.close()
+    for (_, problem, typed), dom in zip(cases, doms):
+        expected = judge(problem.answer, typed, problem.tolerance, problem.misconceptions)
+        status, misconception, message = _verdict(dom)
+        assert (status, misconception) == (expected.status, expected.misconception.name if expected.misconception else None), (
+            problem.id, typed, message)
+    assert [_verdict(dom)[0] for dom in doms[::2]] == ["right"] * len(seen)
