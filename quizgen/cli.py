@@ -146,8 +146,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "drill": "quizgen.drill.session:drill_command",
     "stats": "quizgen.drill.session:stats_command",
     "deck": "quizgen.anki.deck:deck_command",
-    "quiz": "quizgen.classroom.quiz:quiz_command",
-    "grade": "quizgen.classroom.grade:grade_command",
+    "quiz": "quizgen.classroom.commands:quiz_command",
+    "grade": "quizgen.classroom.commands:grade_command",
 }
 
 

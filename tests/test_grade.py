@@ -18,24 +18,13 @@ import yaml
 from click.testing import CliRunner
 from conftest import CONCEPTS
 
-from quizgen.classroom.grade import (
-    MAX_LISTED_EXTRAS,
-    Report,
-    grade_class,
-    grade_one,
-    gradebook_csv,
-    read_answer_sheet,
-    report_csv,
-    report_text,
-)
-from quizgen.classroom.quiz import (
-    FileUnusable,
-    checksum,
-    make_quiz,
-    write_quiz,
-    write_quiz_files,
-)
+from quizgen.classroom.commands import write_quiz_files
+from quizgen.classroom.grade import MAX_LISTED_EXTRAS, grade_class, grade_one
+from quizgen.classroom.quiz import checksum, make_quiz, write_quiz
+from quizgen.classroom.report import Report, gradebook_csv, report_csv, report_text
+from quizgen.classroom.sheets import read_answer_sheet
 from quizgen.cli import cli
+from quizgen.core.files import FileUnusable
 from quizgen.core.problems import plan, rebuild
 from quizgen.generators import GENERATORS
 from quizgen.judge import close, format_value

@@ -13,20 +13,9 @@ import yaml
 from click.testing import CliRunner
 from conftest import CONCEPTS
 
-from quizgen.classroom.quiz import (
-    FileUnusable,
-    checksum,
-    companion_paths,
-    make_quiz,
-    quiz_plan,
-    quiz_text,
-    read_quiz,
-    read_roster,
-    read_text_file,
-    student_seed,
-    write_quiz,
-    write_quiz_files,
-)
+from quizgen.classroom.commands import companion_paths, write_quiz_files
+from quizgen.classroom.quiz import checksum, make_quiz, quiz_plan, quiz_text, read_quiz, student_seed, write_quiz
+from quizgen.classroom.roster import read_roster
 from quizgen.classroom.worksheet import (
     answer_sheet,
     tex_matrices,
@@ -36,6 +25,7 @@ from quizgen.classroom.worksheet import (
 from quizgen.cli import cli
 from quizgen.core.concepts import select
 from quizgen.core.errors import QuizgenError
+from quizgen.core.files import FileUnusable, read_text_file
 
 
 @pytest.fixture(scope="module")

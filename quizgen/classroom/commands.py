@@ -1,0 +1,218 @@
+"""``quizgen quiz`` and ``quizgen grade``: the classroom's command line and the files it writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from quizgen.classroom.grade import grade_class, grade_one
+from quizgen.classroom.quiz import MAX_PROBLEMS, Quiz, make_quiz, write_quiz
+from quizgen.classroom.report import class_text, gradebook_csv, report_csv, report_text
+from quizgen.classroom.roster import read_roster
+from quizgen.classroom.sheets import SHEET_MAX_BYTES
+from quizgen.core.command import concept_dir, friendly
+from quizgen.core.concepts import select
+from quizgen.core.errors import QuizgenError
+from quizgen.core.files import FileUnusable
+
+if TYPE_CHECKING:
+    pass
+
+
+# ---------------------------------------------------------------------------------------------
+# Output files
+
+
+def companion_paths(quiz_path: Path) -> dict[str, Path]:
+    """The worksheet and answer-sheet files written next to a quiz file.
+
+    ``week3.yaml`` (or ``week3.quiz.yaml``) -> ``week3.worksheet.md``, ``week3.worksheet.html``,
+    ``week3.answers.yaml``.
+    """
+    stem = quiz_path.name
+    for suffix in (".yaml", ".yml", ".json"):
+        if stem.endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    if stem.endswith(".quiz"):
+        stem = stem[: -len(".quiz")]
+    parent = quiz_path.parent
+    return {
+        "markdown": parent / f"{stem}.worksheet.md",
+        "html": parent / f"{stem}.worksheet.html",
+        "answers": parent / f"{stem}.answers.yaml",
+    }
+
+
+def write_quiz_files(quiz: Quiz, quiz_path: Path) -> list[Path]:
+    """The quiz file, its worksheet (Markdown and HTML) and its blank answer sheet; returns the paths."""
+    from quizgen.classroom.worksheet import (
+        answer_sheet,
+        worksheet_html,
+        worksheet_markdown,
+    )
+    from quizgen.core.files import write_text_atomic
+
+    others = companion_paths(quiz_path)
+    write_quiz(quiz_path, quiz)
+    write_text_atomic(others["markdown"], worksheet_markdown(quiz, others["answers"].name))
+    write_text_atomic(others["html"], worksheet_html(quiz, others["answers"].name))
+    write_text_atomic(others["answers"], answer_sheet(quiz))
+    return [quiz_path, others["markdown"], others["html"], others["answers"]]
+
+
+# ---------------------------------------------------------------------------------------------
+# The command
+
+
+
+
+@click.command("quiz")
+@click.argument("topics", nargs=-1, required=True)
+@click.option("--n", "n", default=10, show_default=True, type=click.IntRange(1, MAX_PROBLEMS), help="Problems per quiz.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Same seed, same quiz.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(),
+    default=None,
+    help="The quiz file (default quiz.yaml); with --for, a directory (default quizzes/).",
+)
+@click.option(
+    "--for",
+    "roster",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="A roster CSV (columns id[,name]): one reproducible variant per student.",
+)
+@click.option("--title", default=None, help="Title printed on the worksheet.")
+@click.option("--jobs", default=0, type=click.IntRange(0, 64), help="Processes to use (0: the cores, for large quizzes).")
+@click.pass_context
+@friendly
+def quiz_command(
+    ctx: click.Context,
+    topics: tuple[str, ...],
+    n: int,
+    seed: int,
+    output: str | None,
+    roster: str | None,
+    title: str | None,
+    jobs: int,
+) -> None:
+    """Write a quiz for TOPIC... (concept ids or tags): quiz file, worksheet and answer sheet.
+
+    The quiz file holds problem ids and inputs, never answers; `quizgen grade` recomputes every
+    answer. With --for ROSTER.csv each student gets their own variant, written as
+    DIR/<id>.quiz.yaml with DIR/<id>.worksheet.md, .worksheet.html and DIR/<id>.answers.yaml.
+    """
+    from quizgen.core.concepts import load_concepts
+
+    concepts = load_concepts(concept_dir(ctx))
+    if roster is None:
+        path = Path(output or "quiz.yaml")
+        if path.is_dir():
+            raise QuizgenError(f"{path} is a directory; give the quiz file's name, e.g. -o {path / 'quiz.yaml'}")
+        if not path.parent.is_dir():
+            raise QuizgenError(f"{path.parent}: no such directory")
+        quiz = make_quiz(concepts, topics, n, seed, title=title, jobs=jobs)
+        written = write_quiz_files(quiz, path)
+        click.echo(f"quiz: {len(quiz.problems)} problems, {quiz.checksum[:19]}")
+        for p in written:
+            click.echo(f"wrote {p}")
+        return
+    students = read_roster(roster)
+    folder = Path(output or "quizzes")
+    if folder.exists() and not folder.is_dir():
+        raise QuizgenError(f"{folder} is a file; with --for, -o names a directory")
+    folder.mkdir(parents=True, exist_ok=True)
+    select(concepts, topics)  # unknown topics fail before any file is written
+    for s in students:
+        quiz = make_quiz(concepts, topics, n, seed, student=s.id, student_name=s.name or None, title=title, jobs=jobs)
+        write_quiz_files(quiz, folder / f"{s.id}.quiz.yaml")
+    click.echo(
+        f"wrote {len(students)} quizzes of {n} problems to {folder}/ "
+        f"(<id>.quiz.yaml, <id>.worksheet.md, <id>.worksheet.html, <id>.answers.yaml)"
+    )
+
+
+
+
+# ---------------------------------------------------------------------------------------------
+# The command
+
+
+def _emit(target: str, text: str) -> None:
+    from quizgen.core.files import write_text_atomic
+
+    if target == "-":
+        sys.stdout.write(text)
+    else:
+        write_text_atomic(Path(target), text)
+
+
+@click.command("grade")
+@click.argument("quiz", type=click.Path())
+@click.argument("answers", type=click.Path())
+@click.option("--steps", is_flag=True, help="Show the worked solution under every question not answered right.")
+@click.option("--json", "json_out", default=None, metavar="PATH", help="Also write the grades as JSON to PATH ('-': stdout only).")
+@click.option("--csv", "csv_out", default=None, metavar="PATH", help="Also write CSV to PATH ('-': stdout only): per question, or a gradebook for a class.")
+@click.option(
+    "--max-size",
+    default=SHEET_MAX_BYTES // 2**20,
+    show_default=True,
+    type=click.IntRange(1, 4096),
+    help="Largest answer sheet read, in MB.",
+)
+@click.option("--jobs", default=0, type=click.IntRange(0, 64), help="Processes to use (0: the cores, for large runs).")
+@click.pass_context
+@friendly
+def grade_command(
+    ctx: click.Context,
+    quiz: str,
+    answers: str,
+    steps: bool,
+    json_out: str | None,
+    csv_out: str | None,
+    max_size: int,
+    jobs: int,
+) -> None:
+    """Grade ANSWERS (an answer sheet, or a folder of them) against QUIZ (a quiz file, or a folder
+    of per-student quizzes).
+
+    Every answer is recomputed from the quiz's inputs by the checker; answers written in any file
+    are never trusted. Exit status 0 when grading happened, whatever the score; 2 when a file
+    cannot be used.
+    """
+    from quizgen.core.concepts import load_concepts
+
+    quiz_path, answers_path = Path(quiz), Path(answers)
+    for p in (quiz_path, answers_path):
+        if not p.exists():
+            raise FileUnusable(f"{p}: no such file or directory")
+    concepts = load_concepts(concept_dir(ctx))
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    to_stdout = "-" in (json_out, csv_out)
+    if quiz_path.is_dir() or answers_path.is_dir():
+        reports, notes = grade_class(quiz_path, answers_path, concepts, steps, jobs, max_size * 2**20)
+        if json_out:
+            payload = {"submissions": [r.to_json() for r in reports], "notes": notes}
+            _emit(json_out, json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
+        if csv_out:
+            _emit(csv_out, gradebook_csv(reports))
+        if not to_stdout:
+            click.echo(class_text(reports, notes, color), nl=False)
+            if csv_out:
+                click.echo(f"gradebook: {csv_out}")
+        return
+    report = grade_one(quiz_path, answers_path, concepts, steps, jobs, max_size * 2**20)
+    if json_out:
+        _emit(json_out, json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n")
+    if csv_out:
+        _emit(csv_out, report_csv(report))
+    if not to_stdout:
+        sys.stdout.write(report_text(report, color))

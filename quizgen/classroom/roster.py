@@ -1,0 +1,79 @@
+"""Rosters: the students of a class, read from a CSV file (an id column, optionally a name)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from quizgen.classroom.quiz import ROSTER_MAX_BYTES, STUDENT_ID
+from quizgen.core.errors import QuizgenError
+from quizgen.core.files import read_text_file
+
+if TYPE_CHECKING:
+    pass
+
+
+# ---------------------------------------------------------------------------------------------
+# Rosters
+
+
+@dataclass(frozen=True)
+class Student:
+    id: str
+    name: str = ""
+
+
+_ID_COLUMNS = ("id", "student_id", "student", "sid")
+_NAME_COLUMNS = ("name", "student_name", "full_name")
+
+
+def read_roster(path: str | Path) -> list[Student]:
+    """Students from a CSV file with a header row: an id column (``id``, ``student_id``, ``student``
+    or ``sid``) and optionally a name column (``name``).
+
+    Raises:
+        QuizgenError: Missing id column, an id that cannot be a file name, a duplicate id, or no
+            students, with the line.
+    """
+    text = read_text_file(path, ROSTER_MAX_BYTES, "roster")
+    try:
+        reader = csv.reader(io.StringIO(text))
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise QuizgenError(f"{path}: not a CSV file: {exc}") from None
+    if header is None:
+        raise QuizgenError(f"{path}: the roster is empty")
+    columns = [h.strip().lower() for h in header]
+    id_col = next((columns.index(c) for c in _ID_COLUMNS if c in columns), None)
+    if id_col is None:
+        raise QuizgenError(
+            f"{path}: line 1: the roster needs a header row with an 'id' column (found {', '.join(header) or 'nothing'}); "
+            "e.g. 'id,name' then 's001,Student One'"
+        )
+    name_col = next((columns.index(c) for c in _NAME_COLUMNS if c in columns), None)
+    students: list[Student] = []
+    seen: dict[str, int] = {}
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            sid = row[id_col].strip() if id_col < len(row) else ""
+            if not STUDENT_ID.match(sid):
+                raise QuizgenError(
+                    f"{path}: line {line}: student id {sid!r} must be 1-64 letters, digits, '.', '_' or '-' "
+                    "(it becomes a file name), starting with a letter or digit"
+                )
+            if sid in seen:
+                raise QuizgenError(f"{path}: line {line}: student id {sid!r} already appears on line {seen[sid]}")
+            seen[sid] = line
+            name = row[name_col].strip() if name_col is not None and name_col < len(row) else ""
+            students.append(Student(sid, name))
+    except csv.Error as exc:
+        raise QuizgenError(f"{path}: line {reader.line_num}: not valid CSV: {exc}") from None
+    if not students:
+        raise QuizgenError(f"{path}: the roster lists no students")
+    return students

@@ -1,0 +1,333 @@
+"""Answer sheets: what a learner hands in, read as hostile input.
+
+Before any parser sees a file its size is checked (it is not even read past the limit), then
+binary data and the encoding; the YAML is read from libyaml's event stream by a loop that never
+expands an alias, never constructs a tagged object, stops at a nesting depth where libyaml would
+slow down, and caps how much any one answer may hold. A problem in one answer (an alias, a
+mapping where text is due, a duplicate id) is reported on that answer and the rest is read; a
+syntax error part-way stops the reading there, and the answers before it are kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from quizgen.classroom.quiz import MAX_PROBLEMS
+from quizgen.core.files import MAX_YAML_DEPTH, FileUnusable, read_text_file, yaml_problem
+
+if TYPE_CHECKING:
+    pass
+
+
+SHEET_MAX_BYTES = 20 * 2**20
+"""Default size limit of an answer sheet (100,000 answers take about 6 MB)."""
+
+MAX_VALUE_SCALARS = 1000
+"""Most numbers one answer written as a YAML list may hold (the judge reads at most 400)."""
+
+MAX_ANSWER_DEPTH = 4
+"""Deepest YAML list nesting accepted inside one answer (a matrix needs 2)."""
+
+MAX_SHEET_ENTRIES = MAX_PROBLEMS + 100_000
+"""Most answers kept from one sheet; beyond that they are only counted."""
+
+"""Most answers with unknown ids listed one by one in a report."""
+
+
+HEADER_FIELDS = ("quizgen", "format", "quiz", "student", "name")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading answer sheets
+
+
+class RawAnswer(NamedTuple):
+    """One ``key: value`` of an answer sheet before it is matched to a quiz.
+
+    ``text`` is the answer as the judge will read it (None: left blank); ``issue`` says why the
+    value cannot be read as an answer at all (then ``text`` is None).
+    """
+
+    key: str
+    line: int
+    text: str | None
+    issue: str | None
+
+
+@dataclass
+class AnswerSheet:
+    """What an answer sheet holds.
+
+    Attributes:
+        path: The file.
+        student: The ``student`` field (None if absent or blank).
+        quiz: The ``quiz`` field: the checksum of the quiz the sheet was made for.
+        answers: Every answer in file order (at most ``MAX_SHEET_ENTRIES``).
+        dropped: How many answers were beyond that cap.
+        notes: Problems with the file as a whole (a syntax error part-way, a second document).
+    """
+
+    path: str
+    student: str | None = None
+    quiz: str | None = None
+    answers: list[RawAnswer] = field(default_factory=list)
+    dropped: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+class _Stop(Exception):
+    """Reading stops here; ``note`` says why (the answers read so far are kept)."""
+
+    def __init__(self, note: str):
+        self.note = note
+
+
+_PLAIN_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+_YAML_SPECIALS = {
+    ".nan": "nan", ".NaN": "nan", ".NAN": "nan",
+    ".inf": "inf", ".Inf": "inf", ".INF": "inf",
+    "+.inf": "inf", "+.Inf": "inf", "+.INF": "inf",
+    "-.inf": "-inf", "-.Inf": "-inf", "-.INF": "-inf",
+}
+_CORE_TAGS = frozenset(
+    "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "null", "bool", "seq", "map")
+) | {None, "!"}
+_SEPARATORS = re.compile(r"[\s,;]")
+_NOT_YAML_TEXT = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+"""Characters YAML does not allow anywhere in a file (the same set as PyYAML's reader)."""
+
+
+class _SheetReader:
+    """Walks libyaml's events of an answer sheet; see the module docstring for the rules."""
+
+    def __init__(self, text: str, source: str):
+        import yaml
+
+        self._yaml = yaml
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        self._events = iter(yaml.parse(text, Loader=loader))
+        self.source = source
+        self.depth = 0
+        self.sheet = AnswerSheet(path=source)
+
+    # -- events --------------------------------------------------------------------------
+
+    def next(self) -> Any:
+        try:
+            event = next(self._events)
+        except StopIteration:
+            raise _Stop("the file ends in the middle of its YAML") from None
+        except self._yaml.YAMLError as exc:
+            raise _Stop(f"not valid YAML at {yaml_problem(exc)}") from None
+        name = type(event).__name__
+        if name in ("SequenceStartEvent", "MappingStartEvent"):
+            self.depth += 1
+            if self.depth > MAX_YAML_DEPTH:
+                raise _Stop(f"line {_line(event)}: nested more than {MAX_YAML_DEPTH} levels deep")
+        elif name in ("SequenceEndEvent", "MappingEndEvent"):
+            self.depth -= 1
+        return event
+
+    def skip(self, event: Any) -> None:
+        """Consume the rest of the node that ``event`` starts."""
+        name = type(event).__name__
+        if name not in ("SequenceStartEvent", "MappingStartEvent"):
+            return
+        target = self.depth - 1
+        while self.depth > target:
+            self.next()
+
+    # -- values --------------------------------------------------------------------------
+
+    def answer(self, event: Any) -> tuple[str | None, str | None]:
+        """The answer text of the node ``event`` starts, or the reason it has none."""
+        name = type(event).__name__
+        if name == "AliasEvent":
+            return None, f"a YAML alias (*{event.anchor}) is not read; write the answer itself"
+        if getattr(event, "tag", None) not in _CORE_TAGS:
+            self.skip(event)
+            return None, f"the YAML tag {event.tag} is not read; write the answer as plain text"
+        if name == "ScalarEvent":
+            return _scalar_text(event), None
+        if name == "MappingStartEvent":
+            self.skip(event)
+            return None, (
+                "a mapping (key: value pairs) where an answer is due; "
+                "write the answer in quotes, e.g. '[[1, 2], [3, 4]]'"
+            )
+        budget = [MAX_VALUE_SCALARS]
+        text, issue = self._sequence(budget, 1)
+        return (None, issue) if issue else (text, None)
+
+    def _sequence(self, budget: list[int], level: int) -> tuple[str, str | None]:
+        """A YAML list as the judge's bracket notation (the start event is already consumed)."""
+        parts: list[str] = []
+        issue: str | None = None
+        while True:
+            event = self.next()
+            name = type(event).__name__
+            if name == "SequenceEndEvent":
+                return "[" + ", ".join(parts) + "]", issue
+            if issue is not None:
+                self.skip(event)
+                continue
+            if name == "ScalarEvent" and event.tag in _CORE_TAGS:
+                budget[0] -= 1
+                if budget[0] < 0:
+                    issue = f"more than {MAX_VALUE_SCALARS} numbers in one answer"
+                    continue
+                text = _scalar_text(event) or ""
+                # An entry with its own separators ("1 2") is kept as one entry: the judge then
+                # reports it instead of silently reading two numbers.
+                parts.append(f"({text})" if _SEPARATORS.search(text) else text)
+            elif name == "SequenceStartEvent" and event.tag in _CORE_TAGS:
+                if level >= MAX_ANSWER_DEPTH:
+                    self.skip(event)
+                    issue = f"lists nested more than {MAX_ANSWER_DEPTH} deep in one answer"
+                    continue
+                inner, inner_issue = self._sequence(budget, level + 1)
+                issue = inner_issue
+                parts.append(inner)
+            elif name == "AliasEvent":
+                issue = f"a YAML alias (*{event.anchor}) is not read; write the answer itself"
+            elif name == "MappingStartEvent":
+                self.skip(event)
+                issue = "a mapping inside a list where a number is due"
+            else:
+                self.skip(event)
+                issue = f"the YAML tag {event.tag} is not read; write the answer as plain text"
+
+    def key(self, event: Any) -> str | None:
+        """A mapping key as text, or None (and the node skipped) if it is not a plain value."""
+        if type(event).__name__ == "ScalarEvent":
+            return event.value.strip()
+        self.skip(event)
+        return None
+
+    # -- the document --------------------------------------------------------------------
+
+    def read(self) -> AnswerSheet:
+        sheet = self.sheet
+        try:
+            event = self.next()  # stream start
+            event = self.next()
+            if type(event).__name__ == "StreamEndEvent":
+                raise FileUnusable(f"{self.source}: the answer sheet holds no YAML document (only comments?)")
+            event = self.next()  # the root node
+            name = type(event).__name__
+            if name != "MappingStartEvent":
+                what = {"SequenceStartEvent": "a list", "ScalarEvent": "a single value", "AliasEvent": "an alias"}
+                raise FileUnusable(
+                    f"{self.source}: an answer sheet is a mapping of problem id to answer "
+                    f"(e.g. 'attention.scale-factor.v1.42: 0.25'), but this file holds {what.get(name, name)}"
+                )
+            self._mapping(top=True)
+            event = self.next()  # document end
+            event = self.next()
+            if type(event).__name__ == "DocumentStartEvent":
+                sheet.notes.append("the file holds more than one YAML document; only the first was read")
+        except _Stop as stop:
+            sheet.notes.append(f"{stop.note}; answers after that point were not read")
+        return sheet
+
+    def _mapping(self, top: bool) -> None:
+        sheet = self.sheet
+        while True:
+            event = self.next()
+            if type(event).__name__ == "MappingEndEvent":
+                return
+            line = _line(event)
+            key = self.key(event)
+            value = self.next()
+            if key is None:
+                self.skip(value)
+                sheet.notes.append(f"line {line}: a key that is not plain text was ignored")
+                continue
+            if top and key == "answers":
+                if type(value).__name__ == "MappingStartEvent":
+                    self._mapping(top=False)
+                elif type(value).__name__ == "ScalarEvent" and _scalar_text(value) is None:
+                    pass  # "answers:" with nothing under it
+                else:
+                    self.skip(value)
+                    sheet.notes.append(
+                        f"line {line}: 'answers' must be a mapping of problem id to answer; it was not read"
+                    )
+                continue
+            if top and key in HEADER_FIELDS:
+                text = _scalar_text(value) if type(value).__name__ == "ScalarEvent" else None
+                self.skip(value)
+                # Shown in reports and matched against file names: control characters escaped.
+                if key == "student" and text and text.strip():
+                    sheet.student = clip(text.strip(), 64)
+                elif key == "quiz" and text and text.strip():
+                    sheet.quiz = clip(text.strip(), 80)
+                continue
+            text, issue = self.answer(value)
+            if len(sheet.answers) < MAX_SHEET_ENTRIES:
+                sheet.answers.append(RawAnswer(key, line, text, issue))
+            else:
+                sheet.dropped += 1
+
+
+def _line(event: Any) -> int:
+    mark = getattr(event, "start_mark", None)
+    return mark.line + 1 if mark is not None else 0
+
+
+def _scalar_text(event: Any) -> str | None:
+    """A scalar as typed: YAML's own spellings of null, NaN and infinity turned into plain words.
+
+    Quoted scalars are always text. The raw text is kept (not YAML's number), so ``0.10`` stays
+    ``0.10`` and the judge can count its significant figures.
+    """
+    value: str = event.value
+    if not event.style:
+        if value in _PLAIN_NULLS:
+            return None
+        special = _YAML_SPECIALS.get(value)
+        if special is not None:
+            return special
+    elif not value.strip():
+        return None
+    return value
+
+
+def read_answer_sheet(path: str | Path, max_bytes: int = SHEET_MAX_BYTES) -> AnswerSheet:
+    """Read an answer sheet (YAML or JSON) without trusting anything in it.
+
+    Raises:
+        FileUnusable: Nothing could be read as answers (missing, too large, binary, not UTF-8,
+            empty, not a mapping, or broken YAML before the first answer).
+    """
+    source = str(path)
+    hint = " (raise the limit with --max-size MB)"
+    text = read_text_file(path, max_bytes, "answer sheet", hint)
+    # YAML refuses the whole file at the first control character; replacing each with U+FFFD
+    # instead lets the judge report it on the one answer that holds it, and grade the rest.
+    bad = _NOT_YAML_TEXT.search(text)
+    replaced = 0
+    if bad is not None:
+        line = text.count("\n", 0, bad.start()) + 1
+        text, replaced = _NOT_YAML_TEXT.subn("\ufffd", text)
+    sheet = _SheetReader(text, source).read()
+    if replaced:
+        sheet.notes.insert(
+            0,
+            f"{replaced} control character{'s' if replaced != 1 else ''} (the first on line {line}) "
+            "replaced by U+FFFD; YAML does not allow them",
+        )
+    if not sheet.answers and sheet.notes:
+        raise FileUnusable(f"{source}: no answers could be read: {sheet.notes[0]}")
+    return sheet
+
+
+def clip(text: str, limit: int) -> str:
+    """Text for a report line: control characters escaped, at most ``limit`` characters."""
+    if len(text) <= limit and text.isprintable():
+        return text
+    shown = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in text[: limit + 1])
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"

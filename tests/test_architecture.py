@@ -1,0 +1,86 @@
+"""The layout's promises, checked on the source: data flows one way and faces stay apart.
+
+Imports are read from the source with ``ast``, those inside functions included, so an import
+made late to save start-up time still counts.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("quizgen", "checkers")
+FACES = ("quizgen.drill", "quizgen.anki", "quizgen.classroom")
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports() -> dict[str, set[str]]:
+    """Module -> the project modules it imports (a name imported from a package that is itself a
+    module counts as that module)."""
+    files = {_module_name(p): p for package in PACKAGES for p in (ROOT / package).rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        targets: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                targets.add(node.module)
+                targets.update(f"{node.module}.{alias.name}" for alias in node.names)
+        graph[name] = {t for t in targets if t in files and t != name}
+    return graph
+
+
+GRAPH = _imports()
+
+
+def test_no_import_cycles() -> None:
+    """No module reaches itself through the modules it imports (a package's __init__ excepted
+    only in that importing a submodule also runs its package, which is not counted)."""
+    def reach(start: str) -> list[str] | None:
+        stack, seen = [(start, [start])], set()
+        while stack:
+            node, path = stack.pop()
+            for nxt in sorted(GRAPH.get(node, ())):
+                if nxt == start:
+                    return path + [nxt]
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append((nxt, path + [nxt]))
+        return None
+
+    cycles = [cycle for module in sorted(GRAPH) if (cycle := reach(module))]
+    assert cycles == [], " ; ".join(" -> ".join(c) for c in cycles[:5])
+
+
+@pytest.mark.parametrize("face", FACES)
+def test_a_face_uses_the_core_and_the_judge_never_another_face(face: str) -> None:
+    others = [f for f in FACES if f != face]
+    crossing = sorted(
+        (module, target)
+        for module, targets in GRAPH.items()
+        if module == face or module.startswith(face + ".")
+        for target in targets
+        if any(target == o or target.startswith(o + ".") for o in others)
+    )
+    assert crossing == []
+
+
+def test_nothing_imports_the_command_line_back() -> None:
+    importers = sorted(m for m, targets in GRAPH.items() if "quizgen.cli" in targets and m != "quizgen.__main__")
+    assert importers == []
+
+
+def test_core_and_judge_know_no_face() -> None:
+    inner = [m for m in GRAPH if m.split(".")[:2] in (["quizgen", "core"], ["quizgen", "judge"]) or m.startswith("checkers")]
+    leaks = sorted((m, t) for m in inner for t in GRAPH[m] if any(t == f or t.startswith(f + ".") for f in FACES))
+    assert leaks == []
