@@ -28,18 +28,15 @@ from anki.collection import (
 )
 from click.testing import CliRunner
 
+from quizgen.anki import cards
 from quizgen.anki import deck as anki
+from quizgen.anki.cards import FLASHCARD_FIELDS, FLASHCARD_MODEL_ID, PROBLEM_FIELDS, PROBLEM_MODEL_ID, judge_media_name
 from quizgen.anki.deck import (
-    FLASHCARD_FIELDS,
-    FLASHCARD_MODEL_ID,
-    PROBLEM_FIELDS,
-    PROBLEM_MODEL_ID,
     Recipe,
     build_deck,
     build_timestamp,
     deck_name,
     flashcard_guid,
-    judge_media_name,
     load_recipe,
     problem_guid,
 )
@@ -165,7 +162,7 @@ def test_recipe_builds_and_imports(recipe_path: Path, tmp_path: Path, col: Colle
             if note.mid == PROBLEM_MODEL_ID:
                 assert note["Id"].startswith(f"{c.id}.") and note["Concept"] == html.escape(c.title, quote=False)
     assert os.listdir(col.media.dir()) == [judge_media_name()]
-    assert (Path(col.media.dir()) / judge_media_name()).read_bytes() == anki.JUDGE_SCRIPT.read_bytes()
+    assert (Path(col.media.dir()) / judge_media_name()).read_bytes() == cards.JUDGE_SCRIPT.read_bytes()
 
 
 @pytest.fixture(scope="module")
@@ -230,7 +227,7 @@ def test_flashcards_render_in_anki(imported: tuple[Collection, list[Concept]]) -
 
 
 def test_text_is_escaped_and_math_is_safe() -> None:
-    assert anki._text_html("a < b & c > d, type `1 2; 3 4`\nnext") == (
+    assert cards._text_html("a < b & c > d, type `1 2; 3 4`\nnext") == (
         "a &lt; b &amp; c &gt; d, type <code>1 2; 3 4</code><br>next"
     )
     class Shown:  # what _inputs_html reads of a problem: its inputs and their description
@@ -240,18 +237,18 @@ def test_text_is_escaped_and_math_is_safe() -> None:
         def describe_inputs(self) -> str:
             return self.text
 
-    inputs = anki._inputs_html(Shown({"Q": [[1, -2], [3, 4]], "x": 1}, "Q = [[1, -2],\n     [3,  4]]\nx < y"))
+    inputs = cards._inputs_html(Shown({"Q": [[1, -2], [3, 4]], "x": 1}, "Q = [[1, -2],\n     [3,  4]]\nx < y"))
     assert r"\[ Q = \begin{bmatrix} 1 &amp; -2 \\ 3 &amp; 4 \end{bmatrix} \]" in inputs
     assert "x &lt; y" in inputs and "<y" not in inputs
     # Not a numeric matrix: left as text; and the description is never read back as a matrix.
-    assert "bmatrix" not in anki._inputs_html(Shown({"Q": [["a", "b"]]}, "Q = [[a, b]]"))
-    assert "bmatrix" not in anki._inputs_html(Shown({}, "Q = [[1, 2], [3, 4]]"))
-    assert anki._value_html([[2.5, "-inf"], [1e-7, 3]]) == (
+    assert "bmatrix" not in cards._inputs_html(Shown({"Q": [["a", "b"]]}, "Q = [[a, b]]"))
+    assert "bmatrix" not in cards._inputs_html(Shown({}, "Q = [[1, 2], [3, 4]]"))
+    assert cards._value_html([[2.5, "-inf"], [1e-7, 3]]) == (
         r"\( \begin{bmatrix} 2.5 &amp; -\infty \\ 1 \times 10^{-7} &amp; 3 \end{bmatrix} \)"
     )
-    assert anki._value_html([3, 1, 4], "shape") == "<code>torch.Size([3, 1, 4])</code>"
-    assert anki._value_html([["a <b>", 1]]) == '<table class="qz-table"><tr><td>a &lt;b&gt;</td><td>\\( 1 \\)</td></tr></table>'
-    assert anki._for_json([1.0, float("-inf"), 0.1 + 0.2]) == [1.0, "-inf", 0.3]
+    assert cards._value_html([3, 1, 4], "shape") == "<code>torch.Size([3, 1, 4])</code>"
+    assert cards._value_html([["a <b>", 1]]) == '<table class="qz-table"><tr><td>a &lt;b&gt;</td><td>\\( 1 \\)</td></tr></table>'
+    assert cards._for_json([1.0, float("-inf"), 0.1 + 0.2]) == [1.0, "-inf", 0.3]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -419,8 +416,8 @@ def test_layout_change_reaches_existing_collections(tmp_path: Path, col: Collect
     build_deck(concepts, tmp_path / "old.apkg", variants=1)
     _import(col, tmp_path / "old.apkg")
     script = tmp_path / "card_judge.js"
-    script.write_bytes(anki.JUDGE_SCRIPT.read_bytes() + b"\n// a later version\n")
-    later = int(anki.JUDGE_SCRIPT.stat().st_mtime) + 10**6
+    script.write_bytes(cards.JUDGE_SCRIPT.read_bytes() + b"\n// a later version\n")
+    later = int(cards.JUDGE_SCRIPT.stat().st_mtime) + 10**6
     os.utime(script, (later, later))
     monkeypatch.setattr(anki, "JUDGE_SCRIPT", script)
     build_deck(concepts, tmp_path / "new.apkg", variants=1)

@@ -1,15 +1,6 @@
 """Anki decks: importable, self-grading, update-safe ``.apkg`` files (see docs/anki.md).
 
-A deck holds two note types with hard-coded ids. Never change their ids, field names or template
-names: Anki recognises a note type on import by its id and the names of its fields and templates,
-and a changed one is imported as a new note type whose notes all conflict with the old ones.
-
-- ``quizgen problem`` — one generated problem. The front shows the prompt and the inputs and asks
-  for a typed answer with Anki's own ``{{type:Answer}}`` box. The back loads ``card_judge.js`` (a
-  port of ``quizgen/answers.py``, shipped as media), which reads what was typed from Anki's
-  type-answer comparison and judges it with the key, tolerance and named misconceptions stored as
-  JSON in the hidden ``Check`` field.
-- ``quizgen flashcard`` — a concept's flashcards (Front, Back, Extra).
+The note types and their fields are in ``quizgen.anki.cards``.
 
 Identity and updates. A problem note's GUID is a hash of (concept id, template name, variant
 number), a flashcard's of (concept id, position); never of the text, so an edited concept file
@@ -22,10 +13,9 @@ the newest modification time of its concept files and of the files that define t
 concept file moves its deck's notes forward; rebuilding unchanged inputs reproduces the time and
 the bytes.
 
-Building. Problems are drawn and checked with torch in forked workers, which also render the
-fields and let genanki lay out each note's database rows; the main process inserts the rows into
-an in-memory SQLite collection, serialises it and zips it with fixed dates and permissions. The
-file is written atomically (``quizgen.core.files``).
+Building. Problems come from the one build path (``quizgen.core.problems.build_many``); genanki
+writes the notes into an in-memory SQLite collection, which is serialised and zipped with fixed
+dates and permissions. The file is written atomically (``quizgen.core.files``).
 """
 
 from __future__ import annotations
@@ -33,11 +23,9 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import hashlib
-import html
 import io
 import itertools
 import json
-import math
 import os
 import re
 import sqlite3
@@ -51,12 +39,23 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from quizgen.core.concepts import Concept, Flashcard, select
+from quizgen.anki.cards import (
+    FLASHCARD_FIELDS,
+    FLASHCARD_MODEL_ID,
+    JUDGE_SCRIPT,
+    PROBLEM_FIELDS,
+    PROBLEM_MODEL_ID,
+    _models,
+    _text_html,
+    flashcard_fields,
+    judge_media_name,
+    problem_fields,
+)
+from quizgen.core.concepts import Concept, select
 from quizgen.core.errors import QuizgenError
-from quizgen.core.render import tex_bmatrix, tex_matrices, tex_number
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from quizgen.core.problems import Problem
+    pass
 
 __all__ = [
     "DECK_ROOT",
@@ -78,34 +77,8 @@ __all__ = [
     "variant_seed",
 ]
 
-PROBLEM_MODEL_ID = 1_733_402_651_001
-"""The problem note type's id. Fixed forever: Anki matches note types by id on import."""
-
-FLASHCARD_MODEL_ID = 1_733_402_651_002
-"""The flashcard note type's id. Fixed forever."""
-
 DECK_ROOT = "quizgen"
 """Every deck lives below this one: ``quizgen::Transformers::Attention``."""
-
-PROBLEM_FIELDS = (
-    "Prompt",
-    "Inputs",
-    "Answer",
-    "Solution",
-    "Misconceptions",
-    "Tolerance",
-    "Concept",
-    "Source",
-    "Id",
-    "Check",
-)
-"""Field names of the problem note type, never renamed (``Answer`` is what the type-in box compares)."""
-
-FLASHCARD_FIELDS = ("Front", "Back", "Extra")
-"""Field names of the flashcard note type, never renamed."""
-
-JUDGE_SCRIPT = Path(__file__).resolve().parent.parent / "judge" / "card_judge.js"
-"""The card script (package data), added to every deck as media."""
 
 DEFAULT_VARIANTS = 5
 MAX_VARIANTS = 1000
@@ -147,17 +120,6 @@ def deck_name(concept: Concept) -> str:
 def _deck_id(name: str) -> int:
     # A stable id per deck name, clear of Anki's default deck (id 1).
     return (1 << 40) + _hash_int("quizgen-deck:" + name, 5)
-
-
-def judge_media_name(script: bytes | None = None) -> str:
-    """The media name of the card script, ``_quizgen_judge.<hash>.js``.
-
-    The leading ``_`` keeps Anki from deleting the file as unused. The content hash is in the
-    name because Anki's importer never replaces an existing ``_`` file, even when the incoming
-    one differs: a fixed name would leave every collection on its first version of the script.
-    """
-    data = JUDGE_SCRIPT.read_bytes() if script is None else script
-    return f"_quizgen_judge.{hashlib.sha256(data).hexdigest()[:12]}.js"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -226,7 +188,10 @@ def load_recipe(path: str | Path) -> Recipe:
 
 
 def _layout_files() -> list[Path]:
-    return [Path(__file__), JUDGE_SCRIPT]
+    """The files that define what a card looks like: the note types and fields, and the script."""
+    from quizgen.anki import cards
+
+    return [Path(cards.__file__), JUDGE_SCRIPT]
 
 
 def build_timestamp(concepts: Sequence[Concept], environ: dict[str, str] | None = None) -> int:
@@ -251,258 +216,6 @@ def build_timestamp(concepts: Sequence[Concept], environ: dict[str, str] | None 
         newest = min(newest, int(raw))
     # Zip dates start in 1980; a time before that could not be stored in the archive.
     return max(newest, 315_532_800)
-
-
-# ---------------------------------------------------------------------------------------------
-# HTML for the fields
-
-_BACKTICKS = re.compile(r"`([^`\n]+)`")
-
-
-def _text_html(text: str) -> str:
-    """Plain text as HTML: escaped, `code` spans as <code>, line breaks kept."""
-    out = html.escape(text, quote=False)
-    if "`" in out:
-        out = _BACKTICKS.sub(r"<code>\1</code>", out)
-    return out.replace("\n", "<br>")
-
-
-_NON_FINITE = ("-inf", "inf", "nan")
-
-
-def _is_scalar(x: Any) -> bool:
-    return type(x) in (int, float) or (type(x) is str and x in _NON_FINITE)
-
-
-def _bmatrix(rows: Sequence[Sequence[Any]]) -> str:
-    # "&" is MathJax's column separator and must arrive as &amp; in a field's HTML.
-    return _escape(tex_bmatrix(rows))
-
-
-def _math(tex_html: str, display: bool = False) -> str:
-    """Wrap already-escaped TeX in MathJax's delimiters (escape any text before it gets here)."""
-    return r"\[ " + tex_html + r" \]" if display else r"\( " + tex_html + r" \)"
-
-
-def _table(rows: Sequence[Sequence[Any]]) -> str:
-    cells = "".join(
-        "<tr>" + "".join(f"<td>{_value_html(v)}</td>" for v in row) + "</tr>" for row in rows
-    )
-    return f'<table class="qz-table">{cells}</table>'
-
-
-def _escape(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
-def _value_html(value: Any, kind: str = "", display: bool = False) -> str:
-    """A JSON value for people: numbers, vectors and matrices in MathJax, shapes as code."""
-    t = type(value)
-    if kind == "shape" and (value == "error" or (t is list and all(type(v) is int for v in value))):
-        from quizgen.judge import format_value
-
-        shown = "error (torch raises)" if value == "error" else format_value("shape", value)
-        return f"<code>{_escape(shown)}</code>"
-    if t is float or t is int:
-        return _math(tex_number(value), display)
-    if t is list or t is tuple:
-        if not value:
-            return "<code>[]</code>"
-        if all([_is_scalar(v) for v in value]):
-            return _math(_bmatrix([value]), display)
-        if all([type(r) in (list, tuple) and r for r in value]) and len({len(r) for r in value}) == 1:
-            if all([_is_scalar(v) for r in value for v in r]):
-                return _math(_bmatrix(value), display)
-            return _table(value)
-        return "[" + ", ".join(_value_html(v) for v in value) + "]"
-    if t is str:
-        return _math(tex_number(value)) if value in _NON_FINITE else _escape(value)
-    if value is None or t is bool:
-        return json.dumps(value)
-    if t is dict:
-        return "; ".join(f"{_escape(str(k))}: {_value_html(v)}" for k, v in value.items())
-    return _escape(str(value))
-
-
-def _inputs_html(problem: Problem) -> str:
-    """The inputs: their numeric matrices typeset from the inputs themselves, then the family's
-    plain-text description (what the terminal shows), in a monospaced block."""
-    matrices = "".join(f'<div class="qz-matrix">{_math(_escape(tex), display=True)}</div>' for tex in tex_matrices(problem.inputs))
-    return matrices + _lines_html(problem.describe_inputs())
-
-
-def _lines_html(text: str) -> str:
-    text = text.strip("\n")
-    if not text.strip():
-        return ""
-    return f'<div class="qz-lines">{_escape(text)}</div>'
-
-
-def _for_json(value: Any) -> Any:
-    """As ``Problem.to_json`` writes a value (12 significant digits), non-finite floats as the
-    strings the checkers already use ("-inf"), so the card's JSON stays valid."""
-    t = type(value)
-    if t is float:
-        if value != value:
-            return "nan"
-        if value in (math.inf, -math.inf):
-            return "inf" if value > 0 else "-inf"
-        return float(f"{value:.12g}")
-    if t is list or t is tuple:
-        return [_for_json(v) for v in value]
-    return value
-
-
-def _step_row(step: Any, kind: str) -> str:
-    bits = []
-    if step.shape is not None:
-        bits.append("shape " + ("×".join(str(d) for d in step.shape) if step.shape else "() (a 0-d tensor)"))
-    if step.note:
-        bits.append(step.note)
-    return (
-        f'<tr><td class="qz-label">{_escape(step.label)}</td>'
-        f'<td class="qz-value">{_value_html(step.value, kind)}</td>'
-        f'<td class="qz-note">{_escape("; ".join(bits))}</td></tr>'
-    )
-
-
-# One encoder for every card's check data (``json.dumps`` with options builds a new one per call).
-_CHECK_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
-def problem_fields(problem: Problem, concept: Concept) -> list[str]:
-    """The problem note's fields, in ``PROBLEM_FIELDS`` order, all HTML-escaped."""
-    from quizgen.judge import describe_expected, format_value
-
-    kind = problem.answer.kind
-    key = _for_json(problem.answer.value)
-    prompt = f'{_text_html(problem.prompt)}<div class="qz-expect">Type {_escape(describe_expected(problem.answer))}.</div>'
-    solution = f'<div class="qz-key">Answer: {_value_html(key, kind, display=kind == "matrix")}</div>'
-    if problem.steps:
-        solution += '<table class="qz-steps">' + "".join([_step_row(s, kind) for s in problem.steps]) + "</table>"
-    mistakes = "".join(
-        [
-            f"<li><b>{_escape(m.name)}</b> gives {_value_html(m.value, kind)}. {_text_html(m.description)}</li>"
-            for m in problem.misconceptions
-        ]
-    )
-    if kind == "shape":
-        tolerance = "exactly (a shape is compared exactly)"
-        tol_json = None
-    else:
-        tolerance = problem.tolerance.phrase()
-        tol_json = {"rel": problem.tolerance.rel, "abs": problem.tolerance.abs}
-    check = {
-        "kind": kind,
-        "key": key,
-        "tolerance": tol_json,
-        "misconceptions": [
-            {"name": m.name, "value": _for_json(m.value), "description": m.description}
-            for m in problem.misconceptions
-        ],
-    }
-    return [
-        prompt,
-        _inputs_html(problem),
-        _escape(format_value(kind, key)),
-        solution,
-        f'<ul class="qz-mistakes">{mistakes}</ul>' if mistakes else "",
-        _escape(tolerance),
-        _escape(concept.title),
-        _escape(", ".join(concept.sources)),
-        _escape(problem.id),
-        _escape(_CHECK_JSON.encode(check)),
-    ]
-
-
-def flashcard_fields(card: Flashcard) -> list[str]:
-    """The flashcard note's fields, in ``FLASHCARD_FIELDS`` order, all HTML-escaped."""
-    return [_text_html(card.front), _text_html(card.back), _text_html(card.extra)]
-
-
-# ---------------------------------------------------------------------------------------------
-# Note types
-
-_CSS = """\
-.card { font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
-  font-size: 18px; line-height: 1.45; text-align: left; color: #1d1d1f; background: #fff;
-  max-width: 46em; margin: 0 auto; padding: 0 0.5em; }
-.nightMode.card, .night_mode .card { color: #e8e8e8; background: #1e1e1e; }
-.qz-meta { font-size: 0.75em; opacity: 0.65; margin-bottom: 0.6em; }
-.qz-expect { font-size: 0.85em; opacity: 0.75; margin-top: 0.4em; }
-.qz-inputs { margin: 0.8em 0; }
-.qz-lines { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 0.9em;
-  white-space: pre-wrap; margin: 0.4em 0; }
-.qz-matrix { margin: 0.3em 0; }
-code { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; }
-#typeans { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; }
-.qz-verdict { margin: 0.8em 0; padding: 0.5em 0.8em; border-radius: 6px; border-left: 5px solid #999; }
-.qz-verdict:empty { display: none; }
-.qz-verdict-head { font-weight: bold; }
-.qz-right { border-color: #2e9d4a; background: rgba(46, 157, 74, 0.12); }
-.qz-wrong { border-color: #c7372f; background: rgba(199, 55, 47, 0.12); }
-.qz-too-few-figures { border-color: #d08a00; background: rgba(208, 138, 0, 0.12); }
-.qz-unreadable { border-color: #777; background: rgba(128, 128, 128, 0.12); }
-.qz-section { margin-top: 0.9em; }
-.qz-section h4 { margin: 0 0 0.3em 0; font-size: 0.8em; text-transform: uppercase; opacity: 0.7; }
-.qz-steps, .qz-table { border-collapse: collapse; }
-.qz-steps td, .qz-table td { padding: 0.15em 0.5em; vertical-align: middle; }
-.qz-label { font-style: italic; }
-.qz-note, .qz-foot { font-size: 0.8em; opacity: 0.7; }
-.qz-foot { margin-top: 1.2em; }
-.qz-extra { margin-top: 0.8em; font-size: 0.9em; opacity: 0.85; }
-"""
-
-_PROBLEM_FRONT = """\
-<div class="qz qz-problem">
-<div class="qz-meta">{{Concept}}</div>
-<div class="qz-prompt">{{Prompt}}</div>
-<div class="qz-inputs">{{Inputs}}</div>
-{{type:Answer}}
-</div>"""
-
-_PROBLEM_BACK = """\
-{{FrontSide}}
-<hr id=answer>
-<div id="qz-verdict" class="qz-verdict"></div>
-<div class="qz-section qz-solution"><h4>Worked solution</h4>{{Solution}}</div>
-{{#Misconceptions}}<div class="qz-section"><h4>Known mistakes</h4>{{Misconceptions}}</div>{{/Misconceptions}}
-<div class="qz-foot">Checked {{Tolerance}}. {{Concept}} · <span class="qz-id">{{Id}}</span> · {{Source}}</div>
-<div id="qz-check" class="mathjax_ignore tex2jax_ignore" style="display:none">{{Check}}</div>
-<script src="%(script)s"></script>"""
-
-_FLASHCARD_FRONT = '<div class="qz qz-flashcard">{{Front}}</div>'
-_FLASHCARD_BACK = """\
-{{FrontSide}}
-<hr id=answer>
-<div class="qz-back">{{Back}}</div>
-{{#Extra}}<div class="qz-extra">{{Extra}}</div>{{/Extra}}"""
-
-
-def _models(script_name: str) -> tuple[Any, Any]:
-    import genanki
-
-    problem = genanki.Model(
-        PROBLEM_MODEL_ID,
-        "quizgen problem",
-        fields=[{"name": f} for f in PROBLEM_FIELDS],
-        templates=[
-            {
-                "name": "Solve",
-                "qfmt": _PROBLEM_FRONT,
-                "afmt": _PROBLEM_BACK % {"script": html.escape(script_name)},
-            }
-        ],
-        css=_CSS,
-    )
-    flashcard = genanki.Model(
-        FLASHCARD_MODEL_ID,
-        "quizgen flashcard",
-        fields=[{"name": f} for f in FLASHCARD_FIELDS],
-        templates=[{"name": "Recall", "qfmt": _FLASHCARD_FRONT, "afmt": _FLASHCARD_BACK}],
-        css=_CSS,
-    )
-    return problem, flashcard
 
 
 # ---------------------------------------------------------------------------------------------
