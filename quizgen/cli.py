@@ -143,8 +143,8 @@ def schema(write: str | None) -> None:
 # Commands that live in their own modules, imported only when used (so `quizgen generate` does not
 # pay for the drill's or the deck builder's imports): name -> "module:attribute", one line each.
 LAZY_COMMANDS: dict[str, str] = {
-    "drill": "quizgen.drill.session:drill_command",
-    "stats": "quizgen.drill.session:stats_command",
+    "drill": "quizgen.drill.commands:drill_command",
+    "stats": "quizgen.drill.commands:stats_command",
     "deck": "quizgen.anki.deck:deck_command",
     "quiz": "quizgen.classroom.commands:quiz_command",
     "grade": "quizgen.classroom.commands:grade_command",

@@ -24,19 +24,19 @@ from conftest import CONCEPTS, ROOT
 from quizgen.cli import cli  # noqa: F401  (import the CLI first: it registers the drill)
 from quizgen.core.concepts import load_concepts, select
 from quizgen.core.problems import build_problem, variant_seed
-from quizgen.drill.display import Out
-from quizgen.drill.session import (
+from quizgen.drill.cards import (
     EASY_SECONDS,
     HARD_SECONDS,
-    Session,
     expected_answer,
     first_draw,
     plan_items,
     problem_record,
     rating_for,
     solve_inputs,
-    template_fingerprint,
+    variant_fingerprint,
 )
+from quizgen.drill.display import Out
+from quizgen.drill.session import Session
 from quizgen.drill.store import Clock, Store, db_path
 from quizgen.judge import describe_expected, format_value
 
@@ -285,13 +285,13 @@ def test_queued_variant_is_shown_first(monkeypatch, tmp_path, concepts):
     template = concept.problems[0]
     problem = build_problem(concept, template, 424242)
     with Store(db_path()) as store:
-        store.put_variant("problem:attention.scale-factor", template_fingerprint(concept, template), 424242, problem_record(problem))
+        store.put_variant("problem:attention.scale-factor", variant_fingerprint(concept, template), 424242, problem_record(problem))
     code, screen = run_session(monkeypatch, tmp_path, [format_value("number", problem.answer.value)], n=1)
     assert problem.id in screen and "✓ Right" in screen
     (r,) = reviews(tmp_path)
     assert (r["source"], r["problem"], r["id_exact"]) == ("queued", problem.id, 1)
     with Store(db_path()) as store:  # used up (the background may already have queued a fresh one)
-        left = store.variant("problem:attention.scale-factor", template_fingerprint(concept, template))
+        left = store.variant("problem:attention.scale-factor", variant_fingerprint(concept, template))
         assert left is None or left.seed != 424242
 
 
@@ -336,7 +336,7 @@ def test_a_queued_variant_is_graded_without_torch(tmp_path, concepts):
     template = concept.problems[0]
     problem = build_problem(concept, template, 777)
     with Store(tmp_path / "quizgen.sqlite3") as store:
-        store.put_variant("problem:attention.scale-factor", template_fingerprint(concept, template), 777, problem_record(problem))
+        store.put_variant("problem:attention.scale-factor", variant_fingerprint(concept, template), 777, problem_record(problem))
     result = subprocess.run(
         [sys.executable, "-c", _PROBE, str(CONCEPTS)], input=format_value("number", problem.answer.value) + "\n",
         capture_output=True, text=True, env=_env(tmp_path), cwd=ROOT, timeout=60,
@@ -367,7 +367,7 @@ def test_every_concept_drills_and_its_key_is_right(tmp_path, concepts, concept_i
     """The drill works for every family: the first question's key, typed as the judge writes
     it, is graded right and saved."""
     from quizgen.core.problems import solve_problem
-    from quizgen.drill.session import first_draw
+    from quizgen.drill.cards import first_draw
 
     concept = next(c for c in concepts if c.id == concept_id)
     template = concept.problems[0]  # a new concept starts with its first template

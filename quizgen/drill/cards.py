@@ -1,0 +1,283 @@
+"""The cards of a drill and their problems: planning, preparing without torch, building ahead.
+
+See ``quizgen.drill.session`` for where each problem comes from (queued, built, first draw).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import random
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from quizgen.core.answer import Answer, Misconception, Step
+from quizgen.drill.store import (
+    Store,
+    fingerprint,
+    flashcard_id,
+    problem_card_id,
+)
+from quizgen.judge import (
+    Tolerance,
+    close,
+)
+
+DEFAULT_N = 10
+EASY_SECONDS = 15.0
+"""A right answer within ``EASY_SECONDS × difficulty`` seconds is rated Easy."""
+HARD_SECONDS = 90.0
+"""A right answer after more than ``HARD_SECONDS × difficulty`` seconds is rated Hard."""
+MAX_CONTINUATION_LINES = 20
+
+if TYPE_CHECKING:
+    from quizgen.core.concepts import Concept, Flashcard, Template
+
+
+# ---------------------------------------------------------------------------------------------
+# Cards of a session
+
+
+@dataclass(frozen=True)
+class Item:
+    """One card of the session: a problem template or a flashcard of a concept."""
+
+    id: str
+    concept: Concept
+    rank: int
+    template: Template | None = None
+    flashcard: Flashcard | None = None
+
+    @property
+    def kind(self) -> str:
+        return "problem" if self.template is not None else "flashcard"
+
+
+def plan_items(concepts: Sequence[Concept]) -> list[Item]:
+    """Every card of the concepts, in the order new cards are introduced.
+
+    Concepts by id; within a concept templates and flashcards alternate (template first), each in
+    file order, so a new topic starts with a problem and theory and practice interleave.
+    """
+    items: list[Item] = []
+    for c in sorted(concepts, key=lambda c: c.id):
+        problems = [("t", t) for t in c.problems]
+        cards = [("f", f) for f in c.flashcards]
+        order: list[tuple[str, Any]] = []
+        for i in range(max(len(problems), len(cards))):
+            order.extend(problems[i : i + 1] + cards[i : i + 1])
+        for tag, obj in order:
+            if tag == "t":
+                items.append(Item(problem_card_id(c.id, obj.name), c, len(items), template=obj))
+            else:
+                items.append(Item(flashcard_id(c.id, obj.front), c, len(items), flashcard=obj))
+    return items
+
+
+def variant_fingerprint(concept: Concept, template: Template) -> str:
+    """What a stored variant depends on: the template, its generator's version, quizgen's version."""
+    from quizgen import __version__
+    from quizgen.generators import GENERATORS
+
+    return fingerprint(
+        concept.id,
+        template.name,
+        template.generator,
+        template.prompt,
+        template.params,
+        template.difficulty,
+        [template.tolerance.rel, template.tolerance.abs],
+        GENERATORS[template.generator].VERSION,
+        __version__,
+    )
+
+
+def rating_for(status: str, seconds: float, difficulty: int) -> int:
+    """FSRS rating of a graded problem: wrong -> Again (1); right -> Easy (4) when fast, Hard (2)
+    when slow, else Good (3). Fast and slow scale with the template's difficulty (1–5)."""
+    if status != "right":
+        return 1
+    level = max(1, int(difficulty))
+    if seconds <= EASY_SECONDS * level:
+        return 4
+    if seconds > HARD_SECONDS * level:
+        return 2
+    return 3
+
+
+# ---------------------------------------------------------------------------------------------
+# Problems without torch
+
+
+def expected_answer(family: str, inputs: dict[str, Any]) -> Answer:
+    """An answer of the right kind and dimensions for a problem's inputs, without solving it.
+
+    Only the kind and dimensions matter (for "a 2×3 matrix" and for reading the typed text
+    before torch is loaded); each generator module says it with ``expected(inputs)``.
+    """
+    from quizgen.generators import GENERATORS
+
+    return GENERATORS[family].expected(inputs)
+
+
+@dataclass(frozen=True)
+class Solved:
+    """The exact answer of a shown problem, its worked steps and the mistakes it tells apart."""
+
+    answer: Answer
+    steps: tuple[Step, ...]
+    misconceptions: tuple[Misconception, ...]
+    tolerance: Tolerance
+    dropped: tuple[Misconception, ...] = ()
+
+
+def problem_record(problem: Any) -> dict[str, Any]:
+    """A built problem as JSON with exact floats (Python's float repr round-trips)."""
+    return {
+        "id": problem.id,
+        "seed": problem.seed,
+        "inputs": problem.inputs,
+        "answer": problem.answer.to_json(),
+        "steps": [s.to_json() for s in problem.steps],
+        "misconceptions": [m.to_json() for m in problem.misconceptions],
+    }
+
+
+def solved_from_record(record: dict[str, Any], tolerance: Tolerance) -> Solved:
+    return Solved(
+        answer=Answer(record["answer"]["kind"], record["answer"]["value"]),
+        steps=tuple(Step(s["label"], s["value"], s.get("shape"), s.get("note", "")) for s in record["steps"]),
+        misconceptions=tuple(Misconception(m["name"], m["description"], m["value"]) for m in record["misconceptions"]),
+        tolerance=tolerance,
+    )
+
+
+def first_draw(template: Template, seed: int) -> dict[str, Any]:
+    """The inputs ``build_problem`` draws first for this seed (generator only, no torch)."""
+    from quizgen.generators import GENERATORS
+
+    return dict(GENERATORS[template.generator].draw(template.resolved_params(), random.Random(seed)))
+
+
+def solve_inputs(template: Template, inputs: dict[str, Any]) -> Solved:
+    """Solve shown inputs exactly; leave out the mistakes that give the key for these inputs."""
+    from quizgen.core.problems import solve_problem
+
+    solution = solve_problem(template.generator, inputs)
+    key = solution.answer
+    kept: list[Misconception] = []
+    dropped: list[Misconception] = []
+    for m in solution.misconceptions:
+        (dropped if close(key.kind, key.value, m.value, template.tolerance) else kept).append(m)
+    return Solved(key, tuple(solution.steps), tuple(kept), template.tolerance, tuple(dropped))
+
+
+@dataclass
+class Prepared:
+    """A problem about to be shown."""
+
+    item: Item
+    seed: int
+    problem_id: str
+    inputs: dict[str, Any]
+    source: str
+    expected: Answer | None
+    solved: Solved | None = None
+    variant_id: int | None = None
+
+    @property
+    def id_exact(self) -> bool | None:
+        if self.solved is None:
+            return None
+        return not self.solved.dropped
+
+
+# ---------------------------------------------------------------------------------------------
+# Torch in the background
+
+
+class Background:
+    """Imports torch and the checkers while the learner reads, then builds variants ahead.
+
+    ``start`` is called once the first question is on screen. The thread imports every checker
+    the session can need; ``wait`` joins that part (re-raising its error, if any). With a store
+    path it then keeps one ready variant per problem card in the database, refilling a card when
+    the drill has used its variant. Filling is an optimisation: its failures are not fatal.
+    """
+
+    def __init__(self, families: Sequence[str], fill: list[Item] | None, path: Any):
+        self._families = sorted(set(families))
+        self._fill = fill
+        self._path = path
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._refills: queue.Queue[Item | None] = queue.Queue()
+        self.fill_error: BaseException | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="quizgen-torch", daemon=True)
+            self._thread.start()
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set() and self._error is None
+
+    def wait(self) -> None:
+        self.start()
+        self._ready.wait()
+        if self._error is not None:
+            raise self._error
+
+    def refill(self, item: Item) -> None:
+        if self._fill is not None:
+            self._refills.put(item)
+
+    def stop(self) -> None:
+        self._refills.put(None)
+        if self._thread is not None and self._ready.is_set():
+            # Let a variant being written finish; never wait for torch itself.
+            self._thread.join(timeout=0.5)
+
+    def _run(self) -> None:
+        try:
+            from checkers import get_checker
+
+            for family in self._families:
+                get_checker(family)
+        except BaseException as exc:  # re-raised in the main thread by wait()
+            self._error = exc
+            return
+        finally:
+            self._ready.set()
+        if self._fill is None:
+            return
+        try:
+            self._filler()
+        except Exception as exc:
+            self.fill_error = exc
+
+    def _filler(self) -> None:
+        from quizgen.core.problems import build_problem
+
+        rng = random.Random(int.from_bytes(os.urandom(8), "big"))
+        with Store(self._path) as store:
+
+            def ensure(item: Item) -> None:
+                template = item.template
+                if template is None:
+                    return
+                fp = variant_fingerprint(item.concept, template)
+                if store.has_variant(item.id, fp):
+                    return
+                seed = rng.getrandbits(48)
+                problem = build_problem(item.concept, template, seed)
+                store.put_variant(item.id, fp, seed, problem_record(problem))
+
+            for item in self._fill or ():
+                ensure(item)
+            while (refill := self._refills.get()) is not None:
+                ensure(refill)
