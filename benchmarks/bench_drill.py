@@ -4,9 +4,9 @@ Measures, in one run:
 
 - **first question**: from starting ``quizgen drill attention`` in a pseudo-terminal to its first
   answer prompt, with an empty data directory (cold: nothing prepared) and with the directory an
-  earlier drill left (warm: a variant ready in the database). Target: <= 0.25 × the torch import.
+  earlier drill left (warm: a variant ready in the database). Target: <= 0.2 × the torch import.
 - **feedback latency**: once torch is loaded, from sending an answer line to the end of its
-  feedback (verdict, answer, worked solution, next review). Target: <= 100 ms.
+  feedback (verdict, answer, worked solution, next review). Target: <= 50 ms.
 - **peak memory**: the drill's peak resident set (VmHWM, read from /proc just before it ends)
   minus the peak of ``python -c "import torch"``. Target: <= 100 MB.
 
@@ -138,9 +138,9 @@ def main() -> None:
     print(f"python -c 'import torch'               {torch_s:8.3f} s   peak RSS {torch_mb:7.1f} MB")
     print(f"first question, cold (empty data dir)  {cold_s:8.3f} s")
     print(f"first question, warm (variant ready)   {warm_s:8.3f} s")
-    print(f"ratio first question / torch import    {worst / torch_s:8.3f}   (worst of cold/warm; target <= 0.25)")
+    print(f"ratio first question / torch import    {worst / torch_s:8.3f}   (worst of cold/warm; target <= 0.2)")
     print(f"  cold {cold_s / torch_s:.3f}, warm {warm_s / torch_s:.3f}")
-    print(f"feedback latency after torch loaded    {lat_ms:8.1f} ms (median of {len(latencies)}; max {lat_max:.1f} ms; target <= 100)")
+    print(f"feedback latency after torch loaded    {lat_ms:8.1f} ms (median of {len(latencies)}; max {lat_max:.1f} ms; target <= 50)")
     print(f"drill peak RSS                         {peak_mb:8.1f} MB")
     print(f"peak RSS over torch import             {peak_mb - torch_mb:+8.1f} MB   (target <= +100)")
 
