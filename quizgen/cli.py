@@ -69,7 +69,7 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
     concepts, issues = check_files(files)
     if issues:
         raise ConceptFileError(issues)
-    templates = sum(len(c.problems) for c in concepts)
+    templates = sum(len(c.templates) for c in concepts)
     cards = sum(len(c.flashcards) for c in concepts)
     click.echo(f"ok: {len(concepts)} concept files, {templates} problem templates, {cards} flashcards")
 
@@ -122,7 +122,7 @@ def topics(ctx: click.Context) -> None:
     from quizgen.core.concepts import load_concepts
 
     for c in sorted(load_concepts(concept_dir(ctx)), key=lambda c: c.id):
-        click.echo(f"{c.id:22} {c.title}  [{', '.join(c.tags)}]  {len(c.problems)} templates, {len(c.flashcards)} cards")
+        click.echo(f"{c.id:22} {c.title}  [{', '.join(c.tags)}]  {len(c.templates)} templates, {len(c.flashcards)} cards")
 
 
 @cli.command()

@@ -162,8 +162,8 @@ def test_shipped_concepts_are_valid():
     assert {c.id for c in concepts} >= {"attention", "bleu", "precision-recall-f1", "simclr", "squeeze-unsqueeze"}
     for c in concepts:
         assert len(c.flashcards) >= 3, c.id
-        assert len(c.problems) >= 4, c.id
-        difficulties = [t.difficulty for t in c.problems]
+        assert len(c.templates) >= 4, c.id
+        difficulties = [t.difficulty for t in c.templates]
         assert max(difficulties) > min(difficulties), f"{c.id}: templates should rise in difficulty"
 
 

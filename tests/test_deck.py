@@ -103,11 +103,11 @@ def test_a_recipe_per_family_and_one_for_everything() -> None:
     recipes = {load_recipe(p).name: load_recipe(p) for p in RECIPES}
     assert recipes["all"].topics == ("all",)
     concepts = load_concepts(CONCEPTS)
-    families = {t.generator for c in concepts for t in c.problems}
+    families = {t.generator for c in concepts for t in c.templates}
     assert set(recipes) == families | {"all"}
     for family in families:
         chosen = select(concepts, recipes[family].topics)
-        assert {t.generator for c in chosen for t in c.problems} == {family}, family
+        assert {t.generator for c in chosen for t in c.templates} == {family}, family
     # One seed for every recipe: a note (concept, template, variant) holds the same problem in
     # every deck, so importing two recipes never fights over a note.
     assert len({r.seed for r in recipes.values()}) == 1
@@ -134,7 +134,7 @@ def test_recipe_builds_and_imports(recipe_path: Path, tmp_path: Path, col: Colle
     summary = build_deck(concepts, out, variants=recipe.variants, seed=recipe.seed)
 
     flashcards = sum(len(c.flashcards) for c in concepts)
-    problems = recipe.variants * sum(len(c.problems) for c in concepts)
+    problems = recipe.variants * sum(len(c.templates) for c in concepts)
     assert (summary.flashcards, summary.problems, summary.notes) == (flashcards, problems, flashcards + problems)
     assert summary.size == out.stat().st_size
 
@@ -155,7 +155,7 @@ def test_recipe_builds_and_imports(recipe_path: Path, tmp_path: Path, col: Colle
     for c in concepts:
         did = col.decks.id_for_name(deck_name(c))
         cids = col.find_cards(f"did:{did}")
-        assert len(cids) == len(c.flashcards) + recipe.variants * len(c.problems), c.id
+        assert len(cids) == len(c.flashcards) + recipe.variants * len(c.templates), c.id
         for cid in cids[:: max(1, len(cids) // 10)]:
             note = col.get_card(cid).note()
             assert sorted(note.tags) == sorted(c.tags)
@@ -181,7 +181,7 @@ def test_problem_cards_render_in_anki(imported: tuple[Collection, list[Concept]]
     col, concepts = imported
     script = judge_media_name()
     problem_nids = col.find_notes(f"mid:{PROBLEM_MODEL_ID}")
-    assert len(problem_nids) == 2 * sum(len(c.problems) for c in concepts)
+    assert len(problem_nids) == 2 * sum(len(c.templates) for c in concepts)
     for nid in problem_nids:
         note = col.get_note(nid)
         card = note.cards()[0]
@@ -266,7 +266,7 @@ def test_guids_come_from_identity_not_text(tmp_path: Path) -> None:
     build_deck(concepts, tmp_path / "a.apkg", variants=3, seed=0)
     with _db(tmp_path / "a.apkg", tmp_path) as db:
         guids = {g for (g,) in db.execute("SELECT guid FROM notes")}
-    expected = {problem_guid(c.id, t.name, v) for c in concepts for t in c.problems for v in range(3)}
+    expected = {problem_guid(c.id, t.name, v) for c in concepts for t in c.templates for v in range(3)}
     expected |= {flashcard_guid(c.id, i) for c in concepts for i in range(len(c.flashcards))}
     assert guids == expected
     # Another seed draws other problems into the same notes.
@@ -277,7 +277,7 @@ def test_guids_come_from_identity_not_text(tmp_path: Path) -> None:
     with _db(tmp_path / "a.apkg", tmp_path) as db:
         before = dict(db.execute("SELECT guid, flds FROM notes"))
     changed = [g for g in guids if rows[g] != before[g]]
-    assert len(changed) == 3 * sum(len(c.problems) for c in concepts)
+    assert len(changed) == 3 * sum(len(c.templates) for c in concepts)
 
 
 def test_a_variant_does_not_depend_on_the_other_concepts(tmp_path: Path) -> None:
@@ -525,7 +525,7 @@ def test_progress_is_reported(tmp_path: Path) -> None:
     seen: list[tuple[int, int]] = []
     concepts = select(load_concepts(CONCEPTS), ["squeeze-unsqueeze"])
     build_deck(concepts, tmp_path / "p.apkg", variants=80, jobs=2, progress=lambda d, t: seen.append((d, t)))
-    total = 80 * len(concepts[0].problems)
+    total = 80 * len(concepts[0].templates)
     assert seen[-1] == (total, total)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen) and len(seen) >= 2
 

@@ -105,7 +105,7 @@ def test_plan_interleaves_problems_and_flashcards(concepts):
     assert [it.kind for it in items[:4]] == ["problem", "flashcard", "problem", "flashcard"]
     assert items[0].id == "problem:attention.scale-factor"
     c = attention[0]
-    assert len(items) == len(c.problems) + len(c.flashcards)
+    assert len(items) == len(c.templates) + len(c.flashcards)
     assert len({it.id for it in items}) == len(items)
     both = select(concepts, ["attention", "transformers", "shapes"])
     assert sorted(c.id for c in both) == ["attention", "squeeze-unsqueeze"]
@@ -125,7 +125,7 @@ def test_expected_answer_matches_the_checkers(concepts):
     """The answer kind and dimensions shown before torch loads are the ones the checker returns."""
     rng = random.Random(5)
     for c in concepts:
-        for t in c.problems:
+        for t in c.templates:
             for _ in range(15):
                 inputs = first_draw(t, rng.getrandbits(48))
                 expected = expected_answer(t.generator, inputs)
@@ -170,7 +170,7 @@ def test_too_few_figures_is_not_wrong(monkeypatch, tmp_path, concepts):
     def rough(s: str) -> str:
         return f"{1 / math.sqrt(last_dk(s)):.1g}"
 
-    template = select(concepts, ["attention"])[0].problems[0]
+    template = select(concepts, ["attention"])[0].templates[0]
     for seed in range(100):  # a variant whose one-figure rounding is outside the tolerance
         d_k = first_draw(template, variant_seed(seed, 0))["d_k"]
         if abs(float(f"{d_k ** -0.5:.1g}") - d_k ** -0.5) > 0.01 * d_k ** -0.5:
@@ -189,7 +189,7 @@ def _scores_session(monkeypatch, home, answer_of_key, seed=11):
     data = yaml.safe_load((CONCEPTS / "attention.yaml").read_text())
     data["problems"] = [p for p in data["problems"] if p["name"] == "scaled-scores"]
     (cdir / "attention.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
-    template = load_concepts(cdir)[0].problems[0]
+    template = load_concepts(cdir)[0].templates[0]
     key = solve_inputs(template, first_draw(template, variant_seed(seed, 0))).answer.value
     return run_session(monkeypatch, home, answer_of_key(key), concepts_dir=cdir, n=1, seed=seed), key
 
@@ -228,7 +228,7 @@ def test_first_draw_collision_is_graded_exactly_and_noted(monkeypatch, tmp_path)
     data["problems"] = [p for p in data["problems"] if p["name"] == "mixed-chains"]
     (cdir / "squeeze-unsqueeze.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
     concept = load_concepts(cdir)[0]
-    template = concept.problems[0]
+    template = concept.templates[0]
     for seed in range(500):
         inputs = first_draw(template, variant_seed(seed, 0))
         solved = solve_inputs(template, inputs)
@@ -282,7 +282,7 @@ def test_queued_variant_is_shown_first(monkeypatch, tmp_path, concepts):
     """A variant built ahead (as the background thread does) is the next session's first question."""
     monkeypatch.setenv("QUIZGEN_HOME", str(tmp_path))
     concept = select(concepts, ["attention"])[0]
-    template = concept.problems[0]
+    template = concept.templates[0]
     problem = build_problem(concept, template, 424242)
     with Store(db_path()) as store:
         store.put_variant("problem:attention.scale-factor", variant_fingerprint(concept, template), 424242, problem_record(problem))
@@ -333,7 +333,7 @@ def test_nothing_imports_torch_before_the_first_question(tmp_path):
 
 def test_a_queued_variant_is_graded_without_torch(tmp_path, concepts):
     concept = select(concepts, ["attention"])[0]
-    template = concept.problems[0]
+    template = concept.templates[0]
     problem = build_problem(concept, template, 777)
     with Store(tmp_path / "quizgen.sqlite3") as store:
         store.put_variant("problem:attention.scale-factor", variant_fingerprint(concept, template), 777, problem_record(problem))
@@ -370,7 +370,7 @@ def test_every_concept_drills_and_its_key_is_right(tmp_path, concepts, concept_i
     from quizgen.drill.cards import first_draw
 
     concept = next(c for c in concepts if c.id == concept_id)
-    template = concept.problems[0]  # a new concept starts with its first template
+    template = concept.templates[0]  # a new concept starts with its first template
     key = solve_problem(template.generator, first_draw(template, variant_seed(1, 0))).answer
     result = _drill(tmp_path, concept_id, "--n", "1", "--seed", "1", input=format_value(key.kind, key.value) + "\n\n")
     assert result.returncode == 0, result.stderr

@@ -283,7 +283,7 @@ def test_every_misconception_is_named_somewhere() -> None:
 @pytest.fixture(scope="module")
 def built() -> list[Any]:
     concept = next(c for c in load_concepts(CONCEPTS) if c.id == "lr-schedules")
-    return [(t, build_problem(concept, t, seed)) for t in concept.problems for seed in range(N_BUILT)]
+    return [(t, build_problem(concept, t, seed)) for t in concept.templates for seed in range(N_BUILT)]
 
 
 def test_built_problems_tell_the_key_from_every_mistake(built: list[Any]) -> None:

@@ -25,7 +25,7 @@ from quizgen.core.problems import build_many, variant_seed
 from quizgen.generators import GENERATORS
 
 VARIANTS = 1000
-TEMPLATES = {f"{c.id}.{t.name}": (c, t) for c in load_concepts(CONCEPTS) for t in c.problems}
+TEMPLATES = {f"{c.id}.{t.name}": (c, t) for c in load_concepts(CONCEPTS) for t in c.templates}
 
 
 def _test_module(family: str) -> str:

@@ -74,7 +74,7 @@ __all__ = [
     "judge_media_name",
     "load_recipe",
     "problem_guid",
-    "variant_seed",
+    "note_seed",
 ]
 
 DECK_ROOT = "quizgen"
@@ -106,7 +106,7 @@ def flashcard_guid(concept_id: str, index: int) -> str:
     return str(guid_for("quizgen-flashcard", concept_id, index))
 
 
-def variant_seed(seed: int, concept_id: str, template: str, variant: int) -> int:
+def note_seed(seed: int, concept_id: str, template: str, variant: int) -> int:
     """The problem seed of one variant (48 bits; independent of every other template)."""
     return _hash_int(f"{seed}:{concept_id}.{template}:{variant}")
 
@@ -343,10 +343,10 @@ def build_deck(
             )
             index += 1
     flashcards = index
-    notes = [(c, t, v) for v in range(variants) for c in concepts for t in c.problems]
+    notes = [(c, t, v) for v in range(variants) for c in concepts for t in c.templates]
     total = len(notes)
     done = 0
-    for chunk in build_many([(c, t, variant_seed(seed, c.id, t.name, v)) for c, t, v in notes], jobs):
+    for chunk in build_many([(c, t, note_seed(seed, c.id, t.name, v)) for c, t, v in notes], jobs):
         for problem in chunk:
             concept, template, variant = notes[done]
             by_concept[concept.id].add_note(
@@ -373,7 +373,7 @@ def build_deck(
         for name in sorted(decks, key=lambda n: (deck_stamps[n], n)):
             deck = decks[name]
             deck.add_model(flashcard_model)
-            if any(c.problems for c in concepts if deck_name(c) == name):
+            if any(c.templates for c in concepts if deck_name(c) == name):
                 deck.add_model(problem_model)
             deck.write_to_db(cursor, deck_stamps[name], ids)
         # Each deck re-adds its note types under an int key next to the str keys already stored;
@@ -473,7 +473,7 @@ def _deck(
     )
     concepts = select(load_concepts(concept_dir(ctx)), recipe.topics)
     out = Path(output) if output else Path(f"{recipe.name}.apkg")
-    total = recipe.variants * sum(len(c.problems) for c in concepts)
+    total = recipe.variants * sum(len(c.templates) for c in concepts)
     show = progress if progress is not None else (total >= _PROGRESS_AT and sys.stderr.isatty())
 
     if show:

@@ -120,7 +120,7 @@ def _resolve_templates(quiz: Quiz, concepts: Sequence[Concept]) -> tuple[dict[st
     for key, info in quiz.templates.items():
         cid, _, tname = key.partition(".")
         concept = by_id.get(cid)
-        template = next((t for t in concept.problems if t.name == tname), None) if concept else None
+        template = next((t for t in concept.templates if t.name == tname), None) if concept else None
         recorded_tol = Tolerance(*info.tolerance) if info.tolerance and all(
             math.isfinite(v) and v >= 0 for v in info.tolerance
         ) else Tolerance()

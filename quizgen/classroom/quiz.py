@@ -413,8 +413,8 @@ def quiz_plan(concepts: Sequence[Concept]) -> list[tuple[Concept, Template]]:
     next of each, so that a short quiz on several topics touches all of them (concepts by id,
     templates in file order)."""
     ordered = sorted(concepts, key=lambda c: c.id)
-    longest = max((len(c.problems) for c in ordered), default=0)
-    return [(c, c.problems[k]) for k in range(longest) for c in ordered if k < len(c.problems)]
+    longest = max((len(c.templates) for c in ordered), default=0)
+    return [(c, c.templates[k]) for k in range(longest) for c in ordered if k < len(c.templates)]
 
 
 def make_quiz(

@@ -86,17 +86,17 @@ class Concept:
     summary: str
     sources: tuple[str, ...]
     flashcards: tuple[Flashcard, ...]
-    problems: tuple[Template, ...]
+    templates: tuple[Template, ...]
     path: str
     deck: str = ""
 
     def template(self, name: str) -> Template:
-        for t in self.problems:
+        for t in self.templates:
             if t.name == name:
                 return t
         raise QuizgenError(
             f"concept {self.id!r} has no template {name!r}; "
-            f"its templates are {', '.join(t.name for t in self.problems)}"
+            f"its templates are {', '.join(t.name for t in self.templates)}"
         )
 
 
@@ -463,7 +463,7 @@ def _build(data: dict[str, Any], file: str) -> Concept:
             Flashcard(front=c["front"].strip(), back=c["back"].strip(), extra=(c.get("extra") or "").strip())
             for c in data["flashcards"]
         ),
-        problems=tuple(problems),
+        templates=tuple(problems),
         path=file,
         deck=data.get("deck", ""),
     )

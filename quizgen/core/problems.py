@@ -240,7 +240,7 @@ def rebuild(pid: str, concepts: Sequence[Concept]) -> Problem:
 
 def plan(concepts: Sequence[Concept]) -> list[tuple[Concept, Template]]:
     """Every (concept, template) pair, concepts by id, templates in file order."""
-    return [(c, t) for c in sorted(concepts, key=lambda c: c.id) for t in c.problems]
+    return [(c, t) for c in sorted(concepts, key=lambda c: c.id) for t in c.templates]
 
 
 def generate_jobs(concepts: Sequence[Concept], n: int, seed: int) -> list[Job]:

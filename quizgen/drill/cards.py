@@ -63,7 +63,7 @@ def plan_items(concepts: Sequence[Concept]) -> list[Item]:
     """
     items: list[Item] = []
     for c in sorted(concepts, key=lambda c: c.id):
-        problems = [("t", t) for t in c.problems]
+        problems = [("t", t) for t in c.templates]
         cards = [("f", f) for f in c.flashcards]
         order: list[tuple[str, Any]] = []
         for i in range(max(len(problems), len(cards))):
