@@ -25,20 +25,20 @@ CHECKERS: dict[str, str] = {
 }
 
 
-_threads_set = False
+_solvers: dict[str, Callable[[Mapping[str, Any]], Solution]] = {}
 
 
 def get_checker(family: str) -> Callable[[Mapping[str, Any]], Solution]:
     """The ``solve`` function of a family's checker (imports torch on first use)."""
-    global _threads_set
-    if not _threads_set:
+    solve = _solvers.get(family)
+    if solve is None:
         import torch
 
         # Checker tensors have a handful of entries: extra threads only add start-up and contention
         # (measured ~10x slower per problem while another process kept both cores busy).
         torch.set_num_threads(1)
-        _threads_set = True
-    return importlib.import_module(CHECKERS[family]).solve
+        solve = _solvers[family] = importlib.import_module(CHECKERS[family]).solve
+    return solve
 
 
 def load_checkers(families: Iterable[str]) -> None:

@@ -84,3 +84,14 @@ def test_core_and_judge_know_no_face() -> None:
     inner = [m for m in GRAPH if m.split(".")[:2] in (["quizgen", "core"], ["quizgen", "judge"]) or m.startswith("checkers")]
     leaks = sorted((m, t) for m in inner for t in GRAPH[m] if any(t == f or t.startswith(f + ".") for f in FACES))
     assert leaks == []
+
+
+def test_no_module_is_over_600_lines() -> None:
+    """A module that grows past this is doing two jobs: split it by what it holds."""
+    long = sorted(
+        (str(p.relative_to(ROOT)), n)
+        for package in PACKAGES
+        for p in (ROOT / package).rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600
+    )
+    assert long == []
