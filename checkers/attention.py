@@ -173,47 +173,8 @@ def _matrix(inputs: Mapping[str, Any], name: str) -> torch.Tensor:
     return t
 
 
-def _query_key(inputs: Mapping[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Q and K, built as one tensor when they are lists of rows of one width (the usual case)."""
-    q_rows, k_rows = inputs.get("Q"), inputs.get("K")
-    if type(q_rows) is list and type(k_rows) is list and q_rows and k_rows:
-        try:
-            both = torch.tensor(q_rows + k_rows, dtype=_F64)
-        except (TypeError, ValueError):
-            both = None
-        if both is not None and both.dim() == 2 and both.shape[1] > 0:
-            n_q = len(q_rows)
-            return both[:n_q], both[n_q:]
-    return _matrix(inputs, "Q"), _matrix(inputs, "K")
-
-
-# Masks depend only on the sizes: built once per combination and never modified.
-_HIDDEN: dict[int, tuple[torch.Tensor, list[list[bool]]]] = {}
-_STACK_MASKS: dict[tuple[int, int, bool], torch.Tensor] = {}
-
-
-def _hidden(n: int) -> tuple[torch.Tensor, list[list[bool]]]:
-    """The causal mask of n queries and n keys (True where key j > query i) and its lists."""
-    hit = _HIDDEN.get(n)
-    if hit is None:
-        hidden = torch.ones(n, n, dtype=torch.bool).triu_(1)
-        hit = (hidden, hidden.tolist())
-        _HIDDEN[n] = hit
-    return hit
-
-
-def _stack_mask(n: int, count: int, last_unmasked: bool) -> torch.Tensor:
-    """The causal mask for ``count`` stacked score matrices, the last one left unmasked if asked."""
-    hit = _STACK_MASKS.get((n, count, last_unmasked))
-    if hit is None:
-        which = torch.tensor([True] * (count - 1) + [not last_unmasked])
-        hit = _hidden(n)[0] & which[:, None, None]
-        _STACK_MASKS[(n, count, last_unmasked)] = hit
-    return hit
-
-
 def _solve_matrices(ask: str, inputs: Mapping[str, Any]) -> Solution:
-    q, k = _query_key(inputs)
+    q, k = _matrix(inputs, "Q"), _matrix(inputs, "K")
     v = _matrix(inputs, "V")
     (n_q, d_k), (n_k, d_k2), (n_v, d_v) = q.shape, k.shape, v.shape
     if d_k2 != d_k or n_v != n_k:
@@ -259,8 +220,11 @@ def _solve_matrices(ask: str, inputs: Mapping[str, Any]) -> Solution:
         blocks.append(scores)
     stacked = torch.stack(blocks)
     if causal:
-        hidden_rows = _hidden(n_q)[1]
-        stacked.masked_fill_(_stack_mask(n_q, len(blocks), forgot), -math.inf)
+        hidden = torch.ones(n_q, n_q, dtype=torch.bool).triu_(1)  # key j > query i
+        hidden_rows = hidden.tolist()
+        # Every block is masked but the last when it is the forgot-the-mask mistake.
+        which = torch.tensor([True] * (len(blocks) - 1) + [not forgot])
+        stacked.masked_fill_(hidden & which[:, None, None], -math.inf)
         masked = stacked[0]
         # JSON has no −∞, so masked entries are shown as the text "-inf".
         shown = [

@@ -176,35 +176,10 @@ def _solve_bleu(candidate: list[str], references: list[list[str]], max_n: int) -
     # Row 0: clipped p_n; row 1: unclipped.
     p = counts[:2] / counts[2]
     geo = torch.exp(torch.log(p).mean(dim=1))
-    bp, bp_value = _brevity_penalty(c, r)
+    bp = _brevity_penalty(c, r)
     # Row 0: BLEU = BP · geometric mean; row 1: the same without clipping.
     scored = (bp * geo).tolist()
-    geo_value = geo.tolist()[0]
-
-    arithmetic = (bp * p[0].mean()).item()
-    return _bleu_solution(max_n, totals, clipped, unclipped, dens, c, r, bp_value, p[0].tolist(), geo_value, scored, arithmetic)
-
-
-def _bleu_solution(
-    max_n: int,
-    totals: list[int],
-    clipped: list[int],
-    unclipped: list[int],
-    dens: list[int],
-    c: int,
-    r: int,
-    bp_value: float,
-    p_row: list[float],
-    geo_value: float,
-    scored: list[float],
-    arithmetic: float,
-) -> Solution:
-    """A sentence BLEU's answer, steps and mistakes from its counts and values (``solve`` and batches).
-
-    ``scored`` is BP times the geometric mean with and without clipping, ``arithmetic`` BP times
-    the arithmetic mean of the clipped precisions.
-    """
-    bleu_value = scored[0]
+    bleu_value, geo_value, bp_value = scored[0], geo[0].item(), bp.item()
     steps = (
         Step(f"candidate n-gram counts, n = 1..{max_n}", totals, shape=[max_n]),
         Step(
@@ -213,7 +188,7 @@ def _bleu_solution(
             shape=[max_n],
             note="each n-gram counts at most as often as it occurs in any one reference",
         ),
-        Step("p_n = clipped matches / candidate n-grams", p_row, shape=[max_n]),
+        Step("p_n = clipped matches / candidate n-grams", p[0].tolist(), shape=[max_n]),
         *_penalty_steps(c, r, bp_value),
         Step(f"geometric mean exp((1/{max_n}) Σ log p_n)", geo_value),
         Step("BLEU = BP · geometric mean", bleu_value),
@@ -225,41 +200,18 @@ def _bleu_solution(
         misconceptions.append(Misconception(*_NO_BP, geo_value))
     # Equal precisions have equal arithmetic and geometric means: the mistake would be invisible.
     if any(clipped[k] * dens[0] != clipped[0] * dens[k] for k in range(1, max_n)):
-        misconceptions.append(Misconception(*_ARITHMETIC, arithmetic))
+        misconceptions.append(Misconception(*_ARITHMETIC, (bp * p[0].mean()).item()))
     return Solution(bleu_value, steps, tuple(misconceptions))
 
 
-# Brevity penalties depend only on two small lengths, so each is computed (by torch) once.
-_PENALTIES: dict[tuple[int, int], tuple[torch.Tensor, float]] = {}
-_INVERTED_PENALTIES: dict[tuple[int, int], float] = {}
-
-
-def _brevity_penalty(c: int, r: int) -> tuple[torch.Tensor, float]:
-    """BP as a 0-d float64 tensor and as a float."""
-    hit = _PENALTIES.get((c, r))
-    if hit is None:
-        if c > r:
-            bp = torch.tensor(1.0, dtype=_F64)
-        elif c == 0:
-            bp = torch.tensor(0.0, dtype=_F64)
-        else:
-            lengths = torch.tensor([r, c], dtype=_F64)
-            bp = torch.exp(1.0 - lengths[0] / lengths[1])
-        hit = (bp, bp.item())
-        if len(_PENALTIES) < 4096:
-            _PENALTIES[(c, r)] = hit
-    return hit
-
-
-def _inverted_penalty(c: int, r: int) -> float:
-    """exp(1 − c/r): the penalty with the ratio upside down."""
-    value = _INVERTED_PENALTIES.get((c, r))
-    if value is None:
-        ratio = torch.tensor([c, r], dtype=_F64)
-        value = torch.exp(1.0 - ratio[0] / ratio[1]).item()
-        if len(_INVERTED_PENALTIES) < 4096:
-            _INVERTED_PENALTIES[(c, r)] = value
-    return value
+def _brevity_penalty(c: int, r: int) -> torch.Tensor:
+    """BP as a 0-d float64 tensor: 1 when c > r, 0 for an empty candidate, else exp(1 − r/c)."""
+    if c > r:
+        return torch.tensor(1.0, dtype=_F64)
+    if c == 0:
+        return torch.tensor(0.0, dtype=_F64)
+    lengths = torch.tensor([r, c], dtype=_F64)
+    return torch.exp(1.0 - lengths[0] / lengths[1])
 
 
 def _solve_precision(candidate: list[str], references: list[list[str]], n: int) -> Solution:
@@ -287,11 +239,13 @@ def _solve_brevity_penalty(candidate: list[str], references: list[list[str]]) ->
     lengths = [len(ref) for ref in references]
     r = _closest_length(c, lengths)
     longest = max(lengths)
-    value = _brevity_penalty(c, r)[1]
+    value = _brevity_penalty(c, r).item()
     steps = [Step("reference lengths", lengths, shape=[len(lengths)]), *_penalty_steps(c, r, value)]
     misconceptions: list[Misconception] = []
     if longest != r and c > 0:
-        misconceptions.append(Misconception(*_LONGEST, _brevity_penalty(c, longest)[1]))
+        misconceptions.append(Misconception(*_LONGEST, _brevity_penalty(c, longest).item()))
     if 0 < c < r:
-        misconceptions.append(Misconception(*_INVERTED, _inverted_penalty(c, r)))
+        # The ratio upside down: exp(1 − c/r).
+        ratio = torch.tensor([c, r], dtype=_F64)
+        misconceptions.append(Misconception(*_INVERTED, torch.exp(1.0 - ratio[0] / ratio[1]).item()))
     return Solution(value, tuple(steps), tuple(misconceptions))

@@ -19,7 +19,7 @@ from label lists).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import torch
 
@@ -104,7 +104,8 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
 
     f = f_rows = macro_f = None
     if metric in ("f1", "fbeta"):
-        b2, one_plus_b2 = _betas(beta)
+        b2 = torch.tensor([beta * beta, 1.0 / (beta * beta)], dtype=_F64).unsqueeze(1)
+        one_plus_b2 = 1.0 + b2
         # Row 0: F with β, row 1: F with 1/β (its value equals F_β with precision and recall
         # swapped).
         f = torch.nan_to_num(one_plus_b2 * precision * recall / (b2 * precision + recall))
@@ -116,31 +117,6 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     if f_rows is not None and average != "micro":
         mean = (precision + recall) / 2.0
         arithmetic = float(mean[:k].mean()) if average == "macro" else mean.tolist()[pos]
-    rows = _Rows(ints.tolist(), (ints[1:] - ints[0]).tolist(), pr_rows, macro_pr, f_rows, macro_f, arithmetic)
-    return _assemble(metric, average, beta, labels, from_matrix, matrix_step, rows)
-
-
-class _Rows(NamedTuple):
-    """One problem's counts and rates as lists (columns: the K classes, then their sums)."""
-
-    ints: list[list[int]]  # tp, tp + fp, tp + fn
-    fp_fn: list[list[int]]
-    pr: list[list[float]]  # precision, recall
-    macro_pr: list[float] | None  # macro precision, recall (not for binary)
-    f: list[list[float]] | None  # F with β, F with 1/β (F-scores only)
-    macro_f: list[float] | None
-    arithmetic: float | None  # the mean of precision and recall in place of F (not for micro)
-
-
-def _assemble(
-    metric: str, average: str, beta: float, labels: list[int], from_matrix: bool, matrix_step: Step, rows: _Rows
-) -> Solution:
-    """The answer, worked steps and mistakes of a precision, recall or F problem, from its rows
-    (the same for ``solve`` and the batched path)."""
-    k = len(labels)
-    pos = labels.index(1) if average == "binary" else 0
-    pr_rows, f_rows, macro_pr, macro_f = rows.pr, rows.f, rows.macro_pr, rows.macro_f
-
     def pick(row: list[float], macro: float | None, how: str) -> float:
         if how == "binary":
             return row[pos]
@@ -156,7 +132,7 @@ def _assemble(
         return pick(f_rows[0], macro_f[0] if macro_f else None, how)  # type: ignore[index]
 
     value = pick_metric(metric, average)
-    int_rows, fp_fn = rows.ints, rows.fp_fn
+    int_rows, fp_fn = ints.tolist(), (ints[1:] - ints[0]).tolist()
     steps = [
         matrix_step,
         Step(
@@ -184,7 +160,7 @@ def _assemble(
     # With every class counted, micro P = micro R (Σfp = Σfn), so swaps and means change nothing.
     if average != "micro":
         if f_rows is not None:
-            misconceptions.append(Misconception(*_ARITHMETIC, rows.arithmetic))
+            misconceptions.append(Misconception(*_ARITHMETIC, arithmetic))
         if metric in ("precision", "recall"):
             other = "recall" if metric == "precision" else "precision"
             name = _ROWS_COLUMNS if from_matrix else _SWAPPED
@@ -199,20 +175,6 @@ def _assemble(
             Misconception(*_MACRO_MICRO, pick_metric(metric, "micro" if average == "macro" else "macro"))
         )
     return Solution(value, tuple(steps), tuple(misconceptions))
-
-
-_BETAS: dict[float, tuple[torch.Tensor, torch.Tensor]] = {}
-
-
-def _betas(beta: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """``[[β²], [1/β²]]`` and one plus it, built once per β (templates draw from a short grid)."""
-    hit = _BETAS.get(beta)
-    if hit is None:
-        b2 = torch.tensor([beta * beta, 1.0 / (beta * beta)], dtype=_F64).unsqueeze(1)
-        hit = (b2, 1.0 + b2)
-        if len(_BETAS) < 1024:
-            _BETAS[beta] = hit
-    return hit
 
 
 def _solve_accuracy(matrix_step: Step, tp: torch.Tensor, actual: torch.Tensor) -> Solution:

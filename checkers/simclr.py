@@ -136,34 +136,6 @@ _NO_TEMPERATURE = (
 )
 
 
-# The self-mask and the repeated targets depend only on the batch size and the number of stacked
-# logit blocks (the key, then the applicable mistakes), so they are built once per combination;
-# so are the per-block temperatures.
-_LAYOUT: dict[tuple[int, int], tuple[torch.Tensor, torch.Tensor]] = {}
-_DIVISORS: dict[tuple[float, ...], torch.Tensor] = {}
-
-
-def _layout(two_n: int, blocks: int) -> tuple[torch.Tensor, torch.Tensor]:
-    hit = _LAYOUT.get((two_n, blocks))
-    if hit is None:
-        # Block 1 (self-in-denominator) keeps the diagonal; every other block hides it.
-        self_masked = [True, False] + [True] * (blocks - 2)
-        hide = torch.eye(two_n, dtype=torch.bool) & torch.tensor(self_masked)[:, None, None]
-        targets = (torch.arange(two_n) + two_n // 2) % two_n
-        hit = (hide, targets.repeat(blocks))
-        _LAYOUT[(two_n, blocks)] = hit
-    return hit
-
-
-def _divisors(taus: tuple[float, ...]) -> torch.Tensor:
-    hit = _DIVISORS.get(taus)
-    if hit is None:
-        hit = torch.tensor(taus, dtype=torch.float64)[:, None, None]
-        if len(_DIVISORS) < 1024:
-            _DIVISORS[taus] = hit
-    return hit
-
-
 def _solve_loss(z: torch.Tensor, tau: float, anchor: int | None) -> Solution:
     two_n = z.shape[0]
     n = two_n // 2
@@ -188,8 +160,11 @@ def _solve_loss(z: torch.Tensor, tau: float, anchor: int | None) -> Solution:
             taus.append(1.0)
             wrong_names.append(_NO_TEMPERATURE)
     count = len(blocks)
-    hide, targets = _layout(two_n, count)
-    logits = (torch.stack(blocks) / _divisors(tuple(taus))).masked_fill_(hide, -math.inf)
+    # Block 1 (self-in-denominator) keeps the diagonal; every other block hides it.
+    hide = torch.eye(two_n, dtype=torch.bool) & torch.tensor([i != 1 for i in range(count)])[:, None, None]
+    targets = ((torch.arange(two_n) + n) % two_n).repeat(count)
+    divisors = torch.tensor(taus, dtype=torch.float64)[:, None, None]
+    logits = (torch.stack(blocks) / divisors).masked_fill_(hide, -math.inf)
     terms = F.cross_entropy(logits.view(-1, two_n), targets, reduction="none").view(count, two_n)
     # + 0.0 turns the −0.0 of a zero cross-entropy into 0.0.
     values = [v + 0.0 for v in (terms.mean(dim=1) if anchor is None else terms[:, anchor]).tolist()]
