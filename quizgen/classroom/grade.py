@@ -291,11 +291,11 @@ def grade_sheets(
     steps: bool = False,
     jobs: int = 0,
     id_owner: Mapping[str, str] | None = None,
-    matched: Sequence[_Matched] | None = None,
 ) -> None:
     """Grade each (quiz, sheet) pair into its report, all problems of all pairs in one parallel run.
 
-    ``matched``, if given, is each pair's sheet already matched to its quiz (``_match``).
+    ``id_owner`` maps every problem id of a class to its student, to flag answers to another
+    student's variant.
     """
     from quizgen.core.problems import build_many
 

@@ -104,12 +104,6 @@ class Concept:
 # YAML with line numbers
 
 
-class _DuplicateKey(Exception):
-    def __init__(self, path: PathKey, line: int):
-        self.path = path
-        self.line = line
-
-
 def _line_map(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], dups: list[tuple[PathKey, int]]) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):

@@ -123,11 +123,6 @@ def _article(word: str) -> str:
     return "an" if word[:1] in "aeiou" else "a"
 
 
-class _TooDeep(Exception):
-    def __init__(self, line: int):
-        self.line = line
-
-
 class _ScalarTyper:
     """Types plain YAML scalars as PyYAML's safe loader would (ints, floats, booleans, null)."""
 

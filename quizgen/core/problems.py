@@ -26,7 +26,6 @@ from quizgen.core.errors import GenerationError, QuizgenError
 from quizgen.generators import GENERATORS
 
 MAX_REDRAWS = 200
-SIGNIFICANT_DIGITS = 12
 # A problem id; the seed is capped at 20 digits so a hostile id can't smuggle in a huge number.
 PROBLEM_ID = re.compile(
     r"^(?P<concept>[a-z0-9-]+)\.(?P<template>[a-z0-9-]+)\.v(?P<version>\d+)\.(?P<seed>\d{1,20})$"

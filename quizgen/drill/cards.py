@@ -215,7 +215,6 @@ class Background:
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
         self._refills: queue.Queue[Item | None] = queue.Queue()
-        self.fill_error: BaseException | None = None
 
     def start(self) -> None:
         if self._thread is None:
@@ -257,8 +256,8 @@ class Background:
             return
         try:
             self._filler()
-        except Exception as exc:
-            self.fill_error = exc
+        except Exception:  # filling is an optimisation: the drill goes on without it
+            pass
 
     def _filler(self) -> None:
         from quizgen.core.problems import build_problem
