@@ -70,8 +70,6 @@ def write_quiz_files(quiz: Quiz, quiz_path: Path) -> list[Path]:
 # The command
 
 
-
-
 @click.command("quiz")
 @click.argument("topics", nargs=-1, required=True)
 @click.option("--n", "n", default=10, show_default=True, type=click.IntRange(1, MAX_PROBLEMS), help="Problems per quiz.")
@@ -138,8 +136,6 @@ def quiz_command(
         f"wrote {len(students)} quizzes of {n} problems to {folder}/ "
         f"(<id>.quiz.yaml, <id>.worksheet.md, <id>.worksheet.html, <id>.answers.yaml)"
     )
-
-
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,13 +7,7 @@ problem by problem and graded against the problem its id names. Only a template 
 since the quiz was written has its problems solved from the inputs in the file (and says so).
 Each typed answer goes through the one judge, ``quizgen.judge.judge``.
 
-Answer sheets are read as hostile input. Before any parser sees a file its size is checked (it is
-not even read past the limit), then binary data and the encoding; the YAML is read from libyaml's
-event stream by a loop that never expands an alias, never constructs a tagged object, stops at a
-nesting depth where libyaml would slow down, and caps how much any one answer may hold. A problem
-in one answer (an alias, a mapping where text is due, a duplicate id) is reported on that answer
-and the rest is graded; a syntax error part-way stops the reading there, and the answers before
-it are still graded.
+Answer sheets are read by ``quizgen.classroom.sheets``; reports are ``quizgen.classroom.report``.
 """
 
 from __future__ import annotations
@@ -29,9 +23,7 @@ from quizgen.classroom.quiz import Quiz, QuizProblem, read_quiz
 from quizgen.classroom.report import Extra, QuestionGrade, Report
 from quizgen.classroom.sheets import SHEET_MAX_BYTES, AnswerSheet, RawAnswer, clip, read_answer_sheet
 from quizgen.core.errors import QuizgenError
-from quizgen.core.files import (
-    FileUnusable,
-)
+from quizgen.core.files import FileUnusable
 from quizgen.core.render import step_text
 from quizgen.judge import Tolerance, format_value, judge
 
@@ -40,6 +32,9 @@ if TYPE_CHECKING:
     from quizgen.core.problems import Problem
 
 MAX_LISTED_EXTRAS = 200
+"""Most answers with unknown ids listed one by one in a report (all are counted)."""
+
+
 # ---------------------------------------------------------------------------------------------
 # Matching a sheet to a quiz
 
@@ -91,10 +86,8 @@ def _match(sheet: AnswerSheet, quiz: Quiz, id_owner: Mapping[str, str] | None = 
     return _Matched(by_problem, extras, total + sheet.dropped, owners)
 
 
-
-
 # ---------------------------------------------------------------------------------------------
-# Grading (possibly in forked workers)
+# Grading
 
 
 @dataclass

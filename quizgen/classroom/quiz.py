@@ -52,7 +52,6 @@ STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 """Student ids become file names, so they are kept to letters, digits, ``.``, ``_`` and ``-``."""
 
 
-
 # ---------------------------------------------------------------------------------------------
 # The quiz file
 

@@ -28,7 +28,6 @@ class Extra(NamedTuple):
     note: str
 
 
-
 class QuestionGrade(NamedTuple):
     """The grade of one question.
 
@@ -67,8 +66,6 @@ class QuestionGrade(NamedTuple):
             "steps": list(self.steps),
             "notes": list(self.notes),
         }
-
-
 
 
 # ---------------------------------------------------------------------------------------------

@@ -57,8 +57,6 @@ class Verdict:
         return self.status == "right"
 
 
-
-
 # --------------------------------------------------------------------------------------------
 # Describing and formatting
 
