@@ -329,6 +329,19 @@ def _typed_cases(col: Any) -> list[tuple[Any, str, str]]:
     ]
 
 
+def _answer_doms(col: Any, typed: list[tuple[Any, str]], prefix: str) -> list[str]:
+    """The DOM Chromium makes of each card's back after typing the text, as Anki's reviewer shows it."""
+    pages = []
+    for i, (card, text) in enumerate(typed):
+        page = Path(col.media.dir()) / f"{prefix}-{i}.html"
+        body = reviewer_answer_html(col, card, text)
+        page.write_text(f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head>'
+                        f'<body class="card">{body}</body></html>', encoding="utf-8")
+        pages.append(page)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(_dump_dom, pages))
+
+
 def test_typed_answers_on_anki_cards_in_chromium(anki_cards: Any) -> None:
     from quizgen.core.concepts import load_concepts
     from quizgen.core.problems import rebuild
@@ -336,17 +349,8 @@ def test_typed_answers_on_anki_cards_in_chromium(anki_cards: Any) -> None:
     _need_chromium()
     col = anki_cards
     concepts = load_concepts(ROOT / "concepts")
-    media = Path(col.media.dir())
     cases = _typed_cases(col)
-    pages = []
-    for i, (card, typed, _what) in enumerate(cases):
-        page = media / f"typed-{i}.html"
-        body = reviewer_answer_html(col, card, typed)
-        page.write_text(f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head>'
-                        f'<body class="card">{body}</body></html>', encoding="utf-8")
-        pages.append(page)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        doms = list(pool.map(_dump_dom, pages))
+    doms = _answer_doms(col, [(card, typed) for card, typed, _ in cases], "typed")
 
     seen = {}
     for (card, typed, what), dom in zip(cases, doms):
@@ -410,15 +414,7 @@ def test_every_family_self_grades_in_chromium(tmp_path: Path) -> None:
             cases.append((card, problem, format_value(kind, problem.answer.value)))
             cases.append((card, problem, format_value(kind, problem.misconceptions[0].value)))
         assert seen == set(GENERATORS)
-        pages = []
-        for i, (card, _, typed) in enumerate(cases):
-            page = Path(col.media.dir()) / f"family-{i}.html"
-            body = reviewer_answer_html(col, card, typed)
-            page.write_text(f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head>'
-                            f'<body class="card">{body}</body></html>', encoding="utf-8")
-            pages.append(page)
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            doms = list(pool.map(_dump_dom, pages))
+        doms = _answer_doms(col, [(card, typed) for card, _, typed in cases], "family")
     finally:
         col.close()
     for (_, problem, typed), dom in zip(cases, doms):

@@ -51,6 +51,7 @@ from quizgen.anki.cards import (
     judge_media_name,
     problem_fields,
 )
+from quizgen.core.command import concept_dir, friendly
 from quizgen.core.concepts import Concept, select
 from quizgen.core.errors import QuizgenError
 
@@ -425,6 +426,7 @@ def _is_recipe(arg: str) -> bool:
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: for large builds on a terminal).")
 @click.pass_context
+@friendly
 def deck_command(
     ctx: click.Context,
     sources: tuple[str, ...],
@@ -441,22 +443,6 @@ def deck_command(
     the same bytes; after a concept file changes, importing the rebuilt deck updates the notes in
     place and keeps their review history.
     """
-    # Imported here: the CLI module imports this one to register the command.
-    from quizgen.core.command import friendly
-
-    friendly(_deck)(ctx, sources, output, variants, seed, jobs, progress)
-
-
-def _deck(
-    ctx: click.Context,
-    sources: tuple[str, ...],
-    output: str | None,
-    variants: int | None,
-    seed: int | None,
-    jobs: int,
-    progress: bool | None,
-) -> None:
-    from quizgen.core.command import concept_dir
     from quizgen.core.concepts import load_concepts
 
     recipes = [s for s in sources if _is_recipe(s)]
