@@ -1,7 +1,7 @@
 /*
  * quizgen card judge: grades a typed answer on the back of an Anki problem card.
  *
- * A line-by-line port of quizgen/answers.py (the one judge; docs/answers.md is the spec). The
+ * A line-by-line port of quizgen/judge/ (the one judge; docs/answers.md is the spec). The
  * shared table tests/data/judge_vectors.json checks this file and the Python judge alike, and the
  * test suite runs both on every entry. Typed text is only tokenised and parsed by hand-written
  * code: nothing is handed to eval, Function or any other code path that runs text.
