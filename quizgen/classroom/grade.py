@@ -12,7 +12,6 @@ Answer sheets are read by ``quizgen.classroom.sheets``; reports are ``quizgen.cl
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from quizgen.classroom.sheets import SHEET_MAX_BYTES, AnswerSheet, RawAnswer, cl
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import FileUnusable
 from quizgen.core.render import step_text
-from quizgen.judge import Tolerance, format_value, judge
+from quizgen.judge import format_value, judge
 
 if TYPE_CHECKING:
     from quizgen.core.concepts import Concept, Template
@@ -90,69 +89,38 @@ def _match(sheet: AnswerSheet, quiz: Quiz, id_owner: Mapping[str, str] | None = 
 # Grading
 
 
-@dataclass
-class _Resolved:
-    """How problems of one template are solved and checked (worked out once, before forking)."""
+def _templates(quiz: Quiz, concepts: Sequence[Concept]) -> tuple[dict[str, tuple[Concept, Template] | str], list[str]]:
+    """Each template of the quiz as today's concept files have it, or why its problems cannot be graded.
 
-    family: str | None
-    concept: Concept | None
-    template: Template | None
-    tolerance: Tolerance
-    verify: bool
-    problem: str | None = None
-
-
-def _resolve_templates(quiz: Quiz, concepts: Sequence[Concept]) -> tuple[dict[str, _Resolved], list[str]]:
-    from checkers import CHECKERS
+    The id is the truth: a problem is graded only as its id draws it with the concept files' own
+    template and tolerance. A template that is gone, or changed since the quiz was written
+    (generator, version, parameters or tolerance), no longer draws what the learner saw, so its
+    problems are not graded; nothing recorded in the quiz file is used in their place.
+    """
     from quizgen.classroom.quiz import template_fingerprint
     from quizgen.generators import GENERATORS
 
     by_id = {c.id: c for c in concepts}
-    resolved: dict[str, _Resolved] = {}
+    found: dict[str, tuple[Concept, Template] | str] = {}
     notes: list[str] = []
     for key, info in quiz.templates.items():
         cid, _, tname = key.partition(".")
         concept = by_id.get(cid)
         template = next((t for t in concept.templates if t.name == tname), None) if concept else None
-        recorded_tol = Tolerance(*info.tolerance) if info.tolerance and all(
-            math.isfinite(v) and v >= 0 for v in info.tolerance
-        ) else Tolerance()
-        if template is not None and template.generator == info.family:
-            same = (
-                GENERATORS[template.generator].VERSION == info.version
-                and template_fingerprint(template) == info.fingerprint
-            )
-            if not same:
-                notes.append(
-                    f"template {key} changed since the quiz was written (parameters, tolerance or generator "
-                    "version); its problems are graded from the inputs in the quiz file, which cannot be "
-                    "checked against their ids"
-                )
-            resolved[key] = _Resolved(
-                family=template.generator,
-                concept=concept,
-                template=template,
-                tolerance=template.tolerance,
-                verify=same,
-            )
-            continue
-        if info.family in CHECKERS:
-            what = (
-                f"now uses the {template.generator} generator, not {info.family}"
-                if template is not None
-                else "is not in the concept files any more"
-            )
-            notes.append(
-                f"template {key} {what}; its problems are graded from the inputs in the quiz file, "
-                "which cannot be checked against their ids"
-            )
-            resolved[key] = _Resolved(info.family, None, None, recorded_tol, False)
+        if concept is None or template is None:
+            why = f"its template {key} is not in the concept files any more"
+        elif (
+            template.generator != info.family
+            or GENERATORS[template.generator].VERSION != info.version
+            or template_fingerprint(template) != info.fingerprint
+        ):
+            why = f"its template {key} changed since the quiz was written (generator, parameters or tolerance)"
         else:
-            resolved[key] = _Resolved(
-                None, None, None, recorded_tol, False,
-                problem=f"no checker for the family {info.family!r} of template {key}",
-            )
-    return resolved, notes
+            found[key] = (concept, template)
+            continue
+        found[key] = why
+        notes.append(f"template {key}: {why}; its problems are not graded (restore the template, or make a new quiz)")
+    return found, notes
 
 
 def _plain(value: Any) -> Any:
@@ -168,44 +136,29 @@ def _same_inputs(drawn: Any, written: Any) -> bool:
     return bool(drawn == written or _plain(drawn) == written)
 
 
-def _solution(quiz: Quiz, p: QuizProblem, r: _Resolved, built: Problem | None) -> tuple[Any, list[str]]:
-    """The key of a quiz problem, and notes about its inputs.
-
-    ``built`` is the problem the id draws (``build_many``), when its template still matches the
-    quiz file: the id is the truth, and inputs in the file that differ from it are noted. Else
-    the problem is solved from the inputs written in the file.
-    """
-    from quizgen.core.problems import solve_problem, variant_seed
+def _input_notes(quiz: Quiz, p: QuizProblem, built: Problem) -> list[str]:
+    """What does not match between a quiz problem as written and the problem its id draws."""
+    from quizgen.core.problems import variant_seed
 
     notes: list[str] = []
     if variant_seed(quiz.effective_seed, p.number - 1) != p.seed:
         notes.append("its id's seed is not the one this quiz's seed and student give to this problem number")
-    if built is not None:
-        if not _same_inputs(built.inputs, p.inputs):
-            notes.append(
-                "the inputs in the quiz file differ from those its problem id draws (edited by hand?); "
-                "graded against the problem the id names"
-            )
-        return built, notes
-    if r.verify:
-        notes.append("its id names another generator version than the quiz records; graded from the file's inputs")
-    if not isinstance(p.inputs, dict):
-        raise ValueError("the inputs in the quiz file are not a mapping")
-    return solve_problem(r.family, p.inputs), notes  # type: ignore[arg-type]
+    if not _same_inputs(built.inputs, p.inputs):
+        notes.append(
+            "the inputs in the quiz file differ from those its problem id draws (edited by hand?); "
+            "graded against the problem the id names"
+        )
+    return notes
 
 
 def _grade_task(
-    quiz: Quiz, p: QuizProblem, r: _Resolved, built: Problem | None, answers: Sequence[RawAnswer], steps: bool
+    quiz: Quiz, p: QuizProblem, built: Problem | str, answers: Sequence[RawAnswer], steps: bool
 ) -> QuestionGrade:
-    if r.problem is not None:
-        return QuestionGrade(p.number, p.id, "not-graded", None, None, None, None, f"not graded: {r.problem}")
-    try:
-        solution, notes = _solution(quiz, p, r, built)
-    except Exception as exc:  # inputs from a damaged quiz file can make a checker fail in any way
-        return QuestionGrade(
-            p.number, p.id, "not-graded", None, None, None, None,
-            f"not graded: the problem's inputs cannot be solved ({type(exc).__name__}: {clip(str(exc), 120)})",
-        )
+    """One question's grade: ``built`` is the problem its id draws, or why there is none."""
+    if isinstance(built, str):
+        return QuestionGrade(p.number, p.id, "not-graded", None, None, None, None, f"not graded: {built}")
+    solution = built
+    notes = _input_notes(quiz, p, built)
     answer = solution.answer
     misconceptions = solution.misconceptions
     correct = format_value(answer.kind, answer.value)
@@ -231,7 +184,7 @@ def _grade_task(
         else:
             given = clip(first.text, 120)
             try:
-                v = judge(answer, first.text, r.tolerance, misconceptions)
+                v = judge(answer, first.text, built.tolerance, misconceptions)
             except Exception as exc:  # the judge promises a verdict for any text; if not, grade on
                 status, message = "unreadable", f"the judge could not read this answer ({type(exc).__name__})"
             else:
@@ -292,20 +245,19 @@ def grade_sheets(
     """
     from quizgen.core.problems import build_many
 
-    resolved: dict[int, dict[str, _Resolved]] = {}
-    resolved_notes: dict[int, list[str]] = {}
-    # One task a question: (quiz, problem, its template's resolution, its answers, its build job).
-    tasks: list[tuple[Quiz, QuizProblem, _Resolved, tuple[RawAnswer, ...], int | None]] = []
+    templates: dict[int, tuple[dict[str, tuple[Concept, Template] | str], list[str]]] = {}
+    # One task a question: (quiz, problem, its answers, its build job or why it has none).
+    tasks: list[tuple[Quiz, QuizProblem, tuple[RawAnswer, ...], int | str]] = []
     jobs_: list[tuple[Concept, Template, int]] = []
     spans: list[tuple[int, int]] = []
     for quiz, sheet, report in pairs:
-        if id(quiz) not in resolved:
-            resolved[id(quiz)], resolved_notes[id(quiz)] = _resolve_templates(quiz, concepts)
-        res = resolved[id(quiz)]
+        if id(quiz) not in templates:
+            templates[id(quiz)] = _templates(quiz, concepts)
+        found, notes = templates[id(quiz)]
         match = _match(sheet, quiz, id_owner)
         report.extras, report.extras_total = match.extras, match.extras_total
         report.notes.extend(quiz.issues)
-        report.notes.extend(resolved_notes[id(quiz)])
+        report.notes.extend(notes)
         report.notes.extend(sheet.notes)
         if sheet.quiz and sheet.quiz != quiz.checksum:
             report.notes.append(
@@ -316,17 +268,21 @@ def grade_sheets(
                 report.flags.append(f"{count} answer{'s' if count != 1 else ''} to problems of {owner}'s variant")
         start = len(tasks)
         for i, p in enumerate(quiz.problems):
-            r = res[p.key]
-            job = None
-            if r.problem is None and r.verify and p.version == quiz.templates[p.key].version:
+            template = found[p.key]
+            job: int | str
+            if isinstance(template, str):
+                job = template
+            elif p.version != quiz.templates[p.key].version:
+                job = f"its id names generator version {p.version}, but the quiz records {quiz.templates[p.key].version}"
+            else:
                 job = len(jobs_)
-                jobs_.append((r.concept, r.template, p.seed))  # type: ignore[arg-type]
-            tasks.append((quiz, p, r, tuple(match.by_problem.get(i, ())), job))
+                jobs_.append((*template, p.seed))
+            tasks.append((quiz, p, tuple(match.by_problem.get(i, ())), job))
         spans.append((start, len(tasks)))
     built = [problem for chunk in build_many(jobs_, jobs) for problem in chunk]
     items = [
-        _grade_task(quiz, p, r, None if job is None else built[job], answers, steps)
-        for quiz, p, r, answers, job in tasks
+        _grade_task(quiz, p, job if isinstance(job, str) else built[job], answers, steps)
+        for quiz, p, answers, job in tasks
     ]
     for (_, _, report), (start, end) in zip(pairs, spans):
         report.items = items[start:end]
