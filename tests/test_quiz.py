@@ -246,3 +246,11 @@ def test_cli_quiz_single_and_class(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_a_quiz_file_of_an_earlier_version_with_a_seal_still_reads_intact(small_quiz, tmp_path):
+    path = tmp_path / "old.yaml"
+    write_quiz(path, small_quiz)
+    data = json.loads(path.read_text())
+    data["seal"] = "hmac-sha256:" + "0" * 64  # what earlier versions wrote beside the checksum
+    path.write_text(json.dumps(data))
+    back = read_quiz(path)
+    assert back.issues == () and back.problems == small_quiz.problems

@@ -193,8 +193,12 @@ def _problem_record(p: QuizProblem) -> dict[str, Any]:
 
 
 def _canonical(header: Mapping[str, Any], problems: Sequence[Mapping[str, Any]]) -> bytes:
-    """The canonical JSON (sorted keys, no spaces, UTF-8) of a quiz file without its checksum."""
-    body = {key: value for key, value in header.items() if key != "checksum"}
+    """The canonical JSON (sorted keys, no spaces, UTF-8) of a quiz file without its checksum.
+
+    Files written by earlier versions may carry a ``seal`` beside the checksum; it was never
+    part of the checksum and is ignored, so their checksums still hold.
+    """
+    body = {key: value for key, value in header.items() if key not in ("checksum", "seal")}
     body["problems"] = problems
     return _dump_canonical(body).encode("utf-8")
 
