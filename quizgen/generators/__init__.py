@@ -26,22 +26,19 @@ Each module defines:
 
 from __future__ import annotations
 
+import importlib
 from types import ModuleType
 
-from quizgen.generators import (
-    attention,
-    bleu,
-    classification,
-    lr_schedules,
-    shapes,
-    simclr,
-)
+# Family name -> its module in this package: one line a family.
+_MODULES = {
+    "attention": "attention",
+    "bleu": "bleu",
+    "classification": "classification",
+    "lr-schedules": "lr_schedules",
+    "shapes": "shapes",
+    "simclr": "simclr",
+}
 
 GENERATORS: dict[str, ModuleType] = {
-    "attention": attention,
-    "bleu": bleu,
-    "classification": classification,
-    "lr-schedules": lr_schedules,
-    "shapes": shapes,
-    "simclr": simclr,
+    family: importlib.import_module(f"quizgen.generators.{module}") for family, module in _MODULES.items()
 }
