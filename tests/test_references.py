@@ -21,6 +21,7 @@ import pytest
 from conftest import CONCEPTS
 
 from quizgen.core.concepts import load_concepts
+from quizgen.core.params import Choice, Flag, FloatRange, IntRange
 from quizgen.core.problems import build_many, variant_seed
 from quizgen.generators import GENERATORS
 
@@ -56,6 +57,25 @@ def test_every_family_has_an_independent_reference(family: str) -> None:
         f"{path.name} defines no reference(inputs): an independent computation of the answer"
     )
     assert any(t.generator == family for _, t in TEMPLATES.values()), f"no shipped template uses {family!r}"
+
+
+@pytest.mark.parametrize("family", sorted(GENERATORS))
+def test_every_familys_parameter_specs_are_consistent(family: str) -> None:
+    """Each parameter is documented, and its default lies within its own bounds."""
+    for name, spec in GENERATORS[family].PARAMS.items():
+        assert spec.doc, name
+        if isinstance(spec, IntRange):
+            lo, hi = spec.default
+            assert spec.minimum <= lo <= hi and (spec.maximum is None or hi <= spec.maximum), name
+        elif isinstance(spec, FloatRange):
+            lo, hi = spec.default
+            assert lo <= hi and (spec.maximum is None or hi <= spec.maximum), name
+            assert spec.minimum is None or spec.minimum <= lo, name
+            assert spec.exclusive_minimum is None or spec.exclusive_minimum < lo, name
+        elif isinstance(spec, Choice):
+            assert spec.default and set(spec.default) <= set(spec.options), name
+        else:
+            assert isinstance(spec, Flag) and isinstance(spec.default, bool), name
 
 
 @pytest.mark.parametrize("key", sorted(TEMPLATES))
