@@ -6,7 +6,6 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -19,10 +18,6 @@ from quizgen.core.command import concept_dir, friendly
 from quizgen.core.concepts import select
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import FileUnusable
-
-if TYPE_CHECKING:
-    pass
-
 
 # ---------------------------------------------------------------------------------------------
 # Output files

@@ -7,15 +7,11 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import click
 
 from quizgen.classroom.quiz import Quiz
-
-if TYPE_CHECKING:
-    pass
-
 
 STATUSES = ("right", "too-few-figures", "wrong", "unreadable", "duplicate", "missing", "not-graded")
 

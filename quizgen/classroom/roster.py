@@ -6,18 +6,10 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from quizgen.classroom.quiz import ROSTER_MAX_BYTES, STUDENT_ID
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import read_text_file
-
-if TYPE_CHECKING:
-    pass
-
-
-# ---------------------------------------------------------------------------------------------
-# Rosters
 
 
 @dataclass(frozen=True)

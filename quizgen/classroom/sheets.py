@@ -13,14 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from quizgen.classroom.quiz import MAX_PROBLEMS
 from quizgen.core.files import MAX_YAML_DEPTH, FileUnusable, read_text_file, yaml_problem
-
-if TYPE_CHECKING:
-    pass
-
 
 SHEET_MAX_BYTES = 20 * 2**20
 """Default size limit of an answer sheet (100,000 answers take about 6 MB)."""
