@@ -100,7 +100,7 @@ def _solve_similarity(z: torch.Tensor, pair: list[int]) -> Solution:
 
 
 def _similarity_solution(i: int, j: int, dot: float, nu: float, nv: float, cos: float) -> Solution:
-    """The cosine-similarity answer, steps and mistake from its numbers (``solve`` and batches)."""
+    """The cosine-similarity answer, steps and mistake from its numbers."""
     steps = (
         Step(f"z_{i}·z_{j}", dot),
         Step(f"‖z_{i}‖, ‖z_{j}‖", [nu, nv]),

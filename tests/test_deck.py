@@ -494,6 +494,16 @@ def test_cli_builds_a_recipe(tmp_path: Path) -> None:
     assert out.exists()
 
 
+def test_a_bundled_recipe_is_found_from_any_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no decks/ here: the recipe bundled with quizgen is used
+    out = tmp_path / "att.apkg"
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "deck", "decks/attention.yaml", "-o", str(out), "--variants", "1"])
+    assert result.exit_code == 0, result.output
+    assert out.exists() and "quizgen::Transformers::Attention" in result.output
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "deck", "decks/nothing-like-it.yaml"])
+    assert result.exit_code == 2 and "no such deck recipe" in result.output
+
+
 def test_cli_builds_topics_with_progress(tmp_path: Path) -> None:
     out = tmp_path / "two.apkg"
     result = CliRunner().invoke(

@@ -422,6 +422,26 @@ def test_broken_inputs_are_graded_against_the_id(six, concepts, tmp_path):
     assert any("differ from those its problem id draws" in n for n in report.items[1].notes)
 
 
+def test_a_problem_that_cannot_be_drawn_is_not_graded_and_the_rest_is(six, concepts, tmp_path, monkeypatch):
+    import quizgen.core.problems as problems_module
+    from quizgen.core.errors import GenerationError
+
+    path, quiz, keys = six
+    real = problems_module.build_problem
+    broken_seed = quiz.problems[2].seed
+
+    def build(concept, template, seed):
+        if seed == broken_seed:
+            raise GenerationError("no usable variant")
+        return real(concept, template, seed)
+
+    monkeypatch.setattr(problems_module, "build_problem", build)
+    report = grade_one(path, _sheet(tmp_path / "k.yaml", {p.id: k for p, k in zip(quiz.problems, keys)}), concepts, jobs=1)
+    assert report.items[2].status == "not-graded" and "could not be drawn (GenerationError" in report.items[2].message
+    assert [i.status for i in report.items if i.number != 3] == ["right"] * 5
+    assert (report.score, report.total) == (5, 5)
+
+
 def test_id_with_a_foreign_seed_is_noted(six, concepts, tmp_path):
     path, quiz, keys = six
     other = make_quiz(concepts, ["attention", "shapes"], 1, seed=99).problems[0]

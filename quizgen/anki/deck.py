@@ -9,7 +9,7 @@ updates the existing notes in place. Variant i of a template is drawn from a see
 updates a note only when the incoming modification time is newer than its own, and genanki stamps
 notes, cards and note types with the time it is given; so each deck's time comes from its inputs:
 the newest modification time of its concept files and of the files that define the card layout
-(this module and the card script), capped by ``SOURCE_DATE_EPOCH`` when that is set. Editing a
+(``_layout_files``: the note types, the renderer, the judge's formatting and the card script), capped by ``SOURCE_DATE_EPOCH`` when that is set. Editing a
 concept file moves its deck's notes forward; rebuilding unchanged inputs reproduces the time and
 the bytes.
 
@@ -146,6 +146,12 @@ def load_recipe(path: str | Path) -> Recipe:
     """Read and check a deck recipe; every problem is reported with the file and field."""
 
     path = Path(path)
+    if not path.exists():
+        from quizgen.core.concepts import bundled_dir
+
+        # A recipe bundled with quizgen, named as in the repository (decks/attention.yaml).
+        bundled = bundled_dir("decks") / path.name
+        path = bundled if bundled.is_file() else path
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -189,10 +195,13 @@ def load_recipe(path: str | Path) -> Recipe:
 
 
 def _layout_files() -> list[Path]:
-    """The files that define what a card looks like: the note types and fields, and the script."""
+    """The files that define what a card shows: the note types and fields, the renderer and the
+    judge's formatting they use, and the card script."""
     from quizgen.anki import cards
+    from quizgen.core import render
+    from quizgen.judge import verdict
 
-    return [Path(cards.__file__), JUDGE_SCRIPT]
+    return [Path(cards.__file__), Path(render.__file__), Path(verdict.__file__), JUDGE_SCRIPT]
 
 
 def build_timestamp(concepts: Sequence[Concept], environ: dict[str, str] | None = None) -> int:

@@ -175,8 +175,8 @@ def grade_command(
     """Grade ANSWERS (an answer sheet, or a folder of them) against QUIZ (a quiz file, or a folder
     of per-student quizzes).
 
-    Every answer is recomputed from the quiz's inputs by the checker; answers written in any file
-    are never trusted. Exit status 0 when grading happened, whatever the score; 2 when a file
+    Every problem is drawn again from its id and its key computed by the checker; answers written
+    in any file are never trusted. Exit status 0 when grading happened, whatever the score; 2 when a file
     cannot be used.
     """
     from quizgen.core.concepts import load_concepts

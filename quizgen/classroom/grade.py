@@ -3,8 +3,8 @@
 Nothing written in a file is trusted as an answer. Every key is recomputed: each problem id's
 seed draws the problem again (``quizgen.core.problems.build_many``, the same path as ``quizgen
 generate``), so a quiz file edited by hand, even one whose checksum was recomputed, is caught
-problem by problem and graded against the problem its id names. Only a template that changed
-since the quiz was written has its problems solved from the inputs in the file (and says so).
+problem by problem and graded against the problem its id names. A template that is gone or
+changed since the quiz was written leaves its problems not graded (and says so).
 Each typed answer goes through the one judge, ``quizgen.judge.judge``.
 
 Answer sheets are read by ``quizgen.classroom.sheets``; reports are ``quizgen.classroom.report``.
@@ -279,7 +279,7 @@ def grade_sheets(
                 jobs_.append((*template, p.seed))
             tasks.append((quiz, p, tuple(match.by_problem.get(i, ())), job))
         spans.append((start, len(tasks)))
-    built = [problem for chunk in build_many(jobs_, jobs) for problem in chunk]
+    built = [problem for chunk in build_many(jobs_, jobs, keep_going=True) for problem in chunk]
     items = [
         _grade_task(quiz, p, job if isinstance(job, str) else built[job], answers, steps)
         for quiz, p, answers, job in tasks

@@ -76,7 +76,7 @@ class QuizProblem(NamedTuple):
 
 @dataclass(frozen=True)
 class TemplateInfo:
-    """What the quiz file records about a template, to show, verify and (if need be) solve its problems."""
+    """What the quiz file records about a template, to show its problems and verify its ids."""
 
     key: str
     family: str
@@ -148,7 +148,7 @@ def template_fingerprint(template: Template) -> str:
 
     If a concept file's template changes after a quiz was written (other params, another
     tolerance), the problem ids no longer draw the inputs the learner saw; the grader notices by
-    comparing fingerprints and then grades the inputs written in the quiz file instead.
+    comparing fingerprints and leaves those problems not graded.
     """
     from quizgen.generators import GENERATORS
 

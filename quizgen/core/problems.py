@@ -17,7 +17,7 @@ import random
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, overload
 
 from checkers import get_checker, load_checkers
 from quizgen.core.answer import Answer, Misconception, Step, Tolerance, close
@@ -258,27 +258,45 @@ Job = tuple[Concept, Template, int]
 
 _CHUNK = 250
 _jobs: Sequence[Job] = ()
+_keep_going = False
 
 
-def _build_chunk(bounds: tuple[int, int]) -> list[Problem]:
-    return [build_problem(*job) for job in _jobs[bounds[0] : bounds[1]]]
+def _build_one(job: Job) -> Problem | str:
+    if not _keep_going:
+        return build_problem(*job)
+    try:
+        return build_problem(*job)
+    except Exception as exc:  # one problem that cannot be drawn must not stop the others
+        return f"the problem its id names could not be drawn ({type(exc).__name__}: {exc})"
 
 
-def build_many(jobs: Sequence[Job], processes: int = 0) -> Iterator[list[Problem]]:
+def _build_chunk(bounds: tuple[int, int]) -> list[Problem | str]:
+    return [_build_one(job) for job in _jobs[bounds[0] : bounds[1]]]
+
+
+@overload
+def build_many(jobs: Sequence[Job], processes: int = 0, keep_going: Literal[False] = False) -> Iterator[list[Problem]]: ...
+@overload
+def build_many(jobs: Sequence[Job], processes: int = 0, *, keep_going: Literal[True]) -> Iterator[list[Problem | str]]: ...
+
+
+def build_many(jobs: Sequence[Job], processes: int = 0, keep_going: bool = False) -> Iterator[list[Any]]:
     """Build every job's problem, in order, in chunks: the one way many problems are made.
 
     Each problem depends only on its job, so the work splits across processes without changing
     a byte. ``processes=0`` uses every core (at most 8) for runs of 1,000 problems or more; the
     workers are forked after the checkers and torch are imported, so they start in milliseconds.
-    Where fork is unavailable the work runs in this process.
+    Where fork is unavailable the work runs in this process. With ``keep_going`` a job whose
+    problem cannot be built gives the reason, as text, in its place (grading marks that one
+    question and goes on); otherwise the error is raised.
     """
-    global _jobs
+    global _jobs, _keep_going
     load_checkers({template.generator for _, template, _ in jobs})  # once, before any fork
     n = len(jobs)
     chunks = [(start, min(start + _CHUNK, n)) for start in range(0, n, _CHUNK)]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     processes = processes or (min(cores, 8) if n >= 4 * _CHUNK else 1)
-    _jobs = jobs
+    _jobs, _keep_going = jobs, keep_going
     try:
         if processes <= 1 or "fork" not in multiprocessing.get_all_start_methods():
             for bounds in chunks:
@@ -287,4 +305,4 @@ def build_many(jobs: Sequence[Job], processes: int = 0) -> Iterator[list[Problem
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             yield from pool.imap(_build_chunk, chunks)
     finally:
-        _jobs = ()
+        _jobs, _keep_going = (), False
