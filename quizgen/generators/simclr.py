@@ -82,18 +82,8 @@ def check_params(params: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-    """Draw one problem's inputs from resolved ``params`` using only ``rng``.
-
-    Args:
-        params: Template parameters normalised by ``quizgen.core.params.resolve``.
-        rng: The only source of randomness.
-
-    Returns:
-        JSON-able inputs (see the module docstring for each ``ask``).
-
-    Raises:
-        GenerationError: When no usable batch turns up within the attempt budget.
-    """
+    """One problem's inputs from resolved ``params``, drawn with ``rng`` only (the contract is in
+    ``quizgen.generators``); ``GenerationError`` when no usable variant turns up."""
     ask = draw_choice(rng, params["ask"])
     for _ in range(_MAX_ATTEMPTS):
         n = draw_int(rng, params["pairs"])
