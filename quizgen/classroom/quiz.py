@@ -25,7 +25,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from quizgen import __version__
 from quizgen.core.concepts import select
@@ -346,9 +346,9 @@ def _quiz_from_data(data: Any, source: str) -> Quiz:
         m = id_match(pid) if type(pid) is str else None
         if m is None or pid in seen or rec.get("number") != number or "inputs" not in rec:
             _problem_error(source, number, rec, seen)
-        assert isinstance(pid, str)  # _problem_error raised otherwise
+        pid = m.group(0)  # the id itself: the pattern matches it whole
         seen[pid] = i
-        concept, template, version, seed_text = m.groups()  # type: ignore[union-attr]
+        concept, template, version, seed_text = m.groups()
         if f"{concept}.{template}" not in templates:
             raise QuizFileError(
                 f"{source}: problem {number}: its template {concept}.{template} is not listed under 'templates'"
@@ -392,7 +392,7 @@ def _quiz_from_data(data: Any, source: str) -> Quiz:
     )
 
 
-def _problem_error(source: str, number: int, rec: Any, seen: Mapping[str, int]) -> None:
+def _problem_error(source: str, number: int, rec: Any, seen: Mapping[str, int]) -> NoReturn:
     """Raise the message for a problem record that failed the quick checks in ``_quiz_from_data``."""
     where = f"{source}: problem {number}"
     _need(isinstance(rec, dict), where, "must be a mapping with number, id and inputs")
@@ -405,6 +405,7 @@ def _problem_error(source: str, number: int, rec: Any, seen: Mapping[str, int]) 
     _need(pid not in seen, where, f"the id {pid} is also problem {seen.get(pid, 0) + 1}")
     _need(rec.get("number") == number, where, f"'number' must be {number}, but is {rec.get('number')!r}")
     _need("inputs" in rec, where, "has no 'inputs'")
+    raise QuizFileError(f"{where}: not a problem record")  # unreachable: one check above failed
 
 
 # ---------------------------------------------------------------------------------------------
