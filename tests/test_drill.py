@@ -30,10 +30,8 @@ from quizgen.drill.cards import (
     expected_answer,
     first_draw,
     plan_items,
-    problem_record,
     rating_for,
     solve_inputs,
-    variant_fingerprint,
 )
 from quizgen.drill.display import Out
 from quizgen.drill.session import Session
@@ -278,23 +276,6 @@ def datetime_of(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def test_queued_variant_is_shown_first(monkeypatch, tmp_path, concepts):
-    """A variant built ahead (as the background thread does) is the next session's first question."""
-    monkeypatch.setenv("QUIZGEN_HOME", str(tmp_path))
-    concept = select(concepts, ["attention"])[0]
-    template = concept.templates[0]
-    problem = build_problem(concept, template, 424242)
-    with Store(db_path()) as store:
-        store.put_variant("problem:attention.scale-factor", variant_fingerprint(concept, template), 424242, problem_record(problem))
-    code, screen = run_session(monkeypatch, tmp_path, [format_value("number", problem.answer.value)], n=1)
-    assert problem.id in screen and "✓ Right" in screen
-    (r,) = reviews(tmp_path)
-    assert (r["source"], r["problem"], r["id_exact"]) == ("queued", problem.id, 1)
-    with Store(db_path()) as store:  # used up (the background may already have queued a fresh one)
-        left = store.variant("problem:attention.scale-factor", variant_fingerprint(concept, template))
-        assert left is None or left.seed != 424242
-
-
 # ---------------------------------------------------------------------------------------------
 # Subprocesses: nothing imports torch before the first question; piped use; concurrency
 
@@ -329,20 +310,6 @@ def test_nothing_imports_torch_before_the_first_question(tmp_path):
     )
     assert "scale-factor" in result.stdout, result.stderr
     assert "TORCH-AT-FIRST-QUESTION False TORCH-AT-END False" in result.stdout
-
-
-def test_a_queued_variant_is_graded_without_torch(tmp_path, concepts):
-    concept = select(concepts, ["attention"])[0]
-    template = concept.templates[0]
-    problem = build_problem(concept, template, 777)
-    with Store(tmp_path / "quizgen.sqlite3") as store:
-        store.put_variant("problem:attention.scale-factor", variant_fingerprint(concept, template), 777, problem_record(problem))
-    result = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(CONCEPTS)], input=format_value("number", problem.answer.value) + "\n",
-        capture_output=True, text=True, env=_env(tmp_path), cwd=ROOT, timeout=60,
-    )
-    assert "✓ Right" in result.stdout, result.stdout + result.stderr
-    assert "TORCH-AT-END False" in result.stdout
 
 
 def _drill(home: Path, *args: str, input: str = "", **env: str) -> subprocess.CompletedProcess:

@@ -64,7 +64,7 @@ def test_wal_and_schema(tmp_path):
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"cards", "reviews", "variants"} <= tables
+    assert {"cards", "reviews"} <= tables
     assert db.execute("PRAGMA user_version").fetchone()[0] == 1
 
 
@@ -123,23 +123,6 @@ def test_each_review_is_committed_at_once(tmp_path):
     assert row == ("problem:attention.a", "attention.a.v1.5", '{"d_k": 4}', "0.5", '["no-scaling"]', 1.5, "first-draw", 1)
     assert other.execute("SELECT count(*) FROM cards").fetchone()[0] == 1
     store.close()
-
-
-def test_variants_fingerprint_and_consumption(tmp_path):
-    with Store(tmp_path / "q.sqlite3") as store:
-        store.put_variant("problem:attention.a", "fp1", 11, {"id": "x.y.v1.11"})
-        assert store.variant("problem:attention.a", "fp2") is None
-        v = store.variant("problem:attention.a", "fp1")
-        assert v.seed == 11 and v.record == {"id": "x.y.v1.11"}
-        # A variant of a newer fingerprint replaces stale ones.
-        store.put_variant("problem:attention.a", "fp2", 12, {"id": "x.y.v1.12"})
-        assert store.variant("problem:attention.a", "fp1") is None
-        v2 = store.variant("problem:attention.a", "fp2")
-        # A graded review consumes the variant it showed; an ungraded one does not.
-        _review(store, "problem:attention.a", None, T0, status="too-few-figures", variant_id=v2.id)
-        assert store.variant("problem:attention.a", "fp2") is not None
-        _review(store, "problem:attention.a", 3, T0, variant_id=v2.id)
-        assert store.variant("problem:attention.a", "fp2") is None
 
 
 def test_no_save_reads_but_never_writes(tmp_path):

@@ -1,12 +1,10 @@
-"""The cards of a drill and their problems: planning, preparing without torch, building ahead.
+"""The cards of a drill and their problems: planning, preparing without torch, loading torch behind.
 
-See ``quizgen.drill.session`` for where each problem comes from (queued, built, first draw).
+See ``quizgen.drill.session`` for where each problem comes from (built, first draw).
 """
 
 from __future__ import annotations
 
-import os
-import queue
 import random
 import threading
 from collections.abc import Sequence
@@ -14,12 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from quizgen.core.answer import Answer, Misconception, Step
-from quizgen.drill.store import (
-    Store,
-    fingerprint,
-    flashcard_id,
-    problem_card_id,
-)
+from quizgen.drill.store import flashcard_id, problem_card_id
 from quizgen.judge import (
     Tolerance,
     close,
@@ -76,24 +69,6 @@ def plan_items(concepts: Sequence[Concept]) -> list[Item]:
     return items
 
 
-def variant_fingerprint(concept: Concept, template: Template) -> str:
-    """What a stored variant depends on: the template, its generator's version, quizgen's version."""
-    from quizgen import __version__
-    from quizgen.generators import GENERATORS
-
-    return fingerprint(
-        concept.id,
-        template.name,
-        template.generator,
-        template.prompt,
-        template.params,
-        template.difficulty,
-        [template.tolerance.rel, template.tolerance.abs],
-        GENERATORS[template.generator].VERSION,
-        __version__,
-    )
-
-
 def rating_for(status: str, seconds: float, difficulty: int) -> int:
     """FSRS rating of a graded problem: wrong -> Again (1); right -> Easy (4) when fast, Hard (2)
     when slow, else Good (3). Fast and slow scale with the template's difficulty (1–5)."""
@@ -133,27 +108,6 @@ class Solved:
     dropped: tuple[Misconception, ...] = ()
 
 
-def problem_record(problem: Any) -> dict[str, Any]:
-    """A built problem as JSON with exact floats (Python's float repr round-trips)."""
-    return {
-        "id": problem.id,
-        "seed": problem.seed,
-        "inputs": problem.inputs,
-        "answer": problem.answer.to_json(),
-        "steps": [s.to_json() for s in problem.steps],
-        "misconceptions": [m.to_json() for m in problem.misconceptions],
-    }
-
-
-def solved_from_record(record: dict[str, Any], tolerance: Tolerance) -> Solved:
-    return Solved(
-        answer=Answer(record["answer"]["kind"], record["answer"]["value"]),
-        steps=tuple(Step(s["label"], s["value"], s.get("shape"), s.get("note", "")) for s in record["steps"]),
-        misconceptions=tuple(Misconception(m["name"], m["description"], m["value"]) for m in record["misconceptions"]),
-        tolerance=tolerance,
-    )
-
-
 def first_draw(template: Template, seed: int) -> dict[str, Any]:
     """The inputs ``build_problem`` draws first for this seed (generator only, no torch)."""
     from quizgen.generators import GENERATORS
@@ -185,7 +139,6 @@ class Prepared:
     source: str
     expected: Answer | None
     solved: Solved | None = None
-    variant_id: int | None = None
 
     @property
     def id_exact(self) -> bool | None:
@@ -199,22 +152,17 @@ class Prepared:
 
 
 class Background:
-    """Imports torch and the checkers while the learner reads, then builds variants ahead.
+    """Imports torch and the checkers while the learner reads.
 
-    ``start`` is called once the first question is on screen. The thread imports every checker
-    the session can need; ``wait`` joins that part (re-raising its error, if any). With a store
-    path it then keeps one ready variant per problem card in the database, refilling a card when
-    the drill has used its variant. Filling is an optimisation: its failures are not fatal.
+    ``start`` is called once the first question is on screen; ``wait`` joins the thread
+    (re-raising its error, if any).
     """
 
-    def __init__(self, families: Sequence[str], fill: list[Item] | None, path: Any):
+    def __init__(self, families: Sequence[str]):
         self._families = sorted(set(families))
-        self._fill = fill
-        self._path = path
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
-        self._refills: queue.Queue[Item | None] = queue.Queue()
 
     def start(self) -> None:
         if self._thread is None:
@@ -231,16 +179,6 @@ class Background:
         if self._error is not None:
             raise self._error
 
-    def refill(self, item: Item) -> None:
-        if self._fill is not None:
-            self._refills.put(item)
-
-    def stop(self) -> None:
-        self._refills.put(None)
-        if self._thread is not None and self._ready.is_set():
-            # Let a variant being written finish; never wait for torch itself.
-            self._thread.join(timeout=0.5)
-
     def _run(self) -> None:
         try:
             from checkers import get_checker
@@ -249,34 +187,5 @@ class Background:
                 get_checker(family)
         except BaseException as exc:  # re-raised in the main thread by wait()
             self._error = exc
-            return
         finally:
             self._ready.set()
-        if self._fill is None:
-            return
-        try:
-            self._filler()
-        except Exception:  # filling is an optimisation: the drill goes on without it
-            pass
-
-    def _filler(self) -> None:
-        from quizgen.core.problems import build_problem
-
-        rng = random.Random(int.from_bytes(os.urandom(8), "big"))
-        with Store(self._path) as store:
-
-            def ensure(item: Item) -> None:
-                template = item.template
-                if template is None:
-                    return
-                fp = variant_fingerprint(item.concept, template)
-                if store.has_variant(item.id, fp):
-                    return
-                seed = rng.getrandbits(48)
-                problem = build_problem(item.concept, template, seed)
-                store.put_variant(item.id, fp, seed, problem_record(problem))
-
-            for item in self._fill or ():
-                ensure(item)
-            while (refill := self._refills.get()) is not None:
-                ensure(refill)

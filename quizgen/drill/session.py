@@ -5,15 +5,12 @@ template and every flashcard is an FSRS card (``quizgen.drill.store``); a proble
 fresh variant at each review. Answers go through the one judge (``quizgen.judge.judge``).
 
 Getting the first question on screen fast: nothing on the way to it imports torch. A problem
-comes from one of three sources, tried in this order:
+comes from one of two sources:
 
-``queued``
-    A variant built ahead of time by an earlier drill (with torch, in the background) and stored
-    with its exact answer, steps and misconceptions. It is shown and graded without torch.
 ``built``
     Once torch is loaded: ``build_problem`` with a fresh seed, exactly as ``quizgen generate``.
 ``first-draw``
-    Torch not loaded yet and nothing queued: the generator's first draw for a fresh seed (no
+    Torch not loaded yet: the generator's first draw for a fresh seed (no
     torch) is shown at once, and solved when the answer arrives. ``build_problem`` would draw
     again if a named misconception landed within tolerance of the key; a shown problem cannot be
     swapped, so it is graded exactly as drawn and such a mistake (which gives the right answer
@@ -21,9 +18,10 @@ comes from one of three sources, tried in this order:
     id as not reproducing the inputs (``id_exact = 0``) and keeps the inputs themselves.
 
 Torch and the checkers are imported by a background thread started once the first question is on
-screen, while the learner reads; it then fills the queue (one variant per problem card).
+screen, while the learner reads: a learner needs longer to work out an answer than torch needs
+to load, so even the first answer is usually graded at once.
 ``--seed`` makes the session reproducible: the i-th question uses ``variant_seed(seed, i)`` and
-always its first draw, whatever has been loaded or queued.
+always its first draw, whatever has been loaded.
 """
 
 from __future__ import annotations
@@ -49,8 +47,6 @@ from quizgen.drill.cards import (
     plan_items,
     rating_for,
     solve_inputs,
-    solved_from_record,
-    variant_fingerprint,
 )
 from quizgen.drill.display import (
     Out,
@@ -119,8 +115,7 @@ class Session:
         self.index = 0
         self._rng = random.Random(int.from_bytes(os.urandom(8), "big"))
         families = {it.template.generator for it in self.items if it.template is not None}
-        fill = [it for it in self.items if it.template is not None] if store.save else None
-        self.background = Background(sorted(families), fill, store.path if store.save else None)
+        self.background = Background(sorted(families))
 
     # -- choosing -------------------------------------------------------------------------------
 
@@ -175,8 +170,6 @@ class Session:
         except KeyboardInterrupt:
             self.out.blank()
             code = 130
-        finally:
-            self.background.stop()
         self._summary()
         return code
 
@@ -192,13 +185,6 @@ class Session:
         concept = item.concept
         version = GENERATORS[template.generator].VERSION
         if self.seed is None:
-            variant = self.store.variant(item.id, variant_fingerprint(concept, template))
-            if variant is not None:
-                solved = solved_from_record(variant.record, template.tolerance)
-                return Prepared(
-                    item, variant.seed, str(variant.record["id"]), variant.record["inputs"], "queued",
-                    solved.answer, solved, variant.id,
-                )
             seed = self._rng.getrandbits(48)
             if self.background.ready:
                 problem = build_problem(concept, template, seed)
@@ -275,8 +261,6 @@ class Session:
             self.tally.wrong += 1
             if verdict.misconception is not None:
                 self.tally.mistakes.append(verdict.misconception.name)
-        if prep.source == "queued":
-            self.background.refill(item)
         self._show_feedback(prep, solved, verdict, rating, state)
 
     def _save(self, prep: Prepared, text: str, verdict: Verdict, rating: int | None, seconds: float) -> Any:
@@ -296,7 +280,6 @@ class Session:
             duration=seconds,
             source=prep.source,
             id_exact=prep.id_exact,
-            variant_id=prep.variant_id,
         )
 
     # -- flashcards -----------------------------------------------------------------------------

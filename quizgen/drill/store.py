@@ -1,4 +1,4 @@
-"""Review state on disk: the cards, when each is due (FSRS), every answer given, ready variants.
+"""Review state on disk: the cards, when each is due (FSRS), every answer given.
 
 One SQLite database per user (``quizgen.sqlite3`` in :func:`data_dir`). Every graded answer is
 one short ``BEGIN IMMEDIATE … COMMIT`` transaction that reads the card's current FSRS state, applies
@@ -20,13 +20,11 @@ Tables:
     The log, one row per answer: time, card, concept, kind, problem id, the inputs shown, the text
     typed, the verdict status, the misconception named, the misconceptions the problem had, the
     FSRS rating (NULL for "too few figures", which is not graded), seconds taken, where the
-    problem came from (``queued``, ``built``, ``first-draw``) and whether the problem id alone
-    reproduces the inputs shown.
-``variants``
-    Problems built ahead of time (with torch, in the background), at most one per problem card,
-    stored with their exact answer, steps and misconceptions, so that the next drill can show and
-    grade its first question before torch is imported. ``fingerprint`` ties a variant to the
-    template text, the generator version and the quizgen version; others are ignored and dropped.
+    problem came from (``built``, ``first-draw``) and whether the problem id alone reproduces the
+    inputs shown.
+
+Databases written by earlier versions may hold a ``variants`` table (problems built ahead); it is
+no longer read or written.
 """
 
 from __future__ import annotations
@@ -82,15 +80,6 @@ CREATE TABLE IF NOT EXISTS reviews (
     id_exact      INTEGER
 );
 CREATE INDEX IF NOT EXISTS reviews_card ON reviews (card);
-CREATE TABLE IF NOT EXISTS variants (
-    id          INTEGER PRIMARY KEY,
-    card        TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    seed        INTEGER NOT NULL,
-    record      TEXT NOT NULL,
-    created     REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS variants_card ON variants (card);
 """
 
 
@@ -166,12 +155,6 @@ def _fsrs_card_id(card_id: str) -> int:
     return int.from_bytes(hashlib.blake2b(card_id.encode(), digest_size=7).digest(), "big")
 
 
-def fingerprint(*parts: Any) -> str:
-    """A short digest of JSON-able parts: ties a stored variant to what produced it."""
-    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=10).hexdigest()
-
-
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     text = str(exc).lower()
     return "locked" in text or "busy" in text
@@ -195,14 +178,6 @@ class CardState:
     due: float
     reps: int
     lapses: int
-
-
-@dataclass(frozen=True)
-class Variant:
-    id: int
-    card: str
-    seed: int
-    record: dict[str, Any]
 
 
 _scheduler: Any = None
@@ -342,7 +317,6 @@ class Store:
         duration: float | None = None,
         source: str | None = None,
         id_exact: bool | None = None,
-        variant_id: int | None = None,
     ) -> CardState | None:
         """Log one answer and, when it is graded (``rating`` 1–4), reschedule its card. One commit.
 
@@ -398,47 +372,11 @@ class Store:
                     None if id_exact is None else int(id_exact),
                 ),
             )
-            if variant_id is not None and rating is not None:
-                db.execute("DELETE FROM variants WHERE id = ?", (variant_id,))
             db.execute("COMMIT")
         except BaseException:
             self._rollback()
             raise
         return state
-
-    # -- variants built ahead -------------------------------------------------------------------
-
-    def variant(self, card_id: str, fp: str) -> Variant | None:
-        """The oldest ready variant of a card made with this fingerprint, or None."""
-        row = self._db.execute(
-            "SELECT id, seed, record FROM variants WHERE card = ? AND fingerprint = ? ORDER BY id LIMIT 1",
-            (card_id, fp),
-        ).fetchone()
-        if row is None:
-            return None
-        try:
-            record = json.loads(row[2])
-        except ValueError:
-            return None
-        return Variant(row[0], card_id, row[1], record)
-
-    def has_variant(self, card_id: str, fp: str) -> bool:
-        return self.variant(card_id, fp) is not None
-
-    def put_variant(self, card_id: str, fp: str, seed: int, record: dict[str, Any]) -> None:
-        """Store a built variant, dropping the card's variants of other fingerprints (stale)."""
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            db.execute("DELETE FROM variants WHERE card = ? AND fingerprint != ?", (card_id, fp))
-            db.execute(
-                "INSERT INTO variants (card, fingerprint, seed, record, created) VALUES (?, ?, ?, ?, ?)",
-                (card_id, fp, seed, json.dumps(record, ensure_ascii=False), time.time()),
-            )
-            db.execute("COMMIT")
-        except BaseException:
-            self._rollback()
-            raise
 
     # -- reading the log ------------------------------------------------------------------------
 
