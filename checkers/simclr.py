@@ -35,9 +35,6 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     Returns:
         The solution; the answer is always a number.
 
-    Raises:
-        ValueError: When the inputs do not describe a valid problem.
-
     Example:
         >>> solve({"ask": "similarity", "z": [[1, 0], [1, 1]], "pair": [0, 1]}).value
         0.7071067811865475
@@ -47,48 +44,10 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     ask = inputs.get("ask")
     if ask not in ASKS:
         raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
-    z = _batch(inputs)
+    z = torch.tensor(inputs["z"], dtype=torch.float64)
     if ask == "similarity":
-        return _solve_similarity(z, _indices(inputs, "pair", 2, z.shape[0]))
-    tau = inputs.get("temperature")
-    if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not tau > 0:
-        raise ValueError(f"Expected temperature to be a number above 0, but got {tau!r}")
-    anchor = _indices(inputs, "anchor", 1, z.shape[0])[0] if ask == "anchor" else None
-    return _solve_loss(z, float(tau), anchor)
-
-
-def _batch(inputs: Mapping[str, Any]) -> torch.Tensor:
-    try:
-        z = torch.tensor(inputs["z"], dtype=torch.float64)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(
-            f"Expected z to be a rectangular list of number rows, but got {inputs.get('z')!r}"
-        ) from exc
-    if z.dim() != 2 or z.shape[0] < 2 or z.shape[0] % 2 or z.shape[1] == 0:
-        raise ValueError(
-            f"Expected z to have an even number (>= 2) of non-empty rows, but got shape {list(z.shape)}"
-        )
-    # Every row nonzero, read from the rows themselves (cheaper than two tensor reductions).
-    if not all(any(row) for row in inputs["z"]):
-        raise ValueError(
-            "Expected every row of z to be nonzero (a zero vector has no cosine similarity)"
-        )
-    return z
-
-
-def _indices(inputs: Mapping[str, Any], name: str, count: int, rows: int) -> list[int]:
-    value = inputs.get(name)
-    items = value if count > 1 else [value]
-    ok = (
-        isinstance(items, (list, tuple))
-        and len(items) == count
-        and all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < rows for i in items)
-        and len(set(items)) == count
-    )
-    if not ok:
-        what = f"{count} distinct row indices" if count > 1 else "a row index"
-        raise ValueError(f"Expected {name} to be {what} in 0..{rows - 1}, but got {value!r}")
-    return [int(i) for i in items]  # type: ignore[union-attr, arg-type]
+        return _solve_similarity(z, list(inputs["pair"]))
+    return _solve_loss(z, float(inputs["temperature"]), inputs["anchor"] if ask == "anchor" else None)
 
 
 def _solve_similarity(z: torch.Tensor, pair: list[int]) -> Solution:

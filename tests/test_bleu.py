@@ -428,17 +428,6 @@ def test_tiny_params_still_draw():
             assert 2 <= len(inputs["candidate"]) <= 3
 
 
-@pytest.mark.parametrize(
-    "bad",
-    [
-        {"ask": "rouge", "candidate": ["a"], "references": [["a"]], "max_n": 1},
-        {"ask": "bleu", "candidate": "a b", "references": [["a"]], "max_n": 1},
-        {"ask": "bleu", "candidate": ["a"], "references": [], "max_n": 1},
-        {"ask": "bleu", "candidate": ["a"], "references": [["a", 3]], "max_n": 1},
-        {"ask": "bleu", "candidate": ["a"], "references": [["a"]], "max_n": 0},
-        {"ask": "precision", "candidate": ["a"], "references": [["a"]], "max_n": 1},
-    ],
-)
-def test_checker_rejects_malformed_inputs(bad):
+def test_checker_names_an_unknown_question() -> None:
     with pytest.raises(ValueError, match="Expected"):
-        solve(bad)
+        solve({"ask": "rouge", "candidate": ["a"], "references": [["a"]]})

@@ -490,28 +490,9 @@ def test_impossible_params_raise_generation_error() -> None:
         lr_schedules.draw(resolve(lr_schedules.PARAMS, {"ask": "llrd", "factor": 1.0}), random.Random(0))
 
 
-@pytest.mark.parametrize(
-    "inputs",
-    [
-        {"ask": "step", "lr0": 0.1, "warmup": 4, "t": 1},
-        {"ask": "warmup", "lr0": 0.1, "warmup": 4, "t": 5},
-        {"ask": "warmup", "lr0": 0.1, "warmup": 0, "t": 0},
-        {"ask": "warmup", "lr0": 0, "warmup": 4, "t": 1},
-        {"ask": "warmup", "lr0": True, "warmup": 4, "t": 1},
-        {"ask": "linear", "lr0": 0.1, "steps": 10, "t": -1},
-        {"ask": "linear", "lr0": 0.1, "steps": 10, "t": 1.5},
-        {"ask": "linear", "lr0": 0.1, "steps": 10, "t": 11},
-        {"ask": "warmup-linear", "lr0": 0.1, "warmup": 10, "steps": 10, "t": 5},
-        {"ask": "cosine", "lr0": 0.1, "steps": 10, "t": 1},
-        {"ask": "cosine", "lr0": 0.1, "steps": 10, "t": 1, "floor": 0.2},
-        {"ask": "cosine", "lr0": 0.1, "steps": 10, "t": 1, "floor": float("nan")},
-        {"ask": "llrd", "base_lr": 0.1, "factor": 1.5, "depth": 4, "layer": 0},
-        {"ask": "llrd", "base_lr": 0.1, "factor": 0.9, "depth": 4, "layer": 4},
-    ],
-)
-def test_checker_rejects_invalid_inputs(inputs: dict[str, Any]) -> None:
+def test_checker_names_an_unknown_question() -> None:
     with pytest.raises(ValueError, match="Expected"):
-        solve(inputs)
+        solve({"ask": "step-decay", "lr0": 0.1, "t": 1})
 
 
 def test_describe_pins_the_conventions() -> None:
