@@ -14,15 +14,10 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from quizgen.core.answer import Misconception, Solution, Step
+from quizgen.generators import MODULES
 
-CHECKERS: dict[str, str] = {
-    "attention": "checkers.attention",
-    "bleu": "checkers.bleu",
-    "classification": "checkers.classification",
-    "lr-schedules": "checkers.lr_schedules",
-    "shapes": "checkers.shapes",
-    "simclr": "checkers.simclr",
-}
+# Family name -> checker module: the same module names as the generators' registry.
+CHECKERS: dict[str, str] = {family: f"checkers.{module}" for family, module in MODULES.items()}
 
 
 _solvers: dict[str, Callable[[Mapping[str, Any]], Solution]] = {}

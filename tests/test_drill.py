@@ -21,13 +21,13 @@ import pytest
 import yaml
 from conftest import CONCEPTS, ROOT
 
+from quizgen import generators
 from quizgen.cli import cli  # noqa: F401  (import the CLI first: it registers the drill)
 from quizgen.core.concepts import load_concepts, select
 from quizgen.core.problems import build_problem, variant_seed
 from quizgen.drill.cards import (
     EASY_SECONDS,
     HARD_SECONDS,
-    expected_answer,
     first_draw,
     plan_items,
     rating_for,
@@ -126,10 +126,12 @@ def test_expected_answer_matches_the_checkers(concepts):
         for t in c.templates:
             for _ in range(15):
                 inputs = first_draw(t, rng.getrandbits(48))
-                expected = expected_answer(t.generator, inputs)
+                expected = generators.expected(t.generator, inputs)
                 solved = solve_inputs(t, inputs)
                 assert expected is not None
                 assert describe_expected(expected) == describe_expected(solved.answer), (c.id, t.name, inputs)
+                value = solved.answer.value
+                assert (expected.kind == "number") == (isinstance(value, float) and not isinstance(value, bool)), (c.id, t.name)
 
 
 def test_right_answer_then_summary(monkeypatch, tmp_path):

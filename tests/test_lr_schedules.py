@@ -31,6 +31,7 @@ from quizgen.core.concepts import load_concepts
 from quizgen.core.errors import GenerationError
 from quizgen.core.params import resolve
 from quizgen.core.problems import build_problem, solve_problem
+from quizgen import generators
 from quizgen.generators import lr_schedules
 from quizgen.judge import close
 
@@ -501,7 +502,7 @@ def test_describe_pins_the_conventions() -> None:
     assert "floor 3e-5" in text and "T − W" in text and "linear from 0" in text
     text = lr_schedules.describe({"ask": "llrd", "base_lr": 2e-5, "factor": 0.9, "depth": 12, "layer": 3})
     assert "0 (embeddings, bottom) to 11 (top)" in text and "Layer i = 3" in text and "2e-5" in text
-    assert lr_schedules.expected({"ask": "linear"}).kind == "number"
+    assert generators.expected("lr-schedules", {"ask": "linear"}).kind == "number"
 
 
 def test_generator_never_imports_torch() -> None:

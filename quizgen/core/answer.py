@@ -89,22 +89,6 @@ class Solution(NamedTuple):
     misconceptions: tuple[Misconception, ...] = ()
 
 
-def to_plain(value: Any) -> Any:
-    """Turn a torch tensor (or nested lists of them) into plain floats/lists for JSON."""
-    tolist = getattr(value, "tolist", None)
-    if tolist is not None:
-        value = tolist()
-    if isinstance(value, (list, tuple)):
-        return [to_plain(v) for v in value]
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return value
-    return value
-
-
 # A relative slack on every tolerance test, so that a value exactly on the boundary (0.201 against
 # 0.2 at 0.5%) counts as inside despite binary rounding of the decimal inputs.
 SLACK = 1e-9

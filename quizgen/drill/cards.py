@@ -86,17 +86,6 @@ def rating_for(status: str, seconds: float, difficulty: int) -> int:
 # Problems without torch
 
 
-def expected_answer(family: str, inputs: dict[str, Any]) -> Answer:
-    """An answer of the right kind and dimensions for a problem's inputs, without solving it.
-
-    Only the kind and dimensions matter (for "a 2×3 matrix" and for reading the typed text
-    before torch is loaded); each generator module says it with ``expected(inputs)``.
-    """
-    from quizgen.generators import GENERATORS
-
-    return GENERATORS[family].expected(inputs)
-
-
 @dataclass(frozen=True)
 class Solved:
     """The exact answer of a shown problem, its worked steps and the mistakes it tells apart."""

@@ -42,7 +42,6 @@ from quizgen.drill.cards import (
     Item,
     Prepared,
     Solved,
-    expected_answer,
     first_draw,
     plan_items,
     rating_for,
@@ -177,7 +176,7 @@ class Session:
 
     def prepare(self, item: Item) -> Prepared:
         from quizgen.core.problems import build_problem, problem_id, variant_seed
-        from quizgen.generators import GENERATORS
+        from quizgen.generators import GENERATORS, expected
 
         template = item.template
         if template is None:  # pragma: no cover - callers pass problem items only
@@ -194,7 +193,7 @@ class Session:
             seed = variant_seed(self.seed, self.index)
         inputs = first_draw(template, seed)
         pid = problem_id(concept.id, template.name, version, seed)
-        return Prepared(item, seed, pid, inputs, "first-draw", expected_answer(template.generator, inputs))
+        return Prepared(item, seed, pid, inputs, "first-draw", expected(template.generator, inputs))
 
     def solve(self, prep: Prepared) -> Solved:
         if prep.solved is None:

@@ -2,7 +2,7 @@
 
 A generator module turns a template's parameters and an explicit ``random.Random`` into a
 problem's inputs. It never computes the answer: that is the checker's job (``checkers/<family>.py``,
-registered under the same name in ``checkers.CHECKERS``).
+``checkers/<family>.py``, with the same module name).
 
 Each module defines:
 
@@ -17,7 +17,7 @@ Each module defines:
     number of times, then ``quizgen.core.errors.GenerationError``).
 ``describe(inputs: dict) -> str``
     The inputs as plain text for a learner (matrices as aligned rows, tokens as text, code for shapes).
-``expected(inputs: dict) -> quizgen.core.answer.Answer``
+``expected(inputs: dict) -> quizgen.core.answer.Answer``  (optional: a number when absent)
     The kind (and, for vectors and matrices, the dimensions) of the answer, with placeholder
     values: what the drill needs to say "a 2×3 matrix" and read typed text before torch is loaded.
 ``check_params(params: dict) -> list[tuple[str, str, str]]``  (optional)
@@ -28,9 +28,12 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import Any
 
-# Family name -> its module in this package: one line a family.
-_MODULES = {
+from quizgen.core.answer import Answer
+
+# Family name -> its module in this package and in ``checkers``: one line a family.
+MODULES = {
     "attention": "attention",
     "bleu": "bleu",
     "classification": "classification",
@@ -40,5 +43,11 @@ _MODULES = {
 }
 
 GENERATORS: dict[str, ModuleType] = {
-    family: importlib.import_module(f"quizgen.generators.{module}") for family, module in _MODULES.items()
+    family: importlib.import_module(f"quizgen.generators.{module}") for family, module in MODULES.items()
 }
+
+
+def expected(family: str, inputs: dict[str, Any]) -> Answer:
+    """The kind and dimensions of the answer ``inputs`` ask for (placeholder values)."""
+    declare = getattr(GENERATORS[family], "expected", None)
+    return declare(inputs) if declare is not None else Answer("number", 0.0)

@@ -32,7 +32,6 @@ from collections.abc import Sequence
 from itertools import accumulate
 from typing import Any
 
-from quizgen.core.answer import Answer
 from quizgen.core.errors import GenerationError
 from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_int
 
@@ -312,8 +311,3 @@ def describe(inputs: dict[str, Any]) -> str:
 def _sentence_line(label: str, tokens: Sequence[str], width: int) -> str:
     unit = "token" if len(tokens) == 1 else "tokens"
     return f"{label.ljust(width)} {' '.join(tokens)}  ({len(tokens)} {unit})"
-
-
-def expected(inputs: dict[str, Any]) -> Answer:
-    """The kind of answer these inputs ask for (always a number); the value is a placeholder."""
-    return Answer("number", 0.0)

@@ -32,7 +32,6 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from quizgen.core.answer import Answer
 from quizgen.core.errors import GenerationError
 from quizgen.core.params import (
     Choice,
@@ -277,8 +276,3 @@ def describe(inputs: dict[str, Any]) -> str:
         lines.append("y_true: " + " ".join(str(v) for v in inputs["y_true"]))
         lines.append("y_pred: " + " ".join(str(v) for v in inputs["y_pred"]))
     return "\n".join(lines)
-
-
-def expected(inputs: dict[str, Any]) -> Answer:
-    """The kind of answer these inputs ask for (always a number); the value is a placeholder."""
-    return Answer("number", 0.0)

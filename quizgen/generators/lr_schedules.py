@@ -31,7 +31,6 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from quizgen.core.answer import Answer
 from quizgen.core.errors import GenerationError
 from quizgen.core.params import (
     Choice,
@@ -271,8 +270,3 @@ def describe(inputs: dict[str, Any]) -> str:
         )
     parts.append(f"t = {inputs['t']} optimizer steps taken (LR(t) is the LR the next update uses)")
     return "\n".join(parts)
-
-
-def expected(inputs: dict[str, Any]) -> Answer:
-    """The kind of answer these inputs ask for (always a number); the value is a placeholder."""
-    return Answer("number", 0.0)

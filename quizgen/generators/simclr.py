@@ -20,7 +20,6 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from quizgen.core.answer import Answer
 from quizgen.core.errors import GenerationError
 from quizgen.core.params import (
     Choice,
@@ -160,8 +159,3 @@ def describe(inputs: dict[str, Any]) -> str:
         i = inputs["anchor"]
         parts.append(f"Anchor: i = {i} (its positive is {(i + n) % (2 * n)})")
     return "\n".join(parts)
-
-
-def expected(inputs: dict[str, Any]) -> Answer:
-    """The kind of answer these inputs ask for (always a number); the value is a placeholder."""
-    return Answer("number", 0.0)
