@@ -257,52 +257,20 @@ def _schema_issue(error: Any, file: str, lines: dict[PathKey, int]) -> list[Issu
                 f"found {found}{hint}",
             )
         ]
-    if v == "pattern":
-        return [
-            Issue(
-                file,
-                _line_of(lines, path),
-                field_name(path),
-                f"expected lower-case words joined by '-' (like 'scaled-dot-product'), found {found}",
-            )
-        ]
-    bounds = {
-        "minimum": ">=",
-        "maximum": "<=",
-        "exclusiveMinimum": ">",
-        "exclusiveMaximum": "<",
-    }
-    if v in bounds:
-        return [
-            Issue(
-                file,
-                _line_of(lines, path),
-                field_name(path),
-                f"expected a value {bounds[v]} {error.validator_value}, found {found}",
-            )
-        ]
-    if v == "minItems":
-        return [
-            Issue(
-                file,
-                _line_of(lines, path),
-                field_name(path),
-                f"expected at least {error.validator_value} item(s), found {found}",
-            )
-        ]
-    if v == "maxItems":
-        return [
-            Issue(
-                file,
-                _line_of(lines, path),
-                field_name(path),
-                f"expected at most {error.validator_value} items, found {found}",
-            )
-        ]
-    if v == "minLength":
-        return [Issue(file, _line_of(lines, path), field_name(path), f"expected non-empty text, found {found}")]
-    if v == "uniqueItems":
-        return [Issue(file, _line_of(lines, path), field_name(path), f"expected no repeated items, found {found}")]
+    words = {
+        "pattern": "expected lower-case words joined by '-' (like 'scaled-dot-product')",
+        "minimum": "expected a value >= {}",
+        "maximum": "expected a value <= {}",
+        "exclusiveMinimum": "expected a value > {}",
+        "exclusiveMaximum": "expected a value < {}",
+        "minItems": "expected at least {} item(s)",
+        "maxItems": "expected at most {} items",
+        "minLength": "expected non-empty text",
+        "uniqueItems": "expected no repeated items",
+    }.get(v)
+    if words is not None:
+        message = f"{words.format(error.validator_value)}, found {found}"
+        return [Issue(file, _line_of(lines, path), field_name(path), message)]
     return [Issue(file, _line_of(lines, path), field_name(path), error.message)]
 
 
