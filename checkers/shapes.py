@@ -21,6 +21,7 @@ from typing import Any
 import torch
 
 from quizgen.core.answer import Misconception, Solution, Step
+from quizgen.generators.shapes import expression
 
 _META = torch.device("meta")
 _CAUGHT = (RuntimeError, IndexError, ValueError)
@@ -276,23 +277,6 @@ for _name, _mistake in _MISTAKES.items():
     _BY_KIND[_mistake[0]] = _BY_KIND.get(_mistake[0], ()) + (_name,)
 
 
-def _call(op: Op) -> str:
-    kind = op["op"]
-    if kind == "squeeze":
-        return ".squeeze()" if "dim" not in op else f".squeeze({op['dim']})"
-    if kind == "unsqueeze":
-        return f".unsqueeze({op['dim']})"
-    if kind in ("view", "reshape"):
-        return f".{kind}({', '.join(map(str, op['shape'])) or '()'})"
-    if kind in ("transpose", "permute"):
-        return f".{kind}({', '.join(map(str, op['dims']))})"
-    if kind == "flatten":
-        if "start_dim" not in op and "end_dim" in op:
-            return f".flatten(end_dim={op['end_dim']})"
-        return f".flatten({', '.join(str(op[k]) for k in ('start_dim', 'end_dim') if k in op)})"
-    return f"[{', '.join(op['items'])}]"
-
-
 def _short(exc: BaseException) -> str:
     """The first line of torch's message, without the long parenthetical tail some carry."""
     text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
@@ -360,17 +344,9 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     applies: list[str] = []
     before: list[torch.Tensor] = []
     t = x
-    expr = "x"
-    binary = False
     answer: Any = None
-    for op in ops:
+    for op, expr in zip(ops, expression(ops)):
         kind = op["op"]
-        if kind in ("add", "matmul"):
-            expr = f"{expr} {'+' if kind == 'add' else '@'} y"
-            binary = True
-        else:
-            expr = (f"({expr})" if binary else expr) + _call(op)
-            binary = False
         note = _note(t, op, y)
         before.append(t)
         try:

@@ -31,13 +31,14 @@ fifth of the variants end in an error.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
 
 from quizgen.core.answer import Answer
 from quizgen.core.errors import GenerationError
-from quizgen.core.params import Choice, Flag, IntRange, ParamSpec, draw_int, resolve
+from quizgen.core.params import Choice, Flag, IntRange, ParamSpec, draw_int
 
 FAMILY = "shapes"
 VERSION = 1
@@ -140,18 +141,6 @@ def _out_of_range(rng: random.Random, wrap: int) -> int:
     return wrap if rng.random() < 0.5 else -wrap - 1
 
 
-_FACTORS: dict[int, tuple[int, ...]] = {}
-
-
-def _prime_factors(n: int) -> tuple[int, ...]:
-    hit = _FACTORS.get(n)
-    if hit is None:
-        hit = tuple(_factorise(n))
-        if len(_FACTORS) < 4096:
-            _FACTORS[n] = hit
-    return hit
-
-
 def _factorise(n: int) -> list[int]:
     out: list[int] = []
     p = 2
@@ -222,7 +211,7 @@ def _op_unsqueeze(rng: random.Random, plan: _Plan, neg: bool) -> dict[str, Any] 
 def _factor_target(rng: random.Random, total: int) -> list[int]:
     k = rng.choices(_TARGET_RANKS, cum_weights=_TARGET_CUM_WEIGHTS)[0]
     slots = [1] * k
-    for p in _prime_factors(total):
+    for p in _factorise(total):
         slots[rng.randrange(k)] *= p
     if rng.random() < 0.85:
         slots[rng.randrange(k)] = -1
@@ -502,15 +491,14 @@ def _zeros(shape: list[int]) -> str:
     return "torch.zeros(())" if not shape else f"torch.zeros({', '.join(map(str, shape))})"
 
 
-def _call(op: dict[str, Any]) -> str:
+def _call(op: Mapping[str, Any]) -> str:
     kind = op["op"]
     if kind == "squeeze":
         return ".squeeze()" if "dim" not in op else f".squeeze({op['dim']})"
     if kind == "unsqueeze":
         return f".unsqueeze({op['dim']})"
     if kind in ("view", "reshape"):
-        target = op["shape"]
-        return f".{kind}({', '.join(map(str, target))})" if target else f".{kind}(())"
+        return f".{kind}({', '.join(map(str, op['shape'])) or '()'})"
     if kind in ("transpose", "permute"):
         return f".{kind}({', '.join(map(str, op['dims']))})"
     if kind == "flatten":
@@ -518,12 +506,10 @@ def _call(op: dict[str, Any]) -> str:
         if "end_dim" in op and "start_dim" not in op:
             args = [f"end_dim={op['end_dim']}"]
         return f".flatten({', '.join(args)})"
-    if kind == "index":
-        return f"[{', '.join(op['items'])}]"
-    raise ValueError(f"Expected an op in the shapes format, but got {kind!r}")
+    return f"[{', '.join(op['items'])}]"
 
 
-def expression(ops: list[dict[str, Any]]) -> list[str]:
+def expression(ops: Sequence[Mapping[str, Any]]) -> list[str]:
     """The chain as Python source after each op: ``x.unsqueeze(1)``, ``x.unsqueeze(1) + y``, ..."""
     out: list[str] = []
     expr = "x"
@@ -558,7 +544,7 @@ def describe(inputs: dict[str, Any]) -> str:
 
 def check_params(params: dict[str, Any]) -> list[tuple[str, str, str]]:
     """Combinations that can never draw a chain (the schema checks each param on its own)."""
-    p = resolve(PARAMS, params)
+    p = params
     ops = set(p["ops"])
     problems: list[tuple[str, str, str]] = []
     if ops <= {"transpose", "permute"} and p["ndim"][1] < 2:
