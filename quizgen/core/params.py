@@ -81,9 +81,7 @@ def resolve(specs: dict[str, ParamSpec], given: dict[str, Any]) -> dict[str, Any
     """Merge a template's params with the defaults and normalise every value."""
     out: dict[str, Any] = {}
     for name, spec in specs.items():
-        out[name] = normalise(spec, given[name]) if name in given else (
-            spec.default if not isinstance(spec, Flag) else spec.default
-        )
+        out[name] = normalise(spec, given[name]) if name in given else spec.default
     return out
 
 
@@ -103,8 +101,6 @@ def draw_float(rng: random.Random, bounds: tuple[float, float], decimals: int = 
     scale = 10**decimals
     lo = int(round(bounds[0] * scale))
     hi = int(round(bounds[1] * scale))
-    if hi < lo:
-        hi = lo
     return round(rng.randint(lo, hi) / scale, decimals)
 
 

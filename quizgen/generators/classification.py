@@ -118,11 +118,6 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     metric = draw_choice(rng, params["metric"])
     average = draw_choice(rng, params["average"])
     source = draw_choice(rng, params["source"])
-    if metric not in METRICS or average not in AVERAGES or source not in SOURCES:
-        raise GenerationError(
-            f"Expected metric in {METRICS}, average in {AVERAGES} and source in {SOURCES}, but got "
-            f"metric={metric!r}, average={average!r}, source={source!r}"
-        )
     beta = _draw_beta(rng, params["beta"]) if metric == "fbeta" else None
     for _ in range(_MAX_ATTEMPTS):
         k = 2 if average == "binary" else draw_int(rng, params["classes"])
