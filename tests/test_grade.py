@@ -466,6 +466,75 @@ def test_unusable_quiz_file(six, concepts, tmp_path):
     assert result.exit_code == 2 and "no such file" in result.output
 
 
+def test_quiz_file_numbers_out_of_range_are_refused_without_a_traceback(six, tmp_path):
+    """A format below 1 is not one of the formats read (1..FORMAT); an id's generator version too
+    long to be a number (int() refuses over 4,300 digits) makes the file unusable, not a crash."""
+    path, quiz, keys = six
+    sheet = _sheet(tmp_path / "k.yaml", {"1": keys[0]})
+    huge_version = re.sub(r"\.v\d+\.", ".v" + "1" * 5000 + ".", quiz.problems[0].id)
+    cases = [
+        (lambda d: d.update(format=0), "quiz file format 0 is not one this quizgen"),
+        (lambda d: d.update(format=-1), "quiz file format -1 is not one this quizgen"),
+        (lambda d: d["problems"][0].update(id=huge_version), "problem 1: its id names a generator version of more than 9 digits"),
+    ]
+    for k, (mutate, message) in enumerate(cases):
+        bad = tmp_path / f"bad{k}.yaml"
+        bad.write_text(path.read_text())
+        _rewrite(bad, mutate, fix_checksum=True)
+        result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "grade", str(bad), str(sheet)])
+        assert result.exit_code == 2, result.output
+        assert message in result.output and str(bad) in result.output
+        assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+
+
+def test_a_number_key_too_long_to_read_is_an_unknown_key(six, tmp_path):
+    """int() refuses text of over 4,300 digits: such a key answers no problem, is listed (clipped)
+    with the reason, and the rest of the sheet, and of the class, is graded."""
+    path, quiz, keys = six
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    huge = subs / "a.yaml"
+    # A key over 1,024 characters is written as YAML's explicit "? key" then ": value".
+    huge.write_text(f"answers:\n  1: '{keys[0]}'\n  ? {'9' * 5000}\n  : '1'\n  ? {'0' * 5000}2\n  : '{keys[1]}'\n")
+    _sheet(subs / "b.yaml", {"1": keys[0]})
+    runner = CliRunner()
+    base = ["--concepts", str(CONCEPTS), "grade", str(path)]
+    result = runner.invoke(cli, [*base, str(huge), "--jobs", "1"])
+    assert result.exit_code == 0 and result.exception is None, result.output[-2000:]
+    assert "Traceback" not in result.output
+    assert re.search(r"score\s+2/6", result.output)  # leading zeros still name problem 2
+    assert "answers not graded (1)" in result.output and "there is no problem 9999" in result.output
+    assert max(len(line) for line in result.output.splitlines()) < 400
+    result = runner.invoke(cli, [*base, str(subs), "--jobs", "1", "--csv", "-"])
+    assert result.exit_code == 0 and result.exception is None, result.output[-2000:]
+    book = {r["student"]: r for r in csv.DictReader(io.StringIO(result.output))}
+    assert (book["a"]["score"], book["a"]["extra_answers"], book["b"]["score"]) == ("2", "1", "1")
+
+
+def test_a_folder_with_one_quiz_grades_only_its_student(concepts, tmp_path):
+    """One quiz in a folder is one student's quiz: another student's sheet gets "no quiz for
+    student", not a grade against it. A quiz given as a file is everyone's quiz."""
+    folder = tmp_path / "quizzes"
+    folder.mkdir()
+    quiz = make_quiz(concepts, ["attention"], 2, seed=4, student="s001")
+    write_quiz(folder / "s001.quiz.yaml", quiz)
+    answers = {str(p.number): _key_text(rebuild(p.id, concepts)) for p in quiz.problems}
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    _sheet(subs / "s001.yaml", answers)
+    _sheet(subs / "s002.yaml", answers)
+    reports, _ = grade_class(folder, subs, concepts, jobs=1)
+    assert [(r.student, r.score, r.error) for r in reports] == [
+        ("s001", 2, None),
+        ("s002", 0, f"no quiz for student 's002' in {folder}"),
+    ]
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "grade", str(folder), str(subs), "--jobs", "1"])
+    assert result.exit_code == 0 and result.exception is None, result.output
+    assert "not graded: no quiz for student 's002'" in result.output and "Traceback" not in result.output
+    reports, _ = grade_class(folder / "s001.quiz.yaml", subs, concepts, jobs=1)
+    assert [(r.student, r.score, r.error) for r in reports] == [("s001", 2, None), ("s002", 2, None)]
+
+
 def test_unusable_large_quiz_files_are_refused(six, concepts, tmp_path):
     """Large unusable quiz files are refused with the file named: binary junk, a YAML alias bomb,
     a broken problem."""

@@ -99,6 +99,7 @@ def test_edited_quiz_is_detected_by_checksum(small_quiz, tmp_path):
         (lambda d: d["problems"][1].update(id=d["problems"][0]["id"]), "is also problem 1"),
         (lambda d: d["problems"][0].pop("inputs"), "problem 1: has no 'inputs'"),
         (lambda d: d.update(format=99), "quiz file format 99"),
+        (lambda d: d.update(format=0), "quiz file format 0 is not one this quizgen"),
         (lambda d: d.update(seed=-1), "'seed' must be a whole number"),
         (lambda d: d.update(student="../etc"), "'student' must be a student id"),
     ],

@@ -60,8 +60,12 @@ def _match(sheet: AnswerSheet, quiz: Quiz, id_owner: Mapping[str, str] | None = 
     owners: dict[str, int] = {}
     for raw in sheet.answers:
         i = index.get(raw.key)
-        if i is None and raw.key.isascii() and raw.key.isdigit() and 1 <= int(raw.key) <= n:
-            i = int(raw.key) - 1
+        if i is None and raw.key.isascii() and raw.key.isdigit():
+            # Leading zeros dropped; a number with more digits than n is past the end, and is never
+            # converted (int() refuses text of over 4,300 digits).
+            digits = raw.key.lstrip("0")
+            if digits and len(digits) <= len(str(n)) and int(digits) <= n:
+                i = int(digits) - 1
         if i is not None:
             by_problem.setdefault(i, []).append(raw)
             continue
@@ -77,7 +81,7 @@ def _match(sheet: AnswerSheet, quiz: Quiz, id_owner: Mapping[str, str] | None = 
             else:
                 note = "a problem id that is not in this quiz"
         elif raw.key.isascii() and raw.key.isdigit():
-            note = f"there is no problem {raw.key} (the quiz has {n})"
+            note = f"there is no problem {clip(raw.key, 80)} (the quiz has {n})"
         else:
             note = "neither a problem id nor a problem number of this quiz"
         if len(extras) < MAX_LISTED_EXTRAS:
@@ -358,7 +362,7 @@ def grade_class(
         if key in by_student:
             raise QuizgenError(f"{q.path}: a second quiz for student {key} (the other is {by_student[key].path})")
         by_student[key] = q
-    single = quizzes[0] if len(quizzes) == 1 else None
+    single = None if quiz_target.is_dir() else quizzes[0]
     id_owner = {pid: (q.student or "?") for q in quizzes for pid in q.ids()} if len(quizzes) > 1 else {}
     files, skipped = _submission_files(submissions)
     notes.extend(skipped)

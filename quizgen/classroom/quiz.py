@@ -298,7 +298,7 @@ def _quiz_from_data(data: Any, source: str) -> Quiz:
     )
     fmt = data.get("format")
     _need(
-        _is_int(fmt) and fmt <= FORMAT,
+        _is_int(fmt) and 1 <= fmt <= FORMAT,
         source,
         f"quiz file format {fmt!r} is not one this quizgen ({__version__}) reads (it reads 1..{FORMAT})",
     )
@@ -344,7 +344,7 @@ def _quiz_from_data(data: Any, source: str) -> Quiz:
         number = i + 1
         pid = rec.get("id") if type(rec) is dict else None
         m = id_match(pid) if type(pid) is str else None
-        if m is None or pid in seen or rec.get("number") != number or "inputs" not in rec:
+        if m is None or len(m["version"]) > 9 or pid in seen or rec.get("number") != number or "inputs" not in rec:
             _problem_error(source, number, rec, seen)
         pid = m.group(0)  # the id itself: the pattern matches it whole
         seen[pid] = i
@@ -402,6 +402,7 @@ def _problem_error(source: str, number: int, rec: Any, seen: Mapping[str, int]) 
         where,
         f"'id' must be a problem id such as attention.weights.v1.42, but is {pid!r}",
     )
+    _need(len(pid.rsplit(".", 2)[1]) <= 10, where, "its id names a generator version of more than 9 digits")
     _need(pid not in seen, where, f"the id {pid} is also problem {seen.get(pid, 0) + 1}")
     _need(rec.get("number") == number, where, f"'number' must be {number}, but is {rec.get('number')!r}")
     _need("inputs" in rec, where, "has no 'inputs'")

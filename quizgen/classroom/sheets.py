@@ -30,8 +30,6 @@ MAX_ANSWER_DEPTH = 4
 MAX_SHEET_ENTRIES = MAX_PROBLEMS + 100_000
 """Most answers kept from one sheet; beyond that they are only counted."""
 
-"""Most answers with unknown ids listed one by one in a report."""
-
 
 HEADER_FIELDS = ("quizgen", "format", "quiz", "student", "name")
 

@@ -16,7 +16,7 @@ from quizgen.classroom.quiz import Quiz, QuizProblem
 from quizgen.core.render import tex_matrices
 
 MATHJAX = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"
-"""Matrices with more rows or columns than this are only shown as text."""
+"""The MathJax build the HTML worksheet loads from a CDN to typeset the numeric matrices."""
 
 _CODE_SPAN = re.compile(r"(`[^`]*`)")
 _MD_SPECIAL = re.compile(r"([\\*\[\]<>|`]|(?<!\w)_|_(?!\w))")
