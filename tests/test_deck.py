@@ -469,7 +469,7 @@ def _recipe(tmp_path: Path, text: str) -> Path:
 
 def test_recipe_fields_are_checked(tmp_path: Path) -> None:
     assert load_recipe(_recipe(tmp_path, "name: x\ntopics: [attention]\n")) == Recipe(
-        "x", ("attention",), anki.DEFAULT_VARIANTS, 0, str(tmp_path / "r.yaml")
+        "x", ("attention",), anki.DEFAULT_VARIANTS, 0
     )
     with pytest.raises(QuizgenError) as info:
         load_recipe(_recipe(tmp_path, "name: x\ntopic: [a]\nvariants: 0\nseed: -1\n"))

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quizgen.core.concepts import Concept, Flashcard
-from quizgen.core.render import tex_bmatrix, tex_matrices, tex_number
+from quizgen.core.render import fmt_inline, fmt_shape, tex_bmatrix, tex_matrices, tex_number
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from quizgen.core.problems import Problem
@@ -114,9 +114,7 @@ def _value_html(value: Any, kind: str = "", display: bool = False) -> str:
     """A JSON value for people: numbers, vectors and matrices in MathJax, shapes as code."""
     t = type(value)
     if kind == "shape" and (value == "error" or (t is list and all(type(v) is int for v in value))):
-        from quizgen.judge import format_value
-
-        shown = "error (torch raises)" if value == "error" else format_value("shape", value)
+        shown = "error (torch raises)" if value == "error" else fmt_shape(value)
         return f"<code>{_escape(shown)}</code>"
     if t is float or t is int:
         return _math(tex_number(value), display)
@@ -132,11 +130,7 @@ def _value_html(value: Any, kind: str = "", display: bool = False) -> str:
         return "[" + ", ".join(_value_html(v) for v in value) + "]"
     if t is str:
         return _math(tex_number(value)) if value in _NON_FINITE else _escape(value)
-    if value is None or t is bool:
-        return json.dumps(value)
-    if t is dict:
-        return "; ".join(f"{_escape(str(k))}: {_value_html(v)}" for k, v in value.items())
-    return _escape(str(value))
+    return _escape(fmt_inline(value))
 
 
 def _inputs_html(problem: Problem) -> str:

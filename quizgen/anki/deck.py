@@ -35,16 +35,12 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from quizgen.anki.cards import (
-    FLASHCARD_FIELDS,
-    FLASHCARD_MODEL_ID,
     JUDGE_SCRIPT,
-    PROBLEM_FIELDS,
-    PROBLEM_MODEL_ID,
     _models,
     _text_html,
     flashcard_fields,
@@ -54,29 +50,6 @@ from quizgen.anki.cards import (
 from quizgen.core.command import concept_dir, friendly
 from quizgen.core.concepts import Concept, select
 from quizgen.core.errors import QuizgenError
-
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    pass
-
-__all__ = [
-    "DECK_ROOT",
-    "FLASHCARD_FIELDS",
-    "FLASHCARD_MODEL_ID",
-    "JUDGE_SCRIPT",
-    "PROBLEM_FIELDS",
-    "PROBLEM_MODEL_ID",
-    "DeckSummary",
-    "Recipe",
-    "build_deck",
-    "build_timestamp",
-    "deck_command",
-    "deck_name",
-    "flashcard_guid",
-    "judge_media_name",
-    "load_recipe",
-    "problem_guid",
-    "note_seed",
-]
 
 DECK_ROOT = "quizgen"
 """Every deck lives below this one: ``quizgen::Transformers::Attention``."""
@@ -135,7 +108,6 @@ class Recipe:
     topics: tuple[str, ...]
     variants: int = DEFAULT_VARIANTS
     seed: int = 0
-    path: str = ""
 
 
 _RECIPE_FIELDS = ("name", "topics", "variants", "seed")
@@ -187,7 +159,7 @@ def load_recipe(path: str | Path) -> Recipe:
         problems.append(f"seed: expected a whole number >= 0, found {seed!r}")
     if problems:
         raise QuizgenError("\n".join(f"{path}: {p}" for p in problems))
-    return Recipe(name=name, topics=tuple(topics), variants=variants, seed=seed, path=str(path))  # type: ignore[arg-type]
+    return Recipe(name=name, topics=tuple(topics), variants=variants, seed=seed)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -244,7 +216,6 @@ class DeckSummary:
     decks: tuple[str, ...]
     size: int
     timestamp: int
-    media: tuple[str, ...]
 
     def text(self) -> str:
         size = f"{self.size / 1e6:.1f} MB" if self.size >= 100_000 else f"{self.size / 1e3:.1f} kB"
@@ -275,11 +246,6 @@ def _package(database: bytes, media: list[tuple[str, bytes]], timestamp: int) ->
     entries = [("collection.anki2", database), ("media", index)]
     entries += [(str(i), data) for i, (_, data) in enumerate(media)]
     return _zip(entries, timestamp)
-
-
-def _stamps(concepts: Sequence[Concept], environ: dict[str, str] | None) -> dict[str, int]:
-    """Each concept's notes' modification time: its own file and the layout files."""
-    return {c.id: build_timestamp([c], environ) for c in concepts}
 
 
 def build_deck(
@@ -314,27 +280,24 @@ def build_deck(
     out = Path(out)
     if not concepts:
         raise QuizgenError("no concepts selected: nothing to put in a deck")
-    if not 1 <= variants <= MAX_VARIANTS:
-        raise QuizgenError(f"variants must be between 1 and {MAX_VARIANTS}, found {variants}")
     if out.is_dir():
         raise QuizgenError(f"cannot write {out}: it is a directory; give a file name such as deck.apkg")
     if not out.parent.is_dir():
         raise QuizgenError(f"cannot write {out}: no directory {out.parent}")
     concepts = sorted(concepts, key=lambda c: c.id)
-    stamps = _stamps(concepts, environ)
+    # Each concept's notes' modification time: its own file and the layout files.
+    stamps = {c.id: build_timestamp([c], environ) for c in concepts}
     newest = max(stamps.values())
     script = JUDGE_SCRIPT.read_bytes()
     script_name = judge_media_name(script)
     problem_model, flashcard_model = _models(script_name)
 
     decks: dict[str, Any] = {}
-    deck_ids: dict[str, int] = {}
     deck_stamps: dict[str, int] = {}
     for c in concepts:
         name = deck_name(c)
         if name not in decks:
             decks[name] = genanki.Deck(_deck_id(name), name, description=_text_html(c.summary))
-        deck_ids[c.id] = decks[name].deck_id
         deck_stamps[name] = max(deck_stamps.get(name, 0), stamps[c.id])
     # Flashcards first, then the problems with the variants round-robin over the templates, so
     # a learner's new cards mix the templates.
@@ -346,7 +309,7 @@ def build_deck(
                 genanki.Note(
                     model=flashcard_model,
                     fields=flashcard_fields(card),
-                    tags=_tags(c),
+                    tags=c.tags,
                     guid=flashcard_guid(c.id, position),
                     due=index,
                 )
@@ -363,7 +326,7 @@ def build_deck(
                 genanki.Note(
                     model=problem_model,
                     fields=problem_fields(problem, concept),
-                    tags=_tags(concept),
+                    tags=concept.tags,
                     guid=problem_guid(concept.id, template.name, variant),
                     due=index,
                 )
@@ -405,21 +368,11 @@ def build_deck(
         decks=tuple(sorted(decks)),
         size=len(data),
         timestamp=newest,
-        media=(script_name,),
     )
-
-
-def _tags(concept: Concept) -> list[str]:
-    # Anki separates tags by spaces; the schema's slugs never contain one, but be safe.
-    return [t.replace(" ", "_") for t in concept.tags]
 
 
 # ---------------------------------------------------------------------------------------------
 # Command line
-
-
-def _is_recipe(arg: str) -> bool:
-    return arg.endswith((".yaml", ".yml"))
 
 
 @click.command("deck")
@@ -454,7 +407,7 @@ def deck_command(
     """
     from quizgen.core.concepts import load_concepts
 
-    recipes = [s for s in sources if _is_recipe(s)]
+    recipes = [s for s in sources if s.endswith((".yaml", ".yml"))]
     if recipes and len(sources) > 1:
         raise QuizgenError("give either one recipe (decks/<name>.yaml) or topics, not both")
     if recipes:
