@@ -39,20 +39,6 @@ _STYLES = {
 # Values for people
 
 
-def is_table(value: Any) -> bool:
-    """Equally long rows of scalars, more than one entry in all (a matrix, or a small table)."""
-    if not isinstance(value, (list, tuple)) or len(value) < 1:
-        return False
-    if not all(isinstance(r, (list, tuple)) and r for r in value):
-        return False
-    width = len(value[0])
-    if any(len(r) != width for r in value):
-        return False
-    if not all(not isinstance(v, (list, tuple, dict)) for r in value for v in r):
-        return False
-    return len(value) >= 2 or width >= 2
-
-
 def table_lines(rows: Sequence[Sequence[Any]], marks: Iterable[tuple[int, ...]] = (), indent: str = "    ") -> list[Line]:
     """Rows as aligned columns (numbers right-aligned, words left); ``marks`` are (row, col) pairs.
 
@@ -98,18 +84,11 @@ class Out:
         self.stream = stream or sys.stdout
         if rich is None:
             rich = _isatty(self.stream) and os.environ.get("TERM") != "dumb"
-        self.rich = rich
         self._console: Any = None
         if rich:
             from rich.console import Console
 
             self._console = Console(file=self.stream, highlight=False, emoji=False, soft_wrap=False)
-
-    @property
-    def width(self) -> int:
-        if self._console is not None:
-            return int(self._console.width)
-        return 80
 
     # -- primitives -----------------------------------------------------------------------------
 
@@ -232,10 +211,21 @@ def _isatty(stream: Any) -> bool:
 
 
 def value_lines(value: Any, marks: Iterable[tuple[int, ...]] = (), indent: str = "    ") -> list[Line] | None:
-    """A matrix-like value as aligned lines (None when it reads better inline)."""
-    if is_table(value):
-        return table_lines(value, marks, indent)
-    return None
+    """A matrix-like value as aligned lines (None when it reads better inline).
+
+    Matrix-like: equally long rows of scalars, more than one entry in all (a matrix, or a small
+    table).
+    """
+    if not isinstance(value, (list, tuple)) or len(value) < 1:
+        return None
+    if not all(isinstance(r, (list, tuple)) and r for r in value):
+        return None
+    width = len(value[0])
+    if any(len(r) != width for r in value):
+        return None
+    if not all(not isinstance(v, (list, tuple, dict)) for r in value for v in r):
+        return None
+    return table_lines(value, marks, indent) if len(value) >= 2 or width >= 2 else None
 
 
 def step_lines(label: str, value: Any, shape: Sequence[int] | None, note: str) -> list[Line]:
