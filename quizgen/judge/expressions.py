@@ -186,8 +186,7 @@ def _pow(base: float, exponent: float) -> float:
 
 
 def _div(a: float, b: float) -> float:
-    if b == 0:
-        raise Fail("it divides by zero")
+    # Division by zero (or by -0.0) raises ZeroDivisionError, which _apply reports.
     return _apply(lambda x, y: x / y, a, b, domain="it divides by zero")
 
 
@@ -327,15 +326,12 @@ class _Parser:
                 f"at position {t.pos + 1}"
             )
         if self.space_separates[-1] or not t.space_before:
-            return (
-                f"'{_clip(t.text)}' follows '{_clip(prev.text)}' with no operator "
-                f"at position {t.pos + 1}; "
-                "write products with *, as in 2*pi"
-            )
+            hint = "write products with *, as in 2*pi"
+        else:
+            hint = "inside ( ) separate entries with commas and write products with *"
         return (
             f"'{_clip(t.text)}' follows '{_clip(prev.text)}' with no operator "
-            f"at position {t.pos + 1}; "
-            "inside ( ) separate entries with commas and write products with *"
+            f"at position {t.pos + 1}; {hint}"
         )
 
     def entry(self) -> Any:

@@ -50,15 +50,6 @@ _DIGITS_RE = re.compile(r"[0-9]+")
 
 
 def _read_shape(text: str) -> list[int] | str:
-    try:
-        return _read_shape_inner(text)
-    except Fail as exc:
-        raise AnswerParseError(
-            f"could not read {_show(text)} as a shape: {exc}; try {examples('shape')}"
-        ) from None
-
-
-def _read_shape_inner(text: str) -> list[int] | str:
     s = text.strip()
     if not s:
         raise Fail("the answer is empty")
@@ -152,7 +143,12 @@ def _read(text: str, kind: str) -> tuple[Any, Any]:
             f"characters long and at most {MAX_LENGTH} are read; try {examples(kind)}"
         )
     if kind == "shape":
-        return _read_shape(text), None
+        try:
+            return _read_shape(text), None
+        except Fail as exc:
+            raise AnswerParseError(
+                f"could not read {_show(text)} as a shape: {exc}; try {examples('shape')}"
+            ) from None
     return _read_numeric(text, kind)
 
 

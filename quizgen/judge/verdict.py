@@ -68,13 +68,9 @@ def describe_expected(answer: Answer) -> str:
     >>> describe_expected(Answer("vector", [1.0, 2.0, 3.0, 4.0]))
     'a vector of 4 numbers'
     """
-    if answer.kind == "number":
-        return "a number"
-    if answer.kind == "vector":
-        return _dims_phrase("vector", list(answer.value))
-    if answer.kind == "matrix":
-        return _dims_phrase("matrix", list(answer.value))
-    return "a shape such as (3, 1, 4), or error"
+    if answer.kind == "shape":
+        return "a shape such as (3, 1, 4), or error"
+    return _dims_phrase(answer.kind, answer.value)
 
 
 def _format_number(x: Any) -> str:
@@ -144,6 +140,11 @@ def _entries(n: int) -> str:
 
 def _misconception_note(m: Misconception) -> str:
     return f"that is the value you get from a known mistake ({m.name}). {m.description}".rstrip()
+
+
+def _naming(message: str, m: Misconception | None) -> str:
+    """A "Wrong: …." sentence, with the known mistake ``m`` (if any) named in place of its stop."""
+    return message if m is None else message[:-1] + "; " + _misconception_note(m)
 
 
 def _find_misconception(
@@ -224,9 +225,7 @@ def _judge_shape(
         message = "Wrong: this does not raise an error."
     else:
         message = f"Wrong: the result is not {shown}."
-    if m is not None:
-        message = message[:-1] + "; " + _misconception_note(m)
-    return Verdict("wrong", message, given, m)
+    return Verdict("wrong", _naming(message, m), given, m)
 
 
 def _judge_number(
@@ -266,26 +265,19 @@ def _judge_array(
     misconceptions: Sequence[Misconception],
 ) -> Verdict:
     kind = answer.kind
-    if kind == "vector":
-        key_rows = [[float(v) for v in answer.value]]
-        given_rows = [given]
-        figure_rows = [figures]
-        key_desc = describe_expected(answer)
-        dims_key: tuple[int, ...] = (len(key_rows[0]),)
-        dims_given: tuple[int, ...] = (len(given),)
-    else:
-        key_rows = [[float(v) for v in row] for row in answer.value]
-        given_rows = given
-        figure_rows = figures
-        key_desc = describe_expected(answer)
-        dims_key = _matrix_dims(key_rows)
-        dims_given = _matrix_dims(given)
+    # A vector is judged as a matrix of one row; only the messages and the indices differ.
+    vector = kind == "vector"
+    key_rows = [[float(v) for v in row] for row in ([answer.value] if vector else answer.value)]
+    given_rows = [given] if vector else given
+    figure_rows = [figures] if vector else figures
+    dims_key = _matrix_dims(key_rows)
+    dims_given = _matrix_dims(given_rows)
     total = sum(len(r) for r in key_rows)
 
     if dims_key != dims_given:
         m = _find_misconception(kind, given, misconceptions, tolerance)
-        if kind == "vector":
-            got = f"got {dims_given[0]}"
+        if vector:
+            got = f"got {dims_given[1]}"
         else:
             got = f"got {dims_given[0]}×{dims_given[1]}"
             if (
@@ -297,10 +289,8 @@ def _judge_array(
                     f" (a single row of {dims_given[1]} numbers: separate rows with ';' or a "
                     "new line, or nest them as [[…], […]])"
                 )
-        message = f"Wrong: expected {key_desc}, {got}."
-        if m is not None:
-            message = message[:-1] + "; " + _misconception_note(m)
-        return Verdict("wrong", message, given, m, 0, total, ())
+        message = f"Wrong: expected {describe_expected(answer)}, {got}."
+        return Verdict("wrong", _naming(message, m), given, m, 0, total, ())
 
     wrong: list[tuple[int, ...]] = []
     coarse: list[tuple[int, ...]] = []
@@ -309,7 +299,7 @@ def _judge_array(
         for c, (k, x, f) in enumerate(zip(krow, grow, frow)):
             if tolerance.accepts(k, x):
                 continue
-            index = (c,) if kind == "vector" else (r, c)
+            index = (c,) if vector else (r, c)
             wrong.append(index)
             if _is_rounding(x, f, k):
                 coarse.append(index)
@@ -334,6 +324,4 @@ def _judge_array(
         f"Wrong: {right} of {_entries(total)} right; "
         f"wrong: {_where(kind, wrong)} (counting from 1)."
     )
-    if m is not None:
-        message = message[:-1] + "; " + _misconception_note(m)
-    return Verdict("wrong", message, given, m, right, total, entries)
+    return Verdict("wrong", _naming(message, m), given, m, right, total, entries)
