@@ -11,10 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from quizgen.core.answer import Answer, Misconception, Step
+from quizgen.core.answer import Answer, Misconception
 from quizgen.drill.store import flashcard_id, problem_card_id
 from quizgen.judge import (
-    Tolerance,
     close,
 )
 
@@ -27,6 +26,7 @@ MAX_CONTINUATION_LINES = 20
 
 if TYPE_CHECKING:
     from quizgen.core.concepts import Concept, Flashcard, Template
+    from quizgen.core.problems import Solved
 
 
 # ---------------------------------------------------------------------------------------------
@@ -86,17 +86,6 @@ def rating_for(status: str, seconds: float, difficulty: int) -> int:
 # Problems without torch
 
 
-@dataclass(frozen=True)
-class Solved:
-    """The exact answer of a shown problem, its worked steps and the mistakes it tells apart."""
-
-    answer: Answer
-    steps: tuple[Step, ...]
-    misconceptions: tuple[Misconception, ...]
-    tolerance: Tolerance
-    dropped: tuple[Misconception, ...] = ()
-
-
 def first_draw(template: Template, seed: int) -> dict[str, Any]:
     """The inputs ``build_problem`` draws first for this seed (generator only, no torch)."""
     from quizgen.generators import GENERATORS
@@ -104,8 +93,9 @@ def first_draw(template: Template, seed: int) -> dict[str, Any]:
     return dict(GENERATORS[template.generator].draw(template.resolved_params(), random.Random(seed)))
 
 
-def solve_inputs(template: Template, inputs: dict[str, Any]) -> Solved:
-    """Solve shown inputs exactly; leave out the mistakes that give the key for these inputs."""
+def solve_inputs(template: Template, inputs: dict[str, Any]) -> tuple[Solved, tuple[Misconception, ...]]:
+    """Solve shown inputs exactly, leaving out (and returning apart) the mistakes that give the
+    key for these inputs."""
     from quizgen.core.problems import solve_problem
 
     solution = solve_problem(template.generator, inputs)
@@ -114,7 +104,7 @@ def solve_inputs(template: Template, inputs: dict[str, Any]) -> Solved:
     dropped: list[Misconception] = []
     for m in solution.misconceptions:
         (dropped if close(key.kind, key.value, m.value, template.tolerance) else kept).append(m)
-    return Solved(key, tuple(solution.steps), tuple(kept), template.tolerance, tuple(dropped))
+    return solution._replace(misconceptions=tuple(kept)), tuple(dropped)
 
 
 @dataclass
@@ -128,12 +118,12 @@ class Prepared:
     source: str
     expected: Answer | None
     solved: Solved | None = None
+    dropped: tuple[Misconception, ...] = ()
+    """Named mistakes that give the key for a first draw's inputs: left out of its feedback."""
 
     @property
     def id_exact(self) -> bool | None:
-        if self.solved is None:
-            return None
-        return not self.solved.dropped
+        return None if self.solved is None else not self.dropped
 
 
 # ---------------------------------------------------------------------------------------------

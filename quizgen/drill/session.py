@@ -41,7 +41,6 @@ from quizgen.drill.cards import (
     Background,
     Item,
     Prepared,
-    Solved,
     first_draw,
     plan_items,
     rating_for,
@@ -71,6 +70,7 @@ from quizgen.judge import (
 
 if TYPE_CHECKING:
     from quizgen.core.concepts import Concept
+    from quizgen.core.problems import Solved
 
 
 # ---------------------------------------------------------------------------------------------
@@ -175,7 +175,7 @@ class Session:
     # -- problems -------------------------------------------------------------------------------
 
     def prepare(self, item: Item) -> Prepared:
-        from quizgen.core.problems import build_problem, problem_id, variant_seed
+        from quizgen.core.problems import Solved, build_problem, problem_id, variant_seed
         from quizgen.generators import GENERATORS, expected
 
         template = item.template
@@ -187,7 +187,7 @@ class Session:
             seed = self._rng.getrandbits(48)
             if self.background.ready:
                 problem = build_problem(concept, template, seed)
-                solved = Solved(problem.answer, problem.steps, problem.misconceptions, problem.tolerance)
+                solved = Solved(problem.answer, problem.steps, problem.misconceptions)
                 return Prepared(item, seed, problem.id, problem.inputs, "built", solved.answer, solved)
         else:
             seed = variant_seed(self.seed, self.index)
@@ -203,7 +203,7 @@ class Session:
             template = prep.item.template
             if template is None:  # pragma: no cover
                 raise ValueError("solve() needs a problem card")
-            prep.solved = solve_inputs(template, prep.inputs)
+            prep.solved, prep.dropped = solve_inputs(template, prep.inputs)
             prep.expected = prep.solved.answer
         return prep.solved
 
@@ -240,7 +240,7 @@ class Session:
                     self._unreadable(str(exc))
                     continue
             solved = self.solve(prep)
-            verdict = judge(solved.answer, text, solved.tolerance, solved.misconceptions)
+            verdict = judge(solved.answer, text, template.tolerance, solved.misconceptions)
             if verdict.status == "unreadable":
                 self._unreadable(verdict.message)
                 continue
@@ -379,7 +379,7 @@ class Session:
             for step in solved.steps:
                 lines.extend(step_lines(step.label, step.value, step.shape, step.note))
             out.pre(lines)
-        for m in solved.dropped:
+        for m in prep.dropped:
             out.para(
                 ("Note: ", "dim"),
                 (f"for these inputs the mistake {m.name} gives the answer too ({fmt_inline(m.value)}), so it "
