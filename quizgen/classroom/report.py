@@ -48,20 +48,7 @@ class QuestionGrade(NamedTuple):
     notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "number": self.number,
-            "id": self.id,
-            "status": self.status,
-            "points": self.points,
-            "given": self.given,
-            "given_value": self.given_value,
-            "correct": self.correct,
-            "message": self.message,
-            "misconception": self.misconception,
-            "misconception_description": self.misconception_description,
-            "steps": list(self.steps),
-            "notes": list(self.notes),
-        }
+        return {**self._asdict(), "steps": list(self.steps), "notes": list(self.notes)}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ ready to copy. Nothing here needs torch, and no answer is ever written: a quiz f
 from __future__ import annotations
 
 import html
-import json
 import re
 
 from quizgen.classroom.quiz import Quiz, QuizProblem
@@ -25,24 +24,11 @@ _MD_SPECIAL = re.compile(r"([\\*\[\]<>|`]|(?<!\w)_|_(?!\w))")
 def _describe(quiz: Quiz, p: QuizProblem) -> str:
     from quizgen.generators import GENERATORS
 
-    info = quiz.templates.get(p.key)
-    module = GENERATORS.get(info.family) if info is not None else None
-    if module is None:
-        return json.dumps(p.inputs, ensure_ascii=False)
-    try:
-        return str(module.describe(p.inputs))
-    except Exception:  # a hand-edited quiz file may hold inputs its family cannot describe
-        return json.dumps(p.inputs, ensure_ascii=False)
-
-
-def _prompt(quiz: Quiz, p: QuizProblem) -> str:
-    info = quiz.templates.get(p.key)
-    return info.prompt if info is not None else ""
+    return str(GENERATORS[quiz.templates[p.key].family].describe(p.inputs))
 
 
 def _title_of(quiz: Quiz, p: QuizProblem) -> str:
-    info = quiz.templates.get(p.key)
-    return info.title if info is not None and info.title else p.concept
+    return quiz.templates[p.key].title or p.concept
 
 
 def _who(quiz: Quiz) -> str:
@@ -113,7 +99,7 @@ def worksheet_markdown(quiz: Quiz, sheet_name: str) -> str:
             [
                 f"## {p.number}. {_md_text(_title_of(quiz, p))}",
                 "",
-                _md_text(_prompt(quiz, p)),
+                _md_text(quiz.templates[p.key].prompt),
                 "",
                 f"{fence}text",
                 described,
@@ -186,7 +172,7 @@ def worksheet_html(quiz: Quiz, sheet_name: str) -> str:
         tex = tex_matrices(p.inputs)
         body.append('<section class="problem">')
         body.append(f"<h2>{p.number}. {html.escape(_title_of(quiz, p))}</h2>")
-        body.append(f"<p>{_html_text(_prompt(quiz, p))}</p>")
+        body.append(f"<p>{_html_text(quiz.templates[p.key].prompt)}</p>")
         if tex:
             body.append('<div class="tex">' + " \\quad ".join(f"\\({t}\\)" for t in tex) + "</div>")
         body.append(f"<pre>{html.escape(_describe(quiz, p))}</pre>")
