@@ -174,63 +174,29 @@ def _solve_matrices(ask: str, inputs: Mapping[str, Any]) -> Solution:
             ]
         return Solution(scores_rows, tuple(steps), tuple(wrong))
 
-    several_keys = n_k > 1
-    # The key's scores and the row-softmax mistakes go through one masked_fill and one softmax:
-    # block 0 is the key, then no-scaling and divided-by-d_k, then forgot-causal-mask (unmasked).
-    blocks = [scores]
-    if scalable and several_keys:
-        blocks += [raw, raw / d_k]
-    forgot = causal and several_keys
-    if forgot:
-        blocks.append(scores)
-    stacked = torch.stack(blocks)
-    if causal:
-        hidden = torch.ones(n_q, n_q, dtype=torch.bool).triu_(1)  # key j > query i
-        hidden_rows = hidden.tolist()
-        # Every block is masked but the last when it is the forgot-the-mask mistake.
-        which = torch.tensor([True] * (len(blocks) - 1) + [not forgot])
-        stacked.masked_fill_(hidden & which[:, None, None], -math.inf)
-        masked = stacked[0]
+    # Query i may look at keys 0..i: the entries above the diagonal are hidden.
+    hidden = torch.ones(n_q, n_k, dtype=torch.bool).triu_(1) if causal else None
+
+    def softmax(s: torch.Tensor, dim: int = -1, mask: bool = True) -> torch.Tensor:
+        return torch.softmax(s.masked_fill(hidden, -math.inf) if hidden is not None and mask else s, dim=dim)
+
+    if hidden is not None:
         # JSON has no −∞, so masked entries are shown as the text "-inf".
-        shown = [
-            ["-inf" if h else x for x, h in zip(srow, hrow)]
-            for srow, hrow in zip(masked.tolist(), hidden_rows)
-        ]
+        shown = [["-inf" if h else x for x, h in zip(srow, hrow)] for srow, hrow in zip(scores_rows, hidden.tolist())]
         steps.append(Step("masked scores (−∞ where key j > query i)", shown, shape=shape_s))
-    else:
-        masked = scores
-    all_weights = torch.softmax(stacked, dim=-1)
-    all_rows = all_weights.tolist()
-    steps.append(Step("weights = softmax of each row", all_rows[0], shape=shape_s))
+    weights = softmax(scores)
+    steps.append(Step("weights = softmax of each row", weights.tolist(), shape=shape_s))
 
-    # Each entry: (name, description, index in all_weights or the column-softmax tensor).
-    wrong_weights: list[tuple[str, str, Any]] = []
+    several_keys = n_k > 1
+    mistaken: list[tuple[str, str, torch.Tensor]] = []  # each mistake's weights
     if scalable and several_keys:
-        wrong_weights.append((*_NO_SCALING, 1))
-        wrong_weights.append((*_DIVIDED_BY_D_K, 2))
+        mistaken += [(*_NO_SCALING, softmax(raw)), (*_DIVIDED_BY_D_K, softmax(raw / d_k))]
     if n_q > 1 or several_keys:
-        wrong_weights.append((*_WRONG_AXIS, torch.softmax(masked, dim=0)))
-    if forgot:
-        wrong_weights.append((*_FORGOT_MASK, len(blocks) - 1))
-
+        mistaken.append((*_WRONG_AXIS, softmax(scores, dim=0)))
+    if causal and several_keys:
+        mistaken.append((*_FORGOT_MASK, softmax(scores, mask=False)))
     if ask == "weights":
-        return Solution(
-            all_rows[0],
-            tuple(steps),
-            tuple(
-                Misconception(name, desc, all_rows[w] if type(w) is int else w.tolist())
-                for name, desc, w in wrong_weights
-            ),
-        )
+        return Solution(weights.tolist(), tuple(steps), tuple(Misconception(n, d, w.tolist()) for n, d, w in mistaken))
     out = F.scaled_dot_product_attention(q, k, v, is_causal=causal).tolist()
     steps.append(Step("output = weights V", out, shape=[n_q, d_v]))
-    # One batched product gives the output of every stacked block (block 0, the key, is unused).
-    outputs = (all_weights @ v).tolist() if len(blocks) > 1 else []
-    return Solution(
-        out,
-        tuple(steps),
-        tuple(
-            Misconception(name, desc, outputs[w] if type(w) is int else (w @ v).tolist())
-            for name, desc, w in wrong_weights
-        ),
-    )
+    return Solution(out, tuple(steps), tuple(Misconception(n, d, (w @ v).tolist()) for n, d, w in mistaken))
