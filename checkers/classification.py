@@ -192,21 +192,7 @@ def _solve_accuracy(matrix_step: Step, tp: torch.Tensor, actual: torch.Tensor) -
 def _read(
     inputs: Mapping[str, Any],
 ) -> tuple[str, str, float, list[int], torch.Tensor, bool]:
-    metric, average, beta, labels, data, from_matrix = _parse(inputs)
-    k = len(labels)
-    if from_matrix:
-        return metric, average, beta, labels, torch.tensor(data, dtype=torch.int64), True
-    # Cell t·K + p of the flattened matrix counts the samples of true class t predicted as p.
-    cells = torch.tensor(data, dtype=torch.int64)
-    matrix = torch.bincount(cells, minlength=k * k).reshape(k, k)
-    return metric, average, beta, labels, matrix, False
-
-
-def _parse(
-    inputs: Mapping[str, Any],
-) -> tuple[str, str, float, list[int], list[Any], bool]:
-    """The inputs without any tensor: the confusion matrix rows (``from_matrix``) or the
-    flattened cell ``t·K + p`` of every sample."""
+    """The inputs with the confusion matrix as a tensor, and whether it was given as one."""
     metric = inputs["metric"]
     if metric not in METRICS:
         raise ValueError(f"Expected metric in {METRICS}, but got {metric!r}")
@@ -214,9 +200,10 @@ def _parse(
     beta = float(inputs["beta"]) if metric == "fbeta" else 1.0
     labels = list(inputs["labels"])
     if "confusion_matrix" in inputs:
-        return metric, average, beta, labels, inputs["confusion_matrix"], True
-    # Positions in ``labels`` of each value, so labels need not be 0..K-1.
+        return metric, average, beta, labels, torch.tensor(inputs["confusion_matrix"], dtype=torch.int64), True
+    # Positions in ``labels`` of each value, so labels need not be 0..K-1; cell t·K + p of the
+    # flattened matrix counts the samples of true class t predicted as p.
     index = {label: i for i, label in enumerate(labels)}
     k = len(labels)
-    cells = [index[t] * k + index[p] for t, p in zip(inputs["y_true"], inputs["y_pred"])]
-    return metric, average, beta, labels, cells, False
+    cells = torch.tensor([index[t] * k + index[p] for t, p in zip(inputs["y_true"], inputs["y_pred"])], dtype=torch.int64)
+    return metric, average, beta, labels, torch.bincount(cells, minlength=k * k).reshape(k, k), False
