@@ -9,13 +9,12 @@ from pathlib import Path
 
 import click
 
-from quizgen.classroom.grade import grade_class, grade_one
+from quizgen.classroom.grade import grade_class, grade_one, name_stem
 from quizgen.classroom.quiz import MAX_PROBLEMS, Quiz, make_quiz, write_quiz
 from quizgen.classroom.report import class_text, gradebook_csv, report_csv, report_text
 from quizgen.classroom.roster import read_roster
 from quizgen.classroom.sheets import SHEET_MAX_BYTES
 from quizgen.core.command import concept_dir, friendly
-from quizgen.core.concepts import select
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import FileUnusable
 
@@ -29,13 +28,7 @@ def companion_paths(quiz_path: Path) -> dict[str, Path]:
     ``week3.yaml`` (or ``week3.quiz.yaml``) -> ``week3.worksheet.md``, ``week3.worksheet.html``,
     ``week3.answers.yaml``.
     """
-    stem = quiz_path.name
-    for suffix in (".yaml", ".yml", ".json"):
-        if stem.endswith(suffix):
-            stem = stem[: -len(suffix)]
-            break
-    if stem.endswith(".quiz"):
-        stem = stem[: -len(".quiz")]
+    stem = name_stem(quiz_path, (".quiz",))
     parent = quiz_path.parent
     return {
         "markdown": parent / f"{stem}.worksheet.md",
@@ -123,7 +116,6 @@ def quiz_command(
     if folder.exists() and not folder.is_dir():
         raise QuizgenError(f"{folder} is a file; with --for, -o names a directory")
     folder.mkdir(parents=True, exist_ok=True)
-    select(concepts, topics)  # unknown topics fail before any file is written
     for s in students:
         quiz = make_quiz(concepts, topics, n, seed, student=s.id, student_name=s.name or None, title=title, jobs=jobs)
         write_quiz_files(quiz, folder / f"{s.id}.quiz.yaml")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,26 +32,24 @@ if TYPE_CHECKING:
 MAX_LISTED_EXTRAS = 200
 """Most answers with unknown ids listed one by one in a report (all are counted)."""
 
+_SHEET_SUFFIXES = (".yaml", ".yml", ".json")
+
 
 # ---------------------------------------------------------------------------------------------
 # Matching a sheet to a quiz
 
 
-@dataclass
-class _Matched:
-    """A sheet's answers by problem position, and those that answer no problem of the quiz."""
+def _match(
+    sheet: AnswerSheet, quiz: Quiz, id_owner: Mapping[str, str] | None = None
+) -> tuple[dict[int, list[RawAnswer]], list[Extra], int, dict[str, int]]:
+    """Assign each answer to a problem by id or number; list the rest with the reason.
 
-    by_problem: dict[int, list[RawAnswer]]
-    extras: list[Extra]
-    extras_total: int
-    owners: dict[str, int]
-
-
-def _match(sheet: AnswerSheet, quiz: Quiz, id_owner: Mapping[str, str] | None = None) -> _Matched:
-    """Assign each answer to a problem by id or number; list the rest with the reason."""
+    Returns the answers by problem position, the answers to no problem of the quiz (at most
+    ``MAX_LISTED_EXTRAS``) and how many there are, and per student how many answer their variant.
+    """
     from quizgen.core.problems import PROBLEM_ID
 
-    index = quiz.index()
+    index = {p.id: i for i, p in enumerate(quiz.problems)}  # problem id -> position (0-based)
     n = len(quiz.problems)
     by_problem: dict[int, list[RawAnswer]] = {}
     extras: list[Extra] = []
@@ -86,7 +83,7 @@ def _match(sheet: AnswerSheet, quiz: Quiz, id_owner: Mapping[str, str] | None = 
             note = "neither a problem id nor a problem number of this quiz"
         if len(extras) < MAX_LISTED_EXTRAS:
             extras.append(Extra(clip(raw.key, 80), raw.line, note))
-    return _Matched(by_problem, extras, total + sheet.dropped, owners)
+    return by_problem, extras, total + sheet.dropped, owners
 
 
 # ---------------------------------------------------------------------------------------------
@@ -102,7 +99,6 @@ def _templates(quiz: Quiz, concepts: Sequence[Concept]) -> tuple[dict[str, tuple
     problems are not graded; nothing recorded in the quiz file is used in their place.
     """
     from quizgen.classroom.quiz import template_fingerprint
-    from quizgen.generators import GENERATORS
 
     by_id = {c.id: c for c in concepts}
     found: dict[str, tuple[Concept, Template] | str] = {}
@@ -113,11 +109,7 @@ def _templates(quiz: Quiz, concepts: Sequence[Concept]) -> tuple[dict[str, tuple
         template = next((t for t in concept.templates if t.name == tname), None) if concept else None
         if concept is None or template is None:
             why = f"its template {key} is not in the concept files any more"
-        elif (
-            template.generator != info.family
-            or GENERATORS[template.generator].VERSION != info.version
-            or template_fingerprint(template) != info.fingerprint
-        ):
+        elif template_fingerprint(template) != info.fingerprint:  # it hashes the generator and its version too
             why = f"its template {key} changed since the quiz was written (generator, parameters or tolerance)"
         else:
             found[key] = (concept, template)
@@ -136,10 +128,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _same_inputs(drawn: Any, written: Any) -> bool:
-    return bool(drawn == written or _plain(drawn) == written)
-
-
 def _input_notes(quiz: Quiz, p: QuizProblem, built: Problem) -> list[str]:
     """What does not match between a quiz problem as written and the problem its id draws."""
     from quizgen.core.problems import variant_seed
@@ -147,7 +135,7 @@ def _input_notes(quiz: Quiz, p: QuizProblem, built: Problem) -> list[str]:
     notes: list[str] = []
     if variant_seed(quiz.effective_seed, p.number - 1) != p.seed:
         notes.append("its id's seed is not the one this quiz's seed and student give to this problem number")
-    if not _same_inputs(built.inputs, p.inputs):
+    if built.inputs != p.inputs and _plain(built.inputs) != p.inputs:
         notes.append(
             "the inputs in the quiz file differ from those its problem id draws (edited by hand?); "
             "graded against the problem the id names"
@@ -161,10 +149,8 @@ def _grade_task(
     """One question's grade: ``built`` is the problem its id draws, or why there is none."""
     if isinstance(built, str):
         return QuestionGrade(p.number, p.id, "not-graded", None, None, None, None, f"not graded: {built}")
-    solution = built
     notes = _input_notes(quiz, p, built)
-    answer = solution.answer
-    misconceptions = solution.misconceptions
+    answer = built.answer
     correct = format_value(answer.kind, answer.value)
     given: str | None = None
     given_value: str | None = None
@@ -188,7 +174,7 @@ def _grade_task(
         else:
             given = clip(first.text, 120)
             try:
-                v = judge(answer, first.text, built.tolerance, misconceptions)
+                v = judge(answer, first.text, built.tolerance, built.misconceptions)
             except Exception as exc:  # the judge promises a verdict for any text; if not, grade on
                 status, message = "unreadable", f"the judge could not read this answer ({type(exc).__name__})"
             else:
@@ -199,7 +185,7 @@ def _grade_task(
                 notes.append(f"answered {len(answers)} times, the same each time")
     step_lines: tuple[str, ...] = ()
     if steps and status != "right":
-        step_lines = tuple(step_text(s) for s in solution.steps)
+        step_lines = tuple(step_text(s) for s in built.steps)
     return QuestionGrade(  # positional: this runs once per question
         p.number,
         p.id,
@@ -220,15 +206,19 @@ def _grade_task(
 # Putting it together
 
 
+def name_stem(path: Path, kinds: tuple[str, ...]) -> str:
+    """A file's name without its extensions (``.yaml``, ``.yml``, ``.json``), then without ``kinds``
+    (``.quiz``): ``week3.quiz.yaml`` -> ``week3``."""
+    stem = path.name
+    for suffix in (*_SHEET_SUFFIXES, *kinds):
+        if stem.endswith(suffix):
+            stem = stem[: -len(suffix)]
+    return stem
+
+
 def _sheet_student(path: Path, sheet: AnswerSheet | None) -> tuple[str | None, str | None]:
     """The student a submission is for (the sheet's own field first), and a flag if the file name disagrees."""
-    stem = path.name
-    for suffix in (".yaml", ".yml", ".json"):
-        if stem.endswith(suffix):
-            stem = stem[: -len(suffix)]
-    for suffix in (".answers", ".quiz"):
-        if stem.endswith(suffix):
-            stem = stem[: -len(suffix)]
+    stem = name_stem(path, (".answers", ".quiz"))
     named = sheet.student if sheet is not None else None
     if named and named != stem and stem:
         return named, f"the sheet names student {named}, its file name says {stem}; graded as {named}"
@@ -258,8 +248,7 @@ def grade_sheets(
         if id(quiz) not in templates:
             templates[id(quiz)] = _templates(quiz, concepts)
         found, notes = templates[id(quiz)]
-        match = _match(sheet, quiz, id_owner)
-        report.extras, report.extras_total = match.extras, match.extras_total
+        by_problem, report.extras, report.extras_total, owners = _match(sheet, quiz, id_owner)
         report.notes.extend(quiz.issues)
         report.notes.extend(notes)
         report.notes.extend(sheet.notes)
@@ -267,9 +256,8 @@ def grade_sheets(
             report.notes.append(
                 f"the answer sheet was made for the quiz {sheet.quiz[:19]}, not this one ({quiz.checksum[:19]})"
             )
-        for owner, count in sorted(match.owners.items()):
-            if owner != (quiz.student or ""):
-                report.flags.append(f"{count} answer{'s' if count != 1 else ''} to problems of {owner}'s variant")
+        for owner, count in sorted(owners.items()):
+            report.flags.append(f"{count} answer{'s' if count != 1 else ''} to problems of {owner}'s variant")
         start = len(tasks)
         for i, p in enumerate(quiz.problems):
             template = found[p.key]
@@ -281,7 +269,7 @@ def grade_sheets(
             else:
                 job = len(jobs_)
                 jobs_.append((*template, p.seed))
-            tasks.append((quiz, p, tuple(match.by_problem.get(i, ())), job))
+            tasks.append((quiz, p, tuple(by_problem.get(i, ())), job))
         spans.append((start, len(tasks)))
     built = [problem for chunk in build_many(jobs_, jobs, keep_going=True) for problem in chunk]
     items = [
@@ -308,9 +296,6 @@ def grade_one(
         report.flags.append(f"the sheet names student {sheet.student}, but this is {quiz.student}'s quiz")
     grade_sheets([(quiz, sheet, report)], concepts, steps, jobs)
     return report
-
-
-_SHEET_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 def _quiz_files(folder: Path) -> list[Path]:
@@ -363,7 +348,7 @@ def grade_class(
             raise QuizgenError(f"{q.path}: a second quiz for student {key} (the other is {by_student[key].path})")
         by_student[key] = q
     single = None if quiz_target.is_dir() else quizzes[0]
-    id_owner = {pid: (q.student or "?") for q in quizzes for pid in q.ids()} if len(quizzes) > 1 else {}
+    id_owner = {p.id: (q.student or "?") for q in quizzes for p in q.problems} if len(quizzes) > 1 else {}
     files, skipped = _submission_files(submissions)
     notes.extend(skipped)
     pairs: list[tuple[Quiz, AnswerSheet, Report]] = []

@@ -131,14 +131,6 @@ class Quiz:
     def checksum_ok(self) -> bool:
         return not any(i.startswith("checksum") for i in self.issues)
 
-    def ids(self) -> list[str]:
-        """The problem ids in order."""
-        return [p.id for p in self.problems]
-
-    def index(self) -> dict[str, int]:
-        """Problem id -> position (0-based)."""
-        return {pid: i for i, pid in enumerate(self.ids())}
-
 
 def student_seed(seed: int, student: str) -> int:
     """The seed of a student's variant of a class quiz: stable on every machine, 48 bits."""

@@ -136,14 +136,21 @@ class _SheetReader:
 
     # -- values --------------------------------------------------------------------------
 
+    def refused(self, event: Any) -> str | None:
+        """Why the node ``event`` starts is not read (an alias, a tag; the node is skipped), or None."""
+        if type(event).__name__ == "AliasEvent":
+            return f"a YAML alias (*{event.anchor}) is not read; write the answer itself"
+        if getattr(event, "tag", None) not in _CORE_TAGS:
+            self.skip(event)
+            return f"the YAML tag {event.tag} is not read; write the answer as plain text"
+        return None
+
     def answer(self, event: Any) -> tuple[str | None, str | None]:
         """The answer text of the node ``event`` starts, or the reason it has none."""
         name = type(event).__name__
-        if name == "AliasEvent":
-            return None, f"a YAML alias (*{event.anchor}) is not read; write the answer itself"
-        if getattr(event, "tag", None) not in _CORE_TAGS:
-            self.skip(event)
-            return None, f"the YAML tag {event.tag} is not read; write the answer as plain text"
+        refused = self.refused(event)
+        if refused is not None:
+            return None, refused
         if name == "ScalarEvent":
             return _scalar_text(event), None
         if name == "MappingStartEvent":
@@ -168,7 +175,14 @@ class _SheetReader:
             if issue is not None:
                 self.skip(event)
                 continue
-            if name == "ScalarEvent" and event.tag in _CORE_TAGS:
+            if name == "MappingStartEvent":
+                self.skip(event)
+                issue = "a mapping inside a list where a number is due"
+                continue
+            issue = self.refused(event)
+            if issue is not None:
+                continue
+            if name == "ScalarEvent":
                 budget[0] -= 1
                 if budget[0] < 0:
                     issue = f"more than {MAX_VALUE_SCALARS} numbers in one answer"
@@ -177,7 +191,7 @@ class _SheetReader:
                 # An entry with its own separators ("1 2") is kept as one entry: the judge then
                 # reports it instead of silently reading two numbers.
                 parts.append(f"({text})" if _SEPARATORS.search(text) else text)
-            elif name == "SequenceStartEvent" and event.tag in _CORE_TAGS:
+            else:  # a list
                 if level >= MAX_ANSWER_DEPTH:
                     self.skip(event)
                     issue = f"lists nested more than {MAX_ANSWER_DEPTH} deep in one answer"
@@ -185,21 +199,6 @@ class _SheetReader:
                 inner, inner_issue = self._sequence(budget, level + 1)
                 issue = inner_issue
                 parts.append(inner)
-            elif name == "AliasEvent":
-                issue = f"a YAML alias (*{event.anchor}) is not read; write the answer itself"
-            elif name == "MappingStartEvent":
-                self.skip(event)
-                issue = "a mapping inside a list where a number is due"
-            else:
-                self.skip(event)
-                issue = f"the YAML tag {event.tag} is not read; write the answer as plain text"
-
-    def key(self, event: Any) -> str | None:
-        """A mapping key as text, or None (and the node skipped) if it is not a plain value."""
-        if type(event).__name__ == "ScalarEvent":
-            return event.value.strip()
-        self.skip(event)
-        return None
 
     # -- the document --------------------------------------------------------------------
 
@@ -234,12 +233,13 @@ class _SheetReader:
             if type(event).__name__ == "MappingEndEvent":
                 return
             line = _line(event)
-            key = self.key(event)
-            value = self.next()
-            if key is None:
-                self.skip(value)
+            if type(event).__name__ != "ScalarEvent":  # a key that is not a plain value
+                self.skip(event)
+                self.skip(self.next())
                 sheet.notes.append(f"line {line}: a key that is not plain text was ignored")
                 continue
+            key = event.value.strip()
+            value = self.next()
             if top and key == "answers":
                 if type(value).__name__ == "MappingStartEvent":
                     self._mapping(top=False)
