@@ -17,6 +17,7 @@ Draw from them only with an explicit ``random.Random`` (``draw_int``, ``draw_flo
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,6 +103,13 @@ def draw_float(rng: random.Random, bounds: tuple[float, float], decimals: int = 
     lo = int(round(bounds[0] * scale))
     hi = int(round(bounds[1] * scale))
     return round(rng.randint(lo, hi) / scale, decimals)
+
+
+def draw_on_grid(rng: random.Random, grid: Sequence[float], bounds: tuple[float, float], decimals: int) -> float:
+    """A point of ``grid`` inside ``bounds`` (give or take 1e-9) when there is one, else ``draw_float``."""
+    lo, hi = bounds
+    points = [x for x in grid if lo - 1e-9 <= x <= hi + 1e-9]
+    return points[rng.randrange(len(points))] if points else draw_float(rng, bounds, decimals)
 
 
 def draw_choice(rng: random.Random, options: tuple[str, ...]) -> str:

@@ -39,8 +39,8 @@ from quizgen.core.params import (
     IntRange,
     ParamSpec,
     draw_choice,
-    draw_float,
     draw_int,
+    draw_on_grid,
 )
 from quizgen.core.render import format_matrix
 
@@ -148,11 +148,8 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
 
 def _draw_beta(rng: random.Random, bounds: tuple[float, float]) -> float:
     lo, hi = bounds
-    options = [b for b in BETAS if lo <= b <= hi]
-    if options:
-        return options[rng.randrange(len(options))]
-    beta = draw_float(rng, bounds, 1)
-    if not lo <= beta <= hi or beta <= 0:
+    beta = draw_on_grid(rng, BETAS, bounds, 1)
+    if not lo - 1e-9 <= beta <= hi + 1e-9 or beta <= 0:
         # A range narrower than one decimal step: take its upper end, which is above 0.
         beta = float(hi)
     return beta

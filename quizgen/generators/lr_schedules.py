@@ -38,8 +38,8 @@ from quizgen.core.params import (
     IntRange,
     ParamSpec,
     draw_choice,
-    draw_float,
     draw_int,
+    draw_on_grid,
 )
 
 FAMILY = "lr-schedules"
@@ -199,13 +199,8 @@ def _draw_lr(rng: random.Random, bounds: tuple[float, float]) -> float:
 
 
 def _draw_fraction(rng: random.Random, bounds: tuple[float, float], exclude_one: bool) -> float:
-    lo, hi = bounds
-    grid = [
-        x for x in FRACTION_GRID if lo - 1e-9 <= x <= hi + 1e-9 and not (exclude_one and x == 1.0)
-    ]
-    if grid:
-        return grid[rng.randrange(len(grid))]
-    return draw_float(rng, bounds, 2)
+    # The grid's last point is 1.0.
+    return draw_on_grid(rng, FRACTION_GRID[:-1] if exclude_one else FRACTION_GRID, bounds, 2)
 
 
 def _draw_factor(rng: random.Random, bounds: tuple[float, float]) -> float:

@@ -27,9 +27,9 @@ from quizgen.core.params import (
     IntRange,
     ParamSpec,
     draw_choice,
-    draw_float,
     draw_int,
     draw_int_matrix,
+    draw_on_grid,
 )
 from quizgen.core.render import format_matrix
 
@@ -111,10 +111,7 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
 
 def _draw_temperature(rng: random.Random, bounds: tuple[float, float]) -> float:
     lo, hi = bounds
-    grid = [t for t in TEMPERATURE_GRID if lo - 1e-9 <= t <= hi + 1e-9]
-    if grid:
-        return grid[rng.randrange(len(grid))]
-    value = draw_float(rng, bounds, 2)
+    value = draw_on_grid(rng, TEMPERATURE_GRID, bounds, 2)
     if not (value > 0 and lo - 1e-9 <= value <= hi + 1e-9):
         raise GenerationError(
             "Expected a temperature range containing a positive two-decimal value, but got "
