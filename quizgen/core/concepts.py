@@ -1,8 +1,8 @@
 """Concept files: load, validate and look up ``concepts/<id>.yaml``.
 
 Validation reports every problem of a file at once, each with file, line, field, what was expected
-and what was found. Three layers, in order: YAML syntax (and duplicate keys, which YAML itself
-silently accepts), the JSON Schema (``quizgen.core.schema``), then what a schema cannot say (an id that
+and what was found. Three layers, in order: YAML read by ``quizgen.core.files.load_yaml_data``
+(syntax, aliases, depth and repeated keys, which YAML itself silently accepts), the JSON Schema (``quizgen.core.schema``), then what a schema cannot say (an id that
 differs from the file stem, ``[min, max]`` with min > max, duplicate template names, a generator's
 own cross-parameter checks, duplicate ids across files).
 """
@@ -17,10 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from quizgen.core.answer import Tolerance
 from quizgen.core.errors import QuizgenError
+from quizgen.core.files import FileUnusable, YamlRefused, load_yaml_data
 from quizgen.core.params import FloatRange, IntRange, resolve
 
 PathKey = tuple[Any, ...]
@@ -101,55 +100,7 @@ class Concept:
 
 
 # ---------------------------------------------------------------------------------------------
-# YAML with line numbers
-
-
-def _line_map(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], dups: list[tuple[PathKey, int]]) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: set[Any] = set()
-        for key_node, value_node in node.value:
-            key = key_node.value
-            child = path + (key,)
-            if key in seen:
-                dups.append((child, key_node.start_mark.line + 1))
-            seen.add(key)
-            lines[child] = key_node.start_mark.line + 1
-            _line_map(value_node, child, lines, dups)
-            lines[child] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _line_map(item, path + (index,), lines, dups)
-
-
-MAX_DEPTH = 32
-"""Deepest nesting of mappings and lists read in a concept file (real ones need five or six)."""
-
-
-def _refused_structure(root: yaml.Node, file: str) -> list[Issue]:
-    """Aliases and over-deep nesting, found without recursion and before anything is built.
-
-    A concept file never needs an alias (``*name``), and expanding one can turn a few hundred
-    bytes into gigabytes; nesting deeper than ``MAX_DEPTH`` is never a concept file either.
-    """
-    seen: set[int] = set()
-    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        line = node.start_mark.line + 1
-        if id(node) in seen:
-            found = "the value anchored here (&name) used again through an alias (*name): write it out each time"
-            return [Issue(file, line, "", f"expected plain values, found {found}")]
-        seen.add(id(node))
-        if depth > MAX_DEPTH:
-            return [Issue(file, line, "", f"expected at most {MAX_DEPTH} levels of nesting, found more")]
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                stack.append((key_node, depth + 1))
-                stack.append((value_node, depth + 1))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend((item, depth + 1) for item in node.value)
-    return []
+# Messages with line numbers
 
 
 def field_name(path: Iterable[Any]) -> str:
@@ -352,43 +303,18 @@ def _semantic_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int])
 
 def validate_text(text: str, file: str) -> tuple[dict[str, Any] | None, list[Issue]]:
     """Every problem of one concept file's text; the data too when it could be parsed."""
-    try:
-        # libyaml's loader, where installed, is ~8x faster and keeps the same marks.
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
-        try:
-            node = loader.get_single_node()
-            refused = _refused_structure(node, file) if node is not None else []
-            if refused:
-                return None, refused
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except RecursionError:
-        return None, [Issue(file, 1, "", f"expected a concept file, found YAML nested too deeply (over {MAX_DEPTH} levels)")]
-    except yaml.MarkedYAMLError as exc:
-        # Where the broken construct started (an unclosed quote, say) helps more than where the
-        # parser gave up, which can be the end of the file.
-        scanning = isinstance(exc, yaml.scanner.ScannerError) and exc.context_mark is not None
-        mark = exc.context_mark if scanning else (exc.problem_mark or exc.context_mark)
-        line = mark.line + 1 if mark is not None else 1
-        what = (exc.problem or "invalid YAML").strip()
-        if exc.context and exc.problem_mark is not None:
-            start = exc.context_mark.line + 1 if exc.context_mark else line
-            what += f" ({exc.context.strip()} from line {start}, noticed at line {exc.problem_mark.line + 1})"
-        return None, [Issue(file, line, "", f"YAML syntax: {what}; expected valid YAML (check indentation, colons and quotes)")]
-    except yaml.YAMLError as exc:
-        return None, [Issue(file, 1, "", f"YAML syntax: {exc}")]
-    if node is None or data is None:
-        return None, [Issue(file, 1, "", "expected a mapping of fields (id, title, ...), found an empty file")]
     lines: dict[PathKey, int] = {}
-    dups: list[tuple[PathKey, int]] = []
-    _line_map(node, (), lines, dups)
-    issues = [
-        Issue(file, line, field_name(p), "duplicate field: expected each field once, found it again") for p, line in dups
-    ]
+    try:
+        data = load_yaml_data(text, file, lines)
+    except YamlRefused as exc:
+        return None, [Issue(file, exc.line, field_name(exc.path), exc.reason)]
+    except FileUnusable:
+        data = None
+    if data is None:
+        return None, [Issue(file, 1, "", "expected a mapping of fields (id, title, ...), found an empty file")]
     if not isinstance(data, dict):
-        issues.append(Issue(file, 1, "", f"expected a mapping of fields (id, title, ...), found {_describe(data)}"))
-        return None, issues
+        return None, [Issue(file, 1, "", f"expected a mapping of fields (id, title, ...), found {_describe(data)}")]
+    issues: list[Issue] = []
     for error in _leaf_errors(_validator().iter_errors(data)):
         issues.extend(_schema_issue(error, file, lines))
     issues.extend(_semantic_issues(data, file, lines))

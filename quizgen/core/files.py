@@ -133,7 +133,7 @@ class _ScalarTyper:
         self._resolver = yaml.resolver.Resolver()
         self._constructor = yaml.constructor.SafeConstructor()
 
-    def __call__(self, event: Any) -> Any:
+    def __call__(self, event: Any, refuse: Any) -> Any:
         yaml = self._yaml
         tag = event.tag
         if event.style and tag is None:
@@ -142,29 +142,55 @@ class _ScalarTyper:
             tag = self._resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
         construct = yaml.constructor.SafeConstructor.yaml_constructors.get(tag)
         if construct is None or tag in ("tag:yaml.org,2002:binary", "tag:yaml.org,2002:set", "tag:yaml.org,2002:omap"):
-            raise FileUnusable(f"line {event.start_mark.line + 1}: the YAML tag {tag} is not read")
+            raise refuse(event.start_mark.line + 1, f"the YAML tag {tag} is not read")
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         return construct(self._constructor, node)
 
 
-def load_yaml_data(text: str, source: str) -> Any:
+class YamlRefused(FileUnusable):
+    """YAML refused at a line: not valid, an alias, a tag, nested too deep, a repeated key.
+
+    ``reason`` is the message without the file and line; ``path`` is the repeated key's path.
+    """
+
+    def __init__(self, message: str, line: int, reason: str, path: tuple[Any, ...] = ()):
+        super().__init__(message)
+        self.line, self.reason, self.path = line, reason, path
+
+
+def load_yaml_data(text: str, source: str, lines: dict[tuple[Any, ...], int] | None = None) -> Any:
     """Plain data from YAML text, built from libyaml's events by a loop that is safe on any input.
 
     Aliases (the ``*a`` of a "billion laughs" file) and tags naming Python objects are refused, not
-    expanded or constructed; nesting deeper than ``MAX_YAML_DEPTH`` stops the reading. Only the
-    first document is read.
+    expanded or constructed; nesting deeper than ``MAX_YAML_DEPTH`` stops the reading; so does a
+    key repeated in a mapping (YAML itself would keep the last one silently). Only the first
+    document is read. With ``lines``, the line of every value is recorded under its path
+    (``("problems", 0, "name")``; a mapping entry at its key's line).
 
     Raises:
-        FileUnusable: Not YAML, or one of the refusals above, with the line.
+        YamlRefused: Not YAML, or one of the refusals above, with the line.
+        FileUnusable: The text holds no YAML document.
     """
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     stack: list[Any] = []
     keys: list[Any] = []
+    paths: list[tuple[Any, ...]] = []
     root: Any = None
     have_root = False
     typed = _ScalarTyper()
+
+    def refuse(line: int, reason: str, path: tuple[Any, ...] = ()) -> YamlRefused:
+        return YamlRefused(f"{source}: line {line}: {reason}", line, reason, path)
+
+    def here() -> tuple[Any, ...] | None:
+        """The path of the next value (None when it is a mapping key)."""
+        if not stack:
+            return ()
+        if isinstance(stack[-1], list):
+            return paths[-1] + (len(stack[-1]),)
+        return None if keys[-1] is _NO_KEY else paths[-1] + (keys[-1],)
 
     def add(value: Any, line: int) -> None:
         nonlocal root, have_root
@@ -176,11 +202,13 @@ def load_yaml_data(text: str, source: str) -> Any:
             top.append(value)
         elif keys[-1] is _NO_KEY:
             if isinstance(value, (list, dict)):
-                raise FileUnusable(f"{source}: line {line}: a mapping key must be a plain value")
+                raise refuse(line, "a mapping key must be a plain value")
+            if value in top:
+                raise refuse(line, f"the key {value!r} appears twice", paths[-1] + (value,))
             keys[-1] = value
+            if lines is not None:
+                lines[paths[-1] + (value,)] = line
         else:
-            if keys[-1] in top:
-                raise FileUnusable(f"{source}: line {line}: the key {keys[-1]!r} appears twice")
             top[keys[-1]] = value
             keys[-1] = _NO_KEY
 
@@ -189,29 +217,33 @@ def load_yaml_data(text: str, source: str) -> Any:
         for event in yaml.parse(text, Loader=loader):
             name = type(event).__name__
             line = event.start_mark.line + 1 if event.start_mark is not None else 0
+            if lines is not None and name in ("ScalarEvent", "SequenceStartEvent", "MappingStartEvent"):
+                path = here()
+                if path is not None:
+                    lines.setdefault(path, line)
             if name == "ScalarEvent":
-                add(typed(event), line)
+                add(typed(event, refuse), line)
             elif name in ("SequenceStartEvent", "MappingStartEvent"):
                 if event.tag not in (None, "!", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"):
-                    raise FileUnusable(f"{source}: line {line}: the YAML tag {event.tag} is not read")
+                    raise refuse(line, f"the YAML tag {event.tag} is not read")
                 if len(stack) >= MAX_YAML_DEPTH:
-                    raise FileUnusable(f"{source}: line {line}: nested more than {MAX_YAML_DEPTH} levels deep")
+                    raise refuse(line, f"nested more than {MAX_YAML_DEPTH} levels deep")
+                paths.append((here() or ()) if lines is not None else ())
                 stack.append([] if name == "SequenceStartEvent" else {})
                 keys.append(_NO_KEY)
             elif name in ("SequenceEndEvent", "MappingEndEvent"):
                 done = stack.pop()
                 keys.pop()
+                paths.pop()
                 add(done, line)
             elif name == "AliasEvent":
-                raise FileUnusable(f"{source}: line {line}: YAML aliases (*{event.anchor}) are not read")
+                raise refuse(line, f"YAML aliases (*{event.anchor}) are not read")
             elif name == "DocumentEndEvent":
                 break
     except yaml.YAMLError as exc:
-        raise FileUnusable(f"{source}: not valid YAML: {yaml_problem(exc)}") from None
-    except FileUnusable as exc:
-        if str(exc).startswith("line "):
-            raise FileUnusable(f"{source}: {exc}") from None
-        raise
+        mark = _error_mark(exc)
+        reason = f"not valid YAML: {yaml_problem(exc)}"
+        raise YamlRefused(f"{source}: {reason}", mark.line + 1 if mark is not None else 1, reason) from None
     if not have_root:
         raise FileUnusable(f"{source}: holds no YAML document")
     return root
@@ -220,9 +252,18 @@ def load_yaml_data(text: str, source: str) -> Any:
 _NO_KEY = object()
 
 
+def _error_mark(exc: Exception) -> Any:
+    """Where a YAML error is: where the broken construct started (an unclosed quote, say) when
+    the scanner says so, which helps more than where it gave up (often the end of the file)."""
+    context = getattr(exc, "context_mark", None)
+    if context is not None and type(exc).__name__ == "ScannerError":
+        return context
+    return getattr(exc, "problem_mark", None) or context
+
+
 def yaml_problem(exc: Exception) -> str:
     """``line 3, column 5: found character '\\t' that cannot start any token``."""
-    mark = getattr(exc, "problem_mark", None)
+    mark = _error_mark(exc)
     problem = getattr(exc, "problem", None)
     if mark is not None and problem:
         return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
