@@ -101,37 +101,29 @@ def _solve_loss(z: torch.Tensor, tau: float, anchor: int | None) -> Solution:
     sim = F.cosine_similarity(z[:, None, :], z[None, :, :], dim=-1)
     norms = torch.linalg.vector_norm(z, dim=1).tolist()
 
-    # The key and every applicable mistake are logits for the same targets, so one stacked
-    # cross_entropy call gives all their per-anchor terms (slightly cheaper than a call each).
-    # Each block is divided by its own temperature in one division (x / 1.0 is exactly x).
-    blocks = [sim, sim]
-    taus = [tau, tau]
-    wrong_names = [_SELF_IN_DENOMINATOR]
+    targets = (torch.arange(two_n) + n) % two_n
+    own = torch.eye(two_n, dtype=torch.bool)
+
+    def loss(similarities: torch.Tensor, t: float, keep_own: bool = False) -> tuple[torch.Tensor, torch.Tensor, float]:
+        """Logits, per-anchor terms and the asked value; a view is not its own candidate."""
+        logits = similarities / t if keep_own else (similarities / t).masked_fill(own, -math.inf)
+        terms = F.cross_entropy(logits, targets, reduction="none")
+        # + 0.0 turns the −0.0 of a zero cross-entropy into 0.0.
+        return logits, terms, (terms.mean() if anchor is None else terms[anchor]).item() + 0.0
+
+    logits, terms, key = loss(sim, tau)
+    wrong = [Misconception(*_SELF_IN_DENOMINATOR, loss(sim, tau, keep_own=True)[2])]
     # With one pair the positive is the only candidate, so every masked term is 0 whatever the
     # similarities: only keeping the view itself in the denominator changes the answer.
     if n > 1:
         if any(not math.isclose(x, 1.0, rel_tol=1e-12) for x in norms):
-            blocks.append(z @ z.T)
-            taus.append(tau)
-            wrong_names.append(_RAW_DOT_PRODUCT)
+            wrong.append(Misconception(*_RAW_DOT_PRODUCT, loss(z @ z.T, tau)[2]))
         if tau != 1.0:
-            blocks.append(sim)
-            taus.append(1.0)
-            wrong_names.append(_NO_TEMPERATURE)
-    count = len(blocks)
-    # Block 1 (self-in-denominator) keeps the diagonal; every other block hides it.
-    hide = torch.eye(two_n, dtype=torch.bool) & torch.tensor([i != 1 for i in range(count)])[:, None, None]
-    targets = ((torch.arange(two_n) + n) % two_n).repeat(count)
-    divisors = torch.tensor(taus, dtype=torch.float64)[:, None, None]
-    logits = (torch.stack(blocks) / divisors).masked_fill_(hide, -math.inf)
-    terms = F.cross_entropy(logits.view(-1, two_n), targets, reduction="none").view(count, two_n)
-    # + 0.0 turns the −0.0 of a zero cross-entropy into 0.0.
-    values = [v + 0.0 for v in (terms.mean(dim=1) if anchor is None else terms[:, anchor]).tolist()]
-    key = values[0]
+            wrong.append(Misconception(*_NO_TEMPERATURE, loss(sim, 1.0)[2]))
 
     steps = [Step("‖z_k‖ for each view", norms, shape=[two_n])]
     if anchor is None:
-        shown = logits[0].tolist()
+        shown = logits.tolist()
         for k in range(two_n):
             shown[k][k] = "-inf"
         steps += [
@@ -139,7 +131,7 @@ def _solve_loss(z: torch.Tensor, tau: float, anchor: int | None) -> Solution:
             Step("logits s_ij/τ (a view is not its own candidate)", shown, shape=[two_n, two_n]),
             Step(
                 "ℓ(i, pos(i)) for each anchor i",
-                [t + 0.0 for t in terms[0].tolist()],
+                [t + 0.0 for t in terms.tolist()],
                 shape=[two_n],
                 note=f"pos(i) = (i + {n}) mod {two_n}",
             ),
@@ -147,7 +139,7 @@ def _solve_loss(z: torch.Tensor, tau: float, anchor: int | None) -> Solution:
         ]
     else:
         pos = (anchor + n) % two_n
-        row = logits[0, anchor]
+        row = logits[anchor]
         steps += [
             Step(f"s_{anchor}k for every view k", sim[anchor].tolist(), shape=[two_n]),
             Step(f"s_{anchor},{pos}/τ (the positive)", row.tolist()[pos]),
@@ -159,14 +151,13 @@ def _solve_loss(z: torch.Tensor, tau: float, anchor: int | None) -> Solution:
             Step(f"ℓ({anchor}, {pos}) = log-denominator − positive logit", key),
         ]
 
-    wrong = [Misconception(name, desc, v) for (name, desc), v in zip(wrong_names, values[1:])]
     if anchor is None and n > 1:
         wrong.append(
             Misconception(
                 "one-direction-only",
                 f"Averaged only anchors 0..{n - 1}; every one of the 2N views is an anchor once, so "
                 "the loss averages both directions of each pair.",
-                terms[0, :n].mean().item(),
+                terms[:n].mean().item(),
             )
         )
     return Solution(key, tuple(steps), tuple(wrong))
