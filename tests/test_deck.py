@@ -41,6 +41,7 @@ from quizgen.anki.deck import (
     problem_guid,
 )
 from quizgen.cli import cli
+from quizgen.core import render
 from quizgen.core.concepts import Concept, load_concepts, select
 from quizgen.core.errors import GenerationError, QuizgenError
 from quizgen.core.problems import rebuild
@@ -227,7 +228,7 @@ def test_flashcards_render_in_anki(imported: tuple[Collection, list[Concept]]) -
 
 
 def test_text_is_escaped_and_math_is_safe() -> None:
-    assert cards._text_html("a < b & c > d, type `1 2; 3 4`\nnext") == (
+    assert render.text_html("a < b & c > d, type `1 2; 3 4`\nnext") == (
         "a &lt; b &amp; c &gt; d, type <code>1 2; 3 4</code><br>next"
     )
     class Shown:  # what _inputs_html reads of a problem: its inputs and their description

@@ -18,13 +18,12 @@ import hashlib
 import html
 import json
 import math
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quizgen.core.concepts import Concept, Flashcard
-from quizgen.core.render import fmt_inline, fmt_shape, tex_bmatrix, tex_matrices, tex_number
+from quizgen.core.render import fmt_inline, fmt_shape, tex_bmatrix, tex_matrices, tex_number, text_html
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from quizgen.core.problems import Problem
@@ -70,17 +69,6 @@ def judge_media_name(script: bytes | None = None) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # HTML for the fields
-
-_BACKTICKS = re.compile(r"`([^`\n]+)`")
-
-
-def _text_html(text: str) -> str:
-    """Plain text as HTML: escaped, `code` spans as <code>, line breaks kept."""
-    out = html.escape(text, quote=False)
-    if "`" in out:
-        out = _BACKTICKS.sub(r"<code>\1</code>", out)
-    return out.replace("\n", "<br>")
-
 
 _NON_FINITE = ("-inf", "inf", "nan")
 
@@ -185,13 +173,13 @@ def problem_fields(problem: Problem, concept: Concept) -> list[str]:
 
     kind = problem.answer.kind
     key = _for_json(problem.answer.value)
-    prompt = f'{_text_html(problem.prompt)}<div class="qz-expect">Type {_escape(describe_expected(problem.answer))}.</div>'
+    prompt = f'{text_html(problem.prompt)}<div class="qz-expect">Type {_escape(describe_expected(problem.answer))}.</div>'
     solution = f'<div class="qz-key">Answer: {_value_html(key, kind, display=kind == "matrix")}</div>'
     if problem.steps:
         solution += '<table class="qz-steps">' + "".join([_step_row(s, kind) for s in problem.steps]) + "</table>"
     mistakes = "".join(
         [
-            f"<li><b>{_escape(m.name)}</b> gives {_value_html(m.value, kind)}. {_text_html(m.description)}</li>"
+            f"<li><b>{_escape(m.name)}</b> gives {_value_html(m.value, kind)}. {text_html(m.description)}</li>"
             for m in problem.misconceptions
         ]
     )
@@ -226,7 +214,7 @@ def problem_fields(problem: Problem, concept: Concept) -> list[str]:
 
 def flashcard_fields(card: Flashcard) -> list[str]:
     """The flashcard note's fields, in ``FLASHCARD_FIELDS`` order, all HTML-escaped."""
-    return [_text_html(card.front), _text_html(card.back), _text_html(card.extra)]
+    return [text_html(card.front), text_html(card.back), text_html(card.extra)]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -42,7 +42,6 @@ import click
 from quizgen.anki.cards import (
     JUDGE_SCRIPT,
     _models,
-    _text_html,
     flashcard_fields,
     judge_media_name,
     problem_fields,
@@ -50,6 +49,7 @@ from quizgen.anki.cards import (
 from quizgen.core.command import concept_dir, friendly
 from quizgen.core.concepts import Concept, select
 from quizgen.core.errors import QuizgenError
+from quizgen.core.render import text_html
 
 DECK_ROOT = "quizgen"
 """Every deck lives below this one: ``quizgen::Transformers::Attention``."""
@@ -297,7 +297,7 @@ def build_deck(
     for c in concepts:
         name = deck_name(c)
         if name not in decks:
-            decks[name] = genanki.Deck(_deck_id(name), name, description=_text_html(c.summary))
+            decks[name] = genanki.Deck(_deck_id(name), name, description=text_html(c.summary))
         deck_stamps[name] = max(deck_stamps.get(name, 0), stamps[c.id])
     # Flashcards first, then the problems with the variants round-robin over the templates, so
     # a learner's new cards mix the templates.

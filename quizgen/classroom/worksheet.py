@@ -12,7 +12,7 @@ import html
 import re
 
 from quizgen.classroom.quiz import Quiz, QuizProblem
-from quizgen.core.render import tex_matrices
+from quizgen.core.render import tex_matrices, text_html
 
 MATHJAX = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"
 """The MathJax build the HTML worksheet loads from a CDN to typeset the numeric matrices."""
@@ -118,18 +118,6 @@ def worksheet_markdown(quiz: Quiz, sheet_name: str) -> str:
 # HTML
 
 
-def _html_text(text: str) -> str:
-    """Prompt text for HTML: escaped, with `code spans` as <code>."""
-    parts = _CODE_SPAN.split(text)
-    out = []
-    for part in parts:
-        if len(part) > 1 and part.startswith("`") and part.endswith("`"):
-            out.append(f"<code>{html.escape(part[1:-1])}</code>")
-        else:
-            out.append(html.escape(part))
-    return "".join(out)
-
-
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 46rem; margin: 2rem auto;
        padding: 0 1rem; line-height: 1.45; color: #111; }
@@ -164,7 +152,7 @@ def worksheet_html(quiz: Quiz, sheet_name: str) -> str:
         f'<p class="meta">{"Student: " + html.escape(who) if who else "Name: ______________________"}'
         f" · {len(quiz.problems)} problems · quiz <code>{html.escape(quiz.checksum[:19])}</code></p>",
         "<ul>",
-        *(f"<li>{_html_text(line)}</li>" for line in instructions(quiz, sheet_name)),
+        *(f"<li>{text_html(line)}</li>" for line in instructions(quiz, sheet_name)),
         "</ul>",
     ]
     body = []
@@ -172,7 +160,7 @@ def worksheet_html(quiz: Quiz, sheet_name: str) -> str:
         tex = tex_matrices(p.inputs)
         body.append('<section class="problem">')
         body.append(f"<h2>{p.number}. {html.escape(_title_of(quiz, p))}</h2>")
-        body.append(f"<p>{_html_text(quiz.templates[p.key].prompt)}</p>")
+        body.append(f"<p>{text_html(quiz.templates[p.key].prompt)}</p>")
         if tex:
             body.append('<div class="tex">' + " \\quad ".join(f"\\({t}\\)" for t in tex) + "</div>")
         body.append(f"<pre>{html.escape(_describe(quiz, p))}</pre>")

@@ -1,10 +1,11 @@
 """Concept files: load, validate and look up ``concepts/<id>.yaml``.
 
-Validation reports every problem of a file at once, each with file, line, field, what was expected
-and what was found. Three layers, in order: YAML read by ``quizgen.core.files.load_yaml_data``
-(syntax, aliases, depth and repeated keys, which YAML itself silently accepts), the JSON Schema (``quizgen.core.schema``), then what a schema cannot say (an id that
+Validation reports the problems of a file, each with file, line, field, what was expected and what
+was found. Three layers, in order: the YAML, read by ``quizgen.core.files.load_yaml_data`` (syntax,
+aliases, depth and repeated keys, which YAML itself silently accepts; the first refusal stops the
+file), the JSON Schema (``quizgen.core.schema``), then what a schema cannot say (an id that
 differs from the file stem, ``[min, max]`` with min > max, duplicate template names, a generator's
-own cross-parameter checks, duplicate ids across files).
+own cross-parameter checks, duplicate ids across files). Every problem of the last two is reported.
 """
 
 from __future__ import annotations

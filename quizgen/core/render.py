@@ -6,6 +6,7 @@ functions; cards and worksheets take matrices from the inputs, never by reading 
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import re
@@ -50,6 +51,17 @@ def fmt_inline(value: Any) -> str:
 def fmt_shape(shape: Sequence[int]) -> str:
     """A shape in torch's notation: ``torch.Size([3, 1, 4])``."""
     return "torch.Size([" + ", ".join(str(int(s)) for s in shape) + "])"
+
+
+_BACKTICKS = re.compile(r"`([^`\n]+)`")
+
+
+def text_html(text: str) -> str:
+    """Plain text as HTML (cards, worksheets): escaped, `code` spans as <code>, line breaks kept."""
+    out = html.escape(text, quote=False)
+    if "`" in out:
+        out = _BACKTICKS.sub(r"<code>\1</code>", out)
+    return out.replace("\n", "<br>")
 
 
 def step_text(step: Any) -> str:
