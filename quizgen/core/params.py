@@ -17,9 +17,11 @@ Draw from them only with an explicit ``random.Random`` (``draw_int``, ``draw_flo
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from quizgen.core.errors import GenerationError
 
 
 @dataclass(frozen=True)
@@ -114,3 +116,21 @@ def draw_on_grid(rng: random.Random, grid: Sequence[float], bounds: tuple[float,
 
 def draw_choice(rng: random.Random, options: tuple[str, ...]) -> str:
     return options[0] if len(options) == 1 else options[rng.randrange(len(options))]
+
+
+MAX_DRAWS = 200
+"""How many times a generator draws before it gives up on a template's parameters."""
+
+
+def redraw(attempt: Callable[[], dict[str, Any] | None], degenerate_for: str) -> dict[str, Any]:
+    """The first inputs ``attempt()`` gives (None is a degenerate draw), within ``MAX_DRAWS`` tries.
+
+    Raises:
+        GenerationError: Every draw was degenerate; ``degenerate_for`` names the parameters and
+            says which to widen.
+    """
+    for _ in range(MAX_DRAWS):
+        inputs = attempt()
+        if inputs is not None:
+            return inputs
+    raise GenerationError(f"Expected a usable variant within {MAX_DRAWS} draws, but every draw was degenerate for {degenerate_for}")

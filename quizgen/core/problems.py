@@ -183,7 +183,10 @@ def build_problem(concept: Concept, template: Template, seed: int) -> Problem:
     # No checker needs gradients; inference mode skips autograd's bookkeeping on every tiny op.
     with torch.inference_mode():
         for _ in range(MAX_REDRAWS):
-            inputs = module.draw(params, rng)
+            try:
+                inputs = module.draw(params, rng)
+            except GenerationError as exc:
+                raise GenerationError(f"{concept.path}: template {template.name!r}: {exc}") from None
             solution = solve_problem(template.generator, inputs)
             if not _collides(solution, template.tolerance):
                 return _problem(concept, template, module.VERSION, seed, inputs, solution)

@@ -36,6 +36,7 @@ from quizgen.core.params import (
     draw_float,
     draw_int,
     draw_int_matrix,
+    redraw,
 )
 from quizgen.core.render import format_matrix
 
@@ -46,7 +47,6 @@ ASKS = ("scale", "scores", "weights", "output", "variance")
 MATRIX_ASKS = ("scores", "weights", "output")
 # Beyond this a learner cannot reasonably multiply the matrices by hand.
 HAND_MAX_D_K = 16
-_MAX_ATTEMPTS = 200
 
 PARAMS: dict[str, ParamSpec] = {
     "ask": Choice(
@@ -120,19 +120,11 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """One problem's inputs from resolved ``params``, drawn with ``rng`` only (the contract is in
     ``quizgen.generators``); ``GenerationError`` when no usable variant turns up."""
     ask = draw_choice(rng, params["ask"])
-    for _ in range(_MAX_ATTEMPTS):
-        if ask == "scale":
-            inputs = _draw_scale(params, rng)
-        elif ask == "variance":
-            inputs = _draw_variance(params, rng)
-        else:
-            inputs = _draw_matrices(ask, params, rng)
-        if inputs is not None:
-            return inputs
-    raise GenerationError(
-        f"Expected a usable attention variant within {_MAX_ATTEMPTS} draws, but every draw was "
-        f"degenerate for ask={ask!r}, queries={params['queries']}, keys={params['keys']}, "
-        f"d_k={params['d_k']}, values={params['values']}; widen 'values' (e.g. [-2, 2])."
+    attempt = {"scale": _draw_scale, "variance": _draw_variance}.get(ask)
+    return redraw(
+        lambda: attempt(params, rng) if attempt is not None else _draw_matrices(ask, params, rng),
+        f"ask={ask!r}, queries={params['queries']}, keys={params['keys']}, d_k={params['d_k']}, "
+        f"values={params['values']}; widen 'values' (e.g. [-2, 2]).",
     )
 
 

@@ -32,14 +32,12 @@ from collections.abc import Sequence
 from itertools import accumulate
 from typing import Any
 
-from quizgen.core.errors import GenerationError
-from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_int
+from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_int, redraw
 
 FAMILY = "bleu"
 VERSION = 1
 
 ASKS = ("bleu", "precision", "brevity_penalty")
-_MAX_ATTEMPTS = 200
 # Share of brevity-penalty draws whose candidate is shorter than its closest reference.
 _SHORT_SHARE = 0.85
 
@@ -109,15 +107,10 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """One problem's inputs from resolved ``params``, drawn with ``rng`` only (the contract is in
     ``quizgen.generators``); ``GenerationError`` when no usable variant turns up."""
     ask = draw_choice(rng, params["ask"])
-    for _ in range(_MAX_ATTEMPTS):
-        inputs = _attempt(ask, params, rng)
-        if inputs is not None:
-            return inputs
-    raise GenerationError(
-        f"Expected a usable bleu variant within {_MAX_ATTEMPTS} draws, but every draw was "
-        f"degenerate for ask={ask!r}, max_n={list(params['max_n'])}, "
-        f"references={list(params['references'])}, length={list(params['length'])}; use a longer "
-        "candidate (e.g. length [6, 10]) or a lower max_n."
+    return redraw(
+        lambda: _attempt(ask, params, rng),
+        f"ask={ask!r}, max_n={list(params['max_n'])}, references={list(params['references'])}, "
+        f"length={list(params['length'])}; use a longer candidate (e.g. length [6, 10]) or a lower max_n.",
     )
 
 

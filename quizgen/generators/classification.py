@@ -32,7 +32,6 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from quizgen.core.errors import GenerationError
 from quizgen.core.params import (
     Choice,
     FloatRange,
@@ -41,6 +40,7 @@ from quizgen.core.params import (
     draw_choice,
     draw_int,
     draw_on_grid,
+    redraw,
 )
 from quizgen.core.render import format_matrix
 
@@ -54,7 +54,6 @@ SOURCES = ("labels", "confusion")
 BETAS = (0.5, 2.0, 3.0)
 # Per-class chances that a sample's prediction is right: a plausible, imperfect classifier.
 _HIT_RATES = (0.5, 0.7, 0.9)
-_MAX_ATTEMPTS = 200
 
 PARAMS: dict[str, ParamSpec] = {
     "metric": Choice(
@@ -119,7 +118,7 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     average = draw_choice(rng, params["average"])
     source = draw_choice(rng, params["source"])
     beta = _draw_beta(rng, params["beta"]) if metric == "fbeta" else None
-    for _ in range(_MAX_ATTEMPTS):
+    def attempt() -> dict[str, Any] | None:
         k = 2 if average == "binary" else draw_int(rng, params["classes"])
         if source == "labels":
             data: dict[str, Any] | None = _draw_labels(rng, k, params["samples"])
@@ -128,7 +127,7 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
             matrix = _draw_matrix(rng, k, params["counts"])
             data = {"confusion_matrix": matrix}
         if data is None or matrix is None or not _usable(matrix, metric, average):
-            continue
+            return None
         inputs: dict[str, Any] = {"metric": metric}
         if metric != "accuracy":
             inputs["average"] = average
@@ -137,12 +136,12 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         inputs["labels"] = list(range(k))
         inputs.update(data)
         return inputs
-    raise GenerationError(
-        f"Expected a usable classification variant within {_MAX_ATTEMPTS} draws, but every draw "
-        f"was degenerate for metric={metric!r}, average={average!r}, source={source!r}, "
-        f"classes={list(params['classes'])}, samples={list(params['samples'])}, "
-        f"counts={list(params['counts'])}; use more samples than classes (e.g. samples [8, 14]) "
-        "or a wider counts range (e.g. [0, 9])."
+
+    return redraw(
+        attempt,
+        f"metric={metric!r}, average={average!r}, source={source!r}, classes={list(params['classes'])}, "
+        f"samples={list(params['samples'])}, counts={list(params['counts'])}; use more samples than classes "
+        "(e.g. samples [8, 14]) or a wider counts range (e.g. [0, 9]).",
     )
 
 

@@ -40,6 +40,7 @@ from quizgen.core.params import (
     draw_choice,
     draw_int,
     draw_on_grid,
+    redraw,
 )
 
 FAMILY = "lr-schedules"
@@ -60,7 +61,6 @@ LR_GRID = (
 # Floors (as fractions of lr0) and LLRD factors are drawn on this grid when the range holds a
 # point of it, else on a two-decimal grid.
 FRACTION_GRID = tuple(round(k * 0.05, 2) for k in range(21))
-_MAX_ATTEMPTS = 200
 
 PARAMS: dict[str, ParamSpec] = {
     "ask": Choice(
@@ -155,11 +155,11 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         # The top layer (depth - 1) would just be the base LR.
         layer = rng.randrange(depth - 1)
         return {"ask": ask, "base_lr": lr, "factor": factor, "depth": depth, "layer": layer}
-    for _ in range(_MAX_ATTEMPTS):
+    def attempt() -> dict[str, Any] | None:
         if ask == "warmup":
             w = draw_int(rng, params["warmup"])
             if w < 2:
-                continue
+                return None
             return {"ask": ask, "lr0": lr, "warmup": w, "t": rng.randint(1, w - 1)}
         if ask in ("linear", "cosine"):
             total = draw_int(rng, params["steps"])
@@ -169,18 +169,18 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
             w = draw_int(rng, params["warmup"])
             total = draw_int(rng, params["steps"])
             if w + 2 > total:
-                continue
+                return None
             # Uniform over 1..T-1 without W.
             t = rng.randint(1, total - 2)
             inputs = {"ask": ask, "lr0": lr, "warmup": w, "steps": total, "t": t + (t >= w)}
         if ask in FLOOR_ASKS:
             inputs["floor"] = _draw_floor(rng, lr, params["floor"])
         return inputs
-    raise GenerationError(
-        f"Expected warmup and step counts with room for the question within {_MAX_ATTEMPTS} draws, "
-        f"but got warmup={list(params['warmup'])}, steps={list(params['steps'])} for ask {ask!r}; "
-        "ask warmup needs W >= 2 and a warmup-then-decay ask needs W <= T - 2 "
-        "(e.g. warmup [2, 10], steps [20, 100])."
+
+    return redraw(
+        attempt,
+        f"warmup={list(params['warmup'])}, steps={list(params['steps'])} for ask {ask!r}; ask warmup needs "
+        "W >= 2 and a warmup-then-decay ask needs W <= T - 2 (e.g. warmup [2, 10], steps [20, 100]).",
     )
 
 

@@ -37,8 +37,7 @@ from itertools import accumulate
 from typing import Any
 
 from quizgen.core.answer import Answer
-from quizgen.core.errors import GenerationError
-from quizgen.core.params import Choice, Flag, IntRange, ParamSpec, draw_int
+from quizgen.core.params import Choice, Flag, IntRange, ParamSpec, draw_int, redraw
 
 FAMILY = "shapes"
 VERSION = 1
@@ -68,7 +67,6 @@ PARAMS: dict[str, ParamSpec] = {
     "negative_dims": Flag(False, "Write every in-range dim argument as a negative number."),
 }
 
-_ATTEMPTS = 200
 _OP_TRIES = 8
 # Rates of deliberately invalid arguments per op (scaled by chain length, see _draw_once); with
 # the errors that arise on their own they end about a fifth of the chains.
@@ -477,13 +475,10 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     Raises:
         GenerationError: When no non-trivial chain fits the params within the attempt budget.
     """
-    for _ in range(_ATTEMPTS):
-        inputs = _draw_once(params, rng)
-        if inputs is not None:
-            return inputs
-    raise GenerationError(
-        f"shapes: no non-trivial chain of {params['n_ops']} ops from {list(params['ops'])} on a "
-        f"tensor of rank {params['ndim']} in {_ATTEMPTS} attempts; allow more ops or higher ranks"
+    return redraw(
+        lambda: _draw_once(params, rng),
+        f"a non-trivial chain of {params['n_ops']} ops from {list(params['ops'])} on a tensor of rank "
+        f"{params['ndim']}; allow more ops or higher ranks",
     )
 
 

@@ -30,6 +30,7 @@ from quizgen.core.params import (
     draw_int,
     draw_int_matrix,
     draw_on_grid,
+    redraw,
 )
 from quizgen.core.render import format_matrix
 
@@ -40,7 +41,6 @@ ASKS = ("loss", "anchor", "similarity")
 # Temperatures a learner can divide by in their head; a range with none of them falls back to a
 # two-decimal grid.
 TEMPERATURE_GRID = (0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
-_MAX_ATTEMPTS = 200
 
 PARAMS: dict[str, ParamSpec] = {
     "ask": Choice(
@@ -84,28 +84,29 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """One problem's inputs from resolved ``params``, drawn with ``rng`` only (the contract is in
     ``quizgen.generators``); ``GenerationError`` when no usable variant turns up."""
     ask = draw_choice(rng, params["ask"])
-    for _ in range(_MAX_ATTEMPTS):
+
+    def attempt() -> dict[str, Any] | None:
         n = draw_int(rng, params["pairs"])
         dim = draw_int(rng, params["dim"])
         z = draw_int_matrix(rng, 2 * n, dim, params["values"])
         temperature = _draw_temperature(rng, params["temperature"])
         if _degenerate(z, n):
-            continue
+            return None
         if ask == "similarity":
             i, j = rng.sample(range(2 * n), 2)
             # Orthogonal vectors have dot product and cosine both 0, hiding the missing division.
             if sum(a * b for a, b in zip(z[i], z[j])) == 0:
-                continue
+                return None
             return {"ask": ask, "z": z, "pair": [i, j]}
         inputs: dict[str, Any] = {"ask": ask, "z": z, "temperature": temperature}
         if ask == "anchor":
             inputs["anchor"] = rng.randrange(2 * n)
         return inputs
-    raise GenerationError(
-        f"Expected a usable SimCLR batch within {_MAX_ATTEMPTS} draws, but every draw was "
-        "degenerate "
-        f"for pairs={params['pairs']}, dim={params['dim']}, values={params['values']}; "
-        "widen 'values' (e.g. [-2, 2]) or 'dim' (e.g. [2, 3])."
+
+    return redraw(
+        attempt,
+        f"pairs={params['pairs']}, dim={params['dim']}, values={params['values']}; "
+        "widen 'values' (e.g. [-2, 2]) or 'dim' (e.g. [2, 3]).",
     )
 
 
