@@ -44,7 +44,7 @@ from quizgen.cli import cli
 from quizgen.core import render
 from quizgen.core.concepts import Concept, load_concepts, select
 from quizgen.core.errors import GenerationError, QuizgenError
-from quizgen.core.problems import rebuild
+from quizgen.core.problems import rebuild, rounded
 from quizgen.judge import Tolerance, close, judge
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -249,7 +249,7 @@ def test_text_is_escaped_and_math_is_safe() -> None:
     )
     assert cards._value_html([3, 1, 4], "shape") == "<code>torch.Size([3, 1, 4])</code>"
     assert cards._value_html([["a <b>", 1]]) == '<table class="qz-table"><tr><td>a &lt;b&gt;</td><td>\\( 1 \\)</td></tr></table>'
-    assert cards._for_json([1.0, float("-inf"), 0.1 + 0.2]) == [1.0, "-inf", 0.3]
+    assert rounded([1.0, float("-inf"), 0.1 + 0.2]) == [1.0, "-inf", 0.3]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -135,21 +134,6 @@ def _lines_html(text: str) -> str:
     return f'<div class="qz-lines">{_escape(text)}</div>'
 
 
-def _for_json(value: Any) -> Any:
-    """As ``Problem.to_json`` writes a value (12 significant digits), non-finite floats as the
-    strings the checkers already use ("-inf"), so the card's JSON stays valid."""
-    t = type(value)
-    if t is float:
-        if value != value:
-            return "nan"
-        if value in (math.inf, -math.inf):
-            return "inf" if value > 0 else "-inf"
-        return float(f"{value:.12g}")
-    if t is list or t is tuple:
-        return [_for_json(v) for v in value]
-    return value
-
-
 def _step_row(step: Any, kind: str) -> str:
     bits = []
     if step.shape is not None:
@@ -169,10 +153,11 @@ _CHECK_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_
 
 def problem_fields(problem: Problem, concept: Concept) -> list[str]:
     """The problem note's fields, in ``PROBLEM_FIELDS`` order, all HTML-escaped."""
+    from quizgen.core.problems import rounded
     from quizgen.judge import describe_expected, format_value
 
     kind = problem.answer.kind
-    key = _for_json(problem.answer.value)
+    key = rounded(problem.answer.value)
     prompt = f'{text_html(problem.prompt)}<div class="qz-expect">Type {_escape(describe_expected(problem.answer))}.</div>'
     solution = f'<div class="qz-key">Answer: {_value_html(key, kind, display=kind == "matrix")}</div>'
     if problem.steps:
@@ -194,7 +179,7 @@ def problem_fields(problem: Problem, concept: Concept) -> list[str]:
         "key": key,
         "tolerance": tol_json,
         "misconceptions": [
-            {"name": m.name, "value": _for_json(m.value), "description": m.description}
+            {"name": m.name, "value": rounded(m.value), "description": m.description}
             for m in problem.misconceptions
         ],
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import multiprocessing
 import os
 import random
@@ -52,14 +53,17 @@ def variant_seed(seed: int, index: int) -> int:
     return int.from_bytes(digest, "big")
 
 
-def _rounded(value: Any) -> Any:
-    """Round floats to 12 significant digits so output bytes never depend on the last ulp."""
+def rounded(value: Any) -> Any:
+    """A value as written for programs and cards: floats to 12 significant digits (so bytes never
+    depend on the last ulp), non-finite floats as the strings the checkers use ("-inf"), so the
+    JSON stays valid."""
     kind = type(value)
     if kind is float:
-        # nan and inf survive the round trip through "%.12g" unchanged.
+        if not math.isfinite(value):
+            return "nan" if value != value else ("inf" if value > 0 else "-inf")
         return float(f"{value:.12g}")
-    if kind is list:
-        return [_rounded(v) for v in value]
+    if kind is list or kind is tuple:
+        return [rounded(v) for v in value]
     return value
 
 
@@ -95,16 +99,16 @@ class Problem:
             "difficulty": self.difficulty,
             "prompt": self.prompt,
             "inputs": self.inputs,
-            "answer": {"kind": self.answer.kind, "value": _rounded(self.answer.value)},
+            "answer": {"kind": self.answer.kind, "value": rounded(self.answer.value)},
             # Shapes are compared exactly: a tolerance would mean nothing there.
             "tolerance": None
             if self.answer.kind == "shape"
             else {"rel": self.tolerance.rel, "abs": self.tolerance.abs},
             "steps": [
-                {**s.to_json(), "value": _rounded(s.value)} for s in self.steps
+                {**s.to_json(), "value": rounded(s.value)} for s in self.steps
             ],
             "misconceptions": [
-                {**m.to_json(), "value": _rounded(m.value)} for m in self.misconceptions
+                {**m.to_json(), "value": rounded(m.value)} for m in self.misconceptions
             ],
         }
 
