@@ -103,11 +103,9 @@ def _counts_by_order(
     clipped = [0] * size
     unclipped = [0] * size
     rows: list[list[list[Any]]] = [[] for _ in orders]
-    only = ref_counts[0].get if len(ref_counts) == 1 else None
-    gets = [rc.get for rc in ref_counts]
     for gram, count in counts.items():
         k = len(gram) - first
-        most = only(gram, 0) if only is not None else max([get(gram, 0) for get in gets])
+        most = max(rc[gram] for rc in ref_counts)
         totals[k] += count
         if most:
             clipped[k] += min(count, most)

@@ -198,11 +198,8 @@ def close(kind: str, key: Any, other: Any, tolerance: Tolerance) -> bool:
     if kind == "number":
         k, x = _number(key), _number(other)
         return k is not None and x is not None and tolerance.accepts(k, x)
-    if kind == "vector":
-        kv, xv = _as_vector(key), _as_vector(other)
-        if kv is None or xv is None or len(kv) != len(xv):
-            return False
-        return all(tolerance.accepts(k, x) for k, x in zip(kv, xv))
+    if kind == "vector":  # as a one-row matrix
+        key, other = [key], [other]
     km, xm = _as_matrix(key), _as_matrix(other)
     if km is None or xm is None or _matrix_dims(km) != _matrix_dims(xm):
         return False
