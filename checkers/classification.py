@@ -86,91 +86,60 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     if metric == "accuracy":
         return _solve_accuracy(matrix_step, tp, matrix.sum(dim=1))
 
-    # Columns 0..K-1 are the classes, column K the counts summed over classes (micro). The counts
-    # are integers, so summing them before the float64 conversion gives the same numbers.
-    ints = torch.stack([tp, matrix.sum(dim=0), matrix.sum(dim=1)])
-    ints = torch.cat([ints, ints.sum(dim=1, keepdim=True)], dim=1)
-    counts = ints.to(_F64)
-    # Row 0: precision tp / (tp + fp); row 1: recall tp / (tp + fn).
-    pr = torch.nan_to_num(counts[0] / counts[1:])
-    precision, recall = pr[0], pr[1]
-    pr_rows = pr.tolist()
+    counts = torch.stack([tp, matrix.sum(dim=0) - tp, matrix.sum(dim=1) - tp])  # tp, fp, fn per class
     pos = labels.index(1) if average == "binary" else 0
-    # Macro means are needed for a macro answer and for the macro-micro mistake of a micro one.
-    macro_pr = pr[:, :k].mean(dim=1).tolist() if average != "binary" else None
+    b2 = beta * beta
 
-    f = f_rows = macro_f = None
-    if metric in ("f1", "fbeta"):
-        b2 = torch.tensor([beta * beta, 1.0 / (beta * beta)], dtype=_F64).unsqueeze(1)
-        one_plus_b2 = 1.0 + b2
-        # Row 0: F with β, row 1: F with 1/β (its value equals F_β with precision and recall
-        # swapped).
-        f = torch.nan_to_num(one_plus_b2 * precision * recall / (b2 * precision + recall))
-        f_rows = f.tolist()
-        if average != "binary":
-            macro_f = f[:, :k].mean(dim=1).tolist()
+    def per_class(name: str, f_b2: float = b2, c: torch.Tensor = counts) -> torch.Tensor:
+        """Precision, recall or F (with β² = ``f_b2``) of each column of (tp, fp, fn) counts."""
+        t, fp, fn = c.to(_F64)
+        precision, recall = torch.nan_to_num(t / (t + fp)), torch.nan_to_num(t / (t + fn))
+        if name in ("precision", "recall"):
+            return precision if name == "precision" else recall
+        return torch.nan_to_num((1.0 + f_b2) * precision * recall / (f_b2 * precision + recall))
 
-    arithmetic = None
-    if f_rows is not None and average != "micro":
-        mean = (precision + recall) / 2.0
-        arithmetic = float(mean[:k].mean()) if average == "macro" else mean.tolist()[pos]
-    def pick(row: list[float], macro: float | None, how: str) -> float:
-        if how == "binary":
-            return row[pos]
-        if how == "macro":
-            return macro  # type: ignore[return-value]
-        return row[k]
+    def averaged(name: str, how: str, f_b2: float = b2) -> float:
+        """The metric of the positive class (binary), the mean over classes (macro), or the
+        metric of the summed counts (micro)."""
+        if how == "micro":
+            return per_class(name, f_b2, counts.sum(dim=1, keepdim=True))[0].item()
+        values = per_class(name, f_b2)
+        return (values[pos] if how == "binary" else values.mean()).item()
 
-    def pick_metric(name: str, how: str) -> float:
-        if name == "precision":
-            return pick(pr_rows[0], macro_pr[0] if macro_pr else None, how)
-        if name == "recall":
-            return pick(pr_rows[1], macro_pr[1] if macro_pr else None, how)
-        return pick(f_rows[0], macro_f[0] if macro_f else None, how)  # type: ignore[index]
-
-    value = pick_metric(metric, average)
-    int_rows, fp_fn = ints.tolist(), (ints[1:] - ints[0]).tolist()
+    value = averaged(metric, average)
+    precision, recall = per_class("precision"), per_class("recall")
     steps = [
         matrix_step,
-        Step(
-            "tp, fp, fn per class",
-            [int_rows[0][:k], fp_fn[0][:k], fp_fn[1][:k]],
-            shape=[3, k],
-            note="tp = diagonal, fp = column sum − tp, fn = row sum − tp",
-        ),
-        Step("precision per class tp / (tp + fp)", pr_rows[0][:k], shape=[k]),
-        Step("recall per class tp / (tp + fn)", pr_rows[1][:k], shape=[k]),
+        Step("tp, fp, fn per class", counts.tolist(), shape=[3, k], note="tp = diagonal, fp = column sum − tp, fn = row sum − tp"),
+        Step("precision per class tp / (tp + fp)", precision.tolist(), shape=[k]),
+        Step("recall per class tp / (tp + fn)", recall.tolist(), shape=[k]),
     ]
-    if f_rows is not None:
-        steps.append(
-            Step(f"F_β per class (β = {beta:g}): (1 + β²) P R / (β² P + R)", f_rows[0][:k], shape=[k])
-        )
+    is_f = metric in ("f1", "fbeta")
+    if is_f:
+        steps.append(Step(f"F_β per class (β = {beta:g}): (1 + β²) P R / (β² P + R)", per_class(metric).tolist(), shape=[k]))
     if average == "binary":
         steps.append(Step(f"{metric} of the positive class (label 1)", value))
     elif average == "macro":
         steps.append(Step(f"macro {metric}: mean over the {k} classes", value))
     else:
-        steps.append(Step("summed tp, fp, fn", [int_rows[0][k], fp_fn[0][k], fp_fn[1][k]]))
+        steps.append(Step("summed tp, fp, fn", counts.sum(dim=1).tolist()))
         steps.append(Step(f"micro {metric}: the formula on the summed counts", value))
 
     misconceptions: list[Misconception] = []
     # With every class counted, micro P = micro R (Σfp = Σfn), so swaps and means change nothing.
     if average != "micro":
-        if f_rows is not None:
-            misconceptions.append(Misconception(*_ARITHMETIC, arithmetic))
+        if is_f:
+            mean = (precision + recall) / 2.0
+            misconceptions.append(Misconception(*_ARITHMETIC, (mean.mean() if average == "macro" else mean[pos]).item()))
         if metric in ("precision", "recall"):
             other = "recall" if metric == "precision" else "precision"
-            name = _ROWS_COLUMNS if from_matrix else _SWAPPED
-            misconceptions.append(Misconception(*name, pick_metric(other, average)))
+            misconceptions.append(Misconception(*(_ROWS_COLUMNS if from_matrix else _SWAPPED), averaged(other, average)))
         if metric == "fbeta":
-            name = _ROWS_COLUMNS if from_matrix else _BETA_INVERTED
-            misconceptions.append(
-                Misconception(*name, pick(f_rows[1], macro_f[1] if macro_f else None, average))  # type: ignore[index]
-            )
+            # F with 1/β equals F_β with precision and recall swapped.
+            inverted = averaged(metric, average, 1.0 / b2)
+            misconceptions.append(Misconception(*(_ROWS_COLUMNS if from_matrix else _BETA_INVERTED), inverted))
     if average != "binary":
-        misconceptions.append(
-            Misconception(*_MACRO_MICRO, pick_metric(metric, "micro" if average == "macro" else "macro"))
-        )
+        misconceptions.append(Misconception(*_MACRO_MICRO, averaged(metric, "micro" if average == "macro" else "macro")))
     return Solution(value, tuple(steps), tuple(misconceptions))
 
 
