@@ -100,10 +100,9 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         return _solve_llrd(inputs)
     lr0, t = float(inputs["lr0"]), inputs["t"]
     warmup = inputs["warmup"] if ask.startswith("warmup") else 0
-    if ask == "warmup":
-        return _solve_warmup(lr0, warmup, t)
     floor = float(inputs["floor"]) if ask.endswith("cosine") else 0.0
-    return _solve_schedule(ask, lr0, warmup, inputs["steps"], t, floor)
+    # A warmup alone is a schedule whose last step is the end of the warmup.
+    return _solve_schedule(ask, lr0, warmup, warmup if ask == "warmup" else inputs["steps"], t, floor)
 
 
 # ---------------------------------------------------------------- schedules
@@ -133,18 +132,6 @@ def _schedule_lr(ask: str, lr0: float, warmup: int, total: int, t: int, floor: f
         return _warmup_lr(lr0, warmup, t)
     kind = "linear" if ask.endswith("linear") else "cosine"
     return _decay_lr(kind, lr0, floor, t - warmup, total - warmup)
-
-
-def _solve_warmup(lr0: float, warmup: int, t: int) -> Solution:
-    key = _warmup_lr(lr0, warmup, t)
-    steps = (
-        Step("t / W", (_tensor(t) / warmup).item(), note="the share of the warmup done"),
-        Step("LR(t) = lr0 · t / W", key),
-    )
-    wrong: tuple[Misconception, ...] = ()
-    if t < warmup:
-        wrong = (Misconception(*_OFF_BY_ONE, _warmup_lr(lr0, warmup, t + 1)),)
-    return Solution(key, steps, wrong)
 
 
 def _solve_schedule(ask: str, lr0: float, warmup: int, total: int, t: int, floor: float) -> Solution:
