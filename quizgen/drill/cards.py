@@ -112,6 +112,7 @@ class Prepared:
     """A problem about to be shown."""
 
     item: Item
+    template: Template
     seed: int
     problem_id: str
     inputs: dict[str, Any]

@@ -69,7 +69,7 @@ from quizgen.judge import (
 )
 
 if TYPE_CHECKING:
-    from quizgen.core.concepts import Concept
+    from quizgen.core.concepts import Concept, Flashcard, Template
     from quizgen.core.problems import Solved
 
 
@@ -155,9 +155,9 @@ class Session:
             item: Item | None = first
             while item is not None and self.index < self.n:
                 if item.template is not None:
-                    self.ask_problem(item)
-                else:
-                    self.ask_flashcard(item)
+                    self.ask_problem(item, item.template)
+                elif item.flashcard is not None:
+                    self.ask_flashcard(item, item.flashcard)
                 self.asked.add(item.id)
                 self.last = item.id
                 self.index += 1
@@ -174,13 +174,10 @@ class Session:
 
     # -- problems -------------------------------------------------------------------------------
 
-    def prepare(self, item: Item) -> Prepared:
+    def prepare(self, item: Item, template: Template) -> Prepared:
         from quizgen.core.problems import Solved, build_problem, problem_id, variant_seed
         from quizgen.generators import GENERATORS, expected
 
-        template = item.template
-        if template is None:  # pragma: no cover - callers pass problem items only
-            raise ValueError("prepare() needs a problem card")
         concept = item.concept
         version = GENERATORS[template.generator].VERSION
         if self.seed is None:
@@ -188,22 +185,19 @@ class Session:
             if self.background.ready:
                 problem = build_problem(concept, template, seed)
                 solved = Solved(problem.answer, problem.steps, problem.misconceptions)
-                return Prepared(item, seed, problem.id, problem.inputs, "built", solved.answer, solved)
+                return Prepared(item, template, seed, problem.id, problem.inputs, "built", solved.answer, solved)
         else:
             seed = variant_seed(self.seed, self.index)
         inputs = first_draw(template, seed)
         pid = problem_id(concept.id, template.name, version, seed)
-        return Prepared(item, seed, pid, inputs, "first-draw", expected(template.generator, inputs))
+        return Prepared(item, template, seed, pid, inputs, "first-draw", expected(template.generator, inputs))
 
     def solve(self, prep: Prepared) -> Solved:
         if prep.solved is None:
             if not self.background.ready:
                 self.out.para(("checking… (torch is still loading)", "dim"))
             self.background.wait()
-            template = prep.item.template
-            if template is None:  # pragma: no cover
-                raise ValueError("solve() needs a problem card")
-            prep.solved, prep.dropped = solve_inputs(template, prep.inputs)
+            prep.solved, prep.dropped = solve_inputs(prep.template, prep.inputs)
             prep.expected = prep.solved.answer
         return prep.solved
 
@@ -218,14 +212,11 @@ class Session:
                 text += "\n" + self.out.ask("… ")
         return text
 
-    def ask_problem(self, item: Item) -> None:
-        prep = self.prepare(item)
+    def ask_problem(self, item: Item, template: Template) -> None:
+        prep = self.prepare(item, template)
         self._show_question(prep)
         self.background.start()
         started = time.monotonic()
-        template = item.template
-        if template is None:  # pragma: no cover
-            raise ValueError("ask_problem() needs a problem card")
         while True:
             kind = prep.expected.kind if prep.expected is not None else None
             text = self.read_answer(kind)
@@ -283,10 +274,7 @@ class Session:
 
     # -- flashcards -----------------------------------------------------------------------------
 
-    def ask_flashcard(self, item: Item) -> None:
-        card = item.flashcard
-        if card is None:  # pragma: no cover
-            raise ValueError("ask_flashcard() needs a flashcard")
+    def ask_flashcard(self, item: Item, card: Flashcard) -> None:
         out = self.out
         out.rule(self._header(item, "flashcard"))
         out.para((card.front, "bold"))
@@ -327,9 +315,7 @@ class Session:
         from quizgen.generators import GENERATORS
 
         out = self.out
-        template = prep.item.template
-        if template is None:  # pragma: no cover
-            return
+        template = prep.template
         out.rule(self._header(prep.item, f"{template.name} · difficulty {template.difficulty}"))
         out.para((prep.problem_id, "dim"))
         out.para((template.prompt, ""))
