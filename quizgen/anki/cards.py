@@ -147,8 +147,6 @@ def _step_row(step: Any, kind: str) -> str:
     )
 
 
-# One encoder for every card's check data (``json.dumps`` with options builds a new one per call).
-_CHECK_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def problem_fields(problem: Problem, concept: Concept) -> list[str]:
@@ -193,7 +191,7 @@ def problem_fields(problem: Problem, concept: Concept) -> list[str]:
         _escape(concept.title),
         _escape(", ".join(concept.sources)),
         _escape(problem.id),
-        _escape(_CHECK_JSON.encode(check)),
+        _escape(json.dumps(check, ensure_ascii=False, separators=(",", ":"), allow_nan=False)),
     ]
 
 

@@ -394,9 +394,6 @@ class Store:
             r["possible"] = json.loads(r["possible"]) if r["possible"] else []
         return out[-limit:] if limit else out
 
-    def integrity(self) -> str:
-        return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
-
 
 # ---------------------------------------------------------------------------------------------
 # Summaries for `quizgen stats`

@@ -294,8 +294,6 @@ def _op_flatten(rng: random.Random, plan: _Plan, neg: bool) -> dict[str, Any] | 
     if n == 0:
         plan.shape = [1]
         return {"op": "flatten"}
-    if n == 1:
-        return None
     if rng.random() < _P_BAD_DIM * plan.bad:
         if rng.random() < 0.5:
             return {"op": "flatten", "start_dim": n}
