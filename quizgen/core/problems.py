@@ -166,13 +166,6 @@ def _problem(concept: Concept, template: Template, version: int, seed: int, inpu
     )
 
 
-def _too_many_redraws(concept: Concept, template: Template) -> GenerationError:
-    return GenerationError(
-        f"{concept.path}: template {template.name!r} drew {MAX_REDRAWS} variants in a row where a named "
-        f"misconception equals the answer; widen its params ({template.params})"
-    )
-
-
 def build_problem(concept: Concept, template: Template, seed: int) -> Problem:
     """Draw, check and return the problem ``concept.template`` with this seed.
 
@@ -194,7 +187,10 @@ def build_problem(concept: Concept, template: Template, seed: int) -> Problem:
             solution = solve_problem(template.generator, inputs)
             if not _collides(solution, template.tolerance):
                 return _problem(concept, template, module.VERSION, seed, inputs, solution)
-    raise _too_many_redraws(concept, template)
+    raise GenerationError(
+        f"{concept.path}: template {template.name!r} drew {MAX_REDRAWS} variants in a row where a named "
+        f"misconception equals the answer; widen its params ({template.params})"
+    )
 
 
 def rebuild(pid: str, concepts: Sequence[Concept]) -> Problem:
