@@ -51,15 +51,10 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
 
 
 def _solve_similarity(z: torch.Tensor, pair: list[int]) -> Solution:
-    u, v = z[pair[0]], z[pair[1]]
-    dot = (u @ v).item()
+    i, j = pair
+    dot = (z[i] @ z[j]).item()
     nu, nv = torch.linalg.vector_norm(z[pair], dim=1).tolist()
-    cos = F.cosine_similarity(u, v, dim=0).item()
-    return _similarity_solution(pair[0], pair[1], dot, nu, nv, cos)
-
-
-def _similarity_solution(i: int, j: int, dot: float, nu: float, nv: float, cos: float) -> Solution:
-    """The cosine-similarity answer, steps and mistake from its numbers."""
+    cos = F.cosine_similarity(z[i], z[j], dim=0).item()
     steps = (
         Step(f"z_{i}·z_{j}", dot),
         Step(f"‖z_{i}‖, ‖z_{j}‖", [nu, nv]),
