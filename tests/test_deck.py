@@ -490,7 +490,10 @@ def test_cli_builds_a_recipe(tmp_path: Path) -> None:
         cli, ["--concepts", str(CONCEPTS), "deck", str(ROOT / "decks" / "attention.yaml"), "-o", str(out), "--variants", "1"]
     )
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"wrote {out}: 15 notes (6 problems, 9 flashcards), 15 cards, 1 deck, ")
+    (concept,) = select(load_concepts(CONCEPTS), ["attention"])
+    problems, cards = len(concept.templates), len(concept.flashcards)
+    notes = problems + cards
+    assert result.output.startswith(f"wrote {out}: {notes} notes ({problems} problems, {cards} flashcards), {notes} cards, 1 deck, ")
     assert "  quizgen::Transformers::Attention" in result.output
     assert out.exists()
 

@@ -381,7 +381,9 @@ def test_stats_reports_accuracy_mistakes_and_due(monkeypatch, tmp_path):
     out = result.output
     assert re.search(r"attention\s+2\s+1\s+50%", out)
     assert re.search(r"attention\s+sqrt-not-inverted\s+1\s+2\s+50%", out)
-    assert re.search(r"attention\s+1\s+0\s+0\s+0\s+14\s+–", out)  # due again (Again: 1 min), 14 new
+    (attention,) = select(load_concepts(CONCEPTS), ["attention"])
+    new = len(attention.templates) + len(attention.flashcards) - 1
+    assert re.search(rf"attention\s+1\s+0\s+0\s+0\s+{new}\s+–", out)  # due again (Again: 1 min), the rest new
     assert re.search(r"now\s+attention.scale-factor", out)
     bad = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "stats", "atention"], env={"QUIZGEN_HOME": str(tmp_path)})
     assert bad.exit_code == 2 and "did you mean" in bad.output
