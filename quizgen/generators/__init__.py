@@ -38,6 +38,7 @@ MODULES = {
     "bleu": "bleu",
     "classification": "classification",
     "lr-schedules": "lr_schedules",
+    "normalization": "normalization",
     "shapes": "shapes",
     "simclr": "simclr",
 }
