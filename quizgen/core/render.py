@@ -34,8 +34,9 @@ def fmt_scalar(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return json.dumps(value)
     if isinstance(value, float):
-        text = f"{value:.6g}"
-        return "0" if text == "-0" else text
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))  # a count, exactly
+        return f"{value:.6g}"
     return str(value)
 
 

@@ -1138,7 +1138,10 @@
   }
 
   function formatNumber(x) {
-    return formatG(Number(x), 6);
+    // Six significant figures; a whole number (a count) exactly, whatever its size.
+    x = Number(x);
+    if (Number.isInteger(x) && Math.abs(x) < 1e15) return String(x === 0 ? 0 : x);
+    return formatG(x, 6);
   }
 
   function formatValue(kind, value) {

@@ -74,7 +74,9 @@ def describe_expected(answer: Answer) -> str:
 
 
 def _format_number(x: Any) -> str:
-    return f"{float(x):.6g}"
+    """Six significant figures; a whole number (a count) exactly, whatever its size."""
+    x = float(x)
+    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else f"{x:.6g}"
 
 
 def format_value(kind: str, value: Any) -> str:
