@@ -42,6 +42,7 @@ MODULES = {
     "normalization": "normalization",
     "shapes": "shapes",
     "simclr": "simclr",
+    "transformer-shapes": "transformer_shapes",
 }
 
 GENERATORS: dict[str, ModuleType] = {

@@ -1,0 +1,174 @@
+"""Checker for Transformer shapes and sizes: multi-head attention step by step, parameter counts,
+causal and padding masks.
+
+Source: Vaswani et al. (2017), "Attention Is All You Need", section 3.2.2 (multi-head attention:
+h heads of width d_k = d_model / h, concatenated and projected by W^O) and 3.3 (the position-wise
+feed-forward network). Shapes come from running the attention code on meta tensors (sizes without
+data), parameter counts from PyTorch's own modules (``nn.MultiheadAttention``,
+``nn.TransformerEncoderLayer``) built on the meta device, so every answer is what torch does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+from torch import nn
+
+from quizgen.core.answer import Misconception, Solution, Step
+
+ASKS = ("d-k", "shape", "mha-params", "ffn-params", "layer-params", "causal-entries", "padding-mask")
+_META = torch.device("meta")
+
+_PER_HEAD = (
+    "per-head-projections",
+    "Counted a full d_model × d_model projection for every head; the heads share one projection "
+    "per role and only split its d_model outputs into h slices of d_k.",
+)
+_NO_OUTPUT_PROJECTION = ("output-projection-left-out", "Left out W^O, the projection applied after the heads are concatenated.")
+_BIASES = ("biases-forgotten", "Counted the weight matrices only; with bias=True every projection and LayerNorm also has a bias vector.")
+_ONE_LINEAR = ("one-linear-only", "Counted one of the two linear layers; the block expands to d_ff and projects back to d_model.")
+_NO_LAYERNORMS = ("layernorms-left-out", "Left out the two LayerNorms, each with a weight and a bias of d_model entries.")
+_NO_DIAGONAL = ("diagonal-excluded", "Left out the diagonal; a position may attend to itself, so query i sees keys 0..i.")
+_FULL = ("full-matrix", "Counted every entry; the causal mask hides the L(L − 1)/2 keys after each query.")
+_INVERTED = (
+    "mask-inverted",
+    "Marked the tokens instead of the padding; key_padding_mask is True (1) where a key must be "
+    "ignored. (A boolean attn_mask for scaled_dot_product_attention is the other way round.)",
+)
+_WHOLE_WIDTH = ("d_model-per-head", "Gave each head the full d_model; the heads split it, d_k = d_model / h each.")
+
+# Wrong shapes for each step: (name, description, shape from (B, L, S, d, h, d_k)).
+_SHAPE_MISTAKES: dict[str, list[tuple[str, str, Any]]] = {
+    "q-projected": [("heads-too-early", "Split the heads already; the projection keeps (B, L, d_model).", lambda B, L, S, d, h, k: [B, h, L, k])],
+    "q-heads": [
+        ("not-transposed", "Stopped after the view; transpose(1, 2) moves the head axis before the length.", lambda B, L, S, d, h, k: [B, L, h, k]),
+        (*_WHOLE_WIDTH, lambda B, L, S, d, h, k: [B, h, L, d]),
+    ],
+    "scores": [
+        ("heads-not-split", "Left out the head axis; every head has its own L × S score matrix.", lambda B, L, S, d, h, k: [B, L, S]),
+        ("keys-first", "Put the keys first; row i holds query i's scores over the S keys, so the shape ends (L, S).", lambda B, L, S, d, h, k: [B, h, S, L]),
+        ("width-not-contracted", "Kept d_k; q @ kᵀ sums over d_k and leaves one score per query and key.", lambda B, L, S, d, h, k: [B, h, L, k]),
+    ],
+    "head-outputs": [
+        (*_WHOLE_WIDTH, lambda B, L, S, d, h, k: [B, h, L, d]),
+        ("keys-not-contracted", "Kept the key axis; weights @ v sums over the S keys, leaving d_k values per query.", lambda B, L, S, d, h, k: [B, h, L, S]),
+    ],
+    "concatenated": [("heads-not-merged", "Left the heads apart; the concatenation merges h × d_k back into d_model.", lambda B, L, S, d, h, k: [B, h, L, k])],
+    "output": [
+        ("heads-not-merged", "Left the heads apart; the concatenation merges h × d_k back into d_model.", lambda B, L, S, d, h, k: [B, h, L, k]),
+        ("memory-length", "Took the length of the keys; the output has one row per query, L rows.", lambda B, L, S, d, h, k: [B, S, d]),
+    ],
+}
+_SHAPE_MISTAKES["weights"] = _SHAPE_MISTAKES["scores"]
+
+
+def solve(inputs: Mapping[str, Any]) -> Solution:
+    """Answer, worked steps and applicable misconceptions of one Transformer shape or size problem.
+
+    Example:
+        >>> solve({"ask": "mha-params", "d_model": 512, "heads": 8, "bias": True}).value
+        1050624.0
+        >>> solve({"ask": "shape", "batch": 2, "length": 5, "kv_length": 5, "d_model": 64, "heads": 8,
+        ...        "step": "scores"}).value
+        [2, 8, 5, 5]
+    """
+    ask = inputs.get("ask")
+    if ask == "shape":
+        return _solve_shape(inputs)
+    if ask == "causal-entries":
+        length = int(inputs["length"])
+        allowed = int(torch.ones(length, length, dtype=torch.bool).tril().sum())
+        steps = (Step("allowed entries of the lower triangle, diagonal included: L(L + 1)/2", allowed),)
+        return Solution(float(allowed), steps, (Misconception(*_NO_DIAGONAL, float(allowed - length)), Misconception(*_FULL, float(length * length))))
+    if ask == "padding-mask":
+        lengths = torch.tensor(inputs["lengths"])
+        mask = (torch.arange(int(inputs["length"]))[None, :] >= lengths[:, None]).to(torch.float64)
+        steps = (Step("key_padding_mask[i, j] = 1 where j >= length of sequence i", mask.tolist(), shape=list(mask.shape)),)
+        return Solution(mask.tolist(), steps, (Misconception(*_INVERTED, (1 - mask).tolist()),))
+    if ask in ("d-k", "mha-params", "ffn-params", "layer-params"):
+        return _solve_size(str(ask), inputs)
+    raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
+
+
+def _count(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def _solve_size(ask: str, inputs: Mapping[str, Any]) -> Solution:
+    d, h = int(inputs["d_model"]), int(inputs.get("heads", 1))
+    if ask == "d-k":
+        d_k = d // h
+        whole = [Misconception(*_WHOLE_WIDTH, float(d))] if h > 1 else []
+        return Solution(float(d_k), (Step("d_k = d_model / h", d_k),), tuple(whole))
+    bias = bool(inputs.get("bias", True))
+    attention = nn.MultiheadAttention(d, h, bias=bias, device=_META)
+    attention_count = _count(attention)
+    if ask == "mha-params":
+        in_proj = _count(attention) - _count(attention.out_proj)
+        steps: tuple[Step, ...] = (
+            Step("W_q, W_k, W_v (one d_model × d_model each, shared by the heads)" + (" + their biases" if bias else ""), in_proj),
+            Step("W_o" + (" + its bias" if bias else ""), _count(attention.out_proj)),
+            Step("nn.MultiheadAttention parameters", attention_count),
+        )
+        wrong = [Misconception(*_NO_OUTPUT_PROJECTION, float(in_proj))]
+        if h > 1:
+            wrong.append(Misconception(*_PER_HEAD, float(h * attention_count)))
+        if bias:
+            wrong.append(Misconception(*_BIASES, float(4 * d * d)))
+        return Solution(float(attention_count), steps, tuple(wrong))
+    d_ff = int(inputs["d_ff"])
+    ffn = nn.Sequential(nn.Linear(d, d_ff, device=_META), nn.ReLU(), nn.Linear(d_ff, d, device=_META))
+    ffn_count = _count(ffn)
+    if ask == "ffn-params":
+        steps = (
+            Step("Linear(d_model, d_ff): d_model·d_ff + d_ff", d * d_ff + d_ff),
+            Step("Linear(d_ff, d_model): d_ff·d_model + d_model", d_ff * d + d),
+            Step("feed-forward parameters", ffn_count),
+        )
+        return Solution(float(ffn_count), steps, (Misconception(*_BIASES, float(2 * d * d_ff)), Misconception(*_ONE_LINEAR, float(d * d_ff + d_ff))))
+    layer = nn.TransformerEncoderLayer(d, h, dim_feedforward=d_ff, device=_META)
+    total = _count(layer)
+    norms = _count(layer.norm1) + _count(layer.norm2)
+    steps = (
+        Step("self-attention: 4·d_model² + 4·d_model", attention_count),
+        Step("feed-forward: 2·d_model·d_ff + d_ff + d_model", ffn_count),
+        Step("two LayerNorms: 2 × (d_model + d_model)", norms),
+        Step("encoder layer parameters", total),
+    )
+    wrong = [Misconception(*_NO_LAYERNORMS, float(total - norms)), Misconception(*_BIASES, float(4 * d * d + 2 * d * d_ff + 2 * d))]
+    if h > 1:
+        wrong.append(Misconception(*_PER_HEAD, float(total - attention_count + h * attention_count)))
+    return Solution(float(total), steps, tuple(wrong))
+
+
+def _solve_shape(inputs: Mapping[str, Any]) -> Solution:
+    b, length, s, d, h = (int(inputs[k]) for k in ("batch", "length", "kv_length", "d_model", "heads"))
+    d_k = d // h
+    x, memory, w = (torch.empty(*size, device=_META) for size in ((b, length, d), (b, s, d), (d, d)))
+    q, k, v = x @ w, memory @ w, memory @ w
+    shapes = {"q-projected": q}
+    q = shapes["q-heads"] = q.view(b, length, h, d_k).transpose(1, 2)
+    k, v = (t.view(b, s, h, d_k).transpose(1, 2) for t in (k, v))
+    scores = shapes["scores"] = q @ k.transpose(-2, -1) / math.sqrt(d_k)
+    weights = shapes["weights"] = scores.softmax(dim=-1)
+    heads = shapes["head-outputs"] = weights @ v
+    concat = shapes["concatenated"] = heads.transpose(1, 2).reshape(b, length, d)
+    shapes["output"] = concat @ w
+    step = str(inputs["step"])
+    names = {"q-projected": "q = x @ W_q", "q-heads": "q split into heads", "scores": "scores", "weights": "weights",
+             "head-outputs": "heads = weights @ v", "concatenated": "concat", "output": "out = concat @ W_o"}
+    steps = []
+    for name, tensor in shapes.items():
+        steps.append(Step(names[name], list(tensor.shape)))
+        if name == step:
+            break
+    key = list(shapes[step].shape)
+    wrong = [
+        Misconception(name, desc, shape)
+        for name, desc, rule in _SHAPE_MISTAKES[step]
+        if (shape := rule(b, length, s, d, h, d_k)) != key
+    ]
+    return Solution(key, tuple(steps), tuple(wrong))

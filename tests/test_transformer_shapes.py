@@ -1,0 +1,198 @@
+"""Tests of the transformer-shapes family: generator, and checker against the paper's formulas and
+against real modules run forward."""
+
+from __future__ import annotations
+
+import doctest
+import json
+import random
+from typing import Any
+
+import pytest
+import torch
+from conftest import CONCEPTS
+
+import checkers.transformer_shapes
+from quizgen import generators
+from quizgen.core.concepts import load_concepts
+from quizgen.core.params import resolve
+from quizgen.core.problems import build_problem, solve_problem
+from quizgen.generators import transformer_shapes
+from quizgen.judge import close
+
+
+def solve(inputs: dict[str, Any]) -> Any:
+    with torch.inference_mode():
+        return solve_problem("transformer-shapes", inputs)
+
+
+# ---------------------------------------------------------------- independent reference
+
+
+def _shape(inputs: dict[str, Any]) -> list[int]:
+    b, length, s, d, h = (inputs[k] for k in ("batch", "length", "kv_length", "d_model", "heads"))
+    k = d // h
+    return {
+        "q-projected": [b, length, d],
+        "q-heads": [b, h, length, k],
+        "scores": [b, h, length, s],
+        "weights": [b, h, length, s],
+        "head-outputs": [b, h, length, k],
+        "concatenated": [b, length, d],
+        "output": [b, length, d],
+    }[inputs["step"]]
+
+
+def reference(inputs: dict[str, Any]) -> Any:
+    """The answer from the formulas of "Attention Is All You Need" (no torch)."""
+    ask = inputs["ask"]
+    d = inputs.get("d_model", 0)
+    if ask == "d-k":
+        return d // inputs["heads"]
+    if ask == "shape":
+        return _shape(inputs)
+    if ask == "mha-params":
+        return 4 * d * d + (4 * d if inputs["bias"] else 0)
+    if ask == "ffn-params":
+        return 2 * d * inputs["d_ff"] + inputs["d_ff"] + d
+    if ask == "layer-params":
+        return 4 * d * d + 4 * d + 2 * d * inputs["d_ff"] + inputs["d_ff"] + d + 4 * d
+    if ask == "causal-entries":
+        return inputs["length"] * (inputs["length"] + 1) // 2
+    return [[1.0 if j >= n else 0.0 for j in range(inputs["length"])] for n in inputs["lengths"]]
+
+
+CONFIGS: dict[str, list[dict[str, Any]]] = {
+    "d-k": [{}, {"d_model": [1, 100_000], "heads": [1, 1024]}],
+    "shape": [{}, {"batch": [1, 1024], "length": [2, 4096], "d_model": [1, 4096], "heads": [1, 64]}, {"cross": "cross", "length": 2}],
+    "mha-params": [{}, {"d_model": [1, 100_000], "heads": [1, 1024]}, {"bias": "without"}],
+    "ffn-params": [{}, {"d_model": [1, 100_000], "ffn_ratio": [1, 16]}],
+    "layer-params": [{}, {"d_model": [1, 4096], "heads": [1, 64], "ffn_ratio": [1, 16]}],
+    "causal-entries": [{}, {"length": [2, 4096]}],
+    "padding-mask": [{}, {"batch": [2, 1024], "length": [2, 4096]}, {"batch": 2, "length": 2}],
+}
+N_PER_ASK = 1000
+
+
+def _inputs(ask: str, seed: int) -> dict[str, Any]:
+    configs = CONFIGS[ask]
+    params = resolve(transformer_shapes.PARAMS, {"ask": ask, **configs[seed % len(configs)]})
+    return transformer_shapes.draw(params, random.Random(seed))
+
+
+VARIANTS = [_inputs(ask, seed) for ask in transformer_shapes.ASKS for seed in range(N_PER_ASK)]
+
+
+@pytest.mark.parametrize("ask", transformer_shapes.ASKS)
+def test_answer_matches_the_formulas(ask: str) -> None:
+    wrong = [(i, v) for i in VARIANTS if i["ask"] == ask and (v := solve(i).answer.value) != reference(i)]
+    assert wrong == [], wrong[:3]
+
+
+def test_shapes_agree_with_a_real_module_run_forward() -> None:
+    """nn.MultiheadAttention's output and per-head weights have the shapes the hand-written code gives."""
+    for inputs in [i for i in VARIANTS if i["ask"] == "shape" and i["d_model"] <= 256 and i["length"] <= 16][:100]:
+        b, length, s, d, h = (inputs[k] for k in ("batch", "length", "kv_length", "d_model", "heads"))
+        mha = torch.nn.MultiheadAttention(d, h, batch_first=True)
+        out, weights = mha(torch.zeros(b, length, d), torch.zeros(b, s, d), torch.zeros(b, s, d), average_attn_weights=False)
+        assert list(out.shape) == reference({**inputs, "step": "output"})
+        assert list(weights.shape) == reference({**inputs, "step": "weights"})
+
+
+def test_parameter_counts_agree_with_real_modules() -> None:
+    for inputs in [i for i in VARIANTS if i["ask"].endswith("-params") and i["d_model"] <= 512][:200]:
+        d = inputs["d_model"]
+        if inputs["ask"] == "mha-params":
+            module: torch.nn.Module = torch.nn.MultiheadAttention(d, inputs["heads"], bias=inputs["bias"])
+        elif inputs["ask"] == "ffn-params":
+            module = torch.nn.Sequential(torch.nn.Linear(d, inputs["d_ff"]), torch.nn.ReLU(), torch.nn.Linear(inputs["d_ff"], d))
+        else:
+            module = torch.nn.TransformerEncoderLayer(d, inputs["heads"], dim_feedforward=inputs["d_ff"])
+        assert solve(inputs).answer.value == sum(p.numel() for p in module.parameters())
+
+
+def test_padding_mask_is_what_multihead_attention_ignores() -> None:
+    """Keys marked 1 get attention weight 0 from nn.MultiheadAttention; the others do not."""
+    gen = torch.Generator().manual_seed(0)
+    for inputs in [i for i in VARIANTS if i["ask"] == "padding-mask" and i["length"] <= 8][:50]:
+        mask = torch.tensor(solve(inputs).answer.value, dtype=torch.bool)
+        b, length = mask.shape
+        mha = torch.nn.MultiheadAttention(4, 1, batch_first=True)
+        x = torch.randn(b, length, 4, generator=gen)
+        _, weights = mha(x, x, x, key_padding_mask=mask)
+        assert torch.all(weights.masked_select(mask[:, None, :].expand_as(weights)) == 0)
+        assert torch.all(weights.masked_select(~mask[:, None, :].expand_as(weights)) > 0)
+
+
+def test_causal_entries_are_what_scaled_dot_product_attention_allows() -> None:
+    for length in (2, 3, 7, 16):
+        q = torch.zeros(1, 1, length, 2)
+        v = torch.eye(length)[None, None]  # the output row i is query i's weights over the keys
+        allowed = int((torch.nn.functional.scaled_dot_product_attention(q, q, v, is_causal=True) > 0).sum())
+        assert solve({"ask": "causal-entries", "length": length}).answer.value == allowed
+
+
+def test_each_listed_mistake_differs_from_the_key_and_is_recomputed() -> None:
+    for inputs in VARIANTS:
+        sol = solve(inputs)
+        for m in sol.misconceptions:
+            assert m.value != sol.answer.value, (inputs, m.name)
+        names = {m.name: m.value for m in sol.misconceptions}
+        ask, d = inputs["ask"], inputs.get("d_model", 0)
+        if ask == "mha-params":
+            assert names["output-projection-left-out"] == 3 * d * d + (3 * d if inputs["bias"] else 0)
+        if ask == "causal-entries":
+            n = inputs["length"]
+            assert names == {"diagonal-excluded": n * (n - 1) / 2, "full-matrix": n * n}
+        if ask == "padding-mask":
+            assert names["mask-inverted"] == [[1 - v for v in row] for row in sol.answer.value]
+        if ask == "shape" and inputs["step"] in ("scores", "weights"):
+            assert ("keys-first" in names) == (inputs["length"] != inputs["kv_length"])
+
+
+SHIPPED = [(c, t) for c in load_concepts(CONCEPTS) if c.id == "transformer-shapes" for t in c.templates]
+
+
+@pytest.mark.parametrize("template", [t.name for _, t in SHIPPED])
+def test_built_problems_tell_the_key_from_every_mistake(template: str) -> None:
+    concept, tpl = next((c, t) for c, t in SHIPPED if t.name == template)
+    for seed in range(100):
+        p = build_problem(concept, tpl, seed)
+        for m in p.misconceptions:
+            assert not close(p.answer.kind, p.answer.value, m.value, p.tolerance), (p.id, m.name)
+
+
+def test_draws_respect_params_and_are_reproducible() -> None:
+    state = random.getstate()
+    assert [_inputs("shape", s) for s in range(30)] == [_inputs("shape", s) for s in range(30)]
+    assert random.getstate() == state
+    for inputs in VARIANTS:
+        assert json.loads(json.dumps(inputs)) == inputs
+        if "heads" in inputs:
+            assert inputs["d_model"] % inputs["heads"] == 0
+        if inputs["ask"] == "padding-mask":
+            lengths = inputs["lengths"]
+            assert max(lengths) == inputs["length"] and min(lengths) < inputs["length"] and min(lengths) >= 1
+        if inputs["ask"] == "shape":
+            assert inputs["step"] in transformer_shapes.STEPS
+        kind = generators.expected("transformer-shapes", inputs).kind
+        assert kind == {"shape": "shape", "padding-mask": "matrix"}.get(inputs["ask"], "number")
+
+
+def test_describe_states_the_code_and_the_question() -> None:
+    inputs = {"ask": "shape", "batch": 2, "length": 5, "kv_length": 7, "d_model": 64, "heads": 8, "step": "scores"}
+    text = transformer_shapes.describe(inputs)
+    assert "memory, shape (B, S, d_model) with S = 7" in text and text.endswith("What is the shape of scores?")
+    assert "nn.MultiheadAttention(embed_dim=64, num_heads=8, bias=False)" == transformer_shapes.describe(
+        {"ask": "mha-params", "d_model": 64, "heads": 8, "bias": False}
+    )
+
+
+def test_unknown_question() -> None:
+    with pytest.raises(ValueError, match="Expected"):
+        checkers.transformer_shapes.solve({"ask": "rope"})
+
+
+def test_doctests() -> None:
+    result = doctest.testmod(checkers.transformer_shapes)
+    assert result.failed == 0 and result.attempted > 0
