@@ -37,6 +37,7 @@ MODULES = {
     "attention": "attention",
     "bleu": "bleu",
     "classification": "classification",
+    "embeddings": "embeddings",
     "fine-tuning": "fine_tuning",
     "lr-schedules": "lr_schedules",
     "normalization": "normalization",
