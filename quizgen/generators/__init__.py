@@ -44,6 +44,7 @@ MODULES = {
     "shapes": "shapes",
     "simclr": "simclr",
     "transformer-shapes": "transformer_shapes",
+    "vae": "vae",
 }
 
 GENERATORS: dict[str, ModuleType] = {
