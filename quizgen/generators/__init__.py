@@ -39,6 +39,7 @@ MODULES = {
     "classification": "classification",
     "embeddings": "embeddings",
     "fine-tuning": "fine_tuning",
+    "language-modelling": "language_modelling",
     "lr-schedules": "lr_schedules",
     "normalization": "normalization",
     "shapes": "shapes",

@@ -1,0 +1,110 @@
+"""Checker for language-modelling problems: softmax, sequence probability, label smoothing.
+
+Sources: a language model factorises a sentence's probability by the chain rule,
+p(w₁ … w_n <eos>) = Π p(w_t | w_<t), ending with the probability of the end token (e.g. Sutskever
+et al. 2014, section 2); label smoothing replaces the one-hot target by a mixture with the uniform
+distribution (Szegedy et al. 2016, section 7; Vaswani et al. 2017 used ε = 0.1). The values are
+torch's: ``torch.softmax``, ``F.cross_entropy(label_smoothing=ε)`` (every class gets ε/K), in
+float64.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from quizgen.core.answer import Misconception, Solution, Step
+
+ASKS = ("softmax", "sequence", "smoothed-target", "smoothed-loss")
+_F64 = torch.float64
+
+_NO_EXP = ("logits-normalised-directly", "Divided each logit by their sum; softmax exponentiates first, exp(l_i) / Σ exp(l_j).")
+_SUMMED = ("summed-not-multiplied", "Added the conditional probabilities; by the chain rule a sequence's probability is their product.")
+_NO_EOS = ("eos-left-out", "Stopped before <eos>; the sentence's probability includes the model's probability of ending it there.")
+_LOG10 = ("log10-used", "Used the base-10 logarithm; log-probabilities and losses use the natural log.")
+_OTHERS = (
+    "smoothed-over-others",
+    "Spread ε over the K − 1 wrong classes only (ε/(K − 1) each); PyTorch's label_smoothing gives every class ε/K, the true one included.",
+)
+_NO_SMOOTHING = ("no-smoothing", "Used the one-hot target; label smoothing moves ε of the probability to the uniform distribution.")
+
+
+def solve(inputs: Mapping[str, Any]) -> Solution:
+    """Answer, worked steps and applicable misconceptions of one language-modelling problem.
+
+    Example:
+        >>> solve({"ask": "smoothed-target", "classes": 4, "target": 2, "epsilon": 0.1}).value
+        [0.025, 0.025, 0.925, 0.025]
+        >>> round(solve({"ask": "sequence", "tokens": ["a", "<eos>"], "conditionals": [0.5, 0.5], "log": False}).value, 12)
+        0.25
+    """
+    ask = inputs.get("ask")
+    if ask == "softmax":
+        return _solve_softmax(inputs)
+    if ask == "sequence":
+        return _solve_sequence(inputs)
+    if ask in ("smoothed-target", "smoothed-loss"):
+        return _solve_smoothing(str(ask), inputs)
+    raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
+
+
+def _solve_softmax(inputs: Mapping[str, Any]) -> Solution:
+    logits = torch.tensor(inputs["logits"], dtype=_F64)
+    probs = torch.softmax(logits, dim=0)
+    steps = (
+        Step("exp(logit) per token", torch.exp(logits).tolist()),
+        Step("Σ exp(logits)", torch.exp(logits).sum().item()),
+        Step("p = exp(logit) / Σ", probs.tolist()),
+    )
+    wrong = [Misconception(*_NO_EXP, (logits / logits.sum()).tolist())] if bool((logits > 0).all()) else []
+    return Solution(probs.tolist(), steps, tuple(wrong))
+
+
+def _solve_sequence(inputs: Mapping[str, Any]) -> Solution:
+    p = torch.tensor(inputs["conditionals"], dtype=_F64)
+    if inputs["log"]:
+        log_p = torch.log(p).sum().item()
+        steps = (Step("log p per token (natural log)", torch.log(p).tolist()), Step("log p(sentence) = Σ log p", log_p))
+        wrong = (Misconception(*_LOG10, torch.log10(p).sum().item()), Misconception(*_NO_EOS, torch.log(p[:-1]).sum().item()))
+        return Solution(log_p, steps, wrong)
+    prob = torch.prod(p).item()
+    return Solution(
+        prob,
+        (Step("p(sentence) = Π p(w_t | w_<t)", prob),),
+        (Misconception(*_SUMMED, p.sum().item()), Misconception(*_NO_EOS, torch.prod(p[:-1]).item())),
+    )
+
+
+def _targets(k: int, target: int, eps: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """PyTorch's smoothed target (ε/K everywhere, 1 − ε more on the true class) and the other convention."""
+    one_hot = F.one_hot(torch.tensor(target), k).to(_F64)
+    ours = (1 - eps) * one_hot + eps / k
+    others = (1 - eps) * one_hot + eps / (k - 1) * (1 - one_hot)
+    return ours, others
+
+
+def _solve_smoothing(ask: str, inputs: Mapping[str, Any]) -> Solution:
+    eps, target = float(inputs["epsilon"]), int(inputs["target"])
+    if ask == "smoothed-target":
+        k = int(inputs["classes"])
+        ours, others = _targets(k, target, eps)
+        split = (Step("every class: ε / K", eps / k), Step("the true class: 1 − ε + ε / K", 1 - eps + eps / k))
+        return Solution(ours.tolist(), split, (Misconception(*_OTHERS, others.tolist()),))
+    logits = torch.tensor(inputs["logits"], dtype=_F64)
+    k = len(logits)
+    loss = F.cross_entropy(logits[None], torch.tensor([target]), label_smoothing=eps).item()
+    log_probs = torch.log_softmax(logits, dim=0)
+    ours, others = _targets(k, target, eps)
+    steps = (
+        Step("log-softmax of the logits", log_probs.tolist()),
+        Step("smoothed target (ε/K each, 1 − ε + ε/K on the true class)", ours.tolist()),
+        Step("loss = −Σ target · log p", loss),
+    )
+    wrong = (
+        Misconception(*_OTHERS, -(others * log_probs).sum().item()),
+        Misconception(*_NO_SMOOTHING, -log_probs[target].item()),
+    )
+    return Solution(loss, steps, wrong)

@@ -1,0 +1,179 @@
+"""Tests of the language-modelling family: generator, and checker against numpy formulas and
+another torch path (soft-target cross-entropy)."""
+
+from __future__ import annotations
+
+import doctest
+import json
+import math
+import random
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from conftest import CONCEPTS
+
+import checkers.language_modelling
+from quizgen import generators
+from quizgen.core.concepts import load_concepts
+from quizgen.core.params import resolve
+from quizgen.core.problems import build_problem, solve_problem
+from quizgen.generators import language_modelling
+from quizgen.judge import close
+
+
+def solve(inputs: dict[str, Any]) -> Any:
+    with torch.inference_mode():
+        return solve_problem("language-modelling", inputs)
+
+
+def _target(k: int, target: int, eps: float, others: bool = False) -> np.ndarray:
+    t = np.full(k, eps / (k - 1) if others else eps / k)
+    t[target] = 1 - eps if others else 1 - eps + eps / k
+    return t
+
+
+def _log_softmax(logits: list[float]) -> np.ndarray:
+    z = np.array(logits, dtype=float)
+    return z - z.max() - np.log(np.exp(z - z.max()).sum())
+
+
+def reference(inputs: dict[str, Any]) -> Any:
+    """The answer from the formulas in numpy."""
+    ask = inputs["ask"]
+    if ask == "softmax":
+        return np.exp(_log_softmax(inputs["logits"])).tolist()
+    if ask == "sequence":
+        p = np.array(inputs["conditionals"], dtype=float)
+        return float(np.log(p).sum()) if inputs["log"] else float(np.prod(p))
+    if ask == "smoothed-target":
+        return _target(inputs["classes"], inputs["target"], inputs["epsilon"]).tolist()
+    k = len(inputs["logits"])
+    return float(-(_target(k, inputs["target"], inputs["epsilon"]) * _log_softmax(inputs["logits"])).sum())
+
+
+def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
+    ask = inputs["ask"]
+    if ask == "softmax":
+        z = np.array(inputs["logits"], dtype=float)
+        return {"logits-normalised-directly": (z / z.sum()).tolist()} if (z > 0).all() else {}
+    if ask == "sequence":
+        p = np.array(inputs["conditionals"], dtype=float)
+        if inputs["log"]:
+            return {"log10-used": float(np.log10(p).sum()), "eos-left-out": float(np.log(p[:-1]).sum())}
+        return {"summed-not-multiplied": float(p.sum()), "eos-left-out": float(np.prod(p[:-1]))}
+    if ask == "smoothed-target":
+        return {"smoothed-over-others": _target(inputs["classes"], inputs["target"], inputs["epsilon"], others=True).tolist()}
+    k, ls = len(inputs["logits"]), _log_softmax(inputs["logits"])
+    return {
+        "smoothed-over-others": float(-(_target(k, inputs["target"], inputs["epsilon"], others=True) * ls).sum()),
+        "no-smoothing": float(-ls[inputs["target"]]),
+    }
+
+
+CONFIGS: dict[str, list[dict[str, Any]]] = {
+    "softmax": [{}, {"vocab": [2, 10], "logits": [-20, 20]}, {"logits": [0.1, 3]}],
+    "sequence": [{}, {"length": [1, 10]}],
+    "smoothed-target": [{}, {"vocab": [2, 10], "epsilon": [0.0, 1.0]}],
+    "smoothed-loss": [{}, {"vocab": [2, 10], "logits": [-20, 20], "epsilon": [0.0, 1.0]}],
+}
+N_PER_ASK = 1000
+
+
+def _inputs(ask: str, seed: int) -> dict[str, Any]:
+    configs = CONFIGS[ask]
+    return language_modelling.draw(resolve(language_modelling.PARAMS, {"ask": ask, **configs[seed % len(configs)]}), random.Random(seed))
+
+
+VARIANTS = [_inputs(ask, seed) for ask in language_modelling.ASKS for seed in range(N_PER_ASK)]
+
+
+def _agree(a: Any, b: Any) -> bool:
+    return bool(np.allclose(np.array(a, dtype=float), np.array(b, dtype=float), rtol=1e-9, atol=1e-12))
+
+
+@pytest.mark.parametrize("ask", language_modelling.ASKS)
+def test_answer_matches_numpy(ask: str) -> None:
+    wrong = [(i, v) for i in VARIANTS if i["ask"] == ask and not _agree(v := solve(i).answer.value, reference(i))]
+    assert wrong == [], wrong[:3]
+
+
+def test_smoothed_target_is_what_label_smoothing_trains_against() -> None:
+    """Cross-entropy with the smoothed target as soft probabilities equals label_smoothing=ε."""
+    for inputs in [i for i in VARIANTS if i["ask"] == "smoothed-loss"][:300]:
+        logits = torch.tensor([inputs["logits"]], dtype=torch.float64)
+        k = logits.shape[1]
+        target = solve({"ask": "smoothed-target", "classes": k, "target": inputs["target"], "epsilon": inputs["epsilon"]}).answer.value
+        soft = F.cross_entropy(logits, torch.tensor([target], dtype=torch.float64)).item()
+        assert math.isclose(soft, solve(inputs).answer.value, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def test_each_listed_mistake_is_recomputed() -> None:
+    for inputs in VARIANTS:
+        sol = solve(inputs)
+        expected = mistakes(inputs)
+        for m in sol.misconceptions:
+            assert _agree(m.value, expected[m.name]), (inputs, m.name)
+        if inputs["ask"] == "softmax":
+            assert bool(sol.misconceptions) == all(v > 0 for v in inputs["logits"])
+
+
+SHIPPED = [(c, t) for c in load_concepts(CONCEPTS) if c.id == "language-modelling" for t in c.templates]
+
+
+@pytest.mark.parametrize("template", [t.name for _, t in SHIPPED])
+def test_built_problems_tell_the_key_from_every_mistake(template: str) -> None:
+    concept, tpl = next((c, t) for c, t in SHIPPED if t.name == template)
+    for seed in range(100):
+        p = build_problem(concept, tpl, seed)
+        for m in p.misconceptions:
+            assert not close(p.answer.kind, p.answer.value, m.value, p.tolerance), (p.id, m.name)
+
+
+KNOWN = [
+    ({"ask": "softmax", "tokens": ["a", "b"], "logits": [0.0, 0.0]}, [0.5, 0.5]),
+    ({"ask": "softmax", "tokens": ["a", "b"], "logits": [math.log(3), 0.0]}, [0.75, 0.25]),
+    ({"ask": "sequence", "tokens": ["a", "<eos>"], "conditionals": [0.5, 0.2], "log": False}, 0.1),
+    ({"ask": "sequence", "tokens": ["a", "<eos>"], "conditionals": [0.5, 0.5], "log": True}, 2 * math.log(0.5)),
+    ({"ask": "smoothed-target", "classes": 2, "target": 0, "epsilon": 0.2}, [0.9, 0.1]),
+    ({"ask": "smoothed-target", "classes": 5, "target": 1, "epsilon": 0.0}, [0, 1, 0, 0, 0]),
+    # Equal logits: every class has probability 1/K whatever the target, so the loss is log K.
+    ({"ask": "smoothed-loss", "logits": [1.0, 1.0, 1.0], "target": 2, "epsilon": 0.1}, math.log(3)),
+]
+
+
+@pytest.mark.parametrize("inputs, answer", KNOWN)
+def test_known_values(inputs: dict[str, Any], answer: Any) -> None:
+    assert _agree(checkers.language_modelling.solve(inputs).value, answer)
+
+
+def test_draws_are_reproducible_and_valid() -> None:
+    state = random.getstate()
+    assert [_inputs("sequence", s) for s in range(30)] == [_inputs("sequence", s) for s in range(30)]
+    assert random.getstate() == state
+    for inputs in VARIANTS:
+        assert json.loads(json.dumps(inputs)) == inputs
+        if inputs["ask"] == "sequence":
+            assert inputs["tokens"][-1] == "<eos>" and all(0 < p < 1 for p in inputs["conditionals"])
+        if "logits" in inputs:
+            assert len(set(inputs["logits"])) > 1
+        kind = generators.expected("language-modelling", inputs).kind
+        assert kind == ("vector" if inputs["ask"] in ("softmax", "smoothed-target") else "number")
+
+
+def test_describe_conditions_each_token_on_the_ones_before() -> None:
+    text = language_modelling.describe({"ask": "sequence", "tokens": ["a", "cat", "<eos>"], "conditionals": [0.5, 0.25, 0.1], "log": False})
+    assert text.splitlines() == ["p(a | <sos>) = 0.5", "p(cat | <sos> a) = 0.25", "p(<eos> | <sos> a cat) = 0.1"]
+
+
+def test_unknown_question() -> None:
+    with pytest.raises(ValueError, match="Expected"):
+        checkers.language_modelling.solve({"ask": "beam"})
+
+
+def test_doctests() -> None:
+    for module in (checkers.language_modelling, language_modelling):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0, module.__name__
