@@ -10,14 +10,12 @@ from typing import Any
 
 import pytest
 import torch
-from conftest import CONCEPTS
 
 import checkers.fine_tuning
-from quizgen.core.concepts import load_concepts
 from quizgen.core.params import resolve
-from quizgen.core.problems import build_problem, solve_problem
+from quizgen.core.problems import solve_problem
 from quizgen.generators import fine_tuning
-from quizgen.judge import close, format_value
+from quizgen.judge import format_value
 
 
 def solve(inputs: dict[str, Any]) -> Any:
@@ -125,17 +123,6 @@ def test_each_listed_mistake_is_the_mistake_it_names_and_only_where_it_applies()
         assert ("head-left-out" in names) == (inputs["ask"] != "linear-probe")
 
 
-SHIPPED = [(c, t) for c in load_concepts(CONCEPTS) if c.id == "fine-tuning" for t in c.templates]
-
-
-@pytest.mark.parametrize("template", [t.name for _, t in SHIPPED])
-def test_built_problems_tell_the_key_from_every_mistake(template: str) -> None:
-    concept, tpl = next((c, t) for c, t in SHIPPED if t.name == template)
-    for seed in range(100):
-        p = build_problem(concept, tpl, seed)
-        assert p.answer.value == int(p.answer.value)
-        for m in p.misconceptions:
-            assert not close("number", p.answer.value, m.value, p.tolerance), (p.id, m.name)
 
 
 KNOWN = [

@@ -13,15 +13,12 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import CONCEPTS
 
 import checkers.language_modelling
 from quizgen import generators
-from quizgen.core.concepts import load_concepts
 from quizgen.core.params import resolve
-from quizgen.core.problems import build_problem, solve_problem
+from quizgen.core.problems import solve_problem
 from quizgen.generators import language_modelling
-from quizgen.judge import close
 
 
 def solve(inputs: dict[str, Any]) -> Any:
@@ -120,16 +117,6 @@ def test_each_listed_mistake_is_recomputed() -> None:
             assert bool(sol.misconceptions) == all(v > 0 for v in inputs["logits"])
 
 
-SHIPPED = [(c, t) for c in load_concepts(CONCEPTS) if c.id == "language-modelling" for t in c.templates]
-
-
-@pytest.mark.parametrize("template", [t.name for _, t in SHIPPED])
-def test_built_problems_tell_the_key_from_every_mistake(template: str) -> None:
-    concept, tpl = next((c, t) for c, t in SHIPPED if t.name == template)
-    for seed in range(100):
-        p = build_problem(concept, tpl, seed)
-        for m in p.misconceptions:
-            assert not close(p.answer.kind, p.answer.value, m.value, p.tolerance), (p.id, m.name)
 
 
 KNOWN = [

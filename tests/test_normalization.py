@@ -21,9 +21,8 @@ from quizgen.core.answer import Tolerance
 from quizgen.core.concepts import load_concepts
 from quizgen.core.errors import GenerationError
 from quizgen.core.params import resolve
-from quizgen.core.problems import build_problem, solve_problem
+from quizgen.core.problems import solve_problem
 from quizgen.generators import normalization
-from quizgen.judge import close
 
 EPS = 1e-5
 
@@ -160,17 +159,6 @@ def test_mistakes_are_listed_only_where_they_apply() -> None:
                 assert ("normalised-per-sample" in names) == (len(inputs["x"][0]) > 1)
 
 
-SHIPPED = [(c, t) for c in load_concepts(CONCEPTS) if c.id == "normalization" for t in c.templates]
-
-
-@pytest.mark.parametrize("template", [t.name for _, t in SHIPPED])
-def test_built_problems_tell_the_key_from_every_mistake(template: str) -> None:
-    concept, tpl = next((c, t) for c, t in SHIPPED if t.name == template)
-    for seed in range(60):
-        p = build_problem(concept, tpl, seed)
-        assert p.misconceptions, p.id
-        for m in p.misconceptions:
-            assert not close(p.answer.kind, p.answer.value, m.value, p.tolerance), (p.id, m.name)
 
 
 # ---------------------------------------------------------------- known values

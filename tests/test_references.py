@@ -24,6 +24,7 @@ from quizgen.core.concepts import load_concepts
 from quizgen.core.params import Choice, Flag, FloatRange, IntRange
 from quizgen.core.problems import build_many, variant_seed
 from quizgen.generators import GENERATORS
+from quizgen.judge import close
 
 VARIANTS = 1000
 TEMPLATES = {f"{c.id}.{t.name}": (c, t) for c in load_concepts(CONCEPTS) for t in c.templates}
@@ -90,6 +91,9 @@ def test_every_template_agrees_with_its_reference(key: str) -> None:
         if not _agree(p.answer.value, expected := reference(p.inputs))
     ]
     assert wrong == [], f"{len(wrong)} of {VARIANTS} disagree, e.g. {wrong[:3]}"
+    # The builder's promise: every named mistake of a built problem is told apart from the key.
+    hidden = [(p.id, m.name) for p in problems for m in p.misconceptions if close(p.answer.kind, p.answer.value, m.value, p.tolerance)]
+    assert hidden == [], hidden[:3]
 
 
 @pytest.mark.parametrize("concept", sorted({c.id for c, _ in TEMPLATES.values()}))

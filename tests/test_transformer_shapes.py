@@ -10,15 +10,12 @@ from typing import Any
 
 import pytest
 import torch
-from conftest import CONCEPTS
 
 import checkers.transformer_shapes
 from quizgen import generators
-from quizgen.core.concepts import load_concepts
 from quizgen.core.params import resolve
-from quizgen.core.problems import build_problem, solve_problem
+from quizgen.core.problems import solve_problem
 from quizgen.generators import transformer_shapes
-from quizgen.judge import close
 
 
 def solve(inputs: dict[str, Any]) -> Any:
@@ -150,16 +147,6 @@ def test_each_listed_mistake_differs_from_the_key_and_is_recomputed() -> None:
             assert ("keys-first" in names) == (inputs["length"] != inputs["kv_length"])
 
 
-SHIPPED = [(c, t) for c in load_concepts(CONCEPTS) if c.id == "transformer-shapes" for t in c.templates]
-
-
-@pytest.mark.parametrize("template", [t.name for _, t in SHIPPED])
-def test_built_problems_tell_the_key_from_every_mistake(template: str) -> None:
-    concept, tpl = next((c, t) for c, t in SHIPPED if t.name == template)
-    for seed in range(100):
-        p = build_problem(concept, tpl, seed)
-        for m in p.misconceptions:
-            assert not close(p.answer.kind, p.answer.value, m.value, p.tolerance), (p.id, m.name)
 
 
 def test_draws_respect_params_and_are_reproducible() -> None:

@@ -12,15 +12,12 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from conftest import CONCEPTS
 
 import checkers.vae
 from quizgen import generators
-from quizgen.core.concepts import load_concepts
 from quizgen.core.params import resolve
-from quizgen.core.problems import build_problem, solve_problem
+from quizgen.core.problems import solve_problem
 from quizgen.generators import vae
-from quizgen.judge import close
 
 
 def solve(inputs: dict[str, Any]) -> Any:
@@ -133,17 +130,6 @@ def test_each_listed_mistake_is_recomputed_and_listed_where_it_shows() -> None:
             assert ("sigma-as-variance" in names) == any(s != 1 for s in inputs["sigma"])
 
 
-SHIPPED = [(c, t) for c in load_concepts(CONCEPTS) if c.id == "vae" for t in c.templates]
-
-
-@pytest.mark.parametrize("template", [t.name for _, t in SHIPPED])
-def test_built_problems_tell_the_key_from_every_mistake(template: str) -> None:
-    concept, tpl = next((c, t) for c, t in SHIPPED if t.name == template)
-    for seed in range(100):
-        p = build_problem(concept, tpl, seed)
-        assert p.misconceptions
-        for m in p.misconceptions:
-            assert not close(p.answer.kind, p.answer.value, m.value, p.tolerance), (p.id, m.name)
 
 
 KNOWN = [
