@@ -5,7 +5,9 @@ p(w₁ … w_n <eos>) = Π p(w_t | w_<t), ending with the probability of the end
 et al. 2014, section 2); label smoothing replaces the one-hot target by a mixture with the uniform
 distribution (Szegedy et al. 2016, section 7; Vaswani et al. 2017 used ε = 0.1). The values are
 torch's: ``torch.softmax``, ``F.cross_entropy(label_smoothing=ε)`` (every class gets ε/K), in
-float64.
+float64. Beam search keeps, after every step, the k most probable partial sequences (e.g. Sutskever et
+al. 2014, section 3.2; Graves 2012); the checker scores candidates by summed log-probabilities and
+picks survivors with ``torch.topk``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import torch.nn.functional as F
 
 from quizgen.core.answer import Misconception, Solution, Step
 
-ASKS = ("softmax", "sequence", "smoothed-target", "smoothed-loss")
+ASKS = ("softmax", "sequence", "smoothed-target", "smoothed-loss", "greedy", "beam")
+BEAM_WIDTH = 2
 _F64 = torch.float64
 
 _NO_EXP = ("logits-normalised-directly", "Divided each logit by their sum; softmax exponentiates first, exp(l_i) / Σ exp(l_j).")
@@ -29,6 +32,22 @@ _OTHERS = (
     "smoothed-over-others",
     "Spread ε over the K − 1 wrong classes only (ε/(K − 1) each); PyTorch's label_smoothing gives every class ε/K, the true one included.",
 )
+_BEST = (
+    "best-sequence-not-greedy",
+    "Found the most probable sequence overall; greedy decoding commits to the most probable token at each step and never looks back.",
+)
+_GREEDY = (
+    "greedy-not-beam",
+    "Kept only the single best token at each step; beam search keeps the 2 most probable partial sequences and can recover from a "
+    "first choice that leads nowhere.",
+)
+_PER_BEAM = (
+    "each-beam-extended-alone",
+    "Extended each kept sequence only by its own best next token; beam search scores every extension of every kept sequence "
+    "together and keeps the best 2 of all of them.",
+)
+_BEAM_BEST = ("beam-taken-as-exhaustive", "Gave the most probable sequence overall; beam search with width 2 is not guaranteed to find it.")
+_PATH_SUMMED = ("summed-not-multiplied", "Added the probabilities along the path; a sequence's probability is their product.")
 _NO_SMOOTHING = ("no-smoothing", "Used the one-hot target; label smoothing moves ε of the probability to the uniform distribution.")
 
 
@@ -48,6 +67,8 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         return _solve_sequence(inputs)
     if ask in ("smoothed-target", "smoothed-loss"):
         return _solve_smoothing(str(ask), inputs)
+    if ask in ("greedy", "beam"):
+        return _solve_decoding(str(ask), inputs)
     raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
 
 
@@ -108,3 +129,60 @@ def _solve_smoothing(ask: str, inputs: Mapping[str, Any]) -> Solution:
         Misconception(*_NO_SMOOTHING, -log_probs[target].item()),
     )
     return Solution(loss, steps, wrong)
+
+
+Beams = list[tuple[tuple[int, ...], torch.Tensor]]
+
+
+def _decode(tree: Mapping[str, list[float]], width: int, *, alone: bool = False) -> tuple[tuple[int, ...], list[Beams]]:
+    """Beam search of ``width`` over the tree by summed log-probabilities: the best sequence and
+    the beams kept after each step. ``alone`` extends each beam only by its own best token."""
+    beams: Beams = [((), torch.zeros((), dtype=_F64))]
+    kept = []
+    while " ".join(map(str, beams[0][0])) in tree:
+        scores = torch.stack([s + torch.log(torch.tensor(tree[" ".join(map(str, p))], dtype=_F64)) for p, s in beams])
+        k = scores.shape[1]
+        if alone and beams[0][0]:
+            best = scores.argmax(dim=1)
+            beams = [(p + (int(j),), scores[b, j]) for b, ((p, _), j) in enumerate(zip(beams, best))]
+        else:
+            top = torch.topk(scores.flatten(), min(width, scores.numel()))
+            beams = [(beams[i // k][0] + (i % k,), v) for v, i in zip(top.values, top.indices.tolist())]
+        beams.sort(key=lambda b: -float(b[1]))
+        kept.append(beams)
+    return beams[0][0], kept
+
+
+def _solve_decoding(ask: str, inputs: Mapping[str, Any]) -> Solution:
+    tree, tokens = inputs["tree"], inputs["tokens"]
+
+    def words(seq: tuple[int, ...]) -> str:
+        return " ".join(tokens[i] for i in seq)
+
+    width = 1 if ask == "greedy" else BEAM_WIDTH
+    chosen, kept = _decode(tree, width)
+    prob = _probability(tree, chosen)
+    steps = tuple(
+        Step(f"after step {n} ({'kept' if width > 1 else 'chosen'})", ", ".join(f"{words(p)} ({torch.exp(s).item():.6g})" for p, s in beams))
+        for n, beams in enumerate(kept, 1)
+    )
+    steps += (Step(f"chosen sequence: {words(chosen)}", [float(t) for t in chosen]), Step("its probability (product along the path)", prob))
+    everything = len(tokens) ** len(chosen)
+    others = [_BEST] if ask == "greedy" else [_GREEDY, _PER_BEAM, _BEAM_BEST]
+    found = {
+        _BEST: _decode(tree, everything)[0],
+        _GREEDY: _decode(tree, 1)[0],
+        _PER_BEAM: _decode(tree, width, alone=True)[0],
+        _BEAM_BEST: _decode(tree, everything)[0],
+    }
+    if inputs["answer"] == "sequence":
+        wrong = [Misconception(*m, [float(t) for t in found[m]]) for m in others if found[m] != chosen]
+        return Solution([float(t) for t in chosen], steps, tuple(wrong))
+    wrong = [Misconception(*m, _probability(tree, found[m])) for m in others if found[m] != chosen]
+    summed = sum(tree[" ".join(map(str, chosen[:i]))][t] for i, t in enumerate(chosen))
+    return Solution(prob, steps, (*wrong, Misconception(*_PATH_SUMMED, float(summed))))
+
+
+def _probability(tree: Mapping[str, list[float]], seq: tuple[int, ...]) -> float:
+    path = [tree[" ".join(map(str, seq[:i]))][t] for i, t in enumerate(seq)]
+    return torch.prod(torch.tensor(path, dtype=_F64)).item()

@@ -9,6 +9,11 @@ Source: "A Simple Framework for Contrastive Learning of Visual Representations"
 Each anchor's term is a cross-entropy over the other 2N−1 views with the positive as the target,
 so it is computed with torch's ``F.cosine_similarity`` and ``F.cross_entropy`` on the logits
 ``s/τ`` whose diagonal is masked to −∞ (a view is never its own candidate).
+
+Zero-shot classification follows CLIP ("Learning Transferable Visual Models From Natural Language
+Supervision", 2021, section 3.1.2 and Figure 3): the class texts' embeddings are compared with the
+image's by cosine similarity, scaled by a temperature, and a softmax over the classes gives the
+prediction. Entropies come from ``torch.distributions.Categorical``.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import torch.nn.functional as F
 
 from quizgen.core.answer import Misconception, Solution, Step
 
-ASKS = ("loss", "anchor", "similarity")
+ASKS = ("loss", "anchor", "similarity", "negatives", "entropy", "zero-shot")
 
 
 def solve(inputs: Mapping[str, Any]) -> Solution:
@@ -44,6 +49,12 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     ask = inputs.get("ask")
     if ask not in ASKS:
         raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
+    if ask == "negatives":
+        return _solve_negatives(int(inputs["batch"]))
+    if ask == "entropy":
+        return _solve_entropy(inputs["similarities"], inputs["temperatures"])
+    if ask == "zero-shot":
+        return _solve_zero_shot(inputs)
     z = torch.tensor(inputs["z"], dtype=torch.float64)
     if ask == "similarity":
         return _solve_similarity(z, list(inputs["pair"]))
@@ -156,3 +167,75 @@ def _solve_loss(z: torch.Tensor, tau: float, anchor: int | None) -> Solution:
             )
         )
     return Solution(key, tuple(steps), tuple(wrong))
+
+
+def _solve_negatives(n: int) -> Solution:
+    """Count the candidates NT-Xent's mask leaves each anchor, less its positive."""
+    views = torch.arange(2 * n)
+    positive = (views[:, None] + n) % (2 * n) == views[None, :]
+    negative = ~torch.eye(2 * n, dtype=torch.bool) & ~positive
+    counts = negative.sum(dim=1)
+    key = float(counts[0])
+    steps = (
+        Step("views in the batch", float(2 * n)),
+        Step("candidates of an anchor: every view but itself", float(2 * n - 1)),
+        Step("negatives: the candidates but the positive", key, note="the same for every anchor" if bool((counts == counts[0]).all()) else ""),
+    )
+    wrong = (
+        Misconception(
+            "positive-counted-as-negative",
+            "Counted every other view, the anchor's own positive included; the positive is the one candidate that is not a negative.",
+            float(2 * n - 1),
+        ),
+        Misconception(
+            "one-view-per-example",
+            "Counted one view per other example; each of the other N − 1 examples contributes both of its views.",
+            float(n - 1),
+        ),
+    )
+    return Solution(key, steps, wrong)
+
+
+def _solve_entropy(similarities: list[float], temperatures: list[float]) -> Solution:
+    s = torch.tensor(similarities, dtype=torch.float64)
+    dists = [torch.distributions.Categorical(logits=s / t) for t in temperatures]
+    key = [d.entropy().item() for d in dists]
+    steps = tuple(Step(f"softmax(s / {t:g})", d.probs.tolist()) for t, d in zip(temperatures, dists))
+    steps += (Step("H = −Σ p log p at each τ", key, note="a lower temperature sharpens the softmax and lowers the entropy"),)
+    wrong = [Misconception("log2-used", "Measured in bits (log₂); the entropy here uses the natural log.", [h / math.log(2) for h in key])]
+    if 1.0 not in temperatures:
+        plain = torch.distributions.Categorical(logits=s).entropy().item()
+        wrong.append(Misconception(*_NO_TEMPERATURE, [plain, plain]))
+    return Solution(key, steps, tuple(wrong))
+
+
+def _solve_zero_shot(inputs: Mapping[str, Any]) -> Solution:
+    image = torch.tensor(inputs["image"], dtype=torch.float64)
+    texts = torch.tensor(inputs["texts"], dtype=torch.float64)
+    tau = float(inputs["temperature"])
+    cos = F.cosine_similarity(image[None], texts, dim=1)
+    probs = torch.softmax(cos / tau, dim=0)
+    dot_probs = torch.softmax(texts @ image / tau, dim=0)
+    steps = (
+        Step("cosine similarity of the image with each class text", cos.tolist()),
+        Step("logits = cosine / τ", (cos / tau).tolist()),
+        Step("softmax over the classes", probs.tolist()),
+        Step("predicted class: the largest probability", float(probs.argmax())),
+    )
+    wrong: list[Misconception] = []
+    if inputs["answer"] == "class":
+        if int(dot_probs.argmax()) != int(probs.argmax()):
+            wrong.append(Misconception(*_RAW_DOT_PRODUCT_ZERO_SHOT, float(dot_probs.argmax())))
+        return Solution(float(probs.argmax()), steps, tuple(wrong))
+    norms = torch.linalg.vector_norm(torch.cat([image[None], texts]), dim=1)
+    if not torch.allclose(norms, torch.ones_like(norms), rtol=1e-12, atol=0):
+        wrong.append(Misconception(*_RAW_DOT_PRODUCT_ZERO_SHOT, dot_probs.tolist()))
+    if tau != 1.0:
+        wrong.append(Misconception(*_NO_TEMPERATURE, torch.softmax(cos, dim=0).tolist()))
+    return Solution(probs.tolist(), steps, tuple(wrong))
+
+
+_RAW_DOT_PRODUCT_ZERO_SHOT = (
+    "raw-dot-product",
+    "Compared raw dot products; CLIP normalises both embeddings, so only their directions count and a long text vector does not win by length.",
+)

@@ -515,7 +515,8 @@ def test_cli_builds_topics_with_progress(tmp_path: Path) -> None:
               "--seed", "4", "--progress"]
     )
     assert result.exit_code == 0, result.output
-    assert "20 problems" in result.output and "2 decks" in result.output
+    templates = sum(len(c.templates) for c in load_concepts(CONCEPTS) if c.id in ("bleu", "simclr"))
+    assert f"{2 * templates} problems" in result.output and "2 decks" in result.output
 
 
 @pytest.mark.parametrize(

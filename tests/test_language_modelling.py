@@ -4,9 +4,11 @@ another torch path (soft-target cross-entropy)."""
 from __future__ import annotations
 
 import doctest
+import itertools
 import json
 import math
 import random
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -37,9 +39,39 @@ def _log_softmax(logits: list[float]) -> np.ndarray:
     return z - z.max() - np.log(np.exp(z - z.max()).sum())
 
 
+def _sequences(tree: dict[str, list[float]], k: int) -> dict[tuple[int, ...], Fraction]:
+    """Every prefix of the tree and its exact probability, by enumeration."""
+    out: dict[tuple[int, ...], Fraction] = {(): Fraction(1)}
+    depth = max(len(key.split()) for key in tree) + 1
+    for length in range(1, depth + 1):
+        for seq in itertools.product(range(k), repeat=length):
+            out[seq] = out[seq[:-1]] * Fraction(tree[" ".join(map(str, seq[:-1]))][seq[-1]]).limit_denominator(100)
+    return out
+
+
+def _search(inputs: dict[str, Any], width: int, alone: bool = False) -> tuple[int, ...]:
+    """Beam search over exact fractions, written from the definition (width = K^L: exhaustive)."""
+    k = len(inputs["tokens"])
+    prob = _sequences(inputs["tree"], k)
+    depth = max(map(len, prob))
+    beams: list[tuple[int, ...]] = [()]
+    for _ in range(depth):
+        if alone and beams[0]:
+            beams = [max((b + (t,) for t in range(k)), key=prob.__getitem__) for b in beams]
+        else:
+            beams = sorted((b + (t,) for b in beams for t in range(k)), key=prob.__getitem__, reverse=True)[:width]
+    return max(beams, key=prob.__getitem__)
+
+
+def _decoded(inputs: dict[str, Any], seq: tuple[int, ...]) -> Any:
+    return [float(t) for t in seq] if inputs["answer"] == "sequence" else float(_sequences(inputs["tree"], len(inputs["tokens"]))[seq])
+
+
 def reference(inputs: dict[str, Any]) -> Any:
-    """The answer from the formulas in numpy."""
+    """The answer from the formulas in numpy; decoding by exact enumeration."""
     ask = inputs["ask"]
+    if ask in ("greedy", "beam"):
+        return _decoded(inputs, _search(inputs, 1 if ask == "greedy" else 2))
     if ask == "softmax":
         return np.exp(_log_softmax(inputs["logits"])).tolist()
     if ask == "sequence":
@@ -53,6 +85,18 @@ def reference(inputs: dict[str, Any]) -> Any:
 
 def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
     ask = inputs["ask"]
+    if ask in ("greedy", "beam"):
+        seqs = {"best-sequence-not-greedy": _search(inputs, 10**3)} if ask == "greedy" else {
+            "greedy-not-beam": _search(inputs, 1),
+            "each-beam-extended-alone": _search(inputs, 2, alone=True),
+            "beam-taken-as-exhaustive": _search(inputs, 10**3),
+        }
+        out = {name: _decoded(inputs, seq) for name, seq in seqs.items()}
+        chosen = _search(inputs, 1 if ask == "greedy" else 2)
+        tree = inputs["tree"]
+        if inputs["answer"] == "probability":
+            out["summed-not-multiplied"] = sum(tree[" ".join(map(str, chosen[:i]))][t] for i, t in enumerate(chosen))
+        return out
     if ask == "softmax":
         z = np.array(inputs["logits"], dtype=float)
         return {"logits-normalised-directly": (z / z.sum()).tolist()} if (z > 0).all() else {}
@@ -75,6 +119,8 @@ CONFIGS: dict[str, list[dict[str, Any]]] = {
     "sequence": [{}, {"length": [1, 10]}],
     "smoothed-target": [{}, {"vocab": [2, 10], "epsilon": [0.0, 1.0]}],
     "smoothed-loss": [{}, {"vocab": [2, 10], "logits": [-20, 20], "epsilon": [0.0, 1.0]}],
+    "greedy": [{}, {"answer": "sequence"}, {"trap": False, "branches": [2, 3], "depth": 2}],
+    "beam": [{}, {"answer": "sequence"}, {"trap": False, "branches": [2, 3], "depth": 2}],
 }
 N_PER_ASK = 1000
 
@@ -115,10 +161,43 @@ def test_each_listed_mistake_is_recomputed() -> None:
             assert _agree(m.value, expected[m.name]), (inputs, m.name)
         if inputs["ask"] == "softmax":
             assert bool(sol.misconceptions) == all(v > 0 for v in inputs["logits"])
+        if inputs["ask"] in ("greedy", "beam"):
+            listed = {m.name for m in sol.misconceptions}
+            differ = {name for name, value in expected.items() if not _agree(value, sol.answer.value)}
+            assert listed == differ, (inputs, listed, differ)
+
+
+def test_decoding_trees_are_distributions_without_ties_and_traps_hold() -> None:
+    for inputs in VARIANTS:
+        if inputs["ask"] not in ("greedy", "beam"):
+            continue
+        k = len(inputs["tokens"])
+        assert all(len(p) == k and math.isclose(sum(p), 1) and len(set(p)) == k for p in inputs["tree"].values())
+        prob = _sequences(inputs["tree"], k)
+        for length in range(1, max(map(len, prob)) + 1):
+            level = [v for seq, v in prob.items() if len(seq) == length]
+            assert len(set(level)) == len(level)
+
+    for seed in range(500):
+        inputs = _inputs("beam", 3 * seed)  # the default configuration: trap on
+        first = max(range(len(inputs["tokens"])), key=lambda t: inputs["tree"][""][t])
+        assert _search(inputs, 10**3)[0] != first, inputs
+
+
+def test_beam_as_wide_as_the_tree_is_exhaustive() -> None:
+    """Beam search that keeps every prefix finds the most probable sequence (checker path)."""
+    for inputs in [i for i in VARIANTS if i["ask"] == "beam"][:300]:
+        k, depth = len(inputs["tokens"]), max(len(key.split()) for key in inputs["tree"]) + 1
+        best = max(itertools.product(range(k), repeat=depth), key=_sequences(inputs["tree"], k).__getitem__)
+        chosen, _ = checkers.language_modelling._decode(inputs["tree"], k**depth)
+        assert chosen == best
 
 
 
 
+# p(a) = 0.4, p(b) = 0.6; after a: a 0.9, b 0.1; after b: a 0.55, b 0.45. Greedy: b then a
+# (0.33); beam 2 keeps both first tokens and finds a a (0.36), the best sequence.
+TREE = {"": [0.4, 0.6], "0": [0.9, 0.1], "1": [0.55, 0.45]}
 KNOWN = [
     ({"ask": "softmax", "tokens": ["a", "b"], "logits": [0.0, 0.0]}, [0.5, 0.5]),
     ({"ask": "softmax", "tokens": ["a", "b"], "logits": [math.log(3), 0.0]}, [0.75, 0.25]),
@@ -128,6 +207,10 @@ KNOWN = [
     ({"ask": "smoothed-target", "classes": 5, "target": 1, "epsilon": 0.0}, [0, 1, 0, 0, 0]),
     # Equal logits: every class has probability 1/K whatever the target, so the loss is log K.
     ({"ask": "smoothed-loss", "logits": [1.0, 1.0, 1.0], "target": 2, "epsilon": 0.1}, math.log(3)),
+    ({"ask": "greedy", "answer": "sequence", "tokens": ["a", "b"], "tree": TREE}, [1, 0]),
+    ({"ask": "greedy", "answer": "probability", "tokens": ["a", "b"], "tree": TREE}, 0.6 * 0.55),
+    ({"ask": "beam", "answer": "sequence", "tokens": ["a", "b"], "tree": TREE}, [0, 0]),
+    ({"ask": "beam", "answer": "probability", "tokens": ["a", "b"], "tree": TREE}, 0.4 * 0.9),
 ]
 
 
@@ -147,7 +230,8 @@ def test_draws_are_reproducible_and_valid() -> None:
         if "logits" in inputs:
             assert len(set(inputs["logits"])) > 1
         kind = generators.expected("language-modelling", inputs).kind
-        assert kind == ("vector" if inputs["ask"] in ("softmax", "smoothed-target") else "number")
+        vector = inputs["ask"] in ("softmax", "smoothed-target") or inputs.get("answer") == "sequence"
+        assert kind == ("vector" if vector else "number")
 
 
 def test_describe_conditions_each_token_on_the_ones_before() -> None:
@@ -157,7 +241,7 @@ def test_describe_conditions_each_token_on_the_ones_before() -> None:
 
 def test_unknown_question() -> None:
     with pytest.raises(ValueError, match="Expected"):
-        checkers.language_modelling.solve({"ask": "beam"})
+        checkers.language_modelling.solve({"ask": "sample"})
 
 
 def test_doctests() -> None:

@@ -32,8 +32,9 @@ def solve(inputs: Any) -> Any:
 
 # Each seed uses CONFIGS[seed % len(CONFIGS)], so the variants mix every ask and the edges of
 # each range (one pair, one dimension, τ from 0.05 to 10, entries up to ±9).
+LOSS_ASKS = ["loss", "anchor", "similarity"]  # the asks on a batch z; the others are tested below
 CONFIGS: list[dict[str, Any]] = [
-    {"ask": list(simclr.ASKS)},
+    {"ask": LOSS_ASKS},
     {"ask": ["loss", "anchor"], "pairs": [1, 4], "dim": [1, 6], "values": [-3, 3], "temperature": [0.05, 10]},
     {"ask": ["loss"], "pairs": 3, "dim": 2, "temperature": 0.1},
     {"ask": ["anchor"], "pairs": [2, 4], "dim": [2, 4], "temperature": [0.5, 2]},
@@ -78,7 +79,36 @@ def ref_terms(z: Any, tau: float, cosine: bool = True, keep_self: bool = False) 
     return np.array(terms)
 
 
-def reference(inputs: dict[str, Any]) -> float:
+def _entropy(logits: np.ndarray) -> float:
+    p = np.exp(logits - logits.max())
+    p /= p.sum()
+    return float(-(p * np.log(p, where=p > 0, out=np.zeros_like(p))).sum())
+
+
+def _zero_shot(inputs: dict[str, Any], cosine: bool = True, tau: float | None = None) -> np.ndarray:
+    image, texts = np.asarray(inputs["image"], dtype=float), np.asarray(inputs["texts"], dtype=float)
+    s = texts @ image
+    if cosine:
+        s = s / (np.linalg.norm(texts, axis=1) * np.linalg.norm(image))
+    logits = s / (inputs["temperature"] if tau is None else tau)
+    p = np.exp(logits - logits.max())
+    return p / p.sum()
+
+
+def _negatives(n: int) -> int:
+    """Enumerate the views of a batch: for anchor 0, every other view but its positive."""
+    return sum(1 for k in range(2 * n) if k not in (0, n))
+
+
+def reference(inputs: dict[str, Any]) -> Any:
+    if inputs["ask"] == "negatives":
+        return float(_negatives(inputs["batch"]))
+    if inputs["ask"] == "entropy":
+        s = np.asarray(inputs["similarities"], dtype=float)
+        return [_entropy(s / t) for t in inputs["temperatures"]]
+    if inputs["ask"] == "zero-shot":
+        p = _zero_shot(inputs)
+        return p.tolist() if inputs["answer"] == "probabilities" else float(p.argmax())
     if inputs["ask"] == "similarity":
         u, v = (np.asarray(inputs["z"][k], dtype=np.float64) for k in inputs["pair"])
         return float(u @ v / (np.linalg.norm(u) * np.linalg.norm(v)))
@@ -130,7 +160,8 @@ def _close(a: Any, b: Any, rel: float = 1e-9, abs_: float = 1e-12) -> bool:
 
 def test_variants_cover_every_ask_and_range_edge() -> None:
     asks = Counter(inputs["ask"] for inputs in VARIANTS)
-    assert set(asks) == set(simclr.ASKS) and min(asks.values()) >= 150
+    assert set(asks) == set(LOSS_ASKS) and min(asks.values()) >= 150
+    assert {i["ask"] for i in EXTRA} | set(asks) == set(simclr.ASKS)
     pairs = Counter(len(inputs["z"]) // 2 for inputs in VARIANTS)
     assert set(pairs) == {1, 2, 3, 4}
     assert {len(inputs["z"][0]) for inputs in VARIANTS} == set(range(1, 7))
@@ -315,7 +346,7 @@ def test_inputs_and_solutions_survive_json() -> None:
 
 
 def test_draws_respect_params_and_avoid_degenerate_batches() -> None:
-    given = {"ask": list(simclr.ASKS), "pairs": [1, 3], "dim": [2, 3], "values": [-1, 2]}
+    given = {"ask": LOSS_ASKS, "pairs": [1, 3], "dim": [2, 3], "values": [-1, 2]}
     params = resolve(simclr.PARAMS, given)
     for seed in range(300):
         inputs = simclr.draw(params, random.Random(seed))
@@ -363,6 +394,69 @@ def test_impossible_params_raise_generation_error() -> None:
     # in sign.
     one_d = resolve(simclr.PARAMS, {"dim": 1, "pairs": 2})
     assert len(simclr.draw(one_d, random.Random(0))["z"][0]) == 1
+
+
+# ---------------------------------------------------------------- negatives, entropy, zero-shot
+
+EXTRA_CONFIGS: dict[str, list[dict[str, Any]]] = {
+    "negatives": [{}, {"batch": [2, 1024]}],
+    "entropy": [{}, {"classes": [2, 6], "temperature": [0.05, 10]}],
+    "zero-shot": [{}, {"answer": "class"}, {"classes": [2, 6], "dim": [1, 6], "values": [-5, 5], "temperature": [0.05, 10], "answer": ["probabilities", "class"]}],
+}
+EXTRA = [
+    simclr.draw(resolve(simclr.PARAMS, {"ask": ask, **configs[seed % len(configs)]}), random.Random(seed))
+    for ask, configs in EXTRA_CONFIGS.items()
+    for seed in range(300)
+]
+
+
+def _extra_mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
+    if inputs["ask"] == "negatives":
+        n = inputs["batch"]
+        return {"positive-counted-as-negative": 2 * n - 1, "one-view-per-example": n - 1}
+    if inputs["ask"] == "entropy":
+        s = np.asarray(inputs["similarities"], dtype=float)
+        return {"log2-used": [_entropy(s / t) / math.log(2) for t in inputs["temperatures"]], "no-temperature": [_entropy(s)] * 2}
+    dots, no_tau = _zero_shot(inputs, cosine=False), _zero_shot(inputs, tau=1.0)
+    if inputs["answer"] == "class":
+        return {"raw-dot-product": float(dots.argmax())}
+    return {"raw-dot-product": dots.tolist(), "no-temperature": no_tau.tolist()}
+
+
+def test_extra_asks_match_the_references_and_name_their_mistakes() -> None:
+    for inputs in EXTRA:
+        sol = solve(inputs)
+        assert np.allclose(sol.answer.value, reference(inputs), rtol=1e-9, atol=1e-12), inputs
+        ref = _extra_mistakes(inputs)
+        for m in sol.misconceptions:
+            assert np.allclose(m.value, ref[m.name], rtol=1e-9, atol=1e-12), (inputs, m.name)
+        if inputs["ask"] == "zero-shot" and inputs["answer"] == "class":
+            # Drawn so that the raw dot product picks another class: the mistake is always named.
+            assert [m.name for m in sol.misconceptions] == ["raw-dot-product"]
+
+
+def test_negatives_from_pytorch_metric_learning() -> None:
+    """NTXentLoss's own pair miner finds 2N − 2 negatives per anchor."""
+    from pytorch_metric_learning.utils import loss_and_miner_utils as lmu
+
+    for n in (2, 3, 17, 64):
+        labels = torch.arange(n).repeat(2)
+        a2, _ = lmu.get_all_pairs_indices(labels)[2:]
+        assert solve({"ask": "negatives", "batch": n}).answer.value == float((a2 == 0).sum()) == 2 * n - 2
+
+
+def test_lower_temperature_lower_entropy_and_known_values() -> None:
+    for inputs in (i for i in EXTRA if i["ask"] == "entropy"):
+        low, high = solve(inputs).answer.value
+        assert low <= high + 1e-12  # temperatures are drawn in increasing order
+    # Equal logits give log K at any τ; one dominant logit at a tiny τ gives about 0.
+    assert _close(solve({"ask": "entropy", "similarities": [0.5, 0.5, 0.5], "temperatures": [0.1, 1.0]}).answer.value[1], math.log(3))
+    assert solve({"ask": "entropy", "similarities": [1.0, -1.0], "temperatures": [0.01, 1.0]}).answer.value[0] < 1e-80
+    # Two classes, cosines 1 and 0 (image (1, 0); texts (2, 0) and (0, 3)), τ = 1: p = e / (e + 1).
+    zs = {"ask": "zero-shot", "image": [1, 0], "texts": [[2, 0], [0, 3]], "labels": ["cat", "dog"], "temperature": 1.0, "answer": "probabilities"}
+    assert _close(solve(zs).answer.value[0], math.e / (math.e + 1))
+    assert solve({**zs, "answer": "class"}).answer.value == 0.0
+    assert solve({"ask": "negatives", "batch": 2}).answer.value == 2.0
 
 
 def test_checker_names_an_unknown_question() -> None:

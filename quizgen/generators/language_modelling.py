@@ -14,20 +14,31 @@ Questions (``ask``):
 - ``smoothed-loss``: the cross-entropy of the logits against that smoothed target, as
   ``F.cross_entropy(logits, target, label_smoothing=ε)``; inputs ``{"ask", "logits", "target",
   "epsilon"}``.
+- ``greedy`` and ``beam``: decoding a fixed number of tokens from a small next-token tree, greedily
+  or by beam search with width 2 (no length normalisation: every sequence has ``depth`` tokens);
+  asks for the chosen sequence's probability, or for the sequence as token numbers; inputs
+  ``{"ask", "tokens", "tree", "answer"}``, where ``tree`` maps each prefix (token numbers joined by
+  spaces, ``""`` for the start) to the next token's probabilities in token order. Every
+  probability is a multiple of 0.05 and no two prefixes of the same length are equally likely,
+  so no decision is a tie.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 from typing import Any
 
 from quizgen.core.answer import Answer
-from quizgen.core.params import Choice, FloatRange, IntRange, ParamSpec, draw_choice, draw_float, draw_int, draw_on_grid, redraw
+from quizgen.core.params import Choice, Flag, FloatRange, IntRange, ParamSpec, draw_choice, draw_float, draw_int, draw_on_grid, redraw
 
 FAMILY = "language-modelling"
 VERSION = 1
 
-ASKS = ("softmax", "sequence", "smoothed-target", "smoothed-loss")
+ASKS = ("softmax", "sequence", "smoothed-target", "smoothed-loss", "greedy", "beam")
+TREE_TOKENS = ("a", "b", "c")
+MAX_TREE = 7
+"""The most next-token distributions a decoding problem shows ((K^L − 1)/(K − 1) for K tokens, L steps)."""
 WORDS = ("the", "a", "cat", "dog", "sat", "ran", "on", "mat", "home", "fast")
 EPSILONS = (0.05, 0.1, 0.2, 0.3)
 
@@ -38,13 +49,72 @@ PARAMS: dict[str, ParamSpec] = {
     "length": IntRange(default=(2, 4), doc="Words in the sentence (the <eos> comes on top).", minimum=1, maximum=10),
     "log": Choice(options=("probability", "log-probability"), default=("probability", "log-probability"), doc="For sequence: which to ask for."),
     "epsilon": FloatRange(default=(0.05, 0.3), doc=f"Label smoothing ε, drawn from {list(EPSILONS)} within the range.", minimum=0.0, maximum=1.0),
+    "branches": IntRange(default=(2, 3), doc="For greedy and beam: tokens to choose from at each step.", minimum=2, maximum=len(TREE_TOKENS)),
+    "depth": IntRange(default=(2, 3), doc=f"For greedy and beam: tokens decoded (at most {MAX_TREE} distributions are shown).", minimum=2, maximum=3),
+    "answer": Choice(
+        options=("probability", "sequence"), default=("probability",), doc="For greedy and beam: the chosen sequence's probability, or its token numbers."
+    ),
+    "trap": Flag(default=True, doc="For greedy and beam: draw until the most probable sequence does not start with the most probable first token."),
 }
+
+
+def _tree_size(k: int, depth: int) -> int:
+    return sum(k**i for i in range(depth))
+
+
+def check_params(params: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Cross-parameter problems of resolved ``params`` as ``(param, expected, found)``."""
+    if {"greedy", "beam"} & set(params["ask"]) and _tree_size(params["branches"][0], params["depth"][0]) > MAX_TREE:
+        return [("depth", f"a value whose tree has at most {MAX_TREE} distributions with the smallest 'branches'", str(list(params["depth"])))]
+    return []
+
+
+def _distribution(rng: random.Random, k: int, spread: int = 20) -> list[int]:
+    """k distinct probabilities in twentieths that sum to 20, at most ``spread`` apart."""
+    while True:
+        cuts = sorted(rng.sample(range(1, 20), k - 1))
+        probs = [b - a for a, b in zip([0, *cuts], [*cuts, 20])]
+        if len(set(probs)) == k and max(probs) - min(probs) <= spread:
+            return probs
+
+
+def _draw_tree(params: dict[str, Any], rng: random.Random) -> dict[str, Any] | None:
+    """A next-token tree on a 0.05 grid, or None when two prefixes tie or the trap is missing.
+
+    With ``trap`` the first step's probabilities, and every step after the most probable first
+    token, are drawn close together (at most 0.2 apart), so that a less probable first token can
+    lead to the best sequence: the case where greedy decoding goes wrong.
+    """
+    sizes = [(k, n) for k in range(params["branches"][0], params["branches"][1] + 1)
+             for n in range(params["depth"][0], params["depth"][1] + 1) if _tree_size(k, n) <= MAX_TREE]
+    k, depth = sizes[rng.randrange(len(sizes))]
+    twentieths: dict[tuple[int, ...], list[int]] = {(): _distribution(rng, k, 4 if params["trap"] else 20)}
+    first = max(range(k), key=twentieths[()].__getitem__)
+    for length in range(1, depth):
+        for prefix in itertools.product(range(k), repeat=length):
+            flat = params["trap"] and prefix[0] == first
+            twentieths[prefix] = _distribution(rng, k, 4 if flat else 20)
+    # Each prefix's weight in units of 20^-length: exact, so ties are found exactly.
+    weight: dict[tuple[int, ...], int] = {(): 1}
+    for length in range(1, depth + 1):
+        level = {p: weight[p[:-1]] * twentieths[p[:-1]][p[-1]] for p in itertools.product(range(k), repeat=length)}
+        if len(set(level.values())) < len(level):
+            return None
+        weight.update(level)
+    if params["trap"] and max((p for p in weight if len(p) == depth), key=weight.__getitem__)[0] == first:
+        return None
+    tree = {" ".join(map(str, p)): [n / 20 for n in probs] for p, probs in twentieths.items()}
+    return {"tokens": list(TREE_TOKENS[:k]), "tree": tree}
 
 
 def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """One problem's inputs from resolved ``params``, drawn with ``rng`` only (the contract is in
     ``quizgen.generators``); ``GenerationError`` when no usable variant turns up."""
     ask = draw_choice(rng, params["ask"])
+    if ask in ("greedy", "beam"):
+        spec = f"branches={list(params['branches'])}, depth={list(params['depth'])}, trap={params['trap']}; widen 'branches' or drop 'trap'"
+        tree = redraw(lambda: _draw_tree(params, rng), spec)
+        return {"ask": ask, **tree, "answer": draw_choice(rng, params["answer"])}
     k = draw_int(rng, params["vocab"])
     if ask == "sequence":
         n = draw_int(rng, params["length"])
@@ -76,6 +146,17 @@ def describe(inputs: dict[str, Any]) -> str:
     K = 4 classes (0..3), true class 2, ε = 0.1
     """
     ask = inputs["ask"]
+    if ask in ("greedy", "beam"):
+        tokens = inputs["tokens"]
+        lines = ["tokens: " + ", ".join(f"{t} = {i}" for i, t in enumerate(tokens))]
+        for key, probs in inputs["tree"].items():
+            given = " ".join(["<sos>", *(tokens[int(i)] for i in key.split())])
+            lines.append(f"p(· | {given}): " + ", ".join(f"{t} {p:g}" for t, p in zip(tokens, probs)))
+        if inputs["answer"] == "sequence":
+            lines.append("Give: the sequence as a vector of token numbers, e.g. [0, 1] for a b")
+        else:
+            lines.append("Give: the probability of the sequence (one number)")
+        return "\n".join(lines)
     if ask == "softmax":
         return "\n".join(f"{t:>6}: logit {v:g}" for t, v in zip(inputs["tokens"], inputs["logits"]))
     if ask == "sequence":
@@ -96,4 +177,6 @@ def expected(inputs: dict[str, Any]) -> Answer:
         return Answer("vector", [0.0] * len(inputs["logits"]))
     if inputs["ask"] == "smoothed-target":
         return Answer("vector", [0.0] * inputs["classes"])
+    if inputs["ask"] in ("greedy", "beam") and inputs["answer"] == "sequence":
+        return Answer("vector", [0.0] * (max(map(len, map(str.split, inputs["tree"]))) + 1))
     return Answer("number", 0.0)

@@ -13,13 +13,26 @@ Questions (``ask``):
 - ``similarity``: the cosine similarity of two rows; inputs ``{"ask", "z", "pair": [i, j]}``.
 
 ``z`` has 2N rows of small integers; rows ``k`` and ``k+N`` are the positive pair.
+
+Beyond the loss itself:
+
+- ``negatives``: how many negatives each anchor has in a batch of N examples (2N views); inputs
+  ``{"ask", "batch"}``.
+- ``entropy``: the entropy (natural log) of the softmax of one anchor's similarities divided by
+  each of two temperatures, a vector of two; inputs ``{"ask", "similarities", "temperatures"}``.
+- ``zero-shot``: CLIP-style zero-shot classification: the softmax over classes of the cosine
+  similarity between an image embedding and each class text's embedding, divided by τ, or the
+  predicted class's number; inputs ``{"ask", "image", "texts", "labels", "temperature",
+  "answer"}``.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from typing import Any
 
+from quizgen.core.answer import Answer
 from quizgen.core.errors import GenerationError
 from quizgen.core.params import (
     Choice,
@@ -27,6 +40,7 @@ from quizgen.core.params import (
     IntRange,
     ParamSpec,
     draw_choice,
+    draw_float,
     draw_int,
     draw_int_matrix,
     draw_on_grid,
@@ -37,7 +51,8 @@ from quizgen.core.render import format_matrix
 FAMILY = "simclr"
 VERSION = 1
 
-ASKS = ("loss", "anchor", "similarity")
+ASKS = ("loss", "anchor", "similarity", "negatives", "entropy", "zero-shot")
+LABELS = ("cat", "dog", "car", "tree", "boat", "bird")
 # Temperatures a learner can divide by in their head; a range with none of them falls back to a
 # two-decimal grid.
 TEMPERATURE_GRID = (0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
@@ -46,7 +61,7 @@ PARAMS: dict[str, ParamSpec] = {
     "ask": Choice(
         options=ASKS,
         default=("loss",),
-        doc="What to ask for: the batch loss, one anchor's term, or one cosine similarity.",
+        doc="What to ask for (see the generator's module doc).",
     ),
     "pairs": IntRange(
         default=(2, 2),
@@ -67,6 +82,9 @@ PARAMS: dict[str, ParamSpec] = {
         exclusive_minimum=0.0,
         maximum=10.0,
     ),
+    "batch": IntRange(default=(4, 512), doc="For negatives: the batch size N (examples, 2N views).", minimum=2, maximum=1024),
+    "classes": IntRange(default=(3, 4), doc="For zero-shot: class texts; for entropy: similarities.", minimum=2, maximum=len(LABELS)),
+    "answer": Choice(options=("probabilities", "class"), default=("probabilities",), doc="For zero-shot: the class probabilities or the predicted class."),
 }
 
 
@@ -84,6 +102,12 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """One problem's inputs from resolved ``params``, drawn with ``rng`` only (the contract is in
     ``quizgen.generators``); ``GenerationError`` when no usable variant turns up."""
     ask = draw_choice(rng, params["ask"])
+    if ask == "negatives":
+        return {"ask": ask, "batch": draw_int(rng, params["batch"])}
+    if ask == "entropy":
+        return _draw_entropy(params, rng)
+    if ask == "zero-shot":
+        return _draw_zero_shot(params, rng)
 
     def attempt() -> dict[str, Any] | None:
         n = draw_int(rng, params["pairs"])
@@ -110,6 +134,38 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     )
 
 
+def _draw_entropy(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    def attempt() -> dict[str, Any] | None:
+        sims = [draw_float(rng, (-1.0, 1.0), 1) for _ in range(draw_int(rng, params["classes"]))]
+        taus = sorted({_draw_temperature(rng, params["temperature"]) for _ in range(2)})
+        # Equal similarities give the uniform distribution at every τ; one τ asks nothing twice.
+        return {"ask": "entropy", "similarities": sims, "temperatures": taus} if len(set(sims)) > 1 and len(taus) == 2 else None
+
+    return redraw(attempt, f"classes={list(params['classes'])}, temperature={list(params['temperature'])}; widen 'temperature'")
+
+
+def _draw_zero_shot(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    def attempt() -> dict[str, Any] | None:
+        dim, c = draw_int(rng, params["dim"]), draw_int(rng, params["classes"])
+        image, *texts = draw_int_matrix(rng, 1 + c, dim, params["values"])
+        if not any(image) or any(not any(t) for t in texts):
+            return None
+        answer = draw_choice(rng, params["answer"])
+        cos = [_dot(image, t) / math.sqrt(_dot(image, image) * _dot(t, t)) for t in texts]
+        best = sorted(range(c), key=cos.__getitem__)
+        if cos[best[-1]] - cos[best[-2]] < 1e-9:
+            return None  # two classes tie for the prediction
+        # A class question is worth asking when the raw dot product would pick another class.
+        dots = sorted(range(c), key=lambda k: _dot(image, texts[k]))
+        if answer == "class" and (dots[-1] == best[-1] or _dot(image, texts[dots[-1]]) == _dot(image, texts[dots[-2]])):
+            return None
+        labels = rng.sample(LABELS, c)
+        return {"ask": "zero-shot", "image": image, "texts": texts, "labels": labels,
+                "temperature": _draw_temperature(rng, params["temperature"]), "answer": answer}
+
+    return redraw(attempt, f"dim={list(params['dim'])}, values={list(params['values'])}; widen 'values' or 'dim'")
+
+
 def _draw_temperature(rng: random.Random, bounds: tuple[float, float]) -> float:
     lo, hi = bounds
     value = draw_on_grid(rng, TEMPERATURE_GRID, bounds, 2)
@@ -133,6 +189,10 @@ def _degenerate(z: list[list[int]], n: int) -> bool:
     return n > 1 and all(_same_direction(z[k], z[k + n]) for k in range(n))
 
 
+def _dot(u: list[int], v: list[int]) -> int:
+    return sum(a * b for a, b in zip(u, v))
+
+
 def _parallel(u: list[int], v: list[int]) -> bool:
     return all(u[a] * v[b] == u[b] * v[a] for a in range(len(u)) for b in range(a + 1, len(u)))
 
@@ -141,8 +201,28 @@ def _same_direction(u: list[int], v: list[int]) -> bool:
     return _parallel(u, v) and sum(a * b for a, b in zip(u, v)) > 0
 
 
+def expected(inputs: dict[str, Any]) -> Answer:
+    """A vector for entropy and zero-shot probabilities, else a number (placeholders)."""
+    if inputs["ask"] == "entropy":
+        return Answer("vector", [0.0, 0.0])
+    if inputs["ask"] == "zero-shot" and inputs["answer"] == "probabilities":
+        return Answer("vector", [0.0] * len(inputs["texts"]))
+    return Answer("number", 0.0)
+
+
 def describe(inputs: dict[str, Any]) -> str:
     """The inputs as plain text for a learner."""
+    if inputs["ask"] == "negatives":
+        return f"N = {inputs['batch']} examples in the batch, two augmented views of each (2N = {2 * inputs['batch']} views)"
+    if inputs["ask"] == "entropy":
+        sims = ", ".join(f"{v:g}" for v in inputs["similarities"])
+        return f"similarities of the anchor to its candidates: [{sims}]\nτ₁ = {inputs['temperatures'][0]:g}, τ₂ = {inputs['temperatures'][1]:g}"
+    if inputs["ask"] == "zero-shot":
+        texts = [f"image embedding: {inputs['image']}"]
+        texts += [f"class {i} ({label}): text embedding {row}" for i, (label, row) in enumerate(zip(inputs["labels"], inputs["texts"]))]
+        texts.append(f"τ = {inputs['temperature']:g}")
+        texts.append("Give: the probability of each class (a vector)" if inputs["answer"] == "probabilities" else "Give: the predicted class's number")
+        return "\n".join(texts)
     z = inputs["z"]
     n = len(z) // 2
     parts = [format_matrix("z", z)]
