@@ -41,6 +41,7 @@ MODULES = {
     "fine-tuning": "fine_tuning",
     "language-modelling": "language_modelling",
     "lr-schedules": "lr_schedules",
+    "masked-modelling": "masked_modelling",
     "normalization": "normalization",
     "shapes": "shapes",
     "simclr": "simclr",
