@@ -43,6 +43,7 @@ MODULES = {
     "lr-schedules": "lr_schedules",
     "masked-modelling": "masked_modelling",
     "normalization": "normalization",
+    "rope": "rope",
     "shapes": "shapes",
     "simclr": "simclr",
     "transformer-shapes": "transformer_shapes",

@@ -1,0 +1,166 @@
+"""Tests of the rope family: the checker's complex-number rotation against a plain rotation matrix
+in numpy, the relative-position property, and known values."""
+
+from __future__ import annotations
+
+import doctest
+import json
+import math
+import random
+from typing import Any
+
+import numpy as np
+import pytest
+
+import checkers.rope
+from quizgen.core.params import resolve
+from quizgen.core.problems import solve_problem
+from quizgen.generators import rope
+
+
+def solve(inputs: dict[str, Any]) -> Any:
+    return solve_problem("rope", inputs)
+
+
+def _pairs(d: int, pairing: str) -> list[tuple[int, int]]:
+    return [(2 * i, 2 * i + 1) for i in range(d // 2)] if pairing == "interleaved" else [(i, i + d // 2) for i in range(d // 2)]
+
+
+def rotation(d: int, pos: int, base: float, pairing: str, exponent: float = 2.0, sign: float = 1.0) -> np.ndarray:
+    """The d × d matrix R_pos: a 2-D rotation by pos·θ_i in the plane of pair i (RoFormer eq. 15)."""
+    r = np.eye(d)
+    for i, (a, b) in enumerate(_pairs(d, pairing)):
+        phi = sign * pos * base ** (-exponent * i / d)
+        r[a, a], r[a, b], r[b, a], r[b, b] = math.cos(phi), -math.sin(phi), math.sin(phi), math.cos(phi)
+    return r
+
+
+def _score(inputs: dict[str, Any], m: int, n: int) -> float:
+    d, base, pairing = len(inputs["q"]), inputs["base"], inputs["pairing"]
+    q, k = np.array(inputs["q"], dtype=float), np.array(inputs["k"], dtype=float)
+    return float((rotation(d, m, base, pairing) @ q) @ (rotation(d, n, base, pairing) @ k))
+
+
+def reference(inputs: dict[str, Any]) -> Any:
+    """Rotation matrices in numpy."""
+    if inputs["ask"] == "rotate":
+        return (rotation(len(inputs["q"]), inputs["m"], inputs["base"], inputs["pairing"]) @ np.array(inputs["q"], dtype=float)).tolist()
+    m, n = inputs["m"], inputs["n"]
+    if inputs["ask"] == "score":
+        return _score(inputs, m, n)
+    s = inputs["shift"]
+    return [_score(inputs, m, n), _score(inputs, m + s, n + s)]
+
+
+def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
+    d, m, base, pairing = len(inputs["q"]), inputs["m"], inputs["base"], inputs["pairing"]
+    other = "half" if pairing == "interleaved" else "interleaved"
+    q = np.array(inputs["q"], dtype=float)
+    if inputs["ask"] == "rotate":
+        return {
+            "other-pairing": (rotation(d, m, base, other) @ q).tolist(),
+            "theta-exponent": (rotation(d, m, base, pairing, exponent=1.0) @ q).tolist(),
+            "rotated-backwards": (rotation(d, m, base, pairing, sign=-1.0) @ q).tolist(),
+        }
+    k, n = np.array(inputs["k"], dtype=float), inputs["n"]
+    plain = float(q @ k)
+    if inputs["ask"] == "score":
+        return {
+            "no-rotation": plain,
+            "k-not-rotated": float((rotation(d, m, base, pairing) @ q) @ k),
+            "other-pairing": _score({**inputs, "pairing": other}, m, n),
+        }
+    return {"no-rotation": [plain, plain], "only-query-shifted": [_score(inputs, m, n), _score(inputs, m + inputs["shift"], n)]}
+
+
+CONFIGS: dict[str, list[dict[str, Any]]] = {
+    "rotate": [{}, {"dim": [2, 8], "base": [2, 100000], "position": [0, 4096], "values": [-9, 9]}],
+    "score": [{}, {"dim": [2, 8], "base": 10, "position": [0, 50]}],
+    "relative": [{}, {"dim": [2, 8], "shift": [1, 4096], "position": [0, 100]}],
+}
+VARIANTS = [
+    rope.draw(resolve(rope.PARAMS, {"ask": ask, **cs[seed % len(cs)]}), random.Random(seed))
+    for ask, cs in CONFIGS.items()
+    for seed in range(1000)
+]
+
+
+def _agree(a: Any, b: Any, rtol: float = 1e-9) -> bool:
+    return bool(np.allclose(np.array(a, dtype=float), np.array(b, dtype=float), rtol=rtol, atol=1e-9))
+
+
+@pytest.mark.parametrize("ask", rope.ASKS)
+def test_answer_matches_rotation_matrices(ask: str) -> None:
+    wrong = [i for i in VARIANTS if i["ask"] == ask and not _agree(solve(i).answer.value, reference(i))]
+    assert wrong == [], wrong[:3]
+
+
+def test_each_listed_mistake_is_recomputed() -> None:
+    for inputs in VARIANTS:
+        sol = solve(inputs)
+        expected = mistakes(inputs)
+        for mistake in sol.misconceptions:
+            assert _agree(mistake.value, expected[mistake.name]), (inputs, mistake.name)
+        if inputs["ask"] == "rotate":
+            listed = {mistake.name for mistake in sol.misconceptions}
+            assert ("other-pairing" in listed) == (len(inputs["q"]) > 2)
+            assert "rotated-backwards" in listed
+
+
+def test_score_depends_only_on_the_offset() -> None:
+    for inputs in VARIANTS:
+        if inputs["ask"] == "relative":
+            a, b = solve(inputs).answer.value
+            assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def test_rotation_keeps_length() -> None:
+    for inputs in VARIANTS:
+        if inputs["ask"] == "rotate":
+            assert math.isclose(np.linalg.norm(solve(inputs).answer.value), np.linalg.norm(inputs["q"]), rel_tol=1e-12)
+
+
+KNOWN = [
+    # d = 2: θ_0 = 1 whatever the base, so position 1 turns the pair by 1 radian.
+    ({"ask": "rotate", "q": [1, 0], "m": 1, "base": 10000, "pairing": "interleaved"}, [math.cos(1), math.sin(1)]),
+    ({"ask": "rotate", "q": [0, 2], "m": 1, "base": 10, "pairing": "interleaved"}, [-2 * math.sin(1), 2 * math.cos(1)]),
+    # d = 4, base 100: θ = (1, 0.1); half pairs (x0, x2) and (x1, x3).
+    ({"ask": "rotate", "q": [1, 0, 0, 0], "m": 2, "base": 100, "pairing": "half"}, [math.cos(2), 0, math.sin(2), 0]),
+    ({"ask": "rotate", "q": [0, 1, 0, 0], "m": 2, "base": 100, "pairing": "half"}, [0, math.cos(0.2), 0, math.sin(0.2)]),
+    # Same positions: the turns cancel and the score is q · k.
+    ({"ask": "score", "q": [1, 2], "k": [3, 4], "m": 5, "n": 5, "base": 10000, "pairing": "interleaved"}, 11.0),
+    # q along x at 0, k along x at position 1: cos 1.
+    ({"ask": "score", "q": [1, 0], "k": [1, 0], "m": 0, "n": 1, "base": 10000, "pairing": "interleaved"}, math.cos(1)),
+]
+
+
+@pytest.mark.parametrize("inputs, answer", KNOWN)
+def test_known_values(inputs: dict[str, Any], answer: Any) -> None:
+    assert _agree(checkers.rope.solve(inputs).value, answer, rtol=1e-12)
+
+
+def test_draws_are_reproducible_and_fair() -> None:
+    state = random.getstate()
+    params = resolve(rope.PARAMS, {"ask": "relative"})
+    assert [rope.draw(params, random.Random(s)) for s in range(20)] == [rope.draw(params, random.Random(s)) for s in range(20)]
+    assert random.getstate() == state
+    for inputs in VARIANTS:
+        assert json.loads(json.dumps(inputs)) == inputs
+        q = inputs["q"]
+        assert len(q) % 2 == 0 and all(q[i] or q[i + 1] for i in range(0, len(q), 2))
+        if inputs["ask"] == "rotate":
+            assert inputs["m"] > 0
+        else:
+            assert inputs["m"] != inputs["n"] and any(inputs["k"])
+    assert rope.check_params(resolve(rope.PARAMS, {"dim": 3})) == [("dim", "a range with an even width", "[3, 3]")]
+
+
+def test_unknown_question() -> None:
+    with pytest.raises(ValueError, match="Expected"):
+        checkers.rope.solve({"ask": "alibi"})
+
+
+def test_doctests() -> None:
+    for module in (checkers.rope, rope):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0, module.__name__
