@@ -46,6 +46,7 @@ MODULES = {
     "rope": "rope",
     "shapes": "shapes",
     "simclr": "simclr",
+    "ssl-teachers": "ssl_teachers",
     "transformer-shapes": "transformer_shapes",
     "vae": "vae",
 }
