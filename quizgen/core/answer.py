@@ -10,6 +10,8 @@ Answer kinds:
 - ``matrix``: a list of rows, each a list of floats (all rows the same length).
 - ``shape``: a list of non-negative ints (``[]`` is a 0-d tensor), or the string ``"error"``
   when torch raises.
+- ``formula``: ``{"formula": TEXT, "symbols": {NAME: DOMAIN}}``, an expression in the declared
+  symbols (``quizgen.core.formula``); two formulas match when they are equivalent.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-ANSWER_KINDS = ("number", "vector", "matrix", "shape")
+ANSWER_KINDS = ("number", "vector", "matrix", "shape", "formula")
 
 
 class Answer(NamedTuple):
@@ -186,6 +188,10 @@ def close(kind: str, key: Any, other: Any, tolerance: Tolerance) -> bool:
     if kind == "shape":
         a, b = _as_shape(key), _as_shape(other)
         return a is not None and a == b
+    if kind == "formula":
+        from quizgen.core.formula import equivalent
+
+        return equivalent(key, other)
     if kind == "number":
         k, x = _number(key), _number(other)
         return k is not None and x is not None and tolerance.accepts(k, x)

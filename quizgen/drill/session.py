@@ -226,7 +226,7 @@ class Session:
             if kind is not None:
                 # The judge's own reader: unreadable text is answered at once, even before torch.
                 try:
-                    parse(text, kind)
+                    parse(text, kind, prep.expected.value["symbols"] if prep.expected and kind == "formula" else None)
                 except AnswerParseError as exc:
                     self._unreadable(str(exc))
                     continue

@@ -24,15 +24,16 @@
   var MAX_DIMS = 64;
   var MAX_SHAPE_DIGITS = 15;
   var SLACK = 1e-9;
-  var KINDS = ["number", "vector", "matrix", "shape"];
+  var KINDS = ["number", "vector", "matrix", "shape", "formula"];
 
   var EXAMPLE_LISTS = {
     number: ["0.25", "1/4", "2.5e-3", "sqrt(2)/2"],
     vector: ["[0.5, -1, 2]", "0.5 -1 2", "[1/2, sqrt(2)]"],
     matrix: ["[[1, 2], [3, 4]]", "1 2; 3 4", "[[1/2, 0], [0, sqrt(2)]]"],
-    shape: ["(3, 1, 4)", "3x1x4", "torch.Size([3, 1, 4])", "()", "error"]
+    shape: ["(3, 1, 4)", "3x1x4", "torch.Size([3, 1, 4])", "()", "error"],
+    formula: ["4*d^2 + 4*d", "d*sigma^4", "sqrt(d)/2", "exp(-t/T)"]
   };
-  var WHAT = { number: "a number", vector: "a vector", matrix: "a matrix", shape: "a shape" };
+  var WHAT = { number: "a number", vector: "a vector", matrix: "a matrix", shape: "a shape", formula: "a formula" };
 
   // ------------------------------------------------------------------------------------------
   // Python-compatible helpers
@@ -1092,6 +1093,7 @@
   }
 
   function close(kind, key, other, tol) {
+    if (kind === "formula") return formulaEquivalent(key, other);
     if (kind === "shape") {
       var a = asShape(key);
       var b = asShape(other);
@@ -1134,6 +1136,10 @@
     if (kind === "number") return "a number";
     if (kind === "vector") return dimsPhrase("vector", value);
     if (kind === "matrix") return dimsPhrase("matrix", value);
+    if (kind === "formula") {
+      var names = Object.keys(value.symbols);
+      return "a formula in " + (names.length > 1 ? names.slice(0, -1).join(", ") + " and " + names[names.length - 1] : names[0]);
+    }
     return "a shape such as (3, 1, 4), or error";
   }
 
@@ -1145,6 +1151,7 @@
   }
 
   function formatValue(kind, value) {
+    if (kind === "formula") return formulaText(readFormula(value.formula, value.symbols));
     if (kind === "number") return formatNumber(value);
     if (kind === "vector") return "[" + value.map(formatNumber).join(", ") + "]";
     if (kind === "matrix") {
@@ -1358,9 +1365,389 @@
    * tolerance: {rel, abs} (null for the defaults); misconceptions: [{name, value, description}].
    * Returns {status, message, given, misconception, entries_right, entries_total, wrong_entries}.
    */
+  // ------------------------------------------------------------------------------------------
+  // Formulas: a port of quizgen/core/formula.py (reader, sample points, equivalence)
+
+  var MAX_FORMULA_LENGTH = 400;
+  var MAX_FORMULA_DEPTH = 16;
+  var MAX_FORMULA_NODES = 200;
+  var MAX_EXPONENT = 64;
+  var FORMULA_FUNCTIONS = ["sqrt", "exp", "log", "ln", "sin", "cos", "abs"];
+  var GREEK = {
+    alpha: "α", beta: "β", gamma: "γ", delta: "δ", epsilon: "ε", eta: "η", theta: "θ",
+    lambda: "λ", mu: "μ", rho: "ρ", sigma: "σ", tau: "τ", phi: "φ", omega: "ω"
+  };
+  var DOMAINS = {
+    size: [3, 7, 2, 11, 5, 13, 4, 9],
+    positive: [0.7, 1.9, 3.1, 0.35, 2.6, 5.3, 1.15, 4.4],
+    real: [0.7, -1.3, 2.2, -0.45, 1.6, -2.7, 3.4, -0.9],
+    unit: [0.15, 0.35, 0.55, 0.75, 0.9, 0.25, 0.65, 0.45]
+  };
+  var POINTS = 8;
+  var RTOL = 1e-9;
+  var FORMULA_OPS = { "+": "+", "-": "-", "\u2212": "-", "*": "*", "·": "*", "×": "*", "/": "/", "÷": "/", "^": "^" };
+  var CHARACTER_NAMES = { "π": "pi" };
+  Object.keys(GREEK).forEach(function (name) {
+    CHARACTER_NAMES[GREEK[name]] = name;
+  });
+  var PRECEDENCE = { add: 1, sub: 1, mul: 2, div: 2, neg: 3, pow: 4 };
+  var SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+
+  function has(obj, key) {
+    return Object.prototype.hasOwnProperty.call(obj, key);
+  }
+
+  function formulaTokens(text) {
+    var cs = chars(text);
+    var out = [];
+    var i = 0;
+    var space = false;
+    while (i < cs.length) {
+      var c = cs[i];
+      if (has(SPACES, c)) {
+        space = true;
+        i++;
+        continue;
+      }
+      var end = matchNumber(cs, i);
+      if (end !== null) {
+        out.push(["num", cs.slice(i, end).join(""), space]);
+        i = end;
+      } else if (isAlpha(c)) {
+        var j = i + 1;
+        while (isAlpha(cs[j]) || isDigit(cs[j])) j++;
+        out.push(["name", cs.slice(i, j).join(""), space]);
+        i = j;
+      } else if (has(CHARACTER_NAMES, c)) {
+        out.push(["name", CHARACTER_NAMES[c], space]);
+        i++;
+      } else if (c === "√") {
+        out.push(["sqrt", c, space]);
+        i++;
+      } else if (c === "*" && cs[i + 1] === "*") {
+        out.push(["op", "^", space]);
+        i += 2;
+      } else if (has(FORMULA_OPS, c)) {
+        out.push(["op", FORMULA_OPS[c], space]);
+        i++;
+      } else if (SUPERSCRIPT_DIGITS.indexOf(c) >= 0) {
+        var k = i;
+        var digits = "";
+        while (k < cs.length && SUPERSCRIPT_DIGITS.indexOf(cs[k]) >= 0) digits += String(SUPERSCRIPT_DIGITS.indexOf(cs[k++]));
+        out.push(["op", "^", space]);
+        out.push(["num", digits, false]);
+        i = k;
+      } else if (c === "(" || c === ")") {
+        out.push([c, c, space]);
+        i++;
+      } else if (c === "=") {
+        throw new Fail("type only the expression, not an equation");
+      } else {
+        throw new Fail("unexpected character '" + showChar(c) + "' at position " + (i + 1));
+      }
+      space = false;
+    }
+    out.push(["end", "", space]);
+    return out;
+  }
+
+  // The one way name splits into declared names, or null (none or several).
+  function splitName(name, names) {
+    var cs = chars(name);
+    var count = [1];
+    var path = [[]];
+    for (var end = 1; end <= cs.length; end++) {
+      count[end] = 0;
+      path[end] = null;
+      for (var start = 0; start < end; start++) {
+        var piece = cs.slice(start, end).join("");
+        if (count[start] > 0 && has(names, piece)) {
+          count[end] = Math.min(2, count[end] + count[start]);
+          if (path[end] === null) path[end] = path[start].concat([piece]);
+        }
+      }
+    }
+    return count[cs.length] === 1 ? path[cs.length] : null;
+  }
+
+  function FormulaParser(text, names) {
+    this.toks = formulaTokens(text);
+    this.names = names;
+    this.i = 0;
+    this.depth = 0;
+    this.nodes = 0;
+  }
+  FormulaParser.prototype.peek = function () {
+    return this.toks[this.i];
+  };
+  FormulaParser.prototype.take = function () {
+    return this.toks[this.i++];
+  };
+  FormulaParser.prototype.node = function () {
+    this.nodes += 1;
+    if (this.nodes > MAX_FORMULA_NODES) throw new Fail("the formula has more than " + MAX_FORMULA_NODES + " parts");
+    return Array.prototype.slice.call(arguments);
+  };
+  FormulaParser.prototype.parse = function () {
+    if (this.peek()[0] === "end") throw new Fail("the answer is empty");
+    var tree = this.sum();
+    var t = this.peek();
+    if (t[0] !== "end") throw new Fail("unexpected '" + t[1] + "' after a complete expression");
+    return tree;
+  };
+  FormulaParser.prototype.isOp = function (set) {
+    var t = this.peek();
+    return t[0] === "op" && set.indexOf(t[1]) >= 0;
+  };
+  FormulaParser.prototype.sum = function () {
+    var left = this.product();
+    while (this.isOp("+-")) {
+      var op = this.take()[1];
+      left = this.node(op === "+" ? "add" : "sub", left, this.product());
+    }
+    return left;
+  };
+  FormulaParser.prototype.startsFactor = function () {
+    return ["num", "name", "sqrt", "("].indexOf(this.peek()[0]) >= 0;
+  };
+  FormulaParser.prototype.product = function () {
+    var left = this.unary();
+    var afterDivision = false;
+    for (;;) {
+      if (this.isOp("*/")) {
+        var op = this.take()[1];
+        afterDivision = op === "/";
+        left = this.node(op === "*" ? "mul" : "div", left, this.unary());
+      } else if (this.startsFactor()) {
+        if (afterDivision) throw new Fail("a division followed by a product without '*' is ambiguous: write 1/(2*d) or d/2");
+        left = this.node("mul", left, this.power());
+      } else {
+        return left;
+      }
+    }
+  };
+  FormulaParser.prototype.unary = function () {
+    if (this.isOp("+-")) {
+      var op = this.take()[1];
+      var inner = this.unary();
+      return op === "+" ? inner : this.node("neg", inner);
+    }
+    return this.power();
+  };
+  FormulaParser.prototype.power = function () {
+    var base = this.atom();
+    if (this.isOp("^")) {
+      this.take();
+      var exponent = this.unary();
+      if (!hasSymbol(exponent)) {
+        var value = evaluateFormula(exponent, {});
+        if (!(Math.abs(value) <= MAX_EXPONENT)) throw new Fail("an exponent is larger than " + MAX_EXPONENT);
+      }
+      return this.node("pow", base, exponent);
+    }
+    return base;
+  };
+  FormulaParser.prototype.nested = function () {
+    this.depth += 1;
+    if (this.depth > MAX_FORMULA_DEPTH) throw new Fail("brackets and functions are nested more than " + MAX_FORMULA_DEPTH + " deep");
+    var inner = this.sum();
+    if (this.take()[0] !== ")") throw new Fail("a '(' is not closed");
+    this.depth -= 1;
+    return inner;
+  };
+  FormulaParser.prototype.atom = function () {
+    var t = this.take();
+    if (t[0] === "num") {
+      if (!isFinite(Number(t[1]))) throw new Fail("the number " + t[1] + " is too large");
+      return this.node("num", t[1]);
+    }
+    if (t[0] === "(") return this.nested();
+    if (t[0] === "sqrt") {
+      if (this.peek()[0] === "(") {
+        this.take();
+        return this.node("call", "sqrt", this.nested());
+      }
+      return this.node("call", "sqrt", this.atom());
+    }
+    if (t[0] === "name") return this.name(t[1]);
+    if (t[0] === "end") throw new Fail("the expression ends too early");
+    throw new Fail("unexpected '" + t[1] + "'");
+  };
+  FormulaParser.prototype.name = function (text) {
+    if (FORMULA_FUNCTIONS.indexOf(text) >= 0) {
+      if (this.peek()[0] !== "(") throw new Fail("write " + text + "(…) with brackets");
+      this.take();
+      return this.node("call", text === "ln" ? "log" : text, this.nested());
+    }
+    if (has(this.names, text)) return this.node("sym", text);
+    if (text === "pi" || text === "e") return this.node("const", text);
+    var parts = splitName(text, this.names);
+    if (parts === null) {
+      var allowed = Object.keys(this.names).concat(["pi", "e"]).join(", ");
+      throw new Fail("unknown name '" + text + "': use " + allowed + " and the functions " + FORMULA_FUNCTIONS.join(", ") + ", with * between names");
+    }
+    var rest = parts.slice(1).map(function (p) {
+      return ["name", p, false];
+    });
+    Array.prototype.splice.apply(this.toks, [this.i, 0].concat(rest));
+    return this.node("sym", parts[0]);
+  };
+
+  function hasSymbol(node) {
+    if (node[0] === "sym") return true;
+    for (var k = 1; k < node.length; k++) {
+      if (Array.isArray(node[k]) && hasSymbol(node[k])) return true;
+    }
+    return false;
+  }
+
+  function formulaExample(symbols) {
+    var names = Object.keys(symbols);
+    if (!names.length) names = ["x"];
+    var a = names[0];
+    var b = names[names.length - 1];
+    return "an expression such as 2*" + a + "^2 + " + b + "/4, sqrt(" + a + ") or exp(-" + b + ")";
+  }
+
+  function readFormula(text, symbols) {
+    try {
+      var n = chars(text).length;
+      if (n > MAX_FORMULA_LENGTH) throw new Fail("it is " + n + " characters long and at most " + MAX_FORMULA_LENGTH + " are read");
+      return new FormulaParser(text, symbols).parse();
+    } catch (exc) {
+      if (exc instanceof Fail) {
+        throw new ParseError("could not read " + show(text) + " as a formula: " + exc.message + "; try " + formulaExample(symbols));
+      }
+      throw exc;
+    }
+  }
+
+  // Python's math functions raise where JavaScript returns NaN or ±Infinity; both are
+  // "no finite value" here, which is all the comparisons use.
+  function evaluateFormula(node, values) {
+    var op = node[0];
+    if (op === "num") return Number(node[1]);
+    if (op === "sym") return values[node[1]];
+    if (op === "const") return node[1] === "pi" ? Math.PI : Math.E;
+    if (op === "neg") return -evaluateFormula(node[1], values);
+    if (op === "call") {
+      var x = evaluateFormula(node[2], values);
+      var f = { sqrt: Math.sqrt, exp: Math.exp, log: Math.log, sin: Math.sin, cos: Math.cos, abs: Math.abs }[node[1]];
+      return f(x);
+    }
+    var a = evaluateFormula(node[1], values);
+    var b = evaluateFormula(node[2], values);
+    if (op === "add") return a + b;
+    if (op === "sub") return a - b;
+    if (op === "mul") return a * b;
+    if (op === "div") return b === 0 ? NaN : a / b;
+    return Math.pow(a, b);
+  }
+
+  function formulaPoints(symbols) {
+    var names = Object.keys(symbols);
+    var out = [];
+    for (var j = 0; j < POINTS; j++) {
+      var p = {};
+      names.forEach(function (name, i) {
+        p[name] = DOMAINS[symbols[name]][(j + 3 * i) % POINTS];
+      });
+      out.push(p);
+    }
+    return out;
+  }
+
+  function agree(a, b) {
+    return Math.abs(a - b) <= RTOL * Math.max(Math.abs(a), Math.abs(b)) + 1e-12;
+  }
+
+  function numericallyEqual(key, other, symbols) {
+    var used = 0;
+    var pts = formulaPoints(symbols);
+    for (var j = 0; j < pts.length; j++) {
+      var k = evaluateFormula(key, pts[j]);
+      if (!isFinite(k)) continue;
+      var x = evaluateFormula(other, pts[j]);
+      if (!(isFinite(x) && agree(k, x))) return false;
+      used += 1;
+    }
+    return used > 0;
+  }
+
+  function formulaEquivalent(key, other) {
+    try {
+      var a = readFormula(key.formula, key.symbols);
+      var b = readFormula(other.formula, key.symbols);
+      return numericallyEqual(a, b, key.symbols);
+    } catch (exc) {
+      return false;
+    }
+  }
+
+  function formulaText(node, parent, right) {
+    parent = parent || 0;
+    var op = node[0];
+    if (op === "num" || op === "sym" || op === "const") return String(node[1]);
+    if (op === "call") return node[1] + "(" + formulaText(node[2]) + ")";
+    var mine = PRECEDENCE[op];
+    var out;
+    if (op === "neg") {
+      out = "-" + formulaText(node[1], mine);
+    } else if (op === "pow") {
+      out = formulaText(node[1], mine + 1) + "^" + formulaText(node[2], mine, true);
+    } else {
+      var sign = { add: " + ", sub: " - ", mul: "*", div: "/" }[op];
+      out = formulaText(node[1], mine) + sign + formulaText(node[2], mine, true);
+    }
+    var needs = mine < parent || (mine === parent && right && op !== "pow");
+    return needs ? "(" + out + ")" : out;
+  }
+
+  function differs(a, b) {
+    return !(isFinite(a) && isFinite(b) && Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b)) + 1e-12);
+  }
+
+  function finiteOrUndefined(x) {
+    return isFinite(x) ? formatNumber(x) : "no finite value";
+  }
+
+  function judgeFormula(key, text, misconceptions) {
+    var symbols = key.symbols;
+    var typed;
+    try {
+      typed = readFormula(text, symbols);
+    } catch (exc) {
+      if (exc instanceof ParseError) return verdict("unreadable", exc.message);
+      throw exc;
+    }
+    var shown = formulaText(typed);
+    var given = { formula: shown, symbols: symbols };
+    var keyNode = readFormula(key.formula, symbols);
+    if (numericallyEqual(keyNode, typed, symbols)) {
+      return verdict("right", "Right: " + shown + " equals the answer " + formulaText(keyNode) + ".", given);
+    }
+    var m = findMisconception("formula", given, misconceptions, null);
+    var pts = formulaPoints(symbols);
+    var point = pts[0];
+    for (var j = 0; j < pts.length; j++) {
+      if (differs(evaluateFormula(keyNode, pts[j]), evaluateFormula(typed, pts[j]))) {
+        point = pts[j];
+        break;
+      }
+    }
+    var at = Object.keys(point).map(function (name) {
+      return name + " = " + formatNumber(point[name]);
+    }).join(", ");
+    var message = "Wrong: " + shown + " is not the answer; at " + at + " it gives " +
+      finiteOrUndefined(evaluateFormula(typed, point)) + ", the answer " + finiteOrUndefined(evaluateFormula(keyNode, point)) + ".";
+    if (m !== null) message = message.slice(0, -1) + "; " + misconceptionNote(m);
+    return verdict("wrong", message, given, m);
+  }
+
   function judge(kind, key, text, tolerance, misconceptions) {
     var tol = new Tolerance(tolerance ? tolerance.rel : undefined, tolerance ? tolerance.abs : undefined);
     misconceptions = misconceptions || [];
+    if (kind === "formula") return judgeFormula(key, String(text), misconceptions);
     var got;
     try {
       got = read(String(text), kind);

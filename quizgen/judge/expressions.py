@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from quizgen.core.errors import AnswerParseError
+from quizgen.core.errors import show_typed as _show
 from quizgen.judge.messages import (
     _WHAT,
     MAX_DEPTH,
@@ -23,7 +24,6 @@ from quizgen.judge.messages import (
     Fail,
     _clip,
     _dims_phrase,
-    _show,
     _show_char,
     examples,
 )

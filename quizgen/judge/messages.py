@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from quizgen.core.answer import ANSWER_KINDS
+from quizgen.core.errors import show_char as _show_char
 
 MAX_LENGTH = 2000
 """Longest accepted answer text, in characters (a 20×20 matrix typed by hand fits easily)."""
@@ -36,9 +37,10 @@ _EXAMPLE_LISTS: dict[str, tuple[str, ...]] = {
     "vector": ("[0.5, -1, 2]", "0.5 -1 2", "[1/2, sqrt(2)]"),
     "matrix": ("[[1, 2], [3, 4]]", "1 2; 3 4", "[[1/2, 0], [0, sqrt(2)]]"),
     "shape": ("(3, 1, 4)", "3x1x4", "torch.Size([3, 1, 4])", "()", "error"),
+    "formula": ("4*d^2 + 4*d", "d*sigma^4", "sqrt(d)/2", "exp(-t/T)"),
 }
 
-_WHAT = {"number": "a number", "vector": "a vector", "matrix": "a matrix", "shape": "a shape"}
+_WHAT = {"number": "a number", "vector": "a vector", "matrix": "a matrix", "shape": "a shape", "formula": "a formula"}
 
 
 def _check_kind(kind: str) -> None:
@@ -55,25 +57,6 @@ def examples(kind: str) -> str:
     _check_kind(kind)
     items = _EXAMPLE_LISTS[kind]
     return ", ".join(items[:-1]) + " or " + items[-1]
-
-
-def _show_char(c: str) -> str:
-    if c.isprintable():
-        return c
-    if c == "\n":
-        return "\\n"
-    if c == "\t":
-        return "\\t"
-    code = ord(c)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def _show(text: str, limit: int = 40) -> str:
-    """The typed text, quoted for a message: trimmed, shortened, control characters escaped."""
-    t = text.strip()
-    if len(t) > limit:
-        t = t[: limit - 3] + "…"
-    return "'" + "".join(_show_char(c) for c in t) + "'"
 
 
 def _clip(text: str, limit: int = 24) -> str:

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from quizgen.core.errors import AnswerParseError
+from quizgen.core.errors import show_typed as _show
 from quizgen.judge.expressions import _SPACES, _read_numeric
 from quizgen.judge.messages import (
     _MAX_SHAPE_DIGITS,
@@ -20,7 +21,6 @@ from quizgen.judge.messages import (
     Fail,
     _check_kind,
     _clip,
-    _show,
     _show_char,
     examples,
 )
@@ -152,16 +152,18 @@ def _read(text: str, kind: str) -> tuple[Any, Any]:
     return _read_numeric(text, kind)
 
 
-def parse(text: str, kind: str) -> Any:
-    """Read typed text as an answer of ``kind`` (number, vector, matrix or shape).
+def parse(text: str, kind: str, symbols: dict[str, str] | None = None) -> Any:
+    """Read typed text as an answer of ``kind`` (number, vector, matrix, shape or formula).
 
     Args:
         text: What the learner typed.
         kind: One of ``quizgen.core.answer.ANSWER_KINDS``.
+        symbols: For a formula, the symbols the problem declares (name → domain).
 
     Returns:
-        A float (number), a list of floats (vector), a list of rows of floats (matrix), or for a
-        shape a list of non-negative ints or the string ``"error"``.
+        A float (number), a list of floats (vector), a list of rows of floats (matrix), for a
+        shape a list of non-negative ints or the string ``"error"``, for a formula its value
+        ``{"formula", "symbols"}`` written back in the reader's grammar.
 
     Raises:
         AnswerParseError: The text cannot be read as that kind; the message says why and gives
@@ -175,4 +177,11 @@ def parse(text: str, kind: str) -> Any:
     >>> parse("torch.Size([3, 1, 4])", "shape")
     [3, 1, 4]
     """
+    if kind == "formula":
+        from quizgen.core.formula import read
+        from quizgen.core.formula import text as formula_text
+
+        if symbols is None:
+            raise ValueError("a formula is read in the symbols its problem declares: pass symbols")
+        return {"formula": formula_text(read(text, symbols)), "symbols": dict(symbols)}
     return _read(text, kind)[0]

@@ -70,6 +70,9 @@ def describe_expected(answer: Answer) -> str:
     """
     if answer.kind == "shape":
         return "a shape such as (3, 1, 4), or error"
+    if answer.kind == "formula":
+        names = list(answer.value["symbols"])
+        return "a formula in " + (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0])
     return _dims_phrase(answer.kind, answer.value)
 
 
@@ -90,6 +93,10 @@ def format_value(kind: str, value: Any) -> str:
     'torch.Size([3, 1, 4])'
     """
     _check_kind(kind)
+    if kind == "formula":
+        from quizgen.core.formula import read, text
+
+        return text(read(value["formula"], dict(value["symbols"])))
     if kind == "number":
         return _format_number(value)
     if kind == "vector":
@@ -203,6 +210,8 @@ def judge(
     """
     tolerance = tolerance if tolerance is not None else Tolerance()
     kind = answer.kind
+    if kind == "formula":
+        return _judge_formula(answer.value, text, misconceptions)
     try:
         given, figures = _read(text, kind)
     except AnswerParseError as exc:
@@ -327,3 +336,43 @@ def _judge_array(
         f"wrong: {_where(kind, wrong)} (counting from 1)."
     )
     return Verdict("wrong", _naming(message, m), given, m, right, total, entries)
+
+
+def _judge_formula(key: Any, text: str, misconceptions: Sequence[Misconception]) -> Verdict:
+    """Equivalence at the sample points decides (``quizgen.core.formula``)."""
+    from quizgen.core import formula
+
+    symbols = dict(key["symbols"])
+    try:
+        typed = formula.read(text, symbols)
+    except AnswerParseError as exc:
+        return Verdict("unreadable", str(exc))
+    given = {"formula": formula.text(typed), "symbols": symbols}
+    shown = given["formula"]
+    key_node = formula.read(key["formula"], symbols)
+    # The sample points decide, as on the cards (docs/answers.md says why sympy does not).
+    if formula.numerically_equal(key_node, typed, symbols):
+        return Verdict("right", f"Right: {shown} equals the answer {formula.text(key_node)}.", given)
+    m = _find_misconception("formula", given, misconceptions, Tolerance())
+    point = next(
+        (p for p in formula.points(symbols) if _differs(formula.evaluate(key_node, p), formula.evaluate(typed, p))),
+        formula.points(symbols)[0],
+    )
+    at = ", ".join(f"{name} = {_format_number(v)}" for name, v in point.items())
+    message = (
+        f"Wrong: {shown} is not the answer; at {at} it gives {_format_value_or_undefined(formula.evaluate(typed, point))}, "
+        f"the answer {_format_value_or_undefined(formula.evaluate(key_node, point))}."
+    )
+    return Verdict("wrong", _naming(message, m), given, m)
+
+
+def _differs(a: float, b: float) -> bool:
+    import math
+
+    return not (math.isfinite(a) and math.isfinite(b) and abs(a - b) <= 1e-9 * max(abs(a), abs(b)) + 1e-12)
+
+
+def _format_value_or_undefined(x: float) -> str:
+    import math
+
+    return _format_number(x) if math.isfinite(x) else "no finite value"
