@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from quizgen.core.answer import Misconception, Solution, Step
 
-ASKS = ("scale", "scores", "weights", "output", "variance")
+ASKS = ("scale", "scores", "weights", "output", "variance", "variance-formula")
 _F64 = torch.float64
 
 _NO_SCALING = (
@@ -71,6 +71,8 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         return _solve_scale(inputs["d_k"])
     if ask == "variance":
         return _solve_variance(inputs)
+    if ask == "variance-formula":
+        return _solve_variance_formula(bool(inputs["scaled"]), dict(inputs["symbols"]))
     if ask in ("scores", "weights", "output"):
         return _solve_matrices(str(ask), inputs)
     raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
@@ -146,6 +148,25 @@ def _solve_variance(inputs: Mapping[str, Any]) -> Solution:
     if s != 1.0:
         wrong.append(Misconception(*_SIGMA_NOT_SQUARED, d_k * s / divisor))
     return Solution(dot_var / divisor, tuple(steps), tuple(wrong))
+
+
+def _solve_variance_formula(scaled: bool, symbols: dict[str, str]) -> Solution:
+    """The variance as a formula in d and sigma: the same steps as ``_solve_variance``."""
+
+    def f(text: str) -> dict[str, Any]:
+        return {"formula": text, "symbols": symbols}
+
+    steps = [Step("Var(q_i k_i) = σ² · σ²", "sigma^4"), Step("Var(q·k): d independent terms", "d*sigma^4")]
+    if scaled:
+        steps.append(Step("Var(q·k/√d) = d σ⁴ / d", "sigma^4", note="scaling by c scales the variance by c²"))
+        scaled_wrong = (
+            Misconception(*_SQRT_D, f("sigma^4/sqrt(d)")),
+            Misconception(*_SCALE_NOT_SQUARED, f("sqrt(d)*sigma^4")),
+            Misconception(*_SIGMA_NOT_SQUARED, f("sigma^2")),
+        )
+        return Solution(f("sigma^4"), tuple(steps), scaled_wrong)
+    wrong = (Misconception(*_SQRT_D, f("sqrt(d)*sigma^4")), Misconception(*_SIGMA_NOT_SQUARED, f("d*sigma^2")))
+    return Solution(f("d*sigma^4"), tuple(steps), wrong)
 
 
 def _solve_matrices(ask: str, inputs: Mapping[str, Any]) -> Solution:

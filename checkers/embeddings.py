@@ -22,7 +22,7 @@ from torch.nn.utils.rnn import pad_sequence
 
 from quizgen.core.answer import Misconception, Solution, Step
 
-ASKS = ("padded-ids", "lookup-shape", "table-params", "bert-params", "bert-shape", "cosine", "analogy")
+ASKS = ("padded-ids", "lookup-shape", "table-params", "bert-params", "bert-shape", "cosine", "analogy", "table-formula", "bert-formula")
 SPECIALS = ("[PAD]", "[UNK]")
 _META = torch.device("meta")
 
@@ -51,6 +51,8 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         23835648.0
     """
     ask = inputs.get("ask")
+    if ask in ("table-formula", "bert-formula"):
+        return _solve_formula(str(ask), dict(inputs["symbols"]))
     if ask == "padded-ids":
         return _solve_padded(list(inputs["vocab"]), [list(s) for s in inputs["sentences"]])
     if ask in ("cosine", "analogy"):
@@ -144,3 +146,21 @@ def _solve_table(ask: str, inputs: Mapping[str, Any]) -> Solution:
     if by_dot != best:
         wrong.append(Misconception(*_DOT, float(by_dot)))
     return Solution(float(best), steps, tuple(wrong))
+
+
+def _solve_formula(ask: str, symbols: dict[str, str]) -> Solution:
+    """The table sizes as formulas: one row of D numbers per entry of each table."""
+
+    def f(text: str) -> dict[str, Any]:
+        return {"formula": text, "symbols": symbols}
+
+    if ask == "table-formula":
+        one = (Step("one row of D numbers per token, the padding row included", "V*D"),)
+        return Solution(f("V*D"), one, (Misconception(*_V_PLUS_D, f("V + D")), Misconception(*_PAD_ROW, f("(V - 1)*D"))))
+    steps = (Step("token V·D, position P·D, segment 2·D", "V*D + P*D + 2*D"), Step("in all", "(V + P + 2)*D"))
+    wrong = (
+        Misconception(*_NO_POSITIONS, f("(V + 2)*D")),
+        Misconception(*_NO_SEGMENTS, f("(V + P)*D")),
+        Misconception(*_TOKENS_ONLY, f("V*D")),
+    )
+    return Solution(f("(V + P + 2)*D"), steps, wrong)

@@ -35,6 +35,7 @@ import torch
 from quizgen.core.answer import Misconception, Solution, Step
 
 ASKS = ("warmup", "linear", "warmup-linear", "cosine", "warmup-cosine", "llrd")
+FORMULA_ASKS = ("warmup-formula", "cosine-formula", "warmup-cosine-formula")
 _F64 = torch.float64
 
 _DECAY_NOT_SHIFTED = (
@@ -94,6 +95,8 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         0.000125
     """
     ask = inputs.get("ask")
+    if ask in FORMULA_ASKS:
+        return _solve_formula(str(ask), dict(inputs["symbols"]))
     if ask not in ASKS:
         raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
     if ask == "llrd":
@@ -210,3 +213,38 @@ def _solve_llrd(inputs: Mapping[str, Any]) -> Solution:
             wrong.append(Misconception(*_LLRD_REVERSED, lr_at(layer)))
         wrong.append(Misconception(*_LLRD_OFF_BY_ONE, lr_at(top - layer + 1)))
     return Solution(key, steps, tuple(wrong))
+
+
+# ---------------------------------------------------------------- formulas
+
+
+def _solve_formula(ask: str, symbols: dict[str, str]) -> Solution:
+    """LR(t) as a formula: the same schedules, written in the symbols the problem names."""
+
+    def f(text: str) -> dict[str, Any]:
+        return {"formula": text, "symbols": symbols}
+
+    if ask == "warmup-formula":
+        return Solution(
+            f("lr0*t/W"),
+            (Step("the fraction of the warmup done", "t/W"), Step("LR(t) = lr0 · t / W", "lr0*t/W")),
+            (Misconception(*_OFF_BY_ONE, f("lr0*(t + 1)/W")), Misconception(*_RATIO_INVERTED, f("lr0*W/t"))),
+        )
+    progress = "t/T" if ask == "cosine-formula" else "(t - W)/(T - W)"
+    key = f"lr0*(1 + cos(pi*{progress}))/2"
+    steps = (
+        Step("progress through the decay", progress),
+        Step("½(1 + cos(π · progress)) falls from 1 to 0", f"(1 + cos(pi*{progress}))/2"),
+        Step("LR(t)", key),
+    )
+    wrong = [
+        Misconception(*_TWO_PI, f(f"lr0*(1 + cos(2*pi*{progress}))/2")),
+        Misconception(*_HALF_LEFT_OUT, f(f"lr0*(1 + cos(pi*{progress}))")),
+    ]
+    if ask == "warmup-cosine-formula":
+        wrong.append(Misconception(*_DECAY_NOT_SHIFTED, f("lr0*(1 + cos(pi*t/T))/2")))
+    return Solution(f(key), steps, tuple(wrong))
+
+
+_RATIO_INVERTED = ("ratio-inverted", "Divided the other way round; the warmup grows with t, so LR(t) is lr0 times t / W.")
+_HALF_LEFT_OUT = ("half-left-out", "Left out the ½; 1 + cos runs from 2 to 0, so without the ½ the schedule would start at 2·lr0.")

@@ -21,7 +21,7 @@ from torch import nn
 
 from quizgen.core.answer import Misconception, Solution, Step
 
-ASKS = ("batchnorm-train", "batchnorm-eval", "running-mean", "running-var", "layernorm", "parameters")
+ASKS = ("batchnorm-train", "batchnorm-eval", "running-mean", "running-var", "layernorm", "parameters", "parameters-formula")
 EPS = 1e-5
 _F64 = torch.float64
 
@@ -99,6 +99,8 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         128.0
     """
     ask = inputs.get("ask")
+    if ask == "parameters-formula":
+        return _solve_parameters_formula(str(inputs["layer"]), dict(inputs["symbols"]))
     if ask == "parameters":
         return _solve_parameters(str(inputs["layer"]), list(inputs["shape"]))
     if ask in ("running-mean", "running-var"):
@@ -208,3 +210,19 @@ def _solve_parameters(kind: str, shape: list[int]) -> Solution:
     elif len(shape) > 1:
         wrong.append(Misconception(*_LAST_DIM_ONLY, float(2 * shape[-1])))
     return Solution(float(count), tuple(steps), tuple(wrong))
+
+
+def _solve_parameters_formula(kind: str, symbols: dict[str, str]) -> Solution:
+    """The learnable parameters as a formula: γ and β, each of the normalised shape."""
+
+    def f(text: str) -> dict[str, Any]:
+        return {"formula": text, "symbols": symbols}
+
+    size = "C" if kind == "batchnorm" else "L*D"
+    steps = (Step("γ (weight): one entry per normalised value", size), Step("β (bias): as many", size), Step("learnable parameters", f"2*{size}"))
+    wrong = [Misconception(*_GAMMA_ONLY, f(size))]
+    if kind == "batchnorm":
+        wrong.append(Misconception(*_BUFFERS, f("4*C")))
+    else:
+        wrong.append(Misconception(*_LAST_DIM_ONLY, f("2*D")))
+    return Solution(f(f"2*{size}"), steps, tuple(wrong))

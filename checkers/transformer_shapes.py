@@ -19,7 +19,7 @@ from torch import nn
 
 from quizgen.core.answer import Misconception, Solution, Step
 
-ASKS = ("d-k", "shape", "mha-params", "ffn-params", "layer-params", "causal-entries", "padding-mask")
+ASKS = ("d-k", "shape", "mha-params", "ffn-params", "layer-params", "causal-entries", "padding-mask", "mha-formula", "ffn-formula")
 _META = torch.device("meta")
 
 _PER_HEAD = (
@@ -90,6 +90,8 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         return Solution(mask.tolist(), steps, (Misconception(*_INVERTED, (1 - mask).tolist()),))
     if ask in ("d-k", "mha-params", "ffn-params", "layer-params"):
         return _solve_size(str(ask), inputs)
+    if ask in ("mha-formula", "ffn-formula"):
+        return _solve_formula(str(ask), bool(inputs["bias"]), dict(inputs["symbols"]))
     raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
 
 
@@ -172,3 +174,34 @@ def _solve_shape(inputs: Mapping[str, Any]) -> Solution:
         if (shape := rule(b, length, s, d, h, d_k)) != key
     ]
     return Solution(key, tuple(steps), tuple(wrong))
+
+
+def _solve_formula(ask: str, bias: bool, symbols: dict[str, str]) -> Solution:
+    """The parameter count as a formula: the same parts as the counts above, written in d, h, f."""
+
+    def f(text: str) -> dict[str, Any]:
+        return {"formula": text, "symbols": symbols}
+
+    if ask == "mha-formula":
+        weights, biases = "4*d^2", "4*d"
+        steps = [Step("W_q, W_k, W_v: 3 matrices of d × d, shared by the heads", "3*d^2"), Step("W_o: d × d", "d^2")]
+        if bias:
+            steps.append(Step("a bias of d for each of the four projections", "4*d"))
+        key = f"{weights} + {biases}" if bias else weights
+        wrong = [
+            Misconception(*_PER_HEAD, f(f"4*h*d^2 + {biases}" if bias else "4*h*d^2")),
+            Misconception(*_NO_OUTPUT_PROJECTION, f("3*d^2 + 3*d" if bias else "3*d^2")),
+            Misconception(*_BIASES, f(weights)) if bias else Misconception(*_BIASES_COUNTED, f(f"{weights} + {biases}")),
+        ]
+        return Solution(f(key), (*steps, Step("in all", key)), tuple(wrong))
+    steps = [Step("Linear(d, f): a d × f weight" + (" + a bias of f" if bias else ""), "d*f + f" if bias else "d*f")]
+    steps.append(Step("Linear(f, d): an f × d weight" + (" + a bias of d" if bias else ""), "f*d + d" if bias else "f*d"))
+    key = "2*d*f + d + f" if bias else "2*d*f"
+    wrong = [
+        Misconception(*_ONE_LINEAR, f("d*f + f" if bias else "d*f")),
+        Misconception(*_BIASES, f("2*d*f")) if bias else Misconception(*_BIASES_COUNTED, f("2*d*f + d + f")),
+    ]
+    return Solution(f(key), (*steps, Step("in all", key)), tuple(wrong))
+
+
+_BIASES_COUNTED = ("biases-counted", "Counted bias vectors; with bias=False the projections are weight matrices only.")

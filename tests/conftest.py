@@ -33,3 +33,17 @@ def _private_data_dir(tmp_path_factory):
         os.environ.pop("QUIZGEN_HOME", None)
     else:
         os.environ["QUIZGEN_HOME"] = old
+
+
+def formula_agrees(value: dict, cases: list) -> bool:
+    """Whether a formula answer gives each independently computed ``(symbol values, number)``
+    case: how a family's test compares a formula with its reference."""
+    import math
+
+    from quizgen.core import formula
+
+    tree = formula.read(value["formula"], value["symbols"])
+    return bool(cases) and all(
+        math.isclose(formula.evaluate(tree, {k: float(v) for k, v in values.items()}), float(number), rel_tol=1e-9, abs_tol=1e-12)
+        for values, number in cases
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import doctest
 import inspect
+import itertools
 import json
 import math
 import random
@@ -29,8 +30,9 @@ def solve(inputs: Any) -> Any:
 
 # Each seed uses CONFIGS[seed % len(CONFIGS)], so the variants mix every ask, the causal mask and
 # the edges of each range.
+NUMERIC_ASKS = tuple(a for a in attention.ASKS if a != "variance-formula")  # the formula: tested at the end
 CONFIGS: list[dict[str, Any]] = [
-    {"ask": list(attention.ASKS)},
+    {"ask": list(NUMERIC_ASKS)},
     {"ask": ["scores", "weights", "output"]},
     {"ask": ["weights", "output"], "causal": True},
     {
@@ -100,8 +102,21 @@ def sdpa_scale(d_k: int) -> float:
     return math.log((1.0 - w) / w)
 
 
+def enumerated_variance(d: int, sigma: float, scaled: bool) -> float:
+    """Var(q·k) by enumerating every outcome when each component is ±sigma with equal odds (mean
+    0, variance sigma²): E[X²] − E[X]² over the 4^d equally likely sign patterns."""
+    values = []
+    for signs in itertools.product((-1.0, 1.0), repeat=2 * d):
+        x = sum(signs[i] * sigma * signs[d + i] * sigma for i in range(d))
+        values.append(x / math.sqrt(d) if scaled else x)
+    mean = sum(values) / len(values)
+    return sum(v * v for v in values) / len(values) - mean * mean
+
+
 def reference(inputs: dict[str, Any]) -> Any:
     ask = inputs["ask"]
+    if ask == "variance-formula":
+        return [({"d": d, "sigma": s}, enumerated_variance(d, s, inputs["scaled"])) for d in (1, 2, 3) for s in (0.5, 1.5)]
     if ask == "scale":
         return sdpa_scale(inputs["d_k"])
     if ask == "variance":
@@ -149,7 +164,7 @@ def _close(a: Any, b: Any, rel: float = 1e-9, abs_: float = 1e-12) -> bool:
 
 def test_variants_cover_every_ask_and_the_mask() -> None:
     asks = Counter(inputs["ask"] for inputs in VARIANTS)
-    assert set(asks) == set(attention.ASKS)
+    assert set(asks) == set(NUMERIC_ASKS)
     assert min(asks.values()) >= 50
     assert sum(1 for i in VARIANTS if i.get("causal")) >= 200
 
@@ -439,3 +454,24 @@ def test_doctests() -> None:
     for module in (checkers.attention, attention, quizgen.core.render):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0, module.__name__
+
+
+@pytest.mark.parametrize("scaled", [False, True])
+def test_variance_formula_and_its_mistakes_against_enumeration(scaled: bool) -> None:
+    from conftest import formula_agrees
+
+    inputs = {"ask": "variance-formula", "scaled": scaled, "symbols": attention.FORMULA_SYMBOLS}
+    sol = solve(inputs)
+    assert sol.answer.kind == "formula" and formula_agrees(sol.answer.value, reference(inputs))
+    names = {m.name: m.value for m in sol.misconceptions}
+    for d, s in ((2, 0.5), (3, 1.5)):
+        unscaled = enumerated_variance(d, s, False)
+        wrong = {
+            "variance-is-sqrt-d": unscaled / math.sqrt(d) / (d if scaled else 1),
+            "sigma-not-squared": d * s * s / (d if scaled else 1),
+        }
+        if scaled:
+            wrong["scale-not-squared"] = unscaled / math.sqrt(d)
+        assert set(names) == set(wrong)
+        for name, value in wrong.items():
+            assert formula_agrees(names[name], [({"d": d, "sigma": s}, value)]), name

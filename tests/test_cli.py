@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import BROKEN, CONCEPTS, ROOT
 
+from quizgen.core.answer import ANSWER_KINDS
 from quizgen.cli import cli
 
 
@@ -64,7 +65,7 @@ def test_generate_jsonl_is_reproducible(runner, topic):
     assert {r["id"] for r in records}.isdisjoint({r["id"] for r in others})
     for r in records:
         assert set(r) >= {"id", "inputs", "prompt", "answer", "steps", "misconceptions"}
-        assert r["answer"]["kind"] in {"number", "vector", "matrix", "shape"}
+        assert r["answer"]["kind"] in ANSWER_KINDS
         assert r["id"].split(".")[0] == r["concept"]
 
 

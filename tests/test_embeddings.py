@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import formula_agrees
 import torch
 
 import checkers.embeddings
@@ -47,9 +48,24 @@ def _nearest(inputs: dict[str, Any], exclude: bool = True, score: str = "cosine"
     return int(np.argmax(s))
 
 
+SIZES = ((7, 3, 4), (30, 12, 8), (2, 1, 1))  # (V, P, D)
+
+
+def _count(*tables: torch.nn.Module) -> int:
+    return sum(p.numel() for t in tables for p in t.parameters())
+
+
 def reference(inputs: dict[str, Any]) -> Any:
-    """The answer in plain Python and numpy (no torch)."""
+    """The answer in plain Python and numpy (no torch); for the formulas, real nn.Embedding
+    tables counted at a few sizes."""
     ask = inputs["ask"]
+    if ask == "table-formula":
+        return [({"V": v, "D": d}, _count(torch.nn.Embedding(v, d, padding_idx=0, device="meta"))) for v, _, d in SIZES]
+    if ask == "bert-formula":
+        return [
+            ({"V": v, "P": p, "D": d}, _count(*(torch.nn.Embedding(n, d, device="meta") for n in (v, p, 2))))
+            for v, p, d in SIZES
+        ]
     if ask == "padded-ids":
         return _pad(_ids(inputs))
     if ask == "lookup-shape":
@@ -74,6 +90,8 @@ CONFIGS: dict[str, list[dict[str, Any]]] = {
     "bert-shape": [{}, {"batch": [1, 4096], "length": [1, 8192]}],
     "cosine": [{}, {"rows": [4, 12], "dim": [2, 6], "values": [-9, 9]}, {"values": [0, 1], "dim": 2}],
     "analogy": [{}, {"rows": [5, 12], "dim": [2, 6], "values": [-9, 9]}],
+    "table-formula": [{}],
+    "bert-formula": [{}],
 }
 N_PER_ASK = 1000
 
@@ -87,6 +105,8 @@ VARIANTS = [_inputs(ask, seed) for ask in embeddings.ASKS for seed in range(N_PE
 
 
 def _agree(a: Any, b: Any) -> bool:
+    if isinstance(a, dict):
+        return formula_agrees(a, b)
     if isinstance(b, float):
         return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
     return a == b
@@ -98,10 +118,25 @@ def test_answer_matches_plain_python(ask: str) -> None:
     assert wrong == [], wrong[:3]
 
 
+def test_each_formula_mistake_gives_the_count_it_names() -> None:
+    for v, p, d in SIZES:
+        values = {"V": v, "P": p, "D": d}
+        table = {m.name: m.value for m in solve({"ask": "table-formula", "symbols": embeddings.FORMULA_SYMBOLS["table-formula"]}).misconceptions}
+        assert formula_agrees(table["v-plus-d"], [(values, v + d)])
+        assert formula_agrees(table["padding-row-excluded"], [(values, _count(torch.nn.Embedding(v, d, device="meta")) - d)])
+        bert = {m.name: m.value for m in solve({"ask": "bert-formula", "symbols": embeddings.FORMULA_SYMBOLS["bert-formula"]}).misconceptions}
+        tables = {n: _count(torch.nn.Embedding(n, d, device="meta")) for n in (v, p, 2)}
+        assert formula_agrees(bert["positions-left-out"], [(values, tables[v] + tables[2])])
+        assert formula_agrees(bert["segments-left-out"], [(values, tables[v] + tables[p])])
+        assert formula_agrees(bert["token-table-only"], [(values, tables[v])])
+
+
 def test_each_listed_mistake_is_recomputed_independently() -> None:
     for inputs in VARIANTS:
         sol = solve(inputs)
         ask = inputs["ask"]
+        if ask.endswith("-formula"):
+            continue  # above
         expected: dict[str, Any] = {}
         if ask == "padded-ids":
             dropped = [[i for i in row if i != 1] for row in _ids(inputs)]
@@ -179,7 +214,7 @@ def test_draws_are_reproducible_valid_and_unambiguous() -> None:
         if ask == "analogy":
             assert len(inputs["table"]) >= 5 and len(set(inputs["query"])) == 3
         kind = generators.expected("embeddings", inputs).kind
-        assert kind == ("matrix" if ask == "padded-ids" else "shape" if ask.endswith("shape") else "number")
+        assert kind == ("matrix" if ask == "padded-ids" else "shape" if ask.endswith("shape") else "formula" if ask.endswith("formula") else "number")
 
 
 def test_describe_lists_the_vocabulary_with_its_ids() -> None:

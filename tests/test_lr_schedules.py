@@ -148,8 +148,22 @@ def llrd_group_lrs(base_lr: float, factor: float, depth: int) -> tuple[float, ..
     return tuple(by_param[id(p)] for p in layers)
 
 
-def reference(inputs: dict[str, Any]) -> float:
-    """The answer from torch's schedulers on a real optimizer (param groups for LLRD)."""
+FORMULA_CASES = {
+    # (symbol values, the numeric question that gives LR(t) there)
+    "warmup-formula": [({"lr0": lr, "W": w, "t": t}, {"ask": "warmup", "lr0": lr, "warmup": w, "t": t}) for lr, w, t in ((0.1, 10, 3), (0.5, 7, 7), (0.02, 4, 1))],
+    "cosine-formula": [({"lr0": lr, "T": n, "t": t}, {"ask": "cosine", "lr0": lr, "steps": n, "t": t, "floor": 0.0}) for lr, n, t in ((0.1, 10, 3), (0.3, 7, 5), (1.0, 4, 0))],
+    "warmup-cosine-formula": [
+        ({"lr0": lr, "W": w, "T": n, "t": t}, {"ask": "warmup-cosine", "lr0": lr, "warmup": w, "steps": n, "t": t, "floor": 0.0})
+        for lr, w, n, t in ((0.1, 3, 10, 5), (0.2, 2, 9, 9), (0.5, 4, 7, 4))
+    ],
+}
+
+
+def reference(inputs: dict[str, Any]) -> Any:
+    """The answer from torch's schedulers on a real optimizer (param groups for LLRD); for a
+    formula, the schedulers' LR(t) at a few (lr0, t, W, T)."""
+    if inputs["ask"] in FORMULA_CASES:
+        return [(values, reference(numeric)) for values, numeric in FORMULA_CASES[inputs["ask"]]]
     if inputs["ask"] == "llrd":
         return llrd_group_lrs(inputs["base_lr"], inputs["factor"], inputs["depth"])[inputs["layer"]]
     lrs, _ = trajectory(
@@ -284,7 +298,8 @@ def test_every_misconception_is_named_somewhere() -> None:
 @pytest.fixture(scope="module")
 def built() -> list[Any]:
     concept = next(c for c in load_concepts(CONCEPTS) if c.id == "lr-schedules")
-    return [(t, build_problem(concept, t, seed)) for t in concept.templates for seed in range(N_BUILT)]
+    built = [(t, build_problem(concept, t, seed)) for t in concept.templates for seed in range(N_BUILT)]
+    return [(t, p) for t, p in built if p.answer.kind == "number"]  # the formula templates are tested above
 
 
 def test_built_problems_tell_the_key_from_every_mistake(built: list[Any]) -> None:
@@ -516,3 +531,17 @@ def test_doctests() -> None:
     for module in (checkers.lr_schedules, lr_schedules):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0
+
+
+def test_formula_mistakes_are_the_schedules_they_name() -> None:
+    """Each named formula gives what the scheduler gives with the mistake made in its inputs."""
+    from conftest import formula_agrees
+
+    symbols = {"lr0": "positive", "t": "size", "W": "size", "T": "size"}
+    sol = solve({"ask": "warmup-cosine-formula", "symbols": symbols})
+    names = {m.name: m.value for m in sol.misconceptions}
+    cases = [({"lr0": 0.1, "W": 3, "T": 10, "t": t}, reference({"ask": "cosine", "lr0": 0.1, "steps": 10, "t": t, "floor": 0.0})) for t in (3, 5, 9)]
+    assert formula_agrees(names["decay-not-shifted"], cases)
+    warm = solve({"ask": "warmup-formula", "symbols": {"lr0": "positive", "t": "size", "W": "size"}})
+    off = {m.name: m.value for m in warm.misconceptions}["off-by-one-step"]
+    assert formula_agrees(off, [({"lr0": 0.1, "W": 10, "t": 3}, reference({"ask": "warmup", "lr0": 0.1, "warmup": 10, "t": 4}))])

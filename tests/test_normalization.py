@@ -62,13 +62,26 @@ def _running(inputs: dict[str, Any], reversed_momentum: bool = False, ddof: int 
 
 
 def reference(inputs: dict[str, Any]) -> Any:
-    """The answer from the textbook formulas in numpy (no torch)."""
+    """The answer from the textbook formulas in numpy (no torch); for the formula, real modules'
+    parameter counts at a few sizes."""
     ask = inputs["ask"]
+    if ask == "parameters-formula":
+        return _formula_cases(inputs["layer"])
     if ask == "parameters":
         return 2 * math.prod(inputs["shape"])  # γ and β, each of the normalised shape
     if ask.startswith("running"):
         return _running(inputs)
     return _output(inputs, *_stats(ask, inputs))
+
+
+def _learnable(module: torch.nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def _formula_cases(layer: str) -> list[tuple[dict[str, int], int]]:
+    if layer == "batchnorm":
+        return [({"C": c}, _learnable(torch.nn.BatchNorm1d(c, device="meta"))) for c in (1, 3, 64)]
+    return [({"L": n, "D": d}, _learnable(torch.nn.LayerNorm([n, d], device="meta"))) for n, d in ((2, 3), (5, 7), (1, 4))]
 
 
 def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
@@ -97,6 +110,7 @@ def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- variants
 
+NUMERIC_ASKS = tuple(a for a in normalization.ASKS if a != "parameters-formula")  # the formula: tested at the end
 # Each ask's variants cycle through its configs: the defaults, wide ranges and the smallest cases.
 CONFIGS: dict[str, list[dict[str, Any]]] = {
     "batchnorm-train": [{}, {"batch": [2, 8], "features": [1, 6], "values": [-20, 20], "gamma": [-5, 5], "beta": [-5, 5]}, {"batch": 2, "features": 1, "values": [0, 1]}],
@@ -115,14 +129,14 @@ def _inputs(ask: str, seed: int) -> dict[str, Any]:
     return normalization.draw(params, random.Random(seed))
 
 
-VARIANTS = [_inputs(ask, seed) for ask in normalization.ASKS for seed in range(N_PER_ASK)]
+VARIANTS = [_inputs(ask, seed) for ask in NUMERIC_ASKS for seed in range(N_PER_ASK)]
 
 
 def _agree(a: Any, b: Any) -> bool:
     return bool(np.allclose(np.array(a, dtype=float), np.array(b, dtype=float), rtol=1e-9, atol=1e-12))
 
 
-@pytest.mark.parametrize("ask", normalization.ASKS)
+@pytest.mark.parametrize("ask", NUMERIC_ASKS)
 def test_answer_matches_the_numpy_formulas(ask: str) -> None:
     wrong = [(inputs, solve(inputs).answer.value) for inputs in VARIANTS if inputs["ask"] == ask]
     wrong = [(i, v) for i, v in wrong if not _agree(v, reference(i))]
@@ -205,7 +219,7 @@ def test_torch_conventions_the_prompts_state() -> None:
 # ---------------------------------------------------------------- the generator
 
 
-@pytest.mark.parametrize("ask", normalization.ASKS)
+@pytest.mark.parametrize("ask", NUMERIC_ASKS)
 def test_same_seed_same_inputs(ask: str) -> None:
     assert [_inputs(ask, s) for s in range(20)] == [_inputs(ask, s) for s in range(20)]
     assert len({json.dumps(_inputs(ask, s)) for s in range(20)}) > 10
@@ -213,7 +227,7 @@ def test_same_seed_same_inputs(ask: str) -> None:
 
 def test_draw_never_touches_global_random_state() -> None:
     state = random.getstate()
-    for ask in normalization.ASKS:
+    for ask in NUMERIC_ASKS:
         _inputs(ask, 1)
     assert random.getstate() == state
 
@@ -297,3 +311,21 @@ def test_doctests() -> None:
     for module in (checkers.normalization, normalization):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0, module.__name__
+
+
+@pytest.mark.parametrize("layer", ["batchnorm", "layernorm"])
+def test_parameter_formula_and_its_mistakes_against_real_modules(layer: str) -> None:
+    from conftest import formula_agrees
+
+    inputs = {"ask": "parameters-formula", "layer": layer, "symbols": normalization.FORMULA_SYMBOLS[layer]}
+    sol = solve(inputs)
+    assert sol.answer.kind == "formula" and formula_agrees(sol.answer.value, reference(inputs))
+    names = {m.name: m.value for m in sol.misconceptions}
+    if layer == "batchnorm":
+        bn = torch.nn.BatchNorm1d(5, device="meta")
+        assert formula_agrees(names["gamma-only"], [({"C": 5}, bn.weight.numel())])
+        assert formula_agrees(names["buffers-counted"], [({"C": 5}, _learnable(bn) + bn.running_mean.numel() + bn.running_var.numel())])
+    else:
+        ln = torch.nn.LayerNorm([3, 4], device="meta")
+        assert formula_agrees(names["gamma-only"], [({"L": 3, "D": 4}, ln.weight.numel())])
+        assert formula_agrees(names["last-dim-only"], [({"L": 3, "D": 4}, _learnable(torch.nn.LayerNorm(4, device="meta")))])

@@ -2,7 +2,8 @@
 
 The families come from the registry (``quizgen.generators.GENERATORS``): a family without a
 ``tests/test_<family>.py`` that defines ``reference(inputs)`` (an independent computation of
-the answer: nltk, scikit-learn, numpy, torch's own schedulers, real tensors) fails here. Each
+the answer: nltk, scikit-learn, numpy, torch's own schedulers, real tensors; for a formula, a list
+of (symbol values, number) cases computed without the formula) fails here. Each
 template of each shipped concept file is built 1,000 times through the one build path, as
 ``quizgen generate`` builds it, and every answer must agree with the reference to 1e-9.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CONCEPTS
+from conftest import CONCEPTS, formula_agrees
 
 from quizgen.core.concepts import load_concepts
 from quizgen.core.params import Choice, Flag, FloatRange, IntRange
@@ -35,6 +36,8 @@ def _test_module(family: str) -> str:
 
 
 def _agree(a: Any, b: Any) -> bool:
+    if isinstance(a, dict):  # a formula; the reference gives (symbol values, number) cases
+        return formula_agrees(a, b)
     if hasattr(b, "tolist"):
         b = b.tolist()
     if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):

@@ -4,11 +4,13 @@ against real modules run forward."""
 from __future__ import annotations
 
 import doctest
+import functools
 import json
 import random
 from typing import Any
 
 import pytest
+from conftest import formula_agrees
 import torch
 
 import checkers.transformer_shapes
@@ -40,9 +42,27 @@ def _shape(inputs: dict[str, Any]) -> list[int]:
     }[inputs["step"]]
 
 
+@functools.cache
+def _formula_cases(ask: str, bias: bool) -> list[tuple[dict[str, int], int]]:
+    """Parameter counts of real modules at a few sizes, for the formula questions."""
+    if ask == "mha-formula":
+        return [({"d": d, "h": h}, _count(torch.nn.MultiheadAttention(d, h, bias=bias, device="meta"))) for d, h in ((8, 2), (12, 3), (6, 6), (20, 4), (1, 1))]
+    return [
+        ({"d": d, "f": f}, _count(torch.nn.Sequential(torch.nn.Linear(d, f, bias=bias, device="meta"), torch.nn.ReLU(), torch.nn.Linear(f, d, bias=bias, device="meta"))))
+        for d, f in ((3, 5), (8, 32), (1, 7), (16, 16))
+    ]
+
+
+def _count(module: torch.nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
 def reference(inputs: dict[str, Any]) -> Any:
-    """The answer from the formulas of "Attention Is All You Need" (no torch)."""
+    """The answer from the formulas of "Attention Is All You Need" (no torch); for the formula
+    questions, real modules' counts at a few sizes."""
     ask = inputs["ask"]
+    if ask.endswith("-formula"):
+        return _formula_cases(ask, inputs["bias"])
     d = inputs.get("d_model", 0)
     if ask == "d-k":
         return d // inputs["heads"]
@@ -67,6 +87,8 @@ CONFIGS: dict[str, list[dict[str, Any]]] = {
     "layer-params": [{}, {"d_model": [1, 4096], "heads": [1, 64], "ffn_ratio": [1, 16]}],
     "causal-entries": [{}, {"length": [2, 4096]}],
     "padding-mask": [{}, {"batch": [2, 1024], "length": [2, 4096]}, {"batch": 2, "length": 2}],
+    "mha-formula": [{}],
+    "ffn-formula": [{}],
 }
 N_PER_ASK = 1000
 
@@ -82,8 +104,26 @@ VARIANTS = [_inputs(ask, seed) for ask in transformer_shapes.ASKS for seed in ra
 
 @pytest.mark.parametrize("ask", transformer_shapes.ASKS)
 def test_answer_matches_the_formulas(ask: str) -> None:
-    wrong = [(i, v) for i in VARIANTS if i["ask"] == ask and (v := solve(i).answer.value) != reference(i)]
+    wrong = [(i, v) for i in VARIANTS if i["ask"] == ask and not _matches(v := solve(i).answer.value, reference(i))]
     assert wrong == [], wrong[:3]
+
+
+def _matches(value: Any, ref: Any) -> bool:
+    return formula_agrees(value, ref) if isinstance(value, dict) else value == ref
+
+
+def test_formula_mistakes_are_the_counts_they_name() -> None:
+    """Each named formula is evaluated against the module it describes wrongly."""
+    for bias in (True, False):
+        sol = solve({"ask": "mha-formula", "bias": bias, "symbols": {"d": "size", "h": "size"}})
+        names = {m.name: m.value for m in sol.misconceptions}
+        for d, h in ((8, 2), (12, 3)):
+            full = _count(torch.nn.MultiheadAttention(d, h, bias=bias, device="meta"))
+            out = _count(torch.nn.Linear(d, d, bias=bias, device="meta"))
+            assert formula_agrees(names["per-head-projections"], [({"d": d, "h": h}, h * (full - (4 * d if bias else 0)) + (4 * d if bias else 0))])
+            assert formula_agrees(names["output-projection-left-out"], [({"d": d, "h": h}, full - out)])
+            other = _count(torch.nn.MultiheadAttention(d, h, bias=not bias, device="meta"))
+            assert formula_agrees(names["biases-forgotten" if bias else "biases-counted"], [({"d": d, "h": h}, other)])
 
 
 def test_shapes_agree_with_a_real_module_run_forward() -> None:
@@ -163,7 +203,7 @@ def test_draws_respect_params_and_are_reproducible() -> None:
         if inputs["ask"] == "shape":
             assert inputs["step"] in transformer_shapes.STEPS
         kind = generators.expected("transformer-shapes", inputs).kind
-        assert kind == {"shape": "shape", "padding-mask": "matrix"}.get(inputs["ask"], "number")
+        assert kind == {"shape": "shape", "padding-mask": "matrix", "mha-formula": "formula", "ffn-formula": "formula"}.get(inputs["ask"], "number")
 
 
 def test_describe_states_the_code_and_the_question() -> None:

@@ -100,6 +100,10 @@ def _escape(text: str) -> str:
 def _value_html(value: Any, kind: str = "", display: bool = False) -> str:
     """A JSON value for people: numbers, vectors and matrices in MathJax, shapes as code."""
     t = type(value)
+    if kind == "formula" and t is dict:
+        from quizgen.core.formula import tex
+
+        return _math(_escape(tex(value)), display)
     if kind == "shape" and (value == "error" or (t is list and all(type(v) is int for v in value))):
         shown = "error (torch raises)" if value == "error" else fmt_shape(value)
         return f"<code>{_escape(shown)}</code>"
@@ -168,6 +172,9 @@ def problem_fields(problem: Problem, concept: Concept) -> list[str]:
     )
     if kind == "shape":
         tolerance = "exactly (a shape is compared exactly)"
+        tol_json = None
+    elif kind == "formula":
+        tolerance = "any equivalent formula (compared at eight sample points)"
         tol_json = None
     else:
         tolerance = problem.tolerance.phrase()

@@ -463,3 +463,17 @@ def tex(value: Any) -> str:
 
     symbols = dict(value["symbols"])
     return str(sympy.latex(to_sympy(read(value["formula"], symbols), symbols)))
+
+
+_DOMAIN_WORDS = {"size": "a whole number", "positive": "positive", "real": "any real number", "unit": "between 0 and 1"}
+
+
+def describe_symbols(symbols: dict[str, str], meanings: dict[str, str]) -> str:
+    """The line that tells a learner which symbols a formula may use.
+
+    >>> describe_symbols({"d": "size", "sigma": "positive"}, {"d": "the width", "sigma": "the spread"})
+    'Write a formula in d (the width, a whole number) and sigma (the spread, positive).'
+    """
+    parts = [f"{name} ({meanings[name]}, {_DOMAIN_WORDS[domain]})" for name, domain in symbols.items()]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"Write a formula in {listed}."

@@ -102,7 +102,7 @@ class Problem:
             "answer": {"kind": self.answer.kind, "value": rounded(self.answer.value)},
             # Shapes are compared exactly: a tolerance would mean nothing there.
             "tolerance": None
-            if self.answer.kind == "shape"
+            if self.answer.kind in ("shape", "formula")
             else {"rel": self.tolerance.rel, "abs": self.tolerance.abs},
             "steps": [
                 {**s.to_json(), "value": rounded(s.value)} for s in self.steps

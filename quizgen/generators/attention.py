@@ -14,6 +14,8 @@ Questions (``ask``):
 - ``output``: ``weights V``; same inputs as ``weights``.
 - ``variance``: ``Var(q·k)`` (or of ``q·k/√d_k`` when ``scaled``); inputs
   ``{"ask", "d_k", "sigma2", "scaled"}``.
+- ``variance-formula``: the same variance as a formula in d (= d_k) and sigma (σ, so the
+  components' variance is σ²); inputs ``{"ask", "scaled", "symbols"}``.
 
 A causal mask is self-attention, so a causal draw has as many keys as queries; query ``i`` may look
 at keys ``0..i`` (the lower triangle, aligned at the top left).
@@ -26,6 +28,7 @@ from typing import Any
 
 from quizgen.core.answer import Answer
 from quizgen.core.errors import GenerationError
+from quizgen.core.formula import describe_symbols
 from quizgen.core.params import (
     Choice,
     Flag,
@@ -43,7 +46,9 @@ from quizgen.core.render import format_matrix
 FAMILY = "attention"
 VERSION = 1
 
-ASKS = ("scale", "scores", "weights", "output", "variance")
+ASKS = ("scale", "scores", "weights", "output", "variance", "variance-formula")
+FORMULA_SYMBOLS = {"d": "size", "sigma": "positive"}
+MEANINGS = {"d": "the width d_k of q and k", "sigma": "the standard deviation of each component"}
 MATRIX_ASKS = ("scores", "weights", "output")
 # Beyond this a learner cannot reasonably multiply the matrices by hand.
 HAND_MAX_D_K = 16
@@ -120,6 +125,8 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """One problem's inputs from resolved ``params``, drawn with ``rng`` only (the contract is in
     ``quizgen.generators``); ``GenerationError`` when no usable variant turns up."""
     ask = draw_choice(rng, params["ask"])
+    if ask == "variance-formula":
+        return {"ask": ask, "scaled": draw_choice(rng, params["variance_of"]) == "scaled-dot", "symbols": FORMULA_SYMBOLS}
     attempt = {"scale": _draw_scale, "variance": _draw_variance}.get(ask)
     return redraw(
         lambda: attempt(params, rng) if attempt is not None else _draw_matrices(ask, params, rng),
@@ -192,6 +199,12 @@ def describe(inputs: dict[str, Any]) -> str:
     ask = inputs["ask"]
     if ask == "scale":
         return f"d_k = {inputs['d_k']}"
+    if ask == "variance-formula":
+        what = "q·k / √d" if inputs["scaled"] else "q·k"
+        return (
+            f"q and k have d components, independent, each with mean 0 and variance sigma².\nQuantity: {what}\n"
+            + describe_symbols(inputs["symbols"], MEANINGS)
+        )
     if ask == "variance":
         what = "q·k / √d_k" if inputs["scaled"] else "q·k"
         return (
@@ -218,6 +231,8 @@ def expected(inputs: dict[str, Any]) -> Answer:
     [[0.0]]
     """
     ask = inputs["ask"]
+    if ask == "variance-formula":
+        return Answer("formula", {"formula": "", "symbols": inputs["symbols"]})
     if ask in ("scale", "variance"):
         return Answer("number", 0.0)
     cols = len(inputs["V"][0]) if ask == "output" else len(inputs["K"])

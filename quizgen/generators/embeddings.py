@@ -14,6 +14,8 @@ Questions (``ask``):
   2 × D); inputs ``{"ask", "vocab_size", "positions", "dim"}``.
 - ``bert-shape``: the shape of their sum for ids of shape (B, L); inputs
   ``{"ask", "vocab_size", "positions", "dim", "ids_shape"}``.
+- ``table-formula`` and ``bert-formula``: those parameter counts as formulas in V, D (and P);
+  inputs ``{"ask", "symbols"}``.
 - ``cosine``: the cosine similarity of two rows of a small word table; inputs
   ``{"ask", "words", "table", "pair"}``.
 - ``analogy``: the index of the word whose vector is nearest (by cosine) to
@@ -28,13 +30,16 @@ import random
 from typing import Any
 
 from quizgen.core.answer import Answer
+from quizgen.core.formula import describe_symbols
 from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_int, draw_int_matrix, redraw
 from quizgen.core.render import format_matrix
 
 FAMILY = "embeddings"
 VERSION = 1
 
-ASKS = ("padded-ids", "lookup-shape", "table-params", "bert-params", "bert-shape", "cosine", "analogy")
+ASKS = ("padded-ids", "lookup-shape", "table-params", "bert-params", "bert-shape", "cosine", "analogy", "table-formula", "bert-formula")
+FORMULA_SYMBOLS = {"table-formula": {"V": "size", "D": "size"}, "bert-formula": {"V": "size", "P": "size", "D": "size"}}
+MEANINGS = {"V": "the vocabulary size", "D": "the embedding width", "P": "the number of positions"}
 SPECIALS = ("[PAD]", "[UNK]")
 # The vocabulary words and the words it lacks, in a fixed order (draws index into them).
 WORDS = ("the", "a", "cat", "dog", "sat", "ran", "on", "mat", "big", "small", "red", "house", "saw", "and", "park", "bird")
@@ -61,6 +66,8 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """One problem's inputs from resolved ``params``, drawn with ``rng`` only (the contract is in
     ``quizgen.generators``); ``GenerationError`` when no usable variant turns up."""
     ask = draw_choice(rng, params["ask"])
+    if ask in FORMULA_SYMBOLS:
+        return {"ask": ask, "symbols": FORMULA_SYMBOLS[ask]}
     if ask == "padded-ids":
         return redraw(lambda: _padded(params, rng), f"sentences={list(params['sentences'])}, tokens={list(params['tokens'])}")
     if ask in ("cosine", "analogy"):
@@ -128,6 +135,13 @@ def _table(ask: str, params: dict[str, Any], rng: random.Random) -> dict[str, An
 def describe(inputs: dict[str, Any]) -> str:
     """The inputs as plain text for a learner."""
     ask = inputs["ask"]
+    if ask in FORMULA_SYMBOLS:
+        tables = (
+            "nn.Embedding(V, D, padding_idx=0)"
+            if ask == "table-formula"
+            else "BERT's input tables: token nn.Embedding(V, D), position nn.Embedding(P, D), segment nn.Embedding(2, D)"
+        )
+        return tables + "\n" + describe_symbols(inputs["symbols"], MEANINGS)
     if ask == "padded-ids":
         ids = ", ".join(f"{w} = {i}" for i, w in enumerate([*SPECIALS, *inputs["vocab"]]))
         lines = [f"vocabulary: {ids}"]
@@ -161,4 +175,6 @@ def expected(inputs: dict[str, Any]) -> Answer:
     if ask == "padded-ids":
         width = max(len(s) for s in inputs["sentences"])
         return Answer("matrix", [[0.0] * width for _ in inputs["sentences"]])
+    if ask in FORMULA_SYMBOLS:
+        return Answer("formula", {"formula": "", "symbols": inputs["symbols"]})
     return Answer("shape", []) if ask.endswith("shape") else Answer("number", 0.0)

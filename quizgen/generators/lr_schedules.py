@@ -18,6 +18,8 @@ Questions (``ask``):
 - ``llrd``: layer-wise LR decay. Layers are numbered 0 (the embedding layer, at the bottom) to
   ``top = depth - 1``; layer ``i`` trains with ``base_lr · factor^(top - i)``, so the top layer
   gets the base LR. Inputs ``{"ask", "base_lr", "factor", "depth", "layer"}``.
+- ``warmup-formula``, ``cosine-formula`` and ``warmup-cosine-formula``: LR(t) as a formula in
+  the symbols named (lr0, t, W, T; the cosine decays to 0); inputs ``{"ask", "symbols"}``.
 
 Learning rates are drawn from ``LR_GRID`` (decimals that print exactly), the floor as a fraction
 of ``lr0`` on a 0.05 grid (stored as the exact decimal product), the LLRD factor on a 0.05 grid.
@@ -31,7 +33,9 @@ import random
 from decimal import Decimal
 from typing import Any
 
+from quizgen.core.answer import Answer
 from quizgen.core.errors import GenerationError
+from quizgen.core.formula import describe_symbols
 from quizgen.core.params import (
     Choice,
     FloatRange,
@@ -50,6 +54,12 @@ ASKS = ("warmup", "linear", "warmup-linear", "cosine", "warmup-cosine", "llrd")
 WARMUP_ASKS = ("warmup", "warmup-linear", "warmup-cosine")
 DECAY_ASKS = ("linear", "warmup-linear", "cosine", "warmup-cosine")
 FLOOR_ASKS = ("cosine", "warmup-cosine")
+FORMULA_SYMBOLS = {
+    "warmup-formula": {"lr0": "positive", "t": "size", "W": "size"},
+    "cosine-formula": {"lr0": "positive", "t": "size", "T": "size"},
+    "warmup-cosine-formula": {"lr0": "positive", "t": "size", "W": "size", "T": "size"},
+}
+MEANINGS = {"lr0": "the peak LR", "t": "the optimizer steps taken", "W": "the warmup steps", "T": "the total steps"}
 # Learning rates as people write them; a range draws one of those inside it.
 LR_GRID = (
     1e-5, 2e-5, 3e-5, 5e-5,
@@ -64,7 +74,7 @@ FRACTION_GRID = tuple(round(k * 0.05, 2) for k in range(21))
 
 PARAMS: dict[str, ParamSpec] = {
     "ask": Choice(
-        options=ASKS,
+        options=ASKS + tuple(FORMULA_SYMBOLS),
         default=("cosine",),
         doc="What to ask for: the LR after t steps of a warmup, linear, warmup-then-linear, cosine "
         "or warmup-then-cosine schedule, or the LR of one layer under layer-wise LR decay (llrd).",
@@ -148,6 +158,8 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """One problem's inputs from resolved ``params``, drawn with ``rng`` only (the contract is in
     ``quizgen.generators``); ``GenerationError`` when no usable variant turns up."""
     ask = draw_choice(rng, params["ask"])
+    if ask in FORMULA_SYMBOLS:
+        return {"ask": ask, "symbols": FORMULA_SYMBOLS[ask]}
     lr = _draw_lr(rng, params["lr0"])
     if ask == "llrd":
         factor = _draw_factor(rng, params["factor"])
@@ -238,6 +250,13 @@ def fmt_lr(x: float) -> str:
 def describe(inputs: dict[str, Any]) -> str:
     """The inputs as plain text for a learner."""
     ask = inputs["ask"]
+    if ask in FORMULA_SYMBOLS:
+        schedule = {
+            "warmup-formula": "a linear warmup from 0 at t = 0 to lr0 at t = W",
+            "cosine-formula": "a cosine decay from lr0 at t = 0 to 0 at t = T",
+            "warmup-cosine-formula": "a linear warmup to lr0 at t = W, then a cosine decay to 0 at t = T (the part after the warmup is asked: W ≤ t ≤ T)",
+        }[ask]
+        return f"Schedule: {schedule}.\n" + describe_symbols(inputs["symbols"], MEANINGS)
     if ask == "llrd":
         top = inputs["depth"] - 1
         return "\n".join(
@@ -265,3 +284,10 @@ def describe(inputs: dict[str, Any]) -> str:
         )
     parts.append(f"t = {inputs['t']} optimizer steps taken (LR(t) is the LR the next update uses)")
     return "\n".join(parts)
+
+
+def expected(inputs: dict[str, Any]) -> Answer:
+    """A formula for the formula questions, else a number."""
+    if inputs["ask"] in FORMULA_SYMBOLS:
+        return Answer("formula", {"formula": "", "symbols": inputs["symbols"]})
+    return Answer("number", 0.0)

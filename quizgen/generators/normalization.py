@@ -21,6 +21,8 @@ Questions (``ask``):
   ``{"ask", "x", "gamma", "beta"}``.
 - ``parameters``: the learnable parameters of ``nn.BatchNorm1d(C)`` or ``nn.LayerNorm(shape)``;
   inputs ``{"ask", "layer", "shape"}`` with ``shape`` ``[C]`` or ``[L, D]`` (LayerNorm only).
+- ``parameters-formula``: the same count as a formula, for ``nn.BatchNorm1d(C)`` (in C) or
+  ``nn.LayerNorm([L, D])`` (in L and D); inputs ``{"ask", "layer", "symbols"}``.
 
 Entries are small integers so a learner can work on paper. Draws where normalising does nothing to
 think about (a constant column for BatchNorm, a constant row for LayerNorm) are not made.
@@ -32,6 +34,7 @@ import random
 from typing import Any
 
 from quizgen.core.answer import Answer
+from quizgen.core.formula import describe_symbols
 from quizgen.core.params import (
     Choice,
     FloatRange,
@@ -48,7 +51,9 @@ from quizgen.core.render import format_matrix
 FAMILY = "normalization"
 VERSION = 1
 
-ASKS = ("batchnorm-train", "batchnorm-eval", "running-mean", "running-var", "layernorm", "parameters")
+ASKS = ("batchnorm-train", "batchnorm-eval", "running-mean", "running-var", "layernorm", "parameters", "parameters-formula")
+FORMULA_SYMBOLS = {"batchnorm": {"C": "size"}, "layernorm": {"L": "size", "D": "size"}}
+MEANINGS = {"C": "the number of channels", "L": "the first normalised size", "D": "the last normalised size"}
 MATRIX_ASKS = ("batchnorm-train", "batchnorm-eval", "layernorm")
 EPS = 1e-5
 MOMENTUM_GRID = (0.1, 0.2, 0.25, 0.5, 0.9)
@@ -108,6 +113,9 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """One problem's inputs from resolved ``params``, drawn with ``rng`` only (the contract is in
     ``quizgen.generators``); ``GenerationError`` when no usable variant turns up."""
     ask = draw_choice(rng, params["ask"])
+    if ask == "parameters-formula":
+        layer = draw_choice(rng, params["layer"])
+        return {"ask": ask, "layer": layer, "symbols": FORMULA_SYMBOLS[layer]}
     if ask == "parameters":
         layer = draw_choice(rng, params["layer"])
         width = draw_int(rng, params["width"])
@@ -169,6 +177,9 @@ def describe(inputs: dict[str, Any]) -> str:
     γ = [1, 2]   β = [0, 1]   ε = 1e-05
     """
     ask = inputs["ask"]
+    if ask == "parameters-formula":
+        call = "nn.BatchNorm1d(C)" if inputs["layer"] == "batchnorm" else "nn.LayerNorm([L, D])"
+        return f"{call}   (default arguments: affine / elementwise_affine = True)\n" + describe_symbols(inputs["symbols"], MEANINGS)
     if ask == "parameters":
         shape = inputs["shape"]
         call = f"nn.BatchNorm1d({shape[0]})" if inputs["layer"] == "batchnorm" else f"nn.LayerNorm({shape[0] if len(shape) == 1 else shape})"
@@ -192,4 +203,6 @@ def expected(inputs: dict[str, Any]) -> Answer:
     """A B×D matrix for an output, else a number; the values are placeholders."""
     if inputs["ask"] in MATRIX_ASKS:
         return Answer("matrix", [[0.0] * len(inputs["x"][0]) for _ in inputs["x"]])
+    if inputs["ask"] == "parameters-formula":
+        return Answer("formula", {"formula": "", "symbols": inputs["symbols"]})
     return Answer("number", 0.0)

@@ -18,6 +18,9 @@ Questions (``ask``):
   ``{"ask", "length"}``.
 - ``padding-mask``: the ``key_padding_mask`` of a padded batch (1 where a position is padding and
   must be ignored, 0 where it holds a token); inputs ``{"ask", "lengths", "length"}``.
+- ``mha-formula`` and ``ffn-formula``: the parameter count of ``nn.MultiheadAttention`` (in d and
+  h) or of the feed-forward block (in d and f = d_ff) as a formula; inputs ``{"ask", "bias",
+  "symbols"}``.
 """
 
 from __future__ import annotations
@@ -26,12 +29,15 @@ import random
 from typing import Any
 
 from quizgen.core.answer import Answer
+from quizgen.core.formula import describe_symbols
 from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_int
 
 FAMILY = "transformer-shapes"
 VERSION = 1
 
-ASKS = ("d-k", "shape", "mha-params", "ffn-params", "layer-params", "causal-entries", "padding-mask")
+ASKS = ("d-k", "shape", "mha-params", "ffn-params", "layer-params", "causal-entries", "padding-mask", "mha-formula", "ffn-formula")
+FORMULA_SYMBOLS = {"mha-formula": {"d": "size", "h": "size"}, "ffn-formula": {"d": "size", "f": "size"}}
+MEANINGS = {"d": "the model width d_model", "h": "the number of heads", "f": "the hidden width d_ff"}
 STEPS = ("q-projected", "q-heads", "scores", "weights", "head-outputs", "concatenated", "output")
 # Model widths and head counts as real models use them (every width divisible by every count
 # drawn with it).
@@ -57,7 +63,7 @@ PARAMS: dict[str, ParamSpec] = {
     "d_model": IntRange(default=(32, 1024), doc=f"Model width, drawn from {list(D_MODELS)} within the range.", minimum=1, maximum=100_000),
     "heads": IntRange(default=(1, 16), doc=f"Head count, drawn from {list(HEADS)} (dividing d_model) within the range.", minimum=1, maximum=1024),
     "ffn_ratio": IntRange(default=(2, 4), doc="d_ff as a multiple of d_model.", minimum=1, maximum=16),
-    "bias": Choice(options=("with", "without"), default=("with", "without"), doc="For mha-params: bias=True or bias=False."),
+    "bias": Choice(options=("with", "without"), default=("with", "without"), doc="For mha-params and the formulas: bias=True or bias=False."),
 }
 
 
@@ -73,6 +79,8 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """One problem's inputs from resolved ``params``, drawn with ``rng`` only (the contract is in
     ``quizgen.generators``)."""
     ask = draw_choice(rng, params["ask"])
+    if ask in FORMULA_SYMBOLS:
+        return {"ask": ask, "bias": draw_choice(rng, params["bias"]) == "with", "symbols": FORMULA_SYMBOLS[ask]}
     if ask == "causal-entries":
         return {"ask": ask, "length": draw_int(rng, params["length"])}
     if ask == "padding-mask":
@@ -126,6 +134,13 @@ _NAMES = {
 def describe(inputs: dict[str, Any]) -> str:
     """The inputs as plain text for a learner."""
     ask = inputs["ask"]
+    if ask in FORMULA_SYMBOLS:
+        module = (
+            "nn.MultiheadAttention(embed_dim=d, num_heads=h, bias={bias})"
+            if ask == "mha-formula"
+            else "nn.Linear(d, f, bias={bias}) → ReLU → nn.Linear(f, d, bias={bias})"
+        )
+        return module.format(bias=inputs["bias"]) + "\n" + describe_symbols(inputs["symbols"], MEANINGS)
     if ask == "causal-entries":
         return f"L = {inputs['length']} (a causal mask over L queries and L keys)"
     if ask == "padding-mask":
@@ -151,6 +166,8 @@ def expected(inputs: dict[str, Any]) -> Answer:
     """A shape for ``shape``, a B×L 0/1 matrix for ``padding-mask``, else a number."""
     if inputs["ask"] == "shape":
         return Answer("shape", [])
+    if inputs["ask"] in FORMULA_SYMBOLS:
+        return Answer("formula", {"formula": "", "symbols": inputs["symbols"]})
     if inputs["ask"] == "padding-mask":
         return Answer("matrix", [[0.0] * inputs["length"] for _ in inputs["lengths"]])
     return Answer("number", 0.0)
