@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from quizgen.core.answer import Misconception, Solution, Step
+from quizgen.core.formula import exact_text
 
 ASKS = ("scale", "scores", "weights", "output", "variance", "variance-formula")
 _F64 = torch.float64
@@ -78,11 +79,18 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
 
 
+def exact_scale(d_k: int) -> Any:
+    """1/√d_k as an exact sympy number (1/4 for 16, √10/10 for 10)."""
+    import sympy
+
+    return 1 / sympy.sqrt(sympy.Integer(d_k))
+
+
 def _solve_scale(d_k: int) -> Solution:
     root = math.sqrt(d_k)
     steps = (
         Step("√d_k", root, note=f"d_k = {d_k}"),
-        Step("scale = 1/√d_k", 1.0 / root),
+        Step("scale = 1/√d_k", 1.0 / root, note=f"exactly {exact_text(exact_scale(d_k))}"),
     )
     misconceptions: tuple[Misconception, ...] = ()
     if d_k > 1:

@@ -19,6 +19,7 @@ from label lists).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from fractions import Fraction
 from typing import Any
 
 import torch
@@ -117,13 +118,14 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     is_f = metric in ("f1", "fbeta")
     if is_f:
         steps.append(Step(f"F_β per class (β = {beta:g}): (1 + β²) P R / (β² P + R)", per_class(metric).tolist(), shape=[k]))
+    exact = _exactly(exact_metric(metric, average, beta, counts.tolist(), pos))
     if average == "binary":
-        steps.append(Step(f"{metric} of the positive class (label 1)", value))
+        steps.append(Step(f"{metric} of the positive class (label 1)", value, note=exact))
     elif average == "macro":
-        steps.append(Step(f"macro {metric}: mean over the {k} classes", value))
+        steps.append(Step(f"macro {metric}: mean over the {k} classes", value, note=exact))
     else:
         steps.append(Step("summed tp, fp, fn", counts.sum(dim=1).tolist()))
-        steps.append(Step(f"micro {metric}: the formula on the summed counts", value))
+        steps.append(Step(f"micro {metric}: the formula on the summed counts", value, note=exact))
 
     misconceptions: list[Misconception] = []
     # With every class counted, micro P = micro R (Σfp = Σfn), so swaps and means change nothing.
@@ -143,6 +145,27 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     return Solution(value, tuple(steps), tuple(misconceptions))
 
 
+def exact_metric(metric: str, average: str, beta: float, counts: list[list[float]], pos: int) -> Fraction:
+    """The metric as an exact fraction of the (tp, fp, fn) counts per class: P = tp/(tp + fp),
+    R = tp/(tp + fn), F_β = (1 + β²)tp / ((1 + β²)tp + β²fn + fp), 0 where nothing is counted."""
+    b2 = Fraction(str(beta)) ** 2 if metric == "fbeta" else Fraction(1)
+
+    def one(tp: int, fp: int, fn: int) -> Fraction:
+        num, den = {"precision": (tp, tp + fp), "recall": (tp, tp + fn)}.get(metric, ((1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp))
+        return Fraction(num) / den if den else Fraction(0)
+
+    columns = [tuple(int(c[j]) for c in counts) for j in range(len(counts[0]))]
+    if average == "micro":
+        return one(*(sum(col[i] for col in columns) for i in range(3)))
+    if average == "binary":
+        return one(*columns[pos])
+    return sum((one(*col) for col in columns), Fraction(0)) / len(columns)
+
+
+def _exactly(value: Fraction) -> str:
+    return f"exactly {value}" if value.denominator != 1 else ""
+
+
 def _solve_accuracy(matrix_step: Step, tp: torch.Tensor, actual: torch.Tensor) -> Solution:
     counts = torch.stack([tp, actual]).to(_F64)
     correct_total = counts.sum(dim=1)
@@ -152,7 +175,7 @@ def _solve_accuracy(matrix_step: Step, tp: torch.Tensor, actual: torch.Tensor) -
     steps = [
         matrix_step,
         Step("correct predictions trace(C), all samples ΣC", correct_total.to(torch.int64).tolist()),
-        Step("accuracy = correct / all", value),
+        Step("accuracy = correct / all", value, note=_exactly(Fraction(int(correct_total[0]), int(correct_total[1])))),
     ]
     misconceptions = (Misconception(*_BALANCED, float(balanced)),)
     return Solution(value, tuple(steps), misconceptions)

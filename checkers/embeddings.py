@@ -21,6 +21,7 @@ from torch import nn
 from torch.nn.utils.rnn import pad_sequence
 
 from quizgen.core.answer import Misconception, Solution, Step
+from quizgen.core.formula import exact_cosine, exact_text
 
 ASKS = ("padded-ids", "lookup-shape", "table-params", "bert-params", "bert-shape", "cosine", "analogy", "table-formula", "bert-formula")
 SPECIALS = ("[PAD]", "[UNK]")
@@ -124,7 +125,12 @@ def _solve_table(ask: str, inputs: Mapping[str, Any]) -> Solution:
         u, v = table(torch.tensor([i, j]))
         dot = (u @ v).item()
         cos = F.cosine_similarity(u, v, dim=0).item()
-        steps = (Step(f"E[{i}] · E[{j}]", dot), Step(f"‖E[{i}]‖, ‖E[{j}]‖", [norms[i].item(), norms[j].item()]), Step("cosine = dot / (‖u‖ ‖v‖)", cos))
+        exact = exact_text(exact_cosine(inputs["table"][i], inputs["table"][j]))
+        steps = (
+            Step(f"E[{i}] · E[{j}]", dot),
+            Step(f"‖E[{i}]‖, ‖E[{j}]‖", [norms[i].item(), norms[j].item()]),
+            Step("cosine = dot / (‖u‖ ‖v‖)", cos, note=f"exactly {exact}"),
+        )
         plain = [] if math.isclose(norms[i].item() * norms[j].item(), 1.0) else [Misconception(*_DOT, dot)]
         return Solution(cos, steps, tuple(plain))
     a, b, c = inputs["query"]

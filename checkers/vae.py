@@ -18,6 +18,7 @@ import torch
 from torch.distributions import Normal, kl_divergence
 
 from quizgen.core.answer import Misconception, Solution, Step
+from quizgen.core.formula import exact_text
 
 ASKS = ("kl-unit", "beta-objective", "reparameterize", "kl-two")
 _F64 = torch.float64
@@ -81,6 +82,16 @@ def _solve_sample(inputs: Mapping[str, Any]) -> Solution:
     return Solution(z.tolist(), steps, wrong)
 
 
+def exact_kl(mu: list[float], sigma: list[float]) -> Any:
+    """KL(N(μ, σ²) ‖ N(0, 1)) summed over the dimensions in closed form (sympy loads here):
+    ½Σ(μ² + σ² − 1) − log Πσ, with the decimals as exact fractions."""
+    import sympy
+
+    m = [sympy.Rational(repr(x)) for x in mu]
+    s = [sympy.Rational(repr(x)) for x in sigma]
+    return sum((a * a + b * b - 1 for a, b in zip(m, s)), sympy.Integer(0)) / 2 - sympy.log(sympy.Mul(*s))
+
+
 def _solve_kl(ask: str, inputs: Mapping[str, Any]) -> Solution:
     mu = _t(inputs["mu"])
     if "sigma" in inputs:
@@ -98,7 +109,7 @@ def _solve_kl(ask: str, inputs: Mapping[str, Any]) -> Solution:
     steps = [
         Step("σ² per dimension", (sigma**2).tolist()),
         Step("½ (μ² + σ² − 1 − log σ²) per dimension", per_dim.tolist()),
-        Step("KL = sum over dimensions", kl),
+        Step("KL = sum over dimensions", kl, note=f"exactly {exact_text(exact_kl(inputs['mu'], inputs['sigma']))}" if "sigma" in inputs else ""),
     ]
     if ask == "kl-unit":
         # A mistake about σ changes nothing where σ = 1 in every dimension: it is listed only where it shows.

@@ -477,3 +477,23 @@ def describe_symbols(symbols: dict[str, str], meanings: dict[str, str]) -> str:
     parts = [f"{name} ({meanings[name]}, {_DOMAIN_WORDS[domain]})" for name, domain in symbols.items()]
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     return f"Write a formula in {listed}."
+
+
+def exact_text(expr: Any) -> str:
+    """An exact sympy value written for people: fractions stay fractions, roots stay roots.
+
+    >>> import sympy
+    >>> exact_text(1 / sympy.sqrt(55)), exact_text(sympy.Rational(3, 4))
+    ('√55/55', '3/4')
+    """
+    return re.sub(r"sqrt\((\d+)\)", r"√\1", str(expr).replace("**", "^"))
+
+
+def exact_cosine(u: list[float], v: list[float]) -> Any:
+    """The cosine similarity of two whole-number vectors as an exact sympy number (sympy loads
+    here): ``u·v / √(‖u‖² ‖v‖²)``, so roots stay roots."""
+    import sympy
+
+    a, b = [int(x) for x in u], [int(x) for x in v]
+    dot, uu, vv = (sum(x * y for x, y in zip(p, q)) for p, q in ((a, b), (a, a), (b, b)))
+    return sympy.Integer(dot) / sympy.sqrt(sympy.Integer(uu * vv))

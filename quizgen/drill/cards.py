@@ -132,7 +132,7 @@ class Prepared:
 
 
 class Background:
-    """Imports torch and the checkers while the learner reads.
+    """Imports torch, the checkers and sympy while the learner reads.
 
     ``start`` is called once the first question is on screen; ``wait`` joins the thread
     (re-raising its error, if any).
@@ -165,6 +165,8 @@ class Background:
 
             for family in self._families:
                 get_checker(family)
+            # Exact forms in worked solutions use sympy: loaded here too, off the answer path.
+            import sympy  # noqa: F401
         except BaseException as exc:  # re-raised in the main thread by wait()
             self._error = exc
         finally:
