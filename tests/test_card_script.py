@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from quizgen.core.answer import Answer, Misconception
+from quizgen.core.answer import ANSWER_KINDS, Answer, Misconception
 from quizgen.judge import Tolerance, format_value, judge
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -387,8 +387,8 @@ def test_front_of_card_shows_no_verdict_in_chromium(anki_cards: Any) -> None:
 
 
 def test_every_family_self_grades_in_chromium(tmp_path: Path) -> None:
-    """For one card of every family, the key and the first named mistake typed on the card get
-    the Python judge's verdict in the browser."""
+    """For one card of every family and one of every answer kind, the key and the first named
+    mistake typed on the card get the Python judge's verdict in the browser."""
     from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
     from quizgen.anki.deck import build_deck
@@ -403,17 +403,18 @@ def test_every_family_self_grades_in_chromium(tmp_path: Path) -> None:
     col = Collection(str(tmp_path / "collection.anki2"))
     try:
         col.import_anki_package(ImportAnkiPackageRequest(package_path=str(deck), options=ImportAnkiPackageOptions()))
-        cases, seen = [], set()
+        cases, seen, kinds = [], set(), set()
         for nid in sorted(col.find_notes('"note:quizgen problem"')):
             card = col.get_note(nid).cards()[0]
             problem = rebuild(card.note()["Id"], concepts)
-            if problem.family in seen or not problem.misconceptions:
+            kind = problem.answer.kind
+            if (problem.family in seen and kind in kinds) or not problem.misconceptions:
                 continue
             seen.add(problem.family)
-            kind = problem.answer.kind
+            kinds.add(kind)
             cases.append((card, problem, format_value(kind, problem.answer.value)))
             cases.append((card, problem, format_value(kind, problem.misconceptions[0].value)))
-        assert seen == set(GENERATORS)
+        assert seen == set(GENERATORS) and kinds == set(ANSWER_KINDS)
         doms = _answer_doms(col, [(card, typed) for card, _, typed in cases], "family")
     finally:
         col.close()
@@ -422,4 +423,4 @@ def test_every_family_self_grades_in_chromium(tmp_path: Path) -> None:
         status, misconception, message = _verdict(dom)
         assert (status, misconception) == (expected.status, expected.misconception.name if expected.misconception else None), (
             problem.id, typed, message)
-    assert [_verdict(dom)[0] for dom in doms[::2]] == ["right"] * len(seen)
+    assert [_verdict(dom)[0] for dom in doms[::2]] == ["right"] * (len(cases) // 2)

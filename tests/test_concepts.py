@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -125,6 +126,32 @@ def test_hostile_yaml_is_refused_without_traceback_or_expansion(name, tmp_path):
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
     assert f"{name}.yaml:{line}: " in proc.stderr and words in proc.stderr, proc.stderr
+
+
+# Mutations of a shipped concept file that once passed `check` or crashed it (a NaN temperature,
+# an integer of 5,000 digits, a list where a name belongs, a number where the templates belong):
+# each is refused with exit 2, file, line and field, and no traceback.
+MUTATIONS = {
+    "nan": ("temperature: [0.5, 1.0]}", "temperature: .nan}", "problems[1].params.temperature", "finite"),
+    "inf": ("temperature: [0.5, 1.0]}", "temperature: -.inf}", "problems[1].params.temperature", "finite"),
+    "huge-int": ("pairs: 2, dim: 2,", "pairs: 2, dim: " + "9" * 5000 + ",", "", "too long to read"),
+    "generator-list": ("generator: simclr", "generator: [simclr]", "problems[0].generator", "expected a generator"),
+    "problems-number": ("problems:\n", "problems: 3\nmore:\n", "", "more"),
+    "temperature-huge": ("temperature: [0.5, 1.0]}", "temperature: 1.0e+300}", "problems[1].params.temperature", "<= 10"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_mutated_concept_file_is_refused_with_its_place(name, tmp_path):
+    old, new, field, words = MUTATIONS[name]
+    text = (CONCEPTS / "simclr.yaml").read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "simclr.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "quizgen", "check", str(path)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    first = proc.stderr.splitlines()[0]
+    assert re.match(r".*simclr\.yaml:\d+: ", first) and field in first and words in proc.stderr, proc.stderr
 
 
 @pytest.mark.parametrize(

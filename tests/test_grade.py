@@ -717,3 +717,21 @@ def test_large_quiz_through_a_real_process(concepts, tmp_path):
     run = subprocess.run([*command, "grade", str(quiz_path), str(sheet), "--json", "-"], capture_output=True, text=True)
     data = json.loads(run.stdout)
     assert len(data["items"]) == n and data["counts"]["missing"] == n
+
+
+def test_control_characters_from_files_never_reach_the_terminal_or_the_csv(concepts, tmp_path):
+    """A quiz title, a student id and a submission's file name carrying terminal escapes (clear
+    the screen, set the window title) are printed and written escaped."""
+    evil = "\x1b[2J\x1b]0;pwned\x07\r"
+    folder = tmp_path / "quizzes"
+    folder.mkdir()
+    quiz = make_quiz(concepts, ["attention"], 2, seed=4, student="ann", title="Week 3" + evil)
+    write_quiz(folder / "ann.quiz.yaml", quiz)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    _sheet(subs / ("ann" + evil.replace("/", "") + ".yaml"), {quiz.problems[0].id: "1"}, student="ann" + evil)
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "grade", str(folder), str(subs), "--csv", str(tmp_path / "book.csv")])
+    assert result.exit_code in (0, 2), result.output
+    for text in (result.output, (tmp_path / "book.csv").read_text(encoding="utf-8")):
+        assert not any(c in text for c in "\x1b\x07\r"), text
+        assert "\\x1b[2J" in text

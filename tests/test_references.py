@@ -65,9 +65,12 @@ def test_every_family_has_an_independent_reference(family: str) -> None:
 
 @pytest.mark.parametrize("family", sorted(GENERATORS))
 def test_every_familys_parameter_specs_are_consistent(family: str) -> None:
-    """Each parameter is documented, and its default lies within its own bounds."""
+    """Each parameter is documented, bounded on both sides (so a concept file cannot ask for ten
+    million samples or β = 1e300), and its default lies within its own bounds."""
     for name, spec in GENERATORS[family].PARAMS.items():
         assert spec.doc, name
+        if isinstance(spec, (IntRange, FloatRange)):
+            assert spec.maximum is not None, f"{name} has no maximum"
         if isinstance(spec, IntRange):
             lo, hi = spec.default
             assert spec.minimum <= lo <= hi and (spec.maximum is None or hi <= spec.maximum), name

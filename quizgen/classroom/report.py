@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 import click
 
 from quizgen.classroom.quiz import Quiz
+from quizgen.core.errors import show_char
 
 STATUSES = ("right", "too-few-figures", "wrong", "unreadable", "duplicate", "missing", "not-graded")
 
@@ -134,39 +135,39 @@ def report_text(report: Report, color: bool = False) -> str:
     quiz = report.quiz
     out: list[str] = []
     if quiz is not None:
-        out.append(f"quiz     {quiz.path}  {quiz.title}  ({len(quiz.problems)} problems, {quiz.checksum[:19]})")
-    out.append(f"answers  {report.sheet or '(none)'}" + (f"  student {report.student}" if report.student else ""))
+        out.append(f"quiz     {_c(quiz.path)}  {_c(quiz.title)}  ({len(quiz.problems)} problems, {quiz.checksum[:19]})")
+    out.append(f"answers  {_c(report.sheet or '(none)')}" + (f"  student {_c(report.student)}" if report.student else ""))
     for flag in report.flags:
-        out.append(style(f"FLAG     {flag}", "not-graded"))
+        out.append(style(f"FLAG     {_c(flag)}", "not-graded"))
     for note in report.notes:
-        out.append(f"note     {note}")
+        out.append(f"note     {_c(note)}")
     if report.error:
-        out.append(style(f"not graded: {report.error}", "wrong"))
+        out.append(style(f"not graded: {_c(report.error)}", "wrong"))
         return "\n".join(out) + "\n"
     out.append("")
     for item in report.items:
-        out.append(f"{item.number:>3}. {style(item.status.upper(), item.status)}  {item.id}")
+        out.append(f"{item.number:>3}. {style(item.status.upper(), item.status)}  {_c(item.id)}")
         if item.status == "right":
-            out.append(f"     given {item.given}  ·  correct {item.correct}")
+            out.append(f"     given {_c(item.given)}  ·  correct {_c(item.correct)}")
         else:
             if item.given is not None:
-                read = f" (read as {item.given_value})" if item.given_value and item.given_value != item.given else ""
-                out.append(f"     given    {item.given}{read}")
+                read = f" (read as {_c(item.given_value)})" if item.given_value and item.given_value != item.given else ""
+                out.append(f"     given    {_c(item.given)}{read}")
             if item.correct is not None:
-                out.append(f"     correct  {item.correct}")
-            out.append(f"     {item.message}")
+                out.append(f"     correct  {_c(item.correct)}")
+            out.append(f"     {_c(item.message)}")
             if item.misconception:
-                out.append(f"     misconception: {item.misconception}")
+                out.append(f"     misconception: {_c(item.misconception)}")
         for note in item.notes:
-            out.append(f"     note: {note}")
+            out.append(f"     note: {_c(note)}")
         if item.steps:
             out.append("     worked solution:")
-            out.extend(f"       {s}" for s in item.steps)
+            out.extend(f"       {_c(s)}" for s in item.steps)
     out.append("")
     if report.extras_total:
         out.append(f"answers not graded ({report.extras_total}): their keys are not problems of this quiz")
         for e in report.extras:
-            out.append(f"  line {e.line}: {e.key} — {e.note}")
+            out.append(f"  line {e.line}: {_c(e.key)} — {_c(e.note)}")
         if report.extras_total > len(report.extras):
             out.append(f"  … and {report.extras_total - len(report.extras)} more")
         out.append("")
@@ -177,10 +178,17 @@ def report_text(report: Report, color: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
+def _c(value: Any) -> str:
+    """Text from a file, safe to print: control characters (a terminal's escape sequences, a
+    carriage return, a newline inside a value) are shown escaped, never sent as they are."""
+    return "".join(c if c.isprintable() or c == " " else show_char(c) for c in str(value))
+
+
 def _csv_cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet shows as text: a leading = + - @ would start a formula."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.match(text):
+    """A CSV cell that a spreadsheet shows as text: a leading = + - @ would start a formula;
+    control characters are escaped as in the text report."""
+    text = "" if value is None else _c(value)
+    if text[:1] in ("=", "+", "-", "@") and not _NUMBER.match(text):
         return "'" + text
     return text
 
@@ -231,14 +239,14 @@ def class_text(reports: Sequence[Report], notes: Sequence[str], color: bool = Fa
     out = [f"{'student':<16} {'score':>9} {'%':>6}  submission"]
     for r in reports:
         score = f"{r.score}/{r.total}" if r.error is None else "-"
-        line = f"{(r.student or '?'):<16} {score:>9} {_percent(r.score, r.total):>6}  {r.sheet or '(no submission)'}"
+        line = f"{_c(r.student or '?'):<16} {score:>9} {_percent(r.score, r.total):>6}  {_c(r.sheet or '(no submission)')}"
         out.append(line)
         for flag in r.flags:
-            out.append("    " + (click.style(f"FLAG {flag}", fg="magenta", bold=True) if color else f"FLAG {flag}"))
+            out.append("    " + (click.style(f"FLAG {_c(flag)}", fg="magenta", bold=True) if color else f"FLAG {_c(flag)}"))
         if r.error:
-            out.append(f"    not graded: {r.error}")
+            out.append(f"    not graded: {_c(r.error)}")
         for note in r.notes:
-            out.append(f"    note: {note}")
+            out.append(f"    note: {_c(note)}")
     for note in notes:
-        out.append(f"note: {note}")
+        out.append(f"note: {_c(note)}")
     return "\n".join(out) + "\n"

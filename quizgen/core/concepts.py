@@ -11,6 +11,7 @@ own cross-parameter checks, duplicate ids across files). Every problem of the la
 from __future__ import annotations
 
 import difflib
+import math
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -261,7 +262,8 @@ def _semantic_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int])
             Issue(file, _line_of(lines, ("id",)), "id", f"expected the file stem {stem!r}, found {cid!r}")
         )
     seen: dict[str, int] = {}
-    for index, tpl in enumerate(data.get("problems") or []):
+    problems = data.get("problems")
+    for index, tpl in enumerate(problems if isinstance(problems, list) else []):
         if not isinstance(tpl, dict):
             continue
         name = tpl.get("name")
@@ -277,10 +279,15 @@ def _semantic_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int])
                 )
             else:
                 seen[name] = index
-        family = GENERATORS.get(tpl.get("generator"))  # type: ignore[arg-type]
+        generator = tpl.get("generator")
+        family = GENERATORS.get(generator) if isinstance(generator, str) else None
         params = tpl.get("params") or {}
         if family is None or not isinstance(params, dict):
             continue
+        for pname, value in params.items():
+            if any(isinstance(v, float) and not math.isfinite(v) for v in (value if isinstance(value, list) else [value])):
+                p = ("problems", index, "params", pname)
+                issues.append(Issue(file, _line_of(lines, p), field_name(p), f"expected a finite number, found {value!r}"))
         for pname, spec in family.PARAMS.items():
             value = params.get(pname)
             if isinstance(spec, (IntRange, FloatRange)) and isinstance(value, list) and len(value) == 2:
@@ -294,7 +301,7 @@ def _semantic_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int])
         if check is not None and not issues:
             try:
                 resolved = resolve(family.PARAMS, params)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 continue
             for pname, expected, found in check(resolved):
                 at: PathKey = ("problems", index, "params", pname) if pname in params else ("problems", index, "params")

@@ -144,7 +144,10 @@ class _ScalarTyper:
         if construct is None or tag in ("tag:yaml.org,2002:binary", "tag:yaml.org,2002:set", "tag:yaml.org,2002:omap"):
             raise refuse(event.start_mark.line + 1, f"the YAML tag {tag} is not read")
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
-        return construct(self._constructor, node)
+        try:
+            return construct(self._constructor, node)
+        except ValueError:  # an integer of more digits than Python converts (4300)
+            raise refuse(event.start_mark.line + 1, f"a number of {len(event.value)} characters is too long to read") from None
 
 
 class YamlRefused(FileUnusable):

@@ -59,7 +59,7 @@ PARAMS: dict[str, ParamSpec] = {
         default=(1, 2), doc="Number of reference translations.", minimum=1, maximum=4
     ),
     "length": IntRange(
-        default=(6, 10), doc="Length of the candidate in tokens.", minimum=1
+        default=(6, 10), doc="Length of the candidate in tokens.", minimum=1, maximum=200
     ),
 }
 

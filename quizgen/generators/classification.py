@@ -76,18 +76,20 @@ PARAMS: dict[str, ParamSpec] = {
         default=(2, 3), doc="Number of classes K (binary always uses 2).", minimum=2, maximum=6
     ),
     "samples": IntRange(
-        default=(8, 14), doc="Length of the label lists (source labels).", minimum=2
+        default=(8, 14), doc="Length of the label lists (source labels).", minimum=2, maximum=1000
     ),
     "counts": IntRange(
         default=(0, 9),
         doc="Range of confusion-matrix entries (source confusion): diagonal entries mostly come "
         "from its upper half, off-diagonal ones mostly from its lower half.",
         minimum=0,
+        maximum=10_000,
     ),
     "beta": FloatRange(
         default=(0.5, 2.0),
         doc="β of F-beta, drawn from 0.5, 2 and 3 where they lie in the range.",
         exclusive_minimum=0,
+        maximum=10.0,
     ),
 }
 
