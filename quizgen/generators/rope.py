@@ -33,7 +33,9 @@ PARAMS: dict[str, ParamSpec] = {
     "dim": IntRange(default=(2, 4), doc="Width d of q and k, drawn among the even values of the range.", minimum=2, maximum=8),
     "position": IntRange(default=(1, 8), doc="Positions m and n.", minimum=0, maximum=4096),
     "shift": IntRange(default=(1, 20), doc="For relative: the shift s added to both positions.", minimum=1, maximum=4096),
-    "base": IntRange(default=(100, 10000), doc=f"The base of θ_i, drawn from {list(BASES)} within the range (else any whole number in it).", minimum=2, maximum=1_000_000),
+    "base": IntRange(
+        default=(100, 10000), doc=f"The base of θ_i, drawn from {list(BASES)} within the range (else any whole number in it).", minimum=2, maximum=1_000_000
+    ),
     "values": IntRange(default=(-3, 3), doc="Inclusive range of the integer entries of q and k.", minimum=-9, maximum=9),
     "pairing": Choice(options=("interleaved", "half"), default=("interleaved", "half"), doc="Which entries are rotated together (see the module doc)."),
 }
