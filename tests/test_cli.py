@@ -121,3 +121,38 @@ def test_console_script_runs_as_a_process():
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("--- ") == 2
+
+
+def test_outputs_to_special_files_and_unwritable_places(tmp_path):
+    """`--csv /dev/stdout` prints the CSV (a rename over it would print nothing); a path under a
+    file is a clear error, exit 2, with no temporary file left."""
+    import subprocess
+    import sys
+
+    quiz = tmp_path / "q.yaml"
+    made = subprocess.run([sys.executable, "-m", "quizgen", "--concepts", str(CONCEPTS), "quiz", "bleu", "--n", "2", "--seed", "1", "-o", str(quiz)],
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    sheet = tmp_path / "q.answers.yaml"
+    graded = subprocess.run([sys.executable, "-m", "quizgen", "--concepts", str(CONCEPTS), "grade", str(quiz), str(sheet), "--csv", "/dev/stdout"],
+                            capture_output=True, text=True, timeout=120)
+    assert graded.returncode == 0 and "number,id,status" in graded.stdout, graded.stderr
+    (tmp_path / "a-file").write_text("x")
+    bad = subprocess.run([sys.executable, "-m", "quizgen", "schema", "--write", str(tmp_path / "a-file" / "schema.json")],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "cannot write" in bad.stderr and "Traceback" not in bad.stderr, bad.stderr
+
+
+def test_a_pipe_given_as_an_answer_sheet_is_refused_at_once(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    quiz = tmp_path / "q.yaml"
+    subprocess.run([sys.executable, "-m", "quizgen", "--concepts", str(CONCEPTS), "quiz", "bleu", "--n", "1", "--seed", "1", "-o", str(quiz)],
+                   capture_output=True, text=True, timeout=120, check=True)
+    fifo = tmp_path / "sheet.yaml"
+    os.mkfifo(fifo)
+    proc = subprocess.run([sys.executable, "-m", "quizgen", "--concepts", str(CONCEPTS), "grade", str(quiz), str(fifo)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "not a regular file" in proc.stderr + proc.stdout and "Traceback" not in proc.stderr

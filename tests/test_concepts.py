@@ -218,3 +218,19 @@ def test_topic_selection(concepts):
     assert len(select(concepts, "all")) == len(concepts)
     with pytest.raises(QuizgenError, match="did you mean"):
         select(concepts, "atention")
+
+
+def test_oversized_concept_files_and_pipes_are_refused_early(tmp_path):
+    """A 5 MB file of unknown keys once took seconds and hundreds of MB before exit 2."""
+    import os
+    import time
+
+    big = tmp_path / "big.yaml"
+    big.write_text("id: big\n" + "".join(f"k{i}: v\n" for i in range(500_000)))
+    os.mkfifo(tmp_path / "pipe.yaml")
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "quizgen", "check", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert time.perf_counter() - start < 20
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "big.yaml:1: expected a concept file of at most 256 KB" in proc.stderr
+    assert "pipe.yaml:1: expected a regular file" in proc.stderr

@@ -452,7 +452,7 @@ def test_failed_build_leaves_existing_deck_untouched(tmp_path: Path, monkeypatch
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(QuizgenError, match="No space left on device"):
         build_deck(concepts, out, variants=2)
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["deck.apkg"]

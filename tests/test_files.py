@@ -31,7 +31,31 @@ def test_failed_write_leaves_old_file_and_no_temp(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(files.os, "replace", boom)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(files.QuizgenError, match="cannot write .*quiz.yaml: disk full"):
         files.write_bytes_atomic(target, b"half")
     assert target.read_text() == "keep me"
     assert [p.name for p in tmp_path.iterdir()] == ["quiz.yaml"]
+
+
+def test_special_files_are_written_directly_never_replaced(capsysbinary):
+    """Renaming over /dev/null (as root) would turn it into a regular file; "-" is stdout."""
+    files.write_text_atomic(files.Path("/dev/null"), "nothing\n")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    files.write_text_atomic(files.Path("-"), "to stdout\n")
+    assert capsysbinary.readouterr().out == b"to stdout\n"
+
+
+def test_an_unwritable_place_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(files.QuizgenError, match=r"cannot write .*a-file/out\.txt"):
+        files.write_text_atomic(blocker / "out.txt", "data")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_a_pipe_is_refused_before_it_is_opened(tmp_path):
+    """Opening a FIFO for reading blocks until a writer comes: it must be refused first."""
+    fifo = tmp_path / "sheet.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(files.FileUnusable, match="not a regular file"):
+        files.read_text_file(fifo, 1000, "answer sheet")

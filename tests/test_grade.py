@@ -735,3 +735,17 @@ def test_control_characters_from_files_never_reach_the_terminal_or_the_csv(conce
     for text in (result.output, (tmp_path / "book.csv").read_text(encoding="utf-8")):
         assert not any(c in text for c in "\x1b\x07\r"), text
         assert "\\x1b[2J" in text
+
+
+def test_a_link_out_of_the_submissions_folder_is_not_followed(concepts, tmp_path):
+    folder = tmp_path / "quizzes"
+    folder.mkdir()
+    quiz = make_quiz(concepts, ["attention"], 1, seed=4, student="ann")
+    write_quiz(folder / "ann.quiz.yaml", quiz)
+    outside = _sheet(tmp_path / "secret.yaml", {quiz.problems[0].id: "1"}, student="ann")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "ann.yaml").symlink_to(outside)
+    reports, notes = grade_class(folder, subs, concepts, jobs=1)
+    assert any("link to a file outside the folder" in n for n in notes), notes
+    assert all(r.sheet is None or "secret" not in str(r.sheet) for r in reports)

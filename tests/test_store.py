@@ -230,3 +230,57 @@ def _integrity(path) -> str:
         return str(db.execute("PRAGMA integrity_check").fetchone()[0])
     finally:
         db.close()
+
+
+def test_the_database_is_readable_by_its_owner_only(tmp_path):
+    """It holds what the learner typed: the folder is 0700, the files 0600 (WAL files too)."""
+    import stat
+
+    path = tmp_path / "home" / "quizgen.sqlite3"
+    with Store(path) as store:
+        store.record_review(
+            card_id="c1", concept="attention", kind="problem", now=datetime(2030, 1, 1, tzinfo=timezone.utc),
+            rating=3, status="right", given="0.5",
+        )
+    assert stat.S_IMODE(path.parent.stat().st_mode) & 0o077 == 0
+    for f in path.parent.iterdir():
+        assert stat.S_IMODE(f.stat().st_mode) & 0o077 == 0, f.name
+
+
+def _one_review(store, card="c1", t=datetime(2030, 1, 1, tzinfo=timezone.utc)):
+    return store.record_review(card_id=card, concept="attention", kind="problem", now=t, rating=3, status="right", given="0.5")
+
+
+def test_storage_failures_are_clear_errors_that_keep_saved_reviews(tmp_path):
+    """A full disk, rows edited by hand and a damaged page each give a message naming the file,
+    never a traceback, and the reviews saved before are still there."""
+    path = tmp_path / "q.sqlite3"
+    with Store(path) as store:
+        _one_review(store)
+        # A full disk, as SQLite sees it: no page may be added any more.
+        pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+        store._db.execute(f"PRAGMA max_page_count = {pages}")
+        with pytest.raises(QuizgenError, match=r"review database .*q\.sqlite3 could not be used .*full"):
+            for i in range(200):
+                _one_review(store, card=f"c{i + 2}" + "x" * 2000)
+    with Store(path) as store:
+        assert [r["card"] for r in store.reviews()][:1] == ["c1"]
+
+    db = sqlite3.connect(path)
+    db.execute("UPDATE cards SET due = 'garbage' WHERE id = 'c1'")
+    db.commit()
+    db.close()
+    with Store(path) as store, pytest.raises(QuizgenError, match="damaged row"):
+        store.states()
+
+    broken = tmp_path / "broken.sqlite3"
+    with Store(broken) as store:
+        _one_review(store)
+    data = bytearray(broken.read_bytes())
+    data[4096:8192] = b"\xab" * 4096
+    broken.write_bytes(bytes(data))
+    for f in tmp_path.glob("broken.sqlite3-*"):
+        f.unlink()
+    with pytest.raises(QuizgenError, match="could not"):
+        with Store(broken) as store:
+            store.states()

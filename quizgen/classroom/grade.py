@@ -306,11 +306,15 @@ def _quiz_files(folder: Path) -> list[Path]:
 
 
 def _submission_files(target: Path) -> tuple[list[Path], list[str]]:
-    if target.is_file():
-        return [target], []
+    if not target.is_dir():
+        return [target], []  # one sheet: reading it refuses a pipe or a device
     files, notes = [], []
+    inside = target.resolve()
     for p in sorted(target.iterdir()):
         if p.name.startswith(".") or not p.is_file():
+            continue
+        if p.is_symlink() and not p.resolve().is_relative_to(inside):
+            notes.append(f"{p}: ignored (a link to a file outside the folder)")
             continue
         if p.name.endswith(_SHEET_SUFFIXES):
             files.append(p)

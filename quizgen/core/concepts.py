@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -41,13 +42,22 @@ class Issue:
         return f"{self.file}:{self.line}: {where}{self.message}"
 
 
+MAX_CONCEPT_BYTES = 256 * 1024
+"""Largest concept file read (the largest shipped one is about 12 KB)."""
+
+MAX_ISSUES_SHOWN = 100
+"""Problems listed in one message; the count covers them all."""
+
+
 class ConceptFileError(QuizgenError):
     """One or more concept files are broken; ``issues`` lists every problem found."""
 
     def __init__(self, issues: Sequence[Issue]):
         self.issues = list(issues)
         files = len({i.file for i in self.issues})
-        lines = [str(i) for i in self.issues]
+        lines = [str(i) for i in self.issues[:MAX_ISSUES_SHOWN]]
+        if len(self.issues) > MAX_ISSUES_SHOWN:
+            lines.append(f"… and {len(self.issues) - MAX_ISSUES_SHOWN} more")
         lines.append(
             f"{len(self.issues)} problem{'s' if len(self.issues) != 1 else ''} in "
             f"{files} concept file{'s' if files != 1 else ''}"
@@ -380,9 +390,16 @@ def check_files(paths: Sequence[Path]) -> tuple[list[Concept], list[Issue]]:
     for path in paths:
         file = _display(path)
         try:
-            raw = path.read_bytes()
+            if not stat.S_ISREG(path.stat().st_mode):
+                issues.append(Issue(file, 1, "", "expected a regular file, found a pipe or a device"))
+                continue
+            with open(path, "rb") as fh:
+                raw = fh.read(MAX_CONCEPT_BYTES + 1)
         except OSError as exc:
             issues.append(Issue(file, 1, "", f"could not read the file: {exc.strerror or exc}"))
+            continue
+        if len(raw) > MAX_CONCEPT_BYTES:
+            issues.append(Issue(file, 1, "", f"expected a concept file of at most {MAX_CONCEPT_BYTES // 1024} KB, found a larger file"))
             continue
         try:
             text = raw.decode("utf-8")

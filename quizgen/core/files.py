@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import stat
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -11,9 +13,29 @@ from quizgen.core.errors import QuizgenError
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same directory, fsync, then rename over ``path``."""
+    """Write to a temporary file in the same directory, fsync, then rename over ``path``.
+
+    A path that exists and is not a regular file (``/dev/stdout``, a FIFO, a device) is written
+    to directly: renaming over it would replace the special file with a regular one. ``-`` is
+    standard output.
+
+    Raises:
+        QuizgenError: The file or its directory cannot be written (the message says which).
+    """
+    if str(path) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or Path("."))
+    try:
+        special = path.exists() and not stat.S_ISREG(path.stat().st_mode) and not path.is_dir()
+        if special:
+            with open(path, "wb") as out:
+                out.write(data)
+            return
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or Path("."))
+    except OSError as exc:
+        raise QuizgenError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -23,11 +45,13 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
             os.fchmod(fh.fileno(), 0o666 & ~_umask())
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError):
+            raise QuizgenError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
 
 
@@ -84,6 +108,8 @@ def read_text_file(path: str | Path, max_bytes: int, what: str, hint: str = "") 
         raise FileUnusable(f"{p}: cannot read the {what}: {exc.strerror or exc}") from None
     if p.is_dir():
         raise FileUnusable(f"{p}: is a directory, not {_article(what)} {what}")
+    if not stat.S_ISREG(st.st_mode):  # a FIFO or a device would block or never end
+        raise FileUnusable(f"{p}: is not a regular file (a pipe or a device), not {_article(what)} {what}")
     if st.st_size > max_bytes:
         raise FileUnusable(
             f"{p}: the {what} is {_megabytes(st.st_size)}; files over {_megabytes(max_bytes)} are not read{hint}"

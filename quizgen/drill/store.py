@@ -29,17 +29,18 @@ no longer read or written.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from quizgen.core.errors import QuizgenError
 
@@ -197,6 +198,27 @@ def scheduler() -> Any:
     return _scheduler
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _storage(method: _F) -> _F:
+    """Turn a failure of the review database (damaged, full disk, locked too long, rows edited by
+    hand) into a message that says which file and what to do; what was saved before stays."""
+
+    @functools.wraps(method)
+    def wrapper(self: Store, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except (sqlite3.Error, ValueError, TypeError, KeyError) as exc:
+            raise QuizgenError(
+                f"the review database {self.path} could not be used ({exc}); the reviews saved before are "
+                "still in it: free disk space or close the other drill if that is the cause, else move the "
+                "file aside (or set QUIZGEN_HOME) to start a new one"
+            ) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
 class Store:
     """The SQLite database of one user. One ``Store`` per thread (connections are not shared).
 
@@ -236,7 +258,10 @@ class Store:
                 finally:
                     source.close()
             return db
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # The database holds what the learner typed: readable by its owner only (SQLite gives
+        # its -wal and -shm files the same permissions).
+        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
         db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         self._db = db
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -294,12 +319,17 @@ class Store:
 
     # -- cards ----------------------------------------------------------------------------------
 
+    @_storage
     def states(self, card_ids: Iterable[str] | None = None) -> dict[str, CardState]:
         """Reviewed cards (all, or those among ``card_ids``); a card missing here is new."""
         rows = self._db.execute("SELECT id, concept, kind, due, reps, lapses FROM cards").fetchall()
+        for r in rows:
+            if not (isinstance(r[0], str) and isinstance(r[3], (int, float)) and isinstance(r[4], int) and isinstance(r[5], int)):
+                raise sqlite3.DatabaseError(f"the card {r[0]!r} has a damaged row (due {r[3]!r}, reps {r[4]!r}, lapses {r[5]!r})")
         wanted = None if card_ids is None else set(card_ids)
         return {r[0]: CardState(*r) for r in rows if wanted is None or r[0] in wanted}
 
+    @_storage
     def record_review(
         self,
         *,
@@ -380,6 +410,7 @@ class Store:
 
     # -- reading the log ------------------------------------------------------------------------
 
+    @_storage
     def reviews(self, concepts: Iterable[str] | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """Logged answers, oldest first (the last ``limit`` if given)."""
         cur = self._db.execute(

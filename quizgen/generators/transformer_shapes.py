@@ -75,6 +75,11 @@ def _width_and_heads(params: dict[str, Any], rng: random.Random) -> tuple[int, i
     return d, heads[rng.randrange(len(heads))]
 
 
+def _clamp(bounds: tuple[int, int], lo: int, hi: int) -> tuple[int, int]:
+    a = min(max(bounds[0], lo), hi)
+    return a, max(a, min(bounds[1], hi))
+
+
 def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """One problem's inputs from resolved ``params``, drawn with ``rng`` only (the contract is in
     ``quizgen.generators``)."""
@@ -84,8 +89,10 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     if ask == "causal-entries":
         return {"ask": ask, "length": draw_int(rng, params["length"])}
     if ask == "padding-mask":
-        b = draw_int(rng, (max(2, params["batch"][0]), max(2, min(params["batch"][1], 6))))
-        length = draw_int(rng, (params["length"][0], min(params["length"][1], 8)))
+        # A mask is written out by hand: at most 6 sequences of at most 8 positions, whatever the
+        # ranges ask for (each range is clamped into those bounds).
+        b = draw_int(rng, _clamp(params["batch"], 2, 6))
+        length = draw_int(rng, _clamp(params["length"], 2, 8))
         lengths = [rng.randint(1, length) for _ in range(b)]
         lengths[rng.randrange(b)] = length  # the batch is padded to its longest sequence
         if all(n == length for n in lengths):
