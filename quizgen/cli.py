@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from quizgen import __version__
-from quizgen.core.command import concept_dir, friendly
+from quizgen.core.command import concept_dir, exit_on_sigterm, friendly
 from quizgen.core.errors import QuizgenError
 
 
@@ -43,6 +43,7 @@ class _LazyGroup(click.Group):
 @click.version_option(__version__, prog_name="quizgen")
 def cli(concepts: str | None) -> None:
     """Endless, exactly checked practice problems for the mathematics of deep learning."""
+    exit_on_sigterm()
 
 
 @cli.command()

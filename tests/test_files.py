@@ -59,3 +59,31 @@ def test_a_pipe_is_refused_before_it_is_opened(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(files.FileUnusable, match="not a regular file"):
         files.read_text_file(fifo, 1000, "answer sheet")
+
+
+def test_a_terminated_write_leaves_no_temporary_file(tmp_path):
+    """SIGTERM while a file is being written: the process exits 143 and removes its temporary."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import os, sys, time\n"
+        "from pathlib import Path\n"
+        "from quizgen.core.command import exit_on_sigterm\n"
+        "from quizgen.core import files\n"
+        "exit_on_sigterm()\n"
+        "def slow(fd):\n"
+        "    print('writing', flush=True)\n"
+        "    time.sleep(30)\n"
+        "files.os.fsync = slow\n"
+        "files.write_bytes_atomic(Path(sys.argv[1]) / 'deck.apkg', b'x' * 1000)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "writing"
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=20) == 143
+    proc.stdout.close()
+    assert list(tmp_path.iterdir()) == []

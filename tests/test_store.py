@@ -284,3 +284,28 @@ def test_storage_failures_are_clear_errors_that_keep_saved_reviews(tmp_path):
     with pytest.raises(QuizgenError, match="could not"):
         with Store(broken) as store:
             store.states()
+
+
+def test_a_home_that_is_a_file_is_a_clear_error(tmp_path):
+    home = tmp_path / "home"
+    home.write_text("not a folder")
+    with pytest.raises(QuizgenError, match="must be a folder"):
+        Store(home / "quizgen.sqlite3")
+
+
+def test_reading_works_where_a_read_only_open_cannot_make_its_wal_files(tmp_path, monkeypatch):
+    """On read-only media `mode=ro` fails for a WAL database (no -shm can be made); `stats` and
+    `drill --no-save` read it anyway, as an immutable file."""
+    path = tmp_path / "q.sqlite3"
+    with Store(path) as store:
+        _one_review(store)
+    real = sqlite3.connect
+
+    def no_read_only(target, *args, **kwargs):
+        if "mode=ro" in str(target):
+            raise sqlite3.OperationalError("unable to open database file")
+        return real(target, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", no_read_only)
+    with Store(path, save=False) as store:
+        assert [r["card"] for r in store.reviews()] == ["c1"]

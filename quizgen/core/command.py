@@ -43,3 +43,14 @@ def concept_dir(ctx: click.Context) -> Path | None:
     """The ``--concepts`` folder given to ``quizgen`` itself, if any."""
     value = ctx.find_root().params.get("concepts")
     return Path(value) if value else None
+
+
+def exit_on_sigterm() -> None:
+    """Make SIGTERM (``kill``, a timeout, a closing terminal session) a normal exit with status
+    143, so that ``finally`` blocks run and no temporary file is left behind by an interrupted
+    write. Only the main thread can set a handler; elsewhere this does nothing."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))

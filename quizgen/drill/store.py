@@ -247,16 +247,23 @@ class Store:
             except sqlite3.Error as exc:
                 self._close_quietly()
                 raise QuizgenError(f"could not open the review database {self.path}: {exc}") from None
+            except OSError as exc:  # its folder is a file, or cannot be made
+                self._close_quietly()
+                raise QuizgenError(
+                    f"could not open the review database {self.path}: {exc.strerror or exc} "
+                    f"({self.path.parent} must be a folder quizgen can write; set QUIZGEN_HOME to another)"
+                ) from None
 
     def _open(self) -> sqlite3.Connection:
         if not self.save:
             db = sqlite3.connect(":memory:", isolation_level=None)
             if self.path.exists():
-                source = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
                 try:
-                    source.backup(db)
-                finally:
-                    source.close()
+                    self._copy(f"file:{self.path}?mode=ro", db)
+                except sqlite3.OperationalError:
+                    # On read-only media SQLite cannot make the WAL's shared-memory file that a
+                    # read-only open needs; nothing can change the file there, so read it as is.
+                    self._copy(f"file:{self.path}?immutable=1", db)
             return db
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         # The database holds what the learner typed: readable by its owner only (SQLite gives
@@ -270,6 +277,14 @@ class Store:
         # FULL: a commit survives a power cut as well, not only a killed process.
         db.execute("PRAGMA synchronous = FULL")
         return db
+
+    @staticmethod
+    def _copy(uri: str, into: sqlite3.Connection) -> None:
+        source = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            source.backup(into)
+        finally:
+            source.close()
 
     def _close_quietly(self) -> None:
         db = getattr(self, "_db", None)
