@@ -560,3 +560,13 @@ def test_pty_narrow_terminal_wraps_text(tmp_path):
     question = text.split("> ")[0]
     assert "By what" in question
     assert max(len(line) for line in question.splitlines()) <= 40
+
+
+def test_undecodable_input_is_an_unreadable_answer_not_a_crash(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "quizgen", "--concepts", str(CONCEPTS), "drill", "bleu", "--n", "1"],
+        input=b"\xff\xfe\n0\n", capture_output=True, env=_env(tmp_path), cwd=ROOT, timeout=120,
+    )
+    out = proc.stdout.decode("utf-8", "replace")
+    assert proc.returncode == 0 and b"Traceback" not in proc.stderr, proc.stderr
+    assert "could not read" in out and "1 problem" in out

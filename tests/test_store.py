@@ -309,3 +309,21 @@ def test_reading_works_where_a_read_only_open_cannot_make_its_wal_files(tmp_path
     monkeypatch.setattr(sqlite3, "connect", no_read_only)
     with Store(path, save=False) as store:
         assert [r["card"] for r in store.reviews()] == ["c1"]
+
+
+def test_a_database_locked_too_long_is_a_clear_error(tmp_path, monkeypatch):
+    import quizgen.drill.store as store_module
+
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 200)
+    path = tmp_path / "q.sqlite3"
+    with Store(path) as store:
+        _one_review(store)
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+        try:
+            with pytest.raises(QuizgenError, match="could not be used .*locked"):
+                _one_review(store, card="c2")
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert [r["card"] for r in store.reviews()] == ["c1"]
