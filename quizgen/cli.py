@@ -77,7 +77,7 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
 
 @cli.command()
 @click.argument("topic")
-@click.option("--n", "n", default=5, show_default=True, type=click.IntRange(min=1, max=1_000_000), help="How many problems.")
+@click.option("--n", "-n", "n", default=5, show_default=True, type=click.IntRange(min=1, max=1_000_000), help="How many problems.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Same seed, same problems.")
 @click.option(
     "--format",

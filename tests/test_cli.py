@@ -156,3 +156,9 @@ def test_a_pipe_given_as_an_answer_sheet_is_refused_at_once(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "quizgen", "--concepts", str(CONCEPTS), "grade", str(quiz), str(fifo)],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "not a regular file" in proc.stderr + proc.stdout and "Traceback" not in proc.stderr
+
+
+def test_topics_in_any_case_and_the_short_n(runner):
+    upper = runner.invoke(cli, ["--concepts", str(CONCEPTS), "generate", "BLEU", "-n", "2", "--seed", "3", "--format", "jsonl"])
+    lower = runner.invoke(cli, ["--concepts", str(CONCEPTS), "generate", "bleu", "--n", "2", "--seed", "3", "--format", "jsonl"])
+    assert upper.exit_code == 0 and upper.output == lower.output and len(upper.output.splitlines()) == 2

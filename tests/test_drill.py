@@ -180,7 +180,8 @@ def test_too_few_figures_is_not_wrong(monkeypatch, tmp_path, concepts):
     assert "too coarse to check" in screen and "give more figures" in screen
     assert "✓ Right" in screen and "✗" not in screen
     rows = reviews(tmp_path)
-    assert [(r["status"], r["rating"]) for r in rows] == [("too-few-figures", None), ("right", 4)]
+    # Right at the second try: fast, yet rated Good (3), not Easy.
+    assert [(r["status"], r["rating"]) for r in rows] == [("too-few-figures", None), ("right", 3)]
 
 
 def _scores_session(monkeypatch, home, answer_of_key, seed=11):
@@ -570,3 +571,32 @@ def test_undecodable_input_is_an_unreadable_answer_not_a_crash(tmp_path):
     out = proc.stdout.decode("utf-8", "replace")
     assert proc.returncode == 0 and b"Traceback" not in proc.stderr, proc.stderr
     assert "could not read" in out and "1 problem" in out
+
+
+def test_pty_three_topics_interleave_and_question_mark_reveals(tmp_path):
+    """`drill bleu simclr attention -n 9` meets all three topics among its first cards; ? shows
+    the answer and the worked solution and rates the card Again."""
+    child = spawn(tmp_path, "BLEU", "simclr", "attention", "-n", "9", dims=(60, 160))
+    titles = []
+    for _ in range(9):
+        child.expect(r"\d+/9 · ([^·\r\n]+) · ")
+        titles.append(child.match.group(1).strip())
+        which = child.expect([r"\(\? shows the answer\)", "Enter shows the answer > "])
+        if which == 0:
+            child.expect(PROMPT)
+            child.sendline("?")
+            child.expect("Shown without an answer")
+            child.expect("Worked solution")
+            child.expect("Rated again")
+        else:
+            child.sendline("")
+            child.expect("4 easy > ")
+            child.sendline("3")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    firsts = titles[:3]
+    assert len(set(firsts)) == 3, titles
+    assert any("BLEU" in t for t in firsts) and any("SimCLR" in t for t in firsts) and any("attention" in t for t in firsts)
+    skipped = [r for r in reviews(tmp_path) if r["status"] == "skipped"]
+    assert skipped and all(r["rating"] == 1 for r in skipped)

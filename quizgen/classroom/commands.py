@@ -60,7 +60,7 @@ def write_quiz_files(quiz: Quiz, quiz_path: Path) -> list[Path]:
 
 @click.command("quiz")
 @click.argument("topics", nargs=-1, required=True)
-@click.option("--n", "n", default=10, show_default=True, type=click.IntRange(1, MAX_PROBLEMS), help="Problems per quiz.")
+@click.option("--n", "-n", "n", default=10, show_default=True, type=click.IntRange(1, MAX_PROBLEMS), help="Problems per quiz.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Same seed, same quiz.")
 @click.option(
     "-o",

@@ -472,17 +472,19 @@ def topic_names(concepts: Sequence[Concept]) -> list[str]:
     return sorted(names)
 
 
-def select(concepts: Sequence[Concept], topics: str | Iterable[str]) -> list[Concept]:
+def select(concepts: Sequence[Concept], topics: str | Iterable[str], *, in_given_order: bool = False) -> list[Concept]:
     """The concepts the topics name, by id: the one topic selector of every command.
 
-    A topic is a concept id, else a tag (every concept with it); ``all`` names every concept.
-    Several topics give the union. An unknown topic raises, suggesting close matches.
+    A topic is a concept id, else a tag (every concept with it), in any case (``BLEU`` is
+    ``bleu``); ``all`` names every concept. Several topics give the union, sorted by id, or in
+    the order the topics were given with ``in_given_order`` (the drill interleaves them so). An
+    unknown topic raises, suggesting close matches.
     """
     chosen: dict[str, Concept] = {}
     for topic in [topics] if isinstance(topics, str) else topics:
-        for c in _select_one(concepts, topic):
+        for c in _select_one(concepts, topic.strip().lower()):
             chosen.setdefault(c.id, c)
-    return [chosen[k] for k in sorted(chosen)]
+    return list(chosen.values()) if in_given_order else [chosen[k] for k in sorted(chosen)]
 
 
 def _select_one(concepts: Sequence[Concept], topic: str) -> list[Concept]:

@@ -51,21 +51,27 @@ class Item:
 def plan_items(concepts: Sequence[Concept]) -> list[Item]:
     """Every card of the concepts, in the order new cards are introduced.
 
-    Concepts by id; within a concept templates and flashcards alternate (template first), each in
-    file order, so a new topic starts with a problem and theory and practice interleave.
+    Within a concept templates and flashcards alternate (template first), each in file order, so
+    theory and practice interleave; the concepts take turns, in the order given (round-robin), so
+    a drill over several topics mixes them from its first cards on.
     """
-    items: list[Item] = []
-    for c in sorted(concepts, key=lambda c: c.id):
-        problems = [("t", t) for t in c.templates]
-        cards = [("f", f) for f in c.flashcards]
-        order: list[tuple[str, Any]] = []
+    queues: list[list[tuple[Concept, str, Any]]] = []
+    for c in concepts:
+        problems = [(c, "t", t) for t in c.templates]
+        cards = [(c, "f", f) for f in c.flashcards]
+        order: list[tuple[Concept, str, Any]] = []
         for i in range(max(len(problems), len(cards))):
             order.extend(problems[i : i + 1] + cards[i : i + 1])
-        for tag, obj in order:
-            if tag == "t":
-                items.append(Item(problem_card_id(c.id, obj.name), c, len(items), template=obj))
-            else:
-                items.append(Item(flashcard_id(c.id, obj.front), c, len(items), flashcard=obj))
+        queues.append(order)
+    items: list[Item] = []
+    for turn in range(max((len(q) for q in queues), default=0)):
+        for queue in queues:
+            if turn < len(queue):
+                c, tag, obj = queue[turn]
+                if tag == "t":
+                    items.append(Item(problem_card_id(c.id, obj.name), c, len(items), template=obj))
+                else:
+                    items.append(Item(flashcard_id(c.id, obj.front), c, len(items), flashcard=obj))
     return items
 
 

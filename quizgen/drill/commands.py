@@ -27,7 +27,7 @@ from quizgen.drill.store import (
 
 @click.command("drill")
 @click.argument("topics", nargs=-1, required=True)
-@click.option("--n", "n", default=DEFAULT_N, show_default=True, type=click.IntRange(min=1, max=100_000), help="How many cards (problems and flashcards).")
+@click.option("--n", "-n", "n", default=DEFAULT_N, show_default=True, type=click.IntRange(min=1, max=100_000), help="How many cards (problems and flashcards).")
 @click.option("--seed", default=None, type=click.IntRange(min=0), help="Reproducible variants: the i-th question uses variant seed i of SEED.")
 @click.option("--due", "due_only", is_flag=True, help="Only scheduled reviews that are due (no new cards).")
 @click.option("--no-save", is_flag=True, help="Do not write answers or schedules (the saved state is still read).")
@@ -39,11 +39,14 @@ def drill_command(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int
     One card at a time. A wrong answer shows the exact answer, the worked solution and the named
     mistake it matches. Every answer is saved as soon as it is graded (in $QUIZGEN_HOME, else
     $XDG_DATA_HOME/quizgen, else ~/.local/share/quizgen). Ctrl-C or Ctrl-D ends the drill with a
-    summary. Without a terminal, answers are read from standard input, one per line.
+    summary. Without a terminal, answers are read from standard input, one per line. Type ? (or
+    skip) to see the answer and its worked solution; the card is then rated Again.
+
+    Example: quizgen drill bleu simclr -n 9
     """
     from quizgen.core.concepts import load_concepts
 
-    concepts = select(load_concepts(concept_dir(ctx)), topics)
+    concepts = select(load_concepts(concept_dir(ctx)), topics, in_given_order=True)
     clock = Clock.from_env()
     out = Out()
     _readline()

@@ -81,9 +81,14 @@ if TYPE_CHECKING:
 class Tally:
     right: int = 0
     wrong: int = 0
+    skipped: int = 0
     coarse: int = 0
     cards: int = 0
     mistakes: list[str] = field(default_factory=list)
+
+
+SKIP_WORDS = frozenset({"?", "skip", "pass", "reveal", "show"})
+"""Typed instead of an answer: show the answer and its worked solution, and rate the card Again."""
 
 
 class Session:
@@ -217,12 +222,16 @@ class Session:
         self._show_question(prep)
         self.background.start()
         started = time.monotonic()
+        retried = False
         while True:
             kind = prep.expected.kind if prep.expected is not None else None
             text = self.read_answer(kind)
             if not text.strip():
-                self.out.para(("Type an answer (Ctrl-D or Ctrl-C ends the drill).", "dim"))
+                self.out.para(("Type an answer, or ? to see it (Ctrl-D or Ctrl-C ends the drill).", "dim"))
                 continue
+            if text.strip().lower() in SKIP_WORDS:
+                self._reveal(prep, text, time.monotonic() - started)
+                return
             if kind is not None:
                 # The judge's own reader: unreadable text is answered at once, even before torch.
                 try:
@@ -236,6 +245,7 @@ class Session:
                 self._unreadable(verdict.message)
                 continue
             if verdict.status == "too-few-figures":
+                retried = True
                 self._save(prep, text, verdict, None, time.monotonic() - started)
                 self.tally.coarse += 1
                 self.out.para(("~ ", "coarse"), (verdict.message, "coarse"))
@@ -244,6 +254,10 @@ class Session:
             break
         seconds = time.monotonic() - started
         rating = rating_for(verdict.status, seconds, template.difficulty)
+        if retried:
+            # Right only after being told the first value was too rough: at most Good, never Easy.
+            # (Unreadable text is a typing slip, not an answer: it costs nothing.)
+            rating = min(rating, 3)
         state = self._save(prep, text, verdict, rating, seconds)
         if verdict.status == "right":
             self.tally.right += 1
@@ -252,6 +266,14 @@ class Session:
             if verdict.misconception is not None:
                 self.tally.mistakes.append(verdict.misconception.name)
         self._show_feedback(prep, solved, verdict, rating, state)
+
+    def _reveal(self, prep: Prepared, text: str, seconds: float) -> None:
+        """``?`` or ``skip``: the answer and its worked solution, rated Again."""
+        solved = self.solve(prep)
+        verdict = Verdict("skipped", "Shown without an answer: here is the answer and how to get it.")
+        state = self._save(prep, text, verdict, 1, seconds)
+        self.tally.skipped += 1
+        self._show_feedback(prep, solved, verdict, 1, state)
 
     def _save(self, prep: Prepared, text: str, verdict: Verdict, rating: int | None, seconds: float) -> Any:
         solved = prep.solved
@@ -325,7 +347,7 @@ class Session:
         if prep.expected is not None:
             expected = describe_expected(prep.expected)
             hint = "; one line, rows separated by ;" if prep.expected.kind == "matrix" else ""
-            out.para(("Answer with ", "dim"), (expected, "bold"), (hint, "dim"))
+            out.para(("Answer with ", "dim"), (expected, "bold"), (hint + " (? shows the answer)", "dim"))
         else:
             out.para(("Answer as the prompt asks.", "dim"))
 
@@ -338,6 +360,8 @@ class Session:
         kind = solved.answer.kind
         if verdict.status == "right":
             out.para(("✓ ", "right"), (verdict.message, "right"))
+        elif verdict.status == "skipped":
+            out.para(("→ ", "dim"), (verdict.message, ""))
         elif verdict.misconception is not None and verdict.misconception.name in verdict.message:
             # The judge's message names the mistake and says why it is one; the name stands out.
             before, _, after = verdict.message.partition(verdict.misconception.name)
@@ -391,6 +415,8 @@ class Session:
         out.rule("summary")
         graded = t.right + t.wrong
         parts = [f"{graded} problem{'s' if graded != 1 else ''}: {t.right} right, {t.wrong} wrong"]
+        if t.skipped:
+            parts.append(f"{t.skipped} shown without an answer")
         if t.coarse:
             parts.append(f"{t.coarse} too rough (not graded)")
         parts.append(f"{t.cards} flashcard{'s' if t.cards != 1 else ''} rated")
