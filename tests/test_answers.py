@@ -820,3 +820,14 @@ def test_judge_never_raises(text: str, kind_value: tuple[str, Any]) -> None:
     verdict = judge(Answer(kind, value), text)
     assert isinstance(verdict, Verdict)
     assert verdict.status in STATUSES and verdict.message
+
+
+def test_every_matching_mistake_is_named() -> None:
+    """Two named mistakes that give the same value here: the answer could come from either, so
+    the verdict names both (the first stays the verdict's misconception)."""
+    ms = [Misconception("a-mistake", "First reason.", 0.8), Misconception("b-mistake", "Second reason.", 0.8001), Misconception("c-mistake", "Other.", 0.1)]
+    v = judge(Answer("number", 0.5), "0.8", Tolerance(), ms)
+    assert v.misconception is not None and v.misconception.name == "a-mistake" and [m.name for m in v.also] == ["b-mistake"]
+    assert "any of 2 known mistakes (a-mistake, b-mistake). First reason. Second reason." in v.message
+    one = judge(Answer("number", 0.5), "0.1", Tolerance(), ms)
+    assert one.also == () and "a known mistake (c-mistake). Other." in one.message

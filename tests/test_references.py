@@ -26,7 +26,7 @@ from quizgen.core.concepts import load_concepts
 from quizgen.core.params import Choice, Flag, FloatRange, IntRange
 from quizgen.core.problems import build_many, variant_seed
 from quizgen.generators import GENERATORS
-from quizgen.judge import close
+from quizgen.judge import close, format_value, judge
 
 VARIANTS = 1000
 TEMPLATES = {f"{c.id}.{t.name}": (c, t) for c in load_concepts(CONCEPTS) for t in c.templates}
@@ -101,6 +101,14 @@ def test_every_template_agrees_with_its_reference(key: str) -> None:
     # The builder's promise: every named mistake of a built problem is told apart from the key.
     hidden = [(p.id, m.name) for p in problems for m in p.misconceptions if close(p.answer.kind, p.answer.value, m.value, p.tolerance)]
     assert hidden == [], hidden[:3]
+    # Named mistakes that give the same value as each other: typing it, the judge names them all.
+    for p in problems:
+        for m in p.misconceptions:
+            same = [o.name for o in p.misconceptions if close(p.answer.kind, o.value, m.value, p.tolerance)]
+            if len(same) > 1:
+                verdict = judge(p.answer, format_value(p.answer.kind, m.value), p.tolerance, p.misconceptions)
+                named = [verdict.misconception.name, *(o.name for o in verdict.also)] if verdict.misconception else []
+                assert set(same) <= set(named) and all(n in verdict.message for n in same), (p.id, same, verdict.message)
 
 
 @pytest.mark.parametrize("concept", sorted({c.id for c, _ in TEMPLATES.values()}))

@@ -70,8 +70,10 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
 
     def logits() -> dict[str, Any] | None:
         teacher, centre = _vector(rng, dim), _vector(rng, dim, -1.0, 1.0)
-        if len({t - c for t, c in zip(teacher, centre)}) == 1:
-            return None  # the centred logits are all equal: a uniform teacher at any τ
+        if len({t - c for t, c in zip(teacher, centre)}) == 1 or len(set(centre)) == 1:
+            # Equal centred logits give a uniform teacher at any τ; a centre with equal entries
+            # shifts every logit alike and changes nothing, so leaving it out could not be seen.
+            return None
         inputs: dict[str, Any] = {"ask": ask, "teacher": teacher, "centre": centre, "tau_t": draw_on_grid(rng, TEACHER_TEMPERATURES, params["tau_t"], 2)}
         if ask == "dino-loss":
             inputs.update(student=_vector(rng, dim), tau_s=draw_on_grid(rng, STUDENT_TEMPERATURES, params["tau_s"], 2))

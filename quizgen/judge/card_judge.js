@@ -1203,15 +1203,28 @@
     return cs.slice(0, j).join("");
   }
 
-  function misconceptionNote(m) {
-    return rstrip("that is the value you get from a known mistake (" + m.name + "). " + (m.description || ""));
+  // Every known mistake the answer matches is named (two can give the same value here).
+  function misconceptionNote(ms) {
+    if (ms.length === 1) {
+      return rstrip("that is the value you get from a known mistake (" + ms[0].name + "). " + (ms[0].description || ""));
+    }
+    var names = ms.map(function (m) {
+      return m.name;
+    }).join(", ");
+    var descriptions = ms.map(function (m) {
+      return m.description || "";
+    }).join(" ");
+    return rstrip("that is the value you get from any of " + ms.length + " known mistakes (" + names + "). " + descriptions);
   }
 
-  function findMisconception(kind, given, misconceptions, tol) {
-    for (var i = 0; i < misconceptions.length; i++) {
-      if (close(kind, misconceptions[i].value, given, tol)) return misconceptions[i];
-    }
-    return null;
+  function findMisconceptions(kind, given, misconceptions, tol) {
+    return misconceptions.filter(function (m) {
+      return close(kind, m.value, given, tol);
+    });
+  }
+
+  function first(ms) {
+    return ms.length ? ms[0] : null;
   }
 
   function where(kind, wrong, limit) {
@@ -1255,17 +1268,17 @@
     if (close("shape", key, given, tol)) {
       return verdict("right", given === "error" ? "Right: it raises an error." : "Right: " + shown + ".", given);
     }
-    var m = findMisconception("shape", given, misconceptions, tol);
+    var ms = findMisconceptions("shape", given, misconceptions, tol);
     var message = given === "error" ? "Wrong: this does not raise an error." : "Wrong: the result is not " + shown + ".";
-    if (m !== null) message = message.slice(0, -1) + "; " + misconceptionNote(m);
-    return verdict("wrong", message, given, m);
+    if (ms.length) message = message.slice(0, -1) + "; " + misconceptionNote(ms);
+    return verdict("wrong", message, given, first(ms));
   }
 
   function judgeNumber(key, given, figures, tol, misconceptions) {
     var shown = formatValue("number", given);
     if (tol.accepts(key, given)) return verdict("right", "Right: the answer is " + formatValue("number", key) + ".", given);
-    var m = findMisconception("number", given, misconceptions, tol);
-    if (m !== null) return verdict("wrong", "Wrong: " + shown + " — " + misconceptionNote(m), given, m);
+    var ms = findMisconceptions("number", given, misconceptions, tol);
+    if (ms.length) return verdict("wrong", "Wrong: " + shown + " — " + misconceptionNote(ms), given, ms[0]);
     if (isRounding(given, figures, key)) {
       var need = figuresNeeded(key, tol);
       return verdict(
@@ -1310,7 +1323,7 @@
     var m;
     var message;
     if (!sameDims) {
-      m = findMisconception(kind, given, misconceptions, tol);
+      var dimsMs = findMisconceptions(kind, given, misconceptions, tol);
       var got;
       if (kind === "vector") {
         got = "got " + dimsGiven[0];
@@ -1322,8 +1335,8 @@
         }
       }
       message = "Wrong: expected " + keyDesc + ", " + got + ".";
-      if (m !== null) message = message.slice(0, -1) + "; " + misconceptionNote(m);
-      return verdict("wrong", message, given, m, 0, total, []);
+      if (dimsMs.length) message = message.slice(0, -1) + "; " + misconceptionNote(dimsMs);
+      return verdict("wrong", message, given, first(dimsMs), 0, total, []);
     }
 
     var wrong = [];
@@ -1343,7 +1356,8 @@
     });
     var right = total - wrong.length;
     if (!wrong.length) return verdict("right", "Right: all " + entries(total) + " match.", given, null, right, total, []);
-    m = findMisconception(kind, given, misconceptions, tol);
+    var ms = findMisconceptions(kind, given, misconceptions, tol);
+    m = first(ms);
     if (coarse === wrong.length && m === null) {
       var verb = wrong.length === 1 ? "is" : "are";
       return verdict(
@@ -1354,7 +1368,7 @@
       );
     }
     message = "Wrong: " + right + " of " + entries(total) + " right; wrong: " + where(kind, wrong) + " (counting from 1).";
-    if (m !== null) message = message.slice(0, -1) + "; " + misconceptionNote(m);
+    if (ms.length) message = message.slice(0, -1) + "; " + misconceptionNote(ms);
     return verdict("wrong", message, given, m, right, total, wrong);
   }
 
@@ -1726,7 +1740,7 @@
     if (numericallyEqual(keyNode, typed, symbols)) {
       return verdict("right", "Right: " + shown + " equals the answer " + formulaText(keyNode) + ".", given);
     }
-    var m = findMisconception("formula", given, misconceptions, null);
+    var ms = findMisconceptions("formula", given, misconceptions, null);
     var pts = formulaPoints(symbols);
     var point = pts[0];
     for (var j = 0; j < pts.length; j++) {
@@ -1740,8 +1754,8 @@
     }).join(", ");
     var message = "Wrong: " + shown + " is not the answer; at " + at + " it gives " +
       finiteOrUndefined(evaluateFormula(typed, point)) + ", the answer " + finiteOrUndefined(evaluateFormula(keyNode, point)) + ".";
-    if (m !== null) message = message.slice(0, -1) + "; " + misconceptionNote(m);
-    return verdict("wrong", message, given, m);
+    if (ms.length) message = message.slice(0, -1) + "; " + misconceptionNote(ms);
+    return verdict("wrong", message, given, first(ms));
   }
 
   function judge(kind, key, text, tolerance, misconceptions) {

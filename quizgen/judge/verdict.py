@@ -35,12 +35,13 @@ class Verdict:
         status: ``"right"``, ``"wrong"``, ``"too-few-figures"`` or ``"unreadable"``.
         message: One or two specific sentences for the learner.
         given: The value read from the text (same JSON form as the key), or None if unreadable.
-        misconception: The known mistake whose value the answer matches, or None.
+        misconception: The (first) known mistake whose value the answer matches, or None.
         entries_right: For vectors and matrices, how many entries are within tolerance (0 when
             the dimensions differ from the key's); None for numbers, shapes and unreadable text.
         entries_total: For vectors and matrices, the key's count of entries; else None.
         wrong_entries: Zero-based indices of the wrong entries: ``(i,)`` for vectors,
             ``(row, col)`` for matrices; empty when not applicable.
+        also: The other known mistakes that give the same value (the message names them all).
     """
 
     status: str
@@ -50,6 +51,7 @@ class Verdict:
     entries_right: int | None = None
     entries_total: int | None = None
     wrong_entries: tuple[tuple[int, ...], ...] = ()
+    also: tuple[Misconception, ...] = ()
 
     @property
     def correct(self) -> bool:
@@ -147,22 +149,25 @@ def _entries(n: int) -> str:
     return f"{n} entr" + ("y" if n == 1 else "ies")
 
 
-def _misconception_note(m: Misconception) -> str:
-    return f"that is the value you get from a known mistake ({m.name}). {m.description}".rstrip()
+def _misconception_note(ms: Sequence[Misconception]) -> str:
+    """Names every known mistake the answer matches: when two give the same value here, the
+    answer could come from either, and naming only one would be a guess."""
+    if len(ms) == 1:
+        return f"that is the value you get from a known mistake ({ms[0].name}). {ms[0].description}".rstrip()
+    names = ", ".join(m.name for m in ms)
+    return f"that is the value you get from any of {len(ms)} known mistakes ({names}). " + " ".join(m.description for m in ms).rstrip()
 
 
-def _naming(message: str, m: Misconception | None) -> str:
-    """A "Wrong: …." sentence, with the known mistake ``m`` (if any) named in place of its stop."""
-    return message if m is None else message[:-1] + "; " + _misconception_note(m)
+def _naming(message: str, ms: Sequence[Misconception]) -> str:
+    """A "Wrong: …." sentence, with the known mistakes ``ms`` (if any) named in place of its stop."""
+    return message if not ms else message[:-1] + "; " + _misconception_note(ms)
 
 
 def _find_misconception(
     kind: str, given: Any, misconceptions: Sequence[Misconception], tolerance: Tolerance
-) -> Misconception | None:
-    for m in misconceptions:
-        if close(kind, m.value, given, tolerance):
-            return m
-    return None
+) -> tuple[Misconception, ...]:
+    """Every known mistake whose value the answer matches, in the checker's order."""
+    return tuple(m for m in misconceptions if close(kind, m.value, given, tolerance))
 
 
 def _where(kind: str, wrong: Sequence[tuple[int, ...]], limit: int = 6) -> str:
@@ -231,12 +236,16 @@ def _judge_shape(
     if close("shape", key, given, tolerance):
         message = "Right: it raises an error." if given == "error" else f"Right: {shown}."
         return Verdict("right", message, given)
-    m = _find_misconception("shape", given, misconceptions, tolerance)
+    ms = _find_misconception("shape", given, misconceptions, tolerance)
     if given == "error":
         message = "Wrong: this does not raise an error."
     else:
         message = f"Wrong: the result is not {shown}."
-    return Verdict("wrong", _naming(message, m), given, m)
+    return Verdict("wrong", _naming(message, ms), given, _first(ms), also=ms[1:])
+
+
+def _first(ms: Sequence[Misconception]) -> Misconception | None:
+    return ms[0] if ms else None
 
 
 def _judge_number(
@@ -251,9 +260,9 @@ def _judge_number(
     shown = format_value("number", given)
     # A value that equals a named mistake is stronger evidence than a coarse rounding of the key
     # (key 0.78, the mistake gives exactly 0.8, the learner typed 0.8): name the mistake.
-    m = _find_misconception("number", given, misconceptions, tolerance)
-    if m is not None:
-        return Verdict("wrong", f"Wrong: {shown} — {_misconception_note(m)}", given, m)
+    ms = _find_misconception("number", given, misconceptions, tolerance)
+    if ms:
+        return Verdict("wrong", f"Wrong: {shown} — {_misconception_note(ms)}", given, ms[0], also=ms[1:])
     if _is_rounding(given, figures, key):
         n = figures[0]  # type: ignore[index]
         need = _figures_needed(key, tolerance)
@@ -286,7 +295,7 @@ def _judge_array(
     total = sum(len(r) for r in key_rows)
 
     if dims_key != dims_given:
-        m = _find_misconception(kind, given, misconceptions, tolerance)
+        ms = _find_misconception(kind, given, misconceptions, tolerance)
         if vector:
             got = f"got {dims_given[1]}"
         else:
@@ -301,7 +310,7 @@ def _judge_array(
                     "new line, or nest them as [[…], […]])"
                 )
         message = f"Wrong: expected {describe_expected(answer)}, {got}."
-        return Verdict("wrong", _naming(message, m), given, m, 0, total, ())
+        return Verdict("wrong", _naming(message, ms), given, _first(ms), 0, total, (), also=ms[1:])
 
     wrong: list[tuple[int, ...]] = []
     coarse: list[tuple[int, ...]] = []
@@ -322,8 +331,8 @@ def _judge_array(
             "right", f"Right: all {_entries(total)} match.",
             given, None, right, total, (),
         )
-    m = _find_misconception(kind, given, misconceptions, tolerance)
-    if len(coarse) == len(wrong) and m is None:
+    ms = _find_misconception(kind, given, misconceptions, tolerance)
+    if len(coarse) == len(wrong) and not ms:
         verb = "is" if len(wrong) == 1 else "are"
         return Verdict(
             "too-few-figures",
@@ -335,7 +344,7 @@ def _judge_array(
         f"Wrong: {right} of {_entries(total)} right; "
         f"wrong: {_where(kind, wrong)} (counting from 1)."
     )
-    return Verdict("wrong", _naming(message, m), given, m, right, total, entries)
+    return Verdict("wrong", _naming(message, ms), given, _first(ms), right, total, entries, also=ms[1:])
 
 
 def _judge_formula(key: Any, text: str, misconceptions: Sequence[Misconception]) -> Verdict:
@@ -353,7 +362,7 @@ def _judge_formula(key: Any, text: str, misconceptions: Sequence[Misconception])
     # The sample points decide, as on the cards (docs/answers.md says why sympy does not).
     if formula.numerically_equal(key_node, typed, symbols):
         return Verdict("right", f"Right: {shown} equals the answer {formula.text(key_node)}.", given)
-    m = _find_misconception("formula", given, misconceptions, Tolerance())
+    ms = _find_misconception("formula", given, misconceptions, Tolerance())
     point = next(
         (p for p in formula.points(symbols) if _differs(formula.evaluate(key_node, p), formula.evaluate(typed, p))),
         formula.points(symbols)[0],
@@ -363,7 +372,7 @@ def _judge_formula(key: Any, text: str, misconceptions: Sequence[Misconception])
         f"Wrong: {shown} is not the answer; at {at} it gives {_format_value_or_undefined(formula.evaluate(typed, point))}, "
         f"the answer {_format_value_or_undefined(formula.evaluate(key_node, point))}."
     )
-    return Verdict("wrong", _naming(message, m), given, m)
+    return Verdict("wrong", _naming(message, ms), given, _first(ms), also=ms[1:])
 
 
 def _differs(a: float, b: float) -> bool:
