@@ -55,6 +55,8 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
 
     Reports every problem with file, line, field, what was expected and what was found, and exits
     with status 2 if there is any.
+
+    Example: quizgen check concepts/attention.yaml
     """
     from quizgen.core.concepts import (
         ConceptFileError,
@@ -76,8 +78,8 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
 
 
 @cli.command()
-@click.argument("topic")
-@click.option("--n", "-n", "n", default=5, show_default=True, type=click.IntRange(min=1, max=1_000_000), help="How many problems.")
+@click.argument("topics", nargs=-1, required=True)
+@click.option("--n", "-n", "n", default=5, show_default=True, type=click.IntRange(min=1, max=1_000_000), help="How many problems (over the topics).")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Same seed, same problems.")
 @click.option(
     "--format",
@@ -95,31 +97,44 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
 )
 @click.pass_context
 @friendly
-def generate(ctx: click.Context, topic: str, n: int, seed: int, fmt: str, jobs: int) -> None:
-    """Generate problems for TOPIC (a concept id or a tag), with answers and worked steps."""
+def generate(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int, fmt: str, jobs: int) -> None:
+    """Generate problems for TOPIC... (concept ids or tags), with answers and worked steps; a
+    problem id (attention.attention-weights.v1.1234) draws that very problem again.
+
+    Example: quizgen generate bleu simclr -n 4 --seed 7
+    """
     from quizgen.core.concepts import load_concepts, select
-    from quizgen.core.problems import build_many, generate_jobs
+    from quizgen.core.problems import PROBLEM_ID, build_many, generate_jobs, rebuild
     from quizgen.core.render import problem_text
 
-    concepts = select(load_concepts(concept_dir(ctx)), topic)
-    titles = {c.id: c.title for c in concepts}
-    index = 0
-    for chunk in build_many(generate_jobs(concepts, n, seed), jobs):
+    everything = load_concepts(concept_dir(ctx))
+    titles = {c.id: c.title for c in everything}
+    ids = [t for t in topics if PROBLEM_ID.match(t)]
+    names = [t for t in topics if not PROBLEM_ID.match(t)]
+
+    def show(chunk: list, index: int, total: int) -> int:
         lines = []
         for problem in chunk:
             index += 1
-            if fmt == "jsonl":
-                lines.append(problem.to_jsonl() + "\n")
-            else:
-                lines.append(problem_text(problem, index, n, titles[problem.concept]) + "\n")
+            lines.append(problem.to_jsonl() + "\n" if fmt == "jsonl" else problem_text(problem, index, total, titles[problem.concept]) + "\n")
         click.echo("".join(lines), nl=False)
+        return index
+
+    index = show([rebuild(pid, everything) for pid in ids], 0, len(ids)) if ids else 0
+    if names:
+        total = index + n
+        for chunk in build_many(generate_jobs(select(everything, names), n, seed), jobs):
+            index = show(chunk, index, total)
 
 
 @cli.command()
 @click.pass_context
 @friendly
 def topics(ctx: click.Context) -> None:
-    """List the concepts and their tags (either can be a TOPIC)."""
+    """List the concepts and their tags (either can be a TOPIC).
+
+    Example: quizgen topics
+    """
     from quizgen.core.concepts import load_concepts
 
     for c in sorted(load_concepts(concept_dir(ctx)), key=lambda c: c.id):
@@ -130,7 +145,10 @@ def topics(ctx: click.Context) -> None:
 @click.option("--write", type=click.Path(dir_okay=False), default=None, help="Write the schema to this file instead.")
 @friendly
 def schema(write: str | None) -> None:
-    """Print the JSON Schema of concept files (built from the generator registry)."""
+    """Print the JSON Schema of concept files (built from the generator registry).
+
+    Example: quizgen schema --write quizgen/schema/concept.schema.json
+    """
     from quizgen.core.files import write_text_atomic
     from quizgen.core.schema import concept_schema
 

@@ -45,6 +45,7 @@ def test_every_command_has_help(runner, path):
     assert "Usage:" in result.output
     command = cli.get_command(click.Context(cli), path[0])
     assert command.help.split("\n")[0].strip()[:20] in " ".join(result.output.split())
+    assert "Example: quizgen " + path[0] in result.output  # every command shows one way to use it
 
 
 def _generate(runner, *args):
@@ -156,6 +157,14 @@ def test_a_pipe_given_as_an_answer_sheet_is_refused_at_once(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "quizgen", "--concepts", str(CONCEPTS), "grade", str(quiz), str(fifo)],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "not a regular file" in proc.stderr + proc.stdout and "Traceback" not in proc.stderr
+
+
+def test_generate_takes_several_topics_and_problem_ids(runner):
+    ids = runner.invoke(cli, ["--concepts", str(CONCEPTS), "generate", "bleu", "simclr", "-n", "4", "--seed", "7", "--format", "jsonl"])
+    records = [json.loads(line) for line in ids.output.splitlines()]
+    assert [r["concept"] for r in records] == ["bleu", "simclr", "bleu", "simclr"]  # the topics take turns
+    again = runner.invoke(cli, ["--concepts", str(CONCEPTS), "generate", records[1]["id"], records[2]["id"], "--format", "jsonl"])
+    assert again.exit_code == 0 and [json.loads(line) for line in again.output.splitlines()] == records[1:3]
 
 
 def test_topics_in_any_case_and_the_short_n(runner):

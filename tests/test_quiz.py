@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from conftest import CONCEPTS
 
 from quizgen.classroom.commands import companion_paths, write_quiz_files
-from quizgen.classroom.quiz import checksum, make_quiz, quiz_plan, quiz_text, read_quiz, student_seed, write_quiz
+from quizgen.classroom.quiz import checksum, make_quiz, quiz_text, read_quiz, student_seed, write_quiz
+from quizgen.core.problems import plan as quiz_plan
 from quizgen.classroom.roster import read_roster
 from quizgen.classroom.worksheet import (
     answer_sheet,

@@ -404,6 +404,8 @@ def deck_command(
     problems per template that grade themselves on the card. Rebuilding with the same inputs gives
     the same bytes; after a concept file changes, importing the rebuilt deck updates the notes in
     place and keeps their review history.
+
+    Example: quizgen deck attention   (or: quizgen deck bleu simclr -o nlp.apkg --variants 5)
     """
     from quizgen.core.concepts import load_concepts
 

@@ -95,6 +95,8 @@ def quiz_command(
     The quiz file holds problem ids and inputs, never answers; `quizgen grade` recomputes every
     answer. With --for ROSTER.csv each student gets their own variant, written as
     DIR/<id>.quiz.yaml with DIR/<id>.worksheet.md, .worksheet.html and DIR/<id>.answers.yaml.
+
+    Example: quizgen quiz attention bleu -n 10 --seed 7 -o week3.yaml
     """
     from quizgen.core.concepts import load_concepts
 
@@ -170,6 +172,8 @@ def grade_command(
     Every problem is drawn again from its id and its key computed by the checker; answers written
     in any file are never trusted. Exit status 0 when grading happened, whatever the score; 2 when a file
     cannot be used.
+
+    Example: quizgen grade week3.yaml week3.answers.yaml --steps
     """
     from quizgen.core.concepts import load_concepts
 

@@ -31,7 +31,7 @@ from quizgen import __version__
 from quizgen.core.concepts import select
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import FileUnusable, load_yaml_data, read_text_file
-from quizgen.core.problems import PROBLEM_ID
+from quizgen.core.problems import PROBLEM_ID, plan
 
 if TYPE_CHECKING:
     from quizgen.core.concepts import Concept, Template
@@ -387,15 +387,6 @@ def _problem_error(source: str, number: int, rec: Any, seen: Mapping[str, int]) 
 # Making quizzes
 
 
-def quiz_plan(concepts: Sequence[Concept]) -> list[tuple[Concept, Template]]:
-    """The (concept, template) pairs a quiz takes in turn: one template of each concept, then the
-    next of each, so that a short quiz on several topics touches all of them (concepts by id,
-    templates in file order)."""
-    ordered = sorted(concepts, key=lambda c: c.id)
-    longest = max((len(c.templates) for c in ordered), default=0)
-    return [(c, c.templates[k]) for k in range(longest) for c in ordered if k < len(c.templates)]
-
-
 def make_quiz(
     concepts: Sequence[Concept],
     topics: Sequence[str],
@@ -406,7 +397,7 @@ def make_quiz(
     title: str | None = None,
     jobs: int = 0,
 ) -> Quiz:
-    """Build a quiz: ``n`` problems taking the topics' templates in turn (``quiz_plan``).
+    """Build a quiz: ``n`` problems taking the topics' templates in turn (``problems.plan``).
 
     Problem ``i`` (from 0) is drawn with ``variant_seed(seed, i)``, or with a student,
     ``variant_seed(student_seed(seed, student), i)``. Problems are built with the checker (so no
@@ -417,7 +408,7 @@ def make_quiz(
     from quizgen.judge import describe_expected
 
     chosen = select(concepts, topics)
-    pairs = quiz_plan(chosen)
+    pairs = plan(chosen)
     if not pairs:
         raise QuizgenError(f"the topics {', '.join(topics)} have no problem templates")
     effective = seed if student is None else student_seed(seed, student)

@@ -209,8 +209,12 @@ def rebuild(pid: str, concepts: Sequence[Concept]) -> Problem:
 
 
 def plan(concepts: Sequence[Concept]) -> list[tuple[Concept, Template]]:
-    """Every (concept, template) pair, concepts by id, templates in file order."""
-    return [(c, t) for c in sorted(concepts, key=lambda c: c.id) for t in c.templates]
+    """Every (concept, template) pair, taken in turn: the first template of each concept, then
+    the second of each, and so on (concepts by id, templates in file order), so that a few
+    problems on several topics touch all of them."""
+    ordered = sorted(concepts, key=lambda c: c.id)
+    longest = max((len(c.templates) for c in ordered), default=0)
+    return [(c, c.templates[k]) for k in range(longest) for c in ordered if k < len(c.templates)]
 
 
 def generate_jobs(concepts: Sequence[Concept], n: int, seed: int) -> list[Job]:

@@ -64,7 +64,10 @@ def drill_command(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int
 @click.pass_context
 @friendly
 def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int) -> None:
-    """Show accuracy per concept and per named mistake, and what is due when (TOPIC: id or tag)."""
+    """Show accuracy per concept and per named mistake, and what is due when (TOPIC: id or tag).
+
+    Example: quizgen stats attention --recent 10
+    """
     from quizgen.core.concepts import load_concepts
 
     concepts = load_concepts(concept_dir(ctx))
