@@ -387,6 +387,10 @@ def test_stats_reports_accuracy_mistakes_and_due(monkeypatch, tmp_path):
     new = len(attention.templates) + len(attention.flashcards) - 1
     assert re.search(rf"attention\s+1\s+0\s+0\s+0\s+{new}\s+–", out)  # due again (Again: 1 min), the rest new
     assert re.search(r"now\s+attention.scale-factor", out)
+    # Every line fits 80 columns (ids and times are never broken), with the latest answers too.
+    lines = [line for line in out.splitlines() if not line.startswith("=== answers (")]  # that one names the (temporary) file
+    assert all(len(line) <= 80 for line in lines), max(lines, key=len)
+    assert re.search(r"2030-02-01 09:00  wrong\s+\S+\s+\(sqrt-not-inverted\)\n\s+attention\.scale-factor\.v1\.\d+", out)
     bad = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "stats", "atention"], env={"QUIZGEN_HOME": str(tmp_path)})
     assert bad.exit_code == 2 and "did you mean" in bad.output
 

@@ -131,19 +131,14 @@ def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int) -> N
     if log:
         out.blank()
         out.rule("latest answers")
-        out.table(
-            ["time", "card", "answer", "verdict", "mistake"],
-            [
-                [
-                    r["time"],
-                    r["problem"] or _card_name(r["card"], items),
-                    _one_line(r["given"]) if r["given"] is not None else "–",
-                    r["status"],
-                    r["misconception"] or "",
-                ]
-                for r in log
-            ],
-        )
+        # Two short lines per answer rather than one wide table row, so that 80 columns hold
+        # it without breaking an id or a time in the middle.
+        for r in log:
+            when_typed = r["time"][:16].replace("T", " ")
+            answer = _one_line(r["given"], 24) if r["given"] is not None else "–"
+            mistake = f"  ({r['misconception']})" if r["misconception"] else ""
+            out.para((f"{when_typed}  {r['status']:<9} ", ""), (answer, "bold"), (mistake, "mistake"))
+            out.para((f"    {r['problem'] or _card_name(r['card'], items)}", "dim"))
 
 
 def _one_line(text: str, limit: int = 40) -> str:
