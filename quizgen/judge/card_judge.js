@@ -1039,6 +1039,43 @@
   // ------------------------------------------------------------------------------------------
   // Reading and comparing
 
+  // What people paste or type around a value (a port of reader._tidy in Python).
+  var EXCEPTION_RE = /^(?:[A-Za-z_][A-Za-z0-9_]*\.)*[A-Z][A-Za-z]*(?:Error|Exception)\b[\s\S]*$/;
+  var LABEL_RE = /^[A-Za-z_][A-Za-z0-9_ ]{0,30}[=:]\s*(\S[\s\S]*)$/;
+  var APPROX_RE = /^(?:≈|~|about\s+|approx\.?\s+|approximately\s+)\s*(\S[\s\S]*)$/i;
+  var ELLIPSIS_RE = /^([\s\S]*[0-9])\s*(?:\.\.\.|…)$/;
+  var WRAPPER_RE = /^(?:torch\.|np\.|numpy\.)?(?:tensor|array)\(([\s\S]*?)(?:,\s*(?:dtype|device|requires_grad|grad_fn)\s*=[\s\S]*)?\)$/;
+  var SQRT_RE = /sqrt\s+([0-9]+(?:\.[0-9]*)?)/g;
+  var VULGAR = [["½", "(1/2)"], ["⅓", "(1/3)"], ["⅔", "(2/3)"], ["¼", "(1/4)"], ["¾", "(3/4)"], ["⅕", "(1/5)"], ["⅙", "(1/6)"], ["⅛", "(1/8)"]];
+  var NOT_LABELS = ["lambda", "def", "class", "import", "exec", "eval", "return", "torch", "size"];
+  var SCALAR_WORDS = ["scalar", "a scalar", "0-d", "0d", "a 0-d tensor", "0-d tensor"];
+
+  function tidy(text, kind) {
+    var s = strip(text);
+    var m;
+    if (kind === "shape") {
+      if (EXCEPTION_RE.test(s)) return "error";
+      if (SCALAR_WORDS.indexOf(splitWords(s.toLowerCase()).join(" ")) >= 0) return "()";
+    }
+    m = LABEL_RE.exec(s);
+    if (m !== null && NOT_LABELS.indexOf(rstripChars(splitWords(s)[0], "=:").toLowerCase()) < 0) s = strip(m[1]);
+    m = APPROX_RE.exec(s);
+    if (m !== null) s = strip(m[1]);
+    m = ELLIPSIS_RE.exec(s);
+    if (m !== null) s = m[1];
+    m = WRAPPER_RE.exec(s);
+    if (m !== null) s = strip(m[1]);
+    VULGAR.forEach(function (pair) {
+      s = s.split(pair[0]).join(pair[1]);
+    });
+    s = s.replace(SQRT_RE, "sqrt($1)");
+    if (kind === "shape") {
+      s = s.replace(/^(?:shape|size)\s+(?=[(\[0-9])/i, "");
+      s = s.replace(/\s+by\s+/gi, " x ");
+    }
+    return s;
+  }
+
   function read(text, kind) {
     if (KINDS.indexOf(kind) < 0) throw new Error("unknown answer kind " + kind);
     if (chars(text).length > MAX_LENGTH) {
@@ -1047,6 +1084,7 @@
         " characters long and at most " + MAX_LENGTH + " are read; try " + examples(kind)
       );
     }
+    text = tidy(text, kind);
     if (kind === "shape") return [readShape(text), null];
     return readNumeric(text, kind);
   }

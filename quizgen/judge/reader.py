@@ -133,6 +133,48 @@ def _read_shape(text: str) -> list[int] | str:
 # --------------------------------------------------------------------------------------------
 # Public reading and comparing
 
+# What people paste or type around a value, each with one clear meaning (docs/answers.md, "Around
+# the value"); card_judge.js tidies the same way, checked by the shared vectors.
+_EXCEPTION_RE = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]*\.)*[A-Z][A-Za-z]*(?:Error|Exception)\b.*", re.DOTALL)
+_LABEL_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_ ]{0,30}[=:]\s*(\S.*)", re.DOTALL)
+_APPROX_RE = re.compile(r"(?:≈|~|about\s+|approx\.?\s+|approximately\s+)\s*(\S.*)", re.DOTALL | re.IGNORECASE)
+_ELLIPSIS_RE = re.compile(r"(.*[0-9])\s*(?:\.\.\.|…)", re.DOTALL)
+_WRAPPER_RE = re.compile(
+    r"(?:torch\.|np\.|numpy\.)?(?:tensor|array)\((.*?)(?:,\s*(?:dtype|device|requires_grad|grad_fn)\s*=.*)?\)", re.DOTALL
+)
+_SQRT_RE = re.compile(r"sqrt\s+([0-9]+(?:\.[0-9]*)?)")
+_VULGAR = {"½": "(1/2)", "⅓": "(1/3)", "⅔": "(2/3)", "¼": "(1/4)", "¾": "(3/4)", "⅕": "(1/5)", "⅙": "(1/6)", "⅛": "(1/8)"}
+_NOT_LABELS = frozenset({"lambda", "def", "class", "import", "exec", "eval", "return", "torch", "size"})
+_SCALAR_WORDS = frozenset({"scalar", "a scalar", "0-d", "0d", "a 0-d tensor", "0-d tensor"})
+
+
+def _tidy(text: str, kind: str) -> str:
+    """The value inside what people paste or type around it: a label (``BP = 0.717``), ``≈`` or
+    ``~``, a trailing ``...``, ``tensor(…)`` or ``array(…)`` with its options, ``½``, ``sqrt 55``;
+    for shapes also ``shape (2, 1)``, ``2 by 1``, ``scalar`` and a pasted ``RuntimeError: …``."""
+    s = text.strip()
+    if kind == "shape":
+        if _EXCEPTION_RE.fullmatch(s):
+            return "error"
+        if " ".join(s.lower().split()) in _SCALAR_WORDS:
+            return "()"
+    if (m := _LABEL_RE.fullmatch(s)) is not None and s.split()[0].rstrip("=:").lower() not in _NOT_LABELS:
+        s = m.group(1).strip()
+    if (m := _APPROX_RE.fullmatch(s)) is not None:
+        s = m.group(1).strip()
+    if (m := _ELLIPSIS_RE.fullmatch(s)) is not None:
+        s = m.group(1)
+    if (m := _WRAPPER_RE.fullmatch(s)) is not None:
+        s = m.group(1).strip()
+    for char, fraction in _VULGAR.items():
+        s = s.replace(char, fraction)
+    s = _SQRT_RE.sub(r"sqrt(\1)", s)
+    if kind == "shape":
+        s = re.sub(r"^(?:shape|size)\s+(?=[(\[0-9])", "", s, flags=re.IGNORECASE)
+        s = re.sub(r"\s+by\s+", " x ", s, flags=re.IGNORECASE)
+    return s
+
+
 def _read(text: str, kind: str) -> tuple[Any, Any]:
     _check_kind(kind)
     if not isinstance(text, str):
@@ -142,6 +184,7 @@ def _read(text: str, kind: str) -> tuple[Any, Any]:
             f"could not read {_show(text)} as {_WHAT[kind]}: the answer is {len(text)} "
             f"characters long and at most {MAX_LENGTH} are read; try {examples(kind)}"
         )
+    text = _tidy(text, kind)
     if kind == "shape":
         try:
             return _read_shape(text), None
