@@ -256,3 +256,25 @@ def test_a_quiz_file_of_an_earlier_version_with_a_seal_still_reads_intact(small_
     path.write_text(json.dumps(data))
     back = read_quiz(path)
     assert back.issues == () and back.problems == small_quiz.problems
+
+
+def test_quiz_never_overwrites_without_force_and_never_a_filled_in_sheet(tmp_path):
+    runner = CliRunner()
+    quiz = tmp_path / "week3.yaml"
+    args = ["--concepts", str(CONCEPTS), "quiz", "bleu", "-n", "2", "--seed", "1", "-o", str(quiz)]
+    assert runner.invoke(cli, args).exit_code == 0
+    sheet = tmp_path / "week3.answers.yaml"
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    again = runner.invoke(cli, args)
+    assert again.exit_code == 2 and "--force" in again.output
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert runner.invoke(cli, [*args, "--force"]).exit_code == 0  # a blank sheet may be replaced
+    # A student has answered: the sheet stays byte-identical, even with --force, and nothing is written.
+    filled = re.sub(r"(bleu\.[^:]+:) ''", r"\1 '0.5'", sheet.read_text(), count=1)
+    assert filled != sheet.read_text()
+    sheet.write_text(filled)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    for extra in ([], ["--force"]):
+        result = runner.invoke(cli, [*args, *extra])
+        assert result.exit_code == 2 and "answers are filled in" in result.output
+        assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

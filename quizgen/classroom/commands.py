@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -35,6 +36,34 @@ def companion_paths(quiz_path: Path) -> dict[str, Path]:
         "html": parent / f"{stem}.worksheet.html",
         "answers": parent / f"{stem}.answers.yaml",
     }
+
+
+def _has_answers(path: Path) -> bool:
+    """Whether an answer sheet holds anything typed (a sheet that cannot be read might: yes)."""
+    from quizgen.classroom.sheets import read_answer_sheet
+    from quizgen.core.files import FileUnusable
+
+    try:
+        sheet = read_answer_sheet(path)
+    except FileUnusable:
+        return True
+    return bool(sheet.answers and any(a.text is not None or a.issue is not None for a in sheet.answers))
+
+
+def refuse_to_overwrite(quiz_paths: Sequence[Path], force: bool) -> None:
+    """Stop before anything is written if an output exists: always when it is an answer sheet
+    with answers in it (they are a student's work), otherwise unless ``force``."""
+    existing = [p for q in quiz_paths for p in (q, *companion_paths(q).values()) if p.exists()]
+    filled = [p for p in existing if p.name.endswith(".answers.yaml") and _has_answers(p)]
+    if filled:
+        listed = ", ".join(str(p) for p in filled[:5]) + (f" and {len(filled) - 5} more" if len(filled) > 5 else "")
+        raise QuizgenError(
+            f"{listed}: answers are filled in, and quizgen never overwrites them, even with --force; "
+            "move the file(s) away first, or write the quiz elsewhere with -o"
+        )
+    if existing and not force:
+        listed = ", ".join(str(p) for p in existing[:5]) + (f" and {len(existing) - 5} more" if len(existing) > 5 else "")
+        raise QuizgenError(f"{listed} already exist(s); add --force to replace them, or write elsewhere with -o")
 
 
 def write_quiz_files(quiz: Quiz, quiz_path: Path) -> list[Path]:
@@ -78,6 +107,7 @@ def write_quiz_files(quiz: Quiz, quiz_path: Path) -> list[Path]:
 )
 @click.option("--title", default=None, help="Title printed on the worksheet.")
 @click.option("--jobs", default=0, type=click.IntRange(0, 64), help="Processes to use (0: the cores, for large quizzes).")
+@click.option("--force", is_flag=True, help="Replace existing outputs (never an answer sheet with answers in it).")
 @click.pass_context
 @friendly
 def quiz_command(
@@ -89,6 +119,7 @@ def quiz_command(
     roster: str | None,
     title: str | None,
     jobs: int,
+    force: bool,
 ) -> None:
     """Write a quiz for TOPIC... (concept ids or tags): quiz file, worksheet and answer sheet.
 
@@ -107,6 +138,7 @@ def quiz_command(
             raise QuizgenError(f"{path} is a directory; give the quiz file's name, e.g. -o {path / 'quiz.yaml'}")
         if not path.parent.is_dir():
             raise QuizgenError(f"{path.parent}: no such directory")
+        refuse_to_overwrite([path], force)
         quiz = make_quiz(concepts, topics, n, seed, title=title, jobs=jobs)
         written = write_quiz_files(quiz, path)
         click.echo(f"quiz: {len(quiz.problems)} problems, {quiz.checksum[:19]}")
@@ -117,6 +149,7 @@ def quiz_command(
     folder = Path(output or "quizzes")
     if folder.exists() and not folder.is_dir():
         raise QuizgenError(f"{folder} is a file; with --for, -o names a directory")
+    refuse_to_overwrite([folder / f"{s.id}.quiz.yaml" for s in students], force)
     folder.mkdir(parents=True, exist_ok=True)
     for s in students:
         quiz = make_quiz(concepts, topics, n, seed, student=s.id, student_name=s.name or None, title=title, jobs=jobs)
