@@ -90,3 +90,21 @@ def test_building_on_several_processes_gives_the_same_problems_in_order():
     parallel = [p.to_jsonl() for chunk in build_many(jobs, processes=2) for p in chunk]
     assert parallel == serial == [build_problem(*job).to_jsonl() for job in jobs]
     assert list(build_many([])) == []
+
+
+def test_a_redraw_failure_names_the_file_and_the_template(monkeypatch):
+    """The generator gives up on a template's parameters: the message says where they are."""
+    import pytest
+
+    from quizgen.core.errors import GenerationError
+    from quizgen.generators import GENERATORS
+
+    concept, template = PAIRS[0]
+
+    def refuse(params, rng):
+        raise GenerationError("Expected a usable variant within 200 draws, but every draw was degenerate")
+
+    monkeypatch.setattr(GENERATORS[template.generator], "draw", refuse)
+    with pytest.raises(GenerationError) as info:
+        build_problem(concept, template, 1)
+    assert str(concept.path) in str(info.value) and repr(template.name) in str(info.value)
