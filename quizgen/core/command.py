@@ -49,8 +49,19 @@ def exit_on_sigterm() -> None:
     """Make SIGTERM (``kill``, a timeout, a closing terminal session) a normal exit with status
     143, so that ``finally`` blocks run and no temporary file is left behind by an interrupted
     write. Only the main thread can set a handler; elsewhere this does nothing."""
+    import os
     import signal
     import threading
 
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    if threading.current_thread() is not threading.main_thread():
+        return
+    main = os.getpid()
+
+    def leave(signum: int, frame: Any) -> None:
+        if os.getpid() != main:
+            # A forked worker (the process pool stops its workers with SIGTERM): end at once, as
+            # without this handler; raising there could leave the pool waiting for ever.
+            os._exit(128 + signum)
+        sys.exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, leave)
