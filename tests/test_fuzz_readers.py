@@ -2,14 +2,16 @@
 files and typed formulas. Whatever the bytes, a reader gives its result or quizgen's own error,
 never another exception.
 
-CI runs a short budget; ``QUIZGEN_FUZZ_EXAMPLES=20000 python -m pytest tests/test_fuzz_readers.py``
-runs a long one locally.
+CI runs a short budget. A long run, locally: ``QUIZGEN_FUZZ_EXAMPLES=20000 python -m pytest
+tests/test_fuzz_readers.py``, or ``python benchmarks/fuzz_readers.py`` (60 s per reader, without
+Hypothesis's memory of every input).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import CONCEPTS
@@ -53,24 +55,14 @@ def test_concept_file_reader(tmp_path_factory: pytest.TempPathFactory, data: byt
         assert issue.line >= 1 and str(issue)
 
 
+@pytest.mark.parametrize("read", [read_answer_sheet, read_quiz], ids=["answer sheet", "quiz file"])
 @FUZZ
 @given(data=_bytes_or_text())
-def test_answer_sheet_reader(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
-    path = tmp_path_factory.mktemp("s") / "sheet.yaml"
+def test_answer_sheet_and_quiz_file_readers(tmp_path_factory: pytest.TempPathFactory, read: Any, data: bytes) -> None:
+    path: Path = tmp_path_factory.mktemp("f") / "file.yaml"
     path.write_bytes(data)
     try:
-        read_answer_sheet(path)
-    except QuizgenError as exc:
-        assert str(exc)
-
-
-@FUZZ
-@given(data=_bytes_or_text())
-def test_quiz_file_reader(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
-    path: Path = tmp_path_factory.mktemp("q") / "quiz.yaml"
-    path.write_bytes(data)
-    try:
-        read_quiz(path)
+        read(path)
     except QuizgenError as exc:
         assert str(exc)
 
