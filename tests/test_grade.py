@@ -749,3 +749,25 @@ def test_a_link_out_of_the_submissions_folder_is_not_followed(concepts, tmp_path
     reports, notes = grade_class(folder, subs, concepts, jobs=1)
     assert any("link to a file outside the folder" in n for n in notes), notes
     assert all(r.sheet is None or "secret" not in str(r.sheet) for r in reports)
+
+
+def test_a_student_with_two_submissions_gets_one_row_the_newest(concepts, tmp_path):
+    import os
+
+    folder = tmp_path / "quizzes"
+    folder.mkdir()
+    quiz = make_quiz(concepts, ["attention"], 2, seed=4, student="ann")
+    write_quiz(folder / "ann.quiz.yaml", quiz)
+    keys = {p.id: _key_text(rebuild(p.id, concepts)) for p in quiz.problems}
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    old = _sheet(subs / "ann-draft.yaml", {pid: "0" for pid in keys}, student="ann")
+    new = _sheet(subs / "ann-final.yaml", keys, student="ann")
+    os.utime(old, (1_000_000, 1_000_000))
+    os.utime(new, (2_000_000, 2_000_000))
+    reports, _ = grade_class(folder, subs, concepts, jobs=1)
+    (row,) = [r for r in reports if r.student == "ann"]
+    assert row.sheet == str(new) and (row.score, row.total) == (2, 2)
+    assert any("not graded: " + str(old) in n for n in row.notes)
+    book = list(csv.reader(io.StringIO(gradebook_csv(reports))))
+    assert [r[0] for r in book[1:]] == ["ann"]

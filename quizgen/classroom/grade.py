@@ -323,6 +323,13 @@ def _submission_files(target: Path) -> tuple[list[Path], list[str]]:
     return files, notes
 
 
+def _mtime(path: str | None) -> float:
+    try:
+        return Path(path).stat().st_mtime if path else 0.0
+    except OSError:
+        return 0.0
+
+
 def grade_class(
     quiz_target: str | Path,
     submissions: str | Path,
@@ -382,10 +389,16 @@ def grade_class(
         if quiz.student and student and quiz.student != student:
             report.flags.append(f"graded against {quiz.student}'s quiz (the sheet names its checksum)")
         pairs.append((quiz, sheet, report))
+    # One row per student: the newest submission (by file time, then name) is graded; the
+    # others are named in a note on it, never graded into a second row.
     for student, rs in submitted.items():
-        if len(rs) > 1:
-            for r in rs:
-                r.flags.append(f"{len(rs)} submissions for student {student}: " + ", ".join(str(x.sheet) for x in rs))
+        if len(rs) > 1 and student:
+            rs.sort(key=lambda r: (_mtime(r.sheet), r.sheet or ""))
+            kept, older = rs[-1], rs[:-1]
+            dropped = {id(r) for r in older}
+            reports[:] = [r for r in reports if id(r) not in dropped]
+            pairs[:] = [p for p in pairs if id(p[2]) not in dropped]
+            kept.notes.append(f"{len(rs)} submissions for student {student}: graded the newest; not graded: " + ", ".join(str(r.sheet) for r in older))
     if quiz_target.is_dir() and submissions.is_dir():
         for student, quiz in sorted(by_student.items()):
             if student not in submitted:
