@@ -771,3 +771,31 @@ def test_a_student_with_two_submissions_gets_one_row_the_newest(concepts, tmp_pa
     assert any("not graded: " + str(old) in n for n in row.notes)
     book = list(csv.reader(io.StringIO(gradebook_csv(reports))))
     assert [r[0] for r in book[1:]] == ["ann"]
+
+
+def test_answers_typed_in_from_paper_as_one_csv(concepts, tmp_path):
+    """student, problem number, answer: one CSV for a class, or for one quiz."""
+    folder = tmp_path / "quizzes"
+    folder.mkdir()
+    quizzes = {sid: make_quiz(concepts, ["attention"], 2, seed=4, student=sid) for sid in ("ann", "bob")}
+    for sid, q in quizzes.items():
+        write_quiz(folder / f"{sid}.quiz.yaml", q)
+    rows = ["student,problem,answer"]
+    for sid, q in quizzes.items():
+        for p in q.problems:
+            key = _key_text(rebuild(p.id, concepts))
+            rows.append(f'{sid},{p.number},"{key if sid == "ann" else "0"}"')
+    sheet = tmp_path / "paper.csv"
+    sheet.write_text("\n".join(rows) + "\n")
+    reports, _ = grade_class(folder, sheet, concepts, jobs=1)
+    scores = {r.student: (r.score, r.total) for r in reports}
+    assert scores == {"ann": (2, 2), "bob": (0, 2)}
+    one = grade_one(folder / "ann.quiz.yaml", _write(tmp_path / "ann.csv", "\n".join(rows[:3]) + "\n"), concepts, jobs=1)
+    assert (one.score, one.total) == (2, 2)
+    with pytest.raises(FileUnusable, match="answer column"):
+        grade_one(folder / "ann.quiz.yaml", _write(tmp_path / "bad.csv", "student,problem\nann,1\n"), concepts, jobs=1)
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path

@@ -13,13 +13,13 @@ Answer sheets are read by ``quizgen.classroom.sheets``; reports are ``quizgen.cl
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quizgen.classroom.quiz import Quiz, QuizProblem, read_quiz
 from quizgen.classroom.report import Extra, QuestionGrade, Report
-from quizgen.classroom.sheets import SHEET_MAX_BYTES, AnswerSheet, RawAnswer, clip, read_answer_sheet
+from quizgen.classroom.sheets import SHEET_MAX_BYTES, AnswerSheet, RawAnswer, clip, read_answer_sheet, read_csv_sheets
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import FileUnusable
 from quizgen.core.render import step_text
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 MAX_LISTED_EXTRAS = 200
 """Most answers with unknown ids listed one by one in a report (all are counted)."""
 
-_SHEET_SUFFIXES = (".yaml", ".yml", ".json")
+_SHEET_SUFFIXES = (".yaml", ".yml", ".json", ".csv")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,7 +290,13 @@ def grade_one(
 ) -> Report:
     """Grade one answer sheet against one quiz file (both unusable files raise ``FileUnusable``)."""
     quiz = read_quiz(quiz_path)
-    sheet = read_answer_sheet(sheet_path, max_bytes)
+    if str(sheet_path).lower().endswith(".csv"):
+        sheets = read_csv_sheets(sheet_path, max_bytes)
+        if len(sheets) != 1:
+            raise FileUnusable(f"{sheet_path}: holds the answers of {len(sheets)} students; grade it against a folder of their quizzes")
+        sheet = sheets[0]
+    else:
+        sheet = read_answer_sheet(sheet_path, max_bytes)
     report = Report(quiz=quiz, sheet=str(sheet_path), student=sheet.student or quiz.student)
     if quiz.student and sheet.student and sheet.student != quiz.student:
         report.flags.append(f"the sheet names student {sheet.student}, but this is {quiz.student}'s quiz")
@@ -319,8 +325,21 @@ def _submission_files(target: Path) -> tuple[list[Path], list[str]]:
         if p.name.endswith(_SHEET_SUFFIXES):
             files.append(p)
         else:
-            notes.append(f"{p}: ignored (answer sheets end in .yaml, .yml or .json)")
+            notes.append(f"{p}: ignored (answer sheets end in .yaml, .yml, .json or .csv)")
     return files, notes
+
+
+def _read_submissions(files: Sequence[Path], max_bytes: int) -> Iterator[tuple[Path, AnswerSheet | None, str | None]]:
+    """Each submission's sheet, or why it cannot be used; a CSV typed in from paper gives one
+    sheet per student it holds."""
+    for path in files:
+        try:
+            sheets = read_csv_sheets(path, max_bytes) if path.name.lower().endswith(".csv") else [read_answer_sheet(path, max_bytes)]
+        except FileUnusable as exc:
+            yield path, None, str(exc)
+            continue
+        for sheet in sheets:
+            yield path, sheet, None
 
 
 def _mtime(path: str | None) -> float:
@@ -365,16 +384,14 @@ def grade_class(
     pairs: list[tuple[Quiz, AnswerSheet, Report]] = []
     reports: list[Report] = []
     submitted: dict[str, list[Report]] = {}
-    for path in files:
-        try:
-            sheet = read_answer_sheet(path, max_bytes)
-        except FileUnusable as exc:
+    for path, sheet, problem in _read_submissions(files, max_bytes):
+        if sheet is None:
             student, _ = _sheet_student(path, None)
-            report = Report(quiz=by_student.get(student or ""), sheet=str(path), student=student, error=str(exc))
+            report = Report(quiz=by_student.get(student or ""), sheet=str(path), student=student, error=problem)
             reports.append(report)
             submitted.setdefault(student or "", []).append(report)
             continue
-        student, flag = _sheet_student(path, sheet)
+        student, flag = _sheet_student(path, sheet) if not path.name.lower().endswith(".csv") else (sheet.student, None)
         quiz = by_student.get(student or "") if single is None else single
         if quiz is None and sheet.quiz in by_checksum:
             quiz = by_checksum[sheet.quiz]

@@ -325,3 +325,47 @@ def clip(text: str, limit: int) -> str:
         return text
     shown = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in text[: limit + 1])
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------------------------------------
+# Answers typed in from paper: one CSV for a whole class
+
+_CSV_COLUMNS = {
+    "student": ("student", "id", "student_id", "sid"),
+    "problem": ("problem", "number", "question", "q", "id_or_number"),
+    "answer": ("answer", "value", "given"),
+}
+
+
+def read_csv_sheets(path: str | Path, max_bytes: int = SHEET_MAX_BYTES) -> list[AnswerSheet]:
+    """Answers typed in from paper: a CSV with a header row naming a ``student`` column, a
+    ``problem`` column (the problem's number on the worksheet, or its id) and an ``answer``
+    column; one sheet per student, in the order students first appear.
+
+    Raises:
+        FileUnusable: Not a CSV of answers (the message names the missing column).
+    """
+    import csv
+    import io
+
+    text = read_text_file(path, max_bytes, "answer sheet")
+    rows = csv.reader(io.StringIO(text))
+    header = [h.strip().lower() for h in next(rows, [])]
+    where: dict[str, int] = {}
+    for name, aliases in _CSV_COLUMNS.items():
+        found = next((header.index(a) for a in aliases if a in header), None)
+        if found is None:
+            raise FileUnusable(f"{path}: a CSV answer sheet needs a header with a {name} column ({', '.join(aliases)}); found {', '.join(header) or 'none'}")
+        where[name] = found
+    sheets: dict[str, AnswerSheet] = {}
+    for line, row in enumerate(rows, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        cells = [row[where[k]].strip() if where[k] < len(row) else "" for k in ("student", "problem", "answer")]
+        student, problem, answer = cells
+        sheet = sheets.setdefault(student, AnswerSheet(path=str(path), student=student or None))
+        if len(sheet.answers) >= MAX_SHEET_ENTRIES:
+            sheet.dropped += 1
+            continue
+        sheet.answers.append(RawAnswer(problem, line, answer or None, None))
+    return list(sheets.values())
