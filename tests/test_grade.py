@@ -20,7 +20,7 @@ from conftest import CONCEPTS
 
 from quizgen.classroom.commands import write_quiz_files
 from quizgen.classroom.grade import MAX_LISTED_EXTRAS, grade_class, grade_one
-from quizgen.classroom.quiz import checksum, make_quiz, write_quiz
+from quizgen.classroom.quiz import checksum, make_quiz, read_quiz, write_quiz
 from quizgen.classroom.report import Report, gradebook_csv, report_csv, report_text
 from quizgen.classroom.sheets import read_answer_sheet
 from quizgen.cli import cli
@@ -799,3 +799,23 @@ def test_answers_typed_in_from_paper_as_one_csv(concepts, tmp_path):
 def _write(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
+
+
+def test_steps_and_reports_per_student_in_class_mode(concepts, tmp_path):
+    folder = tmp_path / "quizzes"
+    folder.mkdir()
+    for sid in ("ann", "bob"):
+        write_quiz(folder / f"{sid}.quiz.yaml", make_quiz(concepts, ["attention"], 1, seed=4, student=sid))
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for sid in ("ann", "bob"):
+        quiz = read_quiz(folder / f"{sid}.quiz.yaml")
+        _sheet(subs / f"{sid}.yaml", {quiz.problems[0].id: "0"}, student=sid)
+    base = ["--concepts", str(CONCEPTS), "grade", str(folder), str(subs), "--steps"]
+    shown = CliRunner().invoke(cli, base)
+    assert shown.exit_code == 0 and shown.output.count("worked solution:") == 2
+    written = CliRunner().invoke(cli, [*base, "--reports", str(tmp_path / "reports")])
+    assert written.exit_code == 0
+    files = sorted(p.name for p in (tmp_path / "reports").iterdir())
+    assert files == ["ann.report.txt", "bob.report.txt"]
+    assert "worked solution:" in (tmp_path / "reports" / "ann.report.txt").read_text()

@@ -176,7 +176,8 @@ def _emit(target: str, text: str) -> None:
 @click.command("grade")
 @click.argument("quiz", type=click.Path())
 @click.argument("answers", type=click.Path())
-@click.option("--steps", is_flag=True, help="Show the worked solution under every question not answered right.")
+@click.option("--steps", is_flag=True, help="Show the worked solution under every question not answered right (a class: per student).")
+@click.option("--reports", "reports_dir", default=None, type=click.Path(file_okay=False), help="A class: each student's report to DIR/<student>.report.txt.")
 @click.option("--json", "json_out", default=None, metavar="PATH", help="Also write the grades as JSON to PATH ('-': stdout only).")
 @click.option("--csv", "csv_out", default=None, metavar="PATH", help="Also write CSV to PATH ('-': stdout only): per question, or a gradebook for a class.")
 @click.option(
@@ -198,6 +199,7 @@ def grade_command(
     csv_out: str | None,
     max_size: int,
     jobs: int,
+    reports_dir: str | None,
 ) -> None:
     """Grade ANSWERS (an answer sheet, or a folder of them) against QUIZ (a quiz file, or a folder
     of per-student quizzes).
@@ -224,10 +226,23 @@ def grade_command(
             _emit(json_out, json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
         if csv_out:
             _emit(csv_out, gradebook_csv(reports))
+        if reports_dir:
+            from quizgen.core.files import write_text_atomic
+
+            folder = Path(reports_dir)
+            folder.mkdir(parents=True, exist_ok=True)
+            for r in reports:
+                name = r.student or name_stem(Path(r.sheet or "unknown"), (".answers",))
+                write_text_atomic(folder / f"{name}.report.txt", report_text(r))
         if not to_stdout:
             click.echo(class_text(reports, notes, color), nl=False)
             if csv_out:
                 click.echo(f"gradebook: {csv_out}")
+            if reports_dir:
+                click.echo(f"reports: {len(reports)} in {reports_dir}/")
+            elif steps:  # every student's report, worked solutions included, one after another
+                for r in reports:
+                    click.echo("\n" + report_text(r, color), nl=False)
         return
     report = grade_one(quiz_path, answers_path, concepts, steps, jobs, max_size * 2**20)
     if json_out:
