@@ -87,3 +87,25 @@ def test_a_terminated_write_leaves_no_temporary_file(tmp_path):
     assert proc.wait(timeout=20) == 143
     proc.stdout.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_forked_workers_keep_the_default_sigterm():
+    """The pool stops its workers with SIGTERM; a worker blocked inside C code would never run a
+    Python handler, so forked children get the default action back (the parent keeps its own)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os, signal\n"
+        "from quizgen.core.command import exit_on_sigterm\n"
+        "exit_on_sigterm()\n"
+        "r, w = os.pipe()\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    os.write(w, b'default' if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL else b'handler')\n"
+        "    os._exit(0)\n"
+        "os.waitpid(pid, 0)\n"
+        "print(os.read(r, 16).decode(), 'handler' if callable(signal.getsignal(signal.SIGTERM)) else 'default')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    assert out.stdout.split() == ["default", "handler"], out.stderr

@@ -45,6 +45,9 @@ def concept_dir(ctx: click.Context) -> Path | None:
     return Path(value) if value else None
 
 
+_FORK_HOOK = False
+
+
 def exit_on_sigterm() -> None:
     """Make SIGTERM (``kill``, a timeout, a closing terminal session) a normal exit with status
     143, so that ``finally`` blocks run and no temporary file is left behind by an interrupted
@@ -53,15 +56,13 @@ def exit_on_sigterm() -> None:
     import signal
     import threading
 
+    global _FORK_HOOK
     if threading.current_thread() is not threading.main_thread():
         return
-    main = os.getpid()
-
-    def leave(signum: int, frame: Any) -> None:
-        if os.getpid() != main:
-            # A forked worker (the process pool stops its workers with SIGTERM): end at once, as
-            # without this handler; raising there could leave the pool waiting for ever.
-            os._exit(128 + signum)
-        sys.exit(128 + signum)
-
-    signal.signal(signal.SIGTERM, leave)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    if not _FORK_HOOK:
+        # A forked process-pool worker gets SIGTERM's default back: the pool stops its workers
+        # with SIGTERM, and a Python-level handler never runs while a worker waits on a lock in
+        # C, so the pool would wait for ever.
+        os.register_at_fork(after_in_child=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
+        _FORK_HOOK = True
