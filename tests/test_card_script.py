@@ -419,6 +419,8 @@ def test_every_family_self_grades_in_chromium(tmp_path: Path) -> None:
     finally:
         col.close()
     for (_, problem, typed), dom in zip(cases, doms):
+        # One verdict on the card: the script shows what was typed and hides Anki's comparison.
+        assert re.search(r'<html[^>]*class="[^"]*qz-judged', dom) and "You typed: " in dom, dom[:2000]
         expected = judge(problem.answer, typed, problem.tolerance, problem.misconceptions)
         status, misconception, message = _verdict(dom)
         assert (status, misconception) == (expected.status, expected.misconception.name if expected.misconception else None), (

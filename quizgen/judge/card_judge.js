@@ -1880,6 +1880,13 @@
     body.className = "qz-verdict-message";
     body.textContent = v.message;
     out.appendChild(body);
+    // One verdict on the card: what was typed is shown here, and Anki's own character-by-
+    // character comparison (which marks a right "0.437" red against "0.437212") is hidden.
+    var typedLine = doc.createElement("div");
+    typedLine.className = "qz-verdict-typed";
+    typedLine.textContent = "You typed: " + typed;
+    out.appendChild(typedLine);
+    if (doc.documentElement && doc.documentElement.classList) doc.documentElement.classList.add("qz-judged");
     return v;
   }
 
