@@ -406,7 +406,7 @@ def test_concept_file() -> None:
     data = yaml.safe_load(CONCEPT.read_text(encoding="utf-8"))
     assert data["id"] == CONCEPT.stem == "squeeze-unsqueeze"
     assert data["tags"] == ["shapes", "tensors", "pytorch"]
-    assert data["sources"] == ["004_68e4627ead2528e0.txt"]
+    assert data["sources"] == ["Study notes: word embeddings and representation learning"]
     if SEEDS.is_dir():
         assert all((SEEDS / s).is_file() for s in data["sources"])
     assert len(data["flashcards"]) >= 6
