@@ -14,6 +14,7 @@ keys ``0..i``. Scores and weights are ``Q @ K.T * scale``, ``masked_fill(-inf)``
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -23,6 +24,7 @@ import torch.nn.functional as F
 
 from quizgen.core.answer import Misconception, Solution, Step
 from quizgen.core.formula import exact_text
+from quizgen.core.formula import value as formula_value
 
 ASKS = ("scale", "scores", "weights", "output", "variance", "variance-formula")
 _F64 = torch.float64
@@ -161,8 +163,7 @@ def _solve_variance(inputs: Mapping[str, Any]) -> Solution:
 def _solve_variance_formula(scaled: bool, symbols: dict[str, str]) -> Solution:
     """The variance as a formula in d and sigma: the same steps as ``_solve_variance``."""
 
-    def f(text: str) -> dict[str, Any]:
-        return {"formula": text, "symbols": symbols}
+    f = functools.partial(formula_value, symbols=symbols)
 
     steps = [Step("Var(q_i k_i) = σ² · σ²", "sigma^4"), Step("Var(q·k): d independent terms", "d*sigma^4")]
     if scaled:

@@ -11,6 +11,7 @@ sizes) and compared with ``F.cosine_similarity``.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -22,6 +23,7 @@ from torch.nn.utils.rnn import pad_sequence
 
 from quizgen.core.answer import Misconception, Solution, Step
 from quizgen.core.formula import exact_cosine, exact_text
+from quizgen.core.formula import value as formula_value
 
 ASKS = ("padded-ids", "lookup-shape", "table-params", "bert-params", "bert-shape", "cosine", "analogy", "table-formula", "bert-formula")
 SPECIALS = ("[PAD]", "[UNK]")
@@ -157,8 +159,7 @@ def _solve_table(ask: str, inputs: Mapping[str, Any]) -> Solution:
 def _solve_formula(ask: str, symbols: dict[str, str]) -> Solution:
     """The table sizes as formulas: one row of D numbers per entry of each table."""
 
-    def f(text: str) -> dict[str, Any]:
-        return {"formula": text, "symbols": symbols}
+    f = functools.partial(formula_value, symbols=symbols)
 
     if ask == "table-formula":
         one = (Step("one row of D numbers per token, the padding row included", "V*D"),)

@@ -26,6 +26,7 @@ Every value is computed in float64 torch (``torch.cos``, ``torch.pow``).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -33,6 +34,7 @@ from typing import Any
 import torch
 
 from quizgen.core.answer import Misconception, Solution, Step
+from quizgen.core.formula import value as formula_value
 
 ASKS = ("warmup", "linear", "warmup-linear", "cosine", "warmup-cosine", "llrd")
 FORMULA_ASKS = ("warmup-formula", "cosine-formula", "warmup-cosine-formula")
@@ -221,8 +223,7 @@ def _solve_llrd(inputs: Mapping[str, Any]) -> Solution:
 def _solve_formula(ask: str, symbols: dict[str, str]) -> Solution:
     """LR(t) as a formula: the same schedules, written in the symbols the problem names."""
 
-    def f(text: str) -> dict[str, Any]:
-        return {"formula": text, "symbols": symbols}
+    f = functools.partial(formula_value, symbols=symbols)
 
     if ask == "warmup-formula":
         return Solution(

@@ -11,6 +11,7 @@ in float64, ``ε = 1e-5``.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -20,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from quizgen.core.answer import Misconception, Solution, Step
+from quizgen.core.formula import value as formula_value
 
 ASKS = ("batchnorm-train", "batchnorm-eval", "running-mean", "running-var", "layernorm", "parameters", "parameters-formula")
 EPS = 1e-5
@@ -215,8 +217,7 @@ def _solve_parameters(kind: str, shape: list[int]) -> Solution:
 def _solve_parameters_formula(kind: str, symbols: dict[str, str]) -> Solution:
     """The learnable parameters as a formula: γ and β, each of the normalised shape."""
 
-    def f(text: str) -> dict[str, Any]:
-        return {"formula": text, "symbols": symbols}
+    f = functools.partial(formula_value, symbols=symbols)
 
     size = "C" if kind == "batchnorm" else "L*D"
     steps = (Step("γ (weight): one entry per normalised value", size), Step("β (bias): as many", size), Step("learnable parameters", f"2*{size}"))

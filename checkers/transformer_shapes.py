@@ -10,6 +10,7 @@ data), parameter counts from PyTorch's own modules (``nn.MultiheadAttention``,
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -18,6 +19,7 @@ import torch
 from torch import nn
 
 from quizgen.core.answer import Misconception, Solution, Step
+from quizgen.core.formula import value as formula_value
 
 ASKS = ("d-k", "shape", "mha-params", "ffn-params", "layer-params", "causal-entries", "padding-mask", "mha-formula", "ffn-formula")
 _META = torch.device("meta")
@@ -179,8 +181,7 @@ def _solve_shape(inputs: Mapping[str, Any]) -> Solution:
 def _solve_formula(ask: str, bias: bool, symbols: dict[str, str]) -> Solution:
     """The parameter count as a formula: the same parts as the counts above, written in d, h, f."""
 
-    def f(text: str) -> dict[str, Any]:
-        return {"formula": text, "symbols": symbols}
+    f = functools.partial(formula_value, symbols=symbols)
 
     if ask == "mha-formula":
         weights, biases = "4*d^2", "4*d"

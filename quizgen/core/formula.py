@@ -379,6 +379,11 @@ def numerically_equal(key: Node, other: Node, symbols: dict[str, str]) -> bool:
     return used > 0
 
 
+def value(text: str, symbols: dict[str, str]) -> dict[str, Any]:
+    """A formula answer's JSON value: the formula, written in the reader's grammar, and its symbols."""
+    return {"formula": text, "symbols": symbols}
+
+
 def equivalent(key: Any, other: Any) -> bool:
     """Whether two formula values (``{"formula", "symbols"}``) are equivalent; malformed values
     never are (and never raise)."""

@@ -57,6 +57,9 @@ GENERATORS: dict[str, ModuleType] = {
 
 
 def expected(family: str, inputs: dict[str, Any]) -> Answer:
-    """The kind and dimensions of the answer ``inputs`` ask for (placeholder values)."""
+    """The kind and dimensions of the answer ``inputs`` ask for (placeholder values). Inputs
+    that name ``symbols`` ask for a formula in them, whatever the family."""
+    if "symbols" in inputs:
+        return Answer("formula", {"formula": "", "symbols": inputs["symbols"]})
     declare = getattr(GENERATORS[family], "expected", None)
     return declare(inputs) if declare is not None else Answer("number", 0.0)

@@ -231,8 +231,6 @@ def expected(inputs: dict[str, Any]) -> Answer:
     [[0.0]]
     """
     ask = inputs["ask"]
-    if ask == "variance-formula":
-        return Answer("formula", {"formula": "", "symbols": inputs["symbols"]})
     if ask in ("scale", "variance"):
         return Answer("number", 0.0)
     cols = len(inputs["V"][0]) if ask == "output" else len(inputs["K"])

@@ -33,7 +33,6 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from quizgen.core.answer import Answer
 from quizgen.core.errors import GenerationError
 from quizgen.core.formula import describe_symbols
 from quizgen.core.params import (
@@ -285,9 +284,3 @@ def describe(inputs: dict[str, Any]) -> str:
     parts.append(f"t = {inputs['t']} optimizer steps taken (LR(t) is the LR the next update uses)")
     return "\n".join(parts)
 
-
-def expected(inputs: dict[str, Any]) -> Answer:
-    """A formula for the formula questions, else a number."""
-    if inputs["ask"] in FORMULA_SYMBOLS:
-        return Answer("formula", {"formula": "", "symbols": inputs["symbols"]})
-    return Answer("number", 0.0)

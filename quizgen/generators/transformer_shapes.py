@@ -173,8 +173,6 @@ def expected(inputs: dict[str, Any]) -> Answer:
     """A shape for ``shape``, a B×L 0/1 matrix for ``padding-mask``, else a number."""
     if inputs["ask"] == "shape":
         return Answer("shape", [])
-    if inputs["ask"] in FORMULA_SYMBOLS:
-        return Answer("formula", {"formula": "", "symbols": inputs["symbols"]})
     if inputs["ask"] == "padding-mask":
         return Answer("matrix", [[0.0] * inputs["length"] for _ in inputs["lengths"]])
     return Answer("number", 0.0)

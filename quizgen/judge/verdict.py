@@ -10,6 +10,7 @@ as ``math.isclose`` with ``rel_tol``/``abs_tol``, but relative to the key only).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -376,12 +377,8 @@ def _judge_formula(key: Any, text: str, misconceptions: Sequence[Misconception])
 
 
 def _differs(a: float, b: float) -> bool:
-    import math
-
     return not (math.isfinite(a) and math.isfinite(b) and abs(a - b) <= 1e-9 * max(abs(a), abs(b)) + 1e-12)
 
 
 def _format_value_or_undefined(x: float) -> str:
-    import math
-
     return _format_number(x) if math.isfinite(x) else "no finite value"
