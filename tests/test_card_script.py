@@ -11,6 +11,8 @@ Three layers:
    by col.compare_answer(...)); the script loads from the collection's media folder and its
    verdict for a right, a within-tolerance, a wrong, a misconception and a garbage answer (and
    an empty one, and a matrix typed as rows) must equal the Python judge's.
+4. a rotating note (one note, several variants) is rendered on two review days: each day shows
+   another variant, front and back agree, and the day's key is right while the other day's is not.
 
 Chromium and node are external: when missing, those tests skip with the reason. Under CI=true a
 missing Chromium fails instead (.ci/run installs it).
@@ -289,7 +291,7 @@ def anki_cards(tmp_path_factory: pytest.TempPathFactory) -> Any:
     tmp = tmp_path_factory.mktemp("cards")
     concepts = select(load_concepts(ROOT / "concepts"), "attention")
     deck = tmp / "attention.apkg"
-    build_deck(concepts, deck, variants=2, seed=3)
+    build_deck(concepts, deck, variants=2, seed=3, notes="per-variant")
     col = Collection(str(tmp / "collection.anki2"))
     log = col.import_anki_package(ImportAnkiPackageRequest(package_path=str(deck), options=ImportAnkiPackageOptions()))
     assert len(log.log.new) == log.log.found_notes > 0
@@ -399,7 +401,7 @@ def test_every_family_self_grades_in_chromium(tmp_path: Path) -> None:
     _need_chromium()
     concepts = load_concepts(ROOT / "concepts")
     deck = tmp_path / "all.apkg"
-    build_deck(concepts, deck, variants=1, seed=3)
+    build_deck(concepts, deck, variants=1, seed=3, notes="per-variant")
     col = Collection(str(tmp_path / "collection.anki2"))
     try:
         col.import_anki_package(ImportAnkiPackageRequest(package_path=str(deck), options=ImportAnkiPackageOptions()))
@@ -426,3 +428,121 @@ def test_every_family_self_grades_in_chromium(tmp_path: Path) -> None:
         assert (status, misconception) == (expected.status, expected.misconception.name if expected.misconception else None), (
             problem.id, typed, message)
     assert [_verdict(dom)[0] for dom in doms[::2]] == ["right"] * (len(cases) // 2)
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Rotating notes: another variant at each review day
+
+
+_DAY = 86_400_000
+_NOON = 1_796_126_400_000  # 2026-12-02 12:00 UTC, in milliseconds
+
+
+def _page_at(col: Any, name: str, body: str, now_ms: int) -> Path:
+    """A page of card HTML whose clock reads ``now_ms`` (the review day the card sees)."""
+    page = Path(col.media.dir()) / name
+    page.write_text(f'<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+                    f"<script>Date.now = function () {{ return {now_ms}; }};</script></head>"
+                    f'<body class="card">{body}</body></html>', encoding="utf-8")
+    return page
+
+
+def _shown(dom: str, css_class: str) -> str:
+    # What follows the inputs: the type-in box on the front, the answer line on the back.
+    match = re.search(rf'<div class="{css_class}">(.*?)</div>\s*(?:<input|<hr)', dom, re.DOTALL)
+    assert match, dom[:3000]
+    return match.group(1)
+
+
+def _variant_id(note: Any, variant: int) -> str:
+    """The problem id of one variant of a rotating note, read from its fields."""
+    if variant == 0:
+        return html.unescape(note["Id"])
+    block = note["VariantAnswers"].split(f'<div data-qz-variant="{variant}">', 1)[1]
+    return html.unescape(re.search(r'<div data-qz-part="id">(.*?)</div>', block).group(1))
+
+
+def test_a_rotating_note_shows_another_variant_each_day_in_chromium(tmp_path: Path) -> None:
+    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    from quizgen.anki.cards import ROTATING_MODEL_ID
+    from quizgen.anki.deck import build_deck
+    from quizgen.core.concepts import load_concepts, select
+    from quizgen.core.problems import rebuild
+
+    _need_chromium()
+    concepts = load_concepts(ROOT / "concepts")
+    deck = tmp_path / "attention.apkg"
+    build_deck(select(concepts, "attention"), deck, variants=4, seed=3)
+    col = Collection(str(tmp_path / "collection.anki2"))
+    try:
+        col.import_anki_package(ImportAnkiPackageRequest(package_path=str(deck), options=ImportAnkiPackageOptions()))
+        nids = col.find_notes('"Id:attention.scale-factor.*"')
+        assert len(nids) == 1  # one note for the template, holding its four variants
+        note = col.get_note(nids[0])
+        assert note.mid == ROTATING_MODEL_ID
+        card = note.cards()[0]
+        days = [_NOON, _NOON + _DAY]
+        fronts = [_page_at(col, f"front-{i}.html", card.question().replace("[[type:Answer]]", "<input id=typeans>"), t)
+                  for i, t in enumerate(days)]
+        front_doms = [_dump_dom(p) for p in fronts]
+        variants = [int(re.search(r'class="qz qz-problem" data-qz-variant="(\d)"', d).group(1)) for d in front_doms]
+        assert variants[0] != variants[1]
+        problems = [rebuild(_variant_id(note, v), concepts) for v in variants]
+        keys = [format_value("number", p.answer.value) for p in problems]
+        assert keys[0] != keys[1]
+        inputs = [_shown(d, "qz-inputs") for d in front_doms]
+        assert inputs[0] != inputs[1]
+        for dom, problem in zip(front_doms, problems):  # the front shows that variant's numbers
+            assert html.escape(problem.describe_inputs().strip().splitlines()[0], quote=False) in dom
+            assert 'id="qz-verdict"' not in dom
+
+        backs = []
+        for day, t in enumerate(days):
+            for typed in keys:  # the day's own key, then the other day's
+                body = reviewer_answer_html(col, card, typed)
+                backs.append((day, typed, _page_at(col, f"back-{day}-{len(backs)}.html", body, t)))
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            back_doms = list(pool.map(_dump_dom, [p for _, _, p in backs]))
+        for (day, typed, _), dom in zip(backs, back_doms):
+            problem = problems[day]
+            # Front and back are the same variant: its inputs, its id, its key judged.
+            assert _shown(dom, "qz-inputs") == inputs[day]
+            assert f'<span class="qz-id">{html.escape(problem.id, quote=False)}</span>' in dom
+            status, misconception, message = _verdict(dom)
+            expected = judge(problem.answer, typed, problem.tolerance, problem.misconceptions)
+            assert (status, message) == (expected.status, expected.message)
+            assert status == ("right" if typed == keys[day] else "wrong"), (day, typed, message)
+    finally:
+        col.close()
+
+
+def test_rotation_walks_through_the_variants_under_node() -> None:
+    """The choice itself: a day keeps its variant, a new day never repeats the last one shown
+    (where the platform stores it), and without storage consecutive days differ."""
+    node = _need_node()
+    program = """
+const j = require(process.argv[1]);
+const out = {days: [], stored: [], spread: {}};
+for (let d = 20000; d < 20010; d++) out.days.push(j.chooseVariant("attention.scale-factor", 5, d, null));
+let last = null;
+for (const d of [20000, 20000, 20005, 20010, 20011, 20031, 20036]) {
+  const v = j.chooseVariant("attention.scale-factor", 5, d, last);
+  out.stored.push([d, v]);
+  last = {day: d, variant: v};
+}
+for (let n = 0; n < 200; n++) { const v = j.chooseVariant("note" + n, 5, 20000, null); out.spread[v] = (out.spread[v] || 0) + 1; }
+out.local = [j.reviewDay(Date.UTC(2026, 11, 2, 3, 59)), j.reviewDay(Date.UTC(2026, 11, 2, 4, 1))];
+console.log(JSON.stringify(out));
+"""
+    proc = subprocess.run([node, "-e", program, str(SCRIPT)], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "TZ": "UTC"})
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    days = out["days"]
+    assert all(a != b for a, b in zip(days, days[1:])) and set(days) == set(range(5))
+    stored = out["stored"]
+    assert stored[0][1] == stored[1][1]  # the same day: the same variant (front, back, relearning)
+    assert all(a[1] != b[1] for a, b in zip(stored[1:], stored[2:]))  # every new day another one
+    assert set(out["spread"]) == set(map(str, range(5)))  # notes start at different variants
+    assert out["local"][1] == out["local"][0] + 1  # the day turns at 4 am

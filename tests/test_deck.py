@@ -30,7 +30,15 @@ from click.testing import CliRunner
 
 from quizgen.anki import cards
 from quizgen.anki import deck as anki
-from quizgen.anki.cards import FLASHCARD_FIELDS, FLASHCARD_MODEL_ID, PROBLEM_FIELDS, PROBLEM_MODEL_ID, judge_media_name
+from quizgen.anki.cards import (
+    FLASHCARD_FIELDS,
+    FLASHCARD_MODEL_ID,
+    PROBLEM_FIELDS,
+    PROBLEM_MODEL_ID,
+    ROTATING_FIELDS,
+    ROTATING_MODEL_ID,
+    judge_media_name,
+)
 from quizgen.anki.deck import (
     Recipe,
     build_deck,
@@ -38,7 +46,9 @@ from quizgen.anki.deck import (
     deck_name,
     flashcard_guid,
     load_recipe,
+    note_seed,
     problem_guid,
+    rotating_guid,
 )
 from quizgen.cli import cli
 from quizgen.core import render
@@ -135,8 +145,11 @@ def test_recipe_builds_and_imports(recipe_path: Path, tmp_path: Path, col: Colle
     summary = build_deck(concepts, out, variants=recipe.variants, seed=recipe.seed)
 
     flashcards = sum(len(c.flashcards) for c in concepts)
-    problems = recipe.variants * sum(len(c.templates) for c in concepts)
-    assert (summary.flashcards, summary.problems, summary.notes) == (flashcards, problems, flashcards + problems)
+    templates = sum(len(c.templates) for c in concepts)
+    # A rotating note per template, holding the recipe's variants.
+    assert recipe.notes == "rotating"
+    assert (summary.flashcards, summary.problems, summary.rotating, summary.notes) == (
+        flashcards, recipe.variants * templates, templates, flashcards + templates)
     assert summary.size == out.stat().st_size
 
     log = _import(col, out)
@@ -148,7 +161,8 @@ def test_recipe_builds_and_imports(recipe_path: Path, tmp_path: Path, col: Colle
     assert col.card_count() == summary.cards == summary.notes
 
     models = {m["id"]: m for m in col.models.all()}
-    assert [f["name"] for f in models[PROBLEM_MODEL_ID]["flds"]] == list(PROBLEM_FIELDS)
+    assert [f["name"] for f in models[ROTATING_MODEL_ID]["flds"]] == list(ROTATING_FIELDS)
+    assert PROBLEM_MODEL_ID not in models
     assert [f["name"] for f in models[FLASHCARD_MODEL_ID]["flds"]] == list(FLASHCARD_FIELDS)
     assert {d.name for d in col.decks.all_names_and_ids()} == _expected_decks(concepts) | {"Default"}
     assert all(name.startswith("quizgen::") for name in summary.decks)
@@ -156,12 +170,14 @@ def test_recipe_builds_and_imports(recipe_path: Path, tmp_path: Path, col: Colle
     for c in concepts:
         did = col.decks.id_for_name(deck_name(c))
         cids = col.find_cards(f"did:{did}")
-        assert len(cids) == len(c.flashcards) + recipe.variants * len(c.templates), c.id
+        assert len(cids) == len(c.flashcards) + len(c.templates), c.id
         for cid in cids[:: max(1, len(cids) // 10)]:
             note = col.get_card(cid).note()
             assert sorted(note.tags) == sorted(c.tags)
-            if note.mid == PROBLEM_MODEL_ID:
+            if note.mid == ROTATING_MODEL_ID:
                 assert note["Id"].startswith(f"{c.id}.") and note["Concept"] == html.escape(c.title, quote=False)
+                count = int(re.search(r'data-qz-count="(\d+)"', note["Variants"]).group(1))
+                assert 1 <= count <= recipe.variants  # repeated questions are kept once
     assert os.listdir(col.media.dir()) == [judge_media_name()]
     assert (Path(col.media.dir()) / judge_media_name()).read_bytes() == cards.JUDGE_SCRIPT.read_bytes()
 
@@ -171,7 +187,7 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Collect
     """One deck of every concept (two variants), imported into a fresh collection."""
     tmp = tmp_path_factory.mktemp("imported")
     concepts = load_concepts(CONCEPTS)
-    build_deck(concepts, tmp / "all.apkg", variants=2, seed=11)
+    build_deck(concepts, tmp / "all.apkg", variants=2, seed=11, notes="per-variant")
     collection = Collection(str(tmp / "collection.anki2"))
     _import(collection, tmp / "all.apkg")
     yield collection, concepts
@@ -208,6 +224,40 @@ def test_problem_cards_render_in_anki(imported: tuple[Collection, list[Concept]]
             assert "<" not in "".join(spans)
         if problem.answer.kind == "matrix":
             assert r"\begin{bmatrix}" in answer
+
+
+def test_a_rotating_note_holds_every_variant(tmp_path: Path, col: Collection) -> None:
+    """Variant v of a rotating note is the problem a per-variant deck puts in note v: the same
+    id, key, tolerance and mistakes, with its prompt and inputs in Variants and its solution,
+    id and judge data in VariantAnswers."""
+    concepts = select(load_concepts(CONCEPTS), ["attention", "squeeze-unsqueeze", "lr-schedules"])
+    build_deck(concepts, tmp_path / "r.apkg", variants=3, seed=11)
+    _import(col, tmp_path / "r.apkg")
+    by_id = {c.id: c for c in concepts}
+    nids = col.find_notes(f"mid:{ROTATING_MODEL_ID}")
+    assert len(nids) == sum(len(c.templates) for c in concepts)
+    for nid in nids:
+        note = col.get_note(nid)
+        concept_id, template = note["Id"].split(".")[:2]
+        assert note.guid == rotating_guid(concept_id, template)
+        question = note.cards()[0].question()
+        assert f'<script src="{judge_media_name()}"></script>' in question and "qz-check" not in question
+        variants: dict[tuple[str, str, str], list[str]] = {}
+        for v in range(3):
+            problem = rebuild(f"{concept_id}.{template}.v1.{note_seed(11, concept_id, template, v)}", [by_id[concept_id]])
+            fields = cards.problem_fields(problem, by_id[concept_id])
+            variants.setdefault((fields[0], fields[1], fields[9]), fields)  # the same question is kept once
+        assert f'data-qz-count="{len(variants)}"' in note["Variants"]
+        assert len(variants) == (1 if problem.answer.kind == "formula" else 3)
+        for v, fields in enumerate(variants.values()):
+            if v == 0:
+                assert [note[f] for f in PROBLEM_FIELDS] == fields
+                continue
+            front = note["Variants"].split(f'<div data-qz-variant="{v}">', 1)[1]
+            back = note["VariantAnswers"].split(f'<div data-qz-variant="{v}">', 1)[1]
+            assert front.startswith(f'<div data-qz-part="prompt">{fields[0]}</div><div data-qz-part="inputs">{fields[1]}</div>')
+            assert f'<div data-qz-part="id">{fields[8]}</div>' in back
+            assert f'<div data-qz-part="check" class="mathjax_ignore tex2jax_ignore">{fields[9]}</div>' in back
 
 
 def test_flashcards_render_in_anki(imported: tuple[Collection, list[Concept]]) -> None:
@@ -264,14 +314,14 @@ def _db(package: Path, tmp: Path) -> sqlite3.Connection:
 
 def test_guids_come_from_identity_not_text(tmp_path: Path) -> None:
     concepts = select(load_concepts(CONCEPTS), ["attention", "squeeze-unsqueeze"])
-    build_deck(concepts, tmp_path / "a.apkg", variants=3, seed=0)
+    build_deck(concepts, tmp_path / "a.apkg", variants=3, seed=0, notes="per-variant")
     with _db(tmp_path / "a.apkg", tmp_path) as db:
         guids = {g for (g,) in db.execute("SELECT guid FROM notes")}
     expected = {problem_guid(c.id, t.name, v) for c in concepts for t in c.templates for v in range(3)}
     expected |= {flashcard_guid(c.id, i) for c in concepts for i in range(len(c.flashcards))}
     assert guids == expected
     # Another seed draws other problems into the same notes.
-    build_deck(concepts, tmp_path / "b.apkg", variants=3, seed=1)
+    build_deck(concepts, tmp_path / "b.apkg", variants=3, seed=1, notes="per-variant")
     with _db(tmp_path / "b.apkg", tmp_path) as db:
         rows = dict(db.execute("SELECT guid, flds FROM notes"))
     assert set(rows) == guids
@@ -279,6 +329,14 @@ def test_guids_come_from_identity_not_text(tmp_path: Path) -> None:
         before = dict(db.execute("SELECT guid, flds FROM notes"))
     changed = [g for g in guids if rows[g] != before[g]]
     assert len(changed) == 3 * sum(len(c.templates) for c in concepts)
+    # A rotating note is the template's, whatever its variants or seed.
+    build_deck(concepts, tmp_path / "c.apkg", variants=4, seed=0)
+    build_deck(concepts, tmp_path / "d.apkg", variants=2, seed=7)
+    for name in ("c.apkg", "d.apkg"):
+        with _db(tmp_path / name, tmp_path) as db:
+            rotating = {g for (g,) in db.execute("SELECT guid FROM notes")}
+        assert rotating == {rotating_guid(c.id, t.name) for c in concepts for t in c.templates} | {
+            flashcard_guid(c.id, i) for c in concepts for i in range(len(c.flashcards))}
 
 
 def test_a_variant_does_not_depend_on_the_other_concepts(tmp_path: Path) -> None:
@@ -360,6 +418,12 @@ def _edit_concept(path: Path, later: int) -> tuple[str, str]:
     return "Edited back.", "Edited prompt."
 
 
+def note_variants(col: Collection, query: str) -> int:
+    """How many variants the rotating note found by ``query`` holds."""
+    (nid,) = col.find_notes(query)
+    return int(re.search(r'data-qz-count="(\d+)"', col.get_note(nid)["Variants"]).group(1))
+
+
 def test_changed_concept_updates_notes_and_keeps_reviews(
     tmp_path: Path, concept_dir: Path, col: Collection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -402,7 +466,8 @@ def test_changed_concept_updates_notes_and_keeps_reviews(
     }
     assert col.note_count() == first.notes
     assert len(col.find_notes(f'"Back:*{back_mark}*"')) == 1
-    assert len(col.find_notes(f'"Prompt:{prompt_mark}*"')) == 2  # both variants of the template
+    assert len(col.find_notes(f'"Prompt:{prompt_mark}*"')) == 1  # the template's rotating note
+    assert note_variants(col, f'"Prompt:{prompt_mark}*"') == 2  # and both its variants
     # The studied cards keep their scheduling and review history.
     for cid, state in studied.items():
         c = col.get_card(cid)
@@ -426,8 +491,8 @@ def test_layout_change_reaches_existing_collections(tmp_path: Path, col: Collect
     assert counts["new"] == 0 and counts["updated"] == col.note_count()
     new_name = judge_media_name(script.read_bytes())
     assert new_name in os.listdir(col.media.dir())
-    template = col.models.get(PROBLEM_MODEL_ID)["tmpls"][0]["afmt"]
-    assert f'<script src="{new_name}">' in template
+    template = col.models.get(ROTATING_MODEL_ID)["tmpls"][0]
+    assert f'<script src="{new_name}">' in template["afmt"] and f'<script src="{new_name}">' in template["qfmt"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,7 +558,15 @@ def test_cli_builds_a_recipe(tmp_path: Path) -> None:
     (concept,) = select(load_concepts(CONCEPTS), ["attention"])
     problems, cards = len(concept.templates), len(concept.flashcards)
     notes = problems + cards
-    assert result.output.startswith(f"wrote {out}: {notes} notes ({problems} problems, {cards} flashcards), {notes} cards, 1 deck, ")
+    assert result.output.startswith(
+        f"wrote {out}: {notes} notes ({problems} rotating problems of 1 variants, {cards} flashcards), {notes} cards, 1 deck, ")
+    result = CliRunner().invoke(
+        cli, ["--concepts", str(CONCEPTS), "deck", str(ROOT / "decks" / "attention.yaml"), "-o", str(out), "--variants", "2",
+              "--notes", "per-variant"]
+    )
+    assert result.exit_code == 0, result.output
+    notes = 2 * problems + cards
+    assert result.output.startswith(f"wrote {out}: {notes} notes ({2 * problems} problems, {cards} flashcards), {notes} cards, 1 deck, ")
     assert "  quizgen::Transformers::Attention" in result.output
     assert out.exists()
 
@@ -516,7 +589,7 @@ def test_cli_builds_topics_with_progress(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     templates = sum(len(c.templates) for c in load_concepts(CONCEPTS) if c.id in ("bleu", "simclr"))
-    assert f"{2 * templates} problems" in result.output and "2 decks" in result.output
+    assert f"{templates} rotating problems of 2 variants" in result.output and "2 decks" in result.output
 
 
 @pytest.mark.parametrize(
@@ -547,6 +620,7 @@ def test_progress_is_reported(tmp_path: Path) -> None:
 
 def test_note_type_ids_never_change() -> None:
     # Anki matches note types by id: a new id would orphan every note already imported.
-    assert (PROBLEM_MODEL_ID, FLASHCARD_MODEL_ID) == (1_733_402_651_001, 1_733_402_651_002)
+    assert (PROBLEM_MODEL_ID, FLASHCARD_MODEL_ID, ROTATING_MODEL_ID) == (1_733_402_651_001, 1_733_402_651_002, 1_733_402_651_003)
+    assert ROTATING_FIELDS[: len(PROBLEM_FIELDS)] == PROBLEM_FIELDS
     assert PROBLEM_FIELDS[2] == "Answer" and "Check" in PROBLEM_FIELDS
     assert judge_media_name().startswith("_quizgen_judge.")

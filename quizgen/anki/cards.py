@@ -9,6 +9,11 @@ and a changed one is imported as a new note type whose notes all conflict with t
   port of ``quizgen.judge``, shipped as media), which reads what was typed from Anki's
   type-answer comparison and judges it with the key, tolerance and named misconceptions stored as
   JSON in the hidden ``Check`` field.
+- ``quizgen rotating problem`` — one template with several variants (the default). Its first ten
+  fields are variant 0, exactly as a ``quizgen problem`` note holds it, so a client without card
+  scripts shows one consistent problem. ``Variants`` and ``VariantAnswers`` hold the other
+  variants' parts; the card script picks one variant per review day and moves its parts into the
+  card, front and back alike, before judging (docs/anki.md, "Fresh numbers at every review").
 - ``quizgen flashcard`` — a concept's flashcards (Front, Back, Extra).
 """
 
@@ -47,6 +52,12 @@ PROBLEM_FIELDS = (
     "Check",
 )
 """Field names of the problem note type, never renamed (``Answer`` is what the type-in box compares)."""
+
+ROTATING_MODEL_ID = 1_733_402_651_003
+"""The rotating problem note type's id. Fixed forever."""
+
+ROTATING_FIELDS = (*PROBLEM_FIELDS, "Variants", "VariantAnswers")
+"""Field names of the rotating note type: variant 0 in the problem fields, then the others."""
 
 FLASHCARD_FIELDS = ("Front", "Back", "Extra")
 """Field names of the flashcard note type, never renamed."""
@@ -202,6 +213,37 @@ def problem_fields(problem: Problem, concept: Concept) -> list[str]:
     ]
 
 
+_NO_MATH = ' class="mathjax_ignore tex2jax_ignore"'
+_FRONT_PARTS = {"prompt": 0, "inputs": 1}
+_BACK_PARTS = {"solution": 3, "mistakes": 4, "tolerance": 5, "id": 8, "check": 9}
+
+
+def rotating_fields(problems: Sequence[Problem], concept: Concept) -> list[str]:
+    """A rotating note's fields, in ``ROTATING_FIELDS`` order: variant 0 in the problem fields,
+    and each other variant's front parts (``Variants``) and back parts (``VariantAnswers``) as
+    hidden ``data-qz-part`` blocks that the card script moves into place."""
+    # Variants that ask the same thing (a formula question has no numbers to vary) are kept once.
+    distinct: dict[tuple[str, str, str], list[str]] = {}
+    for p in problems:
+        fields = problem_fields(p, concept)
+        distinct.setdefault((fields[0], fields[1], fields[9]), fields)
+    first, *others = distinct.values()
+    # The note's key for the script's memory of what it showed: the template, not a variant.
+    note = _escape(problems[0].id.rsplit(".", 2)[0])
+
+    def blocks(parts: dict[str, int]) -> str:
+        out = []
+        for number, fields in enumerate(others, start=1):
+            inner = "".join(
+                f'<div data-qz-part="{name}"{_NO_MATH if name == "check" else ""}>{fields[i]}</div>'
+                for name, i in parts.items()
+            )
+            out.append(f'<div data-qz-variant="{number}">{inner}</div>')
+        return f'<div class="qz-rotation" data-qz-note="{note}" data-qz-count="{len(distinct)}">{"".join(out)}</div>'
+
+    return [*first, blocks(_FRONT_PARTS), blocks(_BACK_PARTS)]
+
+
 def flashcard_fields(card: Flashcard) -> list[str]:
     """The flashcard note's fields, in ``FLASHCARD_FIELDS`` order, all HTML-escaped."""
     return [text_html(card.front), text_html(card.back), text_html(card.extra)]
@@ -260,6 +302,30 @@ _PROBLEM_BACK = """\
 <div id="qz-check" class="mathjax_ignore tex2jax_ignore" style="display:none">{{Check}}</div>
 <script src="%(script)s"></script>"""
 
+# The rotating note: the same card with slots the script fills from the chosen variant. The
+# script runs on the front too (it picks the variant); on the back it runs again at the end, and
+# each run is idempotent (a variant moved into place is marked as shown).
+_ROTATING_FRONT = """\
+<div class="qz qz-problem">
+<div class="qz-meta">{{Concept}}</div>
+<div class="qz-prompt">{{Prompt}}</div>
+<div class="qz-inputs">{{Inputs}}</div>
+{{type:Answer}}
+<div class="qz-variants" style="display:none">{{Variants}}</div>
+</div>
+<script src="%(script)s"></script>"""
+
+_ROTATING_BACK = """\
+{{FrontSide}}
+<hr id=answer>
+<div id="qz-verdict" class="qz-verdict"></div>
+<div class="qz-section qz-solution"><h4>Worked solution</h4><div class="qz-solution-body">{{Solution}}</div></div>
+<div class="qz-section qz-known"><h4>Known mistakes</h4><div class="qz-mistakes-body">{{Misconceptions}}</div></div>
+<div class="qz-foot">Checked <span class="qz-tolerance">{{Tolerance}}</span>. {{Concept}} · <span class="qz-id">{{Id}}</span> · {{Source}}</div>
+<div id="qz-check" class="mathjax_ignore tex2jax_ignore" style="display:none">{{Check}}</div>
+<div class="qz-variants" style="display:none">{{VariantAnswers}}</div>
+<script src="%(script)s"></script>"""
+
 _FLASHCARD_FRONT = '<div class="qz qz-flashcard">{{Front}}</div>'
 _FLASHCARD_BACK = """\
 {{FrontSide}}
@@ -268,9 +334,11 @@ _FLASHCARD_BACK = """\
 {{#Extra}}<div class="qz-extra">{{Extra}}</div>{{/Extra}}"""
 
 
-def _models(script_name: str) -> tuple[Any, Any]:
+def _models(script_name: str) -> tuple[Any, Any, Any]:
+    """The problem, rotating problem and flashcard note types, loading the script ``script_name``."""
     import genanki
 
+    script = {"script": html.escape(script_name)}
     problem = genanki.Model(
         PROBLEM_MODEL_ID,
         "quizgen problem",
@@ -279,9 +347,16 @@ def _models(script_name: str) -> tuple[Any, Any]:
             {
                 "name": "Solve",
                 "qfmt": _PROBLEM_FRONT,
-                "afmt": _PROBLEM_BACK % {"script": html.escape(script_name)},
+                "afmt": _PROBLEM_BACK % script,
             }
         ],
+        css=_CSS,
+    )
+    rotating = genanki.Model(
+        ROTATING_MODEL_ID,
+        "quizgen rotating problem",
+        fields=[{"name": f} for f in ROTATING_FIELDS],
+        templates=[{"name": "Solve", "qfmt": _ROTATING_FRONT % script, "afmt": _ROTATING_BACK % script}],
         css=_CSS,
     )
     flashcard = genanki.Model(
@@ -291,4 +366,4 @@ def _models(script_name: str) -> tuple[Any, Any]:
         templates=[{"name": "Recall", "qfmt": _FLASHCARD_FRONT, "afmt": _FLASHCARD_BACK}],
         css=_CSS,
     )
-    return problem, flashcard
+    return problem, rotating, flashcard

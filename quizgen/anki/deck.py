@@ -2,8 +2,9 @@
 
 The note types and their fields are in ``quizgen.anki.cards``.
 
-Identity and updates. A problem note's GUID is a hash of (concept id, template name, variant
-number), a flashcard's of (concept id, position); never of the text, so an edited concept file
+Identity and updates. A rotating problem note's GUID is a hash of (concept id, template name), a
+per-variant note's of (concept id, template name, variant number), a flashcard's of (concept id,
+position); never of the text, so an edited concept file
 updates the existing notes in place. Variant i of a template is drawn from a seed derived from
 (recipe seed, concept, template, i), so adding a concept never changes another's problems. Anki
 updates a note only when the incoming modification time is newer than its own, and genanki stamps
@@ -45,6 +46,7 @@ from quizgen.anki.cards import (
     flashcard_fields,
     judge_media_name,
     problem_fields,
+    rotating_fields,
 )
 from quizgen.core.command import concept_dir, friendly
 from quizgen.core.concepts import Concept, select
@@ -55,6 +57,8 @@ DECK_ROOT = "quizgen"
 """Every deck lives below this one: ``quizgen::Transformers::Attention``."""
 
 DEFAULT_VARIANTS = 5
+NOTE_STYLES = ("rotating", "per-variant")
+"""A rotating note per template (each review shows one of its variants), or a note per variant."""
 MAX_VARIANTS = 1000
 _PROGRESS_AT = 1000  # problems; smaller builds finish before a bar would be useful
 
@@ -71,6 +75,13 @@ def problem_guid(concept_id: str, template: str, variant: int) -> str:
     from genanki import guid_for
 
     return str(guid_for("quizgen-problem", concept_id, template, variant))
+
+
+def rotating_guid(concept_id: str, template: str) -> str:
+    """The note GUID of a template's rotating note (whatever its variants and seed)."""
+    from genanki import guid_for
+
+    return str(guid_for("quizgen-rotating", concept_id, template))
 
 
 def flashcard_guid(concept_id: str, index: int) -> str:
@@ -108,9 +119,10 @@ class Recipe:
     topics: tuple[str, ...]
     variants: int = DEFAULT_VARIANTS
     seed: int = 0
+    notes: str = NOTE_STYLES[0]
 
 
-_RECIPE_FIELDS = ("name", "topics", "variants", "seed")
+_RECIPE_FIELDS = ("name", "topics", "variants", "seed", "notes")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -157,9 +169,12 @@ def load_recipe(path: str | Path) -> Recipe:
     seed = data.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         problems.append(f"seed: expected a whole number >= 0, found {seed!r}")
+    notes = data.get("notes", NOTE_STYLES[0])
+    if notes not in NOTE_STYLES:
+        problems.append(f"notes: expected {' or '.join(NOTE_STYLES)}, found {notes!r}")
     if problems:
         raise QuizgenError("\n".join(f"{path}: {p}" for p in problems))
-    return Recipe(name=name, topics=tuple(topics), variants=variants, seed=seed)  # type: ignore[arg-type]
+    return Recipe(name=name, topics=tuple(topics), variants=variants, seed=seed, notes=notes)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -212,16 +227,22 @@ class DeckSummary:
     notes: int
     problems: int
     flashcards: int
+    rotating: int
     cards: int
     decks: tuple[str, ...]
     size: int
     timestamp: int
 
+    def _problems(self) -> str:
+        if not self.rotating:
+            return f"{self.problems} problems"
+        return f"{self.rotating} rotating problems of {self.problems // self.rotating} variants"
+
     def text(self) -> str:
         size = f"{self.size / 1e6:.1f} MB" if self.size >= 100_000 else f"{self.size / 1e3:.1f} kB"
         decks = "1 deck" if len(self.decks) == 1 else f"{len(self.decks)} decks"
         return (
-            f"wrote {self.path}: {self.notes} notes ({self.problems} problems, {self.flashcards} flashcards), "
+            f"wrote {self.path}: {self.notes} notes ({self._problems()}, {self.flashcards} flashcards), "
             f"{self.cards} cards, {decks}, {size}"
         )
 
@@ -254,6 +275,7 @@ def build_deck(
     *,
     variants: int = DEFAULT_VARIANTS,
     seed: int = 0,
+    notes: str = NOTE_STYLES[0],
     jobs: int = 0,
     progress: Callable[[int, int], None] | None = None,
     environ: dict[str, str] | None = None,
@@ -265,6 +287,8 @@ def build_deck(
         out: Where to write the package (atomically).
         variants: Problems per template.
         seed: Chooses which problem each variant is; the same seed gives the same deck.
+        notes: ``"rotating"``: one note per template holding its variants, each review showing
+            one; ``"per-variant"``: one note per variant.
         jobs: Processes for building problems; 0 picks the number of cores for large decks.
         progress: Called as ``progress(done, total)`` while problems are built.
         environ: Environment to read SOURCE_DATE_EPOCH from (default: ``os.environ``).
@@ -290,7 +314,10 @@ def build_deck(
     newest = max(stamps.values())
     script = JUDGE_SCRIPT.read_bytes()
     script_name = judge_media_name(script)
-    problem_model, flashcard_model = _models(script_name)
+    if notes not in NOTE_STYLES:
+        raise QuizgenError(f"notes: expected {' or '.join(NOTE_STYLES)}, found {notes!r}")
+    problem_model, rotating_model, flashcard_model = _models(script_name)
+    rotating = notes == "rotating"
 
     decks: dict[str, Any] = {}
     deck_stamps: dict[str, int] = {}
@@ -316,23 +343,31 @@ def build_deck(
             )
             index += 1
     flashcards = index
-    notes = [(c, t, v) for v in range(variants) for c in concepts for t in c.templates]
-    total = len(notes)
+    # Per variant: variant 0 of every template, then variant 1, ...; rotating: a template's
+    # variants next to each other, one note per template once all of them are built.
+    if rotating:
+        todo = [(c, t, v) for c in concepts for t in c.templates for v in range(variants)]
+    else:
+        todo = [(c, t, v) for v in range(variants) for c in concepts for t in c.templates]
+    total = len(todo)
     done = 0
-    for chunk in build_many([(c, t, note_seed(seed, c.id, t.name, v)) for c, t, v in notes], jobs):
+    built: list[Any] = []
+    for chunk in build_many([(c, t, note_seed(seed, c.id, t.name, v)) for c, t, v in todo], jobs):
         for problem in chunk:
-            concept, template, variant = notes[done]
+            concept, template, variant = todo[done]
+            done += 1
+            if rotating:
+                built.append(problem)
+                if variant < variants - 1:
+                    continue
+                fields, guid, model = rotating_fields(built, concept), rotating_guid(concept.id, template.name), rotating_model
+                built = []
+            else:
+                fields, guid, model = problem_fields(problem, concept), problem_guid(concept.id, template.name, variant), problem_model
             by_concept[concept.id].add_note(
-                genanki.Note(
-                    model=problem_model,
-                    fields=problem_fields(problem, concept),
-                    tags=concept.tags,
-                    guid=problem_guid(concept.id, template.name, variant),
-                    due=index,
-                )
+                genanki.Note(model=model, fields=fields, tags=concept.tags, guid=guid, due=index)
             )
             index += 1
-            done += 1
         if progress is not None:
             progress(done, total)
 
@@ -347,7 +382,7 @@ def build_deck(
             deck = decks[name]
             deck.add_model(flashcard_model)
             if any(c.templates for c in concepts if deck_name(c) == name):
-                deck.add_model(problem_model)
+                deck.add_model(rotating_model if rotating else problem_model)
             deck.write_to_db(cursor, deck_stamps[name], ids)
         # Each deck re-adds its note types under an int key next to the str keys already stored;
         # one round trip keeps the last (newest) copy of each and drops the repeated keys.
@@ -364,6 +399,7 @@ def build_deck(
         notes=index,
         problems=total,
         flashcards=flashcards,
+        rotating=index - flashcards if rotating else 0,
         cards=index,  # one card per note in both note types
         decks=tuple(sorted(decks)),
         size=len(data),
@@ -383,6 +419,9 @@ def build_deck(
               help=f"Problems per template (default: the recipe's, else {DEFAULT_VARIANTS}).")
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="Chooses the problems; the same seed gives the same deck (default: the recipe's, else 0).")
+@click.option("--notes", type=click.Choice(NOTE_STYLES), default=None,
+              help="rotating: one note per template, showing another variant at each review day; "
+                   "per-variant: one note per variant (default: the recipe's, else rotating).")
 @click.option("--jobs", default=0, type=click.IntRange(min=0, max=64),
               help="Processes for building problems; 0 picks the number of cores for large decks.")
 @click.option("--progress/--no-progress", default=None,
@@ -395,13 +434,15 @@ def deck_command(
     output: str | None,
     variants: int | None,
     seed: int | None,
+    notes: str | None,
     jobs: int,
     progress: bool | None,
 ) -> None:
     """Build an Anki deck (.apkg) from TOPICs, or from a recipe such as decks/attention.yaml.
 
-    Each concept gets its deck quizgen::<deck>, with its flashcards and VARIANTS typed-answer
-    problems per template that grade themselves on the card. Rebuilding with the same inputs gives
+    Each concept gets its deck quizgen::<deck>, with its flashcards and, per template, a problem
+    note holding VARIANTS variants: each review day shows another one, and the card grades the
+    typed answer itself (--notes per-variant makes a note of each variant). Rebuilding with the same inputs gives
     the same bytes; after a concept file changes, importing the rebuilt deck updates the notes in
     place and keeps their review history.
 
@@ -420,6 +461,7 @@ def deck_command(
         recipe,
         variants=variants if variants is not None else recipe.variants,
         seed=seed if seed is not None else recipe.seed,
+        notes=notes if notes is not None else recipe.notes,
     )
     concepts = select(load_concepts(concept_dir(ctx)), recipe.topics)
     out = Path(output) if output else Path(f"{recipe.name}.apkg")
@@ -448,11 +490,11 @@ def deck_command(
         ) as bar:
             task = bar.add_task("problems", total=total)
             summary = build_deck(
-                concepts, out, variants=recipe.variants, seed=recipe.seed, jobs=jobs,
+                concepts, out, variants=recipe.variants, seed=recipe.seed, notes=recipe.notes, jobs=jobs,
                 progress=lambda done, _total: bar.update(task, completed=done, refresh=True),
             )
     else:
-        summary = build_deck(concepts, out, variants=recipe.variants, seed=recipe.seed, jobs=jobs)
+        summary = build_deck(concepts, out, variants=recipe.variants, seed=recipe.seed, notes=recipe.notes, jobs=jobs)
     click.echo(summary.text())
     for name in summary.decks:
         click.echo(f"  {name}")

@@ -13,7 +13,8 @@
  *
  * On a card, the script reads the problem's key and tolerance from the hidden element #qz-check
  * (JSON), reads what was typed from Anki's rendered type-answer comparison (<code id=typeans>),
- * and writes the verdict into #qz-verdict. Under node it only exports the judge (for the tests).
+ * and writes the verdict into #qz-verdict. On a rotating note it first shows the review day's
+ * variant (rotate). Under node it only exports the judge (for the tests).
  */
 (function (root) {
   "use strict";
@@ -1847,7 +1848,118 @@
     return sawSpan ? typed : "";
   }
 
+  // ------------------------------------------------------------------------------------------
+  // Fresh numbers at every review (the rotating note type; docs/anki.md)
+
+  var DAY_MS = 86400000;
+  var ROLLOVER_MS = 4 * 3600000; // Anki's default: a new day starts at 4 am local time
+  var SLOTS = {
+    prompt: ".qz-prompt", inputs: ".qz-inputs", solution: ".qz-solution-body",
+    mistakes: ".qz-mistakes-body", tolerance: ".qz-tolerance", id: ".qz-id", check: "#qz-check"
+  };
+  var shownHere = {}; // where no storage is available: what this page showed
+
+  /** The review day (days since 1970 in local time, starting at 4 am) of the time ``now``. */
+  function reviewDay(now) {
+    var offset = new Date(now).getTimezoneOffset() * 60000;
+    return Math.floor((now - offset - ROLLOVER_MS) / DAY_MS);
+  }
+
+  function hashText(text) {
+    var h = 2166136261; // FNV-1a, 32 bits
+    for (var i = 0; i < text.length; i++) {
+      h ^= text.charCodeAt(i);
+      h = Math.imul(h, 16777619) >>> 0;
+    }
+    return h;
+  }
+
+  /**
+   * The variant to show on ``day`` of a note with ``count`` variants. Notes walk through their
+   * variants one per day, each from its own starting point; ``last`` ({day, variant}, or null)
+   * is what the previous showing used: the same day keeps it, another day never repeats it.
+   */
+  function chooseVariant(note, count, day, last) {
+    if (last && last.day === day && last.variant >= 0 && last.variant < count) return last.variant;
+    var v = (((hashText(note) + day) % count) + count) % count;
+    if (last && last.variant === v && count > 1) v = (v + 1) % count;
+    return v;
+  }
+
+  function storage() {
+    try {
+      var s = root.localStorage || root.sessionStorage;
+      s.setItem("quizgen:probe", "1");
+      s.removeItem("quizgen:probe");
+      return s;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function recall(store, note) {
+    var text = store ? store.getItem("quizgen:shown:" + note) : shownHere[note];
+    try {
+      var rec = text ? JSON.parse(text) : null;
+      return rec && typeof rec.day === "number" && typeof rec.variant === "number" ? rec : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function remember(store, note, rec) {
+    var text = JSON.stringify(rec);
+    try {
+      if (store) store.setItem("quizgen:shown:" + note, text);
+      else shownHere[note] = text;
+    } catch (e) {
+      shownHere[note] = text;
+    }
+  }
+
+  /**
+   * Show one variant of a rotating note: the front picks it from the review day and records it;
+   * the back shows what the front recorded (else the day's choice), so both sides always agree.
+   * The chosen variant's parts move into the card's slots; variant 0 is what the fields hold.
+   */
+  function rotate(doc, now) {
+    var boxes = doc.querySelectorAll(".qz-rotation");
+    if (!boxes.length) return null;
+    var note = boxes[0].getAttribute("data-qz-note") || "";
+    var count = parseInt(boxes[0].getAttribute("data-qz-count"), 10) || 1;
+    var day = reviewDay(now === undefined ? Date.now() : now);
+    var store = storage();
+    var last = recall(store, note);
+    var variant;
+    if (doc.getElementById("qz-verdict")) {
+      variant = last && last.variant < count ? last.variant : chooseVariant(note, count, day, null);
+    } else {
+      variant = chooseVariant(note, count, day, last);
+      remember(store, note, { day: day, variant: variant });
+    }
+    for (var b = 0; b < boxes.length; b++) {
+      var box = boxes[b];
+      if (box.getAttribute("data-qz-shown") !== null) continue;
+      box.setAttribute("data-qz-shown", String(variant));
+      var chosen = box.querySelector('[data-qz-variant="' + variant + '"]');
+      var parts = chosen ? chosen.children : [];
+      for (var p = 0; p < parts.length; p++) {
+        var slot = doc.querySelector(SLOTS[parts[p].getAttribute("data-qz-part")] || "#qz-none");
+        if (!slot) continue;
+        while (slot.firstChild) slot.removeChild(slot.firstChild);
+        while (parts[p].firstChild) slot.appendChild(parts[p].firstChild);
+      }
+    }
+    var known = doc.querySelector(".qz-known");
+    var mistakes = doc.querySelector(".qz-mistakes-body");
+    if (known && mistakes) known.style.display = mistakes.children.length ? "" : "none";
+    var card = doc.querySelector(".qz-problem");
+    if (card) card.setAttribute("data-qz-variant", String(variant));
+    return variant;
+  }
+
   function run(doc) {
+    rotate(doc);
     var data = doc.getElementById("qz-check");
     var out = doc.getElementById("qz-verdict");
     if (!data || !out) return null;
@@ -1900,6 +2012,9 @@
     formatE: formatE,
     formatValue: formatValue,
     readTyped: readTyped,
+    reviewDay: reviewDay,
+    chooseVariant: chooseVariant,
+    rotate: rotate,
     run: run
   };
 
