@@ -22,7 +22,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from quizgen.core.answer import Misconception, Solution, Step
+from quizgen.core.answer import Grid, Misconception, Solution, Step
 from quizgen.core.formula import exact_text
 from quizgen.core.formula import value as formula_value
 
@@ -225,8 +225,12 @@ def _solve_matrices(ask: str, inputs: Mapping[str, Any]) -> Solution:
         mistaken.append((*_WRONG_AXIS, softmax(scores, dim=0)))
     if causal and several_keys:
         mistaken.append((*_FORGOT_MASK, softmax(scores, mask=False)))
+    grid = Grid(
+        "the weights: row i is how query i spreads its attention over the keys (darker is more)",
+        tuple(map(tuple, weights.tolist())), tuple(f"q{i}" for i in range(n_q)), tuple(f"k{j}" for j in range(n_k)),
+    )
     if ask == "weights":
-        return Solution(weights.tolist(), tuple(steps), tuple(Misconception(n, d, w.tolist()) for n, d, w in mistaken))
+        return Solution(weights.tolist(), tuple(steps), tuple(Misconception(n, d, w.tolist()) for n, d, w in mistaken), grid)
     out = F.scaled_dot_product_attention(q, k, v, is_causal=causal).tolist()
     steps.append(Step("output = weights V", out, shape=[n_q, d_v]))
-    return Solution(out, tuple(steps), tuple(Misconception(n, d, (w @ v).tolist()) for n, d, w in mistaken))
+    return Solution(out, tuple(steps), tuple(Misconception(n, d, (w @ v).tolist()) for n, d, w in mistaken), grid)

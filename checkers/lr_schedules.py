@@ -33,7 +33,7 @@ from typing import Any
 
 import torch
 
-from quizgen.core.answer import Misconception, Solution, Step
+from quizgen.core.answer import Curve, Misconception, Solution, Step
 from quizgen.core.formula import value as formula_value
 
 ASKS = ("warmup", "linear", "warmup-linear", "cosine", "warmup-cosine", "llrd")
@@ -117,26 +117,31 @@ def _tensor(x: float) -> torch.Tensor:
     return torch.tensor(x, dtype=_F64)
 
 
-def _warmup_lr(lr0: float, warmup: int, t: int) -> float:
-    return (_tensor(lr0) * t / warmup).item()
+def _lrs(ask: str, lr0: float, warmup: int, total: int, ts: torch.Tensor, floor: float, turns: float = 1.0) -> torch.Tensor:
+    """LR(t) of a schedule ask at every step in ``ts`` (float64): the key, the curve drawn in the
+    worked solution and the mistakes' values all come from here. ``turns=2`` puts 2π in the cosine."""
+    warm = _tensor(lr0) * ts / max(warmup, 1)
+    if ask == "warmup":
+        return warm
+    progress = (ts - warmup) / (total - warmup)
+    if ask.endswith("linear"):
+        decay = _tensor(lr0) * (1 - progress)
+    else:
+        low = _tensor(floor)
+        decay = low + (lr0 - low) * (0.5 * (1 + torch.cos(turns * math.pi * progress)))
+    return torch.where(ts <= warmup, warm, decay) if warmup else decay
 
 
-def _decay_lr(kind: str, lr0: float, floor: float, done: int, span: int, turns: float = 1.0) -> float:
-    """The LR ``done`` of ``span`` decay steps after its start; ``turns=2`` puts 2π in the cosine."""
-    progress = _tensor(done) / span
-    if kind == "linear":
-        return (_tensor(lr0) * (1 - progress)).item()
-    low = _tensor(floor)
-    bump = 0.5 * (1 + torch.cos(turns * math.pi * progress))
-    return (low + (lr0 - low) * bump).item()
+def _schedule_lr(ask: str, lr0: float, warmup: int, total: int, t: int, floor: float, turns: float = 1.0) -> float:
+    """LR(t) of any schedule ask at one step."""
+    return _lrs(ask, lr0, warmup, total, torch.tensor([t], dtype=_F64), floor, turns)[0].item()
 
 
-def _schedule_lr(ask: str, lr0: float, warmup: int, total: int, t: int, floor: float) -> float:
-    """LR(t) of any schedule ask (the key, and the key one step later)."""
-    if ask == "warmup" or (ask.startswith("warmup") and t <= warmup):
-        return _warmup_lr(lr0, warmup, t)
-    kind = "linear" if ask.endswith("linear") else "cosine"
-    return _decay_lr(kind, lr0, floor, t - warmup, total - warmup)
+def _curve(ask: str, lr0: float, warmup: int, total: int, t: int, floor: float, key: float) -> Curve:
+    """The schedule over its whole run (at most 121 steps drawn, always W and t), t marked."""
+    xs = sorted({round(i * total / 120) for i in range(121)} | {warmup, t})
+    ys = _lrs(ask, lr0, warmup, total, torch.tensor(xs, dtype=_F64), floor).tolist()
+    return Curve(f"LR(t) over the {total} steps, t = {t} marked", tuple(zip(map(float, xs), ys)), (float(t), key), "step t", "LR")
 
 
 def _solve_schedule(ask: str, lr0: float, warmup: int, total: int, t: int, floor: float) -> Solution:
@@ -180,16 +185,16 @@ def _solve_schedule(ask: str, lr0: float, warmup: int, total: int, t: int, floor
             ]
         if warmup and t < total:
             # At t = T both clocks have run out and agree.
-            wrong.append(Misconception(*_DECAY_NOT_SHIFTED, _decay_lr(kind, lr0, floor, t, total)))
+            wrong.append(Misconception(*_DECAY_NOT_SHIFTED, _schedule_lr(kind, lr0, 0, total, t, floor)))
         if kind == "cosine" and done > 0:
-            wrong.append(Misconception(*_TWO_PI, _decay_lr(kind, lr0, floor, done, span, turns=2.0)))
+            wrong.append(Misconception(*_TWO_PI, _schedule_lr(ask, lr0, warmup, total, t, floor, turns=2.0)))
             if floor > 0:
-                wrong.append(Misconception(*_FLOOR_IGNORED, _decay_lr(kind, lr0, 0.0, done, span)))
+                wrong.append(Misconception(*_FLOOR_IGNORED, _schedule_lr(ask, lr0, warmup, total, t, 0.0)))
     if t < total:
         wrong.append(
             Misconception(*_OFF_BY_ONE, _schedule_lr(ask, lr0, warmup, total, t + 1, floor))
         )
-    return Solution(key, tuple(steps), tuple(wrong))
+    return Solution(key, tuple(steps), tuple(wrong), _curve(ask, lr0, warmup, total, t, floor, key))
 
 
 # ---------------------------------------------------------------- layer-wise LR decay

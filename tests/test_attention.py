@@ -475,3 +475,23 @@ def test_variance_formula_and_its_mistakes_against_enumeration(scaled: bool) -> 
         assert set(names) == set(wrong)
         for name, value in wrong.items():
             assert formula_agrees(names[name], [({"d": d, "sigma": s}, value)]), name
+
+
+def test_weights_are_drawn_as_a_shaded_grid() -> None:
+    """Weight and output problems draw the weights (numpy's, row by row) as a labelled grid;
+    score problems, whose answer comes before the softmax, draw none."""
+    from quizgen.core.answer import Grid
+
+    drawn = 0
+    for inputs, solution in SOLVED[:300]:
+        figure = solution.figure
+        if inputs["ask"] not in ("weights", "output"):
+            assert figure is None, inputs["ask"]
+            continue
+        drawn += 1
+        assert isinstance(figure, Grid)
+        weights = ref_attention(inputs["Q"], inputs["K"], inputs["V"], inputs["causal"])["weights"]
+        np.testing.assert_allclose(np.array(figure.values), weights, rtol=1e-12, atol=1e-15)
+        assert figure.rows == tuple(f"q{i}" for i in range(weights.shape[0]))
+        assert figure.cols == tuple(f"k{j}" for j in range(weights.shape[1]))
+    assert drawn > 50

@@ -53,6 +53,7 @@ from quizgen.anki.deck import (
 from quizgen.cli import cli
 from quizgen.core import render
 from quizgen.core.concepts import Concept, load_concepts, select
+from quizgen.core.pictures import svg
 from quizgen.core.errors import GenerationError, QuizgenError
 from quizgen.core.problems import rebuild, rounded
 from quizgen.judge import Tolerance, close, judge
@@ -199,6 +200,7 @@ def test_problem_cards_render_in_anki(imported: tuple[Collection, list[Concept]]
     script = judge_media_name()
     problem_nids = col.find_notes(f"mid:{PROBLEM_MODEL_ID}")
     assert len(problem_nids) == 2 * sum(len(c.templates) for c in concepts)
+    pictures = 0
     for nid in problem_nids:
         note = col.get_note(nid)
         card = note.cards()[0]
@@ -224,6 +226,11 @@ def test_problem_cards_render_in_anki(imported: tuple[Collection, list[Concept]]
             assert "<" not in "".join(spans)
         if problem.answer.kind == "matrix":
             assert r"\begin{bmatrix}" in answer
+        # The picture of the worked solution (a schedule, a grid of weights) as inline SVG.
+        if problem.figure is not None:
+            assert f'<div class="qz-picture">{svg(problem.figure)}</div>' in answer
+            pictures += 1
+    assert pictures >= 10
 
 
 def test_a_rotating_note_holds_every_variant(tmp_path: Path, col: Collection) -> None:

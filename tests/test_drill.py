@@ -387,6 +387,10 @@ def test_stats_reports_accuracy_mistakes_and_due(monkeypatch, tmp_path):
     new = len(attention.templates) + len(attention.flashcards) - 1
     assert re.search(rf"attention\s+1\s+0\s+0\s+0\s+{new}\s+–", out)  # due again (Again: 1 min), the rest new
     assert re.search(r"now\s+attention.scale-factor", out)
+    # Accuracy over time: the January answer is outside the 28 days; February 1 is a wrong one.
+    assert "accuracy by day, last 28 days" in out and "0 of 1 right (0%) on 1 day\n" in out
+    chart = out.split("accuracy by day")[1].splitlines()
+    assert chart[5].endswith("▁▁") and chart[5].count("·") == 54 and chart[7].split() == ["2030-01-05", "2030-02-01"]
     # Every line fits 80 columns (ids and times are never broken), with the latest answers too.
     lines = [line for line in out.splitlines() if not line.startswith("=== answers (")]  # that one names the (temporary) file
     assert all(len(line) <= 80 for line in lines), max(lines, key=len)
@@ -604,3 +608,13 @@ def test_pty_three_topics_interleave_and_question_mark_reveals(tmp_path):
     assert any("BLEU" in t for t in firsts) and any("SimCLR" in t for t in firsts) and any("attention" in t for t in firsts)
     skipped = [r for r in reviews(tmp_path) if r["status"] == "skipped"]
     assert skipped and all(r["rating"] == 1 for r in skipped)
+
+
+def test_feedback_draws_the_schedule_with_the_asked_step_marked(tmp_path):
+    """A picture in the terminal (the grid of attention weights is checked in test_pictures)."""
+    result = _drill(tmp_path, "lr-schedules", "--n", "1", "--seed", "3", input="?\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    t = int(re.search(r"t = (\d+) optimizer steps", out).group(1))
+    assert re.search(rf"LR\(t\) over the \d+ steps, t = {t} marked:", out)
+    assert re.search(rf"\^ t = {t}: LR = ", out) and "└" in out and "█" in out

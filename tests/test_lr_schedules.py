@@ -545,3 +545,27 @@ def test_formula_mistakes_are_the_schedules_they_name() -> None:
     warm = solve({"ask": "warmup-formula", "symbols": {"lr0": "positive", "t": "size", "W": "size"}})
     off = {m.name: m.value for m in warm.misconceptions}["off-by-one-step"]
     assert formula_agrees(off, [({"lr0": 0.1, "W": 10, "t": 3}, reference({"ask": "warmup", "lr0": 0.1, "warmup": 10, "t": 4}))])
+
+
+def test_the_worked_solution_draws_the_schedule_with_the_asked_step_marked() -> None:
+    """The curve is LR(t) from torch's schedulers at every step it draws (including W and the
+    asked t), from 0 to T, with the key marked at t."""
+    rng = random.Random(4)
+    concept = next(c for c in load_concepts(CONCEPTS) if c.id == "lr-schedules")
+    drawn = 0
+    for template in concept.templates:
+        for _ in range(40):
+            problem = build_problem(concept, template, rng.getrandbits(32))
+            inputs, curve = problem.inputs, problem.figure
+            if inputs["ask"] == "llrd" or inputs["ask"] in checkers.lr_schedules.FORMULA_ASKS:
+                assert curve is None
+                continue
+            drawn += 1
+            assert curve is not None and curve.mark == (inputs["t"], problem.answer.value)
+            xs = [x for x, _ in curve.points]
+            end = inputs["warmup"] if inputs["ask"] == "warmup" else inputs["steps"]
+            assert xs == sorted(set(xs)) and xs[0] == 0 and xs[-1] == end and len(xs) <= 123
+            assert inputs["t"] in xs and inputs.get("warmup", 0) in xs
+            for x, y in curve.points:
+                assert math.isclose(y, reference({**inputs, "t": int(x)}), rel_tol=1e-9, abs_tol=1e-15), (inputs, x)
+    assert drawn >= 160

@@ -327,3 +327,27 @@ def test_a_database_locked_too_long_is_a_clear_error(tmp_path, monkeypatch):
             other.execute("ROLLBACK")
             other.close()
         assert [r["card"] for r in store.reviews()] == ["c1"]
+
+
+def test_accuracy_by_day_counts_problem_answers_per_calendar_day() -> None:
+    from quizgen.drill.commands import accuracy_chart
+    from quizgen.drill.store import accuracy_by_day
+
+    now = datetime(2030, 1, 10, 12, 0, tzinfo=timezone.utc)
+    rows = [
+        {"time": "2030-01-10T08:00:00+00:00", "kind": "problem", "status": "right"},
+        {"time": "2030-01-10T09:00:00+00:00", "kind": "problem", "status": "wrong"},
+        {"time": "2030-01-10T09:30:00+00:00", "kind": "problem", "status": "skipped"},  # not an answer
+        {"time": "2030-01-10T10:00:00+00:00", "kind": "flashcard", "status": "good"},  # not a problem
+        {"time": "2030-01-08T23:30:00-02:00", "kind": "problem", "status": "right"},  # the 9th in UTC
+        {"time": "2029-12-13T12:00:00+00:00", "kind": "problem", "status": "right"},  # 28 days before: out
+    ]
+    daily = accuracy_by_day(rows, now)
+    assert len(daily) == 28 and daily[0][0] == "2029-12-14" and daily[-1][0] == "2030-01-10"
+    assert daily[-1] == ("2030-01-10", 1, 2) and daily[-2] == ("2030-01-09", 1, 1)
+    assert sum(a for _, _, a in daily) == 3
+    chart = accuracy_chart(daily, height=4)
+    # Top row: only the 100% day reaches it; bottom row: the 50% day too, and dots elsewhere.
+    assert chart[0].endswith("██  ") and chart[1].endswith("██  ") and chart[2].endswith("████")
+    assert chart[3].endswith("████") and chart[3].count("·") == 52
+    assert chart[-1].strip() == "2 of 3 right (67%) on 2 days"

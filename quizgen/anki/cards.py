@@ -175,6 +175,10 @@ def problem_fields(problem: Problem, concept: Concept) -> list[str]:
     solution = f'<div class="qz-key">Answer: {_value_html(key, kind, display=kind == "matrix")}</div>'
     if problem.steps:
         solution += '<table class="qz-steps">' + "".join([_step_row(s, kind) for s in problem.steps]) + "</table>"
+    if problem.figure is not None:
+        from quizgen.core.pictures import svg
+
+        solution += f'<div class="qz-picture">{svg(problem.figure)}</div>'
     mistakes = "".join(
         [
             f"<li><b>{_escape(m.name)}</b> gives {_value_html(m.value, kind)}. {text_html(m.description)}</li>"
@@ -281,6 +285,8 @@ code { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; }
 .qz-label { font-style: italic; }
 .qz-note, .qz-foot { font-size: 0.8em; opacity: 0.7; }
 .qz-foot { margin-top: 1.2em; }
+.qz-picture { margin: 0.6em 0; overflow-x: auto; }
+.qz-picture svg { max-width: 100%; height: auto; }
 .qz-extra { margin-top: 0.8em; font-size: 0.9em; opacity: 0.85; }
 """
 

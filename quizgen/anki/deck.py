@@ -185,10 +185,10 @@ def _layout_files() -> list[Path]:
     """The files that define what a card shows: the note types and fields, the renderer and the
     judge's formatting they use, and the card script."""
     from quizgen.anki import cards
-    from quizgen.core import render
+    from quizgen.core import pictures, render
     from quizgen.judge import verdict
 
-    return [Path(cards.__file__), Path(render.__file__), Path(verdict.__file__), JUDGE_SCRIPT]
+    return [Path(cards.__file__), Path(render.__file__), Path(pictures.__file__), Path(verdict.__file__), JUDGE_SCRIPT]
 
 
 def build_timestamp(concepts: Sequence[Concept], environ: dict[str, str] | None = None) -> int:

@@ -69,6 +69,31 @@ class Misconception(NamedTuple):
         return {"name": self.name, "description": self.description, "value": self.value}
 
 
+class Curve(NamedTuple):
+    """A picture of a worked solution: a function drawn over ``points`` ((x, y) pairs, x rising),
+    with the asked point ``mark`` highlighted; ``x_label`` and ``y_label`` name the axes."""
+
+    title: str
+    points: tuple[tuple[float, float], ...]
+    mark: tuple[float, float]
+    x_label: str
+    y_label: str
+
+
+class Grid(NamedTuple):
+    """A picture of a worked solution: a matrix of values in [0, 1] as shaded cells (darker is
+    larger), with labels for its rows and columns."""
+
+    title: str
+    values: tuple[tuple[float, ...], ...]
+    rows: tuple[str, ...]
+    cols: tuple[str, ...]
+
+
+Figure = Curve | Grid
+"""What a checker may draw; ``quizgen.core.pictures`` turns it into SVG and terminal text."""
+
+
 class Solution(NamedTuple):
     """A checker's full result for one problem's inputs.
 
@@ -80,6 +105,7 @@ class Solution(NamedTuple):
     value: Any
     steps: tuple[Step, ...] = ()
     misconceptions: tuple[Misconception, ...] = ()
+    figure: Figure | None = None
 
 
 # A relative slack on every tolerance test, so that a value exactly on the boundary (0.201 against

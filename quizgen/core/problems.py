@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, overload
 
 from checkers import get_checker, load_checkers
-from quizgen.core.answer import Answer, Misconception, Step, Tolerance, close
+from quizgen.core.answer import Answer, Figure, Misconception, Step, Tolerance, close
 from quizgen.core.concepts import Concept, Template
 from quizgen.core.errors import GenerationError, QuizgenError
 from quizgen.generators import GENERATORS, expected
@@ -84,6 +84,7 @@ class Problem:
     misconceptions: tuple[Misconception, ...]
     tolerance: Tolerance
     difficulty: int = 1
+    figure: Figure | None = None
 
     def describe_inputs(self) -> str:
         return str(GENERATORS[self.family].describe(self.inputs))
@@ -122,6 +123,7 @@ class Solved(NamedTuple):
     answer: Answer
     steps: tuple[Step, ...]
     misconceptions: tuple[Misconception, ...]
+    figure: Figure | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -139,7 +141,9 @@ def solve_problem(family: str, inputs: dict[str, Any]) -> Solved:
     """
     solution = get_checker(family)(inputs)
     declared = expected(family, inputs)
-    return Solved(Answer(declared.kind, solution.value), tuple(solution.steps), tuple(solution.misconceptions))
+    return Solved(
+        Answer(declared.kind, solution.value), tuple(solution.steps), tuple(solution.misconceptions), solution.figure
+    )
 
 
 def _collides(solved: Solved, tolerance: Tolerance) -> bool:
@@ -163,6 +167,7 @@ def _problem(concept: Concept, template: Template, version: int, seed: int, inpu
         misconceptions=solution.misconceptions,
         tolerance=template.tolerance,
         difficulty=template.difficulty,
+        figure=solution.figure,
     )
 
 

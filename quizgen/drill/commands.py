@@ -16,6 +16,7 @@ from quizgen.drill.session import Session, _card_name, _readline
 from quizgen.drill.store import (
     Clock,
     Store,
+    accuracy_by_day,
     db_path,
     summarise,
     when,
@@ -80,7 +81,8 @@ def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int) -> N
     cards = {c.id: [i for i, it in items.items() if it.concept.id == c.id] for c in chosen}
     with Store(path, save=False) as store:
         per, mistakes, states = summarise(store, cards, now)
-        log = store.reviews(cards, limit=recent) if recent else []
+        history = store.reviews(cards)
+        log = history[-recent:] if recent else []
     out.rule(f"answers ({path})")
     out.table(
         ["concept", "problems", "right", "accuracy", "too rough", "flashcards", "forgot"],
@@ -124,6 +126,11 @@ def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int) -> N
         ],
         right=[False, True, True, True, True, True, False],
     )
+    daily = accuracy_by_day(history, now)
+    if any(answered for _, _, answered in daily):
+        out.blank()
+        out.rule(f"accuracy by day, last {len(daily)} days (problems right / answered)")
+        out.pre([[(line, "")] for line in accuracy_chart(daily)])
     upcoming = states[:10]
     if upcoming:
         out.blank()
@@ -139,6 +146,28 @@ def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int) -> N
             mistake = f"  ({r['misconception']})" if r["misconception"] else ""
             out.para((f"{when_typed}  {r['status']:<9} ", ""), (answer, "bold"), (mistake, "mistake"))
             out.para((f"    {r['problem'] or _card_name(r['card'], items)}", "dim"))
+
+
+def accuracy_chart(daily: list[tuple[str, int, int]], height: int = 5) -> list[str]:
+    """Each day's share right as a two-column bar, with the dates below and the totals. A day
+    with answers shows at least a sliver (so 0% differs from no answers, shown ``·``)."""
+    from quizgen.core.pictures import bars
+
+    sliver = 1 / (8 * height)
+    shares = [max(right / answered, sliver) if answered else 0.0 for _, right, answered in daily]
+    rows = bars([v for v in shares for _ in (0, 1)], 0.0, 1.0, height)
+    empty = "".join("··" if not answered else "  " for _, _, answered in daily)
+    lines = [f"{'100%' if i == 0 else '0%' if i == height - 1 else '':>4} │{row}" for i, row in enumerate(rows)]
+    lines[-1] = lines[-1][:6] + "".join(e if c == " " else c for c, e in zip(lines[-1][6:], empty))
+    width = 2 * len(daily)
+    lines.append("     └" + "─" * width)
+    first, last = daily[0][0], daily[-1][0]
+    lines.append("      " + (first + last.rjust(width - len(first)) if width > len(first) + len(last) else f"{first} to {last}"))
+    right = sum(r for _, r, _ in daily)
+    answered = sum(a for _, _, a in daily)
+    active = sum(1 for _, _, a in daily if a)
+    lines.append(f"      {right} of {answered} right ({100 * right / answered:.0f}%) on {active} day{'s' if active != 1 else ''}")
+    return lines
 
 
 def _one_line(text: str, limit: int = 40) -> str:

@@ -189,7 +189,7 @@ class Session:
             seed = self._rng.getrandbits(48)
             if self.background.ready:
                 problem = build_problem(concept, template, seed)
-                solved = Solved(problem.answer, problem.steps, problem.misconceptions)
+                solved = Solved(problem.answer, problem.steps, problem.misconceptions, problem.figure)
                 return Prepared(item, template, seed, problem.id, problem.inputs, "built", solved.answer, solved)
         else:
             seed = variant_seed(self.seed, self.index)
@@ -389,6 +389,11 @@ class Session:
             for step in solved.steps:
                 lines.extend(step_lines(step.label, step.value, step.shape, step.note))
             out.pre(lines)
+        if solved.figure is not None:
+            from quizgen.core.pictures import text_lines
+
+            out.para((solved.figure.title[:1].upper() + solved.figure.title[1:] + ":", "dim"))
+            out.pre([[("    " + row, "")] for row in text_lines(solved.figure)])
         for m in prep.dropped:
             out.para(
                 ("Note: ", "dim"),

@@ -473,6 +473,23 @@ class MistakeStats:
     possible: int = 0
 
 
+def accuracy_by_day(rows: Iterable[dict[str, Any]], now: datetime, days: int = 28) -> list[tuple[str, int, int]]:
+    """(day, right, answered) of the problem answers in ``rows`` on each of the last ``days``
+    days up to ``now``'s, oldest first; days are calendar days in ``now``'s time zone."""
+    zone = now.tzinfo
+    today = now.date()
+    first = today - timedelta(days=days - 1)
+    counts = {first + timedelta(days=i): [0, 0] for i in range(days)}
+    for r in rows:
+        if r["kind"] != "problem" or r["status"] == "skipped":
+            continue
+        day = datetime.fromisoformat(r["time"]).astimezone(zone).date()
+        if day in counts:
+            counts[day][0] += r["status"] == "right"
+            counts[day][1] += 1
+    return [(d.isoformat(), right, answered) for d, (right, answered) in counts.items()]
+
+
 def summarise(
     store: Store, cards_by_concept: dict[str, list[str]], now: datetime
 ) -> tuple[list[ConceptStats], list[MistakeStats], list[CardState]]:

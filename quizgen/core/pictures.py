@@ -1,0 +1,186 @@
+"""Pictures of worked solutions: a checker's ``Curve`` or ``Grid`` as SVG and as terminal text.
+
+A checker only says what to draw (``quizgen.core.answer.Curve``/``Grid``, plain data computed
+with the same torch code as the key); this module draws it, the same way everywhere:
+
+- ``svg(figure)`` — a small inline SVG element (no script, no external font or link) for cards,
+  worksheets and answer keys. Lines and text use ``currentColor``, so it reads in Anki's night
+  mode too. The bytes depend only on the figure.
+- ``text_lines(figure)`` — the same picture in at most 64 columns of block characters, for the
+  drill and the stats (plain text with any terminal, no colour needed).
+- ``bars(...)`` — columns of block characters (the curve above, accuracy over time in
+  ``quizgen stats``).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from quizgen.core.answer import Curve, Figure, Grid
+
+_BLUE = "#2f6fde"
+_RED = "#c7372f"
+_EIGHTHS = " ▁▂▃▄▅▆▇█"
+_SHADES = " ░▒▓█"
+
+
+def _g(x: float) -> str:
+    """A number for people: four significant figures."""
+    return f"{x:.4g}"
+
+
+def _c(x: float) -> str:
+    """A coordinate: two decimals, no trailing zeros (stable bytes)."""
+    text = f"{x:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def svg(figure: Figure) -> str:
+    """The figure as an inline ``<svg>`` element."""
+    return _curve_svg(figure) if isinstance(figure, Curve) else _grid_svg(figure)
+
+
+def _open(width: float, height: float, title: str) -> str:
+    return (
+        f'<svg class="qz-figure" viewBox="0 0 {_c(width)} {_c(height)}" '
+        f'width="{_c(width)}" height="{_c(height)}" role="img" aria-label="{_esc(title)}" '
+        f'font-family="sans-serif" font-size="11"><title>{_esc(title)}</title>'
+    )
+
+
+def _curve_svg(curve: Curve) -> str:
+    width, height = 360.0, 190.0
+    left, right, top, bottom = 58.0, 14.0, 16.0, 36.0
+    xs = [x for x, _ in curve.points]
+    ys = [y for _, y in curve.points]
+    x0, x1 = min(xs), max(xs)
+    y0, y1 = min(0.0, min(ys)), max(ys)
+    span_x = (x1 - x0) or 1.0
+    span_y = (y1 - y0) or 1.0
+
+    def px(x: float) -> float:
+        return left + (x - x0) / span_x * (width - left - right)
+
+    def py(y: float) -> float:
+        return height - bottom - (y - y0) / span_y * (height - top - bottom)
+
+    path = " ".join(f"{'M' if i == 0 else 'L'}{_c(px(x))},{_c(py(y))}" for i, (x, y) in enumerate(curve.points))
+    mx, my = curve.mark
+    base = height - bottom
+    parts = [
+        _open(width, height, curve.title),
+        # axes
+        f'<path d="M{_c(left)},{_c(top)} V{_c(base)} H{_c(width - right)}" fill="none" stroke="currentColor" stroke-opacity="0.6"/>',
+        f'<text x="{_c(left - 6)}" y="{_c(py(y1) + 4)}" text-anchor="end" fill="currentColor">{_esc(_g(y1))}</text>',
+        f'<text x="{_c(left - 6)}" y="{_c(py(y0) + 4)}" text-anchor="end" fill="currentColor">{_esc(_g(y0))}</text>',
+        f'<text x="{_c(px(x0))}" y="{_c(base + 14)}" text-anchor="middle" fill="currentColor">{_esc(_g(x0))}</text>',
+        f'<text x="{_c(px(x1))}" y="{_c(base + 14)}" text-anchor="middle" fill="currentColor">{_esc(_g(x1))}</text>',
+        f'<text x="{_c((left + width - right) / 2)}" y="{_c(height - 4)}" text-anchor="middle" fill="currentColor">{_esc(curve.x_label)}</text>',
+        f'<text x="12" y="{_c(top + (base - top) / 2)}" text-anchor="middle" fill="currentColor" '
+        f'transform="rotate(-90 12 {_c(top + (base - top) / 2)})">{_esc(curve.y_label)}</text>',
+        # the curve and the asked point
+        f'<path d="{path}" fill="none" stroke="{_BLUE}" stroke-width="2"/>',
+        f'<path d="M{_c(px(mx))},{_c(base)} V{_c(py(my))}" stroke="{_RED}" stroke-dasharray="3 3"/>',
+        f'<circle class="qz-mark" cx="{_c(px(mx))}" cy="{_c(py(my))}" r="4" fill="{_RED}"/>',
+        f'<text x="{_c(min(px(mx) + 6, width - right - 90))}" y="{_c(max(py(my) - 8, top + 8))}" fill="{_RED}">'
+        f"{_esc(f'{curve.x_label.split()[-1]} = {_g(mx)}: {_g(my)}')}</text>",
+        "</svg>",
+    ]
+    return "".join(parts)
+
+
+def _grid_svg(grid: Grid) -> str:
+    cell, label_w, head_h = 40.0, 30.0, 18.0
+    n_rows, n_cols = len(grid.values), len(grid.values[0]) if grid.values else 0
+    width, height = label_w + cell * n_cols + 2, head_h + cell * n_rows + 2
+    parts = [_open(width, height, grid.title)]
+    for j, name in enumerate(grid.cols):
+        parts.append(f'<text x="{_c(label_w + cell * (j + 0.5))}" y="12" text-anchor="middle" fill="currentColor">{_esc(name)}</text>')
+    for i, row in enumerate(grid.values):
+        y = head_h + cell * i
+        parts.append(f'<text x="{_c(label_w - 6)}" y="{_c(y + cell / 2 + 4)}" text-anchor="end" fill="currentColor">{_esc(grid.rows[i])}</text>')
+        for j, v in enumerate(row):
+            x = label_w + cell * j
+            shade = min(max(v, 0.0), 1.0)
+            ink = "#fff" if shade > 0.55 else "currentColor"
+            parts.append(
+                f'<rect class="qz-cell" x="{_c(x)}" y="{_c(y)}" width="{_c(cell)}" height="{_c(cell)}" fill="{_BLUE}" '
+                f'fill-opacity="{_c(shade)}" stroke="currentColor" stroke-opacity="0.25"/>'
+                f'<text x="{_c(x + cell / 2)}" y="{_c(y + cell / 2 + 4)}" text-anchor="middle" fill="{ink}">{v:.2f}</text>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Terminal text
+
+
+def text_lines(figure: Figure, width: int = 60, height: int = 8) -> list[str]:
+    """The figure as lines of plain text (block characters), at most ``width + 12`` columns."""
+    if isinstance(figure, Grid):
+        return _grid_text(figure)
+    return _curve_text(figure, width, height)
+
+
+def _columns(points: Sequence[tuple[float, float]], width: int) -> tuple[list[float], list[float]]:
+    """``width`` samples of the curve: for each column, the point nearest its x."""
+    xs = [x for x, _ in points]
+    x0, x1 = xs[0], xs[-1]
+    cols = min(width, len(points))
+    chosen_x, chosen_y = [], []
+    for c in range(cols):
+        target = x0 + (x1 - x0) * c / max(cols - 1, 1)
+        x, y = min(points, key=lambda p: (abs(p[0] - target), p[0]))
+        chosen_x.append(x)
+        chosen_y.append(y)
+    return chosen_x, chosen_y
+
+
+def bars(values: Sequence[float], low: float, high: float, height: int) -> list[str]:
+    """Columns of block characters, top row first: each value as a bar from ``low`` to ``high``."""
+    span = (high - low) or 1.0
+    levels = [round((min(max(v, low), high) - low) / span * 8 * height) for v in values]
+    rows = []
+    for r in range(height - 1, -1, -1):
+        rows.append("".join(_EIGHTHS[min(max(level - 8 * r, 0), 8)] for level in levels))
+    return rows
+
+
+def _curve_text(curve: Curve, width: int, height: int) -> list[str]:
+    xs, ys = _columns(curve.points, width)
+    low, high = min(0.0, min(ys)), max(ys)
+    rows = bars(ys, low, high, height)
+    mx, my = curve.mark
+    at = min(range(len(xs)), key=lambda c: abs(xs[c] - mx))
+    pad = max(len(_g(high)), len(_g(low)))
+    lines = [f"{(_g(high) if i == 0 else _g(low) if i == height - 1 else '').rjust(pad)} │{row}" for i, row in enumerate(rows)]
+    axis = " " * pad + " └" + "─" * len(xs)
+    lines.append(axis)
+    what = f"{curve.x_label.split()[-1]} = {_g(mx)}: {curve.y_label} = {_g(my)}"
+    start = pad + 2 + at
+    # A caret under the asked step, its text beside it where 78 columns allow, else below it.
+    if start + 2 + len(what) <= 78:
+        lines.append(" " * start + "^ " + what)
+    elif start >= len(what) + 1:
+        lines.append(" " * (start - len(what) - 1) + what + " ^")
+    else:
+        lines += [" " * start + "^", " " * (pad + 2) + what]
+    lines.append(" " * (pad + 2) + f"{_g(xs[0])}{curve.x_label.center(max(len(xs) - len(_g(xs[0])) - len(_g(xs[-1])), 1))}{_g(xs[-1])}")
+    return lines
+
+
+def _grid_text(grid: Grid) -> list[str]:
+    label = max(len(r) for r in grid.rows)
+    head = " " * (label + 1) + "".join(f"{c:>8}" for c in grid.cols)
+    lines = [head]
+    for name, row in zip(grid.rows, grid.values):
+        cells = "".join(f"  {_SHADES[min(int(min(max(v, 0.0), 1.0) * 5), 4)] * 2}{v:4.2f}" for v in row)
+        lines.append(f"{name:>{label}} {cells}")
+    lines.append(f"{'':>{label}} (shading: blank under 0.2, ░ under 0.4, ▒ under 0.6, ▓ under 0.8, █ from 0.8)")
+    return lines

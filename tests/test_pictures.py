@@ -1,0 +1,99 @@
+"""Pictures of worked solutions (quizgen/core/pictures.py): the SVG on cards and the text in the
+terminal show what the checker computed, and stay inside their bounds."""
+
+from __future__ import annotations
+
+import random
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from quizgen.core.answer import Curve, Grid
+from quizgen.core.concepts import load_concepts
+from quizgen.core.pictures import bars, svg, text_lines
+from quizgen.core.problems import build_problem
+
+from conftest import CONCEPTS
+
+SVG = ""  # inline in HTML: no namespace
+
+
+def _figures() -> list[Curve | Grid]:
+    rng = random.Random(2)
+    out = []
+    for concept in load_concepts(CONCEPTS):
+        for template in concept.templates:
+            for _ in range(6):
+                figure = build_problem(concept, template, rng.getrandbits(32)).figure
+                if figure is not None:
+                    out.append(figure)
+    return out
+
+
+FIGURES = _figures()
+
+
+def test_both_kinds_are_drawn_by_the_shipped_families() -> None:
+    assert sum(isinstance(f, Curve) for f in FIGURES) >= 20 and sum(isinstance(f, Grid) for f in FIGURES) >= 6
+
+
+@pytest.mark.parametrize("figure", FIGURES[::3])
+def test_svg_is_well_formed_and_draws_the_data(figure: Curve | Grid) -> None:
+    root = ET.fromstring(svg(figure))
+    assert root.tag == SVG + "svg" and root.get("aria-label") == figure.title
+    assert root.find(SVG + "title").text == figure.title
+    width, height = float(root.get("width")), float(root.get("height"))
+    assert root.get("viewBox") == f"0 0 {root.get('width')} {root.get('height')}"
+    assert not root.findall(f".//{SVG}script") and "href" not in svg(figure)
+    if isinstance(figure, Curve):
+        (curve,) = [p for p in root.findall(SVG + "path") if p.get("stroke-width") == "2"]
+        coords = [tuple(map(float, m)) for m in re.findall(r"[ML](-?[\d.]+),(-?[\d.]+)", curve.get("d"))]
+        assert len(coords) == len(figure.points)
+        assert all(0 <= x <= width and 0 <= y <= height for x, y in coords)
+        xs = [x for x, _ in coords]
+        assert xs == sorted(xs)  # steps left to right
+        # Higher LR is higher on the page, and the red mark sits on the curve at the asked step.
+        (mark,) = [c for c in root.findall(SVG + "circle") if c.get("class") == "qz-mark"]
+        at = [x for x, _ in figure.points].index(figure.mark[0])
+        assert (float(mark.get("cx")), float(mark.get("cy"))) == pytest.approx(coords[at], abs=0.011)
+        top = max(range(len(coords)), key=lambda i: figure.points[i][1])
+        assert coords[top][1] == min(y for _, y in coords)
+    else:
+        cells = [r for r in root.findall(SVG + "rect") if r.get("class") == "qz-cell"]
+        values = [v for row in figure.values for v in row]
+        assert len(cells) == len(values)
+        for cell, v in zip(cells, values):
+            assert float(cell.get("fill-opacity")) == pytest.approx(v, abs=0.006)
+        texts = [t.text for t in root.findall(SVG + "text")]
+        assert [f"{v:.2f}" for v in values] == [t for t in texts if t and re.fullmatch(r"\d\.\d\d", t)]
+
+
+def test_svg_bytes_depend_only_on_the_figure() -> None:
+    assert all(svg(f) == svg(f._replace()) for f in FIGURES[:10])
+    assert svg(FIGURES[0]) != svg(FIGURES[0]._replace(title="another"))
+
+
+@pytest.mark.parametrize("figure", FIGURES)
+def test_text_fits_80_columns_and_marks_the_asked_step(figure: Curve | Grid) -> None:
+    lines = text_lines(figure)
+    assert max(len(line) for line in lines) <= 80
+    if isinstance(figure, Grid):
+        assert len(lines) == len(figure.values) + 2
+        for row, line in zip(figure.values, lines[1:]):
+            assert re.findall(r"\d\.\d\d", line) == [f"{v:4.2f}" for v in row]
+        return
+    axis = next(i for i, line in enumerate(lines) if "└" in line)
+    caret = lines[axis + 1].index("^") if "^" in lines[axis + 1] else lines[axis + 2].index("^")
+    column = caret - lines[axis].index("└") - 1
+    drawn = len(lines[axis]) - lines[axis].index("└") - 1
+    xs = [x for x, _ in figure.points]
+    # The caret's column is the drawn column nearest the asked step.
+    x0, x1 = xs[0], xs[-1]
+    assert abs(x0 + (x1 - x0) * column / max(drawn - 1, 1) - figure.mark[0]) <= (x1 - x0) / max(drawn - 1, 1) + 1
+
+
+def test_bars_fill_from_the_bottom_in_eighths() -> None:
+    assert bars([0, 0.5, 0.75, 1], 0, 1, 2) == ["  ▄█", " ███"]
+    assert bars([1 / 8], 0, 1, 1) == ["▁"]
+    assert bars([5, -5], 0, 1, 1) == ["█ "]  # clipped to the range
