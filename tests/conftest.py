@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -7,6 +11,28 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CONCEPTS = ROOT / "concepts"
 BROKEN = Path(__file__).resolve().parent / "broken"
+CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def need_chromium() -> str:
+    """Chromium's path; skips saying why when it is missing, and fails instead under CI=true."""
+    if CHROMIUM is None:
+        if IN_CI:
+            pytest.fail("chromium is required under CI=true (.ci/run installs it: apt-get install -y chromium)")
+        pytest.skip("chromium is not installed, so pages were not rendered in a browser (apt-get install -y chromium)")
+    return CHROMIUM
+
+
+def chromium(*args: str, timeout: int = 120) -> subprocess.CompletedProcess[str]:
+    """Headless Chromium with a throwaway profile, as the tests run it."""
+    with tempfile.TemporaryDirectory() as profile:
+        return subprocess.run(
+            [need_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--disable-dev-shm-usage", f"--user-data-dir={profile}", *args],
+            capture_output=True, text=True, timeout=timeout,
+        )
 
 
 @pytest.fixture(scope="session")

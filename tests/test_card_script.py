@@ -27,12 +27,13 @@ import random
 import re
 import shutil
 import subprocess
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from conftest import chromium, need_chromium
 
 from quizgen.core.answer import ANSWER_KINDS, Answer, Misconception
 from quizgen.judge import Tolerance, format_value, judge
@@ -41,17 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "quizgen" / "judge" / "card_judge.js"
 VECTORS: list[dict[str, Any]] = json.loads((ROOT / "tests" / "data" / "judge_vectors.json").read_text("utf-8"))
 NODE = shutil.which("node")
-CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _need_chromium() -> str:
-    if CHROMIUM is None:
-        if IN_CI:
-            pytest.fail("chromium is required under CI=true (.ci/run installs it: apt-get install -y chromium)")
-        pytest.skip("chromium is not installed, so the card script was not run in a browser "
-                    "(apt-get install -y chromium)")
-    return CHROMIUM
+_need_chromium = need_chromium
 
 
 def _need_node() -> str:
@@ -198,14 +189,7 @@ def test_script_runs_no_text_as_code() -> None:
 
 
 def _dump_dom(page: Path) -> str:
-    chromium = _need_chromium()
-    with tempfile.TemporaryDirectory() as profile:
-        proc = subprocess.run(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
-            capture_output=True, text=True, timeout=120,
-        )
+    proc = chromium("--dump-dom", page.as_uri())
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "<html" in proc.stdout, proc.stderr[-2000:]
     return proc.stdout

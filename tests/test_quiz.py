@@ -157,10 +157,22 @@ def test_worksheets_show_every_problem_and_escape_text(small_quiz):
         assert html.escape(quiz.templates[p.key].prompt.split("`")[0]) in page
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;" in page
-    assert "mathjax" in page.lower()
-    assert "\\begin{bmatrix}" in page  # attention inputs are typeset
+    # Attention inputs are typeset in MathML, drawn by the browser itself: no script, no network.
+    assert "<math" in page and "<mtable>" in page and "<script" not in page and "http" not in page
     assert "\\*quiz\\*" in md
     assert md.count("**Answer**") == len(quiz.problems)
+
+
+def test_mathml_only_for_numeric_matrices():
+    from quizgen.core.render import mathml_matrices
+
+    shown = mathml_matrices({"Q": [[1, -2], [0.5, 3]], "tokens": [["a", "b"]], "d_k": 4, "confusion_matrix": [[1, 2], [3, 4]]})
+    assert shown == [
+        "<mi>Q</mi><mo>=</mo><mrow><mo>[</mo><mtable><mtr><mtd><mn>1</mn></mtd><mtd><mn>-2</mn></mtd></mtr>"
+        "<mtr><mtd><mn>0.5</mn></mtd><mtd><mn>3</mn></mtd></mtr></mtable><mo>]</mo></mrow>",
+        "<mtext>confusion_matrix</mtext><mo>=</mo><mrow><mo>[</mo><mtable><mtr><mtd><mn>1</mn></mtd><mtd><mn>2</mn></mtd></mtr>"
+        "<mtr><mtd><mn>3</mn></mtd><mtd><mn>4</mn></mtd></mtr></mtable><mo>]</mo></mrow>",
+    ]
 
 
 def test_tex_matrices_only_for_numeric_matrices():
@@ -184,8 +196,39 @@ def test_answer_sheet_template_lists_every_id_blank(small_quiz, tmp_path):
 
 def test_companion_paths():
     names = {k: p.name for k, p in companion_paths(Path("x/week3.quiz.yaml")).items()}
-    assert names == {"markdown": "week3.worksheet.md", "html": "week3.worksheet.html", "answers": "week3.answers.yaml"}
+    assert names == {"markdown": "week3.worksheet.md", "html": "week3.worksheet.html", "answers": "week3.answers.yaml",
+                     "key": "week3.key.html"}
     assert companion_paths(Path("q.json"))["answers"].name == "q.answers.yaml"
+
+
+def test_key_holds_answers_steps_pictures_and_mistakes(tmp_path):
+    """The answer key of a quiz (and of each student, with a class file) shows every problem's
+    answer, worked steps, picture and named mistakes, computed again from the ids; the worksheet
+    shows none of them; an existing key is not replaced without --force."""
+    from quizgen.classroom.quiz import read_quiz
+    from quizgen.core.concepts import load_concepts
+    from quizgen.core.pictures import svg
+    from quizgen.core.problems import rebuild
+
+    runner = CliRunner()
+    args = ["--concepts", str(CONCEPTS), "quiz", "attention", "lr-schedules", "-n", "12", "-o", str(tmp_path / "q.yaml")]
+    assert runner.invoke(cli, [*args, "--key"]).exit_code == 0
+    key = (tmp_path / "q.key.html").read_text("utf-8")
+    sheet = (tmp_path / "q.worksheet.html").read_text("utf-8")
+    concepts = load_concepts(CONCEPTS)
+    pictures = 0
+    for p in read_quiz(tmp_path / "q.yaml").problems:
+        problem = rebuild(p.id, concepts)
+        section = key.split(f"<code>{p.id}</code>")[0].rsplit('<section class="problem">', 1)[1]
+        assert "<b>Answer:</b>" in section and "<b>Answer:</b>" not in sheet
+        assert all(html.escape(s.label) in section for s in problem.steps)
+        assert all(f"<b>{m.name}</b>" in section for m in problem.misconceptions)
+        if problem.figure is not None:
+            assert svg(problem.figure) in section
+            pictures += 1
+    assert pictures >= 3 and "answer key" in key
+    again = runner.invoke(cli, [*args, "--key"])
+    assert again.exit_code == 2 and "q.key.html" in again.output
 
 
 def test_write_quiz_files(small_quiz, tmp_path):

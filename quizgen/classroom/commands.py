@@ -11,13 +11,19 @@ from pathlib import Path
 import click
 
 from quizgen.classroom.grade import grade_class, grade_one, name_stem
-from quizgen.classroom.quiz import MAX_PROBLEMS, Quiz, make_quiz, write_quiz
+from quizgen.classroom.quiz import MAX_PROBLEMS, Quiz, build_quiz, write_quiz
 from quizgen.classroom.report import class_text, gradebook_csv, report_csv, report_text
 from quizgen.classroom.roster import read_roster
 from quizgen.classroom.sheets import SHEET_MAX_BYTES
 from quizgen.core.command import concept_dir, friendly
 from quizgen.core.errors import QuizgenError
-from quizgen.core.files import FileUnusable
+from quizgen.core.files import FileUnusable, write_text_atomic
+from quizgen.core.problems import Problem
+
+CLASS_WORKSHEETS = "class.worksheets.html"
+"""With --for: every student's worksheet in one printable file."""
+CLASS_KEY = "class.key.html"
+"""With --for --key: every student's answer key in one printable file."""
 
 # ---------------------------------------------------------------------------------------------
 # Output files
@@ -35,6 +41,7 @@ def companion_paths(quiz_path: Path) -> dict[str, Path]:
         "markdown": parent / f"{stem}.worksheet.md",
         "html": parent / f"{stem}.worksheet.html",
         "answers": parent / f"{stem}.answers.yaml",
+        "key": parent / f"{stem}.key.html",
     }
 
 
@@ -50,10 +57,14 @@ def _has_answers(path: Path) -> bool:
     return bool(sheet.answers and any(a.text is not None or a.issue is not None for a in sheet.answers))
 
 
-def refuse_to_overwrite(quiz_paths: Sequence[Path], force: bool) -> None:
+def refuse_to_overwrite(quiz_paths: Sequence[Path], force: bool, with_key: bool = False, extra: Sequence[Path] = ()) -> None:
     """Stop before anything is written if an output exists: always when it is an answer sheet
-    with answers in it (they are a student's work), otherwise unless ``force``."""
-    existing = [p for q in quiz_paths for p in (q, *companion_paths(q).values()) if p.exists()]
+    with answers in it (they are a student's work), otherwise unless ``force``. ``extra`` are
+    further outputs (the class files); the key counts ``with_key``."""
+    outputs = [
+        p for q in quiz_paths for name, p in [("quiz", q), *companion_paths(q).items()] if name != "key" or with_key
+    ]
+    existing = [p for p in [*outputs, *extra] if p.exists()]
     filled = [p for p in existing if p.name.endswith(".answers.yaml") and _has_answers(p)]
     if filled:
         listed = ", ".join(str(p) for p in filled[:5]) + (f" and {len(filled) - 5} more" if len(filled) > 5 else "")
@@ -66,21 +77,26 @@ def refuse_to_overwrite(quiz_paths: Sequence[Path], force: bool) -> None:
         raise QuizgenError(f"{listed} already exist(s); add --force to replace them, or write elsewhere with -o")
 
 
-def write_quiz_files(quiz: Quiz, quiz_path: Path) -> list[Path]:
-    """The quiz file, its worksheet (Markdown and HTML) and its blank answer sheet; returns the paths."""
+def write_quiz_files(quiz: Quiz, quiz_path: Path, key: Sequence[Problem] | None = None) -> list[Path]:
+    """The quiz file, its worksheet (Markdown and HTML), its blank answer sheet and, given the
+    built problems, its answer key; returns the paths."""
     from quizgen.classroom.worksheet import (
         answer_sheet,
+        key_html,
         worksheet_html,
         worksheet_markdown,
     )
-    from quizgen.core.files import write_text_atomic
 
     others = companion_paths(quiz_path)
     write_quiz(quiz_path, quiz)
     write_text_atomic(others["markdown"], worksheet_markdown(quiz, others["answers"].name))
     write_text_atomic(others["html"], worksheet_html(quiz, others["answers"].name))
     write_text_atomic(others["answers"], answer_sheet(quiz))
-    return [quiz_path, others["markdown"], others["html"], others["answers"]]
+    written = [quiz_path, others["markdown"], others["html"], others["answers"]]
+    if key is not None:
+        write_text_atomic(others["key"], key_html(quiz, key))
+        written.append(others["key"])
+    return written
 
 
 # ---------------------------------------------------------------------------------------------
@@ -107,6 +123,7 @@ def write_quiz_files(quiz: Quiz, quiz_path: Path) -> list[Path]:
 )
 @click.option("--title", default=None, help="Title printed on the worksheet.")
 @click.option("--jobs", default=0, type=click.IntRange(0, 64), help="Processes to use (0: the cores, for large quizzes).")
+@click.option("--key", is_flag=True, help="Also write the answer key (<stem>.key.html): answers, worked solutions, mistakes.")
 @click.option("--force", is_flag=True, help="Replace existing outputs (never an answer sheet with answers in it).")
 @click.pass_context
 @friendly
@@ -119,16 +136,20 @@ def quiz_command(
     roster: str | None,
     title: str | None,
     jobs: int,
+    key: bool,
     force: bool,
 ) -> None:
     """Write a quiz for TOPIC... (concept ids or tags): quiz file, worksheet and answer sheet.
 
     The quiz file holds problem ids and inputs, never answers; `quizgen grade` recomputes every
     answer. With --for ROSTER.csv each student gets their own variant, written as
-    DIR/<id>.quiz.yaml with DIR/<id>.worksheet.md, .worksheet.html and DIR/<id>.answers.yaml.
+    DIR/<id>.quiz.yaml with DIR/<id>.worksheet.md, .worksheet.html and DIR/<id>.answers.yaml,
+    and DIR/class.worksheets.html holds every worksheet, a page break between students. --key adds
+    the answer key beside each worksheet (<stem>.key.html; with --for also DIR/class.key.html).
 
     Example: quizgen quiz attention bleu -n 10 --seed 7 -o week3.yaml
     """
+    from quizgen.classroom.worksheet import class_html
     from quizgen.core.concepts import load_concepts
 
     concepts = load_concepts(concept_dir(ctx))
@@ -138,9 +159,9 @@ def quiz_command(
             raise QuizgenError(f"{path} is a directory; give the quiz file's name, e.g. -o {path / 'quiz.yaml'}")
         if not path.parent.is_dir():
             raise QuizgenError(f"{path.parent}: no such directory")
-        refuse_to_overwrite([path], force)
-        quiz = make_quiz(concepts, topics, n, seed, title=title, jobs=jobs)
-        written = write_quiz_files(quiz, path)
+        refuse_to_overwrite([path], force, with_key=key)
+        quiz, problems = build_quiz(concepts, topics, n, seed, title=title, jobs=jobs)
+        written = write_quiz_files(quiz, path, problems if key else None)
         click.echo(f"quiz: {len(quiz.problems)} problems, {quiz.checksum[:19]}")
         for p in written:
             click.echo(f"wrote {p}")
@@ -149,14 +170,23 @@ def quiz_command(
     folder = Path(output or "quizzes")
     if folder.exists() and not folder.is_dir():
         raise QuizgenError(f"{folder} is a file; with --for, -o names a directory")
-    refuse_to_overwrite([folder / f"{s.id}.quiz.yaml" for s in students], force)
+    class_files = [folder / CLASS_WORKSHEETS] + ([folder / CLASS_KEY] if key else [])
+    refuse_to_overwrite([folder / f"{s.id}.quiz.yaml" for s in students], force, with_key=key, extra=class_files)
     folder.mkdir(parents=True, exist_ok=True)
+    sheets, keys = [], []
     for s in students:
-        quiz = make_quiz(concepts, topics, n, seed, student=s.id, student_name=s.name or None, title=title, jobs=jobs)
-        write_quiz_files(quiz, folder / f"{s.id}.quiz.yaml")
+        quiz, problems = build_quiz(concepts, topics, n, seed, student=s.id, student_name=s.name or None, title=title, jobs=jobs)
+        write_quiz_files(quiz, folder / f"{s.id}.quiz.yaml", problems if key else None)
+        sheets.append((quiz, companion_paths(folder / f"{s.id}.quiz.yaml")["answers"].name, None))
+        keys.append((quiz, "", problems))
+    class_title = sheets[0][0].title if sheets else "quiz"
+    write_text_atomic(folder / CLASS_WORKSHEETS, class_html(class_title, sheets))
+    if key:
+        write_text_atomic(folder / CLASS_KEY, class_html(f"{class_title} — answer keys", keys))
     click.echo(
         f"wrote {len(students)} quizzes of {n} problems to {folder}/ "
-        f"(<id>.quiz.yaml, <id>.worksheet.md, <id>.worksheet.html, <id>.answers.yaml)"
+        f"(<id>.quiz.yaml, <id>.worksheet.md, <id>.worksheet.html, <id>.answers.yaml"
+        f"{', <id>.key.html' if key else ''}), and {', '.join(p.name for p in class_files)}"
     )
 
 

@@ -31,7 +31,7 @@ from quizgen import __version__
 from quizgen.core.concepts import select
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import FileUnusable, load_yaml_data, read_text_file
-from quizgen.core.problems import PROBLEM_ID, plan
+from quizgen.core.problems import PROBLEM_ID, Problem, plan
 
 if TYPE_CHECKING:
     from quizgen.core.concepts import Concept, Template
@@ -403,6 +403,20 @@ def make_quiz(
     ``variant_seed(student_seed(seed, student), i)``. Problems are built with the checker (so no
     named mistake lands within tolerance of the answer) and only their ids and inputs are kept.
     """
+    return build_quiz(concepts, topics, n, seed, student, student_name, title, jobs)[0]
+
+
+def build_quiz(
+    concepts: Sequence[Concept],
+    topics: Sequence[str],
+    n: int,
+    seed: int,
+    student: str | None = None,
+    student_name: str | None = None,
+    title: str | None = None,
+    jobs: int = 0,
+) -> tuple[Quiz, list[Problem]]:
+    """``make_quiz``, and the built problems too (for an answer key; the quiz file never holds them)."""
     from quizgen.core.problems import build_many, variant_seed
     from quizgen.generators import GENERATORS
     from quizgen.judge import describe_expected
@@ -414,7 +428,9 @@ def make_quiz(
     effective = seed if student is None else student_seed(seed, student)
     jobs_ = [(*pairs[i % len(pairs)], variant_seed(effective, i)) for i in range(n)]
     problems: list[QuizProblem] = []
+    built: list[Problem] = []
     for chunk in build_many(jobs_, jobs):
+        built += chunk
         for p in chunk:
             problems.append(
                 QuizProblem(len(problems) + 1, p.id, p.concept, p.template, p.version, p.seed, describe_expected(p.answer), p.inputs)
@@ -446,4 +462,4 @@ def make_quiz(
         concepts=tuple(c.id for c in chosen),
     )
     header = _header(quiz)
-    return replace(quiz, checksum=checksum(header, [_problem_record(p) for p in problems]))
+    return replace(quiz, checksum=checksum(header, [_problem_record(p) for p in problems])), built

@@ -1,21 +1,25 @@
-"""Printable worksheets (Markdown and HTML) and blank answer sheets for a quiz.
+"""Printable worksheets (Markdown and HTML), answer keys, class files and blank answer sheets.
 
 The worksheet shows each problem's prompt and its inputs exactly as the terminal does (the family's
-``describe``), so what a learner reads on paper is what the checker uses. The HTML page loads
-MathJax to typeset the numeric matrices among the inputs; the plain-text inputs stay underneath,
-ready to copy. Nothing here needs torch, and no answer is ever written: a quiz file has none.
+``describe``), so what a learner reads on paper is what the checker uses. The HTML pages typeset
+the numeric matrices among the inputs in MathML, which browsers draw natively (offline, no
+script); the plain-text inputs stay underneath, ready to copy, and wrap instead of running off a
+printed page. A worksheet never holds an answer (a quiz file has none); an answer key is built
+from the problems drawn again from their ids, with the checker's answers and worked solutions.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from quizgen.classroom.quiz import Quiz, QuizProblem
 from quizgen.core.render import tex_matrices, text_html
 
-MATHJAX = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"
-"""The MathJax build the HTML worksheet loads from a CDN to typeset the numeric matrices."""
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from quizgen.core.problems import Problem
 
 _CODE_SPAN = re.compile(r"(`[^`]*`)")
 _MD_SPECIAL = re.compile(r"([\\*\[\]<>|`]|(?<!\w)_|_(?!\w))")
@@ -115,60 +119,190 @@ def worksheet_markdown(quiz: Quiz, sheet_name: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# HTML
+# HTML: pages that print
 
 
+# Everything wraps, at any width and on paper: preformatted inputs break between characters
+# rather than run off the page, several matrices sit side by side only while they fit, and a
+# problem is not split across pages. Maths is MathML, which browsers draw natively (no script,
+# no network); the plain-text inputs stay below it for copying.
 _CSS = """
+@page { size: A4; margin: 14mm; }
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 46rem; margin: 2rem auto;
        padding: 0 1rem; line-height: 1.45; color: #111; }
 h1 { margin-bottom: 0.2rem; }
 .meta { color: #555; }
 .problem { border-top: 1px solid #ccc; padding-top: 0.6rem; margin-top: 1.2rem; break-inside: avoid; }
 .problem h2 { font-size: 1.1rem; margin: 0 0 0.4rem 0; }
-pre { background: #f6f6f6; padding: 0.6rem; overflow-x: auto; font-size: 0.92rem; }
-.tex { margin: 0.4rem 0; overflow-x: auto; }
+pre { background: #f6f6f6; padding: 0.6rem; font-size: 0.92rem; white-space: pre-wrap; overflow-wrap: anywhere; }
+.math { margin: 0.4rem 0; }
+.math math { display: inline-block; margin: 0 1.5rem 0.4rem 0; max-width: 100%; }
 .answer { margin-top: 0.6rem; }
 .answer .line { display: inline-block; min-width: 18rem; border-bottom: 1px solid #333; }
-.pid { color: #777; font-size: 0.8rem; }
+.pid { color: #777; font-size: 0.8rem; overflow-wrap: anywhere; }
+.key { border-left: 4px solid #2e9d4a; padding: 0.2rem 0 0.2rem 0.8rem; margin-top: 0.6rem; }
+.key table { border-collapse: collapse; }
+.key td { padding: 0.15rem 0.5rem 0.15rem 0; vertical-align: middle; }
+.key .label { font-style: italic; }
+.key .note, .key .tolerance { color: #555; font-size: 0.88rem; }
+.key code { overflow-wrap: anywhere; }
+.key table.words td { font-family: ui-monospace, monospace; font-size: 0.85rem; padding: 0 0.6rem 0 0; }
+.picture svg { max-width: 100%; height: auto; }
+.sheet + .sheet { break-before: page; margin-top: 3rem; }
 @media print { body { margin: 0; max-width: none; } pre { background: none; border: 1px solid #ddd; } }
 """.strip()
 
 
-def worksheet_html(quiz: Quiz, sheet_name: str) -> str:
-    """The worksheet as a standalone HTML page (MathJax from a CDN typesets the matrices)."""
-    who = _who(quiz)
+def _page(title: str, articles: list[str]) -> str:
     head = [
         "<!DOCTYPE html>",
         '<html lang="en">',
         "<head>",
         '<meta charset="utf-8">',
-        f"<title>{html.escape(quiz.title)}</title>",
+        f"<title>{html.escape(title)}</title>",
         f"<style>\n{_CSS}\n</style>",
-        "<script>window.MathJax = { tex: { inlineMath: [['\\\\(', '\\\\)']], displayMath: [['\\\\[', '\\\\]']] } };</script>",
-        f'<script defer src="{MATHJAX}"></script>',
         "</head>",
         "<body>",
-        f"<h1>{html.escape(quiz.title)}</h1>",
-        f'<p class="meta">{"Student: " + html.escape(who) if who else "Name: ______________________"}'
-        f" · {len(quiz.problems)} problems · quiz <code>{html.escape(quiz.checksum[:19])}</code></p>",
-        "<ul>",
-        *(f"<li>{text_html(line)}</li>" for line in instructions(quiz, sheet_name)),
-        "</ul>",
     ]
-    body = []
-    for p in quiz.problems:
-        tex = tex_matrices(p.inputs)
-        body.append('<section class="problem">')
-        body.append(f"<h2>{p.number}. {html.escape(_title_of(quiz, p))}</h2>")
-        body.append(f"<p>{text_html(quiz.templates[p.key].prompt)}</p>")
-        if tex:
-            body.append('<div class="tex">' + " \\quad ".join(f"\\({t}\\)" for t in tex) + "</div>")
-        body.append(f"<pre>{html.escape(_describe(quiz, p))}</pre>")
-        expected = html.escape(p.expected or "see the prompt")
-        body.append(f'<p class="answer"><b>Answer</b> ({expected}): <span class="line">&nbsp;</span></p>')
-        body.append(f'<p class="pid">problem id <code>{html.escape(p.id)}</code></p>')
-        body.append("</section>")
-    return "\n".join(head + body + ["</body>", "</html>"]) + "\n"
+    return "\n".join(head + articles + ["</body>", "</html>"]) + "\n"
+
+
+def _math(inner: str, display: bool = False) -> str:
+    return f'<math display="{"block" if display else "inline"}">{inner}</math>'
+
+
+_PRINT_CHARS = 56
+"""The widest matrix typeset, in characters of its entries and gaps: wider ones would not fit an
+A4 column, so they are left to the plain text, which wraps."""
+
+
+def _typesettable(value: Any) -> bool:
+    """Whether a number, vector or matrix is typeset: all entries numbers, and narrow enough."""
+    from quizgen.core.render import _is_scalar, fmt_scalar
+
+    if _is_scalar(value):
+        return True
+    if not (isinstance(value, list) and value):
+        return False
+    rows = value if all(isinstance(r, list) and r for r in value) else [value]
+    if len({len(r) for r in rows}) != 1 or not all(_is_scalar(v) for r in rows for v in r):
+        return False
+    widths = [max(len(fmt_scalar(r[j])) for r in rows) + 2 for j in range(len(rows[0]))]
+    return sum(widths) <= _PRINT_CHARS
+
+
+def _value(kind: str, value: Any, display: bool = False) -> str:
+    """A value for paper: typeset where it fits, else as text that wraps; tables of words as tables."""
+    from quizgen.core.render import fmt_inline, fmt_shape, mathml_value
+
+    if kind == "formula" and isinstance(value, dict):
+        from quizgen.core.formula import mathml
+
+        return _math(mathml(value))
+    if kind == "shape" and (value == "error" or (isinstance(value, list) and all(type(v) is int for v in value))):
+        return f"<code>{html.escape('error (torch raises)' if value == 'error' else fmt_shape(value))}</code>"
+    if _typesettable(value):
+        return _math(mathml_value(value), display)
+    if isinstance(value, list) and value and all(isinstance(r, list) for r in value) and len({len(r) for r in value}) == 1:
+        cells = "".join("<tr>" + "".join(f"<td>{html.escape(fmt_inline(v))}</td>" for v in r) + "</tr>" for r in value)
+        return f'<table class="words">{cells}</table>'
+    return f"<code>{html.escape(fmt_inline(value))}</code>"
+
+
+def _key_value(kind: str, value: Any) -> str:
+    """A key for paper: the value typeset, with the form a student would type beside it (vectors,
+    matrices, formulas), or only that form where the value is too wide to typeset."""
+    from quizgen.judge import format_value
+
+    shown = _value(kind, value, display=kind == "matrix")
+    typed = f"<code>{html.escape(format_value(kind, value))}</code>"
+    if shown.startswith("<code>") and kind != "shape":
+        return typed
+    return shown + " " + typed if kind in ("vector", "matrix", "formula") else shown
+
+
+def _key_html(problem: Problem) -> list[str]:
+    """The answer, the worked steps, the picture and the named mistakes of one problem."""
+    from quizgen.core.problems import rounded
+
+    kind = problem.answer.kind
+    tolerance = (
+        "compared exactly" if kind == "shape"
+        else "any equivalent formula" if kind == "formula"
+        else f"right {problem.tolerance.phrase()}"
+    )
+    out = ['<div class="key">', f'<p><b>Answer:</b> {_key_value(kind, rounded(problem.answer.value))} '
+           f'<span class="tolerance">({html.escape(tolerance)})</span></p>']
+    if problem.steps:
+        out.append("<table>")
+        for step in problem.steps:
+            note = "; ".join(x for x in (("shape " + "×".join(map(str, step.shape))) if step.shape else "", step.note) if x)
+            out.append(
+                f'<tr><td class="label">{html.escape(step.label)}</td><td>{_value(kind, rounded(step.value))}</td>'
+                f'<td class="note">{html.escape(note)}</td></tr>'
+            )
+        out.append("</table>")
+    if problem.figure is not None:
+        from quizgen.core.pictures import svg
+
+        out.append(f'<div class="picture">{svg(problem.figure)}</div>')
+    if problem.misconceptions:
+        out.append("<p><b>Known mistakes</b></p><ul>")
+        out += [
+            f"<li><b>{html.escape(m.name)}</b> gives {_value(kind, rounded(m.value))}. {text_html(m.description)}</li>"
+            for m in problem.misconceptions
+        ]
+        out.append("</ul>")
+    out.append("</div>")
+    return out
+
+
+def _sheet(quiz: Quiz, sheet_name: str, problems: Sequence[Problem] | None) -> str:
+    """One student's worksheet (or answer key, given the built problems) as an ``<article>``."""
+    from quizgen.core.render import mathml_matrices, numeric_matrices
+
+    who = _who(quiz)
+    name = "Student: " + html.escape(who) if who else "Name: ______________________"
+    out = [
+        '<article class="sheet">',
+        f"<h1>{html.escape(quiz.title)}{' — answer key' if problems is not None else ''}</h1>",
+        f'<p class="meta">{name} · {len(quiz.problems)} problems · quiz <code>{html.escape(quiz.checksum[:19])}</code></p>',
+    ]
+    if problems is None:
+        out += ["<ul>", *(f"<li>{text_html(line)}</li>" for line in instructions(quiz, sheet_name)), "</ul>"]
+    for i, p in enumerate(quiz.problems):
+        matrices = [m for (_, rows), m in zip(numeric_matrices(p.inputs), mathml_matrices(p.inputs)) if _typesettable(rows)]
+        out.append('<section class="problem">')
+        out.append(f"<h2>{p.number}. {html.escape(_title_of(quiz, p))}</h2>")
+        out.append(f"<p>{text_html(quiz.templates[p.key].prompt)}</p>")
+        if matrices:
+            out.append('<div class="math">' + "".join(_math(m) for m in matrices) + "</div>")
+        out.append(f"<pre>{html.escape(_describe(quiz, p))}</pre>")
+        if problems is None:
+            expected = html.escape(p.expected or "see the prompt")
+            out.append(f'<p class="answer"><b>Answer</b> ({expected}): <span class="line">&nbsp;</span></p>')
+        else:
+            out += _key_html(problems[i])
+        out.append(f'<p class="pid">problem id <code>{html.escape(p.id)}</code></p>')
+        out.append("</section>")
+    out.append("</article>")
+    return "\n".join(out)
+
+
+def worksheet_html(quiz: Quiz, sheet_name: str) -> str:
+    """The worksheet as a standalone HTML page that prints (MathML, no script, no network)."""
+    return _page(quiz.title, [_sheet(quiz, sheet_name, None)])
+
+
+def key_html(quiz: Quiz, problems: Sequence[Problem]) -> str:
+    """The answer key: the worksheet with each problem's answer, worked steps, picture and named
+    mistakes (``problems`` are the quiz's problems, built again from their ids)."""
+    return _page(f"{quiz.title} — answer key", [_sheet(quiz, "", problems)])
+
+
+def class_html(title: str, sheets: Sequence[tuple[Quiz, str, Sequence[Problem] | None]]) -> str:
+    """Every student's worksheet (or key) in one printable document, a page break between them."""
+    return _page(title, [_sheet(q, name, problems) for q, name, problems in sheets])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -198,4 +332,4 @@ def answer_sheet(quiz: Quiz) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["answer_sheet", "instructions", "tex_matrices", "worksheet_html", "worksheet_markdown"]
+__all__ = ["answer_sheet", "class_html", "instructions", "key_html", "tex_matrices", "worksheet_html", "worksheet_markdown"]

@@ -470,6 +470,15 @@ def tex(value: Any) -> str:
     return str(sympy.latex(to_sympy(read(value["formula"], symbols), symbols)))
 
 
+def mathml(value: Any) -> str:
+    """A formula value in presentation MathML, for printed pages (sympy's printer; sympy loads
+    here). Only keys reach it, never typed text."""
+    from sympy.printing.mathml import mathml as printer
+
+    symbols = dict(value["symbols"])
+    return str(printer(to_sympy(read(value["formula"], symbols), symbols), printer="presentation"))
+
+
 _DOMAIN_WORDS = {"size": "a whole number", "positive": "positive", "real": "any real number", "unit": "between 0 and 1"}
 
 

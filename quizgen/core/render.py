@@ -142,9 +142,9 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def tex_matrices(inputs: Any) -> list[str]:
-    """TeX for every numeric matrix among a problem's inputs, taken from the inputs themselves:
-    ``Q = \\begin{bmatrix} … \\end{bmatrix}`` (matrices past ``MAX_TEX_SIZE`` stay text only)."""
+def numeric_matrices(inputs: Any) -> list[tuple[str, list[list[Any]]]]:
+    """Every numeric matrix among a problem's inputs, by name, taken from the inputs themselves
+    (matrices past ``MAX_TEX_SIZE`` rows or columns are left to the text)."""
     if not isinstance(inputs, dict):
         return []
     out = []
@@ -156,5 +156,57 @@ def tex_matrices(inputs: Any) -> list[str]:
             continue
         if any(len(r) != width or not all(_is_number(x) for x in r) for r in value):
             continue
-        out.append(f"{_tex_name(str(name))} = {tex_bmatrix(value)}")
+        out.append((str(name), value))
+    return out
+
+
+def _is_scalar(v: Any) -> bool:
+    return _is_number(v) or (isinstance(v, str) and v in _NON_FINITE_TEX)
+
+
+def tex_matrices(inputs: Any) -> list[str]:
+    """TeX for every numeric matrix among a problem's inputs:
+    ``Q = \\begin{bmatrix} … \\end{bmatrix}``."""
+    return [f"{_tex_name(name)} = {tex_bmatrix(rows)}" for name, rows in numeric_matrices(inputs)]
+
+
+# ---------------------------------------------------------------------------------------------
+# MathML: what printed pages use (browsers draw it natively, offline; no script)
+
+
+def mathml_number(x: Any) -> str:
+    """A number as MathML: integers exactly, floats to 6 significant figures, ``×10ⁿ``, ∞.
+
+    >>> mathml_number(2.5e-07), mathml_number(-3.0)
+    ('<mn>2.5</mn><mo>×</mo><msup><mn>10</mn><mn>-7</mn></msup>', '<mn>-3</mn>')
+    """
+    if isinstance(x, str) or (isinstance(x, float) and not math.isfinite(x)):
+        word = x if isinstance(x, str) else ("nan" if x != x else "inf" if x > 0 else "-inf")
+        return {"inf": "<mi>∞</mi>", "-inf": "<mo>-</mo><mi>∞</mi>"}.get(word, "<mtext>nan</mtext>")
+    # Whole numbers exactly (a parameter count is 5120000, not 5.12×10⁶), like tex_number.
+    text = str(int(x)) if isinstance(x, int) or (x.is_integer() and abs(x) < 1e15) else f"{x:.6g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return f"<mn>{mantissa}</mn><mo>×</mo><msup><mn>10</mn><mn>{int(exponent)}</mn></msup>"
+    return f"<mn>{text}</mn>"
+
+
+def mathml_value(value: Any) -> str:
+    """A number, a vector (one row) or a matrix as MathML, else the value as text."""
+    if _is_scalar(value):
+        return mathml_number(value)
+    if isinstance(value, list) and value:
+        rows = value if all(isinstance(r, list) and r for r in value) else [value]
+        if len({len(r) for r in rows}) == 1 and all(_is_scalar(v) for r in rows for v in r):
+            body = "".join("<mtr>" + "".join(f"<mtd>{mathml_number(v)}</mtd>" for v in r) + "</mtr>" for r in rows)
+            return f"<mrow><mo>[</mo><mtable>{body}</mtable><mo>]</mo></mrow>"
+    return f"<mtext>{html.escape(fmt_inline(value), quote=False)}</mtext>"
+
+
+def mathml_matrices(inputs: Any) -> list[str]:
+    """MathML for every numeric matrix among the inputs: ``Q = [ … ]``."""
+    out = []
+    for name, rows in numeric_matrices(inputs):
+        shown = f"<mi>{name}</mi>" if re.fullmatch(r"[A-Za-z]", name) else f"<mtext>{html.escape(name)}</mtext>"
+        out.append(f"{shown}<mo>=</mo>{mathml_value(rows)}")
     return out
