@@ -2,7 +2,8 @@
 
 1. A class: 300 students, a 20-problem quiz each across every family (``quizgen quiz all --for
    roster.csv``), their filled-in answer sheets, graded into a gradebook with ``quizgen grade
-   QUIZ_DIR SUBMISSIONS_DIR --csv gradebook.csv`` (target: <= 2).
+   QUIZ_DIR SUBMISSIONS_DIR --csv gradebook.csv`` (target: <= 2); and again with partial credit
+   and every student's worked solutions (``--partial-credit --rough-credit 0.5 --steps``, target <= 2).
 2. Growth: one sheet of 10,000 answers and one of 100,000 (``--n``); ten times the answers should
    cost about ten times the time once the fixed start-up is taken off (target: about 10). The fixed
    cost is where the line through a 1,000- and a 10,000-answer sheet meets zero answers.
@@ -91,6 +92,8 @@ def main() -> None:
         commands = {
             "torch": TORCH,
             "class": quizgen("grade", str(quizzes), str(submissions), "--csv", str(gradebook)),
+            "class+": quizgen("grade", str(quizzes), str(submissions), "--csv", str(gradebook),
+                              "--partial-credit", "--rough-credit", "0.5", "--steps"),
             **{str(n): quizgen("grade", str(q), str(s)) for n, (q, s) in sheets.items()},
         }
         t = interleaved(commands, args.repeat)
@@ -100,6 +103,8 @@ def main() -> None:
     print(f"class of {args.students} x {args.problems} problems into a gradebook ({rows} rows)   {t['class']:8.3f} s")
     print(f"ratio class / torch import                                {t['class'] / t['torch']:8.2f}  (target <= 2)")
     print(f"  ({answers} answers, {(t['class'] - t['torch']) / answers * 1e6:.0f} us each beyond a torch import)")
+    print(f"the same with --partial-credit --rough-credit 0.5 --steps   {t['class+']:8.3f} s")
+    print(f"ratio class (partial credit, steps) / torch import         {t['class+'] / t['torch']:8.2f}  (target <= 2)")
     for n in (tiny, small, big):
         print(f"one sheet of {n:>7} answers                              {t[str(n)]:8.3f} s")
     per = (t[str(small)] - t[str(tiny)]) / (small - tiny)

@@ -27,7 +27,7 @@ from quizgen.cli import cli
 from quizgen.core.files import FileUnusable
 from quizgen.core.problems import plan, rebuild
 from quizgen.generators import GENERATORS
-from quizgen.judge import close, format_value
+from quizgen.judge import close, format_value, judge
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
@@ -819,3 +819,107 @@ def test_steps_and_reports_per_student_in_class_mode(concepts, tmp_path):
     files = sorted(p.name for p in (tmp_path / "reports").iterdir())
     assert files == ["ann.report.txt", "bob.report.txt"]
     assert "worked solution:" in (tmp_path / "reports" / "ann.report.txt").read_text()
+
+
+# ---------------------------------------------------------------------------------------------
+# Partial credit and what to re-teach
+
+
+def _one_off(problem):
+    """An answer with exactly one entry (or dimension) wrong, and the credit it earns: the share
+    of entries within tolerance, counted here entry by entry with the judge's closeness test."""
+    kind, key = problem.answer.kind, problem.answer.value
+    if kind in ("vector", "matrix"):
+        rows = [list(r) for r in key] if kind == "matrix" else [list(key)]
+        rows[0][0] = rows[0][0] * 3 + 7.25
+        flat_key = [v for r in (key if kind == "matrix" else [key]) for v in r]
+        flat = [v for r in rows for v in r]
+        right = sum(close("number", k, v, problem.tolerance) for k, v in zip(flat_key, flat))
+        given = rows if kind == "matrix" else rows[0]
+        return format_value(kind, given), round(right / len(flat_key), 4)
+    if kind == "shape" and isinstance(key, list) and key:
+        given = [*key[:-1], key[-1] + 1]
+        return format_value(kind, given), round((len(key) - 1) / len(key), 4)
+    return None
+
+
+def test_partial_credit_is_a_policy_the_teacher_chooses(concepts, tmp_path):
+    quiz = make_quiz(concepts, ["attention", "shapes", "classification", "embeddings"], 16, seed=8)
+    path = tmp_path / "q.yaml"
+    write_quiz(path, quiz)
+    answers, expected, rough = {}, {}, 0
+    for p in quiz.problems:
+        problem = rebuild(p.id, concepts)
+        off = _one_off(problem)
+        if off is not None:
+            answers[p.id], expected[p.id] = off
+        elif problem.answer.kind == "number" and rough < 2:
+            key = problem.answer.value
+            typed = f"{key:.2g}"
+            if judge(problem.answer, typed, problem.tolerance).status == "too-few-figures":
+                answers[p.id], expected[p.id] = typed, 0.5
+                rough += 1
+    kinds = {rebuild(pid, concepts).answer.kind for pid in answers}
+    assert {"matrix", "shape"} <= kinds and rough >= 1
+    sheet = _sheet(tmp_path / "a.yaml", answers)
+    plain = _grade(path, sheet, concepts)
+    assert plain.score == 0  # the default: right or nothing
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "grade", str(path), str(sheet),
+                                      "--partial-credit", "--rough-credit", "0.5", "--json", str(tmp_path / "g.json")])
+    assert result.exit_code == 0, result.output
+    graded = json.loads((tmp_path / "g.json").read_text())
+    points = {i["id"]: i["points"] for i in graded["items"]}
+    for pid, credit in expected.items():
+        assert points[pid] == credit, pid
+        assert 0 < credit < 1
+    assert graded["score"] == pytest.approx(sum(expected.values()), abs=1e-3)
+    for pid, credit in expected.items():
+        assert re.search(rf"{re.escape(pid)}  \({credit:g} pt\)", result.output), pid
+    assert "score    " + f"{graded['score']:g}" in result.output
+
+
+def test_the_class_summary_says_what_to_reteach(concepts, tmp_path):
+    """Per template, the share right and each named mistake with how many students made it,
+    against counts kept here from what each student was given to type."""
+    from quizgen.classroom.report import class_summary, class_text
+
+    quizzes_dir, subs = tmp_path / "quizzes", tmp_path / "subs"
+    quizzes_dir.mkdir()
+    subs.mkdir()
+    right: dict[str, list[int]] = {}
+    made: dict[str, dict[str, set]] = {}
+    for k in range(6):
+        sid = f"s{k}"
+        quiz = make_quiz(concepts, ["attention"], 4, seed=5, student=sid)
+        write_quiz_files(quiz, quizzes_dir / f"{sid}.quiz.yaml")
+        answers = {}
+        for j, p in enumerate(quiz.problems):
+            problem = rebuild(p.id, concepts)
+            template = p.id.rsplit(".", 2)[0]
+            stats = right.setdefault(template, [0, 0])
+            stats[1] += 1
+            if (j + k) % 3 == 0 and problem.misconceptions:
+                m = problem.misconceptions[k % len(problem.misconceptions)]
+                answers[p.id] = format_value(problem.answer.kind, m.value)
+                v = judge(problem.answer, answers[p.id], problem.tolerance, problem.misconceptions)
+                made.setdefault(template, {}).setdefault(v.misconception.name, set()).add(sid)
+            elif (j + k) % 3 == 1:
+                answers[p.id] = _key_text(problem)
+                stats[0] += 1
+        _sheet(subs / f"{sid}.answers.yaml", answers, student=sid)
+    reports, notes = grade_class(quizzes_dir, subs, concepts, jobs=1)
+    summary = class_summary(reports)
+    assert {row["template"] for row in summary} == set(right)
+    for row in summary:
+        assert [row["right"], row["questions"]] == right[row["template"]]
+        want = sorted(((n, len(w)) for n, w in made.get(row["template"], {}).items()), key=lambda m: (-m[1], m[0]))
+        assert [(m["name"], m["students"]) for m in row["mistakes"]] == want
+    assert [r["share_right"] for r in summary] == sorted(r["share_right"] for r in summary)
+    assert sum(len(r["mistakes"]) for r in summary) >= 3
+    text = class_text(reports, notes)
+    assert "what to re-teach" in text
+    first = summary[0]
+    assert f"% right ({first['right']}/{first['questions']})  {first['template']}" in text
+    if first["mistakes"]:
+        m = first["mistakes"][0]
+        assert f"{m['name']}: {m['students']} student" in text

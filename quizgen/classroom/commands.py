@@ -12,7 +12,7 @@ import click
 
 from quizgen.classroom.grade import grade_class, grade_one, name_stem
 from quizgen.classroom.quiz import MAX_PROBLEMS, Quiz, build_quiz, write_quiz
-from quizgen.classroom.report import class_text, gradebook_csv, report_csv, report_text
+from quizgen.classroom.report import Scoring, class_summary, class_text, gradebook_csv, report_csv, report_text
 from quizgen.classroom.roster import read_roster
 from quizgen.classroom.sheets import SHEET_MAX_BYTES
 from quizgen.core.command import concept_dir, friendly
@@ -217,6 +217,10 @@ def _emit(target: str, text: str) -> None:
     type=click.IntRange(1, 4096),
     help="Largest answer sheet read, in MB.",
 )
+@click.option("--partial-credit", is_flag=True,
+              help="A wrong vector or matrix scores its share of right entries, a wrong shape its share of right dimensions.")
+@click.option("--rough-credit", default=0.0, show_default=True, type=click.FloatRange(0, 1), metavar="FRACTION",
+              help="Points for a right answer given with too few significant figures.")
 @click.option("--jobs", default=0, type=click.IntRange(0, 64), help="Processes to use (0: the cores, for large runs).")
 @click.pass_context
 @friendly
@@ -230,6 +234,8 @@ def grade_command(
     max_size: int,
     jobs: int,
     reports_dir: str | None,
+    partial_credit: bool,
+    rough_credit: float,
 ) -> None:
     """Grade ANSWERS (an answer sheet, or a folder of them) against QUIZ (a quiz file, or a folder
     of per-student quizzes).
@@ -247,12 +253,13 @@ def grade_command(
         if not p.exists():
             raise FileUnusable(f"{p}: no such file or directory")
     concepts = load_concepts(concept_dir(ctx))
+    scoring = Scoring(partial=partial_credit, rough=rough_credit)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     to_stdout = "-" in (json_out, csv_out)
     if quiz_path.is_dir() or answers_path.is_dir():
-        reports, notes = grade_class(quiz_path, answers_path, concepts, steps, jobs, max_size * 2**20)
+        reports, notes = grade_class(quiz_path, answers_path, concepts, steps, jobs, max_size * 2**20, scoring)
         if json_out:
-            payload = {"submissions": [r.to_json() for r in reports], "notes": notes}
+            payload = {"submissions": [r.to_json() for r in reports], "notes": notes, "templates": class_summary(reports)}
             _emit(json_out, json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
         if csv_out:
             _emit(csv_out, gradebook_csv(reports))
@@ -274,7 +281,7 @@ def grade_command(
                 for r in reports:
                     click.echo("\n" + report_text(r, color), nl=False)
         return
-    report = grade_one(quiz_path, answers_path, concepts, steps, jobs, max_size * 2**20)
+    report = grade_one(quiz_path, answers_path, concepts, steps, jobs, max_size * 2**20, scoring)
     if json_out:
         _emit(json_out, json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n")
     if csv_out:

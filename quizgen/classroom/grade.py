@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quizgen.classroom.quiz import Quiz, QuizProblem, read_quiz
-from quizgen.classroom.report import Extra, QuestionGrade, Report
+from quizgen.classroom.report import Extra, QuestionGrade, Report, Scoring
 from quizgen.classroom.sheets import SHEET_MAX_BYTES, AnswerSheet, RawAnswer, clip, read_answer_sheet, read_csv_sheets
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import FileUnusable
@@ -28,6 +28,9 @@ from quizgen.judge import format_value, judge
 if TYPE_CHECKING:
     from quizgen.core.concepts import Concept, Template
     from quizgen.core.problems import Problem
+
+EXACT = Scoring()
+"""The default policy: 1 point for a right answer, 0 otherwise."""
 
 MAX_LISTED_EXTRAS = 200
 """Most answers with unknown ids listed one by one in a report (all are counted)."""
@@ -144,7 +147,7 @@ def _input_notes(quiz: Quiz, p: QuizProblem, built: Problem) -> list[str]:
 
 
 def _grade_task(
-    quiz: Quiz, p: QuizProblem, built: Problem | str, answers: Sequence[RawAnswer], steps: bool
+    quiz: Quiz, p: QuizProblem, built: Problem | str, answers: Sequence[RawAnswer], steps: bool, scoring: Scoring
 ) -> QuestionGrade:
     """One question's grade: ``built`` is the problem its id draws, or why there is none."""
     if isinstance(built, str):
@@ -155,6 +158,7 @@ def _grade_task(
     given: str | None = None
     given_value: str | None = None
     mis = None
+    verdict = None
     if not answers:
         status, message = "missing", "no answer"
     else:
@@ -178,6 +182,7 @@ def _grade_task(
             except Exception as exc:  # the judge promises a verdict for any text; if not, grade on
                 status, message = "unreadable", f"the judge could not read this answer ({type(exc).__name__})"
             else:
+                verdict = v
                 status, message, mis = v.status, v.message, v.misconception
                 if v.given is not None:
                     given_value = format_value(answer.kind, v.given)
@@ -190,7 +195,7 @@ def _grade_task(
         p.number,
         p.id,
         status,
-        1 if status == "right" else 0,
+        scoring.points(answer.kind, status, answer.value, verdict),
         given,
         given_value,
         correct,
@@ -231,6 +236,7 @@ def grade_sheets(
     steps: bool = False,
     jobs: int = 0,
     id_owner: Mapping[str, str] | None = None,
+    scoring: Scoring = EXACT,
 ) -> None:
     """Grade each (quiz, sheet) pair into its report, all problems of all pairs in one parallel run.
 
@@ -273,7 +279,7 @@ def grade_sheets(
         spans.append((start, len(tasks)))
     built = [problem for chunk in build_many(jobs_, jobs, keep_going=True) for problem in chunk]
     items = [
-        _grade_task(quiz, p, job if isinstance(job, str) else built[job], answers, steps)
+        _grade_task(quiz, p, job if isinstance(job, str) else built[job], answers, steps, scoring)
         for quiz, p, answers, job in tasks
     ]
     for (_, _, report), (start, end) in zip(pairs, spans):
@@ -287,6 +293,7 @@ def grade_one(
     steps: bool = False,
     jobs: int = 0,
     max_bytes: int = SHEET_MAX_BYTES,
+    scoring: Scoring = EXACT,
 ) -> Report:
     """Grade one answer sheet against one quiz file (both unusable files raise ``FileUnusable``)."""
     quiz = read_quiz(quiz_path)
@@ -300,7 +307,7 @@ def grade_one(
     report = Report(quiz=quiz, sheet=str(sheet_path), student=sheet.student or quiz.student)
     if quiz.student and sheet.student and sheet.student != quiz.student:
         report.flags.append(f"the sheet names student {sheet.student}, but this is {quiz.student}'s quiz")
-    grade_sheets([(quiz, sheet, report)], concepts, steps, jobs)
+    grade_sheets([(quiz, sheet, report)], concepts, steps, jobs, scoring=scoring)
     return report
 
 
@@ -356,6 +363,7 @@ def grade_class(
     steps: bool = False,
     jobs: int = 0,
     max_bytes: int = SHEET_MAX_BYTES,
+    scoring: Scoring = EXACT,
 ) -> tuple[list[Report], list[str]]:
     """Grade a folder of submissions (or one) against a folder of per-student quizzes (or one quiz).
 
@@ -423,6 +431,6 @@ def grade_class(
                 report.flags.append("no submission")
                 reports.append(report)
                 pairs.append((quiz, AnswerSheet(path=""), report))
-    grade_sheets(pairs, concepts, steps, jobs, id_owner)
+    grade_sheets(pairs, concepts, steps, jobs, id_owner, scoring)
     reports.sort(key=lambda r: (r.student or "", r.sheet or ""))
     return reports, notes

@@ -25,11 +25,46 @@ class Extra(NamedTuple):
     note: str
 
 
+@dataclass(frozen=True)
+class Scoring:
+    """How a question's points follow from its verdict: the teacher's policy (docs/grading.md).
+
+    By default a question scores 1 when right and 0 otherwise. ``partial`` gives a wrong vector
+    or matrix of the key's size the share of its entries within tolerance, and a wrong shape the
+    share of dimensions that match position by position (over the longer of the two);
+    ``rough`` is what an answer right but with too few significant figures scores.
+    """
+
+    partial: bool = False
+    rough: float = 0.0
+
+    def points(self, kind: str, status: str, key: Any, verdict: Any) -> float:
+        if status == "right":
+            return 1
+        if status == "too-few-figures":
+            return self.rough
+        if not self.partial or status != "wrong" or verdict is None:
+            return 0
+        if kind in ("vector", "matrix") and verdict.entries_total:
+            return round(verdict.entries_right / verdict.entries_total, 4)
+        given = verdict.given
+        if kind == "shape" and isinstance(key, list) and isinstance(given, list) and (key or given):
+            same = sum(1 for a, b in zip(key, given) if a == b)
+            return round(same / max(len(key), len(given)), 4)
+        return 0
+
+
+def points_text(x: float) -> str:
+    """Points for people: ``1``, ``0.75``, ``13.5``."""
+    return f"{x:.4f}".rstrip("0").rstrip(".") if x != int(x) else str(int(x))
+
+
 class QuestionGrade(NamedTuple):
     """The grade of one question.
 
-    ``status`` is one of ``STATUSES``; ``points`` is 1 or 0, or None when the problem itself could
-    not be graded (then it does not count in the total). ``given`` is the text as typed (clipped),
+    ``status`` is one of ``STATUSES``; ``points`` is between 0 and 1 by the ``Scoring`` used (1 or
+    0 by default), or None when the problem itself could not be graded (then it does not count in
+    the total). ``given`` is the text as typed (clipped),
     ``given_value`` the value the judge read from it, ``correct`` the key as the reader accepts it.
     A named tuple, not a frozen dataclass: grading workers send back one per question, and a
     tuple crosses the process boundary about four times faster.
@@ -38,7 +73,7 @@ class QuestionGrade(NamedTuple):
     number: int
     id: str
     status: str
-    points: int | None
+    points: float | None
     given: str | None
     given_value: str | None
     correct: str | None
@@ -71,8 +106,9 @@ class Report:
     error: str | None = None
 
     @property
-    def score(self) -> int:
-        return sum(i.points or 0 for i in self.items)
+    def score(self) -> float:
+        total = sum(i.points or 0 for i in self.items)
+        return round(total, 4) if isinstance(total, float) else total
 
     @property
     def total(self) -> int:
@@ -111,7 +147,7 @@ class Report:
         }
 
 
-def _percent(score: int, total: int) -> str:
+def _percent(score: float, total: int) -> str:
     return f"{100 * score / total:.1f}" if total else ""
 
 
@@ -146,7 +182,8 @@ def report_text(report: Report, color: bool = False) -> str:
         return "\n".join(out) + "\n"
     out.append("")
     for item in report.items:
-        out.append(f"{item.number:>3}. {style(item.status.upper(), item.status)}  {_c(item.id)}")
+        worth = "" if item.points is None else f"  ({points_text(item.points)} pt)"
+        out.append(f"{item.number:>3}. {style(item.status.upper(), item.status)}  {_c(item.id)}{worth}")
         if item.status == "right":
             out.append(f"     given {_c(item.given)}  ·  correct {_c(item.correct)}")
         else:
@@ -174,7 +211,7 @@ def report_text(report: Report, color: bool = False) -> str:
     counts = report.counts()
     parts = [f"{k} {v}" for k, v in counts.items() if v or k in ("right", "wrong")]
     pct = _percent(report.score, report.total)
-    out.append(f"score    {report.score}/{report.total}" + (f"  ({pct}%)" if pct else "") + "   " + ", ".join(parts))
+    out.append(f"score    {points_text(report.score)}/{report.total}" + (f"  ({pct}%)" if pct else "") + "   " + ", ".join(parts))
     return "\n".join(out) + "\n"
 
 
@@ -234,11 +271,35 @@ def gradebook_csv(reports: Sequence[Report]) -> str:
     return _write_csv(rows)
 
 
+def class_summary(reports: Sequence[Report]) -> list[dict[str, Any]]:
+    """What to re-teach: per template, how many of its graded questions were right, and each named
+    mistake with how many students made it; the least often right first."""
+    per: dict[str, dict[str, Any]] = {}
+    for r in reports:
+        for item in r.items:
+            if item.points is None:
+                continue
+            key = item.id.rsplit(".", 2)[0]
+            row = per.setdefault(key, {"template": key, "questions": 0, "right": 0, "points": 0.0, "mistakes": {}})
+            row["questions"] += 1
+            row["right"] += item.status == "right"
+            row["points"] += item.points
+            if item.misconception:
+                row["mistakes"].setdefault(item.misconception, set()).add(r.student or r.sheet or "?")
+    out = []
+    for row in per.values():
+        mistakes = sorted(((name, len(who)) for name, who in row["mistakes"].items()), key=lambda m: (-m[1], m[0]))
+        out.append({**row, "points": round(row["points"], 4), "share_right": row["right"] / row["questions"],
+                    "mistakes": [{"name": n, "students": k} for n, k in mistakes]})
+    return sorted(out, key=lambda row: (row["share_right"], row["template"]))
+
+
 def class_text(reports: Sequence[Report], notes: Sequence[str], color: bool = False) -> str:
-    """The class summary for people: one line per submission, flags underneath."""
+    """The class summary for people: one line per submission, flags underneath, then what to
+    re-teach (per template, the share right and the named mistakes made)."""
     out = [f"{'student':<16} {'score':>9} {'%':>6}  submission"]
     for r in reports:
-        score = f"{r.score}/{r.total}" if r.error is None else "-"
+        score = f"{points_text(r.score)}/{r.total}" if r.error is None else "-"
         line = f"{_c(r.student or '?'):<16} {score:>9} {_percent(r.score, r.total):>6}  {_c(r.sheet or '(no submission)')}"
         out.append(line)
         for flag in r.flags:
@@ -249,4 +310,12 @@ def class_text(reports: Sequence[Report], notes: Sequence[str], color: bool = Fa
             out.append(f"    note: {_c(note)}")
     for note in notes:
         out.append(f"note: {_c(note)}")
+    summary = class_summary(reports)
+    if summary:
+        out += ["", "what to re-teach (per template, least often right first; named mistakes by how many students made them)"]
+        for row in summary:
+            out.append(f"  {100 * row['share_right']:>3.0f}% right ({row['right']}/{row['questions']})  {_c(row['template'])}")
+            if row["mistakes"]:
+                made = " · ".join(f"{_c(m['name'])}: {m['students']} student{'s' if m['students'] != 1 else ''}" for m in row["mistakes"])
+                out.append(f"        {made}")
     return "\n".join(out) + "\n"
