@@ -85,22 +85,29 @@ def _solve_padded(vocab: list[str], sentences: list[list[str]]) -> Solution:
     return Solution(key, tuple(steps), tuple(wrong))
 
 
+def _table(v: int, d: int, padding_idx: int | None = None) -> nn.Embedding:
+    """A real ``nn.Embedding`` on the meta device, handed its (meta) weight: sizes only. Letting
+    it draw its own weight would run ``normal_`` on a meta tensor, which imports torch's compiler
+    (half a second) for numbers nobody reads."""
+    return nn.Embedding(v, d, padding_idx=padding_idx, _weight=torch.empty(v, d, device=_META))
+
+
 def _solve_sizes(ask: str, inputs: Mapping[str, Any]) -> Solution:
     v, d = int(inputs["vocab_size"]), int(inputs["dim"])
     steps: tuple[Step, ...]
     if ask == "lookup-shape":
         ids_shape = list(inputs["ids_shape"])
-        out = nn.Embedding(v, d, device=_META)(torch.empty(ids_shape, dtype=torch.long, device=_META))
+        out = _table(v, d)(torch.empty(ids_shape, dtype=torch.long, device=_META))
         key = list(out.shape)
         steps = (Step("each id becomes its row of the V × D table: the ids' shape + (D,)", key),)
         return Solution(key, steps, (Misconception(*_VOCAB_WIDTH, [*ids_shape, v]), Misconception(*_IDS_ONLY, ids_shape)))
-    token = nn.Embedding(v, d, padding_idx=0, device=_META)
+    token = _table(v, d, padding_idx=0)
     if ask == "table-params":
         count = sum(p.numel() for p in token.parameters())
         steps = (Step("V × D weights (the padding row included)", count),)
         return Solution(float(count), steps, (Misconception(*_V_PLUS_D, float(v + d)), Misconception(*_PAD_ROW, float((v - 1) * d))))
     p = int(inputs["positions"])
-    tables = [token, nn.Embedding(p, d, device=_META), nn.Embedding(2, d, device=_META)]
+    tables = [token, _table(p, d), _table(2, d)]
     if ask == "bert-params":
         counts = [sum(q.numel() for q in t.parameters()) for t in tables]
         steps = (Step("token V·D, position P·D, segment 2·D", counts), Step("(V + P + 2) · D", sum(counts)))
@@ -112,8 +119,9 @@ def _solve_sizes(ask: str, inputs: Mapping[str, Any]) -> Solution:
         return Solution(float(sum(counts)), steps, wrong)
     ids_shape = list(inputs["ids_shape"])
     ids = torch.empty(ids_shape, dtype=torch.long, device=_META)
-    summed = tables[0](ids) + tables[1](ids) + tables[2](ids)
-    key = list(summed.shape)
+    # The sum's shape is the broadcast of the three lookups' (torch's own rule; adding meta
+    # tensors would import torch's compiler for nothing).
+    key = list(torch.broadcast_shapes(*(t(ids).shape for t in tables)))
     steps = (Step("each lookup: the ids' shape + (D,); the sum keeps it", key),)
     return Solution(key, steps, (Misconception(*_CONCATENATED, [*ids_shape, 3 * d]),))
 

@@ -11,7 +11,6 @@ data), parameter counts from PyTorch's own modules (``nn.MultiheadAttention``,
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -156,7 +155,9 @@ def _solve_shape(inputs: Mapping[str, Any]) -> Solution:
     shapes = {"q-projected": q}
     q = shapes["q-heads"] = q.view(b, length, h, d_k).transpose(1, 2)
     k, v = (t.view(b, s, h, d_k).transpose(1, 2) for t in (k, v))
-    scores = shapes["scores"] = q @ k.transpose(-2, -1) / math.sqrt(d_k)
+    # Scaling by 1/√d_k keeps the shape; it is left out here because arithmetic on meta tensors
+    # goes through torch's reference implementations, which import its compiler (half a second).
+    scores = shapes["scores"] = q @ k.transpose(-2, -1)
     weights = shapes["weights"] = scores.softmax(dim=-1)
     heads = shapes["head-outputs"] = weights @ v
     concat = shapes["concatenated"] = heads.transpose(1, 2).reshape(b, length, d)
