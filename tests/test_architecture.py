@@ -14,6 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("quizgen", "checkers")
 FACES = ("quizgen.drill", "quizgen.anki", "quizgen.classroom")
+CONCEPTS = ROOT / "concepts"
 
 
 def _module_name(path: Path) -> str:
@@ -95,3 +96,26 @@ def test_no_module_is_over_600_lines() -> None:
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600
     )
     assert long == []
+
+
+def test_building_problems_never_loads_torchs_compiler() -> None:
+    """Grading redraws every problem in a fresh process, so what the checkers load is paid per
+    run: none of them may pull in torch._dynamo (about half a second), which meta-tensor
+    arithmetic and self-initialising meta modules do."""
+    import subprocess
+    import sys
+
+    program = (
+        "import random, sys\n"
+        "from quizgen.core.concepts import load_concepts\n"
+        "from quizgen.core.problems import build_problem\n"
+        "rng = random.Random(0)\n"
+        f"for c in load_concepts({str(CONCEPTS)!r}):\n"
+        "    for t in c.templates:\n"
+        "        for _ in range(5):\n"
+        "            build_problem(c, t, rng.getrandbits(32))\n"
+        "print('torch._dynamo' in sys.modules, 'torch' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "True"]
