@@ -167,6 +167,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "deck": "quizgen.anki.deck:deck_command",
     "quiz": "quizgen.classroom.commands:quiz_command",
     "grade": "quizgen.classroom.commands:grade_command",
+    "export": "quizgen.classroom.export:export_command",
 }
 
 

@@ -55,6 +55,7 @@ from quizgen.core import render
 from quizgen.core.concepts import Concept, load_concepts, select
 from quizgen.core.pictures import svg
 from quizgen.core.errors import GenerationError, QuizgenError
+from quizgen.core.files import zip_bytes
 from quizgen.core.problems import rebuild, rounded
 from quizgen.judge import Tolerance, close, judge
 
@@ -374,7 +375,7 @@ def test_rebuilding_unchanged_inputs_gives_identical_bytes(tmp_path: Path, monke
 
 def test_zip_is_valid_with_fixed_dates() -> None:
     data = b"".join(b"row %d of a collection that compresses well\n" % i for i in range(60_000))
-    archives = [anki._zip([("collection.anki2", data), ("media", b"{}")], 1_700_000_000) for _ in range(2)]
+    archives = [zip_bytes([("collection.anki2", data), ("media", b"{}")], 1_700_000_000) for _ in range(2)]
     assert archives[0] == archives[1]
     with zipfile.ZipFile(io.BytesIO(archives[0])) as archive:
         assert archive.testzip() is None

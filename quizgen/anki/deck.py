@@ -24,15 +24,12 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import hashlib
-import io
 import itertools
 import json
 import os
 import re
 import sqlite3
 import sys
-import time
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +48,8 @@ from quizgen.anki.cards import (
 from quizgen.core.command import concept_dir, friendly
 from quizgen.core.concepts import Concept, select
 from quizgen.core.errors import QuizgenError
+from quizgen.core.files import zip_bytes
+from quizgen.core.problems import template_variant_seed as note_seed
 from quizgen.core.render import text_html
 
 DECK_ROOT = "quizgen"
@@ -89,11 +88,6 @@ def flashcard_guid(concept_id: str, index: int) -> str:
     from genanki import guid_for
 
     return str(guid_for("quizgen-flashcard", concept_id, index))
-
-
-def note_seed(seed: int, concept_id: str, template: str, variant: int) -> int:
-    """The problem seed of one variant (48 bits; independent of every other template)."""
-    return _hash_int(f"{seed}:{concept_id}.{template}:{variant}")
 
 
 def deck_name(concept: Concept) -> str:
@@ -247,26 +241,12 @@ class DeckSummary:
         )
 
 
-def _zip(entries: list[tuple[str, bytes]], timestamp: int) -> bytes:
-    """A zip archive of ``entries`` (deflated), every entry dated ``timestamp``: the same bytes for
-    the same entries on every system (fixed dates and permissions, no extra fields)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries:
-            info = zipfile.ZipInfo(name, date_time=time.gmtime(max(timestamp, 315532800))[:6])
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = 0o100644 << 16
-            archive.writestr(info, data)
-    return out.getvalue()
-
-
 def _package(database: bytes, media: list[tuple[str, bytes]], timestamp: int) -> bytes:
     """The .apkg: the collection, the media index (position -> name) and the media files."""
     index = json.dumps({str(i): name for i, (name, _) in enumerate(media)}).encode("utf-8")
     entries = [("collection.anki2", database), ("media", index)]
     entries += [(str(i), data) for i, (_, data) in enumerate(media)]
-    return _zip(entries, timestamp)
+    return zip_bytes(entries, timestamp)
 
 
 def build_deck(

@@ -300,3 +300,21 @@ def yaml_problem(exc: Exception) -> str:
     if reason:  # a reader error: a character YAML does not allow
         return f"character {getattr(exc, 'position', '?')}: {reason}"
     return " ".join(str(exc).split())
+
+
+def zip_bytes(entries: list[tuple[str, bytes]], timestamp: int) -> bytes:
+    """A zip archive of ``entries`` (deflated), every entry dated ``timestamp``: the same bytes for
+    the same entries on every system (fixed dates and permissions, no extra fields)."""
+    import io
+    import time
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=time.gmtime(max(timestamp, 315532800))[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            archive.writestr(info, data)
+    return out.getvalue()

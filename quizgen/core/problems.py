@@ -53,6 +53,13 @@ def variant_seed(seed: int, index: int) -> int:
     return int.from_bytes(digest, "big")
 
 
+def template_variant_seed(seed: int, concept_id: str, template: str, variant: int) -> int:
+    """The seed of variant ``variant`` of one template (48 bits, independent of every other
+    template): what decks and exports draw, so a deck's note and an export hold the same problem."""
+    digest = hashlib.blake2b(f"{seed}:{concept_id}.{template}:{variant}".encode(), digest_size=6).digest()
+    return int.from_bytes(digest, "big")
+
+
 def rounded(value: Any) -> Any:
     """A value as written for programs and cards: floats to 12 significant digits (so bytes never
     depend on the last ulp), non-finite floats as the strings the checkers use ("-inf"), so the

@@ -1,0 +1,344 @@
+"""``quizgen export``: problems for the course's learning-management system (see docs/lms.md).
+
+Two formats, each imported by the LMS's own question-bank importer:
+
+- **Moodle XML**: a number is a *numerical* question whose first answer is the key (100%, with the
+  judge's tolerance as Moodle's absolute ±), then each named mistake as a 0% answer with its
+  explanation as feedback, then a catch-all. A vector or matrix is a *cloze* question with one
+  NUMERICAL blank per entry; a shape is a cloze question with one SHORTANSWER blank accepting its
+  usual spellings. The worked solution and the named mistakes are the general feedback.
+- **Canvas QTI 1.2** (a zip): a number is a *numerical_question* with the key and a margin; a
+  vector or matrix is one numerical question per entry; a shape a *short_answer_question*. Canvas
+  gives every answer of a numerical question full marks, so the named mistakes go in the general
+  feedback, with the worked solution.
+
+A formula answer has no place in either format's core question types, so formula problems are
+left out and counted. Every key comes from the checker: the problems are drawn again from their
+ids (a quiz file) or drawn fresh (topics, K variants per template, as in a deck).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from quizgen.core.command import concept_dir, friendly
+from quizgen.core.errors import QuizgenError
+from quizgen.core.render import fmt_inline, step_text, text_html
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from quizgen.core.answer import Tolerance
+    from quizgen.core.problems import Problem
+
+FORMATS = ("moodle", "qti")
+EXPORTABLE = ("number", "vector", "matrix", "shape")
+
+
+# ---------------------------------------------------------------------------------------------
+# What both formats share
+
+
+def margin(tolerance: Tolerance, value: float) -> float:
+    """The judge's tolerance around one number as an absolute ± (what LMS numerical questions
+    take): ``max(abs, rel · |value|)``, to 6 significant figures."""
+    return float(f"{max(tolerance.abs, tolerance.rel * abs(value)):.6g}")
+
+
+def number(x: float) -> str:
+    """A key as both importers read it: plain decimal or e-notation, 12 significant figures."""
+    return repr(float(f"{x:.12g}"))
+
+
+def shape_spellings(value: Any) -> list[str]:
+    """The ways of writing a shape (or ``error``) that a text blank accepts."""
+    if value == "error":
+        return ["error"]
+    dims = [str(int(d)) for d in value]
+    if not dims:
+        return ["()", "torch.Size([])"]
+    tuple_ = "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+    forms = [tuple_, tuple_.replace(" ", ""), "x".join(dims), "torch.Size([" + ", ".join(dims) + "])", "[" + ", ".join(dims) + "]"]
+    return list(dict.fromkeys(forms))
+
+
+def _entries(problem: Problem) -> list[tuple[str, float]]:
+    """A vector's or matrix's entries with their place in words, row by row."""
+    value = problem.answer.value
+    if problem.answer.kind == "vector":
+        return [(f"entry {i + 1}", v) for i, v in enumerate(value)]
+    return [(f"row {i + 1}, column {j + 1}", v) for i, row in enumerate(value) for j, v in enumerate(row)]
+
+
+def _finite(problem: Problem) -> bool:
+    if problem.answer.kind == "number":
+        return isinstance(problem.answer.value, (int, float)) and math.isfinite(problem.answer.value)
+    if problem.answer.kind in ("vector", "matrix"):
+        return all(isinstance(v, (int, float)) and math.isfinite(v) for _, v in _entries(problem))
+    return True
+
+
+def _question_html(problem: Problem, number_: int) -> str:
+    """The question as the worksheet shows it: the prompt, then the inputs as plain text."""
+    from quizgen.generators import GENERATORS
+
+    inputs = html.escape(str(GENERATORS[problem.family].describe(problem.inputs)))
+    return f"<p>{number_}. {text_html(problem.prompt)}</p><pre>{inputs}</pre>"
+
+
+def feedback_html(problem: Problem) -> str:
+    """The general feedback: the key, the worked solution and every named mistake."""
+    from quizgen.judge import format_value
+
+    key = html.escape(format_value(problem.answer.kind, problem.answer.value))
+    out = [f"<p><b>Answer:</b> <code>{key}</code></p>"]
+    if problem.steps:
+        out.append("<p><b>Worked solution</b></p><ul>")
+        out += [f"<li>{html.escape(step_text(s))}</li>" for s in problem.steps]
+        out.append("</ul>")
+    if problem.misconceptions:
+        out.append("<p><b>Known mistakes</b></p><ul>")
+        out += [
+            f"<li><b>{html.escape(m.name)}</b> gives <code>{html.escape(fmt_inline(m.value))}</code>: {text_html(m.description)}</li>"
+            for m in problem.misconceptions
+        ]
+        out.append("</ul>")
+    out.append(f"<p>Problem <code>{html.escape(problem.id)}</code> (quizgen generate draws it again).</p>")
+    return "".join(out)
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    el = ET.SubElement(parent, tag, attrs)
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _xml(root: ET.Element) -> bytes:
+    ET.indent(root, space=" ")
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Moodle XML
+
+
+def _cloze_escape(text: str) -> str:
+    """Text inside a cloze blank: Moodle ends an answer at } # ~ unless escaped."""
+    return text.replace("\\", "\\\\").replace("}", "\\}").replace("#", "\\#").replace("~", "&#126;")
+
+
+def _moodle_text(parent: ET.Element, tag: str, content: str, fmt: str = "html") -> None:
+    _sub(_sub(parent, tag, format=fmt), "text", content)
+
+
+def _moodle_question(quiz: ET.Element, problem: Problem, number_: int) -> None:
+    kind = problem.answer.kind
+    qtype = "numerical" if kind == "number" else "cloze"
+    q = _sub(quiz, "question", type=qtype)
+    _sub(_sub(q, "name"), "text", f"{number_}. {problem.id}")
+    body = _question_html(problem, number_)
+    if kind in ("vector", "matrix"):
+        blanks = [
+            f"<tr><td>{html.escape(where)}</td><td>{{1:NUMERICAL:={number(v)}:{number(margin(problem.tolerance, v))}}}</td></tr>"
+            for where, v in _entries(problem)
+        ]
+        body += f"<table>{''.join(blanks)}</table>"
+    elif kind == "shape":
+        accepted = "~".join(f"={_cloze_escape(s)}" for s in shape_spellings(problem.answer.value))
+        body += f"<p>Shape (or error): {{1:SHORTANSWER:{accepted}}}</p>"
+    _moodle_text(q, "questiontext", body)
+    _moodle_text(q, "generalfeedback", feedback_html(problem))
+    _sub(q, "penalty", "0")
+    _sub(q, "hidden", "0")
+    if kind != "number":
+        return
+    _sub(q, "defaultgrade", "1")
+    key = float(problem.answer.value)
+    answers = [(100, key, "Right.")] + [
+        (0, float(m.value), f"{m.name}: {m.description}") for m in problem.misconceptions if isinstance(m.value, (int, float))
+    ]
+    for fraction, value, note in answers:
+        a = _sub(q, "answer", fraction=str(fraction), format="moodle_auto_format")
+        _sub(a, "text", number(value))
+        _sub(a, "tolerance", number(margin(problem.tolerance, value)))
+        _moodle_text(a, "feedback", html.escape(note, quote=False))
+    a = _sub(q, "answer", fraction="0", format="moodle_auto_format")
+    _sub(a, "text", "*")
+    _sub(a, "tolerance", "0")
+    _moodle_text(a, "feedback", "Not the answer: see the worked solution.")
+    for tag, setting in (("unitgradingtype", "0"), ("unitpenalty", "0"), ("showunits", "3"), ("unitsleft", "0")):
+        _sub(q, tag, setting)
+
+
+def moodle_xml(problems: Sequence[Problem], titles: dict[str, str]) -> bytes:
+    """A Moodle question bank: a category per concept (``quizgen/<title>``), its questions in it."""
+    quiz = ET.Element("quiz")
+    category = None
+    for k, problem in enumerate(problems, start=1):
+        if problem.concept != category:
+            category = problem.concept
+            c = _sub(quiz, "question", type="category")
+            _sub(_sub(c, "category"), "text", f"$course$/top/quizgen/{titles.get(category, category)}")
+        _moodle_question(quiz, problem, k)
+    return _xml(quiz)
+
+
+# ---------------------------------------------------------------------------------------------
+# Canvas QTI 1.2
+
+
+def _meta(item: ET.Element, fields: dict[str, str]) -> None:
+    meta = _sub(_sub(item, "itemmetadata"), "qtimetadata")
+    for label, entry in fields.items():
+        f = _sub(meta, "qtimetadatafield")
+        _sub(f, "fieldlabel", label)
+        _sub(f, "fieldentry", entry)
+
+
+def _material(parent: ET.Element, content: str) -> None:
+    _sub(_sub(parent, "material"), "mattext", content, texttype="text/html")
+
+
+def _qti_item(section: ET.Element, ident: str, title: str, qtype: str, text: str, feedback: str, answer_id: int) -> ET.Element:
+    """An item up to its answers: metadata, the question, one blank; returns its conditions' parent."""
+    item = _sub(section, "item", ident=ident, title=title)
+    _meta(item, {"question_type": qtype, "points_possible": "1.0", "original_answer_ids": str(answer_id)})
+    presentation = _sub(item, "presentation")
+    _material(presentation, text)
+    response = _sub(presentation, "response_str", ident="response1", rcardinality="Single")
+    fib = _sub(response, "render_fib", **({"fibtype": "Decimal"} if qtype == "numerical_question" else {}))
+    _sub(fib, "response_label", ident="answer1", rshuffle="No")
+    processing = _sub(item, "resprocessing")
+    _sub(_sub(processing, "outcomes"), "decvar", maxvalue="100", minvalue="0", varname="SCORE", vartype="Decimal")
+    general = _sub(processing, "respcondition", **{"continue": "Yes"})
+    _sub(_sub(general, "conditionvar"), "other")
+    _sub(general, "displayfeedback", feedbacktype="Response", linkrefid="general_fb")
+    fb = _sub(_sub(item, "itemfeedback", ident="general_fb"), "flow_mat")
+    _material(fb, feedback)
+    # itemfeedback follows resprocessing in QTI 1.2's order; conditions go into resprocessing.
+    return processing
+
+
+def _numeric_condition(processing: ET.Element, value: float, plus_minus: float) -> None:
+    cond = _sub(processing, "respcondition", **{"continue": "No"})
+    either = _sub(_sub(cond, "conditionvar"), "or")
+    _sub(either, "varequal", number(value), respident="response1")
+    both = _sub(either, "and")
+    _sub(both, "vargte", number(value - plus_minus), respident="response1")
+    _sub(both, "varlte", number(value + plus_minus), respident="response1")
+    _sub(cond, "setvar", "100", action="Set", varname="SCORE")
+
+
+def qti_assessment(problems: Sequence[Problem], title: str, ident: str) -> bytes:
+    """The assessment XML: items in problem order (a vector or matrix gives one item per entry)."""
+    root = ET.Element("questestinterop", xmlns="http://www.imsglobal.org/xsd/ims_qtiasiv1p2")
+    section = _sub(_sub(root, "assessment", ident=ident, title=title), "section", ident="root_section")
+    answer_id = 1000
+    for k, problem in enumerate(problems, start=1):
+        kind, feedback = problem.answer.kind, feedback_html(problem)
+        text = _question_html(problem, k)
+        if kind == "number":
+            answer_id += 1
+            processing = _qti_item(section, f"q{k}", problem.id, "numerical_question", text, feedback, answer_id)
+            value = float(problem.answer.value)
+            _numeric_condition(processing, value, margin(problem.tolerance, value))
+        elif kind == "shape":
+            answer_id += 1
+            processing = _qti_item(section, f"q{k}", problem.id, "short_answer_question",
+                                   text + "<p>Type the shape, or error.</p>", feedback, answer_id)
+            cond = _sub(processing, "respcondition", **{"continue": "No"})
+            var = _sub(cond, "conditionvar")
+            for spelling in shape_spellings(problem.answer.value):
+                _sub(var, "varequal", spelling, respident="response1")
+            _sub(cond, "setvar", "100", action="Set", varname="SCORE")
+        else:
+            for e, (where, value) in enumerate(_entries(problem)):
+                answer_id += 1
+                part = text if e == 0 else f"<p>{k}. (continued) {html.escape(problem.prompt.splitlines()[0])}</p>"
+                processing = _qti_item(section, f"q{k}_{e + 1}", f"{problem.id} {where}", "numerical_question",
+                                       part + f"<p>Give the {kind}'s {html.escape(where)}.</p>", feedback, answer_id)
+                _numeric_condition(processing, value, margin(problem.tolerance, value))
+    return _xml(root)
+
+
+def qti_zip(problems: Sequence[Problem], title: str, timestamp: int = 315_532_800) -> bytes:
+    """A Canvas-importable QTI 1.2 package: ``imsmanifest.xml`` and one assessment."""
+    from quizgen.core.files import zip_bytes
+
+    ident = "quizgen_export"
+    manifest = ET.Element("manifest", identifier="quizgen_manifest", xmlns="http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1")
+    meta = _sub(manifest, "metadata")
+    _sub(meta, "schema", "IMS Content")
+    _sub(meta, "schemaversion", "1.1.3")
+    _sub(manifest, "organizations")
+    resource = _sub(_sub(manifest, "resources"), "resource", identifier=ident, type="imsqti_xmlv1p2")
+    _sub(resource, "file", href=f"{ident}/{ident}.xml")
+    return zip_bytes([("imsmanifest.xml", _xml(manifest)), (f"{ident}/{ident}.xml", qti_assessment(problems, title, ident))], timestamp)
+
+
+# ---------------------------------------------------------------------------------------------
+# The command
+
+
+def _problems(ctx: click.Context, sources: tuple[str, ...], variants: int, seed: int) -> tuple[list[Problem], str, dict[str, str]]:
+    """The problems to export, a title and the concepts' titles: a quiz file's, or topics'."""
+    from quizgen.classroom.quiz import read_quiz
+    from quizgen.core.concepts import load_concepts, select
+    from quizgen.core.problems import build_many, rebuild, template_variant_seed
+
+    concepts = load_concepts(concept_dir(ctx))
+    titles = {c.id: c.title for c in concepts}
+    quizzes = [s for s in sources if s.endswith((".yaml", ".yml", ".json")) and Path(s).exists()]
+    if quizzes:
+        if len(sources) > 1:
+            raise QuizgenError("give either one quiz file or topics, not both")
+        quiz = read_quiz(quizzes[0])
+        return [rebuild(p.id, concepts) for p in quiz.problems], quiz.title, titles
+    chosen = select(concepts, sources)
+    jobs = [(c, t, template_variant_seed(seed, c.id, t.name, v)) for c in sorted(chosen, key=lambda c: c.id) for t in c.templates for v in range(variants)]
+    if not jobs:
+        raise QuizgenError(f"the topics {', '.join(sources)} have no problem templates")
+    return [p for chunk in build_many(jobs) for p in chunk], " + ".join(c.title for c in chosen[:3]), titles
+
+
+@click.command("export")
+@click.argument("sources", nargs=-1, required=True, metavar="QUIZ.yaml | TOPIC...")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="moodle: Moodle XML; qti: a Canvas QTI 1.2 zip.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="The file to write (default: <quiz or topics>.moodle.xml or .qti.zip).")
+@click.option("--variants", type=click.IntRange(1, 100), default=5, show_default=True, help="With topics: problems per template.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="With topics: which problems.")
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
+@click.pass_context
+@friendly
+def export_command(ctx: click.Context, sources: tuple[str, ...], fmt: str, output: str | None, variants: int, seed: int, force: bool) -> None:
+    """Export a quiz's problems (or VARIANTS per template of TOPICs) for Moodle or Canvas.
+
+    Numbers become numerical questions with the judge's tolerance and the named mistakes as
+    feedback; vectors, matrices and shapes become cloze (Moodle) or one question per entry (Canvas);
+    the worked solution is the general feedback. Formula problems are left out.
+
+    Example: quizgen export week3.yaml --format moodle   (or: quizgen export attention --format qti)
+    """
+    from quizgen.core.files import write_bytes_atomic
+
+    problems, title, titles = _problems(ctx, sources, variants, seed)
+    kept = [p for p in problems if p.answer.kind in EXPORTABLE and _finite(p)]
+    stem = Path(sources[0]).name.split(".")[0] if len(sources) == 1 else "-".join(sources)
+    out = Path(output or f"{stem}.{'moodle.xml' if fmt == 'moodle' else 'qti.zip'}")
+    if out.exists() and not force:
+        raise QuizgenError(f"{out} already exists; add --force to replace it, or write elsewhere with -o")
+    if not kept:
+        raise QuizgenError("nothing to export: every problem chosen has a formula answer (or an infinite value)")
+    data = moodle_xml(kept, titles) if fmt == "moodle" else qti_zip(kept, title)
+    write_bytes_atomic(out, data)
+    formulas = sum(p.answer.kind == "formula" for p in problems)
+    infinite = len(problems) - len(kept) - formulas
+    left = [f"{n} with {why}" for n, why in ((formulas, "formula answers"), (infinite, "infinite values")) if n]
+    click.echo(f"wrote {out}: {len(kept)} problems" + (f"; left out {', '.join(left)}" if left else ""))
