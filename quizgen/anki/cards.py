@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quizgen.core.concepts import Concept, Flashcard
-from quizgen.core.render import fmt_inline, fmt_shape, tex_bmatrix, tex_matrices, tex_number, text_html
+from quizgen.core.render import fmt_inline, fmt_shape, mistake_items, tex_bmatrix, tex_matrices, tex_number, text_html
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from quizgen.core.problems import Problem
@@ -179,12 +179,7 @@ def problem_fields(problem: Problem, concept: Concept) -> list[str]:
         from quizgen.core.pictures import svg
 
         solution += f'<div class="qz-picture">{svg(problem.figure)}</div>'
-    mistakes = "".join(
-        [
-            f"<li><b>{_escape(m.name)}</b> gives {_value_html(m.value, kind)}. {text_html(m.description)}</li>"
-            for m in problem.misconceptions
-        ]
-    )
+    mistakes = mistake_items(problem.misconceptions, lambda v: _value_html(v, kind))
     if kind == "shape":
         tolerance = "exactly (a shape is compared exactly)"
         tol_json = None

@@ -30,7 +30,7 @@ import click
 
 from quizgen.core.command import concept_dir, friendly
 from quizgen.core.errors import QuizgenError
-from quizgen.core.render import fmt_inline, step_text, text_html
+from quizgen.core.render import fmt_inline, mistake_items, step_text, text_html
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from quizgen.core.answer import Tolerance
@@ -102,12 +102,8 @@ def feedback_html(problem: Problem) -> str:
         out += [f"<li>{html.escape(step_text(s))}</li>" for s in problem.steps]
         out.append("</ul>")
     if problem.misconceptions:
-        out.append("<p><b>Known mistakes</b></p><ul>")
-        out += [
-            f"<li><b>{html.escape(m.name)}</b> gives <code>{html.escape(fmt_inline(m.value))}</code>: {text_html(m.description)}</li>"
-            for m in problem.misconceptions
-        ]
-        out.append("</ul>")
+        shown = mistake_items(problem.misconceptions, lambda v: f"<code>{html.escape(fmt_inline(v))}</code>")
+        out.append(f"<p><b>Known mistakes</b></p><ul>{shown}</ul>")
     out.append(f"<p>Problem <code>{html.escape(problem.id)}</code> (quizgen generate draws it again).</p>")
     return "".join(out)
 

@@ -387,23 +387,9 @@ def _problem_error(source: str, number: int, rec: Any, seen: Mapping[str, int]) 
 # Making quizzes
 
 
-def make_quiz(
-    concepts: Sequence[Concept],
-    topics: Sequence[str],
-    n: int,
-    seed: int,
-    student: str | None = None,
-    student_name: str | None = None,
-    title: str | None = None,
-    jobs: int = 0,
-) -> Quiz:
-    """Build a quiz: ``n`` problems taking the topics' templates in turn (``problems.plan``).
-
-    Problem ``i`` (from 0) is drawn with ``variant_seed(seed, i)``, or with a student,
-    ``variant_seed(student_seed(seed, student), i)``. Problems are built with the checker (so no
-    named mistake lands within tolerance of the answer) and only their ids and inputs are kept.
-    """
-    return build_quiz(concepts, topics, n, seed, student, student_name, title, jobs)[0]
+def make_quiz(*args: Any, **kwargs: Any) -> Quiz:
+    """``build_quiz`` without the built problems: what a quiz file holds."""
+    return build_quiz(*args, **kwargs)[0]
 
 
 def build_quiz(
@@ -416,7 +402,13 @@ def build_quiz(
     title: str | None = None,
     jobs: int = 0,
 ) -> tuple[Quiz, list[Problem]]:
-    """``make_quiz``, and the built problems too (for an answer key; the quiz file never holds them)."""
+    """Build a quiz: ``n`` problems taking the topics' templates in turn (``problems.plan``), and
+    the built problems (for an answer key; the quiz file never holds them).
+
+    Problem ``i`` (from 0) is drawn with ``variant_seed(seed, i)``, or with a student,
+    ``variant_seed(student_seed(seed, student), i)``. Problems are built with the checker (so no
+    named mistake lands within tolerance of the answer) and only their ids and inputs are kept.
+    """
     from quizgen.core.problems import build_many, variant_seed
     from quizgen.generators import GENERATORS
     from quizgen.judge import describe_expected

@@ -247,12 +247,9 @@ def _key_html(problem: Problem) -> list[str]:
 
         out.append(f'<div class="picture">{svg(problem.figure)}</div>')
     if problem.misconceptions:
-        out.append("<p><b>Known mistakes</b></p><ul>")
-        out += [
-            f"<li><b>{html.escape(m.name)}</b> gives {_value(kind, rounded(m.value))}. {text_html(m.description)}</li>"
-            for m in problem.misconceptions
-        ]
-        out.append("</ul>")
+        from quizgen.core.render import mistake_items
+
+        out.append(f"<p><b>Known mistakes</b></p><ul>{mistake_items(problem.misconceptions, lambda v: _value(kind, rounded(v)))}</ul>")
     out.append("</div>")
     return out
 

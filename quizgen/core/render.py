@@ -54,6 +54,15 @@ def fmt_shape(shape: Sequence[int]) -> str:
     return "torch.Size([" + ", ".join(str(int(s)) for s in shape) + "])"
 
 
+def mistake_items(misconceptions: Sequence[Any], show: Any) -> str:
+    """Named mistakes as HTML list items: the name, the value it gives (``show(value)``, already
+    HTML) and why it is wrong. Cards, answer keys and LMS feedback list them alike."""
+    return "".join(
+        f"<li><b>{html.escape(m.name, quote=False)}</b> gives {show(m.value)}. {text_html(m.description)}</li>"
+        for m in misconceptions
+    )
+
+
 _BACKTICKS = re.compile(r"`([^`\n]+)`")
 
 
