@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from quizgen.core.answer import Grid, Misconception, Solution, Step
+from quizgen.core.formula import over_root
 from quizgen.core.formula import value as formula_value
 
 ASKS = ("scale", "scores", "weights", "output", "variance", "variance-formula")
@@ -80,22 +81,11 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
 
 
-def exact_scale(d_k: int) -> str:
-    """1/√d_k exactly, in sympy's form: the largest square factor a² of d_k = a²·b comes out of
-    the root, and 1/(a√b) = √b/(a·b) (1/4 for 16, √10/10 for 10, √2/4 for 8). Whole-number
-    arithmetic: a worked solution should not wait on a computer-algebra system."""
-    a = max(k for k in range(1, math.isqrt(d_k) + 1) if d_k % (k * k) == 0)
-    b = d_k // (a * a)
-    if b == 1:
-        return "1" if a == 1 else f"1/{a}"
-    return f"√{b}/{a * b}"
-
-
 def _solve_scale(d_k: int) -> Solution:
     root = math.sqrt(d_k)
     steps = (
         Step("√d_k", root, note=f"d_k = {d_k}"),
-        Step("scale = 1/√d_k", 1.0 / root, note=f"exactly {exact_scale(d_k)}"),
+        Step("scale = 1/√d_k", 1.0 / root, note=f"exactly {over_root(1, d_k)}"),
     )
     misconceptions: tuple[Misconception, ...] = ()
     if d_k > 1:

@@ -22,7 +22,7 @@ from torch import nn
 from torch.nn.utils.rnn import pad_sequence
 
 from quizgen.core.answer import Misconception, Solution, Step
-from quizgen.core.formula import exact_cosine, exact_text
+from quizgen.core.formula import exact_cosine
 from quizgen.core.formula import value as formula_value
 
 ASKS = ("padded-ids", "lookup-shape", "table-params", "bert-params", "bert-shape", "cosine", "analogy", "table-formula", "bert-formula")
@@ -135,7 +135,7 @@ def _solve_table(ask: str, inputs: Mapping[str, Any]) -> Solution:
         u, v = table(torch.tensor([i, j]))
         dot = (u @ v).item()
         cos = F.cosine_similarity(u, v, dim=0).item()
-        exact = exact_text(exact_cosine(inputs["table"][i], inputs["table"][j]))
+        exact = exact_cosine(inputs["table"][i], inputs["table"][j])
         steps = (
             Step(f"E[{i}] · E[{j}]", dot),
             Step(f"‖E[{i}]‖, ‖E[{j}]‖", [norms[i].item(), norms[j].item()]),

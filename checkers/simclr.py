@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from quizgen.core.answer import Misconception, Solution, Step
-from quizgen.core.formula import exact_cosine, exact_text
+from quizgen.core.formula import exact_cosine
 
 ASKS = ("loss", "anchor", "similarity", "negatives", "entropy", "zero-shot")
 
@@ -70,7 +70,7 @@ def _solve_similarity(z: torch.Tensor, pair: list[int]) -> Solution:
     steps = (
         Step(f"z_{i}·z_{j}", dot),
         Step(f"‖z_{i}‖, ‖z_{j}‖", [nu, nv]),
-        Step(f"cos(z_{i}, z_{j}) = z_{i}·z_{j} / (‖z_{i}‖ ‖z_{j}‖)", cos, note=f"exactly {exact_text(exact_cosine(z[i].tolist(), z[j].tolist()))}"),
+        Step(f"cos(z_{i}, z_{j}) = z_{i}·z_{j} / (‖z_{i}‖ ‖z_{j}‖)", cos, note=f"exactly {exact_cosine(z[i].tolist(), z[j].tolist())}"),
     )
     wrong: tuple[Misconception, ...] = ()
     if not math.isclose(nu * nv, 1.0, rel_tol=1e-12):

@@ -93,7 +93,9 @@ def _match(
 # Grading
 
 
-def _templates(quiz: Quiz, concepts: Sequence[Concept]) -> tuple[dict[str, tuple[Concept, Template] | str], list[str]]:
+def _templates(
+    quiz: Quiz, concepts: Sequence[Concept], fingerprints: dict[str, str] | None = None
+) -> tuple[dict[str, tuple[Concept, Template] | str], list[str]]:
     """Each template of the quiz as today's concept files have it, or why its problems cannot be graded.
 
     The id is the truth: a problem is graded only as its id draws it with the concept files' own
@@ -101,8 +103,6 @@ def _templates(quiz: Quiz, concepts: Sequence[Concept]) -> tuple[dict[str, tuple
     (generator, version, parameters or tolerance), no longer draws what the learner saw, so its
     problems are not graded; nothing recorded in the quiz file is used in their place.
     """
-    from quizgen.classroom.quiz import template_fingerprint
-
     by_id = {c.id: c for c in concepts}
     found: dict[str, tuple[Concept, Template] | str] = {}
     notes: list[str] = []
@@ -112,7 +112,7 @@ def _templates(quiz: Quiz, concepts: Sequence[Concept]) -> tuple[dict[str, tuple
         template = next((t for t in concept.templates if t.name == tname), None) if concept else None
         if concept is None or template is None:
             why = f"its template {key} is not in the concept files any more"
-        elif template_fingerprint(template) != info.fingerprint:  # it hashes the generator and its version too
+        elif _fingerprint(key, template, fingerprints) != info.fingerprint:  # it hashes the generator and its version too
             why = f"its template {key} changed since the quiz was written (generator, parameters or tolerance)"
         else:
             found[key] = (concept, template)
@@ -120,6 +120,17 @@ def _templates(quiz: Quiz, concepts: Sequence[Concept]) -> tuple[dict[str, tuple
         found[key] = why
         notes.append(f"template {key}: {why}; its problems are not graded (restore the template, or make a new quiz)")
     return found, notes
+
+
+def _fingerprint(key: str, template: Template, cache: dict[str, str] | None) -> str:
+    """A template's fingerprint, computed once per grading run (a class's quizzes share templates)."""
+    from quizgen.classroom.quiz import template_fingerprint
+
+    if cache is None:
+        return template_fingerprint(template)
+    if key not in cache:
+        cache[key] = template_fingerprint(template)
+    return cache[key]
 
 
 def _plain(value: Any) -> Any:
@@ -246,13 +257,14 @@ def grade_sheets(
     from quizgen.core.problems import build_many
 
     templates: dict[int, tuple[dict[str, tuple[Concept, Template] | str], list[str]]] = {}
+    fingerprints: dict[str, str] = {}
     # One task a question: (quiz, problem, its answers, its build job or why it has none).
     tasks: list[tuple[Quiz, QuizProblem, tuple[RawAnswer, ...], int | str]] = []
     jobs_: list[tuple[Concept, Template, int]] = []
     spans: list[tuple[int, int]] = []
     for quiz, sheet, report in pairs:
         if id(quiz) not in templates:
-            templates[id(quiz)] = _templates(quiz, concepts)
+            templates[id(quiz)] = _templates(quiz, concepts, fingerprints)
         found, notes = templates[id(quiz)]
         by_problem, report.extras, report.extras_total, owners = _match(sheet, quiz, id_owner)
         report.notes.extend(quiz.issues)

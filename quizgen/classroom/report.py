@@ -218,7 +218,10 @@ def report_text(report: Report, color: bool = False) -> str:
 def _c(value: Any) -> str:
     """Text from a file, safe to print: control characters (a terminal's escape sequences, a
     carriage return, a newline inside a value) are shown escaped, never sent as they are."""
-    return "".join(c if c.isprintable() or c == " " else show_char(c) for c in str(value))
+    text = str(value)
+    if text.isprintable():  # nearly always: nothing to escape
+        return text
+    return "".join(c if c.isprintable() or c == " " else show_char(c) for c in text)
 
 
 def _csv_cell(value: Any) -> str:

@@ -493,21 +493,38 @@ def describe_symbols(symbols: dict[str, str], meanings: dict[str, str]) -> str:
     return f"Write a formula in {listed}."
 
 
-def exact_text(expr: Any) -> str:
-    """An exact sympy value written for people: fractions stay fractions, roots stay roots.
+def over_root(numerator: int, n: int) -> str:
+    """``numerator / √n`` exactly, written as sympy prints it: the largest square a² of n = a²·b
+    comes out of the root and the fraction is reduced, so 1/√50 is √2/10 and 3/√16 is 3/4.
+    Whole-number arithmetic only (a worked solution should not wait on a computer-algebra system).
 
-    >>> import sympy
-    >>> exact_text(1 / sympy.sqrt(55)), exact_text(sympy.Rational(3, 4))
-    ('√55/55', '3/4')
+    >>> over_root(1, 55), over_root(3, 50), over_root(-2, 8), over_root(3, 16), over_root(0, 7)
+    ('√55/55', '3*√2/10', '-√2/2', '3/4', '0')
     """
-    return re.sub(r"sqrt\((\d+)\)", r"√\1", str(expr).replace("**", "^"))
+    if n <= 0:
+        raise ValueError(f"expected a positive n, got {n}")
+    a = next(k for k in range(math.isqrt(n), 0, -1) if n % (k * k) == 0)
+    b = n // (a * a)
+    top, bottom = numerator, a * b if b > 1 else a
+    g = math.gcd(top, bottom)
+    top, bottom = top // g, bottom // g
+    if top == 0:
+        return "0"
+    sign, top = ("-" if top < 0 else ""), abs(top)
+    if b == 1:
+        return f"{sign}{top}" + (f"/{bottom}" if bottom != 1 else "")
+    head = f"{sign}√{b}" if top == 1 else f"{sign}{top}*√{b}"
+    return head + (f"/{bottom}" if bottom != 1 else "")
 
 
-def exact_cosine(u: list[float], v: list[float]) -> Any:
-    """The cosine similarity of two whole-number vectors as an exact sympy number (sympy loads
-    here): ``u·v / √(‖u‖² ‖v‖²)``, so roots stay roots."""
-    import sympy
+def exact_cosine(u: list[float], v: list[float]) -> str:
+    """The cosine similarity of two whole-number vectors exactly: ``u·v / √(‖u‖² ‖v‖²)``.
 
+    >>> exact_cosine([1, 2], [3, -1])
+    '√2/10'
+    """
     a, b = [int(x) for x in u], [int(x) for x in v]
     dot, uu, vv = (sum(x * y for x, y in zip(p, q)) for p, q in ((a, b), (a, a), (b, b)))
-    return sympy.Integer(dot) / sympy.sqrt(sympy.Integer(uu * vv))
+    return over_root(dot, uu * vv)
+
+
