@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quizgen.core.concepts import Concept, Flashcard
-from quizgen.core.render import fmt_inline, fmt_shape, mistake_items, tex_bmatrix, tex_matrices, tex_number, text_html
+from quizgen.core.render import fmt_inline, fmt_shape, is_scalar, mistake_items, tex_bmatrix, tex_matrices, tex_number, text_html
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from quizgen.core.problems import Problem
@@ -83,10 +83,6 @@ def judge_media_name(script: bytes | None = None) -> str:
 _NON_FINITE = ("-inf", "inf", "nan")
 
 
-def _is_scalar(x: Any) -> bool:
-    return type(x) in (int, float) or (type(x) is str and x in _NON_FINITE)
-
-
 def _bmatrix(rows: Sequence[Sequence[Any]]) -> str:
     # "&" is MathJax's column separator and must arrive as &amp; in a field's HTML.
     return _escape(tex_bmatrix(rows))
@@ -123,10 +119,10 @@ def _value_html(value: Any, kind: str = "", display: bool = False) -> str:
     if t is list or t is tuple:
         if not value:
             return "<code>[]</code>"
-        if all([_is_scalar(v) for v in value]):
+        if all([is_scalar(v) for v in value]):
             return _math(_bmatrix([value]), display)
         if all([type(r) in (list, tuple) and r for r in value]) and len({len(r) for r in value}) == 1:
-            if all([_is_scalar(v) for r in value for v in r]):
+            if all([is_scalar(v) for r in value for v in r]):
                 return _math(_bmatrix(value), display)
             return _table(value)
         return "[" + ", ".join(_value_html(v) for v in value) + "]"

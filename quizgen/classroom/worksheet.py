@@ -178,14 +178,14 @@ A4 column, so they are left to the plain text, which wraps."""
 
 def _typesettable(value: Any) -> bool:
     """Whether a number, vector or matrix is typeset: all entries numbers, and narrow enough."""
-    from quizgen.core.render import _is_scalar, fmt_scalar
+    from quizgen.core.render import fmt_scalar, is_scalar
 
-    if _is_scalar(value):
+    if is_scalar(value):
         return True
     if not (isinstance(value, list) and value):
         return False
     rows = value if all(isinstance(r, list) and r for r in value) else [value]
-    if len({len(r) for r in rows}) != 1 or not all(_is_scalar(v) for r in rows for v in r):
+    if len({len(r) for r in rows}) != 1 or not all(is_scalar(v) for r in rows for v in r):
         return False
     widths = [max(len(fmt_scalar(r[j])) for r in rows) + 2 for j in range(len(rows[0]))]
     return sum(widths) <= _PRINT_CHARS

@@ -169,7 +169,8 @@ def numeric_matrices(inputs: Any) -> list[tuple[str, list[list[Any]]]]:
     return out
 
 
-def _is_scalar(v: Any) -> bool:
+def is_scalar(v: Any) -> bool:
+    """A number as values hold one: an int, a float, or the text of a non-finite float ("-inf")."""
     return _is_number(v) or (isinstance(v, str) and v in _NON_FINITE_TEX)
 
 
@@ -202,11 +203,11 @@ def mathml_number(x: Any) -> str:
 
 def mathml_value(value: Any) -> str:
     """A number, a vector (one row) or a matrix as MathML, else the value as text."""
-    if _is_scalar(value):
+    if is_scalar(value):
         return mathml_number(value)
     if isinstance(value, list) and value:
         rows = value if all(isinstance(r, list) and r for r in value) else [value]
-        if len({len(r) for r in rows}) == 1 and all(_is_scalar(v) for r in rows for v in r):
+        if len({len(r) for r in rows}) == 1 and all(is_scalar(v) for r in rows for v in r):
             body = "".join("<mtr>" + "".join(f"<mtd>{mathml_number(v)}</mtd>" for v in r) + "</mtr>" for r in rows)
             return f"<mrow><mo>[</mo><mtable>{body}</mtable><mo>]</mo></mrow>"
     return f"<mtext>{html.escape(fmt_inline(value), quote=False)}</mtext>"
