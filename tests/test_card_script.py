@@ -324,8 +324,39 @@ def _answer_doms(col: Any, typed: list[tuple[Any, str]], prefix: str) -> list[st
         page.write_text(f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head>'
                         f'<body class="card">{body}</body></html>', encoding="utf-8")
         pages.append(page)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(_dump_dom, pages))
+    return _dump_frames(pages)
+
+
+_FRAMES = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"></head><body>
+%(frames)s
+<script>
+window.addEventListener("load", function () {
+  var out = [];
+  document.querySelectorAll("iframe").forEach(function (f) { out.push(f.contentDocument.documentElement.outerHTML); });
+  var pre = document.createElement("pre");
+  pre.id = "frames";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>
+</body></html>
+"""
+
+
+def _dump_frames(pages: list[Path]) -> list[str]:
+    """The DOM of each page after its scripts ran, from one Chromium run: the pages load as
+    frames of one page (each its own document, as a card is), which then reads them back."""
+    harness = pages[0].with_name(pages[0].stem + ".frames.html")
+    frames = "\n".join(f'<iframe src="{html.escape(p.name)}"></iframe>' for p in pages)
+    harness.write_text(_FRAMES % {"frames": frames}, encoding="utf-8")
+    proc = chromium("--allow-file-access-from-files", "--dump-dom", harness.as_uri())
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    match = re.search(r'<pre id="frames">(.*?)</pre>', proc.stdout, re.DOTALL)
+    assert match, proc.stdout[-2000:]
+    doms = json.loads(html.unescape(match.group(1)))
+    assert len(doms) == len(pages)
+    return doms
 
 
 def test_typed_answers_on_anki_cards_in_chromium(anki_cards: Any) -> None:
