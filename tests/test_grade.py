@@ -902,7 +902,8 @@ def test_the_class_summary_says_what_to_reteach(concepts, tmp_path):
                 m = problem.misconceptions[k % len(problem.misconceptions)]
                 answers[p.id] = format_value(problem.answer.kind, m.value)
                 v = judge(problem.answer, answers[p.id], problem.tolerance, problem.misconceptions)
-                made.setdefault(template, {}).setdefault(v.misconception.name, set()).add(sid)
+                for name in (v.misconception.name, *(o.name for o in v.also)):  # each mistake it matches
+                    made.setdefault(template, {}).setdefault(name, set()).add(sid)
             elif (j + k) % 3 == 1:
                 answers[p.id] = _key_text(problem)
                 stats[0] += 1
@@ -923,3 +924,19 @@ def test_the_class_summary_says_what_to_reteach(concepts, tmp_path):
     if first["mistakes"]:
         m = first["mistakes"][0]
         assert f"{m['name']}: {m['students']} student" in text
+
+
+def test_an_answer_matching_two_mistakes_counts_for_both() -> None:
+    from quizgen.classroom.report import QuestionGrade, class_summary
+
+    def report(student: str, right: bool) -> Report:
+        item = QuestionGrade(1, "masked-modelling.selected-count.v1.7", "right" if right else "wrong", 1 if right else 0,
+                             "10", "10", "11", "…", None if right else "rounded-down", None, (), (),
+                             () if right else ("specials-left-out",))
+        return Report(quiz=None, sheet=f"{student}.yaml", student=student, items=[item])
+
+    (row,) = class_summary([report("a", False), report("b", False), report("c", True)])
+    assert (row["right"], row["questions"]) == (1, 3)
+    assert row["mistakes"] == [{"name": "rounded-down", "students": 2}, {"name": "specials-left-out", "students": 2}]
+    text = report_text(report("a", False))
+    assert "misconception: rounded-down (the same value: specials-left-out)" in text

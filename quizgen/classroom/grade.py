@@ -215,6 +215,7 @@ def _grade_task(
         mis.description if mis is not None else None,
         step_lines,
         tuple(notes),
+        tuple(m.name for m in verdict.also) if verdict is not None else (),
     )
 
 

@@ -82,9 +82,11 @@ class QuestionGrade(NamedTuple):
     misconception_description: str | None = None
     steps: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    also: tuple[str, ...] = ()
+    """Other named mistakes that give the same value as ``misconception`` (the message names all)."""
 
     def to_json(self) -> dict[str, Any]:
-        return {**self._asdict(), "steps": list(self.steps), "notes": list(self.notes)}
+        return {**self._asdict(), "steps": list(self.steps), "notes": list(self.notes), "also": list(self.also)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -194,7 +196,8 @@ def report_text(report: Report, color: bool = False) -> str:
                 out.append(f"     correct  {_c(item.correct)}")
             out.append(f"     {_c(item.message)}")
             if item.misconception:
-                out.append(f"     misconception: {_c(item.misconception)}")
+                same = f" (the same value: {', '.join(map(_c, item.also))})" if item.also else ""
+                out.append(f"     misconception: {_c(item.misconception)}{same}")
         for note in item.notes:
             out.append(f"     note: {_c(note)}")
         if item.steps:
@@ -276,7 +279,8 @@ def gradebook_csv(reports: Sequence[Report]) -> str:
 
 def class_summary(reports: Sequence[Report]) -> list[dict[str, Any]]:
     """What to re-teach: per template, how many of its graded questions were right, and each named
-    mistake with how many students made it; the least often right first."""
+    mistake with how many students made it (an answer that matches several mistakes counts for
+    each); the least often right first."""
     per: dict[str, dict[str, Any]] = {}
     for r in reports:
         for item in r.items:
@@ -287,8 +291,8 @@ def class_summary(reports: Sequence[Report]) -> list[dict[str, Any]]:
             row["questions"] += 1
             row["right"] += item.status == "right"
             row["points"] += item.points
-            if item.misconception:
-                row["mistakes"].setdefault(item.misconception, set()).add(r.student or r.sheet or "?")
+            for name in (item.misconception, *item.also) if item.misconception else ():
+                row["mistakes"].setdefault(name, set()).add(r.student or r.sheet or "?")
     out = []
     for row in per.values():
         mistakes = sorted(((name, len(who)) for name, who in row["mistakes"].items()), key=lambda m: (-m[1], m[0]))
