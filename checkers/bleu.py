@@ -75,14 +75,15 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     >>> round(s.value, 4), s.misconceptions[0].name, s.misconceptions[0].value
     (0.2857, 'no-clipping', 1.0)
     """
-    ask, candidate, references = inputs["ask"], list(inputs["candidate"]), [list(r) for r in inputs["references"]]
+    ask = inputs.get("ask")
+    if ask not in ASKS:
+        raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
+    candidate, references = list(inputs["candidate"]), [list(r) for r in inputs["references"]]
     if ask == "precision":
         return _solve_precision(candidate, references, inputs["n"])
     if ask == "brevity_penalty":
         return _solve_brevity_penalty(candidate, references)
-    if ask == "bleu":
-        return _solve_bleu(candidate, references, inputs["max_n"])
-    raise ValueError(f"Expected ask in {ASKS}, but got {ask!r}")
+    return _solve_bleu(candidate, references, inputs["max_n"])
 
 
 def _ngrams(tokens: Sequence[str], orders: range) -> Counter[tuple[str, ...]]:

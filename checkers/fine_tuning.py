@@ -39,6 +39,8 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         23.0
     """
     ask = inputs.get("ask")
+    if ask not in ASKS:
+        raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
     widths, classes = list(inputs["widths"]), int(inputs["classes"])
     n = len(widths) - 1
     if ask == "total":
@@ -47,10 +49,8 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         frozen = set(range(1, n + 1))
     elif ask == "frozen":
         frozen = set(inputs["frozen"])
-    elif ask == "progressive":
+    else:  # progressive
         frozen = set(range(1, n + 1 - int(inputs["stage"])))
-    else:
-        raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
 
     sizes = [*widths, classes]
     layers = [nn.Linear(sizes[i], sizes[i + 1], device="meta") for i in range(n + 1)]

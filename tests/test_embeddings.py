@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import json
 import math
 import random
@@ -13,7 +12,6 @@ import pytest
 from conftest import formula_agrees
 import torch
 
-import checkers.embeddings
 from quizgen import generators
 from quizgen.core.params import resolve
 from quizgen.core.problems import solve_problem
@@ -166,8 +164,6 @@ def test_each_listed_mistake_is_recomputed_independently() -> None:
         assert {m.name: m.value for m in sol.misconceptions} == expected, inputs
 
 
-
-
 def test_lookups_agree_with_a_real_embedding_table() -> None:
     """The ids, looked up in a real nn.Embedding with padding_idx=0, give zero rows at the padding."""
     for inputs in [i for i in VARIANTS if i["ask"] == "padded-ids"][:100]:
@@ -221,13 +217,3 @@ def test_describe_lists_the_vocabulary_with_its_ids() -> None:
     text = embeddings.describe({"ask": "padded-ids", "vocab": ["the", "cat"], "sentences": [["the", "cat"], ["dog"]]})
     assert text.splitlines()[0] == "vocabulary: [PAD] = 0, [UNK] = 1, the = 2, cat = 3"
     assert "sentence 1: dog" in text
-
-
-def test_unknown_question() -> None:
-    with pytest.raises(ValueError, match="Expected"):
-        checkers.embeddings.solve({"ask": "word2vec"})
-
-
-def test_doctests() -> None:
-    result = doctest.testmod(checkers.embeddings)
-    assert result.failed == 0 and result.attempted > 0

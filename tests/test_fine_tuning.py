@@ -3,7 +3,6 @@ real optimizer."""
 
 from __future__ import annotations
 
-import doctest
 import json
 import random
 from typing import Any
@@ -123,8 +122,6 @@ def test_each_listed_mistake_is_the_mistake_it_names_and_only_where_it_applies()
         assert ("head-left-out" in names) == (inputs["ask"] != "linear-probe")
 
 
-
-
 KNOWN = [
     ({"ask": "total", "widths": [4, 3], "classes": 2}, 4 * 3 + 3 + 3 * 2 + 2),
     ({"ask": "linear-probe", "widths": [784, 128], "classes": 10}, 1290),
@@ -180,9 +177,3 @@ def test_check_params_and_unknown_question() -> None:
     assert [p[0] for p in fine_tuning.check_params(resolve(fine_tuning.PARAMS, {"ask": "frozen", "depth": 1}))] == ["depth"]
     with pytest.raises(ValueError, match="Expected"):
         checkers.fine_tuning.solve({"ask": "lora", "widths": [2, 2], "classes": 2})
-
-
-def test_doctests() -> None:
-    for module in (checkers.fine_tuning, fine_tuning):
-        result = doctest.testmod(module)
-        assert result.failed == 0 and result.attempted > 0, module.__name__

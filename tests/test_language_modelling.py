@@ -3,7 +3,6 @@ another torch path (soft-target cross-entropy)."""
 
 from __future__ import annotations
 
-import doctest
 import itertools
 import json
 import math
@@ -193,8 +192,6 @@ def test_beam_as_wide_as_the_tree_is_exhaustive() -> None:
         assert chosen == best
 
 
-
-
 # p(a) = 0.4, p(b) = 0.6; after a: a 0.9, b 0.1; after b: a 0.55, b 0.45. Greedy: b then a
 # (0.33); beam 2 keeps both first tokens and finds a a (0.36), the best sequence.
 TREE = {"": [0.4, 0.6], "0": [0.9, 0.1], "1": [0.55, 0.45]}
@@ -237,14 +234,3 @@ def test_draws_are_reproducible_and_valid() -> None:
 def test_describe_conditions_each_token_on_the_ones_before() -> None:
     text = language_modelling.describe({"ask": "sequence", "tokens": ["a", "cat", "<eos>"], "conditionals": [0.5, 0.25, 0.1], "log": False})
     assert text.splitlines() == ["p(a | <sos>) = 0.5", "p(cat | <sos> a) = 0.25", "p(<eos> | <sos> a cat) = 0.1"]
-
-
-def test_unknown_question() -> None:
-    with pytest.raises(ValueError, match="Expected"):
-        checkers.language_modelling.solve({"ask": "sample"})
-
-
-def test_doctests() -> None:
-    for module in (checkers.language_modelling, language_modelling):
-        result = doctest.testmod(module)
-        assert result.failed == 0 and result.attempted > 0, module.__name__

@@ -4,7 +4,6 @@ real optimizer."""
 from __future__ import annotations
 
 import ast
-import doctest
 import functools
 import inspect
 import itertools
@@ -525,12 +524,6 @@ def test_generator_never_imports_torch() -> None:
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert not any(name.split(".")[0] == "torch" for name in imported)
-
-
-def test_doctests() -> None:
-    for module in (checkers.lr_schedules, lr_schedules):
-        result = doctest.testmod(module)
-        assert result.failed == 0 and result.attempted > 0
 
 
 def test_formula_mistakes_are_the_schedules_they_name() -> None:

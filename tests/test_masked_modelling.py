@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import doctest
 import itertools
 import json
 import math
@@ -158,14 +157,3 @@ def test_draws_are_reproducible_and_fair() -> None:
             assert all(p in sel for p, (o, c) in enumerate(zip(inputs["original"], inputs["corrupted"])) if o != c)
         else:
             assert 0.05 <= inputs["rate"] <= 0.5 and 3 <= inputs["length"] <= 512
-
-
-def test_unknown_question() -> None:
-    with pytest.raises(ValueError, match="Expected"):
-        checkers.masked_modelling.solve({"ask": "nsp"})
-
-
-def test_doctests() -> None:
-    for module in (checkers.masked_modelling, masked_modelling):
-        result = doctest.testmod(module)
-        assert result.failed == 0 and result.attempted > 0, module.__name__

@@ -176,3 +176,25 @@ def test_every_parameter_at_its_limits_gives_a_faithful_key_or_a_clear_refusal(f
                     assert _agree(value, reference(inputs)), (ask, name, limit)
                     checked += 1
     assert checked > 0
+
+
+@pytest.mark.parametrize("family", sorted(GENERATORS))
+def test_the_examples_in_each_familys_docstrings_hold(family: str) -> None:
+    """Every family's checker and generator document themselves with examples, and they run."""
+    import doctest
+
+    from checkers import CHECKERS
+
+    for module in (importlib.import_module(CHECKERS[family]), GENERATORS[family]):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0, module.__name__
+
+
+@pytest.mark.parametrize("family", sorted(f for f, m in GENERATORS.items() if "ask" in m.PARAMS))
+def test_an_unknown_ask_is_refused_by_name(family: str) -> None:
+    """Inputs always come from the family's own generator, so the one thing a checker refuses is
+    a question it does not know; it says which it knows."""
+    from checkers import get_checker
+
+    with pytest.raises(ValueError, match="Expected ask to be one of"):
+        get_checker(family)({"ask": "no-such-question"})

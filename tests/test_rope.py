@@ -3,7 +3,6 @@ in numpy, the relative-position property, and known values."""
 
 from __future__ import annotations
 
-import doctest
 import json
 import math
 import random
@@ -153,14 +152,3 @@ def test_draws_are_reproducible_and_fair() -> None:
         else:
             assert inputs["m"] != inputs["n"] and any(inputs["k"])
     assert rope.check_params(resolve(rope.PARAMS, {"dim": 3})) == [("dim", "a range with an even width", "[3, 3]")]
-
-
-def test_unknown_question() -> None:
-    with pytest.raises(ValueError, match="Expected"):
-        checkers.rope.solve({"ask": "alibi"})
-
-
-def test_doctests() -> None:
-    for module in (checkers.rope, rope):
-        result = doctest.testmod(module)
-        assert result.failed == 0 and result.attempted > 0, module.__name__

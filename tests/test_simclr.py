@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import doctest
 import inspect
 import json
 import math
@@ -17,7 +16,6 @@ import torch
 from pytorch_metric_learning.losses import NTXentLoss
 from pytorch_metric_learning.reducers import DoNothingReducer
 
-import checkers.simclr
 from quizgen.core.errors import GenerationError
 from quizgen.core.params import resolve
 from quizgen.core.problems import solve_problem
@@ -480,8 +478,3 @@ def test_generator_never_imports_torch() -> None:
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert not any(name.split(".")[0] == "torch" for name in imported)
-
-
-def test_doctests() -> None:
-    result = doctest.testmod(checkers.simclr)
-    assert result.failed == 0 and result.attempted > 0

@@ -3,7 +3,6 @@ get_ema_multi_avg_fn, BYOL and DINO against the papers' formulas in numpy."""
 
 from __future__ import annotations
 
-import doctest
 import json
 import math
 import random
@@ -175,14 +174,3 @@ def test_draws_are_reproducible_and_fair() -> None:
             assert any(inputs["p"]) and any(inputs["z"])
         if inputs["ask"] in ("dino-teacher", "dino-loss"):
             assert len({t - c for t, c in zip(inputs["teacher"], inputs["centre"])}) > 1
-
-
-def test_unknown_question() -> None:
-    with pytest.raises(ValueError, match="Expected"):
-        checkers.ssl_teachers.solve({"ask": "ibot"})
-
-
-def test_doctests() -> None:
-    for module in (checkers.ssl_teachers, ssl_teachers):
-        result = doctest.testmod(module)
-        assert result.failed == 0 and result.attempted > 0, module.__name__

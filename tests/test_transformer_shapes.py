@@ -3,7 +3,6 @@ against real modules run forward."""
 
 from __future__ import annotations
 
-import doctest
 import functools
 import json
 import random
@@ -13,7 +12,6 @@ import pytest
 from conftest import formula_agrees
 import torch
 
-import checkers.transformer_shapes
 from quizgen import generators
 from quizgen.core.params import resolve
 from quizgen.core.problems import solve_problem
@@ -187,8 +185,6 @@ def test_each_listed_mistake_differs_from_the_key_and_is_recomputed() -> None:
             assert ("keys-first" in names) == (inputs["length"] != inputs["kv_length"])
 
 
-
-
 def test_draws_respect_params_and_are_reproducible() -> None:
     state = random.getstate()
     assert [_inputs("shape", s) for s in range(30)] == [_inputs("shape", s) for s in range(30)]
@@ -213,13 +209,3 @@ def test_describe_states_the_code_and_the_question() -> None:
     assert "nn.MultiheadAttention(embed_dim=64, num_heads=8, bias=False)" == transformer_shapes.describe(
         {"ask": "mha-params", "d_model": 64, "heads": 8, "bias": False}
     )
-
-
-def test_unknown_question() -> None:
-    with pytest.raises(ValueError, match="Expected"):
-        checkers.transformer_shapes.solve({"ask": "rope"})
-
-
-def test_doctests() -> None:
-    result = doctest.testmod(checkers.transformer_shapes)
-    assert result.failed == 0 and result.attempted > 0

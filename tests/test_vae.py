@@ -3,7 +3,6 @@ Normal.rsample with a fixed ε."""
 
 from __future__ import annotations
 
-import doctest
 import json
 import math
 import random
@@ -130,8 +129,6 @@ def test_each_listed_mistake_is_recomputed_and_listed_where_it_shows() -> None:
             assert ("sigma-as-variance" in names) == any(s != 1 for s in inputs["sigma"])
 
 
-
-
 KNOWN = [
     ({"ask": "kl-unit", "mu": [0.0], "sigma": [1.0]}, 0.0),  # the prior itself
     ({"ask": "kl-unit", "mu": [1.0], "sigma": [1.0]}, 0.5),
@@ -164,14 +161,3 @@ def test_draws_are_reproducible_and_avoid_degenerate_cases() -> None:
             assert all(s > 0 for s in inputs["sigma"])
         kind = generators.expected("vae", inputs).kind
         assert kind == ("vector" if ask == "reparameterize" else "number")
-
-
-def test_unknown_question() -> None:
-    with pytest.raises(ValueError, match="Expected"):
-        checkers.vae.solve({"ask": "elbo-gradient"})
-
-
-def test_doctests() -> None:
-    for module in (checkers.vae, vae):
-        result = doctest.testmod(module)
-        assert result.failed == 0 and result.attempted > 0, module.__name__

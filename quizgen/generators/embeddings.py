@@ -133,7 +133,11 @@ def _table(ask: str, params: dict[str, Any], rng: random.Random) -> dict[str, An
 
 
 def describe(inputs: dict[str, Any]) -> str:
-    """The inputs as plain text for a learner."""
+    """The inputs as plain text for a learner.
+
+    >>> print(describe({"ask": "table-params", "vocab_size": 5000, "dim": 1024}))
+    nn.Embedding(5000, 1024, padding_idx=0)
+    """
     ask = inputs["ask"]
     if ask in FORMULA_SYMBOLS:
         tables = (

@@ -211,7 +211,11 @@ def expected(inputs: dict[str, Any]) -> Answer:
 
 
 def describe(inputs: dict[str, Any]) -> str:
-    """The inputs as plain text for a learner."""
+    """The inputs as plain text for a learner.
+
+    >>> print(describe({"ask": "negatives", "batch": 4}))
+    N = 4 examples in the batch, two augmented views of each (2N = 8 views)
+    """
     if inputs["ask"] == "negatives":
         return f"N = {inputs['batch']} examples in the batch, two augmented views of each (2N = {2 * inputs['batch']} views)"
     if inputs["ask"] == "entropy":

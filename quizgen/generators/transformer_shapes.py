@@ -139,7 +139,11 @@ _NAMES = {
 
 
 def describe(inputs: dict[str, Any]) -> str:
-    """The inputs as plain text for a learner."""
+    """The inputs as plain text for a learner.
+
+    >>> print(describe({"ask": "causal-entries", "length": 5}))
+    L = 5 (a causal mask over L queries and L keys)
+    """
     ask = inputs["ask"]
     if ask in FORMULA_SYMBOLS:
         module = (
