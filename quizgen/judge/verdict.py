@@ -23,9 +23,9 @@ from quizgen.core.answer import (
     _matrix_dims,
     close,
 )
-from quizgen.core.errors import AnswerParseError
-from quizgen.judge.messages import _check_kind, _dims_phrase
-from quizgen.judge.reader import _read
+from quizgen.core.errors import AnswerParseError, show_typed
+from quizgen.judge.messages import _check_kind, _dims_phrase, examples
+from quizgen.judge.reader import _denies_error, _read
 
 
 @dataclass(frozen=True)
@@ -218,6 +218,8 @@ def judge(
     kind = answer.kind
     if kind == "formula":
         return _judge_formula(answer.value, text, misconceptions)
+    if kind == "shape" and isinstance(text, str) and len(text) <= 200 and _denies_error(text):
+        return _judge_denial(answer.value, text)
     try:
         given, figures = _read(text, kind)
     except AnswerParseError as exc:
@@ -243,6 +245,18 @@ def _judge_shape(
     else:
         message = f"Wrong: the result is not {shown}."
     return Verdict("wrong", _naming(message, ms), given, _first(ms), also=ms[1:])
+
+
+def _judge_denial(key: Any, text: str) -> Verdict:
+    """An answer saying there is no error: wrong when the operation raises; for a key that is a
+    shape, it is not a shape, so it is asked again."""
+    if key == "error":
+        return Verdict("wrong", "Wrong: this does raise an error.", "no error")
+    return Verdict(
+        "unreadable",
+        f"could not read {show_typed(text)} as a shape: it says there is no error, so give the shape "
+        f"of the result; try {examples('shape')}",
+    )
 
 
 def _first(ms: Sequence[Misconception]) -> Misconception | None:
@@ -349,8 +363,9 @@ def _judge_array(
 
 
 def _judge_formula(key: Any, text: str, misconceptions: Sequence[Misconception]) -> Verdict:
-    """Equivalence at the sample points decides (``quizgen.core.formula``)."""
-    from quizgen.core import formula
+    """Exact equivalence decides (``quizgen.core.equivalence``); the message shows a point where
+    the two differ, the first of ``formula.sample_points`` the card script would also show."""
+    from quizgen.core import equivalence, formula
 
     symbols = dict(key["symbols"])
     try:
@@ -360,24 +375,46 @@ def _judge_formula(key: Any, text: str, misconceptions: Sequence[Misconception])
     given = {"formula": formula.text(typed), "symbols": symbols}
     shown = given["formula"]
     key_node = formula.read(key["formula"], symbols)
-    # The sample points decide, as on the cards (docs/answers.md says why sympy does not).
-    if formula.numerically_equal(key_node, typed, symbols):
+    decision, witness = equivalence.decide(key_node, typed, symbols)
+    if decision == equivalence.EQUAL:
         return Verdict("right", f"Right: {shown} equals the answer {formula.text(key_node)}.", given)
+    if decision == equivalence.UNDECIDED:
+        return Verdict(
+            "unreadable",
+            f"could not decide whether {shown} equals the answer: it agrees with it at every point tried, "
+            "but algebra did not confirm it in time (or its powers are too large to check); "
+            "write it in a more direct form, as a sum of terms",
+            given,
+        )
     ms = _find_misconception("formula", given, misconceptions, Tolerance())
-    point = next(
-        (p for p in formula.points(symbols) if _differs(formula.evaluate(key_node, p), formula.evaluate(typed, p))),
-        formula.points(symbols)[0],
-    )
-    at = ", ".join(f"{name} = {_format_number(v)}" for name, v in point.items())
-    message = (
-        f"Wrong: {shown} is not the answer; at {at} it gives {_format_value_or_undefined(formula.evaluate(typed, point))}, "
-        f"the answer {_format_value_or_undefined(formula.evaluate(key_node, point))}."
-    )
+    point = next((p for p in formula.sample_points(key_node, typed, symbols) if formula.differs_at(key_node, typed, p)), None)
+    if point is not None:
+        at = _at(point)
+        gives = _format_value_or_undefined(formula.evaluate(typed, point))
+        message = f"Wrong: {shown} is not the answer; at {at} it gives {gives}, the answer {_format_value_or_undefined(formula.evaluate(key_node, point))}."
+    else:  # the difference is too small for a double, or vanishes at every sample point
+        message = f"Wrong: {shown} is not the answer; {_tiny_difference(key_node, typed, symbols, witness)}."
     return Verdict("wrong", _naming(message, ms), given, _first(ms), also=ms[1:])
 
 
-def _differs(a: float, b: float) -> bool:
-    return not (math.isfinite(a) and math.isfinite(b) and abs(a - b) <= 1e-9 * max(abs(a), abs(b)) + 1e-12)
+def _at(point: dict[str, Any]) -> str:
+    return ", ".join(f"{name} = {_format_number(v)}" for name, v in point.items())
+
+
+def _tiny_difference(key: Any, typed: Any, symbols: dict[str, str], witness: Any) -> str:
+    from fractions import Fraction
+
+    from quizgen.core import equivalence, formula
+
+    candidates = [{n: Fraction(v) for n, v in p.items()} for p in formula.points(symbols)]
+    for values in [*candidates, *([witness] if witness else [])]:
+        diff = equivalence.exact_difference(key, typed, values)
+        if diff:
+            size = f"{float(diff):.3g}" if float(diff) != 0 else "an amount too small for a double"
+            return f"at {_at({n: float(v) for n, v in values.items()})} it differs from the answer by {size}"
+    if witness:
+        return f"at {_at({n: float(v) for n, v in witness.items()})} it differs from the answer"
+    return "it differs from the answer"
 
 
 def _format_value_or_undefined(x: float) -> str:
