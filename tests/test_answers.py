@@ -60,7 +60,8 @@ def test_vector_table_shape() -> None:
     assert len(VECTORS) >= 60
     fields = {"kind", "key", "tolerance", "misconceptions", "typed", "status", "misconception"}
     for v in VECTORS:
-        assert set(v) == fields
+        assert set(v) - {"whole"} == fields  # "whole": true marks a count (Answer.whole)
+        assert v.get("whole", True) is True and (not v.get("whole") or v["kind"] == "number")
         assert v["kind"] in ANSWER_KINDS
         assert v["status"] in STATUSES
         assert set(v["tolerance"]) == {"rel", "abs"}
@@ -96,7 +97,7 @@ def test_judge_vectors(vector: dict[str, Any]) -> None:
         for m in vector["misconceptions"]
     ]
     verdict = judge(
-        Answer(vector["kind"], vector["key"]),
+        Answer(vector["kind"], vector["key"], vector.get("whole", False)),
         vector["typed"],
         Tolerance(**vector["tolerance"]),
         misconceptions,
@@ -482,9 +483,15 @@ def test_verdict_for_matrix_entries() -> None:
     assert "expected a 3×3 matrix, got 2×3" in wrong_dims.message
     assert (wrong_dims.entries_right, wrong_dims.entries_total) == (0, 9)
 
-    flat = judge(answer, "1 2 3 4 5 6 7 8 9")
-    assert flat.status == "wrong"
-    assert "single row of 9 numbers" in flat.message
+    # As many numbers as the key has entries, but no row breaks: asked again with the layout
+    # (the typed numbers, in rows), never judged wrong for it, even when the numbers are wrong.
+    for typed in ("1 2 3 4 5 6 7 8 9", "[1, 2, 3, 4, 5, 6, 7, 8, 0]", "[[1, 2, 3, 4, 5, 6, 7, 8, 9]]"):
+        flat = judge(answer, typed)
+        assert flat.status == "unreadable" and flat.given is None, typed
+        assert "as a 3×3 matrix: it is one row of 9 numbers" in flat.message
+        assert "; try 1 2 3; 4 5 6; 7 8" in flat.message
+    assert judge(answer, "1 2 3 4 5 6 7 8").status == "wrong"  # not the number of entries
+    assert judge(Answer("matrix", [[1.0, 2.0, 3.0]]), "1 2 3").correct  # one row is a row
 
     right = judge(answer, "[[1, 2, 3], [4, 5, 6], [7, 8, 9]]")
     assert right.correct and right.entries_right == 9 and right.wrong_entries == ()

@@ -60,6 +60,7 @@ def _case(v: dict[str, Any]) -> dict[str, Any]:
     return {
         "kind": v["kind"],
         "key": v["key"],
+        "whole": v.get("whole", False),
         "typed": v["typed"],
         "tolerance": v["tolerance"],
         "misconceptions": [
@@ -71,7 +72,7 @@ def _case(v: dict[str, Any]) -> dict[str, Any]:
 
 def _python(case: dict[str, Any]) -> tuple[str, str | None, str]:
     verdict = judge(
-        Answer(case["kind"], case["key"]),
+        Answer(case["kind"], case["key"], case.get("whole", False)),
         case["typed"],
         Tolerance(**case["tolerance"]) if case["tolerance"] else Tolerance(),
         [Misconception(m["name"], m["description"], m["value"]) for m in case["misconceptions"]],
@@ -83,7 +84,7 @@ _NODE_RUNNER = """
 const judge = require(process.argv[1]);
 const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));
 process.stdout.write(JSON.stringify(cases.map(c => {
-  const v = judge.judge(c.kind, c.key, c.typed, c.tolerance, c.misconceptions);
+  const v = judge.judge(c.kind, c.key, c.typed, c.tolerance, c.misconceptions, c.whole);
   return [v.status, v.misconception ? v.misconception.name : null, v.message];
 })));
 """
@@ -203,7 +204,7 @@ _HARNESS = """<!DOCTYPE html>
 <script>
 var cases = JSON.parse(document.getElementById("cases").textContent);
 var results = cases.map(function (c) {
-  var v = quizgenJudge.judge(c.kind, c.key, c.typed, c.tolerance, c.misconceptions);
+  var v = quizgenJudge.judge(c.kind, c.key, c.typed, c.tolerance, c.misconceptions, c.whole);
   return [v.status, v.misconception ? v.misconception.name : null, v.message];
 });
 document.getElementById("out").textContent = JSON.stringify(results);

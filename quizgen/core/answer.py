@@ -25,13 +25,22 @@ ANSWER_KINDS = ("number", "vector", "matrix", "shape", "formula")
 
 
 class Answer(NamedTuple):
-    """An exact answer: its kind (one of ``ANSWER_KINDS``, which the judge checks) and its JSON value."""
+    """An exact answer: its kind (one of ``ANSWER_KINDS``, which the judge checks) and its JSON value.
+
+    ``whole`` marks a number that can only be a whole number (a count, a parameter count): the
+    judge calls any other typed value wrong and says why, even within the tolerance. The
+    generator declares it (``expected``), with the kind.
+    """
 
     kind: str
     value: Any
+    whole: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "value": self.value}
+        out = {"kind": self.kind, "value": self.value}
+        if self.whole:
+            out["whole"] = True
+        return out
 
 
 class Step(NamedTuple):

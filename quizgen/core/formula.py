@@ -383,13 +383,15 @@ def _mulberry32(seed: int) -> Any:
 
 
 def _drawn_value(domain: str, r: int) -> float:
+    # Sizes 1 to 100, positive values 0.01 to 10, reals -10 to 10, so that doubles neither
+    # overflow nor underflow on the way (e^-t for t = 1000 is 0 in a double).
     if domain == "size":
-        return float(1 + r % 1000)
+        return float(1 + r % 100)
     if domain == "positive":
-        return (1 + r % 10000) / 100
+        return (1 + r % 1000) / 100
     if domain == "unit":
         return (1 + r % 999) / 1000
-    return (r % 20001 - 10000) / 100
+    return (r % 2001 - 1000) / 100
 
 
 def sample_points(key: Node, other: Node, symbols: dict[str, str]) -> list[dict[str, float]]:

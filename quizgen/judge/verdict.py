@@ -228,8 +228,27 @@ def judge(
     if kind == "shape":
         return _judge_shape(answer.value, given, misconceptions, tolerance)
     if kind == "number":
+        if answer.whole and not float(given).is_integer():
+            return Verdict(
+                "wrong",
+                f"Wrong: {format_value('number', given)} is not a whole number, and the answer counts things, so it is one.",
+                given,
+            )
         return _judge_number(float(answer.value), given, figures, tolerance, misconceptions)
+    if kind == "matrix" and (hint := _one_row_hint(answer.value, given)):
+        return Verdict("unreadable", f"could not read {show_typed(text)} as {describe_expected(answer)}: {hint}")
     return _judge_array(answer, given, figures, tolerance, misconceptions)
+
+
+def _one_row_hint(key: Any, given: Any) -> str:
+    """For a matrix typed as one row with as many numbers as the key has entries, how to type
+    the rows (the answer is asked again, never judged wrong for its layout); else ''."""
+    rows, cols = _matrix_dims(key)
+    if rows < 2 or len(given) != 1 or len(given[0]) != rows * cols:
+        return ""
+    flat = given[0]
+    example = "; ".join(" ".join(_format_number(v) for v in flat[r * cols : (r + 1) * cols]) for r in range(rows))
+    return f"it is one row of {rows * cols} numbers, and rows are separated by ; or a new line; try {example}"
 
 
 def _judge_shape(
@@ -315,15 +334,6 @@ def _judge_array(
             got = f"got {dims_given[1]}"
         else:
             got = f"got {dims_given[0]}×{dims_given[1]}"
-            if (
-                dims_given[0] == 1
-                and dims_key[0] > 1
-                and dims_given[1] == dims_key[0] * dims_key[1]
-            ):
-                got += (
-                    f" (a single row of {dims_given[1]} numbers: separate rows with ';' or a "
-                    "new line, or nest them as [[…], […]])"
-                )
         message = f"Wrong: expected {describe_expected(answer)}, {got}."
         return Verdict("wrong", _naming(message, ms), given, _first(ms), 0, total, (), also=ms[1:])
 
@@ -383,8 +393,7 @@ def _judge_formula(key: Any, text: str, misconceptions: Sequence[Misconception])
             "unreadable",
             f"could not decide whether {shown} equals the answer: it agrees with it at every point tried, "
             "but algebra did not confirm it in time (or its powers are too large to check); "
-            "write it in a more direct form, as a sum of terms",
-            given,
+            "try a more direct form, such as a sum of terms",
         )
     ms = _find_misconception("formula", given, misconceptions, Tolerance())
     point = next((p for p in formula.sample_points(key_node, typed, symbols) if formula.differs_at(key_node, typed, p)), None)
