@@ -391,12 +391,14 @@ def sympy_verdict(key: Node, typed: Node, symbols: dict[str, str], seconds: floa
     result: list[str] = []
 
     def work() -> None:
-        if symbolic_zero(key, typed, symbols):
+        diff = sympy.expand(to_sympy(key, symbols) - to_sympy(typed, symbols))
+        if diff == 0:
             result.append(EQUAL)
-            return
-        diff = sympy.cancel(to_sympy(key, symbols) - to_sympy(typed, symbols))
-        rational = not diff.has(sympy.pi, sympy.E) and diff.is_rational_function()
-        result.append(DIFFERENT if rational and diff != 0 else UNDECIDED)
+        elif not diff.has(sympy.pi, sympy.E) and diff.is_rational_function():
+            # The functions cancelled: what is left is a rational function, decided exactly.
+            result.append(EQUAL if sympy.cancel(diff) == 0 else DIFFERENT)
+        else:
+            result.append(EQUAL if symbolic_zero(key, typed, symbols) else UNDECIDED)
 
     worker = threading.Thread(target=work, daemon=True)
     worker.start()
