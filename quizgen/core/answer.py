@@ -11,7 +11,8 @@ Answer kinds:
 - ``shape``: a list of non-negative ints (``[]`` is a 0-d tensor), or the string ``"error"``
   when torch raises.
 - ``formula``: ``{"formula": TEXT, "symbols": {NAME: DOMAIN}}``, an expression in the declared
-  symbols (``quizgen.core.formula``); two formulas match when they are equivalent.
+  symbols (``quizgen.core.formula``); two formulas match when they are equal
+  (``quizgen.core.equivalence``).
 """
 
 from __future__ import annotations
@@ -224,7 +225,7 @@ def close(kind: str, key: Any, other: Any, tolerance: Tolerance) -> bool:
         a, b = _as_shape(key), _as_shape(other)
         return a is not None and a == b
     if kind == "formula":
-        from quizgen.core.formula import equivalent
+        from quizgen.core.equivalence import equivalent
 
         return equivalent(key, other)
     if kind == "number":

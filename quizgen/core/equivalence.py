@@ -42,7 +42,8 @@ from collections import Counter
 from fractions import Fraction
 from typing import Any
 
-from quizgen.core.formula import Node, symbolic_zero, text
+from quizgen.core.errors import AnswerParseError
+from quizgen.core.formula import Node, read, symbolic_zero, text
 
 MAX_DEGREE = 256
 """Largest degree bound, in any one unknown, that is decided (``(d^64)^4`` is 256)."""
@@ -432,3 +433,14 @@ def exact_difference(key: Node, typed: Node, values: dict[str, Fraction]) -> Fra
     if q == 0 or s == 0:
         return None
     return r / s - p / q
+
+
+def equivalent(key: Any, other: Any) -> bool:
+    """Whether two formula values (``{"formula", "symbols"}``) are equal (``decide``); malformed
+    values never are (and never raise)."""
+    try:
+        symbols = dict(key["symbols"])
+        a, b = read(key["formula"], symbols), read(other["formula"], symbols)
+    except (AnswerParseError, KeyError, TypeError, ValueError):
+        return False
+    return decide(a, b, symbols)[0] == EQUAL

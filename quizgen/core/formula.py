@@ -17,7 +17,7 @@ Nothing is ever passed to ``eval``, ``exec``, ``sympify`` or ``parse_expr``: the
 small tree of tuples, and sympy objects are made from that tree with sympy's constructors.
 Length, nesting, size and constant exponents are capped, so any input costs little time.
 
-Equivalence (``equivalent``) is decided by ``quizgen.core.equivalence``: exactly, in rational
+Equivalence (``quizgen.core.equivalence.equivalent``) is decided there: exactly, in rational
 arithmetic on a degree grid, wherever the formulas are rational; with many-digit evaluation at
 seeded points and sympy's algebra (built from these trees, with a time cap) where functions make
 exact arithmetic impossible. ``sample_points`` (the readable ``POINTS`` and ``DRAWN`` more seeded by
@@ -416,19 +416,6 @@ def differs_at(key: Node, other: Node, values: dict[str, float]) -> bool:
 def value(text: str, symbols: dict[str, str]) -> dict[str, Any]:
     """A formula answer's JSON value: the formula, written in the reader's grammar, and its symbols."""
     return {"formula": text, "symbols": symbols}
-
-
-def equivalent(key: Any, other: Any) -> bool:
-    """Whether two formula values (``{"formula", "symbols"}``) are equal (``quizgen.core.equivalence``
-    decides); malformed values never are (and never raise)."""
-    from quizgen.core.equivalence import EQUAL, decide
-
-    try:
-        symbols = dict(key["symbols"])
-        a, b = read(key["formula"], symbols), read(other["formula"], symbols)
-    except (AnswerParseError, KeyError, TypeError, ValueError):
-        return False
-    return decide(a, b, symbols)[0] == EQUAL
 
 
 # --------------------------------------------------------------------------------------------
