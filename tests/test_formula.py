@@ -282,3 +282,17 @@ def test_functions_need_an_identity_not_agreement_at_points() -> None:
     assert equivalence.decide(key, tiny, s)[0] == equivalence.DIFFERENT
     # sympy out of time: undecided, so never right.
     assert equivalence.sympy_verdict(key, formula.read("lr0*cos(pi*t/(2*T))^2", s), s, seconds=0.0) == equivalence.UNDECIDED
+
+
+def test_hostile_formulas_with_functions_are_decided_quickly_and_never_right() -> None:
+    import time
+
+    s = {"d": "size", "sigma": "positive"}
+    key = Answer("formula", {"formula": "d*sigma^4", "symbols": s})
+    for text in ("exp(exp(exp(exp(exp(exp(d))))))", "d*sigma^4 + exp(-exp(exp(exp(d))))", "sin(exp(exp(exp(d))))", "d^sigma^d^sigma", "((d^64)^64)^64"):
+        start = time.perf_counter()
+        verdict = judge(key, text)
+        assert time.perf_counter() - start < 1.0, text
+        assert verdict.status in ("wrong", "unreadable"), text
+    for text in ("d*exp(4*log(sigma))", "exp(log(d))*sigma^4", "d*sigma^4*cos(2*pi*d)"):
+        assert judge(key, text).correct, text

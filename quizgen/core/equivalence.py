@@ -302,47 +302,57 @@ def formally_equal(key: Node, typed: Node, symbols: dict[str, str], rng: random.
 # High precision where atoms differ, and sympy's bounded cross-check
 
 
+_MAX_MAG = 100_000
+"""Largest magnitude, in bits, of a value evaluated with mpmath (about 10^30000); beyond it the
+value counts as overflowing (no value), as a double's inf does."""
+
+
+def _mp_call(name: str, x: Any, mp: Any) -> Any:
+    if (name in ("sqrt", "log") and x < 0) or (name == "log" and x == 0):
+        return None
+    if (name == "exp" and abs(x) > _MAX_MAG // 2) or (name in ("sin", "cos") and mp.mag(x) > 3000):
+        return None
+    return {"sqrt": mp.sqrt, "exp": mp.exp, "log": mp.log, "sin": mp.sin, "cos": mp.cos, "abs": abs}[name](x)
+
+
 def _mp_value(node: Node, values: dict[str, Any], mp: Any) -> tuple[Any, Any]:
-    """(value or None where undefined or not real, largest magnitude met), with mpmath."""
+    """(value, or None where it is undefined, not real or overflows; largest magnitude met),
+    with mpmath."""
     op = node[0]
     if op == "num":
-        v = mp.mpf(Fraction(node[1]).numerator) / Fraction(node[1]).denominator
+        exact = Fraction(node[1])
+        v = mp.mpf(exact.numerator) / exact.denominator
         return v, abs(v)
     if op == "sym":
         return values[node[1]], abs(values[node[1]])
     if op == "const":
-        v = mp.pi if node[1] == "pi" else mp.e
-        return +v, abs(+v)
+        v = +(mp.pi if node[1] == "pi" else mp.e)
+        return v, v
     if op in ("neg", "call"):
         x, m = _mp_value(node[-1], values, mp)
         if x is None:
             return None, m
-        if op == "neg":
-            return -x, m
-        if (node[1] in ("sqrt", "log") and x < 0) or (node[1] == "log" and x == 0):
-            return None, m
-        f = {"sqrt": mp.sqrt, "exp": mp.exp, "log": mp.log, "sin": mp.sin, "cos": mp.cos, "abs": abs}[node[1]]
-        v = f(x)
-        return v, max(m, abs(v))
-    (a, ma), (b, mb) = _mp_value(node[1], values, mp), _mp_value(node[2], values, mp)
-    m = max(ma, mb)
-    if a is None or b is None:
-        return None, m
-    if op == "add":
-        v = a + b
-    elif op == "sub":
-        v = a - b
-    elif op == "mul":
-        v = a * b
-    elif op == "div":
-        if b == 0:
-            return None, m
-        v = a / b
+        v = -x if op == "neg" else _mp_call(node[1], x, mp)
     else:
-        if (a == 0 and b <= 0) or (a < 0 and b != int(b)):
+        (a, ma), (b, mb) = _mp_value(node[1], values, mp), _mp_value(node[2], values, mp)
+        m = max(ma, mb)
+        if a is None or b is None:
             return None, m
-        v = mp.power(a, b)
-    if not isinstance(v, mp.mpf) or not mp.isfinite(v):
+        if op == "add":
+            v = a + b
+        elif op == "sub":
+            v = a - b
+        elif op == "mul":
+            v = a * b
+        elif op == "div":
+            v = None if b == 0 else a / b
+        elif (a == 0 and b <= 0) or (a < 0 and b != int(b)):
+            v = None
+        elif a != 0 and abs(b * mp.log(abs(a), 2)) > _MAX_MAG:
+            v = None
+        else:
+            v = mp.power(a, b)
+    if v is None or not isinstance(v, mp.mpf) or not mp.isfinite(v) or mp.mag(v) > _MAX_MAG:
         return None, m
     return v, max(m, abs(v))
 
@@ -380,6 +390,9 @@ def _moderate(domain: str, rng: random.Random) -> Fraction:
     return Fraction(rng.randrange(-100_000, 100_000), 1000)
 
 
+_worker: threading.Thread | None = None
+
+
 def sympy_verdict(key: Node, typed: Node, symbols: dict[str, str], seconds: float = SYMPY_SECONDS) -> str:
     """``EQUAL`` when sympy reduces key − typed to 0 within ``seconds``; ``DIFFERENT`` when what
     is left is a nonzero rational function of the symbols (the functions cancelled); else
@@ -401,9 +414,14 @@ def sympy_verdict(key: Node, typed: Node, symbols: dict[str, str], seconds: floa
         else:
             result.append(EQUAL if symbolic_zero(key, typed, symbols) else UNDECIDED)
 
-    worker = threading.Thread(target=work, daemon=True)
-    worker.start()
-    worker.join(seconds)
+    global _worker
+    if _worker is not None and _worker.is_alive():
+        _worker.join(seconds)  # one piece of algebra at a time: a runaway one is never joined by more
+        if _worker.is_alive():
+            return UNDECIDED
+    _worker = threading.Thread(target=work, daemon=True)
+    _worker.start()
+    _worker.join(seconds)
     return result[0] if result else UNDECIDED
 
 
@@ -418,7 +436,10 @@ def decide(key: Node, typed: Node, symbols: dict[str, str]) -> tuple[str, dict[s
             return DIFFERENT, point
     except (TooLarge, ZeroDivisionError):
         return UNDECIDED, None
-    point = numeric_witness(key, typed, symbols, _rng(key, typed, "numeric"))
+    try:
+        point = numeric_witness(key, typed, symbols, _rng(key, typed, "numeric"))
+    except (ArithmeticError, ValueError, MemoryError):
+        return UNDECIDED, None
     if point is not None:
         return DIFFERENT, point
     return sympy_verdict(key, typed, symbols), None
