@@ -422,10 +422,20 @@ def test_every_family_self_grades_in_chromium(tmp_path: Path) -> None:
     try:
         col.import_anki_package(ImportAnkiPackageRequest(package_path=str(deck), options=ImportAnkiPackageOptions()))
         cases, seen, kinds = [], set(), set()
+        # Answer forms judged on the card as in Python: a count typed as a non-integer within the
+        # tolerance, a matrix typed as one row, a denial of an error.
+        forms: dict[str, tuple[Any, Any, str]] = {}
         for nid in sorted(col.find_notes('"note:quizgen problem"')):
             card = col.get_note(nid).cards()[0]
             problem = rebuild(card.note()["Id"], concepts)
             kind = problem.answer.kind
+            value = problem.answer.value
+            if problem.answer.whole and value >= 100:
+                forms.setdefault("whole", (card, problem, repr(value + 0.4)))
+            if kind == "matrix" and len(value) > 1:
+                forms.setdefault("one-row", (card, problem, " ".join(format_value("number", x) for row in value for x in row)))
+            if kind == "shape" and value == "error":
+                forms.setdefault("denial", (card, problem, "NoError"))
             if (problem.family in seen and kind in kinds) or not problem.misconceptions:
                 continue
             seen.add(problem.family)
@@ -433,6 +443,9 @@ def test_every_family_self_grades_in_chromium(tmp_path: Path) -> None:
             cases.append((card, problem, format_value(kind, problem.answer.value)))
             cases.append((card, problem, format_value(kind, problem.misconceptions[0].value)))
         assert seen == set(GENERATORS) and kinds == set(ANSWER_KINDS)
+        assert set(forms) == {"whole", "one-row", "denial"}, set(forms)
+        pairs = len(cases)
+        cases += [forms["whole"], forms["one-row"], forms["denial"]]
         doms = _answer_doms(col, [(card, typed) for card, _, typed in cases], "family")
     finally:
         col.close()
@@ -443,7 +456,8 @@ def test_every_family_self_grades_in_chromium(tmp_path: Path) -> None:
         status, misconception, message = _verdict(dom)
         assert (status, misconception) == (expected.status, expected.misconception.name if expected.misconception else None), (
             problem.id, typed, message)
-    assert [_verdict(dom)[0] for dom in doms[::2]] == ["right"] * (len(cases) // 2)
+    assert [_verdict(dom)[0] for dom in doms[:pairs:2]] == ["right"] * (pairs // 2)
+    assert [_verdict(dom)[0] for dom in doms[pairs:]] == ["wrong", "unreadable", "wrong"]
 
 
 # ---------------------------------------------------------------------------------------------
