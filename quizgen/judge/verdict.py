@@ -195,13 +195,16 @@ def judge(
 ) -> Verdict:
     """Decide whether typed ``text`` answers ``answer``, and say why in a sentence.
 
-    Order of the rules: unreadable text; within tolerance (right); a plain decimal literal that
-    is the key rounded to the figures typed but outside tolerance (too-few-figures, for vectors
-    and matrices when every wrong entry is such a rounding); otherwise wrong, naming the first
-    misconception whose value the answer matches.
+    Order of the rules: for a shape, a denial of an error (wrong where it raises, else asked
+    again); unreadable text; a count (``answer.whole``) typed as a non-integer (wrong); a matrix
+    typed as one row of all its entries (asked again, unreadable); within tolerance (right); a
+    plain decimal literal that is the key rounded to the figures typed but outside tolerance
+    (too-few-figures, for vectors and matrices when every wrong entry is such a rounding);
+    otherwise wrong, naming the first misconception whose value the answer matches. Formulas are
+    decided by ``quizgen.core.equivalence`` (docs/answers.md).
 
     Args:
-        answer: The exact answer (kind and key).
+        answer: The exact answer (kind, key, and whether it is a whole number).
         text: What the learner typed.
         tolerance: How close a number must be.
         misconceptions: Known mistakes for this problem, checked in order.
