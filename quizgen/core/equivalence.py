@@ -137,7 +137,7 @@ def atom_name(node: Node) -> str | None:
 
 def plan(node: Node) -> Node:
     """The tree with its rational structure made explicit, computed once per formula:
-    ``("atom", name)``, ``("num", Fraction)``, ``("sym", name)``, ``("neg", a)``,
+    ``("atom", name, subtree)``, ``("num", Fraction)``, ``("sym", name)``, ``("neg", a)``,
     ``("pow", a, k)`` with a whole ``k``, or ``("add" | "sub" | "mul" | "div", a, b)``."""
     name = atom_name(node)
     if name is not None:
