@@ -127,6 +127,7 @@ def _random_cases(seed: int, n: int) -> list[dict[str, Any]]:
     pieces = list("0123456789.,;()[] -+*/^eE\n") + [
         "sqrt(", "pi", "π", "√", "log(", "ln(", "exp(", "x", "×", "torch.Size(", "Size(", "error", "−", "·",
         "**", "1e400", "0.4372", "0.44", "\u00a0", "%", "²", "=", "nan", "é", "\t", "\x00", "120", "2/3",
+        "no ", "Not", "n't ", "raise", "Error", "RuntimeError: ", "works", "IndexError", "Exception",
     ]
 
     def number() -> float:
@@ -161,6 +162,8 @@ def test_random_inputs_agree_under_node() -> None:
     cases = _random_cases(2024, 3000)
     statuses = {_python(c)[0] for c in cases}
     assert statuses == {"right", "wrong", "too-few-figures", "unreadable"}
+    # Denials of an error are among them, so both readers' word rules are compared too.
+    assert sum("there is no error" in m or "does raise an error" in m for _, _, m in map(_python, cases)) >= 20
     _assert_same(cases, _run_node(cases), "node")
 
 
