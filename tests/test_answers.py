@@ -446,6 +446,7 @@ def test_close_arrays_and_shapes() -> None:
 
 def test_describe_expected() -> None:
     assert describe_expected(Answer("number", 0.5)) == "a number"
+    assert describe_expected(Answer("number", 12.0, whole=True)) == "a whole number"  # a count says so up front
     assert describe_expected(Answer("vector", [1.0, 2.0, 3.0, 4.0])) == "a vector of 4 numbers"
     assert describe_expected(Answer("vector", [1.0])) == "a vector of 1 number"
     assert describe_expected(Answer("matrix", [[1.0] * 3] * 3)) == "a 3×3 matrix"

@@ -73,6 +73,8 @@ def describe_expected(answer: Answer) -> str:
     """
     if answer.kind == "shape":
         return "a shape such as (3, 1, 4), or error"
+    if answer.kind == "number" and answer.whole:
+        return "a whole number"
     if answer.kind == "formula":
         names = list(answer.value["symbols"])
         return "a formula in " + (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0])
