@@ -18,8 +18,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quizgen.classroom.quiz import Quiz, QuizProblem, read_quiz
-from quizgen.classroom.report import Extra, QuestionGrade, Report, Scoring
-from quizgen.classroom.sheets import SHEET_MAX_BYTES, AnswerSheet, RawAnswer, clip, read_answer_sheet, read_csv_sheets
+from quizgen.classroom.report import Entries, Extra, QuestionGrade, Report, Scoring
+from quizgen.classroom.sheets import (
+    SHEET_MAX_BYTES,
+    AnswerSheet,
+    NotASheet,
+    RawAnswer,
+    clip,
+    read_answer_sheet,
+    read_csv_sheets,
+)
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import FileUnusable
 from quizgen.core.render import step_text
@@ -167,6 +175,7 @@ def _grade_task(
     answer = built.answer
     correct = format_value(answer.kind, answer.value)
     given: str | None = None
+    given_text: str | None = None  # the whole text judged (``given`` is clipped for the report)
     given_value: str | None = None
     mis = None
     verdict = None
@@ -187,7 +196,7 @@ def _grade_task(
         elif first.text is None:
             status, message = "missing", "left blank"
         else:
-            given = clip(first.text, 120)
+            given, given_text = clip(first.text, 120), first.text
             try:
                 v = judge(answer, first.text, built.tolerance, built.misconceptions)
             except Exception as exc:  # the judge promises a verdict for any text; if not, grade on
@@ -206,7 +215,10 @@ def _grade_task(
         p.number,
         p.id,
         status,
-        scoring.points(answer.kind, status, answer.value, verdict),
+        scoring.points(
+            answer.kind, status, answer.value, verdict,
+            _entries(answer, given_text, built.tolerance, status) if scoring.partial or scoring.rough else None,
+        ),
         given,
         given_value,
         correct,
@@ -217,6 +229,37 @@ def _grade_task(
         tuple(notes),
         tuple(m.name for m in verdict.also) if verdict is not None else (),
     )
+
+
+def _entries(answer: Any, text: str | None, tolerance: Any, status: str) -> Entries | None:
+    """``(exact, coarse, total)`` of a wrong or coarse number, vector or matrix of the key's size,
+    entry by entry with the judge's own reading, tolerance and rounding test; else None."""
+    if text is None or status not in ("wrong", "too-few-figures") or answer.kind not in ("number", "vector", "matrix"):
+        return None
+    from quizgen.judge.reader import _read
+    from quizgen.judge.verdict import _is_rounding
+
+    try:
+        given, figures = _read(text, answer.kind)
+    except Exception:  # unreadable as the kind due: the verdict already says so
+        return None
+    if answer.kind == "number":
+        keys, givens, figs = [[answer.value]], [[given]], [[figures]]
+    elif answer.kind == "vector":
+        keys, givens, figs = [answer.value], [given], [figures]
+    else:
+        keys, givens, figs = answer.value, given, figures
+    if len(keys) != len(givens) or any(len(k) != len(g) for k, g in zip(keys, givens)):
+        return None  # another size: no entry answers its own
+    exact = coarse = total = 0
+    for krow, grow, frow in zip(keys, givens, figs):
+        for k, x, f in zip(krow, grow, frow):
+            total += 1
+            if tolerance.accepts(float(k), x):
+                exact += 1
+            elif _is_rounding(x, f, float(k)):
+                coarse += 1
+    return (exact, coarse, total) if total else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -231,15 +274,6 @@ def name_stem(path: Path, kinds: tuple[str, ...]) -> str:
         if stem.endswith(suffix):
             stem = stem[: -len(suffix)]
     return stem
-
-
-def _sheet_student(path: Path, sheet: AnswerSheet | None) -> tuple[str | None, str | None]:
-    """The student a submission is for (the sheet's own field first), and a flag if the file name disagrees."""
-    stem = name_stem(path, (".answers", ".quiz"))
-    named = sheet.student if sheet is not None else None
-    if named and named != stem and stem:
-        return named, f"the sheet names student {named}, its file name says {stem}; graded as {named}"
-    return named or stem or None, None
 
 
 def grade_sheets(
@@ -325,19 +359,25 @@ def grade_one(
 
 
 def _quiz_files(folder: Path) -> list[Path]:
-    found = sorted(p for p in folder.iterdir() if p.is_file() and re.search(r"\.quiz\.(ya?ml|json)$", p.name))
+    found = sorted(p for p in folder.iterdir() if p.is_file() and _QUIZ_FILE.search(p.name))
     if not found:
         raise QuizgenError(f"{folder}: no quiz files (*.quiz.yaml); make them with `quizgen quiz TOPIC --for roster.csv -o {folder}`")
     return found
 
 
+_QUIZ_FILE = re.compile(r"\.quiz\.(ya?ml|json)$")
+_OWN_FILES = re.compile(r"(\.quiz\.(ya?ml|json)|\.worksheet\.(md|html)|\.key\.html|\.report\.txt|^class\.(worksheets|key)\.html)$")
+"""Files quizgen writes beside answer sheets: never submissions, skipped without a note."""
+
+
 def _submission_files(target: Path) -> tuple[list[Path], list[str]]:
+    """The answer-sheet files of a submissions folder (or the one file), and notes on what was skipped."""
     if not target.is_dir():
         return [target], []  # one sheet: reading it refuses a pipe or a device
     files, notes = [], []
     inside = target.resolve()
     for p in sorted(target.iterdir()):
-        if p.name.startswith(".") or not p.is_file():
+        if p.name.startswith(".") or not p.is_file() or _OWN_FILES.search(p.name):
             continue
         if p.is_symlink() and not p.resolve().is_relative_to(inside):
             notes.append(f"{p}: ignored (a link to a file outside the folder)")
@@ -351,12 +391,19 @@ def _submission_files(target: Path) -> tuple[list[Path], list[str]]:
 
 def _read_submissions(files: Sequence[Path], max_bytes: int) -> Iterator[tuple[Path, AnswerSheet | None, str | None]]:
     """Each submission's sheet, or why it cannot be used; a CSV typed in from paper gives one
-    sheet per student it holds."""
+    sheet per student it holds. A file that is another of quizgen's files (a quiz file under
+    another name, a gradebook) gives ``(path, None, None)``: it is not a submission."""
     for path in files:
         try:
             sheets = read_csv_sheets(path, max_bytes) if path.name.lower().endswith(".csv") else [read_answer_sheet(path, max_bytes)]
+        except NotASheet:
+            yield path, None, None
+            continue
         except FileUnusable as exc:
             yield path, None, str(exc)
+            continue
+        except Exception as exc:  # a reader promises FileUnusable; if not, this file is one error row
+            yield path, None, f"{path}: could not be read ({type(exc).__name__})"
             continue
         for sheet in sheets:
             yield path, sheet, None
@@ -367,6 +414,80 @@ def _mtime(path: str | None) -> float:
         return Path(path).stat().st_mtime if path else 0.0
     except OSError:
         return 0.0
+
+
+SAME_TIME = 2.0
+"""Seconds within which two submissions' file times count as equal (FAT keeps 2-second times;
+a copy or a clone writes many files within a second): then which is newer is not guessed."""
+
+_BY_NAME, _BY_QUIZ, _BY_FIELD = 2, 1, 0
+"""How a sheet's student was found, strongest first (see ``_identify``)."""
+
+
+def _identify(
+    path: Path, sheet: AnswerSheet, known: Mapping[str, Any], by_checksum: Mapping[str, Quiz]
+) -> tuple[str | None, int, str | None]:
+    """The student a submission is graded as, how that was found, and a flag if the sheet disagrees.
+
+    The rule (docs/grading.md): a sheet named for a student of the class (``s001.yaml``,
+    ``s001.answers.yaml``) is that student's; else a sheet made for a student's quiz (its
+    ``quiz`` checksum) is that student's; else its ``student`` field, else its file name, says.
+    A ``student`` field that disagrees is flagged and never followed. A CSV typed in from paper
+    names each row's student in its own column.
+    """
+    if path.name.lower().endswith(".csv"):
+        return sheet.student, _BY_NAME, None
+    stem = name_stem(path, (".answers",)) or None
+    quiz = by_checksum.get(sheet.quiz or "")
+    if stem in known:
+        student, how, why = stem, _BY_NAME, "its file name"
+    elif quiz is not None and quiz.student:
+        student, how, why = quiz.student, _BY_QUIZ, "the quiz it was made for"
+    else:
+        student, how, why = sheet.student or stem, _BY_FIELD, "its student field"
+    flag = None
+    if sheet.student and sheet.student != student:
+        flag = f"the sheet says 'student: {sheet.student}'; graded as {student}'s, as {why} says"
+    return student, how, flag
+
+
+def _fill_key(sheet: AnswerSheet) -> tuple[tuple[str, str | None, str | None], ...]:
+    """What a sheet answers, to tell two submissions with the same answers from two that differ."""
+    return tuple(sorted((a.key, a.text, a.issue) for a in sheet.answers))
+
+
+def _one_per_student(student: str, found: list[tuple[Report, AnswerSheet | None, int]]) -> tuple[Report, list[Report]]:
+    """Which of several submissions for one student is graded: ``(kept, the others)``.
+
+    Sheets whose student comes from a stronger source win (file name over quiz checksum over
+    student field); then a sheet with answers over a blank one; then the newest by file time,
+    but only when it is newer by more than ``SAME_TIME``: with equal times and different answers
+    the row is an error that names the files, never a guess.
+    """
+    best = max(how for _, _, how in found)
+    top = [f for f in found if f[2] == best]
+    filled = [f for f in top if f[1] is not None and any(a.text is not None or a.issue for a in f[1].answers)]
+    top = filled or top
+    top.sort(key=lambda f: (_mtime(f[0].sheet), f[0].sheet or ""))
+    kept = top[-1][0]
+    others = [r for r, _, _ in found if r is not kept]
+    listed = ", ".join(str(r.sheet) for r in others)
+    if len(top) > 1:
+        rival = top[-2]
+        same = kept.error is None and rival[0].error is None and top[-1][1] is not None and rival[1] is not None \
+            and _fill_key(top[-1][1]) == _fill_key(rival[1])
+        if not same and _mtime(kept.sheet) - _mtime(rival[0].sheet) <= SAME_TIME:
+            kept.error = (
+                f"{len(found)} submissions for student {student} ({kept.sheet}, {listed}), the newest of them "
+                f"within {SAME_TIME:g} s of each other: which one is final cannot be told from the files; "
+                "keep one and grade again"
+            )
+            return kept, others
+    weaker = [r for r, _, how in found if how < best]
+    kept.notes.append(f"{len(found)} submissions for student {student}: graded {kept.sheet}; not graded: {listed}")
+    if weaker:
+        kept.flags.append("another file claims to be this student's: " + ", ".join(str(r.sheet) for r in weaker) + "; not graded")
+    return kept, others
 
 
 def grade_class(
@@ -380,66 +501,87 @@ def grade_class(
 ) -> tuple[list[Report], list[str]]:
     """Grade a folder of submissions (or one) against a folder of per-student quizzes (or one quiz).
 
-    Each submission is graded against the quiz of the student it names (its ``student`` field,
-    else its file name); a submission that answers problems of another student's quiz is flagged.
-    Every student with a quiz but no submission gets a row with everything missing. An unusable
-    submission gets a row with the reason; it does not stop the others.
+    Each submission is graded against the quiz of the student ``_identify`` finds; a submission
+    that answers problems of another student's quiz is flagged. Every student with a quiz but no
+    submission gets a row with everything missing. An unusable submission, or an unusable quiz
+    file in a folder of quizzes, gets a row with the reason; it does not stop the others.
+
+    Raises:
+        FileUnusable: QUIZ is one quiz file and cannot be used, or no quiz file of the folder can.
     """
     quiz_target, submissions = Path(quiz_target), Path(submissions)
     notes: list[str] = []
+    quizzes: list[Quiz] = []
+    broken: dict[str, str] = {}  # student -> why their quiz file cannot be used
     if quiz_target.is_dir():
-        quizzes = [read_quiz(p) for p in _quiz_files(quiz_target)]
+        for p in _quiz_files(quiz_target):
+            try:
+                quizzes.append(read_quiz(p))
+            except FileUnusable as exc:
+                broken[name_stem(p, (".quiz",))] = str(exc)
+        if not quizzes:
+            raise FileUnusable(next(iter(broken.values())))
     else:
         quizzes = [read_quiz(quiz_target)]
     by_student: dict[str, Quiz] = {}
     by_checksum: dict[str, Quiz] = {q.checksum: q for q in quizzes}
     for q in quizzes:
-        key = q.student or _sheet_student(Path(str(q.path)), None)[0] or str(q.path)
+        key = q.student or name_stem(Path(str(q.path)), (".quiz",)) or str(q.path)
         if key in by_student:
             raise QuizgenError(f"{q.path}: a second quiz for student {key} (the other is {by_student[key].path})")
         by_student[key] = q
+    known = {**broken, **by_student}
     single = None if quiz_target.is_dir() else quizzes[0]
     id_owner = {p.id: (q.student or "?") for q in quizzes for p in q.problems} if len(quizzes) > 1 else {}
     files, skipped = _submission_files(submissions)
     notes.extend(skipped)
-    pairs: list[tuple[Quiz, AnswerSheet, Report]] = []
-    reports: list[Report] = []
-    submitted: dict[str, list[Report]] = {}
+    found: dict[str, list[tuple[Report, AnswerSheet | None, int]]] = {}
+    unnamed: list[Report] = []
     for path, sheet, problem in _read_submissions(files, max_bytes):
         if sheet is None:
-            student, _ = _sheet_student(path, None)
-            report = Report(quiz=by_student.get(student or ""), sheet=str(path), student=student, error=problem)
-            reports.append(report)
-            submitted.setdefault(student or "", []).append(report)
+            if problem is None:
+                notes.append(f"{path}: ignored (a quiz file or a gradebook, not an answer sheet)")
+                continue
+            stem = name_stem(path, (".answers",)) or None
+            report = Report(quiz=by_student.get(stem or "") or single, sheet=str(path), student=stem, error=problem)
+            found.setdefault(stem or "", []).append((report, None, _BY_NAME))
             continue
-        student, flag = _sheet_student(path, sheet) if not path.name.lower().endswith(".csv") else (sheet.student, None)
-        quiz = by_student.get(student or "") if single is None else single
-        if quiz is None and sheet.quiz in by_checksum:
-            quiz = by_checksum[sheet.quiz]
+        student, how, flag = _identify(path, sheet, known, by_checksum)
+        quiz = single or by_student.get(student or "")
         report = Report(quiz=quiz, sheet=str(path), student=student)
         if flag:
             report.flags.append(flag)
-        reports.append(report)
-        submitted.setdefault(student or "", []).append(report)
-        if quiz is None:
-            report.error = f"no quiz for student {student!r} in {quiz_target}"
+        if student is None:  # rows of a CSV without a student id
+            lines = ", ".join(str(a.line) for a in sheet.answers[:5])
+            report.error = f"{len(sheet.answers)} row(s) without a student id (line {lines}…)"
+            unnamed.append(report)
             continue
-        if quiz.student and student and quiz.student != student:
-            report.flags.append(f"graded against {quiz.student}'s quiz (the sheet names its checksum)")
-        pairs.append((quiz, sheet, report))
-    # One row per student: the newest submission (by file time, then name) is graded; the
-    # others are named in a note on it, never graded into a second row.
-    for student, rs in submitted.items():
-        if len(rs) > 1 and student:
-            rs.sort(key=lambda r: (_mtime(r.sheet), r.sheet or ""))
-            kept, older = rs[-1], rs[:-1]
-            dropped = {id(r) for r in older}
-            reports[:] = [r for r in reports if id(r) not in dropped]
-            pairs[:] = [p for p in pairs if id(p[2]) not in dropped]
-            kept.notes.append(f"{len(rs)} submissions for student {student}: graded the newest; not graded: " + ", ".join(str(r.sheet) for r in older))
+        if student in broken:
+            report.error = f"their quiz file cannot be used: {broken[student]}"
+        elif quiz is None:
+            report.error = f"no quiz for student {student!r} in {quiz_target}"
+        found.setdefault(student, []).append((report, sheet, how))
+    # One row per student (docs/grading.md: which submission is graded).
+    reports: list[Report] = list(unnamed)
+    pairs: list[tuple[Quiz, AnswerSheet, Report]] = []
+    for student, candidates in found.items():
+        if len(candidates) == 1 or not student:
+            kept = candidates[0][0]
+            reports.extend(r for r, _, _ in candidates[1:])
+        else:
+            kept, _ = _one_per_student(student, candidates)
+        reports.append(kept)
+        sheet = next(s for r, s, _ in candidates if r is kept)
+        if kept.error is None and kept.quiz is not None and sheet is not None:
+            if kept.quiz.student and kept.student and kept.quiz.student != kept.student:
+                kept.flags.append(f"graded against {kept.quiz.student}'s quiz")
+            pairs.append((kept.quiz, sheet, kept))
+    for student, why in sorted(broken.items()):
+        if student not in found:
+            reports.append(Report(quiz=None, sheet=None, student=student, error=f"their quiz file cannot be used: {why}"))
     if quiz_target.is_dir() and submissions.is_dir():
         for student, quiz in sorted(by_student.items()):
-            if student not in submitted:
+            if student not in found:
                 report = Report(quiz=quiz, sheet=None, student=student)
                 report.flags.append("no submission")
                 reports.append(report)
