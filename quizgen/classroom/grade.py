@@ -12,21 +12,21 @@ Answer sheets are read by ``quizgen.classroom.sheets``; reports are ``quizgen.cl
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quizgen.classroom.quiz import Quiz, QuizProblem, read_quiz
 from quizgen.classroom.report import Entries, Extra, QuestionGrade, Report, Scoring
-from quizgen.classroom.sheets import (
-    SHEET_MAX_BYTES,
-    AnswerSheet,
-    NotASheet,
-    RawAnswer,
-    clip,
-    read_answer_sheet,
-    read_csv_sheets,
+from quizgen.classroom.sheets import SHEET_MAX_BYTES, AnswerSheet, RawAnswer, clip, read_answer_sheet, read_csv_sheets
+from quizgen.classroom.submissions import (
+    BY_NAME,
+    identify,
+    name_stem,
+    one_per_student,
+    quiz_files,
+    read_submissions,
+    submission_files,
 )
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import FileUnusable
@@ -42,9 +42,6 @@ EXACT = Scoring()
 
 MAX_LISTED_EXTRAS = 200
 """Most answers with unknown ids listed one by one in a report (all are counted)."""
-
-_SHEET_SUFFIXES = (".yaml", ".yml", ".json", ".csv")
-
 
 # ---------------------------------------------------------------------------------------------
 # Matching a sheet to a quiz
@@ -266,16 +263,6 @@ def _entries(answer: Any, text: str | None, tolerance: Any, status: str) -> Entr
 # Putting it together
 
 
-def name_stem(path: Path, kinds: tuple[str, ...]) -> str:
-    """A file's name without its extensions (``.yaml``, ``.yml``, ``.json``), then without ``kinds``
-    (``.quiz``): ``week3.quiz.yaml`` -> ``week3``."""
-    stem = path.name
-    for suffix in (*_SHEET_SUFFIXES, *kinds):
-        if stem.endswith(suffix):
-            stem = stem[: -len(suffix)]
-    return stem
-
-
 def grade_sheets(
     pairs: Sequence[tuple[Quiz, AnswerSheet, Report]],
     concepts: Sequence[Concept],
@@ -358,138 +345,6 @@ def grade_one(
     return report
 
 
-def _quiz_files(folder: Path) -> list[Path]:
-    found = sorted(p for p in folder.iterdir() if p.is_file() and _QUIZ_FILE.search(p.name))
-    if not found:
-        raise QuizgenError(f"{folder}: no quiz files (*.quiz.yaml); make them with `quizgen quiz TOPIC --for roster.csv -o {folder}`")
-    return found
-
-
-_QUIZ_FILE = re.compile(r"\.quiz\.(ya?ml|json)$")
-_OWN_FILES = re.compile(r"(\.quiz\.(ya?ml|json)|\.worksheet\.(md|html)|\.key\.html|\.report\.txt|^class\.(worksheets|key)\.html)$")
-"""Files quizgen writes beside answer sheets: never submissions, skipped without a note."""
-
-
-def _submission_files(target: Path) -> tuple[list[Path], list[str]]:
-    """The answer-sheet files of a submissions folder (or the one file), and notes on what was skipped."""
-    if not target.is_dir():
-        return [target], []  # one sheet: reading it refuses a pipe or a device
-    files, notes = [], []
-    inside = target.resolve()
-    for p in sorted(target.iterdir()):
-        if p.name.startswith(".") or not p.is_file() or _OWN_FILES.search(p.name):
-            continue
-        if p.is_symlink() and not p.resolve().is_relative_to(inside):
-            notes.append(f"{p}: ignored (a link to a file outside the folder)")
-            continue
-        if p.name.endswith(_SHEET_SUFFIXES):
-            files.append(p)
-        else:
-            notes.append(f"{p}: ignored (answer sheets end in .yaml, .yml, .json or .csv)")
-    return files, notes
-
-
-def _read_submissions(files: Sequence[Path], max_bytes: int) -> Iterator[tuple[Path, AnswerSheet | None, str | None]]:
-    """Each submission's sheet, or why it cannot be used; a CSV typed in from paper gives one
-    sheet per student it holds. A file that is another of quizgen's files (a quiz file under
-    another name, a gradebook) gives ``(path, None, None)``: it is not a submission."""
-    for path in files:
-        try:
-            sheets = read_csv_sheets(path, max_bytes) if path.name.lower().endswith(".csv") else [read_answer_sheet(path, max_bytes)]
-        except NotASheet:
-            yield path, None, None
-            continue
-        except FileUnusable as exc:
-            yield path, None, str(exc)
-            continue
-        except Exception as exc:  # a reader promises FileUnusable; if not, this file is one error row
-            yield path, None, f"{path}: could not be read ({type(exc).__name__})"
-            continue
-        for sheet in sheets:
-            yield path, sheet, None
-
-
-def _mtime(path: str | None) -> float:
-    try:
-        return Path(path).stat().st_mtime if path else 0.0
-    except OSError:
-        return 0.0
-
-
-SAME_TIME = 2.0
-"""Seconds within which two submissions' file times count as equal (FAT keeps 2-second times;
-a copy or a clone writes many files within a second): then which is newer is not guessed."""
-
-_BY_NAME, _BY_QUIZ, _BY_FIELD = 2, 1, 0
-"""How a sheet's student was found, strongest first (see ``_identify``)."""
-
-
-def _identify(
-    path: Path, sheet: AnswerSheet, known: Mapping[str, Any], by_checksum: Mapping[str, Quiz]
-) -> tuple[str | None, int, str | None]:
-    """The student a submission is graded as, how that was found, and a flag if the sheet disagrees.
-
-    The rule (docs/grading.md): a sheet named for a student of the class (``s001.yaml``,
-    ``s001.answers.yaml``) is that student's; else a sheet made for a student's quiz (its
-    ``quiz`` checksum) is that student's; else its ``student`` field, else its file name, says.
-    A ``student`` field that disagrees is flagged and never followed. A CSV typed in from paper
-    names each row's student in its own column.
-    """
-    if path.name.lower().endswith(".csv"):
-        return sheet.student, _BY_NAME, None
-    stem = name_stem(path, (".answers",)) or None
-    quiz = by_checksum.get(sheet.quiz or "")
-    if stem in known:
-        student, how, why = stem, _BY_NAME, "its file name"
-    elif quiz is not None and quiz.student:
-        student, how, why = quiz.student, _BY_QUIZ, "the quiz it was made for"
-    else:
-        student, how, why = sheet.student or stem, _BY_FIELD, "its student field"
-    flag = None
-    if sheet.student and sheet.student != student:
-        flag = f"the sheet says 'student: {sheet.student}'; graded as {student}'s, as {why} says"
-    return student, how, flag
-
-
-def _fill_key(sheet: AnswerSheet) -> tuple[tuple[str, str | None, str | None], ...]:
-    """What a sheet answers, to tell two submissions with the same answers from two that differ."""
-    return tuple(sorted((a.key, a.text, a.issue) for a in sheet.answers))
-
-
-def _one_per_student(student: str, found: list[tuple[Report, AnswerSheet | None, int]]) -> tuple[Report, list[Report]]:
-    """Which of several submissions for one student is graded: ``(kept, the others)``.
-
-    Sheets whose student comes from a stronger source win (file name over quiz checksum over
-    student field); then a sheet with answers over a blank one; then the newest by file time,
-    but only when it is newer by more than ``SAME_TIME``: with equal times and different answers
-    the row is an error that names the files, never a guess.
-    """
-    best = max(how for _, _, how in found)
-    top = [f for f in found if f[2] == best]
-    filled = [f for f in top if f[1] is not None and any(a.text is not None or a.issue for a in f[1].answers)]
-    top = filled or top
-    top.sort(key=lambda f: (_mtime(f[0].sheet), f[0].sheet or ""))
-    kept = top[-1][0]
-    others = [r for r, _, _ in found if r is not kept]
-    listed = ", ".join(str(r.sheet) for r in others)
-    if len(top) > 1:
-        rival = top[-2]
-        same = kept.error is None and rival[0].error is None and top[-1][1] is not None and rival[1] is not None \
-            and _fill_key(top[-1][1]) == _fill_key(rival[1])
-        if not same and _mtime(kept.sheet) - _mtime(rival[0].sheet) <= SAME_TIME:
-            kept.error = (
-                f"{len(found)} submissions for student {student} ({kept.sheet}, {listed}), the newest of them "
-                f"within {SAME_TIME:g} s of each other: which one is final cannot be told from the files; "
-                "keep one and grade again"
-            )
-            return kept, others
-    weaker = [r for r, _, how in found if how < best]
-    kept.notes.append(f"{len(found)} submissions for student {student}: graded {kept.sheet}; not graded: {listed}")
-    if weaker:
-        kept.flags.append("another file claims to be this student's: " + ", ".join(str(r.sheet) for r in weaker) + "; not graded")
-    return kept, others
-
-
 def grade_class(
     quiz_target: str | Path,
     submissions: str | Path,
@@ -514,7 +369,7 @@ def grade_class(
     quizzes: list[Quiz] = []
     broken: dict[str, str] = {}  # student -> why their quiz file cannot be used
     if quiz_target.is_dir():
-        for p in _quiz_files(quiz_target):
+        for p in quiz_files(quiz_target):
             try:
                 quizzes.append(read_quiz(p))
             except FileUnusable as exc:
@@ -533,20 +388,21 @@ def grade_class(
     known = {**broken, **by_student}
     single = None if quiz_target.is_dir() else quizzes[0]
     id_owner = {p.id: (q.student or "?") for q in quizzes for p in q.problems} if len(quizzes) > 1 else {}
-    files, skipped = _submission_files(submissions)
+    files, skipped = submission_files(submissions)
     notes.extend(skipped)
     found: dict[str, list[tuple[Report, AnswerSheet | None, int]]] = {}
     unnamed: list[Report] = []
-    for path, sheet, problem in _read_submissions(files, max_bytes):
+    for path, sheet, problem in read_submissions(files, max_bytes):
         if sheet is None:
             if problem is None:
                 notes.append(f"{path}: ignored (a quiz file or a gradebook, not an answer sheet)")
                 continue
             stem = name_stem(path, (".answers",)) or None
-            report = Report(quiz=by_student.get(stem or "") or single, sheet=str(path), student=stem, error=problem)
-            found.setdefault(stem or "", []).append((report, None, _BY_NAME))
+            report = Report(quiz=by_student.get(stem or "") or single, sheet=str(path), student=stem, error=problem,
+                            stranger=stem not in known and single is None)
+            found.setdefault(stem or "", []).append((report, None, BY_NAME))
             continue
-        student, how, flag = _identify(path, sheet, known, by_checksum)
+        student, how, flag = identify(path, sheet, known, by_checksum)
         quiz = single or by_student.get(student or "")
         report = Report(quiz=quiz, sheet=str(path), student=student)
         if flag:
@@ -554,12 +410,14 @@ def grade_class(
         if student is None:  # rows of a CSV without a student id
             lines = ", ".join(str(a.line) for a in sheet.answers[:5])
             report.error = f"{len(sheet.answers)} row(s) without a student id (line {lines}…)"
+            report.stranger = True
             unnamed.append(report)
             continue
         if student in broken:
             report.error = f"their quiz file cannot be used: {broken[student]}"
         elif quiz is None:
             report.error = f"no quiz for student {student!r} in {quiz_target}"
+            report.stranger = True
         found.setdefault(student, []).append((report, sheet, how))
     # One row per student (docs/grading.md: which submission is graded).
     reports: list[Report] = list(unnamed)
@@ -569,7 +427,7 @@ def grade_class(
             kept = candidates[0][0]
             reports.extend(r for r, _, _ in candidates[1:])
         else:
-            kept, _ = _one_per_student(student, candidates)
+            kept, _ = one_per_student(student, candidates)
         reports.append(kept)
         sheet = next(s for r, s, _ in candidates if r is kept)
         if kept.error is None and kept.quiz is not None and sheet is not None:

@@ -120,6 +120,8 @@ class Report:
     notes: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     error: str | None = None
+    stranger: bool = False
+    """A submission for no student of the class (no quiz has its student): not counted as handed in."""
 
     @property
     def score(self) -> float:
@@ -319,9 +321,11 @@ def class_summary(reports: Sequence[Report]) -> list[dict[str, Any]]:
 
 
 def handed_in(reports: Sequence[Report]) -> tuple[int, int, list[str]]:
-    """How many rows of a class have a submission, how many rows there are, and who has none."""
-    missing = [r.student or "?" for r in reports if r.sheet is None]
-    return len(reports) - len(missing), len(reports), missing
+    """How many students of the class handed in, how many students there are, and who did not
+    (a submission for no student of the class is in neither count)."""
+    students = [r for r in reports if not r.stranger]
+    missing = [r.student or "?" for r in students if r.sheet is None]
+    return len(students) - len(missing), len(students), missing
 
 
 def class_text(reports: Sequence[Report], notes: Sequence[str], color: bool = False) -> str:
@@ -329,7 +333,9 @@ def class_text(reports: Sequence[Report], notes: Sequence[str], color: bool = Fa
     submission, flags underneath, then what to re-teach (per template, over the sheets handed
     in: the share right and the named mistakes made)."""
     done, total, missing = handed_in(reports)
-    out = [f"{done} of {total} handed in" + (f"; missing: {', '.join(_c(m) for m in missing)}" if missing else ""), ""]
+    strangers = sum(r.stranger for r in reports)
+    out = [f"{done} of {total} handed in" + (f"; missing: {', '.join(_c(m) for m in missing)}" if missing else "")
+           + (f"; {strangers} submission(s) for no student of the class" if strangers else ""), ""]
     out.append(f"{'student':<16} {'score':>9} {'%':>6}  submission")
     for r in reports:
         score = f"{points_text(r.score)}/{r.total}" if r.error is None else "-"
