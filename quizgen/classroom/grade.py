@@ -212,10 +212,7 @@ def _grade_task(
         p.number,
         p.id,
         status,
-        scoring.points(
-            answer.kind, status, answer.value, verdict,
-            _entries(answer, given_text, built.tolerance, status) if scoring.partial or scoring.rough else None,
-        ),
+        question_points(scoring, answer, given_text, built.tolerance, status, verdict),
         given,
         given_value,
         correct,
@@ -226,6 +223,13 @@ def _grade_task(
         tuple(notes),
         tuple(m.name for m in verdict.also) if verdict is not None else (),
     )
+
+
+def question_points(scoring: Scoring, answer: Any, text: str | None, tolerance: Any, status: str, verdict: Any) -> float:
+    """A question's points under ``scoring``, from its verdict and, for a number, vector or
+    matrix, its entries (``Scoring`` says why: the points are monotone in the entries)."""
+    entries = _entries(answer, text, tolerance, status) if scoring.partial or scoring.rough else None
+    return scoring.points(answer.kind, status, answer.value, verdict, entries)
 
 
 def _entries(answer: Any, text: str | None, tolerance: Any, status: str) -> Entries | None:
@@ -430,17 +434,23 @@ def grade_class(
             kept, _ = one_per_student(student, candidates)
         reports.append(kept)
         sheet = next(s for r, s, _ in candidates if r is kept)
+        if sheet is not None and not any(a.text is not None or a.issue for a in sheet.answers):
+            kept.handed_in = False
+            kept.flags.append("nothing typed in: counted as not handed in")
         if kept.error is None and kept.quiz is not None and sheet is not None:
             if kept.quiz.student and kept.student and kept.quiz.student != kept.student:
                 kept.flags.append(f"graded against {kept.quiz.student}'s quiz")
             pairs.append((kept.quiz, sheet, kept))
     for student, why in sorted(broken.items()):
         if student not in found:
-            reports.append(Report(quiz=None, sheet=None, student=student, error=f"their quiz file cannot be used: {why}"))
-    if quiz_target.is_dir() and submissions.is_dir():
+            reports.append(Report(quiz=None, sheet=None, student=student, error=f"their quiz file cannot be used: {why}",
+                                  handed_in=False))
+    # A folder of submissions, or a CSV typed in for the class: every student without a sheet is
+    # a row (one sheet file is one student's, and says nothing about the others).
+    if quiz_target.is_dir() and (submissions.is_dir() or submissions.name.lower().endswith(".csv")):
         for student, quiz in sorted(by_student.items()):
             if student not in found:
-                report = Report(quiz=quiz, sheet=None, student=student)
+                report = Report(quiz=quiz, sheet=None, student=student, handed_in=False)
                 report.flags.append("no submission")
                 reports.append(report)
                 pairs.append((quiz, AnswerSheet(path=""), report))

@@ -122,6 +122,9 @@ class Report:
     error: str | None = None
     stranger: bool = False
     """A submission for no student of the class (no quiz has its student): not counted as handed in."""
+    handed_in: bool = True
+    """False for a student without a submission, or whose sheet has nothing typed in (the blank
+    sheet ``quiz --for`` wrote): then the row does not count in what to re-teach."""
 
     @property
     def score(self) -> float:
@@ -300,7 +303,7 @@ def class_summary(reports: Sequence[Report]) -> list[dict[str, Any]]:
     submission is not a wrong answer."""
     per: dict[str, dict[str, Any]] = {}
     for r in reports:
-        if r.sheet is None:  # not handed in: says nothing about what the class understood
+        if not r.handed_in:  # says nothing about what the class understood
             continue
         for item in r.items:
             if item.points is None:
@@ -324,7 +327,7 @@ def handed_in(reports: Sequence[Report]) -> tuple[int, int, list[str]]:
     """How many students of the class handed in, how many students there are, and who did not
     (a submission for no student of the class is in neither count)."""
     students = [r for r in reports if not r.stranger]
-    missing = [r.student or "?" for r in students if r.sheet is None]
+    missing = [r.student or "?" for r in students if not r.handed_in]
     return len(students) - len(missing), len(students), missing
 
 
@@ -372,7 +375,7 @@ def report_file_names(reports: Sequence[Report]) -> list[str]:
     """A file name for each report, ``<student>.report.txt``, safe whatever the student id says.
 
     An id from a sheet or a CSV is never a path: one that is not a plain student id (letters,
-    digits, ``.``, ``_``, ``-``; no ``..``; not a Windows device name) is written as its safe
+    digits, ``.``, ``_``, ``-``; no ``..``, no final ``.``; not a Windows device name) is written as its safe
     characters, ``~`` and a hash of the id. Names are unique even on a file system that ignores
     case: a repeat gets ``~2``, ``~3`` (``~`` is never in a student id, so no such name is one).
     """
@@ -382,11 +385,11 @@ def report_file_names(reports: Sequence[Report]) -> list[str]:
     used: set[str] = set()
     for r in reports:
         sid = r.student or ""
-        if _SAFE_NAME.match(sid) and ".." not in sid and sid.split(".")[0].lower() not in _WINDOWS_DEVICES:
+        if _SAFE_NAME.match(sid) and not sid.endswith(".") and ".." not in sid and sid.split(".")[0].lower() not in _WINDOWS_DEVICES:
             base = sid
         else:
             digest = hashlib.blake2b(sid.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
-            base = (re.sub(r"[^A-Za-z0-9_-]+", "_", sid).strip("_")[:40] or "unnamed") + "~" + digest
+            base = (re.sub(r"[^A-Za-z0-9_-]+", "_", sid).strip("_-")[:40] or "unnamed") + "~" + digest
         name, k = base, 1
         while name.casefold() in used:
             k += 1
