@@ -531,5 +531,6 @@ def test_the_summary_counts_only_sheets_handed_in(concepts, tmp_path):
     data = json.loads((tmp_path / "g.json").read_text())
     assert (data["handed_in"], data["students"], data["missing"]) == (3, 5, ["s1", "s3"])
     assert all(row["share_right"] == 1 and row["questions"] == 3 for row in data["templates"])
+    assert {s["student"]: s["handed_in"] for s in data["submissions"]} == {"s0": True, "s1": False, "s2": True, "s3": False, "s4": True}
     reports, _ = grade_class(week3, week3, concepts, jobs=1)
     assert all(row["questions"] == 3 for row in class_summary(reports))

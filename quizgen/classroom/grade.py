@@ -360,7 +360,7 @@ def grade_class(
 ) -> tuple[list[Report], list[str]]:
     """Grade a folder of submissions (or one) against a folder of per-student quizzes (or one quiz).
 
-    Each submission is graded against the quiz of the student ``_identify`` finds; a submission
+    Each submission is graded against the quiz of the student ``identify`` finds; a submission
     that answers problems of another student's quiz is flagged. Every student with a quiz but no
     submission gets a row with everything missing. An unusable submission, or an unusable quiz
     file in a folder of quizzes, gets a row with the reason; it does not stop the others.

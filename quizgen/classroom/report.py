@@ -157,6 +157,7 @@ class Report:
             "sheet": self.sheet,
             "student": self.student,
             "error": self.error,
+            "handed_in": self.handed_in,
             "score": self.score,
             "total": self.total,
             "counts": self.counts(),
