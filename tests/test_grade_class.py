@@ -208,6 +208,21 @@ def _concepts():
     return load_concepts(CONCEPTS)
 
 
+def test_in_another_folder_contents_not_names_tell_a_quiz_from_a_sheet(klass, tmp_path):
+    """A sheet misnamed `s001.quiz.yaml` is graded as s001's; a copy of a quiz named like a
+    sheet is skipped with a note."""
+    week3, keys = _class(klass, tmp_path)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    _sheet(subs / "s001.quiz.yaml", keys["s001"])
+    shutil.copy(week3 / "s002.quiz.yaml", subs / "s002.quiz.yaml")
+    shutil.copy(week3 / "s003.quiz.yaml", subs / "s003.answers.yaml")
+    reports, notes = grade_class(week3, subs, _concepts(), jobs=1)
+    assert _scores(reports) == {"s001": (2, 2, None), "s002": (0, 2, None), "s003": (0, 2, None)}
+    assert {r.student for r in reports if r.handed_in} == {"s001"}
+    assert sum("ignored (a quiz file or a gradebook" in n for n in notes) == 2
+
+
 @pytest.mark.parametrize("name", ["s001.quiz.yaml", "copy.yaml", "copy.json"])
 def test_a_quiz_file_given_as_the_answer_sheet_is_exit_2(klass, tmp_path, name):
     week3, _ = _class(klass, tmp_path)

@@ -392,7 +392,7 @@ def grade_class(
     known = {**broken, **by_student}
     single = None if quiz_target.is_dir() else quizzes[0]
     id_owner = {p.id: (q.student or "?") for q in quizzes for p in q.problems} if len(quizzes) > 1 else {}
-    files, skipped = submission_files(submissions)
+    files, skipped = submission_files(submissions, quiz_target if quiz_target.is_dir() else None)
     notes.extend(skipped)
     found: dict[str, list[tuple[Report, AnswerSheet | None, int]]] = {}
     unnamed: list[Report] = []
@@ -401,7 +401,7 @@ def grade_class(
             if problem is None:
                 notes.append(f"{path}: ignored (a quiz file or a gradebook, not an answer sheet)")
                 continue
-            stem = name_stem(path, (".answers",)) or None
+            stem = name_stem(path, (".answers", ".quiz")) or None
             report = Report(quiz=by_student.get(stem or "") or single, sheet=str(path), student=stem, error=problem,
                             stranger=stem not in known and single is None)
             found.setdefault(stem or "", []).append((report, None, BY_NAME))

@@ -35,18 +35,24 @@ def quiz_files(folder: Path) -> list[Path]:
 
 
 _QUIZ_FILE = re.compile(r"\.quiz\.(ya?ml|json)$")
-_OWN_FILES = re.compile(r"(\.quiz\.(ya?ml|json)|\.worksheet\.(md|html)|\.key\.html|\.report\.txt|^class\.(worksheets|key)\.html)$")
+_OWN_FILES = re.compile(r"(\.worksheet\.(md|html)|\.key\.html|\.report\.txt|^class\.(worksheets|key)\.html)$")
 """Files quizgen writes beside answer sheets: never submissions, skipped without a note."""
 
 
-def submission_files(target: Path) -> tuple[list[Path], list[str]]:
-    """The answer-sheet files of a submissions folder (or the one file), and notes on what was skipped."""
+def submission_files(target: Path, quiz_folder: Path | None = None) -> tuple[list[Path], list[str]]:
+    """The answer-sheet files of a submissions folder (or the one file), and notes on what was skipped.
+
+    The quiz files of ``quiz_folder`` are skipped when it is the same folder; elsewhere a file
+    named ``*.quiz.yaml`` is read, and skipped only if it holds a quiz (a student may misname a
+    sheet; ``read_submissions`` tells a quiz from a sheet by its contents).
+    """
     if not target.is_dir():
         return [target], []  # one sheet: reading it refuses a pipe or a device
     files, notes = [], []
     inside = target.resolve()
+    same = quiz_folder is not None and quiz_folder.resolve() == inside
     for p in sorted(target.iterdir()):
-        if p.name.startswith(".") or not p.is_file() or _OWN_FILES.search(p.name):
+        if p.name.startswith(".") or not p.is_file() or _OWN_FILES.search(p.name) or (same and _QUIZ_FILE.search(p.name)):
             continue
         if p.is_symlink() and not p.resolve().is_relative_to(inside):
             notes.append(f"{p}: ignored (a link to a file outside the folder)")
@@ -106,7 +112,7 @@ def identify(
     """
     if path.name.lower().endswith(".csv"):
         return sheet.student, BY_NAME, None
-    stem = name_stem(path, (".answers",)) or None
+    stem = name_stem(path, (".answers", ".quiz")) or None
     quiz = by_checksum.get(sheet.quiz or "")
     if stem in known:
         student, how, why = stem, BY_NAME, "its file name"
