@@ -316,6 +316,15 @@ def test_one_unreadable_sheet_is_one_error_row(klass, tmp_path, kind):
     assert "not graded: " in book["s002"]["flags"] and "s002.yaml" in book["s002"]["flags"]
 
 
+def test_an_unreadable_second_submission_is_flagged_on_the_row_graded(klass, tmp_path):
+    week3, keys = _class(klass, tmp_path)
+    _fill(week3, "s001", keys["s001"])
+    (week3 / "s001.json").write_bytes(b"\x00 corrupt upload")
+    rows = {r.student: r for r in grade_class(week3, week3, _concepts(), jobs=1)[0]}
+    assert (rows["s001"].score, rows["s001"].error) == (2, None)
+    assert any("cannot be read" in f and "s001.json" in f for f in rows["s001"].flags)
+
+
 # ---------------------------------------------------------------------------------------------
 # 4. One student never displaces another
 

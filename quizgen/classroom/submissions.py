@@ -162,4 +162,7 @@ def one_per_student(student: str, found: list[tuple[Report, AnswerSheet | None, 
     kept.notes.append(f"{len(found)} submissions for student {student}: graded {kept.sheet}; not graded: {listed}")
     if weaker:
         kept.flags.append("another file claims to be this student's: " + ", ".join(str(r.sheet) for r in weaker) + "; not graded")
+    unreadable = [r for r, sheet, _ in found if sheet is None and r is not kept]
+    for r in unreadable:  # perhaps the final version: the teacher should know
+        kept.flags.append(f"another submission of this student's cannot be read: {r.error}")
     return kept, others
