@@ -235,3 +235,32 @@ def test_formula_reader(text: str) -> None:
         assert str(exc).startswith("could not read ") and "; try " in str(exc)
     else:
         assert formula.read(formula.text(tree), symbols) == tree
+
+
+@settings(FUZZ, max_examples=min(FUZZ.max_examples, 25))
+@given(rows=st.lists(st.tuples(st.sampled_from(["s1", "s2", "", "../x"]), CELL, CELL), max_size=5),
+       header=st.sampled_from(["student,problem,answer", "id,number,value", "student,answer", "x"]),
+       ending=st.sampled_from(["\r", "\n", "\r\n"]))
+def test_csv_sheets_through_the_command_exit_0_or_2(quiz_data: Any, tmp_path_factory: pytest.TempPathFactory, rows: list, header: str,
+                                                   ending: str) -> None:
+    """One student's rows: graded, exit 0. Several students, or no such column: exit 2 with a
+    message naming the file. Never a traceback."""
+    from click.testing import CliRunner
+
+    from quizgen.cli import cli
+
+    _, folder = quiz_data
+    rows = [tuple("9" * 140_000 if cell == HUGE else cell for cell in row) for row in rows]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator=ending, quoting=csv.QUOTE_ALL).writerows(rows)
+    path: Path = tmp_path_factory.mktemp("c") / "paper.csv"
+    path.write_text(header + ending + buf.getvalue(), encoding="utf-8", newline="")
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "grade", str(folder / "q.quiz.yaml"), str(path)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    students = {r[0] for r in rows if any(c.strip() for c in r)}
+    if header.count(",") == 2 and len(students) == 1:
+        assert result.exit_code == 0, result.output
+        assert "\nscore    " in result.output
+    else:
+        assert result.exit_code == 2 and result.output.startswith(f"{path}: "), result.output
+        assert ("column" in result.output) if header.count(",") < 2 else ("students" in result.output)
