@@ -285,8 +285,8 @@ def _semantic_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int])
         )
     # No field of a concept file takes an infinite or undefined number (YAML's .inf, .nan): a
     # tolerance, a parameter or a bound that is one would break every face that uses it.
-    for path, value in _non_finite(data, ()):
-        issues.append(Issue(file, _line_of(lines, path), field_name(path), f"expected a finite number, found {value!r}"))
+    for path, number in _non_finite(data, ()):
+        issues.append(Issue(file, _line_of(lines, path), field_name(path), f"expected a finite number, found {number!r}"))
     seen: dict[str, int] = {}
     problems = data.get("problems")
     for index, tpl in enumerate(problems if isinstance(problems, list) else []):
