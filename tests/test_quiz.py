@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import html
 import json
 import re
@@ -150,8 +151,8 @@ def test_worksheets_show_every_problem_and_escape_text(small_quiz):
     from dataclasses import replace
 
     quiz = replace(small_quiz, title="<script>alert(1)</script> *quiz*")
-    md = worksheet_markdown(quiz, "q.answers.yaml")
-    page = worksheet_html(quiz, "q.answers.yaml")
+    md = worksheet_markdown(quiz)
+    page = worksheet_html(quiz)
     for p in quiz.problems:
         assert p.id in md and p.id in page
         assert html.escape(quiz.templates[p.key].prompt.split("`")[0]) in page
@@ -219,7 +220,7 @@ def test_key_holds_answers_steps_pictures_and_mistakes(tmp_path):
     pictures = 0
     for p in read_quiz(tmp_path / "q.yaml").problems:
         problem = rebuild(p.id, concepts)
-        section = key.split(f"<code>{p.id}</code>")[0].rsplit('<section class="problem">', 1)[1]
+        (section,) = [s for s in key.split('<section class="problem solution">')[1:] if f'<span class="pid">{p.id}</span>' in s]
         assert "<b>Answer:</b>" in section and "<b>Answer:</b>" not in sheet
         assert all(html.escape(s.label) in section for s in problem.steps)
         assert all(f"<b>{m.name}</b>" in section for m in problem.misconceptions)
@@ -233,7 +234,8 @@ def test_key_holds_answers_steps_pictures_and_mistakes(tmp_path):
 
 def test_write_quiz_files(small_quiz, tmp_path):
     written = write_quiz_files(small_quiz, tmp_path / "q.yaml")
-    assert [p.name for p in written] == ["q.yaml", "q.worksheet.md", "q.worksheet.html", "q.answers.yaml"]
+    # The answer sheet first (a filled one stops the replacement early), the quiz file last.
+    assert [p.name for p in written] == ["q.answers.yaml", "q.worksheet.md", "q.worksheet.html", "q.yaml"]
     assert all(p.stat().st_size > 0 for p in written)
 
 
@@ -321,3 +323,200 @@ def test_quiz_never_overwrites_without_force_and_never_a_filled_in_sheet(tmp_pat
         result = runner.invoke(cli, [*args, *extra])
         assert result.exit_code == 2 and "answers are filled in" in result.output
         assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+# ---------------------------------------------------------------------------------------------
+# Replacing a quiz's files: together or not at all, never a filled-in answer sheet
+
+
+def _snapshot(folder: Path, hidden: bool = True) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file() and (hidden or not p.name.startswith("."))}
+
+
+def _old_set(folder: Path) -> list[tuple[Path, bytes]]:
+    folder.mkdir()
+    for name, text in (("q.answers.yaml", "answers:\n  a.b.v1.1: ''\n"), ("q.worksheet.md", "old sheet\n"), ("q.yaml", "old quiz\n")):
+        (folder / name).write_text(text)
+    names = ["q.answers.yaml", "q.worksheet.md", "q.key.html", "q.yaml"]  # the key is new: it did not exist
+    return [(folder / n, f"new {n}\n".encode()) for n in names]
+
+
+class _Stop(BaseException):
+    """An interruption (as Ctrl-C or a kill would be) at a chosen step."""
+
+
+def _interrupt_at(monkeypatch, k: int, error: type[BaseException]) -> list[int]:
+    """Make the k-th file operation of the replacement (staging write, rename, link) raise."""
+    from quizgen.classroom import filesets
+
+    calls = [0]
+
+    def wrap(real):
+        def step(*args, **kwargs):
+            calls[0] += 1
+            if calls[0] == k:
+                raise error("interrupted") if error is not OSError else OSError(28, "No space left on device")
+            return real(*args, **kwargs)
+
+        return step
+
+    monkeypatch.setattr(filesets, "write_bytes_atomic", wrap(filesets.write_bytes_atomic))
+    monkeypatch.setattr(os, "rename", wrap(os.rename))
+    monkeypatch.setattr(os, "link", wrap(os.link))
+    return calls
+
+
+def test_replace_together_counts_its_steps(tmp_path, monkeypatch):
+    from quizgen.classroom.filesets import replace_together
+
+    files = _old_set(tmp_path / "d")
+    calls = _interrupt_at(monkeypatch, 0, _Stop)
+    replace_together(files, lambda old, target: None)
+    assert calls[0] == 5 + 4 + 4  # 4 staged files and a journal; 4 moves aside (one finds no file); 4 links
+    assert _snapshot(tmp_path / "d") == {p.name: data for p, data in files}  # nothing else left behind
+
+
+@pytest.mark.parametrize("error", [_Stop, KeyboardInterrupt, OSError])
+def test_an_interrupted_replacement_leaves_the_old_set_at_every_step(tmp_path, monkeypatch, error):
+    from quizgen.classroom.filesets import replace_together
+
+    for k in range(1, 14):
+        folder = tmp_path / f"{error.__name__}{k}"
+        files = _old_set(folder)
+        before = _snapshot(folder)
+        with monkeypatch.context() as m:
+            _interrupt_at(m, k, error)
+            try:
+                replace_together(files, lambda old, target: None)
+            except (error, QuizgenError):
+                assert _snapshot(folder) == before, k  # byte for byte, and no staged or journal file left
+            else:  # a link refused for another reason than an existing file: the file is created instead
+                assert error is OSError and k in (7, 9, 11, 13), k  # the links
+                assert _snapshot(folder) == {p.name: data for p, data in files}, k
+
+
+def test_a_replacement_cut_short_by_a_dead_process_is_undone_by_the_next_run(tmp_path, monkeypatch):
+    from quizgen.classroom import filesets
+
+    for k in range(6, 14):  # after the journal is written: every rename and link
+        folder = tmp_path / f"k{k}"
+        files = _old_set(folder)
+        before = _snapshot(folder)
+        with monkeypatch.context() as m:
+            _interrupt_at(m, k, _Stop)
+            m.setattr(filesets, "_roll_back", lambda *a, **kw: False)  # the process dies: nothing undone
+            with pytest.raises(_Stop):
+                filesets.replace_together(files, lambda old, target: None)
+        assert _snapshot(folder, hidden=False) != before or k == 6, k
+        assert len(filesets.recover(folder)) == 1
+        assert _snapshot(folder) == before, k
+        assert filesets.recover(folder) == []
+
+
+def _filled(text: str, how: str) -> str:
+    """An answer sheet with its first answer filled in, in one of the ways a student might."""
+    line = re.search(r"^  (\S+): ''$", text, re.MULTILINE)
+    assert line
+    value = {"quoted": "'0.5'", "plain": "0.5", "double": '"1/4"', "block": "|\n    1 2; 3 4", "error": "error"}[how]
+    return text.replace(line.group(0), f"  {line.group(1)}: {value}", 1)
+
+
+@pytest.mark.parametrize("how", ["quoted", "plain", "double", "block", "error", "binary"])
+def test_a_sheet_filled_after_the_check_is_never_blanked(tmp_path, monkeypatch, how):
+    """--force checks for filled sheets before building, and again on the very bytes it would
+    replace: a sheet filled while the quiz is built stays, and nothing of its quiz changes."""
+    from quizgen.classroom import commands
+
+    runner = CliRunner()
+    args = ["--concepts", str(CONCEPTS), "quiz", "bleu", "-n", "2", "-o", str(tmp_path / "w.yaml"), "--key"]
+    assert runner.invoke(cli, [*args, "--seed", "1"]).exit_code == 0
+    sheet = tmp_path / "w.answers.yaml"
+    filled = b"\x00\x01 not text" if how == "binary" else _filled(sheet.read_text(), how).encode()
+    real = commands.build_quiz
+
+    def build_then_fill(*a, **kw):  # the student saves while the quiz is being built
+        result = real(*a, **kw)
+        sheet.write_bytes(filled)
+        return result
+
+    monkeypatch.setattr(commands, "build_quiz", build_then_fill)
+    before = {**_snapshot(tmp_path), sheet.name: filled}
+    result = runner.invoke(cli, [*args, "--seed", "2", "--force"])
+    assert result.exit_code == 2 and "answers are filled in" in result.output, result.output
+    assert _snapshot(tmp_path) == before
+
+
+def test_a_sheet_filled_at_the_last_instant_is_kept_and_the_class_is_untouched(tmp_path, monkeypatch):
+    """The check is made on the bytes moved aside by the replacement itself: a save just before
+    that rename is seen. With --for, one student's filled sheet keeps every file of the class."""
+    runner = CliRunner()
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\na1,Ann\nb2,Ben\nc3,Cy\n")
+    args = ["--concepts", str(CONCEPTS), "quiz", "bleu", "-n", "2", "--for", str(roster), "-o", str(tmp_path / "c"), "--key"]
+    assert runner.invoke(cli, args).exit_code == 0
+    sheet = tmp_path / "c" / "b2.answers.yaml"
+    filled = _filled(sheet.read_text(), "quoted")
+    real_rename = os.rename
+
+    def save_then_rename(src, dst):
+        if Path(src) == sheet:
+            sheet.write_text(filled)  # the student's save lands just before quizgen moves the sheet
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", save_then_rename)
+    before = {**_snapshot(tmp_path / "c"), sheet.name: filled.encode()}
+    result = runner.invoke(cli, [*args, "--seed", "9", "--force"])
+    assert result.exit_code == 2 and "b2.answers.yaml: answers are filled in" in result.output, result.output
+    assert _snapshot(tmp_path / "c") == before
+
+
+def test_an_interrupted_quiz_key_force_keeps_the_old_set_at_every_step(tmp_path, monkeypatch):
+    runner = CliRunner()
+    args = ["--concepts", str(CONCEPTS), "quiz", "bleu", "-n", "2", "-o", str(tmp_path / "w.yaml"), "--key"]
+    assert runner.invoke(cli, [*args, "--seed", "1"]).exit_code == 0
+    before = _snapshot(tmp_path)
+    for k in range(1, 6 + 5 + 5 + 1):  # 5 files and a journal staged, 5 moved aside, 5 linked
+        with monkeypatch.context() as m:
+            _interrupt_at(m, k, KeyboardInterrupt)
+            result = runner.invoke(cli, [*args, "--seed", "2", "--force"])
+        assert result.exit_code != 0, k
+        assert _snapshot(tmp_path) == before, k
+    assert runner.invoke(cli, [*args, "--seed", "2", "--force"]).exit_code == 0
+    quiz = read_quiz(tmp_path / "w.yaml")
+    for name in ("w.worksheet.html", "w.key.html", "w.answers.yaml"):
+        assert quiz.checksum[:19] in (tmp_path / name).read_text(), name  # one set, all new
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown worksheets: no raw HTML from a title or a name
+
+HOSTILE_TEXT = [
+    "Week 3\n\n<script>alert(1)</script>",
+    "`x\n\n<img src=x onerror=alert(1)>\n`",
+    "Quiz <b onmouseover=alert(1)>bold</b>",
+    "A\n# heading\n- item\n> quote",
+    "&lt;script&gt; and &#60;img&#62;",
+    "1. [link](javascript:alert(1)) ![i](x)",
+    "``<div>``\n\n<div>\n",
+    "x\r\n<iframe>\u2028<svg onload=alert(1)>",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXT)
+def test_markdown_worksheet_holds_no_raw_html_from_titles_or_names(small_quiz, text):
+    from dataclasses import replace
+
+    from markdown_it import MarkdownIt
+
+    templates = {k: replace(t, title=text, prompt=text) for k, t in small_quiz.templates.items()}
+    quiz = replace(small_quiz, title=text, student="s1", student_name=text, templates=templates)
+    md = worksheet_markdown(quiz)
+    parser = MarkdownIt("commonmark")
+    tokens = parser.parse(md)
+    kinds = {t.type for t in tokens} | {c.type for t in tokens for c in (t.children or [])}
+    assert not kinds & {"html_block", "html_inline"}, kinds
+    rendered = parser.render(md)
+    assert not re.search(r"<(script|img|b |iframe|svg|div)", rendered)
+    assert 'href="javascript' not in rendered
+    # The text is all there, one line: headings are only the title's and the problems'.
+    assert sum(t.type == "heading_open" for t in tokens) == 1 + len(quiz.problems)
