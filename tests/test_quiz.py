@@ -520,3 +520,41 @@ def test_markdown_worksheet_holds_no_raw_html_from_titles_or_names(small_quiz, t
     assert 'href="javascript' not in rendered
     # The text is all there, one line: headings are only the title's and the problems'.
     assert sum(t.type == "heading_open" for t in tokens) == 1 + len(quiz.problems)
+
+
+_KILL_AT = """
+import os, signal, sys
+from pathlib import Path
+from quizgen.classroom import filesets
+k, calls, real_link, real_rename = int(sys.argv[2]), [0], os.link, os.rename
+def step(real):
+    def run(*a, **kw):
+        calls[0] += 1
+        if calls[0] == k:
+            os.kill(os.getpid(), signal.SIGKILL)  # no cleanup, no rollback: the process is gone
+        return real(*a, **kw)
+    return run
+os.link, os.rename = step(real_link), step(real_rename)
+folder = Path(sys.argv[1])
+names = ["q.answers.yaml", "q.worksheet.md", "q.key.html", "q.yaml"]
+filesets.replace_together([(folder / n, ("new " + n).encode()) for n in names], lambda old, target: None)
+"""
+
+
+def test_a_killed_quiz_run_is_undone_by_recover(tmp_path):
+    """A real SIGKILL at each rename or link of a replacement: the next run puts the old set back."""
+    import signal
+    import subprocess
+    import sys
+
+    from quizgen.classroom.filesets import recover
+
+    for k in range(1, 9):  # 4 moves aside and 4 links
+        folder = tmp_path / f"k{k}"
+        _old_set(folder)
+        before = _snapshot(folder)
+        proc = subprocess.run([sys.executable, "-c", _KILL_AT, str(folder), str(k)], capture_output=True, timeout=60)
+        assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+        assert any(p.name.endswith(".quizgen-replacing") for p in folder.iterdir())
+        assert recover(folder) and _snapshot(folder) == before, k  # byte for byte, no hidden copy left
+        assert not any(p.name.endswith((".quizgen-replacing", ".quizgen-old")) for p in folder.iterdir())

@@ -212,8 +212,11 @@ def quiz_command(
     files.append((folder / CLASS_WORKSHEETS, class_html(class_title, sheets).encode("utf-8")))
     if key:
         files.append((folder / CLASS_KEY, class_html(f"{class_title} — answer keys", keys).encode("utf-8")))
-    # Every answer sheet first, so that one filled in meanwhile stops the class before any file changes.
-    files.sort(key=lambda f: not f[0].name.endswith(".answers.yaml"))
+    # The order of the swap: every answer sheet first (one filled in meanwhile stops the class
+    # before any other file changes), then worksheets and keys, the class files, the quiz files last.
+    names = {p.name for p in class_files}
+    files.sort(key=lambda f: 0 if f[0].name.endswith(".answers.yaml") else 3 if f[0].name.endswith(".quiz.yaml")
+               else 2 if f[0].name in names else 1)
     replace_together(files, keep_rule(force))
     click.echo(
         f"wrote {len(students)} quizzes of {n} problems to {folder}/ "
