@@ -136,7 +136,7 @@ def test_the_class_file_holds_every_student_one_per_page(printed: Path) -> None:
         assert len(starts) == 3 and all(re.match(r"\s*Quiz", pages[i]) for i in starts), name
 
 
-@pytest.mark.parametrize("page", ["q.worksheet.html", "q.key.html", "class/class.worksheets.html"])
+@pytest.mark.parametrize("page", ["q.worksheet.html", "q.key.html", "class/class.worksheets.html", "class/class.key.html"])
 def test_nothing_sticks_out_of_an_a4_page(printed: Path, page: str) -> None:
     assert _overflowing(printed / page) == []
 

@@ -162,6 +162,8 @@ def test_worksheets_show_every_problem_and_escape_text(small_quiz):
     assert "<math" in page and "<mtable>" in page and "<script" not in page and "http" not in page
     assert "\\*quiz\\*" in md
     assert md.count("**Answer**") == len(quiz.problems)
+    for text in (md, page):  # paper says nothing about files: that is the answer sheet's and the key's to say
+        assert "answers.yaml" not in text and "single quotes" not in text and "answer sheet" not in text
 
 
 def test_mathml_only_for_numeric_matrices():
@@ -189,6 +191,8 @@ def test_answer_sheet_template_lists_every_id_blank(small_quiz, tmp_path):
 
     path = tmp_path / "a.yaml"
     path.write_text(answer_sheet(small_quiz))
+    text = path.read_text()
+    assert "in single quotes" in text and "1 2; 3 4" in text and "error" in text  # how to write answers, where they are written
     sheet = read_answer_sheet(path)
     assert [a.key for a in sheet.answers] == [p.id for p in small_quiz.problems]
     assert all(a.text is None and a.issue is None for a in sheet.answers)
