@@ -562,3 +562,25 @@ def test_a_killed_quiz_run_is_undone_by_recover(tmp_path):
         assert any(p.name.endswith(".quizgen-replacing") for p in folder.iterdir())
         assert recover(folder) and _snapshot(folder) == before, k  # byte for byte, no hidden copy left
         assert not any(p.name.endswith((".quizgen-replacing", ".quizgen-old")) for p in folder.iterdir())
+
+
+@pytest.mark.parametrize("kind", ["link", "dangling-link", "fifo", "dir"])
+def test_a_quiz_is_never_written_over_a_link_a_pipe_or_a_directory(tmp_path, kind):
+    """As ``-o /dev/stdout`` would be: the link (or pipe, or directory) stays, nothing is written."""
+    from quizgen.classroom.filesets import replace_together
+
+    (tmp_path / "real.txt").write_text("keep me")
+    path = tmp_path / "target"
+    if kind == "link":
+        path.symlink_to(tmp_path / "real.txt")
+    elif kind == "dangling-link":
+        path.symlink_to(tmp_path / "nowhere")
+    elif kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.mkdir()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(QuizgenError, match="not a regular file|is a directory"):
+        replace_together([(tmp_path / "other.md", b"x"), (path, b"x")], lambda old, t: None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before and os.path.lexists(path)
+    assert (tmp_path / "real.txt").read_text() == "keep me"

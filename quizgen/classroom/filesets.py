@@ -68,6 +68,9 @@ def replace_together(files: Sequence[tuple[Path, bytes]], keep: Keep) -> None:
     for t in targets:
         if t.is_dir():
             raise QuizgenError(f"{t} is a directory; move it away or write the quiz elsewhere with -o")
+        # A link (-o /dev/stdout is one) or a device or a pipe is never renamed away or replaced.
+        if t.is_symlink() or (t.exists() and not t.is_file()):
+            raise QuizgenError(f"{t} is not a regular file (a link, a device or a pipe); write the quiz to a file with -o")
     journal = journal_of(targets[0])
     placed: set[Path] = set()
     try:
