@@ -584,3 +584,16 @@ def test_a_quiz_is_never_written_over_a_link_a_pipe_or_a_directory(tmp_path, kin
         replace_together([(tmp_path / "other.md", b"x"), (path, b"x")], lambda old, t: None)
     assert sorted(p.name for p in tmp_path.iterdir()) == before and os.path.lexists(path)
     assert (tmp_path / "real.txt").read_text() == "keep me"
+
+
+def test_the_next_quiz_run_undoes_a_killed_one_and_says_so(tmp_path):
+    import subprocess
+    import sys
+
+    folder = tmp_path / "d"
+    _old_set(folder)
+    proc = subprocess.run([sys.executable, "-c", _KILL_AT, str(folder), "7"], capture_output=True, timeout=60)
+    assert proc.returncode != 0 and (folder / "q.key.html").exists()  # killed half-way: a mixed set
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "bleu", "-n", "1", "-o", str(folder / "elsewhere.yaml")])
+    assert result.exit_code == 0 and "interrupted replacement of 4 files was undone" in result.output, result.output
+    assert (folder / "q.yaml").read_text() == "old quiz\n" and not (folder / "q.key.html").exists()
