@@ -113,6 +113,7 @@ def test_moodle_xml_round_trip(quiz, tmp_path) -> None:
         problem = seen[pid] = problems[pid]
         assert q.find("questiontext").get("format") == "html" and q.find("questiontext/text").text
         general = q.find("generalfeedback/text").text
+        _no_markdown(general)
         for m in problem.misconceptions:  # every named mistake is explained in the general feedback
             assert f"<b>{m.name}</b>" in general
         for s in problem.steps:
@@ -253,6 +254,7 @@ def test_qti_zip_round_trip_scores_like_grading(quiz, tmp_path, partial) -> None
         _no_markdown(text)
         assert f"<pre>{html.escape(str(GENERATORS[problem.family].describe(problem.inputs)))}</pre>" in text  # its inputs
         feedback = item.find(f"{QTI}itemfeedback/{QTI}flow_mat/{QTI}material/{QTI}mattext").text
+        _no_markdown(feedback)
         for m in problem.misconceptions:
             assert f"<b>{m.name}</b>" in feedback and html.escape(m.description.split(";")[0], quote=False) in feedback
         if kind == "shape":
