@@ -597,3 +597,21 @@ def test_the_next_quiz_run_undoes_a_killed_one_and_says_so(tmp_path):
     result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "bleu", "-n", "1", "-o", str(folder / "elsewhere.yaml")])
     assert result.exit_code == 0 and "interrupted replacement of 4 files was undone" in result.output, result.output
     assert (folder / "q.yaml").read_text() == "old quiz\n" and not (folder / "q.key.html").exists()
+
+
+def test_leftovers_of_a_finished_replacement_do_not_stop_the_next(tmp_path, monkeypatch):
+    from quizgen.classroom.filesets import aside, replace_together, staged
+
+    files = _old_set(tmp_path / "d")
+    before = _snapshot(tmp_path / "d")
+    for p, _ in files:  # a run killed after its commit point left its hidden copies behind
+        if p.exists():
+            aside(p).write_text("stale old")
+        staged(p).write_text("stale new")
+    with monkeypatch.context() as m:  # an interrupted run among those leftovers still undoes itself
+        _interrupt_at(m, 8, KeyboardInterrupt)
+        with pytest.raises(KeyboardInterrupt):
+            replace_together(files, lambda old, target: None)
+    assert _snapshot(tmp_path / "d") == before
+    replace_together(files, lambda old, target: None)
+    assert _snapshot(tmp_path / "d") == {p.name: data for p, data in files}

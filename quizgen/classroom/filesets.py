@@ -72,6 +72,13 @@ def replace_together(files: Sequence[tuple[Path, bytes]], keep: Keep) -> None:
         if t.is_symlink() or (t.exists() and not t.is_file()):
             raise QuizgenError(f"{t} is not a regular file (a link, a device or a pipe); write the quiz to a file with -o")
     journal = journal_of(targets[0])
+    if os.path.lexists(journal):
+        raise QuizgenError(
+            f"{journal}: an earlier replacement of these files was interrupted and could not be undone; "
+            f"check the hidden .{targets[0].name}* files in {directory}, then remove the journal"
+        )
+    for t in targets:  # copies a finished replacement did not get to remove (no journal: not needed)
+        _unlink(aside(t))
     placed: set[Path] = set()
     try:
         for path, data in files:
