@@ -394,3 +394,8 @@ def export_command(ctx: click.Context, sources: tuple[str, ...], fmt: str, outpu
     data = moodle_xml(kept, titles) if fmt == "moodle" else qti_zip(kept, title, partial=partial_credit)
     write_bytes_atomic(out, data)
     click.echo(f"wrote {out}: {len(kept)} problems, 1 point each" + (f"; left out {', '.join(left)}" if left else ""))
+    fields = sum(fmt == "qti" and p.answer.kind in ("vector", "matrix") for p in kept)
+    if fields:
+        click.echo(f"note: {fields} vector or matrix problems are items with a field per entry; Canvas imports them as "
+                   "fill-in-multiple-blanks, which matches each blank's text exactly and credits blanks one by one "
+                   "(see docs/lms.md)")
