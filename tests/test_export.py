@@ -349,3 +349,11 @@ def test_any_concept_text_gives_well_formed_xml_and_no_stray_cloze_blank(quiz) -
         package = zipfile.ZipFile(__import__("io").BytesIO(qti_zip(hostile, _fuzz(rng))))
         for name in package.namelist():
             etree.fromstring(package.read(name))
+
+
+def test_the_command_says_what_canvas_does_with_a_multi_field_item(tmp_path) -> None:
+    args = ["--concepts", str(CONCEPTS), "export", "attention", "--variants", "1", "-o"]
+    qti = CliRunner().invoke(cli, [*args, str(tmp_path / "a.zip"), "--format", "qti"])
+    assert qti.exit_code == 0 and "1 point each" in qti.output and "fill-in-multiple-blanks" in qti.output, qti.output
+    moodle = CliRunner().invoke(cli, [*args, str(tmp_path / "a.xml"), "--format", "moodle", "--partial-credit"])
+    assert moodle.exit_code == 0 and "fill-in-multiple-blanks" not in moodle.output, moodle.output
