@@ -615,3 +615,20 @@ def test_leftovers_of_a_finished_replacement_do_not_stop_the_next(tmp_path, monk
     assert _snapshot(tmp_path / "d") == before
     replace_together(files, lambda old, target: None)
     assert _snapshot(tmp_path / "d") == {p.name: data for p, data in files}
+
+
+def test_without_force_a_file_that_appears_while_the_quiz_is_built_is_kept(tmp_path, monkeypatch):
+    from quizgen.classroom import commands
+
+    real = commands.build_quiz
+    stranger = tmp_path / "w.worksheet.html"
+
+    def build_then_write(*a, **kw):  # another program writes one of the outputs meanwhile
+        result = real(*a, **kw)
+        stranger.write_text("someone else's page")
+        return result
+
+    monkeypatch.setattr(commands, "build_quiz", build_then_write)
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "bleu", "-n", "1", "-o", str(tmp_path / "w.yaml")])
+    assert result.exit_code == 2 and "w.worksheet.html: already exists; add --force" in result.output, result.output
+    assert _snapshot(tmp_path) == {stranger.name: b"someone else's page"}
