@@ -361,3 +361,29 @@ def test_markdown_worksheet_holds_no_raw_html_from_titles_or_names(small_quiz, t
     assert 'href="javascript' not in rendered
     # The text is all there, one line: headings are only the title's and the problems'.
     assert sum(t.type == "heading_open" for t in tokens) == 1 + len(quiz.problems)
+
+
+def test_markdown_answer_space_has_a_cell_per_entry(concepts):
+    """The Markdown worksheet's answer space: a table of rows × columns blank cells for a
+    matrix (one row for a vector), read back with a CommonMark+tables parser; a line otherwise."""
+    from markdown_it import MarkdownIt
+
+    from quizgen.core.problems import rebuild
+
+    quiz = make_quiz(concepts, ["attention", "vae", "shapes"], 9, seed=4)
+    md = worksheet_markdown(quiz)
+    sections = md.split("\n## ")[1:]
+    assert len(sections) == len(quiz.problems)
+    kinds = set()
+    for p, section in zip(quiz.problems, sections):
+        answer = rebuild(p.id, concepts).answer
+        kinds.add(answer.kind)
+        tokens = MarkdownIt("commonmark").enable("table").parse(section.split("**Answer**", 1)[1])
+        body_rows = [t for t in tokens if t.type == "tr_open"][1:]  # the header row numbers the columns
+        cells = sum(t.type == "td_open" for t in tokens) - len(body_rows)  # less the row numbers
+        if answer.kind in ("vector", "matrix"):
+            rows, cols = (1, len(answer.value)) if answer.kind == "vector" else (len(answer.value), len(answer.value[0]))
+            assert (len(body_rows), cells) == (rows, rows * cols), p.id
+        else:
+            assert not body_rows and "____" in section, p.id
+    assert {"matrix", "vector", "shape"} <= kinds
