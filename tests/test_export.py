@@ -357,3 +357,40 @@ def test_the_command_says_what_canvas_does_with_a_multi_field_item(tmp_path) -> 
     assert qti.exit_code == 0 and "1 point each" in qti.output and "fill-in-multiple-blanks" in qti.output, qti.output
     moodle = CliRunner().invoke(cli, [*args, str(tmp_path / "a.xml"), "--format", "moodle", "--partial-credit"])
     assert moodle.exit_code == 0 and "fill-in-multiple-blanks" not in moodle.output, moodle.output
+
+
+@pytest.mark.parametrize("text", [
+    "\\x01\\x08\\x0b\\x0c\\x1b[31m red \\x7f\\x85 end",
+    "{1:MULTICHOICE:=right~wrong#because} and {#1} and } # ~ =",
+    "\\uFFFE\\uFFFF \\U0001F600 ]]> &amp; <b>bold</b> `code`",
+])
+def test_a_concept_file_with_hostile_text_exports_well_formed(tmp_path, text) -> None:
+    """The same, from a concept file through the command line: its title and every prompt hold
+    the text (YAML escapes, so the file itself is valid YAML)."""
+    from lxml import etree
+
+    source = (CONCEPTS / "attention.yaml").read_text(encoding="utf-8")
+    quoted = '"' + text.replace('"', '\\\\"') + '"'
+    source = source.replace("title: Scaled dot-product attention", f"title: {quoted}", 1)
+    source = re.sub(r"prompt: >\n(      .*\n)+", lambda m: f"prompt: {quoted}\n", source)
+    folder = tmp_path / "concepts"
+    folder.mkdir()
+    (folder / "attention.yaml").write_text(source, encoding="utf-8")
+    for fmt, partial in (("moodle", "--partial-credit"), ("qti", "--partial-credit"), ("qti", "--variants=1")):
+        out = tmp_path / f"out.{fmt}"
+        result = CliRunner().invoke(cli, ["--concepts", str(folder), "export", "attention", "--format", fmt, partial,
+                                          "-o", str(out), "--force"])
+        assert result.exit_code == 0, result.output
+        marker = {"red": "red", "{1:M": "1:MULTICHOICE:=right", "bol": "bold"}[next(w for w in ("red", "{1:M", "bol") if w in text)]
+        if fmt == "moodle":
+            root = etree.fromstring(out.read_bytes())
+            bodies = [q.find("questiontext/text").text for q in root.iter("question") if q.get("type") != "category"]
+            assert bodies and all(marker in b for b in bodies)  # the hostile prompt is in every question
+            for q in root.iter("question"):
+                if q.get("type") == "cloze":
+                    body = q.find("questiontext/text").text
+                    assert body.count("{") == body.count("{1:") == body.count("{1:NUMERICAL") + body.count("{1:SHORTANSWER")
+        else:
+            package = zipfile.ZipFile(out)
+            for name in package.namelist():
+                etree.fromstring(package.read(name))
