@@ -67,9 +67,15 @@ class ConceptFileError(QuizgenError):
 
 @dataclass(frozen=True)
 class Flashcard:
+    """A flashcard. ``id`` is its identity (unique in its concept; the drill's history and the Anki
+    note hang on it, so it survives rewording and reordering); ``legacy_position`` is the place
+    the card had in its file before flashcards had ids, which keeps its existing Anki note."""
+
+    id: str
     front: str
     back: str
     extra: str = ""
+    legacy_position: int | None = None
 
 
 @dataclass(frozen=True)
@@ -229,6 +235,7 @@ def _schema_issue(error: Any, file: str, lines: dict[PathKey, int]) -> list[Issu
         "minItems": "expected at least {} item(s)",
         "maxItems": "expected at most {} items",
         "minLength": "expected non-empty text",
+        "maxLength": "expected at most {} characters",
         "uniqueItems": "expected no repeated items",
     }.get(v)
     if words is not None:
@@ -271,6 +278,7 @@ def _semantic_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int])
         issues.append(
             Issue(file, _line_of(lines, ("id",)), "id", f"expected the file stem {stem!r}, found {cid!r}")
         )
+    issues.extend(_flashcard_issues(data, file, lines))
     seen: dict[str, int] = {}
     problems = data.get("problems")
     for index, tpl in enumerate(problems if isinstance(problems, list) else []):
@@ -316,6 +324,32 @@ def _semantic_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int])
             for pname, expected, found in check(resolved):
                 at: PathKey = ("problems", index, "params", pname) if pname in params else ("problems", index, "params")
                 issues.append(Issue(file, _line_of(lines, at), field_name(at), f"expected {expected}, found {found}"))
+    return issues
+
+
+def _flashcard_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int]) -> list[Issue]:
+    """Flashcard ids and legacy positions used twice in one file (two cards would share a note)."""
+    issues: list[Issue] = []
+    cards = data.get("flashcards")
+    for key in ("id", "legacy-position"):
+        first: dict[Any, int] = {}
+        for index, card in enumerate(cards if isinstance(cards, list) else []):
+            value = card.get(key) if isinstance(card, dict) else None
+            if value is None or isinstance(value, (bool, list, dict)):
+                continue
+            if value in first:
+                at = ("flashcards", index, key)
+                issues.append(
+                    Issue(
+                        file,
+                        _line_of(lines, at),
+                        field_name(at),
+                        f"expected {'an id' if key == 'id' else 'a position'} no other flashcard of this file has, "
+                        f"found {value!r} again (first at flashcards[{first[value]}])",
+                    )
+                )
+            else:
+                first[value] = index
     return issues
 
 
@@ -366,7 +400,13 @@ def _build(data: dict[str, Any], file: str) -> Concept:
         summary=" ".join(data["summary"].split()),
         sources=tuple(data["sources"]),
         flashcards=tuple(
-            Flashcard(front=c["front"].strip(), back=c["back"].strip(), extra=(c.get("extra") or "").strip())
+            Flashcard(
+                id=c["id"],
+                front=c["front"].strip(),
+                back=c["back"].strip(),
+                extra=(c.get("extra") or "").strip(),
+                legacy_position=c.get("legacy-position"),
+            )
             for c in data["flashcards"]
         ),
         templates=tuple(problems),

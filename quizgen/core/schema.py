@@ -16,6 +16,8 @@ from quizgen.core.params import Choice, Flag, FloatRange, IntRange, ParamSpec
 
 SCHEMA_ID = "https://quizgen.invalid/schema/concept.schema.json"
 SLUG = "^[a-z0-9]+(-[a-z0-9]+)*$"
+FLASHCARD_ID_MAX = 40
+"""Longest flashcard id: a short name, not a sentence."""
 
 
 def _bounds_text(spec: IntRange | FloatRange) -> str:
@@ -103,9 +105,27 @@ def concept_schema() -> dict[str, Any]:
                 "minItems": 1,
                 "items": {
                     "type": "object",
-                    "required": ["front", "back"],
+                    "required": ["id", "front", "back"],
                     "additionalProperties": False,
-                    "properties": {"front": text, "back": text, "extra": {"type": "string"}},
+                    "properties": {
+                        "id": {
+                            "type": "string",
+                            "pattern": SLUG,
+                            "maxLength": FLASHCARD_ID_MAX,
+                            "description": "The card's identity, unique in the file; never changes (its review "
+                            "history hangs on it). Lower-case words joined by '-'.",
+                        },
+                        "front": text,
+                        "back": text,
+                        "extra": {"type": "string"},
+                        "legacy-position": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "description": "Only on cards older than flashcard ids: the card's place in the "
+                            "file then (0 first); it keeps the card's existing Anki note. Never edit it; new "
+                            "cards have none.",
+                        },
+                    },
                 },
             },
             "problems": {
