@@ -45,6 +45,15 @@ EXPECTED = {
         (14, "problems[0].params.d_k", "[min, max] pair"),
         (15, "problems[0].params.queries", "found 2.5"),
     ],
+    "flashcard-ids.yaml": [
+        (7, "flashcards[0].id", "missing field"),
+        (9, "flashcards[1].id", "lower-case"),
+        (16, "flashcards[3].id", "no other flashcard of this file has, found 'same' again (first at flashcards[2])"),
+        (19, "flashcards[4].id", "at most 40 characters"),
+        (23, "flashcards[5].legacy-position", "found 0 again (first at flashcards[2])"),
+        (27, "flashcards[6].legacy-position", ">= 0, found -1"),
+        (30, "flashcards[7].id", "expected text, found 42"),
+    ],
     "many-problems.yaml": [
         (2, "title", "expected text, found 42"),
         (3, "tags[0]", "lower-case"),
