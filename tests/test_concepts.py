@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from conftest import BROKEN, CONCEPTS
 
 from quizgen.cli import cli
-from quizgen.core.concepts import check_files, concept_files, select
+from quizgen.core.concepts import check_files, concept_files, load_concepts, select
 from quizgen.core.errors import QuizgenError
 
 # file -> [(line, field, words in the message)]; every listed problem must be reported.
@@ -243,3 +243,41 @@ def test_oversized_concept_files_and_pipes_are_refused_early(tmp_path):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "big.yaml:1: expected a concept file of at most 256 KB" in proc.stderr
     assert "pipe.yaml:1: expected a regular file" in proc.stderr
+
+
+def _cited_notes() -> dict[str, str]:
+    """docs/sources.md: the title of each note the shipped concepts may cite -> its file."""
+    text = (CONCEPTS.parent / "docs" / "sources.md").read_text("utf-8")
+    return {title: note for note, title in re.findall(r"^\| `([^`]+)` \| ([^|]+?) \| ", text, re.M)}
+
+
+def test_every_card_cites_notes_that_exist_and_every_note_is_cited():
+    notes = _cited_notes()
+    assert len(notes) == 5 and all(t.startswith("Study notes: ") for t in notes)
+    concepts = load_concepts(CONCEPTS)
+    cited: set[str] = set()
+    for c in concepts:
+        assert c.templates and c.sources, c.id  # a problem card cites its concept's sources
+        for card in c.flashcards:
+            sources = c.sources_of(card)
+            assert sources, f"{c.id}: {card.id}"
+            assert len(set(sources)) == len(sources), f"{c.id}: {card.id}"
+            cited.update(sources)
+        for title in c.sources:
+            assert title in notes, f"{c.id} cites {title!r}, which docs/sources.md does not list"
+        cited.update(c.sources)
+    unknown = cited - set(notes)
+    assert not unknown, f"cited but not in docs/sources.md: {sorted(unknown)}"
+    assert cited == set(notes), f"never cited: {sorted(set(notes) - cited)}"
+    # Titles hold commas; the cards separate them with semicolons, so no title may hold one.
+    assert not any(";" in t for t in notes)
+
+
+def test_a_flashcard_cites_its_own_notes_else_its_concepts():
+    (attention,) = select(load_concepts(CONCEPTS), ["attention"])
+    by_id = {card.id: card for card in attention.flashcards}
+    sink, roles = by_id["attention-sink"], by_id["qkv-roles"]
+    assert attention.sources_of(roles) == attention.sources and roles.sources == ()
+    # Attention sinks are in the note on embeddings and RoPE, which the concept does not cite.
+    assert attention.sources_of(sink) == sink.sources and "attention sinks" in sink.sources[0]
+    assert not set(sink.sources) & set(attention.sources)

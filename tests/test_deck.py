@@ -283,6 +283,10 @@ def test_flashcards_render_in_anki(imported: tuple[Collection, list[Concept]]) -
         assert note.guid == flashcard_guid(concept.id, card_data)
         assert html.escape(card_data.back, quote=False).replace("\n", "<br>") in card.answer()
         assert "<script" not in card.answer()
+        # The footer: the concept and the notes this card's facts come from, by title.
+        foot = f'<div class="qz-foot">{html.escape(concept.title, quote=False)} · {cards.sources_html(concept.sources_of(card_data))}</div>'
+        assert card.answer().count(foot) == 1 and foot not in card.question()
+        assert "; ".join(concept.sources_of(card_data)).replace("&", "&amp;") in card.answer()
 
 
 def test_text_is_escaped_and_math_is_safe() -> None:
@@ -562,7 +566,7 @@ def test_every_review_stays_on_its_flashcard_through_insertion_reordering_and_re
         assert counts["conflicting"] == 0
         for card in edited.flashcards:
             nid = _by_guid(col, flashcard_guid("attention", card))
-            assert col.get_note(nid)["Front"] == cards.flashcard_fields(card)[0]
+            assert col.get_note(nid)["Front"] == cards.flashcard_fields(card, edited)[0]
             if card.id in before:  # its own note, card, schedule and review log
                 assert (nid, *_reviewed(col, nid)) == before[card.id], card.id
             else:

@@ -306,7 +306,7 @@ def build_deck(
             by_concept[c.id].add_note(
                 genanki.Note(
                     model=flashcard_model,
-                    fields=flashcard_fields(card),
+                    fields=flashcard_fields(card, c),
                     tags=c.tags,
                     guid=flashcard_guid(c.id, card),
                     due=index,

@@ -69,13 +69,15 @@ class ConceptFileError(QuizgenError):
 class Flashcard:
     """A flashcard. ``id`` is its identity (unique in its concept; the drill's history and the Anki
     note hang on it, so it survives rewording and reordering); ``legacy_position`` is the place
-    the card had in its file before flashcards had ids, which keeps its existing Anki note."""
+    the card had in its file before flashcards had ids, which keeps its existing Anki note.
+    ``sources`` are the notes its facts come from, when not the concept's own ``sources``."""
 
     id: str
     front: str
     back: str
     extra: str = ""
     legacy_position: int | None = None
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,10 @@ class Concept:
     templates: tuple[Template, ...]
     path: str
     deck: str = ""
+
+    def sources_of(self, card: Flashcard) -> tuple[str, ...]:
+        """The notes a flashcard's facts come from: its own ``sources``, else the concept's."""
+        return card.sources or self.sources
 
     def template(self, name: str) -> Template:
         for t in self.templates:
@@ -406,6 +412,7 @@ def _build(data: dict[str, Any], file: str) -> Concept:
                 back=c["back"].strip(),
                 extra=(c.get("extra") or "").strip(),
                 legacy_position=c.get("legacy-position"),
+                sources=tuple(c.get("sources") or ()),
             )
             for c in data["flashcards"]
         ),

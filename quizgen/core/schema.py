@@ -99,7 +99,12 @@ def concept_schema() -> dict[str, Any]:
             "tags": {"type": "array", "items": {"type": "string", "pattern": SLUG}, "minItems": 1},
             "summary": text,
             "deck": {"type": "string", "minLength": 1, "description": "Anki deck path, e.g. Transformers::Attention"},
-            "sources": {"type": "array", "items": text, "minItems": 1},
+            "sources": {
+                "type": "array",
+                "items": text,
+                "minItems": 1,
+                "description": "The notes the concept's facts come from, by title; cards show them.",
+            },
             "flashcards": {
                 "type": "array",
                 "minItems": 1,
@@ -118,6 +123,12 @@ def concept_schema() -> dict[str, Any]:
                         "front": text,
                         "back": text,
                         "extra": {"type": "string"},
+                        "sources": {
+                            "type": "array",
+                            "items": text,
+                            "minItems": 1,
+                            "description": "The notes this card's facts come from, by title, when not the concept's sources.",
+                        },
                         "legacy-position": {
                             "type": "integer",
                             "minimum": 0,
