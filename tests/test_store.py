@@ -324,6 +324,33 @@ def test_many_drills_creating_the_database_at_once(tmp_path):
             assert len(store.reviews()) == 6 and _integrity(store.path) == "ok"
 
 
+def _migrating_opener(path: str, start: float, concepts) -> None:
+    while time.time() < start:
+        pass
+    with Store(__import__("pathlib").Path(path), concepts=concepts) as store:
+        store.states()
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork to start openers together")
+def test_drills_opening_a_schema_1_database_at_once_migrate_it_once(tmp_path):
+    (attention,) = select(load_concepts(CONCEPTS), ["attention"])
+    keys = [legacy_flashcard_id("attention", card.front) for card in attention.flashcards[:4]]
+    path = tmp_path / "q.sqlite3"
+    _schema_1_database(path, [(key, "flashcard", 3, T0) for key in keys])
+    start = time.time() + 0.3
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_migrating_opener, args=(str(path), start, [attention])) for _ in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0] * 4
+    cards, log, version = _rows(path)
+    assert version == 2 and _integrity(path) == "ok"
+    expected = [flashcard_id("attention", card.id) for card in attention.flashcards[:4]]
+    assert sorted(cards) == sorted(expected) and [card for _, card, _ in log] == expected
+
+
 def _integrity(path) -> str:
     db = sqlite3.connect(path)
     try:
