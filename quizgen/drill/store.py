@@ -26,11 +26,9 @@ Tables:
 Databases written by earlier versions may hold a ``variants`` table (problems built ahead); it is
 no longer read or written.
 
-Schema versions (``PRAGMA user_version``): 1 keyed flashcards by a hash of their front
-(``flashcard:<concept>:<hash>``), so rewording a front lost its history; 2 keys them by the
-flashcard's id. Opening a version-1 database with the concepts moves every flashcard's rows, in
-``cards`` and in ``reviews``, from the key of its current front to the key of its id, in the same
-transaction that records version 2: once, and all or nothing.
+Schema versions (``PRAGMA user_version``): 1 keyed flashcards by a hash of their front; 2 by their
+id. Opened with the concepts, a version-1 database has every flashcard's rows moved from its
+current front's key to its id's, in the transaction that records version 2 (docs/drill.md).
 """
 
 from __future__ import annotations
