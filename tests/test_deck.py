@@ -8,6 +8,7 @@ keeps their reviews; a failed build never touches an existing deck.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import json
@@ -435,6 +436,33 @@ def test_an_installed_layout_builds_the_same_bytes_as_the_checkout(tmp_path: Pat
                               text=True, env=env, timeout=300)
     assert checkout.returncode == 0, checkout.stderr
     assert (tmp_path / "installed.apkg").read_bytes() == (tmp_path / "checkout.apkg").read_bytes()
+
+
+FINGERPRINT = ROOT / "tests" / "data" / "content_fingerprint.json"
+
+
+def _deck_fingerprint(package: Path, tmp: Path) -> str:
+    """What a collection receives from a deck, without its times: notes, note types, media."""
+    with _db(package, tmp) as db:
+        notes = db.execute("SELECT guid, flds, tags FROM notes ORDER BY guid").fetchall()
+        (models,) = db.execute("SELECT models FROM col").fetchone()
+    types = sorted((m["id"], m["name"], m["css"], [f["name"] for f in m["flds"]], [(t["name"], t["qfmt"], t["afmt"]) for t in m["tmpls"]])
+                   for m in json.loads(models).values())
+    with zipfile.ZipFile(package) as archive:
+        media = sorted(json.loads(archive.read("media")).values())
+    return hashlib.sha256(json.dumps([notes, types, media], ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+
+
+def test_the_content_epoch_moves_whenever_the_cards_change(tmp_path: Path) -> None:
+    """Anki takes a changed note only with a newer time, and times no longer come from files: so
+    whatever changes what a collection receives must move CONTENT_EPOCH forward."""
+    build_deck(load_concepts(CONCEPTS), tmp_path / "all.apkg", variants=1, seed=0, environ={})
+    found = _deck_fingerprint(tmp_path / "all.apkg", tmp_path)
+    recorded = json.loads(FINGERPRINT.read_text("utf-8"))
+    advice = (f"the cards changed: set CONTENT_EPOCH in quizgen/anki/deck.py to the time of the change "
+              f"(now: {int(time.time())}) and write it with the fingerprint {found!r} to {FINGERPRINT.relative_to(ROOT)}")
+    assert recorded["content_epoch"] == anki.CONTENT_EPOCH, advice
+    assert recorded["fingerprint"] == found, advice
 
 
 def test_timestamp_is_source_date_epoch_else_the_content_epoch(concept_dir: Path) -> None:
