@@ -46,7 +46,7 @@ EXPECTED = {
         (15, "problems[0].params.queries", "found 2.5"),
     ],
     "flashcard-ids.yaml": [
-        (7, "flashcards[0].id", "missing field"),
+        (7, "flashcards[0].id", "missing field: expected a short id naming the card"),
         (9, "flashcards[1].id", "lower-case"),
         (16, "flashcards[3].id", "no other flashcard of this file has, found 'same' again (first at flashcards[2])"),
         (19, "flashcards[4].id", "at most 40 characters"),

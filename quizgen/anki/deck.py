@@ -412,9 +412,10 @@ def deck_command(
 
     Each concept gets its deck quizgen::<deck>, with its flashcards and, per template, a problem
     note holding VARIANTS variants: each review day shows another one, and the card grades the
-    typed answer itself (--notes per-variant makes a note of each variant). Rebuilding with the same inputs gives
-    the same bytes; after a concept file changes, importing the rebuilt deck updates the notes in
-    place and keeps their review history.
+    typed answer itself (--notes per-variant makes a note of each variant). The same inputs give
+    the same bytes anywhere. Importing a newer deck updates the notes in place and keeps every
+    review on its own card; to bring in your own edit of a concept file, build with
+    SOURCE_DATE_EPOCH=$(date +%s).
 
     Example: quizgen deck attention   (or: quizgen deck bleu simclr -o nlp.apkg --variants 5)
     """

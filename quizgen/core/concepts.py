@@ -185,6 +185,12 @@ def _suggest(word: str, options: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+_REQUIRED_WORDS = {
+    (("flashcards",), "id"): "a short id naming the card, unique in the file, such as 'why-scale' (docs/concepts.md)",
+}
+"""What a missing field should hold, where "it" says too little."""
+
+
 def _schema_issue(error: Any, file: str, lines: dict[PathKey, int]) -> list[Issue]:
     """Turn one jsonschema error into messages a concept author can act on."""
     path = tuple(error.absolute_path)
@@ -194,7 +200,7 @@ def _schema_issue(error: Any, file: str, lines: dict[PathKey, int]) -> list[Issu
     if v == "required":
         missing = [m for m in schema.get("required", []) if m not in (error.instance or {})]
         return [
-            Issue(file, _line_of(lines, path), field_name(path + (m,)), "missing field: expected it, found nothing")
+            Issue(file, _line_of(lines, path), field_name(path + (m,)), f"missing field: expected {_REQUIRED_WORDS.get((path[:1], m), 'it')}, found nothing")
             for m in missing
         ]
     if v == "additionalProperties":
