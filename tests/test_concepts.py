@@ -281,3 +281,33 @@ def test_a_flashcard_cites_its_own_notes_else_its_concepts():
     # Attention sinks are in the note on embeddings and RoPE, which the concept does not cite.
     assert attention.sources_of(sink) == sink.sources and "attention sinks" in sink.sources[0]
     assert not set(sink.sources) & set(attention.sources)
+
+
+@pytest.mark.parametrize(
+    ("spelling", "field", "words"),
+    [
+        ("id: ../../etc/passwd", "id", "lower-case"),
+        ("id: 'why scale'", "id", "lower-case"),
+        ("id: ''", "id", "lower-case"),
+        ("id: null", "id", "expected text, found nothing"),
+        ("id: [a, b]", "id", "expected text"),
+        ("id: WHY-SCALE", "id", "lower-case"),
+        ("id: why-scale\n    legacy-position: true", "legacy-position", "expected a whole number, found true"),
+        ("id: why-scale\n    legacy-position: 0.5", "legacy-position", "expected a whole number"),
+        ("id: why-scale\n    legacy-position: 1.0", "legacy-position", "found 1.0 again (first at flashcards[1])"),
+        ("id: rotation-speed", "id", "found 'rotation-speed' again"),
+    ],
+)
+def test_hostile_flashcard_ids_are_refused(spelling, field, words, tmp_path):
+    """The third card of rope.yaml (id pair-frequencies, legacy-position 2) respelled; the second is
+    renamed rotation-speed."""
+    text = (CONCEPTS / "rope.yaml").read_text("utf-8")
+    card = "id: pair-frequencies\n    legacy-position: 2"
+    assert text.count(card) == 1
+    path = tmp_path / "rope.yaml"
+    path.write_text(text.replace(card, spelling).replace("id: relative-offset", "id: rotation-speed"), "utf-8")
+    concepts, issues = check_files([path])
+    assert concepts == []
+    assert any(i.field == f"flashcards[2].{field}" and words in i.message for i in issues), "\n".join(map(str, issues))
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output

@@ -417,7 +417,8 @@ def _build(data: dict[str, Any], file: str) -> Concept:
                 front=c["front"].strip(),
                 back=c["back"].strip(),
                 extra=(c.get("extra") or "").strip(),
-                legacy_position=c.get("legacy-position"),
+                # int(): the schema takes 3.0 as a whole number, and the GUID must be position 3's.
+                legacy_position=None if c.get("legacy-position") is None else int(c["legacy-position"]),
                 sources=tuple(c.get("sources") or ()),
             )
             for c in data["flashcards"]
