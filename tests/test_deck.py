@@ -471,7 +471,8 @@ def test_timestamp_is_source_date_epoch_else_the_content_epoch(concept_dir: Path
     assert build_timestamp({}) == anki.CONTENT_EPOCH
     assert build_timestamp({"SOURCE_DATE_EPOCH": " 1700000000 "}) == 1_700_000_000
     assert build_timestamp({"SOURCE_DATE_EPOCH": "5"}) == 315_532_800  # zip dates start in 1980
-    for bad in ("yesterday", "-5", "1.5e9"):
+    assert build_timestamp({"SOURCE_DATE_EPOCH": "4354819199"}) == 4_354_819_199
+    for bad in ("yesterday", "-5", "1.5e9", "4354819200", "9" * 40, "١٢٣"):
         with pytest.raises(QuizgenError, match="SOURCE_DATE_EPOCH"):
             build_timestamp({"SOURCE_DATE_EPOCH": bad})
 

@@ -187,6 +187,9 @@ checkout, a copy and an installed wheel of the same files.
 """
 
 
+_LAST_ZIP_TIME = 4_354_819_199
+
+
 def build_timestamp(environ: dict[str, str] | None = None) -> int:
     """The notes' modification time: ``SOURCE_DATE_EPOCH`` when set, else ``CONTENT_EPOCH``.
 
@@ -198,9 +201,9 @@ def build_timestamp(environ: dict[str, str] | None = None) -> int:
     raw = env.get("SOURCE_DATE_EPOCH", "").strip()
     if not raw:
         return CONTENT_EPOCH
-    if not raw.isdigit():
-        raise QuizgenError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, found {raw!r}")
-    # Zip dates start in 1980; a time before that could not be stored in the archive.
+    # Zip dates run from 1980 to 2107: an earlier time is moved to 1980, a later one refused.
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > _LAST_ZIP_TIME:
+        raise QuizgenError(f"SOURCE_DATE_EPOCH must be a whole number of seconds up to {_LAST_ZIP_TIME} (2107), found {raw!r}")
     return max(int(raw), 315_532_800)
 
 
