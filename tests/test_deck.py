@@ -1,9 +1,10 @@
 """Anki decks (quizgen/anki/), checked with the real anki package, not a mock.
 
 Every shipped recipe is built and imported into a fresh collection (counts, note types, fields,
-deck names, tags, rendered HTML, 0 conflicts); rebuilding unchanged inputs gives the same bytes;
-after a concept file changes, a rebuilt deck updates the existing notes on import, adds none and
-keeps their reviews; a failed build never touches an existing deck.
+deck names, tags, rendered HTML, 0 conflicts); the same inputs give the same bytes whatever the
+files' times and wherever they are (a copy, the installed layout); a later deck updates the
+existing notes on import, adds none and keeps their reviews, each on its own flashcard through
+insertions, reordering and rewording; a failed build never touches an existing deck.
 """
 
 from __future__ import annotations
