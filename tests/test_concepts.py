@@ -245,6 +245,41 @@ def test_oversized_concept_files_and_pipes_are_refused_early(tmp_path):
     assert "pipe.yaml:1: expected a regular file" in proc.stderr
 
 
+# A tolerance (or any other number) that is infinite or undefined: YAML spells them in many ways.
+NON_FINITE = [
+    ("tolerance: {rel: .inf}", "problems[0].tolerance.rel"),
+    ("tolerance: {abs: .nan}", "problems[0].tolerance.abs"),
+    ("tolerance: {rel: .NaN, abs: 0.1}", "problems[0].tolerance.rel"),
+    ("tolerance: {rel: 0.01, abs: +.Inf}", "problems[0].tolerance.abs"),
+    ("tolerance: {rel: !!float .INF}", "problems[0].tolerance.rel"),
+    ("tolerance: {abs: -.inf}", "problems[0].tolerance.abs"),
+    ("tolerance: {rel: -0.5}", "problems[0].tolerance.rel"),
+]
+
+
+@pytest.mark.parametrize("line, field", NON_FINITE)
+def test_a_non_finite_or_negative_tolerance_is_refused_by_every_command(line, field, tmp_path):
+    text = (CONCEPTS / "attention.yaml").read_text(encoding="utf-8")
+    anchor = "  - name: scale-factor\n    generator: attention\n"
+    assert anchor in text
+    folder = tmp_path / "concepts"
+    folder.mkdir()
+    (folder / "attention.yaml").write_text(text.replace(anchor, anchor + f"    {line}\n", 1), encoding="utf-8")
+    expected_line = text[: text.index(anchor)].count("\n") + 3
+    runner = CliRunner()
+    for args in (
+        ["check", str(folder)],
+        ["--concepts", str(folder), "generate", "attention", "-n", "1"],
+        ["--concepts", str(folder), "deck", "attention", "-o", str(tmp_path / "d.apkg")],
+        ["--concepts", str(folder), "quiz", "attention", "-n", "1", "-o", str(tmp_path / "q.yaml")],
+        ["--concepts", str(folder), "export", "attention", "--format", "moodle", "-o", str(tmp_path / "m.xml")],
+    ):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 2 and isinstance(result.exception, SystemExit), (args, result.output)
+        assert f"attention.yaml:{expected_line}: {field}: expected" in result.output, (args, result.output)
+    assert not any(p.name != "concepts" for p in tmp_path.iterdir())  # nothing written
+
+
 def _cited_notes() -> dict[str, str]:
     """docs/sources.md: the title of each note the shipped concepts may cite -> its file."""
     text = (CONCEPTS.parent / "docs" / "sources.md").read_text("utf-8")

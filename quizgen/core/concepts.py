@@ -280,6 +280,18 @@ def _leaf_errors(errors: Iterable[Any]) -> list[Any]:
     return out
 
 
+def _non_finite(value: Any, path: PathKey) -> Iterable[tuple[PathKey, float]]:
+    """Every infinite or NaN float in the data, with its path."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _non_finite(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _non_finite(item, (*path, i))
+
+
 def _semantic_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int]) -> list[Issue]:
     from quizgen.generators import GENERATORS
 
@@ -291,6 +303,10 @@ def _semantic_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int])
             Issue(file, _line_of(lines, ("id",)), "id", f"expected the file stem {stem!r}, found {cid!r}")
         )
     issues.extend(_flashcard_issues(data, file, lines))
+    # No field of a concept file takes an infinite or undefined number (YAML's .inf, .nan): a
+    # tolerance, a parameter or a bound that is one would break every face that uses it.
+    for path, number in _non_finite(data, ()):
+        issues.append(Issue(file, _line_of(lines, path), field_name(path), f"expected a finite number, found {number!r}"))
     seen: dict[str, int] = {}
     problems = data.get("problems")
     for index, tpl in enumerate(problems if isinstance(problems, list) else []):
@@ -314,10 +330,6 @@ def _semantic_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int])
         params = tpl.get("params") or {}
         if family is None or not isinstance(params, dict):
             continue
-        for pname, value in params.items():
-            if any(isinstance(v, float) and not math.isfinite(v) for v in (value if isinstance(value, list) else [value])):
-                p = ("problems", index, "params", pname)
-                issues.append(Issue(file, _line_of(lines, p), field_name(p), f"expected a finite number, found {value!r}"))
         for pname, spec in family.PARAMS.items():
             value = params.get(pname)
             if isinstance(spec, (IntRange, FloatRange)) and isinstance(value, list) and len(value) == 2:
