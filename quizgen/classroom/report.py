@@ -61,6 +61,8 @@ class Scoring:
             return self.rough if exact + coarse == total else 0
         if status == "too-few-figures":
             return self.rough
+        if self.partial and kind in ("vector", "matrix") and verdict is not None and verdict.entries_total:
+            return round(verdict.entries_right / verdict.entries_total, 4)  # without the entries: the exact ones
         given = verdict.given if verdict is not None else None
         if self.partial and kind == "shape" and isinstance(key, list) and isinstance(given, list) and (key or given):
             same = sum(1 for a, b in zip(key, given) if a == b)
