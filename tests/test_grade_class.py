@@ -512,6 +512,16 @@ def test_in_a_class_an_unusable_quiz_file_is_one_row(klass, tmp_path, edit):
     assert "their quiz file cannot be used" in rows["s002"]["error"] and "s002.quiz.yaml" in rows["s002"]["error"]
 
 
+def test_two_quiz_files_for_one_student_are_that_students_error_row(klass, tmp_path):
+    week3, keys = _class(klass, tmp_path)
+    _fill(week3, "s001", keys["s001"])
+    _fill(week3, "s002", keys["s002"])
+    shutil.copy(week3 / "s002.quiz.yaml", week3 / "copy.quiz.yaml")
+    rows = _scores(grade_class(week3, week3, _concepts(), jobs=1)[0])
+    assert rows["s001"] == (2, 2, None) and rows["s003"] == (0, 2, None)
+    assert "a second quiz for student s002" in rows["s002"][2]
+
+
 # ---------------------------------------------------------------------------------------------
 # 15. Roster ids equal but for case
 

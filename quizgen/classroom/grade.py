@@ -28,7 +28,6 @@ from quizgen.classroom.submissions import (
     read_submissions,
     submission_files,
 )
-from quizgen.core.errors import QuizgenError
 from quizgen.core.files import FileUnusable
 from quizgen.core.render import step_text
 from quizgen.judge import format_value, judge
@@ -386,8 +385,10 @@ def grade_class(
     by_checksum: dict[str, Quiz] = {q.checksum: q for q in quizzes}
     for q in quizzes:
         key = q.student or name_stem(Path(str(q.path)), (".quiz",)) or str(q.path)
-        if key in by_student:
-            raise QuizgenError(f"{q.path}: a second quiz for student {key} (the other is {by_student[key].path})")
+        if key in by_student or key in broken:
+            other = by_student.pop(key).path if key in by_student else "another quiz file"
+            broken[key] = f"{q.path}: a second quiz for student {key} (the other is {other}); keep one and grade again"
+            continue
         by_student[key] = q
     known = {**broken, **by_student}
     single = None if quiz_target.is_dir() else quizzes[0]
