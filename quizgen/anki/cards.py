@@ -181,7 +181,7 @@ def problem_fields(problem: Problem, concept: Concept) -> list[str]:
         tolerance = "exactly (a shape is compared exactly)"
         tol_json = None
     elif kind == "formula":
-        tolerance = "any equivalent formula (compared at eight sample points)"
+        tolerance = "any equivalent formula (the card checks it at 24 sample points)"
         tol_json = None
     else:
         tolerance = problem.tolerance.phrase()
@@ -189,6 +189,7 @@ def problem_fields(problem: Problem, concept: Concept) -> list[str]:
     check = {
         "kind": kind,
         "key": key,
+        "whole": problem.answer.whole,
         "tolerance": tol_json,
         "misconceptions": [
             {"name": m.name, "value": rounded(m.value), "description": m.description}

@@ -11,7 +11,8 @@ Answer kinds:
 - ``shape``: a list of non-negative ints (``[]`` is a 0-d tensor), or the string ``"error"``
   when torch raises.
 - ``formula``: ``{"formula": TEXT, "symbols": {NAME: DOMAIN}}``, an expression in the declared
-  symbols (``quizgen.core.formula``); two formulas match when they are equivalent.
+  symbols (``quizgen.core.formula``); two formulas match when they are equal
+  (``quizgen.core.equivalence``).
 """
 
 from __future__ import annotations
@@ -25,13 +26,22 @@ ANSWER_KINDS = ("number", "vector", "matrix", "shape", "formula")
 
 
 class Answer(NamedTuple):
-    """An exact answer: its kind (one of ``ANSWER_KINDS``, which the judge checks) and its JSON value."""
+    """An exact answer: its kind (one of ``ANSWER_KINDS``, which the judge checks) and its JSON value.
+
+    ``whole`` marks a number that can only be a whole number (a count, a parameter count): the
+    judge calls any other typed value wrong and says why, even within the tolerance. The
+    generator declares it (``expected``), with the kind.
+    """
 
     kind: str
     value: Any
+    whole: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "value": self.value}
+        out = {"kind": self.kind, "value": self.value}
+        if self.whole:
+            out["whole"] = True
+        return out
 
 
 class Step(NamedTuple):
@@ -215,7 +225,7 @@ def close(kind: str, key: Any, other: Any, tolerance: Tolerance) -> bool:
         a, b = _as_shape(key), _as_shape(other)
         return a is not None and a == b
     if kind == "formula":
-        from quizgen.core.formula import equivalent
+        from quizgen.core.equivalence import equivalent
 
         return equivalent(key, other)
     if kind == "number":

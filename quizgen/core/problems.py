@@ -149,7 +149,7 @@ def solve_problem(family: str, inputs: dict[str, Any]) -> Solved:
     solution = get_checker(family)(inputs)
     declared = expected(family, inputs)
     return Solved(
-        Answer(declared.kind, solution.value), tuple(solution.steps), tuple(solution.misconceptions), solution.figure
+        Answer(declared.kind, solution.value, declared.whole), tuple(solution.steps), tuple(solution.misconceptions), solution.figure
     )
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from quizgen.core.answer import Answer
 from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_int
 
 FAMILY = "fine-tuning"
@@ -106,3 +107,8 @@ def describe(inputs: dict[str, Any]) -> str:
             f"top s hidden layers. This is stage {inputs['stage']}."
         )
     return "\n".join(lines)
+
+
+def expected(inputs: dict[str, Any]) -> Answer:
+    """Every ask is a parameter count: a whole number."""
+    return Answer("number", 0.0, whole=True)

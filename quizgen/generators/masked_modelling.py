@@ -88,4 +88,4 @@ def expected(inputs: dict[str, Any]) -> Answer:
         return Answer("vector", [0.0] * 3)
     if inputs["ask"] == "labels":
         return Answer("vector", [0.0] * len(inputs["tokens"]))
-    return Answer("number", 0.0)
+    return Answer("number", 0.0, whole=True)

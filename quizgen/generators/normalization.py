@@ -203,4 +203,4 @@ def expected(inputs: dict[str, Any]) -> Answer:
     """A B×D matrix for an output, else a number; the values are placeholders."""
     if inputs["ask"] in MATRIX_ASKS:
         return Answer("matrix", [[0.0] * len(inputs["x"][0]) for _ in inputs["x"]])
-    return Answer("number", 0.0)
+    return Answer("number", 0.0, whole=inputs["ask"] == "parameters")

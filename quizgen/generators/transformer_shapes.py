@@ -174,9 +174,9 @@ def describe(inputs: dict[str, Any]) -> str:
 
 
 def expected(inputs: dict[str, Any]) -> Answer:
-    """A shape for ``shape``, a B×L 0/1 matrix for ``padding-mask``, else a number."""
+    """A shape for ``shape``, a B×L 0/1 matrix for ``padding-mask``, else a whole number."""
     if inputs["ask"] == "shape":
         return Answer("shape", [])
     if inputs["ask"] == "padding-mask":
         return Answer("matrix", [[0.0] * inputs["length"] for _ in inputs["lengths"]])
-    return Answer("number", 0.0)
+    return Answer("number", 0.0, whole=True)
