@@ -27,7 +27,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quizgen.core.concepts import Concept, Flashcard
-from quizgen.core.render import fmt_inline, fmt_shape, is_scalar, mistake_items, tex_bmatrix, tex_matrices, tex_number, text_html
+from quizgen.core.render import (
+    fits_tex,
+    fmt_inline,
+    fmt_shape,
+    input_parts,
+    is_scalar,
+    mistake_items,
+    tex_bmatrix,
+    tex_number,
+    tex_typeset,
+    text_html,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from quizgen.core.problems import Problem
@@ -132,10 +143,20 @@ def _value_html(value: Any, kind: str = "", display: bool = False) -> str:
 
 
 def _inputs_html(problem: Problem) -> str:
-    """The inputs: their numeric matrices typeset from the inputs themselves, then the family's
-    plain-text description (what the terminal shows), in a monospaced block."""
-    matrices = "".join(f'<div class="qz-matrix">{_math(_escape(tex), display=True)}</div>' for tex in tex_matrices(problem.inputs))
-    return matrices + _lines_html(problem.describe_inputs())
+    """The inputs as the family lays them out (``describe``), each shown once: its vectors and
+    matrices typeset under their labels (``label = [ … ]`` on one line), the rest as text in a
+    monospaced block. A value too large to typeset stays in the text."""
+    from quizgen.generators import GENERATORS
+
+    out = []
+    for part in input_parts(GENERATORS[problem.family].describe, problem.inputs):
+        if isinstance(part, str):
+            out.append(_lines_html(part))
+        elif fits_tex(part):
+            out.append(f'<div class="qz-matrix">{_math(_escape(tex_typeset(part)), display=True)}</div>')
+        else:
+            out.append(_lines_html(part.text))
+    return "".join(out)
 
 
 def _lines_html(text: str) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from quizgen.classroom.quiz import Quiz, QuizProblem
-from quizgen.core.render import tex_matrices, text_html
+from quizgen.core.render import text_html
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from quizgen.core.problems import Problem
@@ -29,6 +29,24 @@ def _describe(quiz: Quiz, p: QuizProblem) -> str:
     from quizgen.generators import GENERATORS
 
     return str(GENERATORS[quiz.templates[p.key].family].describe(p.inputs))
+
+
+def _inputs(quiz: Quiz, p: QuizProblem) -> str:
+    """The inputs as the family lays them out, each shown once: vectors and matrices typeset
+    under their labels, ``label = [ … ]`` on one line, the rest as text; a value too wide for
+    the page stays in the text, which wraps."""
+    from quizgen.core.render import input_parts, mathml_typeset
+    from quizgen.generators import GENERATORS
+
+    out = ['<div class="inputs">']
+    for part in input_parts(GENERATORS[quiz.templates[p.key].family].describe, p.inputs):
+        if isinstance(part, str):
+            out.append(f"<pre>{html.escape(part)}</pre>")
+        elif _typesettable(part.value):
+            out.append(f'<div class="math"><math class="input">{mathml_typeset(part)}</math></div>')
+        else:
+            out.append(f"<pre>{html.escape(part.text)}</pre>")
+    return "".join(out) + "</div>"
 
 
 def _title_of(quiz: Quiz, p: QuizProblem) -> str:
@@ -135,8 +153,12 @@ h1 { margin-bottom: 0.2rem; }
 .problem { border-top: 1px solid #ccc; padding-top: 0.6rem; margin-top: 1.2rem; break-inside: avoid; }
 .problem h2 { font-size: 1.1rem; margin: 0 0 0.4rem 0; }
 pre { background: #f6f6f6; padding: 0.6rem; font-size: 0.92rem; white-space: pre-wrap; overflow-wrap: anywhere; }
-.math { margin: 0.4rem 0; }
-.math math { display: inline-block; margin: 0 1.5rem 0.4rem 0; max-width: 100%; }
+.inputs { background: #f6f6f6; padding: 0.5rem 0.6rem; margin: 0.6rem 0; }
+.inputs pre { background: none; padding: 0; margin: 0.2rem 0; }
+/* Maths keeps the browser's own MathML layout (display: inline math): a CSS display such as
+   inline-block would lay its parts out as boxes, stacking the label, the = and the matrix. */
+math { math-style: normal; font-size: 1.05rem; }
+.math { margin: 0.35rem 0; }
 .answer { margin-top: 0.6rem; }
 .answer .line { display: inline-block; min-width: 18rem; border-bottom: 1px solid #333; }
 .pid { color: #777; font-size: 0.8rem; overflow-wrap: anywhere; }
@@ -149,7 +171,8 @@ pre { background: #f6f6f6; padding: 0.6rem; font-size: 0.92rem; white-space: pre
 .key table.words td { font-family: ui-monospace, monospace; font-size: 0.85rem; padding: 0 0.6rem 0 0; }
 .picture svg { max-width: 100%; height: auto; }
 .sheet + .sheet { break-before: page; margin-top: 3rem; }
-@media print { body { margin: 0; max-width: none; } pre { background: none; border: 1px solid #ddd; } }
+@media print { body { margin: 0; max-width: none; } pre { background: none; border: 1px solid #ddd; }
+  .inputs { background: none; border: 1px solid #ddd; } .inputs pre { border: none; } }
 """.strip()
 
 
@@ -256,8 +279,6 @@ def _key_html(problem: Problem) -> list[str]:
 
 def _sheet(quiz: Quiz, sheet_name: str, problems: Sequence[Problem] | None) -> str:
     """One student's worksheet (or answer key, given the built problems) as an ``<article>``."""
-    from quizgen.core.render import mathml_matrices, numeric_matrices
-
     who = _who(quiz)
     name = "Student: " + html.escape(who) if who else "Name: ______________________"
     out = [
@@ -268,13 +289,10 @@ def _sheet(quiz: Quiz, sheet_name: str, problems: Sequence[Problem] | None) -> s
     if problems is None:
         out += ["<ul>", *(f"<li>{text_html(line)}</li>" for line in instructions(quiz, sheet_name)), "</ul>"]
     for i, p in enumerate(quiz.problems):
-        matrices = [m for (_, rows), m in zip(numeric_matrices(p.inputs), mathml_matrices(p.inputs)) if _typesettable(rows)]
         out.append('<section class="problem">')
         out.append(f"<h2>{p.number}. {html.escape(_title_of(quiz, p))}</h2>")
         out.append(f"<p>{text_html(quiz.templates[p.key].prompt)}</p>")
-        if matrices:
-            out.append('<div class="math">' + "".join(_math(m) for m in matrices) + "</div>")
-        out.append(f"<pre>{html.escape(_describe(quiz, p))}</pre>")
+        out.append(_inputs(quiz, p))
         if problems is None:
             expected = html.escape(p.expected or "see the prompt")
             out.append(f'<p class="answer"><b>Answer</b> ({expected}): <span class="line">&nbsp;</span></p>')
@@ -329,4 +347,4 @@ def answer_sheet(quiz: Quiz) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["answer_sheet", "class_html", "instructions", "key_html", "tex_matrices", "worksheet_html", "worksheet_markdown"]
+__all__ = ["answer_sheet", "class_html", "instructions", "key_html", "worksheet_html", "worksheet_markdown"]

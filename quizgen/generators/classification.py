@@ -47,6 +47,9 @@ from quizgen.core.render import format_matrix
 FAMILY = "classification"
 VERSION = 1
 
+INPUT_LABELS = {"confusion_matrix": "confusion matrix C"}
+"""What learners read for each vector or matrix input, in every face."""
+
 METRICS = ("precision", "recall", "f1", "fbeta", "accuracy")
 AVERAGES = ("binary", "macro", "micro")
 SOURCES = ("labels", "confusion")
@@ -263,8 +266,8 @@ def describe(inputs: dict[str, Any]) -> str:
         find = f"Find: micro-averaged {name} (from tp, fp, fn summed over the classes)"
     lines = [find, "labels: " + ", ".join(str(v) for v in inputs["labels"])]
     if "confusion_matrix" in inputs:
-        lines.append("confusion matrix, rows = true class, columns = predicted class:")
-        lines.append(format_matrix("C", inputs["confusion_matrix"]))
+        lines.append("rows: the true class; columns: the predicted class")
+        lines.append(format_matrix(INPUT_LABELS["confusion_matrix"], inputs["confusion_matrix"]))
     else:
         lines.append("y_true: " + " ".join(str(v) for v in inputs["y_true"]))
         lines.append("y_pred: " + " ".join(str(v) for v in inputs["y_pred"]))
