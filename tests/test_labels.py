@@ -90,3 +90,42 @@ def test_typeset_faces_never_name_an_input_by_its_key() -> None:
     for problem, section in zip(quiz.problems, sections):
         for name in _names(problem.inputs):
             assert f"<mtext>{name}</mtext>" not in section, (problem.id, name)
+
+
+def test_worked_solution_tables_name_their_rows_and_columns() -> None:
+    """tp / fp / fn by class as a table with names, in every face; a pair of counts as
+    ``clipped matches = 3, candidate 1-grams = 5``, not a bare vector."""
+    from quizgen.anki import cards
+    from quizgen.core.problems import build_problem
+    from quizgen.core.render import step_text
+    from quizgen.drill.display import Out, step_lines
+
+    by_name = {f"{c.id}.{t.name}": (c, t) for c, t in TEMPLATES}
+    problem = build_problem(*by_name["precision-recall-f1.binary-f1-confusion"], 3)
+    counts = next(s for s in problem.steps if s.label == "tp, fp, fn per class")
+    assert counts.rows == ("tp", "fp", "fn") and counts.cols == ("class 0", "class 1")
+    table = counts.named_table()
+    assert table[0] == ["", "class 0", "class 1"] and [r[0] for r in table[1:]] == ["tp", "fp", "fn"]
+    # The drill: a header of class names over rows named tp, fp, fn; no torch.Size for a table.
+    import io
+
+    stream = io.StringIO()
+    Out(stream, rich=False).pre(step_lines(counts))
+    drawn = stream.getvalue().splitlines()
+    assert drawn[0].startswith("  tp, fp, fn per class:") and "torch.Size" not in drawn[0]
+    assert drawn[1].split() == ["class", "0", "class", "1"]
+    assert [line.split()[0] for line in drawn[2:5]] == ["tp", "fp", "fn"]
+    assert [int(x) for x in drawn[2].split()[1:]] == counts.value[0]
+    # Cards and keys: an HTML table with the names as headers.
+    solution = cards.problem_fields(problem, by_name["precision-recall-f1.binary-f1-confusion"][0])[3]
+    assert "<th>tp</th>" in solution and "<th>class 1</th>" in solution
+    # Text (generate, grade reports): rows by name.
+    assert step_text(counts).startswith("tp, fp, fn per class (class 0, class 1): tp = [")
+
+    problem = build_problem(*by_name["bleu.unigram-clipping"], 3)
+    pair = next(s for s in problem.steps if s.cols and s.cols[0] == "clipped matches")
+    clipped, total = pair.value
+    assert step_text(pair) == f"clipped matches = {clipped}, candidate 1-grams = {total}"
+    stream = io.StringIO()
+    Out(stream, rich=False).pre(step_lines(pair))
+    assert stream.getvalue().strip() == f"clipped matches = {clipped}, candidate 1-grams = {total}"

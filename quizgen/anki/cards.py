@@ -34,6 +34,8 @@ from quizgen.core.render import (
     input_parts,
     is_scalar,
     mistake_items,
+    named_step_html,
+    step_label,
     tex_bmatrix,
     tex_number,
     tex_typeset,
@@ -168,13 +170,13 @@ def _lines_html(text: str) -> str:
 
 def _step_row(step: Any, kind: str) -> str:
     bits = []
-    if step.shape is not None:
+    if step.shape is not None and not step.rows:
         bits.append("shape " + ("×".join(str(d) for d in step.shape) if step.shape else "() (a 0-d tensor)"))
     if step.note:
         bits.append(step.note)
     return (
-        f'<tr><td class="qz-label">{_escape(step.label)}</td>'
-        f'<td class="qz-value">{_value_html(step.value, kind)}</td>'
+        f'<tr><td class="qz-label">{_escape(step_label(step))}</td>'
+        f'<td class="qz-value">{named_step_html(step) or _value_html(step.value, kind)}</td>'
         f'<td class="qz-note">{_escape("; ".join(bits))}</td></tr>'
     )
 
@@ -294,6 +296,9 @@ code { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; }
 .qz-section h4 { margin: 0 0 0.3em 0; font-size: 0.8em; text-transform: uppercase; opacity: 0.7; }
 .qz-steps, .qz-table { border-collapse: collapse; }
 .qz-steps td, .qz-table td { padding: 0.15em 0.5em; vertical-align: middle; }
+.named { border-collapse: collapse; }
+.named th, .named td { padding: 0.05em 0.6em; text-align: right; }
+.named th { font-weight: normal; font-style: italic; opacity: 0.8; }
 .qz-label { font-style: italic; }
 .qz-note, .qz-foot { font-size: 0.8em; opacity: 0.7; }
 .qz-foot { margin-top: 1.2em; }

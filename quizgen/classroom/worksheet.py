@@ -168,6 +168,8 @@ math { math-style: normal; font-size: 1.05rem; }
 .key .label { font-style: italic; }
 .key .note, .key .tolerance { color: #555; font-size: 0.88rem; }
 .key code { overflow-wrap: anywhere; }
+.key table.named th, .key table.named td { padding: 0 0.6rem 0 0; text-align: right; }
+.key table.named th { font-weight: normal; font-style: italic; color: #555; }
 .key table.words td { font-family: ui-monospace, monospace; font-size: 0.85rem; padding: 0 0.6rem 0 0; }
 .picture svg { max-width: 100%; height: auto; }
 .sheet + .sheet { break-before: page; margin-top: 3rem; }
@@ -247,6 +249,7 @@ def _key_value(kind: str, value: Any) -> str:
 def _key_html(problem: Problem) -> list[str]:
     """The answer, the worked steps, the picture and the named mistakes of one problem."""
     from quizgen.core.problems import rounded
+    from quizgen.core.render import named_step_html, step_label
 
     kind = problem.answer.kind
     tolerance = (
@@ -259,9 +262,10 @@ def _key_html(problem: Problem) -> list[str]:
     if problem.steps:
         out.append("<table>")
         for step in problem.steps:
-            note = "; ".join(x for x in (("shape " + "×".join(map(str, step.shape))) if step.shape else "", step.note) if x)
+            note = "; ".join(x for x in (("shape " + "×".join(map(str, step.shape))) if step.shape and not step.rows else "", step.note) if x)
+            value = named_step_html(step) or _value(kind, rounded(step.value))
             out.append(
-                f'<tr><td class="label">{html.escape(step.label)}</td><td>{_value(kind, rounded(step.value))}</td>'
+                f'<tr><td class="label">{html.escape(step_label(step))}</td><td>{value}</td>'
                 f'<td class="note">{html.escape(note)}</td></tr>'
             )
         out.append("</table>")

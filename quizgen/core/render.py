@@ -139,11 +139,51 @@ def text_html(text: str) -> str:
     return out.replace("\n", "<br>")
 
 
+def step_label(step: Any) -> str:
+    """A step's label, or "" when its named entries say it all (``clipped matches, candidate
+    1-grams`` above ``clipped matches = 3, candidate 1-grams = 5``)."""
+    entries = step.named_entries()
+    if entries is not None and step.label.replace(" ", "") == ",".join(step.cols).replace(" ", ""):
+        return ""
+    return str(step.label)
+
+
+def named_entries_text(step: Any) -> str | None:
+    """A vector with named entries on one line: ``clipped matches = 3, candidate 1-grams = 5``."""
+    entries = step.named_entries()
+    return None if entries is None else ", ".join(f"{name} = {fmt_scalar(v)}" for name, v in entries)
+
+
 def step_text(step: Any) -> str:
-    """One line of a worked solution: ``label = value  shape (2, 3)  (note)``."""
-    shape = f"  shape {tuple(step.shape)}" if step.shape is not None else ""
+    """One line of a worked solution: ``label = value  shape (2, 3)  (note)``; named entries as
+    ``name = value, …``, a named table as its rows by name."""
+    shape = f"  shape {tuple(step.shape)}" if step.shape is not None and not step.rows else ""
     note = f"  ({step.note})" if step.note else ""
+    named = named_entries_text(step)
+    if named is not None:
+        label = step_label(step)
+        return f"{label + ': ' if label else ''}{named}{note}"
+    if step.named_table() is not None:
+        rows = "; ".join(f"{name} = {fmt_inline(row)}" for name, row in zip(step.rows, step.value))
+        return f"{step.label} ({', '.join(step.cols)}): {rows}{note}"
     return f"{step.label} = {fmt_inline(step.value)}{shape}{note}"
+
+
+def named_step_html(step: Any) -> str | None:
+    """A step's value as HTML when its entries or rows and columns have names (cards and keys
+    alike): ``name = value, …`` for a vector, a table with headers for a matrix; else None."""
+    entries = step.named_entries()
+    if entries is not None:
+        return ", ".join(f"{html.escape(name, quote=False)} = <b>{html.escape(fmt_scalar(v))}</b>" for name, v in entries)
+    table = step.named_table()
+    if table is None:
+        return None
+    head = "".join(f"<th>{html.escape(str(c), quote=False)}</th>" for c in table[0])
+    body = "".join(
+        f"<tr><th>{html.escape(str(row[0]), quote=False)}</th>" + "".join(f"<td>{html.escape(fmt_scalar(v))}</td>" for v in row[1:]) + "</tr>"
+        for row in table[1:]
+    )
+    return f'<table class="named"><tr>{head}</tr>{body}</table>'
 
 
 def problem_text(problem: Any, index: int, total: int, title: str) -> str:

@@ -450,6 +450,7 @@ class ConceptStats:
     concept: str
     answered: int = 0
     right: int = 0
+    shown: int = 0
     coarse: int = 0
     flashcards: int = 0
     flash_again: int = 0
@@ -463,6 +464,15 @@ class ConceptStats:
     @property
     def accuracy(self) -> float | None:
         return self.right / self.answered if self.answered else None
+
+    @property
+    def wrong(self) -> int:
+        return self.answered - self.right
+
+    @property
+    def practised(self) -> bool:
+        """Whether anything of this concept was ever answered, shown or rated."""
+        return bool(self.answered or self.shown or self.coarse or self.flashcards)
 
 
 @dataclass
@@ -509,6 +519,10 @@ def summarise(
             continue
         if r["rating"] is None:
             s.coarse += 1
+            continue
+        if r["status"] == "skipped":
+            # A reveal (?) is not an answer: the drill's summary counts it apart, and so do we.
+            s.shown += 1
             continue
         s.answered += 1
         s.right += int(r["status"] == "right")
