@@ -171,7 +171,7 @@ def test_a_labelled_matrix_is_typeset_under_its_label():
         '<mo data-part="eq">=</mo><mrow data-part="value"><mrow><mo>[</mo><mtable><mtr><mtd><mn>1</mn></mtd>'
         "<mtd><mn>2</mn></mtd></mtr><mtr><mtd><mn>3</mn></mtd><mtd><mn>4</mn></mtd></mtr></mtable><mo>]</mo></mrow></mrow>"
     )
-    assert tex_typeset(shown) == "\\text{confusion matrix} C = \\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}"
+    assert tex_typeset(shown) == "\\text{confusion matrix}\\ C = \\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}"
     assert tex_typeset(Typeset("student's parameters after step k (row k)", [0.5, -1], "")) == (
         "\\text{student's parameters after step k (row k)} = \\begin{bmatrix} 0.5 & -1 \\end{bmatrix}"
     )

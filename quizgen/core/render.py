@@ -278,7 +278,9 @@ def is_numeric_rows(rows: Any) -> bool:
 def tex_typeset(shown: Typeset) -> str:
     """TeX of a labelled vector or matrix, on one line: ``\\text{queries } Q = \\begin{bmatrix} … \\end{bmatrix}``."""
     words, symbol = _label_parts(shown.label)
-    name = (r"\text{" + re.sub(r"([_#$%&{}])", r"\\\1", words) + ("} " if symbol else "}") if words else "") + symbol
+    # The gap between the words and the symbol is a TeX space: one inside \text{} is kept, one
+    # after it is dropped.
+    name = (r"\text{" + re.sub(r"([_#$%&{}])", r"\\\1", words) + (r"}\ " if symbol else "}") if words else "") + symbol
     return f"{name} = {tex_bmatrix(shown.rows)}"
 
 
