@@ -1,10 +1,10 @@
 """Printable worksheets (Markdown and HTML), answer keys, class files and blank answer sheets.
 
-The worksheet shows each problem's prompt and its inputs exactly as the terminal does (the family's
+The worksheet shows each problem's prompt and its inputs as the family lays them out (its
 ``describe``), so what a learner reads on paper is what the checker uses. The HTML pages typeset
-the numeric matrices among the inputs in MathML, which browsers draw natively (offline, no
-script); the plain-text inputs stay underneath, ready to copy, and wrap instead of running off a
-printed page. A worksheet never holds an answer (a quiz file has none); an answer key is built
+each vector or matrix the family labels in MathML, ``label = [ … ]`` on one line where it stands
+(browsers draw MathML natively: offline, no script), and show the rest as text that wraps instead
+of running off a printed page; each input is shown once. A worksheet never holds an answer (a quiz file has none); an answer key is built
 from the problems drawn again from their ids, with the checker's answers and worked solutions.
 """
 
