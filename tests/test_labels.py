@@ -84,7 +84,7 @@ def test_typeset_faces_never_name_an_input_by_its_key() -> None:
             assert f"\\text{{{name}}}" not in card and f"\\text{{{name.replace('_', chr(92) + '_')}}}" not in card, (problem.id, name)
     quiz = make_quiz(load_concepts(CONCEPTS), ["all"], 60, seed=2)
 
-    page = worksheet_html(quiz, "q.answers.yaml")
+    page = worksheet_html(quiz)
     sections = page.split('<section class="problem">')[1:]
     assert len(sections) == len(quiz.problems) and page.count('<math class="input">') >= 20
     for problem, section in zip(quiz.problems, sections):
