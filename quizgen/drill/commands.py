@@ -15,12 +15,11 @@ from quizgen.drill.display import (
     tally_sentence,
 )
 from quizgen.drill.session import Session, _card_name, _readline
+from quizgen.drill.stats import accuracy_by_day, summarise
 from quizgen.drill.store import (
     Clock,
     Store,
-    accuracy_by_day,
     db_path,
-    summarise,
     when,
 )
 
