@@ -128,7 +128,10 @@ def _penalty_steps(c: int, r: int, bp: float) -> list[Step]:
     else:
         note = f"exp(1 − {r}/{c})"
     return [
-        Step("c (candidate length), r (closest reference length; ties → shorter)", [c, r]),
+        Step(
+            "c (candidate length), r (closest reference length; ties → shorter)", [c, r],
+            cols=("c (candidate length)", "r (closest reference length; ties → shorter)"),
+        ),
         Step("BP = 1 if c > r else exp(1 − r/c)", bp, note=note),
     ]
 
@@ -148,15 +151,16 @@ def _solve_bleu(candidate: list[str], references: list[list[str]], max_n: int) -
     # Row 0: BLEU = BP · geometric mean; row 1: the same without clipping.
     scored = (bp * geo).tolist()
     bleu_value, geo_value, bp_value = scored[0], geo[0].item(), bp.item()
+    orders = tuple(f"{k}-grams" for k in range(1, max_n + 1))
     steps = (
-        Step(f"candidate n-gram counts, n = 1..{max_n}", totals, shape=[max_n]),
+        Step(f"candidate n-gram counts, n = 1..{max_n}", totals, cols=orders),
         Step(
             f"clipped matches, n = 1..{max_n}",
             clipped,
-            shape=[max_n],
+            cols=orders,
             note="each n-gram counts at most as often as it occurs in any one reference",
         ),
-        Step("p_n = clipped matches / candidate n-grams", p[0].tolist(), shape=[max_n]),
+        Step("p_n = clipped matches / candidate n-grams", p[0].tolist(), cols=orders),
         *_penalty_steps(c, r, bp_value),
         Step(f"geometric mean exp((1/{max_n}) Σ log p_n)", geo_value),
         Step("BLEU = BP · geometric mean", bleu_value),
@@ -190,10 +194,10 @@ def _solve_precision(candidate: list[str], references: list[list[str]], n: int) 
     value = p[0]
     steps = [
         Step(
-            f"candidate {n}-grams: [n-gram, count, max count in one reference, clipped count]",
-            table,
+            f"candidate {n}-grams", [row[1:] for row in table], rows=tuple(str(row[0]) for row in table),
+            cols=("count", "max count in one reference", "clipped count"),
         ),
-        Step(f"clipped matches, candidate {n}-grams", [clipped, total]),
+        Step(f"clipped matches, candidate {n}-grams", [clipped, total], cols=("clipped matches", f"candidate {n}-grams")),
         Step(f"p_{n} = clipped matches / candidate {n}-grams", value),
     ]
     misconceptions: list[Misconception] = []

@@ -110,7 +110,7 @@ def _solve_sizes(ask: str, inputs: Mapping[str, Any]) -> Solution:
     tables = [token, _table(p, d), _table(2, d)]
     if ask == "bert-params":
         counts = [sum(q.numel() for q in t.parameters()) for t in tables]
-        steps = (Step("token V·D, position P·D, segment 2·D", counts), Step("(V + P + 2) · D", sum(counts)))
+        steps = (Step("token V·D, position P·D, segment 2·D", counts, cols=("token V·D", "position P·D", "segment 2·D")), Step("(V + P + 2) · D", sum(counts)))
         wrong = (
             Misconception(*_NO_POSITIONS, float(counts[0] + counts[2])),
             Misconception(*_NO_SEGMENTS, float(counts[0] + counts[1])),
@@ -138,7 +138,7 @@ def _solve_table(ask: str, inputs: Mapping[str, Any]) -> Solution:
         exact = exact_cosine(inputs["table"][i], inputs["table"][j])
         steps = (
             Step(f"E[{i}] · E[{j}]", dot),
-            Step(f"‖E[{i}]‖, ‖E[{j}]‖", [norms[i].item(), norms[j].item()]),
+            Step(f"‖E[{i}]‖, ‖E[{j}]‖", [norms[i].item(), norms[j].item()], cols=(f"‖E[{i}]‖", f"‖E[{j}]‖")),
             Step("cosine = dot / (‖u‖ ‖v‖)", cos, note=f"exactly {exact}"),
         )
         plain = [] if math.isclose(norms[i].item() * norms[j].item(), 1.0) else [Misconception(*_DOT, dot)]

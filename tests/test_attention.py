@@ -433,7 +433,7 @@ def test_checker_names_an_unknown_question() -> None:
 def test_describe_shows_aligned_matrices_and_the_mask() -> None:
     inputs = {"ask": "weights", "Q": [[1, -2], [10, 0]], "K": [[1, 0]], "V": [[3, 4]], "causal": True}
     text = attention.describe(inputs)
-    assert "Q = [[ 1, -2],\n     [10,  0]]" in text
+    assert "queries Q = [[ 1, -2],\n             [10,  0]]" in text
     assert "Causal mask" in text and "Shapes: Q 2×2, K 1×2, V 1×2" in text
     assert attention.describe({"ask": "scale", "d_k": 64}) == "d_k = 64"
     assert "q·k / √d_k" in attention.describe({"ask": "variance", "d_k": 4, "sigma2": 0.5, "scaled": True})

@@ -295,19 +295,22 @@ def test_text_is_escaped_and_math_is_safe() -> None:
     assert render.text_html("a < b & c > d, type `1 2; 3 4`\nnext") == (
         "a &lt; b &amp; c &gt; d, type <code>1 2; 3 4</code><br>next"
     )
-    class Shown:  # what _inputs_html reads of a problem: its inputs and their description
-        def __init__(self, inputs: dict[str, Any], text: str) -> None:
-            self.inputs, self.text = inputs, text
+    class Shown:  # what _inputs_html reads of a problem: its family and its inputs
+        family = "attention"
 
-        def describe_inputs(self) -> str:
-            return self.text
+        def __init__(self, inputs: dict[str, Any]) -> None:
+            self.inputs = inputs
 
-    inputs = cards._inputs_html(Shown({"Q": [[1, -2], [3, 4]], "x": 1}, "Q = [[1, -2],\n     [3,  4]]\nx < y"))
-    assert r"\[ Q = \begin{bmatrix} 1 &amp; -2 \\ 3 &amp; 4 \end{bmatrix} \]" in inputs
-    assert "x &lt; y" in inputs and "<y" not in inputs
-    # Not a numeric matrix: left as text; and the description is never read back as a matrix.
-    assert "bmatrix" not in cards._inputs_html(Shown({"Q": [["a", "b"]]}, "Q = [[a, b]]"))
-    assert "bmatrix" not in cards._inputs_html(Shown({}, "Q = [[1, 2], [3, 4]]"))
+    q, k, v = [[1, -2], [3, 4]], [[1, 0], [0, 1]], [[5, 6], [7, 8]]
+    inputs = cards._inputs_html(Shown({"ask": "scores", "Q": q, "K": k, "V": v, "causal": False}))
+    # Each matrix typeset once, under its family's label, and not again as text.
+    assert r"\[ \text{queries}\ Q = \begin{bmatrix} 1 &amp; -2 \\ 3 &amp; 4 \end{bmatrix} \]" in inputs
+    assert inputs.count("bmatrix}") == 6 and "[[1, -2]" not in inputs and "[[5" not in inputs
+    assert "Shapes: Q 2×2, K 2×2, V 2×2" in inputs
+    assert cards._lines_html("x < y") == '<div class="qz-lines">x &lt; y</div>'
+    # Not a numeric matrix, or too large: left as text.
+    assert not render.fits_tex(render.Typeset("E", [["a", "b"]], "E = [[a, b]]"))
+    assert not render.fits_tex(render.Typeset("E", [[1] * 13], ""))
     assert cards._value_html([[2.5, "-inf"], [1e-7, 3]]) == (
         r"\( \begin{bmatrix} 2.5 &amp; -\infty \\ 1 \times 10^{-7} &amp; 3 \end{bmatrix} \)"
     )

@@ -465,7 +465,7 @@ def test_checker_names_an_unknown_question() -> None:
 def test_describe_names_pairs_anchor_and_temperature() -> None:
     inputs = {"ask": "anchor", "z": [[1, -2], [10, 0], [1, 1], [0, 1]], "temperature": 0.5, "anchor": 3}
     text = simclr.describe(inputs)
-    assert text.startswith("z = [[ 1, -2],\n     [10,  0],")
+    assert text.startswith("embeddings z = [[ 1, -2],\n                [10,  0],")
     assert "positive pairs: (0, 2), (1, 3)" in text and "τ = 0.5" in text
     assert "i = 3 (its positive is 1)" in text
     assert "z_0 and z_3" in simclr.describe({"ask": "similarity", "z": [[1], [2], [3], [4]], "pair": [0, 3]})

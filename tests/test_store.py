@@ -24,9 +24,9 @@ from quizgen.drill.store import (
     flashcard_id,
     legacy_flashcard_id,
     problem_card_id,
-    summarise,
     when,
 )
+from quizgen.drill.stats import summarise
 
 T0 = datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -458,7 +458,7 @@ def test_a_database_locked_too_long_is_a_clear_error(tmp_path, monkeypatch):
 
 def test_accuracy_by_day_counts_problem_answers_per_calendar_day() -> None:
     from quizgen.drill.commands import accuracy_chart
-    from quizgen.drill.store import accuracy_by_day
+    from quizgen.drill.stats import accuracy_by_day
 
     now = datetime(2030, 1, 10, 12, 0, tzinfo=timezone.utc)
     rows = [

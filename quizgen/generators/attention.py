@@ -46,6 +46,9 @@ from quizgen.core.render import format_matrix
 FAMILY = "attention"
 VERSION = 1
 
+INPUT_LABELS = {"Q": "queries Q", "K": "keys K", "V": "values V"}
+"""What learners read for each vector or matrix input, in every face."""
+
 ASKS = ("scale", "scores", "weights", "output", "variance", "variance-formula")
 FORMULA_SYMBOLS = {"d": "size", "sigma": "positive"}
 MEANINGS = {"d": "the width d_k of q and k", "sigma": "the standard deviation of each component"}
@@ -213,9 +216,9 @@ def describe(inputs: dict[str, Any]) -> str:
         )
     n_q, n_k = len(inputs["Q"]), len(inputs["K"])
     parts = [
-        format_matrix("Q", inputs["Q"]),
-        format_matrix("K", inputs["K"]),
-        format_matrix("V", inputs["V"]),
+        format_matrix(INPUT_LABELS["Q"], inputs["Q"]),
+        format_matrix(INPUT_LABELS["K"], inputs["K"]),
+        format_matrix(INPUT_LABELS["V"], inputs["V"]),
         f"Shapes: Q {n_q}×{len(inputs['Q'][0])}, K {n_k}×{len(inputs['K'][0])}, "
         f"V {n_k}×{len(inputs['V'][0])}",
     ]

@@ -37,6 +37,9 @@ from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_i
 FAMILY = "bleu"
 VERSION = 1
 
+INPUT_LABELS: dict[str, str] = {}
+"""What learners read for each vector or matrix input, in every face (none is typeset here)."""
+
 ASKS = ("bleu", "precision", "brevity_penalty")
 # Share of brevity-penalty draws whose candidate is shorter than its closest reference.
 _SHORT_SHARE = 0.85

@@ -37,6 +37,9 @@ from quizgen.core.render import format_matrix
 FAMILY = "embeddings"
 VERSION = 1
 
+INPUT_LABELS = {"table": "embedding table E"}
+"""What learners read for each vector or matrix input, in every face."""
+
 ASKS = ("padded-ids", "lookup-shape", "table-params", "bert-params", "bert-shape", "cosine", "analogy", "table-formula", "bert-formula")
 FORMULA_SYMBOLS = {"table-formula": {"V": "size", "D": "size"}, "bert-formula": {"V": "size", "P": "size", "D": "size"}}
 MEANINGS = {"V": "the vocabulary size", "D": "the embedding width", "P": "the number of positions"}
@@ -153,7 +156,7 @@ def describe(inputs: dict[str, Any]) -> str:
         return "\n".join(lines)
     if ask in ("cosine", "analogy"):
         words = inputs["words"]
-        lines = [format_matrix("E", inputs["table"]), "rows: " + ", ".join(f"{i} {w}" for i, w in enumerate(words))]
+        lines = [format_matrix(INPUT_LABELS["table"], inputs["table"]), "rows: " + ", ".join(f"{i} {w}" for i, w in enumerate(words))]
         if ask == "cosine":
             i, j = inputs["pair"]
             lines.append(f"words: {words[i]} (row {i}) and {words[j]} (row {j})")

@@ -28,6 +28,9 @@ from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_i
 FAMILY = "fine-tuning"
 VERSION = 1
 
+INPUT_LABELS: dict[str, str] = {}
+"""What learners read for each vector or matrix input, in every face (none is typeset here)."""
+
 ASKS = ("total", "linear-probe", "frozen", "progressive")
 WIDTH_GRID = (16, 32, 50, 64, 100, 128, 200, 256, 300, 384, 500, 512, 768, 784, 1000, 1024, 2048, 3072, 4096)
 

@@ -35,6 +35,9 @@ from quizgen.core.params import Choice, Flag, FloatRange, IntRange, ParamSpec, d
 FAMILY = "language-modelling"
 VERSION = 1
 
+INPUT_LABELS: dict[str, str] = {}
+"""What learners read for each vector or matrix input, in every face (none is typeset here)."""
+
 ASKS = ("softmax", "sequence", "smoothed-target", "smoothed-loss", "greedy", "beam")
 TREE_TOKENS = ("a", "b", "c")
 MAX_TREE = 7

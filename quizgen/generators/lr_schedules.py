@@ -49,6 +49,9 @@ from quizgen.core.params import (
 FAMILY = "lr-schedules"
 VERSION = 1
 
+INPUT_LABELS: dict[str, str] = {}
+"""What learners read for each vector or matrix input, in every face (none is typeset here)."""
+
 ASKS = ("warmup", "linear", "warmup-linear", "cosine", "warmup-cosine", "llrd")
 WARMUP_ASKS = ("warmup", "warmup-linear", "warmup-cosine")
 DECAY_ASKS = ("linear", "warmup-linear", "cosine", "warmup-cosine")

@@ -27,6 +27,9 @@ from quizgen.core.params import Choice, FloatRange, IntRange, ParamSpec, draw_ch
 FAMILY = "masked-modelling"
 VERSION = 1
 
+INPUT_LABELS: dict[str, str] = {}
+"""What learners read for each vector or matrix input, in every face (none is typeset here)."""
+
 ASKS = ("selected", "split", "labels")
 SPECIAL = {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4}
 WORDS = ("the", "cat", "sat", "on", "mat", "a", "dog", "ran", "home", "fast", "big", "red")

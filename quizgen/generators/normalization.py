@@ -51,6 +51,9 @@ from quizgen.core.render import format_matrix
 FAMILY = "normalization"
 VERSION = 1
 
+INPUT_LABELS = {"x": "batch x", "batches": "mini-batches (row k: batch k)"}
+"""What learners read for each vector or matrix input, in every face."""
+
 ASKS = ("batchnorm-train", "batchnorm-eval", "running-mean", "running-var", "layernorm", "parameters", "parameters-formula")
 FORMULA_SYMBOLS = {"batchnorm": {"C": "size"}, "layernorm": {"L": "size", "D": "size"}}
 MEANINGS = {"C": "the number of channels", "L": "the first normalised size", "D": "the last normalised size"}
@@ -171,8 +174,8 @@ def describe(inputs: dict[str, Any]) -> str:
     """The inputs as plain text for a learner.
 
     >>> print(describe({"ask": "layernorm", "x": [[1, 3], [0, -2]], "gamma": [1, 2], "beta": [0, 1]}))
-    x = [[1,  3],
-         [0, -2]]
+    batch x = [[1,  3],
+               [0, -2]]
     (B = 2 samples as rows, D = 2 features as columns)
     γ = [1, 2]   β = [0, 1]   ε = 1e-05
     """
@@ -185,12 +188,12 @@ def describe(inputs: dict[str, Any]) -> str:
         call = f"nn.BatchNorm1d({shape[0]})" if inputs["layer"] == "batchnorm" else f"nn.LayerNorm({shape[0] if len(shape) == 1 else shape})"
         return f"{call}   (default arguments: affine / elementwise_affine = True)"
     if ask.startswith("running"):
-        lines = [f"batch {i}: {_row(batch)}" for i, batch in enumerate(inputs["batches"], start=1)]
+        lines = [format_matrix(INPUT_LABELS["batches"], inputs["batches"])]
         lines.append(f"momentum m = {inputs['momentum']}; one feature; running_mean starts at 0, running_var at 1")
         return "\n".join(lines)
     x = inputs["x"]
     lines = [
-        format_matrix("x", x),
+        format_matrix(INPUT_LABELS["x"], x),
         f"(B = {len(x)} samples as rows, D = {len(x[0])} feature{'s' if len(x[0]) != 1 else ''} as columns)",
         f"γ = {_row(inputs['gamma'])}   β = {_row(inputs['beta'])}   ε = {EPS:g}",
     ]

@@ -25,6 +25,9 @@ from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_i
 FAMILY = "rope"
 VERSION = 1
 
+INPUT_LABELS: dict[str, str] = {}
+"""What learners read for each vector or matrix input, in every face (none is typeset here)."""
+
 ASKS = ("rotate", "score", "relative")
 BASES = (10, 100, 10000)
 

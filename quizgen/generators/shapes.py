@@ -42,6 +42,9 @@ from quizgen.core.params import Choice, Flag, IntRange, ParamSpec, draw_int, red
 FAMILY = "shapes"
 VERSION = 1
 
+INPUT_LABELS: dict[str, str] = {}
+"""What learners read for each vector or matrix input, in every face (none is typeset here)."""
+
 OPS: tuple[str, ...] = (
     "squeeze",
     "squeeze-dim",

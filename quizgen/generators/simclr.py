@@ -46,10 +46,17 @@ from quizgen.core.params import (
     draw_on_grid,
     redraw,
 )
-from quizgen.core.render import format_matrix
+from quizgen.core.render import format_matrix, format_vector
 
 FAMILY = "simclr"
 VERSION = 1
+
+INPUT_LABELS = {
+    "z": "embeddings z",
+    "image": "image embedding",
+    "texts": "text embeddings (row i: class i)",
+}
+"""What learners read for each vector or matrix input, in every face."""
 
 ASKS = ("loss", "anchor", "similarity", "negatives", "entropy", "zero-shot")
 LABELS = ("cat", "dog", "car", "tree", "boat", "bird")
@@ -222,14 +229,15 @@ def describe(inputs: dict[str, Any]) -> str:
         sims = ", ".join(f"{v:g}" for v in inputs["similarities"])
         return f"similarities of the anchor to its candidates: [{sims}]\nτ₁ = {inputs['temperatures'][0]:g}, τ₂ = {inputs['temperatures'][1]:g}"
     if inputs["ask"] == "zero-shot":
-        texts = [f"image embedding: {inputs['image']}"]
-        texts += [f"class {i} ({label}): text embedding {row}" for i, (label, row) in enumerate(zip(inputs["labels"], inputs["texts"]))]
+        texts = [format_vector(INPUT_LABELS["image"], inputs["image"])]
+        texts.append("classes: " + ", ".join(f"{i} {label}" for i, label in enumerate(inputs["labels"])))
+        texts.append(format_matrix(INPUT_LABELS["texts"], inputs["texts"]))
         texts.append(f"τ = {inputs['temperature']:g}")
         texts.append("Give: the probability of each class (a vector)" if inputs["answer"] == "probabilities" else "Give: the predicted class's number")
         return "\n".join(texts)
     z = inputs["z"]
     n = len(z) // 2
-    parts = [format_matrix("z", z)]
+    parts = [format_matrix(INPUT_LABELS["z"], z)]
     if inputs["ask"] == "similarity":
         i, j = inputs["pair"]
         parts.append(f"Vectors: z_{i} and z_{j} (rows counted from 0)")

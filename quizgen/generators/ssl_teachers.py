@@ -22,9 +22,17 @@ from typing import Any
 
 from quizgen.core.answer import Answer
 from quizgen.core.params import Choice, FloatRange, IntRange, ParamSpec, draw_choice, draw_float, draw_int, draw_int_matrix, draw_on_grid, redraw
+from quizgen.core.render import format_matrix, format_vector
 
 FAMILY = "ssl-teachers"
 VERSION = 1
+
+INPUT_LABELS = {
+    "teacher": "teacher's parameters before step 1",
+    "students": "student's parameters after step k (row k)",
+    "batch": "teacher outputs (row i: output i)",
+}
+"""What learners read for each vector or matrix input, in every face."""
 
 ASKS = ("ema", "byol", "dino-teacher", "dino-loss", "dino-centre")
 DECAYS = (0.5, 0.8, 0.9, 0.95, 0.99, 0.996)
@@ -96,14 +104,16 @@ def describe(inputs: dict[str, Any]) -> str:
     """
     ask = inputs["ask"]
     if ask == "ema":
-        lines = [f"teacher before: {_row(inputs['teacher'])}, τ = {inputs['decay']:g}"]
-        lines += [f"student after step {i}: {_row(s)}" for i, s in enumerate(inputs["students"], 1)]
-        return "\n".join(lines)
+        return "\n".join([
+            format_vector(INPUT_LABELS["teacher"], inputs["teacher"]),
+            f"EMA decay τ = {inputs['decay']:g}",
+            format_matrix(INPUT_LABELS["students"], inputs["students"]),
+        ])
     if ask == "byol":
         return f"p = {inputs['p']} (online prediction), z = {inputs['z']} (target projection)"
     if ask == "dino-centre":
         lines = [f"centre c = {_row(inputs['centre'])}, m = {inputs['momentum']:g}"]
-        lines += [f"teacher output {i}: {_row(t)}" for i, t in enumerate(inputs["batch"], 1)]
+        lines.append(format_matrix(INPUT_LABELS["batch"], inputs["batch"]))
         return "\n".join(lines)
     lines = [f"teacher logits t = {_row(inputs['teacher'])}, centre c = {_row(inputs['centre'])}, τ_t = {inputs['tau_t']:g}"]
     if ask == "dino-loss":

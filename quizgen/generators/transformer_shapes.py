@@ -35,6 +35,9 @@ from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_i
 FAMILY = "transformer-shapes"
 VERSION = 1
 
+INPUT_LABELS: dict[str, str] = {}
+"""What learners read for each vector or matrix input, in every face (none is typeset here)."""
+
 ASKS = ("d-k", "shape", "mha-params", "ffn-params", "layer-params", "causal-entries", "padding-mask", "mha-formula", "ffn-formula")
 FORMULA_SYMBOLS = {"mha-formula": {"d": "size", "h": "size"}, "ffn-formula": {"d": "size", "f": "size"}}
 MEANINGS = {"d": "the model width d_model", "h": "the number of heads", "f": "the hidden width d_ff"}

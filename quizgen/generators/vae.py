@@ -27,6 +27,9 @@ from quizgen.core.params import Choice, FloatRange, IntRange, ParamSpec, draw_ch
 FAMILY = "vae"
 VERSION = 1
 
+INPUT_LABELS: dict[str, str] = {}
+"""What learners read for each vector or matrix input, in every face (none is typeset here)."""
+
 ASKS = ("kl-unit", "beta-objective", "reparameterize", "kl-two")
 SIGMAS = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
 BETAS = (0.5, 1.0, 2.0, 4.0, 10.0)
