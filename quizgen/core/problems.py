@@ -159,6 +159,30 @@ def _collides(solved: Solved, tolerance: Tolerance) -> bool:
     return any(close(kind, value, m.value, tolerance) for m in solved.misconceptions)
 
 
+class Teaching(NamedTuple):
+    """What a built problem can tell a learner about a wrong answer (the teaching-value rule)."""
+
+    diagnosable: bool
+    """At least one named mistake gives a value other than the key."""
+    ambiguous: bool
+    """Two named mistakes give the same value (typing one, the judge names both)."""
+
+
+TARGET_DIAGNOSABLE = 0.90
+"""The least share of a template's variants that must be diagnosable."""
+TARGET_AMBIGUOUS = 0.05
+"""The largest share of a template's variants that may be ambiguous."""
+
+
+def teaching(problem: Problem) -> Teaching:
+    """How ``problem`` fares under the teaching-value rule, with the judge's notion of "the same
+    value": ``close`` under the template's tolerance, the test the judge uses to name a mistake."""
+    kind, key, tol, ms = problem.answer.kind, problem.answer.value, problem.tolerance, problem.misconceptions
+    diagnosable = any(not close(kind, key, m.value, tol) for m in ms)
+    ambiguous = any(i != j and close(kind, a.value, b.value, tol) for i, a in enumerate(ms) for j, b in enumerate(ms))
+    return Teaching(diagnosable, ambiguous)
+
+
 def _problem(concept: Concept, template: Template, version: int, seed: int, inputs: dict[str, Any], solution: Any) -> Problem:
     return Problem(
         id=problem_id(concept.id, template.name, version, seed),
