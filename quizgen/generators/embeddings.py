@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from typing import Any
 
 from quizgen.core.answer import Answer
@@ -104,7 +105,7 @@ def _padded(params: dict[str, Any], rng: random.Random) -> dict[str, Any] | None
     return {"ask": "padded-ids", "vocab": vocab, "sentences": sentences} if len(lengths) > 1 and has_unknown else None
 
 
-def _cos(u: list[int], v: list[int]) -> float:
+def _cos(u: Sequence[float], v: Sequence[float]) -> float:
     return sum(a * b for a, b in zip(u, v)) / math.sqrt(sum(a * a for a in u) * sum(b * b for b in v))
 
 
@@ -131,7 +132,7 @@ def _table(ask: str, params: dict[str, Any], rng: random.Random) -> dict[str, An
     unit_target = [x - y + z for x, y, z in zip(unit[a], unit[b], unit[c])]
     if not any(abs(x) > 1e-9 for x in unit_target):
         return None
-    rankings = (
+    rankings: tuple[list[float], ...] = (
         [_cos(target, table[i]) for i in others],
         [_cos(target, row) for row in table],
         [sum(x * y for x, y in zip(target, table[i])) for i in others],
