@@ -132,7 +132,9 @@ VARIANTS = [_inputs(ask, seed) for ask in NUMERIC_ASKS for seed in range(N_PER_A
 
 
 def _agree(a: Any, b: Any) -> bool:
-    return bool(np.allclose(np.array(a, dtype=float), np.array(b, dtype=float), rtol=1e-9, atol=1e-12))
+    """Same shape, then close values (np.allclose alone would broadcast a 1-entry vector)."""
+    x, y = np.array(a, dtype=float), np.array(b, dtype=float)
+    return x.shape == y.shape and bool(np.allclose(x, y, rtol=1e-9, atol=1e-12))
 
 
 @pytest.mark.parametrize("ask", NUMERIC_ASKS)
@@ -250,6 +252,20 @@ def test_draws_respect_params_and_avoid_degenerate_batches() -> None:
             assert all(len({row[j] for row in x}) > 1 for j in range(len(x[0])))
         if ask == "batchnorm-eval":
             assert all(v >= 1 for v in inputs["running_var"])
+
+
+def test_two_values_and_momentum_one_half_only_when_nothing_else_fits() -> None:
+    """Normalising two values gives ±1 whatever they are, and m = 0.5 makes the reversed update
+    the key: drawn only when the range leaves nothing else."""
+    for seed in range(200):
+        def draw(given: dict[str, Any]) -> dict[str, Any]:
+            return normalization.draw(resolve(normalization.PARAMS, given), random.Random(seed))
+
+        assert len(draw({"ask": "layernorm", "features": [2, 6]})["x"][0]) >= 3
+        assert len(draw({"ask": "batchnorm-train", "batch": [2, 8]})["x"]) >= 3
+        assert draw({"ask": "running-mean", "momentum": [0.1, 0.9]})["momentum"] != 0.5
+        assert len(draw({"ask": "layernorm", "features": 2})["x"][0]) == 2
+        assert draw({"ask": "running-var", "momentum": 0.5})["momentum"] == 0.5
 
 
 def test_inputs_survive_json_and_describe_shows_them() -> None:
