@@ -38,6 +38,7 @@ CONFIGS: list[dict[str, Any]] = [
     {"ask": ["anchor"], "pairs": [2, 4], "dim": [2, 4], "temperature": [0.5, 2]},
     {"ask": ["loss", "anchor"], "pairs": [2, 4], "dim": [3, 6], "values": [-9, 9], "temperature": [0.05, 1]},
     {"ask": ["similarity"], "pairs": [1, 4], "dim": [1, 6], "values": [-5, 5]},
+    {"ask": ["loss", "anchor"], "pairs": [1, 2], "temperature": 1.0},  # τ = 1 only when nothing else fits
 ]
 N_VARIANTS = 1000
 BUILDER_TOLERANCE = Tolerance()  # what the problem builder compares mistakes with
@@ -165,6 +166,8 @@ def test_variants_cover_every_ask_and_range_edge() -> None:
     assert {len(inputs["z"][0]) for inputs in VARIANTS} == set(range(1, 7))
     taus = {inputs.get("temperature") for inputs in VARIANTS}
     assert {0.05, 0.1, 1.0, 10.0} <= taus
+    # τ = 1 (leaving τ out gives the key) only where the range holds no other value.
+    assert all(inputs["temperature"] != 1.0 for k, inputs in enumerate(VARIANTS) if "temperature" in inputs and k % len(CONFIGS) != 6)
 
 
 @pytest.mark.parametrize("chunk", range(4))

@@ -54,7 +54,7 @@ from quizgen.core.render import format_matrix
 FAMILY = "simclr"
 VERSION = 1
 # Asks whose drawing changed since version 1 (ids of their older versions are refused).
-VERSIONS = {"zero-shot": 2, "negatives": 2}
+VERSIONS = {"zero-shot": 2, "negatives": 2, "loss": 2, "anchor": 2, "entropy": 2}
 
 ASKS = ("loss", "anchor", "similarity", "negatives", "entropy", "zero-shot")
 LABELS = ("cat", "dog", "car", "tree", "boat", "bird")
@@ -83,7 +83,7 @@ PARAMS: dict[str, ParamSpec] = {
     ),
     "temperature": FloatRange(
         default=(0.1, 1.0),
-        doc=f"Temperature τ, drawn from {list(TEMPERATURE_GRID)} within the range.",
+        doc=f"Temperature τ, drawn from {list(TEMPERATURE_GRID)} within the range (1 only when nothing else fits).",
         exclusive_minimum=0.0,
         maximum=10.0,
     ),
@@ -221,7 +221,10 @@ def _all_vectors(lo: int, hi: int, dim: int) -> tuple[tuple[int, ...], ...]:
 
 def _draw_temperature(rng: random.Random, bounds: tuple[float, float]) -> float:
     lo, hi = bounds
-    value = draw_on_grid(rng, TEMPERATURE_GRID, bounds, 2)
+    # τ = 1 leaves the similarities as they are: leaving τ out would give the key. Drawn only
+    # when the range holds no other grid value.
+    grid = [t for t in TEMPERATURE_GRID if t != 1.0 and lo - 1e-9 <= t <= hi + 1e-9] or TEMPERATURE_GRID
+    value = draw_on_grid(rng, grid, bounds, 2)
     if not (value > 0 and lo - 1e-9 <= value <= hi + 1e-9):
         raise GenerationError(
             "Expected a temperature range containing a positive two-decimal value, but got "
