@@ -70,6 +70,10 @@ def test_an_id_of_another_version_is_refused_naming_both(concepts, monkeypatch) 
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--update"]:
-    lines = [f"{json.dumps(k)}: {json.dumps(v)}" for k, v in _drawings().items()]  # one line a template
+    old, new = json.loads(RECORD.read_text(encoding="utf-8")), _drawings()
+    unbumped = [k for k, v in new.items() if k in old and v["version"] == old[k]["version"] and v["draws"] != old[k]["draws"]]
+    if unbumped:
+        sys.exit(f"not written: {unbumped} draw other problems under the same version; bump VERSIONS[ask] or VERSION first")
+    lines = [f"{json.dumps(k)}: {json.dumps(v)}" for k, v in new.items()]  # one line a template
     RECORD.write_text("{\n" + ",\n".join(lines) + "\n}\n", encoding="utf-8")
     print(f"wrote {RECORD}")
