@@ -86,6 +86,18 @@ def _formula_cases(layer: str) -> list[tuple[dict[str, int], int]]:
 def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
     """Every named mistake of these inputs, recomputed independently (whether or not it applies)."""
     ask = inputs["ask"]
+    if ask == "parameters-formula":  # real modules' counts at a few sizes, changed as the mistake does
+        if inputs["layer"] == "batchnorm":
+            bns = {c: torch.nn.BatchNorm1d(c, device="meta") for c in (1, 3, 64)}
+            return {
+                "gamma-only": [({"C": c}, bn.weight.numel()) for c, bn in bns.items()],
+                "buffers-counted": [({"C": c}, _learnable(bn) + bn.running_mean.numel() + bn.running_var.numel()) for c, bn in bns.items()],
+            }
+        sizes = ((2, 3), (5, 7), (1, 4))
+        return {
+            "gamma-only": [({"L": n, "D": d}, torch.nn.LayerNorm([n, d], device="meta").weight.numel()) for n, d in sizes],
+            "last-dim-only": [({"L": n, "D": d}, _learnable(torch.nn.LayerNorm(d, device="meta"))) for n, d in sizes],
+        }
     if ask == "parameters":
         shape = inputs["shape"]
         return {"gamma-only": math.prod(shape), "buffers-counted": 4 * shape[0], "last-dim-only": 2 * shape[-1]}
@@ -328,6 +340,8 @@ def test_parameter_formula_and_its_mistakes_against_real_modules(layer: str) -> 
     sol = solve(inputs)
     assert sol.answer.kind == "formula" and formula_agrees(sol.answer.value, reference(inputs))
     names = {m.name: m.value for m in sol.misconceptions}
+    assert set(names) == set(mistakes(inputs))
+    assert all(formula_agrees(names[n], cases) for n, cases in mistakes(inputs).items())
     if layer == "batchnorm":
         bn = torch.nn.BatchNorm1d(5, device="meta")
         assert formula_agrees(names["gamma-only"], [({"C": 5}, bn.weight.numel())])

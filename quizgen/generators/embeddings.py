@@ -41,7 +41,7 @@ from quizgen.core.render import format_matrix
 FAMILY = "embeddings"
 VERSION = 1
 # Asks whose drawing changed since version 1 (ids of their older versions are refused).
-VERSIONS = {"analogy": 2}
+VERSIONS = {"analogy": 2, "padded-ids": 2}
 
 ASKS = ("padded-ids", "lookup-shape", "table-params", "bert-params", "bert-shape", "cosine", "analogy", "table-formula", "bert-formula")
 FORMULA_SYMBOLS = {"table-formula": {"V": "size", "D": "size"}, "bert-formula": {"V": "size", "P": "size", "D": "size"}}
@@ -101,8 +101,10 @@ def _padded(params: dict[str, Any], rng: random.Random) -> dict[str, Any] | None
         sentences.append([vocab[rng.randrange(len(vocab))] if rng.random() < 0.8 else unknown[rng.randrange(len(unknown))] for _ in range(n)])
     lengths = {len(s) for s in sentences}
     has_unknown = any(w not in vocab for s in sentences for w in s)
+    # An unknown word before a known one, so that mapping it to [PAD] and dropping it differ.
+    inside = any(w not in vocab and any(v in vocab for v in s[i + 1 :]) for s in sentences for i, w in enumerate(s))
     # Something to pad, and an unknown word to map to [UNK].
-    return {"ask": "padded-ids", "vocab": vocab, "sentences": sentences} if len(lengths) > 1 and has_unknown else None
+    return {"ask": "padded-ids", "vocab": vocab, "sentences": sentences} if len(lengths) > 1 and has_unknown and inside else None
 
 
 def _cos(u: Sequence[float], v: Sequence[float]) -> float:
