@@ -505,7 +505,7 @@ def test_weights_are_drawn_as_a_shaded_grid() -> None:
         drawn += 1
         assert isinstance(figure, Grid)
         weights = ref_attention(inputs["Q"], inputs["K"], inputs["V"], inputs["causal"])["weights"]
-        np.testing.assert_allclose(np.array(figure.values), weights, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(np.array(figure.values), weights, rtol=1e-12, atol=1e-15, strict=True)
         assert figure.rows == tuple(f"q{i}" for i in range(weights.shape[0]))
         assert figure.cols == tuple(f"k{j}" for j in range(weights.shape[1]))
     assert drawn > 50
