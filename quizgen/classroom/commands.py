@@ -10,14 +10,15 @@ from pathlib import Path
 
 import click
 
+from quizgen.classroom.filesets import Keep, recover, replace_together
 from quizgen.classroom.grade import grade_class, grade_one, name_stem
-from quizgen.classroom.quiz import MAX_PROBLEMS, Quiz, build_quiz, write_quiz
+from quizgen.classroom.quiz import MAX_PROBLEMS, Quiz, build_quiz
 from quizgen.classroom.report import Scoring, class_summary, class_text, gradebook_csv, report_csv, report_text
 from quizgen.classroom.roster import read_roster
 from quizgen.classroom.sheets import SHEET_MAX_BYTES
 from quizgen.core.command import concept_dir, friendly
 from quizgen.core.errors import QuizgenError
-from quizgen.core.files import FileUnusable, write_text_atomic
+from quizgen.core.files import FileUnusable
 from quizgen.core.problems import Problem
 
 CLASS_WORKSHEETS = "class.worksheets.html"
@@ -77,26 +78,49 @@ def refuse_to_overwrite(quiz_paths: Sequence[Path], force: bool, with_key: bool 
         raise QuizgenError(f"{listed} already exist(s); add --force to replace them, or write elsewhere with -o")
 
 
-def write_quiz_files(quiz: Quiz, quiz_path: Path, key: Sequence[Problem] | None = None) -> list[Path]:
-    """The quiz file, its worksheet (Markdown and HTML), its blank answer sheet and, given the
-    built problems, its answer key; returns the paths."""
-    from quizgen.classroom.worksheet import (
-        answer_sheet,
-        key_html,
-        worksheet_html,
-        worksheet_markdown,
-    )
+def quiz_file_set(quiz: Quiz, quiz_path: Path, key: Sequence[Problem] | None = None) -> list[tuple[Path, bytes]]:
+    """The files of one quiz and their bytes, in the order they are replaced: the answer sheet
+    first (a filled one stops the replacement before anything else changes), the quiz file last."""
+    from quizgen.classroom.quiz import quiz_text
+    from quizgen.classroom.worksheet import answer_sheet, key_html, worksheet_html, worksheet_markdown
 
     others = companion_paths(quiz_path)
-    write_quiz(quiz_path, quiz)
-    write_text_atomic(others["markdown"], worksheet_markdown(quiz, others["answers"].name))
-    write_text_atomic(others["html"], worksheet_html(quiz, others["answers"].name))
-    write_text_atomic(others["answers"], answer_sheet(quiz))
-    written = [quiz_path, others["markdown"], others["html"], others["answers"]]
+    files = [
+        (others["answers"], answer_sheet(quiz)),
+        (others["markdown"], worksheet_markdown(quiz)),
+        (others["html"], worksheet_html(quiz)),
+    ]
     if key is not None:
-        write_text_atomic(others["key"], key_html(quiz, key))
-        written.append(others["key"])
-    return written
+        files.append((others["key"], key_html(quiz, key, others["answers"].name)))
+    files.append((quiz_path, quiz_text(quiz)))
+    return [(path, text.encode("utf-8")) for path, text in files]
+
+
+def keep_rule(force: bool) -> Keep:
+    """What must not be replaced, judged on the very bytes a replacement would take away: an
+    answer sheet with answers in it, always; any existing file, unless ``force``."""
+
+    def keep(old: Path, target: Path) -> str | None:
+        if target.name.endswith(".answers.yaml") and _has_answers(old):
+            return "answers are filled in, and quizgen never overwrites them, even with --force"
+        if not force:
+            return "already exists; add --force to replace it"
+        return None
+
+    return keep
+
+
+def write_quiz_files(quiz: Quiz, quiz_path: Path, key: Sequence[Problem] | None = None, force: bool = True) -> list[Path]:
+    """The quiz file, its worksheets, its blank answer sheet and, given the built problems, its
+    answer key, replaced together or not at all (``filesets``); returns the paths."""
+    files = quiz_file_set(quiz, quiz_path, key)
+    replace_together(files, keep_rule(force))
+    return [path for path, _ in files]
+
+
+def _recover(folder: Path) -> None:
+    for line in recover(folder):
+        click.echo(line, err=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,9 +183,10 @@ def quiz_command(
             raise QuizgenError(f"{path} is a directory; give the quiz file's name, e.g. -o {path / 'quiz.yaml'}")
         if not path.parent.is_dir():
             raise QuizgenError(f"{path.parent}: no such directory")
+        _recover(path.parent)
         refuse_to_overwrite([path], force, with_key=key)
         quiz, problems = build_quiz(concepts, topics, n, seed, title=title, jobs=jobs)
-        written = write_quiz_files(quiz, path, problems if key else None)
+        written = write_quiz_files(quiz, path, problems if key else None, force)
         click.echo(f"quiz: {len(quiz.problems)} problems, {quiz.checksum[:19]}")
         for p in written:
             click.echo(f"wrote {p}")
@@ -171,18 +196,28 @@ def quiz_command(
     if folder.exists() and not folder.is_dir():
         raise QuizgenError(f"{folder} is a file; with --for, -o names a directory")
     class_files = [folder / CLASS_WORKSHEETS] + ([folder / CLASS_KEY] if key else [])
+    if folder.is_dir():
+        _recover(folder)
     refuse_to_overwrite([folder / f"{s.id}.quiz.yaml" for s in students], force, with_key=key, extra=class_files)
     folder.mkdir(parents=True, exist_ok=True)
+    files: list[tuple[Path, bytes]] = []
     sheets, keys = [], []
     for s in students:
         quiz, problems = build_quiz(concepts, topics, n, seed, student=s.id, student_name=s.name or None, title=title, jobs=jobs)
-        write_quiz_files(quiz, folder / f"{s.id}.quiz.yaml", problems if key else None)
-        sheets.append((quiz, companion_paths(folder / f"{s.id}.quiz.yaml")["answers"].name, None))
-        keys.append((quiz, "", problems))
+        files += quiz_file_set(quiz, folder / f"{s.id}.quiz.yaml", problems if key else None)
+        sheet_name = companion_paths(folder / f"{s.id}.quiz.yaml")["answers"].name
+        sheets.append((quiz, sheet_name, None))
+        keys.append((quiz, sheet_name, problems))
     class_title = sheets[0][0].title if sheets else "quiz"
-    write_text_atomic(folder / CLASS_WORKSHEETS, class_html(class_title, sheets))
+    files.append((folder / CLASS_WORKSHEETS, class_html(class_title, sheets).encode("utf-8")))
     if key:
-        write_text_atomic(folder / CLASS_KEY, class_html(f"{class_title} — answer keys", keys))
+        files.append((folder / CLASS_KEY, class_html(f"{class_title} — answer keys", keys).encode("utf-8")))
+    # The order of the swap: every answer sheet first (one filled in meanwhile stops the class
+    # before any other file changes), then worksheets and keys, the class files, the quiz files last.
+    names = {p.name for p in class_files}
+    files.sort(key=lambda f: 0 if f[0].name.endswith(".answers.yaml") else 3 if f[0].name.endswith(".quiz.yaml")
+               else 2 if f[0].name in names else 1)
+    replace_together(files, keep_rule(force))
     click.echo(
         f"wrote {len(students)} quizzes of {n} problems to {folder}/ "
         f"(<id>.quiz.yaml, <id>.worksheet.md, <id>.worksheet.html, <id>.answers.yaml"
