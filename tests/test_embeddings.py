@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import random
@@ -87,6 +88,11 @@ def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
     """Every named mistake recomputed the way a learner makes it (plain Python and numpy; the
     formulas from real tables counted at a few sizes)."""
     ask = inputs["ask"]
+    return _formula_mistakes(ask) if ask.endswith("-formula") else _value_mistakes(inputs)
+
+
+@functools.cache
+def _formula_mistakes(ask: str) -> dict[str, Any]:
     if ask == "table-formula":
         return {
             "v-plus-d": [({"V": v, "D": d}, v + d) for v, _, d in SIZES],
@@ -97,6 +103,11 @@ def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
             return [({"V": v, "P": p, "D": d}, _count(*(torch.nn.Embedding({"V": v, "P": p, "S": 2}[w], d, device="meta") for w in which)))
                     for v, p, d in SIZES]
         return {"positions-left-out": cases("V", "S"), "segments-left-out": cases("V", "P"), "token-table-only": cases("V")}
+    raise ValueError(ask)
+
+
+def _value_mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
+    ask = inputs["ask"]
     if ask == "padded-ids":
         dropped = [[i for i in row if i != 1] for row in _ids(inputs)]
         return {"padded-at-front": _pad(_ids(inputs), front=True), "unk-as-pad": _pad(_ids(inputs, unknown=0)), "unknown-dropped": _pad(dropped)}

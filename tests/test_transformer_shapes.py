@@ -102,8 +102,14 @@ def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
     """Every named mistake recomputed from its description (formulas: real modules' counts at a
     few sizes, each changed the way the mistake changes it)."""
     ask = inputs["ask"]
+    if ask.endswith("-formula"):
+        return _formula_mistakes(ask, inputs["bias"])
+    return _count_mistakes(inputs)
+
+
+@functools.cache
+def _formula_mistakes(ask: str, bias: bool) -> dict[str, Any]:
     if ask == "mha-formula":
-        bias = inputs["bias"]
         sizes = ((8, 2), (12, 3), (6, 6), (20, 4))
         full = {(d, h): _count(torch.nn.MultiheadAttention(d, h, bias=bias, device="meta")) for d, h in sizes}
         other = {(d, h): _count(torch.nn.MultiheadAttention(d, h, bias=not bias, device="meta")) for d, h in sizes}
@@ -113,7 +119,6 @@ def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
             "biases-forgotten" if bias else "biases-counted": [({"d": d, "h": h}, other[d, h]) for d, h in sizes],
         }
     if ask == "ffn-formula":
-        bias = inputs["bias"]
         sizes = ((3, 5), (8, 32), (16, 16))
         return {
             "one-linear-only": [({"d": d, "f": f}, _count(torch.nn.Linear(d, f, bias=bias))) for d, f in sizes],
@@ -122,6 +127,11 @@ def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
                 for d, f in sizes
             ],
         }
+    raise ValueError(ask)
+
+
+def _count_mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
+    ask = inputs["ask"]
     if ask == "shape":
         return _shape_mistakes(inputs)
     if ask == "causal-entries":
