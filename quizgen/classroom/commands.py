@@ -13,7 +13,17 @@ import click
 from quizgen.classroom.filesets import Keep, recover, replace_together
 from quizgen.classroom.grade import grade_class, grade_one, name_stem
 from quizgen.classroom.quiz import MAX_PROBLEMS, Quiz, build_quiz
-from quizgen.classroom.report import Scoring, class_summary, class_text, gradebook_csv, report_csv, report_text
+from quizgen.classroom.report import (
+    Scoring,
+    class_summary,
+    class_text,
+    gradebook_csv,
+    handed_in,
+    prepare_folder,
+    report_csv,
+    report_text,
+    write_reports,
+)
 from quizgen.classroom.roster import read_roster
 from quizgen.classroom.sheets import SHEET_MAX_BYTES
 from quizgen.core.command import concept_dir, friendly
@@ -242,7 +252,7 @@ def _emit(target: str, text: str) -> None:
 @click.argument("quiz", type=click.Path())
 @click.argument("answers", type=click.Path())
 @click.option("--steps", is_flag=True, help="Show the worked solution under every question not answered right (a class: per student).")
-@click.option("--reports", "reports_dir", default=None, type=click.Path(file_okay=False), help="A class: each student's report to DIR/<student>.report.txt.")
+@click.option("--reports", "reports_dir", default=None, type=click.Path(file_okay=False), help="A class: reports to DIR/<student>.report.txt, only in DIR.")
 @click.option("--json", "json_out", default=None, metavar="PATH", help="Also write the grades as JSON to PATH ('-': stdout only).")
 @click.option("--csv", "csv_out", default=None, metavar="PATH", help="Also write CSV to PATH ('-': stdout only): per question, or a gradebook for a class.")
 @click.option(
@@ -292,29 +302,28 @@ def grade_command(
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     to_stdout = "-" in (json_out, csv_out)
     if quiz_path.is_dir() or answers_path.is_dir():
+        if reports_dir:
+            prepare_folder(Path(reports_dir))  # an unusable folder is refused before any grading
         reports, notes = grade_class(quiz_path, answers_path, concepts, steps, jobs, max_size * 2**20, scoring)
         if json_out:
-            payload = {"submissions": [r.to_json() for r in reports], "notes": notes, "templates": class_summary(reports)}
+            done, total, missing = handed_in(reports)
+            payload = {"submissions": [r.to_json() for r in reports], "notes": notes, "templates": class_summary(reports),
+                       "handed_in": done, "students": total, "missing": missing}
             _emit(json_out, json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
         if csv_out:
             _emit(csv_out, gradebook_csv(reports))
-        if reports_dir:
-            from quizgen.core.files import write_text_atomic
-
-            folder = Path(reports_dir)
-            folder.mkdir(parents=True, exist_ok=True)
-            for r in reports:
-                name = r.student or name_stem(Path(r.sheet or "unknown"), (".answers",))
-                write_text_atomic(folder / f"{name}.report.txt", report_text(r))
+        written, failed = write_reports(reports, Path(reports_dir)) if reports_dir else (0, [])
         if not to_stdout:
             click.echo(class_text(reports, notes, color), nl=False)
             if csv_out:
                 click.echo(f"gradebook: {csv_out}")
             if reports_dir:
-                click.echo(f"reports: {len(reports)} in {reports_dir}/")
+                click.echo(f"reports: {written} of {len(reports)} written to {reports_dir}/")
             elif steps:  # every student's report, worked solutions included, one after another
                 for r in reports:
                     click.echo("\n" + report_text(r, color), nl=False)
+        if failed:
+            raise QuizgenError(f"{len(failed)} report(s) could not be written: " + "; ".join(failed[:5]))
         return
     report = grade_one(quiz_path, answers_path, concepts, steps, jobs, max_size * 2**20, scoring)
     if json_out:
