@@ -59,6 +59,9 @@ def test_an_id_of_another_version_is_refused_naming_both(concepts, monkeypatch) 
     assert rebuild(problem_id("attention", "attention-weights", version, 42), concepts).id.endswith(f".v{version}.42")
     with pytest.raises(QuizgenError, match=rf"version {version + 3} of the template attention.attention-weights.*draws version {version}\b"):
         rebuild(problem_id("attention", "attention-weights", version + 3, 42), concepts)
+    for other in (0, 10**30):  # a version never shipped, one far past any: refused the same way
+        with pytest.raises(QuizgenError, match=rf"version {other} of the template attention.attention-weights"):
+            rebuild(f"attention.attention-weights.v{other}.42", concepts)
     # Bumping one ask's drawing moves the templates that draw it, and refuses their old ids.
     ask = template.resolved_params()["ask"][0]
     monkeypatch.setattr(GENERATORS["attention"], "VERSIONS", {ask: version + 1}, raising=False)
