@@ -40,6 +40,16 @@ _NO_POSITIONS = ("positions-left-out", "Left out the position table (max positio
 _NO_SEGMENTS = ("segments-left-out", "Left out the segment table (2 × D, one row per sentence A and B).")
 _TOKENS_ONLY = ("token-table-only", "Counted the token table only; BERT adds a position and a segment embedding to every token.")
 _CONCATENATED = ("concatenated", "Concatenated the three embeddings; BERT adds them, so the width stays D.")
+_PAST_THE_TABLE = (
+    "positions-past-the-table",
+    "Gave the sum's shape; the positions run to L − 1, past the last row (P − 1) of the position "
+    "table, so the lookup raises an IndexError. BERT cannot read sequences longer than P.",
+)
+_NORMALISED_FIRST = (
+    "rows-normalised-first",
+    "Scaled every row to length 1 before computing a − b + c (gensim's convention); here the "
+    "query vector is computed from the rows as given.",
+)
 _DOT = ("dot-product-not-cosine", "Used the raw dot product; cosine similarity divides it by both lengths, so only directions count.")
 _QUERY_INCLUDED = ("query-words-included", "Let a query word win; the nearest vector to a − b + c is often a or c itself, so the query words are excluded.")
 
@@ -121,9 +131,14 @@ def _solve_sizes(ask: str, inputs: Mapping[str, Any]) -> Solution:
     ids = torch.empty(ids_shape, dtype=torch.long, device=_META)
     # The sum's shape is the broadcast of the three lookups' (torch's own rule; adding meta
     # tensors would import torch's compiler for nothing).
-    key = list(torch.broadcast_shapes(*(t(ids).shape for t in tables)))
-    steps = (Step("each lookup: the ids' shape + (D,); the sum keeps it", key),)
-    return Solution(key, steps, (Misconception(*_CONCATENATED, [*ids_shape, 3 * d]),))
+    shape = list(torch.broadcast_shapes(*(t(ids).shape for t in tables)))
+    try:  # meta tensors hold no indices: a real one-column table of P rows looks up 0 … L − 1
+        nn.Embedding(p, 1)(torch.arange(ids_shape[-1]))  # (every row of positions holds the same)
+    except IndexError:
+        steps = (Step(f"positions run 0 … {ids_shape[-1] - 1}; the position table has rows 0 … {p - 1}", "error"),)
+        return Solution("error", steps, (Misconception(*_PAST_THE_TABLE, shape),))
+    steps = (Step("each lookup: the ids' shape + (D,); the sum keeps it", shape),)
+    return Solution(shape, steps, (Misconception(*_CONCATENATED, [*ids_shape, 3 * d]),))
 
 
 def _solve_table(ask: str, inputs: Mapping[str, Any]) -> Solution:
@@ -161,6 +176,10 @@ def _solve_table(ask: str, inputs: Mapping[str, Any]) -> Solution:
     by_dot = int((e @ target).masked_fill(hidden, -math.inf).argmax())
     if by_dot != best:
         wrong.append(Misconception(*_DOT, float(by_dot)))
+    unit = F.normalize(e, dim=1)
+    by_unit = int(F.cosine_similarity(unit, (unit[a] - unit[b] + unit[c])[None, :], dim=1).masked_fill(hidden, -math.inf).argmax())
+    if by_unit != best:
+        wrong.append(Misconception(*_NORMALISED_FIRST, float(by_unit)))
     return Solution(float(best), steps, tuple(wrong))
 
 

@@ -153,6 +153,27 @@ def ref_misconceptions(inputs: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _formula_mistakes(scaled: bool) -> dict[str, list[tuple[dict[str, float], float]]]:
+    """The variance formula's mistakes at a few (d, σ), from the enumerated variance."""
+    out: dict[str, list[tuple[dict[str, float], float]]] = {"variance-is-sqrt-d": [], "sigma-not-squared": []}
+    if scaled:
+        out["scale-not-squared"] = []
+    for d, s in ((2, 0.5), (3, 1.5)):
+        unscaled = enumerated_variance(d, s, False)
+        out["variance-is-sqrt-d"].append(({"d": d, "sigma": s}, unscaled / math.sqrt(d) / (d if scaled else 1)))
+        out["sigma-not-squared"].append(({"d": d, "sigma": s}, d * s * s / (d if scaled else 1)))
+        if scaled:
+            out["scale-not-squared"].append(({"d": d, "sigma": s}, unscaled / math.sqrt(d)))
+    return out
+
+
+def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
+    """Every named mistake recomputed (the registry's check in test_references.py)."""
+    if inputs["ask"] == "variance-formula":
+        return _formula_mistakes(inputs["scaled"])
+    return ref_misconceptions(inputs)
+
+
 def _close(a: Any, b: Any, rel: float = 1e-9, abs_: float = 1e-12) -> bool:
     """Same shape (no broadcasting: one row for n rows is wrong) and close entry by entry."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
@@ -464,17 +485,10 @@ def test_variance_formula_and_its_mistakes_against_enumeration(scaled: bool) -> 
     sol = solve(inputs)
     assert sol.answer.kind == "formula" and formula_agrees(sol.answer.value, reference(inputs))
     names = {m.name: m.value for m in sol.misconceptions}
-    for d, s in ((2, 0.5), (3, 1.5)):
-        unscaled = enumerated_variance(d, s, False)
-        wrong = {
-            "variance-is-sqrt-d": unscaled / math.sqrt(d) / (d if scaled else 1),
-            "sigma-not-squared": d * s * s / (d if scaled else 1),
-        }
-        if scaled:
-            wrong["scale-not-squared"] = unscaled / math.sqrt(d)
-        assert set(names) == set(wrong)
-        for name, value in wrong.items():
-            assert formula_agrees(names[name], [({"d": d, "sigma": s}, value)]), name
+    wrong = mistakes(inputs)
+    assert set(names) == set(wrong)
+    for name, cases in wrong.items():
+        assert formula_agrees(names[name], cases), name
 
 
 def test_weights_are_drawn_as_a_shaded_grid() -> None:
@@ -491,7 +505,7 @@ def test_weights_are_drawn_as_a_shaded_grid() -> None:
         drawn += 1
         assert isinstance(figure, Grid)
         weights = ref_attention(inputs["Q"], inputs["K"], inputs["V"], inputs["causal"])["weights"]
-        np.testing.assert_allclose(np.array(figure.values), weights, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(np.array(figure.values), weights, rtol=1e-12, atol=1e-15, strict=True)
         assert figure.rows == tuple(f"q{i}" for i in range(weights.shape[0]))
         assert figure.cols == tuple(f"k{j}" for j in range(weights.shape[1]))
     assert drawn > 50

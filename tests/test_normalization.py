@@ -86,6 +86,18 @@ def _formula_cases(layer: str) -> list[tuple[dict[str, int], int]]:
 def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
     """Every named mistake of these inputs, recomputed independently (whether or not it applies)."""
     ask = inputs["ask"]
+    if ask == "parameters-formula":  # real modules' counts at a few sizes, changed as the mistake does
+        if inputs["layer"] == "batchnorm":
+            bns = {c: torch.nn.BatchNorm1d(c, device="meta") for c in (1, 3, 64)}
+            return {
+                "gamma-only": [({"C": c}, bn.weight.numel()) for c, bn in bns.items()],
+                "buffers-counted": [({"C": c}, _learnable(bn) + bn.running_mean.numel() + bn.running_var.numel()) for c, bn in bns.items()],
+            }
+        sizes = ((2, 3), (5, 7), (1, 4))
+        return {
+            "gamma-only": [({"L": n, "D": d}, torch.nn.LayerNorm([n, d], device="meta").weight.numel()) for n, d in sizes],
+            "last-dim-only": [({"L": n, "D": d}, _learnable(torch.nn.LayerNorm(d, device="meta"))) for n, d in sizes],
+        }
     if ask == "parameters":
         shape = inputs["shape"]
         return {"gamma-only": math.prod(shape), "buffers-counted": 4 * shape[0], "last-dim-only": 2 * shape[-1]}
@@ -132,7 +144,9 @@ VARIANTS = [_inputs(ask, seed) for ask in NUMERIC_ASKS for seed in range(N_PER_A
 
 
 def _agree(a: Any, b: Any) -> bool:
-    return bool(np.allclose(np.array(a, dtype=float), np.array(b, dtype=float), rtol=1e-9, atol=1e-12))
+    """Same shape, then close values (np.allclose alone would broadcast a 1-entry vector)."""
+    x, y = np.array(a, dtype=float), np.array(b, dtype=float)
+    return x.shape == y.shape and bool(np.allclose(x, y, rtol=1e-9, atol=1e-12))
 
 
 @pytest.mark.parametrize("ask", NUMERIC_ASKS)
@@ -252,6 +266,20 @@ def test_draws_respect_params_and_avoid_degenerate_batches() -> None:
             assert all(v >= 1 for v in inputs["running_var"])
 
 
+def test_two_values_and_momentum_one_half_only_when_nothing_else_fits() -> None:
+    """Normalising two values gives ±1 whatever they are, and m = 0.5 makes the reversed update
+    the key: drawn only when the range leaves nothing else."""
+    for seed in range(200):
+        def draw(given: dict[str, Any]) -> dict[str, Any]:
+            return normalization.draw(resolve(normalization.PARAMS, given), random.Random(seed))
+
+        assert len(draw({"ask": "layernorm", "features": [2, 6]})["x"][0]) >= 3
+        assert len(draw({"ask": "batchnorm-train", "batch": [2, 8]})["x"]) >= 3
+        assert draw({"ask": "running-mean", "momentum": [0.1, 0.9]})["momentum"] != 0.5
+        assert len(draw({"ask": "layernorm", "features": 2})["x"][0]) == 2
+        assert draw({"ask": "running-var", "momentum": 0.5})["momentum"] == 0.5
+
+
 def test_inputs_survive_json_and_describe_shows_them() -> None:
     for inputs in VARIANTS[::50]:
         assert json.loads(json.dumps(inputs)) == inputs
@@ -312,6 +340,8 @@ def test_parameter_formula_and_its_mistakes_against_real_modules(layer: str) -> 
     sol = solve(inputs)
     assert sol.answer.kind == "formula" and formula_agrees(sol.answer.value, reference(inputs))
     names = {m.name: m.value for m in sol.misconceptions}
+    assert set(names) == set(mistakes(inputs))
+    assert all(formula_agrees(names[n], cases) for n, cases in mistakes(inputs).items())
     if layer == "batchnorm":
         bn = torch.nn.BatchNorm1d(5, device="meta")
         assert formula_agrees(names["gamma-only"], [({"C": 5}, bn.weight.numel())])

@@ -68,8 +68,14 @@ def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
             "no-rotation": plain,
             "k-not-rotated": float((rotation(d, m, base, pairing) @ q) @ k),
             "other-pairing": _score({**inputs, "pairing": other}, m, n),
+            "rotated-backwards": _score(inputs, -m, -n),
         }
-    return {"no-rotation": [plain, plain], "only-query-shifted": [_score(inputs, m, n), _score(inputs, m + inputs["shift"], n)]}
+    backwards = _score(inputs, -m, -n)  # turning by −position·θ_i is the rotation for −position
+    return {
+        "no-rotation": [plain, plain],
+        "only-query-shifted": [_score(inputs, m, n), _score(inputs, m + inputs["shift"], n)],
+        "rotated-backwards": [backwards, backwards],
+    }
 
 
 CONFIGS: dict[str, list[dict[str, Any]]] = {
@@ -85,7 +91,9 @@ VARIANTS = [
 
 
 def _agree(a: Any, b: Any, rtol: float = 1e-9) -> bool:
-    return bool(np.allclose(np.array(a, dtype=float), np.array(b, dtype=float), rtol=rtol, atol=1e-9))
+    """Same shape, then close values (np.allclose alone would broadcast a 1-entry vector)."""
+    x, y = np.array(a, dtype=float), np.array(b, dtype=float)
+    return x.shape == y.shape and bool(np.allclose(x, y, rtol=rtol, atol=1e-9))
 
 
 @pytest.mark.parametrize("ask", rope.ASKS)
@@ -104,6 +112,11 @@ def test_each_listed_mistake_is_recomputed() -> None:
             listed = {mistake.name for mistake in sol.misconceptions}
             assert ("other-pairing" in listed) == (len(inputs["q"]) > 2)
             assert "rotated-backwards" in listed
+        if inputs["ask"] != "rotate" and inputs["m"] != inputs["n"]:
+            # Turning both the other way swaps the sign of the offset: a new score unless the
+            # rotated vectors happen to give a symmetric one.
+            key = solve(inputs).answer.value
+            assert ("rotated-backwards" in {x.name for x in sol.misconceptions}) != _agree(expected["rotated-backwards"], key)
 
 
 def test_score_depends_only_on_the_offset() -> None:

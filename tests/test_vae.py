@@ -66,7 +66,7 @@ def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
     if ask == "beta-objective":
         r, b = inputs["recon"], inputs["beta"]
         return {"kl-added": r + b * kl, "beta-on-reconstruction": b * r - kl, "beta-ignored": r - kl}
-    out = {"missing-half": 2 * kl}
+    out = {"missing-half": 2 * kl, "prior-first": sum(_kl_two([0.0, 1.0], [m, sd]) for m, sd in zip(mu, _sigma(inputs)))}
     if "sigma" in inputs:
         s = np.array(inputs["sigma"], dtype=float)
         out["log-sigma-not-log-variance"] = float(0.5 * np.sum(mu**2 + s**2 - 1 - np.log(s)))
@@ -95,7 +95,9 @@ VARIANTS = [_inputs(ask, seed) for ask in vae.ASKS for seed in range(N_PER_ASK)]
 
 
 def _agree(a: Any, b: Any) -> bool:
-    return bool(np.allclose(np.array(a, dtype=float), np.array(b, dtype=float), rtol=1e-9, atol=1e-12))
+    """Same shape, then close values (np.allclose alone would broadcast a 1-entry vector)."""
+    x, y = np.array(a, dtype=float), np.array(b, dtype=float)
+    return x.shape == y.shape and bool(np.allclose(x, y, rtol=1e-9, atol=1e-12))
 
 
 @pytest.mark.parametrize("ask", vae.ASKS)
@@ -125,6 +127,9 @@ def test_each_listed_mistake_is_recomputed_and_listed_where_it_shows() -> None:
         names = {m.name for m in sol.misconceptions}
         if inputs["ask"] == "beta-objective":
             assert ("beta-ignored" in names) == (inputs["beta"] != 1)
+            assert inputs["beta"] != 1  # the plain VAE: drawn only when the range holds nothing else
+        if inputs["ask"] == "kl-unit":
+            assert "prior-first" in names or math.isclose(expected["prior-first"], sol.answer.value, abs_tol=1e-12)
         if inputs["ask"] == "kl-unit" and "sigma" in inputs:
             assert ("sigma-as-variance" in names) == any(s != 1 for s in inputs["sigma"])
 

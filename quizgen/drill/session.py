@@ -184,11 +184,11 @@ class Session:
     # -- problems -------------------------------------------------------------------------------
 
     def prepare(self, item: Item, template: Template) -> Prepared:
-        from quizgen.core.problems import Solved, build_problem, problem_id, variant_seed
-        from quizgen.generators import GENERATORS, expected
+        from quizgen.core.problems import Solved, build_problem, problem_id, template_version, variant_seed
+        from quizgen.generators import expected
 
         concept = item.concept
-        version = GENERATORS[template.generator].VERSION
+        version = template_version(template)
         if self.seed is None:
             seed = self._rng.getrandbits(48)
             if self.background.ready:

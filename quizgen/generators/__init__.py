@@ -8,8 +8,10 @@ Each module defines:
 
 ``FAMILY: str``
     Its registry name.
-``VERSION: int``
-    Bumped whenever the same seed would draw different inputs; it is part of every problem id.
+``VERSION: int`` and ``VERSIONS: dict[str, int]`` (optional, ask -> version)
+    A template's version, part of every problem id, is the highest of ``VERSION`` and
+    ``VERSIONS[ask]`` over its asks (``quizgen.core.problems.template_version``); bump the ask
+    whenever the same seed would build different inputs.
 ``PARAMS: dict[str, quizgen.core.params.ParamSpec]``
     The parameters a template may set, with defaults. Validation and the JSON Schema come from here.
 ``draw(params: dict, rng: random.Random) -> dict``
