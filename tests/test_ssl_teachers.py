@@ -112,7 +112,8 @@ VARIANTS = [
 
 
 def _agree(a: Any, b: Any) -> bool:
-    return bool(np.allclose(np.array(a, dtype=float), np.array(b, dtype=float), rtol=1e-9, atol=1e-12))
+    x, y = np.array(a, dtype=float), np.array(b, dtype=float)
+    return x.shape == y.shape and bool(np.allclose(x, y, rtol=1e-9, atol=1e-12))
 
 
 @pytest.mark.parametrize("ask", ssl_teachers.ASKS)
@@ -174,3 +175,9 @@ def test_draws_are_reproducible_and_fair() -> None:
             assert any(inputs["p"]) and any(inputs["z"])
         if inputs["ask"] in ("dino-teacher", "dino-loss"):
             assert len({t - c for t, c in zip(inputs["teacher"], inputs["centre"])}) > 1
+            # Unsaturated teacher logits and a centre that matters: where c is subtracted shows.
+            t, c = inputs["teacher"], inputs["centre"]
+            assert max(t) - min(t) <= max(0.1, min(4.0, 3 * inputs["tau_t"])) + 1e-9 and -2 <= min(t) <= max(t) <= 2
+            assert max(c) - min(c) >= 0.5 - 1e-9
+        if inputs["ask"] in ("ema", "dino-centre"):
+            assert inputs["decay" if inputs["ask"] == "ema" else "momentum"] not in (0.5, 1.0)  # swapped weights would be the key
