@@ -431,7 +431,7 @@ def test_generator_never_imports_torch():
 
 
 def test_params_specs():
-    assert bleu.FAMILY == "bleu" and bleu.VERSION == 2
+    assert bleu.FAMILY == "bleu" and bleu.VERSION == 1 and bleu.VERSIONS == {"precision": 2, "brevity_penalty": 2}
     specs = bleu.PARAMS
     assert set(specs) == {"ask", "max_n", "references", "length"}
     assert specs["ask"].options == ("bleu", "precision", "brevity_penalty")

@@ -38,7 +38,10 @@ from typing import Any
 from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_int, redraw
 
 FAMILY = "bleu"
-VERSION = 2
+VERSION = 1
+# Asks whose drawing changed since (the template version is the highest over its asks): every
+# precision problem makes clipping matter; a brevity-penalty candidate is never as long as r.
+VERSIONS = {"precision": 2, "brevity_penalty": 2}
 
 ASKS = ("bleu", "precision", "brevity_penalty")
 # Share of brevity-penalty draws whose candidate is shorter than its closest reference.

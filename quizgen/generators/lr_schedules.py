@@ -48,7 +48,10 @@ from quizgen.core.params import (
 )
 
 FAMILY = "lr-schedules"
-VERSION = 2
+VERSION = 1
+# Asks whose drawing changed since (the template version is the highest over its asks): no LLRD
+# layer with 2i = depth; the cosine templates' finer tolerance changes what the builder redraws.
+VERSIONS = {"llrd": 2, "cosine": 2, "warmup-cosine": 2}
 
 ASKS = ("warmup", "linear", "warmup-linear", "cosine", "warmup-cosine", "llrd")
 WARMUP_ASKS = ("warmup", "warmup-linear", "warmup-cosine")
