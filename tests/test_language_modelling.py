@@ -237,3 +237,8 @@ def test_draws_are_reproducible_and_valid() -> None:
 def test_describe_conditions_each_token_on_the_ones_before() -> None:
     text = language_modelling.describe({"ask": "sequence", "tokens": ["a", "cat", "<eos>"], "conditionals": [0.5, 0.25, 0.1], "log": False})
     assert text.splitlines() == ["p(a | <sos>) = 0.5", "p(cat | <sos> a) = 0.25", "p(<eos> | <sos> a cat) = 0.1"]
+
+
+def test_comparisons_check_the_shape_before_the_values() -> None:
+    """np.allclose broadcasts: a one-entry vector would match every entry of a longer key."""
+    assert not _agree([0.5], [0.5, 0.5]) and not _agree([[1.0, 2.0]], [1.0, 2.0]) and _agree([0.5, 0.5], [0.5, 0.5])

@@ -177,3 +177,8 @@ def test_draws_are_reproducible_and_fair() -> None:
             assert all(p in sel for p, (o, c) in enumerate(zip(inputs["original"], inputs["corrupted"])) if o != c)
         else:
             assert 0.05 <= inputs["rate"] <= 0.5 and 3 <= inputs["length"] <= 512
+
+
+def test_comparisons_check_the_shape_before_the_values() -> None:
+    """np.allclose broadcasts: a one-entry vector would match every entry of a longer key."""
+    assert not _agree([0.5], [0.5, 0.5]) and not _agree([[1.0, 2.0]], [1.0, 2.0]) and _agree([0.5, 0.5], [0.5, 0.5])

@@ -181,3 +181,8 @@ def test_draws_are_reproducible_and_fair() -> None:
             assert max(c) - min(c) >= 0.5 - 1e-9
         if inputs["ask"] in ("ema", "dino-centre"):
             assert inputs["decay" if inputs["ask"] == "ema" else "momentum"] not in (0.5, 1.0)  # swapped weights would be the key
+
+
+def test_comparisons_check_the_shape_before_the_values() -> None:
+    """np.allclose broadcasts: a one-entry vector would match every entry of a longer key."""
+    assert not _agree([0.5], [0.5, 0.5]) and not _agree([[1.0, 2.0]], [1.0, 2.0]) and _agree([0.5, 0.5], [0.5, 0.5])
