@@ -186,3 +186,14 @@ def test_draws_are_reproducible_and_fair() -> None:
 def test_comparisons_check_the_shape_before_the_values() -> None:
     """np.allclose broadcasts: a one-entry vector would match every entry of a longer key."""
     assert not _agree([0.5], [0.5, 0.5]) and not _agree([[1.0, 2.0]], [1.0, 2.0]) and _agree([0.5, 0.5], [0.5, 0.5])
+
+
+def test_byol_with_three_or_more_entries_names_both_slips_apart() -> None:
+    """In two dims the mean of the squared differences is 1 − cos, the other slip's value, so the
+    shipped template draws 3 or 4 entries, where both slips are named with different values."""
+    params = resolve(ssl_teachers.PARAMS, {"ask": "byol", "dim": [3, 4]})
+    for seed in range(200):
+        sol = solve(ssl_teachers.draw(params, random.Random(seed)))
+        found = {m.name: m.value for m in sol.misconceptions}
+        assert {"one-minus-cosine", "mean-not-sum"} <= set(found)
+        assert not math.isclose(found["one-minus-cosine"], found["mean-not-sum"], rel_tol=0.005)

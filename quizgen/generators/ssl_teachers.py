@@ -27,8 +27,9 @@ from quizgen.core.params import Choice, FloatRange, IntRange, ParamSpec, draw_ch
 FAMILY = "ssl-teachers"
 VERSION = 1
 # Asks whose drawing changed since (the template version is the highest over its asks): no
-# decay or momentum of 0.5; DINO's teacher logits unsaturated and its centre spread.
-VERSIONS = {"ema": 2, "dino-centre": 2, "dino-teacher": 2, "dino-loss": 2}
+# decay or momentum of 0.5; DINO's teacher logits unsaturated and its centre spread; BYOL's
+# template draws 3 or 4 entries (in 2, averaging the squares gives 1 − cos, another slip's value).
+VERSIONS = {"ema": 2, "dino-centre": 2, "dino-teacher": 2, "dino-loss": 2, "byol": 2}
 
 ASKS = ("ema", "byol", "dino-teacher", "dino-loss", "dino-centre")
 # No 0.5: with equal weights, swapping τ and 1 − τ (or m and 1 − m) is the same update, so the
