@@ -7,14 +7,15 @@ of a non-contiguous tensor. The rules involved are those of the PyTorch referenc
 ``torch.permute``, ``torch.flatten``, indexing with ``None``, broadcasting semantics and
 ``torch.matmul``. The input format is described in ``quizgen/generators/shapes.py``.
 
-Each misconception is computed by running the same chain with one kind of op replaced by the
-mistaken rule. It is listed only when the chain reaches that op in the situation the mistake is
+Each misconception is computed by running the same chain with one kind of op (for the -1 slip,
+view and reshape alike) replaced by the mistaken rule. It is listed only when the chain reaches that op in the situation the mistake is
 about and the mistaken rule changes that op's result (a later op may still hide the difference;
 the problem builder redraws such variants).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -213,9 +214,10 @@ def _squeeze_ignores_range(t: torch.Tensor, op: Op, y: torch.Tensor | None) -> t
 
 
 def _squeeze_dim_removes_all_applies(t: torch.Tensor, op: Op) -> bool:
+    """squeeze(d) with d in range on a tensor with a size-1 dim other than d."""
     dim = op.get("dim")
     n = t.dim()
-    return dim is not None and n > 0 and -n <= dim < n and list(t.shape).count(1) >= 2 - (t.shape[dim] != 1)
+    return dim is not None and n > 0 and -n <= dim < n and any(s == 1 for i, s in enumerate(t.shape) if i != dim % n)
 
 
 def _squeeze_removes_all(t: torch.Tensor, op: Op, y: torch.Tensor | None) -> torch.Tensor:
@@ -251,19 +253,16 @@ def _unsqueeze_clamped(t: torch.Tensor, op: Op, y: torch.Tensor | None) -> torch
 
 
 def _single_minus_one(t: torch.Tensor, op: Op) -> bool:
+    """A view or reshape target with one -1 whose other sizes do not divide the element count."""
     target = op["shape"]
-    known = 1
-    for size in target:
-        known *= size if size != -1 else 1
+    known = math.prod(size for size in target if size != -1)
     return target.count(-1) == 1 and 0 < known <= t.numel() and t.numel() % known != 0
 
 
 def _minus_one_rounds_down(t: torch.Tensor, op: Op, y: torch.Tensor | None) -> torch.Tensor:
     if not _single_minus_one(t, op):
         return _BASE[op["op"]](t, op, y)
-    known = 1
-    for size in op["shape"]:
-        known *= size if size != -1 else 1
+    known = math.prod(size for size in op["shape"] if size != -1)
     return torch.empty([t.numel() // known if size == -1 else size for size in op["shape"]], device=_META)
 
 
