@@ -50,6 +50,11 @@ _LONGEST = (
     "Took r as the longest reference length; BLEU uses the reference length closest to the "
     "candidate length (the shorter one on a tie).",
 )
+_LONGER = (
+    "penalty-for-longer",
+    "Applied exp(1 − r/c) to a candidate longer than its closest reference, getting more than 1; "
+    "the brevity penalty only punishes short candidates: BP = 1 when c > r.",
+)
 _INVERTED = (
     "inverted-ratio",
     "Computed exp(1 − c/r) with the ratio upside down; the penalty is exp(1 − r/c), which falls "
@@ -214,8 +219,11 @@ def _solve_brevity_penalty(candidate: list[str], references: list[list[str]]) ->
     value = _brevity_penalty(c, r).item()
     steps = [Step("reference lengths", lengths, shape=[len(lengths)]), *_penalty_steps(c, r, value)]
     misconceptions: list[Misconception] = []
-    if longest != r and c > 0:
+    if longest != r and longest > c:  # a longest reference no longer than c gives BP = 1 too
         misconceptions.append(Misconception(*_LONGEST, _brevity_penalty(c, longest).item()))
+    if c > r:
+        lengths_f = torch.tensor([r, c], dtype=_F64)
+        misconceptions.append(Misconception(*_LONGER, torch.exp(1.0 - lengths_f[0] / lengths_f[1]).item()))
     if 0 < c < r:
         # The ratio upside down: exp(1 − c/r).
         ratio = torch.tensor([c, r], dtype=_F64)

@@ -74,6 +74,8 @@ def _solve_selected(length: int, rate: float) -> Solution:
             length, rate, minimum=0
         ),
     }
+    if (length * round(rate * 100)) % 100 != 50:  # rounding a half up is named just above
+        found["rounded-up", "Rounded up; the rule rounds to the nearest whole number."] = _selected(length, rate, rounding=torch.ceil)
     wrong = tuple(Misconception(*m, float(v)) for m, v in found.items() if v != key)
     return Solution(float(key), steps, wrong)
 

@@ -98,7 +98,8 @@ def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
         return out
     if ask == "softmax":
         z = np.array(inputs["logits"], dtype=float)
-        return {"logits-normalised-directly": (z / z.sum()).tolist()} if (z > 0).all() else {}
+        found = {"sigmoid-per-token": (1 / (1 + np.exp(-z))).tolist()}
+        return found | ({"logits-normalised-directly": (z / z.sum()).tolist()} if (z > 0).all() else {})
     if ask == "sequence":
         p = np.array(inputs["conditionals"], dtype=float)
         if inputs["log"]:
@@ -133,7 +134,8 @@ VARIANTS = [_inputs(ask, seed) for ask in language_modelling.ASKS for seed in ra
 
 
 def _agree(a: Any, b: Any) -> bool:
-    return bool(np.allclose(np.array(a, dtype=float), np.array(b, dtype=float), rtol=1e-9, atol=1e-12))
+    x, y = np.array(a, dtype=float), np.array(b, dtype=float)
+    return x.shape == y.shape and bool(np.allclose(x, y, rtol=1e-9, atol=1e-12))
 
 
 @pytest.mark.parametrize("ask", language_modelling.ASKS)
@@ -159,7 +161,8 @@ def test_each_listed_mistake_is_recomputed() -> None:
         for m in sol.misconceptions:
             assert _agree(m.value, expected[m.name]), (inputs, m.name)
         if inputs["ask"] == "softmax":
-            assert bool(sol.misconceptions) == all(v > 0 for v in inputs["logits"])
+            listed = {m.name for m in sol.misconceptions}
+            assert listed == {"sigmoid-per-token"} | ({"logits-normalised-directly"} if all(v > 0 for v in inputs["logits"]) else set())
         if inputs["ask"] in ("greedy", "beam"):
             listed = {m.name for m in sol.misconceptions}
             differ = {name for name, value in expected.items() if not _agree(value, sol.answer.value)}
@@ -234,3 +237,8 @@ def test_draws_are_reproducible_and_valid() -> None:
 def test_describe_conditions_each_token_on_the_ones_before() -> None:
     text = language_modelling.describe({"ask": "sequence", "tokens": ["a", "cat", "<eos>"], "conditionals": [0.5, 0.25, 0.1], "log": False})
     assert text.splitlines() == ["p(a | <sos>) = 0.5", "p(cat | <sos> a) = 0.25", "p(<eos> | <sos> a cat) = 0.1"]
+
+
+def test_comparisons_check_the_shape_before_the_values() -> None:
+    """np.allclose broadcasts: a one-entry vector would match every entry of a longer key."""
+    assert not _agree([0.5], [0.5, 0.5]) and not _agree([[1.0, 2.0]], [1.0, 2.0]) and _agree([0.5, 0.5], [0.5, 0.5])

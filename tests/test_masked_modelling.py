@@ -64,12 +64,15 @@ def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
     n, rate = inputs.get("length", 0), inputs.get("rate", 0.0)
     if inputs["ask"] == "selected":
         x = _exact(n, rate)
-        return {
+        found = {
             "specials-left-out": float(max(1, round(_exact(n - 2, rate)))),
             "rounded-down": float(max(1, math.floor(x))),
             "half-rounded-up": float(max(1, math.floor(x + 0.5))),
             "no-minimum": float(round(x)),
         }
+        if x - math.floor(x) != Fraction(1, 2):  # at a half, rounding up is the half rounded up
+            found["rounded-up"] = float(max(1, math.ceil(x)))
+        return found
     if inputs["ask"] == "split":
         k = _selected(n, rate)
         return {"shares-of-all-tokens": [0.8 * n, 0.1 * n, 0.1 * n], "no-unchanged": [0.8 * k, 0.2 * k, 0.0]}
@@ -94,7 +97,8 @@ VARIANTS = [
 
 
 def _agree(a: Any, b: Any) -> bool:
-    return bool(np.allclose(np.array(a, dtype=float), np.array(b, dtype=float), rtol=1e-9, atol=1e-12))
+    x, y = np.array(a, dtype=float), np.array(b, dtype=float)
+    return x.shape == y.shape and bool(np.allclose(x, y, rtol=1e-9, atol=1e-12))
 
 
 @pytest.mark.parametrize("ask", masked_modelling.ASKS)
@@ -112,6 +116,22 @@ def test_each_listed_mistake_is_recomputed_and_listed_when_it_differs() -> None:
         if inputs["ask"] == "selected":
             differ = {k for k, v in expected.items() if v != sol.answer.value}
             assert {m.name for m in sol.misconceptions} == differ
+
+
+def test_every_selected_count_exposes_one_slip_by_its_own_value() -> None:
+    """The length is drawn so that some rounding slip changes the count, and no two slips give
+    the same wrong count; each kind of slip is drawn."""
+    seen = set()
+    for inputs in (i for i in VARIANTS if i["ask"] == "selected"):
+        key, wrong = reference(inputs), [v for v in mistakes(inputs).values() if v != reference(inputs)]
+        assert wrong and len(set(wrong)) == len(wrong), (inputs, key, mistakes(inputs))
+        seen |= {name for name, v in mistakes(inputs).items() if v != key}
+    assert seen == {"specials-left-out", "rounded-down", "rounded-up", "half-rounded-up", "no-minimum"}
+
+
+def test_a_range_without_a_telling_length_still_draws() -> None:
+    params = resolve(masked_modelling.PARAMS, {"ask": "selected", "length": 20, "rate": 0.1})  # 2.0 exactly
+    assert [masked_modelling.draw(params, random.Random(s))["length"] for s in range(5)] == [20] * 5
 
 
 def test_labels_are_what_cross_entropy_trains_on() -> None:
@@ -157,3 +177,8 @@ def test_draws_are_reproducible_and_fair() -> None:
             assert all(p in sel for p, (o, c) in enumerate(zip(inputs["original"], inputs["corrupted"])) if o != c)
         else:
             assert 0.05 <= inputs["rate"] <= 0.5 and 3 <= inputs["length"] <= 512
+
+
+def test_comparisons_check_the_shape_before_the_values() -> None:
+    """np.allclose broadcasts: a one-entry vector would match every entry of a longer key."""
+    assert not _agree([0.5], [0.5, 0.5]) and not _agree([[1.0, 2.0]], [1.0, 2.0]) and _agree([0.5, 0.5], [0.5, 0.5])

@@ -112,7 +112,8 @@ VARIANTS = [
 
 
 def _agree(a: Any, b: Any) -> bool:
-    return bool(np.allclose(np.array(a, dtype=float), np.array(b, dtype=float), rtol=1e-9, atol=1e-12))
+    x, y = np.array(a, dtype=float), np.array(b, dtype=float)
+    return x.shape == y.shape and bool(np.allclose(x, y, rtol=1e-9, atol=1e-12))
 
 
 @pytest.mark.parametrize("ask", ssl_teachers.ASKS)
@@ -174,3 +175,25 @@ def test_draws_are_reproducible_and_fair() -> None:
             assert any(inputs["p"]) and any(inputs["z"])
         if inputs["ask"] in ("dino-teacher", "dino-loss"):
             assert len({t - c for t, c in zip(inputs["teacher"], inputs["centre"])}) > 1
+            # Unsaturated teacher logits and a centre that matters: where c is subtracted shows.
+            t, c = inputs["teacher"], inputs["centre"]
+            assert max(t) - min(t) <= max(0.1, min(4.0, 3 * inputs["tau_t"])) + 1e-9 and -2 <= min(t) <= max(t) <= 2
+            assert max(c) - min(c) >= 0.5 - 1e-9
+        if inputs["ask"] in ("ema", "dino-centre"):
+            assert inputs["decay" if inputs["ask"] == "ema" else "momentum"] not in (0.5, 1.0)  # swapped weights would be the key
+
+
+def test_comparisons_check_the_shape_before_the_values() -> None:
+    """np.allclose broadcasts: a one-entry vector would match every entry of a longer key."""
+    assert not _agree([0.5], [0.5, 0.5]) and not _agree([[1.0, 2.0]], [1.0, 2.0]) and _agree([0.5, 0.5], [0.5, 0.5])
+
+
+def test_byol_with_three_or_more_entries_names_both_slips_apart() -> None:
+    """In two dims the mean of the squared differences is 1 − cos, the other slip's value, so the
+    shipped template draws 3 or 4 entries, where both slips are named with different values."""
+    params = resolve(ssl_teachers.PARAMS, {"ask": "byol", "dim": [3, 4]})
+    for seed in range(200):
+        sol = solve(ssl_teachers.draw(params, random.Random(seed)))
+        found = {m.name: m.value for m in sol.misconceptions}
+        assert {"one-minus-cosine", "mean-not-sum"} <= set(found)
+        assert not math.isclose(found["one-minus-cosine"], found["mean-not-sum"], rel_tol=0.005)
