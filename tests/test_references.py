@@ -46,18 +46,6 @@ VARIANTS = 1000
 SEEDS = 20_000  # seeds a template's drawing is tried with (inputs only: drawing, not solving)
 GUARD_SAMPLE = 200  # draws a template's builder guard is measured over
 GUARD_RATE = 0.25  # the largest share of draws the builder may redraw (0.25**200: never exhausts)
-# Templates of families not yet redesigned for the teaching-value targets (they must stay on
-# this list only while they miss a target: the test fails once one meets both, so it is removed;
-# their redraw rate is not checked meanwhile).
-BELOW_TARGET = {
-    "bleu.unigram-clipping", "bleu.brevity-penalty", "bleu.bigram-two-references",
-    "language-modelling.next-token-softmax", "lr-schedules.layer-wise-decay", "lr-schedules.cosine-with-floor",
-    "lr-schedules.warmup-then-cosine", "masked-modelling.selected-count", "masked-modelling.selected-count-edge",
-    "squeeze-unsqueeze.unsqueeze-basics", "squeeze-unsqueeze.squeeze-with-and-without-dim",
-    "squeeze-unsqueeze.negative-dims", "squeeze-unsqueeze.view-reshape-flatten",
-    "squeeze-unsqueeze.transpose-permute-view", "squeeze-unsqueeze.broadcast-and-matmul",
-    "squeeze-unsqueeze.mixed-chains", "ssl-teachers.ema-one-step", "ssl-teachers.dino-teacher-distribution",
-}
 TEMPLATES = {f"{c.id}.{t.name}": (c, t) for c in load_concepts(CONCEPTS) for t in c.templates}
 
 
@@ -89,6 +77,9 @@ def test_every_family_has_an_independent_reference(family: str) -> None:
     module = importlib.import_module(_test_module(family))
     assert callable(getattr(module, "reference", None)), (
         f"{path.name} defines no reference(inputs): an independent computation of the answer"
+    )
+    assert callable(getattr(module, "mistakes", None)), (
+        f"{path.name} defines no mistakes(inputs): an independent computation of every named mistake"
     )
     assert any(t.generator == family for _, t in TEMPLATES.values()), f"no shipped template uses {family!r}"
 
@@ -127,24 +118,20 @@ def test_every_template_agrees_with_its_reference(key: str) -> None:
         if not _agree(p.answer.value, expected := reference(p.inputs))
     ]
     assert wrong == [], f"{len(wrong)} of {VARIANTS} disagree, e.g. {wrong[:3]}"
-    # Every listed mistake recomputed independently, where the family's test defines mistakes().
-    recompute = getattr(importlib.import_module(_test_module(template.generator)), "mistakes", None)
-    if recompute is not None:
-        bad = []
-        for p in problems:
-            others = recompute(p.inputs)
-            bad += [(p.id, m.name) for m in p.misconceptions if m.name not in others or not _agree(m.value, others[m.name])]
-        assert bad == [], f"{len(bad)} listed mistakes not recomputed or recomputed otherwise, e.g. {bad[:3]}"
+    # Every listed mistake recomputed independently by the family test's mistakes(inputs).
+    recompute = importlib.import_module(_test_module(template.generator)).mistakes
+    bad = []
+    for p in problems:
+        others = recompute(p.inputs)
+        bad += [(p.id, m.name) for m in p.misconceptions if m.name not in others or not _agree(m.value, others[m.name])]
+    assert bad == [], f"{len(bad)} listed mistakes not recomputed or recomputed otherwise, e.g. {bad[:3]}"
     # The teaching-value targets.
     marks = [teaching(p) for p in problems]
     diagnosable = sum(m.diagnosable for m in marks) / VARIANTS
     ambiguous = sum(m.ambiguous for m in marks) / VARIANTS
     meets = diagnosable >= TARGET_DIAGNOSABLE and ambiguous <= TARGET_AMBIGUOUS
     rates = f"{key}: {diagnosable:.1%} diagnosable, {ambiguous:.1%} ambiguous"
-    if key in BELOW_TARGET:
-        assert not meets, f"{rates}: it meets the targets now, so take it off BELOW_TARGET"
-    else:
-        assert meets, f"{rates} (targets: >= {TARGET_DIAGNOSABLE:.0%}, <= {TARGET_AMBIGUOUS:.0%})"
+    assert meets, f"{rates} (targets: >= {TARGET_DIAGNOSABLE:.0%}, <= {TARGET_AMBIGUOUS:.0%})"
     # The builder's promise: every named mistake of a built problem is told apart from the key.
     hidden = [(p.id, m.name) for p in problems for m in p.misconceptions if close(p.answer.kind, p.answer.value, m.value, p.tolerance)]
     assert hidden == [], hidden[:3]
@@ -188,7 +175,7 @@ def test_the_builders_redraw_is_rare(family: str) -> None:
 
     module = GENERATORS[family]
     for key, (_, template) in TEMPLATES.items():
-        if template.generator != family or key in BELOW_TARGET:  # (those are being redesigned)
+        if template.generator != family:
             continue
         params, rng = template.resolved_params(), random.Random(3)
         with torch.inference_mode():
