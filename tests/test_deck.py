@@ -58,7 +58,7 @@ from quizgen.core.concepts import Concept, load_concepts, select
 from quizgen.core.pictures import svg
 from quizgen.core.errors import GenerationError, QuizgenError
 from quizgen.core.files import zip_bytes
-from quizgen.core.problems import rebuild, rounded
+from quizgen.core.problems import rebuild, rounded, template_version
 from quizgen.judge import Tolerance, close, judge
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -253,8 +253,9 @@ def test_a_rotating_note_holds_every_variant(tmp_path: Path, col: Collection) ->
         question = note.cards()[0].question()
         assert f'<script src="{judge_media_name()}"></script>' in question and "qz-check" not in question
         variants: dict[tuple[str, str, str], list[str]] = {}
+        version = template_version(next(t for t in by_id[concept_id].templates if t.name == template))
         for v in range(3):
-            problem = rebuild(f"{concept_id}.{template}.v1.{note_seed(11, concept_id, template, v)}", [by_id[concept_id]])
+            problem = rebuild(f"{concept_id}.{template}.v{version}.{note_seed(11, concept_id, template, v)}", [by_id[concept_id]])
             fields = cards.problem_fields(problem, by_id[concept_id])
             variants.setdefault((fields[0], fields[1], fields[9]), fields)  # the same question is kept once
         assert f'data-qz-count="{len(variants)}"' in note["Variants"]

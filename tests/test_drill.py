@@ -217,7 +217,7 @@ def test_matrix_feedback_names_the_wrong_entries(monkeypatch, tmp_path):
     # Side by side: the typed rows, the one wrong entry starred, beside the key (never starred).
     assert [line.count("*") for line in typed] == [0, 1] + [0] * (len(key) - 2)
     assert screen.count("*") == 2  # the legend's and the entry's
-    assert "torch.Size([2," in screen  # step shapes in torch's notation
+    assert "shape 2×" in screen and "torch.Size" not in screen  # step shapes as on cards and keys
 
 
 def test_matrix_pasted_over_several_lines_is_one_answer(monkeypatch, tmp_path):

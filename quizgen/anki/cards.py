@@ -36,6 +36,7 @@ from quizgen.core.render import (
     is_scalar,
     mistake_items,
     named_step_html,
+    shape_note,
     step_label,
     tex_bmatrix,
     tex_number,
@@ -172,7 +173,7 @@ def _lines_html(text: str) -> str:
 def _step_row(step: Any, kind: str) -> str:
     bits = []
     if step.shape is not None and not step.rows:
-        bits.append("shape " + ("×".join(str(d) for d in step.shape) if step.shape else "() (a 0-d tensor)"))
+        bits.append(shape_note(step.shape))
     if step.note:
         bits.append(step.note)
     return (

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from quizgen.classroom.quiz import Quiz, QuizProblem
-from quizgen.core.render import text_html
+from quizgen.core.render import shape_note, text_html
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from quizgen.core.problems import Problem
@@ -341,7 +341,7 @@ def _key_html(problem: Problem) -> list[str]:
     if problem.steps:
         out.append("<table>")
         for step in problem.steps:
-            note = "; ".join(x for x in (("shape " + "×".join(map(str, step.shape))) if step.shape and not step.rows else "", step.note) if x)
+            note = "; ".join(x for x in (shape_note(step.shape) if step.shape and not step.rows else "", step.note) if x)
             value = named_step_html(step) or _value(kind, rounded(step.value))
             out.append(
                 f'<tr><td class="label">{html.escape(step_label(step))}</td><td>{value}</td>'

@@ -119,6 +119,11 @@ def fmt_shape(shape: Sequence[int]) -> str:
     return "torch.Size([" + ", ".join(str(int(s)) for s in shape) + "])"
 
 
+def shape_note(shape: Sequence[int]) -> str:
+    """A worked step's shape as a reader says it: ``shape 2×3``, ``shape () (a 0-d tensor)``."""
+    return "shape " + ("×".join(str(int(d)) for d in shape) if shape else "() (a 0-d tensor)")
+
+
 def mistake_items(misconceptions: Sequence[Any], show: Any) -> str:
     """Named mistakes as HTML list items: the name, the value it gives (``show(value)``, already
     HTML) and why it is wrong. Cards, answer keys and LMS feedback list them alike."""

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
-from quizgen.core.render import fmt_inline, fmt_scalar, fmt_shape
+from quizgen.core.render import fmt_inline, fmt_scalar, shape_note
 
 Segment = tuple[str, str]
 Line = list[Segment]
@@ -277,7 +277,7 @@ def step_lines(step: Any) -> list[Line]:
 
     extra: Line = []
     if step.shape is not None and not step.rows:
-        extra.append(("   " + fmt_shape(step.shape), "dim"))
+        extra.append(("   " + shape_note(step.shape), "dim"))
     if step.note:
         extra.append((f"   ({step.note})", "dim"))
     named = named_entries_text(step)
