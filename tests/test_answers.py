@@ -879,7 +879,7 @@ def test_a_whole_number_answer_is_judged_as_one() -> None:
     count = Answer("number", 741.0, whole=True)
     for typed in ("741.4", "740.6", "1483/2", "741.0001", "7.414e2"):
         verdict = judge(count, typed)
-        assert verdict.status == "wrong" and "is not a whole number" in verdict.message, typed
+        assert verdict.status == "wrong" and f"'{typed}' is not a whole number" in verdict.message, typed
     for typed in ("741", "741.0", "7.41e2", "1482/2"):
         assert judge(count, typed).correct, typed
     assert judge(Answer("number", 741.0), "741.4").correct  # the same text, for a measurement

@@ -346,3 +346,13 @@ def test_hostile_flashcard_ids_are_refused(spelling, field, words, tmp_path):
     assert any(i.field == f"flashcards[2].{field}" and words in i.message for i in issues), "\n".join(map(str, issues))
     result = CliRunner().invoke(cli, ["check", str(path)])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_no_prompt_says_how_to_type(concepts):
+    """A prompt asks for the mathematics; how to type an answer is each face's business (the
+    drill's answer line, the card's hint, the paper's boxes), so paper never says "rows as 1 2; 3 4"."""
+    import re
+
+    typing = re.compile(r"rows as `|\[\[|separate rows", re.IGNORECASE)
+    told = [f"{c.id}.{t.name}" for c in concepts for t in c.templates if typing.search(t.prompt)]
+    assert told == []

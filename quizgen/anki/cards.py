@@ -193,7 +193,7 @@ def problem_fields(problem: Problem, concept: Concept) -> list[str]:
     kind = problem.answer.kind
     key = rounded(problem.answer.value)
     prompt = f'{text_html(problem.prompt)}<div class="qz-expect">Type {_escape(describe_expected(problem.answer))}.</div>'
-    solution = f'<div class="qz-key">Answer: {_value_html(key, kind, display=kind == "matrix")}</div>'
+    solution = f'<div class="qz-key">Answer: {_value_html(key, kind)}</div>'
     if problem.steps:
         solution += '<table class="qz-steps">' + "".join([_step_row(s, kind) for s in problem.steps]) + "</table>"
     if problem.figure is not None:

@@ -316,15 +316,14 @@ def _value(kind: str, value: Any, display: bool = False) -> str:
 
 
 def _key_value(kind: str, value: Any) -> str:
-    """A key for paper: the value typeset, with the form a student would type beside it (vectors,
-    matrices, formulas), or only that form where the value is too wide to typeset."""
+    """A key for paper: the value typeset on the answer's line, or the form a student would type
+    where it is too wide to typeset (the table of answers on the key's first page has that form)."""
     from quizgen.judge import format_value
 
-    shown = _value(kind, value, display=kind == "matrix")
-    typed = f"<code>{html.escape(format_value(kind, value))}</code>"
+    shown = _value(kind, value)
     if shown.startswith("<code>") and kind != "shape":
-        return typed
-    return shown + " " + typed if kind in ("vector", "matrix", "formula") else shown
+        return f"<code>{html.escape(format_value(kind, value))}</code>"
+    return shown
 
 
 def _key_html(problem: Problem) -> list[str]:

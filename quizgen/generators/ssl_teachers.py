@@ -34,7 +34,7 @@ VERSIONS = {"ema": 2, "dino-centre": 2, "dino-teacher": 2, "dino-loss": 2, "byol
 
 INPUT_LABELS = {
     "teacher": "teacher's parameters before step 1",
-    "students": "student's parameters after step k (row k)",
+    "students": "student's parameters after each step (row k: after step k)",
     "batch": "teacher outputs (row i: output i)",
 }
 """What learners read for each vector or matrix input, in every face."""

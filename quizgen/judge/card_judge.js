@@ -1890,7 +1890,7 @@
     if (kind === "shape") return judgeShape(key, given, misconceptions, tol);
     if (kind === "number") {
       if (whole && !Number.isInteger(given)) {
-        return verdict("wrong", "Wrong: " + formatValue("number", given) + " is not a whole number, and the answer counts things, so it is one.", given);
+        return verdict("wrong", "Wrong: " + show(String(text)) + " is not a whole number, and the answer counts things, so it is one.", given);
       }
       return judgeNumber(Number(key), given, figures, tol, misconceptions);
     }

@@ -236,7 +236,7 @@ def judge(
         if answer.whole and not float(given).is_integer():
             return Verdict(
                 "wrong",
-                f"Wrong: {format_value('number', given)} is not a whole number, and the answer counts things, so it is one.",
+                f"Wrong: {show_typed(text)} is not a whole number, and the answer counts things, so it is one.",
                 given,
             )
         return _judge_number(float(answer.value), given, figures, tolerance, misconceptions)
