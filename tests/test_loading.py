@@ -269,3 +269,32 @@ def test_two_processes_writing_the_cache_at_once_never_corrupt_it(tmp_path):
     mine = {ValidatedCache.digest(f"{who}-39-{j}".encode()) for who in ("b",) for j in range(30)}
     assert mine <= set(data["validated"]) or {ValidatedCache.digest(f"a-39-{j}".encode()) for j in range(30)} <= set(data["validated"])
     assert [p.name for p in tmp_path.iterdir()] == [CACHE_NAME]  # no temporary file left
+
+
+def test_the_drill_reads_the_whole_library_only_to_migrate_an_old_database(tmp_path, home):
+    from datetime import UTC, datetime
+
+    from quizgen.drill.store import Store, flashcard_id, legacy_flashcard_id
+
+    calls: list[int] = []
+
+    def everything():
+        calls.append(1)
+        return load_library(CONCEPTS)
+
+    with Store(tmp_path / "new.sqlite3", concepts=everything):
+        pass
+    assert calls == []  # a current database needs no concepts
+    (bleu,) = select_topics("bleu", CONCEPTS)
+    card = bleu.flashcards[0]
+    old, new = legacy_flashcard_id("bleu", card.front), flashcard_id("bleu", card.id)
+    home.mkdir(exist_ok=True)
+    with Store(home / "quizgen.sqlite3") as store:
+        store.record_review(card_id=old, concept="bleu", kind="flashcard", now=datetime(2030, 1, 1, tzinfo=UTC),
+                            rating=3, status="right")
+        store._db.execute("PRAGMA user_version = 1")
+    # A drill of another concept migrates bleu's flashcards too: it reads the library for it.
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "drill", "attention", "--n", "1"], input="?\n\n")
+    assert result.exit_code == 0, result.output
+    with Store(home / "quizgen.sqlite3") as store:
+        assert new in store.states() and old not in store.states()
