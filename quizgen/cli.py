@@ -103,14 +103,16 @@ def generate(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int, fmt
 
     Example: quizgen generate bleu simclr -n 4 --seed 7
     """
-    from quizgen.core.concepts import load_concepts, select
-    from quizgen.core.problems import PROBLEM_ID, build_many, generate_jobs, rebuild
+    from quizgen.core.concepts import select
+    from quizgen.core.library import load_topics
+    from quizgen.core.problems import PROBLEM_ID, build_many, generate_jobs, parse_problem_id, rebuild
     from quizgen.core.render import problem_text
 
-    everything = load_concepts(concept_dir(ctx))
-    titles = {c.id: c.title for c in everything}
     ids = [t for t in topics if PROBLEM_ID.match(t)]
     names = [t for t in topics if not PROBLEM_ID.match(t)]
+    # Only the files the topics (and the problem ids' concepts) name are read.
+    everything = load_topics([*names, *(parse_problem_id(pid)[0] for pid in ids)], concept_dir(ctx))
+    titles = {c.id: c.title for c in everything}
 
     def show(chunk: list, index: int, total: int) -> int:
         lines = []
@@ -135,9 +137,9 @@ def topics(ctx: click.Context) -> None:
 
     Example: quizgen topics
     """
-    from quizgen.core.concepts import load_concepts
+    from quizgen.core.library import load_library
 
-    for c in sorted(load_concepts(concept_dir(ctx)), key=lambda c: c.id):
+    for c in sorted(load_library(concept_dir(ctx)), key=lambda c: c.id):
         click.echo(f"{c.id:22} {c.title}  [{', '.join(c.tags)}]  {len(c.templates)} templates, {len(c.flashcards)} cards")
 
 

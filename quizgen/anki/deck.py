@@ -45,7 +45,7 @@ from quizgen.anki.cards import (
     rotating_fields,
 )
 from quizgen.core.command import concept_dir, friendly
-from quizgen.core.concepts import Concept, Flashcard, select
+from quizgen.core.concepts import Concept, Flashcard
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import zip_bytes
 from quizgen.core.problems import template_variant_seed as note_seed
@@ -422,7 +422,7 @@ def deck_command(
 
     Example: quizgen deck attention   (or: quizgen deck bleu simclr -o nlp.apkg --variants 5)
     """
-    from quizgen.core.concepts import load_concepts
+    from quizgen.core.library import select_topics
 
     recipes = [s for s in sources if s.endswith((".yaml", ".yml"))]
     if recipes and len(sources) > 1:
@@ -437,7 +437,7 @@ def deck_command(
         seed=seed if seed is not None else recipe.seed,
         notes=notes if notes is not None else recipe.notes,
     )
-    concepts = select(load_concepts(concept_dir(ctx)), recipe.topics)
+    concepts = select_topics(recipe.topics, concept_dir(ctx))
     out = Path(output) if output else Path(f"{recipe.name}.apkg")
     total = recipe.variants * sum(len(c.templates) for c in concepts)
     show = progress if progress is not None else (total >= _PROGRESS_AT and sys.stderr.isatty())

@@ -328,10 +328,11 @@ def qti_zip(problems: Sequence[Problem], title: str, timestamp: int = 315_532_80
 def _problems(ctx: click.Context, sources: tuple[str, ...], variants: int, seed: int) -> tuple[list[Problem], str, dict[str, str]]:
     """The problems to export, a title and the concepts' titles: a quiz file's, or topics'."""
     from quizgen.classroom.quiz import read_quiz
-    from quizgen.core.concepts import load_concepts, select
+    from quizgen.core.concepts import select
+    from quizgen.core.library import load_library
     from quizgen.core.problems import build_many, rebuild, template_variant_seed
 
-    concepts = load_concepts(concept_dir(ctx))
+    concepts = load_library(concept_dir(ctx))
     titles = {c.id: c.title for c in concepts}
     quizzes = [s for s in sources if s.endswith((".yaml", ".yml", ".json")) and Path(s).exists()]
     if quizzes:

@@ -46,14 +46,15 @@ def drill_command(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int
 
     Example: quizgen drill bleu simclr -n 9
     """
-    from quizgen.core.concepts import load_concepts
+    from quizgen.core.library import load_library, select_topics
 
-    everything = load_concepts(concept_dir(ctx))
-    concepts = select(everything, topics, in_given_order=True)
+    folder = concept_dir(ctx)
+    concepts = select_topics(topics, folder, in_given_order=True)
     clock = Clock.from_env()
     out = Out()
     _readline()
-    with Store(db_path(), save=not no_save, concepts=everything) as store:
+    # The whole library only if an old database must be migrated (its flashcards re-keyed).
+    with Store(db_path(), save=not no_save, concepts=lambda: load_library(folder)) as store:
         session = Session(concepts, store, out, clock, n=n, seed=seed, due_only=due_only)
         code = session.run()
     sys.stdout.flush()
@@ -75,9 +76,9 @@ def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int, ever
 
     Example: quizgen stats attention --recent 10
     """
-    from quizgen.core.concepts import load_concepts
+    from quizgen.core.library import load_library
 
-    concepts = load_concepts(concept_dir(ctx))
+    concepts = load_library(concept_dir(ctx))
     chosen = select(concepts, topics) if topics else list(concepts)
     clock = Clock.from_env()
     now = clock.now()

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from quizgen.core.errors import QuizgenError
+from quizgen.core.files import data_dir
 
 if TYPE_CHECKING:
     from quizgen.core.concepts import Concept
@@ -94,17 +95,6 @@ CREATE INDEX IF NOT EXISTS reviews_card ON reviews (card);
 
 # ---------------------------------------------------------------------------------------------
 # Where, and when
-
-
-def data_dir() -> Path:
-    """``$QUIZGEN_HOME``, else ``$XDG_DATA_HOME/quizgen``, else ``~/.local/share/quizgen``."""
-    home = os.environ.get("QUIZGEN_HOME")
-    if home:
-        return Path(home).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME")
-    if xdg:
-        return Path(xdg).expanduser() / "quizgen"
-    return Path.home() / ".local" / "share" / "quizgen"
 
 
 def db_path() -> Path:
@@ -245,13 +235,17 @@ def _storage(method: _F) -> _F:
 class Store:
     """The SQLite database of one user. One ``Store`` per thread (connections are not shared).
 
-    ``concepts`` are the flashcards a database of schema 1 is migrated with (every concept the
-    command loaded); without them such a database is used as it is and migrated later. With
+    ``concepts`` are the flashcards a database of schema 1 is migrated with (every concept of the
+    library, or a function that loads them: called only when such a database is met); without
+    them such a database is used as it is and migrated later. With
     ``save=False`` the database is copied into memory first (if it exists), so a
     ``--no-save`` drill schedules from the real state but never writes the file.
     """
 
-    def __init__(self, path: Path | None = None, *, save: bool = True, concepts: Sequence[Concept] = ()):
+    def __init__(
+        self, path: Path | None = None, *, save: bool = True,
+        concepts: Sequence[Concept] | Callable[[], Sequence[Concept]] = (),
+    ):
         self.path = Path(path) if path is not None else db_path()
         self.save = save
         self._concepts = concepts
@@ -356,7 +350,8 @@ class Store:
                     if statement.strip():
                         self._db.execute(statement)
                 if version == 1:
-                    self._rekey_flashcards(flashcard_keys(self._concepts))
+                    concepts = self._concepts() if callable(self._concepts) else self._concepts
+                    self._rekey_flashcards(flashcard_keys(concepts))
                 self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self._db.execute("COMMIT")
         except BaseException:
