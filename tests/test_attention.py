@@ -446,11 +446,6 @@ def test_impossible_params_raise_generation_error() -> None:
         attention.draw(tiny, random.Random(0))
 
 
-def test_checker_names_an_unknown_question() -> None:
-    with pytest.raises(ValueError, match="Expected"):
-        solve({"ask": "attend", "d_k": 4})
-
-
 def test_describe_shows_aligned_matrices_and_the_mask() -> None:
     inputs = {"ask": "weights", "Q": [[1, -2], [10, 0]], "K": [[1, 0]], "V": [[3, 4]], "causal": True}
     text = attention.describe(inputs)

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import torch
 
-import checkers.fine_tuning
 from quizgen.core.params import resolve
 from quizgen.core.problems import solve_problem
 from quizgen.generators import fine_tuning
@@ -175,8 +174,6 @@ def test_describe_is_the_code_that_builds_the_model() -> None:
     assert "stage 2" in fine_tuning.describe({"ask": "progressive", "widths": [8, 4, 2], "classes": 3, "stage": 2})
 
 
-def test_check_params_and_unknown_question() -> None:
+def test_check_params() -> None:
     assert fine_tuning.check_params(resolve(fine_tuning.PARAMS, {"ask": "frozen"})) == []
     assert [p[0] for p in fine_tuning.check_params(resolve(fine_tuning.PARAMS, {"ask": "frozen", "depth": 1}))] == ["depth"]
-    with pytest.raises(ValueError, match="Expected"):
-        checkers.fine_tuning.solve({"ask": "lora", "widths": [2, 2], "classes": 2})

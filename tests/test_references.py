@@ -267,10 +267,27 @@ def test_the_examples_in_each_familys_docstrings_hold(family: str) -> None:
 
 
 @pytest.mark.parametrize("family", sorted(f for f, m in GENERATORS.items() if "ask" in m.PARAMS))
-def test_an_unknown_ask_is_refused_by_name(family: str) -> None:
-    """Inputs always come from the family's own generator, so the one thing a checker refuses is
-    a question it does not know; it says which it knows."""
-    from checkers import get_checker
+def test_an_unknown_ask_is_refused_by_name_before_the_checker_runs(family: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inputs always come from the family's own generator, so the one thing the solve path refuses
+    is a question the family does not know: the registry refuses it, naming the asks the generator
+    declares, before the checker is even looked up."""
+    import quizgen.core.problems as problems
 
-    with pytest.raises(ValueError, match="Expected ask to be one of"):
-        get_checker(family)({"ask": "no-such-question"})
+    monkeypatch.setattr(problems, "get_checker", lambda f: pytest.fail(f"the {f} checker ran on an unknown ask"))
+    with pytest.raises(ValueError, match="Expected ask to be one of") as refused:
+        solve_problem(family, {"ask": "no-such-question"})
+    assert all(repr(ask) in str(refused.value) for ask in GENERATORS[family].PARAMS["ask"].options), str(refused.value)
+    assert "'no-such-question'" in str(refused.value)
+
+
+@pytest.mark.parametrize("family", sorted(GENERATORS))
+def test_a_family_declares_its_asks_once(family: str) -> None:
+    """The generator's ``ask`` choice is the one list of a family's questions: its checker neither
+    repeats the list nor its own unknown-ask guard (the registry refuses, once, for all)."""
+    import inspect
+
+    from checkers import CHECKERS
+
+    checker = importlib.import_module(CHECKERS[family])
+    assert not hasattr(checker, "ASKS"), f"{checker.__name__} repeats the generator's asks"
+    assert "Expected ask to be one of" not in inspect.getsource(checker), f"{checker.__name__} repeats the registry's ask check"

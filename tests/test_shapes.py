@@ -586,7 +586,7 @@ def test_generator_does_not_import_torch() -> None:
 
 
 def test_params_validation() -> None:
-    assert shapes.FAMILY == "shapes" and shapes.VERSION == 2
+    assert shapes.VERSION == 2
     for given in configs().values():
         assert shapes.check_params(resolve(shapes.PARAMS, given)) == []
     bad = shapes.check_params({"ops": ["transpose", "permute"], "ndim": [0, 1]})

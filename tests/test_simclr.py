@@ -471,11 +471,6 @@ def test_lower_temperature_lower_entropy_and_known_values() -> None:
     assert solve({"ask": "negatives", "batch": 2}).answer.value == 2.0
 
 
-def test_checker_names_an_unknown_question() -> None:
-    with pytest.raises(ValueError, match="Expected"):
-        solve({"ask": "triplet", "z": [[1, 0], [0, 1]]})
-
-
 def test_describe_names_pairs_anchor_and_temperature() -> None:
     inputs = {"ask": "anchor", "z": [[1, -2], [10, 0], [1, 1], [0, 1]], "temperature": 0.5, "anchor": 3}
     text = simclr.describe(inputs)

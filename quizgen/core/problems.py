@@ -24,7 +24,7 @@ from checkers import get_checker, load_checkers
 from quizgen.core.answer import Answer, Figure, Misconception, Step, Tolerance, close
 from quizgen.core.concepts import Concept, Template
 from quizgen.core.errors import GenerationError, QuizgenError
-from quizgen.generators import GENERATORS, expected
+from quizgen.generators import GENERATORS, expected, refuse_unknown_ask
 
 MAX_REDRAWS = 200
 # A problem id; the seed is capped at 20 digits so a hostile id can't smuggle in a huge number.
@@ -145,7 +145,9 @@ def solve_problem(family: str, inputs: dict[str, Any]) -> Solved:
 
     The generator says once what kind of answer its inputs ask for (``expected``); the checker
     computes only the value. That the two agree for every template is tested, not re-checked here.
+    An ask the generator does not declare is refused (``ValueError``) before the checker runs.
     """
+    refuse_unknown_ask(family, inputs)
     solution = get_checker(family)(inputs)
     declared = expected(family, inputs)
     return Solved(
