@@ -22,9 +22,9 @@ import sys
 import warnings
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
+from conftest import solver
 from nltk.translate.bleu_score import (
     brevity_penalty,
     closest_ref_length,
@@ -35,13 +35,9 @@ from sacrebleu.metrics import BLEU
 
 from quizgen.core.errors import GenerationError
 from quizgen.core.params import resolve
-from quizgen.core.problems import solve_problem
 from quizgen.generators import bleu
 
-
-def solve(inputs: Any) -> Any:
-    """The checker's solution, its answer typed by the generator (as every face sees it)."""
-    return solve_problem("bleu", inputs)
+solve = solver("bleu")
 
 
 ROOT = Path(__file__).resolve().parent.parent

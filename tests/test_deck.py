@@ -55,9 +55,9 @@ from quizgen.anki.deck import (
 from quizgen.cli import cli
 from quizgen.core import render
 from quizgen.core.concepts import Concept, load_concepts, select, topic_names
-from quizgen.core.pictures import svg
 from quizgen.core.errors import GenerationError, QuizgenError
 from quizgen.core.files import zip_bytes
+from quizgen.core.pictures import svg
 from quizgen.core.problems import rebuild, rounded, template_version
 from quizgen.judge import Tolerance, close, judge
 

@@ -21,16 +21,13 @@ import numpy as np
 import pytest
 import torch
 import yaml
+from conftest import solver
 
 from quizgen.core.errors import GenerationError
 from quizgen.core.params import resolve
-from quizgen.core.problems import solve_problem
 from quizgen.generators import shapes
 
-
-def solve(inputs: Any) -> Any:
-    """The checker's solution, its answer typed by the generator (as every face sees it)."""
-    return solve_problem("shapes", inputs)
+solve = solver("shapes")
 
 
 ROOT = Path(__file__).resolve().parent.parent
