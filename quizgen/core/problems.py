@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import random
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, overload
 
@@ -94,7 +94,7 @@ class Problem:
     figure: Figure | None = None
 
     def describe_inputs(self) -> str:
-        return str(GENERATORS[self.family].describe(self.inputs))
+        return describe_inputs(self.family, self.inputs)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -122,6 +122,17 @@ class Problem:
 
     def to_jsonl(self) -> str:
         return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+
+
+def describer(family: str) -> Callable[[dict[str, Any]], Any]:
+    """The family's ``describe``: its inputs laid out as a learner reads them (faces that typeset
+    run it through ``quizgen.core.render.input_parts``). Faces ask here, not the generator."""
+    return GENERATORS[family].describe
+
+
+def describe_inputs(family: str, inputs: dict[str, Any]) -> str:
+    """The inputs as plain text for a learner, as the family lays them out."""
+    return str(GENERATORS[family].describe(inputs))
 
 
 class Solved(NamedTuple):
