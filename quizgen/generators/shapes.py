@@ -54,17 +54,8 @@ INPUT_LABELS: dict[str, str] = {}
 """What learners read for each vector or matrix input, in every face (none is typeset here)."""
 
 OPS: tuple[str, ...] = (
-    "squeeze",
-    "squeeze-dim",
-    "unsqueeze",
-    "view",
-    "reshape",
-    "transpose",
-    "permute",
-    "flatten",
-    "index-none",
-    "broadcast",
-    "matmul",
+    "squeeze", "squeeze-dim", "unsqueeze", "view", "reshape", "transpose", "permute", "flatten",
+    "index-none", "broadcast", "matmul",
 )
 
 PARAMS: dict[str, ParamSpec] = {
