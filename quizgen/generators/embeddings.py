@@ -204,4 +204,4 @@ def expected(inputs: dict[str, Any]) -> Answer:
     if ask == "padded-ids":
         width = max(len(s) for s in inputs["sentences"])
         return Answer("matrix", [[0.0] * width for _ in inputs["sentences"]])
-    return Answer("shape", []) if ask.endswith("shape") else Answer("number", 0.0, whole=ask.endswith("params"))
+    return Answer("shape", []) if ask.endswith("shape") else Answer("number", 0.0, whole=ask.endswith("params") or ask == "analogy")

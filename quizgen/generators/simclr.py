@@ -267,7 +267,8 @@ def expected(inputs: dict[str, Any]) -> Answer:
         return Answer("vector", [0.0, 0.0])
     if inputs["ask"] == "zero-shot" and inputs["answer"] == "probabilities":
         return Answer("vector", [0.0] * len(inputs["texts"]))
-    return Answer("number", 0.0)
+    # A count of negatives and a class index are whole numbers: 64.4 is no answer to either.
+    return Answer("number", 0.0, whole=inputs["ask"] in ("negatives", "zero-shot"))
 
 
 def describe(inputs: dict[str, Any]) -> str:

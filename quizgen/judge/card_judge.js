@@ -1084,7 +1084,7 @@
     }
     m = LABEL_RE.exec(s);
     if (m !== null && NOT_LABELS.indexOf(rstripChars(splitWords(s)[0], "=:").toLowerCase()) < 0) s = strip(m[1]);
-    m = APPROX_RE.exec(s);
+    m = kind === "shape" ? null : APPROX_RE.exec(s);
     if (m !== null) s = strip(m[1]);
     m = ELLIPSIS_RE.exec(s);
     if (m !== null) s = m[1];

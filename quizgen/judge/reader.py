@@ -184,7 +184,9 @@ def _tidy(text: str, kind: str) -> str:
             return "()"
     if (m := _LABEL_RE.fullmatch(s)) is not None and s.split()[0].rstrip("=:").lower() not in _NOT_LABELS:
         s = m.group(1).strip()
-    if (m := _APPROX_RE.fullmatch(s)) is not None:
+    # A shape is exact, so "about" has no meaning there, and ~ before a word may be a negation
+    # (~error): only numbers take the approximate sign.
+    if kind != "shape" and (m := _APPROX_RE.fullmatch(s)) is not None:
         s = m.group(1).strip()
     if (m := _ELLIPSIS_RE.fullmatch(s)) is not None:
         s = m.group(1)
