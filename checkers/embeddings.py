@@ -25,7 +25,6 @@ from quizgen.core.answer import Misconception, Solution, Step
 from quizgen.core.formula import exact_cosine
 from quizgen.core.formula import value as formula_value
 
-ASKS = ("padded-ids", "lookup-shape", "table-params", "bert-params", "bert-shape", "cosine", "analogy", "table-formula", "bert-formula")
 SPECIALS = ("[PAD]", "[UNK]")
 _META = torch.device("meta")
 
@@ -63,16 +62,14 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         >>> solve({"ask": "bert-params", "vocab_size": 30522, "positions": 512, "dim": 768}).value
         23835648.0
     """
-    ask = inputs.get("ask")
+    ask = str(inputs["ask"])
     if ask in ("table-formula", "bert-formula"):
         return _solve_formula(str(ask), dict(inputs["symbols"]))
     if ask == "padded-ids":
         return _solve_padded(list(inputs["vocab"]), [list(s) for s in inputs["sentences"]])
     if ask in ("cosine", "analogy"):
         return _solve_table(ask, inputs)
-    if ask in ("lookup-shape", "table-params", "bert-params", "bert-shape"):
-        return _solve_sizes(ask, inputs)
-    raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
+    return _solve_sizes(ask, inputs)  # ask in ("lookup-shape", "table-params", "bert-params", "bert-shape") (the registry refused any other)
 
 
 def _pad(rows: list[list[int]], front: bool = False) -> list[list[float]]:

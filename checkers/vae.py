@@ -20,7 +20,6 @@ from torch.distributions import Normal, kl_divergence
 
 from quizgen.core.answer import Misconception, Solution, Step
 
-ASKS = ("kl-unit", "beta-objective", "reparameterize", "kl-two")
 _F64 = torch.float64
 
 _NO_HALF = ("missing-half", "Left out the factor ½; the KL of a Gaussian from N(0, 1) is ½ Σ (μ² + σ² − 1 − log σ²).")
@@ -58,9 +57,7 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         return _solve_two(inputs)
     if ask == "reparameterize":
         return _solve_sample(inputs)
-    if ask in ("kl-unit", "beta-objective"):
-        return _solve_kl(str(ask), inputs)
-    raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
+    return _solve_kl(str(ask), inputs)  # ask in ("kl-unit", "beta-objective") (the registry refused any other)
 
 
 def _solve_two(inputs: Mapping[str, Any]) -> Solution:

@@ -22,9 +22,9 @@ import sys
 import warnings
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
+from conftest import solver
 from nltk.translate.bleu_score import (
     brevity_penalty,
     closest_ref_length,
@@ -35,13 +35,9 @@ from sacrebleu.metrics import BLEU
 
 from quizgen.core.errors import GenerationError
 from quizgen.core.params import resolve
-from quizgen.core.problems import solve_problem
 from quizgen.generators import bleu
 
-
-def solve(inputs: Any) -> Any:
-    """The checker's solution, its answer typed by the generator (as every face sees it)."""
-    return solve_problem("bleu", inputs)
+solve = solver("bleu")
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -431,7 +427,7 @@ def test_generator_never_imports_torch():
 
 
 def test_params_specs():
-    assert bleu.FAMILY == "bleu" and bleu.VERSION == 1 and bleu.VERSIONS == {"precision": 2, "brevity_penalty": 2}
+    assert bleu.VERSION == 1 and bleu.VERSIONS == {"precision": 2, "brevity_penalty": 2}
     specs = bleu.PARAMS
     assert set(specs) == {"ask", "max_n", "references", "length"}
     assert specs["ask"].options == ("bleu", "precision", "brevity_penalty")
@@ -458,8 +454,3 @@ def test_tiny_params_still_draw():
         for seed in range(20):
             inputs = bleu.draw(params, random.Random(seed))
             assert 2 <= len(inputs["candidate"]) <= 3
-
-
-def test_checker_names_an_unknown_question() -> None:
-    with pytest.raises(ValueError, match="Expected"):
-        solve({"ask": "rouge", "candidate": ["a"], "references": [["a"]]})

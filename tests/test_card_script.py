@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import chromium, need_chromium
 
 from quizgen.core.answer import ANSWER_KINDS, Answer, Misconception

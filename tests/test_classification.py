@@ -16,10 +16,10 @@ import sys
 import warnings
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
+from conftest import solver
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import (
     accuracy_score,
@@ -33,13 +33,9 @@ from sklearn.metrics import (
 
 from quizgen.core.errors import GenerationError
 from quizgen.core.params import resolve
-from quizgen.core.problems import solve_problem
 from quizgen.generators import classification as cls
 
-
-def solve(inputs: Any) -> Any:
-    """The checker's solution, its answer typed by the generator (as every face sees it)."""
-    return solve_problem("classification", inputs)
+solve = solver("classification")
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -367,7 +363,7 @@ def test_generator_never_imports_torch():
 
 
 def test_params_specs():
-    assert cls.FAMILY == "classification" and cls.VERSION == 1
+    assert cls.VERSION == 1
     specs = cls.PARAMS
     assert set(specs) == {"metric", "average", "source", "classes", "samples", "counts", "beta"}
     assert specs["metric"].options == ("precision", "recall", "f1", "fbeta", "accuracy")

@@ -9,10 +9,10 @@ import sys
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import BROKEN, CONCEPTS, ROOT
+from conftest import BROKEN, CONCEPTS
 
-from quizgen.core.answer import ANSWER_KINDS
 from quizgen.cli import cli
+from quizgen.core.answer import ANSWER_KINDS
 
 
 def _commands(group, prefix=()):
@@ -108,13 +108,6 @@ def test_generate_refuses_broken_concepts(tmp_path, runner):
         assert "Traceback" not in result.output
     # ... and a topic naming another file reads that file alone (docs/concepts.md).
     assert runner.invoke(cli, ["--concepts", str(tmp_path), "generate", "attention"]).exit_code == 0
-
-
-def test_schema_published_copy_is_current(runner):
-    result = runner.invoke(cli, ["schema"])
-    assert result.exit_code == 0
-    published = (ROOT / "quizgen" / "schema" / "concept.schema.json").read_text()
-    assert json.loads(result.output) == json.loads(published), "run: quizgen schema --write quizgen/schema/concept.schema.json"
 
 
 def test_console_script_runs_as_a_process():

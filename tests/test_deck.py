@@ -54,10 +54,10 @@ from quizgen.anki.deck import (
 )
 from quizgen.cli import cli
 from quizgen.core import render
-from quizgen.core.concepts import Concept, load_concepts, select
-from quizgen.core.pictures import svg
+from quizgen.core.concepts import Concept, load_concepts, select, topic_names
 from quizgen.core.errors import GenerationError, QuizgenError
 from quizgen.core.files import zip_bytes
+from quizgen.core.pictures import svg
 from quizgen.core.problems import rebuild, rounded, template_version
 from quizgen.judge import Tolerance, close, judge
 
@@ -114,25 +114,28 @@ def _math_spans(text: str) -> list[str]:
 # Every shipped recipe, imported into real Anki
 
 
-def test_a_recipe_per_family_and_one_for_everything() -> None:
-    recipes = {load_recipe(p).name: load_recipe(p) for p in RECIPES}
-    assert recipes["all"].topics == ("all",)
+def test_every_shipped_recipe_curates_and_shares_the_topic_decks_seed() -> None:
+    """A recipe ships only when it curates: a mix of concepts no single topic (concept id, tag or
+    all) selects; one topic needs no recipe (``quizgen deck TOPIC``). Every recipe uses seed 0,
+    the seed ``quizgen deck TOPIC`` uses, so a note (concept, template, variant) holds the same
+    problem in every deck and importing two decks never fights over a note."""
+    assert RECIPES, "no curated recipe ships (docs/anki.md and .ci/run build one)"
     concepts = load_concepts(CONCEPTS)
-    families = {t.generator for c in concepts for t in c.templates}
-    assert set(recipes) == families | {"all"}
-    for family in families:
-        chosen = select(concepts, recipes[family].topics)
-        assert {t.generator for c in chosen for t in c.templates} == {family}, family
-    # One seed for every recipe: a note (concept, template, variant) holds the same problem in
-    # every deck, so importing two recipes never fights over a note.
-    assert len({r.seed for r in recipes.values()}) == 1
+    single = {frozenset(c.id for c in select(concepts, t)) for t in ["all", *topic_names(concepts)]}
+    for path in RECIPES:
+        recipe = load_recipe(path)
+        assert recipe.name == path.stem, path
+        assert frozenset(c.id for c in select(concepts, recipe.topics)) not in single, (
+            f"{path.name} selects what one topic does: `quizgen deck TOPIC` makes that deck, delete the recipe"
+        )
+        assert recipe.seed == 0, path
 
 
-def test_importing_a_family_deck_then_everything_adds_each_note_once(tmp_path: Path, col: Collection) -> None:
+def test_importing_a_recipe_deck_then_everything_adds_each_note_once(tmp_path: Path, col: Collection) -> None:
     concepts = load_concepts(CONCEPTS)
-    family, everything = load_recipe(ROOT / "decks" / "attention.yaml"), load_recipe(ROOT / "decks" / "all.yaml")
-    small = build_deck(select(concepts, family.topics), tmp_path / "a.apkg", variants=2, seed=family.seed)
-    large = build_deck(concepts, tmp_path / "all.apkg", variants=2, seed=everything.seed)
+    curated = load_recipe(RECIPES[0])
+    small = build_deck(select(concepts, curated.topics), tmp_path / "a.apkg", variants=2, seed=curated.seed)
+    large = build_deck(concepts, tmp_path / "all.apkg", variants=2, seed=0)  # as `quizgen deck all` builds it
     _import(col, tmp_path / "a.apkg")
     counts = _counts(_import(col, tmp_path / "all.apkg"))
     assert (counts["new"], counts["duplicate"], counts["updated"], counts["conflicting"]) == (
@@ -141,9 +144,13 @@ def test_importing_a_family_deck_then_everything_adds_each_note_once(tmp_path: P
     assert col.note_count() == large.notes
 
 
-@pytest.mark.parametrize("recipe_path", RECIPES, ids=[p.stem for p in RECIPES])
-def test_recipe_builds_and_imports(recipe_path: Path, tmp_path: Path, col: Collection) -> None:
-    recipe = load_recipe(recipe_path)
+# Every shipped recipe, and every concept (`quizgen deck all`, as a recipe would say it).
+DECKS = [*RECIPES, Recipe(name="all", topics=("all",))]
+
+
+@pytest.mark.parametrize("deck", DECKS, ids=[d.stem if isinstance(d, Path) else d.name for d in DECKS])
+def test_recipe_builds_and_imports(deck: Path | Recipe, tmp_path: Path, col: Collection) -> None:
+    recipe = load_recipe(deck) if isinstance(deck, Path) else deck
     concepts = select(load_concepts(CONCEPTS), recipe.topics)
     out = tmp_path / f"{recipe.name}.apkg"
     summary = build_deck(concepts, out, variants=recipe.variants, seed=recipe.seed)
@@ -707,8 +714,9 @@ def test_recipe_fields_are_checked(tmp_path: Path) -> None:
 
 def test_cli_builds_a_recipe(tmp_path: Path) -> None:
     out = tmp_path / "att.apkg"
+    recipe = _recipe(tmp_path, "name: att\ntopics: [attention]\nvariants: 5\n")  # the command line's --variants wins
     result = CliRunner().invoke(
-        cli, ["--concepts", str(CONCEPTS), "deck", str(ROOT / "decks" / "attention.yaml"), "-o", str(out), "--variants", "1"]
+        cli, ["--concepts", str(CONCEPTS), "deck", str(recipe), "-o", str(out), "--variants", "1"]
     )
     assert result.exit_code == 0, result.output
     (concept,) = select(load_concepts(CONCEPTS), ["attention"])
@@ -717,7 +725,7 @@ def test_cli_builds_a_recipe(tmp_path: Path) -> None:
     assert result.output.startswith(
         f"wrote {out}: {notes} notes ({problems} rotating problems of 1 variants, {cards} flashcards), {notes} cards, 1 deck, ")
     result = CliRunner().invoke(
-        cli, ["--concepts", str(CONCEPTS), "deck", str(ROOT / "decks" / "attention.yaml"), "-o", str(out), "--variants", "2",
+        cli, ["--concepts", str(CONCEPTS), "deck", str(recipe), "-o", str(out), "--variants", "2",
               "--notes", "per-variant"]
     )
     assert result.exit_code == 0, result.output
@@ -730,7 +738,7 @@ def test_cli_builds_a_recipe(tmp_path: Path) -> None:
 def test_a_bundled_recipe_is_found_from_any_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # no decks/ here: the recipe bundled with quizgen is used
     out = tmp_path / "att.apkg"
-    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "deck", "decks/attention.yaml", "-o", str(out), "--variants", "1"])
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "deck", "decks/transformer-unit.yaml", "-o", str(out), "--variants", "1"])
     assert result.exit_code == 0, result.output
     assert out.exists() and "quizgen::Transformers::Attention" in result.output
     result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "deck", "decks/nothing-like-it.yaml"])
@@ -753,7 +761,7 @@ def test_cli_builds_topics_with_progress(tmp_path: Path) -> None:
     [
         (["attentoin", "-o", "x.apkg"], "did you mean 'attention'"),
         (["decks/nope.yaml"], "no such deck recipe"),
-        (["decks/attention.yaml", "bleu"], "either one recipe"),
+        (["decks/transformer-unit.yaml", "bleu"], "either one recipe"),
         (["bleu", "-o", "missing-dir/x.apkg"], "no directory"),
     ],
 )

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-import sympy
 
 from quizgen.core import formula
-from quizgen.core.equivalence import equivalent
 from quizgen.core.answer import Answer
+from quizgen.core.equivalence import equivalent
 from quizgen.core.errors import AnswerParseError
 from quizgen.judge import judge
 

@@ -59,8 +59,8 @@ _OVERFLOW_PROBE = """<script>
 
 def _overflowing(page: Path) -> list[str]:
     """What sticks out to the right of a window as wide as an A4 page's text."""
-    import json
     import html
+    import json
 
     probe = page.with_name(page.stem + ".probe.html")
     probe.write_text(page.read_text("utf-8").replace("</body>", _OVERFLOW_PROBE + "</body>"), "utf-8")

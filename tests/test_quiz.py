@@ -15,7 +15,6 @@ from conftest import CONCEPTS
 
 from quizgen.classroom.commands import companion_paths, write_quiz_files
 from quizgen.classroom.quiz import checksum, make_quiz, quiz_text, read_quiz, student_seed, write_quiz
-from quizgen.core.problems import plan as quiz_plan
 from quizgen.classroom.roster import read_roster
 from quizgen.classroom.worksheet import (
     answer_sheet,
@@ -26,6 +25,7 @@ from quizgen.cli import cli
 from quizgen.core.concepts import select
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import FileUnusable, read_text_file
+from quizgen.core.problems import plan as quiz_plan
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,10 @@
 """Every family against its independent reference, over every shipped template.
 
-The families come from the registry (``quizgen.generators.GENERATORS``): a family without a
-``tests/test_<family>.py`` that defines ``reference(inputs)`` (an independent computation of
-the answer: nltk, scikit-learn, numpy, torch's own schedulers, real tensors; for a formula, a list
-of (symbol values, number) cases computed without the formula) fails here. Each
+The families come from the registry (``quizgen.generators.GENERATORS``); each one's
+``tests/test_<family>.py`` defines ``reference(inputs)`` (an independent computation of the
+answer: nltk, scikit-learn, numpy, torch's own schedulers, real tensors; for a formula, a list of
+(symbol values, number) cases computed without the formula), which tests/test_families.py
+requires. Each
 template of each shipped concept file is built 1,000 times through the one build path, as
 ``quizgen generate`` builds it, and every answer must agree with the reference to 1e-9. A family
 test module may also define ``mistakes(inputs) -> {name: value}``, an independent recomputation
@@ -22,11 +23,10 @@ import math
 import random
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CONCEPTS, formula_agrees
+from conftest import CONCEPTS, agree
 
 from quizgen.core.concepts import load_concepts
 from quizgen.core.params import Choice, Flag, FloatRange, IntRange
@@ -51,37 +51,6 @@ TEMPLATES = {f"{c.id}.{t.name}": (c, t) for c in load_concepts(CONCEPTS) for t i
 
 def _test_module(family: str) -> str:
     return "test_" + family.replace("-", "_")
-
-
-def _agree(a: Any, b: Any) -> bool:
-    if isinstance(a, dict):  # a formula; the reference gives (symbol values, number) cases
-        return formula_agrees(a, b)
-    if hasattr(b, "tolist"):
-        b = b.tolist()
-    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
-        return (
-            isinstance(a, (list, tuple))
-            and isinstance(b, (list, tuple))
-            and len(a) == len(b)
-            and all(map(_agree, a, b))
-        )
-    if isinstance(a, str) or isinstance(b, str):
-        return a == b
-    return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
-
-
-@pytest.mark.parametrize("family", sorted(GENERATORS))
-def test_every_family_has_an_independent_reference(family: str) -> None:
-    path = Path(__file__).with_name(_test_module(family) + ".py")
-    assert path.exists(), f"the family {family!r} has no {path.name} (see docs/adding-a-family.md)"
-    module = importlib.import_module(_test_module(family))
-    assert callable(getattr(module, "reference", None)), (
-        f"{path.name} defines no reference(inputs): an independent computation of the answer"
-    )
-    assert callable(getattr(module, "mistakes", None)), (
-        f"{path.name} defines no mistakes(inputs): an independent computation of every named mistake"
-    )
-    assert any(t.generator == family for _, t in TEMPLATES.values()), f"no shipped template uses {family!r}"
 
 
 @pytest.mark.parametrize("family", sorted(GENERATORS))
@@ -115,7 +84,7 @@ def test_every_template_agrees_with_its_reference(key: str) -> None:
     wrong = [
         (p.id, p.answer.value, expected)
         for p in problems
-        if not _agree(p.answer.value, expected := reference(p.inputs))
+        if not agree(p.answer.value, expected := reference(p.inputs))
     ]
     assert wrong == [], f"{len(wrong)} of {VARIANTS} disagree, e.g. {wrong[:3]}"
     # Every listed mistake recomputed independently by the family test's mistakes(inputs).
@@ -123,7 +92,7 @@ def test_every_template_agrees_with_its_reference(key: str) -> None:
     bad = []
     for p in problems:
         others = recompute(p.inputs)
-        bad += [(p.id, m.name) for m in p.misconceptions if m.name not in others or not _agree(m.value, others[m.name])]
+        bad += [(p.id, m.name) for m in p.misconceptions if m.name not in others or not agree(m.value, others[m.name])]
     assert bad == [], f"{len(bad)} listed mistakes not recomputed or recomputed otherwise, e.g. {bad[:3]}"
     # The teaching-value targets.
     marks = [teaching(p) for p in problems]
@@ -249,7 +218,7 @@ def test_every_parameter_at_its_limits_gives_a_faithful_key_or_a_clear_refusal(f
                         continue
                     value = solve_problem(family, inputs).answer.value
                     assert _finite(value), (ask, name, limit, inputs)
-                    assert _agree(value, reference(inputs)), (ask, name, limit)
+                    assert agree(value, reference(inputs)), (ask, name, limit)
                     checked += 1
     assert checked > 0
 
@@ -267,10 +236,27 @@ def test_the_examples_in_each_familys_docstrings_hold(family: str) -> None:
 
 
 @pytest.mark.parametrize("family", sorted(f for f, m in GENERATORS.items() if "ask" in m.PARAMS))
-def test_an_unknown_ask_is_refused_by_name(family: str) -> None:
-    """Inputs always come from the family's own generator, so the one thing a checker refuses is
-    a question it does not know; it says which it knows."""
-    from checkers import get_checker
+def test_an_unknown_ask_is_refused_by_name_before_the_checker_runs(family: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inputs always come from the family's own generator, so the one thing the solve path refuses
+    is a question the family does not know: the registry refuses it, naming the asks the generator
+    declares, before the checker is even looked up."""
+    import quizgen.core.problems as problems
 
-    with pytest.raises(ValueError, match="Expected ask to be one of"):
-        get_checker(family)({"ask": "no-such-question"})
+    monkeypatch.setattr(problems, "get_checker", lambda f: pytest.fail(f"the {f} checker ran on an unknown ask"))
+    with pytest.raises(ValueError, match="Expected ask to be one of") as refused:
+        solve_problem(family, {"ask": "no-such-question"})
+    assert all(repr(ask) in str(refused.value) for ask in GENERATORS[family].PARAMS["ask"].options), str(refused.value)
+    assert "'no-such-question'" in str(refused.value)
+
+
+@pytest.mark.parametrize("family", sorted(GENERATORS))
+def test_a_family_declares_its_asks_once(family: str) -> None:
+    """The generator's ``ask`` choice is the one list of a family's questions: its checker neither
+    repeats the list nor its own unknown-ask guard (the registry refuses, once, for all)."""
+    import inspect
+
+    from checkers import CHECKERS
+
+    checker = importlib.import_module(CHECKERS[family])
+    assert not hasattr(checker, "ASKS"), f"{checker.__name__} repeats the generator's asks"
+    assert "Expected ask to be one of" not in inspect.getsource(checker), f"{checker.__name__} repeats the registry's ask check"

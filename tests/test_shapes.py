@@ -21,16 +21,13 @@ import numpy as np
 import pytest
 import torch
 import yaml
+from conftest import solver
 
 from quizgen.core.errors import GenerationError
 from quizgen.core.params import resolve
-from quizgen.core.problems import solve_problem
 from quizgen.generators import shapes
 
-
-def solve(inputs: Any) -> Any:
-    """The checker's solution, its answer typed by the generator (as every face sees it)."""
-    return solve_problem("shapes", inputs)
+solve = solver("shapes")
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -586,7 +583,7 @@ def test_generator_does_not_import_torch() -> None:
 
 
 def test_params_validation() -> None:
-    assert shapes.FAMILY == "shapes" and shapes.VERSION == 2
+    assert shapes.VERSION == 2
     for given in configs().values():
         assert shapes.check_params(resolve(shapes.PARAMS, given)) == []
     bad = shapes.check_params({"ops": ["transpose", "permute"], "ndim": [0, 1]})

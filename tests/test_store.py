@@ -11,12 +11,12 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from conftest import CONCEPTS
 
 from quizgen.core.concepts import load_concepts, select
 from quizgen.core.errors import QuizgenError
 from quizgen.drill.cards import plan_items
+from quizgen.drill.stats import summarise
 from quizgen.drill.store import (
     Clock,
     Store,
@@ -26,7 +26,6 @@ from quizgen.drill.store import (
     problem_card_id,
     when,
 )
-from quizgen.drill.stats import summarise
 
 T0 = datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc)
 

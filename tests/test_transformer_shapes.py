@@ -4,23 +4,18 @@ against real modules run forward."""
 from __future__ import annotations
 
 import functools
-import json
 import random
 from typing import Any
 
 import pytest
-from conftest import formula_agrees
 import torch
+from conftest import formula_agrees, solver
 
 from quizgen import generators
 from quizgen.core.params import resolve
-from quizgen.core.problems import solve_problem
 from quizgen.generators import transformer_shapes
 
-
-def solve(inputs: dict[str, Any]) -> Any:
-    with torch.inference_mode():
-        return solve_problem("transformer-shapes", inputs)
+solve = solver("transformer-shapes")
 
 
 # ---------------------------------------------------------------- independent reference
@@ -264,12 +259,8 @@ def test_one_head_is_drawn_only_when_nothing_else_fits() -> None:
     assert transformer_shapes.draw(params, random.Random(0))["heads"] == 1
 
 
-def test_draws_respect_params_and_are_reproducible() -> None:
-    state = random.getstate()
-    assert [_inputs("shape", s) for s in range(30)] == [_inputs("shape", s) for s in range(30)]
-    assert random.getstate() == state
+def test_draws_respect_params() -> None:
     for inputs in VARIANTS:
-        assert json.loads(json.dumps(inputs)) == inputs
         if "heads" in inputs:
             assert inputs["d_model"] % inputs["heads"] == 0
         if inputs["ask"] == "padding-mask":

@@ -150,10 +150,10 @@ def _inputs_html(problem: Problem) -> str:
     """The inputs as the family lays them out (``describe``), each shown once: its vectors and
     matrices typeset under their labels (``label = [ … ]`` on one line), the rest as text in a
     monospaced block. A value too large to typeset stays in the text."""
-    from quizgen.generators import GENERATORS
+    from quizgen.core.problems import describer
 
     out = []
-    for part in input_parts(GENERATORS[problem.family].describe, problem.inputs):
+    for part in input_parts(describer(problem.family), problem.inputs):
         if isinstance(part, str):
             out.append(_lines_html(part))
         elif fits_tex(part):

@@ -130,7 +130,7 @@ def load_recipe(path: str | Path) -> Recipe:
     if not path.exists():
         from quizgen.core.concepts import bundled_dir
 
-        # A recipe bundled with quizgen, named as in the repository (decks/attention.yaml).
+        # A recipe bundled with quizgen, named as in the repository (decks/transformer-unit.yaml).
         bundled = bundled_dir("decks") / path.name
         path = bundled if bundled.is_file() else path
     try:
@@ -411,7 +411,7 @@ def deck_command(
     jobs: int,
     progress: bool | None,
 ) -> None:
-    """Build an Anki deck (.apkg) from TOPICs, or from a recipe such as decks/attention.yaml.
+    """Build an Anki deck (.apkg) from TOPICs, or from a recipe such as decks/transformer-unit.yaml.
 
     Each concept gets its deck quizgen::<deck>, with its flashcards and, per template, a problem
     note holding VARIANTS variants: each review day shows another one, and the card grades the

@@ -93,9 +93,9 @@ def _finite(problem: Problem) -> bool:
 def _question_html(problem: Problem, number_: int) -> str:
     """The question as the worksheet shows it: the prompt (code spans as <code>, never raw
     backticks), then the inputs as plain text."""
-    from quizgen.generators import GENERATORS
+    from quizgen.core.problems import describe_inputs
 
-    inputs = html.escape(str(GENERATORS[problem.family].describe(problem.inputs)))
+    inputs = html.escape(describe_inputs(problem.family, problem.inputs))
     return f"<p>{number_}. {text_html(problem.prompt)}</p><pre>{inputs}</pre>"
 
 

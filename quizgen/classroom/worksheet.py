@@ -34,20 +34,20 @@ _MD_SPECIAL = re.compile(r"([\\*\[\]<>|`&#~!]|(?<!\w)_|_(?!\w)|^[-+=]|(?<=^\d)[.
 
 
 def _describe(quiz: Quiz, p: QuizProblem) -> str:
-    from quizgen.generators import GENERATORS
+    from quizgen.core.problems import describe_inputs
 
-    return str(GENERATORS[quiz.templates[p.key].family].describe(p.inputs))
+    return describe_inputs(quiz.templates[p.key].family, p.inputs)
 
 
 def _inputs(quiz: Quiz, p: QuizProblem) -> str:
     """The inputs as the family lays them out, each shown once: vectors and matrices typeset
     under their labels, ``label = [ … ]`` on one line, the rest as text; a value too wide for
     the page stays in the text, which wraps."""
+    from quizgen.core.problems import describer
     from quizgen.core.render import input_parts, mathml_typeset
-    from quizgen.generators import GENERATORS
 
     out, maths = ['<div class="inputs">'], []
-    for part in input_parts(GENERATORS[quiz.templates[p.key].family].describe, p.inputs):
+    for part in input_parts(describer(quiz.templates[p.key].family), p.inputs):
         if not isinstance(part, str) and _typesettable(part.value):
             # Each formula in its own box (a <span>: <math> itself keeps MathML's layout), so
             # matrices in a row sit side by side while they fit and never break inside.
@@ -96,7 +96,7 @@ def paper_advice(quiz: Quiz) -> str:
 def answer_layout(quiz: Quiz, p: QuizProblem) -> tuple[str, int, int]:
     """The answer's kind and its rows and columns (a vector is one row; a number, a shape or a
     formula 1 × 1), from the family's statement of what these inputs ask for (no value)."""
-    from quizgen.generators import expected
+    from quizgen.core.problems import expected
 
     try:
         answer = expected(quiz.templates[p.key].family, p.inputs)

@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import random
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, overload
 
@@ -24,7 +24,7 @@ from checkers import get_checker, load_checkers
 from quizgen.core.answer import Answer, Figure, Misconception, Step, Tolerance, close
 from quizgen.core.concepts import Concept, Template
 from quizgen.core.errors import GenerationError, QuizgenError
-from quizgen.generators import GENERATORS, expected
+from quizgen.generators import GENERATORS, expected, refuse_unknown_ask
 
 MAX_REDRAWS = 200
 # A problem id; the seed is capped at 20 digits so a hostile id can't smuggle in a huge number.
@@ -94,7 +94,7 @@ class Problem:
     figure: Figure | None = None
 
     def describe_inputs(self) -> str:
-        return str(GENERATORS[self.family].describe(self.inputs))
+        return describe_inputs(self.family, self.inputs)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -124,6 +124,17 @@ class Problem:
         return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"), sort_keys=False)
 
 
+def describer(family: str) -> Callable[[dict[str, Any]], Any]:
+    """The family's ``describe``: its inputs laid out as a learner reads them (faces that typeset
+    run it through ``quizgen.core.render.input_parts``). Faces ask here, not the generator."""
+    return GENERATORS[family].describe
+
+
+def describe_inputs(family: str, inputs: dict[str, Any]) -> str:
+    """The inputs as plain text for a learner, as the family lays them out."""
+    return str(GENERATORS[family].describe(inputs))
+
+
 class Solved(NamedTuple):
     """A checker's solution with its answer typed: what a learner's answer is judged against."""
 
@@ -145,7 +156,9 @@ def solve_problem(family: str, inputs: dict[str, Any]) -> Solved:
 
     The generator says once what kind of answer its inputs ask for (``expected``); the checker
     computes only the value. That the two agree for every template is tested, not re-checked here.
+    An ask the generator does not declare is refused (``ValueError``) before the checker runs.
     """
+    refuse_unknown_ask(family, inputs)
     solution = get_checker(family)(inputs)
     declared = expected(family, inputs)
     return Solved(

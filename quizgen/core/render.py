@@ -191,30 +191,6 @@ def named_step_html(step: Any) -> str | None:
     return f'<table class="named"><tr>{head}</tr>{body}</table>'
 
 
-def problem_text(problem: Any, index: int, total: int, title: str) -> str:
-    """A whole problem as ``quizgen generate`` prints it: inputs, answer, steps, named mistakes."""
-    from quizgen.judge import describe_expected, format_value
-
-    kind = problem.answer.kind
-    lines = [
-        f"--- {index}/{total}  {problem.id}",
-        f"{title} · {problem.template} (difficulty {problem.difficulty})",
-        "",
-        problem.prompt,
-        "",
-        problem.describe_inputs(),
-        "",
-        f"Answer ({describe_expected(problem.answer)}): {format_value(kind, problem.answer.value)}",
-    ]
-    if problem.steps:
-        lines.append("Worked solution:")
-        lines.extend("  " + step_text(step) for step in problem.steps)
-    if problem.misconceptions:
-        lines.append("Named mistakes:")
-        lines.extend(f"  {m.name}: {format_value(kind, m.value)} — {m.description}" for m in problem.misconceptions)
-    return "\n".join(lines) + "\n"
-
-
 # ---------------------------------------------------------------------------------------------
 # TeX, for MathJax on worksheets and cards
 

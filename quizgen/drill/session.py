@@ -184,8 +184,7 @@ class Session:
     # -- problems -------------------------------------------------------------------------------
 
     def prepare(self, item: Item, template: Template) -> Prepared:
-        from quizgen.core.problems import Solved, build_problem, problem_id, template_version, variant_seed
-        from quizgen.generators import expected
+        from quizgen.core.problems import Solved, build_problem, expected, problem_id, template_version, variant_seed
 
         concept = item.concept
         version = template_version(template)
@@ -338,7 +337,7 @@ class Session:
         return f"{self.index + 1}/{self.n} · {item.concept.title} · {what}"
 
     def _show_question(self, prep: Prepared) -> None:
-        from quizgen.generators import GENERATORS
+        from quizgen.core.problems import describe_inputs
 
         out = self.out
         template = prep.template
@@ -346,7 +345,7 @@ class Session:
         out.para((prep.problem_id, "dim"))
         out.para((template.prompt, ""))
         out.blank()
-        out.text_block(str(GENERATORS[template.generator].describe(prep.inputs)), style="code")
+        out.text_block(describe_inputs(template.generator, prep.inputs), style="code")
         out.blank()
         if prep.expected is not None:
             expected = describe_expected(prep.expected)

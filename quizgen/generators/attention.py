@@ -43,7 +43,6 @@ from quizgen.core.params import (
 )
 from quizgen.core.render import format_matrix
 
-FAMILY = "attention"
 VERSION = 1
 
 INPUT_LABELS = {"Q": "queries Q", "K": "keys K", "V": "values V"}

@@ -37,7 +37,6 @@ from typing import Any
 
 from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_int, redraw
 
-FAMILY = "bleu"
 VERSION = 1
 # Asks whose drawing changed since (the template version is the highest over its asks): every
 # precision problem makes clipping matter; a brevity-penalty candidate is never as long as r.

@@ -44,7 +44,6 @@ from quizgen.core.params import (
 )
 from quizgen.core.render import format_matrix
 
-FAMILY = "classification"
 VERSION = 1
 
 INPUT_LABELS = {"confusion_matrix": "confusion matrix C"}

@@ -38,7 +38,6 @@ from quizgen.core.formula import describe_symbols
 from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_int, draw_int_matrix, redraw
 from quizgen.core.render import format_matrix
 
-FAMILY = "embeddings"
 VERSION = 1
 # Asks whose drawing changed since version 1 (ids of their older versions are refused).
 VERSIONS = {"analogy": 2, "padded-ids": 2}

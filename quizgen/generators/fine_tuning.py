@@ -25,7 +25,6 @@ from typing import Any
 from quizgen.core.answer import Answer
 from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_int
 
-FAMILY = "fine-tuning"
 VERSION = 1
 
 INPUT_LABELS: dict[str, str] = {}

@@ -32,7 +32,6 @@ from typing import Any
 from quizgen.core.answer import Answer
 from quizgen.core.params import Choice, Flag, FloatRange, IntRange, ParamSpec, draw_choice, draw_float, draw_int, draw_on_grid, redraw
 
-FAMILY = "language-modelling"
 VERSION = 1
 
 INPUT_LABELS: dict[str, str] = {}

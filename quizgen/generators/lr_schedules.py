@@ -47,7 +47,6 @@ from quizgen.core.params import (
     redraw,
 )
 
-FAMILY = "lr-schedules"
 VERSION = 1
 # Asks whose drawing changed since (the template version is the highest over its asks): no LLRD
 # layer with 2i = depth; the cosine templates' finer tolerance changes what the builder redraws.

@@ -24,7 +24,6 @@ from typing import Any
 from quizgen.core.answer import Answer
 from quizgen.core.params import Choice, FloatRange, IntRange, ParamSpec, draw_choice, draw_int
 
-FAMILY = "masked-modelling"
 VERSION = 1
 # Asks whose drawing changed since (the template version is the highest over its asks): the
 # selected count is drawn at a length where a rounding slip shows.

@@ -48,7 +48,6 @@ from quizgen.core.params import (
 )
 from quizgen.core.render import format_matrix
 
-FAMILY = "normalization"
 VERSION = 1
 # Asks whose drawing changed since version 1 (ids of their older versions are refused).
 VERSIONS = {"layernorm": 2, "batchnorm-train": 2, "running-mean": 2, "running-var": 2}

@@ -22,7 +22,6 @@ from typing import Any
 from quizgen.core.answer import Answer
 from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_int, draw_int_matrix, redraw
 
-FAMILY = "rope"
 VERSION = 1
 # Asks whose drawing changed since version 1 (ids of their older versions are refused).
 VERSIONS = {"score": 2, "relative": 2}

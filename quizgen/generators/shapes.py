@@ -48,7 +48,6 @@ from quizgen.core.answer import Answer
 from quizgen.core.params import Choice, Flag, IntRange, ParamSpec, draw_int, redraw
 from quizgen.generators.shape_slips import fails, tells
 
-FAMILY = "shapes"
 VERSION = 2
 
 INPUT_LABELS: dict[str, str] = {}
@@ -583,9 +582,6 @@ def check_params(params: dict[str, Any]) -> list[tuple[str, str, str]]:
         problems.append(("ndim", "a rank other than 1 when ops are only flatten",
                          str(list(p["ndim"]))))
     return problems
-
-
-__all__ = ["FAMILY", "OPS", "PARAMS", "VERSION", "check_params", "describe", "draw", "expression"]
 
 
 def expected(inputs: dict[str, Any]) -> Answer:

@@ -51,7 +51,6 @@ from quizgen.core.params import (
 )
 from quizgen.core.render import format_matrix, format_vector
 
-FAMILY = "simclr"
 VERSION = 2  # 2: no τ = 1 where other values fit; the zero-shot class question constructed
 
 INPUT_LABELS = {

@@ -25,7 +25,6 @@ from quizgen.core.answer import Answer
 from quizgen.core.params import Choice, FloatRange, IntRange, ParamSpec, draw_choice, draw_float, draw_int, draw_int_matrix, draw_on_grid, redraw
 from quizgen.core.render import format_matrix, format_vector
 
-FAMILY = "ssl-teachers"
 VERSION = 1
 # Asks whose drawing changed since (the template version is the highest over its asks): no
 # decay or momentum of 0.5; DINO's teacher logits unsaturated and its centre spread; BYOL's

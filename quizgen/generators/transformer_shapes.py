@@ -32,7 +32,6 @@ from quizgen.core.answer import Answer
 from quizgen.core.formula import describe_symbols
 from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_int
 
-FAMILY = "transformer-shapes"
 VERSION = 1
 # Asks whose drawing changed since version 1 (ids of their older versions are refused).
 VERSIONS = {"d-k": 2, "mha-params": 2, "ffn-params": 2, "layer-params": 2}

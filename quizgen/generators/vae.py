@@ -24,7 +24,6 @@ from typing import Any
 from quizgen.core.answer import Answer
 from quizgen.core.params import Choice, FloatRange, IntRange, ParamSpec, draw_choice, draw_float, draw_int, draw_on_grid, redraw
 
-FAMILY = "vae"
 VERSION = 1
 # Asks whose drawing changed since version 1 (ids of their older versions are refused).
 VERSIONS = {"kl-unit": 2, "beta-objective": 2}
