@@ -136,7 +136,7 @@ LAYERS = {
     # reading what a learner types and judging it
     "judge": ("quizgen.judge",),
     # concept files, the schema, template + seed -> problem
-    "build": ("quizgen.core.concepts", "quizgen.core.schema", "quizgen.core.problems"),
+    "build": ("quizgen.core.concepts", "quizgen.core.library", "quizgen.core.schema", "quizgen.core.problems"),
     # what users run
     "faces": ("quizgen.drill", "quizgen.anki", "quizgen.classroom", "quizgen.cli", "quizgen.__main__"),
 }
