@@ -909,3 +909,16 @@ def test_every_count_template_declares_a_whole_number() -> None:
     for expected in [("transformer-shapes", "mha-params"), ("transformer-shapes", "causal-entries"), ("embeddings", "table-params"),
                      ("embeddings", "bert-params"), ("normalization", "parameters"), ("fine-tuning", "total"), ("masked-modelling", "selected")]:
         assert expected in whole, (expected, whole)
+
+
+def test_a_named_mistake_explains_a_matrix_without_a_list_of_cells() -> None:
+    """A wrong matrix that a known mistake gives: the count of right entries and the mistake,
+    no sentence per cell; without a known mistake the wrong entries are named."""
+    key = Answer("matrix", [[1.0, -3.0, 0.0], [-2.0, -5.0, -1.0]])
+    mistake = Misconception("no-scaling", "Left Q Kᵀ undivided by √d_k.", [[2.0, -6.0, 0.0], [-4.0, -10.0, -2.0]])
+    named = judge(key, "2 -6 0; -4 -10 -2", None, [mistake])
+    assert named.message == (
+        "Wrong: 1 of 6 entries right; that is the value you get from a known mistake (no-scaling). Left Q Kᵀ undivided by √d_k."
+    )
+    plain = judge(key, "1 -3 0; -2 -5 7", None, [mistake])
+    assert plain.message == "Wrong: 5 of 6 entries right; wrong: row 2, column 3 (counting from 1)."

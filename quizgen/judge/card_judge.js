@@ -1426,8 +1426,9 @@
         given, null, right, total, wrong
       );
     }
-    message = "Wrong: " + right + " of " + entries(total) + " right; wrong: " + where(kind, wrong) + " (counting from 1).";
-    if (ms.length) message = message.slice(0, -1) + "; " + misconceptionNote(ms);
+    message = ms.length
+      ? "Wrong: " + right + " of " + entries(total) + " right; " + misconceptionNote(ms)
+      : "Wrong: " + right + " of " + entries(total) + " right; wrong: " + where(kind, wrong) + " (counting from 1).";
     return verdict("wrong", message, given, m, right, total, wrong);
   }
 

@@ -370,9 +370,11 @@ def _judge_array(
             f"rounded to too few significant figures (counting from 1): give at least {need}.",
             given, None, right, total, entries,
         )
+    # A known mistake explains every wrong entry at once, so the entries are listed only when
+    # none does (the faces mark them in a grid).
     message = (
-        f"Wrong: {right} of {_entries(total)} right; "
-        f"wrong: {_where(kind, wrong)} (counting from 1)."
+        f"Wrong: {right} of {_entries(total)} right." if ms
+        else f"Wrong: {right} of {_entries(total)} right; wrong: {_where(kind, wrong)} (counting from 1)."
     )
     return Verdict("wrong", _naming(message, ms), given, _first(ms), right, total, entries, also=ms[1:])
 
