@@ -254,6 +254,8 @@ NON_FINITE = [
     ("tolerance: {rel: !!float .INF}", "problems[0].tolerance.rel"),
     ("tolerance: {abs: -.inf}", "problems[0].tolerance.abs"),
     ("tolerance: {rel: -0.5}", "problems[0].tolerance.rel"),
+    ("tolerance: {rel: 16}", "problems[0].tolerance.rel"),  # within 1600%: no mistake could be told apart
+    ("tolerance: {rel: 0.11}", "problems[0].tolerance.rel"),
 ]
 
 
@@ -278,6 +280,14 @@ def test_a_non_finite_or_negative_tolerance_is_refused_by_every_command(line, fi
         assert result.exit_code == 2 and isinstance(result.exception, SystemExit), (args, result.output)
         assert f"attention.yaml:{expected_line}: {field}: expected" in result.output, (args, result.output)
     assert not any(p.name != "concepts" for p in tmp_path.iterdir())  # nothing written
+
+
+def test_a_relative_tolerance_of_a_tenth_is_the_largest_accepted(tmp_path):
+    text = (CONCEPTS / "attention.yaml").read_text(encoding="utf-8")
+    anchor = "  - name: scale-factor\n    generator: attention\n"
+    (tmp_path / "attention.yaml").write_text(text.replace(anchor, anchor + "    tolerance: {rel: 0.1}\n", 1), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(tmp_path / "attention.yaml")])
+    assert result.exit_code == 0, result.output
 
 
 def _cited_notes() -> dict[str, str]:

@@ -156,7 +156,8 @@ def concept_schema() -> dict[str, Any]:
                             "type": "object",
                             "additionalProperties": False,
                             "properties": {
-                                "rel": {"type": "number", "minimum": 0},
+                                # Above a tenth, "within 10%" no longer tells a key from its mistakes.
+                                "rel": {"type": "number", "minimum": 0, "maximum": 0.1},
                                 "abs": {"type": "number", "minimum": 0},
                             },
                         },
