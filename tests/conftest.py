@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 
@@ -15,13 +16,38 @@ CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+def missing(what: str, install: str, consequence: str) -> NoReturn:
+    """A part a test needs is missing: skip saying what was not checked, or, under CI=true
+    (where .ci/run installs every part), fail naming the part.  The one rule for every skip
+    of a missing external part; a test skips only what needs the part."""
+    if IN_CI:
+        pytest.fail(f"{what} is required under CI=true, and it is missing ({install})", pytrace=False)
+    pytest.skip(f"{what} is not installed, so {consequence} ({install})")
+
+
 def need_chromium() -> str:
     """Chromium's path; skips saying why when it is missing, and fails instead under CI=true."""
     if CHROMIUM is None:
-        if IN_CI:
-            pytest.fail("chromium is required under CI=true (.ci/run installs it: apt-get install -y chromium)")
-        pytest.skip("chromium is not installed, so pages were not rendered in a browser (apt-get install -y chromium)")
+        missing("chromium", "apt-get install -y chromium", "pages were not rendered in a browser")
     return CHROMIUM
+
+
+def need_node() -> str:
+    """node's path; skips saying why when it is missing, and fails instead under CI=true."""
+    node = shutil.which("node")
+    if node is None:
+        missing("node", "apt-get install -y nodejs", "the card script was not run under node")
+    return node
+
+
+def need_pexpect() -> Any:
+    """The pexpect module (it drives the drill in a pseudo-terminal); skips saying why when it
+    cannot be imported, and fails instead under CI=true."""
+    try:
+        import pexpect
+    except ImportError:
+        missing("pexpect", "pip install -e '.[test]'", "the drill was not driven in a pseudo-terminal")
+    return pexpect
 
 
 def chromium(*args: str, timeout: int = 120) -> subprocess.CompletedProcess[str]:
@@ -73,3 +99,21 @@ def formula_agrees(value: dict, cases: list) -> bool:
         math.isclose(formula.evaluate(tree, {k: float(v) for k, v in values.items()}), float(number), rel_tol=1e-9, abs_tol=1e-12)
         for values, number in cases
     )
+
+
+def same_array(a: Any, b: Any, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
+    """Whether two numbers, vectors or matrices agree entry by entry, and in shape first:
+    ``np.allclose`` broadcasts, so on its own a 1-entry vector (or a scalar) "matches" a k-entry key."""
+    import numpy as np
+
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return x.shape == y.shape and bool(np.allclose(x, y, rtol=rtol, atol=atol))
+
+
+def assert_same_array(a: Any, b: Any, rtol: float = 1e-9, atol: float = 1e-12) -> None:
+    """Assert ``same_array``, saying which of shape or entries differ."""
+    import numpy as np
+
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    assert x.shape == y.shape, f"shapes differ: {x.shape} against {y.shape}"
+    np.testing.assert_allclose(x, y, rtol=rtol, atol=atol)

@@ -15,7 +15,7 @@ Three layers:
    another variant, front and back agree, and the day's key is right while the other day's is not.
 
 Chromium and node are external: when missing, those tests skip with the reason. Under CI=true a
-missing Chromium fails instead (.ci/run installs it).
+missing Chromium or node fails instead, naming it (.ci/run installs both).
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from conftest import chromium, need_chromium
+from conftest import chromium, need_chromium, need_node
 
 from quizgen.core.answer import ANSWER_KINDS, Answer, Misconception
 from quizgen.judge import Tolerance, format_value, judge
@@ -41,15 +40,8 @@ from quizgen.judge import Tolerance, format_value, judge
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "quizgen" / "judge" / "card_judge.js"
 VECTORS: list[dict[str, Any]] = json.loads((ROOT / "tests" / "data" / "judge_vectors.json").read_text("utf-8"))
-NODE = shutil.which("node")
 _need_chromium = need_chromium
-
-
-def _need_node() -> str:
-    if NODE is None:
-        pytest.skip("node is not installed, so the card script was not run under node "
-                    "(the Chromium tests run the same table)")
-    return NODE
+_need_node = need_node
 
 
 def _description(name: str) -> str:
