@@ -227,9 +227,12 @@ def test_vector_table_in_chromium(tmp_path: Path) -> None:
 def reviewer_answer_html(col: Any, card: Any, typed: str) -> str:
     """The back of a card as Anki's reviewer shows it after ``typed`` was entered.
 
-    Mirrors aqt.reviewer.Reviewer.typeAnsAnswerFilter: the comparison from
-    col.compare_answer(expected field, typed) replaces [[type:Field]], and the <hr id=answer>
-    moves in front of it.
+    Mirrors aqt.reviewer.Reviewer.typeAnsAnswerFilter of Anki 25 and 26: the comparison from
+    col.compare_answer(expected field, typed, combining) replaces [[type:Field]], and the
+    <hr id=answer> moves in front of it. The reviewer itself (aqt) needs Qt and is not a test
+    dependency; the comparison is the anki package's own (its Rust backend), and pyproject.toml
+    bounds anki to the versions this mirror was checked against
+    (test_the_reviewer_mirror_matches_the_installed_anki).
     """
     buf = card.answer()
     field = re.search(r"\[\[type:(.+?)\]\]", buf)
@@ -553,3 +556,21 @@ console.log(JSON.stringify(out));
     assert all(a[1] != b[1] for a, b in zip(stored[1:], stored[2:]))  # every new day another one
     assert set(out["spread"]) == set(map(str, range(5)))  # notes start at different variants
     assert out["local"][1] == out["local"][0] + 1  # the day turns at 4 am
+
+
+def test_the_reviewer_mirror_matches_the_installed_anki() -> None:
+    """The installed anki is one the mirror of the reviewer was checked against (pyproject.toml's
+    bound), and the comparison it calls still takes (expected, provided, combining)."""
+    import inspect
+    import tomllib
+
+    from anki.buildinfo import version
+    from anki.collection import Collection
+    from packaging.requirements import Requirement
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (requirement,) = [Requirement(r) for r in pyproject["project"]["optional-dependencies"]["test"] if r.startswith("anki")]
+    assert any(s.operator == "<" for s in requirement.specifier), "anki has no upper bound (see the reason in pyproject.toml)"
+    assert requirement.specifier.contains(version), f"anki {version} is outside {requirement.specifier}"
+    assert list(inspect.signature(Collection.compare_answer).parameters) == ["self", "expected", "provided", "combining"]
+
