@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from quizgen.classroom.quiz import read_quiz
-from quizgen.classroom.sheets import read_answer_sheet
+from quizgen.classroom.sheets import read_answer_sheet, read_csv_sheets
 from quizgen.core import formula
 from quizgen.core.concepts import check_files
 from quizgen.core.errors import QuizgenError
@@ -71,7 +71,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    readers = {"concept files": _concepts, "answer sheets": _file_reader(read_answer_sheet), "quiz files": _file_reader(read_quiz), "formulas": _formula}
+    readers = {"concept files": _concepts, "answer sheets": _file_reader(read_answer_sheet),
+               "csv sheets": _file_reader(read_csv_sheets), "quiz files": _file_reader(read_quiz), "formulas": _formula}
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         for name, run in readers.items():

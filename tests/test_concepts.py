@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from conftest import BROKEN, CONCEPTS
 
 from quizgen.cli import cli
-from quizgen.core.concepts import check_files, concept_files, select
+from quizgen.core.concepts import check_files, concept_files, load_concepts, select
 from quizgen.core.errors import QuizgenError
 
 # file -> [(line, field, words in the message)]; every listed problem must be reported.
@@ -44,6 +44,15 @@ EXPECTED = {
     "bad-range.yaml": [
         (14, "problems[0].params.d_k", "[min, max] pair"),
         (15, "problems[0].params.queries", "found 2.5"),
+    ],
+    "flashcard-ids.yaml": [
+        (7, "flashcards[0].id", "missing field: expected a short id naming the card"),
+        (9, "flashcards[1].id", "lower-case"),
+        (16, "flashcards[3].id", "no other flashcard of this file has, found 'same' again (first at flashcards[2])"),
+        (19, "flashcards[4].id", "at most 40 characters"),
+        (23, "flashcards[5].legacy-position", "found 0 again (first at flashcards[2])"),
+        (27, "flashcards[6].legacy-position", ">= 0, found -1"),
+        (30, "flashcards[7].id", "expected text, found 42"),
     ],
     "many-problems.yaml": [
         (2, "title", "expected text, found 42"),
@@ -234,3 +243,106 @@ def test_oversized_concept_files_and_pipes_are_refused_early(tmp_path):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "big.yaml:1: expected a concept file of at most 256 KB" in proc.stderr
     assert "pipe.yaml:1: expected a regular file" in proc.stderr
+
+
+# A tolerance (or any other number) that is infinite or undefined: YAML spells them in many ways.
+NON_FINITE = [
+    ("tolerance: {rel: .inf}", "problems[0].tolerance.rel"),
+    ("tolerance: {abs: .nan}", "problems[0].tolerance.abs"),
+    ("tolerance: {rel: .NaN, abs: 0.1}", "problems[0].tolerance.rel"),
+    ("tolerance: {rel: 0.01, abs: +.Inf}", "problems[0].tolerance.abs"),
+    ("tolerance: {rel: !!float .INF}", "problems[0].tolerance.rel"),
+    ("tolerance: {abs: -.inf}", "problems[0].tolerance.abs"),
+    ("tolerance: {rel: -0.5}", "problems[0].tolerance.rel"),
+]
+
+
+@pytest.mark.parametrize("line, field", NON_FINITE)
+def test_a_non_finite_or_negative_tolerance_is_refused_by_every_command(line, field, tmp_path):
+    text = (CONCEPTS / "attention.yaml").read_text(encoding="utf-8")
+    anchor = "  - name: scale-factor\n    generator: attention\n"
+    assert anchor in text
+    folder = tmp_path / "concepts"
+    folder.mkdir()
+    (folder / "attention.yaml").write_text(text.replace(anchor, anchor + f"    {line}\n", 1), encoding="utf-8")
+    expected_line = text[: text.index(anchor)].count("\n") + 3
+    runner = CliRunner()
+    for args in (
+        ["check", str(folder)],
+        ["--concepts", str(folder), "generate", "attention", "-n", "1"],
+        ["--concepts", str(folder), "deck", "attention", "-o", str(tmp_path / "d.apkg")],
+        ["--concepts", str(folder), "quiz", "attention", "-n", "1", "-o", str(tmp_path / "q.yaml")],
+        ["--concepts", str(folder), "export", "attention", "--format", "moodle", "-o", str(tmp_path / "m.xml")],
+    ):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 2 and isinstance(result.exception, SystemExit), (args, result.output)
+        assert f"attention.yaml:{expected_line}: {field}: expected" in result.output, (args, result.output)
+    assert not any(p.name != "concepts" for p in tmp_path.iterdir())  # nothing written
+
+
+def _cited_notes() -> dict[str, str]:
+    """docs/sources.md: the title of each note the shipped concepts may cite -> its file."""
+    text = (CONCEPTS.parent / "docs" / "sources.md").read_text("utf-8")
+    return {title: note for note, title in re.findall(r"^\| `([^`]+)` \| ([^|]+?) \| ", text, re.M)}
+
+
+def test_every_card_cites_notes_that_exist_and_every_note_is_cited():
+    notes = _cited_notes()
+    assert len(notes) == 5 and all(t.startswith("Study notes: ") for t in notes)
+    concepts = load_concepts(CONCEPTS)
+    cited: set[str] = set()
+    for c in concepts:
+        assert c.templates and c.sources, c.id  # a problem card cites its concept's sources
+        for card in c.flashcards:
+            sources = c.sources_of(card)
+            assert sources, f"{c.id}: {card.id}"
+            assert len(set(sources)) == len(sources), f"{c.id}: {card.id}"
+            cited.update(sources)
+        for title in c.sources:
+            assert title in notes, f"{c.id} cites {title!r}, which docs/sources.md does not list"
+        cited.update(c.sources)
+    unknown = cited - set(notes)
+    assert not unknown, f"cited but not in docs/sources.md: {sorted(unknown)}"
+    assert cited == set(notes), f"never cited: {sorted(set(notes) - cited)}"
+    # Titles hold commas; the cards separate them with semicolons, so no title may hold one.
+    assert not any(";" in t for t in notes)
+
+
+def test_a_flashcard_cites_its_own_notes_else_its_concepts():
+    (attention,) = select(load_concepts(CONCEPTS), ["attention"])
+    by_id = {card.id: card for card in attention.flashcards}
+    sink, roles = by_id["attention-sink"], by_id["qkv-roles"]
+    assert attention.sources_of(roles) == attention.sources and roles.sources == ()
+    # Attention sinks are in the note on embeddings and RoPE, which the concept does not cite.
+    assert attention.sources_of(sink) == sink.sources and "attention sinks" in sink.sources[0]
+    assert not set(sink.sources) & set(attention.sources)
+
+
+@pytest.mark.parametrize(
+    ("spelling", "field", "words"),
+    [
+        ("id: ../../etc/passwd", "id", "lower-case"),
+        ("id: 'why scale'", "id", "lower-case"),
+        ("id: ''", "id", "lower-case"),
+        ("id: null", "id", "expected text, found nothing"),
+        ("id: [a, b]", "id", "expected text"),
+        ("id: WHY-SCALE", "id", "lower-case"),
+        ("id: why-scale\n    legacy-position: true", "legacy-position", "expected a whole number, found true"),
+        ("id: why-scale\n    legacy-position: 0.5", "legacy-position", "expected a whole number"),
+        ("id: why-scale\n    legacy-position: 1.0", "legacy-position", "found 1.0 again (first at flashcards[1])"),
+        ("id: rotation-speed", "id", "found 'rotation-speed' again"),
+    ],
+)
+def test_hostile_flashcard_ids_are_refused(spelling, field, words, tmp_path):
+    """The third card of rope.yaml (id pair-frequencies, legacy-position 2) respelled; the second is
+    renamed rotation-speed."""
+    text = (CONCEPTS / "rope.yaml").read_text("utf-8")
+    card = "id: pair-frequencies\n    legacy-position: 2"
+    assert text.count(card) == 1
+    path = tmp_path / "rope.yaml"
+    path.write_text(text.replace(card, spelling).replace("id: relative-offset", "id: rotation-speed"), "utf-8")
+    concepts, issues = check_files([path])
+    assert concepts == []
+    assert any(i.field == f"flashcards[2].{field}" and words in i.message for i in issues), "\n".join(map(str, issues))
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output

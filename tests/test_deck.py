@@ -1,13 +1,15 @@
 """Anki decks (quizgen/anki/), checked with the real anki package, not a mock.
 
 Every shipped recipe is built and imported into a fresh collection (counts, note types, fields,
-deck names, tags, rendered HTML, 0 conflicts); rebuilding unchanged inputs gives the same bytes;
-after a concept file changes, a rebuilt deck updates the existing notes on import, adds none and
-keeps their reviews; a failed build never touches an existing deck.
+deck names, tags, rendered HTML, 0 conflicts); the same inputs give the same bytes whatever the
+files' times and wherever they are (a copy, the installed layout); a later deck updates the
+existing notes on import, adds none and keeps their reviews, each on its own flashcard through
+insertions, reordering and rewording; a failed build never touches an existing deck.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import json
@@ -282,9 +284,13 @@ def test_flashcards_render_in_anki(imported: tuple[Collection, list[Concept]]) -
         fronts = [html.escape(f.front, quote=False) for f in concept.flashcards]
         assert note["Front"] in fronts
         card_data = concept.flashcards[fronts.index(note["Front"])]
-        assert note.guid == flashcard_guid(concept.id, fronts.index(note["Front"]))
+        assert note.guid == flashcard_guid(concept.id, card_data)
         assert html.escape(card_data.back, quote=False).replace("\n", "<br>") in card.answer()
         assert "<script" not in card.answer()
+        # The footer: the concept and the notes this card's facts come from, by title.
+        foot = f'<div class="qz-foot">{html.escape(concept.title, quote=False)} · {cards.sources_html(concept.sources_of(card_data))}</div>'
+        assert card.answer().count(foot) == 1 and foot not in card.question()
+        assert "; ".join(concept.sources_of(card_data)).replace("&", "&amp;") in card.answer()
 
 
 def test_text_is_escaped_and_math_is_safe() -> None:
@@ -328,7 +334,7 @@ def test_guids_come_from_identity_not_text(tmp_path: Path) -> None:
     with _db(tmp_path / "a.apkg", tmp_path) as db:
         guids = {g for (g,) in db.execute("SELECT guid FROM notes")}
     expected = {problem_guid(c.id, t.name, v) for c in concepts for t in c.templates for v in range(3)}
-    expected |= {flashcard_guid(c.id, i) for c in concepts for i in range(len(c.flashcards))}
+    expected |= {flashcard_guid(c.id, card) for c in concepts for card in c.flashcards}
     assert guids == expected
     # Another seed draws other problems into the same notes.
     build_deck(concepts, tmp_path / "b.apkg", variants=3, seed=1, notes="per-variant")
@@ -346,7 +352,7 @@ def test_guids_come_from_identity_not_text(tmp_path: Path) -> None:
         with _db(tmp_path / name, tmp_path) as db:
             rotating = {g for (g,) in db.execute("SELECT guid FROM notes")}
         assert rotating == {rotating_guid(c.id, t.name) for c in concepts for t in c.templates} | {
-            flashcard_guid(c.id, i) for c in concepts for i in range(len(c.flashcards))}
+            flashcard_guid(c.id, card) for c in concepts for card in c.flashcards}
 
 
 def test_a_variant_does_not_depend_on_the_other_concepts(tmp_path: Path) -> None:
@@ -366,7 +372,7 @@ def test_rebuilding_unchanged_inputs_gives_identical_bytes(tmp_path: Path, monke
     first = build_deck(concepts, tmp_path / "one.apkg", variants=2, seed=0)
     second = build_deck(concepts, tmp_path / "two.apkg", variants=2, seed=0, jobs=2)
     assert (tmp_path / "one.apkg").read_bytes() == (tmp_path / "two.apkg").read_bytes()
-    assert first.timestamp == second.timestamp == build_timestamp(concepts)
+    assert first.timestamp == second.timestamp == build_timestamp() == anki.CONTENT_EPOCH
     with zipfile.ZipFile(tmp_path / "one.apkg") as archive:
         assert archive.namelist() == ["collection.anki2", "media", "0"]
         assert json.loads(archive.read("media")) == {"0": judge_media_name()}
@@ -388,34 +394,93 @@ def test_zip_is_valid_with_fixed_dates() -> None:
         assert info.external_attr >> 16 == 0o100644
 
 
-def test_source_date_epoch_gives_the_same_bytes_from_any_checkout(tmp_path: Path, concept_dir: Path) -> None:
-    other = tmp_path / "other"
-    shutil.copytree(CONCEPTS, other)
-    for i, path in enumerate(sorted(other.glob("*.yaml"))):
-        os.utime(path, (2_000_000_000 + i, 2_000_000_000 + i))  # a later checkout
-    epoch = "1700000000"
-    env = {"SOURCE_DATE_EPOCH": epoch}
-    a = build_deck(load_concepts(concept_dir), tmp_path / "a.apkg", variants=1, environ=env)
-    b = build_deck(load_concepts(other), tmp_path / "b.apkg", variants=1, environ=env)
-    assert a.timestamp == b.timestamp == int(epoch)
-    assert (tmp_path / "a.apkg").read_bytes() == (tmp_path / "b.apkg").read_bytes()
+def _copy_with_times(source: Path, target: Path, when: int) -> Path:
+    shutil.copytree(source, target)
+    for i, path in enumerate(sorted(p for p in target.rglob("*") if p.is_file())):
+        os.utime(path, (when + i, when + i))
+    return target
 
 
-def test_timestamp_is_the_newest_input_capped_by_source_date_epoch(concept_dir: Path) -> None:
-    concepts = load_concepts(concept_dir)
-    layout = max(int(p.stat().st_mtime) for p in anki._layout_files())
-    for i, c in enumerate(concepts):
-        os.utime(c.path, (layout + 100 + i, layout + 100 + i))
-    newest = layout + 100 + len(concepts) - 1
-    assert build_timestamp(concepts, {}) == newest
-    assert build_timestamp(concepts[:1], {}) == layout + 100
-    assert build_timestamp(concepts, {"SOURCE_DATE_EPOCH": str(newest - 50)}) == newest - 50
-    assert build_timestamp(concepts, {"SOURCE_DATE_EPOCH": str(newest + 50)}) == newest
-    with pytest.raises(QuizgenError, match="SOURCE_DATE_EPOCH"):
-        build_timestamp(concepts, {"SOURCE_DATE_EPOCH": "yesterday"})
+def test_file_times_never_reach_the_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Copies of the concept files with other modification times (a fresh checkout, a copy, an
+    unpacked wheel) give the same bytes, with or without SOURCE_DATE_EPOCH."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    early = _copy_with_times(CONCEPTS, tmp_path / "early", 400_000_000)
+    late = _copy_with_times(CONCEPTS, tmp_path / "late", 2_100_000_000)
+    chosen = ["attention", "bleu", "vae"]
+    for env, name in (({}, "plain"), ({"SOURCE_DATE_EPOCH": "1700000000"}, "epoch")):
+        a = build_deck(select(load_concepts(early), chosen), tmp_path / f"{name}-a.apkg", variants=1, environ=env)
+        b = build_deck(select(load_concepts(late), chosen), tmp_path / f"{name}-b.apkg", variants=1, environ=env)
+        assert a.timestamp == b.timestamp == (int(env["SOURCE_DATE_EPOCH"]) if env else anki.CONTENT_EPOCH)
+        assert (tmp_path / f"{name}-a.apkg").read_bytes() == (tmp_path / f"{name}-b.apkg").read_bytes()
 
 
-def _edit_concept(path: Path, later: int) -> tuple[str, str]:
+def test_an_installed_layout_builds_the_same_bytes_as_the_checkout(tmp_path: Path) -> None:
+    """The wheel's layout (the concept files inside the package, every file freshly written) and
+    the repository's give the same deck: ``quizgen deck`` run in both, in separate processes."""
+    site = tmp_path / "site"
+    site.mkdir()
+    for package in ("quizgen", "checkers"):
+        shutil.copytree(ROOT / package, site / package, ignore=shutil.ignore_patterns("__pycache__"))
+    _copy_with_times(CONCEPTS, site / "quizgen" / "concepts", 2_000_000_000)
+    for path in (site / "quizgen").rglob("*.py"):
+        os.utime(path, (2_000_000_000, 2_000_000_000))
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "QUIZGEN_CONCEPTS", "PYTHONPATH")}
+    args = ["-m", "quizgen", "deck", "attention", "rope", "--variants", "1", "-o"]
+    import subprocess
+    import sys
+
+    installed = subprocess.run([sys.executable, *args, str(tmp_path / "installed.apkg")], cwd=work, capture_output=True,
+                               text=True, env={**env, "PYTHONPATH": str(site)}, timeout=300)
+    assert installed.returncode == 0, installed.stderr
+    checkout = subprocess.run([sys.executable, *args, str(tmp_path / "checkout.apkg")], cwd=ROOT, capture_output=True,
+                              text=True, env=env, timeout=300)
+    assert checkout.returncode == 0, checkout.stderr
+    assert (tmp_path / "installed.apkg").read_bytes() == (tmp_path / "checkout.apkg").read_bytes()
+
+
+FINGERPRINT = ROOT / "tests" / "data" / "content_fingerprint.json"
+
+
+def _deck_fingerprint(package: Path, tmp: Path) -> str:
+    """What a collection receives from a deck, without its times: notes, note types, media."""
+    with _db(package, tmp) as db:
+        notes = db.execute("SELECT guid, flds, tags FROM notes ORDER BY guid").fetchall()
+        (models,) = db.execute("SELECT models FROM col").fetchone()
+    types = sorted((m["id"], m["name"], m["css"], [f["name"] for f in m["flds"]], [(t["name"], t["qfmt"], t["afmt"]) for t in m["tmpls"]])
+                   for m in json.loads(models).values())
+    with zipfile.ZipFile(package) as archive:
+        media = sorted(json.loads(archive.read("media")).values())
+    return hashlib.sha256(json.dumps([notes, types, media], ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+
+
+def test_the_content_epoch_moves_whenever_the_cards_change(tmp_path: Path) -> None:
+    """Anki takes a changed note only with a newer time, and times no longer come from files: so
+    whatever changes what a collection receives must move CONTENT_EPOCH forward."""
+    build_deck(load_concepts(CONCEPTS), tmp_path / "all.apkg", variants=1, seed=0, environ={})
+    found = _deck_fingerprint(tmp_path / "all.apkg", tmp_path)
+    recorded = json.loads(FINGERPRINT.read_text("utf-8"))
+    advice = (f"the cards changed: set CONTENT_EPOCH in quizgen/anki/deck.py to the time of the change "
+              f"(now: {int(time.time())}) and write it with the fingerprint {found!r} to {FINGERPRINT.relative_to(ROOT)}")
+    assert recorded["content_epoch"] == anki.CONTENT_EPOCH, advice
+    assert recorded["fingerprint"] == found, advice
+
+
+def test_timestamp_is_source_date_epoch_else_the_content_epoch(concept_dir: Path) -> None:
+    for path in concept_dir.glob("*.yaml"):
+        os.utime(path, (2_100_000_000, 2_100_000_000))  # file times play no part
+    assert build_timestamp({}) == anki.CONTENT_EPOCH
+    assert build_timestamp({"SOURCE_DATE_EPOCH": " 1700000000 "}) == 1_700_000_000
+    assert build_timestamp({"SOURCE_DATE_EPOCH": "5"}) == 315_532_800  # zip dates start in 1980
+    assert build_timestamp({"SOURCE_DATE_EPOCH": "4354819199"}) == 4_354_819_199
+    for bad in ("yesterday", "-5", "1.5e9", "4354819200", "9" * 40, "١٢٣"):
+        with pytest.raises(QuizgenError, match="SOURCE_DATE_EPOCH"):
+            build_timestamp({"SOURCE_DATE_EPOCH": bad})
+
+
+def _edit_concept(path: Path) -> tuple[str, str]:
     """Append to the first flashcard's back and prefix the first template's prompt; return both marks."""
     import yaml
 
@@ -423,8 +488,6 @@ def _edit_concept(path: Path, later: int) -> tuple[str, str]:
     data["flashcards"][0]["back"] = data["flashcards"][0]["back"].rstrip() + " Edited back."
     data["problems"][0]["prompt"] = "Edited prompt. " + data["problems"][0]["prompt"]
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
-    mtime = int(path.stat().st_mtime) + later
-    os.utime(path, (mtime, mtime))
     return "Edited back.", "Edited prompt."
 
 
@@ -460,18 +523,20 @@ def test_changed_concept_updates_notes_and_keeps_reviews(
     again = _counts(_import(col, deck))
     assert (again["new"], again["updated"], again["duplicate"], again["conflicting"]) == (0, 0, first.notes, 0)
 
-    # Edit the attention concept: a flashcard's back and a problem prompt.
-    back_mark, prompt_mark = _edit_concept(concept_dir / "attention.yaml", later=120)
+    # Edit the attention concept: a flashcard's back and a problem prompt. Built at the same
+    # time, the edit waits: Anki takes only newer notes, and file times play no part.
+    back_mark, prompt_mark = _edit_concept(concept_dir / "attention.yaml")
     concepts = select(load_concepts(concept_dir), ["attention", "bleu"])
-    second = build_deck(concepts, deck, variants=2, seed=0)
-    assert second.timestamp > first.timestamp
+    build_deck(concepts, deck, variants=2, seed=0)
+    assert _counts(_import(col, deck))["updated"] == 0
+    # Built with a later SOURCE_DATE_EPOCH, it updates the notes in place.
+    later = {"SOURCE_DATE_EPOCH": str(first.timestamp + 120)}
+    second = build_deck(concepts, deck, variants=2, seed=0, environ=later)
+    assert second.timestamp == first.timestamp + 120
 
     counts = _counts(_import(col, deck))
-    attention_notes = len(col.find_notes(f"did:{did}"))
-    # Only the edited concept's notes are newer (each deck carries its own inputs' time); the
-    # other deck's notes are skipped as up to date.
     assert counts == {
-        "new": 0, "updated": attention_notes, "duplicate": first.notes - attention_notes, "conflicting": 0,
+        "new": 0, "updated": first.notes, "duplicate": 0, "conflicting": 0,
         "first_field_match": 0, "missing_notetype": 0, "missing_deck": 0, "empty_first_field": 0,
     }
     assert col.note_count() == first.notes
@@ -485,6 +550,85 @@ def test_changed_concept_updates_notes_and_keeps_reviews(
     assert col.db.all("SELECT id, cid, ease, ivl FROM revlog ORDER BY id") == revlog
 
 
+def _by_guid(col: Collection, guid: str) -> int:
+    nids = col.db.list("SELECT id FROM notes WHERE guid = ?", guid)
+    assert len(nids) == 1, guid
+    return int(nids[0])
+
+
+def _reviewed(col: Collection, nid: int) -> tuple[Any, ...]:
+    (cid,) = col.card_ids_of_note(nid)
+    c = col.get_card(cid)
+    return cid, (c.type, c.queue, c.due, c.ivl, c.reps, c.lapses, c.factor), col.db.all(
+        "SELECT id, ease, ivl FROM revlog WHERE cid = ? ORDER BY id", cid)
+
+
+def test_every_review_stays_on_its_flashcard_through_insertion_reordering_and_rewording(
+    tmp_path: Path, concept_dir: Path, col: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From a deck built the way quizgen did before flashcards had ids (GUIDs from positions):
+    the first deck with ids keeps every note, and after a card is inserted in the middle, the
+    cards are reordered and a front is reworded, each review is still on its own card."""
+    import yaml
+    from genanki import guid_for
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    path = concept_dir / "attention.yaml"
+    (concept,) = select(load_concepts(concept_dir), ["attention"])
+    with monkeypatch.context() as m:  # the builder before ids: the GUID of the card's position
+        position = {card.id: i for i, card in enumerate(concept.flashcards)}
+        m.setattr(anki, "flashcard_guid", lambda cid, card: str(guid_for("quizgen-flashcard", cid, position[card.id])))
+        build_deck([concept], tmp_path / "old.apkg", variants=1)
+    assert _counts(_import(col, tmp_path / "old.apkg"))["new"] == len(concept.flashcards) + len(concept.templates)
+    for i, card in enumerate(concept.flashcards):  # every card reviewed, with different answers
+        nid = _by_guid(col, str(guid_for("quizgen-flashcard", "attention", i)))
+        for ease in (3, 1 + i % 4):
+            review = col.get_card(col.card_ids_of_note(nid)[0])
+            review.start_timer()
+            col.sched.answerCard(review, ease)
+    before = {card.id: (_by_guid(col, str(guid_for("quizgen-flashcard", "attention", i))),)
+              for i, card in enumerate(concept.flashcards)}
+    before = {k: (nid, *_reviewed(col, nid)) for k, (nid,) in before.items()}
+    assert len({state for _, _, state, _ in before.values()}) > 3  # the cards' states differ
+
+    def rebuild_and_check(stamp: int) -> dict[str, int]:
+        (edited,) = select(load_concepts(concept_dir), ["attention"])
+        build_deck([edited], tmp_path / "new.apkg", variants=1, environ={"SOURCE_DATE_EPOCH": str(stamp)})
+        counts = _counts(_import(col, tmp_path / "new.apkg"))
+        assert counts["conflicting"] == 0
+        for card in edited.flashcards:
+            nid = _by_guid(col, flashcard_guid("attention", card))
+            assert col.get_note(nid)["Front"] == cards.flashcard_fields(card, edited)[0]
+            if card.id in before:  # its own note, card, schedule and review log
+                assert (nid, *_reviewed(col, nid)) == before[card.id], card.id
+            else:
+                assert _reviewed(col, nid)[1][4] == 0  # a new card, never reviewed
+        assert col.note_count() == len(edited.flashcards) + len(edited.templates)
+        return counts
+
+    # The first deck with ids: every existing note is found by its old GUID; nothing is added.
+    assert rebuild_and_check(anki.CONTENT_EPOCH)["new"] == 0
+    # A card inserted in the middle.
+    text = path.read_text("utf-8")
+    inserted = ("  - id: scores-shape\n    front: What shape do the attention scores of n_q queries and n_k keys have?\n"
+                "    back: n_q×n_k, one row per query and one column per key.\n")
+    assert text.count("  - id: why-scale\n") == 1
+    path.write_text(text.replace("  - id: why-scale\n", inserted + "  - id: why-scale\n"), "utf-8")
+    assert rebuild_and_check(anki.CONTENT_EPOCH + 100)["new"] == 1
+    # The cards in reverse order.
+    data = yaml.safe_load(path.read_text("utf-8"))
+    data["flashcards"].reverse()
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    assert rebuild_and_check(anki.CONTENT_EPOCH + 200)["new"] == 0
+    # A front reworded: its note is updated in place.
+    (reworded,) = [card for card in data["flashcards"] if card["id"] == "why-scale"]
+    reworded["front"] = "Why divide Q Kᵀ by √d_k before the softmax?"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    counts = rebuild_and_check(anki.CONTENT_EPOCH + 300)
+    assert counts["new"] == 0 and counts["updated"] > 0
+    assert col.get_note(before["why-scale"][0])["Front"] == "Why divide Q Kᵀ by √d_k before the softmax?"
+
+
 def test_layout_change_reaches_existing_collections(tmp_path: Path, col: Collection, monkeypatch: pytest.MonkeyPatch) -> None:
     """A new card script gets a new media name, and the note type that loads it is updated."""
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
@@ -493,9 +637,9 @@ def test_layout_change_reaches_existing_collections(tmp_path: Path, col: Collect
     _import(col, tmp_path / "old.apkg")
     script = tmp_path / "card_judge.js"
     script.write_bytes(cards.JUDGE_SCRIPT.read_bytes() + b"\n// a later version\n")
-    later = int(cards.JUDGE_SCRIPT.stat().st_mtime) + 10**6
-    os.utime(script, (later, later))
     monkeypatch.setattr(anki, "JUDGE_SCRIPT", script)
+    # A release with a new layout moves the content epoch forward.
+    monkeypatch.setattr(anki, "CONTENT_EPOCH", anki.CONTENT_EPOCH + 3600)
     build_deck(concepts, tmp_path / "new.apkg", variants=1)
     counts = _counts(_import(col, tmp_path / "new.apkg"))
     assert counts["new"] == 0 and counts["updated"] == col.note_count()

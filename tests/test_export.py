@@ -1,15 +1,19 @@
-"""``quizgen export``: Moodle XML and Canvas QTI 1.2, read back and checked against the keys.
+"""``quizgen export``: Moodle XML and QTI 1.2, read back and checked against the keys and grading.
 
 A quiz over every concept family is exported through the command line; each file is parsed, its
 structure checked against the format's documented one (Moodle's XML format page; QTI 1.2's content
 model for the elements used, written out below: no package ships the QTI 1.2 schema), and every
 exported answer and tolerance is compared with the key the checker computes for the problem its
-id names, with every named mistake's feedback present.
+id names, with every named mistake's feedback present. Each QTI item's response processing is
+run on answers (the key, one entry off, each named mistake) and must give the points
+``quizgen grade`` gives, with and without partial credit. Concept text of any characters
+(control characters, lone surrogates, Moodle's cloze syntax) gives well-formed XML.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -23,6 +27,7 @@ from conftest import CONCEPTS
 from quizgen.cli import cli
 from quizgen.core.concepts import load_concepts
 from quizgen.core.problems import rebuild
+from quizgen.generators import GENERATORS
 from quizgen.judge import judge
 
 # Moodle's numerical answer syntax (question/type/multianswer and numerical import) and its grades.
@@ -41,14 +46,14 @@ QTI_ORDER = {
     "qtimetadatafield": ["fieldlabel", "fieldentry"],
     "presentation": ["material", "response_str"],
     "material": ["mattext"],
-    "response_str": ["render_fib"],
+    "response_str": ["material", "render_fib"],
     "render_fib": ["response_label"],
     "resprocessing": ["outcomes", "respcondition"],
     "outcomes": ["decvar"],
     "respcondition": ["conditionvar", "setvar", "displayfeedback"],
     "conditionvar": ["or", "and", "other", "varequal", "vargte", "varlte"],
     "or": ["varequal", "and"],
-    "and": ["vargte", "varlte"],
+    "and": ["or", "vargte", "varlte"],
     "itemfeedback": ["flow_mat"],
     "flow_mat": ["material"],
 }
@@ -57,10 +62,16 @@ QTI_REQUIRED = {"item": ["ident"], "response_str": ["ident", "rcardinality"], "r
 
 
 def _export(tmp: Path, fmt: str, *sources: str) -> Path:
-    out = tmp / f"out.{fmt}"
+    out = tmp / f"out{len(list(tmp.glob('out*')))}.{fmt}"
     result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "export", *sources, "--format", fmt, "-o", str(out)])
     assert result.exit_code == 0, result.output
     return out
+
+
+def _no_markdown(text: str) -> None:
+    """Question text as a learner sees it: HTML, never Markdown's backticks or asterisks."""
+    shown = html.unescape(re.sub(r"<[^>]+>", "", text))
+    assert "`" not in shown and "**" not in shown, shown[:300]
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +100,7 @@ def _close(a: float, b: float) -> bool:
 
 def test_moodle_xml_round_trip(quiz, tmp_path) -> None:
     path, problems = quiz
-    root = ET.parse(_export(tmp_path, "moodle", str(path))).getroot()
+    root = ET.parse(_export(tmp_path, "moodle", str(path), "--partial-credit")).getroot()
     assert root.tag == "quiz"
     seen = {}
     for q in root.findall("question"):
@@ -102,11 +113,15 @@ def test_moodle_xml_round_trip(quiz, tmp_path) -> None:
         problem = seen[pid] = problems[pid]
         assert q.find("questiontext").get("format") == "html" and q.find("questiontext/text").text
         general = q.find("generalfeedback/text").text
+        _no_markdown(general)
         for m in problem.misconceptions:  # every named mistake is explained in the general feedback
             assert f"<b>{m.name}</b>" in general
         for s in problem.steps:
             assert s.label.split()[0] in general
         text = q.find("questiontext/text").text
+        assert q.find("defaultgrade").text == "1"  # one point per problem, as quizgen grade gives
+        _no_markdown(text)
+        assert f"<pre>{html.escape(str(GENERATORS[problem.family].describe(problem.inputs)))}</pre>" in text  # its inputs
         if qtype == "numerical":
             assert problem.answer.kind == "number"
             answers = q.findall("answer")
@@ -138,6 +153,18 @@ def test_moodle_xml_round_trip(quiz, tmp_path) -> None:
                 assert judge(problem.answer, spelling).status == "right", spelling
     exportable = {pid for pid, p in problems.items() if p.answer.kind != "formula"}
     assert set(seen) == exportable
+    # Without --partial-credit, Moodle (which scores a cloze question entry by entry) gets no
+    # vector or matrix: the command says so instead of scoring them differently from grading.
+    out = tmp_path / "aon.xml"
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "export", str(path), "--format", "moodle", "-o", str(out)])
+    several = sum(p.answer.kind in ("vector", "matrix") for p in problems.values())
+    assert result.exit_code == 0 and f"{several} with vector or matrix answers" in result.output and "--partial-credit" in result.output
+    names = {q.find("name/text").text.split(". ", 1)[1] for q in ET.parse(out).getroot().findall("question")
+             if q.get("type") != "category"}
+    assert names == {pid for pid in exportable if problems[pid].answer.kind not in ("vector", "matrix")}
+
+
+
 
 
 def _check_order(el: ET.Element) -> None:
@@ -157,9 +184,54 @@ def _check_order(el: ET.Element) -> None:
         _check_order(c)
 
 
-def test_qti_zip_round_trip(quiz, tmp_path) -> None:
+def _holds(el: ET.Element, responses: dict[str, str]) -> bool:
+    """A QTI 1.2 condition on the responses (and / or / other / varequal / vargte / varlte)."""
+    tag = el.tag.removeprefix(QTI)
+    if tag in ("conditionvar", "and"):
+        return all(_holds(c, responses) for c in el)
+    if tag == "or":
+        return any(_holds(c, responses) for c in el)
+    if tag == "other":
+        return True
+    given = responses.get(el.get("respident"))
+    if given is None:
+        return False
+    if tag == "varequal":
+        return float(given) == float(el.text)
+    return float(given) >= float(el.text) if tag == "vargte" else float(given) <= float(el.text)
+
+
+def _qti_points(item: ET.Element, responses: dict[str, str]) -> float:
+    """What a QTI 1.2 processor scores: conditions in order, SCORE set or added, stop at continue=No."""
+    score = 0.0
+    for cond in item.find(QTI + "resprocessing").findall(QTI + "respcondition"):
+        if _holds(cond.find(QTI + "conditionvar"), responses):
+            for setvar in cond.findall(QTI + "setvar"):
+                score = float(setvar.text) if setvar.get("action") == "Set" else score + float(setvar.text)
+            if cond.get("continue") == "No":
+                break
+    return score / 100
+
+
+def _flat(kind: str, value) -> list[float]:
+    return [value] if kind == "number" else list(value) if kind == "vector" else [v for r in value for v in r]
+
+
+def _as_value(kind: str, flat: list[float], like) -> object:
+    if kind == "number":
+        return flat[0]
+    if kind == "vector":
+        return flat
+    cols = len(like[0])
+    return [flat[i:i + cols] for i in range(0, len(flat), cols)]
+
+
+@pytest.mark.parametrize("partial", [False, True])
+def test_qti_zip_round_trip_scores_like_grading(quiz, tmp_path, partial) -> None:
+    from quizgen.classroom.report import Scoring
+
     path, problems = quiz
-    package = zipfile.ZipFile(_export(tmp_path, "qti", str(path)))
+    package = zipfile.ZipFile(_export(tmp_path, "qti", str(path), *(["--partial-credit"] if partial else [])))
     manifest = ET.fromstring(package.read("imsmanifest.xml"))
     hrefs = [f.get("href") for f in manifest.iter() if f.tag.endswith("file")]
     assert hrefs and all(h in package.namelist() for h in hrefs)
@@ -169,37 +241,48 @@ def test_qti_zip_round_trip(quiz, tmp_path) -> None:
     _check_order(root)
     items = list(root.iter(QTI + "item"))
     assert len({i.get("ident") for i in items}) == len(items)
-    covered: dict[str, list] = {}
+    exportable = [pid for pid, p in problems.items() if p.answer.kind != "formula"]
+    assert [i.get("title") for i in items] == exportable  # one question per problem, in order
+    scoring = Scoring(partial=partial)
+    checked = 0
     for item in items:
         fields = {f.find(QTI + "fieldlabel").text: f.find(QTI + "fieldentry").text for f in item.iter(QTI + "qtimetadatafield")}
-        pid = item.get("title").split()[0]
-        problem = problems[pid]
+        problem = problems[item.get("title")]
+        kind = problem.answer.kind
+        assert fields["points_possible"] == "1.0"
+        text = item.find(f"{QTI}presentation/{QTI}material/{QTI}mattext").text
+        _no_markdown(text)
+        assert f"<pre>{html.escape(str(GENERATORS[problem.family].describe(problem.inputs)))}</pre>" in text  # its inputs
         feedback = item.find(f"{QTI}itemfeedback/{QTI}flow_mat/{QTI}material/{QTI}mattext").text
+        _no_markdown(feedback)
         for m in problem.misconceptions:
             assert f"<b>{m.name}</b>" in feedback and html.escape(m.description.split(";")[0], quote=False) in feedback
-        if fields["question_type"] == "short_answer_question":
+        if kind == "shape":
+            assert fields["question_type"] == "short_answer_question"
             spellings = [v.text for v in item.iter(QTI + "varequal")]
             assert spellings and all(judge(problem.answer, s).status == "right" for s in spellings)
-            covered.setdefault(pid, []).append("shape")
             continue
-        assert fields["question_type"] == "numerical_question"
-        assert item.find(f".//{QTI}render_fib").get("fibtype") == "Decimal"
-        exact = float(item.find(f".//{QTI}varequal").text)
-        low, high = float(item.find(f".//{QTI}vargte").text), float(item.find(f".//{QTI}varlte").text)
-        assert math.isclose(high - exact, exact - low, rel_tol=1e-6, abs_tol=1e-12)  # Canvas reads a symmetric margin
-        covered.setdefault(pid, []).append((exact, high - exact))
-    for pid, problem in problems.items():
-        kind = problem.answer.kind
-        if kind == "formula":
-            assert pid not in covered
-        elif kind == "shape":
-            assert covered[pid] == ["shape"]
-        else:
-            keys = [problem.answer.value] if kind == "number" else (
-                problem.answer.value if kind == "vector" else [v for r in problem.answer.value for v in r])
-            assert len(covered[pid]) == len(keys)  # one question per entry
-            for (exact, plus_minus), key in zip(covered[pid], keys):
-                assert _close(exact, key) and math.isclose(plus_minus, _margin(problem, key), rel_tol=1e-5, abs_tol=1e-11)
+        fibs = list(item.iter(QTI + "render_fib"))
+        keys = _flat(kind, problem.answer.value)
+        assert len(fibs) == len(keys) and all(f.get("fibtype") == "Decimal" for f in fibs)
+        # Answers to score: the key, the key with one entry (then two) just outside its ±, each named mistake.
+        candidates = [keys]
+        for wrong in range(1, min(2, len(keys)) + 1):
+            off = list(keys)
+            for i in range(wrong):
+                off[i] = keys[i] + 3 * _margin(problem, keys[i]) + 1e-3
+            candidates.append(off)
+        candidates += [_flat(kind, m.value) for m in problem.misconceptions
+                       if len(_flat(kind, m.value)) == len(keys) and all(math.isfinite(v) for v in _flat(kind, m.value))]
+        for answer in candidates:
+            typed = [repr(float(v)) for v in answer]
+            verdict = judge(problem.answer, json.dumps(_as_value(kind, [float(t) for t in typed], problem.answer.value)),
+                            problem.tolerance, problem.misconceptions)
+            expected = scoring.points(kind, verdict.status, problem.answer.value, verdict)
+            got = _qti_points(item, {f"response{i + 1}": t for i, t in enumerate(typed)})
+            assert math.isclose(got, expected, abs_tol=1e-4), (problem.id, answer, got, expected, verdict.status)
+            checked += 1
+    assert checked > 3 * len(items) // 2
 
 
 def test_topics_export_the_deck_variants_and_bytes_are_stable(tmp_path) -> None:
@@ -212,3 +295,102 @@ def test_topics_export_the_deck_variants_and_bytes_are_stable(tmp_path) -> None:
     result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "export", "attention", "--format", "moodle",
                                       "--variants", "2", "-o", str(tmp_path / "m.xml")])
     assert result.exit_code == 0 and "left out 4 with formula answers" in result.output, result.output
+
+
+_PIECES = [chr(c) for c in range(0, 0x40)] + [
+    "\ud800", "\udfff", "\ufffe", "\uffff", "\x7f", "\x85", "\u2028", "\U0001f600", "é", "]]>", "&amp;", "<b>", "`code`",
+    "{1:MULTICHOICE:=right~wrong}", "{#1}", "{1:NUMERICAL:=1:0}", "}", "{", "#", "~", "=", "\\", "%50%",
+]
+
+
+def _fuzz(rng, n: int = 30) -> str:
+    return "".join(rng.choice(_PIECES) for _ in range(rng.randrange(n)))
+
+
+def test_any_concept_text_gives_well_formed_xml_and_no_stray_cloze_blank(quiz) -> None:
+    """Prompts, titles, mistakes and step labels of any characters (control characters, lone
+    surrogates, Moodle's cloze syntax): Moodle XML and QTI parse with a strict XML parser, and a
+    cloze question holds exactly the blanks quizgen wrote."""
+    import random
+    from dataclasses import replace
+
+    from lxml import etree
+
+    from quizgen.classroom.export import moodle_xml, qti_zip
+    from quizgen.core.answer import Misconception, Step
+
+    _, problems = quiz
+    by_kind: dict[str, list] = {}
+    for p in problems.values():
+        by_kind.setdefault(p.answer.kind, []).append(p)
+    chosen = [ps[0] for kind, ps in sorted(by_kind.items()) if kind != "formula"]
+    assert {p.answer.kind for p in chosen} == {"number", "vector", "matrix", "shape"}
+    rng = random.Random(11)
+    for _ in range(60):
+        hostile = [
+            replace(
+                p,
+                prompt=_fuzz(rng),
+                steps=tuple(Step(_fuzz(rng), s.value, s.shape, _fuzz(rng)) for s in p.steps),
+                misconceptions=tuple(Misconception(_fuzz(rng, 8), _fuzz(rng), m.value) for m in p.misconceptions),
+            )
+            for p in chosen
+        ]
+        titles = {p.concept: _fuzz(rng) for p in hostile}
+        moodle = moodle_xml(hostile, titles)
+        root = etree.fromstring(moodle)  # strict: raises on anything not well-formed
+        for q in root.iter("question"):
+            if q.get("type") != "cloze":
+                continue
+            text = q.find("questiontext/text").text
+            problem = next(p for p in hostile if q.find("name/text").text.endswith(p.id))
+            blanks = 1 if problem.answer.kind == "shape" else len(_flat(problem.answer.kind, problem.answer.value))
+            assert text.count("{") == blanks and text.count("{1:") == blanks, text
+        package = zipfile.ZipFile(__import__("io").BytesIO(qti_zip(hostile, _fuzz(rng))))
+        for name in package.namelist():
+            etree.fromstring(package.read(name))
+
+
+def test_the_command_says_what_canvas_does_with_a_multi_field_item(tmp_path) -> None:
+    args = ["--concepts", str(CONCEPTS), "export", "attention", "--variants", "1", "-o"]
+    qti = CliRunner().invoke(cli, [*args, str(tmp_path / "a.zip"), "--format", "qti"])
+    assert qti.exit_code == 0 and "1 point each" in qti.output and "fill-in-multiple-blanks" in qti.output, qti.output
+    moodle = CliRunner().invoke(cli, [*args, str(tmp_path / "a.xml"), "--format", "moodle", "--partial-credit"])
+    assert moodle.exit_code == 0 and "fill-in-multiple-blanks" not in moodle.output, moodle.output
+
+
+@pytest.mark.parametrize("text", [
+    "\\x01\\x08\\x0b\\x0c\\x1b[31m red \\x7f\\x85 end",
+    "{1:MULTICHOICE:=right~wrong#because} and {#1} and } # ~ =",
+    "\\uFFFE\\uFFFF \\U0001F600 ]]> &amp; <b>bold</b> `code`",
+])
+def test_a_concept_file_with_hostile_text_exports_well_formed(tmp_path, text) -> None:
+    """The same, from a concept file through the command line: its title and every prompt hold
+    the text (YAML escapes, so the file itself is valid YAML)."""
+    from lxml import etree
+
+    source = (CONCEPTS / "attention.yaml").read_text(encoding="utf-8")
+    quoted = '"' + text.replace('"', '\\\\"') + '"'
+    source = source.replace("title: Scaled dot-product attention", f"title: {quoted}", 1)
+    source = re.sub(r"prompt: >\n(      .*\n)+", lambda m: f"prompt: {quoted}\n", source)
+    folder = tmp_path / "concepts"
+    folder.mkdir()
+    (folder / "attention.yaml").write_text(source, encoding="utf-8")
+    for fmt, partial in (("moodle", "--partial-credit"), ("qti", "--partial-credit"), ("qti", "--variants=1")):
+        out = tmp_path / f"out.{fmt}"
+        result = CliRunner().invoke(cli, ["--concepts", str(folder), "export", "attention", "--format", fmt, partial,
+                                          "-o", str(out), "--force"])
+        assert result.exit_code == 0, result.output
+        marker = {"red": "red", "{1:M": "1:MULTICHOICE:=right", "bol": "bold"}[next(w for w in ("red", "{1:M", "bol") if w in text)]
+        if fmt == "moodle":
+            root = etree.fromstring(out.read_bytes())
+            bodies = [q.find("questiontext/text").text for q in root.iter("question") if q.get("type") != "category"]
+            assert bodies and all(marker in b for b in bodies)  # the hostile prompt is in every question
+            for q in root.iter("question"):
+                if q.get("type") == "cloze":
+                    body = q.find("questiontext/text").text
+                    assert body.count("{") == body.count("{1:") == body.count("{1:NUMERICAL") + body.count("{1:SHORTANSWER")
+        else:
+            package = zipfile.ZipFile(out)
+            for name in package.namelist():
+                etree.fromstring(package.read(name))

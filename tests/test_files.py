@@ -45,6 +45,35 @@ def test_special_files_are_written_directly_never_replaced(capsysbinary):
     assert capsysbinary.readouterr().out == b"to stdout\n"
 
 
+def test_a_link_is_written_through_and_kept(tmp_path):
+    """A link to a file keeps being a link: the file it leads to gets the new bytes."""
+    real = tmp_path / "real.txt"
+    real.write_text("old")
+    link = tmp_path / "link.txt"
+    link.symlink_to(real)
+    files.write_text_atomic(link, "new")
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_text() == "new"
+
+
+def test_a_link_to_a_file_descriptor_is_a_stream_never_replaced(tmp_path):
+    """Like /dev/stdout with standard output in a file: the link survives, the file gets the bytes."""
+    import subprocess
+    import sys
+
+    link = tmp_path / "stdout"
+    link.symlink_to("/proc/self/fd/1")
+    out = tmp_path / "out.txt"
+    with open(out, "wb") as sink:
+        subprocess.run(
+            [sys.executable, "-c", f"from quizgen.core import files; files.write_text_atomic(files.Path({str(link)!r}), 'streamed')"],
+            stdout=sink, check=True,
+        )
+    assert link.is_symlink() and os.readlink(link) == "/proc/self/fd/1"
+    assert out.read_text() == "streamed"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt", "stdout"]
+
+
 def test_an_unwritable_place_is_a_clear_error(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")

@@ -136,7 +136,7 @@ def test_the_class_file_holds_every_student_one_per_page(printed: Path) -> None:
         assert len(starts) == 3 and all(re.match(r"\s*Quiz", pages[i]) for i in starts), name
 
 
-@pytest.mark.parametrize("page", ["q.worksheet.html", "q.key.html", "class/class.worksheets.html"])
+@pytest.mark.parametrize("page", ["q.worksheet.html", "q.key.html", "class/class.worksheets.html", "class/class.key.html"])
 def test_nothing_sticks_out_of_an_a4_page(printed: Path, page: str) -> None:
     assert _overflowing(printed / page) == []
 
@@ -146,3 +146,95 @@ def test_pages_need_no_network_and_run_no_script(printed: Path) -> None:
         text = (printed / page).read_text("utf-8")
         assert "<script" not in text and "http" not in text and "\\(" not in text
         assert "<math" in text
+
+
+_LAYOUT_PROBE = """<script>
+(function () {
+  var out = [];
+  document.querySelectorAll("section.problem").forEach(function (section) {
+    var pid = section.querySelector(".pid code"), answer = section.querySelector(".answer");
+    var item = {pid: pid ? pid.textContent : "", kind: "none"};
+    if (answer) {
+      var grid = answer.querySelector("table.grid"), line = answer.querySelector(".line");
+      var boxes = answer.querySelectorAll(".shape .box");
+      if (grid) {
+        var xs = {}, ys = {}, cells = grid.querySelectorAll("td"), right = 0, small = 0;
+        cells.forEach(function (td) {
+          var r = td.getBoundingClientRect();
+          xs[Math.round(r.left)] = 1; ys[Math.round(r.top)] = 1; right = Math.max(right, r.right);
+          if (r.width < 20 || r.height < 20) small += 1;
+        });
+        item = {pid: item.pid, kind: "grid", cells: cells.length, cols: Object.keys(xs).length,
+                rows: Object.keys(ys).length, right: right, small: small};
+      } else if (boxes.length) {
+        item = {pid: item.pid, kind: "shape", boxes: boxes.length};
+      } else if (line) {
+        var r = line.getBoundingClientRect();
+        item = {pid: item.pid, kind: "line", width: r.width, right: r.right};
+      }
+    }
+    out.push(item);
+  });
+  var p = document.createElement("pre"); p.id = "layout"; p.textContent = JSON.stringify(out);
+  document.body.appendChild(p);
+})();
+</script>"""
+
+
+def _layout(page: Path) -> list[dict]:
+    """Where each problem's answer space stands, measured by Chromium at A4 text width."""
+    import html
+    import json
+
+    probe = page.with_name(page.stem + ".layout.html")
+    probe.write_text(page.read_text("utf-8").replace("</body>", _LAYOUT_PROBE + "</body>"), "utf-8")
+    proc = chromium(f"--window-size={A4_TEXT_PX},1000", "--dump-dom", probe.as_uri())
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    match = re.search(r'<pre id="layout">(.*?)</pre>', proc.stdout, re.DOTALL)
+    assert match, proc.stdout[-2000:]
+    return json.loads(html.unescape(match.group(1)))
+
+
+@pytest.mark.parametrize("page", ["q.worksheet.html", "class/class.worksheets.html"])
+def test_each_answer_space_is_shaped_like_its_answer(printed: Path, page: str) -> None:
+    """A matrix gets a grid of rows × columns boxes, a vector a row of boxes, a shape boxes for
+    its dimensions, a number a line; every box is big enough to write in and inside the page."""
+    concepts = load_concepts(CONCEPTS)
+    measured = _layout(printed / page)
+    quizzes = [read_quiz(printed / "q.yaml")] if page == "q.worksheet.html" else [
+        read_quiz(printed / "class" / f"{s}.quiz.yaml") for s in ("s1", "s2", "s3")]
+    ids = [p.id for q in quizzes for p in q.problems]
+    assert [m["pid"] for m in measured] == ids
+    kinds = set()
+    for m in measured:
+        answer = rebuild(m["pid"], concepts).answer
+        kinds.add(answer.kind)
+        if answer.kind in ("vector", "matrix"):
+            rows, cols = (1, len(answer.value)) if answer.kind == "vector" else (len(answer.value), len(answer.value[0]))
+            assert m["kind"] == "grid" and (m["rows"], m["cols"], m["cells"]) == (rows, cols, rows * cols), m
+            assert m["small"] == 0 and m["right"] <= A4_TEXT_PX, m
+        elif answer.kind == "shape":
+            assert m["kind"] == "shape" and m["boxes"] == 5, m  # the most dimensions any shipped template asks for
+            assert answer.value == "error" or len(answer.value) <= m["boxes"], m
+        else:
+            assert m["kind"] == "line" and m["width"] >= 150 and m["right"] <= A4_TEXT_PX, m
+    assert {"number", "vector", "matrix", "shape"} <= kinds
+    text = (printed / page).read_text("utf-8")
+    assert "answers.yaml" not in text and "single quotes" not in text  # nothing about files on paper
+
+
+def test_the_key_opens_with_a_page_of_answers(printed: Path) -> None:
+    from pypdf import PdfReader
+
+    _pdf_text(printed / "q.key.html")
+    pages = [_squash(p.extract_text()) for p in PdfReader(printed / "q.key.pdf").pages]
+    quiz = read_quiz(printed / "q.yaml")
+    concepts = load_concepts(CONCEPTS)
+    first = pages[0]
+    for p in quiz.problems:  # every id and every answer, as typed, on the first page
+        problem = rebuild(p.id, concepts)
+        assert _squash(p.id) in first and _squash(format_value(problem.answer.kind, problem.answer.value)) in first, p.id
+    assert "Workedsolutions" not in first and "Workedsolutions" in pages[1]
+    assert "singlequotes" in "".join(pages[:2])  # what students are told about the answer sheet
+    # Compact: the 20 worked solutions take a few pages, not a page each.
+    assert len(pages) <= 1 + 20 // 2, len(pages)

@@ -150,8 +150,8 @@ def test_worksheets_show_every_problem_and_escape_text(small_quiz):
     from dataclasses import replace
 
     quiz = replace(small_quiz, title="<script>alert(1)</script> *quiz*")
-    md = worksheet_markdown(quiz, "q.answers.yaml")
-    page = worksheet_html(quiz, "q.answers.yaml")
+    md = worksheet_markdown(quiz)
+    page = worksheet_html(quiz)
     for p in quiz.problems:
         assert p.id in md and p.id in page
         assert html.escape(quiz.templates[p.key].prompt.split("`")[0]) in page
@@ -161,6 +161,8 @@ def test_worksheets_show_every_problem_and_escape_text(small_quiz):
     assert "<math" in page and "<mtable>" in page and "<script" not in page and "http" not in page
     assert "\\*quiz\\*" in md
     assert md.count("**Answer**") == len(quiz.problems)
+    for text in (md, page):  # paper says nothing about files: that is the answer sheet's and the key's to say
+        assert "answers.yaml" not in text and "single quotes" not in text and "answer sheet" not in text
 
 
 def test_mathml_only_for_numeric_matrices():
@@ -188,6 +190,8 @@ def test_answer_sheet_template_lists_every_id_blank(small_quiz, tmp_path):
 
     path = tmp_path / "a.yaml"
     path.write_text(answer_sheet(small_quiz))
+    text = path.read_text()
+    assert "in single quotes" in text and "1 2; 3 4" in text and "error" in text  # how to write answers, where they are written
     sheet = read_answer_sheet(path)
     assert [a.key for a in sheet.answers] == [p.id for p in small_quiz.problems]
     assert all(a.text is None and a.issue is None for a in sheet.answers)
@@ -219,7 +223,7 @@ def test_key_holds_answers_steps_pictures_and_mistakes(tmp_path):
     pictures = 0
     for p in read_quiz(tmp_path / "q.yaml").problems:
         problem = rebuild(p.id, concepts)
-        section = key.split(f"<code>{p.id}</code>")[0].rsplit('<section class="problem">', 1)[1]
+        (section,) = [s for s in key.split('<section class="problem solution">')[1:] if f'<span class="pid">{p.id}</span>' in s]
         assert "<b>Answer:</b>" in section and "<b>Answer:</b>" not in sheet
         assert all(html.escape(s.label) in section for s in problem.steps)
         assert all(f"<b>{m.name}</b>" in section for m in problem.misconceptions)
@@ -233,7 +237,8 @@ def test_key_holds_answers_steps_pictures_and_mistakes(tmp_path):
 
 def test_write_quiz_files(small_quiz, tmp_path):
     written = write_quiz_files(small_quiz, tmp_path / "q.yaml")
-    assert [p.name for p in written] == ["q.yaml", "q.worksheet.md", "q.worksheet.html", "q.answers.yaml"]
+    # The answer sheet first (a filled one stops the replacement early), the quiz file last.
+    assert [p.name for p in written] == ["q.answers.yaml", "q.worksheet.md", "q.worksheet.html", "q.yaml"]
     assert all(p.stat().st_size > 0 for p in written)
 
 
@@ -321,3 +326,64 @@ def test_quiz_never_overwrites_without_force_and_never_a_filled_in_sheet(tmp_pat
         result = runner.invoke(cli, [*args, *extra])
         assert result.exit_code == 2 and "answers are filled in" in result.output
         assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown worksheets: no raw HTML from a title or a name
+
+HOSTILE_TEXT = [
+    "Week 3\n\n<script>alert(1)</script>",
+    "`x\n\n<img src=x onerror=alert(1)>\n`",
+    "Quiz <b onmouseover=alert(1)>bold</b>",
+    "A\n# heading\n- item\n> quote",
+    "&lt;script&gt; and &#60;img&#62;",
+    "1. [link](javascript:alert(1)) ![i](x)",
+    "``<div>``\n\n<div>\n",
+    "x\r\n<iframe>\u2028<svg onload=alert(1)>",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXT)
+def test_markdown_worksheet_holds_no_raw_html_from_titles_or_names(small_quiz, text):
+    from dataclasses import replace
+
+    from markdown_it import MarkdownIt
+
+    templates = {k: replace(t, title=text, prompt=text) for k, t in small_quiz.templates.items()}
+    quiz = replace(small_quiz, title=text, student="s1", student_name=text, templates=templates)
+    md = worksheet_markdown(quiz)
+    parser = MarkdownIt("commonmark")
+    tokens = parser.parse(md)
+    kinds = {t.type for t in tokens} | {c.type for t in tokens for c in (t.children or [])}
+    assert not kinds & {"html_block", "html_inline"}, kinds
+    rendered = parser.render(md)
+    assert not re.search(r"<(script|img|b |iframe|svg|div)", rendered)
+    assert 'href="javascript' not in rendered
+    # The text is all there, one line: headings are only the title's and the problems'.
+    assert sum(t.type == "heading_open" for t in tokens) == 1 + len(quiz.problems)
+
+
+def test_markdown_answer_space_has_a_cell_per_entry(concepts):
+    """The Markdown worksheet's answer space: a table of rows × columns blank cells for a
+    matrix (one row for a vector), read back with a CommonMark+tables parser; a line otherwise."""
+    from markdown_it import MarkdownIt
+
+    from quizgen.core.problems import rebuild
+
+    quiz = make_quiz(concepts, ["attention", "vae", "shapes"], 9, seed=4)
+    md = worksheet_markdown(quiz)
+    sections = md.split("\n## ")[1:]
+    assert len(sections) == len(quiz.problems)
+    kinds = set()
+    for p, section in zip(quiz.problems, sections):
+        answer = rebuild(p.id, concepts).answer
+        kinds.add(answer.kind)
+        tokens = MarkdownIt("commonmark").enable("table").parse(section.split("**Answer**", 1)[1])
+        body_rows = [t for t in tokens if t.type == "tr_open"][1:]  # the header row numbers the columns
+        cells = sum(t.type == "td_open" for t in tokens) - len(body_rows)  # less the row numbers
+        if answer.kind in ("vector", "matrix"):
+            rows, cols = (1, len(answer.value)) if answer.kind == "vector" else (len(answer.value), len(answer.value[0]))
+            assert (len(body_rows), cells) == (rows, rows * cols), p.id
+        else:
+            assert not body_rows and "____" in section, p.id
+    assert {"matrix", "vector", "shape"} <= kinds

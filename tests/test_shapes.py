@@ -395,7 +395,7 @@ def test_concept_file() -> None:
     data = yaml.safe_load(CONCEPT.read_text(encoding="utf-8"))
     assert data["id"] == CONCEPT.stem == "squeeze-unsqueeze"
     assert data["tags"] == ["shapes", "tensors", "pytorch"]
-    assert data["sources"] == ["Study notes: word embeddings and representation learning"]
+    assert data["sources"] == ["Study notes: word embeddings, pretraining and fine-tuning (warmup, decay, freezing, LLRD), squeeze and unsqueeze"]
     assert len(data["flashcards"]) >= 6
     assert all(card["front"].strip() and card["back"].strip() for card in data["flashcards"])
     problems = data["problems"]

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
+import re
 import sqlite3
 import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from conftest import CONCEPTS
+
+from quizgen.core.concepts import load_concepts, select
 from quizgen.core.errors import QuizgenError
+from quizgen.drill.cards import plan_items
 from quizgen.drill.store import (
     Clock,
     Store,
     data_dir,
     flashcard_id,
+    legacy_flashcard_id,
     problem_card_id,
     summarise,
     when,
@@ -51,10 +58,103 @@ def test_clock_from_env(monkeypatch):
 
 def test_card_ids_are_stable_and_distinct():
     assert problem_card_id("attention", "scale-factor") == "problem:attention.scale-factor"
-    a = flashcard_id("attention", "Why  divide by √d_k?")
-    assert a == flashcard_id("attention", "Why divide by\n√d_k?")  # whitespace does not matter
-    assert a != flashcard_id("attention", "Why divide by d_k?")
-    assert a != flashcard_id("bleu", "Why divide by √d_k?")
+    assert flashcard_id("attention", "why-scale") == "flashcard:attention.why-scale"
+    assert flashcard_id("attention", "why-scale") != flashcard_id("bleu", "why-scale")
+    # Schema 1's keys hashed the front (whitespace aside); they never equal a key by id.
+    a = legacy_flashcard_id("attention", "Why  divide by √d_k?")
+    assert a == legacy_flashcard_id("attention", "Why divide by\n√d_k?")
+    assert a != legacy_flashcard_id("attention", "Why divide by d_k?")
+    assert a != legacy_flashcard_id("bleu", "Why divide by √d_k?")
+    assert re.fullmatch(r"flashcard:attention:[0-9a-f]{10}", a)
+
+
+def test_a_reworded_or_moved_flashcard_keeps_its_card():
+    (attention,) = select(load_concepts(CONCEPTS), ["attention"])
+    before = {it.flashcard.id: it.id for it in plan_items([attention]) if it.flashcard is not None}
+    cards = list(attention.flashcards)
+    cards[2] = dataclasses.replace(cards[2], front="Why is Q Kᵀ scaled by 1/√d_k before the softmax?")
+    new = dataclasses.replace(cards[0], id="a-new-card", front="A new question?", legacy_position=None)
+    edited = dataclasses.replace(attention, flashcards=(cards[3], new, *reversed(cards[4:]), cards[2], cards[1], cards[0]))
+    after = {it.flashcard.id: it.id for it in plan_items([edited]) if it.flashcard is not None}
+    assert {k: after[k] for k in before} == before
+    assert after["a-new-card"] not in before.values()
+
+
+def _schema_1_database(path, reviews):
+    """A database as schema 1 wrote it: the same tables, flashcards keyed by a hash of the front."""
+    with Store(path) as store:
+        for key, kind, rating, when_ in reviews:
+            store.record_review(card_id=key, concept="attention", kind=kind, now=when_, rating=rating,
+                                status="right" if rating != 1 else "wrong")
+        store._db.execute("PRAGMA user_version = 1")
+
+
+def _rows(path):
+    db = sqlite3.connect(path)
+    try:
+        cards = {r[0]: r[1:] for r in db.execute("SELECT id, fsrs, due, reps, lapses FROM cards")}
+        log = db.execute("SELECT id, card, rating FROM reviews ORDER BY id").fetchall()
+        return cards, log, db.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_a_schema_1_database_moves_flashcard_history_to_the_ids_once(tmp_path):
+    (attention,) = select(load_concepts(CONCEPTS), ["attention"])
+    cards = attention.flashcards
+    old = {c.id: legacy_flashcard_id("attention", c.front) for c in cards}
+    edited_long_ago = legacy_flashcard_id("attention", "A front that no longer exists?")
+    path = tmp_path / "q.sqlite3"
+    _schema_1_database(path, [
+        (old[cards[0].id], "flashcard", 3, T0),
+        (old[cards[5].id], "flashcard", 1, T0),
+        (old[cards[0].id], "flashcard", 4, T0 + timedelta(days=1)),
+        (edited_long_ago, "flashcard", 3, T0),
+        ("problem:attention.scale-factor", "problem", 3, T0),
+    ])
+    cards_before, log_before, version = _rows(path)
+    assert version == 1
+
+    with Store(path, concepts=[attention]) as store:
+        states = store.states()
+    cards_after, log_after, version = _rows(path)
+    assert version == 2
+    moved = {old[cards[0].id]: flashcard_id("attention", cards[0].id), old[cards[5].id]: flashcard_id("attention", cards[5].id)}
+    # Every row is still there, under its new key, with its state untouched.
+    assert cards_after == {moved.get(k, k): v for k, v in cards_before.items()}
+    assert log_after == [(i, moved.get(card, card), rating) for i, card, rating in log_before]
+    assert states[flashcard_id("attention", cards[0].id)].reps == 2
+    assert edited_long_ago in cards_after  # its front is gone: nothing to move it to
+
+    # Run once: a version-2 database is never re-keyed (a schema-1 key written now stays).
+    with Store(path) as store:
+        store.record_review(card_id=old[cards[1].id], concept="attention", kind="flashcard", now=T0, rating=3, status="right")
+    with Store(path, concepts=[attention]):
+        pass
+    assert old[cards[1].id] in _rows(path)[0]
+
+
+def test_a_schema_1_database_waits_for_the_concepts_and_no_save_never_writes(tmp_path):
+    (attention,) = select(load_concepts(CONCEPTS), ["attention"])
+    card = attention.flashcards[3]
+    old, new = legacy_flashcard_id("attention", card.front), flashcard_id("attention", card.id)
+    path = tmp_path / "q.sqlite3"
+    _schema_1_database(path, [(old, "flashcard", 3, T0)])
+    with Store(path) as store:  # no concepts: left as it is
+        assert set(store.states()) == {old}
+    assert _rows(path)[2] == 1
+    before = path.read_bytes()
+    with Store(path, save=False, concepts=[attention]) as store:  # stats, --no-save: migrated in memory
+        assert set(store.states()) == {new}
+    assert path.read_bytes() == before
+    # Reviewed under the new key meanwhile (a drill without concepts): that newer state wins.
+    with Store(path) as store:
+        store.record_review(card_id=new, concept="attention", kind="flashcard", now=T0 + timedelta(days=3), rating=1, status="wrong")
+    with Store(path, concepts=[attention]) as store:
+        states = store.states()
+        assert set(states) == {new} and states[new].reps == 1
+        assert [r["card"] for r in store.reviews()] == [new, new]
+    assert _rows(path)[2] == 2
 
 
 def test_wal_and_schema(tmp_path):
@@ -65,7 +165,7 @@ def test_wal_and_schema(tmp_path):
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"cards", "reviews"} <= tables
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
 
 
 def test_newer_schema_is_refused(tmp_path):
@@ -222,6 +322,33 @@ def test_many_drills_creating_the_database_at_once(tmp_path):
         assert [p.exitcode for p in procs] == [0] * 6
         with Store(path) as store:
             assert len(store.reviews()) == 6 and _integrity(store.path) == "ok"
+
+
+def _migrating_opener(path: str, start: float, concepts) -> None:
+    while time.time() < start:
+        pass
+    with Store(__import__("pathlib").Path(path), concepts=concepts) as store:
+        store.states()
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork to start openers together")
+def test_drills_opening_a_schema_1_database_at_once_migrate_it_once(tmp_path):
+    (attention,) = select(load_concepts(CONCEPTS), ["attention"])
+    keys = [legacy_flashcard_id("attention", card.front) for card in attention.flashcards[:4]]
+    path = tmp_path / "q.sqlite3"
+    _schema_1_database(path, [(key, "flashcard", 3, T0) for key in keys])
+    start = time.time() + 0.3
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_migrating_opener, args=(str(path), start, [attention])) for _ in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0] * 4
+    cards, log, version = _rows(path)
+    assert version == 2 and _integrity(path) == "ok"
+    expected = [flashcard_id("attention", card.id) for card in attention.flashcards[:4]]
+    assert sorted(cards) == sorted(expected) and [card for _, card, _ in log] == expected
 
 
 def _integrity(path) -> str:

@@ -14,7 +14,8 @@ and a changed one is imported as a new note type whose notes all conflict with t
   scripts shows one consistent problem. ``Variants`` and ``VariantAnswers`` hold the other
   variants' parts; the card script picks one variant per review day and moves its parts into the
   card, front and back alike, before judging (docs/anki.md, "Fresh numbers at every review").
-- ``quizgen flashcard`` — a concept's flashcards (Front, Back, Extra).
+- ``quizgen flashcard`` — a concept's flashcards (Front, Back, and Extra: the optional extra text
+  and a footer naming the concept and the notes the card's facts come from).
 """
 
 from __future__ import annotations
@@ -202,7 +203,7 @@ def problem_fields(problem: Problem, concept: Concept) -> list[str]:
         f'<ul class="qz-mistakes">{mistakes}</ul>' if mistakes else "",
         _escape(tolerance),
         _escape(concept.title),
-        _escape(", ".join(concept.sources)),
+        sources_html(concept.sources),
         _escape(problem.id),
         _escape(json.dumps(check, ensure_ascii=False, separators=(",", ":"), allow_nan=False)),
     ]
@@ -239,9 +240,18 @@ def rotating_fields(problems: Sequence[Problem], concept: Concept) -> list[str]:
     return [*first, blocks(_FRONT_PARTS), blocks(_BACK_PARTS)]
 
 
-def flashcard_fields(card: Flashcard) -> list[str]:
-    """The flashcard note's fields, in ``FLASHCARD_FIELDS`` order, all HTML-escaped."""
-    return [text_html(card.front), text_html(card.back), text_html(card.extra)]
+def flashcard_fields(card: Flashcard, concept: Concept) -> list[str]:
+    """The flashcard note's fields, in ``FLASHCARD_FIELDS`` order, all HTML-escaped. Extra ends
+    with the footer: the concept and the notes the card's facts come from (a note type's fields
+    never change, so the footer travels in a field)."""
+    extra = f'<div class="qz-extra">{text_html(card.extra)}</div>' if card.extra else ""
+    foot = f'<div class="qz-foot">{_escape(concept.title)} · {sources_html(concept.sources_of(card))}</div>'
+    return [text_html(card.front), text_html(card.back), extra + foot]
+
+
+def sources_html(sources: Sequence[str]) -> str:
+    """The cited notes, by title; titles hold commas, so they are separated by semicolons."""
+    return _escape("; ".join(sources))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -328,7 +338,7 @@ _FLASHCARD_BACK = """\
 {{FrontSide}}
 <hr id=answer>
 <div class="qz-back">{{Back}}</div>
-{{#Extra}}<div class="qz-extra">{{Extra}}</div>{{/Extra}}"""
+{{Extra}}"""
 
 
 def _models(script_name: str) -> tuple[Any, Any, Any]:

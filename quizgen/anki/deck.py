@@ -4,15 +4,14 @@ The note types and their fields are in ``quizgen.anki.cards``.
 
 Identity and updates. A rotating problem note's GUID is a hash of (concept id, template name), a
 per-variant note's of (concept id, template name, variant number), a flashcard's of (concept id,
-position); never of the text, so an edited concept file
-updates the existing notes in place. Variant i of a template is drawn from a seed derived from
-(recipe seed, concept, template, i), so adding a concept never changes another's problems. Anki
-updates a note only when the incoming modification time is newer than its own, and genanki stamps
-notes, cards and note types with the time it is given; so each deck's time comes from its inputs:
-the newest modification time of its concept files and of the files that define the card layout
-(``_layout_files``: the note types, the renderer, the judge's formatting and the card script), capped by ``SOURCE_DATE_EPOCH`` when that is set. Editing a
-concept file moves its deck's notes forward; rebuilding unchanged inputs reproduces the time and
-the bytes.
+flashcard id) — or, for a card older than flashcard ids, of the position it had then, the GUID its
+note already has; never of the text, so an edited, inserted or reordered card updates its own
+note. Variant i of a template is drawn from a seed derived from (recipe seed, concept, template,
+i), so adding a concept never changes another's problems. Anki updates a note only when the
+incoming modification time is newer than its own, and genanki stamps notes, cards and note types
+with the time it is given: ``SOURCE_DATE_EPOCH`` when set, else ``CONTENT_EPOCH``, which moves
+forward with each release that changes the content or the layout. Never a file's modification
+time, so a checkout, a copy and an installed wheel give the same bytes.
 
 Building. Problems come from the one build path (``quizgen.core.problems.build_many``); genanki
 writes the notes into an in-memory SQLite collection, which is serialised and zipped with fixed
@@ -46,7 +45,7 @@ from quizgen.anki.cards import (
     rotating_fields,
 )
 from quizgen.core.command import concept_dir, friendly
-from quizgen.core.concepts import Concept, select
+from quizgen.core.concepts import Concept, Flashcard, select
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import zip_bytes
 from quizgen.core.problems import template_variant_seed as note_seed
@@ -83,11 +82,15 @@ def rotating_guid(concept_id: str, template: str) -> str:
     return str(guid_for("quizgen-rotating", concept_id, template))
 
 
-def flashcard_guid(concept_id: str, index: int) -> str:
-    """The note GUID of a concept's ``index``-th flashcard (append new cards at the end)."""
+def flashcard_guid(concept_id: str, card: Flashcard) -> str:
+    """The note GUID of a flashcard: from its id, or, for a card older than flashcard ids, from
+    the position it had then (``legacy-position``), which is the GUID its note already has."""
     from genanki import guid_for
 
-    return str(guid_for("quizgen-flashcard", concept_id, index))
+    if card.legacy_position is not None:
+        return str(guid_for("quizgen-flashcard", concept_id, card.legacy_position))
+    # Another namespace than the positions': an id such as "3" never lands on position 3's note.
+    return str(guid_for("quizgen-flashcard-id", concept_id, card.id))
 
 
 def deck_name(concept: Concept) -> str:
@@ -174,39 +177,34 @@ def load_recipe(path: str | Path) -> Recipe:
 # ---------------------------------------------------------------------------------------------
 # Timestamp
 
+CONTENT_EPOCH = 1_796_601_600
+"""The notes' modification time (2026-12-07 00:00 UTC) when SOURCE_DATE_EPOCH is not set.
 
-def _layout_files() -> list[Path]:
-    """The files that define what a card shows: the note types and fields, the renderer and the
-    judge's formatting they use, and the card script."""
-    from quizgen.anki import cards
-    from quizgen.core import pictures, render
-    from quizgen.judge import verdict
-
-    return [Path(cards.__file__), Path(render.__file__), Path(pictures.__file__), Path(verdict.__file__), JUDGE_SCRIPT]
+Anki takes an incoming note only when its time is newer than the note it has, so this moves
+forward (to the time of the change) in every release that changes the shipped concept files or
+the card layout; it never comes from a file's modification time, which differs between a
+checkout, a copy and an installed wheel of the same files.
+"""
 
 
-def build_timestamp(concepts: Sequence[Concept], environ: dict[str, str] | None = None) -> int:
-    """The notes' modification time: the newest mtime of the inputs, capped by SOURCE_DATE_EPOCH.
+_LAST_ZIP_TIME = 4_354_819_199
 
-    The inputs are the concept files used and the files that define the card layout. Anki
-    updates a note on import only when this is newer than the note it has, so it must move
-    forward whenever an input changes (an edited file gets a newer mtime) and stay put when
-    nothing changed (so the bytes do too).
+
+def build_timestamp(environ: dict[str, str] | None = None) -> int:
+    """The notes' modification time: ``SOURCE_DATE_EPOCH`` when set, else ``CONTENT_EPOCH``.
+
+    The same inputs give the same time, and so the same bytes, wherever the files are and
+    whatever their modification times. To bring an edit of a concept file into a collection
+    that already has its notes, build with a later ``SOURCE_DATE_EPOCH`` (``$(date +%s)``).
     """
     env = os.environ if environ is None else environ
-    newest = 0
-    for p in [Path(c.path) for c in concepts] + _layout_files():
-        try:
-            newest = max(newest, int(p.stat().st_mtime))
-        except OSError as exc:
-            raise QuizgenError(f"could not read the modification time of {p}: {exc.strerror or exc}") from None
     raw = env.get("SOURCE_DATE_EPOCH", "").strip()
-    if raw:
-        if not raw.isdigit():
-            raise QuizgenError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, found {raw!r}")
-        newest = min(newest, int(raw))
-    # Zip dates start in 1980; a time before that could not be stored in the archive.
-    return max(newest, 315_532_800)
+    if not raw:
+        return CONTENT_EPOCH
+    # Zip dates run from 1980 to 2107: an earlier time is moved to 1980, a later one refused.
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > _LAST_ZIP_TIME:
+        raise QuizgenError(f"SOURCE_DATE_EPOCH must be a whole number of seconds up to {_LAST_ZIP_TIME} (2107), found {raw!r}")
+    return max(int(raw), 315_532_800)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,9 +287,7 @@ def build_deck(
     if not out.parent.is_dir():
         raise QuizgenError(f"cannot write {out}: no directory {out.parent}")
     concepts = sorted(concepts, key=lambda c: c.id)
-    # Each concept's notes' modification time: its own file and the layout files.
-    stamps = {c.id: build_timestamp([c], environ) for c in concepts}
-    newest = max(stamps.values())
+    stamp = build_timestamp(environ)
     script = JUDGE_SCRIPT.read_bytes()
     script_name = judge_media_name(script)
     if notes not in NOTE_STYLES:
@@ -300,24 +296,22 @@ def build_deck(
     rotating = notes == "rotating"
 
     decks: dict[str, Any] = {}
-    deck_stamps: dict[str, int] = {}
     for c in concepts:
         name = deck_name(c)
         if name not in decks:
             decks[name] = genanki.Deck(_deck_id(name), name, description=text_html(c.summary))
-        deck_stamps[name] = max(deck_stamps.get(name, 0), stamps[c.id])
     # Flashcards first, then the problems with the variants round-robin over the templates, so
     # a learner's new cards mix the templates.
     by_concept = {c.id: decks[deck_name(c)] for c in concepts}
     index = 0
     for c in concepts:
-        for position, card in enumerate(c.flashcards):
+        for card in c.flashcards:
             by_concept[c.id].add_note(
                 genanki.Note(
                     model=flashcard_model,
-                    fields=flashcard_fields(card),
+                    fields=flashcard_fields(card, c),
                     tags=c.tags,
-                    guid=flashcard_guid(c.id, position),
+                    guid=flashcard_guid(c.id, card),
                     due=index,
                 )
             )
@@ -354,25 +348,24 @@ def build_deck(
     conn = sqlite3.connect(":memory:")
     try:
         cursor = conn.cursor()
-        ids = itertools.count(newest * 1000)
-        # The schema and the collection row, then each deck with its note types and notes, dated
-        # by its newest input (oldest deck first, so a note type's time is the newest of its decks).
-        genanki.Package([]).write_to_db(cursor, newest, ids)
-        for name in sorted(decks, key=lambda n: (deck_stamps[n], n)):
+        ids = itertools.count(stamp * 1000)
+        # The schema and the collection row, then each deck with its note types and notes.
+        genanki.Package([]).write_to_db(cursor, stamp, ids)
+        for name in sorted(decks):
             deck = decks[name]
             deck.add_model(flashcard_model)
             if any(c.templates for c in concepts if deck_name(c) == name):
                 deck.add_model(rotating_model if rotating else problem_model)
-            deck.write_to_db(cursor, deck_stamps[name], ids)
+            deck.write_to_db(cursor, stamp, ids)
         # Each deck re-adds its note types under an int key next to the str keys already stored;
-        # one round trip keeps the last (newest) copy of each and drops the repeated keys.
+        # one round trip keeps one copy of each and drops the repeated keys.
         (models,) = cursor.execute("SELECT models FROM col").fetchone()
         cursor.execute("UPDATE col SET models = ?", (json.dumps(json.loads(models)),))
         conn.commit()
         database = conn.serialize()
     finally:
         conn.close()
-    data = _package(database, [(script_name, script)], newest)
+    data = _package(database, [(script_name, script)], stamp)
     write_bytes_atomic(out, data)
     return DeckSummary(
         path=out,
@@ -383,7 +376,7 @@ def build_deck(
         cards=index,  # one card per note in both note types
         decks=tuple(sorted(decks)),
         size=len(data),
-        timestamp=newest,
+        timestamp=stamp,
     )
 
 
@@ -422,9 +415,10 @@ def deck_command(
 
     Each concept gets its deck quizgen::<deck>, with its flashcards and, per template, a problem
     note holding VARIANTS variants: each review day shows another one, and the card grades the
-    typed answer itself (--notes per-variant makes a note of each variant). Rebuilding with the same inputs gives
-    the same bytes; after a concept file changes, importing the rebuilt deck updates the notes in
-    place and keeps their review history.
+    typed answer itself (--notes per-variant makes a note of each variant). The same inputs give
+    the same bytes anywhere. Importing a newer deck updates the notes in place and keeps every
+    review on its own card; to bring in your own edit of a concept file, build with
+    SOURCE_DATE_EPOCH=$(date +%s).
 
     Example: quizgen deck attention   (or: quizgen deck bleu simclr -o nlp.apkg --variants 5)
     """

@@ -10,14 +10,25 @@ from pathlib import Path
 
 import click
 
+from quizgen.classroom.filesets import Keep, recover, replace_together
 from quizgen.classroom.grade import grade_class, grade_one, name_stem
-from quizgen.classroom.quiz import MAX_PROBLEMS, Quiz, build_quiz, write_quiz
-from quizgen.classroom.report import Scoring, class_summary, class_text, gradebook_csv, report_csv, report_text
+from quizgen.classroom.quiz import MAX_PROBLEMS, Quiz, build_quiz
+from quizgen.classroom.report import (
+    Scoring,
+    class_summary,
+    class_text,
+    gradebook_csv,
+    handed_in,
+    prepare_folder,
+    report_csv,
+    report_text,
+    write_reports,
+)
 from quizgen.classroom.roster import read_roster
 from quizgen.classroom.sheets import SHEET_MAX_BYTES
 from quizgen.core.command import concept_dir, friendly
 from quizgen.core.errors import QuizgenError
-from quizgen.core.files import FileUnusable, write_text_atomic
+from quizgen.core.files import FileUnusable
 from quizgen.core.problems import Problem
 
 CLASS_WORKSHEETS = "class.worksheets.html"
@@ -77,26 +88,49 @@ def refuse_to_overwrite(quiz_paths: Sequence[Path], force: bool, with_key: bool 
         raise QuizgenError(f"{listed} already exist(s); add --force to replace them, or write elsewhere with -o")
 
 
-def write_quiz_files(quiz: Quiz, quiz_path: Path, key: Sequence[Problem] | None = None) -> list[Path]:
-    """The quiz file, its worksheet (Markdown and HTML), its blank answer sheet and, given the
-    built problems, its answer key; returns the paths."""
-    from quizgen.classroom.worksheet import (
-        answer_sheet,
-        key_html,
-        worksheet_html,
-        worksheet_markdown,
-    )
+def quiz_file_set(quiz: Quiz, quiz_path: Path, key: Sequence[Problem] | None = None) -> list[tuple[Path, bytes]]:
+    """The files of one quiz and their bytes, in the order they are replaced: the answer sheet
+    first (a filled one stops the replacement before anything else changes), the quiz file last."""
+    from quizgen.classroom.quiz import quiz_text
+    from quizgen.classroom.worksheet import answer_sheet, key_html, worksheet_html, worksheet_markdown
 
     others = companion_paths(quiz_path)
-    write_quiz(quiz_path, quiz)
-    write_text_atomic(others["markdown"], worksheet_markdown(quiz, others["answers"].name))
-    write_text_atomic(others["html"], worksheet_html(quiz, others["answers"].name))
-    write_text_atomic(others["answers"], answer_sheet(quiz))
-    written = [quiz_path, others["markdown"], others["html"], others["answers"]]
+    files = [
+        (others["answers"], answer_sheet(quiz)),
+        (others["markdown"], worksheet_markdown(quiz)),
+        (others["html"], worksheet_html(quiz)),
+    ]
     if key is not None:
-        write_text_atomic(others["key"], key_html(quiz, key))
-        written.append(others["key"])
-    return written
+        files.append((others["key"], key_html(quiz, key, others["answers"].name)))
+    files.append((quiz_path, quiz_text(quiz)))
+    return [(path, text.encode("utf-8")) for path, text in files]
+
+
+def keep_rule(force: bool) -> Keep:
+    """What must not be replaced, judged on the very bytes a replacement would take away: an
+    answer sheet with answers in it, always; any existing file, unless ``force``."""
+
+    def keep(old: Path, target: Path) -> str | None:
+        if target.name.endswith(".answers.yaml") and _has_answers(old):
+            return "answers are filled in, and quizgen never overwrites them, even with --force"
+        if not force:
+            return "already exists; add --force to replace it"
+        return None
+
+    return keep
+
+
+def write_quiz_files(quiz: Quiz, quiz_path: Path, key: Sequence[Problem] | None = None, force: bool = True) -> list[Path]:
+    """The quiz file, its worksheets, its blank answer sheet and, given the built problems, its
+    answer key, replaced together or not at all (``filesets``); returns the paths."""
+    files = quiz_file_set(quiz, quiz_path, key)
+    replace_together(files, keep_rule(force))
+    return [path for path, _ in files]
+
+
+def _recover(folder: Path) -> None:
+    for line in recover(folder):
+        click.echo(line, err=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,9 +193,10 @@ def quiz_command(
             raise QuizgenError(f"{path} is a directory; give the quiz file's name, e.g. -o {path / 'quiz.yaml'}")
         if not path.parent.is_dir():
             raise QuizgenError(f"{path.parent}: no such directory")
+        _recover(path.parent)
         refuse_to_overwrite([path], force, with_key=key)
         quiz, problems = build_quiz(concepts, topics, n, seed, title=title, jobs=jobs)
-        written = write_quiz_files(quiz, path, problems if key else None)
+        written = write_quiz_files(quiz, path, problems if key else None, force)
         click.echo(f"quiz: {len(quiz.problems)} problems, {quiz.checksum[:19]}")
         for p in written:
             click.echo(f"wrote {p}")
@@ -171,18 +206,28 @@ def quiz_command(
     if folder.exists() and not folder.is_dir():
         raise QuizgenError(f"{folder} is a file; with --for, -o names a directory")
     class_files = [folder / CLASS_WORKSHEETS] + ([folder / CLASS_KEY] if key else [])
+    if folder.is_dir():
+        _recover(folder)
     refuse_to_overwrite([folder / f"{s.id}.quiz.yaml" for s in students], force, with_key=key, extra=class_files)
     folder.mkdir(parents=True, exist_ok=True)
+    files: list[tuple[Path, bytes]] = []
     sheets, keys = [], []
     for s in students:
         quiz, problems = build_quiz(concepts, topics, n, seed, student=s.id, student_name=s.name or None, title=title, jobs=jobs)
-        write_quiz_files(quiz, folder / f"{s.id}.quiz.yaml", problems if key else None)
-        sheets.append((quiz, companion_paths(folder / f"{s.id}.quiz.yaml")["answers"].name, None))
-        keys.append((quiz, "", problems))
+        files += quiz_file_set(quiz, folder / f"{s.id}.quiz.yaml", problems if key else None)
+        sheet_name = companion_paths(folder / f"{s.id}.quiz.yaml")["answers"].name
+        sheets.append((quiz, sheet_name, None))
+        keys.append((quiz, sheet_name, problems))
     class_title = sheets[0][0].title if sheets else "quiz"
-    write_text_atomic(folder / CLASS_WORKSHEETS, class_html(class_title, sheets))
+    files.append((folder / CLASS_WORKSHEETS, class_html(class_title, sheets).encode("utf-8")))
     if key:
-        write_text_atomic(folder / CLASS_KEY, class_html(f"{class_title} — answer keys", keys))
+        files.append((folder / CLASS_KEY, class_html(f"{class_title} — answer keys", keys).encode("utf-8")))
+    # The order of the swap: every answer sheet first (one filled in meanwhile stops the class
+    # before any other file changes), then worksheets and keys, the class files, the quiz files last.
+    names = {p.name for p in class_files}
+    files.sort(key=lambda f: 0 if f[0].name.endswith(".answers.yaml") else 3 if f[0].name.endswith(".quiz.yaml")
+               else 2 if f[0].name in names else 1)
+    replace_together(files, keep_rule(force))
     click.echo(
         f"wrote {len(students)} quizzes of {n} problems to {folder}/ "
         f"(<id>.quiz.yaml, <id>.worksheet.md, <id>.worksheet.html, <id>.answers.yaml"
@@ -207,7 +252,7 @@ def _emit(target: str, text: str) -> None:
 @click.argument("quiz", type=click.Path())
 @click.argument("answers", type=click.Path())
 @click.option("--steps", is_flag=True, help="Show the worked solution under every question not answered right (a class: per student).")
-@click.option("--reports", "reports_dir", default=None, type=click.Path(file_okay=False), help="A class: each student's report to DIR/<student>.report.txt.")
+@click.option("--reports", "reports_dir", default=None, type=click.Path(file_okay=False), help="A class: reports to DIR/<student>.report.txt, only in DIR.")
 @click.option("--json", "json_out", default=None, metavar="PATH", help="Also write the grades as JSON to PATH ('-': stdout only).")
 @click.option("--csv", "csv_out", default=None, metavar="PATH", help="Also write CSV to PATH ('-': stdout only): per question, or a gradebook for a class.")
 @click.option(
@@ -257,29 +302,28 @@ def grade_command(
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     to_stdout = "-" in (json_out, csv_out)
     if quiz_path.is_dir() or answers_path.is_dir():
+        if reports_dir:
+            prepare_folder(Path(reports_dir))  # an unusable folder is refused before any grading
         reports, notes = grade_class(quiz_path, answers_path, concepts, steps, jobs, max_size * 2**20, scoring)
         if json_out:
-            payload = {"submissions": [r.to_json() for r in reports], "notes": notes, "templates": class_summary(reports)}
+            done, total, missing = handed_in(reports)
+            payload = {"submissions": [r.to_json() for r in reports], "notes": notes, "templates": class_summary(reports),
+                       "handed_in": done, "students": total, "missing": missing}
             _emit(json_out, json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
         if csv_out:
             _emit(csv_out, gradebook_csv(reports))
-        if reports_dir:
-            from quizgen.core.files import write_text_atomic
-
-            folder = Path(reports_dir)
-            folder.mkdir(parents=True, exist_ok=True)
-            for r in reports:
-                name = r.student or name_stem(Path(r.sheet or "unknown"), (".answers",))
-                write_text_atomic(folder / f"{name}.report.txt", report_text(r))
+        written, failed = write_reports(reports, Path(reports_dir)) if reports_dir else (0, [])
         if not to_stdout:
             click.echo(class_text(reports, notes, color), nl=False)
             if csv_out:
                 click.echo(f"gradebook: {csv_out}")
             if reports_dir:
-                click.echo(f"reports: {len(reports)} in {reports_dir}/")
+                click.echo(f"reports: {written} of {len(reports)} written to {reports_dir}/")
             elif steps:  # every student's report, worked solutions included, one after another
                 for r in reports:
                     click.echo("\n" + report_text(r, color), nl=False)
+        if failed:
+            raise QuizgenError(f"{len(failed)} report(s) could not be written: " + "; ".join(failed[:5]))
         return
     report = grade_one(quiz_path, answers_path, concepts, steps, jobs, max_size * 2**20, scoring)
     if json_out:

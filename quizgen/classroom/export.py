@@ -1,26 +1,33 @@
 """``quizgen export``: problems for the course's learning-management system (see docs/lms.md).
 
-Two formats, each imported by the LMS's own question-bank importer:
+Every problem becomes one question worth one point, as in ``quizgen grade``; each format is
+imported by the LMS's own question-bank importer:
 
 - **Moodle XML**: a number is a *numerical* question whose first answer is the key (100%, with the
   judge's tolerance as Moodle's absolute ±), then each named mistake as a 0% answer with its
-  explanation as feedback, then a catch-all. A vector or matrix is a *cloze* question with one
-  NUMERICAL blank per entry; a shape is a cloze question with one SHORTANSWER blank accepting its
-  usual spellings. The worked solution and the named mistakes are the general feedback.
-- **Canvas QTI 1.2** (a zip): a number is a *numerical_question* with the key and a margin; a
-  vector or matrix is one numerical question per entry; a shape a *short_answer_question*. Canvas
-  gives every answer of a numerical question full marks, so the named mistakes go in the general
-  feedback, with the worked solution.
+  explanation as feedback, then a catch-all. A shape is a *cloze* question with one SHORTANSWER
+  blank accepting its usual spellings. A vector or matrix is a *cloze* question with one
+  NUMERICAL blank per entry, which Moodle scores entry by entry: that is ``--partial-credit``
+  scoring, so such problems are exported only with ``--partial-credit`` (core Moodle has no
+  question that gives a set of numbers all or nothing).
+- **QTI 1.2** (a zip, for Canvas and other QTI importers): a number is a *numerical_question*
+  with the key and a margin; a shape a *short_answer_question*; a vector or matrix one item with
+  a numeric field per entry, scored by QTI response processing: all entries within tolerance or
+  nothing, or with ``--partial-credit`` each right entry its share.
 
-A formula answer has no place in either format's core question types, so formula problems are
-left out and counted. Every key comes from the checker: the problems are drawn again from their
-ids (a quiz file) or drawn fresh (topics, K variants per template, as in a deck).
+The worked solution and the named mistakes are the general feedback. A formula answer has no
+place in either format's core question types, so formula problems are left out and counted.
+Every key comes from the checker: the problems are drawn again from their ids (a quiz file) or
+drawn fresh (topics, K variants per template, as in a deck). Text reaches the XML through one
+function that drops what XML 1.0 cannot hold (control characters), so any concept text gives a
+well-formed file.
 """
 
 from __future__ import annotations
 
 import html
 import math
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
@@ -84,7 +91,8 @@ def _finite(problem: Problem) -> bool:
 
 
 def _question_html(problem: Problem, number_: int) -> str:
-    """The question as the worksheet shows it: the prompt, then the inputs as plain text."""
+    """The question as the worksheet shows it: the prompt (code spans as <code>, never raw
+    backticks), then the inputs as plain text."""
     from quizgen.generators import GENERATORS
 
     inputs = html.escape(str(GENERATORS[problem.family].describe(problem.inputs)))
@@ -108,10 +116,21 @@ def feedback_html(problem: Problem) -> str:
     return "".join(out)
 
 
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters XML 1.0 cannot hold, even escaped: C0 controls but tab and newlines, lone
+surrogates, U+FFFE and U+FFFF."""
+
+
+def xml_text(text: str) -> str:
+    """Text as an XML document can hold it: each character XML 1.0 forbids becomes U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    el = ET.SubElement(parent, tag, attrs)
+    """A child element; every text and attribute value goes through ``xml_text``."""
+    el = ET.SubElement(parent, tag, {k: xml_text(v) for k, v in attrs.items()})
     if text is not None:
-        el.text = text
+        el.text = xml_text(text)
     return el
 
 
@@ -129,6 +148,12 @@ def _cloze_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("}", "\\}").replace("#", "\\#").replace("~", "&#126;")
 
 
+def cloze_safe(html_text: str) -> str:
+    """HTML around the blanks of a cloze question: Moodle reads ``{1:MULTICHOICE:…}`` or ``{#1}``
+    anywhere in it as a blank, so braces are written as character references, which it does not."""
+    return html_text.replace("{", "&#123;").replace("}", "&#125;")
+
+
 def _moodle_text(parent: ET.Element, tag: str, content: str, fmt: str = "html") -> None:
     _sub(_sub(parent, tag, format=fmt), "text", content)
 
@@ -144,17 +169,17 @@ def _moodle_question(quiz: ET.Element, problem: Problem, number_: int) -> None:
             f"<tr><td>{html.escape(where)}</td><td>{{1:NUMERICAL:={number(v)}:{number(margin(problem.tolerance, v))}}}</td></tr>"
             for where, v in _entries(problem)
         ]
-        body += f"<table>{''.join(blanks)}</table>"
+        body = cloze_safe(body) + f"<table>{''.join(blanks)}</table>"
     elif kind == "shape":
         accepted = "~".join(f"={_cloze_escape(s)}" for s in shape_spellings(problem.answer.value))
-        body += f"<p>Shape (or error): {{1:SHORTANSWER:{accepted}}}</p>"
+        body = cloze_safe(body) + f"<p>Shape (or error): {{1:SHORTANSWER:{accepted}}}</p>"
     _moodle_text(q, "questiontext", body)
     _moodle_text(q, "generalfeedback", feedback_html(problem))
+    _sub(q, "defaultgrade", "1")  # one point per problem, as quizgen grade gives
     _sub(q, "penalty", "0")
     _sub(q, "hidden", "0")
     if kind != "number":
         return
-    _sub(q, "defaultgrade", "1")
     key = float(problem.answer.value)
     answers = [(100, key, "Right.")] + [
         (0, float(m.value), f"{m.name}: {m.description}") for m in problem.misconceptions if isinstance(m.value, (int, float))
@@ -201,15 +226,20 @@ def _material(parent: ET.Element, content: str) -> None:
     _sub(_sub(parent, "material"), "mattext", content, texttype="text/html")
 
 
-def _qti_item(section: ET.Element, ident: str, title: str, qtype: str, text: str, feedback: str, answer_id: int) -> ET.Element:
-    """An item up to its answers: metadata, the question, one blank; returns its conditions' parent."""
+def _qti_item(section: ET.Element, ident: str, title: str, qtype: str, text: str, feedback: str,
+              fields: Sequence[str], answer_id: int) -> ET.Element:
+    """An item up to its scoring: metadata (one point), the question, a field per label in
+    ``fields`` (``response1``, ``response2``, …); returns the element its conditions go in."""
     item = _sub(section, "item", ident=ident, title=title)
     _meta(item, {"question_type": qtype, "points_possible": "1.0", "original_answer_ids": str(answer_id)})
     presentation = _sub(item, "presentation")
     _material(presentation, text)
-    response = _sub(presentation, "response_str", ident="response1", rcardinality="Single")
-    fib = _sub(response, "render_fib", **({"fibtype": "Decimal"} if qtype == "numerical_question" else {}))
-    _sub(fib, "response_label", ident="answer1", rshuffle="No")
+    for i, label in enumerate(fields, start=1):
+        response = _sub(presentation, "response_str", ident=f"response{i}", rcardinality="Single")
+        if label:
+            _material(response, html.escape(label))
+        fib = _sub(response, "render_fib", **({"fibtype": "Decimal"} if qtype != "short_answer_question" else {}))
+        _sub(fib, "response_label", ident=f"answer{i}", rshuffle="No")
     processing = _sub(item, "resprocessing")
     _sub(_sub(processing, "outcomes"), "decvar", maxvalue="100", minvalue="0", varname="SCORE", vartype="Decimal")
     general = _sub(processing, "respcondition", **{"continue": "Yes"})
@@ -221,49 +251,62 @@ def _qti_item(section: ET.Element, ident: str, title: str, qtype: str, text: str
     return processing
 
 
-def _numeric_condition(processing: ET.Element, value: float, plus_minus: float) -> None:
-    cond = _sub(processing, "respcondition", **{"continue": "No"})
-    either = _sub(_sub(cond, "conditionvar"), "or")
-    _sub(either, "varequal", number(value), respident="response1")
+def _within(parent: ET.Element, respident: str, value: float, plus_minus: float) -> None:
+    """The condition "the field ``respident`` holds ``value`` ± ``plus_minus``"."""
+    either = _sub(parent, "or")
+    _sub(either, "varequal", number(value), respident=respident)
     both = _sub(either, "and")
-    _sub(both, "vargte", number(value - plus_minus), respident="response1")
-    _sub(both, "varlte", number(value + plus_minus), respident="response1")
+    _sub(both, "vargte", number(value - plus_minus), respident=respident)
+    _sub(both, "varlte", number(value + plus_minus), respident=respident)
+
+
+def _score(processing: ET.Element, problem: Problem, keys: Sequence[float], partial: bool) -> None:
+    """Scoring as quizgen grade does: every field within tolerance gives 100 (all or nothing),
+    or with ``partial`` each field within tolerance adds its share."""
+    if partial and len(keys) > 1:
+        share = number(100 / len(keys))
+        for i, key in enumerate(keys, start=1):
+            cond = _sub(processing, "respcondition", **{"continue": "Yes"})
+            _within(_sub(cond, "conditionvar"), f"response{i}", key, margin(problem.tolerance, key))
+            _sub(cond, "setvar", share, action="Add", varname="SCORE")
+        return
+    cond = _sub(processing, "respcondition", **{"continue": "No"})
+    var = _sub(cond, "conditionvar")
+    every = _sub(var, "and") if len(keys) > 1 else var
+    for i, key in enumerate(keys, start=1):
+        _within(every, f"response{i}", key, margin(problem.tolerance, key))
     _sub(cond, "setvar", "100", action="Set", varname="SCORE")
 
 
-def qti_assessment(problems: Sequence[Problem], title: str, ident: str) -> bytes:
-    """The assessment XML: items in problem order (a vector or matrix gives one item per entry)."""
+def qti_assessment(problems: Sequence[Problem], title: str, ident: str, partial: bool = False) -> bytes:
+    """The assessment XML: one item per problem, in order, each worth one point."""
     root = ET.Element("questestinterop", xmlns="http://www.imsglobal.org/xsd/ims_qtiasiv1p2")
     section = _sub(_sub(root, "assessment", ident=ident, title=title), "section", ident="root_section")
-    answer_id = 1000
     for k, problem in enumerate(problems, start=1):
         kind, feedback = problem.answer.kind, feedback_html(problem)
         text = _question_html(problem, k)
-        if kind == "number":
-            answer_id += 1
-            processing = _qti_item(section, f"q{k}", problem.id, "numerical_question", text, feedback, answer_id)
-            value = float(problem.answer.value)
-            _numeric_condition(processing, value, margin(problem.tolerance, value))
-        elif kind == "shape":
-            answer_id += 1
+        answer_id = 1000 + k
+        if kind == "shape":
             processing = _qti_item(section, f"q{k}", problem.id, "short_answer_question",
-                                   text + "<p>Type the shape, or error.</p>", feedback, answer_id)
+                                   text + "<p>Type the shape, or error.</p>", feedback, [""], answer_id)
             cond = _sub(processing, "respcondition", **{"continue": "No"})
             var = _sub(cond, "conditionvar")
             for spelling in shape_spellings(problem.answer.value):
                 _sub(var, "varequal", spelling, respident="response1")
             _sub(cond, "setvar", "100", action="Set", varname="SCORE")
+            continue
+        if kind == "number":
+            places, keys = [""], [float(problem.answer.value)]
         else:
-            for e, (where, value) in enumerate(_entries(problem)):
-                answer_id += 1
-                part = text if e == 0 else f"<p>{k}. (continued) {html.escape(problem.prompt.splitlines()[0])}</p>"
-                processing = _qti_item(section, f"q{k}_{e + 1}", f"{problem.id} {where}", "numerical_question",
-                                       part + f"<p>Give the {kind}'s {html.escape(where)}.</p>", feedback, answer_id)
-                _numeric_condition(processing, value, margin(problem.tolerance, value))
+            places, keys = [where for where, _ in _entries(problem)], [float(v) for _, v in _entries(problem)]
+            text += f"<p>Give each entry of the {kind}, {'row by row' if kind == 'matrix' else 'in order'}.</p>"
+        qtype = "numerical_question" if kind == "number" else "fill_in_multiple_blanks_question"
+        processing = _qti_item(section, f"q{k}", problem.id, qtype, text, feedback, places, answer_id)
+        _score(processing, problem, keys, partial)
     return _xml(root)
 
 
-def qti_zip(problems: Sequence[Problem], title: str, timestamp: int = 315_532_800) -> bytes:
+def qti_zip(problems: Sequence[Problem], title: str, timestamp: int = 315_532_800, partial: bool = False) -> bytes:
     """A Canvas-importable QTI 1.2 package: ``imsmanifest.xml`` and one assessment."""
     from quizgen.core.files import zip_bytes
 
@@ -275,7 +318,7 @@ def qti_zip(problems: Sequence[Problem], title: str, timestamp: int = 315_532_80
     _sub(manifest, "organizations")
     resource = _sub(_sub(manifest, "resources"), "resource", identifier=ident, type="imsqti_xmlv1p2")
     _sub(resource, "file", href=f"{ident}/{ident}.xml")
-    return zip_bytes([("imsmanifest.xml", _xml(manifest)), (f"{ident}/{ident}.xml", qti_assessment(problems, title, ident))], timestamp)
+    return zip_bytes([("imsmanifest.xml", _xml(manifest)), (f"{ident}/{ident}.xml", qti_assessment(problems, title, ident, partial))], timestamp)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -305,36 +348,54 @@ def _problems(ctx: click.Context, sources: tuple[str, ...], variants: int, seed:
 
 @click.command("export")
 @click.argument("sources", nargs=-1, required=True, metavar="QUIZ.yaml | TOPIC...")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="moodle: Moodle XML; qti: a Canvas QTI 1.2 zip.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="moodle: Moodle XML; qti: a QTI 1.2 zip (Canvas).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="The file to write (default: <quiz or topics>.moodle.xml or .qti.zip).")
 @click.option("--variants", type=click.IntRange(1, 100), default=5, show_default=True, help="With topics: problems per template.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="With topics: which problems.")
+@click.option("--partial-credit", is_flag=True,
+              help="A vector or matrix scores the share of its entries within tolerance (as quizgen grade --partial-credit).")
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
 @click.pass_context
 @friendly
-def export_command(ctx: click.Context, sources: tuple[str, ...], fmt: str, output: str | None, variants: int, seed: int, force: bool) -> None:
-    """Export a quiz's problems (or VARIANTS per template of TOPICs) for Moodle or Canvas.
+def export_command(ctx: click.Context, sources: tuple[str, ...], fmt: str, output: str | None, variants: int, seed: int,
+                   partial_credit: bool, force: bool) -> None:
+    """Export a quiz's problems (or VARIANTS per template of TOPICs) for Moodle or a QTI importer (Canvas).
 
-    Numbers become numerical questions with the judge's tolerance and the named mistakes as
-    feedback; vectors, matrices and shapes become cloze (Moodle) or one question per entry (Canvas);
-    the worked solution is the general feedback. Formula problems are left out.
+    One question per problem, worth one point, scored as `quizgen grade` scores it: numbers with
+    the judge's tolerance (the named mistakes as feedback), shapes in any usual spelling, a
+    vector's or matrix's entries as parts of one question, all or nothing (share of entries
+    with --partial-credit; Moodle can only score entries one by one, so it needs the flag).
+    The worked solution is the general feedback. Formula problems are left out.
 
-    Example: quizgen export week3.yaml --format moodle   (or: quizgen export attention --format qti)
+    Example: quizgen export week3.yaml --format qti   (or: quizgen export attention --format moodle --partial-credit)
     """
     from quizgen.core.files import write_bytes_atomic
 
     problems, title, titles = _problems(ctx, sources, variants, seed)
-    kept = [p for p in problems if p.answer.kind in EXPORTABLE and _finite(p)]
+    by_entry = fmt == "moodle" and not partial_credit
+    kept = [p for p in problems if p.answer.kind in EXPORTABLE and _finite(p)
+            and not (by_entry and p.answer.kind in ("vector", "matrix"))]
     stem = Path(sources[0]).name.split(".")[0] if len(sources) == 1 else "-".join(sources)
     out = Path(output or f"{stem}.{'moodle.xml' if fmt == 'moodle' else 'qti.zip'}")
     if out.exists() and not force:
         raise QuizgenError(f"{out} already exists; add --force to replace it, or write elsewhere with -o")
-    if not kept:
-        raise QuizgenError("nothing to export: every problem chosen has a formula answer (or an infinite value)")
-    data = moodle_xml(kept, titles) if fmt == "moodle" else qti_zip(kept, title)
-    write_bytes_atomic(out, data)
     formulas = sum(p.answer.kind == "formula" for p in problems)
-    infinite = len(problems) - len(kept) - formulas
-    left = [f"{n} with {why}" for n, why in ((formulas, "formula answers"), (infinite, "infinite values")) if n]
-    click.echo(f"wrote {out}: {len(kept)} problems" + (f"; left out {', '.join(left)}" if left else ""))
+    several = sum(by_entry and p.answer.kind in ("vector", "matrix") for p in problems)
+    infinite = len(problems) - len(kept) - formulas - several
+    left = [f"{n} with {why}" for n, why in (
+        (formulas, "formula answers"),
+        (several, "vector or matrix answers (Moodle scores each entry on its own: add --partial-credit to export "
+                  "them scored by share of entries, as quizgen grade --partial-credit does)"),
+        (infinite, "infinite values"),
+    ) if n]
+    if not kept:
+        raise QuizgenError("nothing to export: " + "; ".join(left or ["no problems"]))
+    data = moodle_xml(kept, titles) if fmt == "moodle" else qti_zip(kept, title, partial=partial_credit)
+    write_bytes_atomic(out, data)
+    click.echo(f"wrote {out}: {len(kept)} problems, 1 point each" + (f"; left out {', '.join(left)}" if left else ""))
+    fields = sum(fmt == "qti" and p.answer.kind in ("vector", "matrix") for p in kept)
+    if fields:
+        click.echo(f"note: {fields} vector or matrix problems are items with a field per entry; Canvas imports them as "
+                   "fill-in-multiple-blanks, which matches each blank's text exactly and credits blanks one by one "
+                   "(see docs/lms.md)")

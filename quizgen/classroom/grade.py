@@ -12,15 +12,22 @@ Answer sheets are read by ``quizgen.classroom.sheets``; reports are ``quizgen.cl
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quizgen.classroom.quiz import Quiz, QuizProblem, read_quiz
-from quizgen.classroom.report import Extra, QuestionGrade, Report, Scoring
+from quizgen.classroom.report import Entries, Extra, QuestionGrade, Report, Scoring
 from quizgen.classroom.sheets import SHEET_MAX_BYTES, AnswerSheet, RawAnswer, clip, read_answer_sheet, read_csv_sheets
-from quizgen.core.errors import QuizgenError
+from quizgen.classroom.submissions import (
+    BY_NAME,
+    identify,
+    name_stem,
+    one_per_student,
+    quiz_files,
+    read_submissions,
+    submission_files,
+)
 from quizgen.core.files import FileUnusable
 from quizgen.core.render import step_text
 from quizgen.judge import format_value, judge
@@ -34,9 +41,6 @@ EXACT = Scoring()
 
 MAX_LISTED_EXTRAS = 200
 """Most answers with unknown ids listed one by one in a report (all are counted)."""
-
-_SHEET_SUFFIXES = (".yaml", ".yml", ".json", ".csv")
-
 
 # ---------------------------------------------------------------------------------------------
 # Matching a sheet to a quiz
@@ -167,6 +171,7 @@ def _grade_task(
     answer = built.answer
     correct = format_value(answer.kind, answer.value)
     given: str | None = None
+    given_text: str | None = None  # the whole text judged (``given`` is clipped for the report)
     given_value: str | None = None
     mis = None
     verdict = None
@@ -187,7 +192,7 @@ def _grade_task(
         elif first.text is None:
             status, message = "missing", "left blank"
         else:
-            given = clip(first.text, 120)
+            given, given_text = clip(first.text, 120), first.text
             try:
                 v = judge(answer, first.text, built.tolerance, built.misconceptions)
             except Exception as exc:  # the judge promises a verdict for any text; if not, grade on
@@ -206,7 +211,7 @@ def _grade_task(
         p.number,
         p.id,
         status,
-        scoring.points(answer.kind, status, answer.value, verdict),
+        question_points(scoring, answer, given_text, built.tolerance, status, verdict),
         given,
         given_value,
         correct,
@@ -219,27 +224,46 @@ def _grade_task(
     )
 
 
+def question_points(scoring: Scoring, answer: Any, text: str | None, tolerance: Any, status: str, verdict: Any) -> float:
+    """A question's points under ``scoring``, from its verdict and, for a number, vector or
+    matrix, its entries (``Scoring`` says why: the points are monotone in the entries)."""
+    entries = _entries(answer, text, tolerance, status) if scoring.partial or scoring.rough else None
+    return scoring.points(answer.kind, status, answer.value, verdict, entries)
+
+
+def _entries(answer: Any, text: str | None, tolerance: Any, status: str) -> Entries | None:
+    """``(exact, coarse, total)`` of a wrong or coarse number, vector or matrix of the key's size,
+    entry by entry with the judge's own reading, tolerance and rounding test; else None."""
+    if text is None or status not in ("wrong", "too-few-figures") or answer.kind not in ("number", "vector", "matrix"):
+        return None
+    from quizgen.judge.reader import _read
+    from quizgen.judge.verdict import _is_rounding
+
+    try:
+        given, figures = _read(text, answer.kind)
+    except Exception:  # unreadable as the kind due: the verdict already says so
+        return None
+    if answer.kind == "number":
+        keys, givens, figs = [[answer.value]], [[given]], [[figures]]
+    elif answer.kind == "vector":
+        keys, givens, figs = [answer.value], [given], [figures]
+    else:
+        keys, givens, figs = answer.value, given, figures
+    if len(keys) != len(givens) or any(len(k) != len(g) for k, g in zip(keys, givens)):
+        return None  # another size: no entry answers its own
+    exact = coarse = total = 0
+    for krow, grow, frow in zip(keys, givens, figs):
+        for k, x, f in zip(krow, grow, frow):
+            total += 1
+            if tolerance.accepts(float(k), x):
+                exact += 1
+            elif _is_rounding(x, f, float(k)):
+                coarse += 1
+    return (exact, coarse, total) if total else None
+
+
 # ---------------------------------------------------------------------------------------------
 # Putting it together
-
-
-def name_stem(path: Path, kinds: tuple[str, ...]) -> str:
-    """A file's name without its extensions (``.yaml``, ``.yml``, ``.json``), then without ``kinds``
-    (``.quiz``): ``week3.quiz.yaml`` -> ``week3``."""
-    stem = path.name
-    for suffix in (*_SHEET_SUFFIXES, *kinds):
-        if stem.endswith(suffix):
-            stem = stem[: -len(suffix)]
-    return stem
-
-
-def _sheet_student(path: Path, sheet: AnswerSheet | None) -> tuple[str | None, str | None]:
-    """The student a submission is for (the sheet's own field first), and a flag if the file name disagrees."""
-    stem = name_stem(path, (".answers", ".quiz"))
-    named = sheet.student if sheet is not None else None
-    if named and named != stem and stem:
-        return named, f"the sheet names student {named}, its file name says {stem}; graded as {named}"
-    return named or stem or None, None
 
 
 def grade_sheets(
@@ -324,51 +348,6 @@ def grade_one(
     return report
 
 
-def _quiz_files(folder: Path) -> list[Path]:
-    found = sorted(p for p in folder.iterdir() if p.is_file() and re.search(r"\.quiz\.(ya?ml|json)$", p.name))
-    if not found:
-        raise QuizgenError(f"{folder}: no quiz files (*.quiz.yaml); make them with `quizgen quiz TOPIC --for roster.csv -o {folder}`")
-    return found
-
-
-def _submission_files(target: Path) -> tuple[list[Path], list[str]]:
-    if not target.is_dir():
-        return [target], []  # one sheet: reading it refuses a pipe or a device
-    files, notes = [], []
-    inside = target.resolve()
-    for p in sorted(target.iterdir()):
-        if p.name.startswith(".") or not p.is_file():
-            continue
-        if p.is_symlink() and not p.resolve().is_relative_to(inside):
-            notes.append(f"{p}: ignored (a link to a file outside the folder)")
-            continue
-        if p.name.endswith(_SHEET_SUFFIXES):
-            files.append(p)
-        else:
-            notes.append(f"{p}: ignored (answer sheets end in .yaml, .yml, .json or .csv)")
-    return files, notes
-
-
-def _read_submissions(files: Sequence[Path], max_bytes: int) -> Iterator[tuple[Path, AnswerSheet | None, str | None]]:
-    """Each submission's sheet, or why it cannot be used; a CSV typed in from paper gives one
-    sheet per student it holds."""
-    for path in files:
-        try:
-            sheets = read_csv_sheets(path, max_bytes) if path.name.lower().endswith(".csv") else [read_answer_sheet(path, max_bytes)]
-        except FileUnusable as exc:
-            yield path, None, str(exc)
-            continue
-        for sheet in sheets:
-            yield path, sheet, None
-
-
-def _mtime(path: str | None) -> float:
-    try:
-        return Path(path).stat().st_mtime if path else 0.0
-    except OSError:
-        return 0.0
-
-
 def grade_class(
     quiz_target: str | Path,
     submissions: str | Path,
@@ -380,67 +359,99 @@ def grade_class(
 ) -> tuple[list[Report], list[str]]:
     """Grade a folder of submissions (or one) against a folder of per-student quizzes (or one quiz).
 
-    Each submission is graded against the quiz of the student it names (its ``student`` field,
-    else its file name); a submission that answers problems of another student's quiz is flagged.
-    Every student with a quiz but no submission gets a row with everything missing. An unusable
-    submission gets a row with the reason; it does not stop the others.
+    Each submission is graded against the quiz of the student ``identify`` finds; a submission
+    that answers problems of another student's quiz is flagged. Every student with a quiz but no
+    submission gets a row with everything missing. An unusable submission, or an unusable quiz
+    file in a folder of quizzes, gets a row with the reason; it does not stop the others.
+
+    Raises:
+        FileUnusable: QUIZ is one quiz file and cannot be used, or no quiz file of the folder can.
     """
     quiz_target, submissions = Path(quiz_target), Path(submissions)
     notes: list[str] = []
+    quizzes: list[Quiz] = []
+    broken: dict[str, str] = {}  # student -> why their quiz file cannot be used
     if quiz_target.is_dir():
-        quizzes = [read_quiz(p) for p in _quiz_files(quiz_target)]
+        for p in quiz_files(quiz_target):
+            try:
+                quizzes.append(read_quiz(p))
+            except FileUnusable as exc:
+                broken[name_stem(p, (".quiz",))] = str(exc)
+        if not quizzes:
+            raise FileUnusable(next(iter(broken.values())))
     else:
         quizzes = [read_quiz(quiz_target)]
     by_student: dict[str, Quiz] = {}
     by_checksum: dict[str, Quiz] = {q.checksum: q for q in quizzes}
     for q in quizzes:
-        key = q.student or _sheet_student(Path(str(q.path)), None)[0] or str(q.path)
-        if key in by_student:
-            raise QuizgenError(f"{q.path}: a second quiz for student {key} (the other is {by_student[key].path})")
+        key = q.student or name_stem(Path(str(q.path)), (".quiz",)) or str(q.path)
+        if key in by_student or key in broken:
+            other = by_student.pop(key).path if key in by_student else "another quiz file"
+            broken[key] = f"{q.path}: a second quiz for student {key} (the other is {other}); keep one and grade again"
+            continue
         by_student[key] = q
+    known = {**broken, **by_student}
     single = None if quiz_target.is_dir() else quizzes[0]
     id_owner = {p.id: (q.student or "?") for q in quizzes for p in q.problems} if len(quizzes) > 1 else {}
-    files, skipped = _submission_files(submissions)
+    files, skipped = submission_files(submissions, quiz_target if quiz_target.is_dir() else None)
     notes.extend(skipped)
-    pairs: list[tuple[Quiz, AnswerSheet, Report]] = []
-    reports: list[Report] = []
-    submitted: dict[str, list[Report]] = {}
-    for path, sheet, problem in _read_submissions(files, max_bytes):
+    found: dict[str, list[tuple[Report, AnswerSheet | None, int]]] = {}
+    unnamed: list[Report] = []
+    for path, sheet, problem in read_submissions(files, max_bytes):
         if sheet is None:
-            student, _ = _sheet_student(path, None)
-            report = Report(quiz=by_student.get(student or ""), sheet=str(path), student=student, error=problem)
-            reports.append(report)
-            submitted.setdefault(student or "", []).append(report)
+            if problem is None:
+                notes.append(f"{path}: ignored (a quiz file or a gradebook, not an answer sheet)")
+                continue
+            stem = name_stem(path, (".answers", ".quiz")) or None
+            report = Report(quiz=by_student.get(stem or "") or single, sheet=str(path), student=stem, error=problem,
+                            stranger=stem not in known and single is None)
+            found.setdefault(stem or "", []).append((report, None, BY_NAME))
             continue
-        student, flag = _sheet_student(path, sheet) if not path.name.lower().endswith(".csv") else (sheet.student, None)
-        quiz = by_student.get(student or "") if single is None else single
-        if quiz is None and sheet.quiz in by_checksum:
-            quiz = by_checksum[sheet.quiz]
+        student, how, flag = identify(path, sheet, known, by_checksum)
+        quiz = single or by_student.get(student or "")
         report = Report(quiz=quiz, sheet=str(path), student=student)
         if flag:
             report.flags.append(flag)
-        reports.append(report)
-        submitted.setdefault(student or "", []).append(report)
-        if quiz is None:
-            report.error = f"no quiz for student {student!r} in {quiz_target}"
+        if student is None:  # rows of a CSV without a student id
+            lines = ", ".join(str(a.line) for a in sheet.answers[:5])
+            report.error = f"{len(sheet.answers)} row(s) without a student id (line {lines}…)"
+            report.stranger = True
+            unnamed.append(report)
             continue
-        if quiz.student and student and quiz.student != student:
-            report.flags.append(f"graded against {quiz.student}'s quiz (the sheet names its checksum)")
-        pairs.append((quiz, sheet, report))
-    # One row per student: the newest submission (by file time, then name) is graded; the
-    # others are named in a note on it, never graded into a second row.
-    for student, rs in submitted.items():
-        if len(rs) > 1 and student:
-            rs.sort(key=lambda r: (_mtime(r.sheet), r.sheet or ""))
-            kept, older = rs[-1], rs[:-1]
-            dropped = {id(r) for r in older}
-            reports[:] = [r for r in reports if id(r) not in dropped]
-            pairs[:] = [p for p in pairs if id(p[2]) not in dropped]
-            kept.notes.append(f"{len(rs)} submissions for student {student}: graded the newest; not graded: " + ", ".join(str(r.sheet) for r in older))
-    if quiz_target.is_dir() and submissions.is_dir():
+        if student in broken:
+            report.error = f"their quiz file cannot be used: {broken[student]}"
+        elif quiz is None:
+            report.error = f"no quiz for student {student!r} in {quiz_target}"
+            report.stranger = True
+        found.setdefault(student, []).append((report, sheet, how))
+    # One row per student (docs/grading.md: which submission is graded).
+    reports: list[Report] = list(unnamed)
+    pairs: list[tuple[Quiz, AnswerSheet, Report]] = []
+    for student, candidates in found.items():
+        if len(candidates) == 1 or not student:
+            kept = candidates[0][0]
+            reports.extend(r for r, _, _ in candidates[1:])
+        else:
+            kept, _ = one_per_student(student, candidates)
+        reports.append(kept)
+        sheet = next(s for r, s, _ in candidates if r is kept)
+        if sheet is not None and not any(a.text is not None or a.issue for a in sheet.answers):
+            kept.handed_in = False
+            kept.flags.append("nothing typed in: counted as not handed in")
+        if kept.error is None and kept.quiz is not None and sheet is not None:
+            if kept.quiz.student and kept.student and kept.quiz.student != kept.student:
+                kept.flags.append(f"graded against {kept.quiz.student}'s quiz")
+            pairs.append((kept.quiz, sheet, kept))
+    for student, why in sorted(broken.items()):
+        if student not in found:
+            reports.append(Report(quiz=None, sheet=None, student=student, error=f"their quiz file cannot be used: {why}",
+                                  handed_in=False))
+    # A folder of submissions, or a CSV typed in for the class: every student without a sheet is
+    # a row (one sheet file is one student's, and says nothing about the others).
+    if quiz_target.is_dir() and (submissions.is_dir() or submissions.name.lower().endswith(".csv")):
         for student, quiz in sorted(by_student.items()):
-            if student not in submitted:
-                report = Report(quiz=quiz, sheet=None, student=student)
+            if student not in found:
+                report = Report(quiz=quiz, sheet=None, student=student, handed_in=False)
                 report.flags.append("no submission")
                 reports.append(report)
                 pairs.append((quiz, AnswerSheet(path=""), report))

@@ -273,7 +273,38 @@ def _parse_quiz_text(text: str, source: str) -> Any:
             raise FileUnusable(f"{source}: nested too deeply to be a quiz file") from None
         except ValueError:
             pass  # not JSON: perhaps YAML in flow style, or a hand-edited file
-    return load_yaml_data(text, source)
+    data = load_yaml_data(text, source)
+    _check_plain(data, source)  # YAML, unlike JSON, also gives dates and keys that are not text
+    return data
+
+
+def _check_plain(data: Any, source: str) -> None:
+    """Refuse anything a quiz file written by quizgen cannot hold, naming the field: a key that is
+    not text (``7:``, ``~:``, ``true:``), a date or other typed YAML value, text with a lone
+    surrogate (valid JSON, but not text). JSON's own types are all that is read.
+
+    Raises:
+        FileUnusable: Naming the file and the field (``problems[2].inputs.Q``).
+    """
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, where = stack.pop()
+        place = f"{source}: {where or 'the top level'}"
+        if type(value) is dict:
+            for key, item in value.items():
+                _need(type(key) is str, place, f"the key {json.dumps(key, default=str)} is not text; a quiz file's keys are text (write it in quotes)")
+                shown = key.encode("utf-8", "backslashreplace").decode()
+                _need(not _SURROGATE.search(key), place, f"the key {shown!r} holds a lone surrogate, which is not text")
+                stack.append((item, f"{where}.{key}" if where else key))
+        elif type(value) is list:
+            stack.extend((item, f"{where}[{i}]") for i, item in enumerate(value))
+        elif type(value) is str:
+            _need(not _SURROGATE.search(value), place, "holds a lone surrogate (U+D800 to U+DFFF), which is not text")
+        elif value is not None and type(value) not in (int, float, bool):
+            _need(False, place, f"is a {type(value).__name__} ({value!s:.40}), not text or a number (write it in quotes)")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _quiz_from_data(data: Any, source: str) -> Quiz:
@@ -347,7 +378,11 @@ def _quiz_from_data(data: Any, source: str) -> Quiz:
         )
     issues = []
     recorded = data.get("checksum")
-    actual = checksum({k: v for k, v in data.items() if k != "problems"}, records)
+    try:
+        actual = checksum({k: v for k, v in data.items() if k != "problems"}, records)
+    except (TypeError, ValueError, UnicodeError):  # what JSON gives and text cannot be: say where
+        _check_plain(data, source)
+        raise FileUnusable(f"{source}: holds values that cannot be read as a quiz file") from None
     if recorded != actual:
         issues.append(
             f"checksum: the quiz file was edited after it was written (its checksum is {recorded!r}, "

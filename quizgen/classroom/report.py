@@ -7,6 +7,7 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import click
@@ -25,30 +26,45 @@ class Extra(NamedTuple):
     note: str
 
 
+Entries = tuple[int, int, int]
+"""``(exact, coarse, total)``: how many entries of a number, vector or matrix answer of the key's
+size are within tolerance, how many are the key's entry rounded to too few figures, and how many
+there are (a number is one entry)."""
+
+
 @dataclass(frozen=True)
 class Scoring:
     """How a question's points follow from its verdict: the teacher's policy (docs/grading.md).
 
-    By default a question scores 1 when right and 0 otherwise. ``partial`` gives a wrong vector
-    or matrix of the key's size the share of its entries within tolerance, and a wrong shape the
-    share of dimensions that match position by position (over the longer of the two);
-    ``rough`` is what an answer right but with too few significant figures scores.
+    Points are monotone: an answer each of whose entries is at least as good (exact, then
+    rounded to too few figures, then wrong) never scores less. So they follow the entries, not
+    the verdict's wording (a rounding that also equals a named mistake is still a rounding).
+
+    By default a question scores 1 when right, ``rough`` when every entry is exact or rounded
+    to too few figures, and 0 otherwise. ``partial`` gives a number, vector or matrix of the
+    key's size ``(exact + rough × coarse) / total``, and a wrong shape the share of dimensions
+    that match position by position (over the longer of the two).
     """
 
     partial: bool = False
     rough: float = 0.0
 
-    def points(self, kind: str, status: str, key: Any, verdict: Any) -> float:
+    def points(self, kind: str, status: str, key: Any, verdict: Any, entries: Entries | None = None) -> float:
         if status == "right":
             return 1
+        if status not in ("wrong", "too-few-figures"):
+            return 0
+        if entries is not None:
+            exact, coarse, total = entries
+            if self.partial:
+                return round((exact + self.rough * coarse) / total, 4)
+            return self.rough if exact + coarse == total else 0
         if status == "too-few-figures":
             return self.rough
-        if not self.partial or status != "wrong" or verdict is None:
-            return 0
-        if kind in ("vector", "matrix") and verdict.entries_total:
-            return round(verdict.entries_right / verdict.entries_total, 4)
-        given = verdict.given
-        if kind == "shape" and isinstance(key, list) and isinstance(given, list) and (key or given):
+        if self.partial and kind in ("vector", "matrix") and verdict is not None and verdict.entries_total:
+            return round(verdict.entries_right / verdict.entries_total, 4)  # without the entries: the exact ones
+        given = verdict.given if verdict is not None else None
+        if self.partial and kind == "shape" and isinstance(key, list) and isinstance(given, list) and (key or given):
             same = sum(1 for a, b in zip(key, given) if a == b)
             return round(same / max(len(key), len(given)), 4)
         return 0
@@ -106,6 +122,11 @@ class Report:
     notes: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     error: str | None = None
+    stranger: bool = False
+    """A submission for no student of the class (no quiz has its student): not counted as handed in."""
+    handed_in: bool = True
+    """False for a student without a submission, or whose sheet has nothing typed in (the blank
+    sheet ``quiz --for`` wrote): then the row does not count in what to re-teach."""
 
     @property
     def score(self) -> float:
@@ -138,6 +159,7 @@ class Report:
             "sheet": self.sheet,
             "student": self.student,
             "error": self.error,
+            "handed_in": self.handed_in,
             "score": self.score,
             "total": self.total,
             "counts": self.counts(),
@@ -280,9 +302,12 @@ def gradebook_csv(reports: Sequence[Report]) -> str:
 def class_summary(reports: Sequence[Report]) -> list[dict[str, Any]]:
     """What to re-teach: per template, how many of its graded questions were right, and each named
     mistake with how many students made it (an answer that matches several mistakes counts for
-    each); the least often right first."""
+    each); the least often right first. Only sheets handed in count: a student without a
+    submission is not a wrong answer."""
     per: dict[str, dict[str, Any]] = {}
     for r in reports:
+        if not r.handed_in:  # says nothing about what the class understood
+            continue
         for item in r.items:
             if item.points is None:
                 continue
@@ -301,10 +326,23 @@ def class_summary(reports: Sequence[Report]) -> list[dict[str, Any]]:
     return sorted(out, key=lambda row: (row["share_right"], row["template"]))
 
 
+def handed_in(reports: Sequence[Report]) -> tuple[int, int, list[str]]:
+    """How many students of the class handed in, how many students there are, and who did not
+    (a submission for no student of the class is in neither count)."""
+    students = [r for r in reports if not r.stranger]
+    missing = [r.student or "?" for r in students if not r.handed_in]
+    return len(students) - len(missing), len(students), missing
+
+
 def class_text(reports: Sequence[Report], notes: Sequence[str], color: bool = False) -> str:
-    """The class summary for people: one line per submission, flags underneath, then what to
-    re-teach (per template, the share right and the named mistakes made)."""
-    out = [f"{'student':<16} {'score':>9} {'%':>6}  submission"]
+    """The class summary for people: how many handed in and who did not, one line per
+    submission, flags underneath, then what to re-teach (per template, over the sheets handed
+    in: the share right and the named mistakes made)."""
+    done, total, missing = handed_in(reports)
+    strangers = sum(r.stranger for r in reports)
+    out = [f"{done} of {total} handed in" + (f"; missing: {', '.join(_c(m) for m in missing)}" if missing else "")
+           + (f"; {strangers} submission(s) for no student of the class" if strangers else ""), ""]
+    out.append(f"{'student':<16} {'score':>9} {'%':>6}  submission")
     for r in reports:
         score = f"{points_text(r.score)}/{r.total}" if r.error is None else "-"
         line = f"{_c(r.student or '?'):<16} {score:>9} {_percent(r.score, r.total):>6}  {_c(r.sheet or '(no submission)')}"
@@ -319,10 +357,80 @@ def class_text(reports: Sequence[Report], notes: Sequence[str], color: bool = Fa
         out.append(f"note: {_c(note)}")
     summary = class_summary(reports)
     if summary:
-        out += ["", "what to re-teach (per template, least often right first; named mistakes by how many students made them)"]
+        out += ["", f"what to re-teach (over the {done} sheets handed in, per template, least often right first; "
+                "named mistakes by how many students made them)"]
         for row in summary:
             out.append(f"  {100 * row['share_right']:>3.0f}% right ({row['right']}/{row['questions']})  {_c(row['template'])}")
             if row["mistakes"]:
                 made = " · ".join(f"{_c(m['name'])}: {m['students']} student{'s' if m['students'] != 1 else ''}" for m in row["mistakes"])
                 out.append(f"        {made}")
     return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# One report file per student
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_WINDOWS_DEVICES = frozenset(["con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))])
+
+
+def report_file_names(reports: Sequence[Report]) -> list[str]:
+    """A file name for each report, ``<student>.report.txt``, safe whatever the student id says.
+
+    An id from a sheet or a CSV is never a path: one that is not a plain student id (letters,
+    digits, ``.``, ``_``, ``-``; no ``..``, no final ``.``; not a Windows device name) is written as its safe
+    characters, ``~`` and a hash of the id. Names are unique even on a file system that ignores
+    case: a repeat gets ``~2``, ``~3`` (``~`` is never in a student id, so no such name is one).
+    """
+    import hashlib
+
+    names: list[str] = []
+    used: set[str] = set()
+    for r in reports:
+        sid = r.student or ""
+        if _SAFE_NAME.match(sid) and not sid.endswith(".") and ".." not in sid and sid.split(".")[0].lower() not in _WINDOWS_DEVICES:
+            base = sid
+        else:
+            digest = hashlib.blake2b(sid.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
+            base = (re.sub(r"[^A-Za-z0-9_-]+", "_", sid).strip("_-")[:40] or "unnamed") + "~" + digest
+        name, k = base, 1
+        while name.casefold() in used:
+            k += 1
+            name = f"{base}~{k}"
+        used.add(name.casefold())
+        names.append(name + ".report.txt")
+    return names
+
+
+def write_reports(reports: Sequence[Report], folder: Path) -> tuple[int, list[str]]:
+    """Write each report to ``folder`` (made if missing), only inside it: how many were written,
+    and why any could not be (each failure stops no other report).
+
+    Raises:
+        QuizgenError: The folder cannot be made or is not a folder (before anything is written).
+    """
+    from quizgen.core.errors import QuizgenError
+    from quizgen.core.files import write_text_atomic
+
+    prepare_folder(folder)
+    written, failed = 0, []
+    for r, name in zip(reports, report_file_names(reports)):
+        try:
+            write_text_atomic(folder / name, report_text(r))
+        except QuizgenError as exc:
+            failed.append(str(exc))
+            continue
+        written += 1
+    return written, failed
+
+
+def prepare_folder(folder: Path) -> None:
+    """Make ``folder`` if missing; a clear error if it cannot be a folder (``afile/r``)."""
+    from quizgen.core.errors import QuizgenError
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise QuizgenError(f"{folder}: exists and is not a folder; --reports names a folder") from None
+    except OSError as exc:
+        raise QuizgenError(f"{folder}: cannot make the reports folder: {exc.strerror or exc}") from None

@@ -27,8 +27,8 @@ def read_roster(path: str | Path) -> list[Student]:
     or ``sid``) and optionally a name column (``name``).
 
     Raises:
-        QuizgenError: Missing id column, an id that cannot be a file name, a duplicate id, or no
-            students, with the line.
+        QuizgenError: Missing id column, an id that cannot be a file name, a duplicate id (also
+            one equal but for case), or no students, with the line.
     """
     text = read_text_file(path, ROSTER_MAX_BYTES, "roster")
     try:
@@ -45,7 +45,7 @@ def read_roster(path: str | Path) -> list[Student]:
         )
     name_col = next((columns.index(c) for c in _NAME_COLUMNS if c in columns), None)
     students: list[Student] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[str, int]] = {}  # casefolded id -> (the id, its line)
     try:
         for row in reader:
             line = reader.line_num
@@ -57,9 +57,17 @@ def read_roster(path: str | Path) -> list[Student]:
                     f"{path}: line {line}: student id {sid!r} must be 1-64 letters, digits, '.', '_' or '-' "
                     "(it becomes a file name), starting with a letter or digit"
                 )
-            if sid in seen:
-                raise QuizgenError(f"{path}: line {line}: student id {sid!r} already appears on line {seen[sid]}")
-            seen[sid] = line
+            # Ids equal but for case (s001, S001) would share their files on a file system that
+            # ignores case (macOS, Windows): one student's quiz would replace the other's.
+            folded = sid.casefold()
+            if folded in seen:
+                first, at = seen[folded]
+                same = "already appears" if first == sid else f"differs only in case from {first!r}, which appears"
+                raise QuizgenError(
+                    f"{path}: line {line}: student id {sid!r} {same} on line {at}"
+                    + ("" if first == sid else "; ids become file names, and many file systems ignore case: make them differ")
+                )
+            seen[folded] = (sid, line)
             name = row[name_col].strip() if name_col is not None and name_col < len(row) else ""
             students.append(Student(sid, name))
     except csv.Error as exc:

@@ -72,6 +72,10 @@ class AnswerSheet:
     notes: list[str] = field(default_factory=list)
 
 
+class NotASheet(FileUnusable):
+    """The file is another of quizgen's files (a quiz file, a gradebook), not an answer sheet."""
+
+
 class _Stop(Exception):
     """Reading stops here; ``note`` says why (the answers read so far are kept)."""
 
@@ -255,6 +259,8 @@ class _SheetReader:
                 text = _scalar_text(value) if type(value).__name__ == "ScalarEvent" else None
                 self.skip(value)
                 # Shown in reports and matched against file names: control characters escaped.
+                if key == "quizgen" and text == "quiz":
+                    raise NotASheet(f"{self.source}: is a quiz file ('quizgen: quiz'), not an answer sheet")
                 if key == "student" and text and text.strip():
                     sheet.student = clip(text.strip(), 64)
                 elif key == "quiz" and text and text.strip():
@@ -342,30 +348,56 @@ def read_csv_sheets(path: str | Path, max_bytes: int = SHEET_MAX_BYTES) -> list[
     ``problem`` column (the problem's number on the worksheet, or its id) and an ``answer``
     column; one sheet per student, in the order students first appear.
 
+    Any line ending is read (``\\r\\n``, ``\\n``, and the old Mac ``\\r``), and a cell of any size
+    (the file's own size is the limit; the judge reports an answer too long to read). A row
+    without a student is kept under the student ``None`` (the grader reports it).
+
     Raises:
-        FileUnusable: Not a CSV of answers (the message names the missing column).
+        FileUnusable: Not a CSV of answers (the message names the missing column), or not CSV.
     """
     import csv
     import io
 
     text = read_text_file(path, max_bytes, "answer sheet")
-    rows = csv.reader(io.StringIO(text))
-    header = [h.strip().lower() for h in next(rows, [])]
-    where: dict[str, int] = {}
-    for name, aliases in _CSV_COLUMNS.items():
-        found = next((header.index(a) for a in aliases if a in header), None)
-        if found is None:
-            raise FileUnusable(f"{path}: a CSV answer sheet needs a header with a {name} column ({', '.join(aliases)}); found {', '.join(header) or 'none'}")
-        where[name] = found
-    sheets: dict[str, AnswerSheet] = {}
-    for line, row in enumerate(rows, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        cells = [row[where[k]].strip() if where[k] < len(row) else "" for k in ("student", "problem", "answer")]
-        student, problem, answer = cells
-        sheet = sheets.setdefault(student, AnswerSheet(path=str(path), student=student or None))
-        if len(sheet.answers) >= MAX_SHEET_ENTRIES:
-            sheet.dropped += 1
-            continue
-        sheet.answers.append(RawAnswer(problem, line, answer or None, None))
+    # newline="": the csv module splits lines itself, so a CR-only file (and a line break inside
+    # a quoted cell) is read as the csv module documents, not as one long line.
+    rows = csv.reader(io.StringIO(text, newline=""))
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, max_bytes + 1))  # the default (128 KB) would refuse the whole file
+    sheets: dict[str | None, AnswerSheet] = {}
+    line = 1
+    try:
+        header = [h.strip().lower() for h in next(rows, [])]
+        if header[:4] == ["student", "name", "submission", "score"]:
+            raise NotASheet(f"{path}: is a gradebook (quizgen grade --csv), not an answer sheet")
+        where: dict[str, int] = {}
+        for name, aliases in _CSV_COLUMNS.items():
+            found = next((header.index(a) for a in aliases if a in header), None)
+            if found is None:
+                shown = clip(", ".join(header), 200) or "none"
+                raise FileUnusable(
+                    f"{path}: line 1: a CSV answer sheet needs a header with a {name} column ({', '.join(aliases)}); found {shown}"
+                )
+            where[name] = found
+        for row in rows:
+            line = rows.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            cells = [row[where[k]].strip() if where[k] < len(row) else "" for k in ("student", "problem", "answer")]
+            student, problem, answer = cells
+            key = student or None
+            sheet = sheets.get(key)
+            if sheet is None:
+                sheet = sheets[key] = AnswerSheet(path=str(path), student=key)
+            if len(sheet.answers) >= MAX_SHEET_ENTRIES:
+                sheet.dropped += 1
+                continue
+            sheet.answers.append(RawAnswer(problem, line, answer or None, None))
+    except csv.Error as exc:
+        if not sheets:
+            raise FileUnusable(f"{path}: line {rows.line_num}: not valid CSV: {exc}") from None
+        for sheet in sheets.values():
+            sheet.notes.append(f"line {rows.line_num}: not valid CSV ({exc}); rows after that point were not read")
+    finally:
+        csv.field_size_limit(limit)
     return list(sheets.values())

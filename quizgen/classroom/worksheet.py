@@ -4,8 +4,13 @@ The worksheet shows each problem's prompt and its inputs exactly as the terminal
 ``describe``), so what a learner reads on paper is what the checker uses. The HTML pages typeset
 the numeric matrices among the inputs in MathML, which browsers draw natively (offline, no
 script); the plain-text inputs stay underneath, ready to copy, and wrap instead of running off a
-printed page. A worksheet never holds an answer (a quiz file has none); an answer key is built
-from the problems drawn again from their ids, with the checker's answers and worked solutions.
+printed page. Each problem ends in an answer space shaped like its answer (``answer_space``): a
+grid of rows × columns boxes for a matrix, a row of boxes for a vector, boxes for a shape's
+dimensions, a line for a number. A worksheet says nothing about files: how to type answers into
+the answer sheet is written in the answer sheet itself and on the teacher's key.
+
+A worksheet never holds an answer (a quiz file has none); an answer key is built from the
+problems drawn again from their ids: a table of every answer first, then the worked solutions.
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from quizgen.core.problems import Problem
 
 _CODE_SPAN = re.compile(r"(`[^`]*`)")
-_MD_SPECIAL = re.compile(r"([\\*\[\]<>|`]|(?<!\w)_|_(?!\w))")
+_MD_SPECIAL = re.compile(r"([\\*\[\]<>|`&#~!]|(?<!\w)_|_(?!\w)|^[-+=]|(?<=^\d)[.)]|(?<=^\d\d)[.)])")
+"""Characters Markdown would read as markup (``&`` starts an entity, ``<`` raw HTML; ``-``, ``+``,
+``=`` or ``1.`` at the start of a line a list or a heading): escaped with a backslash."""
 
 
 def _describe(quiz: Quiz, p: QuizProblem) -> str:
@@ -44,21 +51,46 @@ def _who(quiz: Quiz) -> str:
 
 
 def _tolerance_phrase(quiz: Quiz) -> str:
-    """How close a number must be, for the instructions: the quiz's one tolerance, or the strictest."""
+    """How close a number must be, for the instructions: each tolerance the quiz uses, in words."""
     from quizgen.judge import Tolerance
 
-    found = {t.tolerance for t in quiz.templates.values() if t.tolerance is not None} or {(0.005, 0.0005)}
+    found = sorted({t.tolerance for t in quiz.templates.values() if t.tolerance is not None} or {(0.005, 0.0005)})
+    phrases = list(dict.fromkeys(Tolerance(rel, abs_).phrase() for rel, abs_ in found))
+    if len(phrases) == 1:
+        return f"counts as right {phrases[0]} of the exact value"
+    return f"counts as right {', or '.join(phrases)} of the exact value, depending on the problem"
+
+
+def paper_advice(quiz: Quiz) -> str:
+    """The one line a printed worksheet says about answers: how close a number must be."""
+    found = {t.tolerance for t in quiz.templates.values() if t.tolerance is not None}
     if len(found) == 1:
-        rel, abs_ = found.pop()
-        return f"counts as right {Tolerance(rel, abs_).phrase()} of the exact value"
-    strictest = min(found)
-    return f"counts as right to within {strictest[0] * 100:g}% or more of the exact value, depending on the problem"
+        return f"A number {_tolerance_phrase(quiz)}: give at least three significant figures."
+    return "Give each number to at least three significant figures, and a count as a whole number."
 
 
-def instructions(quiz: Quiz, sheet_name: str) -> list[str]:
-    """How to hand in answers, one sentence per item, `code` marked (Markdown and HTML share it)."""
+def answer_layout(quiz: Quiz, p: QuizProblem) -> tuple[str, int, int]:
+    """The answer's kind and its rows and columns (a vector is one row; a number, a shape or a
+    formula 1 × 1), from the family's statement of what these inputs ask for (no value)."""
+    from quizgen.generators import expected
+
+    try:
+        answer = expected(quiz.templates[p.key].family, p.inputs)
+    except (KeyError, TypeError, ValueError, IndexError):  # inputs of a hand-edited quiz file
+        return "number", 1, 1
+    if answer.kind == "vector" and isinstance(answer.value, list):
+        return "vector", 1, len(answer.value)
+    if answer.kind == "matrix" and isinstance(answer.value, list) and answer.value:
+        return "matrix", len(answer.value), len(answer.value[0])
+    return answer.kind, 1, 1
+
+
+def instructions(quiz: Quiz, sheet_name: str | None) -> list[str]:
+    """How to type answers into the answer sheet, one sentence per item, `code` marked: on the
+    teacher's key, and (``sheet_name`` None: "this file") as the answer sheet's own comments."""
+    where = "in this file" if sheet_name is None else f"in the answer sheet `{sheet_name}`"
     return [
-        f"Write each answer in the answer sheet `{sheet_name}`, after its problem's id, in single quotes.",
+        f"Write each answer {where}, after its problem's id, in single quotes.",
         f"Numbers: `0.25`, `1/4`, `2.5e-3` or `sqrt(2)/2`. A number {_tolerance_phrase(quiz)}: "
         "give at least three significant figures.",
         "Vectors: `[0.5, -1, 2]` or `0.5 -1 2`. Matrices: `[[1, 2], [3, 4]]` or `1 2; 3 4`.",
@@ -72,8 +104,10 @@ def instructions(quiz: Quiz, sheet_name: str) -> list[str]:
 
 
 def _md_text(text: str) -> str:
-    """Prompt text for Markdown: code spans kept, Markdown's special characters escaped elsewhere."""
-    parts = _CODE_SPAN.split(text)
+    """Text for one line of Markdown: whitespace (newlines above all) made single spaces, so no
+    text starts a block of its own (raw HTML, a heading, a list) or lets a code span run across
+    a blank line; code spans kept; Markdown's special characters escaped elsewhere."""
+    parts = _CODE_SPAN.split(" ".join(text.split()))
     return "".join(
         part if len(part) > 1 and part.startswith("`") and part.endswith("`") else _MD_SPECIAL.sub(r"\\\1", part)
         for part in parts
@@ -86,15 +120,26 @@ def _fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def worksheet_markdown(quiz: Quiz, sheet_name: str) -> str:
+def _answer_markdown(quiz: Quiz, p: QuizProblem) -> list[str]:
+    """The answer space in Markdown: a line, or a table with a blank cell per entry."""
+    kind, rows, cols = answer_layout(quiz, p)
+    head = f"**Answer** ({_md_text(p.expected or 'see the prompt')}):"
+    if kind in ("vector", "matrix"):
+        table = ["|   | " + " | ".join(str(j + 1) for j in range(cols)) + " |", "|---" * (cols + 1) + "|"]
+        table += [f"| {i + 1} |" + "   |" * cols for i in range(rows)]
+        return [head, "", *table]
+    if kind == "shape":
+        return [head + " ( ____ , ____ , ____ , ____ , ____ )  or  ☐ error"]
+    return [head + " ______________________"]
+
+
+def worksheet_markdown(quiz: Quiz) -> str:
     """The worksheet as Markdown."""
     out = [f"# {_md_text(quiz.title)}", ""]
     who = _who(quiz)
     out.append(f"**Student:** {_md_text(who)}" if who else "**Name:** ______________________")
     out.append("")
-    out.append(f"{len(quiz.problems)} problems · quiz `{quiz.checksum[:19]}`")
-    out.append("")
-    out.extend(f"- {_md_text(line)}" for line in instructions(quiz, sheet_name))
+    out.append(f"{len(quiz.problems)} problems · quiz `{quiz.checksum[:19]}` · {_md_text(paper_advice(quiz))}")
     out.append("")
     for p in quiz.problems:
         described = _describe(quiz, p)
@@ -109,9 +154,9 @@ def worksheet_markdown(quiz: Quiz, sheet_name: str) -> str:
                 described,
                 fence,
                 "",
-                f"**Answer** ({_md_text(p.expected or 'see the prompt')}): ______________________",
+                *_answer_markdown(quiz, p),
                 "",
-                f"<sub>problem id `{p.id}`</sub>",
+                f"problem id `{p.id}`",
                 "",
             ]
         )
@@ -137,8 +182,36 @@ h1 { margin-bottom: 0.2rem; }
 pre { background: #f6f6f6; padding: 0.6rem; font-size: 0.92rem; white-space: pre-wrap; overflow-wrap: anywhere; }
 .math { margin: 0.4rem 0; }
 .math math { display: inline-block; margin: 0 1.5rem 0.4rem 0; max-width: 100%; }
+.advice { color: #333; font-size: 0.9rem; }
 .answer { margin-top: 0.6rem; }
-.answer .line { display: inline-block; min-width: 18rem; border-bottom: 1px solid #333; }
+.answer .label { font-weight: bold; }
+.answer .expected { color: #555; font-size: 0.88rem; }
+.answer .line { display: inline-block; width: 16rem; max-width: 100%; border-bottom: 1px solid #333; }
+.answer .line.long { width: 32rem; }
+.bracketed { display: flex; width: max-content; max-width: 100%; align-items: stretch; margin-top: 0.4rem; }
+.bracketed::before, .bracketed::after { content: ""; width: 0.35rem; border: 2px solid #333; }
+.bracketed::before { border-right: none; }
+.bracketed::after { border-left: none; }
+.grid { border-collapse: separate; border-spacing: 0.3rem; }
+.grid td { height: 2.2rem; border: 1px solid #666; padding: 0; }
+.shape { margin-top: 0.4rem; }
+.shape .box { display: inline-block; width: 3rem; height: 2rem; border: 1px solid #666; vertical-align: middle; }
+.shape .tick { display: inline-block; width: 1rem; height: 1rem; border: 1px solid #666; vertical-align: middle; }
+.hint { color: #666; font-size: 0.8rem; }
+table.answers { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
+table.answers th, table.answers td { border-bottom: 1px solid #ddd; padding: 0.15rem 0.6rem 0.15rem 0; text-align: left; vertical-align: top; }
+table.answers td.id { font-family: ui-monospace, monospace; font-size: 0.78rem; overflow-wrap: anywhere; }
+table.answers code { overflow-wrap: anywhere; }
+.handing-in { break-after: page; font-size: 0.85rem; color: #333; }
+h2.solutions { margin-top: 1.5rem; }
+.solution { font-size: 0.88rem; margin-top: 0.8rem; padding-top: 0.3rem; break-inside: auto; }
+.solution h2, .solution .key p:first-child { break-after: avoid; }
+.solution h2 { font-size: 1rem; }
+.solution pre { font-size: 0.8rem; padding: 0.3rem; margin: 0.3rem 0; }
+.solution .picture svg { max-width: 55%; max-height: 16rem; }
+.solution p, .solution ul { margin: 0.25rem 0; }
+.solution ul { padding-left: 1.2rem; }
+.solution .key { margin-top: 0.3rem; }
 .pid { color: #777; font-size: 0.8rem; overflow-wrap: anywhere; }
 .key { border-left: 4px solid #2e9d4a; padding: 0.2rem 0 0.2rem 0.8rem; margin-top: 0.6rem; }
 .key table { border-collapse: collapse; }
@@ -254,52 +327,110 @@ def _key_html(problem: Problem) -> list[str]:
     return out
 
 
-def _sheet(quiz: Quiz, sheet_name: str, problems: Sequence[Problem] | None) -> str:
-    """One student's worksheet (or answer key, given the built problems) as an ``<article>``."""
+def _box_width(n: int) -> float:
+    """Width in rem of a box of a row of ``n``: room for a handwritten -0.1234 when it fits."""
+    return round(min(5.0, 38.0 / max(n, 1)), 2)
+
+
+def answer_space(quiz: Quiz, p: QuizProblem) -> str:
+    """The answer space of a problem on paper, shaped like its answer: a grid of rows × columns
+    boxes between brackets for a matrix (one row for a vector), five boxes for a shape's
+    dimensions and a box to tick for ``error``, a line for a number, a long line for a formula."""
+    kind, rows, cols = answer_layout(quiz, p)
+    head = f'<span class="label">Answer</span> <span class="expected">({html.escape(p.expected or "see the prompt")})</span>'
+    if kind in ("vector", "matrix"):
+        width = _box_width(cols)
+        cells = "".join("<tr>" + f'<td style="width:{width}rem"></td>' * cols + "</tr>" for _ in range(rows))
+        grid = f'<table class="grid" data-rows="{rows}" data-cols="{cols}">{cells}</table>'
+        return f'<div class="answer">{head}<div class="bracketed">{grid}</div></div>'
+    if kind == "shape":
+        boxes = ", ".join('<span class="box"></span>' for _ in range(5))
+        return (f'<div class="answer">{head}<div class="shape">( {boxes} ) &nbsp; or &nbsp; '
+                '<span class="tick"></span> error (torch raises)</div>'
+                '<div class="hint">one dimension per box, from the left; leave the boxes you do not need empty</div></div>')
+    line = "line long" if kind == "formula" else "line"
+    return f'<div class="answer">{head} <span class="{line}">&nbsp;</span></div>'
+
+
+def _problem_html(quiz: Quiz, p: QuizProblem, solution: bool = False) -> list[str]:
+    """A problem as the worksheet prints it: title, prompt, inputs."""
     from quizgen.core.render import mathml_matrices, numeric_matrices
 
+    matrices = [m for (_, rows), m in zip(numeric_matrices(p.inputs), mathml_matrices(p.inputs)) if _typesettable(rows)]
+    out = [f"<h2>{p.number}. {html.escape(_title_of(quiz, p))}</h2>", f"<p>{text_html(quiz.templates[p.key].prompt)}</p>"]
+    if solution:  # the key's solutions: the id beside the title, where a teacher looks for it
+        out[0] = f'<h2>{p.number}. {html.escape(_title_of(quiz, p))} <span class="pid">{html.escape(p.id)}</span></h2>'
+    if matrices:
+        out.append('<div class="math">' + "".join(_math(m) for m in matrices) + "</div>")
+    out.append(f"<pre>{html.escape(_describe(quiz, p))}</pre>")
+    return out
+
+
+def _header(quiz: Quiz, what: str) -> list[str]:
     who = _who(quiz)
     name = "Student: " + html.escape(who) if who else "Name: ______________________"
-    out = [
-        '<article class="sheet">',
-        f"<h1>{html.escape(quiz.title)}{' — answer key' if problems is not None else ''}</h1>",
+    return [
+        f"<h1>{html.escape(quiz.title)}{what}</h1>",
         f'<p class="meta">{name} · {len(quiz.problems)} problems · quiz <code>{html.escape(quiz.checksum[:19])}</code></p>',
     ]
-    if problems is None:
-        out += ["<ul>", *(f"<li>{text_html(line)}</li>" for line in instructions(quiz, sheet_name)), "</ul>"]
-    for i, p in enumerate(quiz.problems):
-        matrices = [m for (_, rows), m in zip(numeric_matrices(p.inputs), mathml_matrices(p.inputs)) if _typesettable(rows)]
-        out.append('<section class="problem">')
-        out.append(f"<h2>{p.number}. {html.escape(_title_of(quiz, p))}</h2>")
-        out.append(f"<p>{text_html(quiz.templates[p.key].prompt)}</p>")
-        if matrices:
-            out.append('<div class="math">' + "".join(_math(m) for m in matrices) + "</div>")
-        out.append(f"<pre>{html.escape(_describe(quiz, p))}</pre>")
-        if problems is None:
-            expected = html.escape(p.expected or "see the prompt")
-            out.append(f'<p class="answer"><b>Answer</b> ({expected}): <span class="line">&nbsp;</span></p>')
-        else:
-            out += _key_html(problems[i])
-        out.append(f'<p class="pid">problem id <code>{html.escape(p.id)}</code></p>')
-        out.append("</section>")
+
+
+def _worksheet_article(quiz: Quiz) -> str:
+    """One student's worksheet as an ``<article>``: problems with answer spaces, nothing about files."""
+    out = ['<article class="sheet">', *_header(quiz, ""), f'<p class="advice">{html.escape(paper_advice(quiz))}</p>']
+    for p in quiz.problems:
+        out += ['<section class="problem">', *_problem_html(quiz, p), answer_space(quiz, p),
+                f'<p class="pid">problem id <code>{html.escape(p.id)}</code></p>', "</section>"]
     out.append("</article>")
     return "\n".join(out)
 
 
-def worksheet_html(quiz: Quiz, sheet_name: str) -> str:
+def _answer_cell(problem: Problem) -> str:
+    """The key in the table of answers: as a student types it (a formula typeset too)."""
+    from quizgen.core.problems import rounded
+    from quizgen.judge import format_value
+
+    kind, value = problem.answer.kind, rounded(problem.answer.value)
+    typed = f"<code>{html.escape(format_value(kind, value))}</code>"
+    return _value(kind, value) + " " + typed if kind == "formula" else typed
+
+
+def _key_article(quiz: Quiz, problems: Sequence[Problem], sheet_name: str) -> str:
+    """One student's answer key as an ``<article>``: a table of every answer (a page), how
+    students type answers into their answer sheet, then each problem's worked solution."""
+    out = ['<article class="sheet key-sheet">', *_header(quiz, " — answer key")]
+    out.append('<table class="answers"><thead><tr><th>#</th><th>problem id</th><th>answer</th></tr></thead><tbody>')
+    out += [
+        f'<tr><td>{p.number}</td><td class="id">{html.escape(p.id)}</td><td>{_answer_cell(problem)}</td></tr>'
+        for p, problem in zip(quiz.problems, problems)
+    ]
+    out.append("</tbody></table>")
+    out.append(f'<div class="handing-in"><p><b>Answer sheet</b> <code>{html.escape(sheet_name)}</code>: what students are told</p><ul>')
+    out += [f"<li>{text_html(line)}</li>" for line in instructions(quiz, sheet_name)]
+    out.append("</ul></div>")
+    out.append('<h2 class="solutions">Worked solutions</h2>')
+    for p, problem in zip(quiz.problems, problems):
+        out += ['<section class="problem solution">', *_problem_html(quiz, p, True), *_key_html(problem), "</section>"]
+    out.append("</article>")
+    return "\n".join(out)
+
+
+def worksheet_html(quiz: Quiz) -> str:
     """The worksheet as a standalone HTML page that prints (MathML, no script, no network)."""
-    return _page(quiz.title, [_sheet(quiz, sheet_name, None)])
+    return _page(quiz.title, [_worksheet_article(quiz)])
 
 
-def key_html(quiz: Quiz, problems: Sequence[Problem]) -> str:
-    """The answer key: the worksheet with each problem's answer, worked steps, picture and named
-    mistakes (``problems`` are the quiz's problems, built again from their ids)."""
-    return _page(f"{quiz.title} — answer key", [_sheet(quiz, "", problems)])
+def key_html(quiz: Quiz, problems: Sequence[Problem], sheet_name: str = "answers.yaml") -> str:
+    """The answer key: a table of answers, then each problem's answer, worked steps, picture and
+    named mistakes (``problems`` are the quiz's problems, built again from their ids)."""
+    return _page(f"{quiz.title} — answer key", [_key_article(quiz, problems, sheet_name)])
 
 
 def class_html(title: str, sheets: Sequence[tuple[Quiz, str, Sequence[Problem] | None]]) -> str:
-    """Every student's worksheet (or key) in one printable document, a page break between them."""
-    return _page(title, [_sheet(q, name, problems) for q, name, problems in sheets])
+    """Every student's worksheet (or key, given the problems) in one printable document, a page
+    break between them."""
+    return _page(title, [_worksheet_article(q) if problems is None else _key_article(q, problems, name)
+                         for q, name, problems in sheets])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -316,8 +447,7 @@ def answer_sheet(quiz: Quiz) -> str:
     lines = [
         f"# Answer sheet: {_yaml_comment(quiz.title)}",
         f"# Student: {_yaml_comment(who)}" if who else "# Write your student id after 'student:' below.",
-        "# Write each answer after its problem id, in single quotes, e.g. '0.25', '1/4',",
-        "# '[0.5, -1, 2]', '[[1, 2], [3, 4]]', '(3, 1, 4)' or 'error'. Leave '' to skip a problem.",
+        *(f"# - {_yaml_comment(line.replace('`', ''))}" for line in instructions(quiz, None)),
         "# How answers are read: docs/answers.md in quizgen.",
         f"quiz: '{quiz.checksum}'",
         f"student: '{quiz.student or ''}'",

@@ -67,9 +67,17 @@ class ConceptFileError(QuizgenError):
 
 @dataclass(frozen=True)
 class Flashcard:
+    """A flashcard. ``id`` is its identity (unique in its concept; the drill's history and the Anki
+    note hang on it, so it survives rewording and reordering); ``legacy_position`` is the place
+    the card had in its file before flashcards had ids, which keeps its existing Anki note.
+    ``sources`` are the notes its facts come from, when not the concept's own ``sources``."""
+
+    id: str
     front: str
     back: str
     extra: str = ""
+    legacy_position: int | None = None
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,10 @@ class Concept:
     templates: tuple[Template, ...]
     path: str
     deck: str = ""
+
+    def sources_of(self, card: Flashcard) -> tuple[str, ...]:
+        """The notes a flashcard's facts come from: its own ``sources``, else the concept's."""
+        return card.sources or self.sources
 
     def template(self, name: str) -> Template:
         for t in self.templates:
@@ -173,6 +185,12 @@ def _suggest(word: str, options: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+_REQUIRED_WORDS = {
+    (("flashcards",), "id"): "a short id naming the card, unique in the file, such as 'why-scale' (docs/concepts.md)",
+}
+"""What a missing field should hold, where "it" says too little."""
+
+
 def _schema_issue(error: Any, file: str, lines: dict[PathKey, int]) -> list[Issue]:
     """Turn one jsonschema error into messages a concept author can act on."""
     path = tuple(error.absolute_path)
@@ -182,7 +200,7 @@ def _schema_issue(error: Any, file: str, lines: dict[PathKey, int]) -> list[Issu
     if v == "required":
         missing = [m for m in schema.get("required", []) if m not in (error.instance or {})]
         return [
-            Issue(file, _line_of(lines, path), field_name(path + (m,)), "missing field: expected it, found nothing")
+            Issue(file, _line_of(lines, path), field_name(path + (m,)), f"missing field: expected {_REQUIRED_WORDS.get((path[:1], m), 'it')}, found nothing")
             for m in missing
         ]
     if v == "additionalProperties":
@@ -229,6 +247,7 @@ def _schema_issue(error: Any, file: str, lines: dict[PathKey, int]) -> list[Issu
         "minItems": "expected at least {} item(s)",
         "maxItems": "expected at most {} items",
         "minLength": "expected non-empty text",
+        "maxLength": "expected at most {} characters",
         "uniqueItems": "expected no repeated items",
     }.get(v)
     if words is not None:
@@ -261,6 +280,18 @@ def _leaf_errors(errors: Iterable[Any]) -> list[Any]:
     return out
 
 
+def _non_finite(value: Any, path: PathKey) -> Iterable[tuple[PathKey, float]]:
+    """Every infinite or NaN float in the data, with its path."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _non_finite(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _non_finite(item, (*path, i))
+
+
 def _semantic_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int]) -> list[Issue]:
     from quizgen.generators import GENERATORS
 
@@ -271,6 +302,11 @@ def _semantic_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int])
         issues.append(
             Issue(file, _line_of(lines, ("id",)), "id", f"expected the file stem {stem!r}, found {cid!r}")
         )
+    issues.extend(_flashcard_issues(data, file, lines))
+    # No field of a concept file takes an infinite or undefined number (YAML's .inf, .nan): a
+    # tolerance, a parameter or a bound that is one would break every face that uses it.
+    for path, number in _non_finite(data, ()):
+        issues.append(Issue(file, _line_of(lines, path), field_name(path), f"expected a finite number, found {number!r}"))
     seen: dict[str, int] = {}
     problems = data.get("problems")
     for index, tpl in enumerate(problems if isinstance(problems, list) else []):
@@ -294,10 +330,6 @@ def _semantic_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int])
         params = tpl.get("params") or {}
         if family is None or not isinstance(params, dict):
             continue
-        for pname, value in params.items():
-            if any(isinstance(v, float) and not math.isfinite(v) for v in (value if isinstance(value, list) else [value])):
-                p = ("problems", index, "params", pname)
-                issues.append(Issue(file, _line_of(lines, p), field_name(p), f"expected a finite number, found {value!r}"))
         for pname, spec in family.PARAMS.items():
             value = params.get(pname)
             if isinstance(spec, (IntRange, FloatRange)) and isinstance(value, list) and len(value) == 2:
@@ -316,6 +348,32 @@ def _semantic_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int])
             for pname, expected, found in check(resolved):
                 at: PathKey = ("problems", index, "params", pname) if pname in params else ("problems", index, "params")
                 issues.append(Issue(file, _line_of(lines, at), field_name(at), f"expected {expected}, found {found}"))
+    return issues
+
+
+def _flashcard_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int]) -> list[Issue]:
+    """Flashcard ids and legacy positions used twice in one file (two cards would share a note)."""
+    issues: list[Issue] = []
+    cards = data.get("flashcards")
+    for key in ("id", "legacy-position"):
+        first: dict[Any, int] = {}
+        for index, card in enumerate(cards if isinstance(cards, list) else []):
+            value = card.get(key) if isinstance(card, dict) else None
+            if value is None or isinstance(value, (bool, list, dict)):
+                continue
+            if value in first:
+                at = ("flashcards", index, key)
+                issues.append(
+                    Issue(
+                        file,
+                        _line_of(lines, at),
+                        field_name(at),
+                        f"expected {'an id' if key == 'id' else 'a position'} no other flashcard of this file has, "
+                        f"found {value!r} again (first at flashcards[{first[value]}])",
+                    )
+                )
+            else:
+                first[value] = index
     return issues
 
 
@@ -366,7 +424,15 @@ def _build(data: dict[str, Any], file: str) -> Concept:
         summary=" ".join(data["summary"].split()),
         sources=tuple(data["sources"]),
         flashcards=tuple(
-            Flashcard(front=c["front"].strip(), back=c["back"].strip(), extra=(c.get("extra") or "").strip())
+            Flashcard(
+                id=c["id"],
+                front=c["front"].strip(),
+                back=c["back"].strip(),
+                extra=(c.get("extra") or "").strip(),
+                # int(): the schema takes 3.0 as a whole number, and the GUID must be position 3's.
+                legacy_position=None if c.get("legacy-position") is None else int(c["legacy-position"]),
+                sources=tuple(c.get("sources") or ()),
+            )
             for c in data["flashcards"]
         ),
         templates=tuple(problems),

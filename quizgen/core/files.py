@@ -28,6 +28,17 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         return
     path = Path(path)
     try:
+        if path.is_symlink():
+            # Write where the link leads and keep the link: renaming over the link itself would
+            # replace it (as root, ``-o /dev/stdout`` with standard output in a file replaced the
+            # system's /dev/stdout). A link into /proc or /dev (a file descriptor) is written to
+            # directly, as a stream.
+            target = Path(os.path.realpath(path))
+            if target.parts[1:2] in (("proc",), ("dev",)):
+                with open(path, "wb") as out:
+                    out.write(data)
+                return
+            path = target
         special = path.exists() and not stat.S_ISREG(path.stat().st_mode) and not path.is_dir()
         if special:
             with open(path, "wb") as out:

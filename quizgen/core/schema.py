@@ -16,6 +16,8 @@ from quizgen.core.params import Choice, Flag, FloatRange, IntRange, ParamSpec
 
 SCHEMA_ID = "https://quizgen.invalid/schema/concept.schema.json"
 SLUG = "^[a-z0-9]+(-[a-z0-9]+)*$"
+FLASHCARD_ID_MAX = 40
+"""Longest flashcard id: a short name, not a sentence."""
 
 
 def _bounds_text(spec: IntRange | FloatRange) -> str:
@@ -97,15 +99,44 @@ def concept_schema() -> dict[str, Any]:
             "tags": {"type": "array", "items": {"type": "string", "pattern": SLUG}, "minItems": 1},
             "summary": text,
             "deck": {"type": "string", "minLength": 1, "description": "Anki deck path, e.g. Transformers::Attention"},
-            "sources": {"type": "array", "items": text, "minItems": 1},
+            "sources": {
+                "type": "array",
+                "items": text,
+                "minItems": 1,
+                "description": "The notes the concept's facts come from, by title; cards show them.",
+            },
             "flashcards": {
                 "type": "array",
                 "minItems": 1,
                 "items": {
                     "type": "object",
-                    "required": ["front", "back"],
+                    "required": ["id", "front", "back"],
                     "additionalProperties": False,
-                    "properties": {"front": text, "back": text, "extra": {"type": "string"}},
+                    "properties": {
+                        "id": {
+                            "type": "string",
+                            "pattern": SLUG,
+                            "maxLength": FLASHCARD_ID_MAX,
+                            "description": "The card's identity, unique in the file; never changes (its review "
+                            "history hangs on it). Lower-case words joined by '-'.",
+                        },
+                        "front": text,
+                        "back": text,
+                        "extra": {"type": "string"},
+                        "sources": {
+                            "type": "array",
+                            "items": text,
+                            "minItems": 1,
+                            "description": "The notes this card's facts come from, by title, when not the concept's sources.",
+                        },
+                        "legacy-position": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "description": "Only on cards older than flashcard ids: the card's place in the "
+                            "file then (0 first); it keeps the card's existing Anki note. Never edit it; new "
+                            "cards have none.",
+                        },
+                    },
                 },
             },
             "problems": {

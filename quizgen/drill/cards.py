@@ -71,7 +71,7 @@ def plan_items(concepts: Sequence[Concept]) -> list[Item]:
                 if tag == "t":
                     items.append(Item(problem_card_id(c.id, obj.name), c, len(items), template=obj))
                 else:
-                    items.append(Item(flashcard_id(c.id, obj.front), c, len(items), flashcard=obj))
+                    items.append(Item(flashcard_id(c.id, obj.id), c, len(items), flashcard=obj))
     return items
 
 

@@ -47,11 +47,12 @@ def drill_command(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int
     """
     from quizgen.core.concepts import load_concepts
 
-    concepts = select(load_concepts(concept_dir(ctx)), topics, in_given_order=True)
+    everything = load_concepts(concept_dir(ctx))
+    concepts = select(everything, topics, in_given_order=True)
     clock = Clock.from_env()
     out = Out()
     _readline()
-    with Store(db_path(), save=not no_save) as store:
+    with Store(db_path(), save=not no_save, concepts=everything) as store:
         session = Session(concepts, store, out, clock, n=n, seed=seed, due_only=due_only)
         code = session.run()
     sys.stdout.flush()
@@ -79,7 +80,7 @@ def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int) -> N
     path = db_path()
     items = {it.id: it for it in plan_items(chosen)}
     cards = {c.id: [i for i, it in items.items() if it.concept.id == c.id] for c in chosen}
-    with Store(path, save=False) as store:
+    with Store(path, save=False, concepts=concepts) as store:
         per, mistakes, states = summarise(store, cards, now)
         history = store.reviews(cards)
         log = history[-recent:] if recent else []

@@ -13,7 +13,7 @@ Tables:
 
 ``cards``
     One row per card that has been reviewed at least once (a card without a row is new):
-    ``id`` (``problem:<concept>.<template>`` or ``flashcard:<concept>:<hash of the front>``),
+    ``id`` (``problem:<concept>.<template>`` or ``flashcard:<concept>.<flashcard id>``),
     ``concept``, ``kind``, ``fsrs`` (``fsrs.Card.to_dict()`` as JSON), ``due`` (Unix seconds),
     ``reps``, ``lapses``.
 ``reviews``
@@ -25,6 +25,10 @@ Tables:
 
 Databases written by earlier versions may hold a ``variants`` table (problems built ahead); it is
 no longer read or written.
+
+Schema versions (``PRAGMA user_version``): 1 keyed flashcards by a hash of their front; 2 by their
+id. Opened with the concepts, a version-1 database has every flashcard's rows moved from its
+current front's key to its id's, in the transaction that records version 2 (docs/drill.md).
 """
 
 from __future__ import annotations
@@ -40,12 +44,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from quizgen.core.errors import QuizgenError
 
+if TYPE_CHECKING:
+    from quizgen.core.concepts import Concept
+
 DB_NAME = "quizgen.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: flashcards keyed by their id (1: by a hash of their front)."""
 BUSY_TIMEOUT_MS = 15_000
 
 RATING_NAMES = {1: "again", 2: "hard", 3: "good", 4: "easy"}
@@ -145,10 +153,25 @@ def problem_card_id(concept: str, template: str) -> str:
     return f"problem:{concept}.{template}"
 
 
-def flashcard_id(concept: str, front: str) -> str:
-    """A flashcard's card: its concept and a hash of its front (rewording the front starts over)."""
+def flashcard_id(concept: str, card: str) -> str:
+    """A flashcard's card: its concept and its id, which never changes (rewording keeps it)."""
+    return f"flashcard:{concept}.{card}"
+
+
+def legacy_flashcard_id(concept: str, front: str) -> str:
+    """The key schema 1 gave a flashcard: its concept and a hash of its front (for the migration)."""
     digest = hashlib.blake2b(" ".join(front.split()).encode("utf-8"), digest_size=5).hexdigest()
     return f"flashcard:{concept}:{digest}"
+
+
+def flashcard_keys(concepts: Sequence[Concept]) -> dict[str, str]:
+    """Schema 1's key of each flashcard's current front -> its key by id (the first card wins
+    when two fronts of a concept are the same)."""
+    keys: dict[str, str] = {}
+    for c in concepts:
+        for card in c.flashcards:
+            keys.setdefault(legacy_flashcard_id(c.id, card.front), flashcard_id(c.id, card.id))
+    return keys
 
 
 def _fsrs_card_id(card_id: str) -> int:
@@ -222,13 +245,16 @@ def _storage(method: _F) -> _F:
 class Store:
     """The SQLite database of one user. One ``Store`` per thread (connections are not shared).
 
-    With ``save=False`` the database is copied into memory first (if it exists), so a
+    ``concepts`` are the flashcards a database of schema 1 is migrated with (every concept the
+    command loaded); without them such a database is used as it is and migrated later. With
+    ``save=False`` the database is copied into memory first (if it exists), so a
     ``--no-save`` drill schedules from the real state but never writes the file.
     """
 
-    def __init__(self, path: Path | None = None, *, save: bool = True):
+    def __init__(self, path: Path | None = None, *, save: bool = True, concepts: Sequence[Concept] = ()):
         self.path = Path(path) if path is not None else db_path()
         self.save = save
+        self._concepts = concepts
         deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
         pause = 0.01
         while True:
@@ -318,19 +344,38 @@ class Store:
                 f"the review database {self.path} was written by a newer quizgen (schema {version}, "
                 f"this one knows {SCHEMA_VERSION}); upgrade quizgen or set QUIZGEN_HOME elsewhere"
             )
+        if version == 1 and not self._concepts:
+            return  # flashcards cannot be re-keyed without them: left for a command that has them
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            # Another drill may have created the schema while this one waited for the lock.
-            if self._db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            # Another drill may have created or migrated the schema while this one waited.
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version < SCHEMA_VERSION:
                 # Statement by statement: executescript would commit the open transaction first.
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         self._db.execute(statement)
+                if version == 1:
+                    self._rekey_flashcards(flashcard_keys(self._concepts))
                 self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self._db.execute("COMMIT")
         except BaseException:
             self._rollback()
             raise
+
+    def _rekey_flashcards(self, keys: dict[str, str]) -> None:
+        """Schema 1 -> 2: move each flashcard's state and log from its front's key to its id's."""
+        old = [r[0] for r in self._db.execute("SELECT DISTINCT card FROM reviews WHERE kind = 'flashcard'")]
+        old += [r[0] for r in self._db.execute("SELECT id FROM cards WHERE kind = 'flashcard'")]
+        for key in dict.fromkeys(old):
+            new = keys.get(key)
+            if new is None:
+                continue  # a front edited before this version: its history was already cut off
+            # A card already reviewed under its new key (a drill that had no concepts to migrate
+            # with) keeps that newer state.
+            self._db.execute("UPDATE OR IGNORE cards SET id = ? WHERE id = ?", (new, key))
+            self._db.execute("DELETE FROM cards WHERE id = ?", (key,))
+            self._db.execute("UPDATE reviews SET card = ? WHERE card = ?", (new, key))
 
     # -- cards ----------------------------------------------------------------------------------
 

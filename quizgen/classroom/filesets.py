@@ -1,0 +1,199 @@
+"""Replacing the files of a quiz together or not at all (docs/grading.md, "Replacing a quiz's files").
+
+A quiz is several files (quiz file, worksheets, answer sheet, key; with ``--for`` every student's
+and the class files). Each is written atomically, but a set of renames is not atomic, so a set is
+replaced in three steps:
+
+1. **Stage**: every new file is written in full (and fsynced) to a hidden sibling
+   ``.<name>.quizgen-new``. An interruption here leaves the old files untouched.
+2. **Journal**: ``.<first name>.quizgen-replacing`` lists the files about to change.
+3. **Swap**, file by file in a fixed order: the old file is renamed aside to
+   ``.<name>.quizgen-old``; the bytes just moved aside are checked (``keep``: an answer sheet with
+   answers in it is never replaced); then the new file is hard-linked into place, which fails
+   rather than replace a file that appeared meanwhile.
+
+Any failure or interruption during the swap puts every old file back (the new ones are removed)
+before the error goes on. If the process dies (power cut, SIGKILL), the journal stays; the next
+``quizgen quiz`` writing to that folder (``recover``) puts the old files back the same way. The
+journal is removed once every file is in place, and only then the old files and the staged copies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Collection, Sequence
+from pathlib import Path
+
+from quizgen.core.errors import QuizgenError
+from quizgen.core.files import write_bytes_atomic
+
+JOURNAL = ".quizgen-replacing"
+_NEW, _OLD = ".quizgen-new", ".quizgen-old"
+
+Keep = Callable[[Path, Path], "str | None"]
+"""``keep(old, target)``: why the file just moved aside from ``target`` (now at ``old``) must stay, or None."""
+
+
+class NotReplaced(QuizgenError):
+    """A file of the set had to be kept (or changed while being replaced): nothing was replaced."""
+
+
+def staged(path: Path) -> Path:
+    return path.with_name(f".{path.name}{_NEW}")
+
+
+def aside(path: Path) -> Path:
+    return path.with_name(f".{path.name}{_OLD}")
+
+
+def journal_of(first: Path) -> Path:
+    return first.with_name(f".{first.name}{JOURNAL}")
+
+
+def replace_together(files: Sequence[tuple[Path, bytes]], keep: Keep) -> None:
+    """Write every ``(path, bytes)`` of ``files`` (all in one directory), in their order, so that
+    either all of them are replaced or none is.
+
+    Raises:
+        NotReplaced: ``keep`` refused a file, or a file appeared while the set was replaced.
+        QuizgenError: A file cannot be written (disk full, no permission).
+    """
+    targets = [Path(p) for p, _ in files]
+    if not targets:
+        return
+    directory = targets[0].parent
+    if any(t.parent != directory for t in targets) or len(set(targets)) != len(targets):
+        raise ValueError("replace_together: the files must be distinct and in one directory")
+    for t in targets:
+        if t.is_dir():
+            raise QuizgenError(f"{t} is a directory; move it away or write the quiz elsewhere with -o")
+        # A link (-o /dev/stdout is one) or a device or a pipe is never renamed away or replaced.
+        if t.is_symlink() or (t.exists() and not t.is_file()):
+            raise QuizgenError(f"{t} is not a regular file (a link, a device or a pipe); write the quiz to a file with -o")
+    journal = journal_of(targets[0])
+    if os.path.lexists(journal):
+        raise QuizgenError(
+            f"{journal}: an earlier replacement of these files was interrupted and could not be undone; "
+            f"check the hidden .{targets[0].name}* files in {directory}, then remove the journal"
+        )
+    for t in targets:  # copies a finished replacement did not get to remove (no journal: not needed)
+        _unlink(aside(t))
+    placed: set[Path] = set()
+    try:
+        for path, data in files:
+            write_bytes_atomic(staged(path), data)
+        write_bytes_atomic(journal, json.dumps([t.name for t in targets]).encode())
+        for target in targets:
+            try:
+                _swap(target, keep, placed)
+            except OSError as exc:
+                raise QuizgenError(f"cannot replace {target}: {exc.strerror or exc}; nothing was replaced") from None
+        _sync(directory)
+    except BaseException:
+        if _roll_back(targets, placed):
+            _unlink(journal)
+        raise
+    _unlink(journal)  # the commit point: from here on the new set stands
+    for t in targets:
+        _unlink(aside(t))
+        _unlink(staged(t))
+
+
+def recover(directory: Path) -> list[str]:
+    """Put back the old files of every replacement in ``directory`` that a dead process left half
+    done (its journal is still there); returns what was done, for people."""
+    done = []
+    for journal in sorted(directory.glob(f".*{JOURNAL}")):
+        try:
+            names = json.loads(journal.read_text("utf-8"))
+        except (OSError, ValueError):
+            names = None
+        if not (isinstance(names, list) and all(isinstance(n, str) and n and "/" not in n and "\\" not in n
+                                                 and n not in (".", "..") for n in names)):
+            continue  # not a journal quizgen wrote: leave it alone
+        if _roll_back([directory / n for n in names]):
+            _unlink(journal)
+            done.append(f"{directory}: an interrupted replacement of {len(names)} files was undone; the earlier files stand")
+    return done
+
+
+def _swap(target: Path, keep: Keep, placed: set[Path]) -> None:
+    old = aside(target)
+    try:
+        os.rename(target, old)  # the bytes checked below are exactly the bytes taken away
+    except FileNotFoundError:
+        pass
+    else:
+        reason = keep(old, target)
+        if reason:
+            raise NotReplaced(f"{target}: {reason}; nothing was replaced")
+    try:
+        os.link(staged(target), target)
+        placed.add(target)
+    except FileExistsError:
+        raise NotReplaced(f"{target} was written by something else while quizgen replaced it; nothing was replaced") from None
+    except OSError:  # a file system without hard links: create the file, never replacing one
+        data = staged(target).read_bytes()
+        try:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            raise NotReplaced(f"{target} was written by something else while quizgen replaced it; nothing was replaced") from None
+        placed.add(target)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def _roll_back(targets: Sequence[Path], placed: Collection[Path] = ()) -> bool:
+    """Put every old file back and remove the new ones (those ``placed`` in this process, or
+    found hard-linked to their staged copy); True when all was restored."""
+    ok = True
+    for target in reversed(targets):
+        try:
+            ok = _restore(target, target in placed) and ok
+        except OSError:
+            ok = False
+    return ok
+
+
+def _restore(target: Path, placed: bool) -> bool:
+    new, old = staged(target), aside(target)
+    if placed or _is_ours(target, new):
+        _unlink(target)
+    if os.path.lexists(old):
+        if os.path.lexists(target):
+            return False  # someone else's file is there now: both are kept, the old one aside
+        os.rename(old, target)
+    _unlink(new)
+    return True
+
+
+def _is_ours(target: Path, new: Path) -> bool:
+    """Whether ``target`` is the staged file, hard-linked into place."""
+    try:
+        return os.path.samefile(target, new)
+    except OSError:
+        return False
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def _sync(directory: Path) -> None:
+    """Make the renames durable before the journal goes (best effort: not every system can)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

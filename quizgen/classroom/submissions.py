@@ -1,0 +1,168 @@
+"""A class's submissions: which files are answer sheets, whose each one is, and which one of a
+student's several is graded (the rules are in docs/grading.md, "A class")."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from quizgen.classroom.quiz import Quiz
+from quizgen.classroom.report import Report
+from quizgen.classroom.sheets import AnswerSheet, NotASheet, read_answer_sheet, read_csv_sheets
+from quizgen.core.errors import QuizgenError
+from quizgen.core.files import FileUnusable
+
+_SHEET_SUFFIXES = (".yaml", ".yml", ".json", ".csv")
+
+
+def name_stem(path: Path, kinds: tuple[str, ...]) -> str:
+    """A file's name without its extensions (``.yaml``, ``.yml``, ``.json``), then without ``kinds``
+    (``.quiz``): ``week3.quiz.yaml`` -> ``week3``."""
+    stem = path.name
+    for suffix in (*_SHEET_SUFFIXES, *kinds):
+        if stem.endswith(suffix):
+            stem = stem[: -len(suffix)]
+    return stem
+
+
+def quiz_files(folder: Path) -> list[Path]:
+    found = sorted(p for p in folder.iterdir() if p.is_file() and _QUIZ_FILE.search(p.name))
+    if not found:
+        raise QuizgenError(f"{folder}: no quiz files (*.quiz.yaml); make them with `quizgen quiz TOPIC --for roster.csv -o {folder}`")
+    return found
+
+
+_QUIZ_FILE = re.compile(r"\.quiz\.(ya?ml|json)$")
+_OWN_FILES = re.compile(r"(\.worksheet\.(md|html)|\.key\.html|\.report\.txt|^class\.(worksheets|key)\.html)$")
+"""Files quizgen writes beside answer sheets: never submissions, skipped without a note."""
+
+
+def submission_files(target: Path, quiz_folder: Path | None = None) -> tuple[list[Path], list[str]]:
+    """The answer-sheet files of a submissions folder (or the one file), and notes on what was skipped.
+
+    The quiz files of ``quiz_folder`` are skipped when it is the same folder; elsewhere a file
+    named ``*.quiz.yaml`` is read, and skipped only if it holds a quiz (a student may misname a
+    sheet; ``read_submissions`` tells a quiz from a sheet by its contents).
+    """
+    if not target.is_dir():
+        return [target], []  # one sheet: reading it refuses a pipe or a device
+    files, notes = [], []
+    inside = target.resolve()
+    same = quiz_folder is not None and quiz_folder.resolve() == inside
+    for p in sorted(target.iterdir()):
+        if p.name.startswith(".") or not p.is_file() or _OWN_FILES.search(p.name) or (same and _QUIZ_FILE.search(p.name)):
+            continue
+        if p.is_symlink() and not p.resolve().is_relative_to(inside):
+            notes.append(f"{p}: ignored (a link to a file outside the folder)")
+            continue
+        if p.name.endswith(_SHEET_SUFFIXES):
+            files.append(p)
+        else:
+            notes.append(f"{p}: ignored (answer sheets end in .yaml, .yml, .json or .csv)")
+    return files, notes
+
+
+def read_submissions(files: Sequence[Path], max_bytes: int) -> Iterator[tuple[Path, AnswerSheet | None, str | None]]:
+    """Each submission's sheet, or why it cannot be used; a CSV typed in from paper gives one
+    sheet per student it holds. A file that is another of quizgen's files (a quiz file under
+    another name, a gradebook) gives ``(path, None, None)``: it is not a submission."""
+    for path in files:
+        try:
+            sheets = read_csv_sheets(path, max_bytes) if path.name.lower().endswith(".csv") else [read_answer_sheet(path, max_bytes)]
+        except NotASheet:
+            yield path, None, None
+            continue
+        except FileUnusable as exc:
+            yield path, None, str(exc)
+            continue
+        except Exception as exc:  # a reader promises FileUnusable; if not, this file is one error row
+            yield path, None, f"{path}: could not be read ({type(exc).__name__})"
+            continue
+        for sheet in sheets:
+            yield path, sheet, None
+
+
+def _mtime(path: str | None) -> float:
+    try:
+        return Path(path).stat().st_mtime if path else 0.0
+    except OSError:
+        return 0.0
+
+
+SAME_TIME = 2.0
+"""Seconds within which two submissions' file times count as equal (FAT keeps 2-second times;
+a copy or a clone writes many files within a second): then which is newer is not guessed."""
+
+BY_NAME, BY_QUIZ, BY_FIELD = 2, 1, 0
+"""How a sheet's student was found, strongest first (see ``identify``)."""
+
+
+def identify(
+    path: Path, sheet: AnswerSheet, known: Mapping[str, Any], by_checksum: Mapping[str, Quiz]
+) -> tuple[str | None, int, str | None]:
+    """The student a submission is graded as, how that was found, and a flag if the sheet disagrees.
+
+    The rule (docs/grading.md): a sheet named for a student of the class (``s001.yaml``,
+    ``s001.answers.yaml``) is that student's; else a sheet made for a student's quiz (its
+    ``quiz`` checksum) is that student's; else its ``student`` field, else its file name, says.
+    A ``student`` field that disagrees is flagged and never followed. A CSV typed in from paper
+    names each row's student in its own column.
+    """
+    if path.name.lower().endswith(".csv"):
+        return sheet.student, BY_NAME, None
+    stem = name_stem(path, (".answers", ".quiz")) or None
+    quiz = by_checksum.get(sheet.quiz or "")
+    if stem in known:
+        student, how, why = stem, BY_NAME, "its file name"
+    elif quiz is not None and quiz.student:
+        student, how, why = quiz.student, BY_QUIZ, "the quiz it was made for"
+    else:
+        student, how, why = sheet.student or stem, BY_FIELD, "its student field"
+    flag = None
+    if sheet.student and sheet.student != student:
+        flag = f"the sheet says 'student: {sheet.student}'; graded as {student}'s, as {why} says"
+    return student, how, flag
+
+
+def _fill_key(sheet: AnswerSheet) -> tuple[tuple[str, str | None, str | None], ...]:
+    """What a sheet answers, to tell two submissions with the same answers from two that differ."""
+    return tuple(sorted((a.key, a.text, a.issue) for a in sheet.answers))
+
+
+def one_per_student(student: str, found: list[tuple[Report, AnswerSheet | None, int]]) -> tuple[Report, list[Report]]:
+    """Which of several submissions for one student is graded: ``(kept, the others)``.
+
+    Sheets whose student comes from a stronger source win (file name over quiz checksum over
+    student field); then a sheet with answers over a blank one; then the newest by file time,
+    but only when it is newer by more than ``SAME_TIME``: with equal times and different answers
+    the row is an error that names the files, never a guess.
+    """
+    best = max(how for _, _, how in found)
+    top = [f for f in found if f[2] == best]
+    filled = [f for f in top if f[1] is not None and any(a.text is not None or a.issue for a in f[1].answers)]
+    top = filled or top
+    top.sort(key=lambda f: (_mtime(f[0].sheet), f[0].sheet or ""))
+    kept = top[-1][0]
+    others = [r for r, _, _ in found if r is not kept]
+    listed = ", ".join(str(r.sheet) for r in others)
+    if len(top) > 1:
+        rival = top[-2]
+        same = kept.error is None and rival[0].error is None and top[-1][1] is not None and rival[1] is not None \
+            and _fill_key(top[-1][1]) == _fill_key(rival[1])
+        if not same and _mtime(kept.sheet) - _mtime(rival[0].sheet) <= SAME_TIME:
+            kept.error = (
+                f"{len(found)} submissions for student {student} ({kept.sheet}, {listed}), the newest of them "
+                f"within {SAME_TIME:g} s of each other: which one is final cannot be told from the files; "
+                "keep one and grade again"
+            )
+            return kept, others
+    weaker = [r for r, _, how in found if how < best]
+    kept.notes.append(f"{len(found)} submissions for student {student}: graded {kept.sheet}; not graded: {listed}")
+    if weaker:
+        kept.flags.append("another file claims to be this student's: " + ", ".join(str(r.sheet) for r in weaker) + "; not graded")
+    unreadable = [r for r, sheet, _ in found if sheet is None and r is not kept]
+    for r in unreadable:  # perhaps the final version: the teacher should know
+        kept.flags.append(f"another submission of this student's cannot be read: {r.error}")
+    return kept, others

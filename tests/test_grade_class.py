@@ -1,0 +1,570 @@
+"""Trust in a classroom: grading a class from files that may be wrong, hostile or misplaced.
+
+Each test tries several spellings of one attack: ids that are paths, quiz files where sheets are
+due, equal file times, a sheet that claims another student, unreadable files among good ones,
+hand-edited quiz files, rosters with ids equal but for case, and whether partial credit can rank a
+better answer lower. The rules tested are written in docs/grading.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from conftest import CONCEPTS
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from quizgen.classroom.commands import write_quiz_files
+from quizgen.classroom.grade import grade_class, question_points
+from quizgen.classroom.quiz import make_quiz, read_quiz
+from quizgen.classroom.report import Scoring, class_summary, report_file_names
+from quizgen.classroom.roster import read_roster
+from quizgen.cli import cli
+from quizgen.core.errors import QuizgenError
+from quizgen.core.files import FileUnusable
+from quizgen.core.problems import rebuild
+from quizgen.judge import format_value, judge
+
+STUDENTS = ("s001", "s002", "s003")
+
+
+@pytest.fixture(scope="module")
+def klass(concepts, tmp_path_factory):
+    """A class of three as `quiz --for` writes it (quiz, worksheets, blank answer sheet each),
+    and each student's keys by problem id."""
+    folder = tmp_path_factory.mktemp("klass") / "week3"
+    folder.mkdir()
+    keys = {}
+    for sid in STUDENTS:
+        quiz = make_quiz(concepts, ["attention"], 2, seed=4, student=sid)
+        write_quiz_files(quiz, folder / f"{sid}.quiz.yaml")
+        keys[sid] = {p.id: format_value(pr.answer.kind, pr.answer.value) for p in quiz.problems for pr in [rebuild(p.id, concepts)]}
+    return folder, keys
+
+
+def _class(klass, tmp_path: Path) -> tuple[Path, dict]:
+    folder, keys = klass
+    copy = tmp_path / "week3"
+    shutil.copytree(folder, copy)
+    return copy, keys
+
+
+def _sheet(path: Path, answers: dict, **header) -> Path:
+    path.write_text(yaml.safe_dump({**header, "answers": answers}, sort_keys=False, allow_unicode=True))
+    return path
+
+
+def _cli(*args: str):
+    """The command as a teacher runs it; never a traceback, whatever the files say."""
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    return result
+
+
+def _files(root: Path) -> set[Path]:
+    return {p for p in root.rglob("*") if p.is_file() or p.is_symlink()}
+
+
+def _scores(reports) -> dict:
+    return {r.student: (r.score, r.total, r.error) for r in reports}
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. Reports are written only inside their folder
+
+
+HOSTILE_IDS = [
+    "../x", "../../escape", "nodir/x", "a/b/c", "a\\b", "..", ".", "~", "-rf", "con", "NUL.txt", "s001/../../up",
+    "S001", "s001", "é", "x" * 300, " spaced id ", "a\x1b[2Jb", "tab\there",
+]
+
+
+def test_ids_that_are_paths_never_write_outside_the_reports_folder(klass, tmp_path):
+    """A CSV typed in from paper names students by any text: `../x`, an absolute path, a folder
+    that does not exist, ids equal but for case. Each gets one report, inside DIR, under its own
+    name; nothing outside DIR appears or changes; the summary and every other report are written."""
+    week3, keys = _class(klass, tmp_path)
+    target = tmp_path / "victim.txt"
+    target.write_text("keep me")
+    ids = [*HOSTILE_IDS, str(tmp_path / "victim"), str(tmp_path / "abs" / "x")]
+    rows = ["student,problem,answer"] + [f'"{sid}",1,0.5' for sid in ids]
+    (tmp_path / "paper.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    before = _files(tmp_path)
+    reports_dir = tmp_path / "reports"
+    result = _cli("grade", str(week3), str(tmp_path / "paper.csv"), "--reports", str(reports_dir))
+    assert result.exit_code == 0, result.output
+    written = _files(reports_dir)
+    assert _files(tmp_path) - written == before  # nothing new outside the folder
+    assert target.read_text() == "keep me"
+    rows_graded = len(ids) + 2  # one row per id (s001 is one of them), and s002, s003 without a submission
+    assert len({r.strip() for r in ids}) == len(ids)
+    assert len(written) == rows_graded and all(p.parent == reports_dir for p in written)
+    assert len({p.name.casefold() for p in written}) == len(written)  # no two differ only in case
+    assert f"reports: {rows_graded} of {rows_graded} written" in result.output
+    assert result.output.startswith(f"1 of 3 handed in; missing: s002, s003; {len(ids) - 1} submission(s) for no student")
+
+
+@settings(max_examples=300, deadline=None)
+@given(ids=st.lists(st.text(max_size=80), max_size=12))
+def test_report_file_names_are_safe_and_unique_for_any_ids(ids):
+    from quizgen.classroom.report import Report
+
+    names = report_file_names([Report(quiz=None, sheet=None, student=sid or None) for sid in ids])
+    assert len(names) == len(ids)
+    assert len({n.casefold() for n in names}) == len(names)
+    for name in names:
+        assert name.endswith(".report.txt") and len(name) <= 120
+        assert "/" not in name and "\\" not in name and ".." not in name
+        assert name[0].isascii() and name[0].isalnum()
+        assert all(c.isascii() and (c.isalnum() or c in "._-~") for c in name)
+
+
+@pytest.mark.parametrize("make", ["file", "file/sub", "file/a/b"])
+def test_a_reports_folder_that_cannot_be_one_is_exit_2_before_grading(klass, tmp_path, make):
+    week3, _ = _class(klass, tmp_path)
+    (tmp_path / "file").write_text("a file, not a folder")
+    result = _cli("grade", str(week3), str(week3), "--reports", str(tmp_path / make), "--csv", str(tmp_path / "book.csv"))
+    assert result.exit_code == 2, result.output
+    assert str(tmp_path / make) in result.output and "folder" in result.output
+    assert not (tmp_path / "book.csv").exists()  # refused before grading, nothing half-done
+
+
+def test_one_report_that_cannot_be_written_stops_no_other(klass, tmp_path):
+    week3, keys = _class(klass, tmp_path)
+    reports_dir = tmp_path / "reports"
+    (reports_dir / "s002.report.txt").mkdir(parents=True)  # a folder in the way of one report
+    _sheet(week3 / "s001.answers.yaml", keys["s001"], student="s001")
+    result = _cli("grade", str(week3), str(week3), "--reports", str(reports_dir))
+    assert result.exit_code == 2 and "s002.report.txt" in result.output
+    assert result.output.startswith("1 of 3 handed in") and "what to re-teach" in result.output  # the summary
+    assert (reports_dir / "s001.report.txt").is_file() and (reports_dir / "s003.report.txt").is_file()
+    assert "reports: 2 of 3 written" in result.output
+
+
+def test_a_student_field_that_is_a_path_names_no_file(klass, tmp_path):
+    week3, keys = _class(klass, tmp_path)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for k, evil in enumerate(["../../evil", str(tmp_path / "evil"), "nodir/evil"]):
+        _sheet(subs / f"upload{k}.yaml", {"1": "0.5"}, student=evil)
+    before = _files(tmp_path)
+    result = _cli("grade", str(week3), str(subs), "--reports", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert _files(tmp_path) - _files(tmp_path / "out") == before
+    assert len(_files(tmp_path / "out")) == 3 + 3  # three strangers, three students without a submission
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Only answer sheets are graded as answer sheets
+
+
+def _fill(week3: Path, sid: str, answers: dict) -> Path:
+    """Fill the blank sheet `quiz --for` wrote, as a student would (header kept)."""
+    return _sheet(week3 / f"{sid}.answers.yaml", answers, student=sid)
+
+
+def _same_time(folder: Path, t: float = 1_700_000_000) -> None:
+    for p in folder.iterdir():
+        os.utime(p, (t, t))
+
+
+def test_the_quiz_folder_as_the_submissions_folder(klass, tmp_path):
+    """`grade week3 week3` after a copy or a clone (every file the same time): the quiz files,
+    a quiz file under a sheet's name (YAML or JSON), worksheets, keys and a gradebook are never
+    submissions; each student's own sheet is graded."""
+    week3, keys = _class(klass, tmp_path)
+    _fill(week3, "s001", keys["s001"])
+    _fill(week3, "s002", {pid: "0" for pid in keys["s002"]})
+    shutil.copy(week3 / "s002.quiz.yaml", week3 / "s002.yaml")
+    shutil.copy(week3 / "s003.quiz.yaml", week3 / "s003.json")
+    quiz3 = json.loads((week3 / "s003.quiz.yaml").read_text())
+    (week3 / "s003.answers.yml").write_text(yaml.safe_dump(quiz3))  # a quiz in block YAML, as a sheet
+    (week3 / "s003.key.html").write_text("<p>key</p>")
+    first = _cli("grade", str(week3), str(week3), "--csv", str(week3 / "gradebook.csv"))
+    assert first.exit_code == 0, first.output
+    _same_time(week3)
+    reports, notes = grade_class(week3, week3, _concepts(), jobs=1)
+    assert _scores(reports) == {"s001": (2, 2, None), "s002": (0, 2, None), "s003": (0, 2, None)}
+    graded = {r.student: Path(r.sheet).name for r in reports}
+    assert graded == {"s001": "s001.answers.yaml", "s002": "s002.answers.yaml", "s003": "s003.answers.yaml"}
+    ignored = " ".join(notes)
+    for name in ("s002.yaml", "s003.json", "s003.answers.yml", "gradebook.csv"):
+        assert f"{name}: ignored (a quiz file or a gradebook" in ignored, notes
+    assert "quiz.yaml" not in ignored and "worksheet" not in ignored and "key.html" not in ignored
+
+
+def _concepts():
+    from quizgen.core.concepts import load_concepts
+
+    return load_concepts(CONCEPTS)
+
+
+def test_in_another_folder_contents_not_names_tell_a_quiz_from_a_sheet(klass, tmp_path):
+    """A sheet misnamed `s001.quiz.yaml` is graded as s001's; a copy of a quiz named like a
+    sheet is skipped with a note."""
+    week3, keys = _class(klass, tmp_path)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    _sheet(subs / "s001.quiz.yaml", keys["s001"])
+    shutil.copy(week3 / "s002.quiz.yaml", subs / "s002.quiz.yaml")
+    shutil.copy(week3 / "s003.quiz.yaml", subs / "s003.answers.yaml")
+    reports, notes = grade_class(week3, subs, _concepts(), jobs=1)
+    assert _scores(reports) == {"s001": (2, 2, None), "s002": (0, 2, None), "s003": (0, 2, None)}
+    assert {r.student for r in reports if r.handed_in} == {"s001"}
+    assert sum("ignored (a quiz file or a gradebook" in n for n in notes) == 2
+
+
+@pytest.mark.parametrize("name", ["s001.quiz.yaml", "copy.yaml", "copy.json"])
+def test_a_quiz_file_given_as_the_answer_sheet_is_exit_2(klass, tmp_path, name):
+    week3, _ = _class(klass, tmp_path)
+    sheet = tmp_path / name
+    shutil.copy(week3 / "s001.quiz.yaml", sheet)
+    result = _cli("grade", str(week3 / "s001.quiz.yaml"), str(sheet))
+    assert result.exit_code == 2 and f"{sheet}: is a quiz file" in result.output, result.output
+
+
+def test_equal_file_times_never_choose_between_two_sheets(klass, tmp_path):
+    """Two filled sheets for one student: with equal (or nearly equal) times, which is final is
+    not guessed: the row says so and names both; with clearly different times the newer counts;
+    two with the same answers are one; a blank one never beats a filled one."""
+    week3, keys = _class(klass, tmp_path)
+    right = _fill(week3, "s001", keys["s001"])
+    wrong = _sheet(week3 / "s001.yaml", {pid: "0" for pid in keys["s001"]}, student="s001")
+    _fill(week3, "s002", keys["s002"])
+    for dt in (0.0, 0.5, 1.9):
+        _same_time(week3)
+        os.utime(wrong, (1_700_000_000 + dt,) * 2)
+        rows = _scores(grade_class(week3, week3, _concepts(), jobs=1)[0])
+        assert rows["s001"][2] is not None and "cannot be told" in rows["s001"][2], dt
+        assert str(right) in rows["s001"][2] and str(wrong) in rows["s001"][2]
+        assert rows["s002"] == (2, 2, None)
+    os.utime(wrong, (1_700_000_000 - 3600,) * 2)
+    assert _scores(grade_class(week3, week3, _concepts(), jobs=1)[0])["s001"] == (2, 2, None)
+    os.utime(wrong, (1_700_000_000 + 3600,) * 2)
+    assert _scores(grade_class(week3, week3, _concepts(), jobs=1)[0])["s001"] == (0, 2, None)
+    _sheet(wrong, keys["s001"], student="s001")  # the same answers twice: nothing to choose
+    _same_time(week3)
+    assert _scores(grade_class(week3, week3, _concepts(), jobs=1)[0])["s001"] == (2, 2, None)
+    _sheet(wrong, {pid: "" for pid in keys["s001"]}, student="s001")  # blank, and newer
+    os.utime(wrong, (1_700_000_000 + 3600,) * 2)
+    assert _scores(grade_class(week3, week3, _concepts(), jobs=1)[0])["s001"] == (2, 2, None)
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. One unreadable sheet is one row
+
+
+@pytest.mark.parametrize("ending", ["\r", "\r\n", "\n"], ids=["old-mac-cr", "crlf", "lf"])
+def test_csv_sheets_with_any_line_ending_are_read(klass, tmp_path, ending):
+    week3, keys = _class(klass, tmp_path)
+    rows = ["student,problem,answer"]
+    for sid in STUDENTS:
+        for n, key in enumerate(keys[sid].values(), start=1):
+            rows.append(f'{sid},{n},"{key if sid != "s003" else "0"}"')
+    (tmp_path / "paper.csv").write_bytes((ending.join(rows) + ending).encode())
+    reports, _ = grade_class(week3, tmp_path / "paper.csv", _concepts(), jobs=1)
+    assert _scores(reports) == {"s001": (2, 2, None), "s002": (2, 2, None), "s003": (0, 2, None)}
+
+
+def test_a_huge_csv_cell_is_one_unreadable_answer(klass, tmp_path):
+    week3, keys = _class(klass, tmp_path)
+    rows = ["student,problem,answer"]
+    for sid in STUDENTS:
+        for n, key in enumerate(keys[sid].values(), start=1):
+            rows.append(f'{sid},{n},"{key}"')
+    rows.append("s003,1," + "9" * 200_000)  # over csv's 128 KB cell limit; answers problem 1 twice
+    (tmp_path / "paper.csv").write_text("\r".join(rows) + "\r")
+    result = _cli("grade", str(week3), str(tmp_path / "paper.csv"), "--json", str(tmp_path / "g.json"))
+    assert result.exit_code == 0, result.output
+    data = {s["student"]: s for s in json.loads((tmp_path / "g.json").read_text())["submissions"]}
+    assert (data["s001"]["score"], data["s002"]["score"]) == (2, 2)
+    assert data["s003"]["items"][0]["status"] == "duplicate" and data["s003"]["items"][1]["status"] == "right"
+
+
+BAD_SHEETS = {
+    "binary": b"\x00\x01\x02binary",
+    "not-utf8": b"answers:\n  1: '\xff\xfe'\n",
+    "not-yaml": b"answers: [unclosed\n",
+    "a list": b"- 1\n- 2\n",
+    "empty": b"   \n",
+    "utf16-broken": b"\xff\xfe\x00\xd8",
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_SHEETS))
+def test_one_unreadable_sheet_is_one_error_row(klass, tmp_path, kind):
+    week3, keys = _class(klass, tmp_path)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    _sheet(subs / "s001.yaml", keys["s001"])
+    (subs / "s002.yaml").write_bytes(BAD_SHEETS[kind])
+    rows = "".join(f's003,{n},"{k}"\r' for n, k in enumerate(keys["s003"].values(), start=1))
+    (subs / "s003.csv").write_bytes(("student,problem,answer\r" + rows).encode())
+    result = _cli("grade", str(week3), str(subs), "--csv", str(tmp_path / "book.csv"))
+    assert result.exit_code == 0, result.output
+    book = {r["student"]: r for r in csv.DictReader(io.StringIO((tmp_path / "book.csv").read_text()))}
+    assert book["s001"]["score"] == "2" and book["s003"]["score"] == "2"
+    assert "not graded: " in book["s002"]["flags"] and "s002.yaml" in book["s002"]["flags"]
+
+
+def test_an_unreadable_second_submission_is_flagged_on_the_row_graded(klass, tmp_path):
+    week3, keys = _class(klass, tmp_path)
+    _fill(week3, "s001", keys["s001"])
+    (week3 / "s001.json").write_bytes(b"\x00 corrupt upload")
+    rows = {r.student: r for r in grade_class(week3, week3, _concepts(), jobs=1)[0]}
+    assert (rows["s001"].score, rows["s001"].error) == (2, None)
+    assert any("cannot be read" in f and "s001.json" in f for f in rows["s001"].flags)
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. One student never displaces another
+
+
+@pytest.mark.parametrize("claim", [
+    {"student": "s002"},
+    {"student": "s002", "quiz": "s002's checksum"},
+    {"student": "S002"},
+])
+@pytest.mark.parametrize("name", ["s001.answers.yaml", "s001.yaml", "s001.json"])
+def test_a_sheet_named_for_one_student_is_graded_only_as_theirs(klass, tmp_path, claim, name):
+    """s001's file says `student: s002` (and even names s002's quiz) and is newer than s002's own
+    sheet: s002 is graded from their own sheet; the claim is flagged on s001's row."""
+    week3, keys = _class(klass, tmp_path)
+    own = _fill(week3, "s002", keys["s002"])
+    header = {k: (read_quiz(week3 / "s002.quiz.yaml").checksum if v == "s002's checksum" else v) for k, v in claim.items()}
+    forged = week3 / name
+    if name != "s001.answers.yaml":
+        (week3 / "s001.answers.yaml").unlink()
+    forged.write_text(json.dumps({**header, "answers": {pid: "0" for pid in keys["s002"]}}))
+    os.utime(own, (1_000_000, 1_000_000))
+    reports, _ = grade_class(week3, week3, _concepts(), jobs=1)
+    rows = {r.student: r for r in reports}
+    assert rows["s002"].sheet == str(own) and (rows["s002"].score, rows["s002"].total) == (2, 2)
+    assert rows["s001"].sheet == str(forged) and rows["s001"].score == 0
+    assert any(f"says 'student: {claim['student']}'" in f for f in rows["s001"].flags)
+    assert any("s002's variant" in f for f in rows["s001"].flags)
+
+
+def test_an_unnamed_file_claiming_a_student_never_displaces_their_own_sheet(klass, tmp_path):
+    week3, keys = _class(klass, tmp_path)
+    own = _fill(week3, "s002", keys["s002"])
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(own, subs / "s002.answers.yaml")
+    _sheet(subs / "upload-17.yaml", {pid: "0" for pid in keys["s002"]}, student="s002")
+    os.utime(subs / "s002.answers.yaml", (1_000_000, 1_000_000))  # the claim is much newer
+    rows = {r.student: r for r in grade_class(week3, subs, _concepts(), jobs=1)[0]}
+    assert (rows["s002"].score, rows["s002"].sheet) == (2, str(subs / "s002.answers.yaml"))
+    assert any("upload-17.yaml" in f and "claims" in f for f in rows["s002"].flags)
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. Credit is monotone
+
+
+@pytest.fixture(scope="module")
+def matrix_problem(concepts):
+    quiz = make_quiz(concepts, ["attention"], 8, seed=11)
+    for p in quiz.problems:
+        problem = rebuild(p.id, concepts)
+        if problem.answer.kind == "matrix" and sum(len(r) for r in problem.answer.value) >= 6:
+            return problem
+    raise AssertionError("no matrix problem")
+
+
+def _coarse(key: float, tolerance) -> str | None:
+    """The key rounded to too few figures, as a number answer alone is judged, or None."""
+    from quizgen.core.answer import Answer
+
+    for m in (1, 2, 3):
+        text = f"{float(f'{key:.{m - 1}e}'):g}"
+        if judge(Answer("number", float(key)), text, tolerance).status == "too-few-figures":
+            return text
+    return None
+
+
+def _entry(key: float, how: str, tolerance) -> str:
+    if how == "coarse":
+        coarse = _coarse(key, tolerance)
+        if coarse is not None:
+            return coarse
+    if how in ("exact", "coarse"):
+        return repr(float(key))
+    return repr(float(key) * 3 + 7.25)
+
+
+def _points(problem, grid, scoring: Scoring) -> float:
+    rows = [[_entry(k, how, problem.tolerance) for k, how in zip(krow, hrow)] for krow, hrow in zip(problem.answer.value, grid)]
+    text = "[" + ", ".join("[" + ", ".join(r) + "]" for r in rows) + "]"
+    v = judge(problem.answer, text, problem.tolerance, problem.misconceptions)
+    return question_points(scoring, problem.answer, text, problem.tolerance, v.status, v)
+
+
+POLICIES = [Scoring(), Scoring(rough=0.5), Scoring(rough=1.0), Scoring(partial=True), Scoring(partial=True, rough=0.5)]
+ORDER = ("wrong", "coarse", "exact")
+
+
+def test_five_exact_and_one_rounded_never_score_below_five_exact_and_one_wrong(matrix_problem):
+    shape = [len(r) for r in matrix_problem.answer.value]
+    cells = [(i, j) for i, n in enumerate(shape) for j in range(n)]
+    for policy in POLICIES:
+        for cell in cells:
+            grids = {}
+            for how in ORDER:
+                grid = [["exact"] * n for n in shape]
+                grid[cell[0]][cell[1]] = how
+                grids[how] = _points(matrix_problem, grid, policy)
+            assert grids["wrong"] <= grids["coarse"] <= grids["exact"] == 1, (policy, cell, grids)
+    total = len(cells)
+    i, j = next((i, j) for i, j in cells if _coarse(matrix_problem.answer.value[i][j], matrix_problem.tolerance))
+    one_coarse = [["exact"] * n for n in shape]
+    one_coarse[i][j] = "coarse"
+    one_wrong = [["exact"] * n for n in shape]
+    one_wrong[i][j] = "wrong"
+    assert _points(matrix_problem, one_coarse, Scoring(partial=True)) >= _points(matrix_problem, one_wrong, Scoring(partial=True)) > 0
+    assert _points(matrix_problem, one_coarse, Scoring(partial=True)) == round((total - 1) / total, 4)
+    assert _points(matrix_problem, one_coarse, Scoring(partial=True, rough=0.5)) == round((total - 0.5) / total, 4)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_credit_is_monotone_in_every_entry(matrix_problem, data):
+    """Any answer, any one entry made better (wrong -> rounded -> exact): never fewer points,
+    under every policy."""
+    shape = [len(r) for r in matrix_problem.answer.value]
+    grid = [[data.draw(st.sampled_from(ORDER)) for _ in range(n)] for n in shape]
+    i = data.draw(st.integers(0, len(shape) - 1))
+    j = data.draw(st.integers(0, shape[i] - 1))
+    rank = ORDER.index(grid[i][j])
+    if rank == 2:
+        return
+    better = [row[:] for row in grid]
+    better[i][j] = ORDER[data.draw(st.integers(rank + 1, 2))]
+    policy = data.draw(st.sampled_from(POLICIES))
+    assert _points(matrix_problem, grid, policy) <= _points(matrix_problem, better, policy)
+
+
+# ---------------------------------------------------------------------------------------------
+# 7. Hand-edited quiz files
+
+
+def _edit_yaml(text: str) -> dict:
+    return json.loads(text)
+
+
+QUIZ_EDITS = {
+    "date title": (lambda d: d.update(title="__DATE__"), "title"),
+    "date in a template": (lambda d: next(iter(d["templates"].values())).update(title="__DATE__"), "templates."),
+    "int key": (lambda d: d.update({"__INT__": "x"}), "the key 7"),
+    "null key": (lambda d: d.update({"__NULL__": "x"}), "the key null"),
+    "bool key": (lambda d: d.update({"__TRUE__": "x"}), "the key true"),
+    "int key in templates": (lambda d: d["templates"].update({"__INT__": {"family": "attention", "version": 1}}), "templates"),
+    "int key in inputs": (lambda d: d["problems"][0]["inputs"].update({"__INT__": 1}), "problems[0].inputs"),
+    "lone surrogate": (lambda d: d.update(title="\ud800 week 3"), "title"),
+    "lone surrogate key": (lambda d: d["problems"][1]["inputs"].update({"\udfff": 1}), "problems[1].inputs"),
+}
+
+
+def _hand_edit(source: Path, target: Path, edit) -> Path:
+    data = json.loads(source.read_text())
+    edit(data)
+    text = json.dumps(data, ensure_ascii=True)  # lone surrogates survive as \ud800 escapes
+    if "__" in text:  # YAML-only values: block YAML by hand
+        text = yaml.safe_dump(json.loads(text), sort_keys=False)
+        text = (text.replace("__DATE__", "2024-01-05").replace("'2024-01-05'", "2024-01-05")
+                .replace("__INT__", "7").replace("__NULL__", "~").replace("__TRUE__", "true"))
+    target.write_text(text)
+    return target
+
+
+@pytest.mark.parametrize("edit", list(QUIZ_EDITS))
+def test_a_hand_edited_quiz_file_is_exit_2_naming_file_and_field(klass, tmp_path, edit):
+    week3, keys = _class(klass, tmp_path)
+    change, field = QUIZ_EDITS[edit]
+    quiz = _hand_edit(week3 / "s001.quiz.yaml", tmp_path / "edited.quiz.yaml", change)
+    with pytest.raises(FileUnusable) as caught:
+        read_quiz(quiz)
+    assert str(caught.value).startswith(f"{quiz}: ") and field in str(caught.value), str(caught.value)
+    for command in (["grade", str(quiz), str(week3 / "s001.answers.yaml")], ["export", str(quiz), "--format", "moodle", "-o", str(tmp_path / "m.xml")]):
+        result = _cli(*command)
+        assert result.exit_code == 2 and str(quiz) in result.output and field in result.output, (command, result.output)
+
+
+@pytest.mark.parametrize("edit", ["date title", "int key", "lone surrogate"])
+def test_in_a_class_an_unusable_quiz_file_is_one_row(klass, tmp_path, edit):
+    week3, keys = _class(klass, tmp_path)
+    _fill(week3, "s001", keys["s001"])
+    _fill(week3, "s003", keys["s003"])
+    _hand_edit(week3 / "s002.quiz.yaml", week3 / "s002.quiz.yaml", QUIZ_EDITS[edit][0])
+    result = _cli("grade", str(week3), str(week3), "--json", str(tmp_path / "g.json"))
+    assert result.exit_code == 0, result.output
+    rows = {s["student"]: s for s in json.loads((tmp_path / "g.json").read_text())["submissions"]}
+    assert rows["s001"]["score"] == 2 and rows["s003"]["score"] == 2
+    assert "their quiz file cannot be used" in rows["s002"]["error"] and "s002.quiz.yaml" in rows["s002"]["error"]
+
+
+def test_two_quiz_files_for_one_student_are_that_students_error_row(klass, tmp_path):
+    week3, keys = _class(klass, tmp_path)
+    _fill(week3, "s001", keys["s001"])
+    _fill(week3, "s002", keys["s002"])
+    shutil.copy(week3 / "s002.quiz.yaml", week3 / "copy.quiz.yaml")
+    rows = _scores(grade_class(week3, week3, _concepts(), jobs=1)[0])
+    assert rows["s001"] == (2, 2, None) and rows["s003"] == (0, 2, None)
+    assert "a second quiz for student s002" in rows["s002"][2]
+
+
+# ---------------------------------------------------------------------------------------------
+# 15. Roster ids equal but for case
+
+
+@pytest.mark.parametrize("pair", [("s001", "S001"), ("Ann", "aNN"), ("x.Y_1", "X.y_1"), ("s001", "s001")])
+def test_roster_ids_equal_but_for_case_are_refused(tmp_path, pair):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"id,name\n{pair[0]},One\nzed,Z\n{pair[1]},Two\n")
+    with pytest.raises(QuizgenError) as caught:
+        read_roster(roster)
+    message = str(caught.value)
+    assert message.startswith(f"{roster}: line 4: student id {pair[1]!r}") and "line 2" in message
+    if pair[0] != pair[1]:
+        assert "only in case" in message
+    result = _cli("quiz", "attention", "-n", "1", "--for", str(roster), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 2 and "line 4" in result.output and not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Who handed in
+
+
+def test_the_summary_counts_only_sheets_handed_in(concepts, tmp_path):
+    """5 students, 3 hand in, all of them right: "3 of 5 handed in", the two missing named, and
+    every template 100% right (the two without a sheet are not wrong answers)."""
+    week3 = tmp_path / "week3"
+    week3.mkdir()
+    roster = [f"s{k}" for k in range(5)]
+    for sid in roster:
+        quiz = make_quiz(concepts, ["attention"], 2, seed=9, student=sid)
+        write_quiz_files(quiz, week3 / f"{sid}.quiz.yaml")
+        if sid in ("s0", "s2", "s4"):
+            _sheet(week3 / f"{sid}.answers.yaml",
+                   {p.id: format_value(pr.answer.kind, pr.answer.value) for p in quiz.problems for pr in [rebuild(p.id, concepts)]},
+                   student=sid)
+    result = _cli("grade", str(week3), str(week3), "--json", str(tmp_path / "g.json"))
+    assert result.exit_code == 0
+    first = result.output.splitlines()[0]
+    assert first == "3 of 5 handed in; missing: s1, s3"
+    assert "  100% right (3/3)" in result.output and "% right (3/5)" not in result.output
+    data = json.loads((tmp_path / "g.json").read_text())
+    assert (data["handed_in"], data["students"], data["missing"]) == (3, 5, ["s1", "s3"])
+    assert all(row["share_right"] == 1 and row["questions"] == 3 for row in data["templates"])
+    assert {s["student"]: s["handed_in"] for s in data["submissions"]} == {"s0": True, "s1": False, "s2": True, "s3": False, "s4": True}
+    reports, _ = grade_class(week3, week3, concepts, jobs=1)
+    assert all(row["questions"] == 3 for row in class_summary(reports))
