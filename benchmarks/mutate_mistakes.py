@@ -221,6 +221,7 @@ def main() -> int:
     mistakes, asks = _mistakes_by_family(families, args.variants)
     rng = random.Random(args.seed)
     registry_tests = _registry_tests()
+    selections = {family: _selection(family, registry_tests) for family in families}  # before any run
     results: list[dict[str, Any]] = []
     bad = 0
     for family in families:
@@ -229,7 +230,7 @@ def main() -> int:
         if args.quick:
             mutations = rng.sample(mutations, min(2, len(mutations)))
             answers = rng.sample(answers, 1)
-        selection = _selection(family, registry_tests)
+        selection = selections[family]
         verdict, first, seconds = _run(selection, None, args.timeout)
         if verdict != "passed":  # once more: a test that failed under load is not a broken baseline
             print(f"{family}: baseline {verdict} ({first}); running it again", flush=True)
