@@ -40,7 +40,8 @@ deck: Limits
 summary: One template with one parameter at the edge of what its family allows.
 sources: [the family's parameter specs]
 flashcards:
-  - front: What is tested here?
+  - id: the-limits
+    front: What is tested here?
     back: The limits of one parameter.
 problems:
   - name: edge
