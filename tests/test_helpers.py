@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import conftest
 import numpy as np
@@ -118,3 +119,54 @@ def _families() -> list[str]:
     from quizgen.generators import GENERATORS
 
     return sorted(GENERATORS)
+
+
+# --- the mutation check (benchmarks/mutate_mistakes.py) --------------------------------------------
+
+
+def _mutate_mistakes() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mutate_mistakes", ROOT / "benchmarks" / "mutate_mistakes.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_mutation_check_breaks_exactly_the_value_it_names(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The instrument of the mutation check: one named mistake (or one ask's key) changes, nothing
+    else does, the run is marked as having reached it, and doctest still finds ``solve``."""
+    import doctest
+
+    import checkers
+    import checkers.simclr
+    from quizgen.core.problems import solve_problem
+
+    mutate = _mutate_mistakes()
+    monkeypatch.setattr(checkers, "_solvers", {})
+    monkeypatch.setattr(checkers.simclr, "solve", checkers.simclr.solve)  # put back afterwards
+    inputs = {"ask": "negatives", "batch": 4}
+    before = solve_problem("simclr", inputs)
+    old = {m.name: m.value for m in before.misconceptions}
+    marker = tmp_path / "reached"
+    mutate._install({"family": "simclr", "target": "mistake", "name": "one-view-per-example", "op": "x2", "marker": str(marker)})
+    after = solve_problem("simclr", inputs)
+    new = {m.name: m.value for m in after.misconceptions}
+    assert after.answer == before.answer and new["one-view-per-example"] == 2 * old["one-view-per-example"] != 0
+    assert {k: v for k, v in new.items() if k != "one-view-per-example"} == {k: v for k, v in old.items() if k != "one-view-per-example"}
+    assert marker.exists()
+    assert "checkers.simclr.solve" in {t.name for t in doctest.DocTestFinder().find(checkers.simclr)}
+
+    marker.unlink()
+    mutate._install({"family": "simclr", "target": "answer", "name": "loss", "op": "+1", "marker": str(marker)})
+    assert solve_problem("simclr", inputs).answer == after.answer and not marker.exists()  # another ask: untouched
+
+
+def test_the_mutations() -> None:
+    perturb = _mutate_mistakes().perturb
+    assert perturb(0.25, "+1") == 1.25 and perturb(0.25, "x2") == 0.5
+    assert perturb([[1.0, 2.0], [3.0, 4.0]], "+1") == [[2.0, 3.0], [4.0, 5.0]]
+    assert perturb([2, 3], "x2") == [4, 6] and perturb("error", "+1") == [1]
+    assert perturb([1.0, 2.0], "swap") == [2.0, 1.0] and perturb(0.5, "swap", other=0.7) == 0.7
+    assert perturb({"formula": "d^2", "symbols": {"d": "size"}}, "x2") == {"formula": "2*(d^2)", "symbols": {"d": "size"}}
