@@ -605,6 +605,8 @@ def _refuse(*args: Any, **kwargs: Any) -> Any:
 def test_hostile_input_is_refused_cheaply(
     kind: str, text: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import quizgen.core.formula  # noqa: F401  (imported first: importing a module whose .pyc is stale calls compile())
+
     start = time.perf_counter()
     # Patched only around the reader: pytest itself needs compile() to report.
     with monkeypatch.context() as patch:
