@@ -1,4 +1,4 @@
-"""The test suite's own helpers (tests/conftest.py): a missing part skips only locally and fails
+"""The test suite's own tools (tests/conftest.py, benchmarks/mutate_mistakes.py): a missing part skips only locally and fails
 under CI=true, naming the part; arrays compare in shape before entries."""
 
 from __future__ import annotations
