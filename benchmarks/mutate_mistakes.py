@@ -15,7 +15,7 @@ checker computed it:
 The tests run are the family's own ``tests/test_<family>.py`` and every test of
 ``tests/test_references.py`` parametrised by that family or one of its templates. A mutation is
 *caught* when they fail, *missed* when they pass, and *not reached* when no test made the checker
-give the mutated value at all. A baseline run without a mutation must pass first.
+give the mutated value at all (*not applicable* for a swap that never had anything to swap with). A baseline run without a mutation must pass first.
 
 Run from the repository root, in the project's venv:
 
@@ -244,7 +244,9 @@ def main() -> int:
             continue
         for mutation in mutations + answers:
             verdict, first, seconds = _run(selection, mutation, args.timeout)
-            bad += verdict not in ("caught",)
+            if verdict == "not reached" and mutation["op"] == "swap":
+                verdict = "not applicable"  # never a second mistake nor a vector to swap with: no mutant
+            bad += verdict not in ("caught", "not applicable")
             label = f"{mutation['target']}:{mutation['name'] or '(the one question)'}:{mutation['op']}"
             print(f"  {verdict:>11}  {label}  {seconds:.0f} s  {first}", flush=True)
             results.append({**mutation, "verdict": verdict, "first_failure": first, "seconds": round(seconds, 1)})
