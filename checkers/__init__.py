@@ -3,7 +3,9 @@
 Each ``checkers/<family>.py`` exposes ``solve(inputs) -> quizgen.core.answer.Solution``, computed in
 float64 torch with torch's own operations wherever they exist. The registry below is keyed by the
 same family names as ``quizgen.generators.GENERATORS``. Modules are imported on first use, so that
-code which only shows problems never pays for importing torch.
+code which only shows problems never pays for importing torch. A checker reads the inputs its own
+generator drew; an ask the generator does not declare is refused by the registry before it runs
+(``quizgen.generators.refuse_unknown_ask``), so checkers neither list their asks nor check them.
 """
 
 from __future__ import annotations
@@ -50,9 +52,4 @@ def load_checkers(families: Iterable[str]) -> None:
     gc.freeze()
 
 
-def solve(family: str, inputs: Mapping[str, Any]) -> Solution:
-    """Solve one problem of ``family`` from its inputs."""
-    return get_checker(family)(inputs)
-
-
-__all__ = ["CHECKERS", "Answer", "Misconception", "Solution", "Step", "get_checker", "load_checkers", "solve"]
+__all__ = ["CHECKERS", "Answer", "Misconception", "Solution", "Step", "get_checker", "load_checkers"]

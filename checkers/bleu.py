@@ -27,7 +27,6 @@ import torch
 from quizgen.core.answer import Misconception, Solution, Step
 
 _F64 = torch.float64
-ASKS = ("bleu", "precision", "brevity_penalty")
 
 _NO_CLIPPING = (
     "no-clipping",
@@ -49,6 +48,11 @@ _LONGEST = (
     "longest-reference",
     "Took r as the longest reference length; BLEU uses the reference length closest to the "
     "candidate length (the shorter one on a tie).",
+)
+_LONGER = (
+    "penalty-for-longer",
+    "Applied exp(1 − r/c) to a candidate longer than its closest reference, getting more than 1; "
+    "the brevity penalty only punishes short candidates: BP = 1 when c > r.",
 )
 _INVERTED = (
     "inverted-ratio",
@@ -76,8 +80,6 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     (0.2857, 'no-clipping', 1.0)
     """
     ask = inputs.get("ask")
-    if ask not in ASKS:
-        raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
     candidate, references = list(inputs["candidate"]), [list(r) for r in inputs["references"]]
     if ask == "precision":
         return _solve_precision(candidate, references, inputs["n"])
@@ -128,7 +130,10 @@ def _penalty_steps(c: int, r: int, bp: float) -> list[Step]:
     else:
         note = f"exp(1 − {r}/{c})"
     return [
-        Step("c (candidate length), r (closest reference length; ties → shorter)", [c, r]),
+        Step(
+            "c (candidate length), r (closest reference length; ties → shorter)", [c, r],
+            cols=("c (candidate length)", "r (closest reference length; ties → shorter)"),
+        ),
         Step("BP = 1 if c > r else exp(1 − r/c)", bp, note=note),
     ]
 
@@ -148,15 +153,16 @@ def _solve_bleu(candidate: list[str], references: list[list[str]], max_n: int) -
     # Row 0: BLEU = BP · geometric mean; row 1: the same without clipping.
     scored = (bp * geo).tolist()
     bleu_value, geo_value, bp_value = scored[0], geo[0].item(), bp.item()
+    orders = tuple(f"{k}-grams" for k in range(1, max_n + 1))
     steps = (
-        Step(f"candidate n-gram counts, n = 1..{max_n}", totals, shape=[max_n]),
+        Step(f"candidate n-gram counts, n = 1..{max_n}", totals, cols=orders),
         Step(
             f"clipped matches, n = 1..{max_n}",
             clipped,
-            shape=[max_n],
+            cols=orders,
             note="each n-gram counts at most as often as it occurs in any one reference",
         ),
-        Step("p_n = clipped matches / candidate n-grams", p[0].tolist(), shape=[max_n]),
+        Step("p_n = clipped matches / candidate n-grams", p[0].tolist(), cols=orders),
         *_penalty_steps(c, r, bp_value),
         Step(f"geometric mean exp((1/{max_n}) Σ log p_n)", geo_value),
         Step("BLEU = BP · geometric mean", bleu_value),
@@ -190,10 +196,10 @@ def _solve_precision(candidate: list[str], references: list[list[str]], n: int) 
     value = p[0]
     steps = [
         Step(
-            f"candidate {n}-grams: [n-gram, count, max count in one reference, clipped count]",
-            table,
+            f"candidate {n}-grams", [row[1:] for row in table], rows=tuple(str(row[0]) for row in table),
+            cols=("count", "max count in one reference", "clipped count"),
         ),
-        Step(f"clipped matches, candidate {n}-grams", [clipped, total]),
+        Step(f"clipped matches, candidate {n}-grams", [clipped, total], cols=("clipped matches", f"candidate {n}-grams")),
         Step(f"p_{n} = clipped matches / candidate {n}-grams", value),
     ]
     misconceptions: list[Misconception] = []
@@ -210,8 +216,11 @@ def _solve_brevity_penalty(candidate: list[str], references: list[list[str]]) ->
     value = _brevity_penalty(c, r).item()
     steps = [Step("reference lengths", lengths, shape=[len(lengths)]), *_penalty_steps(c, r, value)]
     misconceptions: list[Misconception] = []
-    if longest != r and c > 0:
+    if longest != r and longest > c:  # a longest reference no longer than c gives BP = 1 too
         misconceptions.append(Misconception(*_LONGEST, _brevity_penalty(c, longest).item()))
+    if c > r:
+        lengths_f = torch.tensor([r, c], dtype=_F64)
+        misconceptions.append(Misconception(*_LONGER, torch.exp(1.0 - lengths_f[0] / lengths_f[1]).item()))
     if 0 < c < r:
         # The ratio upside down: exp(1 − c/r).
         ratio = torch.tensor([c, r], dtype=_F64)

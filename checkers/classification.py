@@ -81,8 +81,10 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     metric, average, beta, labels, matrix, from_matrix = _read(inputs)
     k = len(labels)
     tp = matrix.diag()
+    classes = tuple(f"class {c}" for c in range(k))
     matrix_step = Step(
-        "confusion matrix C (rows = true, columns = predicted)", matrix.tolist(), shape=[k, k]
+        "confusion matrix C", matrix.tolist(),
+        rows=tuple(f"true {c}" for c in range(k)), cols=tuple(f"predicted {c}" for c in range(k)),
     )
     if metric == "accuracy":
         return _solve_accuracy(matrix_step, tp, matrix.sum(dim=1))
@@ -111,20 +113,20 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     precision, recall = per_class("precision"), per_class("recall")
     steps = [
         matrix_step,
-        Step("tp, fp, fn per class", counts.tolist(), shape=[3, k], note="tp = diagonal, fp = column sum − tp, fn = row sum − tp"),
-        Step("precision per class tp / (tp + fp)", precision.tolist(), shape=[k]),
-        Step("recall per class tp / (tp + fn)", recall.tolist(), shape=[k]),
+        Step("tp, fp, fn per class", counts.tolist(), rows=("tp", "fp", "fn"), cols=classes, note="tp = diagonal, fp = column sum − tp, fn = row sum − tp"),
+        Step("precision per class tp / (tp + fp)", precision.tolist(), cols=classes),
+        Step("recall per class tp / (tp + fn)", recall.tolist(), cols=classes),
     ]
     is_f = metric in ("f1", "fbeta")
     if is_f:
-        steps.append(Step(f"F_β per class (β = {beta:g}): (1 + β²) P R / (β² P + R)", per_class(metric).tolist(), shape=[k]))
+        steps.append(Step(f"F_β per class (β = {beta:g}): (1 + β²) P R / (β² P + R)", per_class(metric).tolist(), cols=classes))
     exact = _exactly(exact_metric(metric, average, beta, counts.tolist(), pos))
     if average == "binary":
         steps.append(Step(f"{metric} of the positive class (label 1)", value, note=exact))
     elif average == "macro":
         steps.append(Step(f"macro {metric}: mean over the {k} classes", value, note=exact))
     else:
-        steps.append(Step("summed tp, fp, fn", counts.sum(dim=1).tolist()))
+        steps.append(Step("summed tp, fp, fn", counts.sum(dim=1).tolist(), cols=("summed tp", "summed fp", "summed fn")))
         steps.append(Step(f"micro {metric}: the formula on the summed counts", value, note=exact))
 
     misconceptions: list[Misconception] = []
@@ -174,7 +176,7 @@ def _solve_accuracy(matrix_step: Step, tp: torch.Tensor, actual: torch.Tensor) -
     value = float(accuracy)
     steps = [
         matrix_step,
-        Step("correct predictions trace(C), all samples ΣC", correct_total.to(torch.int64).tolist()),
+        Step("correct predictions trace(C), all samples ΣC", correct_total.to(torch.int64).tolist(), cols=("correct predictions trace(C)", "all samples ΣC")),
         Step("accuracy = correct / all", value, note=_exactly(Fraction(int(correct_total[0]), int(correct_total[1])))),
     ]
     misconceptions = (Misconception(*_BALANCED, float(balanced)),)

@@ -25,7 +25,6 @@ from quizgen.core.answer import Misconception, Solution, Step
 from quizgen.core.formula import exact_cosine
 from quizgen.core.formula import value as formula_value
 
-ASKS = ("padded-ids", "lookup-shape", "table-params", "bert-params", "bert-shape", "cosine", "analogy", "table-formula", "bert-formula")
 SPECIALS = ("[PAD]", "[UNK]")
 _META = torch.device("meta")
 
@@ -40,6 +39,16 @@ _NO_POSITIONS = ("positions-left-out", "Left out the position table (max positio
 _NO_SEGMENTS = ("segments-left-out", "Left out the segment table (2 × D, one row per sentence A and B).")
 _TOKENS_ONLY = ("token-table-only", "Counted the token table only; BERT adds a position and a segment embedding to every token.")
 _CONCATENATED = ("concatenated", "Concatenated the three embeddings; BERT adds them, so the width stays D.")
+_PAST_THE_TABLE = (
+    "positions-past-the-table",
+    "Gave the sum's shape; the positions run to L − 1, past the last row (P − 1) of the position "
+    "table, so the lookup raises an IndexError. BERT cannot read sequences longer than P.",
+)
+_NORMALISED_FIRST = (
+    "rows-normalised-first",
+    "Scaled every row to length 1 before computing a − b + c (gensim's convention); here the "
+    "query vector is computed from the rows as given.",
+)
 _DOT = ("dot-product-not-cosine", "Used the raw dot product; cosine similarity divides it by both lengths, so only directions count.")
 _QUERY_INCLUDED = ("query-words-included", "Let a query word win; the nearest vector to a − b + c is often a or c itself, so the query words are excluded.")
 
@@ -53,16 +62,14 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         >>> solve({"ask": "bert-params", "vocab_size": 30522, "positions": 512, "dim": 768}).value
         23835648.0
     """
-    ask = inputs.get("ask")
+    ask = str(inputs["ask"])
     if ask in ("table-formula", "bert-formula"):
         return _solve_formula(str(ask), dict(inputs["symbols"]))
     if ask == "padded-ids":
         return _solve_padded(list(inputs["vocab"]), [list(s) for s in inputs["sentences"]])
     if ask in ("cosine", "analogy"):
         return _solve_table(ask, inputs)
-    if ask in ("lookup-shape", "table-params", "bert-params", "bert-shape"):
-        return _solve_sizes(ask, inputs)
-    raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
+    return _solve_sizes(ask, inputs)  # ask in ("lookup-shape", "table-params", "bert-params", "bert-shape") (the registry refused any other)
 
 
 def _pad(rows: list[list[int]], front: bool = False) -> list[list[float]]:
@@ -110,7 +117,7 @@ def _solve_sizes(ask: str, inputs: Mapping[str, Any]) -> Solution:
     tables = [token, _table(p, d), _table(2, d)]
     if ask == "bert-params":
         counts = [sum(q.numel() for q in t.parameters()) for t in tables]
-        steps = (Step("token V·D, position P·D, segment 2·D", counts), Step("(V + P + 2) · D", sum(counts)))
+        steps = (Step("token V·D, position P·D, segment 2·D", counts, cols=("token V·D", "position P·D", "segment 2·D")), Step("(V + P + 2) · D", sum(counts)))
         wrong = (
             Misconception(*_NO_POSITIONS, float(counts[0] + counts[2])),
             Misconception(*_NO_SEGMENTS, float(counts[0] + counts[1])),
@@ -121,9 +128,14 @@ def _solve_sizes(ask: str, inputs: Mapping[str, Any]) -> Solution:
     ids = torch.empty(ids_shape, dtype=torch.long, device=_META)
     # The sum's shape is the broadcast of the three lookups' (torch's own rule; adding meta
     # tensors would import torch's compiler for nothing).
-    key = list(torch.broadcast_shapes(*(t(ids).shape for t in tables)))
-    steps = (Step("each lookup: the ids' shape + (D,); the sum keeps it", key),)
-    return Solution(key, steps, (Misconception(*_CONCATENATED, [*ids_shape, 3 * d]),))
+    shape = list(torch.broadcast_shapes(*(t(ids).shape for t in tables)))
+    try:  # meta tensors hold no indices: a real one-column table of P rows looks up 0 … L − 1
+        nn.Embedding(p, 1)(torch.arange(ids_shape[-1]))  # (every row of positions holds the same)
+    except IndexError:
+        steps = (Step(f"positions run 0 … {ids_shape[-1] - 1}; the position table has rows 0 … {p - 1}", "error"),)
+        return Solution("error", steps, (Misconception(*_PAST_THE_TABLE, shape),))
+    steps = (Step("each lookup: the ids' shape + (D,); the sum keeps it", shape),)
+    return Solution(shape, steps, (Misconception(*_CONCATENATED, [*ids_shape, 3 * d]),))
 
 
 def _solve_table(ask: str, inputs: Mapping[str, Any]) -> Solution:
@@ -138,7 +150,7 @@ def _solve_table(ask: str, inputs: Mapping[str, Any]) -> Solution:
         exact = exact_cosine(inputs["table"][i], inputs["table"][j])
         steps = (
             Step(f"E[{i}] · E[{j}]", dot),
-            Step(f"‖E[{i}]‖, ‖E[{j}]‖", [norms[i].item(), norms[j].item()]),
+            Step(f"‖E[{i}]‖, ‖E[{j}]‖", [norms[i].item(), norms[j].item()], cols=(f"‖E[{i}]‖", f"‖E[{j}]‖")),
             Step("cosine = dot / (‖u‖ ‖v‖)", cos, note=f"exactly {exact}"),
         )
         plain = [] if math.isclose(norms[i].item() * norms[j].item(), 1.0) else [Misconception(*_DOT, dot)]
@@ -161,6 +173,10 @@ def _solve_table(ask: str, inputs: Mapping[str, Any]) -> Solution:
     by_dot = int((e @ target).masked_fill(hidden, -math.inf).argmax())
     if by_dot != best:
         wrong.append(Misconception(*_DOT, float(by_dot)))
+    unit = F.normalize(e, dim=1)
+    by_unit = int(F.cosine_similarity(unit, (unit[a] - unit[b] + unit[c])[None, :], dim=1).masked_fill(hidden, -math.inf).argmax())
+    if by_unit != best:
+        wrong.append(Misconception(*_NORMALISED_FIRST, float(by_unit)))
     return Solution(float(best), steps, tuple(wrong))
 
 

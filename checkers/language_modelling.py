@@ -20,11 +20,15 @@ import torch.nn.functional as F
 
 from quizgen.core.answer import Misconception, Solution, Step
 
-ASKS = ("softmax", "sequence", "smoothed-target", "smoothed-loss", "greedy", "beam")
 BEAM_WIDTH = 2
 _F64 = torch.float64
 
 _NO_EXP = ("logits-normalised-directly", "Divided each logit by their sum; softmax exponentiates first, exp(l_i) / Σ exp(l_j).")
+_SIGMOID = (
+    "sigmoid-per-token",
+    "Applied a sigmoid to each logit on its own; the next token is one choice among the whole vocabulary, so softmax "
+    "normalises over all of them and the probabilities sum to 1.",
+)
 _SUMMED = ("summed-not-multiplied", "Added the conditional probabilities; by the chain rule a sequence's probability is their product.")
 _NO_EOS = ("eos-left-out", "Stopped before <eos>; the sentence's probability includes the model's probability of ending it there.")
 _LOG10 = ("log10-used", "Used the base-10 logarithm; log-probabilities and losses use the natural log.")
@@ -67,9 +71,7 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         return _solve_sequence(inputs)
     if ask in ("smoothed-target", "smoothed-loss"):
         return _solve_smoothing(str(ask), inputs)
-    if ask in ("greedy", "beam"):
-        return _solve_decoding(str(ask), inputs)
-    raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
+    return _solve_decoding(str(ask), inputs)  # ask in ("greedy", "beam") (the registry refused any other)
 
 
 def _solve_softmax(inputs: Mapping[str, Any]) -> Solution:
@@ -80,7 +82,9 @@ def _solve_softmax(inputs: Mapping[str, Any]) -> Solution:
         Step("Σ exp(logits)", torch.exp(logits).sum().item()),
         Step("p = exp(logit) / Σ", probs.tolist()),
     )
-    wrong = [Misconception(*_NO_EXP, (logits / logits.sum()).tolist())] if bool((logits > 0).all()) else []
+    wrong = [Misconception(*_SIGMOID, torch.sigmoid(logits).tolist())]
+    if bool((logits > 0).all()):
+        wrong.append(Misconception(*_NO_EXP, (logits / logits.sum()).tolist()))
     return Solution(probs.tolist(), steps, tuple(wrong))
 
 

@@ -20,7 +20,6 @@ import torch
 
 from quizgen.core.answer import Misconception, Solution, Step
 
-ASKS = ("selected", "split", "labels")
 SHARES = (0.8, 0.1, 0.1)
 IGNORE = -100
 
@@ -39,9 +38,7 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         return _solve_selected(inputs["length"], inputs["rate"])
     if ask == "split":
         return _solve_split(inputs["length"], inputs["rate"])
-    if ask == "labels":
-        return _solve_labels(inputs)
-    raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
+    return _solve_labels(inputs)  # ask == "labels" (the registry refused any other)
 
 
 def _selected(length: int, rate: float, *, specials: bool = True, rounding: Any = torch.round, minimum: int = 1) -> int:
@@ -74,6 +71,8 @@ def _solve_selected(length: int, rate: float) -> Solution:
             length, rate, minimum=0
         ),
     }
+    if (length * round(rate * 100)) % 100 != 50:  # rounding a half up is named just above
+        found["rounded-up", "Rounded up; the rule rounds to the nearest whole number."] = _selected(length, rate, rounding=torch.ceil)
     wrong = tuple(Misconception(*m, float(v)) for m, v in found.items() if v != key)
     return Solution(float(key), steps, wrong)
 

@@ -23,7 +23,6 @@ from torch import nn
 from quizgen.core.answer import Misconception, Solution, Step
 from quizgen.core.formula import value as formula_value
 
-ASKS = ("batchnorm-train", "batchnorm-eval", "running-mean", "running-var", "layernorm", "parameters", "parameters-formula")
 EPS = 1e-5
 _F64 = torch.float64
 
@@ -100,16 +99,14 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         >>> solve({"ask": "parameters", "layer": "batchnorm", "shape": [64]}).value
         128.0
     """
-    ask = inputs.get("ask")
+    ask = str(inputs["ask"])
     if ask == "parameters-formula":
         return _solve_parameters_formula(str(inputs["layer"]), dict(inputs["symbols"]))
     if ask == "parameters":
         return _solve_parameters(str(inputs["layer"]), list(inputs["shape"]))
     if ask in ("running-mean", "running-var"):
         return _solve_running(ask, inputs["batches"], float(inputs["momentum"]))
-    if ask in ("batchnorm-train", "batchnorm-eval", "layernorm"):
-        return _solve_output(ask, inputs)
-    raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
+    return _solve_output(ask, inputs)  # ask in ("batchnorm-train", "batchnorm-eval", "layernorm") (the registry refused any other)
 
 
 def _paren(v: float) -> str:

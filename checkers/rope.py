@@ -16,7 +16,6 @@ import torch
 
 from quizgen.core.answer import Misconception, Solution, Step
 
-ASKS = ("rotate", "score", "relative")
 _F64 = torch.float64
 
 
@@ -32,6 +31,9 @@ def _rotate(x: list[float], pos: int, base: float, pairing: str, *, exponent: fl
     return torch.cat([pairs.real, pairs.imag])
 
 
+_BACKWARDS = ("rotated-backwards", "Rotated by −position·θ_i (clockwise); RoPE turns each pair by +position·θ_i (counter-clockwise).")
+
+
 def solve(inputs: Mapping[str, Any]) -> Solution:
     """Answer, worked steps and applicable misconceptions of one RoPE problem.
 
@@ -40,8 +42,6 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         [0.540302305868, 0.841470984808]
     """
     ask = inputs.get("ask")
-    if ask not in ASKS:
-        raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
     q, m, base, pairing = inputs["q"], int(inputs["m"]), float(inputs["base"]), str(inputs["pairing"])
     d = len(q)
     other = "half" if pairing == "interleaved" else "interleaved"
@@ -57,7 +57,7 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
             ("theta-exponent", "Used θ_i = base^(−i/d); the exponent is −2i/d (2i is the pair's first coordinate), so later pairs turn more slowly."): _rotate(
                 q, m, base, pairing, exponent=1.0
             ),
-            ("rotated-backwards", "Rotated by −m·θ_i; RoPE turns each pair by +m·θ_i (counter-clockwise)."): _rotate(q, m, base, pairing, sign=-1.0),
+            _BACKWARDS: _rotate(q, m, base, pairing, sign=-1.0),
         }
         wrong = tuple(Misconception(*name, v.tolist()) for name, v in found.items() if not torch.allclose(v, key, rtol=1e-12, atol=1e-12))
         return Solution(key.tolist(), tuple(steps), wrong)
@@ -81,6 +81,7 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
             other_pairing: float(
                 _rotate(q, m, base, other) @ _rotate(k, n, base, other)
             ),
+            _BACKWARDS: score(m, n, sign=-1.0),
         }
         wrong = tuple(Misconception(*name, v) for name, v in candidates.items() if abs(v - key_score) > 1e-9 * max(1.0, abs(key_score)))
         return Solution(key_score, tuple(steps), wrong)
@@ -89,6 +90,9 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     steps.append(Step(f"scores at (m, n) and at (m + {shift}, n + {shift})", [key_score, shifted], note="equal: only m − n matters"))
     absolute = score(m + shift, n)
     wrong_list = [Misconception("no-rotation", "Took the plain dot product q · k; RoPE rotates both before the dot product.", [plain, plain])]
+    backwards = score(m, n, sign=-1.0)
+    if abs(backwards - key_score) > 1e-9 * max(1.0, abs(key_score)):
+        wrong_list.append(Misconception(*_BACKWARDS, [backwards, backwards]))
     if abs(absolute - key_score) > 1e-9 * max(1.0, abs(key_score)):
         wrong_list.append(
             Misconception(

@@ -28,8 +28,6 @@ import torch.nn.functional as F
 from quizgen.core.answer import Misconception, Solution, Step
 from quizgen.core.formula import exact_cosine
 
-ASKS = ("loss", "anchor", "similarity", "negatives", "entropy", "zero-shot")
-
 
 def solve(inputs: Mapping[str, Any]) -> Solution:
     """Answer, worked steps and applicable misconceptions of one NT-Xent problem.
@@ -48,8 +46,6 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         0.0
     """
     ask = inputs.get("ask")
-    if ask not in ASKS:
-        raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
     if ask == "negatives":
         return _solve_negatives(int(inputs["batch"]))
     if ask == "entropy":

@@ -20,13 +20,13 @@ from torch import nn
 from quizgen.core.answer import Misconception, Solution, Step
 from quizgen.core.formula import value as formula_value
 
-ASKS = ("d-k", "shape", "mha-params", "ffn-params", "layer-params", "causal-entries", "padding-mask", "mha-formula", "ffn-formula")
 _META = torch.device("meta")
 
 _PER_HEAD = (
     "per-head-projections",
-    "Counted a full d_model × d_model projection for every head; the heads share one projection "
-    "per role and only split its d_model outputs into h slices of d_k.",
+    "Counted the whole module once per head, h × (its four d_model × d_model projections and their "
+    "biases); the heads share one projection per role and only split its d_model outputs into h "
+    "slices of d_k.",
 )
 _NO_OUTPUT_PROJECTION = ("output-projection-left-out", "Left out W^O, the projection applied after the heads are concatenated.")
 _BIASES = ("biases-forgotten", "Counted the weight matrices only; with bias=True every projection and LayerNorm also has a bias vector.")
@@ -91,9 +91,7 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         return Solution(mask.tolist(), steps, (Misconception(*_INVERTED, (1 - mask).tolist()),))
     if ask in ("d-k", "mha-params", "ffn-params", "layer-params"):
         return _solve_size(str(ask), inputs)
-    if ask in ("mha-formula", "ffn-formula"):
-        return _solve_formula(str(ask), bool(inputs["bias"]), dict(inputs["symbols"]))
-    raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
+    return _solve_formula(str(ask), bool(inputs["bias"]), dict(inputs["symbols"]))  # ask in ("mha-formula", "ffn-formula") (the registry refused any other)
 
 
 def _count(module: nn.Module) -> int:
@@ -191,7 +189,7 @@ def _solve_formula(ask: str, bias: bool, symbols: dict[str, str]) -> Solution:
             steps.append(Step("a bias of d for each of the four projections", "4*d"))
         key = f"{weights} + {biases}" if bias else weights
         wrong = [
-            Misconception(*_PER_HEAD, f(f"4*h*d^2 + {biases}" if bias else "4*h*d^2")),
+            Misconception(*_PER_HEAD, f(f"h*({weights} + {biases})" if bias else f"h*{weights}")),
             Misconception(*_NO_OUTPUT_PROJECTION, f("3*d^2 + 3*d" if bias else "3*d^2")),
             Misconception(*_BIASES, f(weights)) if bias else Misconception(*_BIASES_COUNTED, f(f"{weights} + {biases}")),
         ]

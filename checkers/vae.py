@@ -20,7 +20,6 @@ from torch.distributions import Normal, kl_divergence
 
 from quizgen.core.answer import Misconception, Solution, Step
 
-ASKS = ("kl-unit", "beta-objective", "reparameterize", "kl-two")
 _F64 = torch.float64
 
 _NO_HALF = ("missing-half", "Left out the factor ½; the KL of a Gaussian from N(0, 1) is ½ Σ (μ² + σ² − 1 − log σ²).")
@@ -32,6 +31,11 @@ _BETA_ON_RECON = ("beta-on-reconstruction", "Weighted the reconstruction by β; 
 _BETA_IGNORED = ("beta-ignored", "Left out β; the β-VAE objective weights the KL term by β.")
 _LOGVAR_AS_SIGMA = ("log-variance-as-sigma", "Multiplied ε by log σ² itself; σ = exp(½ · log σ²).")
 _NOT_ROOTED = ("variance-not-rooted", "Multiplied ε by the variance exp(log σ²); the noise is scaled by the standard deviation σ = exp(½ · log σ²).")
+_PRIOR_FIRST = (
+    "prior-first",
+    "Computed KL(N(0, 1) ‖ q), the expectation under the prior; the VAE's term is KL(q ‖ N(0, 1)), "
+    "the expectation under the encoder's q.",
+)
 _REVERSED = ("order-reversed", "Computed KL(q ‖ p); the divergence is not symmetric, and KL(p ‖ q) takes the expectation under p.")
 
 
@@ -53,9 +57,7 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         return _solve_two(inputs)
     if ask == "reparameterize":
         return _solve_sample(inputs)
-    if ask in ("kl-unit", "beta-objective"):
-        return _solve_kl(str(ask), inputs)
-    raise ValueError(f"Expected ask to be one of {ASKS}, but got {ask!r}")
+    return _solve_kl(str(ask), inputs)  # ask in ("kl-unit", "beta-objective") (the registry refused any other)
 
 
 def _solve_two(inputs: Mapping[str, Any]) -> Solution:
@@ -121,6 +123,8 @@ def _solve_kl(ask: str, inputs: Mapping[str, Any]) -> Solution:
     ]
     if ask == "kl-unit":
         # A mistake about σ changes nothing where σ = 1 in every dimension: it is listed only where it shows.
+        reverse = kl_divergence(Normal(torch.zeros_like(mu), torch.ones_like(mu)), Normal(mu, sigma)).sum()
+        wrong_kl.append((_PRIOR_FIRST, reverse))
         wrong = [Misconception(*_NO_HALF, 2 * kl)] + [Misconception(*m, v.item()) for m, v in wrong_kl if not math.isclose(v.item(), kl, abs_tol=1e-12)]
         return Solution(kl, tuple(steps), tuple(wrong))
     recon, beta = float(inputs["recon"]), float(inputs["beta"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -77,6 +78,31 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
     click.echo(f"ok: {len(concepts)} concept files, {templates} problem templates, {cards} flashcards")
 
 
+def _problem_text(problem: Any, index: int, total: int, title: str) -> str:
+    """A whole problem as ``quizgen generate`` prints it: inputs, answer, steps, named mistakes."""
+    from quizgen.core.render import step_text
+    from quizgen.judge import describe_expected, format_value
+
+    kind = problem.answer.kind
+    lines = [
+        f"--- {index}/{total}  {problem.id}",
+        f"{title} · {problem.template} (difficulty {problem.difficulty})",
+        "",
+        problem.prompt,
+        "",
+        problem.describe_inputs(),
+        "",
+        f"Answer ({describe_expected(problem.answer)}): {format_value(kind, problem.answer.value)}",
+    ]
+    if problem.steps:
+        lines.append("Worked solution:")
+        lines.extend("  " + step_text(step) for step in problem.steps)
+    if problem.misconceptions:
+        lines.append("Named mistakes:")
+        lines.extend(f"  {m.name}: {format_value(kind, m.value)} — {m.description}" for m in problem.misconceptions)
+    return "\n".join(lines) + "\n"
+
+
 @cli.command()
 @click.argument("topics", nargs=-1, required=True)
 @click.option("--n", "-n", "n", default=5, show_default=True, type=click.IntRange(min=1, max=1_000_000), help="How many problems (over the topics).")
@@ -103,20 +129,21 @@ def generate(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int, fmt
 
     Example: quizgen generate bleu simclr -n 4 --seed 7
     """
-    from quizgen.core.concepts import load_concepts, select
-    from quizgen.core.problems import PROBLEM_ID, build_many, generate_jobs, rebuild
-    from quizgen.core.render import problem_text
+    from quizgen.core.concepts import select
+    from quizgen.core.library import load_topics
+    from quizgen.core.problems import PROBLEM_ID, build_many, generate_jobs, parse_problem_id, rebuild
 
-    everything = load_concepts(concept_dir(ctx))
-    titles = {c.id: c.title for c in everything}
     ids = [t for t in topics if PROBLEM_ID.match(t)]
     names = [t for t in topics if not PROBLEM_ID.match(t)]
+    # Only the files the topics (and the problem ids' concepts) name are read.
+    everything = load_topics([*names, *(parse_problem_id(pid)[0] for pid in ids)], concept_dir(ctx))
+    titles = {c.id: c.title for c in everything}
 
     def show(chunk: list, index: int, total: int) -> int:
         lines = []
         for problem in chunk:
             index += 1
-            lines.append(problem.to_jsonl() + "\n" if fmt == "jsonl" else problem_text(problem, index, total, titles[problem.concept]) + "\n")
+            lines.append(problem.to_jsonl() + "\n" if fmt == "jsonl" else _problem_text(problem, index, total, titles[problem.concept]) + "\n")
         click.echo("".join(lines), nl=False)
         return index
 
@@ -135,9 +162,9 @@ def topics(ctx: click.Context) -> None:
 
     Example: quizgen topics
     """
-    from quizgen.core.concepts import load_concepts
+    from quizgen.core.library import load_library
 
-    for c in sorted(load_concepts(concept_dir(ctx)), key=lambda c: c.id):
+    for c in sorted(load_library(concept_dir(ctx)), key=lambda c: c.id):
         click.echo(f"{c.id:22} {c.title}  [{', '.join(c.tags)}]  {len(c.templates)} templates, {len(c.flashcards)} cards")
 
 

@@ -60,7 +60,8 @@ def test_vector_table_shape() -> None:
     assert len(VECTORS) >= 60
     fields = {"kind", "key", "tolerance", "misconceptions", "typed", "status", "misconception"}
     for v in VECTORS:
-        assert set(v) == fields
+        assert set(v) - {"whole"} == fields  # "whole": true marks a count (Answer.whole)
+        assert v.get("whole", True) is True and (not v.get("whole") or v["kind"] == "number")
         assert v["kind"] in ANSWER_KINDS
         assert v["status"] in STATUSES
         assert set(v["tolerance"]) == {"rel", "abs"}
@@ -96,7 +97,7 @@ def test_judge_vectors(vector: dict[str, Any]) -> None:
         for m in vector["misconceptions"]
     ]
     verdict = judge(
-        Answer(vector["kind"], vector["key"]),
+        Answer(vector["kind"], vector["key"], vector.get("whole", False)),
         vector["typed"],
         Tolerance(**vector["tolerance"]),
         misconceptions,
@@ -445,6 +446,7 @@ def test_close_arrays_and_shapes() -> None:
 
 def test_describe_expected() -> None:
     assert describe_expected(Answer("number", 0.5)) == "a number"
+    assert describe_expected(Answer("number", 12.0, whole=True)) == "a whole number"  # a count says so up front
     assert describe_expected(Answer("vector", [1.0, 2.0, 3.0, 4.0])) == "a vector of 4 numbers"
     assert describe_expected(Answer("vector", [1.0])) == "a vector of 1 number"
     assert describe_expected(Answer("matrix", [[1.0] * 3] * 3)) == "a 3×3 matrix"
@@ -482,9 +484,15 @@ def test_verdict_for_matrix_entries() -> None:
     assert "expected a 3×3 matrix, got 2×3" in wrong_dims.message
     assert (wrong_dims.entries_right, wrong_dims.entries_total) == (0, 9)
 
-    flat = judge(answer, "1 2 3 4 5 6 7 8 9")
-    assert flat.status == "wrong"
-    assert "single row of 9 numbers" in flat.message
+    # As many numbers as the key has entries, but no row breaks: asked again with the layout
+    # (the typed numbers, in rows), never judged wrong for it, even when the numbers are wrong.
+    for typed in ("1 2 3 4 5 6 7 8 9", "[1, 2, 3, 4, 5, 6, 7, 8, 0]", "[[1, 2, 3, 4, 5, 6, 7, 8, 9]]"):
+        flat = judge(answer, typed)
+        assert flat.status == "unreadable" and flat.given is None, typed
+        assert "as a 3×3 matrix: it is one row of 9 numbers" in flat.message
+        assert "; try 1 2 3; 4 5 6; 7 8" in flat.message
+    assert judge(answer, "1 2 3 4 5 6 7 8").status == "wrong"  # not the number of entries
+    assert judge(Answer("matrix", [[1.0, 2.0, 3.0]]), "1 2 3").correct  # one row is a row
 
     right = judge(answer, "[[1, 2, 3], [4, 5, 6], [7, 8, 9]]")
     assert right.correct and right.entries_right == 9 and right.wrong_entries == ()
@@ -875,3 +883,74 @@ def test_every_matching_mistake_is_named() -> None:
     assert "any of 2 known mistakes (a-mistake, b-mistake). First reason. Second reason." in v.message
     one = judge(Answer("number", 0.5), "0.1", Tolerance(), ms)
     assert one.also == () and "a known mistake (c-mistake). Other." in one.message
+
+
+# ---------------------------------------------------------------------------------------------
+# "error" is affirmed only by a closed list; a denial is judged as one
+
+
+_DENIALS = (
+    "ItDoesNotRaiseAnError", "NotAnError", "NoError", "NoException", "doesn't raise", "does not raise",
+    "no error", "not error", "It doesn’t raise.", "NO ERROR!", "never raises", "no exception is raised",
+    "raises no error", "without error", "works", "it works", "fine", "no", "NotAnError: x", "Doesnt throw",
+)
+
+
+@pytest.mark.parametrize("typed", _DENIALS)
+def test_a_denial_of_an_error_is_never_right(typed: str) -> None:
+    verdict = judge(Answer("shape", "error"), typed)
+    assert verdict.status == "wrong" and verdict.message == "Wrong: this does raise an error.", typed
+    # Where the operation does not raise, a denial is not a shape: the shape is asked for.
+    asked = judge(Answer("shape", [3, 1]), typed)
+    assert asked.status == "unreadable" and "give the shape of the result" in asked.message
+    with pytest.raises(AnswerParseError):
+        parse(typed, "shape")  # parse never turns a denial into a value
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"(?:[a-z]+\.)?[A-Z][a-z]{0,7}(?:[A-Z][a-z]{0,7}){0,3}(?:Error|Exception)(?::[ a-z]{0,12})?", fullmatch=True))
+def test_only_a_closed_list_of_exception_names_reads_as_error(typed: str) -> None:
+    name = typed.split(":")[0].split(".")[-1]
+    closed = {"RuntimeError", "IndexError", "ValueError", "TypeError", "OutOfMemoryError", "AssertionError", "NotImplementedError"}
+    verdict = judge(Answer("shape", "error"), typed)
+    assert verdict.correct == (name in closed), (typed, verdict.message)
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole-number answers
+
+
+def test_a_whole_number_answer_is_judged_as_one() -> None:
+    count = Answer("number", 741.0, whole=True)
+    for typed in ("741.4", "740.6", "1483/2", "741.0001", "7.414e2"):
+        verdict = judge(count, typed)
+        assert verdict.status == "wrong" and f"'{typed}' is not a whole number" in verdict.message, typed
+    for typed in ("741", "741.0", "7.41e2", "1482/2"):
+        assert judge(count, typed).correct, typed
+    assert judge(Answer("number", 741.0), "741.4").correct  # the same text, for a measurement
+    assert count.to_json() == {"kind": "number", "value": 741.0, "whole": True}
+    assert Answer("number", 0.5).to_json() == {"kind": "number", "value": 0.5}
+
+
+def test_every_count_template_declares_a_whole_number() -> None:
+    """Every template whose answer is always a whole number of things says so, and every key it
+    declares whole is one."""
+    from quizgen.core.concepts import load_concepts
+    from quizgen.core.problems import build_problem
+
+    whole: set[tuple[str, str]] = set()
+    for concept in load_concepts():
+        for template in concept.templates:
+            keys = []
+            for seed in range(12):
+                problem = build_problem(concept, template, seed)
+                if problem.answer.whole:
+                    assert problem.answer.kind == "number" and float(problem.answer.value).is_integer()
+                    whole.add((problem.family, str(problem.inputs.get("ask", ""))))
+                keys.append((problem.answer.kind, problem.answer.value, problem.answer.whole))
+            # A number that is whole in every variant (a count, an index) is declared whole.
+            if all(kind == "number" and float(value).is_integer() for kind, value, _ in keys):
+                assert all(w for _, _, w in keys), f"{concept.id}.{template.name}: whole numbers not declared whole"
+    for expected in [("transformer-shapes", "mha-params"), ("transformer-shapes", "causal-entries"), ("embeddings", "table-params"),
+                     ("embeddings", "bert-params"), ("normalization", "parameters"), ("fine-tuning", "total"), ("masked-modelling", "selected")]:
+        assert expected in whole, (expected, whole)

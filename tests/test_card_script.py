@@ -52,6 +52,7 @@ def _case(v: dict[str, Any]) -> dict[str, Any]:
     return {
         "kind": v["kind"],
         "key": v["key"],
+        "whole": v.get("whole", False),
         "typed": v["typed"],
         "tolerance": v["tolerance"],
         "misconceptions": [
@@ -63,7 +64,7 @@ def _case(v: dict[str, Any]) -> dict[str, Any]:
 
 def _python(case: dict[str, Any]) -> tuple[str, str | None, str]:
     verdict = judge(
-        Answer(case["kind"], case["key"]),
+        Answer(case["kind"], case["key"], case.get("whole", False)),
         case["typed"],
         Tolerance(**case["tolerance"]) if case["tolerance"] else Tolerance(),
         [Misconception(m["name"], m["description"], m["value"]) for m in case["misconceptions"]],
@@ -75,7 +76,7 @@ _NODE_RUNNER = """
 const judge = require(process.argv[1]);
 const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));
 process.stdout.write(JSON.stringify(cases.map(c => {
-  const v = judge.judge(c.kind, c.key, c.typed, c.tolerance, c.misconceptions);
+  const v = judge.judge(c.kind, c.key, c.typed, c.tolerance, c.misconceptions, c.whole);
   return [v.status, v.misconception ? v.misconception.name : null, v.message];
 })));
 """
@@ -118,6 +119,7 @@ def _random_cases(seed: int, n: int) -> list[dict[str, Any]]:
     pieces = list("0123456789.,;()[] -+*/^eE\n") + [
         "sqrt(", "pi", "π", "√", "log(", "ln(", "exp(", "x", "×", "torch.Size(", "Size(", "error", "−", "·",
         "**", "1e400", "0.4372", "0.44", "\u00a0", "%", "²", "=", "nan", "é", "\t", "\x00", "120", "2/3",
+        "no ", "Not", "n't ", "raise", "Error", "RuntimeError: ", "works", "IndexError", "Exception",
     ]
 
     def number() -> float:
@@ -152,6 +154,8 @@ def test_random_inputs_agree_under_node() -> None:
     cases = _random_cases(2024, 3000)
     statuses = {_python(c)[0] for c in cases}
     assert statuses == {"right", "wrong", "too-few-figures", "unreadable"}
+    # Denials of an error are among them, so both readers' word rules are compared too.
+    assert sum("there is no error" in m or "does raise an error" in m for _, _, m in map(_python, cases)) >= 20
     _assert_same(cases, _run_node(cases), "node")
 
 
@@ -195,7 +199,7 @@ _HARNESS = """<!DOCTYPE html>
 <script>
 var cases = JSON.parse(document.getElementById("cases").textContent);
 var results = cases.map(function (c) {
-  var v = quizgenJudge.judge(c.kind, c.key, c.typed, c.tolerance, c.misconceptions);
+  var v = quizgenJudge.judge(c.kind, c.key, c.typed, c.tolerance, c.misconceptions, c.whole);
   return [v.status, v.misconception ? v.misconception.name : null, v.message];
 });
 document.getElementById("out").textContent = JSON.stringify(results);
@@ -416,10 +420,20 @@ def test_every_family_self_grades_in_chromium(tmp_path: Path) -> None:
     try:
         col.import_anki_package(ImportAnkiPackageRequest(package_path=str(deck), options=ImportAnkiPackageOptions()))
         cases, seen, kinds = [], set(), set()
+        # Answer forms judged on the card as in Python: a count typed as a non-integer within the
+        # tolerance, a matrix typed as one row, a denial of an error.
+        forms: dict[str, tuple[Any, Any, str]] = {}
         for nid in sorted(col.find_notes('"note:quizgen problem"')):
             card = col.get_note(nid).cards()[0]
             problem = rebuild(card.note()["Id"], concepts)
             kind = problem.answer.kind
+            value = problem.answer.value
+            if problem.answer.whole and value >= 100:
+                forms.setdefault("whole", (card, problem, repr(value + 0.4)))
+            if kind == "matrix" and len(value) > 1:
+                forms.setdefault("one-row", (card, problem, " ".join(format_value("number", x) for row in value for x in row)))
+            if kind == "shape" and value == "error":
+                forms.setdefault("denial", (card, problem, "NoError"))
             if (problem.family in seen and kind in kinds) or not problem.misconceptions:
                 continue
             seen.add(problem.family)
@@ -427,6 +441,9 @@ def test_every_family_self_grades_in_chromium(tmp_path: Path) -> None:
             cases.append((card, problem, format_value(kind, problem.answer.value)))
             cases.append((card, problem, format_value(kind, problem.misconceptions[0].value)))
         assert seen == set(GENERATORS) and kinds == set(ANSWER_KINDS)
+        assert set(forms) == {"whole", "one-row", "denial"}, set(forms)
+        pairs = len(cases)
+        cases += [forms["whole"], forms["one-row"], forms["denial"]]
         doms = _answer_doms(col, [(card, typed) for card, _, typed in cases], "family")
     finally:
         col.close()
@@ -437,7 +454,8 @@ def test_every_family_self_grades_in_chromium(tmp_path: Path) -> None:
         status, misconception, message = _verdict(dom)
         assert (status, misconception) == (expected.status, expected.misconception.name if expected.misconception else None), (
             problem.id, typed, message)
-    assert [_verdict(dom)[0] for dom in doms[::2]] == ["right"] * (len(cases) // 2)
+    assert [_verdict(dom)[0] for dom in doms[:pairs:2]] == ["right"] * (pairs // 2)
+    assert [_verdict(dom)[0] for dom in doms[pairs:]] == ["wrong", "unreadable", "wrong"]
 
 
 # ---------------------------------------------------------------------------------------------

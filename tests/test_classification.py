@@ -16,10 +16,10 @@ import sys
 import warnings
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
+from conftest import solver
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import (
     accuracy_score,
@@ -33,13 +33,9 @@ from sklearn.metrics import (
 
 from quizgen.core.errors import GenerationError
 from quizgen.core.params import resolve
-from quizgen.core.problems import solve_problem
 from quizgen.generators import classification as cls
 
-
-def solve(inputs: Any) -> Any:
-    """The checker's solution, its answer typed by the generator (as every face sees it)."""
-    return solve_problem("classification", inputs)
+solve = solver("classification")
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,32 +116,32 @@ def test_answers_match_scikit_learn(variants):
     assert len(variants) >= 1000
 
 
+def mistakes(inputs: dict) -> dict[str, float]:
+    """Every named mistake that can apply to these inputs, recomputed with scikit-learn."""
+    y_true, y_pred = _lists(inputs)
+    metric, average, labels = inputs["metric"], inputs.get("average"), inputs["labels"]
+    beta = inputs.get("beta")
+    out = {"balanced-accuracy": float(balanced_accuracy_score(y_true, y_pred))}
+    if average in ("macro", "micro"):
+        out["macro-micro-swapped"] = _sk(metric, y_true, y_pred, labels, "micro" if average == "macro" else "macro", beta)
+    if metric in ("precision", "recall"):
+        out["precision-recall-swapped"] = _sk("recall" if metric == "precision" else "precision", y_true, y_pred, labels, average)
+    if beta:
+        out["beta-inverted"] = _sk("fbeta", y_true, y_pred, labels, average, 1.0 / beta)
+    if metric != "accuracy":
+        # A transposed matrix is the same as exchanging the roles of y_true and y_pred.
+        out["rows-columns-swapped"] = _sk(metric, y_pred, y_true, labels, average, beta)
+        # (P + R)/2 per class, averaged: linear, so the mean of the averaged P and R.
+        p = _sk("precision", y_true, y_pred, labels, average)
+        out["arithmetic-mean"] = (p + _sk("recall", y_true, y_pred, labels, average)) / 2
+    return out
+
+
 def test_misconception_values_match_scikit_learn(variants):
     for inputs, sol in variants:
-        y_true, y_pred = _lists(inputs)
-        metric, average, labels = inputs["metric"], inputs.get("average"), inputs["labels"]
-        beta = inputs.get("beta")
+        expected = mistakes(inputs)
         for m in sol.misconceptions:
-            if m.name == "balanced-accuracy":
-                expected = float(balanced_accuracy_score(y_true, y_pred))
-            elif m.name == "macro-micro-swapped":
-                other = "micro" if average == "macro" else "macro"
-                expected = _sk(metric, y_true, y_pred, labels, other, beta)
-            elif m.name == "precision-recall-swapped":
-                other = "recall" if metric == "precision" else "precision"
-                expected = _sk(other, y_true, y_pred, labels, average)
-            elif m.name == "beta-inverted":
-                expected = _sk("fbeta", y_true, y_pred, labels, average, 1.0 / beta)
-            elif m.name == "rows-columns-swapped":
-                # A transposed matrix is the same as exchanging the roles of y_true and y_pred.
-                expected = _sk(metric, y_pred, y_true, labels, average, beta)
-            else:
-                assert m.name == "arithmetic-mean"
-                # (P + R)/2 per class, averaged: linear, so the mean of the averaged P and R.
-                p = _sk("precision", y_true, y_pred, labels, average)
-                r = _sk("recall", y_true, y_pred, labels, average)
-                expected = (p + r) / 2
-            assert _close(m.value, expected), (inputs, m.name, m.value, expected)
+            assert m.name in expected and _close(m.value, expected[m.name]), (inputs, m.name, m.value, expected.get(m.name))
 
 
 # --- known values ----------------------------------------------------------------------------
@@ -367,7 +363,7 @@ def test_generator_never_imports_torch():
 
 
 def test_params_specs():
-    assert cls.FAMILY == "classification" and cls.VERSION == 1
+    assert cls.VERSION == 1
     specs = cls.PARAMS
     assert set(specs) == {"metric", "average", "source", "classes", "samples", "counts", "beta"}
     assert specs["metric"].options == ("precision", "recall", "f1", "fbeta", "accuracy")

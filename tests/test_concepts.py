@@ -141,12 +141,12 @@ def test_hostile_yaml_is_refused_without_traceback_or_expansion(name, tmp_path):
 # an integer of 5,000 digits, a list where a name belongs, a number where the templates belong):
 # each is refused with exit 2, file, line and field, and no traceback.
 MUTATIONS = {
-    "nan": ("temperature: [0.5, 1.0]}", "temperature: .nan}", "problems[1].params.temperature", "finite"),
-    "inf": ("temperature: [0.5, 1.0]}", "temperature: -.inf}", "problems[1].params.temperature", "finite"),
+    "nan": ("temperature: [0.2, 0.5]}", "temperature: .nan}", "problems[1].params.temperature", "finite"),
+    "inf": ("temperature: [0.2, 0.5]}", "temperature: -.inf}", "problems[1].params.temperature", "finite"),
     "huge-int": ("pairs: 2, dim: 2,", "pairs: 2, dim: " + "9" * 5000 + ",", "", "too long to read"),
     "generator-list": ("generator: simclr", "generator: [simclr]", "problems[0].generator", "expected a generator"),
     "problems-number": ("problems:\n", "problems: 3\nmore:\n", "", "more"),
-    "temperature-huge": ("temperature: [0.5, 1.0]}", "temperature: 1.0e+300}", "problems[1].params.temperature", "<= 10"),
+    "temperature-huge": ("temperature: [0.2, 0.5]}", "temperature: 1.0e+300}", "problems[1].params.temperature", "<= 10"),
 }
 
 
@@ -346,3 +346,13 @@ def test_hostile_flashcard_ids_are_refused(spelling, field, words, tmp_path):
     assert any(i.field == f"flashcards[2].{field}" and words in i.message for i in issues), "\n".join(map(str, issues))
     result = CliRunner().invoke(cli, ["check", str(path)])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_no_prompt_says_how_to_type(concepts):
+    """A prompt asks for the mathematics; how to type an answer is each face's business (the
+    drill's answer line, the card's hint, the paper's boxes), so paper never says "rows as 1 2; 3 4"."""
+    import re
+
+    typing = re.compile(r"rows as `|\[\[|separate rows", re.IGNORECASE)
+    told = [f"{c.id}.{t.name}" for c in concepts for t in c.templates if typing.search(t.prompt)]
+    assert told == []

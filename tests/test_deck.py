@@ -54,11 +54,11 @@ from quizgen.anki.deck import (
 )
 from quizgen.cli import cli
 from quizgen.core import render
-from quizgen.core.concepts import Concept, load_concepts, select
-from quizgen.core.pictures import svg
+from quizgen.core.concepts import Concept, load_concepts, select, topic_names
 from quizgen.core.errors import GenerationError, QuizgenError
 from quizgen.core.files import zip_bytes
-from quizgen.core.problems import rebuild, rounded
+from quizgen.core.pictures import svg
+from quizgen.core.problems import rebuild, rounded, template_version
 from quizgen.judge import Tolerance, close, judge
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,25 +116,28 @@ def _math_spans(text: str) -> list[str]:
 # Every shipped recipe, imported into real Anki
 
 
-def test_a_recipe_per_family_and_one_for_everything() -> None:
-    recipes = {load_recipe(p).name: load_recipe(p) for p in RECIPES}
-    assert recipes["all"].topics == ("all",)
+def test_every_shipped_recipe_curates_and_shares_the_topic_decks_seed() -> None:
+    """A recipe ships only when it curates: a mix of concepts no single topic (concept id, tag or
+    all) selects; one topic needs no recipe (``quizgen deck TOPIC``). Every recipe uses seed 0,
+    the seed ``quizgen deck TOPIC`` uses, so a note (concept, template, variant) holds the same
+    problem in every deck and importing two decks never fights over a note."""
+    assert RECIPES, "no curated recipe ships (docs/anki.md and .ci/run build one)"
     concepts = load_concepts(CONCEPTS)
-    families = {t.generator for c in concepts for t in c.templates}
-    assert set(recipes) == families | {"all"}
-    for family in families:
-        chosen = select(concepts, recipes[family].topics)
-        assert {t.generator for c in chosen for t in c.templates} == {family}, family
-    # One seed for every recipe: a note (concept, template, variant) holds the same problem in
-    # every deck, so importing two recipes never fights over a note.
-    assert len({r.seed for r in recipes.values()}) == 1
+    single = {frozenset(c.id for c in select(concepts, t)) for t in ["all", *topic_names(concepts)]}
+    for path in RECIPES:
+        recipe = load_recipe(path)
+        assert recipe.name == path.stem, path
+        assert frozenset(c.id for c in select(concepts, recipe.topics)) not in single, (
+            f"{path.name} selects what one topic does: `quizgen deck TOPIC` makes that deck, delete the recipe"
+        )
+        assert recipe.seed == 0, path
 
 
-def test_importing_a_family_deck_then_everything_adds_each_note_once(tmp_path: Path, col: Collection) -> None:
+def test_importing_a_recipe_deck_then_everything_adds_each_note_once(tmp_path: Path, col: Collection) -> None:
     concepts = load_concepts(CONCEPTS)
-    family, everything = load_recipe(ROOT / "decks" / "attention.yaml"), load_recipe(ROOT / "decks" / "all.yaml")
-    small = build_deck(select(concepts, family.topics), tmp_path / "a.apkg", variants=2, seed=family.seed)
-    large = build_deck(concepts, tmp_path / "all.apkg", variants=2, seed=everything.seed)
+    curated = load_recipe(RECIPES[0])
+    small = build_deck(select(concepts, curated.topics), tmp_path / "a.apkg", variants=2, seed=curated.seed)
+    large = build_deck(concepts, tmp_path / "all.apkg", variants=2, seed=0)  # as `quizgen deck all` builds it
     _import(col, tmp_path / "a.apkg")
     counts = _counts(_import(col, tmp_path / "all.apkg"))
     assert (counts["new"], counts["duplicate"], counts["updated"], counts["conflicting"]) == (
@@ -143,9 +146,13 @@ def test_importing_a_family_deck_then_everything_adds_each_note_once(tmp_path: P
     assert col.note_count() == large.notes
 
 
-@pytest.mark.parametrize("recipe_path", RECIPES, ids=[p.stem for p in RECIPES])
-def test_recipe_builds_and_imports(recipe_path: Path, tmp_path: Path, col: Collection) -> None:
-    recipe = load_recipe(recipe_path)
+# Every shipped recipe, and every concept (`quizgen deck all`, as a recipe would say it).
+DECKS = [*RECIPES, Recipe(name="all", topics=("all",))]
+
+
+@pytest.mark.parametrize("deck", DECKS, ids=[d.stem if isinstance(d, Path) else d.name for d in DECKS])
+def test_recipe_builds_and_imports(deck: Path | Recipe, tmp_path: Path, col: Collection) -> None:
+    recipe = load_recipe(deck) if isinstance(deck, Path) else deck
     concepts = select(load_concepts(CONCEPTS), recipe.topics)
     out = tmp_path / f"{recipe.name}.apkg"
     summary = build_deck(concepts, out, variants=recipe.variants, seed=recipe.seed)
@@ -255,8 +262,9 @@ def test_a_rotating_note_holds_every_variant(tmp_path: Path, col: Collection) ->
         question = note.cards()[0].question()
         assert f'<script src="{judge_media_name()}"></script>' in question and "qz-check" not in question
         variants: dict[tuple[str, str, str], list[str]] = {}
+        version = template_version(next(t for t in by_id[concept_id].templates if t.name == template))
         for v in range(3):
-            problem = rebuild(f"{concept_id}.{template}.v1.{note_seed(11, concept_id, template, v)}", [by_id[concept_id]])
+            problem = rebuild(f"{concept_id}.{template}.v{version}.{note_seed(11, concept_id, template, v)}", [by_id[concept_id]])
             fields = cards.problem_fields(problem, by_id[concept_id])
             variants.setdefault((fields[0], fields[1], fields[9]), fields)  # the same question is kept once
         assert f'data-qz-count="{len(variants)}"' in note["Variants"]
@@ -297,19 +305,22 @@ def test_text_is_escaped_and_math_is_safe() -> None:
     assert render.text_html("a < b & c > d, type `1 2; 3 4`\nnext") == (
         "a &lt; b &amp; c &gt; d, type <code>1 2; 3 4</code><br>next"
     )
-    class Shown:  # what _inputs_html reads of a problem: its inputs and their description
-        def __init__(self, inputs: dict[str, Any], text: str) -> None:
-            self.inputs, self.text = inputs, text
+    class Shown:  # what _inputs_html reads of a problem: its family and its inputs
+        family = "attention"
 
-        def describe_inputs(self) -> str:
-            return self.text
+        def __init__(self, inputs: dict[str, Any]) -> None:
+            self.inputs = inputs
 
-    inputs = cards._inputs_html(Shown({"Q": [[1, -2], [3, 4]], "x": 1}, "Q = [[1, -2],\n     [3,  4]]\nx < y"))
-    assert r"\[ Q = \begin{bmatrix} 1 &amp; -2 \\ 3 &amp; 4 \end{bmatrix} \]" in inputs
-    assert "x &lt; y" in inputs and "<y" not in inputs
-    # Not a numeric matrix: left as text; and the description is never read back as a matrix.
-    assert "bmatrix" not in cards._inputs_html(Shown({"Q": [["a", "b"]]}, "Q = [[a, b]]"))
-    assert "bmatrix" not in cards._inputs_html(Shown({}, "Q = [[1, 2], [3, 4]]"))
+    q, k, v = [[1, -2], [3, 4]], [[1, 0], [0, 1]], [[5, 6], [7, 8]]
+    inputs = cards._inputs_html(Shown({"ask": "scores", "Q": q, "K": k, "V": v, "causal": False}))
+    # Each matrix typeset once, under its family's label, and not again as text.
+    assert r"\[ \text{queries}\ Q = \begin{bmatrix} 1 &amp; -2 \\ 3 &amp; 4 \end{bmatrix} \]" in inputs
+    assert inputs.count("bmatrix}") == 6 and "[[1, -2]" not in inputs and "[[5" not in inputs
+    assert "Shapes: Q 2×2, K 2×2, V 2×2" in inputs
+    assert cards._lines_html("x < y") == '<div class="qz-lines">x &lt; y</div>'
+    # Not a numeric matrix, or too large: left as text.
+    assert not render.fits_tex(render.Typeset("E", [["a", "b"]], "E = [[a, b]]"))
+    assert not render.fits_tex(render.Typeset("E", [[1] * 13], ""))
     assert cards._value_html([[2.5, "-inf"], [1e-7, 3]]) == (
         r"\( \begin{bmatrix} 2.5 &amp; -\infty \\ 1 \times 10^{-7} &amp; 3 \end{bmatrix} \)"
     )
@@ -705,8 +716,9 @@ def test_recipe_fields_are_checked(tmp_path: Path) -> None:
 
 def test_cli_builds_a_recipe(tmp_path: Path) -> None:
     out = tmp_path / "att.apkg"
+    recipe = _recipe(tmp_path, "name: att\ntopics: [attention]\nvariants: 5\n")  # the command line's --variants wins
     result = CliRunner().invoke(
-        cli, ["--concepts", str(CONCEPTS), "deck", str(ROOT / "decks" / "attention.yaml"), "-o", str(out), "--variants", "1"]
+        cli, ["--concepts", str(CONCEPTS), "deck", str(recipe), "-o", str(out), "--variants", "1"]
     )
     assert result.exit_code == 0, result.output
     (concept,) = select(load_concepts(CONCEPTS), ["attention"])
@@ -715,7 +727,7 @@ def test_cli_builds_a_recipe(tmp_path: Path) -> None:
     assert result.output.startswith(
         f"wrote {out}: {notes} notes ({problems} rotating problems of 1 variants, {cards} flashcards), {notes} cards, 1 deck, ")
     result = CliRunner().invoke(
-        cli, ["--concepts", str(CONCEPTS), "deck", str(ROOT / "decks" / "attention.yaml"), "-o", str(out), "--variants", "2",
+        cli, ["--concepts", str(CONCEPTS), "deck", str(recipe), "-o", str(out), "--variants", "2",
               "--notes", "per-variant"]
     )
     assert result.exit_code == 0, result.output
@@ -728,7 +740,7 @@ def test_cli_builds_a_recipe(tmp_path: Path) -> None:
 def test_a_bundled_recipe_is_found_from_any_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # no decks/ here: the recipe bundled with quizgen is used
     out = tmp_path / "att.apkg"
-    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "deck", "decks/attention.yaml", "-o", str(out), "--variants", "1"])
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "deck", "decks/transformer-unit.yaml", "-o", str(out), "--variants", "1"])
     assert result.exit_code == 0, result.output
     assert out.exists() and "quizgen::Transformers::Attention" in result.output
     result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "deck", "decks/nothing-like-it.yaml"])
@@ -751,7 +763,7 @@ def test_cli_builds_topics_with_progress(tmp_path: Path) -> None:
     [
         (["attentoin", "-o", "x.apkg"], "did you mean 'attention'"),
         (["decks/nope.yaml"], "no such deck recipe"),
-        (["decks/attention.yaml", "bleu"], "either one recipe"),
+        (["decks/transformer-unit.yaml", "bleu"], "either one recipe"),
         (["bleu", "-o", "missing-dir/x.apkg"], "no directory"),
     ],
 )

@@ -153,8 +153,12 @@ def test_right_answer_then_summary(monkeypatch, tmp_path):
 def test_misconception_is_named_and_explained(monkeypatch, tmp_path):
     code, screen = run_session(monkeypatch, tmp_path, [lambda s: f"{math.sqrt(last_dk(s)):.6f}"], n=1)
     assert "✗ Wrong" in screen
-    assert "a known mistake (sqrt-not-inverted). Gave √d_k itself; the scores are divided by √d_k" in screen
-    assert "Answer: " in screen and "Worked solution:" in screen
+    # The named mistake and why it is one come first, then the answer.
+    lines = screen.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("✗ Wrong"))
+    assert lines[at] == "✗ Wrong — a known mistake: sqrt-not-inverted"
+    assert lines[at + 1].startswith("  Gave √d_k itself; the scores are divided by √d_k")
+    assert lines[at + 2].startswith("Answer: ") and "Worked solution:" in screen
     (r,) = reviews(tmp_path)
     assert (r["status"], r["misconception"], r["rating"]) == ("wrong", "sqrt-not-inverted", 1)
     assert "sqrt-not-inverted" in json.loads(r["possible"])
@@ -207,11 +211,16 @@ def test_matrix_feedback_names_the_wrong_entries(monkeypatch, tmp_path):
 
     (code, screen), key = _scores_session(monkeypatch, tmp_path, answers)
     n = len(key) * len(key[0])
-    assert f"Wrong: {n - 1} of {n} entries right; wrong: row 2, column 1" in screen
-    assert "(* your wrong entries)" in screen
-    marked = [line for line in screen.splitlines() if "*" in line and "entries" not in line]
-    assert len(marked) == 2  # the key's entry and the typed entry, each marked once
-    assert "torch.Size([2," in screen  # step shapes in torch's notation
+    assert f"✗ Wrong: {n - 1} of {n} entries right." in screen
+    assert "wrong: row 2" not in screen  # a marked grid, not a sentence per cell
+    lines = screen.splitlines()
+    at = next(i for i, line in enumerate(lines) if "You typed" in line)
+    assert "Answer" in lines[at] and "(* marks your wrong entries)" in lines[at]
+    typed = lines[at + 1: at + 1 + len(key)]
+    # Side by side: the typed rows, the one wrong entry starred, beside the key (never starred).
+    assert [line.count("*") for line in typed] == [0, 1] + [0] * (len(key) - 2)
+    assert screen.count("*") == 2  # the legend's and the entry's
+    assert "shape 2×" in screen and "torch.Size" not in screen  # step shapes as on cards and keys
 
 
 def test_matrix_pasted_over_several_lines_is_one_answer(monkeypatch, tmp_path):
@@ -288,7 +297,7 @@ def datetime_of(text: str) -> datetime:
 
 def _env(home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "QUIZGEN_NOW", "NO_COLOR")}
-    env.update(QUIZGEN_HOME=str(home), TERM="xterm", **extra)
+    env.update({"QUIZGEN_HOME": str(home), "TERM": "xterm", **extra})
     return env
 
 
@@ -384,7 +393,7 @@ def test_stats_reports_accuracy_mistakes_and_due(monkeypatch, tmp_path):
                                 env={"QUIZGEN_HOME": str(tmp_path), "QUIZGEN_NOW": "2030-02-01T09:30:00Z"})
     assert result.exit_code == 0, result.output
     out = result.output
-    assert re.search(r"attention\s+2\s+1\s+50%", out)
+    assert re.search(r"attention\s+1\s+1\s+50%", out)  # right, wrong, accuracy
     assert re.search(r"attention\s+sqrt-not-inverted\s+1\s+2\s+50%", out)
     (attention,) = select(load_concepts(CONCEPTS), ["attention"])
     new = len(attention.templates) + len(attention.flashcards) - 1
@@ -395,7 +404,7 @@ def test_stats_reports_accuracy_mistakes_and_due(monkeypatch, tmp_path):
     chart = out.split("accuracy by day")[1].splitlines()
     assert chart[5].endswith("▁▁") and chart[5].count("·") == 54 and chart[7].split() == ["2030-01-05", "2030-02-01"]
     # Every line fits 80 columns (ids and times are never broken), with the latest answers too.
-    lines = [line for line in out.splitlines() if not line.startswith("=== answers (")]  # that one names the (temporary) file
+    lines = [line for line in out.splitlines() if not line.startswith(str(tmp_path))]  # that one names the (temporary) file
     assert all(len(line) <= 80 for line in lines), max(lines, key=len)
     assert re.search(r"2030-02-01 09:00  wrong\s+\S+\s+\(sqrt-not-inverted\)\n\s+attention\.scale-factor\.v1\.\d+", out)
     bad = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "stats", "atention"], env={"QUIZGEN_HOME": str(tmp_path)})
@@ -458,7 +467,7 @@ def test_pty_right_wrong_garbage(tmp_path):
     child.close()
     assert child.exitstatus == 0
     text = " ".join(transcript(child).split())  # rich wraps paragraphs to the terminal
-    assert "known mistake (sqrt-not-inverted). Gave √d_k itself" in text
+    assert "known mistake: sqrt-not-inverted" in text and "Gave √d_k itself" in text
     assert "1 problem: 0 right, 1 wrong; 1 flashcard rated." in text
     assert [r["status"] for r in reviews(tmp_path)] == ["wrong", "good"]
 
@@ -518,7 +527,7 @@ def test_pty_sigkill_then_stats_and_resume(tmp_path):
     stats = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "stats", "attention", "--recent", "10"],
                                env={"QUIZGEN_HOME": str(tmp_path)})
     assert stats.exit_code == 0, stats.output
-    assert re.search(r"attention\s+[12]\s+[12]\s", stats.output)
+    assert re.search(r"attention\s+1\s+0\s+100%", stats.output)  # right, wrong, accuracy
     assert "easy" in stats.output and f"{1 / math.sqrt(d_k):.6f}" in stats.output
     rows = reviews(tmp_path)
     assert [r["status"] for r in rows[:2]] == ["right", "easy"]

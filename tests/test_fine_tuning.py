@@ -3,23 +3,18 @@ real optimizer."""
 
 from __future__ import annotations
 
-import json
 import random
 from typing import Any
 
 import pytest
 import torch
+from conftest import solver
 
-import checkers.fine_tuning
 from quizgen.core.params import resolve
-from quizgen.core.problems import solve_problem
 from quizgen.generators import fine_tuning
 from quizgen.judge import format_value
 
-
-def solve(inputs: dict[str, Any]) -> Any:
-    with torch.inference_mode():
-        return solve_problem("fine-tuning", inputs)
+solve = solver("fine-tuning")
 
 
 # ---------------------------------------------------------------- independent reference
@@ -103,10 +98,13 @@ def test_answer_matches_the_formula(ask: str) -> None:
     assert wrong == [], wrong[:3]
 
 
-def test_answer_is_what_a_real_optimizer_updates() -> None:
-    small = [i for i in VARIANTS if max(*i["widths"], i["classes"]) <= 128][:300]
-    assert len(small) >= 100
-    for inputs in small:
+@pytest.mark.parametrize("ask", fine_tuning.ASKS)
+def test_answer_is_what_a_real_optimizer_updates(ask: str) -> None:
+    """Every ask (total, linear probe, frozen layers, progressive unfreezing) through a real SGD
+    step, on variants taken across its seeds and configs, not the first ones listed."""
+    small = [i for i in VARIANTS if i["ask"] == ask and max(*i["widths"], i["classes"]) <= 128]
+    assert len(small) >= 100, ask
+    for inputs in small[:: len(small) // 75]:
         assert solve(inputs).answer.value == _optimizer_updates(inputs), inputs
 
 
@@ -143,13 +141,6 @@ def test_counts_are_shown_exactly() -> None:
     assert format_value("number", 0.4372123) == "0.437212"
 
 
-def test_same_seed_same_inputs_and_no_global_random_state() -> None:
-    state = random.getstate()
-    for ask in fine_tuning.ASKS:
-        assert [_inputs(ask, s) for s in range(20)] == [_inputs(ask, s) for s in range(20)]
-    assert random.getstate() == state
-
-
 def test_draws_respect_params() -> None:
     for inputs in VARIANTS:
         n = len(inputs["widths"]) - 1
@@ -159,7 +150,6 @@ def test_draws_respect_params() -> None:
             assert inputs["frozen"] == sorted(set(inputs["frozen"]))
         if inputs["ask"] == "progressive":
             assert 1 <= inputs["stage"] < n
-        assert json.loads(json.dumps(inputs)) == inputs
     # With the default width range every width is one of the sizes people use.
     defaults = [_inputs(ask, seed) for ask in fine_tuning.ASKS for seed in range(0, 300, 3)]
     assert all(w in fine_tuning.WIDTH_GRID for i in defaults for w in i["widths"])
@@ -172,8 +162,6 @@ def test_describe_is_the_code_that_builds_the_model() -> None:
     assert "stage 2" in fine_tuning.describe({"ask": "progressive", "widths": [8, 4, 2], "classes": 3, "stage": 2})
 
 
-def test_check_params_and_unknown_question() -> None:
+def test_check_params() -> None:
     assert fine_tuning.check_params(resolve(fine_tuning.PARAMS, {"ask": "frozen"})) == []
     assert [p[0] for p in fine_tuning.check_params(resolve(fine_tuning.PARAMS, {"ask": "frozen", "depth": 1}))] == ["depth"]
-    with pytest.raises(ValueError, match="Expected"):
-        checkers.fine_tuning.solve({"ask": "lora", "widths": [2, 2], "classes": 2})

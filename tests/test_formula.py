@@ -10,9 +10,12 @@ from typing import Any
 
 import pytest
 import sympy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from quizgen.core import formula
 from quizgen.core.answer import Answer
+from quizgen.core.equivalence import equivalent
 from quizgen.core.errors import AnswerParseError
 from quizgen.judge import judge
 
@@ -92,10 +95,10 @@ def test_sample_points_follow_the_domains() -> None:
 def test_undefined_values_are_not_equal() -> None:
     s = {"d": "size"}
     key = {"formula": "d", "symbols": s}
-    assert not formula.equivalent(key, {"formula": "d + log(-d)", "symbols": s})
-    assert not formula.equivalent(key, {"formula": "d + 0/(d - d)", "symbols": s})
-    assert formula.equivalent(key, {"formula": "sqrt(d^2)", "symbols": s})
-    assert not formula.equivalent(key, {"formula": "d +", "symbols": s})  # malformed: never equal, never raises
+    assert not equivalent(key, {"formula": "d + log(-d)", "symbols": s})
+    assert not equivalent(key, {"formula": "d + 0/(d - d)", "symbols": s})
+    assert equivalent(key, {"formula": "sqrt(d^2)", "symbols": s})
+    assert not equivalent(key, {"formula": "d +", "symbols": s})  # malformed: never equal, never raises
 
 
 def test_hostile_formulas_are_refused_in_well_under_a_tenth_of_a_second() -> None:
@@ -118,3 +121,178 @@ def test_a_wrong_formula_is_shown_where_it_differs() -> None:
     # At the first point d = 3, h = 11: 36 + 44 = 80 against 48.
     assert "at d = 3, h = 11 it gives 80, the answer 48" in verdict.message
     assert math.isclose(formula.evaluate(formula.read("4d^2 + 4h", s), {"d": 3.0, "h": 11.0}), 80.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sound equivalence: no polynomial or rational perturbation of any shipped key is graded right,
+# and the key in many spellings always is.
+
+
+def _shipped_formula_keys() -> list[tuple[dict[str, Any], tuple[Any, ...]]]:
+    """Every distinct formula key (with its misconceptions) the shipped templates produce."""
+    from quizgen.core.concepts import load_concepts
+    from quizgen.core.problems import build_problem
+
+    keys: dict[str, tuple[dict[str, Any], tuple[Any, ...]]] = {}
+    for concept in load_concepts():
+        for template in concept.templates:
+            first = build_problem(concept, template, 0)
+            if first.answer.kind != "formula":
+                continue
+            for seed in range(12):
+                problem = build_problem(concept, template, seed)
+                value = problem.answer.value
+                keys.setdefault(json.dumps(value, sort_keys=True), (value, problem.misconceptions))
+    return list(keys.values())
+
+
+KEYS = _shipped_formula_keys()
+
+
+def test_every_shipped_formula_family_is_covered() -> None:
+    texts = {k["formula"] for k, _ in KEYS}
+    assert len(KEYS) >= 10
+    for expected in ("4*d^2 + 4*d", "V*D", "(V + P + 2)*D", "lr0*t/W", "d*sigma^4"):
+        assert expected in texts, texts
+    assert any("cos(" in t for t in texts)  # a key with functions, decided by the written rule
+
+
+_TINY = ("1e-300", "3e-250", "1e-200", "7e-17", "1e-12", "1e-9", "2.5e-7")
+
+
+@st.composite
+def _perturbation(draw: Any, symbols: dict[str, str]) -> str:
+    """A nonzero polynomial or rational function of the symbols, as text: a coefficient (tiny,
+    a fraction or whole) times powers of symbols times linear factors vanishing at small whole
+    numbers, possibly over a factor that has no zero in the domain."""
+    names = list(symbols)
+    coefficient = draw(st.one_of(st.sampled_from(_TINY), st.integers(1, 9).map(str), st.sampled_from(["1/3", "-2/7", "5/1000"])))
+    parts = [coefficient]
+    for name in draw(st.lists(st.sampled_from(names), max_size=2)):
+        parts.append(f"{name}^{draw(st.integers(1, 3))}")
+    for name, root in draw(st.lists(st.tuples(st.sampled_from(names), st.integers(-3, 13)), max_size=8)):
+        parts.append(f"({name} - {root})")
+    text = "*".join(parts)
+    if draw(st.booleans()):
+        name = draw(st.sampled_from(names))
+        shift = draw(st.integers(1, 5)) if symbols[name] in ("size", "positive", "unit") else 0
+        text = f"({text})/({name}^2 + {shift + 1})" if shift == 0 else f"({text})/({name} + {shift})"
+    return text
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_no_perturbation_of_a_key_is_graded_right(data: Any) -> None:
+    key, misconceptions = data.draw(st.sampled_from(KEYS))
+    symbols = key["symbols"]
+    p = data.draw(_perturbation(symbols))
+    form = data.draw(st.sampled_from(["({k}) + {p}", "{p} + {k}", "({k}) - {p}", "({k})*(1 + {p})", "({k}) + ({p})*({k})"]))
+    typed = form.format(k=key["formula"], p=p)
+    verdict = judge(Answer("formula", key), typed, misconceptions=misconceptions)
+    assert verdict.status != "right", (typed, verdict.message)
+    if "cos(" not in key["formula"]:
+        assert verdict.status == "wrong", (typed, verdict.message)  # rational: decided for certain
+
+
+def _spellings(key: dict[str, Any]) -> list[str]:
+    symbols = key["symbols"]
+    tree = formula.to_sympy(formula.read(key["formula"], symbols), symbols)
+    forms = {str(f(tree)) for f in (sympy.expand, sympy.factor, sympy.together, lambda e: e * 3 / 3)}
+    return sorted(forms)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_key_in_many_spellings_is_right(data: Any) -> None:
+    key, misconceptions = data.draw(st.sampled_from(KEYS))
+    symbols = key["symbols"]
+    name = data.draw(st.sampled_from(list(symbols)))
+    q = data.draw(_perturbation(symbols))
+    expanded = str(sympy.expand(formula.to_sympy(formula.read(q, symbols), symbols)))
+    spelled = data.draw(st.sampled_from(_spellings(key)))
+    form = data.draw(st.sampled_from(["{s}", "({s})*({n} + 1)/({n} + 1)", "{s} + {q} - ({e})", "({q}) + ({s}) - ({e})", "2*({s})/2", "({s})*{n}^2/{n}^2"]))
+    typed = form.format(s=spelled, n=name, q=q, e=expanded)
+    try:
+        formula.read(typed, symbols)
+    except AnswerParseError:
+        return  # longer than the reader's caps: nothing to judge
+    verdict = judge(Answer("formula", key), typed, misconceptions=misconceptions)
+    assert verdict.status == "right", (typed, verdict.message)
+
+
+def test_the_attacks_of_the_report_are_wrong_and_say_where() -> None:
+    s = {"V": "size", "D": "size"}
+    key = Answer("formula", {"formula": "V*D", "symbols": s})
+    vanishing = judge(key, "V*D + (V-2)(V-3)(V-4)(V-5)(V-7)(V-9)(V-11)(V-13)")
+    assert vanishing.status == "wrong"
+    # Every readable point has V in {2, 3, 4, 5, 7, 9, 11, 13}: the message names a drawn point.
+    assert "at V = 3" not in vanishing.message and " it gives " in vanishing.message
+    tiny = judge(key, "V*D + 1e-300")
+    assert tiny.status == "wrong" and "it differs from the answer by 1e-300" in tiny.message
+    smaller = judge(key, "V*D + 1e-400")
+    assert smaller.status == "wrong" and "too small for a double" in smaller.message
+    assert judge(key, "V*D*(V-3)/(V-3)").correct  # the same rational function
+
+
+def test_points_are_drawn_per_key_and_answer_and_in_the_domain() -> None:
+    from quizgen.core import equivalence
+
+    s = {"d": "size", "sigma": "positive", "mu": "real", "p": "unit"}
+    a, b, c = (formula.read(t, s) for t in ("d*sigma", "d*sigma + mu", "d*sigma + p"))
+    first, second = formula.sample_points(a, b, s), formula.sample_points(a, c, s)
+    assert first[: formula.POINTS] == formula.points(s) and first[formula.POINTS :] != second[formula.POINTS :]
+    assert first == formula.sample_points(a, b, s)  # reproducible
+    for values in first + second:
+        assert float(values["d"]).is_integer() and values["d"] >= 1 and values["sigma"] > 0 and 0 < values["p"] < 1
+    import random
+
+    rng = random.Random(1)
+    exact = [equivalence._draw(d, rng) for d in ("size", "positive", "unit", "real") for _ in range(200)]
+    assert all(v.denominator == 1 and v >= 1 for v in exact[:200]) and all(v > 0 for v in exact[200:400])
+    assert all(0 < v < 1 for v in exact[400:600]) and any(v < 0 for v in exact[600:])
+    assert len(set(exact[:200])) == 200 and max(exact[:200]) > 2**30  # wide, not a public table
+
+
+def test_the_degree_grid_is_exact_and_bounded() -> None:
+    from quizgen.core import equivalence
+
+    s = {"x": "real", "y": "real"}
+    # (x - 1)…(x - 9) vanishes on 9 values: a grid of 10 per unknown is needed, and drawn.
+    key, typed = formula.read("x*y", s), formula.read("x*y + (x-1)(x-2)(x-3)(x-4)(x-5)(x-6)(x-7)(x-8)(x-9)", s)
+    degrees = equivalence._degrees(equivalence.plan(typed))
+    assert degrees[0]["x"] == 9 and degrees[0]["y"] == 1
+    assert equivalence.decide(key, typed, s)[0] == equivalence.DIFFERENT
+    assert equivalence.decide(key, formula.read("(x^2*y^2 - x*y)/(x*y - 1)", s), s)[0] == equivalence.EQUAL
+    # Beyond the caps, nothing is claimed either way.
+    huge = formula.read("((x^64)^64)^64", s)
+    assert equivalence.decide(key, huge, s)[0] == equivalence.UNDECIDED
+    assert judge(Answer("formula", {"formula": "x*y", "symbols": s}), "((x^64)^64)^64").status == "unreadable"
+
+
+def test_functions_need_an_identity_not_agreement_at_points() -> None:
+    from quizgen.core import equivalence
+
+    s = {"lr0": "positive", "t": "size", "T": "size"}
+    key = formula.read("lr0*(1 + cos(pi*t/T))/2", s)
+    # Same atoms spelled differently are unified exactly; a true identity sympy confirms.
+    for text in ("lr0/2 + lr0*cos(t*pi/T)/2", "lr0*(1 + cos(t/T*π))/2", "lr0*cos(pi*t/(2*T))^2"):
+        assert equivalence.decide(key, formula.read(text, s), s)[0] == equivalence.EQUAL, text
+    # A tiny rational difference is found by sympy once the functions cancel.
+    tiny = formula.read("lr0*(1 + cos(pi*t/T))/2 + 1e-300*t", s)
+    assert equivalence.decide(key, tiny, s)[0] == equivalence.DIFFERENT
+    # sympy out of time: undecided, so never right.
+    assert equivalence.sympy_verdict(key, formula.read("lr0*cos(pi*t/(2*T))^2", s), s, seconds=0.0) == equivalence.UNDECIDED
+
+
+def test_hostile_formulas_with_functions_are_decided_quickly_and_never_right() -> None:
+    import time
+
+    s = {"d": "size", "sigma": "positive"}
+    key = Answer("formula", {"formula": "d*sigma^4", "symbols": s})
+    for text in ("exp(exp(exp(exp(exp(exp(d))))))", "d*sigma^4 + exp(-exp(exp(exp(d))))", "sin(exp(exp(exp(d))))", "d^sigma^d^sigma", "((d^64)^64)^64"):
+        start = time.perf_counter()
+        verdict = judge(key, text)
+        assert time.perf_counter() - start < 1.0, text
+        assert verdict.status in ("wrong", "unreadable"), text
+    for text in ("d*exp(4*log(sigma))", "exp(log(d))*sigma^4", "d*sigma^4*cos(2*pi*d)"):
+        assert judge(key, text).correct, text

@@ -837,7 +837,7 @@ def _one_off(problem):
         right = sum(close("number", k, v, problem.tolerance) for k, v in zip(flat_key, flat))
         given = rows if kind == "matrix" else rows[0]
         return format_value(kind, given), round(right / len(flat_key), 4)
-    if kind == "shape" and isinstance(key, list) and key:
+    if kind == "shape" and isinstance(key, list) and len(key) > 1:  # one wrong of several dimensions
         given = [*key[:-1], key[-1] + 1]
         return format_value(kind, given), round((len(key) - 1) / len(key), 4)
     return None

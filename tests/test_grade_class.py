@@ -8,6 +8,8 @@ better answer lower. The rules tested are written in docs/grading.md.
 
 from __future__ import annotations
 
+import re
+
 import csv
 import io
 import json
@@ -126,6 +128,18 @@ def test_report_file_names_are_safe_and_unique_for_any_ids(ids):
         assert "/" not in name and "\\" not in name and ".." not in name
         assert name[0].isascii() and name[0].isalnum()
         assert all(c.isascii() and (c.isalnum() or c in "._-~") for c in name)
+
+
+@pytest.mark.parametrize("stranger", ["S001", "s001", "S001 ", "s\u0130001"])
+def test_a_stranger_never_takes_a_students_report_name(stranger):
+    """A submission for no student of the class, listed before the student it resembles, gets
+    the suffixed name; the student keeps ``s001.report.txt``."""
+    from quizgen.classroom.report import Report
+
+    reports = [Report(quiz=None, sheet=None, student=stranger, stranger=True), Report(quiz=None, sheet=None, student="s001")]
+    stranger_name, student_name = report_file_names(reports)
+    assert student_name == "s001.report.txt"
+    assert stranger_name.casefold() != "s001.report.txt" and "~" in stranger_name
 
 
 @pytest.mark.parametrize("make", ["file", "file/sub", "file/a/b"])
@@ -538,6 +552,24 @@ def test_roster_ids_equal_but_for_case_are_refused(tmp_path, pair):
         assert "only in case" in message
     result = _cli("quiz", "attention", "-n", "1", "--for", str(roster), "-o", str(tmp_path / "out"))
     assert result.exit_code == 2 and "line 4" in result.output and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("sid", ["con", "CON", "aux", "nul.txt", "com1", "Lpt9.csv", "s001."])
+def test_roster_ids_windows_cannot_name_are_refused(tmp_path, sid):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"id,name\nzed,Z\n{sid},One\n")
+    with pytest.raises(QuizgenError, match=rf"line 3: student id {re.escape(repr(sid))} cannot be a file name on Windows"):
+        read_roster(roster)
+    result = _cli("quiz", "attention", "-n", "1", "--for", str(roster), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 2 and "line 3" in result.output and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", ["Ann\x1b[31mRed", "Bo\x07", "Cy\u202eevil", "Di\x7fx", "Ed\x85x"])
+def test_roster_names_with_control_characters_are_refused(tmp_path, name):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"id,name\ns001,{name}\n", "utf-8")
+    with pytest.raises(QuizgenError, match=r"line 2: the name of 's001' holds a control character \(U\+"):
+        read_roster(roster)
 
 
 # ---------------------------------------------------------------------------------------------

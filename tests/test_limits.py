@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_references import _agree, _test_module
+from conftest import agree
+from test_references import _test_module
 
 from quizgen.core.concepts import Issue, check_files
 from quizgen.core.errors import GenerationError
@@ -164,7 +165,7 @@ def _outcome(tmp_path: Path, family: str, params: dict[str, Any], name: str) -> 
             return "refused at generation"
         value = problem.answer.value
         assert _finite(value), (params, problem.inputs)
-        assert _agree(value, reference(problem.inputs)), (params, problem.inputs, value)
+        assert agree(value, reference(problem.inputs)), (params, problem.inputs, value)
     return "faithful"
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import torch
-from conftest import CONCEPTS
+from conftest import CONCEPTS, solver
 from torch.optim import SGD
 from torch.optim.lr_scheduler import (
     CosineAnnealingLR,
@@ -26,18 +26,15 @@ from torch.optim.lr_scheduler import (
 )
 
 import checkers.lr_schedules
+from quizgen import generators
 from quizgen.core.concepts import load_concepts
 from quizgen.core.errors import GenerationError
 from quizgen.core.params import resolve
-from quizgen.core.problems import build_problem, solve_problem
-from quizgen import generators
+from quizgen.core.problems import build_problem
 from quizgen.generators import lr_schedules
 from quizgen.judge import close
 
-
-def solve(inputs: Any) -> Any:
-    """The checker's solution, its answer typed by the generator (as every face sees it)."""
-    return solve_problem("lr-schedules", inputs)
+solve = solver("lr-schedules")
 
 
 # Each ask's variants cycle through its configs: the shipped defaults, wide ranges (lr0 from 1e-5
@@ -175,10 +172,34 @@ def reference(inputs: dict[str, Any]) -> Any:
     return lrs[inputs["t"]]
 
 
-def ref_misconceptions(inputs: dict[str, Any]) -> dict[str, float]:
+def _formula_mistakes(ask: str) -> dict[str, Any]:
+    """Each formula mistake as (symbol values, number) cases: the scheduler's LR with the mistake
+    made in its inputs, or the mistaken formula evaluated with ``math``."""
+    out: dict[str, Any] = {}
+    for values, numeric in FORMULA_CASES[ask]:
+        lr0, t = values["lr0"], values["t"]
+        found: dict[str, float] = {}
+        if ask == "warmup-formula":
+            found["off-by-one-step"] = lr0 * (t + 1) / values["W"]
+            found["ratio-inverted"] = lr0 * values["W"] / t
+        else:
+            w, total = values.get("W", 0), values["T"]
+            progress = (t - w) / (total - w)
+            found["two-pi"] = lr0 * (1 + math.cos(2 * math.pi * progress)) / 2
+            found["half-left-out"] = 2 * reference(numeric)
+            if ask == "warmup-cosine-formula":
+                found["decay-not-shifted"] = reference({"ask": "cosine", "lr0": lr0, "steps": total, "t": t, "floor": 0.0})
+        for name, number in found.items():
+            out.setdefault(name, []).append((values, number))
+    return out
+
+
+def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
     """Each named mistake's value where it applies, from the reference with changed inputs or by
-    the formula with ``math``."""
+    the formula with ``math``; for a formula ask, (symbol values, number) cases."""
     ask = inputs["ask"]
+    if ask in FORMULA_CASES:
+        return _formula_mistakes(ask)
     out: dict[str, float] = {}
     if ask == "llrd":
         base, factor, depth, i = inputs["base_lr"], inputs["factor"], inputs["depth"], inputs["layer"]
@@ -270,7 +291,7 @@ def test_first_update_uses_lr_zero_on_a_real_optimizer() -> None:
 
 def test_each_misconception_is_the_mistake_it_names_and_only_where_it_applies() -> None:
     for inputs, sol in SOLVED:
-        ref = ref_misconceptions(inputs)
+        ref = mistakes(inputs)
         assert [m.name for m in sol.misconceptions] == [n for n in _ORDER if n in ref], inputs
         for m in sol.misconceptions:
             assert _close(m.value, ref[m.name]), (inputs, m.name)
@@ -308,7 +329,7 @@ def test_built_problems_tell_the_key_from_every_mistake(built: list[Any]) -> Non
         asks.add(inputs["ask"])
         key = problem.answer.value
         assert _close(key, reference(inputs)), inputs
-        ref = ref_misconceptions(inputs)
+        ref = mistakes(inputs)
         assert problem.misconceptions, inputs
         for m in problem.misconceptions:
             assert _close(m.value, ref[m.name]), (inputs, m.name)
@@ -369,7 +390,7 @@ def test_known_values(inputs: dict[str, Any], answer: float) -> None:
     sol = solve(inputs)
     assert _close(sol.answer.value, answer), sol.answer
     assert _close(reference(inputs), answer)  # the table, checked against torch
-    ref = ref_misconceptions(inputs)
+    ref = mistakes(inputs)
     assert {m.name for m in sol.misconceptions} == set(ref)
     for m in sol.misconceptions:
         assert _close(m.value, ref[m.name]), m.name
@@ -422,18 +443,6 @@ def test_same_seed_same_inputs(ask: str) -> None:
             assert lr_schedules.draw(params, random.Random(seed)) == lr_schedules.draw(params, random.Random(seed))
     params = resolve(lr_schedules.PARAMS, {"ask": ask, **CONFIGS[ask][0]})
     assert len({json.dumps(lr_schedules.draw(params, random.Random(s))) for s in range(30)}) > 15
-
-
-def test_draw_never_touches_global_random_state() -> None:
-    state = random.getstate()
-    params = resolve(lr_schedules.PARAMS, {"ask": list(lr_schedules.ASKS), "floor": [0.0, 0.5]})
-    random.seed(12345)
-    before = random.getstate()
-    drawn = [lr_schedules.draw(params, random.Random(s)) for s in range(200)]
-    assert random.getstate() == before
-    random.seed(999)  # a different global state changes nothing
-    assert [lr_schedules.draw(params, random.Random(s)) for s in range(200)] == drawn
-    random.setstate(state)
 
 
 def test_inputs_and_solutions_survive_json() -> None:
@@ -505,11 +514,6 @@ def test_impossible_params_raise_generation_error() -> None:
         lr_schedules.draw(resolve(lr_schedules.PARAMS, {"ask": "llrd", "factor": 1.0}), random.Random(0))
 
 
-def test_checker_names_an_unknown_question() -> None:
-    with pytest.raises(ValueError, match="Expected"):
-        solve({"ask": "step-decay", "lr0": 0.1, "t": 1})
-
-
 def test_describe_pins_the_conventions() -> None:
     text = lr_schedules.describe({"ask": "warmup-cosine", "lr0": 3e-4, "warmup": 5, "steps": 50, "t": 20, "floor": 3e-5})
     assert "lr0 = 0.0003" in text and "W = 5" in text and "T = 50" in text and "t = 20" in text
@@ -538,6 +542,27 @@ def test_formula_mistakes_are_the_schedules_they_name() -> None:
     warm = solve({"ask": "warmup-formula", "symbols": {"lr0": "positive", "t": "size", "W": "size"}})
     off = {m.name: m.value for m in warm.misconceptions}["off-by-one-step"]
     assert formula_agrees(off, [({"lr0": 0.1, "W": 10, "t": 3}, reference({"ask": "warmup", "lr0": 0.1, "warmup": 10, "t": 4}))])
+
+
+@pytest.mark.parametrize("ask", sorted(FORMULA_CASES))
+def test_every_formula_mistake_is_recomputed(ask: str) -> None:
+    from conftest import formula_agrees
+
+    symbols = lr_schedules.FORMULA_SYMBOLS[ask]
+    expected = mistakes({"ask": ask, "symbols": symbols})
+    listed = solve({"ask": ask, "symbols": symbols}).misconceptions
+    assert {m.name for m in listed} == set(expected)
+    for m in listed:
+        assert formula_agrees(m.value, expected[m.name]), m.name
+
+
+def test_llrd_never_asks_the_layer_where_two_slips_agree() -> None:
+    """At 2i = depth, factor^i (reversed) and factor^(depth − i) (one layer too many) are equal."""
+    layers = [x for x in VARIANTS if x["ask"] == "llrd"]
+    assert layers and all(2 * x["layer"] != x["depth"] for x in layers)
+    for x in layers:
+        values = [m.value for m in solve(x).misconceptions]
+        assert len(values) == len(set(values)), x
 
 
 def test_the_worked_solution_draws_the_schedule_with_the_asked_step_marked() -> None:

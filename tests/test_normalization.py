@@ -12,24 +12,19 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from conftest import CONCEPTS
+from conftest import CONCEPTS, agree, solver
 
-import checkers.normalization
 from quizgen import generators
 from quizgen.core.answer import Tolerance
 from quizgen.core.concepts import load_concepts
 from quizgen.core.errors import GenerationError
 from quizgen.core.params import resolve
-from quizgen.core.problems import solve_problem
 from quizgen.generators import normalization
 
 EPS = 1e-5
 
 
-def solve(inputs: dict[str, Any]) -> Any:
-    """The checker's solution, its answer typed by the generator (as every face sees it)."""
-    with torch.inference_mode():  # as the problem builder runs it
-        return solve_problem("normalization", inputs)
+solve = solver("normalization")
 
 
 # ---------------------------------------------------------------- independent reference
@@ -86,6 +81,18 @@ def _formula_cases(layer: str) -> list[tuple[dict[str, int], int]]:
 def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
     """Every named mistake of these inputs, recomputed independently (whether or not it applies)."""
     ask = inputs["ask"]
+    if ask == "parameters-formula":  # real modules' counts at a few sizes, changed as the mistake does
+        if inputs["layer"] == "batchnorm":
+            bns = {c: torch.nn.BatchNorm1d(c, device="meta") for c in (1, 3, 64)}
+            return {
+                "gamma-only": [({"C": c}, bn.weight.numel()) for c, bn in bns.items()],
+                "buffers-counted": [({"C": c}, _learnable(bn) + bn.running_mean.numel() + bn.running_var.numel()) for c, bn in bns.items()],
+            }
+        sizes = ((2, 3), (5, 7), (1, 4))
+        return {
+            "gamma-only": [({"L": n, "D": d}, torch.nn.LayerNorm([n, d], device="meta").weight.numel()) for n, d in sizes],
+            "last-dim-only": [({"L": n, "D": d}, _learnable(torch.nn.LayerNorm(d, device="meta"))) for n, d in sizes],
+        }
     if ask == "parameters":
         shape = inputs["shape"]
         return {"gamma-only": math.prod(shape), "buffers-counted": 4 * shape[0], "last-dim-only": 2 * shape[-1]}
@@ -131,24 +138,13 @@ def _inputs(ask: str, seed: int) -> dict[str, Any]:
 VARIANTS = [_inputs(ask, seed) for ask in NUMERIC_ASKS for seed in range(N_PER_ASK)]
 
 
-def _agree(a: Any, b: Any) -> bool:
-    return bool(np.allclose(np.array(a, dtype=float), np.array(b, dtype=float), rtol=1e-9, atol=1e-12))
-
-
-@pytest.mark.parametrize("ask", NUMERIC_ASKS)
-def test_answer_matches_the_numpy_formulas(ask: str) -> None:
-    wrong = [(inputs, solve(inputs).answer.value) for inputs in VARIANTS if inputs["ask"] == ask]
-    wrong = [(i, v) for i, v in wrong if not _agree(v, reference(i))]
-    assert wrong == [], f"{len(wrong)} disagree, e.g. {wrong[:2]}"
-
-
 def test_each_listed_mistake_is_the_mistake_it_names() -> None:
     seen: set[str] = set()
     for inputs in VARIANTS:
         expected = mistakes(inputs)
         for m in solve(inputs).misconceptions:
             seen.add(m.name)
-            assert _agree(m.value, expected[m.name]), (inputs, m.name, m.value, expected[m.name])
+            assert agree(m.value, expected[m.name]), (inputs, m.name, m.value, expected[m.name])
     assert seen == set(mistakes(VARIANTS[0])) | set(mistakes(_inputs("parameters", 0))) | {
         "momentum-reversed", "cumulative-average", "biased-running-var"
     }
@@ -200,7 +196,7 @@ KNOWN = [
 
 @pytest.mark.parametrize("inputs, answer", KNOWN)
 def test_known_values(inputs: dict[str, Any], answer: Any) -> None:
-    assert _agree(solve(inputs).answer.value, answer)
+    assert agree(solve(inputs).answer.value, answer)
 
 
 def test_torch_conventions_the_prompts_state() -> None:
@@ -220,13 +216,6 @@ def test_torch_conventions_the_prompts_state() -> None:
 def test_same_seed_same_inputs(ask: str) -> None:
     assert [_inputs(ask, s) for s in range(20)] == [_inputs(ask, s) for s in range(20)]
     assert len({json.dumps(_inputs(ask, s)) for s in range(20)}) > 10
-
-
-def test_draw_never_touches_global_random_state() -> None:
-    state = random.getstate()
-    for ask in NUMERIC_ASKS:
-        _inputs(ask, 1)
-    assert random.getstate() == state
 
 
 def test_draws_respect_params_and_avoid_degenerate_batches() -> None:
@@ -252,9 +241,22 @@ def test_draws_respect_params_and_avoid_degenerate_batches() -> None:
             assert all(v >= 1 for v in inputs["running_var"])
 
 
+def test_two_values_and_momentum_one_half_only_when_nothing_else_fits() -> None:
+    """Normalising two values gives ±1 whatever they are, and m = 0.5 makes the reversed update
+    the key: drawn only when the range leaves nothing else."""
+    for seed in range(200):
+        def draw(given: dict[str, Any]) -> dict[str, Any]:
+            return normalization.draw(resolve(normalization.PARAMS, given), random.Random(seed))
+
+        assert len(draw({"ask": "layernorm", "features": [2, 6]})["x"][0]) >= 3
+        assert len(draw({"ask": "batchnorm-train", "batch": [2, 8]})["x"]) >= 3
+        assert draw({"ask": "running-mean", "momentum": [0.1, 0.9]})["momentum"] != 0.5
+        assert len(draw({"ask": "layernorm", "features": 2})["x"][0]) == 2
+        assert draw({"ask": "running-var", "momentum": 0.5})["momentum"] == 0.5
+
+
 def test_inputs_survive_json_and_describe_shows_them() -> None:
     for inputs in VARIANTS[::50]:
-        assert json.loads(json.dumps(inputs)) == inputs
         text = normalization.describe(inputs)
         if "x" in inputs:
             assert "ε = 1e-05" in text and "γ = " in text
@@ -282,11 +284,6 @@ def test_check_params() -> None:
         normalization.draw(resolve(normalization.PARAMS, {"ask": "batchnorm-train", "values": 0}), random.Random(0))
 
 
-def test_checker_names_an_unknown_question() -> None:
-    with pytest.raises(ValueError, match="Expected"):
-        checkers.normalization.solve({"ask": "groupnorm"})
-
-
 def test_parameter_counts_need_no_memory() -> None:
     """A LayerNorm of 100,000 × 100,000 is counted, not allocated."""
     sol = solve({"ask": "parameters", "layer": "layernorm", "shape": [100_000, 100_000]})
@@ -312,6 +309,8 @@ def test_parameter_formula_and_its_mistakes_against_real_modules(layer: str) -> 
     sol = solve(inputs)
     assert sol.answer.kind == "formula" and formula_agrees(sol.answer.value, reference(inputs))
     names = {m.name: m.value for m in sol.misconceptions}
+    assert set(names) == set(mistakes(inputs))
+    assert all(formula_agrees(names[n], cases) for n, cases in mistakes(inputs).items())
     if layer == "batchnorm":
         bn = torch.nn.BatchNorm1d(5, device="meta")
         assert formula_agrees(names["gamma-only"], [({"C": 5}, bn.weight.numel())])

@@ -8,13 +8,12 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from conftest import CONCEPTS
 
 from quizgen.core.answer import Curve, Grid
 from quizgen.core.concepts import load_concepts
 from quizgen.core.pictures import bars, svg, text_lines
 from quizgen.core.problems import build_problem
-
-from conftest import CONCEPTS
 
 SVG = ""  # inline in HTML: no namespace
 

@@ -20,6 +20,7 @@ from quizgen.classroom.quiz import read_quiz
 from quizgen.cli import cli
 from quizgen.core.concepts import load_concepts
 from quizgen.core.problems import rebuild
+from quizgen.core.render import fmt_scalar, input_parts
 from quizgen.generators import GENERATORS
 from quizgen.judge import format_value
 
@@ -58,8 +59,8 @@ _OVERFLOW_PROBE = """<script>
 
 def _overflowing(page: Path) -> list[str]:
     """What sticks out to the right of a window as wide as an A4 page's text."""
-    import json
     import html
+    import json
 
     probe = page.with_name(page.stem + ".probe.html")
     probe.write_text(page.read_text("utf-8").replace("</body>", _OVERFLOW_PROBE + "</body>"), "utf-8")
@@ -93,8 +94,13 @@ def _expected_text(quiz_path: Path) -> list[tuple[str, str]]:
     out = []
     for p in quiz.problems:
         out.append((f"{p.number} prompt", templates[p.key].prompt.replace("`", "")))  # code spans lose their marks
-        described = str(GENERATORS[quiz.templates[p.key].family].describe(p.inputs))
-        out += [(f"{p.number} inputs", line) for line in described.splitlines() if line.strip()]
+        # Text as text; a typeset vector or matrix as its label and its entries, row by row.
+        for part in input_parts(GENERATORS[quiz.templates[p.key].family].describe, p.inputs):
+            if isinstance(part, str):
+                out += [(f"{p.number} inputs", line) for line in part.splitlines() if line.strip()]
+            else:
+                out.append((f"{p.number} label", part.label))
+                out += [(f"{p.number} row", " ".join(fmt_scalar(v) for v in row)) for row in part.rows]
         out.append((f"{p.number} id", p.id))
     return out
 

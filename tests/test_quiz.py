@@ -15,11 +15,9 @@ from conftest import CONCEPTS
 
 from quizgen.classroom.commands import companion_paths, write_quiz_files
 from quizgen.classroom.quiz import checksum, make_quiz, quiz_text, read_quiz, student_seed, write_quiz
-from quizgen.core.problems import plan as quiz_plan
 from quizgen.classroom.roster import read_roster
 from quizgen.classroom.worksheet import (
     answer_sheet,
-    tex_matrices,
     worksheet_html,
     worksheet_markdown,
 )
@@ -27,6 +25,7 @@ from quizgen.cli import cli
 from quizgen.core.concepts import select
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import FileUnusable, read_text_file
+from quizgen.core.problems import plan as quiz_plan
 
 
 @pytest.fixture(scope="module")
@@ -165,24 +164,20 @@ def test_worksheets_show_every_problem_and_escape_text(small_quiz):
         assert "answers.yaml" not in text and "single quotes" not in text and "answer sheet" not in text
 
 
-def test_mathml_only_for_numeric_matrices():
-    from quizgen.core.render import mathml_matrices
+def test_a_labelled_matrix_is_typeset_under_its_label():
+    from quizgen.core.render import Typeset, mathml_typeset, tex_typeset
 
-    shown = mathml_matrices({"Q": [[1, -2], [0.5, 3]], "tokens": [["a", "b"]], "d_k": 4, "confusion_matrix": [[1, 2], [3, 4]]})
-    assert shown == [
-        "<mi>Q</mi><mo>=</mo><mrow><mo>[</mo><mtable><mtr><mtd><mn>1</mn></mtd><mtd><mn>-2</mn></mtd></mtr>"
-        "<mtr><mtd><mn>0.5</mn></mtd><mtd><mn>3</mn></mtd></mtr></mtable><mo>]</mo></mrow>",
-        "<mtext>confusion_matrix</mtext><mo>=</mo><mrow><mo>[</mo><mtable><mtr><mtd><mn>1</mn></mtd><mtd><mn>2</mn></mtd></mtr>"
-        "<mtr><mtd><mn>3</mn></mtd><mtd><mn>4</mn></mtd></mtr></mtable><mo>]</mo></mrow>",
-    ]
-
-
-def test_tex_matrices_only_for_numeric_matrices():
-    tex = tex_matrices({"Q": [[1, -2], [0.5, 3]], "tokens": [["a", "b"]], "d_k": 4, "confusion_matrix": [[1, 2], [3, 4]]})
-    assert tex == [
-        "Q = \\begin{bmatrix} 1 & -2 \\\\ 0.5 & 3 \\end{bmatrix}",
-        "\\text{confusion\\_matrix} = \\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}",
-    ]
+    shown = Typeset("confusion matrix C", [[1, 2], [3, 4]], "")
+    assert mathml_typeset(shown) == (
+        '<mrow data-part="label"><mtext>confusion matrix</mtext><mspace width="0.3em"></mspace><mi>C</mi></mrow>'
+        '<mo data-part="eq">=</mo><mrow data-part="value"><mrow><mo>[</mo><mtable><mtr><mtd><mn>1</mn></mtd>'
+        "<mtd><mn>2</mn></mtd></mtr><mtr><mtd><mn>3</mn></mtd><mtd><mn>4</mn></mtd></mtr></mtable><mo>]</mo></mrow></mrow>"
+    )
+    assert tex_typeset(shown) == "\\text{confusion matrix}\\ C = \\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}"
+    assert tex_typeset(Typeset("student's parameters after step k (row k)", [0.5, -1], "")) == (
+        "\\text{student's parameters after step k (row k)} = \\begin{bmatrix} 0.5 & -1 \\end{bmatrix}"
+    )
+    assert tex_typeset(Typeset("x", [[1]], "")) == "x = \\begin{bmatrix} 1 \\end{bmatrix}"
 
 
 def test_answer_sheet_template_lists_every_id_blank(small_quiz, tmp_path):

@@ -1,66 +1,54 @@
 """Every family against its independent reference, over every shipped template.
 
-The families come from the registry (``quizgen.generators.GENERATORS``): a family without a
-``tests/test_<family>.py`` that defines ``reference(inputs)`` (an independent computation of
-the answer: nltk, scikit-learn, numpy, torch's own schedulers, real tensors; for a formula, a list
-of (symbol values, number) cases computed without the formula) fails here. Each
+The families come from the registry (``quizgen.generators.GENERATORS``); each one's
+``tests/test_<family>.py`` defines ``reference(inputs)`` (an independent computation of the
+answer: nltk, scikit-learn, numpy, torch's own schedulers, real tensors; for a formula, a list of
+(symbol values, number) cases computed without the formula), which tests/test_families.py
+requires. Each
 template of each shipped concept file is built 1,000 times through the one build path, as
-``quizgen generate`` builds it, and every answer must agree with the reference to 1e-9.
+``quizgen generate`` builds it, and every answer must agree with the reference to 1e-9. A family
+test module may also define ``mistakes(inputs) -> {name: value}``, an independent recomputation
+of every named mistake: each mistake a built problem lists must be there, with the same value.
+
+The teaching-value rule is checked here too, for every template: over those 1,000 variants at
+least 90% list a named mistake whose value differs from the key and at most 5% list two with
+one value; no seed fails to draw (20,000 seeds a template); the builder's redraw is rare.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
-import math
+import random
 import subprocess
 import sys
-from pathlib import Path
-from typing import Any
 
 import pytest
-from conftest import CONCEPTS, formula_agrees
+from conftest import CONCEPTS, agree
 
 from quizgen.core.concepts import load_concepts
 from quizgen.core.params import Choice, Flag, FloatRange, IntRange
-from quizgen.core.problems import build_many, variant_seed
+from quizgen.core.problems import (
+    TARGET_AMBIGUOUS,
+    TARGET_DIAGNOSABLE,
+    build_many,
+    hidden_mistake,
+    solve_problem,
+    teaching,
+    variant_seed,
+)
 from quizgen.generators import GENERATORS
 from quizgen.judge import close, format_value, judge
 
 VARIANTS = 1000
+SEEDS = 20_000  # seeds a template's drawing is tried with (inputs only: drawing, not solving)
+GUARD_SAMPLE = 200  # draws a template's builder guard is measured over
+GUARD_RATE = 0.25  # the largest share of draws the builder may redraw (0.25**200: never exhausts)
 TEMPLATES = {f"{c.id}.{t.name}": (c, t) for c in load_concepts(CONCEPTS) for t in c.templates}
 
 
 def _test_module(family: str) -> str:
     return "test_" + family.replace("-", "_")
-
-
-def _agree(a: Any, b: Any) -> bool:
-    if isinstance(a, dict):  # a formula; the reference gives (symbol values, number) cases
-        return formula_agrees(a, b)
-    if hasattr(b, "tolist"):
-        b = b.tolist()
-    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
-        return (
-            isinstance(a, (list, tuple))
-            and isinstance(b, (list, tuple))
-            and len(a) == len(b)
-            and all(map(_agree, a, b))
-        )
-    if isinstance(a, str) or isinstance(b, str):
-        return a == b
-    return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
-
-
-@pytest.mark.parametrize("family", sorted(GENERATORS))
-def test_every_family_has_an_independent_reference(family: str) -> None:
-    path = Path(__file__).with_name(_test_module(family) + ".py")
-    assert path.exists(), f"the family {family!r} has no {path.name} (see docs/adding-a-family.md)"
-    module = importlib.import_module(_test_module(family))
-    assert callable(getattr(module, "reference", None)), (
-        f"{path.name} defines no reference(inputs): an independent computation of the answer"
-    )
-    assert any(t.generator == family for _, t in TEMPLATES.values()), f"no shipped template uses {family!r}"
 
 
 @pytest.mark.parametrize("family", sorted(GENERATORS))
@@ -94,9 +82,23 @@ def test_every_template_agrees_with_its_reference(key: str) -> None:
     wrong = [
         (p.id, p.answer.value, expected)
         for p in problems
-        if not _agree(p.answer.value, expected := reference(p.inputs))
+        if not agree(p.answer.value, expected := reference(p.inputs))
     ]
     assert wrong == [], f"{len(wrong)} of {VARIANTS} disagree, e.g. {wrong[:3]}"
+    # Every listed mistake recomputed independently by the family test's mistakes(inputs).
+    recompute = importlib.import_module(_test_module(template.generator)).mistakes
+    bad = []
+    for p in problems:
+        others = recompute(p.inputs)
+        bad += [(p.id, m.name) for m in p.misconceptions if m.name not in others or not agree(m.value, others[m.name])]
+    assert bad == [], f"{len(bad)} listed mistakes not recomputed or recomputed otherwise, e.g. {bad[:3]}"
+    # The teaching-value targets.
+    marks = [teaching(p) for p in problems]
+    diagnosable = sum(m.diagnosable for m in marks) / VARIANTS
+    ambiguous = sum(m.ambiguous for m in marks) / VARIANTS
+    meets = diagnosable >= TARGET_DIAGNOSABLE and ambiguous <= TARGET_AMBIGUOUS
+    rates = f"{key}: {diagnosable:.1%} diagnosable, {ambiguous:.1%} ambiguous"
+    assert meets, f"{rates} (targets: >= {TARGET_DIAGNOSABLE:.0%}, <= {TARGET_AMBIGUOUS:.0%})"
     # The builder's promise: every named mistake of a built problem is told apart from the key.
     hidden = [(p.id, m.name) for p in problems for m in p.misconceptions if close(p.answer.kind, p.answer.value, m.value, p.tolerance)]
     assert hidden == [], hidden[:3]
@@ -108,6 +110,48 @@ def test_every_template_agrees_with_its_reference(key: str) -> None:
                 verdict = judge(p.answer, format_value(p.answer.kind, m.value), p.tolerance, p.misconceptions)
                 named = [verdict.misconception.name, *(o.name for o in verdict.also)] if verdict.misconception else []
                 assert set(same) <= set(named) and all(n in verdict.message for n in same), (p.id, same, verdict.message)
+
+
+@pytest.mark.parametrize("family", sorted(GENERATORS))
+def test_no_seed_fails_to_draw(family: str) -> None:
+    """Every template of the family draws inputs for 20,000 seeds: a generator whose guard
+    against degenerate variants could run out of tries constructs a good variant instead."""
+    from quizgen.core.errors import GenerationError
+
+    module = GENERATORS[family]
+    rng = random.Random()
+    for key, (_, template) in TEMPLATES.items():
+        if template.generator != family:
+            continue
+        params = template.resolved_params()
+        failed = []
+        for i in range(SEEDS):
+            rng.seed(variant_seed(1, i))
+            try:
+                module.draw(params, rng)
+            except GenerationError as exc:
+                failed.append((variant_seed(1, i), str(exc)))
+        assert failed == [], f"{key}: {len(failed)} of {SEEDS} seeds fail to draw, e.g. {failed[:2]}"
+
+
+@pytest.mark.parametrize("family", sorted(GENERATORS))
+def test_the_builders_redraw_is_rare(family: str) -> None:
+    """The builder draws again when a named mistake equals the key; at most a quarter of a template's
+    draws may need it, so its 200 tries never run out (0.25**200) and ids stay cheap to draw."""
+    import torch
+
+    module = GENERATORS[family]
+    for key, (_, template) in TEMPLATES.items():
+        if template.generator != family:
+            continue
+        params, rng = template.resolved_params(), random.Random(3)
+        with torch.inference_mode():
+            hidden = [
+                name
+                for _ in range(GUARD_SAMPLE)
+                if (name := hidden_mistake(solve_problem(family, module.draw(params, rng)), template.tolerance))
+            ]
+        assert len(hidden) <= GUARD_RATE * GUARD_SAMPLE, f"{key}: {len(hidden)} of {GUARD_SAMPLE} draws redrawn ({hidden[:5]})"
 
 
 def test_generate_gives_the_same_bytes_for_the_same_seed() -> None:
@@ -146,10 +190,27 @@ def test_the_examples_in_each_familys_docstrings_hold(family: str) -> None:
 
 
 @pytest.mark.parametrize("family", sorted(f for f, m in GENERATORS.items() if "ask" in m.PARAMS))
-def test_an_unknown_ask_is_refused_by_name(family: str) -> None:
-    """Inputs always come from the family's own generator, so the one thing a checker refuses is
-    a question it does not know; it says which it knows."""
-    from checkers import get_checker
+def test_an_unknown_ask_is_refused_by_name_before_the_checker_runs(family: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inputs always come from the family's own generator, so the one thing the solve path refuses
+    is a question the family does not know: the registry refuses it, naming the asks the generator
+    declares, before the checker is even looked up."""
+    import quizgen.core.problems as problems
 
-    with pytest.raises(ValueError, match="Expected ask to be one of"):
-        get_checker(family)({"ask": "no-such-question"})
+    monkeypatch.setattr(problems, "get_checker", lambda f: pytest.fail(f"the {f} checker ran on an unknown ask"))
+    with pytest.raises(ValueError, match="Expected ask to be one of") as refused:
+        solve_problem(family, {"ask": "no-such-question"})
+    assert all(repr(ask) in str(refused.value) for ask in GENERATORS[family].PARAMS["ask"].options), str(refused.value)
+    assert "'no-such-question'" in str(refused.value)
+
+
+@pytest.mark.parametrize("family", sorted(GENERATORS))
+def test_a_family_declares_its_asks_once(family: str) -> None:
+    """The generator's ``ask`` choice is the one list of a family's questions: its checker neither
+    repeats the list nor its own unknown-ask guard (the registry refuses, once, for all)."""
+    import inspect
+
+    from checkers import CHECKERS
+
+    checker = importlib.import_module(CHECKERS[family])
+    assert not hasattr(checker, "ASKS"), f"{checker.__name__} repeats the generator's asks"
+    assert "Expected ask to be one of" not in inspect.getsource(checker), f"{checker.__name__} repeats the registry's ask check"

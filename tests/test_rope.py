@@ -3,22 +3,19 @@ in numpy, the relative-position property, and known values."""
 
 from __future__ import annotations
 
-import json
 import math
 import random
 from typing import Any
 
 import numpy as np
 import pytest
+from conftest import agree, solver
 
 import checkers.rope
 from quizgen.core.params import resolve
-from quizgen.core.problems import solve_problem
 from quizgen.generators import rope
 
-
-def solve(inputs: dict[str, Any]) -> Any:
-    return solve_problem("rope", inputs)
+solve = solver("rope")
 
 
 def _pairs(d: int, pairing: str) -> list[tuple[int, int]]:
@@ -68,8 +65,14 @@ def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
             "no-rotation": plain,
             "k-not-rotated": float((rotation(d, m, base, pairing) @ q) @ k),
             "other-pairing": _score({**inputs, "pairing": other}, m, n),
+            "rotated-backwards": _score(inputs, -m, -n),
         }
-    return {"no-rotation": [plain, plain], "only-query-shifted": [_score(inputs, m, n), _score(inputs, m + inputs["shift"], n)]}
+    backwards = _score(inputs, -m, -n)  # turning by −position·θ_i is the rotation for −position
+    return {
+        "no-rotation": [plain, plain],
+        "only-query-shifted": [_score(inputs, m, n), _score(inputs, m + inputs["shift"], n)],
+        "rotated-backwards": [backwards, backwards],
+    }
 
 
 CONFIGS: dict[str, list[dict[str, Any]]] = {
@@ -84,26 +87,19 @@ VARIANTS = [
 ]
 
 
-def _agree(a: Any, b: Any, rtol: float = 1e-9) -> bool:
-    return bool(np.allclose(np.array(a, dtype=float), np.array(b, dtype=float), rtol=rtol, atol=1e-9))
-
-
-@pytest.mark.parametrize("ask", rope.ASKS)
-def test_answer_matches_rotation_matrices(ask: str) -> None:
-    wrong = [i for i in VARIANTS if i["ask"] == ask and not _agree(solve(i).answer.value, reference(i))]
-    assert wrong == [], wrong[:3]
-
-
-def test_each_listed_mistake_is_recomputed() -> None:
+def test_mistakes_are_listed_where_they_apply() -> None:
     for inputs in VARIANTS:
         sol = solve(inputs)
         expected = mistakes(inputs)
-        for mistake in sol.misconceptions:
-            assert _agree(mistake.value, expected[mistake.name]), (inputs, mistake.name)
         if inputs["ask"] == "rotate":
             listed = {mistake.name for mistake in sol.misconceptions}
             assert ("other-pairing" in listed) == (len(inputs["q"]) > 2)
             assert "rotated-backwards" in listed
+        if inputs["ask"] != "rotate" and inputs["m"] != inputs["n"]:
+            # Turning both the other way swaps the sign of the offset: a new score unless the
+            # rotated vectors happen to give a symmetric one.
+            key = solve(inputs).answer.value
+            assert ("rotated-backwards" in {x.name for x in sol.misconceptions}) != agree(expected["rotated-backwards"], key, abs=1e-9)
 
 
 def test_score_depends_only_on_the_offset() -> None:
@@ -135,16 +131,11 @@ KNOWN = [
 
 @pytest.mark.parametrize("inputs, answer", KNOWN)
 def test_known_values(inputs: dict[str, Any], answer: Any) -> None:
-    assert _agree(checkers.rope.solve(inputs).value, answer, rtol=1e-12)
+    assert agree(checkers.rope.solve(inputs).value, answer, rel=1e-12, abs=1e-9)
 
 
-def test_draws_are_reproducible_and_fair() -> None:
-    state = random.getstate()
-    params = resolve(rope.PARAMS, {"ask": "relative"})
-    assert [rope.draw(params, random.Random(s)) for s in range(20)] == [rope.draw(params, random.Random(s)) for s in range(20)]
-    assert random.getstate() == state
+def test_draws_are_fair() -> None:
     for inputs in VARIANTS:
-        assert json.loads(json.dumps(inputs)) == inputs
         q = inputs["q"]
         assert len(q) % 2 == 0 and all(q[i] or q[i + 1] for i in range(0, len(q), 2))
         if inputs["ask"] == "rotate":

@@ -11,12 +11,12 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from conftest import CONCEPTS
 
 from quizgen.core.concepts import load_concepts, select
 from quizgen.core.errors import QuizgenError
 from quizgen.drill.cards import plan_items
+from quizgen.drill.stats import summarise
 from quizgen.drill.store import (
     Clock,
     Store,
@@ -24,7 +24,6 @@ from quizgen.drill.store import (
     flashcard_id,
     legacy_flashcard_id,
     problem_card_id,
-    summarise,
     when,
 )
 
@@ -458,7 +457,7 @@ def test_a_database_locked_too_long_is_a_clear_error(tmp_path, monkeypatch):
 
 def test_accuracy_by_day_counts_problem_answers_per_calendar_day() -> None:
     from quizgen.drill.commands import accuracy_chart
-    from quizgen.drill.store import accuracy_by_day
+    from quizgen.drill.stats import accuracy_by_day
 
     now = datetime(2030, 1, 10, 12, 0, tzinfo=timezone.utc)
     rows = [

@@ -1,5 +1,5 @@
 """The test suite's own tools (tests/conftest.py, benchmarks/mutate_mistakes.py): a missing part skips only locally and fails
-under CI=true, naming the part; arrays compare in shape before entries."""
+under CI=true, naming the part; arrays compare in shape before entries; the mutation check's instrument."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 import conftest
 import numpy as np
 import pytest
-from conftest import ROOT, assert_same_array, same_array
+from conftest import ROOT, agree
 
 # --- missing parts: skip locally, fail under CI=true ------------------------------------------
 
@@ -90,20 +90,17 @@ def test_a_one_entry_vector_does_not_match_a_k_entry_key() -> None:
     key = [0.25, 0.25, 0.25, 0.25]
     assert np.allclose([0.25], key)  # what broadcasting lets through
     assert np.allclose(0.25, key)
-    assert not same_array([0.25], key) and not same_array(0.25, key)
-    assert not same_array([[0.25, 0.25, 0.25, 0.25]], key)  # a row is not a vector
-    with pytest.raises(AssertionError, match=r"shapes differ: \(1,\) against \(4,\)"):
-        assert_same_array([0.25], key)
-    assert same_array(key, np.array(key) * (1 + 1e-12))
-    assert not same_array(key, [0.25, 0.25, 0.25, 0.2500001])
-    assert_same_array([[1.0, 2.0]], np.array([[1.0, 2.0]]))
-    with pytest.raises(AssertionError):
-        assert_same_array([1.0, 2.0], [1.0, 2.1])
+    assert not agree([0.25], key) and not agree(0.25, key) and not agree(key, [0.25])
+    assert not agree([[0.25, 0.25, 0.25, 0.25]], key)  # a row is not a vector
+    assert not agree(np.array([0.25]), np.array(key))
+    assert agree(key, np.array(key) * (1 + 1e-12))
+    assert not agree(key, [0.25, 0.25, 0.25, 0.2500001])
+    assert agree([[1.0, 2.0]], np.array([[1.0, 2.0]])) and not agree([[1.0, 2.0]], [[1.0], [2.0]])
 
 
 def test_no_test_outside_the_family_files_compares_arrays_loosely() -> None:
     """``np.allclose`` and ``torch.allclose`` broadcast. Outside the family files (whose owners use
-    ``same_array``), a test compares arrays through ``same_array`` / ``assert_same_array``."""
+    ``agree``), a test compares arrays through conftest's ``agree``, which compares shapes first."""
     families = {"test_" + f.replace("-", "_") + ".py" for f in _families()}
     loose = []
     for path in sorted((ROOT / "tests").glob("test_*.py")):

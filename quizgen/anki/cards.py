@@ -28,7 +28,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quizgen.core.concepts import Concept, Flashcard
-from quizgen.core.render import fmt_inline, fmt_shape, is_scalar, mistake_items, tex_bmatrix, tex_matrices, tex_number, text_html
+from quizgen.core.render import (
+    fits_tex,
+    fmt_inline,
+    fmt_shape,
+    input_parts,
+    is_scalar,
+    mistake_items,
+    named_step_html,
+    shape_note,
+    step_label,
+    tex_bmatrix,
+    tex_number,
+    tex_typeset,
+    text_html,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from quizgen.core.problems import Problem
@@ -133,10 +147,20 @@ def _value_html(value: Any, kind: str = "", display: bool = False) -> str:
 
 
 def _inputs_html(problem: Problem) -> str:
-    """The inputs: their numeric matrices typeset from the inputs themselves, then the family's
-    plain-text description (what the terminal shows), in a monospaced block."""
-    matrices = "".join(f'<div class="qz-matrix">{_math(_escape(tex), display=True)}</div>' for tex in tex_matrices(problem.inputs))
-    return matrices + _lines_html(problem.describe_inputs())
+    """The inputs as the family lays them out (``describe``), each shown once: its vectors and
+    matrices typeset under their labels (``label = [ … ]`` on one line), the rest as text in a
+    monospaced block. A value too large to typeset stays in the text."""
+    from quizgen.core.problems import describer
+
+    out = []
+    for part in input_parts(describer(problem.family), problem.inputs):
+        if isinstance(part, str):
+            out.append(_lines_html(part))
+        elif fits_tex(part):
+            out.append(f'<div class="qz-matrix">{_math(_escape(tex_typeset(part)), display=True)}</div>')
+        else:
+            out.append(_lines_html(part.text))
+    return "".join(out)
 
 
 def _lines_html(text: str) -> str:
@@ -148,13 +172,13 @@ def _lines_html(text: str) -> str:
 
 def _step_row(step: Any, kind: str) -> str:
     bits = []
-    if step.shape is not None:
-        bits.append("shape " + ("×".join(str(d) for d in step.shape) if step.shape else "() (a 0-d tensor)"))
+    if step.shape is not None and not step.rows:
+        bits.append(shape_note(step.shape))
     if step.note:
         bits.append(step.note)
     return (
-        f'<tr><td class="qz-label">{_escape(step.label)}</td>'
-        f'<td class="qz-value">{_value_html(step.value, kind)}</td>'
+        f'<tr><td class="qz-label">{_escape(step_label(step))}</td>'
+        f'<td class="qz-value">{named_step_html(step) or _value_html(step.value, kind)}</td>'
         f'<td class="qz-note">{_escape("; ".join(bits))}</td></tr>'
     )
 
@@ -169,7 +193,7 @@ def problem_fields(problem: Problem, concept: Concept) -> list[str]:
     kind = problem.answer.kind
     key = rounded(problem.answer.value)
     prompt = f'{text_html(problem.prompt)}<div class="qz-expect">Type {_escape(describe_expected(problem.answer))}.</div>'
-    solution = f'<div class="qz-key">Answer: {_value_html(key, kind, display=kind == "matrix")}</div>'
+    solution = f'<div class="qz-key">Answer: {_value_html(key, kind)}</div>'
     if problem.steps:
         solution += '<table class="qz-steps">' + "".join([_step_row(s, kind) for s in problem.steps]) + "</table>"
     if problem.figure is not None:
@@ -181,7 +205,7 @@ def problem_fields(problem: Problem, concept: Concept) -> list[str]:
         tolerance = "exactly (a shape is compared exactly)"
         tol_json = None
     elif kind == "formula":
-        tolerance = "any equivalent formula (compared at eight sample points)"
+        tolerance = "any equivalent formula (the card checks it at 24 sample points)"
         tol_json = None
     else:
         tolerance = problem.tolerance.phrase()
@@ -189,6 +213,7 @@ def problem_fields(problem: Problem, concept: Concept) -> list[str]:
     check = {
         "kind": kind,
         "key": key,
+        "whole": problem.answer.whole,
         "tolerance": tol_json,
         "misconceptions": [
             {"name": m.name, "value": rounded(m.value), "description": m.description}
@@ -283,6 +308,9 @@ code { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; }
 .qz-section h4 { margin: 0 0 0.3em 0; font-size: 0.8em; text-transform: uppercase; opacity: 0.7; }
 .qz-steps, .qz-table { border-collapse: collapse; }
 .qz-steps td, .qz-table td { padding: 0.15em 0.5em; vertical-align: middle; }
+.named { border-collapse: collapse; }
+.named th, .named td { padding: 0.05em 0.6em; text-align: right; }
+.named th { font-weight: normal; font-style: italic; opacity: 0.8; }
 .qz-label { font-style: italic; }
 .qz-note, .qz-foot { font-size: 0.8em; opacity: 0.7; }
 .qz-foot { margin-top: 1.2em; }

@@ -45,7 +45,7 @@ from quizgen.anki.cards import (
     rotating_fields,
 )
 from quizgen.core.command import concept_dir, friendly
-from quizgen.core.concepts import Concept, Flashcard, select
+from quizgen.core.concepts import Concept, Flashcard
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import zip_bytes
 from quizgen.core.problems import template_variant_seed as note_seed
@@ -130,7 +130,7 @@ def load_recipe(path: str | Path) -> Recipe:
     if not path.exists():
         from quizgen.core.concepts import bundled_dir
 
-        # A recipe bundled with quizgen, named as in the repository (decks/attention.yaml).
+        # A recipe bundled with quizgen, named as in the repository (decks/transformer-unit.yaml).
         bundled = bundled_dir("decks") / path.name
         path = bundled if bundled.is_file() else path
     try:
@@ -177,8 +177,8 @@ def load_recipe(path: str | Path) -> Recipe:
 # ---------------------------------------------------------------------------------------------
 # Timestamp
 
-CONTENT_EPOCH = 1_796_601_600
-"""The notes' modification time (2026-12-07 00:00 UTC) when SOURCE_DATE_EPOCH is not set.
+CONTENT_EPOCH = 1_796_597_687
+"""The notes' modification time (2026-12-06 22:54 UTC) when SOURCE_DATE_EPOCH is not set.
 
 Anki takes an incoming note only when its time is newer than the note it has, so this moves
 forward (to the time of the change) in every release that changes the shipped concept files or
@@ -411,7 +411,7 @@ def deck_command(
     jobs: int,
     progress: bool | None,
 ) -> None:
-    """Build an Anki deck (.apkg) from TOPICs, or from a recipe such as decks/attention.yaml.
+    """Build an Anki deck (.apkg) from TOPICs, or from a recipe such as decks/transformer-unit.yaml.
 
     Each concept gets its deck quizgen::<deck>, with its flashcards and, per template, a problem
     note holding VARIANTS variants: each review day shows another one, and the card grades the
@@ -422,7 +422,7 @@ def deck_command(
 
     Example: quizgen deck attention   (or: quizgen deck bleu simclr -o nlp.apkg --variants 5)
     """
-    from quizgen.core.concepts import load_concepts
+    from quizgen.core.library import select_topics
 
     recipes = [s for s in sources if s.endswith((".yaml", ".yml"))]
     if recipes and len(sources) > 1:
@@ -437,7 +437,7 @@ def deck_command(
         seed=seed if seed is not None else recipe.seed,
         notes=notes if notes is not None else recipe.notes,
     )
-    concepts = select(load_concepts(concept_dir(ctx)), recipe.topics)
+    concepts = select_topics(recipe.topics, concept_dir(ctx))
     out = Path(output) if output else Path(f"{recipe.name}.apkg")
     total = recipe.variants * sum(len(c.templates) for c in concepts)
     show = progress if progress is not None else (total >= _PROGRESS_AT and sys.stderr.isatty())

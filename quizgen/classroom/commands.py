@@ -184,9 +184,9 @@ def quiz_command(
     Example: quizgen quiz attention bleu -n 10 --seed 7 -o week3.yaml
     """
     from quizgen.classroom.worksheet import class_html
-    from quizgen.core.concepts import load_concepts
+    from quizgen.core.library import load_topics
 
-    concepts = load_concepts(concept_dir(ctx))
+    concepts = load_topics(topics, concept_dir(ctx))
     if roster is None:
         path = Path(output or "quiz.yaml")
         if path.is_dir():
@@ -291,13 +291,13 @@ def grade_command(
 
     Example: quizgen grade week3.yaml week3.answers.yaml --steps
     """
-    from quizgen.core.concepts import load_concepts
+    from quizgen.core.library import load_library
 
     quiz_path, answers_path = Path(quiz), Path(answers)
     for p in (quiz_path, answers_path):
         if not p.exists():
             raise FileUnusable(f"{p}: no such file or directory")
-    concepts = load_concepts(concept_dir(ctx))
+    concepts = load_library(concept_dir(ctx))
     scoring = Scoring(partial=partial_credit, rough=rough_credit)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     to_stdout = "-" in (json_out, csv_out)

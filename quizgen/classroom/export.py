@@ -93,9 +93,9 @@ def _finite(problem: Problem) -> bool:
 def _question_html(problem: Problem, number_: int) -> str:
     """The question as the worksheet shows it: the prompt (code spans as <code>, never raw
     backticks), then the inputs as plain text."""
-    from quizgen.generators import GENERATORS
+    from quizgen.core.problems import describe_inputs
 
-    inputs = html.escape(str(GENERATORS[problem.family].describe(problem.inputs)))
+    inputs = html.escape(describe_inputs(problem.family, problem.inputs))
     return f"<p>{number_}. {text_html(problem.prompt)}</p><pre>{inputs}</pre>"
 
 
@@ -328,10 +328,11 @@ def qti_zip(problems: Sequence[Problem], title: str, timestamp: int = 315_532_80
 def _problems(ctx: click.Context, sources: tuple[str, ...], variants: int, seed: int) -> tuple[list[Problem], str, dict[str, str]]:
     """The problems to export, a title and the concepts' titles: a quiz file's, or topics'."""
     from quizgen.classroom.quiz import read_quiz
-    from quizgen.core.concepts import load_concepts, select
+    from quizgen.core.concepts import select
+    from quizgen.core.library import load_library
     from quizgen.core.problems import build_many, rebuild, template_variant_seed
 
-    concepts = load_concepts(concept_dir(ctx))
+    concepts = load_library(concept_dir(ctx))
     titles = {c.id: c.title for c in concepts}
     quizzes = [s for s in sources if s.endswith((".yaml", ".yml", ".json")) and Path(s).exists()]
     if quizzes:

@@ -31,7 +31,7 @@ from quizgen import __version__
 from quizgen.core.concepts import select
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import FileUnusable, load_yaml_data, read_text_file
-from quizgen.core.problems import PROBLEM_ID, Problem, plan
+from quizgen.core.problems import PROBLEM_ID, Problem, plan, template_version
 
 if TYPE_CHECKING:
     from quizgen.core.concepts import Concept, Template
@@ -145,11 +145,9 @@ def template_fingerprint(template: Template) -> str:
     tolerance), the problem ids no longer draw the inputs the learner saw; the grader notices by
     comparing fingerprints and leaves those problems not graded.
     """
-    from quizgen.generators import GENERATORS
-
     data = {
         "generator": template.generator,
-        "version": GENERATORS[template.generator].VERSION,
+        "version": template_version(template),
         "params": template.resolved_params(),
         "tolerance": [template.tolerance.rel, template.tolerance.abs],
     }
@@ -444,8 +442,7 @@ def build_quiz(
     ``variant_seed(student_seed(seed, student), i)``. Problems are built with the checker (so no
     named mistake lands within tolerance of the answer) and only their ids and inputs are kept.
     """
-    from quizgen.core.problems import build_many, variant_seed
-    from quizgen.generators import GENERATORS
+    from quizgen.core.problems import build_many, template_version, variant_seed
     from quizgen.judge import describe_expected
 
     chosen = select(concepts, topics)
@@ -469,7 +466,7 @@ def build_quiz(
         if key in used:
             templates[key] = TemplateInfo(
                 family=t.generator,
-                version=GENERATORS[t.generator].VERSION,
+                version=template_version(t),
                 fingerprint=template_fingerprint(t),
                 title=c.title,
                 prompt=" ".join(t.prompt.split()),

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 import click
 
 from quizgen.classroom.quiz import Quiz
+from quizgen.classroom.roster import WINDOWS_DEVICES as _WINDOWS_DEVICES
 from quizgen.core.errors import show_char
 
 STATUSES = ("right", "too-few-figures", "wrong", "unreadable", "duplicate", "missing", "not-graded")
@@ -371,7 +372,6 @@ def class_text(reports: Sequence[Report], notes: Sequence[str], color: bool = Fa
 # One report file per student
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-_WINDOWS_DEVICES = frozenset(["con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))])
 
 
 def report_file_names(reports: Sequence[Report]) -> list[str]:
@@ -384,9 +384,12 @@ def report_file_names(reports: Sequence[Report]) -> list[str]:
     """
     import hashlib
 
-    names: list[str] = []
+    names: list[str] = [""] * len(reports)
     used: set[str] = set()
-    for r in reports:
+    # The class's students choose first, so a stranger whose id differs from a student's only in
+    # case (S001 beside s001) never takes that student's plain file name.
+    for i in sorted(range(len(reports)), key=lambda i: reports[i].stranger):
+        r = reports[i]
         sid = r.student or ""
         if _SAFE_NAME.match(sid) and not sid.endswith(".") and ".." not in sid and sid.split(".")[0].lower() not in _WINDOWS_DEVICES:
             base = sid
@@ -398,7 +401,7 @@ def report_file_names(reports: Sequence[Report]) -> list[str]:
             k += 1
             name = f"{base}~{k}"
         used.add(name.casefold())
-        names.append(name + ".report.txt")
+        names[i] = name + ".report.txt"
     return names
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,8 @@ class Student:
 
 
 _ID_COLUMNS = ("id", "student_id", "student", "sid")
+WINDOWS_DEVICES = frozenset(["con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))])
+"""Names Windows keeps for devices, with any extension (``con.txt`` is the console too)."""
 _NAME_COLUMNS = ("name", "student_name", "full_name")
 
 
@@ -57,6 +60,11 @@ def read_roster(path: str | Path) -> list[Student]:
                     f"{path}: line {line}: student id {sid!r} must be 1-64 letters, digits, '.', '_' or '-' "
                     "(it becomes a file name), starting with a letter or digit"
                 )
+            if sid.split(".")[0].lower() in WINDOWS_DEVICES or sid.endswith("."):
+                raise QuizgenError(
+                    f"{path}: line {line}: student id {sid!r} cannot be a file name on Windows "
+                    "(a device name such as con or nul, or a final '.'): choose another id"
+                )
             # Ids equal but for case (s001, S001) would share their files on a file system that
             # ignores case (macOS, Windows): one student's quiz would replace the other's.
             folded = sid.casefold()
@@ -69,9 +77,18 @@ def read_roster(path: str | Path) -> list[Student]:
                 )
             seen[folded] = (sid, line)
             name = row[name_col].strip() if name_col is not None and name_col < len(row) else ""
+            if any(unicodedata.category(c) in ("Cc", "Cf", "Cs") for c in name):
+                raise QuizgenError(
+                    f"{path}: line {line}: the name of {sid!r} holds a control character ({_first_control(name)}); "
+                    "names are printed on worksheets and written into answer sheets: remove it"
+                )
             students.append(Student(sid, name))
     except csv.Error as exc:
         raise QuizgenError(f"{path}: line {reader.line_num}: not valid CSV: {exc}") from None
     if not students:
         raise QuizgenError(f"{path}: the roster lists no students")
     return students
+
+
+def _first_control(text: str) -> str:
+    return next(f"U+{ord(c):04X}" for c in text if unicodedata.category(c) in ("Cc", "Cf", "Cs"))

@@ -1,13 +1,14 @@
 """Printable worksheets (Markdown and HTML), answer keys, class files and blank answer sheets.
 
-The worksheet shows each problem's prompt and its inputs exactly as the terminal does (the family's
+The worksheet shows each problem's prompt and its inputs as the family lays them out (its
 ``describe``), so what a learner reads on paper is what the checker uses. The HTML pages typeset
-the numeric matrices among the inputs in MathML, which browsers draw natively (offline, no
-script); the plain-text inputs stay underneath, ready to copy, and wrap instead of running off a
-printed page. Each problem ends in an answer space shaped like its answer (``answer_space``): a
-grid of rows × columns boxes for a matrix, a row of boxes for a vector, boxes for a shape's
-dimensions, a line for a number. A worksheet says nothing about files: how to type answers into
-the answer sheet is written in the answer sheet itself and on the teacher's key.
+each vector or matrix the family labels in MathML, ``label = [ … ]`` on one line where it stands
+(browsers draw MathML natively: offline, no script), and show the rest as text that wraps instead
+of running off a printed page; each input is shown once. Each problem ends in an answer space
+shaped like its answer (``answer_space``): a grid of rows × columns boxes for a matrix, a row of
+boxes for a vector, boxes for a shape's dimensions, a line for a number. A worksheet says nothing
+about files: how to type answers into the answer sheet is written in the answer sheet itself and
+on the teacher's key.
 
 A worksheet never holds an answer (a quiz file has none); an answer key is built from the
 problems drawn again from their ids: a table of every answer first, then the worked solutions.
@@ -21,7 +22,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from quizgen.classroom.quiz import Quiz, QuizProblem
-from quizgen.core.render import tex_matrices, text_html
+from quizgen.core.render import shape_note, text_html
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from quizgen.core.problems import Problem
@@ -33,9 +34,32 @@ _MD_SPECIAL = re.compile(r"([\\*\[\]<>|`&#~!]|(?<!\w)_|_(?!\w)|^[-+=]|(?<=^\d)[.
 
 
 def _describe(quiz: Quiz, p: QuizProblem) -> str:
-    from quizgen.generators import GENERATORS
+    from quizgen.core.problems import describe_inputs
 
-    return str(GENERATORS[quiz.templates[p.key].family].describe(p.inputs))
+    return describe_inputs(quiz.templates[p.key].family, p.inputs)
+
+
+def _inputs(quiz: Quiz, p: QuizProblem) -> str:
+    """The inputs as the family lays them out, each shown once: vectors and matrices typeset
+    under their labels, ``label = [ … ]`` on one line, the rest as text; a value too wide for
+    the page stays in the text, which wraps."""
+    from quizgen.core.problems import describer
+    from quizgen.core.render import input_parts, mathml_typeset
+
+    out, maths = ['<div class="inputs">'], []
+    for part in input_parts(describer(quiz.templates[p.key].family), p.inputs):
+        if not isinstance(part, str) and _typesettable(part.value):
+            # Each formula in its own box (a <span>: <math> itself keeps MathML's layout), so
+            # matrices in a row sit side by side while they fit and never break inside.
+            maths.append(f'<span class="formula"><math class="input">{mathml_typeset(part)}</math></span>')
+            continue
+        if maths:
+            out.append('<div class="math">' + "".join(maths) + "</div>")
+            maths = []
+        out.append(f"<pre>{html.escape(part if isinstance(part, str) else part.text)}</pre>")
+    if maths:
+        out.append('<div class="math">' + "".join(maths) + "</div>")
+    return "".join(out) + "</div>"
 
 
 def _title_of(quiz: Quiz, p: QuizProblem) -> str:
@@ -72,7 +96,7 @@ def paper_advice(quiz: Quiz) -> str:
 def answer_layout(quiz: Quiz, p: QuizProblem) -> tuple[str, int, int]:
     """The answer's kind and its rows and columns (a vector is one row; a number, a shape or a
     formula 1 × 1), from the family's statement of what these inputs ask for (no value)."""
-    from quizgen.generators import expected
+    from quizgen.core.problems import expected
 
     try:
         answer = expected(quiz.templates[p.key].family, p.inputs)
@@ -168,9 +192,8 @@ def worksheet_markdown(quiz: Quiz) -> str:
 
 
 # Everything wraps, at any width and on paper: preformatted inputs break between characters
-# rather than run off the page, several matrices sit side by side only while they fit, and a
-# problem is not split across pages. Maths is MathML, which browsers draw natively (no script,
-# no network); the plain-text inputs stay below it for copying.
+# rather than run off the page, a matrix is typeset only while it fits, and a problem is not
+# split across pages. Maths is MathML, which browsers draw natively (no script, no network).
 _CSS = """
 @page { size: A4; margin: 14mm; }
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 46rem; margin: 2rem auto;
@@ -180,8 +203,13 @@ h1 { margin-bottom: 0.2rem; }
 .problem { border-top: 1px solid #ccc; padding-top: 0.6rem; margin-top: 1.2rem; break-inside: avoid; }
 .problem h2 { font-size: 1.1rem; margin: 0 0 0.4rem 0; }
 pre { background: #f6f6f6; padding: 0.6rem; font-size: 0.92rem; white-space: pre-wrap; overflow-wrap: anywhere; }
-.math { margin: 0.4rem 0; }
-.math math { display: inline-block; margin: 0 1.5rem 0.4rem 0; max-width: 100%; }
+.inputs { background: #f6f6f6; padding: 0.5rem 0.6rem; margin: 0.6rem 0; }
+.inputs pre { background: none; padding: 0; margin: 0.2rem 0; }
+/* Maths keeps the browser's own MathML layout (display: inline math): a CSS display such as
+   inline-block would lay its parts out as boxes, stacking the label, the = and the matrix. */
+math { math-style: normal; }
+.math { margin: 0.3rem 0; }
+.math .formula { display: inline-block; margin: 0.15rem 1.6rem 0.15rem 0; max-width: 100%; }
 .advice { color: #333; font-size: 0.9rem; }
 .answer { margin-top: 0.6rem; }
 .answer .label { font-weight: bold; }
@@ -204,11 +232,13 @@ table.answers td.id { font-family: ui-monospace, monospace; font-size: 0.78rem; 
 table.answers code { overflow-wrap: anywhere; }
 .handing-in { break-after: page; font-size: 0.85rem; color: #333; }
 h2.solutions { margin-top: 1.5rem; }
-.solution { font-size: 0.88rem; margin-top: 0.8rem; padding-top: 0.3rem; break-inside: auto; }
+.solution { font-size: 0.85rem; line-height: 1.35; margin-top: 0.6rem; padding-top: 0.3rem; break-inside: auto; }
 .solution h2, .solution .key p:first-child { break-after: avoid; }
 .solution h2 { font-size: 1rem; }
 .solution pre { font-size: 0.8rem; padding: 0.3rem; margin: 0.3rem 0; }
-.solution .picture svg { max-width: 55%; max-height: 16rem; }
+.solution .picture svg { max-width: 45%; max-height: 12rem; }
+.solution .inputs { padding: 0.3rem 0.5rem; margin: 0.3rem 0; }
+.solution .math { margin: 0.1rem 0; }
 .solution p, .solution ul { margin: 0.25rem 0; }
 .solution ul { padding-left: 1.2rem; }
 .solution .key { margin-top: 0.3rem; }
@@ -219,10 +249,13 @@ h2.solutions { margin-top: 1.5rem; }
 .key .label { font-style: italic; }
 .key .note, .key .tolerance { color: #555; font-size: 0.88rem; }
 .key code { overflow-wrap: anywhere; }
+.key table.named th, .key table.named td { padding: 0 0.6rem 0 0; text-align: right; }
+.key table.named th { font-weight: normal; font-style: italic; color: #555; }
 .key table.words td { font-family: ui-monospace, monospace; font-size: 0.85rem; padding: 0 0.6rem 0 0; }
 .picture svg { max-width: 100%; height: auto; }
 .sheet + .sheet { break-before: page; margin-top: 3rem; }
-@media print { body { margin: 0; max-width: none; } pre { background: none; border: 1px solid #ddd; } }
+@media print { body { margin: 0; max-width: none; } pre { background: none; border: 1px solid #ddd; }
+  .inputs { background: none; border: 1px solid #ddd; } .inputs pre { border: none; } }
 """.strip()
 
 
@@ -283,20 +316,20 @@ def _value(kind: str, value: Any, display: bool = False) -> str:
 
 
 def _key_value(kind: str, value: Any) -> str:
-    """A key for paper: the value typeset, with the form a student would type beside it (vectors,
-    matrices, formulas), or only that form where the value is too wide to typeset."""
+    """A key for paper: the value typeset on the answer's line, or the form a student would type
+    where it is too wide to typeset (the table of answers on the key's first page has that form)."""
     from quizgen.judge import format_value
 
-    shown = _value(kind, value, display=kind == "matrix")
-    typed = f"<code>{html.escape(format_value(kind, value))}</code>"
+    shown = _value(kind, value)
     if shown.startswith("<code>") and kind != "shape":
-        return typed
-    return shown + " " + typed if kind in ("vector", "matrix", "formula") else shown
+        return f"<code>{html.escape(format_value(kind, value))}</code>"
+    return shown
 
 
 def _key_html(problem: Problem) -> list[str]:
     """The answer, the worked steps, the picture and the named mistakes of one problem."""
     from quizgen.core.problems import rounded
+    from quizgen.core.render import named_step_html, step_label
 
     kind = problem.answer.kind
     tolerance = (
@@ -309,9 +342,10 @@ def _key_html(problem: Problem) -> list[str]:
     if problem.steps:
         out.append("<table>")
         for step in problem.steps:
-            note = "; ".join(x for x in (("shape " + "×".join(map(str, step.shape))) if step.shape else "", step.note) if x)
+            note = "; ".join(x for x in (shape_note(step.shape) if step.shape and not step.rows else "", step.note) if x)
+            value = named_step_html(step) or _value(kind, rounded(step.value))
             out.append(
-                f'<tr><td class="label">{html.escape(step.label)}</td><td>{_value(kind, rounded(step.value))}</td>'
+                f'<tr><td class="label">{html.escape(step_label(step))}</td><td>{value}</td>'
                 f'<td class="note">{html.escape(note)}</td></tr>'
             )
         out.append("</table>")
@@ -354,15 +388,10 @@ def answer_space(quiz: Quiz, p: QuizProblem) -> str:
 
 def _problem_html(quiz: Quiz, p: QuizProblem, solution: bool = False) -> list[str]:
     """A problem as the worksheet prints it: title, prompt, inputs."""
-    from quizgen.core.render import mathml_matrices, numeric_matrices
-
-    matrices = [m for (_, rows), m in zip(numeric_matrices(p.inputs), mathml_matrices(p.inputs)) if _typesettable(rows)]
     out = [f"<h2>{p.number}. {html.escape(_title_of(quiz, p))}</h2>", f"<p>{text_html(quiz.templates[p.key].prompt)}</p>"]
     if solution:  # the key's solutions: the id beside the title, where a teacher looks for it
         out[0] = f'<h2>{p.number}. {html.escape(_title_of(quiz, p))} <span class="pid">{html.escape(p.id)}</span></h2>'
-    if matrices:
-        out.append('<div class="math">' + "".join(_math(m) for m in matrices) + "</div>")
-    out.append(f"<pre>{html.escape(_describe(quiz, p))}</pre>")
+    out.append(_inputs(quiz, p))
     return out
 
 
@@ -459,4 +488,4 @@ def answer_sheet(quiz: Quiz) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["answer_sheet", "class_html", "instructions", "key_html", "tex_matrices", "worksheet_html", "worksheet_markdown"]
+__all__ = ["answer_sheet", "class_html", "instructions", "key_html", "worksheet_html", "worksheet_markdown"]

@@ -11,7 +11,8 @@ Answer kinds:
 - ``shape``: a list of non-negative ints (``[]`` is a 0-d tensor), or the string ``"error"``
   when torch raises.
 - ``formula``: ``{"formula": TEXT, "symbols": {NAME: DOMAIN}}``, an expression in the declared
-  symbols (``quizgen.core.formula``); two formulas match when they are equivalent.
+  symbols (``quizgen.core.formula``); two formulas match when they are equal
+  (``quizgen.core.equivalence``).
 """
 
 from __future__ import annotations
@@ -25,25 +26,39 @@ ANSWER_KINDS = ("number", "vector", "matrix", "shape", "formula")
 
 
 class Answer(NamedTuple):
-    """An exact answer: its kind (one of ``ANSWER_KINDS``, which the judge checks) and its JSON value."""
+    """An exact answer: its kind (one of ``ANSWER_KINDS``, which the judge checks) and its JSON value.
+
+    ``whole`` marks a number that can only be a whole number (a count, a parameter count): the
+    judge calls any other typed value wrong and says why, even within the tolerance. The
+    generator declares it (``expected``), with the kind.
+    """
 
     kind: str
     value: Any
+    whole: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "value": self.value}
+        out = {"kind": self.kind, "value": self.value}
+        if self.whole:
+            out["whole"] = True
+        return out
 
 
 class Step(NamedTuple):
     """One line of a worked solution: what is computed, its value, and an optional remark.
 
     ``shape`` is the tensor shape of ``value`` when that helps the learner (``[3, 3]``), else None.
+    ``rows`` and ``cols`` name the rows and columns of a table (``("tp", "fp", "fn")`` by
+    ``("class 0", "class 1")``); ``cols`` alone names the entries of a vector, which is then shown
+    as ``clipped matches = 3, candidate 1-grams = 5``.
     """
 
     label: str
     value: Any
     shape: list[int] | None = None
     note: str = ""
+    rows: tuple[str, ...] = ()
+    cols: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"label": self.label, "value": self.value}
@@ -51,7 +66,30 @@ class Step(NamedTuple):
             out["shape"] = self.shape
         if self.note:
             out["note"] = self.note
+        if self.rows:
+            out["rows"] = list(self.rows)
+        if self.cols:
+            out["cols"] = list(self.cols)
         return out
+
+    def named_entries(self) -> list[tuple[str, Any]] | None:
+        """A vector whose entries have names, as (name, value) pairs; else None."""
+        value = self.value
+        if self.rows or not self.cols or not isinstance(value, list) or len(value) != len(self.cols):
+            return None
+        if any(isinstance(v, (list, dict)) for v in value):
+            return None
+        return list(zip(self.cols, value))
+
+    def named_table(self) -> list[list[Any]] | None:
+        """A matrix with named rows and columns as a table: a header row of the column names
+        (the corner empty), then each row's name and entries; else None."""
+        value = self.value
+        if not (self.rows and self.cols and isinstance(value, list) and len(value) == len(self.rows)):
+            return None
+        if not all(isinstance(r, list) and len(r) == len(self.cols) for r in value):
+            return None
+        return [["", *self.cols], *([name, *row] for name, row in zip(self.rows, value))]
 
 
 class Misconception(NamedTuple):
@@ -215,7 +253,7 @@ def close(kind: str, key: Any, other: Any, tolerance: Tolerance) -> bool:
         a, b = _as_shape(key), _as_shape(other)
         return a is not None and a == b
     if kind == "formula":
-        from quizgen.core.formula import equivalent
+        from quizgen.core.equivalence import equivalent
 
         return equivalent(key, other)
     if kind == "number":

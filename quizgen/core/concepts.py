@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from quizgen.core.answer import Tolerance
 from quizgen.core.errors import QuizgenError
@@ -448,8 +448,11 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def check_files(paths: Sequence[Path]) -> tuple[list[Concept], list[Issue]]:
-    """Validate files; return the good concepts and every issue found (duplicate ids included)."""
+def check_files(paths: Sequence[Path], validated: ValidatedSet | None = None) -> tuple[list[Concept], list[Issue]]:
+    """Validate files; return the good concepts and every issue found (duplicate ids included).
+
+    With ``validated`` (the cache of ``quizgen.core.library``), a file whose exact bytes were
+    validated before is only parsed, and every file that passes is added to it."""
     concepts: list[Concept] = []
     issues: list[Issue] = []
     first_seen: dict[str, str] = {}
@@ -472,11 +475,16 @@ def check_files(paths: Sequence[Path]) -> tuple[list[Concept], list[Issue]]:
         except UnicodeDecodeError as exc:
             issues.append(Issue(file, raw[: exc.start].count(b"\n") + 1, "", "expected UTF-8 text, found other bytes"))
             continue
-        data, found = validate_text(text, file)
-        issues.extend(found)
-        if data is None or found:
-            continue
-        concept = _build(data, file)
+        digest = validated.digest(raw) if validated is not None else ""
+        concept = _trusted(text, file) if validated is not None and digest in validated else None
+        if concept is None:
+            data, found = validate_text(text, file)
+            issues.extend(found)
+            if data is None or found:
+                continue
+            concept = _build(data, file)
+            if validated is not None:
+                validated.add(digest)
         if concept.id in first_seen:
             issues.append(
                 Issue(file, 1, "id", f"expected an id no other file uses, found {concept.id!r} (also in {first_seen[concept.id]})")
@@ -485,6 +493,24 @@ def check_files(paths: Sequence[Path]) -> tuple[list[Concept], list[Issue]]:
         first_seen[concept.id] = file
         concepts.append(concept)
     return concepts, issues
+
+
+class ValidatedSet(Protocol):
+    """Contents known to pass validation with this quizgen (``quizgen.core.library``)."""
+
+    def digest(self, raw: bytes) -> str: ...
+    def __contains__(self, digest: object) -> bool: ...
+    def add(self, digest: str) -> None: ...
+
+
+def _trusted(text: str, file: str) -> Concept | None:
+    """A concept from a file whose bytes were validated before: parsed and built, not validated
+    again. None (validate it) if it does not build, which only a forged cache can cause."""
+    try:
+        data = load_yaml_data(text, file)
+        return _build(data, file) if isinstance(data, dict) else None
+    except (FileUnusable, KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 def concept_files(paths: Sequence[str | Path]) -> list[Path]:

@@ -12,6 +12,18 @@ from typing import Any
 from quizgen.core.errors import QuizgenError
 
 
+def data_dir() -> Path:
+    """The user's quizgen data: ``$QUIZGEN_HOME``, else ``$XDG_DATA_HOME/quizgen``, else
+    ``~/.local/share/quizgen`` (the review database, the validated-concepts cache)."""
+    home = os.environ.get("QUIZGEN_HOME")
+    if home:
+        return Path(home).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    if xdg:
+        return Path(xdg).expanduser() / "quizgen"
+    return Path.home() / ".local" / "share" / "quizgen"
+
+
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same directory, fsync, then rename over ``path``.
 

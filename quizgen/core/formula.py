@@ -17,18 +17,18 @@ Nothing is ever passed to ``eval``, ``exec``, ``sympify`` or ``parse_expr``: the
 small tree of tuples, and sympy objects are made from that tree with sympy's constructors.
 Length, nesting, size and constant exponents are capped, so any input costs little time.
 
-Equivalence (``equivalent``): both formulas are evaluated at ``POINTS`` fixed sample points,
-each symbol taking values from its domain's table (the card script uses the same tables); they
-must agree to 1e-9 wherever the key is finite. This decides, in microseconds, for the judge and
-the card script alike. sympy's simplification has no time bound (expanding a 60-character power
-of a sum took minutes), so it is the cross-check of the tests (``symbolic_zero``: every decision
-on the shared vectors and templates agrees with algebra) and the printer of TeX, never the judge.
+Equivalence (``quizgen.core.equivalence.equivalent``) is decided there: exactly, in rational
+arithmetic on a degree grid, wherever the formulas are rational; with many-digit evaluation at
+seeded points and sympy's algebra (built from these trees, with a time cap) where functions make
+exact arithmetic impossible. ``sample_points`` (the readable ``POINTS`` and ``DRAWN`` more seeded by
+the two formulas) are where a message shows a difference, and all the card script decides on.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from fractions import Fraction
 from typing import Any
 
 from quizgen.core.errors import AnswerParseError, show_char, show_typed
@@ -357,42 +357,65 @@ def evaluate(node: Node, values: dict[str, float]) -> float:
 
 
 def points(symbols: dict[str, str]) -> list[dict[str, float]]:
-    """The ``POINTS`` sample points: symbol ``i`` takes ``DOMAINS[domain][(j + 3i) % 8]``."""
+    """The ``POINTS`` readable points: symbol ``i`` takes ``DOMAINS[domain][(j + 3i) % 8]``."""
     return [{name: float(DOMAINS[domain][(j + 3 * i) % POINTS]) for i, (name, domain) in enumerate(symbols.items())} for j in range(POINTS)]
+
+
+DRAWN = 16
+"""Points drawn per key and answer, after the readable ones (``sample_points``)."""
+
+
+def _fnv(s: str) -> int:
+    h = 2166136261  # FNV-1a, 32 bits, over UTF-16 code units (as the card script hashes)
+    data = s.encode("utf-16-le")
+    for i in range(0, len(data), 2):
+        h = ((h ^ (data[i] | data[i + 1] << 8)) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def _mulberry32(seed: int) -> Any:
+    a = seed
+    while True:
+        a = (a + 0x6D2B79F5) & 0xFFFFFFFF
+        t = ((a ^ (a >> 15)) * (a | 1)) & 0xFFFFFFFF
+        t = ((t + (((t ^ (t >> 7)) * (t | 61)) & 0xFFFFFFFF)) & 0xFFFFFFFF) ^ t
+        yield (t ^ (t >> 14)) & 0xFFFFFFFF
+
+
+def _drawn_value(domain: str, r: int) -> float:
+    # Sizes 1 to 100, positive values 0.01 to 10, reals -10 to 10, so that doubles neither
+    # overflow nor underflow on the way (e^-t for t = 1000 is 0 in a double).
+    if domain == "size":
+        return float(1 + r % 100)
+    if domain == "positive":
+        return (1 + r % 1000) / 100
+    if domain == "unit":
+        return (1 + r % 999) / 1000
+    return (r % 2001 - 1000) / 100
+
+
+def sample_points(key: Node, other: Node, symbols: dict[str, str]) -> list[dict[str, float]]:
+    """The readable ``points``, then ``DRAWN`` points from a generator seeded by the two written
+    formulas (the card script draws the same): where a wrong formula's message shows it differs,
+    and what the card script decides on."""
+    draws = _mulberry32(_fnv(text(key) + "\n" + text(other)))
+    drawn = [{name: _drawn_value(domain, next(draws)) for name, domain in symbols.items()} for _ in range(DRAWN)]
+    return points(symbols) + drawn
 
 
 def _agree(a: float, b: float) -> bool:
     return abs(a - b) <= RTOL * max(abs(a), abs(b)) + 1e-12
 
 
-def numerically_equal(key: Node, other: Node, symbols: dict[str, str]) -> bool:
-    """Whether ``other`` agrees with ``key`` at every sample point where the key is finite."""
-    used = 0
-    for values in points(symbols):
-        k = evaluate(key, values)
-        if not math.isfinite(k):
-            continue
-        x = evaluate(other, values)
-        if not (math.isfinite(x) and _agree(k, x)):
-            return False
-        used += 1
-    return used > 0
+def differs_at(key: Node, other: Node, values: dict[str, float]) -> bool:
+    """Whether, at a point where the key has a value, ``other`` has none or another one."""
+    k, x = evaluate(key, values), evaluate(other, values)
+    return math.isfinite(k) and not (math.isfinite(x) and _agree(k, x))
 
 
 def value(text: str, symbols: dict[str, str]) -> dict[str, Any]:
     """A formula answer's JSON value: the formula, written in the reader's grammar, and its symbols."""
     return {"formula": text, "symbols": symbols}
-
-
-def equivalent(key: Any, other: Any) -> bool:
-    """Whether two formula values (``{"formula", "symbols"}``) are equivalent; malformed values
-    never are (and never raise)."""
-    try:
-        symbols = dict(key["symbols"])
-        a, b = read(key["formula"], symbols), read(other["formula"], symbols)
-    except (AnswerParseError, KeyError, TypeError, ValueError):
-        return False
-    return numerically_equal(a, b, symbols)
 
 
 # --------------------------------------------------------------------------------------------
@@ -434,7 +457,8 @@ def to_sympy(node: Node, symbols: dict[str, str]) -> Any:
     def build(n: Node) -> Any:
         op = n[0]
         if op == "num":
-            return sympy.Rational(n[1]) if "e" not in n[1].lower() else sympy.Float(n[1])
+            exact = Fraction(n[1])
+            return sympy.Rational(exact.numerator, exact.denominator)
         if op == "sym":
             return syms[n[1]]
         if op == "const":

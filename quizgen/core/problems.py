@@ -1,6 +1,6 @@
 """From a template and a seed to a problem: inputs drawn, answer checked, mistakes named.
 
-A problem's identity is ``<concept>.<template>.v<generator version>.<seed>``: enough to draw the
+A problem's identity is ``<concept>.<template>.v<template version>.<seed>``: enough to draw the
 same inputs again and regrade any answer later. Building a problem draws inputs from
 ``random.Random(seed)`` (never global state), asks the checker for the answer, and draws again from
 the same generator while any named misconception lands within tolerance of the answer — so every
@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import random
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, overload
 
@@ -24,7 +24,7 @@ from checkers import get_checker, load_checkers
 from quizgen.core.answer import Answer, Figure, Misconception, Step, Tolerance, close
 from quizgen.core.concepts import Concept, Template
 from quizgen.core.errors import GenerationError, QuizgenError
-from quizgen.generators import GENERATORS, expected
+from quizgen.generators import GENERATORS, expected, refuse_unknown_ask
 
 MAX_REDRAWS = 200
 # A problem id; the seed is capped at 20 digits so a hostile id can't smuggle in a huge number.
@@ -94,7 +94,7 @@ class Problem:
     figure: Figure | None = None
 
     def describe_inputs(self) -> str:
-        return str(GENERATORS[self.family].describe(self.inputs))
+        return describe_inputs(self.family, self.inputs)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -124,6 +124,17 @@ class Problem:
         return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"), sort_keys=False)
 
 
+def describer(family: str) -> Callable[[dict[str, Any]], Any]:
+    """The family's ``describe``: its inputs laid out as a learner reads them (faces that typeset
+    run it through ``quizgen.core.render.input_parts``). Faces ask here, not the generator."""
+    return GENERATORS[family].describe
+
+
+def describe_inputs(family: str, inputs: dict[str, Any]) -> str:
+    """The inputs as plain text for a learner, as the family lays them out."""
+    return str(GENERATORS[family].describe(inputs))
+
+
 class Solved(NamedTuple):
     """A checker's solution with its answer typed: what a learner's answer is judged against."""
 
@@ -145,18 +156,55 @@ def solve_problem(family: str, inputs: dict[str, Any]) -> Solved:
 
     The generator says once what kind of answer its inputs ask for (``expected``); the checker
     computes only the value. That the two agree for every template is tested, not re-checked here.
+    An ask the generator does not declare is refused (``ValueError``) before the checker runs.
     """
+    refuse_unknown_ask(family, inputs)
     solution = get_checker(family)(inputs)
     declared = expected(family, inputs)
     return Solved(
-        Answer(declared.kind, solution.value), tuple(solution.steps), tuple(solution.misconceptions), solution.figure
+        Answer(declared.kind, solution.value, declared.whole), tuple(solution.steps), tuple(solution.misconceptions), solution.figure
     )
 
 
-def _collides(solved: Solved, tolerance: Tolerance) -> bool:
-    """Whether a named misconception lands within tolerance of the key (the variant is redrawn)."""
+def hidden_mistake(solved: Solved, tolerance: Tolerance) -> str | None:
+    """The first named misconception that lands within tolerance of the key (the builder then
+    draws the variant again), or None."""
     kind, value = solved.answer.kind, solved.answer.value
-    return any(close(kind, value, m.value, tolerance) for m in solved.misconceptions)
+    return next((m.name for m in solved.misconceptions if close(kind, value, m.value, tolerance)), None)
+
+
+def template_version(template: Template) -> int:
+    """The version of a template's drawing, the ``vN`` of its problem ids: the generator's
+    ``VERSION``, or the highest ``VERSIONS[ask]`` over the asks the template draws from (a
+    generator bumps one ask there when only that ask's drawing changes)."""
+    module = GENERATORS[template.generator]
+    per_ask = getattr(module, "VERSIONS", {})
+    asks = template.resolved_params().get("ask", ())
+    return max([int(module.VERSION), *(int(per_ask.get(a, module.VERSION)) for a in asks)])
+
+
+class Teaching(NamedTuple):
+    """What a built problem can tell a learner about a wrong answer (the teaching-value rule)."""
+
+    diagnosable: bool
+    """At least one named mistake gives a value other than the key."""
+    ambiguous: bool
+    """Two named mistakes give the same value (typing one, the judge names both)."""
+
+
+TARGET_DIAGNOSABLE = 0.90
+"""The least share of a template's variants that must be diagnosable."""
+TARGET_AMBIGUOUS = 0.05
+"""The largest share of a template's variants that may be ambiguous."""
+
+
+def teaching(problem: Problem) -> Teaching:
+    """How ``problem`` fares under the teaching-value rule, with the judge's notion of "the same
+    value": ``close`` under the template's tolerance, the test the judge uses to name a mistake."""
+    kind, key, tol, ms = problem.answer.kind, problem.answer.value, problem.tolerance, problem.misconceptions
+    diagnosable = any(not close(kind, key, m.value, tol) for m in ms)
+    ambiguous = any(i != j and close(kind, a.value, b.value, tol) for i, a in enumerate(ms) for j, b in enumerate(ms))
+    return Teaching(diagnosable, ambiguous)
 
 
 def _problem(concept: Concept, template: Template, version: int, seed: int, inputs: dict[str, Any], solution: Any) -> Problem:
@@ -181,14 +229,18 @@ def _problem(concept: Concept, template: Template, version: int, seed: int, inpu
 def build_problem(concept: Concept, template: Template, seed: int) -> Problem:
     """Draw, check and return the problem ``concept.template`` with this seed.
 
-    The one redraw loop: draw inputs from ``random.Random(seed)``, solve them, and draw again from
-    the same generator state while a named misconception lands within tolerance of the key.
+    The one redraw loop, the teaching-value rule: draw inputs from ``random.Random(seed)``, solve
+    them, and draw again from the same generator state while a named misconception lands within
+    tolerance of the key (the generator itself draws again when the answer could be read off the
+    inputs). Templates are designed so that this is rare (``tests/test_references.py`` measures
+    it); the bound only turns a template that cannot be drawn into a clear error.
     """
     import torch
 
     module = GENERATORS[template.generator]
     params = template.resolved_params()
     rng = random.Random(seed)
+    hidden = None
     # No checker needs gradients; inference mode skips autograd's bookkeeping on every tiny op.
     with torch.inference_mode():
         for _ in range(MAX_REDRAWS):
@@ -197,25 +249,28 @@ def build_problem(concept: Concept, template: Template, seed: int) -> Problem:
             except GenerationError as exc:
                 raise GenerationError(f"{concept.path}: template {template.name!r}: {exc}") from None
             solution = solve_problem(template.generator, inputs)
-            if not _collides(solution, template.tolerance):
-                return _problem(concept, template, module.VERSION, seed, inputs, solution)
+            hidden = hidden_mistake(solution, template.tolerance)
+            if hidden is None:
+                return _problem(concept, template, template_version(template), seed, inputs, solution)
     raise GenerationError(
         f"{concept.path}: template {template.name!r} drew {MAX_REDRAWS} variants in a row where a named "
-        f"misconception equals the answer; widen its params ({template.params})"
+        f"misconception ({hidden}) equals the answer; widen its params ({template.params})"
     )
 
 
 def rebuild(pid: str, concepts: Sequence[Concept]) -> Problem:
-    """The problem a problem id names, drawn again (its generator version must still match)."""
+    """The problem a problem id names, drawn again. An id of another version of its template's
+    drawing is refused, naming both versions: the same seed would now draw another problem."""
     cid, tname, version, seed = parse_problem_id(pid)
     matches = [c for c in concepts if c.id == cid]
     if not matches:
         raise QuizgenError(f"problem {pid!r}: no concept {cid!r}")
     template = matches[0].template(tname)
-    current = GENERATORS[template.generator].VERSION
+    current = template_version(template)
     if current != version:
         raise QuizgenError(
-            f"problem {pid!r} was drawn by {template.generator} generator v{version}, but this is v{current}"
+            f"problem {pid!r} was drawn by version {version} of the template {cid}.{tname}, but this quizgen "
+            f"draws version {current}, where the same seed gives another problem; it cannot be drawn again"
         )
     return build_problem(matches[0], template, seed)
 

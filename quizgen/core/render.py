@@ -2,6 +2,13 @@
 
 The command line, the drill, grade reports, worksheets and cards all show values through these
 functions; cards and worksheets take matrices from the inputs, never by reading text back.
+
+A family lays its inputs out once, in its ``describe``, and writes each vector or matrix there
+with ``format_vector`` / ``format_matrix`` under the learner-facing label its ``LABELS`` declare.
+Plain-text faces (the drill, Markdown, LMS text) print that text as it is; faces that typeset
+maths call ``input_parts``, which runs the same ``describe`` and hands back the text between the
+vectors and matrices and each vector or matrix itself (label and value, from the call, not read
+back from text), so each input is shown once, typeset where it stands.
 """
 
 from __future__ import annotations
@@ -10,8 +17,36 @@ import html
 import json
 import math
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
+from typing import Any, NamedTuple
+
+
+class Typeset(NamedTuple):
+    """A vector or matrix among a problem's inputs, as its family's ``describe`` wrote it:
+    the learner-facing label, the value (a list of numbers, or of rows) and its plain text."""
+
+    label: str
+    value: list[Any]
+    text: str
+
+    @property
+    def rows(self) -> list[list[Any]]:
+        """The value as rows (a vector is one row)."""
+        return self.value if self.value and all(isinstance(r, list) for r in self.value) else [self.value]
+
+
+_SINK: ContextVar[list[Typeset] | None] = ContextVar("quizgen_typeset", default=None)
+_TOKEN = re.compile(r"\x00(\d+)\x00")
+
+
+def _shown(label: str, value: list[Any], text: str) -> str:
+    """The plain text, or, while ``input_parts`` collects, a token standing for the value."""
+    sink = _SINK.get()
+    if sink is None:
+        return text
+    sink.append(Typeset(label, value, text))
+    return f"\x00{len(sink) - 1}\x00"
 
 
 def format_matrix(name: str, rows: Sequence[Sequence[Any]]) -> str:
@@ -24,7 +59,37 @@ def format_matrix(name: str, rows: Sequence[Sequence[Any]]) -> str:
     cells = [[str(v) for v in row] for row in rows]
     widths = [max(len(row[j]) for row in cells) for j in range(len(cells[0]))] if cells else []
     lines = ["[" + ", ".join(c.rjust(widths[j]) for j, c in enumerate(row)) + "]" for row in cells]
-    return f"{name} = [" + (",\n" + " " * (len(name) + 4)).join(lines) + "]"
+    text = f"{name} = [" + (",\n" + " " * (len(name) + 4)).join(lines) + "]"
+    return _shown(name, [list(r) for r in rows], text)
+
+
+def format_vector(name: str, values: Sequence[Any]) -> str:
+    """A vector on one line under its name: ``teacher's parameters = [0.5, -1]``."""
+    return _shown(name, list(values), f"{name} = [" + ", ".join(fmt_scalar(v) for v in values) + "]")
+
+
+def input_parts(describe: Callable[[dict[str, Any]], Any], inputs: dict[str, Any]) -> list[str | Typeset]:
+    """A family's description of ``inputs`` as the faces that typeset maths show it: blocks of
+    text (never empty) and, where the family wrote a vector or matrix, that ``Typeset`` value.
+
+    >>> def describe(inputs):
+    ...     return "\\n".join(["Find: the sum", format_matrix("queries Q", inputs["Q"]), "d_k = 2"])
+    >>> input_parts(describe, {"Q": [[1, 2]]})
+    ['Find: the sum', Typeset(label='queries Q', value=[[1, 2]], text='queries Q = [[1, 2]]'), 'd_k = 2']
+    """
+    sink: list[Typeset] = []
+    token = _SINK.set(sink)
+    try:
+        text = str(describe(inputs))
+    finally:
+        _SINK.reset(token)
+    out: list[str | Typeset] = []
+    for i, chunk in enumerate(_TOKEN.split(text)):
+        if i % 2:
+            out.append(sink[int(chunk)])
+        elif chunk.strip():
+            out.append(chunk.strip("\n"))
+    return out
 
 
 def fmt_scalar(value: Any) -> str:
@@ -54,6 +119,11 @@ def fmt_shape(shape: Sequence[int]) -> str:
     return "torch.Size([" + ", ".join(str(int(s)) for s in shape) + "])"
 
 
+def shape_note(shape: Sequence[int]) -> str:
+    """A worked step's shape as a reader says it: ``shape 2×3``, ``shape () (a 0-d tensor)``."""
+    return "shape " + ("×".join(str(int(d)) for d in shape) if shape else "() (a 0-d tensor)")
+
+
 def mistake_items(misconceptions: Sequence[Any], show: Any) -> str:
     """Named mistakes as HTML list items: the name, the value it gives (``show(value)``, already
     HTML) and why it is wrong. Cards, answer keys and LMS feedback list them alike."""
@@ -74,35 +144,51 @@ def text_html(text: str) -> str:
     return out.replace("\n", "<br>")
 
 
+def step_label(step: Any) -> str:
+    """A step's label, or "" when its named entries say it all (``clipped matches, candidate
+    1-grams`` above ``clipped matches = 3, candidate 1-grams = 5``)."""
+    entries = step.named_entries()
+    if entries is not None and step.label.replace(" ", "") == ",".join(step.cols).replace(" ", ""):
+        return ""
+    return str(step.label)
+
+
+def named_entries_text(step: Any) -> str | None:
+    """A vector with named entries on one line: ``clipped matches = 3, candidate 1-grams = 5``."""
+    entries = step.named_entries()
+    return None if entries is None else ", ".join(f"{name} = {fmt_scalar(v)}" for name, v in entries)
+
+
 def step_text(step: Any) -> str:
-    """One line of a worked solution: ``label = value  shape (2, 3)  (note)``."""
-    shape = f"  shape {tuple(step.shape)}" if step.shape is not None else ""
+    """One line of a worked solution: ``label = value  shape (2, 3)  (note)``; named entries as
+    ``name = value, …``, a named table as its rows by name."""
+    shape = f"  shape {tuple(step.shape)}" if step.shape is not None and not step.rows else ""
     note = f"  ({step.note})" if step.note else ""
+    named = named_entries_text(step)
+    if named is not None:
+        label = step_label(step)
+        return f"{label + ': ' if label else ''}{named}{note}"
+    if step.named_table() is not None:
+        rows = "; ".join(f"{name} = {fmt_inline(row)}" for name, row in zip(step.rows, step.value))
+        return f"{step.label} ({', '.join(step.cols)}): {rows}{note}"
     return f"{step.label} = {fmt_inline(step.value)}{shape}{note}"
 
 
-def problem_text(problem: Any, index: int, total: int, title: str) -> str:
-    """A whole problem as ``quizgen generate`` prints it: inputs, answer, steps, named mistakes."""
-    from quizgen.judge import describe_expected, format_value
-
-    kind = problem.answer.kind
-    lines = [
-        f"--- {index}/{total}  {problem.id}",
-        f"{title} · {problem.template} (difficulty {problem.difficulty})",
-        "",
-        problem.prompt,
-        "",
-        problem.describe_inputs(),
-        "",
-        f"Answer ({describe_expected(problem.answer)}): {format_value(kind, problem.answer.value)}",
-    ]
-    if problem.steps:
-        lines.append("Worked solution:")
-        lines.extend("  " + step_text(step) for step in problem.steps)
-    if problem.misconceptions:
-        lines.append("Named mistakes:")
-        lines.extend(f"  {m.name}: {format_value(kind, m.value)} — {m.description}" for m in problem.misconceptions)
-    return "\n".join(lines) + "\n"
+def named_step_html(step: Any) -> str | None:
+    """A step's value as HTML when its entries or rows and columns have names (cards and keys
+    alike): ``name = value, …`` for a vector, a table with headers for a matrix; else None."""
+    entries = step.named_entries()
+    if entries is not None:
+        return ", ".join(f"{html.escape(name, quote=False)} = <b>{html.escape(fmt_scalar(v))}</b>" for name, v in entries)
+    table = step.named_table()
+    if table is None:
+        return None
+    head = "".join(f"<th>{html.escape(str(c), quote=False)}</th>" for c in table[0])
+    body = "".join(
+        f"<tr><th>{html.escape(str(row[0]), quote=False)}</th>" + "".join(f"<td>{html.escape(fmt_scalar(v))}</td>" for v in row[1:]) + "</tr>"
+        for row in table[1:]
+    )
+    return f'<table class="named"><tr>{head}</tr>{body}</table>'
 
 
 # ---------------------------------------------------------------------------------------------
@@ -141,32 +227,20 @@ def tex_bmatrix(rows: Sequence[Sequence[Any]]) -> str:
     return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
 
 
-def _tex_name(name: str) -> str:
-    if re.fullmatch(r"[A-Za-z]", name):
-        return name
-    return r"\text{" + re.sub(r"([_#$%&{}])", r"\\\1", name) + "}"
+_SYMBOL_AT_END = re.compile(r"^(?P<words>.*\S)\s+(?P<symbol>[A-Za-zα-ωΑ-Ω])$")
+
+
+def _label_parts(label: str) -> tuple[str, str]:
+    """A label as (words, symbol): ``"queries Q"`` -> ``("queries", "Q")``; a label without a
+    one-letter symbol at its end is all words, and a one-letter label all symbol."""
+    if re.fullmatch(r"[A-Za-zα-ωΑ-Ω]", label):
+        return "", label
+    m = _SYMBOL_AT_END.match(label)
+    return (m["words"], m["symbol"]) if m else (label, "")
 
 
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def numeric_matrices(inputs: Any) -> list[tuple[str, list[list[Any]]]]:
-    """Every numeric matrix among a problem's inputs, by name, taken from the inputs themselves
-    (matrices past ``MAX_TEX_SIZE`` rows or columns are left to the text)."""
-    if not isinstance(inputs, dict):
-        return []
-    out = []
-    for name, value in inputs.items():
-        if not (isinstance(value, list) and value and all(isinstance(r, list) and r for r in value)):
-            continue
-        width = len(value[0])
-        if len(value) > MAX_TEX_SIZE or width > MAX_TEX_SIZE:
-            continue
-        if any(len(r) != width or not all(_is_number(x) for x in r) for r in value):
-            continue
-        out.append((str(name), value))
-    return out
 
 
 def is_scalar(v: Any) -> bool:
@@ -174,10 +248,27 @@ def is_scalar(v: Any) -> bool:
     return _is_number(v) or (isinstance(v, str) and v in _NON_FINITE_TEX)
 
 
-def tex_matrices(inputs: Any) -> list[str]:
-    """TeX for every numeric matrix among a problem's inputs:
-    ``Q = \\begin{bmatrix} … \\end{bmatrix}``."""
-    return [f"{_tex_name(name)} = {tex_bmatrix(rows)}" for name, rows in numeric_matrices(inputs)]
+def is_numeric_rows(rows: Any) -> bool:
+    """Equally long, non-empty rows of numbers: what can be typeset as a matrix."""
+    return (
+        isinstance(rows, list) and bool(rows) and all(isinstance(r, list) and r for r in rows)
+        and len({len(r) for r in rows}) == 1 and all(is_scalar(x) for r in rows for x in r)
+    )
+
+
+def tex_typeset(shown: Typeset) -> str:
+    """TeX of a labelled vector or matrix, on one line: ``\\text{queries } Q = \\begin{bmatrix} … \\end{bmatrix}``."""
+    words, symbol = _label_parts(shown.label)
+    # The gap between the words and the symbol is a TeX space: one inside \text{} is kept, one
+    # after it is dropped.
+    name = (r"\text{" + re.sub(r"([_#$%&{}])", r"\\\1", words) + (r"}\ " if symbol else "}") if words else "") + symbol
+    return f"{name} = {tex_bmatrix(shown.rows)}"
+
+
+def fits_tex(shown: Typeset) -> bool:
+    """Whether a value is typeset on cards: numbers only, at most ``MAX_TEX_SIZE`` rows and columns."""
+    rows = shown.rows
+    return is_numeric_rows(rows) and len(rows) <= MAX_TEX_SIZE and len(rows[0]) <= MAX_TEX_SIZE
 
 
 # ---------------------------------------------------------------------------------------------
@@ -213,10 +304,14 @@ def mathml_value(value: Any) -> str:
     return f"<mtext>{html.escape(fmt_inline(value), quote=False)}</mtext>"
 
 
-def mathml_matrices(inputs: Any) -> list[str]:
-    """MathML for every numeric matrix among the inputs: ``Q = [ … ]``."""
-    out = []
-    for name, rows in numeric_matrices(inputs):
-        shown = f"<mi>{name}</mi>" if re.fullmatch(r"[A-Za-z]", name) else f"<mtext>{html.escape(name)}</mtext>"
-        out.append(f"{shown}<mo>=</mo>{mathml_value(rows)}")
-    return out
+def mathml_typeset(shown: Typeset) -> str:
+    """MathML of a labelled vector or matrix, ``label = [ … ]`` (the inside of a ``<math>``).
+    The label, the ``=`` and the value are marked (``data-part``), so a test can see where each
+    stands on a page."""
+    words, symbol = _label_parts(shown.label)
+    label = f"<mtext>{html.escape(words, quote=False)}</mtext>" if words else ""
+    if symbol:
+        # A space at the end of an <mtext> is collapsed: the gap is an <mspace>.
+        label += ('<mspace width="0.3em"></mspace>' if words else "") + f"<mi>{html.escape(symbol, quote=False)}</mi>"
+    value = mathml_value(shown.value)
+    return f'<mrow data-part="label">{label}</mrow><mo data-part="eq">=</mo><mrow data-part="value">{value}</mrow>'

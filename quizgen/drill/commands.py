@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 
 import click
 
@@ -11,14 +12,14 @@ from quizgen.core.concepts import select
 from quizgen.drill.cards import DEFAULT_N, plan_items
 from quizgen.drill.display import (
     Out,
+    tally_sentence,
 )
 from quizgen.drill.session import Session, _card_name, _readline
+from quizgen.drill.stats import accuracy_by_day, summarise
 from quizgen.drill.store import (
     Clock,
     Store,
-    accuracy_by_day,
     db_path,
-    summarise,
     when,
 )
 
@@ -45,14 +46,15 @@ def drill_command(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int
 
     Example: quizgen drill bleu simclr -n 9
     """
-    from quizgen.core.concepts import load_concepts
+    from quizgen.core.library import load_library, select_topics
 
-    everything = load_concepts(concept_dir(ctx))
-    concepts = select(everything, topics, in_given_order=True)
+    folder = concept_dir(ctx)
+    concepts = select_topics(topics, folder, in_given_order=True)
     clock = Clock.from_env()
     out = Out()
     _readline()
-    with Store(db_path(), save=not no_save, concepts=everything) as store:
+    # The whole library only if an old database must be migrated (its flashcards re-keyed).
+    with Store(db_path(), save=not no_save, concepts=lambda: load_library(folder)) as store:
         session = Session(concepts, store, out, clock, n=n, seed=seed, due_only=due_only)
         code = session.run()
     sys.stdout.flush()
@@ -63,16 +65,20 @@ def drill_command(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int
 @click.command("stats")
 @click.argument("topics", nargs=-1)
 @click.option("--recent", default=5, show_default=True, type=click.IntRange(min=0, max=10_000), help="How many of the latest answers to list.")
+@click.option("--all", "every", is_flag=True, help="List every concept, not only those practised.")
 @click.pass_context
 @friendly
-def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int) -> None:
+def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int, every: bool) -> None:
     """Show accuracy per concept and per named mistake, and what is due when (TOPIC: id or tag).
+
+    Lists the concepts practised (all of them with --all, or the TOPICs given), counted as the
+    drill's summary counts: right, wrong, shown with ? (not an answer), too rough (not graded).
 
     Example: quizgen stats attention --recent 10
     """
-    from quizgen.core.concepts import load_concepts
+    from quizgen.core.library import load_library
 
-    concepts = load_concepts(concept_dir(ctx))
+    concepts = load_library(concept_dir(ctx))
     chosen = select(concepts, topics) if topics else list(concepts)
     clock = Clock.from_env()
     now = clock.now()
@@ -84,23 +90,35 @@ def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int) -> N
         per, mistakes, states = summarise(store, cards, now)
         history = store.reviews(cards)
         log = history[-recent:] if recent else []
-    out.rule(f"answers ({path})")
-    out.table(
-        ["concept", "problems", "right", "accuracy", "too rough", "flashcards", "forgot"],
-        [
+    listed = per if every or topics else [s for s in per if s.practised]
+    out.rule("answers")
+    out.para((f"{path}", "dim"))
+    total = [sum(getattr(s, f) for s in per) for f in ("right", "wrong", "shown", "coarse", "flashcards")]
+    for line in textwrap.wrap("All: " + tally_sentence(*total), WIDTH - 1, subsequent_indent="     "):
+        out.para((line, ""))
+    if listed:
+        out.table(
+            ["concept", "right", "wrong", "acc.", "shown", "rough", "cards", "again"],
             [
-                s.concept,
-                str(s.answered),
-                str(s.right),
-                f"{100 * s.accuracy:.0f}%" if s.accuracy is not None else "–",
-                str(s.coarse),
-                str(s.flashcards),
-                str(s.flash_again),
-            ]
-            for s in per
-        ],
-        right=[False, True, True, True, True, True, True],
-    )
+                [
+                    s.concept,
+                    str(s.right),
+                    str(s.wrong),
+                    f"{100 * s.accuracy:.0f}%" if s.accuracy is not None else "–",
+                    str(s.shown),
+                    str(s.coarse),
+                    str(s.flashcards),
+                    str(s.flash_again),
+                ]
+                for s in listed
+            ],
+            right=[False, True, True, True, True, True, True, True],
+        )
+        out.para(("shown: revealed with ? (not graded); rough: too few figures (asked again);", "dim"))
+        out.para(("cards: flashcards rated; again: of those, rated again.", "dim"))
+    hidden = len(per) - len(listed)
+    if hidden:
+        out.para((f"{hidden} concept{'s' if hidden != 1 else ''} not practised yet (--all lists every concept).", "dim"))
     out.blank()
     out.rule("named mistakes (times made / times the problem could show it)")
     if mistakes:
@@ -116,17 +134,20 @@ def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int) -> N
         out.para(("none yet", "dim"))
     out.blank()
     out.rule(f"due (now: {now.isoformat(timespec='minutes')})")
-    out.table(
-        ["concept", "due now", "in 24 h", "in 7 days", "later", "new", "next"],
-        [
+    if listed:
+        out.table(
+            ["concept", "now", "24 h", "7 days", "later", "new", "next"],
             [
-                s.concept, str(s.due_now), str(s.due_day), str(s.due_week), str(s.due_later), str(s.new),
-                when(s.next_due, now) if s.next_due is not None else "–",
-            ]
-            for s in per
-        ],
-        right=[False, True, True, True, True, True, False],
-    )
+                [
+                    s.concept, str(s.due_now), str(s.due_day), str(s.due_week), str(s.due_later), str(s.new),
+                    when(s.next_due, now) if s.next_due is not None else "–",
+                ]
+                for s in listed
+            ],
+            right=[False, True, True, True, True, True, False],
+        )
+    else:
+        out.para(("nothing practised yet", "dim"))
     daily = accuracy_by_day(history, now)
     if any(answered for _, _, answered in daily):
         out.blank()
@@ -135,7 +156,9 @@ def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int) -> N
     upcoming = states[:10]
     if upcoming:
         out.blank()
-        out.table(["when", "card"], [[when(s.due, now), _card_name(s.id, items)] for s in upcoming])
+        rows = [[when(s.due, now), _card_name(s.id, items)] for s in upcoming]
+        room = WIDTH - 2 - max(len(r[0]) for r in rows)
+        out.table(["when", "card"], [[w, _one_line(name, room)] for w, name in rows])
     if log:
         out.blank()
         out.rule("latest answers")
@@ -145,8 +168,13 @@ def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int) -> N
             when_typed = r["time"][:16].replace("T", " ")
             answer = _one_line(r["given"], 24) if r["given"] is not None else "–"
             mistake = f"  ({r['misconception']})" if r["misconception"] else ""
-            out.para((f"{when_typed}  {r['status']:<9} ", ""), (answer, "bold"), (mistake, "mistake"))
+            status = "shown" if r["status"] == "skipped" else r["status"]  # as the drill says it
+            out.para((f"{when_typed}  {status:<9} ", ""), (answer, "bold"), (mistake, "mistake"))
             out.para((f"    {r['problem'] or _card_name(r['card'], items)}", "dim"))
+
+
+WIDTH = 80
+"""The width ``stats`` fits (a terminal's default)."""
 
 
 def accuracy_chart(daily: list[tuple[str, int, int]], height: int = 5) -> list[str]:

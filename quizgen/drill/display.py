@@ -3,7 +3,7 @@
 Everything is first laid out as lines of styled segments (``(text, style)`` pairs), then written
 either by rich (colours and rules on a terminal; rich itself honours ``NO_COLOR`` and the terminal
 width) or as plain text (pipes, files, ``TERM=dumb``), where styles are dropped and a wrong matrix
-entry is marked with ``*`` instead of a colour. Nothing here imports torch; rich is imported only
+entry is marked with ``*`` (on a terminal, in colour too). Nothing here imports torch; rich is imported only
 when a terminal asks for it.
 """
 
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
-from quizgen.core.render import fmt_inline, fmt_scalar, fmt_shape
+from quizgen.core.render import fmt_inline, fmt_scalar, shape_note
 
 Segment = tuple[str, str]
 Line = list[Segment]
@@ -42,9 +42,8 @@ _STYLES = {
 def table_lines(rows: Sequence[Sequence[Any]], marks: Iterable[tuple[int, ...]] = (), indent: str = "    ") -> list[Line]:
     """Rows as aligned columns (numbers right-aligned, words left); ``marks`` are (row, col) pairs.
 
-    A marked entry is styled ``mark`` on a terminal and followed by ``*`` in plain text (or with
-    ``NO_COLOR``); when anything is marked every entry leaves room for that star, so the columns
-    stay aligned either way.
+    A marked entry is followed by ``*`` everywhere (and styled ``mark`` where there is colour);
+    when anything is marked every entry leaves room for that star, so the columns stay aligned.
     """
     marked = {tuple(m) for m in marks}
     cells = [[fmt_scalar(v) for v in row] for row in rows]
@@ -65,6 +64,35 @@ def table_lines(rows: Sequence[Sequence[Any]], marks: Iterable[tuple[int, ...]] 
                 line.append((cell, ""))
                 line.append((" ", "mark-pad") if marked else ("", ""))
         out.append(line)
+    return out
+
+
+def tally_sentence(right: int, wrong: int, shown: int, coarse: int, cards: int) -> str:
+    """The drill's summary of answers, which ``stats`` repeats word for word:
+    ``2 problems: 1 right, 1 wrong; 1 shown without an answer; 1 flashcard rated.``"""
+    graded = right + wrong
+    parts = [f"{graded} problem{'s' if graded != 1 else ''}: {right} right, {wrong} wrong"]
+    if shown:
+        parts.append(f"{shown} shown without an answer")
+    if coarse:
+        parts.append(f"{coarse} too rough (not graded)")
+    parts.append(f"{cards} flashcard{'s' if cards != 1 else ''} rated")
+    return "; ".join(parts) + "."
+
+
+def line_width(line: Line) -> int:
+    """How many columns a line takes (a mark's star or its room take one)."""
+    return sum(1 if style in ("mark-star", "mark-pad") else len(chunk) for chunk, style in line)
+
+
+def side_by_side(left: Sequence[Line], right: Sequence[Line], gap: int = 6) -> list[Line]:
+    """Two blocks of lines next to each other, the left one padded to its widest line."""
+    width = max((line_width(line) for line in left), default=0)
+    out: list[Line] = []
+    for i in range(max(len(left), len(right))):
+        a = list(left[i]) if i < len(left) else []
+        b = list(right[i]) if i < len(right) else []
+        out.append(a + [(" " * (width - line_width(a) + gap), "")] + b if b else a)
     return out
 
 
@@ -101,11 +129,9 @@ class Out:
                 text.append(" ")
                 continue
             if style == "mark-star":
-                # Colour marks the entry; without colour (NO_COLOR) the star does.
-                if self._console.no_color:
-                    text.append(MARK, "bold")
-                else:
-                    text.append(" ")
+                # The star is always there: colour alone is lost with NO_COLOR, on a
+                # monochrome terminal and to a reader who cannot tell red from green.
+                text.append(MARK, "bold")
                 continue
             text.append(chunk, _STYLES.get(style, style))
         return text
@@ -228,16 +254,42 @@ def value_lines(value: Any, marks: Iterable[tuple[int, ...]] = (), indent: str =
     return table_lines(value, marks, indent) if len(value) >= 2 or width >= 2 else None
 
 
-def step_lines(label: str, value: Any, shape: Sequence[int] | None, note: str) -> list[Line]:
-    """One line of a worked solution (plus an aligned block below it for a matrix)."""
-    head: Line = [("  ", ""), (label, "bold")]
-    block = value_lines(value, indent="      ")
+def named_table_lines(table: Sequence[Sequence[Any]], indent: str = "      ") -> list[Line]:
+    """A table whose first row and first column are names (``Step.named_table``): names
+    dimmed, the names' column left-aligned, every other column right-aligned."""
+    cells = [[c if isinstance(c, str) else fmt_scalar(c) for c in row] for row in table]
+    widths = [max(len(r[j]) for r in cells) for j in range(len(cells[0]))]
+    out: list[Line] = []
+    for i, row in enumerate(cells):
+        line: Line = [(indent, "")]
+        for j, text in enumerate(row):
+            if j:
+                line.append(("  ", ""))
+            line.append((text.ljust(widths[j]) if j == 0 else text.rjust(widths[j]), "dim" if i == 0 or j == 0 else ""))
+        out.append(line)
+    return out
+
+
+def step_lines(step: Any) -> list[Line]:
+    """One line of a worked solution (plus an aligned block below it for a matrix or a table);
+    named entries as ``name = value, …`` on the line, a table with its row and column names."""
+    from quizgen.core.render import named_entries_text, step_label
+
     extra: Line = []
-    if shape is not None:
-        extra.append(("   " + fmt_shape(shape), "dim"))
-    if note:
-        extra.append((f"   ({note})", "dim"))
+    if step.shape is not None and not step.rows:
+        extra.append(("   " + shape_note(step.shape), "dim"))
+    if step.note:
+        extra.append((f"   ({step.note})", "dim"))
+    named = named_entries_text(step)
+    if named is not None:
+        label = step_label(step)
+        return [[("  ", "")] + ([(label, "bold"), (": ", "")] if label else []) + [(named, "")] + extra]
+    head: Line = [("  ", ""), (step.label, "bold")]
+    table = step.named_table()
+    if table is not None:
+        return [head + [(":", "")] + extra] + named_table_lines(table)
+    block = value_lines(step.value, indent="      ")
     if block is None:
-        return [head + [(" = ", ""), (fmt_inline(value), "")] + extra]
+        return [head + [(" = ", ""), (fmt_inline(step.value), "")] + extra]
     # A matrix goes below its label, aligned; the shape and note stay on the label's line.
     return [head + [(":", "")] + extra] + block

@@ -47,10 +47,14 @@ from quizgen.drill.cards import (
     solve_inputs,
 )
 from quizgen.drill.display import (
+    Line,
     Out,
     fmt_inline,
+    line_width,
+    side_by_side,
     step_lines,
     table_lines,
+    tally_sentence,
     value_lines,
     vector_marks,
 )
@@ -180,11 +184,10 @@ class Session:
     # -- problems -------------------------------------------------------------------------------
 
     def prepare(self, item: Item, template: Template) -> Prepared:
-        from quizgen.core.problems import Solved, build_problem, problem_id, variant_seed
-        from quizgen.generators import GENERATORS, expected
+        from quizgen.core.problems import Solved, build_problem, expected, problem_id, template_version, variant_seed
 
         concept = item.concept
-        version = GENERATORS[template.generator].VERSION
+        version = template_version(template)
         if self.seed is None:
             seed = self._rng.getrandbits(48)
             if self.background.ready:
@@ -334,7 +337,7 @@ class Session:
         return f"{self.index + 1}/{self.n} · {item.concept.title} · {what}"
 
     def _show_question(self, prep: Prepared) -> None:
-        from quizgen.generators import GENERATORS
+        from quizgen.core.problems import describe_inputs
 
         out = self.out
         template = prep.template
@@ -342,7 +345,7 @@ class Session:
         out.para((prep.problem_id, "dim"))
         out.para((template.prompt, ""))
         out.blank()
-        out.text_block(str(GENERATORS[template.generator].describe(prep.inputs)), style="code")
+        out.text_block(describe_inputs(template.generator, prep.inputs), style="code")
         out.blank()
         if prep.expected is not None:
             expected = describe_expected(prep.expected)
@@ -358,36 +361,12 @@ class Session:
     def _show_feedback(self, prep: Prepared, solved: Solved, verdict: Verdict, rating: int, state: Any) -> None:
         out = self.out
         kind = solved.answer.kind
-        if verdict.status == "right":
-            out.para(("✓ ", "right"), (verdict.message, "right"))
-        elif verdict.status == "skipped":
-            out.para(("→ ", "dim"), (verdict.message, ""))
-        elif verdict.misconception is not None and verdict.misconception.name in verdict.message:
-            # The judge's message names the mistake and says why it is one; the name stands out.
-            before, _, after = verdict.message.partition(verdict.misconception.name)
-            out.para(("✗ ", "wrong"), (before, "wrong"), (verdict.misconception.name, "mistake"), (after, ""))
-        else:
-            out.para(("✗ ", "wrong"), (verdict.message, "wrong"))
-        marks = list(verdict.wrong_entries)
-        block = value_lines(solved.answer.value if kind == "matrix" else None, marks)
-        if kind == "vector" and marks:
-            block = table_lines([solved.answer.value], vector_marks(marks))
-        if block is not None:
-            note = "  (* your wrong entries)" if marks else ""
-            out.para(("Answer:", "bold"), (note, "dim"))
-            out.pre(block)
-            if verdict.given is not None and verdict.status != "right":
-                given = value_lines(verdict.given if kind == "matrix" else [verdict.given], marks if kind == "matrix" else vector_marks(marks))
-                if given is not None:
-                    out.para(("You typed:", "dim"))
-                    out.pre(given)
-        else:
-            out.para(("Answer: ", "bold"), (format_value(kind, solved.answer.value), "bold"))
+        self._show_verdict(verdict, kind, solved.answer.value)
         if solved.steps:
             out.para(("Worked solution:", "bold"))
             lines = []
             for step in solved.steps:
-                lines.extend(step_lines(step.label, step.value, step.shape, step.note))
+                lines.extend(step_lines(step))
             out.pre(lines)
         if solved.figure is not None:
             from quizgen.core.pictures import text_lines
@@ -404,6 +383,51 @@ class Session:
             out.para((f"Rated {RATING_NAMES[rating]}; next review of this template: {when(state.due, self.clock.now())}.", "dim"))
         out.blank()
 
+    def _show_verdict(self, verdict: Verdict, kind: str, key: Any) -> None:
+        """The verdict: a named mistake and why it is one first; then, for a vector or matrix,
+        the typed entries beside the key with the wrong ones marked ``*`` (the key itself is
+        never in the error colour); then the answer."""
+        out = self.out
+        named = [verdict.misconception, *verdict.also] if verdict.misconception is not None else []
+        if verdict.status == "right":
+            out.para(("✓ ", "right"), (verdict.message, "right"))
+        elif verdict.status == "skipped":
+            out.para(("→ ", "dim"), (verdict.message, ""))
+        elif named:
+            which = "a known mistake: " if len(named) == 1 else f"any of {len(named)} known mistakes: "
+            out.para(("✗ Wrong — ", "wrong"), (which, ""), (", ".join(m.name for m in named), "mistake"))
+            for m in named:
+                out.para(("  " + m.description, ""))
+        elif verdict.wrong_entries:
+            out.para(("✗ Wrong: ", "wrong"), (f"{verdict.entries_right} of {verdict.entries_total} entries right.", ""))
+        else:
+            out.para(("✗ ", "wrong"), (verdict.message, ""))
+        rows = [key] if kind == "vector" else key if kind == "matrix" else None
+        if rows is None or value_lines(rows) is None:
+            out.para(("Answer: ", "bold"), (format_value(kind, key), "bold"))
+            return
+        given = verdict.given if verdict.status not in ("right", "skipped") else None
+        given_rows: list[Any] = ([given] if kind == "vector" else given) if isinstance(given, list) and given else []
+        if value_lines(given_rows) is None:
+            out.para(("Answer:", "bold"))
+            out.pre(table_lines(rows))
+            return
+        marks: list[tuple[int, ...]] = list(verdict.wrong_entries)
+        if kind == "vector":
+            marks = list(vector_marks(marks))
+        mine = table_lines(given_rows, marks, indent="    ")
+        theirs = table_lines(rows, indent="")
+        legend = "  (* marks your wrong entries)" if marks else ""
+        if max(line_width(line) for line in mine) + 6 + max(line_width(line) for line in theirs) <= 76:
+            width = max(line_width(line) for line in mine)
+            head: Line = [("    You typed", "dim"), (" " * max(1, width - 13 + 6), ""), ("Answer", "bold"), (legend, "dim")]
+            out.pre([head, *side_by_side(mine, theirs)])
+        else:
+            out.para(("You typed:", "dim"), (legend, "dim"))
+            out.pre(mine)
+            out.para(("Answer:", "bold"))
+            out.pre(table_lines(rows))
+
     def _nothing_due(self) -> None:
         states = self.store.states(self.by_id)
         if not states:
@@ -418,14 +442,7 @@ class Session:
         t = self.tally
         out = self.out
         out.rule("summary")
-        graded = t.right + t.wrong
-        parts = [f"{graded} problem{'s' if graded != 1 else ''}: {t.right} right, {t.wrong} wrong"]
-        if t.skipped:
-            parts.append(f"{t.skipped} shown without an answer")
-        if t.coarse:
-            parts.append(f"{t.coarse} too rough (not graded)")
-        parts.append(f"{t.cards} flashcard{'s' if t.cards != 1 else ''} rated")
-        out.para(("; ".join(parts) + ".", ""))
+        out.para((tally_sentence(t.right, t.wrong, t.skipped, t.coarse, t.cards), ""))
         if t.mistakes:
             names = sorted(set(t.mistakes), key=t.mistakes.index)
             out.para(("Named mistakes: ", "mistake"), (", ".join(f"{n} ×{t.mistakes.count(n)}" for n in names), ""))

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from quizgen.core.errors import QuizgenError
+from quizgen.core.files import data_dir
 
 if TYPE_CHECKING:
     from quizgen.core.concepts import Concept
@@ -94,17 +95,6 @@ CREATE INDEX IF NOT EXISTS reviews_card ON reviews (card);
 
 # ---------------------------------------------------------------------------------------------
 # Where, and when
-
-
-def data_dir() -> Path:
-    """``$QUIZGEN_HOME``, else ``$XDG_DATA_HOME/quizgen``, else ``~/.local/share/quizgen``."""
-    home = os.environ.get("QUIZGEN_HOME")
-    if home:
-        return Path(home).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME")
-    if xdg:
-        return Path(xdg).expanduser() / "quizgen"
-    return Path.home() / ".local" / "share" / "quizgen"
 
 
 def db_path() -> Path:
@@ -245,13 +235,17 @@ def _storage(method: _F) -> _F:
 class Store:
     """The SQLite database of one user. One ``Store`` per thread (connections are not shared).
 
-    ``concepts`` are the flashcards a database of schema 1 is migrated with (every concept the
-    command loaded); without them such a database is used as it is and migrated later. With
+    ``concepts`` are the flashcards a database of schema 1 is migrated with (every concept of the
+    library, or a function that loads them: called only when such a database is met); without
+    them such a database is used as it is and migrated later. With
     ``save=False`` the database is copied into memory first (if it exists), so a
     ``--no-save`` drill schedules from the real state but never writes the file.
     """
 
-    def __init__(self, path: Path | None = None, *, save: bool = True, concepts: Sequence[Concept] = ()):
+    def __init__(
+        self, path: Path | None = None, *, save: bool = True,
+        concepts: Sequence[Concept] | Callable[[], Sequence[Concept]] = (),
+    ):
         self.path = Path(path) if path is not None else db_path()
         self.save = save
         self._concepts = concepts
@@ -356,7 +350,8 @@ class Store:
                     if statement.strip():
                         self._db.execute(statement)
                 if version == 1:
-                    self._rekey_flashcards(flashcard_keys(self._concepts))
+                    concepts = self._concepts() if callable(self._concepts) else self._concepts
+                    self._rekey_flashcards(flashcard_keys(concepts))
                 self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self._db.execute("COMMIT")
         except BaseException:
@@ -484,105 +479,6 @@ class Store:
         for r in out:
             r["possible"] = json.loads(r["possible"]) if r["possible"] else []
         return out[-limit:] if limit else out
-
-
-# ---------------------------------------------------------------------------------------------
-# Summaries for `quizgen stats`
-
-
-@dataclass
-class ConceptStats:
-    concept: str
-    answered: int = 0
-    right: int = 0
-    coarse: int = 0
-    flashcards: int = 0
-    flash_again: int = 0
-    due_now: int = 0
-    due_day: int = 0
-    due_week: int = 0
-    due_later: int = 0
-    new: int = 0
-    next_due: float | None = None
-
-    @property
-    def accuracy(self) -> float | None:
-        return self.right / self.answered if self.answered else None
-
-
-@dataclass
-class MistakeStats:
-    concept: str
-    name: str
-    made: int = 0
-    possible: int = 0
-
-
-def accuracy_by_day(rows: Iterable[dict[str, Any]], now: datetime, days: int = 28) -> list[tuple[str, int, int]]:
-    """(day, right, answered) of the problem answers in ``rows`` on each of the last ``days``
-    days up to ``now``'s, oldest first; days are calendar days in ``now``'s time zone."""
-    zone = now.tzinfo
-    today = now.date()
-    first = today - timedelta(days=days - 1)
-    counts = {first + timedelta(days=i): [0, 0] for i in range(days)}
-    for r in rows:
-        if r["kind"] != "problem" or r["status"] == "skipped":
-            continue
-        day = datetime.fromisoformat(r["time"]).astimezone(zone).date()
-        if day in counts:
-            counts[day][0] += r["status"] == "right"
-            counts[day][1] += 1
-    return [(d.isoformat(), right, answered) for d, (right, answered) in counts.items()]
-
-
-def summarise(
-    store: Store, cards_by_concept: dict[str, list[str]], now: datetime
-) -> tuple[list[ConceptStats], list[MistakeStats], list[CardState]]:
-    """Per-concept accuracy, per-misconception counts, and the reviewed cards (for the due list).
-
-    ``cards_by_concept`` lists each concept's current card ids (to count the new ones).
-    """
-    now_ts = now.timestamp()
-    concepts = sorted(set(cards_by_concept))
-    per = {c: ConceptStats(c) for c in concepts}
-    mistakes: dict[tuple[str, str], MistakeStats] = {}
-    for r in store.reviews(concepts):
-        s = per[r["concept"]]
-        if r["kind"] == "flashcard":
-            s.flashcards += 1
-            s.flash_again += int(r["rating"] == 1)
-            continue
-        if r["rating"] is None:
-            s.coarse += 1
-            continue
-        s.answered += 1
-        s.right += int(r["status"] == "right")
-        for name in r["possible"]:
-            m = mistakes.setdefault((r["concept"], name), MistakeStats(r["concept"], name))
-            m.possible += 1
-        if r["misconception"]:
-            m = mistakes.setdefault((r["concept"], r["misconception"]), MistakeStats(r["concept"], r["misconception"]))
-            m.made += 1
-    states = [state for state in store.states().values() if state.concept in per]
-    reviewed = {state.id for state in states}
-    for state in states:
-        c = per[state.concept]
-        ahead = state.due - now_ts
-        if ahead <= 0:
-            c.due_now += 1
-            continue
-        if ahead <= 86400:
-            c.due_day += 1
-        elif ahead <= 7 * 86400:
-            c.due_week += 1
-        else:
-            c.due_later += 1
-        if c.next_due is None or state.due < c.next_due:
-            c.next_due = state.due
-    for concept, ids in cards_by_concept.items():
-        per[concept].new = sum(1 for i in ids if i not in reviewed)
-    ordered = sorted(mistakes.values(), key=lambda m: (m.concept, -m.made, m.name))
-    return [per[c] for c in concepts], ordered, sorted(states, key=lambda s: s.due)
 
 
 def when(ts: float, now: datetime) -> str:

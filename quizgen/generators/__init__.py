@@ -2,16 +2,18 @@
 
 A generator module turns a template's parameters and an explicit ``random.Random`` into a
 problem's inputs. It never computes the answer: that is the checker's job (``checkers/<family>.py``,
-``checkers/<family>.py``, with the same module name).
+with the same module name).
 
 Each module defines:
 
-``FAMILY: str``
-    Its registry name.
-``VERSION: int``
-    Bumped whenever the same seed would draw different inputs; it is part of every problem id.
+``VERSION: int`` and ``VERSIONS: dict[str, int]`` (optional, ask -> version)
+    A template's version, part of every problem id, is the highest of ``VERSION`` and
+    ``VERSIONS[ask]`` over its asks (``quizgen.core.problems.template_version``); bump the ask
+    whenever the same seed would build different inputs.
 ``PARAMS: dict[str, quizgen.core.params.ParamSpec]``
     The parameters a template may set, with defaults. Validation and the JSON Schema come from here.
+    Its ``ask`` choice, when the family asks several questions, is the one list of the questions the
+    family knows: the registry refuses any other before the checker runs (``refuse_unknown_ask``).
 ``draw(params: dict, rng: random.Random) -> dict``
     JSON-able inputs. Uses only ``rng``. Rejects degenerate draws itself by drawing again (a bounded
     number of times, then ``quizgen.core.errors.GenerationError``).
@@ -63,3 +65,12 @@ def expected(family: str, inputs: dict[str, Any]) -> Answer:
         return Answer("formula", {"formula": "", "symbols": inputs["symbols"]})
     declare = getattr(GENERATORS[family], "expected", None)
     return declare(inputs) if declare is not None else Answer("number", 0.0)
+
+
+def refuse_unknown_ask(family: str, inputs: dict[str, Any]) -> None:
+    """Raise ``ValueError`` when ``inputs`` ask a question the family's generator does not declare
+    (its ``ask`` choice): checked here once, before the checker reads any input, so that no checker
+    repeats the list or the check."""
+    spec = GENERATORS[family].PARAMS.get("ask")
+    if spec is not None and inputs.get("ask") not in spec.options:
+        raise ValueError(f"Expected ask to be one of {tuple(spec.options)}, but got {inputs.get('ask')!r}")

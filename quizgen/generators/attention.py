@@ -43,8 +43,10 @@ from quizgen.core.params import (
 )
 from quizgen.core.render import format_matrix
 
-FAMILY = "attention"
 VERSION = 1
+
+INPUT_LABELS = {"Q": "queries Q", "K": "keys K", "V": "values V"}
+"""What learners read for each vector or matrix input, in every face."""
 
 ASKS = ("scale", "scores", "weights", "output", "variance", "variance-formula")
 FORMULA_SYMBOLS = {"d": "size", "sigma": "positive"}
@@ -213,9 +215,9 @@ def describe(inputs: dict[str, Any]) -> str:
         )
     n_q, n_k = len(inputs["Q"]), len(inputs["K"])
     parts = [
-        format_matrix("Q", inputs["Q"]),
-        format_matrix("K", inputs["K"]),
-        format_matrix("V", inputs["V"]),
+        format_matrix(INPUT_LABELS["Q"], inputs["Q"]),
+        format_matrix(INPUT_LABELS["K"], inputs["K"]),
+        format_matrix(INPUT_LABELS["V"], inputs["V"]),
         f"Shapes: Q {n_q}×{len(inputs['Q'][0])}, K {n_k}×{len(inputs['K'][0])}, "
         f"V {n_k}×{len(inputs['V'][0])}",
     ]

@@ -14,10 +14,13 @@ Questions (``ask``), all with inputs
   as its closest reference, so the score is never the trivial 1.
 - ``precision``: the clipped precision ``p_n`` for one order; the inputs also hold ``"n"``, which
   equals the drawn ``max_n`` (so a template picks the order through ``max_n``: ``2`` for bigrams,
-  ``[1, 4]`` for a mix), and ``0 < p_n < 1``.
+  ``[1, 4]`` for a mix), and ``0 < p_n < 1``. Clipping always matters: some shared n-gram occurs
+  in the candidate more often than in any one reference (when the perturbed sentence has none,
+  copies of a shared n-gram are written over other words until it does).
 - ``brevity_penalty``: BP only (``max_n`` is carried along but plays no part). Most draws have a
-  candidate shorter than its closest reference, so that BP < 1; about one in seven is not, so that
-  the rule "BP = 1 when the candidate is longer" is practised too.
+  candidate shorter than its closest reference, so that BP < 1; about one in seven is longer, so
+  that the rule "BP = 1 when the candidate is longer" is practised too. Never the same length as
+  the closest reference (BP = 1 either way: nothing to tell).
 
 The references are a short sentence from a small built-in vocabulary plus light paraphrases of it;
 the candidate is one reference perturbed by dropped, inserted, substituted and repeated words (the
@@ -34,8 +37,13 @@ from typing import Any
 
 from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_int, redraw
 
-FAMILY = "bleu"
 VERSION = 1
+# Asks whose drawing changed since (the template version is the highest over its asks): every
+# precision problem makes clipping matter; a brevity-penalty candidate is never as long as r.
+VERSIONS = {"precision": 2, "brevity_penalty": 2}
+
+INPUT_LABELS: dict[str, str] = {}
+"""What learners read for each vector or matrix input, in every face (none is typeset here)."""
 
 ASKS = ("bleu", "precision", "brevity_penalty")
 # Share of brevity-penalty draws whose candidate is shorter than its closest reference.
@@ -135,14 +143,17 @@ def _attempt(ask: str, params: dict[str, Any], rng: random.Random) -> dict[str, 
     if ask == "brevity_penalty":
         # Structural length check only; the penalty itself is the checker's job.
         closest = min((len(ref) for ref in references), key=lambda length: (abs(length - c), length))
-        if (c < closest) != want_short:
+        if (c < closest) != want_short or c == closest:
             return None
         return {"ask": ask, "candidate": candidate, "references": references, "max_n": max_n}
     if ask == "precision":
         n = max_n
-        # p_n = 1 would not exercise clipping or partial matches at all.
-        if not _shares_ngram(candidate, references, n) or _fully_matched(candidate, references, n):
+        if not _shares_ngram(candidate, references, n):
             return None
+        forced = _force_clipping(rng, candidate, references, n)
+        if forced is None or any(forced == ref for ref in references):
+            return None
+        candidate = forced
         return {
             "ask": ask,
             "candidate": candidate,
@@ -158,6 +169,36 @@ def _attempt(ask: str, params: dict[str, Any], rng: random.Random) -> dict[str, 
     if c >= closest and all(_fully_matched(candidate, references, k) for k in range(1, max_n + 1)):
         return None
     return {"ask": ask, "candidate": candidate, "references": references, "max_n": max_n}
+
+
+def _force_clipping(
+    rng: random.Random, candidate: list[str], references: Sequence[Sequence[str]], k: int
+) -> list[str] | None:
+    """The candidate with clipping made to matter: some k-gram it shares with a reference occurs
+    in it more often than in any single reference. When that is not so already, copies of one
+    shared k-gram are written over other words (the length stays); None if that fails."""
+    tokens = list(candidate)
+    if _clipped_gram(tokens, references, k):
+        return tokens
+    grams = [tuple(tokens[i : i + k]) for i in range(len(tokens) - k + 1)]
+    shared = [g for g in grams if any(_occurrences(ref, g) for ref in references)]
+    gram = shared[rng.randrange(len(shared))]
+    need = max(_occurrences(ref, gram) for ref in references) + 1
+    for _ in range(4 * need):
+        if _occurrences(tokens, gram) >= need:
+            return tokens
+        at = rng.randrange(len(tokens) - k + 1)
+        tokens[at : at + k] = gram
+    return tokens if _occurrences(tokens, gram) >= need else None
+
+
+def _clipped_gram(candidate: Sequence[str], references: Sequence[Sequence[str]], k: int) -> bool:
+    """Whether some shared k-gram occurs in the candidate more often than in every reference."""
+    grams = {tuple(candidate[i : i + k]) for i in range(len(candidate) - k + 1)}
+    return any(
+        0 < max(_occurrences(ref, g) for ref in references) < _occurrences(candidate, g)
+        for g in grams
+    )
 
 
 def _shares_ngram(candidate: Sequence[str], references: Sequence[Sequence[str]], k: int) -> bool:

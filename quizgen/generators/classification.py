@@ -44,8 +44,10 @@ from quizgen.core.params import (
 )
 from quizgen.core.render import format_matrix
 
-FAMILY = "classification"
 VERSION = 1
+
+INPUT_LABELS = {"confusion_matrix": "confusion matrix C"}
+"""What learners read for each vector or matrix input, in every face."""
 
 METRICS = ("precision", "recall", "f1", "fbeta", "accuracy")
 AVERAGES = ("binary", "macro", "micro")
@@ -245,8 +247,8 @@ def describe(inputs: dict[str, Any]) -> str:
     ...                 "y_true": [1, 0, 1], "y_pred": [1, 1, 0]}))
     Find: F1 of the positive class 1
     labels: 0, 1
-    y_true: 1 0 1
-    y_pred: 1 1 0
+    true class:      1 0 1
+    predicted class: 1 1 0
     """
     metric = inputs["metric"]
     name = _METRIC_NAMES.get(metric, metric)
@@ -263,9 +265,9 @@ def describe(inputs: dict[str, Any]) -> str:
         find = f"Find: micro-averaged {name} (from tp, fp, fn summed over the classes)"
     lines = [find, "labels: " + ", ".join(str(v) for v in inputs["labels"])]
     if "confusion_matrix" in inputs:
-        lines.append("confusion matrix, rows = true class, columns = predicted class:")
-        lines.append(format_matrix("C", inputs["confusion_matrix"]))
+        lines.append("rows = true class, columns = predicted class")
+        lines.append(format_matrix(INPUT_LABELS["confusion_matrix"], inputs["confusion_matrix"]))
     else:
-        lines.append("y_true: " + " ".join(str(v) for v in inputs["y_true"]))
-        lines.append("y_pred: " + " ".join(str(v) for v in inputs["y_pred"]))
+        lines.append("true class:      " + " ".join(str(v) for v in inputs["y_true"]))
+        lines.append("predicted class: " + " ".join(str(v) for v in inputs["y_pred"]))
     return "\n".join(lines)

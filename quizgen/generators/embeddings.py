@@ -12,21 +12,25 @@ Questions (``ask``):
   ``{"ask", "vocab_size", "dim"}``.
 - ``bert-params``: parameters of BERT's three input tables (token V × D, position P × D, segment
   2 × D); inputs ``{"ask", "vocab_size", "positions", "dim"}``.
-- ``bert-shape``: the shape of their sum for ids of shape (B, L); inputs
-  ``{"ask", "vocab_size", "positions", "dim", "ids_shape"}``.
+- ``bert-shape``: the shape of their sum for ids of shape (B, L), with BERT's positions
+  0, 1, …, L − 1 in every row; ``"error"`` when L exceeds the P rows of the position table (the
+  lookup raises); inputs ``{"ask", "vocab_size", "positions", "dim", "ids_shape"}``.
 - ``table-formula`` and ``bert-formula``: those parameter counts as formulas in V, D (and P);
   inputs ``{"ask", "symbols"}``.
 - ``cosine``: the cosine similarity of two rows of a small word table; inputs
   ``{"ask", "words", "table", "pair"}``.
 - ``analogy``: the index of the word whose vector is nearest (by cosine) to
-  ``table[a] − table[b] + table[c]``, the three query words excluded; inputs
-  ``{"ask", "words", "table", "query"}`` with ``query = [a, b, c]``.
+  ``table[a] − table[b] + table[c]`` computed from the rows as given (not normalised first, as
+  gensim does), the three query words excluded; inputs ``{"ask", "words", "table", "query"}``
+  with ``query = [a, b, c]``. Drawn so that at least one classic mistake (a query word let in,
+  the dot product, rows normalised first) picks another row, and no two pick the same one.
 """
 
 from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from typing import Any
 
 from quizgen.core.answer import Answer
@@ -34,8 +38,12 @@ from quizgen.core.formula import describe_symbols
 from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_int, draw_int_matrix, redraw
 from quizgen.core.render import format_matrix
 
-FAMILY = "embeddings"
 VERSION = 1
+# Asks whose drawing changed since version 1 (ids of their older versions are refused).
+VERSIONS = {"analogy": 2, "padded-ids": 2}
+
+INPUT_LABELS = {"table": "embedding table E"}
+"""What learners read for each vector or matrix input, in every face."""
 
 ASKS = ("padded-ids", "lookup-shape", "table-params", "bert-params", "bert-shape", "cosine", "analogy", "table-formula", "bert-formula")
 FORMULA_SYMBOLS = {"table-formula": {"V": "size", "D": "size"}, "bert-formula": {"V": "size", "P": "size", "D": "size"}}
@@ -95,11 +103,13 @@ def _padded(params: dict[str, Any], rng: random.Random) -> dict[str, Any] | None
         sentences.append([vocab[rng.randrange(len(vocab))] if rng.random() < 0.8 else unknown[rng.randrange(len(unknown))] for _ in range(n)])
     lengths = {len(s) for s in sentences}
     has_unknown = any(w not in vocab for s in sentences for w in s)
+    # An unknown word before a known one, so that mapping it to [PAD] and dropping it differ.
+    inside = any(w not in vocab and any(v in vocab for v in s[i + 1 :]) for s in sentences for i, w in enumerate(s))
     # Something to pad, and an unknown word to map to [UNK].
-    return {"ask": "padded-ids", "vocab": vocab, "sentences": sentences} if len(lengths) > 1 and has_unknown else None
+    return {"ask": "padded-ids", "vocab": vocab, "sentences": sentences} if len(lengths) > 1 and has_unknown and inside else None
 
 
-def _cos(u: list[int], v: list[int]) -> float:
+def _cos(u: Sequence[float], v: Sequence[float]) -> float:
     return sum(a * b for a, b in zip(u, v)) / math.sqrt(sum(a * a for a in u) * sum(b * b for b in v))
 
 
@@ -120,14 +130,25 @@ def _table(ask: str, params: dict[str, Any], rng: random.Random) -> dict[str, An
     if not any(target):
         return None
     # A clear winner, so that exactly one row is right, and so for each named mistake (the query
-    # words included; the dot product instead of the cosine).
+    # words included; the dot product instead of the cosine; rows normalised before the sum).
     others = [i for i in range(rows) if i not in (a, b, c)]
-    rankings = (
+    unit = [[x / math.sqrt(sum(y * y for y in row)) for x in row] for row in table]
+    unit_target = [x - y + z for x, y, z in zip(unit[a], unit[b], unit[c])]
+    if not any(abs(x) > 1e-9 for x in unit_target):
+        return None
+    rankings: tuple[list[float], ...] = (
         [_cos(target, table[i]) for i in others],
         [_cos(target, row) for row in table],
         [sum(x * y for x, y in zip(target, table[i])) for i in others],
+        [_cos(unit_target, unit[i]) for i in others],
     )
     if any(len(r) > 1 and sorted(r)[-1] - sorted(r)[-2] < 1e-6 for r in rankings):
+        return None
+    # Worth asking: some mistake picks another row, and no two mistakes pick the same one.
+    best = [r.index(max(r)) for r in rankings]
+    picks = [others[best[0]], best[1], others[best[2]], others[best[3]]]
+    wrong = [p for p in picks[1:] if p != picks[0]]
+    if not wrong or len(set(wrong)) < len(wrong):
         return None
     return {"ask": ask, "words": words, "table": table, "query": [a, b, c]}
 
@@ -153,7 +174,7 @@ def describe(inputs: dict[str, Any]) -> str:
         return "\n".join(lines)
     if ask in ("cosine", "analogy"):
         words = inputs["words"]
-        lines = [format_matrix("E", inputs["table"]), "rows: " + ", ".join(f"{i} {w}" for i, w in enumerate(words))]
+        lines = [format_matrix(INPUT_LABELS["table"], inputs["table"]), "rows: " + ", ".join(f"{i} {w}" for i, w in enumerate(words))]
         if ask == "cosine":
             i, j = inputs["pair"]
             lines.append(f"words: {words[i]} (row {i}) and {words[j]} (row {j})")
@@ -170,7 +191,11 @@ def describe(inputs: dict[str, Any]) -> str:
     if ask == "bert-params":
         return tables
     shape = tuple(inputs["ids_shape"])
-    return f"{tables}\nids, positions and segment ids: LongTensors of shape {shape}\nx = token(ids) + position(positions) + segment(segments)"
+    return (
+        f"{tables}\nids and segment ids (0 or 1): LongTensors of shape {shape}\n"
+        f"positions = torch.arange(L).expand(B, L)   (0, 1, …, L − 1 in every row, as BERT numbers them)\n"
+        "x = token(ids) + position(positions) + segment(segments)"
+    )
 
 
 def expected(inputs: dict[str, Any]) -> Answer:
@@ -179,4 +204,4 @@ def expected(inputs: dict[str, Any]) -> Answer:
     if ask == "padded-ids":
         width = max(len(s) for s in inputs["sentences"])
         return Answer("matrix", [[0.0] * width for _ in inputs["sentences"]])
-    return Answer("shape", []) if ask.endswith("shape") else Answer("number", 0.0)
+    return Answer("shape", []) if ask.endswith("shape") else Answer("number", 0.0, whole=ask.endswith("params") or ask == "analogy")

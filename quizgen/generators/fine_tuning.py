@@ -22,10 +22,13 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from quizgen.core.answer import Answer
 from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_int
 
-FAMILY = "fine-tuning"
 VERSION = 1
+
+INPUT_LABELS: dict[str, str] = {}
+"""What learners read for each vector or matrix input, in every face (none is typeset here)."""
 
 ASKS = ("total", "linear-probe", "frozen", "progressive")
 WIDTH_GRID = (16, 32, 50, 64, 100, 128, 200, 256, 300, 384, 500, 512, 768, 784, 1000, 1024, 2048, 3072, 4096)
@@ -106,3 +109,8 @@ def describe(inputs: dict[str, Any]) -> str:
             f"top s hidden layers. This is stage {inputs['stage']}."
         )
     return "\n".join(lines)
+
+
+def expected(inputs: dict[str, Any]) -> Answer:
+    """Every ask is a parameter count: a whole number."""
+    return Answer("number", 0.0, whole=True)

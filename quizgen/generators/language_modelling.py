@@ -32,8 +32,10 @@ from typing import Any
 from quizgen.core.answer import Answer
 from quizgen.core.params import Choice, Flag, FloatRange, IntRange, ParamSpec, draw_choice, draw_float, draw_int, draw_on_grid, redraw
 
-FAMILY = "language-modelling"
 VERSION = 1
+
+INPUT_LABELS: dict[str, str] = {}
+"""What learners read for each vector or matrix input, in every face (none is typeset here)."""
 
 ASKS = ("softmax", "sequence", "smoothed-target", "smoothed-loss", "greedy", "beam")
 TREE_TOKENS = ("a", "b", "c")

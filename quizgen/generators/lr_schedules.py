@@ -24,7 +24,8 @@ Questions (``ask``):
 Learning rates are drawn from ``LR_GRID`` (decimals that print exactly), the floor as a fraction
 of ``lr0`` on a 0.05 grid (stored as the exact decimal product), the LLRD factor on a 0.05 grid.
 Draws where the answer is read off the inputs (``t = 0``, ``t = W``, ``t = T``, the top layer, a
-factor of 1) are not made.
+factor of 1) are not made, nor an LLRD layer with ``2i = depth``, where the reversed exponent
+and the off-by-one exponent give the same LR.
 """
 
 from __future__ import annotations
@@ -46,8 +47,13 @@ from quizgen.core.params import (
     redraw,
 )
 
-FAMILY = "lr-schedules"
 VERSION = 1
+# Asks whose drawing changed since (the template version is the highest over its asks): no LLRD
+# layer with 2i = depth; the cosine templates' finer tolerance changes what the builder redraws.
+VERSIONS = {"llrd": 2, "cosine": 2, "warmup-cosine": 2}
+
+INPUT_LABELS: dict[str, str] = {}
+"""What learners read for each vector or matrix input, in every face (none is typeset here)."""
 
 ASKS = ("warmup", "linear", "warmup-linear", "cosine", "warmup-cosine", "llrd")
 WARMUP_ASKS = ("warmup", "warmup-linear", "warmup-cosine")
@@ -163,8 +169,10 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     if ask == "llrd":
         factor = _draw_factor(rng, params["factor"])
         depth = draw_int(rng, params["depth"])
-        # The top layer (depth - 1) would just be the base LR.
-        layer = rng.randrange(depth - 1)
+        # The top layer (depth - 1) would just be the base LR; at 2i = depth the reversed exponent
+        # i and the one-too-many depth − i coincide, so the two slips could not be told apart.
+        layers = [i for i in range(depth - 1) if 2 * i != depth]
+        layer = layers[rng.randrange(len(layers))]
         return {"ask": ask, "base_lr": lr, "factor": factor, "depth": depth, "layer": layer}
     def attempt() -> dict[str, Any] | None:
         if ask == "warmup":

@@ -24,8 +24,13 @@ from typing import Any
 from quizgen.core.answer import Answer
 from quizgen.core.params import Choice, FloatRange, IntRange, ParamSpec, draw_choice, draw_int
 
-FAMILY = "masked-modelling"
 VERSION = 1
+# Asks whose drawing changed since (the template version is the highest over its asks): the
+# selected count is drawn at a length where a rounding slip shows.
+VERSIONS = {"selected": 2}
+
+INPUT_LABELS: dict[str, str] = {}
+"""What learners read for each vector or matrix input, in every face (none is typeset here)."""
 
 ASKS = ("selected", "split", "labels")
 SPECIAL = {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4}
@@ -44,7 +49,9 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """One problem's inputs from resolved ``params``, drawn with ``rng`` only (the contract is in
     ``quizgen.generators``)."""
     ask = draw_choice(rng, params["ask"])
-    if ask != "labels":
+    if ask == "selected":
+        return _draw_selected(params, rng)
+    if ask == "split":
         lo, hi = (round(x * 100) for x in params["rate"])
         return {"ask": ask, "length": draw_int(rng, params["length"]), "rate": rng.randint(lo, hi) / 100}
     n = draw_int(rng, params["words"])
@@ -62,6 +69,41 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         elif kind == "random":
             corrupted[pos] = WORD_ID[rng.choice([w for w in WORDS if WORD_ID[w] != original[pos]])]
     return {"ask": ask, "tokens": tokens, "original": original, "corrupted": corrupted, "selected": positions, "mask_id": SPECIAL["[MASK]"]}
+
+
+def _slip(length: int, hundredths: int) -> str | None:
+    """Which rounding slip rate × length exposes (the rate in whole hundredths, so the product is
+    exact): the fraction decides it, never the count itself."""
+    whole, part = divmod(length * hundredths, 100)
+    if whole == 0 and part <= 50:
+        return "minimum"  # rounds to 0: the rule's minimum of 1 is what counts
+    if 0 < part < 50 and whole >= 1:
+        return "up"  # rounding up gives one more
+    # Rounding down gives one fewer; leaving [CLS] and [SEP] out (2 × rate less) must not land on
+    # the same number, so the fraction stays above a half even without them.
+    if part - 2 * hundredths > 50 and whole >= 1:
+        return "down"
+    if part == 50 and whole >= 2 and whole % 2 == 0:
+        return "half"  # a half next to an even number: round sends it down, school rounding up
+    return None
+
+
+def _draw_selected(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """A length whose count exposes one slip (a kind drawn evenly among those the ranges hold);
+    when no length in range exposes any, a plain uniform draw, so drawing never fails."""
+    lo, hi = (round(x * 100) for x in params["rate"])
+    hundredths = rng.randint(lo, hi)
+    by_kind: dict[str, list[int]] = {}
+    for length in range(params["length"][0], params["length"][1] + 1):
+        kind = _slip(length, hundredths)
+        if kind is not None:
+            by_kind.setdefault(kind, []).append(length)
+    if by_kind:
+        lengths = by_kind[sorted(by_kind)[rng.randrange(len(by_kind))]]
+        length = lengths[rng.randrange(len(lengths))]
+    else:
+        length = draw_int(rng, params["length"])
+    return {"ask": "selected", "length": length, "rate": hundredths / 100}
 
 
 def describe(inputs: dict[str, Any]) -> str:
@@ -88,4 +130,4 @@ def expected(inputs: dict[str, Any]) -> Answer:
         return Answer("vector", [0.0] * 3)
     if inputs["ask"] == "labels":
         return Answer("vector", [0.0] * len(inputs["tokens"]))
-    return Answer("number", 0.0)
+    return Answer("number", 0.0, whole=True)

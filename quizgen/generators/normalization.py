@@ -48,8 +48,12 @@ from quizgen.core.params import (
 )
 from quizgen.core.render import format_matrix
 
-FAMILY = "normalization"
 VERSION = 1
+# Asks whose drawing changed since version 1 (ids of their older versions are refused).
+VERSIONS = {"layernorm": 2, "batchnorm-train": 2, "running-mean": 2, "running-var": 2}
+
+INPUT_LABELS = {"x": "batch x", "batches": "mini-batches (row k: batch k)"}
+"""What learners read for each vector or matrix input, in every face."""
 
 ASKS = ("batchnorm-train", "batchnorm-eval", "running-mean", "running-var", "layernorm", "parameters", "parameters-formula")
 FORMULA_SYMBOLS = {"batchnorm": {"C": "size"}, "layernorm": {"L": "size", "D": "size"}}
@@ -65,9 +69,14 @@ PARAMS: dict[str, ParamSpec] = {
         doc="What to ask for: a BatchNorm output in train or eval mode, a running mean or variance "
         "after some batches, a LayerNorm output, or a layer's learnable parameter count.",
     ),
-    "batch": IntRange(default=(2, 4), doc="Batch size B (rows of x; samples per batch).", minimum=2, maximum=8),
+    "batch": IntRange(
+        default=(2, 4),
+        doc="Batch size B (rows of x; samples per batch); train-mode outputs draw 3 or more when the range allows.",
+        minimum=2,
+        maximum=8,
+    ),
     "features": IntRange(
-        default=(2, 3), doc="Features D (columns of x); LayerNorm needs at least 2.", minimum=1, maximum=6
+        default=(2, 3), doc="Features D (columns of x); LayerNorm needs at least 2 and draws 3 or more when the range allows.", minimum=1, maximum=6
     ),
     "values": IntRange(default=(-3, 3), doc="Inclusive range of the integer entries of x.", minimum=-20, maximum=20),
     "gamma": IntRange(default=(1, 2), doc="Inclusive range of the integer entries of γ (weight).", minimum=-5, maximum=5),
@@ -77,7 +86,7 @@ PARAMS: dict[str, ParamSpec] = {
     ),
     "momentum": FloatRange(
         default=(0.1, 0.5),
-        doc=f"BatchNorm momentum m, drawn from {list(MOMENTUM_GRID)} within the range.",
+        doc=f"BatchNorm momentum m, drawn from {list(MOMENTUM_GRID)} within the range (0.5 only when nothing else fits).",
         exclusive_minimum=0.0,
         maximum=1.0,
     ),
@@ -122,7 +131,11 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         shape = [draw_int(rng, params["length"]), width] if layer == "layernorm" and rng.random() < 0.5 else [width]
         return {"ask": ask, "layer": layer, "shape": shape}
     if ask.startswith("running"):
-        momentum = draw_on_grid(rng, MOMENTUM_GRID, params["momentum"], 2)
+        # m = 0.5 weighs old and new alike: the reversed update gives the key. Drawn only when
+        # the range holds no other grid value.
+        lo, hi = params["momentum"]
+        grid = [m for m in MOMENTUM_GRID if m != 0.5 and lo - 1e-9 <= m <= hi + 1e-9] or MOMENTUM_GRID
+        momentum = draw_on_grid(rng, grid, params["momentum"], 2)
         steps = draw_int(rng, params["steps"])
         return redraw(
             lambda: _running(ask, params, rng, momentum, steps),
@@ -144,10 +157,17 @@ def _running(ask: str, params: dict[str, Any], rng: random.Random, momentum: flo
     return {"ask": ask, "batches": batches, "momentum": momentum}
 
 
+def _at_least(bounds: tuple[int, int], lo: int) -> tuple[int, int]:
+    """``bounds`` raised to start at ``lo`` where the range reaches it (else its top alone)."""
+    return (max(lo, bounds[0]), bounds[1]) if bounds[1] >= lo else (bounds[1], bounds[1])
+
+
 def _matrices(ask: str, params: dict[str, Any], rng: random.Random) -> dict[str, Any] | None:
-    b = draw_int(rng, params["batch"])
-    lo = 2 if ask == "layernorm" else 1
-    d = draw_int(rng, (max(lo, params["features"][0]), max(lo, params["features"][1])))
+    # Normalising two values gives ±1 whatever they are (the answer is read off the signs): a
+    # LayerNorm row of 2 features, or a train-mode BatchNorm column of 2 samples, is drawn only
+    # when the range allows nothing wider.
+    b = draw_int(rng, _at_least(params["batch"], 3) if ask == "batchnorm-train" else params["batch"])
+    d = draw_int(rng, _at_least(params["features"], 3) if ask == "layernorm" else params["features"])
     x = draw_int_matrix(rng, b, d, params["values"])
     gamma = [draw_int(rng, params["gamma"]) for _ in range(d)]
     beta = [draw_int(rng, params["beta"]) for _ in range(d)]
@@ -171,8 +191,8 @@ def describe(inputs: dict[str, Any]) -> str:
     """The inputs as plain text for a learner.
 
     >>> print(describe({"ask": "layernorm", "x": [[1, 3], [0, -2]], "gamma": [1, 2], "beta": [0, 1]}))
-    x = [[1,  3],
-         [0, -2]]
+    batch x = [[1,  3],
+               [0, -2]]
     (B = 2 samples as rows, D = 2 features as columns)
     γ = [1, 2]   β = [0, 1]   ε = 1e-05
     """
@@ -185,12 +205,12 @@ def describe(inputs: dict[str, Any]) -> str:
         call = f"nn.BatchNorm1d({shape[0]})" if inputs["layer"] == "batchnorm" else f"nn.LayerNorm({shape[0] if len(shape) == 1 else shape})"
         return f"{call}   (default arguments: affine / elementwise_affine = True)"
     if ask.startswith("running"):
-        lines = [f"batch {i}: {_row(batch)}" for i, batch in enumerate(inputs["batches"], start=1)]
+        lines = [format_matrix(INPUT_LABELS["batches"], inputs["batches"])]
         lines.append(f"momentum m = {inputs['momentum']}; one feature; running_mean starts at 0, running_var at 1")
         return "\n".join(lines)
     x = inputs["x"]
     lines = [
-        format_matrix("x", x),
+        format_matrix(INPUT_LABELS["x"], x),
         f"(B = {len(x)} samples as rows, D = {len(x[0])} feature{'s' if len(x[0]) != 1 else ''} as columns)",
         f"γ = {_row(inputs['gamma'])}   β = {_row(inputs['beta'])}   ε = {EPS:g}",
     ]
@@ -203,4 +223,4 @@ def expected(inputs: dict[str, Any]) -> Answer:
     """A B×D matrix for an output, else a number; the values are placeholders."""
     if inputs["ask"] in MATRIX_ASKS:
         return Answer("matrix", [[0.0] * len(inputs["x"][0]) for _ in inputs["x"]])
-    return Answer("number", 0.0)
+    return Answer("number", 0.0, whole=inputs["ask"] == "parameters")

@@ -22,8 +22,12 @@ from typing import Any
 from quizgen.core.answer import Answer
 from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_int, draw_int_matrix, redraw
 
-FAMILY = "rope"
 VERSION = 1
+# Asks whose drawing changed since version 1 (ids of their older versions are refused).
+VERSIONS = {"score": 2, "relative": 2}
+
+INPUT_LABELS: dict[str, str] = {}
+"""What learners read for each vector or matrix input, in every face (none is typeset here)."""
 
 ASKS = ("rotate", "score", "relative")
 BASES = (10, 100, 10000)
@@ -73,6 +77,8 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         inputs.update(k=k, n=draw_int(rng, params["position"]))
         if inputs["m"] == inputs["n"]:
             return None  # equal positions: the rotation cancels and the score is q·k
+        if ask == "score" and inputs["n"] == 2 * inputs["m"]:
+            return None  # k left unrotated (q turned by −m) and both turned backwards (m − n) coincide
         if ask == "relative":
             inputs["shift"] = draw_int(rng, params["shift"])
         return inputs

@@ -26,6 +26,14 @@ element count, a ``y`` that broadcasts), the generator keeps a rough plan of the
 grows. The plan only steers the draw; the answer always comes from ``checkers/shapes.py``, which
 runs the chain in torch. Invalid arguments are drawn on purpose at small rates so that roughly a
 fifth of the variants end in an error.
+
+A chain should teach: the plan also notes which ops meet a situation one of the checker's named
+slips is about and would change (a squeeze of a dim that is not 1, an unsqueeze next to a size
+that is not 1, a view after a transpose, ...; see ``_tells``) and where torch would raise. The
+draw prefers a chain with exactly one such op, reached before any error and last in the chain (its
+slips' shapes then show as they are, and later ops cannot turn two slips into the same error),
+then one such op anywhere, then several, then none: up to ``_TELLING_TRIES`` chains are drawn and
+the best kept, so a template whose ops tell nothing still draws.
 """
 
 from __future__ import annotations
@@ -38,22 +46,16 @@ from typing import Any
 
 from quizgen.core.answer import Answer
 from quizgen.core.params import Choice, Flag, IntRange, ParamSpec, draw_int, redraw
+from quizgen.generators.shape_slips import fails, tells
 
-FAMILY = "shapes"
-VERSION = 1
+VERSION = 2
+
+INPUT_LABELS: dict[str, str] = {}
+"""What learners read for each vector or matrix input, in every face (none is typeset here)."""
 
 OPS: tuple[str, ...] = (
-    "squeeze",
-    "squeeze-dim",
-    "unsqueeze",
-    "view",
-    "reshape",
-    "transpose",
-    "permute",
-    "flatten",
-    "index-none",
-    "broadcast",
-    "matmul",
+    "squeeze", "squeeze-dim", "unsqueeze", "view", "reshape", "transpose", "permute", "flatten",
+    "index-none", "broadcast", "matmul",
 )
 
 PARAMS: dict[str, ParamSpec] = {
@@ -68,6 +70,9 @@ PARAMS: dict[str, ParamSpec] = {
 }
 
 _OP_TRIES = 8
+# Chains drawn in search of one that tells a classic slip apart (see _tells) before settling for
+# any non-trivial chain, so that a template whose ops cannot tell anything still draws.
+_TELLING_TRIES = 60
 # Rates of deliberately invalid arguments per op (scaled by chain length, see _draw_once); with
 # the errors that arise on their own they end about a fifth of the chains.
 _P_BAD_DIM = 0.07
@@ -87,6 +92,8 @@ _INDEX_CUM_WEIGHTS = tuple(accumulate(_INDEX_WEIGHTS))
 _TARGET_RANKS = (1, 2, 3, 4)
 _TARGET_CUM_WEIGHTS = tuple(accumulate((0.2, 0.45, 0.25, 0.1)))
 _BINARY = ("broadcast", "matmul")
+# Ops whose only failure is a dim that does not exist: no named slip is about that.
+_DIM_ERRORS = ("transpose", "permute", "flatten")
 # Keeps y small: the checker runs add and matmul on real (uninitialised) CPU tensors for speed.
 _MAX_ELEMENTS = 1 << 16
 
@@ -432,6 +439,7 @@ def _draw_once(params: dict[str, Any], rng: random.Random) -> dict[str, Any] | N
     n_ops = draw_int(rng, params["n_ops"])
     # Errors compound along a chain, so longer chains get fewer deliberately invalid arguments.
     plan.bad = min(2.0, 2.4 / n_ops)
+    telling, dead, last_telling = 0, False, -1  # ops after one that raises change nothing
     for _ in range(n_ops):
         weights = [_weight(kind, plan) for kind in allowed]
         if not any(weights):
@@ -447,6 +455,12 @@ def _draw_once(params: dict[str, Any], rng: random.Random) -> dict[str, Any] | N
             else:
                 op = _DRAWERS[kind](rng, plan, neg)
             if op is not None:
+                if not dead:
+                    dead = fails(op, saved[0], saved[1], plan.other)
+                    # A slip about a dim that exists cannot be told on a dim that does not.
+                    if tells(op, saved[0], saved[1], plan.shape, plan.other) and not (dead and kind in _DIM_ERRORS):
+                        telling += 1
+                        last_telling = len(plan.ops)
                 plan.ops.append(op)
                 plan.last_inserted, plan.last_swap = plan.mark_inserted, plan.mark_swap
                 plan.last_order = plan.mark_order
@@ -454,7 +468,10 @@ def _draw_once(params: dict[str, Any], rng: random.Random) -> dict[str, Any] | N
             plan.shape, plan.contiguous, plan.other = saved
         else:
             return None
-    inputs: dict[str, Any] = {"shape": shape, "ops": plan.ops}
+    # 0: one telling op, at the end (its slips' shapes show as they are); 1: one, followed by
+    # other ops (which may turn two slips into the same shape or error); 2: several; 3: none.
+    rank = 3 if not telling else 2 if telling > 1 else 0 if last_telling == len(plan.ops) - 1 else 1
+    inputs: dict[str, Any] = {"shape": shape, "ops": plan.ops, "telling": rank}
     if plan.other is not None:
         inputs["other"] = plan.other
     return inputs
@@ -473,11 +490,26 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     Raises:
         GenerationError: When no non-trivial chain fits the params within the attempt budget.
     """
+    fallback: tuple[int, dict[str, Any]] | None = None
+    for _ in range(_TELLING_TRIES):
+        inputs = _draw_once(params, rng)
+        if inputs is not None:
+            rank = inputs.pop("telling")
+            if rank == 0:
+                return inputs
+            if fallback is None or rank < fallback[0]:
+                fallback = (rank, inputs)
+    if fallback is not None:
+        return fallback[1]
     return redraw(
-        lambda: _draw_once(params, rng),
+        lambda: _untold(_draw_once(params, rng)),
         f"a non-trivial chain of {params['n_ops']} ops from {list(params['ops'])} on a tensor of rank "
         f"{params['ndim']}; allow more ops or higher ranks",
     )
+
+
+def _untold(inputs: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if inputs is None else {k: v for k, v in inputs.items() if k != "telling"}
 
 
 def _zeros(shape: list[int]) -> str:
@@ -550,9 +582,6 @@ def check_params(params: dict[str, Any]) -> list[tuple[str, str, str]]:
         problems.append(("ndim", "a rank other than 1 when ops are only flatten",
                          str(list(p["ndim"]))))
     return problems
-
-
-__all__ = ["FAMILY", "OPS", "PARAMS", "VERSION", "check_params", "describe", "draw", "expression"]
 
 
 def expected(inputs: dict[str, Any]) -> Answer:

@@ -28,8 +28,11 @@ Beyond the loss itself:
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import random
+from collections.abc import Sequence
 from typing import Any
 
 from quizgen.core.answer import Answer
@@ -46,10 +49,16 @@ from quizgen.core.params import (
     draw_on_grid,
     redraw,
 )
-from quizgen.core.render import format_matrix
+from quizgen.core.render import format_matrix, format_vector
 
-FAMILY = "simclr"
-VERSION = 1
+VERSION = 2  # 2: no τ = 1 where other values fit; the zero-shot class question constructed
+
+INPUT_LABELS = {
+    "z": "embeddings z",
+    "image": "image embedding",
+    "texts": "text embeddings (row i: class i)",
+}
+"""What learners read for each vector or matrix input, in every face."""
 
 ASKS = ("loss", "anchor", "similarity", "negatives", "entropy", "zero-shot")
 LABELS = ("cat", "dog", "car", "tree", "boat", "bird")
@@ -78,7 +87,7 @@ PARAMS: dict[str, ParamSpec] = {
     ),
     "temperature": FloatRange(
         default=(0.1, 1.0),
-        doc=f"Temperature τ, drawn from {list(TEMPERATURE_GRID)} within the range.",
+        doc=f"Temperature τ, drawn from {list(TEMPERATURE_GRID)} within the range (1 only when nothing else fits).",
         exclusive_minimum=0.0,
         maximum=10.0,
     ),
@@ -145,30 +154,81 @@ def _draw_entropy(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
 
 
 def _draw_zero_shot(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    if draw_choice(rng, params["answer"]) == "class":
+        return _draw_zero_shot_class(params, rng)
+
     def attempt() -> dict[str, Any] | None:
         dim, c = draw_int(rng, params["dim"]), draw_int(rng, params["classes"])
         image, *texts = draw_int_matrix(rng, 1 + c, dim, params["values"])
         if not any(image) or any(not any(t) for t in texts):
             return None
-        answer = draw_choice(rng, params["answer"])
-        cos = [_dot(image, t) / math.sqrt(_dot(image, image) * _dot(t, t)) for t in texts]
-        best = sorted(range(c), key=cos.__getitem__)
-        if cos[best[-1]] - cos[best[-2]] < 1e-9:
+        cos = sorted(_dot(image, t) / math.sqrt(_dot(image, image) * _dot(t, t)) for t in texts)
+        if cos[-1] - cos[-2] < 1e-9:
             return None  # two classes tie for the prediction
-        # A class question is worth asking when the raw dot product would pick another class.
-        dots = sorted(range(c), key=lambda k: _dot(image, texts[k]))
-        if answer == "class" and (dots[-1] == best[-1] or _dot(image, texts[dots[-1]]) == _dot(image, texts[dots[-2]])):
-            return None
-        labels = rng.sample(LABELS, c)
-        return {"ask": "zero-shot", "image": image, "texts": texts, "labels": labels,
-                "temperature": _draw_temperature(rng, params["temperature"]), "answer": answer}
+        return {"ask": "zero-shot", "image": image, "texts": texts, "labels": rng.sample(LABELS, c),
+                "temperature": _draw_temperature(rng, params["temperature"]), "answer": "probabilities"}
 
     return redraw(attempt, f"dim={list(params['dim'])}, values={list(params['values'])}; widen 'values' or 'dim'")
 
 
+def _draw_zero_shot_class(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """A class question is worth asking when the raw dot product picks another class than the
+    cosine, so that variant is built, not hoped for: a text A most aligned with the image, a
+    longer text B less aligned but with the larger dot product, the others below both."""
+    lo, hi = params["dim"]
+    # In one dimension every cosine is ±1: the question needs two.
+    dim, c = draw_int(rng, (max(lo, min(2, hi)), hi)), draw_int(rng, params["classes"])
+    pool = _vectors(tuple(params["values"]), dim, rng)
+    n = len(pool)
+    # A few random picks (nearly always enough), then every vector in turn: never a lost seed.
+    for i in [*(rng.randrange(n) for _ in range(8)), *range(n)]:
+        image = pool[i]
+        dots, cos = (_alignments if n <= 4096 else _alignments.__wrapped__)(pool, image)
+        for a in [*(rng.randrange(n) for _ in range(8)), *range(n)]:
+            wins = [b for b in range(n) if cos[b] < cos[a] - 1e-9 and dots[b] > dots[a]]
+            if not wins:
+                continue
+            b = wins[rng.randrange(len(wins))]
+            rest = [k for k in range(n) if k not in (a, b) and cos[k] < cos[a] - 1e-9 and dots[k] < dots[b]]
+            if len(rest) < c - 2:
+                continue
+            texts = [pool[k] for k in [a, b, *rng.sample(rest, c - 2)]]
+            rng.shuffle(texts)
+            return {"ask": "zero-shot", "image": list(image), "texts": [list(t) for t in texts], "labels": rng.sample(LABELS, c),
+                    "temperature": _draw_temperature(rng, params["temperature"]), "answer": "class"}
+    raise GenerationError(
+        f"Expected values={list(params['values'])} and dim={list(params['dim'])} to allow a text vector that is "
+        "longer but less aligned with the image than another; widen 'values' or 'dim'"
+    )
+
+
+def _vectors(values: tuple[int, int], dim: int, rng: random.Random) -> tuple[tuple[int, ...], ...]:
+    """The nonzero integer vectors a zero-shot class question draws from: all of them when they
+    are few, else 1,024 drawn."""
+    lo, hi = values
+    if (hi - lo + 1) ** dim <= 4096:
+        return _all_vectors(lo, hi, dim)
+    return tuple(tuple(v) for v in draw_int_matrix(rng, 1024, dim, values) if any(v))
+
+
+@functools.lru_cache(maxsize=4096)
+def _alignments(pool: tuple[tuple[int, ...], ...], image: tuple[int, ...]) -> tuple[list[int], list[float]]:
+    """The dot product and the cosine of ``image`` with every vector of ``pool``."""
+    dots = [_dot(image, t) for t in pool]
+    return dots, [d / math.sqrt(_dot(image, image) * _dot(t, t)) for d, t in zip(dots, pool)]
+
+
+@functools.lru_cache(maxsize=64)
+def _all_vectors(lo: int, hi: int, dim: int) -> tuple[tuple[int, ...], ...]:
+    return tuple(v for v in itertools.product(range(lo, hi + 1), repeat=dim) if any(v))
+
+
 def _draw_temperature(rng: random.Random, bounds: tuple[float, float]) -> float:
     lo, hi = bounds
-    value = draw_on_grid(rng, TEMPERATURE_GRID, bounds, 2)
+    # τ = 1 leaves the similarities as they are: leaving τ out would give the key. Drawn only
+    # when the range holds no other grid value.
+    grid = [t for t in TEMPERATURE_GRID if t != 1.0 and lo - 1e-9 <= t <= hi + 1e-9] or TEMPERATURE_GRID
+    value = draw_on_grid(rng, grid, bounds, 2)
     if not (value > 0 and lo - 1e-9 <= value <= hi + 1e-9):
         raise GenerationError(
             "Expected a temperature range containing a positive two-decimal value, but got "
@@ -189,7 +249,7 @@ def _degenerate(z: list[list[int]], n: int) -> bool:
     return n > 1 and all(_same_direction(z[k], z[k + n]) for k in range(n))
 
 
-def _dot(u: list[int], v: list[int]) -> int:
+def _dot(u: Sequence[int], v: Sequence[int]) -> int:
     return sum(a * b for a, b in zip(u, v))
 
 
@@ -207,7 +267,8 @@ def expected(inputs: dict[str, Any]) -> Answer:
         return Answer("vector", [0.0, 0.0])
     if inputs["ask"] == "zero-shot" and inputs["answer"] == "probabilities":
         return Answer("vector", [0.0] * len(inputs["texts"]))
-    return Answer("number", 0.0)
+    # A count of negatives and a class index are whole numbers: 64.4 is no answer to either.
+    return Answer("number", 0.0, whole=inputs["ask"] in ("negatives", "zero-shot"))
 
 
 def describe(inputs: dict[str, Any]) -> str:
@@ -222,14 +283,15 @@ def describe(inputs: dict[str, Any]) -> str:
         sims = ", ".join(f"{v:g}" for v in inputs["similarities"])
         return f"similarities of the anchor to its candidates: [{sims}]\nτ₁ = {inputs['temperatures'][0]:g}, τ₂ = {inputs['temperatures'][1]:g}"
     if inputs["ask"] == "zero-shot":
-        texts = [f"image embedding: {inputs['image']}"]
-        texts += [f"class {i} ({label}): text embedding {row}" for i, (label, row) in enumerate(zip(inputs["labels"], inputs["texts"]))]
+        texts = [format_vector(INPUT_LABELS["image"], inputs["image"])]
+        texts.append("classes: " + ", ".join(f"{i} {label}" for i, label in enumerate(inputs["labels"])))
+        texts.append(format_matrix(INPUT_LABELS["texts"], inputs["texts"]))
         texts.append(f"τ = {inputs['temperature']:g}")
         texts.append("Give: the probability of each class (a vector)" if inputs["answer"] == "probabilities" else "Give: the predicted class's number")
         return "\n".join(texts)
     z = inputs["z"]
     n = len(z) // 2
-    parts = [format_matrix("z", z)]
+    parts = [format_matrix(INPUT_LABELS["z"], z)]
     if inputs["ask"] == "similarity":
         i, j = inputs["pair"]
         parts.append(f"Vectors: z_{i} and z_{j} (rows counted from 0)")

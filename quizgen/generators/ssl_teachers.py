@@ -8,7 +8,8 @@ Questions (``ask``):
 - ``byol``: BYOL's loss between a prediction p and a target z, the squared distance of the two
   L2-normalised vectors; inputs ``{"ask", "p", "z"}``.
 - ``dino-teacher``: the teacher's output distribution softmax((t − c)/τ_t); inputs ``{"ask",
-  "teacher", "centre", "tau_t"}``.
+  "teacher", "centre", "tau_t"}``. The teacher's logits lie within about 3·τ_t of each other and
+  two entries of the centre at least 0.5 apart, so that where the centre is subtracted shows.
 - ``dino-loss``: the cross-entropy −Σ P_t log P_s of the student's softmax(s/τ_s) against that
   teacher distribution, with τ_t drawn below τ_s as in DINO; inputs ``{"ask", "teacher", "centre", "tau_t", "student", "tau_s"}``.
 - ``dino-centre``: the centre after one batch, c ← m·c + (1 − m)·mean of the batch's teacher
@@ -22,12 +23,25 @@ from typing import Any
 
 from quizgen.core.answer import Answer
 from quizgen.core.params import Choice, FloatRange, IntRange, ParamSpec, draw_choice, draw_float, draw_int, draw_int_matrix, draw_on_grid, redraw
+from quizgen.core.render import format_matrix, format_vector
 
-FAMILY = "ssl-teachers"
 VERSION = 1
+# Asks whose drawing changed since (the template version is the highest over its asks): no
+# decay or momentum of 0.5; DINO's teacher logits unsaturated and its centre spread; BYOL's
+# template draws 3 or 4 entries (in 2, averaging the squares gives 1 − cos, another slip's value).
+VERSIONS = {"ema": 2, "dino-centre": 2, "dino-teacher": 2, "dino-loss": 2, "byol": 2}
+
+INPUT_LABELS = {
+    "teacher": "teacher's parameters before step 1",
+    "students": "student's parameters after each step (row k: after step k)",
+    "batch": "teacher outputs (row i: output i)",
+}
+"""What learners read for each vector or matrix input, in every face."""
 
 ASKS = ("ema", "byol", "dino-teacher", "dino-loss", "dino-centre")
-DECAYS = (0.5, 0.8, 0.9, 0.95, 0.99, 0.996)
+# No 0.5: with equal weights, swapping τ and 1 − τ (or m and 1 − m) is the same update, so the
+# classic slip could not be seen.
+DECAYS = (0.6, 0.8, 0.9, 0.95, 0.99, 0.996)
 TEACHER_TEMPERATURES = (0.04, 0.05, 0.1, 0.2, 0.25, 0.5)
 STUDENT_TEMPERATURES = (0.1, 0.2, 0.5, 1.0)
 
@@ -45,6 +59,21 @@ PARAMS: dict[str, ParamSpec] = {
 
 def _vector(rng: random.Random, dim: int, lo: float = -2.0, hi: float = 2.0) -> list[float]:
     return [draw_float(rng, (lo, hi), 1) for _ in range(dim)]
+
+
+def _teacher_and_centre(rng: random.Random, dim: int, tau_t: float) -> tuple[list[float], list[float]]:
+    """Teacher logits whose spread is at most about 3·τ_t (so t/τ_t does not saturate the softmax:
+    leaving the centre out, or subtracting it after the division, then changes the distribution
+    visibly and differently), and a centre with two entries at least 0.5 apart (so centring
+    matters at all)."""
+    steps = min(40, max(1, int(30 * tau_t + 1e-9)))  # the largest spread, in tenths (within ±2)
+    low = rng.randint(-20, max(-20, 20 - steps))
+    teacher = [(low + rng.randint(0, steps)) / 10 for _ in range(dim)]
+    centre = [rng.randint(-10, 10) / 10 for _ in range(dim)]
+    if dim > 1:
+        far = [v for v in range(-10, 11) if abs(v - round(centre[0] * 10)) >= 5]
+        centre[1] = far[rng.randrange(len(far))] / 10
+    return teacher, centre
 
 
 def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
@@ -69,12 +98,13 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         return {"ask": ask, "centre": _vector(rng, dim, -1.0, 1.0), "batch": batch, "momentum": draw_on_grid(rng, DECAYS, params["decay"], 2)}
 
     def logits() -> dict[str, Any] | None:
-        teacher, centre = _vector(rng, dim), _vector(rng, dim, -1.0, 1.0)
+        tau_t = draw_on_grid(rng, TEACHER_TEMPERATURES, params["tau_t"], 2)
+        teacher, centre = _teacher_and_centre(rng, dim, tau_t)
         if len({t - c for t, c in zip(teacher, centre)}) == 1 or len(set(centre)) == 1:
             # Equal centred logits give a uniform teacher at any τ; a centre with equal entries
             # shifts every logit alike and changes nothing, so leaving it out could not be seen.
             return None
-        inputs: dict[str, Any] = {"ask": ask, "teacher": teacher, "centre": centre, "tau_t": draw_on_grid(rng, TEACHER_TEMPERATURES, params["tau_t"], 2)}
+        inputs: dict[str, Any] = {"ask": ask, "teacher": teacher, "centre": centre, "tau_t": tau_t}
         if ask == "dino-loss":
             inputs.update(student=_vector(rng, dim), tau_s=draw_on_grid(rng, STUDENT_TEMPERATURES, params["tau_s"], 2))
             if inputs["tau_s"] <= inputs["tau_t"] or len(set(inputs["student"])) == 1:
@@ -96,14 +126,16 @@ def describe(inputs: dict[str, Any]) -> str:
     """
     ask = inputs["ask"]
     if ask == "ema":
-        lines = [f"teacher before: {_row(inputs['teacher'])}, τ = {inputs['decay']:g}"]
-        lines += [f"student after step {i}: {_row(s)}" for i, s in enumerate(inputs["students"], 1)]
-        return "\n".join(lines)
+        return "\n".join([
+            format_vector(INPUT_LABELS["teacher"], inputs["teacher"]),
+            f"EMA decay τ = {inputs['decay']:g}",
+            format_matrix(INPUT_LABELS["students"], inputs["students"]),
+        ])
     if ask == "byol":
         return f"p = {inputs['p']} (online prediction), z = {inputs['z']} (target projection)"
     if ask == "dino-centre":
         lines = [f"centre c = {_row(inputs['centre'])}, m = {inputs['momentum']:g}"]
-        lines += [f"teacher output {i}: {_row(t)}" for i, t in enumerate(inputs["batch"], 1)]
+        lines.append(format_matrix(INPUT_LABELS["batch"], inputs["batch"]))
         return "\n".join(lines)
     lines = [f"teacher logits t = {_row(inputs['teacher'])}, centre c = {_row(inputs['centre'])}, τ_t = {inputs['tau_t']:g}"]
     if ask == "dino-loss":

@@ -32,8 +32,12 @@ from quizgen.core.answer import Answer
 from quizgen.core.formula import describe_symbols
 from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_int
 
-FAMILY = "transformer-shapes"
 VERSION = 1
+# Asks whose drawing changed since version 1 (ids of their older versions are refused).
+VERSIONS = {"d-k": 2, "mha-params": 2, "ffn-params": 2, "layer-params": 2}
+
+INPUT_LABELS: dict[str, str] = {}
+"""What learners read for each vector or matrix input, in every face (none is typeset here)."""
 
 ASKS = ("d-k", "shape", "mha-params", "ffn-params", "layer-params", "causal-entries", "padding-mask", "mha-formula", "ffn-formula")
 FORMULA_SYMBOLS = {"mha-formula": {"d": "size", "h": "size"}, "ffn-formula": {"d": "size", "f": "size"}}
@@ -61,7 +65,8 @@ PARAMS: dict[str, ParamSpec] = {
     "batch": IntRange(default=(2, 8), doc="Batch size B.", minimum=1, maximum=1024),
     "length": IntRange(default=(3, 12), doc="Sequence length L (the padded length for masks).", minimum=2, maximum=4096),
     "d_model": IntRange(default=(32, 1024), doc=f"Model width, drawn from {list(D_MODELS)} within the range.", minimum=1, maximum=100_000),
-    "heads": IntRange(default=(1, 16), doc=f"Head count, drawn from {list(HEADS)} (dividing d_model) within the range.", minimum=1, maximum=1024),
+    "heads": IntRange(default=(1, 16), doc=f"Head count, drawn from {list(HEADS)} (dividing d_model) within the range; 1 only when nothing else fits.",
+        minimum=1, maximum=1024),
     "ffn_ratio": IntRange(default=(2, 4), doc="d_ff as a multiple of d_model.", minimum=1, maximum=16),
     "bias": Choice(options=("with", "without"), default=("with", "without"), doc="For mha-params and the formulas: bias=True or bias=False."),
 }
@@ -72,6 +77,8 @@ def _width_and_heads(params: dict[str, Any], rng: random.Random) -> tuple[int, i
     widths = [d for d in D_MODELS if lo <= d <= hi] or [draw_int(rng, (lo, hi))]
     d = widths[rng.randrange(len(widths))]
     heads = [h for h in HEADS if params["heads"][0] <= h <= params["heads"][1] and d % h == 0] or [1]
+    # One head is degenerate (d_k = d_model, nothing is split): drawn only when nothing else fits.
+    heads = [h for h in heads if h > 1] or heads
     return d, heads[rng.randrange(len(heads))]
 
 
@@ -174,9 +181,9 @@ def describe(inputs: dict[str, Any]) -> str:
 
 
 def expected(inputs: dict[str, Any]) -> Answer:
-    """A shape for ``shape``, a B×L 0/1 matrix for ``padding-mask``, else a number."""
+    """A shape for ``shape``, a B×L 0/1 matrix for ``padding-mask``, else a whole number."""
     if inputs["ask"] == "shape":
         return Answer("shape", [])
     if inputs["ask"] == "padding-mask":
         return Answer("matrix", [[0.0] * inputs["length"] for _ in inputs["lengths"]])
-    return Answer("number", 0.0)
+    return Answer("number", 0.0, whole=True)

@@ -12,7 +12,7 @@ Questions (``ask``):
   reconstruction log-likelihood given; inputs ``{"ask", "recon", "beta", "mu", "sigma"}``.
 - ``reparameterize``: z = μ + σ · ε for a given ε, from μ and log σ² (a vector); inputs
   ``{"ask", "mu", "logvar", "eps"}``.
-- ``kl-two``: KL(p ‖ q) of two one-dimensional Gaussians p = N(μ₁, σ₁²), q = N(μ₂, σ₂²); inputs
+- ``kl-two``: KL(p ‖ q) = E_p[log p − log q], the divergence of p from q, of two one-dimensional Gaussians p = N(μ₁, σ₁²), q = N(μ₂, σ₂²); inputs
   ``{"ask", "p", "q"}`` with ``p = [μ₁, σ₁]``, ``q = [μ₂, σ₂]``.
 """
 
@@ -24,8 +24,12 @@ from typing import Any
 from quizgen.core.answer import Answer
 from quizgen.core.params import Choice, FloatRange, IntRange, ParamSpec, draw_choice, draw_float, draw_int, draw_on_grid, redraw
 
-FAMILY = "vae"
 VERSION = 1
+# Asks whose drawing changed since version 1 (ids of their older versions are refused).
+VERSIONS = {"kl-unit": 2, "beta-objective": 2}
+
+INPUT_LABELS: dict[str, str] = {}
+"""What learners read for each vector or matrix input, in every face (none is typeset here)."""
 
 ASKS = ("kl-unit", "beta-objective", "reparameterize", "kl-two")
 SIGMAS = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
@@ -40,7 +44,12 @@ PARAMS: dict[str, ParamSpec] = {
         default=(0.25, 3.0), doc=f"Range of the standard deviations σ, drawn from {list(SIGMAS)} within it.", exclusive_minimum=0.0, maximum=10.0
     ),
     "logvar": IntRange(default=(-2, 2), doc="Range of the integer log-variances log σ².", minimum=-6, maximum=6),
-    "beta": FloatRange(default=(0.5, 10.0), doc=f"β, drawn from {list(BETAS)} within the range.", exclusive_minimum=0.0, maximum=100.0),
+    "beta": FloatRange(
+        default=(0.5, 10.0),
+        doc=f"β, drawn from {list(BETAS)} within the range (1 only when nothing else fits).",
+        exclusive_minimum=0.0,
+        maximum=100.0,
+    ),
     "recon": FloatRange(
         default=(-60.0, -5.0), doc="Range of the reconstruction log-likelihood log p(x|z) (one decimal).", minimum=-1000.0, maximum=0.0
     ),
@@ -77,7 +86,10 @@ def _attempt(ask: str, params: dict[str, Any], rng: random.Random) -> dict[str, 
     inputs: dict[str, Any] = {"ask": ask, "mu": mu, given: spread}
     if ask == "beta-objective":
         inputs["recon"] = draw_float(rng, params["recon"], 1)
-        inputs["beta"] = draw_on_grid(rng, BETAS, params["beta"], 1)
+        # β = 1 is the plain VAE, where the β mistakes give the key: drawn only when nothing else fits.
+        lo, hi = params["beta"]
+        betas = [b for b in BETAS if b != 1.0 and lo - 1e-9 <= b <= hi + 1e-9] or BETAS
+        inputs["beta"] = draw_on_grid(rng, betas, params["beta"], 1)
     return inputs
 
 

@@ -888,10 +888,34 @@
   // ------------------------------------------------------------------------------------------
   // Shapes
 
+  // A port of reader._ERROR_WORDS, _EXCEPTION_NAMES and _denies_error.
   var ERROR_WORDS = [
-    "error", "an error", "raises", "raise", "it raises", "raises an error", "exception",
+    "error", "an error", "raises", "raise", "it raises", "raises an error", "it raises an error",
+    "exception", "an exception", "raises an exception", "it raises an exception",
     "runtimeerror", "indexerror", "valueerror", "typeerror"
   ];
+  var EXCEPTION_NAMES = "RuntimeError|IndexError|ValueError|TypeError|OutOfMemoryError|AssertionError|NotImplementedError";
+  var NEGATIONS = ["no", "not", "never", "none", "nothing", "without", "cannot", "doesnt", "dont", "isnt", "wont", "nope"];
+  var ERROR_TERMS = ["error", "errors", "raise", "raises", "raised", "exception", "exceptions", "throw", "throws", "fail", "fails", "crash", "crashes"];
+  var SUCCESS_WORDS = ["no", "none", "nope", "works", "it works", "fine", "ok", "okay", "succeeds", "it succeeds"];
+
+  function deniesError(text) {
+    var s = strip(text);
+    if (EXCEPTION_RE.test(s)) return false;
+    var spaced = s.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase().split("n't").join("nt").split("n\u2019t").join("nt");
+    var words = spaced.match(/[a-z]+/g) || [];
+    if (SUCCESS_WORDS.indexOf(words.join(" ")) >= 0) return true;
+    var negated = words.some(function (w) { return NEGATIONS.indexOf(w) >= 0; });
+    return negated && words.some(function (w) { return ERROR_TERMS.indexOf(w) >= 0; });
+  }
+
+  function judgeDenial(key, text) {
+    if (key === "error") return verdict("wrong", "Wrong: this does raise an error.", "no error");
+    return verdict(
+      "unreadable",
+      "could not read " + show(text) + " as a shape: it says there is no error, so give the shape of the result; try " + examples("shape")
+    );
+  }
   var SHAPE_SEPARATORS = ",xX×";
 
   function readShape(text) {
@@ -1041,7 +1065,7 @@
   // Reading and comparing
 
   // What people paste or type around a value (a port of reader._tidy in Python).
-  var EXCEPTION_RE = /^(?:[A-Za-z_][A-Za-z0-9_]*\.)*[A-Z][A-Za-z]*(?:Error|Exception)\b[\s\S]*$/;
+  var EXCEPTION_RE = new RegExp("^(?:[A-Za-z_][A-Za-z0-9_]*\\.)*(?:" + EXCEPTION_NAMES + ")(?:\\s*:[\\s\\S]*)?$");
   var LABEL_RE = /^[A-Za-z_][A-Za-z0-9_ ]{0,30}[=:]\s*(\S[\s\S]*)$/;
   var APPROX_RE = /^(?:≈|~|about\s+|approx\.?\s+|approximately\s+)\s*(\S[\s\S]*)$/i;
   var ELLIPSIS_RE = /^([\s\S]*[0-9])\s*(?:\.\.\.|…)$/;
@@ -1060,7 +1084,7 @@
     }
     m = LABEL_RE.exec(s);
     if (m !== null && NOT_LABELS.indexOf(rstripChars(splitWords(s)[0], "=:").toLowerCase()) < 0) s = strip(m[1]);
-    m = APPROX_RE.exec(s);
+    m = kind === "shape" ? null : APPROX_RE.exec(s);
     if (m !== null) s = strip(m[1]);
     m = ELLIPSIS_RE.exec(s);
     if (m !== null) s = m[1];
@@ -1368,10 +1392,6 @@
         got = "got " + dimsGiven[0];
       } else {
         got = "got " + dimsGiven[0] + "×" + dimsGiven[1];
-        if (dimsGiven[0] === 1 && dimsKey[0] > 1 && dimsGiven[1] === dimsKey[0] * dimsKey[1]) {
-          got += " (a single row of " + dimsGiven[1] +
-            " numbers: separate rows with ';' or a new line, or nest them as [[…], […]])";
-        }
       }
       message = "Wrong: expected " + keyDesc + ", " + got + ".";
       if (dimsMs.length) message = message.slice(0, -1) + "; " + misconceptionNote(dimsMs);
@@ -1710,21 +1730,63 @@
     return out;
   }
 
+  // A port of formula.sample_points: the readable points, then DRAWN points from mulberry32
+  // seeded by FNV-1a of the two written formulas.
+  var DRAWN = 16;
+
+  function mulberry32(seed) {
+    var a = seed >>> 0;
+    return function () {
+      a = (a + 0x6d2b79f5) >>> 0;
+      var t = Math.imul(a ^ (a >>> 15), a | 1) >>> 0;
+      t = ((t + (Math.imul(t ^ (t >>> 7), t | 61) >>> 0)) >>> 0) ^ t;
+      return (t ^ (t >>> 14)) >>> 0;
+    };
+  }
+
+  function drawnValue(domain, r) {
+    if (domain === "size") return 1 + (r % 100);
+    if (domain === "positive") return (1 + (r % 1000)) / 100;
+    if (domain === "unit") return (1 + (r % 999)) / 1000;
+    return ((r % 2001) - 1000) / 100;
+  }
+
+  function samplePoints(key, other, symbols) {
+    var next = mulberry32(hashText(formulaText(key) + "\n" + formulaText(other)));
+    var out = formulaPoints(symbols);
+    for (var j = 0; j < DRAWN; j++) {
+      var p = {};
+      Object.keys(symbols).forEach(function (name) {
+        p[name] = drawnValue(symbols[name], next());
+      });
+      out.push(p);
+    }
+    return out;
+  }
+
   function agree(a, b) {
     return Math.abs(a - b) <= RTOL * Math.max(Math.abs(a), Math.abs(b)) + 1e-12;
   }
 
+  // The card's decision (docs/answers.md says what it guarantees): the two agree at every sample
+  // point where both have a value, and there is at least one such point.
   function numericallyEqual(key, other, symbols) {
     var used = 0;
-    var pts = formulaPoints(symbols);
+    var pts = samplePoints(key, other, symbols);
     for (var j = 0; j < pts.length; j++) {
       var k = evaluateFormula(key, pts[j]);
-      if (!isFinite(k)) continue;
       var x = evaluateFormula(other, pts[j]);
-      if (!(isFinite(x) && agree(k, x))) return false;
+      if (!isFinite(k) || !isFinite(x)) continue;
+      if (!agree(k, x)) return false;
       used += 1;
     }
     return used > 0;
+  }
+
+  function differsAt(key, other, values) {
+    var k = evaluateFormula(key, values);
+    var x = evaluateFormula(other, values);
+    return isFinite(k) && !(isFinite(x) && agree(k, x));
   }
 
   function formulaEquivalent(key, other) {
@@ -1756,10 +1818,6 @@
     return needs ? "(" + out + ")" : out;
   }
 
-  function differs(a, b) {
-    return !(isFinite(a) && isFinite(b) && Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b)) + 1e-12);
-  }
-
   function finiteOrUndefined(x) {
     return isFinite(x) ? formatNumber(x) : "no finite value";
   }
@@ -1780,27 +1838,46 @@
       return verdict("right", "Right: " + shown + " equals the answer " + formulaText(keyNode) + ".", given);
     }
     var ms = findMisconceptions("formula", given, misconceptions, null);
-    var pts = formulaPoints(symbols);
-    var point = pts[0];
+    var pts = samplePoints(keyNode, typed, symbols);
+    var point = null;
     for (var j = 0; j < pts.length; j++) {
-      if (differs(evaluateFormula(keyNode, pts[j]), evaluateFormula(typed, pts[j]))) {
+      if (differsAt(keyNode, typed, pts[j])) {
         point = pts[j];
         break;
       }
     }
-    var at = Object.keys(point).map(function (name) {
-      return name + " = " + formatNumber(point[name]);
-    }).join(", ");
-    var message = "Wrong: " + shown + " is not the answer; at " + at + " it gives " +
-      finiteOrUndefined(evaluateFormula(typed, point)) + ", the answer " + finiteOrUndefined(evaluateFormula(keyNode, point)) + ".";
+    var message;
+    if (point === null) {
+      message = "Wrong: " + shown + " is not the answer; it differs from the answer.";
+    } else {
+      var at = Object.keys(point).map(function (name) {
+        return name + " = " + formatNumber(point[name]);
+      }).join(", ");
+      message = "Wrong: " + shown + " is not the answer; at " + at + " it gives " +
+        finiteOrUndefined(evaluateFormula(typed, point)) + ", the answer " + finiteOrUndefined(evaluateFormula(keyNode, point)) + ".";
+    }
     if (ms.length) message = message.slice(0, -1) + "; " + misconceptionNote(ms);
     return verdict("wrong", message, given, first(ms));
   }
 
-  function judge(kind, key, text, tolerance, misconceptions) {
+  // A port of verdict._one_row_hint.
+  function oneRowHint(key, given) {
+    var dims = matrixDims(key);
+    var rows = dims[0];
+    var cols = dims[1];
+    if (rows < 2 || given.length !== 1 || given[0].length !== rows * cols) return "";
+    var parts = [];
+    for (var r = 0; r < rows; r++) {
+      parts.push(given[0].slice(r * cols, (r + 1) * cols).map(formatNumber).join(" "));
+    }
+    return "it is one row of " + rows * cols + " numbers, and rows are separated by ; or a new line; try " + parts.join("; ");
+  }
+
+  function judge(kind, key, text, tolerance, misconceptions, whole) {
     var tol = new Tolerance(tolerance ? tolerance.rel : undefined, tolerance ? tolerance.abs : undefined);
     misconceptions = misconceptions || [];
     if (kind === "formula") return judgeFormula(key, String(text), misconceptions);
+    if (kind === "shape" && chars(String(text)).length <= 200 && deniesError(String(text))) return judgeDenial(key, String(text));
     var got;
     try {
       got = read(String(text), kind);
@@ -1811,7 +1888,16 @@
     var given = got[0];
     var figures = got[1];
     if (kind === "shape") return judgeShape(key, given, misconceptions, tol);
-    if (kind === "number") return judgeNumber(Number(key), given, figures, tol, misconceptions);
+    if (kind === "number") {
+      if (whole && !Number.isInteger(given)) {
+        return verdict("wrong", "Wrong: " + show(String(text)) + " is not a whole number, and the answer counts things, so it is one.", given);
+      }
+      return judgeNumber(Number(key), given, figures, tol, misconceptions);
+    }
+    if (kind === "matrix") {
+      var hint = oneRowHint(key, given);
+      if (hint) return verdict("unreadable", "could not read " + show(String(text)) + " as " + describeExpected(kind, key) + ": " + hint);
+    }
     return judgeArray(kind, key, given, figures, tol, misconceptions);
   }
 
@@ -1977,7 +2063,7 @@
       out.setAttribute("data-status", "none");
       return null;
     }
-    var v = judge(check.kind, check.key, typed, check.tolerance, check.misconceptions);
+    var v = judge(check.kind, check.key, typed, check.tolerance, check.misconceptions, check.whole === true);
     out.setAttribute("data-status", v.status);
     out.setAttribute("data-misconception", v.misconception ? v.misconception.name : "");
     out.className = "qz-verdict qz-" + v.status;

@@ -28,6 +28,9 @@ from quizgen.judge.messages import (
 # --------------------------------------------------------------------------------------------
 # Shapes
 
+# Saying "it raises": a closed list (any case, spaces collapsed, a final . or ! ignored), and a
+# pasted exception of a closed list of names (_EXCEPTION_RE). Anything else that speaks of errors
+# is not read as "error"; a denial (_denies_error) is judged as one.
 _ERROR_WORDS = frozenset(
     {
         "error",
@@ -36,13 +39,34 @@ _ERROR_WORDS = frozenset(
         "raise",
         "it raises",
         "raises an error",
+        "it raises an error",
         "exception",
+        "an exception",
+        "raises an exception",
+        "it raises an exception",
         "runtimeerror",
         "indexerror",
         "valueerror",
         "typeerror",
     }
 )
+_EXCEPTION_NAMES = "RuntimeError|IndexError|ValueError|TypeError|OutOfMemoryError|AssertionError|NotImplementedError"
+_NEGATIONS = frozenset({"no", "not", "never", "none", "nothing", "without", "cannot", "doesnt", "dont", "isnt", "wont", "nope"})
+_ERROR_TERMS = frozenset({"error", "errors", "raise", "raises", "raised", "exception", "exceptions", "throw", "throws", "fail", "fails", "crash", "crashes"})
+_SUCCESS_WORDS = frozenset({"no", "none", "nope", "works", "it works", "fine", "ok", "okay", "succeeds", "it succeeds"})
+
+
+def _denies_error(text: str) -> bool:
+    """Whether the answer says the operation does *not* raise: a negation beside a word for an
+    error (``no error``, ``NotAnError``, ``ItDoesNotRaise``, ``doesn't raise``), or a closed list of
+    words for success (``works``, ``fine``, ``no``)."""
+    if _EXCEPTION_RE.fullmatch(text.strip()):
+        return False  # a pasted exception: its message may say "cannot", and it raised
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", text.strip()).lower().replace("n't", "nt").replace("n’t", "nt")
+    words = re.findall(r"[a-z]+", spaced)
+    if " ".join(words) in _SUCCESS_WORDS:
+        return True
+    return any(w in _NEGATIONS for w in words) and any(w in _ERROR_TERMS for w in words)
 _SIZE_RE = re.compile(r"(?:torch\s*\.\s*)?size\s*\((.*)\)", re.IGNORECASE | re.DOTALL)
 _SHAPE_TOKEN_RE = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+|.", re.DOTALL)
 _SHAPE_SEPARATORS = frozenset(",xX×")
@@ -135,7 +159,7 @@ def _read_shape(text: str) -> list[int] | str:
 
 # What people paste or type around a value, each with one clear meaning (docs/answers.md, "Around
 # the value"); card_judge.js tidies the same way, checked by the shared vectors.
-_EXCEPTION_RE = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]*\.)*[A-Z][A-Za-z]*(?:Error|Exception)\b.*", re.DOTALL)
+_EXCEPTION_RE = re.compile(rf"(?:[A-Za-z_][A-Za-z0-9_]*\.)*(?:{_EXCEPTION_NAMES})(?:\s*:.*)?", re.DOTALL)
 _LABEL_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_ ]{0,30}[=:]\s*(\S.*)", re.DOTALL)
 _APPROX_RE = re.compile(r"(?:≈|~|about\s+|approx\.?\s+|approximately\s+)\s*(\S.*)", re.DOTALL | re.IGNORECASE)
 _ELLIPSIS_RE = re.compile(r"(.*[0-9])\s*(?:\.\.\.|…)", re.DOTALL)
@@ -160,7 +184,9 @@ def _tidy(text: str, kind: str) -> str:
             return "()"
     if (m := _LABEL_RE.fullmatch(s)) is not None and s.split()[0].rstrip("=:").lower() not in _NOT_LABELS:
         s = m.group(1).strip()
-    if (m := _APPROX_RE.fullmatch(s)) is not None:
+    # A shape is exact, so "about" has no meaning there, and ~ before a word may be a negation
+    # (~error): only numbers take the approximate sign.
+    if kind != "shape" and (m := _APPROX_RE.fullmatch(s)) is not None:
         s = m.group(1).strip()
     if (m := _ELLIPSIS_RE.fullmatch(s)) is not None:
         s = m.group(1)

@@ -23,9 +23,9 @@ from quizgen.core.answer import (
     _matrix_dims,
     close,
 )
-from quizgen.core.errors import AnswerParseError
-from quizgen.judge.messages import _check_kind, _dims_phrase
-from quizgen.judge.reader import _read
+from quizgen.core.errors import AnswerParseError, show_typed
+from quizgen.judge.messages import _check_kind, _dims_phrase, examples
+from quizgen.judge.reader import _denies_error, _read
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,8 @@ def describe_expected(answer: Answer) -> str:
     """
     if answer.kind == "shape":
         return "a shape such as (3, 1, 4), or error"
+    if answer.kind == "number" and answer.whole:
+        return "a whole number"
     if answer.kind == "formula":
         names = list(answer.value["symbols"])
         return "a formula in " + (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0])
@@ -195,13 +197,16 @@ def judge(
 ) -> Verdict:
     """Decide whether typed ``text`` answers ``answer``, and say why in a sentence.
 
-    Order of the rules: unreadable text; within tolerance (right); a plain decimal literal that
-    is the key rounded to the figures typed but outside tolerance (too-few-figures, for vectors
-    and matrices when every wrong entry is such a rounding); otherwise wrong, naming the first
-    misconception whose value the answer matches.
+    Order of the rules: for a shape, a denial of an error (wrong where it raises, else asked
+    again); unreadable text; a count (``answer.whole``) typed as a non-integer (wrong); a matrix
+    typed as one row of all its entries (asked again, unreadable); within tolerance (right); a
+    plain decimal literal that is the key rounded to the figures typed but outside tolerance
+    (too-few-figures, for vectors and matrices when every wrong entry is such a rounding);
+    otherwise wrong, naming the first misconception whose value the answer matches. Formulas are
+    decided by ``quizgen.core.equivalence`` (docs/answers.md).
 
     Args:
-        answer: The exact answer (kind and key).
+        answer: The exact answer (kind, key, and whether it is a whole number).
         text: What the learner typed.
         tolerance: How close a number must be.
         misconceptions: Known mistakes for this problem, checked in order.
@@ -218,6 +223,8 @@ def judge(
     kind = answer.kind
     if kind == "formula":
         return _judge_formula(answer.value, text, misconceptions)
+    if kind == "shape" and isinstance(text, str) and len(text) <= 200 and _denies_error(text):
+        return _judge_denial(answer.value, text)
     try:
         given, figures = _read(text, kind)
     except AnswerParseError as exc:
@@ -226,8 +233,27 @@ def judge(
     if kind == "shape":
         return _judge_shape(answer.value, given, misconceptions, tolerance)
     if kind == "number":
+        if answer.whole and not float(given).is_integer():
+            return Verdict(
+                "wrong",
+                f"Wrong: {show_typed(text)} is not a whole number, and the answer counts things, so it is one.",
+                given,
+            )
         return _judge_number(float(answer.value), given, figures, tolerance, misconceptions)
+    if kind == "matrix" and (hint := _one_row_hint(answer.value, given)):
+        return Verdict("unreadable", f"could not read {show_typed(text)} as {describe_expected(answer)}: {hint}")
     return _judge_array(answer, given, figures, tolerance, misconceptions)
+
+
+def _one_row_hint(key: Any, given: Any) -> str:
+    """For a matrix typed as one row with as many numbers as the key has entries, how to type
+    the rows (the answer is asked again, never judged wrong for its layout); else ''."""
+    rows, cols = _matrix_dims(key)
+    if rows < 2 or len(given) != 1 or len(given[0]) != rows * cols:
+        return ""
+    flat = given[0]
+    example = "; ".join(" ".join(_format_number(v) for v in flat[r * cols : (r + 1) * cols]) for r in range(rows))
+    return f"it is one row of {rows * cols} numbers, and rows are separated by ; or a new line; try {example}"
 
 
 def _judge_shape(
@@ -243,6 +269,18 @@ def _judge_shape(
     else:
         message = f"Wrong: the result is not {shown}."
     return Verdict("wrong", _naming(message, ms), given, _first(ms), also=ms[1:])
+
+
+def _judge_denial(key: Any, text: str) -> Verdict:
+    """An answer saying there is no error: wrong when the operation raises; for a key that is a
+    shape, it is not a shape, so it is asked again."""
+    if key == "error":
+        return Verdict("wrong", "Wrong: this does raise an error.", "no error")
+    return Verdict(
+        "unreadable",
+        f"could not read {show_typed(text)} as a shape: it says there is no error, so give the shape "
+        f"of the result; try {examples('shape')}",
+    )
 
 
 def _first(ms: Sequence[Misconception]) -> Misconception | None:
@@ -301,15 +339,6 @@ def _judge_array(
             got = f"got {dims_given[1]}"
         else:
             got = f"got {dims_given[0]}×{dims_given[1]}"
-            if (
-                dims_given[0] == 1
-                and dims_key[0] > 1
-                and dims_given[1] == dims_key[0] * dims_key[1]
-            ):
-                got += (
-                    f" (a single row of {dims_given[1]} numbers: separate rows with ';' or a "
-                    "new line, or nest them as [[…], […]])"
-                )
         message = f"Wrong: expected {describe_expected(answer)}, {got}."
         return Verdict("wrong", _naming(message, ms), given, _first(ms), 0, total, (), also=ms[1:])
 
@@ -349,8 +378,9 @@ def _judge_array(
 
 
 def _judge_formula(key: Any, text: str, misconceptions: Sequence[Misconception]) -> Verdict:
-    """Equivalence at the sample points decides (``quizgen.core.formula``)."""
-    from quizgen.core import formula
+    """Exact equivalence decides (``quizgen.core.equivalence``); the message shows a point where
+    the two differ, the first of ``formula.sample_points`` the card script would also show."""
+    from quizgen.core import equivalence, formula
 
     symbols = dict(key["symbols"])
     try:
@@ -360,24 +390,45 @@ def _judge_formula(key: Any, text: str, misconceptions: Sequence[Misconception])
     given = {"formula": formula.text(typed), "symbols": symbols}
     shown = given["formula"]
     key_node = formula.read(key["formula"], symbols)
-    # The sample points decide, as on the cards (docs/answers.md says why sympy does not).
-    if formula.numerically_equal(key_node, typed, symbols):
+    decision, witness = equivalence.decide(key_node, typed, symbols)
+    if decision == equivalence.EQUAL:
         return Verdict("right", f"Right: {shown} equals the answer {formula.text(key_node)}.", given)
+    if decision == equivalence.UNDECIDED:
+        return Verdict(
+            "unreadable",
+            f"could not decide whether {shown} equals the answer: it agrees with it at every point tried, "
+            "but algebra did not confirm it in time (or its powers are too large to check); "
+            "try a more direct form, such as a sum of terms",
+        )
     ms = _find_misconception("formula", given, misconceptions, Tolerance())
-    point = next(
-        (p for p in formula.points(symbols) if _differs(formula.evaluate(key_node, p), formula.evaluate(typed, p))),
-        formula.points(symbols)[0],
-    )
-    at = ", ".join(f"{name} = {_format_number(v)}" for name, v in point.items())
-    message = (
-        f"Wrong: {shown} is not the answer; at {at} it gives {_format_value_or_undefined(formula.evaluate(typed, point))}, "
-        f"the answer {_format_value_or_undefined(formula.evaluate(key_node, point))}."
-    )
+    point = next((p for p in formula.sample_points(key_node, typed, symbols) if formula.differs_at(key_node, typed, p)), None)
+    if point is not None:
+        at = _at(point)
+        gives = _format_value_or_undefined(formula.evaluate(typed, point))
+        message = f"Wrong: {shown} is not the answer; at {at} it gives {gives}, the answer {_format_value_or_undefined(formula.evaluate(key_node, point))}."
+    else:  # the difference is too small for a double, or vanishes at every sample point
+        message = f"Wrong: {shown} is not the answer; {_tiny_difference(key_node, typed, symbols, witness)}."
     return Verdict("wrong", _naming(message, ms), given, _first(ms), also=ms[1:])
 
 
-def _differs(a: float, b: float) -> bool:
-    return not (math.isfinite(a) and math.isfinite(b) and abs(a - b) <= 1e-9 * max(abs(a), abs(b)) + 1e-12)
+def _at(point: dict[str, Any]) -> str:
+    return ", ".join(f"{name} = {_format_number(v)}" for name, v in point.items())
+
+
+def _tiny_difference(key: Any, typed: Any, symbols: dict[str, str], witness: Any) -> str:
+    from fractions import Fraction
+
+    from quizgen.core import equivalence, formula
+
+    candidates = [{n: Fraction(v) for n, v in p.items()} for p in formula.points(symbols)]
+    for values in [*candidates, *([witness] if witness else [])]:
+        diff = equivalence.exact_difference(key, typed, values)
+        if diff:
+            size = f"{float(diff):.3g}" if float(diff) != 0 else "an amount too small for a double"
+            return f"at {_at({n: float(v) for n, v in values.items()})} it differs from the answer by {size}"
+    if witness:
+        return f"at {_at({n: float(v) for n, v in witness.items()})} it differs from the answer"
+    return "it differs from the answer"
 
 
 def _format_value_or_undefined(x: float) -> str:

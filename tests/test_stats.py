@@ -1,0 +1,105 @@
+"""``quizgen stats`` after a drill driven through a real pseudo-terminal.
+
+A learner reveals one answer with ``?``, rates a flashcard and gets one problem wrong; ``stats``
+must count the reveal as a reveal (not a wrong answer), say exactly what the drill's summary
+said, list only the concept practised (every concept with ``--all``) and fit 80 columns, with
+colour and without. The drill's verdict on the wrong matrix shows its ``*`` marks on a colour
+terminal, and never draws the key in the error colour.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pytest
+from conftest import CONCEPTS
+from test_drill import PROMPT, _env, plain, reviews, spawn, transcript
+
+pexpect = pytest.importorskip("pexpect", reason="pexpect (a test dependency) drives the drill in a pseudo-terminal")
+if sys.platform.startswith("win"):  # pragma: no cover
+    pytest.skip("pseudo-terminal tests need a POSIX pty", allow_module_level=True)
+
+RED = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:31|91|38;5;(?:1|9|160|196))(?:;[0-9;]*)?m")
+
+
+def _drill(home, **env) -> str:
+    """attention, seed 1: a reveal (?), a flashcard rated good, a wrong 2×2 score matrix."""
+    child = spawn(home, "attention", "--n", "3", "--seed", "1", dims=(30, 80), **env)
+    child.expect("Answer with")
+    child.expect(PROMPT)
+    child.sendline("?")
+    child.expect("Enter shows the answer > ")
+    child.sendline("")
+    child.expect("4 easy > ")
+    child.sendline("3")
+    child.expect("2×2 matrix")
+    child.expect(PROMPT)
+    child.sendline("1 2; 3 4")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    return child.logfile_read.getvalue()
+
+
+def _stats(home, *args: str, **env) -> str:
+    env.setdefault("NO_COLOR", "1")
+    if env["NO_COLOR"] == "":
+        del env["NO_COLOR"]
+    child = pexpect.spawn(sys.executable, ["-m", "quizgen", "--concepts", str(CONCEPTS), "stats", *args],
+                          env=_env(home, **env), encoding="utf-8", dimensions=(30, 80), timeout=60)
+    out = child.read()
+    child.close()
+    assert child.exitstatus == 0, out
+    return out
+
+
+@pytest.mark.parametrize("colour", [False, True], ids=["NO_COLOR", "colour"])
+def test_stats_agrees_with_the_drill_and_fits_80_columns(tmp_path, colour: bool) -> None:
+    env = {"NO_COLOR": "", "TERM": "xterm-256color"} if colour else {}
+    raw = _drill(tmp_path, **env)
+    said = plain(raw)
+    summary = re.search(r"^(\d+ problems?: .*rated\.)$", said, re.M)
+    assert summary and summary.group(1) == "1 problem: 0 right, 1 wrong; 1 shown without an answer; 1 flashcard rated."
+    assert [r["status"] for r in reviews(tmp_path)] == ["skipped", "good", "wrong"]
+
+    out = _stats(tmp_path, **env)
+    text = plain(out)
+    # The same words as the drill's summary, and a reveal counted as a reveal, not as wrong.
+    assert "All: " + summary.group(1) in " ".join(text.split())
+    row = re.search(r"^attention\s+(\d+)\s+(\d+)\s+(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$", text, re.M)
+    assert row and row.groups() == ("0", "1", "0%", "1", "0", "1", "0")
+    # Only the concept practised, and a word about the others.
+    assert not re.search(r"^(bleu|vae|rope)\s", text, re.M)
+    assert "14 concepts not practised yet (--all lists every concept)." in text
+    # Within 80 columns, colour codes aside.
+    lines = [line for line in text.splitlines() if not line.startswith(str(tmp_path))]
+    assert all(len(line) <= 80 for line in lines), max(lines, key=len)
+    if colour:
+        assert "\x1b[" in out  # it really was drawn in colour
+
+    every = plain(_stats(tmp_path, "--all", **env))
+    for concept in ("attention", "bleu", "vae", "rope", "ssl-teachers"):
+        assert re.search(rf"^{concept}\s+\d+\s+\d+", every, re.M), concept
+    assert "not practised yet" not in every
+    assert all(len(line) <= 80 for line in every.splitlines() if not line.startswith(str(tmp_path)))
+
+
+@pytest.mark.parametrize("env", [{"NO_COLOR": "", "TERM": "xterm-256color"}, {"NO_COLOR": "1"}, {"NO_COLOR": "", "TERM": "xterm-mono"}],
+                         ids=["colour", "NO_COLOR", "monochrome"])
+def test_wrong_entries_are_starred_and_the_key_is_never_red(tmp_path, env) -> None:
+    raw = _drill(tmp_path, **env)
+    text = plain(raw)
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if "You typed" in line)
+    assert "(* marks your wrong entries)" in lines[at]
+    grid = lines[at + 1: at + 3]
+    assert all(line.count("*") == 2 for line in grid), grid  # every typed entry is wrong here
+    # The key is the right-hand column: no star there, and in colour never red.
+    raw_lines = [line for line in raw.replace("\r", "").split("\n") if "*" in plain(line) and "You typed" not in plain(line)]
+    assert len(raw_lines) >= 2
+    for line in raw_lines[:2]:
+        key_part = line[line.rindex("*"):]
+        assert not RED.search(key_part[1:]), repr(line)
+        assert "*" not in plain(key_part)[1:]
+    assert "Worked solution:" in text and transcript
