@@ -13,7 +13,8 @@ checker computed it:
 - ``answer:<ask>:+1``: the key of that one ask (every ask of the family, one at a time).
 
 The tests run are the family's own ``tests/test_<family>.py`` and every test of
-``tests/test_references.py`` parametrised by that family or one of its templates. A mutation is
+``tests/test_references.py`` and ``tests/test_families.py`` parametrised by that family or one of
+its templates. A mutation is
 *caught* when they fail, *missed* when they pass, and *not reached* when no test made the checker
 give the mutated value at all (*not applicable* for a swap that never had anything to swap with). A baseline run without a mutation must pass first.
 
@@ -44,6 +45,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 ENV = "QUIZGEN_MUTATION"  # a JSON {"family", "target", "name", "op", "marker"}; read by the plugin below
 OPS = ("+1", "x2", "swap")
+# The registry-driven test files: their tests parametrised by a family or a template are run too.
+REGISTRY_FILES = (ROOT / "tests" / "test_references.py", ROOT / "tests" / "test_families.py")
 
 
 # --- the perturbation ------------------------------------------------------------------------------
@@ -159,7 +162,8 @@ def _mistakes_by_family(families: list[str], variants: int) -> tuple[dict[str, l
 
 def _registry_tests() -> list[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "tests/test_references.py"],
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+         *(str(p.relative_to(ROOT)) for p in REGISTRY_FILES if p.exists())],
         cwd=ROOT, capture_output=True, text=True, check=True,
     ).stdout.splitlines()
 
