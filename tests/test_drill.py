@@ -527,7 +527,8 @@ def test_pty_sigkill_then_stats_and_resume(tmp_path):
     stats = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "stats", "attention", "--recent", "10"],
                                env={"QUIZGEN_HOME": str(tmp_path)})
     assert stats.exit_code == 0, stats.output
-    assert re.search(r"attention\s+1\s+0\s+100%", stats.output)  # right, wrong, accuracy
+    # right, wrong, accuracy: the third answer was typed as the kill came, so it may have been graded
+    assert re.search(r"attention\s+1\s+0\s+100%", stats.output) or re.search(r"attention\s+1\s+1\s+50%", stats.output), stats.output
     assert "easy" in stats.output and f"{1 / math.sqrt(d_k):.6f}" in stats.output
     rows = reviews(tmp_path)
     assert [r["status"] for r in rows[:2]] == ["right", "easy"]
