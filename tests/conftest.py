@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 
@@ -15,13 +16,38 @@ CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+def missing(what: str, install: str, consequence: str) -> NoReturn:
+    """A part a test needs is missing: skip saying what was not checked, or, under CI=true
+    (where .ci/run installs every part), fail naming the part.  The one rule for every skip
+    of a missing external part; a test skips only what needs the part."""
+    if IN_CI:
+        pytest.fail(f"{what} is required under CI=true, and it is missing ({install})", pytrace=False)
+    pytest.skip(f"{what} is not installed, so {consequence} ({install})")
+
+
 def need_chromium() -> str:
     """Chromium's path; skips saying why when it is missing, and fails instead under CI=true."""
     if CHROMIUM is None:
-        if IN_CI:
-            pytest.fail("chromium is required under CI=true (.ci/run installs it: apt-get install -y chromium)")
-        pytest.skip("chromium is not installed, so pages were not rendered in a browser (apt-get install -y chromium)")
+        missing("chromium", "apt-get install -y chromium", "pages were not rendered in a browser")
     return CHROMIUM
+
+
+def need_node() -> str:
+    """node's path; skips saying why when it is missing, and fails instead under CI=true."""
+    node = shutil.which("node")
+    if node is None:
+        missing("node", "apt-get install -y nodejs", "the card script was not run under node")
+    return node
+
+
+def need_pexpect() -> Any:
+    """The pexpect module (it drives the drill in a pseudo-terminal); skips saying why when it
+    cannot be imported, and fails instead under CI=true."""
+    try:
+        import pexpect
+    except ImportError:
+        missing("pexpect", "pip install -e '.[test]'", "the drill was not driven in a pseudo-terminal")
+    return pexpect
 
 
 def chromium(*args: str, timeout: int = 120) -> subprocess.CompletedProcess[str]:
@@ -80,7 +106,6 @@ def formula_agrees(value: dict, cases: list) -> bool:
 # every family gets are registry-driven, in tests/test_references.py and tests/test_families.py.
 
 from collections.abc import Callable  # noqa: E402  (kept with the helpers that use it)
-from typing import Any  # noqa: E402
 
 
 def solver(family: str) -> Callable[[dict[str, Any]], Any]:

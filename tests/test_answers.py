@@ -613,6 +613,8 @@ def _refuse(*args: Any, **kwargs: Any) -> Any:
 def test_hostile_input_is_refused_cheaply(
     kind: str, text: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import quizgen.core.formula  # noqa: F401  (imported first: importing a module whose .pyc is stale calls compile())
+
     start = time.perf_counter()
     # Patched only around the reader: pytest itself needs compile() to report.
     with monkeypatch.context() as patch:
@@ -630,6 +632,7 @@ def test_hostile_input_is_refused_cheaply(
         assert "; try " in message
         assert len(message) < 600
     assert verdict.status in STATUSES
+    assert (verdict.status == "unreadable") == bool(message), (verdict.status, message)  # the judge reads as the reader does
     assert elapsed < (0.1 if kind == "formula" else 0.5)
 
 
@@ -800,15 +803,49 @@ garbage_alphabet = st.sampled_from(
 )
 
 
+PLAIN_DECIMAL = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+plain_decimals = st.from_regex(rf"\A{PLAIN_DECIMAL}\Z", fullmatch=True)
+plain_vectors = st.lists(plain_decimals, min_size=1, max_size=6).flatmap(
+    lambda xs: st.sampled_from([", ".join(xs), " ".join(xs), "[" + ", ".join(xs) + "]"])
+)
+
+
+def _reference_reading(text: str, kind: str) -> Any:
+    """What Python's float() makes of a plain decimal (a number) or of plain decimals separated by
+    commas or spaces, perhaps in brackets (a vector); None when the text is not that plain, and
+    "refused" when a number in it is beyond a double."""
+    import re
+
+    if kind not in ("number", "vector"):
+        return None
+    t = text.strip()
+    if kind == "vector" and t.startswith("[") and t.endswith("]"):
+        t = t[1:-1].strip()
+    parts = [t] if kind == "number" else re.split(r"\s*,\s*|\s+", t)
+    if not t or not all(re.fullmatch(PLAIN_DECIMAL, x) for x in parts):
+        return None
+    values = [float(x) for x in parts]
+    if not all(math.isfinite(v) for v in values):
+        return "refused"
+    return values[0] if kind == "number" else values
+
+
 @FAST
-@given(st.one_of(st.text(max_size=120), st.lists(garbage_alphabet, max_size=60).map("".join)))
+@given(st.one_of(st.text(max_size=120), st.lists(garbage_alphabet, max_size=60).map("".join), plain_decimals, plain_vectors))
 def test_garbage_raises_only_answer_parse_error(text: str) -> None:
+    """Any text: a value of the kind asked for or the reader's own error, which quotes the text
+    and says what to try; and plain decimals read exactly as Python's float() reads them."""
     for kind in ANSWER_KINDS:
+        expected = _reference_reading(text, kind)
         try:
             value = parse(text, kind, FORMULA_SYMBOLS if kind == "formula" else None)
         except AnswerParseError as exc:
-            assert str(exc)
+            assert "; try " in str(exc) and len(str(exc)) < 600, str(exc)
+            assert expected in (None, "refused"), (text, kind, expected, str(exc))
             continue
+        assert expected != "refused", (text, kind, value)
+        if expected is not None:
+            assert value == expected, (text, kind, value, expected)
         if kind == "formula":
             assert parse(value["formula"], kind, FORMULA_SYMBOLS) == value  # the written form reads back the same
         elif kind == "number":
@@ -827,6 +864,14 @@ def test_judge_never_raises(text: str, kind_value: tuple[str, Any]) -> None:
     verdict = judge(Answer(kind, value), text)
     assert isinstance(verdict, Verdict)
     assert verdict.status in STATUSES and verdict.message
+    # The verdict agrees with reading the text and comparing it with the key separately.
+    try:
+        given = parse(text, kind)
+    except AnswerParseError as exc:
+        assert verdict.status == "unreadable" and verdict.message == str(exc), (verdict, str(exc))
+    else:
+        assert verdict.status != "unreadable" and verdict.given == given, (verdict, given)
+        assert (verdict.status == "right") == close(kind, value, given, Tolerance()), (verdict, value, given)
 
 
 def test_every_matching_mistake_is_named() -> None:

@@ -15,7 +15,7 @@ Three layers:
    another variant, front and back agree, and the day's key is right while the other day's is not.
 
 Chromium and node are external: when missing, those tests skip with the reason. Under CI=true a
-missing Chromium fails instead (.ci/run installs it).
+missing Chromium or node fails instead, naming it (.ci/run installs both).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import chromium, need_chromium
+from conftest import chromium, need_chromium, need_node
 
 from quizgen.core.answer import ANSWER_KINDS, Answer, Misconception
 from quizgen.judge import Tolerance, format_value, judge
@@ -40,15 +40,8 @@ from quizgen.judge import Tolerance, format_value, judge
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "quizgen" / "judge" / "card_judge.js"
 VECTORS: list[dict[str, Any]] = json.loads((ROOT / "tests" / "data" / "judge_vectors.json").read_text("utf-8"))
-NODE = shutil.which("node")
 _need_chromium = need_chromium
-
-
-def _need_node() -> str:
-    if NODE is None:
-        pytest.skip("node is not installed, so the card script was not run under node "
-                    "(the Chromium tests run the same table)")
-    return NODE
+_need_node = need_node
 
 
 def _description(name: str) -> str:
@@ -238,9 +231,12 @@ def test_vector_table_in_chromium(tmp_path: Path) -> None:
 def reviewer_answer_html(col: Any, card: Any, typed: str) -> str:
     """The back of a card as Anki's reviewer shows it after ``typed`` was entered.
 
-    Mirrors aqt.reviewer.Reviewer.typeAnsAnswerFilter: the comparison from
-    col.compare_answer(expected field, typed) replaces [[type:Field]], and the <hr id=answer>
-    moves in front of it.
+    Mirrors aqt.reviewer.Reviewer.typeAnsAnswerFilter of Anki 25 and 26: the comparison from
+    col.compare_answer(expected field, typed, combining) replaces [[type:Field]], and the
+    <hr id=answer> moves in front of it. The reviewer itself (aqt) needs Qt and is not a test
+    dependency; the comparison is the anki package's own (its Rust backend), and pyproject.toml
+    bounds anki to the versions this mirror was checked against
+    (test_the_reviewer_mirror_matches_the_installed_anki).
     """
     buf = card.answer()
     field = re.search(r"\[\[type:(.+?)\]\]", buf)
@@ -578,3 +574,21 @@ console.log(JSON.stringify(out));
     assert all(a[1] != b[1] for a, b in zip(stored[1:], stored[2:]))  # every new day another one
     assert set(out["spread"]) == set(map(str, range(5)))  # notes start at different variants
     assert out["local"][1] == out["local"][0] + 1  # the day turns at 4 am
+
+
+def test_the_reviewer_mirror_matches_the_installed_anki() -> None:
+    """The installed anki is one the mirror of the reviewer was checked against (pyproject.toml's
+    bound), and the comparison it calls still takes (expected, provided, combining)."""
+    import inspect
+    import tomllib
+
+    from anki.buildinfo import version
+    from anki.collection import Collection
+    from packaging.requirements import Requirement
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (requirement,) = [Requirement(r) for r in pyproject["project"]["optional-dependencies"]["test"] if r.startswith("anki")]
+    assert any(s.operator == "<" for s in requirement.specifier), "anki has no upper bound (see the reason in pyproject.toml)"
+    assert requirement.specifier.contains(version), f"anki {version} is outside {requirement.specifier}"
+    assert list(inspect.signature(Collection.compare_answer).parameters) == ["self", "expected", "provided", "combining"]
+

@@ -77,6 +77,8 @@ def _import(col: Collection, package: Path) -> Any:
 
 
 def _counts(log: Any) -> dict[str, int]:
+    """How many notes the import log puts in each of its categories: Anki's own, read by name
+    (a renamed one fails here); pyproject.toml bounds anki to the versions checked."""
     return {
         name: len(getattr(log, name))
         for name in ("new", "updated", "duplicate", "conflicting", "first_field_match",

@@ -1,5 +1,8 @@
 """`quizgen drill` and `quizgen stats`: in-process sessions for the logic, the real command in a
-pseudo-terminal (pexpect) for what a learner sees, SIGKILL, Ctrl-C and concurrent drills."""
+pseudo-terminal (pexpect) for what a learner sees, SIGKILL, Ctrl-C and concurrent drills.
+
+Only the pseudo-terminal tests (those calling ``spawn``) need pexpect: without it they skip,
+and under CI=true they fail naming it; every other test here runs regardless."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import CONCEPTS, ROOT
+from conftest import CONCEPTS, ROOT, need_pexpect
 
 from quizgen import generators
 from quizgen.cli import cli  # noqa: F401  (import the CLI first: it registers the drill)
@@ -411,14 +414,15 @@ def test_stats_reports_accuracy_mistakes_and_due(monkeypatch, tmp_path):
 # ---------------------------------------------------------------------------------------------
 # The real command in a pseudo-terminal
 
-pexpect = pytest.importorskip("pexpect", reason="pexpect (a test dependency) drives the drill in a pseudo-terminal")
-if sys.platform.startswith("win"):  # pragma: no cover
-    pytest.skip("pseudo-terminal tests need a POSIX pty", allow_module_level=True)
+# Only these tests need pexpect: without it they skip (fail under CI=true), the others run.
 
 PROMPT = "> "
 
 
 def spawn(home: Path, *args: str, dims=(40, 100), **env: str):
+    if sys.platform.startswith("win"):  # pragma: no cover
+        pytest.skip("pseudo-terminal tests need a POSIX pty")
+    pexpect = need_pexpect()
     env.setdefault("NO_COLOR", "1")
     if env["NO_COLOR"] == "":
         del env["NO_COLOR"]
@@ -429,6 +433,11 @@ def spawn(home: Path, *args: str, dims=(40, 100), **env: str):
     child.delaybeforesend = None
     child.logfile_read = io.StringIO()
     return child
+
+
+def ended(child) -> None:
+    """Wait for the drill in the pseudo-terminal to end."""
+    child.expect(need_pexpect().EOF)
 
 
 def transcript(child) -> str:
@@ -454,7 +463,7 @@ def test_pty_right_wrong_garbage(tmp_path):
     child.expect(r"scaled-scores")
     child.expect(PROMPT)
     child.sendeof()
-    child.expect(pexpect.EOF)
+    ended(child)
     child.close()
     assert child.exitstatus == 0
     text = " ".join(transcript(child).split())  # rich wraps paragraphs to the terminal
@@ -470,7 +479,7 @@ def test_pty_right_answer(tmp_path):
     child.expect(PROMPT)
     child.sendline(f"1/sqrt({d_k})")
     child.expect("Right: the answer is")
-    child.expect(pexpect.EOF)
+    ended(child)
     child.close()
     assert child.exitstatus == 0
     assert "1 problem: 1 right" in transcript(child)
@@ -486,7 +495,7 @@ def test_pty_ctrl_c_ends_with_a_summary(tmp_path):
     child.expect("Enter shows the answer > ")
     child.sendintr()
     child.expect("summary")
-    child.expect(pexpect.EOF)
+    ended(child)
     child.close()
     assert child.exitstatus == 130
     text = transcript(child)
@@ -509,7 +518,7 @@ def test_pty_sigkill_then_stats_and_resume(tmp_path):
     child.expect(PROMPT)  # the third question is on screen, unanswered
     child.sendline("0.3")  # typed, maybe graded, when the kill comes
     os.kill(child.pid, signal.SIGKILL)
-    child.expect(pexpect.EOF)
+    ended(child)
     child.close()
     assert child.signalstatus == signal.SIGKILL
 
@@ -518,7 +527,8 @@ def test_pty_sigkill_then_stats_and_resume(tmp_path):
     stats = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "stats", "attention", "--recent", "10"],
                                env={"QUIZGEN_HOME": str(tmp_path)})
     assert stats.exit_code == 0, stats.output
-    assert re.search(r"attention\s+1\s+0\s+100%", stats.output)  # right, wrong, accuracy
+    # right, wrong, accuracy: the third answer was typed as the kill came, so it may have been graded
+    assert re.search(r"attention\s+1\s+0\s+100%", stats.output) or re.search(r"attention\s+1\s+1\s+50%", stats.output), stats.output
     assert "easy" in stats.output and f"{1 / math.sqrt(d_k):.6f}" in stats.output
     rows = reviews(tmp_path)
     assert [r["status"] for r in rows[:2]] == ["right", "easy"]
@@ -527,7 +537,7 @@ def test_pty_sigkill_then_stats_and_resume(tmp_path):
     child = spawn(tmp_path, "attention", "--n", "1")
     child.expect(PROMPT)
     child.sendeof()
-    child.expect(pexpect.EOF)
+    ended(child)
     child.close()
     text = transcript(child)
     assert "scale-factor" not in text.split("summary")[0]
@@ -540,18 +550,18 @@ def test_pty_due_later_with_injected_clock(tmp_path):
     d_k = int(child.match.group(1))
     child.expect(PROMPT)
     child.sendline(f"1/sqrt({d_k})")
-    child.expect(pexpect.EOF)
+    ended(child)
     child.close()
     child = spawn(tmp_path, "attention", "--due", QUIZGEN_NOW="2030-01-01T12:00:00Z")
     child.expect("Nothing is due. Next review: attention.scale-factor in ")
-    child.expect(pexpect.EOF)
+    ended(child)
     child.close()
     assert child.exitstatus == 0
     child = spawn(tmp_path, "attention", "--due", QUIZGEN_NOW="2030-06-01T09:00:00Z")
     child.expect("scale-factor")
     child.expect(PROMPT)
     child.sendeof()
-    child.expect(pexpect.EOF)
+    ended(child)
     child.close()
 
 
@@ -560,12 +570,12 @@ def test_pty_colour_and_no_color(tmp_path):
     child = spawn(tmp_path / "a", "attention", "--n", "1", NO_COLOR="")
     child.expect(PROMPT)
     child.sendeof()
-    child.expect(pexpect.EOF)
+    ended(child)
     assert colour.search(child.logfile_read.getvalue())
     child = spawn(tmp_path / "b", "attention", "--n", "1", NO_COLOR="1")
     child.expect(PROMPT)
     child.sendeof()
-    child.expect(pexpect.EOF)
+    ended(child)
     assert not colour.search(child.logfile_read.getvalue())
 
 
@@ -573,7 +583,7 @@ def test_pty_narrow_terminal_wraps_text(tmp_path):
     child = spawn(tmp_path, "attention", "--n", "1", dims=(24, 40))
     child.expect(PROMPT)
     child.sendeof()
-    child.expect(pexpect.EOF)
+    ended(child)
     text = transcript(child)
     question = text.split("> ")[0]
     assert "By what" in question
@@ -609,7 +619,7 @@ def test_pty_three_topics_interleave_and_question_mark_reveals(tmp_path):
             child.sendline("")
             child.expect("4 easy > ")
             child.sendline("3")
-    child.expect(pexpect.EOF)
+    ended(child)
     child.close()
     assert child.exitstatus == 0
     firsts = titles[:3]
