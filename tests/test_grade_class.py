@@ -485,6 +485,7 @@ QUIZ_EDITS = {
     "int key in inputs": (lambda d: d["problems"][0]["inputs"].update({"__INT__": 1}), "problems[0].inputs"),
     "lone surrogate": (lambda d: d.update(title="\ud800 week 3"), "title"),
     "lone surrogate key": (lambda d: d["problems"][1]["inputs"].update({"\udfff": 1}), "problems[1].inputs"),
+    "lone surrogate in the checksum": (lambda d: d.update(checksum="sha256:\ud800" + d["checksum"][8:]), "checksum"),
 }
 
 

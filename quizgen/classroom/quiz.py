@@ -266,11 +266,17 @@ def _parse_quiz_text(text: str, source: str) -> Any:
     stripped = text.lstrip()
     if stripped.startswith("{"):
         try:
-            return json.loads(stripped)
+            data = json.loads(stripped)
         except RecursionError:
             raise FileUnusable(f"{source}: nested too deeply to be a quiz file") from None
         except ValueError:
             pass  # not JSON: perhaps YAML in flow style, or a hand-edited file
+        else:
+            try:  # JSON escapes may spell a lone surrogate: one pass in C finds any
+                json.dumps(data, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError:
+                _check_plain(data, source)  # names the field
+            return data
     data = load_yaml_data(text, source)
     _check_plain(data, source)  # YAML, unlike JSON, also gives dates and keys that are not text
     return data
