@@ -43,7 +43,7 @@ from fractions import Fraction
 from typing import Any
 
 from quizgen.core.errors import AnswerParseError
-from quizgen.core.formula import Node, read, symbolic_zero, text
+from quizgen.core.formula import ARITHMETIC, Node, read, symbolic_zero, text
 
 MAX_DEGREE = 256
 """Largest degree bound, in any one unknown, that is decided (``(d^64)^4`` is 256)."""
@@ -88,15 +88,9 @@ def _exact_constant(node: Node) -> Fraction | None:
         return None if v is None else -v
     if op in ("add", "sub", "mul", "div"):
         a, b = _exact_constant(node[1]), _exact_constant(node[2])
-        if a is None or b is None:
+        if a is None or b is None or (op == "div" and b == 0):
             return None
-        if op == "add":
-            return a + b
-        if op == "sub":
-            return a - b
-        if op == "mul":
-            return a * b
-        return None if b == 0 else a / b
+        return ARITHMETIC[op](a, b)
     if op == "pow":
         k = _whole_exponent(node)
         base = _exact_constant(node[1])

@@ -27,11 +27,15 @@ the two formulas) are where a message shows a difference, and all the card scrip
 from __future__ import annotations
 
 import math
+import operator
 import re
 from fractions import Fraction
 from typing import Any
 
 from quizgen.core.errors import AnswerParseError, show_char, show_typed
+
+ARITHMETIC = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv}
+"""The four operations of a formula tree, for floats and Fractions alike."""
 
 MAX_FORMULA_LENGTH = 400
 """Longest accepted formula, in characters."""
@@ -341,15 +345,7 @@ def evaluate(node: Node, values: dict[str, float]) -> float:
         if op == "call":
             return _call(node[1], evaluate(node[2], values))
         a, b = evaluate(node[1], values), evaluate(node[2], values)
-        if op == "add":
-            return a + b
-        if op == "sub":
-            return a - b
-        if op == "mul":
-            return a * b
-        if op == "div":
-            return a / b
-        return math.pow(a, b)
+        return math.pow(a, b) if op == "pow" else ARITHMETIC[op](a, b)
     except (ValueError, ZeroDivisionError):
         return math.nan
     except OverflowError:
