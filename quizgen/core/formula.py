@@ -464,7 +464,7 @@ def to_sympy(node: Node, symbols: dict[str, str]) -> Any:
         if op == "call":
             return funcs[n[1]](build(n[2]))
         a, b = build(n[1]), build(n[2])
-        return {"add": lambda: a + b, "sub": lambda: a - b, "mul": lambda: a * b, "div": lambda: a / b, "pow": lambda: a**b}[op]()
+        return a**b if op == "pow" else ARITHMETIC[op](a, b)
 
     return build(node)
 
