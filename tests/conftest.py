@@ -61,6 +61,26 @@ def chromium(*args: str, timeout: int = 120) -> subprocess.CompletedProcess[str]
         )
 
 
+A4_TEXT_PX = 688  # an A4 page's text width: 210 mm less 2 × 14 mm margins, at 96 px per inch
+
+
+def probe_page(page: Path, script: str, result_id: str, *, text: str | None = None, suffix: str = "probe") -> Any:
+    """Lay ``page`` (or ``text`` in its place) out in Chromium at A4 text width with ``script``
+    added, and return the JSON the script left in ``<pre id=result_id>``: where things stand."""
+    import html
+    import json
+    import re
+
+    probe = page.with_name(f"{page.stem}.{suffix}.html")
+    body = page.read_text("utf-8") if text is None else text
+    probe.write_text(body.replace("</body>", script + "</body>"), "utf-8")
+    proc = chromium(f"--window-size={A4_TEXT_PX},1000", "--dump-dom", probe.as_uri())
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    match = re.search(rf'<pre id="{result_id}">(.*?)</pre>', proc.stdout, re.DOTALL)
+    assert match, proc.stdout[-2000:]
+    return json.loads(html.unescape(match.group(1)))
+
+
 @pytest.fixture(scope="session")
 def concepts():
     from quizgen.core.concepts import load_concepts

@@ -10,18 +10,13 @@ the text back would not see any of this: a stacked layout keeps every character.
 
 from __future__ import annotations
 
-import html
-import json
-import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import CONCEPTS, chromium, need_chromium
+from conftest import CONCEPTS, need_chromium, probe_page
 
 from quizgen.cli import cli
-
-A4_TEXT_PX = 688  # 210 mm less 2 × 14 mm margins, at 96 px per inch
 
 _PROBE = """<script>
 (function () {
@@ -58,13 +53,7 @@ def _measure(page: Path, printed: bool) -> dict:
     text = page.read_text("utf-8")
     if printed:
         text = text.replace("@media print", "@media all")
-    probe = page.with_name(f"{page.stem}.{'print' if printed else 'screen'}.probe.html")
-    probe.write_text(text.replace("</body>", _PROBE + "</body>"), "utf-8")
-    proc = chromium(f"--window-size={A4_TEXT_PX},1000", "--dump-dom", probe.as_uri())
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    match = re.search(r'<pre id="layout">(.*?)</pre>', proc.stdout, re.DOTALL)
-    assert match, proc.stdout[-2000:]
-    return json.loads(html.unescape(match.group(1)))
+    return probe_page(page, _PROBE, "layout", text=text, suffix="print.probe" if printed else "screen.probe")
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import CONCEPTS, chromium, need_chromium
+from conftest import A4_TEXT_PX, CONCEPTS, chromium, need_chromium, probe_page
 
 from quizgen.classroom.quiz import read_quiz
 from quizgen.cli import cli
@@ -23,8 +23,6 @@ from quizgen.core.problems import rebuild
 from quizgen.core.render import fmt_scalar, input_parts
 from quizgen.generators import GENERATORS
 from quizgen.judge import format_value
-
-A4_TEXT_PX = 688  # 210 mm less 2 × 14 mm margins, at 96 px per inch
 
 
 def _squash(text: str) -> str:
@@ -59,16 +57,7 @@ _OVERFLOW_PROBE = """<script>
 
 def _overflowing(page: Path) -> list[str]:
     """What sticks out to the right of a window as wide as an A4 page's text."""
-    import html
-    import json
-
-    probe = page.with_name(page.stem + ".probe.html")
-    probe.write_text(page.read_text("utf-8").replace("</body>", _OVERFLOW_PROBE + "</body>"), "utf-8")
-    proc = chromium(f"--window-size={A4_TEXT_PX},1000", "--dump-dom", probe.as_uri())
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    match = re.search(r'<pre id="overflow">(.*?)</pre>', proc.stdout, re.DOTALL)
-    assert match, proc.stdout[-2000:]
-    return json.loads(html.unescape(match.group(1)))
+    return probe_page(page, _OVERFLOW_PROBE, "overflow")
 
 
 @pytest.fixture(scope="module")
@@ -189,16 +178,7 @@ _LAYOUT_PROBE = """<script>
 
 def _layout(page: Path) -> list[dict]:
     """Where each problem's answer space stands, measured by Chromium at A4 text width."""
-    import html
-    import json
-
-    probe = page.with_name(page.stem + ".layout.html")
-    probe.write_text(page.read_text("utf-8").replace("</body>", _LAYOUT_PROBE + "</body>"), "utf-8")
-    proc = chromium(f"--window-size={A4_TEXT_PX},1000", "--dump-dom", probe.as_uri())
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    match = re.search(r'<pre id="layout">(.*?)</pre>', proc.stdout, re.DOTALL)
-    assert match, proc.stdout[-2000:]
-    return json.loads(html.unescape(match.group(1)))
+    return probe_page(page, _LAYOUT_PROBE, "layout", suffix="layout")
 
 
 @pytest.mark.parametrize("page", ["q.worksheet.html", "class/class.worksheets.html"])
