@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import random
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, overload
 
@@ -164,6 +164,19 @@ def solve_problem(family: str, inputs: dict[str, Any]) -> Solved:
     return Solved(
         Answer(declared.kind, solution.value, declared.whole), tuple(solution.steps), tuple(solution.misconceptions), solution.figure
     )
+
+
+def first_draw(template: Template, seed: int) -> dict[str, Any]:
+    """The inputs ``build_problem`` draws first for this seed: the generator alone, no checker and
+    no torch (the drill shows them while torch loads; ``build_problem`` may draw again)."""
+    return dict(GENERATORS[template.generator].draw(template.resolved_params(), random.Random(seed)))
+
+
+def warm_checkers(families: Iterable[str]) -> None:
+    """Import these families' checkers, and torch with them, without building a problem: the
+    drill does this in a background thread while the learner reads its first question."""
+    for family in sorted(set(families)):
+        get_checker(family)
 
 
 def hidden_mistake(solved: Solved, tolerance: Tolerance) -> str | None:
