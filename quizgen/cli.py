@@ -131,7 +131,7 @@ def generate(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int, fmt
     """
     from quizgen.core.concepts import select
     from quizgen.core.library import load_topics
-    from quizgen.core.problems import PROBLEM_ID, build_many, generate_jobs, parse_problem_id, rebuild
+    from quizgen.core.problems import PROBLEM_ID, Problem, build_many, generate_jobs, parse_problem_id, rebuild
 
     ids = [t for t in topics if PROBLEM_ID.match(t)]
     names = [t for t in topics if not PROBLEM_ID.match(t)]
@@ -141,16 +141,21 @@ def generate(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int, fmt
 
     def show(chunk: list, index: int, total: int) -> int:
         lines = []
-        for problem in chunk:
+        for problem in chunk:  # a problem, or its JSON line (made where it was built)
             index += 1
-            lines.append(problem.to_jsonl() + "\n" if fmt == "jsonl" else _problem_text(problem, index, total, titles[problem.concept]) + "\n")
+            if fmt == "jsonl":
+                lines.append((problem if isinstance(problem, str) else problem.to_jsonl()) + "\n")
+            else:
+                lines.append(_problem_text(problem, index, total, titles[problem.concept]) + "\n")
         click.echo("".join(lines), nl=False)
         return index
 
     index = show([rebuild(pid, everything) for pid in ids], 0, len(ids)) if ids else 0
     if names:
         total = index + n
-        for chunk in build_many(generate_jobs(select(everything, names), n, seed), jobs):
+        todo = generate_jobs(select(everything, names), n, seed)
+        built = build_many(todo, jobs, render=Problem.to_jsonl) if fmt == "jsonl" else build_many(todo, jobs)
+        for chunk in built:
             index = show(chunk, index, total)
 
 

@@ -18,7 +18,7 @@ import random
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple, overload
+from typing import Any, Literal, NamedTuple, TypeVar, overload
 
 from checkers import get_checker, load_checkers
 from quizgen.core.answer import Answer, Figure, Misconception, Step, Tolerance, close
@@ -314,28 +314,38 @@ Job = tuple[Concept, Template, int]
 _CHUNK = 250
 _jobs: Sequence[Job] = ()
 _keep_going = False
+_render: Callable[[Problem], Any] | None = None
 
 
-def _build_one(job: Job) -> Problem | str:
+def _build_one(job: Job) -> Any:
     if not _keep_going:
-        return build_problem(*job)
-    try:
-        return build_problem(*job)
-    except Exception as exc:  # one problem that cannot be drawn must not stop the others
-        return f"the problem its id names could not be drawn ({type(exc).__name__}: {exc})"
+        problem = build_problem(*job)
+    else:
+        try:
+            problem = build_problem(*job)
+        except Exception as exc:  # one problem that cannot be drawn must not stop the others
+            return f"the problem its id names could not be drawn ({type(exc).__name__}: {exc})"
+    return problem if _render is None else _render(problem)
 
 
-def _build_chunk(bounds: tuple[int, int]) -> list[Problem | str]:
+def _build_chunk(bounds: tuple[int, int]) -> list[Any]:
     return [_build_one(job) for job in _jobs[bounds[0] : bounds[1]]]
+
+
+T = TypeVar("T")
 
 
 @overload
 def build_many(jobs: Sequence[Job], processes: int = 0, keep_going: Literal[False] = False) -> Iterator[list[Problem]]: ...
 @overload
 def build_many(jobs: Sequence[Job], processes: int = 0, *, keep_going: Literal[True]) -> Iterator[list[Problem | str]]: ...
+@overload
+def build_many(jobs: Sequence[Job], processes: int = 0, *, render: Callable[[Problem], T]) -> Iterator[list[T]]: ...
 
 
-def build_many(jobs: Sequence[Job], processes: int = 0, keep_going: bool = False) -> Iterator[list[Any]]:
+def build_many(
+    jobs: Sequence[Job], processes: int = 0, keep_going: bool = False, render: Callable[[Problem], Any] | None = None
+) -> Iterator[list[Any]]:
     """Build every job's problem, in order, in chunks: the one way many problems are made.
 
     Each problem depends only on its job, so the work splits across processes without changing
@@ -343,15 +353,17 @@ def build_many(jobs: Sequence[Job], processes: int = 0, keep_going: bool = False
     workers are forked after the checkers and torch are imported, so they start in milliseconds.
     Where fork is unavailable the work runs in this process. With ``keep_going`` a job whose
     problem cannot be built gives the reason, as text, in its place (grading marks that one
-    question and goes on); otherwise the error is raised.
+    question and goes on); otherwise the error is raised. With ``render`` (``Problem.to_jsonl``,
+    say) the chunks hold what it makes of each problem, made where the problem was built: a
+    worker then sends a line of text rather than a pickled problem for this process to write out.
     """
-    global _jobs, _keep_going
+    global _jobs, _keep_going, _render
     load_checkers({template.generator for _, template, _ in jobs})  # once, before any fork
     n = len(jobs)
     chunks = [(start, min(start + _CHUNK, n)) for start in range(0, n, _CHUNK)]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     processes = processes or (min(cores, 8) if n >= 4 * _CHUNK else 1)
-    _jobs, _keep_going = jobs, keep_going
+    _jobs, _keep_going, _render = jobs, keep_going, render
     try:
         if processes <= 1 or "fork" not in multiprocessing.get_all_start_methods():
             for bounds in chunks:
@@ -360,4 +372,4 @@ def build_many(jobs: Sequence[Job], processes: int = 0, keep_going: bool = False
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             yield from pool.imap(_build_chunk, chunks)
     finally:
-        _jobs, _keep_going = (), False
+        _jobs, _keep_going, _render = (), False, None
