@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import torch
-import torch.fx.experimental.symbolic_shapes  # noqa: F401  (meta arithmetic's first call imports it: see README, Design)
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pad_sequence

@@ -20,7 +20,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
-import torch.fx.experimental.symbolic_shapes  # noqa: F401  (meta arithmetic's first call imports it: see README, Design)
 
 from quizgen.core.answer import Misconception, Solution, Step
 from quizgen.generators.shapes import expression

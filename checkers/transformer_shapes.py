@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import torch
-import torch.fx.experimental.symbolic_shapes  # noqa: F401  (meta arithmetic's first call imports it: see README, Design)
 from torch import nn
 
 from quizgen.core.answer import Misconception, Solution, Step
