@@ -343,6 +343,21 @@ def test_nothing_imports_torch_or_sympy_before_the_first_question(tmp_path):
     assert "TORCH-AT-FIRST-QUESTION False TORCH-AT-END False" in result.stdout
 
 
+def test_the_background_loads_the_checkers_and_torch_not_sympy():
+    """What the learner waits for after the first question is torch and the session's checkers;
+    sympy (0.2 s more) is not needed by families without meta-tensor arithmetic."""
+    program = (
+        "import sys\n"
+        "from quizgen.drill.cards import Background\n"
+        "b = Background(['attention', 'bleu', 'vae'])\n"
+        "b.wait()\n"
+        "print(b.ready, 'torch' in sys.modules, 'checkers.attention' in sys.modules, 'sympy' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "True", "True", "False"]
+
+
 def _drill(home: Path, *args: str, input: str = "", **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "quizgen", "--concepts", str(CONCEPTS), "drill", *args],

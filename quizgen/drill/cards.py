@@ -130,7 +130,9 @@ class Prepared:
 
 
 class Background:
-    """Imports torch, the checkers and sympy while the learner reads.
+    """Imports torch and the checkers while the learner reads (sympy only if a checker does:
+    worked solutions write exact forms without it, and the judge loads it itself for the rare
+    formula that needs algebra).
 
     ``start`` is called once the first question is on screen; ``wait`` joins the thread
     (re-raising its error, if any).
@@ -162,8 +164,6 @@ class Background:
             from quizgen.core.problems import warm_checkers
 
             warm_checkers(self._families)
-            # Exact forms in worked solutions use sympy: loaded here too, off the answer path.
-            import sympy  # noqa: F401
         except BaseException as exc:  # re-raised in the main thread by wait()
             self._error = exc
         finally:
