@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import quizgen.core.expression as expressions
+from quizgen.judge.reader import literal_figures
 import quizgen.judge.messages as messages
 from quizgen.core.answer import ANSWER_KINDS, Answer, Misconception
 from quizgen.core.errors import AnswerParseError, QuizgenError
@@ -431,7 +431,7 @@ def test_unknown_kind_is_a_programming_error() -> None:
 
 def test_literal_figures() -> None:
     def f(literal: str) -> tuple[int, int] | None:
-        return expressions.literal_figures(("num", literal))
+        return literal_figures(("num", literal))
 
     assert f("0.4") == (1, -1)
     assert f("0.40") == (2, -2)
@@ -744,10 +744,11 @@ def test_import_does_not_load_heavy_libraries() -> None:
 
 def test_doctests() -> None:
     import quizgen.core.answer
+    import quizgen.core.expression
     import quizgen.judge.reader
     import quizgen.judge.verdict
 
-    modules = (quizgen.core.answer, quizgen.judge.verdict, quizgen.judge.reader, messages, expressions)
+    modules = (quizgen.core.answer, quizgen.judge.verdict, quizgen.judge.reader, messages, quizgen.core.expression)
     results = [doctest.testmod(m) for m in modules]
     assert sum(r.attempted for r in results) >= 10
     assert sum(r.failed for r in results) == 0

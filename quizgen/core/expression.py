@@ -72,7 +72,7 @@ _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _OPERATORS = {"+": "+", "-": "-", "\u2212": "-", "*": "*", "·": "*", "×": "*", "/": "/", "÷": "/", "^": "^"}
 _SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _CHARACTERS = {v: k for k, v in GREEK.items()} | {"π": "pi"}
-_BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
+_BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div", "@": "matmul"}
 
 
 class Unreadable(Exception):
@@ -92,12 +92,20 @@ def clip(text: str, limit: int = 24) -> str:
 Token = tuple[str, str, int, bool]
 
 
-def tokenize(s: str) -> list[Token]:
-    """The tokens of ``s``; raises Unreadable at a character the language has no use for."""
+def tokenize(s: str, extra: tuple[tuple[str, str, str], ...] = ()) -> list[Token]:
+    """The tokens of ``s``; raises Unreadable at a character the language has no use for.
+
+    ``extra`` adds ``(spelling, kind, text)`` tokens, tried first (the authoring language's ``@``,
+    ``ᵀ`` and comparisons, ``quizgen.core.tensor_expression``); typed answers have none."""
     toks: list[Token] = []
     i, n, space = 0, len(s), False
     while i < n:
         c = s[i]
+        if extra and (hit := next((x for x in extra if s.startswith(x[0], i)), None)) is not None:
+            toks.append((hit[1], hit[2], i, space))
+            i += len(hit[0])
+            space = False
+            continue
         if c in SPACES:
             space, i = True, i + 1
             continue
@@ -169,8 +177,13 @@ class Parser:
     know only the constants); ``entries`` says whether brackets, commas and rows build lists.
     """
 
+    products = "*/"
+    """The operators of a product (the authoring language adds ``@``)."""
+    implicit = True
+    """Whether a product may leave out ``*`` (not in the authoring language)."""
+
     def __init__(self, text: str, symbols: dict[str, str] | None, entries: bool) -> None:
-        self.toks = tokenize(text)
+        self.toks = self.tokens(text)
         self.symbols = symbols
         self.entries = entries
         self.i = 0
@@ -179,6 +192,10 @@ class Parser:
         # Whether a space may separate entries in the innermost bracket: yes at the top level and
         # inside [...] of a vector or matrix, no inside (...), function calls and formulas.
         self.space_separates = [entries]
+
+    @staticmethod
+    def tokens(text: str) -> list[Token]:
+        return tokenize(text)
 
     def peek(self, k: int = 0) -> Token:
         return self.toks[min(self.i + k, len(self.toks) - 1)]
@@ -321,14 +338,14 @@ class Parser:
         kind, _, _, space = self.peek()
         if kind not in ("name", "sqrt", "("):
             return False
-        return not space or not self.entries
+        return self.implicit and (not space or not self.entries)
 
     def term(self) -> Node:
         left = self.unary()
         after_division = False
         while True:
             kind, text, _, _ = self.peek()
-            if kind == "op" and text in "*/":
+            if kind == "op" and text in self.products:
                 self.take()
                 after_division = text == "/"
                 left = self.node(_BINARY[text], self.scalar(left, text), self.scalar(self.unary(), text))
@@ -530,33 +547,6 @@ def evaluate(node: Node, values: dict[str, float]) -> float:
     if op == "list":
         raise Undefined("a list is not a number")
     return _OPERATIONS[op](evaluate(node[1], values), evaluate(node[2], values))
-
-
-def literal_figures(node: Node) -> tuple[int, int] | None:
-    """Significant figures of an entry typed as a plain number (``0.40``, ``-120``), and the decimal
-    place of the last one: ``(n, p)``; None for anything else or for a number that is all zeros.
-
-    >>> literal_figures(("num", "0.40")), literal_figures(("neg", ("num", "120"))), literal_figures(("num", "2.5e4"))
-    ((2, -2), (2, 1), (2, 3))
-    """
-    if node[0] == "neg":
-        node = node[1]
-    if node[0] != "num":
-        return None
-    mant, _, exp_text = node[1].lower().partition("e")
-    exp = int(exp_text) if exp_text else 0
-    if "." in mant:
-        whole, frac = mant.split(".")
-        n = len((whole + frac).lstrip("0"))
-        place = exp - len(frac)
-    else:
-        # Trailing zeros of a whole number are placeholders (120 has two figures): what a learner
-        # who rounds 123.4 to "120" means.
-        stripped = mant.lstrip("0")
-        core = stripped.rstrip("0")
-        n = len(core)
-        place = exp + len(stripped) - len(core)
-    return (n, place) if n else None
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from quizgen.core.errors import AnswerParseError
 from quizgen.core.errors import show_char as _show_char
 from quizgen.core.errors import show_typed as _show
 from quizgen.core.expression import SPACES as _SPACES
-from quizgen.core.expression import Node, Undefined, evaluate, literal_figures, read_entries
+from quizgen.core.expression import Node, Undefined, evaluate, read_entries
 from quizgen.core.expression import Unreadable as Fail
 from quizgen.core.expression import clip as _clip
 from quizgen.judge.messages import _MAX_SHAPE_DIGITS, _WHAT, MAX_DIMS, MAX_ENTRIES, MAX_LENGTH, _check_kind, _dims_phrase, examples
@@ -151,6 +151,33 @@ def _read_shape(text: str) -> list[int] | str:
 
 # --------------------------------------------------------------------------------------------
 # Numbers, vectors and matrices: the expression language's entries, evaluated in doubles
+
+
+def literal_figures(node: Node) -> tuple[int, int] | None:
+    """Significant figures of an entry typed as a plain number (``0.40``, ``-120``), and the decimal
+    place of the last one: ``(n, p)``; None for anything else or for a number that is all zeros.
+
+    >>> literal_figures(("num", "0.40")), literal_figures(("neg", ("num", "120"))), literal_figures(("num", "2.5e4"))
+    ((2, -2), (2, 1), (2, 3))
+    """
+    if node[0] == "neg":
+        node = node[1]
+    if node[0] != "num":
+        return None
+    mant, _, exp_text = node[1].lower().partition("e")
+    exp = int(exp_text) if exp_text else 0
+    if "." in mant:
+        whole, frac = mant.split(".")
+        n = len((whole + frac).lstrip("0"))
+        place = exp - len(frac)
+    else:
+        # Trailing zeros of a whole number are placeholders (120 has two figures): what a learner
+        # who rounds 123.4 to "120" means.
+        stripped = mant.lstrip("0")
+        core = stripped.rstrip("0")
+        n = len(core)
+        place = exp + len(stripped) - len(core)
+    return (n, place) if n else None
 
 
 def _classify(node: Node) -> tuple[str, Any, Any]:
