@@ -223,24 +223,26 @@
     }
   }
 
-  // ------------------------------------------------------------------------------------------
-  // The tokenizer of numbers, vectors, matrices and formulas
-  //
-  // Both readers share numbers, names, √, spaces and the operators. The number reader adds
-  // [ ] , ; and line breaks (rows); the formula reader adds Greek letters, ÷ and superscript
-  // exponents (d²), and refuses what it does not know with a plainer message.
 
-  var SPACES = " \t\u00a0\u2009\u202f";
-  var OPERATORS = { "+": "+", "-": "-", "\u2212": "-", "*": "*", "·": "*", "×": "*", "/": "/", "^": "^" };
-  var SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+  // ------------------------------------------------------------------------------------------
+  // The one expression language: a port of quizgen/core/expression.py (its grammar is there)
+
+  var MAX_PARTS = 200;
+  var MAX_EXPONENT = 64;
+  var FUNCTIONS = ["sqrt", "exp", "log", "ln", "sin", "cos", "abs"];
+  var CONSTANTS = { pi: Math.PI, e: Math.E };
   var GREEK = {
     alpha: "α", beta: "β", gamma: "γ", delta: "δ", epsilon: "ε", eta: "η", theta: "θ",
     lambda: "λ", mu: "μ", rho: "ρ", sigma: "σ", tau: "τ", phi: "φ", omega: "ω"
   };
-  var FORMULA_CHARACTERS = { "π": "pi" };
+  var SPACES = " \t\u00a0\u2009\u202f";
+  var OPERATORS = { "+": "+", "-": "-", "\u2212": "-", "*": "*", "·": "*", "×": "*", "/": "/", "÷": "/", "^": "^" };
+  var SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+  var CHARACTERS = { "π": "pi" };
   Object.keys(GREEK).forEach(function (name) {
-    FORMULA_CHARACTERS[GREEK[name]] = name;
+    CHARACTERS[GREEK[name]] = name;
   });
+  var BINARY = { "+": "add", "-": "sub", "*": "mul", "/": "div" };
 
   function isDigit(c) {
     return c !== undefined && c >= "0" && c <= "9";
@@ -255,7 +257,7 @@
     return j;
   }
 
-  // The end of the number literal starting at cs[i], or null: (digits(.digits?)? | .digits) (e[+-]?digits)?
+  // The end of the number literal at cs[i], or null: (digits(.digits?)? | .digits)(e[+-]?digits)?
   function matchNumber(cs, i) {
     var j;
     if (isDigit(cs[i])) {
@@ -270,185 +272,152 @@
     return (cs[j] === "e" || cs[j] === "E") && isDigit(cs[k]) ? digitsEnd(cs, k) : j;
   }
 
-  // kind: num, name, op, sqrt, nl, end, or one of ( ) [ ] , ;
-  function Tok(kind, text, pos, spaceBefore) {
-    this.kind = kind;
-    this.text = text;
-    this.pos = pos;
-    this.space_before = spaceBefore;
+  // Tokens {kind, text, pos, space (before)}; kinds num, name, op, sqrt, nl, end, ( ) [ ] , ;
+  function tokenize(s) {
+    var cs = chars(s);
+    var toks = [];
+    var i = 0;
+    var space = false;
+    var add = function (kind, text) {
+      toks.push({ kind: kind, text: text, pos: i, space: space });
+      space = false;
+    };
+    while (i < cs.length) {
+      var c = cs[i];
+      var end = matchNumber(cs, i);
+      var signed = (c === "⁻" || c === "⁺") && SUPERSCRIPTS.indexOf(cs[i + 1]) >= 0;
+      if (SPACES.indexOf(c) >= 0) {
+        space = true;
+        i += 1;
+      } else if (c === "\r" || c === "\n") {
+        add("nl", "\n");
+        space = true;
+        i += c === "\r" && cs[i + 1] === "\n" ? 2 : 1;
+      } else if (end !== null) {
+        add("num", cs.slice(i, end).join(""));
+        i = end;
+      } else if (isAlpha(c)) {
+        var j = i + 1;
+        while (isAlpha(cs[j]) || isDigit(cs[j])) j++;
+        add("name", cs.slice(i, j).join(""));
+        i = j;
+      } else if (has(CHARACTERS, c)) {
+        add("name", CHARACTERS[c]);
+        i += 1;
+      } else if (c === "√") {
+        add("sqrt", c);
+        i += 1;
+      } else if (c === "*" && cs[i + 1] === "*") {
+        add("op", "^");
+        i += 2;
+      } else if (has(OPERATORS, c)) {
+        add("op", OPERATORS[c]);
+        i += 1;
+      } else if ("()[],;".indexOf(c) >= 0) {
+        add(c, c);
+        i += 1;
+      } else if (SUPERSCRIPTS.indexOf(c) >= 0 || signed) {
+        var k = signed ? i + 1 : i;
+        var digits = "";
+        while (k < cs.length && SUPERSCRIPTS.indexOf(cs[k]) >= 0) digits += SUPERSCRIPTS.indexOf(cs[k++]);
+        add("op", "^");
+        if (signed) add("op", c === "⁻" ? "-" : "+");
+        add("num", digits);
+        i = k;
+      } else if (c === "%") {
+        throw new Fail("percentages are not read: write 50% as 0.5");
+      } else if (c === "=") {
+        throw new Fail("type only the value, not an equation");
+      } else if (c === ".") {
+        throw new Fail("a '.' at position " + (i + 1) + " is not part of a number");
+      } else {
+        throw new Fail("unexpected character '" + showChar(c) + "' at position " + (i + 1));
+      }
+    }
+    add("end", "");
+    return toks;
   }
 
-  function startsOperand(t) {
-    return ["num", "name", "sqrt", "(", "["].indexOf(t.kind) >= 0;
+  // The one way name splits into declared names, or null (none or several).
+  function splitName(name, names) {
+    var cs = chars(name);
+    var ways = [[[]]]; // ways[end]: at most two ways to split cs[0:end]
+    for (var end = 1; end <= cs.length; end++) {
+      ways[end] = [];
+      for (var start = 0; start < end; start++) {
+        var piece = cs.slice(start, end).join("");
+        if (has(names, piece)) ways[end] = ways[end].concat(ways[start].map((w) => w.concat([piece]))).slice(0, 2);
+      }
+    }
+    return ways[cs.length].length === 1 ? ways[cs.length][0] : null;
   }
 
   function isOp(t, ops) {
     return t.kind === "op" && ops.indexOf(t.text) >= 0;
   }
 
-  function refusal(c, i, formula) {
-    if (c === "=") return "type only the " + (formula ? "expression" : "value") + ", not an equation";
-    if (!formula && c === "%") return "percentages are not read: write 50% as 0.5";
-    if (!formula && (SUPERSCRIPT_DIGITS + "⁻⁺").indexOf(c) >= 0) return "write powers with ^, as in 2^3";
-    if (!formula && c === ".") return "a '.' at position " + (i + 1) + " is not part of a number";
-    return "unexpected character '" + showChar(c) + "' at position " + (i + 1);
+  function startsOperand(t) {
+    return ["num", "name", "sqrt", "(", "["].indexOf(t.kind) >= 0;
   }
 
-  function tokenize(s, formula) {
-    var cs = chars(s);
-    var toks = [];
-    var i = 0;
-    var space = false;
-    var push = function (kind, text, next) {
-      toks.push(new Tok(kind, text, i, space));
-      i = next;
-      space = false;
-    };
-    while (i < cs.length) {
-      var c = cs[i];
-      var end = matchNumber(cs, i);
-      if (SPACES.indexOf(c) >= 0) {
-        space = true;
-        i += 1;
-      } else if (!formula && (c === "\r" || c === "\n")) {
-        push("nl", "\n", c === "\r" && cs[i + 1] === "\n" ? i + 2 : i + 1);
-        space = true;
-      } else if (end !== null) {
-        push("num", cs.slice(i, end).join(""), end);
-      } else if (isAlpha(c)) {
-        var j = i + 1;
-        while (isAlpha(cs[j]) || isDigit(cs[j])) j++;
-        push("name", cs.slice(i, j).join(""), j);
-      } else if (c === "π" || (formula && has(FORMULA_CHARACTERS, c))) {
-        push("name", FORMULA_CHARACTERS[c], i + 1);
-      } else if (c === "√") {
-        push("sqrt", c, i + 1);
-      } else if (c === "*" && cs[i + 1] === "*") {
-        push("op", "^", i + 2);
-      } else if (has(OPERATORS, c) || (formula && c === "÷")) {
-        push("op", OPERATORS[c] || "/", i + 1);
-      } else if ((formula ? "()" : "()[],;").indexOf(c) >= 0) {
-        push(c, c, i + 1);
-      } else if (formula && SUPERSCRIPT_DIGITS.indexOf(c) >= 0) {
-        var k = i;
-        var digits = "";
-        while (k < cs.length && SUPERSCRIPT_DIGITS.indexOf(cs[k]) >= 0) digits += SUPERSCRIPT_DIGITS.indexOf(cs[k++]);
-        push("op", "^", i);
-        push("num", digits, k);
-      } else {
-        throw new Fail(refusal(c, i, formula));
-      }
-    }
-    toks.push(new Tok("end", "", cs.length, space));
-    return toks;
-  }
-
-  // What both parsers do with the token list.
-  var Cursor = {
-    peek: function (k) {
-      return this.toks[Math.min(this.i + (k || 0), this.toks.length - 1)];
-    },
-    take: function () {
-      var t = this.peek();
-      if (t.kind !== "end") this.i += 1;
-      return t;
-    },
-    enter: function (what) {
-      this.depth += 1;
-      if (this.depth > MAX_DEPTH) throw new Fail(what + " nested more than " + MAX_DEPTH + " deep");
-    }
-  };
-
-  // ------------------------------------------------------------------------------------------
-  // Numbers, vectors and matrices: a port of quizgen/judge/expressions.py (its grammar is there)
-
-  // Significant figures and the decimal place of the last one, for a number literal, or null.
-  function literalFigures(text) {
-    var parts = text.toLowerCase().split("e");
-    var mant = parts[0];
-    var exp = parts.length > 1 ? parseInt(parts[1], 10) : 0;
-    var n;
-    var place;
-    if (mant.indexOf(".") >= 0) {
-      var halves = mant.split(".");
-      n = (halves[0] + halves[1]).replace(/^0+/, "").length;
-      place = exp - halves[1].length;
-    } else {
-      var stripped = mant.replace(/^0+/, "");
-      var core = stripped.replace(/0+$/, "");
-      n = core.length;
-      place = exp + stripped.length - core.length;
-    }
-    return n === 0 ? null : [n, place];
-  }
-
-  function Scalar(value, figures) {
-    this.value = value;
-    this.figures = figures === undefined ? null : figures;
-  }
-
-  function List(items, comma, space) {
-    this.items = items;
-    this.comma = !!comma;
-    this.space = !!space;
-  }
-
-  function finite(v) {
-    if (v !== v) throw new Fail("the result is not a number");
-    if (v === Infinity || v === -Infinity) throw new Fail("the result is too large");
-    return v;
-  }
-
-  function pow(base, exponent) {
-    if (base === 0 && exponent < 0) throw new Fail("it raises 0 to a negative power");
-    if (base < 0 && !Number.isInteger(exponent)) throw new Fail("it raises a negative number to a fractional power");
-    return finite(Math.pow(base, exponent));
-  }
-
-  var LOG_DOMAIN = "it takes the log of zero or of a negative number";
-  // name: [function, the arguments it takes, what it says of others]
-  var FUNCTIONS = {
-    sqrt: [Math.sqrt, (x) => x >= 0, "it takes the square root of a negative number"],
-    exp: [Math.exp, () => true, ""],
-    log: [Math.log, (x) => x > 0, LOG_DOMAIN],
-    ln: [Math.log, (x) => x > 0, LOG_DOMAIN]
-  };
-
-  function call(word, x) {
-    var f = FUNCTIONS[word];
-    if (!f[1](x)) throw new Fail(f[2]);
-    return finite(f[0](x));
-  }
-
-  function Parser(toks) {
-    this.toks = toks;
+  // Recursive descent over the tokens of text; each method reads one precedence level. The tree
+  // is arrays: ["num", text], ["sym", name], ["const", "pi" | "e"], ["neg", a], [add | sub | mul |
+  // div | pow, a, b], ["call", name, a], and for entries ["list", items, comma, space].
+  // symbols: a formula's declared names (null for numbers, vectors and matrices); entries:
+  // whether brackets, commas and rows build lists.
+  function Parser(text, symbols, entries) {
+    this.toks = tokenize(text);
+    this.symbols = symbols;
+    this.entries = entries;
     this.i = 0;
     this.depth = 0;
-    // Whether a space separates entries in the innermost bracket: yes at the top level and
-    // inside [...], no inside (...) and function calls (there "1 -2" is plain arithmetic).
-    this.spaceSeparates = [true];
+    this.parts = 0;
+    // Whether a space may separate entries in the innermost bracket: yes at the top level and
+    // inside [...] of a vector or matrix, no inside (...), function calls and formulas.
+    this.spaceSeparates = [entries];
   }
-  Object.assign(Parser.prototype, Cursor);
 
-  Parser.prototype.skipNewlines = function () {
-    while (this.peek().kind === "nl") this.take();
+  Parser.prototype.peek = function (k) {
+    return this.toks[Math.min(this.i + (k || 0), this.toks.length - 1)];
   };
 
-  Parser.prototype.atClose = function (closer) {
-    var t = this.peek();
-    var at = "' at position " + (t.pos + 1);
-    if (closer === null) {
-      if (t.kind === ")" || t.kind === "]") throw new Fail("a '" + t.kind + at + " has no matching opening bracket");
-      return t.kind === "end";
-    }
-    if (t.kind === "end") throw new Fail("a '" + (closer === "]" ? "[" : "(") + "' is never closed: add '" + closer + "'");
-    if ((t.kind === ")" || t.kind === "]") && t.kind !== closer) {
-      throw new Fail("a '" + t.kind + at + " closes a '" + (t.kind === "]" ? "(" : "[") + "' bracket");
-    }
-    return t.kind === closer;
+  Parser.prototype.take = function () {
+    var t = this.toks[this.i];
+    if (t.kind !== "end") this.i += 1;
+    return t;
   };
 
-  // Entries up to closer (or the end), rows split by ; or line breaks: the built list.
+  // node, which an operation op takes: refused when it is a list.
+  Parser.prototype.scalar = function (node, op) {
+    if (node[0] === "list") throw new Fail("'" + op + "' cannot be applied to a list");
+    return node;
+  };
+
+  Parser.prototype.node = function () {
+    this.parts += 1;
+    if (this.parts > MAX_PARTS) throw new Fail("it has more than " + MAX_PARTS + " numbers, names and operations in one expression");
+    return Array.from(arguments);
+  };
+
+  Parser.prototype.enter = function (spaceSeparates) {
+    this.depth += 1;
+    if (this.depth > MAX_DEPTH) throw new Fail("brackets are nested more than " + MAX_DEPTH + " deep");
+    this.spaceSeparates.push(spaceSeparates);
+  };
+
+  Parser.prototype.leave = function () {
+    this.depth -= 1;
+    this.spaceSeparates.pop();
+  };
+
+  Parser.prototype.formula = function () {
+    if (this.peek().kind === "end") throw new Fail("the answer is empty");
+    var tree = this.expr();
+    if (this.peek().kind !== "end") throw new Fail(this.unexpected(this.peek()));
+    return tree;
+  };
+
+  // Entries up to closer (or the end of the text), as a list node; rows of one list stand for that list.
   Parser.prototype.rows = function (closer) {
     var rows = [[]];
     var comma = false;
@@ -457,7 +426,8 @@
     while (!this.atClose(closer)) {
       var t = this.peek();
       if (t.kind === "," || t.kind === ";") throw new Fail("the '" + t.kind + "' at position " + (t.pos + 1) + " has no entry before it");
-      rows[rows.length - 1].push(this.entry());
+      this.parts = 0;
+      rows[rows.length - 1].push(this.expr());
       t = this.peek();
       if (t.kind === ",") {
         this.take();
@@ -477,138 +447,138 @@
         break;
       } else if (this.startsEntryAfterSpace(t)) {
         space = true;
-      } else if (startsOperand(t)) {
-        throw new Fail(this.adjacentReason(t));
       } else {
-        throw new Fail("unexpected '" + clip(t.text) + "' at position " + (t.pos + 1));
+        throw new Fail(this.unexpected(t));
       }
     }
-    if (rows.length === 1) return new List(rows[0], comma, space);
-    var built = rows.map(function (row) {
-      return row.length === 1 && row[0] instanceof List ? row[0] : new List(row);
-    });
-    return new List(built, comma, space);
+    if (rows.length === 1) return ["list", rows[0], comma, space];
+    var built = rows.map((row) => (row.length === 1 && row[0][0] === "list" ? row[0] : ["list", row, false, false]));
+    return ["list", built, comma, space];
+  };
+
+  Parser.prototype.skipNewlines = function () {
+    while (this.peek().kind === "nl") this.take();
+  };
+
+  Parser.prototype.atClose = function (closer) {
+    var t = this.peek();
+    var at = "' at position " + (t.pos + 1);
+    if (closer === null) {
+      if (t.kind === ")" || t.kind === "]") throw new Fail("a '" + t.kind + at + " has no matching opening bracket");
+      return t.kind === "end";
+    }
+    if (t.kind === "end") throw new Fail("a '" + (closer === "]" ? "[" : "(") + "' is never closed: add '" + closer + "'");
+    if ((t.kind === ")" || t.kind === "]") && t.kind !== closer) {
+      throw new Fail("a '" + t.kind + at + " closes a '" + (t.kind === "]" ? "(" : "[") + "' bracket");
+    }
+    return t.kind === closer;
   };
 
   // Whether t begins a new space-separated entry (2 or -2 in [1 2 -2]).
   Parser.prototype.startsEntryAfterSpace = function (t) {
-    if (!(t.space_before && this.spaceSeparates[this.spaceSeparates.length - 1])) return false;
+    if (!(t.space && this.spaceSeparates[this.spaceSeparates.length - 1])) return false;
     if (startsOperand(t)) return true;
     var nxt = this.peek(1);
-    return isOp(t, "+-") && !nxt.space_before && (startsOperand(nxt) || nxt.kind === "op");
+    return isOp(t, "+-") && !nxt.space && (startsOperand(nxt) || nxt.kind === "op");
   };
 
-  Parser.prototype.adjacentReason = function (t) {
+  // Why token t cannot come where it stands.
+  Parser.prototype.unexpected = function (t) {
+    var at = " at position " + (t.pos + 1);
+    if (t.kind === "nl") return "unexpected line break" + at;
+    if ([",", ";", "[", "]"].indexOf(t.kind) >= 0 && !this.entries) return "unexpected '" + t.text + "'" + at + ": a formula is one expression";
+    if (!startsOperand(t)) return "unexpected '" + clip(t.text) + "'" + at;
     var prev = this.toks[this.i - 1];
-    var at = "' at position " + (t.pos + 1);
-    if (prev.kind === "num" && t.kind === "num" && !t.space_before) {
-      return "'" + clip(prev.text) + "' runs straight into '" + clip(t.text) + at;
-    }
-    var hint = this.spaceSeparates[this.spaceSeparates.length - 1] || !t.space_before
-      ? "write products with *, as in 2*pi"
-      : "inside ( ) separate entries with commas and write products with *";
-    return "'" + clip(t.text) + "' follows '" + clip(prev.text) + "' with no operator at position " + (t.pos + 1) + "; " + hint;
+    if (prev.kind === "num" && t.kind === "num" && !t.space) return "'" + clip(prev.text) + "' runs straight into '" + clip(t.text) + "'" + at;
+    var hint = t.space && this.entries ? "inside ( ) separate entries with commas and write products with *" : "write products with *, as in 2*pi";
+    return "'" + clip(t.text) + "' follows '" + clip(prev.text) + "' with no operator" + at + "; " + hint;
   };
-
-  // An expression; a plain literal (with its sign) keeps its significant figures.
-  Parser.prototype.entry = function () {
-    var start = this.i;
-    var node = this.expr();
-    if (!(node instanceof Scalar)) return node;
-    var span = this.toks.slice(start, this.i);
-    var literal = span.length === 2 && isOp(span[0], "+-") ? span[1] : span.length === 1 ? span[0] : null;
-    return new Scalar(node.value, literal !== null && literal.kind === "num" ? literalFigures(literal.text) : null);
-  };
-
-  function scalarOf(node, op) {
-    if (!(node instanceof Scalar)) throw new Fail("'" + op + "' cannot be applied to a list");
-    return node.value;
-  }
 
   Parser.prototype.expr = function () {
     var left = this.term();
-    for (;;) {
-      var t = this.peek();
-      // "1 -2" inside [...] or at the top level: a new entry, -2 (as in MATLAB).
-      if (!isOp(t, "+-") || this.startsEntryAfterSpace(t)) return left;
+    var t;
+    while (isOp((t = this.peek()), "+-") && !this.startsEntryAfterSpace(t)) {
       this.take();
-      var a = scalarOf(left, t.text);
-      var b = scalarOf(this.term(), t.text);
-      left = new Scalar(finite(t.text === "+" ? a + b : a - b));
-    }
-  };
-
-  Parser.prototype.term = function () {
-    var left = this.unary();
-    while (isOp(this.peek(), "*/")) {
-      var op = this.take().text;
-      var a = scalarOf(left, op);
-      var b = scalarOf(this.unary(), op);
-      if (op === "/" && b === 0) throw new Fail("it divides by zero");
-      left = new Scalar(finite(op === "*" ? a * b : a / b));
+      left = this.node(BINARY[t.text], this.scalar(left, t.text), this.scalar(this.term(), t.text));
     }
     return left;
   };
 
-  Parser.prototype.signs = function () {
-    var sign = 1;
-    while (isOp(this.peek(), "+-")) {
-      if (this.take().text === "-") sign = -sign;
+  // Whether the next token is the right factor of a product written without '*'.
+  Parser.prototype.implicitFactor = function () {
+    var t = this.peek();
+    return ["name", "sqrt", "("].indexOf(t.kind) >= 0 && (!t.space || !this.entries);
+  };
+
+  Parser.prototype.term = function () {
+    var left = this.unary();
+    var afterDivision = false;
+    for (;;) {
+      var t = this.peek();
+      if (isOp(t, "*/")) {
+        this.take();
+        afterDivision = t.text === "/";
+        left = this.node(BINARY[t.text], this.scalar(left, t.text), this.scalar(this.unary(), t.text));
+      } else if (this.implicitFactor()) {
+        if (afterDivision) throw new Fail("a division followed by a product without '*' is ambiguous: write 1/(2*d) or d/2");
+        left = this.node("mul", this.scalar(left, "*"), this.scalar(this.power(), "*"));
+      } else {
+        return left;
+      }
     }
-    return sign;
   };
 
   Parser.prototype.unary = function () {
-    var t = this.peek();
-    if (!isOp(t, "+-")) return this.power();
-    var sign = this.signs();
-    return new Scalar(sign * scalarOf(this.power(), t.text));
+    var negative = false;
+    while (isOp(this.peek(), "+-")) negative = negative !== (this.take().text === "-");
+    var inner = this.power();
+    return negative ? this.node("neg", this.scalar(inner, "-")) : inner;
   };
 
-  // Powers group from the right; folded without recursion, so a long tower cannot exhaust the stack.
   Parser.prototype.power = function () {
-    var first = this.root();
-    if (!isOp(this.peek(), "^")) return first;
-    var operands = [[1, scalarOf(first, "^")]];
-    while (isOp(this.peek(), "^")) {
-      this.take();
-      var sign = this.signs();
-      operands.push([sign, scalarOf(this.root(), "^")]);
-    }
-    var value = operands[operands.length - 1][0] * operands[operands.length - 1][1];
-    for (var k = operands.length - 2; k >= 0; k--) value = operands[k][0] * pow(operands[k][1], value);
-    return new Scalar(value);
+    var base = this.root();
+    if (!isOp(this.peek(), "^")) return base;
+    this.take();
+    base = this.scalar(base, "^");
+    var exponent = this.scalar(this.unary(), "^");
+    if (this.symbols !== null && !(exponentSize(exponent) <= MAX_EXPONENT)) throw new Fail("an exponent is larger than " + MAX_EXPONENT);
+    return this.node("pow", base, exponent);
   };
 
   Parser.prototype.root = function () {
-    var count = 0;
+    var roots = 0;
     while (this.peek().kind === "sqrt") {
       this.take();
-      count += 1;
+      roots += 1;
     }
-    if (count && this.peek().kind === "op") throw new Fail("√ must be followed by a number, a name or a bracket: write √(2)");
+    if (roots && this.peek().kind === "op") throw new Fail("√ must be followed by a number, a name or a bracket: write √(2)");
     var node = this.primary();
-    for (var k = 0; k < count; k++) node = new Scalar(call("sqrt", scalarOf(node, "√")));
+    for (var k = 0; k < roots; k++) node = this.node("call", "sqrt", this.scalar(node, "√"));
     return node;
   };
 
   Parser.prototype.primary = function () {
     var t = this.take();
     if (t.kind === "num") {
-      var value = Number(t.text);
-      if (value === Infinity) throw new Fail(clip(t.text) + " is too large (doubles stop near 1.8e308)");
-      return new Scalar(value);
+      if (!isFinite(Number(t.text))) throw new Fail(clip(t.text) + " is too large (doubles stop near 1.8e308)");
+      return this.node("num", t.text);
     }
-    if (t.kind === "name") return this.name(t);
-    if (t.kind === "(" || t.kind === "[") {
-      this.enter("brackets are");
-      this.spaceSeparates.push(t.kind === "[");
-      var node = this.rows(t.kind === "(" ? ")" : "]");
+    if (t.kind === "name") return this.name(t.text);
+    if (t.kind === "(" || (t.kind === "[" && this.entries)) {
+      this.enter(t.kind === "[");
+      var closer = t.kind === "(" ? ")" : "]";
+      var inner;
+      if (this.entries) {
+        inner = this.rows(closer);
+        // (expression) groups; (a, b) and (a,) are lists, as in Python.
+        if (t.kind === "(" && !inner[2] && inner[1].length === 1) inner = inner[1][0];
+      } else {
+        inner = this.expr();
+        this.close(closer);
+      }
       this.take();
-      this.spaceSeparates.pop();
-      this.depth -= 1;
-      // (expression) groups; (a, b) and (a,) are lists, as in Python.
-      return t.kind === "(" && !node.comma && node.items.length === 1 ? node.items[0] : node;
+      this.leave();
+      return inner;
     }
     if (t.kind === "end") {
       var prev = this.i > 0 ? this.toks[this.i - 1] : null;
@@ -616,38 +586,149 @@
       throw new Fail("the answer ends too early");
     }
     if (t.kind === "nl") throw new Fail("a line ends in the middle of an expression");
-    throw new Fail("unexpected '" + clip(t.text) + "' at position " + (t.pos + 1));
+    throw new Fail(this.unexpected(t));
   };
 
-  Parser.prototype.name = function (t) {
-    var word = t.text.toLowerCase();
-    if (word === "pi" || word === "e") return new Scalar(word === "pi" ? Math.PI : Math.E);
-    if (has(FUNCTIONS, word)) {
+  Parser.prototype.close = function (closer) {
+    var t = this.peek();
+    if (t.kind === closer) return;
+    if (t.kind === "end") throw new Fail("a '(' is never closed: add '" + closer + "'");
+    throw new Fail(this.unexpected(t));
+  };
+
+  Parser.prototype.name = function (text) {
+    var symbols = this.symbols || {};
+    if (has(symbols, text)) return this.node("sym", text);
+    var word = text.toLowerCase();
+    if (FUNCTIONS.indexOf(word) >= 0) {
       if (this.peek().kind !== "(") throw new Fail("write " + word + " with brackets, as in " + word + "(2)");
       this.take();
-      this.enter("brackets are");
-      this.spaceSeparates.push(false);
+      this.enter(false);
       this.skipNewlines();
       var arg = this.expr();
       this.skipNewlines();
-      var close = this.peek();
-      if (close.kind === ",") throw new Fail(word + " takes one argument");
-      if (close.kind === "end") throw new Fail("the '(' after " + word + " is never closed: add ')'");
-      if (startsOperand(close)) throw new Fail(this.adjacentReason(close));
-      if (close.kind !== ")") throw new Fail("unexpected '" + clip(close.text) + "' at position " + (close.pos + 1));
+      if (this.peek().kind === ",") throw new Fail(word + " takes one argument");
+      this.close(")");
       this.take();
-      this.spaceSeparates.pop();
-      this.depth -= 1;
-      return new Scalar(call(word, scalarOf(arg, word)));
+      this.leave();
+      return this.node("call", word === "ln" ? "log" : word, this.scalar(arg, word));
     }
+    if (has(CONSTANTS, word)) return this.node("const", word);
     if (word === "nan" || word === "inf" || word === "infinity") {
-      throw new Fail("'" + clip(t.text) + "' is not accepted: every answer here is a finite number");
+      throw new Fail("'" + clip(text) + "' is not accepted: every answer here is a finite number");
     }
-    throw new Fail("'" + clip(t.text) + "' is not a known name (known: pi, π, e, sqrt, exp, log, ln, √)");
+    var parts = splitName(text, symbols);
+    if (parts === null) {
+      var known = Object.keys(symbols).concat(["pi", "e"]).join(", ");
+      throw new Fail("'" + clip(text) + "' is not a known name (use " + known + ", √ and the functions " + FUNCTIONS.join(", ") + ")");
+    }
+    // The other names are read next, as factors of a product: 4hd^2 is 4*h*d^2.
+    var pos = this.peek().pos;
+    this.toks.splice(this.i, 0, ...parts.slice(1).map((part) => ({ kind: "name", text: part, pos: pos, space: false })));
+    return this.node("sym", parts[0]);
   };
 
-  function isScalar(x) {
-    return x instanceof Scalar;
+  // ------------------------------------------------------------------------------------------
+  // Values in doubles (expression.evaluate): a Fail says why there is none (large: it overflows)
+
+  var MISSING = {}; // thrown for a symbol without a value
+
+  function tooLarge() {
+    var fail = new Fail("the result is too large");
+    fail.large = true;
+    return fail;
+  }
+
+  function finite(v) {
+    if (v !== v) throw new Fail("the result is not a number");
+    if (v === Infinity || v === -Infinity) throw tooLarge();
+    return v;
+  }
+
+  var LOG_DOMAIN = "it takes the log of zero or of a negative number";
+  var CALLS = {
+    sqrt: (x) => {
+      if (x < 0) throw new Fail("it takes the square root of a negative number");
+      return finite(Math.sqrt(x));
+    },
+    exp: (x) => finite(Math.exp(x)),
+    log: (x) => {
+      if (x <= 0) throw new Fail(LOG_DOMAIN);
+      return finite(Math.log(x));
+    },
+    sin: (x) => finite(Math.sin(x)),
+    cos: (x) => finite(Math.cos(x)),
+    abs: (x) => finite(Math.abs(x))
+  };
+
+  var OPERATIONS = {
+    add: (a, b) => finite(a + b),
+    sub: (a, b) => finite(a - b),
+    mul: (a, b) => finite(a * b),
+    div: (a, b) => {
+      if (b === 0) throw new Fail("it divides by zero");
+      return finite(a / b);
+    },
+    pow: (a, b) => {
+      if (a === 0 && b < 0) throw new Fail("it raises 0 to a negative power");
+      if (a < 0 && !Number.isInteger(b)) throw new Fail("it raises a negative number to a fractional power");
+      return finite(Math.pow(a, b));
+    }
+  };
+
+  function evaluate(node, values) {
+    var op = node[0];
+    if (op === "num") return Number(node[1]);
+    if (op === "sym" && !has(values, node[1])) throw MISSING;
+    if (op === "sym") return values[node[1]];
+    if (op === "const") return CONSTANTS[node[1]];
+    if (op === "neg") return -evaluate(node[1], values);
+    if (op === "call") return CALLS[node[1]](evaluate(node[2], values));
+    if (op === "list") throw new Fail("a list is not a number");
+    return OPERATIONS[op](evaluate(node[1], values), evaluate(node[2], values));
+  }
+
+  // The size of an exponent in a formula: 0 with symbols (their degree is capped where formulas
+  // are compared), Infinity without a value.
+  function exponentSize(node) {
+    try {
+      return Math.abs(evaluate(node, {}));
+    } catch (exc) {
+      if (exc === MISSING) return 0;
+      if (exc instanceof Fail) return Infinity;
+      throw exc;
+    }
+  }
+
+  // Significant figures of an entry typed as a plain number (0.40, -120) and the decimal place of
+  // the last one, [n, place]; null for anything else or for a number that is all zeros.
+  function literalFigures(node) {
+    if (node[0] === "neg") node = node[1];
+    if (node[0] !== "num") return null;
+    var parts = node[1].toLowerCase().split("e");
+    var mant = parts[0];
+    var exp = parts.length > 1 ? parseInt(parts[1], 10) : 0;
+    var n;
+    var place;
+    if (mant.indexOf(".") >= 0) {
+      var halves = mant.split(".");
+      n = (halves[0] + halves[1]).replace(/^0+/, "").length;
+      place = exp - halves[1].length;
+    } else {
+      // Trailing zeros of a whole number are placeholders (120 has two figures).
+      var stripped = mant.replace(/^0+/, "");
+      var core = stripped.replace(/0+$/, "");
+      n = core.length;
+      place = exp + stripped.length - core.length;
+    }
+    return n === 0 ? null : [n, place];
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Numbers, vectors and matrices: the language's entries in doubles (reader._classify)
+
+  function isList(node) {
+    return node[0] === "list";
   }
 
   function countEntries(n) {
@@ -656,24 +737,23 @@
 
   // The kind read (number, vector or matrix), its value, and the per-entry figures.
   function classify(node) {
-    if (node instanceof Scalar) return ["number", node.value, node.figures];
-    var items = node.items;
-    var values = (row) => row.map((x) => x.value);
-    var figures = (row) => row.map((x) => x.figures);
-    if (items.every(isScalar)) {
+    var values = (row) => row.map((x) => evaluate(x, {}));
+    if (!isList(node)) return ["number", evaluate(node, {}), literalFigures(node)];
+    var items = node[1];
+    if (!items.some(isList)) {
       countEntries(items.length);
-      return ["vector", values(items), figures(items)];
+      return ["vector", values(items), items.map(literalFigures)];
     }
-    if (!items.every((x) => x instanceof List)) throw new Fail("it mixes numbers and lists in one list");
-    var rows = items.map((r) => r.items);
-    if (!rows.every((row) => row.every(isScalar))) throw new Fail("it nests lists deeper than a matrix");
+    if (!items.every(isList)) throw new Fail("it mixes numbers and lists in one list");
+    var rows = items.map((row) => row[1]);
+    if (rows.some((row) => row.some(isList))) throw new Fail("it nests lists deeper than a matrix");
     rows.forEach(function (row, j) {
       if (row.length !== rows[0].length) {
         throw new Fail("its rows have different lengths: row 1 has " + entries(rows[0].length) + " but row " + (j + 1) + " has " + row.length);
       }
     });
     countEntries(rows.length ? rows.length * rows[0].length : 0);
-    return ["matrix", rows.map(values), rows.map(figures)];
+    return ["matrix", rows.map(values), rows.map((row) => row.map(literalFigures))];
   }
 
   // A number, vector or matrix and its per-entry literal figures.
@@ -682,8 +762,8 @@
     var read = reading(text, WHAT[kind], examples(kind), function () {
       var stripped = strip(text);
       if (!stripped) throw new Fail("the answer is empty");
-      node = new Parser(tokenize(stripped, false)).rows(null);
-      if (node.items.length === 1 && !node.comma) node = node.items[0];
+      node = new Parser(stripped, null, true).rows(null);
+      if (node[1].length === 1 && !node[2]) node = node[1][0];
       return classify(node);
     });
     var readKind = read[0];
@@ -701,12 +781,35 @@
       return value.length ? [[value], [figures]] : [[], []];
     }
     var hint = "";
-    if (kind === "number" && readKind === "vector" && node.comma) {
+    if (kind === "number" && readKind === "vector" && node[2]) {
       hint = " (a comma separates entries: write 0.5, not 0,5, and 1000, not 1,000)";
-    } else if (kind === "number" && readKind === "vector" && node.space) {
+    } else if (kind === "number" && readKind === "vector" && node[3]) {
       hint = " (a space separates entries: write products with *, as in 2*pi, and differences as 1 - 2 or 1-2)";
     }
     throw new ParseError("expected " + WHAT[kind] + ", but read " + dimsPhrase(readKind, value) + hint + "; try " + examples(kind));
+  }
+
+  // A formula in the declared symbols (formula.read).
+  function readFormula(text, symbols) {
+    var names = Object.keys(symbols);
+    var a = names.length ? names[0] : "x";
+    var b = names.length ? names[names.length - 1] : "x";
+    var tryThis = "an expression such as 2*" + a + "^2 + " + b + "/4, sqrt(" + a + ") or exp(-" + b + ")";
+    return reading(text, "a formula", tryThis, function () {
+      var n = chars(text).length;
+      if (n > MAX_FORMULA_LENGTH) throw new Fail("it is " + n + " characters long and at most " + MAX_FORMULA_LENGTH + " are read");
+      return new Parser(text, symbols, false).formula();
+    });
+  }
+
+  // A formula's value at values: NaN where it has none, Infinity where it overflows (formula.evaluate).
+  function formulaValue(node, values) {
+    try {
+      return evaluate(node, values);
+    } catch (exc) {
+      if (exc instanceof Fail) return exc.large ? Infinity : NaN;
+      throw exc;
+    }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -831,6 +934,8 @@
     if (m !== null) s = m[1];
     m = WRAPPER_RE.exec(s);
     if (m !== null) s = strip(m[1]);
+    // A whole number then a fraction character is a mixed number: 1½ is 1.5, not 1 × ½.
+    s = s.replace(/([0-9]+)([½⅓⅔¼¾⅕⅙⅛])/g, (m, whole, c, at) => (s[at - 1] === "." ? m : "(" + whole + "+" + VULGAR[c].slice(1, -1) + ")"));
     s = s.replace(/[½⅓⅔¼¾⅕⅙⅛]/g, (c) => VULGAR[c]).replace(SQRT_RE, "sqrt($1)");
     return kind === "shape" ? s.replace(SHAPE_WORD_RE, "").replace(BY_RE, " x ") : s;
   }
@@ -1039,16 +1144,6 @@
   // Formulas: a port of quizgen/core/formula.py (reader, sample points, equivalence)
 
   var MAX_FORMULA_LENGTH = 400;
-  var MAX_FORMULA_NODES = 200;
-  var MAX_EXPONENT = 64;
-  var FORMULA_FUNCTIONS = { sqrt: Math.sqrt, exp: Math.exp, log: Math.log, ln: Math.log, sin: Math.sin, cos: Math.cos, abs: Math.abs };
-  var ARITHMETIC = {
-    add: (a, b) => a + b,
-    sub: (a, b) => a - b,
-    mul: (a, b) => a * b,
-    div: (a, b) => (b === 0 ? NaN : a / b),
-    pow: Math.pow
-  };
   var DOMAINS = {
     size: [3, 7, 2, 11, 5, 13, 4, 9],
     positive: [0.7, 1.9, 3.1, 0.35, 2.6, 5.3, 1.15, 4.4],
@@ -1059,151 +1154,6 @@
   var DRAWN = 16;
   var RTOL = 1e-9;
   var PRECEDENCE = { add: 1, sub: 1, mul: 2, div: 2, neg: 3, pow: 4 };
-
-  // The one way name splits into declared names, or null (none or several).
-  function splitName(name, names) {
-    var cs = chars(name);
-    var ways = [[[]]]; // ways[end]: at most two ways to split cs[0:end]
-    for (var end = 1; end <= cs.length; end++) {
-      ways[end] = [];
-      for (var start = 0; start < end; start++) {
-        var piece = cs.slice(start, end).join("");
-        if (has(names, piece)) ways[end] = ways[end].concat(ways[start].map((w) => w.concat([piece]))).slice(0, 2);
-      }
-    }
-    return ways[cs.length].length === 1 ? ways[cs.length][0] : null;
-  }
-
-  // Recursive descent over the tokens; a tree of arrays: ["num", text], ["sym", name],
-  // ["const", "pi" | "e"], ["neg", a], [add | sub | mul | div | pow, a, b] or ["call", name, a].
-  function FormulaParser(text, names) {
-    this.toks = tokenize(text, true);
-    this.names = names;
-    this.i = 0;
-    this.depth = 0;
-    this.nodes = 0;
-  }
-  Object.assign(FormulaParser.prototype, Cursor);
-
-  FormulaParser.prototype.node = function () {
-    this.nodes += 1;
-    if (this.nodes > MAX_FORMULA_NODES) throw new Fail("the formula has more than " + MAX_FORMULA_NODES + " parts");
-    return Array.from(arguments);
-  };
-  FormulaParser.prototype.parse = function () {
-    if (this.peek().kind === "end") throw new Fail("the answer is empty");
-    var tree = this.sum();
-    if (this.peek().kind !== "end") throw new Fail("unexpected '" + this.peek().text + "' after a complete expression");
-    return tree;
-  };
-  FormulaParser.prototype.sum = function () {
-    var left = this.product();
-    while (isOp(this.peek(), "+-")) {
-      left = this.node(this.take().text === "+" ? "add" : "sub", left, this.product());
-    }
-    return left;
-  };
-  // Multiplication may be left out (4d, 2(d + 1), d h), but not after a division (1/2d).
-  FormulaParser.prototype.product = function () {
-    var left = this.unary();
-    var afterDivision = false;
-    for (;;) {
-      if (isOp(this.peek(), "*/")) {
-        afterDivision = this.take().text === "/";
-        left = this.node(afterDivision ? "div" : "mul", left, this.unary());
-      } else if (startsOperand(this.peek())) {
-        if (afterDivision) throw new Fail("a division followed by a product without '*' is ambiguous: write 1/(2*d) or d/2");
-        left = this.node("mul", left, this.power());
-      } else {
-        return left;
-      }
-    }
-  };
-  FormulaParser.prototype.unary = function () {
-    if (!isOp(this.peek(), "+-")) return this.power();
-    var plus = this.take().text === "+";
-    var inner = this.unary();
-    return plus ? inner : this.node("neg", inner);
-  };
-  FormulaParser.prototype.power = function () {
-    var base = this.atom();
-    if (!isOp(this.peek(), "^")) return base;
-    this.take();
-    var exponent = this.unary(); // right-associative; -d^-2 reads as -(d^(-2))
-    if (!hasSymbol(exponent) && !(Math.abs(evaluateFormula(exponent, {})) <= MAX_EXPONENT)) {
-      throw new Fail("an exponent is larger than " + MAX_EXPONENT);
-    }
-    return this.node("pow", base, exponent);
-  };
-  FormulaParser.prototype.nested = function () {
-    this.enter("brackets and functions are");
-    var inner = this.sum();
-    if (this.take().kind !== ")") throw new Fail("a '(' is not closed");
-    this.depth -= 1;
-    return inner;
-  };
-  FormulaParser.prototype.atom = function () {
-    var t = this.take();
-    if (t.kind === "num") {
-      if (!isFinite(Number(t.text))) throw new Fail("the number " + t.text + " is too large");
-      return this.node("num", t.text);
-    }
-    if (t.kind === "(") return this.nested();
-    if (t.kind === "sqrt" && this.peek().kind === "(") {
-      this.take();
-      return this.node("call", "sqrt", this.nested());
-    }
-    if (t.kind === "sqrt") return this.node("call", "sqrt", this.atom());
-    if (t.kind === "name") return this.name(t);
-    if (t.kind === "end") throw new Fail("the expression ends too early");
-    throw new Fail("unexpected '" + t.text + "'");
-  };
-  FormulaParser.prototype.name = function (t) {
-    var text = t.text;
-    if (has(FORMULA_FUNCTIONS, text)) {
-      if (this.peek().kind !== "(") throw new Fail("write " + text + "(…) with brackets");
-      this.take();
-      return this.node("call", text === "ln" ? "log" : text, this.nested());
-    }
-    if (has(this.names, text)) return this.node("sym", text);
-    if (text === "pi" || text === "e") return this.node("const", text);
-    var parts = splitName(text, this.names);
-    if (parts === null) {
-      var allowed = Object.keys(this.names).concat(["pi", "e"]).join(", ");
-      throw new Fail("unknown name '" + text + "': use " + allowed + " and the functions " + Object.keys(FORMULA_FUNCTIONS).join(", ") + ", with * between names");
-    }
-    // The other names are read next, as factors of an implicit product: 4hd^2 is 4*h*d^2.
-    this.toks.splice(this.i, 0, ...parts.slice(1).map((p) => new Tok("name", p, t.pos, false)));
-    return this.node("sym", parts[0]);
-  };
-
-  function hasSymbol(node) {
-    return node[0] === "sym" || node.slice(1).some((k) => Array.isArray(k) && hasSymbol(k));
-  }
-
-  function readFormula(text, symbols) {
-    var names = Object.keys(symbols);
-    var a = names.length ? names[0] : "x";
-    var b = names.length ? names[names.length - 1] : "x";
-    var tryThis = "an expression such as 2*" + a + "^2 + " + b + "/4, sqrt(" + a + ") or exp(-" + b + ")";
-    return reading(text, "a formula", tryThis, function () {
-      var n = chars(text).length;
-      if (n > MAX_FORMULA_LENGTH) throw new Fail("it is " + n + " characters long and at most " + MAX_FORMULA_LENGTH + " are read");
-      return new FormulaParser(text, symbols).parse();
-    });
-  }
-
-  // Python's math functions raise where JavaScript returns NaN or ±Infinity; both are
-  // "no finite value" here, which is all the comparisons use.
-  function evaluateFormula(node, values) {
-    var op = node[0];
-    if (op === "num") return Number(node[1]);
-    if (op === "sym") return values[node[1]];
-    if (op === "const") return node[1] === "pi" ? Math.PI : Math.E;
-    if (op === "neg") return -evaluateFormula(node[1], values);
-    if (op === "call") return FORMULA_FUNCTIONS[node[1]](evaluateFormula(node[2], values));
-    return ARITHMETIC[op](evaluateFormula(node[1], values), evaluateFormula(node[2], values));
-  }
 
   function formulaText(node, parent, right) {
     var op = node[0];
@@ -1263,8 +1213,8 @@
     var used = 0;
     var pts = samplePoints(key, other, symbols);
     for (var j = 0; j < pts.length; j++) {
-      var k = evaluateFormula(key, pts[j]);
-      var x = evaluateFormula(other, pts[j]);
+      var k = formulaValue(key, pts[j]);
+      var x = formulaValue(other, pts[j]);
       if (!isFinite(k) || !isFinite(x)) continue;
       if (!agree(k, x)) return false;
       used += 1;
@@ -1274,8 +1224,8 @@
 
   // Whether, at a point where the key has a value, other has none or another one.
   function differsAt(key, other, values) {
-    var k = evaluateFormula(key, values);
-    var x = evaluateFormula(other, values);
+    var k = formulaValue(key, values);
+    var x = formulaValue(other, values);
     return isFinite(k) && !(isFinite(x) && agree(k, x));
   }
 
@@ -1303,8 +1253,8 @@
     var message = "Wrong: " + shown + " is not the answer; it differs from the answer.";
     if (point !== undefined) {
       var at = Object.keys(point).map((name) => name + " = " + formatNumber(point[name])).join(", ");
-      message = "Wrong: " + shown + " is not the answer; at " + at + " it gives " + finiteOrUndefined(evaluateFormula(typed, point)) +
-        ", the answer " + finiteOrUndefined(evaluateFormula(keyNode, point)) + ".";
+      message = "Wrong: " + shown + " is not the answer; at " + at + " it gives " + finiteOrUndefined(formulaValue(typed, point)) +
+        ", the answer " + finiteOrUndefined(formulaValue(keyNode, point)) + ".";
     }
     return verdict("wrong", naming(message, ms), given, ms);
   }
