@@ -203,9 +203,11 @@
     return "a " + value.length + "×" + (value.length ? value[0].length : 0) + " matrix";
   }
 
-  // A reason the text could not be read (the caller says what was being read).
-  function Fail(message) {
+  // A reason the text could not be read (the caller says what was being read), or why an
+  // expression has no value (large: it overflows).
+  function Fail(message, large) {
     this.message = message;
+    this.large = large === true;
   }
 
   // The full message of unreadable text.
@@ -244,112 +246,68 @@
   });
   var BINARY = { "+": "add", "-": "sub", "*": "mul", "/": "div" };
 
-  function isDigit(c) {
-    return c !== undefined && c >= "0" && c <= "9";
-  }
-
-  function isAlpha(c) {
-    return c !== undefined && ((c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c === "_");
-  }
-
-  function digitsEnd(cs, j) {
-    while (isDigit(cs[j])) j++;
-    return j;
-  }
-
-  // The end of the number literal at cs[i], or null: (digits(.digits?)? | .digits)(e[+-]?digits)?
-  function matchNumber(cs, i) {
-    var j;
-    if (isDigit(cs[i])) {
-      j = digitsEnd(cs, i);
-      if (cs[j] === ".") j = digitsEnd(cs, j + 1);
-    } else if (cs[i] === "." && isDigit(cs[i + 1])) {
-      j = digitsEnd(cs, i + 1);
-    } else {
-      return null;
-    }
-    var k = cs[j + 1] === "+" || cs[j + 1] === "-" ? j + 2 : j + 1;
-    return (cs[j] === "e" || cs[j] === "E") && isDigit(cs[k]) ? digitsEnd(cs, k) : j;
-  }
+  // One token at a time: a number, a name, **, a superscript power (², ⁻³), a line break or one
+  // character (one UTF-16 unit: a character beyond them is refused where it stands, so the
+  // positions before it count characters as Python does).
+  var TOKEN_RE = /(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[A-Za-z_][A-Za-z0-9_]*|\*\*|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\r\n|[\s\S]/y;
 
   // Tokens {kind, text, pos, space (before)}; kinds num, name, op, sqrt, nl, end, ( ) [ ] , ;
   function tokenize(s) {
-    var cs = chars(s);
     var toks = [];
-    var i = 0;
     var space = false;
-    var add = function (kind, text) {
-      toks.push({ kind: kind, text: text, pos: i, space: space });
+    var add = function (kind, text, pos) {
+      toks.push({ kind: kind, text: text, pos: pos, space: space });
       space = false;
     };
-    while (i < cs.length) {
-      var c = cs[i];
-      var end = matchNumber(cs, i);
-      var signed = (c === "⁻" || c === "⁺") && SUPERSCRIPTS.indexOf(cs[i + 1]) >= 0;
-      if (SPACES.indexOf(c) >= 0) {
+    TOKEN_RE.lastIndex = 0;
+    for (var i = 0; i < s.length; i = TOKEN_RE.lastIndex) {
+      var t = TOKEN_RE.exec(s)[0];
+      if (SPACES.indexOf(t) >= 0) {
         space = true;
-        i += 1;
-      } else if (c === "\r" || c === "\n") {
-        add("nl", "\n");
+      } else if (t === "\n" || t === "\r" || t === "\r\n") {
+        add("nl", "\n", i);
         space = true;
-        i += c === "\r" && cs[i + 1] === "\n" ? 2 : 1;
-      } else if (end !== null) {
-        add("num", cs.slice(i, end).join(""));
-        i = end;
-      } else if (isAlpha(c)) {
-        var j = i + 1;
-        while (isAlpha(cs[j]) || isDigit(cs[j])) j++;
-        add("name", cs.slice(i, j).join(""));
-        i = j;
-      } else if (has(CHARACTERS, c)) {
-        add("name", CHARACTERS[c]);
-        i += 1;
-      } else if (c === "√") {
-        add("sqrt", c);
-        i += 1;
-      } else if (c === "*" && cs[i + 1] === "*") {
-        add("op", "^");
-        i += 2;
-      } else if (has(OPERATORS, c)) {
-        add("op", OPERATORS[c]);
-        i += 1;
-      } else if ("()[],;".indexOf(c) >= 0) {
-        add(c, c);
-        i += 1;
-      } else if (SUPERSCRIPTS.indexOf(c) >= 0 || signed) {
-        var k = signed ? i + 1 : i;
-        var digits = "";
-        while (k < cs.length && SUPERSCRIPTS.indexOf(cs[k]) >= 0) digits += SUPERSCRIPTS.indexOf(cs[k++]);
-        add("op", "^");
-        if (signed) add("op", c === "⁻" ? "-" : "+");
-        add("num", digits);
-        i = k;
-      } else if (c === "%") {
+      } else if (/^[0-9]|^\.[0-9]/.test(t)) {
+        add("num", t, i);
+      } else if (/^[A-Za-z_]/.test(t)) {
+        add("name", t, i);
+      } else if (has(CHARACTERS, t)) {
+        add("name", CHARACTERS[t], i);
+      } else if (t === "√") {
+        add("sqrt", t, i);
+      } else if (t === "**" || has(OPERATORS, t)) {
+        add("op", t === "**" ? "^" : OPERATORS[t], i);
+      } else if ("()[],;".indexOf(t) >= 0) {
+        add(t, t, i);
+      } else if (SUPERSCRIPTS.indexOf(t[t.length - 1]) >= 0) {
+        add("op", "^", i);
+        if (t[0] === "⁻" || t[0] === "⁺") add("op", t[0] === "⁻" ? "-" : "+", i);
+        add("num", Array.from(t.replace(/^[⁻⁺]/, ""), (d) => SUPERSCRIPTS.indexOf(d)).join(""), i);
+      } else if (t === "%") {
         throw new Fail("percentages are not read: write 50% as 0.5");
-      } else if (c === "=") {
+      } else if (t === "=") {
         throw new Fail("type only the value, not an equation");
-      } else if (c === ".") {
+      } else if (t === ".") {
         throw new Fail("a '.' at position " + (i + 1) + " is not part of a number");
       } else {
-        throw new Fail("unexpected character '" + showChar(c) + "' at position " + (i + 1));
+        throw new Fail("unexpected character '" + showChar(String.fromCodePoint(s.codePointAt(i))) + "' at position " + (i + 1));
       }
     }
-    add("end", "");
+    add("end", "", s.length);
     return toks;
   }
 
-  // The one way name splits into declared names, or null (none or several).
+  // The one way name (ASCII, as names are) splits into declared names, or null (none or several).
   function splitName(name, names) {
-    var cs = chars(name);
-    var ways = [[[]]]; // ways[end]: at most two ways to split cs[0:end]
-    for (var end = 1; end <= cs.length; end++) {
+    var ways = [[[]]]; // ways[end]: at most two ways to split name[0:end]
+    for (var end = 1; end <= name.length; end++) {
       ways[end] = [];
       for (var start = 0; start < end; start++) {
-        var piece = cs.slice(start, end).join("");
+        var piece = name.slice(start, end);
         if (has(names, piece)) ways[end] = ways[end].concat(ways[start].map((w) => w.concat([piece]))).slice(0, 2);
       }
     }
-    return ways[cs.length].length === 1 ? ways[cs.length][0] : null;
+    return ways[name.length].length === 1 ? ways[name.length][0] : null;
   }
 
   function isOp(t, ops) {
@@ -633,48 +591,40 @@
 
   var MISSING = {}; // thrown for a symbol without a value
 
-  function tooLarge() {
-    var fail = new Fail("the result is too large");
-    fail.large = true;
-    return fail;
-  }
-
   function finite(v) {
     if (v !== v) throw new Fail("the result is not a number");
-    if (v === Infinity || v === -Infinity) throw tooLarge();
+    if (v === Infinity || v === -Infinity) throw new Fail("the result is too large", true);
     return v;
   }
 
-  var LOG_DOMAIN = "it takes the log of zero or of a negative number";
+  // The functions and operations in doubles: [f, then each [a test of the arguments, why f takes
+  // none that fail it]].
   var CALLS = {
-    sqrt: (x) => {
-      if (x < 0) throw new Fail("it takes the square root of a negative number");
-      return finite(Math.sqrt(x));
-    },
-    exp: (x) => finite(Math.exp(x)),
-    log: (x) => {
-      if (x <= 0) throw new Fail(LOG_DOMAIN);
-      return finite(Math.log(x));
-    },
-    sin: (x) => finite(Math.sin(x)),
-    cos: (x) => finite(Math.cos(x)),
-    abs: (x) => finite(Math.abs(x))
+    sqrt: [Math.sqrt, [(x) => x >= 0, "it takes the square root of a negative number"]],
+    exp: [Math.exp],
+    log: [Math.log, [(x) => x > 0, "it takes the log of zero or of a negative number"]],
+    sin: [Math.sin],
+    cos: [Math.cos],
+    abs: [Math.abs]
+  };
+  var OPERATIONS = {
+    add: [(a, b) => a + b],
+    sub: [(a, b) => a - b],
+    mul: [(a, b) => a * b],
+    div: [(a, b) => a / b, [(a, b) => b !== 0, "it divides by zero"]],
+    pow: [
+      Math.pow,
+      [(a, b) => a !== 0 || b >= 0, "it raises 0 to a negative power"],
+      [(a, b) => a >= 0 || Number.isInteger(b), "it raises a negative number to a fractional power"]
+    ]
   };
 
-  var OPERATIONS = {
-    add: (a, b) => finite(a + b),
-    sub: (a, b) => finite(a - b),
-    mul: (a, b) => finite(a * b),
-    div: (a, b) => {
-      if (b === 0) throw new Fail("it divides by zero");
-      return finite(a / b);
-    },
-    pow: (a, b) => {
-      if (a === 0 && b < 0) throw new Fail("it raises 0 to a negative power");
-      if (a < 0 && !Number.isInteger(b)) throw new Fail("it raises a negative number to a fractional power");
-      return finite(Math.pow(a, b));
+  function apply(f, args) {
+    for (var k = 1; k < f.length; k++) {
+      if (!f[k][0].apply(null, args)) throw new Fail(f[k][1]);
     }
-  };
+    return finite(f[0].apply(null, args));
+  }
 
   function evaluate(node, values) {
     var op = node[0];
@@ -683,9 +633,9 @@
     if (op === "sym") return values[node[1]];
     if (op === "const") return CONSTANTS[node[1]];
     if (op === "neg") return -evaluate(node[1], values);
-    if (op === "call") return CALLS[node[1]](evaluate(node[2], values));
+    if (op === "call") return apply(CALLS[node[1]], [evaluate(node[2], values)]);
     if (op === "list") throw new Fail("a list is not a number");
-    return OPERATIONS[op](evaluate(node[1], values), evaluate(node[2], values));
+    return apply(OPERATIONS[op], [evaluate(node[1], values), evaluate(node[2], values)]);
   }
 
   // The size of an exponent in a formula: 0 with symbols (their degree is capped where formulas
@@ -861,7 +811,7 @@
       }
       if (/^[0-9]+$/.test(t)) toks.push(["int", t, at, space]);
       else if (t === ".") throw new Fail("a '.' at position " + at + " is not part of a number");
-      else if (isDigit(t[0]) || t[0] === ".") throw new Fail(clip(t) + " is not a whole number; shape entries are whole numbers");
+      else if (/^[0-9.]/.test(t)) throw new Fail(clip(t) + " is not a whole number; shape entries are whole numbers");
       else if (has(SHAPE_TOKENS, t)) toks.push([SHAPE_TOKENS[t], t, at, space]);
       else if (t === "-" || t === "\u2212") throw new Fail("shape entries cannot be negative");
       else throw new Fail("unexpected character '" + showChar(t) + "' at position " + at);
@@ -995,19 +945,7 @@
   // ------------------------------------------------------------------------------------------
   // Judging: a port of quizgen/judge/verdict.py
 
-  function describeExpected(kind, value) {
-    if (kind === "formula") {
-      var names = Object.keys(value.symbols);
-      return "a formula in " + (names.length > 1 ? names.slice(0, -1).join(", ") + " and " + names[names.length - 1] : names[0]);
-    }
-    return dimsPhrase(kind, value);
-  }
-
-  function formatValue(kind, value) {
-    if (kind === "formula") return formulaText(readFormula(value.formula, value.symbols));
-    if (kind === "number") return formatNumber(value);
-    if (kind === "vector") return "[" + value.map(formatNumber).join(", ") + "]";
-    if (kind === "matrix") return "[" + value.map((row) => formatValue("vector", row)).join(", ") + "]";
+  function formatShape(value) {
     return value === "error" ? "error" : "torch.Size([" + value.join(", ") + "])";
   }
 
@@ -1042,16 +980,9 @@
     return ms.length ? message.slice(0, -1) + "; " + misconceptionNote(ms) : message;
   }
 
-  function verdict(status, message, given, ms, right, total, wrong) {
-    return {
-      status: status,
-      message: message,
-      given: given === undefined ? null : given,
-      misconception: ms && ms.length ? ms[0] : null,
-      entries_right: right === undefined ? null : right,
-      entries_total: total === undefined ? null : total,
-      wrong_entries: wrong || []
-    };
+  // The card's verdict: what it shows (status, message, the first mistake named) and the value read.
+  function verdict(status, message, given, ms) {
+    return { status: status, message: message, given: given === undefined ? null : given, misconception: ms && ms.length ? ms[0] : null };
   }
 
   function where(kind, wrong, limit) {
@@ -1065,7 +996,7 @@
   }
 
   function judgeShape(key, given, misconceptions, tol) {
-    var shown = formatValue("shape", given);
+    var shown = formatShape(given);
     if (close("shape", key, given, tol)) return verdict("right", given === "error" ? "Right: it raises an error." : "Right: " + shown + ".", given);
     var ms = misconceptions.filter((m) => close("shape", m.value, given, tol));
     return verdict("wrong", naming(given === "error" ? "Wrong: this does not raise an error." : "Wrong: the result is not " + shown + ".", ms), given, ms);
@@ -1107,7 +1038,7 @@
     var ms = misconceptions.filter((m) => close(kind, m.value, given, tol));
     if (String(matrixDims(keyRows)) !== String(dimsGiven)) {
       var got = vector ? "got " + dimsGiven[1] : "got " + dimsGiven[0] + "×" + dimsGiven[1];
-      return verdict("wrong", naming("Wrong: expected " + describeExpected(kind, keyValue) + ", " + got + ".", ms), given, ms, 0, total, []);
+      return verdict("wrong", naming("Wrong: expected " + dimsPhrase(kind, keyValue) + ", " + got + ".", ms), given, ms);
     }
     var wrong = [];
     var coarse = 0;
@@ -1124,20 +1055,20 @@
       });
     });
     var right = total - wrong.length;
-    if (!wrong.length) return verdict("right", "Right: all " + entries(total) + " match.", given, [], right, total, []);
+    if (!wrong.length) return verdict("right", "Right: all " + entries(total) + " match.", given);
     if (coarse === wrong.length && !ms.length) {
       return verdict(
         "too-few-figures",
         right + " of " + entries(total) + " are right, and " + where(kind, wrong) + " " + (wrong.length === 1 ? "is" : "are") +
           " the answer rounded to too few significant figures (counting from 1): give at least " + need + ".",
-        given, [], right, total, wrong
+        given
       );
     }
     // A known mistake explains every wrong entry at once, so the entries are listed only when none does.
     var message = ms.length
       ? "Wrong: " + right + " of " + entries(total) + " right."
       : "Wrong: " + right + " of " + entries(total) + " right; wrong: " + where(kind, wrong) + " (counting from 1).";
-    return verdict("wrong", naming(message, ms), given, ms, right, total, wrong);
+    return verdict("wrong", naming(message, ms), given, ms);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1207,26 +1138,16 @@
     return Math.abs(a - b) <= RTOL * Math.max(Math.abs(a), Math.abs(b)) + 1e-12;
   }
 
+  // Both formulas' values at the sample points: [point, the key's, the other's].
+  function valuesAt(key, other, symbols) {
+    return samplePoints(key, other, symbols).map((p) => [p, formulaValue(key, p), formulaValue(other, p)]);
+  }
+
   // The card's decision (docs/answers.md says what it guarantees): the two agree at every sample
   // point where both have a value, and there is at least one such point.
   function numericallyEqual(key, other, symbols) {
-    var used = 0;
-    var pts = samplePoints(key, other, symbols);
-    for (var j = 0; j < pts.length; j++) {
-      var k = formulaValue(key, pts[j]);
-      var x = formulaValue(other, pts[j]);
-      if (!isFinite(k) || !isFinite(x)) continue;
-      if (!agree(k, x)) return false;
-      used += 1;
-    }
-    return used > 0;
-  }
-
-  // Whether, at a point where the key has a value, other has none or another one.
-  function differsAt(key, other, values) {
-    var k = formulaValue(key, values);
-    var x = formulaValue(other, values);
-    return isFinite(k) && !(isFinite(x) && agree(k, x));
+    var both = valuesAt(key, other, symbols).filter((v) => isFinite(v[1]) && isFinite(v[2]));
+    return both.length > 0 && both.every((v) => agree(v[1], v[2]));
   }
 
   function formulaEquivalent(key, other) {
@@ -1249,12 +1170,12 @@
     var keyNode = readFormula(key.formula, symbols);
     if (numericallyEqual(keyNode, typed, symbols)) return verdict("right", "Right: " + shown + " equals the answer " + formulaText(keyNode) + ".", given);
     var ms = misconceptions.filter((m) => close("formula", m.value, given, null));
-    var point = samplePoints(keyNode, typed, symbols).find((p) => differsAt(keyNode, typed, p));
+    // The first point where the key has a value and the answer has none or another one.
+    var differs = valuesAt(keyNode, typed, symbols).find((v) => isFinite(v[1]) && !(isFinite(v[2]) && agree(v[1], v[2])));
     var message = "Wrong: " + shown + " is not the answer; it differs from the answer.";
-    if (point !== undefined) {
-      var at = Object.keys(point).map((name) => name + " = " + formatNumber(point[name])).join(", ");
-      message = "Wrong: " + shown + " is not the answer; at " + at + " it gives " + finiteOrUndefined(formulaValue(typed, point)) +
-        ", the answer " + finiteOrUndefined(formulaValue(keyNode, point)) + ".";
+    if (differs !== undefined) {
+      var at = Object.keys(differs[0]).map((name) => name + " = " + formatNumber(differs[0][name])).join(", ");
+      message = "Wrong: " + shown + " is not the answer; at " + at + " it gives " + finiteOrUndefined(differs[2]) + ", the answer " + finiteOrUndefined(differs[1]) + ".";
     }
     return verdict("wrong", naming(message, ms), given, ms);
   }
@@ -1299,7 +1220,7 @@
     }
     if (kind === "number") return judgeNumber(Number(key), given, got[1], tol, misconceptions);
     var hint = kind === "matrix" ? oneRowHint(key, given) : "";
-    if (hint) throw new ParseError("could not read " + show(text) + " as " + describeExpected(kind, key) + ": " + hint);
+    if (hint) throw new ParseError("could not read " + show(text) + " as " + dimsPhrase(kind, key) + ": " + hint);
     return judgeArray(kind, key, given, got[1], tol, misconceptions);
   }
 
@@ -1345,7 +1266,6 @@
     prompt: ".qz-prompt", inputs: ".qz-inputs", solution: ".qz-solution-body",
     mistakes: ".qz-mistakes-body", tolerance: ".qz-tolerance", id: ".qz-id", check: "#qz-check"
   };
-  var shownHere = {}; // where no storage is available: what this page showed
 
   /** The review day (days since 1970 in local time, starting at 4 am) of the time ``now``. */
   function reviewDay(now) {
@@ -1374,36 +1294,38 @@
     return v;
   }
 
-  function storage() {
-    try {
-      var s = root.localStorage || root.sessionStorage;
-      s.setItem("quizgen:probe", "1");
-      s.removeItem("quizgen:probe");
-      return s;
-    } catch (e) {
-      return null;
+  // What a note showed last ({day, variant}), kept in the platform's storage where there is one
+  // (a probe write fails where there is none), else for this page only.
+  var memory = {
+    store: null,
+    page: {},
+    open: function () {
+      try {
+        var s = root.localStorage || root.sessionStorage;
+        s.setItem("quizgen:probe", "1");
+        s.removeItem("quizgen:probe");
+        this.store = s;
+      } catch (e) {
+        this.store = null;
+      }
+    },
+    recall: function (note) {
+      try {
+        var rec = JSON.parse(this.store ? this.store.getItem("quizgen:shown:" + note) : this.page[note]);
+        return rec && typeof rec.day === "number" && typeof rec.variant === "number" ? rec : null;
+      } catch (e) {
+        return null;
+      }
+    },
+    remember: function (note, rec) {
+      this.page[note] = JSON.stringify(rec);
+      try {
+        if (this.store) this.store.setItem("quizgen:shown:" + note, this.page[note]);
+      } catch (e) {
+        this.store = null;
+      }
     }
-  }
-
-  function recall(store, note) {
-    var text = store ? store.getItem("quizgen:shown:" + note) : shownHere[note];
-    try {
-      var rec = text ? JSON.parse(text) : null;
-      return rec && typeof rec.day === "number" && typeof rec.variant === "number" ? rec : null;
-    } catch (e) {
-      return null;
-    }
-  }
-
-  function remember(store, note, rec) {
-    var text = JSON.stringify(rec);
-    try {
-      if (store) store.setItem("quizgen:shown:" + note, text);
-      else shownHere[note] = text;
-    } catch (e) {
-      shownHere[note] = text;
-    }
-  }
+  };
 
   /**
    * Show one variant of a rotating note: the front picks it from the review day and records it;
@@ -1416,14 +1338,14 @@
     var note = boxes[0].getAttribute("data-qz-note") || "";
     var count = parseInt(boxes[0].getAttribute("data-qz-count"), 10) || 1;
     var day = reviewDay(now === undefined ? Date.now() : now);
-    var store = storage();
-    var last = recall(store, note);
+    memory.open();
+    var last = memory.recall(note);
     var variant;
     if (doc.getElementById("qz-verdict")) {
       variant = last && last.variant < count ? last.variant : chooseVariant(note, count, day, null);
     } else {
       variant = chooseVariant(note, count, day, last);
-      remember(store, note, { day: day, variant: variant });
+      memory.remember(note, { day: day, variant: variant });
     }
     for (var b = 0; b < boxes.length; b++) {
       var box = boxes[b];
@@ -1469,38 +1391,28 @@
     out.setAttribute("data-status", v.status);
     out.setAttribute("data-misconception", v.misconception ? v.misconception.name : "");
     out.className = "qz-verdict qz-" + v.status;
-    if (v.misconception) {
-      // The message says right or wrong already; a heading only names a known mistake.
-      var head = doc.createElement("div");
-      head.className = "qz-verdict-head";
-      head.textContent = "Known mistake: " + v.misconception.name;
-      out.appendChild(head);
-    }
-    var body = doc.createElement("div");
-    body.className = "qz-verdict-message";
-    body.textContent = v.message;
-    out.appendChild(body);
+    var line = function (className, text) {
+      var div = doc.createElement("div");
+      div.className = className;
+      div.textContent = text;
+      out.appendChild(div);
+    };
+    // The message says right or wrong already; a heading only names a known mistake.
+    if (v.misconception) line("qz-verdict-head", "Known mistake: " + v.misconception.name);
+    line("qz-verdict-message", v.message);
     // One verdict on the card: what was typed is shown here, and Anki's own character-by-
     // character comparison (which marks a right "0.437" red against "0.437212") is hidden.
-    var typedLine = doc.createElement("div");
-    typedLine.className = "qz-verdict-typed";
-    typedLine.textContent = "You typed: " + typed;
-    out.appendChild(typedLine);
+    line("qz-verdict-typed", "You typed: " + typed);
     if (doc.documentElement && doc.documentElement.classList) doc.documentElement.classList.add("qz-judged");
     return v;
   }
 
   var api = {
     judge: judge,
-    parse: (text, kind) => read(text, kind)[0],
-    close: (kind, key, other, tolerance) => close(kind, key, other, new Tolerance(tolerance)),
     formatG: formatG,
     formatE: formatE,
-    formatValue: formatValue,
-    readTyped: readTyped,
     reviewDay: reviewDay,
     chooseVariant: chooseVariant,
-    rotate: rotate,
     run: run
   };
 
