@@ -225,7 +225,6 @@
     }
   }
 
-
   // ------------------------------------------------------------------------------------------
   // The one expression language: a port of quizgen/core/expression.py (its grammar is there)
 
@@ -233,17 +232,14 @@
   var MAX_EXPONENT = 64;
   var FUNCTIONS = ["sqrt", "exp", "log", "ln", "sin", "cos", "abs"];
   var CONSTANTS = { pi: Math.PI, e: Math.E };
-  var GREEK = {
-    alpha: "α", beta: "β", gamma: "γ", delta: "δ", epsilon: "ε", eta: "η", theta: "θ",
-    lambda: "λ", mu: "μ", rho: "ρ", sigma: "σ", tau: "τ", phi: "φ", omega: "ω"
-  };
   var SPACES = " \t\u00a0\u2009\u202f";
   var OPERATORS = { "+": "+", "-": "-", "\u2212": "-", "*": "*", "·": "*", "×": "*", "/": "/", "÷": "/", "^": "^" };
   var SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹";
-  var CHARACTERS = { "π": "pi" };
-  Object.keys(GREEK).forEach(function (name) {
-    CHARACTERS[GREEK[name]] = name;
-  });
+  // π and the Greek letters a symbol may be declared with, each read as its name.
+  var CHARACTERS = {
+    "π": "pi", α: "alpha", β: "beta", γ: "gamma", δ: "delta", ε: "epsilon", η: "eta", θ: "theta",
+    λ: "lambda", μ: "mu", ρ: "rho", σ: "sigma", τ: "tau", φ: "phi", ω: "omega"
+  };
   var BINARY = { "+": "add", "-": "sub", "*": "mul", "/": "div" };
 
   // One token at a time: a number, a name, **, a superscript power (², ⁻³), a line break or one
@@ -829,11 +825,8 @@
     var dims = [];
     var expectNumber = true;
     var lastSep = "";
-    toks.forEach(function (tk) {
-      if (tk[0] === "open" || tk[0] === "close") {
-        throw new Fail("unexpected '" + clip(tk[1]) + "' at position " + tk[2] + ": a shape is one list of whole numbers");
-      }
-    });
+    var inner = toks.find((tk) => tk[0] === "open" || tk[0] === "close");
+    if (inner) throw new Fail("unexpected '" + clip(inner[1]) + "' at position " + inner[2] + ": a shape is one list of whole numbers");
     toks.forEach(function (tk) {
       if (tk[0] === "sep") {
         if (expectNumber) throw new Fail("the '" + clip(tk[1]) + "' at position " + tk[2] + " has no number before it");
@@ -894,12 +887,9 @@
   function read(text, kind) {
     if (!has(WHAT, kind)) throw new Error("unknown answer kind " + kind);
     var length = chars(text).length;
-    if (length > MAX_LENGTH) {
-      throw new ParseError(
-        "could not read " + show(text) + " as " + WHAT[kind] + ": the answer is " + length +
-        " characters long and at most " + MAX_LENGTH + " are read; try " + examples(kind)
-      );
-    }
+    reading(text, WHAT[kind], examples(kind), function () {
+      if (length > MAX_LENGTH) throw new Fail("the answer is " + length + " characters long and at most " + MAX_LENGTH + " are read");
+    });
     text = tidy(text, kind);
     if (kind === "shape") return [reading(text, "a shape", examples("shape"), () => readShape(text)), null];
     return readNumeric(text, kind);
@@ -985,8 +975,9 @@
     return { status: status, message: message, given: given === undefined ? null : given, misconception: ms && ms.length ? ms[0] : null };
   }
 
-  function where(kind, wrong, limit) {
-    limit = limit || 6;
+  // Where the wrong entries are: the first six, counting from 1.
+  function where(kind, wrong) {
+    var limit = 6;
     var joiner = kind === "matrix" ? "; " : ", ";
     var head = kind === "matrix" ? "" : wrong.length === 1 ? "entry " : "entries ";
     var parts = wrong.slice(0, limit).map((w) => (kind === "matrix" ? "row " + (w[0] + 1) + ", column " + (w[1] + 1) : String(w[0] + 1)));
@@ -1241,18 +1232,11 @@
     if (!box || box.tagName.toLowerCase() === "input") return null;
     var typed = "";
     var sawSpan = false;
-    var nodes = box.childNodes;
-    for (var i = 0; i < nodes.length; i++) {
-      var node = nodes[i];
-      if (node.nodeType === 1) {
-        var tag = node.tagName.toLowerCase();
-        if (tag === "br" || node.id === "typearrow") break;
-        sawSpan = true;
-        if ((" " + node.className + " ").indexOf(" typeMissed ") >= 0) continue;
-        typed += node.textContent;
-      } else if (node.nodeType === 3 && sawSpan) {
-        typed += node.nodeValue;
-      }
+    for (var node of Array.from(box.childNodes)) {
+      if (node.nodeType === 1 && (node.tagName.toLowerCase() === "br" || node.id === "typearrow")) break;
+      if (node.nodeType === 1) sawSpan = true;
+      if (node.nodeType === 1 && !node.classList.contains("typeMissed")) typed += node.textContent;
+      if (node.nodeType === 3 && sawSpan) typed += node.nodeValue;
     }
     return sawSpan ? typed : "";
   }
@@ -1262,6 +1246,7 @@
 
   var DAY_MS = 86400000;
   var ROLLOVER_MS = 4 * 3600000; // Anki's default: a new day starts at 4 am local time
+  var shownHere = {}; // where there is no storage: what this page showed
   var SLOTS = {
     prompt: ".qz-prompt", inputs: ".qz-inputs", solution: ".qz-solution-body",
     mistakes: ".qz-mistakes-body", tolerance: ".qz-tolerance", id: ".qz-id", check: "#qz-check"
@@ -1294,38 +1279,27 @@
     return v;
   }
 
-  // What a note showed last ({day, variant}), kept in the platform's storage where there is one
-  // (a probe write fails where there is none), else for this page only.
-  var memory = {
-    store: null,
-    page: {},
-    open: function () {
-      try {
-        var s = root.localStorage || root.sessionStorage;
-        s.setItem("quizgen:probe", "1");
-        s.removeItem("quizgen:probe");
-        this.store = s;
-      } catch (e) {
-        this.store = null;
-      }
-    },
-    recall: function (note) {
-      try {
-        var rec = JSON.parse(this.store ? this.store.getItem("quizgen:shown:" + note) : this.page[note]);
-        return rec && typeof rec.day === "number" && typeof rec.variant === "number" ? rec : null;
-      } catch (e) {
-        return null;
-      }
-    },
-    remember: function (note, rec) {
-      this.page[note] = JSON.stringify(rec);
-      try {
-        if (this.store) this.store.setItem("quizgen:shown:" + note, this.page[note]);
-      } catch (e) {
-        this.store = null;
-      }
+  // The platform's storage where a probe write works, else one for this page only.
+  function storage() {
+    try {
+      var s = root.localStorage || root.sessionStorage;
+      s.setItem("quizgen:probe", "1");
+      s.removeItem("quizgen:probe");
+      return s;
+    } catch (e) {
+      return { getItem: (k) => (has(shownHere, k) ? shownHere[k] : null), setItem: (k, v) => (shownHere[k] = v) };
     }
-  };
+  }
+
+  // What a note showed last, {day, variant}, from its stored text; null when there is none.
+  function recall(text) {
+    try {
+      var rec = JSON.parse(text);
+      return rec && typeof rec.day === "number" && typeof rec.variant === "number" ? rec : null;
+    } catch (e) {
+      return null;
+    }
+  }
 
   /**
    * Show one variant of a rotating note: the front picks it from the review day and records it;
@@ -1338,26 +1312,28 @@
     var note = boxes[0].getAttribute("data-qz-note") || "";
     var count = parseInt(boxes[0].getAttribute("data-qz-count"), 10) || 1;
     var day = reviewDay(now === undefined ? Date.now() : now);
-    memory.open();
-    var last = memory.recall(note);
+    var store = storage();
+    var last = recall(store.getItem("quizgen:shown:" + note));
     var variant;
     if (doc.getElementById("qz-verdict")) {
       variant = last && last.variant < count ? last.variant : chooseVariant(note, count, day, null);
     } else {
       variant = chooseVariant(note, count, day, last);
-      memory.remember(note, { day: day, variant: variant });
+      try {
+        store.setItem("quizgen:shown:" + note, JSON.stringify({ day: day, variant: variant }));
+      } catch (e) {
+        // A storage that refuses the write (it is full) keeps what it had: nothing else to do.
+      }
     }
-    for (var b = 0; b < boxes.length; b++) {
-      var box = boxes[b];
+    for (var box of Array.from(boxes)) {
       if (box.getAttribute("data-qz-shown") !== null) continue;
       box.setAttribute("data-qz-shown", String(variant));
       var chosen = box.querySelector('[data-qz-variant="' + variant + '"]');
-      var parts = chosen ? chosen.children : [];
-      for (var p = 0; p < parts.length; p++) {
-        var slot = doc.querySelector(SLOTS[parts[p].getAttribute("data-qz-part")] || "#qz-none");
+      for (var part of Array.from(chosen ? chosen.children : [])) {
+        var slot = doc.querySelector(SLOTS[part.getAttribute("data-qz-part")] || "#qz-none");
         if (!slot) continue;
         while (slot.firstChild) slot.removeChild(slot.firstChild);
-        while (parts[p].firstChild) slot.appendChild(parts[p].firstChild);
+        while (part.firstChild) slot.appendChild(part.firstChild);
       }
     }
     var known = doc.querySelector(".qz-known");
