@@ -27,12 +27,12 @@
   var MAX_SHAPE_DIGITS = 15;
   var SLACK = 1e-9;
 
-  var EXAMPLE_LISTS = {
-    number: ["0.25", "1/4", "2.5e-3", "sqrt(2)/2"],
-    vector: ["[0.5, -1, 2]", "0.5 -1 2", "[1/2, sqrt(2)]"],
-    matrix: ["[[1, 2], [3, 4]]", "1 2; 3 4", "[[1/2, 0], [0, sqrt(2)]]"],
-    shape: ["(3, 1, 4)", "3x1x4", "torch.Size([3, 1, 4])", "()", "error"],
-    formula: ["4*d^2 + 4*d", "d*sigma^4", "sqrt(d)/2", "exp(-t/T)"]
+  // Answers of each kind that the reader accepts, for the "try …" of a message (messages.examples).
+  var EXAMPLES = {
+    number: "0.25, 1/4, 2.5e-3 or sqrt(2)/2",
+    vector: "[0.5, -1, 2], 0.5 -1 2 or [1/2, sqrt(2)]",
+    matrix: "[[1, 2], [3, 4]], 1 2; 3 4 or [[1/2, 0], [0, sqrt(2)]]",
+    shape: "(3, 1, 4), 3x1x4, torch.Size([3, 1, 4]), () or error"
   };
   var WHAT = { number: "a number", vector: "a vector", matrix: "a matrix", shape: "a shape", formula: "a formula" };
 
@@ -183,11 +183,6 @@
     if (this.abs === 0) return "to within " + formatG(this.rel * 100) + "%";
     return "to within " + formatG(this.rel * 100) + "% (or " + formatG(this.abs) + " near zero)";
   };
-
-  function examples(kind) {
-    var items = EXAMPLE_LISTS[kind];
-    return items.slice(0, -1).join(", ") + " or " + items[items.length - 1];
-  }
 
   function plural(n, word) {
     return n + " " + word + (n === 1 ? "" : "s");
@@ -651,23 +646,13 @@
   function literalFigures(node) {
     if (node[0] === "neg") node = node[1];
     if (node[0] !== "num") return null;
-    var parts = node[1].toLowerCase().split("e");
-    var mant = parts[0];
-    var exp = parts.length > 1 ? parseInt(parts[1], 10) : 0;
-    var n;
-    var place;
-    if (mant.indexOf(".") >= 0) {
-      var halves = mant.split(".");
-      n = (halves[0] + halves[1]).replace(/^0+/, "").length;
-      place = exp - halves[1].length;
-    } else {
-      // Trailing zeros of a whole number are placeholders (120 has two figures).
-      var stripped = mant.replace(/^0+/, "");
-      var core = stripped.replace(/0+$/, "");
-      n = core.length;
-      place = exp + stripped.length - core.length;
-    }
-    return n === 0 ? null : [n, place];
+    var m = /^([0-9]*)(\.[0-9]*)?(?:e(.*))?$/.exec(node[1].toLowerCase());
+    var exp = m[3] ? parseInt(m[3], 10) : 0;
+    var digits = (m[1] + (m[2] || "").slice(1)).replace(/^0+/, "");
+    // Trailing zeros of a whole number are placeholders (120 has two figures).
+    var core = m[2] ? digits : digits.replace(/0+$/, "");
+    var place = m[2] ? exp - (m[2].length - 1) : exp + digits.length - core.length;
+    return core.length ? [core.length, place] : null;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -705,7 +690,7 @@
   // A number, vector or matrix and its per-entry literal figures.
   function readNumeric(text, kind) {
     var node;
-    var read = reading(text, WHAT[kind], examples(kind), function () {
+    var read = reading(text, WHAT[kind], EXAMPLES[kind], function () {
       var stripped = strip(text);
       if (!stripped) throw new Fail("the answer is empty");
       node = new Parser(stripped, null, true).rows(null);
@@ -732,7 +717,7 @@
     } else if (kind === "number" && readKind === "vector" && node[3]) {
       hint = " (a space separates entries: write products with *, as in 2*pi, and differences as 1 - 2 or 1-2)";
     }
-    throw new ParseError("expected " + WHAT[kind] + ", but read " + dimsPhrase(readKind, value) + hint + "; try " + examples(kind));
+    throw new ParseError("expected " + WHAT[kind] + ", but read " + dimsPhrase(readKind, value) + hint + "; try " + EXAMPLES[kind]);
   }
 
   // A formula in the declared symbols (formula.read).
@@ -887,11 +872,11 @@
   function read(text, kind) {
     if (!has(WHAT, kind)) throw new Error("unknown answer kind " + kind);
     var length = chars(text).length;
-    reading(text, WHAT[kind], examples(kind), function () {
+    reading(text, WHAT[kind], EXAMPLES[kind], function () {
       if (length > MAX_LENGTH) throw new Fail("the answer is " + length + " characters long and at most " + MAX_LENGTH + " are read");
     });
     text = tidy(text, kind);
-    if (kind === "shape") return [reading(text, "a shape", examples("shape"), () => readShape(text)), null];
+    if (kind === "shape") return [reading(text, "a shape", EXAMPLES.shape, () => readShape(text)), null];
     return readNumeric(text, kind);
   }
 
@@ -997,7 +982,7 @@
     if (key === "error") return verdict("wrong", "Wrong: this does raise an error.", "no error");
     return verdict(
       "unreadable",
-      "could not read " + show(text) + " as a shape: it says there is no error, so give the shape of the result; try " + examples("shape")
+      "could not read " + show(text) + " as a shape: it says there is no error, so give the shape of the result; try " + EXAMPLES.shape
     );
   }
 
