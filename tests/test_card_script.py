@@ -193,6 +193,15 @@ def test_script_runs_no_text_as_code() -> None:
         assert banned not in code, banned
 
 
+def test_script_has_one_tokenizer_and_one_parser() -> None:
+    """Numbers, vectors, matrices and formulas go through one tokenizer and one parser, as in
+    quizgen/core/expression.py; only shapes have their own small reader."""
+    code = re.sub(r"/\*.*?\*/|//[^\n]*", "", SCRIPT.read_text("utf-8"), flags=re.DOTALL)
+    assert re.findall(r"function (\w*(?:[Tt]okeni[sz]e|Parser)\w*)\s*\(", code) == ["tokenize", "Parser"]
+    assert len(re.findall(r"\btokenize\(", code)) == 2  # its definition and the parser's one call
+    assert len(re.findall(r"new Parser\(", code)) == 2  # entries (numbers, vectors, matrices) and formulas
+
+
 # ---------------------------------------------------------------------------------------------
 # 2. Chromium, the whole table
 

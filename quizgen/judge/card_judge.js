@@ -236,6 +236,7 @@
     λ: "lambda", μ: "mu", ρ: "rho", σ: "sigma", τ: "tau", φ: "phi", ω: "omega"
   };
   var BINARY = { "+": "add", "-": "sub", "*": "mul", "/": "div" };
+  var REFUSED = { "%": "percentages are not read: write 50% as 0.5", "=": "type only the value, not an equation" };
 
   // One token at a time: a number, a name, **, a superscript power (², ⁻³), a line break or one
   // character (one UTF-16 unit: a character beyond them is refused where it stands, so the
@@ -274,10 +275,8 @@
         add("op", "^", i);
         if (t[0] === "⁻" || t[0] === "⁺") add("op", t[0] === "⁻" ? "-" : "+", i);
         add("num", Array.from(t.replace(/^[⁻⁺]/, ""), (d) => SUPERSCRIPTS.indexOf(d)).join(""), i);
-      } else if (t === "%") {
-        throw new Fail("percentages are not read: write 50% as 0.5");
-      } else if (t === "=") {
-        throw new Fail("type only the value, not an equation");
+      } else if (has(REFUSED, t)) {
+        throw new Fail(REFUSED[t]);
       } else if (t === ".") {
         throw new Fail("a '.' at position " + (i + 1) + " is not part of a number");
       } else {
