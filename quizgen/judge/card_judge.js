@@ -1173,7 +1173,7 @@
    * kind: number | vector | matrix | shape | formula; key: the answer's JSON value;
    * tolerance: {rel, abs} (null for the defaults); misconceptions: [{name, value, description}];
    * whole: the answer counts things.
-   * Returns {status, message, given, misconception, entries_right, entries_total, wrong_entries}.
+   * Returns {status, message, given (the value read), misconception (the first one named)}.
    */
   function judge(kind, key, text, tolerance, misconceptions, whole) {
     try {
