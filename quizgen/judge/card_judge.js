@@ -1190,7 +1190,8 @@
     var got = read(text, kind);
     var given = got[0];
     if (kind === "shape") return judgeShape(key, given, misconceptions, tol);
-    if (kind === "number" && whole && !Number.isInteger(given)) {
+    // A named mistake is named even where it is not whole ((1 − p) times a count).
+    if (kind === "number" && whole && !Number.isInteger(given) && !misconceptions.some((m) => close("number", m.value, given, tol))) {
       return verdict("wrong", "Wrong: " + show(text) + " is not a whole number, and the answer counts things, so it is one.", given);
     }
     if (kind === "number") return judgeNumber(Number(key), given, got[1], tol, misconceptions);
