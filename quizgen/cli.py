@@ -70,7 +70,7 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
     files = concept_files(targets)
     if not files:
         raise QuizgenError(f"no concept files (*.yaml) in {', '.join(targets)}")
-    concepts, issues = check_files(files)
+    concepts, issues = check_files(files, examples=True)
     if issues:
         raise ConceptFileError(issues)
     templates = sum(len(c.templates) for c in concepts)

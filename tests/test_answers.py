@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import quizgen.judge.expressions as expressions
+from quizgen.judge.reader import literal_figures
 import quizgen.judge.messages as messages
 from quizgen.core.answer import ANSWER_KINDS, Answer, Misconception
 from quizgen.core.errors import AnswerParseError, QuizgenError
@@ -286,12 +286,12 @@ def test_parse_shape(text: str, expected: Any) -> None:
 
 
 UNREADABLE = [
-    ("number", "2pi", "2*pi"),
-    ("number", "2√3", "2*pi"),
-    ("number", "3(1+1)", "with *"),
+    ("number", "1/2pi", "ambiguous"),
+    ("number", "(2)3", "with *"),
+    ("number", "√-2", "write √(2)"),
     ("number", "sqrt(2, 3)", "one argument"),
     ("number", "50%", "0.5"),
-    ("number", "2²", "2^3"),
+    ("number", "2^", "nothing after it"),
     ("number", "1 = 1", "equation"),
     ("number", "abc", "'abc' is not a known name"),
     ("number", "nan", "finite"),
@@ -328,6 +328,47 @@ UNREADABLE = [
     ("shape", "9" * 16, "too large"),
     ("shape", ", ".join(["1"] * 65), "64 dimensions"),
 ]
+
+
+# One language: a number answer is a formula without symbols. Each text reads the same in both,
+# to the value written beside it by another route (math on the intended expression).
+ONE_LANGUAGE = [
+    ("2pi", 2 * math.pi),
+    ("2√3", 2 * math.sqrt(3)),
+    ("3(1+1)", 6.0),
+    ("2²", 4.0),
+    ("10⁻³", 1e-3),
+    ("1÷4", 0.25),
+    ("-2^2", -4.0),
+    ("2^-1", 0.5),
+    ("2^3^2", 512.0),
+    ("√√16", 2.0),
+    ("PI/2", math.pi / 2),
+    ("Sqrt(2)/2", math.sqrt(2) / 2),
+    ("e^2", math.e**2),
+    ("2(3)(4)", 24.0),
+    ("−1·2×3", -6.0),
+    ("2**-2", 0.25),
+    ("ln(e) + abs(-1) + cos(0) + sin(0)", 3.0),
+]
+
+
+@pytest.mark.parametrize("text,value", ONE_LANGUAGE)
+def test_a_number_reads_as_a_formula_without_symbols(text: str, value: float) -> None:
+    from quizgen.core import formula
+
+    assert parse(text, "number") == pytest.approx(value, rel=1e-12)
+    assert formula.evaluate(formula.read(text, {}), {}) == pytest.approx(value, rel=1e-12)
+
+
+@pytest.mark.parametrize("text", ["1/2pi", "(2)3", "2^", "1.2.3", "√-2", "sqrt(2, 3)", "50%", "1 = 1", "1e400", "[1, 2]"])
+def test_refused_as_a_number_and_as_a_formula(text: str) -> None:
+    from quizgen.core import formula
+
+    with pytest.raises(AnswerParseError):
+        parse(text, "number")
+    with pytest.raises(AnswerParseError):
+        formula.read(text, {})
 
 
 @pytest.mark.parametrize("kind,text,fragment", UNREADABLE)
@@ -389,7 +430,9 @@ def test_unknown_kind_is_a_programming_error() -> None:
 
 
 def test_literal_figures() -> None:
-    f = expressions._literal_figures
+    def f(literal: str) -> tuple[int, int] | None:
+        return literal_figures(("num", literal))
+
     assert f("0.4") == (1, -1)
     assert f("0.40") == (2, -2)
     assert f("0.044") == (2, -3)
@@ -701,10 +744,11 @@ def test_import_does_not_load_heavy_libraries() -> None:
 
 def test_doctests() -> None:
     import quizgen.core.answer
+    import quizgen.core.expression
     import quizgen.judge.reader
     import quizgen.judge.verdict
 
-    modules = (quizgen.core.answer, quizgen.judge.verdict, quizgen.judge.reader, messages, expressions)
+    modules = (quizgen.core.answer, quizgen.judge.verdict, quizgen.judge.reader, messages, quizgen.core.expression)
     results = [doctest.testmod(m) for m in modules]
     assert sum(r.attempted for r in results) >= 10
     assert sum(r.failed for r in results) == 0

@@ -159,6 +159,19 @@ def test_random_inputs_agree_under_node() -> None:
     _assert_same(cases, _run_node(cases), "node")
 
 
+def test_spaces_are_pythons_under_node() -> None:
+    """What counts as a space around a label, ``about``, ``shape`` or ``by`` is Python's
+    str.isspace() in the card script too (a JavaScript \\s also takes U+FEFF and not U+0085)."""
+    typed = {"number": ["BP =\ufeff0.5", "about\ufeff0.5", "x:\u30000.5", "0.5\x85", "sqrt\u200a4", "0.5\u2028..."],
+             "shape": ["shape\x853x1", "3\u2003by 1", "torch\u3000.size([3,1])", "(3,\u2028 1)", "\ufeff(3, 1)"]}
+    keys: dict[str, Any] = {"number": 0.5, "shape": [3, 1]}
+    cases = [{"kind": kind, "key": keys[kind], "typed": t, "tolerance": None, "misconceptions": []}
+             for kind, texts in typed.items() for t in texts]
+    statuses = {_python(c)[0] for c in cases}
+    assert statuses == {"right", "wrong", "unreadable"}
+    _assert_same(cases, _run_node(cases), "node")
+
+
 def test_number_formatting_matches_python() -> None:
     values = [0.0, -0.0, 1e-5, 123456.5, 1234565.0, 0.000123456789, 2.5, 1e21, 1.5e-300, 5e-324, 0.1, 123456789.0]
     node = _need_node()
@@ -178,6 +191,15 @@ def test_script_runs_no_text_as_code() -> None:
     for banned in ("eval(", "Function(", "innerHTML", "outerHTML", "document.write", "setTimeout(", "import(",
                    "XMLHttpRequest", "fetch(", "http:", "https:"):
         assert banned not in code, banned
+
+
+def test_script_has_one_tokenizer_and_one_parser() -> None:
+    """Numbers, vectors, matrices and formulas go through one tokenizer and one parser, as in
+    quizgen/core/expression.py; only shapes have their own small reader."""
+    code = re.sub(r"/\*.*?\*/|//[^\n]*", "", SCRIPT.read_text("utf-8"), flags=re.DOTALL)
+    assert re.findall(r"function (\w*(?:[Tt]okeni[sz]e|Parser)\w*)\s*\(", code) == ["tokenize", "Parser"]
+    assert len(re.findall(r"\btokenize\(", code)) == 2  # its definition and the parser's one call
+    assert len(re.findall(r"new Parser\(", code)) == 2  # entries (numbers, vectors, matrices) and formulas
 
 
 # ---------------------------------------------------------------------------------------------

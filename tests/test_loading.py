@@ -39,9 +39,9 @@ def validations(monkeypatch):
     seen: list[str] = []
     real = concepts_module.validate_text
 
-    def counting(text, file):
+    def counting(text, file, examples=False):
         seen.append(Path(file).name)
-        return real(text, file)
+        return real(text, file, examples)
 
     monkeypatch.setattr(concepts_module, "validate_text", counting)
     return seen

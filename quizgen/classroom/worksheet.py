@@ -255,7 +255,8 @@ h2.solutions { margin-top: 1.5rem; }
 .picture svg { max-width: 100%; height: auto; }
 .sheet + .sheet { break-before: page; margin-top: 3rem; }
 @media print { body { margin: 0; max-width: none; } pre { background: none; border: 1px solid #ddd; }
-  .inputs { background: none; border: 1px solid #ddd; } .inputs pre { border: none; } }
+  .inputs { background: none; border: 1px solid #ddd; } .inputs pre { border: none; }
+  table.answers { font-size: 0.82rem; } table.answers td.id { font-size: 0.7rem; } }
 """.strip()
 
 

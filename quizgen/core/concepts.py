@@ -23,24 +23,9 @@ from typing import Any, Protocol
 from quizgen.core.answer import Tolerance
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import FileUnusable, YamlRefused, load_yaml_data
+from quizgen.core.issues import Issue, PathKey, describe, field_name, leaf_errors, schema_issue
+from quizgen.core.issues import line_of as _line_of
 from quizgen.core.params import FloatRange, IntRange, resolve
-
-PathKey = tuple[Any, ...]
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One problem found in a concept file."""
-
-    file: str
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.field}: " if self.field else ""
-        return f"{self.file}:{self.line}: {where}{self.message}"
-
 
 MAX_CONCEPT_BYTES = 256 * 1024
 """Largest concept file read (the largest shipped one is about 12 KB)."""
@@ -100,7 +85,9 @@ class Template:
     def _resolved(self) -> dict[str, Any]:
         from quizgen.generators import GENERATORS
 
-        return resolve(GENERATORS[self.generator].PARAMS, self.params)
+        module = GENERATORS[self.generator]
+        own = getattr(module, "resolve_params", None)  # an authored template's fields are its own
+        return own(self.params) if own is not None else resolve(module.PARAMS, self.params)
 
 
 @dataclass(frozen=True)
@@ -133,135 +120,6 @@ class Concept:
 # Messages with line numbers
 
 
-def field_name(path: Iterable[Any]) -> str:
-    """``("problems", 1, "params", "tau")`` -> ``problems[1].params.tau``."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-def _line_of(lines: dict[PathKey, int], path: PathKey) -> int:
-    path = tuple(path)
-    while path not in lines and path:
-        path = path[:-1]
-    return lines.get(path, 1)
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (a boolean)"
-    if isinstance(value, int):
-        return f"{value} (a whole number)"
-    if isinstance(value, float):
-        return f"{value!r} (a number)"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"{shown!r} (text)"
-    if isinstance(value, list):
-        if 0 < len(value) <= 4 and all(isinstance(v, (int, float, str)) and not isinstance(v, bool) for v in value):
-            # Short lists of plain values (a [min, max] pair) are shown as they are, so the
-            # offending entry can be seen: "found [-0.5, 1.0]".
-            shown = "[" + ", ".join(repr(v) if isinstance(v, str) else str(v) for v in value) + "]"
-            if len(shown) <= 60:
-                return shown
-        return f"a list of {len(value)}"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
-
-
-_TYPE_WORDS = {
-    "string": "text",
-    "integer": "a whole number",
-    "number": "a number",
-    "boolean": "true or false",
-    "array": "a list",
-    "object": "a mapping of fields",
-}
-
-
-def _suggest(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-_REQUIRED_WORDS = {
-    (("flashcards",), "id"): "a short id naming the card, unique in the file, such as 'why-scale' (docs/concepts.md)",
-}
-"""What a missing field should hold, where "it" says too little."""
-
-
-def _schema_issue(error: Any, file: str, lines: dict[PathKey, int]) -> list[Issue]:
-    """Turn one jsonschema error into messages a concept author can act on."""
-    path = tuple(error.absolute_path)
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    v = error.validator
-    found = _describe(error.instance)
-    if v == "required":
-        missing = [m for m in schema.get("required", []) if m not in (error.instance or {})]
-        return [
-            Issue(file, _line_of(lines, path), field_name(path + (m,)), f"missing field: expected {_REQUIRED_WORDS.get((path[:1], m), 'it')}, found nothing")
-            for m in missing
-        ]
-    if v == "additionalProperties":
-        allowed = list(schema.get("properties", {}))
-        extra = [k for k in error.instance if k not in allowed]
-        return [
-            Issue(
-                file,
-                _line_of(lines, path + (k,)),
-                field_name(path + (k,)),
-                f"unknown field{_suggest(str(k), allowed)}; expected one of {', '.join(allowed)}",
-            )
-            for k in extra
-        ]
-    if v in ("anyOf", "oneOf") and "x-expected" in schema:
-        options = schema["anyOf"][0].get("enum", []) if schema.get("anyOf") else []
-        hint = _suggest(error.instance, options) if isinstance(error.instance, str) and options else ""
-        return [
-            Issue(file, _line_of(lines, path), field_name(path), f"expected {schema['x-expected']}, found {found}{hint}")
-        ]
-    if v == "type":
-        types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        want = " or ".join(_TYPE_WORDS.get(t, str(t)) for t in types)
-        return [Issue(file, _line_of(lines, path), field_name(path), f"expected {want}, found {found}")]
-    if v == "enum":
-        options = [str(o) for o in error.validator_value]
-        hint = _suggest(str(error.instance), options) if isinstance(error.instance, str) else ""
-        what = "a generator" if path and path[-1] == "generator" else "one of"
-        return [
-            Issue(
-                file,
-                _line_of(lines, path),
-                field_name(path),
-                f"expected {what} {', '.join(options) if what == 'one of' else '(' + ', '.join(options) + ')'}, "
-                f"found {found}{hint}",
-            )
-        ]
-    words = {
-        "pattern": "expected lower-case words joined by '-' (like 'scaled-dot-product')",
-        "minimum": "expected a value >= {}",
-        "maximum": "expected a value <= {}",
-        "exclusiveMinimum": "expected a value > {}",
-        "exclusiveMaximum": "expected a value < {}",
-        "minItems": "expected at least {} item(s)",
-        "maxItems": "expected at most {} items",
-        "minLength": "expected non-empty text",
-        "maxLength": "expected at most {} characters",
-        "uniqueItems": "expected no repeated items",
-    }.get(v)
-    if words is not None:
-        message = f"{words.format(error.validator_value)}, found {found}"
-        return [Issue(file, _line_of(lines, path), field_name(path), message)]
-    return [Issue(file, _line_of(lines, path), field_name(path), error.message)]
-
-
 @lru_cache(maxsize=1)
 def _validator() -> Any:
     import jsonschema
@@ -270,20 +128,6 @@ def _validator() -> Any:
 
     # The schema itself is checked against the meta-schema by the tests, not on every start.
     return jsonschema.Draft202012Validator(concept_schema())
-
-
-def _leaf_errors(errors: Iterable[Any]) -> list[Any]:
-    """Keep the most specific errors: descend into anyOf/allOf/if-then unless x-expected words it."""
-    out: list[Any] = []
-    for error in errors:
-        schema = error.schema if isinstance(error.schema, dict) else {}
-        if error.validator in ("anyOf", "oneOf") and "x-expected" in schema:
-            out.append(error)
-        elif error.context:
-            out.extend(_leaf_errors(error.context))
-        else:
-            out.append(error)
-    return out
 
 
 def _non_finite(value: Any, path: PathKey) -> Iterable[tuple[PathKey, float]]:
@@ -298,7 +142,7 @@ def _non_finite(value: Any, path: PathKey) -> Iterable[tuple[PathKey, float]]:
             yield from _non_finite(item, (*path, i))
 
 
-def _semantic_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int]) -> list[Issue]:
+def _semantic_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int], examples: bool = False) -> list[Issue]:
     from quizgen.generators import GENERATORS
 
     issues: list[Issue] = []
@@ -331,6 +175,16 @@ def _semantic_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int])
                 )
             else:
                 seen[name] = index
+        if "answer" in tpl:
+            own = [(("problems", index, key), "no generator or params in a template with its own answer (docs/authoring.md)", "one")
+                   for key in ("generator", "params") if key in tpl]  # fmt: skip
+            own += [(("problems", index, *path), expected, found) for path, expected, found in GENERATORS["authored"].check_template(tpl)]
+            if examples and not own and tpl.get("examples"):
+                from checkers.authored import check_examples  # torch: only when quizgen check runs them
+
+                own += [(("problems", index, *path), expected, found) for path, expected, found in check_examples(tpl)]
+            issues.extend(Issue(file, _line_of(lines, where), field_name(where), f"expected {expected}, found {found}") for where, expected, found in own)
+            continue
         generator = tpl.get("generator")
         family = GENERATORS.get(generator) if isinstance(generator, str) else None
         params = tpl.get("params") or {}
@@ -383,8 +237,9 @@ def _flashcard_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int]
     return issues
 
 
-def validate_text(text: str, file: str) -> tuple[dict[str, Any] | None, list[Issue]]:
-    """Every problem of one concept file's text; the data too when it could be parsed."""
+def validate_text(text: str, file: str, examples: bool = False) -> tuple[dict[str, Any] | None, list[Issue]]:
+    """Every problem of one concept file's text; the data too when it could be parsed. With
+    ``examples``, authored templates' examples are computed with torch and compared too."""
     lines: dict[PathKey, int] = {}
     try:
         data = load_yaml_data(text, file, lines)
@@ -395,11 +250,11 @@ def validate_text(text: str, file: str) -> tuple[dict[str, Any] | None, list[Iss
     if data is None:
         return None, [Issue(file, 1, "", "expected a mapping of fields (id, title, ...), found an empty file")]
     if not isinstance(data, dict):
-        return None, [Issue(file, 1, "", f"expected a mapping of fields (id, title, ...), found {_describe(data)}")]
+        return None, [Issue(file, 1, "", f"expected a mapping of fields (id, title, ...), found {describe(data)}")]
     issues: list[Issue] = []
-    for error in _leaf_errors(_validator().iter_errors(data)):
-        issues.extend(_schema_issue(error, file, lines))
-    issues.extend(_semantic_issues(data, file, lines))
+    for error in leaf_errors(_validator().iter_errors(data)):
+        issues.extend(schema_issue(error, file, lines))
+    issues.extend(_semantic_issues(data, file, lines, examples))
     # One message per place is enough; keep the file's order.
     unique: dict[tuple[int, str, str], Issue] = {}
     for issue in issues:
@@ -409,16 +264,19 @@ def validate_text(text: str, file: str) -> tuple[dict[str, Any] | None, list[Iss
 
 
 def _build(data: dict[str, Any], file: str) -> Concept:
+    from quizgen.generators.authored import TEMPLATE_FIELDS as AUTHORED_FIELDS
+
     problems = []
     for tpl in data["problems"]:
         tol = tpl.get("tolerance") or {}
         default = Tolerance()
+        authored = "answer" in tpl  # its maths is written here, not in a family (docs/authoring.md)
         problems.append(
             Template(
                 name=tpl["name"],
-                generator=tpl["generator"],
+                generator="authored" if authored else tpl["generator"],
                 prompt=tpl["prompt"].strip(),
-                params=dict(tpl.get("params") or {}),
+                params={k: tpl[k] for k in AUTHORED_FIELDS if k in tpl} if authored else dict(tpl.get("params") or {}),
                 difficulty=int(tpl.get("difficulty", 1)),
                 tolerance=Tolerance(rel=float(tol.get("rel", default.rel)), abs=float(tol.get("abs", default.abs))),
             )
@@ -454,11 +312,12 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def check_files(paths: Sequence[Path], validated: ValidatedSet | None = None) -> tuple[list[Concept], list[Issue]]:
+def check_files(paths: Sequence[Path], validated: ValidatedSet | None = None, examples: bool = False) -> tuple[list[Concept], list[Issue]]:
     """Validate files; return the good concepts and every issue found (duplicate ids included).
 
     With ``validated`` (the cache of ``quizgen.core.library``), a file whose exact bytes were
-    validated before is only parsed, and every file that passes is added to it."""
+    validated before is only parsed, and every file that passes is added to it. ``examples``
+    (``quizgen check``) also computes authored templates' examples and compares them."""
     concepts: list[Concept] = []
     issues: list[Issue] = []
     first_seen: dict[str, str] = {}
@@ -484,7 +343,7 @@ def check_files(paths: Sequence[Path], validated: ValidatedSet | None = None) ->
         digest = validated.digest(raw) if validated is not None else ""
         concept = _trusted(text, file) if validated is not None and digest in validated else None
         if concept is None:
-            data, found = validate_text(text, file)
+            data, found = validate_text(text, file, examples)
             issues.extend(found)
             if data is None or found:
                 continue

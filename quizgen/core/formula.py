@@ -4,16 +4,12 @@ A formula answer's value is ``{"formula": TEXT, "symbols": {NAME: DOMAIN, ...}}`
 named mistake) written in the grammar below, and the symbols the problem declares with the
 domain each ranges over (``DOMAINS``). The same reader reads the key and what a learner types.
 
-The grammar: numbers (``2``, ``0.5``, ``1e-3``), the declared symbols, the constants ``pi`` (π)
-and ``e``, ``+ - * / ^`` (also ``**``, ``−``, ``·``, ``×``, ``÷``, and superscript digits as in ``d²``
-or ``σ⁴``), parentheses, ``√x`` and the functions in ``FUNCTIONS``. Greek letters may be typed by
-name or as characters (``sigma`` or ``σ``). Multiplication may be left out where nothing else is
-meant: ``4d^2``, ``2(d + 1)``, ``d h``, ``(a)(b)``, and two declared names run together (``dh``)
-when they split into declared names one way only. A division followed by such a product
-(``1/2d``) is refused as ambiguous. Precedence is Python's: unary minus binds looser than ``^``
-(``-d^2`` is ``-(d^2)``), powers group from the right.
+The language is quizgen's one expression language (``quizgen.core.expression``, described for
+people in docs/answers.md): the declared symbols, the constants ``pi`` and ``e``, its functions,
+products written without ``*`` where nothing else is meant (``4d^2``, ``2(d + 1)``, ``d h``,
+``dh`` when it splits into declared names one way only).
 
-Nothing is ever passed to ``eval``, ``exec``, ``sympify`` or ``parse_expr``: the reader builds a
+Nothing is ever passed to ``eval``, ``exec``, ``sympify`` or ``parse_expr``: the parser builds a
 small tree of tuples, and sympy objects are made from that tree with sympy's constructors.
 Length, nesting, size and constant exponents are capped, so any input costs little time.
 
@@ -28,11 +24,12 @@ from __future__ import annotations
 
 import math
 import operator
-import re
 from fractions import Fraction
 from typing import Any
 
-from quizgen.core.errors import AnswerParseError, show_char, show_typed
+from quizgen.core.errors import AnswerParseError, show_typed
+from quizgen.core.expression import Node, TooLarge, Undefined, Unreadable, read_formula, text
+from quizgen.core.expression import evaluate as _evaluate
 
 ARITHMETIC = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv}
 """The four operations of a formula tree, for floats and Fractions alike."""
@@ -40,24 +37,7 @@ ARITHMETIC = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "di
 MAX_FORMULA_LENGTH = 400
 """Longest accepted formula, in characters."""
 
-MAX_FORMULA_DEPTH = 16
-"""Deepest accepted nesting of parentheses and function calls."""
-
-MAX_FORMULA_NODES = 200
-"""Most numbers, names and operations in one formula."""
-
-MAX_EXPONENT = 64
-"""Largest constant exponent, in absolute value (``d^64`` is read, ``d^65`` and ``9^9^9`` not)."""
-
-FUNCTIONS = ("sqrt", "exp", "log", "ln", "sin", "cos", "abs")
-"""Functions a formula may call; ``log`` and ``ln`` are both the natural logarithm."""
-
-GREEK = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
-    "theta": "θ", "lambda": "λ", "mu": "μ", "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ",
-    "omega": "ω",
-}  # fmt: skip
-"""Greek letter names a symbol may be declared with; the character is read as the name."""
+__all__ = ["Node", "text"]  # the tree and its writer, from quizgen.core.expression
 
 DOMAINS = {
     # Sizes and counts: positive whole numbers.
@@ -75,215 +55,8 @@ DOMAINS = {
 POINTS = 8
 RTOL = 1e-9
 
-_NUM_RE = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_OPS = {"+": "+", "-": "-", "\u2212": "-", "*": "*", "·": "*", "×": "*", "/": "/", "÷": "/", "^": "^"}
-_SPACES = frozenset(" \t\u00a0\u2009\u202f")
-_SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
-_CHARACTER_NAMES = {v: k for k, v in GREEK.items()} | {"π": "pi"}
-_PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
-
-Node = tuple[Any, ...]
-"""A parsed formula: ``("num", text)``, ``("sym", name)``, ``("const", "pi" | "e")``,
-``("neg", a)``, ``("add" | "sub" | "mul" | "div" | "pow", a, b)`` or ``("call", name, a)``."""
-
-
-class _Fail(Exception):
-    pass
-
-
 # --------------------------------------------------------------------------------------------
 # Reading
-
-
-def _tokens(text: str, names: dict[str, str]) -> list[tuple[str, str, bool]]:
-    """(kind, text, space before) tokens; kinds num, name, op, sqrt, (, ), end."""
-    out: list[tuple[str, str, bool]] = []
-    i, space = 0, False
-    while i < len(text):
-        c = text[i]
-        if c in _SPACES:
-            space, i = True, i + 1
-            continue
-        if (m := _NUM_RE.match(text, i)) is not None:
-            out.append(("num", m.group(), space))
-            i = m.end()
-        elif (m := _NAME_RE.match(text, i)) is not None:
-            out.append(("name", m.group(), space))
-            i = m.end()
-        elif c in _CHARACTER_NAMES:
-            out.append(("name", _CHARACTER_NAMES[c], space))
-            i += 1
-        elif c == "√":
-            out.append(("sqrt", c, space))
-            i += 1
-        elif text.startswith("**", i):
-            out.append(("op", "^", space))
-            i += 2
-        elif c in _OPS:
-            out.append(("op", _OPS[c], space))
-            i += 1
-        elif c in _SUPERSCRIPT_DIGITS:
-            j = i
-            while j < len(text) and text[j] in _SUPERSCRIPT_DIGITS:
-                j += 1
-            out += [("op", "^", space), ("num", "".join(str(_SUPERSCRIPT_DIGITS.index(d)) for d in text[i:j]), False)]
-            i = j
-        elif c in "()":
-            out.append((c, c, space))
-            i += 1
-        elif c == "=":
-            raise _Fail("type only the expression, not an equation")
-        else:
-            raise _Fail(f"unexpected character '{show_char(c)}' at position {i + 1}")
-        space = False
-    out.append(("end", "", space))
-    return out
-
-
-def _split(name: str, names: dict[str, str]) -> list[str] | None:
-    """The one way ``name`` splits into declared names, or None (none or several)."""
-    known = set(names)
-    ways: list[list[list[str]]] = [[[]], *([] for _ in name)]
-    for end in range(1, len(name) + 1):
-        for start in range(end):
-            if name[start:end] in known:
-                ways[end] += [w + [name[start:end]] for w in ways[start]][:2]
-    return ways[-1][0] if len(ways[-1]) == 1 else None
-
-
-class _Parser:
-    """Recursive descent over the tokens; each ``_x`` method reads one precedence level."""
-
-    def __init__(self, text: str, names: dict[str, str]) -> None:
-        self.toks = _tokens(text, names)
-        self.names = names
-        self.i = 0
-        self.depth = 0
-        self.nodes = 0
-
-    def peek(self) -> tuple[str, str, bool]:
-        return self.toks[self.i]
-
-    def take(self) -> tuple[str, str, bool]:
-        tok = self.toks[self.i]
-        self.i += 1
-        return tok
-
-    def node(self, *parts: Any) -> Node:
-        self.nodes += 1
-        if self.nodes > MAX_FORMULA_NODES:
-            raise _Fail(f"the formula has more than {MAX_FORMULA_NODES} parts")
-        return tuple(parts)
-
-    def parse(self) -> Node:
-        if self.peek()[0] == "end":
-            raise _Fail("the answer is empty")
-        tree = self.sum()
-        kind, text, _ = self.peek()
-        if kind != "end":
-            raise _Fail(f"unexpected '{text}' after a complete expression")
-        return tree
-
-    def sum(self) -> Node:
-        left = self.product()
-        while self.peek()[0] == "op" and self.peek()[1] in "+-":
-            op = self.take()[1]
-            left = self.node("add" if op == "+" else "sub", left, self.product())
-        return left
-
-    def starts_factor(self) -> bool:
-        return self.peek()[0] in ("num", "name", "sqrt", "(")
-
-    def product(self) -> Node:
-        left = self.unary()
-        after_division = False
-        while True:
-            kind, text, _ = self.peek()
-            if kind == "op" and text in "*/":
-                self.take()
-                after_division = text == "/"
-                left = self.node("mul" if text == "*" else "div", left, self.unary())
-            elif self.starts_factor():
-                if after_division:
-                    raise _Fail("a division followed by a product without '*' is ambiguous: write 1/(2*d) or d/2")
-                left = self.node("mul", left, self.power())
-            else:
-                return left
-
-    def unary(self) -> Node:
-        kind, text, _ = self.peek()
-        if kind == "op" and text in "+-":
-            self.take()
-            inner = self.unary()
-            return inner if text == "+" else self.node("neg", inner)
-        return self.power()
-
-    def power(self) -> Node:
-        base = self.atom()
-        if self.peek()[0] == "op" and self.peek()[1] == "^":
-            self.take()
-            exponent = self.unary()  # right-associative; -d^-2 reads as -(d^(-2))
-            value = _constant(exponent)
-            if value is not None and not abs(value) <= MAX_EXPONENT:
-                raise _Fail(f"an exponent is larger than {MAX_EXPONENT}")
-            return self.node("pow", base, exponent)
-        return base
-
-    def nested(self) -> Node:
-        self.depth += 1
-        if self.depth > MAX_FORMULA_DEPTH:
-            raise _Fail(f"brackets and functions are nested more than {MAX_FORMULA_DEPTH} deep")
-        inner = self.sum()
-        if self.take()[0] != ")":
-            raise _Fail("a '(' is not closed")
-        self.depth -= 1
-        return inner
-
-    def atom(self) -> Node:
-        kind, text, _ = self.take()
-        if kind == "num":
-            if not math.isfinite(float(text)):
-                raise _Fail(f"the number {text} is too large")
-            return self.node("num", text)
-        if kind == "(":
-            return self.nested()
-        if kind == "sqrt":
-            if self.peek()[0] == "(":
-                self.take()
-                return self.node("call", "sqrt", self.nested())
-            return self.node("call", "sqrt", self.atom())
-        if kind == "name":
-            return self.name(text)
-        if kind == "end":
-            raise _Fail("the expression ends too early")
-        raise _Fail(f"unexpected '{text}'")
-
-    def name(self, text: str) -> Node:
-        if text in FUNCTIONS:
-            if self.peek()[0] != "(":
-                raise _Fail(f"write {text}(…) with brackets")
-            self.take()
-            return self.node("call", "log" if text == "ln" else text, self.nested())
-        if text in self.names:
-            return self.node("sym", text)
-        if text in ("pi", "e"):
-            return self.node("const", text)
-        parts = _split(text, self.names)
-        if parts is None:
-            allowed = ", ".join([*self.names, "pi", "e"])
-            raise _Fail(f"unknown name '{text}': use {allowed} and the functions {', '.join(FUNCTIONS)}, with * between names")
-        # The other names are read next, as factors of an implicit product: 4hd^2 is 4*h*d^2.
-        self.toks[self.i : self.i] = [("name", part, False) for part in parts[1:]]
-        return self.node("sym", parts[0])
-
-
-def _constant(node: Node) -> float | None:
-    """The value of a subtree without symbols, or None."""
-    try:
-        return evaluate(node, {})
-    except (KeyError, _Fail):
-        return None
 
 
 def read(text: str, symbols: dict[str, str]) -> Node:
@@ -300,9 +73,9 @@ def read(text: str, symbols: dict[str, str]) -> Node:
         raise TypeError(f"formula text must be a str, but got {type(text).__name__}")
     try:
         if len(text) > MAX_FORMULA_LENGTH:
-            raise _Fail(f"it is {len(text)} characters long and at most {MAX_FORMULA_LENGTH} are read")
-        return _Parser(text, symbols).parse()
-    except _Fail as exc:
+            raise Unreadable(f"it is {len(text)} characters long and at most {MAX_FORMULA_LENGTH} are read")
+        return read_formula(text, symbols)
+    except Unreadable as exc:
         raise AnswerParseError(f"could not read {show_typed(text)} as a formula: {exc}; try {_example(symbols)}") from None
 
 
@@ -316,40 +89,15 @@ def _example(symbols: dict[str, str]) -> str:
 # Evaluating and comparing
 
 
-def _call(name: str, x: float) -> float:
-    if name == "sqrt":
-        return math.sqrt(x)
-    if name == "exp":
-        return math.exp(x)
-    if name == "log":
-        return math.log(x)
-    if name == "sin":
-        return math.sin(x)
-    if name == "cos":
-        return math.cos(x)
-    return abs(x)
-
-
 def evaluate(node: Node, values: dict[str, float]) -> float:
-    """The formula's value with ``values`` for its symbols (nan where it is undefined)."""
-    op = node[0]
+    """The formula's value with ``values`` for its symbols: nan where it is undefined, inf where it
+    overflows."""
     try:
-        if op == "num":
-            return float(node[1])
-        if op == "sym":
-            return values[node[1]]
-        if op == "const":
-            return math.pi if node[1] == "pi" else math.e
-        if op == "neg":
-            return -evaluate(node[1], values)
-        if op == "call":
-            return _call(node[1], evaluate(node[2], values))
-        a, b = evaluate(node[1], values), evaluate(node[2], values)
-        return math.pow(a, b) if op == "pow" else ARITHMETIC[op](a, b)
-    except (ValueError, ZeroDivisionError):
-        return math.nan
-    except OverflowError:
+        return _evaluate(node, values)
+    except TooLarge:
         return math.inf
+    except Undefined:
+        return math.nan
 
 
 def points(symbols: dict[str, str]) -> list[dict[str, float]]:
@@ -412,34 +160,6 @@ def differs_at(key: Node, other: Node, values: dict[str, float]) -> bool:
 def value(text: str, symbols: dict[str, str]) -> dict[str, Any]:
     """A formula answer's JSON value: the formula, written in the reader's grammar, and its symbols."""
     return {"formula": text, "symbols": symbols}
-
-
-# --------------------------------------------------------------------------------------------
-# Writing
-
-
-def text(node: Node, parent: int = 0, right: bool = False) -> str:
-    """The formula in the reader's grammar, with the brackets it needs.
-
-    >>> text(read("(d+1)(d-1)/2", {"d": "size"}))
-    '(d + 1)*(d - 1)/2'
-    """
-    op = node[0]
-    if op in ("num", "sym", "const"):
-        return str(node[1])
-    if op == "call":
-        return f"{node[1]}({text(node[2])})"
-    mine = _PRECEDENCE[op]
-    if op == "neg":
-        out = "-" + text(node[1], mine)
-    elif op == "pow":
-        out = f"{text(node[1], mine + 1)}^{text(node[2], mine, True)}"
-    else:
-        sign = {"add": " + ", "sub": " - ", "mul": "*", "div": "/"}[op]
-        out = text(node[1], mine) + sign + text(node[2], mine, True)
-    # The right operand of - and / needs brackets at equal precedence; a power's base always.
-    needs = mine < parent or (mine == parent and right and op not in ("pow",))
-    return f"({out})" if needs else out
 
 
 def to_sympy(node: Node, symbols: dict[str, str]) -> Any:

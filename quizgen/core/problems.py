@@ -191,6 +191,9 @@ def template_version(template: Template) -> int:
     ``VERSION``, or the highest ``VERSIONS[ask]`` over the asks the template draws from (a
     generator bumps one ask there when only that ask's drawing changes)."""
     module = GENERATORS[template.generator]
+    own = getattr(module, "version", None)  # an authored template states its own
+    if own is not None:
+        return int(own(template.resolved_params()))
     per_ask = getattr(module, "VERSIONS", {})
     asks = template.resolved_params().get("ask", ())
     return max([int(module.VERSION), *(int(per_ask.get(a, module.VERSION)) for a in asks)])

@@ -66,8 +66,10 @@ def concept_schema() -> dict[str, Any]:
     """The whole concept-file schema (JSON Schema draft 2020-12)."""
     from quizgen.generators import GENERATORS
 
-    families = sorted(GENERATORS)
-    branches = []
+    families = sorted(f for f in GENERATORS if f != "authored")
+    authored: dict[str, Any] = GENERATORS["authored"].TEMPLATE_SCHEMA
+    # A template names a family and its params, or carries its own maths (docs/authoring.md).
+    branches: list[dict[str, Any]] = [{"if": {"not": {"required": ["answer"]}}, "then": {"required": ["generator"]}}]
     for family in families:
         specs: dict[str, ParamSpec] = GENERATORS[family].PARAMS
         branches.append(
@@ -144,13 +146,14 @@ def concept_schema() -> dict[str, Any]:
                 "minItems": 1,
                 "items": {
                     "type": "object",
-                    "required": ["name", "generator", "prompt"],
+                    "required": ["name", "prompt"],
                     "additionalProperties": False,
                     "properties": {
                         "name": {"type": "string", "pattern": SLUG},
                         "generator": {"type": "string", "enum": families},
                         "difficulty": {"type": "integer", "minimum": 1, "maximum": 5},
                         "params": {"type": "object"},
+                        **authored,
                         "prompt": text,
                         "tolerance": {
                             "type": "object",

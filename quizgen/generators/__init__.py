@@ -37,6 +37,7 @@ from quizgen.core.answer import Answer
 # Family name -> its module in this package and in ``checkers``: one line a family.
 MODULES = {
     "attention": "attention",
+    "authored": "authored",
     "bleu": "bleu",
     "classification": "classification",
     "embeddings": "embeddings",

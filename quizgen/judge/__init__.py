@@ -7,8 +7,8 @@ test vectors (``tests/data/judge_vectors.json``).
 from __future__ import annotations
 
 from quizgen.core.answer import Tolerance, close
+from quizgen.core.expression import MAX_DEPTH
 from quizgen.judge.messages import (
-    MAX_DEPTH,
     MAX_DIMS,
     MAX_ENTRIES,
     MAX_LENGTH,

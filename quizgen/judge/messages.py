@@ -11,13 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from quizgen.core.answer import ANSWER_KINDS
-from quizgen.core.errors import show_char as _show_char
 
 MAX_LENGTH = 2000
 """Longest accepted answer text, in characters (a 20×20 matrix typed by hand fits easily)."""
-
-MAX_DEPTH = 16
-"""Deepest accepted nesting of brackets and function calls."""
 
 MAX_ENTRIES = 400
 """Most numbers accepted in one vector or matrix answer (a 20×20 matrix)."""
@@ -59,13 +55,6 @@ def examples(kind: str) -> str:
     return ", ".join(items[:-1]) + " or " + items[-1]
 
 
-def _clip(text: str, limit: int = 24) -> str:
-    """A piece of the typed text for a message: at most ``limit`` characters, escaped."""
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return "".join(_show_char(c) for c in text)
-
-
 def _dims_phrase(kind: str, value: Any) -> str:
     """``a vector of 3 numbers`` / ``a 2×3 matrix`` / ``a number``, for what was read."""
     if kind == "number":
@@ -76,7 +65,3 @@ def _dims_phrase(kind: str, value: Any) -> str:
     rows = len(value)
     cols = len(value[0]) if rows else 0
     return f"a {rows}×{cols} matrix"
-
-
-class Fail(Exception):
-    """Internal: a reason the text could not be read (the message is built by the caller)."""

@@ -1,6 +1,7 @@
 """Reading what a learner types as an answer of a given kind: the one reader of quizgen.
 
-Numbers, vectors and matrices go through the expression parser (``quizgen.judge.expressions``);
+Numbers, vectors and matrices are read by quizgen's one expression parser
+(``quizgen.core.expression``), as its entries evaluated in doubles;
 shapes have their own forgiving reader (``(3, 1, 4)``, ``3x1x4``, ``torch.Size([3, 1, 4])``,
 ``error``). Every refusal says what could not be read and gives examples that work.
 """
@@ -11,19 +12,13 @@ import re
 from typing import Any
 
 from quizgen.core.errors import AnswerParseError
+from quizgen.core.errors import show_char as _show_char
 from quizgen.core.errors import show_typed as _show
-from quizgen.judge.expressions import _SPACES, _read_numeric
-from quizgen.judge.messages import (
-    _MAX_SHAPE_DIGITS,
-    _WHAT,
-    MAX_DIMS,
-    MAX_LENGTH,
-    Fail,
-    _check_kind,
-    _clip,
-    _show_char,
-    examples,
-)
+from quizgen.core.expression import SPACES as _SPACES
+from quizgen.core.expression import Node, Undefined, evaluate, read_entries
+from quizgen.core.expression import Unreadable as Fail
+from quizgen.core.expression import clip as _clip
+from quizgen.judge.messages import _MAX_SHAPE_DIGITS, _WHAT, MAX_DIMS, MAX_ENTRIES, MAX_LENGTH, _check_kind, _dims_phrase, examples
 
 # --------------------------------------------------------------------------------------------
 # Shapes
@@ -155,6 +150,100 @@ def _read_shape(text: str) -> list[int] | str:
 
 
 # --------------------------------------------------------------------------------------------
+# Numbers, vectors and matrices: the expression language's entries, evaluated in doubles
+
+
+def literal_figures(node: Node) -> tuple[int, int] | None:
+    """Significant figures of an entry typed as a plain number (``0.40``, ``-120``), and the decimal
+    place of the last one: ``(n, p)``; None for anything else or for a number that is all zeros.
+
+    >>> literal_figures(("num", "0.40")), literal_figures(("neg", ("num", "120"))), literal_figures(("num", "2.5e4"))
+    ((2, -2), (2, 1), (2, 3))
+    """
+    if node[0] == "neg":
+        node = node[1]
+    if node[0] != "num":
+        return None
+    mant, _, exp_text = node[1].lower().partition("e")
+    exp = int(exp_text) if exp_text else 0
+    if "." in mant:
+        whole, frac = mant.split(".")
+        n = len((whole + frac).lstrip("0"))
+        place = exp - len(frac)
+    else:
+        # Trailing zeros of a whole number are placeholders (120 has two figures): what a learner
+        # who rounds 123.4 to "120" means.
+        stripped = mant.lstrip("0")
+        core = stripped.rstrip("0")
+        n = len(core)
+        place = exp + len(stripped) - len(core)
+    return (n, place) if n else None
+
+
+def _classify(node: Node) -> tuple[str, Any, Any]:
+    """The kind read (number, vector or matrix), its value, and the per-entry figures."""
+    if node[0] != "list":
+        return "number", evaluate(node, {}), literal_figures(node)
+    items = node[1]
+    if all(x[0] != "list" for x in items):
+        if len(items) > MAX_ENTRIES:
+            raise Fail(f"it has {len(items)} numbers; at most {MAX_ENTRIES} are read")
+        return "vector", [evaluate(x, {}) for x in items], [literal_figures(x) for x in items]
+    if all(x[0] == "list" for x in items):
+        if any(x[0] == "list" for row in items for x in row[1]):
+            raise Fail("it nests lists deeper than a matrix")
+        lengths = [len(row[1]) for row in items]
+        for j, n in enumerate(lengths[1:], start=2):
+            if n != lengths[0]:
+                raise Fail(
+                    f"its rows have different lengths: row 1 has {lengths[0]} "
+                    f"entr{'y' if lengths[0] == 1 else 'ies'} but row {j} has {n}"
+                )
+        if sum(lengths) > MAX_ENTRIES:
+            raise Fail(f"it has {sum(lengths)} numbers; at most {MAX_ENTRIES} are read")
+        return "matrix", [[evaluate(x, {}) for x in row[1]] for row in items], [[literal_figures(x) for x in row[1]] for row in items]
+    raise Fail("it mixes numbers and lists in one list")
+
+
+def _read_numeric(text: str, kind: str) -> tuple[Any, Any]:
+    """Read a number, vector or matrix; returns (value, per-entry literal figures)."""
+    try:
+        stripped = text.strip()
+        if not stripped:
+            raise Fail("the answer is empty")
+        node = read_entries(stripped)
+        if len(node[1]) == 1 and not node[2]:
+            node = node[1][0]
+        read_kind, value, figures = _classify(node)
+    except (Fail, Undefined) as exc:
+        raise AnswerParseError(f"could not read {_show(text)} as {_WHAT[kind]}: {exc}; try {examples(kind)}") from None
+
+    if kind == read_kind:
+        return value, figures
+    if kind == "vector":
+        if read_kind == "number":
+            return [value], [figures]
+        if len(value) == 1:
+            return list(value[0]), list(figures[0])
+        if value and len(value[0]) == 1:
+            return [row[0] for row in value], [row[0] for row in figures]
+    if kind == "matrix":
+        if read_kind == "number":
+            return [[value]], [[figures]]
+        # A flat list typed for a matrix is read as a single row; the judge says so if the key
+        # has several rows.
+        return ([list(value)], [list(figures)]) if value else ([], [])
+
+    hint = ""
+    if kind == "number" and read_kind == "vector":
+        if node[2]:
+            hint = " (a comma separates entries: write 0.5, not 0,5, and 1000, not 1,000)"
+        elif node[3]:
+            hint = " (a space separates entries: write products with *, as in 2*pi, and differences as 1 - 2 or 1-2)"
+    raise AnswerParseError(f"expected {_WHAT[kind]}, but read {_dims_phrase(read_kind, value)}{hint}; try {examples(kind)}")
+
+
+# --------------------------------------------------------------------------------------------
 # Public reading and comparing
 
 # What people paste or type around a value, each with one clear meaning (docs/answers.md, "Around
@@ -168,6 +257,7 @@ _WRAPPER_RE = re.compile(
 )
 _SQRT_RE = re.compile(r"sqrt\s+([0-9]+(?:\.[0-9]*)?)")
 _VULGAR = {"½": "(1/2)", "⅓": "(1/3)", "⅔": "(2/3)", "¼": "(1/4)", "¾": "(3/4)", "⅕": "(1/5)", "⅙": "(1/6)", "⅛": "(1/8)"}
+_MIXED_RE = re.compile(rf"(?<![0-9.])([0-9]+)([{''.join(_VULGAR)}])")
 _NOT_LABELS = frozenset({"lambda", "def", "class", "import", "exec", "eval", "return", "torch", "size"})
 _SCALAR_WORDS = frozenset({"scalar", "a scalar", "0-d", "0d", "a 0-d tensor", "0-d tensor"})
 
@@ -192,6 +282,8 @@ def _tidy(text: str, kind: str) -> str:
         s = m.group(1)
     if (m := _WRAPPER_RE.fullmatch(s)) is not None:
         s = m.group(1).strip()
+    # A whole number then a fraction character is a mixed number: 1½ is 1.5, not 1 × ½.
+    s = _MIXED_RE.sub(lambda m: f"({m[1]}+{_VULGAR[m[2]][1:-1]})", s)
     for char, fraction in _VULGAR.items():
         s = s.replace(char, fraction)
     s = _SQRT_RE.sub(r"sqrt(\1)", s)

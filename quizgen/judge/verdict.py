@@ -233,7 +233,8 @@ def judge(
     if kind == "shape":
         return _judge_shape(answer.value, given, misconceptions, tolerance)
     if kind == "number":
-        if answer.whole and not float(given).is_integer():
+        # A named mistake is named even where it is not whole ((1 − p) times a count).
+        if answer.whole and not float(given).is_integer() and not _find_misconception("number", given, misconceptions, tolerance):
             return Verdict(
                 "wrong",
                 f"Wrong: {show_typed(text)} is not a whole number, and the answer counts things, so it is one.",

@@ -1,0 +1,261 @@
+"""Checker for authored templates: the answer, worked steps and named mistakes a concept file
+writes as expressions, computed with torch in float64.
+
+Every function of the authoring language is the torch function of that name
+(``quizgen.core.tensor_expression.FUNCTIONS`` lists them with torch's own name), every operator
+torch's operator (``*`` elementwise with broadcasting, ``@`` ``torch.matmul``, ``^``
+``torch.pow``), so the answer is what PyTorch computes for these inputs. Indices and class
+targets are read as whole numbers (``long``), as torch needs them; ``argmax`` and ``argmin`` come
+back as float64 so that they can take part in arithmetic.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from quizgen.core.answer import Misconception, Solution, Step
+from quizgen.core.expression import CONSTANTS, Node, Undefined
+from quizgen.generators.authored import parse
+
+_F64 = torch.float64
+MAX_ELEMENTS = 10_000
+"""Most entries of any tensor an authored expression builds (the same cap as the drawing's)."""
+
+
+def _whole(t: torch.Tensor, what: str) -> torch.Tensor:
+    if not bool(torch.all(t == torch.round(t))):
+        raise Undefined(f"{what} must be whole numbers")
+    return t.long()
+
+
+def _index(t: torch.Tensor, indices: list[torch.Tensor]) -> torch.Tensor:
+    if len(indices) > t.dim():
+        raise Undefined(f"{len(indices)} indices for a value of shape {list(t.shape)}")
+    picks = []
+    for size, index in zip(t.shape, indices):
+        if index.dim():
+            raise Undefined("an index is one whole number")
+        i = int(_whole(index, "an index"))
+        if not -size <= i < size:
+            raise Undefined(f"index {i} is out of range for a dimension of size {size}")
+        picks.append(i)
+    return t[tuple(picks)]
+
+
+def _reduce(fn: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
+    def reduce(x: torch.Tensor, dim: int | None = None, keepdim: int = 0, **kw: Any) -> torch.Tensor:
+        if dim is None:
+            out = fn(x, **kw)
+            return out.reshape([1] * x.dim()) if keepdim else out
+        if not -max(x.dim(), 1) <= dim < max(x.dim(), 1):
+            raise Undefined(f"dim={dim} does not exist for a value of shape {list(x.shape)}")
+        return fn(x, dim=dim, keepdim=bool(keepdim), **kw)
+
+    return reduce
+
+
+def _arg(fn: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
+    def arg(x: torch.Tensor, dim: int | None = None, keepdim: int = 0) -> torch.Tensor:
+        out = fn(x) if dim is None else fn(x, dim=dim, keepdim=bool(keepdim))
+        if dim is None and keepdim:
+            out = out.reshape([1] * x.dim())
+        return out.to(_F64)
+
+    return arg
+
+
+def _vectors(name: str, a: torch.Tensor, b: torch.Tensor) -> None:
+    if a.dim() != 1 or b.dim() != 1:
+        raise Undefined(f"{name} takes two vectors")
+
+
+def _cross_entropy(logits: torch.Tensor, target: torch.Tensor, label_smoothing: float = 0.0) -> torch.Tensor:
+    if logits.dim() not in (1, 2):
+        raise Undefined("cross_entropy takes a vector or a matrix of logits")
+    if target.shape != logits.shape:
+        if target.shape != logits.shape[:-1]:
+            raise Undefined(
+                f"cross_entropy's target of shape {list(target.shape)} fits logits of shape {list(logits.shape)} "
+                "neither as indices nor as probabilities"
+            )
+        target = _whole(target, "class indices")
+        if bool(torch.any((target < 0) | (target >= logits.shape[-1]))):
+            raise Undefined("a class index is out of range")
+    return F.cross_entropy(logits, target, label_smoothing=label_smoothing)
+
+
+def _one_hot(index: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
+    c = int(_whole(classes, "the number of classes"))
+    i = _whole(index, "one_hot's indices")
+    if c < 1 or c > MAX_ELEMENTS or bool(torch.any((i < 0) | (i >= c))):
+        raise Undefined("one_hot's index is out of range")
+    return F.one_hot(i, c).to(_F64)
+
+
+def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    _vectors("dot", a, b)
+    if a.shape != b.shape:
+        raise Undefined("dot takes two vectors of one length")
+    return torch.dot(a, b)
+
+
+def _outer(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    _vectors("outer", a, b)
+    return torch.outer(a, b)
+
+
+def _clamp(x: torch.Tensor, min: float | None = None, max: float | None = None) -> torch.Tensor:  # noqa: A002
+    return torch.clamp(x, min=min, max=max)
+
+
+FUNCTIONS: dict[str, Callable[..., torch.Tensor]] = {
+    "exp": torch.exp,
+    "log": torch.log,
+    "sqrt": torch.sqrt,
+    "abs": torch.abs,
+    "sin": torch.sin,
+    "cos": torch.cos,
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+    "relu": torch.relu,
+    "clamp": _clamp,
+    "softmax": lambda x, dim=-1: torch.softmax(x, dim=dim),
+    "log_softmax": lambda x, dim=-1: torch.log_softmax(x, dim=dim),
+    "sum": _reduce(torch.sum),
+    "mean": _reduce(torch.mean),
+    "var": _reduce(torch.var),
+    "std": _reduce(torch.std),
+    "max": _reduce(torch.amax),
+    "min": _reduce(torch.amin),
+    "argmax": _arg(torch.argmax),
+    "argmin": _arg(torch.argmin),
+    "norm": lambda x, p=2, dim=None, keepdim=0: torch.linalg.vector_norm(x, ord=p, dim=dim, keepdim=bool(keepdim)),
+    "dot": _dot,
+    "outer": _outer,
+    "cosine": lambda a, b, dim=-1, eps=1e-8: F.cosine_similarity(a, b, dim=dim, eps=eps),
+    "one_hot": _one_hot,
+    "cross_entropy": _cross_entropy,
+    "kl_div": lambda a, b: F.kl_div(a, b, reduction="sum"),
+    "mse_loss": lambda a, b: F.mse_loss(*torch.broadcast_tensors(a, b)),
+    "binary_cross_entropy": lambda p, y: F.binary_cross_entropy(*torch.broadcast_tensors(p, y)),
+    "all": lambda x: torch.all(x != 0).to(_F64),
+    "any": lambda x: torch.any(x != 0).to(_F64),
+}
+"""The torch function each name of the authoring language is."""
+
+_BINARY: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
+    "add": torch.add,
+    "sub": torch.sub,
+    "mul": torch.mul,
+    "div": torch.div,
+    "pow": torch.pow,
+    "matmul": torch.matmul,
+}
+_COMPARE = {"<": torch.lt, "<=": torch.le, ">": torch.gt, ">=": torch.ge, "==": torch.eq, "!=": torch.ne}
+
+
+def evaluate(node: Node, env: Mapping[str, torch.Tensor]) -> torch.Tensor:
+    """An authored expression's value with torch in float64; raises Undefined with the reason."""
+    op = node[0]
+    if op == "num":
+        return torch.tensor(float(node[1]), dtype=_F64)
+    if op == "sym":
+        return env[node[1]]
+    if op == "const":
+        return torch.tensor(CONSTANTS[node[1]], dtype=_F64)
+    if op == "neg":
+        out = torch.neg(evaluate(node[1], env))
+    elif op in _BINARY:
+        a, b = evaluate(node[1], env), evaluate(node[2], env)
+        if op == "matmul" and (a.dim() == 0 or b.dim() == 0):
+            raise Undefined("@ needs vectors or matrices, not numbers")
+        try:
+            out = _BINARY[op](a, b)
+        except RuntimeError as exc:
+            raise Undefined(f"{op} of shapes {list(a.shape)} and {list(b.shape)}: {str(exc).splitlines()[0]}") from None
+    elif op == "cmp":
+        a, b = evaluate(node[2], env), evaluate(node[3], env)
+        out = _COMPARE[node[1]](a, b).to(_F64)
+    elif op == "T":
+        x = evaluate(node[1], env)
+        out = x.mT if x.dim() == 2 else x
+    elif op == "index":
+        out = _index(evaluate(node[1], env), [evaluate(i, env) for i in node[2]])
+    elif op == "call":
+        out = FUNCTIONS[node[1]](evaluate(node[2], env))
+    else:
+        args = [evaluate(a, env) for a in node[2]]
+        try:
+            out = FUNCTIONS[node[1]](*args, **dict(node[3]))
+        except (RuntimeError, IndexError, ValueError) as exc:
+            raise Undefined(f"{node[1]}: {str(exc).splitlines()[0]}") from None
+    if out.numel() > MAX_ELEMENTS:
+        raise Undefined(f"a value has {out.numel()} entries; at most {MAX_ELEMENTS} are allowed")
+    return out
+
+
+def _plain(t: torch.Tensor) -> Any:
+    return float(t) if t.dim() == 0 else t.tolist()
+
+
+def solve(inputs: Mapping[str, Any]) -> Solution:
+    """The answer, steps and mistakes of an authored problem.
+
+    >>> s = solve({"values": {"p": 0.5, "x": [2.0, 4.0], "m": [1, 0]}, "labels": {}, "answer": "x * m / (1 - p)",
+    ...            "steps": [{"label": "kept", "value": "x * m"}], "mistakes": [{"name": "no-rescale", "value": "x * m", "why": "…"}]})
+    >>> s.value, s.steps[0].value, s.misconceptions[0].value
+    ([4.0, 0.0], [2.0, 0.0], [2.0, 0.0])
+    """
+    values = inputs["values"]
+    names = tuple(values)
+    env = {name: torch.tensor(value, dtype=_F64) for name, value in values.items()}
+
+    def value_of(text: str) -> torch.Tensor:
+        return evaluate(parse(text, names), env)
+
+    answer = value_of(inputs["answer"])
+    steps = []
+    for step in inputs.get("steps", []):
+        t = value_of(step["value"])
+        steps.append(Step(step["label"], _plain(t), list(t.shape) if t.dim() else None))
+    mistakes = []
+    for m in inputs.get("mistakes", []):
+        t = value_of(m["value"])
+        if t.shape == answer.shape and bool(torch.all(torch.isfinite(t))):
+            mistakes.append(Misconception(m["name"], " ".join(str(m.get("why", "")).split()), _plain(t)))
+    value = _plain(answer)
+    if not all(math.isfinite(x) for x in torch.flatten(answer).tolist()):
+        raise Undefined("the answer is not finite for these inputs")
+    return Solution(value, tuple(steps), tuple(mistakes))
+
+
+def check_examples(tpl: dict[str, Any]) -> list[tuple[tuple[Any, ...], str, str]]:
+    """Each of an authored template's examples computed and compared with the answer its author
+    expects, within the template's tolerance: ``(path, expected, found)`` for each that differs."""
+    from quizgen.core.answer import Tolerance, close
+    from quizgen.core.render import fmt_inline
+    from quizgen.generators.authored import example_values, expected, inputs_of
+
+    tol = tpl.get("tolerance") or {}
+    tolerance = Tolerance(rel=float(tol.get("rel", Tolerance().rel)), abs=float(tol.get("abs", Tolerance().abs)))
+    found = []
+    for i, example in enumerate(tpl["examples"]):
+        try:
+            inputs = inputs_of(tpl, example_values(tpl, example["inputs"]))
+            kind = expected(inputs).kind
+            value = solve(inputs).value
+        except Undefined as exc:
+            found.append((("examples", i, "inputs"), "inputs the answer has a finite value for", str(exc)))
+            continue
+        if not close(kind, value, example["answer"], tolerance):
+            found.append((("examples", i, "answer"), f"what torch computes for these inputs, {fmt_inline(_rounded(value))}", fmt_inline(example["answer"])))
+    return found
+
+
+def _rounded(value: Any) -> Any:
+    return [_rounded(v) for v in value] if isinstance(value, list) else float(f"{value:.6g}")

@@ -1,0 +1,454 @@
+"""Authored templates: problems whose maths is written in the concept file (docs/authoring.md).
+
+A template with an ``answer`` instead of a ``generator`` is authored. It declares
+
+- ``inputs``: names, in drawing order, each with a learner-facing ``label`` and one of
+  ``range`` (``[lo, hi]`` on a grid of ``step``, 1 by default), ``values`` (a list to choose from)
+  or ``value`` (an expression of earlier inputs, rounded to ``decimals``); ``shape`` makes a
+  vector (``[n]``) or a matrix (``[m, n]``) of such entries, each size a number, a ``[lo, hi]``
+  range or the name of an earlier whole-number input;
+- ``conditions``: comparisons every usable variant meets (a variant that fails one is drawn
+  again, as is one whose answer is not finite);
+- ``answer``, ``steps`` (label + value) and ``mistakes`` (name, value, why): expressions in the
+  authoring language (``quizgen.core.tensor_expression``), computed by ``checkers.authored`` with
+  torch in float64;
+- ``examples``: inputs with the answer the author expects, from a source, run by ``quizgen check``;
+- ``version``: bump it when a change draws other inputs for the same seed.
+
+This module draws the inputs (plain Python, no torch: ``quizgen.core.arrays`` evaluates the
+conditions, derived inputs and the answer's shape) and checks a template's fields, naming each
+wrong one. The inputs of a problem carry the expressions, so the checker needs nothing else.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import random
+from typing import Any
+
+from quizgen.core import arrays
+from quizgen.core.answer import Answer
+from quizgen.core.errors import GenerationError
+from quizgen.core.expression import Node, Undefined, Unreadable
+from quizgen.core.params import MAX_DRAWS, ParamSpec
+from quizgen.core.render import fmt_scalar, format_matrix, format_vector
+from quizgen.core.tensor_expression import FUNCTIONS, names_in, read_tensor_expression
+
+VERSION = 1
+PARAMS: dict[str, ParamSpec] = {}
+"""An authored template sets no family parameters: its fields are its own (``TEMPLATE_FIELDS``)."""
+INPUT_LABELS: dict[str, str] = {}
+"""Each authored template labels its own inputs."""
+
+
+MAX_INPUTS = 16
+MAX_SIZE = 12
+"""Largest size of a drawn vector or matrix, in each dimension."""
+MAX_INPUT_ENTRIES = 144
+MAX_EXPRESSIONS = 12
+"""Most conditions, steps, mistakes or examples of one template."""
+MAX_WORK = 100_000
+"""Most entries computed while drawing one variant (conditions, derived inputs, the answer)."""
+
+
+_TEXT = {"type": "string", "minLength": 1}
+_EXPRESSION = {"type": "string", "minLength": 1, "maxLength": 400, "description": "An expression in the inputs (docs/authoring.md)."}
+_NUMBER = {"type": "number"}
+_SIZE = {
+    "anyOf": [
+        {"type": "integer", "minimum": 1, "maximum": MAX_SIZE},
+        {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": MAX_SIZE}, "minItems": 2, "maxItems": 2},
+        {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]*$"},
+    ],
+    "x-expected": f"a size from 1 to {MAX_SIZE}, a [min, max] range of them, or the name of an earlier whole-number input",
+}
+_LIST = {"type": "array", "maxItems": MAX_EXPRESSIONS}
+TEMPLATE_SCHEMA: dict[str, Any] = {
+    "inputs": {
+        "type": "object",
+        "description": "The inputs, in drawing order: each a range, a list of values or an expression of earlier inputs.",
+        "minProperties": 1,
+        "maxProperties": MAX_INPUTS,
+        "propertyNames": {"pattern": "^[A-Za-z][A-Za-z0-9_]*$"},
+        "additionalProperties": {
+            "type": "object",
+            "required": ["label"],
+            "additionalProperties": False,
+            "properties": {
+                "label": {**_TEXT, "description": "What learners read, e.g. 'activations x'."},
+                "range": {"type": "array", "items": _NUMBER, "minItems": 2, "maxItems": 2, "description": "[min, max] of a grid of step."},
+                "step": {"type": "number", "exclusiveMinimum": 0, "description": "The grid's step (1: whole numbers)."},
+                "values": {"type": "array", "items": _NUMBER, "minItems": 1, "maxItems": 100, "description": "Values to choose from."},
+                "value": {**_EXPRESSION, "description": "An expression of earlier inputs (a derived input)."},
+                "decimals": {"type": "integer", "minimum": 0, "maximum": 8, "description": "Decimals a derived input is rounded to (4)."},
+                "shape": {"type": "array", "items": _SIZE, "minItems": 1, "maxItems": 2, "description": "[n] for a vector, [m, n] for a matrix."},
+            },
+        },
+    },
+    "conditions": {**_LIST, "items": _EXPRESSION, "description": "Comparisons every variant meets, e.g. sum(mask) >= 1."},
+    "answer": {**_EXPRESSION, "description": "The answer, computed by torch in float64."},
+    "steps": {**_LIST, "items": {"type": "object", "required": ["label", "value"], "additionalProperties": False,
+                                 "properties": {"label": _TEXT, "value": _EXPRESSION}}},
+    "mistakes": {**_LIST, "items": {"type": "object", "required": ["name", "value", "why"], "additionalProperties": False,
+                                    "properties": {"name": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
+                                                   "value": _EXPRESSION, "why": _TEXT}}},
+    "examples": {**_LIST, "items": {"type": "object", "required": ["inputs", "answer", "source"], "additionalProperties": False,
+                                    "properties": {"inputs": {"type": "object"}, "answer": {"type": ["number", "array"]}, "source": _TEXT}}},
+    "version": {"type": "integer", "minimum": 1, "description": "Bump when the same seed should draw other inputs."},
+}  # fmt: skip
+"""The JSON Schema of an authored template's own fields (``quizgen.core.schema`` adds them)."""
+TEMPLATE_FIELDS = tuple(TEMPLATE_SCHEMA)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading a template's fields
+
+
+@functools.lru_cache(maxsize=4096)
+def parse(text: str, names: tuple[str, ...]) -> Node:
+    """The tree of an expression in the input ``names`` (cached: every draw reads the same texts)."""
+    return read_tensor_expression(text, dict.fromkeys(names, "input"))
+
+
+def resolve_params(params: dict[str, Any]) -> dict[str, Any]:
+    """The template's own fields, as written: ``check_template`` has vetted them."""
+    return params
+
+
+def version(params: dict[str, Any]) -> int:
+    return int(params.get("version", VERSION))
+
+
+def _decimals(step: float) -> int:
+    text = f"{step:.10f}".rstrip("0")
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def _scalar(spec: dict[str, Any], rng: random.Random) -> float | int:
+    if "values" in spec:
+        return spec["values"][rng.randrange(len(spec["values"]))]
+    lo, hi = spec["range"]
+    step = spec.get("step", 1)
+    k = rng.randint(0, int(math.floor((hi - lo) / step + 1e-9)))
+    value = round(lo + k * step, _decimals(step))
+    return int(value) if float(value).is_integer() and float(step).is_integer() and float(lo).is_integer() else value
+
+
+def _size(entry: Any, values: dict[str, Any], rng: random.Random) -> int:
+    if isinstance(entry, str):
+        return int(values[entry])
+    if isinstance(entry, list):
+        return rng.randint(int(entry[0]), int(entry[1]))
+    return int(entry)
+
+
+def _round(value: Any, decimals: int) -> Any:
+    if isinstance(value, list):
+        return [_round(v, decimals) for v in value]
+    r = round(value, decimals)
+    return int(r) if float(r).is_integer() else r
+
+
+def _draw_input(name: str, spec: dict[str, Any], values: dict[str, Any], names: tuple[str, ...], rng: random.Random) -> Any:
+    if "value" in spec:
+        result = arrays.nested(arrays.evaluate(parse(spec["value"], names), {n: arrays.array(values[n]) for n in names if n in values}))
+        if not all(math.isfinite(x) for x in arrays.array(result)[1]):
+            raise Undefined(f"the derived input {name} is not finite")
+        return _round(result, int(spec.get("decimals", 4)))
+    shape = [_size(e, values, rng) for e in spec.get("shape", [])]
+    if len(shape) == 1:
+        return [_scalar(spec, rng) for _ in range(shape[0])]
+    if len(shape) == 2:
+        return [[_scalar(spec, rng) for _ in range(shape[1])] for _ in range(shape[0])]
+    return _scalar(spec, rng)
+
+
+def _attempt(spec: dict[str, Any], rng: random.Random) -> tuple[dict[str, Any] | None, str]:
+    """One draw: the inputs, or None and the reason the variant is not usable. Raises
+    ``arrays.TooMuchWork`` when the template's expressions cost more than ``MAX_WORK``."""
+    names = tuple(spec["inputs"])
+    values: dict[str, Any] = {}
+    with arrays.budget(MAX_WORK):
+        try:
+            for name, s in spec["inputs"].items():
+                values[name] = _draw_input(name, s, values, names, rng)
+            env = {n: arrays.array(v) for n, v in values.items()}
+            for index, condition in enumerate(spec.get("conditions", [])):
+                held = arrays.evaluate(parse(condition, names), env)
+                if not all(x != 0 and not math.isnan(x) for x in held[1]):
+                    return None, f"conditions[{index}] ({condition})"
+            answer = arrays.evaluate(parse(spec["answer"], names), env)
+        except arrays.TooMuchWork:
+            raise
+        except Undefined as exc:
+            return None, str(exc)
+    if not all(math.isfinite(x) for x in answer[1]):
+        return None, "an answer that is not finite"
+    return values, ""
+
+
+def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """The inputs of one variant: values drawn in order until every condition holds and the answer
+    is finite (at most ``MAX_DRAWS`` times), with the expressions the checker computes."""
+    reason = ""
+    for _ in range(MAX_DRAWS):
+        try:
+            values, reason = _attempt(params, rng)
+        except arrays.TooMuchWork as exc:
+            raise GenerationError(str(exc)) from None
+        if values is not None:
+            return inputs_of(params, values)
+    raise GenerationError(f"Expected a usable variant within {MAX_DRAWS} draws, but every draw failed: {reason}")
+
+
+def describe(inputs: dict[str, Any]) -> str:
+    """The inputs as a learner reads them, each under its label.
+
+    >>> print(describe({"values": {"p": 0.5, "x": [1, -2]}, "labels": {"p": "drop probability p", "x": "activations x"}}))
+    drop probability p = 0.5
+    activations x = [1, -2]
+    """
+    lines = []
+    for name, value in inputs["values"].items():
+        label = inputs["labels"].get(name, name)
+        if isinstance(value, list) and value and isinstance(value[0], list):
+            lines.append(format_matrix(label, value))
+        elif isinstance(value, list):
+            lines.append(format_vector(label, value))
+        else:
+            lines.append(f"{label} = {fmt_scalar(value)}")
+    return "\n".join(lines)
+
+
+def expected(inputs: dict[str, Any]) -> Answer:
+    """A number, a vector or a matrix, as the answer's shape is (plain Python, before torch)."""
+    names = tuple(inputs["values"])
+    env = {n: arrays.array(v) for n, v in inputs["values"].items()}
+    shape, _ = arrays.evaluate(parse(inputs["answer"], names), env)
+    whole = bool(inputs.get("whole")) and not shape
+    if not shape:
+        return Answer("number", 0.0, whole)
+    if len(shape) == 1:
+        return Answer("vector", [0.0] * shape[0], whole)
+    return Answer("matrix", [[0.0] * shape[1] for _ in range(shape[0])], whole)
+
+
+__all__ = ["TEMPLATE_FIELDS", "Unreadable", "describe", "draw", "expected", "parse", "resolve_params", "version"]
+
+
+# --------------------------------------------------------------------------------------------
+# Checking a template's fields (quizgen check, and every load of a changed file)
+
+Found = tuple[tuple[Any, ...], str, str]
+"""An issue: the field's path inside the template, what was expected, what was found."""
+
+_RESERVED = frozenset({"pi", "e", "ln", "True", "False"})
+SAMPLE_DRAWS = 100
+"""Draws ``check_template`` makes to see that the conditions hold often enough."""
+MIN_PASS_RATE = 0.05
+
+
+def _whole_sizes(spec: dict[str, Any]) -> bool:
+    if "shape" in spec or "value" in spec:
+        return False
+    options = spec["values"] if "values" in spec else list(spec["range"])
+    return float(spec.get("step", 1)) == 1 and all(isinstance(v, (int, float)) and float(v).is_integer() and 1 <= v <= MAX_SIZE for v in options)
+
+
+def _check_inputs(inputs: Any) -> list[Found]:
+    found: list[Found] = []
+    if not isinstance(inputs, dict) or not inputs:
+        return [(("inputs",), "a mapping of input names to how each is drawn", repr(inputs))]
+    if len(inputs) > MAX_INPUTS:
+        found.append((("inputs",), f"at most {MAX_INPUTS} inputs", f"{len(inputs)}"))
+    earlier: list[str] = []
+    for name, spec in inputs.items():
+        at = ("inputs", name)
+        if not isinstance(name, str) or not name.isidentifier() or name in _RESERVED or name.startswith("_"):
+            found.append((at, "an input name made of letters, digits and _ (not pi, e, True or False)", repr(name)))
+            continue
+        if name in FUNCTIONS:
+            found.append((at, "a name that is not a function of the authoring language", repr(name)))
+        if not isinstance(spec, dict):
+            continue  # the schema says so
+        ways = [k for k in ("range", "values", "value") if k in spec]
+        if len(ways) != 1:
+            found.append((at, "exactly one of range, values or value", ", ".join(ways) or "none"))
+            continue
+        if "range" in spec:
+            lo, hi = spec["range"]
+            step = spec.get("step", 1)
+            if lo > hi:
+                found.append(((*at, "range"), "[min, max] with min <= max", f"[{lo}, {hi}]"))
+            elif (hi - lo) / step > 1e6:
+                found.append(((*at, "step"), "a step that leaves at most a million values in the range", f"{step}"))
+        if "value" in spec:
+            try:
+                tree = parse(spec["value"], tuple(inputs))
+                later = sorted(names_in(tree) - set(earlier))
+                if later:
+                    found.append(((*at, "value"), "an expression of inputs drawn before it", f"{', '.join(later)}, drawn later or itself"))
+            except Unreadable as exc:
+                found.append(((*at, "value"), "an expression of the earlier inputs", str(exc)))
+        entries = 1
+        for k, size in enumerate(spec.get("shape", [])):
+            where = (*at, "shape", k)
+            if isinstance(size, str):
+                ok = size in earlier and isinstance(inputs[size], dict) and _whole_sizes(inputs[size])
+                if not ok:
+                    found.append((where, f"a size: a number, a [min, max] range or an earlier input drawn from whole numbers 1 to {MAX_SIZE}", repr(size)))
+                top = MAX_SIZE
+            else:
+                top = max(size) if isinstance(size, list) else size
+                if isinstance(size, list) and size[0] > size[1]:
+                    found.append((where, "[min, max] with min <= max", repr(size)))
+            entries *= top
+        if entries > MAX_INPUT_ENTRIES:
+            found.append(((*at, "shape"), f"at most {MAX_INPUT_ENTRIES} entries", f"up to {entries}"))
+        earlier.append(name)
+    return found
+
+
+def _check_expressions(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
+    found: list[Found] = []
+
+    def read(path: tuple[Any, ...], text: Any, comparison: bool | None) -> None:
+        try:
+            tree = parse(text, names)
+        except Unreadable as exc:
+            found.append((path, "an expression in the inputs (docs/authoring.md)", str(exc)))
+            return
+        if comparison and tree[0] != "cmp":
+            found.append((path, "a comparison, as in sum(mask) >= 1", text))
+        if comparison is False and tree[0] == "cmp":
+            found.append((path, "a value, not a comparison", text))
+
+    read(("answer",), tpl.get("answer"), False)
+    for key, field, comparison in (("conditions", None, True), ("steps", "value", False), ("mistakes", "value", False)):
+        items = tpl.get(key) or []
+        if len(items) > MAX_EXPRESSIONS:
+            found.append(((key,), f"at most {MAX_EXPRESSIONS}", f"{len(items)}"))
+            continue
+        for i, item in enumerate(items):
+            if field is None:
+                read((key, i), item, comparison)
+            elif isinstance(item, dict):
+                read((key, i, field), item.get(field), comparison)
+    seen: set[str] = set()
+    for i, m in enumerate(tpl.get("mistakes") or []):
+        if isinstance(m, dict) and m.get("name") in seen:
+            found.append((("mistakes", i, "name"), "a name no other mistake of this template has", repr(m.get("name"))))
+        seen.add(str(m.get("name")) if isinstance(m, dict) else "")
+    return found
+
+
+def _sample(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
+    """Draw ``SAMPLE_DRAWS`` variants: the conditions must hold often enough, and every step and
+    mistake must have a value of the answer's kind where they do."""
+    rng = random.Random(0)
+    passed, reasons = 0, dict[str, int]()
+    first: dict[str, Any] | None = None
+    for _ in range(SAMPLE_DRAWS):
+        try:
+            values, reason = _attempt(tpl, rng)
+        except arrays.TooMuchWork as exc:
+            return [(("answer",), f"expressions that compute at most {MAX_WORK} entries for one variant", str(exc))]
+        if values is None:
+            reasons[reason] = reasons.get(reason, 0) + 1
+            continue
+        passed += 1
+        first = first or values
+    if passed < MIN_PASS_RATE * SAMPLE_DRAWS:
+        worst = max(reasons, key=lambda r: reasons[r]) if reasons else "?"
+        at: tuple[Any, ...] = ("conditions", int(worst.split("]")[0].split("[")[1])) if worst.startswith("conditions[") else ("answer",)
+        return [(at, f"a template whose variants are usable in at least {MIN_PASS_RATE:.0%} of draws",
+                 f"{passed} of {SAMPLE_DRAWS} usable; most often refused: {worst}")]  # fmt: skip
+    assert first is not None
+    env = {n: arrays.array(v) for n, v in first.items()}
+    shape = arrays.evaluate(parse(tpl["answer"], names), env)[0]
+    found: list[Found] = []
+    for key in ("steps", "mistakes"):
+        for i, item in enumerate(tpl.get(key) or []):
+            try:
+                got = arrays.evaluate(parse(item["value"], names), env)[0]
+            except Undefined as exc:
+                found.append(((key, i, "value"), "an expression with a value for the drawn inputs", str(exc)))
+                continue
+            if key == "mistakes" and got != shape:
+                found.append(((key, i, "value"), f"a value of the answer's shape {list(shape)}", f"shape {list(got)}"))
+    return found
+
+
+def example_values(tpl: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """An example's inputs with the derived ones computed, in drawing order."""
+    names = tuple(tpl["inputs"])
+    values: dict[str, Any] = {}
+    for name, spec in tpl["inputs"].items():
+        values[name] = _draw_input(name, spec, values, names, random.Random(0)) if "value" in spec else given[name]
+    return values
+
+
+def inputs_of(tpl: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """A problem's inputs: the values, with the labels and expressions the checker reads, and
+    whether the answer is a whole number in every variant (``whole``)."""
+    return {
+        "values": values,
+        "labels": {name: s.get("label", name) for name, s in tpl["inputs"].items()},
+        "answer": tpl["answer"],
+        "steps": [dict(s) for s in tpl.get("steps", [])],
+        "mistakes": [dict(m) for m in tpl.get("mistakes", [])],
+        "whole": _whole_tree(parse(tpl["answer"], tuple(tpl["inputs"])), {n for n, s in tpl["inputs"].items() if _integral(s)}),
+    }
+
+
+def _integral(spec: dict[str, Any]) -> bool:
+    """Whether an input is drawn from whole numbers only."""
+    if "value" in spec:
+        return False
+    options = spec["values"] if "values" in spec else [*spec["range"], spec.get("step", 1)]
+    return all(float(v).is_integer() for v in options)
+
+
+_WHOLE_OPS = frozenset({"add", "sub", "mul", "neg", "matmul", "T", "index", "cmp"})
+_WHOLE_FUNCTIONS = frozenset({"sum", "max", "min", "abs", "relu", "dot", "outer", "argmax", "argmin", "one_hot", "all", "any"})
+
+
+def _whole_tree(node: Node, integral: set[str]) -> bool:
+    """Whether an expression of the ``integral`` inputs is a whole number whatever they are:
+    sums, products and the like of whole numbers, and positions (``argmax``)."""
+    op = node[0]
+    if op == "num":
+        return float(node[1]).is_integer()
+    if op == "sym":
+        return node[1] in integral
+    if op == "fn" and node[1] in ("argmax", "argmin", "all", "any"):
+        return True
+    if op == "fn":
+        return node[1] in _WHOLE_FUNCTIONS and all(_whole_tree(a, integral) for a in node[2])
+    if op == "index":
+        return _whole_tree(node[1], integral)
+    if op == "cmp":
+        return True
+    if op == "pow":
+        return _whole_tree(node[1], integral) and node[2][0] == "num" and float(node[2][1]).is_integer()
+    return op in _WHOLE_OPS and all(_whole_tree(a, integral) for a in node[1:])
+
+
+def check_template(tpl: dict[str, Any]) -> list[Found]:
+    """Every problem with an authored template's fields, each with its path in the template."""
+    found = _check_inputs(tpl.get("inputs"))
+    if found:
+        return found
+    names = tuple(tpl["inputs"])
+    found = _check_expressions(tpl, names)
+    for i, example in enumerate(tpl.get("examples") or []):
+        given = example.get("inputs") if isinstance(example, dict) else None
+        if isinstance(given, dict):
+            drawn = [n for n, s in tpl["inputs"].items() if "value" not in s]
+            missing = [n for n in drawn if n not in given]
+            extra = [n for n in given if n not in drawn]
+            if missing or extra:
+                found.append((("examples", i, "inputs"), f"a value for each drawn input ({', '.join(drawn)})",
+                              f"missing {', '.join(missing) or 'none'}; unknown {', '.join(extra) or 'none'}"))  # fmt: skip
+    return found or _sample(tpl, names)

@@ -1,0 +1,424 @@
+"""Authored templates: the maths written in concept files, checked by another route.
+
+- ``reference`` and ``mistakes``: each shipped authored template's answer and named mistakes
+  written again here in numpy, from the template's meaning (not from its expression text), so
+  the registry-driven tests compare them with what torch computes over 1,000 variants each.
+- The two evaluators of the authoring language (torch in ``checkers.authored``, plain Python in
+  ``quizgen.core.arrays``) against numpy over seeded random expression trees; the tree's text and
+  its numpy value are built together here, without quizgen's parser.
+- Known values with degenerate cases; two family templates re-expressed as authored ones agree
+  with their families over 1,000 variants each; hostile authored files are refused quickly with
+  file, line and field.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from quizgen.cli import cli
+
+# ---------------------------------------------------------------------------------------------
+# References: one numpy function per shipped authored answer, keyed by the answer's text
+
+
+def _dropout_train(v: dict[str, Any]) -> Any:
+    keep = np.asarray(v["m"], dtype=float)
+    return np.asarray(v["x"], dtype=float) * keep / (1.0 - v["p"])
+
+
+def _hidden(v: dict[str, Any]) -> np.ndarray:
+    return np.maximum(np.asarray(v["W"], float) @ np.asarray(v["x"], float), 0.0)
+
+
+def _network(v: dict[str, Any], h: np.ndarray) -> float:
+    return float(np.asarray(v["v"], float) @ h)
+
+
+REFERENCES: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "x * m / (1 - p)": _dropout_train,
+    "dot(v, relu(W @ x))": lambda v: _network(v, _hidden(v)),
+    "dot(v, relu(W @ x) * m / (1 - p))": lambda v: _network(v, _hidden(v) * np.asarray(v["m"], float) / (1 - v["p"])),
+    # E[x_i · b_i / (1 − p)] with b_i ~ Bernoulli(1 − p): the keep probability cancels the scale.
+    "sum(x)": lambda v: float(sum((1 - v["p"]) * xi / (1 - v["p"]) for xi in v["x"])),
+}
+
+MISTAKES: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
+    "x * m / (1 - p)": {
+        "no-rescale": lambda v: np.asarray(v["x"], float) * np.asarray(v["m"], float),
+        "divided-by-p": lambda v: np.asarray(v["x"], float) * np.asarray(v["m"], float) / v["p"],
+        "multiplied-by-keep": lambda v: np.asarray(v["x"], float) * np.asarray(v["m"], float) * (1 - v["p"]),
+        "mask-reversed": lambda v: np.asarray(v["x"], float) * (1 - np.asarray(v["m"], float)) / (1 - v["p"]),
+    },
+    "dot(v, relu(W @ x))": {
+        "scaled-by-keep-at-eval": lambda v: (1 - v["p"]) * _network(v, _hidden(v)),
+        "rescaled-at-eval": lambda v: _network(v, _hidden(v)) / (1 - v["p"]),
+        "relu-skipped": lambda v: _network(v, np.asarray(v["W"], float) @ np.asarray(v["x"], float)),
+    },
+    "dot(v, relu(W @ x) * m / (1 - p))": {
+        "no-rescale": lambda v: _network(v, _hidden(v) * np.asarray(v["m"], float)),
+        "divided-by-p": lambda v: _network(v, _hidden(v) * np.asarray(v["m"], float) / v["p"]),
+        "mask-ignored": lambda v: _network(v, _hidden(v) / (1 - v["p"])),
+        "eval-mode": lambda v: _network(v, _hidden(v)),
+    },
+    "sum(x)": {
+        "no-rescale": lambda v: (1 - v["p"]) * float(np.sum(v["x"])),
+        "keep-is-p": lambda v: v["p"] * float(np.sum(v["x"])),
+        "divided-by-p": lambda v: (1 - v["p"]) * float(np.sum(v["x"])) / v["p"],
+    },
+}
+
+
+def _plain(value: Any) -> Any:
+    array = np.asarray(value, dtype=float)
+    return float(array) if array.ndim == 0 else array.tolist()
+
+
+def reference(inputs: dict[str, Any]) -> Any:
+    """The answer of an authored problem, by the numpy route written for its template."""
+    return _plain(REFERENCES[inputs["answer"]](inputs["values"]))
+
+
+def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
+    """Every named mistake of an authored problem, by the numpy route written for its template."""
+    return {name: _plain(f(inputs["values"])) for name, f in MISTAKES[inputs["answer"]].items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# The evaluators against numpy over random trees
+
+
+def _torch_value(text: str, env: dict[str, Any]) -> np.ndarray:
+    from checkers.authored import evaluate
+    from quizgen.generators.authored import parse
+
+    tensors = {k: torch.tensor(v, dtype=torch.float64) for k, v in env.items()}
+    return evaluate(parse(text, tuple(env)), tensors).numpy()
+
+
+def _plain_value(text: str, env: dict[str, Any]) -> np.ndarray:
+    from quizgen.core import arrays
+    from quizgen.generators.authored import parse
+
+    return np.asarray(arrays.nested(arrays.evaluate(parse(text, tuple(env)), {k: arrays.array(v) for k, v in env.items()})))
+
+
+def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+class _Trees:
+    """Random expressions with their numpy values, built side by side from the same choices."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.env = {
+            "a": rng.choice([0.5, 1.5, -2.0, 3.0]),
+            "u": [rng.randint(-3, 3) + rng.choice([0, 0.5]) for _ in range(3)],
+            "v": [rng.randint(-3, 3) + rng.choice([0, 0.25]) for _ in range(3)],
+            "M": [[rng.randint(-2, 2) + rng.choice([0, 0.5]) for _ in range(3)] for _ in range(2)],
+            "w": [rng.randint(-3, 3) for _ in range(2)],
+        }
+        self.values = {k: np.asarray(v, dtype=float) for k, v in self.env.items()}
+
+    def leaf(self, shape: tuple[int, ...]) -> tuple[str, np.ndarray]:
+        names = [k for k, v in self.values.items() if v.shape == shape]
+        if shape == () and self.rng.random() < 0.4:
+            n = self.rng.choice([2, 3, 0.5, 1.25])
+            return str(n), np.asarray(float(n))
+        name = self.rng.choice(names)
+        return name, self.values[name]
+
+    def tree(self, shape: tuple[int, ...], depth: int) -> tuple[str, np.ndarray]:
+        r = self.rng
+        if depth == 0:
+            return self.leaf(shape)
+        choice = r.randrange(9)
+        if choice == 0:  # elementwise arithmetic with broadcasting against a number
+            op = r.choice(["+", "-", "*"])
+            a, b = self.tree(shape, depth - 1), self.tree((), depth - 1)
+            x, y = (a, b) if r.random() < 0.5 else (b, a)
+            value = {"+": np.add, "-": np.subtract, "*": np.multiply}[op](x[1], y[1])
+            return f"({x[0]} {op} {y[0]})", value
+        if choice == 1:
+            fn = r.choice(["exp", "tanh", "sigmoid", "relu", "abs", "sin"])
+            a = self.tree(shape, depth - 1)
+            if fn == "exp":
+                a = (f"tanh({a[0]})", np.tanh(a[1]))
+            f = {"exp": np.exp, "tanh": np.tanh, "sigmoid": lambda z: 1 / (1 + np.exp(-z)), "relu": lambda z: np.maximum(z, 0),
+                 "abs": np.abs, "sin": np.sin}[fn]  # fmt: skip
+            return f"{fn}({a[0]})", f(a[1])
+        if choice == 2 and shape == ():
+            fn = r.choice(["sum", "mean", "max", "min", "norm", "var", "std"])
+            source = self.tree(r.choice([(3,), (2, 3)]), depth - 1)
+            if fn in ("var", "std"):
+                c = r.choice([0, 1])
+                f = np.var if fn == "var" else np.std
+                return f"{fn}({source[0]}, correction={c})", np.asarray(f(source[1], ddof=c))
+            f2 = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "norm": lambda z: np.sqrt(np.sum(z * z))}[fn]
+            return f"{fn}({source[0]})", np.asarray(f2(source[1]))
+        if choice == 3 and shape == (3,):
+            m = self.tree((2, 3), depth - 1)
+            fn = r.choice(["sum", "mean", "max"])
+            f3 = {"sum": np.sum, "mean": np.mean, "max": np.max}[fn]
+            return f"{fn}({m[0]}, dim=0)", f3(m[1], axis=0)
+        if choice == 4 and shape in ((3,), (2, 3)):
+            a = self.tree(shape, depth - 1)
+            fn = r.choice(["softmax", "log_softmax"])
+            axis = -1 if len(shape) == 1 else r.choice([0, 1])
+            s = _softmax(a[1], axis)
+            return f"{fn}({a[0]}, dim={axis})", s if fn == "softmax" else np.log(s)
+        if choice == 5 and shape == ():
+            x, y = self.tree((3,), depth - 1), self.tree((3,), depth - 1)
+            fn = r.choice(["dot", "cosine", "mse_loss"])
+            if fn == "dot":
+                return f"dot({x[0]}, {y[0]})", np.asarray(np.dot(x[1], y[1]))
+            if fn == "mse_loss":
+                return f"mse_loss({x[0]}, {y[0]})", np.asarray(np.mean((x[1] - y[1]) ** 2))
+            nx, ny = max(np.linalg.norm(x[1]), 1e-8), max(np.linalg.norm(y[1]), 1e-8)
+            return f"cosine({x[0]}, {y[0]})", np.asarray(np.dot(x[1] / nx, y[1] / ny))
+        if choice == 6 and shape == (2,):
+            m, x = self.tree((2, 3), depth - 1), self.tree((3,), depth - 1)
+            return f"({m[0]} @ {x[0]})", m[1] @ x[1]
+        if choice == 7 and shape == ():
+            z = self.tree((3,), depth - 1)
+            k = r.randrange(3)
+            if r.random() < 0.5:
+                return f"{z[0]}[{k - 3 if r.random() < 0.5 else k}]", np.asarray(z[1][k])
+            eps = r.choice([0.0, 0.1])
+            logp = np.log(_softmax(z[1], -1))
+            q = (1 - eps) * np.eye(3)[k] + eps / 3
+            return f"cross_entropy({z[0]}, {k}, label_smoothing={eps})", np.asarray(-(q * logp).sum())
+        if choice == 8 and shape == (2, 3):
+            m = self.tree((2, 3), depth - 1)
+            return f"({m[0]}ᵀ)ᵀ", m[1]
+        return self.tree(shape, depth - 1)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_both_evaluators_agree_with_numpy_on_random_trees(seed: int) -> None:
+    rng = random.Random(seed)
+    checked = 0
+    for _ in range(150):
+        trees = _Trees(rng)
+        shape = rng.choice([(), (3,), (2,), (2, 3)])
+        text, expected = trees.tree(shape, rng.randint(1, 4))
+        got_torch = _torch_value(text, trees.env)
+        got_plain = _plain_value(text, trees.env)
+        assert got_torch.shape == np.shape(expected), text
+        assert np.allclose(got_torch, expected, rtol=1e-9, atol=1e-12, equal_nan=True), (text, got_torch, expected)
+        assert np.allclose(got_plain, expected, rtol=1e-9, atol=1e-12, equal_nan=True), (text, got_plain, expected)
+        checked += 1
+    assert checked == 150
+
+
+# Known values: each checked in both evaluators. The values are standard ones (softmax of
+# [1, 2, 3] is the textbook [0.0900, 0.2447, 0.6652]) or follow from the definitions by hand.
+KNOWN = [
+    ("softmax(u)", {"u": [1, 2, 3]}, [0.09003057317038046, 0.24472847105479764, 0.6652409557748219]),
+    ("softmax(u)", {"u": [5, 5, 5]}, [1 / 3, 1 / 3, 1 / 3]),
+    ("argmax(u)", {"u": [2, 7, 7]}, 1.0),  # a tie: the first index, as torch
+    ("argmin(M, dim=1)", {"M": [[3, 1, 1], [0, 4, 0]]}, [1.0, 0.0]),
+    ("var(u, correction=0)", {"u": [1, 2, 3, 4]}, 1.25),
+    ("var(u, correction=1)", {"u": [1, 2, 3, 4]}, 5 / 3),
+    ("std(u, correction=1)", {"u": [2, 2]}, 0.0),
+    ("mean(M, dim=1, keepdim=True)", {"M": [[1, 3], [2, 6]]}, [[2.0], [4.0]]),
+    ("sum(M)", {"M": [[1, 3], [2, 6]]}, 12.0),
+    ("M @ u", {"M": [[1, 0], [0, 2]], "u": [3, 4]}, [3.0, 8.0]),
+    ("u @ u", {"u": [3, 4]}, 25.0),
+    ("outer(u, u)", {"u": [1, 2]}, [[1.0, 2.0], [2.0, 4.0]]),
+    ("Mᵀ", {"M": [[1, 2, 3]]}, [[1.0], [2.0], [3.0]]),
+    ("M.T[2, 0]", {"M": [[1, 2, 3]]}, 3.0),
+    ("u[-1]", {"u": [4, 5, 6]}, 6.0),
+    ("norm(u)", {"u": [3, 4]}, 5.0),
+    ("norm(u, p=1)", {"u": [3, -4]}, 7.0),
+    ("cosine(u, v)", {"u": [1, 0], "v": [0, 2]}, 0.0),
+    ("cosine(u, v)", {"u": [0, 0], "v": [0, 2]}, 0.0),  # a zero vector: eps keeps it defined
+    ("one_hot(k, 3)", {"k": 2}, [0.0, 0.0, 1.0]),
+    ("cross_entropy(u, 0)", {"u": [0, 0]}, math.log(2)),
+    ("cross_entropy(u, v)", {"u": [0, 0], "v": [0.5, 0.5]}, math.log(2)),
+    ("cross_entropy(u, 1, label_smoothing=1)", {"u": [0, 0]}, math.log(2)),
+    ("kl_div(log(u), u)", {"u": [0.25, 0.75]}, 0.0),
+    ("kl_div(log(u), v)", {"u": [0.5, 0.5], "v": [1, 0]}, math.log(2)),  # a zero target entry adds 0
+    ("binary_cross_entropy(u, v)", {"u": [0.5, 0.5], "v": [1, 0]}, math.log(2)),
+    ("clamp(u, min=0, max=1)", {"u": [-1, 0.5, 2]}, [0.0, 0.5, 1.0]),
+    ("relu(u) + sigmoid(0*u)", {"u": [-1, 2]}, [0.5, 2.5]),
+    ("u / 0", {"u": [1, -1, 0]}, [math.inf, -math.inf, math.nan]),
+    ("log(u)", {"u": [0, 1]}, [-math.inf, 0.0]),
+    ("sum(u > 1)", {"u": [0, 2, 3]}, 2.0),
+    ("all(u != 0) + any(u == 0)", {"u": [0, 2]}, 1.0),
+    ("2^-1 * a + pi - pi", {"a": 4}, 2.0),
+]
+
+
+@pytest.mark.parametrize("text,env,expected", KNOWN, ids=[k[0] for k in KNOWN])
+def test_known_values(text: str, env: dict[str, Any], expected: Any) -> None:
+    assert np.allclose(_torch_value(text, env), expected, rtol=1e-12, atol=1e-15, equal_nan=True)
+    assert np.allclose(_plain_value(text, env), expected, rtol=1e-12, atol=1e-15, equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    "text,env,fragment",
+    [
+        ("u[3]", {"u": [1, 2, 3]}, "out of range"),
+        ("u[0.5]", {"u": [1, 2, 3]}, "whole"),
+        ("M @ u", {"M": [[1, 2]], "u": [1, 2, 3]}, "matmul"),
+        ("u + v", {"u": [1, 2], "v": [1, 2, 3]}, "add"),
+        ("sum(u, dim=1)", {"u": [1, 2]}, "dim=1"),
+        ("cross_entropy(u, 2)", {"u": [1, 2]}, "out of range"),
+        ("dot(u, M)", {"u": [1, 2], "M": [[1, 2]]}, "two vectors"),
+    ],
+)
+def test_undefined_expressions_say_why(text: str, env: dict[str, Any], fragment: str) -> None:
+    from quizgen.core.expression import Undefined
+
+    with pytest.raises(Undefined, match=fragment):
+        _torch_value(text, env)
+    with pytest.raises(Undefined):
+        _plain_value(text, env)
+
+
+# ---------------------------------------------------------------------------------------------
+# Family templates re-expressed as authored ones
+
+
+REEXPRESSED = {
+    ("normalization", "layernorm-output"): (
+        "(x - mean(x, dim=1, keepdim=True)) / sqrt(var(x, dim=1, keepdim=True, correction=0) + 0.00001) * gamma + beta",
+        lambda inputs: {"x": inputs["x"], "gamma": inputs["gamma"], "beta": inputs["beta"]},
+    ),
+    ("attention", "attention-output"): (
+        "softmax(Q @ Kᵀ / sqrt(d_k), dim=-1) @ V",
+        lambda inputs: {"Q": inputs["Q"], "K": inputs["K"], "V": inputs["V"], "d_k": len(inputs["Q"][0])},
+    ),
+}
+
+
+@pytest.mark.parametrize("where", list(REEXPRESSED), ids=lambda w: ".".join(w))
+def test_family_templates_re_expressed_as_authored_agree(where: tuple[str, str]) -> None:
+    from checkers.authored import solve
+    from quizgen.core.answer import Tolerance, close
+    from quizgen.core.concepts import load_concepts
+    from quizgen.core.problems import build_problem
+
+    concept = next(c for c in load_concepts() if c.id == where[0])
+    template = concept.template(where[1])
+    answer, values_of = REEXPRESSED[where]
+    rng = random.Random(7)
+    for _ in range(1000):
+        problem = build_problem(concept, template, rng.getrandbits(40))
+        authored = solve({"values": values_of(problem.inputs), "labels": {}, "answer": answer, "steps": [], "mistakes": []})
+        assert close(problem.answer.kind, problem.answer.value, authored.value, Tolerance(rel=1e-12, abs=1e-12)), problem.id
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile authored files
+
+_HEAD = """id: {stem}
+title: T
+tags: [t]
+summary: s
+sources: [s]
+flashcards:
+  - {{id: c, front: f, back: b}}
+problems:
+  - name: t
+    prompt: p
+"""
+
+HOSTILE = {
+    "huge-tensor": ("    inputs:\n      x: {label: x, shape: [1000, 1000], range: [0, 1]}\n    answer: sum(x)\n", "inputs.x.shape"),
+    "huge-size-name": ("    inputs:\n      n: {label: n, range: [1, 100000]}\n      x: {label: x, shape: [n], range: [0, 1]}\n    answer: sum(x)\n", "inputs.x.shape[0]"),
+    "deep": ("    inputs:\n      x: {label: x, range: [1, 2]}\n    answer: \"" + "(" * 40 + "x" + ")" * 40 + "\"\n", "answer"),
+    "long": ("    inputs:\n      x: {label: x, range: [1, 2]}\n    answer: \"" + "+".join(["x"] * 300) + "\"\n", "answer"),
+    "unknown-function": ("    inputs:\n      x: {label: x, range: [1, 2]}\n    answer: gelu(x)\n", "answer"),
+    "never-holds": ("    inputs:\n      x: {label: x, range: [1, 2]}\n    conditions: [\"x > 5\"]\n    answer: x\n", "conditions[0]"),
+    "nan": ("    inputs:\n      x: {label: x, range: [1, 2]}\n    answer: log(-x)\n", "answer"),
+    "costly": ("    inputs:\n      x: {label: x, shape: [12, 12], range: [0, 1]}\n    answer: sum(x" + " @ x" * 70 + ")\n", "answer"),
+    "bad-keyword": ("    inputs:\n      x: {label: x, shape: [3], range: [1, 2]}\n    answer: softmax(x, axis=0)\n", "answer"),
+    "later-input": ("    inputs:\n      y: {label: y, value: x + 1}\n      x: {label: x, range: [1, 2]}\n    answer: y\n", "inputs.y.value"),
+    "mistake-shape": ("    inputs:\n      x: {label: x, shape: [3], range: [1, 2]}\n    answer: x\n    mistakes:\n      - {name: m, value: sum(x), why: w}\n", "mistakes[0].value"),
+    "eval-attempt": ("    inputs:\n      x: {label: x, range: [1, 2]}\n    answer: __import__('os').system('true')\n", "answer"),
+    "generator-too": ("    generator: attention\n    inputs:\n      x: {label: x, range: [1, 2]}\n    answer: x\n", "generator"),
+    "wrong-example": ("    inputs:\n      x: {label: x, range: [1, 2]}\n    answer: 2*x\n    examples:\n      - {inputs: {x: 1}, answer: 3, source: s}\n", "examples[0].answer"),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_hostile_authored_files_are_refused_quickly(name: str, tmp_path: Path) -> None:
+    body, field = HOSTILE[name]
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(_HEAD.format(stem=name) + body, encoding="utf-8")
+    start = time.perf_counter()
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    elapsed = time.perf_counter() - start
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert f"{name}.yaml:" in result.output and f"problems[0].{field}" in result.output, result.output
+    assert elapsed < 1.0 or name == "wrong-example", elapsed  # the example loads torch once
+
+
+# ---------------------------------------------------------------------------------------------
+# docs/authoring.md, followed to the letter outside the repository
+
+
+def test_the_walkthrough_of_docs_authoring_works_in_every_face(tmp_path: Path) -> None:
+    """The concept file docs/authoring.md writes, in a course directory of its own, through check,
+    generate, drill, deck, quiz (with keys), grade and export."""
+    import re
+    import zipfile
+
+    import yaml
+
+    from quizgen.classroom.quiz import read_quiz
+    from quizgen.core.concepts import load_concepts
+    from quizgen.core.problems import rebuild
+    from quizgen.judge import format_value
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "authoring.md").read_text("utf-8")
+    match = re.search(r"```yaml\n(.*?)```", doc, re.S)
+    assert match is not None
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "perplexity.yaml").write_text(match.group(1), encoding="utf-8")
+
+    def run(*args: str, stdin: str | None = None) -> str:
+        result = CliRunner().invoke(cli, ["--concepts", str(course), *args], input=stdin)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert run("check").startswith("ok: 1 concept files, 1 problem templates, 5 flashcards")
+    generated = run("generate", "perplexity", "--n", "3")
+    assert generated.count("Answer (a number)") == 3 and "sum-not-mean" in generated
+    drilled = run("drill", "perplexity", "-n", "2", "--seed", "1", "--no-save", stdin="?\n?\n")
+    assert "perplexity" in drilled.lower()
+    run("deck", "perplexity", "-o", str(tmp_path / "perplexity.apkg"))
+    assert zipfile.is_zipfile(tmp_path / "perplexity.apkg")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\ns1,Ann\ns2,Bo\n", encoding="utf-8")
+    week = tmp_path / "week5"
+    run("quiz", "perplexity", "-n", "3", "--for", str(roster), "-o", str(week), "--key")
+    assert (week / "s1.key.html").is_file() and (week / "class.worksheets.html").is_file()
+    concepts = load_concepts(course)
+    quiz = read_quiz(week / "s1.quiz.yaml")
+    keys = {p.id: format_value(r.answer.kind, r.answer.value) for p in quiz.problems for r in [rebuild(p.id, concepts)]}
+    (week / "s1.answers.yaml").write_text(yaml.safe_dump({"student": "s1", "answers": keys}, sort_keys=False), encoding="utf-8")
+    run("grade", str(week), str(week), "--csv", str(tmp_path / "book.csv"))
+    import csv
+
+    book = (tmp_path / "book.csv").read_text("utf-8").splitlines()
+    rows = {row["student"]: row for row in csv.DictReader(book)}
+    assert (rows["s1"]["score"], rows["s1"]["total"]) == ("3", "3"), rows  # the keys, typed as a student would
+    assert rows["s2"]["score"] in ("", "0"), rows  # a blank sheet
+    run("export", "perplexity", "--format", "qti", "-o", str(tmp_path / "perplexity.qti.zip"))
+    assert zipfile.is_zipfile(tmp_path / "perplexity.qti.zip")
