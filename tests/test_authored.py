@@ -397,7 +397,9 @@ def test_the_walkthrough_of_docs_authoring_works_in_every_face(tmp_path: Path) -
         assert result.exit_code == 0, result.output
         return result.output
 
-    assert run("check").startswith("ok: 1 concept files, 1 problem templates, 5 flashcards")
+    checked = run("check")
+    assert checked.startswith("ok: 1 concept files, 1 problem templates, 5 flashcards")
+    assert re.search(r"^  perplexity\.from-probabilities: (\d+)", checked, re.M), checked  # how many draws are usable
     generated = run("generate", "perplexity", "--n", "3")
     assert generated.count("Answer (a number)") == 3 and "sum-not-mean" in generated
     drilled = run("drill", "perplexity", "-n", "2", "--seed", "1", "--no-save", stdin="?\n?\n")

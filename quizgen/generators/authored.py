@@ -389,22 +389,29 @@ def _check_expressions(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Foun
     return found
 
 
-def _sample(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
-    """Draw ``SAMPLE_DRAWS`` variants: the conditions must hold often enough, and every step and
-    mistake must have a value of the answer's kind where they do."""
+def usable(tpl: dict[str, Any]) -> tuple[int, dict[str, int], dict[str, Any] | None]:
+    """Of ``SAMPLE_DRAWS`` draws (seeded, the same every time): how many are usable, why the others
+    are not (reason -> count), and the first usable one's inputs. ``quizgen check`` reports it."""
     rng = random.Random(0)
     passed, reasons = 0, dict[str, int]()
     first: dict[str, Any] | None = None
     for _ in range(SAMPLE_DRAWS):
-        try:
-            values, reason = _attempt(tpl, rng)
-        except arrays.TooMuchWork as exc:
-            return [(("answer",), f"expressions that compute at most {MAX_WORK} entries for one variant", str(exc))]
+        values, reason = _attempt(tpl, rng)
         if values is None:
             reasons[reason] = reasons.get(reason, 0) + 1
             continue
         passed += 1
         first = first or values
+    return passed, reasons, first
+
+
+def _sample(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
+    """Draw ``SAMPLE_DRAWS`` variants: the conditions must hold often enough, and every step and
+    mistake must have a value of the answer's kind where they do."""
+    try:
+        passed, reasons, first = usable(tpl)
+    except arrays.TooMuchWork as exc:
+        return [(("answer",), f"expressions that compute at most {MAX_WORK} entries for one variant", str(exc))]
     if passed < MIN_PASS_RATE * SAMPLE_DRAWS:
         worst = max(reasons, key=lambda r: reasons[r]) if reasons else "?"
         at: tuple[Any, ...] = ("conditions", int(worst.split("]")[0].split("[")[1])) if worst.startswith("conditions[") else ("answer",)
