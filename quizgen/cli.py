@@ -78,11 +78,11 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
     click.echo(f"ok: {len(concepts)} concept files, {templates} problem templates, {cards} flashcards")
     authored = [(c, t) for c in concepts for t in c.templates if t.generator == "authored"]
     if authored:
-        from quizgen.generators.authored import SAMPLE_DRAWS, usable
+        from quizgen.core.problems import usable_draws
 
-        click.echo(f"authored templates, usable variants of {SAMPLE_DRAWS} draws (the others fail a condition or have no finite answer):")
-        for c, t in authored:
-            passed, reasons, _ = usable(t.params)
+        reports = [(c, t, *usable_draws(t)) for c, t in authored]
+        click.echo(f"authored templates, usable variants of {reports[0][3]} draws (the others fail a condition or have no finite answer):")
+        for c, t, passed, _, reasons in reports:
             worst = f"; most often: {max(reasons, key=lambda r: reasons[r])}" if reasons else ""
             click.echo(f"  {c.id}.{t.name}: {passed}{worst}")
 

@@ -24,7 +24,7 @@ from checkers import get_checker, load_checkers
 from quizgen.core.answer import Answer, Figure, Misconception, Step, Tolerance, close
 from quizgen.core.concepts import Concept, Template
 from quizgen.core.errors import GenerationError, QuizgenError
-from quizgen.generators import GENERATORS, expected, refuse_unknown_ask
+from quizgen.generators import GENERATORS, authored, expected, refuse_unknown_ask
 
 MAX_REDRAWS = 200
 # A problem id; the seed is capped at 20 digits so a hostile id can't smuggle in a huge number.
@@ -177,6 +177,14 @@ def warm_checkers(families: Iterable[str]) -> None:
     drill does this in a background thread while the learner reads its first question."""
     for family in sorted(set(families)):
         get_checker(family)
+
+
+def usable_draws(template: Template) -> tuple[int, int, dict[str, int]]:
+    """For a template of the ``authored`` family: of a fixed seeded sample of draws, how many
+    are usable, out of how many, and why the others are not (reason -> count). ``quizgen check``
+    reports it; faces ask here, not the generator."""
+    passed, reasons, _ = authored.usable(template.params)
+    return passed, authored.SAMPLE_DRAWS, reasons
 
 
 def hidden_mistake(solved: Solved, tolerance: Tolerance) -> str | None:
