@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import multiprocessing
 import os
 import random
 import re
@@ -368,6 +367,8 @@ def build_many(
     say) the chunks hold what it makes of each problem, made where the problem was built: a
     worker then sends a line of text rather than a pickled problem for this process to write out.
     """
+    import multiprocessing  # here: the drill imports this module for one problem at a time
+
     global _jobs, _keep_going, _render
     load_checkers({template.generator for _, template, _ in jobs})  # once, before any fork
     n = len(jobs)
