@@ -212,6 +212,8 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     ([4.0, 0.0], [2.0, 0.0], [2.0, 0.0])
     """
     values = inputs["values"]
+    if inputs.get("symbols"):
+        return _solve_formula(inputs)
     names = tuple(values)
     env = {name: torch.tensor(value, dtype=_F64) for name, value in values.items()}
 
@@ -234,21 +236,50 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     return Solution(value, tuple(steps), tuple(mistakes))
 
 
+def _solve_formula(inputs: Mapping[str, Any]) -> Solution:
+    """A template with symbols: its answer, steps and mistakes are formulas, the drawn numbers put
+    in (a formula's key is written, not computed; the examples check it at given values).
+
+    >>> _solve_formula({"values": {"h": 3}, "symbols": {"d": "size"}, "answer": "h*4*d^2", "mistakes": [], "steps": []}).value
+    {'formula': '3*4*d^2', 'symbols': {'d': 'size'}}
+    """
+    from quizgen.core.formula import value as formula_value
+    from quizgen.generators.authored import formula_text
+
+    symbols = dict(inputs["symbols"])
+    names = (*inputs["values"], *symbols)
+
+    def written(text: str) -> dict[str, Any]:
+        return formula_value(formula_text(text, inputs["values"], names), symbols)
+
+    steps = tuple(Step(s["label"], written(s["value"])["formula"]) for s in inputs.get("steps", []))
+    mistakes = tuple(Misconception(m["name"], " ".join(str(m.get("why", "")).split()), written(m["value"])) for m in inputs.get("mistakes", []))
+    return Solution(written(inputs["answer"]), steps, mistakes)
+
+
 def check_examples(tpl: dict[str, Any]) -> list[tuple[tuple[Any, ...], str, str]]:
     """Each of an authored template's examples computed and compared with the answer its author
     expects, within the template's tolerance: ``(path, expected, found)`` for each that differs."""
     from quizgen.core.answer import Tolerance, close
+    from quizgen.core.formula import evaluate as formula_at
+    from quizgen.core.formula import read as read_formula
     from quizgen.core.render import fmt_inline
-    from quizgen.generators.authored import example_values, expected, inputs_of
+    from quizgen.generators.authored import example_values, expected, inputs_of, symbols_of
 
     tol = tpl.get("tolerance") or {}
     tolerance = Tolerance(rel=float(tol.get("rel", Tolerance().rel)), abs=float(tol.get("abs", Tolerance().abs)))
     found = []
     for i, example in enumerate(tpl["examples"]):
+        symbols = symbols_of(tpl["inputs"])
         try:
             inputs = inputs_of(tpl, example_values(tpl, example["inputs"]))
-            kind = expected(inputs).kind
+            kind = "number" if symbols else expected(inputs).kind
             value = solve(inputs).value
+            if symbols:  # the key formula's value where the example puts its symbols
+                point = {n: float(example["inputs"][n]) for n in symbols}
+                value = formula_at(read_formula(value["formula"], symbols), point)
+                if not math.isfinite(value):
+                    raise Undefined(f"the answer has no finite value at {point}")
         except Undefined as exc:
             found.append((("examples", i, "inputs"), "inputs the answer has a finite value for", str(exc)))
             continue

@@ -76,6 +76,15 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
     templates = sum(len(c.templates) for c in concepts)
     cards = sum(len(c.flashcards) for c in concepts)
     click.echo(f"ok: {len(concepts)} concept files, {templates} problem templates, {cards} flashcards")
+    authored = [(c, t) for c in concepts for t in c.templates if t.generator == "authored"]
+    if authored:
+        from quizgen.generators.authored import SAMPLE_DRAWS, usable
+
+        click.echo(f"authored templates, usable variants of {SAMPLE_DRAWS} draws (the others fail a condition or have no finite answer):")
+        for c, t in authored:
+            passed, reasons, _ = usable(t.params)
+            worst = f"; most often: {max(reasons, key=lambda r: reasons[r])}" if reasons else ""
+            click.echo(f"  {c.id}.{t.name}: {passed}{worst}")
 
 
 def _problem_text(problem: Any, index: int, total: int, title: str) -> str:

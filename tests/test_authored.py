@@ -535,7 +535,9 @@ def test_the_walkthrough_of_docs_authoring_works_in_every_face(tmp_path: Path) -
         assert result.exit_code == 0, result.output
         return result.output
 
-    assert run("check").startswith("ok: 1 concept files, 1 problem templates, 5 flashcards")
+    checked = run("check")
+    assert checked.startswith("ok: 1 concept files, 1 problem templates, 5 flashcards")
+    assert re.search(r"^  perplexity\.from-probabilities: (\d+)", checked, re.M), checked  # how many draws are usable
     generated = run("generate", "perplexity", "--n", "3")
     assert generated.count("Answer (a number)") == 3 and "sum-not-mean" in generated
     drilled = run("drill", "perplexity", "-n", "2", "--seed", "1", "--no-save", stdin="?\n?\n")
@@ -560,3 +562,63 @@ def test_the_walkthrough_of_docs_authoring_works_in_every_face(tmp_path: Path) -
     assert rows["s2"]["score"] in ("", "0"), rows  # a blank sheet
     run("export", "perplexity", "--format", "qti", "-o", str(tmp_path / "perplexity.qti.zip"))
     assert zipfile.is_zipfile(tmp_path / "perplexity.qti.zip")
+
+
+# ---------------------------------------------------------------------------------------------
+# Symbols: a formula answer, the drawn numbers put in
+
+_FORMULA_TEMPLATE = """id: kd-scale
+title: T
+tags: [t]
+summary: s
+sources: [s]
+flashcards:
+  - {id: c, front: f, back: b}
+problems:
+  - name: gradient-scale
+    inputs:
+      a: {label: the weight of the soft loss, values: [0.5, 0.7, 0.9]}
+      T: {symbol: positive, label: the temperature}
+    answer: "a*T^2"
+    steps:
+      - {label: the soft targets' gradients shrink by, value: "1/T^2"}
+    mistakes:
+      - {name: no-square, value: "a*T", why: "The gradients shrink like 1/T squared."}
+      - {name: inverted, value: "a/T^2", why: "Divided instead of multiplied."}
+    examples:
+      - {inputs: {a: 0.5, T: 2}, answer: 2, source: "the rule, by hand"}
+    prompt: What factor? Give a formula.
+"""
+
+
+def test_a_template_with_symbols_asks_for_a_formula(tmp_path: Path) -> None:
+    from quizgen.core.concepts import load_concepts
+    from quizgen.core.problems import build_problem
+    from quizgen.judge import judge
+
+    (tmp_path / "kd-scale.yaml").write_text(_FORMULA_TEMPLATE, encoding="utf-8")
+    assert CliRunner().invoke(cli, ["--concepts", str(tmp_path), "check"]).exit_code == 0
+    concept = load_concepts(tmp_path)[0]
+    for seed in range(20):
+        problem = build_problem(concept, concept.templates[0], seed)
+        a = problem.inputs["values"]["a"]
+        assert problem.answer.kind == "formula" and problem.answer.value == {"formula": f"{a}*T^2", "symbols": {"T": "positive"}}
+        assert "Write a formula in T (the temperature, positive)." in problem.describe_inputs()
+        assert judge(problem.answer, f"T**2 * {a}", problem.tolerance, problem.misconceptions).status == "right"
+        named = judge(problem.answer, f"{a} T", problem.tolerance, problem.misconceptions)
+        assert named.status == "wrong" and named.misconception is not None and named.misconception.name == "no-square"
+
+
+@pytest.mark.parametrize(
+    "change,field",
+    [
+        (("answer: 2", "answer: 3"), "examples[0].answer"),
+        (('answer: "a*T^2"', 'answer: "softmax(a*T^2)"'), "answer"),
+        (('value: "a*T", why', 'value: "a*T > 1", why'), "mistakes[0].value"),
+        (("{symbol: positive, label: the temperature}", "{symbol: positive, label: t, shape: [2]}"), "inputs.T.shape"),
+    ],
+)
+def test_a_template_with_symbols_is_checked(tmp_path: Path, change: tuple[str, str], field: str) -> None:
+    (tmp_path / "kd-scale.yaml").write_text(_FORMULA_TEMPLATE.replace(*change), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--concepts", str(tmp_path), "check"])
+    assert result.exit_code == 2 and f"problems[0].{field}" in result.output, result.output

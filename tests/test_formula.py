@@ -296,3 +296,18 @@ def test_hostile_formulas_with_functions_are_decided_quickly_and_never_right() -
         assert verdict.status in ("wrong", "unreadable"), text
     for text in ("d*exp(4*log(sigma))", "exp(log(d))*sigma^4", "d*sigma^4*cos(2*pi*d)"):
         assert judge(key, text).correct, text
+
+
+def test_a_large_part_that_cancels_is_evaluated_with_enough_digits() -> None:
+    """cos(exp(2d)) has parts near 10^800 at sizes near 1,000: at 60 digits any two values would
+    agree to within the working precision. Such a point is evaluated again with that many more
+    digits, so a wrong answer is wrong, with a point, and a true identity stays right."""
+    from quizgen.core.answer import Answer
+    from quizgen.judge import judge
+
+    key = {"formula": "d*sigma^4", "symbols": {"d": "size", "sigma": "positive"}}
+    for typed in ("cos(exp(2d))", "sqrt(2*pi) - cos(exp(120))", "d*sigma^4 + cos(exp(2d))/10^9"):
+        verdict = judge(Answer("formula", key), typed)
+        assert verdict.status == "wrong" and " it gives " in verdict.message, (typed, verdict.message)
+    same = judge(Answer("formula", key), "d*sigma^4 + cos(exp(2d))^2 + sin(exp(2d))^2 - 1")
+    assert same.status == "right", same.message

@@ -57,6 +57,8 @@ GRID_BUDGET = 4096
 RANDOM_POINTS = 12
 NUMERIC_POINTS = 16
 NUMERIC_DIGITS = 60
+MAX_DIGITS = 4000
+"""Most digits a point is evaluated with, when a large part of a formula cancels."""
 SYMPY_SECONDS = 3.0
 
 EQUAL, DIFFERENT, UNDECIDED = "equal", "different", "undecided"
@@ -352,23 +354,36 @@ def _mp_value(node: Node, values: dict[str, Any], mp: Any) -> tuple[Any, Any]:
 
 
 def numeric_witness(key: Node, typed: Node, symbols: dict[str, str], rng: random.Random) -> dict[str, Fraction] | None:
-    """A point of the domain where the two differ far beyond the working precision, or None."""
+    """A point of the domain where the two differ far beyond the working precision, or None.
+
+    A point where a part of either formula is far larger than the result (``cos(exp(2d))``)
+    loses that many digits to cancellation, so it is evaluated again with that many more digits
+    (up to ``MAX_DIGITS``); a point still too coarse to tell counts neither way."""
     import mpmath  # type: ignore[import-untyped]
 
     agreed, missing = False, None
-    with mpmath.workdps(NUMERIC_DIGITS):
-        for _ in range(NUMERIC_POINTS):
-            point = {name: _moderate(domain, rng) for name, domain in symbols.items()}
-            values = {name: mpmath.mpf(v.numerator) / v.denominator for name, v in point.items()}
-            (k, mk), (x, mx) = _mp_value(key, values, mpmath), _mp_value(typed, values, mpmath)
-            if k is None:
-                continue
-            if x is None:
-                missing = missing or point
-                continue
-            if abs(k - x) > mpmath.mpf(10) ** (20 - NUMERIC_DIGITS) * max(mk, mx, 1):
-                return point
-            agreed = True
+    for _ in range(NUMERIC_POINTS):
+        point = {name: _moderate(domain, rng) for name, domain in symbols.items()}
+        digits = NUMERIC_DIGITS
+        while True:
+            with mpmath.workdps(digits):
+                values = {name: mpmath.mpf(v.numerator) / v.denominator for name, v in point.items()}
+                (k, mk), (x, mx) = _mp_value(key, values, mpmath), _mp_value(typed, values, mpmath)
+                if k is None or x is None:
+                    break
+                scale = max(mk, mx, 1)
+                if abs(k - x) > mpmath.mpf(10) ** (20 - digits) * scale:
+                    return point
+                # Conclusive when the working precision is far finer than the values compared.
+                lost = int(mpmath.log10(scale / max(abs(k), abs(x), mpmath.mpf(10) ** -20))) + 1
+                if lost <= digits - 40:
+                    agreed = True
+                    break
+            if digits >= MAX_DIGITS:
+                break
+            digits = min(MAX_DIGITS, NUMERIC_DIGITS + lost)
+        if k is not None and x is None:
+            missing = missing or point
     # No point where both have a value: nothing to agree on, so not the answer.
     return None if agreed else missing
 

@@ -29,8 +29,11 @@ from typing import Any
 
 from quizgen.core import arrays
 from quizgen.core.answer import Answer
-from quizgen.core.errors import GenerationError
+from quizgen.core.errors import AnswerParseError, GenerationError
 from quizgen.core.expression import Node, Undefined, Unreadable
+from quizgen.core.formula import DOMAINS, describe_symbols, points
+from quizgen.core.formula import evaluate as formula_at
+from quizgen.core.formula import read as read_formula
 from quizgen.core.params import MAX_DRAWS, ParamSpec
 from quizgen.core.render import fmt_scalar, format_matrix, format_vector
 from quizgen.core.tensor_expression import FUNCTIONS, names_in, read_tensor_expression
@@ -81,6 +84,7 @@ TEMPLATE_SCHEMA: dict[str, Any] = {
                 "step": {"type": "number", "exclusiveMinimum": 0, "description": "The grid's step (1: whole numbers)."},
                 "values": {"type": "array", "items": _NUMBER, "minItems": 1, "maxItems": 100, "description": "Values to choose from."},
                 "value": {**_EXPRESSION, "description": "An expression of earlier inputs (a derived input)."},
+                "symbol": {"enum": list(DOMAINS), "description": "Not drawn: a symbol of a formula answer, over this domain."},
                 "decimals": {"type": "integer", "minimum": 0, "maximum": 8, "description": "Decimals a derived input is rounded to (4)."},
                 "shape": {"type": "array", "items": _SIZE, "minItems": 1, "maxItems": 2, "description": "[n] for a vector, [m, n] for a matrix."},
             },
@@ -167,17 +171,21 @@ def _draw_input(name: str, spec: dict[str, Any], values: dict[str, Any], names: 
 def _attempt(spec: dict[str, Any], rng: random.Random) -> tuple[dict[str, Any] | None, str]:
     """One draw: the inputs, or None and the reason the variant is not usable. Raises
     ``arrays.TooMuchWork`` when the template's expressions cost more than ``MAX_WORK``."""
-    names = tuple(spec["inputs"])
+    symbols = symbols_of(spec["inputs"])
+    names = tuple(n for n in spec["inputs"] if n not in symbols)
     values: dict[str, Any] = {}
     with arrays.budget(MAX_WORK):
         try:
             for name, s in spec["inputs"].items():
-                values[name] = _draw_input(name, s, values, names, rng)
+                if name not in symbols:
+                    values[name] = _draw_input(name, s, values, names, rng)
             env = {n: arrays.array(v) for n, v in values.items()}
             for index, condition in enumerate(spec.get("conditions", [])):
                 held = arrays.evaluate(parse(condition, names), env)
                 if not all(x != 0 and not math.isnan(x) for x in held[1]):
                     return None, f"conditions[{index}] ({condition})"
+            if symbols:
+                return values, ""  # a formula: its value is not a number to check
             answer = arrays.evaluate(parse(spec["answer"], names), env)
         except arrays.TooMuchWork:
             raise
@@ -218,6 +226,8 @@ def describe(inputs: dict[str, Any]) -> str:
             lines.append(format_vector(label, value))
         else:
             lines.append(f"{label} = {fmt_scalar(value)}")
+    if inputs.get("symbols"):
+        lines.append(describe_symbols(inputs["symbols"], inputs["meanings"]))
     return "\n".join(lines)
 
 
@@ -272,10 +282,14 @@ def _check_inputs(inputs: Any) -> list[Found]:
             found.append((at, "a name that is not a function of the authoring language", repr(name)))
         if not isinstance(spec, dict):
             continue  # the schema says so
-        ways = [k for k in ("range", "values", "value") if k in spec]
+        ways = [k for k in ("range", "values", "value", "symbol") if k in spec]
         if len(ways) != 1:
-            found.append((at, "exactly one of range, values or value", ", ".join(ways) or "none"))
+            found.append((at, "exactly one of range, values, value or symbol", ", ".join(ways) or "none"))
             continue
+        if "symbol" in spec:
+            if "shape" in spec:
+                found.append(((*at, "shape"), "no shape: a symbol stands for one number", repr(spec["shape"])))
+            continue  # not drawn, so never an earlier input of another
         if "range" in spec:
             lo, hi = spec["range"]
             step = spec.get("step", 1)
@@ -285,7 +299,7 @@ def _check_inputs(inputs: Any) -> list[Found]:
                 found.append(((*at, "step"), "a step that leaves at most a million values in the range", f"{step}"))
         if "value" in spec:
             try:
-                tree = parse(spec["value"], tuple(inputs))
+                tree = parse(spec["value"], tuple(n for n in inputs if n not in symbols_of(inputs)))
                 later = sorted(names_in(tree) - set(earlier))
                 if later:
                     found.append(((*at, "value"), "an expression of inputs drawn before it", f"{', '.join(later)}, drawn later or itself"))
@@ -310,15 +324,47 @@ def _check_inputs(inputs: Any) -> list[Found]:
     return found
 
 
+_FORMULA_NODES = frozenset({"num", "sym", "const", "neg", "add", "sub", "mul", "div", "pow", "call"})
+
+
+def _formula_only(node: Node) -> bool:
+    """Whether a tree is a formula as answers are typed: numbers, names, + - * / ^ and functions."""
+    return node[0] in _FORMULA_NODES and all(_formula_only(p) for p in node[1:] if isinstance(p, tuple))
+
+
+def formula_text(text: str, values: dict[str, Any], names: tuple[str, ...]) -> str:
+    """A formula expression with the drawn values put in for their names, written out: the key
+    (or a mistake) of a template with symbols.
+
+    >>> formula_text("h*4*d^2", {"h": 3}, ("h", "d"))
+    '3*4*d^2'
+    """
+    from quizgen.core.expression import text as written
+
+    def put(node: Node) -> Node:
+        if node[0] == "sym" and node[1] in values:
+            v = values[node[1]]
+            if not isinstance(v, (int, float)):
+                raise Undefined(f"{node[1]} is a vector or a matrix, and a formula takes numbers")
+            return ("num", repr(v)) if v >= 0 else ("neg", ("num", repr(-v)))
+        return (node[0], *(put(p) if isinstance(p, tuple) and p and isinstance(p[0], str) else p for p in node[1:]))
+
+    return written(put(parse(text, names)))
+
+
 def _check_expressions(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
     found: list[Found] = []
+    symbols = symbols_of(tpl["inputs"])
+    drawn = tuple(n for n in names if n not in symbols)
 
     def read(path: tuple[Any, ...], text: Any, comparison: bool | None) -> None:
         try:
-            tree = parse(text, names)
+            tree = parse(text, drawn if comparison else names)
         except Unreadable as exc:
             found.append((path, "an expression in the inputs (docs/authoring.md)", str(exc)))
             return
+        if symbols and not comparison and not _formula_only(tree):
+            found.append((path, "a formula in the symbols: numbers, inputs, + - * / ^ and sqrt, exp, log, sin, cos, abs", text))
         if comparison and tree[0] != "cmp":
             found.append((path, "a comparison, as in sum(mask) >= 1", text))
         if comparison is False and tree[0] == "cmp":
@@ -343,28 +389,38 @@ def _check_expressions(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Foun
     return found
 
 
-def _sample(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
-    """Draw ``SAMPLE_DRAWS`` variants: the conditions must hold often enough, and every step and
-    mistake must have a value of the answer's kind where they do."""
+def usable(tpl: dict[str, Any]) -> tuple[int, dict[str, int], dict[str, Any] | None]:
+    """Of ``SAMPLE_DRAWS`` draws (seeded, the same every time): how many are usable, why the others
+    are not (reason -> count), and the first usable one's inputs. ``quizgen check`` reports it."""
     rng = random.Random(0)
     passed, reasons = 0, dict[str, int]()
     first: dict[str, Any] | None = None
     for _ in range(SAMPLE_DRAWS):
-        try:
-            values, reason = _attempt(tpl, rng)
-        except arrays.TooMuchWork as exc:
-            return [(("answer",), f"expressions that compute at most {MAX_WORK} entries for one variant", str(exc))]
+        values, reason = _attempt(tpl, rng)
         if values is None:
             reasons[reason] = reasons.get(reason, 0) + 1
             continue
         passed += 1
         first = first or values
+    return passed, reasons, first
+
+
+def _sample(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
+    """Draw ``SAMPLE_DRAWS`` variants: the conditions must hold often enough, and every step and
+    mistake must have a value of the answer's kind where they do."""
+    try:
+        passed, reasons, first = usable(tpl)
+    except arrays.TooMuchWork as exc:
+        return [(("answer",), f"expressions that compute at most {MAX_WORK} entries for one variant", str(exc))]
     if passed < MIN_PASS_RATE * SAMPLE_DRAWS:
         worst = max(reasons, key=lambda r: reasons[r]) if reasons else "?"
         at: tuple[Any, ...] = ("conditions", int(worst.split("]")[0].split("[")[1])) if worst.startswith("conditions[") else ("answer",)
         return [(at, f"a template whose variants are usable in at least {MIN_PASS_RATE:.0%} of draws",
                  f"{passed} of {SAMPLE_DRAWS} usable; most often refused: {worst}")]  # fmt: skip
     assert first is not None
+    symbols = symbols_of(tpl["inputs"])
+    if symbols:
+        return _sample_formulas(tpl, names, first, symbols)
     env = {n: arrays.array(v) for n, v in first.items()}
     shape = arrays.evaluate(parse(tpl["answer"], names), env)[0]
     found: list[Found] = []
@@ -380,26 +436,56 @@ def _sample(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
     return found
 
 
+def _sample_formulas(tpl: dict[str, Any], names: tuple[str, ...], values: dict[str, Any], symbols: dict[str, str]) -> list[Found]:
+    """Each formula of a drawn variant, read back as answers are read, has a value somewhere."""
+    found: list[Found] = []
+    where = [(("answer",), tpl["answer"])] + [((key, i, "value"), item["value"]) for key in ("steps", "mistakes") for i, item in enumerate(tpl.get(key) or [])]
+    for path, text in where:
+        try:
+            tree = read_formula(formula_text(text, values, names), symbols)
+        except (Undefined, AnswerParseError) as exc:
+            found.append((path, "a formula in the symbols once the drawn numbers are put in", str(exc)))
+            continue
+        if not any(math.isfinite(formula_at(tree, p)) for p in points(symbols)):
+            found.append((path, "a formula with a value somewhere in its symbols' domains", f"none at the {len(points(symbols))} sample points"))
+    return found
+
+
 def example_values(tpl: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
-    """An example's inputs with the derived ones computed, in drawing order."""
-    names = tuple(tpl["inputs"])
+    """An example's drawn inputs with the derived ones computed, in drawing order (symbols, which
+    are not drawn, are left out)."""
+    symbols = symbols_of(tpl["inputs"])
+    names = tuple(n for n in tpl["inputs"] if n not in symbols)
     values: dict[str, Any] = {}
     for name, spec in tpl["inputs"].items():
-        values[name] = _draw_input(name, spec, values, names, random.Random(0)) if "value" in spec else given[name]
+        if name not in symbols:
+            values[name] = _draw_input(name, spec, values, names, random.Random(0)) if "value" in spec else given[name]
     return values
 
 
 def inputs_of(tpl: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     """A problem's inputs: the values, with the labels and expressions the checker reads, and
-    whether the answer is a whole number in every variant (``whole``)."""
-    return {
+    whether the answer is a whole number in every variant (``whole``); a template with symbols
+    also names them (``symbols``, and what each means), and its answer is a formula in them."""
+    symbols = symbols_of(tpl["inputs"])
+    out: dict[str, Any] = {
         "values": values,
-        "labels": {name: s.get("label", name) for name, s in tpl["inputs"].items()},
+        "labels": {name: s.get("label", name) for name, s in tpl["inputs"].items() if name not in symbols},
         "answer": tpl["answer"],
         "steps": [dict(s) for s in tpl.get("steps", [])],
         "mistakes": [dict(m) for m in tpl.get("mistakes", [])],
-        "whole": _whole_tree(parse(tpl["answer"], tuple(tpl["inputs"])), {n for n, s in tpl["inputs"].items() if _integral(s)}),
     }
+    if symbols:
+        out["symbols"] = symbols
+        out["meanings"] = {name: tpl["inputs"][name].get("label", name) for name in symbols}
+    else:
+        out["whole"] = _whole_tree(parse(tpl["answer"], tuple(tpl["inputs"])), {n for n, s in tpl["inputs"].items() if _integral(s)})
+    return out
+
+
+def symbols_of(inputs: dict[str, Any]) -> dict[str, str]:
+    """The template's symbols (inputs that are not drawn): name -> domain."""
+    return {n: s["symbol"] for n, s in inputs.items() if isinstance(s, dict) and "symbol" in s}
 
 
 def _integral(spec: dict[str, Any]) -> bool:
