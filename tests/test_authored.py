@@ -89,6 +89,24 @@ def _distill_gradient(v: dict[str, Any]) -> np.ndarray:
     return _softmax_jacobian(q).T @ dl_dq / v["T"]
 
 
+def _first_order(v: dict[str, Any]) -> float:
+    """The coefficient c of q_i − p_i ≈ c / T for large T (Hinton et al., 2015, equation 3):
+    zero-mean logit vectors with z_i (and v_i) at class 0, the rest equal, times the softmax's
+    Jacobian at the uniform distribution, where every logit vector x / T starts as T grows."""
+    n = int(v["N"])
+    student = np.array([v["z"]] + [-v["z"] / (n - 1)] * (n - 1), dtype=float)
+    teacher = np.array([v["v"]] + [-v["v"] / (n - 1)] * (n - 1), dtype=float)
+    return float((_softmax_jacobian(np.full(n, 1.0 / n)) @ (student - teacher))[0])
+
+
+_TEMPERATURES = (1.5, 4.0, 20.0)
+
+
+def _in_t(f: Callable[[float], float]) -> list[tuple[dict[str, float], float]]:
+    """A formula in T as (symbol values, number) cases."""
+    return [({"T": t}, f(t)) for t in _TEMPERATURES]
+
+
 # The cross-entropy gradient (Szegedy et al., 2016, section 7) by the chain rule through the
 # probabilities: ∂L/∂p_i = −q_i / p_i for L = −Σ q_i ln p_i, times the softmax's Jacobian.
 
@@ -129,6 +147,8 @@ REFERENCES: dict[str, Callable[[dict[str, Any]], Any]] = {
         lambda v: v["alpha"] * _distill(v) + (1 - v["alpha"]) * _hard_ce(v["s"], v["k"])
     ),
     "T * (softmax(s / T) - softmax(t / T))": _distill_gradient,
+    # ∂C/∂z_i = (q_i − p_i) / T ≈ c / T².
+    "(z - v)/(N*T^2)": lambda v: _in_t(lambda t: _first_order(v) / t**2),
     # softmax-cross-entropy-gradient.yaml
     "softmax(z) - one_hot(k, C)": lambda v: _ce_gradient(v["z"], _one_hot(v["k"], v["C"])),
     "softmax(z)[j] - (j == k)": lambda v: _ce_gradient(v["z"], _one_hot(v["k"], v["C"]))[int(v["j"])],
@@ -186,6 +206,12 @@ MISTAKES: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
         "sign-flipped": lambda v: -_distill_gradient(v),
         "no-temperature": lambda v: _ce_gradient(v["s"], _probs(v["t"])),
     },
+    "(z - v)/(N*T^2)": {
+        "one-power-of-t": lambda v: _in_t(lambda t: _first_order(v) / t),
+        "forgot-n": lambda v: _in_t(lambda t: _first_order(v) * v["N"] / t**2),
+        "sign-flipped": lambda v: _in_t(lambda t: -_first_order(v) / t**2),
+        "loss-scaled-by-t-squared": lambda v: _in_t(lambda t: _first_order(v)),
+    },
     "softmax(z) - one_hot(k, C)": {
         "sign-flipped": lambda v: -_ce_gradient(v["z"], _one_hot(v["k"], v["C"])),
         "forgot-softmax": lambda v: np.asarray(v["z"], float) - _one_hot(v["k"], v["C"]),
@@ -222,13 +248,15 @@ def _plain(value: Any) -> Any:
 
 
 def reference(inputs: dict[str, Any]) -> Any:
-    """The answer of an authored problem, by the numpy route written for its template."""
-    return _plain(REFERENCES[inputs["answer"]](inputs["values"]))
+    """The answer of an authored problem, by the numpy route written for its template (for a
+    template with symbols, ``(symbol values, number)`` cases, as ``conftest.agree`` takes them)."""
+    value = REFERENCES[inputs["answer"]](inputs["values"])
+    return value if inputs.get("symbols") else _plain(value)
 
 
 def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
     """Every named mistake of an authored problem, by the numpy route written for its template."""
-    return {name: _plain(f(inputs["values"])) for name, f in MISTAKES[inputs["answer"]].items()}
+    return {name: f(inputs["values"]) if inputs.get("symbols") else _plain(f(inputs["values"])) for name, f in MISTAKES[inputs["answer"]].items()}
 
 
 # ---------------------------------------------------------------------------------------------
