@@ -650,3 +650,18 @@ def test_a_template_with_symbols_is_checked(tmp_path: Path, change: tuple[str, s
     (tmp_path / "kd-scale.yaml").write_text(_FORMULA_TEMPLATE.replace(*change), encoding="utf-8")
     result = CliRunner().invoke(cli, ["--concepts", str(tmp_path), "check"])
     assert result.exit_code == 2 and f"problems[0].{field}" in result.output, result.output
+
+
+def test_a_formula_answer_may_call_functions_and_folds_drawn_signs(tmp_path: Path) -> None:
+    from quizgen.core.concepts import load_concepts
+    from quizgen.core.problems import build_problem
+
+    text = _FORMULA_TEMPLATE.replace('{label: the weight of the soft loss, values: [0.5, 0.7, 0.9]}', "{label: a shift, values: [-2, -1]}")
+    text = text.replace('answer: "a*T^2"', 'answer: "sqrt(T) - a*exp(-T)"').replace("answer: 2, source", "answer: 2.0, source")
+    text = text.replace("{inputs: {a: 0.5, T: 2}", "{inputs: {a: -2, T: 0}")
+    (tmp_path / "kd-scale.yaml").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--concepts", str(tmp_path), "check"])
+    assert result.exit_code == 0, result.output
+    concept = load_concepts(tmp_path)[0]
+    keys = {build_problem(concept, concept.templates[0], seed).answer.value["formula"] for seed in range(12)}
+    assert keys == {"sqrt(T) + 2*exp(-T)", "sqrt(T) + 1*exp(-T)"}, keys
