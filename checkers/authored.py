@@ -284,7 +284,8 @@ def check_examples(tpl: dict[str, Any]) -> list[tuple[tuple[Any, ...], str, str]
             found.append((("examples", i, "inputs"), "inputs the answer has a finite value for", str(exc)))
             continue
         if not close(kind, value, example["answer"], tolerance):
-            found.append((("examples", i, "answer"), f"what torch computes for these inputs, {fmt_inline(_rounded(value))}", fmt_inline(example["answer"])))
+            what = "the key formula's value there" if symbols else "what torch computes for these inputs"
+            found.append((("examples", i, "answer"), f"{what}, {fmt_inline(_rounded(value))}", fmt_inline(example["answer"])))
     return found
 
 

@@ -44,12 +44,116 @@ def _network(v: dict[str, Any], h: np.ndarray) -> float:
     return float(np.asarray(v["v"], float) @ h)
 
 
+# Knowledge distillation (Hinton, Vinyals and Dean, 2015). The KL divergence between two softmaxes
+# in closed form, through log-sum-exp: KL(softmax(a) ‖ softmax(b)) = Σ softmax(a)·(a − b) − LSE(a) + LSE(b).
+
+
+def _lse(a: Any) -> float:
+    a = np.asarray(a, float)
+    top = float(a.max())
+    return top + math.log(sum(math.exp(x - top) for x in a))
+
+
+def _probs(a: Any) -> np.ndarray:
+    a = np.asarray(a, float)
+    return np.array([math.exp(x - _lse(a)) for x in a])
+
+
+def _kl_softmax(a: Any, b: Any) -> float:
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    return float(sum(pi * (ai - bi) for pi, ai, bi in zip(_probs(a), a, b))) - _lse(a) + _lse(b)
+
+
+def _soft(v: dict[str, Any], name: str, temperature: float | None = None) -> np.ndarray:
+    return np.asarray(v[name], float) / (v["T"] if temperature is None else temperature)
+
+
+def _distill(v: dict[str, Any], teacher_t: float | None = None, student_t: float | None = None) -> float:
+    return v["T"] ** 2 * _kl_softmax(_soft(v, "t", teacher_t), _soft(v, "s", student_t))
+
+
+def _hard_ce(logits: Any, k: int) -> float:
+    return _lse(logits) - float(np.asarray(logits, float)[int(k)])
+
+
+def _softmax_jacobian(p: np.ndarray) -> np.ndarray:
+    """∂p_i/∂z_j = p_i (δ_ij − p_j), built entry by entry."""
+    n = len(p)
+    return np.array([[p[i] * ((1.0 if i == j else 0.0) - p[j]) for j in range(n)] for i in range(n)])
+
+
+def _distill_gradient(v: dict[str, Any]) -> np.ndarray:
+    """∂(T² KL(p ‖ q))/∂s by the chain rule through q: ∂L/∂q_i = −T² p_i / q_i, ∂q/∂s = J(q) / T."""
+    p, q = _probs(_soft(v, "t")), _probs(_soft(v, "s"))
+    dl_dq = -(v["T"] ** 2) * p / q
+    return _softmax_jacobian(q).T @ dl_dq / v["T"]
+
+
+def _first_order(v: dict[str, Any]) -> float:
+    """The coefficient c of q_i − p_i ≈ c / T for large T (Hinton et al., 2015, equation 3):
+    zero-mean logit vectors with z_i (and v_i) at class 0, the rest equal, times the softmax's
+    Jacobian at the uniform distribution, where every logit vector x / T starts as T grows."""
+    n = int(v["N"])
+    student = np.array([v["z"]] + [-v["z"] / (n - 1)] * (n - 1), dtype=float)
+    teacher = np.array([v["v"]] + [-v["v"] / (n - 1)] * (n - 1), dtype=float)
+    return float((_softmax_jacobian(np.full(n, 1.0 / n)) @ (student - teacher))[0])
+
+
+_TEMPERATURES = (1.5, 4.0, 20.0)
+
+
+def _in_t(f: Callable[[float], float]) -> list[tuple[dict[str, float], float]]:
+    """A formula in T as (symbol values, number) cases."""
+    return [({"T": t}, f(t)) for t in _TEMPERATURES]
+
+
+# The cross-entropy gradient (Szegedy et al., 2016, section 7) by the chain rule through the
+# probabilities: ∂L/∂p_i = −q_i / p_i for L = −Σ q_i ln p_i, times the softmax's Jacobian.
+
+
+def _ce_gradient(z: Any, target: np.ndarray) -> np.ndarray:
+    p = _probs(z)
+    return _softmax_jacobian(p).T @ (-target / p)
+
+
+def _one_hot(k: int, n: int) -> np.ndarray:
+    return np.array([1.0 if i == int(k) else 0.0 for i in range(n)])
+
+
+def _smoothed(v: dict[str, Any]) -> np.ndarray:
+    n, eps = int(v["C"]), v["eps"]
+    return np.array([eps / n + (1 - eps if i == int(v["k"]) else 0.0) for i in range(n)])
+
+
+def _column_probs(m: Any) -> np.ndarray:
+    """Each column normalised over the rows (the examples): the softmax taken down the batch."""
+    return np.array([_probs(column) for column in np.asarray(m, float).T]).T
+
+
+def _batch_gradient(v: dict[str, Any], rows: Callable[[Any, int], np.ndarray]) -> np.ndarray:
+    return np.array([rows(z, int(y)) for z, y in zip(v["Z"], v["y"])])
+
+
 REFERENCES: dict[str, Callable[[dict[str, Any]], Any]] = {
     "x * m / (1 - p)": _dropout_train,
     "dot(v, relu(W @ x))": lambda v: _network(v, _hidden(v)),
     "dot(v, relu(W @ x) * m / (1 - p))": lambda v: _network(v, _hidden(v) * np.asarray(v["m"], float) / (1 - v["p"])),
     # E[x_i · b_i / (1 − p)] with b_i ~ Bernoulli(1 − p): the keep probability cancels the scale.
     "sum(x)": lambda v: float(sum((1 - v["p"]) * xi / (1 - v["p"]) for xi in v["x"])),
+    # knowledge-distillation.yaml
+    "softmax(t / T)": lambda v: _probs(_soft(v, "t")),
+    "T^2 * kl_div(log_softmax(s / T), softmax(t / T))": _distill,
+    "alpha * T^2 * kl_div(log_softmax(s / T), softmax(t / T)) + (1 - alpha) * cross_entropy(s, k)": (
+        lambda v: v["alpha"] * _distill(v) + (1 - v["alpha"]) * _hard_ce(v["s"], v["k"])
+    ),
+    "T * (softmax(s / T) - softmax(t / T))": _distill_gradient,
+    # ∂C/∂z_i = (q_i − p_i) / T ≈ c / T².
+    "(z - v)/(N*T^2)": lambda v: _in_t(lambda t: _first_order(v) / t**2),
+    # softmax-cross-entropy-gradient.yaml
+    "softmax(z) - one_hot(k, C)": lambda v: _ce_gradient(v["z"], _one_hot(v["k"], v["C"])),
+    "softmax(z)[j] - (j == k)": lambda v: _ce_gradient(v["z"], _one_hot(v["k"], v["C"]))[int(v["j"])],
+    "(softmax(Z, dim=1) - one_hot(y, 3)) / N": lambda v: _batch_gradient(v, lambda z, y: _ce_gradient(z, _one_hot(y, 3))) / v["N"],
+    "softmax(z) - ((1 - eps) * one_hot(k, C) + eps / C)": lambda v: _ce_gradient(v["z"], _smoothed(v)),
 }
 
 MISTAKES: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
@@ -75,6 +179,66 @@ MISTAKES: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
         "keep-is-p": lambda v: v["p"] * float(np.sum(v["x"])),
         "divided-by-p": lambda v: (1 - v["p"]) * float(np.sum(v["x"])) / v["p"],
     },
+    "softmax(t / T)": {
+        "no-temperature": lambda v: _probs(v["t"]),
+        "multiplied-by-t": lambda v: _probs(np.asarray(v["t"], float) * v["T"]),
+        "divided-probabilities": lambda v: _probs(v["t"]) / v["T"],
+        "numerator-only": lambda v: np.array([math.exp(x / v["T"] - _lse(v["t"])) for x in v["t"]]),
+    },
+    "T^2 * kl_div(log_softmax(s / T), softmax(t / T))": {
+        "no-t-squared": lambda v: _distill(v) / v["T"] ** 2,
+        "kl-reversed": lambda v: v["T"] ** 2 * _kl_softmax(_soft(v, "s"), _soft(v, "t")),
+        "teacher-not-softened": lambda v: _distill(v, teacher_t=1),
+        "student-not-softened": lambda v: _distill(v, student_t=1),
+        # Cross-entropy = KL + the teacher's entropy.
+        "soft-cross-entropy": lambda v: _distill(v) - v["T"] ** 2 * float(sum(p * math.log(p) for p in _probs(_soft(v, "t")))),
+    },
+    "alpha * T^2 * kl_div(log_softmax(s / T), softmax(t / T)) + (1 - alpha) * cross_entropy(s, k)": {
+        "no-t-squared": lambda v: v["alpha"] * _distill(v) / v["T"] ** 2 + (1 - v["alpha"]) * _hard_ce(v["s"], v["k"]),
+        "weights-swapped": lambda v: (1 - v["alpha"]) * _distill(v) + v["alpha"] * _hard_ce(v["s"], v["k"]),
+        "hard-term-softened": lambda v: v["alpha"] * _distill(v) + (1 - v["alpha"]) * _hard_ce(_soft(v, "s"), v["k"]),
+        "kl-reversed": lambda v: v["alpha"] * v["T"] ** 2 * _kl_softmax(_soft(v, "s"), _soft(v, "t")) + (1 - v["alpha"]) * _hard_ce(v["s"], v["k"]),
+    },
+    "T * (softmax(s / T) - softmax(t / T))": {
+        "no-t-squared": lambda v: _distill_gradient(v) / v["T"] ** 2,
+        "chain-rule-forgotten": lambda v: _distill_gradient(v) * v["T"],
+        "no-scale": lambda v: _distill_gradient(v) / v["T"],
+        "sign-flipped": lambda v: -_distill_gradient(v),
+        "no-temperature": lambda v: _ce_gradient(v["s"], _probs(v["t"])),
+    },
+    "(z - v)/(N*T^2)": {
+        "one-power-of-t": lambda v: _in_t(lambda t: _first_order(v) / t),
+        "forgot-n": lambda v: _in_t(lambda t: _first_order(v) * v["N"] / t**2),
+        "sign-flipped": lambda v: _in_t(lambda t: -_first_order(v) / t**2),
+        "loss-scaled-by-t-squared": lambda v: _in_t(lambda t: _first_order(v)),
+    },
+    "softmax(z) - one_hot(k, C)": {
+        "sign-flipped": lambda v: -_ce_gradient(v["z"], _one_hot(v["k"], v["C"])),
+        "forgot-softmax": lambda v: np.asarray(v["z"], float) - _one_hot(v["k"], v["C"]),
+        "true-class-only": lambda v: _ce_gradient(v["z"], _one_hot(v["k"], v["C"])) * _one_hot(v["k"], v["C"]),
+        "normaliser-dropped": lambda v: -_one_hot(v["k"], v["C"]),
+    },
+    "softmax(z)[j] - (j == k)": {
+        "sign-flipped": lambda v: -_ce_gradient(v["z"], _one_hot(v["k"], v["C"]))[int(v["j"])],
+        "forgot-softmax": lambda v: v["z"][int(v["j"])] - (1.0 if v["j"] == v["k"] else 0.0),
+        "classes-confused": lambda v: _probs(v["z"])[int(v["j"])] - (0.0 if v["j"] == v["k"] else 1.0),
+        "normaliser-dropped": lambda v: -1.0 if v["j"] == v["k"] else 0.0,
+    },
+    "(softmax(Z, dim=1) - one_hot(y, 3)) / N": {
+        "forgot-mean": lambda v: _batch_gradient(v, lambda z, y: _ce_gradient(z, _one_hot(y, 3))),
+        "mean-over-entries": lambda v: _batch_gradient(v, lambda z, y: _ce_gradient(z, _one_hot(y, 3))) / (3 * v["N"]),
+        "sign-flipped": lambda v: -_batch_gradient(v, lambda z, y: _ce_gradient(z, _one_hot(y, 3))) / v["N"],
+        "forgot-softmax": lambda v: _batch_gradient(v, lambda z, y: np.asarray(z, float) - _one_hot(y, 3)) / v["N"],
+        "softmax-over-batch": lambda v: (_column_probs(v["Z"]) - _batch_gradient(v, lambda z, y: _one_hot(y, 3))) / v["N"],
+    },
+    "softmax(z) - ((1 - eps) * one_hot(k, C) + eps / C)": {
+        "smoothing-ignored": lambda v: _ce_gradient(v["z"], _one_hot(v["k"], v["C"])),
+        "others-share-eps": lambda v: _ce_gradient(
+            v["z"], np.array([1 - v["eps"] if i == int(v["k"]) else v["eps"] / (int(v["C"]) - 1) for i in range(int(v["C"]))])
+        ),
+        "sign-flipped": lambda v: -_ce_gradient(v["z"], _smoothed(v)),
+        "forgot-softmax": lambda v: np.asarray(v["z"], float) - _smoothed(v),
+    },
 }
 
 
@@ -84,13 +248,15 @@ def _plain(value: Any) -> Any:
 
 
 def reference(inputs: dict[str, Any]) -> Any:
-    """The answer of an authored problem, by the numpy route written for its template."""
-    return _plain(REFERENCES[inputs["answer"]](inputs["values"]))
+    """The answer of an authored problem, by the numpy route written for its template (for a
+    template with symbols, ``(symbol values, number)`` cases, as ``conftest.agree`` takes them)."""
+    value = REFERENCES[inputs["answer"]](inputs["values"])
+    return value if inputs.get("symbols") else _plain(value)
 
 
 def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
     """Every named mistake of an authored problem, by the numpy route written for its template."""
-    return {name: _plain(f(inputs["values"])) for name, f in MISTAKES[inputs["answer"]].items()}
+    return {name: f(inputs["values"]) if inputs.get("symbols") else _plain(f(inputs["values"])) for name, f in MISTAKES[inputs["answer"]].items()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -484,3 +650,18 @@ def test_a_template_with_symbols_is_checked(tmp_path: Path, change: tuple[str, s
     (tmp_path / "kd-scale.yaml").write_text(_FORMULA_TEMPLATE.replace(*change), encoding="utf-8")
     result = CliRunner().invoke(cli, ["--concepts", str(tmp_path), "check"])
     assert result.exit_code == 2 and f"problems[0].{field}" in result.output, result.output
+
+
+def test_a_formula_answer_may_call_functions_and_folds_drawn_signs(tmp_path: Path) -> None:
+    from quizgen.core.concepts import load_concepts
+    from quizgen.core.problems import build_problem
+
+    text = _FORMULA_TEMPLATE.replace('{label: the weight of the soft loss, values: [0.5, 0.7, 0.9]}', "{label: a shift, values: [-2, -1]}")
+    text = text.replace('answer: "a*T^2"', 'answer: "sqrt(T) - a*exp(-T)"').replace("answer: 2, source", "answer: 2.0, source")
+    text = text.replace("{inputs: {a: 0.5, T: 2}", "{inputs: {a: -2, T: 0}")
+    (tmp_path / "kd-scale.yaml").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--concepts", str(tmp_path), "check"])
+    assert result.exit_code == 0, result.output
+    concept = load_concepts(tmp_path)[0]
+    keys = {build_problem(concept, concept.templates[0], seed).answer.value["formula"] for seed in range(12)}
+    assert keys == {"sqrt(T) + 2*exp(-T)", "sqrt(T) + 1*exp(-T)"}, keys

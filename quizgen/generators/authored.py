@@ -327,17 +327,50 @@ def _check_inputs(inputs: Any) -> list[Found]:
 _FORMULA_NODES = frozenset({"num", "sym", "const", "neg", "add", "sub", "mul", "div", "pow", "call"})
 
 
-def _formula_only(node: Node) -> bool:
-    """Whether a tree is a formula as answers are typed: numbers, names, + - * / ^ and functions."""
-    return node[0] in _FORMULA_NODES and all(_formula_only(p) for p in node[1:] if isinstance(p, tuple))
+_ANSWER_FUNCTIONS = frozenset({"sqrt", "exp", "log", "sin", "cos", "abs"})
+
+
+def _as_formula(node: Node) -> Node | None:
+    """The tree as a formula is typed (``exp(x)`` a one-argument call), or None when it uses what a
+    typed formula cannot: tensor functions, keywords, ``@``, indexing, comparisons."""
+    op = node[0]
+    if op == "fn":
+        if node[1] not in _ANSWER_FUNCTIONS or len(node[2]) != 1 or node[3]:
+            return None
+        arg = _as_formula(node[2][0])
+        return None if arg is None else ("call", node[1], arg)
+    if op not in _FORMULA_NODES:
+        return None
+    parts = [_as_formula(p) if isinstance(p, tuple) else p for p in node[1:]]
+    return None if any(p is None for p in parts) else (op, *parts)
+
+
+def _tidy_signs(node: Node) -> Node:
+    """Signs folded where a drawn negative number was put in: a - (-b) is a + b, a + (-b) is
+    a - b, -(-b) is b, and (-a)*b, (-a)/b are -(a*b), -(a/b)."""
+    if not isinstance(node, tuple) or node[0] in ("num", "sym", "const"):
+        return node
+    node = (node[0], *(_tidy_signs(p) if isinstance(p, tuple) else p for p in node[1:]))
+    op = node[0]
+    if op == "neg" and node[1][0] == "neg":
+        return node[1][1]
+    if op in ("add", "sub") and node[2][0] == "neg":
+        return ("sub" if op == "add" else "add", node[1], node[2][1])
+    if op in ("mul", "div") and node[1][0] == "neg":
+        return _tidy_signs(("neg", (op, node[1][1], node[2])))
+    if op in ("mul", "div") and node[2][0] == "neg":
+        return _tidy_signs(("neg", (op, node[1], node[2][1])))
+    return node
 
 
 def formula_text(text: str, values: dict[str, Any], names: tuple[str, ...]) -> str:
     """A formula expression with the drawn values put in for their names, written out: the key
     (or a mistake) of a template with symbols.
 
-    >>> formula_text("h*4*d^2", {"h": 3}, ("h", "d"))
-    '3*4*d^2'
+    >>> formula_text("h*4*d^2", {"h": 3}, ("h", "d")), formula_text("(z - v)/(N*T^2)", {"z": 2, "v": -1, "N": 3}, ("z", "v", "N", "T"))
+    ('3*4*d^2', '(2 + 1)/(3*T^2)')
+    >>> formula_text("-d*exp(-T)", {"d": -2}, ("d", "T"))
+    '2*exp(-T)'
     """
     from quizgen.core.expression import text as written
 
@@ -349,7 +382,10 @@ def formula_text(text: str, values: dict[str, Any], names: tuple[str, ...]) -> s
             return ("num", repr(v)) if v >= 0 else ("neg", ("num", repr(-v)))
         return (node[0], *(put(p) if isinstance(p, tuple) and p and isinstance(p[0], str) else p for p in node[1:]))
 
-    return written(put(parse(text, names)))
+    tree = _as_formula(parse(text, names))
+    if tree is None:
+        raise Undefined("a formula uses numbers, inputs, + - * / ^ and sqrt, exp, log, sin, cos, abs")
+    return written(_tidy_signs(put(tree)))
 
 
 def _check_expressions(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
@@ -363,7 +399,7 @@ def _check_expressions(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Foun
         except Unreadable as exc:
             found.append((path, "an expression in the inputs (docs/authoring.md)", str(exc)))
             return
-        if symbols and not comparison and not _formula_only(tree):
+        if symbols and not comparison and _as_formula(tree) is None:
             found.append((path, "a formula in the symbols: numbers, inputs, + - * / ^ and sqrt, exp, log, sin, cos, abs", text))
         if comparison and tree[0] != "cmp":
             found.append((path, "a comparison, as in sum(mask) >= 1", text))
