@@ -373,3 +373,15 @@ def test_no_prompt_says_how_to_type(concepts):
     typing = re.compile(r"rows as `|\[\[|separate rows", re.IGNORECASE)
     told = [f"{c.id}.{t.name}" for c in concepts for t in c.templates if typing.search(t.prompt)]
     assert told == []
+
+
+@pytest.mark.parametrize("typed,written", [("1e-5", "1.0e-5"), ("2.5e3", "2.5e+3"), ("-3E2", "-3.0e+2")])
+def test_a_number_yaml_reads_as_text_is_named_with_a_spelling_it_reads(tmp_path, typed, written):
+    import yaml
+
+    text = (CONCEPTS / "normalization.yaml").read_text("utf-8").replace("tolerance: {rel: 0, abs: 0.5}", f"tolerance: {{rel: 0, abs: {typed}}}")
+    path = tmp_path / "normalization.yaml"
+    path.write_text(text, "utf-8")
+    _, issues = check_files([path])
+    assert any(f"write {written}" in i.message and i.field == "problems[0].tolerance.abs" for i in issues), issues
+    assert isinstance(yaml.safe_load(f"x: {written}")["x"], float)  # the advice is a number to YAML

@@ -8,11 +8,15 @@ schema cannot express.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 PathKey = tuple[Any, ...]
+
+_YAML_TEXT_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]*)?[eE][+-]?[0-9]+")
+"""A number YAML 1.1 reads as text: ``1e-5`` (it wants ``1.0e-5``)."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,12 @@ def schema_issue(error: Any, file: str, lines: dict[PathKey, int]) -> list[Issue
     if v == "type":
         types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         want = " or ".join(_TYPE_WORDS.get(t, str(t)) for t in types)
-        return [Issue(file, line_of(lines, path), field_name(path), f"expected {want}, found {found}")]
+        hint = ""
+        if {"number", "integer"} & set(types) and isinstance(error.instance, str) and _YAML_TEXT_NUMBER.fullmatch(error.instance.strip()):
+            mantissa, _, exponent = error.instance.strip().lower().partition("e")
+            written = f"{mantissa if '.' in mantissa else mantissa + '.0'}e{exponent if exponent[0] in '+-' else '+' + exponent}"
+            hint = f" (YAML reads a number in e-notation as text unless it has a decimal point and a signed exponent: write {written})"
+        return [Issue(file, line_of(lines, path), field_name(path), f"expected {want}, found {found}{hint}")]
     if v == "enum":
         options = [str(o) for o in error.validator_value]
         hint = _suggest(str(error.instance), options) if isinstance(error.instance, str) else ""
