@@ -10,7 +10,9 @@ runs this backwards: ``L_out = (n − 1)s − 2p + d(k − 1) + output_padding +
 Every key is the size torch itself gives: the layer's functional form (``F.conv1d``,
 ``F.conv2d``, ``F.max_pool1d``, ``F.conv_transpose1d``) run on meta tensors (float64 sizes
 without data). The named mistakes are a learner's arithmetic, each listed when it gives a length
-(0 or more) other than the key.
+(0 or more) other than the key. With ``ceil_mode=True`` rounding down and leaving out the + 1 give
+the same length whenever the division is not exact (⌊x⌋ + 1 = ⌈x⌉): the problem then names the
+rounding, the subject of the question, and names the missing + 1 only where it differs.
 """
 
 from __future__ import annotations
