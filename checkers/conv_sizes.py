@@ -191,10 +191,9 @@ def _solve_transposed(inputs: Mapping[str, Any]) -> Solution:
     key = int(y.shape[-1])
     steps = (
         Step(f"(n − 1)s = {n - 1}·{s}", (n - 1) * s),
-        Step(f"− 2p = −2·{p}", -2 * p),
-        Step(f"+ d(k − 1) = {d}·{k - 1}", d * (k - 1)),
-        Step(f"+ output_padding + 1 = {op} + 1", op + 1),
-        Step("L_out", key),
+        Step(f"padding taken off both ends: 2p = 2·{p}", 2 * p),
+        Step(f"the window's overhang: d(k − 1) = {d}·{k - 1}", d * (k - 1)),
+        Step(f"L_out = (n − 1)s − 2p + d(k − 1) + output_padding + 1, output_padding = {op}", key),
     )
     slips: list[tuple[tuple[str, str], float]] = [(_CONV_FORMULA, float((n + 2 * p - d * (k - 1) - 1) // s + 1))]
     if p > 0:
