@@ -5,8 +5,9 @@ Sources: an embedding table is a V × D matrix whose row i is token i's vector (
 BERT's input is the sum of token, position and segment embeddings (Devlin et al. 2019, section
 3.2 and figure 2); word analogies such as king − man + woman ≈ queen are answered by the nearest
 word by cosine similarity, the query words excluded (Mikolov et al. 2013). Ids are padded with
-``nn.utils.rnn.pad_sequence``, looked up with ``nn.Embedding`` (on the meta device for shapes and
-sizes) and compared with ``F.cosine_similarity``.
+``nn.utils.rnn.pad_sequence``, looked up in ``nn.Embedding`` tables (for shapes and sizes, tables on
+the meta device, looked up by torch's embedding rule, ``index_select``) and compared with
+``F.cosine_similarity``.
 """
 
 from __future__ import annotations
@@ -99,12 +100,20 @@ def _table(v: int, d: int, padding_idx: int | None = None) -> nn.Embedding:
     return nn.Embedding(v, d, padding_idx=padding_idx, _weight=torch.empty(v, d, device=_META))
 
 
+def _lookup(table: nn.Embedding, ids: torch.Tensor) -> torch.Tensor:
+    """``table(ids)`` on the meta device, computed as torch's embedding computes it: the weight's
+    rows picked by ``index_select`` and viewed as the ids' shape + (D,) (``aten/native/
+    Embedding.cpp``). Calling the module on meta tensors runs Python meta code that imports
+    torch's symbolic shapes and sympy (0.2–0.4 s a process) to learn a shape."""
+    return table.weight.index_select(0, ids.reshape(-1)).view(*ids.shape, table.embedding_dim)
+
+
 def _solve_sizes(ask: str, inputs: Mapping[str, Any]) -> Solution:
     v, d = int(inputs["vocab_size"]), int(inputs["dim"])
     steps: tuple[Step, ...]
     if ask == "lookup-shape":
         ids_shape = list(inputs["ids_shape"])
-        out = _table(v, d)(torch.empty(ids_shape, dtype=torch.long, device=_META))
+        out = _lookup(_table(v, d), torch.empty(ids_shape, dtype=torch.long, device=_META))
         key = list(out.shape)
         steps = (Step("each id becomes its row of the V × D table: the ids' shape + (D,)", key),)
         return Solution(key, steps, (Misconception(*_VOCAB_WIDTH, [*ids_shape, v]), Misconception(*_IDS_ONLY, ids_shape)))
@@ -126,9 +135,9 @@ def _solve_sizes(ask: str, inputs: Mapping[str, Any]) -> Solution:
         return Solution(float(sum(counts)), steps, wrong)
     ids_shape = list(inputs["ids_shape"])
     ids = torch.empty(ids_shape, dtype=torch.long, device=_META)
-    # The sum's shape is the broadcast of the three lookups' (torch's own rule; adding meta
-    # tensors would import torch's compiler for nothing).
-    shape = list(torch.broadcast_shapes(*(t(ids).shape for t in tables)))
+    # The sum's shape is the broadcast of the three lookups' (torch's own rule, in C++ for meta
+    # tensors; adding them, or torch.broadcast_shapes, runs Python meta code, see _lookup).
+    shape = list(torch.broadcast_tensors(*(_lookup(t, ids) for t in tables))[0].shape)
     try:  # meta tensors hold no indices: a real one-column table of P rows looks up 0 … L − 1
         nn.Embedding(p, 1)(torch.arange(ids_shape[-1]))  # (every row of positions holds the same)
     except IndexError:

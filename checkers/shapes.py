@@ -299,8 +299,8 @@ def _larger_sizes(sa: torch.Size, sb: torch.Size) -> list[int]:
 def _clash_applies(t: torch.Tensor, op: Op, y: torch.Tensor | None) -> bool:
     if y is None:
         return False
-    try:
-        torch.broadcast_shapes(t.shape, y.shape)
+    try:  # torch's broadcasting rule, in C++ for meta tensors (torch.broadcast_shapes is Python)
+        torch.broadcast_tensors(t, y)
     except RuntimeError:
         return True
     return False

@@ -78,11 +78,11 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
     click.echo(f"ok: {len(concepts)} concept files, {templates} problem templates, {cards} flashcards")
     authored = [(c, t) for c in concepts for t in c.templates if t.generator == "authored"]
     if authored:
-        from quizgen.generators.authored import SAMPLE_DRAWS, usable
+        from quizgen.core.problems import usable_draws
 
-        click.echo(f"authored templates, usable variants of {SAMPLE_DRAWS} draws (the others fail a condition or have no finite answer):")
-        for c, t in authored:
-            passed, reasons, _ = usable(t.params)
+        reports = [(c, t, *usable_draws(t)) for c, t in authored]
+        click.echo(f"authored templates, usable variants of {reports[0][3]} draws (the others fail a condition or have no finite answer):")
+        for c, t, passed, _, reasons in reports:
             worst = f"; most often: {max(reasons, key=lambda r: reasons[r])}" if reasons else ""
             click.echo(f"  {c.id}.{t.name}: {passed}{worst}")
 
@@ -140,7 +140,7 @@ def generate(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int, fmt
     """
     from quizgen.core.concepts import select
     from quizgen.core.library import load_topics
-    from quizgen.core.problems import PROBLEM_ID, build_many, generate_jobs, parse_problem_id, rebuild
+    from quizgen.core.problems import PROBLEM_ID, Problem, build_many, generate_jobs, parse_problem_id, rebuild
 
     ids = [t for t in topics if PROBLEM_ID.match(t)]
     names = [t for t in topics if not PROBLEM_ID.match(t)]
@@ -150,16 +150,21 @@ def generate(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int, fmt
 
     def show(chunk: list, index: int, total: int) -> int:
         lines = []
-        for problem in chunk:
+        for problem in chunk:  # a problem, or its JSON line (made where it was built)
             index += 1
-            lines.append(problem.to_jsonl() + "\n" if fmt == "jsonl" else _problem_text(problem, index, total, titles[problem.concept]) + "\n")
+            if fmt == "jsonl":
+                lines.append((problem if isinstance(problem, str) else problem.to_jsonl()) + "\n")
+            else:
+                lines.append(_problem_text(problem, index, total, titles[problem.concept]) + "\n")
         click.echo("".join(lines), nl=False)
         return index
 
     index = show([rebuild(pid, everything) for pid in ids], 0, len(ids)) if ids else 0
     if names:
         total = index + n
-        for chunk in build_many(generate_jobs(select(everything, names), n, seed), jobs):
+        todo = generate_jobs(select(everything, names), n, seed)
+        built = build_many(todo, jobs, render=Problem.to_jsonl) if fmt == "jsonl" else build_many(todo, jobs)
+        for chunk in built:
             index = show(chunk, index, total)
 
 

@@ -27,11 +27,10 @@ from conftest import CONCEPTS, ROOT, need_pexpect
 from quizgen import generators
 from quizgen.cli import cli  # noqa: F401  (import the CLI first: it registers the drill)
 from quizgen.core.concepts import load_concepts, select
-from quizgen.core.problems import build_problem, variant_seed
+from quizgen.core.problems import build_problem, first_draw, variant_seed
 from quizgen.drill.cards import (
     EASY_SECONDS,
     HARD_SECONDS,
-    first_draw,
     plan_items,
     rating_for,
     solve_inputs,
@@ -136,6 +135,22 @@ def test_expected_answer_matches_the_checkers(concepts):
                 assert describe_expected(expected) == describe_expected(solved.answer), (c.id, t.name, inputs)
                 value = solved.answer.value
                 assert (expected.kind == "number") == (isinstance(value, float) and not isinstance(value, bool)), (c.id, t.name)
+
+
+def test_first_draw_is_the_builders_first_draw(concepts):
+    """What the drill shows before torch is the variant ``build_problem`` builds for the same
+    seed whenever the builder keeps its first draw (it draws again only on a hidden mistake)."""
+    rng = random.Random(11)
+    kept = 0
+    for c in concepts:
+        for t in c.templates:
+            for _ in range(3):
+                seed = rng.getrandbits(48)
+                inputs, problem = first_draw(t, seed), build_problem(c, t, seed)
+                if solve_inputs(t, inputs)[1] == ():  # no mistake hides the key: the builder kept it
+                    assert problem.inputs == inputs, (c.id, t.name, seed)
+                    kept += 1
+    assert kept > 0
 
 
 def test_right_answer_then_summary(monkeypatch, tmp_path):
@@ -328,6 +343,21 @@ def test_nothing_imports_torch_or_sympy_before_the_first_question(tmp_path):
     assert "TORCH-AT-FIRST-QUESTION False TORCH-AT-END False" in result.stdout
 
 
+def test_the_background_loads_the_checkers_and_torch_not_sympy():
+    """What the learner waits for after the first question is torch and the session's checkers;
+    sympy (0.2 s more) is not needed by families without meta-tensor arithmetic."""
+    program = (
+        "import sys\n"
+        "from quizgen.drill.cards import Background\n"
+        "b = Background(['attention', 'bleu', 'vae'])\n"
+        "b.wait()\n"
+        "print(b.ready, 'torch' in sys.modules, 'checkers.attention' in sys.modules, 'sympy' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "True", "True", "False"]
+
+
 def _drill(home: Path, *args: str, input: str = "", **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "quizgen", "--concepts", str(CONCEPTS), "drill", *args],
@@ -350,7 +380,6 @@ def test_every_concept_drills_and_its_key_is_right(tmp_path, concepts, concept_i
     """The drill works for every family: the first question's key, typed as the judge writes
     it, is graded right and saved."""
     from quizgen.core.problems import solve_problem
-    from quizgen.drill.cards import first_draw
 
     concept = next(c for c in concepts if c.id == concept_id)
     template = concept.templates[0]  # a new concept starts with its first template

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quizgen.core.concepts import load_concepts
-from quizgen.core.problems import build_problem, parse_problem_id, plan, rebuild
+from quizgen.core.problems import Problem, build_problem, parse_problem_id, plan, rebuild
 from quizgen.core.problems import solve_problem as solve
 from quizgen.judge import close, format_value, judge
 
@@ -89,7 +89,25 @@ def test_building_on_several_processes_gives_the_same_problems_in_order():
     serial = [p.to_jsonl() for chunk in build_many(jobs, processes=1) for p in chunk]
     parallel = [p.to_jsonl() for chunk in build_many(jobs, processes=2) for p in chunk]
     assert parallel == serial == [build_problem(*job).to_jsonl() for job in jobs]
+    # Rendered where they are built (what `generate --format jsonl` writes): the same lines.
+    rendered = [line for chunk in build_many(jobs, processes=2, render=Problem.to_jsonl) for line in chunk]
+    assert rendered == serial
     assert list(build_many([])) == []
+
+
+def test_formula_values_that_are_not_text_never_match_and_never_raise():
+    """Formula decisions are remembered by their texts; a value whose parts cannot be keys (a
+    list, a dict, a number where text belongs) is simply not equal, as before."""
+    from quizgen.core.answer import Tolerance, close
+
+    s = {"d": "size"}
+    key = {"formula": "d", "symbols": s}
+    for other in ({"formula": ["d"], "symbols": s}, {"formula": {"d": 1}, "symbols": s}, {"formula": 1, "symbols": s}, {"symbols": s}, "d", None):
+        assert not close("formula", key, other, Tolerance())
+    assert not close("formula", {"formula": "d", "symbols": [["d", ["size"]]]}, key, Tolerance())
+    for _ in range(2):  # decided, then remembered: the same verdicts
+        assert close("formula", key, {"formula": "sqrt(d^2)", "symbols": s}, Tolerance())
+        assert not close("formula", key, {"formula": "d^2", "symbols": s}, Tolerance())
 
 
 def test_a_redraw_failure_names_the_file_and_the_template(monkeypatch):

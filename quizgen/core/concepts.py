@@ -16,7 +16,7 @@ import os
 import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -77,6 +77,12 @@ class Template:
     tolerance: Tolerance = field(default_factory=Tolerance)
 
     def resolved_params(self) -> dict[str, Any]:
+        """The params merged with the generator's defaults and normalised (a fresh dict; resolved
+        once per template, since every problem of the template starts from them)."""
+        return dict(self._resolved)
+
+    @cached_property
+    def _resolved(self) -> dict[str, Any]:
         from quizgen.generators import GENERATORS
 
         module = GENERATORS[self.generator]

@@ -33,6 +33,7 @@ accepted formula is decided in bounded time; a formula beyond the caps is undeci
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import math
@@ -469,8 +470,16 @@ def equivalent(key: Any, other: Any) -> bool:
     """Whether two formula values (``{"formula", "symbols"}``) are equal (``decide``); malformed
     values never are (and never raise)."""
     try:
-        symbols = dict(key["symbols"])
-        a, b = read(key["formula"], symbols), read(other["formula"], symbols)
+        return _equivalent(key["formula"], other["formula"], tuple(dict(key["symbols"]).items()))
     except (AnswerParseError, KeyError, TypeError, ValueError):
         return False
-    return decide(a, b, symbols)[0] == EQUAL
+
+
+@functools.lru_cache(maxsize=4096)
+def _equivalent(key: str, other: str, symbols: tuple[tuple[str, str], ...]) -> bool:
+    """``equivalent`` on the texts, remembered: the builder compares a template's key with each
+    of its named mistakes in every variant, and a formula template's variants repeat a handful of
+    formulas (10,000 problems of every family held 13 distinct sets), so each pair is decided
+    once per process. The decision depends on the texts alone (its points are seeded by them)."""
+    domains = dict(symbols)
+    return decide(read(key, domains), read(other, domains), domains)[0] == EQUAL

@@ -12,19 +12,18 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import multiprocessing
 import os
 import random
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple, overload
+from typing import Any, Literal, NamedTuple, TypeVar, overload
 
 from checkers import get_checker, load_checkers
 from quizgen.core.answer import Answer, Figure, Misconception, Step, Tolerance, close
 from quizgen.core.concepts import Concept, Template
 from quizgen.core.errors import GenerationError, QuizgenError
-from quizgen.generators import GENERATORS, expected, refuse_unknown_ask
+from quizgen.generators import GENERATORS, authored, expected, refuse_unknown_ask
 
 MAX_REDRAWS = 200
 # A problem id; the seed is capped at 20 digits so a hostile id can't smuggle in a huge number.
@@ -166,6 +165,27 @@ def solve_problem(family: str, inputs: dict[str, Any]) -> Solved:
     )
 
 
+def first_draw(template: Template, seed: int) -> dict[str, Any]:
+    """The inputs ``build_problem`` draws first for this seed: the generator alone, no checker and
+    no torch (the drill shows them while torch loads; ``build_problem`` may draw again)."""
+    return dict(GENERATORS[template.generator].draw(template.resolved_params(), random.Random(seed)))
+
+
+def warm_checkers(families: Iterable[str]) -> None:
+    """Import these families' checkers, and torch with them, without building a problem: the
+    drill does this in a background thread while the learner reads its first question."""
+    for family in sorted(set(families)):
+        get_checker(family)
+
+
+def usable_draws(template: Template) -> tuple[int, int, dict[str, int]]:
+    """For a template of the ``authored`` family: of a fixed seeded sample of draws, how many
+    are usable, out of how many, and why the others are not (reason -> count). ``quizgen check``
+    reports it; faces ask here, not the generator."""
+    passed, reasons, _ = authored.usable(template.params)
+    return passed, authored.SAMPLE_DRAWS, reasons
+
+
 def hidden_mistake(solved: Solved, tolerance: Tolerance) -> str | None:
     """The first named misconception that lands within tolerance of the key (the builder then
     draws the variant again), or None."""
@@ -304,28 +324,38 @@ Job = tuple[Concept, Template, int]
 _CHUNK = 250
 _jobs: Sequence[Job] = ()
 _keep_going = False
+_render: Callable[[Problem], Any] | None = None
 
 
-def _build_one(job: Job) -> Problem | str:
+def _build_one(job: Job) -> Any:
     if not _keep_going:
-        return build_problem(*job)
-    try:
-        return build_problem(*job)
-    except Exception as exc:  # one problem that cannot be drawn must not stop the others
-        return f"the problem its id names could not be drawn ({type(exc).__name__}: {exc})"
+        problem = build_problem(*job)
+    else:
+        try:
+            problem = build_problem(*job)
+        except Exception as exc:  # one problem that cannot be drawn must not stop the others
+            return f"the problem its id names could not be drawn ({type(exc).__name__}: {exc})"
+    return problem if _render is None else _render(problem)
 
 
-def _build_chunk(bounds: tuple[int, int]) -> list[Problem | str]:
+def _build_chunk(bounds: tuple[int, int]) -> list[Any]:
     return [_build_one(job) for job in _jobs[bounds[0] : bounds[1]]]
+
+
+T = TypeVar("T")
 
 
 @overload
 def build_many(jobs: Sequence[Job], processes: int = 0, keep_going: Literal[False] = False) -> Iterator[list[Problem]]: ...
 @overload
 def build_many(jobs: Sequence[Job], processes: int = 0, *, keep_going: Literal[True]) -> Iterator[list[Problem | str]]: ...
+@overload
+def build_many(jobs: Sequence[Job], processes: int = 0, *, render: Callable[[Problem], T]) -> Iterator[list[T]]: ...
 
 
-def build_many(jobs: Sequence[Job], processes: int = 0, keep_going: bool = False) -> Iterator[list[Any]]:
+def build_many(
+    jobs: Sequence[Job], processes: int = 0, keep_going: bool = False, render: Callable[[Problem], Any] | None = None
+) -> Iterator[list[Any]]:
     """Build every job's problem, in order, in chunks: the one way many problems are made.
 
     Each problem depends only on its job, so the work splits across processes without changing
@@ -333,21 +363,34 @@ def build_many(jobs: Sequence[Job], processes: int = 0, keep_going: bool = False
     workers are forked after the checkers and torch are imported, so they start in milliseconds.
     Where fork is unavailable the work runs in this process. With ``keep_going`` a job whose
     problem cannot be built gives the reason, as text, in its place (grading marks that one
-    question and goes on); otherwise the error is raised.
+    question and goes on); otherwise the error is raised. With ``render`` (``Problem.to_jsonl``,
+    say) the chunks hold what it makes of each problem, made where the problem was built: a
+    worker then sends a line of text rather than a pickled problem for this process to write out.
     """
-    global _jobs, _keep_going
+    import multiprocessing  # here: the drill imports this module for one problem at a time
+
+    global _jobs, _keep_going, _render
     load_checkers({template.generator for _, template, _ in jobs})  # once, before any fork
     n = len(jobs)
     chunks = [(start, min(start + _CHUNK, n)) for start in range(0, n, _CHUNK)]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     processes = processes or (min(cores, 8) if n >= 4 * _CHUNK else 1)
-    _jobs, _keep_going = jobs, keep_going
+    _jobs, _keep_going, _render = jobs, keep_going, render
     try:
         if processes <= 1 or "fork" not in multiprocessing.get_all_start_methods():
             for bounds in chunks:
                 yield _build_chunk(bounds)
             return
+        # Each template's first problem built here, before the fork: what a checker imports or
+        # a decision remembers on first use (meta-tensor arithmetic imports torch's symbolic
+        # shapes and sympy, 0.2-0.4 s) is then paid once, not once in every worker. A problem
+        # that cannot be built fails later, in its place.
+        for job in {(job[0].id, job[1].name): job for job in reversed(jobs)}.values():
+            try:
+                build_problem(*job)
+            except Exception:
+                pass
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             yield from pool.imap(_build_chunk, chunks)
     finally:
-        _jobs, _keep_going = (), False
+        _jobs, _keep_going, _render = (), False, None

@@ -5,7 +5,6 @@ See ``quizgen.drill.session`` for where each problem comes from (built, first dr
 
 from __future__ import annotations
 
-import random
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -92,13 +91,6 @@ def rating_for(status: str, seconds: float, difficulty: int) -> int:
 # Problems without torch
 
 
-def first_draw(template: Template, seed: int) -> dict[str, Any]:
-    """The inputs ``build_problem`` draws first for this seed (generator only, no torch)."""
-    from quizgen.generators import GENERATORS
-
-    return dict(GENERATORS[template.generator].draw(template.resolved_params(), random.Random(seed)))
-
-
 def solve_inputs(template: Template, inputs: dict[str, Any]) -> tuple[Solved, tuple[Misconception, ...]]:
     """Solve shown inputs exactly, leaving out (and returning apart) the mistakes that give the
     key for these inputs."""
@@ -138,7 +130,9 @@ class Prepared:
 
 
 class Background:
-    """Imports torch, the checkers and sympy while the learner reads.
+    """Imports torch and the checkers while the learner reads (sympy only if a checker does:
+    worked solutions write exact forms without it, and the judge loads it itself for the rare
+    formula that needs algebra).
 
     ``start`` is called once the first question is on screen; ``wait`` joins the thread
     (re-raising its error, if any).
@@ -167,12 +161,9 @@ class Background:
 
     def _run(self) -> None:
         try:
-            from checkers import get_checker
+            from quizgen.core.problems import warm_checkers
 
-            for family in self._families:
-                get_checker(family)
-            # Exact forms in worked solutions use sympy: loaded here too, off the answer path.
-            import sympy  # noqa: F401
+            warm_checkers(self._families)
         except BaseException as exc:  # re-raised in the main thread by wait()
             self._error = exc
         finally:

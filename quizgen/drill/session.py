@@ -41,7 +41,6 @@ from quizgen.drill.cards import (
     Background,
     Item,
     Prepared,
-    first_draw,
     plan_items,
     rating_for,
     solve_inputs,
@@ -184,7 +183,15 @@ class Session:
     # -- problems -------------------------------------------------------------------------------
 
     def prepare(self, item: Item, template: Template) -> Prepared:
-        from quizgen.core.problems import Solved, build_problem, expected, problem_id, template_version, variant_seed
+        from quizgen.core.problems import (
+            Solved,
+            build_problem,
+            expected,
+            first_draw,
+            problem_id,
+            template_version,
+            variant_seed,
+        )
 
         concept = item.concept
         version = template_version(template)
