@@ -8,8 +8,11 @@ where a last window that would start in the right padding is dropped). A transpo
 runs this backwards: ``L_out = (n − 1)s − 2p + d(k − 1) + output_padding + 1``.
 
 Every key is the size torch itself gives: the layer's functional form (``F.conv1d``,
-``F.conv2d``, ``F.max_pool1d``, ``F.conv_transpose1d``) run on meta tensors (float64 sizes
-without data). The named mistakes are a learner's arithmetic, each listed when it gives a length
+``F.conv2d``, ``F.max_pool1d``, ``F.conv_transpose1d``) run on a real float64 input of one example
+and one channel (meta tensors would give the sizes without data, but torch computes a convolution's
+meta sizes in Python code that imports its symbolic shapes and sympy, a few tenths of a second per
+process). The batch and the output channels do not depend on the window: the layer keeps N and
+makes one channel per filter, so conv2d's shape takes them from the inputs. The named mistakes are a learner's arithmetic, each listed when it gives a length
 (0 or more) other than the key. With ``ceil_mode=True`` rounding down and leaving out the + 1 give
 the same length whenever the division is not exact (⌊x⌋ + 1 = ⌈x⌉): the problem then names the
 rounding, the subject of the question, and names the missing + 1 only where it differs.
@@ -24,8 +27,6 @@ import torch
 import torch.nn.functional as F
 
 from quizgen.core.answer import Misconception, Solution, Step
-
-_META = torch.device("meta")
 
 _DILATION = (
     "dilation-forgotten",
@@ -95,7 +96,7 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
 
 
 def _x(*sizes: int) -> torch.Tensor:
-    return torch.empty(*sizes, device=_META, dtype=torch.float64)
+    return torch.zeros(*sizes, dtype=torch.float64)
 
 
 def _floor_steps(n: int, k: int, s: int, p: int, d: int, key: int, name: str = "L") -> list[Step]:
@@ -127,9 +128,8 @@ def _listed(slips: list[tuple[tuple[str, str], Any]], key: Any, valid: Any) -> t
 
 
 def _solve_conv1d(inputs: Mapping[str, Any]) -> Solution:
-    b, c, o, n, k, s, p, d = (int(inputs[f]) for f in ("batch", "channels", "out_channels", "length", "kernel", "stride", "padding", "dilation"))
-    y = F.conv1d(_x(b, c, n), _x(o, c, k), stride=s, padding=p, dilation=d)
-    key = int(y.shape[-1])
+    n, k, s, p, d = (int(inputs[f]) for f in ("length", "kernel", "stride", "padding", "dilation"))
+    key = int(F.conv1d(_x(1, 1, n), _x(1, 1, k), stride=s, padding=p, dilation=d).shape[-1])
     slips = [(named, float(v)) for named, v in _conv_slips(n, k, s, p, d)]
     return Solution(float(key), tuple(_floor_steps(n, k, s, p, d, key)), _listed(slips, float(key), lambda v: v >= 0))
 
@@ -138,8 +138,8 @@ def _solve_conv2d(inputs: Mapping[str, Any]) -> Solution:
     b, c, o, h, w, k, s, p, d = (
         int(inputs[f]) for f in ("batch", "channels", "out_channels", "height", "width", "kernel", "stride", "padding", "dilation")
     )
-    y = F.conv2d(_x(b, c, h, w), _x(o, c, k, k), stride=s, padding=p, dilation=d)
-    key = [int(v) for v in y.shape]
+    y = F.conv2d(_x(1, 1, h, w), _x(1, 1, k, k), stride=s, padding=p, dilation=d)
+    key = [b, o, int(y.shape[2]), int(y.shape[3])]
     steps = [*_floor_steps(h, k, s, p, d, key[2], "H"), *_floor_steps(w, k, s, p, d, key[3], "W")[::3]]
     steps.append(Step("output (N, C_out, H_out, W_out)", key, shape=[4]))
     slips: list[tuple[tuple[str, str], Any]] = [
@@ -151,10 +151,9 @@ def _solve_conv2d(inputs: Mapping[str, Any]) -> Solution:
 
 
 def _solve_pool(inputs: Mapping[str, Any]) -> Solution:
-    b, c, n, k, s, p = (int(inputs[f]) for f in ("batch", "channels", "length", "kernel", "stride", "padding"))
+    n, k, s, p = (int(inputs[f]) for f in ("length", "kernel", "stride", "padding"))
     given, ceil = bool(inputs["stride_given"]), bool(inputs["ceil_mode"])
-    y = F.max_pool1d(_x(b, c, n), k, stride=s if given else None, padding=p, ceil_mode=ceil)
-    key = int(y.shape[-1])
+    key = int(F.max_pool1d(_x(1, 1, n), k, stride=s if given else None, padding=p, ceil_mode=ceil).shape[-1])
     room = n + 2 * p - k
     steps = [
         Step("stride" + ("" if given else " (left out: it defaults to kernel_size)"), s),
@@ -184,10 +183,8 @@ def _solve_pool(inputs: Mapping[str, Any]) -> Solution:
 
 
 def _solve_transposed(inputs: Mapping[str, Any]) -> Solution:
-    b, c, o, n, k, s, p, op, d = (
-        int(inputs[f]) for f in ("batch", "channels", "out_channels", "length", "kernel", "stride", "padding", "output_padding", "dilation")
-    )
-    y = F.conv_transpose1d(_x(b, c, n), _x(c, o, k), stride=s, padding=p, output_padding=op, dilation=d)
+    n, k, s, p, op, d = (int(inputs[f]) for f in ("length", "kernel", "stride", "padding", "output_padding", "dilation"))
+    y = F.conv_transpose1d(_x(1, 1, n), _x(1, 1, k), stride=s, padding=p, output_padding=op, dilation=d)
     key = int(y.shape[-1])
     steps = (
         Step(f"(n − 1)s = {n - 1}·{s}", (n - 1) * s),
@@ -208,10 +205,14 @@ def _solve_transposed(inputs: Mapping[str, Any]) -> Solution:
 
 def _solve_same(inputs: Mapping[str, Any]) -> Solution:
     n, k, d = (int(inputs[f]) for f in ("length", "kernel", "dilation"))
-    # The padding torch needs: the one whose stride-1 output keeps the length n (tried from the
-    # least padding that lets the window fit, since torch refuses a window longer than the input).
-    fits = max(0, -(-(d * (k - 1) + 1 - n) // 2))
-    key = next(p for p in range(fits, d * (k - 1) + 1) if F.conv1d(_x(1, 1, n), _x(1, 1, k), padding=p, dilation=d).shape[-1] == n)
+    # The padding torch needs: the least whose stride-1 output is as long as the input (the
+    # output grows with the padding), searched by halving from the least padding that lets the
+    # window fit (torch refuses a window longer than the input) to d(k − 1).
+    lo, hi = max(0, -(-(d * (k - 1) + 1 - n) // 2)), d * (k - 1)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if F.conv1d(_x(1, 1, n), _x(1, 1, k), padding=mid, dilation=d).shape[-1] >= n else (mid + 1, hi)
+    key = lo
     steps = (
         Step(f"stride 1: L_out = n + 2p − d(k − 1) = n needs 2p = d(k − 1) = {d}·{k - 1}", d * (k - 1)),
         Step("p = d(k − 1) / 2", key),

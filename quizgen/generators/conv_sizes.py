@@ -11,7 +11,7 @@ Questions (``ask``):
   "out_channels", "length", "kernel", "stride", "padding", "dilation"}``.
 - ``conv2d``: the output shape of ``nn.Conv2d`` with a square kernel and the same stride, padding
   and dilation in both dimensions; inputs as for conv1d with ``height`` and ``width`` in place of
-  ``length``.
+  ``length`` (sides of at most ``IMAGE_SIDE``, kernels of at most ``IMAGE_KERNEL``).
 - ``maxpool``: the output length of ``nn.MaxPool1d``; inputs ``{"ask", "batch", "channels",
   "length", "kernel", "stride", "stride_given", "padding", "ceil_mode"}``. When ``stride_given``
   is false the code leaves the stride out and torch's default (``kernel_size``) applies; ``stride``
@@ -42,6 +42,9 @@ INPUT_LABELS: dict[str, str] = {}
 """What learners read for each vector or matrix input, in every face (none is typeset here)."""
 
 ASKS = ("conv1d", "conv2d", "maxpool", "transposed", "same-padding")
+# conv2d's answer is computed on a real image, so its sides and kernel are clamped into these
+# bounds whatever the ranges ask for (a 4096 × 4096 image with a 64 × 64 kernel takes minutes).
+IMAGE_SIDE, IMAGE_KERNEL = 256, 11
 
 PARAMS: dict[str, ParamSpec] = {
     "ask": Choice(
@@ -51,10 +54,10 @@ PARAMS: dict[str, ParamSpec] = {
         "output length of nn.MaxPool1d or nn.ConvTranspose1d, or the padding that keeps the "
         "length of a stride-1 convolution (same-padding).",
     ),
-    "length": IntRange(default=(8, 64), doc="Input length L (each of H and W for conv2d).", minimum=1, maximum=4096),
+    "length": IntRange(default=(8, 64), doc=f"Input length L (each of H and W for conv2d, at most {IMAGE_SIDE}).", minimum=1, maximum=4096),
     "kernel": IntRange(
         default=(2, 7),
-        doc="kernel_size k; only kernels that fit the padded input are drawn, odd ones for same-padding.",
+        doc=f"kernel_size k; only kernels that fit the padded input are drawn, odd ones for same-padding, at most {IMAGE_KERNEL} for conv2d.",
         minimum=1,
         maximum=64,
     ),
@@ -93,6 +96,10 @@ def check_params(params: dict[str, Any]) -> list[tuple[str, str, str]]:
     return problems
 
 
+def _clamp(bounds: tuple[int, int], most: int) -> tuple[int, int]:
+    return min(bounds[0], most), min(bounds[1], most)
+
+
 def _span(kernel: int, dilation: int) -> int:
     return dilation * (kernel - 1) + 1
 
@@ -114,6 +121,8 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """
     ask = draw_choice(rng, params["ask"])
     (n_lo, n_hi), (k_lo, k_hi), (p_lo, p_hi) = params["length"], params["kernel"], params["padding"]
+    if ask == "conv2d":
+        (n_lo, n_hi), (k_lo, k_hi) = _clamp((n_lo, n_hi), IMAGE_SIDE), _clamp((k_lo, k_hi), IMAGE_KERNEL)
     if ask == "same-padding":
         kernel = _pick(rng, [k for k in range(k_lo, k_hi + 1) if k % 2], f"an odd kernel size, but got kernel={[k_lo, k_hi]}")
         return {"ask": ask, "length": draw_int(rng, params["length"]), "kernel": kernel, "dilation": draw_int(rng, params["dilation"])}
