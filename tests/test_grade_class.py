@@ -115,6 +115,18 @@ def test_ids_that_are_paths_never_write_outside_the_reports_folder(klass, tmp_pa
     assert result.output.startswith(f"1 of 3 handed in; missing: s002, s003; {len(ids) - 1} submission(s) for no student")
 
 
+def test_an_id_with_a_trailing_line_break_is_not_a_plain_id():
+    """A pattern's $ also matches before a final line break: ids, problem ids and deck names are
+    matched to their very end instead."""
+    from quizgen.classroom.quiz import STUDENT_ID
+    from quizgen.classroom.report import Report
+    from quizgen.core.problems import PROBLEM_ID
+
+    name = report_file_names([Report(quiz=None, sheet=None, student="0\n")])[0]
+    assert "\n" not in name and "~" in name
+    assert STUDENT_ID.match("s001\n") is None and PROBLEM_ID.match("attention.scale-factor.v1.42\n") is None
+
+
 @settings(max_examples=300, deadline=None)
 @given(ids=st.lists(st.text(max_size=80), max_size=12))
 def test_report_file_names_are_safe_and_unique_for_any_ids(ids):

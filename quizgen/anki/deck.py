@@ -120,7 +120,7 @@ class Recipe:
 
 
 _RECIPE_FIELDS = ("name", "topics", "variants", "seed", "notes")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 
 
 def load_recipe(path: str | Path) -> Recipe:

@@ -48,7 +48,7 @@ QUIZ_MAX_BYTES = 512 * 2**20
 ROSTER_MAX_BYTES = 10 * 2**20
 MAX_PROBLEMS = 1_000_000
 
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 """Student ids become file names, so they are kept to letters, digits, ``.``, ``_`` and ``-``."""
 
 

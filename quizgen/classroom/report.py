@@ -259,7 +259,7 @@ def _csv_cell(value: Any) -> str:
     return text
 
 
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
 
 
 def _write_csv(rows: list[list[Any]]) -> str:
@@ -371,7 +371,7 @@ def class_text(reports: Sequence[Report], notes: Sequence[str], color: bool = Fa
 # ---------------------------------------------------------------------------------------------
 # One report file per student
 
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 
 
 def report_file_names(reports: Sequence[Report]) -> list[str]:

@@ -28,7 +28,7 @@ from quizgen.generators import GENERATORS, authored, expected, refuse_unknown_as
 MAX_REDRAWS = 200
 # A problem id; the seed is capped at 20 digits so a hostile id can't smuggle in a huge number.
 PROBLEM_ID = re.compile(
-    r"^(?P<concept>[a-z0-9-]+)\.(?P<template>[a-z0-9-]+)\.v(?P<version>\d+)\.(?P<seed>\d{1,20})$"
+    r"^(?P<concept>[a-z0-9-]+)\.(?P<template>[a-z0-9-]+)\.v(?P<version>\d+)\.(?P<seed>\d{1,20})\Z"
 )
 
 

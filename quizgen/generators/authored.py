@@ -573,4 +573,23 @@ def check_template(tpl: dict[str, Any]) -> list[Found]:
             if missing or extra:
                 found.append((("examples", i, "inputs"), f"a value for each drawn input ({', '.join(drawn)})",
                               f"missing {', '.join(missing) or 'none'}; unknown {', '.join(extra) or 'none'}"))  # fmt: skip
+            for name in (n for n in drawn if n in given):
+                rank = len(tpl["inputs"][name].get("shape", []))
+                if not _fits(given[name], rank):
+                    what = ("a number", "a list of numbers", "a list of rows of numbers")[rank]
+                    found.append((("examples", i, "inputs", name), f"{what}, each size at most {MAX_SIZE}", _shown(given[name])))
     return found or _sample(tpl, names)
+
+
+def _fits(value: Any, rank: int) -> bool:
+    """Whether an example's value has the rank its input is drawn with, and sizes a draw can have."""
+    if rank == 0:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_SIZE:
+        return False
+    return all(_fits(v, rank - 1) for v in value) and (rank == 1 or len({len(row) for row in value}) == 1)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
