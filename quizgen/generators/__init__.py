@@ -40,6 +40,7 @@ MODULES = {
     "authored": "authored",
     "bleu": "bleu",
     "classification": "classification",
+    "conv-sizes": "conv_sizes",
     "embeddings": "embeddings",
     "fine-tuning": "fine_tuning",
     "language-modelling": "language_modelling",
