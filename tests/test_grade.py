@@ -62,7 +62,7 @@ def family_quiz(concepts, tmp_path_factory):
 @pytest.fixture(scope="module")
 def six(concepts, tmp_path_factory):
     """A six-problem quiz (attention and shapes, alternating) and its keys."""
-    quiz = make_quiz(concepts, ["attention", "shapes"], 6, seed=3)
+    quiz = make_quiz(concepts, ["attention", "squeeze-unsqueeze"], 6, seed=3)
     path = tmp_path_factory.mktemp("six") / "quiz.yaml"
     write_quiz(path, quiz)
     keys = [_key_text(rebuild(p.id, concepts)) for p in quiz.problems]

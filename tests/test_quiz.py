@@ -30,7 +30,7 @@ from quizgen.core.problems import plan as quiz_plan
 
 @pytest.fixture(scope="module")
 def small_quiz(concepts):
-    return make_quiz(concepts, ["attention", "shapes"], 6, seed=3)
+    return make_quiz(concepts, ["attention", "squeeze-unsqueeze"], 6, seed=3)
 
 
 def test_quiz_is_reproducible_and_seeded(concepts):
@@ -45,7 +45,7 @@ def test_quiz_takes_each_topic_in_turn(concepts, small_quiz):
     keys = [p.key for p in small_quiz.problems]
     # Two concepts: the quiz alternates between them instead of exhausting the first.
     assert [k.split(".")[0] for k in keys] == ["attention", "squeeze-unsqueeze"] * 3
-    pairs = quiz_plan(select(concepts, ["attention", "shapes"]))
+    pairs = quiz_plan(select(concepts, ["attention", "squeeze-unsqueeze"]))
     assert [f"{c.id}.{t.name}" for c, t in pairs[:6]] == keys
 
 
