@@ -263,9 +263,11 @@ def validate_text(text: str, file: str, examples: bool = False) -> tuple[dict[st
     return data, ordered
 
 
-def _build(data: dict[str, Any], file: str) -> Concept:
-    from quizgen.generators.authored import TEMPLATE_FIELDS as AUTHORED_FIELDS
+_COMMON_FIELDS = frozenset({"name", "prompt", "difficulty", "tolerance", "generator", "params"})
+"""A template's fields that are not an authored template's own (``quizgen.generators.authored``)."""
 
+
+def _build(data: dict[str, Any], file: str) -> Concept:
     problems = []
     for tpl in data["problems"]:
         tol = tpl.get("tolerance") or {}
@@ -276,7 +278,8 @@ def _build(data: dict[str, Any], file: str) -> Concept:
                 name=tpl["name"],
                 generator="authored" if authored else tpl["generator"],
                 prompt=tpl["prompt"].strip(),
-                params={k: tpl[k] for k in AUTHORED_FIELDS if k in tpl} if authored else dict(tpl.get("params") or {}),
+                # An authored template's own fields (the schema names them) are its params.
+                params={k: v for k, v in tpl.items() if k not in _COMMON_FIELDS} if authored else dict(tpl.get("params") or {}),
                 difficulty=int(tpl.get("difficulty", 1)),
                 tolerance=Tolerance(rel=float(tol.get("rel", default.rel)), abs=float(tol.get("abs", default.abs))),
             )

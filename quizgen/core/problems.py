@@ -23,7 +23,7 @@ from checkers import get_checker, load_checkers
 from quizgen.core.answer import Answer, Figure, Misconception, Step, Tolerance, close
 from quizgen.core.concepts import Concept, Template
 from quizgen.core.errors import GenerationError, QuizgenError
-from quizgen.generators import GENERATORS, authored, expected, refuse_unknown_ask
+from quizgen.generators import GENERATORS, expected, refuse_unknown_ask
 
 MAX_REDRAWS = 200
 # A problem id; the seed is capped at 20 digits so a hostile id can't smuggle in a huge number.
@@ -182,6 +182,7 @@ def usable_draws(template: Template) -> tuple[int, int, dict[str, int]]:
     """For a template of the ``authored`` family: of a fixed seeded sample of draws, how many
     are usable, out of how many, and why the others are not (reason -> count). ``quizgen check``
     reports it; faces ask here, not the generator."""
+    authored = GENERATORS["authored"]
     passed, reasons, _ = authored.usable(template.params)
     return passed, authored.SAMPLE_DRAWS, reasons
 

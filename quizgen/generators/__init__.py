@@ -29,6 +29,7 @@ Each module defines:
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator, Mapping
 from types import ModuleType
 from typing import Any
 
@@ -55,9 +56,27 @@ MODULES = {
     "vae": "vae",
 }
 
-GENERATORS: dict[str, ModuleType] = {
-    family: importlib.import_module(f"quizgen.generators.{module}") for family, module in MODULES.items()
-}
+class _Registry(Mapping[str, ModuleType]):
+    """Family name -> generator module, each imported the first time it is asked for: a command
+    about one concept (the drill's first question) loads only that concept's families."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, ModuleType] = {}
+
+    def __getitem__(self, family: str) -> ModuleType:
+        module = self._loaded.get(family)
+        if module is None:
+            module = self._loaded[family] = importlib.import_module(f"quizgen.generators.{MODULES[family]}")
+        return module
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(MODULES)
+
+    def __len__(self) -> int:
+        return len(MODULES)
+
+
+GENERATORS: Mapping[str, ModuleType] = _Registry()
 
 
 def expected(family: str, inputs: dict[str, Any]) -> Answer:
