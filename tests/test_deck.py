@@ -473,8 +473,8 @@ def test_the_content_epoch_moves_whenever_the_cards_change(tmp_path: Path) -> No
     build_deck(load_concepts(CONCEPTS), tmp_path / "all.apkg", variants=1, seed=0, environ={})
     found = _deck_fingerprint(tmp_path / "all.apkg", tmp_path)
     recorded = json.loads(FINGERPRINT.read_text("utf-8"))
-    advice = (f"the cards changed: set CONTENT_EPOCH in quizgen/anki/deck.py to the time of the change "
-              f"(now: {int(time.time())}) and write it with the fingerprint {found!r} to {FINGERPRINT.relative_to(ROOT)}")
+    advice = (f"the cards changed: run python tests/test_deck.py --update (it sets CONTENT_EPOCH in quizgen/anki/deck.py "
+              f"to now, {int(time.time())}, and writes it with the fingerprint {found!r} to {FINGERPRINT.relative_to(ROOT)})")
     assert recorded["content_epoch"] == anki.CONTENT_EPOCH, advice
     assert recorded["fingerprint"] == found, advice
 
@@ -790,3 +790,32 @@ def test_note_type_ids_never_change() -> None:
     assert ROTATING_FIELDS[: len(PROBLEM_FIELDS)] == PROBLEM_FIELDS
     assert PROBLEM_FIELDS[2] == "Answer" and "Check" in PROBLEM_FIELDS
     assert judge_media_name().startswith("_quizgen_judge.")
+
+
+if __name__ == "__main__":
+    # python tests/test_deck.py --update: after a change to what cards show, move CONTENT_EPOCH to
+    # now and record the new fingerprint (what the content-epoch test asks for, done for you).
+    import datetime
+    import re
+    import sys
+    import tempfile
+
+    if sys.argv[1:] != ["--update"]:
+        sys.exit("usage: python tests/test_deck.py --update")
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        build_deck(load_concepts(CONCEPTS), folder / "all.apkg", variants=1, seed=0, environ={})
+        found = _deck_fingerprint(folder / "all.apkg", folder)
+    recorded = json.loads(FINGERPRINT.read_text("utf-8"))
+    if recorded["fingerprint"] == found and recorded["content_epoch"] == anki.CONTENT_EPOCH:
+        sys.exit("the cards have not changed: nothing to write")
+    now = int(time.time())
+    source = ROOT / "quizgen" / "anki" / "deck.py"
+    when = datetime.datetime.fromtimestamp(now, datetime.UTC).strftime("%Y-%m-%d %H:%M")
+    text, count = re.subn(r"CONTENT_EPOCH = [0-9_]+\n\"\"\"The notes' modification time \([^)]*\)",
+                          f"CONTENT_EPOCH = {now:_}\n\"\"\"The notes' modification time ({when} UTC)", source.read_text("utf-8"))
+    if count != 1:
+        sys.exit(f"could not find CONTENT_EPOCH and its comment in {source}")
+    source.write_text(text, "utf-8")
+    FINGERPRINT.write_text(json.dumps({"content_epoch": now, "fingerprint": found}) + "\n", "utf-8")
+    print(f"CONTENT_EPOCH = {now} ({when} UTC), fingerprint {found}")
