@@ -516,6 +516,7 @@ HOSTILE = {
     "mistake-shape": ("    inputs:\n      x: {label: x, shape: [3], range: [1, 2]}\n    answer: x\n    mistakes:\n      - {name: m, value: sum(x), why: w}\n", "mistakes[0].value"),
     "eval-attempt": ("    inputs:\n      x: {label: x, range: [1, 2]}\n    answer: __import__('os').system('true')\n", "answer"),
     "generator-too": ("    generator: attention\n    inputs:\n      x: {label: x, range: [1, 2]}\n    answer: x\n", "generator"),
+    "derived-undefined": ("    inputs:\n      x: {label: x, range: [1, 2]}\n      y: {label: y, value: log(x - 5)}\n    answer: y\n", "inputs.y.value"),
     "path-name": ("    inputs:\n      ../etc/x: {label: x, range: [1, 2]}\n    answer: \"1\"\n", "inputs"),
     "huge-example": ("    inputs:\n      x: {label: x, shape: [3], range: [1, 2]}\n    answer: sum(x)\n    examples:\n"
                      "      - {inputs: {x: [" + ", ".join(["1"] * 5000) + "]}, answer: 5000, source: s}\n", "examples[0].inputs.x"),

@@ -184,7 +184,7 @@ def usable_draws(template: Template) -> tuple[int, int, dict[str, int]]:
     reports it; faces ask here, not the generator."""
     authored = GENERATORS["authored"]
     passed, reasons, _ = authored.usable(template.params)
-    return passed, authored.SAMPLE_DRAWS, reasons
+    return passed, authored.SAMPLE_DRAWS, {why: count for (_, why), count in reasons.items()}
 
 
 def hidden_mistake(solved: Solved, tolerance: Tolerance) -> str | None:

@@ -168,38 +168,46 @@ def _draw_input(name: str, spec: dict[str, Any], values: dict[str, Any], names: 
     return _scalar(spec, rng)
 
 
-def _attempt(spec: dict[str, Any], rng: random.Random) -> tuple[dict[str, Any] | None, str]:
-    """One draw: the inputs, or None and the reason the variant is not usable. Raises
+Refusal = tuple[tuple[Any, ...], str]
+"""Why a draw is not usable: the field at fault (its path in the template) and what happened."""
+
+
+def _attempt(spec: dict[str, Any], rng: random.Random) -> tuple[dict[str, Any] | None, Refusal]:
+    """One draw: the inputs, or None and why the variant is not usable. Raises
     ``arrays.TooMuchWork`` when the template's expressions cost more than ``MAX_WORK``."""
     symbols = symbols_of(spec["inputs"])
     names = tuple(n for n in spec["inputs"] if n not in symbols)
     values: dict[str, Any] = {}
+    where: tuple[Any, ...] = ("inputs",)
     with arrays.budget(MAX_WORK):
         try:
             for name, s in spec["inputs"].items():
                 if name not in symbols:
+                    where = ("inputs", name, "value")
                     values[name] = _draw_input(name, s, values, names, rng)
             env = {n: arrays.array(v) for n, v in values.items()}
             for index, condition in enumerate(spec.get("conditions", [])):
+                where = ("conditions", index)
                 held = arrays.evaluate(parse(condition, names), env)
                 if not all(x != 0 and not math.isnan(x) for x in held[1]):
-                    return None, f"conditions[{index}] ({condition})"
+                    return None, (where, f"conditions[{index}] ({condition})")
             if symbols:
-                return values, ""  # a formula: its value is not a number to check
+                return values, ((), "")  # a formula: its value is not a number to check
+            where = ("answer",)
             answer = arrays.evaluate(parse(spec["answer"], names), env)
         except arrays.TooMuchWork:
             raise
         except Undefined as exc:
-            return None, str(exc)
+            return None, (where, str(exc))
     if not all(math.isfinite(x) for x in answer[1]):
-        return None, "an answer that is not finite"
-    return values, ""
+        return None, (("answer",), "an answer that is not finite")
+    return values, ((), "")
 
 
 def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """The inputs of one variant: values drawn in order until every condition holds and the answer
     is finite (at most ``MAX_DRAWS`` times), with the expressions the checker computes."""
-    reason = ""
+    reason: Refusal = ((), "")
     for _ in range(MAX_DRAWS):
         try:
             values, reason = _attempt(params, rng)
@@ -207,7 +215,7 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
             raise GenerationError(str(exc)) from None
         if values is not None:
             return inputs_of(params, values)
-    raise GenerationError(f"Expected a usable variant within {MAX_DRAWS} draws, but every draw failed: {reason}")
+    raise GenerationError(f"Expected a usable variant within {MAX_DRAWS} draws, but every draw failed: {reason[1]}")
 
 
 def describe(inputs: dict[str, Any]) -> str:
@@ -425,11 +433,11 @@ def _check_expressions(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Foun
     return found
 
 
-def usable(tpl: dict[str, Any]) -> tuple[int, dict[str, int], dict[str, Any] | None]:
+def usable(tpl: dict[str, Any]) -> tuple[int, dict[Refusal, int], dict[str, Any] | None]:
     """Of ``SAMPLE_DRAWS`` draws (seeded, the same every time): how many are usable, why the others
-    are not (reason -> count), and the first usable one's inputs. ``quizgen check`` reports it."""
+    are not (refusal -> count), and the first usable one's inputs. ``quizgen check`` reports it."""
     rng = random.Random(0)
-    passed, reasons = 0, dict[str, int]()
+    passed, reasons = 0, dict[Refusal, int]()
     first: dict[str, Any] | None = None
     for _ in range(SAMPLE_DRAWS):
         values, reason = _attempt(tpl, rng)
@@ -448,12 +456,10 @@ def _sample(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
         passed, reasons, first = usable(tpl)
     except arrays.TooMuchWork as exc:
         return [(("answer",), f"expressions that compute at most {MAX_WORK} entries for one variant", str(exc))]
-    if passed < MIN_PASS_RATE * SAMPLE_DRAWS:
-        worst = max(reasons, key=lambda r: reasons[r]) if reasons else "?"
-        at: tuple[Any, ...] = ("conditions", int(worst.split("]")[0].split("[")[1])) if worst.startswith("conditions[") else ("answer",)
-        return [(at, f"a template whose variants are usable in at least {MIN_PASS_RATE:.0%} of draws",
-                 f"{passed} of {SAMPLE_DRAWS} usable; most often refused: {worst}")]  # fmt: skip
-    assert first is not None
+    if first is None or passed < MIN_PASS_RATE * SAMPLE_DRAWS:
+        at, why = max(reasons, key=lambda r: reasons[r])
+        return [(at or ("answer",), f"a template whose variants are usable in at least {MIN_PASS_RATE:.0%} of draws",
+                 f"{passed} of {SAMPLE_DRAWS} usable; most often refused: {why}")]  # fmt: skip
     symbols = symbols_of(tpl["inputs"])
     if symbols:
         return _sample_formulas(tpl, names, first, symbols)
