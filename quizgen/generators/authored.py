@@ -34,13 +34,14 @@ from quizgen.core.expression import Node, Undefined, Unreadable
 from quizgen.core.formula import DOMAINS, describe_symbols, points
 from quizgen.core.formula import evaluate as formula_at
 from quizgen.core.formula import read as read_formula
+from quizgen.core.issues import describe as describe_value
 from quizgen.core.params import MAX_DRAWS, ParamSpec
 from quizgen.core.render import fmt_scalar, format_matrix, format_vector
 from quizgen.core.tensor_expression import FUNCTIONS, names_in, read_tensor_expression
 
 VERSION = 1
 PARAMS: dict[str, ParamSpec] = {}
-"""An authored template sets no family parameters: its fields are its own (``TEMPLATE_FIELDS``)."""
+"""An authored template sets no family parameters: its fields are its own (``TEMPLATE_SCHEMA``)."""
 INPUT_LABELS: dict[str, str] = {}
 """Each authored template labels its own inputs."""
 
@@ -102,7 +103,6 @@ TEMPLATE_SCHEMA: dict[str, Any] = {
     "version": {"type": "integer", "minimum": 1, "description": "Bump when the same seed should draw other inputs."},
 }  # fmt: skip
 """The JSON Schema of an authored template's own fields (``quizgen.core.schema`` adds them)."""
-TEMPLATE_FIELDS = tuple(TEMPLATE_SCHEMA)
 
 
 # --------------------------------------------------------------------------------------------
@@ -250,9 +250,6 @@ def expected(inputs: dict[str, Any]) -> Answer:
     if len(shape) == 1:
         return Answer("vector", [0.0] * shape[0], whole)
     return Answer("matrix", [[0.0] * shape[1] for _ in range(shape[0])], whole)
-
-
-__all__ = ["TEMPLATE_FIELDS", "Unreadable", "describe", "draw", "expected", "parse", "resolve_params", "version"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -583,7 +580,7 @@ def check_template(tpl: dict[str, Any]) -> list[Found]:
                 rank = len(tpl["inputs"][name].get("shape", []))
                 if not _fits(given[name], rank):
                     what = ("a number", "a list of numbers", "a list of rows of numbers")[rank]
-                    found.append((("examples", i, "inputs", name), f"{what}, each size at most {MAX_SIZE}", _shown(given[name])))
+                    found.append((("examples", i, "inputs", name), f"{what}, each size at most {MAX_SIZE}", describe_value(given[name])))
     return found or _sample(tpl, names)
 
 
@@ -595,7 +592,3 @@ def _fits(value: Any, rank: int) -> bool:
         return False
     return all(_fits(v, rank - 1) for v in value) and (rank == 1 or len({len(row) for row in value}) == 1)
 
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
