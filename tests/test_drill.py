@@ -16,8 +16,8 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 import textwrap
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
