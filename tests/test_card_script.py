@@ -173,15 +173,17 @@ def test_spaces_are_pythons_under_node() -> None:
 
 
 def test_number_formatting_matches_python() -> None:
-    values = [0.0, -0.0, 1e-5, 123456.5, 1234565.0, 0.000123456789, 2.5, 1e21, 1.5e-300, 5e-324, 0.1, 123456789.0]
+    # Exact ties (123456.5, 1.203125, 2**-9) round half to even, as in Python.
+    values = [0.0, -0.0, 1e-5, 123456.5, 1234565.0, 0.000123456789, 2.5, -3.5, 1e21, 1.5e-300, 5e-324, 0.1, 123456789.0,
+              1.203125, -1.234375, 2**-9, 0.0009765625, 8.5e-5, 1e100, 1.7976931348623157e308]
     node = _need_node()
     runner = (
         "const j = require(process.argv[1]); const xs = JSON.parse(process.argv[2]);"
-        "process.stdout.write(JSON.stringify(xs.map(x => [j.formatG(x, 6), j.formatE(x, 3), j.formatG(x, 1)])));"
+        "process.stdout.write(JSON.stringify(xs.map(x => [j.formatG(x, 6), j.formatG(x, 4), j.formatG(x, 1)])));"
     )
     proc = subprocess.run([node, "-e", runner, str(SCRIPT), json.dumps(values)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    expected = [[f"{x:.6g}", f"{x:.3e}", f"{x:.1g}"] for x in values]
+    expected = [[f"{x:.6g}", f"{x:.4g}", f"{x:.1g}"] for x in values]
     assert json.loads(proc.stdout) == expected
 
 

@@ -64,12 +64,8 @@
     return strip(s).split(SPACE_RUN).join(" ");
   }
 
-  var NOT_PRINTABLE;
-  try {
-    NOT_PRINTABLE = new RegExp("[\\p{Cc}\\p{Cf}\\p{Cs}\\p{Co}\\p{Cn}\\p{Zl}\\p{Zp}\\p{Zs}]", "u");
-  } catch (e) {
-    NOT_PRINTABLE = /[\u0000-\u001f\u007f-\u00a0\u00ad]/;
-  }
+  // What Python's str.isprintable() refuses (Unicode property escapes: every current Anki client has them).
+  var NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
 
   // One character for a message: printable as is, others as an escape (\n, \x00, \u200b).
   function showChar(c) {
@@ -99,30 +95,13 @@
   // ------------------------------------------------------------------------------------------
   // Python's number formatting
 
-  // The exact decimal digits of a finite double (no trailing zeros) and the place of the first:
-  // |x| = 0.d1d2d3... × 10^point. Needs BigInt; null without it.
-  function exactDecimal(x) {
-    if (typeof BigInt === "undefined" || x === 0) return null;
-    var view = new DataView(new ArrayBuffer(8));
-    view.setFloat64(0, Math.abs(x));
-    var hi = view.getUint32(0);
-    var biased = hi >>> 20;
-    var mant = (BigInt(hi & 0xfffff) << BigInt(32)) + BigInt(view.getUint32(4));
-    var e = biased ? biased - 1075 : -1074;
-    if (biased) mant += BigInt(1) << BigInt(52);
-    // m × 2^e, and for e < 0: m × 5^-e / 10^-e
-    var digits = e >= 0 ? (mant << BigInt(e)).toString() : (mant * BigInt(5) ** BigInt(-e)).toString();
-    var point = e >= 0 ? digits.length : digits.length + e;
-    return { digits: digits.replace(/0+$/, ""), point: point };
-  }
-
-  // |x| (not 0) rounded to `sig` significant digits, half to even on its exact value: the digit
-  // string and the decimal exponent of its first digit.
+  // |x| (not 0) rounded to `sig` significant digits, an exact tie half to even as Python does
+  // (toExponential takes the larger): the digit string and the decimal exponent of its first
+  // digit. A double that can tie has at most 18 digits, so toExponential(100) spells it exactly.
   function roundSig(x, sig) {
-    var ex = exactDecimal(x);
-    if (ex !== null && ex.digits.length === sig + 1 && /[02468]5$/.test(ex.digits)) {
-      return { digits: ex.digits.slice(0, sig), exp: ex.point - 1 };
-    }
+    var exact = Math.abs(x).toExponential(100).split("e");
+    var digits = exact[0].replace(".", "").replace(/0+$/, "");
+    if (digits.length === sig + 1 && /[02468]5$/.test(digits)) return { digits: digits.slice(0, sig), exp: Number(exact[1]) };
     var parts = Math.abs(x).toExponential(sig - 1).split("e");
     return { digits: parts[0].replace(".", ""), exp: Number(parts[1]) };
   }
@@ -136,10 +115,6 @@
     return digits.length > n ? digits.slice(0, n) + "." + digits.slice(n) : digits;
   }
 
-  function expSuffix(exp) {
-    return "e" + (exp < 0 ? "-" : "+") + String(Math.abs(exp)).padStart(2, "0");
-  }
-
   // Python's format(x, ".{p}g").
   function formatG(x, p) {
     p = p === undefined ? 6 : Math.max(p, 1);
@@ -149,15 +124,9 @@
     if (x === 0) return sign + "0";
     var r = roundSig(x, p);
     var digits = r.digits.replace(/0+$/, "");
-    if (r.exp < -4 || r.exp >= p) return sign + pointAfter(digits, 1) + expSuffix(r.exp);
+    if (r.exp < -4 || r.exp >= p) return sign + pointAfter(digits, 1) + "e" + (r.exp < 0 ? "-" : "+") + String(Math.abs(r.exp)).padStart(2, "0");
     if (r.exp < 0) return sign + "0." + "0".repeat(-r.exp - 1) + digits;
     return sign + pointAfter(digits.padEnd(r.exp + 1, "0"), r.exp + 1);
-  }
-
-  // Python's format(x, ".{decimals}e").
-  function formatE(x, decimals) {
-    var r = x === 0 ? { digits: "0".repeat(decimals + 1), exp: 0 } : roundSig(x, decimals + 1);
-    return (isNegative(x) ? "-" : "") + pointAfter(r.digits, 1) + expSuffix(r.exp);
   }
 
   // Six significant figures; a whole number (a count) exactly, whatever its size.
@@ -879,41 +848,20 @@
     return readNumeric(text, kind);
   }
 
-  function asNumber(x) {
-    return typeof x === "number" && isFinite(x) ? x : null;
-  }
-
-  function asMatrix(x) {
-    if (!Array.isArray(x) || !x.every((row) => Array.isArray(row) && row.every((v) => asNumber(v) !== null))) return null;
-    return x.every((row) => row.length === x[0].length) ? x : null;
-  }
-
-  function asShape(x) {
-    if (x === "error") return "error";
-    if (!Array.isArray(x) || !x.every((v) => typeof v === "number" && Number.isInteger(v) && v >= 0)) return null;
-    return x;
-  }
-
   function matrixDims(m) {
     return [m.length, m.length ? m[0].length : 0];
   }
 
-  // Whether other matches key (answer.close in Python); malformed values never match.
+  // Whether other matches key (answer.close in Python). The values are the deck's own and the
+  // reader's; a value with no finite number ("inf", as a deck writes one) never matches.
   function close(kind, key, other, tol) {
     if (kind === "formula") return formulaEquivalent(key, other);
-    if (kind === "shape") {
-      var a = asShape(key);
-      return a !== null && JSON.stringify(a) === JSON.stringify(asShape(other));
-    }
-    if (kind === "number") return asNumber(key) !== null && asNumber(other) !== null && tol.accepts(key, other);
-    if (kind === "vector") {
-      key = [key];
-      other = [other];
-    }
-    var km = asMatrix(key);
-    var xm = asMatrix(other);
-    if (km === null || xm === null || String(matrixDims(km)) !== String(matrixDims(xm))) return false;
-    return km.every((row, r) => row.every((k, c) => tol.accepts(k, xm[r][c])));
+    if (kind === "shape") return JSON.stringify(key) === JSON.stringify(other);
+    if (kind === "number") return tol.accepts(Number(key), other);
+    var km = kind === "vector" ? [key] : key;
+    var xm = kind === "vector" ? [other] : other;
+    if (String(matrixDims(km)) !== String(matrixDims(xm))) return false;
+    return km.every((row, r) => row.length === xm[r].length && row.every((k, c) => tol.accepts(Number(k), xm[r][c])));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -933,10 +881,11 @@
     return Math.abs(key) >= (lead - 0.05 * unit) * (1 - SLACK);
   }
 
-  // The fewest significant figures whose rounding of key is within tolerance.
+  // The fewest significant figures whose rounding of key is within tolerance (an exact tie is
+  // as far from the key rounded up as down, so toPrecision's rounding gives Python's count).
   function figuresNeeded(key, tol) {
     for (var m = 1; m < 18; m++) {
-      if (tol.accepts(key, Number(formatE(key, m - 1)))) return m;
+      if (tol.accepts(key, Number(key.toPrecision(m)))) return m;
     }
     return 17;
   }
@@ -1371,7 +1320,6 @@
   var api = {
     judge: judge,
     formatG: formatG,
-    formatE: formatE,
     reviewDay: reviewDay,
     chooseVariant: chooseVariant,
     run: run
