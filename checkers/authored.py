@@ -159,8 +159,23 @@ _BINARY: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
 _COMPARE = {"<": torch.lt, "<=": torch.le, ">": torch.gt, ">=": torch.ge, "==": torch.eq, "!=": torch.ne}
 
 
-def evaluate(node: Node, env: Mapping[str, torch.Tensor]) -> torch.Tensor:
-    """An authored expression's value with torch in float64; raises Undefined with the reason."""
+def evaluate(node: Node, env: Mapping[str, torch.Tensor], known: dict[Node, torch.Tensor] | None = None) -> torch.Tensor:
+    """An authored expression's value with torch in float64; raises Undefined with the reason.
+
+    ``known`` holds the values of subexpressions already computed in this ``env``: an answer,
+    its steps and its mistakes share parts (``softmax(z)``), and no operation here works in
+    place, so each part is computed once.
+    """
+    if known is None:
+        known = {}
+    elif node in known:
+        return known[node]
+    out = _evaluate(node, env, known)
+    known[node] = out
+    return out
+
+
+def _evaluate(node: Node, env: Mapping[str, torch.Tensor], known: dict[Node, torch.Tensor]) -> torch.Tensor:
     op = node[0]
     if op == "num":
         return torch.tensor(float(node[1]), dtype=_F64)
@@ -169,9 +184,9 @@ def evaluate(node: Node, env: Mapping[str, torch.Tensor]) -> torch.Tensor:
     if op == "const":
         return torch.tensor(CONSTANTS[node[1]], dtype=_F64)
     if op == "neg":
-        out = torch.neg(evaluate(node[1], env))
+        out = torch.neg(evaluate(node[1], env, known))
     elif op in _BINARY:
-        a, b = evaluate(node[1], env), evaluate(node[2], env)
+        a, b = evaluate(node[1], env, known), evaluate(node[2], env, known)
         if op == "matmul" and (a.dim() == 0 or b.dim() == 0):
             raise Undefined("@ needs vectors or matrices, not numbers")
         try:
@@ -179,17 +194,17 @@ def evaluate(node: Node, env: Mapping[str, torch.Tensor]) -> torch.Tensor:
         except RuntimeError as exc:
             raise Undefined(f"{op} of shapes {list(a.shape)} and {list(b.shape)}: {str(exc).splitlines()[0]}") from None
     elif op == "cmp":
-        a, b = evaluate(node[2], env), evaluate(node[3], env)
+        a, b = evaluate(node[2], env, known), evaluate(node[3], env, known)
         out = _COMPARE[node[1]](a, b).to(_F64)
     elif op == "T":
-        x = evaluate(node[1], env)
+        x = evaluate(node[1], env, known)
         out = x.mT if x.dim() == 2 else x
     elif op == "index":
-        out = _index(evaluate(node[1], env), [evaluate(i, env) for i in node[2]])
+        out = _index(evaluate(node[1], env, known), [evaluate(i, env, known) for i in node[2]])
     elif op == "call":
-        out = FUNCTIONS[node[1]](evaluate(node[2], env))
+        out = FUNCTIONS[node[1]](evaluate(node[2], env, known))
     else:
-        args = [evaluate(a, env) for a in node[2]]
+        args = [evaluate(a, env, known) for a in node[2]]
         try:
             out = FUNCTIONS[node[1]](*args, **dict(node[3]))
         except (RuntimeError, IndexError, ValueError) as exc:
@@ -217,8 +232,10 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     names = tuple(values)
     env = {name: torch.tensor(value, dtype=_F64) for name, value in values.items()}
 
+    known: dict[Node, torch.Tensor] = {}
+
     def value_of(text: str) -> torch.Tensor:
-        return evaluate(parse(text, names), env)
+        return evaluate(parse(text, names), env, known)
 
     answer = value_of(inputs["answer"])
     steps = []

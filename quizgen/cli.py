@@ -140,7 +140,7 @@ def generate(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int, fmt
     """
     from quizgen.core.concepts import select
     from quizgen.core.library import load_topics
-    from quizgen.core.problems import PROBLEM_ID, Problem, build_many, generate_jobs, parse_problem_id, rebuild
+    from quizgen.core.problems import PROBLEM_ID, build_many, generate_jobs, jsonl_line, parse_problem_id, rebuild
 
     ids = [t for t in topics if PROBLEM_ID.match(t)]
     names = [t for t in topics if not PROBLEM_ID.match(t)]
@@ -163,7 +163,7 @@ def generate(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int, fmt
     if names:
         total = index + n
         todo = generate_jobs(select(everything, names), n, seed)
-        built = build_many(todo, jobs, render=Problem.to_jsonl) if fmt == "jsonl" else build_many(todo, jobs)
+        built = build_many(todo, jobs, render=jsonl_line) if fmt == "jsonl" else build_many(todo, jobs)
         for chunk in built:
             index = show(chunk, index, total)
 

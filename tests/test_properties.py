@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quizgen.core.concepts import load_concepts
-from quizgen.core.problems import Problem, build_problem, parse_problem_id, plan, rebuild
+from quizgen.core.problems import build_problem, parse_problem_id, plan, rebuild
 from quizgen.core.problems import solve_problem as solve
 from quizgen.judge import close, format_value, judge
 
@@ -82,7 +82,7 @@ def test_other_seed_other_problems():
 
 
 def test_building_on_several_processes_gives_the_same_problems_in_order():
-    from quizgen.core.problems import build_many
+    from quizgen.core.problems import build_many, jsonl_line
 
     jobs = [(concept, template, seed) for seed in (0, 1, 2**47 + 5) for concept, template in PAIRS] * 30
     assert len(jobs) > 1000
@@ -90,7 +90,7 @@ def test_building_on_several_processes_gives_the_same_problems_in_order():
     parallel = [p.to_jsonl() for chunk in build_many(jobs, processes=2) for p in chunk]
     assert parallel == serial == [build_problem(*job).to_jsonl() for job in jobs]
     # Rendered where they are built (what `generate --format jsonl` writes): the same lines.
-    rendered = [line for chunk in build_many(jobs, processes=2, render=Problem.to_jsonl) for line in chunk]
+    rendered = [line for chunk in build_many(jobs, processes=2, render=jsonl_line) for line in chunk]
     assert rendered == serial
     assert list(build_many([])) == []
 

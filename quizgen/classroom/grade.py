@@ -314,9 +314,17 @@ def grade_sheets(
                 jobs_.append((*template, p.seed))
             tasks.append((quiz, p, tuple(by_problem.get(i, ())), job))
         spans.append((start, len(tasks)))
-    built = [problem for chunk in build_many(jobs_, jobs, keep_going=True) for problem in chunk]
+    # Each question is judged where its problem is built: the judging shares the cores, and a
+    # worker sends back a grade rather than a pickled problem.
+    task_of = [k for k, task in enumerate(tasks) if not isinstance(task[3], str)]  # job index -> its task
+
+    def grade(index: int, built: Problem | str) -> QuestionGrade:
+        quiz, p, answers, _ = tasks[task_of[index]]
+        return _grade_task(quiz, p, built, answers, steps, scoring)
+
+    graded = [item for chunk in build_many(jobs_, jobs, keep_going=True, render=grade) for item in chunk]
     items = [
-        _grade_task(quiz, p, job if isinstance(job, str) else built[job], answers, steps, scoring)
+        _grade_task(quiz, p, job, answers, steps, scoring) if isinstance(job, str) else graded[job]
         for quiz, p, answers, job in tasks
     ]
     for (_, _, report), (start, end) in zip(pairs, spans):

@@ -123,6 +123,11 @@ class Problem:
         return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"), sort_keys=False)
 
 
+def jsonl_line(index: int, problem: Problem) -> str:
+    """What ``generate --format jsonl`` writes of a built problem (a ``render`` for ``build_many``)."""
+    return problem.to_jsonl()
+
+
 def describer(family: str) -> Callable[[dict[str, Any]], Any]:
     """The family's ``describe``: its inputs laid out as a learner reads them (faces that typeset
     run it through ``quizgen.core.render.input_parts``). Faces ask here, not the generator."""
@@ -325,22 +330,23 @@ Job = tuple[Concept, Template, int]
 _CHUNK = 250
 _jobs: Sequence[Job] = ()
 _keep_going = False
-_render: Callable[[Problem], Any] | None = None
+_render: Callable[[int, Any], Any] | None = None
 
 
-def _build_one(job: Job) -> Any:
+def _build_one(index: int) -> Any:
+    job = _jobs[index]
     if not _keep_going:
-        problem = build_problem(*job)
+        built: Problem | str = build_problem(*job)
     else:
         try:
-            problem = build_problem(*job)
+            built = build_problem(*job)
         except Exception as exc:  # one problem that cannot be drawn must not stop the others
-            return f"the problem its id names could not be drawn ({type(exc).__name__}: {exc})"
-    return problem if _render is None else _render(problem)
+            built = f"the problem its id names could not be drawn ({type(exc).__name__}: {exc})"
+    return built if _render is None else _render(index, built)
 
 
 def _build_chunk(bounds: tuple[int, int]) -> list[Any]:
-    return [_build_one(job) for job in _jobs[bounds[0] : bounds[1]]]
+    return [_build_one(index) for index in range(*bounds)]
 
 
 T = TypeVar("T")
@@ -351,11 +357,13 @@ def build_many(jobs: Sequence[Job], processes: int = 0, keep_going: Literal[Fals
 @overload
 def build_many(jobs: Sequence[Job], processes: int = 0, *, keep_going: Literal[True]) -> Iterator[list[Problem | str]]: ...
 @overload
-def build_many(jobs: Sequence[Job], processes: int = 0, *, render: Callable[[Problem], T]) -> Iterator[list[T]]: ...
+def build_many(
+    jobs: Sequence[Job], processes: int = 0, keep_going: bool = False, *, render: Callable[[int, Any], T]
+) -> Iterator[list[T]]: ...
 
 
 def build_many(
-    jobs: Sequence[Job], processes: int = 0, keep_going: bool = False, render: Callable[[Problem], Any] | None = None
+    jobs: Sequence[Job], processes: int = 0, keep_going: bool = False, render: Callable[[int, Any], Any] | None = None
 ) -> Iterator[list[Any]]:
     """Build every job's problem, in order, in chunks: the one way many problems are made.
 
@@ -364,9 +372,10 @@ def build_many(
     workers are forked after the checkers and torch are imported, so they start in milliseconds.
     Where fork is unavailable the work runs in this process. With ``keep_going`` a job whose
     problem cannot be built gives the reason, as text, in its place (grading marks that one
-    question and goes on); otherwise the error is raised. With ``render`` (``Problem.to_jsonl``,
-    say) the chunks hold what it makes of each problem, made where the problem was built: a
-    worker then sends a line of text rather than a pickled problem for this process to write out.
+    question and goes on); otherwise the error is raised. With ``render`` the chunks hold what
+    ``render(index, problem)`` makes of each job's problem (or of its reason, with ``keep_going``),
+    made where the problem was built: a worker then sends back a line of JSON or a grade rather
+    than a pickled problem, and the work on it is shared across the cores too.
     """
     import multiprocessing  # here: the drill imports this module for one problem at a time
 
