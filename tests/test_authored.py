@@ -134,6 +134,46 @@ def _batch_gradient(v: dict[str, Any], rows: Callable[[Any, int], np.ndarray]) -
     return np.array([rows(z, int(y)) for z, y in zip(v["Z"], v["y"])])
 
 
+# Adam and AdamW (Kingma and Ba, 2015; Loshchilov and Hutter, 2019): the answers by PyTorch's own
+# optimizers, one real step on a parameter (the state of earlier steps put in as the optimizer
+# keeps it); the mistakes in numpy, from their descriptions.
+
+
+def _optimizer_step(v: dict[str, Any], make: Callable[..., torch.optim.Optimizer], change: bool, **state: Any) -> np.ndarray:
+    """The parameters after one ``step()`` of ``make([param])`` (their change, with ``change``)."""
+    theta = torch.tensor(v.get("theta", [0.0] * len(v["g"])), dtype=torch.float64)
+    param = torch.nn.Parameter(theta.clone())
+    optimizer = make([param])
+    if state:
+        optimizer.state[param] = {k: torch.tensor(x, dtype=torch.float64) for k, x in state.items()}
+    param.grad = torch.tensor(v["g"], dtype=torch.float64)
+    optimizer.step()
+    return (param.detach() - theta).numpy() if change else param.detach().numpy()
+
+
+def _adam_first(v: dict[str, Any]) -> np.ndarray:
+    return _optimizer_step(v, lambda ps: torch.optim.Adam(ps, lr=v["lr"]), change=False)
+
+
+def _adam_later(v: dict[str, Any]) -> np.ndarray:
+    return _optimizer_step(
+        v, lambda ps: torch.optim.Adam(ps, lr=v["lr"]), True, step=float(v["t"] - 1), exp_avg=v["m"], exp_avg_sq=v["v"]
+    )
+
+
+def _adamw_first(v: dict[str, Any]) -> np.ndarray:
+    return _optimizer_step(v, lambda ps: torch.optim.AdamW(ps, lr=v["lr"], weight_decay=v["wd"]), change=True)
+
+
+def _adam_update(m_hat: Any, v_hat: Any, lr: float) -> np.ndarray:
+    return -lr * np.asarray(m_hat, float) / (np.sqrt(np.asarray(v_hat, float)) + 1e-8)
+
+
+def _moments(v: dict[str, Any], b1: float = 0.9, b2: float = 0.999) -> tuple[np.ndarray, np.ndarray]:
+    g = np.asarray(v["g"], float)
+    return b1 * np.asarray(v["m"], float) + (1 - b1) * g, b2 * np.asarray(v["v"], float) + (1 - b2) * g**2
+
+
 REFERENCES: dict[str, Callable[[dict[str, Any]], Any]] = {
     "x * m / (1 - p)": _dropout_train,
     "dot(v, relu(W @ x))": lambda v: _network(v, _hidden(v)),
@@ -149,6 +189,10 @@ REFERENCES: dict[str, Callable[[dict[str, Any]], Any]] = {
     "T * (softmax(s / T) - softmax(t / T))": _distill_gradient,
     # ∂C/∂z_i = (q_i − p_i) / T ≈ c / T².
     "(z - v)/(N*T^2)": lambda v: _in_t(lambda t: _first_order(v) / t**2),
+    # adam-step.yaml
+    "theta - lr * ((1 - 0.9) * g / (1 - 0.9)) / (sqrt((1 - 0.999) * g^2 / (1 - 0.999)) + 1e-8)": _adam_first,
+    "-lr * ((0.9 * m + (1 - 0.9) * g) / (1 - 0.9^t)) / (sqrt((0.999 * v + (1 - 0.999) * g^2) / (1 - 0.999^t)) + 1e-8)": _adam_later,
+    "-lr * wd * theta - lr * ((1 - 0.9) * g / (1 - 0.9)) / (sqrt((1 - 0.999) * g^2 / (1 - 0.999)) + 1e-8)": _adamw_first,
     # softmax-cross-entropy-gradient.yaml
     "softmax(z) - one_hot(k, C)": lambda v: _ce_gradient(v["z"], _one_hot(v["k"], v["C"])),
     "softmax(z)[j] - (j == k)": lambda v: _ce_gradient(v["z"], _one_hot(v["k"], v["C"]))[int(v["j"])],
@@ -211,6 +255,30 @@ MISTAKES: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
         "forgot-n": lambda v: _in_t(lambda t: _first_order(v) * v["N"] / t**2),
         "sign-flipped": lambda v: _in_t(lambda t: -_first_order(v) / t**2),
         "loss-scaled-by-t-squared": lambda v: _in_t(lambda t: _first_order(v)),
+    },
+    "theta - lr * ((1 - 0.9) * g / (1 - 0.9)) / (sqrt((1 - 0.999) * g^2 / (1 - 0.999)) + 1e-8)": {
+        "no-bias-correction": lambda v: np.asarray(v["theta"], float) + _adam_update(0.1 * np.asarray(v["g"], float), 0.001 * np.asarray(v["g"], float) ** 2, v["lr"]),
+        "plain-gradient-step": lambda v: np.asarray(v["theta"], float) - v["lr"] * np.asarray(v["g"], float),
+        "no-square-root": lambda v: np.asarray(v["theta"], float) - v["lr"] * np.asarray(v["g"], float) / (np.asarray(v["g"], float) ** 2 + 1e-8),
+        "sign-flipped": lambda v: 2 * np.asarray(v["theta"], float) - _adam_first(v),
+    },
+    "-lr * ((0.9 * m + (1 - 0.9) * g) / (1 - 0.9^t)) / (sqrt((0.999 * v + (1 - 0.999) * g^2) / (1 - 0.999^t)) + 1e-8)": {
+        "no-bias-correction": lambda v: _adam_update(*_moments(v), v["lr"]),
+        "betas-swapped": lambda v: _adam_update(
+            _moments(v, 0.1, 0.001)[0] / (1 - 0.9 ** v["t"]), _moments(v, 0.1, 0.001)[1] / (1 - 0.999 ** v["t"]), v["lr"]
+        ),
+        "previous-step-count": lambda v: _adam_update(
+            _moments(v)[0] / (1 - 0.9 ** (v["t"] - 1)), _moments(v)[1] / (1 - 0.999 ** (v["t"] - 1)), v["lr"]
+        ),
+        "gradient-not-averaged-in": lambda v: _adam_update(
+            np.asarray(v["m"], float) / (1 - 0.9 ** v["t"]), np.asarray(v["v"], float) / (1 - 0.999 ** v["t"]), v["lr"]
+        ),
+    },
+    "-lr * wd * theta - lr * ((1 - 0.9) * g / (1 - 0.9)) / (sqrt((1 - 0.999) * g^2 / (1 - 0.999)) + 1e-8)": {
+        # Adam's own weight_decay is the L2 form: torch.optim.Adam with it is that mistake.
+        "decay-as-l2-gradient": lambda v: _optimizer_step(v, lambda ps: torch.optim.Adam(ps, lr=v["lr"], weight_decay=v["wd"]), change=True),
+        "decay-left-out": lambda v: _optimizer_step(v, lambda ps: torch.optim.AdamW(ps, lr=v["lr"], weight_decay=0.0), change=True),
+        "decay-not-scaled-by-lr": lambda v: _adamw_first(v) + (v["lr"] - 1) * v["wd"] * np.asarray(v["theta"], float),
     },
     "softmax(z) - one_hot(k, C)": {
         "sign-flipped": lambda v: -_ce_gradient(v["z"], _one_hot(v["k"], v["C"])),
