@@ -193,6 +193,9 @@ REFERENCES: dict[str, Callable[[dict[str, Any]], Any]] = {
     "theta - lr * ((1 - 0.9) * g / (1 - 0.9)) / (sqrt((1 - 0.999) * g^2 / (1 - 0.999)) + 1e-8)": _adam_first,
     "-lr * ((0.9 * m + (1 - 0.9) * g) / (1 - 0.9^t)) / (sqrt((0.999 * v + (1 - 0.999) * g^2) / (1 - 0.999^t)) + 1e-8)": _adam_later,
     "-lr * wd * theta - lr * ((1 - 0.9) * g / (1 - 0.9)) / (sqrt((1 - 0.999) * g^2 / (1 - 0.999)) + 1e-8)": _adamw_first,
+    "-lr * ((1 - 0.9) * (g + wd * theta) / (1 - 0.9)) / (sqrt((1 - 0.999) * (g + wd * theta)^2 / (1 - 0.999)) + 1e-8)": (
+        lambda v: _optimizer_step(v, lambda ps: torch.optim.Adam(ps, lr=v["lr"], weight_decay=v["wd"]), change=True)
+    ),
     # softmax-cross-entropy-gradient.yaml
     "softmax(z) - one_hot(k, C)": lambda v: _ce_gradient(v["z"], _one_hot(v["k"], v["C"])),
     "softmax(z)[j] - (j == k)": lambda v: _ce_gradient(v["z"], _one_hot(v["k"], v["C"]))[int(v["j"])],
@@ -279,6 +282,11 @@ MISTAKES: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
         "decay-as-l2-gradient": lambda v: _optimizer_step(v, lambda ps: torch.optim.Adam(ps, lr=v["lr"], weight_decay=v["wd"]), change=True),
         "decay-left-out": lambda v: _optimizer_step(v, lambda ps: torch.optim.AdamW(ps, lr=v["lr"], weight_decay=0.0), change=True),
         "decay-not-scaled-by-lr": lambda v: _adamw_first(v) + (v["lr"] - 1) * v["wd"] * np.asarray(v["theta"], float),
+    },
+    "-lr * ((1 - 0.9) * (g + wd * theta) / (1 - 0.9)) / (sqrt((1 - 0.999) * (g + wd * theta)^2 / (1 - 0.999)) + 1e-8)": {
+        "decoupled-decay": _adamw_first,
+        "decay-left-out": lambda v: _optimizer_step(v, lambda ps: torch.optim.Adam(ps, lr=v["lr"]), change=True),
+        "plain-gradient-step": lambda v: _optimizer_step(v, lambda ps: torch.optim.SGD(ps, lr=v["lr"], weight_decay=v["wd"]), change=True),
     },
     "softmax(z) - one_hot(k, C)": {
         "sign-flipped": lambda v: -_ce_gradient(v["z"], _one_hot(v["k"], v["C"])),
