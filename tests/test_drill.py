@@ -392,7 +392,7 @@ def test_every_concept_drills_and_its_key_is_right(tmp_path, concepts, concept_i
 def test_unknown_topic_suggests_and_exits_2(tmp_path):
     result = _drill(tmp_path, "atention")
     assert result.returncode == 2
-    assert "did you mean 'attention'" in result.stderr and "topics are: all, attention" in result.stderr
+    assert "did you mean 'attention'" in result.stderr and "topics are: all, " in result.stderr and ", attention, " in result.stderr
     assert not (tmp_path / "quizgen.sqlite3").exists()
 
 

@@ -478,8 +478,9 @@ def build_quiz(
                 prompt=" ".join(t.prompt.split()),
                 tolerance=(t.tolerance.rel, t.tolerance.abs),
             )
-    if title is None:
-        title = " + ".join(c.title for c in chosen) if len(chosen) <= 2 else f"Quiz: {', '.join(topics)}"
+    if title is None:  # a heading, not a list: the quiz file records every topic anyway
+        named = ", ".join(topics[:4]) + (f" and {len(topics) - 4} more" if len(topics) > 4 else "")
+        title = " + ".join(c.title for c in chosen) if len(chosen) <= 2 else f"Quiz: {named}"
     quiz = Quiz(
         title=title,
         seed=seed,
