@@ -107,6 +107,7 @@ class _SheetReader:
         self._yaml = yaml
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         self._events = iter(yaml.parse(text, Loader=loader))
+        self.text = text
         self.source = source
         self.depth = 0
         self.sheet = AnswerSheet(path=source)
@@ -119,7 +120,7 @@ class _SheetReader:
         except StopIteration:
             raise _Stop("the file ends in the middle of its YAML") from None
         except self._yaml.YAMLError as exc:
-            raise _Stop(f"not valid YAML at {yaml_problem(exc)}") from None
+            raise _Stop(f"not valid YAML at {yaml_problem(exc, self.text)}") from None
         name = type(event).__name__
         if name in ("SequenceStartEvent", "MappingStartEvent"):
             self.depth += 1

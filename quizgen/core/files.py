@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -294,8 +295,8 @@ def load_yaml_data(text: str, source: str, lines: dict[tuple[Any, ...], int] | N
                 break
     except yaml.YAMLError as exc:
         mark = _error_mark(exc)
-        reason = f"not valid YAML: {yaml_problem(exc)}"
-        raise YamlRefused(f"{source}: {reason}", mark.line + 1 if mark is not None else 1, reason) from None
+        reason = f"not valid YAML: {yaml_problem(exc, text)}"
+        raise YamlRefused(f"{source}: {reason}", yaml_position(mark, text)[0] if mark is not None else 1, reason) from None
     if not have_root:
         raise FileUnusable(f"{source}: holds no YAML document")
     return root
@@ -313,12 +314,25 @@ def _error_mark(exc: Exception) -> Any:
     return getattr(exc, "problem_mark", None) or context
 
 
-def yaml_problem(exc: Exception) -> str:
+_YAML_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
+
+def yaml_position(mark: Any, text: str) -> tuple[int, int]:
+    """A YAML mark as (line, column), counting from 1 and within the text: libyaml puts the end
+    of a text without a final line break at the start of a line after it, which is not there."""
+    breaks = list(_YAML_BREAK.finditer(text))
+    if mark.line < len(breaks) + 1:
+        return mark.line + 1, mark.column + 1
+    return len(breaks) + 1, len(text) - (breaks[-1].end() if breaks else 0) + 1
+
+
+def yaml_problem(exc: Exception, text: str) -> str:
     """``line 3, column 5: found character '\\t' that cannot start any token``."""
     mark = _error_mark(exc)
     problem = getattr(exc, "problem", None)
     if mark is not None and problem:
-        return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+        line, column = yaml_position(mark, text)
+        return f"line {line}, column {column}: {problem}"
     reason = getattr(exc, "reason", None)
     if reason:  # a reader error: a character YAML does not allow
         return f"character {getattr(exc, 'position', '?')}: {reason}"
