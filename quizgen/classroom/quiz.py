@@ -272,10 +272,13 @@ def _parse_quiz_text(text: str, source: str) -> Any:
         except ValueError:
             pass  # not JSON: perhaps YAML in flow style, or a hand-edited file
         else:
-            try:  # JSON escapes may spell a lone surrogate: one pass in C finds any
-                json.dumps(data, ensure_ascii=False).encode("utf-8")
-            except UnicodeEncodeError:
-                _check_plain(data, source)  # names the field
+            # Only a JSON escape can spell a lone surrogate (the text itself is UTF-8): when the
+            # text has one, a pass in C over the data finds any that is not half of a pair.
+            if _SURROGATE_ESCAPE.search(stripped):
+                try:
+                    json.dumps(data, ensure_ascii=False).encode("utf-8")
+                except UnicodeEncodeError:
+                    _check_plain(data, source)  # names the field
             return data
     data = load_yaml_data(text, source)
     _check_plain(data, source)  # YAML, unlike JSON, also gives dates and keys that are not text
@@ -309,6 +312,7 @@ def _check_plain(data: Any, source: str) -> None:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _quiz_from_data(data: Any, source: str) -> Quiz:
