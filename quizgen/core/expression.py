@@ -181,6 +181,8 @@ class Parser:
     """The operators of a product (the authoring language adds ``@``)."""
     implicit = True
     """Whether a product may leave out ``*`` (not in the authoring language)."""
+    empty = "the answer is empty"
+    """Why an empty text is refused (the authoring language reads expressions, not answers)."""
 
     def __init__(self, text: str, symbols: dict[str, str] | None, entries: bool) -> None:
         self.toks = self.tokens(text)
@@ -233,7 +235,7 @@ class Parser:
 
     def formula(self) -> Node:
         if self.peek()[0] == "end":
-            raise Unreadable("the answer is empty")
+            raise Unreadable(self.empty)
         tree = self.expr()
         if self.peek()[0] != "end":
             raise Unreadable(self.unexpected(self.peek()))

@@ -100,6 +100,7 @@ class TensorParser(Parser):
 
     products = "*/@"
     implicit = False
+    empty = "the expression is empty"
 
     def __init__(self, text: str, names: dict[str, str]) -> None:
         super().__init__(text, dict(names), entries=False)
@@ -115,14 +116,6 @@ class TensorParser(Parser):
             return left
         op = self.take()[1]
         return self.node("cmp", op, left, super().expr())
-
-    def formula(self) -> Node:
-        if self.peek()[0] == "end":
-            raise Unreadable("the expression is empty")
-        tree = self.expr()
-        if self.peek()[0] != "end":
-            raise Unreadable(self.unexpected(self.peek()))
-        return tree
 
     def primary(self) -> Node:
         node = super().primary()
