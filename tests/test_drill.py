@@ -27,7 +27,7 @@ from conftest import CONCEPTS, ROOT, need_pexpect
 from quizgen import generators
 from quizgen.cli import cli  # noqa: F401  (import the CLI first: it registers the drill)
 from quizgen.core.concepts import load_concepts, select
-from quizgen.core.problems import build_problem, first_draw, variant_seed
+from quizgen.core.problems import build_problem, first_draw, rebuild, template_version, variant_seed
 from quizgen.drill.cards import (
     EASY_SECONDS,
     HARD_SECONDS,
@@ -76,7 +76,17 @@ class Screen:
         return self.stream.getvalue()
 
 
-def run_session(monkeypatch, home, answers, topics=("attention",), concepts_dir=CONCEPTS, now=None, **kw):
+class FixedDraws:
+    """A session's seed source that always gives ``seed`` (to show one chosen unseeded variant)."""
+
+    def __init__(self, seed: int):
+        self.seed = seed
+
+    def getrandbits(self, bits: int) -> int:
+        return self.seed
+
+
+def run_session(monkeypatch, home, answers, topics=("attention",), concepts_dir=CONCEPTS, now=None, draws=None, **kw):
     monkeypatch.setenv("QUIZGEN_HOME", str(home))
     if now:
         monkeypatch.setenv("QUIZGEN_NOW", now)
@@ -87,7 +97,10 @@ def run_session(monkeypatch, home, answers, topics=("attention",), concepts_dir=
     concepts = select(load_concepts(concepts_dir), topics)
     save = kw.pop("save", True)
     with Store(db_path(), save=save) as store:
-        code = Session(concepts, store, Out(screen.stream, rich=False), Clock.from_env(), **kw).run()
+        session = Session(concepts, store, Out(screen.stream, rich=False), Clock.from_env(), **kw)
+        if draws is not None:
+            session._rng = draws
+        code = session.run()
     return code, screen.text
 
 
@@ -193,9 +206,9 @@ def test_too_few_figures_is_not_wrong(monkeypatch, tmp_path, concepts):
     def rough(s: str) -> str:
         return f"{1 / math.sqrt(last_dk(s)):.1g}"
 
-    template = select(concepts, ["attention"])[0].templates[0]
+    concept = select(concepts, ["attention"])[0]
     for seed in range(100):  # a variant whose one-figure rounding is outside the tolerance
-        d_k = first_draw(template, variant_seed(seed, 0))["d_k"]
+        d_k = build_problem(concept, concept.templates[0], variant_seed(seed, 0)).inputs["d_k"]
         if abs(float(f"{d_k ** -0.5:.1g}") - d_k ** -0.5) > 0.01 * d_k ** -0.5:
             break
     code, screen = run_session(monkeypatch, tmp_path, [rough, right_scale], n=1, seed=seed)
@@ -213,8 +226,8 @@ def _scores_session(monkeypatch, home, answer_of_key, seed=11):
     data = yaml.safe_load((CONCEPTS / "attention.yaml").read_text())
     data["problems"] = [p for p in data["problems"] if p["name"] == "scaled-scores"]
     (cdir / "attention.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
-    template = load_concepts(cdir)[0].templates[0]
-    key = solve_inputs(template, first_draw(template, variant_seed(seed, 0)))[0].answer.value
+    concept = load_concepts(cdir)[0]
+    key = build_problem(concept, concept.templates[0], variant_seed(seed, 0)).answer.value
     return run_session(monkeypatch, home, answer_of_key(key), concepts_dir=cdir, n=1, seed=seed), key
 
 
@@ -250,7 +263,8 @@ def test_matrix_pasted_over_several_lines_is_one_answer(monkeypatch, tmp_path):
 
 
 def test_first_draw_collision_is_graded_exactly_and_noted(monkeypatch, tmp_path):
-    """A cold first draw that build_problem would redraw: graded as shown, the mistake left out."""
+    """A cold first draw (no --seed, torch not loaded) that build_problem would redraw: graded as
+    shown, the mistake left out, and the note says the id draws other inputs."""
     cdir = tmp_path / "concepts"
     cdir.mkdir()
     data = yaml.safe_load((CONCEPTS / "squeeze-unsqueeze.yaml").read_text())
@@ -267,12 +281,35 @@ def test_first_draw_collision_is_graded_exactly_and_noted(monkeypatch, tmp_path)
         pytest.fail("no colliding first draw found")
     assert build_problem(concept, template, variant_seed(seed, 0)).inputs != inputs
     key = format_value("shape", solved.answer.value)
-    code, screen = run_session(monkeypatch, tmp_path / "home", [key], concepts_dir=cdir, n=1, seed=seed, topics=("all",))
+    draws = FixedDraws(variant_seed(seed, 0))
+    code, screen = run_session(monkeypatch, tmp_path / "home", [key], concepts_dir=cdir, n=1, draws=draws, topics=("all",))
     assert "✓ Right" in screen
+    pid = f"squeeze-unsqueeze.mixed-chains.v{template_version(template)}.{variant_seed(seed, 0)}"
     assert f"the mistake {dropped[0].name} gives the answer too" in screen
+    assert f"the id {pid} draws other inputs" in " ".join(screen.split())
     (r,) = reviews(tmp_path / "home")
     assert r["id_exact"] == 0 and json.loads(r["inputs"]) == inputs
     assert dropped[0].name not in json.loads(r["possible"] or "[]")
+
+
+def test_a_seeded_session_shows_the_problems_its_ids_name(monkeypatch, tmp_path):
+    """With --seed every question is the problem its id rebuilds, even where the generator's
+    first draw would have been drawn again (a named mistake equal to the key)."""
+    cdir = tmp_path / "concepts"
+    cdir.mkdir()
+    data = yaml.safe_load((CONCEPTS / "squeeze-unsqueeze.yaml").read_text())
+    data["problems"] = [p for p in data["problems"] if p["name"] == "mixed-chains"]
+    (cdir / "squeeze-unsqueeze.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    concepts = load_concepts(cdir)
+    template = concepts[0].templates[0]
+    seed = next(s for s in range(500) if solve_inputs(template, first_draw(template, variant_seed(s, 0)))[1])
+    code, screen = run_session(monkeypatch, tmp_path / "home", ["?", "?", "?"], concepts_dir=cdir, n=3, seed=seed, topics=("all",))
+    rows = [r for r in reviews(tmp_path / "home") if r["kind"] == "problem"]
+    assert rows and all(r["id_exact"] == 1 and r["source"] == "built" for r in rows)
+    for r in rows:
+        assert rebuild(r["problem"], concepts).inputs == json.loads(r["inputs"]), r["problem"]
+        assert r["problem"] in screen
+    assert "gives the answer too" not in screen
 
 
 def test_flashcard_reveal_and_rating(monkeypatch, tmp_path):
@@ -379,11 +416,9 @@ def test_piped_answers_give_plain_text(tmp_path):
 def test_every_concept_drills_and_its_key_is_right(tmp_path, concepts, concept_id):
     """The drill works for every family: the first question's key, typed as the judge writes
     it, is graded right and saved."""
-    from quizgen.core.problems import solve_problem
-
     concept = next(c for c in concepts if c.id == concept_id)
     template = concept.templates[0]  # a new concept starts with its first template
-    key = solve_problem(template.generator, first_draw(template, variant_seed(1, 0))).answer
+    key = build_problem(concept, template, variant_seed(1, 0)).answer
     result = _drill(tmp_path, concept_id, "--n", "1", "--seed", "1", input=format_value(key.kind, key.value) + "\n\n")
     assert result.returncode == 0, result.stderr
     assert [r["status"] for r in reviews(tmp_path)] == ["right"]

@@ -10,18 +10,19 @@ comes from one of two sources:
 ``built``
     Once torch is loaded: ``build_problem`` with a fresh seed, exactly as ``quizgen generate``.
 ``first-draw``
-    Torch not loaded yet: the generator's first draw for a fresh seed (no
-    torch) is shown at once, and solved when the answer arrives. ``build_problem`` would draw
-    again if a named misconception landed within tolerance of the key; a shown problem cannot be
-    swapped, so it is graded exactly as drawn and such a mistake (which gives the right answer
-    for these inputs) is left out of the feedback, with a note. The review log marks the problem
-    id as not reproducing the inputs (``id_exact = 0``) and keeps the inputs themselves.
+    Torch not loaded yet, in a session without ``--seed``: the generator's first draw for a
+    fresh seed (no torch) is shown at once, and solved when the answer arrives. ``build_problem``
+    would draw again if a named misconception landed within tolerance of the key; a shown problem
+    cannot be swapped, so it is graded exactly as drawn and such a mistake (which gives the right
+    answer for these inputs) is left out of the feedback, with a note that the id draws other
+    inputs. The review log marks the problem id as not reproducing the inputs (``id_exact = 0``)
+    and keeps the inputs themselves.
 
 Torch and the checkers are imported by a background thread started once the first question is on
 screen, while the learner reads: a learner needs longer to work out an answer than torch needs
 to load, so even the first answer is usually graded at once.
-``--seed`` makes the session reproducible: the i-th question uses ``variant_seed(seed, i)`` and
-always its first draw, whatever has been loaded.
+``--seed`` makes the session reproducible: the i-th question is the problem ``build_problem`` makes
+from ``variant_seed(seed, i)``, the one its id names (the first question waits for torch).
 """
 
 from __future__ import annotations
@@ -194,15 +195,15 @@ class Session:
         )
 
         concept = item.concept
+        seed = self._rng.getrandbits(48) if self.seed is None else variant_seed(self.seed, self.index)
+        if self.seed is not None or self.background.ready:
+            if not self.background.ready:
+                self.out.para(("drawing… (torch is loading)", "dim"))
+            self.background.wait()
+            problem = build_problem(concept, template, seed)
+            solved = Solved(problem.answer, problem.steps, problem.misconceptions, problem.figure)
+            return Prepared(item, template, seed, problem.id, problem.inputs, "built", solved.answer, solved)
         version = template_version(template)
-        if self.seed is None:
-            seed = self._rng.getrandbits(48)
-            if self.background.ready:
-                problem = build_problem(concept, template, seed)
-                solved = Solved(problem.answer, problem.steps, problem.misconceptions, problem.figure)
-                return Prepared(item, template, seed, problem.id, problem.inputs, "built", solved.answer, solved)
-        else:
-            seed = variant_seed(self.seed, self.index)
         inputs = first_draw(template, seed)
         pid = problem_id(concept.id, template.name, version, seed)
         return Prepared(item, template, seed, pid, inputs, "first-draw", expected(template.generator, inputs))
@@ -384,7 +385,8 @@ class Session:
             out.para(
                 ("Note: ", "dim"),
                 (f"for these inputs the mistake {m.name} gives the answer too ({fmt_inline(m.value)}), so it "
-                 "cannot be told apart here.", "dim"),
+                 f"cannot be told apart here; the id {prep.problem_id} draws other inputs (your review log "
+                 "keeps these).", "dim"),
             )
         if state is not None:
             out.para((f"Rated {RATING_NAMES[rating]}; next review of this template: {when(state.due, self.clock.now())}.", "dim"))
