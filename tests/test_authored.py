@@ -174,6 +174,21 @@ def _moments(v: dict[str, Any], b1: float = 0.9, b2: float = 0.999) -> tuple[np.
     return b1 * np.asarray(v["m"], float) + (1 - b1) * g, b2 * np.asarray(v["v"], float) + (1 - b2) * g**2
 
 
+def _perplexity(p: Any) -> float:
+    """(p1 · … · pN)^(−1/N): the inverse geometric mean (Jurafsky and Martin, chapter 3)."""
+    p = np.asarray(p, float)
+    return float(np.prod(p) ** (-1 / len(p)))
+
+
+def _log_probs(z: Any, axis: int = 1) -> np.ndarray:
+    z = np.asarray(z, float)
+    return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+
+
+def _target_rows(m: np.ndarray, y: Any) -> np.ndarray:
+    return np.array([m[i, int(k)] for i, k in enumerate(y)])
+
+
 REFERENCES: dict[str, Callable[[dict[str, Any]], Any]] = {
     "x * m / (1 - p)": _dropout_train,
     "dot(v, relu(W @ x))": lambda v: _network(v, _hidden(v)),
@@ -196,6 +211,12 @@ REFERENCES: dict[str, Callable[[dict[str, Any]], Any]] = {
     "-lr * ((1 - 0.9) * (g + wd * theta) / (1 - 0.9)) / (sqrt((1 - 0.999) * (g + wd * theta)^2 / (1 - 0.999)) + 1e-8)": (
         lambda v: _optimizer_step(v, lambda ps: torch.optim.Adam(ps, lr=v["lr"], weight_decay=v["wd"]), change=True)
     ),
+    # perplexity.yaml
+    "exp(-mean(log(p)))": lambda v: _perplexity(v["p"]),
+    "exp(S / N)": lambda v: math.exp(v["S"] / v["N"]),
+    "exp((n1 * L1 + n2 * L2) / (n1 + n2))": lambda v: _perplexity([math.exp(-v["L1"])] * v["n1"] + [math.exp(-v["L2"])] * v["n2"]),
+    # The template calls torch's cross-entropy: the reference is written out in numpy.
+    "exp(cross_entropy(z, y))": lambda v: math.exp(-float(np.mean(_target_rows(_log_probs(v["z"]), v["y"])))),
     # softmax-cross-entropy-gradient.yaml
     "softmax(z) - one_hot(k, C)": lambda v: _ce_gradient(v["z"], _one_hot(v["k"], v["C"])),
     "softmax(z)[j] - (j == k)": lambda v: _ce_gradient(v["z"], _one_hot(v["k"], v["C"]))[int(v["j"])],
@@ -287,6 +308,32 @@ MISTAKES: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
         "decoupled-decay": _adamw_first,
         "decay-left-out": lambda v: _optimizer_step(v, lambda ps: torch.optim.Adam(ps, lr=v["lr"]), change=True),
         "plain-gradient-step": lambda v: _optimizer_step(v, lambda ps: torch.optim.SGD(ps, lr=v["lr"], weight_decay=v["wd"]), change=True),
+    },
+    "exp(-mean(log(p)))": {
+        "summed-not-averaged": lambda v: 1 / float(np.prod(v["p"])),
+        "no-exponential": lambda v: math.log(_perplexity(v["p"])),
+        "sign-dropped": lambda v: 1 / _perplexity(v["p"]),
+        "arithmetic-mean-probability": lambda v: 1 / float(np.mean(v["p"])),
+        "mean-of-inverses": lambda v: float(np.mean(1 / np.asarray(v["p"], float))),
+        "base-mismatch": lambda v: 2 ** math.log(_perplexity(v["p"])),
+    },
+    "exp(S / N)": {
+        "not-divided-by-n": lambda v: math.exp(v["S"]),
+        "no-exponential": lambda v: v["S"] / v["N"],
+        "base-2": lambda v: 2 ** (v["S"] / v["N"]),
+        "base-10": lambda v: 10 ** (v["S"] / v["N"]),
+    },
+    "exp((n1 * L1 + n2 * L2) / (n1 + n2))": {
+        "mean-of-perplexities": lambda v: (math.exp(v["L1"]) + math.exp(v["L2"])) / 2,
+        "texts-weighted-equally": lambda v: _perplexity([math.exp(-v["L1"]), math.exp(-v["L2"])]),
+        "perplexities-weighted-by-tokens": lambda v: (v["n1"] * math.exp(v["L1"]) + v["n2"] * math.exp(v["L2"])) / (v["n1"] + v["n2"]),
+    },
+    "exp(cross_entropy(z, y))": {
+        "logits-as-log-probabilities": lambda v: math.exp(-float(np.mean(_target_rows(np.asarray(v["z"], float), v["y"])))),
+        "top-token-not-target": lambda v: math.exp(-float(np.mean(np.max(_log_probs(v["z"]), axis=1)))),
+        "softmax-over-positions": lambda v: math.exp(-float(np.mean(_target_rows(_log_probs(v["z"], axis=0), v["y"])))),
+        "summed-not-averaged": lambda v: math.exp(-float(np.sum(_target_rows(_log_probs(v["z"]), v["y"])))),
+        "no-exponential": lambda v: -float(np.mean(_target_rows(_log_probs(v["z"]), v["y"]))),
     },
     "softmax(z) - one_hot(k, C)": {
         "sign-flipped": lambda v: -_ce_gradient(v["z"], _one_hot(v["k"], v["C"])),
