@@ -25,6 +25,7 @@ _FROZEN_COUNTED = (
     "the optimizer no longer updates them.",
 )
 _HEAD_LEFT_OUT = ("head-left-out", "Left out the head; the new output layer is always trained.")
+_HEAD_NOT_COUNTED = ("head-left-out", "Left out the head; the output layer is part of the model, with its own weights and biases.")
 
 
 def solve(inputs: Mapping[str, Any]) -> Solution:
@@ -69,11 +70,11 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         if trains:
             weights_only += layer.weight.numel()
             head = count if i == n + 1 else head
-    steps.append(Step("trainable parameters (the layers that train)", key))
+    steps.append(Step("trainable parameters (the layers that train)" if frozen or ask != "total" else "parameters in all", key))
 
     wrong = [Misconception(*_BIASES, float(weights_only))]
     if frozen:
         wrong.append(Misconception(*_FROZEN_COUNTED, float(sum(p.numel() for p in model.parameters()))))
     if key != head:
-        wrong.append(Misconception(*_HEAD_LEFT_OUT, float(key - head)))
+        wrong.append(Misconception(*(_HEAD_NOT_COUNTED if ask == "total" else _HEAD_LEFT_OUT), float(key - head)))
     return Solution(float(key), tuple(steps), tuple(wrong))

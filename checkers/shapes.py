@@ -396,8 +396,8 @@ _MISTAKES: dict[str, tuple[str | tuple[str, ...], str, Impl, Callable[..., bool]
     "view-ignores-contiguity": (
         "view",
         "Believes view works wherever reshape does; after transpose or permute the elements are "
-        "no longer in row-major order in memory, so view raises and only reshape (which may copy) "
-        "works.",
+        "out of row-major order, so a view that merges dims no longer adjacent in memory, as this "
+        "one does, raises; only reshape (which may copy) works.",
         _view_as_reshape,
         lambda t, op, y: not t.is_contiguous(),
     ),

@@ -29,7 +29,8 @@ _PER_HEAD = (
     "slices of d_k.",
 )
 _NO_OUTPUT_PROJECTION = ("output-projection-left-out", "Left out W^O, the projection applied after the heads are concatenated.")
-_BIASES = ("biases-forgotten", "Counted the weight matrices only; with bias=True every projection and LayerNorm also has a bias vector.")
+_BIASES = ("biases-forgotten", "Counted the weight matrices only; with bias=True every projection also has a bias vector.")
+_BIASES_AND_NORMS = ("biases-forgotten", "Counted the weight matrices only; with bias=True every projection and LayerNorm also has a bias vector.")
 _ONE_LINEAR = ("one-linear-only", "Counted one of the two linear layers; the block expands to d_ff and projects back to d_model.")
 _NO_LAYERNORMS = ("layernorms-left-out", "Left out the two LayerNorms, each with a weight and a bias of d_model entries.")
 _NO_DIAGONAL = ("diagonal-excluded", "Left out the diagonal; a position may attend to itself, so query i sees keys 0..i.")
@@ -139,7 +140,7 @@ def _solve_size(ask: str, inputs: Mapping[str, Any]) -> Solution:
         Step("two LayerNorms: 2 × (d_model + d_model)", norms),
         Step("encoder layer parameters", total),
     )
-    wrong = [Misconception(*_NO_LAYERNORMS, float(total - norms)), Misconception(*_BIASES, float(4 * d * d + 2 * d * d_ff + 2 * d))]
+    wrong = [Misconception(*_NO_LAYERNORMS, float(total - norms)), Misconception(*_BIASES_AND_NORMS, float(4 * d * d + 2 * d * d_ff + 2 * d))]
     if h > 1:
         wrong.append(Misconception(*_PER_HEAD, float(total - attention_count + h * attention_count)))
     return Solution(float(total), steps, tuple(wrong))

@@ -244,7 +244,7 @@ MISTAKES: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
     },
     "sum(x)": {
         "no-rescale": lambda v: (1 - v["p"]) * float(np.sum(v["x"])),
-        "keep-is-p": lambda v: v["p"] * float(np.sum(v["x"])),
+        "keep-is-p": lambda v: float(sum(v["p"] * xi / (1 - v["p"]) for xi in v["x"])),
         "divided-by-p": lambda v: (1 - v["p"]) * float(np.sum(v["x"])) / v["p"],
     },
     "softmax(t / T)": {
