@@ -202,9 +202,11 @@ def hidden_mistake(solved: Solved, tolerance: Tolerance) -> str | None:
 def template_version(template: Template) -> int:
     """The version of a template's drawing, the ``vN`` of its problem ids: the generator's
     ``VERSION``, or the highest ``VERSIONS[ask]`` over the asks the template draws from (a
-    generator bumps one ask there when only that ask's drawing changes)."""
+    generator bumps one ask there when only that ask's drawing changes), or what the generator's
+    own ``version(params)`` says (an authored template states its version; classification's
+    depend on the average)."""
     module = GENERATORS[template.generator]
-    own = getattr(module, "version", None)  # an authored template states its own
+    own = getattr(module, "version", None)
     if own is not None:
         return int(own(template.resolved_params()))
     per_ask = getattr(module, "VERSIONS", {})

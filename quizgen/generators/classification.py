@@ -21,8 +21,11 @@ Inputs::
      "confusion_matrix": [[...], ...]}            # source "confusion": rows true, columns predicted
 
 Every class has at least one true and one predicted sample, so no precision or recall divides by
-zero; a binary draw has ``tp > 0``, a macro F draw has ``tp > 0`` in every class (else that class's
-F is 0/0), and a draw with no errors at all (every metric 1) is rejected. The generator only counts
+zero; a binary draw has ``tp > 0`` and, for precision, recall and F, at least one false positive
+and one false negative (else the key is 1, read off at a glance), and not as many of one as of
+the other (else P = R = F); a macro F draw has ``tp > 0`` in
+every class (else that class's F is 0/0), and a draw with no errors at all (every metric 1) is
+rejected. The generator only counts
 labels to reject degenerate draws; it never computes a metric.
 """
 
@@ -45,6 +48,15 @@ from quizgen.core.params import (
 from quizgen.core.render import format_matrix
 
 VERSION = 1
+
+
+def version(params: dict[str, Any]) -> int:
+    """The version of a template's drawing (the ``vN`` of its ids): 2 for the binary precision,
+    recall and F templates, which since then draw a false positive and a false negative; 1 for
+    the rest, whose ids are unchanged."""
+    binary = "binary" in params["average"] and any(m != "accuracy" for m in params["metric"])
+    return 2 if binary else VERSION
+
 
 INPUT_LABELS = {"confusion_matrix": "confusion matrix C"}
 """What learners read for each vector or matrix input, in every face."""
@@ -224,7 +236,10 @@ def _usable(matrix: Sequence[Sequence[int]], metric: str, average: str) -> bool:
         return False
     if all(matrix[i][j] == 0 for i in range(k) for j in range(k) if i != j):
         return False
-    if average == "binary" and metric != "accuracy" and matrix[1][1] == 0:
+    binary = average == "binary" and metric != "accuracy"
+    # No false positive or no false negative makes the key 1; as many of each makes P = R = F, so
+    # swapping precision and recall could not be told from the key.
+    if binary and (0 in (matrix[1][1], matrix[0][1], matrix[1][0]) or matrix[0][1] == matrix[1][0]):
         return False
     if metric in ("f1", "fbeta") and average == "macro" and any(matrix[i][i] == 0 for i in range(k)):
         return False
