@@ -40,7 +40,7 @@ from quizgen.core.render import format_matrix
 
 VERSION = 1
 # Asks whose drawing changed since version 1 (ids of their older versions are refused).
-VERSIONS = {"analogy": 2, "padded-ids": 2}
+VERSIONS = {"analogy": 2, "padded-ids": 2, "cosine": 2}
 
 INPUT_LABELS = {"table": "embedding table E"}
 """What learners read for each vector or matrix input, in every face."""
@@ -124,6 +124,11 @@ def _table(ask: str, params: dict[str, Any], rng: random.Random) -> dict[str, An
     words = list(TABLE_WORDS[:rows])
     if ask == "cosine":
         pair = rng.sample(range(rows), 2)
+        u, v = (table[i] for i in pair)
+        dot = sum(a * b for a, b in zip(u, v))
+        # Orthogonal (cosine 0, as is the dot product) or parallel (cosine ±1): read off, not computed.
+        if dot == 0 or dot * dot == sum(a * a for a in u) * sum(b * b for b in v):
+            return None
         return {"ask": ask, "words": words, "table": table, "pair": pair}
     a, b, c = rng.sample(range(rows), 3)
     target = [x - y + z for x, y, z in zip(table[a], table[b], table[c])]

@@ -52,6 +52,7 @@ from quizgen.core.params import (
 from quizgen.core.render import format_matrix, format_vector
 
 VERSION = 2  # 2: no τ = 1 where other values fit; the zero-shot class question constructed
+VERSIONS = {"similarity": 3}  # 3: no parallel pair (cosine ±1)
 
 INPUT_LABELS = {
     "z": "embeddings z",
@@ -127,8 +128,10 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
             return None
         if ask == "similarity":
             i, j = rng.sample(range(2 * n), 2)
-            # Orthogonal vectors have dot product and cosine both 0, hiding the missing division.
-            if sum(a * b for a, b in zip(z[i], z[j])) == 0:
+            # Orthogonal vectors have dot product and cosine both 0, hiding the missing division;
+            # parallel ones have cosine ±1, read off without computing it.
+            dot = sum(a * b for a, b in zip(z[i], z[j]))
+            if dot == 0 or dot * dot == sum(a * a for a in z[i]) * sum(b * b for b in z[j]):
                 return None
             return {"ask": ask, "z": z, "pair": [i, j]}
         inputs: dict[str, Any] = {"ask": ask, "z": z, "temperature": temperature}
