@@ -34,7 +34,7 @@ from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_i
 
 VERSION = 1
 # Asks whose drawing changed since version 1 (ids of their older versions are refused).
-VERSIONS = {"d-k": 2, "mha-params": 2, "ffn-params": 2, "layer-params": 2}
+VERSIONS = {"d-k": 2, "shape": 2, "mha-params": 2, "ffn-params": 2, "layer-params": 2}
 
 INPUT_LABELS: dict[str, str] = {}
 """What learners read for each vector or matrix input, in every face (none is typeset here)."""
