@@ -67,7 +67,14 @@ PARAMS: dict[str, ParamSpec] = {
     "n_ops": IntRange((1, 3), "Number of operations in the chain.", minimum=1, maximum=6),
     "ops": Choice(OPS, OPS, "Operations the chain may use; each step draws one of them."),
     "negative_dims": Flag(False, "Write every in-range dim argument as a negative number."),
+    "require": Choice(OPS, OPS, "Operations of which every chain uses at least one (by default any)."),
 }
+
+
+def version(params: dict[str, Any]) -> int:
+    """The version of a template's drawing: 3 where it requires operations (they were optional
+    before), else ``VERSION``, so that the ids of other templates stay valid."""
+    return 3 if set(params["require"]) != set(OPS) else VERSION
 
 _OP_TRIES = 8
 # Chains drawn in search of one that tells a classic slip apart (see _tells) before settling for
@@ -440,6 +447,7 @@ def _draw_once(params: dict[str, Any], rng: random.Random) -> dict[str, Any] | N
     # Errors compound along a chain, so longer chains get fewer deliberately invalid arguments.
     plan.bad = min(2.0, 2.4 / n_ops)
     telling, dead, last_telling = 0, False, -1  # ops after one that raises change nothing
+    used: set[str] = set()
     for _ in range(n_ops):
         weights = [_weight(kind, plan) for kind in allowed]
         if not any(weights):
@@ -462,12 +470,15 @@ def _draw_once(params: dict[str, Any], rng: random.Random) -> dict[str, Any] | N
                         telling += 1
                         last_telling = len(plan.ops)
                 plan.ops.append(op)
+                used.add(kind)
                 plan.last_inserted, plan.last_swap = plan.mark_inserted, plan.mark_swap
                 plan.last_order = plan.mark_order
                 break
             plan.shape, plan.contiguous, plan.other = saved
         else:
             return None
+    if not used & set(params["require"]):
+        return None
     # 0: one telling op, at the end (its slips' shapes show as they are); 1: one, followed by
     # other ops (which may turn two slips into the same shape or error); 2: several; 3: none.
     rank = 3 if not telling else 2 if telling > 1 else 0 if last_telling == len(plan.ops) - 1 else 1
