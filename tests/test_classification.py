@@ -404,3 +404,23 @@ def test_small_but_possible_params_draw():
 def test_checker_names_an_unknown_question() -> None:
     with pytest.raises(ValueError, match="Expected"):
         solve({"metric": "auc", "labels": [0, 1], "y_true": [0], "y_pred": [1]})
+
+
+def test_binary_draws_have_both_kinds_of_error_in_unequal_numbers():
+    """A binary precision, recall or F draw has a false positive and a false negative, and not as
+    many of one as of the other (else the key is 1, or P = R = F); those templates are version 2."""
+    for metric in ("precision", "recall", "f1", "fbeta"):
+        for source in ("labels", "confusion"):
+            params = resolve(cls.PARAMS, {"metric": metric, "average": "binary", "source": source})
+            assert cls.version(params) == 2
+            rng = random.Random(9)
+            for _ in range(300):
+                inputs = cls.draw(params, rng)
+                if source == "labels":
+                    pairs = list(zip(inputs["y_true"], inputs["y_pred"]))
+                    fp, fn = pairs.count((0, 1)), pairs.count((1, 0))
+                else:
+                    fp, fn = inputs["confusion_matrix"][0][1], inputs["confusion_matrix"][1][0]
+                assert fp >= 1 and fn >= 1 and fp != fn, (metric, inputs)
+    assert cls.version(resolve(cls.PARAMS, {"metric": "f1", "average": "macro"})) == cls.VERSION == 1
+    assert cls.version(resolve(cls.PARAMS, {"metric": "accuracy", "average": "binary"})) == 1

@@ -242,3 +242,13 @@ def test_describe_lists_the_vocabulary_with_its_ids() -> None:
     text = embeddings.describe({"ask": "padded-ids", "vocab": ["the", "cat"], "sentences": [["the", "cat"], ["dog"]]})
     assert text.splitlines()[0] == "vocabulary: [PAD] = 0, [UNK] = 1, the = 2, cat = 3"
     assert "sentence 1: dog" in text
+
+
+def test_a_cosine_pair_is_neither_parallel_nor_orthogonal():
+    """Cosine ±1 or 0 is read off at sight (and 0 equals the dot-product slip): never drawn."""
+    params, rng = resolve(embeddings.PARAMS, {"ask": "cosine"}), random.Random(4)
+    for _ in range(500):
+        inputs = embeddings.draw(params, rng)
+        a, b = (np.asarray(inputs["table"][i], float) for i in inputs["pair"])
+        cosine = a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
+        assert 1e-9 < abs(cosine) < 1 - 1e-9, inputs

@@ -590,6 +590,13 @@ def test_params_validation() -> None:
     assert [p[0] for p in bad] == ["ndim"]
     bad = shapes.check_params({"ops": ["broadcast"], "n_ops": [2, 3]})
     assert [p[0] for p in bad] == ["n_ops"]
+    # A required op the chain may not use can never be met.
+    bad = shapes.check_params(resolve(shapes.PARAMS, {"ops": ["unsqueeze", "squeeze"], "require": ["matmul"]}))
+    assert [p[0] for p in bad] == ["require"]
+    required = resolve(shapes.PARAMS, {"ops": ["view", "unsqueeze"], "require": "view", "n_ops": [1, 2]})
+    assert shapes.version(required) == 3 and shapes.version(resolve(shapes.PARAMS, {})) == shapes.VERSION
+    rng = random.Random(5)
+    assert all(any(op["op"] == "view" for op in shapes.draw(required, rng)["ops"]) for _ in range(200))
     with pytest.raises(GenerationError, match="non-trivial chain"):
         shapes.draw(resolve(shapes.PARAMS, {"ops": "transpose", "ndim": 1}), random.Random(0))
     spec = shapes.PARAMS

@@ -477,3 +477,13 @@ def test_generator_never_imports_torch() -> None:
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert not any(name.split(".")[0] == "torch" for name in imported)
+
+
+def test_a_similarity_pair_is_neither_parallel_nor_orthogonal():
+    """Cosine ±1 or 0 is read off at sight (and 0 hides the missing division): never drawn."""
+    params, rng = resolve(simclr.PARAMS, {"ask": "similarity"}), random.Random(4)
+    for _ in range(500):
+        inputs = simclr.draw(params, rng)
+        a, b = (np.asarray(inputs["z"][i], float) for i in inputs["pair"])
+        cosine = a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
+        assert 1e-9 < abs(cosine) < 1 - 1e-9, inputs

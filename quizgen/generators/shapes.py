@@ -592,6 +592,8 @@ def check_params(params: dict[str, Any]) -> list[tuple[str, str, str]]:
     if ops == {"flatten"} and p["ndim"] == (1, 1):
         problems.append(("ndim", "a rank other than 1 when ops are only flatten",
                          str(list(p["ndim"]))))
+    if not ops & set(p.get("require", OPS)):
+        problems.append(("require", f"one of the ops ({', '.join(p['ops'])}) at least", str(list(p["require"]))))
     return problems
 
 
