@@ -397,6 +397,25 @@ def test_changed_template_is_not_graded_from_the_file(six, concepts, tmp_path):
     assert report.total == len(quiz.problems) - len(forged)
 
 
+def test_a_template_drawn_by_another_version_names_both(six, concepts, tmp_path, monkeypatch):
+    """A quizgen whose drawing of a template moved on (a version bump) says so, with both versions,
+    and leaves those problems ungraded; the quiz's other templates are graded as usual."""
+    path, quiz, keys = six
+    key = quiz.problems[0].key
+    cid, _, tname = key.partition(".")
+    template = next(t for c in concepts if c.id == cid for t in c.templates if t.name == tname)
+    old = int(quiz.problems[0].id.split(".")[2][1:])
+    monkeypatch.setattr(GENERATORS[template.generator], "VERSION", old + 5)
+    report = _grade(path, _sheet(tmp_path / "k.yaml", {p.id: k for p, k in zip(quiz.problems, keys)}), concepts)
+    assert any(f"its template {key} draws version {old + 5} in this quizgen and the quiz holds version {old}" in n
+               for n in report.notes), report.notes
+    family = {f"{c.id}.{t.name}": t.generator for c in concepts for t in c.templates}
+    moved = [i.status for i, p in zip(report.items, quiz.problems) if family[p.key] == template.generator]
+    others = [i.status for i, p in zip(report.items, quiz.problems) if family[p.key] != template.generator]
+    assert moved and set(moved) == {"not-graded"}
+    assert others and set(others) == {"right"}
+
+
 def test_missing_template_is_not_graded(six, concepts, tmp_path):
     path, quiz, keys = six
     without = [c for c in concepts if c.id != "attention"]

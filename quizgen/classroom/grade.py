@@ -118,12 +118,25 @@ def _templates(
             why = f"its template {key} is not in the concept files any more"
         elif _fingerprint(key, template, fingerprints) != info.fingerprint:  # it hashes the generator and its version too
             why = f"its template {key} changed since the quiz was written (generator, parameters or tolerance)"
+            was, now = _versions(quiz, key, template)
+            if was is not None and was != now:
+                why = (f"its template {key} draws version {now} in this quizgen and the quiz holds version {was}, "
+                       "where the same seeds drew other problems (the quizgen release that wrote the quiz grades them)")
         else:
             found[key] = (concept, template)
             continue
         found[key] = why
         notes.append(f"template {key}: {why}; its problems are not graded (restore the template, or make a new quiz)")
     return found, notes
+
+
+def _versions(quiz: Quiz, key: str, template: Template) -> tuple[int | None, int]:
+    """The drawing version of the quiz's problems of a template (None if it has none) and today's."""
+    from quizgen.core.problems import PROBLEM_ID, parse_problem_id, template_version
+
+    parsed = (parse_problem_id(p.id) for p in quiz.problems if PROBLEM_ID.match(p.id))
+    was = next((version for cid, tname, version, _ in parsed if f"{cid}.{tname}" == key), None)
+    return was, template_version(template)
 
 
 def _fingerprint(key: str, template: Template, cache: dict[str, str] | None) -> str:
