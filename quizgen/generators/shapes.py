@@ -76,6 +76,7 @@ def version(params: dict[str, Any]) -> int:
     before), else ``VERSION``, so that the ids of other templates stay valid."""
     return 3 if set(params["require"]) != set(OPS) else VERSION
 
+
 _OP_TRIES = 8
 # Chains drawn in search of one that tells a classic slip apart (see _tells) before settling for
 # any non-trivial chain, so that a template whose ops cannot tell anything still draws.
@@ -489,18 +490,8 @@ def _draw_once(params: dict[str, Any], rng: random.Random) -> dict[str, Any] | N
 
 
 def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-    """Draw a starting shape and a chain of ops (see the module doc for the format).
-
-    Args:
-        params: Normalised template params (``quizgen.core.params.resolve``).
-        rng: The only source of randomness.
-
-    Returns:
-        JSON-able inputs ``{"shape", "ops"[, "other"]}``.
-
-    Raises:
-        GenerationError: When no non-trivial chain fits the params within the attempt budget.
-    """
+    """A starting shape and a chain of ops, ``{"shape", "ops"[, "other"]}`` (the module doc has the
+    format), drawn with ``rng`` only; ``GenerationError`` when no non-trivial chain fits the params."""
     fallback: tuple[int, dict[str, Any]] | None = None
     for _ in range(_TELLING_TRIES):
         inputs = _draw_once(params, rng)
