@@ -21,11 +21,10 @@ Inputs::
      "confusion_matrix": [[...], ...]}            # source "confusion": rows true, columns predicted
 
 Every class has at least one true and one predicted sample, so no precision or recall divides by
-zero; a binary draw has ``tp > 0`` and, for precision, recall and F, at least one false positive
+zero. A binary draw has ``tp > 0`` and, for precision, recall and F, at least one false positive
 and one false negative (else the key is 1, read off at a glance), and not as many of one as of
-the other (else P = R = F); a macro F draw has ``tp > 0`` in
-every class (else that class's F is 0/0), and a draw with no errors at all (every metric 1) is
-rejected. The generator only counts
+the other (else P = R = F). A macro F draw has ``tp > 0`` in every class (else that class's F is
+0/0), and a draw with no errors at all (every metric 1) is rejected. The generator only counts
 labels to reject degenerate draws; it never computes a metric.
 """
 
