@@ -314,17 +314,19 @@ def test_steps_follow_the_chain(solved: list[tuple[str, dict[str, Any], Any]]) -
             assert all(type(v) is int for v in sol.answer.value)
 
 
-def test_error_share(solved: list[tuple[str, dict[str, Any], Any]]) -> None:
-    share = collections.defaultdict(list)
-    for name, _, sol in solved:
-        share[name].append(sol.answer.value == "error")
-    overall = sum(sum(v) for v in share.values()) / len(solved)
-    default = sum(share["default"]) / len(share["default"])
-    assert 0.12 <= overall <= 0.3, overall
-    assert 0.12 <= default <= 0.3, default
-    for name, flags in share.items():
-        # transpose-permute-view leans on "view after a transpose raises", its main lesson.
-        assert 0.03 <= sum(flags) / len(flags) <= 0.45, (name, sum(flags) / len(flags))
+def test_no_outcome_answers_many_variants(solved: list[tuple[str, dict[str, Any], Any]]) -> None:
+    """About a fifth of each template's variants raise and about a tenth give back the starting
+    shape: neither "error" nor the shape it started with answers a template without the work.
+    (Before, 49% of transpose-permute-view's variants raised, and a squeeze of a dim that is not
+    1 left a third of the squeeze templates' variants unchanged.)"""
+    raises, same = collections.defaultdict(list), collections.defaultdict(list)
+    for name, inputs, sol in solved:
+        raises[name].append(sol.answer.value == "error")
+        same[name].append(sol.answer.value == inputs["shape"])
+    for name in raises:
+        share = sum(raises[name]) / len(raises[name])
+        assert 0.12 <= share <= 0.28, (name, share)
+        assert sum(same[name]) / len(same[name]) <= 0.15, (name, sum(same[name]) / len(same[name]))
 
 
 # --- hand-known values ----------------------------------------------------------------------
@@ -583,7 +585,7 @@ def test_generator_does_not_import_torch() -> None:
 
 
 def test_params_validation() -> None:
-    assert shapes.VERSION == 2
+    assert shapes.VERSION == 3
     for given in configs().values():
         assert shapes.check_params(resolve(shapes.PARAMS, given)) == []
     bad = shapes.check_params({"ops": ["transpose", "permute"], "ndim": [0, 1]})
@@ -594,7 +596,7 @@ def test_params_validation() -> None:
     bad = shapes.check_params(resolve(shapes.PARAMS, {"ops": ["unsqueeze", "squeeze"], "require": ["matmul"]}))
     assert [p[0] for p in bad] == ["require"]
     required = resolve(shapes.PARAMS, {"ops": ["view", "unsqueeze"], "require": "view", "n_ops": [1, 2]})
-    assert shapes.version(required) == 3 and shapes.version(resolve(shapes.PARAMS, {})) == shapes.VERSION
+    assert shapes.version(required) == shapes.VERSION + 1 and shapes.version(resolve(shapes.PARAMS, {})) == shapes.VERSION
     rng = random.Random(5)
     assert all(any(op["op"] == "view" for op in shapes.draw(required, rng)["ops"]) for _ in range(200))
     with pytest.raises(GenerationError, match="non-trivial chain"):

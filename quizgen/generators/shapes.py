@@ -24,8 +24,8 @@ Op records (keys beyond ``op`` are exactly the call's arguments):
 To draw arguments that are mostly meaningful (an in-range dim, a view target that factors the
 element count, a ``y`` that broadcasts), the generator keeps a rough plan of the shape as the chain
 grows. The plan only steers the draw; the answer always comes from ``checkers/shapes.py``, which
-runs the chain in torch. Invalid arguments are drawn on purpose at small rates so that roughly a
-fifth of the variants end in an error.
+runs the chain in torch. Each variant first decides what its chain comes to (about a fifth raise,
+a tenth give back the starting shape), so neither "error" nor x's shape answers many variants.
 
 A chain should teach: the plan also notes which ops meet a situation one of the checker's named
 slips is about and would change (a squeeze of a dim that is not 1, an unsqueeze next to a size
@@ -33,7 +33,8 @@ that is not 1, a view after a transpose, ...; see ``_tells``) and where torch wo
 draw prefers a chain with exactly one such op, reached before any error and last in the chain (its
 slips' shapes then show as they are, and later ops cannot turn two slips into the same error),
 then one such op anywhere, then several, then none: up to ``_TELLING_TRIES`` chains are drawn and
-the best kept, so a template whose ops tell nothing still draws.
+the best kept (the outcome decided first, then the telling), so a template whose ops tell nothing,
+or cannot raise, still draws.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from quizgen.core.answer import Answer
 from quizgen.core.params import Choice, Flag, IntRange, ParamSpec, draw_int, redraw
 from quizgen.generators.shape_slips import fails, tells
 
-VERSION = 2
+VERSION = 3
 
 INPUT_LABELS: dict[str, str] = {}
 """What learners read for each vector or matrix input, in every face (none is typeset here)."""
@@ -72,17 +73,20 @@ PARAMS: dict[str, ParamSpec] = {
 
 
 def version(params: dict[str, Any]) -> int:
-    """The version of a template's drawing: 3 where it requires operations (they were optional
-    before), else ``VERSION``, so that the ids of other templates stay valid."""
-    return 3 if set(params["require"]) != set(OPS) else VERSION
+    """The version of a template's drawing: one more where it requires operations (they were
+    optional before version 3 of those templates), so that every template's ids stay valid."""
+    return VERSION + 1 if set(params["require"]) != set(OPS) else VERSION
 
 
 _OP_TRIES = 8
 # Chains drawn in search of one that tells a classic slip apart (see _tells) before settling for
 # any non-trivial chain, so that a template whose ops cannot tell anything still draws.
 _TELLING_TRIES = 60
-# Rates of deliberately invalid arguments per op (scaled by chain length, see _draw_once); with
-# the errors that arise on their own they end about a fifth of the chains.
+# The outcomes a variant aims for: a chain that raises, one that gives back x's shape (or else one that changes it).
+_P_RAISES = 0.2
+_P_SAME = 0.1
+# Rates of deliberately invalid arguments per op (scaled by chain length, see _draw_once), so
+# that chains that raise turn up among the tries.
 _P_BAD_DIM = 0.07
 _P_BAD_TARGET = 0.1
 _P_BAD_BINARY = 0.2
@@ -483,7 +487,8 @@ def _draw_once(params: dict[str, Any], rng: random.Random) -> dict[str, Any] | N
     # 0: one telling op, at the end (its slips' shapes show as they are); 1: one, followed by
     # other ops (which may turn two slips into the same shape or error); 2: several; 3: none.
     rank = 3 if not telling else 2 if telling > 1 else 0 if last_telling == len(plan.ops) - 1 else 1
-    inputs: dict[str, Any] = {"shape": shape, "ops": plan.ops, "telling": rank}
+    outcome = "error" if dead else "same" if plan.shape == shape else "changed"
+    inputs: dict[str, Any] = {"shape": shape, "ops": plan.ops, "telling": rank, "outcome": outcome}
     if plan.other is not None:
         inputs["other"] = plan.other
     return inputs
@@ -492,15 +497,17 @@ def _draw_once(params: dict[str, Any], rng: random.Random) -> dict[str, Any] | N
 def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """A starting shape and a chain of ops, ``{"shape", "ops"[, "other"]}`` (the module doc has the
     format), drawn with ``rng`` only; ``GenerationError`` when no non-trivial chain fits the params."""
-    fallback: tuple[int, dict[str, Any]] | None = None
+    u = rng.random()
+    want = "error" if u < _P_RAISES else "same" if u < _P_RAISES + _P_SAME else "changed"
+    fallback: tuple[tuple[bool, int], dict[str, Any]] | None = None
     for _ in range(_TELLING_TRIES):
         inputs = _draw_once(params, rng)
         if inputs is not None:
-            rank = inputs.pop("telling")
-            if rank == 0:
+            score = (inputs.pop("outcome") != want, inputs.pop("telling"))
+            if score == (False, 0):
                 return inputs
-            if fallback is None or rank < fallback[0]:
-                fallback = (rank, inputs)
+            if fallback is None or score < fallback[0]:
+                fallback = (score, inputs)
     if fallback is not None:
         return fallback[1]
     return redraw(
@@ -511,7 +518,7 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
 
 
 def _untold(inputs: dict[str, Any] | None) -> dict[str, Any] | None:
-    return None if inputs is None else {k: v for k, v in inputs.items() if k != "telling"}
+    return None if inputs is None else {k: v for k, v in inputs.items() if k not in ("telling", "outcome")}
 
 
 def _zeros(shape: list[int]) -> str:
