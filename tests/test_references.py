@@ -11,8 +11,8 @@ test module may also define ``mistakes(inputs) -> {name: value}``, an independen
 of every named mistake: each mistake a built problem lists must be there, with the same value.
 
 The teaching-value rule is checked here too, for every template: over those 1,000 variants at
-least 90% list a named mistake whose value differs from the key and at most 5% list two with
-one value; no seed fails to draw (20,000 seeds a template); the builder's redraw is rare.
+least 90% list a named mistake whose value differs from the key, at most 5% list two with one
+value, and no key answers more than a third of them (formulas excepted); no seed fails to draw (20,000 seeds a template); the builder's redraw is rare.
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ from quizgen.core.concepts import load_concepts
 from quizgen.core.params import Choice, Flag, FloatRange, IntRange
 from quizgen.core.problems import (
     TARGET_AMBIGUOUS,
+    TARGET_COMMONEST,
     TARGET_DIAGNOSABLE,
     build_many,
+    commonest_key,
     hidden_mistake,
     solve_problem,
     teaching,
@@ -99,6 +101,9 @@ def test_every_template_agrees_with_its_reference(key: str) -> None:
     meets = diagnosable >= TARGET_DIAGNOSABLE and ambiguous <= TARGET_AMBIGUOUS
     rates = f"{key}: {diagnosable:.1%} diagnosable, {ambiguous:.1%} ambiguous"
     assert meets, f"{rates} (targets: >= {TARGET_DIAGNOSABLE:.0%}, <= {TARGET_AMBIGUOUS:.0%})"
+    # No one key answers many variants without the computation.
+    key, share = commonest_key(problems)
+    assert problems[0].answer.kind == "formula" or share <= TARGET_COMMONEST, f"{key} answers {share:.0%} of the variants"
     # The builder's promise: every named mistake of a built problem is told apart from the key.
     hidden = [(p.id, m.name) for p in problems for m in p.misconceptions if close(p.answer.kind, p.answer.value, m.value, p.tolerance)]
     assert hidden == [], hidden[:3]

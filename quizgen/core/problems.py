@@ -15,6 +15,7 @@ import math
 import os
 import random
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, TypeVar, overload
@@ -227,6 +228,17 @@ TARGET_DIAGNOSABLE = 0.90
 """The least share of a template's variants that must be diagnosable."""
 TARGET_AMBIGUOUS = 0.05
 """The largest share of a template's variants that may be ambiguous."""
+TARGET_COMMONEST = 1 / 3
+"""The largest share of a template's variants that may have one key: a key that answers more can
+be given without the computation ("error" for shape chains, one count). A formula template, one
+formula in its symbols, is excepted."""
+
+
+def commonest_key(problems: Sequence[Problem]) -> tuple[str, float]:
+    """The key most of ``problems`` have, as written (JSON), and the share of them that have it."""
+    counts = Counter(json.dumps(rounded(p.answer.value)) for p in problems)
+    key, n = counts.most_common(1)[0]
+    return key, n / len(problems)
 
 
 def teaching(problem: Problem) -> Teaching:

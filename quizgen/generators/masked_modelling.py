@@ -26,8 +26,9 @@ from quizgen.core.params import Choice, FloatRange, IntRange, ParamSpec, draw_ch
 
 VERSION = 1
 # Asks whose drawing changed since (the template version is the highest over its asks): the
-# selected count is drawn at a length where a rounding slip shows.
-VERSIONS = {"selected": 2}
+# selected count is drawn at a length where a rounding slip shows (2), and a slip that only a
+# length or two expose is drawn less often (3).
+VERSIONS = {"selected": 3}
 
 INPUT_LABELS: dict[str, str] = {}
 """What learners read for each vector or matrix input, in every face (none is typeset here)."""
@@ -89,8 +90,10 @@ def _slip(length: int, hundredths: int) -> str | None:
 
 
 def _draw_selected(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-    """A length whose count exposes one slip (a kind drawn evenly among those the ranges hold);
-    when no length in range exposes any, a plain uniform draw, so drawing never fails."""
+    """A length whose count exposes one slip; when no length in range exposes any, a plain uniform
+    draw, so drawing never fails. Each kind the ranges hold is drawn with weight min(its lengths, 3):
+    a kind that one length alone exposes (a half at 0.15 × 30) would otherwise answer a third of
+    the variants with one number."""
     lo, hi = (round(x * 100) for x in params["rate"])
     hundredths = rng.randint(lo, hi)
     by_kind: dict[str, list[int]] = {}
@@ -99,7 +102,8 @@ def _draw_selected(params: dict[str, Any], rng: random.Random) -> dict[str, Any]
         if kind is not None:
             by_kind.setdefault(kind, []).append(length)
     if by_kind:
-        lengths = by_kind[sorted(by_kind)[rng.randrange(len(by_kind))]]
+        kinds = sorted(by_kind)
+        lengths = by_kind[rng.choices(kinds, weights=[min(len(by_kind[k]), 3) for k in kinds])[0]]
         length = lengths[rng.randrange(len(lengths))]
     else:
         length = draw_int(rng, params["length"])
