@@ -25,16 +25,15 @@ To draw arguments that are mostly meaningful (an in-range dim, a view target tha
 element count, a ``y`` that broadcasts), the generator keeps a rough plan of the shape as the chain
 grows. The plan only steers the draw; the answer always comes from ``checkers/shapes.py``, which
 runs the chain in torch. Each variant first decides what its chain comes to (about a fifth raise,
-a tenth give back the starting shape), so neither "error" nor x's shape answers many variants.
+few give back x's starting shape), so neither "error" nor x's shape answers many variants.
 
 A chain should teach: the plan also notes which ops meet a situation one of the checker's named
 slips is about and would change (a squeeze of a dim that is not 1, an unsqueeze next to a size
 that is not 1, a view after a transpose, ...; see ``_tells``) and where torch would raise. The
 draw prefers a chain with exactly one such op, reached before any error and last in the chain (its
 slips' shapes then show as they are, and later ops cannot turn two slips into the same error),
-then one such op anywhere, then several, then none: up to ``_TELLING_TRIES`` chains are drawn and
-the best kept (the outcome decided first, then the telling), so a template whose ops tell nothing,
-or cannot raise, still draws.
+then one such op anywhere, then several, then none (after the outcome): up to ``_TELLING_TRIES``
+chains are drawn and the best kept, so a template whose ops tell nothing, or cannot raise, draws.
 """
 
 from __future__ import annotations
@@ -79,14 +78,14 @@ def version(params: dict[str, Any]) -> int:
 
 
 _OP_TRIES = 8
-# Chains drawn in search of one that tells a classic slip apart (see _tells) before settling for
-# any non-trivial chain, so that a template whose ops cannot tell anything still draws.
+# Chains drawn in search of one with the wanted outcome that tells a classic slip apart (see
+# _tells), before settling for the best, so that a template whose ops tell nothing still draws.
 _TELLING_TRIES = 60
-# The outcomes a variant aims for: a chain that raises, one that gives back x's shape (or else one that changes it).
-_P_RAISES = 0.2
-_P_SAME = 0.1
-# Rates of deliberately invalid arguments per op (scaled by chain length, see _draw_once), so
-# that chains that raise turn up among the tries.
+# A variant wants a chain that raises, or one that does not; x's shape back is allowed in a
+# quarter of the others (a no-op squeeze is a lesson, but not in a third of the variants).
+_P_RAISES, _P_SAME_ALLOWED = 0.2, 0.25
+# Rates of deliberately invalid arguments per op (scaled by chain length, see _draw_once), drawn
+# only where a chain should raise (at twice these rates).
 _P_BAD_DIM = 0.07
 _P_BAD_TARGET = 0.1
 _P_BAD_BINARY = 0.2
@@ -443,14 +442,14 @@ def _weight(kind: str, plan: _Plan) -> float:
     return 1.0
 
 
-def _draw_once(params: dict[str, Any], rng: random.Random) -> dict[str, Any] | None:
+def _draw_once(params: dict[str, Any], rng: random.Random, bad: float = 1.0) -> dict[str, Any] | None:
     shape = [_draw_size(rng, params["size"]) for _ in range(draw_int(rng, params["ndim"]))]
     plan = _Plan(shape=list(shape))
     neg = bool(params["negative_dims"])
     allowed = tuple(params["ops"])
     n_ops = draw_int(rng, params["n_ops"])
     # Errors compound along a chain, so longer chains get fewer deliberately invalid arguments.
-    plan.bad = min(2.0, 2.4 / n_ops)
+    plan.bad = bad * min(2.0, 2.4 / n_ops)
     telling, dead, last_telling = 0, False, -1  # ops after one that raises change nothing
     used: set[str] = set()
     for _ in range(n_ops):
@@ -498,12 +497,12 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """A starting shape and a chain of ops, ``{"shape", "ops"[, "other"]}`` (the module doc has the
     format), drawn with ``rng`` only; ``GenerationError`` when no non-trivial chain fits the params."""
     u = rng.random()
-    want = "error" if u < _P_RAISES else "same" if u < _P_RAISES + _P_SAME else "changed"
+    fits = {"error"} if u < _P_RAISES else {"changed", "same"} if u >= 1 - _P_SAME_ALLOWED else {"changed"}
     fallback: tuple[tuple[bool, int], dict[str, Any]] | None = None
     for _ in range(_TELLING_TRIES):
-        inputs = _draw_once(params, rng)
+        inputs = _draw_once(params, rng, 2.0 if "error" in fits else 0.0)
         if inputs is not None:
-            score = (inputs.pop("outcome") != want, inputs.pop("telling"))
+            score = (inputs.pop("outcome") not in fits, inputs.pop("telling"))
             if score == (False, 0):
                 return inputs
             if fallback is None or score < fallback[0]:
