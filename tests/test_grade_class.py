@@ -205,8 +205,8 @@ def _same_time(folder: Path, t: float = 1_700_000_000) -> None:
 
 def test_the_quiz_folder_as_the_submissions_folder(klass, tmp_path):
     """`grade week3 week3` after a copy or a clone (every file the same time): the quiz files,
-    a quiz file under a sheet's name (YAML or JSON), worksheets, keys and a gradebook are never
-    submissions; each student's own sheet is graded."""
+    a quiz file under a sheet's name (YAML or JSON), worksheets, keys, a gradebook and grade
+    reports (JSON, per-question CSV) are never submissions; each student's own sheet is graded."""
     week3, keys = _class(klass, tmp_path)
     _fill(week3, "s001", keys["s001"])
     _fill(week3, "s002", {pid: "0" for pid in keys["s002"]})
@@ -215,17 +215,44 @@ def test_the_quiz_folder_as_the_submissions_folder(klass, tmp_path):
     quiz3 = json.loads((week3 / "s003.quiz.yaml").read_text())
     (week3 / "s003.answers.yml").write_text(yaml.safe_dump(quiz3))  # a quiz in block YAML, as a sheet
     (week3 / "s003.key.html").write_text("<p>key</p>")
-    first = _cli("grade", str(week3), str(week3), "--csv", str(week3 / "gradebook.csv"))
+    first = _cli("grade", str(week3), str(week3), "--csv", str(week3 / "gradebook.csv"), "--json", str(week3 / "class.json"))
     assert first.exit_code == 0, first.output
+    # One student's grades, as JSON and per-question CSV, kept under names a sheet could have.
+    one = _cli("grade", str(week3 / "s001.quiz.yaml"), str(week3 / "s001.answers.yaml"),
+               "--json", str(week3 / "s001.json"), "--csv", str(week3 / "s001.csv"))
+    assert one.exit_code == 0, one.output
     _same_time(week3)
     reports, notes = grade_class(week3, week3, _concepts(), jobs=1)
     assert _scores(reports) == {"s001": (2, 2, None), "s002": (0, 2, None), "s003": (0, 2, None)}
     graded = {r.student: Path(r.sheet).name for r in reports}
     assert graded == {"s001": "s001.answers.yaml", "s002": "s002.answers.yaml", "s003": "s003.answers.yaml"}
     ignored = " ".join(notes)
-    for name in ("s002.yaml", "s003.json", "s003.answers.yml", "gradebook.csv"):
-        assert f"{name}: ignored (a quiz file or a gradebook" in ignored, notes
+    for name in ("s002.yaml", "s003.json", "s003.answers.yml", "gradebook.csv", "class.json", "s001.json", "s001.csv"):
+        assert f"{name}: ignored (a quiz file, a gradebook or a grade report" in ignored, notes
     assert "quiz.yaml" not in ignored and "worksheet" not in ignored and "key.html" not in ignored
+
+
+def test_an_output_never_replaces_a_file_being_graded(klass, tmp_path):
+    """--csv or --json naming a student's sheet or a quiz file is refused before any grading
+    (exit 2, every file as it was); so are both to standard output and both to one file."""
+    week3, keys = _class(klass, tmp_path)
+    sheet = _fill(week3, "s001", keys["s001"])
+    before = {p: p.read_bytes() for p in week3.iterdir()}
+    quiz = str(week3 / "s001.quiz.yaml")
+    for args in (
+        [str(week3), str(week3), "--csv", str(sheet)],
+        [str(week3), str(week3), "--json", quiz],
+        [quiz, str(sheet), "--csv", str(sheet)],
+        [quiz, str(sheet), "--json", quiz],
+        [str(week3), str(week3), "--csv", str(week3)],
+        [str(week3), str(week3), "--json", "-", "--csv", "-"],
+        [str(week3), str(week3), "--json", str(tmp_path / "out"), "--csv", str(tmp_path / "." / "out")],
+    ):
+        result = _cli("grade", *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "--json" in result.output or "--csv" in result.output, result.output
+    assert {p: p.read_bytes() for p in week3.iterdir()} == before
+    assert not (tmp_path / "out").exists()
 
 
 def _concepts():
@@ -246,7 +273,7 @@ def test_in_another_folder_contents_not_names_tell_a_quiz_from_a_sheet(klass, tm
     reports, notes = grade_class(week3, subs, _concepts(), jobs=1)
     assert _scores(reports) == {"s001": (2, 2, None), "s002": (0, 2, None), "s003": (0, 2, None)}
     assert {r.student for r in reports if r.handed_in} == {"s001"}
-    assert sum("ignored (a quiz file or a gradebook" in n for n in notes) == 2
+    assert sum("ignored (a quiz file, a gradebook or a grade report" in n for n in notes) == 2
 
 
 @pytest.mark.parametrize("name", ["s001.quiz.yaml", "copy.yaml", "copy.json"])
@@ -391,6 +418,21 @@ def test_an_unnamed_file_claiming_a_student_never_displaces_their_own_sheet(klas
     rows = {r.student: r for r in grade_class(week3, subs, _concepts(), jobs=1)[0]}
     assert (rows["s002"].score, rows["s002"].sheet) == (2, str(subs / "s002.answers.yaml"))
     assert any("upload-17.yaml" in f and "claims" in f for f in rows["s002"].flags)
+
+
+def test_one_quiz_for_the_class_names_no_student(concepts, tmp_path):
+    """A quiz made without --for is everyone's: the sheet it wrote, filled in under its own name
+    (`common.answers.yaml`), is the student's its field names, not a student called `common`."""
+    quiz = make_quiz(concepts, ["attention"], 2, seed=4)
+    write_quiz_files(quiz, tmp_path / "common.yaml")
+    keys = {p.id: format_value(pr.answer.kind, pr.answer.value) for p in quiz.problems for pr in [rebuild(p.id, concepts)]}
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    _sheet(subs / "common.answers.yaml", keys, student="alice")
+    _sheet(subs / "bob.yaml", {pid: "0" for pid in keys})
+    reports, _ = grade_class(tmp_path / "common.yaml", subs, _concepts(), jobs=1)
+    assert {r.student: (r.score, r.total) for r in reports} == {"alice": (2, 2), "bob": (0, 2)}
+    assert not any(r.flags for r in reports if r.student == "alice")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -248,6 +248,26 @@ def _emit(target: str, text: str) -> None:
         write_text_atomic(Path(target), text)
 
 
+def _refuse_outputs_onto_inputs(quiz: Path, answers: Path, outputs: dict[str, str | None]) -> None:
+    """Before any grading: an output may not replace a file this grading reads (a quiz file or a
+    submission), nor another output, and only one of them may go to standard output."""
+    from quizgen.classroom.submissions import quiz_files, submission_files
+
+    named = {option: target for option, target in outputs.items() if target}
+    if [t for t in named.values() if t == "-"] == ["-", "-"]:
+        raise QuizgenError("--json - and --csv - would both write to standard output; send one of them to a file")
+    files = [t for t in named.values() if t != "-"]
+    if len(files) == 2 and Path(files[0]).resolve() == Path(files[1]).resolve():
+        raise QuizgenError(f"--json and --csv both name {files[0]}; give each its own file")
+    read = quiz_files(quiz) if quiz.is_dir() else [quiz]
+    read += submission_files(answers, quiz if quiz.is_dir() else None)[0] if answers.is_dir() else [answers]
+    inputs = {p.resolve() for p in read}
+    for option, target in named.items():
+        if target != "-" and (Path(target).resolve() in inputs or Path(target).is_dir()):
+            what = "a folder" if Path(target).is_dir() else "one of the files this grading reads"
+            raise QuizgenError(f"{option} {target}: is {what}; write the {option[2:]} output to another file")
+
+
 @click.command("grade")
 @click.argument("quiz", type=click.Path())
 @click.argument("answers", type=click.Path())
@@ -297,6 +317,7 @@ def grade_command(
     for p in (quiz_path, answers_path):
         if not p.exists():
             raise FileUnusable(f"{p}: no such file or directory")
+    _refuse_outputs_onto_inputs(quiz_path, answers_path, {"--json": json_out, "--csv": csv_out})
     concepts = load_library(concept_dir(ctx))
     scoring = Scoring(partial=partial_credit, rough=rough_credit)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
@@ -307,7 +328,7 @@ def grade_command(
         reports, notes = grade_class(quiz_path, answers_path, concepts, steps, jobs, max_size * 2**20, scoring)
         if json_out:
             done, total, missing = handed_in(reports)
-            payload = {"submissions": [r.to_json() for r in reports], "notes": notes, "templates": class_summary(reports),
+            payload = {"quizgen": "grades", "submissions": [r.to_json() for r in reports], "notes": notes, "templates": class_summary(reports),
                        "handed_in": done, "students": total, "missing": missing}
             _emit(json_out, json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
         if csv_out:
@@ -327,7 +348,7 @@ def grade_command(
         return
     report = grade_one(quiz_path, answers_path, concepts, steps, jobs, max_size * 2**20, scoring)
     if json_out:
-        _emit(json_out, json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n")
+        _emit(json_out, json.dumps({"quizgen": "grades", **report.to_json()}, ensure_ascii=False, indent=1) + "\n")
     if csv_out:
         _emit(csv_out, report_csv(report))
     if not to_stdout:

@@ -405,6 +405,8 @@ def grade_class(
     by_student: dict[str, Quiz] = {}
     by_checksum: dict[str, Quiz] = {q.checksum: q for q in quizzes}
     for q in quizzes:
+        if not q.student and not quiz_target.is_dir():
+            continue  # one quiz for the whole class: its file name names no student
         key = q.student or name_stem(Path(str(q.path)), (".quiz",)) or str(q.path)
         if key in by_student or key in broken:
             other = by_student.pop(key).path if key in by_student else "another quiz file"
@@ -421,7 +423,7 @@ def grade_class(
     for path, sheet, problem in read_submissions(files, max_bytes):
         if sheet is None:
             if problem is None:
-                notes.append(f"{path}: ignored (a quiz file or a gradebook, not an answer sheet)")
+                notes.append(f"{path}: ignored (a quiz file, a gradebook or a grade report, not an answer sheet)")
                 continue
             stem = name_stem(path, (".answers", ".quiz")) or None
             report = Report(quiz=by_student.get(stem or "") or single, sheet=str(path), student=stem, error=problem,

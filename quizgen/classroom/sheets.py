@@ -262,6 +262,8 @@ class _SheetReader:
                 # Shown in reports and matched against file names: control characters escaped.
                 if key == "quizgen" and text == "quiz":
                     raise NotASheet(f"{self.source}: is a quiz file ('quizgen: quiz'), not an answer sheet")
+                if key == "quizgen" and text == "grades":
+                    raise NotASheet(f"{self.source}: is a grade report (quizgen grade --json), not an answer sheet")
                 if key == "student" and text and text.strip():
                     sheet.student = clip(text.strip(), 64)
                 elif key == "quiz" and text and text.strip():
@@ -371,6 +373,8 @@ def read_csv_sheets(path: str | Path, max_bytes: int = SHEET_MAX_BYTES) -> list[
         header = [h.strip().lower() for h in next(rows, [])]
         if header[:4] == ["student", "name", "submission", "score"]:
             raise NotASheet(f"{path}: is a gradebook (quizgen grade --csv), not an answer sheet")
+        if header[:4] == ["number", "id", "status", "points"]:
+            raise NotASheet(f"{path}: is one sheet's grades (quizgen grade --csv), not an answer sheet")
         where: dict[str, int] = {}
         for name, aliases in _CSV_COLUMNS.items():
             found = next((header.index(a) for a in aliases if a in header), None)
