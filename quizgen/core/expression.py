@@ -67,7 +67,7 @@ GREEK = {
 """Greek letter names a symbol may be declared with; the character reads as the name."""
 
 SPACES = frozenset(" \t\u00a0\u2009\u202f")
-_NUM_RE = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NUM_RE = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+\-\u2212]?[0-9]+)?")  # 6e−3: a minus sign too
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _OPERATORS = {"+": "+", "-": "-", "\u2212": "-", "*": "*", "·": "*", "×": "*", "/": "/", "÷": "/", "^": "^"}
 _SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
@@ -114,7 +114,7 @@ def tokenize(s: str, extra: tuple[tuple[str, str, str], ...] = ()) -> list[Token
             space, i = True, i + (2 if s.startswith("\r\n", i) else 1)
             continue
         if (m := _NUM_RE.match(s, i)) is not None:
-            toks.append(("num", m.group(), i, space))
+            toks.append(("num", m.group().replace("\u2212", "-"), i, space))
             i = m.end()
         elif (m := _NAME_RE.match(s, i)) is not None:
             toks.append(("name", m.group(), i, space))

@@ -210,7 +210,7 @@
   // One token at a time: a number, a name, **, a superscript power (², ⁻³), a line break or one
   // character (one UTF-16 unit: a character beyond them is refused where it stands, so the
   // positions before it count characters as Python does).
-  var TOKEN_RE = /(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[A-Za-z_][A-Za-z0-9_]*|\*\*|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\r\n|[\s\S]/y;
+  var TOKEN_RE = /(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+\-\u2212]?[0-9]+)?|[A-Za-z_][A-Za-z0-9_]*|\*\*|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\r\n|[\s\S]/y;
 
   // Tokens {kind, text, pos, space (before)}; kinds num, name, op, sqrt, nl, end, ( ) [ ] , ;
   function tokenize(s) {
@@ -229,7 +229,7 @@
         add("nl", "\n", i);
         space = true;
       } else if (/^[0-9]|^\.[0-9]/.test(t)) {
-        add("num", t, i);
+        add("num", t.replace("\u2212", "-"), i);
       } else if (/^[A-Za-z_]/.test(t)) {
         add("name", t, i);
       } else if (has(CHARACTERS, t)) {
