@@ -262,6 +262,22 @@ def test_matrix_pasted_over_several_lines_is_one_answer(monkeypatch, tmp_path):
     assert r["status"] == "right" and "\n" in r["given"]
 
 
+@pytest.mark.parametrize("style", ["rows", "numpy"])
+def test_matrix_pasted_as_bare_rows_or_as_numpy_prints_it_is_one_answer(monkeypatch, tmp_path, style):
+    """Rows pasted one a line without brackets (the drill asks for the next row while the answer
+    has more), or as numpy prints an array (a bracket still open): one answer, graded right."""
+    def answers(key):
+        rows = [" ".join(repr(v) for v in r) for r in key]
+        if style == "numpy":
+            rows = [("[[" if i == 0 else " [") + r + ("]]" if i == len(rows) - 1 else "]") for i, r in enumerate(rows)]
+        return rows
+
+    (code, screen), key = _scores_session(monkeypatch, tmp_path, answers)
+    assert len(key) >= 2 and "✓ Right: all" in screen
+    (r,) = reviews(tmp_path)
+    assert r["status"] == "right" and r["given"].count("\n") == len(key) - 1
+
+
 def test_first_draw_collision_is_graded_exactly_and_noted(monkeypatch, tmp_path):
     """A cold first draw (no --seed, torch not loaded) that build_problem would redraw: graded as
     shown, the mistake left out, and the note says the id draws other inputs."""

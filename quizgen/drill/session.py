@@ -73,6 +73,7 @@ from quizgen.judge import (
 )
 
 if TYPE_CHECKING:
+    from quizgen.core.answer import Answer
     from quizgen.core.concepts import Concept, Flashcard, Template
     from quizgen.core.problems import Solved
 
@@ -217,15 +218,19 @@ class Session:
             prep.expected = prep.solved.answer
         return prep.solved
 
-    def read_answer(self, kind: str | None) -> str:
-        """One answer line; a vector or matrix pasted over several lines continues while a line
-        ends inside open brackets after a comma or an opening bracket (as docs/answers.md reads it)."""
+    def read_answer(self, expected: Answer | None) -> str:
+        """One answer line; a vector or matrix pasted over several lines goes on ("… ") while a
+        bracket is open, or while a matrix typed without brackets has fewer rows than the answer
+        (one row a line); an empty line ends it."""
         text = self.out.ask("> ")
-        if kind in ("vector", "matrix"):
+        if expected is not None and expected.kind in ("vector", "matrix"):
             for _ in range(MAX_CONTINUATION_LINES):
-                if not _open_ended(text):
+                if not (_open_ended(text) or _rows_to_come(text, expected)):
                     break
-                text += "\n" + self.out.ask("… ")
+                more = self.out.ask("… ")
+                if not more.strip():
+                    break
+                text += "\n" + more
         return text
 
     def ask_problem(self, item: Item, template: Template) -> None:
@@ -236,7 +241,7 @@ class Session:
         retried = False
         while True:
             kind = prep.expected.kind if prep.expected is not None else None
-            text = self.read_answer(kind)
+            text = self.read_answer(prep.expected)
             if not text.strip():
                 self.out.para(("Type an answer, or ? to see it (Ctrl-D or Ctrl-C ends the drill).", "dim"))
                 continue
@@ -466,10 +471,20 @@ class Session:
 
 
 def _open_ended(text: str) -> bool:
-    s = text.rstrip()
-    opened = s.count("[") + s.count("(")
-    closed = s.count("]") + s.count(")")
-    return bool(s) and s[-1] in ",[(" and opened > closed
+    """Whether a bracket is still open: a paste such as numpy's ``[[ 0.5 -1. ]`` goes on."""
+    return text.count("[") + text.count("(") > text.count("]") + text.count(")")
+
+
+def _rows_to_come(text: str, expected: Answer) -> bool:
+    """Whether ``text`` is the first rows of the matrix asked for, typed without brackets: each
+    row as long as the answer's, fewer rows than it has."""
+    if expected.kind != "matrix" or "[" in text or not expected.value:
+        return False
+    try:
+        rows = parse(text, "matrix")
+    except AnswerParseError:
+        return False
+    return 0 < len(rows) < len(expected.value) and all(len(r) == len(expected.value[0]) for r in rows)
 
 
 _RATING_WORDS = {"1": 1, "2": 2, "3": 3, "4": 4, "again": 1, "hard": 2, "good": 3, "easy": 4}
