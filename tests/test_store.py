@@ -461,12 +461,13 @@ def test_accuracy_by_day_counts_problem_answers_per_calendar_day() -> None:
 
     now = datetime(2030, 1, 10, 12, 0, tzinfo=timezone.utc)
     rows = [
-        {"time": "2030-01-10T08:00:00+00:00", "kind": "problem", "status": "right"},
-        {"time": "2030-01-10T09:00:00+00:00", "kind": "problem", "status": "wrong"},
-        {"time": "2030-01-10T09:30:00+00:00", "kind": "problem", "status": "skipped"},  # not an answer
-        {"time": "2030-01-10T10:00:00+00:00", "kind": "flashcard", "status": "good"},  # not a problem
-        {"time": "2030-01-08T23:30:00-02:00", "kind": "problem", "status": "right"},  # the 9th in UTC
-        {"time": "2029-12-13T12:00:00+00:00", "kind": "problem", "status": "right"},  # 28 days before: out
+        {"time": "2030-01-10T08:00:00+00:00", "kind": "problem", "status": "right", "rating": 4},
+        {"time": "2030-01-10T08:30:00+00:00", "kind": "problem", "status": "too-few-figures", "rating": None},  # asked again
+        {"time": "2030-01-10T09:00:00+00:00", "kind": "problem", "status": "wrong", "rating": 1},
+        {"time": "2030-01-10T09:30:00+00:00", "kind": "problem", "status": "skipped", "rating": 1},  # not an answer
+        {"time": "2030-01-10T10:00:00+00:00", "kind": "flashcard", "status": "good", "rating": 3},  # not a problem
+        {"time": "2030-01-08T23:30:00-02:00", "kind": "problem", "status": "right", "rating": 3},  # the 9th in UTC
+        {"time": "2029-12-13T12:00:00+00:00", "kind": "problem", "status": "right", "rating": 3},  # 28 days before: out
     ]
     daily = accuracy_by_day(rows, now)
     assert len(daily) == 28 and daily[0][0] == "2029-12-14" and daily[-1][0] == "2030-01-10"

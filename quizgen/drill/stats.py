@@ -61,7 +61,8 @@ def accuracy_by_day(rows: Iterable[dict[str, Any]], now: datetime, days: int = 2
     first = today - timedelta(days=days - 1)
     counts = {first + timedelta(days=i): [0, 0] for i in range(days)}
     for r in rows:
-        if r["kind"] != "problem" or r["status"] == "skipped":
+        # As summarise counts: a reveal (?) and a too-rough try (asked again, no rating) are no answer.
+        if r["kind"] != "problem" or r["status"] == "skipped" or r["rating"] is None:
             continue
         day = datetime.fromisoformat(r["time"]).astimezone(zone).date()
         if day in counts:
