@@ -16,6 +16,7 @@ import html
 import json
 import math
 import re
+import shutil
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -394,3 +395,27 @@ def test_a_concept_file_with_hostile_text_exports_well_formed(tmp_path, text) ->
             package = zipfile.ZipFile(out)
             for name in package.namelist():
                 etree.fromstring(package.read(name))
+
+
+def test_a_quiz_whose_template_changed_is_not_exported_with_other_keys(tmp_path) -> None:
+    """As grading refuses to grade them: a template changed since the quiz was written draws
+    other problems than its students saw, so the export is refused (exit 2), naming it; a quiz
+    file that is not there is "no such file", not an unknown topic; the default output goes
+    beside the quiz, named after all of its stem."""
+    folder = tmp_path / "week3"
+    folder.mkdir()
+    quiz = folder / "my.week3.quiz.yaml"
+    run = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "attention", "-n", "4", "--seed", "7", "-o", str(quiz)])
+    assert run.exit_code == 0, run.output
+    changed = tmp_path / "concepts"
+    shutil.copytree(CONCEPTS, changed)
+    text = (changed / "attention.yaml").read_text()
+    assert "{ask: scale, d_k: [2, 64]}" in text
+    (changed / "attention.yaml").write_text(text.replace("{ask: scale, d_k: [2, 64]}", "{ask: scale, d_k: [2, 9]}"))
+    refused = CliRunner().invoke(cli, ["--concepts", str(changed), "export", str(quiz), "--format", "moodle", "-o", str(tmp_path / "x.xml")])
+    assert refused.exit_code == 2 and "attention.scale-factor changed" in refused.output, refused.output
+    assert not (tmp_path / "x.xml").exists()
+    missing = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "export", str(folder / "nope.quiz.yaml"), "--format", "qti"])
+    assert missing.exit_code == 2 and "no such file" in missing.output and "topic" not in missing.output, missing.output
+    made = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "export", str(quiz), "--format", "qti"])
+    assert made.exit_code == 0 and (folder / "my.week3.qti.zip").is_file(), made.output

@@ -35,8 +35,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from quizgen.classroom.submissions import name_stem
 from quizgen.core.command import concept_dir, friendly
 from quizgen.core.errors import QuizgenError
+from quizgen.core.files import FileUnusable
 from quizgen.core.render import fmt_inline, mistake_items, step_text, text_html
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -327,6 +329,7 @@ def qti_zip(problems: Sequence[Problem], title: str, timestamp: int = 315_532_80
 
 def _problems(ctx: click.Context, sources: tuple[str, ...], variants: int, seed: int) -> tuple[list[Problem], str, dict[str, str]]:
     """The problems to export, a title and the concepts' titles: a quiz file's, or topics'."""
+    from quizgen.classroom.grade import quiz_templates
     from quizgen.classroom.quiz import read_quiz
     from quizgen.core.concepts import select
     from quizgen.core.library import load_library
@@ -334,11 +337,20 @@ def _problems(ctx: click.Context, sources: tuple[str, ...], variants: int, seed:
 
     concepts = load_library(concept_dir(ctx))
     titles = {c.id: c.title for c in concepts}
-    quizzes = [s for s in sources if s.endswith((".yaml", ".yml", ".json")) and Path(s).exists()]
+    quizzes = [s for s in sources if s.endswith((".yaml", ".yml", ".json"))]
     if quizzes:
         if len(sources) > 1:
             raise QuizgenError("give either one quiz file or topics, not both")
+        if not Path(quizzes[0]).is_file():
+            raise FileUnusable(f"{quizzes[0]}: no such file")
         quiz = read_quiz(quizzes[0])
+        # As grading does: a template changed since the quiz was written draws other problems
+        # than its students saw, so the quiz is not exported with other keys.
+        changed = [why for why in quiz_templates(quiz, concepts)[0].values() if isinstance(why, str)]
+        if changed:
+            raise QuizgenError(f"{quizzes[0]}: cannot be exported as its students saw it: {changed[0]}"
+                               + (f" (and {len(changed) - 1} more)" if len(changed) > 1 else "")
+                               + "; restore the template, or make a new quiz")
         return [rebuild(p.id, concepts) for p in quiz.problems], quiz.title, titles
     chosen = select(concepts, sources)
     jobs = [(c, t, template_variant_seed(seed, c.id, t.name, v)) for c in sorted(chosen, key=lambda c: c.id) for t in c.templates for v in range(variants)]
@@ -377,8 +389,13 @@ def export_command(ctx: click.Context, sources: tuple[str, ...], fmt: str, outpu
     by_entry = fmt == "moodle" and not partial_credit
     kept = [p for p in problems if p.answer.kind in EXPORTABLE and _finite(p)
             and not (by_entry and p.answer.kind in ("vector", "matrix"))]
-    stem = Path(sources[0]).name.split(".")[0] if len(sources) == 1 else "-".join(sources)
-    out = Path(output or f"{stem}.{'moodle.xml' if fmt == 'moodle' else 'qti.zip'}")
+    suffix = "moodle.xml" if fmt == "moodle" else "qti.zip"
+    if output:
+        out = Path(output)
+    elif sources[0].endswith((".yaml", ".yml", ".json")):  # beside the quiz: week3.quiz.yaml -> week3.qti.zip
+        out = Path(sources[0]).parent / f"{name_stem(Path(sources[0]), ('.quiz',))}.{suffix}"
+    else:
+        out = Path(f"{'-'.join(sources)}.{suffix}")
     if out.exists() and not force:
         raise QuizgenError(f"{out} already exists; add --force to replace it, or write elsewhere with -o")
     formulas = sum(p.answer.kind == "formula" for p in problems)

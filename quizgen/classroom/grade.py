@@ -97,7 +97,7 @@ def _match(
 # Grading
 
 
-def _templates(
+def quiz_templates(
     quiz: Quiz, concepts: Sequence[Concept], fingerprints: dict[str, str] | None = None
 ) -> tuple[dict[str, tuple[Concept, Template] | str], list[str]]:
     """Each template of the quiz as today's concept files have it, or why its problems cannot be graded.
@@ -302,7 +302,7 @@ def grade_sheets(
     spans: list[tuple[int, int]] = []
     for quiz, sheet, report in pairs:
         if id(quiz) not in templates:
-            templates[id(quiz)] = _templates(quiz, concepts, fingerprints)
+            templates[id(quiz)] = quiz_templates(quiz, concepts, fingerprints)
         found, notes = templates[id(quiz)]
         by_problem, report.extras, report.extras_total, owners = _match(sheet, quiz, id_owner)
         report.notes.extend(quiz.issues)
