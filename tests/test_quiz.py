@@ -323,6 +323,29 @@ def test_quiz_never_overwrites_without_force_and_never_a_filled_in_sheet(tmp_pat
         assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
+@pytest.mark.parametrize("roster", [False, True])
+def test_a_quiz_replaced_without_key_never_leaves_the_old_key_beside_it(tmp_path, roster):
+    """`--force` without `--key` over a quiz written with one is refused while the old keys are
+    there (they would not match the new problems), every file as it was; with `--key` the keys
+    are replaced with the rest."""
+    runner = CliRunner()
+    if roster:
+        (tmp_path / "r.csv").write_text("id,name\ns001,A\ns002,B\n")
+        target, keys = tmp_path / "w", ["w/s001.key.html", "w/s002.key.html", "w/class.key.html"]
+        args = ["--concepts", str(CONCEPTS), "quiz", "bleu", "-n", "2", "--for", str(tmp_path / "r.csv"), "-o", str(target)]
+    else:
+        target, keys = tmp_path / "week3.yaml", ["week3.key.html"]
+        args = ["--concepts", str(CONCEPTS), "quiz", "bleu", "-n", "2", "-o", str(target)]
+    assert runner.invoke(cli, [*args, "--seed", "1", "--key"]).exit_code == 0
+    files = lambda: {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}  # noqa: E731
+    before = files()
+    again = runner.invoke(cli, [*args, "--seed", "2", "--force"])
+    assert again.exit_code == 2 and "would no longer match" in again.output and keys[0] in again.output, again.output
+    assert files() == before
+    assert runner.invoke(cli, [*args, "--seed", "2", "--force", "--key"]).exit_code == 0
+    assert all(before[tmp_path / k] != (tmp_path / k).read_bytes() for k in keys)
+
+
 # ---------------------------------------------------------------------------------------------
 # Markdown worksheets: no raw HTML from a title or a name
 

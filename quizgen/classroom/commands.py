@@ -86,6 +86,13 @@ def refuse_to_overwrite(quiz_paths: Sequence[Path], force: bool, with_key: bool 
     if existing and not force:
         listed = ", ".join(str(p) for p in existing[:5]) + (f" and {len(existing) - 5} more" if len(existing) > 5 else "")
         raise QuizgenError(f"{listed} already exist(s); add --force to replace them, or write elsewhere with -o")
+    # Without --key a key left from the quiz being replaced would no longer match it.
+    keys = [] if with_key else [companion_paths(q)["key"] for q in quiz_paths] + [p for p in extra if p.name == CLASS_KEY]
+    stale = [p for p in keys if p.exists()]
+    if stale:
+        listed = ", ".join(str(p) for p in stale[:5]) + (f" and {len(stale) - 5} more" if len(stale) > 5 else "")
+        raise QuizgenError(f"{listed}: answer keys of the quiz being replaced would no longer match it; "
+                           "add --key to write new ones, or move them away first")
 
 
 def quiz_file_set(quiz: Quiz, quiz_path: Path, key: Sequence[Problem] | None = None) -> list[tuple[Path, bytes]]:
@@ -208,7 +215,7 @@ def quiz_command(
     class_files = [folder / CLASS_WORKSHEETS] + ([folder / CLASS_KEY] if key else [])
     if folder.is_dir():
         _recover(folder)
-    refuse_to_overwrite([folder / f"{s.id}.quiz.yaml" for s in students], force, with_key=key, extra=class_files)
+    refuse_to_overwrite([folder / f"{s.id}.quiz.yaml" for s in students], force, with_key=key, extra=[folder / CLASS_WORKSHEETS, folder / CLASS_KEY])
     folder.mkdir(parents=True, exist_ok=True)
     files: list[tuple[Path, bytes]] = []
     sheets, keys = [], []
