@@ -370,7 +370,7 @@ def test_edited_inputs_are_caught_and_graded_against_the_id(six, concepts, tmp_p
     assert report.score == 6  # graded against the problems the ids name
     assert any("differ from those its problem id draws" in n for n in report.items[0].notes)
     assert all(not i.notes for i in report.items[1:])
-    assert any("edited after it was written" in n for n in report.notes) is (not fix_checksum)
+    assert any("edited after it was written" in n for n in report.flags) is (not fix_checksum)  # in the gradebook
 
 
 def test_changed_template_is_not_graded_from_the_file(six, concepts, tmp_path):

@@ -435,6 +435,25 @@ def test_one_quiz_for_the_class_names_no_student(concepts, tmp_path):
     assert not any(r.flags for r in reports if r.student == "alice")
 
 
+def test_a_sheet_for_another_quiz_and_an_edited_quiz_reach_the_gradebook(klass, tmp_path):
+    """What the teacher must see is a flag, so it is in the gradebook's flags column, not only
+    a note on the screen: a sheet made for a quiz outside the class, a quiz file edited since it
+    was written."""
+    week3, keys = _class(klass, tmp_path)
+    _sheet(week3 / "s001.answers.yaml", keys["s001"], student="s001", quiz="sha256:" + "0" * 64)
+    _fill(week3, "s002", keys["s002"])
+    quiz = week3 / "s002.quiz.yaml"
+    data = json.loads(quiz.read_text())
+    data["title"] = data["title"] + " (edited)"
+    quiz.write_text(json.dumps(data))
+    result = _cli("grade", str(week3), str(week3), "--csv", str(tmp_path / "gb.csv"))
+    assert result.exit_code == 0, result.output
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO((tmp_path / "gb.csv").read_text()))}
+    assert "made for the quiz sha256:000000000000" in rows["s001"]["flags"]
+    assert "edited after it was written" in rows["s002"]["flags"]
+    assert "made for" not in rows["s003"]["flags"] and "edited" not in rows["s003"]["flags"]
+
+
 # ---------------------------------------------------------------------------------------------
 # 5. Credit is monotone
 

@@ -305,11 +305,13 @@ def grade_sheets(
             templates[id(quiz)] = quiz_templates(quiz, concepts, fingerprints)
         found, notes = templates[id(quiz)]
         by_problem, report.extras, report.extras_total, owners = _match(sheet, quiz, id_owner)
-        report.notes.extend(quiz.issues)
+        # What the gradebook must show (flags): a quiz file edited since it was written, a
+        # sheet made for another quiz; the rest are notes.
+        report.flags.extend(quiz.issues)
         report.notes.extend(notes)
         report.notes.extend(sheet.notes)
         if sheet.quiz and sheet.quiz != quiz.checksum:
-            report.notes.append(
+            report.flags.append(
                 f"the answer sheet was made for the quiz {sheet.quiz[:19]}, not this one ({quiz.checksum[:19]})"
             )
         for owner, count in sorted(owners.items()):
