@@ -638,6 +638,16 @@ def test_roster_ids_windows_cannot_name_are_refused(tmp_path, sid):
     assert result.exit_code == 2 and "line 3" in result.output and not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("sid", ["class", "Class"])
+def test_a_roster_id_that_would_take_the_class_files_is_refused(tmp_path, sid):
+    """`class` would write class.key.html as a student's key and as the class's."""
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"id,name\nzed,Z\n{sid},One\n")
+    result = _cli("quiz", "attention", "-n", "1", "--for", str(roster), "-o", str(tmp_path / "out"), "--key")
+    assert result.exit_code == 2 and "line 3" in result.output and "class.key.html" in result.output, result.output
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("name", ["Ann\x1b[31mRed", "Bo\x07", "Cy\u202eevil", "Di\x7fx", "Ed\x85x"])
 def test_roster_names_with_control_characters_are_refused(tmp_path, name):
     roster = tmp_path / "roster.csv"

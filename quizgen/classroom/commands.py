@@ -24,16 +24,16 @@ from quizgen.classroom.report import (
     report_text,
     write_reports,
 )
-from quizgen.classroom.roster import read_roster
+from quizgen.classroom.roster import CLASS_STEM, read_roster
 from quizgen.classroom.sheets import SHEET_MAX_BYTES
 from quizgen.core.command import concept_dir, friendly
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import FileUnusable
 from quizgen.core.problems import Problem
 
-CLASS_WORKSHEETS = "class.worksheets.html"
+CLASS_WORKSHEETS = f"{CLASS_STEM}.worksheets.html"
 """With --for: every student's worksheet in one printable file."""
-CLASS_KEY = "class.key.html"
+CLASS_KEY = f"{CLASS_STEM}.key.html"
 """With --for --key: every student's answer key in one printable file."""
 
 # ---------------------------------------------------------------------------------------------

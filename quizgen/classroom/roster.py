@@ -23,6 +23,9 @@ _ID_COLUMNS = ("id", "student_id", "student", "sid")
 WINDOWS_DEVICES = frozenset(["con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))])
 """Names Windows keeps for devices, with any extension (``con.txt`` is the console too)."""
 _NAME_COLUMNS = ("name", "student_name", "full_name")
+CLASS_STEM = "class"
+"""The stem of the class's own files beside the students' (``class.worksheets.html``,
+``class.key.html``): no student id may be it."""
 
 
 def read_roster(path: str | Path) -> list[Student]:
@@ -64,6 +67,11 @@ def read_roster(path: str | Path) -> list[Student]:
                 raise QuizgenError(
                     f"{path}: line {line}: student id {sid!r} cannot be a file name on Windows "
                     "(a device name such as con or nul, or a final '.'): choose another id"
+                )
+            if sid.casefold() == CLASS_STEM:
+                raise QuizgenError(
+                    f"{path}: line {line}: student id {sid!r} would share its files with the class's "
+                    f"({CLASS_STEM}.key.html, {CLASS_STEM}.worksheets.html): choose another id"
                 )
             # Ids equal but for case (s001, S001) would share their files on a file system that
             # ignores case (macOS, Windows): one student's quiz would replace the other's.
