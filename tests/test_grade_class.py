@@ -270,10 +270,13 @@ def test_in_another_folder_contents_not_names_tell_a_quiz_from_a_sheet(klass, tm
     _sheet(subs / "s001.quiz.yaml", keys["s001"])
     shutil.copy(week3 / "s002.quiz.yaml", subs / "s002.quiz.yaml")
     shutil.copy(week3 / "s003.quiz.yaml", subs / "s003.answers.yaml")
+    (subs / "s002").mkdir()  # an LMS download's folder per student: named, not searched
+    _sheet(subs / "s002" / "s002.answers.yaml", keys["s002"])
     reports, notes = grade_class(week3, subs, _concepts(), jobs=1)
     assert _scores(reports) == {"s001": (2, 2, None), "s002": (0, 2, None), "s003": (0, 2, None)}
     assert {r.student for r in reports if r.handed_in} == {"s001"}
     assert sum("ignored (a quiz file, a gradebook or a grade report" in n for n in notes) == 2
+    assert any(n.startswith(f"{subs / 's002'}: ignored (a folder") for n in notes), notes
 
 
 @pytest.mark.parametrize("name", ["s001.quiz.yaml", "copy.yaml", "copy.json"])

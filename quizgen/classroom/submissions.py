@@ -52,6 +52,9 @@ def submission_files(target: Path, quiz_folder: Path | None = None) -> tuple[lis
     inside = target.resolve()
     same = quiz_folder is not None and quiz_folder.resolve() == inside
     for p in sorted(target.iterdir()):
+        if p.is_dir() and not p.name.startswith("."):
+            notes.append(f"{p}: ignored (a folder; sheets are read from {target} itself, not from folders inside it: move them up)")
+            continue
         if p.name.startswith(".") or not p.is_file() or _OWN_FILES.search(p.name) or (same and _QUIZ_FILE.search(p.name)):
             continue
         if p.is_symlink() and not p.resolve().is_relative_to(inside):
