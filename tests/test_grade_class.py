@@ -86,7 +86,7 @@ def _scores(reports) -> dict:
 
 HOSTILE_IDS = [
     "../x", "../../escape", "nodir/x", "a/b/c", "a\\b", "..", ".", "~", "-rf", "con", "NUL.txt", "s001/../../up",
-    "S001", "s001", "é", "x" * 300, " spaced id ", "a\x1b[2Jb", "tab\there",
+    "ZED", "zed", "s001", "é", "x" * 300, " spaced id ", "a\x1b[2Jb", "tab\there",
 ]
 
 
@@ -329,6 +329,20 @@ def test_csv_sheets_with_any_line_ending_are_read(klass, tmp_path, ending):
     (tmp_path / "paper.csv").write_bytes((ending.join(rows) + ending).encode())
     reports, _ = grade_class(week3, tmp_path / "paper.csv", _concepts(), jobs=1)
     assert _scores(reports) == {"s001": (2, 2, None), "s002": (2, 2, None), "s003": (0, 2, None)}
+
+
+def test_an_id_typed_in_another_case_is_that_students(klass, tmp_path):
+    """A roster never holds two ids equal but for case, so `S002` typed on paper, or a sheet
+    named `S003.yaml`, is s002's or s003's, not a stranger's."""
+    week3, keys = _class(klass, tmp_path)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    rows = ["student,problem,answer"] + [f'S002,{n},"{key}"' for n, key in enumerate(keys["s002"].values(), start=1)]
+    (subs / "paper.csv").write_text("\n".join(rows) + "\n")
+    _sheet(subs / "S003.yaml", keys["s003"], student="S003")
+    reports, _ = grade_class(week3, subs, _concepts(), jobs=1)
+    assert _scores(reports) == {"s001": (0, 2, None), "s002": (2, 2, None), "s003": (2, 2, None)}
+    assert not any(r.stranger or any(f.startswith("the sheet says") for f in r.flags) for r in reports)
 
 
 def test_a_huge_csv_cell_is_one_unreadable_answer(klass, tmp_path):
@@ -685,5 +699,10 @@ def test_the_summary_counts_only_sheets_handed_in(concepts, tmp_path):
     assert (data["handed_in"], data["students"], data["missing"]) == (3, 5, ["s1", "s3"])
     assert all(row["share_right"] == 1 and row["questions"] == 3 for row in data["templates"])
     assert {s["student"]: s["handed_in"] for s in data["submissions"]} == {"s0": True, "s1": False, "s2": True, "s3": False, "s4": True}
+    assert "over the 3 sheets handed in and graded" in result.output
     reports, _ = grade_class(week3, week3, concepts, jobs=1)
     assert all(row["questions"] == 3 for row in class_summary(reports))
+    # A sheet that cannot be read is handed in but says nothing: the shares are over 2 sheets.
+    (week3 / "s4.answers.yaml").write_bytes(b"\x00\xff binary")
+    again = _cli("grade", str(week3), str(week3))
+    assert "over the 2 sheets handed in and graded" in again.output and "  100% right (2/2)" in again.output, again.output

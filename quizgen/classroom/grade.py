@@ -360,7 +360,8 @@ def grade_one(
     if str(sheet_path).lower().endswith(".csv"):
         sheets = read_csv_sheets(sheet_path, max_bytes)
         if len(sheets) != 1:
-            raise FileUnusable(f"{sheet_path}: holds the answers of {len(sheets)} students; grade it against a folder of their quizzes")
+            raise FileUnusable(f"{sheet_path}: holds the answers of {len(sheets)} students; grade it against a folder of their "
+                               "quizzes, or put it in a folder and grade that folder against this quiz")
         sheet = sheets[0]
     else:
         sheet = read_answer_sheet(sheet_path, max_bytes)

@@ -358,8 +358,10 @@ def class_text(reports: Sequence[Report], notes: Sequence[str], color: bool = Fa
         out.append(f"note: {_c(note)}")
     summary = class_summary(reports)
     if summary:
-        out += ["", f"what to re-teach (over the {done} sheets handed in, per template, least often right first; "
-                "named mistakes by how many students made them)"]
+        # The sheets the shares are over: handed in and graded (an unusable sheet or quiz file is neither).
+        graded = sum(r.handed_in and any(i.points is not None for i in r.items) for r in reports)
+        out += ["", f"what to re-teach (over the {graded} sheet{'s' if graded != 1 else ''} handed in and graded, per "
+                "template, least often right first; named mistakes by how many students made them)"]
         for row in summary:
             out.append(f"  {100 * row['share_right']:>3.0f}% right ({row['right']}/{row['questions']})  {_c(row['template'])}")
             if row["mistakes"]:

@@ -114,19 +114,28 @@ def identify(
     names each row's student in its own column.
     """
     if path.name.lower().endswith(".csv"):
-        return sheet.student, BY_NAME, None
-    stem = name_stem(path, (".answers", ".quiz")) or None
+        return _as_known(sheet.student, known), BY_NAME, None
+    stem = _as_known(name_stem(path, (".answers", ".quiz")) or None, known)
     quiz = by_checksum.get(sheet.quiz or "")
     if stem in known:
         student, how, why = stem, BY_NAME, "its file name"
     elif quiz is not None and quiz.student:
         student, how, why = quiz.student, BY_QUIZ, "the quiz it was made for"
     else:
-        student, how, why = sheet.student or stem, BY_FIELD, "its student field"
+        student, how, why = _as_known(sheet.student, known) or stem, BY_FIELD, "its student field"
     flag = None
-    if sheet.student and sheet.student != student:
+    if sheet.student and _as_known(sheet.student, known) != student:
         flag = f"the sheet says 'student: {sheet.student}'; graded as {student}'s, as {why} says"
     return student, how, flag
+
+
+def _as_known(student: str | None, known: Mapping[str, Any]) -> str | None:
+    """``student`` as the class spells it when it differs only in case (a roster never holds two
+    such ids: ``S002`` typed on paper is s002), else as it is."""
+    if student is None or student in known:
+        return student
+    same = [k for k in known if k.casefold() == student.casefold()]
+    return same[0] if len(same) == 1 else student
 
 
 def _fill_key(sheet: AnswerSheet) -> tuple[tuple[str, str | None, str | None], ...]:
