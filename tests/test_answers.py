@@ -37,6 +37,7 @@ from quizgen.judge import (
     format_value,
     judge,
     parse,
+    unreadable,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -908,7 +909,13 @@ def test_judge_never_raises(text: str, kind_value: tuple[str, Any]) -> None:
     verdict = judge(Answer(kind, value), text)
     assert isinstance(verdict, Verdict)
     assert verdict.status in STATUSES and verdict.message
-    # The verdict agrees with reading the text and comparing it with the key separately.
+    # The verdict agrees with reading the text and comparing it with the key separately; saying
+    # there is no error is read (unreadable() is None) and judged against the key alone.
+    why = unreadable(text, kind)
+    if why is None and (verdict.given == "no error" or "it says there is no error" in verdict.message):
+        assert kind == "shape" and verdict.status == ("wrong" if value == "error" else "unreadable"), verdict
+        return
+    assert (why is None) == (verdict.status != "unreadable"), (verdict, why)
     try:
         given = parse(text, kind)
     except AnswerParseError as exc:
@@ -1011,3 +1018,13 @@ def test_a_named_mistake_explains_a_matrix_without_a_list_of_cells() -> None:
     )
     plain = judge(key, "1 -3 0; -2 -5 7", None, [mistake])
     assert plain.message == "Wrong: 5 of 6 entries right; wrong: row 2, column 3 (counting from 1)."
+
+
+def test_saying_there_is_no_error_is_read_before_the_key_is_known() -> None:
+    """What a face answers at once (the drill, before torch): a denial is not unreadable text,
+    it is judged against the key (wrong where torch raises); other text is unreadable as parse says."""
+    for text in ("no error", "NONE", "it works", "doesn't raise"):
+        assert unreadable(text, "shape") is None, text
+        assert judge(Answer("shape", "error"), text).status == "wrong", text
+    assert unreadable("zz", "shape") is not None and unreadable("(2, 3)", "shape") is None
+    assert unreadable("0.5", "number") is None and "could not read" in (unreadable("0.5.5", "number") or "")

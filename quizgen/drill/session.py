@@ -70,6 +70,7 @@ from quizgen.judge import (
     format_value,
     judge,
     parse,
+    unreadable,
 )
 
 if TYPE_CHECKING:
@@ -250,10 +251,9 @@ class Session:
                 return
             if kind is not None:
                 # The judge's own reader: unreadable text is answered at once, even before torch.
-                try:
-                    parse(text, kind, prep.expected.value["symbols"] if prep.expected and kind == "formula" else None)
-                except AnswerParseError as exc:
-                    self._unreadable(str(exc))
+                why = unreadable(text, kind, prep.expected.value["symbols"] if prep.expected and kind == "formula" else None)
+                if why is not None:
+                    self._unreadable(why)
                     continue
             solved = self.solve(prep)
             verdict = judge(solved.answer, text, template.tolerance, solved.misconceptions)

@@ -15,7 +15,7 @@ from quizgen.judge.messages import (
     examples,
 )
 from quizgen.judge.reader import parse
-from quizgen.judge.verdict import Verdict, describe_expected, format_value, judge
+from quizgen.judge.verdict import Verdict, describe_expected, format_value, judge, unreadable
 
 __all__ = [
     "MAX_DEPTH",
@@ -30,4 +30,5 @@ __all__ = [
     "format_value",
     "judge",
     "parse",
+    "unreadable",
 ]

@@ -718,6 +718,7 @@
   var ERROR_WORDS = [
     "error", "an error", "raises", "raise", "it raises", "raises an error", "it raises an error",
     "exception", "an exception", "raises an exception", "it raises an exception",
+    "throws", "it throws", "throws an error", "it throws an error",
     "runtimeerror", "indexerror", "valueerror", "typeerror"
   ];
   var EXCEPTION_NAMES = "RuntimeError|IndexError|ValueError|TypeError|OutOfMemoryError|AssertionError|NotImplementedError";
@@ -833,7 +834,7 @@
     // A whole number then a fraction character is a mixed number: 1½ is 1.5, not 1 × ½.
     s = s.replace(/([0-9]+)([½⅓⅔¼¾⅕⅙⅛])/g, (m, whole, c, at) => (s[at - 1] === "." ? m : "(" + whole + "+" + VULGAR[c].slice(1, -1) + ")"));
     s = s.replace(/[½⅓⅔¼¾⅕⅙⅛]/g, (c) => VULGAR[c]).replace(SQRT_RE, "sqrt($1)");
-    return kind === "shape" ? s.replace(SHAPE_WORD_RE, "").replace(BY_RE, " x ") : s;
+    return kind === "shape" ? s.replace(/([)\]])[.!]+$/, "$1").replace(SHAPE_WORD_RE, "").replace(BY_RE, " x ") : s;
   }
 
   // The value typed, and the figures of each number (null for shapes).

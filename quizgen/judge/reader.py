@@ -39,6 +39,10 @@ _ERROR_WORDS = frozenset(
         "an exception",
         "raises an exception",
         "it raises an exception",
+        "throws",
+        "it throws",
+        "throws an error",
+        "it throws an error",
         "runtimeerror",
         "indexerror",
         "valueerror",
@@ -288,6 +292,7 @@ def _tidy(text: str, kind: str) -> str:
         s = s.replace(char, fraction)
     s = _SQRT_RE.sub(r"sqrt(\1)", s)
     if kind == "shape":
+        s = re.sub(r"(?<=[)\]])[.!]+$", "", s)  # a sentence's stop after the shape: torch.Size([2, 3]).
         s = re.sub(r"^(?:shape|size)\s+(?=[(\[0-9])", "", s, flags=re.IGNORECASE)
         s = re.sub(r"\s+by\s+", " x ", s, flags=re.IGNORECASE)
     return s

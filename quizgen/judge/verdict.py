@@ -25,7 +25,7 @@ from quizgen.core.answer import (
 )
 from quizgen.core.errors import AnswerParseError, show_typed
 from quizgen.judge.messages import _check_kind, _dims_phrase, examples
-from quizgen.judge.reader import _denies_error, _read
+from quizgen.judge.reader import _denies_error, _read, parse
 
 
 @dataclass(frozen=True)
@@ -244,6 +244,18 @@ def judge(
     if kind == "matrix" and (hint := _one_row_hint(answer.value, given)):
         return Verdict("unreadable", f"could not read {show_typed(text)} as {describe_expected(answer)}: {hint}")
     return _judge_array(answer, given, figures, tolerance, misconceptions)
+
+
+def unreadable(text: str, kind: str, symbols: dict[str, str] | None = None) -> str | None:
+    """Why the judge finds ``text`` unreadable whatever the key, or None: what a face may answer
+    before the key is known. Saying there is no error is read, and judged against the key."""
+    if kind == "shape" and len(text) <= 200 and _denies_error(text):
+        return None
+    try:
+        parse(text, kind, symbols)
+    except AnswerParseError as exc:
+        return str(exc)
+    return None
 
 
 def _one_row_hint(key: Any, given: Any) -> str:
