@@ -720,3 +720,20 @@ def test_feedback_draws_the_schedule_with_the_asked_step_marked(tmp_path):
     t = int(re.search(r"t = (\d+) optimizer steps", out).group(1))
     assert re.search(rf"LR\(t\) over the \d+ steps, t = {t} marked:", out)
     assert re.search(rf"\^ t = {t}: LR = ", out) and "└" in out and "█" in out
+
+
+def test_text_wider_than_the_terminal_breaks_at_spaces_under_its_indent():
+    """Worked solutions, inputs and pictures are text: a line wider than the terminal breaks at a
+    space and goes on under its own indent (never a number cut in two, never back at column 0);
+    the styles stay with their characters; a word wider than a line stays whole."""
+    from quizgen.drill.display import wrap_line
+
+    line = [("  ", ""), ("mean loss", "bold"), (" (the cross-entropy, in nats) = ", ""), ("0.61086", "")]
+    parts = wrap_line(line, 40)
+    texts = ["".join(chunk for chunk, _ in p) for p in parts]
+    assert texts == ["  mean loss (the cross-entropy, in nats)", "      = 0.61086"]
+    assert ("mean loss", "bold") in parts[0]
+    assert "".join(t.strip() + " " for t in texts).split() == "".join(c for c, _ in line).split()
+    assert wrap_line([("short", "")], 40) == [[("short", "")]]
+    long = wrap_line([("  " + "a" * 50 + " b c", "")], 20)
+    assert ["".join(c for c, _ in p) for p in long] == ["  " + "a" * 50, "      b c"]

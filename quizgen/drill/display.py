@@ -105,6 +105,43 @@ def vector_marks(marks: Iterable[tuple[int, ...]]) -> list[tuple[int, int]]:
 # Output
 
 
+def wrap_line(line: Line, width: int, hang: int = 4) -> list[Line]:
+    """``line`` broken at spaces into lines at most ``width`` wide, each one after the first
+    indented ``hang`` more than the first's own indent; a word wider than that stays whole (the
+    terminal folds it, so nothing is hidden)."""
+    text = "".join(chunk for chunk, _ in line)
+    if len(text) <= width:
+        return [line]
+    styles = [style for chunk, style in line for _ in chunk]
+    lead = " " * (len(text) - len(text.lstrip(" ")) + hang)
+    pieces: list[tuple[int, int]] = []  # (start, end) of each output line in text
+    start = 0
+    while start < len(text):
+        room = width - (len(lead) if pieces else 0)
+        if len(text) - start <= room:
+            pieces.append((start, len(text)))
+            break
+        floor = start + (len(text) - len(text.lstrip(" ")) if not pieces else 0)
+        cut = text.rfind(" ", floor + 1, start + room + 1)
+        if cut <= floor:  # one long word: up to its end
+            cut = text.find(" ", start + room)
+            cut = len(text) if cut == -1 else cut
+        pieces.append((start, cut))
+        start = cut
+        while start < len(text) and text[start] == " ":
+            start += 1
+    out: list[Line] = []
+    for k, (a, b) in enumerate(pieces):
+        part: Line = [(lead, "")] if k else []
+        for i in range(a, b):
+            if part and part[-1][1] == styles[i] and styles[i] not in ("mark-pad", "mark-star"):
+                part[-1] = (part[-1][0] + text[i], styles[i])
+            else:
+                part.append((text[i], styles[i]))
+        out.append(part)
+    return out
+
+
 class Out:
     """Where the drill writes: a rich console on a terminal, plain lines otherwise."""
 
@@ -158,29 +195,33 @@ class Out:
             self.stream.write(f"=== {title}\n")
             self.stream.flush()
 
-    def para(self, *segments: Segment) -> None:
-        """A paragraph: wrapped to the terminal by rich, one line in plain text."""
+    def para(self, *segments: Segment, indent: int = 0) -> None:
+        """A paragraph: wrapped to the terminal by rich (every line ``indent`` in), one line in plain text."""
         line = [s for s in segments if s[0]]
         if self._console is not None:
-            self._console.print(self._text(line))
+            from rich.padding import Padding
+
+            self._console.print(Padding(self._text(line), (0, 0, 0, indent)) if indent else self._text(line))
         else:
             self.stream.write(self._plain(line) + "\n")
             self.stream.flush()
 
-    def pre(self, lines: Sequence[Line]) -> None:
-        """Preformatted lines (inputs, matrices): never re-wrapped, so columns stay aligned."""
+    def pre(self, lines: Sequence[Line], wrap: bool = False) -> None:
+        """Preformatted lines (inputs, matrices): never re-wrapped, so columns stay aligned; with
+        ``wrap`` (text, not columns) a line wider than the terminal is broken at spaces instead."""
         if self._console is not None:
             for line in lines:
                 # soft_wrap: a line wider than a narrow terminal is folded by the terminal itself
                 # instead of being cut, so no number is ever hidden.
-                self._console.print(self._text(line), soft_wrap=True)
+                for part in wrap_line(line, self._console.width) if wrap else [line]:
+                    self._console.print(self._text(part), soft_wrap=True)
         else:
             for line in lines:
                 self.stream.write(self._plain(line) + "\n")
             self.stream.flush()
 
     def text_block(self, text: str, indent: str = "  ", style: str = "") -> None:
-        self.pre([[(indent + row, style)] for row in text.splitlines()])
+        self.pre([[(indent + row, style)] for row in text.splitlines()], wrap=True)
 
     def blank(self) -> None:
         if self._console is not None:

@@ -380,12 +380,12 @@ class Session:
             lines = []
             for step in solved.steps:
                 lines.extend(step_lines(step))
-            out.pre(lines)
+            out.pre(lines, wrap=True)
         if solved.figure is not None:
             from quizgen.core.pictures import text_lines
 
             out.para((solved.figure.title[:1].upper() + solved.figure.title[1:] + ":", "dim"))
-            out.pre([[("    " + row, "")] for row in text_lines(solved.figure)])
+            out.pre([[("    " + row, "")] for row in text_lines(solved.figure)], wrap=True)
         for m in prep.dropped:
             out.para(
                 ("Note: ", "dim"),
@@ -411,7 +411,7 @@ class Session:
             which = "a known mistake: " if len(named) == 1 else f"any of {len(named)} known mistakes: "
             out.para(("✗ Wrong — ", "wrong"), (which, ""), (", ".join(m.name for m in named), "mistake"))
             for m in named:
-                out.para(("  " + m.description, ""))
+                out.para((m.description, ""), indent=2)
         elif verdict.wrong_entries:
             out.para(("✗ Wrong: ", "wrong"), (f"{verdict.entries_right} of {verdict.entries_total} entries right.", ""))
         else:
