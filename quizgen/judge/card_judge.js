@@ -804,7 +804,7 @@
 
   // What people paste or type around a value (a port of reader._tidy in Python).
   var EXCEPTION_RE = new RegExp("^(?:[A-Za-z_][A-Za-z0-9_]*\\.)*(?:" + EXCEPTION_NAMES + ")(?:" + WS + "*:[\\s\\S]*)?$");
-  var LABEL_RE = new RegExp("^[A-Za-z_][A-Za-z0-9_ ]{0,30}[=:]" + WS + "*(" + NS + "[\\s\\S]*)$");
+  var LABEL_RE = new RegExp("^[A-Za-z_][A-Za-z0-9_. ]{0,30}[=:]" + WS + "*(" + NS + "[\\s\\S]*)$");
   var APPROX_RE = new RegExp("^(?:≈|~|about" + WS + "+|approx\\.?" + WS + "+|approximately" + WS + "+)" + WS + "*(" + NS + "[\\s\\S]*)$", "i");
   var ELLIPSIS_RE = new RegExp("^([\\s\\S]*[0-9])" + WS + "*(?:\\.\\.\\.|…)$");
   var WRAPPER_RE = new RegExp(
@@ -823,7 +823,7 @@
     if (kind === "shape" && EXCEPTION_RE.test(s)) return "error";
     if (kind === "shape" && SCALAR_WORDS.indexOf(collapse(s.toLowerCase())) >= 0) return "()";
     m = LABEL_RE.exec(s);
-    if (m !== null && NOT_LABELS.indexOf(s.split(SPACE_RUN)[0].replace(/[=:]+$/, "").toLowerCase()) < 0) s = strip(m[1]);
+    if (m !== null && NOT_LABELS.indexOf(s.split(SPACE_RUN)[0].replace(/[=:]+$/, "").split(".")[0].toLowerCase()) < 0) s = strip(m[1]);
     // A shape is exact, and ~ before a word may be a negation (~error): only numbers are approximate.
     m = kind === "shape" ? null : APPROX_RE.exec(s);
     if (m !== null) s = strip(m[1]);

@@ -253,7 +253,7 @@ def _read_numeric(text: str, kind: str) -> tuple[Any, Any]:
 # What people paste or type around a value, each with one clear meaning (docs/answers.md, "Around
 # the value"); card_judge.js tidies the same way, checked by the shared vectors.
 _EXCEPTION_RE = re.compile(rf"(?:[A-Za-z_][A-Za-z0-9_]*\.)*(?:{_EXCEPTION_NAMES})(?:\s*:.*)?", re.DOTALL)
-_LABEL_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_ ]{0,30}[=:]\s*(\S.*)", re.DOTALL)
+_LABEL_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_. ]{0,30}[=:]\s*(\S.*)", re.DOTALL)
 _APPROX_RE = re.compile(r"(?:≈|~|about\s+|approx\.?\s+|approximately\s+)\s*(\S.*)", re.DOTALL | re.IGNORECASE)
 _ELLIPSIS_RE = re.compile(r"(.*[0-9])\s*(?:\.\.\.|…)", re.DOTALL)
 _WRAPPER_RE = re.compile(
@@ -276,7 +276,7 @@ def _tidy(text: str, kind: str) -> str:
             return "error"
         if " ".join(s.lower().split()) in _SCALAR_WORDS:
             return "()"
-    if (m := _LABEL_RE.fullmatch(s)) is not None and s.split()[0].rstrip("=:").lower() not in _NOT_LABELS:
+    if (m := _LABEL_RE.fullmatch(s)) is not None and s.split()[0].rstrip("=:").split(".")[0].lower() not in _NOT_LABELS:
         s = m.group(1).strip()
     # A shape is exact, so "about" has no meaning there, and ~ before a word may be a negation
     # (~error): only numbers take the approximate sign.
