@@ -203,7 +203,7 @@ class Out:
 
             self._console.print(Padding(self._text(line), (0, 0, 0, indent)) if indent else self._text(line))
         else:
-            self.stream.write(self._plain(line) + "\n")
+            self.stream.write(" " * indent + self._plain(line) + "\n")
             self.stream.flush()
 
     def pre(self, lines: Sequence[Line], wrap: bool = False) -> None:
@@ -311,11 +311,15 @@ def named_table_lines(table: Sequence[Sequence[Any]], indent: str = "      ") ->
     return out
 
 
-def step_lines(step: Any) -> list[Line]:
+def step_lines(step: Any, kind: str = "") -> list[Line]:
     """One line of a worked solution (plus an aligned block below it for a matrix or a table);
-    named entries as ``name = value, …`` on the line, a table with its row and column names."""
-    from quizgen.core.render import named_entries_text, step_label
+    named entries as ``name = value, …`` on the line, a table with its row and column names; in a
+    shape problem a step's value is its shape, written as torch does (as on cards and keys)."""
+    from quizgen.core.render import fmt_shape, named_entries_text, step_label
 
+    if kind == "shape" and isinstance(step.value, list) and all(type(v) is int for v in step.value):
+        return [[("  ", ""), (step.label, "bold"), (" = ", ""), (fmt_shape(step.value), "")]
+                + ([(f"   ({step.note})", "dim")] if step.note else [])]
     extra: Line = []
     if step.shape is not None and not step.rows:
         extra.append(("   " + shape_note(step.shape), "dim"))
