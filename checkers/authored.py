@@ -237,15 +237,23 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     def value_of(text: str) -> torch.Tensor:
         return evaluate(parse(text, names), env, known)
 
+    def defined(text: str) -> torch.Tensor | None:
+        """A step's or mistake's value; None where it has none, or no finite one, for these inputs
+        (``quizgen check`` refuses a template where that happens on its sample draws)."""
+        try:
+            t = value_of(text)
+        except Undefined:
+            return None
+        return t if bool(torch.all(torch.isfinite(t))) else None
+
     answer = value_of(inputs["answer"])
     steps = []
     for step in inputs.get("steps", []):
-        t = value_of(step["value"])
-        steps.append(Step(step["label"], _plain(t), list(t.shape) if t.dim() else None))
+        if (t := defined(step["value"])) is not None:
+            steps.append(Step(step["label"], _plain(t), list(t.shape) if t.dim() else None))
     mistakes = []
     for m in inputs.get("mistakes", []):
-        t = value_of(m["value"])
-        if t.shape == answer.shape and bool(torch.all(torch.isfinite(t))):
+        if (t := defined(m["value"])) is not None and t.shape == answer.shape:
             mistakes.append(Misconception(m["name"], " ".join(str(m.get("why", "")).split()), _plain(t)))
     value = _plain(answer)
     if not all(math.isfinite(x) for x in torch.flatten(answer).tolist()):

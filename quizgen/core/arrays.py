@@ -145,8 +145,25 @@ _UNARY: dict[str, Callable[[float], float]] = {
 }
 
 
+def _undefined_on_overflow(f: Callable[..., float]) -> Callable[..., float]:
+    """``f``, with NaN where Python's float arithmetic overflows (``x ** 2``, ``fsum``) rather than
+    an error: torch gives ±inf there, and NaN is refused wherever inf would be."""
+
+    def g(*xs: Any) -> float:
+        try:
+            return f(*xs)
+        except OverflowError:
+            return math.nan
+
+    return g
+
+
+_fsum = _undefined_on_overflow(math.fsum)
+
+
 def _broadcast(a: Array, b: Array, f: Callable[[float, float], float]) -> Array:
     (sa, va), (sb, vb) = a, b
+    f = _undefined_on_overflow(f)
     pa, pb = (1,) * (2 - len(sa)) + sa, (1,) * (2 - len(sb)) + sb
     dims = []
     for x, y in zip(pa, pb):
@@ -164,6 +181,7 @@ def _broadcast(a: Array, b: Array, f: Callable[[float, float], float]) -> Array:
 
 def _map(a: Array, f: Callable[[float], float]) -> Array:
     _spend(len(a[1]))
+    f = _undefined_on_overflow(f)
     return a[0], [f(x) for x in a[1]]
 
 
@@ -197,6 +215,7 @@ def _reduce(a: Array, dim: int | None, keepdim: bool, f: Callable[[list[float]],
     groups, assemble = _slices(a, dim)
     if any(not g for g in groups):
         raise Undefined("a reduction over no entries")
+    f = _undefined_on_overflow(f)
     return assemble([f(g) for g in groups], keepdim)
 
 
@@ -383,8 +402,8 @@ def _function(name: str, args: list[Array], kw: dict[str, Any]) -> Array:
     x = args[0]
     dim, keep = kw.get("dim"), bool(kw.get("keepdim", False))
     reductions: dict[str, Callable[[list[float]], float]] = {
-        "sum": math.fsum,
-        "mean": lambda xs: math.fsum(xs) / len(xs),
+        "sum": _fsum,
+        "mean": lambda xs: _fsum(xs) / len(xs),
         "max": max,
         "min": min,
         "argmax": _first_index(lambda a, b: a > b),
@@ -409,14 +428,14 @@ def _function(name: str, args: list[Array], kw: dict[str, Any]) -> Array:
         if len(x[0]) != 1 or len(y[0]) != 1 or (name == "dot" and x[0] != y[0]):
             raise Undefined(f"{name} takes two vectors{' of one length' if name == 'dot' else ''}")
         if name == "dot":
-            return (), [math.fsum(a * b for a, b in zip(x[1], y[1]))]
+            return (), [_fsum(a * b for a, b in zip(x[1], y[1]))]
         return _made((x[0][0], y[0][0]), [a * b for a in x[1] for b in y[1]])
     if name == "cosine":
         eps = float(kw.get("eps", 1e-8))
         d = int(kw.get("dim", -1))
-        products = _reduce(_broadcast(x, y, lambda a, b: a * b), d, False, math.fsum)
-        nx = _map(_reduce(_broadcast(x, y, lambda a, b: a * a), d, False, math.fsum), lambda s: max(math.sqrt(s), eps))
-        ny = _map(_reduce(_broadcast(x, y, lambda a, b: b * b), d, False, math.fsum), lambda s: max(math.sqrt(s), eps))
+        products = _reduce(_broadcast(x, y, lambda a, b: a * b), d, False, _fsum)
+        nx = _map(_reduce(_broadcast(x, y, lambda a, b: a * a), d, False, _fsum), lambda s: max(math.sqrt(s), eps))
+        ny = _map(_reduce(_broadcast(x, y, lambda a, b: b * b), d, False, _fsum), lambda s: max(math.sqrt(s), eps))
         return _broadcast(products, _broadcast(nx, ny, lambda a, b: a * b), _divide)
     if name == "one_hot":
         return _one_hot(x, y)
@@ -426,7 +445,7 @@ def _function(name: str, args: list[Array], kw: dict[str, Any]) -> Array:
         return _kl_div(x, y)
     if name == "mse_loss":
         squares = _broadcast(x, y, lambda a, b: (a - b) ** 2)
-        return (), [math.fsum(squares[1]) / len(squares[1])]
+        return (), [_fsum(squares[1]) / len(squares[1])]
     if name == "binary_cross_entropy":
         return _bce(x, y)
     raise Undefined(f"no function {name}")

@@ -14,6 +14,7 @@ import difflib
 import math
 import os
 import stat
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -142,7 +143,31 @@ def _non_finite(value: Any, path: PathKey) -> Iterable[tuple[PathKey, float]]:
             yield from _non_finite(item, (*path, i))
 
 
-def _semantic_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int], examples: bool = False) -> list[Issue]:
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _control_characters(value: Any, path: PathKey) -> Iterable[tuple[PathKey, str]]:
+    """Every text in the data holding a control character (an escape sequence, NUL, a
+    bidirectional override), with its path and the first one: printed to a terminal or on a
+    card, a concept file from a stranger could rewrite what is shown. Tabs and line breaks are text."""
+    if isinstance(value, str):
+        bad = next((c for c in value if (unicodedata.category(c) == "Cc" and c not in "\t\n\r") or c in _BIDI), None)
+        if bad is not None:
+            yield path, f"U+{ord(bad):04X}"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _control_characters(key, path)
+            yield from _control_characters(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _control_characters(item, (*path, i))
+
+
+def _semantic_issues(
+    data: dict[str, Any], file: str, lines: dict[PathKey, int], examples: bool = False, malformed: frozenset[int] = frozenset()
+) -> list[Issue]:
+    """What the schema cannot say. ``malformed``: the templates whose fields the schema refused,
+    which are not looked into further (their fields may not have the types the checks read)."""
     from quizgen.generators import GENERATORS
 
     issues: list[Issue] = []
@@ -157,6 +182,8 @@ def _semantic_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int],
     # tolerance, a parameter or a bound that is one would break every face that uses it.
     for path, number in _non_finite(data, ()):
         issues.append(Issue(file, _line_of(lines, path), field_name(path), f"expected a finite number, found {number!r}"))
+    for path, char in _control_characters(data, ()):
+        issues.append(Issue(file, _line_of(lines, path), field_name(path), f"expected text without control characters, found {char}"))
     seen: dict[str, int] = {}
     problems = data.get("problems")
     for index, tpl in enumerate(problems if isinstance(problems, list) else []):
@@ -176,9 +203,16 @@ def _semantic_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int],
             else:
                 seen[name] = index
         if "answer" in tpl:
-            own = [(("problems", index, key), "no generator or params in a template with its own answer (docs/authoring.md)", "one")
-                   for key in ("generator", "params") if key in tpl]  # fmt: skip
-            own += [(("problems", index, *path), expected, found) for path, expected, found in GENERATORS["authored"].check_template(tpl)]
+            own: list[tuple[PathKey, str, str]] = [
+                (("problems", index, key), "no generator or params in a template with its own answer (docs/authoring.md)", "one")
+                for key in ("generator", "params") if key in tpl]  # fmt: skip
+            if index in malformed:
+                issues.extend(Issue(file, _line_of(lines, where), field_name(where), f"expected {expected}, found {found}") for where, expected, found in own)
+                continue
+            try:
+                own += [(("problems", index, *path), expected, found) for path, expected, found in GENERATORS["authored"].check_template(tpl)]
+            except Exception as exc:  # a check that trips on a field is one issue of the file, never a traceback
+                own.append((("problems", index), "a template whose fields quizgen can check", f"one that stops the check ({type(exc).__name__}: {exc})"))
             if examples and not own and tpl.get("examples"):
                 from checkers.authored import check_examples  # torch: only when quizgen check runs them
 
@@ -252,9 +286,13 @@ def validate_text(text: str, file: str, examples: bool = False) -> tuple[dict[st
     if not isinstance(data, dict):
         return None, [Issue(file, 1, "", f"expected a mapping of fields (id, title, ...), found {describe(data)}")]
     issues: list[Issue] = []
+    malformed: set[int] = set()
     for error in leaf_errors(_validator().iter_errors(data)):
         issues.extend(schema_issue(error, file, lines))
-    issues.extend(_semantic_issues(data, file, lines, examples))
+        where = tuple(error.absolute_path)
+        if len(where) > 1 and where[0] == "problems" and isinstance(where[1], int):
+            malformed.add(where[1])
+    issues.extend(_semantic_issues(data, file, lines, examples, frozenset(malformed)))
     # One message per place is enough; keep the file's order.
     unique: dict[tuple[int, str, str], Issue] = {}
     for issue in issues:

@@ -295,9 +295,11 @@ def build_problem(concept: Concept, template: Template, seed: int) -> Problem:
             hidden = hidden_mistake(solution, template.tolerance)
             if hidden is None:
                 return _problem(concept, template, template_version(template), seed, inputs, solution)
+    fix = ("change that mistake's value, or the inputs' ranges (quizgen check names such a mistake)"
+           if template.generator == "authored" else f"widen its params ({template.params})")
     raise GenerationError(
         f"{concept.path}: template {template.name!r} drew {MAX_REDRAWS} variants in a row where a named "
-        f"misconception ({hidden}) equals the answer; widen its params ({template.params})"
+        f"misconception ({hidden}) equals the answer; {fix}"
     )
 
 

@@ -430,64 +430,118 @@ def _check_expressions(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Foun
     return found
 
 
-def usable(tpl: dict[str, Any]) -> tuple[int, dict[Refusal, int], dict[str, Any] | None]:
-    """Of ``SAMPLE_DRAWS`` draws (seeded, the same every time): how many are usable, why the others
-    are not (refusal -> count), and the first usable one's inputs. ``quizgen check`` reports it."""
+def _draws(tpl: dict[str, Any]) -> tuple[dict[Refusal, int], list[dict[str, Any]]]:
+    """Of ``SAMPLE_DRAWS`` draws (seeded, the same every time): why the unusable ones are not
+    usable (refusal -> count), and the usable ones' inputs."""
     rng = random.Random(0)
-    passed, reasons = 0, dict[Refusal, int]()
-    first: dict[str, Any] | None = None
+    reasons, kept = dict[Refusal, int](), []
     for _ in range(SAMPLE_DRAWS):
         values, reason = _attempt(tpl, rng)
         if values is None:
             reasons[reason] = reasons.get(reason, 0) + 1
-            continue
-        passed += 1
-        first = first or values
-    return passed, reasons, first
+        else:
+            kept.append(values)
+    return reasons, kept
+
+
+def usable(tpl: dict[str, Any]) -> tuple[int, dict[Refusal, int], dict[str, Any] | None]:
+    """Of ``SAMPLE_DRAWS`` draws (seeded, the same every time): how many are usable, why the others
+    are not (refusal -> count), and the first usable one's inputs. ``quizgen check`` reports it."""
+    reasons, kept = _draws(tpl)
+    return len(kept), reasons, kept[0] if kept else None
+
+
+MAX_SAME_AS_ANSWER = 0.25
+"""The largest share of usable draws where a mistake may equal the answer (the builder draws
+those again, as it does for every family's templates)."""
 
 
 def _sample(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
-    """Draw ``SAMPLE_DRAWS`` variants: the conditions must hold often enough, and every step and
-    mistake must have a value of the answer's kind where they do."""
+    """Draw ``SAMPLE_DRAWS`` variants: the conditions must hold often enough, and on every usable
+    draw each step must have a finite value and each mistake a value of the answer's shape, which
+    equals the answer in few of them."""
+    from quizgen.core.answer import Tolerance, close
+
     try:
-        passed, reasons, first = usable(tpl)
+        reasons, kept = _draws(tpl)
     except arrays.TooMuchWork as exc:
         return [(("answer",), f"expressions that compute at most {MAX_WORK} entries for one variant", str(exc))]
-    if first is None or passed < MIN_PASS_RATE * SAMPLE_DRAWS:
+    if not kept or len(kept) < MIN_PASS_RATE * SAMPLE_DRAWS:
         at, why = max(reasons, key=lambda r: reasons[r])
         return [(at or ("answer",), f"a template whose variants are usable in at least {MIN_PASS_RATE:.0%} of draws",
-                 f"{passed} of {SAMPLE_DRAWS} usable; most often refused: {why}")]  # fmt: skip
+                 f"{len(kept)} of {SAMPLE_DRAWS} usable; most often refused: {why}")]  # fmt: skip
     symbols = symbols_of(tpl["inputs"])
     if symbols:
-        return _sample_formulas(tpl, names, first, symbols)
-    env = {n: arrays.array(v) for n, v in first.items()}
-    shape = arrays.evaluate(parse(tpl["answer"], names), env)[0]
-    found: list[Found] = []
-    for key in ("steps", "mistakes"):
-        for i, item in enumerate(tpl.get(key) or []):
-            try:
-                got = arrays.evaluate(parse(item["value"], names), env)[0]
-            except Undefined as exc:
-                found.append(((key, i, "value"), "an expression with a value for the drawn inputs", str(exc)))
-                continue
-            if key == "mistakes" and got != shape:
-                found.append(((key, i, "value"), f"a value of the answer's shape {list(shape)}", f"shape {list(got)}"))
-    return found
+        return _sample_formulas(tpl, names, kept, symbols)
+    tol = tpl.get("tolerance") or {}
+    tolerance = Tolerance(rel=float(tol.get("rel", Tolerance().rel)), abs=float(tol.get("abs", Tolerance().abs)))
+    problems: dict[tuple[Any, ...], tuple[str, str, int]] = {}  # path -> (expected, the first found, draws)
+    same: dict[int, int] = {}
+    for values in kept:
+        env = {n: arrays.array(v) for n, v in values.items()}
+        answer = arrays.evaluate(parse(tpl["answer"], names), env)
+        kind = ("number", "vector", "matrix")[len(answer[0])]
+        for key in ("steps", "mistakes"):
+            for i, item in enumerate(tpl.get(key) or []):
+                path = (key, i, "value")
+                try:
+                    got = arrays.evaluate(parse(item["value"], names), env)
+                except Undefined as exc:
+                    expected, found = "an expression with a value for every usable draw", str(exc)
+                else:
+                    if key == "steps" and all(math.isfinite(x) for x in got[1]):
+                        continue
+                    if key == "mistakes" and got[0] == answer[0]:
+                        if close(kind, arrays.nested(answer), arrays.nested(got), tolerance):
+                            same[i] = same.get(i, 0) + 1
+                        continue
+                    if key == "steps":
+                        expected, found = "a finite value for every usable draw", f"{arrays.nested(got)} for {_shown(values)}"
+                    else:
+                        expected, found = f"a value of the answer's shape {list(answer[0])}", f"shape {list(got[0])} for {_shown(values)}"
+                first = problems.get(path)
+                problems[path] = (expected, found, 1) if first is None else (first[0], first[1], first[2] + 1)
+    found_issues = [(path, expected, f"{found} (on {n} of {len(kept)} usable draws)") for path, (expected, found, n) in problems.items()]
+    for i, n in same.items():
+        if n > MAX_SAME_AS_ANSWER * len(kept):
+            found_issues.append((("mistakes", i, "value"), "a mistake whose value differs from the answer in most variants",
+                                 f"the answer's value on {n} of {len(kept)} usable draws"))
+    return found_issues
 
 
-def _sample_formulas(tpl: dict[str, Any], names: tuple[str, ...], values: dict[str, Any], symbols: dict[str, str]) -> list[Found]:
-    """Each formula of a drawn variant, read back as answers are read, has a value somewhere."""
-    found: list[Found] = []
+def _shown(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in values.items())[:120]
+
+
+def _sample_formulas(tpl: dict[str, Any], names: tuple[str, ...], kept: list[dict[str, Any]], symbols: dict[str, str]) -> list[Found]:
+    """Each formula of a drawn variant, read back as answers are read, has a value somewhere; a
+    mistake's formula is not the answer's in most of them (the same values at every sample point)."""
+    found: dict[tuple[Any, ...], Found] = {}
     where = [(("answer",), tpl["answer"])] + [((key, i, "value"), item["value"]) for key in ("steps", "mistakes") for i, item in enumerate(tpl.get(key) or [])]
-    for path, text in where:
-        try:
-            tree = read_formula(formula_text(text, values, names), symbols)
-        except (Undefined, AnswerParseError) as exc:
-            found.append((path, "a formula in the symbols once the drawn numbers are put in", str(exc)))
-            continue
-        if not any(math.isfinite(formula_at(tree, p)) for p in points(symbols)):
-            found.append((path, "a formula with a value somewhere in its symbols' domains", f"none at the {len(points(symbols))} sample points"))
-    return found
+    same: dict[tuple[Any, ...], int] = {}
+    for values in kept:
+        at: dict[tuple[Any, ...], list[float]] = {}
+        for path, text in where:
+            if path in found:
+                continue
+            try:
+                tree = read_formula(formula_text(text, values, names), symbols)
+            except (Undefined, AnswerParseError) as exc:
+                found[path] = (path, "a formula in the symbols once the drawn numbers are put in", str(exc))
+                continue
+            at[path] = [formula_at(tree, p) for p in points(symbols)]
+            if not any(math.isfinite(v) for v in at[path]):
+                found[path] = (path, "a formula with a value somewhere in its symbols' domains", f"none at the {len(points(symbols))} sample points")
+        key = at.get(("answer",))
+        for path, vals in at.items():
+            if path[0] == "mistakes" and key is not None and all(
+                    math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) for a, b in zip(key, vals) if math.isfinite(a) or math.isfinite(b)):
+                same[path] = same.get(path, 0) + 1
+    for path, n in same.items():
+        if path not in found and n > MAX_SAME_AS_ANSWER * len(kept):
+            found[path] = (path, "a mistake whose formula differs from the answer's in most variants",
+                           f"the answer's formula on {n} of {len(kept)} usable draws")
+    return list(found.values())
 
 
 def example_values(tpl: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
