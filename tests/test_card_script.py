@@ -616,3 +616,49 @@ def test_the_reviewer_mirror_matches_the_installed_anki() -> None:
     assert requirement.specifier.contains(version), f"anki {version} is outside {requirement.specifier}"
     assert list(inspect.signature(Collection.compare_answer).parameters) == ["self", "expected", "provided", "combining"]
 
+
+
+_PHONE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"></head><body style="margin:0">
+<iframe id="card" src="%(page)s" style="width:380px;height:2000px;border:0"></iframe>
+<script>
+window.addEventListener("load", function () {
+  var doc = document.getElementById("card").contentDocument, root = doc.documentElement;
+  var blocks = [];
+  doc.querySelectorAll(".qz-wide").forEach(function (w) {
+    var box = w.parentElement;  // the nearest block that scrolls sideways, if any
+    while (box && box !== doc.body && getComputedStyle(box).overflowX === "visible") box = box.parentElement;
+    blocks.push(box && box !== doc.body ? box.className || box.id || box.tagName : null);
+  });
+  var pre = document.createElement("pre");
+  pre.id = "phone";
+  pre.textContent = JSON.stringify({width: root.clientWidth, scroll: root.scrollWidth, blocks: blocks});
+  document.body.appendChild(pre);
+});
+</script>
+</body></html>
+"""
+
+
+def test_on_a_phone_the_card_never_scrolls_sideways_in_chromium(anki_cards: Any) -> None:
+    """At a phone's 380 px, a matrix wider than the screen (every typeset value is made 900 px
+    wide and unbreakable here, as MathJax sets a large matrix) scrolls within its own block: the
+    inputs, the key, each worked step, each known mistake. The card itself never scrolls sideways,
+    so nothing of the question is out of reach (on AnkiDroid a sideways swipe is a gesture)."""
+    _need_chromium()
+    col = anki_cards
+    card = _card(col, "attention.attention-weights.")
+    body = reviewer_answer_html(col, card, "0.5")
+    wide = '<span class="qz-wide" style="display:inline-block;width:900px">\\1</span>'
+    body, n = re.subn(r"\\\((.*?)\\\)|\\\[(.*?)\\\]", lambda m: wide.replace("\\1", html.escape(m.group(0)[:12])), body, flags=re.DOTALL)
+    assert n >= 6  # inputs, the key, steps and mistakes hold typeset values
+    page = Path(col.media.dir()) / "phone.html"
+    page.write_text(f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body class="card">{body}</body></html>', encoding="utf-8")
+    harness = page.with_name("phone.frame.html")
+    harness.write_text(_PHONE % {"page": page.name}, encoding="utf-8")
+    proc = chromium("--allow-file-access-from-files", "--dump-dom", harness.as_uri())
+    match = re.search(r'<pre id="phone">(.*?)</pre>', proc.stdout, re.DOTALL)
+    assert match, proc.stdout[-2000:]
+    got = json.loads(html.unescape(match.group(1)))
+    assert got["width"] == 380 and got["scroll"] <= got["width"], got
+    assert len(got["blocks"]) == n and all(got["blocks"]), got["blocks"]

@@ -195,7 +195,7 @@ def problem_fields(problem: Problem, concept: Concept) -> list[str]:
     prompt = f'{text_html(problem.prompt)}<div class="qz-expect">Type {_escape(describe_expected(problem.answer))}.</div>'
     solution = f'<div class="qz-key">Answer: {_value_html(key, kind)}</div>'
     if problem.steps:
-        solution += '<table class="qz-steps">' + "".join([_step_row(s, kind) for s in problem.steps]) + "</table>"
+        solution += '<div class="qz-scroll"><table class="qz-steps">' + "".join([_step_row(s, kind) for s in problem.steps]) + "</table></div>"
     if problem.figure is not None:
         from quizgen.core.pictures import svg
 
@@ -291,8 +291,15 @@ _CSS = """\
 .qz-expect { font-size: 0.85em; opacity: 0.75; margin-top: 0.4em; }
 .qz-inputs { margin: 0.8em 0; }
 .qz-lines { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 0.9em;
-  white-space: pre-wrap; margin: 0.4em 0; }
+  white-space: pre-wrap; overflow-wrap: anywhere; margin: 0.4em 0; }
 .qz-matrix { margin: 0.3em 0; }
+/* On a phone a wide matrix, table or formula scrolls within its own block; the card never does. */
+.qz-matrix, .qz-key, .qz-scroll, .qz-section li, .qz-verdict { overflow-x: auto; overflow-y: hidden; }
+mjx-container[display="true"] { margin: 0.3em 0 !important; }
+/* MathJax's hidden copy for screen readers is clipped to nothing, but its width would make a
+   block scroll for nothing: it is read whatever its width. */
+.card mjx-assistive-mml { width: 1px !important; }
+.qz-section ul { padding-left: 1.3em; }
 code { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; }
 #typeans { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; }
 .qz-judged #typeans, .qz-judged #typeans + br { display: none; }
