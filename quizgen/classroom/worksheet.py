@@ -232,8 +232,8 @@ table.answers td.id { font-family: ui-monospace, monospace; font-size: 0.78rem; 
 table.answers code { overflow-wrap: anywhere; }
 .handing-in { break-after: page; font-size: 0.85rem; color: #333; }
 h2.solutions { margin-top: 1.5rem; }
-.solution { font-size: 0.85rem; line-height: 1.35; margin-top: 0.6rem; padding-top: 0.3rem; break-inside: avoid; }
-.solution .picture, .solution table { break-inside: avoid; }
+.solution { font-size: 0.85rem; line-height: 1.35; margin-top: 0.6rem; padding-top: 0.3rem; break-inside: auto; }
+.solution .picture, .solution table, .solution li { break-inside: avoid; }  /* a key stays compact, but never splits a table, a picture or a mistake */
 .solution h2, .solution .key p:first-child { break-after: avoid; }
 .solution h2 { font-size: 1rem; }
 .solution pre { font-size: 0.8rem; padding: 0.3rem; margin: 0.3rem 0; }
