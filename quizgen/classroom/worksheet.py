@@ -234,7 +234,7 @@ table.answers code { overflow-wrap: anywhere; }
 h2.solutions { margin-top: 1.5rem; }
 .solution { font-size: 0.85rem; line-height: 1.35; margin-top: 0.6rem; padding-top: 0.3rem; break-inside: auto; }
 .solution .picture, .solution table, .solution li { break-inside: avoid; }  /* a key stays compact, but never splits a table, a picture or a mistake */
-.solution h2, .solution .key p:first-child { break-after: avoid; }
+.solution h2, .solution .key p:first-child, .solution p.known { break-after: avoid; }
 .solution h2 { font-size: 1rem; }
 .solution pre { font-size: 0.8rem; padding: 0.3rem; margin: 0.3rem 0; }
 .solution .picture svg { max-width: 45%; max-height: 12rem; }
@@ -358,7 +358,7 @@ def _key_html(problem: Problem) -> list[str]:
     if problem.misconceptions:
         from quizgen.core.render import mistake_items
 
-        out.append(f"<p><b>Known mistakes</b></p><ul>{mistake_items(problem.misconceptions, lambda v: _value(kind, rounded(v)))}</ul>")
+        out.append(f"<p class='known'><b>Known mistakes</b></p><ul>{mistake_items(problem.misconceptions, lambda v: _value(kind, rounded(v)))}</ul>")
     out.append("</div>")
     return out
 
