@@ -683,8 +683,22 @@ HOSTILE.update({
     "overflow-sum": ("    inputs:\n      v: {label: v, range: [1, 5], shape: [3]}\n    answer: sum(v*1e308)\n", "answer"),
     "overflow-var": ("    inputs:\n      v: {label: v, range: [1, 5], shape: [3]}\n    answer: var(v*1e160, correction=0)\n", "answer"),
     "overflow-condition": ("    inputs:\n      v: {label: v, range: [1, 5], shape: [3]}\n    conditions: [\"sum(v*1e308) < 1\"]\n    answer: sum(v)\n", "conditions[0]"),
+    "many-inputs": ("    inputs:\n" + "".join(f"      a{i}: {{label: a, range: [1, 2]}}\n" for i in range(17)) + "    answer: a1\n", "inputs"),
+    "symbol-in-condition": ("    inputs:\n      a: {label: a, range: [1, 2]}\n      T: {label: T, symbol: positive}\n"
+                            "    conditions: [\"T > 1\"]\n    answer: a*T\n", "conditions[0]"),
     "control-prompt": ("    inputs:\n      x: {label: \"x\\e]0;pwned\\a\", range: [1, 2]}\n    answer: x\n", "inputs.x.label"),
 })
+
+
+# What the message says, where the field alone would not tell the author what to change.
+HOSTILE_WORDS = {
+    "many-inputs": "expected at most 16 fields, found 17",
+    "symbol-in-condition": "T, a symbol: it is not drawn",
+    "step-some-draws": "index 2 is out of range",
+    "mistake-is-answer": "the answer's value on 100 of 100 usable draws",
+    "overflow-sum": "not finite",
+    "control-prompt": "without control characters, found U+001B",
+}
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
@@ -698,6 +712,7 @@ def test_hostile_authored_files_are_refused_quickly(name: str, tmp_path: Path) -
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert f"{name}.yaml:" in result.output and f"problems[0].{field}" in result.output, result.output
+    assert HOSTILE_WORDS.get(name, "") in " ".join(result.output.split()), result.output
     assert elapsed < 10, elapsed  # never a hang (speed is for benchmarks/)
 
 

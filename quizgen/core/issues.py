@@ -159,11 +159,15 @@ def schema_issue(error: Any, file: str, lines: dict[PathKey, int]) -> list[Issue
         "exclusiveMaximum": "expected a value < {}",
         "minItems": "expected at least {} item(s)",
         "maxItems": "expected at most {} items",
+        "maxProperties": "expected at most {} fields",
+        "minProperties": "expected at least {} field(s)",
         "minLength": "expected non-empty text",
         "maxLength": "expected at most {} characters",
         "uniqueItems": "expected no repeated items",
     }.get(v)
     if words is not None:
+        if v in ("maxProperties", "minProperties") and isinstance(error.instance, dict):
+            found = str(len(error.instance))
         message = f"{words.format(error.validator_value)}, found {found}"
         return [Issue(file, line_of(lines, path), field_name(path), message)]
     return [Issue(file, line_of(lines, path), field_name(path), error.message)]

@@ -402,7 +402,11 @@ def _check_expressions(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Foun
         try:
             tree = parse(text, drawn if comparison else names)
         except Unreadable as exc:
-            found.append((path, "an expression in the inputs (docs/authoring.md)", str(exc)))
+            symbol = next((n for n in symbols if comparison and str(exc).startswith(f"'{n}' is neither")), None)
+            if symbol is not None:
+                found.append((path, "a condition on the drawn inputs", f"{symbol}, a symbol: it is not drawn, so no condition can hold it"))
+            else:
+                found.append((path, "an expression in the inputs (docs/authoring.md)", str(exc)))
             return
         if symbols and not comparison and _as_formula(tree) is None:
             found.append((path, "a formula in the symbols: numbers, inputs, + - * / ^ and sqrt, exp, log, sin, cos, abs", text))
