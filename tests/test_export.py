@@ -367,7 +367,8 @@ def test_the_command_says_what_canvas_does_with_a_multi_field_item(tmp_path) -> 
 ])
 def test_a_concept_file_with_hostile_text_exports_well_formed(tmp_path, text) -> None:
     """The same, from a concept file through the command line: its title and every prompt hold
-    the text (YAML escapes, so the file itself is valid YAML)."""
+    the text (YAML escapes, so the file itself is valid YAML); a file whose text holds control
+    characters is refused with exit 2 and nothing written."""
     from lxml import etree
 
     source = (CONCEPTS / "attention.yaml").read_text(encoding="utf-8")
@@ -377,6 +378,10 @@ def test_a_concept_file_with_hostile_text_exports_well_formed(tmp_path, text) ->
     folder = tmp_path / "concepts"
     folder.mkdir()
     (folder / "attention.yaml").write_text(source, encoding="utf-8")
+    if "\\x1b" in text:  # control characters: the concept file is refused before anything is written
+        result = CliRunner().invoke(cli, ["--concepts", str(folder), "export", "attention", "--format", "qti", "-o", str(tmp_path / "o")])
+        assert result.exit_code == 2 and "without control characters" in result.output and not (tmp_path / "o").exists(), result.output
+        return
     for fmt, partial in (("moodle", "--partial-credit"), ("qti", "--partial-credit"), ("qti", "--variants=1")):
         out = tmp_path / f"out.{fmt}"
         result = CliRunner().invoke(cli, ["--concepts", str(folder), "export", "attention", "--format", fmt, partial,

@@ -135,7 +135,7 @@ def test_no_seed_fails_to_draw(family: str) -> None:
             # An authored variant is redrawn only when a condition fails, so a seed fails when 200
             # draws in a row do: with the usable share q measured over 100 draws, (1 - q)^200 per
             # seed. Held below one in a million seeds, 2,000 seeds are drawn for real.
-            from quizgen.generators.authored import SAMPLE_DRAWS, usable
+            from quizgen.generators.authored_check import SAMPLE_DRAWS, usable
 
             share = usable(params)[0] / SAMPLE_DRAWS
             assert (1 - share) ** 200 < 1e-6, f"{key}: only {share:.0%} of draws usable"

@@ -209,8 +209,10 @@ def _semantic_issues(
             if index in malformed:
                 issues.extend(Issue(file, _line_of(lines, where), field_name(where), f"expected {expected}, found {found}") for where, expected, found in own)
                 continue
+            from quizgen.generators.authored_check import check_template
+
             try:
-                own += [(("problems", index, *path), expected, found) for path, expected, found in GENERATORS["authored"].check_template(tpl)]
+                own += [(("problems", index, *path), expected, found) for path, expected, found in check_template(tpl)]
             except Exception as exc:  # a check that trips on a field is one issue of the file, never a traceback
                 own.append((("problems", index), "a template whose fields quizgen can check", f"one that stops the check ({type(exc).__name__}: {exc})"))
             if examples and not own and tpl.get("examples"):

@@ -188,9 +188,10 @@ def usable_draws(template: Template) -> tuple[int, int, dict[str, int]]:
     """For a template of the ``authored`` family: of a fixed seeded sample of draws, how many
     are usable, out of how many, and why the others are not (reason -> count). ``quizgen check``
     reports it; faces ask here, not the generator."""
-    authored = GENERATORS["authored"]
-    passed, reasons, _ = authored.usable(template.params)
-    return passed, authored.SAMPLE_DRAWS, {why: count for (_, why), count in reasons.items()}
+    from quizgen.generators.authored_check import SAMPLE_DRAWS, usable
+
+    passed, reasons, _ = usable(template.params)
+    return passed, SAMPLE_DRAWS, {why: count for (_, why), count in reasons.items()}
 
 
 def hidden_mistake(solved: Solved, tolerance: Tolerance) -> str | None:

@@ -1,0 +1,296 @@
+"""Checking an authored template's fields (``quizgen check``, and every load of a changed file).
+
+Each check names the field at fault, what was expected and what was found. The structure comes
+first (inputs, expressions); then ``SAMPLE_DRAWS`` seeded draws must be usable often enough, and
+on every usable one each step must have a finite value and each mistake a value of the answer's
+shape that is not the answer's in most of them (docs/authoring.md, section 3).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Any
+
+from quizgen.core import arrays
+from quizgen.core.errors import AnswerParseError
+from quizgen.core.expression import Undefined, Unreadable
+from quizgen.core.formula import evaluate as formula_at
+from quizgen.core.formula import points
+from quizgen.core.formula import read as read_formula
+from quizgen.core.issues import describe as describe_value
+from quizgen.core.tensor_expression import FUNCTIONS, names_in
+from quizgen.generators.authored import (
+    MAX_EXPRESSIONS,
+    MAX_INPUT_ENTRIES,
+    MAX_INPUTS,
+    MAX_SIZE,
+    MAX_WORK,
+    Refusal,
+    _as_formula,
+    _attempt,
+    formula_text,
+    parse,
+    symbols_of,
+)
+
+Found = tuple[tuple[Any, ...], str, str]
+"""An issue: the field's path inside the template, what was expected, what was found."""
+
+_RESERVED = frozenset({"pi", "e", "ln", "True", "False"})
+SAMPLE_DRAWS = 100
+"""Draws ``check_template`` makes to see that the conditions hold often enough."""
+MIN_PASS_RATE = 0.05
+
+
+def _whole_sizes(spec: dict[str, Any]) -> bool:
+    if "shape" in spec or "value" in spec:
+        return False
+    options = spec["values"] if "values" in spec else list(spec["range"])
+    return float(spec.get("step", 1)) == 1 and all(isinstance(v, (int, float)) and float(v).is_integer() and 1 <= v <= MAX_SIZE for v in options)
+
+
+def _check_inputs(inputs: Any) -> list[Found]:
+    found: list[Found] = []
+    if not isinstance(inputs, dict) or not inputs:
+        return [(("inputs",), "a mapping of input names to how each is drawn", repr(inputs))]
+    if len(inputs) > MAX_INPUTS:
+        found.append((("inputs",), f"at most {MAX_INPUTS} inputs", f"{len(inputs)}"))
+    earlier: list[str] = []
+    for name, spec in inputs.items():
+        at = ("inputs", name)
+        if not isinstance(name, str) or not name.isidentifier() or name in _RESERVED or name.startswith("_"):
+            found.append((at, "an input name made of letters, digits and _ (not pi, e, True or False)", repr(name)))
+            continue
+        if name in FUNCTIONS:
+            found.append((at, "a name that is not a function of the authoring language", repr(name)))
+        if not isinstance(spec, dict):
+            continue  # the schema says so
+        ways = [k for k in ("range", "values", "value", "symbol") if k in spec]
+        if len(ways) != 1:
+            found.append((at, "exactly one of range, values, value or symbol", ", ".join(ways) or "none"))
+            continue
+        if "symbol" in spec:
+            if "shape" in spec:
+                found.append(((*at, "shape"), "no shape: a symbol stands for one number", repr(spec["shape"])))
+            continue  # not drawn, so never an earlier input of another
+        if "range" in spec:
+            lo, hi = spec["range"]
+            step = spec.get("step", 1)
+            if lo > hi:
+                found.append(((*at, "range"), "[min, max] with min <= max", f"[{lo}, {hi}]"))
+            elif (hi - lo) / step > 1e6:
+                found.append(((*at, "step"), "a step that leaves at most a million values in the range", f"{step}"))
+        if "value" in spec:
+            try:
+                tree = parse(spec["value"], tuple(n for n in inputs if n not in symbols_of(inputs)))
+                later = sorted(names_in(tree) - set(earlier))
+                if later:
+                    found.append(((*at, "value"), "an expression of inputs drawn before it", f"{', '.join(later)}, drawn later or itself"))
+            except Unreadable as exc:
+                found.append(((*at, "value"), "an expression of the earlier inputs", str(exc)))
+        entries = 1
+        for k, size in enumerate(spec.get("shape", [])):
+            where = (*at, "shape", k)
+            if isinstance(size, str):
+                ok = size in earlier and isinstance(inputs[size], dict) and _whole_sizes(inputs[size])
+                if not ok:
+                    found.append((where, f"a size: a number, a [min, max] range or an earlier input drawn from whole numbers 1 to {MAX_SIZE}", repr(size)))
+                top = MAX_SIZE
+            else:
+                top = max(size) if isinstance(size, list) else size
+                if isinstance(size, list) and size[0] > size[1]:
+                    found.append((where, "[min, max] with min <= max", repr(size)))
+            entries *= top
+        if entries > MAX_INPUT_ENTRIES:
+            found.append(((*at, "shape"), f"at most {MAX_INPUT_ENTRIES} entries", f"up to {entries}"))
+        earlier.append(name)
+    return found
+
+
+def _check_expressions(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
+    found: list[Found] = []
+    symbols = symbols_of(tpl["inputs"])
+    drawn = tuple(n for n in names if n not in symbols)
+
+    def read(path: tuple[Any, ...], text: Any, comparison: bool | None) -> None:
+        try:
+            tree = parse(text, drawn if comparison else names)
+        except Unreadable as exc:
+            symbol = next((n for n in symbols if comparison and str(exc).startswith(f"'{n}' is neither")), None)
+            if symbol is not None:
+                found.append((path, "a condition on the drawn inputs", f"{symbol}, a symbol: it is not drawn, so no condition can hold it"))
+            else:
+                found.append((path, "an expression in the inputs (docs/authoring.md)", str(exc)))
+            return
+        if symbols and not comparison and _as_formula(tree) is None:
+            found.append((path, "a formula in the symbols: numbers, inputs, + - * / ^ and sqrt, exp, log, sin, cos, abs", text))
+        if comparison and tree[0] != "cmp":
+            found.append((path, "a comparison, as in sum(mask) >= 1", text))
+        if comparison is False and tree[0] == "cmp":
+            found.append((path, "a value, not a comparison", text))
+
+    read(("answer",), tpl.get("answer"), False)
+    for key, field, comparison in (("conditions", None, True), ("steps", "value", False), ("mistakes", "value", False)):
+        items = tpl.get(key) or []
+        if len(items) > MAX_EXPRESSIONS:
+            found.append(((key,), f"at most {MAX_EXPRESSIONS}", f"{len(items)}"))
+            continue
+        for i, item in enumerate(items):
+            if field is None:
+                read((key, i), item, comparison)
+            elif isinstance(item, dict):
+                read((key, i, field), item.get(field), comparison)
+    seen: set[str] = set()
+    for i, m in enumerate(tpl.get("mistakes") or []):
+        if isinstance(m, dict) and m.get("name") in seen:
+            found.append((("mistakes", i, "name"), "a name no other mistake of this template has", repr(m.get("name"))))
+        seen.add(str(m.get("name")) if isinstance(m, dict) else "")
+    return found
+
+
+def _draws(tpl: dict[str, Any]) -> tuple[dict[Refusal, int], list[dict[str, Any]]]:
+    """Of ``SAMPLE_DRAWS`` draws (seeded, the same every time): why the unusable ones are not
+    usable (refusal -> count), and the usable ones' inputs."""
+    rng = random.Random(0)
+    reasons, kept = dict[Refusal, int](), []
+    for _ in range(SAMPLE_DRAWS):
+        values, reason = _attempt(tpl, rng)
+        if values is None:
+            reasons[reason] = reasons.get(reason, 0) + 1
+        else:
+            kept.append(values)
+    return reasons, kept
+
+
+def usable(tpl: dict[str, Any]) -> tuple[int, dict[Refusal, int], dict[str, Any] | None]:
+    """Of ``SAMPLE_DRAWS`` draws (seeded, the same every time): how many are usable, why the others
+    are not (refusal -> count), and the first usable one's inputs. ``quizgen check`` reports it."""
+    reasons, kept = _draws(tpl)
+    return len(kept), reasons, kept[0] if kept else None
+
+
+MAX_SAME_AS_ANSWER = 0.25
+"""The largest share of usable draws where a mistake may equal the answer (the builder draws
+those again, as it does for every family's templates)."""
+
+
+def _sample(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
+    """Draw ``SAMPLE_DRAWS`` variants: the conditions must hold often enough, and on every usable
+    draw each step must have a finite value and each mistake a value of the answer's shape, which
+    equals the answer in few of them."""
+    from quizgen.core.answer import Tolerance, close
+
+    try:
+        reasons, kept = _draws(tpl)
+    except arrays.TooMuchWork as exc:
+        return [(("answer",), f"expressions that compute at most {MAX_WORK} entries for one variant", str(exc))]
+    if not kept or len(kept) < MIN_PASS_RATE * SAMPLE_DRAWS:
+        at, why = max(reasons, key=lambda r: reasons[r])
+        return [(at or ("answer",), f"a template whose variants are usable in at least {MIN_PASS_RATE:.0%} of draws",
+                 f"{len(kept)} of {SAMPLE_DRAWS} usable; most often refused: {why}")]  # fmt: skip
+    symbols = symbols_of(tpl["inputs"])
+    if symbols:
+        return _sample_formulas(tpl, names, kept, symbols)
+    tol = tpl.get("tolerance") or {}
+    tolerance = Tolerance(rel=float(tol.get("rel", Tolerance().rel)), abs=float(tol.get("abs", Tolerance().abs)))
+    problems: dict[tuple[Any, ...], tuple[str, str, int]] = {}  # path -> (expected, the first found, draws)
+    same: dict[int, int] = {}
+    for values in kept:
+        env = {n: arrays.array(v) for n, v in values.items()}
+        answer = arrays.evaluate(parse(tpl["answer"], names), env)
+        kind = ("number", "vector", "matrix")[len(answer[0])]
+        for key in ("steps", "mistakes"):
+            for i, item in enumerate(tpl.get(key) or []):
+                path = (key, i, "value")
+                try:
+                    got = arrays.evaluate(parse(item["value"], names), env)
+                except Undefined as exc:
+                    expected, found = "an expression with a value for every usable draw", str(exc)
+                else:
+                    if key == "steps" and all(math.isfinite(x) for x in got[1]):
+                        continue
+                    if key == "mistakes" and got[0] == answer[0]:
+                        if close(kind, arrays.nested(answer), arrays.nested(got), tolerance):
+                            same[i] = same.get(i, 0) + 1
+                        continue
+                    if key == "steps":
+                        expected, found = "a finite value for every usable draw", f"{arrays.nested(got)} for {_shown(values)}"
+                    else:
+                        expected, found = f"a value of the answer's shape {list(answer[0])}", f"shape {list(got[0])} for {_shown(values)}"
+                first = problems.get(path)
+                problems[path] = (expected, found, 1) if first is None else (first[0], first[1], first[2] + 1)
+    found_issues = [(path, expected, f"{found} (on {n} of {len(kept)} usable draws)") for path, (expected, found, n) in problems.items()]
+    for i, n in same.items():
+        if n > MAX_SAME_AS_ANSWER * len(kept):
+            found_issues.append((("mistakes", i, "value"), "a mistake whose value differs from the answer in most variants",
+                                 f"the answer's value on {n} of {len(kept)} usable draws"))
+    return found_issues
+
+
+def _shown(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in values.items())[:120]
+
+
+def _sample_formulas(tpl: dict[str, Any], names: tuple[str, ...], kept: list[dict[str, Any]], symbols: dict[str, str]) -> list[Found]:
+    """Each formula of a drawn variant, read back as answers are read, has a value somewhere; a
+    mistake's formula is not the answer's in most of them (the same values at every sample point)."""
+    found: dict[tuple[Any, ...], Found] = {}
+    where = [(("answer",), tpl["answer"])] + [((key, i, "value"), item["value"]) for key in ("steps", "mistakes") for i, item in enumerate(tpl.get(key) or [])]
+    same: dict[tuple[Any, ...], int] = {}
+    for values in kept:
+        at: dict[tuple[Any, ...], list[float]] = {}
+        for path, text in where:
+            if path in found:
+                continue
+            try:
+                tree = read_formula(formula_text(text, values, names), symbols)
+            except (Undefined, AnswerParseError) as exc:
+                found[path] = (path, "a formula in the symbols once the drawn numbers are put in", str(exc))
+                continue
+            at[path] = [formula_at(tree, p) for p in points(symbols)]
+            if not any(math.isfinite(v) for v in at[path]):
+                found[path] = (path, "a formula with a value somewhere in its symbols' domains", f"none at the {len(points(symbols))} sample points")
+        key = at.get(("answer",))
+        for path, vals in at.items():
+            if path[0] == "mistakes" and key is not None and all(
+                    math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) for a, b in zip(key, vals) if math.isfinite(a) or math.isfinite(b)):
+                same[path] = same.get(path, 0) + 1
+    for path, n in same.items():
+        if path not in found and n > MAX_SAME_AS_ANSWER * len(kept):
+            found[path] = (path, "a mistake whose formula differs from the answer's in most variants",
+                           f"the answer's formula on {n} of {len(kept)} usable draws")
+    return list(found.values())
+
+
+def check_template(tpl: dict[str, Any]) -> list[Found]:
+    """Every problem with an authored template's fields, each with its path in the template."""
+    found = _check_inputs(tpl.get("inputs"))
+    if found:
+        return found
+    names = tuple(tpl["inputs"])
+    found = _check_expressions(tpl, names)
+    for i, example in enumerate(tpl.get("examples") or []):
+        given = example.get("inputs") if isinstance(example, dict) else None
+        if isinstance(given, dict):
+            drawn = [n for n, s in tpl["inputs"].items() if "value" not in s]
+            missing = [n for n in drawn if n not in given]
+            extra = [n for n in given if n not in drawn]
+            if missing or extra:
+                found.append((("examples", i, "inputs"), f"a value for each drawn input ({', '.join(drawn)})",
+                              f"missing {', '.join(missing) or 'none'}; unknown {', '.join(extra) or 'none'}"))  # fmt: skip
+            for name in (n for n in drawn if n in given):
+                rank = len(tpl["inputs"][name].get("shape", []))
+                if not _fits(given[name], rank):
+                    what = ("a number", "a list of numbers", "a list of rows of numbers")[rank]
+                    found.append((("examples", i, "inputs", name), f"{what}, each size at most {MAX_SIZE}", describe_value(given[name])))
+    return found or _sample(tpl, names)
+
+
+def _fits(value: Any, rank: int) -> bool:
+    """Whether an example's value has the rank its input is drawn with, and sizes a draw can have."""
+    if rank == 0:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_SIZE:
+        return False
+    return all(_fits(v, rank - 1) for v in value) and (rank == 1 or len({len(row) for row in value}) == 1)
