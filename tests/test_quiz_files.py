@@ -285,3 +285,54 @@ def test_without_force_a_file_that_appears_while_the_quiz_is_built_is_kept(tmp_p
     result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "bleu", "-n", "1", "-o", str(tmp_path / "w.yaml")])
     assert result.exit_code == 2 and "w.worksheet.html: already exists; add --force" in result.output, result.output
     assert _snapshot(tmp_path) == {stranger.name: b"someone else's page"}
+
+
+def _quiz_process(folder: Path, seed: int, *extra: str):
+    import subprocess
+    import sys
+
+    args = [sys.executable, "-m", "quizgen", "--concepts", str(CONCEPTS), "quiz", "bleu", "attention", "-n", "2",
+            "--seed", str(seed), "--force", "--key", *extra]
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _one_set_each(folder: Path, stems: list[str]) -> None:
+    """Every quiz file's companions belong to it (its checksum), and no hidden copy is left."""
+    for stem in stems:
+        quiz = read_quiz(folder / f"{stem}.quiz.yaml" if (folder / f"{stem}.quiz.yaml").exists() else folder / f"{stem}.yaml")
+        for suffix in (".worksheet.html", ".worksheet.md", ".key.html", ".answers.yaml"):
+            assert quiz.checksum[:19] in (folder / f"{stem}{suffix}").read_text(), (stem, suffix)
+    assert not [p.name for p in folder.iterdir() if p.name.startswith(".")]
+
+
+def test_a_second_quiz_run_into_a_busy_folder_waits_and_says_so(tmp_path):
+    from quizgen.classroom.filesets import locked
+
+    folder = tmp_path / "week3"
+    folder.mkdir()
+    with locked(folder):  # another quizgen is writing here
+        proc = _quiz_process(folder, 2, "-o", str(folder / "w.yaml"))
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        assert line.startswith(f"waiting: another quizgen is writing quiz files in {folder}"), line
+        assert list(folder.iterdir()) == []  # nothing written while it waits
+        first = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "bleu", "-n", "1", "-o", str(tmp_path / "elsewhere.yaml")])
+        assert first.exit_code == 0  # another folder is not held up
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    _one_set_each(folder, ["w"])
+
+
+def test_two_class_quiz_runs_into_one_folder_never_mix_their_files(tmp_path):
+    """Started together, two ``quiz --for`` runs with --force take turns: every student's files are
+    one quiz's, never half of each, and no hidden copy is left behind."""
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id\n" + "".join(f"S{k:03}\n" for k in range(12)))
+    folder = tmp_path / "class"
+    procs = [_quiz_process(folder, seed, "--for", str(roster), "-o", str(folder)) for seed in (1, 2)]
+    for proc in procs:
+        out, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err
+    _one_set_each(folder, [f"S{k:03}" for k in range(12)])
+    seeds = {read_quiz(folder / f"S{k:03}.quiz.yaml").seed for k in range(12)}
+    assert len(seeds) == 1  # the whole class is the last run's

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from quizgen.classroom.filesets import Keep, recover, replace_together
+from quizgen.classroom.filesets import Keep, locked, recover, replace_together
 from quizgen.classroom.grade import grade_class, grade_one, name_stem
 from quizgen.classroom.quiz import MAX_PROBLEMS, Quiz, build_quiz
 from quizgen.classroom.report import (
@@ -200,10 +200,11 @@ def quiz_command(
             raise QuizgenError(f"{path} is a directory; give the quiz file's name, e.g. -o {path / 'quiz.yaml'}")
         if not path.parent.is_dir():
             raise QuizgenError(f"{path.parent}: no such directory")
-        _recover(path.parent)
-        refuse_to_overwrite([path], force, with_key=key)
-        quiz, problems = build_quiz(concepts, topics, n, seed, title=title, jobs=jobs)
-        written = write_quiz_files(quiz, path, problems if key else None, force)
+        with locked(path.parent):  # a second quizgen writing here waits for this one
+            _recover(path.parent)
+            refuse_to_overwrite([path], force, with_key=key)
+            quiz, problems = build_quiz(concepts, topics, n, seed, title=title, jobs=jobs)
+            written = write_quiz_files(quiz, path, problems if key else None, force)
         click.echo(f"quiz: {len(quiz.problems)} problems, {quiz.checksum[:19]}")
         for p in written:
             click.echo(f"wrote {p}")
@@ -213,28 +214,31 @@ def quiz_command(
     if folder.exists() and not folder.is_dir():
         raise QuizgenError(f"{folder} is a file; with --for, -o names a directory")
     class_files = [folder / CLASS_WORKSHEETS] + ([folder / CLASS_KEY] if key else [])
-    if folder.is_dir():
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise QuizgenError(f"{folder}: cannot make this folder ({exc.strerror or exc})") from None
+    with locked(folder):  # a second quizgen writing here waits for this one
         _recover(folder)
-    refuse_to_overwrite([folder / f"{s.id}.quiz.yaml" for s in students], force, with_key=key, extra=[folder / CLASS_WORKSHEETS, folder / CLASS_KEY])
-    folder.mkdir(parents=True, exist_ok=True)
-    files: list[tuple[Path, bytes]] = []
-    sheets, keys = [], []
-    for s in students:
-        quiz, problems = build_quiz(concepts, topics, n, seed, student=s.id, student_name=s.name or None, title=title, jobs=jobs)
-        files += quiz_file_set(quiz, folder / f"{s.id}.quiz.yaml", problems if key else None)
-        sheet_name = companion_paths(folder / f"{s.id}.quiz.yaml")["answers"].name
-        sheets.append((quiz, sheet_name, None))
-        keys.append((quiz, sheet_name, problems))
-    class_title = sheets[0][0].title if sheets else "quiz"
-    files.append((folder / CLASS_WORKSHEETS, class_html(class_title, sheets).encode("utf-8")))
-    if key:
-        files.append((folder / CLASS_KEY, class_html(f"{class_title} — answer keys", keys).encode("utf-8")))
-    # The order of the swap: every answer sheet first (one filled in meanwhile stops the class
-    # before any other file changes), then worksheets and keys, the class files, the quiz files last.
-    names = {p.name for p in class_files}
-    files.sort(key=lambda f: 0 if f[0].name.endswith(".answers.yaml") else 3 if f[0].name.endswith(".quiz.yaml")
-               else 2 if f[0].name in names else 1)
-    replace_together(files, keep_rule(force))
+        refuse_to_overwrite([folder / f"{s.id}.quiz.yaml" for s in students], force, with_key=key, extra=[folder / CLASS_WORKSHEETS, folder / CLASS_KEY])
+        files: list[tuple[Path, bytes]] = []
+        sheets, keys = [], []
+        for s in students:
+            quiz, problems = build_quiz(concepts, topics, n, seed, student=s.id, student_name=s.name or None, title=title, jobs=jobs)
+            files += quiz_file_set(quiz, folder / f"{s.id}.quiz.yaml", problems if key else None)
+            sheet_name = companion_paths(folder / f"{s.id}.quiz.yaml")["answers"].name
+            sheets.append((quiz, sheet_name, None))
+            keys.append((quiz, sheet_name, problems))
+        class_title = sheets[0][0].title if sheets else "quiz"
+        files.append((folder / CLASS_WORKSHEETS, class_html(class_title, sheets).encode("utf-8")))
+        if key:
+            files.append((folder / CLASS_KEY, class_html(f"{class_title} — answer keys", keys).encode("utf-8")))
+        # The order of the swap: every answer sheet first (one filled in meanwhile stops the class
+        # before any other file changes), then worksheets and keys, the class files, the quiz files last.
+        names = {p.name for p in class_files}
+        files.sort(key=lambda f: 0 if f[0].name.endswith(".answers.yaml") else 3 if f[0].name.endswith(".quiz.yaml")
+                   else 2 if f[0].name in names else 1)
+        replace_together(files, keep_rule(force))
     click.echo(
         f"wrote {len(students)} quizzes of {n} problems to {folder}/ "
         f"(<id>.quiz.yaml, <id>.worksheet.md, <id>.worksheet.html, <id>.answers.yaml"

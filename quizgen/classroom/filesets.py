@@ -16,13 +16,18 @@ Any failure or interruption during the swap puts every old file back (the new on
 before the error goes on. If the process dies (power cut, SIGKILL), the journal stays; the next
 ``quizgen quiz`` writing to that folder (``recover``) puts the old files back the same way. The
 journal is removed once every file is in place, and only then the old files and the staged copies.
+
+Two ``quizgen quiz`` runs writing to one folder take turns (``locked``): the second waits, then
+finds the first one's files and refuses or replaces them whole, so the sets never mix.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Callable, Collection, Sequence
+import sys
+from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
 
 from quizgen.core.errors import QuizgenError
@@ -49,6 +54,31 @@ def aside(path: Path) -> Path:
 
 def journal_of(first: Path) -> Path:
     return first.with_name(f".{first.name}{JOURNAL}")
+
+
+@contextlib.contextmanager
+def locked(directory: Path) -> Iterator[None]:
+    """Hold ``directory``'s quiz-writing lock (an advisory ``flock`` on the folder itself, let go
+    when the process ends, however it ends): a second quizgen writing quiz files there waits, and
+    says so, until the first is done. Without ``flock`` (Windows), or on a folder that cannot be
+    opened for reading, there is no lock."""
+    try:
+        import fcntl
+        fd = os.open(directory, os.O_RDONLY)
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting: another quizgen is writing quiz files in {directory}", file=sys.stderr, flush=True)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            pass  # a file system without locks
+        yield
+    finally:
+        os.close(fd)
 
 
 def replace_together(files: Sequence[tuple[Path, bytes]], keep: Keep) -> None:
