@@ -174,3 +174,25 @@ def test_topics_in_any_case_and_the_short_n(runner):
     upper = runner.invoke(cli, ["--concepts", str(CONCEPTS), "generate", "BLEU", "-n", "2", "--seed", "3", "--format", "jsonl"])
     lower = runner.invoke(cli, ["--concepts", str(CONCEPTS), "generate", "bleu", "--n", "2", "--seed", "3", "--format", "jsonl"])
     assert upper.exit_code == 0 and upper.output == lower.output and len(upper.output.splitlines()) == 2
+
+
+def test_ctrl_c_stops_a_run_on_every_core_at_once_with_one_message(tmp_path):
+    """Ctrl-C reaches the workers too (one process group): they stop with the command, which
+    says "interrupted" once (no worker tracebacks) and exits 130."""
+    import shlex
+    import time
+
+    pexpect = pytest.importorskip("pexpect")
+    out = tmp_path / "many.jsonl"
+    command = f"exec {shlex.quote(sys.executable)} -m quizgen --concepts {shlex.quote(str(CONCEPTS))} generate all --n 300000 --jobs 2 --format jsonl > {shlex.quote(str(out))}"
+    child = pexpect.spawn("bash", ["-c", command], encoding="utf-8", timeout=60)
+    deadline = time.monotonic() + 60
+    while not (out.exists() and out.stat().st_size > 0) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert out.stat().st_size > 0
+    child.sendintr()
+    child.expect(pexpect.EOF, timeout=15)
+    child.close()
+    said = child.before
+    assert child.exitstatus == 130, said
+    assert said.count("interrupted") == 1 and "Traceback" not in said, said

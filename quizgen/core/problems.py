@@ -15,6 +15,7 @@ import math
 import os
 import random
 import re
+import signal
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -362,6 +363,10 @@ def _build_one(index: int) -> Any:
     return built if _render is None else _render(index, built)
 
 
+def _ignore_interrupt() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _build_chunk(bounds: tuple[int, int]) -> list[Any]:
     return [_build_one(index) for index in range(*bounds)]
 
@@ -417,7 +422,9 @@ def build_many(
                 build_problem(*job)
             except Exception:
                 pass
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
+        # Ctrl-C reaches every process of the terminal's group: the workers ignore it, and this
+        # process stops them (leaving the pool terminates it), so one "interrupted" is printed.
+        with multiprocessing.get_context("fork").Pool(processes, initializer=_ignore_interrupt) as pool:
             yield from pool.imap(_build_chunk, chunks)
     finally:
         _jobs, _keep_going, _render = (), False, None
