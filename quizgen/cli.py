@@ -219,7 +219,7 @@ def main() -> None:
     # hundreds of thousands of such objects: with the default thresholds the cyclic collector
     # rescans them again and again (grading 100,000 answers took 1.6x as long). Collect rarely.
     gc.set_threshold(50_000, 10, 10)
-    cli(prog_name="quizgen")
+    friendly(cli.main)(prog_name="quizgen")  # also --help and --version onto a full disk
 
 
 if __name__ == "__main__":

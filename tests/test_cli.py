@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -196,3 +197,14 @@ def test_ctrl_c_stops_a_run_on_every_core_at_once_with_one_message(tmp_path):
     said = child.before
     assert child.exitstatus == 130, said
     assert said.count("interrupted") == 1 and "Traceback" not in said, said
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["topics"], ["generate", "attention", "--n", "2"],
+                                  ["generate", "all", "--n", "1200", "--format", "jsonl"], ["check"]])
+def test_output_onto_a_full_disk_is_one_line_and_exit_2(args):
+    if not Path("/dev/full").exists():
+        pytest.skip("needs /dev/full (Linux)")
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "quizgen", "--concepts", str(CONCEPTS), *args], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stderr == "writing the output: No space left on device\n", proc.stderr

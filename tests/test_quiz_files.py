@@ -336,3 +336,12 @@ def test_two_class_quiz_runs_into_one_folder_never_mix_their_files(tmp_path):
     _one_set_each(folder, [f"S{k:03}" for k in range(12)])
     seeds = {read_quiz(folder / f"S{k:03}.quiz.yaml").seed for k in range(12)}
     assert len(seeds) == 1  # the whole class is the last run's
+
+
+def test_a_class_folder_that_cannot_be_made_is_a_clear_error(tmp_path):
+    (tmp_path / "week3.yaml").write_text("a file, not a folder")
+    (tmp_path / "roster.csv").write_text("id\nS1\n")
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "bleu", "-n", "1", "--for", str(tmp_path / "roster.csv"),
+                                      "-o", str(tmp_path / "week3.yaml" / "sub")])
+    assert result.exit_code == 2 and "week3.yaml/sub: cannot make this folder (Not a directory)" in result.output, result.output
+    assert (tmp_path / "week3.yaml").read_text() == "a file, not a folder"

@@ -20,7 +20,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def friendly(func: F) -> F:
-    """Turn project errors into a message and exit 2; Ctrl-C into exit 130."""
+    """Turn project errors, and output that cannot be written, into a message and exit 2; Ctrl-C
+    into exit 130."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -35,8 +36,28 @@ def friendly(func: F) -> F:
         except BrokenPipeError:
             sys.stderr.close()
             sys.exit(0)
+        except OSError as exc:  # the output cannot be written (a full disk, /dev/full) or a file read
+            _drop_stdout()
+            where = f"{exc.filename}: " if exc.filename else "writing the output: "
+            try:
+                click.echo(f"{where}{exc.strerror or exc}", err=True)
+            except OSError:
+                pass
+            sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _drop_stdout() -> None:
+    """Point standard output at /dev/null, so the exit does not try (and fail, with a traceback)
+    to flush what could not be written."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def concept_dir(ctx: click.Context) -> Path | None:
