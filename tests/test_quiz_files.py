@@ -345,3 +345,16 @@ def test_a_class_folder_that_cannot_be_made_is_a_clear_error(tmp_path):
                                       "-o", str(tmp_path / "week3.yaml" / "sub")])
     assert result.exit_code == 2 and "week3.yaml/sub: cannot make this folder (Not a directory)" in result.output, result.output
     assert (tmp_path / "week3.yaml").read_text() == "a file, not a folder"
+
+
+def test_a_quiz_that_cannot_be_staged_names_the_folder_not_a_hidden_copy(tmp_path, monkeypatch):
+    from quizgen.core import files
+
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files.os, "fsync", full)
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "bleu", "-n", "1", "-o", str(tmp_path / "w.yaml")])
+    assert result.exit_code == 2, result.output
+    assert f"cannot write the quiz's files in {tmp_path}: No space left on device; nothing was replaced" in result.output
+    assert ".quizgen-new" not in result.output and list(tmp_path.iterdir()) == []

@@ -111,9 +111,13 @@ def replace_together(files: Sequence[tuple[Path, bytes]], keep: Keep) -> None:
         _unlink(aside(t))
     placed: set[Path] = set()
     try:
-        for path, data in files:
-            write_bytes_atomic(staged(path), data)
-        write_bytes_atomic(journal, json.dumps([t.name for t in targets]).encode())
+        try:
+            for path, data in files:
+                write_bytes_atomic(staged(path), data)
+            write_bytes_atomic(journal, json.dumps([t.name for t in targets]).encode())
+        except QuizgenError as exc:  # it names a hidden copy: name the folder the user gave instead
+            cause = str(exc).rpartition(": ")[2]
+            raise QuizgenError(f"cannot write the quiz's files in {directory}: {cause}; nothing was replaced") from None
         for target in targets:
             try:
                 _swap(target, keep, placed)
