@@ -959,3 +959,12 @@ def test_an_answer_matching_two_mistakes_counts_for_both() -> None:
     assert row["mistakes"] == [{"name": "rounded-down", "students": 2}, {"name": "specials-left-out", "students": 2}]
     text = report_text(report("a", False))
     assert "misconception: rounded-down (the same value: specials-left-out)" in text
+
+
+def test_reports_for_one_sheet_is_refused_before_grading(six, tmp_path):
+    """--reports writes a class's reports; given one sheet it would be ignored, so it is refused."""
+    path, quiz, keys = six
+    sheet = _sheet(tmp_path / "k.yaml", {"1": keys[0]})
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "grade", str(path), str(sheet), "--reports", str(tmp_path / "r")])
+    assert result.exit_code == 2 and "--reports writes a class's reports" in result.output, result.output
+    assert not (tmp_path / "r").exists()

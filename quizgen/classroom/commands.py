@@ -357,6 +357,9 @@ def grade_command(
         if failed:
             raise QuizgenError(f"{len(failed)} report(s) could not be written: " + "; ".join(failed[:5]))
         return
+    if reports_dir:
+        raise QuizgenError("--reports writes a class's reports (a folder of quizzes or of answer sheets); "
+                           "one sheet's report is printed here: redirect it, or use --json or --csv")
     report = grade_one(quiz_path, answers_path, concepts, steps, jobs, max_size * 2**20, scoring)
     if json_out:
         _emit(json_out, json.dumps({"quizgen": "grades", **report.to_json()}, ensure_ascii=False, indent=1) + "\n")
