@@ -747,6 +747,17 @@ def test_a_bundled_recipe_is_found_from_any_directory(tmp_path: Path, monkeypatc
     assert result.exit_code == 2 and "no such deck recipe" in result.output
 
 
+def test_a_deck_is_never_written_over_a_file_that_is_not_a_deck(tmp_path: Path) -> None:
+    """-o notes.txt (or a concept file) would be replaced by the deck's bytes: only .apkg names are written."""
+    for name in ("notes.txt", "attention.yaml", "deck"):
+        target = tmp_path / name
+        target.write_text("my own words")
+        result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "deck", "bleu", "-o", str(target), "--variants", "1"])
+        assert result.exit_code == 2 and "a deck is written to a file ending in .apkg" in result.output, result.output
+        assert target.read_text() == "my own words"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["attention.yaml", "deck", "notes.txt"]
+
+
 def test_cli_builds_topics_with_progress(tmp_path: Path) -> None:
     out = tmp_path / "two.apkg"
     result = CliRunner().invoke(

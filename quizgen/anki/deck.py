@@ -387,7 +387,7 @@ def build_deck(
 @click.command("deck")
 @click.argument("sources", nargs=-1, required=True, metavar="TOPIC... | RECIPE.yaml")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="The .apkg to write (default: <recipe name>.apkg, or the topics joined by '-').")
+              help="The .apkg to write, replacing a deck of that name (default: <recipe name>.apkg, or the topics joined by '-').")
 @click.option("--variants", type=click.IntRange(1, MAX_VARIANTS), default=None,
               help=f"Problems per template (default: the recipe's, else {DEFAULT_VARIANTS}).")
 @click.option("--seed", type=click.IntRange(min=0), default=None,
@@ -439,6 +439,11 @@ def deck_command(
     )
     concepts = select_topics(recipe.topics, concept_dir(ctx))
     out = Path(output) if output else Path(f"{recipe.name}.apkg")
+    if out.suffix.lower() != ".apkg" and not out.is_dir():
+        # Anki imports a deck by its extension, and an -o naming some other file (notes.txt, a
+        # concept file) would be replaced by the deck's bytes.
+        raise QuizgenError(f"{out}: a deck is written to a file ending in .apkg (Anki imports it by that name); "
+                           f"try -o {out.with_suffix('.apkg').name if out.name not in ('', '.', '..') else 'deck.apkg'}")
     total = recipe.variants * sum(len(c.templates) for c in concepts)
     show = progress if progress is not None else (total >= _PROGRESS_AT and sys.stderr.isatty())
 
