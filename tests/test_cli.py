@@ -181,12 +181,15 @@ def test_ctrl_c_stops_a_run_on_every_core_at_once_with_one_message(tmp_path):
     """Ctrl-C reaches the workers too (one process group): they stop with the command, which
     says "interrupted" once (no worker tracebacks) and exits 130."""
     import shlex
+    import signal
     import time
 
     pexpect = pytest.importorskip("pexpect")
     out = tmp_path / "many.jsonl"
     command = f"exec {shlex.quote(sys.executable)} -m quizgen --concepts {shlex.quote(str(CONCEPTS))} generate all --n 300000 --jobs 2 --format jsonl > {shlex.quote(str(out))}"
-    child = pexpect.spawn("bash", ["-c", command], encoding="utf-8", timeout=60)
+    # A test runner's worker may ignore SIGINT, and a child inherits that: restore it.
+    child = pexpect.spawn("bash", ["-c", command], encoding="utf-8", timeout=60,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while not (out.exists() and out.stat().st_size > 0) and time.monotonic() < deadline:
         time.sleep(0.05)
