@@ -982,10 +982,12 @@
     var right = total - wrong.length;
     if (!wrong.length) return verdict("right", "Right: all " + entries(total) + " match.", given);
     if (coarse === wrong.length && !ms.length) {
+      var verb = wrong.length === 1 ? " is" : " are";
+      var which = right ? right + " of " + entries(total) + " are right, and " + where(kind, wrong) + verb
+        : (total === 1 ? "The entry" : total === 2 ? "Both entries" : "All " + total + " entries") + verb;
       return verdict(
         "too-few-figures",
-        right + " of " + entries(total) + " are right, and " + where(kind, wrong) + " " + (wrong.length === 1 ? "is" : "are") +
-          " the answer rounded to too few significant figures (counting from 1): give at least " + need + ".",
+        which + " the answer rounded to too few significant figures" + (right ? " (counting from 1)" : "") + ": give at least " + need + ".",
         given
       );
     }

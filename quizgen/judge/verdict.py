@@ -377,10 +377,12 @@ def _judge_array(
     ms = _find_misconception(kind, given, misconceptions, tolerance)
     if len(coarse) == len(wrong) and not ms:
         verb = "is" if len(wrong) == 1 else "are"
+        which = (f"{right} of {_entries(total)} are right, and {_where(kind, wrong)} {verb}" if right
+                 else f"{'The entry' if total == 1 else 'Both entries' if total == 2 else f'All {total} entries'} {verb}")
         return Verdict(
             "too-few-figures",
-            f"{right} of {_entries(total)} are right, and {_where(kind, wrong)} {verb} the answer "
-            f"rounded to too few significant figures (counting from 1): give at least {need}.",
+            f"{which} the answer rounded to too few significant figures"
+            f"{' (counting from 1)' if right else ''}: give at least {need}.",
             given, None, right, total, entries,
         )
     # A known mistake explains every wrong entry at once, so the entries are listed only when
