@@ -937,7 +937,16 @@
 
   function judgeNumber(key, given, figures, tol, misconceptions) {
     var shown = formatNumber(given);
-    if (tol.accepts(key, given)) return verdict("right", "Right: the answer is " + formatNumber(key) + ".", given);
+    if (tol.accepts(key, given)) {
+      // Within tolerance, but nearer the value of a named mistake than the key: these figures cannot tell which was computed.
+      var nearer = misconceptions.map((m) => (typeof m.value === "number" ? m.value : NaN)).filter((v) => isFinite(v) && Math.abs(given - v) < Math.abs(given - key));
+      if (!nearer.length) return verdict("right", "Right: the answer is " + formatNumber(key) + ".", given);
+      var apart = (r) => tol.accepts(key, r) && nearer.every((v) => Math.abs(r - key) < Math.abs(r - v));
+      var need = 1;
+      while (need < 17 && !apart(Number(formatG(key, need)))) need++;
+      if (figures) need = Math.max(need, figures[0] + 1);
+      return verdict("too-few-figures", shown + " is within tolerance of the answer, but nearer the value a known mistake gives: give at least " + need + " significant figures.", given);
+    }
     // A value that equals a named mistake is stronger evidence than a coarse rounding of the key.
     var ms = misconceptions.filter((m) => close("number", m.value, given, tol));
     if (ms.length) return verdict("wrong", "Wrong: " + shown + " — " + misconceptionNote(ms), given, ms);

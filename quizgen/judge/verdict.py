@@ -144,6 +144,15 @@ def _figures_needed(key: float, tolerance: Tolerance) -> int:
     return 17
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _apart(key: float, rounded: float, mistakes: Sequence[float], tolerance: Tolerance) -> bool:
+    """Whether ``rounded`` (the key rounded) is within tolerance and nearer the key than every mistake."""
+    return tolerance.accepts(key, rounded) and all(abs(rounded - key) < abs(rounded - m) for m in mistakes)
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
@@ -307,9 +316,21 @@ def _judge_number(
     tolerance: Tolerance,
     misconceptions: Sequence[Misconception],
 ) -> Verdict:
-    if tolerance.accepts(key, given):
-        return Verdict("right", f"Right: the answer is {format_value('number', key)}.", given)
     shown = format_value("number", given)
+    if tolerance.accepts(key, given):
+        # Within tolerance, but nearer the value of a named mistake than the key (key 1.60472, a
+        # mistake gives 1.61306, typed 1.61): these figures cannot tell which was computed.
+        nearer = [float(m.value) for m in misconceptions if _is_number(m.value) and abs(given - float(m.value)) < abs(given - key)]
+        if not nearer:
+            return Verdict("right", f"Right: the answer is {format_value('number', key)}.", given)
+        need = next((n for n in range(1, 18) if _apart(key, float(f"{key:.{n - 1}e}"), nearer, tolerance)), 17)
+        need = max(need, figures[0] + 1) if figures else need
+        return Verdict(
+            "too-few-figures",
+            f"{shown} is within tolerance of the answer, but nearer the value a known mistake gives: "
+            f"give at least {need} significant figures.",
+            given,
+        )
     # A value that equals a named mistake is stronger evidence than a coarse rounding of the key
     # (key 0.78, the mistake gives exactly 0.8, the learner typed 0.8): name the mistake.
     ms = _find_misconception("number", given, misconceptions, tolerance)
