@@ -63,7 +63,7 @@ QTI_REQUIRED = {"item": ["ident"], "response_str": ["ident", "rcardinality"], "r
 
 
 def _export(tmp: Path, fmt: str, *sources: str) -> Path:
-    out = tmp / f"out{len(list(tmp.glob('out*')))}.{fmt}"
+    out = tmp / f"out{len(list(tmp.glob('out*')))}.{'moodle.xml' if fmt == 'moodle' else 'qti.zip'}"
     result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "export", *sources, "--format", fmt, "-o", str(out)])
     assert result.exit_code == 0, result.output
     return out
@@ -91,8 +91,9 @@ def quiz(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 
 
 def _margin(problem, value: float) -> float:
-    """The judge's tolerance around a number (max of the absolute and the relative part)."""
-    return max(problem.tolerance.abs, problem.tolerance.rel * abs(value))
+    """The judge's tolerance around a number (max of the absolute and the relative part); none
+    for an answer that counts things, which the judge takes only as that whole number."""
+    return 0.0 if problem.answer.whole else max(problem.tolerance.abs, problem.tolerance.rel * abs(value))
 
 
 def _close(a: float, b: float) -> bool:
@@ -198,8 +199,16 @@ def _holds(el: ET.Element, responses: dict[str, str]) -> bool:
     if given is None:
         return False
     if tag == "varequal":
-        return float(given) == float(el.text)
+        return given == el.text if not _is_float(el.text) else _is_float(given) and float(given) == float(el.text)
     return float(given) >= float(el.text) if tag == "vargte" else float(given) <= float(el.text)
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _qti_points(item: ET.Element, responses: dict[str, str]) -> float:
@@ -262,6 +271,9 @@ def test_qti_zip_round_trip_scores_like_grading(quiz, tmp_path, partial) -> None
             assert fields["question_type"] == "short_answer_question"
             spellings = [v.text for v in item.iter(QTI + "varequal")]
             assert spellings and all(judge(problem.answer, s).status == "right" for s in spellings)
+            # As a QTI 1.2 processor reads the conditions: every spelling scores, another shape does not.
+            assert all(_qti_points(item, {"response1": s}) == 1 for s in spellings), problem.id
+            assert _qti_points(item, {"response1": "(7, 7, 7)"}) == 0
             continue
         fibs = list(item.iter(QTI + "render_fib"))
         keys = _flat(kind, problem.answer.value)
@@ -273,6 +285,8 @@ def test_qti_zip_round_trip_scores_like_grading(quiz, tmp_path, partial) -> None
             for i in range(wrong):
                 off[i] = keys[i] + 3 * _margin(problem, keys[i]) + 1e-3
             candidates.append(off)
+        if problem.answer.whole:  # within the tolerance, but not the whole number: wrong, here and in the LMS
+            candidates.append([keys[0] + 0.3, *keys[1:]])
         candidates += [_flat(kind, m.value) for m in problem.misconceptions
                        if len(_flat(kind, m.value)) == len(keys) and all(math.isfinite(v) for v in _flat(kind, m.value))]
         for answer in candidates:
@@ -338,7 +352,7 @@ def test_any_concept_text_gives_well_formed_xml_and_no_stray_cloze_blank(quiz) -
             for p in chosen
         ]
         titles = {p.concept: _fuzz(rng) for p in hostile}
-        moodle = moodle_xml(hostile, titles)
+        moodle = moodle_xml(list(enumerate(hostile, start=1)), titles)
         root = etree.fromstring(moodle)  # strict: raises on anything not well-formed
         for q in root.iter("question"):
             if q.get("type") != "cloze":
@@ -347,7 +361,7 @@ def test_any_concept_text_gives_well_formed_xml_and_no_stray_cloze_blank(quiz) -
             problem = next(p for p in hostile if q.find("name/text").text.endswith(p.id))
             blanks = 1 if problem.answer.kind == "shape" else len(_flat(problem.answer.kind, problem.answer.value))
             assert text.count("{") == blanks and text.count("{1:") == blanks, text
-        package = zipfile.ZipFile(__import__("io").BytesIO(qti_zip(hostile, _fuzz(rng))))
+        package = zipfile.ZipFile(__import__("io").BytesIO(qti_zip(list(enumerate(hostile, start=1)), _fuzz(rng))))
         for name in package.namelist():
             etree.fromstring(package.read(name))
 
@@ -379,11 +393,11 @@ def test_a_concept_file_with_hostile_text_exports_well_formed(tmp_path, text) ->
     folder.mkdir()
     (folder / "attention.yaml").write_text(source, encoding="utf-8")
     if "\\x1b" in text:  # control characters: the concept file is refused before anything is written
-        result = CliRunner().invoke(cli, ["--concepts", str(folder), "export", "attention", "--format", "qti", "-o", str(tmp_path / "o")])
-        assert result.exit_code == 2 and "without control characters" in result.output and not (tmp_path / "o").exists(), result.output
+        result = CliRunner().invoke(cli, ["--concepts", str(folder), "export", "attention", "--format", "qti", "-o", str(tmp_path / "o.zip")])
+        assert result.exit_code == 2 and "without control characters" in result.output and not (tmp_path / "o.zip").exists(), result.output
         return
     for fmt, partial in (("moodle", "--partial-credit"), ("qti", "--partial-credit"), ("qti", "--variants=1")):
-        out = tmp_path / f"out.{fmt}"
+        out = tmp_path / f"out.{'xml' if fmt == 'moodle' else 'zip'}"
         result = CliRunner().invoke(cli, ["--concepts", str(folder), "export", "attention", "--format", fmt, partial,
                                           "-o", str(out), "--force"])
         assert result.exit_code == 0, result.output
@@ -424,3 +438,47 @@ def test_a_quiz_whose_template_changed_is_not_exported_with_other_keys(tmp_path)
     assert missing.exit_code == 2 and "no such file" in missing.output and "topic" not in missing.output, missing.output
     made = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "export", str(quiz), "--format", "qti"])
     assert made.exit_code == 0 and (folder / "my.week3.qti.zip").is_file(), made.output
+
+
+def test_questions_keep_their_quiz_numbers_and_the_quiz_its_own_bank(quiz, tmp_path) -> None:
+    """Moodle without --partial-credit leaves the vector and matrix problems out: the others keep
+    the numbers the worksheet and the key give them, in a bank named after the quiz."""
+    from quizgen.classroom.quiz import read_quiz
+
+    path, problems = quiz
+    numbers = {p.id: k for k, p in enumerate(read_quiz(path).problems, start=1)}
+    root = ET.parse(_export(tmp_path, "moodle", str(path))).getroot()
+    named = [q.find("name/text").text.split(". ", 1) for q in root.findall("question") if q.get("type") != "category"]
+    assert len(named) < len(numbers)  # some were left out
+    assert all(int(k) == numbers[pid] for k, pid in named)
+    title = read_quiz(path).title.replace("/", "//")
+    banks = {q.find("category/text").text for q in root.findall("question") if q.get("type") == "category"}
+    assert banks and all(b.startswith(f"$course$/top/quizgen/{title}/") for b in banks), banks
+    items = zipfile.ZipFile(_export(tmp_path, "qti", str(path))).read("quizgen_export/quizgen_export.xml").decode()
+    texts = re.findall(r"&lt;p&gt;(\d+)\. ", items)
+    assert [int(k) for k in texts] == [numbers[pid] for pid, p in problems.items() if p.answer.kind != "formula"]
+
+
+def test_an_export_never_replaces_its_quiz_a_link_or_a_file_of_another_kind(quiz, tmp_path) -> None:
+    path, _ = quiz
+    copy = tmp_path / "week3.yaml"
+    copy.write_bytes(path.read_bytes())
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "link.xml").symlink_to(tmp_path / "elsewhere" / "planted.xml")
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "cls").mkdir()
+    cases = [
+        (["--format", "moodle", "-o", str(copy), "--force"], "a moodle export is written to a file ending in .xml"),
+        (["--format", "moodle", "-o", str(tmp_path / "link.xml"), "--force"], "is a link"),
+        (["--format", "qti", "-o", str(tmp_path / "notes.txt"), "--force"], "ending in .zip"),
+        (["--format", "moodle", "-o", str(tmp_path / "x.qti.zip")], "ending in .xml"),
+        (["--format", "moodle", "-o", ""], "-o is empty"),
+    ]
+    before = {p.name: p.read_bytes() if p.is_file() else None for p in tmp_path.iterdir()}
+    for args, said in cases:
+        result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "export", str(copy), *args])
+        assert result.exit_code == 2 and said in result.output, (args, result.output)
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "export", str(tmp_path / "cls"), "--format", "qti"])
+    assert result.exit_code == 2 and "is a folder; export one quiz file" in result.output, result.output
+    assert {p.name: p.read_bytes() if p.is_file() else None for p in tmp_path.iterdir()} == before
+    assert not (tmp_path / "elsewhere" / "planted.xml").exists()

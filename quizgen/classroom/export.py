@@ -42,7 +42,6 @@ from quizgen.core.files import FileUnusable
 from quizgen.core.render import fmt_inline, mistake_items, step_text, text_html
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from quizgen.core.answer import Tolerance
     from quizgen.core.problems import Problem
 
 FORMATS = ("moodle", "qti")
@@ -53,10 +52,12 @@ EXPORTABLE = ("number", "vector", "matrix", "shape")
 # What both formats share
 
 
-def margin(tolerance: Tolerance, value: float) -> float:
-    """The judge's tolerance around one number as an absolute ± (what LMS numerical questions
-    take): ``max(abs, rel · |value|)``, to 6 significant figures."""
-    return float(f"{max(tolerance.abs, tolerance.rel * abs(value)):.6g}")
+def margin(problem: Problem, value: float) -> float:
+    """The judge's tolerance around one number of ``problem`` as an absolute ± (what LMS numerical
+    questions take): ``max(abs, rel · |value|)``, to 6 significant figures; 0 for an answer that
+    counts things, which the judge takes only as that whole number (57.7 is not 58 people)."""
+    tolerance = problem.tolerance
+    return 0.0 if problem.answer.whole else float(f"{max(tolerance.abs, tolerance.rel * abs(value)):.6g}")
 
 
 def number(x: float) -> str:
@@ -168,7 +169,7 @@ def _moodle_question(quiz: ET.Element, problem: Problem, number_: int) -> None:
     body = _question_html(problem, number_)
     if kind in ("vector", "matrix"):
         blanks = [
-            f"<tr><td>{html.escape(where)}</td><td>{{1:NUMERICAL:={number(v)}:{number(margin(problem.tolerance, v))}}}</td></tr>"
+            f"<tr><td>{html.escape(where)}</td><td>{{1:NUMERICAL:={number(v)}:{number(margin(problem, v))}}}</td></tr>"
             for where, v in _entries(problem)
         ]
         body = cloze_safe(body) + f"<table>{''.join(blanks)}</table>"
@@ -189,7 +190,7 @@ def _moodle_question(quiz: ET.Element, problem: Problem, number_: int) -> None:
     for fraction, value, note in answers:
         a = _sub(q, "answer", fraction=str(fraction), format="moodle_auto_format")
         _sub(a, "text", number(value))
-        _sub(a, "tolerance", number(margin(problem.tolerance, value)))
+        _sub(a, "tolerance", number(margin(problem, value)))
         _moodle_text(a, "feedback", html.escape(note, quote=False))
     a = _sub(q, "answer", fraction="0", format="moodle_auto_format")
     _sub(a, "text", "*")
@@ -199,15 +200,22 @@ def _moodle_question(quiz: ET.Element, problem: Problem, number_: int) -> None:
         _sub(q, tag, setting)
 
 
-def moodle_xml(problems: Sequence[Problem], titles: dict[str, str]) -> bytes:
-    """A Moodle question bank: a category per concept (``quizgen/<title>``), its questions in it."""
+def _category_name(title: str) -> str:
+    """A title as one level of a Moodle category path, where ``/`` separates levels (``//`` is a slash)."""
+    return title.replace("/", "//")
+
+
+def moodle_xml(problems: Sequence[tuple[int, Problem]], titles: dict[str, str], bank: str | None = None) -> bytes:
+    """A Moodle question bank: a category per concept (``quizgen/<bank>/<title>``, or
+    ``quizgen/<title>`` without a bank), its questions in it, each named by its number ``k`` in the quiz."""
     quiz = ET.Element("quiz")
     category = None
-    for k, problem in enumerate(problems, start=1):
+    top = "$course$/top/quizgen/" + (f"{_category_name(bank)}/" if bank else "")
+    for k, problem in problems:
         if problem.concept != category:
             category = problem.concept
             c = _sub(quiz, "question", type="category")
-            _sub(_sub(c, "category"), "text", f"$course$/top/quizgen/{titles.get(category, category)}")
+            _sub(_sub(c, "category"), "text", top + _category_name(titles.get(category, category)))
         _moodle_question(quiz, problem, k)
     return _xml(quiz)
 
@@ -269,22 +277,22 @@ def _score(processing: ET.Element, problem: Problem, keys: Sequence[float], part
         share = number(100 / len(keys))
         for i, key in enumerate(keys, start=1):
             cond = _sub(processing, "respcondition", **{"continue": "Yes"})
-            _within(_sub(cond, "conditionvar"), f"response{i}", key, margin(problem.tolerance, key))
+            _within(_sub(cond, "conditionvar"), f"response{i}", key, margin(problem, key))
             _sub(cond, "setvar", share, action="Add", varname="SCORE")
         return
     cond = _sub(processing, "respcondition", **{"continue": "No"})
     var = _sub(cond, "conditionvar")
     every = _sub(var, "and") if len(keys) > 1 else var
     for i, key in enumerate(keys, start=1):
-        _within(every, f"response{i}", key, margin(problem.tolerance, key))
+        _within(every, f"response{i}", key, margin(problem, key))
     _sub(cond, "setvar", "100", action="Set", varname="SCORE")
 
 
-def qti_assessment(problems: Sequence[Problem], title: str, ident: str, partial: bool = False) -> bytes:
-    """The assessment XML: one item per problem, in order, each worth one point."""
+def qti_assessment(problems: Sequence[tuple[int, Problem]], title: str, ident: str, partial: bool = False) -> bytes:
+    """The assessment XML: one item per problem, in order, each worth one point, numbered ``k`` as in the quiz."""
     root = ET.Element("questestinterop", xmlns="http://www.imsglobal.org/xsd/ims_qtiasiv1p2")
     section = _sub(_sub(root, "assessment", ident=ident, title=title), "section", ident="root_section")
-    for k, problem in enumerate(problems, start=1):
+    for k, problem in problems:
         kind, feedback = problem.answer.kind, feedback_html(problem)
         text = _question_html(problem, k)
         answer_id = 1000 + k
@@ -292,9 +300,9 @@ def qti_assessment(problems: Sequence[Problem], title: str, ident: str, partial:
             processing = _qti_item(section, f"q{k}", problem.id, "short_answer_question",
                                    text + "<p>Type the shape, or error.</p>", feedback, [""], answer_id)
             cond = _sub(processing, "respcondition", **{"continue": "No"})
-            var = _sub(cond, "conditionvar")
+            either = _sub(_sub(cond, "conditionvar"), "or")  # sibling conditions all hold; the spellings are alternatives
             for spelling in shape_spellings(problem.answer.value):
-                _sub(var, "varequal", spelling, respident="response1")
+                _sub(either, "varequal", spelling, respident="response1")
             _sub(cond, "setvar", "100", action="Set", varname="SCORE")
             continue
         if kind == "number":
@@ -308,7 +316,7 @@ def qti_assessment(problems: Sequence[Problem], title: str, ident: str, partial:
     return _xml(root)
 
 
-def qti_zip(problems: Sequence[Problem], title: str, timestamp: int = 315_532_800, partial: bool = False) -> bytes:
+def qti_zip(problems: Sequence[tuple[int, Problem]], title: str, timestamp: int = 315_532_800, partial: bool = False) -> bytes:
     """A Canvas-importable QTI 1.2 package: ``imsmanifest.xml`` and one assessment."""
     from quizgen.core.files import zip_bytes
 
@@ -327,8 +335,9 @@ def qti_zip(problems: Sequence[Problem], title: str, timestamp: int = 315_532_80
 # The command
 
 
-def _problems(ctx: click.Context, sources: tuple[str, ...], variants: int, seed: int) -> tuple[list[Problem], str, dict[str, str]]:
-    """The problems to export, a title and the concepts' titles: a quiz file's, or topics'."""
+def _problems(ctx: click.Context, sources: tuple[str, ...], variants: int, seed: int) -> tuple[list[Problem], str, dict[str, str], str | None]:
+    """The problems to export, a title, the concepts' titles and the quiz's name for its question
+    bank (None for topics): a quiz file's, or topics'."""
     from quizgen.classroom.grade import quiz_templates
     from quizgen.classroom.quiz import read_quiz
     from quizgen.core.concepts import select
@@ -337,6 +346,9 @@ def _problems(ctx: click.Context, sources: tuple[str, ...], variants: int, seed:
 
     concepts = load_library(concept_dir(ctx))
     titles = {c.id: c.title for c in concepts}
+    folders = [s for s in sources if Path(s).is_dir()]
+    if folders:
+        raise QuizgenError(f"{folders[0]} is a folder; export one quiz file from it (such as {Path(folders[0]) / '<id>.quiz.yaml'})")
     quizzes = [s for s in sources if s.endswith((".yaml", ".yml", ".json"))]
     if quizzes:
         if len(sources) > 1:
@@ -351,12 +363,31 @@ def _problems(ctx: click.Context, sources: tuple[str, ...], variants: int, seed:
             raise QuizgenError(f"{quizzes[0]}: cannot be exported as its students saw it: {changed[0]}"
                                + (f" (and {len(changed) - 1} more)" if len(changed) > 1 else "")
                                + "; restore the template, or make a new quiz")
-        return [rebuild(p.id, concepts) for p in quiz.problems], quiz.title, titles
+        # Each student's variant is told apart, in its title and its question bank.
+        who = quiz.student_name or quiz.student
+        title = f"{quiz.title} — {who}" if who else quiz.title
+        return [rebuild(p.id, concepts) for p in quiz.problems], title, titles, title
     chosen = select(concepts, sources)
     jobs = [(c, t, template_variant_seed(seed, c.id, t.name, v)) for c in sorted(chosen, key=lambda c: c.id) for t in c.templates for v in range(variants)]
     if not jobs:
         raise QuizgenError(f"the topics {', '.join(sources)} have no problem templates")
-    return [p for chunk in build_many(jobs) for p in chunk], " + ".join(c.title for c in chosen[:3]), titles
+    return [p for chunk in build_many(jobs) for p in chunk], " + ".join(c.title for c in chosen[:3]), titles, None
+
+
+def _refuse_output(out: Path, fmt: str, force: bool) -> None:
+    """An output that would lose something is refused before any work: a name of the other format
+    or of no export (``-o notes.txt``, or the quiz file itself, even with --force), a link (it
+    would write wherever it points), an existing file without --force. ``-`` is standard output."""
+    if str(out) == "-":
+        return
+    ending = ".xml" if fmt == "moodle" else ".zip"
+    if out.suffix.lower() != ending:
+        raise QuizgenError(f"{out}: a {fmt} export is written to a file ending in {ending}; try -o {out.stem or 'export'}"
+                           f"{'.moodle.xml' if fmt == 'moodle' else '.qti.zip'} (or -o - for standard output)")
+    if out.is_symlink():
+        raise QuizgenError(f"{out} is a link; write the export to a file, not through a link")
+    if out.exists() and not force:
+        raise QuizgenError(f"{out} already exists; add --force to replace it, or write elsewhere with -o")
 
 
 @click.command("export")
@@ -385,19 +416,21 @@ def export_command(ctx: click.Context, sources: tuple[str, ...], fmt: str, outpu
     """
     from quizgen.core.files import write_bytes_atomic
 
-    problems, title, titles = _problems(ctx, sources, variants, seed)
-    by_entry = fmt == "moodle" and not partial_credit
-    kept = [p for p in problems if p.answer.kind in EXPORTABLE and _finite(p)
-            and not (by_entry and p.answer.kind in ("vector", "matrix"))]
     suffix = "moodle.xml" if fmt == "moodle" else "qti.zip"
+    if output == "":
+        raise QuizgenError("-o is empty; give the file to write, such as -o week3." + suffix)
     if output:
         out = Path(output)
     elif sources[0].endswith((".yaml", ".yml", ".json")):  # beside the quiz: week3.quiz.yaml -> week3.qti.zip
         out = Path(sources[0]).parent / f"{name_stem(Path(sources[0]), ('.quiz',))}.{suffix}"
     else:
         out = Path(f"{'-'.join(sources)}.{suffix}")
-    if out.exists() and not force:
-        raise QuizgenError(f"{out} already exists; add --force to replace it, or write elsewhere with -o")
+    _refuse_output(out, fmt, force)
+    problems, title, titles, bank = _problems(ctx, sources, variants, seed)
+    by_entry = fmt == "moodle" and not partial_credit
+    # Each problem keeps its number in the quiz (the worksheet's and the key's) when others are left out.
+    kept = [(k, p) for k, p in enumerate(problems, start=1) if p.answer.kind in EXPORTABLE and _finite(p)
+            and not (by_entry and p.answer.kind in ("vector", "matrix"))]
     formulas = sum(p.answer.kind == "formula" for p in problems)
     several = sum(by_entry and p.answer.kind in ("vector", "matrix") for p in problems)
     infinite = len(problems) - len(kept) - formulas - several
@@ -409,10 +442,10 @@ def export_command(ctx: click.Context, sources: tuple[str, ...], fmt: str, outpu
     ) if n]
     if not kept:
         raise QuizgenError("nothing to export: " + "; ".join(left or ["no problems"]))
-    data = moodle_xml(kept, titles) if fmt == "moodle" else qti_zip(kept, title, partial=partial_credit)
+    data = moodle_xml(kept, titles, bank) if fmt == "moodle" else qti_zip(kept, title, partial=partial_credit)
     write_bytes_atomic(out, data)
     click.echo(f"wrote {out}: {len(kept)} problems, 1 point each" + (f"; left out {', '.join(left)}" if left else ""))
-    fields = sum(fmt == "qti" and p.answer.kind in ("vector", "matrix") for p in kept)
+    fields = sum(fmt == "qti" and p.answer.kind in ("vector", "matrix") for _, p in kept)
     if fields:
         click.echo(f"note: {fields} vector or matrix problems are items with a field per entry; Canvas imports them as "
                    "fill-in-multiple-blanks, which matches each blank's text exactly and credits blanks one by one "

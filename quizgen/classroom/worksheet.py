@@ -337,6 +337,7 @@ def _key_html(problem: Problem) -> list[str]:
     tolerance = (
         "compared exactly" if kind == "shape"
         else "any equivalent formula" if kind == "formula"
+        else "a whole number, exactly" if problem.answer.whole
         else f"right {problem.tolerance.phrase()}"
     )
     out = ['<div class="key">', f'<p><b>Answer:</b> {_key_value(kind, rounded(problem.answer.value))} '
