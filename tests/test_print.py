@@ -234,3 +234,19 @@ def test_the_key_opens_with_a_page_of_answers(printed: Path) -> None:
     assert "singlequotes" in "".join(pages[:2])  # what students are told about the answer sheet
     # Compact: the 20 worked solutions take a few pages, not a page each.
     assert len(pages) <= 1 + 20 // 2, len(pages)
+
+
+def test_in_the_key_a_problem_and_its_answer_are_never_on_different_pages(printed: Path) -> None:
+    """Each worked solution's heading (its id), prompt, inputs and "Answer to k:" print on one
+    page; only the steps and mistakes after them may run onto the next."""
+    from pypdf import PdfReader
+
+    _pdf_text(printed / "q.key.html")
+    pages = [_squash(p.extract_text()) for p in PdfReader(printed / "q.key.pdf").pages][1:]  # after the table of answers
+    quiz = read_quiz(printed / "q.yaml")
+    templates = {f"{c.id}.{t.name}": t for c in load_concepts(CONCEPTS) for t in c.templates}
+    for p in quiz.problems:
+        answer = [i for i, text in enumerate(pages) if _squash(f"Answer to {p.number}:") in text]
+        prompt = _squash(templates[p.key].prompt.replace("`", ""))
+        assert len(answer) == 1, (p.number, answer)
+        assert _squash(p.id) in pages[answer[0]] and prompt in pages[answer[0]], (p.number, p.id)

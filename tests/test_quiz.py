@@ -219,7 +219,7 @@ def test_key_holds_answers_steps_pictures_and_mistakes(tmp_path):
     for p in read_quiz(tmp_path / "q.yaml").problems:
         problem = rebuild(p.id, concepts)
         (section,) = [s for s in key.split('<section class="problem solution">')[1:] if f'<span class="pid">{p.id}</span>' in s]
-        assert "<b>Answer:</b>" in section and "<b>Answer:</b>" not in sheet
+        assert f"<b>Answer to {p.number}:</b>" in section and "<b>Answer to" not in sheet
         assert all(html.escape(s.label) in section for s in problem.steps)
         assert all(f"<b>{m.name}</b>" in section for m in problem.misconceptions)
         if problem.figure is not None:

@@ -234,7 +234,8 @@ table.answers code { overflow-wrap: anywhere; }
 h2.solutions { margin-top: 1.5rem; }
 .solution { font-size: 0.85rem; line-height: 1.35; margin-top: 0.6rem; padding-top: 0.3rem; break-inside: auto; }
 .solution .picture, .solution table, .solution li { break-inside: avoid; }  /* a key stays compact, but never splits a table, a picture or a mistake */
-.solution h2, .solution .key p:first-child, .solution p.known { break-after: avoid; }
+.solution .opening { break-inside: avoid; }  /* heading, prompt, inputs and the answer: never apart */
+.solution .opening, .solution p.known { break-after: avoid; }
 .solution h2 { font-size: 1rem; }
 .solution pre { font-size: 0.8rem; padding: 0.3rem; margin: 0.3rem 0; }
 .solution .picture svg { max-width: 45%; max-height: 12rem; }
@@ -242,7 +243,8 @@ h2.solutions { margin-top: 1.5rem; }
 .solution .math { margin: 0.1rem 0; }
 .solution p, .solution ul { margin: 0.25rem 0; }
 .solution ul { padding-left: 1.2rem; }
-.solution .key { margin-top: 0.3rem; }
+.solution p.answer { border-left: 4px solid #2e9d4a; padding: 0.2rem 0 0.2rem 0.8rem; margin: 0.3rem 0 0; }
+.solution .key { margin-top: 0; }
 .pid { color: #777; font-size: 0.8rem; overflow-wrap: anywhere; }
 .key { border-left: 4px solid #2e9d4a; padding: 0.2rem 0 0.2rem 0.8rem; margin-top: 0.6rem; }
 .key table { border-collapse: collapse; }
@@ -328,10 +330,9 @@ def _key_value(kind: str, value: Any) -> str:
     return shown
 
 
-def _key_html(problem: Problem) -> list[str]:
-    """The answer, the worked steps, the picture and the named mistakes of one problem."""
+def _answer_line(problem: Problem, number: int) -> str:
+    """"Answer to 2: …" with how it is compared: printed with the problem's heading and inputs."""
     from quizgen.core.problems import rounded
-    from quizgen.core.render import named_step_html, step_label
 
     kind = problem.answer.kind
     tolerance = (
@@ -340,8 +341,17 @@ def _key_html(problem: Problem) -> list[str]:
         else "a whole number, exactly" if problem.answer.whole
         else f"right {problem.tolerance.phrase()}"
     )
-    out = ['<div class="key">', f'<p><b>Answer:</b> {_key_value(kind, rounded(problem.answer.value))} '
-           f'<span class="tolerance">({html.escape(tolerance)})</span></p>']
+    return (f'<p class="answer"><b>Answer to {number}:</b> {_key_value(kind, rounded(problem.answer.value))} '
+            f'<span class="tolerance">({html.escape(tolerance)})</span></p>')
+
+
+def _key_html(problem: Problem) -> list[str]:
+    """The worked steps, the picture and the named mistakes of one problem."""
+    from quizgen.core.problems import rounded
+    from quizgen.core.render import named_step_html, step_label
+
+    kind = problem.answer.kind
+    out = ['<div class="key">']
     if problem.steps:
         out.append("<table>")
         for step in problem.steps:
@@ -442,7 +452,9 @@ def _key_article(quiz: Quiz, problems: Sequence[Problem], sheet_name: str) -> st
     out.append("</ul></div>")
     out.append('<h2 class="solutions">Worked solutions</h2>')
     for p, problem in zip(quiz.problems, problems):
-        out += ['<section class="problem solution">', *_problem_html(quiz, p, True), *_key_html(problem), "</section>"]
+        # The heading, prompt, inputs and answer stay on one page; the steps may run onto the next.
+        out += ['<section class="problem solution">', '<div class="opening">', *_problem_html(quiz, p, True),
+                _answer_line(problem, p.number), "</div>", *_key_html(problem), "</section>"]
     out.append("</article>")
     return "\n".join(out)
 
