@@ -116,7 +116,8 @@ def _solve_smoothing(ask: str, inputs: Mapping[str, Any]) -> Solution:
     if ask == "smoothed-target":
         k = int(inputs["classes"])
         ours, others = _targets(k, target, eps)
-        split = (Step("every class: ε / K", eps / k), Step("the true class: 1 − ε + ε / K", 1 - eps + eps / k))
+        split = (Step("every class: ε / K", eps / k), Step("the true class: 1 − ε + ε / K", 1 - eps + eps / k),
+                 Step("the smoothed target, class by class", ours.tolist()))
         return Solution(ours.tolist(), split, (Misconception(*_OTHERS, others.tolist()),))
     logits = torch.tensor(inputs["logits"], dtype=_F64)
     k = len(logits)

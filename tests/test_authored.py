@@ -847,3 +847,17 @@ def test_a_formula_answer_may_call_functions_and_folds_drawn_signs(tmp_path: Pat
     concept = load_concepts(tmp_path)[0]
     keys = {build_problem(concept, concept.templates[0], seed).answer.value["formula"] for seed in range(12)}
     assert keys == {"sqrt(T) + 2*exp(-T)", "sqrt(T) + 1*exp(-T)"}, keys
+
+
+def test_a_worked_solution_always_ends_at_the_answer() -> None:
+    """A file whose steps stop short of the answer (the KL without its × T²) gets the answer's own
+    expression as the last step; one whose last step is the answer gets nothing more."""
+    from checkers.authored import solve
+
+    base = {"values": {"T": 2.0, "x": [1.0, 3.0]}, "labels": {}, "answer": "T^2 * sum(x)", "mistakes": []}
+    short = solve({**base, "steps": [{"label": "the sum", "value": "sum(x)"}]})
+    assert [s.label for s in short.steps] == ["the sum", "answer = T^2 * sum(x)"] and short.steps[-1].value == 16.0
+    whole = solve({**base, "steps": [{"label": "the sum", "value": "sum(x)"}, {"label": "times T²", "value": "sum(x) * T^2"}]})
+    assert [s.label for s in whole.steps] == ["the sum", "times T²"]
+    none = solve({**base, "steps": []})
+    assert [s.label for s in none.steps] == ["answer = T^2 * sum(x)"]
