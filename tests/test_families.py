@@ -107,3 +107,27 @@ def test_a_familys_own_variants_agree_with_its_reference_and_mistakes(family: st
         bad += [(inputs, m.name) for m in sol.misconceptions if m.name not in others or not agree(m.value, others[m.name])]
     assert wrong == [], f"{len(wrong)} of {len(variants)} disagree with the reference, e.g. {wrong[:2]}"
     assert bad == [], f"{len(bad)} listed mistakes not recomputed or recomputed otherwise, e.g. {bad[:2]}"
+
+
+# Templates whose answer is a sequence read off the steps (a decoded sentence, the labels of the
+# masked positions), or whose last step adds what follows from the answer (the predicted class).
+ENDS_ELSEWHERE = {"language-modelling.beam-search", "language-modelling.greedy-decoding", "masked-modelling.loss-labels",
+                  "simclr.zero-shot-probabilities"}
+
+
+ENDING = [(c, t) for c, t in TEMPLATES if f"{c.id}.{t.name}" not in ENDS_ELSEWHERE]
+
+
+@pytest.mark.parametrize(("concept", "template"), ENDING, ids=[f"{c.id}.{t.name}" for c, t in ENDING])
+def test_a_worked_solution_ends_at_the_answer(concept, template) -> None:
+    """The last worked step is the answer (a solution that stops at the KL leaves out the × T² the
+    problem is about)."""
+    from quizgen.core.answer import close
+    from quizgen.core.problems import build_problem
+
+    assert len(ENDING) == len(TEMPLATES) - len(ENDS_ELSEWHERE)  # every exception names a shipped template
+    for i in range(4):
+        p = build_problem(concept, template, variant_seed(3, i))
+        assert p.steps, p.id
+        if p.answer.kind != "formula":
+            assert close(p.answer.kind, p.answer.value, p.steps[-1].value, p.tolerance), (p.id, p.steps[-1])
