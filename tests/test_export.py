@@ -17,6 +17,8 @@ import json
 import math
 import re
 import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -482,3 +484,12 @@ def test_an_export_never_replaces_its_quiz_a_link_or_a_file_of_another_kind(quiz
     assert result.exit_code == 2 and "is a folder; export one quiz file" in result.output, result.output
     assert {p.name: p.read_bytes() if p.is_file() else None for p in tmp_path.iterdir()} == before
     assert not (tmp_path / "elsewhere" / "planted.xml").exists()
+
+
+def test_an_export_to_standard_output_is_the_export_alone(quiz) -> None:
+    path, _ = quiz
+    proc = subprocess.run([sys.executable, "-m", "quizgen", "--concepts", str(CONCEPTS), "export", str(path), "--format", "moodle",
+                           "-o", "-"], capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    ET.fromstring(proc.stdout)  # nothing but the XML
+    assert proc.stderr.decode().startswith("wrote standard output: ")

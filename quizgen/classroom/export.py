@@ -444,9 +444,11 @@ def export_command(ctx: click.Context, sources: tuple[str, ...], fmt: str, outpu
         raise QuizgenError("nothing to export: " + "; ".join(left or ["no problems"]))
     data = moodle_xml(kept, titles, bank) if fmt == "moodle" else qti_zip(kept, title, partial=partial_credit)
     write_bytes_atomic(out, data)
-    click.echo(f"wrote {out}: {len(kept)} problems, 1 point each" + (f"; left out {', '.join(left)}" if left else ""))
+    to_stdout = str(out) == "-"  # the summary then goes to standard error, out of the export's way
+    click.echo(f"wrote {'standard output' if to_stdout else out}: {len(kept)} problems, 1 point each"
+               + (f"; left out {', '.join(left)}" if left else ""), err=to_stdout)
     fields = sum(fmt == "qti" and p.answer.kind in ("vector", "matrix") for _, p in kept)
     if fields:
         click.echo(f"note: {fields} vector or matrix problems are items with a field per entry; Canvas imports them as "
                    "fill-in-multiple-blanks, which matches each blank's text exactly and credits blanks one by one "
-                   "(see docs/lms.md)")
+                   "(see docs/lms.md)", err=to_stdout)
