@@ -493,3 +493,20 @@ def test_an_export_to_standard_output_is_the_export_alone(quiz) -> None:
     assert proc.returncode == 0, proc.stderr
     ET.fromstring(proc.stdout)  # nothing but the XML
     assert proc.stderr.decode().startswith("wrote standard output: ")
+
+
+def test_a_quiz_file_whose_inputs_were_edited_is_exported_as_its_ids_draw_and_says_so(quiz, tmp_path) -> None:
+    from quizgen.classroom.quiz import read_quiz
+
+    path, problems = quiz
+    first, key, value = next((p, k, v) for p in read_quiz(path).problems for k, v in p.inputs.items()
+                             if isinstance(v, int) and not isinstance(v, bool))
+    text = path.read_text("utf-8")
+    needle = f'"id": "{first.id}"'
+    line = next(line for line in text.splitlines() if needle in line)
+    edited = line.replace(f'"{key}": {value}', f'"{key}": {value + 1}', 1)
+    assert edited != line
+    (tmp_path / "e.yaml").write_text(text.replace(line, edited), "utf-8")
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "export", str(tmp_path / "e.yaml"), "--format", "qti",
+                                      "-o", str(tmp_path / "e.zip")])
+    assert result.exit_code == 0 and f"note: problem {first.number}: the inputs in the quiz file differ" in result.output, result.output

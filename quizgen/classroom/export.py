@@ -338,7 +338,7 @@ def qti_zip(problems: Sequence[tuple[int, Problem]], title: str, timestamp: int 
 def _problems(ctx: click.Context, sources: tuple[str, ...], variants: int, seed: int) -> tuple[list[Problem], str, dict[str, str], str | None]:
     """The problems to export, a title, the concepts' titles and the quiz's name for its question
     bank (None for topics): a quiz file's, or topics'."""
-    from quizgen.classroom.grade import quiz_templates
+    from quizgen.classroom.grade import input_notes, quiz_templates
     from quizgen.classroom.quiz import read_quiz
     from quizgen.core.concepts import select
     from quizgen.core.library import load_library
@@ -366,7 +366,11 @@ def _problems(ctx: click.Context, sources: tuple[str, ...], variants: int, seed:
         # Each student's variant is told apart, in its title and its question bank.
         who = quiz.student_name or quiz.student
         title = f"{quiz.title} — {who}" if who else quiz.title
-        return [rebuild(p.id, concepts) for p in quiz.problems], title, titles, title
+        problems = [rebuild(p.id, concepts) for p in quiz.problems]
+        for p, built in zip(quiz.problems, problems):
+            for note in input_notes(quiz, p, built, "exported as its id draws it"):
+                click.echo(f"note: problem {p.number}: {note}", err=True)
+        return problems, title, titles, title
     chosen = select(concepts, sources)
     jobs = [(c, t, template_variant_seed(seed, c.id, t.name, v)) for c in sorted(chosen, key=lambda c: c.id) for t in c.templates for v in range(variants)]
     if not jobs:

@@ -159,8 +159,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _input_notes(quiz: Quiz, p: QuizProblem, built: Problem) -> list[str]:
-    """What does not match between a quiz problem as written and the problem its id draws."""
+def input_notes(quiz: Quiz, p: QuizProblem, built: Problem, then: str = "graded against the problem the id names") -> list[str]:
+    """What does not match between a quiz problem as written and the problem its id draws
+    (``then``: what is done about it)."""
     from quizgen.core.problems import variant_seed
 
     notes: list[str] = []
@@ -168,8 +169,7 @@ def _input_notes(quiz: Quiz, p: QuizProblem, built: Problem) -> list[str]:
         notes.append("its id's seed is not the one this quiz's seed and student give to this problem number")
     if built.inputs != p.inputs and _plain(built.inputs) != p.inputs:
         notes.append(
-            "the inputs in the quiz file differ from those its problem id draws (edited by hand?); "
-            "graded against the problem the id names"
+            f"the inputs in the quiz file differ from those its problem id draws (edited by hand?); {then}"
         )
     return notes
 
@@ -180,7 +180,7 @@ def _grade_task(
     """One question's grade: ``built`` is the problem its id draws, or why there is none."""
     if isinstance(built, str):
         return QuestionGrade(p.number, p.id, "not-graded", None, None, None, None, f"not graded: {built}")
-    notes = _input_notes(quiz, p, built)
+    notes = input_notes(quiz, p, built)
     answer = built.answer
     correct = format_value(answer.kind, answer.value)
     given: str | None = None
