@@ -968,3 +968,49 @@ def test_reports_for_one_sheet_is_refused_before_grading(six, tmp_path):
     result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "grade", str(path), str(sheet), "--reports", str(tmp_path / "r")])
     assert result.exit_code == 2 and "--reports writes a class's reports" in result.output, result.output
     assert not (tmp_path / "r").exists()
+
+
+def test_polishing_an_authored_templates_texts_and_steps_leaves_its_quizzes_gradeable(tmp_path):
+    """A step's label, a mistake's reason, an input's label: none decides a problem, so a quiz
+    written before the edit is graded as before; a changed answer expression is not."""
+    import shutil
+
+    folder = tmp_path / "concepts"
+    shutil.copytree(CONCEPTS, folder)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--concepts", str(folder), "quiz", "knowledge-distillation", "-n", "4", "--seed", "1",
+                                 "-o", str(tmp_path / "q.yaml")])
+    assert result.exit_code == 0, result.output
+    sheet = tmp_path / "q.answers.yaml"
+    path = folder / "knowledge-distillation.yaml"
+    text = path.read_text("utf-8")
+    edited = (text.replace("teacher's soft targets p = softmax(t / T)", "the teacher's softened targets p", 1)
+              .replace("Left out the factor T²;", "Forgot the factor T²;", 1)
+              .replace("label: temperature T,", "label: the temperature T,", 1))
+    assert edited.count("the teacher's softened targets p") == 1 and "Forgot the factor T²;" in edited
+    path.write_text(edited, "utf-8")
+    result = runner.invoke(cli, ["--concepts", str(folder), "grade", str(tmp_path / "q.yaml"), str(sheet)])
+    assert result.exit_code == 0 and "not graded" not in result.output and "edited by hand" not in result.output, result.output
+    path.write_text(edited.replace('answer: "T^2 * kl_div(', 'answer: "T * kl_div(', 1), "utf-8")
+    result = runner.invoke(cli, ["--concepts", str(folder), "grade", str(tmp_path / "q.yaml"), str(sheet)])
+    assert "changed since the quiz was written" in result.output, result.output
+
+
+def test_a_quiz_written_with_the_fingerprint_that_held_texts_is_still_graded(tmp_path):
+    from quizgen.classroom.quiz import template_fingerprint
+    from quizgen.core.concepts import load_concepts
+
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "adam-step", "-n", "2", "-o", str(tmp_path / "q.yaml")])
+    assert result.exit_code == 0, result.output
+    concepts = load_concepts(CONCEPTS)
+    text = (tmp_path / "q.yaml").read_text("utf-8")
+    changed = 0
+    for c in concepts:
+        for t in c.templates:
+            new, old = template_fingerprint(t), template_fingerprint(t, texts=True)
+            if new in text and new != old:
+                text, changed = text.replace(new, old), changed + 1
+    assert changed  # the authored templates' fingerprints leave their texts out now
+    (tmp_path / "q.yaml").write_text(text, "utf-8")
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "grade", str(tmp_path / "q.yaml"), str(tmp_path / "q.answers.yaml")])
+    assert result.exit_code == 0 and "not graded" not in result.output, result.output

@@ -20,7 +20,7 @@ from conftest import CONCEPTS
 
 from quizgen.core.concepts import load_concepts
 from quizgen.core.errors import QuizgenError
-from quizgen.core.problems import build_many, problem_id, rebuild, template_version, variant_seed
+from quizgen.core.problems import build_many, drawn, problem_id, rebuild, template_version, variant_seed
 from quizgen.generators import GENERATORS
 
 RECORD = Path(__file__).with_name("data") / "drawings.json"
@@ -34,8 +34,7 @@ def _drawings() -> dict[str, dict[str, object]]:
     for c in concepts:
         for t in c.templates:
             jobs = [(c, t, variant_seed(0, i)) for i in range(SEEDS)]
-            # An authored problem's inputs also carry its expressions and texts; what it draws is its values.
-            inputs = [p.inputs["values"] if p.family == "authored" else p.inputs for chunk in build_many(jobs, processes=1) for p in chunk]
+            inputs = [drawn(p.family, p.inputs) for chunk in build_many(jobs, processes=1) for p in chunk]
             text = json.dumps(inputs, sort_keys=True, separators=(",", ":"))
             out[f"{c.id}.{t.name}"] = {"version": template_version(t), "draws": hashlib.sha256(text.encode()).hexdigest()[:16]}
     return dict(sorted(out.items()))

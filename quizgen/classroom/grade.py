@@ -98,7 +98,7 @@ def _match(
 
 
 def quiz_templates(
-    quiz: Quiz, concepts: Sequence[Concept], fingerprints: dict[str, str] | None = None
+    quiz: Quiz, concepts: Sequence[Concept], fingerprints: dict[str, tuple[str, str]] | None = None
 ) -> tuple[dict[str, tuple[Concept, Template] | str], list[str]]:
     """Each template of the quiz as today's concept files have it, or why its problems cannot be graded.
 
@@ -116,7 +116,7 @@ def quiz_templates(
         template = next((t for t in concept.templates if t.name == tname), None) if concept else None
         if concept is None or template is None:
             why = f"its template {key} is not in the concept files any more"
-        elif _fingerprint(key, template, fingerprints) != info.fingerprint:  # it hashes the generator and its version too
+        elif info.fingerprint not in _fingerprint(key, template, fingerprints):  # it hashes the generator and its version too
             why = f"its template {key} changed since the quiz was written (generator, parameters or tolerance)"
             was, now = _versions(quiz, key, template)
             if was is not None and was != now:
@@ -139,14 +139,16 @@ def _versions(quiz: Quiz, key: str, template: Template) -> tuple[int | None, int
     return was, template_version(template)
 
 
-def _fingerprint(key: str, template: Template, cache: dict[str, str] | None) -> str:
-    """A template's fingerprint, computed once per grading run (a class's quizzes share templates)."""
+def _fingerprint(key: str, template: Template, cache: dict[str, tuple[str, str]] | None) -> tuple[str, str]:
+    """A template's fingerprints, today's and the one a quiz written before may hold (an authored
+    template's texts included), computed once per grading run (a class's quizzes share templates)."""
     from quizgen.classroom.quiz import template_fingerprint
 
-    if cache is None:
-        return template_fingerprint(template)
-    if key not in cache:
-        cache[key] = template_fingerprint(template)
+    if cache is None or key not in cache:
+        both = (template_fingerprint(template), template_fingerprint(template, texts=True))
+        if cache is None:
+            return both
+        cache[key] = both
     return cache[key]
 
 
@@ -162,12 +164,13 @@ def _plain(value: Any) -> Any:
 def input_notes(quiz: Quiz, p: QuizProblem, built: Problem, then: str = "graded against the problem the id names") -> list[str]:
     """What does not match between a quiz problem as written and the problem its id draws
     (``then``: what is done about it)."""
-    from quizgen.core.problems import variant_seed
+    from quizgen.core.problems import drawn, variant_seed
 
     notes: list[str] = []
     if variant_seed(quiz.effective_seed, p.number - 1) != p.seed:
         notes.append("its id's seed is not the one this quiz's seed and student give to this problem number")
-    if built.inputs != p.inputs and _plain(built.inputs) != p.inputs:
+    # What was drawn is compared (an authored problem's inputs also carry its template's texts).
+    if drawn(built.family, built.inputs) != drawn(built.family, p.inputs) and _plain(drawn(built.family, built.inputs)) != drawn(built.family, p.inputs):
         notes.append(
             f"the inputs in the quiz file differ from those its problem id draws (edited by hand?); {then}"
         )
@@ -295,7 +298,7 @@ def grade_sheets(
     from quizgen.core.problems import build_many
 
     templates: dict[int, tuple[dict[str, tuple[Concept, Template] | str], list[str]]] = {}
-    fingerprints: dict[str, str] = {}
+    fingerprints: dict[str, tuple[str, str]] = {}
     # One task a question: (quiz, problem, its answers, its build job or why it has none).
     tasks: list[tuple[Quiz, QuizProblem, tuple[RawAnswer, ...], int | str]] = []
     jobs_: list[tuple[Concept, Template, int]] = []

@@ -31,7 +31,7 @@ from quizgen import __version__
 from quizgen.core.concepts import select
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import FileUnusable, load_yaml_data, read_text_file
-from quizgen.core.problems import PROBLEM_ID, Problem, plan, template_version
+from quizgen.core.problems import PROBLEM_ID, Problem, deciding_params, plan, template_version
 
 if TYPE_CHECKING:
     from quizgen.core.concepts import Concept, Template
@@ -138,17 +138,19 @@ def student_seed(seed: int, student: str) -> int:
     return int.from_bytes(digest, "big")
 
 
-def template_fingerprint(template: Template) -> str:
+def template_fingerprint(template: Template, *, texts: bool = False) -> str:
     """A short hash of everything about a template that decides its inputs, answers and tolerance.
 
     If a concept file's template changes after a quiz was written (other params, another
     tolerance), the problem ids no longer draw the inputs the learner saw; the grader notices by
-    comparing fingerprints and leaves those problems not graded.
+    comparing fingerprints and leaves those problems not graded. An authored template's texts and
+    worked steps are left out (its generator's ``deciding``); ``texts=True`` gives the fingerprint
+    quizgen wrote before, with them, which a quiz file may still hold.
     """
     data = {
         "generator": template.generator,
         "version": template_version(template),
-        "params": template.resolved_params(),
+        "params": template.resolved_params() if texts else deciding_params(template),
         "tolerance": [template.tolerance.rel, template.tolerance.abs],
     }
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=list)

@@ -202,6 +202,20 @@ def hidden_mistake(solved: Solved, tolerance: Tolerance) -> str | None:
     return next((m.name for m in solved.misconceptions if close(kind, value, m.value, tolerance)), None)
 
 
+def drawn(family: str, inputs: Any) -> Any:
+    """What a problem drew: its inputs, or the part a family names (``drawn``: an authored
+    problem's inputs also carry its template's texts and expressions)."""
+    own = getattr(GENERATORS[family], "drawn", None)
+    return inputs if own is None else own(inputs)
+
+
+def deciding_params(template: Template) -> dict[str, Any]:
+    """What of a template's parameters decides its problems, as its family says (``deciding``:
+    an authored template's texts and worked steps do not); by default all of them."""
+    own = getattr(GENERATORS[template.generator], "deciding", None)
+    return template.resolved_params() if own is None else own(template.resolved_params())
+
+
 def template_version(template: Template) -> int:
     """The version of a template's drawing, the ``vN`` of its problem ids: the generator's
     ``VERSION``, or the highest ``VERSIONS[ask]`` over the asks the template draws from (a

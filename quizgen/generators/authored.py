@@ -122,6 +122,21 @@ def version(params: dict[str, Any]) -> int:
     return int(params.get("version", VERSION))
 
 
+def deciding(params: dict[str, Any]) -> dict[str, Any]:
+    """What of a template decides its problems (the values drawn, the answers, the redraws): not
+    its texts (labels, the mistakes' names and reasons) nor its worked steps and examples, so that
+    polishing those leaves a quiz already written gradeable."""
+    out = {k: v for k, v in params.items() if k not in ("steps", "examples")}
+    out["inputs"] = {name: {k: v for k, v in spec.items() if k != "label"} for name, spec in params["inputs"].items()}
+    out["mistakes"] = [m["value"] for m in params.get("mistakes", [])]
+    return out
+
+
+def drawn(inputs: dict[str, Any]) -> Any:
+    """What a problem drew (its inputs also carry the template's texts and expressions)."""
+    return inputs.get("values")
+
+
 def _decimals(step: float) -> int:
     text = f"{step:.10f}".rstrip("0")
     return len(text.split(".")[1]) if "." in text else 0
