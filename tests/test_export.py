@@ -510,3 +510,16 @@ def test_a_quiz_file_whose_inputs_were_edited_is_exported_as_its_ids_draw_and_sa
     result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "export", str(tmp_path / "e.yaml"), "--format", "qti",
                                       "-o", str(tmp_path / "e.zip")])
     assert result.exit_code == 0 and f"note: problem {first.number}: the inputs in the quiz file differ" in result.output, result.output
+
+
+def test_an_id_edited_to_another_version_names_the_quiz_file(quiz, tmp_path) -> None:
+    from quizgen.classroom.quiz import read_quiz
+
+    path, _ = quiz
+    first = read_quiz(path).problems[0]
+    other = re.sub(r"\.v\d+\.", ".v9.", first.id)
+    (tmp_path / "h.yaml").write_text(path.read_text("utf-8").replace(first.id, other), "utf-8")
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "export", str(tmp_path / "h.yaml"), "--format", "qti",
+                                      "-o", str(tmp_path / "h.zip")])
+    assert result.exit_code == 2 and result.output.startswith(f"{tmp_path / 'h.yaml'}: problem '{other}'"), result.output
+    assert not (tmp_path / "h.zip").exists()

@@ -232,8 +232,9 @@ def test_the_key_opens_with_a_page_of_answers(printed: Path) -> None:
         assert _squash(p.id) in first and _squash(format_value(problem.answer.kind, problem.answer.value)) in first, p.id
     assert "Workedsolutions" not in first and "Workedsolutions" in pages[1]
     assert "singlequotes" in "".join(pages[:2])  # what students are told about the answer sheet
-    # Compact: the 20 worked solutions take a few pages, not a page each.
-    assert len(pages) <= 1 + 20 // 2, len(pages)
+    # Compact: the 20 worked solutions take a few pages, not a page each (keeping each one's
+    # heading, inputs and answer together leaves some page ends blank: 11 pages after the table).
+    assert len(pages) <= 1 + 20 * 3 // 5, len(pages)
 
 
 def test_in_the_key_a_problem_and_its_answer_are_never_on_different_pages(printed: Path) -> None:

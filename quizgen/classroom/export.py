@@ -366,7 +366,10 @@ def _problems(ctx: click.Context, sources: tuple[str, ...], variants: int, seed:
         # Each student's variant is told apart, in its title and its question bank.
         who = quiz.student_name or quiz.student
         title = f"{quiz.title} — {who}" if who else quiz.title
-        problems = [rebuild(p.id, concepts) for p in quiz.problems]
+        try:
+            problems = [rebuild(p.id, concepts) for p in quiz.problems]
+        except QuizgenError as exc:  # an id edited by hand: the file is named with it
+            raise QuizgenError(f"{quizzes[0]}: {exc}") from None
         for p, built in zip(quiz.problems, problems):
             for note in input_notes(quiz, p, built, "exported as its id draws it"):
                 click.echo(f"note: problem {p.number}: {note}", err=True)
