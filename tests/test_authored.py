@@ -64,6 +64,11 @@ def _kl_softmax(a: Any, b: Any) -> float:
     return float(sum(pi * (ai - bi) for pi, ai, bi in zip(_probs(a), a, b))) - _lse(a) + _lse(b)
 
 
+def _batch_kl(v: dict[str, Any], teacher: str = "t", student: str = "s") -> float:
+    """Σ over the rows of KL(softmax(teacher row) ‖ softmax(student row))."""
+    return sum(_kl_softmax(a, b) for a, b in zip(v[teacher], v[student]))
+
+
 def _soft(v: dict[str, Any], name: str, temperature: float | None = None) -> np.ndarray:
     return np.asarray(v[name], float) / (v["T"] if temperature is None else temperature)
 
@@ -202,6 +207,8 @@ REFERENCES: dict[str, Callable[[dict[str, Any]], Any]] = {
         lambda v: v["alpha"] * _distill(v) + (1 - v["alpha"]) * _hard_ce(v["s"], v["k"])
     ),
     "T * (softmax(s / T) - softmax(t / T))": _distill_gradient,
+    # F.kl_div(log q, p, reduction='batchmean'): the rows' KL(p ‖ q), summed, over N.
+    "kl_div(log_softmax(s, dim=1), softmax(t, dim=1)) / N": lambda v: _batch_kl(v) / v["N"],
     # ∂C/∂z_i = (q_i − p_i) / T ≈ c / T².
     "(z - v)/(N*T^2)": lambda v: _in_t(lambda t: _first_order(v) / t**2),
     # adam-step.yaml
@@ -225,6 +232,15 @@ REFERENCES: dict[str, Callable[[dict[str, Any]], Any]] = {
 }
 
 MISTAKES: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
+    "kl_div(log_softmax(s, dim=1), softmax(t, dim=1)) / N": {
+        "reduction-mean": lambda v: _batch_kl(v) / (3 * v["N"]),
+        "reduction-sum": _batch_kl,
+        "arguments-swapped": lambda v: _batch_kl(v, "s", "t") / v["N"],
+        # kl_div's pointwise target · (log target − input), with probabilities given as the input.
+        "probabilities-as-input": lambda v: sum(
+            float(np.sum(_probs(tr) * (np.log(_probs(tr)) - _probs(sr)))) for sr, tr in zip(v["s"], v["t"])
+        ) / v["N"],
+    },
     "x * m / (1 - p)": {
         "no-rescale": lambda v: np.asarray(v["x"], float) * np.asarray(v["m"], float),
         "divided-by-p": lambda v: np.asarray(v["x"], float) * np.asarray(v["m"], float) / v["p"],
