@@ -46,7 +46,7 @@ _OVERFLOW_PROBE = """<script>
   document.querySelectorAll("body *").forEach(function (el) {
     var r = el.getBoundingClientRect();
     if (r.width && r.right > limit) out.push(el.tagName + ": " + (el.textContent || "").slice(0, 60));
-    if ((el.tagName === "PRE" || el.tagName === "CODE") && el.scrollWidth > el.clientWidth + 1 && el.clientWidth)
+    if (["PRE", "CODE", "P", "H1", "H2"].indexOf(el.tagName) >= 0 && el.scrollWidth > el.clientWidth + 1 && el.clientWidth)
       out.push("scrolls: " + el.tagName + ": " + (el.textContent || "").slice(0, 60));
   });
   var p = document.createElement("pre"); p.id = "overflow"; p.textContent = JSON.stringify(out);
@@ -251,3 +251,13 @@ def test_in_the_key_a_problem_and_its_answer_are_never_on_different_pages(printe
         prompt = _squash(templates[p.key].prompt.replace("`", ""))
         assert len(answer) == 1, (p.number, answer)
         assert _squash(p.id) in pages[answer[0]] and prompt in pages[answer[0]], (p.number, p.id)
+
+
+def test_a_name_without_spaces_wraps_inside_the_page(tmp_path: Path) -> None:
+    need_chromium()
+    (tmp_path / "roster.csv").write_text("id,name\ns1," + "Wolfeschlegelstein" * 12 + "\n", "utf-8")
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "bleu", "-n", "1", "--title", "T" * 150,
+                                      "--for", str(tmp_path / "roster.csv"), "-o", str(tmp_path / "class")])
+    assert result.exit_code == 0, result.output
+    for page in ("class.worksheets.html", "s1.worksheet.html"):
+        assert _overflowing(tmp_path / "class" / page) == [], page

@@ -199,6 +199,7 @@ _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 46rem; margin: 2rem auto;
        padding: 0 1rem; line-height: 1.45; color: #111; }
 h1 { margin-bottom: 0.2rem; }
+h1, .meta { overflow-wrap: anywhere; }  /* a title or student name without spaces wraps, not off the page */
 .meta { color: #555; }
 .problem { border-top: 1px solid #ccc; padding-top: 0.6rem; margin-top: 1.2rem; break-inside: avoid; }
 .problem h2 { font-size: 1.1rem; margin: 0 0 0.4rem 0; }
