@@ -523,3 +523,10 @@ def test_an_id_edited_to_another_version_names_the_quiz_file(quiz, tmp_path) -> 
                                       "-o", str(tmp_path / "h.zip")])
     assert result.exit_code == 2 and result.output.startswith(f"{tmp_path / 'h.yaml'}: problem '{other}'"), result.output
     assert not (tmp_path / "h.zip").exists()
+
+
+def test_a_topic_is_exported_even_beside_a_folder_of_its_name(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bleu").mkdir()
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "export", "bleu", "--format", "qti", "--variants", "1"])
+    assert result.exit_code == 0 and (tmp_path / "bleu.qti.zip").exists(), result.output

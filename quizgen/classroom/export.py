@@ -346,9 +346,6 @@ def _problems(ctx: click.Context, sources: tuple[str, ...], variants: int, seed:
 
     concepts = load_library(concept_dir(ctx))
     titles = {c.id: c.title for c in concepts}
-    folders = [s for s in sources if Path(s).is_dir()]
-    if folders:
-        raise QuizgenError(f"{folders[0]} is a folder; export one quiz file from it (such as {Path(folders[0]) / '<id>.quiz.yaml'})")
     quizzes = [s for s in sources if s.endswith((".yaml", ".yml", ".json"))]
     if quizzes:
         if len(sources) > 1:
@@ -374,7 +371,14 @@ def _problems(ctx: click.Context, sources: tuple[str, ...], variants: int, seed:
             for note in input_notes(quiz, p, built, "exported as its id draws it"):
                 click.echo(f"note: problem {p.number}: {note}", err=True)
         return problems, title, titles, title
-    chosen = select(concepts, sources)
+    try:
+        chosen = select(concepts, sources)
+    except QuizgenError:  # not a topic: a class's folder of quizzes, perhaps
+        folders = [s for s in sources if Path(s).is_dir()]
+        if folders:
+            raise QuizgenError(f"{folders[0]} is a folder; export one quiz file from it (such as "
+                               f"{Path(folders[0]) / '<id>.quiz.yaml'})") from None
+        raise
     jobs = [(c, t, template_variant_seed(seed, c.id, t.name, v)) for c in sorted(chosen, key=lambda c: c.id) for t in c.templates for v in range(variants)]
     if not jobs:
         raise QuizgenError(f"the topics {', '.join(sources)} have no problem templates")
