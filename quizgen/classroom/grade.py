@@ -170,7 +170,8 @@ def input_notes(quiz: Quiz, p: QuizProblem, built: Problem, then: str = "graded 
     if variant_seed(quiz.effective_seed, p.number - 1) != p.seed:
         notes.append("its id's seed is not the one this quiz's seed and student give to this problem number")
     # What was drawn is compared (an authored problem's inputs also carry its template's texts).
-    if drawn(built.family, built.inputs) != drawn(built.family, p.inputs) and _plain(drawn(built.family, built.inputs)) != drawn(built.family, p.inputs):
+    written, now = drawn(built.family, p.inputs), drawn(built.family, built.inputs)
+    if now != written and _plain(now) != written:
         notes.append(
             f"the inputs in the quiz file differ from those its problem id draws (edited by hand?); {then}"
         )
