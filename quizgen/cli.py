@@ -105,7 +105,7 @@ def _problem_text(problem: Any, index: int, total: int, title: str) -> str:
     ]
     if problem.steps:
         lines.append("Worked solution:")
-        lines.extend("  " + step_text(step) for step in problem.steps)
+        lines.extend("  " + step_text(step, problem.answer.kind) for step in problem.steps)
     if problem.misconceptions:
         lines.append("Named mistakes:")
         lines.extend(f"  {m.name}: {format_value(kind, m.value)} — {m.description}" for m in problem.misconceptions)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import re
 import sys
 from pathlib import Path
 
@@ -211,3 +212,10 @@ def test_output_onto_a_full_disk_is_one_line_and_exit_2(args):
         proc = subprocess.run([sys.executable, "-m", "quizgen", "--concepts", str(CONCEPTS), *args], stdout=full,
                               stderr=subprocess.PIPE, text=True, timeout=120)
     assert proc.returncode == 2 and proc.stderr == "writing the output: No space left on device\n", proc.stderr
+
+
+def test_a_shape_problems_steps_read_as_torch_writes_shapes() -> None:
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "generate", "squeeze-unsqueeze", "--n", "4", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    solutions = re.findall(r"Worked solution:\n((?:  .*\n)+)", result.output)
+    assert solutions and all(("torch.Size([" in s or "= error" in s) and "shape (" not in s for s in solutions), solutions

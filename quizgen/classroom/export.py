@@ -110,7 +110,7 @@ def feedback_html(problem: Problem) -> str:
     out = [f"<p><b>Answer:</b> <code>{key}</code></p>"]
     if problem.steps:
         out.append("<p><b>Worked solution</b></p><ul>")
-        out += [f"<li>{html.escape(step_text(s))}</li>" for s in problem.steps]
+        out += [f"<li>{html.escape(step_text(s, problem.answer.kind))}</li>" for s in problem.steps]
         out.append("</ul>")
     if problem.misconceptions:
         shown = mistake_items(problem.misconceptions, lambda v: f"<code>{html.escape(fmt_inline(v))}</code>")

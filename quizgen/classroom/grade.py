@@ -223,7 +223,7 @@ def _grade_task(
                 notes.append(f"answered {len(answers)} times, the same each time")
     step_lines: tuple[str, ...] = ()
     if steps and status != "right":
-        step_lines = tuple(step_text(s) for s in built.steps)
+        step_lines = tuple(step_text(s, built.answer.kind) for s in built.steps)
     return QuestionGrade(  # positional: this runs once per question
         p.number,
         p.id,

@@ -159,11 +159,19 @@ def named_entries_text(step: Any) -> str | None:
     return None if entries is None else ", ".join(f"{name} = {fmt_scalar(v)}" for name, v in entries)
 
 
-def step_text(step: Any) -> str:
+def is_shape_step(step: Any, kind: str) -> bool:
+    """Whether ``step``'s value is a shape: a list of whole numbers in a problem whose answer is one."""
+    return kind == "shape" and isinstance(step.value, list) and all(type(v) is int for v in step.value)
+
+
+def step_text(step: Any, kind: str = "") -> str:
     """One line of a worked solution: ``label = value  shape (2, 3)  (note)``; named entries as
-    ``name = value, …``, a named table as its rows by name."""
-    shape = f"  shape {tuple(step.shape)}" if step.shape is not None and not step.rows else ""
+    ``name = value, …``, a named table as its rows by name; in a problem whose answer is a shape
+    (``kind``), a step's value is its shape, written as torch does: ``torch.Size([1, 2, 3])``."""
     note = f"  ({step.note})" if step.note else ""
+    if is_shape_step(step, kind):
+        return f"{step.label} = {fmt_shape(step.value)}{note}"
+    shape = f"  shape {tuple(step.shape)}" if step.shape is not None and not step.rows else ""
     named = named_entries_text(step)
     if named is not None:
         label = step_label(step)

@@ -315,9 +315,9 @@ def step_lines(step: Any, kind: str = "") -> list[Line]:
     """One line of a worked solution (plus an aligned block below it for a matrix or a table);
     named entries as ``name = value, …`` on the line, a table with its row and column names; in a
     shape problem a step's value is its shape, written as torch does (as on cards and keys)."""
-    from quizgen.core.render import fmt_shape, named_entries_text, step_label
+    from quizgen.core.render import fmt_shape, is_shape_step, named_entries_text, step_label
 
-    if kind == "shape" and isinstance(step.value, list) and all(type(v) is int for v in step.value):
+    if is_shape_step(step, kind):
         return [[("  ", ""), (step.label, "bold"), (" = ", ""), (fmt_shape(step.value), "")]
                 + ([(f"   ({step.note})", "dim")] if step.note else [])]
     extra: Line = []
