@@ -286,9 +286,12 @@ def _solve_formula(inputs: Mapping[str, Any]) -> Solution:
     def written(text: str) -> dict[str, Any]:
         return formula_value(formula_text(text, inputs["values"], names), symbols)
 
-    steps = tuple(Step(s["label"], written(s["value"])["formula"]) for s in inputs.get("steps", []))
+    steps = [Step(s["label"], written(s["value"])["formula"]) for s in inputs.get("steps", [])]
     mistakes = tuple(Misconception(m["name"], " ".join(str(m.get("why", "")).split()), written(m["value"])) for m in inputs.get("mistakes", []))
-    return Solution(written(inputs["answer"]), steps, mistakes)
+    key = written(inputs["answer"])
+    if not steps or steps[-1].value != key["formula"]:  # the worked solution ends at the answer, as written
+        steps.append(Step("the answer", key["formula"]))
+    return Solution(key, tuple(steps), mistakes)
 
 
 def check_examples(tpl: dict[str, Any]) -> list[tuple[tuple[Any, ...], str, str]]:
