@@ -958,7 +958,24 @@
         given
       );
     }
+    // A coarse rounding of a mistake's value names the mistake (0.71 where a mistake gives 0.714286).
+    ms = misconceptions.filter((m) => typeof m.value === "number" && isFinite(m.value) && roundsMistake(given, figures, m.value));
+    if (ms.length) return verdict("wrong", "Wrong: " + shown + " — " + misconceptionNote(ms), given, ms);
     return verdict("wrong", "Wrong: " + shown + " does not match the answer " + tol.phrase() + ".", given);
+  }
+
+  // Whether typed is a mistake's value rounded to two figures or more (one says too little).
+  function roundsMistake(typed, figures, value) {
+    return figures !== null && figures !== undefined && figures[0] >= 2 && isRounding(typed, figures, value);
+  }
+
+  // Whether every typed entry is within tolerance of, or a rounding of, the mistake's (same size).
+  function roundsTo(rows, figureRows, value, vector, tol) {
+    if (!Array.isArray(value)) return false;
+    var valueRows = (vector ? [value] : value).map((row) => (Array.isArray(row) ? row.map(Number) : [NaN]));
+    if (String(matrixDims(valueRows)) !== String(matrixDims(rows))) return false;
+    return valueRows.every((vrow, r) => vrow.length === rows[r].length &&
+      vrow.every((m, c) => isFinite(m) && (tol.accepts(m, rows[r][c]) || roundsMistake(rows[r][c], figureRows[r][c], m))));
   }
 
   // A vector is judged as a matrix of one row; only the messages and the indices differ.
@@ -990,6 +1007,7 @@
     });
     var right = total - wrong.length;
     if (!wrong.length) return verdict("right", "Right: all " + entries(total) + " match.", given);
+    if (!ms.length && coarse < wrong.length) ms = misconceptions.filter((m) => roundsTo(givenRows, figureRows, m.value, vector, tol));
     if (coarse === wrong.length && !ms.length) {
       var verb = wrong.length === 1 ? " is" : " are";
       var which = right ? right + " of " + entries(total) + " are right, and " + where(kind, wrong) + verb

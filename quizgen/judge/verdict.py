@@ -345,9 +345,32 @@ def _judge_number(
             f"too coarse to check: give at least {need} significant figures.",
             given,
         )
+    # A coarse rounding of a mistake's value names the mistake (0.71 where a mistake gives 0.714286).
+    ms = tuple(m for m in misconceptions if _is_number(m.value) and _rounds_mistake(given, figures, float(m.value)))
+    if ms:
+        return Verdict("wrong", f"Wrong: {shown} — {_misconception_note(ms)}", given, ms[0], also=ms[1:])
     return Verdict(
         "wrong", f"Wrong: {shown} does not match the answer {tolerance.phrase()}.", given
     )
+
+
+def _rounds_mistake(typed: float, figures: tuple[int, int] | None, value: float) -> bool:
+    """Whether ``typed`` is a mistake's ``value`` rounded to two figures or more (one figure says
+    too little to name a mistake)."""
+    return figures is not None and figures[0] >= 2 and _is_rounding(typed, figures, value)
+
+
+def _rounds_to(rows: Any, figure_rows: Any, value: Any, vector: bool, tolerance: Tolerance) -> bool:
+    """Whether every typed entry is within tolerance of ``value``'s (a mistake's vector or
+    matrix, of the same size) or a rounding of it."""
+    try:
+        value_rows = [[float(v) for v in row] for row in ([value] if vector else value)]
+    except (TypeError, ValueError):
+        return False
+    if _matrix_dims(value_rows) != _matrix_dims(rows):
+        return False
+    return all(math.isfinite(m) and (tolerance.accepts(m, x) or _rounds_mistake(x, f, m))
+               for vrow, grow, frow in zip(value_rows, rows, figure_rows) for m, x, f in zip(vrow, grow, frow))
 
 
 def _judge_array(
@@ -396,6 +419,8 @@ def _judge_array(
             given, None, right, total, (),
         )
     ms = _find_misconception(kind, given, misconceptions, tolerance)
+    if not ms and len(coarse) < len(wrong):  # a mistake's values, coarsely rounded, name it too
+        ms = tuple(m for m in misconceptions if _rounds_to(given_rows, figure_rows, m.value, vector, tolerance))
     if len(coarse) == len(wrong) and not ms:
         verb = "is" if len(wrong) == 1 else "are"
         which = (f"{right} of {_entries(total)} are right, and {_where(kind, wrong)} {verb}" if right
