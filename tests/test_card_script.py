@@ -662,3 +662,47 @@ def test_on_a_phone_the_card_never_scrolls_sideways_in_chromium(anki_cards: Any)
     got = json.loads(html.unescape(match.group(1)))
     assert got["width"] == 380 and got["scroll"] <= got["width"], got
     assert len(got["blocks"]) == n and all(got["blocks"]), got["blocks"]
+
+
+_STACKED = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"></head><body style="margin:0">
+<iframe id="card" src="%(page)s" style="width:380px;height:3000px;border:0"></iframe>
+<script>
+window.addEventListener("load", function () {
+  var doc = document.getElementById("card").contentDocument, out = {rows: [], scrolls: []};
+  doc.querySelectorAll(".qz-steps tr").forEach(function (tr) {
+    var cells = Array.from(tr.children).filter(function (td) { return td.getBoundingClientRect().height > 0; });
+    out.rows.push(cells.map(function (td) { var r = td.getBoundingClientRect(); return [r.top, r.bottom, r.right]; }));
+  });
+  doc.querySelectorAll(".qz-scroll").forEach(function (s) { out.scrolls.push([s.scrollWidth, s.clientWidth]); });
+  var pre = document.createElement("pre");
+  pre.id = "stacked";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>
+</body></html>
+"""
+
+
+def test_on_a_phone_a_worked_step_is_its_label_then_its_value_then_its_note(anki_cards: Any) -> None:
+    """At 380 px the three columns of the steps table each got a few words (labels one word a
+    line, notes cut to "sh"): on a phone each step's cells stand one under the other, and a
+    small problem's steps fit the screen without scrolling."""
+    _need_chromium()
+    col = anki_cards
+    card = _card(col, "attention.attention-weights.")
+    page = Path(col.media.dir()) / "stacked.html"
+    page.write_text(f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body class="card">'
+                    f'{reviewer_answer_html(col, card, "0.5")}</body></html>', encoding="utf-8")
+    harness = page.with_name("stacked.frame.html")
+    harness.write_text(_STACKED % {"page": page.name}, encoding="utf-8")
+    proc = chromium("--allow-file-access-from-files", "--dump-dom", harness.as_uri())
+    match = re.search(r'<pre id="stacked">(.*?)</pre>', proc.stdout, re.DOTALL)
+    assert match, proc.stdout[-2000:]
+    got = json.loads(html.unescape(match.group(1)))
+    assert got["rows"] and got["scrolls"]
+    for cells in got["rows"]:
+        assert all(a[1] <= b[0] + 0.5 for a, b in zip(cells, cells[1:])), cells  # each below the one before
+        assert all(c[2] <= 380 for c in cells), cells
+    assert all(width <= client + 1 for width, client in got["scrolls"]), got["scrolls"]

@@ -320,6 +320,14 @@ code { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; }
 .named th { font-weight: normal; font-style: italic; opacity: 0.8; }
 .qz-label { font-style: italic; }
 .qz-note, .qz-foot { font-size: 0.8em; opacity: 0.7; }
+/* On a phone a worked step is its label, then its value, then its note, one under the other:
+   three columns of a table leave each a few words wide. */
+@media (max-width: 32em) {
+  .qz-steps, .qz-steps tbody, .qz-steps tr, .qz-steps td { display: block; }
+  .qz-steps tr { margin: 0 0 0.45em; }
+  .qz-steps td { padding: 0; }
+  .qz-steps td.qz-note:empty { display: none; }
+}
 .qz-foot { margin-top: 1.2em; }
 .qz-picture { margin: 0.6em 0; overflow-x: auto; }
 .qz-picture svg { max-width: 100%; height: auto; }
