@@ -455,7 +455,7 @@ def test_two_drills_at_once(tmp_path):
         )
         for s in (1, 2)
     ]
-    outs = [p.communicate("1\n" * 30, timeout=120) for p in procs]
+    outs = [p.communicate("?\n1\n" * 30, timeout=120) for p in procs]  # ? shows a problem's answer, 1 rates a card
     assert [p.returncode for p in procs] == [0, 0], [err[-2000:] for _, err in outs]
     rows = reviews(tmp_path)
     assert len(rows) == 12

@@ -1176,7 +1176,21 @@
     if (kind === "number") return judgeNumber(Number(key), given, got[1], tol, misconceptions);
     var hint = kind === "matrix" ? oneRowHint(key, given) : "";
     if (hint) throw new ParseError("could not read " + show(text) + " as " + dimsPhrase(kind, key) + ": " + hint);
+    if (aNumberForSeveral(kind, key, given, text)) throw new ParseError("expected " + dimsPhrase(kind, key) + ", but read a number; try " + EXAMPLES[kind]);
     return judgeArray(kind, key, given, got[1], tol, misconceptions);
+  }
+
+  // Whether text, read as one entry, is a plain number where the key has several entries (a slip of the format).
+  function aNumberForSeveral(kind, key, given, text) {
+    var count = (v) => (kind === "vector" ? v.length : v.reduce((a, row) => a + row.length, 0));
+    if (count(given) !== 1 || count(key) < 2) return false;
+    try {
+      read(text, "number");
+    } catch (exc) {
+      if (exc instanceof ParseError) return false; // [3] or [[3]]: a one-entry vector or matrix, judged
+      throw exc;
+    }
+    return true;
   }
 
   // ------------------------------------------------------------------------------------------

@@ -252,7 +252,21 @@ def judge(
         return _judge_number(float(answer.value), given, figures, tolerance, misconceptions)
     if kind == "matrix" and (hint := _one_row_hint(answer.value, given)):
         return Verdict("unreadable", f"could not read {show_typed(text)} as {describe_expected(answer)}: {hint}")
+    if _a_number_for_several(kind, answer.value, given, text):  # a slip of the format, not of the maths
+        return Verdict("unreadable", f"expected {describe_expected(answer)}, but read a number; try {examples(kind)}")
     return _judge_array(answer, given, figures, tolerance, misconceptions)
+
+
+def _a_number_for_several(kind: str, key: Any, given: Any, text: str) -> bool:
+    """Whether ``text``, read as one entry, is a plain number where the key has several entries."""
+    sizes = [len(v) if kind == "vector" else sum(len(row) for row in v) for v in (given, key)]
+    if sizes[0] != 1 or sizes[1] < 2:
+        return False
+    try:
+        _read(text, "number")
+    except AnswerParseError:
+        return False  # [3] or [[3]]: a one-entry vector or matrix, judged (wrong dimensions)
+    return True
 
 
 def unreadable(text: str, kind: str, symbols: dict[str, str] | None = None) -> str | None:
