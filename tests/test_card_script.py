@@ -400,6 +400,8 @@ def test_typed_answers_on_anki_cards_in_chromium(anki_cards: Any) -> None:
         py_mis = expected.misconception.name if expected.misconception else None
         assert (status, misconception) == (expected.status, py_mis), (what, typed, message)
         assert message == expected.message, what
+        # A verdict the card cannot ask again about says the rating is the learner's.
+        assert ('class="qz-verdict-hint"' in dom) == (status in ("too-few-figures", "unreadable")), (what, status)
         seen[what] = (status, misconception)
     mistake = rebuild(cases[0][0].note()["Id"], concepts).misconceptions[0].name
     assert seen == {

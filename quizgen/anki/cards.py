@@ -303,6 +303,7 @@ mjx-container[display="true"] { margin: 0.3em 0 !important; }
 code { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; }
 #typeans { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; }
 .qz-judged #typeans, .qz-judged #typeans + br { display: none; }
+.qz-verdict-hint { font-size: 0.85em; margin-top: 0.3em; }
 .qz-verdict-typed { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 0.85em; opacity: 0.8; margin-top: 0.3em; }
 .qz-verdict { margin: 0.8em 0; padding: 0.5em 0.8em; border-radius: 6px; border-left: 5px solid #999; }
 .qz-verdict:empty { display: none; }

@@ -1354,6 +1354,9 @@
     // The message says right or wrong already; a heading only names a known mistake.
     if (v.misconception) line("qz-verdict-head", "Known mistake: " + v.misconception.name);
     line("qz-verdict-message", v.message);
+    // A card cannot ask again, as the drill does: say what the verdict means for the rating.
+    if (v.status === "too-few-figures") line("qz-verdict-hint", "Not marked wrong: check your working against the solution below and rate as you judge it.");
+    if (v.status === "unreadable") line("qz-verdict-hint", "Not marked: the answer could not be read. Rate the card as you judge your working.");
     // One verdict on the card: what was typed is shown here, and Anki's own character-by-
     // character comparison (which marks a right "0.437" red against "0.437212") is hidden.
     line("qz-verdict-typed", "You typed: " + typed);
