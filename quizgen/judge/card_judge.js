@@ -1131,7 +1131,16 @@
       var at = Object.keys(differs[0]).map((name) => name + " = " + formatNumber(differs[0][name])).join(", ");
       message = "Wrong: " + shown + " is not the answer; at " + at + " it gives " + finiteOrUndefined(differs[2]) + ", the answer " + finiteOrUndefined(differs[1]) + ".";
     }
+    if (roundedConstant(keyNode, typed, symbols)) message = message.slice(0, -1) + "; a formula's numbers are exact, so write fractions, not rounded decimals (4/3, not 1.33).";
     return verdict("wrong", naming(message, ms), given, ms);
+  }
+
+  // Whether typed holds a decimal and is within 1% of the key wherever both have a value (a constant rounded).
+  function roundedConstant(key, typed, symbols) {
+    var decimal = (node) => Array.isArray(node) && ((node[0] === "num" && /[.eE]/.test(node[1])) || node.slice(1).some(decimal));
+    if (!decimal(typed)) return false;
+    var both = valuesAt(key, typed, symbols).filter((v) => isFinite(v[1]) && isFinite(v[2]));
+    return both.length > 0 && both.every((v) => Math.abs(v[1] - v[2]) <= 0.01 * Math.abs(v[1]));
   }
 
   // For a matrix typed as one row with as many numbers as the key has entries, how to type the

@@ -485,7 +485,24 @@ def _judge_formula(key: Any, text: str, misconceptions: Sequence[Misconception])
         message = f"Wrong: {shown} is not the answer; at {at} it gives {gives}, the answer {_format_value_or_undefined(formula.evaluate(key_node, point))}."
     else:  # the difference is too small for a double, or vanishes at every sample point
         message = f"Wrong: {shown} is not the answer; {_tiny_difference(key_node, typed, symbols, witness)}."
+    if _rounded_constant(key_node, typed, symbols):
+        message = message[:-1] + "; a formula's numbers are exact, so write fractions, not rounded decimals (4/3, not 1.33)."
     return Verdict("wrong", _naming(message, ms), given, _first(ms), also=ms[1:])
+
+
+def _rounded_constant(key: Any, typed: Any, symbols: dict[str, str]) -> bool:
+    """Whether ``typed`` holds a decimal and is within 1% of the key wherever both have a value:
+    most likely the key with a constant rounded (1.33/T^2 for 4/(3*T^2))."""
+    from quizgen.core import formula
+
+    def decimal(node: Any) -> bool:
+        return isinstance(node, tuple) and ((node[0] == "num" and any(c in node[1] for c in ".eE")) or any(decimal(p) for p in node[1:]))
+
+    if not decimal(typed):
+        return False
+    pairs = [(formula.evaluate(key, p), formula.evaluate(typed, p)) for p in formula.sample_points(key, typed, symbols)]
+    both = [(k, x) for k, x in pairs if math.isfinite(k) and math.isfinite(x)]
+    return bool(both) and all(abs(k - x) <= 0.01 * abs(k) for k, x in both)
 
 
 def _at(point: dict[str, Any]) -> str:
