@@ -48,6 +48,11 @@ _FORGOT_MASK = (
     "Let every query see every key; with a causal mask, query i may only attend to keys 0..i, so "
     "the later keys get weight 0.",
 )
+_MASK_AFTER_SOFTMAX = (
+    "masked-after-softmax",
+    "Took the softmax over every key, then zeroed the later ones; the mask sets their scores to −∞ "
+    "before the softmax, so each row's weights over keys 0..i still sum to 1.",
+)
 
 
 def solve(inputs: Mapping[str, Any]) -> Solution:
@@ -215,6 +220,10 @@ def _solve_matrices(ask: str, inputs: Mapping[str, Any]) -> Solution:
         mistaken.append((*_WRONG_AXIS, softmax(scores, dim=0)))
     if causal and several_keys:
         mistaken.append((*_FORGOT_MASK, softmax(scores, mask=False)))
+        # Listed only where it differs from the weights (keys far below the others give the same).
+        after = softmax(scores, mask=False).masked_fill(hidden, 0.0)
+        if not torch.allclose(after, weights, rtol=0.01, atol=0.001):
+            mistaken.append((*_MASK_AFTER_SOFTMAX, after))
     grid = Grid(
         "the weights: row i is how query i spreads its attention over the keys (darker is more)",
         tuple(map(tuple, weights.tolist())), tuple(f"q{i}" for i in range(n_q)), tuple(f"k{j}" for j in range(n_k)),

@@ -147,6 +147,10 @@ def ref_misconceptions(inputs: dict[str, Any]) -> dict[str, Any]:
     if ask != "scores":
         out["softmax-wrong-axis"] = ref_attention(q, k, v, causal, axis=0)[ask]
         out["forgot-causal-mask"] = ref_attention(q, k, v, causal, use_mask=False)[ask]
+        # The softmax over every key, then the later keys zeroed: the rows no longer sum to 1.
+        full = ref_attention(q, k, v, False)["weights"]
+        after = np.where(np.tril(np.ones(full.shape, dtype=bool)), full, 0.0)
+        out["masked-after-softmax"] = after if ask == "weights" else after @ np.asarray(v, dtype=np.float64)
     return out
 
 
@@ -207,6 +211,11 @@ def test_misconceptions_listed_only_when_they_apply() -> None:
             continue
         n_q, n_k, d_k = len(inputs["Q"]), len(inputs["K"]), len(inputs["Q"][0])
         assert ("forgot-causal-mask" in names) == (bool(inputs["causal"]) and ask != "scores" and n_k > 1)
+        # Only where it differs from the key by more than the builder's tolerance: it never makes the builder draw again.
+        if "masked-after-softmax" in names:
+            assert inputs["causal"] and ask != "scores" and n_k > 1
+            after = next(m.value for m in sol.misconceptions if m.name == "masked-after-softmax")
+            assert not close(sol.answer.kind, sol.answer.value, after, BUILDER_TOLERANCE)
         assert ("no-scaling" in names) == (d_k > 1 and (ask == "scores" or n_k > 1))
         assert ("softmax-wrong-axis" in names) == (ask != "scores" and (n_q > 1 or n_k > 1))
 
@@ -232,6 +241,7 @@ def test_misconceptions_mostly_differ_from_the_key() -> None:
         "divided-by-d_k",
         "softmax-wrong-axis",
         "forgot-causal-mask",
+        "masked-after-softmax",
         "sqrt-not-inverted",
         "variance-is-sqrt-d",
         "sigma-not-squared",
