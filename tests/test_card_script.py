@@ -622,7 +622,7 @@ def test_the_reviewer_mirror_matches_the_installed_anki() -> None:
 
 _PHONE = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"></head><body style="margin:0">
-<iframe id="card" src="%(page)s" style="width:380px;height:2000px;border:0"></iframe>
+<iframe id="card" src="%(page)s" style="width:380px;height:3000px;border:0"></iframe>
 <script>
 window.addEventListener("load", function () {
   var doc = document.getElementById("card").contentDocument, root = doc.documentElement;
@@ -632,14 +632,32 @@ window.addEventListener("load", function () {
     while (box && box !== doc.body && getComputedStyle(box).overflowX === "visible") box = box.parentElement;
     blocks.push(box && box !== doc.body ? box.className || box.id || box.tagName : null);
   });
+  var rows = [], scrolls = [];  // each worked step's visible cells, and each steps block's widths
+  doc.querySelectorAll(".qz-steps tr").forEach(function (tr) {
+    var cells = Array.from(tr.children).filter(function (td) { return td.getBoundingClientRect().height > 0; });
+    rows.push(cells.map(function (td) { var r = td.getBoundingClientRect(); return [r.top, r.bottom, r.right]; }));
+  });
+  doc.querySelectorAll(".qz-scroll").forEach(function (s) { scrolls.push([s.scrollWidth, s.clientWidth]); });
   var pre = document.createElement("pre");
   pre.id = "phone";
-  pre.textContent = JSON.stringify({width: root.clientWidth, scroll: root.scrollWidth, blocks: blocks});
+  pre.textContent = JSON.stringify({width: root.clientWidth, scroll: root.scrollWidth, blocks: blocks, rows: rows, scrolls: scrolls});
   document.body.appendChild(pre);
 });
 </script>
 </body></html>
 """
+
+
+def _on_a_phone(col: Any, body: str) -> dict[str, Any]:
+    """A card's back, laid out by Chromium in a 380 px frame, measured (``_PHONE``)."""
+    page = Path(col.media.dir()) / "phone.html"
+    page.write_text(f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body class="card">{body}</body></html>', encoding="utf-8")
+    harness = page.with_name("phone.frame.html")
+    harness.write_text(_PHONE % {"page": page.name}, encoding="utf-8")
+    proc = chromium("--allow-file-access-from-files", "--dump-dom", harness.as_uri())
+    match = re.search(r'<pre id="phone">(.*?)</pre>', proc.stdout, re.DOTALL)
+    assert match, proc.stdout[-2000:]
+    return json.loads(html.unescape(match.group(1)))
 
 
 def test_on_a_phone_the_card_never_scrolls_sideways_in_chromium(anki_cards: Any) -> None:
@@ -654,37 +672,11 @@ def test_on_a_phone_the_card_never_scrolls_sideways_in_chromium(anki_cards: Any)
     wide = '<span class="qz-wide" style="display:inline-block;width:900px">\\1</span>'
     body, n = re.subn(r"\\\((.*?)\\\)|\\\[(.*?)\\\]", lambda m: wide.replace("\\1", html.escape(m.group(0)[:12])), body, flags=re.DOTALL)
     assert n >= 6  # inputs, the key, steps and mistakes hold typeset values
-    page = Path(col.media.dir()) / "phone.html"
-    page.write_text(f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body class="card">{body}</body></html>', encoding="utf-8")
-    harness = page.with_name("phone.frame.html")
-    harness.write_text(_PHONE % {"page": page.name}, encoding="utf-8")
-    proc = chromium("--allow-file-access-from-files", "--dump-dom", harness.as_uri())
-    match = re.search(r'<pre id="phone">(.*?)</pre>', proc.stdout, re.DOTALL)
-    assert match, proc.stdout[-2000:]
-    got = json.loads(html.unescape(match.group(1)))
+    got = _on_a_phone(col, body)
     assert got["width"] == 380 and got["scroll"] <= got["width"], got
     assert len(got["blocks"]) == n and all(got["blocks"]), got["blocks"]
 
 
-_STACKED = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"></head><body style="margin:0">
-<iframe id="card" src="%(page)s" style="width:380px;height:3000px;border:0"></iframe>
-<script>
-window.addEventListener("load", function () {
-  var doc = document.getElementById("card").contentDocument, out = {rows: [], scrolls: []};
-  doc.querySelectorAll(".qz-steps tr").forEach(function (tr) {
-    var cells = Array.from(tr.children).filter(function (td) { return td.getBoundingClientRect().height > 0; });
-    out.rows.push(cells.map(function (td) { var r = td.getBoundingClientRect(); return [r.top, r.bottom, r.right]; }));
-  });
-  doc.querySelectorAll(".qz-scroll").forEach(function (s) { out.scrolls.push([s.scrollWidth, s.clientWidth]); });
-  var pre = document.createElement("pre");
-  pre.id = "stacked";
-  pre.textContent = JSON.stringify(out);
-  document.body.appendChild(pre);
-});
-</script>
-</body></html>
-"""
 
 
 def test_on_a_phone_a_worked_step_is_its_label_then_its_value_then_its_note(anki_cards: Any) -> None:
@@ -694,15 +686,7 @@ def test_on_a_phone_a_worked_step_is_its_label_then_its_value_then_its_note(anki
     _need_chromium()
     col = anki_cards
     card = _card(col, "attention.attention-weights.")
-    page = Path(col.media.dir()) / "stacked.html"
-    page.write_text(f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body class="card">'
-                    f'{reviewer_answer_html(col, card, "0.5")}</body></html>', encoding="utf-8")
-    harness = page.with_name("stacked.frame.html")
-    harness.write_text(_STACKED % {"page": page.name}, encoding="utf-8")
-    proc = chromium("--allow-file-access-from-files", "--dump-dom", harness.as_uri())
-    match = re.search(r'<pre id="stacked">(.*?)</pre>', proc.stdout, re.DOTALL)
-    assert match, proc.stdout[-2000:]
-    got = json.loads(html.unescape(match.group(1)))
+    got = _on_a_phone(col, reviewer_answer_html(col, card, "0.5"))
     assert got["rows"] and got["scrolls"]
     for cells in got["rows"]:
         assert all(a[1] <= b[0] + 0.5 for a, b in zip(cells, cells[1:])), cells  # each below the one before
