@@ -218,7 +218,7 @@ def _solve_matrices(ask: str, inputs: Mapping[str, Any]) -> Solution:
         mistaken += [(*_NO_SCALING, softmax(raw)), (*_DIVIDED_BY_D_K, softmax(raw / d_k))]
     if n_q > 1 or several_keys:
         mistaken.append((*_WRONG_AXIS, softmax(scores, dim=0)))
-    if causal and several_keys:
+    if hidden is not None and several_keys:  # causal
         mistaken.append((*_FORGOT_MASK, softmax(scores, mask=False)))
         # Listed only where it differs from the key (later keys far below the others, or values
         # that cancel, give the same), so that it never makes the builder draw again.
