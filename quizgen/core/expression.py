@@ -352,8 +352,9 @@ class Parser:
                 after_division = text == "/"
                 left = self.node(_BINARY[text], self.scalar(left, text), self.scalar(self.unary(), text))
             elif self.implicit_factor():
-                if after_division:
-                    raise Unreadable("a division followed by a product without '*' is ambiguous: write 1/(2*d) or d/2")
+                if after_division:  # the example in the name typed next (4/3T: 1/(2*T) or T/2)
+                    x = text if kind == "name" and len(text) <= 12 and text.lower() not in FUNCTIONS else "x"
+                    raise Unreadable(f"a division followed by a product without '*' is ambiguous: write 1/(2*{x}) or {x}/2")
                 left = self.node("mul", self.scalar(left, "*"), self.scalar(self.power(), "*"))
             else:
                 return left

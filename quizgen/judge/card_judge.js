@@ -437,7 +437,10 @@
         afterDivision = t.text === "/";
         left = this.node(BINARY[t.text], this.scalar(left, t.text), this.scalar(this.unary(), t.text));
       } else if (this.implicitFactor()) {
-        if (afterDivision) throw new Fail("a division followed by a product without '*' is ambiguous: write 1/(2*d) or d/2");
+        if (afterDivision) {
+          var x = t.kind === "name" && t.text.length <= 12 && FUNCTIONS.indexOf(t.text.toLowerCase()) < 0 ? t.text : "x"; // the example in the name typed next
+          throw new Fail("a division followed by a product without '*' is ambiguous: write 1/(2*" + x + ") or " + x + "/2");
+        }
         left = this.node("mul", this.scalar(left, "*"), this.scalar(this.power(), "*"));
       } else {
         return left;
