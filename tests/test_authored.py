@@ -877,3 +877,18 @@ def test_a_worked_solution_always_ends_at_the_answer() -> None:
     assert [s.label for s in whole.steps] == ["the sum", "times T²"]
     none = solve({**base, "steps": []})
     assert [s.label for s in none.steps] == ["answer = T^2 * sum(x)"]
+
+
+def test_a_keyword_takes_only_its_own_kind_of_value() -> None:
+    """dim=True was read as dim=1: a number's keyword refuses True/False, keepdim refuses numbers."""
+    import re
+
+    from quizgen.core.expression import Unreadable
+    from quizgen.core.tensor_expression import read_tensor_expression
+
+    for text, said in (("sum(v, dim=True)", "sum's dim= takes a number, not True"),
+                       ("var(v, correction=False)", "var's correction= takes a number, not False"),
+                       ("sum(v, dim=0, keepdim=1)", "sum's keepdim= takes True or False")):
+        with pytest.raises(Unreadable, match=re.escape(said)):
+            read_tensor_expression(text, {"v": "input"})
+    assert read_tensor_expression("sum(v, dim=0, keepdim=True)", {"v": "input"})[3] == (("dim", 0), ("keepdim", 1))

@@ -12,7 +12,7 @@ conditions and derived inputs as expressions in the inputs' names. The parser is
   comparison that must hold for every entry; ``sum(x > 0)`` counts);
 - the **functions** in ``FUNCTIONS``, each with torch's name and meaning, positional arguments
   and keyword arguments written ``name=value`` (``softmax(z, dim=0)``, ``var(x, correction=0)``);
-  keyword values are numbers or ``True``/``False``.
+  keyword values are numbers, and ``True``/``False`` for ``keepdim`` alone.
 
 A product needs its ``*`` (``2*x``, never ``2x``): with tensors, ``*`` and ``@`` differ, and an
 author should say which. Typed answers never reach this module; the card script has no use for it.
@@ -86,6 +86,8 @@ FUNCTIONS: dict[str, Signature] = {
 """The functions of the authoring language, by torch's names."""
 
 INTEGER_KEYWORDS = frozenset({"dim", "keepdim", "correction"})
+BOOLEAN_KEYWORDS = frozenset({"keepdim"})
+"""The keywords that take True or False, and only those (``sum(x, dim=True)`` is refused, as torch refuses it)."""
 
 _EXTRA = (
     ("==", "cmp", "=="), ("!=", "cmp", "!="), ("<=", "cmp", "<="), (">=", "cmp", ">="), ("<", "cmp", "<"),
@@ -199,8 +201,12 @@ class TensorParser(Parser):
     def keyword_value(self, function: str, key: str) -> Any:
         t = self.peek()
         if t[0] == "name" and t[1] in _BOOLEANS:
+            if key not in BOOLEAN_KEYWORDS:
+                raise Unreadable(f"{function}'s {key}= takes a number, not {t[1]}")
             self.take()
             return _BOOLEANS[t[1]]
+        if key in BOOLEAN_KEYWORDS:
+            raise Unreadable(f"{function}'s {key}= takes True or False")
         node = self.unary()
         try:
             value = evaluate(node, {})
