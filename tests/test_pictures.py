@@ -8,7 +8,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import CONCEPTS
+from conftest import CONCEPTS, probe_page
 
 from quizgen.core.answer import Curve, Grid
 from quizgen.core.concepts import load_concepts
@@ -66,6 +66,36 @@ def test_svg_is_well_formed_and_draws_the_data(figure: Curve | Grid) -> None:
             assert float(cell.get("fill-opacity")) == pytest.approx(v, abs=0.006)
         texts = [t.text for t in root.findall(SVG + "text")]
         assert [f"{v:.2f}" for v in values] == [t for t in texts if t and re.fullmatch(r"\d\.\d\d", t)]
+
+
+_LABEL_PROBE = """<pre id="labels"></pre><script>
+var out = [];
+document.querySelectorAll("svg").forEach(function (svg, i) {
+  var curve = svg.querySelector('path[stroke-width="2"]');
+  var label = svg.querySelector("circle.qz-mark").nextElementSibling;
+  var b = label.getBBox();
+  var inside = 0;
+  for (var s = 0; s <= curve.getTotalLength(); s += 0.5) {
+    var p = curve.getPointAtLength(s);
+    if (p.x >= b.x && p.x <= b.x + b.width && p.y >= b.y && p.y <= b.y + b.height) inside++;
+  }
+  var plot = svg.viewBox.baseVal;
+  out.push({figure: i, label: label.textContent, crossed: inside,
+            outside: b.x < 0 || b.y < 0 || b.x + b.width > plot.width || b.y + b.height > plot.height});
+});
+document.getElementById("labels").textContent = JSON.stringify(out);
+</script>"""
+
+
+def test_the_asked_points_label_stays_off_the_curve_and_inside_the_picture(tmp_path) -> None:
+    """Laid out in Chromium: the curve never runs through the red label of the asked step (a
+    rising warmup line used to cross it), and the label stays inside the picture."""
+    curves = [f for f in FIGURES if isinstance(f, Curve)]
+    page = tmp_path / "curves.html"
+    page.write_text("<html><body>" + "".join(svg(f) for f in curves) + "</body></html>", "utf-8")
+    labels = probe_page(page, _LABEL_PROBE, "labels")
+    assert len(labels) == len(curves) >= 20
+    assert [x for x in labels if x["crossed"] or x["outside"]] == []
 
 
 def test_svg_bytes_depend_only_on_the_figure() -> None:

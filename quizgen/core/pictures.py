@@ -14,6 +14,7 @@ with the same torch code as the key); this module draws it, the same way everywh
 
 from __future__ import annotations
 
+import bisect
 import html
 from collections.abc import Sequence
 
@@ -70,6 +71,14 @@ def _curve_svg(curve: Curve) -> str:
         return height - bottom - (y - y0) / span_y * (height - top - bottom)
 
     path = " ".join(f"{'M' if i == 0 else 'L'}{_c(px(x))},{_c(py(y))}" for i, (x, y) in enumerate(curve.points))
+    drawn = [(px(x), py(y)) for x, y in curve.points]
+    # The curve's line every pixel or so, to keep the label off it.
+    traced = [
+        (ax + (bx - ax) * k / n, ay + (by - ay) * k / n)
+        for (ax, ay), (bx, by) in zip(drawn, drawn[1:])
+        for n in [max(1, int(abs(bx - ax) + abs(by - ay)))]
+        for k in range(n)
+    ] + drawn[-1:]
     mx, my = curve.mark
     base = height - bottom
     parts = [
@@ -87,11 +96,43 @@ def _curve_svg(curve: Curve) -> str:
         f'<path d="{path}" fill="none" stroke="{_BLUE}" stroke-width="2"/>',
         f'<path d="M{_c(px(mx))},{_c(base)} V{_c(py(my))}" stroke="{_RED}" stroke-dasharray="3 3"/>',
         f'<circle class="qz-mark" cx="{_c(px(mx))}" cy="{_c(py(my))}" r="4" fill="{_RED}"/>',
-        f'<text x="{_c(min(px(mx) + 6, width - right - 90))}" y="{_c(max(py(my) - 8, top + 8))}" fill="{_RED}">'
-        f"{_esc(f'{curve.x_label.split()[-1]} = {_g(mx)}: {_g(my)}')}</text>",
+        _mark_label(f"{curve.x_label.split()[-1]} = {_g(mx)}: {_g(my)}", (px(mx), py(my)), traced, (left, top, width - right, base)),
         "</svg>",
     ]
     return "".join(parts)
+
+
+_CHAR_W = 7.0
+"""An upper bound of a character's width at font-size 11 in a sans-serif face (a digit of DejaVu
+Sans), in pixels."""
+
+
+def _mark_label(label: str, at: tuple[float, float], traced: Sequence[tuple[float, float]], plot: tuple[float, ...]) -> str:
+    """The asked point's label near the point, where neither the curve nor the dashed line under
+    the point runs through it: the nearest of a few places right or left of the point, above or
+    below it, whose box the lines miss (else the one they cross least), inside the plot area."""
+    x, y = at
+    left, top, right, base = plot
+    w = len(label) * _CHAR_W
+    drop = [(x, y + k) for k in range(int(base - y) + 1)]
+
+    def box(dx: float, dy: float) -> tuple[float, float, float, float]:
+        x0 = min(max(x + dx if dx > 0 else x + dx - w, left + 3), right - w)
+        y1 = min(max(y + dy, top + 11), base - 4)  # the text's baseline
+        return x0, y1 - 11, x0 + w, y1 + 3
+
+    lines = sorted([*traced, *drop])
+    xs = [cx for cx, _ in lines]
+
+    def crossings(b: tuple[float, float, float, float]) -> int:
+        near = lines[bisect.bisect_left(xs, b[0] - 2) : bisect.bisect_right(xs, b[2] + 2)]
+        return sum(b[1] - 2 <= cy <= b[3] + 2 for _, cy in near)
+
+    # Up and down the dashed line, nearest first, to the right of it and then to the left.
+    reach = int(max(y - top, base - y)) // 14 + 1
+    places = [box(dx, dy) for k in range(reach) for dy in (-8 - 14 * k, 16 + 14 * k) for dx in (6, -6)]
+    chosen = min(places, key=crossings)  # the first, nearest, of the fewest crossings
+    return f'<text x="{_c(chosen[0])}" y="{_c(chosen[3] - 3)}" fill="{_RED}">{_esc(label)}</text>'
 
 
 def _grid_svg(grid: Grid) -> str:
