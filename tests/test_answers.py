@@ -416,7 +416,7 @@ def test_every_example_in_messages_reads(kind: str) -> None:
     text = examples(kind)
     assert text
     symbols = {"d": "size", "sigma": "positive", "t": "size", "T": "size"} if kind == "formula" else None
-    for example in messages._EXAMPLE_LISTS[kind]:
+    for example in messages.EXAMPLE_LISTS[kind]:
         parse(example, kind, symbols)
         assert example in text
 

@@ -96,8 +96,12 @@ def run_session(monkeypatch, home, answers, topics=("attention",), concepts_dir=
     monkeypatch.setattr("builtins.input", screen.input)
     concepts = select(load_concepts(concepts_dir), topics)
     save = kw.pop("save", True)
+    width = kw.pop("width", None)  # a terminal of this many columns (rich output), else plain text
+    out = Out(screen.stream, rich=width is not None)
+    if width is not None:
+        out._console.width = width
     with Store(db_path(), save=save) as store:
-        session = Session(concepts, store, Out(screen.stream, rich=False), Clock.from_env(), **kw)
+        session = Session(concepts, store, out, Clock.from_env(), **kw)
         if draws is not None:
             session._rng = draws
         code = session.run()
@@ -249,6 +253,39 @@ def test_matrix_feedback_names_the_wrong_entries(monkeypatch, tmp_path):
     assert [line.count("*") for line in typed] == [0, 1] + [0] * (len(key) - 2)
     assert screen.count("*") == 2  # the legend's and the entry's
     assert "shape 2×" in screen and "torch.Size" not in screen  # step shapes as on cards and keys
+
+
+def _scores_session_at(monkeypatch, home, answer_of_key, width):
+    cdir = home / "concepts"
+    cdir.mkdir(parents=True)
+    data = yaml.safe_load((CONCEPTS / "attention.yaml").read_text())
+    data["problems"] = [p for p in data["problems"] if p["name"] == "scaled-scores"]
+    (cdir / "attention.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    concept = load_concepts(cdir)[0]
+    key = build_problem(concept, concept.templates[0], variant_seed(11, 0)).answer.value
+    return run_session(monkeypatch, home, answer_of_key(key), concepts_dir=cdir, n=1, seed=11, width=width), key
+
+
+@pytest.mark.parametrize("width", [44, 50, 66, 80])
+def test_a_narrow_terminal_never_splits_an_example_answer_or_the_legend(monkeypatch, tmp_path, width):
+    """Wrapped to the terminal, a message keeps each example answer it suggests on one line (a
+    learner read "1 2;" and "3 4" as two examples), and the legend of the marked entries is one
+    piece, on the heading's line when it fits, else on its own line; no line is wider than the
+    terminal."""
+    from quizgen.judge.messages import EXAMPLE_LISTS
+
+    def answers(key):
+        rows = [list(r) for r in key]
+        rows[0][0] += 1.0
+        return ["hello there", "; ".join(" ".join(repr(v) for v in r) for r in rows)]
+
+    (code, screen), key = _scores_session_at(monkeypatch, tmp_path, answers, width)
+    lines = screen.splitlines()
+    assert max(len(line) for line in lines) <= width
+    assert "could not read 'hello there' as a matrix" in " ".join(lines)
+    for example in EXAMPLE_LISTS["matrix"]:
+        assert any(example in line for line in lines), (example, screen)
+    assert sum("(* marks your wrong entries)" in line for line in lines) == 1, screen
 
 
 def test_matrix_pasted_over_several_lines_is_one_answer(monkeypatch, tmp_path):

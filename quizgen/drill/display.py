@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from quizgen.core.render import fmt_inline, fmt_scalar, shape_note
+from quizgen.judge.messages import EXAMPLE_LISTS
 
 Segment = tuple[str, str]
 Line = list[Segment]
@@ -104,11 +105,23 @@ def vector_marks(marks: Iterable[tuple[int, ...]]) -> list[tuple[int, int]]:
 # ---------------------------------------------------------------------------------------------
 # Output
 
+_JOINED = "\u00a0"
+"""Stands for a space that must not break a line while a paragraph is wrapped."""
+_EXAMPLES = sorted({e for items in EXAMPLE_LISTS.values() for e in items if " " in e}, key=len, reverse=True)
 
-def wrap_line(line: Line, width: int, hang: int = 4) -> list[Line]:
+
+def _keep_examples_whole(text: str) -> str:
+    """``text`` with the spaces inside each example answer the judge suggests (``1 2; 3 4``,
+    ``[[1, 2], [3, 4]]``) joined, so that wrapping never splits one across lines."""
+    for example in _EXAMPLES:
+        text = text.replace(example, example.replace(" ", _JOINED))
+    return text
+
+
+def wrap_line(line: Line, width: int, hang: int = 4, fold: bool = False) -> list[Line]:
     """``line`` broken at spaces into lines at most ``width`` wide, each one after the first
     indented ``hang`` more than the first's own indent; a word wider than that stays whole (the
-    terminal folds it, so nothing is hidden)."""
+    terminal folds it, so nothing is hidden), or with ``fold`` is cut at the width."""
     text = "".join(chunk for chunk, _ in line)
     if len(text) <= width:
         return [line]
@@ -123,7 +136,9 @@ def wrap_line(line: Line, width: int, hang: int = 4) -> list[Line]:
             break
         floor = start + (len(text) - len(text.lstrip(" ")) if not pieces else 0)
         cut = text.rfind(" ", floor + 1, start + room + 1)
-        if cut <= floor:  # one long word: up to its end
+        if cut <= floor and fold:  # one long word: cut where the line is full
+            cut = start + max(room, 1)
+        elif cut <= floor:  # one long word: up to its end
             cut = text.find(" ", start + room)
             cut = len(text) if cut == -1 else cut
         pieces.append((start, cut))
@@ -195,13 +210,19 @@ class Out:
             self.stream.write(f"=== {title}\n")
             self.stream.flush()
 
+    @property
+    def width(self) -> int:
+        """The terminal's width in columns (80 for plain text, which is never wrapped)."""
+        return int(self._console.width) if self._console is not None else 80
+
     def para(self, *segments: Segment, indent: int = 0) -> None:
-        """A paragraph: wrapped to the terminal by rich (every line ``indent`` in), one line in plain text."""
+        """A paragraph: wrapped to the terminal at spaces (every line ``indent`` in), never inside
+        an example answer such as ``1 2; 3 4``; one line in plain text."""
         line = [s for s in segments if s[0]]
         if self._console is not None:
-            from rich.padding import Padding
-
-            self._console.print(Padding(self._text(line), (0, 0, 0, indent)) if indent else self._text(line))
+            kept = [(_keep_examples_whole(chunk), style) for chunk, style in line]
+            for part in wrap_line([(" " * indent, ""), *kept], self._console.width, hang=0, fold=True):
+                self._console.print(self._text([(chunk.replace(_JOINED, " "), style) for chunk, style in part]), soft_wrap=True)
         else:
             self.stream.write(" " * indent + self._plain(line) + "\n")
             self.stream.flush()

@@ -28,7 +28,7 @@ _MAX_SHAPE_DIGITS = 15
 # --------------------------------------------------------------------------------------------
 # Messages
 
-_EXAMPLE_LISTS: dict[str, tuple[str, ...]] = {
+EXAMPLE_LISTS: dict[str, tuple[str, ...]] = {
     "number": ("0.25", "1/4", "2.5e-3", "sqrt(2)/2"),
     "vector": ("[0.5, -1, 2]", "0.5 -1 2", "[1/2, sqrt(2)]"),
     "matrix": ("[[1, 2], [3, 4]]", "1 2; 3 4", "[[1/2, 0], [0, sqrt(2)]]"),
@@ -51,7 +51,7 @@ def examples(kind: str) -> str:
     '0.25, 1/4, 2.5e-3 or sqrt(2)/2'
     """
     _check_kind(kind)
-    items = _EXAMPLE_LISTS[kind]
+    items = EXAMPLE_LISTS[kind]
     return ", ".join(items[:-1]) + " or " + items[-1]
 
 
