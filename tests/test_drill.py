@@ -21,6 +21,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import yaml
 from conftest import CONCEPTS, ROOT, need_pexpect
 
@@ -757,6 +759,26 @@ def test_feedback_draws_the_schedule_with_the_asked_step_marked(tmp_path):
     t = int(re.search(r"t = (\d+) optimizer steps", out).group(1))
     assert re.search(rf"LR\(t\) over the \d+ steps, t = {t} marked:", out)
     assert re.search(rf"\^ t = {t}: LR = ", out) and "└" in out and "█" in out
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    indent=st.integers(0, 80), words=st.lists(st.integers(1, 20), min_size=1, max_size=10),
+    width=st.integers(1, 80), hang=st.integers(0, 8), fold=st.booleans(),
+)
+def test_wrapping_ends_and_keeps_every_word_whatever_the_indent(indent, words, width, hang, fold):
+    """A line indented nearly as wide as the terminal (a picture's caret line on 50 columns) used
+    to send wrapping into an endless loop that filled the memory: every line now takes at least
+    one character, and the words come out in order (cut at the width only with ``fold``)."""
+    from quizgen.drill.display import wrap_line
+
+    text = " " * indent + " ".join("w" * n for n in words)
+    parts = ["".join(chunk for chunk, _ in part) for part in wrap_line([(text, "")], width, hang=hang, fold=fold)]
+    if fold:
+        assert "".join(parts).replace(" ", "") == text.replace(" ", "")
+        assert all(len(part) <= max(width, indent + 1) for part in parts) or indent >= width
+    else:
+        assert " ".join(parts).split() == text.split()
 
 
 def test_text_wider_than_the_terminal_breaks_at_spaces_under_its_indent():

@@ -92,8 +92,9 @@ HOSTILE_IDS = [
 
 def test_ids_that_are_paths_never_write_outside_the_reports_folder(klass, tmp_path):
     """A CSV typed in from paper names students by any text: `../x`, an absolute path, a folder
-    that does not exist, ids equal but for case. Each gets one report, inside DIR, under its own
-    name; nothing outside DIR appears or changes; the summary and every other report are written."""
+    that does not exist, ids equal but for case (one student). Each gets one report, inside DIR,
+    under its own name; nothing outside DIR appears or changes; the summary and every other report
+    are written."""
     week3, keys = _class(klass, tmp_path)
     target = tmp_path / "victim.txt"
     target.write_text("keep me")
@@ -107,12 +108,15 @@ def test_ids_that_are_paths_never_write_outside_the_reports_folder(klass, tmp_pa
     written = _files(reports_dir)
     assert _files(tmp_path) - written == before  # nothing new outside the folder
     assert target.read_text() == "keep me"
-    rows_graded = len(ids) + 2  # one row per id (s001 is one of them), and s002, s003 without a submission
-    assert len({r.strip() for r in ids}) == len(ids)
+    # One row per id, ids equal but for case (ZED, zed) being one student's rows; s001 is one of
+    # them, and s002 and s003 have no submission.
+    students = len({sid.casefold() for sid in ids})
+    rows_graded = students + 2
+    assert students == len(ids) - 1
     assert len(written) == rows_graded and all(p.parent == reports_dir for p in written)
     assert len({p.name.casefold() for p in written}) == len(written)  # no two differ only in case
     assert f"reports: {rows_graded} of {rows_graded} written" in result.output
-    assert result.output.startswith(f"1 of 3 handed in; missing: s002, s003; {len(ids) - 1} submission(s) for no student")
+    assert result.output.startswith(f"1 of 3 handed in; missing: s002, s003; {students - 1} submission(s) for no student")
 
 
 def test_an_id_with_a_trailing_line_break_is_not_a_plain_id():
@@ -313,6 +317,81 @@ def test_equal_file_times_never_choose_between_two_sheets(klass, tmp_path):
     _sheet(wrong, {pid: "" for pid in keys["s001"]}, student="s001")  # blank, and newer
     os.utime(wrong, (1_700_000_000 + 3600,) * 2)
     assert _scores(grade_class(week3, week3, _concepts(), jobs=1)[0])["s001"] == (2, 2, None)
+
+
+def test_a_third_sheet_at_the_same_time_is_a_rival_too(klass, tmp_path):
+    """Two sheets with the same answers and a third with other answers, all at one time: the
+    row is the error naming the files, whichever two of them are the newest."""
+    week3, keys = _class(klass, tmp_path)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    _sheet(subs / "s003.answers.yaml", keys["s003"], student="s003")
+    _sheet(subs / "s003.yaml", keys["s003"], student="s003")
+    (subs / "paper.csv").write_text("student,problem,answer\ns003,1,0.9\n")
+    for order in ([0, 1, 2], [2, 0, 1], [1, 2, 0]):
+        for dt, name in zip(order, ("s003.answers.yaml", "s003.yaml", "paper.csv")):
+            os.utime(subs / name, (1_700_000_000 + dt * 0.1,) * 2)
+        rows = _scores(grade_class(week3, subs, _concepts(), jobs=1)[0])
+        assert rows["s003"][2] is not None and "cannot be told" in rows["s003"][2], order
+    os.utime(subs / "paper.csv", (1_700_000_000 - 3600,) * 2)  # the paper rows clearly older
+    assert _scores(grade_class(week3, subs, _concepts(), jobs=1)[0])["s003"] == (2, 2, None)
+
+
+def test_one_students_rows_in_a_paper_csv_are_one_sheet_whatever_the_case(klass, tmp_path):
+    """s002 and S002 in one typed-in CSV are the same student's rows, graded together (they used
+    to be two rival sheets from one file, and the student got no grade)."""
+    week3, keys = _class(klass, tmp_path)
+    answers = list(keys["s002"].values())
+    (tmp_path / "paper.csv").write_text(f'student,problem,answer\ns002,1,"{answers[0]}"\nS002,2,"{answers[1]}"\n')
+    reports, _ = grade_class(week3, tmp_path / "paper.csv", _concepts(), jobs=1)
+    assert _scores(reports)["s002"] == (2, 2, None)
+
+
+def test_sheets_whose_only_claim_is_their_student_field_are_flagged(concepts, tmp_path):
+    """One quiz for the class: bob.yaml and alice.yaml both say student: alice. The newer is
+    graded, and the gradebook flags that the other was not (one of them may be bob's); the blank
+    sheet filled in with no name is graded under the quiz's name, flagged."""
+    quiz = make_quiz(concepts, ["attention"], 2, seed=4)
+    write_quiz_files(quiz, tmp_path / "week4.yaml")
+    keys = {p.id: format_value(pr.answer.kind, pr.answer.value) for p in quiz.problems for pr in [rebuild(p.id, concepts)]}
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    _sheet(subs / "alice.yaml", keys, student="alice")
+    _sheet(subs / "bob.yaml", {pid: "0" for pid in keys}, student="alice")
+    os.utime(subs / "alice.yaml", (1_000_000, 1_000_000))
+    _sheet(subs / "week4.answers.yaml", keys, student="")
+    rows = {r.student: r for r in grade_class(tmp_path / "week4.yaml", subs, _concepts(), jobs=1)[0]}
+    assert rows["alice"].sheet == str(subs / "bob.yaml")
+    assert any("alice.yaml" in f and "student fields" in f for f in rows["alice"].flags), rows["alice"].flags
+    assert any("names no student" in f for f in rows["week4"].flags), rows["week4"].flags
+
+
+def test_hidden_and_upper_case_sheets_are_not_passed_over_in_silence(klass, tmp_path):
+    """S002.YAML is s002's sheet (extensions are read without case); a sheet hidden by a leading
+    dot is not graded but listed, so the teacher sees why the student has no submission."""
+    week3, keys = _class(klass, tmp_path)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    _sheet(subs / "S002.YAML", keys["s002"])
+    _sheet(subs / ".s001.yaml", keys["s001"], student="s001")
+    reports, notes = grade_class(week3, subs, _concepts(), jobs=1)
+    assert _scores(reports)["s002"] == (2, 2, None)
+    assert any(".s001.yaml" in n and "hidden" in n for n in notes), notes
+
+
+def test_grading_again_replaces_its_own_gradebook_in_the_submissions_folder(klass, tmp_path):
+    """`grade week3 week3 --csv week3/gradebook.csv` twice: the gradebook is not a submission,
+    so the second run replaces it (it used to refuse it as a file being graded); a sheet or a
+    quiz file is still never replaced."""
+    week3, keys = _class(klass, tmp_path)
+    _fill(week3, "s001", keys["s001"])
+    for _ in range(2):
+        result = _cli("grade", str(week3), str(week3), "--csv", str(week3 / "gradebook.csv"))
+        assert result.exit_code == 0, result.output
+    assert "s001" in (week3 / "gradebook.csv").read_text()
+    for target in (week3 / "s001.answers.yaml", week3 / "s001.quiz.yaml"):
+        result = _cli("grade", str(week3), str(week3), "--csv", str(target))
+        assert result.exit_code == 2 and "one of the files this grading reads" in result.output
 
 
 # ---------------------------------------------------------------------------------------------

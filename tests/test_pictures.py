@@ -106,7 +106,7 @@ def test_svg_bytes_depend_only_on_the_figure() -> None:
 @pytest.mark.parametrize("figure", FIGURES)
 def test_text_fits_80_columns_and_marks_the_asked_step(figure: Curve | Grid) -> None:
     lines = text_lines(figure)
-    assert max(len(line) for line in lines) <= 80
+    assert max(len(line) for line in lines) <= 78
     if isinstance(figure, Grid):
         assert len(lines) == len(figure.values) + 2
         for row, line in zip(figure.values, lines[1:]):
@@ -120,6 +120,21 @@ def test_text_fits_80_columns_and_marks_the_asked_step(figure: Curve | Grid) -> 
     # The caret's column is the drawn column nearest the asked step.
     x0, x1 = xs[0], xs[-1]
     assert abs(x0 + (x1 - x0) * column / max(drawn - 1, 1) - figure.mark[0]) <= (x1 - x0) / max(drawn - 1, 1) + 1
+
+
+@pytest.mark.parametrize("columns", [34, 44, 60])
+def test_text_takes_the_columns_it_is_given(columns: int) -> None:
+    """On a narrow terminal the curve is drawn narrower, so no line folds (a folded caret line
+    used to split a number); the grid's shading key breaks between its items, never inside one."""
+    for figure in FIGURES:
+        lines = text_lines(figure, columns)
+        if isinstance(figure, Curve):
+            assert max(len(line) for line in lines) <= columns, (columns, lines)
+            assert sum("^" in line for line in lines) == 1
+        else:
+            key = " ".join(line.strip() for line in lines[len(figure.values) + 1 :])
+            assert key == "shading: blank under 0.2, ░ under 0.4, ▒ under 0.6, ▓ under 0.8, █ from 0.8"
+            assert all(len(line) <= columns for line in lines[len(figure.values) + 1 :])
 
 
 def test_bars_fill_from_the_bottom_in_eighths() -> None:

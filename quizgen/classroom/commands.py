@@ -274,9 +274,24 @@ def _refuse_outputs_onto_inputs(quiz: Path, answers: Path, outputs: dict[str, st
     read += submission_files(answers, quiz if quiz.is_dir() else None)[0] if answers.is_dir() else [answers]
     inputs = {p.resolve() for p in read}
     for option, target in named.items():
+        if target != "-" and Path(target).resolve() in inputs and _grades_file(Path(target)):
+            continue  # the gradebook of an earlier grading, in the submissions folder: it is not graded
         if target != "-" and (Path(target).resolve() in inputs or Path(target).is_dir()):
             what = "a folder" if Path(target).is_dir() else "one of the files this grading reads"
             raise QuizgenError(f"{option} {target}: is {what}; write the {option[2:]} output to another file")
+
+
+def _grades_file(path: Path) -> bool:
+    """Whether ``path`` is what grading writes (a gradebook, a grade report), not a sheet."""
+    from quizgen.classroom.sheets import GradesFile, read_answer_sheet, read_csv_sheets
+
+    try:
+        read_csv_sheets(path) if path.name.lower().endswith(".csv") else read_answer_sheet(path)
+    except GradesFile:
+        return True
+    except QuizgenError:
+        return False
+    return False
 
 
 @click.command("grade")

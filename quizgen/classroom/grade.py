@@ -20,6 +20,7 @@ from quizgen.classroom.quiz import Quiz, QuizProblem, read_quiz
 from quizgen.classroom.report import Entries, Extra, QuestionGrade, Report, Scoring
 from quizgen.classroom.sheets import SHEET_MAX_BYTES, AnswerSheet, RawAnswer, clip, read_answer_sheet, read_csv_sheets
 from quizgen.classroom.submissions import (
+    BY_FIELD,
     BY_NAME,
     identify,
     name_stem,
@@ -442,6 +443,11 @@ def grade_class(
         report = Report(quiz=quiz, sheet=str(path), student=student)
         if flag:
             report.flags.append(flag)
+        if single is not None and how == BY_FIELD and not sheet.student and student == name_stem(Path(str(single.path)), (".quiz",)):
+            report.flags.append(
+                f"the sheet names no student (its student: field is blank, and {path.name} is the quiz's own "
+                f"answer sheet): graded under the name {student}; fill in student: and grade again"
+            )
         if student is None:  # rows of a CSV without a student id
             lines = ", ".join(str(a.line) for a in sheet.answers[:5])
             report.error = f"{len(sheet.answers)} row(s) without a student id (line {lines}…)"

@@ -76,6 +76,10 @@ class NotASheet(FileUnusable):
     """The file is another of quizgen's files (a quiz file, a gradebook), not an answer sheet."""
 
 
+class GradesFile(NotASheet):
+    """The file is what grading writes (a gradebook, a grade report): grading again may replace it."""
+
+
 class _Stop(Exception):
     """Reading stops here; ``note`` says why (the answers read so far are kept)."""
 
@@ -94,6 +98,9 @@ _CORE_TAGS = frozenset(
     "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "null", "bool", "seq", "map")
 ) | {None, "!"}
 _SEPARATORS = re.compile(r"[\s,;]")
+_NOT_PLAIN = re.compile(r"[\"'#&*!{}]")
+"""What makes YAML read a bracketed list otherwise than as typed: quotes, comments, anchors,
+aliases, tags and mappings."""
 _NOT_YAML_TEXT = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
 """Characters YAML does not allow anywhere in a file (the same set as PyYAML's reader)."""
 
@@ -110,6 +117,7 @@ class _SheetReader:
         self.text = text
         self.source = source
         self.depth = 0
+        self._end = 0  # where the last list read ended, in characters of text
         self.sheet = AnswerSheet(path=source)
 
     # -- events --------------------------------------------------------------------------
@@ -165,17 +173,33 @@ class _SheetReader:
                 "write the answer in quotes, e.g. '[[1, 2], [3, 4]]'"
             )
         budget = [MAX_VALUE_SCALARS]
-        text, issue = self._sequence(budget, 1)
-        return (None, issue) if issue else (text, None)
+        several: list[str] = []
+        text, issue = self._sequence(budget, 1, several)
+        if issue:
+            return None, issue
+        # A list written in brackets on the sheet ([0.5 -1 2], [1 2; 3 4]) goes to the judge as
+        # typed, its line breaks folded into spaces as YAML folds them, unless quotes, comments,
+        # anchors or tags are inside it (then YAML's reading of it is the one to go by).
+        raw = self.text[event.start_mark.index : self._end]
+        if event.flow_style and raw.startswith("[") and raw.endswith("]") and not _NOT_PLAIN.search(raw):
+            return " ".join(part.strip() for part in raw.splitlines()), None
+        if several:
+            return None, (
+                f"an entry of the list holds several numbers ({clip(several[0], 40)!r}); "
+                "write one number per entry, or the whole answer in quotes, e.g. '[0.5, -1, 2]'"
+            )
+        return text, None
 
-    def _sequence(self, budget: list[int], level: int) -> tuple[str, str | None]:
-        """A YAML list as the judge's bracket notation (the start event is already consumed)."""
+    def _sequence(self, budget: list[int], level: int, several: list[str]) -> tuple[str, str | None]:
+        """A YAML list as the judge's bracket notation (the start event is already consumed);
+        an entry with its own separators ("1 2") is noted in ``several``."""
         parts: list[str] = []
         issue: str | None = None
         while True:
             event = self.next()
             name = type(event).__name__
             if name == "SequenceEndEvent":
+                self._end = event.end_mark.index
                 return "[" + ", ".join(parts) + "]", issue
             if issue is not None:
                 self.skip(event)
@@ -193,15 +217,15 @@ class _SheetReader:
                     issue = f"more than {MAX_VALUE_SCALARS} numbers in one answer"
                     continue
                 text = _scalar_text(event) or ""
-                # An entry with its own separators ("1 2") is kept as one entry: the judge then
-                # reports it instead of silently reading two numbers.
-                parts.append(f"({text})" if _SEPARATORS.search(text) else text)
+                if _SEPARATORS.search(text):
+                    several.append(text)
+                parts.append(text)
             else:  # a list
                 if level >= MAX_ANSWER_DEPTH:
                     self.skip(event)
                     issue = f"lists nested more than {MAX_ANSWER_DEPTH} deep in one answer"
                     continue
-                inner, inner_issue = self._sequence(budget, level + 1)
+                inner, inner_issue = self._sequence(budget, level + 1, several)
                 issue = inner_issue
                 parts.append(inner)
 
@@ -263,7 +287,7 @@ class _SheetReader:
                 if key == "quizgen" and text == "quiz":
                     raise NotASheet(f"{self.source}: is a quiz file ('quizgen: quiz'), not an answer sheet")
                 if key == "quizgen" and text == "grades":
-                    raise NotASheet(f"{self.source}: is a grade report (quizgen grade --json), not an answer sheet")
+                    raise GradesFile(f"{self.source}: is a grade report (quizgen grade --json), not an answer sheet")
                 if key == "student" and text and text.strip():
                     sheet.student = clip(text.strip(), 64)
                 elif key == "quiz" and text and text.strip():
@@ -367,14 +391,14 @@ def read_csv_sheets(path: str | Path, max_bytes: int = SHEET_MAX_BYTES) -> list[
     rows = csv.reader(io.StringIO(text, newline=""))
     limit = csv.field_size_limit()
     csv.field_size_limit(max(limit, max_bytes + 1))  # the default (128 KB) would refuse the whole file
-    sheets: dict[str | None, AnswerSheet] = {}
+    sheets: dict[str | None, AnswerSheet] = {}  # by the student id without case
     line = 1
     try:
         header = [h.strip().lower() for h in next(rows, [])]
         if header[:4] == ["student", "name", "submission", "score"]:
-            raise NotASheet(f"{path}: is a gradebook (quizgen grade --csv), not an answer sheet")
+            raise GradesFile(f"{path}: is a gradebook (quizgen grade --csv), not an answer sheet")
         if header[:4] == ["number", "id", "status", "points"]:
-            raise NotASheet(f"{path}: is one sheet's grades (quizgen grade --csv), not an answer sheet")
+            raise GradesFile(f"{path}: is one sheet's grades (quizgen grade --csv), not an answer sheet")
         where: dict[str, int] = {}
         for name, aliases in _CSV_COLUMNS.items():
             found = next((header.index(a) for a in aliases if a in header), None)
@@ -390,10 +414,11 @@ def read_csv_sheets(path: str | Path, max_bytes: int = SHEET_MAX_BYTES) -> list[
                 continue
             cells = [row[where[k]].strip() if where[k] < len(row) else "" for k in ("student", "problem", "answer")]
             student, problem, answer = cells
-            key = student or None
+            # S002 and s002 typed in from paper are one student (ids are told apart without case).
+            key = student.casefold() or None
             sheet = sheets.get(key)
             if sheet is None:
-                sheet = sheets[key] = AnswerSheet(path=str(path), student=key)
+                sheet = sheets[key] = AnswerSheet(path=str(path), student=student or None)
             if len(sheet.answers) >= MAX_SHEET_ENTRIES:
                 sheet.dropped += 1
                 continue

@@ -22,7 +22,7 @@ def name_stem(path: Path, kinds: tuple[str, ...]) -> str:
     (``.quiz``): ``week3.quiz.yaml`` -> ``week3``."""
     stem = path.name
     for suffix in (*_SHEET_SUFFIXES, *kinds):
-        if stem.endswith(suffix):
+        if stem.lower().endswith(suffix):  # S002.YAML is s002's sheet too
             stem = stem[: -len(suffix)]
     return stem
 
@@ -55,12 +55,16 @@ def submission_files(target: Path, quiz_folder: Path | None = None) -> tuple[lis
         if p.is_dir() and not p.name.startswith("."):
             notes.append(f"{p}: ignored (a folder; sheets are read from {target} itself, not from folders inside it: move them up)")
             continue
-        if p.name.startswith(".") or not p.is_file() or _OWN_FILES.search(p.name) or (same and _QUIZ_FILE.search(p.name)):
+        if not p.is_file() or _OWN_FILES.search(p.name) or (same and _QUIZ_FILE.search(p.name)):
+            continue
+        if p.name.startswith("."):  # hidden: a system's file (.DS_Store), or a sheet hidden by mistake
+            if p.name.lower().endswith(_SHEET_SUFFIXES):
+                notes.append(f"{p}: ignored (a hidden file: its name starts with '.'; rename it to grade it)")
             continue
         if p.is_symlink() and not p.resolve().is_relative_to(inside):
             notes.append(f"{p}: ignored (a link to a file outside the folder)")
             continue
-        if p.name.endswith(_SHEET_SUFFIXES):
+        if p.name.lower().endswith(_SHEET_SUFFIXES):
             files.append(p)
         else:
             notes.append(f"{p}: ignored (answer sheets end in .yaml, .yml, .json or .csv)")
@@ -160,10 +164,15 @@ def one_per_student(student: str, found: list[tuple[Report, AnswerSheet | None, 
     others = [r for r, _, _ in found if r is not kept]
     listed = ", ".join(str(r.sheet) for r in others)
     if len(top) > 1:
-        rival = top[-2]
-        same = kept.error is None and rival[0].error is None and top[-1][1] is not None and rival[1] is not None \
-            and _fill_key(top[-1][1]) == _fill_key(rival[1])
-        if not same and _mtime(kept.sheet) - _mtime(rival[0].sheet) <= SAME_TIME:
+        newest = top[-1]
+
+        def same(rival: tuple[Report, AnswerSheet | None, int]) -> bool:
+            return kept.error is None and rival[0].error is None and newest[1] is not None and rival[1] is not None \
+                and _fill_key(newest[1]) == _fill_key(rival[1])
+
+        # Every sheet within SAME_TIME of the newest is a rival, not only the next newest.
+        tied = [f for f in top[:-1] if _mtime(kept.sheet) - _mtime(f[0].sheet) <= SAME_TIME]
+        if any(not same(rival) for rival in tied):
             kept.error = (
                 f"{len(found)} submissions for student {student} ({kept.sheet}, {listed}), the newest of them "
                 f"within {SAME_TIME:g} s of each other: which one is final cannot be told from the files; "
@@ -171,7 +180,13 @@ def one_per_student(student: str, found: list[tuple[Report, AnswerSheet | None, 
             )
             return kept, others
     weaker = [r for r, _, how in found if how < best]
-    kept.notes.append(f"{len(found)} submissions for student {student}: graded {kept.sheet}; not graded: {listed}")
+    chosen = f"{len(found)} submissions for student {student}: graded {kept.sheet}; not graded: {listed}"
+    if best == BY_FIELD and len({name_stem(Path(str(r.sheet)), (".answers",)).casefold() for r, _, _ in top}) > 1:
+        # Only the sheets' student fields say whose they are, and their file names differ: one
+        # of them may be another student's sheet; the gradebook must show it.
+        kept.flags.append(chosen + " (only their student fields say whose they are)")
+    else:
+        kept.notes.append(chosen)
     if weaker:
         kept.flags.append("another file claims to be this student's: " + ", ".join(str(r.sheet) for r in weaker) + "; not graded")
     unreadable = [r for r, sheet, _ in found if sheet is None and r is not kept]

@@ -6,7 +6,7 @@ with the same torch code as the key); this module draws it, the same way everywh
 - ``svg(figure)`` — a small inline SVG element (no script, no external font or link) for cards,
   worksheets and answer keys. Lines and text use ``currentColor``, so it reads in Anki's night
   mode too. The bytes depend only on the figure.
-- ``text_lines(figure)`` — the same picture in at most 64 columns of block characters, for the
+- ``text_lines(figure, columns)`` — the same picture in the columns a terminal has, in block characters, for the
   drill and the stats (plain text with any terminal, no colour needed).
 - ``bars(...)`` — columns of block characters (the curve above, accuracy over time in
   ``quizgen stats``).
@@ -162,11 +162,12 @@ def _grid_svg(grid: Grid) -> str:
 # Terminal text
 
 
-def text_lines(figure: Figure, width: int = 60, height: int = 8) -> list[str]:
-    """The figure as lines of plain text (block characters), at most ``width + 12`` columns."""
+def text_lines(figure: Figure, columns: int = 78, height: int = 8) -> list[str]:
+    """The figure as lines of plain text (block characters), at most ``columns`` wide where that
+    leaves the chart 8 columns (a curve is drawn in at most 60 of them)."""
     if isinstance(figure, Grid):
-        return _grid_text(figure)
-    return _curve_text(figure, width, height)
+        return _grid_text(figure, columns)
+    return _curve_text(figure, columns, height)
 
 
 def _columns(points: Sequence[tuple[float, float]], width: int) -> tuple[list[float], list[float]]:
@@ -193,20 +194,21 @@ def bars(values: Sequence[float], low: float, high: float, height: int) -> list[
     return rows
 
 
-def _curve_text(curve: Curve, width: int, height: int) -> list[str]:
-    xs, ys = _columns(curve.points, width)
-    low, high = min(0.0, min(ys)), max(ys)
+def _curve_text(curve: Curve, columns: int, height: int) -> list[str]:
+    # The axis runs from 0 (or the lowest point) to the highest point of the whole curve.
+    low, high = min(0.0, min(y for _, y in curve.points)), max(y for _, y in curve.points)
+    pad = max(len(_g(high)), len(_g(low)))
+    xs, ys = _columns(curve.points, max(8, min(60, columns - pad - 2)))
     rows = bars(ys, low, high, height)
     mx, my = curve.mark
     at = min(range(len(xs)), key=lambda c: abs(xs[c] - mx))
-    pad = max(len(_g(high)), len(_g(low)))
     lines = [f"{(_g(high) if i == 0 else _g(low) if i == height - 1 else '').rjust(pad)} │{row}" for i, row in enumerate(rows)]
     axis = " " * pad + " └" + "─" * len(xs)
     lines.append(axis)
     what = f"{curve.x_label.split()[-1]} = {_g(mx)}: {curve.y_label} = {_g(my)}"
     start = pad + 2 + at
-    # A caret under the asked step, its text beside it where 78 columns allow, else below it.
-    if start + 2 + len(what) <= 78:
+    # A caret under the asked step, its text beside it where the columns allow, else below it.
+    if start + 2 + len(what) <= columns:
         lines.append(" " * start + "^ " + what)
     elif start >= len(what) + 1:
         lines.append(" " * (start - len(what) - 1) + what + " ^")
@@ -216,12 +218,20 @@ def _curve_text(curve: Curve, width: int, height: int) -> list[str]:
     return lines
 
 
-def _grid_text(grid: Grid) -> list[str]:
+def _grid_text(grid: Grid, columns: int) -> list[str]:
     label = max(len(r) for r in grid.rows)
     head = " " * (label + 1) + "".join(f"{c:>8}" for c in grid.cols)
     lines = [head]
     for name, row in zip(grid.rows, grid.values):
         cells = "".join(f"  {_SHADES[min(int(min(max(v, 0.0), 1.0) * 5), 4)] * 2}{v:4.2f}" for v in row)
         lines.append(f"{name:>{label}} {cells}")
-    lines.append(f"{'':>{label}} (shading: blank under 0.2, ░ under 0.4, ▒ under 0.6, ▓ under 0.8, █ from 0.8)")
+    key = ["shading: blank under 0.2,", "░ under 0.4,", "▒ under 0.6,", "▓ under 0.8,", "█ from 0.8"]
+    # The key on one line where it fits, else broken between its items, never inside one.
+    line = ""
+    for item in key:
+        if line and len(line) + 1 + len(item) > columns:
+            lines.append(line)
+            line = ""
+        line = f"{line} {item}" if line else f"{'':>{label}} {item}"
+    lines.append(line)
     return lines

@@ -126,11 +126,12 @@ def wrap_line(line: Line, width: int, hang: int = 4, fold: bool = False) -> list
     if len(text) <= width:
         return [line]
     styles = [style for chunk, style in line for _ in chunk]
-    lead = " " * (len(text) - len(text.lstrip(" ")) + hang)
+    # The indent of the lines after the first, at most half the width: every line has room.
+    lead = " " * min(len(text) - len(text.lstrip(" ")) + hang, max(width // 2, 0))
     pieces: list[tuple[int, int]] = []  # (start, end) of each output line in text
     start = 0
     while start < len(text):
-        room = width - (len(lead) if pieces else 0)
+        room = max(width - (len(lead) if pieces else 0), 1)  # each line takes one character at least
         if len(text) - start <= room:
             pieces.append((start, len(text)))
             break
@@ -278,6 +279,10 @@ class Out:
 
     def ask(self, prompt: str) -> str:
         """Read one line (``EOFError`` at the end of input). Without a terminal, echo it."""
+        if self._console is not None and len(prompt) + 10 > self._console.width and prompt.endswith("> "):
+            # A question wider than the terminal is wrapped at spaces, the answer typed below it.
+            self.para((prompt[:-2].rstrip(), ""))
+            prompt = "> "
         self.stream.flush()
         line = input(prompt)
         if not _isatty(sys.stdin):

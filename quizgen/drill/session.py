@@ -385,7 +385,7 @@ class Session:
             from quizgen.core.pictures import text_lines
 
             out.para((solved.figure.title[:1].upper() + solved.figure.title[1:] + ":", "dim"))
-            out.pre([[("    " + row, "")] for row in text_lines(solved.figure)], wrap=True)
+            out.pre([[("    " + row, "")] for row in text_lines(solved.figure, min(78, out.width - 6))], wrap=True)
         for m in prep.dropped:
             out.para(
                 ("Note: ", "dim"),
