@@ -60,7 +60,7 @@ def test_stats_agrees_with_the_drill_and_fits_80_columns(tmp_path, colour: bool)
     raw = _drill(tmp_path, **env)
     said = plain(raw)
     summary = re.search(r"^(\d+ problems?: .*rated\.)$", said, re.M)
-    assert summary and summary.group(1) == "1 problem: 0 right, 1 wrong; 1 shown without an answer; 1 flashcard rated."
+    assert summary and summary.group(1) == "2 problems: 0 right, 1 wrong, 1 shown without an answer; 1 flashcard rated."
     assert [r["status"] for r in reviews(tmp_path)] == ["skipped", "good", "wrong"]
 
     out = _stats(tmp_path, **env)

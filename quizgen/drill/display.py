@@ -70,13 +70,13 @@ def table_lines(rows: Sequence[Sequence[Any]], marks: Iterable[tuple[int, ...]] 
 
 def tally_sentence(right: int, wrong: int, shown: int, coarse: int, cards: int) -> str:
     """The drill's summary of answers, which ``stats`` repeats word for word:
-    ``2 problems: 1 right, 1 wrong; 1 shown without an answer; 1 flashcard rated.``"""
-    graded = right + wrong
-    parts = [f"{graded} problem{'s' if graded != 1 else ''}: {right} right, {wrong} wrong"]
-    if shown:
-        parts.append(f"{shown} shown without an answer")
+    ``3 problems: 1 right, 1 wrong, 1 shown without an answer; 1 flashcard rated.`` A problem
+    is counted once, by how it ended; an answer too rough to grade is asked again, so those are
+    counted as answers, apart."""
+    asked = right + wrong + shown
+    parts = [f"{asked} problem{'s' if asked != 1 else ''}: {right} right, {wrong} wrong" + (f", {shown} shown without an answer" if shown else "")]
     if coarse:
-        parts.append(f"{coarse} too rough (not graded)")
+        parts.append(f"{coarse} answer{'s' if coarse != 1 else ''} too rough to grade (asked again)")
     parts.append(f"{cards} flashcard{'s' if cards != 1 else ''} rated")
     return "; ".join(parts) + "."
 

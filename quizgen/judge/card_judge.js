@@ -721,9 +721,13 @@
   var ERROR_WORDS = [
     "error", "an error", "raises", "raise", "it raises", "raises an error", "it raises an error",
     "exception", "an exception", "raises an exception", "it raises an exception",
-    "throws", "it throws", "throws an error", "it throws an error",
-    "runtimeerror", "indexerror", "valueerror", "typeerror"
+    "throws", "it throws", "throws an error", "it throws an error", "errors", "it errors"
   ];
+  var EXCEPTION_WORDS = ["runtimeerror", "indexerror", "valueerror", "typeerror", "runtime error", "index error", "value error", "type error"];
+  // An exception named alone or after a verb: "IndexError", "index error", "it raises a RuntimeError".
+  ERROR_WORDS = ERROR_WORDS.concat(EXCEPTION_WORDS);
+  ["raises", "it raises", "throws", "it throws"].forEach((verb) => ["", "a ", "an "].forEach((article) =>
+    EXCEPTION_WORDS.forEach((name) => ERROR_WORDS.push(verb + " " + article + name))));
   var EXCEPTION_NAMES = "RuntimeError|IndexError|ValueError|TypeError|OutOfMemoryError|AssertionError|NotImplementedError";
   var NEGATIONS = ["no", "not", "never", "none", "nothing", "without", "cannot", "doesnt", "dont", "isnt", "wont", "nope"];
   var ERROR_TERMS = ["error", "errors", "raise", "raises", "raised", "exception", "exceptions", "throw", "throws", "fail", "fails", "crash", "crashes"];
@@ -927,7 +931,10 @@
     var shown = formatShape(given);
     if (close("shape", key, given, tol)) return verdict("right", given === "error" ? "Right: it raises an error." : "Right: " + shown + ".", given);
     var ms = misconceptions.filter((m) => close("shape", m.value, given, tol));
-    return verdict("wrong", naming(given === "error" ? "Wrong: this does not raise an error." : "Wrong: the result is not " + shown + ".", ms), given, ms);
+    var message = given === "error" ? "Wrong: this does not raise an error."
+      : key === "error" ? "Wrong: this raises an error, so there is no result and no shape."
+        : "Wrong: the result is not " + shown + ".";
+    return verdict("wrong", naming(message, ms), given, ms);
   }
 
   function judgeDenial(key, text) {

@@ -43,12 +43,15 @@ _ERROR_WORDS = frozenset(
         "it throws",
         "throws an error",
         "it throws an error",
-        "runtimeerror",
-        "indexerror",
-        "valueerror",
-        "typeerror",
+        "errors",
+        "it errors",
     }
 )
+_EXCEPTION_WORDS = ("runtimeerror", "indexerror", "valueerror", "typeerror", "runtime error", "index error", "value error", "type error")
+# An exception named alone or after a verb: "IndexError", "index error", "it raises a RuntimeError".
+_ERROR_WORDS |= {*_EXCEPTION_WORDS} | {
+    f"{verb} {article}{name}" for verb in ("raises", "it raises", "throws", "it throws") for article in ("", "a ", "an ") for name in _EXCEPTION_WORDS
+}
 _EXCEPTION_NAMES = "RuntimeError|IndexError|ValueError|TypeError|OutOfMemoryError|AssertionError|NotImplementedError"
 _NEGATIONS = frozenset({"no", "not", "never", "none", "nothing", "without", "cannot", "doesnt", "dont", "isnt", "wont", "nope"})
 _ERROR_TERMS = frozenset({"error", "errors", "raise", "raises", "raised", "exception", "exceptions", "throw", "throws", "fail", "fails", "crash", "crashes"})

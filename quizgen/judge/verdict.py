@@ -302,6 +302,8 @@ def _judge_shape(
     ms = _find_misconception("shape", given, misconceptions, tolerance)
     if given == "error":
         message = "Wrong: this does not raise an error."
+    elif key == "error":  # "the result is not …" would say there is a result
+        message = "Wrong: this raises an error, so there is no result and no shape."
     else:
         message = f"Wrong: the result is not {shown}."
     return Verdict("wrong", _naming(message, ms), given, _first(ms), also=ms[1:])
