@@ -394,6 +394,32 @@ def test_grading_again_replaces_its_own_gradebook_in_the_submissions_folder(klas
         assert result.exit_code == 2 and "one of the files this grading reads" in result.output
 
 
+@pytest.mark.parametrize("sep", [",", ";", "\t"], ids=["comma", "semicolon", "tab"])
+def test_a_spreadsheets_csv_is_read_whatever_its_separator_and_header_case(klass, tmp_path, sep):
+    """A spreadsheet set to many languages saves CSV with ';' between cells; headers come as
+    'Student ID' or 'Answer'. Rosters and answers typed in from paper are read either way."""
+    week3, keys = _class(klass, tmp_path)
+    roster = tmp_path / "roster.csv"
+    roster.write_text(sep.join(["Student ID", "Full Name"]) + "\n" + "\n".join(f"{sid}{sep}Student {sid}" for sid in STUDENTS) + "\n")
+    assert [s.id for s in read_roster(roster)] == list(STUDENTS)
+    assert read_roster(roster)[0].name == "Student s001"
+    rows = [sep.join(["Student", "Problem", "Answer"])]
+    rows += [f'{sid}{sep}{n}{sep}"{key}"' for sid in STUDENTS for n, key in enumerate(keys[sid].values(), start=1)]
+    (tmp_path / "paper.csv").write_text("\n".join(rows) + "\n")
+    reports, _ = grade_class(week3, tmp_path / "paper.csv", _concepts(), jobs=1)
+    assert _scores(reports) == {sid: (2, 2, None) for sid in STUDENTS}
+
+
+def test_points_are_written_as_people_write_them(klass, tmp_path):
+    """A too-rough answer scores 0, not 0.0, in the gradebook (every other zero is 0)."""
+    week3, keys = _class(klass, tmp_path)
+    answers = {pid: (format(float(key), ".1g") if n == 0 else key) for n, (pid, key) in enumerate(keys["s001"].items())}
+    _fill(week3, "s001", answers)
+    result = _cli("grade", str(week3), str(week3), "--csv", "-")
+    book = {row["student"]: row for row in csv.DictReader(io.StringIO(result.output.split("\n\n")[0]))}
+    assert book["s001"]["too-few-figures"] == "1" and (book["s001"]["q1"], book["s001"]["q2"]) == ("0", "1"), book["s001"]
+
+
 # ---------------------------------------------------------------------------------------------
 # 3. One unreadable sheet is one row
 

@@ -242,7 +242,7 @@ def test_roster(tmp_path):
     good.write_text("\ufeffName,ID\nStudent One,s001\n\nStudent Two,s002\n")
     assert [(s.id, s.name) for s in read_roster(good)] == [("s001", "Student One"), ("s002", "Student Two")]
     for text, message in [
-        ("name\nStudent One\n", "needs a header row with an 'id' column"),
+        ("name\nStudent One\n", "needs a header row with an id column (id, student_id, student, sid; found name)"),
         ("id\ns001\ns001\n", "line 3: student id 's001' already appears on line 2"),
         ("id\n../x\n", "line 2: student id '../x' must be"),
         ("id\n", "lists no students"),

@@ -240,7 +240,7 @@ def quiz_command(
                    else 2 if f[0].name in names else 1)
         replace_together(files, keep_rule(force))
     click.echo(
-        f"wrote {len(students)} quizzes of {n} problems to {folder}/ "
+        f"wrote {len(students)} quiz{'zes' if len(students) != 1 else ''} of {n} problem{'s' if n != 1 else ''} to {folder}/ "
         f"(<id>.quiz.yaml, <id>.worksheet.md, <id>.worksheet.html, <id>.answers.yaml"
         f"{', <id>.key.html' if key else ''}), and {', '.join(p.name for p in class_files)}"
     )

@@ -51,6 +51,10 @@ class Scoring:
     rough: float = 0.0
 
     def points(self, kind: str, status: str, key: Any, verdict: Any, entries: Entries | None = None) -> float:
+        points = self._points(kind, status, key, verdict, entries)
+        return int(points) if points == int(points) else points  # 0, not 0.0, in the CSV and JSON
+
+    def _points(self, kind: str, status: str, key: Any, verdict: Any, entries: Entries | None) -> float:
         if status == "right":
             return 1
         if status not in ("wrong", "too-few-figures"):

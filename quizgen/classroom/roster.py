@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import csv
-import io
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from quizgen.classroom.quiz import ROSTER_MAX_BYTES, STUDENT_ID
 from quizgen.core.errors import QuizgenError
-from quizgen.core.files import read_text_file
+from quizgen.core.files import column_name, csv_rows, read_text_file
 
 
 @dataclass(frozen=True)
@@ -38,16 +37,16 @@ def read_roster(path: str | Path) -> list[Student]:
     """
     text = read_text_file(path, ROSTER_MAX_BYTES, "roster")
     try:
-        reader = csv.reader(io.StringIO(text))
-        header = next(reader, [])  # there is a row: read_text_file refuses an empty file
+        reader = csv_rows(text)
+        header: list[str] = next(reader, [])  # there is a row: read_text_file refuses an empty file
     except csv.Error as exc:
         raise QuizgenError(f"{path}: not a CSV file: {exc}") from None
-    columns = [h.strip().lower() for h in header]
+    columns = [column_name(h) for h in header]
     id_col = next((columns.index(c) for c in _ID_COLUMNS if c in columns), None)
     if id_col is None:
         raise QuizgenError(
-            f"{path}: line 1: the roster needs a header row with an 'id' column (found {', '.join(header) or 'nothing'}); "
-            "e.g. 'id,name' then 's001,Student One'"
+            f"{path}: line 1: the roster needs a header row with an id column ({', '.join(_ID_COLUMNS)}; "
+            f"found {', '.join(header) or 'nothing'}); e.g. 'id,name' then 's001,Student One'"
         )
     name_col = next((columns.index(c) for c in _NAME_COLUMNS if c in columns), None)
     students: list[Student] = []

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from quizgen.classroom.quiz import MAX_PROBLEMS
-from quizgen.core.files import MAX_YAML_DEPTH, FileUnusable, read_text_file, yaml_problem
+from quizgen.core.files import MAX_YAML_DEPTH, FileUnusable, column_name, csv_rows, read_text_file, yaml_problem
 
 SHEET_MAX_BYTES = 20 * 2**20
 """Default size limit of an answer sheet (100,000 answers take about 6 MB)."""
@@ -383,18 +383,15 @@ def read_csv_sheets(path: str | Path, max_bytes: int = SHEET_MAX_BYTES) -> list[
         FileUnusable: Not a CSV of answers (the message names the missing column), or not CSV.
     """
     import csv
-    import io
 
     text = read_text_file(path, max_bytes, "answer sheet")
-    # newline="": the csv module splits lines itself, so a CR-only file (and a line break inside
-    # a quoted cell) is read as the csv module documents, not as one long line.
-    rows = csv.reader(io.StringIO(text, newline=""))
+    rows = csv_rows(text)  # ',' or ';' or a tab; a CR-only file and breaks inside quoted cells read
     limit = csv.field_size_limit()
     csv.field_size_limit(max(limit, max_bytes + 1))  # the default (128 KB) would refuse the whole file
     sheets: dict[str | None, AnswerSheet] = {}  # by the student id without case
     line = 1
     try:
-        header = [h.strip().lower() for h in next(rows, [])]
+        header = [column_name(h) for h in next(rows, [])]
         if header[:4] == ["student", "name", "submission", "score"]:
             raise GradesFile(f"{path}: is a gradebook (quizgen grade --csv), not an answer sheet")
         if header[:4] == ["number", "id", "status", "points"]:

@@ -169,6 +169,23 @@ def read_text_file(path: str | Path, max_bytes: int, what: str, hint: str = "") 
     return text
 
 
+def csv_rows(text: str) -> Any:
+    """A ``csv.reader`` over ``text`` (a file read whole), its separator ',' or, as spreadsheets
+    set to many languages save CSV, ';' or a tab: whichever the first line holds most of (',' on
+    a tie). Line breaks of any kind are read, inside quoted cells too."""
+    import csv
+    import io
+
+    first = text.split("\n", 1)[0]
+    separator = max((",", ";", "\t"), key=first.count)
+    return csv.reader(io.StringIO(text, newline=""), delimiter=separator if first.count(separator) else ",")
+
+
+def column_name(header: str) -> str:
+    """A CSV header cell as a column name: ``Student ID`` and ``student-id`` are ``student_id``."""
+    return "_".join(header.strip().lower().replace("-", " ").split())
+
+
 def _article(word: str) -> str:
     return "an" if word[:1] in "aeiou" else "a"
 
