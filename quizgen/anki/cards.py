@@ -188,11 +188,13 @@ def _step_row(step: Any, kind: str) -> str:
 def problem_fields(problem: Problem, concept: Concept) -> list[str]:
     """The problem note's fields, in ``PROBLEM_FIELDS`` order, all HTML-escaped."""
     from quizgen.core.problems import rounded
-    from quizgen.judge import describe_expected, format_value
+    from quizgen.judge import describe_expected, format_value, typing_hint
 
     kind = problem.answer.kind
     key = rounded(problem.answer.value)
-    prompt = f'{text_html(problem.prompt)}<div class="qz-expect">Type {_escape(describe_expected(problem.answer))}.</div>'
+    hint = typing_hint(problem.answer.kind)
+    expect = describe_expected(problem.answer) + (f": {hint}" if hint else "")
+    prompt = f'{text_html(problem.prompt)}<div class="qz-expect">Type {_escape(expect)}.</div>'
     solution = f'<div class="qz-key">Answer: {_value_html(key, kind)}</div>'
     if problem.steps:
         solution += '<div class="qz-scroll"><table class="qz-steps">' + "".join([_step_row(s, kind) for s in problem.steps]) + "</table></div>"

@@ -70,6 +70,7 @@ from quizgen.judge import (
     format_value,
     judge,
     parse,
+    typing_hint,
     unreadable,
 )
 
@@ -362,7 +363,8 @@ class Session:
         out.blank()
         if prep.expected is not None:
             expected = describe_expected(prep.expected)
-            hint = "; one line, rows separated by ;" if prep.expected.kind == "matrix" else ""
+            hint = typing_hint(prep.expected.kind)
+            hint = f"; {hint}" if hint else ""
             out.para(("Answer with ", "dim"), (expected, "bold"), (hint + " (? shows the answer)", "dim"))
         else:
             out.para(("Answer as the prompt asks.", "dim"))

@@ -15,7 +15,7 @@ from quizgen.judge.messages import (
     examples,
 )
 from quizgen.judge.reader import parse
-from quizgen.judge.verdict import Verdict, describe_expected, format_value, judge, unreadable
+from quizgen.judge.verdict import Verdict, describe_expected, format_value, judge, typing_hint, unreadable
 
 __all__ = [
     "MAX_DEPTH",
@@ -30,5 +30,6 @@ __all__ = [
     "format_value",
     "judge",
     "parse",
+    "typing_hint",
     "unreadable",
 ]

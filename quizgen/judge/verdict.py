@@ -81,6 +81,11 @@ def describe_expected(answer: Answer) -> str:
     return _dims_phrase(answer.kind, answer.value)
 
 
+def typing_hint(kind: str) -> str:
+    """How to type an answer of ``kind`` on one line, where that is not plain (a matrix), else ''."""
+    return "one line, rows separated by ; as in 1 2; 3 4" if kind == "matrix" else ""
+
+
 def _format_number(x: Any) -> str:
     """Six significant figures; a whole number (a count) exactly, whatever its size."""
     x = float(x)
