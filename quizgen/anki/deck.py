@@ -443,7 +443,7 @@ def deck_command(
         # Anki imports a deck by its extension, and an -o naming some other file (notes.txt, a
         # concept file) would be replaced by the deck's bytes.
         raise QuizgenError(f"{out}: a deck is written to a file ending in .apkg (Anki imports it by that name); "
-                           f"try -o {out.with_suffix('.apkg').name if out.name not in ('', '.', '..') else 'deck.apkg'}")
+                           f"try -o {out.with_suffix('.apkg') if out.name not in ('', '.', '..') else 'deck.apkg'}")
     total = recipe.variants * sum(len(c.templates) for c in concepts)
     show = progress if progress is not None else (total >= _PROGRESS_AT and sys.stderr.isatty())
 

@@ -393,7 +393,7 @@ def _refuse_output(out: Path, fmt: str, force: bool) -> None:
         return
     ending = ".xml" if fmt == "moodle" else ".zip"
     if out.suffix.lower() != ending:
-        raise QuizgenError(f"{out}: a {fmt} export is written to a file ending in {ending}; try -o {out.stem or 'export'}"
+        raise QuizgenError(f"{out}: a {fmt} export is written to a file ending in {ending}; try -o {out.parent / (out.stem or 'export')}"
                            f"{'.moodle.xml' if fmt == 'moodle' else '.qti.zip'} (or -o - for standard output)")
     if out.is_symlink():
         raise QuizgenError(f"{out} is a link; write the export to a file, not through a link")
