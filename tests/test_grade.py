@@ -335,6 +335,19 @@ def test_hostile_sheets_through_the_cli(corpus):
     assert not marker.exists()
 
 
+def test_an_id_one_character_off_a_problems_is_named_as_a_slip_not_graded(six, concepts, tmp_path):
+    """An id with one digit dropped, changed or two swapped is not another student's variant:
+    the report names the problem it is one slip from, and does not grade it as that problem."""
+    path, quiz, keys = six
+    pid = quiz.problems[0].id
+    for slip in (pid[:-1], pid[:-2] + pid[-1] + pid[-2], pid[:-1] + str((int(pid[-1]) + 1) % 10)):
+        sheet = _sheet(tmp_path / "slip.yaml", {slip: keys[0]})
+        report = _grade(path, sheet, concepts)
+        assert report.items[0].status == "missing"
+        (extra,) = report.extras
+        assert "one character off problem 1's" in extra.note and pid in extra.note, extra
+
+
 def test_a_list_in_brackets_without_quotes_is_read_as_typed(six, concepts, tmp_path):
     """YAML reads [0.5 -1 2] as a list of one entry "0.5 -1 2"; the sheet gives the judge the
     brackets as typed (a vector of three), so it is not added up into one number. A list with

@@ -47,6 +47,16 @@ MAX_LISTED_EXTRAS = 200
 # Matching a sheet to a quiz
 
 
+def _one_slip(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with one slip of typing: a character left out, added, changed, or
+    two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return (a[i + 1 :] == b[i + 1 :] or a[i + 1 :] == b[i:] or a[i:] == b[i + 1 :]
+            or (len(a) == len(b) and a[i : i + 2] == b[i : i + 2][::-1] and a[i + 2 :] == b[i + 2 :]))
+
+
 def _match(
     sheet: AnswerSheet, quiz: Quiz, id_owner: Mapping[str, str] | None = None
 ) -> tuple[dict[int, list[RawAnswer]], list[Extra], int, dict[str, int]]:
@@ -81,7 +91,12 @@ def _match(
             note = f"a problem of {owner}'s quiz, not of this one"
         elif PROBLEM_ID.match(raw.key):
             parts = raw.key.rsplit(".", 2)
-            if parts[0] in quiz.templates:
+            slips = [k for k, p in enumerate(quiz.problems) if _one_slip(p.id, raw.key)]
+            if len(slips) == 1:
+                k = slips[0]
+                note = (f"not an id of this quiz, but one character off problem {k + 1}'s ({quiz.problems[k].id}): "
+                        f"a typing slip? It is not graded as problem {k + 1}")
+            elif parts[0] in quiz.templates:
                 note = "a problem of another variant of this quiz (same template, another seed)"
             else:
                 note = "a problem id that is not in this quiz"
