@@ -988,6 +988,10 @@
       vrow.every((m, c) => isFinite(m) && (tol.accepts(m, rows[r][c]) || roundsMistake(rows[r][c], figureRows[r][c], m))));
   }
 
+  function transpose(rows) {
+    return rows.length ? rows[0].map((_, c) => rows.map((row) => row[c])) : [];
+  }
+
   // A vector is judged as a matrix of one row; only the messages and the indices differ.
   function judgeArray(kind, keyValue, given, figures, tol, misconceptions) {
     var vector = kind === "vector";
@@ -999,7 +1003,8 @@
     var ms = misconceptions.filter((m) => close(kind, m.value, given, tol));
     if (String(matrixDims(keyRows)) !== String(dimsGiven)) {
       var got = vector ? "got " + dimsGiven[1] : "got " + dimsGiven[0] + "×" + dimsGiven[1];
-      return verdict("wrong", naming("Wrong: expected " + dimsPhrase(kind, keyValue) + ", " + got + ".", ms), given, ms);
+      var swapped = !vector && !ms.length && close("matrix", transpose(keyRows), given, tol) ? ": the answer transposed (its rows and columns swapped)" : "";
+      return verdict("wrong", naming("Wrong: expected " + dimsPhrase(kind, keyValue) + ", " + got + swapped + ".", ms), given, ms);
     }
     var wrong = [];
     var coarse = 0;
@@ -1032,6 +1037,9 @@
     var message = ms.length
       ? "Wrong: " + right + " of " + entries(total) + " right."
       : "Wrong: " + right + " of " + entries(total) + " right; wrong: " + where(kind, wrong) + " (counting from 1).";
+    if (!ms.length && !vector && close("matrix", transpose(keyRows), given, tol)) {
+      message = "Wrong: " + right + " of " + entries(total) + " right: it is the answer transposed (its rows and columns swapped).";
+    }
     return verdict("wrong", naming(message, ms), given, ms);
   }
 

@@ -418,6 +418,8 @@ def _judge_array(
         else:
             got = f"got {dims_given[0]}×{dims_given[1]}"
         message = f"Wrong: expected {describe_expected(answer)}, {got}."
+        if not vector and not ms and close("matrix", [list(col) for col in zip(*key_rows)], given, tolerance):
+            message = message[:-1] + ": the answer transposed (its rows and columns swapped)."
         return Verdict("wrong", _naming(message, ms), given, _first(ms), 0, total, (), also=ms[1:])
 
     wrong: list[tuple[int, ...]] = []
@@ -458,6 +460,8 @@ def _judge_array(
         f"Wrong: {right} of {_entries(total)} right." if ms
         else f"Wrong: {right} of {_entries(total)} right; wrong: {_where(kind, wrong)} (counting from 1)."
     )
+    if not ms and not vector and close("matrix", [list(col) for col in zip(*key_rows)], given, tolerance):
+        message = f"Wrong: {right} of {_entries(total)} right: it is the answer transposed (its rows and columns swapped)."
     return Verdict("wrong", _naming(message, ms), given, _first(ms), right, total, entries, also=ms[1:])
 
 
