@@ -32,6 +32,12 @@ _NO_OUTPUT_PROJECTION = ("output-projection-left-out", "Left out W^O, the projec
 _BIASES = ("biases-forgotten", "Counted the weight matrices only; with bias=True every projection also has a bias vector.")
 _BIASES_AND_NORMS = ("biases-forgotten", "Counted the weight matrices only; with bias=True every projection and LayerNorm also has a bias vector.")
 _ONE_LINEAR = ("one-linear-only", "Counted one of the two linear layers; the block expands to d_ff and projects back to d_model.")
+_NORM_BIASES_KEPT = (
+    "layernorm-biases-kept",
+    "Dropped the biases of the projections and the feed-forward block only; bias=False in "
+    "nn.TransformerEncoderLayer reaches its two LayerNorms too, which keep only their weights.",
+)
+_DEFAULT_BIASES = ("biases-counted", "Counted the biases as if bias=True; bias=False leaves every projection, linear layer and LayerNorm without one.")
 _NO_LAYERNORMS = ("layernorms-left-out", "Left out the two LayerNorms, each with a weight and a bias of d_model entries.")
 _NO_DIAGONAL = ("diagonal-excluded", "Left out the diagonal; a position may attend to itself, so query i sees keys 0..i.")
 _FULL = ("full-matrix", "Counted every entry; the causal mask hides the L(L − 1)/2 keys after each query.")
@@ -90,7 +96,7 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         mask = (torch.arange(int(inputs["length"]))[None, :] >= lengths[:, None]).to(torch.float64)
         steps = (Step("key_padding_mask[i, j] = 1 where j >= length of sequence i", mask.tolist(), shape=list(mask.shape)),)
         return Solution(mask.tolist(), steps, (Misconception(*_INVERTED, (1 - mask).tolist()),))
-    if ask in ("d-k", "mha-params", "ffn-params", "layer-params"):
+    if ask in ("d-k", "mha-params", "ffn-params", "layer-params", "layer-params-no-bias"):
         return _solve_size(str(ask), inputs)
     return _solve_formula(str(ask), bool(inputs["bias"]), dict(inputs["symbols"]))  # ask in ("mha-formula", "ffn-formula") (the registry refused any other)
 
@@ -131,6 +137,8 @@ def _solve_size(ask: str, inputs: Mapping[str, Any]) -> Solution:
             Step("feed-forward parameters", ffn_count),
         )
         return Solution(float(ffn_count), steps, (Misconception(*_BIASES, float(2 * d * d_ff)), Misconception(*_ONE_LINEAR, float(d * d_ff + d_ff))))
+    if ask == "layer-params-no-bias":
+        return _solve_layer_without_bias(d, h, d_ff)
     layer = nn.TransformerEncoderLayer(d, h, dim_feedforward=d_ff, device=_META)
     total = _count(layer)
     norms = _count(layer.norm1) + _count(layer.norm2)
@@ -143,6 +151,31 @@ def _solve_size(ask: str, inputs: Mapping[str, Any]) -> Solution:
     wrong = [Misconception(*_NO_LAYERNORMS, float(total - norms)), Misconception(*_BIASES_AND_NORMS, float(4 * d * d + 2 * d * d_ff + 2 * d))]
     if h > 1:
         wrong.append(Misconception(*_PER_HEAD, float(total - attention_count + h * attention_count)))
+    return Solution(float(total), steps, tuple(wrong))
+
+
+def _solve_layer_without_bias(d: int, h: int, d_ff: int) -> Solution:
+    """``nn.TransformerEncoderLayer(..., bias=False)``: no bias in the projections, the
+    feed-forward block or the LayerNorms (which keep their weights)."""
+    layer = nn.TransformerEncoderLayer(d, h, dim_feedforward=d_ff, bias=False, device=_META)
+    total = _count(layer)
+    attention, ffn = _count(layer.self_attn), _count(layer.linear1) + _count(layer.linear2)
+    norms = _count(layer.norm1) + _count(layer.norm2)
+    with_bias = _count(nn.TransformerEncoderLayer(d, h, dim_feedforward=d_ff, device=_META))
+    steps = (
+        Step("self-attention: 4·d_model² (no biases)", attention),
+        Step("feed-forward: 2·d_model·d_ff (no biases)", ffn),
+        Step("two LayerNorms: 2 × d_model (weights only: bias=False drops their biases too)", norms),
+        Step("encoder layer parameters", total),
+    )
+    wrong = [
+        Misconception(*_NORM_BIASES_KEPT, float(total + 2 * d)),
+        Misconception(*_DEFAULT_BIASES, float(with_bias)),
+        Misconception("layernorms-left-out", "Left out the two LayerNorms; with bias=False each still has a weight of d_model entries.",
+                      float(total - norms)),
+    ]
+    if h > 1:
+        wrong.append(Misconception(_PER_HEAD[0], _PER_HEAD[1].replace(" and their biases", ""), float(total - attention + h * attention)))
     return Solution(float(total), steps, tuple(wrong))
 
 

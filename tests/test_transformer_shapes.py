@@ -67,6 +67,8 @@ def reference(inputs: dict[str, Any]) -> Any:
         return 2 * d * inputs["d_ff"] + inputs["d_ff"] + d
     if ask == "layer-params":
         return 4 * d * d + 4 * d + 2 * d * inputs["d_ff"] + inputs["d_ff"] + d + 4 * d
+    if ask == "layer-params-no-bias":  # weights only, the LayerNorms' included
+        return 4 * d * d + 2 * d * inputs["d_ff"] + 2 * d
     if ask == "causal-entries":
         return inputs["length"] * (inputs["length"] + 1) // 2
     return [[1.0 if j >= n else 0.0 for j in range(inputs["length"])] for n in inputs["lengths"]]
@@ -144,6 +146,14 @@ def _count_mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
     if ask == "ffn-params":
         return {"biases-forgotten": 2 * d * f, "one-linear-only": d * f + f}
     total = reference(inputs)
+    if ask == "layer-params-no-bias":
+        with_bias = reference({**inputs, "ask": "layer-params"})
+        return {
+            "layernorm-biases-kept": total + 2 * d,
+            "biases-counted": with_bias,
+            "layernorms-left-out": total - 2 * d,
+            "per-head-projections": total - _mha_count(d, False) + h * _mha_count(d, False),
+        }
     return {
         "layernorms-left-out": total - 4 * d,
         "biases-forgotten": 4 * d * d + 2 * d * f + 2 * d,
@@ -157,6 +167,7 @@ CONFIGS: dict[str, list[dict[str, Any]]] = {
     "mha-params": [{}, {"d_model": [1, 100_000], "heads": [1, 1024]}, {"bias": "without"}],
     "ffn-params": [{}, {"d_model": [1, 100_000], "ffn_ratio": [1, 16]}],
     "layer-params": [{}, {"d_model": [1, 4096], "heads": [1, 64], "ffn_ratio": [1, 16]}],
+    "layer-params-no-bias": [{}, {"d_model": [1, 4096], "heads": [1, 64], "ffn_ratio": [1, 16]}],
     "causal-entries": [{}, {"length": [2, 4096]}],
     "padding-mask": [{}, {"batch": [2, 1024], "length": [2, 4096]}, {"batch": 2, "length": 2}],
     "mha-formula": [{}],
@@ -207,7 +218,7 @@ def test_shapes_agree_with_a_real_module_run_forward() -> None:
 
 
 def test_parameter_counts_agree_with_real_modules() -> None:
-    sample = _sample(("mha-params", "ffn-params", "layer-params"), lambda i: i["d_model"] <= 512, 60)
+    sample = _sample(("mha-params", "ffn-params", "layer-params", "layer-params-no-bias"), lambda i: i["d_model"] <= 512, 60)
     assert {i["bias"] for i in sample if i["ask"] == "mha-params"} == {True, False}
     for inputs in sample:
         d = inputs["d_model"]
@@ -216,7 +227,8 @@ def test_parameter_counts_agree_with_real_modules() -> None:
         elif inputs["ask"] == "ffn-params":
             module = torch.nn.Sequential(torch.nn.Linear(d, inputs["d_ff"]), torch.nn.ReLU(), torch.nn.Linear(inputs["d_ff"], d))
         else:
-            module = torch.nn.TransformerEncoderLayer(d, inputs["heads"], dim_feedforward=inputs["d_ff"])
+            bias = inputs["ask"] == "layer-params"
+            module = torch.nn.TransformerEncoderLayer(d, inputs["heads"], dim_feedforward=inputs["d_ff"], bias=bias)
         assert solve(inputs).answer.value == sum(p.numel() for p in module.parameters())
 
 

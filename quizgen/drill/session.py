@@ -266,7 +266,9 @@ class Session:
                 self._save(prep, text, verdict, None, time.monotonic() - started)
                 self.tally.coarse += 1
                 self.out.para(("~ ", "coarse"), (verdict.message, "coarse"))
-                self.out.para(("Same question again: give more figures (or an exact expression such as 1/sqrt(3)).", "dim"))
+                more = ("give the whole number, every digit" if solved.answer.kind == "number" and solved.answer.whole
+                        else "give more figures (or an exact expression such as 1/sqrt(3))")
+                self.out.para((f"Same question again: {more}.", "dim"))
                 continue
             break
         seconds = time.monotonic() - started

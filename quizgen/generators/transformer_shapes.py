@@ -14,6 +14,8 @@ Questions (``ask``):
 - ``layer-params``: ``nn.TransformerEncoderLayer(d_model, heads, dim_feedforward=d_ff)``
   (attention, feed-forward block and two LayerNorms, all with biases); inputs
   ``{"ask", "d_model", "heads", "d_ff"}``.
+- ``layer-params-no-bias``: the same layer built with ``bias=False``, which drops the LayerNorms'
+  biases as well as the projections'; the same inputs.
 - ``causal-entries``: how many (query, key) pairs an L×L causal mask lets through; inputs
   ``{"ask", "length"}``.
 - ``padding-mask``: the ``key_padding_mask`` of a padded batch (1 where a position is padding and
@@ -39,7 +41,8 @@ VERSIONS = {"d-k": 2, "shape": 2, "mha-params": 2, "ffn-params": 2, "layer-param
 INPUT_LABELS: dict[str, str] = {}
 """What learners read for each vector or matrix input, in every face (none is typeset here)."""
 
-ASKS = ("d-k", "shape", "mha-params", "ffn-params", "layer-params", "causal-entries", "padding-mask", "mha-formula", "ffn-formula")
+ASKS = ("d-k", "shape", "mha-params", "ffn-params", "layer-params", "layer-params-no-bias", "causal-entries", "padding-mask",
+        "mha-formula", "ffn-formula")
 FORMULA_SYMBOLS = {"mha-formula": {"d": "size", "h": "size"}, "ffn-formula": {"d": "size", "f": "size"}}
 MEANINGS = {"d": "the model width d_model", "h": "the number of heads", "f": "the hidden width d_ff"}
 STEPS = ("q-projected", "q-heads", "scores", "weights", "head-outputs", "concatenated", "output")
@@ -113,7 +116,7 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     d_ff = d * draw_int(rng, params["ffn_ratio"])
     if ask == "ffn-params":
         return {"ask": ask, "d_model": d, "d_ff": d_ff}
-    if ask == "layer-params":
+    if ask in ("layer-params", "layer-params-no-bias"):
         return {"ask": ask, "d_model": d, "heads": h, "d_ff": d_ff}
     step = draw_choice(rng, params["step"])
     length = draw_int(rng, params["length"])
@@ -173,6 +176,8 @@ def describe(inputs: dict[str, Any]) -> str:
         return f"nn.Linear({d}, {inputs['d_ff']}) → ReLU → nn.Linear({inputs['d_ff']}, {d})   (d_model = {d}, d_ff = {inputs['d_ff']}, with biases)"
     if ask == "layer-params":
         return f"nn.TransformerEncoderLayer(d_model={d}, nhead={h}, dim_feedforward={inputs['d_ff']})   (defaults: biases on)"
+    if ask == "layer-params-no-bias":
+        return f"nn.TransformerEncoderLayer(d_model={d}, nhead={h}, dim_feedforward={inputs['d_ff']}, bias=False)"
     b, L, s = inputs["batch"], inputs["length"], inputs["kv_length"]
     source = "x" if s == L else f"memory, shape (B, S, d_model) with S = {s}"
     head = [f"B = {b}, L = {L}, d_model = {d}, h = {h}, d_k = d_model / h; x has shape (B, L, d_model)"]
