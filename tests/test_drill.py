@@ -225,8 +225,9 @@ def test_too_few_figures_is_not_wrong(monkeypatch, tmp_path, concepts):
     assert [(r["status"], r["rating"]) for r in rows] == [("too-few-figures", None), ("right", 3)]
 
 
-def _scores_session(monkeypatch, home, answer_of_key, seed=11):
-    """A session on a one-template concept asking for a 2×3 or 2×2 score matrix."""
+def _scores_session(monkeypatch, home, answer_of_key, seed=11, width=None):
+    """A session on a one-template concept asking for a 2×3 or 2×2 score matrix (on a terminal
+    ``width`` columns wide, else as plain text)."""
     cdir = home / "concepts"
     cdir.mkdir(parents=True)
     data = yaml.safe_load((CONCEPTS / "attention.yaml").read_text())
@@ -234,7 +235,7 @@ def _scores_session(monkeypatch, home, answer_of_key, seed=11):
     (cdir / "attention.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
     concept = load_concepts(cdir)[0]
     key = build_problem(concept, concept.templates[0], variant_seed(seed, 0)).answer.value
-    return run_session(monkeypatch, home, answer_of_key(key), concepts_dir=cdir, n=1, seed=seed), key
+    return run_session(monkeypatch, home, answer_of_key(key), concepts_dir=cdir, n=1, seed=seed, width=width), key
 
 
 def test_matrix_feedback_names_the_wrong_entries(monkeypatch, tmp_path):
@@ -257,17 +258,6 @@ def test_matrix_feedback_names_the_wrong_entries(monkeypatch, tmp_path):
     assert "shape 2×" in screen and "torch.Size" not in screen  # step shapes as on cards and keys
 
 
-def _scores_session_at(monkeypatch, home, answer_of_key, width):
-    cdir = home / "concepts"
-    cdir.mkdir(parents=True)
-    data = yaml.safe_load((CONCEPTS / "attention.yaml").read_text())
-    data["problems"] = [p for p in data["problems"] if p["name"] == "scaled-scores"]
-    (cdir / "attention.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
-    concept = load_concepts(cdir)[0]
-    key = build_problem(concept, concept.templates[0], variant_seed(11, 0)).answer.value
-    return run_session(monkeypatch, home, answer_of_key(key), concepts_dir=cdir, n=1, seed=11, width=width), key
-
-
 @pytest.mark.parametrize("width", [44, 50, 66, 80])
 def test_a_narrow_terminal_never_splits_an_example_answer_or_the_legend(monkeypatch, tmp_path, width):
     """Wrapped to the terminal, a message keeps each example answer it suggests on one line (a
@@ -281,7 +271,7 @@ def test_a_narrow_terminal_never_splits_an_example_answer_or_the_legend(monkeypa
         rows[0][0] += 1.0
         return ["hello there", "; ".join(" ".join(repr(v) for v in r) for r in rows)]
 
-    (code, screen), key = _scores_session_at(monkeypatch, tmp_path, answers, width)
+    (code, screen), key = _scores_session(monkeypatch, tmp_path, answers, width=width)
     lines = screen.splitlines()
     assert max(len(line) for line in lines) <= width
     assert "could not read 'hello there' as a matrix" in " ".join(lines)

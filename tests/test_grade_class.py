@@ -76,6 +76,17 @@ def _files(root: Path) -> set[Path]:
     return {p for p in root.rglob("*") if p.is_file() or p.is_symlink()}
 
 
+def _one_quiz_for_the_class(concepts, path: Path) -> tuple[dict, Path]:
+    """One quiz made without --for, written to ``path``: its keys by problem id, and an empty
+    submissions folder beside it."""
+    quiz = make_quiz(concepts, ["attention"], 2, seed=4)
+    write_quiz_files(quiz, path)
+    keys = {p.id: format_value(pr.answer.kind, pr.answer.value) for p in quiz.problems for pr in [rebuild(p.id, concepts)]}
+    subs = path.parent / "subs"
+    subs.mkdir()
+    return keys, subs
+
+
 def _scores(reports) -> dict:
     return {r.student: (r.score, r.total, r.error) for r in reports}
 
@@ -351,11 +362,7 @@ def test_sheets_whose_only_claim_is_their_student_field_are_flagged(concepts, tm
     """One quiz for the class: bob.yaml and alice.yaml both say student: alice. The newer is
     graded, and the gradebook flags that the other was not (one of them may be bob's); the blank
     sheet filled in with no name is graded under the quiz's name, flagged."""
-    quiz = make_quiz(concepts, ["attention"], 2, seed=4)
-    write_quiz_files(quiz, tmp_path / "week4.yaml")
-    keys = {p.id: format_value(pr.answer.kind, pr.answer.value) for p in quiz.problems for pr in [rebuild(p.id, concepts)]}
-    subs = tmp_path / "subs"
-    subs.mkdir()
+    keys, subs = _one_quiz_for_the_class(concepts, tmp_path / "week4.yaml")
     _sheet(subs / "alice.yaml", keys, student="alice")
     _sheet(subs / "bob.yaml", {pid: "0" for pid in keys}, student="alice")
     os.utime(subs / "alice.yaml", (1_000_000, 1_000_000))
@@ -545,11 +552,7 @@ def test_an_unnamed_file_claiming_a_student_never_displaces_their_own_sheet(klas
 def test_one_quiz_for_the_class_names_no_student(concepts, tmp_path):
     """A quiz made without --for is everyone's: the sheet it wrote, filled in under its own name
     (`common.answers.yaml`), is the student's its field names, not a student called `common`."""
-    quiz = make_quiz(concepts, ["attention"], 2, seed=4)
-    write_quiz_files(quiz, tmp_path / "common.yaml")
-    keys = {p.id: format_value(pr.answer.kind, pr.answer.value) for p in quiz.problems for pr in [rebuild(p.id, concepts)]}
-    subs = tmp_path / "subs"
-    subs.mkdir()
+    keys, subs = _one_quiz_for_the_class(concepts, tmp_path / "common.yaml")
     _sheet(subs / "common.answers.yaml", keys, student="alice")
     _sheet(subs / "bob.yaml", {pid: "0" for pid in keys})
     reports, _ = grade_class(tmp_path / "common.yaml", subs, _concepts(), jobs=1)
