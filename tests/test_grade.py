@@ -374,6 +374,33 @@ def test_a_list_in_brackets_without_quotes_is_read_as_typed(six, concepts, tmp_p
     assert _grade(path, sheet, concepts).items[k].status == "right"
 
 
+def test_bracketed_lists_yaml_reads_otherwise_go_by_yaml(tmp_path):
+    """The raw text of a bracketed list is taken only when YAML would read it as typed: quotes,
+    comments, aliases and tags inside it leave YAML's reading (or its refusal) in charge."""
+    from quizgen.classroom.sheets import read_answer_sheet
+
+    sheet = tmp_path / "s.yaml"
+    sheet.write_text(
+        "answers:\n"
+        "  1: ['0.5', '-1', 2]\n"
+        "  2: [0.5,  # the first\n      -1]\n"
+        "  3: &x [1, 2]\n"
+        "  4: [1, *x]\n"
+        "  5: [1, !!python/name:os.system 2]\n"
+        "  6: [0.5 -1 2]   # after the list\n"
+        "  7: [a: 1]\n",
+        "utf-8",
+    )
+    got = {a.key: (a.text, a.issue) for a in read_answer_sheet(sheet).answers}
+    assert got["1"] == ("[0.5, -1, 2]", None)
+    assert got["2"] == ("[0.5, -1]", None)
+    assert got["3"] == ("[1, 2]", None)
+    assert got["4"][0] is None and "alias" in got["4"][1]
+    assert got["5"][0] is None and "tag" in got["5"][1]
+    assert got["6"] == ("[0.5 -1 2]", None)
+    assert got["7"][0] is None and "mapping" in got["7"][1]
+
+
 def test_read_answer_sheet_limits_before_reading(tmp_path):
     sheet = tmp_path / "s.yaml"
     sheet.write_text("answers:\n  1: '0.5'\n" + "# padding\n" * 200_000)
