@@ -47,7 +47,8 @@ _CEIL = (
 _FLOOR = ("floor-instead-of-ceil", "Rounded the division down; with ceil_mode=True a last, partial window is kept, so it rounds up.")
 _LAST_WINDOW = (
     "last-window-kept",
-    "Kept a last window that would start in the right padding; with ceil_mode=True PyTorch keeps a "
+    "Kept a last window that would start past the end of the input (in the right padding, if any); "
+    "with ceil_mode=True PyTorch keeps a "
     "partial window only when it starts inside the input or the left padding.",
 )
 _DEFAULT_STRIDE = (
@@ -162,7 +163,9 @@ def _solve_pool(inputs: Mapping[str, Any]) -> Solution:
     rounded = -(-room // s) if ceil else room // s
     steps.append(Step(f"L_out = {'⌈' if ceil else '⌊'}{room} / {s}{'⌉' if ceil else '⌋'} + 1", rounded + 1))
     if ceil and rounded * s >= n + p:
-        steps.append(Step("the last window would start in the right padding: dropped", key))
+        start = rounded * s - p  # where the last window would start, counted in the input from 0
+        where = "in the right padding" if p else f"past the input's last position {n - 1}"
+        steps.append(Step(f"the last window would start at {start}, {where}: dropped", key))
 
     def one_side(padding_counted: int) -> int:
         r = n + padding_counted - k

@@ -171,7 +171,10 @@ def _solve_decoding(ask: str, inputs: Mapping[str, Any]) -> Solution:
         Step(f"after step {n} ({'kept' if width > 1 else 'chosen'})", ", ".join(f"{words(p)} ({torch.exp(s).item():.6g})" for p, s in beams))
         for n, beams in enumerate(kept, 1)
     )
-    steps += (Step(f"chosen sequence: {words(chosen)}", [float(t) for t in chosen]), Step("its probability (product along the path)", prob))
+    sequence = Step(f"chosen sequence: {words(chosen)}", [float(t) for t in chosen])
+    probability = Step("its probability (product along the path)", prob)
+    # The worked solution ends at what is asked.
+    steps += (probability, sequence) if inputs["answer"] == "sequence" else (sequence, probability)
     everything = len(tokens) ** len(chosen)
     others = [_BEST] if ask == "greedy" else [_GREEDY, _PER_BEAM, _BEAM_BEST]
     found = {

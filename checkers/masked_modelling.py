@@ -108,8 +108,8 @@ def _solve_labels(inputs: Mapping[str, Any]) -> Solution:
     labels = torch.where(selected, original, IGNORE)
     steps = (
         Step("positions selected (whatever became of them)", [float(p) for p in inputs["selected"]]),
+        Step("positions in the loss", float(int(selected.sum())), note="the others get −100, which F.cross_entropy skips"),
         Step("label = the original id there, −100 elsewhere", [float(v) for v in labels.tolist()]),
-        Step("positions in the loss", float(int(selected.sum())), note="F.cross_entropy skips the label −100"),
     )
     masked_only = torch.where(corrupted == inputs["mask_id"], original, IGNORE)
     wrong = (

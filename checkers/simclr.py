@@ -213,12 +213,14 @@ def _solve_zero_shot(inputs: Mapping[str, Any]) -> Solution:
     cos = F.cosine_similarity(image[None], texts, dim=1)
     probs = torch.softmax(cos / tau, dim=0)
     dot_probs = torch.softmax(texts @ image / tau, dim=0)
-    steps = (
+    steps: tuple[Step, ...] = (
         Step("cosine similarity of the image with each class text", cos.tolist()),
         Step("logits = cosine / τ", (cos / tau).tolist()),
         Step("softmax over the classes", probs.tolist()),
         Step("predicted class: the largest probability", float(probs.argmax())),
     )
+    if inputs["answer"] != "class":  # the worked solution ends at the probabilities asked for
+        steps = (*steps[:2], steps[2]._replace(note=f"the predicted class is {int(probs.argmax())}, the largest"))
     wrong: list[Misconception] = []
     if inputs["answer"] == "class":
         if int(dot_probs.argmax()) != int(probs.argmax()):

@@ -40,7 +40,7 @@ _NORM_BIASES_KEPT = (
 _DEFAULT_BIASES = ("biases-counted", "Counted the biases as if bias=True; bias=False leaves every projection, linear layer and LayerNorm without one.")
 _NO_LAYERNORMS = ("layernorms-left-out", "Left out the two LayerNorms, each with a weight and a bias of d_model entries.")
 _NO_DIAGONAL = ("diagonal-excluded", "Left out the diagonal; a position may attend to itself, so query i sees keys 0..i.")
-_FULL = ("full-matrix", "Counted every entry; the causal mask hides the L(L − 1)/2 keys after each query.")
+_FULL = ("full-matrix", "Counted every entry; the causal mask hides the L(L − 1)/2 pairs above the diagonal (query i hides the L − 1 − i later keys).")
 _INVERTED = (
     "mask-inverted",
     "Marked the tokens instead of the padding; key_padding_mask is True (1) where a key must be "
