@@ -179,6 +179,20 @@ def _moments(v: dict[str, Any], b1: float = 0.9, b2: float = 0.999) -> tuple[np.
     return b1 * np.asarray(v["m"], float) + (1 - b1) * g, b2 * np.asarray(v["v"], float) + (1 - b2) * g**2
 
 
+def _over_masks(v: dict[str, Any], f: Callable[[np.ndarray], float], scale: float | None = None) -> float:
+    """E[f(y)] for y = x · b · scale, b a mask of independent Bernoulli(1 − p) keeps, summed over
+    every mask with its probability; the scale is 1/(1 − p) unless given."""
+    import itertools
+
+    x, p = np.asarray(v["x"], float), float(v["p"])
+    scale = 1 / (1 - p) if scale is None else scale
+    total = 0.0
+    for mask in itertools.product((0.0, 1.0), repeat=len(x)):
+        b = np.array(mask)
+        total += float(np.prod(np.where(b == 1, 1 - p, p))) * f(x * b * scale)
+    return total
+
+
 def _perplexity(p: Any) -> float:
     """(p1 · … · pN)^(−1/N): the inverse geometric mean (Jurafsky and Martin, chapter 3)."""
     p = np.asarray(p, float)
@@ -198,8 +212,8 @@ REFERENCES: dict[str, Callable[[dict[str, Any]], Any]] = {
     "x * m / (1 - p)": _dropout_train,
     "dot(v, relu(W @ x))": lambda v: _network(v, _hidden(v)),
     "dot(v, relu(W @ x) * m / (1 - p))": lambda v: _network(v, _hidden(v) * np.asarray(v["m"], float) / (1 - v["p"])),
-    # E[x_i · b_i / (1 − p)] with b_i ~ Bernoulli(1 − p): the keep probability cancels the scale.
-    "sum(x)": lambda v: float(sum((1 - v["p"]) * xi / (1 - v["p"]) for xi in v["x"])),
+    # E[Σ y_i²] over every mask, each weighted by its probability (2^n masks of n ≤ 5 units).
+    "sum(x^2) / (1 - p)": lambda v: _over_masks(v, lambda y: float(np.sum(y**2))),
     # knowledge-distillation.yaml
     "softmax(t / T)": lambda v: _probs(_soft(v, "t")),
     "T^2 * kl_div(log_softmax(s / T), softmax(t / T))": _distill,
@@ -258,10 +272,11 @@ MISTAKES: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
         "mask-ignored": lambda v: _network(v, _hidden(v) / (1 - v["p"])),
         "eval-mode": lambda v: _network(v, _hidden(v)),
     },
-    "sum(x)": {
-        "no-rescale": lambda v: (1 - v["p"]) * float(np.sum(v["x"])),
-        "keep-is-p": lambda v: float(sum(v["p"] * xi / (1 - v["p"]) for xi in v["x"])),
-        "divided-by-p": lambda v: (1 - v["p"]) * float(np.sum(v["x"])) / v["p"],
+    "sum(x^2) / (1 - p)": {
+        "squares-kept-too": lambda v: float(np.sum(np.asarray(v["x"], float) ** 2)),
+        "no-rescale": lambda v: _over_masks(v, lambda y: float(np.sum(y**2)), scale=1.0),
+        "keep-probability-forgotten": lambda v: float(np.sum((np.asarray(v["x"], float) / (1 - v["p"])) ** 2)),
+        "keep-is-p": lambda v: _over_masks({**v, "p": 1 - v["p"]}, lambda y: float(np.sum(y**2))),
     },
     "softmax(t / T)": {
         "no-temperature": lambda v: _probs(v["t"]),
