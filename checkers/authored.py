@@ -294,6 +294,47 @@ def _solve_formula(inputs: Mapping[str, Any]) -> Solution:
     return Solution(key, tuple(steps), mistakes)
 
 
+TORCH_DRAWS = 20
+"""How many of ``quizgen check``'s usable draws are also computed with torch."""
+
+
+def check_with_torch(tpl: dict[str, Any]) -> list[tuple[tuple[Any, ...], str, str]]:
+    """``quizgen check``'s computations with torch, as every command builds problems: each
+    example compared with the answer its author expects, and the first ``TORCH_DRAWS`` usable
+    draws of the check's sample, where the answer, each step and each mistake must have a finite
+    value. The plain-Python evaluator that decides a draw usable follows torch's rules; this
+    finds where it does not, naming the field, before a learner meets a traceback."""
+    return check_examples(tpl) + _check_draws(tpl)
+
+
+def _check_draws(tpl: dict[str, Any]) -> list[tuple[tuple[Any, ...], str, str]]:
+    from quizgen.generators.authored import symbols_of
+    from quizgen.generators.authored_check import usable_values
+
+    if symbols_of(tpl["inputs"]):
+        return []  # a formula's key is written, not computed
+    fields: list[tuple[tuple[Any, ...], str]] = [(("answer",), tpl["answer"])]
+    fields += [((key, i, "value"), item["value"]) for key in ("steps", "mistakes") for i, item in enumerate(tpl.get(key) or [])]
+    failed: dict[tuple[Any, ...], tuple[str, int]] = {}  # path -> (the first failure, how many draws)
+    kept = usable_values(tpl)[:TORCH_DRAWS]
+    for values in kept:
+        names = tuple(values)
+        env = {name: torch.tensor(value, dtype=_F64) for name, value in values.items()}
+        known: dict[Node, torch.Tensor] = {}
+        for path, text in fields:
+            try:
+                t = evaluate(parse(text, names), env, known)
+                why = "" if bool(torch.all(torch.isfinite(t))) else f"{_plain(t)}"
+            except Undefined as exc:
+                why = str(exc)
+            if why:
+                first = failed.get(path)
+                shown = ", ".join(f"{k} = {v}" for k, v in values.items())[:120]
+                failed[path] = (f"{why} for {shown}", 1) if first is None else (first[0], first[1] + 1)
+    return [(path, "a finite value torch computes for every usable draw", f"{why} (on {n} of {len(kept)} usable draws)")
+            for path, (why, n) in failed.items()]
+
+
 def check_examples(tpl: dict[str, Any]) -> list[tuple[tuple[Any, ...], str, str]]:
     """Each of an authored template's examples computed and compared with the answer its author
     expects, within the template's tolerance: ``(path, expected, found)`` for each that differs."""
@@ -306,7 +347,7 @@ def check_examples(tpl: dict[str, Any]) -> list[tuple[tuple[Any, ...], str, str]
     tol = tpl.get("tolerance") or {}
     tolerance = Tolerance(rel=float(tol.get("rel", Tolerance().rel)), abs=float(tol.get("abs", Tolerance().abs)))
     found = []
-    for i, example in enumerate(tpl["examples"]):
+    for i, example in enumerate(tpl.get("examples") or []):
         symbols = symbols_of(tpl["inputs"])
         try:
             inputs = inputs_of(tpl, example_values(tpl, example["inputs"]))

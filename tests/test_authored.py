@@ -718,6 +718,15 @@ HOSTILE.update({
     "symbol-in-condition": ("    inputs:\n      a: {label: a, range: [1, 2]}\n      T: {label: T, symbol: positive}\n"
                             "    conditions: [\"T > 1\"]\n    answer: a*T\n", "conditions[0]"),
     "control-prompt": ("    inputs:\n      x: {label: \"x\\e]0;pwned\\a\", range: [1, 2]}\n    answer: x\n", "inputs.x.label"),
+    # What torch refuses, refused alike when the check draws (they used to pass check, then crash
+    # every command that built a problem, or lose the step or mistake without a word).
+    "label-smoothing-out-of-range": ("    inputs:\n      z: {label: z, range: [-2, 2], shape: [3]}\n      k: {label: k, range: [0, 2]}\n"
+                                     "    answer: cross_entropy(z, k, label_smoothing=2)\n", "answer"),
+    "bce-target-out-of-range": ("    inputs:\n      x: {label: x, range: [-2, 2], shape: [3]}\n    answer: binary_cross_entropy(sigmoid(x), x + 5)\n", "answer"),
+    "cosine-negative-eps-step": ("    inputs:\n      x: {label: x, range: [1, 3], shape: [2]}\n      y: {label: y, range: [1, 3], shape: [2]}\n"
+                                 "    answer: cosine(x, y)\n    steps: [{label: s, value: \"cosine(x, y, eps=-1)\"}]\n", "steps[0].value"),
+    "mistake-nan": ("    inputs:\n      x: {label: x, range: [-3, 3], shape: [3]}\n    answer: sum(x)\n"
+                    "    mistakes: [{name: m, value: sum(log(x)), why: w}]\n", "mistakes[0].value"),
 })
 
 
@@ -729,7 +738,42 @@ HOSTILE_WORDS = {
     "mistake-is-answer": "the answer's value on 100 of 100 usable draws",
     "overflow-sum": "not finite",
     "control-prompt": "without control characters, found U+001B",
+    "label-smoothing-out-of-range": "label_smoothing must be between 0.0 and 1.0",
+    "bce-target-out-of-range": "between 0 and 1",
+    "cosine-negative-eps-step": "eps must be non-negative",
+    "mistake-nan": "a finite value for every usable draw",
 }
+
+
+def test_a_variant_torch_cannot_compute_is_a_clear_error_not_a_traceback(monkeypatch, tmp_path: Path) -> None:
+    """Were a drawn variant to have no answer in torch, generate says which template and what
+    to run, and exits 2 (it used to end in a traceback)."""
+    from quizgen.core import arrays
+
+    monkeypatch.setattr(arrays, "_cross_entropy", lambda logits, target, smoothing: ((), [1.0]))
+    (tmp_path / "lenient.yaml").write_text(
+        _HEAD.format(stem="lenient") + "    inputs:\n      z: {label: z, range: [-2, 2], shape: [3]}\n"
+        "      k: {label: k, range: [0, 2]}\n    answer: cross_entropy(z, k, label_smoothing=2)\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(cli, ["--concepts", str(tmp_path), "generate", "lenient", "-n", "1"])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert "template 't': torch computes no answer" in result.output and "label_smoothing" in result.output
+
+
+def test_check_computes_sample_draws_with_torch_where_the_plain_evaluator_is_lenient(monkeypatch) -> None:
+    """Were the plain-Python evaluator that decides a draw usable to accept what torch refuses,
+    `quizgen check` still finds it, naming the field, by computing sample draws with torch."""
+    from quizgen.core import arrays
+
+    from checkers.authored import check_with_torch
+
+    monkeypatch.setattr(arrays, "_cross_entropy", lambda logits, target, smoothing: ((), [1.0]))
+    tpl = {"inputs": {"z": {"label": "z", "range": [-2, 2], "shape": [3]}, "k": {"label": "k", "range": [0, 2]}},
+           "answer": "sum(z)", "steps": [{"label": "s", "value": "cross_entropy(z, k, label_smoothing=2)"}], "mistakes": []}
+    found = check_with_torch(tpl)
+    assert [path for path, _, _ in found] == [("steps", 0, "value")], found
+    assert "label_smoothing" in found[0][2] and "on 20 of 20 usable draws" in found[0][2]
+
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))

@@ -332,6 +332,8 @@ def _one_hot(index: Array, classes: Array) -> Array:
 
 
 def _cross_entropy(logits: Array, target: Array, smoothing: float) -> Array:
+    if not 0 <= smoothing <= 1:  # as torch refuses it
+        raise Undefined(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, not {smoothing:g}")
     shape = logits[0]
     if not 1 <= len(shape) <= 2:
         raise Undefined("cross_entropy takes a vector or a matrix of logits")
@@ -359,6 +361,9 @@ def _kl_div(inp: Array, target: Array) -> Array:
 
 
 def _bce(p: Array, y: Array) -> Array:
+    for what, a in (("input", p), ("target", y)):  # as torch refuses them
+        if not all(0 <= v <= 1 for v in a[1]):
+            raise Undefined(f"binary_cross_entropy: every entry of its {what} must be between 0 and 1")
     terms = _broadcast(p, y, lambda q, t: -(t * max(_log(q), -100.0) + (1 - t) * max(_log(1 - q), -100.0)))
     return (), [sum(terms[1]) / len(terms[1])]
 
@@ -432,6 +437,8 @@ def _function(name: str, args: list[Array], kw: dict[str, Any]) -> Array:
         return _made((x[0][0], y[0][0]), [a * b for a in x[1] for b in y[1]])
     if name == "cosine":
         eps = float(kw.get("eps", 1e-8))
+        if eps < 0:  # as torch refuses it
+            raise Undefined(f"cosine: eps must be non-negative, not {eps:g}")
         d = int(kw.get("dim", -1))
         products = _reduce(_broadcast(x, y, lambda a, b: a * b), d, False, _fsum)
         nx = _map(_reduce(_broadcast(x, y, lambda a, b: a * a), d, False, _fsum), lambda s: max(math.sqrt(s), eps))

@@ -215,10 +215,10 @@ def _semantic_issues(
                 own += [(("problems", index, *path), expected, found) for path, expected, found in check_template(tpl)]
             except Exception as exc:  # a check that trips on a field is one issue of the file, never a traceback
                 own.append((("problems", index), "a template whose fields quizgen can check", f"one that stops the check ({type(exc).__name__}: {exc})"))
-            if examples and not own and tpl.get("examples"):
-                from checkers.authored import check_examples  # torch: only when quizgen check runs them
+            if examples and not own:
+                from checkers.authored import check_with_torch  # torch: only when quizgen check runs it
 
-                own += [(("problems", index, *path), expected, found) for path, expected, found in check_examples(tpl)]
+                own += [(("problems", index, *path), expected, found) for path, expected, found in check_with_torch(tpl)]
             issues.extend(Issue(file, _line_of(lines, where), field_name(where), f"expected {expected}, found {found}") for where, expected, found in own)
             continue
         generator = tpl.get("generator")
@@ -275,7 +275,7 @@ def _flashcard_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int]
 
 def validate_text(text: str, file: str, examples: bool = False) -> tuple[dict[str, Any] | None, list[Issue]]:
     """Every problem of one concept file's text; the data too when it could be parsed. With
-    ``examples``, authored templates' examples are computed with torch and compared too."""
+    ``examples``, authored templates' examples and a sample of their draws are computed with torch too."""
     lines: dict[PathKey, int] = {}
     try:
         data = load_yaml_data(text, file, lines)
@@ -360,7 +360,7 @@ def check_files(paths: Sequence[Path], validated: ValidatedSet | None = None, ex
 
     With ``validated`` (the cache of ``quizgen.core.library``), a file whose exact bytes were
     validated before is only parsed, and every file that passes is added to it. ``examples``
-    (``quizgen check``) also computes authored templates' examples and compares them."""
+    (``quizgen check``) also computes authored templates' examples and sample draws with torch."""
     concepts: list[Concept] = []
     issues: list[Issue] = []
     first_seen: dict[str, str] = {}

@@ -296,6 +296,8 @@ def build_problem(concept: Concept, template: Template, seed: int) -> Problem:
     """
     import torch
 
+    from quizgen.core.expression import Undefined
+
     module = GENERATORS[template.generator]
     params = template.resolved_params()
     rng = random.Random(seed)
@@ -307,7 +309,13 @@ def build_problem(concept: Concept, template: Template, seed: int) -> Problem:
                 inputs = module.draw(params, rng)
             except GenerationError as exc:
                 raise GenerationError(f"{concept.path}: template {template.name!r}: {exc}") from None
-            solution = solve_problem(template.generator, inputs)
+            try:
+                solution = solve_problem(template.generator, inputs)
+            except Undefined as exc:  # drawn as usable, yet torch finds no answer: say so, no traceback
+                raise GenerationError(
+                    f"{concept.path}: template {template.name!r}: torch computes no answer for a variant its "
+                    f"generator drew ({exc}); run quizgen check on this file"
+                ) from None
             hidden = hidden_mistake(solution, template.tolerance)
             if hidden is None:
                 return _problem(concept, template, template_version(template), seed, inputs, solution)

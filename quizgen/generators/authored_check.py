@@ -163,6 +163,11 @@ def _draws(tpl: dict[str, Any]) -> tuple[dict[Refusal, int], list[dict[str, Any]
     return reasons, kept
 
 
+def usable_values(tpl: dict[str, Any]) -> list[dict[str, Any]]:
+    """The inputs of the usable draws among ``SAMPLE_DRAWS`` (seeded, the same every time)."""
+    return _draws(tpl)[1]
+
+
 def usable(tpl: dict[str, Any]) -> tuple[int, dict[Refusal, int], dict[str, Any] | None]:
     """Of ``SAMPLE_DRAWS`` draws (seeded, the same every time): how many are usable, why the others
     are not (refusal -> count), and the first usable one's inputs. ``quizgen check`` reports it."""
@@ -177,8 +182,8 @@ those again, as it does for every family's templates)."""
 
 def _sample(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
     """Draw ``SAMPLE_DRAWS`` variants: the conditions must hold often enough, and on every usable
-    draw each step must have a finite value and each mistake a value of the answer's shape, which
-    equals the answer in few of them."""
+    draw each step and each mistake must have a finite value, a mistake one of the answer's shape,
+    which equals the answer in few of them."""
     from quizgen.core.answer import Tolerance, close
 
     try:
@@ -208,13 +213,14 @@ def _sample(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
                 except Undefined as exc:
                     expected, found = "an expression with a value for every usable draw", str(exc)
                 else:
-                    if key == "steps" and all(math.isfinite(x) for x in got[1]):
+                    finite = all(math.isfinite(x) for x in got[1])
+                    if key == "steps" and finite:
                         continue
-                    if key == "mistakes" and got[0] == answer[0]:
+                    if key == "mistakes" and got[0] == answer[0] and finite:
                         if close(kind, arrays.nested(answer), arrays.nested(got), tolerance):
                             same[i] = same.get(i, 0) + 1
                         continue
-                    if key == "steps":
+                    if not finite:
                         expected, found = "a finite value for every usable draw", f"{arrays.nested(got)} for {_shown(values)}"
                     else:
                         expected, found = f"a value of the answer's shape {list(answer[0])}", f"shape {list(got[0])} for {_shown(values)}"
