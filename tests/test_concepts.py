@@ -18,6 +18,7 @@ from quizgen.core.errors import QuizgenError
 EXPECTED = {
     "yaml-syntax.yaml": [(4, "", "not valid YAML")],
     "yaml-indent.yaml": [(4, "", "not valid YAML")],
+    "yaml-tab.yaml": [(7, "", "tab")],
     "empty.yaml": [(1, "", "empty file")],
     "top-level-list.yaml": [(1, "", "found a list of 2")],
     "not-utf8.yaml": [(2, "", "expected UTF-8")],

@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import re
 import stat
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -175,7 +176,8 @@ def _semantic_issues(
     cid = data.get("id")
     if isinstance(cid, str) and cid != stem:
         issues.append(
-            Issue(file, _line_of(lines, ("id",)), "id", f"expected the file stem {stem!r}, found {cid!r}")
+            Issue(file, _line_of(lines, ("id",)), "id", f"expected the file stem {stem!r}, found {cid!r}"
+                  + (f"; rename the file {cid}{Path(file).suffix}" if re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", cid) else ""))
         )
     issues.extend(_flashcard_issues(data, file, lines))
     # No field of a concept file takes an infinite or undefined number (YAML's .inf, .nan): a

@@ -349,7 +349,10 @@ def yaml_problem(exc: Exception, text: str) -> str:
     problem = getattr(exc, "problem", None)
     if mark is not None and problem:
         line, column = yaml_position(mark, text)
-        return f"line {line}, column {column}: {problem}"
+        lines = text.splitlines()
+        where = lines[line - 1] if line <= len(lines) else ""
+        tab = " (a tab: YAML indents with spaces only)" if "\t" in where[:column] else ""
+        return f"line {line}, column {column}: {problem}{tab}"
     reason = getattr(exc, "reason", None)
     if reason:  # a reader error: a character YAML does not allow
         return f"character {getattr(exc, 'position', '?')}: {reason}"
