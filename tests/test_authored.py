@@ -745,6 +745,18 @@ HOSTILE_WORDS = {
 }
 
 
+def test_a_condition_may_be_any_or_all_of_a_comparison(tmp_path: Path) -> None:
+    """`any(w != 0)` is 1 or 0 (docs/authoring.md, section 4): it may stand as a condition."""
+    path = tmp_path / "anyall.yaml"
+    path.write_text(_HEAD.format(stem="anyall") + "    inputs:\n      w: {label: w, range: [-1, 1], shape: [3]}\n"
+                    "    conditions: [\"any(w != 0)\", \"all(w > -2)\"]\n    answer: sum(w)\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+    path.write_text(path.read_text("utf-8").replace("all(w > -2)", "sum(w)"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert result.exit_code == 2 and "problems[0].conditions[1]" in result.output and "a comparison" in result.output
+
+
 def test_a_variant_torch_cannot_compute_is_a_clear_error_not_a_traceback(monkeypatch, tmp_path: Path) -> None:
     """Were a drawn variant to have no answer in torch, generate says which template and what
     to run, and exits 2 (it used to end in a traceback)."""

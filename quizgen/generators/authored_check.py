@@ -125,8 +125,8 @@ def _check_expressions(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Foun
             return
         if symbols and not comparison and _as_formula(tree) is None:
             found.append((path, "a formula in the symbols: numbers, inputs, + - * / ^ and sqrt, exp, log, sin, cos, abs", text))
-        if comparison and tree[0] != "cmp":
-            found.append((path, "a comparison, as in sum(mask) >= 1", text))
+        if comparison and tree[0] != "cmp" and not (tree[0] == "fn" and tree[1] in ("any", "all")):
+            found.append((path, "a comparison, as in sum(mask) >= 1, or any(…) or all(…) of one", text))
         if comparison is False and tree[0] == "cmp":
             found.append((path, "a value, not a comparison", text))
 
