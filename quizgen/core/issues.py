@@ -93,6 +93,7 @@ def _suggest(word: str, options: Iterable[str]) -> str:
 
 _REQUIRED_WORDS = {
     (("flashcards",), "id"): "a short id naming the card, unique in the file, such as 'why-scale' (docs/concepts.md)",
+    (("problems",), "generator"): "a built-in family, or an answer: that makes this an authored template (docs/authoring.md)",
 }
 """What a missing field should hold, where "it" says too little."""
 
