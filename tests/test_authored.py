@@ -725,6 +725,9 @@ HOSTILE.update({
     "bce-target-out-of-range": ("    inputs:\n      x: {label: x, range: [-2, 2], shape: [3]}\n    answer: binary_cross_entropy(sigmoid(x), x + 5)\n", "answer"),
     "cosine-negative-eps-step": ("    inputs:\n      x: {label: x, range: [1, 3], shape: [2]}\n      y: {label: y, range: [1, 3], shape: [2]}\n"
                                  "    answer: cosine(x, y)\n    steps: [{label: s, value: \"cosine(x, y, eps=-1)\"}]\n", "steps[0].value"),
+    "shapes-fit-on-some-draws": ("    inputs:\n      x: {label: x, range: [1, 3], shape: [[2, 4]]}\n      y: {label: y, range: [1, 3], shape: [[2, 4]]}\n"
+                                 "    answer: sum(x * y)\n", "answer"),
+    "formula-undefined-on-its-domain": ("    inputs:\n      a: {label: a, range: [1, 5]}\n      T: {label: T, symbol: real}\n    answer: a*log(T)\n", "answer"),
     "mistake-nan": ("    inputs:\n      x: {label: x, range: [-3, 3], shape: [3]}\n    answer: sum(x)\n"
                     "    mistakes: [{name: m, value: sum(log(x)), why: w}]\n", "mistakes[0].value"),
 })
@@ -742,6 +745,8 @@ HOSTILE_WORDS = {
     "bce-target-out-of-range": "between 0 and 1",
     "cosine-negative-eps-step": "eps must be non-negative",
     "mistake-nan": "a finite value for every usable draw",
+    "formula-undefined-on-its-domain": "no value at T = -1.3",
+    "shapes-fit-on-some-draws": "shapes that fit on every draw",
 }
 
 

@@ -190,6 +190,14 @@ def _sample(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
         reasons, kept = _draws(tpl)
     except arrays.TooMuchWork as exc:
         return [(("answer",), f"expressions that compute at most {MAX_WORK} entries for one variant", str(exc))]
+    # Shapes that fit on some draws only: the inputs' sizes are drawn apart where one size input
+    # should give both (a condition is the way to refuse a variant, not a shape that cannot fit).
+    unfit = [(at, why, n) for (at, why), n in reasons.items() if "do not broadcast" in why or why.startswith("@ of shapes")]
+    if unfit:
+        at, why, _ = unfit[0]
+        n = sum(count for _, _, count in unfit)
+        return [(at or ("answer",), "shapes that fit on every draw (draw one size input and use it in each shape: [n])",
+                 f"{why} (shapes that do not fit on {n} of {SAMPLE_DRAWS} draws)")]
     if not kept or len(kept) < MIN_PASS_RATE * SAMPLE_DRAWS:
         at, why = max(reasons, key=lambda r: reasons[r])
         return [(at or ("answer",), f"a template whose variants are usable in at least {MIN_PASS_RATE:.0%} of draws",
@@ -257,6 +265,13 @@ def _sample_formulas(tpl: dict[str, Any], names: tuple[str, ...], kept: list[dic
             at[path] = [formula_at(tree, p) for p in points(symbols)]
             if not any(math.isfinite(v) for v in at[path]):
                 found[path] = (path, "a formula with a value somewhere in its symbols' domains", f"none at the {len(points(symbols))} sample points")
+            elif path == ("answer",) and not all(math.isfinite(v) for v in at[path]):
+                # The judge compares answers where the key has a value: a key without one over part
+                # of a domain leaves equivalent answers undecided (declare the symbol positive).
+                where_not = next(p for p, v in zip(points(symbols), at[path]) if not math.isfinite(v))
+                shown = ", ".join(f"{n} = {v:g}" for n, v in where_not.items())
+                found[path] = (path, "a formula with a value everywhere in its symbols' domains (a symbol that must be "
+                               "positive is declared symbol: positive)", f"no value at {shown}")
         key = at.get(("answer",))
         for path, vals in at.items():
             if path[0] == "mistakes" and key is not None and all(
