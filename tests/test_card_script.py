@@ -679,6 +679,31 @@ def test_on_a_phone_the_card_never_scrolls_sideways_in_chromium(anki_cards: Any)
 
 
 
+def test_on_a_phone_no_flashcard_scrolls_sideways(tmp_path: Path) -> None:
+    """Every shipped flashcard's back, as Anki renders it, laid out at 380 px: a long name with no
+    space in it (torch.optim.swa_utils.AveragedModel(student,) breaks instead of pushing the
+    card wider than the screen."""
+    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    from quizgen.anki.deck import build_deck
+    from quizgen.core.concepts import load_concepts
+
+    _need_chromium()
+    concepts = load_concepts(ROOT / "concepts")
+    build_deck(concepts, tmp_path / "all.apkg", variants=1)
+    col = Collection(str(tmp_path / "collection.anki2"))
+    try:
+        col.import_anki_package(ImportAnkiPackageRequest(package_path=str(tmp_path / "all.apkg"), options=ImportAnkiPackageOptions()))
+        from quizgen.anki.cards import FLASHCARD_MODEL_ID
+
+        backs = [col.get_note(nid).cards()[0].answer() for nid in col.find_notes(f"mid:{FLASHCARD_MODEL_ID}")]
+        assert len(backs) == sum(len(c.flashcards) for c in concepts)
+        got = _on_a_phone(col, "".join(backs))
+    finally:
+        col.close()
+    assert got["width"] >= 360 and got["scroll"] <= got["width"], got  # 380 less a scroll bar: the page is long
+
+
 def test_on_a_phone_a_worked_step_is_its_label_then_its_value_then_its_note(anki_cards: Any) -> None:
     """At 380 px the three columns of the steps table each got a few words (labels one word a
     line, notes cut to "sh"): on a phone each step's cells stand one under the other, and a

@@ -287,7 +287,7 @@ def sources_html(sources: Sequence[str]) -> str:
 _CSS = """\
 .card { font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
   font-size: 18px; line-height: 1.45; text-align: left; color: #1d1d1f; background: #fff;
-  max-width: 46em; margin: 0 auto; padding: 0 0.5em; }
+  max-width: 46em; margin: 0 auto; padding: 0 0.5em; overflow-wrap: break-word; }
 .nightMode.card, .night_mode .card { color: #e8e8e8; background: #1e1e1e; }
 .qz-meta { font-size: 0.75em; opacity: 0.65; margin-bottom: 0.6em; }
 .qz-expect { font-size: 0.85em; opacity: 0.75; margin-top: 0.4em; }
