@@ -15,8 +15,9 @@ import random
 import resource
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from quizgen.classroom.quiz import read_quiz
 from quizgen.classroom.sheets import read_answer_sheet, read_csv_sheets

@@ -21,7 +21,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quizgen.judge.reader import literal_figures
 import quizgen.judge.messages as messages
 from quizgen.core.answer import ANSWER_KINDS, Answer, Misconception
 from quizgen.core.errors import AnswerParseError, QuizgenError
@@ -39,6 +38,7 @@ from quizgen.judge import (
     parse,
     unreadable,
 )
+from quizgen.judge.reader import literal_figures
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS_PATH = ROOT / "tests" / "data" / "judge_vectors.json"

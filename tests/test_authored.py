@@ -780,9 +780,8 @@ def test_a_variant_torch_cannot_compute_is_a_clear_error_not_a_traceback(monkeyp
 def test_check_computes_sample_draws_with_torch_where_the_plain_evaluator_is_lenient(monkeypatch) -> None:
     """Were the plain-Python evaluator that decides a draw usable to accept what torch refuses,
     `quizgen check` still finds it, naming the field, by computing sample draws with torch."""
-    from quizgen.core import arrays
-
     from checkers.authored import check_with_torch
+    from quizgen.core import arrays
 
     monkeypatch.setattr(arrays, "_cross_entropy", lambda logits, target, smoothing: ((), [1.0]))
     tpl = {"inputs": {"z": {"label": "z", "range": [-2, 2], "shape": [3]}, "k": {"label": "k", "range": [0, 2]}},

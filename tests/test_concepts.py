@@ -79,7 +79,7 @@ def test_broken_file_reported_with_line_and_field(name):
     assert concepts == []
     got = [(i.line, i.field, i.message) for i in issues]
     for line, field, words in EXPECTED[name]:
-        assert any(l == line and f == field and words in m for l, f, m in got), (
+        assert any(ln == line and f == field and words in m for ln, f, m in got), (
             f"expected {line}:{field}: …{words}… in\n" + "\n".join(map(str, issues))
         )
     for issue in issues:

@@ -19,8 +19,9 @@ import shutil
 import sqlite3
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from anki.collection import (
@@ -591,7 +592,7 @@ def test_every_review_stays_on_its_flashcard_through_insertion_reordering_and_re
         m.setattr(anki, "flashcard_guid", lambda cid, card: str(guid_for("quizgen-flashcard", cid, position[card.id])))
         build_deck([concept], tmp_path / "old.apkg", variants=1)
     assert _counts(_import(col, tmp_path / "old.apkg"))["new"] == len(concept.flashcards) + len(concept.templates)
-    for i, card in enumerate(concept.flashcards):  # every card reviewed, with different answers
+    for i in range(len(concept.flashcards)):  # every card reviewed, with different answers
         nid = _by_guid(col, str(guid_for("quizgen-flashcard", "attention", i)))
         for ease in (3, 1 + i % 4):
             review = col.get_card(col.card_ids_of_note(nid)[0])

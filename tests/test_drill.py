@@ -21,10 +21,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 import yaml
 from conftest import CONCEPTS, ROOT, need_pexpect
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from quizgen import generators
 from quizgen.cli import cli  # noqa: F401  (import the CLI first: it registers the drill)

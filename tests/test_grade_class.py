@@ -8,12 +8,11 @@ better answer lower. The rules tested are written in docs/grading.md.
 
 from __future__ import annotations
 
-import re
-
 import csv
 import io
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 

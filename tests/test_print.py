@@ -128,7 +128,7 @@ def test_a_printed_worksheet_and_key_lose_nothing(printed: Path) -> None:
 def test_the_class_file_holds_every_student_one_per_page(printed: Path) -> None:
     from pypdf import PdfReader
 
-    for name, title in (("class.worksheets.html", "Name"), ("class.key.html", "answer key")):
+    for name, _title in (("class.worksheets.html", "Name"), ("class.key.html", "answer key")):
         page = printed / "class" / name
         text = _squash(_pdf_text(page))
         for student in ("s1", "s2", "s3"):

@@ -8,7 +8,7 @@ import multiprocessing
 import re
 import sqlite3
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import CONCEPTS
@@ -27,7 +27,7 @@ from quizgen.drill.store import (
     when,
 )
 
-T0 = datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
 
 
 def test_data_dir_precedence(monkeypatch, tmp_path):
@@ -52,7 +52,7 @@ def test_clock_from_env(monkeypatch):
     with pytest.raises(QuizgenError, match="ISO 8601"):
         Clock.from_env()
     monkeypatch.delenv("QUIZGEN_NOW")
-    assert abs((Clock.from_env().now() - datetime.now(timezone.utc)).total_seconds()) < 5
+    assert abs((Clock.from_env().now() - datetime.now(UTC)).total_seconds()) < 5
 
 
 def test_card_ids_are_stable_and_distinct():
@@ -365,7 +365,7 @@ def test_the_database_is_readable_by_its_owner_only(tmp_path):
     path = tmp_path / "home" / "quizgen.sqlite3"
     with Store(path) as store:
         store.record_review(
-            card_id="c1", concept="attention", kind="problem", now=datetime(2030, 1, 1, tzinfo=timezone.utc),
+            card_id="c1", concept="attention", kind="problem", now=datetime(2030, 1, 1, tzinfo=UTC),
             rating=3, status="right", given="0.5",
         )
     assert stat.S_IMODE(path.parent.stat().st_mode) & 0o077 == 0
@@ -373,7 +373,7 @@ def test_the_database_is_readable_by_its_owner_only(tmp_path):
         assert stat.S_IMODE(f.stat().st_mode) & 0o077 == 0, f.name
 
 
-def _one_review(store, card="c1", t=datetime(2030, 1, 1, tzinfo=timezone.utc)):
+def _one_review(store, card="c1", t=datetime(2030, 1, 1, tzinfo=UTC)):
     return store.record_review(card_id=card, concept="attention", kind="problem", now=t, rating=3, status="right", given="0.5")
 
 
@@ -459,7 +459,7 @@ def test_accuracy_by_day_counts_problem_answers_per_calendar_day() -> None:
     from quizgen.drill.commands import accuracy_chart
     from quizgen.drill.stats import accuracy_by_day
 
-    now = datetime(2030, 1, 10, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2030, 1, 10, 12, 0, tzinfo=UTC)
     rows = [
         {"time": "2030-01-10T08:00:00+00:00", "kind": "problem", "status": "right", "rating": 4},
         {"time": "2030-01-10T08:30:00+00:00", "kind": "problem", "status": "too-few-figures", "rating": None},  # asked again
