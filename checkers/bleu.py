@@ -44,6 +44,11 @@ _ARITHMETIC = (
     "Averaged the n-gram precisions arithmetically; BLEU uses their geometric mean "
     "exp(mean of log p_n), which is lower and drops to 0 when any order has no match.",
 )
+_PERCENT = (
+    "percent-scale",
+    "Gave BLEU on sacrebleu's 0 to 100 scale; the question asks for the fraction between 0 and 1, "
+    "as NLTK gives it (sacrebleu's score divided by 100).",
+)
 _LONGEST = (
     "longest-reference",
     "Took r as the longest reference length; BLEU uses the reference length closest to the "
@@ -175,6 +180,8 @@ def _solve_bleu(candidate: list[str], references: list[list[str]], max_n: int) -
     # Equal precisions have equal arithmetic and geometric means: the mistake would be invisible.
     if any(clipped[k] * dens[0] != clipped[0] * dens[k] for k in range(1, max_n)):
         misconceptions.append(Misconception(*_ARITHMETIC, (bp * p[0].mean()).item()))
+    if bleu_value > 0:  # 0 on the 0-100 scale is 0: nothing to tell apart
+        misconceptions.append(Misconception(*_PERCENT, 100 * bleu_value))
     return Solution(bleu_value, steps, tuple(misconceptions))
 
 

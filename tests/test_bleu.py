@@ -139,6 +139,7 @@ def mistakes(inputs: dict) -> dict[str, float]:
             "no-clipping": _unclipped(inputs),
             "no-brevity-penalty": _nltk_bleu(refs, cand, n_max) / _nltk_bp(refs, cand),
             "arithmetic-mean": _nltk_bp(refs, cand) * sum(ps) / n_max,
+            "percent-scale": 100 * _nltk_bleu(refs, cand, n_max),  # sacrebleu's scale
         }
     r = closest_ref_length(refs, c)
     found = {"longest-reference": float(brevity_penalty(max(len(ref) for ref in refs), c))}
@@ -205,7 +206,7 @@ def test_identical_sentences_score_one():
     for n_max in range(1, 5):
         sol = solve({"ask": "bleu", "candidate": ref, "references": [ref], "max_n": n_max})
         assert sol.answer.value == 1.0
-        assert sol.misconceptions == ()
+        assert [(m.name, m.value) for m in sol.misconceptions] == [("percent-scale", 100.0)]  # the only slip left
     assert solve(_ask("brevity_penalty", ref, [ref])).answer.value == 1.0
     assert solve(_ask("precision", ref, [ref], n=3)).answer.value == 1.0
 
@@ -322,7 +323,7 @@ def test_misconceptions_differ_from_the_key(variants):
     names = Counter()
     near = Counter()
     expected_names = {
-        "bleu": {"no-clipping", "no-brevity-penalty", "arithmetic-mean"},
+        "bleu": {"no-clipping", "no-brevity-penalty", "arithmetic-mean", "percent-scale"},
         "precision": {"no-clipping"},
         "brevity_penalty": {"longest-reference", "inverted-ratio", "penalty-for-longer"},
     }
