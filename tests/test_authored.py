@@ -463,7 +463,7 @@ class _Trees:
         r = self.rng
         if depth == 0:
             return self.leaf(shape)
-        choice = r.randrange(9)
+        choice = r.randrange(10)
         if choice == 0:  # elementwise arithmetic with broadcasting against a number
             op = r.choice(["+", "-", "*"])
             a, b = self.tree(shape, depth - 1), self.tree((), depth - 1)
@@ -471,13 +471,20 @@ class _Trees:
             value = {"+": np.add, "-": np.subtract, "*": np.multiply}[op](x[1], y[1])
             return f"({x[0]} {op} {y[0]})", value
         if choice == 1:
-            fn = r.choice(["exp", "tanh", "sigmoid", "relu", "abs", "sin"])
+            # (floor is left to the known values: it turns a rounding error of 1e-16 into 1)
+            fn = r.choice(["exp", "tanh", "sigmoid", "relu", "abs", "sin", "softplus", "gelu", "silu"])
             a = self.tree(shape, depth - 1)
-            if fn == "exp":
+            if fn in ("exp", "softplus"):
                 a = (f"tanh({a[0]})", np.tanh(a[1]))
+            erf = np.vectorize(math.erf)
             f = {"exp": np.exp, "tanh": np.tanh, "sigmoid": lambda z: 1 / (1 + np.exp(-z)), "relu": lambda z: np.maximum(z, 0),
-                 "abs": np.abs, "sin": np.sin}[fn]  # fmt: skip
-            return f"{fn}({a[0]})", f(a[1])
+                 "abs": np.abs, "sin": np.sin, "softplus": lambda z: np.log1p(np.exp(z)),
+                 "gelu": lambda z: 0.5 * z * (1 + erf(z / math.sqrt(2))), "silu": lambda z: z / (1 + np.exp(-z))}[fn]  # fmt: skip
+            return f"{fn}({a[0]})", np.asarray(f(a[1]), dtype=float)
+        if choice == 9:  # entry by entry, broadcast against a number
+            fn = r.choice(["maximum", "minimum"])
+            a, b = self.tree(shape, depth - 1), self.tree((), depth - 1)
+            return f"{fn}({a[0]}, {b[0]})", (np.maximum if fn == "maximum" else np.minimum)(a[1], b[1])
         if choice == 2 and shape == ():
             fn = r.choice(["sum", "mean", "max", "min", "norm", "var", "std"])
             source = self.tree(r.choice([(3,), (2, 3)]), depth - 1)
@@ -578,6 +585,13 @@ KNOWN = [
     ("sum(u > 1)", {"u": [0, 2, 3]}, 2.0),
     ("all(u != 0) + any(u == 0)", {"u": [0, 2]}, 1.0),
     ("2^-1 * a + pi - pi", {"a": 4}, 2.0),
+    ("floor(u)", {"u": [-1.5, 0, 2.7]}, [-2.0, 0.0, 2.0]),
+    ("log2(u)", {"u": [0, 1, 8, -1]}, [-math.inf, 0.0, 3.0, math.nan]),
+    ("softplus(u)", {"u": [0, 30]}, [math.log(2), 30.0]),  # above torch's threshold 20: the input itself
+    ("gelu(u)", {"u": [0, 1]}, [0.0, 0.5 * (1 + math.erf(1 / math.sqrt(2)))]),
+    ("silu(u)", {"u": [0, 1]}, [0.0, 1 / (1 + math.exp(-1))]),
+    ("maximum(u, 0) - relu(u)", {"u": [-2, 3]}, [0.0, 0.0]),
+    ("minimum(u, v)", {"u": [1, 5], "v": [3, 2]}, [1.0, 2.0]),
 ]
 
 
@@ -661,7 +675,7 @@ HOSTILE = {
     "huge-size-name": ("    inputs:\n      n: {label: n, range: [1, 100000]}\n      x: {label: x, shape: [n], range: [0, 1]}\n    answer: sum(x)\n", "inputs.x.shape[0]"),
     "deep": ("    inputs:\n      x: {label: x, range: [1, 2]}\n    answer: \"" + "(" * 40 + "x" + ")" * 40 + "\"\n", "answer"),
     "long": ("    inputs:\n      x: {label: x, range: [1, 2]}\n    answer: \"" + "+".join(["x"] * 300) + "\"\n", "answer"),
-    "unknown-function": ("    inputs:\n      x: {label: x, range: [1, 2]}\n    answer: gelu(x)\n", "answer"),
+    "unknown-function": ("    inputs:\n      x: {label: x, range: [1, 2]}\n    answer: swish(x)\n", "answer"),
     "never-holds": ("    inputs:\n      x: {label: x, range: [1, 2]}\n    conditions: [\"x > 5\"]\n    answer: x\n", "conditions[0]"),
     "nan": ("    inputs:\n      x: {label: x, range: [1, 2]}\n    answer: log(-x)\n", "answer"),
     "costly": ("    inputs:\n      x: {label: x, shape: [12, 12], range: [0, 1]}\n    answer: sum(x" + " @ x" * 70 + ")\n", "answer"),

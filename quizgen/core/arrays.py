@@ -142,6 +142,11 @@ _UNARY: dict[str, Callable[[float], float]] = {
     "tanh": math.tanh,
     "sigmoid": _sigmoid,
     "relu": lambda x: x if x > 0 else 0.0,
+    "floor": lambda x: float(math.floor(x)) if math.isfinite(x) else x,
+    "log2": lambda x: -math.inf if x == 0 else (math.log2(x) if x > 0 else math.nan),
+    "softplus": lambda x: x if x > 20 else math.log1p(math.exp(x)),  # torch's threshold 20
+    "gelu": lambda x: 0.5 * x * (1 + math.erf(x / math.sqrt(2))),
+    "silu": lambda x: x * _sigmoid(x),
 }
 
 
@@ -429,6 +434,9 @@ def _function(name: str, args: list[Array], kw: dict[str, Any]) -> Array:
     if name in ("all", "any"):
         return (), [float((all if name == "all" else any)(v != 0 for v in x[1]))]
     y = args[1]
+    if name in ("maximum", "minimum"):  # NaN wins, as in torch
+        pick = max if name == "maximum" else min
+        return _broadcast(x, y, lambda a, b: math.nan if math.isnan(a) or math.isnan(b) else pick(a, b))
     if name in ("dot", "outer"):
         if len(x[0]) != 1 or len(y[0]) != 1 or (name == "dot" and x[0] != y[0]):
             raise Undefined(f"{name} takes two vectors{' of one length' if name == 'dot' else ''}")
