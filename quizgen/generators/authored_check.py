@@ -209,10 +209,12 @@ def _sample(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
     tolerance = Tolerance(rel=float(tol.get("rel", Tolerance().rel)), abs=float(tol.get("abs", Tolerance().abs)))
     problems: dict[tuple[Any, ...], tuple[str, str, int]] = {}  # path -> (expected, the first found, draws)
     same: dict[int, int] = {}
+    twins: dict[tuple[int, int], int] = {}  # two mistakes with one value: the judge names both
     for values in kept:
         env = {n: arrays.array(v) for n, v in values.items()}
         answer = arrays.evaluate(parse(tpl["answer"], names), env)
         kind = ("number", "vector", "matrix")[len(answer[0])]
+        usable_mistakes: dict[int, Any] = {}
         for key in ("steps", "mistakes"):
             for i, item in enumerate(tpl.get(key) or []):
                 path = (key, i, "value")
@@ -227,6 +229,7 @@ def _sample(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
                     if key == "mistakes" and got[0] == answer[0] and finite:
                         if close(kind, arrays.nested(answer), arrays.nested(got), tolerance):
                             same[i] = same.get(i, 0) + 1
+                        usable_mistakes[i] = arrays.nested(got)
                         continue
                     if not finite:
                         expected, found = "a finite value for every usable draw", f"{arrays.nested(got)} for {_shown(values)}"
@@ -234,7 +237,16 @@ def _sample(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
                         expected, found = f"a value of the answer's shape {list(answer[0])}", f"shape {list(got[0])} for {_shown(values)}"
                 first = problems.get(path)
                 problems[path] = (expected, found, 1) if first is None else (first[0], first[1], first[2] + 1)
+        for i, a in usable_mistakes.items():
+            for j, b in usable_mistakes.items():
+                if i < j and close(kind, a, b, tolerance):
+                    twins[i, j] = twins.get((i, j), 0) + 1
     found_issues = [(path, expected, f"{found} (on {n} of {len(kept)} usable draws)") for path, (expected, found, n) in problems.items()]
+    for (i, j), n in twins.items():
+        if n > MAX_SAME_AS_ANSWER * len(kept):
+            other = (tpl.get("mistakes") or [])[i].get("name")
+            found_issues.append((("mistakes", j, "value"), "a mistake whose value differs from the other mistakes' in most variants",
+                                 f"the value of mistakes[{i}] ({other}) on {n} of {len(kept)} usable draws"))
     for i, n in same.items():
         if n > MAX_SAME_AS_ANSWER * len(kept):
             found_issues.append((("mistakes", i, "value"), "a mistake whose value differs from the answer in most variants",
