@@ -739,6 +739,8 @@ HOSTILE.update({
     "bce-target-out-of-range": ("    inputs:\n      x: {label: x, range: [-2, 2], shape: [3]}\n    answer: binary_cross_entropy(sigmoid(x), x + 5)\n", "answer"),
     "cosine-negative-eps-step": ("    inputs:\n      x: {label: x, range: [1, 3], shape: [2]}\n      y: {label: y, range: [1, 3], shape: [2]}\n"
                                  "    answer: cosine(x, y)\n    steps: [{label: s, value: \"cosine(x, y, eps=-1)\"}]\n", "steps[0].value"),
+    "example-size-disagrees": ("    inputs:\n      n: {label: n, range: [2, 4]}\n      x: {label: x, range: [1, 5], shape: [n]}\n    answer: sum(x)\n"
+                               "    examples: [{inputs: {n: 4, x: [1, 2, 3]}, answer: 6, source: s}]\n", "examples[0].inputs.x"),
     "mistakes-alike": ("    inputs:\n      a: {label: a, range: [1, 5]}\n    answer: a*2\n"
                        "    mistakes: [{name: m, value: a + 100, why: w}, {name: n, value: 100 + a, why: w}]\n", "mistakes[1].value"),
     "shapes-fit-on-some-draws": ("    inputs:\n      x: {label: x, range: [1, 3], shape: [[2, 4]]}\n      y: {label: y, range: [1, 3], shape: [[2, 4]]}\n"
@@ -764,6 +766,7 @@ HOSTILE_WORDS = {
     "formula-undefined-on-its-domain": "no value at T = -1.3",
     "shapes-fit-on-some-draws": "shapes that fit on every draw",
     "mistakes-alike": "the value of mistakes[0] (m)",
+    "example-size-disagrees": "a size of n = 4, as the shape [n] says, found 3 entries",
 }
 
 

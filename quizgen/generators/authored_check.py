@@ -313,10 +313,17 @@ def check_template(tpl: dict[str, Any]) -> list[Found]:
                 found.append((("examples", i, "inputs"), f"a value for each drawn input ({', '.join(drawn)})",
                               f"missing {', '.join(missing) or 'none'}; unknown {', '.join(extra) or 'none'}"))  # fmt: skip
             for name in (n for n in drawn if n in given):
-                rank = len(tpl["inputs"][name].get("shape", []))
-                if not _fits(given[name], rank):
-                    what = ("a number", "a list of numbers", "a list of rows of numbers")[rank]
+                shape = tpl["inputs"][name].get("shape", [])
+                if not _fits(given[name], len(shape)):
+                    what = ("a number", "a list of numbers", "a list of rows of numbers")[len(shape)]
                     found.append((("examples", i, "inputs", name), f"{what}, each size at most {MAX_SIZE}", describe_value(given[name])))
+                    continue
+                # A size given by another input must be that input's value in the example too.
+                sizes = ([len(given[name])] if shape else []) + ([len(given[name][0])] if len(shape) == 2 else [])
+                for size, entry in zip(sizes, shape):
+                    if isinstance(entry, str) and isinstance(given.get(entry), (int, float)) and given[entry] != size:
+                        says = f"a size of {entry} = {given[entry]:g}, as the shape [{', '.join(map(str, shape))}] says"
+                        found.append((("examples", i, "inputs", name), says, f"{size} entries"))
     return found or _sample(tpl, names)
 
 
