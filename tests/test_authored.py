@@ -675,7 +675,7 @@ HOSTILE = {
     "huge-size-name": ("    inputs:\n      n: {label: n, range: [1, 100000]}\n      x: {label: x, shape: [n], range: [0, 1]}\n    answer: sum(x)\n", "inputs.x.shape[0]"),
     "deep": ("    inputs:\n      x: {label: x, range: [1, 2]}\n    answer: \"" + "(" * 40 + "x" + ")" * 40 + "\"\n", "answer"),
     "long": ("    inputs:\n      x: {label: x, range: [1, 2]}\n    answer: \"" + "+".join(["x"] * 300) + "\"\n", "answer"),
-    "unknown-function": ("    inputs:\n      x: {label: x, range: [1, 2]}\n    answer: swish(x)\n", "answer"),
+    "unknown-function": ("    inputs:\n      x: {label: x, range: [1, 2]}\n    answer: summ(x)\n", "answer"),
     "never-holds": ("    inputs:\n      x: {label: x, range: [1, 2]}\n    conditions: [\"x > 5\"]\n    answer: x\n", "conditions[0]"),
     "nan": ("    inputs:\n      x: {label: x, range: [1, 2]}\n    answer: log(-x)\n", "answer"),
     "costly": ("    inputs:\n      x: {label: x, shape: [12, 12], range: [0, 1]}\n    answer: sum(x" + " @ x" * 70 + ")\n", "answer"),
@@ -767,6 +767,7 @@ HOSTILE_WORDS = {
     "shapes-fit-on-some-draws": "shapes that fit on every draw",
     "mistakes-alike": "the value of mistakes[0] (m)",
     "example-size-disagrees": "a size of n = 4, as the shape [n] says, found 3 entries",
+    "unknown-function": "did you mean",
 }
 
 

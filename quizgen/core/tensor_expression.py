@@ -163,8 +163,12 @@ class TensorParser(Parser):
         if text in symbols or text.lower() in ("pi", "e", "ln"):
             return super().name(text)
         if text not in FUNCTIONS:
+            import difflib
+
+            near = difflib.get_close_matches(text, [*symbols, *FUNCTIONS], n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
             raise Unreadable(
-                f"'{clip(text)}' is neither an input ({', '.join(symbols) or 'none'}) nor a function ({', '.join(FUNCTIONS)})"
+                f"'{clip(text)}' is neither an input ({', '.join(symbols) or 'none'}) nor a function{hint} (the functions: {', '.join(FUNCTIONS)})"
             )
         signature = FUNCTIONS[text]
         if self.peek()[0] != "(":
