@@ -137,6 +137,8 @@ FUNCTIONS: dict[str, Callable[..., torch.Tensor]] = {
     "mean": _reduce(torch.mean),
     "var": _reduce(torch.var),
     "std": _reduce(torch.std),
+    "prod": _reduce(torch.prod),
+    "logsumexp": _reduce(lambda x, **kw: torch.logsumexp(x, **kw) if "dim" in kw else torch.logsumexp(x.reshape(-1), dim=0)),
     "max": _reduce(torch.amax),
     "min": _reduce(torch.amin),
     "argmax": _arg(torch.argmax),

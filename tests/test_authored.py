@@ -486,13 +486,14 @@ class _Trees:
             a, b = self.tree(shape, depth - 1), self.tree((), depth - 1)
             return f"{fn}({a[0]}, {b[0]})", (np.maximum if fn == "maximum" else np.minimum)(a[1], b[1])
         if choice == 2 and shape == ():
-            fn = r.choice(["sum", "mean", "max", "min", "norm", "var", "std"])
+            fn = r.choice(["sum", "mean", "max", "min", "norm", "var", "std", "prod", "logsumexp"])
             source = self.tree(r.choice([(3,), (2, 3)]), depth - 1)
             if fn in ("var", "std"):
                 c = r.choice([0, 1])
                 f = np.var if fn == "var" else np.std
                 return f"{fn}({source[0]}, correction={c})", np.asarray(f(source[1], ddof=c))
-            f2 = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "norm": lambda z: np.sqrt(np.sum(z * z))}[fn]
+            f2 = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "norm": lambda z: np.sqrt(np.sum(z * z)),
+                  "prod": np.prod, "logsumexp": lambda z: np.log(np.sum(np.exp(z)))}[fn]  # fmt: skip
             return f"{fn}({source[0]})", np.asarray(f2(source[1]))
         if choice == 3 and shape == (3,):
             m = self.tree((2, 3), depth - 1)
@@ -592,6 +593,9 @@ KNOWN = [
     ("silu(u)", {"u": [0, 1]}, [0.0, 1 / (1 + math.exp(-1))]),
     ("maximum(u, 0) - relu(u)", {"u": [-2, 3]}, [0.0, 0.0]),
     ("minimum(u, v)", {"u": [1, 5], "v": [3, 2]}, [1.0, 2.0]),
+    ("prod(M, dim=0)", {"M": [[1, 2], [3, 4]]}, [3.0, 8.0]),
+    ("logsumexp(u)", {"u": [0, 0]}, math.log(2)),
+    ("logsumexp(M, dim=1, keepdim=True)", {"M": [[1000, 1000], [0, 0]]}, [[1000 + math.log(2)], [math.log(2)]]),  # no overflow
 ]
 
 

@@ -150,6 +150,14 @@ _UNARY: dict[str, Callable[[float], float]] = {
 }
 
 
+def _logsumexp(xs: list[float]) -> float:
+    """log Σ exp(x), shifted by the largest entry as torch computes it (no overflow)."""
+    top = max(xs)
+    if math.isinf(top):
+        return top
+    return top + math.log(math.fsum(math.exp(x - top) for x in xs))
+
+
 def _undefined_on_overflow(f: Callable[..., float]) -> Callable[..., float]:
     """``f``, with NaN where Python's float arithmetic overflows (``x ** 2``, ``fsum``) rather than
     an error: torch gives ±inf there, and NaN is refused wherever inf would be."""
@@ -414,6 +422,8 @@ def _function(name: str, args: list[Array], kw: dict[str, Any]) -> Array:
     reductions: dict[str, Callable[[list[float]], float]] = {
         "sum": _fsum,
         "mean": lambda xs: _fsum(xs) / len(xs),
+        "prod": _undefined_on_overflow(math.prod),
+        "logsumexp": _logsumexp,
         "max": max,
         "min": min,
         "argmax": _first_index(lambda a, b: a > b),

@@ -71,6 +71,8 @@ FUNCTIONS: dict[str, Signature] = {
     "mean": Signature(("x",), _REDUCE, "torch.mean"),
     "var": Signature(("x",), {**_REDUCE, "correction": REQUIRED}, "torch.var: correction=0 divides by n, 1 by n - 1"),
     "std": Signature(("x",), {**_REDUCE, "correction": REQUIRED}, "torch.std: correction=0 divides by n, 1 by n - 1"),
+    "prod": Signature(("x",), _REDUCE, "torch.prod"),
+    "logsumexp": Signature(("x",), _REDUCE, "torch.logsumexp (all entries when dim is left out)"),
     "max": Signature(("x",), _REDUCE, "torch.amax"),
     "min": Signature(("x",), _REDUCE, "torch.amin"),
     "argmax": Signature(("x",), _REDUCE, "torch.argmax (the first index of the largest entry)"),
