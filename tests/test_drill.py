@@ -278,6 +278,9 @@ def test_a_narrow_terminal_never_splits_an_example_answer_or_the_legend(monkeypa
     for example in EXAMPLE_LISTS["matrix"]:
         assert any(example in line for line in lines), (example, screen)
     assert sum("(* marks your wrong entries)" in line for line in lines) == 1, screen
+    for heading in (line for line in lines if "You typed" in line and "Answer" in line):
+        # "Answer" stands apart from "You typed", over the answer's own column
+        assert heading.index("Answer") >= heading.index("You typed") + len("You typed") + 2, heading
 
 
 def test_matrix_pasted_over_several_lines_is_one_answer(monkeypatch, tmp_path):

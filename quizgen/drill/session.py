@@ -436,12 +436,14 @@ class Session:
         mine = table_lines(given_rows, marks, indent="    ")
         theirs = table_lines(rows, indent="")
         legend = "  (* marks your wrong entries)" if marks else ""
-        if max(line_width(line) for line in mine) + 6 + max(line_width(line) for line in theirs) <= min(76, out.width - 4):
-            width = max(line_width(line) for line in mine)
-            head: Line = [("    You typed", "dim"), (" " * max(1, width - 13 + 6), ""), ("Answer", "bold")]
+        # The left column is at least as wide as its heading, so "Answer" stands apart from it.
+        width = max(13, max(line_width(line) for line in mine))
+        if width + 6 + max(line_width(line) for line in theirs) <= min(76, out.width - 4):
+            head: Line = [("    You typed", "dim"), (" " * (width - 13 + 6), ""), ("Answer", "bold")]
             # The legend goes on the heading's line where it fits, else on its own line.
             fits = line_width(head) + len(legend) <= out.width
-            out.pre([head + [(legend, "dim")] if fits else head, *side_by_side(mine, theirs)])
+            gap = 6 + width - max(line_width(line) for line in mine)
+            out.pre([head + [(legend, "dim")] if fits else head, *side_by_side(mine, theirs, gap=gap)])
             if legend and not fits:
                 out.para((legend.strip(), "dim"), indent=4)
         else:
