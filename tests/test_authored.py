@@ -745,6 +745,8 @@ HOSTILE.update({
                                  "    answer: cosine(x, y)\n    steps: [{label: s, value: \"cosine(x, y, eps=-1)\"}]\n", "steps[0].value"),
     "example-size-disagrees": ("    inputs:\n      n: {label: n, range: [2, 4]}\n      x: {label: x, range: [1, 5], shape: [n]}\n    answer: sum(x)\n"
                                "    examples: [{inputs: {n: 4, x: [1, 2, 3]}, answer: 6, source: s}]\n", "examples[0].inputs.x"),
+    "formula-mistakes-alike": ("    inputs:\n      a: {label: a, range: [1, 5]}\n      T: {label: T, symbol: positive}\n    answer: a*T^2\n"
+                               "    mistakes: [{name: m, value: a*T, why: w}, {name: n, value: T*a, why: w}]\n", "mistakes[1].value"),
     "mistakes-alike": ("    inputs:\n      a: {label: a, range: [1, 5]}\n    answer: a*2\n"
                        "    mistakes: [{name: m, value: a + 100, why: w}, {name: n, value: 100 + a, why: w}]\n", "mistakes[1].value"),
     "shapes-fit-on-some-draws": ("    inputs:\n      x: {label: x, range: [1, 3], shape: [[2, 4]]}\n      y: {label: y, range: [1, 3], shape: [[2, 4]]}\n"
@@ -770,6 +772,7 @@ HOSTILE_WORDS = {
     "formula-undefined-on-its-domain": "no value at T = -1.3",
     "shapes-fit-on-some-draws": "shapes that fit on every draw",
     "mistakes-alike": "the value of mistakes[0] (m)",
+    "formula-mistakes-alike": "the formula of mistakes[0] (m)",
     "example-size-disagrees": "a size of n = 4, as the shape [n] says, found 3 entries",
     "unknown-function": "did you mean",
 }

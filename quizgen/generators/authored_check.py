@@ -258,12 +258,18 @@ def _shown(values: dict[str, Any]) -> str:
     return ", ".join(f"{k} = {v}" for k, v in values.items())[:120]
 
 
+def _alike(one: list[float], other: list[float]) -> bool:
+    """Two formulas' values at the sample points are the same wherever either has one."""
+    return all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) for a, b in zip(one, other) if math.isfinite(a) or math.isfinite(b))
+
+
 def _sample_formulas(tpl: dict[str, Any], names: tuple[str, ...], kept: list[dict[str, Any]], symbols: dict[str, str]) -> list[Found]:
     """Each formula of a drawn variant, read back as answers are read, has a value somewhere; a
     mistake's formula is not the answer's in most of them (the same values at every sample point)."""
     found: dict[tuple[Any, ...], Found] = {}
     where = [(("answer",), tpl["answer"])] + [((key, i, "value"), item["value"]) for key in ("steps", "mistakes") for i, item in enumerate(tpl.get(key) or [])]
     same: dict[tuple[Any, ...], int] = {}
+    twins: dict[tuple[tuple[Any, ...], tuple[Any, ...]], int] = {}
     for values in kept:
         at: dict[tuple[Any, ...], list[float]] = {}
         for path, text in where:
@@ -285,14 +291,23 @@ def _sample_formulas(tpl: dict[str, Any], names: tuple[str, ...], kept: list[dic
                 found[path] = (path, "a formula with a value everywhere in its symbols' domains (a symbol that must be "
                                "positive is declared symbol: positive)", f"no value at {shown}")
         key = at.get(("answer",))
-        for path, vals in at.items():
-            if path[0] == "mistakes" and key is not None and all(
-                    math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) for a, b in zip(key, vals) if math.isfinite(a) or math.isfinite(b)):
+        mistakes = [(path, vals) for path, vals in at.items() if path[0] == "mistakes"]
+        for path, vals in mistakes:
+            if key is not None and _alike(key, vals):
                 same[path] = same.get(path, 0) + 1
+        for k, (first, one) in enumerate(mistakes):  # two mistakes with one formula: the judge names both
+            for path, other in mistakes[k + 1 :]:
+                if _alike(one, other):
+                    twins[first, path] = twins.get((first, path), 0) + 1
     for path, n in same.items():
         if path not in found and n > MAX_SAME_AS_ANSWER * len(kept):
             found[path] = (path, "a mistake whose formula differs from the answer's in most variants",
                            f"the answer's formula on {n} of {len(kept)} usable draws")
+    for (first, path), n in twins.items():
+        if path not in found and n > MAX_SAME_AS_ANSWER * len(kept):
+            other = (tpl.get("mistakes") or [])[first[1]].get("name")
+            found[path] = (path, "a mistake whose formula differs from the other mistakes' in most variants",
+                           f"the formula of mistakes[{first[1]}] ({other}) on {n} of {len(kept)} usable draws")
     return list(found.values())
 
 
