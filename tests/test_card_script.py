@@ -638,9 +638,16 @@ window.addEventListener("load", function () {
     rows.push(cells.map(function (td) { var r = td.getBoundingClientRect(); return [r.top, r.bottom, r.right]; }));
   });
   doc.querySelectorAll(".qz-scroll").forEach(function (s) { scrolls.push([s.scrollWidth, s.clientWidth]); });
+  var lines = [];  // each input line: the left of its first visual line, and of the lowest (wrapped) one
+  doc.querySelectorAll(".qz-line").forEach(function (div) {
+    var range = doc.createRange();
+    range.selectNodeContents(div);
+    var rects = Array.from(range.getClientRects()).filter(function (r) { return r.width > 0; });
+    if (rects.length) lines.push([rects[0].left, rects[0].top, rects[rects.length - 1].left, rects[rects.length - 1].top]);
+  });
   var pre = document.createElement("pre");
   pre.id = "phone";
-  pre.textContent = JSON.stringify({width: root.clientWidth, scroll: root.scrollWidth, blocks: blocks, rows: rows, scrolls: scrolls});
+  pre.textContent = JSON.stringify({width: root.clientWidth, scroll: root.scrollWidth, blocks: blocks, rows: rows, scrolls: scrolls, lines: lines});
   document.body.appendChild(pre);
 });
 </script>
@@ -677,6 +684,28 @@ def test_on_a_phone_the_card_never_scrolls_sideways_in_chromium(anki_cards: Any)
     assert len(got["blocks"]) == n and all(got["blocks"]), got["blocks"]
 
 
+
+
+def test_on_a_phone_a_long_input_line_wraps_under_its_own_start(tmp_path: Path) -> None:
+    """A BLEU card's candidate and references are one line each; on a phone a line that wraps
+    goes on indented, so the next line (the next reference) still starts at the margin."""
+    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    from quizgen.anki.deck import build_deck
+    from quizgen.core.concepts import load_concepts, select
+
+    _need_chromium()
+    build_deck(select(load_concepts(ROOT / "concepts"), ["bleu"]), tmp_path / "bleu.apkg", variants=1, seed=3)
+    col = Collection(str(tmp_path / "collection.anki2"))
+    try:
+        col.import_anki_package(ImportAnkiPackageRequest(package_path=str(tmp_path / "bleu.apkg"), options=ImportAnkiPackageOptions()))
+        got = _on_a_phone(col, reviewer_answer_html(col, _card(col, "bleu.bleu-4."), "0.5"))
+    finally:
+        col.close()
+    starts = {round(line[0]) for line in got["lines"]}
+    wrapped = [line for line in got["lines"] if line[3] > line[1]]
+    assert len(starts) == 1 and wrapped, got["lines"]  # every line starts at the margin; some wrap
+    assert all(line[2] > line[0] + 5 for line in wrapped), wrapped  # and go on indented
 
 
 def test_on_a_phone_no_flashcard_scrolls_sideways(tmp_path: Path) -> None:

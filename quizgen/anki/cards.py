@@ -167,7 +167,10 @@ def _lines_html(text: str) -> str:
     text = text.strip("\n")
     if not text.strip():
         return ""
-    return f'<div class="qz-lines">{_escape(text)}</div>'
+    # One block a line: a line too long for a phone wraps under its own start, indented, so the
+    # lines after it (a BLEU candidate, then its references) still read as lines.
+    lines = "".join(f'<div class="qz-line">{_escape(line) or " "}</div>' for line in text.split("\n"))
+    return f'<div class="qz-lines">{lines}</div>'
 
 
 def _step_row(step: Any, kind: str) -> str:
@@ -294,6 +297,7 @@ _CSS = """\
 .qz-inputs { margin: 0.8em 0; }
 .qz-lines { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 0.9em;
   white-space: pre-wrap; overflow-wrap: anywhere; margin: 0.4em 0; }
+.qz-line { padding-left: 2ch; text-indent: -2ch; }
 .qz-matrix { margin: 0.3em 0; }
 /* On a phone a wide matrix, table or formula scrolls within its own block; the card never does. */
 .qz-matrix, .qz-key, .qz-scroll, .qz-section li, .qz-verdict { overflow-x: auto; overflow-y: hidden; }
