@@ -318,7 +318,7 @@ def test_text_is_escaped_and_math_is_safe() -> None:
     assert r"\[ \text{queries}\ Q = \begin{bmatrix} 1 &amp; -2 \\ 3 &amp; 4 \end{bmatrix} \]" in inputs
     assert inputs.count("bmatrix}") == 6 and "[[1, -2]" not in inputs and "[[5" not in inputs
     assert "Shapes: Q 2×2, K 2×2, V 2×2" in inputs
-    assert cards._lines_html("x < y") == '<div class="qz-lines">x &lt; y</div>'
+    assert cards._lines_html("x < y") == '<div class="qz-lines"><div class="qz-line">x &lt; y</div></div>'
     # Not a numeric matrix, or too large: left as text.
     assert not render.fits_tex(render.Typeset("E", [["a", "b"]], "E = [[a, b]]"))
     assert not render.fits_tex(render.Typeset("E", [[1] * 13], ""))
