@@ -414,23 +414,26 @@ def evaluate(node: Node, env: dict[str, Array]) -> Array:
     return _function(node[1], [evaluate(a, env) for a in node[2]], dict(node[3]))
 
 
+_REDUCTIONS: dict[str, Callable[[list[float]], float]] = {
+    "sum": _fsum,
+    "mean": lambda xs: _fsum(xs) / len(xs),
+    "prod": _undefined_on_overflow(math.prod),
+    "logsumexp": _logsumexp,
+    "max": max,
+    "min": min,
+    "argmax": _first_index(lambda a, b: a > b),
+    "argmin": _first_index(lambda a, b: a < b),
+}
+"""The reductions over a list of entries, by name (``_reduce`` applies one along ``dim``)."""
+
+
 def _function(name: str, args: list[Array], kw: dict[str, Any]) -> Array:
     if name in _UNARY:
         return _map(args[0], _UNARY[name])
     x = args[0]
     dim, keep = kw.get("dim"), bool(kw.get("keepdim", False))
-    reductions: dict[str, Callable[[list[float]], float]] = {
-        "sum": _fsum,
-        "mean": lambda xs: _fsum(xs) / len(xs),
-        "prod": _undefined_on_overflow(math.prod),
-        "logsumexp": _logsumexp,
-        "max": max,
-        "min": min,
-        "argmax": _first_index(lambda a, b: a > b),
-        "argmin": _first_index(lambda a, b: a < b),
-    }
-    if name in reductions:
-        return _reduce(x, dim, keep, reductions[name])
+    if name in _REDUCTIONS:
+        return _reduce(x, dim, keep, _REDUCTIONS[name])
     if name in ("var", "std"):
         f = _variance(int(kw["correction"]))
         return _reduce(x, dim, keep, f if name == "var" else lambda xs: math.sqrt(f(xs)))
