@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+import importlib
 import os
 import shutil
 import subprocess
@@ -135,6 +137,16 @@ def formula_agrees(value: dict, cases: list) -> bool:
 # every family gets are registry-driven, in tests/test_references.py and tests/test_families.py.
 
 from collections.abc import Callable  # noqa: E402  (kept with the helpers that use it)
+
+
+@functools.cache
+def solved_variants(family: str) -> list[tuple[dict[str, Any], Any]]:
+    """The ``VARIANTS`` of a family's test module, each with its solution: solved once in a
+    process, and only when a test asks (collecting the tests stays quick on every worker)."""
+    from quizgen.generators import MODULES
+
+    solve = solver(family)
+    return [(inputs, solve(inputs)) for inputs in importlib.import_module("test_" + MODULES[family]).VARIANTS]
 
 
 def solver(family: str) -> Callable[[dict[str, Any]], Any]:

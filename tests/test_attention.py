@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import solver
+from conftest import solved_variants, solver
 
 import checkers.attention
 from quizgen.core.errors import GenerationError
@@ -54,7 +54,6 @@ def _inputs(seed: int) -> dict[str, Any]:
 
 
 VARIANTS = [_inputs(seed) for seed in range(N_VARIANTS)]
-SOLVED = [(inputs, solve(inputs)) for inputs in VARIANTS]
 
 
 # ---------------------------------------------------------------- the independent reference
@@ -193,7 +192,7 @@ def test_variants_cover_every_ask_and_the_mask() -> None:
 
 @pytest.mark.parametrize("chunk", range(4))
 def test_answer_matches_numpy_reference(chunk: int) -> None:
-    for inputs, sol in SOLVED[chunk::4]:
+    for inputs, sol in solved_variants("attention")[chunk::4]:
         ref = reference(inputs)
         expected_kind = "number" if inputs["ask"] in ("scale", "variance") else "matrix"
         assert sol.answer.kind == expected_kind
@@ -202,7 +201,7 @@ def test_answer_matches_numpy_reference(chunk: int) -> None:
 
 
 def test_misconceptions_listed_only_when_they_apply() -> None:
-    for inputs, sol in SOLVED:
+    for inputs, sol in solved_variants("attention"):
         names = {m.name for m in sol.misconceptions}
         ask = inputs["ask"]
         if ask in ("scale", "variance"):
@@ -229,7 +228,7 @@ def test_misconceptions_mostly_differ_from_the_key() -> None:
     collide: Counter[str] = Counter()
     listed: Counter[str] = Counter()
     typical = [
-        (i, s) for seed, (i, s) in enumerate(SOLVED) if CONFIGS[seed % len(CONFIGS)].get("values") != [-9, 9]
+        (i, s) for seed, (i, s) in enumerate(solved_variants("attention")) if CONFIGS[seed % len(CONFIGS)].get("values") != [-9, 9]
     ]
     for _, sol in typical:
         for m in sol.misconceptions:
@@ -343,13 +342,13 @@ def test_scores_are_unmasked_and_scaled() -> None:
 
 
 def test_rows_of_weights_sum_to_one() -> None:
-    for inputs, sol in SOLVED:
+    for inputs, sol in solved_variants("attention"):
         if inputs["ask"] == "weights":
             assert _close(np.sum(sol.answer.value, axis=1), np.ones(len(sol.answer.value)), rel=1e-12)
 
 
 def test_steps_carry_shapes_and_end_at_the_answer() -> None:
-    for inputs, sol in SOLVED:
+    for inputs, sol in solved_variants("attention"):
         if inputs["ask"] in ("scores", "weights", "output"):
             last = sol.steps[-1]
             assert last.shape == list(np.shape(sol.answer.value))
@@ -368,7 +367,7 @@ def test_same_seed_same_inputs(config: int) -> None:
 
 
 def test_inputs_and_solutions_survive_json() -> None:
-    for inputs, sol in SOLVED:
+    for inputs, sol in solved_variants("attention"):
         text = json.dumps(inputs, allow_nan=False)
         again = json.loads(text)
         assert again == inputs
@@ -492,7 +491,7 @@ def test_weights_are_drawn_as_a_shaded_grid() -> None:
     from quizgen.core.answer import Grid
 
     drawn = 0
-    for inputs, solution in SOLVED[:300]:
+    for inputs, solution in solved_variants("attention")[:300]:
         figure = solution.figure
         if inputs["ask"] not in ("weights", "output"):
             assert figure is None, inputs["ask"]

@@ -78,6 +78,16 @@ def test_generate_jsonl_is_reproducible(runner, topic):
         assert r["id"].split(".")[0] == r["concept"]
 
 
+def test_jsonl_says_which_answers_count_things(runner):
+    """A program reading the JSONL learns what the judge knows: a count's answer is marked
+    ``"whole": true`` (a typed non-integer is wrong), a measured number carries no mark."""
+    records = [json.loads(line) for line in _generate(runner, "conv-output-size", "--n", "6", "--format", "jsonl").splitlines()]
+    numbers = [r["answer"] for r in records if r["answer"]["kind"] == "number"]
+    assert numbers and all(a.get("whole") is True and float(a["value"]).is_integer() for a in numbers)
+    records = [json.loads(line) for line in _generate(runner, "attention", "--n", "6", "--format", "jsonl").splitlines()]
+    assert all("whole" not in r["answer"] for r in records)
+
+
 def test_parallel_generation_gives_the_same_bytes(runner):
     one = _generate(runner, "all", "--n", "1100", "--seed", "5", "--format", "jsonl", "--jobs", "1")
     two = _generate(runner, "all", "--n", "1100", "--seed", "5", "--format", "jsonl", "--jobs", "2")

@@ -386,3 +386,23 @@ def test_a_number_yaml_reads_as_text_is_named_with_a_spelling_it_reads(tmp_path,
     _, issues = check_files([path])
     assert any(f"write {written}" in i.message and i.field == "problems[0].tolerance.abs" for i in issues), issues
     assert isinstance(yaml.safe_load(f"x: {written}")["x"], float)  # the advice is a number to YAML
+
+
+def test_the_documented_excerpt_is_the_shipped_file():
+    """docs/concepts.md shows an excerpt of concepts/attention.yaml "as shipped": each of its
+    fields, flashcards and templates is the shipped one, word for word."""
+    import yaml
+    from conftest import ROOT
+
+    text = (ROOT / "docs" / "concepts.md").read_text(encoding="utf-8")
+    excerpt = yaml.safe_load(text.split("## An example", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0])
+    shipped = yaml.safe_load((CONCEPTS / "attention.yaml").read_text(encoding="utf-8"))
+    for field in ("id", "title", "tags", "deck", "summary", "sources"):
+        assert excerpt[field] == shipped[field], field
+    cards = {c["id"]: c for c in shipped["flashcards"]}
+    templates = {t["name"]: t for t in shipped["problems"]}
+    assert len(excerpt["flashcards"]) == 3 and len(excerpt["problems"]) == 2
+    for card in excerpt["flashcards"]:
+        assert card == cards[card["id"]], card["id"]
+    for template in excerpt["problems"]:
+        assert template == templates[template["name"]], template["name"]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import torch
-from conftest import solver
+from conftest import solved_variants, solver
 
 from quizgen import generators
 from quizgen.core.errors import GenerationError
@@ -124,7 +124,6 @@ def _inputs(ask: str, seed: int) -> dict[str, Any]:
 
 
 VARIANTS = [_inputs(ask, seed) for ask in conv_sizes.ASKS for seed in range(N_PER_ASK)]
-SOLVED = [(inputs, solve(inputs)) for inputs in VARIANTS]
 
 
 # ---------------------------------------------------------------- known values
@@ -217,7 +216,7 @@ def test_same_padding_is_what_padding_same_pads() -> None:
 def test_each_listed_mistake_applies_differs_and_is_recomputed() -> None:
     """Over every variant (the extreme configs included): each listed mistake is what ``mistakes``
     gives, differs from the key, is a length (0 or more), and is listed only where it applies."""
-    for inputs, sol in SOLVED:
+    for inputs, sol in solved_variants("conv-sizes"):
         names = {m.name for m in sol.misconceptions}
         others = mistakes(inputs)
         for m in sol.misconceptions:
@@ -243,7 +242,7 @@ def test_each_listed_mistake_applies_differs_and_is_recomputed() -> None:
 def test_each_mistake_shows_somewhere() -> None:
     """Every named slip is listed in some variant of the asks it belongs to."""
     listed: dict[str, set[str]] = {}
-    for inputs, sol in SOLVED:
+    for inputs, sol in solved_variants("conv-sizes"):
         listed.setdefault(inputs["ask"], set()).update(m.name for m in sol.misconceptions)
     conv = {"plus-one-forgotten", "dilation-forgotten", "padding-one-side", "ceil-instead-of-floor"}
     assert listed["conv1d"] == conv and listed["conv2d"] == conv | {"in-channels-kept"}
@@ -257,7 +256,7 @@ def test_with_ceil_mode_rounding_down_is_named_not_the_missing_plus_one() -> Non
     """With ceil_mode=True, rounding down gives key − 1 whenever the division is not exact, and so
     does leaving out the + 1: the problem names the rounding. Where the last window is dropped,
     rounding down gives the key and the missing + 1 is named."""
-    ceil = [(i, {m.name: m.value for m in sol.misconceptions}) for i, sol in SOLVED if i["ask"] == "maxpool" and i["ceil_mode"]]
+    ceil = [(i, {m.name: m.value for m in sol.misconceptions}) for i, sol in solved_variants("conv-sizes") if i["ask"] == "maxpool" and i["ceil_mode"]]
     assert any("floor-instead-of-ceil" in ms for _, ms in ceil) and any("last-window-kept" in ms for _, ms in ceil)
     for inputs, ms in ceil:
         assert not ("floor-instead-of-ceil" in ms and "plus-one-forgotten" in ms and ms["floor-instead-of-ceil"] == ms["plus-one-forgotten"])

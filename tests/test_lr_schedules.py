@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import torch
-from conftest import CONCEPTS, solver
+from conftest import CONCEPTS, solved_variants, solver
 from torch.optim import SGD
 from torch.optim.lr_scheduler import (
     CosineAnnealingLR,
@@ -70,7 +70,6 @@ def _inputs(ask: str, seed: int) -> dict[str, Any]:
 
 
 VARIANTS = [_inputs(ask, seed) for ask in lr_schedules.ASKS for seed in range(N_PER_ASK)]
-SOLVED = [(inputs, solve(inputs)) for inputs in VARIANTS]
 
 
 # ---------------------------------------------------------------- independent reference
@@ -268,7 +267,7 @@ def test_variants_cover_every_ask_and_range_edge() -> None:
 @pytest.mark.parametrize("ask", lr_schedules.ASKS)
 def test_answer_matches_torch_schedulers(ask: str) -> None:
     checked = 0
-    for inputs, sol in SOLVED:
+    for inputs, sol in solved_variants("lr-schedules"):
         if inputs["ask"] == ask:
             assert sol.answer.kind == "number"
             assert _close(sol.answer.value, reference(inputs)), inputs
@@ -290,7 +289,7 @@ def test_first_update_uses_lr_zero_on_a_real_optimizer() -> None:
 
 
 def test_each_misconception_is_the_mistake_it_names_and_only_where_it_applies() -> None:
-    for inputs, sol in SOLVED:
+    for inputs, sol in solved_variants("lr-schedules"):
         ref = mistakes(inputs)
         assert [m.name for m in sol.misconceptions] == [n for n in _ORDER if n in ref], inputs
         for m in sol.misconceptions:
@@ -308,7 +307,7 @@ _ORDER = (
 
 
 def test_every_misconception_is_named_somewhere() -> None:
-    named = {m.name for _, sol in SOLVED for m in sol.misconceptions}
+    named = {m.name for _, sol in solved_variants("lr-schedules") for m in sol.misconceptions}
     assert named == set(_ORDER)
 
 
@@ -427,7 +426,7 @@ def test_cosine_is_gentle_at_both_ends() -> None:
 
 
 def test_steps_end_at_the_answer() -> None:
-    for _, sol in SOLVED:
+    for _, sol in solved_variants("lr-schedules"):
         assert sol.steps[-1].value == sol.answer.value
         assert all(s.label for s in sol.steps)
 
@@ -446,7 +445,7 @@ def test_same_seed_same_inputs(ask: str) -> None:
 
 
 def test_inputs_and_solutions_survive_json() -> None:
-    for inputs, sol in SOLVED[::7]:
+    for inputs, sol in solved_variants("lr-schedules")[::7]:
         again = json.loads(json.dumps(inputs, allow_nan=False))
         assert again == inputs
         assert solve(again).answer == sol.answer

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from conftest import solver
+from conftest import solved_variants, solver
 from pytorch_metric_learning.losses import NTXentLoss
 from pytorch_metric_learning.reducers import DoNothingReducer
 
@@ -47,7 +47,6 @@ def _inputs(seed: int) -> dict[str, Any]:
 
 
 VARIANTS = [_inputs(seed) for seed in range(N_VARIANTS)]
-SOLVED = [(inputs, solve(inputs)) for inputs in VARIANTS]
 
 
 # ---------------------------------------------------------------- independent references
@@ -169,14 +168,14 @@ def test_variants_cover_every_ask_and_range_edge() -> None:
 
 @pytest.mark.parametrize("chunk", range(4))
 def test_answer_matches_numpy_reference(chunk: int) -> None:
-    for inputs, sol in SOLVED[chunk::4]:
+    for inputs, sol in solved_variants("simclr")[chunk::4]:
         assert sol.answer.kind == "number"
         assert _close(sol.answer.value, reference(inputs)), inputs
 
 
 def test_answer_matches_pytorch_metric_learning() -> None:
     checked = 0
-    for inputs, sol in SOLVED:
+    for inputs, sol in solved_variants("simclr"):
         if inputs["ask"] != "similarity":
             assert _close(sol.answer.value, pml_answer(inputs)), inputs
             checked += 1
@@ -184,7 +183,7 @@ def test_answer_matches_pytorch_metric_learning() -> None:
 
 
 def test_misconceptions_listed_only_when_they_apply() -> None:
-    for inputs, sol in SOLVED:
+    for inputs, sol in solved_variants("simclr"):
         names = {m.name for m in sol.misconceptions}
         z = inputs["z"]
         n = len(z) // 2
@@ -210,7 +209,7 @@ def test_misconceptions_mostly_differ_from_the_key() -> None:
     collide: Counter[str] = Counter()
     listed: Counter[str] = Counter()
     with_collision = 0
-    for _, sol in SOLVED:
+    for _, sol in solved_variants("simclr"):
         hit = False
         for m in sol.misconceptions:
             listed[m.name] += 1
@@ -310,7 +309,7 @@ def test_known_cosine_similarities(u: list[int], v: list[int], expected: float) 
 
 
 def test_steps_end_at_the_answer() -> None:
-    for inputs, sol in SOLVED:
+    for inputs, sol in solved_variants("simclr"):
         assert _close(sol.steps[-1].value, sol.answer.value, rel=1e-12)
         if inputs["ask"] == "loss":
             logits = next(s for s in sol.steps if s.label.startswith("logits"))
@@ -329,7 +328,7 @@ def test_same_seed_same_inputs(config: int) -> None:
 
 
 def test_inputs_and_solutions_survive_json() -> None:
-    for inputs, sol in SOLVED:
+    for inputs, sol in solved_variants("simclr"):
         again = json.loads(json.dumps(inputs, allow_nan=False))
         assert again == inputs
         assert solve(again).answer == sol.answer

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import torch
-from conftest import formula_agrees, solver
+from conftest import formula_agrees, solved_variants, solver
 
 from quizgen import generators
 from quizgen.core.params import resolve
@@ -183,12 +183,11 @@ def _inputs(ask: str, seed: int) -> dict[str, Any]:
 
 
 VARIANTS = [_inputs(ask, seed) for ask in transformer_shapes.ASKS for seed in range(N_PER_ASK)]
-SOLVED = [(inputs, solve(inputs)) for inputs in VARIANTS]  # once: a 4096-long causal mask takes a while
 
 
 @pytest.mark.parametrize("ask", transformer_shapes.ASKS)
 def test_answer_matches_the_formulas(ask: str) -> None:
-    wrong = [(i, v) for i, sol in SOLVED if i["ask"] == ask and not _matches(v := sol.answer.value, reference(i))]
+    wrong = [(i, v) for i, sol in solved_variants("transformer-shapes") if i["ask"] == ask and not _matches(v := sol.answer.value, reference(i))]
     assert wrong == [], wrong[:3]
 
 
@@ -256,7 +255,7 @@ def test_causal_entries_are_what_scaled_dot_product_attention_allows() -> None:
 def test_each_listed_mistake_differs_from_the_key_and_is_recomputed() -> None:
     """Over every variant of every ask (the extreme configs included), each listed mistake is
     what ``mistakes`` gives; the shape steps list every mistake that differs from the key."""
-    for inputs, sol in SOLVED:
+    for inputs, sol in solved_variants("transformer-shapes"):
         others = mistakes(inputs)
         for m in sol.misconceptions:
             assert m.value != sol.answer.value, (inputs, m.name)

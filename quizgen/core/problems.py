@@ -108,7 +108,7 @@ class Problem:
             "difficulty": self.difficulty,
             "prompt": self.prompt,
             "inputs": self.inputs,
-            "answer": {"kind": self.answer.kind, "value": rounded(self.answer.value)},
+            "answer": {**self.answer.to_json(), "value": rounded(self.answer.value)},
             # Shapes are compared exactly: a tolerance would mean nothing there.
             "tolerance": None
             if self.answer.kind in ("shape", "formula")

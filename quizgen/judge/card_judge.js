@@ -106,10 +106,6 @@
     return { digits: parts[0].replace(".", ""), exp: Number(parts[1]) };
   }
 
-  function isNegative(x) {
-    return x < 0 || (x === 0 && 1 / x < 0);
-  }
-
   // The digits with a decimal point after the first n of them (none when nothing follows).
   function pointAfter(digits, n) {
     return digits.length > n ? digits.slice(0, n) + "." + digits.slice(n) : digits;
@@ -118,7 +114,7 @@
   // Python's format(x, ".{p}g").
   function formatG(x, p) {
     p = p === undefined ? 6 : Math.max(p, 1);
-    var sign = isNegative(x) ? "-" : "";
+    var sign = x < 0 || Object.is(x, -0) ? "-" : "";
     if (x !== x) return "nan";
     if (x === Infinity || x === -Infinity) return sign + "inf";
     if (x === 0) return sign + "0";
@@ -162,7 +158,6 @@
   }
 
   function dimsPhrase(kind, value) {
-    if (kind === "number") return "a number";
     if (kind === "vector") return "a vector of " + plural(value.length, "number");
     return "a " + value.length + "×" + (value.length ? value[0].length : 0) + " matrix";
   }
@@ -287,10 +282,10 @@
     this.symbols = symbols;
     this.entries = entries;
     this.i = 0;
-    this.depth = 0;
     this.parts = 0;
     // Whether a space may separate entries in the innermost bracket: yes at the top level and
-    // inside [...] of a vector or matrix, no inside (...), function calls and formulas.
+    // inside [...] of a vector or matrix, no inside (...), function calls and formulas. Its
+    // length less one is the depth of brackets (MAX_DEPTH).
     this.spaceSeparates = [entries];
   }
 
@@ -317,13 +312,11 @@
   };
 
   Parser.prototype.enter = function (spaceSeparates) {
-    this.depth += 1;
-    if (this.depth > MAX_DEPTH) throw new Fail("brackets are nested more than " + MAX_DEPTH + " deep");
+    if (this.spaceSeparates.length > MAX_DEPTH) throw new Fail("brackets are nested more than " + MAX_DEPTH + " deep");
     this.spaceSeparates.push(spaceSeparates);
   };
 
   Parser.prototype.leave = function () {
-    this.depth -= 1;
     this.spaceSeparates.pop();
   };
 
@@ -368,9 +361,8 @@
         throw new Fail(this.unexpected(t));
       }
     }
-    if (rows.length === 1) return ["list", rows[0], comma, space];
-    var built = rows.map((row) => (row.length === 1 && row[0][0] === "list" ? row[0] : ["list", row, false, false]));
-    return ["list", built, comma, space];
+    var items = rows.length === 1 ? rows[0] : rows.map((row) => (row.length === 1 && row[0][0] === "list" ? row[0] : ["list", row, false, false]));
+    return ["list", items, comma, space];
   };
 
   Parser.prototype.skipNewlines = function () {
@@ -534,9 +526,7 @@
       return this.node("call", word === "ln" ? "log" : word, this.scalar(arg, word));
     }
     if (has(CONSTANTS, word)) return this.node("const", word);
-    if (word === "nan" || word === "inf" || word === "infinity") {
-      throw new Fail("'" + clip(text) + "' is not accepted: every answer here is a finite number");
-    }
+    if (["nan", "inf", "infinity"].indexOf(word) >= 0) throw new Fail("'" + clip(text) + "' is not accepted: every answer here is a finite number");
     var parts = splitName(text, symbols);
     if (parts === null) {
       var known = Object.keys(symbols).concat(["pi", "e"]).join(", ");
@@ -552,12 +542,6 @@
   // Values in doubles (expression.evaluate): a Fail says why there is none (large: it overflows)
 
   var MISSING = {}; // thrown for a symbol without a value
-
-  function finite(v) {
-    if (v !== v) throw new Fail("the result is not a number");
-    if (v === Infinity || v === -Infinity) throw new Fail("the result is too large", true);
-    return v;
-  }
 
   // The functions and operations in doubles: [f, then each [a test of the arguments, why f takes
   // none that fail it]].
@@ -585,7 +569,10 @@
     for (var k = 1; k < f.length; k++) {
       if (!f[k][0].apply(null, args)) throw new Fail(f[k][1]);
     }
-    return finite(f[0].apply(null, args));
+    var v = f[0].apply(null, args);
+    if (v !== v) throw new Fail("the result is not a number");
+    if (v === Infinity || v === -Infinity) throw new Fail("the result is too large", true);
+    return v;
   }
 
   function evaluate(node, values) {
@@ -601,13 +588,12 @@
   }
 
   // The size of an exponent in a formula: 0 with symbols (their degree is capped where formulas
-  // are compared), Infinity without a value.
+  // are compared), NaN or Infinity without a value.
   function exponentSize(node) {
     try {
-      return Math.abs(evaluate(node, {}));
+      return Math.abs(formulaValue(node, {}));
     } catch (exc) {
       if (exc === MISSING) return 0;
-      if (exc instanceof Fail) return Infinity;
       throw exc;
     }
   }
@@ -629,16 +615,13 @@
   // ------------------------------------------------------------------------------------------
   // Numbers, vectors and matrices: the language's entries in doubles (reader._classify)
 
-  function isList(node) {
-    return node[0] === "list";
-  }
-
   function countEntries(n) {
     if (n > MAX_ENTRIES) throw new Fail("it has " + n + " numbers; at most " + MAX_ENTRIES + " are read");
   }
 
   // The kind read (number, vector or matrix), its value, and the per-entry figures.
   function classify(node) {
+    var isList = (x) => x[0] === "list";
     var values = (row) => row.map((x) => evaluate(x, {}));
     if (!isList(node)) return ["number", evaluate(node, {}), literalFigures(node)];
     var items = node[1];
@@ -649,11 +632,8 @@
     if (!items.every(isList)) throw new Fail("it mixes numbers and lists in one list");
     var rows = items.map((row) => row[1]);
     if (rows.some((row) => row.some(isList))) throw new Fail("it nests lists deeper than a matrix");
-    rows.forEach(function (row, j) {
-      if (row.length !== rows[0].length) {
-        throw new Fail("its rows have different lengths: row 1 has " + entries(rows[0].length) + " but row " + (j + 1) + " has " + row.length);
-      }
-    });
+    var j = rows.findIndex((row) => row.length !== rows[0].length);
+    if (j > 0) throw new Fail("its rows have different lengths: row 1 has " + entries(rows[0].length) + " but row " + (j + 1) + " has " + rows[j].length);
     countEntries(rows.length ? rows.length * rows[0].length : 0);
     return ["matrix", rows.map(values), rows.map((row) => row.map(literalFigures))];
   }
@@ -661,16 +641,13 @@
   // A number, vector or matrix and its per-entry literal figures.
   function readNumeric(text, kind) {
     var node;
-    var read = reading(text, WHAT[kind], EXAMPLES[kind], function () {
+    var [readKind, value, figures] = reading(text, WHAT[kind], EXAMPLES[kind], function () {
       var stripped = strip(text);
       if (!stripped) throw new Fail("the answer is empty");
       node = new Parser(stripped, null, true).rows(null);
       if (node[1].length === 1 && !node[2]) node = node[1][0];
       return classify(node);
     });
-    var readKind = read[0];
-    var value = read[1];
-    var figures = read[2];
     if (kind === readKind) return [value, figures];
     if (kind === "vector") {
       if (readKind === "number") return [[value], [figures]];
@@ -875,10 +852,6 @@
   // ------------------------------------------------------------------------------------------
   // Judging: a port of quizgen/judge/verdict.py
 
-  function formatShape(value) {
-    return value === "error" ? "error" : "torch.Size([" + value.join(", ") + "])";
-  }
-
   // Whether typed (a literal with figures [n, place]) is key rounded to that many figures.
   function isRounding(typed, figures, key) {
     if (figures === null || figures === undefined || key === 0 || typed === 0 || (typed > 0) !== (key > 0)) return false;
@@ -889,13 +862,13 @@
     return Math.abs(key) >= (lead - 0.05 * unit) * (1 - SLACK);
   }
 
-  // The fewest significant figures whose rounding of key is within tolerance (an exact tie is
-  // as far from the key rounded up as down, so toPrecision's rounding gives Python's count).
-  function figuresNeeded(key, tol) {
-    for (var m = 1; m < 18; m++) {
-      if (tol.accepts(key, Number(key.toPrecision(m)))) return m;
-    }
-    return 17;
+  // The fewest significant figures (at most 17) whose rounding of key, as Python rounds it, is within
+  // tolerance and nearer the key than each of the mistakes' values (verdict._apart).
+  function figuresNeeded(key, tol, mistakes) {
+    var apart = (r) => tol.accepts(key, r) && (mistakes || []).every((v) => Math.abs(r - key) < Math.abs(r - v));
+    var m = 1;
+    while (m < 17 && !apart(Number(formatG(key, m)))) m++;
+    return m;
   }
 
   // Every known mistake the answer matches is named (two can give the same value here).
@@ -911,9 +884,9 @@
     return ms.length ? message.slice(0, -1) + "; " + misconceptionNote(ms) : message;
   }
 
-  // The card's verdict: what it shows (status, message, the first mistake named) and the value read.
-  function verdict(status, message, given, ms) {
-    return { status: status, message: message, given: given === undefined ? null : given, misconception: ms && ms.length ? ms[0] : null };
+  // The card's verdict: what it shows (status, message, the first mistake named).
+  function verdict(status, message, ms) {
+    return { status: status, message: message, misconception: ms && ms.length ? ms[0] : null };
   }
 
   // Where the wrong entries are: the first six, counting from 1.
@@ -928,21 +901,19 @@
   }
 
   function judgeShape(key, given, misconceptions, tol) {
-    var shown = formatShape(given);
-    if (close("shape", key, given, tol)) return verdict("right", given === "error" ? "Right: it raises an error." : "Right: " + shown + ".", given);
+    var shown = given === "error" ? "error" : "torch.Size([" + given.join(", ") + "])";
+    if (close("shape", key, given, tol)) return verdict("right", given === "error" ? "Right: it raises an error." : "Right: " + shown + ".");
     var ms = misconceptions.filter((m) => close("shape", m.value, given, tol));
     var message = given === "error" ? "Wrong: this does not raise an error."
       : key === "error" ? "Wrong: this raises an error, so there is no result and no shape."
         : "Wrong: the result is not " + shown + ".";
-    return verdict("wrong", naming(message, ms), given, ms);
+    return verdict("wrong", naming(message, ms), ms);
   }
 
   function judgeDenial(key, text) {
-    if (key === "error") return verdict("wrong", "Wrong: this does raise an error.", "no error");
-    return verdict(
-      "unreadable",
-      "could not read " + show(text) + " as a shape: it says there is no error, so give the shape of the result; try " + EXAMPLES.shape
-    );
+    if (key === "error") return verdict("wrong", "Wrong: this does raise an error.");
+    var why = "it says there is no error, so give the shape of the result";
+    return verdict("unreadable", "could not read " + show(text) + " as a shape: " + why + "; try " + EXAMPLES.shape);
   }
 
   function judgeNumber(key, given, figures, tol, misconceptions) {
@@ -950,28 +921,21 @@
     if (tol.accepts(key, given)) {
       // Within tolerance, but nearer the value of a named mistake than the key: these figures cannot tell which was computed.
       var nearer = misconceptions.map((m) => (typeof m.value === "number" ? m.value : NaN)).filter((v) => isFinite(v) && Math.abs(given - v) < Math.abs(given - key));
-      if (!nearer.length) return verdict("right", "Right: the answer is " + formatNumber(key) + ".", given);
-      var apart = (r) => tol.accepts(key, r) && nearer.every((v) => Math.abs(r - key) < Math.abs(r - v));
-      var need = 1;
-      while (need < 17 && !apart(Number(formatG(key, need)))) need++;
+      if (!nearer.length) return verdict("right", "Right: the answer is " + formatNumber(key) + ".");
+      var need = figuresNeeded(key, tol, nearer);
       if (figures) need = Math.max(need, figures[0] + 1);
-      return verdict("too-few-figures", shown + " is within tolerance of the answer, but nearer the value a known mistake gives: give at least " + need + " significant figures.", given);
+      return verdict("too-few-figures", shown + " is within tolerance of the answer, but nearer the value a known mistake gives: give at least " + need + " significant figures.");
     }
     // A value that equals a named mistake is stronger evidence than a coarse rounding of the key.
     var ms = misconceptions.filter((m) => close("number", m.value, given, tol));
-    if (ms.length) return verdict("wrong", "Wrong: " + shown + " — " + misconceptionNote(ms), given, ms);
-    if (isRounding(given, figures, key)) {
-      return verdict(
-        "too-few-figures",
-        shown + " is the answer rounded to " + plural(figures[0], "significant figure") +
-          ", which is too coarse to check: give at least " + figuresNeeded(key, tol) + " significant figures.",
-        given
-      );
+    if (!ms.length && isRounding(given, figures, key)) {
+      var coarse = shown + " is the answer rounded to " + plural(figures[0], "significant figure") + ", which is too coarse to check";
+      return verdict("too-few-figures", coarse + ": give at least " + figuresNeeded(key, tol) + " significant figures.");
     }
     // A coarse rounding of a mistake's value names the mistake (0.71 where a mistake gives 0.714286).
-    ms = misconceptions.filter((m) => typeof m.value === "number" && isFinite(m.value) && roundsMistake(given, figures, m.value));
-    if (ms.length) return verdict("wrong", "Wrong: " + shown + " — " + misconceptionNote(ms), given, ms);
-    return verdict("wrong", "Wrong: " + shown + " does not match the answer " + tol.phrase() + ".", given);
+    if (!ms.length) ms = misconceptions.filter((m) => typeof m.value === "number" && isFinite(m.value) && roundsMistake(given, figures, m.value));
+    if (ms.length) return verdict("wrong", "Wrong: " + shown + " — " + misconceptionNote(ms), ms);
+    return verdict("wrong", "Wrong: " + shown + " does not match the answer " + tol.phrase() + ".");
   }
 
   // Whether typed is a mistake's value rounded to two figures or more (one says too little).
@@ -1001,10 +965,11 @@
     var dimsGiven = matrixDims(givenRows);
     var total = keyRows.reduce((a, r) => a + r.length, 0);
     var ms = misconceptions.filter((m) => close(kind, m.value, given, tol));
+    var transposed = !vector && close("matrix", transpose(keyRows), given, tol);
     if (String(matrixDims(keyRows)) !== String(dimsGiven)) {
       var got = vector ? "got " + dimsGiven[1] : "got " + dimsGiven[0] + "×" + dimsGiven[1];
-      var swapped = !vector && !ms.length && close("matrix", transpose(keyRows), given, tol) ? ": the answer transposed (its rows and columns swapped)" : "";
-      return verdict("wrong", naming("Wrong: expected " + dimsPhrase(kind, keyValue) + ", " + got + swapped + ".", ms), given, ms);
+      var swapped = transposed && !ms.length ? ": the answer transposed (its rows and columns swapped)" : "";
+      return verdict("wrong", naming("Wrong: expected " + dimsPhrase(kind, keyValue) + ", " + got + swapped + ".", ms), ms);
     }
     var wrong = [];
     var coarse = 0;
@@ -1021,7 +986,7 @@
       });
     });
     var right = total - wrong.length;
-    if (!wrong.length) return verdict("right", "Right: all " + entries(total) + " match.", given);
+    if (!wrong.length) return verdict("right", "Right: all " + entries(total) + " match.");
     if (!ms.length && coarse < wrong.length) ms = misconceptions.filter((m) => roundsTo(givenRows, figureRows, m.value, vector, tol));
     if (coarse === wrong.length && !ms.length) {
       var verb = wrong.length === 1 ? " is" : " are";
@@ -1029,18 +994,15 @@
         : (total === 1 ? "The entry" : total === 2 ? "Both entries" : "All " + total + " entries") + verb;
       return verdict(
         "too-few-figures",
-        which + " the answer rounded to too few significant figures" + (right ? " (counting from 1)" : "") + ": give at least " + need + ".",
-        given
+        which + " the answer rounded to too few significant figures" + (right ? " (counting from 1)" : "") + ": give at least " + need + "."
       );
     }
     // A known mistake explains every wrong entry at once, so the entries are listed only when none does.
-    var message = ms.length
-      ? "Wrong: " + right + " of " + entries(total) + " right."
-      : "Wrong: " + right + " of " + entries(total) + " right; wrong: " + where(kind, wrong) + " (counting from 1).";
-    if (!ms.length && !vector && close("matrix", transpose(keyRows), given, tol)) {
-      message = "Wrong: " + right + " of " + entries(total) + " right: it is the answer transposed (its rows and columns swapped).";
-    }
-    return verdict("wrong", naming(message, ms), given, ms);
+    var message = "Wrong: " + right + " of " + entries(total) + " right";
+    if (ms.length) message += ".";
+    else if (transposed) message += ": it is the answer transposed (its rows and columns swapped).";
+    else message += "; wrong: " + where(kind, wrong) + " (counting from 1).";
+    return verdict("wrong", naming(message, ms), ms);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1115,11 +1077,11 @@
     return samplePoints(key, other, symbols).map((p) => [p, formulaValue(key, p), formulaValue(other, p)]);
   }
 
-  // The card's decision (docs/answers.md says what it guarantees): the two agree at every sample
-  // point where both have a value, and there is at least one such point.
-  function numericallyEqual(key, other, symbols) {
+  // The card's decision (docs/answers.md says what it guarantees): the two agree (or pass same) at
+  // every sample point where both have a value, and there is at least one such point.
+  function numericallyEqual(key, other, symbols, same) {
     var both = valuesAt(key, other, symbols).filter((v) => isFinite(v[1]) && isFinite(v[2]));
-    return both.length > 0 && both.every((v) => agree(v[1], v[2]));
+    return both.length > 0 && both.every((v) => (same || agree)(v[1], v[2]));
   }
 
   function formulaEquivalent(key, other) {
@@ -1140,7 +1102,7 @@
     var shown = formulaText(typed);
     var given = { formula: shown, symbols: symbols };
     var keyNode = readFormula(key.formula, symbols);
-    if (numericallyEqual(keyNode, typed, symbols)) return verdict("right", "Right: " + shown + " equals the answer " + formulaText(keyNode) + ".", given);
+    if (numericallyEqual(keyNode, typed, symbols)) return verdict("right", "Right: " + shown + " equals the answer " + formulaText(keyNode) + ".");
     var ms = misconceptions.filter((m) => close("formula", m.value, given, null));
     // The first point where the key has a value and the answer has none or another one.
     var differs = valuesAt(keyNode, typed, symbols).find((v) => isFinite(v[1]) && !(isFinite(v[2]) && agree(v[1], v[2])));
@@ -1150,23 +1112,19 @@
       message = "Wrong: " + shown + " is not the answer; at " + at + " it gives " + finiteOrUndefined(differs[2]) + ", the answer " + finiteOrUndefined(differs[1]) + ".";
     }
     if (roundedConstant(keyNode, typed, symbols)) message = message.slice(0, -1) + "; a formula's numbers are exact, so write fractions, not rounded decimals (4/3, not 1.33).";
-    return verdict("wrong", naming(message, ms), given, ms);
+    return verdict("wrong", naming(message, ms), ms);
   }
 
   // Whether typed holds a decimal and is within 1% of the key wherever both have a value (a constant rounded).
   function roundedConstant(key, typed, symbols) {
     var decimal = (node) => Array.isArray(node) && ((node[0] === "num" && /[.eE]/.test(node[1])) || node.slice(1).some(decimal));
-    if (!decimal(typed)) return false;
-    var both = valuesAt(key, typed, symbols).filter((v) => isFinite(v[1]) && isFinite(v[2]));
-    return both.length > 0 && both.every((v) => Math.abs(v[1] - v[2]) <= 0.01 * Math.abs(v[1]));
+    return decimal(typed) && numericallyEqual(key, typed, symbols, (k, x) => Math.abs(k - x) <= 0.01 * Math.abs(k));
   }
 
   // For a matrix typed as one row with as many numbers as the key has entries, how to type the
   // rows (verdict._one_row_hint: the answer is asked again, never judged wrong for its layout).
   function oneRowHint(key, given) {
-    var dims = matrixDims(key);
-    var rows = dims[0];
-    var cols = dims[1];
+    var [rows, cols] = matrixDims(key);
     if (rows < 2 || given.length !== 1 || given[0].length !== rows * cols) return "";
     var parts = [];
     for (var r = 0; r < rows; r++) parts.push(given[0].slice(r * cols, (r + 1) * cols).map(formatNumber).join(" "));
@@ -1179,7 +1137,7 @@
    * kind: number | vector | matrix | shape | formula; key: the answer's JSON value;
    * tolerance: {rel, abs} (null for the defaults); misconceptions: [{name, value, description}];
    * whole: the answer counts things.
-   * Returns {status, message, given (the value read), misconception (the first one named)}.
+   * Returns {status, message, misconception (the first one named)}.
    */
   function judge(kind, key, text, tolerance, misconceptions, whole) {
     try {
@@ -1193,18 +1151,17 @@
   function judgeText(kind, key, text, tol, misconceptions, whole) {
     if (kind === "formula") return judgeFormula(key, text, misconceptions);
     if (kind === "shape" && chars(text).length <= 200 && deniesError(text)) return judgeDenial(key, text);
-    var got = read(text, kind);
-    var given = got[0];
+    var [given, figures] = read(text, kind);
     if (kind === "shape") return judgeShape(key, given, misconceptions, tol);
     // A named mistake is named even where it is not whole ((1 − p) times a count).
     if (kind === "number" && whole && !Number.isInteger(given) && !misconceptions.some((m) => close("number", m.value, given, tol))) {
-      return verdict("wrong", "Wrong: " + show(text) + " is not a whole number, and the answer counts things, so it is one.", given);
+      return verdict("wrong", "Wrong: " + show(text) + " is not a whole number, and the answer counts things, so it is one.");
     }
-    if (kind === "number") return judgeNumber(Number(key), given, got[1], tol, misconceptions);
+    if (kind === "number") return judgeNumber(Number(key), given, figures, tol, misconceptions);
     var hint = kind === "matrix" ? oneRowHint(key, given) : "";
     if (hint) throw new ParseError("could not read " + show(text) + " as " + dimsPhrase(kind, key) + ": " + hint);
     if (aNumberForSeveral(kind, key, given, text)) throw new ParseError("expected " + dimsPhrase(kind, key) + ", but read a number; try " + EXAMPLES[kind]);
-    return judgeArray(kind, key, given, got[1], tol, misconceptions);
+    return judgeArray(kind, key, given, figures, tol, misconceptions);
   }
 
   // Whether text, read as one entry, is a plain number where the key has several entries (a slip of the format).
@@ -1391,13 +1348,7 @@
     return v;
   }
 
-  var api = {
-    judge: judge,
-    formatG: formatG,
-    reviewDay: reviewDay,
-    chooseVariant: chooseVariant,
-    run: run
-  };
+  var api = { judge, formatG, reviewDay, chooseVariant, run };
 
   if (typeof module !== "undefined" && module.exports) {
     module.exports = api;
