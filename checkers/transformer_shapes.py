@@ -88,7 +88,7 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         return _solve_shape(inputs)
     if ask == "causal-entries":
         length = int(inputs["length"])
-        allowed = int(torch.ones(length, length, dtype=torch.bool).tril().sum())
+        allowed = int(torch.ones(length, length, dtype=torch.bool).tril().count_nonzero())
         steps = (Step("allowed entries of the lower triangle, diagonal included: L(L + 1)/2", allowed),)
         return Solution(float(allowed), steps, (Misconception(*_NO_DIAGONAL, float(allowed - length)), Misconception(*_FULL, float(length * length))))
     if ask == "padding-mask":

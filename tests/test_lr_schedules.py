@@ -59,7 +59,7 @@ CONFIGS: dict[str, list[dict[str, Any]]] = {
         {"factor": [0.91, 0.94], "depth": 2},  # off the 0.05 grid
     ],
 }
-N_PER_ASK = 1000
+N_PER_ASK = 400  # beyond the shipped templates, which test_references draws 1,000 times each
 N_BUILT = 60  # problems built per shipped template
 
 
@@ -273,7 +273,7 @@ def test_answer_matches_torch_schedulers(ask: str) -> None:
             assert _close(sol.answer.value, reference(inputs)), inputs
             assert _close(sol.answer.value, by_formula(inputs)), inputs
             checked += 1
-    assert checked >= 1000
+    assert checked == N_PER_ASK
 
 
 def test_first_update_uses_lr_zero_on_a_real_optimizer() -> None:
