@@ -102,6 +102,12 @@ def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-15)
 
 
+def _covers(written: float, width: float) -> bool:
+    """An exported ± holds every answer the judge takes (it is never rounded below the judge's
+    width: 0.67 for 2/3 is right in both), and exceeds it by at most its sixth figure."""
+    return width <= written <= width * (1 + 2e-5) + 1e-300
+
+
 def test_moodle_xml_round_trip(quiz, tmp_path) -> None:
     path, problems = quiz
     root = ET.parse(_export(tmp_path, "moodle", str(path), "--partial-credit")).getroot()
@@ -118,6 +124,7 @@ def test_moodle_xml_round_trip(quiz, tmp_path) -> None:
         assert q.find("questiontext").get("format") == "html" and q.find("questiontext/text").text
         general = q.find("generalfeedback/text").text
         _no_markdown(general)
+        assert ("(a whole number, exactly)" in general) == problem.answer.whole
         for m in problem.misconceptions:  # every named mistake is explained in the general feedback
             assert f"<b>{m.name}</b>" in general
         for s in problem.steps:
@@ -133,7 +140,7 @@ def test_moodle_xml_round_trip(quiz, tmp_path) -> None:
             key = answers[0]
             assert key.get("fraction") == "100" and MOODLE_NUMBER.match(key.find("text").text)
             assert _close(float(key.find("text").text), problem.answer.value)
-            assert math.isclose(float(key.find("tolerance").text), _margin(problem, problem.answer.value), rel_tol=1e-5)
+            assert _covers(float(key.find("tolerance").text), _margin(problem, problem.answer.value))
             by_name = {a.find("feedback/text").text.split(":")[0]: a for a in answers[1:-1]}
             assert set(by_name) == {m.name for m in problem.misconceptions}
             for m in problem.misconceptions:
@@ -147,7 +154,7 @@ def test_moodle_xml_round_trip(quiz, tmp_path) -> None:
             assert len(blanks) == len(flat) and text.count("{1:") == len(flat)
             for (value, tolerance), key in zip(blanks, flat):
                 assert MOODLE_NUMBER.match(value) and MOODLE_NUMBER.match(tolerance)
-                assert _close(float(value), key) and math.isclose(float(tolerance), _margin(problem, key), rel_tol=1e-5)
+                assert _close(float(value), key) and _covers(float(tolerance), _margin(problem, key))
         else:
             assert problem.answer.kind == "shape"
             (blank,) = re.findall(r"\{1:SHORTANSWER:(.*?)(?<!\\)\}", text)
@@ -256,7 +263,7 @@ def test_qti_zip_round_trip_scores_like_grading(quiz, tmp_path, partial) -> None
     exportable = [pid for pid, p in problems.items() if p.answer.kind != "formula"]
     assert [i.get("title") for i in items] == exportable  # one question per problem, in order
     scoring = Scoring(partial=partial)
-    checked = 0
+    checked = edges = 0
     for item in items:
         fields = {f.find(QTI + "fieldlabel").text: f.find(QTI + "fieldentry").text for f in item.iter(QTI + "qtimetadatafield")}
         problem = problems[item.get("title")]
@@ -287,6 +294,13 @@ def test_qti_zip_round_trip_scores_like_grading(quiz, tmp_path, partial) -> None
             for i in range(wrong):
                 off[i] = keys[i] + 3 * _margin(problem, keys[i]) + 1e-3
             candidates.append(off)
+        if not problem.answer.whole:  # on the edge of the judge's tolerance, each side: right, here and in the LMS
+            for sign in (1, -1):  # (unless nearer a named mistake's value: too few figures here, right in the LMS)
+                edge = [k + sign * problem.tolerance.width(k) * (1 - 1e-12) for k in keys]
+                typed_edge = json.dumps(_as_value(kind, [float(repr(v)) for v in edge], problem.answer.value))
+                if judge(problem.answer, typed_edge, problem.tolerance, problem.misconceptions).status == "right":
+                    candidates.append(edge)
+                    edges += 1
         if problem.answer.whole:  # within the tolerance, but not the whole number: wrong, here and in the LMS
             candidates.append([keys[0] + 0.3, *keys[1:]])
         candidates += [_flat(kind, m.value) for m in problem.misconceptions
@@ -300,6 +314,7 @@ def test_qti_zip_round_trip_scores_like_grading(quiz, tmp_path, partial) -> None
             assert math.isclose(got, expected, abs_tol=1e-4), (problem.id, answer, got, expected, verdict.status)
             checked += 1
     assert checked > 3 * len(items) // 2
+    assert edges > len(items)  # most keys were tried on both edges
 
 
 def test_topics_export_the_deck_variants_and_bytes_are_stable(tmp_path) -> None:
@@ -456,9 +471,35 @@ def test_questions_keep_their_quiz_numbers_and_the_quiz_its_own_bank(quiz, tmp_p
     title = read_quiz(path).title.replace("/", "//")
     banks = {q.find("category/text").text for q in root.findall("question") if q.get("type") == "category"}
     assert banks and all(b.startswith(f"$course$/top/quizgen/{title}/") for b in banks), banks
-    items = zipfile.ZipFile(_export(tmp_path, "qti", str(path))).read("quizgen_export/quizgen_export.xml").decode()
-    texts = re.findall(r"&lt;p&gt;(\d+)\. ", items)
+    package = zipfile.ZipFile(_export(tmp_path, "qti", str(path)))
+    (href,) = [f.get("href") for f in ET.fromstring(package.read("imsmanifest.xml")).iter() if f.tag.endswith("file")]
+    texts = re.findall(r"&lt;p&gt;(\d+)\. ", package.read(href).decode())
     assert [int(k) for k in texts] == [numbers[pid] for pid, p in problems.items() if p.answer.kind != "formula"]
+    # The summary names the questions left out, to be graded elsewhere.
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "export", str(path), "--format", "moodle", "-o", str(tmp_path / "n.xml")])
+    several = [str(numbers[pid]) for pid, p in problems.items() if p.answer.kind in ("vector", "matrix")]
+    assert result.exit_code == 0 and f"(questions {', '.join(several)})" in result.output, result.output
+    assert "note: Moodle makes a cloze question worth one mark per blank" not in result.output
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "export", str(path), "--format", "moodle", "--partial-credit",
+                                      "-o", str(tmp_path / "p.xml")])
+    assert result.exit_code == 0 and f"note: Moodle makes a cloze question worth one mark per blank, so {len(several)} vector" in result.output
+
+
+def test_topics_are_numbered_from_one_and_each_package_has_its_own_identifier(tmp_path) -> None:
+    """A topic export has no worksheet to keep numbers from: its questions are numbered 1, 2, …
+    whatever was left out. Two QTI packages of other problems never share an identifier (an LMS
+    that replaces content by identifier would overwrite last week's quiz)."""
+    root = ET.parse(_export(tmp_path, "moodle", "lr-schedules")).getroot()
+    named = [q.find("name/text").text.split(". ", 1)[0] for q in root.findall("question") if q.get("type") != "category"]
+    assert named == [str(k) for k in range(1, len(named) + 1)]
+    idents = set()
+    for topic in ("attention", "bleu"):
+        package = zipfile.ZipFile(_export(tmp_path, "qti", topic))
+        manifest = ET.fromstring(package.read("imsmanifest.xml"))
+        (resource,) = [r for r in manifest.iter() if r.tag.endswith("resource")]
+        assessment = ET.fromstring(package.read(f"{resource.get('identifier')}/{resource.get('identifier')}.xml"))
+        idents |= {resource.get("identifier"), next(assessment.iter(QTI + "assessment")).get("ident")}
+    assert len(idents) == 2
 
 
 def test_an_export_never_replaces_its_quiz_a_link_or_a_file_of_another_kind(quiz, tmp_path) -> None:

@@ -25,6 +25,7 @@ well-formed file.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import math
 import re
@@ -36,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from quizgen.classroom.submissions import name_stem
+from quizgen.core.answer import SLACK
 from quizgen.core.command import concept_dir, friendly
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import FileUnusable
@@ -54,10 +56,17 @@ EXPORTABLE = ("number", "vector", "matrix", "shape")
 
 def margin(problem: Problem, value: float) -> float:
     """The judge's tolerance around one number of ``problem`` as an absolute ± (what LMS numerical
-    questions take): ``max(abs, rel · |value|)``, to 6 significant figures; 0 for an answer that
-    counts things, which the judge takes only as that whole number (57.7 is not 58 people)."""
-    tolerance = problem.tolerance
-    return 0.0 if problem.answer.whole else float(f"{max(tolerance.abs, tolerance.rel * abs(value)):.6g}")
+    questions take): ``max(abs, rel · |value|)`` with the judge's slack, rounded up to 6
+    significant figures, so that an answer the judge calls right on the edge of the tolerance
+    (0.67 for 2/3) is right in the LMS too; 0 for an answer that counts things, which the judge
+    takes only as that whole number (57.7 is not 58 people)."""
+    if problem.answer.whole:
+        return 0.0
+    width = problem.tolerance.width(value) * (1 + SLACK)
+    if width <= 0:
+        return 0.0
+    scale = 10.0 ** (5 - math.floor(math.log10(width)))
+    return math.ceil(width * scale) / scale
 
 
 def number(x: float) -> str:
@@ -107,7 +116,8 @@ def feedback_html(problem: Problem) -> str:
     from quizgen.judge import format_value
 
     key = html.escape(format_value(problem.answer.kind, problem.answer.value))
-    out = [f"<p><b>Answer:</b> <code>{key}</code></p>"]
+    exact = " (a whole number, exactly)" if problem.answer.whole else ""
+    out = [f"<p><b>Answer:</b> <code>{key}</code>{exact}</p>"]
     if problem.steps:
         out.append("<p><b>Worked solution</b></p><ul>")
         out += [f"<li>{html.escape(step_text(s, problem.answer.kind))}</li>" for s in problem.steps]
@@ -320,8 +330,10 @@ def qti_zip(problems: Sequence[tuple[int, Problem]], title: str, timestamp: int 
     """A Canvas-importable QTI 1.2 package: ``imsmanifest.xml`` and one assessment."""
     from quizgen.core.files import zip_bytes
 
-    ident = "quizgen_export"
-    manifest = ET.Element("manifest", identifier="quizgen_manifest", xmlns="http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1")
+    # Named after what it holds: importing another quiz (or another student's variant) never
+    # matches, and so never overwrites, this one in an LMS that replaces content by identifier.
+    ident = "quizgen_" + hashlib.sha256("\n".join([title, *(p.id for _, p in problems)]).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    manifest = ET.Element("manifest", identifier=f"{ident}_manifest", xmlns="http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1")
     meta = _sub(manifest, "metadata")
     _sub(meta, "schema", "IMS Content")
     _sub(meta, "schemaversion", "1.1.3")
@@ -439,25 +451,35 @@ def export_command(ctx: click.Context, sources: tuple[str, ...], fmt: str, outpu
     _refuse_output(out, fmt, force)
     problems, title, titles, bank = _problems(ctx, sources, variants, seed)
     by_entry = fmt == "moodle" and not partial_credit
-    # Each problem keeps its number in the quiz (the worksheet's and the key's) when others are left out.
-    kept = [(k, p) for k, p in enumerate(problems, start=1) if p.answer.kind in EXPORTABLE and _finite(p)
-            and not (by_entry and p.answer.kind in ("vector", "matrix"))]
-    formulas = sum(p.answer.kind == "formula" for p in problems)
-    several = sum(by_entry and p.answer.kind in ("vector", "matrix") for p in problems)
-    infinite = len(problems) - len(kept) - formulas - several
-    left = [f"{n} with {why}" for n, why in (
+    numbered = list(enumerate(problems, start=1))
+    formulas = [k for k, p in numbered if p.answer.kind == "formula"]
+    several = [k for k, p in numbered if by_entry and p.answer.kind in ("vector", "matrix")]
+    infinite = [k for k, p in numbered if p.answer.kind in EXPORTABLE and not _finite(p)]
+    out_of = set(formulas) | set(several) | set(infinite)
+    kept = [(k, p) for k, p in numbered if k not in out_of]
+    # A quiz's problems keep their numbers (the worksheet's and the key's) when others are left out,
+    # and the teacher is told which numbers to grade elsewhere; topics' problems are numbered anew.
+    where = (lambda ks: f" (questions {', '.join(map(str, ks))})") if bank is not None else (lambda ks: "")
+    left = [f"{len(ks)} with {why}{where(ks)}" for ks, why in (
         (formulas, "formula answers"),
         (several, "vector or matrix answers (Moodle scores each entry on its own: add --partial-credit to export "
                   "them scored by share of entries, as quizgen grade --partial-credit does)"),
         (infinite, "infinite values"),
-    ) if n]
+    ) if ks]
     if not kept:
         raise QuizgenError("nothing to export: " + "; ".join(left or ["no problems"]))
+    if bank is None:
+        kept = [(k, p) for k, (_, p) in enumerate(kept, start=1)]
     data = moodle_xml(kept, titles, bank) if fmt == "moodle" else qti_zip(kept, title, partial=partial_credit)
     write_bytes_atomic(out, data)
     to_stdout = str(out) == "-"  # the summary then goes to standard error, out of the export's way
-    click.echo(f"wrote {'standard output' if to_stdout else out}: {len(kept)} problems, 1 point each"
-               + (f"; left out {', '.join(left)}" if left else ""), err=to_stdout)
+    click.echo(f"wrote {'standard output' if to_stdout else out}: {len(kept)} problem{'s' if len(kept) != 1 else ''}, "
+               "1 point each" + (f"; left out {', '.join(left)}" if left else ""), err=to_stdout)
+    cloze = sum(fmt == "moodle" and p.answer.kind in ("vector", "matrix") for _, p in kept)
+    if cloze:
+        click.echo(f"note: Moodle makes a cloze question worth one mark per blank, so {cloze} vector or matrix "
+                   f"problem{'s' if cloze != 1 else ''} import worth as many marks as entries; set each one's mark "
+                   "to 1 in the quiz (Edit quiz, maximum mark) to weigh them as quizgen grade does", err=to_stdout)
     fields = sum(fmt == "qti" and p.answer.kind in ("vector", "matrix") for _, p in kept)
     if fields:
         click.echo(f"note: {fields} vector or matrix problems are items with a field per entry; Canvas imports them as "
