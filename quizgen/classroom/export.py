@@ -77,12 +77,16 @@ def number(x: float) -> str:
 def shape_spellings(value: Any) -> list[str]:
     """The ways of writing a shape (or ``error``) that a text blank accepts."""
     if value == "error":
-        return ["error"]
+        return ["error", "raises", "it raises an error", "RuntimeError"]
     dims = [str(int(d)) for d in value]
     if not dims:
-        return ["()", "torch.Size([])"]
+        return ["()", "torch.Size([])", "[]", "scalar"]
     tuple_ = "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
-    forms = [tuple_, tuple_.replace(" ", ""), "x".join(dims), "torch.Size([" + ", ".join(dims) + "])", "[" + ", ".join(dims) + "]"]
+    listed = "[" + ", ".join(dims) + "]"
+    forms = [tuple_, tuple_.replace(" ", ""), listed, listed.replace(" ", ""), "x".join(dims), " x ".join(dims),
+             "×".join(dims), "torch.Size(" + listed + ")", "torch.Size(" + listed.replace(" ", "") + ")"]
+    if len(dims) == 1:
+        forms.append(f"({dims[0]})")
     return list(dict.fromkeys(forms))
 
 
@@ -185,7 +189,7 @@ def _moodle_question(quiz: ET.Element, problem: Problem, number_: int) -> None:
         body = cloze_safe(body) + f"<table>{''.join(blanks)}</table>"
     elif kind == "shape":
         accepted = "~".join(f"={_cloze_escape(s)}" for s in shape_spellings(problem.answer.value))
-        body = cloze_safe(body) + f"<p>Shape (or error): {{1:SHORTANSWER:{accepted}}}</p>"
+        body = cloze_safe(body) + f"<p>Shape, as (3, 1, 4), or error if it raises: {{1:SHORTANSWER:{accepted}}}</p>"
     _moodle_text(q, "questiontext", body)
     _moodle_text(q, "generalfeedback", feedback_html(problem))
     _sub(q, "defaultgrade", "1")  # one point per problem, as quizgen grade gives
@@ -308,7 +312,7 @@ def qti_assessment(problems: Sequence[tuple[int, Problem]], title: str, ident: s
         answer_id = 1000 + k
         if kind == "shape":
             processing = _qti_item(section, f"q{k}", problem.id, "short_answer_question",
-                                   text + "<p>Type the shape, or error.</p>", feedback, [""], answer_id)
+                                   text + "<p>Type the shape, as (3, 1, 4), or error if it raises.</p>", feedback, [""], answer_id)
             cond = _sub(processing, "respcondition", **{"continue": "No"})
             either = _sub(_sub(cond, "conditionvar"), "or")  # sibling conditions all hold; the spellings are alternatives
             for spelling in shape_spellings(problem.answer.value):
