@@ -133,6 +133,9 @@ def test_moodle_xml_round_trip(quiz, tmp_path) -> None:
         assert q.find("defaultgrade").text == "1"  # one point per problem, as quizgen grade gives
         _no_markdown(text)
         assert f"<pre>{html.escape(str(GENERATORS[problem.family].describe(problem.inputs)))}</pre>" in text  # its inputs
+        if problem.answer.kind != "shape":  # a numeric field reads decimals only: the question says so, with the tolerance
+            assert ("Type the whole number, exactly." if problem.answer.whole else f"not 1/4 or sqrt(2)/2); an answer counts when it is "
+                    f"{problem.tolerance.phrase()}") in html.unescape(text), text
         if qtype == "numerical":
             assert problem.answer.kind == "number"
             answers = q.findall("answer")

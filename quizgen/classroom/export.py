@@ -112,7 +112,18 @@ def _question_html(problem: Problem, number_: int) -> str:
     from quizgen.core.problems import describe_inputs
 
     inputs = html.escape(describe_inputs(problem.family, problem.inputs))
-    return f"<p>{number_}. {text_html(problem.prompt)}</p><pre>{inputs}</pre>"
+    return f"<p>{number_}. {text_html(problem.prompt)}</p><pre>{inputs}</pre>{_number_form(problem)}"
+
+
+def _number_form(problem: Problem) -> str:
+    """How to type a number here: an LMS numeric field reads decimals only (the worksheet's
+    1/4 or sqrt(2)/2 would be refused), and how close counts."""
+    if problem.answer.kind not in ("number", "vector", "matrix"):
+        return ""
+    if problem.answer.whole:
+        return "<p>Type the whole number, exactly.</p>"
+    return (f"<p>Type decimal numbers, such as 0.25 or 2.5e-3 (not 1/4 or sqrt(2)/2); an answer counts when it is "
+            f"{html.escape(problem.tolerance.phrase())} of the exact value.</p>")
 
 
 def feedback_html(problem: Problem) -> str:
