@@ -21,58 +21,17 @@ from typing import Any
 
 import torch
 
+from checkers.meta import META as _META
+from checkers.meta import add as _add
+from checkers.meta import matmul as _matmul
 from quizgen.core.answer import Misconception, Solution, Step
 from quizgen.generators.shapes import expression
 
-_META = torch.device("meta")
 _CAUGHT = (RuntimeError, IndexError, ValueError)
-# add and matmul on meta tensors go through Python reference code: the first call imports
-# machinery costing ~1 s and later calls take 10-150 us. The same op on uninitialised CPU tensors
-# with identical sizes and strides gives the same output layout (which matters when a view
-# follows) in a few microseconds, so operands whose work stays under this many elements take
-# that path; only huge ones stay on meta. The stand-ins are int32 because float matmul on small
-# odd shapes goes through BLAS set-up that costs ~0.5 ms per call, while integer matmul does not.
-_CPU_LIMIT = 1 << 22
-_STAND_IN = torch.int32
 _ITEMS: dict[str, Any] = {":": slice(None), "None": None, "...": Ellipsis}
 
 Op = Mapping[str, Any]
 Impl = Callable[[torch.Tensor, Op, "torch.Tensor | None"], torch.Tensor]
-
-
-def _broadcast_bound(sa: torch.Size, sb: torch.Size) -> int:
-    """The product of the larger size at each right-aligned position (>= the broadcast size)."""
-    out = 1
-    for i in range(1, max(len(sa), len(sb)) + 1):
-        out *= max(sa[-i] if i <= len(sa) else 1, sb[-i] if i <= len(sb) else 1)
-    return out
-
-
-def _on_cpu(
-    a: torch.Tensor, b: torch.Tensor, fn: Callable[..., torch.Tensor], work: int
-) -> torch.Tensor:
-    """``fn(a, b)`` for meta tensors, computed on CPU stand-ins unless the work would be large."""
-    if max(work, a.numel(), b.numel()) > _CPU_LIMIT:
-        return fn(a, b)
-    out = fn(
-        torch.empty_strided(a.shape, a.stride(), dtype=_STAND_IN),
-        torch.empty_strided(b.shape, b.stride(), dtype=_STAND_IN),
-    )
-    return torch.empty_strided(out.shape, out.stride(), device=_META)
-
-
-def _add(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    return _on_cpu(a, b, torch.add, _broadcast_bound(a.shape, b.shape))
-
-
-def _matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    sa, sb = a.shape, b.shape
-    rows = sa[-2] if len(sa) >= 2 else 1
-    cols = sb[-1] if len(sb) >= 2 else 1
-    inner = sa[-1] if sa else 1
-    if not sb or inner != (sb[-2] if len(sb) >= 2 else sb[0]):
-        inner = 0  # mismatched operands fail their shape check before any work
-    return _on_cpu(a, b, torch.matmul, _broadcast_bound(sa[:-2], sb[:-2]) * rows * cols * inner)
 
 
 def _squeeze(t: torch.Tensor, op: Op, y: torch.Tensor | None) -> torch.Tensor:

@@ -17,10 +17,10 @@ from typing import Any
 import torch
 from torch import nn
 
+from checkers import meta
+from checkers.meta import META as _META
 from quizgen.core.answer import Misconception, Solution, Step
 from quizgen.core.formula import value as formula_value
-
-_META = torch.device("meta")
 
 _PER_HEAD = (
     "per-head-projections",
@@ -183,17 +183,17 @@ def _solve_shape(inputs: Mapping[str, Any]) -> Solution:
     b, length, s, d, h = (int(inputs[k]) for k in ("batch", "length", "kv_length", "d_model", "heads"))
     d_k = d // h
     x, memory, w = (torch.empty(*size, device=_META) for size in ((b, length, d), (b, s, d), (d, d)))
-    q, k, v = x @ w, memory @ w, memory @ w
+    q, k, v = meta.matmul(x, w), meta.matmul(memory, w), meta.matmul(memory, w)
     shapes = {"q-projected": q}
     q = shapes["q-heads"] = q.view(b, length, h, d_k).transpose(1, 2)
     k, v = (t.view(b, s, h, d_k).transpose(1, 2) for t in (k, v))
     # Scaling by 1/√d_k keeps the shape; it is left out here because arithmetic on meta tensors
     # goes through torch's reference implementations, which import its compiler (half a second).
-    scores = shapes["scores"] = q @ k.transpose(-2, -1)
-    weights = shapes["weights"] = scores.softmax(dim=-1)
-    heads = shapes["head-outputs"] = weights @ v
+    scores = shapes["scores"] = meta.matmul(q, k.transpose(-2, -1))
+    weights = shapes["weights"] = meta.softmax(scores, dim=-1)
+    heads = shapes["head-outputs"] = meta.matmul(weights, v)
     concat = shapes["concatenated"] = heads.transpose(1, 2).reshape(b, length, d)
-    shapes["output"] = concat @ w
+    shapes["output"] = meta.matmul(concat, w)
     step = str(inputs["step"])
     names = {"q-projected": "q = x @ W_q", "q-heads": "q split into heads", "scores": "scores", "weights": "weights",
              "head-outputs": "heads = weights @ v", "concatenated": "concat", "output": "out = concat @ W_o"}
