@@ -3,6 +3,7 @@ the cross-check of every decision in the shared vector table."""
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from pathlib import Path
@@ -128,7 +129,8 @@ def test_a_wrong_formula_is_shown_where_it_differs() -> None:
 # and the key in many spellings always is.
 
 
-def _shipped_formula_keys() -> list[tuple[dict[str, Any], tuple[Any, ...]]]:
+@functools.cache
+def shipped_formula_keys() -> list[tuple[dict[str, Any], tuple[Any, ...]]]:
     """Every distinct formula key (with its misconceptions) the shipped templates produce."""
     from quizgen.core.concepts import load_concepts
     from quizgen.core.problems import build_problem
@@ -146,12 +148,10 @@ def _shipped_formula_keys() -> list[tuple[dict[str, Any], tuple[Any, ...]]]:
     return list(keys.values())
 
 
-KEYS = _shipped_formula_keys()
-
 
 def test_every_shipped_formula_family_is_covered() -> None:
-    texts = {k["formula"] for k, _ in KEYS}
-    assert len(KEYS) >= 10
+    texts = {k["formula"] for k, _ in shipped_formula_keys()}
+    assert len(shipped_formula_keys()) >= 10
     for expected in ("4*d^2 + 4*d", "V*D", "(V + P + 2)*D", "lr0*t/W", "d*sigma^4"):
         assert expected in texts, texts
     assert any("cos(" in t for t in texts)  # a key with functions, decided by the written rule
@@ -183,7 +183,7 @@ def _perturbation(draw: Any, symbols: dict[str, str]) -> str:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_no_perturbation_of_a_key_is_graded_right(data: Any) -> None:
-    key, misconceptions = data.draw(st.sampled_from(KEYS))
+    key, misconceptions = data.draw(st.sampled_from(shipped_formula_keys()))
     symbols = key["symbols"]
     p = data.draw(_perturbation(symbols))
     form = data.draw(st.sampled_from(["({k}) + {p}", "{p} + {k}", "({k}) - {p}", "({k})*(1 + {p})", "({k}) + ({p})*({k})"]))
@@ -204,7 +204,7 @@ def _spellings(key: dict[str, Any]) -> list[str]:
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_the_key_in_many_spellings_is_right(data: Any) -> None:
-    key, misconceptions = data.draw(st.sampled_from(KEYS))
+    key, misconceptions = data.draw(st.sampled_from(shipped_formula_keys()))
     symbols = key["symbols"]
     name = data.draw(st.sampled_from(list(symbols)))
     q = data.draw(_perturbation(symbols))

@@ -3,6 +3,7 @@ terminal show what the checker computed, and stay inside their bounds."""
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import xml.etree.ElementTree as ET
@@ -18,7 +19,9 @@ from quizgen.core.problems import build_problem
 SVG = ""  # inline in HTML: no namespace
 
 
-def _figures() -> list[Curve | Grid]:
+@functools.cache
+def figures() -> list[Curve | Grid]:
+    """A few problems of every shipped template, drawn once a process, when a test first asks."""
     rng = random.Random(2)
     out = []
     for concept in load_concepts(CONCEPTS):
@@ -30,15 +33,17 @@ def _figures() -> list[Curve | Grid]:
     return out
 
 
-FIGURES = _figures()
-
 
 def test_both_kinds_are_drawn_by_the_shipped_families() -> None:
-    assert sum(isinstance(f, Curve) for f in FIGURES) >= 20 and sum(isinstance(f, Grid) for f in FIGURES) >= 6
+    assert sum(isinstance(f, Curve) for f in figures()) >= 20 and sum(isinstance(f, Grid) for f in figures()) >= 6
 
 
-@pytest.mark.parametrize("figure", FIGURES[::3])
-def test_svg_is_well_formed_and_draws_the_data(figure: Curve | Grid) -> None:
+def test_svg_is_well_formed_and_draws_the_data() -> None:
+    for figure in figures()[::3]:
+        _check_svg(figure)
+
+
+def _check_svg(figure: Curve | Grid) -> None:
     root = ET.fromstring(svg(figure))
     assert root.tag == SVG + "svg" and root.get("aria-label") == figure.title
     assert root.find(SVG + "title").text == figure.title
@@ -90,7 +95,7 @@ document.getElementById("labels").textContent = JSON.stringify(out);
 def test_the_asked_points_label_stays_off_the_curve_and_inside_the_picture(tmp_path) -> None:
     """Laid out in Chromium: the curve never runs through the red label of the asked step (a
     rising warmup line used to cross it), and the label stays inside the picture."""
-    curves = [f for f in FIGURES if isinstance(f, Curve)]
+    curves = [f for f in figures() if isinstance(f, Curve)]
     page = tmp_path / "curves.html"
     page.write_text("<html><body>" + "".join(svg(f) for f in curves) + "</body></html>", "utf-8")
     labels = probe_page(page, _LABEL_PROBE, "labels")
@@ -99,12 +104,16 @@ def test_the_asked_points_label_stays_off_the_curve_and_inside_the_picture(tmp_p
 
 
 def test_svg_bytes_depend_only_on_the_figure() -> None:
-    assert all(svg(f) == svg(f._replace()) for f in FIGURES[:10])
-    assert svg(FIGURES[0]) != svg(FIGURES[0]._replace(title="another"))
+    assert all(svg(f) == svg(f._replace()) for f in figures()[:10])
+    assert svg(figures()[0]) != svg(figures()[0]._replace(title="another"))
 
 
-@pytest.mark.parametrize("figure", FIGURES)
-def test_text_fits_80_columns_and_marks_the_asked_step(figure: Curve | Grid) -> None:
+def test_text_fits_80_columns_and_marks_the_asked_step() -> None:
+    for figure in figures():
+        _check_text(figure)
+
+
+def _check_text(figure: Curve | Grid) -> None:
     lines = text_lines(figure)
     assert max(len(line) for line in lines) <= 78
     if isinstance(figure, Grid):
@@ -126,7 +135,7 @@ def test_text_fits_80_columns_and_marks_the_asked_step(figure: Curve | Grid) -> 
 def test_text_takes_the_columns_it_is_given(columns: int) -> None:
     """On a narrow terminal the curve is drawn narrower, so no line folds (a folded caret line
     used to split a number); the grid's shading key breaks between its items, never inside one."""
-    for figure in FIGURES:
+    for figure in figures():
         lines = text_lines(figure, columns)
         if isinstance(figure, Curve):
             assert max(len(line) for line in lines) <= columns, (columns, lines)
