@@ -227,6 +227,13 @@ def _plain(t: torch.Tensor) -> Any:
     return float(t) if t.dim() == 0 else t.tolist()
 
 
+def _finite(v: Any) -> bool:
+    """Whether every entry of a value torch computed, as ``_plain`` gives it, is finite."""
+    if isinstance(v, (int, float)):
+        return math.isfinite(v)
+    return all(_finite(x) for x in v)
+
+
 def solve(inputs: Mapping[str, Any]) -> Solution:
     """The answer, steps and mistakes of an authored problem.
 
@@ -246,26 +253,29 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     def value_of(text: str) -> torch.Tensor:
         return evaluate(parse(text, names), env, known)
 
-    def defined(text: str) -> torch.Tensor | None:
-        """A step's or mistake's value; None where it has none, or no finite one, for these inputs
-        (``quizgen check`` refuses a template where that happens on its sample draws)."""
+    def defined(text: str) -> tuple[torch.Tensor, Any] | None:
+        """A step's or mistake's value, as a tensor and as ``_plain`` gives it; None where it has
+        none, or no finite one, for these inputs (``quizgen check`` refuses a template where that
+        happens on its sample draws)."""
         try:
             t = value_of(text)
         except Undefined:
             return None
-        return t if bool(torch.all(torch.isfinite(t))) else None
+        v = _plain(t)
+        return (t, v) if _finite(v) else None
 
     answer = value_of(inputs["answer"])
     steps = []
     for step in inputs.get("steps", []):
-        if (t := defined(step["value"])) is not None:
-            steps.append(Step(step["label"], _plain(t), list(t.shape) if t.dim() else None))
+        if (found := defined(step["value"])) is not None:
+            t, v = found
+            steps.append(Step(step["label"], v, list(t.shape) if t.dim() else None))
     mistakes = []
     for m in inputs.get("mistakes", []):
-        if (t := defined(m["value"])) is not None and t.shape == answer.shape:
-            mistakes.append(Misconception(m["name"], " ".join(str(m.get("why", "")).split()), _plain(t)))
+        if (found := defined(m["value"])) is not None and found[0].shape == answer.shape:
+            mistakes.append(Misconception(m["name"], " ".join(str(m.get("why", "")).split()), found[1]))
     value = _plain(answer)
-    if not all(math.isfinite(x) for x in torch.flatten(answer).tolist()):
+    if not _finite(value):
         raise Undefined("the answer is not finite for these inputs")
     # A worked solution ends at the answer: when the file's last step is not it, the answer's own
     # expression is the last step (a solution that stopped at the KL left out the × T² it asked for).
@@ -276,7 +286,9 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
 
 
 def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
-    return a.shape == b.shape and bool(torch.allclose(a, b, rtol=1e-12, atol=1e-15))
+    # The same tensor (the last step's expression is the answer's, computed once) is the same
+    # value: solve checks the answer is finite, where allclose(a, a) holds.
+    return a is b or (a.shape == b.shape and bool(torch.allclose(a, b, rtol=1e-12, atol=1e-15)))
 
 
 def _solve_formula(inputs: Mapping[str, Any]) -> Solution:

@@ -68,15 +68,17 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     def score(a: int, b: int, **kw: Any) -> float:
         return float(_rotate(q, a, base, pairing, **kw) @ _rotate(k, b, base, pairing, **kw))
 
-    key_score = score(m, n)
-    steps += [Step(f"q rotated for m = {m}", _rotate(q, m, base, pairing).tolist()), Step(f"k rotated for n = {n}", _rotate(k, n, base, pairing).tolist())]
+    # q rotated for m and k for n: the key, its worked steps and a mistake all read these two.
+    q_m, k_n = _rotate(q, m, base, pairing), _rotate(k, n, base, pairing)
+    key_score = float(q_m @ k_n)
+    steps += [Step(f"q rotated for m = {m}", q_m.tolist()), Step(f"k rotated for n = {n}", k_n.tolist())]
     plain = float(torch.tensor(q, dtype=_F64) @ torch.tensor(k, dtype=_F64))
     if ask == "score":
         steps.append(Step("score = q_m · k_n", key_score))
         candidates = {
             ("no-rotation", "Took the plain dot product q · k; RoPE rotates both before the dot product."): plain,
             ("k-not-rotated", "Rotated q only; the key is rotated for its own position too."): float(
-                _rotate(q, m, base, pairing) @ torch.tensor(k, dtype=_F64)
+                q_m @ torch.tensor(k, dtype=_F64)
             ),
             other_pairing: float(
                 _rotate(q, m, base, other) @ _rotate(k, n, base, other)
@@ -88,7 +90,7 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
 
     shifted = score(m + shift, n + shift)
     steps.append(Step(f"scores at (m, n) and at (m + {shift}, n + {shift})", [key_score, shifted], note="equal: only m − n matters"))
-    absolute = score(m + shift, n)
+    absolute = float(_rotate(q, m + shift, base, pairing) @ k_n)
     wrong_list = [Misconception("no-rotation", "Took the plain dot product q · k; RoPE rotates both before the dot product.", [plain, plain])]
     backwards = score(m, n, sign=-1.0)
     if abs(backwards - key_score) > 1e-9 * max(1.0, abs(key_score)):

@@ -111,11 +111,13 @@ def _solve_size(ask: str, inputs: Mapping[str, Any]) -> Solution:
         d_k = d // h
         whole = [Misconception(*_WHOLE_WIDTH, float(d))] if h > 1 else []
         return Solution(float(d_k), (Step("d_k = d_model / h", d_k),), tuple(whole))
+    if ask == "layer-params-no-bias":
+        return _solve_layer_without_bias(d, h, int(inputs["d_ff"]))
     bias = bool(inputs.get("bias", True))
-    attention = nn.MultiheadAttention(d, h, bias=bias, device=_META)
-    attention_count = _count(attention)
     if ask == "mha-params":
-        in_proj = _count(attention) - _count(attention.out_proj)
+        attention = nn.MultiheadAttention(d, h, bias=bias, device=_META)
+        attention_count = _count(attention)
+        in_proj = attention_count - _count(attention.out_proj)
         steps: tuple[Step, ...] = (
             Step("W_q, W_k, W_v (one d_model × d_model each, shared by the heads)" + (" + their biases" if bias else ""), in_proj),
             Step("W_o" + (" + its bias" if bias else ""), _count(attention.out_proj)),
@@ -128,19 +130,20 @@ def _solve_size(ask: str, inputs: Mapping[str, Any]) -> Solution:
             wrong.append(Misconception(*_BIASES, float(4 * d * d)))
         return Solution(float(attention_count), steps, tuple(wrong))
     d_ff = int(inputs["d_ff"])
-    ffn = nn.Sequential(nn.Linear(d, d_ff, device=_META), nn.ReLU(), nn.Linear(d_ff, d, device=_META))
-    ffn_count = _count(ffn)
     if ask == "ffn-params":
+        ffn_count = _count(nn.Sequential(nn.Linear(d, d_ff, device=_META), nn.ReLU(), nn.Linear(d_ff, d, device=_META)))
         steps = (
             Step("Linear(d_model, d_ff): d_model·d_ff + d_ff", d * d_ff + d_ff),
             Step("Linear(d_ff, d_model): d_ff·d_model + d_model", d_ff * d + d),
             Step("feed-forward parameters", ffn_count),
         )
         return Solution(float(ffn_count), steps, (Misconception(*_BIASES, float(2 * d * d_ff)), Misconception(*_ONE_LINEAR, float(d * d_ff + d_ff))))
-    if ask == "layer-params-no-bias":
-        return _solve_layer_without_bias(d, h, d_ff)
+    # layer-params: the attention and feed-forward counts are the layer's own submodules
+    # (nn.MultiheadAttention(d, h) and nn.Linear(d, d_ff), nn.Linear(d_ff, d)), not built again.
     layer = nn.TransformerEncoderLayer(d, h, dim_feedforward=d_ff, device=_META)
     total = _count(layer)
+    attention_count = _count(layer.self_attn)
+    ffn_count = _count(layer.linear1) + _count(layer.linear2)
     norms = _count(layer.norm1) + _count(layer.norm2)
     steps = (
         Step("self-attention: 4·d_model² + 4·d_model", attention_count),

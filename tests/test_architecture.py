@@ -116,6 +116,9 @@ def test_building_problems_never_loads_torchs_compiler() -> None:
         "        if t.generator != 'authored' or 'symbols' not in str(t.params):\n"
         "            for _ in range(5):\n"
         "                build_problem(c, t, rng.getrandbits(32))\n"
+        "from checkers.transformer_shapes import solve\n"  # the shipped template's largest draw
+        "for step in ('scores', 'weights', 'head-outputs', 'output'):\n"
+        "    solve({'ask': 'shape', 'batch': 32, 'length': 128, 'kv_length': 128, 'd_model': 1024, 'heads': 16, 'step': step})\n"
         "print('sympy' in sys.modules, 'torch._dynamo' in sys.modules, 'torch' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300)

@@ -177,6 +177,16 @@ _fsum = _undefined_on_overflow(math.fsum)
 def _broadcast(a: Array, b: Array, f: Callable[[float, float], float]) -> Array:
     (sa, va), (sb, vb) = a, b
     f = _undefined_on_overflow(f)
+    if len(sa) <= 2 and len(sb) <= 2:
+        # The common cases, entry by entry in the same order as below: one shape, or a number.
+        if sa == sb:
+            return _made(sa, [f(x, y) for x, y in zip(va, vb)])
+        if not sa:
+            x = va[0]
+            return _made(sb, [f(x, y) for y in vb])
+        if not sb:
+            y = vb[0]
+            return _made(sa, [f(x, y) for x in va])
     pa, pb = (1,) * (2 - len(sa)) + sa, (1,) * (2 - len(sb)) + sb
     dims = []
     for x, y in zip(pa, pb):
