@@ -469,7 +469,7 @@ def export_command(ctx: click.Context, sources: tuple[str, ...], fmt: str, outpu
     numbered = list(enumerate(problems, start=1))
     formulas = [k for k, p in numbered if p.answer.kind == "formula"]
     several = [k for k, p in numbered if by_entry and p.answer.kind in ("vector", "matrix")]
-    infinite = [k for k, p in numbered if p.answer.kind in EXPORTABLE and not _finite(p)]
+    infinite = [k for k, p in numbered if p.answer.kind in EXPORTABLE and not _finite(p) and k not in several]
     out_of = set(formulas) | set(several) | set(infinite)
     kept = [(k, p) for k, p in numbered if k not in out_of]
     # A quiz's problems keep their numbers (the worksheet's and the key's) when others are left out,
