@@ -574,3 +574,15 @@ def test_a_topic_is_exported_even_beside_a_folder_of_its_name(tmp_path, monkeypa
     (tmp_path / "bleu").mkdir()
     result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "export", "bleu", "--format", "qti", "--variants", "1"])
     assert result.exit_code == 0 and (tmp_path / "bleu.qti.zip").exists(), result.output
+
+
+def test_variants_and_seed_with_a_quiz_file_are_refused_not_ignored(quiz, tmp_path) -> None:
+    """A quiz file's problems are fixed by their ids: --variants or --seed would silently change
+    nothing, so the command says so, writes nothing and exits 2."""
+    path, _ = quiz
+    out = tmp_path / "q.xml"
+    for extra in (["--variants", "10"], ["--seed", "5"], ["--variants", "3", "--seed", "1"]):
+        result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "export", str(path), "--format", "moodle", "-o", str(out), *extra])
+        assert result.exit_code == 2 and "a quiz file's problems are the ones its ids name" in result.output, result.output
+        assert all(flag in result.output for flag in extra if flag.startswith("--")) and not out.exists()
+    assert CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "export", str(path), "--format", "moodle", "-o", str(out)]).exit_code == 0

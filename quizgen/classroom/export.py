@@ -463,6 +463,10 @@ def export_command(ctx: click.Context, sources: tuple[str, ...], fmt: str, outpu
         out = Path(sources[0]).parent / f"{name_stem(Path(sources[0]), ('.quiz',))}.{suffix}"
     else:
         out = Path(f"{'-'.join(sources)}.{suffix}")
+    given = [f"--{name}" for name in ("variants", "seed") if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE]
+    if given and sources[0].endswith((".yaml", ".yml", ".json")):  # they would change nothing: say so
+        raise QuizgenError(f"{' and '.join(given)} choose{'s' if len(given) == 1 else ''} the problems of topics; a quiz file's problems are the ones its ids "
+                           f"name, so leave {' and '.join(given)} out (or export topics: quizgen export attention --variants 10)")
     _refuse_output(out, fmt, force)
     problems, title, titles, bank = _problems(ctx, sources, variants, seed)
     by_entry = fmt == "moodle" and not partial_credit
