@@ -108,8 +108,39 @@ def _covers(written: float, width: float) -> bool:
     return width <= written <= width * (1 + 2e-5) + 1e-300
 
 
+def _moodle_points(answers: list[ET.Element], typed: float) -> float:
+    """What Moodle's numerical question gives a response: the fraction of the first answer, in
+    file order, whose ± holds it (``*`` holds anything)."""
+    for a in answers:
+        text = a.find("text").text
+        if text == "*" or abs(typed - float(text)) <= float(a.find("tolerance").text):
+            return float(a.get("fraction")) / 100
+    return 0.0
+
+
+def _moodle_scores_like_grading(problem, answers: list[ET.Element]) -> None:
+    """Across the key's ± and beyond (a grid, both edges, every named mistake's value and the
+    points between the key and each mistake), Moodle gives what ``quizgen grade`` gives: a
+    response within the ± but nearer a named mistake scores 0 in both."""
+    from quizgen.classroom.report import Scoring
+
+    key, width = float(problem.answer.value), problem.tolerance.width(float(problem.answer.value))
+    values = [m.value for m in problem.misconceptions if isinstance(m.value, (int, float))]
+    points = [key + width * t / 20 for t in range(-60, 61)] + [key + width * (1 - 1e-12), key - width * (1 - 1e-12)]
+    points += values + [key + (v - key) * t / 20 for v in values for t in range(1, 20)]
+    scoring = Scoring(partial=False, rough=0.0)
+    for x in points:
+        typed = repr(x)
+        verdict = judge(problem.answer, typed, problem.tolerance, problem.misconceptions)
+        expected = scoring.points("number", verdict.status, problem.answer.value, verdict)
+        if verdict.status == "too-few-figures" and not any(abs(x - v) < abs(x - key) for v in values):
+            continue  # coarse figures (0.7 for 0.714): the LMS reads a value, not its figures
+        assert _moodle_points(answers, float(typed)) == expected, (problem.id, typed, verdict.status, verdict.message)
+
+
 def test_moodle_xml_round_trip(quiz, tmp_path) -> None:
     path, problems = quiz
+    moodle_checked = 0
     root = ET.parse(_export(tmp_path, "moodle", str(path), "--partial-credit")).getroot()
     assert root.tag == "quiz"
     seen = {}
@@ -140,11 +171,14 @@ def test_moodle_xml_round_trip(quiz, tmp_path) -> None:
             assert problem.answer.kind == "number"
             answers = q.findall("answer")
             assert all(a.get("fraction") in MOODLE_FRACTIONS for a in answers)
-            key = answers[0]
-            assert key.get("fraction") == "100" and MOODLE_NUMBER.match(key.find("text").text)
+            (key,) = [a for a in answers if a.get("fraction") == "100"]
+            assert MOODLE_NUMBER.match(key.find("text").text)
             assert _close(float(key.find("text").text), problem.answer.value)
             assert _covers(float(key.find("tolerance").text), _margin(problem, problem.answer.value))
-            by_name = {a.find("feedback/text").text.split(":")[0]: a for a in answers[1:-1]}
+            by_name = {a.find("feedback/text").text.split(":")[0]: a for a in answers[:-1] if a is not key}
+            if not problem.answer.whole:  # a count's ± is 0 in both (its test is below)
+                _moodle_scores_like_grading(problem, answers)
+                moodle_checked += 1
             assert set(by_name) == {m.name for m in problem.misconceptions}
             for m in problem.misconceptions:
                 a = by_name[m.name]
@@ -167,6 +201,7 @@ def test_moodle_xml_round_trip(quiz, tmp_path) -> None:
                 assert judge(problem.answer, spelling).status == "right", spelling
     exportable = {pid for pid, p in problems.items() if p.answer.kind != "formula"}
     assert set(seen) == exportable
+    assert moodle_checked >= 10
     # Without --partial-credit, Moodle (which scores a cloze question entry by entry) gets no
     # vector or matrix: the command says so instead of scoring them differently from grading.
     out = tmp_path / "aon.xml"
