@@ -1153,8 +1153,9 @@
     if (kind === "shape" && chars(text).length <= 200 && deniesError(text)) return judgeDenial(key, text);
     var [given, figures] = read(text, kind);
     if (kind === "shape") return judgeShape(key, given, misconceptions, tol);
-    // A named mistake is named even where it is not whole ((1 − p) times a count).
-    if (kind === "number" && whole && !Number.isInteger(given) && !misconceptions.some((m) => close("number", m.value, given, tol))) {
+    // A named mistake that is not whole ((1 − p) times a count) is named; a typed value near a
+    // whole mistake (59.5 between a key of 60 and an off-by-one 59) is still not a count.
+    if (kind === "number" && whole && !Number.isInteger(given) && !misconceptions.some((m) => !Number.isInteger(m.value) && close("number", m.value, given, tol))) {
       return verdict("wrong", "Wrong: " + show(text) + " is not a whole number, and the answer counts things, so it is one.");
     }
     if (kind === "number") return judgeNumber(Number(key), given, figures, tol, misconceptions);

@@ -247,8 +247,10 @@ def judge(
     if kind == "shape":
         return _judge_shape(answer.value, given, misconceptions, tolerance)
     if kind == "number":
-        # A named mistake is named even where it is not whole ((1 − p) times a count).
-        if answer.whole and not float(given).is_integer() and not _find_misconception("number", given, misconceptions, tolerance):
+        # A named mistake that is not whole ((1 − p) times a count) is named; a typed value near a
+        # whole mistake (59.5 between a key of 60 and an off-by-one 59) is still not a count.
+        fractional = [m for m in misconceptions if not (isinstance(m.value, (int, float)) and float(m.value).is_integer())]
+        if answer.whole and not float(given).is_integer() and not _find_misconception("number", given, fractional, tolerance):
             return Verdict(
                 "wrong",
                 f"Wrong: {show_typed(text)} is not a whole number, and the answer counts things, so it is one.",
