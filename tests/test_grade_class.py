@@ -578,6 +578,127 @@ def test_a_sheet_for_another_quiz_and_an_edited_quiz_reach_the_gradebook(klass, 
     assert "made for" not in rows["s003"]["flags"] and "edited" not in rows["s003"]["flags"]
 
 
+
+def test_a_csv_named_for_one_student_never_displaces_anothers_sheet(klass, tmp_path):
+    """s001's upload `s001.csv` holds rows for s002, newer than s002's own sheet (or at the same
+    time): s002 is graded from their own sheet, and the claim is on s002's row in the gradebook.
+    With no sheet of s002's the rows are graded as s002's, flagged."""
+    week3, keys = _class(klass, tmp_path)
+    own = _fill(week3, "s002", keys["s002"])
+    forged = week3 / "s001.csv"
+    forged.write_text("student,problem,answer\n" + "".join(f"s002,{n},0.9\n" for n in (1, 2)))
+    for t in (1_000_000, os.stat(forged).st_mtime):
+        os.utime(own, (t, t))
+        rows = {r.student: r for r in grade_class(week3, week3, _concepts(), jobs=1)[0]}
+        assert (rows["s002"].score, rows["s002"].error, rows["s002"].sheet) == (2, None, str(own))
+        assert any("s001.csv" in f and "claims" in f for f in rows["s002"].flags), rows["s002"].flags
+    own.unlink()
+    rows = {r.student: r for r in grade_class(week3, week3, _concepts(), jobs=1)[0]}
+    assert rows["s002"].sheet == str(forged)
+    assert any("named for s001, but holds rows for s002" in f for f in rows["s002"].flags), rows["s002"].flags
+
+
+def test_a_second_sheet_with_other_answers_is_flagged_not_only_noted(klass, tmp_path):
+    """s001's sheet and a newer `S001.yml` with other answers: the newer is graded and the
+    gradebook names the other (a teacher must see what was passed over); the same answers twice
+    are only a note."""
+    week3, keys = _class(klass, tmp_path)
+    old = _fill(week3, "s001", keys["s001"])
+    os.utime(old, (1_000_000, 1_000_000))
+    newer = _sheet(week3 / "S001.yml", {pid: "0" for pid in keys["s001"]}, student="s001")
+    result = _cli("grade", str(week3), str(week3), "--csv", str(tmp_path / "gb.csv"))
+    assert result.exit_code == 0, result.output
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO((tmp_path / "gb.csv").read_text()))}
+    assert (rows["s001"]["score"], rows["s001"]["submission"]) == ("0", str(newer))
+    assert "holds other answers" in rows["s001"]["flags"] and str(old) in rows["s001"]["flags"]
+    _sheet(newer, keys["s001"], student="s001")
+    reports = {r.student: r for r in grade_class(week3, week3, _concepts(), jobs=1)[0]}
+    assert reports["s001"].score == 2 and not reports["s001"].flags
+    assert any("2 submissions for student s001" in n for n in reports["s001"].notes)
+
+
+def test_a_filled_sheet_beats_the_blank_one_and_a_name_naming_no_one_is_flagged(klass, tmp_path):
+    """Graded in the folder `quiz --for` wrote: s002's blank sheet is still there, and s002 handed
+    in `mine.yaml` (made for s002's quiz). The filled sheet is graded, flagged because its name
+    does not name s002; a stranger's `s999.yaml` claiming s003 is flagged the same way. An LMS
+    download's name that keeps the sheet's own (`Jo Doe_88_s002.answers.yaml`) is not flagged."""
+    week3, keys = _class(klass, tmp_path)
+    checksum = {sid: read_quiz(week3 / f"{sid}.quiz.yaml").checksum for sid in STUDENTS}
+    mine = _sheet(week3 / "mine.yaml", keys["s002"], student="s002", quiz=checksum["s002"])
+    _sheet(week3 / "s999.yaml", keys["s003"], student="s003")
+    os.utime(week3 / "s002.answers.yaml", (2_000_000_000, 2_000_000_000))  # the blank one is newer
+    rows = {r.student: r for r in grade_class(week3, week3, _concepts(), jobs=1)[0]}
+    assert (rows["s002"].score, rows["s002"].sheet, rows["s002"].handed_in) == (2, str(mine), True)
+    assert any("(mine.yaml) does not name s002" in f for f in rows["s002"].flags), rows["s002"].flags
+    assert rows["s003"].score == 2 and any("(s999.yaml) does not name s003" in f for f in rows["s003"].flags)
+    mine.rename(week3 / "Jo Doe_88_s002.answers.yaml")
+    rows = {r.student: r for r in grade_class(week3, week3, _concepts(), jobs=1)[0]}
+    assert rows["s002"].score == 2 and not any("does not name" in f for f in rows["s002"].flags), rows["s002"].flags
+
+
+def test_a_sheet_naming_two_students_is_an_error_row(klass, tmp_path):
+    """`student: s001` and then `student: s003` in one file: whose it is cannot be told, so the
+    file is an error row (it is never graded as the last one's, as YAML would read it); two
+    `answers:` blocks are both read, with a note."""
+    week3, keys = _class(klass, tmp_path)
+    late = week3 / "late.yaml"
+    late.write_text("student: s001\nstudent: s003\nanswers:\n" + "".join(f"  {k}: '{v}'\n" for k, v in keys["s001"].items()))
+    reports = grade_class(week3, week3, _concepts(), jobs=1)[0]
+    bad = [r for r in reports if r.sheet == str(late)]
+    assert len(bad) == 1 and "a second 'student:'" in (bad[0].error or ""), [(r.student, r.error) for r in reports]
+    assert not any(r.score for r in reports if r.student in ("s001", "s003"))
+    first, second = list(keys["s002"].items())
+    _sheet(week3 / "s002.answers.yaml", {first[0]: first[1]}, student="s002")
+    with open(week3 / "s002.answers.yaml", "a") as fh:
+        fh.write(f"answers:\n  {second[0]}: '{second[1]}'\n")
+    rows = {r.student: r for r in grade_class(week3, week3, _concepts(), jobs=1)[0]}
+    assert rows["s002"].score == 2 and any("a second 'answers:'" in n for n in rows["s002"].notes)
+
+
+def test_an_unreadable_sheet_named_in_another_case_is_that_students(klass, tmp_path):
+    week3, keys = _class(klass, tmp_path)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "S002.yaml").write_bytes(b"\x00\x01 not a sheet")
+    rows = {r.student: r for r in grade_class(week3, subs, _concepts(), jobs=1)[0]}
+    assert "S002" not in rows and rows["s002"].error is not None and not rows["s002"].stranger
+    assert "no submission" not in rows["s002"].flags
+    os.mkfifo(subs / "s003.yaml")  # a pipe is never opened, and never passed over in silence
+    reports, notes = grade_class(week3, subs, _concepts(), jobs=1)
+    assert any(n.startswith(f"{subs / 's003.yaml'}: ignored (not a regular file") for n in notes), notes
+
+
+def test_a_line_left_blank_beside_an_answer_is_not_a_second_answer(klass, tmp_path):
+    week3, keys = _class(klass, tmp_path)
+    (pid, key), (other, _) = list(keys["s001"].items())
+    sheet = week3 / "s001.answers.yaml"
+    sheet.write_text(f"student: s001\nanswers:\n  {pid}: ''\n  {pid}: '{key}'\n  {other}: ''\n  {other}:\n")
+    rows = {r.student: r for r in grade_class(week3, week3, _concepts(), jobs=1)[0]}
+    assert [i.status for i in rows["s001"].items] == ["right", "missing"]
+
+
+def test_outputs_never_write_through_a_link(klass, tmp_path):
+    """A link where the gradebook, the grade report or a student's report goes is never written
+    through (one may be planted among the sheets); a missing folder for --csv or --json is found
+    before anything is graded or written."""
+    week3, keys = _class(klass, tmp_path)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (week3 / "book.csv").symlink_to(victim)
+    for option in ("--csv", "--json"):
+        result = _cli("grade", str(week3), str(week3), option, str(week3 / "book.csv"))
+        assert result.exit_code == 2 and "is a link" in result.output, result.output
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "s002.report.txt").symlink_to(victim)
+    result = _cli("grade", str(week3), str(week3), "--reports", str(reports))
+    assert result.exit_code == 2 and "s002.report.txt: is a link" in result.output, result.output
+    assert (reports / "s001.report.txt").is_file() and victim.read_text() == "keep me"
+    before = _files(tmp_path)
+    result = _cli("grade", str(week3), str(week3), "--json", str(tmp_path / "j.json"), "--csv", str(tmp_path / "nodir" / "x.csv"))
+    assert result.exit_code == 2 and "does not exist" in result.output and _files(tmp_path) == before, result.output
+
+
 # ---------------------------------------------------------------------------------------------
 # 5. Credit is monotone
 

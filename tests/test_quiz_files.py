@@ -270,6 +270,32 @@ def test_leftovers_of_a_finished_replacement_do_not_stop_the_next(tmp_path, monk
     assert _snapshot(tmp_path / "d") == {p.name: data for p, data in files}
 
 
+
+def test_a_temporary_file_an_interrupted_write_left_is_removed_by_the_next_run(tmp_path, monkeypatch):
+    """Ctrl-C just after a staged copy's temporary file was made leaves that file; the next
+    replacement of the set removes it (and only quizgen's own temporary names)."""
+    import tempfile
+
+    from quizgen.classroom.filesets import replace_together, staged
+
+    files = _old_set(tmp_path / "d")
+    real = tempfile.mkstemp
+
+    def made_then_interrupted(*args, **kwargs):
+        real(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(tempfile, "mkstemp", made_then_interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            replace_together(files, lambda old, target: None)
+    left = [p.name for p in (tmp_path / "d").iterdir() if p.name.endswith(".tmp")]
+    assert left and all(n.startswith(f".{staged(files[0][0]).name}.") for n in left), left
+    (tmp_path / "d" / ".notes.tmp").write_text("not ours")
+    replace_together(files, lambda old, target: None)
+    assert _snapshot(tmp_path / "d") == {**{p.name: data for p, data in files}, ".notes.tmp": b"not ours"}
+
+
 def test_without_force_a_file_that_appears_while_the_quiz_is_built_is_kept(tmp_path, monkeypatch):
     from quizgen.classroom import commands
 

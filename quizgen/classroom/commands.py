@@ -274,9 +274,18 @@ def _refuse_outputs_onto_inputs(quiz: Path, answers: Path, outputs: dict[str, st
     read += submission_files(answers, quiz if quiz.is_dir() else None)[0] if answers.is_dir() else [answers]
     inputs = {p.resolve() for p in read}
     for option, target in named.items():
-        if target != "-" and Path(target).resolve() in inputs and _grades_file(Path(target)):
+        if target == "-":
+            continue
+        if Path(target).is_symlink() and Path(os.path.realpath(target)).parts[1:2] not in (("proc",), ("dev",)):
+            # It would write wherever the link leads (one planted among the sheets, say); a link
+            # to a stream (/dev/stdout) is written to as a stream.
+            raise QuizgenError(f"{option} {target}: is a link; write the {option[2:]} output to a file, not through a link "
+                               "('-' for standard output)")
+        if not Path(target).parent.is_dir():
+            raise QuizgenError(f"{option} {target}: the folder {Path(target).parent} does not exist; make it, or write elsewhere")
+        if Path(target).resolve() in inputs and _grades_file(Path(target)):
             continue  # the gradebook of an earlier grading, in the submissions folder: it is not graded
-        if target != "-" and (Path(target).resolve() in inputs or Path(target).is_dir()):
+        if Path(target).resolve() in inputs or Path(target).is_dir():
             what = "a folder" if Path(target).is_dir() else "one of the files this grading reads"
             raise QuizgenError(f"{option} {target}: is {what}; write the {option[2:]} output to another file")
 

@@ -31,7 +31,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
 
 from quizgen.core.errors import QuizgenError
-from quizgen.core.files import write_bytes_atomic
+from quizgen.core.files import TEMP_SUFFIX, write_bytes_atomic
 
 JOURNAL = ".quizgen-replacing"
 _NEW, _OLD = ".quizgen-new", ".quizgen-old"
@@ -109,6 +109,7 @@ def replace_together(files: Sequence[tuple[Path, bytes]], keep: Keep) -> None:
         )
     for t in targets:  # copies a finished replacement did not get to remove (no journal: not needed)
         _unlink(aside(t))
+        _remove_partial(staged(t))
     placed: set[Path] = set()
     try:
         try:
@@ -210,6 +211,19 @@ def _is_ours(target: Path, new: Path) -> bool:
         return os.path.samefile(target, new)
     except OSError:
         return False
+
+
+def _remove_partial(path: Path) -> None:
+    """Remove what an interrupted ``write_bytes_atomic(path, ...)`` may have left: its temporary
+    ``.<name>.<random>.tmp`` files (the folder's lock keeps any other writer of ``path`` out)."""
+    prefix = f".{path.name}."
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(prefix) and name.endswith(TEMP_SUFFIX):
+            _unlink(path.parent / name)
 
 
 def _unlink(path: Path) -> None:

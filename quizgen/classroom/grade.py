@@ -22,6 +22,7 @@ from quizgen.classroom.sheets import SHEET_MAX_BYTES, AnswerSheet, RawAnswer, cl
 from quizgen.classroom.submissions import (
     BY_FIELD,
     BY_NAME,
+    as_known,
     identify,
     name_stem,
     one_per_student,
@@ -208,6 +209,8 @@ def _grade_task(
     given_value: str | None = None
     mis = None
     verdict = None
+    # A line left blank beside an answer to the same problem adds nothing: it is not a second answer.
+    answers = [a for a in answers if a.text is not None or a.issue] or list(answers[:1])
     if not answers:
         status, message = "missing", "no answer"
     else:
@@ -448,7 +451,7 @@ def grade_class(
             if problem is None:
                 notes.append(f"{path}: ignored (a quiz file, a gradebook or a grade report, not an answer sheet)")
                 continue
-            stem = name_stem(path, (".answers", ".quiz")) or None
+            stem = as_known(name_stem(path, (".answers", ".quiz")) or None, known)
             report = Report(quiz=by_student.get(stem or "") or single, sheet=str(path), student=stem, error=problem,
                             stranger=stem not in known and single is None)
             found.setdefault(stem or "", []).append((report, None, BY_NAME))

@@ -424,6 +424,9 @@ def write_reports(reports: Sequence[Report], folder: Path) -> tuple[int, list[st
     prepare_folder(folder)
     written, failed = 0, []
     for r, name in zip(reports, report_file_names(reports)):
+        if (folder / name).is_symlink():  # it would write wherever the link leads
+            failed.append(f"{folder / name}: is a link; a report is written only as a file in {folder}")
+            continue
         try:
             write_text_atomic(folder / name, report_text(r))
         except QuizgenError as exc:

@@ -119,6 +119,7 @@ class _SheetReader:
         self.depth = 0
         self._end = 0  # where the last list read ended, in characters of text
         self.sheet = AnswerSheet(path=source)
+        self.answers_seen = False
 
     # -- events --------------------------------------------------------------------------
 
@@ -270,6 +271,9 @@ class _SheetReader:
             key = event.value.strip()
             value = self.next()
             if top and key == "answers":
+                if self.answers_seen:
+                    sheet.notes.append(f"line {line}: a second 'answers:'; the answers under both are read")
+                self.answers_seen = True
                 if type(value).__name__ == "MappingStartEvent":
                     self._mapping(top=False)
                 elif type(value).__name__ == "ScalarEvent" and _scalar_text(value) is None:
@@ -288,10 +292,13 @@ class _SheetReader:
                     raise NotASheet(f"{self.source}: is a quiz file ('quizgen: quiz'), not an answer sheet")
                 if key == "quizgen" and text == "grades":
                     raise GradesFile(f"{self.source}: is a grade report (quizgen grade --json), not an answer sheet")
-                if key == "student" and text and text.strip():
-                    sheet.student = clip(text.strip(), 64)
-                elif key == "quiz" and text and text.strip():
-                    sheet.quiz = clip(text.strip(), 80)
+                if key in ("student", "quiz") and text and text.strip():
+                    value = clip(text.strip(), 64 if key == "student" else 80)
+                    before = getattr(sheet, key)
+                    if before is not None and before != value:  # whose it is, or for which quiz, cannot be told
+                        raise FileUnusable(f"{self.source}: line {line}: a second '{key}:' ({value!r}; the first says "
+                                           f"{before!r}); keep one and hand the sheet in again")
+                    setattr(sheet, key, value)
                 continue
             text, issue = self.answer(value)
             if len(sheet.answers) < MAX_SHEET_ENTRIES:

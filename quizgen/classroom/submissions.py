@@ -55,6 +55,9 @@ def submission_files(target: Path, quiz_folder: Path | None = None) -> tuple[lis
         if p.is_dir() and not p.name.startswith("."):
             notes.append(f"{p}: ignored (a folder; sheets are read from {target} itself, not from folders inside it: move them up)")
             continue
+        if not p.is_file() and p.name.lower().endswith(_SHEET_SUFFIXES) and not p.name.startswith("."):
+            notes.append(f"{p}: ignored (not a regular file: a pipe, a device or a broken link)")
+            continue
         if not p.is_file() or _OWN_FILES.search(p.name) or (same and _QUIZ_FILE.search(p.name)):
             continue
         if p.name.startswith("."):  # hidden: a system's file (.DS_Store), or a sheet hidden by mistake
@@ -114,26 +117,35 @@ def identify(
     The rule (docs/grading.md): a sheet named for a student of the class (``s001.yaml``,
     ``s001.answers.yaml``) is that student's; else a sheet made for a student's quiz (its
     ``quiz`` checksum) is that student's; else its ``student`` field, else its file name, says.
-    A ``student`` field that disagrees is flagged and never followed. A CSV typed in from paper
-    names each row's student in its own column.
+    A ``student`` field that disagrees is flagged and never followed; so is, in a class of
+    per-student quizzes, a file name that does not name the student found. A CSV typed in from
+    paper names each row's student in its own column; a CSV named for one student of the class
+    (``s004.csv``) is that student's upload, and its rows for anyone else are only claims.
     """
+    stem = as_known(name_stem(path, (".answers", ".quiz")) or None, known)
     if path.name.lower().endswith(".csv"):
-        return _as_known(sheet.student, known), BY_NAME, None
-    stem = _as_known(name_stem(path, (".answers", ".quiz")) or None, known)
+        student = as_known(sheet.student, known)
+        if stem in known and student != stem:
+            return student, BY_FIELD, f"{path.name} is named for {stem}, but holds rows for {student}; graded as {student}'s, flagged"
+        return student, BY_NAME, None
     quiz = by_checksum.get(sheet.quiz or "")
     if stem in known:
         student, how, why = stem, BY_NAME, "its file name"
     elif quiz is not None and quiz.student:
         student, how, why = quiz.student, BY_QUIZ, "the quiz it was made for"
     else:
-        student, how, why = _as_known(sheet.student, known) or stem, BY_FIELD, "its student field"
+        student, how, why = as_known(sheet.student, known) or stem, BY_FIELD, "its student field"
     flag = None
-    if sheet.student and _as_known(sheet.student, known) != student:
+    if sheet.student and as_known(sheet.student, known) != student:
         flag = f"the sheet says 'student: {sheet.student}'; graded as {student}'s, as {why} says"
+    elif how != BY_NAME and known and student and student.casefold() not in path.name.casefold():
+        # Per-student quizzes: quiz --for names each sheet for its student, and an LMS download
+        # keeps that name inside its own; a sheet that names someone else is worth a look.
+        flag = f"its file name ({path.name}) does not name {student}; graded as {student}'s, as {why} says"
     return student, how, flag
 
 
-def _as_known(student: str | None, known: Mapping[str, Any]) -> str | None:
+def as_known(student: str | None, known: Mapping[str, Any]) -> str | None:
     """``student`` as the class spells it when it differs only in case (a roster never holds two
     such ids: ``S002`` typed on paper is s002), else as it is."""
     if student is None or student in known:
@@ -147,29 +159,33 @@ def _fill_key(sheet: AnswerSheet) -> tuple[tuple[str, str | None, str | None], .
     return tuple(sorted((a.key, a.text, a.issue) for a in sheet.answers))
 
 
+def _filled(sheet: AnswerSheet | None) -> bool:
+    """Whether a sheet has something typed in (a blank ``quiz --for`` wrote has not)."""
+    return sheet is not None and any(a.text is not None or a.issue for a in sheet.answers)
+
+
 def one_per_student(student: str, found: list[tuple[Report, AnswerSheet | None, int]]) -> tuple[Report, list[Report]]:
     """Which of several submissions for one student is graded: ``(kept, the others)``.
 
-    Sheets whose student comes from a stronger source win (file name over quiz checksum over
-    student field); then a sheet with answers over a blank one; then the newest by file time,
-    but only when it is newer by more than ``SAME_TIME``: with equal times and different answers
-    the row is an error that names the files, never a guess.
+    A sheet with answers beats a blank one, whatever names it; then sheets whose student comes
+    from a stronger source win (file name over quiz checksum over student field); then the newest
+    by file time, but only when it is newer by more than ``SAME_TIME``: with equal times and
+    different answers the row is an error that names the files, never a guess. A sheet not graded
+    that holds other answers is flagged on the row: the teacher must see what was passed over.
     """
-    best = max(how for _, _, how in found)
-    top = [f for f in found if f[2] == best]
-    filled = [f for f in top if f[1] is not None and any(a.text is not None or a.issue for a in f[1].answers)]
-    top = filled or top
+    pool = [f for f in found if _filled(f[1])] or found
+    best = max(how for _, _, how in pool)
+    top = [f for f in pool if f[2] == best]
     top.sort(key=lambda f: (_mtime(f[0].sheet), f[0].sheet or ""))
-    kept = top[-1][0]
+    kept, kept_sheet = top[-1][0], top[-1][1]
     others = [r for r, _, _ in found if r is not kept]
     listed = ", ".join(str(r.sheet) for r in others)
+
+    def same(rival: tuple[Report, AnswerSheet | None, int]) -> bool:
+        return kept.error is None and rival[0].error is None and kept_sheet is not None and rival[1] is not None \
+            and _fill_key(kept_sheet) == _fill_key(rival[1])
+
     if len(top) > 1:
-        newest = top[-1]
-
-        def same(rival: tuple[Report, AnswerSheet | None, int]) -> bool:
-            return kept.error is None and rival[0].error is None and newest[1] is not None and rival[1] is not None \
-                and _fill_key(newest[1]) == _fill_key(rival[1])
-
         # Every sheet within SAME_TIME of the newest is a rival, not only the next newest.
         tied = [f for f in top[:-1] if _mtime(kept.sheet) - _mtime(f[0].sheet) <= SAME_TIME]
         if any(not same(rival) for rival in tied):
@@ -179,12 +195,15 @@ def one_per_student(student: str, found: list[tuple[Report, AnswerSheet | None, 
                 "keep one and grade again"
             )
             return kept, others
-    weaker = [r for r, _, how in found if how < best]
+    weaker = [r for r, sheet, how in pool if how < best]
+    passed_over = [r for r, sheet, how in top[:-1] if _filled(sheet) and not same((r, sheet, how))]
     chosen = f"{len(found)} submissions for student {student}: graded {kept.sheet}; not graded: {listed}"
     if best == BY_FIELD and len({name_stem(Path(str(r.sheet)), (".answers",)).casefold() for r, _, _ in top}) > 1:
         # Only the sheets' student fields say whose they are, and their file names differ: one
         # of them may be another student's sheet; the gradebook must show it.
         kept.flags.append(chosen + " (only their student fields say whose they are)")
+    elif passed_over:
+        kept.flags.append(chosen + " (the newest is graded; " + ", ".join(str(r.sheet) for r in passed_over) + " holds other answers)")
     else:
         kept.notes.append(chosen)
     if weaker:

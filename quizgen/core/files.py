@@ -25,6 +25,10 @@ def data_dir() -> Path:
     return Path.home() / ".local" / "share" / "quizgen"
 
 
+TEMP_SUFFIX = ".tmp"
+"""The ending of the temporary file ``write_bytes_atomic`` writes first, as ``.<name>.<random>.tmp``."""
+
+
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same directory, fsync, then rename over ``path``.
 
@@ -40,6 +44,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         sys.stdout.flush()
         return
     path = Path(path)
+    tmp: str | None = None
     try:
         if path.is_symlink():
             # Write where the link leads and keep the link: renaming over the link itself would
@@ -57,10 +62,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
             with open(path, "wb") as out:
                 out.write(data)
             return
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or Path("."))
-    except OSError as exc:
-        raise QuizgenError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent or Path("."))
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -70,10 +72,11 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
         if isinstance(exc, OSError):
             raise QuizgenError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
