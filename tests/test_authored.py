@@ -754,6 +754,13 @@ HOSTILE.update({
     "formula-undefined-on-its-domain": ("    inputs:\n      a: {label: a, range: [1, 5]}\n      T: {label: T, symbol: real}\n    answer: a*log(T)\n", "answer"),
     "mistake-nan": ("    inputs:\n      x: {label: x, range: [-3, 3], shape: [3]}\n    answer: sum(x)\n"
                     "    mistakes: [{name: m, value: sum(log(x)), why: w}]\n", "mistakes[0].value"),
+    # Work that steps and mistakes do counts too (a small file used to keep check busy for minutes).
+    "heavy-step": ("    inputs:\n      A: {label: A, range: [0, 1], shape: [12, 12]}\n    answer: sum(A)\n"
+                   "    steps: [{label: s, value: \"sum(" + " @ ".join(["A"] * 80) + ")\"}]\n", "steps[0].value"),
+    "heavy-sample": ("    inputs:\n      A: {label: A, range: [0, 1], shape: [12, 12]}\n    answer: sum(A)\n    steps:\n"
+                     + "".join(f"      - {{label: s{i}, value: \"sum(A @ A @ A @ A @ A) + {i}\"}}\n" for i in range(12)), "answer"),
+    "example-lists-a-computed-input": ("    inputs:\n      a: {label: a, range: [1, 5]}\n      b: {label: b, value: a*2}\n    answer: b\n"
+                                       "    examples: [{inputs: {a: 1, b: 2}, answer: 2, source: s}]\n", "examples[0].inputs"),
 })
 
 
@@ -775,6 +782,9 @@ HOSTILE_WORDS = {
     "formula-mistakes-alike": "the formula of mistakes[0] (m)",
     "example-size-disagrees": "a size of n = 4, as the shape [n] says, found 3 entries",
     "unknown-function": "did you mean",
+    "heavy-step": "at most 100,000 entries for one variant, steps and mistakes included",
+    "heavy-sample": "100 sample draws compute at most 2,000,000 entries in all",
+    "example-lists-a-computed-input": "b, computed from the others (value:): leave it out",
 }
 
 

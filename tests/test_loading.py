@@ -152,6 +152,51 @@ def test_the_cache_ignores_size_and_time(tmp_path, home):
     assert "problems[0].difficulty: expected a value <= 5, found 7" in str(caught.value)
 
 
+def test_a_file_validated_under_one_name_is_validated_again_under_another(tmp_path, home):
+    """The id must be the file's stem, so the name is part of what was validated: a copy under
+    another name is refused, on the machine that validated the original too."""
+    folder = library(tmp_path, "attention")
+    load_library(folder)
+    (folder / "attention.yaml").rename(folder / "attn.yaml")
+    result = run(folder, "topics")
+    assert result.exit_code == 2 and "attn.yaml:2: id: expected the file stem 'attn'" in result.output, result.output
+
+
+def test_hidden_files_twice_named_files_and_empty_folders(tmp_path, home):
+    """An editor's lock file (a dangling link) and macOS's ._ file are not concept files; a file
+    named twice is read once; a folder without concept files says so, naming folders inside it."""
+    folder = library(tmp_path, "attention")
+    (folder / ".#attention.yaml").symlink_to("user@host.1:1")
+    (folder / "._attention.yaml").write_bytes(b"\x00\x05\x16\x07 mac resource fork")
+    assert run(folder, "check").exit_code == 0
+    result = run(folder, "check", str(folder), str(folder / "attention.yaml"))
+    assert result.exit_code == 0 and "ok: 1 concept files" in result.output, result.output
+    empty = tmp_path / "course"
+    (empty / "week1").mkdir(parents=True)
+    shutil.copy(CONCEPTS / "bleu.yaml", empty / "week1" / "bleu.yaml")
+    for args in (["topics"], ["generate", "bleu", "--n", "1"], ["check"]):
+        result = run(empty, *args)
+        assert result.exit_code == 2 and "no concept files (*.yaml, *.yml) in this folder" in result.output, (args, result.output)
+        assert "folders inside it are not read (week1)" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("---\n", "a second YAML document (after ---)"),
+    ("    on: {range: [1, 3]}\n", "the key on is read by YAML as true, not as a name; write it in quotes ('on')"),
+    ("    null: {range: [1, 3]}\n", "the key null is read by YAML as null"),
+])
+def test_yaml_that_would_lose_or_rename_something_is_refused_with_a_hint(tmp_path, home, text, expected):
+    folder = library(tmp_path, "attention")
+    path = folder / "attention.yaml"
+    original = path.read_text(encoding="utf-8")
+    if text.startswith("---"):
+        path.write_text(original + text + original, encoding="utf-8")
+    else:  # an input of the first template written in YAML's words for true and null
+        path.write_text(re.sub(r"(?m)^(    params: .*\n)", lambda m: m[1] + "    inputs:\n  " + text, original, count=1), encoding="utf-8")
+    result = run(folder, "check")
+    assert result.exit_code == 2 and expected in result.output and "Traceback" not in result.output, result.output
+
+
 def test_quizgen_check_always_validates(tmp_path, home, validations):
     folder = library(tmp_path, "attention")
     load_library(folder)
@@ -206,7 +251,7 @@ HOSTILE = ["garbage", "not-utf8-json", "a-list", "wrong-types", "entries-of-wron
 def test_a_hostile_cache_is_ignored(tmp_path, home, validations, kind):
     folder = library(tmp_path, "attention")
     home.mkdir()
-    digest = ValidatedCache.digest((folder / "attention.yaml").read_bytes())
+    digest = ValidatedCache.digest("attention.yaml", (folder / "attention.yaml").read_bytes())
     _hostile(home / CACHE_NAME, kind, digest)
     assert [c.id for c in load_topics("attention", folder)] == ["attention"]
     assert validations == ["attention.yaml"]  # never taken as validated
@@ -228,7 +273,7 @@ def test_a_forged_entry_for_a_file_that_does_not_build_is_validated(tmp_path, ho
     text = path.read_text(encoding="utf-8")
     path.write_text(text[: text.index("\nproblems:")] + "\n", encoding="utf-8")
     home.mkdir()
-    digest = ValidatedCache.digest(path.read_bytes())
+    digest = ValidatedCache.digest(path.name, path.read_bytes())
     (home / CACHE_NAME).write_text(json.dumps({"format": 1, "code": code_version(), "validated": [digest]}))
     result = run(folder, "generate", "attention")
     assert result.exit_code == 2
@@ -252,7 +297,7 @@ path, who = Path(sys.argv[1]), sys.argv[2]
 for i in range(40):
     cache = ValidatedCache(path)
     for j in range(30):
-        cache.add(ValidatedCache.digest(f"{who}-{i}-{j}".encode()))
+        cache.add(ValidatedCache.digest("x.yaml", f"{who}-{i}-{j}".encode()))
     cache.save()
 """
 
@@ -266,8 +311,8 @@ def test_two_processes_writing_the_cache_at_once_never_corrupt_it(tmp_path):
     assert data["format"] == 1 and data["code"] == code_version()
     assert all(re.fullmatch(r"[0-9a-f]{64}", d) for d in data["validated"])
     # Each writer's last batch is there (a save merges what the other wrote meanwhile).
-    mine = {ValidatedCache.digest(f"{who}-39-{j}".encode()) for who in ("b",) for j in range(30)}
-    assert mine <= set(data["validated"]) or {ValidatedCache.digest(f"a-39-{j}".encode()) for j in range(30)} <= set(data["validated"])
+    mine = {ValidatedCache.digest("x.yaml", f"{who}-39-{j}".encode()) for who in ("b",) for j in range(30)}
+    assert mine <= set(data["validated"]) or {ValidatedCache.digest("x.yaml", f"a-39-{j}".encode()) for j in range(30)} <= set(data["validated"])
     assert [p.name for p in tmp_path.iterdir()] == [CACHE_NAME]  # no temporary file left
 
 

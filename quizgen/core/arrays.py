@@ -51,24 +51,38 @@ _work = threading.local()
 
 
 class TooMuchWork(Undefined):
-    """An evaluation went over its ``budget``: the template, not the variant, is at fault."""
+    """An evaluation went over its ``budget``: the template, not the variant, is at fault.
+    ``outer`` is true when an enclosing budget ran out rather than the innermost one."""
+
+    def __init__(self, message: str, outer: bool = False):
+        super().__init__(message)
+        self.outer = outer
+        self.path: tuple[Any, ...] = ("answer",)  # the template's field, where a caller knows it
 
 
 @contextmanager
 def budget(entries: int) -> Iterator[None]:
-    """Evaluations inside compute at most ``entries`` entries in all, or raise Undefined."""
-    _work.left = entries
+    """Evaluations inside compute at most ``entries`` entries in all, or raise ``TooMuchWork``.
+    Inside another budget, what is spent counts against that one too."""
+    outer = getattr(_work, "left", None)
+    outer_bound = getattr(_work, "outer_bound", False)
+    start = entries if outer is None else min(entries, outer)
+    _work.left, _work.outer_bound = start, outer is not None and outer < entries
     try:
         yield
     finally:
-        del _work.left
+        spent = start - _work.left
+        if outer is None:
+            del _work.left, _work.outer_bound
+        else:
+            _work.left, _work.outer_bound = outer - spent, outer_bound
 
 
 def _spend(n: int) -> None:
     left = getattr(_work, "left", None)
     if left is not None:
         if n > left:
-            raise TooMuchWork("the expressions compute too many entries for one variant")
+            raise TooMuchWork("the expressions compute too many entries for one variant", outer=_work.outer_bound)
         _work.left = left - n
 
 

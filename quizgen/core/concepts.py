@@ -280,7 +280,7 @@ def validate_text(text: str, file: str, examples: bool = False) -> tuple[dict[st
     ``examples``, authored templates' examples and a sample of their draws are computed with torch too."""
     lines: dict[PathKey, int] = {}
     try:
-        data = load_yaml_data(text, file, lines)
+        data = load_yaml_data(text, file, lines, names=True)
     except YamlRefused as exc:
         return None, [Issue(file, exc.line, field_name(exc.path), exc.reason)]
     except FileUnusable:
@@ -369,8 +369,10 @@ def check_files(paths: Sequence[Path], validated: ValidatedSet | None = None, ex
     for path in paths:
         file = _display(path)
         try:
-            if not stat.S_ISREG(path.stat().st_mode):
-                issues.append(Issue(file, 1, "", "expected a regular file, found a pipe or a device"))
+            mode = path.stat().st_mode
+            if not stat.S_ISREG(mode):
+                what = "a folder" if stat.S_ISDIR(mode) else "a pipe or a device"
+                issues.append(Issue(file, 1, "", f"expected a regular file, found {what}"))
                 continue
             with open(path, "rb") as fh:
                 raw = fh.read(MAX_CONCEPT_BYTES + 1)
@@ -385,7 +387,7 @@ def check_files(paths: Sequence[Path], validated: ValidatedSet | None = None, ex
         except UnicodeDecodeError as exc:
             issues.append(Issue(file, raw[: exc.start].count(b"\n") + 1, "", "expected UTF-8 text, found other bytes"))
             continue
-        digest = validated.digest(raw) if validated is not None else ""
+        digest = validated.digest(path.name, raw) if validated is not None else ""
         concept = _trusted(text, file) if validated is not None and digest in validated else None
         if concept is None:
             data, found = validate_text(text, file, examples)
@@ -408,7 +410,7 @@ def check_files(paths: Sequence[Path], validated: ValidatedSet | None = None, ex
 class ValidatedSet(Protocol):
     """Contents known to pass validation with this quizgen (``quizgen.core.library``)."""
 
-    def digest(self, raw: bytes) -> str: ...
+    def digest(self, name: str, raw: bytes) -> str: ...
     def __contains__(self, digest: object) -> bool: ...
     def add(self, digest: str) -> None: ...
 
@@ -424,16 +426,29 @@ def _trusted(text: str, file: str) -> Concept | None:
 
 
 def concept_files(paths: Sequence[str | Path]) -> list[Path]:
-    """Expand directories into their ``*.yaml`` files (sorted); keep files as given."""
+    """Expand directories into their ``*.yaml`` and ``*.yml`` files (sorted), leaving out hidden
+    ones (an editor's lock file ``.#x.yaml``, macOS's ``._x.yaml``); keep files as given, each once."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(p.glob("*.yaml")) + sorted(p.glob("*.yml")))
-        elif p.exists():
+            found = [q for q in sorted(p.glob("*.yaml")) + sorted(p.glob("*.yml")) if not q.name.startswith(".")]
+            if not found:
+                inside = sorted({q.parent.name for q in p.glob("*/*.y*ml")})
+                where = f"; folders inside it are not read ({', '.join(inside[:3])}): move their files up" if inside else ""
+                raise QuizgenError(f"{p}: no concept files (*.yaml, *.yml) in this folder{where}")
+            out.extend(found)
+        elif p.exists() or p.is_symlink():
             out.append(p)
         else:
             raise QuizgenError(f"no such file or directory: {p}")
-    return out
+    seen: set[Path] = set()
+    unique = []
+    for p in out:
+        key = Path(os.path.realpath(p))
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
 
 
 def bundled_dir(name: str) -> Path:

@@ -231,13 +231,14 @@ class YamlRefused(FileUnusable):
         self.line, self.reason, self.path = line, reason, path
 
 
-def load_yaml_data(text: str, source: str, lines: dict[tuple[Any, ...], int] | None = None) -> Any:
+def load_yaml_data(text: str, source: str, lines: dict[tuple[Any, ...], int] | None = None, names: bool = False) -> Any:
     """Plain data from YAML text, built from libyaml's events by a loop that is safe on any input.
 
     Aliases (the ``*a`` of a "billion laughs" file) and tags naming Python objects are refused, not
     expanded or constructed; nesting deeper than ``MAX_YAML_DEPTH`` stops the reading; so does a
-    key repeated in a mapping (YAML itself would keep the last one silently). Only the first
-    document is read. With ``lines``, the line of every value is recorded under its path
+    key repeated in a mapping (YAML itself would keep the last one silently), a second document;
+    with ``names`` (keys are names, as in a concept file) also a key that YAML reads as true, false
+    or null (``on:``, ``no:``), with a hint to quote it. With ``lines``, the line of every value is recorded under its path
     (``("problems", 0, "name")``; a mapping entry at its key's line).
 
     Raises:
@@ -252,6 +253,7 @@ def load_yaml_data(text: str, source: str, lines: dict[tuple[Any, ...], int] | N
     paths: list[tuple[Any, ...]] = []
     root: Any = None
     have_root = False
+    ended = False
     typed = _ScalarTyper()
 
     def refuse(line: int, reason: str, path: tuple[Any, ...] = ()) -> YamlRefused:
@@ -295,7 +297,13 @@ def load_yaml_data(text: str, source: str, lines: dict[tuple[Any, ...], int] | N
                 if path is not None:
                     lines.setdefault(path, line)
             if name == "ScalarEvent":
-                add(typed(event, refuse), line)
+                value = typed(event, refuse)
+                if names and (value is None or isinstance(value, bool)) and event.value and stack and isinstance(stack[-1], dict) \
+                        and keys[-1] is _NO_KEY:
+                    # YAML 1.1 reads on, off, yes, no, y, n, ~ and null as true, false or nothing.
+                    raise refuse(line, f"the key {event.value} is read by YAML as {str(value).lower() if value is not None else 'null'}, "
+                                       f"not as a name; write it in quotes ('{event.value}')", paths[-1] + (event.value,))
+                add(value, line)
             elif name in ("SequenceStartEvent", "MappingStartEvent"):
                 if event.tag not in (None, "!", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"):
                     raise refuse(line, f"the YAML tag {event.tag} is not read")
@@ -312,7 +320,9 @@ def load_yaml_data(text: str, source: str, lines: dict[tuple[Any, ...], int] | N
             elif name == "AliasEvent":
                 raise refuse(line, f"YAML aliases (*{event.anchor}) are not read")
             elif name == "DocumentEndEvent":
-                break
+                ended = True
+            elif name == "DocumentStartEvent" and ended:
+                raise refuse(line, "a second YAML document (after ---); a file holds one, so put it in a file of its own")
     except yaml.YAMLError as exc:
         mark = _error_mark(exc)
         reason = f"not valid YAML: {yaml_problem(exc, text)}"

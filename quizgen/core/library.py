@@ -6,8 +6,9 @@ and no other file. ``all``, a tag, and an unknown topic (to suggest names) read 
 
 Validating a file with jsonschema costs far more than reading it (importing jsonschema alone is
 about 45 ms), so each file's bytes are hashed (SHA-256) and a file whose exact bytes passed
-validation before, with this very quizgen, is only parsed. The cache is keyed by the contents
-alone, never by size or modification time: a file changed in any byte is validated again, and a
+validation before, with this very quizgen, is only parsed. The cache is keyed by the file's name
+and contents, never by size or modification time: a file changed in any byte, or renamed (a
+concept's id must be its file's stem), is validated again, and a
 broken file is refused with file, line and field by every command that reads it. ``quizgen
 check`` always validates everything. The cache is ``validated-concepts.json`` in the data
 directory (``quizgen.core.files.data_dir``): a list of digests, tied to quizgen's code (its
@@ -66,8 +67,10 @@ class ValidatedCache:
         self._new: list[str] = []
 
     @staticmethod
-    def digest(raw: bytes) -> str:
-        return hashlib.sha256(raw).hexdigest()
+    def digest(name: str, raw: bytes) -> str:
+        """The key of a file named ``name`` holding ``raw``: its name is part of what was validated
+        (a concept's id must be its file's stem)."""
+        return hashlib.sha256(name.encode("utf-8", "surrogateescape") + b"\0" + raw).hexdigest()
 
     def __contains__(self, digest: object) -> bool:
         return digest in self._known

@@ -40,6 +40,10 @@ Found = tuple[tuple[Any, ...], str, str]
 _RESERVED = frozenset({"pi", "e", "ln", "True", "False"})
 SAMPLE_DRAWS = 100
 """Draws ``check_template`` makes to see that the conditions hold often enough."""
+CHECK_WORK = 2_000_000
+"""Entries the sample draws may compute in all, steps and mistakes included (about two seconds
+of plain Python; the shipped templates need at most 20,000): a file from a stranger cannot make
+``quizgen check`` run for minutes within the per-variant limit."""
 MIN_PASS_RATE = 0.05
 
 
@@ -184,12 +188,23 @@ def _sample(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
     """Draw ``SAMPLE_DRAWS`` variants: the conditions must hold often enough, and on every usable
     draw each step and each mistake must have a finite value, a mistake one of the answer's shape,
     which equals the answer in few of them."""
-    from quizgen.core.answer import Tolerance, close
 
     try:
-        reasons, kept = _draws(tpl)
+        with arrays.budget(CHECK_WORK):
+            return _sample_within(tpl, names)
     except arrays.TooMuchWork as exc:
-        return [(("answer",), f"expressions that compute at most {MAX_WORK} entries for one variant", str(exc))]
+        if exc.outer:  # the whole sample went over: no one field is at fault
+            return [(("answer",), f"a template whose {SAMPLE_DRAWS} sample draws compute at most {CHECK_WORK:,} entries in all, "
+                     "steps and mistakes included", "more (make the inputs smaller, or the expressions fewer)")]  # fmt: skip
+        return [(exc.path, f"expressions that compute at most {MAX_WORK:,} entries for one variant, steps and mistakes included",
+                 "more")]  # fmt: skip
+
+
+def _sample_within(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
+    """``_sample`` inside the check's budget."""
+    from quizgen.core.answer import Tolerance
+
+    reasons, kept = _draws(tpl)
     # Shapes that fit on some draws only: the inputs' sizes are drawn apart where one size input
     # should give both (a condition is the way to refuse a variant, not a shape that cannot fit).
     unfit = [(at, why, n) for (at, why), n in reasons.items() if "do not broadcast" in why or why.startswith("@ of shapes")]
@@ -212,35 +227,8 @@ def _sample(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
     twins: dict[tuple[int, int], int] = {}  # two mistakes with one value: the judge names both
     for values in kept:
         env = {n: arrays.array(v) for n, v in values.items()}
-        answer = arrays.evaluate(parse(tpl["answer"], names), env)
-        kind = ("number", "vector", "matrix")[len(answer[0])]
-        usable_mistakes: dict[int, Any] = {}
-        for key in ("steps", "mistakes"):
-            for i, item in enumerate(tpl.get(key) or []):
-                path = (key, i, "value")
-                try:
-                    got = arrays.evaluate(parse(item["value"], names), env)
-                except Undefined as exc:
-                    expected, found = "an expression with a value for every usable draw", str(exc)
-                else:
-                    finite = all(math.isfinite(x) for x in got[1])
-                    if key == "steps" and finite:
-                        continue
-                    if key == "mistakes" and got[0] == answer[0] and finite:
-                        if close(kind, arrays.nested(answer), arrays.nested(got), tolerance):
-                            same[i] = same.get(i, 0) + 1
-                        usable_mistakes[i] = arrays.nested(got)
-                        continue
-                    if not finite:
-                        expected, found = "a finite value for every usable draw", f"{arrays.nested(got)} for {_shown(values)}"
-                    else:
-                        expected, found = f"a value of the answer's shape {list(answer[0])}", f"shape {list(got[0])} for {_shown(values)}"
-                first = problems.get(path)
-                problems[path] = (expected, found, 1) if first is None else (first[0], first[1], first[2] + 1)
-        for i, a in usable_mistakes.items():
-            for j, b in usable_mistakes.items():
-                if i < j and close(kind, a, b, tolerance):
-                    twins[i, j] = twins.get((i, j), 0) + 1
+        with arrays.budget(MAX_WORK):
+            _sample_one(tpl, names, env, values, tolerance, problems, same, twins)
     found_issues = [(path, expected, f"{found} (on {n} of {len(kept)} usable draws)") for path, (expected, found, n) in problems.items()]
     for (i, j), n in twins.items():
         if n > MAX_SAME_AS_ANSWER * len(kept):
@@ -252,6 +240,49 @@ def _sample(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
             found_issues.append((("mistakes", i, "value"), "a mistake whose value differs from the answer in most variants",
                                  f"the answer's value on {n} of {len(kept)} usable draws"))
     return found_issues
+
+
+def _sample_one(
+    tpl: dict[str, Any], names: tuple[str, ...], env: dict[str, Any], values: dict[str, Any], tolerance: Any,
+    problems: dict[tuple[Any, ...], tuple[str, str, int]], same: dict[int, int], twins: dict[tuple[int, int], int],
+) -> None:
+    """One usable draw of the sample: its steps' and mistakes' values, tallied into ``problems``
+    (path -> expected, the first found, draws), ``same`` (mistakes equal to the answer) and
+    ``twins`` (two mistakes with one value)."""
+    from quizgen.core.answer import close
+
+    answer = arrays.evaluate(parse(tpl["answer"], names), env)
+    kind = ("number", "vector", "matrix")[len(answer[0])]
+    usable_mistakes: dict[int, Any] = {}
+    for key in ("steps", "mistakes"):
+        for i, item in enumerate(tpl.get(key) or []):
+            path = (key, i, "value")
+            try:
+                got = arrays.evaluate(parse(item["value"], names), env)
+            except arrays.TooMuchWork as exc:
+                exc.path = path  # the field that went over
+                raise
+            except Undefined as exc:
+                expected, found = "an expression with a value for every usable draw", str(exc)
+            else:
+                finite = all(math.isfinite(x) for x in got[1])
+                if key == "steps" and finite:
+                    continue
+                if key == "mistakes" and got[0] == answer[0] and finite:
+                    if close(kind, arrays.nested(answer), arrays.nested(got), tolerance):
+                        same[i] = same.get(i, 0) + 1
+                    usable_mistakes[i] = arrays.nested(got)
+                    continue
+                if not finite:
+                    expected, found = "a finite value for every usable draw", f"{arrays.nested(got)} for {_shown(values)}"
+                else:
+                    expected, found = f"a value of the answer's shape {list(answer[0])}", f"shape {list(got[0])} for {_shown(values)}"
+            first = problems.get(path)
+            problems[path] = (expected, found, 1) if first is None else (first[0], first[1], first[2] + 1)
+    for i, a in usable_mistakes.items():
+        for j, b in usable_mistakes.items():
+            if i < j and close(kind, a, b, tolerance):
+                twins[i, j] = twins.get((i, j), 0) + 1
 
 
 def _shown(values: dict[str, Any]) -> str:
@@ -325,8 +356,11 @@ def check_template(tpl: dict[str, Any]) -> list[Found]:
             missing = [n for n in drawn if n not in given]
             extra = [n for n in given if n not in drawn]
             if missing or extra:
-                found.append((("examples", i, "inputs"), f"a value for each drawn input ({', '.join(drawn)})",
-                              f"missing {', '.join(missing) or 'none'}; unknown {', '.join(extra) or 'none'}"))  # fmt: skip
+                computed = [n for n in extra if n in tpl["inputs"]]
+                parts = [f"missing {', '.join(missing)}"] if missing else []
+                parts += [f"{', '.join(computed)}, computed from the others (value:): leave {'it' if len(computed) == 1 else 'them'} out"] if computed else []
+                parts += [f"unknown {', '.join(n for n in extra if n not in computed)}"] if len(computed) < len(extra) else []
+                found.append((("examples", i, "inputs"), f"a value for each drawn input ({', '.join(drawn)})", "; ".join(parts)))
             for name in (n for n in drawn if n in given):
                 shape = tpl["inputs"][name].get("shape", [])
                 if not _fits(given[name], len(shape)):
