@@ -754,6 +754,8 @@ HOSTILE.update({
     "formula-undefined-on-its-domain": ("    inputs:\n      a: {label: a, range: [1, 5]}\n      T: {label: T, symbol: real}\n    answer: a*log(T)\n", "answer"),
     "mistake-nan": ("    inputs:\n      x: {label: x, range: [-3, 3], shape: [3]}\n    answer: sum(x)\n"
                     "    mistakes: [{name: m, value: sum(log(x)), why: w}]\n", "mistakes[0].value"),
+    "step-beside-values": (_ONE % "values: [1, 2], step: 0.5", "inputs.x.step"),
+    "decimals-beside-range": (_ONE % "range: [1, 2], decimals: 2", "inputs.x.decimals"),
     # Work that steps and mistakes do counts too (a small file used to keep check busy for minutes).
     "heavy-step": ("    inputs:\n      A: {label: A, range: [0, 1], shape: [12, 12]}\n    answer: sum(A)\n"
                    "    steps: [{label: s, value: \"sum(" + " @ ".join(["A"] * 80) + ")\"}]\n", "steps[0].value"),

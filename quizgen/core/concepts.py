@@ -180,6 +180,15 @@ def _semantic_issues(
                   + (f"; rename the file {cid}{Path(file).suffix}" if re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", cid) else ""))
         )
     issues.extend(_flashcard_issues(data, file, lines))
+    # Text the schema lets through that would show nothing, or never be reachable.
+    title, deck, tags = data.get("title"), data.get("deck"), data.get("tags")
+    if isinstance(title, str) and not title.strip():
+        issues.append(Issue(file, _line_of(lines, ("title",)), "title", "expected a title with words in it, found only spaces"))
+    if isinstance(deck, str) and any(not part.strip() for part in deck.split("::")):
+        issues.append(Issue(file, _line_of(lines, ("deck",)), "deck", f"expected deck names joined by :: (Metrics::BLEU), found {deck!r}"))
+    for i, tag in enumerate(tags if isinstance(tags, list) else []):
+        if isinstance(tag, str) and tag.strip().lower() == "all":
+            issues.append(Issue(file, _line_of(lines, ("tags", i)), f"tags[{i}]", "expected a tag other than 'all', which names every concept"))
     # No field of a concept file takes an infinite or undefined number (YAML's .inf, .nan): a
     # tolerance, a parameter or a bound that is one would break every face that uses it.
     for path, number in _non_finite(data, ()):

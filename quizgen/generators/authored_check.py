@@ -74,6 +74,10 @@ def _check_inputs(inputs: Any) -> list[Found]:
         if len(ways) != 1:
             found.append((at, "exactly one of range, values, value or symbol", ", ".join(ways) or "none"))
             continue
+        # A field that only one way of drawing reads, beside another: it would be ignored.
+        for field, way in (("step", "range"), ("decimals", "value")):
+            if field in spec and way not in spec:
+                found.append(((*at, field), f"{field} only beside {way} (it would be ignored here)", repr(spec[field])))
         if "symbol" in spec:
             if "shape" in spec:
                 found.append(((*at, "shape"), "no shape: a symbol stands for one number", repr(spec["shape"])))
