@@ -475,7 +475,9 @@ def test_every_family_self_grades_in_chromium(tmp_path: Path) -> None:
         col.close()
     for (_, problem, typed), dom in zip(cases, doms):
         # One verdict on the card: the script shows what was typed and hides Anki's comparison.
-        assert re.search(r'<html[^>]*class="[^"]*qz-judged', dom) and "You typed: " in dom, dom[:2000]
+        assert re.search(r'class="qz qz-problem[^"]*qz-judged', dom) and "You typed: " in dom, dom[:2000]
+        # What was typed is shown as text: MathJax (which Anki runs after the script) leaves it.
+        assert re.search(r'<div id="qz-verdict" class="[^"]*\bmathjax_ignore tex2jax_ignore\b', dom), dom[:2000]
         expected = judge(problem.answer, typed, problem.tolerance, problem.misconceptions)
         status, misconception, message = _verdict(dom)
         assert (status, misconception) == (expected.status, expected.misconception.name if expected.misconception else None), (
@@ -569,6 +571,107 @@ def test_a_rotating_note_shows_another_variant_each_day_in_chromium(tmp_path: Pa
             assert status == ("right" if typed == keys[day] else "wrong"), (day, typed, message)
     finally:
         col.close()
+
+
+_AT_LOCAL = "<script>Date.now = function () {{ return new Date(2026, 11, 3, {hour}, {minute}).getTime(); }};</script>"
+
+_ONE_AFTER_ANOTHER = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"></head><body>
+<script>
+// The front, then (once it has run) the back, as a client that loads each side as a page shows
+// them: one origin, so the back finds what the front stored.
+var pages = %(pages)s, doms = [];
+function next() {
+  if (!pages.length) {
+    var pre = document.createElement("pre");
+    pre.id = "frames";
+    pre.textContent = JSON.stringify(doms);
+    document.body.appendChild(pre);
+    return;
+  }
+  var f = document.createElement("iframe");
+  f.src = pages.shift();
+  f.onload = function () { doms.push(f.contentDocument.documentElement.outerHTML); next(); };
+  document.body.appendChild(f);
+}
+next();
+</script></body></html>
+"""
+
+
+def test_a_review_across_4_am_judges_the_variant_the_front_showed_in_chromium(tmp_path: Path) -> None:
+    """The front is shown at 3:59 and answered at 4:01, a new review day. The back repeats the
+    front ({{FrontSide}}, its script included): that copy used to run before the back was read,
+    take the back for a front and pick the new day's variant, so the learner's right answer to
+    the question they saw was judged wrong against one they never saw."""
+    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    from quizgen.anki.deck import build_deck
+    from quizgen.core.concepts import load_concepts, select
+    from quizgen.core.problems import rebuild
+
+    _need_chromium()
+    concepts = load_concepts(ROOT / "concepts")
+    deck = tmp_path / "attention.apkg"
+    build_deck(select(concepts, "attention"), deck, variants=4, seed=3)
+    col = Collection(str(tmp_path / "collection.anki2"))
+    try:
+        col.import_anki_package(ImportAnkiPackageRequest(package_path=str(deck), options=ImportAnkiPackageOptions()))
+        note = col.get_note(col.find_notes('"Id:attention.scale-factor.*"')[0])
+        card = note.cards()[0]
+        media = Path(col.media.dir())
+        front = media / "front.html"
+        front.write_text(f'<!DOCTYPE html>\n<html><head><meta charset="utf-8">{_AT_LOCAL.format(hour=3, minute=59)}</head>'
+                         f'<body class="card">{card.question().replace("[[type:Answer]]", "<input id=typeans>")}</body></html>', "utf-8")
+        shown = int(re.search(r'class="qz qz-problem" data-qz-variant="(\d)"', _dump_dom(front)).group(1))
+        key = format_value("number", rebuild(_variant_id(note, shown), concepts).answer.value)
+        back = media / "back.html"
+        back.write_text(f'<!DOCTYPE html>\n<html><head><meta charset="utf-8">{_AT_LOCAL.format(hour=4, minute=1)}</head>'
+                        f'<body class="card">{reviewer_answer_html(col, card, key)}</body></html>', "utf-8")
+        harness = media / "across.html"
+        harness.write_text(_ONE_AFTER_ANOTHER % {"pages": json.dumps([front.name, back.name])}, "utf-8")
+        proc = chromium("--allow-file-access-from-files", "--dump-dom", harness.as_uri())
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        doms = json.loads(html.unescape(re.search(r'<pre id="frames">(.*?)</pre>', proc.stdout, re.DOTALL).group(1)))
+        variants = [int(re.search(r'class="qz qz-problem[^"]*" data-qz-variant="(\d)"', d).group(1)) for d in doms]
+        assert variants[0] == variants[1], variants
+        status, _, message = _verdict(doms[1])
+        assert status == "right", message
+    finally:
+        col.close()
+
+
+_SESSION = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><style>%(css)s</style></head>
+<body class="card"><div id="qa">%(back)s</div>
+<script>
+// Anki's desktop keeps one page for a session: the next card's front replaces this card.
+window.addEventListener("load", function () {
+  document.body.className = "card";
+  document.getElementById("qa").innerHTML = %(front)s;
+  var pre = document.createElement("pre");
+  pre.id = "display";
+  pre.textContent = getComputedStyle(document.getElementById("typeans")).display;
+  document.body.appendChild(pre);
+});
+</script></body></html>
+"""
+
+
+def test_the_next_card_in_one_page_keeps_its_type_in_box_in_chromium(anki_cards: Any) -> None:
+    """A judged back hides Anki's own comparison on its card; it used to mark the whole page, and
+    Anki's desktop, which shows a session in one page, then hid every later card's type-in box."""
+    _need_chromium()
+    col = anki_cards
+    first, second = _card(col, "attention.scale-factor"), _card(col, "attention.attention-weights")
+    page = Path(col.media.dir()) / "session.html"
+    front = second.question().replace("[[type:Answer]]", "<input id=typeans>")
+    page.write_text(_SESSION % {"css": first.note_type()["css"], "back": reviewer_answer_html(col, first, "0.25"),
+                                "front": json.dumps(front)}, "utf-8")
+    dom = _dump_dom(page)
+    assert 'class="qz-verdict-message"' not in dom  # the first card's back is gone
+    display = re.search(r'<pre id="display">(.*?)</pre>', dom).group(1)
+    assert display != "none", display
 
 
 def test_rotation_walks_through_the_variants_under_node() -> None:

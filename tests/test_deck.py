@@ -757,6 +757,10 @@ def test_a_deck_is_never_written_over_a_file_that_is_not_a_deck(tmp_path: Path) 
         assert result.exit_code == 2 and "a deck is written to a file ending in .apkg" in result.output, result.output
         assert target.read_text() == "my own words"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["attention.yaml", "deck", "notes.txt"]
+    (tmp_path / "link.apkg").symlink_to(tmp_path / "notes.txt")  # an .apkg name leading to the notes
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "deck", "bleu", "-o", str(tmp_path / "link.apkg"), "--variants", "1"])
+    assert result.exit_code == 2 and "it is a link" in result.output, result.output
+    assert (tmp_path / "notes.txt").read_text() == "my own words"
 
 
 def test_cli_builds_topics_with_progress(tmp_path: Path) -> None:

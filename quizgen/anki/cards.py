@@ -352,7 +352,7 @@ _PROBLEM_FRONT = """\
 _PROBLEM_BACK = """\
 {{FrontSide}}
 <hr id=answer>
-<div id="qz-verdict" class="qz-verdict"></div>
+<div id="qz-verdict" class="qz-verdict mathjax_ignore tex2jax_ignore"></div>
 <div class="qz-section qz-solution"><h4>Worked solution</h4>{{Solution}}</div>
 {{#Misconceptions}}<div class="qz-section"><h4>Known mistakes</h4>{{Misconceptions}}</div>{{/Misconceptions}}
 <div class="qz-foot">Checked {{Tolerance}}. {{Concept}} · <span class="qz-id">{{Id}}</span> · {{Source}}</div>
@@ -375,7 +375,7 @@ _ROTATING_FRONT = """\
 _ROTATING_BACK = """\
 {{FrontSide}}
 <hr id=answer>
-<div id="qz-verdict" class="qz-verdict"></div>
+<div id="qz-verdict" class="qz-verdict mathjax_ignore tex2jax_ignore"></div>
 <div class="qz-section qz-solution"><h4>Worked solution</h4><div class="qz-solution-body">{{Solution}}</div></div>
 <div class="qz-section qz-known"><h4>Known mistakes</h4><div class="qz-mistakes-body">{{Misconceptions}}</div></div>
 <div class="qz-foot">Checked <span class="qz-tolerance">{{Tolerance}}</span>. {{Concept}} · <span class="qz-id">{{Id}}</span> · {{Source}}</div>

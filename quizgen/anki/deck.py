@@ -177,8 +177,8 @@ def load_recipe(path: str | Path) -> Recipe:
 # ---------------------------------------------------------------------------------------------
 # Timestamp
 
-CONTENT_EPOCH = 1_796_663_051
-"""The notes' modification time (2026-12-07 17:04 UTC) when SOURCE_DATE_EPOCH is not set.
+CONTENT_EPOCH = 1_796_667_391
+"""The notes' modification time (2026-12-07 18:16 UTC) when SOURCE_DATE_EPOCH is not set.
 
 Anki takes an incoming note only when its time is newer than the note it has, so this moves
 forward (to the time of the change) in every release that changes the shipped concept files or
@@ -284,6 +284,8 @@ def build_deck(
         raise QuizgenError("no concepts selected: nothing to put in a deck")
     if out.is_dir():
         raise QuizgenError(f"cannot write {out}: it is a directory; give a file name such as deck.apkg")
+    if out.is_symlink():  # it would write wherever the link leads, whatever that file's name
+        raise QuizgenError(f"cannot write {out}: it is a link; write the deck to a file, not through a link")
     if not out.parent.is_dir():
         raise QuizgenError(f"cannot write {out}: no directory {out.parent}")
     concepts = sorted(concepts, key=lambda c: c.id)

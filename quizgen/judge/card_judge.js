@@ -1329,7 +1329,7 @@
     var v = judge(check.kind, check.key, typed, check.tolerance, check.misconceptions, check.whole === true);
     out.setAttribute("data-status", v.status);
     out.setAttribute("data-misconception", v.misconception ? v.misconception.name : "");
-    out.className = "qz-verdict qz-" + v.status;
+    out.classList.add("qz-" + v.status);
     var line = function (className, text) {
       var div = doc.createElement("div");
       div.className = className;
@@ -1344,8 +1344,11 @@
     if (v.status === "unreadable") line("qz-verdict-hint", "Not marked: the answer could not be read. Rate the card as you judge your working.");
     // One verdict on the card: what was typed is shown here, and Anki's own character-by-
     // character comparison (which marks a right "0.437" red against "0.437212") is hidden.
-    line("qz-verdict-typed", "You typed: " + typed);
-    if (doc.documentElement && doc.documentElement.classList) doc.documentElement.classList.add("qz-judged");
+    line("qz-verdict-typed", "You typed: " + shorten(typed, 300, 299));
+    // Marked on this card's own element: Anki's desktop keeps one page for a whole session, so a
+    // mark on the page itself would hide the next card's type-in box too.
+    var card = doc.getElementById("typeans").closest(".qz-problem");
+    if (card) card.classList.add("qz-judged");
     return v;
   }
 
@@ -1355,6 +1358,13 @@
     module.exports = api;
   } else {
     root.quizgenJudge = api;
-    if (typeof document !== "undefined") run(document);
+    // A page still being read (a client that loads each card as a page) runs this script first
+    // where the back repeats the front ({{FrontSide}}): wait for the whole card, or that copy
+    // would take the back for a front and, past 4 am, pick another day's variant.
+    if (typeof document !== "undefined" && document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", () => run(document));
+    } else if (typeof document !== "undefined") {
+      run(document);
+    }
   }
 })(typeof globalThis !== "undefined" ? globalThis : this);
