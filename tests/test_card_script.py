@@ -789,6 +789,31 @@ def test_on_a_phone_the_card_never_scrolls_sideways_in_chromium(anki_cards: Any)
 
 
 
+def test_on_a_phone_a_matrix_under_a_long_label_starts_in_sight(anki_cards: Any) -> None:
+    """An input's label and its matrix are blocks of their own: where both do not fit on a
+    380 px line the matrix goes under the label, its left edge on screen (in one formula, a long
+    label pushed the matrix past the right edge, with nothing to say it was there)."""
+    _need_chromium()
+    col = anki_cards
+    body = reviewer_answer_html(col, _card(col, "attention.attention-weights."), "0.5")
+    width = {"qz-matrix-label": 250, "qz-matrix-value": 300}
+    # As MathJax sets them: an unbreakable block of about the width each takes.
+    body, n = re.subn(r'<span class="(qz-matrix-label|qz-matrix-value)">(.*?)</span>(?=\s*(?:<span|</div>))',
+                      lambda m: f'<span class="{m[1]}"><span style="display:inline-block;width:{width[m[1]]}px">x</span></span>',
+                      body, flags=re.DOTALL)
+    assert n >= 4, n  # at least two labelled matrices (queries, keys, values)
+    page = Path(col.media.dir()) / "labels.html"
+    page.write_text(f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><style>{_card(col, "attention.").note_type()["css"]}</style>'
+                    '<meta name="viewport" content="width=device-width"></head><body class="card" style="margin:0">'
+                    f"{body}<script>window.addEventListener('load', function () {{ var pre = document.createElement('pre');"
+                    "pre.id = 'edges'; pre.textContent = JSON.stringify(Array.from(document.querySelectorAll('.qz-matrix-value'))"
+                    ".map(function (e) { return e.getBoundingClientRect().left; })); document.body.appendChild(pre); });</script>"
+                    "</body></html>", encoding="utf-8")
+    proc = chromium("--window-size=380,900", "--dump-dom", page.as_uri())
+    edges = json.loads(re.search(r'<pre id="edges">(.*?)</pre>', proc.stdout).group(1))
+    assert edges and all(0 <= left < 60 for left in edges), edges
+
+
 def test_on_a_phone_a_long_input_line_wraps_under_its_own_start(tmp_path: Path) -> None:
     """A BLEU card's candidate and references are one line each; on a phone a line that wraps
     goes on indented, so the next line (the next reference) still starts at the margin."""

@@ -315,7 +315,8 @@ def test_text_is_escaped_and_math_is_safe() -> None:
     q, k, v = [[1, -2], [3, 4]], [[1, 0], [0, 1]], [[5, 6], [7, 8]]
     inputs = cards._inputs_html(Shown({"ask": "scores", "Q": q, "K": k, "V": v, "causal": False}))
     # Each matrix typeset once, under its family's label, and not again as text.
-    assert r"\[ \text{queries}\ Q = \begin{bmatrix} 1 &amp; -2 \\ 3 &amp; 4 \end{bmatrix} \]" in inputs
+    assert ('<span class="qz-matrix-label">queries \\( Q \\) =</span> <span class="qz-matrix-value">'
+            r"\( \displaystyle \begin{bmatrix} 1 &amp; -2 \\ 3 &amp; 4 \end{bmatrix} \)</span>") in inputs
     assert inputs.count("bmatrix}") == 6 and "[[1, -2]" not in inputs and "[[5" not in inputs
     assert "Shapes: Q 2×2, K 2×2, V 2×2" in inputs
     assert cards._lines_html("x < y") == '<div class="qz-lines"><div class="qz-line">x &lt; y</div></div>'

@@ -34,13 +34,13 @@ from quizgen.core.render import (
     fmt_shape,
     input_parts,
     is_scalar,
+    label_parts,
     mistake_items,
     named_step_html,
     shape_note,
     step_label,
     tex_bmatrix,
     tex_number,
-    tex_typeset,
     text_html,
 )
 
@@ -157,7 +157,14 @@ def _inputs_html(problem: Problem) -> str:
         if isinstance(part, str):
             out.append(_lines_html(part))
         elif fits_tex(part):
-            out.append(f'<div class="qz-matrix">{_math(_escape(tex_typeset(part)), display=True)}</div>')
+            # The label and the value side by side where they fit, else the value under the label
+            # (on a phone a long label would push a matrix out of sight): each its own block.
+            # The label is text, so a long one wraps; its symbol is maths, as in the formulas.
+            words, symbol = label_parts(part.label)
+            label = " ".join(x for x in (_escape(words), _math(_escape(symbol)) if symbol else "") if x)
+            label = f'<span class="qz-matrix-label">{label} =</span> ' if label else ""
+            value = _math(_escape(r"\displaystyle " + tex_bmatrix(part.rows)))
+            out.append(f'<div class="qz-matrix qz-labelled">{label}<span class="qz-matrix-value">{value}</span></div>')
         else:
             out.append(_lines_html(part.text))
     return "".join(out)
@@ -299,6 +306,8 @@ _CSS = """\
   white-space: pre-wrap; overflow-wrap: anywhere; margin: 0.4em 0; }
 .qz-line { padding-left: 2ch; text-indent: -2ch; }
 .qz-matrix { margin: 0.3em 0; }
+.qz-labelled { display: flex; flex-wrap: wrap; align-items: center; column-gap: 0.4em; }
+.qz-matrix-value { min-width: 0; max-width: 100%; overflow-x: auto; overflow-y: hidden; }
 /* On a phone a wide matrix, table or formula scrolls within its own block; the card never does. */
 .qz-matrix, .qz-key, .qz-scroll, .qz-section li, .qz-verdict { overflow-x: auto; overflow-y: hidden; }
 mjx-container[display="true"] { margin: 0.3em 0 !important; }

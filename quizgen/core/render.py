@@ -238,7 +238,7 @@ def tex_bmatrix(rows: Sequence[Sequence[Any]]) -> str:
 _SYMBOL_AT_END = re.compile(r"^(?P<words>.*\S)\s+(?P<symbol>[A-Za-zα-ωΑ-Ω])$")
 
 
-def _label_parts(label: str) -> tuple[str, str]:
+def label_parts(label: str) -> tuple[str, str]:
     """A label as (words, symbol): ``"queries Q"`` -> ``("queries", "Q")``; a label without a
     one-letter symbol at its end is all words, and a one-letter label all symbol."""
     if re.fullmatch(r"[A-Za-zα-ωΑ-Ω]", label):
@@ -262,15 +262,6 @@ def is_numeric_rows(rows: Any) -> bool:
         isinstance(rows, list) and bool(rows) and all(isinstance(r, list) and r for r in rows)
         and len({len(r) for r in rows}) == 1 and all(is_scalar(x) for r in rows for x in r)
     )
-
-
-def tex_typeset(shown: Typeset) -> str:
-    """TeX of a labelled vector or matrix, on one line: ``\\text{queries } Q = \\begin{bmatrix} … \\end{bmatrix}``."""
-    words, symbol = _label_parts(shown.label)
-    # The gap between the words and the symbol is a TeX space: one inside \text{} is kept, one
-    # after it is dropped.
-    name = (r"\text{" + re.sub(r"([_#$%&{}])", r"\\\1", words) + (r"}\ " if symbol else "}") if words else "") + symbol
-    return f"{name} = {tex_bmatrix(shown.rows)}"
 
 
 def fits_tex(shown: Typeset) -> bool:
@@ -316,7 +307,7 @@ def mathml_typeset(shown: Typeset) -> str:
     """MathML of a labelled vector or matrix, ``label = [ … ]`` (the inside of a ``<math>``).
     The label, the ``=`` and the value are marked (``data-part``), so a test can see where each
     stands on a page."""
-    words, symbol = _label_parts(shown.label)
+    words, symbol = label_parts(shown.label)
     label = f"<mtext>{html.escape(words, quote=False)}</mtext>" if words else ""
     if symbol:
         # A space at the end of an <mtext> is collapsed: the gap is an <mspace>.
