@@ -1136,7 +1136,7 @@
    *
    * kind: number | vector | matrix | shape | formula; key: the answer's JSON value;
    * tolerance: {rel, abs} (null for the defaults); misconceptions: [{name, value, description}];
-   * whole: the answer counts things.
+   * whole: the answer is a whole number in every variant (a count, a position).
    * Returns {status, message, misconception (the first one named)}.
    */
   function judge(kind, key, text, tolerance, misconceptions, whole) {
@@ -1156,7 +1156,7 @@
     // A named mistake that is not whole ((1 − p) times a count) is named; a typed value near a
     // whole mistake (59.5 between a key of 60 and an off-by-one 59) is still not a count.
     if (kind === "number" && whole && !Number.isInteger(given) && !misconceptions.some((m) => !Number.isInteger(m.value) && close("number", m.value, given, tol))) {
-      return verdict("wrong", "Wrong: " + show(text) + " is not a whole number, and the answer counts things, so it is one.");
+      return verdict("wrong", "Wrong: " + show(text) + " is not a whole number, and the answer is one.");
     }
     if (kind === "number") return judgeNumber(Number(key), given, figures, tol, misconceptions);
     var hint = kind === "matrix" ? oneRowHint(key, given) : "";

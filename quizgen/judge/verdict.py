@@ -253,7 +253,7 @@ def judge(
         if answer.whole and not float(given).is_integer() and not _find_misconception("number", given, fractional, tolerance):
             return Verdict(
                 "wrong",
-                f"Wrong: {show_typed(text)} is not a whole number, and the answer counts things, so it is one.",
+                f"Wrong: {show_typed(text)} is not a whole number, and the answer is one.",
                 given,
             )
         return _judge_number(float(answer.value), given, figures, tolerance, misconceptions)
