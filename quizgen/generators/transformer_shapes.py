@@ -138,8 +138,8 @@ heads = weights @ v
 concat = heads.transpose(1, 2).reshape(B, L, d_model)
 out = concat @ W_o                            # W_o: (d_model, d_model)"""
 _NAMES = {
-    "q-projected": "q after the projection (line 1)",
-    "q-heads": "q after splitting the heads (line 2)",
+    "q-projected": "q after the projection (q = x @ W_q)",
+    "q-heads": "q after splitting the heads (q = q.view(…).transpose(1, 2))",
     "scores": "scores",
     "weights": "weights",
     "head-outputs": "heads",
