@@ -727,7 +727,7 @@ def test_cli_builds_a_recipe(tmp_path: Path) -> None:
     problems, cards = len(concept.templates), len(concept.flashcards)
     notes = problems + cards
     assert result.output.startswith(
-        f"wrote {out}: {notes} notes ({problems} rotating problems of 1 variants, {cards} flashcards), {notes} cards, 1 deck, ")
+        f"wrote {out}: {notes} notes ({problems} rotating problems of up to 1 variants (alike ones kept once), {cards} flashcards), {notes} cards, 1 deck, ")
     result = CliRunner().invoke(
         cli, ["--concepts", str(CONCEPTS), "deck", str(recipe), "-o", str(out), "--variants", "2",
               "--notes", "per-variant"]
@@ -772,7 +772,7 @@ def test_cli_builds_topics_with_progress(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     templates = sum(len(c.templates) for c in load_concepts(CONCEPTS) if c.id in ("bleu", "simclr"))
-    assert f"{templates} rotating problems of 2 variants" in result.output and "2 decks" in result.output
+    assert f"{templates} rotating problems of up to 2 variants" in result.output and "2 decks" in result.output
 
 
 @pytest.mark.parametrize(

@@ -228,7 +228,7 @@ class DeckSummary:
     def _problems(self) -> str:
         if not self.rotating:
             return f"{self.problems} problems"
-        return f"{self.rotating} rotating problems of {self.problems // self.rotating} variants"
+        return f"{self.rotating} rotating problems of up to {self.problems // self.rotating} variants (alike ones kept once)"
 
     def text(self) -> str:
         size = f"{self.size / 1e6:.1f} MB" if self.size >= 100_000 else f"{self.size / 1e3:.1f} kB"
