@@ -659,8 +659,30 @@ def test_pty_sigkill_then_stats_and_resume(tmp_path):
     assert len(reviews(tmp_path)) == len(rows)
 
 
+
+@pytest.mark.parametrize("edit", [
+    "UPDATE reviews SET given = char(27) || ']0;PWNED' || char(7) || char(27) || '[2J', problem = char(27) || '[31mRED'",
+    "UPDATE reviews SET time = 'x'",
+    "UPDATE reviews SET given = x'00ff'",
+    "UPDATE reviews SET possible = '5'",
+    "UPDATE cards SET due = 1e300",
+])
+def test_stats_on_a_database_edited_by_hand_never_drives_the_terminal_nor_shows_a_traceback(monkeypatch, tmp_path, edit):
+    run_session(monkeypatch, tmp_path, [right_scale], n=1)
+    db = sqlite3.connect(tmp_path / "quizgen.sqlite3")
+    db.execute(edit)
+    db.commit()
+    db.close()
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "stats", "attention", "--recent", "3"], env={"QUIZGEN_HOME": str(tmp_path)})
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "\x1b" not in result.output and "\x07" not in result.output, result.output
+    assert result.exit_code == 0 or (result.exit_code == 2 and "cannot be read" in result.output), result.output
+
+
 def test_pty_due_later_with_injected_clock(tmp_path):
-    child = spawn(tmp_path, "attention", "--n", "1", QUIZGEN_NOW="2030-01-01T09:00:00Z")
+    child = spawn(tmp_path, "attention", "--n", "1", "--save", QUIZGEN_NOW="2030-01-01T09:00:00Z")
     child.expect(r"d_k = (\d+)")
     d_k = int(child.match.group(1))
     child.expect(PROMPT)
@@ -678,6 +700,19 @@ def test_pty_due_later_with_injected_clock(tmp_path):
     child.sendeof()
     ended(child)
     child.close()
+
+
+
+def test_a_set_clock_only_looks_unless_told_to_save(tmp_path):
+    """`QUIZGEN_NOW=2030-… quizgen drill attention --due` on a learner's own data saved reviews
+    dated 2030, hiding every card it touched until then: a set clock saves nothing without --save."""
+    child = spawn(tmp_path, "attention", "--n", "1", QUIZGEN_NOW="2030-01-01T09:00:00Z")
+    child.expect(PROMPT)
+    child.sendline("?")
+    child.expect("Not saved \\(QUIZGEN_NOW sets the clock; add --save to keep these answers\\)")
+    ended(child)
+    child.close()
+    assert not (tmp_path / "quizgen.sqlite3").exists()  # nothing written, not even an empty database
 
 
 def test_pty_colour_and_no_color(tmp_path):

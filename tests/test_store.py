@@ -51,6 +51,10 @@ def test_clock_from_env(monkeypatch):
     monkeypatch.setenv("QUIZGEN_NOW", "next tuesday")
     with pytest.raises(QuizgenError, match="ISO 8601"):
         Clock.from_env()
+    for extreme in ("9999-12-31T23:00", "0001-01-01"):  # the schedule would overflow the dates
+        monkeypatch.setenv("QUIZGEN_NOW", extreme)
+        with pytest.raises(QuizgenError, match="between the years 1970 and 9000"):
+            Clock.from_env()
     monkeypatch.delenv("QUIZGEN_NOW")
     assert abs((Clock.from_env().now() - datetime.now(UTC)).total_seconds()) < 5
 

@@ -266,7 +266,7 @@ def terminal(work: Path) -> None:
     env = {"QUIZGEN_HOME": str(work / "home"), "QUIZGEN_NOW": "2030-03-02T09:00", "TERM": "xterm-256color",
            "COLORTERM": "", "PYTHONPATH": str(ROOT)}
     quizgen_cmd = f"{sys.executable} -m quizgen --concepts {ROOT / 'concepts'}"
-    drill = Tmux("quizgen-gallery-drill", f"{quizgen_cmd} drill attention --n 3 --seed 1", 30, env)
+    drill = Tmux("quizgen-gallery-drill", f"{quizgen_cmd} drill attention --n 3 --seed 1 --save", 30, env)
     try:
         drill.wait_for("Answer with")
         drill.send("?")

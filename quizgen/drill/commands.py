@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from typing import Any
 
 import click
 
 from quizgen.core.command import concept_dir, friendly
 from quizgen.core.concepts import select
+from quizgen.core.errors import QuizgenError
 from quizgen.drill.cards import DEFAULT_N, plan_items
 from quizgen.drill.display import (
     Out,
@@ -32,10 +34,11 @@ from quizgen.drill.store import (
 @click.option("--n", "-n", "n", default=DEFAULT_N, show_default=True, type=click.IntRange(min=1, max=100_000), help="How many cards (problems and flashcards).")
 @click.option("--seed", default=None, type=click.IntRange(min=0), help="Reproducible variants: the i-th question uses variant seed i of SEED.")
 @click.option("--due", "due_only", is_flag=True, help="Only scheduled reviews that are due (no new cards).")
-@click.option("--no-save", is_flag=True, help="Do not write answers or schedules (the saved state is still read).")
+@click.option("--save/--no-save", default=None,
+              help="Write answers and schedules (the default, except while QUIZGEN_NOW sets the clock); --no-save still reads the saved state.")
 @click.pass_context
 @friendly
-def drill_command(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int | None, due_only: bool, no_save: bool) -> None:
+def drill_command(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int | None, due_only: bool, save: bool | None) -> None:
     """Drill TOPIC... (concept ids or tags): problems graded exactly, flashcards, spaced repetition.
 
     One card at a time. A wrong answer shows the exact answer, the worked solution and the named
@@ -51,10 +54,13 @@ def drill_command(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int
     folder = concept_dir(ctx)
     concepts = select_topics(topics, folder, in_given_order=True)
     clock = Clock.from_env()
+    # Reviews dated by a clock set ahead would hide every card they touch until that day: a set
+    # clock only looks, unless --save says otherwise.
+    save = save if save is not None else not clock.fixed
     out = Out()
     _readline()
     # The whole library only if an old database must be migrated (its flashcards re-keyed).
-    with Store(db_path(), save=not no_save, concepts=lambda: load_library(folder)) as store:
+    with Store(db_path(), save=save, concepts=lambda: load_library(folder)) as store:
         session = Session(concepts, store, out, clock, n=n, seed=seed, due_only=due_only)
         code = session.run()
     sys.stdout.flush()
@@ -86,92 +92,96 @@ def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int, ever
     path = db_path()
     items = {it.id: it for it in plan_items(chosen)}
     cards = {c.id: [i for i, it in items.items() if it.concept.id == c.id] for c in chosen}
-    with Store(path, save=False, concepts=concepts) as store:
-        per, mistakes, states = summarise(store, cards, now)
-        history = store.reviews(cards)
-        log = history[-recent:] if recent else []
-    listed = per if every or topics else [s for s in per if s.practised]
-    out.rule("answers")
-    out.para((f"{path}", "dim"))
-    total = [sum(getattr(s, f) for s in per) for f in ("right", "wrong", "shown", "coarse", "flashcards")]
-    for line in textwrap.wrap("All: " + tally_sentence(*total), WIDTH - 1, subsequent_indent="     "):
-        out.para((line, ""))
-    if listed:
-        out.table(
-            ["concept", "right", "wrong", "acc.", "shown", "rough", "cards", "again"],
-            [
+    try:
+        with Store(path, save=False, concepts=concepts) as store:
+            per, mistakes, states = summarise(store, cards, now)
+            history = store.reviews(cards)
+            log = history[-recent:] if recent else []
+        listed = per if every or topics else [s for s in per if s.practised]
+        out.rule("answers")
+        out.para((f"{path}", "dim"))
+        total = [sum(getattr(s, f) for s in per) for f in ("right", "wrong", "shown", "coarse", "flashcards")]
+        for line in textwrap.wrap("All: " + tally_sentence(*total), WIDTH - 1, subsequent_indent="     "):
+            out.para((line, ""))
+        if listed:
+            out.table(
+                ["concept", "right", "wrong", "acc.", "shown", "rough", "cards", "again"],
                 [
-                    s.concept,
-                    str(s.right),
-                    str(s.wrong),
-                    f"{100 * s.accuracy:.0f}%" if s.accuracy is not None else "–",
-                    str(s.shown),
-                    str(s.coarse),
-                    str(s.flashcards),
-                    str(s.flash_again),
-                ]
-                for s in listed
-            ],
-            right=[False, True, True, True, True, True, True, True],
-        )
-        out.para(("shown: revealed with ? (not graded); rough: too few figures (asked again);", "dim"))
-        out.para(("cards: flashcards rated; again: of those, rated again.", "dim"))
-    hidden = len(per) - len(listed)
-    if hidden:
-        out.para((f"{hidden} concept{'s' if hidden != 1 else ''} not practised yet (--all lists every concept).", "dim"))
-    out.blank()
-    out.rule("named mistakes (times made / times the problem could show it)")
-    if mistakes:
-        out.table(
-            ["concept", "mistake", "made", "of", "rate"],
-            [
-                [m.concept, m.name, str(m.made), str(m.possible), f"{100 * m.made / m.possible:.0f}%" if m.possible else "–"]
-                for m in mistakes
-            ],
-            right=[False, False, True, True, True],
-        )
-    else:
-        out.para(("none yet", "dim"))
-    out.blank()
-    out.rule(f"due (now: {now.isoformat(timespec='minutes')})")
-    if listed:
-        out.table(
-            ["concept", "now", "24 h", "7 days", "later", "new", "next"],
-            [
+                    [
+                        s.concept,
+                        str(s.right),
+                        str(s.wrong),
+                        f"{100 * s.accuracy:.0f}%" if s.accuracy is not None else "–",
+                        str(s.shown),
+                        str(s.coarse),
+                        str(s.flashcards),
+                        str(s.flash_again),
+                    ]
+                    for s in listed
+                ],
+                right=[False, True, True, True, True, True, True, True],
+            )
+            out.para(("shown: revealed with ? (not graded); rough: too few figures (asked again);", "dim"))
+            out.para(("cards: flashcards rated; again: of those, rated again.", "dim"))
+        hidden = len(per) - len(listed)
+        if hidden:
+            out.para((f"{hidden} concept{'s' if hidden != 1 else ''} not practised yet (--all lists every concept).", "dim"))
+        out.blank()
+        out.rule("named mistakes (times made / times the problem could show it)")
+        if mistakes:
+            out.table(
+                ["concept", "mistake", "made", "of", "rate"],
                 [
-                    s.concept, str(s.due_now), str(s.due_day), str(s.due_week), str(s.due_later), str(s.new),
-                    when(s.next_due, now) if s.next_due is not None else "–",
-                ]
-                for s in listed
-            ],
-            right=[False, True, True, True, True, True, False],
-        )
-    else:
-        out.para(("nothing practised yet", "dim"))
-    daily = accuracy_by_day(history, now)
-    if any(answered for _, _, answered in daily):
+                    [m.concept, m.name, str(m.made), str(m.possible), f"{100 * m.made / m.possible:.0f}%" if m.possible else "–"]
+                    for m in mistakes
+                ],
+                right=[False, False, True, True, True],
+            )
+        else:
+            out.para(("none yet", "dim"))
         out.blank()
-        out.rule(f"accuracy by day, last {len(daily)} days (problems right / answered)")
-        out.pre([[(line, "")] for line in accuracy_chart(daily)])
-    upcoming = states[:10]
-    if upcoming:
-        out.blank()
-        rows = [[when(s.due, now), _card_name(s.id, items)] for s in upcoming]
-        room = WIDTH - 2 - max(len(r[0]) for r in rows)
-        out.table(["when", "card"], [[w, _one_line(name, room)] for w, name in rows])
-    if log:
-        out.blank()
-        out.rule("latest answers")
-        # Two short lines per answer rather than one wide table row, so that 80 columns hold
-        # it without breaking an id or a time in the middle.
-        for r in log:
-            when_typed = r["time"][:16].replace("T", " ")
-            answer = _one_line(r["given"], 24) if r["given"] is not None else "–"
-            mistake = f"  ({r['misconception']})" if r["misconception"] else ""
-            status = "shown" if r["status"] == "skipped" else r["status"]  # as the drill says it
-            out.para((f"{when_typed}  {status:<9} ", ""), (answer, "bold"), (mistake, "mistake"))
-            out.para((f"    {r['problem'] or _card_name(r['card'], items)}", "dim"))
+        out.rule(f"due (now: {now.isoformat(timespec='minutes')})")
+        if listed:
+            out.table(
+                ["concept", "now", "24 h", "7 days", "later", "new", "next"],
+                [
+                    [
+                        s.concept, str(s.due_now), str(s.due_day), str(s.due_week), str(s.due_later), str(s.new),
+                        when(s.next_due, now) if s.next_due is not None else "–",
+                    ]
+                    for s in listed
+                ],
+                right=[False, True, True, True, True, True, False],
+            )
+        else:
+            out.para(("nothing practised yet", "dim"))
+        daily = accuracy_by_day(history, now)
+        if any(answered for _, _, answered in daily):
+            out.blank()
+            out.rule(f"accuracy by day, last {len(daily)} days (problems right / answered)")
+            out.pre([[(line, "")] for line in accuracy_chart(daily)])
+        upcoming = states[:10]
+        if upcoming:
+            out.blank()
+            rows = [[when(s.due, now), _card_name(s.id, items)] for s in upcoming]
+            room = WIDTH - 2 - max(len(r[0]) for r in rows)
+            out.table(["when", "card"], [[w, _one_line(name, room)] for w, name in rows])
+        if log:
+            out.blank()
+            out.rule("latest answers")
+            # Two short lines per answer rather than one wide table row, so that 80 columns hold
+            # it without breaking an id or a time in the middle.
+            for r in log:
+                when_typed = str(r["time"])[:16].replace("T", " ")
+                answer = _one_line(r["given"], 24) if r["given"] is not None else "–"
+                mistake = f"  ({_one_line(r['misconception'])})" if r["misconception"] else ""
+                status = {"skipped": "shown", "too-few-figures": "too rough"}.get(r["status"], r["status"])  # as the drill says it
+                out.para((f"{_one_line(when_typed)}  {_one_line(status):<9} ", ""), (answer, "bold"), (mistake, "mistake"))
+                out.para((f"    {_one_line(r['problem'] or _card_name(r['card'], items), WIDTH - 4)}", "dim"))
 
+    except (ValueError, TypeError, KeyError, RecursionError, OverflowError) as exc:  # a row edited by hand
+        raise QuizgenError(f"{path}: a saved answer or schedule cannot be read ({type(exc).__name__}: {_one_line(exc, 120)}); "
+                           "it was changed outside quizgen") from None
 
 WIDTH = 80
 """The width ``stats`` fits (a terminal's default)."""
@@ -199,6 +209,9 @@ def accuracy_chart(daily: list[tuple[str, int, int]], height: int = 5) -> list[s
     return lines
 
 
-def _one_line(text: str, limit: int = 40) -> str:
-    flat = " ".join(text.split())
+def _one_line(text: Any, limit: int = 40) -> str:
+    """Saved text on one line, at most ``limit`` characters, control characters written as
+    escapes (the database is a file: what it holds never drives the terminal)."""
+    flat = " ".join(str(text).split())
+    flat = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in flat)
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -473,7 +473,8 @@ class Session:
         if self.store.save:
             out.para((f"Saved in {self.store.path}.", "dim"))
         else:
-            out.para(("Not saved (--no-save).", "dim"))
+            why = "QUIZGEN_NOW sets the clock; add --save to keep these answers" if self.clock.fixed else "--no-save"
+            out.para((f"Not saved ({why}).", "dim"))
         states = self.store.states(self.by_id)
         if states:
             nxt = min(states.values(), key=lambda s: s.due)

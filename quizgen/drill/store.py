@@ -126,7 +126,14 @@ class Clock:
             ) from None
         if start.tzinfo is None:
             start = start.replace(tzinfo=UTC)
+        if not 1970 <= start.year <= 9000:  # the schedule adds years to it, and dates end at 9999
+            raise QuizgenError(f"QUIZGEN_NOW={text!r}: expected a time between the years 1970 and 9000")
         return cls(start.astimezone(UTC))
+
+    @property
+    def fixed(self) -> bool:
+        """Whether ``QUIZGEN_NOW`` set the clock."""
+        return self._start is not None
 
     def now(self) -> datetime:
         if self._start is None:
