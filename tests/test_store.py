@@ -482,3 +482,36 @@ def test_accuracy_by_day_counts_problem_answers_per_calendar_day() -> None:
     assert chart[0].endswith("██  ") and chart[1].endswith("██  ") and chart[2].endswith("████")
     assert chart[3].endswith("████") and chart[3].count("·") == 52
     assert chart[-1].strip() == "2 of 3 right (67%) on 2 days"
+
+
+def test_a_database_that_cannot_be_written_is_refused_before_a_question(tmp_path):
+    """A read-only database, or the -shm file a read of a read-only database left read-only,
+    used to show a question, take the answer and only then fail to save it. Run without the
+    capability that lets root write anything (setpriv), as a learner's account runs."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    setpriv = shutil.which("setpriv")
+    if setpriv is None or os.geteuid() != 0:
+        pytest.skip("needs setpriv, run as root, to drop root's right to write read-only files")
+    drop = [setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner", "--inh-caps=-dac_override,-dac_read_search,-fowner"]
+    env = {**os.environ, "QUIZGEN_HOME": str(tmp_path), "NO_COLOR": "1"}
+    env.pop("QUIZGEN_NOW", None)
+    drill = [sys.executable, "-m", "quizgen", "--concepts", str(CONCEPTS), "drill", "attention", "-n", "1"]
+    made = subprocess.run(drill, input="?\n", capture_output=True, text=True, env=env, timeout=120)
+    assert made.returncode == 0, made.stderr
+    db = tmp_path / "quizgen.sqlite3"
+    db.chmod(0o400)
+    subprocess.run([*drop, sys.executable, "-m", "quizgen", "--concepts", str(CONCEPTS), "stats"], capture_output=True, env=env, timeout=120)
+    db.chmod(0o600)  # the database is writable again, its -shm may not be
+    for _ in range(2):
+        run = subprocess.run([*drop, *drill], input="?\n", capture_output=True, text=True, env=env, timeout=120)
+        if run.returncode == 0:  # nothing was left read-only: the drill ran
+            assert "Saved in" in run.stdout, run.stdout
+        else:
+            said = ("cannot be written: check their permissions", "the file itself: check its permissions")
+            assert run.returncode == 2 and any(words in run.stderr for words in said), run.stderr
+            assert "Answer with" not in run.stdout and "Traceback" not in run.stderr, run.stdout  # no question was asked
+        db.chmod(0o400)

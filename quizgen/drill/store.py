@@ -268,18 +268,27 @@ class Store:
                 # "locked" at once instead of waiting when another drill opens it at that moment.
                 self._close_quietly()
                 if not _is_busy(exc) or time.monotonic() > deadline:
-                    raise QuizgenError(f"could not open the review database {self.path}: {exc}") from None
+                    raise QuizgenError(f"could not open the review database {self.path}: {exc}{self._why(exc)}") from None
                 time.sleep(pause)
                 pause = min(pause * 2, 0.2)
             except sqlite3.Error as exc:
                 self._close_quietly()
-                raise QuizgenError(f"could not open the review database {self.path}: {exc}") from None
+                raise QuizgenError(f"could not open the review database {self.path}: {exc}{self._why(exc)}") from None
             except OSError as exc:  # its folder is a file, or cannot be made
                 self._close_quietly()
+                if self.path.is_file() and self.path.parent.is_dir():  # the folder is fine: the file is not
+                    raise QuizgenError(f"could not open the review database {self.path}: {exc.strerror or exc} "
+                                       "(the file itself: check its permissions)") from None
                 raise QuizgenError(
                     f"could not open the review database {self.path}: {exc.strerror or exc} "
                     f"({self.path.parent} must be a folder quizgen can write; set QUIZGEN_HOME to another)"
                 ) from None
+
+    def _why(self, exc: sqlite3.Error) -> str:
+        """What to check, where SQLite's own words do not say it."""
+        if "readonly" in str(exc):
+            return f" (it, or {self.path.name}-wal or -shm beside it, cannot be written: check their permissions)"
+        return ""
 
     def _open(self) -> sqlite3.Connection:
         if not self.save:
@@ -303,6 +312,10 @@ class Store:
             db.execute("PRAGMA journal_mode = WAL")
         # FULL: a commit survives a power cut as well, not only a killed process.
         db.execute("PRAGMA synchronous = FULL")
+        # A database that cannot be written (read-only, or a -shm file left read-only) is found
+        # here, before a question is asked, not when the learner's first answer is saved.
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("ROLLBACK")
         return db
 
     @staticmethod
