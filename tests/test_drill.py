@@ -451,10 +451,11 @@ def _drill(home: Path, *args: str, input: str = "", **env: str) -> subprocess.Co
 
 
 def test_piped_answers_give_plain_text(tmp_path):
-    result = _drill(tmp_path, "attention", "--n", "2", "--seed", "3", input="abc\n0.5\n\n3\n")
+    result = _drill(tmp_path, "attention", "--n", "2", "--seed", "3", input="\x1b]0;T\x07\x1b[2Jabc\n0.5\n\n3\n")
     assert result.returncode == 0, result.stderr
-    assert "\x1b[" not in result.stdout
-    assert "> abc\n? could not read 'abc'" in result.stdout  # answers are echoed: a readable transcript
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout  # typed escapes are echoed as text
+    assert "> \\x1b]0;T\\x07\\x1b[2Jabc\n" in result.stdout
+    assert "? could not read '\\x1b]0;T\\x07\\x1b[2Jabc'" in result.stdout  # answers are echoed: a readable transcript
     assert "=== 2/2 · Scaled dot-product attention · flashcard" in result.stdout
     assert "1 problem: 0 right, 1 wrong; 1 flashcard rated." in result.stdout
     assert [r["status"] for r in reviews(tmp_path)] == ["wrong", "good"]

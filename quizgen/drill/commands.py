@@ -10,7 +10,7 @@ import click
 
 from quizgen.core.command import concept_dir, friendly
 from quizgen.core.concepts import select
-from quizgen.core.errors import QuizgenError
+from quizgen.core.errors import QuizgenError, show_char
 from quizgen.drill.cards import DEFAULT_N, plan_items
 from quizgen.drill.display import (
     Out,
@@ -213,5 +213,5 @@ def _one_line(text: Any, limit: int = 40) -> str:
     """Saved text on one line, at most ``limit`` characters, control characters written as
     escapes (the database is a file: what it holds never drives the terminal)."""
     flat = " ".join(str(text).split())
-    flat = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in flat)
+    flat = "".join(map(show_char, flat))
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"

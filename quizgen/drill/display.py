@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
+from quizgen.core.errors import show_char
 from quizgen.core.render import fmt_inline, fmt_scalar, shape_note
 from quizgen.judge.messages import EXAMPLE_LISTS
 
@@ -286,8 +287,9 @@ class Out:
         self.stream.flush()
         line = input(prompt)
         if not _isatty(sys.stdin):
-            # Nobody's terminal echoed the line: write it, so the transcript reads as a dialogue.
-            self.stream.write(line + "\n")
+            # Nobody's terminal echoed the line: write it, so the transcript reads as a dialogue
+            # (its control characters as escapes: the output holds no control codes).
+            self.stream.write("".join(map(show_char, line)) + "\n")
             self.stream.flush()
         return line
 
