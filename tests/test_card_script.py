@@ -518,24 +518,31 @@ def _variant_id(note: Any, variant: int) -> str:
     return html.unescape(re.search(r'<div data-qz-part="id">(.*?)</div>', block).group(1))
 
 
-def test_a_rotating_note_shows_another_variant_each_day_in_chromium(tmp_path: Path) -> None:
+def _rotating_attention(tmp_path: Path) -> tuple[Any, Any, Any]:
+    """The shipped concepts, a fresh collection with a rotating attention deck of four variants
+    imported (close it), and its scale-factor note."""
     from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
-    from quizgen.anki.cards import ROTATING_MODEL_ID
     from quizgen.anki.deck import build_deck
     from quizgen.core.concepts import load_concepts, select
-    from quizgen.core.problems import rebuild
 
     _need_chromium()
     concepts = load_concepts(ROOT / "concepts")
     deck = tmp_path / "attention.apkg"
     build_deck(select(concepts, "attention"), deck, variants=4, seed=3)
     col = Collection(str(tmp_path / "collection.anki2"))
+    col.import_anki_package(ImportAnkiPackageRequest(package_path=str(deck), options=ImportAnkiPackageOptions()))
+    nids = col.find_notes('"Id:attention.scale-factor.*"')
+    assert len(nids) == 1  # one note for the template, holding its four variants
+    return concepts, col, col.get_note(nids[0])
+
+
+def test_a_rotating_note_shows_another_variant_each_day_in_chromium(tmp_path: Path) -> None:
+    from quizgen.anki.cards import ROTATING_MODEL_ID
+    from quizgen.core.problems import rebuild
+
+    concepts, col, note = _rotating_attention(tmp_path)
     try:
-        col.import_anki_package(ImportAnkiPackageRequest(package_path=str(deck), options=ImportAnkiPackageOptions()))
-        nids = col.find_notes('"Id:attention.scale-factor.*"')
-        assert len(nids) == 1  # one note for the template, holding its four variants
-        note = col.get_note(nids[0])
         assert note.mid == ROTATING_MODEL_ID
         card = note.cards()[0]
         days = [_NOON, _NOON + _DAY]
@@ -604,20 +611,10 @@ def test_a_review_across_4_am_judges_the_variant_the_front_showed_in_chromium(tm
     front ({{FrontSide}}, its script included): that copy used to run before the back was read,
     take the back for a front and pick the new day's variant, so the learner's right answer to
     the question they saw was judged wrong against one they never saw."""
-    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
-
-    from quizgen.anki.deck import build_deck
-    from quizgen.core.concepts import load_concepts, select
     from quizgen.core.problems import rebuild
 
-    _need_chromium()
-    concepts = load_concepts(ROOT / "concepts")
-    deck = tmp_path / "attention.apkg"
-    build_deck(select(concepts, "attention"), deck, variants=4, seed=3)
-    col = Collection(str(tmp_path / "collection.anki2"))
+    concepts, col, note = _rotating_attention(tmp_path)
     try:
-        col.import_anki_package(ImportAnkiPackageRequest(package_path=str(deck), options=ImportAnkiPackageOptions()))
-        note = col.get_note(col.find_notes('"Id:attention.scale-factor.*"')[0])
         card = note.cards()[0]
         media = Path(col.media.dir())
         front = media / "front.html"
