@@ -588,6 +588,30 @@ def test_pty_right_wrong_garbage(tmp_path):
     assert [r["status"] for r in reviews(tmp_path)] == ["wrong", "good"]
 
 
+def test_pty_an_answer_waits_for_a_lock_held_elsewhere_and_is_saved(tmp_path):
+    child = spawn(tmp_path, "attention", "--n", "1")
+    child.expect(r"d_k = (\d+)")
+    d_k = int(child.match.group(1))
+    child.expect(PROMPT)
+    other = sqlite3.connect(tmp_path / "quizgen.sqlite3", isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # a database browser with changes not yet written
+    try:
+        child.sendline(f"1/sqrt({d_k})")
+        child.expect("Waiting to save this answer")
+        child.expect("without it")
+        assert "Right: the answer" not in transcript(child)  # no feedback before the answer is on disk
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    child.expect("Right: the answer is")
+    ended(child)
+    child.close()
+    assert child.exitstatus == 0
+    said = " ".join(transcript(child).split())
+    assert said.count("Waiting to save this answer") == 1 and "locked by another program" in said
+    assert [r["status"] for r in reviews(tmp_path)] == ["right"]
+
+
 def test_pty_right_answer(tmp_path):
     child = spawn(tmp_path, "attention", "--n", "1")
     child.expect(r"d_k = (\d+)")

@@ -20,6 +20,7 @@ from quizgen.drill.stats import summarise
 from quizgen.drill.store import (
     Clock,
     Store,
+    StoreBusy,
     data_dir,
     flashcard_id,
     legacy_flashcard_id,
@@ -451,12 +452,21 @@ def test_a_database_locked_too_long_is_a_clear_error(tmp_path, monkeypatch):
         other = sqlite3.connect(path, isolation_level=None)
         other.execute("BEGIN EXCLUSIVE")
         try:
-            with pytest.raises(QuizgenError, match="could not be used .*locked"):
+            with pytest.raises(StoreBusy, match="is locked by another program"):
                 _one_review(store, card="c2")
         finally:
             other.execute("ROLLBACK")
             other.close()
-        assert [r["card"] for r in store.reviews()] == ["c1"]
+        _one_review(store, card="c2")  # nothing was half-written: the same write now goes through
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+        try:  # opening while another program holds the lock says so and how to go on
+            with pytest.raises(QuizgenError, match="locked .*another program holds it.*--no-save"):
+                Store(path)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert [r["card"] for r in store.reviews()] == ["c1", "c2"]
 
 
 def test_accuracy_by_day_counts_problem_answers_per_calendar_day() -> None:

@@ -62,6 +62,7 @@ from quizgen.drill.store import (
     RATING_NAMES,
     Clock,
     Store,
+    StoreBusy,
     when,
 )
 from quizgen.judge import (
@@ -296,7 +297,7 @@ class Session:
 
     def _save(self, prep: Prepared, text: str, verdict: Verdict, rating: int | None, seconds: float) -> Any:
         solved = prep.solved
-        return self.store.record_review(
+        return self._record(
             card_id=prep.item.id,
             concept=prep.item.concept.id,
             kind="problem",
@@ -312,6 +313,18 @@ class Session:
             source=prep.source,
             id_exact=prep.id_exact,
         )
+
+    def _record(self, **review: Any) -> Any:
+        """Save one answer, waiting for as long as another program holds the database (saying
+        so once): an answer is never dropped for a lock; Ctrl-C ends the drill without it."""
+        told = False
+        while True:
+            try:
+                return self.store.record_review(**review)
+            except StoreBusy as exc:
+                if not told:
+                    self.out.para((f"Waiting to save this answer: {exc}. Ctrl-C ends the drill without it.", "coarse"))
+                    told = True
 
     # -- flashcards -----------------------------------------------------------------------------
 
@@ -333,7 +346,7 @@ class Session:
             if rating is not None:
                 break
             out.para(("Type 1, 2, 3 or 4 (or again, hard, good, easy).", "coarse"))
-        state = self.store.record_review(
+        state = self._record(
             card_id=item.id,
             concept=item.concept.id,
             kind="flashcard",

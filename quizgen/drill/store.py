@@ -55,7 +55,9 @@ if TYPE_CHECKING:
 DB_NAME = "quizgen.sqlite3"
 SCHEMA_VERSION = 2
 """2: flashcards keyed by their id (1: by a hash of their front)."""
-BUSY_TIMEOUT_MS = 15_000
+BUSY_TIMEOUT_MS = 3_000
+"""How long one open or write waits for a lock another program holds; the drill then says so and
+waits on (``StoreBusy``), where opening gives up with a message."""
 
 RATING_NAMES = {1: "again", 2: "hard", 3: "good", 4: "easy"}
 
@@ -176,9 +178,14 @@ def _fsrs_card_id(card_id: str) -> int:
     return int.from_bytes(hashlib.blake2b(card_id.encode(), digest_size=7).digest(), "big")
 
 
-def _is_busy(exc: sqlite3.OperationalError) -> bool:
+def _is_busy(exc: sqlite3.Error) -> bool:
     text = str(exc).lower()
     return "locked" in text or "busy" in text
+
+
+class StoreBusy(QuizgenError):
+    """A write found the database locked by another program for longer than ``BUSY_TIMEOUT_MS``;
+    nothing was written, and the same write may be tried again."""
 
 
 def _iso(t: datetime) -> str:
@@ -229,12 +236,15 @@ def _storage(method: _F) -> _F:
     def wrapper(self: Store, *args: Any, **kwargs: Any) -> Any:
         try:
             return method(self, *args, **kwargs)
-        except (sqlite3.Error, ValueError, TypeError, KeyError) as exc:
-            raise QuizgenError(
-                f"the review database {self.path} could not be used ({exc}); the reviews saved before are "
-                "still in it: free disk space or close the other drill if that is the cause, else move the "
-                "file aside (or set QUIZGEN_HOME) to start a new one"
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise QuizgenError(self._unusable(exc)) from None
+            raise StoreBusy(
+                f"the review database {self.path} is locked by another program (another drill writing, or a "
+                "database browser with changes not yet written)"
             ) from None
+        except (sqlite3.Error, ValueError, TypeError, KeyError) as exc:
+            raise QuizgenError(self._unusable(exc)) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -284,10 +294,20 @@ class Store:
                     f"({self.path.parent} must be a folder quizgen can write; set QUIZGEN_HOME to another)"
                 ) from None
 
+    def _unusable(self, exc: Exception) -> str:
+        return (
+            f"the review database {self.path} could not be used ({exc}); the reviews saved before are still "
+            "in it: free disk space if that is the cause; for a damaged file, sqlite3's .recover command "
+            "copies what it can into a new one (docs/drill.md); else move the file aside (or set "
+            "QUIZGEN_HOME) to start a new one"
+        )
+
     def _why(self, exc: sqlite3.Error) -> str:
         """What to check, where SQLite's own words do not say it."""
         if "readonly" in str(exc):
             return f" (it, or {self.path.name}-wal or -shm beside it, cannot be written: check their permissions)"
+        if _is_busy(exc):
+            return " (another program holds it: close the other drill or database browser, or drill with --no-save)"
         return ""
 
     def _open(self) -> sqlite3.Connection:
