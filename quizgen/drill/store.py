@@ -297,9 +297,9 @@ class Store:
     def _unusable(self, exc: Exception) -> str:
         return (
             f"the review database {self.path} could not be used ({exc}); the reviews saved before are still "
-            "in it: free disk space if that is the cause; for a damaged file, sqlite3's .recover command "
-            "copies what it can into a new one (docs/drill.md); else move the file aside (or set "
-            "QUIZGEN_HOME) to start a new one"
+            "in it: free disk space if that is the cause; for a damaged file, sqlite3's .dump copies what it "
+            "can into a new one (docs/drill.md); else move the file aside (or set QUIZGEN_HOME) to start "
+            "a new one"
         )
 
     def _why(self, exc: sqlite3.Error) -> str:
