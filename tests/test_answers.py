@@ -295,6 +295,7 @@ UNREADABLE = [
     ("number", "2^", "nothing after it"),
     ("number", "1 = 1", "equation"),
     ("number", "abc", "'abc' is not a known name"),
+    ("number", "1/sqrt(d_k)", "'d_k' is not a known name: type the number it stands for"),
     ("number", "nan", "finite"),
     ("number", "1e400", "too large"),
     ("number", "1/0", "divides by zero"),

@@ -113,6 +113,10 @@ def test_hostile_formulas_are_refused_in_well_under_a_tenth_of_a_second() -> Non
         assert verdict.status in ("unreadable", "wrong")
     with pytest.raises(AnswerParseError, match="unknown name 'os'|unexpected character"):
         formula.read("__import__('os')", s)
+    # A formula's own names are listed; only a number is told to put a value in.
+    with pytest.raises(AnswerParseError, match=r"'k' is not a known name \(use d, sigma, pi, e,") as refused:
+        formula.read("2*k", s)
+    assert "stands for" not in str(refused.value)
 
 
 def test_a_wrong_formula_is_shown_where_it_differs() -> None:

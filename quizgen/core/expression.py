@@ -461,7 +461,9 @@ class Parser:
         parts = _split(text, symbols)
         if parts is None:
             known = ", ".join([*symbols, "pi", "e"])
-            raise Unreadable(f"'{clip(text)}' is not a known name (use {known}, √ and the functions {', '.join(FUNCTIONS)})")
+            # A number holds no names of the question's: 1/sqrt(d_k) wants d_k's value put in.
+            put_in = ": type the number it stands for" if self.symbols is None else ""
+            raise Unreadable(f"'{clip(text)}' is not a known name{put_in} (use {known}, √ and the functions {', '.join(FUNCTIONS)})")
         # The other names are read next, as factors of a product: 4hd^2 is 4*h*d^2.
         self.toks[self.i : self.i] = [("name", part, self.peek()[2], False) for part in parts[1:]]
         return self.node("sym", parts[0])

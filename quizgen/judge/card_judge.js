@@ -530,7 +530,8 @@
     var parts = splitName(text, symbols);
     if (parts === null) {
       var known = Object.keys(symbols).concat(["pi", "e"]).join(", ");
-      throw new Fail("'" + clip(text) + "' is not a known name (use " + known + ", √ and the functions " + FUNCTIONS.join(", ") + ")");
+      var putIn = this.symbols === null ? ": type the number it stands for" : ""; // 1/sqrt(d_k) wants d_k's value
+      throw new Fail("'" + clip(text) + "' is not a known name" + putIn + " (use " + known + ", √ and the functions " + FUNCTIONS.join(", ") + ")");
     }
     // The other names are read next, as factors of a product: 4hd^2 is 4*h*d^2.
     var pos = this.peek().pos;
