@@ -934,3 +934,16 @@ def test_the_summary_counts_only_sheets_handed_in(concepts, tmp_path):
     (week3 / "s4.answers.yaml").write_bytes(b"\x00\xff binary")
     again = _cli("grade", str(week3), str(week3))
     assert "over the 2 sheets handed in and graded" in again.output and "  100% right (2/2)" in again.output, again.output
+
+
+def test_a_folder_with_no_sheets_for_one_quiz_is_an_error_not_0_of_0(concepts, tmp_path):
+    _, subs = _one_quiz_for_the_class(concepts, tmp_path / "week3.yaml")
+    named_like_a_sheet = tmp_path / "ann.answers.yaml"
+    named_like_a_sheet.mkdir()
+    for folder, why in [(subs, "it is empty"), (named_like_a_sheet, "it is empty")]:
+        result = _cli("grade", str(tmp_path / "week3.yaml"), str(folder))
+        assert result.exit_code == 2 and f"{folder}: no answer sheets in this folder ({why}" in result.output
+        assert "handed in" not in result.output
+    (subs / "ann.txt").write_text("0.125\n")
+    result = _cli("grade", str(tmp_path / "week3.yaml"), str(subs))
+    assert result.exit_code == 2 and "ann.txt: ignored (answer sheets end in .yaml" in result.output

@@ -478,6 +478,10 @@ def grade_class(
             report.error = f"no quiz for student {student!r} in {quiz_target}"
             report.stranger = True
         found.setdefault(student, []).append((report, sheet, how))
+    if single is not None and not found and not unnamed:
+        # One quiz for the class and not one sheet: "0 of 0 handed in" would read as graded.
+        why = ": " + "; ".join(notes[:3]) if notes else " (it is empty; sheets end in .yaml, .yml, .json or .csv)"
+        raise FileUnusable(f"{submissions}: no answer sheets in this folder{why}")
     # One row per student (docs/grading.md: which submission is graded).
     reports: list[Report] = list(unnamed)
     pairs: list[tuple[Quiz, AnswerSheet, Report]] = []
