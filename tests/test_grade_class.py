@@ -947,3 +947,17 @@ def test_a_folder_with_no_sheets_for_one_quiz_is_an_error_not_0_of_0(concepts, t
     (subs / "ann.txt").write_text("0.125\n")
     result = _cli("grade", str(tmp_path / "week3.yaml"), str(subs))
     assert result.exit_code == 2 and "ann.txt: ignored (answer sheets end in .yaml" in result.output
+
+
+def test_with_one_quiz_a_sheet_named_for_someone_else_is_flagged(concepts, tmp_path):
+    """`bob.yaml` saying `student: alice` is graded as alice's (what it says) and flagged; copies
+    of the quiz's own sheet, under an LMS's name or not, and `alice.yaml` are not."""
+    keys, subs = _one_quiz_for_the_class(concepts, tmp_path / "week3.yaml")
+    for name, student in [("bob.yaml", "alice"), ("carol.yaml", "carol"), ("week3.answers (1).yaml", "dan"),
+                          ("Jo Doe_88_week3.answers.yaml", "s002")]:
+        _sheet(subs / name, keys, student=student)
+    rows = {r.student: r for r in grade_class(tmp_path / "week3.yaml", subs, concepts, jobs=1)[0]}
+    assert {s: (r.score, r.total) for s, r in rows.items()} == {s: (2, 2) for s in ("alice", "carol", "dan", "s002")}
+    assert rows["alice"].flags == ["its file name (bob.yaml) names neither alice nor the quiz week3; "
+                                   "graded as alice's, as its student field says"]
+    assert not any(rows[s].flags for s in ("carol", "dan", "s002")), {s: rows[s].flags for s in rows}

@@ -442,6 +442,7 @@ def grade_class(
     known = {**broken, **by_student}
     single = None if quiz_target.is_dir() else quizzes[0]
     id_owner = {p.id: (q.student or "?") for q in quizzes for p in q.problems} if len(quizzes) > 1 else {}
+    single_name = name_stem(Path(str(single.path)), (".quiz",)) if single is not None else None
     files, skipped = submission_files(submissions, quiz_target if quiz_target.is_dir() else None)
     notes.extend(skipped)
     found: dict[str, list[tuple[Report, AnswerSheet | None, int]]] = {}
@@ -456,12 +457,12 @@ def grade_class(
                             stranger=stem not in known and single is None)
             found.setdefault(stem or "", []).append((report, None, BY_NAME))
             continue
-        student, how, flag = identify(path, sheet, known, by_checksum)
+        student, how, flag = identify(path, sheet, known, by_checksum, single_name)
         quiz = single or by_student.get(student or "")
         report = Report(quiz=quiz, sheet=str(path), student=student)
         if flag:
             report.flags.append(flag)
-        if single is not None and how == BY_FIELD and not sheet.student and student == name_stem(Path(str(single.path)), (".quiz",)):
+        if single is not None and how == BY_FIELD and not sheet.student and student == single_name:
             report.flags.append(
                 f"the sheet names no student (its student: field is blank, and {path.name} is the quiz's own "
                 f"answer sheet): graded under the name {student}; fill in student: and grade again"

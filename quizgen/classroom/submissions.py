@@ -110,7 +110,7 @@ BY_NAME, BY_QUIZ, BY_FIELD = 2, 1, 0
 
 
 def identify(
-    path: Path, sheet: AnswerSheet, known: Mapping[str, Any], by_checksum: Mapping[str, Quiz]
+    path: Path, sheet: AnswerSheet, known: Mapping[str, Any], by_checksum: Mapping[str, Quiz], quiz_name: str | None = None
 ) -> tuple[str | None, int, str | None]:
     """The student a submission is graded as, how that was found, and a flag if the sheet disagrees.
 
@@ -118,7 +118,9 @@ def identify(
     ``s001.answers.yaml``) is that student's; else a sheet made for a student's quiz (its
     ``quiz`` checksum) is that student's; else its ``student`` field, else its file name, says.
     A ``student`` field that disagrees is flagged and never followed; so is, in a class of
-    per-student quizzes, a file name that does not name the student found. A CSV typed in from
+    per-student quizzes, a file name that does not name the student found, and with one quiz for
+    the class (``quiz_name``, its file's stem) one that names neither that student nor the quiz
+    (``bob.yaml`` saying ``student: alice``). A CSV typed in from
     paper names each row's student in its own column; a CSV named for one student of the class
     (``s004.csv``) is that student's upload, and its rows for anyone else are only claims.
     """
@@ -138,10 +140,14 @@ def identify(
     flag = None
     if sheet.student and as_known(sheet.student, known) != student:
         flag = f"the sheet says 'student: {sheet.student}'; graded as {student}'s, as {why} says"
-    elif how != BY_NAME and known and student and student.casefold() not in path.name.casefold():
+    elif how != BY_NAME and student and student.casefold() not in path.name.casefold():
         # Per-student quizzes: quiz --for names each sheet for its student, and an LMS download
-        # keeps that name inside its own; a sheet that names someone else is worth a look.
-        flag = f"its file name ({path.name}) does not name {student}; graded as {student}'s, as {why} says"
+        # keeps that name inside its own; a sheet that names someone else is worth a look. With
+        # one quiz, the blank sheet is named for the quiz (week3.answers.yaml), and so are copies.
+        if known:
+            flag = f"its file name ({path.name}) does not name {student}; graded as {student}'s, as {why} says"
+        elif quiz_name and quiz_name.casefold() not in path.name.casefold():
+            flag = f"its file name ({path.name}) names neither {student} nor the quiz {quiz_name}; graded as {student}'s, as {why} says"
     return student, how, flag
 
 
