@@ -61,6 +61,11 @@ EXPECTED = {
         (4, "deck", "deck names joined by ::"),
     ],
     "two-documents.yaml": [(10, "", "a second YAML document")],
+    "authored-inputs.yaml": [
+        (14, "problems[0].inputs.2x", "a name of letters, digits and _"),  # the key's own line
+        (19, "problems[1].inputs.x.range", "at most a million whole numbers (or a step"),
+        (24, "problems[2].inputs.x.step", "a step that leaves at most a million values in the range, found 1e-09"),
+    ],
     "yes-key.yaml": [(13, "problems[0].inputs.on", "read by YAML as true, not as a name; write it in quotes ('on')")],
     "many-problems.yaml": [
         (2, "title", "expected text, found 42"),

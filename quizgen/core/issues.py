@@ -101,6 +101,8 @@ _REQUIRED_WORDS = {
 def schema_issue(error: Any, file: str, lines: dict[PathKey, int]) -> list[Issue]:
     """Turn one jsonschema error into messages a concept author can act on."""
     path = tuple(error.absolute_path)
+    if "propertyNames" in error.absolute_schema_path and isinstance(error.instance, str):
+        path += (error.instance,)  # a bad name: point at its own line, not its mapping's
     schema = error.schema if isinstance(error.schema, dict) else {}
     v = error.validator
     found = describe(error.instance)

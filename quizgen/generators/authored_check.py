@@ -87,8 +87,11 @@ def _check_inputs(inputs: Any) -> list[Found]:
             step = spec.get("step", 1)
             if lo > hi:
                 found.append(((*at, "range"), "[min, max] with min <= max", f"[{lo}, {hi}]"))
-            elif (hi - lo) / step > 1e6:
+            elif (hi - lo) / step > 1e6 and "step" in spec:
                 found.append(((*at, "step"), "a step that leaves at most a million values in the range", f"{step}"))
+            elif (hi - lo) / step > 1e6:  # whole numbers, as no step was written
+                found.append(((*at, "range"), "a range of at most a million whole numbers (or a step: a range of "
+                              "decimals takes one, such as step: 0.01)", f"[{lo}, {hi}]"))
         if "value" in spec:
             try:
                 tree = parse(spec["value"], tuple(n for n in inputs if n not in symbols_of(inputs)))
