@@ -42,12 +42,12 @@ def _drill(home, **env) -> str:
     return child.logfile_read.getvalue()
 
 
-def _stats(home, *args: str, **env) -> str:
+def _stats(home, *args: str, dims=(30, 80), **env) -> str:
     env.setdefault("NO_COLOR", "1")
     if env["NO_COLOR"] == "":
         del env["NO_COLOR"]
     child = pexpect.spawn(sys.executable, ["-m", "quizgen", "--concepts", str(CONCEPTS), "stats", *args],
-                          env=_env(home, **env), encoding="utf-8", dimensions=(30, 80), timeout=60)
+                          env=_env(home, **env), encoding="utf-8", dimensions=dims, timeout=60)
     out = child.read()
     child.close()
     assert child.exitstatus == 0, out
@@ -84,6 +84,21 @@ def test_stats_agrees_with_the_drill_and_fits_80_columns(tmp_path, colour: bool)
         assert re.search(rf"^{concept}\s+\d+\s+\d+", every, re.M), concept
     assert "not practised yet" not in every
     assert all(len(line) <= 80 for line in every.splitlines() if not line.startswith(str(tmp_path)))
+
+
+def test_stats_on_a_40_column_terminal_cuts_no_word_and_no_number(tmp_path) -> None:
+    """A phone's terminal: tables too wide for it become lists (a row's first cell on its own
+    line, then "header value" pairs kept whole), and the 28-day chart takes one column a day."""
+    _drill(tmp_path)
+    text = plain(_stats(tmp_path, "--all", "--recent", "3", dims=(200, 40)))
+    lines = [line for line in text.splitlines() if not line.startswith(str(tmp_path))]
+    assert all(len(line) <= 40 for line in lines), max(lines, key=len)
+    assert re.search(r"^attention\n {4}right 0 {3}wrong 1 {3}acc\. 0%", text, re.M), text
+    for concept in (p.stem for p in CONCEPTS.glob("*.yaml")):  # every id whole, on a line of its own
+        assert re.search(rf"^{concept}$", text, re.M), concept
+    chart = re.search(r"^  0% │(.*)$", text, re.M)
+    assert chart and len(chart.group(1)) == 28, text
+    assert "24 h 0" in text and "7 days 0" in text  # a header with a space stays with its value
 
 
 @pytest.mark.parametrize("env", [{"NO_COLOR": "", "TERM": "xterm-256color"}, {"NO_COLOR": "1"}, {"NO_COLOR": "", "TERM": "xterm-mono"}],

@@ -159,7 +159,7 @@ def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int, ever
         if any(answered for _, _, answered in daily):
             out.blank()
             out.rule(f"accuracy by day, last {len(daily)} days (problems right / answered)")
-            out.pre([[(line, "")] for line in accuracy_chart(daily)])
+            out.pre([[(line, "")] for line in accuracy_chart(daily, day_width=2 if out.width >= 7 + 2 * len(daily) else 1)])
         upcoming = states[:10]
         if upcoming:
             out.blank()
@@ -187,18 +187,19 @@ WIDTH = 80
 """The width ``stats`` fits (a terminal's default)."""
 
 
-def accuracy_chart(daily: list[tuple[str, int, int]], height: int = 5) -> list[str]:
-    """Each day's share right as a two-column bar, with the dates below and the totals. A day
-    with answers shows at least a sliver (so 0% differs from no answers, shown ``·``)."""
+def accuracy_chart(daily: list[tuple[str, int, int]], height: int = 5, day_width: int = 2) -> list[str]:
+    """Each day's share right as a bar ``day_width`` columns wide (1 on a narrow terminal), with
+    the dates below and the totals. A day with answers shows at least a sliver (so 0% differs
+    from no answers, shown ``·``)."""
     from quizgen.core.pictures import bars
 
     sliver = 1 / (8 * height)
     shares = [max(right / answered, sliver) if answered else 0.0 for _, right, answered in daily]
-    rows = bars([v for v in shares for _ in (0, 1)], 0.0, 1.0, height)
-    empty = "".join("··" if not answered else "  " for _, _, answered in daily)
+    rows = bars([v for v in shares for _ in range(day_width)], 0.0, 1.0, height)
+    empty = "".join(("·" if not answered else " ") * day_width for _, _, answered in daily)
     lines = [f"{'100%' if i == 0 else '0%' if i == height - 1 else '':>4} │{row}" for i, row in enumerate(rows)]
     lines[-1] = lines[-1][:6] + "".join(e if c == " " else c for c, e in zip(lines[-1][6:], empty))
-    width = 2 * len(daily)
+    width = day_width * len(daily)
     lines.append("     └" + "─" * width)
     first, last = daily[0][0], daily[-1][0]
     lines.append("      " + (first + last.rjust(width - len(first)) if width > len(first) + len(last) else f"{first} to {last}"))

@@ -256,6 +256,15 @@ class Out:
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool] = ()) -> None:
         """A table of text cells (stats): a rich table on a terminal, aligned columns in text."""
         right = list(right) + [False] * (len(headers) - len(right))
+        natural = sum(max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)) + 2 * (len(headers) - 1)
+        if self._console is not None and natural > self._console.width:
+            # Too narrow for columns (a phone's terminal): each row is its first cell on a line
+            # of its own, then the others as "header value", wrapped, so no word is cut.
+            for row in rows:
+                self.para((row[0], "bold"))
+                pairs = [c if len(headers) == 2 else f"{h} {c}".replace(" ", _JOINED) for h, c in zip(headers[1:], row[1:])]
+                self.para(("   ".join(pairs), ""), indent=4)
+            return
         if self._console is not None:
             from rich.table import Table
 
