@@ -612,6 +612,22 @@ def test_pty_an_answer_waits_for_a_lock_held_elsewhere_and_is_saved(tmp_path):
     assert [r["status"] for r in reviews(tmp_path)] == ["right"]
 
 
+def test_pty_a_worked_solution_table_on_40_columns_is_a_list_of_whole_pairs(tmp_path):
+    """BLEU's clipping table is 62 columns wide: on a phone's 40 each candidate word is a line,
+    and each of its counts a whole "column value" line under it, not a table cut by wrapping."""
+    child = spawn(tmp_path, "bleu", "--n", "1", "--seed", "3", "--no-save", dims=(200, 40))
+    child.expect(PROMPT)
+    child.sendline("?")
+    child.expect("Rated again")
+    ended(child)
+    child.close()
+    text = transcript(child)
+    assert all(len(line) <= 40 for line in text.splitlines()), max(text.splitlines(), key=len)
+    rows = re.findall(r"^    (\S+)\n      count (\d+)\n      max count in one reference (\d+)\n      clipped count (\d+)$",
+                      text, re.M)
+    assert len(rows) >= 2 and all(int(clipped) == min(int(c), int(m)) for _, c, m, clipped in rows), text
+
+
 def test_pty_right_answer(tmp_path):
     child = spawn(tmp_path, "attention", "--n", "1")
     child.expect(r"d_k = (\d+)")

@@ -237,10 +237,10 @@ class Out:
                 # soft_wrap: a line wider than a narrow terminal is folded by the terminal itself
                 # instead of being cut, so no number is ever hidden.
                 for part in wrap_line(line, self._console.width) if wrap else [line]:
-                    self._console.print(self._text(part), soft_wrap=True)
+                    self._console.print(self._text([(chunk.replace(_JOINED, " "), style) for chunk, style in part]), soft_wrap=True)
         else:
             for line in lines:
-                self.stream.write(self._plain(line) + "\n")
+                self.stream.write(self._plain(line).replace(_JOINED, " ") + "\n")
             self.stream.flush()
 
     def text_block(self, text: str, indent: str = "  ", style: str = "") -> None:
@@ -332,12 +332,21 @@ def value_lines(value: Any, marks: Iterable[tuple[int, ...]] = (), indent: str =
     return table_lines(value, marks, indent) if len(value) >= 2 or width >= 2 else None
 
 
-def named_table_lines(table: Sequence[Sequence[Any]], indent: str = "      ") -> list[Line]:
+def named_table_lines(table: Sequence[Sequence[Any]], indent: str = "      ", width: int = 80) -> list[Line]:
     """A table whose first row and first column are names (``Step.named_table``): names
-    dimmed, the names' column left-aligned, every other column right-aligned."""
+    dimmed, the names' column left-aligned, every other column right-aligned. Wider than
+    ``width``, each row is its name on a line, then its ``column value`` pairs on one line, or
+    one a line where they do not fit."""
     cells = [[c if isinstance(c, str) else fmt_scalar(c) for c in row] for row in table]
     widths = [max(len(r[j]) for r in cells) for j in range(len(cells[0]))]
     out: list[Line] = []
+    if len(indent) + sum(widths) + 2 * (len(widths) - 1) > width:
+        for row in cells[1:]:
+            pairs = [f"{h} {c}".strip().replace(" ", _JOINED) for h, c in zip(cells[0][1:], row[1:])]
+            joined = "   ".join(pairs)
+            out.append([("    ", ""), (row[0], "dim")])
+            out += [[("      ", ""), (text, "")] for text in ([joined] if len(joined) + 6 <= width else pairs)]
+        return out
     for i, row in enumerate(cells):
         line: Line = [(indent, "")]
         for j, text in enumerate(row):
@@ -348,10 +357,11 @@ def named_table_lines(table: Sequence[Sequence[Any]], indent: str = "      ") ->
     return out
 
 
-def step_lines(step: Any, kind: str = "") -> list[Line]:
+def step_lines(step: Any, kind: str = "", width: int = 80) -> list[Line]:
     """One line of a worked solution (plus an aligned block below it for a matrix or a table);
-    named entries as ``name = value, …`` on the line, a table with its row and column names; in a
-    shape problem a step's value is its shape, written as torch does (as on cards and keys)."""
+    named entries as ``name = value, …`` on the line, a table with its row and column names (as
+    a list where ``width`` is too narrow for it); in a shape problem a step's value is its shape,
+    written as torch does (as on cards and keys)."""
     from quizgen.core.render import fmt_shape, is_shape_step, named_entries_text, step_label
 
     if is_shape_step(step, kind):
@@ -369,7 +379,7 @@ def step_lines(step: Any, kind: str = "") -> list[Line]:
     head: Line = [("  ", ""), (step.label, "bold")]
     table = step.named_table()
     if table is not None:
-        return [head + [(":", "")] + extra] + named_table_lines(table)
+        return [head + [(":", "")] + extra] + named_table_lines(table, width=width)
     block = value_lines(step.value, indent="      ")
     if block is None:
         return [head + [(" = ", ""), (fmt_inline(step.value), "")] + extra]

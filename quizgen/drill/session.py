@@ -396,7 +396,7 @@ class Session:
             out.para(("Worked solution:", "bold"))
             lines = []
             for step in solved.steps:
-                lines.extend(step_lines(step, kind))
+                lines.extend(step_lines(step, kind, out.width))
             out.pre(lines, wrap=True)
         if solved.figure is not None:
             from quizgen.core.pictures import text_lines
