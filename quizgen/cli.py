@@ -7,6 +7,7 @@ they print a message and exit with status 2, never a traceback.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -219,7 +220,20 @@ def main() -> None:
     # hundreds of thousands of such objects: with the default thresholds the cyclic collector
     # rescans them again and again (grading 100,000 answers took 1.6x as long). Collect rarely.
     gc.set_threshold(50_000, 10, 10)
-    friendly(cli.main)(prog_name="quizgen")  # also --help and --version onto a full disk
+    friendly(_run)()  # also --help and --version onto a full disk
+
+
+def _run() -> None:
+    """The command line, with click's own exits made quizgen's: a Ctrl-C that lands outside a
+    command (while click finds it) is "interrupted" and 130 too, not click's "Aborted!" and 1."""
+    try:
+        code = cli.main(prog_name="quizgen", standalone_mode=False)
+    except click.exceptions.Abort:
+        raise KeyboardInterrupt from None
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

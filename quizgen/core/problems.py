@@ -16,6 +16,7 @@ import os
 import random
 import re
 import signal
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -446,7 +447,18 @@ def build_many(
                 pass
         # Ctrl-C reaches every process of the terminal's group: the workers ignore it, and this
         # process stops them (leaving the pool terminates it), so one "interrupted" is printed.
-        with multiprocessing.get_context("fork").Pool(processes, initializer=_ignore_interrupt) as pool:
+        # They are forked ignoring it: one that took it before its initializer ran printed a
+        # traceback and died, the pool forked another, and a worker could be left behind,
+        # blocked for ever on a lock the dead one held.
+        default = signal.getsignal(signal.SIGINT) if threading.current_thread() is threading.main_thread() else None
+        if default is not None:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            pool = multiprocessing.get_context("fork").Pool(processes, initializer=_ignore_interrupt)
+        finally:
+            if default is not None:
+                signal.signal(signal.SIGINT, default)
+        with pool:
             yield from pool.imap(_build_chunk, chunks)
     finally:
         _jobs, _keep_going, _render = (), False, None
