@@ -333,7 +333,7 @@ def test_qti_zip_round_trip_scores_like_grading(quiz, tmp_path, partial) -> None
                 off[i] = keys[i] + 3 * _margin(problem, keys[i]) + 1e-3
             candidates.append(off)
         if not problem.answer.whole:  # on the edge of the judge's tolerance, each side: right, here and in the LMS
-            for sign in (1, -1):  # (unless nearer a named mistake's value: too few figures here, right in the LMS)
+            for sign in (1, -1):  # (unless nearer a named mistake's value: too few figures; see the test of NEAR_MISTAKE)
                 edge = [k + sign * problem.tolerance.width(k) * (1 - 1e-12) for k in keys]
                 typed_edge = json.dumps(_as_value(kind, [float(repr(v)) for v in edge], problem.answer.value))
                 if judge(problem.answer, typed_edge, problem.tolerance, problem.misconceptions).status == "right":
@@ -621,3 +621,37 @@ def test_variants_and_seed_with_a_quiz_file_are_refused_not_ignored(quiz, tmp_pa
         assert result.exit_code == 2 and "a quiz file's problems are the ones its ids name" in result.output, result.output
         assert all(flag in result.output for flag in extra if flag.startswith("--")) and not out.exists()
     assert CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "export", str(path), "--format", "moodle", "-o", str(out)]).exit_code == 0
+
+
+# knowledge-distillation.combined-loss: key 2.54911 (± 0.01275), the mistake kl-reversed 2.5738 inside twice its ±.
+NEAR_MISTAKE = "knowledge-distillation.combined-loss.v1.255694999659129"
+
+
+@pytest.mark.parametrize("partial", [False, True], ids=["all-or-nothing", "partial-credit"])
+def test_a_number_nearer_a_named_mistake_scores_as_grade_does_in_both_exports(partial) -> None:
+    """Within the key's ± but nearer a named mistake's value is too few figures to tell, 0
+    points: in `quizgen grade` (with or without --partial-credit) and in both LMS files, along a
+    grid from the key to each mistake and across the ±. QTI's range stops at the midpoint."""
+    from quizgen.classroom.export import moodle_xml, qti_assessment
+    from quizgen.classroom.grade import question_points
+    from quizgen.classroom.report import Scoring
+
+    problem = rebuild(NEAR_MISTAKE, load_concepts(CONCEPTS))
+    key, width = float(problem.answer.value), problem.tolerance.width(float(problem.answer.value))
+    near = [float(m.value) for m in problem.misconceptions if abs(float(m.value) - key) < 2 * width]
+    assert near, "the problem no longer has a named mistake near its key"
+    item = next(ET.fromstring(qti_assessment([(1, problem)], "t", "x", partial)).iter(QTI + "item"))
+    answers = next(q for q in ET.fromstring(moodle_xml([(1, problem)], {})) if q.get("type") == "numerical").findall("answer")
+    grid = [key + (v - key) * t / 41 for v in near for t in range(1, 41)] + [key + width * t / 21 for t in range(-31, 32)]  # never the midpoint
+    for v in near:  # within the ± and nearer the mistake: from the midpoint to the edge of the ±
+        mid, edge = (key + v) / 2, key + math.copysign(width, v - key)
+        grid += [mid + (edge - mid) * t / 10 for t in range(1, 10)]
+    told = 0
+    for x in grid:
+        typed = repr(x)
+        verdict = judge(problem.answer, typed, problem.tolerance, problem.misconceptions)
+        expected = question_points(Scoring(partial=partial), problem.answer, typed, problem.tolerance, verdict.status, verdict)
+        told += verdict.status == "too-few-figures"
+        assert _qti_points(item, {"response1": typed}) == expected, (typed, verdict.status, expected)
+        assert _moodle_points(answers, x) == expected, (typed, verdict.status, expected)
+    assert told >= 5  # the grid crossed the midpoint

@@ -291,13 +291,27 @@ def _qti_item(section: ET.Element, ident: str, title: str, qtype: str, text: str
     return processing
 
 
-def _within(parent: ET.Element, respident: str, value: float, plus_minus: float) -> None:
-    """The condition "the field ``respident`` holds ``value`` ± ``plus_minus``"."""
+def _within(parent: ET.Element, respident: str, value: float, bounds: tuple[float, float]) -> None:
+    """The condition "the field ``respident`` holds ``value``, or a number within ``bounds``"."""
     either = _sub(parent, "or")
     _sub(either, "varequal", number(value), respident=respident)
     both = _sub(either, "and")
-    _sub(both, "vargte", number(value - plus_minus), respident=respident)
-    _sub(both, "varlte", number(value + plus_minus), respident=respident)
+    _sub(both, "vargte", number(bounds[0]), respident=respident)
+    _sub(both, "varlte", number(bounds[1]), respident=respident)
+
+
+def accepted_range(problem: Problem, key: float, alone: bool) -> tuple[float, float]:
+    """The numbers the judge calls right for ``key``: within its ± and, for a number answered
+    ``alone`` (not an entry of a vector or matrix), nearer the key than any named mistake's value
+    (nearer a mistake, the judge says too few figures to tell, 0 points), so the range stops short
+    of the midpoint between them."""
+    width = margin(problem, key)
+    lo, hi = key - width, key + width
+    for m in problem.misconceptions if alone else ():
+        if isinstance(m.value, (int, float)) and not isinstance(m.value, bool) and m.value != key:
+            half = (float(m.value) - key) / 2 * (1 - 1e-9)  # the midpoint, a hair towards the key
+            lo, hi = (lo, min(hi, key + half)) if half > 0 else (max(lo, key + half), hi)
+    return lo, hi
 
 
 def _score(processing: ET.Element, problem: Problem, keys: Sequence[float], partial: bool) -> None:
@@ -307,14 +321,14 @@ def _score(processing: ET.Element, problem: Problem, keys: Sequence[float], part
         share = number(100 / len(keys))
         for i, key in enumerate(keys, start=1):
             cond = _sub(processing, "respcondition", **{"continue": "Yes"})
-            _within(_sub(cond, "conditionvar"), f"response{i}", key, margin(problem, key))
+            _within(_sub(cond, "conditionvar"), f"response{i}", key, accepted_range(problem, key, False))
             _sub(cond, "setvar", share, action="Add", varname="SCORE")
         return
     cond = _sub(processing, "respcondition", **{"continue": "No"})
     var = _sub(cond, "conditionvar")
     every = _sub(var, "and") if len(keys) > 1 else var
     for i, key in enumerate(keys, start=1):
-        _within(every, f"response{i}", key, margin(problem, key))
+        _within(every, f"response{i}", key, accepted_range(problem, key, len(keys) == 1 and problem.answer.kind == "number"))
     _sub(cond, "setvar", "100", action="Set", varname="SCORE")
 
 

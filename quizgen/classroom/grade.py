@@ -272,6 +272,10 @@ def _entries(answer: Any, text: str | None, tolerance: Any, status: str) -> Entr
     entry by entry with the judge's own reading, tolerance and rounding test; else None."""
     if text is None or status not in ("wrong", "too-few-figures") or answer.kind not in ("number", "vector", "matrix"):
         return None
+    if answer.kind == "number" and status == "too-few-figures":
+        # Within the ± but nearer a named mistake's value than the key is too few figures to
+        # tell, not exact: a rounding, as the verdict says.
+        return (0, 1, 1)
     from quizgen.judge.reader import _read
     from quizgen.judge.verdict import _is_rounding
 
