@@ -402,3 +402,23 @@ def test_markdown_answer_space_has_a_cell_per_entry(concepts):
         else:
             assert not body_rows and "____" in section, p.id
     assert {"matrix", "vector", "shape"} <= kinds
+
+
+def test_the_advice_on_numbers_never_asks_for_three_figures_of_a_count(concepts, tmp_path):
+    """A count (fine-tuning's parameter counts: 657,925) is graded exactly, so "three significant
+    figures" would earn 0 (658000 is too rough). The worksheet and the sheet say a count is
+    exact; a quiz of counts only says nothing about figures; one without counts nothing about counts."""
+    from quizgen.classroom.worksheet import paper_advice
+    from quizgen.core.problems import expected
+
+    counts = make_quiz(concepts, ["fine-tuning"], 4, seed=1)
+    assert any(expected(counts.templates[p.key].family, p.inputs).whole for p in counts.problems)
+    plain = make_quiz(concepts, ["attention"], 3, seed=1)
+    mixed = make_quiz(concepts, ["all"], 20, seed=1)
+    assert paper_advice(counts) == "A count is exact: give it as a whole number."
+    assert "a count" not in paper_advice(plain).lower() and "three significant figures" in paper_advice(plain)
+    assert paper_advice(mixed).endswith("and a count exactly, as a whole number.")
+    write_quiz_files(counts, tmp_path / "ft.yaml")
+    for name in ("ft.worksheet.md", "ft.worksheet.html", "ft.answers.yaml"):
+        text = (tmp_path / name).read_text()
+        assert "A count is exact: give it as a whole number." in text and "significant figures" not in text, name

@@ -74,23 +74,45 @@ def _who(quiz: Quiz) -> str:
     return quiz.student
 
 
-def _tolerance_phrase(quiz: Quiz) -> str:
-    """How close a number must be, for the instructions: each tolerance the quiz uses, in words."""
+def _number_rules(quiz: Quiz) -> tuple[list[str], bool]:
+    """How close the quiz's numbers must be, each tolerance in words (numbers, vectors and
+    matrices that are not counts), and whether an answer is a count (exact, a whole number: its
+    tolerance is not for rounding, and "three significant figures" of 657,925 is wrong)."""
+    from quizgen.core.problems import expected
     from quizgen.judge import Tolerance
 
-    found = sorted({t.tolerance for t in quiz.templates.values() if t.tolerance is not None} or {(0.005, 0.0005)})
-    phrases = list(dict.fromkeys(Tolerance(rel, abs_).phrase() for rel, abs_ in found))
-    if len(phrases) == 1:
-        return f"counts as right {phrases[0]} of the exact value"
-    return f"counts as right {', or '.join(phrases)} of the exact value, depending on the problem"
+    found, counts = set(), False
+    for p in quiz.problems:
+        template = quiz.templates.get(p.key)
+        if template is None:
+            continue
+        try:
+            answer = expected(template.family, p.inputs)
+        except (KeyError, TypeError, ValueError, IndexError):  # inputs of a hand-edited quiz file
+            answer = None
+        if answer is not None and answer.kind == "number" and answer.whole:
+            counts = True
+        elif answer is None or answer.kind in ("number", "vector", "matrix"):
+            found.add(template.tolerance or (0.005, 0.0005))
+    return list(dict.fromkeys(Tolerance(rel, abs_).phrase() for rel, abs_ in sorted(found))), counts
+
+
+def _tolerance_sentence(phrases: list[str], counts: bool) -> str:
+    """The instructions' sentence on numbers: their tolerance and figures, and counts."""
+    count = "A count is exact: give it as a whole number."
+    if not phrases:
+        return count if counts else ""
+    depends = ", depending on the problem" if len(phrases) > 1 else ""
+    said = f"A number counts as right {', or '.join(phrases)} of the exact value{depends}: give at least three significant figures."
+    return f"{said} {count}" if counts else said
 
 
 def paper_advice(quiz: Quiz) -> str:
     """The one line a printed worksheet says about answers: how close a number must be."""
-    found = {t.tolerance for t in quiz.templates.values() if t.tolerance is not None}
-    if len(found) == 1:
-        return f"A number {_tolerance_phrase(quiz)}: give at least three significant figures."
-    return "Give each number to at least three significant figures, and a count as a whole number."
+    phrases, counts = _number_rules(quiz)
+    if len(phrases) > 1:
+        return "Give each number to at least three significant figures" + (", and a count exactly, as a whole number." if counts else ".")
+    return _tolerance_sentence(phrases, counts)
 
 
 def answer_layout(quiz: Quiz, p: QuizProblem) -> tuple[str, int, int]:
@@ -115,8 +137,7 @@ def instructions(quiz: Quiz, sheet_name: str | None) -> list[str]:
     where = "in this file" if sheet_name is None else f"in the answer sheet `{sheet_name}`"
     return [
         f"Write each answer {where}, after its problem's id, in single quotes.",
-        f"Numbers: `0.25`, `1/4`, `2.5e-3` or `sqrt(2)/2`. A number {_tolerance_phrase(quiz)}: "
-        "give at least three significant figures.",
+        " ".join(["Numbers: `0.25`, `1/4`, `2.5e-3` or `sqrt(2)/2`.", _tolerance_sentence(*_number_rules(quiz))]).strip(),
         "Vectors: `[0.5, -1, 2]` or `0.5 -1 2`. Matrices: `[[1, 2], [3, 4]]` or `1 2; 3 4`.",
         "Shapes: `(3, 1, 4)`, `3x1x4` or `torch.Size([3, 1, 4])`; `()` for a 0-d tensor; `error` if it raises.",
         "Leave an answer empty (`''`) to skip it. Nothing you write is ever run as code.",
@@ -163,7 +184,8 @@ def worksheet_markdown(quiz: Quiz) -> str:
     who = _who(quiz)
     out.append(f"**Student:** {_md_text(who)}" if who else "**Name:** ______________________")
     out.append("")
-    out.append(f"{len(quiz.problems)} problems · quiz `{quiz.checksum[:19]}` · {_md_text(paper_advice(quiz))}")
+    advice = paper_advice(quiz)
+    out.append(f"{len(quiz.problems)} problems · quiz `{quiz.checksum[:19]}`" + (f" · {_md_text(advice)}" if advice else ""))
     out.append("")
     for p in quiz.problems:
         described = _describe(quiz, p)
@@ -420,7 +442,8 @@ def _header(quiz: Quiz, what: str) -> list[str]:
 
 def _worksheet_article(quiz: Quiz) -> str:
     """One student's worksheet as an ``<article>``: problems with answer spaces, nothing about files."""
-    out = ['<article class="sheet">', *_header(quiz, ""), f'<p class="advice">{html.escape(paper_advice(quiz))}</p>']
+    advice = paper_advice(quiz)
+    out = ['<article class="sheet">', *_header(quiz, ""), *([f'<p class="advice">{html.escape(advice)}</p>'] if advice else [])]
     for p in quiz.problems:
         out += ['<section class="problem">', *_problem_html(quiz, p), answer_space(quiz, p),
                 f'<p class="pid">problem id <code>{html.escape(p.id)}</code></p>', "</section>"]
