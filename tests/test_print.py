@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from conftest import A4_TEXT_PX, CONCEPTS, chromium, need_chromium, probe_page
 
 from quizgen.classroom.quiz import read_quiz
+from quizgen.classroom.worksheet import SHAPE_BOXES
 from quizgen.cli import cli
 from quizgen.core.concepts import load_concepts
 from quizgen.core.problems import rebuild
@@ -172,7 +173,11 @@ _LAYOUT_PROBE = """<script>
         item = {pid: item.pid, kind: "grid", cells: cells.length, cols: Object.keys(xs).length,
                 rows: Object.keys(ys).length, right: right, small: small};
       } else if (boxes.length) {
-        item = {pid: item.pid, kind: "shape", boxes: boxes.length};
+        var tops = {}, right = 0;
+        boxes.forEach(function (b) {
+          var r = b.getBoundingClientRect(); tops[Math.round(r.top)] = 1; right = Math.max(right, r.right);
+        });
+        item = {pid: item.pid, kind: "shape", boxes: boxes.length, lines: Object.keys(tops).length, right: right};
       } else if (line) {
         var r = line.getBoundingClientRect();
         item = {pid: item.pid, kind: "line", width: r.width, right: r.right};
@@ -210,7 +215,8 @@ def test_each_answer_space_is_shaped_like_its_answer(printed: Path, page: str) -
             assert m["kind"] == "grid" and (m["rows"], m["cols"], m["cells"]) == (rows, cols, rows * cols), m
             assert m["small"] == 0 and m["right"] <= A4_TEXT_PX, m
         elif answer.kind == "shape":
-            assert m["kind"] == "shape" and m["boxes"] == 5, m  # the most dimensions any shipped template asks for
+            # As many boxes for every shape (they do not tell the rank), on one line, inside the page.
+            assert m["kind"] == "shape" and m["boxes"] == SHAPE_BOXES and m["lines"] == 1 and m["right"] <= A4_TEXT_PX, m
             assert answer.value == "error" or len(answer.value) <= m["boxes"], m
         else:
             assert m["kind"] == "line" and m["width"] >= 150 and m["right"] <= A4_TEXT_PX, m

@@ -422,3 +422,16 @@ def test_the_advice_on_numbers_never_asks_for_three_figures_of_a_count(concepts,
     for name in ("ft.worksheet.md", "ft.worksheet.html", "ft.answers.yaml"):
         text = (tmp_path / name).read_text()
         assert "A count is exact: give it as a whole number." in text and "significant figures" not in text, name
+
+
+def test_the_paper_shape_boxes_hold_every_rank_the_shape_templates_draw(concepts):
+    """A worksheet gives every shape problem SHAPE_BOXES boxes: 5 left rank-6 and rank-7 answers
+    of squeeze-unsqueeze chains without room. Thousands of draws of every shape template stay within."""
+    from quizgen.classroom.worksheet import SHAPE_BOXES
+    from quizgen.core.problems import build_many, generate_jobs
+
+    shape_concepts = [c for c in concepts if any(t.generator in ("shapes", "transformer-shapes") for t in c.templates)]
+    ranks = [len(p.answer.value) for chunk in build_many(generate_jobs(shape_concepts, 4000, 5)) for p in chunk
+             if p.answer.kind == "shape" and isinstance(p.answer.value, list)]
+    assert len(ranks) > 1000 and max(ranks) >= 6  # the draws reach the ranks that 5 boxes missed
+    assert max(ranks) <= SHAPE_BOXES

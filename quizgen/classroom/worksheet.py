@@ -174,7 +174,7 @@ def _answer_markdown(quiz: Quiz, p: QuizProblem) -> list[str]:
         table += [f"| {i + 1} |" + "   |" * cols for i in range(rows)]
         return [head, "", *table]
     if kind == "shape":
-        return [head + " ( ____ , ____ , ____ , ____ , ____ )  or  ☐ error"]
+        return [head + " ( " + " , ".join(["____"] * SHAPE_BOXES) + " )  or  ☐ error"]
     return [head + " ______________________"]
 
 
@@ -402,9 +402,14 @@ def _box_width(n: int) -> float:
     return round(min(5.0, 38.0 / max(n, 1)), 2)
 
 
+SHAPE_BOXES = 8
+"""Boxes for a shape's dimensions, the same for every shape problem (so they do not tell the
+rank): squeeze-unsqueeze chains reach rank 6 or 7, and nothing shipped goes beyond 8."""
+
+
 def answer_space(quiz: Quiz, p: QuizProblem) -> str:
     """The answer space of a problem on paper, shaped like its answer: a grid of rows × columns
-    boxes between brackets for a matrix (one row for a vector), five boxes for a shape's
+    boxes between brackets for a matrix (one row for a vector), ``SHAPE_BOXES`` boxes for a shape's
     dimensions and a box to tick for ``error``, a line for a number, a long line for a formula."""
     kind, rows, cols = answer_layout(quiz, p)
     head = f'<span class="label">Answer</span> <span class="expected">({html.escape(p.expected or "see the prompt")})</span>'
@@ -414,7 +419,7 @@ def answer_space(quiz: Quiz, p: QuizProblem) -> str:
         grid = f'<table class="grid" data-rows="{rows}" data-cols="{cols}">{cells}</table>'
         return f'<div class="answer">{head}<div class="bracketed">{grid}</div></div>'
     if kind == "shape":
-        boxes = ", ".join('<span class="box"></span>' for _ in range(5))
+        boxes = ", ".join('<span class="box"></span>' for _ in range(SHAPE_BOXES))
         return (f'<div class="answer">{head}<div class="shape">( {boxes} ) &nbsp; or &nbsp; '
                 '<span class="tick"></span> error (torch raises)</div>'
                 '<div class="hint">one dimension per box, from the left; leave the boxes you do not need empty</div></div>')
