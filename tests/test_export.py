@@ -655,3 +655,13 @@ def test_a_number_nearer_a_named_mistake_scores_as_grade_does_in_both_exports(pa
         assert _qti_points(item, {"response1": typed}) == expected, (typed, verdict.status, expected)
         assert _moodle_points(answers, x) == expected, (typed, verdict.status, expected)
     assert told >= 5  # the grid crossed the midpoint
+
+
+def test_an_error_key_takes_every_exception_name_the_judge_takes() -> None:
+    """torch raises IndexError for x.squeeze(-5): the blank took only RuntimeError by name."""
+    from quizgen.classroom.export import shape_spellings
+    from quizgen.core.answer import Answer
+
+    spellings = shape_spellings("error")
+    assert {"IndexError", "RuntimeError", "ValueError", "TypeError"} <= set(spellings)
+    assert all(judge(Answer("shape", "error"), s).status == "right" for s in spellings)

@@ -42,6 +42,7 @@ from quizgen.core.command import concept_dir, friendly
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import FileUnusable
 from quizgen.core.render import fmt_inline, mistake_items, step_text, text_html
+from quizgen.judge.reader import EXCEPTION_NAMES
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from quizgen.core.problems import Problem
@@ -76,8 +77,8 @@ def number(x: float) -> str:
 
 def shape_spellings(value: Any) -> list[str]:
     """The ways of writing a shape (or ``error``) that a text blank accepts."""
-    if value == "error":
-        return ["error", "raises", "it raises an error", "RuntimeError"]
+    if value == "error":  # any exception named is "it raises" to the judge too
+        return ["error", "raises", "it raises an error", *EXCEPTION_NAMES]
     dims = [str(int(d)) for d in value]
     if not dims:
         return ["()", "torch.Size([])", "[]", "scalar"]

@@ -52,7 +52,9 @@ _EXCEPTION_WORDS = ("runtimeerror", "indexerror", "valueerror", "typeerror", "ru
 _ERROR_WORDS |= {*_EXCEPTION_WORDS} | {
     f"{verb} {article}{name}" for verb in ("raises", "it raises", "throws", "it throws") for article in ("", "a ", "an ") for name in _EXCEPTION_WORDS
 }
-_EXCEPTION_NAMES = "RuntimeError|IndexError|ValueError|TypeError|OutOfMemoryError|AssertionError|NotImplementedError"
+EXCEPTION_NAMES = ("RuntimeError", "IndexError", "ValueError", "TypeError", "OutOfMemoryError", "AssertionError", "NotImplementedError")
+"""What torch raises, each read as "it raises" (whichever it names: the question asks whether it raises)."""
+_EXCEPTION_NAMES = "|".join(EXCEPTION_NAMES)
 _NEGATIONS = frozenset({"no", "not", "never", "none", "nothing", "without", "cannot", "doesnt", "dont", "isnt", "wont", "nope"})
 _ERROR_TERMS = frozenset({"error", "errors", "raise", "raises", "raised", "exception", "exceptions", "throw", "throws", "fail", "fails", "crash", "crashes"})
 _SUCCESS_WORDS = frozenset({"no", "none", "nope", "works", "it works", "fine", "ok", "okay", "succeeds", "it succeeds"})
