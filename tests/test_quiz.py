@@ -320,6 +320,26 @@ def test_quiz_never_overwrites_without_force_and_never_a_filled_in_sheet(tmp_pat
         assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
+def test_quiz_o_replaces_only_a_quiz_file_even_with_force(tmp_path):
+    """-o naming a student's answer sheet, a concept file or notes, or '-', is refused before
+    anything is written, with or without --force; a quiz file of quizgen's, YAML or JSON, is replaced."""
+    runner = CliRunner()
+    (tmp_path / "s001.yaml").write_text("student: s001\nanswers:\n  1: '0.17'\n")
+    (tmp_path / "notes.txt").write_text("my notes\n")
+    (tmp_path / "bleu.yaml").write_text((CONCEPTS / "bleu.yaml").read_text())
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    for target, words in [("s001.yaml", "is not a quiz file"), ("bleu.yaml", "is not a quiz file"),
+                          ("notes.txt", "ends in .yaml, .yml or .json"), ("-", "ends in .yaml"), ("x.answers.yaml", "not .answers.yaml")]:
+        for force in ([], ["--force"]):
+            result = runner.invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "bleu", "-n", "1", "-o", str(tmp_path / target), *force])
+            assert result.exit_code == 2 and words in result.output, (target, result.output)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    for name in ("week3.yaml", "week4.json"):
+        args = ["--concepts", str(CONCEPTS), "quiz", "bleu", "-n", "1", "-o", str(tmp_path / name)]
+        assert runner.invoke(cli, args).exit_code == 0 and runner.invoke(cli, [*args, "--seed", "4", "--force"]).exit_code == 0
+        assert read_quiz(tmp_path / name).seed == 4
+
+
 @pytest.mark.parametrize("roster", [False, True])
 def test_a_quiz_replaced_without_key_never_leaves_the_old_key_beside_it(tmp_path, roster):
     """`--force` without `--key` over a quiz written with one is refused while the old keys are

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -56,6 +57,22 @@ def companion_paths(quiz_path: Path) -> dict[str, Path]:
     }
 
 
+QUIZ_SUFFIXES = (".yaml", ".yml", ".json")
+"""What a quiz file's name (-o) ends in."""
+_QUIZ_MARK = re.compile(rb"""^[ \t{]*["']?quizgen["']?[ \t]*:[ \t]*["']?quiz["']?[ \t]*(?:[,}\r\n]|$)""", re.M)
+
+
+def _is_quiz_file(path: Path) -> bool:
+    """Whether ``path`` reads as one of quizgen's quiz files (a ``quizgen: quiz`` line near its
+    top): only such a file is replaced by a new quiz, so ``-o`` naming an answer sheet, a concept
+    file or notes never loses them."""
+    try:
+        with path.open("rb") as f:
+            return bool(_QUIZ_MARK.search(f.read(4096)))
+    except OSError:
+        return False
+
+
 def _has_answers(path: Path) -> bool:
     """Whether an answer sheet holds anything typed (a sheet that cannot be read might: yes)."""
     from quizgen.classroom.sheets import read_answer_sheet
@@ -76,6 +93,12 @@ def refuse_to_overwrite(quiz_paths: Sequence[Path], force: bool, with_key: bool 
         p for q in quiz_paths for name, p in [("quiz", q), *companion_paths(q).items()] if name != "key" or with_key
     ]
     existing = [p for p in [*outputs, *extra] if p.exists()]
+    strangers = [q for q in quiz_paths if q.exists() and not _is_quiz_file(q)]
+    if strangers:
+        raise QuizgenError(
+            f"{strangers[0]} exists and is not a quiz file (no 'quizgen: quiz' at its top): quizgen replaces only its "
+            "own quiz files, even with --force; write the quiz elsewhere with -o, or move the file away first"
+        )
     filled = [p for p in existing if p.name.endswith(".answers.yaml") and _has_answers(p)]
     if filled:
         listed = ", ".join(str(p) for p in filled[:5]) + (f" and {len(filled) - 5} more" if len(filled) > 5 else "")
@@ -196,6 +219,9 @@ def quiz_command(
     concepts = load_topics(topics, concept_dir(ctx))
     if roster is None:
         path = Path(output or "quiz.yaml")
+        if not path.name.lower().endswith(QUIZ_SUFFIXES) or path.name.lower().endswith(".answers" + path.suffix.lower()):
+            raise QuizgenError(f"{path}: a quiz file's name ends in .yaml, .yml or .json (not .answers.yaml, an "
+                               "answer sheet's), so that -o never replaces another kind of file; e.g. -o week3.yaml")
         if path.is_dir():
             raise QuizgenError(f"{path} is a directory; give the quiz file's name, e.g. -o {path / 'quiz.yaml'}")
         if not path.parent.is_dir():
