@@ -455,3 +455,20 @@ def test_the_paper_shape_boxes_hold_every_rank_the_shape_templates_draw(concepts
              if p.answer.kind == "shape" and isinstance(p.answer.value, list)]
     assert len(ranks) > 1000 and max(ranks) >= 6  # the draws reach the ranks that 5 boxes missed
     assert max(ranks) <= SHAPE_BOXES
+
+
+def test_a_class_is_not_written_beside_quizzes_of_students_not_on_its_roster(tmp_path):
+    """Rewriting a class with --force and a roster without s003 left s003's quiz (and key) behind,
+    and grading the folder listed s003 as missing: refused, naming the file, nothing written."""
+    runner = CliRunner()
+    three, two = tmp_path / "three.csv", tmp_path / "two.csv"
+    three.write_text("id,name\ns001,A\ns002,B\ns003,C\n")
+    two.write_text("id,name\ns001,A\ns002,B\n")
+    folder = tmp_path / "gen"
+    made = runner.invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "attention", "-n", "2", "--for", str(three), "-o", str(folder), "--key"])
+    assert made.exit_code == 0, made.output
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    for force in ([], ["--force"]):
+        result = runner.invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "bleu", "-n", "2", "--for", str(two), "-o", str(folder), "--key", *force])
+        assert result.exit_code == 2 and "students not on" in result.output and "s003.quiz.yaml" in result.output, result.output
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before

@@ -27,6 +27,7 @@ from quizgen.classroom.report import (
 )
 from quizgen.classroom.roster import CLASS_STEM, read_roster
 from quizgen.classroom.sheets import SHEET_MAX_BYTES
+from quizgen.classroom.submissions import QUIZ_FILE
 from quizgen.core.command import concept_dir, friendly
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import FileUnusable
@@ -246,6 +247,14 @@ def quiz_command(
         raise QuizgenError(f"{folder}: cannot make this folder ({exc.strerror or exc})") from None
     with locked(folder):  # a second quizgen writing here waits for this one
         _recover(folder)
+        # A folder holds one class: another student's quiz left beside it would be graded with
+        # it (a student dropped from the roster listed as missing, or another class mixed in).
+        ours = {f"{s.id}.quiz.yaml" for s in students}
+        others = sorted(p.name for p in folder.iterdir() if QUIZ_FILE.search(p.name) and p.name not in ours)
+        if others:
+            listed = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+            raise QuizgenError(f"{folder} holds quiz files of students not on {roster}: {listed}; a folder holds one class, "
+                               "so move them (and their worksheets and sheets) away, or write to another folder with -o")
         refuse_to_overwrite([folder / f"{s.id}.quiz.yaml" for s in students], force, with_key=key, extra=[folder / CLASS_WORKSHEETS, folder / CLASS_KEY])
         files: list[tuple[Path, bytes]] = []
         sheets, keys = [], []

@@ -28,13 +28,13 @@ def name_stem(path: Path, kinds: tuple[str, ...]) -> str:
 
 
 def quiz_files(folder: Path) -> list[Path]:
-    found = sorted(p for p in folder.iterdir() if p.is_file() and _QUIZ_FILE.search(p.name))
+    found = sorted(p for p in folder.iterdir() if p.is_file() and QUIZ_FILE.search(p.name))
     if not found:
         raise QuizgenError(f"{folder}: no quiz files (*.quiz.yaml); make them with `quizgen quiz TOPIC --for roster.csv -o {folder}`")
     return found
 
 
-_QUIZ_FILE = re.compile(r"\.quiz\.(ya?ml|json)$")
+QUIZ_FILE = re.compile(r"\.quiz\.(ya?ml|json)$")
 _OWN_FILES = re.compile(r"(\.worksheet\.(md|html)|\.key\.html|\.report\.txt|^class\.(worksheets|key)\.html)$")
 """Files quizgen writes beside answer sheets: never submissions, skipped without a note."""
 
@@ -58,7 +58,7 @@ def submission_files(target: Path, quiz_folder: Path | None = None) -> tuple[lis
         if not p.is_file() and p.name.lower().endswith(_SHEET_SUFFIXES) and not p.name.startswith("."):
             notes.append(f"{p}: ignored (not a regular file: a pipe, a device or a broken link)")
             continue
-        if not p.is_file() or _OWN_FILES.search(p.name) or (same and _QUIZ_FILE.search(p.name)):
+        if not p.is_file() or _OWN_FILES.search(p.name) or (same and QUIZ_FILE.search(p.name)):
             continue
         if p.name.startswith("."):  # hidden: a system's file (.DS_Store), or a sheet hidden by mistake
             if p.name.lower().endswith(_SHEET_SUFFIXES):
