@@ -238,11 +238,17 @@ def test_roster(tmp_path):
     good = tmp_path / "r.csv"
     good.write_text("\ufeffName,ID\nStudent One,s001\n\nStudent Two,s002\n")
     assert [(s.id, s.name) for s in read_roster(good)] == [("s001", "Student One"), ("s002", "Student Two")]
+    good.write_text("\n\n" + good.read_text().lstrip("\ufeff"))  # blank lines above the header: skipped
+    assert [s.id for s in read_roster(good)] == ["s001", "s002"]
     for text, message in [
         ("name\nStudent One\n", "needs a header row with an id column (id, student_id, student, sid; found name)"),
         ("id\ns001\ns001\n", "line 3: student id 's001' already appears on line 2"),
         ("id\n../x\n", "line 2: student id '../x' must be"),
         ("id\n", "lists no students"),
+        ("id,id\ns001,s002\n", "line 1: 2 id columns (id, id); keep one"),  # s002 was dropped in silence
+        ("sid,Name,id\na,B,c\n", "line 1: 2 id columns (sid, id)"),  # id was taken over sid in silence
+        ("id,name,Full Name\ns1,A,B\n", "2 name columns (name, Full Name)"),
+        ("\n\nid\ns001\ns001\n", "line 5: student id 's001' already appears on line 4"),  # blank lines above the header
     ]:
         good.write_text(text)
         with pytest.raises(QuizgenError, match=re.escape(message)):

@@ -38,14 +38,21 @@ def read_roster(path: str | Path) -> list[Student]:
     text = read_text_file(path, ROSTER_MAX_BYTES, "roster")
     try:
         reader = csv_rows(text)
-        header: list[str] = next(reader, [])  # there is a row: read_text_file refuses an empty file
+        # There is a row (read_text_file refuses an empty file); blank lines above the header are skipped.
+        header: list[str] = next((row for row in reader if any(cell.strip() for cell in row)), [])
     except csv.Error as exc:
         raise QuizgenError(f"{path}: not a CSV file: {exc}") from None
     columns = [column_name(h) for h in header]
+    # Two columns that could hold the ids (id,id or sid,Name,id): which one is meant is a guess.
+    for names, what in ((_ID_COLUMNS, "id"), (_NAME_COLUMNS, "name")):
+        found = [header[i].strip() for i, c in enumerate(columns) if c in names]
+        if len(found) > 1:
+            raise QuizgenError(f"{path}: line {reader.line_num}: {len(found)} {what} columns ({', '.join(found)}); keep one, so that "
+                               f"no student is read from the wrong column")
     id_col = next((columns.index(c) for c in _ID_COLUMNS if c in columns), None)
     if id_col is None:
         raise QuizgenError(
-            f"{path}: line 1: the roster needs a header row with an id column ({', '.join(_ID_COLUMNS)}; "
+            f"{path}: line {max(reader.line_num, 1)}: the roster needs a header row with an id column ({', '.join(_ID_COLUMNS)}; "
             f"found {', '.join(header) or 'nothing'}); e.g. 'id,name' then 's001,Student One'"
         )
     name_col = next((columns.index(c) for c in _NAME_COLUMNS if c in columns), None)
