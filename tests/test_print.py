@@ -8,6 +8,7 @@ type it. Laid out at the width of an A4 page's text, no element may stick out to
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from pathlib import Path
@@ -267,3 +268,22 @@ def test_a_name_without_spaces_wraps_inside_the_page(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     for page in ("class.worksheets.html", "s1.worksheet.html"):
         assert _overflowing(tmp_path / "class" / page) == [], page
+
+
+@pytest.mark.parametrize("page", ["q.worksheet.html", "q.key.html"])
+def test_on_a_phone_the_page_never_scrolls_sideways(printed: Path, page: str) -> None:
+    """At 390 px (a phone; Chromium's own window is at least 500 px, so the page sits in a frame
+    that wide) a labelled matrix or a key's table scrolls in its own box: the page is no wider
+    than the screen, so no label or number is cut off at its edge."""
+    frame = printed / f"{page}.phone.html"
+    frame.write_text(
+        f'<!DOCTYPE html><html><body><iframe id="f" src="{page}" style="width:390px;height:900px;border:0"></iframe>'
+        '<pre id="w"></pre><script>var f = document.getElementById("f"); f.onload = function () {'
+        ' var e = f.contentDocument.documentElement;'
+        ' document.getElementById("w").textContent = JSON.stringify([e.scrollWidth, e.clientWidth]); };</script></body></html>',
+        "utf-8")
+    proc = chromium("--allow-file-access-from-files", "--virtual-time-budget=5000", "--window-size=500,1000", "--dump-dom", frame.as_uri())
+    match = re.search(r'<pre id="w">(\[\d+,\d+\])</pre>', proc.stdout)
+    assert match, proc.stdout[-1000:]
+    scroll, client = json.loads(match.group(1))
+    assert 300 < client <= 390 and scroll <= client, (scroll, client)

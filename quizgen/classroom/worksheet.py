@@ -280,6 +280,10 @@ h2.solutions { margin-top: 1.5rem; }
 .key table.words td { font-family: ui-monospace, monospace; font-size: 0.85rem; padding: 0 0.6rem 0 0; }
 .picture svg { max-width: 100%; height: auto; }
 .sheet + .sheet { break-before: page; margin-top: 3rem; }
+/* A phone: a formula or a table wider than the screen scrolls in its own box (MathML does not
+   wrap), so nothing is cut off and the page itself never scrolls sideways. */
+@media screen and (max-width: 40rem) {
+  .math .formula, .key table, .solution table { display: inline-block; overflow-x: auto; max-width: 100%; vertical-align: top; } }
 @media print { body { margin: 0; max-width: none; } pre { background: none; border: 1px solid #ddd; }
   .inputs { background: none; border: 1px solid #ddd; } .inputs pre { border: none; }
   table.answers { font-size: 0.82rem; } table.answers td.id { font-size: 0.7rem; } }
