@@ -665,3 +665,20 @@ def test_an_error_key_takes_every_exception_name_the_judge_takes() -> None:
     spellings = shape_spellings("error")
     assert {"IndexError", "RuntimeError", "ValueError", "TypeError"} <= set(spellings)
     assert all(judge(Answer("shape", "error"), s).status == "right" for s in spellings)
+
+
+def test_a_qti_zip_is_not_written_to_a_terminal(monkeypatch) -> None:
+    """-o - to a terminal would print a zip's bytes: refused, saying how to redirect; Moodle's XML is text."""
+    import io
+
+    from quizgen.classroom import export
+    from quizgen.core.errors import QuizgenError
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(export.sys, "stdout", Terminal())
+    with pytest.raises(QuizgenError, match="which is a terminal here; redirect it"):
+        export._refuse_output(Path("-"), "qti", force=False)
+    export._refuse_output(Path("-"), "moodle", force=False)

@@ -340,6 +340,8 @@ def test_quiz_o_replaces_only_a_quiz_file_even_with_force(tmp_path):
             result = runner.invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "bleu", "-n", "1", "-o", str(tmp_path / target), *force])
             assert result.exit_code == 2 and words in result.output, (target, result.output)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    blank = runner.invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "bleu", "-n", "1", "--title", " ", "-o", str(tmp_path / "t.yaml")])
+    assert blank.exit_code == 2 and "--title is blank" in blank.output  # an empty <h1> and <title> otherwise
     for name in ("week3.yaml", "week4.json"):
         args = ["--concepts", str(CONCEPTS), "quiz", "bleu", "-n", "1", "-o", str(tmp_path / name)]
         assert runner.invoke(cli, args).exit_code == 0 and runner.invoke(cli, [*args, "--seed", "4", "--force"]).exit_code == 0

@@ -217,6 +217,8 @@ def quiz_command(
     from quizgen.classroom.worksheet import class_html
     from quizgen.core.library import load_topics
 
+    if title is not None and not title.strip():
+        raise QuizgenError("--title is blank; leave it out for the default title, or give one")
     concepts = load_topics(topics, concept_dir(ctx))
     if roster is None:
         path = Path(output or "quiz.yaml")

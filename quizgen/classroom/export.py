@@ -29,6 +29,7 @@ import hashlib
 import html
 import math
 import re
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
@@ -437,6 +438,9 @@ def _refuse_output(out: Path, fmt: str, force: bool) -> None:
     or of no export (``-o notes.txt``, or the quiz file itself, even with --force), a link (it
     would write wherever it points), an existing file without --force. ``-`` is standard output."""
     if str(out) == "-":
+        if fmt == "qti" and sys.stdout.isatty():  # a zip file's bytes would fill the terminal with garbage
+            raise QuizgenError("-o - writes the QTI zip to standard output, which is a terminal here; redirect it "
+                               "(quizgen export … -o - > week3.qti.zip) or give a file name")
         return
     ending = ".xml" if fmt == "moodle" else ".zip"
     if out.suffix.lower() != ending:
