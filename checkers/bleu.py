@@ -34,6 +34,11 @@ _NO_CLIPPING = (
     "BLEU clips each n-gram's count at the most times it appears in any single reference, so "
     "repeating a common word cannot inflate the precision.",
 )
+_SUMMED = (
+    "summed-over-references",
+    "Clipped each n-gram at its count summed over the references; BLEU clips at the largest count "
+    "in any single reference, so adding a reference never lets a repeated n-gram count more.",
+)
 _NO_BP = (
     "no-brevity-penalty",
     "Left out the brevity penalty (took BP = 1); a candidate shorter than its closest reference "
@@ -212,6 +217,11 @@ def _solve_precision(candidate: list[str], references: list[list[str]], n: int) 
     misconceptions: list[Misconception] = []
     if unclipped != clipped:
         misconceptions.append(Misconception(*_NO_CLIPPING, p[1]))
+    if len(references) > 1:
+        grams, refs = _ngrams(candidate, range(n, n + 1)), [_ngrams(ref, range(n, n + 1)) for ref in references]
+        summed = sum(min(count, sum(rc[gram] for rc in refs)) for gram, count in grams.items())
+        if summed not in (clipped, unclipped):
+            misconceptions.append(Misconception(*_SUMMED, (torch.tensor(float(summed), dtype=_F64) / counts[2]).item()))
     return Solution(value, tuple(steps), tuple(misconceptions))
 
 

@@ -18,6 +18,7 @@ from label lists).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
@@ -55,6 +56,16 @@ _BETA_INVERTED = (
     "Used 1/β in place of β; in F-beta a β above 1 weights recall more heavily, a β below 1 "
     "weights precision more.",
 )
+_OTHER_CLASS = (
+    "negative-class-taken",
+    "Computed it for class 0; the positive class is 1 (scikit-learn's pos_label=1), so tp counts "
+    "the samples of class 1 predicted as 1.",
+)
+_ACCURACY = (
+    "accuracy-instead",
+    "Gave the accuracy, the share of all samples predicted correctly; precision, recall and F "
+    "count only the positive class's tp, fp and fn.",
+)
 _BALANCED = (
     "balanced-accuracy",
     "Averaged the per-class recalls (balanced accuracy); accuracy is simply the share of all "
@@ -76,7 +87,7 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     >>> s = solve({"metric": "precision", "average": "binary", "labels": [0, 1],
     ...            "y_true": [1, 1, 0, 0], "y_pred": [1, 0, 1, 1]})
     >>> round(s.value, 4), [(m.name, m.value) for m in s.misconceptions]
-    (0.3333, [('precision-recall-swapped', 0.5)])
+    (0.3333, [('precision-recall-swapped', 0.5), ('negative-class-taken', 0.0), ('accuracy-instead', 0.25)])
     """
     metric, average, beta, labels, matrix, from_matrix = _read(inputs)
     k = len(labels)
@@ -142,7 +153,13 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
             # F with 1/β equals F_β with precision and recall swapped.
             inverted = averaged(metric, average, 1.0 / b2)
             misconceptions.append(Misconception(*(_ROWS_COLUMNS if from_matrix else _BETA_INVERTED), inverted))
-    if average != "binary":
+    if average == "binary":
+        # Where one of these gives what a mistake listed above gives, that one names it: two
+        # names for one value would leave the learner to guess which slip it was.
+        for about, wrong in ((_OTHER_CLASS, per_class(metric)[1 - pos].item()), (_ACCURACY, (tp.sum().to(_F64) / matrix.sum()).item())):
+            if not any(math.isclose(wrong, m.value, rel_tol=0.01) for m in misconceptions):
+                misconceptions.append(Misconception(*about, wrong))
+    else:
         misconceptions.append(Misconception(*_MACRO_MICRO, averaged(metric, "micro" if average == "macro" else "macro")))
     return Solution(value, tuple(steps), tuple(misconceptions))
 

@@ -131,7 +131,7 @@ def mistakes(inputs: dict) -> dict[str, float]:
     cand, refs = inputs["candidate"], inputs["references"]
     c = len(cand)
     if inputs["ask"] == "precision":
-        return {"no-clipping": _unclipped(inputs)}
+        return {"no-clipping": _unclipped(inputs), "summed-over-references": _summed(inputs)}
     if inputs["ask"] == "bleu":
         n_max = inputs["max_n"]
         ps = [float(modified_precision(refs, cand, k)) for k in range(1, n_max + 1)]
@@ -165,6 +165,16 @@ def test_brevity_penalty_mistakes_are_listed_exactly_where_they_differ(variants)
             continue
         differ = {name for name, value in mistakes(inputs).items() if not _close(value, sol.answer.value)}
         assert {m.name for m in sol.misconceptions} == differ, inputs
+
+
+def _summed(inputs: dict) -> float:
+    """p_n with each n-gram clipped at its count summed over the references (plain Counters)."""
+    from collections import Counter
+
+    k, cand = inputs["n"], inputs["candidate"]
+    grams = Counter(tuple(cand[i : i + k]) for i in range(len(cand) - k + 1))
+    refs = [Counter(tuple(r[i : i + k]) for i in range(len(r) - k + 1)) for r in inputs["references"]]
+    return sum(min(c, sum(rc[g] for rc in refs)) for g, c in grams.items()) / max(1, sum(grams.values()))
 
 
 def _unclipped(inputs: dict) -> float:
@@ -227,7 +237,9 @@ def test_repeated_the_is_clipped():
     sol = solve(_ask("precision", cand, CAT_REFS, n=1))
     assert _close(sol.answer.value, 2 / 7)
     assert _close(sol.answer.value, float(modified_precision(CAT_REFS, cand, 1)))
-    assert [(m.name, m.value) for m in sol.misconceptions] == [("no-clipping", 1.0)]
+    # Papineni et al.'s example: 'the' is twice in the first reference and once in the second, so
+    # clipping at their sum would count 3 of 7.
+    assert [(m.name, round(m.value, 12)) for m in sol.misconceptions] == [("no-clipping", 1.0), ("summed-over-references", round(3 / 7, 12))]
     # BLEU-1: c = 7 equals the second reference's length, so BP = 1 and the score is p_1.
     sol1 = solve({"ask": "bleu", "candidate": cand, "references": CAT_REFS, "max_n": 1})
     assert _close(sol1.answer.value, 2 / 7)
@@ -324,7 +336,7 @@ def test_misconceptions_differ_from_the_key(variants):
     near = Counter()
     expected_names = {
         "bleu": {"no-clipping", "no-brevity-penalty", "arithmetic-mean", "percent-scale"},
-        "precision": {"no-clipping"},
+        "precision": {"no-clipping", "summed-over-references"},
         "brevity_penalty": {"longest-reference", "inverted-ratio", "penalty-for-longer"},
     }
     for inputs, sol in variants:
@@ -376,12 +388,14 @@ def test_draws_respect_params_and_are_not_degenerate(variants):
 @pytest.mark.parametrize("max_n, references", [(1, 1), (2, 2), (4, [1, 4])])
 def test_clipping_matters_in_every_precision_problem(max_n, references):
     """Some shared n-gram is repeated beyond its count in every single reference, so counting
-    without clipping always gives another number."""
+    without clipping always gives another number; with several references, beyond its count in
+    all of them together, so clipping at the sum over the references (a slip) gives a third."""
     params = resolve(bleu.PARAMS, {"ask": "precision", "max_n": max_n, "references": references, "length": [6, 9]})
     for s in range(300):
         inputs = bleu.draw(params, random.Random(s))
         assert bleu._clipped_gram(inputs["candidate"], inputs["references"], inputs["n"]), inputs
-        assert [m.name for m in solve(inputs).misconceptions] == ["no-clipping"]
+        several = len(inputs["references"]) > 1
+        assert [m.name for m in solve(inputs).misconceptions] == ["no-clipping", *(["summed-over-references"] * several)]
 
 
 def test_brevity_penalty_never_asks_a_candidate_as_long_as_its_closest_reference(variants):

@@ -61,12 +61,12 @@ def _lists(inputs: dict) -> tuple[list[int], list[int]]:
     return y_true, y_pred
 
 
-def _sk(metric: str, y_true, y_pred, labels, average=None, beta=None) -> float:
+def _sk(metric: str, y_true, y_pred, labels, average=None, beta=None, pos_label=1) -> float:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedMetricWarning)
         if metric == "accuracy":
             return float(accuracy_score(y_true, y_pred))
-        kw = {"labels": labels, "average": average, "pos_label": 1, "zero_division": 0.0}
+        kw = {"labels": labels, "average": average, "pos_label": pos_label, "zero_division": 0.0}
         if metric == "precision":
             return float(precision_score(y_true, y_pred, **kw))
         if metric == "recall":
@@ -124,6 +124,9 @@ def mistakes(inputs: dict) -> dict[str, float]:
     out = {"balanced-accuracy": float(balanced_accuracy_score(y_true, y_pred))}
     if average in ("macro", "micro"):
         out["macro-micro-swapped"] = _sk(metric, y_true, y_pred, labels, "micro" if average == "macro" else "macro", beta)
+    if average == "binary" and metric != "accuracy":
+        out["negative-class-taken"] = _sk(metric, y_true, y_pred, labels, average, beta, pos_label=0)
+        out["accuracy-instead"] = float(accuracy_score(y_true, y_pred))
     if metric in ("precision", "recall"):
         out["precision-recall-swapped"] = _sk("recall" if metric == "precision" else "precision", y_true, y_pred, labels, average)
     if beta:
@@ -249,6 +252,8 @@ def test_misconceptions_apply_and_mostly_differ(variants):
         else:
             if average != "binary":
                 expected.add("macro-micro-swapped")
+            else:  # each unless it gives what a mistake above gives (then that one names it)
+                expected |= {"negative-class-taken", "accuracy-instead"} & listed
             if average != "micro":
                 if metric in ("f1", "fbeta"):
                     expected.add("arithmetic-mean")
@@ -269,6 +274,8 @@ def test_misconceptions_apply_and_mostly_differ(variants):
         "macro-micro-swapped",
         "beta-inverted",
         "balanced-accuracy",
+        "negative-class-taken",
+        "accuracy-instead",
     }
     # Small counts sometimes make two formulas agree (e.g. P = R); the problem builder redraws
     # those variants. Most listed mistakes are clearly distinguishable.
@@ -408,11 +415,11 @@ def test_checker_names_an_unknown_question() -> None:
 
 def test_binary_draws_have_both_kinds_of_error_in_unequal_numbers():
     """A binary precision, recall or F draw has a false positive and a false negative, and not as
-    many of one as of the other (else the key is 1, or P = R = F); those templates are version 2."""
+    many of one as of the other (else the key is 1, or P = R = F); those templates are version 3."""
     for metric in ("precision", "recall", "f1", "fbeta"):
         for source in ("labels", "confusion"):
             params = resolve(cls.PARAMS, {"metric": metric, "average": "binary", "source": source})
-            assert cls.version(params) == 2
+            assert cls.version(params) == 3
             rng = random.Random(9)
             for _ in range(300):
                 inputs = cls.draw(params, rng)

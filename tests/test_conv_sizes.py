@@ -327,3 +327,20 @@ def test_describe_writes_every_argument_and_leaves_a_default_stride_out() -> Non
             "output_padding": 1, "dilation": 1}
     assert "nn.ConvTranspose1d(3, 5, kernel_size=3, stride=2, padding=1, output_padding=1, dilation=1)" in conv_sizes.describe(conv)
     assert "torch.randn(2, 3, 7)" in conv_sizes.describe(conv)
+
+
+def test_max_pooling_with_ceil_mode_always_keeps_a_partial_window(concepts) -> None:
+    """Where (L + 2p − k) is a multiple of s, or the last window would start past the input,
+    ceil equals floor: rounding down, the mistake ceil_mode=True is about, would give the key
+    (7 of 20 variants of the shipped template did). The length is drawn again; the mistake is
+    named in every variant."""
+    from quizgen.core.problems import build_problem
+
+    concept = next(c for c in concepts if c.id == "conv-output-size")
+    template = next(t for t in concept.templates if t.name == "maxpool-ceil-length")
+    for seed in range(150):
+        p = build_problem(concept, template, seed)
+        i = p.inputs
+        floor = (i["length"] + 2 * i["padding"] - i["kernel"]) // i["stride"] + 1
+        assert p.answer.value == floor + 1, i  # a last, partial window kept: ceil is not floor
+        assert "floor-instead-of-ceil" in {m.name for m in p.misconceptions}, i

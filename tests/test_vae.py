@@ -142,5 +142,7 @@ def test_draws_are_avoid_degenerate_cases() -> None:
             assert any(inputs["logvar"]) and any(inputs["eps"])
         if ask in ("kl-unit", "beta-objective") and "sigma" in inputs:
             assert all(s > 0 for s in inputs["sigma"])
+        if ask == "kl-unit":  # σ = 1 everywhere: KL = μ²/2, and the mistakes about σ give the key
+            assert any(s != 1 for s in inputs["sigma"]) if "sigma" in inputs else any(inputs["logvar"]), inputs
         kind = generators.expected("vae", inputs).kind
         assert kind == ("vector" if ask == "reparameterize" else "number")

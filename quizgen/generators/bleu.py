@@ -42,6 +42,15 @@ VERSION = 1
 # precision problem makes clipping matter; a brevity-penalty candidate is never as long as r.
 VERSIONS = {"precision": 2, "brevity_penalty": 2}
 
+
+def version(params: dict[str, Any]) -> int:
+    """The version of a template's drawing (the ``vN`` of its ids): the highest of ``VERSIONS``
+    over its asks, and 3 for a precision over several references, which since then makes
+    clipping at a count summed over the references show."""
+    asks = params["ask"]
+    drawn = max([VERSION, *(VERSIONS.get(a, VERSION) for a in asks)])
+    return max(drawn, 3) if "precision" in asks and params["references"][1] > 1 else drawn
+
 INPUT_LABELS: dict[str, str] = {}
 """What learners read for each vector or matrix input, in every face (none is typeset here)."""
 
@@ -154,6 +163,8 @@ def _attempt(ask: str, params: dict[str, Any], rng: random.Random) -> dict[str, 
         if forced is None or any(forced == ref for ref in references):
             return None
         candidate = forced
+        if len(references) > 1 and not _summing_shows(candidate, references, n):
+            return None  # another k-gram's copies were overwritten meanwhile
         return {
             "ask": ask,
             "candidate": candidate,
@@ -175,15 +186,22 @@ def _force_clipping(
     rng: random.Random, candidate: list[str], references: Sequence[Sequence[str]], k: int
 ) -> list[str] | None:
     """The candidate with clipping made to matter: some k-gram it shares with a reference occurs
-    in it more often than in any single reference. When that is not so already, copies of one
-    shared k-gram are written over other words (the length stays); None if that fails."""
+    in it more often than in any single reference (with several references, more often than in
+    all of them together, so that summing the references' counts shows too). When that is not so
+    already, copies of one shared k-gram are written over other words (the length stays); None
+    if that fails."""
     tokens = list(candidate)
-    if _clipped_gram(tokens, references, k):
+    several = len(references) > 1
+    if _summing_shows(tokens, references, k) if several else _clipped_gram(tokens, references, k):
         return tokens
     grams = [tuple(tokens[i : i + k]) for i in range(len(tokens) - k + 1)]
-    shared = [g for g in grams if any(_occurrences(ref, g) for ref in references)]
+    # With several references, a k-gram in two of them, repeated more often than in both together:
+    # then clipping at the largest count, at the sum, and not at all give three counts.
+    shared = [g for g in grams if sum(1 for ref in references if _occurrences(ref, g)) >= (2 if several else 1)]
+    if not shared:
+        return None
     gram = shared[rng.randrange(len(shared))]
-    need = max(_occurrences(ref, gram) for ref in references) + 1
+    need = (sum if several else max)(_occurrences(ref, gram) for ref in references) + 1
     for _ in range(4 * need):
         if _occurrences(tokens, gram) >= need:
             return tokens
@@ -199,6 +217,18 @@ def _clipped_gram(candidate: Sequence[str], references: Sequence[Sequence[str]],
         0 < max(_occurrences(ref, g) for ref in references) < _occurrences(candidate, g)
         for g in grams
     )
+
+
+def _summing_shows(candidate: Sequence[str], references: Sequence[Sequence[str]], k: int) -> bool:
+    """Whether clipping at a k-gram's count summed over the references (a slip) counts otherwise
+    than clipping at its largest count in one reference, and than not clipping at all: else the
+    slip gives the key, or the no-clipping value, and a variant cannot tell them apart."""
+    grams = {tuple(candidate[i : i + k]) for i in range(len(candidate) - k + 1)}
+    counts = {g: (_occurrences(candidate, g), [_occurrences(ref, g) for ref in references]) for g in grams}
+    clipped = sum(min(c, max(rs)) for c, rs in counts.values())
+    summed = sum(min(c, sum(rs)) for c, rs in counts.values())
+    unclipped = sum(c for c, rs in counts.values() if max(rs))
+    return summed not in (clipped, unclipped)
 
 
 def _shares_ngram(candidate: Sequence[str], references: Sequence[Sequence[str]], k: int) -> bool:

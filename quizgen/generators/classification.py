@@ -50,11 +50,12 @@ VERSION = 1
 
 
 def version(params: dict[str, Any]) -> int:
-    """The version of a template's drawing (the ``vN`` of its ids): 2 for the binary precision,
-    recall and F templates, which since then draw a false positive and a false negative; 1 for
-    the rest, whose ids are unchanged."""
+    """The version of a template's drawing (the ``vN`` of its ids): 3 for the binary precision,
+    recall and F templates, which since version 2 draw a false positive and a false negative, and
+    since 3 are drawn again where the key equals the accuracy or the other class's metric (both
+    named mistakes); 1 for the rest, whose ids are unchanged."""
     binary = "binary" in params["average"] and any(m != "accuracy" for m in params["metric"])
-    return 2 if binary else VERSION
+    return 3 if binary else VERSION
 
 
 INPUT_LABELS = {"confusion_matrix": "confusion matrix C"}

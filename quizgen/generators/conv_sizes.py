@@ -38,6 +38,13 @@ from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_i
 
 VERSION = 1
 
+
+def version(params: dict[str, Any]) -> int:
+    """The version of a template's drawing (the ``vN`` of its ids): 2 where it may draw max
+    pooling with ceil_mode=True, which since then keeps a partial last window wherever the
+    lengths allow (ceil then differs from floor); 1 for the rest, whose ids are unchanged."""
+    return 2 if "maxpool" in params["ask"] and "true" in params["ceil_mode"] else VERSION
+
 INPUT_LABELS: dict[str, str] = {}
 """What learners read for each vector or matrix input, in every face (none is typeset here)."""
 
@@ -153,6 +160,18 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         given = draw_choice(rng, params["pool_stride"]) == "given"
         inputs.update(stride=inputs["stride"] if given else kernel, stride_given=given)
         inputs["ceil_mode"] = draw_choice(rng, params["ceil_mode"]) == "true"
+        k, s, p = kernel, inputs["stride"], padding
+
+        def rounds_up(n: int) -> bool:
+            """Whether ceil_mode=True keeps one more window than floor: a partial one, starting
+            inside the input or the left padding (torch drops one that starts further right)."""
+            return (n + 2 * p - k) % s != 0 and (n + 2 * p - k) // s * s + s < n + p
+
+        partial = [n for n in range(low, n_hi + 1) if rounds_up(n)]
+        if inputs["ceil_mode"] and partial and not rounds_up(inputs["length"]):
+            # Ceil would equal floor, and rounding down (the mistake ceil_mode=True is about)
+            # would give the key: another length, where the last window is partial and kept.
+            inputs["length"] = partial[rng.randrange(len(partial))]
     else:
         inputs["dilation"] = dilation
     return inputs

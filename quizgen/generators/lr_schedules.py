@@ -49,8 +49,9 @@ from quizgen.core.params import (
 
 VERSION = 1
 # Asks whose drawing changed since (the template version is the highest over its asks): no LLRD
-# layer with 2i = depth; the cosine templates' finer tolerance changes what the builder redraws.
-VERSIONS = {"llrd": 2, "cosine": 2, "warmup-cosine": 2}
+# layer with 2i = depth; the cosine templates' finer tolerance changes what the builder redraws;
+# warmup then decay asks for a t after the warmup.
+VERSIONS = {"llrd": 2, "cosine": 2, "warmup-linear": 2, "warmup-cosine": 3}
 
 INPUT_LABELS: dict[str, str] = {}
 """What learners read for each vector or matrix input, in every face (none is typeset here)."""
@@ -189,9 +190,9 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
             total = draw_int(rng, params["steps"])
             if w + 2 > total:
                 return None
-            # Uniform over 1..T-1 without W.
-            t = rng.randint(1, total - 2)
-            inputs = {"ask": ask, "lr0": lr, "warmup": w, "steps": total, "t": t + (t >= w)}
+            # After the warmup (W < t < T): before it the problem is the warmup alone, where the
+            # slips of the decay (not shifted by W, 2π for π, the floor left out) cannot show.
+            inputs = {"ask": ask, "lr0": lr, "warmup": w, "steps": total, "t": rng.randint(w + 1, total - 1)}
         if ask in FLOOR_ASKS:
             inputs["floor"] = _draw_floor(rng, lr, params["floor"])
         return inputs

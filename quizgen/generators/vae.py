@@ -26,7 +26,7 @@ from quizgen.core.params import Choice, FloatRange, IntRange, ParamSpec, draw_ch
 
 VERSION = 1
 # Asks whose drawing changed since version 1 (ids of their older versions are refused).
-VERSIONS = {"kl-unit": 2, "beta-objective": 2}
+VERSIONS = {"kl-unit": 3, "beta-objective": 2}
 
 INPUT_LABELS: dict[str, str] = {}
 """What learners read for each vector or matrix input, in every face (none is typeset here)."""
@@ -81,8 +81,11 @@ def _attempt(ask: str, params: dict[str, Any], rng: random.Random) -> dict[str, 
         return {"ask": ask, "mu": mu, "logvar": logvar, "eps": eps} if any(logvar) and any(eps) else None
     given = draw_choice(rng, params["given"]) if ask == "kl-unit" else "sigma"
     spread = [sigma() for _ in range(d)] if given == "sigma" else [draw_int(rng, params["logvar"]) for _ in range(d)]
-    if not any(mu) and all(s == (1.0 if given == "sigma" else 0) for s in spread):
-        return None  # q is the prior itself: KL = 0
+    neutral = all(s == (1.0 if given == "sigma" else 0) for s in spread)
+    if neutral and (ask == "kl-unit" or not any(mu)):
+        # q is the prior itself (KL = 0); or, asked for the KL, σ = 1 everywhere: then KL = μ²/2,
+        # and the mistakes about σ (log σ² read as log σ, the prior first) give the key too.
+        return None
     inputs: dict[str, Any] = {"ask": ask, "mu": mu, given: spread}
     if ask == "beta-objective":
         inputs["recon"] = draw_float(rng, params["recon"], 1)
