@@ -54,7 +54,7 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         steps.append(Step("each pair (a, b) → (a cos φ − b sin φ, a sin φ + b cos φ)", key.tolist()))
         found = {
             other_pairing: _rotate(q, m, base, other),
-            ("theta-exponent", "Used θ_i = base^(−i/d); the exponent is −2i/d (2i is the pair's first coordinate), so later pairs turn more slowly."): _rotate(
+            ("theta-exponent", "Used θ_i = base^(−i/d) for pair i; the exponent is −2i/d, so later pairs turn more slowly."): _rotate(
                 q, m, base, pairing, exponent=1.0
             ),
             _BACKWARDS: _rotate(q, m, base, pairing, sign=-1.0),

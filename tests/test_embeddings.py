@@ -232,8 +232,13 @@ def test_draws_are_valid_and_unambiguous() -> None:
             assert any(w not in inputs["vocab"] for s in inputs["sentences"] for w in s)
         if ask in ("cosine", "analogy"):
             assert all(any(row) for row in inputs["table"])
-        if ask == "analogy":
-            assert len(inputs["table"]) >= 5 and len(set(inputs["query"])) == 3
+        if ask == "analogy":  # three candidates at least, and the dot product's slip shows
+            assert len(inputs["table"]) >= 6 and len(set(inputs["query"])) == 3
+            solved = solve(inputs)
+            assert "dot-product-not-cosine" in {m.name for m in solved.misconceptions}, inputs
+            best = inputs["table"][int(solved.answer.value)]
+            target = [x - y + z for x, y, z in zip(*(inputs["table"][i] for i in inputs["query"]))]
+            assert sum(a * b for a, b in zip(best, target)) > 0, inputs  # a positive cosine
         kind = generators.expected("embeddings", inputs).kind
         assert kind == ("matrix" if ask == "padded-ids" else "shape" if ask.endswith("shape") else "formula" if ask.endswith("formula") else "number")
 

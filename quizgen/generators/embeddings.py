@@ -40,7 +40,7 @@ from quizgen.core.render import format_matrix
 
 VERSION = 1
 # Asks whose drawing changed since version 1 (ids of their older versions are refused).
-VERSIONS = {"analogy": 2, "padded-ids": 2, "cosine": 2}
+VERSIONS = {"analogy": 3, "padded-ids": 2, "cosine": 2}
 
 INPUT_LABELS = {"table": "embedding table E"}
 """What learners read for each vector or matrix input, in every face."""
@@ -114,8 +114,9 @@ def _cos(u: Sequence[float], v: Sequence[float]) -> float:
 
 
 def _table(ask: str, params: dict[str, Any], rng: random.Random) -> dict[str, Any] | None:
-    # An analogy needs two candidates besides its three query words.
-    lo = max(params["rows"][0], 5 if ask == "analogy" else 2)
+    # An analogy needs three candidates besides its three query words (with two, a guess is right
+    # half the time).
+    lo = max(params["rows"][0], 6 if ask == "analogy" else 2)
     rows = draw_int(rng, (lo, max(lo, params["rows"][1])))
     dim = draw_int(rng, params["dim"])
     table = draw_int_matrix(rng, rows, dim, params["values"])
@@ -154,6 +155,10 @@ def _table(ask: str, params: dict[str, Any], rng: random.Random) -> dict[str, An
     picks = [others[best[0]], best[1], others[best[2]], others[best[3]]]
     wrong = [p for p in picks[1:] if p != picks[0]]
     if not wrong or len(set(wrong)) < len(wrong):
+        return None
+    # The dot product in place of the cosine (the classic slip) picks another row, and the row
+    # found points the target's way (a nearest word at a negative cosine is no analogy).
+    if picks[2] == picks[0] or max(rankings[0]) <= 0:
         return None
     return {"ask": ask, "words": words, "table": table, "query": [a, b, c]}
 
