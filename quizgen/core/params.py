@@ -122,15 +122,16 @@ MAX_DRAWS = 200
 """How many times a generator draws before it gives up on a template's parameters."""
 
 
-def redraw(attempt: Callable[[], dict[str, Any] | None], degenerate_for: str) -> dict[str, Any]:
-    """The first inputs ``attempt()`` gives (None is a degenerate draw), within ``MAX_DRAWS`` tries.
+def redraw(attempt: Callable[[], dict[str, Any] | None], degenerate_for: str, tries: int = MAX_DRAWS) -> dict[str, Any]:
+    """The first inputs ``attempt()`` gives (None is a degenerate draw), within ``tries`` (a
+    family whose usable draws are rare but cheap to try may allow more).
 
     Raises:
         GenerationError: Every draw was degenerate; ``degenerate_for`` names the parameters and
             says which to widen.
     """
-    for _ in range(MAX_DRAWS):
+    for _ in range(tries):
         inputs = attempt()
         if inputs is not None:
             return inputs
-    raise GenerationError(f"Expected a usable variant within {MAX_DRAWS} draws, but every draw was degenerate for {degenerate_for}")
+    raise GenerationError(f"Expected a usable variant within {tries} draws, but every draw was degenerate for {degenerate_for}")

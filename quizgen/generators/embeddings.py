@@ -35,7 +35,7 @@ from typing import Any
 
 from quizgen.core.answer import Answer
 from quizgen.core.formula import describe_symbols
-from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_int, draw_int_matrix, redraw
+from quizgen.core.params import MAX_DRAWS, Choice, IntRange, ParamSpec, draw_choice, draw_int, draw_int_matrix, redraw
 from quizgen.core.render import format_matrix
 
 VERSION = 1
@@ -79,9 +79,12 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     if ask == "padded-ids":
         return redraw(lambda: _padded(params, rng), f"sentences={list(params['sentences'])}, tokens={list(params['tokens'])}")
     if ask in ("cosine", "analogy"):
+        # About 1 analogy table in 25 gives every slip its own row (the dot product's above all):
+        # a table costs microseconds, so an analogy may try 2,000.
         return redraw(
             lambda: _table(ask, params, rng),
             f"rows={list(params['rows'])}, dim={list(params['dim'])}, values={list(params['values'])}; widen 'values'",
+            tries=2000 if ask == "analogy" else MAX_DRAWS,
         )
     v, d = VOCAB_SIZES[rng.randrange(len(VOCAB_SIZES))], DIMS[rng.randrange(len(DIMS))]
     inputs: dict[str, Any] = {"ask": ask, "vocab_size": v, "dim": d}
