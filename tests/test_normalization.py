@@ -233,6 +233,7 @@ def test_draws_respect_params_and_avoid_degenerate_batches() -> None:
         x = inputs["x"]
         assert 2 <= len(x) <= 8 and all(len(row) == len(x[0]) for row in x)
         assert len(inputs["gamma"]) == len(inputs["beta"]) == len(x[0])
+        assert any(g != 1 for g in inputs["gamma"]) or any(inputs["beta"]), inputs  # the affine step shows
         if ask == "layernorm":
             assert len(x[0]) >= 2 and all(len(set(row)) > 1 for row in x)
         if ask == "batchnorm-train":

@@ -356,6 +356,17 @@ def test_draws_respect_params_and_avoid_degenerate_batches() -> None:
             assert 0 <= inputs["anchor"] < 2 * n
 
 
+def test_zero_shot_probabilities_draw_no_text_along_the_image() -> None:
+    """A text that is a multiple of the image has cosine ±1, seen without computing it."""
+    params = resolve(simclr.PARAMS, {"ask": "zero-shot", "answer": "probabilities"})
+    assert simclr.version(params) == 3
+    for seed in range(300):
+        inputs = simclr.draw(params, random.Random(seed))
+        image = np.asarray(inputs["image"], dtype=float)
+        for text in np.asarray(inputs["texts"], dtype=float):
+            assert abs(abs(image @ text) - np.linalg.norm(image) * np.linalg.norm(text)) > 1e-9, inputs
+
+
 def test_temperature_off_the_grid() -> None:
     params = resolve(simclr.PARAMS, {"temperature": [0.3, 0.4]})
     drawn = {simclr.draw(params, random.Random(s))["temperature"] for s in range(60)}

@@ -50,7 +50,7 @@ from quizgen.core.render import format_matrix
 
 VERSION = 1
 # Asks whose drawing changed since version 1 (ids of their older versions are refused).
-VERSIONS = {"layernorm": 2, "batchnorm-train": 2, "running-mean": 2, "running-var": 2}
+VERSIONS = {"layernorm": 3, "batchnorm-train": 3, "batchnorm-eval": 2, "running-mean": 2, "running-var": 2}
 
 INPUT_LABELS = {"x": "batch x", "batches": "mini-batches (row k: batch k)"}
 """What learners read for each vector or matrix input, in every face."""
@@ -176,6 +176,8 @@ def _matrices(ask: str, params: dict[str, Any], rng: random.Random) -> dict[str,
             return None
     elif any(len({row[j] for row in x}) == 1 for j in range(d)) and ask == "batchnorm-train":
         return None
+    if all(g == 1 for g in gamma) and not any(beta) and (params["gamma"] != (1, 1) or params["beta"] != (0, 0)):
+        return None  # γ = 1 and β = 0: the affine step, and the slips about it, would not show
     inputs: dict[str, Any] = {"ask": ask, "x": x, "gamma": gamma, "beta": beta}
     if ask == "batchnorm-eval":
         inputs["running_mean"] = [draw_int(rng, params["values"]) for _ in range(d)]

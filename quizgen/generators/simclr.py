@@ -54,6 +54,14 @@ from quizgen.core.render import format_matrix, format_vector
 VERSION = 2  # 2: no τ = 1 where other values fit; the zero-shot class question constructed
 VERSIONS = {"similarity": 3}  # 3: no parallel pair (cosine ±1)
 
+
+def version(params: dict[str, Any]) -> int:
+    """The version of a template's drawing (the ``vN`` of its ids): the highest of ``VERSIONS``
+    over its asks, and 3 where it asks zero-shot probabilities, which since then draw no text
+    parallel to the image (cosine ±1, read off)."""
+    drawn = max([VERSION, *(VERSIONS.get(a, VERSION) for a in params["ask"])])
+    return max(drawn, 3) if "zero-shot" in params["ask"] and "probabilities" in params["answer"] else drawn
+
 INPUT_LABELS = {
     "z": "embeddings z",
     "image": "image embedding",
@@ -168,6 +176,8 @@ def _draw_zero_shot(params: dict[str, Any], rng: random.Random) -> dict[str, Any
         cos = sorted(_dot(image, t) / math.sqrt(_dot(image, image) * _dot(t, t)) for t in texts)
         if cos[-1] - cos[-2] < 1e-9:
             return None  # two classes tie for the prediction
+        if cos[-1] > 1 - 1e-12 or cos[0] < -1 + 1e-12:
+            return None  # a text along the image's own line has cosine ±1: read off, not computed
         return {"ask": "zero-shot", "image": image, "texts": texts, "labels": rng.sample(LABELS, c),
                 "temperature": _draw_temperature(rng, params["temperature"]), "answer": "probabilities"}
 
