@@ -218,18 +218,17 @@ def deciding_params(template: Template) -> dict[str, Any]:
 
 
 def template_version(template: Template) -> int:
-    """The version of a template's drawing, the ``vN`` of its problem ids: the generator's
-    ``VERSION``, or the highest ``VERSIONS[ask]`` over the asks the template draws from (a
-    generator bumps one ask there when only that ask's drawing changes), or what the generator's
-    own ``version(params)`` says (an authored template states its version; classification's
-    depend on the average)."""
+    """The version of a template's drawing, the ``vN`` of its problem ids: the highest of the
+    generator's ``VERSION``, ``VERSIONS[ask]`` over the asks the template draws from (a
+    generator bumps one ask there when only that ask's drawing changes) and what the
+    generator's own ``version(params)`` says (an authored template states its version; some
+    families bump templates by another parameter, such as classification's average)."""
     module = GENERATORS[template.generator]
-    own = getattr(module, "version", None)
-    if own is not None:
-        return int(own(template.resolved_params()))
+    params = template.resolved_params()
     per_ask = getattr(module, "VERSIONS", {})
-    asks = template.resolved_params().get("ask", ())
-    return max([int(module.VERSION), *(int(per_ask.get(a, module.VERSION)) for a in asks)])
+    own = getattr(module, "version", None)
+    return max([int(module.VERSION), *(int(per_ask.get(a, module.VERSION)) for a in params.get("ask", ())),
+                *([int(own(params))] if own is not None else [])])
 
 
 class Teaching(NamedTuple):

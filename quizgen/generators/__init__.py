@@ -10,8 +10,8 @@ Each module defines:
     A template's version, part of every problem id, is the highest of ``VERSION`` and
     ``VERSIONS[ask]`` over its asks (``quizgen.core.problems.template_version``); bump the ask
     whenever the same seed would build different inputs. A family whose templates differ by
-    other parameters than ``ask`` may instead define ``version(params) -> int`` (as an authored
-    template states its own).
+    other parameters than ``ask`` may also define ``version(params) -> int`` (as an authored
+    template states its own); the highest of them counts.
 ``PARAMS: dict[str, quizgen.core.params.ParamSpec]``
     The parameters a template may set, with defaults. Validation and the JSON Schema come from here.
     Its ``ask`` choice, when the family asks several questions, is the one list of the questions the

@@ -44,12 +44,9 @@ VERSIONS = {"precision": 2, "brevity_penalty": 2}
 
 
 def version(params: dict[str, Any]) -> int:
-    """The version of a template's drawing (the ``vN`` of its ids): the highest of ``VERSIONS``
-    over its asks, and 3 for a precision over several references, which since then makes
-    clipping at a count summed over the references show."""
-    asks = params["ask"]
-    drawn = max([VERSION, *(VERSIONS.get(a, VERSION) for a in asks)])
-    return max(drawn, 3) if "precision" in asks and params["references"][1] > 1 else drawn
+    """3 for a precision over several references, which since then makes clipping at a count
+    summed over the references show (``VERSIONS`` gives the rest)."""
+    return 3 if "precision" in params["ask"] and params["references"][1] > 1 else VERSION
 
 INPUT_LABELS: dict[str, str] = {}
 """What learners read for each vector or matrix input, in every face (none is typeset here)."""

@@ -56,11 +56,9 @@ VERSIONS = {"similarity": 3}  # 3: no parallel pair (cosine ±1)
 
 
 def version(params: dict[str, Any]) -> int:
-    """The version of a template's drawing (the ``vN`` of its ids): the highest of ``VERSIONS``
-    over its asks, and 3 where it asks zero-shot probabilities, which since then draw no text
-    parallel to the image (cosine ±1, read off)."""
-    drawn = max([VERSION, *(VERSIONS.get(a, VERSION) for a in params["ask"])])
-    return max(drawn, 3) if "zero-shot" in params["ask"] and "probabilities" in params["answer"] else drawn
+    """3 where a template asks zero-shot probabilities, which since then draw no text parallel
+    to the image (cosine ±1, read off); ``VERSIONS`` gives the rest."""
+    return 3 if "zero-shot" in params["ask"] and "probabilities" in params["answer"] else VERSION
 
 INPUT_LABELS = {
     "z": "embeddings z",
