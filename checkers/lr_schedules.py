@@ -178,7 +178,8 @@ def _solve_schedule(ask: str, lr0: float, warmup: int, total: int, t: int, floor
             steps += [
                 Step("cos(π p)", cos.item()),
                 Step("½(1 + cos(π p))", (0.5 * (1 + cos)).item(), note="falls from 1 to 0"),
-                Step("LR(t) = floor + (lr0 − floor) · ½(1 + cos(π p))", key),
+                # With no floor the step is written as the prompt writes it.
+                Step("LR(t) = floor + (lr0 − floor) · ½(1 + cos(π p))" if floor else "LR(t) = lr0 · ½(1 + cos(π p))", key),
             ]
         if warmup and t < total:
             # At t = T both clocks have run out and agree.

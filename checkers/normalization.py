@@ -26,11 +26,13 @@ from quizgen.core.formula import value as formula_value
 EPS = 1e-5
 _F64 = torch.float64
 
-_UNBIASED = (
-    "unbiased-variance",
-    "Normalised with the unbiased variance (divide by n − 1); the layer normalises with the biased "
-    "one (divide by n), the plain mean of the squared deviations.",
-)
+def _unbiased(count: str) -> tuple[str, str]:
+    """The unbiased-variance mistake, in the prompt's letter for the count averaged over (D or B)."""
+    return (
+        "unbiased-variance",
+        f"Normalised with the unbiased variance (divide by {count} − 1); the layer normalises with the "
+        f"biased one (divide by {count}), the plain mean of the squared deviations.",
+    )
 _AFFINE_SKIPPED = (
     "affine-skipped",
     "Stopped at the normalised x̂; the layer then scales by γ and shifts by β, y = γ · x̂ + β.",
@@ -139,9 +141,10 @@ def _solve_output(ask: str, inputs: Mapping[str, Any]) -> Solution:
         mean, var = x.mean(dim=dim, keepdim=True), x.var(dim=dim, unbiased=False, keepdim=True)
         where = "each sample over its features" if dim else "each feature over the batch"
     n = len(mean.flatten())
+    count = "D" if dim else "B"  # what the statistics average over, in the prompt's letters
     steps = [
         Step("mean μ", mean.flatten().tolist(), shape=[n], note=where),
-        Step("variance σ² (biased: divide by n)" if ask != "batchnorm-eval" else "variance σ²", var.flatten().tolist(), shape=[n]),
+        Step(f"variance σ² (biased: divide by {count})" if ask != "batchnorm-eval" else "variance σ²", var.flatten().tolist(), shape=[n]),
         Step("x̂ = (x − μ) / √(σ² + ε)", _normalised(x, mean, var).tolist(), shape=[b, d]),
         Step("y = γ · x̂ + β", y.tolist(), shape=[b, d]),
     ]
@@ -153,7 +156,7 @@ def _solve_output(ask: str, inputs: Mapping[str, Any]) -> Solution:
             mistaken.append((*_NOT_ROOTED, (x - mean) / (var + EPS) * gamma + beta))
     else:
         unbiased = x.var(dim=dim, unbiased=True, keepdim=True)
-        mistaken.append((*_UNBIASED, _normalised(x, mean, unbiased) * gamma + beta))
+        mistaken.append((*_unbiased(count), _normalised(x, mean, unbiased) * gamma + beta))
         if ask == "layernorm" and b > 1:
             mistaken.append((*_OVER_BATCH, F.batch_norm(x, None, None, gamma, beta, training=True, eps=EPS)))
         if ask == "batchnorm-train" and d > 1:

@@ -71,7 +71,11 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     # q rotated for m and k for n: the key, its worked steps and a mistake all read these two.
     q_m, k_n = _rotate(q, m, base, pairing), _rotate(k, n, base, pairing)
     key_score = float(q_m @ k_n)
-    steps += [Step(f"q rotated for m = {m}", q_m.tolist()), Step(f"k rotated for n = {n}", k_n.tolist())]
+    steps += [
+        Step(f"angles n·θ_i (n = {n})", [n * t for t in theta]),
+        Step(f"q rotated for m = {m}", q_m.tolist()),
+        Step(f"k rotated for n = {n}", k_n.tolist()),
+    ]
     plain = float(torch.tensor(q, dtype=_F64) @ torch.tensor(k, dtype=_F64))
     if ask == "score":
         steps.append(Step("score = q_m · k_n", key_score))

@@ -431,6 +431,18 @@ def test_steps_end_at_the_answer() -> None:
         assert all(s.label for s in sol.steps)
 
 
+def test_steps_name_a_floor_only_where_the_schedule_has_one() -> None:
+    # The worked solution writes the formula as the prompt does: no floor term when it is 0.
+    seen = set()
+    for inputs, sol in solved_variants("lr-schedules"):
+        if not inputs["ask"].endswith("cosine") or inputs["t"] <= inputs.get("warmup", 0):
+            continue
+        floor = float(inputs["floor"])
+        seen.add(floor > 0)
+        assert ("floor" in sol.steps[-1].label) == (floor > 0), (inputs, sol.steps[-1].label)
+    assert seen == {True, False}
+
+
 # ---------------------------------------------------------------- generator behaviour
 
 

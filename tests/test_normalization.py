@@ -199,6 +199,26 @@ def test_known_values(inputs: dict[str, Any], answer: Any) -> None:
     assert agree(solve(inputs).answer.value, answer)
 
 
+def test_solutions_count_in_the_prompts_letters() -> None:
+    """The variance step and the unbiased-variance mistake divide by the letter the prompt uses:
+    D (features) for LayerNorm, B (samples) for BatchNorm in training."""
+    concept = next(c for c in load_concepts(CONCEPTS) if c.id == "normalization")
+    prompts = {t.params["ask"]: t.prompt for t in concept.templates}
+    checked = set()
+    for inputs in VARIANTS:
+        ask = inputs["ask"]
+        if ask not in ("layernorm", "batchnorm-train"):
+            continue
+        letter = "D" if ask == "layernorm" else "B"
+        assert f"divide by {letter})" in prompts[ask]
+        sol = solve(inputs)
+        assert sol.steps[1].label == f"variance σ² (biased: divide by {letter})"
+        unbiased = next(m for m in sol.misconceptions if m.name == "unbiased-variance")
+        assert f"divide by {letter} − 1" in unbiased.description and " n " not in unbiased.description
+        checked.add(ask)
+    assert checked == {"layernorm", "batchnorm-train"}
+
+
 def test_torch_conventions_the_prompts_state() -> None:
     """What the prompts tell the learner is what torch does."""
     bn = torch.nn.BatchNorm1d(1)

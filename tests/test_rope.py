@@ -115,6 +115,19 @@ def test_rotation_keeps_length() -> None:
             assert math.isclose(np.linalg.norm(solve(inputs).answer.value), np.linalg.norm(inputs["q"]), rel_tol=1e-12)
 
 
+def test_steps_show_both_positions_angles() -> None:
+    # A score rotates the query by m·θ_i and the key by n·θ_i: the worked solution shows both.
+    for inputs in VARIANTS[::10]:
+        if inputs["ask"] == "rotate":
+            continue
+        d, base = len(inputs["q"]), inputs["base"]
+        theta = [base ** (-2 * i / d) for i in range(d // 2)]
+        steps = {step.label: step.value for step in solve(inputs).steps}
+        for name in "mn":
+            pos = inputs[name]
+            assert agree(steps[f"angles {name}·θ_i ({name} = {pos})"], [pos * t for t in theta], rel=1e-12)
+
+
 KNOWN = [
     # d = 2: θ_0 = 1 whatever the base, so position 1 turns the pair by 1 radian.
     ({"ask": "rotate", "q": [1, 0], "m": 1, "base": 10000, "pairing": "interleaved"}, [math.cos(1), math.sin(1)]),
