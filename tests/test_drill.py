@@ -388,6 +388,22 @@ def test_due_cards_follow_the_injected_clock(monkeypatch, tmp_path):
     assert len(rows) == 2 and rows[1]["time"].startswith(due.date().isoformat())
 
 
+def test_a_damaged_card_row_is_named_and_asked_as_new(monkeypatch, tmp_path):
+    """One card's row broken by hand stops no drill: the drill names the card, asks it as new and
+    its answer saves a fresh schedule beside the old answers."""
+    run_session(monkeypatch, tmp_path, [right_scale], n=1, now="2030-01-01T09:00:00Z")
+    db = sqlite3.connect(tmp_path / "quizgen.sqlite3")
+    db.execute("UPDATE cards SET fsrs = '{garbage'")
+    db.commit()
+    db.close()
+    code, screen = run_session(monkeypatch, tmp_path, [right_scale], n=1, now="2030-01-01T09:05:00Z")
+    assert code == 0 and "The saved schedule of attention.scale-factor could not be read" in screen
+    assert "=== 1/1 · Scaled dot-product attention · scale-factor" in screen and "✓ Right" in screen
+    assert [r["status"] for r in reviews(tmp_path)] == ["right", "right"]
+    code, screen = run_session(monkeypatch, tmp_path, [""], n=1, now="2030-01-01T09:10:00Z")
+    assert "could not be read" not in screen and "saved schedule" not in screen
+
+
 def datetime_of(text: str) -> datetime:
     return datetime.fromisoformat(text)
 

@@ -383,8 +383,8 @@ def _one_review(store, card="c1", t=datetime(2030, 1, 1, tzinfo=UTC)):
 
 
 def test_storage_failures_are_clear_errors_that_keep_saved_reviews(tmp_path):
-    """A full disk, rows edited by hand and a damaged page each give a message naming the file,
-    never a traceback, and the reviews saved before are still there."""
+    """A full disk and a damaged page each give a message naming the file, never a traceback,
+    and the reviews saved before are still there."""
     path = tmp_path / "q.sqlite3"
     with Store(path) as store:
         _one_review(store)
@@ -397,12 +397,6 @@ def test_storage_failures_are_clear_errors_that_keep_saved_reviews(tmp_path):
     with Store(path) as store:
         assert [r["card"] for r in store.reviews()][:1] == ["c1"]
 
-    db = sqlite3.connect(path)
-    db.execute("UPDATE cards SET due = 'garbage' WHERE id = 'c1'")
-    db.commit()
-    db.close()
-    with Store(path) as store, pytest.raises(QuizgenError, match="damaged row"):
-        store.states()
 
     broken = tmp_path / "broken.sqlite3"
     with Store(broken) as store:
@@ -415,6 +409,42 @@ def test_storage_failures_are_clear_errors_that_keep_saved_reviews(tmp_path):
     with pytest.raises(QuizgenError, match="could not"):
         with Store(broken) as store:
             store.states()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "due = 'garbage'",
+        "due = 1e999",
+        "reps = 'x'",
+        "lapses = 'x'",
+        "fsrs = '{garbage'",
+        "fsrs = '[1, 2]'",
+        "fsrs = '{\"card_id\": 1}'",
+        "fsrs = '{\"card_id\": 1, \"state\": 9, \"step\": 0, \"due\": \"tomorrow\", \"stability\": null, \"difficulty\": null, \"last_review\": null}'",
+    ],
+)
+def test_a_damaged_card_row_starts_that_card_again(tmp_path, damage):
+    """A row edited or broken by hand stops nothing: the card reads as new, is named in
+    ``damaged``, and its next answer saves a fresh schedule; the other cards and the log stay."""
+    path = tmp_path / "q.sqlite3"
+    with Store(path) as store:
+        _one_review(store)
+        _one_review(store, card="c2")
+        _one_review(store, card="c2", t=datetime(2030, 1, 5, tzinfo=UTC))
+    db = sqlite3.connect(path)
+    db.execute(f"UPDATE cards SET {damage} WHERE id = 'c1'")
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert set(store.states()) == {"c2"} and store.damaged == ["c1"]
+        assert store.states()["c2"].reps == 2
+        state = _one_review(store, t=datetime(2030, 1, 9, tzinfo=UTC))
+        # A readable schedule (only its copy in ``due`` was damaged) goes on; else the card starts again.
+        assert state.reps == (2 if damage.startswith("due") else 1)
+        assert state.due > datetime(2030, 1, 9, tzinfo=UTC).timestamp()
+        assert set(store.states()) == {"c1", "c2"} and store.damaged == []
+        assert [r["card"] for r in store.reviews()] == ["c1", "c2", "c2", "c1"]
 
 
 def test_a_home_that_is_a_file_is_a_clear_error(tmp_path):

@@ -162,6 +162,14 @@ class Session:
         code = 0
         try:
             first = self.pick()
+            damaged = [_card_name(card, self.by_id) for card in self.store.damaged if card in self.by_id]
+            if damaged:
+                more = f" and {len(damaged) - 3} more" if len(damaged) > 3 else ""
+                self.out.para((
+                    f"The saved schedule of {', '.join(damaged[:3])}{more} could not be read (its row in {self.store.path} "
+                    "is damaged): asked as new, and the next answer saves a fresh schedule. Past answers are kept.",
+                    "coarse",
+                ))
             if first is None:
                 self._nothing_due()
                 return 0

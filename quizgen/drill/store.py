@@ -266,6 +266,8 @@ class Store:
         self.path = Path(path) if path is not None else db_path()
         self.save = save
         self._concepts = concepts
+        self.damaged: list[str] = []
+        """Cards whose saved row could not be read at the last ``states`` (each starts again)."""
         deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
         pause = 0.01
         while True:
@@ -417,12 +419,14 @@ class Store:
     @_storage
     def states(self, card_ids: Iterable[str] | None = None) -> dict[str, CardState]:
         """Reviewed cards (all, or those among ``card_ids``); a card missing here is new."""
-        rows = self._db.execute("SELECT id, concept, kind, due, reps, lapses FROM cards").fetchall()
-        for r in rows:
-            if not (isinstance(r[0], str) and isinstance(r[3], (int, float)) and isinstance(r[4], int) and isinstance(r[5], int)):
-                raise sqlite3.DatabaseError(f"the card {r[0]!r} has a damaged row (due {r[3]!r}, reps {r[4]!r}, lapses {r[5]!r})")
+        rows = self._db.execute("SELECT id, concept, kind, due, reps, lapses, fsrs FROM cards").fetchall()
+        # A row edited or broken by hand is read as no row: that card starts again as a new one,
+        # and its next answer saves a fresh schedule. Stopping every drill for it would lose more.
+        readable = [r[:6] for r in rows if isinstance(r[0], str) and type(r[3]) in (int, float) and math.isfinite(r[3])
+                    and type(r[4]) is int and type(r[5]) is int and _schedule(r[6]) is not None]
+        self.damaged = sorted({str(r[0]) for r in rows} - {r[0] for r in readable})
         wanted = None if card_ids is None else set(card_ids)
-        return {r[0]: CardState(*r) for r in rows if wanted is None or r[0] in wanted}
+        return {r[0]: CardState(*r) for r in readable if wanted is None or r[0] in wanted}
 
     @_storage
     def record_review(
@@ -456,13 +460,17 @@ class Store:
             due_after = None
             if rating is not None:
                 row = db.execute("SELECT fsrs, reps, lapses FROM cards WHERE id = ?", (card_id,)).fetchone()
-                if row is None:
-                    card = fsrs.Card(card_id=_fsrs_card_id(card_id), due=now)
+                card = None
+                stored = None if row is None or type(row[1]) is not int or type(row[2]) is not int else _schedule(row[0])
+                if stored is not None:
+                    try:
+                        card, _ = scheduler().review_card(fsrs.Card.from_dict(stored), fsrs.Rating(rating), now)  # type: ignore[arg-type]
+                        reps, lapses = row[1], row[2]
+                    except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+                        card = None  # a damaged schedule (see states): the card starts again
+                if card is None:
+                    card, _ = scheduler().review_card(fsrs.Card(card_id=_fsrs_card_id(card_id), due=now), fsrs.Rating(rating), now)
                     reps, lapses = 0, 0
-                else:
-                    card = fsrs.Card.from_dict(json.loads(row[0]))
-                    reps, lapses = row[1], row[2]
-                card, _ = scheduler().review_card(card, fsrs.Rating(rating), now)
                 lapses += int(rating == 1 and reps > 0)
                 reps += 1
                 due = card.due.timestamp()
@@ -519,6 +527,17 @@ class Store:
         for r in out:
             r["possible"] = json.loads(r["possible"]) if r["possible"] else []
         return out[-limit:] if limit else out
+
+
+def _schedule(text: Any) -> dict[str, Any] | None:
+    """A card's saved FSRS state (``fsrs.Card.to_dict()``), or None when it cannot be read."""
+    try:
+        stored = json.loads(text)
+        readable = (isinstance(stored, dict) and stored.get("state") in (1, 2, 3) and "step" in stored
+                    and datetime.fromisoformat(stored["due"]).tzinfo is not None)
+    except (TypeError, ValueError, KeyError):
+        return None
+    return stored if readable else None
 
 
 def when(ts: float, now: datetime) -> str:
