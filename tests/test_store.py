@@ -447,6 +447,17 @@ def test_a_damaged_card_row_starts_that_card_again(tmp_path, damage):
         assert [r["card"] for r in store.reviews()] == ["c1", "c2", "c2", "c1"]
 
 
+@pytest.mark.parametrize("damage", ["'{garbage'", "'[1, \"ok\", null]'", "'{\"a\": 1}'", "3"])
+def test_a_damaged_log_row_reads_as_no_possible_mistakes(tmp_path, damage):
+    path = tmp_path / "q.sqlite3"
+    with Store(path) as store:
+        store.record_review(card_id="c1", concept="attention", kind="problem", now=datetime(2030, 1, 1, tzinfo=UTC),
+                            rating=3, status="right", given="0.5", possible=["no-scaling"])
+        assert store.reviews()[0]["possible"] == ["no-scaling"]
+        store._db.execute(f"UPDATE reviews SET possible = {damage}")
+        assert store.reviews()[0]["possible"] == (["ok"] if "ok" in damage else [])
+
+
 def test_a_home_that_is_a_file_is_a_clear_error(tmp_path):
     home = tmp_path / "home"
     home.write_text("not a folder")

@@ -525,8 +525,17 @@ class Store:
         out = [dict(zip(names, r)) for r in cur.fetchall()]
         out = [r for r in out if wanted is None or r["concept"] in wanted]
         for r in out:
-            r["possible"] = json.loads(r["possible"]) if r["possible"] else []
+            r["possible"] = _possible(r["possible"])
         return out[-limit:] if limit else out
+
+
+def _possible(text: Any) -> list[str]:
+    """A logged answer's list of the mistakes it could have shown; none where it cannot be read."""
+    try:
+        names = json.loads(text) if text else []
+    except (TypeError, ValueError):
+        return []
+    return [name for name in names if isinstance(name, str)] if isinstance(names, list) else []
 
 
 def _schedule(text: Any) -> dict[str, Any] | None:
