@@ -141,6 +141,9 @@ def test_the_class_file_holds_every_student_one_per_page(printed: Path) -> None:
         pages = [unicodedata.normalize("NFKC", p.extract_text()) for p in PdfReader(page.with_suffix(".pdf")).pages]
         starts = [i for i, t in enumerate(pages) if re.search(r"Student: \w+ \(s\d\)", t)]
         assert len(starts) == 3 and all(pages[i].lstrip().startswith(TITLE) for i in starts), name
+        # A browser cannot start each student on a new sheet: on screen a note says how to print
+        # it double-sided; on paper it is not there.
+        assert 'class="print-note"' in page.read_text("utf-8") and "double-sided" not in text, name
 
 
 @pytest.mark.parametrize("page", ["q.worksheet.html", "q.key.html", "class/class.worksheets.html", "class/class.key.html"])

@@ -280,11 +280,12 @@ h2.solutions { margin-top: 1.5rem; }
 .key table.words td { font-family: ui-monospace, monospace; font-size: 0.85rem; padding: 0 0.6rem 0 0; }
 .picture svg { max-width: 100%; height: auto; }
 .sheet + .sheet { break-before: page; margin-top: 3rem; }
+.print-note { font-size: 0.85rem; color: #333; background: #fff8e0; border: 1px solid #e6d48a; padding: 0.4rem 0.6rem; }
 /* A phone: a formula or a table wider than the screen scrolls in its own box (MathML does not
    wrap), so nothing is cut off and the page itself never scrolls sideways. */
 @media screen and (max-width: 40rem) {
   .math .formula, .key table, .solution table { display: inline-block; overflow-x: auto; max-width: 100%; vertical-align: top; } }
-@media print { body { margin: 0; max-width: none; } pre { background: none; border: 1px solid #ddd; }
+@media print { body { margin: 0; max-width: none; } .print-note { display: none; } pre { background: none; border: 1px solid #ddd; }
   .inputs { background: none; border: 1px solid #ddd; } .inputs pre { border: none; }
   table.answers { font-size: 0.82rem; } table.answers td.id { font-size: 0.7rem; } }
 """.strip()
@@ -505,9 +506,14 @@ def key_html(quiz: Quiz, problems: Sequence[Problem], sheet_name: str = "answers
 
 def class_html(title: str, sheets: Sequence[tuple[Quiz, str, Sequence[Problem] | None]]) -> str:
     """Every student's worksheet (or key, given the problems) in one printable document, a page
-    break between them."""
-    return _page(title, [_worksheet_article(q) if problems is None else _key_article(q, problems, name)
-                         for q, name, problems in sheets])
+    break between them. On screen only, a note above them says how to print it double-sided."""
+    note = (
+        '<p class="print-note">Each student starts on a new page, but not on a new sheet: printed '
+        "double-sided, a student whose pages are odd in number shares a sheet with the next one. "
+        "Print this file single-sided, or print each student's own file. (This note is not printed.)</p>"
+    )
+    return _page(title, [note] + [_worksheet_article(q) if problems is None else _key_article(q, problems, name)
+                                  for q, name, problems in sheets])
 
 
 # ---------------------------------------------------------------------------------------------
