@@ -388,6 +388,16 @@ def test_draws_respect_params() -> None:
         assert inputs["causal"] is False
 
 
+def test_output_draws_no_value_column_to_copy() -> None:
+    # A column of V holding one value would be every output row's entry, whatever the weights.
+    for given in ({"ask": "output", "queries": 2, "keys": [2, 3], "d_k": [2, 4], "d_v": 2, "values": [-2, 2]},
+                  {"ask": "output", "causal": True, "queries": [2, 4], "d_v": 3, "values": [-1, 1]}):
+        params = resolve(attention.PARAMS, given)
+        for seed in range(300):
+            v = attention.draw(params, random.Random(seed))["V"]
+            assert all(len({row[j] for row in v}) > 1 for j in range(len(v[0]))), (given, seed, v)
+
+
 def test_causal_draws_are_square_and_scores_never_causal() -> None:
     params = resolve(attention.PARAMS, {"ask": list(attention.MATRIX_ASKS), "causal": True, "keys": 5})
     for seed in range(100):

@@ -44,6 +44,8 @@ from quizgen.core.params import (
 from quizgen.core.render import format_matrix
 
 VERSION = 1
+VERSIONS = {"output": 2}
+"""Asks whose drawing changed since version 1: output draws no V column of one value (v2)."""
 
 INPUT_LABELS = {"Q": "queries Q", "K": "keys K", "V": "values V"}
 """What learners read for each vector or matrix input, in every face."""
@@ -183,6 +185,10 @@ def _draw_matrices(ask: str, params: dict[str, Any], rng: random.Random) -> dict
     # the scores are scaled; if all values are equal, the output ignores the weights. Either way
     # the scaling mistakes would give the key.
     if n_k > 1 and (not _scores_vary(q, k, causal) or all(row == v[0] for row in v)):
+        return None
+    # A column of V holding one value gives that value in every output row, whatever the weights:
+    # a column to copy, not to compute.
+    if ask == "output" and n_k > 1 and any(len({row[j] for row in v}) == 1 for j in range(d_v)):
         return None
     return {"ask": ask, "Q": q, "K": k, "V": v, "causal": causal}
 
