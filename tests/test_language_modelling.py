@@ -178,6 +178,23 @@ def test_beam_as_wide_as_the_tree_is_exhaustive() -> None:
         assert chosen == best
 
 
+def test_beam_is_never_drawn_where_it_keeps_every_sequence() -> None:
+    """A width-2 beam over 2 tokens for 2 steps keeps all 4 sequences: exhaustive search, which
+    would let "beam finds the best" pass. Such trees are drawn for greedy only; params that
+    leave beam nothing else are refused."""
+    sizes = set()
+    for seed in range(400):
+        for ask in ("beam", "greedy"):
+            params = resolve(language_modelling.PARAMS, {"ask": ask, "branches": [2, 3], "depth": [2, 3], "trap": False})
+            inputs = language_modelling.draw(params, random.Random(seed))
+            size = (len(inputs["tokens"]), max(len(key.split()) for key in inputs["tree"]) + 1)
+            sizes.add((ask, size))
+    assert ("greedy", (2, 2)) in sizes and ("beam", (2, 2)) not in sizes and ("beam", (2, 3)) in sizes
+    only = resolve(language_modelling.PARAMS, {"ask": "beam", "branches": 2, "depth": 2})
+    assert [p for p, _, _ in language_modelling.check_params(only)] == ["branches"]
+    assert language_modelling.check_params(resolve(language_modelling.PARAMS, {"ask": "greedy", "branches": 2, "depth": 2})) == []
+
+
 # p(a) = 0.4, p(b) = 0.6; after a: a 0.9, b 0.1; after b: a 0.55, b 0.45. Greedy: b then a
 # (0.33); beam 2 keeps both first tokens and finds a a (0.36), the best sequence.
 TREE = {"": [0.4, 0.6], "0": [0.9, 0.1], "1": [0.55, 0.45]}

@@ -33,6 +33,8 @@ from quizgen.core.answer import Answer
 from quizgen.core.params import Choice, Flag, FloatRange, IntRange, ParamSpec, draw_choice, draw_float, draw_int, draw_on_grid, redraw
 
 VERSION = 1
+VERSIONS = {"beam": 2}
+"""Asks whose drawing changed since version 1: beam never draws 2 tokens over 2 steps (v2)."""
 
 INPUT_LABELS: dict[str, str] = {}
 """What learners read for each vector or matrix input, in every face (none is typeset here)."""
@@ -64,10 +66,22 @@ def _tree_size(k: int, depth: int) -> int:
     return sum(k**i for i in range(depth))
 
 
+def _sizes(params: dict[str, Any], ask: str) -> list[tuple[int, int]]:
+    """The (branches, depth) a tree may have: at most ``MAX_TREE`` distributions, and for beam
+    search more than 2 prefixes before the last step (else the width-2 beam keeps every prefix,
+    and beam search is exhaustive search)."""
+    return [(k, n) for k in range(params["branches"][0], params["branches"][1] + 1)
+            for n in range(params["depth"][0], params["depth"][1] + 1)
+            if _tree_size(k, n) <= MAX_TREE and (ask != "beam" or k ** (n - 1) > 2)]
+
+
 def check_params(params: dict[str, Any]) -> list[tuple[str, str, str]]:
     """Cross-parameter problems of resolved ``params`` as ``(param, expected, found)``."""
     if {"greedy", "beam"} & set(params["ask"]) and _tree_size(params["branches"][0], params["depth"][0]) > MAX_TREE:
         return [("depth", f"a value whose tree has at most {MAX_TREE} distributions with the smallest 'branches'", str(list(params["depth"])))]
+    if "beam" in params["ask"] and not _sizes(params, "beam"):
+        return [("branches", "a range reaching 3, or a 'depth' reaching 3: a width-2 beam over 2 tokens for 2 steps keeps "
+                 "every sequence, which is exhaustive search", str(list(params["branches"])))]
     return []
 
 
@@ -80,15 +94,14 @@ def _distribution(rng: random.Random, k: int, spread: int = 20) -> list[int]:
             return probs
 
 
-def _draw_tree(params: dict[str, Any], rng: random.Random) -> dict[str, Any] | None:
+def _draw_tree(params: dict[str, Any], rng: random.Random, ask: str) -> dict[str, Any] | None:
     """A next-token tree on a 0.05 grid, or None when two prefixes tie or the trap is missing.
 
     With ``trap`` the first step's probabilities, and every step after the most probable first
     token, are drawn close together (at most 0.2 apart), so that a less probable first token can
     lead to the best sequence: the case where greedy decoding goes wrong.
     """
-    sizes = [(k, n) for k in range(params["branches"][0], params["branches"][1] + 1)
-             for n in range(params["depth"][0], params["depth"][1] + 1) if _tree_size(k, n) <= MAX_TREE]
+    sizes = _sizes(params, ask)
     k, depth = sizes[rng.randrange(len(sizes))]
     twentieths: dict[tuple[int, ...], list[int]] = {(): _distribution(rng, k, 4 if params["trap"] else 20)}
     first = max(range(k), key=twentieths[()].__getitem__)
@@ -115,7 +128,7 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     ask = draw_choice(rng, params["ask"])
     if ask in ("greedy", "beam"):
         spec = f"branches={list(params['branches'])}, depth={list(params['depth'])}, trap={params['trap']}; widen 'branches' or drop 'trap'"
-        tree = redraw(lambda: _draw_tree(params, rng), spec)
+        tree = redraw(lambda: _draw_tree(params, rng, ask), spec)
         return {"ask": ask, **tree, "answer": draw_choice(rng, params["answer"])}
     k = draw_int(rng, params["vocab"])
     if ask == "sequence":
