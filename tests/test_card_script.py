@@ -733,7 +733,7 @@ window.addEventListener("load", function () {
     blocks.push(box && box !== doc.body ? box.className || box.id || box.tagName : null);
   });
   var rows = [], scrolls = [];  // each worked step's visible cells, and each steps block's widths
-  doc.querySelectorAll(".qz-steps tr").forEach(function (tr) {
+  doc.querySelectorAll(".qz-steps > tbody > tr").forEach(function (tr) {
     var cells = Array.from(tr.children).filter(function (td) { return td.getBoundingClientRect().height > 0; });
     rows.push(cells.map(function (td) { var r = td.getBoundingClientRect(); return [r.top, r.bottom, r.right]; }));
   });
@@ -745,9 +745,20 @@ window.addEventListener("load", function () {
     var rects = Array.from(range.getClientRects()).filter(function (r) { return r.width > 0; });
     if (rects.length) lines.push([rects[0].left, rects[0].top, rects[rects.length - 1].left, rects[rects.length - 1].top]);
   });
+  var tables = [];  // each row of a table inside a step, or of a text table: its cells' tops
+  doc.querySelectorAll(".qz-steps table tr").forEach(function (tr) {
+    tables.push(Array.from(tr.children).map(function (td) { return td.getBoundingClientRect().top; }));
+  });
+  var textRows = [];  // each line of a text table: how many lines it takes on screen
+  doc.querySelectorAll(".qz-rows .qz-line").forEach(function (div) {
+    var range = doc.createRange();
+    range.selectNodeContents(div);
+    textRows.push(new Set(Array.from(range.getClientRects()).filter(function (r) { return r.width > 0; }).map(function (r) { return Math.round(r.top); })).size);
+  });
   var pre = document.createElement("pre");
   pre.id = "phone";
-  pre.textContent = JSON.stringify({width: root.clientWidth, scroll: root.scrollWidth, blocks: blocks, rows: rows, scrolls: scrolls, lines: lines});
+  pre.textContent = JSON.stringify({width: root.clientWidth, scroll: root.scrollWidth, blocks: blocks, rows: rows, scrolls: scrolls, lines: lines,
+                                    tables: tables, textRows: textRows});
   document.body.appendChild(pre);
 });
 </script>
@@ -784,6 +795,43 @@ def test_on_a_phone_the_card_never_scrolls_sideways_in_chromium(anki_cards: Any)
     assert len(got["blocks"]) == n and all(got["blocks"]), got["blocks"]
 
 
+
+
+@pytest.fixture(scope="module")
+def table_cards(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A collection of the cards whose worked steps hold tables (confusion matrices) and whose
+    inputs hold text tables (masking rows, true and predicted classes)."""
+    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    from quizgen.anki.deck import build_deck
+    from quizgen.core.concepts import load_concepts, select
+
+    _need_chromium()
+    tmp = tmp_path_factory.mktemp("tables")
+    deck = tmp / "tables.apkg"
+    build_deck(select(load_concepts(ROOT / "concepts"), ["precision-recall-f1", "masked-modelling"]), deck, variants=1, seed=3, notes="per-variant")
+    col = Collection(str(tmp / "collection.anki2"))
+    col.import_anki_package(ImportAnkiPackageRequest(package_path=str(deck), options=ImportAnkiPackageOptions()))
+    yield col
+    col.close()
+
+
+@pytest.mark.parametrize("id_prefix", ["precision-recall-f1.", "masked-modelling.loss-labels."])
+def test_on_a_phone_tables_keep_their_rows(table_cards: Any, id_prefix: str) -> None:
+    """At 380 px a worked step's own cells stand one under the other, but a table inside a step
+    (a confusion matrix, tp/fp/fn per class) keeps each row on one line, and so does each row of
+    a text table in the inputs: stacked cells or wrapped rows cannot be read as a table."""
+    col = table_cards
+    tables = text_rows = 0
+    for nid in col.find_notes(f'"Id:{id_prefix}*"'):
+        got = _on_a_phone(col, reviewer_answer_html(col, col.get_note(nid).cards()[0], "0.5"))
+        assert got["scroll"] <= got["width"], got
+        for tops in got["tables"]:
+            assert max(tops) - min(tops) < 2, tops  # one row, one line
+        assert all(n == 1 for n in got["textRows"]), got["textRows"]
+        tables += len(got["tables"])
+        text_rows += len(got["textRows"])
+    assert tables if id_prefix.startswith("precision") else text_rows, (tables, text_rows)
 
 
 def test_on_a_phone_a_matrix_under_a_long_label_starts_in_sight(anki_cards: Any) -> None:

@@ -331,6 +331,35 @@ def test_text_is_escaped_and_math_is_safe() -> None:
     assert rounded([1.0, float("-inf"), 0.1 + 0.2]) == [1.0, "-inf", 0.3]
 
 
+def test_numbers_on_a_card_round_as_its_check_data_and_counts_stay_whole() -> None:
+    # A count is shown whole, as the judge writes it (1.18042 × 10⁶ read as "give 7 figures").
+    assert cards._value_html(1180416.0) == r"\( 1180416 \)" and cards._value_html([[-0.0, 2.5]]) == (
+        r"\( \begin{bmatrix} 0 &amp; 2.5 \end{bmatrix} \)"
+    )
+    # An exact tie at the 6th figure: the card holds the key to 12 figures (0.0492095500000),
+    # and the answer line, a worked step of the same value and the script's "the answer is"
+    # must all say one number.
+    tie = 0.049209550000000005
+    assert f"{tie:.6g}" != f"{rounded(tie):.6g}"  # the two roundings disagree here
+    assert cards._value_html(tie) == cards._value_html(rounded(tie)) == r"\( 0.0492095 \)"
+
+
+def test_text_tables_in_the_inputs_keep_their_columns() -> None:
+    """Rows padded into columns (a masking table, true and predicted classes) never wrap on a
+    phone, which would break the columns apart; they scroll in their own box. Text around them,
+    and lines of prose, still wrap."""
+    text = "Find: F1\ntrue class:      1 0 1\npredicted class: 1 1 0\nlabels: 0, 1"
+    assert cards._lines_html(text) == (
+        '<div class="qz-lines"><div class="qz-line">Find: F1</div></div>'
+        '<div class="qz-lines qz-rows"><div class="qz-line">true class:      1 0 1</div>'
+        '<div class="qz-line">predicted class: 1 1 0</div></div>'
+        '<div class="qz-lines"><div class="qz-line">labels: 0, 1</div></div>'
+    )
+    # Two lines of one length but no columns (a candidate and its reference) are prose.
+    assert "qz-rows" not in cards._lines_html("candidate: a b c\nreference: a b d")
+    assert ".qz-rows { white-space: pre;" in cards._CSS
+
+
 # ---------------------------------------------------------------------------------------------
 # Identity, bytes and updates
 

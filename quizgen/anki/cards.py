@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import html
+import itertools
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -126,6 +128,12 @@ def _value_html(value: Any, kind: str = "", display: bool = False) -> str:
         from quizgen.core.formula import tex
 
         return _math(_escape(tex(value)), display)
+    from quizgen.core.problems import rounded
+
+    # Shown as the card's check data holds it (12 significant figures), so the key, the last
+    # worked step (the same number) and the script's messages round alike in the last figure.
+    value = rounded(value)
+    t = type(value)
     if kind == "shape" and (value == "error" or (t is list and all(type(v) is int for v in value))):
         shown = "error (torch raises)" if value == "error" else fmt_shape(value)
         return f"<code>{_escape(shown)}</code>"
@@ -170,14 +178,38 @@ def _inputs_html(problem: Problem) -> str:
     return "".join(out)
 
 
+_ALIGNED = re.compile(r"\S {2,}\S")
+"""Two spaces or more inside a line: columns padded to line up with the next line's."""
+
+
+def _table_rows(lines: list[str]) -> list[bool]:
+    """Which lines are rows of a text table: runs of two or more lines of one length, one of them
+    padded into columns (a masking table's position/token/input rows, true and predicted classes)."""
+    rows = [False] * len(lines)
+    start = 0
+    while start < len(lines):
+        end = start + 1
+        while end < len(lines) and len(lines[end]) == len(lines[start]):
+            end += 1
+        if end - start >= 2 and any(_ALIGNED.search(line) for line in lines[start:end]):
+            rows[start:end] = [True] * (end - start)
+        start = end
+    return rows
+
+
 def _lines_html(text: str) -> str:
     text = text.strip("\n")
     if not text.strip():
         return ""
     # One block a line: a line too long for a phone wraps under its own start, indented, so the
-    # lines after it (a BLEU candidate, then its references) still read as lines.
-    lines = "".join(f'<div class="qz-line">{_escape(line) or " "}</div>' for line in text.split("\n"))
-    return f'<div class="qz-lines">{lines}</div>'
+    # lines after it (a BLEU candidate, then its references) still read as lines. The rows of a
+    # text table never wrap (their columns would no longer line up): they scroll in their own box.
+    lines = text.split("\n")
+    out = []
+    for table, group in itertools.groupby(zip(lines, _table_rows(lines)), key=lambda pair: pair[1]):
+        divs = "".join(f'<div class="qz-line">{_escape(line) or " "}</div>' for line, _ in group)
+        out.append(f'<div class="qz-lines{" qz-rows" if table else ""}">{divs}</div>')
+    return "".join(out)
 
 
 def _step_row(step: Any, kind: str) -> str:
@@ -305,6 +337,8 @@ _CSS = """\
 .qz-lines { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 0.9em;
   white-space: pre-wrap; overflow-wrap: anywhere; margin: 0.4em 0; }
 .qz-line { padding-left: 2ch; text-indent: -2ch; }
+.qz-rows { white-space: pre; overflow-wrap: normal; overflow-x: auto; overflow-y: hidden; }
+.qz-rows .qz-line { padding-left: 0; text-indent: 0; }
 .qz-matrix { margin: 0.3em 0; }
 .qz-labelled { display: flex; flex-wrap: wrap; align-items: center; column-gap: 0.4em; }
 .qz-matrix-value { min-width: 0; max-width: 100%; overflow-x: auto; overflow-y: hidden; }
@@ -337,12 +371,13 @@ code { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; }
 .qz-label { font-style: italic; }
 .qz-note, .qz-foot { font-size: 0.8em; opacity: 0.7; }
 /* On a phone a worked step is its label, then its value, then its note, one under the other:
-   three columns of a table leave each a few words wide. */
+   three columns of a table leave each a few words wide. Only the steps' own cells: a table
+   inside a step (a confusion matrix) keeps its rows and scrolls with the steps. */
 @media (max-width: 32em) {
-  .qz-steps, .qz-steps tbody, .qz-steps tr, .qz-steps td { display: block; }
-  .qz-steps tr { margin: 0 0 0.45em; }
-  .qz-steps td { padding: 0; }
-  .qz-steps td.qz-note:empty { display: none; }
+  .qz-steps, .qz-steps > tbody, .qz-steps > tbody > tr, .qz-steps > tbody > tr > td { display: block; }
+  .qz-steps > tbody > tr { margin: 0 0 0.45em; }
+  .qz-steps > tbody > tr > td { padding: 0; }
+  .qz-steps > tbody > tr > td.qz-note:empty { display: none; }
 }
 .qz-foot { margin-top: 1.2em; }
 .qz-picture { margin: 0.6em 0; overflow-x: auto; }

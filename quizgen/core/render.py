@@ -92,6 +92,12 @@ def input_parts(describe: Callable[[dict[str, Any]], Any], inputs: dict[str, Any
     return out
 
 
+def float_text(x: float) -> str:
+    """A finite float as every face shows it: a whole one exactly (a count: 5120000, not
+    5.12e+06; and -0.0 as 0), else to 6 significant figures."""
+    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else f"{x:.6g}"
+
+
 def fmt_scalar(value: Any) -> str:
     """One entry: floats to 6 significant figures, whole floats without a point, text as is."""
     if isinstance(value, str):
@@ -99,9 +105,7 @@ def fmt_scalar(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return json.dumps(value)
     if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))  # a count, exactly
-        return f"{value:.6g}"
+        return float_text(value)
     return str(value)
 
 
@@ -209,10 +213,10 @@ _NON_FINITE_TEX = {"-inf": r"-\infty", "inf": r"\infty", "nan": r"\text{nan}"}
 
 
 def tex_number(x: Any) -> str:
-    """A number in TeX: integers exactly, floats to 6 significant figures, ``\\infty``.
+    """A number in TeX: whole numbers exactly, other floats to 6 significant figures, ``\\infty``.
 
-    >>> tex_number(2.5e-07), tex_number(3.0), tex_number("-inf")
-    ('2.5 \\\\times 10^{-7}', '3', '-\\\\infty')
+    >>> tex_number(2.5e-07), tex_number(1180416.0), tex_number(-0.0), tex_number("-inf")
+    ('2.5 \\\\times 10^{-7}', '1180416', '0', '-\\\\infty')
     """
     if isinstance(x, str):
         return _NON_FINITE_TEX.get(x, r"\text{nan}")
@@ -221,7 +225,7 @@ def tex_number(x: Any) -> str:
             return r"\text{nan}"
         if x in (math.inf, -math.inf):
             return r"\infty" if x > 0 else r"-\infty"
-        text = f"{x:.6g}"
+        text = float_text(x)
         if "e" in text:
             mantissa, exponent = text.split("e")
             return mantissa + r" \times 10^{" + str(int(exponent)) + "}"
@@ -283,8 +287,7 @@ def mathml_number(x: Any) -> str:
     if isinstance(x, str) or (isinstance(x, float) and not math.isfinite(x)):
         word = x if isinstance(x, str) else ("nan" if x != x else "inf" if x > 0 else "-inf")
         return {"inf": "<mi>∞</mi>", "-inf": "<mo>-</mo><mi>∞</mi>"}.get(word, "<mtext>nan</mtext>")
-    # Whole numbers exactly (a parameter count is 5120000, not 5.12×10⁶), like tex_number.
-    text = str(int(x)) if isinstance(x, int) or (x.is_integer() and abs(x) < 1e15) else f"{x:.6g}"
+    text = str(int(x)) if isinstance(x, int) else float_text(x)
     if "e" in text:
         mantissa, exponent = text.split("e")
         return f"<mn>{mantissa}</mn><mo>×</mo><msup><mn>10</mn><mn>{int(exponent)}</mn></msup>"
