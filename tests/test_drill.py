@@ -7,6 +7,7 @@ and under CI=true they fail naming it; every other test here runs regardless."""
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import math
 import os
@@ -548,7 +549,7 @@ def test_stats_reports_accuracy_mistakes_and_due(monkeypatch, tmp_path):
 PROMPT = "> "
 
 
-def spawn(home: Path, *args: str, dims=(40, 100), **env: str):
+def spawn(home: Path, *args: str, dims=(40, 100), concepts: Path = CONCEPTS, **env: str):
     if sys.platform.startswith("win"):  # pragma: no cover
         pytest.skip("pseudo-terminal tests need a POSIX pty")
     pexpect = need_pexpect()
@@ -556,7 +557,7 @@ def spawn(home: Path, *args: str, dims=(40, 100), **env: str):
     if env["NO_COLOR"] == "":
         del env["NO_COLOR"]
     child = pexpect.spawn(
-        sys.executable, ["-m", "quizgen", "--concepts", str(CONCEPTS), "drill", *args],
+        sys.executable, ["-m", "quizgen", "--concepts", str(concepts), "drill", *args],
         env=_env(home, **env), cwd=str(ROOT), encoding="utf-8", dimensions=dims, timeout=60,
         # A terminal's drill has Ctrl-C's default meaning. A suite started in the background of a
         # non-interactive shell ignores SIGINT, and a child inherits that: restore it.
@@ -642,6 +643,37 @@ def test_pty_a_worked_solution_table_on_40_columns_is_a_list_of_whole_pairs(tmp_
     rows = re.findall(r"^    (\S+)\n      count (\d+)\n      max count in one reference (\d+)\n      clipped count (\d+)$",
                       text, re.M)
     assert len(rows) >= 2 and all(int(clipped) == min(int(c), int(m)) for _, c, m, clipped in rows), text
+
+
+def _one_template(folder: Path, concept: str, template: str) -> Path:
+    """A concept folder holding only ``concept`` with one of its templates (and one flashcard)."""
+    doc = yaml.safe_load((CONCEPTS / f"{concept}.yaml").read_text("utf-8"))
+    doc["problems"] = [t for t in doc["problems"] if t["name"] == template]
+    doc["flashcards"] = doc["flashcards"][:1]
+    folder.mkdir()
+    (folder / f"{concept}.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("columns", [80, 40])
+def test_pty_matrices_keep_their_rows_and_numbers_are_never_split(tmp_path, columns):
+    """A matrix input wider than the terminal goes under its label, its rows whole (wrapping it
+    at spaces scattered one row's numbers into the next); a worked step's matrix too wide for its
+    columns is a bracketed list per row, wrapped after commas, so no number is split."""
+    concepts = _one_template(tmp_path / "concepts", "perplexity", "from-logits")
+    child = spawn(tmp_path, "perplexity", "--n", "1", "--seed", "2", "--no-save", dims=(200, columns), concepts=concepts)
+    child.expect(PROMPT)
+    child.sendline("?")
+    child.expect("Rated again")
+    ended(child)
+    child.close()
+    lines = transcript(child).splitlines()
+    assert all(len(line) <= columns for line in lines), max(lines, key=len)
+    label = next(i for i, line in enumerate(lines) if line.rstrip().endswith("token id 0–3 ="))
+    rows = lines[label + 1:label + 4]
+    assert all(re.fullmatch(r"\s+\[?\[(\s*-?\d+\.\d,){3}\s*-?\d+\.\d\]\]?,?", row) for row in rows), rows
+    for before, after in itertools.pairwise(lines):  # a number cut at the end of a line
+        assert not (re.search(r"[\d.]$", before) and re.match(r"\s*\d", after)), (before, after)
 
 
 def test_pty_right_answer(tmp_path):

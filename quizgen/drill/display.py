@@ -10,6 +10,7 @@ when a terminal asks for it.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
@@ -66,6 +67,56 @@ def table_lines(rows: Sequence[Sequence[Any]], marks: Iterable[tuple[int, ...]] 
                 line.append((cell, ""))
                 line.append((" ", "mark-pad") if marked else ("", ""))
         out.append(line)
+    return out
+
+
+def rows_lines(rows: Sequence[Sequence[Any]], width: int, marks: Iterable[tuple[int, ...]] = (), indent: str = "    ") -> list[Line]:
+    """Rows as aligned columns (``table_lines``) where they fit in ``width``; else each row as a
+    bracketed list, ``[1, -0.948683, 0.6]``, to be wrapped after its commas, so that no number is
+    split across lines and none is read into the wrong column (rows are not numbered: problems
+    count rows from 0 or from 1 as their conventions say)."""
+    marks = list(marks)
+    lines = table_lines(rows, marks, indent)
+    if max(line_width(line) for line in lines) <= width:
+        return lines
+    marked = {tuple(m) for m in marks}
+    out: list[Line] = []
+    for i, row in enumerate(rows):
+        out.append([(indent, ""), ("[" + ", ".join(fmt_scalar(v) + (MARK if (i, j) in marked else "") for j, v in enumerate(row)) + "]", "")])
+    return out
+
+
+_MATRIX_START = re.compile(r"^(?P<head>.*? = )\[\[.*\],$")
+
+
+def input_lines(text: str, width: int, indent: str = "  ") -> list[Line]:
+    """A problem's inputs as text lines. A matrix written under its label (``label = [[1, 2],``
+    then its other rows aligned below) that is wider than ``width`` goes under its label
+    instead, its rows at the left (as a list of rows where even that is too wide): wrapping
+    its lines at spaces would scatter its rows' entries into other rows."""
+    rows = text.splitlines()
+    out: list[Line] = []
+    k = 0
+    while k < len(rows):
+        start = _MATRIX_START.match(rows[k])
+        end = k + 1
+        if start is not None:
+            pad = " " * (len(start["head"]) + 1)
+            while end < len(rows) and rows[end].startswith(pad + "[") and rows[end - 1].endswith("],"):
+                end += 1
+        block = rows[k:end]
+        if end - k < 2 or not block[-1].endswith("]]") or max(len(indent + r) for r in block) <= width:
+            out.append([(indent + rows[k], "")])
+            k += 1
+            continue
+        head = len(start["head"])  # type: ignore[index]
+        out.append([(indent + block[0][:head].rstrip(), "")])
+        matrix = [r[head:] for r in block]
+        if max(len(indent + "  " + r) for r in matrix) <= width:
+            out += [[(indent + "  " + r, "")] for r in matrix]
+        else:  # each row a list, wrapped after its commas
+            out += [[(indent + "  ", ""), ("[" + " ".join(r.strip(" [],").split()) + "]", "")] for r in matrix]
+        k = end
     return out
 
 
@@ -244,7 +295,10 @@ class Out:
             self.stream.flush()
 
     def text_block(self, text: str, indent: str = "  ", style: str = "") -> None:
-        self.pre([[(indent + row, style)] for row in text.splitlines()], wrap=True)
+        """Text lines (a problem's inputs), wrapped at spaces; a matrix among them keeps its rows."""
+        width = self.width if self._console is not None else 10**6  # plain text is never wrapped
+        self.pre([[(chunk, style if kind == "" else kind) for chunk, kind in line]
+                  for line in input_lines(text, width, indent)], wrap=True)
 
     def blank(self) -> None:
         if self._console is not None:
@@ -314,8 +368,9 @@ def _isatty(stream: Any) -> bool:
 # Blocks of the drill
 
 
-def value_lines(value: Any, marks: Iterable[tuple[int, ...]] = (), indent: str = "    ") -> list[Line] | None:
-    """A matrix-like value as aligned lines (None when it reads better inline).
+def value_lines(value: Any, marks: Iterable[tuple[int, ...]] = (), indent: str = "    ", width: int | None = None) -> list[Line] | None:
+    """A matrix-like value as aligned lines (None when it reads better inline); with ``width``,
+    as lists of rows where its columns are wider than that (``rows_lines``).
 
     Matrix-like: equally long rows of scalars, more than one entry in all (a matrix, or a small
     table).
@@ -324,12 +379,13 @@ def value_lines(value: Any, marks: Iterable[tuple[int, ...]] = (), indent: str =
         return None
     if not all(isinstance(r, (list, tuple)) and r for r in value):
         return None
-    width = len(value[0])
-    if any(len(r) != width for r in value):
+    if any(len(r) != len(value[0]) for r in value):
         return None
     if not all(not isinstance(v, (list, tuple, dict)) for r in value for v in r):
         return None
-    return table_lines(value, marks, indent) if len(value) >= 2 or width >= 2 else None
+    if len(value) < 2 and len(value[0]) < 2:
+        return None
+    return table_lines(value, marks, indent) if width is None else rows_lines(value, width, marks, indent)
 
 
 def named_table_lines(table: Sequence[Sequence[Any]], indent: str = "      ", width: int = 80) -> list[Line]:
@@ -380,7 +436,7 @@ def step_lines(step: Any, kind: str = "", width: int = 80) -> list[Line]:
     table = step.named_table()
     if table is not None:
         return [head + [(":", "")] + extra] + named_table_lines(table, width=width)
-    block = value_lines(step.value, indent="      ")
+    block = value_lines(step.value, indent="      ", width=width)
     if block is None:
         return [head + [(" = ", ""), (fmt_inline(step.value), "")] + extra]
     # A matrix goes below its label, aligned; the shape and note stay on the label's line.

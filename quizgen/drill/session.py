@@ -51,6 +51,7 @@ from quizgen.drill.display import (
     Out,
     fmt_inline,
     line_width,
+    rows_lines,
     side_by_side,
     step_lines,
     table_lines,
@@ -449,7 +450,7 @@ class Session:
         given_rows: list[Any] = ([given] if kind == "vector" else given) if isinstance(given, list) and given else []
         if value_lines(given_rows) is None:
             out.para(("Answer:", "bold"))
-            out.pre(table_lines(rows))
+            out.pre(rows_lines(rows, out.width), wrap=True)
             return
         marks: list[tuple[int, ...]] = list(verdict.wrong_entries)
         if kind == "vector":
@@ -469,9 +470,9 @@ class Session:
                 out.para((legend.strip(), "dim"), indent=4)
         else:
             out.para(("You typed:", "dim"), (legend, "dim"))
-            out.pre(mine)
+            out.pre(rows_lines(given_rows, out.width, marks), wrap=True)
             out.para(("Answer:", "bold"))
-            out.pre(table_lines(rows))
+            out.pre(rows_lines(rows, out.width), wrap=True)
 
     def _nothing_due(self) -> None:
         states = self.store.states(self.by_id)
