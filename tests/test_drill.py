@@ -605,6 +605,24 @@ def test_pty_right_wrong_garbage(tmp_path):
     assert [r["status"] for r in reviews(tmp_path)] == ["wrong", "good"]
 
 
+def test_pty_an_extra_enter_never_turns_the_next_flashcard_over(tmp_path):
+    """Enter pressed twice after an answer (the second while it is checked) is dropped when the
+    next card is shown: the flashcard waits for its own Enter before showing its back."""
+    pexpect = need_pexpect()
+    child = spawn(tmp_path, "attention", "--n", "2", "--no-save")
+    child.expect(PROMPT)
+    child.send("1\r\r")
+    child.expect("Enter shows the answer > ")
+    with pytest.raises(pexpect.TIMEOUT):
+        child.expect("4 easy > ", timeout=2)
+    child.sendline("")
+    child.expect("4 easy > ")
+    child.sendline("3")
+    ended(child)
+    child.close()
+    assert child.exitstatus == 0
+
+
 def test_pty_an_answer_waits_for_a_lock_held_elsewhere_and_is_saved(tmp_path):
     child = spawn(tmp_path, "attention", "--n", "1")
     child.expect(r"d_k = (\d+)")

@@ -341,6 +341,18 @@ class Out:
 
     # -- input ----------------------------------------------------------------------------------
 
+    def discard_typeahead(self) -> None:
+        """Drop what was typed before a new card was shown: an extra Enter pressed while the last
+        answer was being checked would otherwise turn this flashcard over unread."""
+        if self._console is None or not _isatty(sys.stdin):
+            return
+        try:
+            import termios
+
+            termios.tcflush(sys.stdin.fileno(), termios.TCIFLUSH)
+        except (ImportError, OSError, ValueError):  # not a POSIX terminal: nothing to drop
+            pass
+
     def ask(self, prompt: str) -> str:
         """Read one line (``EOFError`` at the end of input). Without a terminal, echo it."""
         if self._console is not None and len(prompt) + 10 > self._console.width and prompt.endswith("> "):

@@ -344,6 +344,7 @@ class Session:
         out.blank()
         self.background.start()
         started = time.monotonic()
+        out.discard_typeahead()
         out.ask("Enter shows the answer > ")
         seconds = time.monotonic() - started
         out.para((card.back, ""))
@@ -392,6 +393,7 @@ class Session:
             out.para(("Answer with ", "dim"), (expected, "bold"), (hint + " (? shows the answer)", "dim"))
         else:
             out.para(("Answer as the prompt asks.", "dim"))
+        out.discard_typeahead()
 
     def _unreadable(self, message: str) -> None:
         self.out.para(("? ", "coarse"), (message, "coarse"))
