@@ -467,6 +467,23 @@ def _drill(home: Path, *args: str, input: str = "", **env: str) -> subprocess.Co
     )
 
 
+def test_a_damaged_database_stops_the_drill_before_a_question(tmp_path):
+    """A damaged page (outside the cards the drill reads first) is found when the file is opened,
+    not when the first answer is saved: the learner types nothing for nothing."""
+    assert _drill(tmp_path, "attention", "--n", "2", input="1\n1\n").returncode == 0
+    path = tmp_path / "quizgen.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    data = bytearray(path.read_bytes())
+    assert len(data) >= 3 * 4096
+    data[2 * 4096:3 * 4096] = b"\xab" * 4096
+    path.write_bytes(bytes(data))
+    out = _drill(tmp_path, "attention", "--n", "1", input="1\n")
+    assert out.returncode == 2 and "malformed" in out.stderr and ".dump" in out.stderr, out.stderr
+    assert "===" not in out.stdout and "Traceback" not in out.stderr, out.stdout
+
+
 def test_piped_answers_give_plain_text(tmp_path):
     result = _drill(tmp_path, "attention", "--n", "2", "--seed", "3", input="\x1b]0;T\x07\x1b[2Jabc\n0.5\n\n3\n")
     assert result.returncode == 0, result.stderr
