@@ -370,6 +370,18 @@ def test_flashcard_reveal_and_rating(monkeypatch, tmp_path):
     assert [(r["kind"], r["status"], r["rating"]) for r in rows] == [("problem", "right", 4), ("flashcard", "hard", 2)]
 
 
+def test_quit_ends_the_drill_and_help_says_how(monkeypatch, tmp_path):
+    """quit and exit end the drill as Ctrl-D does (with its summary), at an answer, a flashcard
+    or a rating; help lists what can be typed. Neither is read as maths."""
+    code, screen = run_session(monkeypatch, tmp_path, ["help", "quit"], n=3)
+    assert code == 0 and "? shows the answer" in screen and "quit, Ctrl-D or Ctrl-C ends the drill" in screen
+    assert "not a known name" not in screen and "=== summary" in screen and "0 problems" in screen
+    assert not (tmp_path / "quizgen.sqlite3").exists() or reviews(tmp_path) == []
+    code, screen = run_session(monkeypatch, tmp_path, [right_scale, "", "EXIT"], n=3)
+    assert code == 0 and "1 problem: 1 right" in screen and "0 flashcards rated" in screen
+    assert [r["status"] for r in reviews(tmp_path)] == ["right"]
+
+
 def test_no_save_writes_nothing(monkeypatch, tmp_path):
     code, screen = run_session(monkeypatch, tmp_path, [right_scale], n=1, save=False)
     assert "✓ Right" in screen and "Not saved (--no-save)" in screen

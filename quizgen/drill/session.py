@@ -97,6 +97,17 @@ class Tally:
 
 
 SKIP_WORDS = frozenset({"?", "skip", "pass", "reveal", "show"})
+QUIT_WORDS = frozenset({"quit", "exit", ":q"})
+"""Typed instead of an answer or a rating: the drill ends, as with Ctrl-D."""
+HELP_WORDS = frozenset({"help", "hint"})
+HELP = "? shows the answer and its worked solution (rated again); quit, Ctrl-D or Ctrl-C ends the drill."
+
+
+def _ends(text: str) -> str:
+    """``text``, unless it asks to end the drill (``QUIT_WORDS``): then ``EOFError``."""
+    if text.strip().lower() in QUIT_WORDS:
+        raise EOFError
+    return text
 """Typed instead of an answer: show the answer and its worked solution, and rate the card Again."""
 
 
@@ -253,9 +264,12 @@ class Session:
         retried = False
         while True:
             kind = prep.expected.kind if prep.expected is not None else None
-            text = self.read_answer(prep.expected)
+            text = _ends(self.read_answer(prep.expected))
             if not text.strip():
-                self.out.para(("Type an answer, or ? to see it (Ctrl-D or Ctrl-C ends the drill).", "dim"))
+                self.out.para(("Type an answer, or ? to see it (quit, Ctrl-D or Ctrl-C ends the drill).", "dim"))
+                continue
+            if text.strip().lower() in HELP_WORDS:
+                self.out.para((HELP, "dim"))
                 continue
             if text.strip().lower() in SKIP_WORDS:
                 self._reveal(prep, text, time.monotonic() - started)
@@ -345,14 +359,14 @@ class Session:
         self.background.start()
         started = time.monotonic()
         out.discard_typeahead()
-        out.ask("Enter shows the answer > ")
+        _ends(out.ask("Enter shows the answer > "))
         seconds = time.monotonic() - started
         out.para((card.back, ""))
         if card.extra:
             out.para((card.extra, "dim"))
         out.blank()
         while True:
-            rating = _read_rating(out.ask("How well did you know it? 1 again · 2 hard · 3 good · 4 easy > "))
+            rating = _read_rating(_ends(out.ask("How well did you know it? 1 again · 2 hard · 3 good · 4 easy > ")))
             if rating is not None:
                 break
             out.para(("Type 1, 2, 3 or 4 (or again, hard, good, easy).", "coarse"))
