@@ -174,6 +174,9 @@ class Session:
         code = 0
         try:
             first = self.pick()
+            if self.due_only:  # "1/4", not "1/10": the cards due now are the whole session
+                now = self.clock.now().timestamp()
+                self.n = min(self.n, sum(s.due <= now for s in self.store.states(self.by_id).values()))
             damaged = [_card_name(card, self.by_id) for card in self.store.damaged if card in self.by_id]
             if damaged:
                 more = f" and {len(damaged) - 3} more" if len(damaged) > 3 else ""
