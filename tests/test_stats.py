@@ -13,8 +13,11 @@ import re
 import sys
 
 import pytest
+from click.testing import CliRunner
 from conftest import CONCEPTS
 from test_drill import PROMPT, _env, plain, reviews, spawn, transcript
+
+from quizgen.cli import cli
 
 pexpect = pytest.importorskip("pexpect", reason="pexpect (a test dependency) drives the drill in a pseudo-terminal")
 if sys.platform.startswith("win"):  # pragma: no cover
@@ -99,6 +102,17 @@ def test_stats_on_a_40_column_terminal_cuts_no_word_and_no_number(tmp_path) -> N
     chart = re.search(r"^  0% │(.*)$", text, re.M)
     assert chart and len(chart.group(1)) == 28, text
     assert "24 h 0" in text and "7 days 0" in text  # a header with a space stays with its value
+    # The sentence of totals wraps under its own start: "All: " then lines indented past it.
+    total = re.search(r"^All: .*?rated\.$", text, re.M | re.S)
+    assert total and len(total.group(0).splitlines()) >= 2, text
+    assert all(line.startswith("     ") for line in total.group(0).splitlines()[1:]), text
+
+
+def test_stats_on_a_home_that_is_a_file_says_so(tmp_path) -> None:
+    home = tmp_path / "home"
+    home.write_text("not a folder")
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "stats"], env={"QUIZGEN_HOME": str(home)})
+    assert result.exit_code == 2 and f"{home} is a file, not a folder" in result.output, result.output
 
 
 @pytest.mark.parametrize("env", [{"NO_COLOR": "", "TERM": "xterm-256color"}, {"NO_COLOR": "1"}, {"NO_COLOR": "", "TERM": "xterm-mono"}],

@@ -101,8 +101,8 @@ def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int, ever
         out.rule("answers")
         out.para((f"{path}", "dim"))
         total = [sum(getattr(s, f) for s in per) for f in ("right", "wrong", "shown", "coarse", "flashcards")]
-        for line in textwrap.wrap("All: " + tally_sentence(*total), WIDTH - 1, subsequent_indent="     "):
-            out.para((line, ""))
+        # Wrapped here, its lines under the sentence's start, and not again by the terminal.
+        out.pre([[(line, "")] for line in textwrap.wrap("All: " + tally_sentence(*total), min(WIDTH, out.width) - 1, subsequent_indent="     ")])
         if listed:
             out.table(
                 ["concept", "right", "wrong", "acc.", "shown", "rough", "cards", "again"],

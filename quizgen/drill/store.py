@@ -316,6 +316,8 @@ class Store:
 
     def _open(self) -> sqlite3.Connection:
         if not self.save:
+            if self.path.parent.exists() and not self.path.parent.is_dir():
+                raise OSError(f"{self.path.parent} is a file, not a folder")
             db = sqlite3.connect(":memory:", isolation_level=None)
             if self.path.exists():
                 try:
