@@ -639,6 +639,9 @@
     return ["matrix", rows.map(values), rows.map((row) => row.map(literalFigures))];
   }
 
+  // Why 1,8956 3,06704 is not read as four entries (reader._DECIMAL_COMMA_WHY).
+  var DECIMAL_COMMA_WHY = "a comma between two digits, with entries also separated by spaces, looks like a decimal comma: write decimals with a point (1.5, not 1,5)";
+
   // A number, vector or matrix and its per-entry literal figures.
   function readNumeric(text, kind) {
     var node;
@@ -646,6 +649,7 @@
       var stripped = strip(text);
       if (!stripped) throw new Fail("the answer is empty");
       node = new Parser(stripped, null, true).rows(null);
+      if (node[2] && node[3] && /[0-9],[0-9]/.test(stripped)) throw new Fail(DECIMAL_COMMA_WHY);
       if (node[1].length === 1 && !node[2]) node = node[1][0];
       return classify(node);
     });

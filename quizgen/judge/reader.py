@@ -214,6 +214,14 @@ def _classify(node: Node) -> tuple[str, Any, Any]:
     raise Fail("it mixes numbers and lists in one list")
 
 
+_DECIMAL_COMMA = re.compile(r"[0-9],[0-9]")
+_DECIMAL_COMMA_WHY = (
+    "a comma between two digits, with entries also separated by spaces, looks like a decimal "
+    "comma: write decimals with a point (1.5, not 1,5)"
+)
+"""Why 1,8956 3,06704 is not read as four entries (a comma typed for a point), as the card says."""
+
+
 def _read_numeric(text: str, kind: str) -> tuple[Any, Any]:
     """Read a number, vector or matrix; returns (value, per-entry literal figures)."""
     try:
@@ -221,6 +229,8 @@ def _read_numeric(text: str, kind: str) -> tuple[Any, Any]:
         if not stripped:
             raise Fail("the answer is empty")
         node = read_entries(stripped)
+        if node[2] and node[3] and _DECIMAL_COMMA.search(stripped):
+            raise Fail(_DECIMAL_COMMA_WHY)
         if len(node[1]) == 1 and not node[2]:
             node = node[1][0]
         read_kind, value, figures = _classify(node)
