@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from conftest import CONCEPTS
 
 from quizgen.classroom.commands import companion_paths, write_quiz_files
-from quizgen.classroom.quiz import checksum, make_quiz, quiz_text, read_quiz, student_seed, write_quiz
+from quizgen.classroom.quiz import build_quiz, checksum, make_quiz, quiz_text, read_quiz, student_seed, write_quiz
 from quizgen.classroom.roster import read_roster
 from quizgen.classroom.worksheet import (
     answer_sheet,
@@ -60,6 +60,34 @@ def test_quiz_file_has_no_answers_and_is_json_and_yaml(small_quiz, tmp_path):
     for word in ('"answer"', '"steps"', '"misconceptions"'):
         assert word not in text
     assert as_json["checksum"] == checksum({k: v for k, v in as_json.items() if k != "problems"}, as_json["problems"])
+
+
+def test_an_authored_problem_gives_away_no_expression_in_the_quiz_file(concepts, tmp_path):
+    """An authored problem's inputs carry its template's answer expression, steps and mistakes:
+    the quiz file (given to each student) records only the values drawn, and grades as before.
+    A file written with the whole inputs (as before) still grades without a note."""
+    quiz, built = build_quiz(concepts, ["adam-step"], 6, seed=3)
+    assert any(p.family == "authored" for p in built)
+    path = tmp_path / "q.yaml"
+    write_quiz(path, quiz)
+    text = path.read_text("utf-8")
+    authored = [p for p in built if p.family == "authored"]
+    for p in authored:
+        assert p.inputs["answer"] not in text and '"steps"' not in text and '"mistakes"' not in text
+    records = {r["id"]: r["inputs"] for r in json.loads(text)["problems"]}
+    assert all(records[p.id] == p.inputs["values"] for p in authored)
+    sheet = tmp_path / "q.answers.yaml"
+    sheet.write_text("answers:\n" + "".join(f"  {p.id}: '{p.answer.value}'\n" for p in built), "utf-8")
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "grade", str(path), str(sheet)])
+    assert result.exit_code == 0 and "6/6" in result.output and "differ" not in result.output, result.output
+    # The same quiz written the old way, each authored problem's whole inputs in the file.
+    old = json.loads(text)
+    for record in old["problems"]:
+        record["inputs"] = next(p.inputs for p in built if p.id == record["id"])
+    old["checksum"] = checksum({k: v for k, v in old.items() if k not in ("problems", "checksum")}, old["problems"])
+    path.write_text(json.dumps(old, ensure_ascii=False), "utf-8")
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "grade", str(path), str(sheet)])
+    assert result.exit_code == 0 and "6/6" in result.output and "differ" not in result.output, result.output
 
 
 def test_read_quiz_round_trip_and_block_yaml(small_quiz, tmp_path):

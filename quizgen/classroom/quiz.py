@@ -183,8 +183,13 @@ def _header(quiz: Quiz) -> dict[str, Any]:
     }
 
 
-def _problem_record(p: QuizProblem) -> dict[str, Any]:
-    return {"number": p.number, "id": p.id, "expected": p.expected, "inputs": p.inputs}
+def _problem_record(p: QuizProblem, family: str) -> dict[str, Any]:
+    """A problem as the quiz file writes it: its inputs are what was drawn (``problems.drawn``),
+    never more; an authored template's expressions, steps and mistakes (its answer, in short)
+    stay in its concept file, out of a file each student is given."""
+    from quizgen.core.problems import drawn
+
+    return {"number": p.number, "id": p.id, "expected": p.expected, "inputs": drawn(family, p.inputs)}
 
 
 def _canonical(header: Mapping[str, Any], problems: Sequence[Mapping[str, Any]]) -> bytes:
@@ -210,7 +215,7 @@ def checksum(header: Mapping[str, Any], problems: Sequence[Mapping[str, Any]]) -
 def quiz_text(quiz: Quiz) -> str:
     """The quiz file: JSON (hence also YAML), header fields one per line, one problem per line."""
     header = _header(quiz)
-    records = [_problem_record(p) for p in quiz.problems]
+    records = [_problem_record(p, quiz.templates[p.key].family) for p in quiz.problems]
 
     def dump(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
@@ -499,4 +504,4 @@ def build_quiz(
         concepts=tuple(c.id for c in chosen),
     )
     header = _header(quiz)
-    return replace(quiz, checksum=checksum(header, [_problem_record(p) for p in problems])), built
+    return replace(quiz, checksum=checksum(header, [_problem_record(p, templates[p.key].family) for p in problems])), built
