@@ -91,12 +91,14 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _expected_text(quiz_path: Path) -> list[tuple[str, str]]:
     """(what, text) that a printed worksheet must show: prompts, every line of inputs, ids."""
     quiz = read_quiz(quiz_path)
-    templates = {f"{c.id}.{t.name}": t for c in load_concepts(CONCEPTS) for t in c.templates}
+    concepts = load_concepts(CONCEPTS)
+    templates = {f"{c.id}.{t.name}": t for c in concepts for t in c.templates}
     out = []
     for p in quiz.problems:
         out.append((f"{p.number} prompt", templates[p.key].prompt.replace("`", "")))  # code spans lose their marks
-        # Text as text; a typeset vector or matrix as its label and its entries, row by row.
-        for part in input_parts(GENERATORS[quiz.templates[p.key].family].describe, p.inputs):
+        # Text as text; a typeset vector or matrix as its label and its entries, row by row (the
+        # quiz file holds only what was drawn: the labels come from the problem its id draws).
+        for part in input_parts(GENERATORS[quiz.templates[p.key].family].describe, rebuild(p.id, concepts).inputs):
             if isinstance(part, str):
                 out += [(f"{p.number} inputs", line) for line in part.splitlines() if line.strip()]
             else:
