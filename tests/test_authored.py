@@ -596,6 +596,14 @@ KNOWN = [
     ("prod(M, dim=0)", {"M": [[1, 2], [3, 4]]}, [3.0, 8.0]),
     ("logsumexp(u)", {"u": [0, 0]}, math.log(2)),
     ("logsumexp(M, dim=1, keepdim=True)", {"M": [[1000, 1000], [0, 0]]}, [[1000 + math.log(2)], [math.log(2)]]),  # no overflow
+    # NaN (a root of a negative) propagates as torch propagates it: relu keeps it, max and min
+    # return it wherever it stands, argmax and argmin point at it.
+    ("relu(sqrt(u))", {"u": [4, -1]}, [2.0, math.nan]),
+    ("max(sqrt(u))", {"u": [4, -1]}, math.nan),
+    ("min(sqrt(u))", {"u": [4, -1, 9]}, math.nan),
+    ("max(sqrt(M), dim=1)", {"M": [[4, -1], [1, 9]]}, [math.nan, 3.0]),
+    ("argmax(sqrt(u))", {"u": [4, -1, 9]}, 1.0),
+    ("clamp(sqrt(u), min=0, max=1)", {"u": [0.25, -1]}, [0.5, math.nan]),
 ]
 
 

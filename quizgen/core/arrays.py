@@ -155,7 +155,7 @@ _UNARY: dict[str, Callable[[float], float]] = {
     "cos": _safe(math.cos),
     "tanh": math.tanh,
     "sigmoid": _sigmoid,
-    "relu": lambda x: x if x > 0 else 0.0,
+    "relu": lambda x: x if x > 0 or x != x else 0.0,  # NaN stays NaN, as in torch
     "floor": lambda x: float(math.floor(x)) if math.isfinite(x) else x,
     "log2": lambda x: -math.inf if x == 0 else (math.log2(x) if x > 0 else math.nan),
     "softplus": lambda x: x if x > 20 else math.log1p(math.exp(x)),  # torch's threshold 20
@@ -443,8 +443,9 @@ _REDUCTIONS: dict[str, Callable[[list[float]], float]] = {
     "mean": lambda xs: _fsum(xs) / len(xs),
     "prod": _undefined_on_overflow(math.prod),
     "logsumexp": _logsumexp,
-    "max": max,
-    "min": min,
+    # NaN wins, as in torch (Python's max and min pass over a NaN that is not first).
+    "max": lambda xs: math.nan if any(x != x for x in xs) else max(xs),
+    "min": lambda xs: math.nan if any(x != x for x in xs) else min(xs),
     "argmax": _first_index(lambda a, b: a > b),
     "argmin": _first_index(lambda a, b: a < b),
 }
