@@ -65,6 +65,8 @@ EXPECTED = {
         (14, "problems[0].inputs.2x", "a name of letters, digits and _"),  # the key's own line
         (19, "problems[1].inputs.x.range", "at most a million whole numbers (or a step"),
         (24, "problems[2].inputs.x.step", "a step that leaves at most a million values in the range, found 1e-09"),
+        (28, "problems[3].version", "a value <= 999999999"),  # what a quiz file's id can hold
+        (38, "problems[4].tolerance.abs", "a finite number, found inf"),  # said once, not also "stops the check"
     ],
     "yes-key.yaml": [(13, "problems[0].inputs.on", "read by YAML as true, not as a name; write it in quotes ('on')")],
     "many-problems.yaml": [
@@ -96,6 +98,8 @@ def test_broken_file_reported_with_line_and_field(name):
         )
     for issue in issues:
         assert issue.file.endswith(name)
+    if name == "authored-inputs.yaml":  # every issue listed, each once (an infinite tolerance once)
+        assert len(got) == len(EXPECTED[name]), "\n".join(map(str, issues))
         assert "expected" in issue.message or "YAML" in issue.message or "appears twice" in issue.message
 
 

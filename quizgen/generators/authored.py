@@ -102,7 +102,8 @@ TEMPLATE_SCHEMA: dict[str, Any] = {
                                                    "value": _EXPRESSION, "why": _TEXT}}},
     "examples": {**_LIST, "items": {"type": "object", "required": ["inputs", "answer", "source"], "additionalProperties": False,
                                     "properties": {"inputs": {"type": "object"}, "answer": {"type": ["number", "array"]}, "source": _TEXT}}},
-    "version": {"type": "integer", "minimum": 1, "description": "Bump when the same seed should draw other inputs."},
+    "version": {"type": "integer", "minimum": 1, "maximum": 999_999_999,
+                "description": "Bump when the same seed should draw other inputs (at most 9 digits, as a quiz file reads it)."},
 }  # fmt: skip
 """The JSON Schema of an authored template's own fields (``quizgen.core.schema`` adds them)."""
 
