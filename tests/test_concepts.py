@@ -67,6 +67,9 @@ EXPECTED = {
         (24, "problems[2].inputs.x.step", "a step that leaves at most a million values in the range, found 1e-09"),
         (28, "problems[3].version", "a value <= 999999999"),  # what a quiz file's id can hold
         (38, "problems[4].tolerance.abs", "a finite number, found inf"),  # said once, not also "stops the check"
+        # Advice a condition can follow (a product of comparisons is not a condition).
+        (42, "problems[5].conditions[0]", "as conditions, list two ('1 < x', 'x < 4')"),
+        (48, "problems[6].conditions[0]", "'and' at position 7 is not an operator here: as conditions, list each one"),
     ],
     "yes-key.yaml": [(13, "problems[0].inputs.on", "read by YAML as true, not as a name; write it in quotes ('on')")],
     "many-problems.yaml": [

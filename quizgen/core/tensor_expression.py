@@ -155,7 +155,11 @@ class TensorParser(Parser):
         if t[0] == "kw":
             return f"'=' at position {t[2] + 1} is only for a keyword argument, as in softmax(x, dim=0); compare with =="
         if t[0] == "cmp":
-            return f"'{t[1]}' at position {t[2] + 1}: compare two values at a time, as in (a < b) * (b < c)"
+            return (f"'{t[1]}' at position {t[2] + 1}: compare two values at a time: as conditions, list two "
+                    "('1 < x', 'x < 4'); in an expression, multiply them, as in (a < b) * (b < c)")
+        if t[0] == "name" and t[1] in ("and", "or", "not"):
+            return (f"'{t[1]}' at position {t[2] + 1} is not an operator here: as conditions, list each one "
+                    "(all must hold); in an expression, (a < b) * (b < c) means both")
         return super().unexpected(t)
 
     def name(self, text: str) -> Node:
