@@ -815,7 +815,8 @@ def test_a_variant_torch_cannot_compute_is_a_clear_error_not_a_traceback(monkeyp
     to run, and exits 2 (it used to end in a traceback)."""
     from quizgen.core import arrays
 
-    monkeypatch.setattr(arrays, "_cross_entropy", lambda logits, target, smoothing: ((), [1.0]))
+    # Lenient, and still a value that depends on the inputs (a constant answer is refused).
+    monkeypatch.setattr(arrays, "_cross_entropy", lambda logits, target, smoothing: ((), [float(sum(logits[1]))]))
     (tmp_path / "lenient.yaml").write_text(
         _HEAD.format(stem="lenient") + "    inputs:\n      z: {label: z, range: [-2, 2], shape: [3]}\n"
         "      k: {label: k, range: [0, 2]}\n    answer: cross_entropy(z, k, label_smoothing=2)\n", encoding="utf-8"

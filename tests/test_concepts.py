@@ -70,6 +70,9 @@ EXPECTED = {
         # Advice a condition can follow (a product of comparisons is not a condition).
         (42, "problems[5].conditions[0]", "as conditions, list two ('1 < x', 'x < 4')"),
         (48, "problems[6].conditions[0]", "'and' at position 7 is not an operator here: as conditions, list each one"),
+        # A variant worth computing: not always the same question, nor always the same answer.
+        (52, "problems[7].inputs", "inputs that vary from one variant to the next, found the same inputs in all 100"),
+        (59, "problems[8].answer", "an answer that depends on the inputs drawn, found the same answer, 7.0, in all 100"),
     ],
     "yes-key.yaml": [(13, "problems[0].inputs.on", "read by YAML as true, not as a name; write it in quotes ('on')")],
     "many-problems.yaml": [

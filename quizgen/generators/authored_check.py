@@ -209,7 +209,7 @@ def _sample(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
 
 def _sample_within(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
     """``_sample`` inside the check's budget."""
-    from quizgen.core.answer import Tolerance
+    from quizgen.core.answer import Tolerance, close
 
     reasons, kept = _draws(tpl)
     # Shapes that fit on some draws only: the inputs' sizes are drawn apart where one size input
@@ -232,11 +232,21 @@ def _sample_within(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
     problems: dict[tuple[Any, ...], tuple[str, str, int]] = {}  # path -> (expected, the first found, draws)
     same: dict[int, int] = {}
     twins: dict[tuple[int, int], int] = {}  # two mistakes with one value: the judge names both
+    answers = []
     for values in kept:
         env = {n: arrays.array(v) for n, v in values.items()}
         with arrays.budget(MAX_WORK):
-            _sample_one(tpl, names, env, values, tolerance, problems, same, twins)
+            answers.append(_sample_one(tpl, names, env, values, tolerance, problems, same, twins))
     found_issues = [(path, expected, f"{found} (on {n} of {len(kept)} usable draws)") for path, (expected, found, n) in problems.items()]
+    # A variant must be worth computing: one that is always the same question, or always has the
+    # same answer, is learnt by heart, not computed.
+    kind = ("number", "vector", "matrix")[len(arrays.array(answers[0])[0])]
+    if all(values == kept[0] for values in kept):
+        found_issues.append((("inputs",), "inputs that vary from one variant to the next",
+                             f"the same inputs in all {len(kept)} usable draws ({_shown(kept[0])})"))
+    elif all(close(kind, answers[0], a, tolerance) for a in answers):
+        found_issues.append((("answer",), "an answer that depends on the inputs drawn",
+                             f"the same answer, {answers[0]}, in all {len(kept)} usable draws"))
     for (i, j), n in twins.items():
         if n > MAX_SAME_AS_ANSWER * len(kept):
             other = (tpl.get("mistakes") or [])[i].get("name")
@@ -252,10 +262,10 @@ def _sample_within(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
 def _sample_one(
     tpl: dict[str, Any], names: tuple[str, ...], env: dict[str, Any], values: dict[str, Any], tolerance: Any,
     problems: dict[tuple[Any, ...], tuple[str, str, int]], same: dict[int, int], twins: dict[tuple[int, int], int],
-) -> None:
+) -> Any:
     """One usable draw of the sample: its steps' and mistakes' values, tallied into ``problems``
     (path -> expected, the first found, draws), ``same`` (mistakes equal to the answer) and
-    ``twins`` (two mistakes with one value)."""
+    ``twins`` (two mistakes with one value). Returns the answer's value."""
     from quizgen.core.answer import close
 
     answer = arrays.evaluate(parse(tpl["answer"], names), env)
@@ -290,6 +300,7 @@ def _sample_one(
         for j, b in usable_mistakes.items():
             if i < j and close(kind, a, b, tolerance):
                 twins[i, j] = twins.get((i, j), 0) + 1
+    return arrays.nested(answer)
 
 
 def _shown(values: dict[str, Any]) -> str:
