@@ -73,6 +73,7 @@ EXPECTED = {
         # A variant worth computing: not always the same question, nor always the same answer.
         (52, "problems[7].inputs", "inputs that vary from one variant to the next, found the same inputs in all 100"),
         (59, "problems[8].answer", "an answer that depends on the inputs drawn, found the same answer, 7.0, in all 100"),
+        (65, "problems[9].answer", "shapes that fit on every draw (draw one size input and use it in each shape: [n]), found dot takes"),
     ],
     "yes-key.yaml": [(13, "problems[0].inputs.on", "read by YAML as true, not as a name; write it in quotes ('on')")],
     "many-problems.yaml": [

@@ -146,6 +146,10 @@ _BINARY: dict[str, Callable[[float, float], float]] = {
     "==": lambda a, b: float(a == b),
     "!=": lambda a, b: float(a != b),
 }
+SHAPES_DO_NOT_FIT = ("shapes ", "@ of shapes ", "dot takes two vectors of one length", "cross_entropy's target of shape ")
+"""How the messages begin where two values' shapes do not fit together (broadcasting, @, dot,
+cross_entropy's target): sizes drawn apart that fit on some draws only (``quizgen check``)."""
+
 _UNARY: dict[str, Callable[[float], float]] = {
     "exp": _safe(math.exp),
     "log": _log,

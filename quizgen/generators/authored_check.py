@@ -214,7 +214,7 @@ def _sample_within(tpl: dict[str, Any], names: tuple[str, ...]) -> list[Found]:
     reasons, kept = _draws(tpl)
     # Shapes that fit on some draws only: the inputs' sizes are drawn apart where one size input
     # should give both (a condition is the way to refuse a variant, not a shape that cannot fit).
-    unfit = [(at, why, n) for (at, why), n in reasons.items() if "do not broadcast" in why or why.startswith("@ of shapes")]
+    unfit = [(at, why, n) for (at, why), n in reasons.items() if why.startswith(arrays.SHAPES_DO_NOT_FIT)]
     if unfit:
         at, why, _ = unfit[0]
         n = sum(count for _, _, count in unfit)
