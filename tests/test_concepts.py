@@ -19,6 +19,7 @@ EXPECTED = {
     "yaml-syntax.yaml": [(4, "", "not valid YAML")],
     "yaml-indent.yaml": [(4, "", "not valid YAML")],
     "yaml-tab.yaml": [(7, "", "tab")],
+    "yaml-colon.yaml": [(14, "", "a ': ' inside a text: put the text in quotes")],
     "empty.yaml": [(1, "", "empty file")],
     "top-level-list.yaml": [(1, "", "found a list of 2")],
     "not-utf8.yaml": [(2, "", "expected UTF-8")],
@@ -62,7 +63,7 @@ EXPECTED = {
     ],
     "two-documents.yaml": [(10, "", "a second YAML document")],
     "authored-inputs.yaml": [
-        (14, "problems[0].inputs.2x", "a name of letters, digits and _"),  # the key's own line
+        (14, "problems[0].inputs.2x", "a name of ASCII letters, digits and _"),  # the key's own line
         (19, "problems[1].inputs.x.range", "at most a million whole numbers (or a step"),
         (24, "problems[2].inputs.x.step", "a step that leaves at most a million values in the range, found 1e-09"),
         (28, "problems[3].version", "a value <= 999999999"),  # what a quiz file's id can hold

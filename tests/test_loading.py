@@ -168,7 +168,9 @@ def test_hidden_files_twice_named_files_and_empty_folders(tmp_path, home):
     folder = library(tmp_path, "attention")
     (folder / ".#attention.yaml").symlink_to("user@host.1:1")
     (folder / "._attention.yaml").write_bytes(b"\x00\x05\x16\x07 mac resource fork")
+    (folder / "old.yaml").mkdir()  # a folder, whatever its name, is a folder inside: not read
     assert run(folder, "check").exit_code == 0
+    assert run(folder, "topics").exit_code == 0
     result = run(folder, "check", str(folder), str(folder / "attention.yaml"))
     assert result.exit_code == 0 and "ok: 1 concept files" in result.output, result.output
     empty = tmp_path / "course"

@@ -442,7 +442,8 @@ def concept_files(paths: Sequence[str | Path]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found = [q for q in sorted(p.glob("*.yaml")) + sorted(p.glob("*.yml")) if not q.name.startswith(".")]
+            # Files only: a folder named sub.yaml is a folder inside, which is not read.
+            found = [q for q in sorted(p.glob("*.yaml")) + sorted(p.glob("*.yml")) if not q.name.startswith(".") and not q.is_dir()]
             if not found:
                 inside = sorted({q.parent.name for q in p.glob("*/*.y*ml")})
                 where = f"; folders inside it are not read ({', '.join(inside[:3])}): move their files up" if inside else ""

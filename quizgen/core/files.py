@@ -365,6 +365,8 @@ def yaml_problem(exc: Exception, text: str) -> str:
         lines = text.splitlines()
         where = lines[line - 1] if line <= len(lines) else ""
         tab = " (a tab: YAML indents with spaces only)" if "\t" in where[:column] else ""
+        if problem.startswith("mapping values are not allowed"):  # `prompt: Note: what …`
+            tab = " (a ': ' inside a text: put the text in quotes, or after > on the next lines)"
         return f"line {line}, column {column}: {problem}{tab}"
     reason = getattr(exc, "reason", None)
     if reason:  # a reader error: a character YAML does not allow

@@ -155,7 +155,7 @@ def schema_issue(error: Any, file: str, lines: dict[PathKey, int]) -> list[Issue
     words = {
         "pattern": "expected lower-case words joined by '-' (like 'scaled-dot-product')"
         if str(error.validator_value).startswith("^[a-z0-9]")
-        else "expected a name of letters, digits and _, starting with a letter",
+        else "expected a name of ASCII letters, digits and _, starting with a letter",
         "minimum": "expected a value >= {}",
         "maximum": "expected a value <= {}",
         "exclusiveMinimum": "expected a value > {}",
