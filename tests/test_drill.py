@@ -597,6 +597,13 @@ def spawn(home: Path, *args: str, dims=(40, 100), concepts: Path = CONCEPTS, **e
     return child
 
 
+def turn_over_and_rate(child, rating: str = "3") -> None:
+    """At a flashcard's front: Enter shows its back, then ``rating`` rates it."""
+    child.sendline("")
+    child.expect("4 easy > ")
+    child.sendline(rating)
+
+
 def ended(child) -> None:
     """Wait for the drill in the pseudo-terminal to end."""
     child.expect(need_pexpect().EOF)
@@ -644,9 +651,7 @@ def test_pty_an_extra_enter_never_turns_the_next_flashcard_over(tmp_path):
     child.expect("Enter shows the answer > ")
     with pytest.raises(pexpect.TIMEOUT):
         child.expect("4 easy > ", timeout=2)
-    child.sendline("")
-    child.expect("4 easy > ")
-    child.sendline("3")
+    turn_over_and_rate(child)
     ended(child)
     child.close()
     assert child.exitstatus == 0
@@ -902,9 +907,7 @@ def test_pty_three_topics_interleave_and_question_mark_reveals(tmp_path):
             child.expect("Worked solution")
             child.expect("Rated again")
         else:
-            child.sendline("")
-            child.expect("4 easy > ")
-            child.sendline("3")
+            turn_over_and_rate(child)
     ended(child)
     child.close()
     assert child.exitstatus == 0
