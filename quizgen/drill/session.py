@@ -97,6 +97,7 @@ class Tally:
 
 
 SKIP_WORDS = frozenset({"?", "skip", "pass", "reveal", "show"})
+"""Typed instead of an answer: show the answer and its worked solution, and rate the card Again."""
 QUIT_WORDS = frozenset({"quit", "exit", ":q"})
 """Typed instead of an answer or a rating: the drill ends, as with Ctrl-D."""
 HELP_WORDS = frozenset({"help", "hint"})
@@ -108,7 +109,6 @@ def _ends(text: str) -> str:
     if text.strip().lower() in QUIT_WORDS:
         raise EOFError
     return text
-"""Typed instead of an answer: show the answer and its worked solution, and rate the card Again."""
 
 
 class Session:

@@ -477,7 +477,7 @@ class Store:
                         card, _ = scheduler().review_card(fsrs.Card.from_dict(stored), fsrs.Rating(rating), now)  # type: ignore[arg-type]
                         reps, lapses = row[1], row[2]
                     except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
-                        card = None  # a damaged schedule (see states): the card starts again
+                        pass  # a damaged schedule (see states): the card starts again
                 if card is None:
                     card, _ = scheduler().review_card(fsrs.Card(card_id=_fsrs_card_id(card_id), due=now), fsrs.Rating(rating), now)
                     reps, lapses = 0, 0
