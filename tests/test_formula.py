@@ -286,6 +286,15 @@ def test_functions_need_an_identity_not_agreement_at_points() -> None:
     assert equivalence.decide(key, tiny, s)[0] == equivalence.DIFFERENT
     # sympy out of time: undecided, so never right.
     assert equivalence.sympy_verdict(key, formula.read("lr0*cos(pi*t/(2*T))^2", s), s, seconds=0.0) == equivalence.UNDECIDED
+    # A warmup-then-cosine key written with cos(π − x) = −cos x: right, as a card says; a near miss
+    # in the same form is still wrong.
+    w = {"lr0": "positive", "t": "size", "W": "size", "T": "size"}
+    warm = formula.read("lr0*(1 + cos(pi*(t - W)/(T - W)))/2", w)
+    for text in ("lr0*(1 - cos(pi*(T - t)/(T - W)))/2", "lr0 - lr0*(1 + cos(pi*(T - t)/(T - W)))/2"):
+        assert equivalence.decide(warm, formula.read(text, w), w)[0] == equivalence.EQUAL, text
+    assert equivalence.decide(warm, formula.read("lr0*(1 + cos(pi*(T - t)/(T - W)))/2", w), w)[0] == equivalence.DIFFERENT
+    tiny = formula.read("lr0*(1 - cos(pi*(T - t)/(T - W)))/2 + 1e-300*t", w)
+    assert equivalence.decide(warm, tiny, w)[0] != equivalence.EQUAL  # undecided (asked again), never right
 
 
 def test_hostile_formulas_with_functions_are_decided_quickly_and_never_right() -> None:

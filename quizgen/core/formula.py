@@ -191,13 +191,24 @@ def to_sympy(node: Node, symbols: dict[str, str]) -> Any:
 
 def symbolic_zero(key: Node, other: Node, symbols: dict[str, str]) -> bool:
     """Whether sympy reduces ``key − other`` to 0 (expanding powers and logs of the positive
-    symbols, then cancelling); False when it cannot show it."""
+    symbols, then cancelling; then with the arguments of sin and cos split into partial fractions
+    in each symbol in turn); False when it cannot show it."""
     import sympy
 
     diff = to_sympy(key, symbols) - to_sympy(other, symbols)
     for step in (sympy.expand, lambda e: sympy.expand_log(e, force=True), sympy.cancel, sympy.simplify):
         diff = step(diff)
         if diff == 0:
+            return True
+    # cos(π(T − t)/(T − W)) is −cos(π(t − W)/(T − W)): written as π + π(W − t)/(T − W), its
+    # argument is one sympy's own rules turn (cos(π + x) = −cos x), which nothing above does.
+    for symbol in sorted(diff.free_symbols, key=str) if diff.has(sympy.sin, sympy.cos) else ():
+        try:
+            split = diff.replace(lambda e: isinstance(e, (sympy.sin, sympy.cos)),
+                                 lambda e: e.func(sympy.apart(sympy.together(e.args[0]), symbol)))
+        except (sympy.PolynomialError, NotImplementedError):
+            continue
+        if sympy.expand(split) == 0:
             return True
     return False
 
