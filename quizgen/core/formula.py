@@ -205,7 +205,7 @@ def symbolic_zero(key: Node, other: Node, symbols: dict[str, str]) -> bool:
     for symbol in sorted(diff.free_symbols, key=str) if diff.has(sympy.sin, sympy.cos) else ():
         try:
             split = diff.replace(lambda e: isinstance(e, (sympy.sin, sympy.cos)),
-                                 lambda e: e.func(sympy.apart(sympy.together(e.args[0]), symbol)))
+                                 lambda e, symbol=symbol: e.func(sympy.apart(sympy.together(e.args[0]), symbol)))
         except (sympy.PolynomialError, NotImplementedError):
             continue
         if sympy.expand(split) == 0:
