@@ -295,12 +295,15 @@ def test_matrix_pasted_over_several_lines_is_one_answer(monkeypatch, tmp_path):
     assert r["status"] == "right" and "\n" in r["given"]
 
 
-@pytest.mark.parametrize("style", ["rows", "numpy"])
+@pytest.mark.parametrize("style", ["rows", "bracketed rows", "numpy"])
 def test_matrix_pasted_as_bare_rows_or_as_numpy_prints_it_is_one_answer(monkeypatch, tmp_path, style):
-    """Rows pasted one a line without brackets (the drill asks for the next row while the answer
-    has more), or as numpy prints an array (a bracket still open): one answer, graded right."""
+    """Rows pasted one a line, bare or each in its own brackets (the drill asks for the next row
+    while the answer has more), or as numpy prints an array (a bracket still open): one answer,
+    graded right."""
     def answers(key):
         rows = [" ".join(repr(v) for v in r) for r in key]
+        if style == "bracketed rows":
+            rows = ["[" + ", ".join(repr(v) for v in r) + "]" for r in key]
         if style == "numpy":
             rows = [("[[" if i == 0 else " [") + r + ("]]" if i == len(rows) - 1 else "]") for i, r in enumerate(rows)]
         return rows

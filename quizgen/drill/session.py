@@ -528,9 +528,10 @@ def _open_ended(text: str) -> bool:
 
 
 def _rows_to_come(text: str, expected: Answer) -> bool:
-    """Whether ``text`` is the first rows of the matrix asked for, typed without brackets: each
-    row as long as the answer's, fewer rows than it has."""
-    if expected.kind != "matrix" or "[" in text or not expected.value:
+    """Whether ``text`` is the first rows of the matrix asked for, one row a line, each bare or in
+    its own brackets (``1 2 3`` or ``[1, 2, 3]``; a matrix in outer brackets is never continued):
+    each row as long as the answer's, fewer rows than it has."""
+    if expected.kind != "matrix" or "[[" in "".join(text.split()) or not expected.value:
         return False
     try:
         rows = parse(text, "matrix")
