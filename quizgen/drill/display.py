@@ -162,6 +162,11 @@ _JOINED = "\u00a0"
 _EXAMPLES = sorted({e for items in EXAMPLE_LISTS.values() for e in items if " " in e}, key=len, reverse=True)
 
 
+def unbroken(text: str) -> str:
+    """``text`` kept on one line when a line is wrapped (``difficulty 2``, ``shape 3×4``)."""
+    return text.replace(" ", _JOINED)
+
+
 def _keep_examples_whole(text: str) -> str:
     """``text`` with the spaces inside each example answer the judge suggests (``1 2; 3 4``,
     ``[[1, 2], [3, 4]]``) joined, so that wrapping never splits one across lines."""
@@ -258,9 +263,10 @@ class Out:
             # The title goes below the rule, where it can wrap: a title inside a rule is cut
             # short on a narrow terminal.
             self._console.print(Rule(style="dim"))
-            self._console.print(Text(title, style=_STYLES["head"]))
+            for part in wrap_line([(title, "head")], self._console.width, hang=0, fold=True):
+                self._console.print(Text("".join(chunk for chunk, _ in part).replace(_JOINED, " "), style=_STYLES["head"]), soft_wrap=True)
         else:
-            self.stream.write(f"=== {title}\n")
+            self.stream.write(f"=== {title.replace(_JOINED, ' ')}\n")
             self.stream.flush()
 
     @property
@@ -437,7 +443,7 @@ def step_lines(step: Any, kind: str = "", width: int = 80) -> list[Line]:
                 + ([(f"   ({step.note})", "dim")] if step.note else [])]
     extra: Line = []
     if step.shape is not None and not step.rows:
-        extra.append(("   " + shape_note(step.shape), "dim"))
+        extra.append(("   " + unbroken(shape_note(step.shape)), "dim"))
     if step.note:
         extra.append((f"   ({step.note})", "dim"))
     named = named_entries_text(step)

@@ -56,6 +56,7 @@ from quizgen.drill.display import (
     step_lines,
     table_lines,
     tally_sentence,
+    unbroken,
     value_lines,
     vector_marks,
 )
@@ -397,7 +398,7 @@ class Session:
 
         out = self.out
         template = prep.template
-        out.rule(self._header(prep.item, f"{template.name} · difficulty {template.difficulty}"))
+        out.rule(self._header(prep.item, f"{template.name} · {unbroken(f'difficulty {template.difficulty}')}"))
         out.para((prep.problem_id, "dim"))
         out.para((template.prompt, ""))
         out.blank()
