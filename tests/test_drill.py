@@ -284,6 +284,21 @@ def test_a_narrow_terminal_never_splits_an_example_answer_or_the_legend(monkeypa
         assert heading.index("Answer") >= heading.index("You typed") + len("You typed") + 2, heading
 
 
+@pytest.mark.parametrize("width", [24, 31, 40])
+def test_a_heading_and_a_shape_note_keep_their_words_together(width):
+    from quizgen.core.answer import Step
+    from quizgen.drill.display import Out, step_lines, unbroken
+
+    stream = io.StringIO()
+    out = Out(stream, rich=True)
+    out._console.width = width
+    out.rule(f"1/2 · Perplexity of a language model · from-logits · {unbroken('difficulty 2')}")
+    out.pre(step_lines(Step("cosine similarities s_ij", [[1.0, 0.5], [0.5, 1.0]], shape=[2, 2]), width=width), wrap=True)
+    text = plain(stream.getvalue())
+    assert "difficulty 2" in text and "shape 2×2" in text, text
+    assert "\u00a0" not in text and all(len(line) <= width for line in text.splitlines()), text
+
+
 def test_matrix_pasted_over_several_lines_is_one_answer(monkeypatch, tmp_path):
     def answers(key):
         first, second = (", ".join(repr(v) for v in r) for r in key)
