@@ -778,6 +778,29 @@ def test_a_bundled_recipe_is_found_from_any_directory(tmp_path: Path, monkeypatc
     assert result.exit_code == 2 and "no such deck recipe" in result.output
 
 
+def test_a_deck_replaces_only_a_deck_quizgen_wrote(tmp_path: Path) -> None:
+    """An existing .apkg is replaced only when quizgen wrote it (its note types are quizgen's): a
+    shared deck of other notes, or any file named .apkg, is refused and left as it was."""
+    import genanki
+
+    other = genanki.Model(1_234_567_890, "Basic", fields=[{"name": "Front"}, {"name": "Back"}],
+                          templates=[{"name": "Card 1", "qfmt": "{{Front}}", "afmt": "{{Back}}"}])
+    shared = genanki.Deck(1_234_567_891, "Shared")
+    shared.add_note(genanki.Note(model=other, fields=["a", "b"], guid="g1"))
+    genanki.Package(shared).write_to_file(str(tmp_path / "shared.apkg"))
+    (tmp_path / "words.apkg").write_text("my own words")
+    for name in ("shared.apkg", "words.apkg"):
+        before = (tmp_path / name).read_bytes()
+        result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "deck", "bleu", "-o", str(tmp_path / name), "--variants", "1"])
+        assert result.exit_code == 2 and "it is not a deck quizgen wrote" in result.output, result.output
+        assert (tmp_path / name).read_bytes() == before
+    ours = tmp_path / "ours.apkg"
+    for variants in ("1", "2"):  # built, then built again over itself
+        result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "deck", "bleu", "-o", str(ours), "--variants", variants])
+        assert result.exit_code == 0, result.output
+    assert anki.is_quizgen_deck(ours) and not anki.is_quizgen_deck(tmp_path / "shared.apkg")
+
+
 def test_a_deck_is_never_written_over_a_file_that_is_not_a_deck(tmp_path: Path) -> None:
     """-o notes.txt (or a concept file) would be replaced by the deck's bytes: only .apkg names are written."""
     for name in ("notes.txt", "attention.yaml", "deck"):

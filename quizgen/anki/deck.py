@@ -37,7 +37,10 @@ from typing import Any
 import click
 
 from quizgen.anki.cards import (
+    FLASHCARD_MODEL_ID,
     JUDGE_SCRIPT,
+    PROBLEM_MODEL_ID,
+    ROTATING_MODEL_ID,
     _models,
     flashcard_fields,
     judge_media_name,
@@ -247,6 +250,28 @@ def _package(database: bytes, media: list[tuple[str, bytes]], timestamp: int) ->
     return zip_bytes(entries, timestamp)
 
 
+def is_quizgen_deck(path: Path) -> bool:
+    """Whether ``path`` is a package quizgen wrote (its collection holds quizgen's note types),
+    which building a deck again may replace; never for any other file, Anki package or not."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("collection.anki2")
+            if info.file_size > 2**30:
+                return False
+            data = archive.read(info)
+        db = sqlite3.connect(":memory:")
+        try:
+            db.deserialize(data)
+            models = json.loads(db.execute("SELECT models FROM col").fetchone()[0])
+        finally:
+            db.close()
+    except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile, sqlite3.Error):
+        return False
+    return isinstance(models, dict) and bool({str(m) for m in (PROBLEM_MODEL_ID, ROTATING_MODEL_ID, FLASHCARD_MODEL_ID)} & set(models))
+
+
 def build_deck(
     concepts: Sequence[Concept],
     out: str | Path,
@@ -288,6 +313,9 @@ def build_deck(
         raise QuizgenError(f"cannot write {out}: it is a link; write the deck to a file, not through a link")
     if not out.parent.is_dir():
         raise QuizgenError(f"cannot write {out}: no directory {out.parent}")
+    if out.exists() and not is_quizgen_deck(out):  # a shared deck, or some file named .apkg
+        raise QuizgenError(f"cannot write {out}: it is not a deck quizgen wrote, and would be lost; "
+                           "give another name with -o, or move the file aside")
     concepts = sorted(concepts, key=lambda c: c.id)
     stamp = build_timestamp(environ)
     script = JUDGE_SCRIPT.read_bytes()
