@@ -736,13 +736,28 @@ def test_recipe_fields_are_checked(tmp_path: Path) -> None:
     with pytest.raises(QuizgenError) as info:
         load_recipe(_recipe(tmp_path, "name: x\ntopic: [a]\nvariants: 0\nseed: -1\n"))
     message = str(info.value)
-    for part in ("unknown field 'topic' (did you mean 'topics'?)", "topics: expected a list",
-                 "variants: expected a whole number from 1 to", "seed: expected a whole number >= 0"):
-        assert part in message
+    # Each with the file and the line of its field (topics, missing, at the top).
+    for part in (":2: unknown field 'topic' (did you mean 'topics'?)", ":1: topics: expected a list",
+                 ":3: variants: expected a whole number from 1 to", ":4: seed: expected a whole number >= 0"):
+        assert part in message, message
     with pytest.raises(QuizgenError, match="no such deck recipe"):
         load_recipe(tmp_path / "missing.yaml")
     with pytest.raises(QuizgenError, match=r"not valid YAML: line 2"):
         load_recipe(_recipe(tmp_path, "name: [x\n"))
+    # A recipe is read as files from strangers are: never a pipe or a device, never a large file.
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(QuizgenError, match="not a regular file"):
+        load_recipe(fifo)
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+    with pytest.raises(QuizgenError, match="not a regular file"):
+        load_recipe(tmp_path / "zero.yaml")
+    with pytest.raises(QuizgenError, match="files over"):
+        load_recipe(_recipe(tmp_path, "name: x\ntopics: [attention]\n" + "# padding\n" * 10_000))
+    # A topic the recipe names that is no concept: the recipe's file and line, not the user's words.
+    recipe = _recipe(tmp_path, "name: x\ntopics:\n  - attention\n  - atention\n")
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "deck", str(recipe), "-o", str(tmp_path / "x.apkg")])
+    assert result.exit_code == 2 and f"{recipe}:2: topics: unknown topic 'atention'" in result.output, result.output
 
 
 def test_cli_builds_a_recipe(tmp_path: Path) -> None:

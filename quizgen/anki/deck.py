@@ -120,7 +120,12 @@ class Recipe:
     variants: int = DEFAULT_VARIANTS
     seed: int = 0
     notes: str = NOTE_STYLES[0]
+    source: str = dataclasses.field(default="", compare=False)
+    """Where the recipe lists its topics (``decks/x.yaml:3``), for a message about one of them."""
 
+
+MAX_RECIPE_BYTES = 64 * 1024
+"""The largest recipe read (a recipe is a few lines)."""
 
 _RECIPE_FIELDS = ("name", "topics", "variants", "seed", "notes")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
@@ -136,45 +141,43 @@ def load_recipe(path: str | Path) -> Recipe:
         # A recipe bundled with quizgen, named as in the repository (decks/transformer-unit.yaml).
         bundled = bundled_dir("decks") / path.name
         path = bundled if bundled.is_file() else path
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise QuizgenError(f"no such deck recipe: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QuizgenError(f"{path}: could not read the recipe: {exc}") from None
-    from quizgen.core.files import load_yaml_data
+    from quizgen.core.files import load_yaml_data, read_text_file
 
-    # The event-based reader refuses aliases and deep nesting with a message, instead of
-    # expanding an alias bomb or recursing until Python gives up.
-    data = load_yaml_data(text, str(path))
+    if not path.exists() and not path.is_symlink():
+        raise QuizgenError(f"no such deck recipe: {path}")
+    # Size, file type and encoding checked before a byte reaches YAML (a pipe, /dev/zero); the
+    # event-based reader refuses aliases and deep nesting instead of expanding an alias bomb.
+    lines: dict[tuple[Any, ...], int] = {}
+    data = load_yaml_data(read_text_file(path, MAX_RECIPE_BYTES, "deck recipe"), str(path), lines=lines)
     if not isinstance(data, dict):
         raise QuizgenError(f"{path}: expected a mapping with fields {', '.join(_RECIPE_FIELDS)}")
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []  # (field, what is wrong)
     for key in data:
         if key not in _RECIPE_FIELDS:
             close = difflib.get_close_matches(str(key), _RECIPE_FIELDS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.append(f"unknown field {key!r}{hint}; expected {', '.join(_RECIPE_FIELDS)}")
+            problems.append((str(key), f"unknown field {key!r}{hint}; expected {', '.join(_RECIPE_FIELDS)}"))
     name = data.get("name")
     if not isinstance(name, str) or not _NAME.match(name):
-        problems.append(f"name: expected a file-name-like word such as 'attention', found {name!r}")
+        problems.append(("name", f"name: expected a file-name-like word such as 'attention', found {name!r}"))
     topics = data.get("topics")
     if isinstance(topics, str):
         topics = [topics]
     if not isinstance(topics, list) or not topics or not all(isinstance(t, str) and t for t in topics):
-        problems.append(f"topics: expected a list of concept ids or tags (or [all]), found {topics!r}")
+        problems.append(("topics", f"topics: expected a list of concept ids or tags (or [all]), found {topics!r}"))
     variants = data.get("variants", DEFAULT_VARIANTS)
     if isinstance(variants, bool) or not isinstance(variants, int) or not 1 <= variants <= MAX_VARIANTS:
-        problems.append(f"variants: expected a whole number from 1 to {MAX_VARIANTS}, found {variants!r}")
+        problems.append(("variants", f"variants: expected a whole number from 1 to {MAX_VARIANTS}, found {variants!r}"))
     seed = data.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        problems.append(f"seed: expected a whole number >= 0, found {seed!r}")
+        problems.append(("seed", f"seed: expected a whole number >= 0, found {seed!r}"))
     notes = data.get("notes", NOTE_STYLES[0])
     if notes not in NOTE_STYLES:
-        problems.append(f"notes: expected {' or '.join(NOTE_STYLES)}, found {notes!r}")
+        problems.append(("notes", f"notes: expected {' or '.join(NOTE_STYLES)}, found {notes!r}"))
     if problems:
-        raise QuizgenError("\n".join(f"{path}: {p}" for p in problems))
-    return Recipe(name=name, topics=tuple(topics), variants=variants, seed=seed, notes=notes)  # type: ignore[arg-type]
+        raise QuizgenError("\n".join(f"{path}:{lines.get((field,), 1)}: {p}" for field, p in problems))
+    return Recipe(name=name, topics=tuple(topics), variants=variants, seed=seed, notes=notes,  # type: ignore[arg-type]
+                  source=f"{path}:{lines.get(('topics',), 1)}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -467,7 +470,12 @@ def deck_command(
         seed=seed if seed is not None else recipe.seed,
         notes=notes if notes is not None else recipe.notes,
     )
-    concepts = select_topics(recipe.topics, concept_dir(ctx))
+    try:
+        concepts = select_topics(recipe.topics, concept_dir(ctx))
+    except QuizgenError as exc:
+        if not recipe.source:
+            raise
+        raise QuizgenError(f"{recipe.source}: topics: {exc}") from None  # the recipe's word, not the user's
     out = Path(output) if output else Path(f"{recipe.name}.apkg")
     if out.suffix.lower() != ".apkg" and not out.is_dir():
         # Anki imports a deck by its extension, and an -o naming some other file (notes.txt, a
