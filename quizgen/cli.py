@@ -141,10 +141,12 @@ def generate(ctx: click.Context, topics: tuple[str, ...], n: int, seed: int, fmt
     """
     from quizgen.core.concepts import select
     from quizgen.core.library import load_topics
-    from quizgen.core.problems import PROBLEM_ID, build_many, generate_jobs, jsonl_line, parse_problem_id, rebuild
+    from quizgen.core.problems import ID_LIKE, PROBLEM_ID, build_many, generate_jobs, jsonl_line, parse_problem_id, rebuild
 
     ids = [t for t in topics if PROBLEM_ID.match(t)]
     names = [t for t in topics if not PROBLEM_ID.match(t)]
+    for meant in (t for t in names if ID_LIKE.match(t)):
+        parse_problem_id(meant)  # an id mistyped: says what an id is, not "unknown topic"
     # Only the files the topics (and the problem ids' concepts) name are read.
     everything = load_topics([*names, *(parse_problem_id(pid)[0] for pid in ids)], concept_dir(ctx))
     titles = {c.id: c.title for c in everything}

@@ -182,6 +182,19 @@ def test_generate_takes_several_topics_and_problem_ids(runner):
     assert again.exit_code == 0 and [json.loads(line) for line in again.output.splitlines()] == records[1:3]
 
 
+@pytest.mark.parametrize("meant", [
+    "attention.scale-factor.v1.１２３",  # full-width digits: another spelling of seed 123
+    "attention.scale-factor.v01.1", "attention.scale-factor.v1.0001",  # leading zeros
+    "Attention.scale-factor.v1.1", "attention.scale-factor.v1." + "9" * 21, "attention.scale-factor.v1.-5",
+])
+def test_an_id_in_another_spelling_is_refused_as_an_id(runner, meant):
+    """An id is read only as quizgen writes it; one meant as an id is told what an id is (not
+    "unknown topic", and never drawn as the problem another spelling names)."""
+    result = runner.invoke(cli, ["--concepts", str(CONCEPTS), "generate", meant])
+    assert result.exit_code == 2 and f"could not read {meant!r} as a problem id" in result.output, result.output
+    assert "without a leading 0" in result.output and "---" not in result.output
+
+
 def test_topics_in_any_case_and_the_short_n(runner):
     upper = runner.invoke(cli, ["--concepts", str(CONCEPTS), "generate", "BLEU", "-n", "2", "--seed", "3", "--format", "jsonl"])
     lower = runner.invoke(cli, ["--concepts", str(CONCEPTS), "generate", "bleu", "--n", "2", "--seed", "3", "--format", "jsonl"])

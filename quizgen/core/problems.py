@@ -31,8 +31,12 @@ from quizgen.generators import GENERATORS, expected, refuse_unknown_ask
 MAX_REDRAWS = 200
 # A problem id; the seed is capped at 20 digits so a hostile id can't smuggle in a huge number.
 PROBLEM_ID = re.compile(
-    r"^(?P<concept>[a-z0-9-]+)\.(?P<template>[a-z0-9-]+)\.v(?P<version>\d+)\.(?P<seed>\d{1,20})\Z"
+    r"^(?P<concept>[a-z0-9-]+)\.(?P<template>[a-z0-9-]+)\.v(?P<version>0|[1-9][0-9]*)\.(?P<seed>0|[1-9][0-9]{0,19})\Z"
 )
+"""An id as quizgen writes it: ASCII digits, none leading with 0 (``１２３`` or ``0123`` would name
+another problem's seed under another spelling)."""
+ID_LIKE = re.compile(r"^[^.\s]+\.[^.\s]+\.v[^.\s]*\.[^.\s]+\Z", re.IGNORECASE)
+"""What is meant as a problem id, valid or not (said so, rather than read as an unknown topic)."""
 
 
 def problem_id(concept: str, template: str, version: int, seed: int) -> str:
@@ -44,7 +48,8 @@ def parse_problem_id(pid: str) -> tuple[str, str, int, int]:
     m = PROBLEM_ID.match(pid)
     if m is None:
         raise QuizgenError(
-            f"could not read {pid!r} as a problem id; expected concept.template.vN.seed, e.g. attention.weights.v1.42"
+            f"could not read {pid!r} as a problem id; expected concept.template.vN.seed in lower case, N and the "
+            "seed in digits 0-9 without a leading 0 (the seed at most 20 of them), e.g. attention.weights.v1.42"
         )
     return m["concept"], m["template"], int(m["version"]), int(m["seed"])
 
