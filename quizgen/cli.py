@@ -198,9 +198,27 @@ def schema(write: str | None) -> None:
 
     text = json.dumps(concept_schema(), indent=2, ensure_ascii=False) + "\n"
     if write:
-        write_text_atomic(Path(write), text)
+        target = Path(write)
+        # Replaces only a schema (this one, older or newer): never notes.txt, a quiz file, or
+        # whatever a link leads to.
+        if target.suffix.lower() != ".json":
+            raise QuizgenError(f"{target}: the schema is written to a file ending in .json; try --write {target.with_suffix('.json').name}")
+        if target.is_symlink():
+            raise QuizgenError(f"cannot write {target}: it is a link; write the schema to a file, not through a link")
+        if target.exists() and not _is_concept_schema(target):
+            raise QuizgenError(f"cannot write {target}: it holds something other than a concept-file schema; give another name")
+        write_text_atomic(target, text)
     else:
         click.echo(text, nl=False)
+
+
+def _is_concept_schema(path: Path) -> bool:
+    """Whether ``path`` holds a JSON Schema of concept files, as ``quizgen schema`` writes one."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "$schema" in data and "problems" in data.get("properties", {})
 
 
 # Commands that live in their own modules, imported only when used (so `quizgen generate` does not

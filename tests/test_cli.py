@@ -195,6 +195,22 @@ def test_an_id_in_another_spelling_is_refused_as_an_id(runner, meant):
     assert "without a leading 0" in result.output and "---" not in result.output
 
 
+def test_schema_write_replaces_only_a_schema(runner, tmp_path):
+    """--write names a .json file that is a schema or new: notes, a quiz file or a link's target
+    are never replaced."""
+    (tmp_path / "notes.txt").write_text("my own words")
+    (tmp_path / "q.json").write_text('{"quizgen": "quiz"}')
+    (tmp_path / "link.json").symlink_to(tmp_path / "notes.txt")
+    for name, why in (("notes.txt", "ending in .json"), ("q.json", "something other than a concept-file schema"),
+                      ("link.json", "it is a link")):
+        result = runner.invoke(cli, ["schema", "--write", str(tmp_path / name)])
+        assert result.exit_code == 2 and why in result.output, result.output
+    assert (tmp_path / "notes.txt").read_text() == "my own words" and (tmp_path / "q.json").read_text() == '{"quizgen": "quiz"}'
+    for _ in range(2):  # written, then replaced by itself
+        assert runner.invoke(cli, ["schema", "--write", str(tmp_path / "concept.schema.json")]).exit_code == 0
+    assert json.loads((tmp_path / "concept.schema.json").read_text())["title"] == "quizgen concept file"
+
+
 def test_topics_in_any_case_and_the_short_n(runner):
     upper = runner.invoke(cli, ["--concepts", str(CONCEPTS), "generate", "BLEU", "-n", "2", "--seed", "3", "--format", "jsonl"])
     lower = runner.invoke(cli, ["--concepts", str(CONCEPTS), "generate", "bleu", "--n", "2", "--seed", "3", "--format", "jsonl"])
