@@ -466,7 +466,7 @@ def deck_command(
     """
     from quizgen.core.library import select_topics
 
-    recipes = [s for s in sources if s.endswith((".yaml", ".yml"))]
+    recipes = [s for s in sources if s.lower().endswith((".yaml", ".yml"))]
     if recipes and len(sources) > 1:
         raise QuizgenError("give either one recipe (decks/<name>.yaml) or topics, not both")
     if recipes:

@@ -511,12 +511,13 @@ def select(concepts: Sequence[Concept], topics: str | Iterable[str], *, in_given
     """
     chosen: dict[str, Concept] = {}
     for topic in [topics] if isinstance(topics, str) else topics:
-        for c in _select_one(concepts, topic.strip().lower()):
+        for c in _select_one(concepts, topic):
             chosen.setdefault(c.id, c)
     return list(chosen.values()) if in_given_order else [chosen[k] for k in sorted(chosen)]
 
 
-def _select_one(concepts: Sequence[Concept], topic: str) -> list[Concept]:
+def _select_one(concepts: Sequence[Concept], typed: str) -> list[Concept]:
+    topic = typed.strip().lower()
     if topic == "all":
         return list(concepts)
     by_id = [c for c in concepts if c.id == topic]
@@ -528,4 +529,4 @@ def _select_one(concepts: Sequence[Concept], topic: str) -> list[Concept]:
     known = ["all", *topic_names(concepts)]
     close = difflib.get_close_matches(topic, known, n=3)
     hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
-    raise QuizgenError(f"unknown topic {topic!r}; {hint}topics are: {', '.join(known)}")
+    raise QuizgenError(f"unknown topic {typed!r}; {hint}topics are: {', '.join(known)}")  # as it was typed
