@@ -217,6 +217,9 @@ def test_an_unknown_topic_is_named_as_it_was_typed(runner, tmp_path):
     (tmp_path / "R.YAML").write_text("name: r\ntopics: [bleu]\n", "utf-8")  # a recipe, whatever the case of its suffix
     result = runner.invoke(cli, ["--concepts", str(CONCEPTS), "deck", str(tmp_path / "R.YAML"), "-o", str(tmp_path / "r.apkg"), "--variants", "1"])
     assert result.exit_code == 0 and (tmp_path / "r.apkg").exists(), result.output
+    with runner.isolated_filesystem(temp_dir=tmp_path):  # an empty -o is refused, not read as "the default name"
+        result = runner.invoke(cli, ["--concepts", str(CONCEPTS), "deck", "bleu", "-o", ""])
+        assert result.exit_code == 2 and "found an empty one" in result.output and not Path("bleu.apkg").exists(), result.output
 
 
 def test_topics_in_any_case_and_the_short_n(runner):

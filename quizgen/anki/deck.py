@@ -485,6 +485,8 @@ def deck_command(
         if not recipe.source:
             raise
         raise QuizgenError(f"{recipe.source}: topics: {exc}") from None  # the recipe's word, not the user's
+    if output is not None and not output.strip():
+        raise QuizgenError("-o: expected a file name such as deck.apkg, found an empty one")
     out = Path(output) if output else Path(f"{recipe.name}.apkg")
     if out.suffix.lower() != ".apkg" and not out.is_dir():
         # Anki imports a deck by its extension, and an -o naming some other file (notes.txt, a
