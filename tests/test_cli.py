@@ -211,15 +211,15 @@ def test_schema_write_replaces_only_a_schema(runner, tmp_path):
     assert json.loads((tmp_path / "concept.schema.json").read_text())["title"] == "quizgen concept file"
 
 
-def test_an_unknown_topic_is_named_as_it_was_typed(runner, tmp_path):
+def test_an_unknown_topic_is_named_as_it_was_typed(runner, tmp_path, monkeypatch):
     result = runner.invoke(cli, ["--concepts", str(CONCEPTS), "generate", "Atention"])
     assert result.exit_code == 2 and "unknown topic 'Atention'; did you mean 'attention'" in result.output, result.output
     (tmp_path / "R.YAML").write_text("name: r\ntopics: [bleu]\n", "utf-8")  # a recipe, whatever the case of its suffix
     result = runner.invoke(cli, ["--concepts", str(CONCEPTS), "deck", str(tmp_path / "R.YAML"), "-o", str(tmp_path / "r.apkg"), "--variants", "1"])
     assert result.exit_code == 0 and (tmp_path / "r.apkg").exists(), result.output
-    with runner.isolated_filesystem(temp_dir=tmp_path):  # an empty -o is refused, not read as "the default name"
-        result = runner.invoke(cli, ["--concepts", str(CONCEPTS), "deck", "bleu", "-o", ""])
-        assert result.exit_code == 2 and "found an empty one" in result.output and not Path("bleu.apkg").exists(), result.output
+    monkeypatch.chdir(tmp_path)  # an empty -o is refused, not read as "the default name"
+    result = runner.invoke(cli, ["--concepts", str(CONCEPTS), "deck", "bleu", "-o", ""])
+    assert result.exit_code == 2 and "found an empty one" in result.output and not (tmp_path / "bleu.apkg").exists(), result.output
 
 
 def test_topics_in_any_case_and_the_short_n(runner):
