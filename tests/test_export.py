@@ -367,6 +367,19 @@ def test_topics_export_the_deck_variants_and_bytes_are_stable(tmp_path) -> None:
     assert result.exit_code == 0 and "left out 4 with formula answers" in result.output, result.output
 
 
+def test_topics_read_only_their_files(tmp_path) -> None:
+    """export bleu reads bleu.yaml, as generate and deck do: a broken file elsewhere in the
+    library does not stop it (every file is read, and the broken one named, for all)."""
+    library = tmp_path / "concepts"
+    library.mkdir()
+    shutil.copy(CONCEPTS / "bleu.yaml", library)
+    (library / "broken.yaml").write_text("id: broken\n", "utf-8")
+    result = CliRunner().invoke(cli, ["--concepts", str(library), "export", "bleu", "--format", "moodle", "-o", str(tmp_path / "b.xml")])
+    assert result.exit_code == 0 and (tmp_path / "b.xml").exists(), result.output
+    result = CliRunner().invoke(cli, ["--concepts", str(library), "export", "all", "--format", "moodle", "-o", str(tmp_path / "a.xml")])
+    assert result.exit_code == 2 and "broken.yaml:1:" in result.output, result.output
+
+
 _PIECES = [chr(c) for c in range(0, 0x40)] + [
     "\ud800", "\udfff", "\ufffe", "\uffff", "\x7f", "\x85", "\u2028", "\U0001f600", "é", "]]>", "&amp;", "<b>", "`code`",
     "{1:MULTICHOICE:=right~wrong}", "{#1}", "{1:NUMERICAL:=1:0}", "}", "{", "#", "~", "=", "\\", "%50%",

@@ -389,12 +389,14 @@ def _problems(ctx: click.Context, sources: tuple[str, ...], variants: int, seed:
     from quizgen.classroom.grade import input_notes, quiz_templates
     from quizgen.classroom.quiz import read_quiz
     from quizgen.core.concepts import select
-    from quizgen.core.library import load_library
+    from quizgen.core.library import load_library, load_topics
     from quizgen.core.problems import build_many, rebuild, template_variant_seed
 
-    concepts = load_library(concept_dir(ctx))
+    quizzes = [s for s in sources if s.lower().endswith((".yaml", ".yml", ".json"))]
+    # Topics read only the files they name (a broken file elsewhere in the library is no
+    # matter), as generate and deck do; a quiz, like grading, the whole library.
+    concepts = load_library(concept_dir(ctx)) if quizzes else load_topics(sources, concept_dir(ctx))
     titles = {c.id: c.title for c in concepts}
-    quizzes = [s for s in sources if s.endswith((".yaml", ".yml", ".json"))]
     if quizzes:
         if len(sources) > 1:
             raise QuizgenError("give either one quiz file or topics, not both")
