@@ -94,6 +94,27 @@ def test_every_broken_file_has_expectations():
     assert len(on_disk) >= 20
 
 
+@pytest.mark.parametrize("deck", ["Metrics:::BLEU", "Metrics::BLEU:", ":Metrics::BLEU"])
+def test_a_deck_name_with_a_stray_colon_is_refused(tmp_path, deck):
+    """Anki reads "A:::B" as A then ":B": a deck name's parts hold no colon at their ends."""
+    text = (CONCEPTS / "bleu.yaml").read_text("utf-8")
+    path = tmp_path / "bleu.yaml"
+    path.write_text(re.sub(r"(?m)^deck: .*$", f'deck: "{deck}"', text), "utf-8")
+    concepts, issues = check_files([path])
+    assert concepts == [] and [(i.field, "deck names joined by ::" in i.message) for i in issues] == [("deck", True)], issues
+
+
+def test_deck_names_differing_only_in_case_are_refused(tmp_path):
+    """Anki takes Metrics::BLEU and metrics::bleu as one deck: the second file is told the first's name."""
+    for stem, deck in (("bleu", "Metrics::BLEU"), ("perplexity", "metrics :: bleu")):
+        text = (CONCEPTS / f"{stem}.yaml").read_text("utf-8")
+        (tmp_path / f"{stem}.yaml").write_text(re.sub(r"(?m)^deck: .*$", f'deck: "{deck}"', text), "utf-8")
+    concepts, issues = check_files([tmp_path / "bleu.yaml", tmp_path / "perplexity.yaml"])
+    assert [c.id for c in concepts] == ["bleu"]
+    assert [(i.file.endswith("perplexity.yaml"), i.field) for i in issues] == [(True, "deck")], issues
+    assert "expected the deck name 'Metrics::BLEU'" in issues[0].message and "found 'metrics::bleu'" in issues[0].message
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_broken_file_reported_with_line_and_field(name):
     path = BROKEN / name

@@ -184,7 +184,7 @@ def _semantic_issues(
     title, deck, tags = data.get("title"), data.get("deck"), data.get("tags")
     if isinstance(title, str) and not title.strip():
         issues.append(Issue(file, _line_of(lines, ("title",)), "title", "expected a title with words in it, found only spaces"))
-    if isinstance(deck, str) and any(not part.strip() for part in deck.split("::")):
+    if isinstance(deck, str) and any(not part.strip() or part.startswith(":") or part.endswith(":") for part in deck.split("::")):
         issues.append(Issue(file, _line_of(lines, ("deck",)), "deck", f"expected deck names joined by :: (Metrics::BLEU), found {deck!r}"))
     for i, tag in enumerate(tags if isinstance(tags, list) else []):
         if isinstance(tag, str) and tag.strip().lower() == "all":
@@ -377,6 +377,7 @@ def check_files(paths: Sequence[Path], validated: ValidatedSet | None = None, ex
     concepts: list[Concept] = []
     issues: list[Issue] = []
     first_seen: dict[str, str] = {}
+    decks_seen: dict[str, tuple[str, str]] = {}  # casefolded deck name -> (as written, file)
     for path in paths:
         file = _display(path)
         try:
@@ -412,6 +413,13 @@ def check_files(paths: Sequence[Path], validated: ValidatedSet | None = None, ex
             issues.append(
                 Issue(file, 1, "id", f"expected an id no other file uses, found {concept.id!r} (also in {first_seen[concept.id]})")
             )
+            continue
+        # Anki takes deck names that differ only in case as one deck, named as it saw it first.
+        deck = "::".join(part.strip() for part in concept.deck.split("::"))
+        other = decks_seen.setdefault(deck.casefold(), (deck, file))
+        if concept.deck and other[0] != deck:
+            issues.append(Issue(file, 1, "deck", f"expected the deck name {other[0]!r} as {other[1]} writes it, or another name; "
+                                                 f"found {deck!r} (Anki takes names differing only in case as one deck)"))
             continue
         first_seen[concept.id] = file
         concepts.append(concept)
