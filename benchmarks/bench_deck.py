@@ -13,7 +13,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from bench_generate import TORCH, interleaved, quizgen  # run as a script: benchmarks/ is on the path
+from bench_generate import TORCH, compiled, interleaved, quizgen  # run as a script: benchmarks/ is on the path
 
 
 def main() -> None:
@@ -21,6 +21,7 @@ def main() -> None:
     parser.add_argument("--variants", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    compiled()
     with tempfile.TemporaryDirectory() as tmp:
         deck = Path(tmp) / "all.apkg"
         build = quizgen("deck", "all", "--variants", str(args.variants), "-o", str(deck), "--no-progress")

@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 import pexpect
+from bench_generate import compiled  # run as a script: benchmarks/ is on the path
 
 ROOT = Path(__file__).resolve().parent.parent
 PROMPT = re.compile(r"(Answer with .*|Answer as the prompt asks\.)\r?\n> |Enter shows the answer > |4 easy > ")
@@ -108,6 +109,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="torch imports, cold and warm starts to time (median)")
     parser.add_argument("--rounds", type=int, default=5, help="answers timed per session")
     args = parser.parse_args()
+    compiled()
 
     torch_times, torch_peaks = [], []
     cold, warm, latencies, peaks = [], [], [], []

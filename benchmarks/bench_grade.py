@@ -24,7 +24,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from bench_generate import ROOT, TORCH, interleaved, quizgen  # run as a script: benchmarks/ is on the path
+from bench_generate import ROOT, TORCH, compiled, interleaved, quizgen  # run as a script: benchmarks/ is on the path
 
 
 def _answers(items: list[dict], student: str | None) -> str:
@@ -82,6 +82,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
+    compiled()
     big, small, tiny = args.n, args.n // 10, args.n // 100
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
