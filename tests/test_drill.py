@@ -966,6 +966,30 @@ def test_wrapping_ends_and_keeps_every_word_whatever_the_indent(indent, words, w
         assert " ".join(parts).split() == text.split()
 
 
+@pytest.mark.parametrize("width", [80, 60, 40])
+def test_a_code_comment_too_wide_to_sit_beside_its_line_goes_above_it_as_comment_lines(width):
+    """attention-shapes shows the code of multi-head attention with comments beside it. Wrapped
+    at 80 columns beside the code, a comment's second line ("likewise from memory, shape …")
+    stood in the code's column and read as code. A comment that does not fit goes above its line,
+    every one of its lines starting with #; nothing is lost, and at 80 columns every statement
+    stays on one line."""
+    from quizgen.drill.display import input_lines
+
+    concept = next(c for c in load_concepts(CONCEPTS) if c.id == "transformer-shapes")
+    template = concept.template("attention-shapes")
+    text = build_problem(concept, template, 3).describe_inputs()
+    lines = ["".join(chunk for chunk, _ in line) for line in input_lines(text, width)]
+    comments = " ".join(line.strip().removeprefix("# ") for line in lines if line.strip().startswith("#"))
+    code_lines = [line for line in lines if not line.strip().startswith("#")]
+    moved = [row.split("  # ", 1) for row in text.splitlines() if "  # " in row and len("  " + row) > width]
+    assert moved, text
+    for code, comment in moved:
+        assert " ".join(comment.split()) in comments, (comment, lines)
+        assert not any("likewise" in line for line in code_lines), lines
+        if width == 80:
+            assert "  " + code.rstrip() in lines, (code, lines)
+
+
 def test_text_wider_than_the_terminal_breaks_at_spaces_under_its_indent():
     """Worked solutions, inputs and pictures are text: a line wider than the terminal breaks at a
     space and goes on under its own indent (never a number cut in two, never back at column 0);

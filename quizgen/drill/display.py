@@ -87,17 +87,30 @@ def rows_lines(rows: Sequence[Sequence[Any]], width: int, marks: Iterable[tuple[
 
 
 _MATRIX_START = re.compile(r"^(?P<head>.*? = )\[\[.*\],$")
+_CODE_COMMENT = re.compile(r"^(?P<lead> *)(?P<code>\S.*?) {2,}(?P<comment># .*)$")
 
 
 def input_lines(text: str, width: int, indent: str = "  ") -> list[Line]:
     """A problem's inputs as text lines. A matrix written under its label (``label = [[1, 2],``
     then its other rows aligned below) that is wider than ``width`` goes under its label
     instead, its rows at the left (as a list of rows where even that is too wide): wrapping
-    its lines at spaces would scatter its rows' entries into other rows."""
+    its lines at spaces would scatter its rows' entries into other rows. A line of code with a
+    comment beside it (``q = x @ W_q    # W_q: …``) too wide for ``width`` has its comment above
+    it, as comment lines: wrapped beside the code, the comment's second line looked like code."""
+    import textwrap
+
     rows = text.splitlines()
     out: list[Line] = []
     k = 0
     while k < len(rows):
+        code = _CODE_COMMENT.match(rows[k])
+        if code is not None and len(indent + rows[k]) > width:
+            lead = indent + code["lead"]
+            out += [[(lead + line, "")] for line in textwrap.wrap(
+                code["comment"], max(width - len(lead), 20), subsequent_indent="# ", break_long_words=False, break_on_hyphens=False)]
+            out.append([(lead + code["code"], "")])
+            k += 1
+            continue
         start = _MATRIX_START.match(rows[k])
         end = k + 1
         if start is not None:
