@@ -760,6 +760,21 @@ def test_recipe_fields_are_checked(tmp_path: Path) -> None:
     assert result.exit_code == 2 and f"{recipe}:2: topics: unknown topic 'atention'" in result.output, result.output
 
 
+def test_a_rotating_note_holds_at_most_fifty_variants(tmp_path: Path) -> None:
+    """Every card of a rotating note carries all its variants (100 of an attention template made
+    a note of 0.9 MB): more than 50 are refused, from a recipe (its file and line) and from the
+    command line, before anything is written; per-variant notes may have more."""
+    recipe = _recipe(tmp_path, "name: x\ntopics: [attention]\nvariants: 51\n")
+    with pytest.raises(QuizgenError, match=r":3: variants: a rotating note holds at most 50 variants"):
+        load_recipe(recipe)
+    assert load_recipe(_recipe(tmp_path, "name: x\ntopics: [attention]\nvariants: 51\nnotes: per-variant\n")).variants == 51
+    assert load_recipe(_recipe(tmp_path, "name: x\ntopics: [attention]\nvariants: 50\n")).variants == 50
+    out = tmp_path / "many.apkg"
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "deck", "attention", "-o", str(out), "--variants", "51"])
+    assert result.exit_code == 2 and "at most 50 variants" in result.output and "--notes per-variant" in result.output, result.output
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["r.yaml"]
+
+
 def test_cli_builds_a_recipe(tmp_path: Path) -> None:
     out = tmp_path / "att.apkg"
     recipe = _recipe(tmp_path, "name: att\ntopics: [attention]\nvariants: 5\n")  # the command line's --variants wins
@@ -862,7 +877,7 @@ def test_cli_reports_mistakes(args: list[str], message: str, tmp_path: Path, mon
 def test_progress_is_reported(tmp_path: Path) -> None:
     seen: list[tuple[int, int]] = []
     concepts = select(load_concepts(CONCEPTS), ["squeeze-unsqueeze"])
-    build_deck(concepts, tmp_path / "p.apkg", variants=80, jobs=2, progress=lambda d, t: seen.append((d, t)))
+    build_deck(concepts, tmp_path / "p.apkg", variants=80, notes="per-variant", jobs=2, progress=lambda d, t: seen.append((d, t)))
     total = 80 * len(concepts[0].templates)
     assert seen[-1] == (total, total)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen) and len(seen) >= 2

@@ -61,6 +61,10 @@ DEFAULT_VARIANTS = 5
 NOTE_STYLES = ("rotating", "per-variant")
 """A rotating note per template (each review shows one of its variants), or a note per variant."""
 MAX_VARIANTS = 1000
+MAX_ROTATING = 50
+"""The most variants a rotating note holds. A review day shows one, and a card is reviewed a few
+dozen times in its life, while every card carries all of them (100 variants of one attention
+template made a note of 0.9 MB, each card slow to show on a phone): more go in per-variant notes."""
 _PROGRESS_AT = 1000  # problems; smaller builds finish before a bar would be useful
 
 # ---------------------------------------------------------------------------------------------
@@ -128,6 +132,16 @@ MAX_RECIPE_BYTES = 64 * 1024
 """The largest recipe read (a recipe is a few lines)."""
 
 _RECIPE_FIELDS = ("name", "topics", "variants", "seed", "notes")
+
+
+def too_many_to_rotate(variants: int, notes: str) -> str | None:
+    """Why ``variants`` cannot go in rotating notes, or None."""
+    if notes != "rotating" or variants <= MAX_ROTATING:
+        return None
+    return (f"variants: a rotating note holds at most {MAX_ROTATING} variants (a review day shows one, and "
+            f"every card carries them all), found {variants}; ask for fewer, or for per-variant notes "
+            "(--notes per-variant, or notes: per-variant in a recipe)")
+
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 
 
@@ -174,6 +188,8 @@ def load_recipe(path: str | Path) -> Recipe:
     notes = data.get("notes", NOTE_STYLES[0])
     if notes not in NOTE_STYLES:
         problems.append(("notes", f"notes: expected {' or '.join(NOTE_STYLES)}, found {notes!r}"))
+    if not problems and (why := too_many_to_rotate(variants, notes)) is not None:
+        problems.append(("variants", why))
     if problems:
         raise QuizgenError("\n".join(f"{path}:{lines.get((field,), 1)}: {p}" for field, p in problems))
     return Recipe(name=name, topics=tuple(topics), variants=variants, seed=seed, notes=notes,  # type: ignore[arg-type]
@@ -325,6 +341,8 @@ def build_deck(
     script_name = judge_media_name(script)
     if notes not in NOTE_STYLES:
         raise QuizgenError(f"notes: expected {' or '.join(NOTE_STYLES)}, found {notes!r}")
+    if (why := too_many_to_rotate(variants, notes)) is not None:
+        raise QuizgenError(why)
     problem_model, rotating_model, flashcard_model = _models(script_name)
 
     class Note(genanki.Note):
