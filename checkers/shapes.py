@@ -392,7 +392,7 @@ _MISTAKES: dict[str, tuple[str | tuple[str, ...], str, Impl, Callable[..., bool]
     "broadcast-takes-larger": (
         "add",
         "Believes sizes that differ broadcast to the larger one; only a size of 1 stretches, so "
-        "3 against 4 raises.",
+        "two sizes that differ and are not 1 (3 against 4, say) raise an error.",
         _broadcast_takes_larger,
         _clash_applies,
     ),

@@ -28,6 +28,13 @@ _PER_HEAD = (
     "biases); the heads share one projection per role and only split its d_model outputs into h "
     "slices of d_k.",
 )
+
+
+def _per_head(bias: bool) -> tuple[str, str]:
+    """The per-head mistake, its description without biases where the module has none."""
+    return _PER_HEAD if bias else (_PER_HEAD[0], _PER_HEAD[1].replace(" and their biases", ""))
+
+
 _NO_OUTPUT_PROJECTION = ("output-projection-left-out", "Left out W^O, the projection applied after the heads are concatenated.")
 _BIASES = ("biases-forgotten", "Counted the weight matrices only; with bias=True every projection also has a bias vector.")
 _BIASES_AND_NORMS = ("biases-forgotten", "Counted the weight matrices only; with bias=True every projection and LayerNorm also has a bias vector.")
@@ -125,7 +132,7 @@ def _solve_size(ask: str, inputs: Mapping[str, Any]) -> Solution:
         )
         wrong = [Misconception(*_NO_OUTPUT_PROJECTION, float(in_proj))]
         if h > 1:
-            wrong.append(Misconception(*_PER_HEAD, float(h * attention_count)))
+            wrong.append(Misconception(*_per_head(bias), float(h * attention_count)))
         if bias:
             wrong.append(Misconception(*_BIASES, float(4 * d * d)))
         return Solution(float(attention_count), steps, tuple(wrong))
@@ -178,7 +185,7 @@ def _solve_layer_without_bias(d: int, h: int, d_ff: int) -> Solution:
                       float(total - norms)),
     ]
     if h > 1:
-        wrong.append(Misconception(_PER_HEAD[0], _PER_HEAD[1].replace(" and their biases", ""), float(total - attention + h * attention)))
+        wrong.append(Misconception(*_per_head(False), float(total - attention + h * attention)))
     return Solution(float(total), steps, tuple(wrong))
 
 
@@ -226,7 +233,7 @@ def _solve_formula(ask: str, bias: bool, symbols: dict[str, str]) -> Solution:
             steps.append(Step("a bias of d for each of the four projections", "4*d"))
         key = f"{weights} + {biases}" if bias else weights
         wrong = [
-            Misconception(*_PER_HEAD, f(f"h*({weights} + {biases})" if bias else f"h*{weights}")),
+            Misconception(*_per_head(bias), f(f"h*({weights} + {biases})" if bias else f"h*{weights}")),
             Misconception(*_NO_OUTPUT_PROJECTION, f("3*d^2 + 3*d" if bias else "3*d^2")),
             Misconception(*_BIASES, f(weights)) if bias else Misconception(*_BIASES_COUNTED, f(f"{weights} + {biases}")),
         ]

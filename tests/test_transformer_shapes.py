@@ -264,6 +264,19 @@ def test_each_listed_mistake_differs_from_the_key_and_is_recomputed() -> None:
             assert {m.name for m in sol.misconceptions} == {n for n, v in others.items() if v != sol.answer.value}
 
 
+def test_a_module_without_biases_has_no_mistake_that_speaks_of_its_biases() -> None:
+    """With bias=False the per-head mistake counted "projections and their biases", biases the
+    module does not have; every description there speaks only of what the module holds."""
+    seen = 0
+    for inputs, sol in solved_variants("transformer-shapes"):
+        if inputs.get("bias") is False or inputs["ask"] == "layer-params-no-bias":
+            for m in sol.misconceptions:
+                if m.name == "per-head-projections":
+                    seen += 1
+                    assert "bias" not in m.description, (inputs, m.description)
+    assert seen > 50
+
+
 def test_one_head_is_drawn_only_when_nothing_else_fits() -> None:
     assert all(i["heads"] > 1 for i in VARIANTS if "heads" in i and i["d_model"] % 2 == 0 and i["ask"] != "padding-mask")
     params = resolve(transformer_shapes.PARAMS, {"ask": "d-k", "heads": [1, 1]})

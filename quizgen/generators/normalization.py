@@ -199,13 +199,16 @@ def describe(inputs: dict[str, Any]) -> str:
     γ = [1, 2]   β = [0, 1]   ε = 1e-05
     """
     ask = inputs["ask"]
+    if ask.startswith("parameters"):
+        batchnorm = inputs["layer"] == "batchnorm"
+        default = f"   (default arguments: {'affine' if batchnorm else 'elementwise_affine'}=True)"
     if ask == "parameters-formula":
-        call = "nn.BatchNorm1d(C)" if inputs["layer"] == "batchnorm" else "nn.LayerNorm([L, D])"
-        return f"{call}   (default arguments: affine / elementwise_affine = True)\n" + describe_symbols(inputs["symbols"], MEANINGS)
+        call = "nn.BatchNorm1d(C)" if batchnorm else "nn.LayerNorm([L, D])"
+        return call + default + "\n" + describe_symbols(inputs["symbols"], MEANINGS)
     if ask == "parameters":
         shape = inputs["shape"]
-        call = f"nn.BatchNorm1d({shape[0]})" if inputs["layer"] == "batchnorm" else f"nn.LayerNorm({shape[0] if len(shape) == 1 else shape})"
-        return f"{call}   (default arguments: affine / elementwise_affine = True)"
+        call = f"nn.BatchNorm1d({shape[0]})" if batchnorm else f"nn.LayerNorm({shape[0] if len(shape) == 1 else shape})"
+        return call + default
     if ask.startswith("running"):
         lines = [format_matrix(INPUT_LABELS["batches"], inputs["batches"])]
         lines.append(f"momentum m = {inputs['momentum']}; one feature; running_mean starts at 0, running_var at 1")
