@@ -28,6 +28,7 @@ from quizgen.classroom.grade import grade_class, question_points
 from quizgen.classroom.quiz import make_quiz, read_quiz
 from quizgen.classroom.report import Scoring, class_summary, report_file_names
 from quizgen.classroom.roster import read_roster
+from quizgen.classroom.submissions import mentions
 from quizgen.cli import cli
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import FileUnusable
@@ -337,14 +338,36 @@ def test_a_third_sheet_at_the_same_time_is_a_rival_too(klass, tmp_path):
     subs.mkdir()
     _sheet(subs / "s003.answers.yaml", keys["s003"], student="s003")
     _sheet(subs / "s003.yaml", keys["s003"], student="s003")
-    (subs / "paper.csv").write_text("student,problem,answer\ns003,1,0.9\n")
+    _sheet(subs / "S003.yml", {pid: "0.9" for pid in keys["s003"]}, student="s003")
     for order in ([0, 1, 2], [2, 0, 1], [1, 2, 0]):
-        for dt, name in zip(order, ("s003.answers.yaml", "s003.yaml", "paper.csv")):
+        for dt, name in zip(order, ("s003.answers.yaml", "s003.yaml", "S003.yml")):
             os.utime(subs / name, (1_700_000_000 + dt * 0.1,) * 2)
         rows = _scores(grade_class(week3, subs, _concepts(), jobs=1)[0])
         assert rows["s003"][2] is not None and "cannot be told" in rows["s003"][2], order
-    os.utime(subs / "paper.csv", (1_700_000_000 - 3600,) * 2)  # the paper rows clearly older
+    os.utime(subs / "S003.yml", (1_700_000_000 - 3600,) * 2)  # the other answers clearly older
     assert _scores(grade_class(week3, subs, _concepts(), jobs=1)[0])["s003"] == (2, 2, None)
+
+
+def test_rows_of_a_csv_named_for_no_one_or_for_another_student_are_only_claims(klass, tmp_path):
+    """A CSV's rows name their student in a column: only a file named for that student (`s001.csv`,
+    or an LMS download keeping that name, `Mallory_99_s004.csv` for s004) makes them that
+    student's upload. Rows for s001 in s004's upload, or in a class CSV named for no one, never
+    displace s001's own sheet, however new they are; the claim is flagged on s001's row."""
+    week3, keys = _class(klass, tmp_path)
+    for upload in ("Mallory Evil_99_s003.csv", "paper.csv"):
+        subs = tmp_path / upload.split(".")[0].replace(" ", "_")
+        subs.mkdir()
+        own = _sheet(subs / "s001.yaml", keys["s001"])
+        os.utime(own, (1_000_000, 1_000_000))
+        rows_for = "".join(f"s001,{n},0.5\n" for n in (1, 2)) + f"s003,1,{next(iter(keys['s003'].values()))}\n"
+        (subs / upload).write_text("student,problem,answer\n" + rows_for)
+        rows = {r.student: r for r in grade_class(week3, subs, _concepts(), jobs=1)[0]}
+        assert (rows["s001"].score, rows["s001"].error, rows["s001"].sheet) == (2, None, str(own)), upload
+        assert any(upload in f and "claims to be this student" in f for f in rows["s001"].flags), rows["s001"].flags
+        assert rows["s003"].sheet == str(subs / upload) and rows["s003"].score == 1
+    # A file name holding a student id only inside a longer one (s1 in s10) does not name them.
+    assert mentions("Bob Jones_22_s10.answers.yaml", "s10") and not mentions("Bob Jones_22_s10.answers.yaml", "s1")
+    assert mentions("S001.YAML", "s001") and not mentions("s0011.yaml", "s001")
 
 
 def test_one_students_rows_in_a_paper_csv_are_one_sheet_whatever_the_case(klass, tmp_path):
@@ -961,3 +984,14 @@ def test_with_one_quiz_a_sheet_named_for_someone_else_is_flagged(concepts, tmp_p
     assert rows["alice"].flags == ["its file name (bob.yaml) names neither alice nor the quiz week3; "
                                    "graded as alice's, as its student field says"]
     assert not any(rows[s].flags for s in ("carol", "dan", "s002")), {s: rows[s].flags for s in rows}
+    # Copies of the quiz's sheet with the student field left blank are graded under their file
+    # names, and each is flagged: a row called "week3.answers (2)" is no student.
+    blank = tmp_path / "blank"
+    blank.mkdir()
+    for name in ("week3.answers (2).yaml", "Jo Doe_12_week3.answers.yaml", "erin.yaml"):
+        _sheet(blank / name, keys)
+    rows = {r.student: r for r in grade_class(tmp_path / "week3.yaml", blank, concepts, jobs=1)[0]}
+    assert sorted(rows) == ["Jo Doe_12_week3", "erin", "week3.answers (2)"]
+    for student in ("Jo Doe_12_week3", "week3.answers (2)"):
+        assert any("the sheet names no student" in f for f in rows[student].flags), rows[student].flags
+    assert not rows["erin"].flags

@@ -24,6 +24,7 @@ from quizgen.classroom.submissions import (
     BY_NAME,
     as_known,
     identify,
+    mentions,
     name_stem,
     one_per_student,
     quiz_files,
@@ -468,10 +469,10 @@ def grade_class(
         report = Report(quiz=quiz, sheet=str(path), student=student)
         if flag:
             report.flags.append(flag)
-        if single is not None and how == BY_FIELD and not sheet.student and student == single_name:
+        if single is not None and how == BY_FIELD and not sheet.student and single_name and mentions(path.name, single_name):
             report.flags.append(
-                f"the sheet names no student (its student: field is blank, and {path.name} is the quiz's own "
-                f"answer sheet): graded under the name {student}; fill in student: and grade again"
+                f"the sheet names no student (its student: field is blank, and {path.name} is a copy of the quiz's "
+                f"own answer sheet): graded under the name {student}; fill in student: and grade again"
             )
         if student is None:  # rows of a CSV without a student id
             lines = ", ".join(str(a.line) for a in sheet.answers[:5])

@@ -127,9 +127,11 @@ def identify(
     stem = as_known(name_stem(path, (".answers", ".quiz")) or None, known)
     if path.name.lower().endswith(".csv"):
         student = as_known(sheet.student, known)
-        if stem in known and student != stem:
-            return student, BY_FIELD, f"{path.name} is named for {stem}, but holds rows for {student}; graded as {student}'s, flagged"
-        return student, BY_NAME, None
+        owner = stem if stem in known else _owner(path, known)
+        if owner is not None and student != owner:
+            return student, BY_FIELD, f"{path.name} is named for {owner}, but holds rows for {student}; graded as {student}'s, flagged"
+        # A class's CSV typed in from paper names no one: its rows are claims, like a student field.
+        return student, BY_NAME if owner is not None else BY_FIELD, None
     quiz = by_checksum.get(sheet.quiz or "")
     if stem in known:
         student, how, why = stem, BY_NAME, "its file name"
@@ -140,15 +142,28 @@ def identify(
     flag = None
     if sheet.student and as_known(sheet.student, known) != student:
         flag = f"the sheet says 'student: {sheet.student}'; graded as {student}'s, as {why} says"
-    elif how != BY_NAME and student and student.casefold() not in path.name.casefold():
+    elif how != BY_NAME and student and not mentions(path.name, student):
         # Per-student quizzes: quiz --for names each sheet for its student, and an LMS download
         # keeps that name inside its own; a sheet that names someone else is worth a look. With
         # one quiz, the blank sheet is named for the quiz (week3.answers.yaml), and so are copies.
         if known:
             flag = f"its file name ({path.name}) does not name {student}; graded as {student}'s, as {why} says"
-        elif quiz_name and quiz_name.casefold() not in path.name.casefold():
+        elif quiz_name and not mentions(path.name, quiz_name):
             flag = f"its file name ({path.name}) names neither {student} nor the quiz {quiz_name}; graded as {student}'s, as {why} says"
     return student, how, flag
+
+
+def mentions(file_name: str, name: str) -> bool:
+    """Whether ``file_name`` holds ``name`` as a word of its own, in any case: ``Jo Doe_88_s10.yaml``
+    names s10 but not s1."""
+    return re.search(rf"(?<![A-Za-z0-9]){re.escape(name)}(?![A-Za-z0-9])", file_name, re.IGNORECASE) is not None
+
+
+def _owner(path: Path, known: Mapping[str, Any]) -> str | None:
+    """The one student of the class whose id a file's name holds (an LMS download keeps the name
+    ``s004.csv`` inside its own: ``Jo Doe_12_s004.csv``), or None for none or several."""
+    named = [k for k in known if mentions(path.name, k)]
+    return named[0] if len(named) == 1 else None
 
 
 def as_known(student: str | None, known: Mapping[str, Any]) -> str | None:
