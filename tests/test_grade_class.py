@@ -270,6 +270,34 @@ def test_an_output_never_replaces_a_file_being_graded(klass, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_an_output_replaces_only_a_gradebook_or_report_quizgen_wrote(klass, tmp_path):
+    """--csv and --json may name any new file, an empty one, or grades written before; a file this
+    grading does not read but a teacher keeps (the roster, a student's sheet in another folder, a
+    worksheet) is refused with exit 2 and kept byte for byte."""
+    week3, keys = _class(klass, tmp_path)
+    _fill(week3, "s001", keys["s001"])
+    other = tmp_path / "other"
+    other.mkdir()
+    kept = {
+        "roster": tmp_path / "roster copy.csv",
+        "sheet": _sheet(other / "s004.yaml", keys["s001"], student="s004"),
+        "worksheet": week3 / "s002.worksheet.html",
+    }
+    kept["roster"].write_text("id,name\ns001,One\n")
+    before = {name: p.read_bytes() for name, p in kept.items()}
+    for option in ("--csv", "--json"):
+        for name, path in kept.items():
+            result = _cli("grade", str(week3), str(week3), option, str(path))
+            assert result.exit_code == 2 and "not a gradebook or grade report" in result.output, (option, name, result.output)
+    assert {name: p.read_bytes() for name, p in kept.items()} == before
+    empty = tmp_path / "empty.csv"
+    empty.touch()
+    for option, out in (("--csv", empty), ("--csv", tmp_path / "gb.csv"), ("--json", tmp_path / "g.json")):
+        for _ in range(2):  # the second time it replaces what the first wrote
+            assert _cli("grade", str(week3), str(week3), option, str(out)).exit_code == 0
+        assert out.stat().st_size > 0
+
+
 def _concepts():
     from quizgen.core.concepts import load_concepts
 

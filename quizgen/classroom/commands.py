@@ -325,6 +325,10 @@ def _refuse_outputs_onto_inputs(quiz: Path, answers: Path, outputs: dict[str, st
         if Path(target).resolve() in inputs or Path(target).is_dir():
             what = "a folder" if Path(target).is_dir() else "one of the files this grading reads"
             raise QuizgenError(f"{option} {target}: is {what}; write the {option[2:]} output to another file")
+        if Path(target).is_file() and Path(target).stat().st_size and not _grades_file(Path(target)):
+            # A roster, a student's sheet in another folder, a worksheet: grades would replace it.
+            raise QuizgenError(f"{option} {target}: exists and is not a gradebook or grade report quizgen wrote, "
+                               f"so it would be lost; write the {option[2:]} output to another file, or move this one aside")
 
 
 def _grades_file(path: Path) -> bool:
