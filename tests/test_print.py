@@ -2,8 +2,8 @@
 
 A 20-problem quiz over every concept (and a class of three) is written with its answer key, each
 page is printed to an A4 PDF, and the PDF's text (pypdf) must hold every line of every problem's
-inputs, every prompt and every problem id; the key must hold every answer as a student would
-type it. Laid out at the width of an A4 page's text, no element may stick out to the right.
+inputs and every prompt, and no problem id (an id draws its problem again, answer included); the
+key must hold every id and every answer as a student would type it. Laid out at the width of an A4 page's text, no element may stick out to the right.
 """
 
 from __future__ import annotations
@@ -88,8 +88,9 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp
 
 
-def _expected_text(quiz_path: Path) -> list[tuple[str, str]]:
-    """(what, text) that a printed worksheet must show: prompts, every line of inputs, ids."""
+def _expected_text(quiz_path: Path, ids: bool) -> list[tuple[str, str]]:
+    """(what, text) that a printed page must show: prompts, every line of inputs, and with
+    ``ids`` (a key: the teacher's) the problem ids."""
     quiz = read_quiz(quiz_path)
     concepts = load_concepts(CONCEPTS)
     templates = {f"{c.id}.{t.name}": t for c in concepts for t in c.templates}
@@ -104,7 +105,8 @@ def _expected_text(quiz_path: Path) -> list[tuple[str, str]]:
             else:
                 out.append((f"{p.number} label", part.label))
                 out += [(f"{p.number} row", " ".join(fmt_scalar(v) for v in row)) for row in part.rows]
-        out.append((f"{p.number} id", p.id))
+        if ids:
+            out.append((f"{p.number} id", p.id))
     return out
 
 
@@ -112,14 +114,17 @@ def test_a_printed_worksheet_and_key_lose_nothing(printed: Path) -> None:
     quiz = read_quiz(printed / "q.yaml")
     families = {quiz.templates[p.key].family for p in quiz.problems}
     assert families == set(GENERATORS)  # the 20 problems cover every concept family
-    expected = _expected_text(printed / "q.yaml")
+    expected = _expected_text(printed / "q.yaml", ids=True)
     tokens = sum(len(text.split()) for _, text in expected)
     assert len(expected) >= 100 and tokens >= 900
     concepts = load_concepts(CONCEPTS)
     for page in ("q.worksheet.html", "q.key.html"):
         text = _squash(_pdf_text(printed / page))
-        missing = [(what, line) for what, line in expected if _squash(line) not in text]
+        missing = [(what, line) for what, line in _expected_text(printed / "q.yaml", ids=page.endswith("key.html"))
+                   if _squash(line) not in text]
         assert not missing, (page, missing[:5])
+        if page == "q.worksheet.html":  # what students get holds no id
+            assert not [p.id for p in quiz.problems if _squash(p.id) in text]
     key = _squash(_pdf_text(printed / "q.key.html"))
     for p in quiz.problems:
         problem = rebuild(p.id, concepts)
@@ -136,8 +141,10 @@ def test_the_class_file_holds_every_student_one_per_page(printed: Path) -> None:
         page = printed / "class" / name
         text = _squash(_pdf_text(page))
         for student in ("s1", "s2", "s3"):
-            for what, line in _expected_text(printed / "class" / f"{student}.quiz.yaml"):
+            for what, line in _expected_text(printed / "class" / f"{student}.quiz.yaml", ids=name == "class.key.html"):
                 assert _squash(line) in text, (name, student, what, line)
+            if name == "class.worksheets.html":
+                assert not [p.id for p in read_quiz(printed / "class" / f"{student}.quiz.yaml").problems if _squash(p.id) in text]
         # Each student starts on a new page: the first page showing a student's heading shows
         # no other student's problems before it.
         pages = [unicodedata.normalize("NFKC", p.extract_text()) for p in PdfReader(page.with_suffix(".pdf")).pages]
@@ -164,8 +171,8 @@ _LAYOUT_PROBE = """<script>
 (function () {
   var out = [];
   document.querySelectorAll("section.problem").forEach(function (section) {
-    var pid = section.querySelector(".pid code"), answer = section.querySelector(".answer");
-    var item = {pid: pid ? pid.textContent : "", kind: "none"};
+    var heading = section.querySelector("h2"), answer = section.querySelector(".answer");
+    var item = {number: heading ? heading.textContent.split(".")[0] : "", kind: "none"};
     if (answer) {
       var grid = answer.querySelector("table.grid"), line = answer.querySelector(".line");
       var boxes = answer.querySelectorAll(".shape .box");
@@ -176,17 +183,17 @@ _LAYOUT_PROBE = """<script>
           xs[Math.round(r.left)] = 1; ys[Math.round(r.top)] = 1; right = Math.max(right, r.right);
           if (r.width < 20 || r.height < 20) small += 1;
         });
-        item = {pid: item.pid, kind: "grid", cells: cells.length, cols: Object.keys(xs).length,
+        item = {number: item.number, kind: "grid", cells: cells.length, cols: Object.keys(xs).length,
                 rows: Object.keys(ys).length, right: right, small: small};
       } else if (boxes.length) {
         var tops = {}, right = 0;
         boxes.forEach(function (b) {
           var r = b.getBoundingClientRect(); tops[Math.round(r.top)] = 1; right = Math.max(right, r.right);
         });
-        item = {pid: item.pid, kind: "shape", boxes: boxes.length, lines: Object.keys(tops).length, right: right};
+        item = {number: item.number, kind: "shape", boxes: boxes.length, lines: Object.keys(tops).length, right: right};
       } else if (line) {
         var r = line.getBoundingClientRect();
-        item = {pid: item.pid, kind: "line", width: r.width, right: r.right};
+        item = {number: item.number, kind: "line", width: r.width, right: r.right};
       }
     }
     out.push(item);
@@ -210,11 +217,11 @@ def test_each_answer_space_is_shaped_like_its_answer(printed: Path, page: str) -
     measured = _layout(printed / page)
     quizzes = [read_quiz(printed / "q.yaml")] if page == "q.worksheet.html" else [
         read_quiz(printed / "class" / f"{s}.quiz.yaml") for s in ("s1", "s2", "s3")]
-    ids = [p.id for q in quizzes for p in q.problems]
-    assert [m["pid"] for m in measured] == ids
+    problems = [p for q in quizzes for p in q.problems]
+    assert [m["number"] for m in measured] == [str(p.number) for p in problems]  # each problem's heading, in order
     kinds = set()
-    for m in measured:
-        answer = rebuild(m["pid"], concepts).answer
+    for m, p in zip(measured, problems):
+        answer = rebuild(p.id, concepts).answer
         kinds.add(answer.kind)
         if answer.kind in ("vector", "matrix"):
             rows, cols = (1, len(answer.value)) if answer.kind == "vector" else (len(answer.value), len(answer.value[0]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -171,7 +172,8 @@ def _recover(folder: Path) -> None:
 @click.command("quiz")
 @click.argument("topics", nargs=-1, required=True)
 @click.option("--n", "-n", "n", default=10, show_default=True, type=click.IntRange(1, MAX_PROBLEMS), help="Problems per quiz.")
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Same seed, same quiz.")
+@click.option("--seed", default=None, type=click.IntRange(min=0),
+              help="Same seed, same quiz and key, so keep it private (default: drawn at random, and recorded in the quiz file).")
 @click.option(
     "-o",
     "--output",
@@ -196,7 +198,7 @@ def quiz_command(
     ctx: click.Context,
     topics: tuple[str, ...],
     n: int,
-    seed: int,
+    seed: int | None,
     output: str | None,
     roster: str | None,
     title: str | None,
@@ -220,6 +222,12 @@ def quiz_command(
     if title is not None and not title.strip():
         raise QuizgenError("--title is blank; leave it out for the default title, or give one")
     concepts = load_topics(topics, concept_dir(ctx))
+    if seed is None:
+        # Anyone with the seed, the topics and quizgen can make the quiz and its key: a seed a
+        # student could guess (0, a default) would be one.
+        seed = secrets.randbits(48)
+        click.echo(f"seed: {seed} (drawn at random; it is in the quiz file: give it with --seed to make this quiz "
+                   "again, and keep it from students)")
     if roster is None:
         path = Path(output or "quiz.yaml")
         if not path.name.lower().endswith(QUIZ_SUFFIXES) or path.name.lower().endswith(".answers" + path.suffix.lower()):

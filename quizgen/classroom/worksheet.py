@@ -136,7 +136,7 @@ def instructions(quiz: Quiz, sheet_name: str | None) -> list[str]:
     teacher's key, and (``sheet_name`` None: "this file") as the answer sheet's own comments."""
     where = "in this file" if sheet_name is None else f"in the answer sheet `{sheet_name}`"
     return [
-        f"Write each answer {where}, after its problem's id, in single quotes.",
+        f"Write each answer {where}, after its problem's number, in single quotes.",
         " ".join(["Numbers: `0.25`, `1/4`, `2.5e-3` or `sqrt(2)/2`.", _tolerance_sentence(*_number_rules(quiz))]).strip(),
         "Vectors: `[0.5, -1, 2]` or `0.5 -1 2`. Matrices: `[[1, 2], [3, 4]]` or `1 2; 3 4`.",
         "Shapes: `(3, 1, 4)`, `3x1x4` or `torch.Size([3, 1, 4])`; `()` for a 0-d tensor; `error` if it raises.",
@@ -201,8 +201,6 @@ def worksheet_markdown(quiz: Quiz) -> str:
                 fence,
                 "",
                 *_answer_markdown(quiz, p),
-                "",
-                f"problem id `{p.id}`",
                 "",
             ]
         )
@@ -455,8 +453,7 @@ def _worksheet_article(quiz: Quiz) -> str:
     advice = paper_advice(quiz)
     out = ['<article class="sheet">', *_header(quiz, ""), *([f'<p class="advice">{html.escape(advice)}</p>'] if advice else [])]
     for p in quiz.problems:
-        out += ['<section class="problem">', *_problem_html(quiz, p), answer_space(quiz, p),
-                f'<p class="pid">problem id <code>{html.escape(p.id)}</code></p>', "</section>"]
+        out += ['<section class="problem">', *_problem_html(quiz, p), answer_space(quiz, p), "</section>"]
     out.append("</article>")
     return "\n".join(out)
 
@@ -525,7 +522,8 @@ def _yaml_comment(text: str) -> str:
 
 
 def answer_sheet(quiz: Quiz) -> str:
-    """A blank answer sheet in YAML: the quiz's checksum, the student, and one line per problem id."""
+    """A blank answer sheet in YAML: the quiz's checksum, the student, and one line per problem
+    number. Never a problem id: an id draws its problem again, answer included, with quizgen."""
     who = _who(quiz)
     lines = [
         f"# Answer sheet: {_yaml_comment(quiz.title)}",
@@ -538,7 +536,7 @@ def answer_sheet(quiz: Quiz) -> str:
     ]
     for p in quiz.problems:
         lines.append(f"  # {p.number}. {_yaml_comment(_title_of(quiz, p))} · {p.template} — {_yaml_comment(p.expected)}")
-        lines.append(f"  {p.id}: ''")
+        lines.append(f"  {p.number}: ''")
     return "\n".join(lines) + "\n"
 
 
