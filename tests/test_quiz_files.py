@@ -87,6 +87,41 @@ def test_an_interrupted_replacement_leaves_the_old_set_at_every_step(tmp_path, m
                 assert _snapshot(folder) == {p.name: data for p, data in files}, k
 
 
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_a_signal_after_the_commit_point_lets_the_clean_up_finish(tmp_path, monkeypatch, signame):
+    """Ctrl-C or SIGTERM as the journal goes (the commit point) or as the old copies are removed:
+    the new set stands, so the replacement finishes and returns; before, it reported an
+    interruption and left every old file (an old answer key among them) in a hidden copy."""
+    import signal
+
+    from quizgen.classroom import filesets
+    from quizgen.core.command import exit_on_sigterm
+
+    previous = signal.getsignal(signal.SIGTERM)
+    exit_on_sigterm()  # as every command runs: SIGTERM is an exit, Ctrl-C a KeyboardInterrupt
+    try:
+        for k in (1, 2, 5):  # the journal's removal, the first old copy's, a later one
+            folder = tmp_path / f"{signame}{k}"
+            files = _old_set(folder)
+            calls = [0]
+            real = filesets._unlink
+
+            def unlink(path, real=real, k=k, calls=calls):
+                if calls[0] or path.name.endswith(filesets.JOURNAL):  # from the commit point on
+                    calls[0] += 1
+                    if calls[0] == k:
+                        os.kill(os.getpid(), getattr(signal, signame))
+                real(path)
+
+            with monkeypatch.context() as m:
+                m.setattr(filesets, "_unlink", unlink)
+                filesets.replace_together(files, lambda old, target: None)
+            assert _snapshot(folder) == {p.name: data for p, data in files}, k  # no hidden copy left
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def test_a_replacement_cut_short_by_a_dead_process_is_undone_by_the_next_run(tmp_path, monkeypatch):
     from quizgen.classroom import filesets
 

@@ -129,10 +129,30 @@ def replace_together(files: Sequence[tuple[Path, bytes]], keep: Keep) -> None:
         if _roll_back(targets, placed):
             _unlink(journal)
         raise
-    _unlink(journal)  # the commit point: from here on the new set stands
-    for t in targets:
-        _unlink(aside(t))
-        _unlink(staged(t))
+    with _signals_held():
+        _unlink(journal)  # the commit point: from here on the new set stands
+        for t in targets:
+            _unlink(aside(t))
+            _unlink(staged(t))
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM ignored (in the main thread) while the commit and its clean-up run: an
+    interrupt there reported "interrupted" for a set already written and left the old files,
+    answer keys among them, in hidden copies beside the new ones."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signum: signal.signal(signum, signal.SIG_IGN) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in held.items():
+            signal.signal(signum, handler)
 
 
 def recover(directory: Path) -> list[str]:
