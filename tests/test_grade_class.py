@@ -457,10 +457,13 @@ def test_a_spreadsheets_csv_is_read_whatever_its_separator_and_header_case(klass
     'Student ID' or 'Answer'. Rosters and answers typed in from paper are read either way."""
     week3, keys = _class(klass, tmp_path)
     roster = tmp_path / "roster.csv"
-    roster.write_text(sep.join(["Student ID", "Full Name"]) + "\n" + "\n".join(f"{sid}{sep}Student {sid}" for sid in STUDENTS) + "\n")
+    # Blank lines above the header, and a header cell quoting the other separator: the header's
+    # own separators, outside quotes, decide.
+    roster.write_text("\n \n" + sep.join(["Student ID", "Full Name", '"Notes, extra; more"']) + "\n"
+                      + "\n".join(f"{sid}{sep}Student {sid}" for sid in STUDENTS) + "\n")
     assert [s.id for s in read_roster(roster)] == list(STUDENTS)
     assert read_roster(roster)[0].name == "Student s001"
-    rows = [sep.join(["Student", "Problem", "Answer"])]
+    rows = ["", sep.join(["Student", "Problem", "Answer"])]
     rows += [f'{sid}{sep}{n}{sep}"{key}"' for sid in STUDENTS for n, key in enumerate(keys[sid].values(), start=1)]
     (tmp_path / "paper.csv").write_text("\n".join(rows) + "\n")
     reports, _ = grade_class(week3, tmp_path / "paper.csv", _concepts(), jobs=1)

@@ -398,7 +398,8 @@ def read_csv_sheets(path: str | Path, max_bytes: int = SHEET_MAX_BYTES) -> list[
     sheets: dict[str | None, AnswerSheet] = {}  # by the student id without case
     line = 1
     try:
-        header = [column_name(h) for h in next(rows, [])]
+        # Blank lines above the header are skipped, as in a roster.
+        header = [column_name(h) for h in next((row for row in rows if any(cell.strip() for cell in row)), [])]
         if header[:4] == ["student", "name", "submission", "score"]:
             raise GradesFile(f"{path}: is a gradebook (quizgen grade --csv), not an answer sheet")
         if header[:4] == ["number", "id", "status", "points"]:
@@ -409,7 +410,8 @@ def read_csv_sheets(path: str | Path, max_bytes: int = SHEET_MAX_BYTES) -> list[
             if found is None:
                 shown = clip(", ".join(header), 200) or "none"
                 raise FileUnusable(
-                    f"{path}: line 1: a CSV answer sheet needs a header with a {name} column ({', '.join(aliases)}); found {shown}"
+                    f"{path}: line {rows.line_num}: a CSV answer sheet needs a header with a {name} column "
+                    f"({', '.join(aliases)}); found {shown}"
                 )
             where[name] = found
         for row in rows:

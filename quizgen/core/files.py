@@ -174,12 +174,14 @@ def read_text_file(path: str | Path, max_bytes: int, what: str, hint: str = "") 
 
 def csv_rows(text: str) -> Any:
     """A ``csv.reader`` over ``text`` (a file read whole), its separator ',' or, as spreadsheets
-    set to many languages save CSV, ';' or a tab: whichever the first line holds most of (',' on
-    a tie). Line breaks of any kind are read, inside quoted cells too."""
+    set to many languages save CSV, ';' or a tab: whichever the first line that is not blank (the
+    header) holds most of outside quotes (',' on a tie). Line breaks of any kind are read, inside
+    quoted cells too."""
     import csv
     import io
 
-    first = text.split("\n", 1)[0]
+    header = next((m.group() for m in re.finditer(r"[^\r\n]+", text) if not m.group().isspace()), "")
+    first = re.sub(r'"[^"]*"', "", header)  # a separator inside quotes separates nothing
     separator = max((",", ";", "\t"), key=first.count)
     return csv.reader(io.StringIO(text, newline=""), delimiter=separator if first.count(separator) else ",")
 
