@@ -536,6 +536,20 @@ def test_questions_keep_their_quiz_numbers_and_the_quiz_its_own_bank(quiz, tmp_p
     assert result.exit_code == 0 and f"note: Moodle makes a cloze question worth one mark per blank, so {len(several)} vector" in result.output
 
 
+def test_two_students_of_one_name_get_banks_of_their_own(tmp_path) -> None:
+    """Each student's variant is exported to a bank named for the student: with the id beside
+    the name, two students called Ann Lee never share one."""
+    (tmp_path / "roster.csv").write_text("id,name\ns1,Ann Lee\ns2,Ann Lee\n")
+    made = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "bleu", "-n", "2", "--seed", "3",
+                                    "--for", str(tmp_path / "roster.csv"), "-o", str(tmp_path / "class")])
+    assert made.exit_code == 0, made.output
+    banks = []
+    for sid in ("s1", "s2"):
+        root = ET.parse(_export(tmp_path, "moodle", str(tmp_path / "class" / f"{sid}.quiz.yaml"))).getroot()
+        banks.append({q.find("category/text").text.split("/")[3] for q in root.findall("question") if q.get("type") == "category"})
+    assert banks[0] == {"BLEU score for machine translation — Ann Lee (s1)"} and banks[1] == {"BLEU score for machine translation — Ann Lee (s2)"}
+
+
 def test_topics_are_numbered_from_one_and_each_package_has_its_own_identifier(tmp_path) -> None:
     """A topic export has no worksheet to keep numbers from: its questions are numbered 1, 2, …
     whatever was left out. Two QTI packages of other problems never share an identifier (an LMS

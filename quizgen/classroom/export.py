@@ -411,7 +411,8 @@ def _problems(ctx: click.Context, sources: tuple[str, ...], variants: int, seed:
                                + (f" (and {len(changed) - 1} more)" if len(changed) > 1 else "")
                                + "; restore the template, or make a new quiz")
         # Each student's variant is told apart, in its title and its question bank.
-        who = quiz.student_name or quiz.student
+        # The id too: two students may share a name, and their banks must not merge.
+        who = f"{quiz.student_name} ({quiz.student})" if quiz.student_name and quiz.student else quiz.student_name or quiz.student
         title = f"{quiz.title} — {who}" if who else quiz.title
         try:
             problems = [rebuild(p.id, concepts) for p in quiz.problems]
