@@ -8,7 +8,8 @@ for the F-measure) with scikit-learn's averaging conventions. From the confusion
     P = tp / (tp + fp)    R = tp / (tp + fn)    F_β = (1 + β²) P R / (β² P + R)
 
 ``binary`` takes the class of label 1, ``macro`` the unweighted mean of the per-class values and
-``micro`` the formulas applied to tp, fp and fn summed over the classes. Accuracy is
+``micro`` the formulas applied to tp, fp and fn summed over the classes (over ``average_over``
+only, where given, as scikit-learn's ``labels=`` does). Accuracy is
 ``trace(C) / ΣC`` (any ``"average"`` in its inputs is ignored). A 0/0 counts as 0, as
 scikit-learn's default does.
 
@@ -66,6 +67,11 @@ _ACCURACY = (
     "Gave the accuracy, the share of all samples predicted correctly; precision, recall and F "
     "count only the positive class's tp, fp and fn.",
 )
+_LEFT_OUT_COUNTED = (
+    "left-out-class-counted",
+    "Pooled the left-out class too; summed over every class of a single-label problem, fp and fn "
+    "are equal and micro precision, recall and F1 all come to the accuracy.",
+)
 _BALANCED = (
     "balanced-accuracy",
     "Averaged the per-class recalls (balanced accuracy); accuracy is simply the share of all "
@@ -102,6 +108,8 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
 
     counts = torch.stack([tp, matrix.sum(dim=0) - tp, matrix.sum(dim=1) - tp])  # tp, fp, fn per class
     pos = labels.index(1) if average == "binary" else 0
+    over = inputs.get("average_over")
+    kept = [labels.index(c) for c in over] if over else list(range(k))  # the classes averaged
     b2 = beta * beta
 
     def per_class(name: str, f_b2: float = b2, c: torch.Tensor = counts) -> torch.Tensor:
@@ -116,9 +124,9 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
         """The metric of the positive class (binary), the mean over classes (macro), or the
         metric of the summed counts (micro)."""
         if how == "micro":
-            return per_class(name, f_b2, counts.sum(dim=1, keepdim=True))[0].item()
+            return per_class(name, f_b2, counts[:, kept].sum(dim=1, keepdim=True))[0].item()
         values = per_class(name, f_b2)
-        return (values[pos] if how == "binary" else values.mean()).item()
+        return (values[pos] if how == "binary" else values[kept].mean()).item()
 
     value = averaged(metric, average)
     precision, recall = per_class("precision"), per_class("recall")
@@ -131,21 +139,27 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
     is_f = metric in ("f1", "fbeta")
     if is_f:
         steps.append(Step(f"F_β per class (β = {beta:g}): (1 + β²) P R / (β² P + R)", per_class(metric).tolist(), cols=classes))
-    exact = _exactly(exact_metric(metric, average, beta, counts.tolist(), pos))
+    exact = _exactly(exact_metric(metric, average, beta, counts[:, kept].tolist(), 0 if average != "binary" else pos))
     if average == "binary":
         steps.append(Step(f"{metric} of the positive class (label 1)", value, note=exact))
     elif average == "macro":
         steps.append(Step(f"macro {metric}: mean over the {k} classes", value, note=exact))
     else:
-        steps.append(Step("summed tp, fp, fn", counts.sum(dim=1).tolist(), cols=("summed tp", "summed fp", "summed fn")))
+        which = f" over classes {', '.join(str(labels[j]) for j in kept)}" if over else ""
+        steps.append(Step("summed tp, fp, fn" + which, counts[:, kept].sum(dim=1).tolist(), cols=("summed tp", "summed fp", "summed fn")))
         steps.append(Step(f"micro {metric}: the formula on the summed counts", value, note=exact))
 
     misconceptions: list[Misconception] = []
-    # With every class counted, micro P = micro R (Σfp = Σfn), so swaps and means change nothing.
-    if average != "micro":
+    # With every class counted, micro P = micro R (Σfp = Σfn), so swaps and means change nothing;
+    # with a class left out they differ again.
+    if average != "micro" or over:
         if is_f:
-            mean = (precision + recall) / 2.0
-            misconceptions.append(Misconception(*_ARITHMETIC, (mean.mean() if average == "macro" else mean[pos]).item()))
+            if average == "micro":
+                arithmetic = (averaged("precision", "micro") + averaged("recall", "micro")) / 2.0
+            else:
+                mean = (precision + recall) / 2.0
+                arithmetic = (mean[kept].mean() if average == "macro" else mean[pos]).item()
+            misconceptions.append(Misconception(*_ARITHMETIC, arithmetic))
         if metric in ("precision", "recall"):
             other = "recall" if metric == "precision" else "precision"
             misconceptions.append(Misconception(*(_ROWS_COLUMNS if from_matrix else _SWAPPED), averaged(other, average)))
@@ -161,6 +175,9 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
                 misconceptions.append(Misconception(*about, wrong))
     else:
         misconceptions.append(Misconception(*_MACRO_MICRO, averaged(metric, "micro" if average == "macro" else "macro")))
+    pooled = (tp.sum().to(_F64) / matrix.sum()).item()
+    if over and not any(math.isclose(pooled, m.value, rel_tol=0.01) for m in misconceptions):  # as binary's do
+        misconceptions.append(Misconception(*_LEFT_OUT_COUNTED, pooled))
     return Solution(value, tuple(steps), tuple(misconceptions))
 
 

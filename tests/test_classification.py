@@ -41,7 +41,7 @@ solve = solver("classification")
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = range(1000)
 BUILDER_REL, BUILDER_ABS = 0.005, 0.0005
-MIXED = {"classes": [2, 6], "samples": [6, 16], "beta": [0.5, 3.0]}
+MIXED = {"classes": [2, 6], "samples": [6, 16], "beta": [0.5, 3.0], "leave_out": ["none", "one"]}
 
 
 def _close(a: float, b: float) -> bool:
@@ -79,7 +79,7 @@ def _sk(metric: str, y_true, y_pred, labels, average=None, beta=None, pos_label=
 def reference(inputs: dict) -> float:
     y_true, y_pred = _lists(inputs)
     return _sk(
-        inputs["metric"], y_true, y_pred, inputs["labels"], inputs.get("average"), inputs.get("beta")
+        inputs["metric"], y_true, y_pred, inputs.get("average_over", inputs["labels"]), inputs.get("average"), inputs.get("beta")
     )
 
 
@@ -119,9 +119,11 @@ def test_answers_match_scikit_learn(variants):
 def mistakes(inputs: dict) -> dict[str, float]:
     """Every named mistake that can apply to these inputs, recomputed with scikit-learn."""
     y_true, y_pred = _lists(inputs)
-    metric, average, labels = inputs["metric"], inputs.get("average"), inputs["labels"]
+    metric, average, labels = inputs["metric"], inputs.get("average"), inputs.get("average_over", inputs["labels"])
     beta = inputs.get("beta")
     out = {"balanced-accuracy": float(balanced_accuracy_score(y_true, y_pred))}
+    if "average_over" in inputs:  # micro over every class instead: the accuracy
+        out["left-out-class-counted"] = _sk(metric, y_true, y_pred, inputs["labels"], "micro", beta)
     if average in ("macro", "micro"):
         out["macro-micro-swapped"] = _sk(metric, y_true, y_pred, labels, "micro" if average == "macro" else "macro", beta)
     if average == "binary" and metric != "accuracy":
@@ -198,6 +200,20 @@ def test_known_values(metric, average, beta, y_true, y_pred, labels, value):
     assert _close(sol.answer.value, _sk(metric, y_true, y_pred, list(labels), average, beta))
 
 
+def test_a_micro_average_over_some_classes_is_scikit_learns_labels_argument():
+    """Class 0 left out (as NER scores leave out O): micro P = 3/5 and R = 3/4 differ again, and
+    neither is the accuracy 4/6 that pooling every class gives."""
+    y_true, y_pred = [0, 1, 2, 2, 1, 0], [0, 1, 2, 1, 1, 2]
+    for metric, value in (("precision", 3 / 5), ("recall", 3 / 4), ("f1", 2 / 3)):
+        inputs = {**_inputs(metric, "micro", y_true, y_pred, (0, 1, 2)), "average_over": [1, 2]}
+        sol = solve(inputs)
+        assert _close(sol.answer.value, value) and _close(value, _sk(metric, y_true, y_pred, [1, 2], "micro"))
+        named = {m.name: m.value for m in sol.misconceptions}
+        assert "left-out-class-counted" in named or any(_close(v, 4 / 6) for v in named.values()), named
+        assert any("over classes 1, 2" in s.label for s in sol.steps)
+    assert solve({**_inputs("precision", "micro", y_true, y_pred, (0, 1, 2))}).answer.value == 4 / 6  # every class: the accuracy
+
+
 def test_confusion_matrix_input_equals_label_lists():
     y_true = [0, 1, 2, 0, 1, 2, 2, 1]
     y_pred = [0, 2, 1, 0, 0, 1, 2, 1]
@@ -254,7 +270,9 @@ def test_misconceptions_apply_and_mostly_differ(variants):
                 expected.add("macro-micro-swapped")
             else:  # each unless it gives what a mistake above gives (then that one names it)
                 expected |= {"negative-class-taken", "accuracy-instead"} & listed
-            if average != "micro":
+            if "average_over" in inputs:  # unless it gives what a mistake above gives
+                expected |= {"left-out-class-counted"} & listed
+            if average != "micro" or "average_over" in inputs:
                 if metric in ("f1", "fbeta"):
                     expected.add("arithmetic-mean")
                 if metric in ("precision", "recall"):
@@ -276,6 +294,7 @@ def test_misconceptions_apply_and_mostly_differ(variants):
         "balanced-accuracy",
         "negative-class-taken",
         "accuracy-instead",
+        "left-out-class-counted",
     }
     # Small counts sometimes make two formulas agree (e.g. P = R); the problem builder redraws
     # those variants. Most listed mistakes are clearly distinguishable.
@@ -372,7 +391,8 @@ def test_generator_never_imports_torch():
 def test_params_specs():
     assert cls.VERSION == 1
     specs = cls.PARAMS
-    assert set(specs) == {"metric", "average", "source", "classes", "samples", "counts", "beta"}
+    assert set(specs) == {"metric", "average", "source", "classes", "samples", "counts", "beta", "leave_out"}
+    assert specs["leave_out"].default == ("none",)
     assert specs["metric"].options == ("precision", "recall", "f1", "fbeta", "accuracy")
     assert specs["average"].options == ("binary", "macro", "micro")
     assert specs["source"].options == ("labels", "confusion")

@@ -17,6 +17,8 @@ Inputs::
      "average": "binary" | "macro" | "micro",     # absent when metric is accuracy
      "beta": 0.5,                                 # only when metric is fbeta
      "labels": [0, 1, ...],                       # the classes 0..K-1
+     "average_over": [1, 2, ...],                 # micro only, with leave_out "one": the classes
+                                                  # averaged (scikit-learn's labels=), one left out
      "y_true": [...], "y_pred": [...]}            # source "labels", or instead
      "confusion_matrix": [[...], ...]}            # source "confusion": rows true, columns predicted
 
@@ -53,9 +55,10 @@ def version(params: dict[str, Any]) -> int:
     """The version of a template's drawing (the ``vN`` of its ids): 3 for the binary precision,
     recall and F templates, which since version 2 draw a false positive and a false negative, and
     since 3 are drawn again where the key equals the accuracy or the other class's metric (both
-    named mistakes); 1 for the rest, whose ids are unchanged."""
+    named mistakes); 2 for a template whose micro averages leave a class out (``leave_out``);
+    1 for the rest, whose ids are unchanged."""
     binary = "binary" in params["average"] and any(m != "accuracy" for m in params["metric"])
-    return 3 if binary else VERSION
+    return 3 if binary else 2 if "one" in params["leave_out"] else VERSION
 
 
 INPUT_LABELS = {"confusion_matrix": "confusion matrix C"}
@@ -98,6 +101,13 @@ PARAMS: dict[str, ParamSpec] = {
         "from its upper half, off-diagonal ones mostly from its lower half.",
         minimum=0,
         maximum=10_000,
+    ),
+    "leave_out": Choice(
+        options=("none", "one"),
+        default=("none",),
+        doc="Micro averages over 3 or more classes: over every class (single-label micro precision, "
+        "recall and F1 then all equal the accuracy), or over all but one, as scikit-learn's labels= "
+        "does (NER scores leave out the O tag).",
     ),
     "beta": FloatRange(
         default=(0.5, 2.0),
@@ -150,6 +160,11 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         if beta is not None:
             inputs["beta"] = beta
         inputs["labels"] = list(range(k))
+        # Drawn only where a template may leave a class out: other templates draw as they did.
+        if average == "micro" and metric != "accuracy" and k >= 3 and "one" in params["leave_out"]:
+            if draw_choice(rng, params["leave_out"]) == "one":
+                left = rng.randrange(k)
+                inputs["average_over"] = [c for c in range(k) if c != left]
         inputs.update(data)
         return inputs
 
@@ -255,6 +270,11 @@ _METRIC_NAMES = {
 }
 
 
+def _and(items: Sequence[int]) -> str:
+    words = [str(v) for v in items]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def describe(inputs: dict[str, Any]) -> str:
     """The inputs as plain text for a learner: the question, then the labels or the matrix.
 
@@ -276,6 +296,11 @@ def describe(inputs: dict[str, Any]) -> str:
         find = f"Find: {name} of the positive class 1"
     elif average == "macro":
         find = f"Find: macro-averaged {name} (unweighted mean over the classes)"
+    elif "average_over" in inputs:
+        over = inputs["average_over"]
+        left = [c for c in inputs["labels"] if c not in over]
+        find = (f"Find: micro-averaged {name} over classes {_and(over)} only (tp, fp, fn summed over those classes; "
+                f"class {_and(left)} left out, as scikit-learn's labels={list(over)} does)")
     else:
         find = f"Find: micro-averaged {name} (from tp, fp, fn summed over the classes)"
     lines = [find, "labels: " + ", ".join(str(v) for v in inputs["labels"])]
