@@ -40,10 +40,12 @@ VERSION = 1
 
 
 def version(params: dict[str, Any]) -> int:
-    """The version of a template's drawing (the ``vN`` of its ids): 2 where it may draw max
-    pooling with ceil_mode=True, which since then keeps a partial last window wherever the
-    lengths allow (ceil then differs from floor); 1 for the rest, whose ids are unchanged."""
-    return 2 if "maxpool" in params["ask"] and "true" in params["ceil_mode"] else VERSION
+    """The version of a template's drawing (the ``vN`` of its ids): 3 where it may draw max
+    pooling with ceil_mode=True, which since 2 keeps a partial last window wherever the lengths
+    allow (ceil then differs from floor), and since 3 draws, in half the variants with a given
+    stride, a stride longer than the window and a last window that would start past the input
+    and is dropped (the rule the prompt states); 1 for the rest, whose ids are unchanged."""
+    return 3 if "maxpool" in params["ask"] and "true" in params["ceil_mode"] else VERSION
 
 INPUT_LABELS: dict[str, str] = {}
 """What learners read for each vector or matrix input, in every face (none is typeset here)."""
@@ -167,11 +169,25 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
             inside the input or the left padding (torch drops one that starts further right)."""
             return (n + 2 * p - k) % s != 0 and (n + 2 * p - k) // s * s + s < n + p
 
-        partial = [n for n in range(low, n_hi + 1) if rounds_up(n)]
-        if inputs["ceil_mode"] and partial and not rounds_up(inputs["length"]):
-            # Ceil would equal floor, and rounding down (the mistake ceil_mode=True is about)
-            # would give the key: another length, where the last window is partial and kept.
-            inputs["length"] = partial[rng.randrange(len(partial))]
+        def dropped(n: int) -> bool:
+            """Whether ceil would count a last window that starts past the input and the right
+            padding's start, which torch drops: the rule the prompt states decides the key."""
+            return (n + 2 * p - k) % s != 0 and -(-(n + 2 * p - k) // s) * s >= n + p
+
+        if inputs["ceil_mode"]:
+            # Half the variants with a given stride take one longer than the window, where a last
+            # window can start past the input and be dropped, and draw such a length: the rule
+            # the prompt states then decides the key. Otherwise, where ceil equals floor,
+            # rounding down (the mistake ceil_mode=True is about) would give the key: another
+            # length, where the last window is partial and kept.
+            late = given and k < params["stride"][1] and rng.random() < 1 / 2
+            if late:
+                s = inputs["stride"] = rng.randint(max(k + 1, params["stride"][0]), params["stride"][1])
+            partial = [n for n in range(low, n_hi + 1) if rounds_up(n)]
+            drops = [n for n in range(low, n_hi + 1) if dropped(n)]
+            pool = drops if drops and (late or not partial) else partial
+            if pool and inputs["length"] not in pool:
+                inputs["length"] = pool[rng.randrange(len(pool))]
     else:
         inputs["dilation"] = dilation
     return inputs
