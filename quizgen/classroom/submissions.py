@@ -162,7 +162,8 @@ def mentions(file_name: str, name: str) -> bool:
 def _owner(path: Path, known: Mapping[str, Any]) -> str | None:
     """The one student of the class whose id a file's name holds (an LMS download keeps the name
     ``s004.csv`` inside its own: ``Jo Doe_12_s004.csv``), or None for none or several."""
-    named = [k for k in known if mentions(path.name, k)]
+    lowered = path.name.casefold()
+    named = [k for k in known if k.casefold() in lowered and mentions(path.name, k)]
     return named[0] if len(named) == 1 else None
 
 
