@@ -1016,3 +1016,19 @@ def test_a_keyword_takes_only_its_own_kind_of_value() -> None:
         with pytest.raises(Unreadable, match=re.escape(said)):
             read_tensor_expression(text, {"v": "input"})
     assert read_tensor_expression("sum(v, dim=0, keepdim=True)", {"v": "input"})[3] == (("dim", 0), ("keepdim", 1))
+
+
+def test_every_shipped_worked_solution_ends_in_the_prompts_notation() -> None:
+    """Where a file's last step is not the answer, the checker ends the solution with the answer's
+    expression as typed in the file (``answer = dot(v, relu(W @ x) * m / (1 - p))``): code, not
+    the notation of the prompt. Every shipped template ends with a step of its own."""
+    from conftest import CONCEPTS
+
+    from quizgen.core.concepts import load_concepts
+    from quizgen.core.problems import build_problem
+
+    authored = [(c, t) for c in load_concepts(CONCEPTS) for t in c.templates if t.generator == "authored"]
+    assert len(authored) >= 10
+    for concept, template in authored:
+        last = build_problem(concept, template, 1).steps[-1].label
+        assert not last.startswith("answer = "), (concept.id, template.name, last)
