@@ -64,6 +64,11 @@ _LONGER = (
     "Applied exp(1 − r/c) to a candidate longer than its closest reference, getting more than 1; "
     "the brevity penalty only punishes short candidates: BP = 1 when c > r.",
 )
+_TIE = (
+    "tie-to-longer",
+    "Two references are as far from the candidate, one shorter and one longer, and r was taken "
+    "from the longer; on a tie BLEU takes the shorter, so here c > r and BP = 1.",
+)
 _INVERTED = (
     "inverted-ratio",
     "Computed exp(1 − c/r) with the ratio upside down; the penalty is exp(1 − r/c), which falls "
@@ -235,6 +240,9 @@ def _solve_brevity_penalty(candidate: list[str], references: list[list[str]]) ->
     misconceptions: list[Misconception] = []
     if longest != r and longest > c:  # a longest reference no longer than c gives BP = 1 too
         misconceptions.append(Misconception(*_LONGEST, _brevity_penalty(c, longest).item()))
+    tied = 2 * c - r  # a longer reference as far from the candidate as r, on a tie
+    if r < c and tied in lengths and tied != longest:  # (the longest one is named just above)
+        misconceptions.append(Misconception(*_TIE, _brevity_penalty(c, tied).item()))
     if c > r:
         lengths_f = torch.tensor([r, c], dtype=_F64)
         misconceptions.append(Misconception(*_LONGER, torch.exp(1.0 - lengths_f[0] / lengths_f[1]).item()))

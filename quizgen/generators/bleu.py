@@ -16,11 +16,16 @@ Questions (``ask``), all with inputs
   equals the drawn ``max_n`` (so a template picks the order through ``max_n``: ``2`` for bigrams,
   ``[1, 4]`` for a mix), and ``0 < p_n < 1``. Clipping always matters: some shared n-gram occurs
   in the candidate more often than in any one reference (when the perturbed sentence has none,
-  copies of a shared n-gram are written over other words until it does).
+  copies of a shared n-gram are written over other words until it does). Up to three words of a
+  unigram candidate are then replaced by words no reference has, and a bigram candidate shares
+  two bigrams or more with the references, so that the count takes counting (p_1 was (c − 1)/c
+  or (c − 2)/c, p_2 1/(c − 1), in most draws before).
 - ``brevity_penalty``: BP only (``max_n`` is carried along but plays no part). Most draws have a
   candidate shorter than its closest reference, so that BP < 1; about one in seven is longer, so
   that the rule "BP = 1 when the candidate is longer" is practised too. Never the same length as
-  the closest reference (BP = 1 either way: nothing to tell).
+  the closest reference (BP = 1 either way: nothing to tell). With several references, about one
+  draw in four puts two of them as far from the candidate, one shorter and one longer: the tie
+  goes to the shorter, so BP = 1.
 
 The references are a short sentence from a small built-in vocabulary plus light paraphrases of it;
 the candidate is one reference perturbed by dropped, inserted, substituted and repeated words (the
@@ -40,13 +45,14 @@ from quizgen.core.params import Choice, IntRange, ParamSpec, draw_choice, draw_i
 VERSION = 1
 # Asks whose drawing changed since (the template version is the highest over its asks): every
 # precision problem makes clipping matter; a brevity-penalty candidate is never as long as r.
-VERSIONS = {"precision": 2, "brevity_penalty": 2}
+VERSIONS = {"precision": 4, "brevity_penalty": 2}
 
 
 def version(params: dict[str, Any]) -> int:
-    """3 for a precision over several references, which since then makes clipping at a count
-    summed over the references show (``VERSIONS`` gives the rest)."""
-    return 3 if "precision" in params["ask"] and params["references"][1] > 1 else VERSION
+    """3 for a brevity penalty over several references, which since then draws ties (a
+    precision, version 4 in ``VERSIONS``, has since 3 made clipping at a count summed over the
+    references show, and since 4 drawn unmatched words and shared bigrams)."""
+    return 3 if "brevity_penalty" in params["ask"] and params["references"][1] > 1 else VERSION
 
 INPUT_LABELS: dict[str, str] = {}
 """What learners read for each vector or matrix input, in every face (none is typeset here)."""
@@ -133,15 +139,22 @@ def _attempt(ask: str, params: dict[str, Any], rng: random.Random) -> dict[str, 
     count = draw_int(rng, params["references"])
     c = draw_int(rng, params["length"])
     want_short = rng.random() < _SHORT_SHARE
-    if ask == "brevity_penalty":
+    tie = ask == "brevity_penalty" and count > 1 and c > 3 and rng.random() < 0.25
+    if tie:  # a longer reference and a shorter one as far from the candidate: the shorter counts
+        d = rng.randint(1, 2)
+        base_len, want_short = c + d, False
+    elif ask == "brevity_penalty":
         base_len = c + rng.randint(1, 3) if want_short else max(1, c - rng.randint(0, 2))
     else:
         # Lean towards references a little longer than the candidate so BP < 1 is common.
         base_len = max(1, c + rng.randint(-1, 3))
     base = _sentence(rng, base_len)
     references = [base]
-    for _ in range(count - 1):
-        references.append(_paraphrase(rng, base, max(1, base_len + rng.randint(-2, 2))))
+    for k in range(count - 1):
+        other = c - d if tie and k == 0 else max(1, base_len + rng.randint(-2, 2))
+        references.append(_paraphrase(rng, base, other))
+    if tie:
+        rng.shuffle(references)
     candidate = _perturb(rng, references[rng.randrange(count)], c)
     # A copy of a reference scores 1 on everything: nothing to compute.
     if any(candidate == ref for ref in references):
@@ -162,6 +175,16 @@ def _attempt(ask: str, params: dict[str, Any], rng: random.Random) -> dict[str, 
         candidate = forced
         if len(references) > 1 and not _summing_shows(candidate, references, n):
             return None  # another k-gram's copies were overwritten meanwhile
+        if n == 1:
+            # Up to three words no reference has, written over others: how many candidate words
+            # count varies (p_1 was (c − 1)/c or (c − 2)/c in most draws, guessed unread).
+            absent = [w for w in VOCABULARY if not any(w in ref for ref in references)]
+            for at in rng.sample(range(len(candidate)), min(rng.randint(0, 3), len(candidate))):
+                candidate[at] = absent[rng.randrange(len(absent))]
+            if not _clipped_gram(candidate, references, 1) or not _shares_ngram(candidate, references, 1):
+                return None
+        if n == 2 and sum(1 for g in set(zip(candidate, candidate[1:])) if _shares_ngram(list(g), references, 2)) < 2:
+            return None  # one shared bigram: p_2 would be 1/(c − 1)
         return {
             "ask": ask,
             "candidate": candidate,
