@@ -56,9 +56,10 @@ VERSIONS = {"similarity": 3}  # 3: no parallel pair (cosine ±1)
 
 
 def version(params: dict[str, Any]) -> int:
-    """3 where a template asks zero-shot probabilities, which since then draw no text parallel
-    to the image (cosine ±1, read off); ``VERSIONS`` gives the rest."""
-    return 3 if "zero-shot" in params["ask"] and "probabilities" in params["answer"] else VERSION
+    """4 where a template asks zero-shot probabilities, which since 3 draw no text parallel to
+    the image (cosine ±1, read off) and since 4 no two classes with the same text; ``VERSIONS``
+    gives the rest."""
+    return 4 if "zero-shot" in params["ask"] and "probabilities" in params["answer"] else VERSION
 
 INPUT_LABELS = {
     "z": "embeddings z",
@@ -169,8 +170,8 @@ def _draw_zero_shot(params: dict[str, Any], rng: random.Random) -> dict[str, Any
     def attempt() -> dict[str, Any] | None:
         dim, c = draw_int(rng, params["dim"]), draw_int(rng, params["classes"])
         image, *texts = draw_int_matrix(rng, 1 + c, dim, params["values"])
-        if not any(image) or any(not any(t) for t in texts):
-            return None
+        if not any(image) or any(not any(t) for t in texts) or len({tuple(t) for t in texts}) < c:
+            return None  # a zero vector has no direction; two classes with one text are one class
         cos = sorted(_dot(image, t) / math.sqrt(_dot(image, image) * _dot(t, t)) for t in texts)
         if cos[-1] - cos[-2] < 1e-9:
             return None  # two classes tie for the prediction
