@@ -298,6 +298,21 @@ def test_an_output_replaces_only_a_gradebook_or_report_quizgen_wrote(klass, tmp_
         assert out.stat().st_size > 0
 
 
+def test_a_folder_whose_quiz_replacement_was_not_undone_is_not_graded(klass, tmp_path):
+    """A journal left by a killed `quiz` run means the folder may be half one quiz and half
+    another: grading it is exit 2, naming what to do, until the next quiz run undoes it."""
+    from quizgen.classroom.filesets import JOURNAL, recover
+
+    week3, keys = _class(klass, tmp_path)
+    _fill(week3, "s001", keys["s001"])
+    journal = week3 / f".s001.answers.yaml{JOURNAL}"
+    journal.write_text('["s001.answers.yaml"]')
+    result = _cli("grade", str(week3), str(week3))
+    assert result.exit_code == 2 and "was interrupted and not undone" in result.output, result.output
+    recover(week3)
+    assert not journal.exists() and _cli("grade", str(week3), str(week3)).exit_code == 0
+
+
 def _concepts():
     from quizgen.core.concepts import load_concepts
 

@@ -111,6 +111,7 @@ def replace_together(files: Sequence[tuple[Path, bytes]], keep: Keep) -> None:
         _unlink(aside(t))
         _remove_partial(staged(t))
     placed: set[Path] = set()
+    held = contextlib.ExitStack()
     try:
         try:
             for path, data in files:
@@ -125,11 +126,15 @@ def replace_together(files: Sequence[tuple[Path, bytes]], keep: Keep) -> None:
             except OSError as exc:
                 raise QuizgenError(f"cannot replace {target}: {exc.strerror or exc}; nothing was replaced") from None
         _sync(directory)
+        held.enter_context(_signals_held())  # from here to the end of the clean-up
     except BaseException:
-        if _roll_back(targets, placed):
-            _unlink(journal)
+        with _signals_held():  # a second Ctrl-C must not stop the undoing half-way
+            if _roll_back(targets, placed):
+                _unlink(journal)
+            for t in targets:  # what a write interrupted at its start left (its temporary file)
+                _remove_partial(staged(t))
         raise
-    with _signals_held():
+    with held:
         _unlink(journal)  # the commit point: from here on the new set stands
         for t in targets:
             _unlink(aside(t))
@@ -138,9 +143,10 @@ def replace_together(files: Sequence[tuple[Path, bytes]], keep: Keep) -> None:
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """Ctrl-C and SIGTERM ignored (in the main thread) while the commit and its clean-up run: an
-    interrupt there reported "interrupted" for a set already written and left the old files,
-    answer keys among them, in hidden copies beside the new ones."""
+    """Ctrl-C and SIGTERM ignored (in the main thread) while the commit and its clean-up run, or
+    an undoing: an interrupt there reported "interrupted" for a set already written and left the
+    old files, answer keys among them, in hidden copies beside the new ones; a second one during
+    an undoing left a class half old and half new."""
     import signal
     import threading
 

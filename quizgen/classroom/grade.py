@@ -426,6 +426,13 @@ def grade_class(
     quizzes: list[Quiz] = []
     broken: dict[str, str] = {}  # student -> why their quiz file cannot be used
     if quiz_target.is_dir():
+        from quizgen.classroom.filesets import JOURNAL
+
+        interrupted = sorted(quiz_target.glob(f".*{JOURNAL}"))
+        if interrupted:  # its files may be half one quiz and half another
+            raise FileUnusable(f"{quiz_target}: a replacement of its quiz files was interrupted and not undone "
+                               f"({interrupted[0].name}); run the same quizgen quiz command again, which undoes it "
+                               "and writes the set whole, then grade")
         for p in quiz_files(quiz_target):
             try:
                 quizzes.append(read_quiz(p))
