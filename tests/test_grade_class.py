@@ -28,7 +28,7 @@ from quizgen.classroom.grade import grade_class, question_points
 from quizgen.classroom.quiz import make_quiz, read_quiz
 from quizgen.classroom.report import Scoring, class_summary, report_file_names
 from quizgen.classroom.roster import read_roster
-from quizgen.classroom.submissions import mentions
+from quizgen.classroom.submissions import mentions, named_in
 from quizgen.cli import cli
 from quizgen.core.errors import QuizgenError
 from quizgen.core.files import FileUnusable
@@ -408,9 +408,15 @@ def test_rows_of_a_csv_named_for_no_one_or_for_another_student_are_only_claims(k
         assert (rows["s001"].score, rows["s001"].error, rows["s001"].sheet) == (2, None, str(own)), upload
         assert any(upload in f and "claims to be this student" in f for f in rows["s001"].flags), rows["s001"].flags
         assert rows["s003"].sheet == str(subs / upload) and rows["s003"].score == 1
-    # A file name holding a student id only inside a longer one (s1 in s10) does not name them.
+    # A file name holding a student id only inside a longer one (s1 in s10, s1 in s1-a) does not
+    # name them, nor does a short number (3 in `week 3 paper.csv`, with ids 1, 2, 3).
     assert mentions("Bob Jones_22_s10.answers.yaml", "s10") and not mentions("Bob Jones_22_s10.answers.yaml", "s1")
     assert mentions("S001.YAML", "s001") and not mentions("s0011.yaml", "s001")
+    roster = dict.fromkeys(["s1", "s10", "s1.a", "s1-a", "S1_a", "1", "2", "3", "20231234"])
+    assert named_in("Dash_5_s1-a.csv", roster) == ["s1-a"]
+    assert named_in("Dot_5_s1.a.answers.yaml", roster) == ["s1.a"]
+    assert named_in("Ten_5_s10.csv", roster) == ["s10"] and named_in("One_5_s1.csv", roster) == ["s1"]
+    assert named_in("week 3 paper.csv", roster) == [] and named_in("jones_12_20231234.yaml", roster) == ["20231234"]
 
 
 def test_one_students_rows_in_a_paper_csv_are_one_sheet_whatever_the_case(klass, tmp_path):

@@ -142,7 +142,7 @@ def identify(
     flag = None
     if sheet.student and as_known(sheet.student, known) != student:
         flag = f"the sheet says 'student: {sheet.student}'; graded as {student}'s, as {why} says"
-    elif how != BY_NAME and student and not mentions(path.name, student):
+    elif how != BY_NAME and student and student not in named_in(path.name, known or {student: None}):
         # Per-student quizzes: quiz --for names each sheet for its student, and an LMS download
         # keeps that name inside its own; a sheet that names someone else is worth a look. With
         # one quiz, the blank sheet is named for the quiz (week3.answers.yaml), and so are copies.
@@ -159,11 +159,19 @@ def mentions(file_name: str, name: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9]){re.escape(name)}(?![A-Za-z0-9])", file_name, re.IGNORECASE) is not None
 
 
+def named_in(file_name: str, known: Mapping[str, Any]) -> list[str]:
+    """The ids of ``known`` that a file name holds as words of their own, leaving out one that is
+    part of a longer id it also holds (``Dash_5_s1-a.csv`` names s1-a, not s1) and an id of fewer
+    than four digits (a number in ``week 3 paper.csv`` is no student's)."""
+    lowered = file_name.casefold()
+    found = [k for k in known if k.casefold() in lowered and not (k.isdigit() and len(k) < 4) and mentions(file_name, k)]
+    return [k for k in found if not any(other != k and mentions(other, k) for other in found)]
+
+
 def _owner(path: Path, known: Mapping[str, Any]) -> str | None:
     """The one student of the class whose id a file's name holds (an LMS download keeps the name
     ``s004.csv`` inside its own: ``Jo Doe_12_s004.csv``), or None for none or several."""
-    lowered = path.name.casefold()
-    named = [k for k in known if k.casefold() in lowered and mentions(path.name, k)]
+    named = named_in(path.name, known)
     return named[0] if len(named) == 1 else None
 
 
