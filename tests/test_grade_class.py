@@ -14,6 +14,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -290,6 +292,13 @@ def test_an_output_replaces_only_a_gradebook_or_report_quizgen_wrote(klass, tmp_
             result = _cli("grade", str(week3), str(week3), option, str(path))
             assert result.exit_code == 2 and "not a gradebook or grade report" in result.output, (option, name, result.output)
     assert {name: p.read_bytes() for name, p in kept.items()} == before
+    # Grades written before are known by their opening, whatever the name or the size (a 28 MB
+    # report, a gradebook named .txt were refused).
+    big = tmp_path / "big report.txt"
+    big.write_text('{\n "quizgen": "grades",\n "submissions": [' + " " * (21 * 2**20) + "]}\n")
+    marks = tmp_path / "marks.txt"
+    for option, out in (("--json", big), ("--csv", marks), ("--csv", marks)):
+        assert _cli("grade", str(week3), str(week3), option, str(out)).exit_code == 0, out
     empty = tmp_path / "empty.csv"
     empty.touch()
     for option, out in (("--csv", empty), ("--csv", tmp_path / "gb.csv"), ("--json", tmp_path / "g.json")):
@@ -311,6 +320,20 @@ def test_a_folder_whose_quiz_replacement_was_not_undone_is_not_graded(klass, tmp
     assert result.exit_code == 2 and "was interrupted and not undone" in result.output, result.output
     recover(week3)
     assert not journal.exists() and _cli("grade", str(week3), str(week3)).exit_code == 0
+
+
+def test_standard_output_by_its_path_is_standard_output(klass, tmp_path):
+    """`--csv /dev/stdout > out.csv`: the gradebook is what the file holds (it was refused as a
+    link, the path resolving to the file the shell made)."""
+    week3, keys = _class(klass, tmp_path)
+    _fill(week3, "s001", keys["s001"])
+    out = tmp_path / "out.csv"
+    with open(out, "wb") as fh:
+        done = subprocess.run([sys.executable, "-m", "quizgen", "--concepts", str(CONCEPTS), "grade", str(week3), str(week3),
+                               "--csv", "/dev/stdout"], stdout=fh, stderr=subprocess.PIPE, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert {r["student"]: r["score"] for r in rows}["s001"] == "2"
 
 
 def _concepts():

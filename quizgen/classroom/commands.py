@@ -339,17 +339,23 @@ def _refuse_outputs_onto_inputs(quiz: Path, answers: Path, outputs: dict[str, st
                                f"so it would be lost; write the {option[2:]} output to another file, or move this one aside")
 
 
+_STDOUT_NAMES = ("/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
+
+
 def _grades_file(path: Path) -> bool:
-    """Whether ``path`` is what grading writes (a gradebook, a grade report), not a sheet."""
-    from quizgen.classroom.sheets import GradesFile, read_answer_sheet, read_csv_sheets
+    """Whether ``path`` is what grading writes (a gradebook, one sheet's grades, a ``--json``
+    report), told by its first line or its opening, whatever its name or its size."""
+    from quizgen.core.files import column_name
 
     try:
-        read_csv_sheets(path) if path.name.lower().endswith(".csv") else read_answer_sheet(path)
-    except GradesFile:
-        return True
-    except QuizgenError:
+        with open(path, "rb") as fh:
+            head = fh.read(4096).decode("utf-8", errors="replace").removeprefix("\ufeff")
+    except OSError:
         return False
-    return False
+    if re.match(r'\{\s*"quizgen"\s*:\s*"grades"', head):
+        return True
+    first = [column_name(cell) for cell in head.split("\n", 1)[0].split(",")[:4]]
+    return first in (["student", "name", "submission", "score"], ["number", "id", "status", "points"])
 
 
 @click.command("grade")
@@ -401,6 +407,9 @@ def grade_command(
     for p in (quiz_path, answers_path):
         if not p.exists():
             raise FileUnusable(f"{p}: no such file or directory")
+    # Standard output by any of its names is "-": as a path, redirected to a file, it resolved
+    # to that file and was refused as a link, or rewritten under the report printed there.
+    json_out, csv_out = ("-" if o in _STDOUT_NAMES else o for o in (json_out, csv_out))
     _refuse_outputs_onto_inputs(quiz_path, answers_path, {"--json": json_out, "--csv": csv_out})
     concepts = load_library(concept_dir(ctx))
     scoring = Scoring(partial=partial_credit, rough=rough_credit)
