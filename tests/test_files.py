@@ -138,3 +138,23 @@ def test_forked_workers_keep_the_default_sigterm():
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
     assert out.stdout.split() == ["default", "handler"], out.stderr
+
+
+@pytest.mark.parametrize(("text", "separator", "header"), [
+    ("\nid;name\ns001;Jane\n", ";", ["id", "name"]),
+    ('id;"Name, full"\ns1;"A, B"\n', ";", ["id", "Name, full"]),  # the comma is inside quotes
+    ('id,"a;b;c"\n1,2\n', ",", ["id", "a;b;c"]),
+    ('""\nStudent;Problem;Answer\ns1;1;2\n', ";", ["Student", "Problem", "Answer"]),  # a blank record above
+    ('"Student\nID";Problem;Answer\ns1;1;2\n', ";", ["Student\nID", "Problem", "Answer"]),  # a break inside quotes
+    ("x\ty\n1\t2\n", "\t", ["x", "y"]),
+    ("single\n1\n", ",", ["single"]),
+])
+def test_a_csv_separator_is_the_one_that_splits_its_header_whole(text: str, separator: str, header: list[str]) -> None:
+    """The header is the first record with a cell that is not blank, read as the readers read it;
+    the separator is the one splitting it into the most whole cells (the first physical line,
+    blank or cut inside quotes, chose ',' and the file was refused)."""
+    from quizgen.core.files import csv_rows
+
+    rows = csv_rows(text)
+    assert rows.dialect.delimiter == separator
+    assert next(row for row in rows if any(cell.strip() for cell in row)) == header

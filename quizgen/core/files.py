@@ -174,16 +174,25 @@ def read_text_file(path: str | Path, max_bytes: int, what: str, hint: str = "") 
 
 def csv_rows(text: str) -> Any:
     """A ``csv.reader`` over ``text`` (a file read whole), its separator ',' or, as spreadsheets
-    set to many languages save CSV, ';' or a tab: whichever the first line that is not blank (the
-    header) holds most of outside quotes (',' on a tie). Line breaks of any kind are read, inside
-    quoted cells too."""
+    set to many languages save CSV, ';' or a tab: whichever splits the header (the first record
+    with a cell that is not blank, read as the readers read it: quoted cells whole, line breaks
+    inside them too) into the most cells (',' on a tie)."""
     import csv
     import io
 
-    header = next((m.group() for m in re.finditer(r"[^\r\n]+", text) if not m.group().isspace()), "")
-    first = re.sub(r'"[^"]*"', "", header)  # a separator inside quotes separates nothing
-    separator = max((",", ";", "\t"), key=first.count)
-    return csv.reader(io.StringIO(text, newline=""), delimiter=separator if first.count(separator) else ",")
+    def header_cells(separator: str) -> tuple[int, int]:
+        """How many of the header's cells are whole (a cell holding a quote was cut out of a
+        quoted one: `id;"Name, full"` split at the comma), then how many cells it has."""
+        try:
+            for row in csv.reader(io.StringIO(text, newline=""), delimiter=separator):
+                if any(cell.strip() for cell in row):
+                    return sum('"' not in cell for cell in row), len(row)
+        except csv.Error:  # a cell over csv's size limit: the readers report it where they read
+            pass
+        return 0, 0
+
+    separator = max((",", ";", "\t"), key=header_cells)
+    return csv.reader(io.StringIO(text, newline=""), delimiter=separator)
 
 
 def column_name(header: str) -> str:
