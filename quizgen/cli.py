@@ -253,6 +253,15 @@ def _run() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    # The command is done (its files written, its report printed): a Ctrl-C or SIGTERM now, while
+    # the interpreter shuts down, changes nothing, so it must not turn the exit status into 130
+    # or print a traceback from an exit handler, as it did for a class quiz already written.
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)
     sys.exit(code if isinstance(code, int) else 0)
 
 

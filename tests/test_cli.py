@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -269,3 +270,20 @@ def test_a_shape_problems_steps_read_as_torch_writes_shapes() -> None:
     assert result.exit_code == 0, result.output
     solutions = re.findall(r"Worked solution:\n((?:  .*\n)+)", result.output)
     assert solutions and all(("torch.Size([" in s or "= error" in s) and "shape (" not in s for s in solutions), solutions
+
+
+def test_a_signal_while_a_finished_command_shuts_down_changes_nothing(tmp_path):
+    """Ctrl-C and SIGTERM arriving after the command is done (here: from an exit handler, as the
+    interpreter shuts down) leave its exit status 0 and print no traceback; a class quiz already
+    written exited 130, or printed `SystemExit: 143` from an exit handler of torch's."""
+    code = (
+        "import atexit, os, signal, sys\n"
+        "from quizgen.cli import main\n"
+        "atexit.register(lambda: (os.kill(os.getpid(), signal.SIGINT), os.kill(os.getpid(), signal.SIGTERM)))\n"
+        f"sys.argv = ['quizgen', '--concepts', {str(CONCEPTS)!r}, 'topics']\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                          env={**os.environ, "QUIZGEN_HOME": str(tmp_path / "home")})
+    assert done.returncode == 0 and "attention" in done.stdout, (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
