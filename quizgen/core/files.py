@@ -176,7 +176,7 @@ def csv_rows(text: str) -> Any:
     """A ``csv.reader`` over ``text`` (a file read whole), its separator ',' or, as spreadsheets
     set to many languages save CSV, ';' or a tab: whichever splits the header (the first record
     with a cell that is not blank, read as the readers read it: quoted cells whole, line breaks
-    inside them too) into the most cells (',' on a tie)."""
+    inside them too) into the most whole cells, then the most cells (',' on a tie)."""
     import csv
     import io
 
