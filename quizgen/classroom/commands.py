@@ -345,6 +345,7 @@ _STDOUT_NAMES = ("/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
 def _grades_file(path: Path) -> bool:
     """Whether ``path`` is what grading writes (a gradebook, one sheet's grades, a ``--json``
     report), told by its first line or its opening, whatever its name or its size."""
+    from quizgen.classroom.sheets import GRADES_HEADERS
     from quizgen.core.files import column_name
 
     try:
@@ -354,8 +355,7 @@ def _grades_file(path: Path) -> bool:
         return False
     if re.match(r'\{\s*"quizgen"\s*:\s*"grades"', head):
         return True
-    first = [column_name(cell) for cell in head.split("\n", 1)[0].split(",")[:4]]
-    return first in (["student", "name", "submission", "score"], ["number", "id", "status", "points"])
+    return tuple(column_name(cell) for cell in head.split("\n", 1)[0].split(",")[:4]) in GRADES_HEADERS
 
 
 @click.command("grade")

@@ -76,6 +76,11 @@ class NotASheet(FileUnusable):
     """The file is another of quizgen's files (a quiz file, a gradebook), not an answer sheet."""
 
 
+GRADES_HEADERS: dict[tuple[str, ...], str] = {
+    ("student", "name", "submission", "score"): "a gradebook", ("number", "id", "status", "points"): "one sheet's grades"}
+"""The first columns of what ``grade --csv`` writes (a class's gradebook, one sheet's grades)."""
+
+
 class GradesFile(NotASheet):
     """The file is what grading writes (a gradebook, a grade report): grading again may replace it."""
 
@@ -400,10 +405,8 @@ def read_csv_sheets(path: str | Path, max_bytes: int = SHEET_MAX_BYTES) -> list[
     try:
         # Blank lines above the header are skipped, as in a roster.
         header = [column_name(h) for h in next((row for row in rows if any(cell.strip() for cell in row)), [])]
-        if header[:4] == ["student", "name", "submission", "score"]:
-            raise GradesFile(f"{path}: is a gradebook (quizgen grade --csv), not an answer sheet")
-        if header[:4] == ["number", "id", "status", "points"]:
-            raise GradesFile(f"{path}: is one sheet's grades (quizgen grade --csv), not an answer sheet")
+        if tuple(header[:4]) in GRADES_HEADERS:
+            raise GradesFile(f"{path}: is {GRADES_HEADERS[tuple(header[:4])]} (quizgen grade --csv), not an answer sheet")
         where: dict[str, int] = {}
         for name, aliases in _CSV_COLUMNS.items():
             found = next((header.index(a) for a in aliases if a in header), None)
