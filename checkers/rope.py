@@ -19,12 +19,16 @@ from quizgen.core.answer import Misconception, Solution, Step
 _F64 = torch.float64
 
 
-def _rotate(x: list[float], pos: int, base: float, pairing: str, *, exponent: float = 2.0, sign: float = 1.0) -> torch.Tensor:
-    """x rotated for position ``pos``; ``exponent`` and ``sign`` give the named mistakes' angles."""
+def _rotate(
+    x: list[float], pos: int, base: float, pairing: str, *, exponent: float = 2.0, sign: float = 1.0, degrees: bool = False
+) -> torch.Tensor:
+    """x rotated for position ``pos``; ``exponent``, ``sign`` and ``degrees`` give the named
+    mistakes' angles."""
     v = torch.tensor(x, dtype=_F64)
     d = v.numel()
     theta = base ** (-exponent * torch.arange(d // 2, dtype=_F64) / d)
-    turn = torch.polar(torch.ones(d // 2, dtype=_F64), sign * pos * theta)
+    angles = sign * pos * theta
+    turn = torch.polar(torch.ones(d // 2, dtype=_F64), torch.deg2rad(angles) if degrees else angles)
     if pairing == "interleaved":
         return torch.view_as_real(torch.view_as_complex(v.reshape(-1, 2)) * turn).flatten()
     pairs = torch.complex(v[: d // 2], v[d // 2 :]) * turn
@@ -32,6 +36,12 @@ def _rotate(x: list[float], pos: int, base: float, pairing: str, *, exponent: fl
 
 
 _BACKWARDS = ("rotated-backwards", "Rotated by −position·θ_i (clockwise); RoPE turns each pair by +position·θ_i (counter-clockwise).")
+# Asked of a rotation only: in a score the positions' angles in degrees are a few degrees apart,
+# and the score lands within tolerance of the plain q · k (no-rotation) in a tenth of variants.
+_DEGREES = (
+    "angles-in-degrees",
+    "Took the angles position·θ_i as degrees (a calculator in degree mode); they are radians, so an angle of 3 is about 172°.",
+)
 
 
 def solve(inputs: Mapping[str, Any]) -> Solution:
@@ -58,6 +68,7 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
                 q, m, base, pairing, exponent=1.0
             ),
             _BACKWARDS: _rotate(q, m, base, pairing, sign=-1.0),
+            _DEGREES: _rotate(q, m, base, pairing, degrees=True),
         }
         wrong = tuple(Misconception(*name, v.tolist()) for name, v in found.items() if not torch.allclose(v, key, rtol=1e-12, atol=1e-12))
         return Solution(key.tolist(), tuple(steps), wrong)

@@ -22,11 +22,12 @@ def _pairs(d: int, pairing: str) -> list[tuple[int, int]]:
     return [(2 * i, 2 * i + 1) for i in range(d // 2)] if pairing == "interleaved" else [(i, i + d // 2) for i in range(d // 2)]
 
 
-def rotation(d: int, pos: int, base: float, pairing: str, exponent: float = 2.0, sign: float = 1.0) -> np.ndarray:
-    """The d × d matrix R_pos: a 2-D rotation by pos·θ_i in the plane of pair i (RoFormer eq. 15)."""
+def rotation(d: int, pos: int, base: float, pairing: str, exponent: float = 2.0, sign: float = 1.0, unit: float = 1.0) -> np.ndarray:
+    """The d × d matrix R_pos: a 2-D rotation by pos·θ_i in the plane of pair i (RoFormer eq. 15);
+    ``unit`` is what one unit of angle is in radians (π/180 for the degrees mistake)."""
     r = np.eye(d)
     for i, (a, b) in enumerate(_pairs(d, pairing)):
-        phi = sign * pos * base ** (-exponent * i / d)
+        phi = sign * pos * base ** (-exponent * i / d) * unit
         r[a, a], r[a, b], r[b, a], r[b, b] = math.cos(phi), -math.sin(phi), math.sin(phi), math.cos(phi)
     return r
 
@@ -57,6 +58,7 @@ def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
             "other-pairing": (rotation(d, m, base, other) @ q).tolist(),
             "theta-exponent": (rotation(d, m, base, pairing, exponent=1.0) @ q).tolist(),
             "rotated-backwards": (rotation(d, m, base, pairing, sign=-1.0) @ q).tolist(),
+            "angles-in-degrees": (rotation(d, m, base, pairing, unit=math.pi / 180) @ q).tolist(),
         }
     k, n = np.array(inputs["k"], dtype=float), inputs["n"]
     plain = float(q @ k)
@@ -95,6 +97,7 @@ def test_mistakes_are_listed_where_they_apply() -> None:
             listed = {mistake.name for mistake in sol.misconceptions}
             assert ("other-pairing" in listed) == (len(inputs["q"]) > 2)
             assert "rotated-backwards" in listed
+            assert "angles-in-degrees" in listed
         if inputs["ask"] != "rotate" and inputs["m"] != inputs["n"]:
             # Turning both the other way swaps the sign of the offset: a new score unless the
             # rotated vectors happen to give a symmetric one.
