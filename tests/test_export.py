@@ -13,7 +13,6 @@ run on answers (the key, one entry off, each named mistake) and must give the po
 from __future__ import annotations
 
 import html
-import json
 import math
 import re
 import shutil
@@ -141,6 +140,8 @@ def _moodle_scores_like_grading(problem, answers: list[ET.Element]) -> None:
 def test_moodle_xml_round_trip(quiz, tmp_path) -> None:
     path, problems = quiz
     moodle_checked = 0
+    widths: set[int] = set()
+    shape_widths: set[int] = set()
     root = ET.parse(_export(tmp_path, "moodle", str(path), "--partial-credit")).getroot()
     assert root.tag == "quiz"
     seen = {}
@@ -186,19 +187,26 @@ def test_moodle_xml_round_trip(quiz, tmp_path) -> None:
                 assert html.unescape(m.description) == m.description and m.description in html.unescape(a.find("feedback/text").text)
             assert answers[-1].find("text").text == "*" and answers[-1].get("fraction") == "0"
         elif problem.answer.kind in ("vector", "matrix"):
-            blanks = re.findall(r"\{1:NUMERICAL:=([^:}]+):([^}#~]+)\}", text)
+            blanks = re.findall(r"\{1:NUMERICAL:=([^:}]+):([^}#~]+)~%0%([^:}]+):0\}", text)
             flat = problem.answer.value if problem.answer.kind == "vector" else [v for r in problem.answer.value for v in r]
             assert len(blanks) == len(flat) and text.count("{1:") == len(flat)
-            for (value, tolerance), key in zip(blanks, flat):
-                assert MOODLE_NUMBER.match(value) and MOODLE_NUMBER.match(tolerance)
+            for (value, tolerance, pad), key in zip(blanks, flat):
+                assert MOODLE_NUMBER.match(value) and MOODLE_NUMBER.match(tolerance) and MOODLE_NUMBER.match(pad)
                 assert _close(float(value), key) and _covers(float(tolerance), _margin(problem, key))
+                widths.add(_moodle_blank_size([value, pad]))
         else:
             assert problem.answer.kind == "shape"
             (blank,) = re.findall(r"\{1:SHORTANSWER:(.*?)(?<!\\)\}", text)
-            accepted = [a[1:] for a in blank.split("~")]
-            assert all(a.startswith("=") for a in blank.split("~"))
+            *alternatives, pad = blank.split("~")
+            assert all(a.startswith("=") for a in alternatives) and pad.startswith("%0%")
+            accepted = [a[1:] for a in alternatives]
             for spelling in accepted:  # each accepted spelling is one the judge reads as the key
                 assert judge(problem.answer, spelling).status == "right", spelling
+            assert judge(problem.answer, pad[3:]).status != "right"
+            shape_widths.add(_moodle_blank_size([*accepted, pad[3:]]))
+    # Moodle sizes a blank by its longest answer: every blank of a kind is as wide as the others,
+    # so its width tells neither a shape's rank nor which entries are round numbers.
+    assert len(widths) == 1 and len(shape_widths) == 1, (widths, shape_widths)
     exportable = {pid for pid, p in problems.items() if p.answer.kind != "formula"}
     assert set(seen) == exportable
     assert moodle_checked >= 10
@@ -214,6 +222,12 @@ def test_moodle_xml_round_trip(quiz, tmp_path) -> None:
 
 
 
+
+
+def _moodle_blank_size(answers: list[str]) -> int:
+    """The size Moodle gives a cloze blank before its random part (qtype_multianswer's renderer:
+    the longest answer's length in bytes, at most 60)."""
+    return min(60, max(len(a.strip().encode()) for a in answers))
 
 
 def _check_order(el: ET.Element) -> None:
@@ -283,12 +297,44 @@ def _as_value(kind: str, flat: list[float], like) -> object:
     return [flat[i:i + cols] for i in range(0, len(flat), cols)]
 
 
-@pytest.mark.parametrize("partial", [False, True])
-def test_qti_zip_round_trip_scores_like_grading(quiz, tmp_path, partial) -> None:
+def _canvas_range(item: ET.Element) -> tuple[float, float]:
+    """The answer Canvas's importer makes of a numerical item (qti_exporter's NumericInteraction):
+    ``<or><varequal>k</varequal><and>…</and></or>`` is k ± (upper bound − k), whatever the lower
+    bound says; ``<and><vargte/><varlte/></and>`` is the range itself."""
+    var = item.find(f"{QTI}resprocessing/{QTI}respcondition[@continue='No']/{QTI}conditionvar")
+    either = var.find(QTI + "or")
+    if either is not None:
+        key, upper = float(either.find(QTI + "varequal").text), float(either.find(f"{QTI}and/{QTI}varlte").text)
+        return key - (upper - key), upper
+    both = var.find(QTI + "and")
+    return float(both.find(QTI + "vargte").text), float(both.find(QTI + "varlte").text)
+
+
+def _canvas_points(item: ET.Element, typed: float) -> float:
+    """What Canvas gives a number typed into a numerical question: its quiz page keeps four
+    decimal places of what is typed (``toFixed(4)``), then the answer's range holds it or not."""
+    lo, hi = _canvas_range(item)
+    return float(lo <= round(typed, 4) <= hi)
+
+
+def _four_places_right(problem) -> bool:
+    """Whether the judge calls some number of four decimal places right: the numbers nearest the
+    key, as a student typing into Canvas would give it."""
+    key = float(problem.answer.value)
+    near = [n / 10**4 for n in range(math.floor(key * 10**4) - 2, math.ceil(key * 10**4) + 3)]
+    return any(judge(problem.answer, repr(x), problem.tolerance, problem.misconceptions).status == "right" for x in near)
+
+
+def test_qti_zip_round_trip_scores_like_grading(quiz, tmp_path) -> None:
+    """Every number and shape problem is an item, but a number no four-decimal answer gets right
+    (Canvas keeps four places of what is typed); vectors, matrices and formulas are left out. A
+    QTI 1.2 processor and Canvas (its importer's reading of the range, its page's rounding) give
+    each answer the points ``quizgen grade`` gives: the key, both edges of the tolerance, each
+    named mistake and the points between, off by one only within 0.0001 of an edge in Canvas."""
     from quizgen.classroom.report import Scoring
 
     path, problems = quiz
-    package = zipfile.ZipFile(_export(tmp_path, "qti", str(path), *(["--partial-credit"] if partial else [])))
+    package = zipfile.ZipFile(_export(tmp_path, "qti", str(path)))
     manifest = ET.fromstring(package.read("imsmanifest.xml"))
     hrefs = [f.get("href") for f in manifest.iter() if f.tag.endswith("file")]
     assert hrefs and all(h in package.namelist() for h in hrefs)
@@ -298,14 +344,15 @@ def test_qti_zip_round_trip_scores_like_grading(quiz, tmp_path, partial) -> None
     _check_order(root)
     items = list(root.iter(QTI + "item"))
     assert len({i.get("ident") for i in items}) == len(items)
-    exportable = [pid for pid, p in problems.items() if p.answer.kind != "formula"]
+    exportable = [pid for pid, p in problems.items()
+                  if p.answer.kind == "shape" or (p.answer.kind == "number" and _four_places_right(p))]
     assert [i.get("title") for i in items] == exportable  # one question per problem, in order
-    scoring = Scoring(partial=partial)
+    assert len(exportable) < sum(p.answer.kind in ("number", "shape") for p in problems.values())  # some are left out
+    scoring = Scoring(partial=False)
     checked = edges = 0
     for item in items:
         fields = {f.find(QTI + "fieldlabel").text: f.find(QTI + "fieldentry").text for f in item.iter(QTI + "qtimetadatafield")}
         problem = problems[item.get("title")]
-        kind = problem.answer.kind
         assert fields["points_possible"] == "1.0"
         text = item.find(f"{QTI}presentation/{QTI}material/{QTI}mattext").text
         _no_markdown(text)
@@ -314,7 +361,7 @@ def test_qti_zip_round_trip_scores_like_grading(quiz, tmp_path, partial) -> None
         _no_markdown(feedback)
         for m in problem.misconceptions:
             assert f"<b>{m.name}</b>" in feedback and html.escape(m.description.split(";")[0], quote=False) in feedback
-        if kind == "shape":
+        if problem.answer.kind == "shape":
             assert fields["question_type"] == "short_answer_question"
             spellings = [v.text for v in item.iter(QTI + "varequal")]
             assert spellings and all(judge(problem.answer, s).status == "right" for s in spellings)
@@ -322,37 +369,34 @@ def test_qti_zip_round_trip_scores_like_grading(quiz, tmp_path, partial) -> None
             assert all(_qti_points(item, {"response1": s}) == 1 for s in spellings), problem.id
             assert _qti_points(item, {"response1": "(7, 7, 7)"}) == 0
             continue
-        fibs = list(item.iter(QTI + "render_fib"))
-        keys = _flat(kind, problem.answer.value)
-        assert len(fibs) == len(keys) and all(f.get("fibtype") == "Decimal" for f in fibs)
-        # Answers to score: the key, the key with one entry (then two) just outside its ±, each named mistake.
-        candidates = [keys]
-        for wrong in range(1, min(2, len(keys)) + 1):
-            off = list(keys)
-            for i in range(wrong):
-                off[i] = keys[i] + 3 * _margin(problem, keys[i]) + 1e-3
-            candidates.append(off)
-        if not problem.answer.whole:  # on the edge of the judge's tolerance, each side: right, here and in the LMS
-            for sign in (1, -1):  # (unless nearer a named mistake's value: too few figures; see the test of NEAR_MISTAKE)
-                edge = [k + sign * problem.tolerance.width(k) * (1 - 1e-12) for k in keys]
-                typed_edge = json.dumps(_as_value(kind, [float(repr(v)) for v in edge], problem.answer.value))
-                if judge(problem.answer, typed_edge, problem.tolerance, problem.misconceptions).status == "right":
-                    candidates.append(edge)
-                    edges += 1
+        assert fields["question_type"] == "numerical_question"
+        assert [f.get("fibtype") for f in item.iter(QTI + "render_fib")] == ["Decimal"]
+        assert ("Canvas keeps 4 decimal places" in text) != problem.answer.whole
+        key, width = float(problem.answer.value), _margin(problem, float(problem.answer.value))
+        values = [float(m.value) for m in problem.misconceptions if isinstance(m.value, (int, float)) and math.isfinite(m.value)]
+        candidates = [key, key + 3 * width + 1e-3, key - 3 * width - 1e-3, *values]
+        candidates += [key + (v - key) * t / 11 for v in values for t in range(1, 11)]  # never the midpoint, a tie
         if problem.answer.whole:  # within the tolerance, but not the whole number: wrong, here and in the LMS
-            candidates.append([keys[0] + 0.3, *keys[1:]])
-        candidates += [_flat(kind, m.value) for m in problem.misconceptions
-                       if len(_flat(kind, m.value)) == len(keys) and all(math.isfinite(v) for v in _flat(kind, m.value))]
-        for answer in candidates:
-            typed = [repr(float(v)) for v in answer]
-            verdict = judge(problem.answer, json.dumps(_as_value(kind, [float(t) for t in typed], problem.answer.value)),
-                            problem.tolerance, problem.misconceptions)
-            expected = scoring.points(kind, verdict.status, problem.answer.value, verdict)
-            got = _qti_points(item, {f"response{i + 1}": t for i, t in enumerate(typed)})
-            assert math.isclose(got, expected, abs_tol=1e-4), (problem.id, answer, got, expected, verdict.status)
+            candidates.append(key + 0.3)
+        else:  # on the edge of the judge's tolerance, each side
+            candidates += [key + sign * problem.tolerance.width(key) * (1 - 1e-12) for sign in (1, -1)]
+        lo, hi = _canvas_range(item)
+        for x in candidates:
+            typed = repr(x)
+            verdict = judge(problem.answer, typed, problem.tolerance, problem.misconceptions)
+            expected = scoring.points("number", verdict.status, problem.answer.value, verdict)
+            if verdict.status == "too-few-figures" and not any(abs(x - v) < abs(x - key) for v in values):
+                continue  # coarse figures (0.7 for 0.714): an LMS reads a value, not its figures
+            assert _qti_points(item, {"response1": typed}) == expected, (problem.id, typed, verdict.status)
+            if min(abs(x - lo), abs(x - hi)) > 1e-4:
+                assert _canvas_points(item, x) == expected, (problem.id, typed, verdict.status, lo, hi)
+            else:
+                edges += 1
             checked += 1
-    assert checked > 3 * len(items) // 2
-    assert edges > len(items)  # most keys were tried on both edges
+        # The key as a student gives it to Canvas, to four decimal places: right.
+        assert any(_canvas_points(item, n / 10**4) == 1 for n in (math.floor(key * 10**4), math.ceil(key * 10**4))), problem.id
+    assert checked > 5 * len(items)
+    assert edges > 0
 
 
 def test_topics_export_the_deck_variants_and_bytes_are_stable(tmp_path) -> None:
@@ -429,17 +473,26 @@ def test_any_concept_text_gives_well_formed_xml_and_no_stray_cloze_blank(quiz) -
             problem = next(p for p in hostile if q.find("name/text").text.endswith(p.id))
             blanks = 1 if problem.answer.kind == "shape" else len(_flat(problem.answer.kind, problem.answer.value))
             assert text.count("{") == blanks and text.count("{1:") == blanks, text
-        package = zipfile.ZipFile(__import__("io").BytesIO(qti_zip(list(enumerate(hostile, start=1)), _fuzz(rng))))
+        in_qti = [p for p in hostile if p.answer.kind in ("number", "shape")]  # what a QTI export holds
+        package = zipfile.ZipFile(__import__("io").BytesIO(qti_zip(list(enumerate(in_qti, start=1)), _fuzz(rng))))
         for name in package.namelist():
             etree.fromstring(package.read(name))
 
 
-def test_the_command_says_what_canvas_does_with_a_multi_field_item(tmp_path) -> None:
-    args = ["--concepts", str(CONCEPTS), "export", "attention", "--variants", "1", "-o"]
+def test_qti_leaves_out_what_canvas_cannot_grade_and_says_why(tmp_path) -> None:
+    """Canvas has no question that reads several numbers within a tolerance (its fill-in-the-blanks
+    compare text), and keeps four decimal places of a typed number: vectors, matrices and keys
+    no four-place number is right for are left out, counted with the reason; --partial-credit,
+    which would change nothing in a QTI file, is refused rather than ignored."""
+    args = ["--concepts", str(CONCEPTS), "export", "attention", "lr-schedules", "--variants", "2", "-o"]
     qti = CliRunner().invoke(cli, [*args, str(tmp_path / "a.zip"), "--format", "qti"])
-    assert qti.exit_code == 0 and "1 point each" in qti.output and "fill-in-multiple-blanks" in qti.output, qti.output
+    assert qti.exit_code == 0 and "1 point each" in qti.output, qti.output
+    assert "with vector or matrix answers (Canvas has no question that reads several numbers" in qti.output, qti.output
+    assert "keys Canvas cannot hold (it keeps 4 decimal places" in qti.output, qti.output
+    refused = CliRunner().invoke(cli, [*args, str(tmp_path / "b.zip"), "--format", "qti", "--partial-credit"])
+    assert refused.exit_code == 2 and "changes Moodle exports only" in refused.output and not (tmp_path / "b.zip").exists()
     moodle = CliRunner().invoke(cli, [*args, str(tmp_path / "a.xml"), "--format", "moodle", "--partial-credit"])
-    assert moodle.exit_code == 0 and "fill-in-multiple-blanks" not in moodle.output, moodle.output
+    assert moodle.exit_code == 0 and "Canvas" not in moodle.output, moodle.output
 
 
 @pytest.mark.parametrize("text", [
@@ -464,7 +517,7 @@ def test_a_concept_file_with_hostile_text_exports_well_formed(tmp_path, text) ->
         result = CliRunner().invoke(cli, ["--concepts", str(folder), "export", "attention", "--format", "qti", "-o", str(tmp_path / "o.zip")])
         assert result.exit_code == 2 and "without control characters" in result.output and not (tmp_path / "o.zip").exists(), result.output
         return
-    for fmt, partial in (("moodle", "--partial-credit"), ("qti", "--partial-credit"), ("qti", "--variants=1")):
+    for fmt, partial in (("moodle", "--partial-credit"), ("qti", "--seed=1"), ("qti", "--variants=1")):
         out = tmp_path / f"out.{'xml' if fmt == 'moodle' else 'zip'}"
         result = CliRunner().invoke(cli, ["--concepts", str(folder), "export", "attention", "--format", fmt, partial,
                                           "-o", str(out), "--force"])
@@ -525,7 +578,8 @@ def test_questions_keep_their_quiz_numbers_and_the_quiz_its_own_bank(quiz, tmp_p
     package = zipfile.ZipFile(_export(tmp_path, "qti", str(path)))
     (href,) = [f.get("href") for f in ET.fromstring(package.read("imsmanifest.xml")).iter() if f.tag.endswith("file")]
     texts = re.findall(r"&lt;p&gt;(\d+)\. ", package.read(href).decode())
-    assert [int(k) for k in texts] == [numbers[pid] for pid, p in problems.items() if p.answer.kind != "formula"]
+    in_qti = [pid for pid, p in problems.items() if p.answer.kind == "shape" or (p.answer.kind == "number" and _four_places_right(p))]
+    assert [int(k) for k in texts] == [numbers[pid] for pid in in_qti]
     # The summary names the questions left out, to be graded elsewhere.
     result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "export", str(path), "--format", "moodle", "-o", str(tmp_path / "n.xml")])
     several = [str(numbers[pid]) for pid, p in problems.items() if p.answer.kind in ("vector", "matrix")]
@@ -627,7 +681,9 @@ def test_an_id_edited_to_another_version_names_the_quiz_file(quiz, tmp_path) -> 
     (tmp_path / "h.yaml").write_text(path.read_text("utf-8").replace(first.id, other), "utf-8")
     result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "export", str(tmp_path / "h.yaml"), "--format", "qti",
                                       "-o", str(tmp_path / "h.zip")])
-    assert result.exit_code == 2 and result.output.startswith(f"{tmp_path / 'h.yaml'}: problem '{other}'"), result.output
+    # The edit is noted (the checksum no longer holds), then the id that cannot be drawn refused.
+    assert result.exit_code == 2 and result.output.startswith(f"note: {tmp_path / 'h.yaml'}: checksum: the quiz file was edited")
+    assert result.output.splitlines()[-1].startswith(f"{tmp_path / 'h.yaml'}: problem '{other}'"), result.output
     assert not (tmp_path / "h.zip").exists()
 
 
@@ -667,13 +723,13 @@ def test_a_number_nearer_a_named_mistake_scores_as_grade_does_in_both_exports(pa
     key, width = float(problem.answer.value), problem.tolerance.width(float(problem.answer.value))
     near = [float(m.value) for m in problem.misconceptions if abs(float(m.value) - key) < 2 * width]
     assert near, "the problem no longer has a named mistake near its key"
-    item = next(ET.fromstring(qti_assessment([(1, problem)], "t", "x", partial)).iter(QTI + "item"))
+    item = next(ET.fromstring(qti_assessment([(1, problem)], "t", "x")).iter(QTI + "item"))
     answers = next(q for q in ET.fromstring(moodle_xml([(1, problem)], {})) if q.get("type") == "numerical").findall("answer")
     grid = [key + (v - key) * t / 41 for v in near for t in range(1, 41)] + [key + width * t / 21 for t in range(-31, 32)]  # never the midpoint
     for v in near:  # within the ± and nearer the mistake: from the midpoint to the edge of the ±
         mid, edge = (key + v) / 2, key + math.copysign(width, v - key)
         grid += [mid + (edge - mid) * t / 10 for t in range(1, 10)]
-    told = 0
+    told = canvas = 0
     for x in grid:
         typed = repr(x)
         verdict = judge(problem.answer, typed, problem.tolerance, problem.misconceptions)
@@ -681,7 +737,11 @@ def test_a_number_nearer_a_named_mistake_scores_as_grade_does_in_both_exports(pa
         told += verdict.status == "too-few-figures"
         assert _qti_points(item, {"response1": typed}) == expected, (typed, verdict.status, expected)
         assert _moodle_points(answers, x) == expected, (typed, verdict.status, expected)
+        if min(abs(x - edge) for edge in _canvas_range(item)) > 1e-4:  # Canvas: its reading of the range, four places
+            canvas += 1
+            assert _canvas_points(item, x) == expected, (typed, verdict.status, expected, _canvas_range(item))
     assert told >= 5  # the grid crossed the midpoint
+    assert canvas >= 40
 
 
 def test_an_error_key_takes_every_exception_name_the_judge_takes() -> None:
@@ -709,3 +769,43 @@ def test_a_qti_zip_is_not_written_to_a_terminal(monkeypatch) -> None:
     with pytest.raises(QuizgenError, match="which is a terminal here; redirect it"):
         export._refuse_output(Path("-"), "qti", force=False)
     export._refuse_output(Path("-"), "moodle", force=False)
+
+
+def test_numbers_as_written_whole_keys_exact_and_long_names_fit_moodle() -> None:
+    """A whole key is written whole (12 significant figures would round 2852663729256), ± of a
+    count is the whole part of the judge's width, no key is -0, and a category name fits Moodle's
+    255 characters, keeping the student's id, with a slash at its end kept apart from the path's."""
+    from dataclasses import replace
+
+    from quizgen.classroom.export import CATEGORY_LENGTH, _category_name, margin, number
+    from quizgen.core.answer import Answer, Tolerance
+
+    assert number(2852663729256.0) == "2852663729256" and number(-0.0) == "0" and number(2.5) == "2.5"
+    assert number(1e300) == "1e+300" and number(-0.000123456789012345) == "-0.000123456789012"
+    shipped = next(p for p in _some_problems() if p.answer.whole)
+    assert margin(shipped, float(shipped.answer.value)) == 0  # a shipped count: abs 0.5, exact
+    authored = replace(shipped, answer=Answer("number", 2852663729256.0, True), tolerance=Tolerance(rel=0.005, abs=0.0))
+    width = 0.005 * 2852663729256.0
+    assert margin(authored, 2852663729256.0) == math.floor(width * (1 + 1e-9))
+    name = _category_name("A" * 3000 + " (s002)")
+    assert len(name) <= CATEGORY_LENGTH and name.endswith("A (s002)")
+    assert _category_name("Week 3/") == "Week 3// " and _category_name("/x") == " //x"
+
+
+def _some_problems():
+    from quizgen.core.problems import build_problem
+
+    for concept in load_concepts(CONCEPTS):
+        for template in concept.templates:
+            yield build_problem(concept, template, 1)
+
+
+def test_an_edited_quiz_is_exported_with_a_note(quiz, tmp_path) -> None:
+    """A quiz file whose checksum no longer holds (its title edited by hand) is exported as its
+    ids draw, and the command says the file was edited, as grading flags it."""
+    path, _ = quiz
+    text = path.read_text("utf-8")
+    (tmp_path / "cut.yaml").write_text(re.sub(r'"title": "[^"]*"', '"title": "Edited"', text, count=1), "utf-8")
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "export", str(tmp_path / "cut.yaml"), "--format", "moodle",
+                                      "--partial-credit", "-o", str(tmp_path / "cut.xml")])
+    assert result.exit_code == 0 and "checksum: the quiz file was edited" in result.output, result.output

@@ -11,9 +11,10 @@ imported by the LMS's own question-bank importer:
   scoring, so such problems are exported only with ``--partial-credit`` (core Moodle has no
   question that gives a set of numbers all or nothing).
 - **QTI 1.2** (a zip, for Canvas and other QTI importers): a number is a *numerical_question*
-  with the key and a margin; a shape a *short_answer_question*; a vector or matrix one item with
-  a numeric field per entry, scored by QTI response processing: all entries within tolerance or
-  nothing, or with ``--partial-credit`` each right entry its share.
+  whose answer is a range, the numbers the judge calls right; a shape a *short_answer_question*.
+  Canvas has no question that reads several numbers within a tolerance (its fill-in-the-blanks
+  compare text), so vectors and matrices are left out, and so is a number whose range holds no
+  number of four decimal places: Canvas keeps only four of what a student types.
 
 The worked solution and the named mistakes are the general feedback. A formula answer has no
 place in either format's core question types, so formula problems are left out and counted.
@@ -60,11 +61,12 @@ def margin(problem: Problem, value: float) -> float:
     """The judge's tolerance around one number of ``problem`` as an absolute ± (what LMS numerical
     questions take): ``max(abs, rel · |value|)`` with the judge's slack, rounded up to 6
     significant figures, so that an answer the judge calls right on the edge of the tolerance
-    (0.67 for 2/3) is right in the LMS too; 0 for an answer that counts things, which the judge
-    takes only as that whole number (57.7 is not 58 people)."""
-    if problem.answer.whole:
-        return 0.0
+    (0.67 for 2/3) is right in the LMS too. For an answer that counts things, which the judge
+    takes only as a whole number (57.7 is not 58 people), the whole part of that width: 0 for
+    every shipped count, whose tolerance is 0.5."""
     width = problem.tolerance.width(value) * (1 + SLACK)
+    if problem.answer.whole:
+        return float(math.floor(width))
     if width <= 0:
         return 0.0
     scale = 10.0 ** (5 - math.floor(math.log10(width)))
@@ -72,8 +74,26 @@ def margin(problem: Problem, value: float) -> float:
 
 
 def number(x: float) -> str:
-    """A key as both importers read it: plain decimal or e-notation, 12 significant figures."""
-    return repr(float(f"{x:.12g}"))
+    """A key as both importers read it: a whole number exactly, else plain decimal or
+    e-notation to 12 significant figures (never ``-0.0``)."""
+    if float(x).is_integer() and abs(x) < 2**53:
+        return str(int(x))
+    return repr(float(f"{x:.12g}") + 0.0)
+
+
+CANVAS_PLACES = 4
+"""Decimal places Canvas keeps of a number typed into a numerical question (its quiz page
+rounds what a student types with ``toFixed(4)`` before it is saved)."""
+
+
+def canvas_answerable(problem: Problem) -> bool:
+    """Whether a number's accepted range holds a number of ``CANVAS_PLACES`` decimals: without
+    one, no answer typed into Canvas could be right. The range holds the key, so it holds such a
+    number if it holds one of the two nearest the key."""
+    key = float(problem.answer.value)
+    lo, hi = accepted_range(problem, key, True)
+    scale = 10**CANVAS_PLACES
+    return any(lo <= round(n) / scale <= hi for n in (math.floor(key * scale), math.ceil(key * scale)))
 
 
 def shape_spellings(value: Any) -> list[str]:
@@ -93,39 +113,46 @@ def shape_spellings(value: Any) -> list[str]:
 
 
 def _entries(problem: Problem) -> list[tuple[str, float]]:
-    """A vector's or matrix's entries with their place in words, row by row."""
+    """A number, or a vector's or matrix's entries with their place in words, row by row."""
     value = problem.answer.value
+    if problem.answer.kind == "number":
+        return [("", value)]
     if problem.answer.kind == "vector":
         return [(f"entry {i + 1}", v) for i, v in enumerate(value)]
     return [(f"row {i + 1}, column {j + 1}", v) for i, row in enumerate(value) for j, v in enumerate(row)]
 
 
 def _finite(problem: Problem) -> bool:
-    if problem.answer.kind == "number":
-        return isinstance(problem.answer.value, (int, float)) and math.isfinite(problem.answer.value)
-    if problem.answer.kind in ("vector", "matrix"):
+    if problem.answer.kind in ("number", "vector", "matrix"):
         return all(isinstance(v, (int, float)) and math.isfinite(v) for _, v in _entries(problem))
     return True
 
 
-def _question_html(problem: Problem, number_: int) -> str:
+def _question_html(problem: Problem, number_: int, fmt: str) -> str:
     """The question as the worksheet shows it: the prompt (code spans as <code>, never raw
     backticks), then the inputs as plain text."""
     from quizgen.core.problems import describe_inputs
 
     inputs = html.escape(describe_inputs(problem.family, problem.inputs))
-    return f"<p>{number_}. {text_html(problem.prompt)}</p><pre>{inputs}</pre>{_number_form(problem)}"
+    return f"<p>{number_}. {text_html(problem.prompt)}</p><pre>{inputs}</pre>{_number_form(problem, fmt)}"
 
 
-def _number_form(problem: Problem) -> str:
+def _exact(problem: Problem) -> bool:
+    """Whether only the key itself is right (a count, whose ± is 0)."""
+    return problem.answer.whole and all(margin(problem, v) == 0 for _, v in _entries(problem))
+
+
+def _number_form(problem: Problem, fmt: str) -> str:
     """How to type a number here: an LMS numeric field reads decimals only (the worksheet's
     1/4 or sqrt(2)/2 would be refused), and how close counts."""
     if problem.answer.kind not in ("number", "vector", "matrix"):
         return ""
-    if problem.answer.whole:
+    if _exact(problem):
         return "<p>Type the whole number, exactly.</p>"
-    return (f"<p>Type decimal numbers, such as 0.25 or 2.5e-3 (not 1/4 or sqrt(2)/2); an answer counts when it is "
-            f"{html.escape(problem.tolerance.phrase())} of the exact value.</p>")
+    what = "a whole number" if problem.answer.whole else "decimal numbers, such as 0.25 or 2.5e-3 (not 1/4 or sqrt(2)/2)"
+    if fmt == "qti" and not problem.answer.whole:
+        what = f"a decimal number, such as 0.25 (not 1/4 or sqrt(2)/2; Canvas keeps {CANVAS_PLACES} decimal places)"
+    return f"<p>Type {what}; an answer counts when it is {html.escape(problem.tolerance.phrase())} of the exact value.</p>"
 
 
 def feedback_html(problem: Problem) -> str:
@@ -133,7 +160,7 @@ def feedback_html(problem: Problem) -> str:
     from quizgen.judge import format_value
 
     key = html.escape(format_value(problem.answer.kind, problem.answer.value))
-    exact = " (a whole number, exactly)" if problem.answer.whole else ""
+    exact = " (a whole number, exactly)" if _exact(problem) else " (a whole number)" if problem.answer.whole else ""
     out = [f"<p><b>Answer:</b> <code>{key}</code>{exact}</p>"]
     if problem.steps:
         out.append("<p><b>Worked solution</b></p><ul>")
@@ -188,20 +215,28 @@ def _moodle_text(parent: ET.Element, tag: str, content: str, fmt: str = "html") 
     _sub(_sub(parent, tag, format=fmt), "text", content)
 
 
+PAD_NUMBER = "-" + "9" * 19
+"""A number longer than any key as written (``number``: at most 18 characters)."""
+PAD_TEXT = "-" * 60
+"""Text as long as Moodle makes any blank (60 characters)."""
+
+
 def _moodle_question(quiz: ET.Element, problem: Problem, number_: int) -> None:
     kind = problem.answer.kind
     qtype = "numerical" if kind == "number" else "cloze"
     q = _sub(quiz, "question", type=qtype)
     _sub(_sub(q, "name"), "text", f"{number_}. {problem.id}")
-    body = _question_html(problem, number_)
+    body = _question_html(problem, number_, "moodle")
+    # Moodle sizes a blank by its longest answer, which would show a shape's rank and which
+    # entries are round numbers: each blank ends in a 0% answer of one length (no one types it).
     if kind in ("vector", "matrix"):
         blanks = [
-            f"<tr><td>{html.escape(where)}</td><td>{{1:NUMERICAL:={number(v)}:{number(margin(problem, v))}}}</td></tr>"
+            f"<tr><td>{html.escape(where)}</td><td>{{1:NUMERICAL:={number(v)}:{number(margin(problem, v))}~%0%{PAD_NUMBER}:0}}</td></tr>"
             for where, v in _entries(problem)
         ]
         body = cloze_safe(body) + f"<table>{''.join(blanks)}</table>"
     elif kind == "shape":
-        accepted = "~".join(f"={_cloze_escape(s)}" for s in shape_spellings(problem.answer.value))
+        accepted = "~".join([*(f"={_cloze_escape(s)}" for s in shape_spellings(problem.answer.value)), f"%0%{PAD_TEXT}"])
         body = cloze_safe(body) + f"<p>Shape, as (3, 1, 4), or error if it raises: {{1:SHORTANSWER:{accepted}}}</p>"
     _moodle_text(q, "questiontext", body)
     _moodle_text(q, "generalfeedback", feedback_html(problem))
@@ -232,9 +267,19 @@ def _moodle_question(quiz: ET.Element, problem: Problem, number_: int) -> None:
         _sub(q, tag, setting)
 
 
+CATEGORY_LENGTH = 255
+"""The longest name of a Moodle question category (a database column of 255 characters)."""
+
+
 def _category_name(title: str) -> str:
-    """A title as one level of a Moodle category path, where ``/`` separates levels (``//`` is a slash)."""
-    return title.replace("/", "//")
+    """A title as one level of a Moodle category path, where ``/`` separates levels (``//`` is a
+    slash, and a slash at either end is kept apart by a space, as Moodle writes it). A name too
+    long for Moodle keeps its start and its end (a student's id)."""
+    limit = CATEGORY_LENGTH - 2  # room for the two spaces
+    if len(title) > limit:
+        title = title[: limit // 2 - 1] + "…" + title[-(limit - limit // 2):]
+    name = title.replace("/", "//")
+    return (" " if name.startswith("/") else "") + name + (" " if name.endswith("/") else "")
 
 
 def moodle_xml(problems: Sequence[tuple[int, Problem]], titles: dict[str, str], bank: str | None = None) -> bytes:
@@ -268,20 +313,16 @@ def _material(parent: ET.Element, content: str) -> None:
     _sub(_sub(parent, "material"), "mattext", content, texttype="text/html")
 
 
-def _qti_item(section: ET.Element, ident: str, title: str, qtype: str, text: str, feedback: str,
-              fields: Sequence[str], answer_id: int) -> ET.Element:
-    """An item up to its scoring: metadata (one point), the question, a field per label in
-    ``fields`` (``response1``, ``response2``, …); returns the element its conditions go in."""
+def _qti_item(section: ET.Element, ident: str, title: str, qtype: str, text: str, feedback: str, answer_id: int) -> ET.Element:
+    """An item up to its scoring: metadata (one point), the question and its one field
+    (``response1``); returns the element its conditions go in."""
     item = _sub(section, "item", ident=ident, title=title)
     _meta(item, {"question_type": qtype, "points_possible": "1.0", "original_answer_ids": str(answer_id)})
     presentation = _sub(item, "presentation")
     _material(presentation, text)
-    for i, label in enumerate(fields, start=1):
-        response = _sub(presentation, "response_str", ident=f"response{i}", rcardinality="Single")
-        if label:
-            _material(response, html.escape(label))
-        fib = _sub(response, "render_fib", **({"fibtype": "Decimal"} if qtype != "short_answer_question" else {}))
-        _sub(fib, "response_label", ident=f"answer{i}", rshuffle="No")
+    response = _sub(presentation, "response_str", ident="response1", rcardinality="Single")
+    fib = _sub(response, "render_fib", **({"fibtype": "Decimal"} if qtype == "numerical_question" else {}))
+    _sub(fib, "response_label", ident="answer1", rshuffle="No")
     processing = _sub(item, "resprocessing")
     _sub(_sub(processing, "outcomes"), "decvar", maxvalue="100", minvalue="0", varname="SCORE", vartype="Decimal")
     general = _sub(processing, "respcondition", **{"continue": "Yes"})
@@ -291,15 +332,6 @@ def _qti_item(section: ET.Element, ident: str, title: str, qtype: str, text: str
     _material(fb, feedback)
     # itemfeedback follows resprocessing in QTI 1.2's order; conditions go into resprocessing.
     return processing
-
-
-def _within(parent: ET.Element, respident: str, value: float, bounds: tuple[float, float]) -> None:
-    """The condition "the field ``respident`` holds ``value``, or a number within ``bounds``"."""
-    either = _sub(parent, "or")
-    _sub(either, "varequal", number(value), respident=respident)
-    both = _sub(either, "and")
-    _sub(both, "vargte", number(bounds[0]), respident=respident)
-    _sub(both, "varlte", number(bounds[1]), respident=respident)
 
 
 def accepted_range(problem: Problem, key: float, alone: bool) -> tuple[float, float]:
@@ -316,53 +348,34 @@ def accepted_range(problem: Problem, key: float, alone: bool) -> tuple[float, fl
     return lo, hi
 
 
-def _score(processing: ET.Element, problem: Problem, keys: Sequence[float], partial: bool) -> None:
-    """Scoring as quizgen grade does: every field within tolerance gives 100 (all or nothing),
-    or with ``partial`` each field within tolerance adds its share."""
-    if partial and len(keys) > 1:
-        share = number(100 / len(keys))
-        for i, key in enumerate(keys, start=1):
-            cond = _sub(processing, "respcondition", **{"continue": "Yes"})
-            _within(_sub(cond, "conditionvar"), f"response{i}", key, accepted_range(problem, key, False))
-            _sub(cond, "setvar", share, action="Add", varname="SCORE")
-        return
-    cond = _sub(processing, "respcondition", **{"continue": "No"})
-    var = _sub(cond, "conditionvar")
-    every = _sub(var, "and") if len(keys) > 1 else var
-    for i, key in enumerate(keys, start=1):
-        _within(every, f"response{i}", key, accepted_range(problem, key, len(keys) == 1 and problem.answer.kind == "number"))
-    _sub(cond, "setvar", "100", action="Set", varname="SCORE")
-
-
-def qti_assessment(problems: Sequence[tuple[int, Problem]], title: str, ident: str, partial: bool = False) -> bytes:
-    """The assessment XML: one item per problem, in order, each worth one point, numbered ``k`` as in the quiz."""
+def qti_assessment(problems: Sequence[tuple[int, Problem]], title: str, ident: str) -> bytes:
+    """The assessment XML: one item per problem (a number or a shape), in order, each worth one
+    point, numbered ``k`` as in the quiz."""
     root = ET.Element("questestinterop", xmlns="http://www.imsglobal.org/xsd/ims_qtiasiv1p2")
     section = _sub(_sub(root, "assessment", ident=ident, title=title), "section", ident="root_section")
     for k, problem in problems:
-        kind, feedback = problem.answer.kind, feedback_html(problem)
-        text = _question_html(problem, k)
-        answer_id = 1000 + k
-        if kind == "shape":
+        text, feedback, answer_id = _question_html(problem, k, "qti"), feedback_html(problem), 1000 + k
+        if problem.answer.kind == "shape":
             processing = _qti_item(section, f"q{k}", problem.id, "short_answer_question",
-                                   text + "<p>Type the shape, as (3, 1, 4), or error if it raises.</p>", feedback, [""], answer_id)
+                                   text + "<p>Type the shape, as (3, 1, 4), or error if it raises.</p>", feedback, answer_id)
             cond = _sub(processing, "respcondition", **{"continue": "No"})
             either = _sub(_sub(cond, "conditionvar"), "or")  # sibling conditions all hold; the spellings are alternatives
             for spelling in shape_spellings(problem.answer.value):
                 _sub(either, "varequal", spelling, respident="response1")
-            _sub(cond, "setvar", "100", action="Set", varname="SCORE")
-            continue
-        if kind == "number":
-            places, keys = [""], [float(problem.answer.value)]
         else:
-            places, keys = [where for where, _ in _entries(problem)], [float(v) for _, v in _entries(problem)]
-            text += f"<p>Give each entry of the {kind}, {'row by row' if kind == 'matrix' else 'in order'}.</p>"
-        qtype = "numerical_question" if kind == "number" else "fill_in_multiple_blanks_question"
-        processing = _qti_item(section, f"q{k}", problem.id, qtype, text, feedback, places, answer_id)
-        _score(processing, problem, keys, partial)
+            # A range alone: Canvas reads <or><varequal/><and>…</and></or> as the key with the
+            # upper bound's distance on both sides, which a range cut short by a named mistake is not.
+            processing = _qti_item(section, f"q{k}", problem.id, "numerical_question", text, feedback, answer_id)
+            cond = _sub(processing, "respcondition", **{"continue": "No"})
+            lo, hi = accepted_range(problem, float(problem.answer.value), True)
+            both = _sub(_sub(cond, "conditionvar"), "and")
+            _sub(both, "vargte", number(lo), respident="response1")
+            _sub(both, "varlte", number(hi), respident="response1")
+        _sub(cond, "setvar", "100", action="Set", varname="SCORE")
     return _xml(root)
 
 
-def qti_zip(problems: Sequence[tuple[int, Problem]], title: str, timestamp: int = 315_532_800, partial: bool = False) -> bytes:
+def qti_zip(problems: Sequence[tuple[int, Problem]], title: str, timestamp: int = 315_532_800) -> bytes:
     """A Canvas-importable QTI 1.2 package: ``imsmanifest.xml`` and one assessment."""
     from quizgen.core.files import zip_bytes
 
@@ -376,7 +389,7 @@ def qti_zip(problems: Sequence[tuple[int, Problem]], title: str, timestamp: int 
     _sub(manifest, "organizations")
     resource = _sub(_sub(manifest, "resources"), "resource", identifier=ident, type="imsqti_xmlv1p2")
     _sub(resource, "file", href=f"{ident}/{ident}.xml")
-    return zip_bytes([("imsmanifest.xml", _xml(manifest)), (f"{ident}/{ident}.xml", qti_assessment(problems, title, ident, partial))], timestamp)
+    return zip_bytes([("imsmanifest.xml", _xml(manifest)), (f"{ident}/{ident}.xml", qti_assessment(problems, title, ident))], timestamp)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -403,6 +416,8 @@ def _problems(ctx: click.Context, sources: tuple[str, ...], variants: int, seed:
         if not Path(quizzes[0]).is_file():
             raise FileUnusable(f"{quizzes[0]}: no such file")
         quiz = read_quiz(quizzes[0])
+        for issue in quiz.issues:  # as grading flags it: the teacher knows what is exported
+            click.echo(f"note: {quizzes[0]}: {issue}", err=True)
         # As grading does: a template changed since the quiz was written draws other problems
         # than its students saw, so the quiz is not exported with other keys.
         changed = [why for why in quiz_templates(quiz, concepts)[0].values() if isinstance(why, str)]
@@ -463,7 +478,7 @@ def _refuse_output(out: Path, fmt: str, force: bool) -> None:
 @click.option("--variants", type=click.IntRange(1, 100), default=5, show_default=True, help="With topics: problems per template.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="With topics: which problems.")
 @click.option("--partial-credit", is_flag=True,
-              help="A vector or matrix scores the share of its entries within tolerance (as quizgen grade --partial-credit).")
+              help="Moodle: a vector or matrix scores the share of its entries within tolerance (as quizgen grade --partial-credit).")
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
 @click.pass_context
 @friendly
@@ -472,9 +487,9 @@ def export_command(ctx: click.Context, sources: tuple[str, ...], fmt: str, outpu
     """Export a quiz's problems (or VARIANTS per template of TOPICs) for Moodle or a QTI importer (Canvas).
 
     One question per problem, worth one point, scored as `quizgen grade` scores it: numbers with
-    the judge's tolerance (the named mistakes as feedback), shapes in any usual spelling, a
-    vector's or matrix's entries as parts of one question, all or nothing (share of entries
-    with --partial-credit; Moodle can only score entries one by one, so it needs the flag).
+    the judge's tolerance (the named mistakes as feedback), shapes in any usual spelling. Moodle
+    takes a vector or matrix with --partial-credit only (it scores entries one by one); QTI
+    (Canvas) leaves them out, and numbers it cannot hold (Canvas keeps four decimal places).
     The worked solution is the general feedback. Formula problems are left out.
 
     Example: quizgen export week3.yaml --format qti   (or: quizgen export attention --format moodle --partial-credit)
@@ -494,14 +509,19 @@ def export_command(ctx: click.Context, sources: tuple[str, ...], fmt: str, outpu
     if given and sources[0].endswith((".yaml", ".yml", ".json")):  # they would change nothing: say so
         raise QuizgenError(f"{' and '.join(given)} choose{'s' if len(given) == 1 else ''} the problems of topics; a quiz file's problems are the ones its ids "
                            f"name, so leave {' and '.join(given)} out (or export topics: quizgen export attention --variants 10)")
+    if partial_credit and fmt == "qti":
+        raise QuizgenError("--partial-credit changes Moodle exports only: a QTI export leaves vector and matrix problems "
+                           "out (Canvas has no question that reads several numbers within a tolerance); leave it out")
     _refuse_output(out, fmt, force)
     problems, title, titles, bank = _problems(ctx, sources, variants, seed)
-    by_entry = fmt == "moodle" and not partial_credit
     numbered = list(enumerate(problems, start=1))
     formulas = [k for k, p in numbered if p.answer.kind == "formula"]
-    several = [k for k, p in numbered if by_entry and p.answer.kind in ("vector", "matrix")]
+    several = [k for k, p in numbered if not partial_credit and p.answer.kind in ("vector", "matrix")]
     infinite = [k for k, p in numbered if p.answer.kind in EXPORTABLE and not _finite(p) and k not in several]
-    out_of = set(formulas) | set(several) | set(infinite)
+    # Canvas keeps four decimal places of what is typed: a range holding no such number cannot be met.
+    unanswerable = [k for k, p in numbered if fmt == "qti" and p.answer.kind == "number" and k not in infinite
+                    and not canvas_answerable(p)]
+    out_of = set(formulas) | set(several) | set(infinite) | set(unanswerable)
     kept = [(k, p) for k, p in numbered if k not in out_of]
     # A quiz's problems keep their numbers (the worksheet's and the key's) when others are left out,
     # and the teacher is told which numbers to grade elsewhere; topics' problems are numbered anew.
@@ -509,14 +529,17 @@ def export_command(ctx: click.Context, sources: tuple[str, ...], fmt: str, outpu
     left = [f"{len(ks)} with {why}{where(ks)}" for ks, why in (
         (formulas, "formula answers"),
         (several, "vector or matrix answers (Moodle scores each entry on its own: add --partial-credit to export "
-                  "them scored by share of entries, as quizgen grade --partial-credit does)"),
+                  "them scored by share of entries, as quizgen grade --partial-credit does)" if fmt == "moodle" else
+                  "vector or matrix answers (Canvas has no question that reads several numbers within a tolerance)"),
         (infinite, "infinite values"),
+        (unanswerable, f"keys Canvas cannot hold (it keeps {CANVAS_PLACES} decimal places of a typed number, and no "
+                       "such number is within tolerance)"),
     ) if ks]
     if not kept:
         raise QuizgenError("nothing to export: " + "; ".join(left or ["no problems"]))
     if bank is None:
         kept = [(k, p) for k, (_, p) in enumerate(kept, start=1)]
-    data = moodle_xml(kept, titles, bank) if fmt == "moodle" else qti_zip(kept, title, partial=partial_credit)
+    data = moodle_xml(kept, titles, bank) if fmt == "moodle" else qti_zip(kept, title)
     write_bytes_atomic(out, data)
     to_stdout = str(out) == "-"  # the summary then goes to standard error, out of the export's way
     click.echo(f"wrote {'standard output' if to_stdout else out}: {len(kept)} problem{'s' if len(kept) != 1 else ''}, "
@@ -526,8 +549,3 @@ def export_command(ctx: click.Context, sources: tuple[str, ...], fmt: str, outpu
         click.echo(f"note: Moodle makes a cloze question worth one mark per blank, so {cloze} vector or matrix "
                    f"problem{'s' if cloze != 1 else ''} import worth as many marks as entries; set each one's mark "
                    "to 1 in the quiz (Edit quiz, maximum mark) to weigh them as quizgen grade does", err=to_stdout)
-    fields = sum(fmt == "qti" and p.answer.kind in ("vector", "matrix") for _, p in kept)
-    if fields:
-        click.echo(f"note: {fields} vector or matrix problems are items with a field per entry; Canvas imports them as "
-                   "fill-in-multiple-blanks, which matches each blank's text exactly and credits blanks one by one "
-                   "(see docs/lms.md)", err=to_stdout)
