@@ -512,6 +512,11 @@ def test_a_damaged_database_stops_the_drill_before_a_question(tmp_path):
     out = _drill(tmp_path, "attention", "--n", "1", input="1\n")
     assert out.returncode == 2 and "malformed" in out.stderr and ".dump" in out.stderr, out.stderr
     assert "===" not in out.stdout and "Traceback" not in out.stderr, out.stdout
+    # What only reads the file says so too: a report from a damaged file would look whole.
+    for args in (("attention", "--n", "1", "--no-save"), ("--stats",)):
+        out = _drill(tmp_path, *args, input="1\n") if args[0] != "--stats" else subprocess.run(
+            [sys.executable, "-m", "quizgen", "stats"], capture_output=True, text=True, env=_env(tmp_path), timeout=120)
+        assert out.returncode == 2 and "malformed" in out.stderr and "Traceback" not in out.stderr, (args, out.stderr)
 
 
 def test_piped_answers_give_plain_text(tmp_path):
@@ -574,7 +579,7 @@ def test_stats_reports_accuracy_mistakes_and_due(monkeypatch, tmp_path):
     assert re.search(r"attention\s+sqrt-not-inverted\s+1\s+2\s+50%", out)
     (attention,) = select(load_concepts(CONCEPTS), ["attention"])
     new = len(attention.templates) + len(attention.flashcards) - 1
-    assert re.search(rf"attention\s+1\s+0\s+0\s+0\s+{new}\s+–", out)  # due again (Again: 1 min), the rest new
+    assert re.search(rf"attention\s+1\s+0\s+0\s+0\s+{new}\s+now\n", out)  # due again (Again: 1 min), the rest new; next: now
     assert re.search(r"now\s+attention.scale-factor", out)
     # Accuracy over time: the January answer is outside the 28 days; February 1 is a wrong one.
     assert "accuracy by day, last 28 days" in out and "0 of 1 right (0%) on 1 day\n" in out
@@ -1005,3 +1010,54 @@ def test_text_wider_than_the_terminal_breaks_at_spaces_under_its_indent():
     assert wrap_line([("short", "")], 40) == [[("short", "")]]
     long = wrap_line([("  " + "a" * 50 + " b c", "")], 20)
     assert ["".join(c for c, _ in p) for p in long] == ["  " + "a" * 50, "      b c"]
+
+
+@pytest.mark.parametrize("width", [80, 40, 30])
+def test_rows_whose_columns_line_up_are_cut_between_columns_under_their_labels(width):
+    """masked-modelling's position/token/original/input rows and a classifier's true and predicted
+    labels are tables: wrapped row by row on a narrow terminal, a token stood under another
+    position. Too wide, they are cut into slices of whole columns, each under the rows' labels,
+    every cell of a slice under the same cell of the row above; a one-row matrix
+    ([[1, 0]]) too wide for its label goes under it, whole."""
+    from quizgen.drill.display import input_lines
+
+    concepts = {c.id: c for c in load_concepts(CONCEPTS)}
+    masked = build_problem(concepts["masked-modelling"], concepts["masked-modelling"].template("loss-labels"), 5)
+    labels = build_problem(concepts["precision-recall-f1"], concepts["precision-recall-f1"].template("binary-precision-recall"), 5)
+    for problem, names in ((masked, ("position", "token", "original", "input")), (labels, ("true class:", "predicted class:"))):
+        text = problem.describe_inputs()
+        table = [row for row in text.splitlines() if row.strip().startswith(names)]
+        lines = ["".join(chunk for chunk, _ in line) for line in input_lines(text, width)]
+        assert all(len(line) <= width for line in lines if line.strip().startswith(names)), lines
+        sliced = [line for line in lines if line.strip().startswith(names)]
+        assert len(sliced) % len(table) == 0 and len(sliced) >= len(table)
+        if len("  " + max(table, key=len)) <= width:
+            assert sliced == ["  " + row for row in table]
+            continue
+        assert len(sliced) > len(table), lines
+        # Slice by slice, the rows' cells stand at the same places and, joined, are the rows' own.
+        for at in range(0, len(sliced), len(table)):
+            group = sliced[at:at + len(table)]
+            spans = [[m.span() for m in re.finditer(r"\S+", row)][len(name.split()):] for row, name in zip(group, names)]
+            assert len({tuple(b for _, b in cells) for cells in spans}) == 1 or len({tuple(a for a, _ in cells) for cells in spans}) == 1, group
+        for row, name in zip(table, names):
+            mine = [line for line in sliced if line.strip().startswith(name)]
+            assert " ".join(part.split(name, 1)[1].strip() for part in mine).split() == row.split(name, 1)[1].split()
+    lines = ["".join(chunk for chunk, _ in line) for line in input_lines("mini-batches (row k: batch k) = [[1, 0]]", 30)]
+    assert lines == ["  mini-batches (row k: batch k) =", "    [[1, 0]]"]
+
+
+def test_a_square_matrix_typed_transposed_is_called_transposed(monkeypatch, tmp_path):
+    """A 2×2 answer typed with its rows and columns swapped: the drill's own short sentence
+    ("2 of 4 entries right") dropped the judge's "it is the answer transposed"."""
+    def answers(key):
+        return ["; ".join(" ".join(repr(v) for v in col) for col in zip(*key))]
+
+    for seed in range(11, 40):
+        home = tmp_path / str(seed)
+        (code, screen), key = _scores_session(monkeypatch, home, answers, seed=seed)
+        square = len(key) == len(key[0]) and any(key[i][j] != key[j][i] for i in range(len(key)) for j in range(len(key)))
+        if square:
+            break
+    assert square, "no seed drew a square, non-symmetric score matrix"
+    assert "it is the answer transposed (its rows and columns swapped)" in screen, screen

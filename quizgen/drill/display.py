@@ -86,7 +86,7 @@ def rows_lines(rows: Sequence[Sequence[Any]], width: int, marks: Iterable[tuple[
     return out
 
 
-_MATRIX_START = re.compile(r"^(?P<head>.*? = )\[\[.*\],$")
+_MATRIX_START = re.compile(r"^(?P<head>.*? = )\[\[.*\](?:,|\])$")
 _CODE_COMMENT = re.compile(r"^(?P<lead> *)(?P<code>\S.*?) {2,}(?P<comment># .*)$")
 
 
@@ -96,7 +96,10 @@ def input_lines(text: str, width: int, indent: str = "  ") -> list[Line]:
     instead, its rows at the left (as a list of rows where even that is too wide): wrapping
     its lines at spaces would scatter its rows' entries into other rows. A line of code with a
     comment beside it (``q = x @ W_q    # W_q: …``) too wide for ``width`` has its comment above
-    it, as comment lines: wrapped beside the code, the comment's second line looked like code."""
+    it, as comment lines: wrapped beside the code, the comment's second line looked like code.
+    Rows whose columns line up (``position  0  1  2`` over ``token  [CLS]  red  big``) that are
+    too wide are cut between columns into slices that fit, each slice under the rows' labels,
+    as numpy prints a wide array: wrapped row by row, a token stood under another's position."""
     import textwrap
 
     rows = text.splitlines()
@@ -111,6 +114,12 @@ def input_lines(text: str, width: int, indent: str = "  ") -> list[Line]:
             out.append([(lead + code["code"], "")])
             k += 1
             continue
+        table = None if _MATRIX_START.match(rows[k]) else _aligned(rows, k)
+        if table is not None and max(len(indent + r) for r in rows[k:table[0]]) > width:
+            end, label, cuts = table
+            out += [[(indent + line, "")] for line in _slices(rows[k:end], label, cuts, width - len(indent))]
+            k = end
+            continue
         start = _MATRIX_START.match(rows[k])
         end = k + 1
         if start is not None:
@@ -118,11 +127,11 @@ def input_lines(text: str, width: int, indent: str = "  ") -> list[Line]:
             while end < len(rows) and rows[end].startswith(pad + "[") and rows[end - 1].endswith("],"):
                 end += 1
         block = rows[k:end]
-        if end - k < 2 or not block[-1].endswith("]]") or max(len(indent + r) for r in block) <= width:
+        if start is None or not block[-1].endswith("]]") or max(len(indent + r) for r in block) <= width:
             out.append([(indent + rows[k], "")])
             k += 1
             continue
-        head = len(start["head"])  # type: ignore[index]
+        head = len(start["head"])
         out.append([(indent + block[0][:head].rstrip(), "")])
         matrix = [r[head:] for r in block]
         if max(len(indent + "  " + r) for r in matrix) <= width:
@@ -130,6 +139,57 @@ def input_lines(text: str, width: int, indent: str = "  ") -> list[Line]:
         else:  # each row a list, wrapped after its commas
             out += [[(indent + "  ", ""), ("[" + " ".join(r.strip(" [],").split()) + "]", "")] for r in matrix]
         k = end
+    return out
+
+
+def _columns(row: str, start: int) -> tuple[set[int], set[int]]:
+    """Where the words of ``row`` from ``start`` on begin and end."""
+    spans = [m.span() for m in re.finditer(r"\S+", row[start:])]
+    return {a for a, _ in spans}, {b for _, b in spans}
+
+
+def _aligned(rows: Sequence[str], k: int) -> tuple[int, int, list[int]] | None:
+    """The end of the rows from ``k`` whose columns line up (at least two rows, each a label and
+    two or more cells, the cells of every row ending, or beginning, where the others' do), where
+    their labels end and where they can be cut between cells (after right-aligned cells, before
+    the space ahead of left-aligned ones); None when row ``k`` starts no such rows."""
+    best = None
+    for end in range(k + 2, len(rows) + 1):
+        block = rows[k:end]
+        wide = max(len(r) for r in block)
+        padded = [r.ljust(wide) for r in block]
+        gaps = [i for i in range(1, wide) if all(r[i] == " " for r in padded)]
+        # The labels end at the first gap every row has text before.
+        label = next((i for i in gaps if all(r[:i].strip() for r in padded)), None)
+        if label is None:
+            break
+        cells = [_columns(r, label) for r in block]
+        if len(cells[0][1]) >= 2 and all(c[1] == cells[0][1] for c in cells):
+            cuts = sorted(label + e for e in cells[0][1])
+            # The labels take the first cell's padding beyond the others' width: every slice's
+            # first cell then stands where the first slice's does.
+            best = (end, max(label, 2 * cuts[0] - cuts[1]), cuts)
+        elif len(cells[0][0]) >= 2 and all(c[0] == cells[0][0] for c in cells):
+            cuts = sorted(label + b - 1 for b in cells[0][0])
+            best = (end, cuts[0], [*cuts[1:], wide])
+        else:
+            break
+    return best
+
+
+def _slices(rows: Sequence[str], label: int, cuts: Sequence[int], width: int) -> list[str]:
+    """Aligned ``rows`` cut at ``cuts`` into slices at most ``width`` wide, each slice of every
+    row after that row's label (a cell wider than the room stands alone)."""
+    wide = max(len(r) for r in rows)
+    padded = [r.ljust(wide) for r in rows]
+    room = max(width - label, 1)
+    out: list[str] = []
+    start = label
+    while start < wide:
+        fits = [c for c in cuts if start < c <= start + room]
+        cut = fits[-1] if fits else next((c for c in cuts if c > start), wide)
+        out += [(r[:label] + r[start:cut]).rstrip() for r in padded]
+        start = cut
     return out
 
 

@@ -458,7 +458,7 @@ class Session:
             out.para(("✗ Wrong — ", "wrong"), (which, ""), (", ".join(m.name for m in named), "mistake"))
             for m in named:
                 out.para((m.description, ""), indent=2)
-        elif verdict.wrong_entries:
+        elif verdict.wrong_entries and not verdict.transposed:  # the table below marks which
             out.para(("✗ Wrong: ", "wrong"), (f"{verdict.entries_right} of {verdict.entries_total} entries right.", ""))
         else:
             out.para(("✗ ", "wrong"), (verdict.message, ""))

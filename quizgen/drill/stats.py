@@ -108,17 +108,16 @@ def summarise(
     for state in states:
         c = per[state.concept]
         ahead = state.due - now_ts
+        if c.next_due is None or state.due < c.next_due:
+            c.next_due = state.due  # "now" when a card is due already
         if ahead <= 0:
             c.due_now += 1
-            continue
-        if ahead <= 86400:
+        elif ahead <= 86400:
             c.due_day += 1
         elif ahead <= 7 * 86400:
             c.due_week += 1
         else:
             c.due_later += 1
-        if c.next_due is None or state.due < c.next_due:
-            c.next_due = state.due
     for concept, ids in cards_by_concept.items():
         per[concept].new = sum(1 for i in ids if i not in reviewed)
     ordered = sorted(mistakes.values(), key=lambda m: (m.concept, -m.made, m.name))

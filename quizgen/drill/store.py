@@ -326,6 +326,7 @@ class Store:
                     # On read-only media SQLite cannot make the WAL's shared-memory file that a
                     # read-only open needs; nothing can change the file there, so read it as is.
                     self._copy(f"file:{self.path}?immutable=1", db)
+                _intact(db)  # stats and --no-save read what a drill would refuse: say so too
             return db
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         # The database holds what the learner typed: readable by its owner only (SQLite gives
@@ -344,10 +345,7 @@ class Store:
         db.execute("ROLLBACK")
         # So is a damaged file (about 10 ms for 50,000 saved answers): the learner would
         # otherwise answer a question only to have the drill stop when the answer is saved.
-        damage = db.execute("PRAGMA quick_check(1)").fetchone()[0]
-        if damage != "ok":
-            where = " ".join(damage.replace("*** in database main ***", "").split())
-            raise sqlite3.DatabaseError(f"database disk image is malformed ({where})")
+        _intact(db)
         return db
 
     @staticmethod
@@ -571,3 +569,11 @@ def when(ts: float, now: datetime) -> str:
     day = datetime.fromtimestamp(ts, UTC).date().isoformat()
     days = delta / 86400
     return f"in {days:.0f} day{'s' if round(days) != 1 else ''} ({day})"
+
+
+def _intact(db: sqlite3.Connection) -> None:
+    """Raise ``sqlite3.DatabaseError`` naming the damage SQLite's quick check finds, if any."""
+    damage = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+    if damage != "ok":
+        where = " ".join(damage.replace("*** in database main ***", "").split())
+        raise sqlite3.DatabaseError(f"database disk image is malformed ({where})")

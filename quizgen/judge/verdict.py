@@ -43,6 +43,7 @@ class Verdict:
         wrong_entries: Zero-based indices of the wrong entries: ``(i,)`` for vectors,
             ``(row, col)`` for matrices; empty when not applicable.
         also: The other known mistakes that give the same value (the message names them all).
+        transposed: The matrix typed is the key transposed (the message says so).
     """
 
     status: str
@@ -53,6 +54,7 @@ class Verdict:
     entries_total: int | None = None
     wrong_entries: tuple[tuple[int, ...], ...] = ()
     also: tuple[Misconception, ...] = ()
+    transposed: bool = False
 
     @property
     def correct(self) -> bool:
@@ -420,9 +422,10 @@ def _judge_array(
         else:
             got = f"got {dims_given[0]}×{dims_given[1]}"
         message = f"Wrong: expected {describe_expected(answer)}, {got}."
-        if not vector and not ms and close("matrix", [list(col) for col in zip(*key_rows)], given, tolerance):
+        transposed = not vector and not ms and close("matrix", [list(col) for col in zip(*key_rows)], given, tolerance)
+        if transposed:
             message = message[:-1] + ": the answer transposed (its rows and columns swapped)."
-        return Verdict("wrong", _naming(message, ms), given, _first(ms), 0, total, (), also=ms[1:])
+        return Verdict("wrong", _naming(message, ms), given, _first(ms), 0, total, (), also=ms[1:], transposed=transposed)
 
     wrong: list[tuple[int, ...]] = []
     coarse: list[tuple[int, ...]] = []
@@ -462,9 +465,10 @@ def _judge_array(
         f"Wrong: {right} of {_entries(total)} right." if ms
         else f"Wrong: {right} of {_entries(total)} right; wrong: {_where(kind, wrong)} (counting from 1)."
     )
-    if not ms and not vector and close("matrix", [list(col) for col in zip(*key_rows)], given, tolerance):
+    transposed = not ms and not vector and close("matrix", [list(col) for col in zip(*key_rows)], given, tolerance)
+    if transposed:
         message = f"Wrong: {right} of {_entries(total)} right: it is the answer transposed (its rows and columns swapped)."
-    return Verdict("wrong", _naming(message, ms), given, _first(ms), right, total, entries, also=ms[1:])
+    return Verdict("wrong", _naming(message, ms), given, _first(ms), right, total, entries, also=ms[1:], transposed=transposed)
 
 
 def _judge_formula(key: Any, text: str, misconceptions: Sequence[Misconception]) -> Verdict:
