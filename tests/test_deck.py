@@ -121,7 +121,8 @@ def test_every_shipped_recipe_curates_and_shares_the_topic_decks_seed() -> None:
     """A recipe ships only when it curates: a mix of concepts no single topic (concept id, tag or
     all) selects; one topic needs no recipe (``quizgen deck TOPIC``). Every recipe uses seed 0,
     the seed ``quizgen deck TOPIC`` uses, so a note (concept, template, variant) holds the same
-    problem in every deck and importing two decks never fights over a note."""
+    problem in every deck and importing two decks never fights over a note; and the default
+    number of variants, since a rotating note (concept, template) holds all of its variants."""
     assert RECIPES, "no curated recipe ships (docs/anki.md and .ci/run build one)"
     concepts = load_concepts(CONCEPTS)
     single = {frozenset(c.id for c in select(concepts, t)) for t in ["all", *topic_names(concepts)]}
@@ -132,13 +133,31 @@ def test_every_shipped_recipe_curates_and_shares_the_topic_decks_seed() -> None:
             f"{path.name} selects what one topic does: `quizgen deck TOPIC` makes that deck, delete the recipe"
         )
         assert recipe.seed == 0, path
+        assert recipe.variants == anki.DEFAULT_VARIANTS, path
+
+
+def _package_notes(path: Path) -> dict[str, str]:
+    """Each note's fields in a package, by GUID."""
+    with zipfile.ZipFile(path) as archive:
+        data = archive.read("collection.anki2")
+    db = sqlite3.connect(":memory:")
+    db.deserialize(data)
+    try:
+        return dict(db.execute("SELECT guid, flds FROM notes").fetchall())
+    finally:
+        db.close()
 
 
 def test_importing_a_recipe_deck_then_everything_adds_each_note_once(tmp_path: Path, col: Collection) -> None:
+    """The shipped recipe's deck, then `quizgen deck all`: every note of the first is the same
+    note, field for field, in the second (a recipe with 10 variants gave rotating notes another
+    content under the same GUID, and which one a collection kept depended on the import order)."""
     concepts = load_concepts(CONCEPTS)
     curated = load_recipe(RECIPES[0])
-    small = build_deck(select(concepts, curated.topics), tmp_path / "a.apkg", variants=2, seed=curated.seed)
-    large = build_deck(concepts, tmp_path / "all.apkg", variants=2, seed=0)  # as `quizgen deck all` builds it
+    small = build_deck(select(concepts, curated.topics), tmp_path / "a.apkg", variants=curated.variants, seed=curated.seed)
+    large = build_deck(concepts, tmp_path / "all.apkg")  # as `quizgen deck all` builds it
+    mine, everything = _package_notes(tmp_path / "a.apkg"), _package_notes(tmp_path / "all.apkg")
+    assert mine and all(everything[guid] == fields for guid, fields in mine.items())
     _import(col, tmp_path / "a.apkg")
     counts = _counts(_import(col, tmp_path / "all.apkg"))
     assert (counts["new"], counts["duplicate"], counts["updated"], counts["conflicting"]) == (
@@ -806,6 +825,10 @@ def test_a_bundled_recipe_is_found_from_any_directory(tmp_path: Path, monkeypatc
     assert out.exists() and "quizgen::Transformers::Attention" in result.output
     result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "deck", "decks/nothing-like-it.yaml"])
     assert result.exit_code == 2 and "no such deck recipe" in result.output
+    # A path into another folder names that file: a typo there is not the bundled recipe.
+    typo = tmp_path / "nowhere" / "transformer-unit.yaml"
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "deck", str(typo), "-o", str(tmp_path / "t.apkg")])
+    assert result.exit_code == 2 and f"no such deck recipe: {typo}" in result.output and not (tmp_path / "t.apkg").exists()
 
 
 def test_a_deck_replaces_only_a_deck_quizgen_wrote(tmp_path: Path) -> None:
@@ -844,6 +867,16 @@ def test_a_deck_is_never_written_over_a_file_that_is_not_a_deck(tmp_path: Path) 
     result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "deck", "bleu", "-o", str(tmp_path / "link.apkg"), "--variants", "1"])
     assert result.exit_code == 2 and "it is a link" in result.output, result.output
     assert (tmp_path / "notes.txt").read_text() == "my own words"
+    # A pipe named .apkg: refused at once (reading it to see whether quizgen wrote it blocked for ever).
+    os.mkfifo(tmp_path / "pipe.apkg")
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "deck", "bleu", "-o", str(tmp_path / "pipe.apkg"), "--variants", "1"])
+    assert result.exit_code == 2 and "it is not a regular file" in result.output, result.output
+    # A name that is only the extension gets a name in the hint; topics joined past a file name's length, a hint to -o.
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "deck", "bleu", "-o", str(tmp_path / ".apkg")])
+    assert result.exit_code == 2 and f"try -o {tmp_path / 'deck.apkg'}" in result.output, result.output
+    topics = sorted(c.id for c in load_concepts(CONCEPTS))
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "deck", *topics, *topics, *topics, *topics])
+    assert result.exit_code == 2 and "too long for a file name; name the deck with -o" in result.output, result.output
 
 
 def test_cli_builds_topics_with_progress(tmp_path: Path) -> None:

@@ -149,10 +149,11 @@ def load_recipe(path: str | Path) -> Recipe:
     """Read and check a deck recipe; every problem is reported with the file and field."""
 
     path = Path(path)
-    if not path.exists():
+    if not path.exists() and str(path.parent) in (".", "decks"):
         from quizgen.core.concepts import bundled_dir
 
-        # A recipe bundled with quizgen, named as in the repository (decks/transformer-unit.yaml).
+        # A recipe bundled with quizgen, named as in the repository (decks/transformer-unit.yaml);
+        # a path into another folder names that file only (a typo there is no bundled recipe).
         bundled = bundled_dir("decks") / path.name
         path = bundled if bundled.is_file() else path
     from quizgen.core.files import load_yaml_data, read_text_file
@@ -330,6 +331,8 @@ def build_deck(
         raise QuizgenError(f"cannot write {out}: it is a directory; give a file name such as deck.apkg")
     if out.is_symlink():  # it would write wherever the link leads, whatever that file's name
         raise QuizgenError(f"cannot write {out}: it is a link; write the deck to a file, not through a link")
+    if out.exists() and not out.is_file():  # a pipe would block the check below for ever
+        raise QuizgenError(f"cannot write {out}: it is not a regular file (a pipe or a device); give a file name such as deck.apkg")
     if not out.parent.is_dir():
         raise QuizgenError(f"cannot write {out}: no directory {out.parent}")
     if out.exists() and not is_quizgen_deck(out):  # a shared deck, or some file named .apkg
@@ -506,11 +509,16 @@ def deck_command(
     if output is not None and not output.strip():
         raise QuizgenError("-o: expected a file name such as deck.apkg, found an empty one")
     out = Path(output) if output else Path(f"{recipe.name}.apkg")
+    if not output and len(out.name.encode()) > 255:  # topics joined: more than a file name can hold
+        raise QuizgenError(f"the deck's default name ({out.name[:40]}…, the topics joined) is too long for a file name; "
+                           "name the deck with -o, such as -o course.apkg")
     if out.suffix.lower() != ".apkg" and not out.is_dir():
         # Anki imports a deck by its extension, and an -o naming some other file (notes.txt, a
-        # concept file) would be replaced by the deck's bytes.
+        # concept file) would be replaced by the deck's bytes. A name that is only an extension
+        # (.apkg) has none, and gets a name in the hint.
+        named = out.name not in ("", ".", "..") and out.name.lower() != ".apkg"
         raise QuizgenError(f"{out}: a deck is written to a file ending in .apkg (Anki imports it by that name); "
-                           f"try -o {out.with_suffix('.apkg') if out.name not in ('', '.', '..') else 'deck.apkg'}")
+                           f"try -o {out.with_suffix('.apkg') if named else out.parent / 'deck.apkg'}")
     total = recipe.variants * sum(len(c.templates) for c in concepts)
     show = progress if progress is not None else (total >= _PROGRESS_AT and sys.stderr.isatty())
 
