@@ -178,6 +178,7 @@ def test_right_answer_then_summary(monkeypatch, tmp_path):
     assert code == 0
     assert "scale-factor" in screen and "Answer with a number" in screen
     assert "✓ Right: the answer is" in screen
+    assert "Answer: " not in screen  # the verdict has just said it: once is enough
     assert "Worked solution:" in screen and "scale = 1/√d_k" in screen
     assert "1 problem: 1 right, 0 wrong" in screen
     (r,) = reviews(tmp_path)
@@ -1061,3 +1062,14 @@ def test_a_square_matrix_typed_transposed_is_called_transposed(monkeypatch, tmp_
             break
     assert square, "no seed drew a square, non-symmetric score matrix"
     assert "it is the answer transposed (its rows and columns swapped)" in screen, screen
+
+
+def test_a_word_on_a_continuation_line_is_that_word_not_a_row(monkeypatch, tmp_path):
+    """A matrix's first row, then ? on the "… " line: the answer is shown (the rows typed so far
+    are dropped), not refused as the matrix "1 2\n?"; "hint" says there are none, and how to see the answer."""
+    def first_row(key):
+        return [" ".join(repr(v) for v in key[0]), "hint", " ".join(repr(v) for v in key[0]), "?"]
+
+    (code, screen), key = _scores_session(monkeypatch, tmp_path, first_row)
+    assert "could not read" not in screen and "No hints: the prompt and its inputs hold all there is." in screen
+    assert "Worked solution:" in screen and "1 problem: 0 right, 0 wrong, 1 shown without an answer" in screen

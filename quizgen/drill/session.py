@@ -257,6 +257,8 @@ class Session:
                 more = self.out.ask("… ")
                 if not more.strip():
                     break
+                if more.strip().lower() in SKIP_WORDS | QUIT_WORDS | HELP_WORDS:
+                    return more  # the rows typed so far are dropped: the word is what is meant
                 text += "\n" + more
         return text
 
@@ -273,7 +275,8 @@ class Session:
                 self.out.para(("Type an answer, or ? to see it (quit, Ctrl-D or Ctrl-C ends the drill).", "dim"))
                 continue
             if text.strip().lower() in HELP_WORDS:
-                self.out.para((HELP, "dim"))
+                hint = "No hints: the prompt and its inputs hold all there is. " if text.strip().lower() == "hint" else ""
+                self.out.para((hint + HELP, "dim"))
                 continue
             if text.strip().lower() in SKIP_WORDS:
                 self._reveal(prep, text, time.monotonic() - started)
@@ -464,7 +467,8 @@ class Session:
             out.para(("✗ ", "wrong"), (verdict.message, ""))
         rows = [key] if kind == "vector" else key if kind == "matrix" else None
         if rows is None or value_lines(rows) is None:
-            out.para(("Answer: ", "bold"), (format_value(kind, key), "bold"))
+            if verdict.status != "right":  # a right verdict has just said the answer
+                out.para(("Answer: ", "bold"), (format_value(kind, key), "bold"))
             return
         given = verdict.given if verdict.status not in ("right", "skipped") else None
         given_rows: list[Any] = ([given] if kind == "vector" else given) if isinstance(given, list) and given else []
