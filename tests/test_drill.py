@@ -1073,3 +1073,20 @@ def test_a_word_on_a_continuation_line_is_that_word_not_a_row(monkeypatch, tmp_p
     (code, screen), key = _scores_session(monkeypatch, tmp_path, first_row)
     assert "could not read" not in screen and "No hints: the prompt and its inputs hold all there is." in screen
     assert "Worked solution:" in screen and "1 problem: 0 right, 0 wrong, 1 shown without an answer" in screen
+
+
+def test_wide_characters_take_two_cells_when_a_line_is_wrapped():
+    """Fullwidth digits typed by an IME are echoed in the judge's message: measured as one
+    column each, a wrapped line ran past the terminal's edge and the terminal folded it again."""
+    import unicodedata
+
+    from quizgen.drill.display import wrap_line
+
+    def cells(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+    message = "? could not read '０.１３５' as a number: unexpected character '０' at position 1; try 0.25, 1/4, 2.5e-3 or sqrt(2)/2"
+    for width in (80, 60, 40):
+        parts = ["".join(chunk for chunk, _ in p) for p in wrap_line([(message, "")], width, hang=0, fold=True)]
+        assert all(cells(p) <= width for p in parts), (width, parts)
+        assert " ".join(parts).split() == message.split()

@@ -252,8 +252,13 @@ def wrap_line(line: Line, width: int, hang: int = 4, fold: bool = False) -> list
     """``line`` broken at spaces into lines at most ``width`` wide, each one after the first
     indented ``hang`` more than the first's own indent; a word wider than that stays whole (the
     terminal folds it, so nothing is hidden), or with ``fold`` is cut at the width."""
+    import bisect
+    import itertools
+
     text = "".join(chunk for chunk, _ in line)
-    if len(text) <= width:
+    # Widths in terminal cells: a wide character (０, 漢) takes two, a combining mark none.
+    cells = [0, *itertools.accumulate(_cell_width(c) for c in text)]
+    if cells[-1] <= width:
         return [line]
     styles = [style for chunk, style in line for _ in chunk]
     # The indent of the lines after the first, at most half the width: every line has room.
@@ -262,15 +267,16 @@ def wrap_line(line: Line, width: int, hang: int = 4, fold: bool = False) -> list
     start = 0
     while start < len(text):
         room = max(width - (len(lead) if pieces else 0), 1)  # each line takes one character at least
-        if len(text) - start <= room:
+        if cells[-1] - cells[start] <= room:
             pieces.append((start, len(text)))
             break
+        full = bisect.bisect_right(cells, cells[start] + room) - 1  # the characters that fit end here
         floor = start + (len(text) - len(text.lstrip(" ")) if not pieces else 0)
-        cut = text.rfind(" ", floor + 1, start + room + 1)
+        cut = text.rfind(" ", floor + 1, full + 1)
         if cut <= floor and fold:  # one long word: cut where the line is full
-            cut = start + max(room, 1)
+            cut = max(full, start + 1)
         elif cut <= floor:  # one long word: up to its end
-            cut = text.find(" ", start + room)
+            cut = text.find(" ", full)
             cut = len(text) if cut == -1 else cut
         pieces.append((start, cut))
         start = cut
@@ -286,6 +292,16 @@ def wrap_line(line: Line, width: int, hang: int = 4, fold: bool = False) -> list
                 part.append((text[i], styles[i]))
         out.append(part)
     return out
+
+
+def _cell_width(char: str) -> int:
+    """The terminal cells ``char`` takes: two for a wide (East Asian) character, none for a
+    combining mark, else one."""
+    import unicodedata
+
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
 class Out:
