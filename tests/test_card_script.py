@@ -919,3 +919,62 @@ def test_on_a_phone_a_worked_step_is_its_label_then_its_value_then_its_note(anki
         assert all(a[1] <= b[0] + 0.5 for a, b in zip(cells, cells[1:])), cells  # each below the one before
         assert all(c[2] <= 380 for c in cells), cells
     assert all(width <= client + 1 for width, client in got["scrolls"]), got["scrolls"]
+
+
+_CODE_PROBE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"></head><body style="margin:0">
+<iframe id="card" src="%(page)s" style="width:%(width)spx;height:3000px;border:0"></iframe>
+<script>
+window.addEventListener("load", function () {
+  var doc = document.getElementById("card").contentDocument, lines = [];
+  doc.querySelectorAll(".qz-commented").forEach(function (div) {
+    var code = div.querySelector(".qz-code").getBoundingClientRect();
+    var comment = div.querySelector(".qz-comment").getBoundingClientRect();
+    lines.push({code: [code.left, code.top, code.right, code.bottom], comment: [comment.left, comment.top, comment.right, comment.bottom]});
+  });
+  var pre = document.createElement("pre");
+  pre.id = "code";
+  pre.textContent = JSON.stringify({lines: lines, width: doc.documentElement.clientWidth, scroll: doc.documentElement.scrollWidth});
+  document.body.appendChild(pre);
+});
+</script>
+</body></html>
+"""
+
+
+@pytest.mark.parametrize("width", [380, 1200])
+def test_a_code_comment_stands_beside_its_line_or_above_it_never_below(tmp_path: Path, width: int) -> None:
+    """transformer-shapes.attention-shapes shows multi-head attention as code with comments.
+    Wrapped beside the code, a comment went on under the code's start ("d_k).transpose(1, 2)" on
+    a line of its own, read as code). Each comment now stands beside its line, in one column,
+    where both fit, and above its line where they do not; never below it, never past the card."""
+    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    from quizgen.anki.deck import build_deck
+    from quizgen.core.concepts import load_concepts, select
+
+    _need_chromium()
+    build_deck(select(load_concepts(ROOT / "concepts"), ["transformer-shapes"]), tmp_path / "t.apkg", variants=1, seed=3)
+    col = Collection(str(tmp_path / "collection.anki2"))
+    try:
+        col.import_anki_package(ImportAnkiPackageRequest(package_path=str(tmp_path / "t.apkg"), options=ImportAnkiPackageOptions()))
+        body = _card(col, "transformer-shapes.attention-shapes.").question()
+        page = Path(col.media.dir()) / "code.html"
+        page.write_text(f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body class="card">{body}</body></html>', encoding="utf-8")
+        harness = page.with_name("code.frame.html")
+        harness.write_text(_CODE_PROBE % {"page": page.name, "width": width}, encoding="utf-8")
+        proc = chromium("--allow-file-access-from-files", "--dump-dom", harness.as_uri())
+    finally:
+        col.close()
+    match = re.search(r'<pre id="code">(.*?)</pre>', proc.stdout, re.DOTALL)
+    assert match, proc.stdout[-2000:]
+    got = json.loads(html.unescape(match.group(1)))
+    assert len(got["lines"]) >= 2 and got["scroll"] <= got["width"], got
+    beside = [line for line in got["lines"] if line["comment"][1] < line["code"][3] and line["code"][1] < line["comment"][3]]
+    above = [line for line in got["lines"] if line["comment"][3] <= line["code"][1] + 0.5]
+    assert len(beside) + len(above) == len(got["lines"]), got["lines"]
+    assert len({round(line["comment"][0]) for line in beside}) <= 1, beside  # one column
+    if width == 380:
+        assert above, got["lines"]  # a phone has no room beside the longest lines
+    else:
+        assert beside, got["lines"]

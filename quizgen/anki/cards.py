@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from quizgen.core.concepts import Concept, Flashcard
 from quizgen.core.render import (
+    CODE_COMMENT,
     fits_tex,
     fmt_inline,
     fmt_shape,
@@ -207,9 +208,21 @@ def _lines_html(text: str) -> str:
     lines = text.split("\n")
     out = []
     for table, group in itertools.groupby(zip(lines, _table_rows(lines)), key=lambda pair: pair[1]):
-        divs = "".join(f'<div class="qz-line">{_escape(line) or " "}</div>' for line, _ in group)
+        divs = "".join(_line_html(line) for line, _ in group)
         out.append(f'<div class="qz-lines{" qz-rows" if table else ""}">{divs}</div>')
     return "".join(out)
+
+
+def _line_html(line: str) -> str:
+    """One input line. A line of code with a comment beside it is two boxes in a row that wraps
+    upwards: the comment stands beside the code, in its column, where both fit, and above the
+    code where they do not (wrapped beside it, the comment's second line read as code)."""
+    code = CODE_COMMENT.match(line)
+    if code is None:
+        return f'<div class="qz-line">{_escape(line) or " "}</div>'
+    column = len(line) - len(code["comment"])
+    return (f'<div class="qz-line qz-commented"><span class="qz-code" style="width: {column}ch">{_escape(code["lead"] + code["code"])}</span>'
+            f'<span class="qz-comment">{_escape(code["comment"])}</span></div>')
 
 
 def _step_row(step: Any, kind: str) -> str:
@@ -339,6 +352,9 @@ _CSS = """\
 .qz-line { padding-left: 2ch; text-indent: -2ch; }
 .qz-rows { white-space: pre; overflow-wrap: normal; overflow-x: auto; overflow-y: hidden; }
 .qz-rows .qz-line { padding-left: 0; text-indent: 0; }
+.qz-commented { display: flex; flex-wrap: wrap-reverse; padding-left: 0; text-indent: 0; }
+.qz-code { max-width: 100%; padding-left: 2ch; text-indent: -2ch; box-sizing: border-box; }
+.qz-comment { opacity: 0.75; padding-left: 2ch; text-indent: -2ch; }
 .qz-matrix { margin: 0.3em 0; }
 .qz-labelled { display: flex; flex-wrap: wrap; align-items: center; column-gap: 0.4em; }
 .qz-matrix-value { min-width: 0; max-width: 100%; overflow-x: auto; overflow-y: hidden; }

@@ -36,6 +36,11 @@ class Typeset(NamedTuple):
         return self.value if self.value and all(isinstance(r, list) for r in self.value) else [self.value]
 
 
+CODE_COMMENT = re.compile(r"^(?P<lead> *)(?P<code>\S.*?) {2,}(?P<comment># .*)$")
+"""A line of code with a comment beside it (``q = x @ W_q    # W_q: (d_model, d_model)``), as
+shape problems show their code: where the two do not fit side by side, every face puts the
+comment above its line (a comment wrapped beside the code read as code)."""
+
 _SINK: ContextVar[list[Typeset] | None] = ContextVar("quizgen_typeset", default=None)
 _TOKEN = re.compile(r"\x00(\d+)\x00")
 

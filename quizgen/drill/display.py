@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from quizgen.core.errors import show_char
-from quizgen.core.render import fmt_inline, fmt_scalar, shape_note
+from quizgen.core.render import CODE_COMMENT, fmt_inline, fmt_scalar, shape_note
 from quizgen.judge.messages import EXAMPLE_LISTS
 
 Segment = tuple[str, str]
@@ -87,7 +87,6 @@ def rows_lines(rows: Sequence[Sequence[Any]], width: int, marks: Iterable[tuple[
 
 
 _MATRIX_START = re.compile(r"^(?P<head>.*? = )\[\[.*\](?:,|\])$")
-_CODE_COMMENT = re.compile(r"^(?P<lead> *)(?P<code>\S.*?) {2,}(?P<comment># .*)$")
 
 
 def input_lines(text: str, width: int, indent: str = "  ") -> list[Line]:
@@ -106,7 +105,7 @@ def input_lines(text: str, width: int, indent: str = "  ") -> list[Line]:
     out: list[Line] = []
     k = 0
     while k < len(rows):
-        code = _CODE_COMMENT.match(rows[k])
+        code = CODE_COMMENT.match(rows[k])
         if code is not None and len(indent + rows[k]) > width:
             lead = indent + code["lead"]
             out += [[(lead + line, "")] for line in textwrap.wrap(
