@@ -771,6 +771,18 @@ HOSTILE.update({
                      + "".join(f"      - {{label: s{i}, value: \"sum(A @ A @ A @ A @ A) + {i}\"}}\n" for i in range(12)), "answer"),
     "example-lists-a-computed-input": ("    inputs:\n      a: {label: a, range: [1, 5]}\n      b: {label: b, value: a*2}\n    answer: b\n"
                                        "    examples: [{inputs: {a: 1, b: 2}, answer: 2, source: s}]\n", "examples[0].inputs"),
+    # A value too large is refused before it is built: outer() and broadcasting of two
+    # 9,999-entry vectors made 100 million entries (4 GB, minutes) before the size was checked.
+    "outer-bomb": ("    inputs:\n      a: {label: a, range: [1, 9]}\n    answer: \"sum(outer(one_hot(a, 9999), one_hot(a, 9999)))\"\n", "answer"),
+    "broadcast-bomb": ("    inputs:\n      a: {label: a, range: [1, 9]}\n      v: {label: v, shape: [1], range: [1, 9]}\n"
+                       "    answer: \"sum(one_hot(v, 9999).T + one_hot(a, 9999))\"\n", "answer"),
+    # A formula answer is checked as a number's is: worth deriving, and in its symbols.
+    "formula-same-inputs": ("    inputs:\n      a: {label: a, values: [3]}\n      T: {label: T, symbol: positive}\n    answer: a*T\n", "inputs"),
+    "formula-same-answer": ("    inputs:\n      a: {label: a, range: [1, 9]}\n      T: {label: T, symbol: positive}\n    answer: a*T - a*T + T\n", "answer"),
+    "formula-without-its-symbols": ("    inputs:\n      a: {label: a, range: [1, 9]}\n      T: {label: T, symbol: positive}\n    answer: a*2\n", "answer"),
+    # one_hot of a matrix has 3 dimensions, which no face shows: refused, not a crash later.
+    "one-hot-of-a-matrix": ("    inputs:\n      M: {label: M, shape: [3, 3], range: [0, 2]}\n      w: {label: w, shape: [3], range: [-3, 3]}\n"
+                            "    answer: \"sum(one_hot(M, 3) @ w, dim=0)\"\n", "answer"),
 })
 
 
@@ -795,6 +807,12 @@ HOSTILE_WORDS = {
     "heavy-step": "at most 100,000 entries for one variant, steps and mistakes included",
     "heavy-sample": "100 sample draws compute at most 2,000,000 entries in all",
     "example-lists-a-computed-input": "b, computed from the others (value:): leave it out",
+    "formula-same-inputs": "the same inputs in all 100 usable draws (a = 3)",
+    "formula-same-answer": "the same formula in all 100 usable draws",
+    "formula-without-its-symbols": "a formula that depends on its symbols (T)",
+    "outer-bomb": "a value has 99980001 entries; at most 10000 are allowed",
+    "broadcast-bomb": "a value has 99980001 entries; at most 10000 are allowed",
+    "one-hot-of-a-matrix": "of a matrix it would have 3 dimensions",
 }
 
 
@@ -1032,3 +1050,19 @@ def test_every_shipped_worked_solution_ends_in_the_prompts_notation() -> None:
     for concept, template in authored:
         last = build_problem(concept, template, 1).steps[-1].label
         assert not last.startswith("answer = "), (concept.id, template.name, last)
+
+
+def test_a_file_of_too_many_templates_is_refused_before_any_is_checked(tmp_path: Path) -> None:
+    """A 251 KB file of 1,000 templates (each a little work) kept check, and every command that
+    reads a new file, busy for four minutes. More than MAX_TEMPLATES is refused, naming the
+    field, before a template is drawn."""
+    from quizgen.core.schema import MAX_TEMPLATES
+
+    template = ("  - name: p{i}\n    inputs:\n      v: {{label: v, shape: [12, 12], range: [-1, 1]}}\n"
+                "    answer: \"sum(v @ v @ v @ v @ v @ v) + v[0,0]\"\n    prompt: \"Give a number.\"\n")
+    head = _HEAD.format(stem="many").split("problems:\n")[0] + "problems:\n"
+    (tmp_path / "many.yaml").write_text(head + "".join(template.format(i=i) for i in range(10 * MAX_TEMPLATES)), encoding="utf-8")
+    start = time.perf_counter()
+    result = CliRunner().invoke(cli, ["check", str(tmp_path / "many.yaml")])
+    assert result.exit_code == 2 and f"problems: expected at most {MAX_TEMPLATES} items" in result.output, result.output
+    assert time.perf_counter() - start < 10  # never minutes (speed is for benchmarks/)

@@ -71,9 +71,10 @@ def budget(entries: int) -> Iterator[None]:
     try:
         yield
     finally:
-        spent = start - _work.left
+        spent = start - getattr(_work, "left", start)  # gone if a signal cut an inner budget's clean-up short
         if outer is None:
-            del _work.left, _work.outer_bound
+            _work.__dict__.pop("left", None)
+            _work.__dict__.pop("outer_bound", None)
         else:
             _work.left, _work.outer_bound = outer - spent, outer_bound
 
@@ -86,9 +87,18 @@ def _spend(n: int) -> None:
         _work.left = left - n
 
 
+def _room(count: int) -> None:
+    """Refuse a value of ``count`` entries before it is built: too large for one value, or
+    more than the budget has left (``_made`` then spends it)."""
+    if count > MAX_ELEMENTS:
+        raise Undefined(f"a value has {count} entries; at most {MAX_ELEMENTS} are allowed")
+    left = getattr(_work, "left", None)
+    if left is not None and count > left:
+        raise TooMuchWork("the expressions compute too many entries for one variant", outer=_work.outer_bound)
+
+
 def _made(shape: tuple[int, ...], values: list[float]) -> Array:
-    if len(values) > MAX_ELEMENTS:
-        raise Undefined(f"a value has {len(values)} entries; at most {MAX_ELEMENTS} are allowed")
+    _room(len(values))
     _spend(len(values))
     return shape, values
 
@@ -212,6 +222,7 @@ def _broadcast(a: Array, b: Array, f: Callable[[float, float], float]) -> Array:
             raise Undefined(f"shapes {list(sa)} and {list(sb)} do not broadcast")
         dims.append(max(x, y))
     rows, cols = dims
+    _room(rows * cols)  # before a list of that size is built
     values = [
         f(va[(i if pa[0] > 1 else 0) * pa[1] + (j if pa[1] > 1 else 0)], vb[(i if pb[0] > 1 else 0) * pb[1] + (j if pb[1] > 1 else 0)])
         for i in range(rows)
@@ -367,8 +378,11 @@ def _index(a: Array, indices: Sequence[Array]) -> Array:
 def _one_hot(index: Array, classes: Array) -> Array:
     (c,) = _whole(classes, "the number of classes")
     picks = _whole(index, "one_hot's indices")
-    if c < 1 or c > MAX_ELEMENTS or any(not 0 <= i < c for i in picks):
+    if len(index[0]) > 1:  # values have two dimensions at most, as the faces show them
+        raise Undefined("one_hot takes a number or a vector of indices (of a matrix it would have 3 dimensions)")
+    if c < 1 or any(not 0 <= i < c for i in picks):
         raise Undefined("one_hot's index is out of range")
+    _room(len(picks) * c)
     return _made((*index[0], c), [float(i == k) for i in picks for k in range(c)])
 
 
@@ -483,7 +497,9 @@ def _function(name: str, args: list[Array], kw: dict[str, Any]) -> Array:
         if len(x[0]) != 1 or len(y[0]) != 1 or (name == "dot" and x[0] != y[0]):
             raise Undefined(f"{name} takes two vectors{' of one length' if name == 'dot' else ''}")
         if name == "dot":
+            _spend(len(x[1]))
             return (), [_fsum(a * b for a, b in zip(x[1], y[1]))]
+        _room(x[0][0] * y[0][0])
         return _made((x[0][0], y[0][0]), [a * b for a in x[1] for b in y[1]])
     if name == "cosine":
         eps = float(kw.get("eps", 1e-8))

@@ -28,6 +28,7 @@ from quizgen.core.files import FileUnusable, YamlRefused, load_yaml_data
 from quizgen.core.issues import Issue, PathKey, describe, field_name, leaf_errors, schema_issue
 from quizgen.core.issues import line_of as _line_of
 from quizgen.core.params import FloatRange, IntRange, resolve
+from quizgen.core.schema import MAX_TEMPLATES
 
 MAX_CONCEPT_BYTES = 256 * 1024
 """Largest concept file read (the largest shipped one is about 12 KB)."""
@@ -199,6 +200,8 @@ def _semantic_issues(
         issues.append(Issue(file, _line_of(lines, path), field_name(path), f"expected text without control characters, found {char}"))
     seen: dict[str, int] = {}
     problems = data.get("problems")
+    if isinstance(problems, list) and len(problems) > MAX_TEMPLATES:
+        return issues  # the schema says too many; checking each would take minutes first
     for index, tpl in enumerate(problems if isinstance(problems, list) else []):
         if not isinstance(tpl, dict):
             continue

@@ -15,6 +15,10 @@ from typing import Any
 from quizgen.core.params import Choice, Flag, FloatRange, IntRange, ParamSpec
 
 SCHEMA_ID = "https://quizgen.invalid/schema/concept.schema.json"
+MAX_TEMPLATES = 50
+"""The most problem templates one concept file holds (checking one takes up to a second or two:
+a file of 1,000 took minutes before a command could start)."""
+
 SLUG = "^[a-z0-9]+(-[a-z0-9]+)*$"
 FLASHCARD_ID_MAX = 40
 """Longest flashcard id: a short name, not a sentence."""
@@ -144,6 +148,9 @@ def concept_schema() -> dict[str, Any]:
             "problems": {
                 "type": "array",
                 "minItems": 1,
+                "maxItems": MAX_TEMPLATES,
+                "description": f"The concept's problem templates, at most {MAX_TEMPLATES}: each is checked by drawing "
+                "variants, and more belong in concept files of their own.",
                 "items": {
                     "type": "object",
                     "required": ["name", "prompt"],

@@ -319,6 +319,7 @@ def _sample_formulas(tpl: dict[str, Any], names: tuple[str, ...], kept: list[dic
     where = [(("answer",), tpl["answer"])] + [((key, i, "value"), item["value"]) for key in ("steps", "mistakes") for i, item in enumerate(tpl.get(key) or [])]
     same: dict[tuple[Any, ...], int] = {}
     twins: dict[tuple[tuple[Any, ...], tuple[Any, ...]], int] = {}
+    keys: list[list[float]] = []
     for values in kept:
         at: dict[tuple[Any, ...], list[float]] = {}
         for path, text in where:
@@ -340,6 +341,8 @@ def _sample_formulas(tpl: dict[str, Any], names: tuple[str, ...], kept: list[dic
                 found[path] = (path, "a formula with a value everywhere in its symbols' domains (a symbol that must be "
                                "positive is declared symbol: positive)", f"no value at {shown}")
         key = at.get(("answer",))
+        if key is not None:
+            keys.append(key)
         mistakes = [(path, vals) for path, vals in at.items() if path[0] == "mistakes"]
         for path, vals in mistakes:
             if key is not None and _alike(key, vals):
@@ -348,6 +351,19 @@ def _sample_formulas(tpl: dict[str, Any], names: tuple[str, ...], kept: list[dic
             for path, other in mistakes[k + 1 :]:
                 if _alike(one, other):
                     twins[first, path] = twins.get((first, path), 0) + 1
+    # A formula's answer must be worth deriving, as a number's must be worth computing: it holds
+    # its symbols, and where numbers are drawn, they change the question and its answer.
+    drawn = [n for n, spec in tpl["inputs"].items() if "symbol" not in spec and "value" not in spec]
+    if ("answer",) not in found and keys:
+        if all(_alike(k, [k[0]] * len(k)) for k in keys):
+            found[("answer",)] = (("answer",), f"a formula that depends on its symbols ({', '.join(symbols)})",
+                                  "the same value at every sample point: the symbols play no part")
+        elif drawn and all(values == kept[0] for values in kept):
+            found[("inputs",)] = (("inputs",), "inputs that vary from one variant to the next",
+                                  f"the same inputs in all {len(kept)} usable draws ({_shown(kept[0])})")
+        elif drawn and all(_alike(keys[0], k) for k in keys):
+            found[("answer",)] = (("answer",), "an answer that depends on the inputs drawn",
+                                  f"the same formula in all {len(kept)} usable draws")
     for path, n in same.items():
         if path not in found and n > MAX_SAME_AS_ANSWER * len(kept):
             found[path] = (path, "a mistake whose formula differs from the answer's in most variants",
