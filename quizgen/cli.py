@@ -76,7 +76,10 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
         raise ConceptFileError(issues)
     templates = sum(len(c.templates) for c in concepts)
     cards = sum(len(c.flashcards) for c in concepts)
-    click.echo(f"ok: {len(concepts)} concept files, {templates} problem templates, {cards} flashcards")
+    def counted(n: int, what: str) -> str:
+        return f"{n} {what}{'' if n == 1 else 's'}"
+
+    click.echo(f"ok: {counted(len(concepts), 'concept file')}, {counted(templates, 'problem template')}, {counted(cards, 'flashcard')}")
     authored = [(c, t) for c in concepts for t in c.templates if t.generator == "authored"]
     if authored:
         from quizgen.core.problems import usable_draws

@@ -904,7 +904,7 @@ def test_the_walkthrough_of_docs_authoring_works_in_every_face(tmp_path: Path) -
         return result.output
 
     checked = run("check")
-    assert checked.startswith("ok: 1 concept files, 1 problem templates, 5 flashcards")
+    assert checked.startswith("ok: 1 concept file, 1 problem template, 5 flashcards")
     assert re.search(r"^  perplexity\.from-probabilities: (\d+)", checked, re.M), checked  # how many draws are usable
     generated = run("generate", "perplexity", "--n", "3")
     assert generated.count("Answer (a number)") == 3 and "sum-not-mean" in generated

@@ -172,7 +172,7 @@ def test_hidden_files_twice_named_files_and_empty_folders(tmp_path, home):
     assert run(folder, "check").exit_code == 0
     assert run(folder, "topics").exit_code == 0
     result = run(folder, "check", str(folder), str(folder / "attention.yaml"))
-    assert result.exit_code == 0 and "ok: 1 concept files" in result.output, result.output
+    assert result.exit_code == 0 and "ok: 1 concept file," in result.output, result.output
     empty = tmp_path / "course"
     (empty / "week1").mkdir(parents=True)
     shutil.copy(CONCEPTS / "bleu.yaml", empty / "week1" / "bleu.yaml")
