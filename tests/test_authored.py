@@ -371,6 +371,7 @@ MISTAKES: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
         "forgot-softmax": lambda v: np.asarray(v["z"], float) - _one_hot(v["k"], v["C"]),
         "true-class-only": lambda v: _ce_gradient(v["z"], _one_hot(v["k"], v["C"])) * _one_hot(v["k"], v["C"]),
         "normaliser-dropped": lambda v: -_one_hot(v["k"], v["C"]),
+        "target-dropped": lambda v: _ce_gradient(v["z"], _one_hot(v["k"], v["C"])) + _one_hot(v["k"], v["C"]),
     },
     "softmax(z)[j] - (j == k)": {
         "sign-flipped": lambda v: -_ce_gradient(v["z"], _one_hot(v["k"], v["C"]))[int(v["j"])],

@@ -290,7 +290,7 @@ def test_summarise_counts(tmp_path):
     assert a.new == 2  # b was never graded, flashcard 2 never seen
     # Again: due after 1 min; Good on a new card: 10 min; Easy: 8 days.
     assert (a.due_now, a.due_day, a.due_week, a.due_later) == (2, 1, 0, 1)
-    assert a.next_due == (T0 + timedelta(minutes=10)).timestamp()
+    assert a.next_due == (T0 + timedelta(minutes=1)).timestamp()  # the card due now (Again: 1 min) comes first
     made = {m.name: (m.made, m.possible) for m in mistakes}
     assert made == {"no-scaling": (1, 2), "divided-by-d_k": (0, 1)}
     assert [s.id for s in states][0] in ("problem:attention.a", "flashcard:attention:1")
