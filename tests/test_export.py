@@ -742,6 +742,17 @@ def test_a_number_nearer_a_named_mistake_scores_as_grade_does_in_both_exports(pa
             assert _canvas_points(item, x) == expected, (typed, verdict.status, expected, _canvas_range(item))
     assert told >= 5  # the grid crossed the midpoint
     assert canvas >= 40
+    # Beyond a near mistake, away from the key, the judge names it: Moodle gives its explanation too.
+    for m in problem.misconceptions:
+        v = float(m.value)
+        if abs(v - key) < 2 * width:
+            # Farther from the mistake than half its distance to the key, within its ±.
+            half, own = abs(v - key) / 2, problem.tolerance.width(v)
+            assert half < own, "the near mistake leaves no gap on its far side to test"
+            beyond = v + math.copysign((half + own) / 2, v - key)
+            assert judge(problem.answer, repr(beyond), problem.tolerance, problem.misconceptions).misconception.name == m.name
+            matched = next(a for a in answers if a.find("text").text == "*" or abs(beyond - float(a.find("text").text)) <= float(a.find("tolerance").text))
+            assert matched.find("feedback/text").text.startswith(f"{m.name}:"), matched.find("feedback/text").text
 
 
 def test_an_error_key_takes_every_exception_name_the_judge_takes() -> None:

@@ -250,10 +250,11 @@ def _moodle_question(quiz: ET.Element, problem: Problem, number_: int) -> None:
     # Moodle takes the first answer whose ± holds the response. The judge calls an answer within
     # the key's ± but nearer a named mistake's value too few figures to tell (0 points), so a
     # mistake nearer the key than twice its ± comes first, holding the responses nearer it than
-    # the key (half their distance); the others follow the key, each with its own ±.
+    # the key (half their distance); every mistake then follows the key with its own ± (a near
+    # one again: the responses beyond it, away from the key, still get its explanation).
     mistakes = [(float(m.value), f"{m.name}: {m.description}") for m in problem.misconceptions if isinstance(m.value, (int, float))]
     near = [(0, v, abs(v - key) / 2 * (1 - 1e-9), note) for v, note in mistakes if abs(v - key) < 2 * width]
-    far = [(0, v, margin(problem, v), note) for v, note in mistakes if abs(v - key) >= 2 * width]
+    far = [(0, v, margin(problem, v), note) for v, note in mistakes]
     for fraction, value, plus_minus, note in [*near, (100, key, width, "Right."), *far]:
         a = _sub(q, "answer", fraction=str(fraction), format="moodle_auto_format")
         _sub(a, "text", number(value))
