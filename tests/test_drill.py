@@ -1090,3 +1090,18 @@ def test_wide_characters_take_two_cells_when_a_line_is_wrapped():
         parts = ["".join(chunk for chunk, _ in p) for p in wrap_line([(message, "")], width, hang=0, fold=True)]
         assert all(cells(p) <= width for p in parts), (width, parts)
         assert " ".join(parts).split() == message.split()
+
+
+def test_stats_shows_the_learners_own_time_zone(tmp_path):
+    """An answer at 23:30 UTC on January 1 is 08:30 on January 2 in Tokyo: stats showed UTC
+    times and UTC calendar days whatever the learner's zone (a POSIX TZ, no tz database needed)."""
+    out = _drill(tmp_path, "attention", "--n", "1", "--save", input="0.5\n", QUIZGEN_NOW="2030-01-01T23:30:00Z", TZ="UTC")
+    assert out.returncode == 0, out.stderr
+    stats = subprocess.run([sys.executable, "-m", "quizgen", "--concepts", str(CONCEPTS), "stats"], capture_output=True, text=True,
+                           env=_env(tmp_path, QUIZGEN_NOW="2030-01-01T23:40:00Z", TZ="JST-9"), cwd=ROOT, timeout=120)
+    assert stats.returncode == 0, stats.stderr
+    assert "now: 2030-01-02T08:40+09:00" in stats.stdout, stats.stdout
+    assert "2030-01-02 08:30" in stats.stdout and "2030-01-01 23:30" not in stats.stdout, stats.stdout
+    chart = stats.stdout.split("accuracy by day")[1].splitlines()
+    days = next(line for line in chart if re.match(r"\s*\d{4}-\d\d-\d\d", line))
+    assert days.split()[-1] == "2030-01-02", chart  # the last day, with the answer, is Tokyo's

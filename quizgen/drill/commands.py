@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from datetime import datetime
 from typing import Any
 
 import click
@@ -87,7 +88,7 @@ def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int, ever
     concepts = load_library(concept_dir(ctx))
     chosen = select(concepts, topics) if topics else list(concepts)
     clock = Clock.from_env()
-    now = clock.now()
+    now = clock.now().astimezone()  # shown in the learner's own time zone, as every date and time below
     out = Out()
     path = db_path()
     items = {it.id: it for it in plan_items(chosen)}
@@ -172,7 +173,7 @@ def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int, ever
             # Two short lines per answer rather than one wide table row, so that 80 columns hold
             # it without breaking an id or a time in the middle.
             for r in log:
-                when_typed = str(r["time"])[:16].replace("T", " ")
+                when_typed = datetime.fromisoformat(r["time"]).astimezone(now.tzinfo).isoformat(" ", timespec="minutes")[:16]
                 answer = _one_line(r["given"], 24) if r["given"] is not None else "–"
                 mistake = f"  ({_one_line(r['misconception'])})" if r["misconception"] else ""
                 status = {"skipped": "shown", "too-few-figures": "too rough"}.get(r["status"], r["status"])  # as the drill says it

@@ -566,7 +566,7 @@ def when(ts: float, now: datetime) -> str:
         return f"in {max(1, math.ceil(delta / 60))} min"
     if delta < 86400:
         return f"in {delta / 3600:.0f} h"
-    day = datetime.fromtimestamp(ts, UTC).date().isoformat()
+    day = datetime.fromtimestamp(ts).date().isoformat()  # the learner's own calendar day
     days = delta / 86400
     return f"in {days:.0f} day{'s' if round(days) != 1 else ''} ({day})"
 

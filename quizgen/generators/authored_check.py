@@ -57,8 +57,8 @@ def _whole_sizes(spec: dict[str, Any]) -> bool:
 def _check_inputs(inputs: Any) -> list[Found]:
     found: list[Found] = []
     if not isinstance(inputs, dict) or not inputs:
-        found = "no inputs field" if inputs is None else repr(inputs)
-        return [(("inputs",), "a mapping of input names to how each is drawn (inputs:, docs/authoring.md)", found)]
+        given = "no inputs field" if inputs is None else repr(inputs)
+        return [(("inputs",), "a mapping of input names to how each is drawn (inputs:, docs/authoring.md)", given)]
     if len(inputs) > MAX_INPUTS:
         found.append((("inputs",), f"at most {MAX_INPUTS} inputs", f"{len(inputs)}"))
     earlier: list[str] = []
