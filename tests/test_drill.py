@@ -1046,6 +1046,18 @@ def test_rows_whose_columns_line_up_are_cut_between_columns_under_their_labels(w
             assert " ".join(part.split(name, 1)[1].strip() for part in mine).split() == row.split(name, 1)[1].split()
     lines = ["".join(chunk for chunk, _ in line) for line in input_lines("mini-batches (row k: batch k) = [[1, 0]]", 30)]
     assert lines == ["  mini-batches (row k: batch k) =", "    [[1, 0]]"]
+    # Too wide even under its label, a matrix is a list per row that keeps the matrix's brackets: a 1×n is no vector.
+    lines = ["".join(chunk for chunk, _ in line) for line in input_lines("w = [[1.25, -2.5, 3.75, 10.0, -20.5, 7.25]]", 24)]
+    assert lines == ["  w =", "    [[1.25, -2.5, 3.75, 10.0, -20.5, 7.25]]"]
+    # Text whose words happen to end where the next line's do is not a table: it wraps line by
+    # line (sliced, "reference 1:" lost its number and "sentence" stood alone before "mat").
+    text = ("candidate:   this garden found a big mat while every  (8 tokens)\n"
+            "reference 1: this garden reads a big mat while every  (8 tokens)\n"
+            "sentence 1: big big big sat mat\nsentence 2: ran big big and sat")
+    for width in (30, 40, 60):
+        lines = ["".join(chunk for chunk, _ in line) for line in input_lines(text, width)]
+        starts = [line.strip().split(":")[0] for line in lines if not line.startswith("   ")]
+        assert starts == ["candidate", "reference 1", "sentence 1", "sentence 2"], lines
 
 
 def test_a_square_matrix_typed_transposed_is_called_transposed(monkeypatch, tmp_path):

@@ -135,8 +135,10 @@ def input_lines(text: str, width: int, indent: str = "  ") -> list[Line]:
         matrix = [r[head:] for r in block]
         if max(len(indent + "  " + r) for r in matrix) <= width:
             out += [[(indent + "  " + r, "")] for r in matrix]
-        else:  # each row a list, wrapped after its commas
-            out += [[(indent + "  ", ""), ("[" + " ".join(r.strip(" [],").split()) + "]", "")] for r in matrix]
+        else:  # each row a list, wrapped after its commas; the matrix's own brackets kept (a 1×n is no vector)
+            last = len(matrix) - 1
+            out += [[(indent + "  " + " " * (i > 0), ""), ("[" * (1 + (i == 0)) + " ".join(r.strip(" [],").split()) + "]" * (1 + (i == last))
+                                                              + ("," if i < last else ""), "")] for i, r in enumerate(matrix)]
         k = end
     return out
 
@@ -147,9 +149,16 @@ def _columns(row: str, start: int) -> tuple[set[int], set[int]]:
     return {a for a, _ in spans}, {b for _, b in spans}
 
 
+def _even(places: set[int]) -> bool:
+    """Whether three places or more stand at one step from each other."""
+    ordered = sorted(places)
+    return len(ordered) >= 3 and len({b - a for a, b in zip(ordered, ordered[1:])}) == 1
+
+
 def _aligned(rows: Sequence[str], k: int) -> tuple[int, int, list[int]] | None:
     """The end of the rows from ``k`` whose columns line up (at least two rows, each a label and
-    two or more cells, the cells of every row ending, or beginning, where the others' do), where
+    three or more cells at even steps, the cells of every row ending, or beginning, where the
+    others' do), where
     their labels end and where they can be cut between cells (after right-aligned cells, before
     the space ahead of left-aligned ones); None when row ``k`` starts no such rows."""
     best = None
@@ -158,11 +167,16 @@ def _aligned(rows: Sequence[str], k: int) -> tuple[int, int, list[int]] | None:
         wide = max(len(r) for r in block)
         padded = [r.ljust(wide) for r in block]
         gaps = [i for i in range(1, wide) if all(r[i] == " " for r in padded)]
-        # The labels end at the first gap every row has text before.
+        # The labels end at the first gap every row has text before, padded to one width in some
+        # row (two spaces or more there): a label's own words ("sentence 1:") are not cells.
         label = next((i for i in gaps if all(r[:i].strip() for r in padded)), None)
-        if label is None:
+        if label is None or not any(" " in (r[label - 1], r[label + 1:label + 2]) for r in padded):
             break
         cells = [_columns(r, label) for r in block]
+        # A table's cells stand at even steps (a slot width): words of text that happen to end
+        # where another line's do (two references to a BLEU candidate) do not.
+        if not (_even(cells[0][1]) or _even(cells[0][0])):
+            break
         if len(cells[0][1]) >= 2 and all(c[1] == cells[0][1] for c in cells):
             cuts = sorted(label + e for e in cells[0][1])
             # The labels take the first cell's padding beyond the others' width: every slice's
