@@ -385,6 +385,7 @@ MISTAKES: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
         "sign-flipped": lambda v: -_batch_gradient(v, lambda z, y: _ce_gradient(z, _one_hot(y, 3))) / v["N"],
         "forgot-softmax": lambda v: _batch_gradient(v, lambda z, y: np.asarray(z, float) - _one_hot(y, 3)) / v["N"],
         "softmax-over-batch": lambda v: (_column_probs(v["Z"]) - _batch_gradient(v, lambda z, y: _one_hot(y, 3))) / v["N"],
+        "target-dropped": lambda v: _batch_gradient(v, lambda z, y: _ce_gradient(z, _one_hot(y, 3)) + _one_hot(y, 3)) / v["N"],
     },
     "softmax(z) - ((1 - eps) * one_hot(k, C) + eps / C)": {
         "smoothing-ignored": lambda v: _ce_gradient(v["z"], _one_hot(v["k"], v["C"])),
@@ -393,6 +394,7 @@ MISTAKES: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
         ),
         "sign-flipped": lambda v: -_ce_gradient(v["z"], _smoothed(v)),
         "forgot-softmax": lambda v: np.asarray(v["z"], float) - _smoothed(v),
+        "target-dropped": lambda v: _ce_gradient(v["z"], _smoothed(v)) + _smoothed(v),
     },
 }
 
