@@ -69,6 +69,8 @@ def solve(inputs: Mapping[str, Any]) -> Solution:
             ),
             _BACKWARDS: _rotate(q, m, base, pairing, sign=-1.0),
             _DEGREES: _rotate(q, m, base, pairing, degrees=True),
+            # Named beside degrees: a few degrees turn q so little that the two can coincide.
+            ("no-rotation", "Gave q as it is; RoPE turns each pair by position·θ_i."): torch.tensor(q, dtype=_F64),
         }
         wrong = tuple(Misconception(*name, v.tolist()) for name, v in found.items() if not torch.allclose(v, key, rtol=1e-12, atol=1e-12))
         return Solution(key.tolist(), tuple(steps), wrong)

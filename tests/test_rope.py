@@ -59,6 +59,7 @@ def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
             "theta-exponent": (rotation(d, m, base, pairing, exponent=1.0) @ q).tolist(),
             "rotated-backwards": (rotation(d, m, base, pairing, sign=-1.0) @ q).tolist(),
             "angles-in-degrees": (rotation(d, m, base, pairing, unit=math.pi / 180) @ q).tolist(),
+            "no-rotation": q.tolist(),
         }
     k, n = np.array(inputs["k"], dtype=float), inputs["n"]
     plain = float(q @ k)
