@@ -783,6 +783,8 @@ HOSTILE.update({
     "formula-same-inputs": ("    inputs:\n      a: {label: a, values: [3]}\n      T: {label: T, symbol: positive}\n    answer: a*T\n", "inputs"),
     "formula-same-answer": ("    inputs:\n      a: {label: a, range: [1, 9]}\n      T: {label: T, symbol: positive}\n    answer: a*T - a*T + T\n", "answer"),
     "formula-without-its-symbols": ("    inputs:\n      a: {label: a, range: [1, 9]}\n      T: {label: T, symbol: positive}\n    answer: a*2\n", "answer"),
+    "one-hot-classes-vector": ("    inputs:\n      y: {label: y, range: [0, 2]}\n      c: {label: c, shape: [2], range: [3, 4]}\n"
+                               "    answer: \"sum(one_hot(y, c))\"\n", "answer"),
     # one_hot of a matrix has 3 dimensions, which no face shows: refused, not a crash later.
     "one-hot-of-a-matrix": ("    inputs:\n      M: {label: M, shape: [3, 3], range: [0, 2]}\n      w: {label: w, shape: [3], range: [-3, 3]}\n"
                             "    answer: \"sum(one_hot(M, 3) @ w, dim=0)\"\n", "answer"),
@@ -816,6 +818,7 @@ HOSTILE_WORDS = {
     "outer-bomb": "a value has 99980001 entries; at most 10000 are allowed",
     "broadcast-bomb": "a value has 99980001 entries; at most 10000 are allowed",
     "one-hot-of-a-matrix": "of a matrix it would have 3 dimensions",
+    "one-hot-classes-vector": "one_hot's number of classes is one whole number",
 }
 
 

@@ -376,6 +376,8 @@ def _index(a: Array, indices: Sequence[Array]) -> Array:
 
 
 def _one_hot(index: Array, classes: Array) -> Array:
+    if classes[0]:
+        raise Undefined("one_hot's number of classes is one whole number, not a vector or a matrix")
     (c,) = _whole(classes, "the number of classes")
     picks = _whole(index, "one_hot's indices")
     if len(index[0]) > 1:  # values have two dimensions at most, as the faces show them
