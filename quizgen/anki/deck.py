@@ -510,7 +510,8 @@ def deck_command(
         raise QuizgenError("-o: expected a file name such as deck.apkg, found an empty one")
     out = Path(output) if output else Path(f"{recipe.name}.apkg")
     if not output and len(out.name.encode()) > 255:  # topics joined: more than a file name can hold
-        raise QuizgenError(f"the deck's default name ({out.name[:40]}…, the topics joined) is too long for a file name; "
+        made = "the recipe's name" if recipe.source else "the topics joined"
+        raise QuizgenError(f"the deck's default name ({out.name[:40]}…, {made}) is too long for a file name; "
                            "name the deck with -o, such as -o course.apkg")
     if out.suffix.lower() != ".apkg" and not out.is_dir():
         # Anki imports a deck by its extension, and an -o naming some other file (notes.txt, a
