@@ -63,7 +63,7 @@ def margin(problem: Problem, value: float) -> float:
     significant figures, so that an answer the judge calls right on the edge of the tolerance
     (0.67 for 2/3) is right in the LMS too. For an answer that counts things, which the judge
     takes only as a whole number (57.7 is not 58 people), the whole part of that width: 0 for
-    every shipped count, whose tolerance is 0.5."""
+    every shipped count, whose width is under 1."""
     width = problem.tolerance.width(value) * (1 + SLACK)
     if problem.answer.whole:
         return float(math.floor(width))
@@ -91,7 +91,7 @@ def canvas_answerable(problem: Problem) -> bool:
     one, no answer typed into Canvas could be right. The range holds the key, so it holds such a
     number if it holds one of the two nearest the key."""
     key = float(problem.answer.value)
-    lo, hi = accepted_range(problem, key, True)
+    lo, hi = accepted_range(problem)
     scale = 10**CANVAS_PLACES
     return any(lo <= round(n) / scale <= hi for n in (math.floor(key * scale), math.ceil(key * scale)))
 
@@ -335,14 +335,14 @@ def _qti_item(section: ET.Element, ident: str, title: str, qtype: str, text: str
     return processing
 
 
-def accepted_range(problem: Problem, key: float, alone: bool) -> tuple[float, float]:
-    """The numbers the judge calls right for ``key``: within its ± and, for a number answered
-    ``alone`` (not an entry of a vector or matrix), nearer the key than any named mistake's value
-    (nearer a mistake, the judge says too few figures to tell, 0 points), so the range stops short
-    of the midpoint between them."""
+def accepted_range(problem: Problem) -> tuple[float, float]:
+    """The numbers the judge calls right for a number answer: within its ± and nearer the key
+    than any named mistake's value (nearer a mistake, the judge says too few figures to tell,
+    0 points), so the range stops short of the midpoint between them."""
+    key = float(problem.answer.value)
     width = margin(problem, key)
     lo, hi = key - width, key + width
-    for m in problem.misconceptions if alone else ():
+    for m in problem.misconceptions:
         if isinstance(m.value, (int, float)) and not isinstance(m.value, bool) and m.value != key:
             half = (float(m.value) - key) / 2 * (1 - 1e-9)  # the midpoint, a hair towards the key
             lo, hi = (lo, min(hi, key + half)) if half > 0 else (max(lo, key + half), hi)
@@ -368,7 +368,7 @@ def qti_assessment(problems: Sequence[tuple[int, Problem]], title: str, ident: s
             # upper bound's distance on both sides, which a range cut short by a named mistake is not.
             processing = _qti_item(section, f"q{k}", problem.id, "numerical_question", text, feedback, answer_id)
             cond = _sub(processing, "respcondition", **{"continue": "No"})
-            lo, hi = accepted_range(problem, float(problem.answer.value), True)
+            lo, hi = accepted_range(problem)
             both = _sub(_sub(cond, "conditionvar"), "and")
             _sub(both, "vargte", number(lo), respident="response1")
             _sub(both, "varlte", number(hi), respident="response1")

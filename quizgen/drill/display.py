@@ -158,9 +158,9 @@ def _even(places: set[int]) -> bool:
 def _aligned(rows: Sequence[str], k: int) -> tuple[int, int, list[int]] | None:
     """The end of the rows from ``k`` whose columns line up (at least two rows, each a label and
     three or more cells at even steps, the cells of every row ending, or beginning, where the
-    others' do), where
-    their labels end and where they can be cut between cells (after right-aligned cells, before
-    the space ahead of left-aligned ones); None when row ``k`` starts no such rows."""
+    others' do), where their labels end and where they can be cut between cells (after
+    right-aligned cells, before the space ahead of left-aligned ones); None when row ``k``
+    starts no such rows."""
     best = None
     for end in range(k + 2, len(rows) + 1):
         block = rows[k:end]
@@ -175,14 +175,12 @@ def _aligned(rows: Sequence[str], k: int) -> tuple[int, int, list[int]] | None:
         cells = [_columns(r, label) for r in block]
         # A table's cells stand at even steps (a slot width): words of text that happen to end
         # where another line's do (two references to a BLEU candidate) do not.
-        if not (_even(cells[0][1]) or _even(cells[0][0])):
-            break
-        if len(cells[0][1]) >= 2 and all(c[1] == cells[0][1] for c in cells):
+        if _even(cells[0][1]) and all(c[1] == cells[0][1] for c in cells):
             cuts = sorted(label + e for e in cells[0][1])
             # The labels take the first cell's padding beyond the others' width: every slice's
             # first cell then stands where the first slice's does.
             best = (end, max(label, 2 * cuts[0] - cuts[1]), cuts)
-        elif len(cells[0][0]) >= 2 and all(c[0] == cells[0][0] for c in cells):
+        elif _even(cells[0][0]) and all(c[0] == cells[0][0] for c in cells):
             cuts = sorted(label + b - 1 for b in cells[0][0])
             best = (end, cuts[0], [*cuts[1:], wide])
         else:
