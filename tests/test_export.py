@@ -129,12 +129,20 @@ def _moodle_scores_like_grading(problem, answers: list[ET.Element]) -> None:
     points += values + [key + (v - key) * t / 20 for v in values for t in range(1, 20)]
     scoring = Scoring(partial=False, rough=0.0)
     for x in points:
-        typed = repr(x)
-        verdict = judge(problem.answer, typed, problem.tolerance, problem.misconceptions)
-        expected = scoring.points("number", verdict.status, problem.answer.value, verdict)
-        if verdict.status == "too-few-figures" and not any(abs(x - v) < abs(x - key) for v in values):
-            continue  # coarse figures (0.7 for 0.714): the LMS reads a value, not its figures
-        assert _moodle_points(answers, float(typed)) == expected, (problem.id, typed, verdict.status, verdict.message)
+        expected = _graded(problem, x, scoring)
+        if expected is not None:
+            assert _moodle_points(answers, x) == expected, (problem.id, repr(x))
+
+
+def _graded(problem, x: float, scoring) -> float | None:
+    """The points ``quizgen grade`` gives ``x`` typed for a number problem; None for the key in
+    coarse figures (0.7 for 0.714), which an LMS cannot tell: it reads a value, not its figures."""
+    key = float(problem.answer.value)
+    values = [float(m.value) for m in problem.misconceptions if isinstance(m.value, (int, float))]
+    verdict = judge(problem.answer, repr(x), problem.tolerance, problem.misconceptions)
+    if verdict.status == "too-few-figures" and not any(abs(x - v) < abs(x - key) for v in values):
+        return None
+    return scoring.points("number", verdict.status, problem.answer.value, verdict)
 
 
 def test_moodle_xml_round_trip(quiz, tmp_path) -> None:
@@ -382,14 +390,12 @@ def test_qti_zip_round_trip_scores_like_grading(quiz, tmp_path) -> None:
             candidates += [key + sign * problem.tolerance.width(key) * (1 - 1e-12) for sign in (1, -1)]
         lo, hi = _canvas_range(item)
         for x in candidates:
-            typed = repr(x)
-            verdict = judge(problem.answer, typed, problem.tolerance, problem.misconceptions)
-            expected = scoring.points("number", verdict.status, problem.answer.value, verdict)
-            if verdict.status == "too-few-figures" and not any(abs(x - v) < abs(x - key) for v in values):
-                continue  # coarse figures (0.7 for 0.714): an LMS reads a value, not its figures
-            assert _qti_points(item, {"response1": typed}) == expected, (problem.id, typed, verdict.status)
+            expected = _graded(problem, x, scoring)
+            if expected is None:
+                continue
+            assert _qti_points(item, {"response1": repr(x)}) == expected, (problem.id, repr(x))
             if min(abs(x - lo), abs(x - hi)) > 1e-4:
-                assert _canvas_points(item, x) == expected, (problem.id, typed, verdict.status, lo, hi)
+                assert _canvas_points(item, x) == expected, (problem.id, repr(x), lo, hi)
             else:
                 edges += 1
             checked += 1
