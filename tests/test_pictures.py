@@ -129,6 +129,12 @@ def _check_text(figure: Curve | Grid) -> None:
     # The caret's column is the drawn column nearest the asked step.
     x0, x1 = xs[0], xs[-1]
     assert abs(x0 + (x1 - x0) * column / max(drawn - 1, 1) - figure.mark[0]) <= (x1 - x0) / max(drawn - 1, 1) + 1
+    # The axis's name stands apart from its end values (a short warmup printed "0step t7"), and
+    # the last value ends under the axis's last column.
+    ends = next(line for line in lines[axis + 1:] if "^" not in line and line.strip())
+    assert figure.x_label in ends or figure.x_label in lines[lines.index(ends) + 1], lines
+    assert re.search(r"\d" + re.escape(figure.x_label[0]), ends) is None and re.search(re.escape(figure.x_label[-1]) + r"\d", ends) is None, ends
+    assert len(ends.rstrip()) == len(lines[axis]), (ends, lines[axis])
 
 
 @pytest.mark.parametrize("columns", [34, 44, 60])

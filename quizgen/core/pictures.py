@@ -214,7 +214,15 @@ def _curve_text(curve: Curve, columns: int, height: int) -> list[str]:
         lines.append(" " * (start - len(what) - 1) + what + " ^")
     else:
         lines += [" " * start + "^", " " * (pad + 2) + what]
-    lines.append(" " * (pad + 2) + f"{_g(xs[0])}{curve.x_label.center(max(len(xs) - len(_g(xs[0])) - len(_g(xs[-1])), 1))}{_g(xs[-1])}")
+    # The axis's ends under its first and last columns, its name between them, or under them
+    # where the axis is too short to hold it with a space each side ("0step t7").
+    first, last = _g(xs[0]), _g(xs[-1])
+    room = len(xs) - len(first) - len(last)
+    if room >= len(curve.x_label) + 2:
+        lines.append(" " * (pad + 2) + first + curve.x_label.center(room) + last)
+    else:
+        lines.append(" " * (pad + 2) + first + " " * max(room, 1) + last)
+        lines.append(" " * (pad + 2) + curve.x_label.center(len(xs)).rstrip())
     return lines
 
 
