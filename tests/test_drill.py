@@ -844,6 +844,8 @@ def test_stats_on_a_database_edited_by_hand_never_drives_the_terminal_nor_shows_
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "\x1b" not in result.output and "\x07" not in result.output, result.output
     assert result.exit_code == 0 or (result.exit_code == 2 and "cannot be read" in result.output), result.output
+    if result.exit_code == 2:  # refused at once, not half-way through a report that looked whole
+        assert result.output.startswith(str(tmp_path)) and "===" not in result.output and "answers" not in result.output, result.output
 
 
 def test_pty_due_later_with_injected_clock(tmp_path):

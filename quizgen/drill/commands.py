@@ -98,6 +98,12 @@ def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int, ever
             per, mistakes, states = summarise(store, cards, now)
             history = store.reviews(cards)
             log = history[-recent:] if recent else []
+        # Everything read from the file is made into what is shown before a line is printed: a
+        # row edited by hand stops the command at once, not half-way through its report.
+        daily = accuracy_by_day(history, now)
+        due_next = {s.concept: when(s.next_due, now) if s.next_due is not None else "–" for s in per}
+        upcoming = [[when(s.due, now), _card_name(s.id, items)] for s in states[:10]]
+        typed_at = [datetime.fromisoformat(r["time"]).astimezone(now.tzinfo).isoformat(" ", timespec="minutes")[:16] for r in log]
         listed = per if every or topics else [s for s in per if s.practised]
         out.rule("answers")
         out.para((f"{path}", "dim"))
@@ -148,7 +154,7 @@ def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int, ever
                 [
                     [
                         s.concept, str(s.due_now), str(s.due_day), str(s.due_week), str(s.due_later), str(s.new),
-                        when(s.next_due, now) if s.next_due is not None else "–",
+                        due_next[s.concept],
                     ]
                     for s in listed
                 ],
@@ -156,24 +162,20 @@ def stats_command(ctx: click.Context, topics: tuple[str, ...], recent: int, ever
             )
         else:
             out.para(("nothing practised yet", "dim"))
-        daily = accuracy_by_day(history, now)
         if any(answered for _, _, answered in daily):
             out.blank()
             out.rule(f"accuracy by day, last {len(daily)} days (problems right / answered)")
             out.pre([[(line, "")] for line in accuracy_chart(daily, day_width=2 if out.width >= 7 + 2 * len(daily) else 1)])
-        upcoming = states[:10]
         if upcoming:
             out.blank()
-            rows = [[when(s.due, now), _card_name(s.id, items)] for s in upcoming]
-            room = WIDTH - 2 - max(len(r[0]) for r in rows)
-            out.table(["when", "card"], [[w, _one_line(name, room)] for w, name in rows])
+            room = WIDTH - 2 - max(len(r[0]) for r in upcoming)
+            out.table(["when", "card"], [[w, _one_line(name, room)] for w, name in upcoming])
         if log:
             out.blank()
             out.rule("latest answers")
             # Two short lines per answer rather than one wide table row, so that 80 columns hold
             # it without breaking an id or a time in the middle.
-            for r in log:
-                when_typed = datetime.fromisoformat(r["time"]).astimezone(now.tzinfo).isoformat(" ", timespec="minutes")[:16]
+            for r, when_typed in zip(log, typed_at):
                 answer = _one_line(r["given"], 24) if r["given"] is not None else "–"
                 mistake = f"  ({_one_line(r['misconception'])})" if r["misconception"] else ""
                 status = {"skipped": "shown", "too-few-figures": "too rough"}.get(r["status"], r["status"])  # as the drill says it
