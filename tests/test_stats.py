@@ -113,6 +113,13 @@ def test_stats_on_a_home_that_is_a_file_says_so(tmp_path) -> None:
     home.write_text("not a folder")
     result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "stats"], env={"QUIZGEN_HOME": str(home)})
     assert result.exit_code == 2 and f"{home} is a file, not a folder" in result.output, result.output
+    assert result.output.count("is a file, not a folder") == 1, result.output  # said once
+    # The database a folder: the drill and stats name it, not its folder (which is fine).
+    other = tmp_path / "other"
+    (other / "quizgen.sqlite3").mkdir(parents=True)
+    for command in (["stats"], ["drill", "attention", "-n", "1"], ["drill", "attention", "-n", "1", "--no-save"]):
+        result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), *command], env={"QUIZGEN_HOME": str(other)}, input="")
+        assert result.exit_code == 2 and "quizgen.sqlite3 is a folder, not a database file: move it aside" in result.output, result.output
 
 
 @pytest.mark.parametrize("env", [{"NO_COLOR": "", "TERM": "xterm-256color"}, {"NO_COLOR": "1"}, {"NO_COLOR": "", "TERM": "xterm-mono"}],
@@ -133,3 +140,16 @@ def test_wrong_entries_are_starred_and_the_key_is_never_red(tmp_path, env) -> No
         assert not RED.search(key_part[1:]), repr(line)
         assert "*" not in plain(key_part)[1:]
     assert "Worked solution:" in text and transcript
+
+
+def test_a_read_only_disk_is_named_as_such(tmp_path) -> None:
+    """A home on a read-only disk was reported as "the file itself: check its permissions"."""
+    import errno
+
+    from quizgen.drill.store import Store
+
+    store = Store.__new__(Store)  # only the path is needed to say which part is at fault
+    store.path = tmp_path / "quizgen.sqlite3"
+    store.path.write_text("")
+    assert "the disk is read-only: drill with --no-save" in store._where(OSError(errno.EROFS, "Read-only file system"))
+    assert store._where(OSError(errno.EACCES, "Permission denied")) == "the file itself: check its permissions"

@@ -461,7 +461,7 @@ def test_a_damaged_log_row_reads_as_no_possible_mistakes(tmp_path, damage):
 def test_a_home_that_is_a_file_is_a_clear_error(tmp_path):
     home = tmp_path / "home"
     home.write_text("not a folder")
-    with pytest.raises(QuizgenError, match="must be a folder"):
+    with pytest.raises(QuizgenError, match="is a file, not a folder: set QUIZGEN_HOME to a folder"):
         Store(home / "quizgen.sqlite3")
 
 

@@ -33,6 +33,7 @@ current front's key to its id's, in the transaction that records version 2 (docs
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import json
@@ -288,13 +289,20 @@ class Store:
                 raise QuizgenError(f"could not open the review database {self.path}: {exc}{self._why(exc)}") from None
             except OSError as exc:  # its folder is a file, or cannot be made
                 self._close_quietly()
-                if self.path.is_file() and self.path.parent.is_dir():  # the folder is fine: the file is not
-                    raise QuizgenError(f"could not open the review database {self.path}: {exc.strerror or exc} "
-                                       "(the file itself: check its permissions)") from None
-                raise QuizgenError(
-                    f"could not open the review database {self.path}: {exc.strerror or exc} "
-                    f"({self.path.parent} must be a folder quizgen can write; set QUIZGEN_HOME to another)"
-                ) from None
+                raise QuizgenError(f"could not open the review database {self.path}: {exc.strerror or exc} ({self._where(exc)})") from None
+
+    def _where(self, exc: OSError) -> str:
+        """Which part of the path is at fault, and what to do: the file, its folder or the disk."""
+        if exc.errno == errno.EROFS:
+            return "the disk is read-only: drill with --no-save, or set QUIZGEN_HOME to a folder that can be written"
+        if self.path.is_dir():
+            return f"{self.path.name} is a folder, not a database file: move it aside"
+        for folder in (self.path.parent, *self.path.parent.parents):
+            if folder.exists() and not folder.is_dir():
+                return f"{folder} is a file, not a folder: set QUIZGEN_HOME to a folder"
+        if self.path.is_file() and self.path.parent.is_dir():  # the folder is fine: the file is not
+            return "the file itself: check its permissions"
+        return f"{self.path.parent} must be a folder quizgen can write; set QUIZGEN_HOME to another"
 
     def _unusable(self, exc: Exception) -> str:
         return (
@@ -306,6 +314,8 @@ class Store:
 
     def _why(self, exc: sqlite3.Error) -> str:
         """What to check, where SQLite's own words do not say it."""
+        if self.path.is_dir():
+            return f" ({self.path.name} is a folder, not a database file: move it aside)"
         if "readonly" in str(exc):
             return f" (it, or {self.path.name}-wal or -shm beside it, cannot be written: check their permissions)"
         if _is_busy(exc):
@@ -317,7 +327,7 @@ class Store:
     def _open(self) -> sqlite3.Connection:
         if not self.save:
             if self.path.parent.exists() and not self.path.parent.is_dir():
-                raise OSError(f"{self.path.parent} is a file, not a folder")
+                raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(self.path.parent))
             db = sqlite3.connect(":memory:", isolation_level=None)
             if self.path.exists():
                 try:
