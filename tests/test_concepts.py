@@ -451,3 +451,11 @@ def test_the_documented_excerpt_is_the_shipped_file():
         assert card == cards[card["id"]], card["id"]
     for template in excerpt["problems"]:
         assert template == templates[template["name"]], template["name"]
+
+
+def test_a_folder_of_skipped_names_says_which_it_skipped(tmp_path):
+    """A folder holding only .x.yaml (hidden) and y.YAML (capitals) said "no concept files" and no more."""
+    (tmp_path / ".x.yaml").write_text("id: x\n")
+    (tmp_path / "y.YAML").write_text("id: y\n")
+    result = CliRunner().invoke(cli, ["--concepts", str(tmp_path), "check"])
+    assert result.exit_code == 2 and "not read: .x.yaml, y.YAML" in result.output, result.output

@@ -652,6 +652,16 @@ def test_an_export_never_replaces_its_quiz_a_link_or_a_file_of_another_kind(quiz
     assert not (tmp_path / "elsewhere" / "planted.xml").exists()
 
 
+def test_an_export_to_a_pipe_is_refused_not_blocked(tmp_path) -> None:
+    """-o naming a FIFO (with --force) blocked for ever waiting for a reader."""
+    import os
+
+    os.mkfifo(tmp_path / "pipe.moodle.xml")
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "export", "attention", "--format", "moodle", "--partial-credit",
+                                      "--variants", "1", "-o", str(tmp_path / "pipe.moodle.xml"), "--force"])
+    assert result.exit_code == 2 and "is not a regular file" in result.output, result.output
+
+
 def test_an_export_to_standard_output_is_the_export_alone(quiz) -> None:
     path, _ = quiz
     proc = subprocess.run([sys.executable, "-m", "quizgen", "--concepts", str(CONCEPTS), "export", str(path), "--format", "moodle",

@@ -467,6 +467,8 @@ def _refuse_output(out: Path, fmt: str, force: bool) -> None:
                            f"{'.moodle.xml' if fmt == 'moodle' else '.qti.zip'} (or -o - for standard output)")
     if out.is_symlink():
         raise QuizgenError(f"{out} is a link; write the export to a file, not through a link")
+    if out.exists() and not out.is_file():  # a pipe would block the write for ever
+        raise QuizgenError(f"{out} is not a regular file (a pipe or a device); write the export to a file, or -o - for standard output")
     if out.exists() and not force:
         raise QuizgenError(f"{out} already exists; add --force to replace it, or write elsewhere with -o")
 

@@ -458,6 +458,10 @@ def concept_files(paths: Sequence[str | Path]) -> list[Path]:
             if not found:
                 inside = sorted({q.parent.name for q in p.glob("*/*.y*ml")})
                 where = f"; folders inside it are not read ({', '.join(inside[:3])}): move their files up" if inside else ""
+                # Skipped by name: hidden files, and endings in capitals (x.YAML), said so they can be renamed.
+                skipped = sorted(q.name for q in p.iterdir() if q.suffix.lower() in (".yaml", ".yml") and q.is_file())
+                if skipped:
+                    where += f"; not read: {', '.join(skipped[:3])} (a hidden name, or an ending other than .yaml or .yml)"
                 raise QuizgenError(f"{p}: no concept files (*.yaml, *.yml) in this folder{where}")
             out.extend(found)
         elif p.exists() or p.is_symlink():
