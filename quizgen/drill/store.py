@@ -291,12 +291,16 @@ class Store:
                 self._close_quietly()
                 raise QuizgenError(f"could not open the review database {self.path}: {exc.strerror or exc} ({self._where(exc)})") from None
 
+    def _a_folder(self) -> str:
+        """What to say when the database's path is a folder (SQLite and the OS word it apart)."""
+        return f"{self.path.name} is a folder, not a database file: move it aside"
+
     def _where(self, exc: OSError) -> str:
         """Which part of the path is at fault, and what to do: the file, its folder or the disk."""
         if exc.errno == errno.EROFS:
             return "the disk is read-only: drill with --no-save, or set QUIZGEN_HOME to a folder that can be written"
         if self.path.is_dir():
-            return f"{self.path.name} is a folder, not a database file: move it aside"
+            return self._a_folder()
         for folder in (self.path.parent, *self.path.parent.parents):
             if folder.exists() and not folder.is_dir():
                 return f"{folder} is a file, not a folder: set QUIZGEN_HOME to a folder"
@@ -315,7 +319,7 @@ class Store:
     def _why(self, exc: sqlite3.Error) -> str:
         """What to check, where SQLite's own words do not say it."""
         if self.path.is_dir():
-            return f" ({self.path.name} is a folder, not a database file: move it aside)"
+            return f" ({self._a_folder()})"
         if "readonly" in str(exc):
             return f" (it, or {self.path.name}-wal or -shm beside it, cannot be written: check their permissions)"
         if _is_busy(exc):
