@@ -2,6 +2,9 @@
 
 Three layers:
 
+The script is run as a deck ships it: its source with the judge's constants filled in
+(quizgen/judge/card.py).
+
 1. node runs the whole shared table tests/data/judge_vectors.json and a seeded batch of random
    inputs; status, misconception and message must equal quizgen.judge.judge's.
 2. headless Chromium runs the whole table too (the script as a browser loads it).
@@ -27,6 +30,7 @@ import random
 import re
 import shutil
 import subprocess
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -36,9 +40,14 @@ from conftest import chromium, need_chromium, need_node
 
 from quizgen.core.answer import ANSWER_KINDS, Answer, Misconception
 from quizgen.judge import Tolerance, format_value, judge
+from quizgen.judge.card import SLOT, card_script, constants
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "quizgen" / "judge" / "card_judge.js"
+SOURCE = ROOT / "quizgen" / "judge" / "card_judge.js"
+_BUILT = tempfile.TemporaryDirectory(prefix="quizgen-card-script-")  # removed when the tests end
+SCRIPT = Path(_BUILT.name) / "card_judge.js"
+"""The script a deck ships (node and Chromium load it by path)."""
+SCRIPT.write_bytes(card_script(SOURCE))
 VECTORS: list[dict[str, Any]] = json.loads((ROOT / "tests" / "data" / "judge_vectors.json").read_text("utf-8"))
 _need_chromium = need_chromium
 _need_node = need_node
@@ -189,18 +198,29 @@ def test_number_formatting_matches_python() -> None:
 
 def test_script_runs_no_text_as_code() -> None:
     source = SCRIPT.read_text("utf-8")
+    assert SLOT not in source
     code = re.sub(r"/\*.*?\*/|//[^\n]*", "", source, flags=re.DOTALL)
     for banned in ("eval(", "Function(", "innerHTML", "outerHTML", "document.write", "setTimeout(", "import(",
                    "XMLHttpRequest", "fetch(", "http:", "https:"):
         assert banned not in code, banned
 
 
+def test_the_scripts_data_is_written_once_in_python() -> None:
+    """The script names every constant Python gives it and holds no copy of their values."""
+    source = SOURCE.read_text("utf-8")
+    assert source.count(SLOT) == 1
+    named = " ".join(re.findall(r"var \{([^}]*)\} = C;", source))
+    assert sorted(re.findall(r"[A-Z][A-Z_]+", named)) == sorted(constants())
+    for copy in ("it raises an exception", "sqrt(2)/2", "0.35, 2.6", "epsilon", "a comma between two digits", "= 2000"):
+        assert copy not in source, copy
+
+
 def test_script_has_one_tokenizer_and_one_parser() -> None:
     """Numbers, vectors, matrices and formulas go through one tokenizer and one parser, as in
-    quizgen/core/expression.py; only shapes have their own small reader."""
-    code = re.sub(r"/\*.*?\*/|//[^\n]*", "", SCRIPT.read_text("utf-8"), flags=re.DOTALL)
+    quizgen/core/expression.py; shapes have their own small grammar over the same tokens."""
+    code = re.sub(r"/\*.*?\*/|//[^\n]*", "", SOURCE.read_text("utf-8"), flags=re.DOTALL)
     assert re.findall(r"function (\w*(?:[Tt]okeni[sz]e|Parser)\w*)\s*\(", code) == ["tokenize", "Parser"]
-    assert len(re.findall(r"\btokenize\(", code)) == 2  # its definition and the parser's one call
+    assert len(re.findall(r"\btokenize\(", code)) == 3  # its definition, the parser's call and the shape reader's
     assert len(re.findall(r"new Parser\(", code)) == 2  # entries (numbers, vectors, matrices) and formulas
 
 

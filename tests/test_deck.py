@@ -61,6 +61,7 @@ from quizgen.core.files import zip_bytes
 from quizgen.core.pictures import svg
 from quizgen.core.problems import rebuild, rounded, template_version
 from quizgen.judge import Tolerance, close, judge
+from quizgen.judge.card import card_script
 
 ROOT = Path(__file__).resolve().parent.parent
 CONCEPTS = ROOT / "concepts"
@@ -212,7 +213,7 @@ def test_recipe_builds_and_imports(deck: Path | Recipe, tmp_path: Path, col: Col
                 count = int(re.search(r'data-qz-count="(\d+)"', note["Variants"]).group(1))
                 assert 1 <= count <= recipe.variants  # repeated questions are kept once
     assert os.listdir(col.media.dir()) == [judge_media_name()]
-    assert (Path(col.media.dir()) / judge_media_name()).read_bytes() == cards.JUDGE_SCRIPT.read_bytes()
+    assert (Path(col.media.dir()) / judge_media_name()).read_bytes() == card_script()
 
 
 @pytest.fixture(scope="module")
@@ -704,7 +705,7 @@ def test_layout_change_reaches_existing_collections(tmp_path: Path, col: Collect
     build_deck(concepts, tmp_path / "new.apkg", variants=1)
     counts = _counts(_import(col, tmp_path / "new.apkg"))
     assert counts["new"] == 0 and counts["updated"] == col.note_count()
-    new_name = judge_media_name(script.read_bytes())
+    new_name = judge_media_name(card_script(script))
     assert new_name in os.listdir(col.media.dir())
     template = col.models.get(ROTATING_MODEL_ID)["tmpls"][0]
     assert f'<script src="{new_name}">' in template["afmt"] and f'<script src="{new_name}">' in template["qfmt"]

@@ -26,7 +26,6 @@ import itertools
 import json
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quizgen.core.concepts import Concept, Flashcard
@@ -46,6 +45,7 @@ from quizgen.core.render import (
     tex_number,
     text_html,
 )
+from quizgen.judge.card import SCRIPT, card_script
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from quizgen.core.problems import Problem
@@ -80,8 +80,8 @@ ROTATING_FIELDS = (*PROBLEM_FIELDS, "Variants", "VariantAnswers")
 FLASHCARD_FIELDS = ("Front", "Back", "Extra")
 """Field names of the flashcard note type, never renamed."""
 
-JUDGE_SCRIPT = Path(__file__).resolve().parent.parent / "judge" / "card_judge.js"
-"""The card script (package data), added to every deck as media."""
+JUDGE_SCRIPT = SCRIPT
+"""The card script's source (package data); every deck adds ``card_script(JUDGE_SCRIPT)`` as media."""
 
 
 def judge_media_name(script: bytes | None = None) -> str:
@@ -91,7 +91,7 @@ def judge_media_name(script: bytes | None = None) -> str:
     name because Anki's importer never replaces an existing ``_`` file, even when the incoming
     one differs: a fixed name would leave every collection on its first version of the script.
     """
-    data = JUDGE_SCRIPT.read_bytes() if script is None else script
+    data = card_script(JUDGE_SCRIPT) if script is None else script
     return f"_quizgen_judge.{hashlib.sha256(data).hexdigest()[:12]}.js"
 
 

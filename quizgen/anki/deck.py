@@ -53,6 +53,7 @@ from quizgen.core.errors import QuizgenError
 from quizgen.core.files import zip_bytes
 from quizgen.core.problems import template_variant_seed as note_seed
 from quizgen.core.render import text_html
+from quizgen.judge.card import card_script
 
 DECK_ROOT = "quizgen"
 """Every deck lives below this one: ``quizgen::Transformers::Attention``."""
@@ -200,8 +201,8 @@ def load_recipe(path: str | Path) -> Recipe:
 # ---------------------------------------------------------------------------------------------
 # Timestamp
 
-CONTENT_EPOCH = 1_796_697_941
-"""The notes' modification time (2026-12-08 02:45 UTC) when SOURCE_DATE_EPOCH is not set.
+CONTENT_EPOCH = 1_796_701_845
+"""The notes' modification time (2026-12-08 03:50 UTC) when SOURCE_DATE_EPOCH is not set.
 
 Anki takes an incoming note only when its time is newer than the note it has, so this moves
 forward (to the time of the change) in every release that changes the shipped concept files or
@@ -340,7 +341,7 @@ def build_deck(
                            "give another name with -o, or move the file aside")
     concepts = sorted(concepts, key=lambda c: c.id)
     stamp = build_timestamp(environ)
-    script = JUDGE_SCRIPT.read_bytes()
+    script = card_script(JUDGE_SCRIPT)
     script_name = judge_media_name(script)
     if notes not in NOTE_STYLES:
         raise QuizgenError(f"notes: expected {' or '.join(NOTE_STYLES)}, found {notes!r}")

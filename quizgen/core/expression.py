@@ -73,6 +73,8 @@ _OPERATORS = {"+": "+", "-": "-", "\u2212": "-", "*": "*", "·": "*", "×": "*",
 _SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _CHARACTERS = {v: k for k, v in GREEK.items()} | {"π": "pi"}
 _BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div", "@": "matmul"}
+REFUSED = {"%": "percentages are not read: write 50% as 0.5", "=": "type only the value, not an equation"}
+"""Characters refused with a reason of their own."""
 
 
 class Unreadable(Exception):
@@ -143,10 +145,8 @@ def tokenize(s: str, extra: tuple[tuple[str, str, str], ...] = ()) -> list[Token
                 toks.append(("op", "-" if c == "⁻" else "+", i, False))
             toks.append(("num", "".join(str(_SUPERSCRIPTS.index(d)) for d in s[i + (c in "⁻⁺") : j]), i, False))
             i = j
-        elif c == "%":
-            raise Unreadable("percentages are not read: write 50% as 0.5")
-        elif c == "=":
-            raise Unreadable("type only the value, not an equation")
+        elif c in REFUSED:
+            raise Unreadable(REFUSED[c])
         elif c == ".":
             raise Unreadable(f"a '.' at position {i + 1} is not part of a number")
         else:

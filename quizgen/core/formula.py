@@ -126,16 +126,15 @@ def _mulberry32(seed: int) -> Any:
         yield (t ^ (t >> 14)) & 0xFFFFFFFF
 
 
+DRAWN_RANGES = {"size": (1, 100, 1), "positive": (1, 1000, 100), "unit": (1, 999, 1000), "real": (-1000, 2001, 100)}
+"""How a drawn 32-bit number r becomes a value of each domain, ``(low + r % count) / divisor``:
+sizes 1 to 100, positive values 0.01 to 10, unit values 0.001 to 0.999, reals -10 to 10, so that
+doubles neither overflow nor underflow on the way (e^-t for t = 1000 is 0 in a double)."""
+
+
 def _drawn_value(domain: str, r: int) -> float:
-    # Sizes 1 to 100, positive values 0.01 to 10, reals -10 to 10, so that doubles neither
-    # overflow nor underflow on the way (e^-t for t = 1000 is 0 in a double).
-    if domain == "size":
-        return float(1 + r % 100)
-    if domain == "positive":
-        return (1 + r % 1000) / 100
-    if domain == "unit":
-        return (1 + r % 999) / 1000
-    return (r % 2001 - 1000) / 100
+    low, count, divisor = DRAWN_RANGES[domain]
+    return (low + r % count) / divisor
 
 
 def sample_points(key: Node, other: Node, symbols: dict[str, str]) -> list[dict[str, float]]:

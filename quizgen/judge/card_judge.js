@@ -20,21 +20,14 @@
 (function (root) {
   "use strict";
 
-  var MAX_LENGTH = 2000;
-  var MAX_DEPTH = 16;
-  var MAX_ENTRIES = 400;
-  var MAX_DIMS = 64;
-  var MAX_SHAPE_DIGITS = 15;
-  var SLACK = 1e-9;
-
-  // Answers of each kind that the reader accepts, for the "try …" of a message (messages.examples).
-  var EXAMPLES = {
-    number: "0.25, 1/4, 2.5e-3 or sqrt(2)/2",
-    vector: "[0.5, -1, 2], 0.5 -1 2 or [1/2, sqrt(2)]",
-    matrix: "[[1, 2], [3, 4]], 1 2; 3 4 or [[1/2, 0], [0, sqrt(2)]]",
-    shape: "(3, 1, 4), 3x1x4, torch.Size([3, 1, 4]), () or error"
-  };
-  var WHAT = { number: "a number", vector: "a vector", matrix: "a matrix", shape: "a shape", formula: "a formula" };
+  // The judge's data (limits, example answers, word lists, the formula sample domains) is
+  // written once, in Python: a deck puts it here (quizgen/judge/card.py), each under the name
+  // of its Python original.
+  var C = /* the judge's constants: filled in by quizgen/judge/card.py */ null;
+  var { MAX_LENGTH, MAX_DEPTH, MAX_ENTRIES, MAX_DIMS, MAX_SHAPE_DIGITS, SLACK, TOLERANCE, EXAMPLES, WHAT } = C;
+  var { MAX_PARTS, MAX_EXPONENT, FUNCTIONS, CONSTANTS, SPACES, OPERATORS, SUPERSCRIPTS, CHARACTERS, REFUSED, BINARY, PRECEDENCE } = C;
+  var { ERROR_WORDS, EXCEPTION_NAMES, NEGATIONS, ERROR_TERMS, SUCCESS_WORDS, VULGAR, NOT_LABELS, SCALAR_WORDS } = C;
+  var { DECIMAL_COMMA_WHY, MAX_FORMULA_LENGTH, DOMAINS, POINTS, DRAWN, DRAWN_RANGES, RTOL } = C;
 
   // ------------------------------------------------------------------------------------------
   // Python-compatible text helpers
@@ -136,8 +129,8 @@
   // Tolerance and messages
 
   function Tolerance(tolerance) {
-    this.rel = tolerance && tolerance.rel !== undefined && tolerance.rel !== null ? tolerance.rel : 0.005;
-    this.abs = tolerance && tolerance.abs !== undefined && tolerance.abs !== null ? tolerance.abs : 0.0005;
+    this.rel = tolerance?.rel ?? TOLERANCE.rel;
+    this.abs = tolerance?.abs ?? TOLERANCE.abs;
   }
   Tolerance.prototype.accepts = function (key, x) {
     return Math.abs(x - key) <= Math.max(this.abs, this.rel * Math.abs(key)) * (1 + SLACK);
@@ -187,20 +180,6 @@
   // ------------------------------------------------------------------------------------------
   // The one expression language: a port of quizgen/core/expression.py (its grammar is there)
 
-  var MAX_PARTS = 200;
-  var MAX_EXPONENT = 64;
-  var FUNCTIONS = ["sqrt", "exp", "log", "ln", "sin", "cos", "abs"];
-  var CONSTANTS = { pi: Math.PI, e: Math.E };
-  var SPACES = " \t\u00a0\u2009\u202f";
-  var OPERATORS = { "+": "+", "-": "-", "\u2212": "-", "*": "*", "·": "*", "×": "*", "/": "/", "÷": "/", "^": "^" };
-  var SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹";
-  // π and the Greek letters a symbol may be declared with, each read as its name.
-  var CHARACTERS = {
-    "π": "pi", α: "alpha", β: "beta", γ: "gamma", δ: "delta", ε: "epsilon", η: "eta", θ: "theta",
-    λ: "lambda", μ: "mu", ρ: "rho", σ: "sigma", τ: "tau", φ: "phi", ω: "omega"
-  };
-  var BINARY = { "+": "add", "-": "sub", "*": "mul", "/": "div" };
-  var REFUSED = { "%": "percentages are not read: write 50% as 0.5", "=": "type only the value, not an equation" };
 
   // One token at a time: a number, a name, **, a superscript power (², ⁻³), a line break or one
   // character (one UTF-16 unit: a character beyond them is refused where it stands, so the
@@ -208,7 +187,8 @@
   var TOKEN_RE = /(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+\-\u2212]?[0-9]+)?|[A-Za-z_][A-Za-z0-9_]*|\*\*|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\r\n|[\s\S]/y;
 
   // Tokens {kind, text, pos, space (before)}; kinds num, name, op, sqrt, nl, end, ( ) [ ] , ;
-  function tokenize(s) {
+  // each character of separators is read as a comma (a shape's 3x1x4).
+  function tokenize(s, separators) {
     var toks = [];
     var space = false;
     var add = function (kind, text, pos) {
@@ -217,6 +197,11 @@
     };
     TOKEN_RE.lastIndex = 0;
     for (var i = 0; i < s.length; i = TOKEN_RE.lastIndex) {
+      if (separators && separators.indexOf(s[i]) >= 0) {
+        add(",", s[i], i);
+        TOKEN_RE.lastIndex = i + 1;
+        continue;
+      }
       var t = TOKEN_RE.exec(s)[0];
       if (SPACES.indexOf(t) >= 0) {
         space = true;
@@ -639,9 +624,6 @@
     return ["matrix", rows.map(values), rows.map((row) => row.map(literalFigures))];
   }
 
-  // Why 1,8956 3,06704 is not read as four entries (reader._DECIMAL_COMMA_WHY).
-  var DECIMAL_COMMA_WHY = "a comma between two digits, with entries also separated by spaces, looks like a decimal comma: write decimals with a point (1.5, not 1,5)";
-
   // A number, vector or matrix and its per-entry literal figures.
   function readNumeric(text, kind) {
     var node;
@@ -699,24 +681,7 @@
   // ------------------------------------------------------------------------------------------
   // Shapes: a port of quizgen/judge/reader.py
 
-  // Saying "it raises" (reader._ERROR_WORDS, _EXCEPTION_NAMES), and denying it (_denies_error).
-  var ERROR_WORDS = [
-    "error", "an error", "raises", "raise", "it raises", "raises an error", "it raises an error",
-    "exception", "an exception", "raises an exception", "it raises an exception",
-    "throws", "it throws", "throws an error", "it throws an error", "errors", "it errors"
-  ];
-  var EXCEPTION_WORDS = ["runtimeerror", "indexerror", "valueerror", "typeerror", "runtime error", "index error", "value error", "type error"];
-  // An exception named alone or after a verb: "IndexError", "index error", "it raises a RuntimeError".
-  ERROR_WORDS = ERROR_WORDS.concat(EXCEPTION_WORDS);
-  ["raises", "it raises", "throws", "it throws"].forEach((verb) => ["", "a ", "an "].forEach((article) =>
-    EXCEPTION_WORDS.forEach((name) => ERROR_WORDS.push(verb + " " + article + name))));
-  var EXCEPTION_NAMES = "RuntimeError|IndexError|ValueError|TypeError|OutOfMemoryError|AssertionError|NotImplementedError";
-  var NEGATIONS = ["no", "not", "never", "none", "nothing", "without", "cannot", "doesnt", "dont", "isnt", "wont", "nope"];
-  var ERROR_TERMS = ["error", "errors", "raise", "raises", "raised", "exception", "exceptions", "throw", "throws", "fail", "fails", "crash", "crashes"];
-  var SUCCESS_WORDS = ["no", "none", "nope", "works", "it works", "fine", "ok", "okay", "succeeds", "it succeeds"];
   var SIZE_RE = new RegExp("^(?:torch" + WS + "*\\." + WS + "*)?size" + WS + "*\\(([\\s\\S]*)\\)$", "i");
-  var SHAPE_TOKEN_RE = /[0-9]+(?:\.[0-9]*)?|\.[0-9]+|[\s\S]/gu;
-  var SHAPE_TOKENS = { ",": "sep", x: "sep", X: "sep", "×": "sep", "(": "open", "[": "open", ")": "close", "]": "close" };
 
   function deniesError(text) {
     var s = strip(text);
@@ -738,51 +703,39 @@
       if (s[0] !== "(" && s[0] !== "[") throw new Fail("inside torch.Size(...) write a list, as in torch.Size([3, 1, 4])");
     }
 
-    var toks = []; // [kind, text, position, space before]
-    var space = false;
-    var pos = 1;
-    for (var t of s.match(SHAPE_TOKEN_RE)) {
-      var at = pos;
-      pos += chars(t).length;
-      if (SPACES.indexOf(t) >= 0 || t === "\r" || t === "\n") {
-        space = true;
-        continue;
-      }
-      if (/^[0-9]+$/.test(t)) toks.push(["int", t, at, space]);
-      else if (t === ".") throw new Fail("a '.' at position " + at + " is not part of a number");
-      else if (/^[0-9.]/.test(t)) throw new Fail(clip(t) + " is not a whole number; shape entries are whole numbers");
-      else if (has(SHAPE_TOKENS, t)) toks.push([SHAPE_TOKENS[t], t, at, space]);
-      else if (t === "-" || t === "\u2212") throw new Fail("shape entries cannot be negative");
-      else throw new Fail("unexpected character '" + showChar(t) + "' at position " + at);
-      space = false;
+    // The expression language's tokens; a shape is whole numbers, brackets and separators.
+    var toks = tokenize(s, "xX×").filter((tk) => tk.kind !== "nl" && tk.kind !== "end");
+    for (var tk of toks) {
+      if (tk.kind === "num" && !/^[0-9]+$/.test(tk.text)) throw new Fail(clip(tk.text) + " is not a whole number; shape entries are whole numbers");
+      if (tk.kind === "op" && tk.text === "-") throw new Fail("shape entries cannot be negative");
+      if (["num", ",", "(", ")", "[", "]"].indexOf(tk.kind) < 0) throw new Fail("unexpected '" + clip(tk.text) + "' at position " + (tk.pos + 1));
     }
-
-    var bracketed = toks.length > 0 && toks[0][0] === "open";
+    var bracketed = toks.length > 0 && "([".indexOf(toks[0].kind) >= 0;
     if (bracketed) {
       var last = toks[toks.length - 1];
-      var closer = toks[0][1] === "(" ? ")" : "]";
-      if (last[0] !== "close" || toks.length < 2) throw new Fail("the '" + toks[0][1] + "' is never closed: add '" + closer + "'");
-      if (last[1] !== closer) throw new Fail("'" + toks[0][1] + "' is closed by '" + last[1] + "'");
+      var closer = toks[0].text === "(" ? ")" : "]";
+      if (")]".indexOf(last.kind) < 0 || toks.length < 2) throw new Fail("the '" + toks[0].text + "' is never closed: add '" + closer + "'");
+      if (last.text !== closer) throw new Fail("'" + toks[0].text + "' is closed by '" + last.text + "'");
       toks = toks.slice(1, -1);
     }
+    var inner = toks.find((tk) => "()[]".indexOf(tk.kind) >= 0);
+    if (inner) throw new Fail("unexpected '" + inner.text + "' at position " + (inner.pos + 1) + ": a shape is one list of whole numbers");
     var dims = [];
     var expectNumber = true;
     var lastSep = "";
-    var inner = toks.find((tk) => tk[0] === "open" || tk[0] === "close");
-    if (inner) throw new Fail("unexpected '" + clip(inner[1]) + "' at position " + inner[2] + ": a shape is one list of whole numbers");
-    toks.forEach(function (tk) {
-      if (tk[0] === "sep") {
-        if (expectNumber) throw new Fail("the '" + clip(tk[1]) + "' at position " + tk[2] + " has no number before it");
+    for (tk of toks) {
+      if (tk.kind === ",") {
+        if (expectNumber) throw new Fail("the '" + tk.text + "' at position " + (tk.pos + 1) + " has no number before it");
         expectNumber = true;
-        lastSep = tk[1];
-        return;
+        lastSep = tk.text;
+        continue;
       }
-      if (!expectNumber && !tk[3]) throw new Fail("unexpected '" + clip(tk[1]) + "' at position " + tk[2]);
-      if (tk[1].replace(/^0+/, "").length > MAX_SHAPE_DIGITS) throw new Fail(clip(tk[1]) + " is too large for a dimension");
-      dims.push(parseInt(tk[1], 10));
+      if (!expectNumber && !tk.space) throw new Fail("unexpected '" + clip(tk.text) + "' at position " + (tk.pos + 1));
+      if (tk.text.replace(/^0+/, "").length > MAX_SHAPE_DIGITS) throw new Fail(clip(tk.text) + " is too large for a dimension");
+      dims.push(parseInt(tk.text, 10));
       if (dims.length > MAX_DIMS) throw new Fail("it has more than " + MAX_DIMS + " dimensions");
       expectNumber = false;
-    });
+    }
     if (dims.length && expectNumber && !(lastSep === "," && (bracketed || dims.length === 1))) throw new Fail("it ends with '" + lastSep + "'");
     if (!dims.length && !bracketed) throw new Fail("it has no dimensions; write () for a 0-d tensor");
     return dims;
@@ -802,9 +755,7 @@
   var SQRT_RE = new RegExp("sqrt" + WS + "+([0-9]+(?:\\.[0-9]*)?)", "g");
   var SHAPE_WORD_RE = new RegExp("^(?:shape|size)" + WS + "+(?=[(\\[0-9])", "i");
   var BY_RE = new RegExp(WS + "+by" + WS + "+", "gi");
-  var VULGAR = { "½": "(1/2)", "⅓": "(1/3)", "⅔": "(2/3)", "¼": "(1/4)", "¾": "(3/4)", "⅕": "(1/5)", "⅙": "(1/6)", "⅛": "(1/8)" };
-  var NOT_LABELS = ["lambda", "def", "class", "import", "exec", "eval", "return", "torch", "size"];
-  var SCALAR_WORDS = ["scalar", "a scalar", "0-d", "0d", "a 0-d tensor", "0-d tensor"];
+  var FRACTION = "[" + Object.keys(VULGAR).join("") + "]";
 
   function tidy(text, kind) {
     var s = strip(text);
@@ -821,8 +772,8 @@
     m = WRAPPER_RE.exec(s);
     if (m !== null) s = strip(m[1]);
     // A whole number then a fraction character is a mixed number: 1½ is 1.5, not 1 × ½.
-    s = s.replace(/([0-9]+)([½⅓⅔¼¾⅕⅙⅛])/g, (m, whole, c, at) => (s[at - 1] === "." ? m : "(" + whole + "+" + VULGAR[c].slice(1, -1) + ")"));
-    s = s.replace(/[½⅓⅔¼¾⅕⅙⅛]/g, (c) => VULGAR[c]).replace(SQRT_RE, "sqrt($1)");
+    s = s.replace(new RegExp("([0-9]+)(" + FRACTION + ")", "g"), (m, whole, c, at) => (s[at - 1] === "." ? m : "(" + whole + "+" + VULGAR[c].slice(1, -1) + ")"));
+    s = s.replace(new RegExp(FRACTION, "g"), (c) => VULGAR[c]).replace(SQRT_RE, "sqrt($1)");
     return kind === "shape" ? s.replace(/([)\]])[.!]+$/, "$1").replace(SHAPE_WORD_RE, "").replace(BY_RE, " x ") : s;
   }
 
@@ -1013,18 +964,6 @@
   // ------------------------------------------------------------------------------------------
   // Formulas: a port of quizgen/core/formula.py (reader, sample points, equivalence)
 
-  var MAX_FORMULA_LENGTH = 400;
-  var DOMAINS = {
-    size: [3, 7, 2, 11, 5, 13, 4, 9],
-    positive: [0.7, 1.9, 3.1, 0.35, 2.6, 5.3, 1.15, 4.4],
-    real: [0.7, -1.3, 2.2, -0.45, 1.6, -2.7, 3.4, -0.9],
-    unit: [0.15, 0.35, 0.55, 0.75, 0.9, 0.25, 0.65, 0.45]
-  };
-  var POINTS = 8;
-  var DRAWN = 16;
-  var RTOL = 1e-9;
-  var PRECEDENCE = { add: 1, sub: 1, mul: 2, div: 2, neg: 3, pow: 4 };
-
   function formulaText(node, parent, right) {
     var op = node[0];
     if (op === "num" || op === "sym" || op === "const") return String(node[1]);
@@ -1052,12 +991,10 @@
     };
   }
 
-  var DRAWN_VALUES = {
-    size: (r) => 1 + (r % 100),
-    positive: (r) => (1 + (r % 1000)) / 100,
-    unit: (r) => (1 + (r % 999)) / 1000,
-    real: (r) => ((r % 2001) - 1000) / 100
-  };
+  function drawnValue(domain, r) {
+    var [low, count, divisor] = DRAWN_RANGES[domain];
+    return (low + (r % count)) / divisor;
+  }
 
   function samplePoints(key, other, symbols) {
     var next = mulberry32(hashText(formulaText(key) + "\n" + formulaText(other)));
@@ -1066,7 +1003,7 @@
     for (var j = 0; j < POINTS + DRAWN; j++) {
       var p = {};
       names.forEach(function (name, i) {
-        p[name] = j < POINTS ? DOMAINS[symbols[name]][(j + 3 * i) % POINTS] : DRAWN_VALUES[symbols[name]](next());
+        p[name] = j < POINTS ? DOMAINS[symbols[name]][(j + 3 * i) % POINTS] : drawnValue(symbols[name], next());
       });
       out.push(p);
     }

@@ -2,7 +2,7 @@
 
 Numbers, vectors and matrices are read by quizgen's one expression parser
 (``quizgen.core.expression``), as its entries evaluated in doubles;
-shapes have their own forgiving reader (``(3, 1, 4)``, ``3x1x4``, ``torch.Size([3, 1, 4])``,
+shapes have their own small grammar over the same tokens (``(3, 1, 4)``, ``3x1x4``, ``torch.Size([3, 1, 4])``,
 ``error``). Every refusal says what could not be read and gives examples that work.
 """
 
@@ -12,10 +12,8 @@ import re
 from typing import Any
 
 from quizgen.core.errors import AnswerParseError
-from quizgen.core.errors import show_char as _show_char
 from quizgen.core.errors import show_typed as _show
-from quizgen.core.expression import SPACES as _SPACES
-from quizgen.core.expression import Node, Undefined, evaluate, read_entries
+from quizgen.core.expression import Node, Undefined, evaluate, read_entries, tokenize
 from quizgen.core.expression import Unreadable as Fail
 from quizgen.core.expression import clip as _clip
 from quizgen.judge.messages import _MAX_SHAPE_DIGITS, _WHAT, MAX_DIMS, MAX_ENTRIES, MAX_LENGTH, _check_kind, _dims_phrase, examples
@@ -72,9 +70,8 @@ def _denies_error(text: str) -> bool:
         return True
     return any(w in _NEGATIONS for w in words) and any(w in _ERROR_TERMS for w in words)
 _SIZE_RE = re.compile(r"(?:torch\s*\.\s*)?size\s*\((.*)\)", re.IGNORECASE | re.DOTALL)
-_SHAPE_TOKEN_RE = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+|.", re.DOTALL)
-_SHAPE_SEPARATORS = frozenset(",xX×")
-_DIGITS_RE = re.compile(r"[0-9]+")
+_SHAPE_SEPARATORS = tuple((c, ",", c) for c in "xX×")
+"""3x1x4: an x separates dimensions as a comma does (the expression tokenizer's extra tokens)."""
 
 
 def _read_shape(text: str) -> list[int] | str:
@@ -92,54 +89,35 @@ def _read_shape(text: str) -> list[int] | str:
         if s[0] not in "([":
             raise Fail("inside torch.Size(...) write a list, as in torch.Size([3, 1, 4])")
 
-    # (kind, text, position, space before)
-    toks: list[tuple[str, str, int, bool]] = []
-    space = False
-    for mt in _SHAPE_TOKEN_RE.finditer(s):
-        t = mt.group()
-        pos = mt.start() + 1
-        if t in _SPACES or t in "\r\n":
-            space = True
-            continue
-        if _DIGITS_RE.fullmatch(t):
-            toks.append(("int", t, pos, space))
-        elif t[0] in "0123456789.":
-            if t == ".":
-                raise Fail(f"a '.' at position {pos} is not part of a number")
+    # The expression language's tokens; a shape is whole numbers, brackets and separators.
+    toks = [t for t in tokenize(s, _SHAPE_SEPARATORS)[:-1] if t[0] != "nl"]
+    for kind, t, i, _ in toks:
+        if kind == "num" and not t.isdigit():
             raise Fail(f"{_clip(t)} is not a whole number; shape entries are whole numbers")
-        elif t in _SHAPE_SEPARATORS:
-            toks.append(("sep", t, pos, space))
-        elif t in "([":
-            toks.append(("open", t, pos, space))
-        elif t in ")]":
-            toks.append(("close", t, pos, space))
-        elif t in "-\u2212":
+        if kind == "op" and t == "-":
             raise Fail("shape entries cannot be negative")
-        else:
-            raise Fail(f"unexpected character '{_show_char(t)}' at position {pos}")
-        space = False
+        if kind not in ("num", ",", "(", ")", "[", "]"):
+            raise Fail(f"unexpected '{_clip(t)}' at position {i + 1}")
 
-    bracketed = bool(toks) and toks[0][0] == "open"
+    bracketed = bool(toks) and toks[0][0] in "(["
     if bracketed:
         closer = ")" if toks[0][1] == "(" else "]"
-        if toks[-1][0] != "close" or len(toks) < 2:
+        if toks[-1][0] not in ")]" or len(toks) < 2:
             raise Fail(f"the '{toks[0][1]}' is never closed: add '{closer}'")
         if toks[-1][1] != closer:
             raise Fail(f"'{toks[0][1]}' is closed by '{toks[-1][1]}'")
         toks = toks[1:-1]
-    for kind, t, pos, _ in toks:
-        if kind in ("open", "close"):
-            raise Fail(
-                f"unexpected '{_clip(t)}' at position {pos}: a shape is one list of whole numbers"
-            )
+    for kind, t, i, _ in toks:
+        if kind in "()[]":
+            raise Fail(f"unexpected '{t}' at position {i + 1}: a shape is one list of whole numbers")
 
     dims: list[int] = []
     expect_number = True
     last_sep = ""
-    for kind, t, pos, space_before in toks:
-        if kind == "int":
+    for kind, t, i, space_before in toks:
+        if kind == "num":
             if not expect_number and not space_before:
-                raise Fail(f"unexpected '{_clip(t)}' at position {pos}")
+                raise Fail(f"unexpected '{_clip(t)}' at position {i + 1}")
             if len(t.lstrip("0")) > _MAX_SHAPE_DIGITS:
                 raise Fail(f"{_clip(t)} is too large for a dimension")
             dims.append(int(t))
@@ -148,7 +126,7 @@ def _read_shape(text: str) -> list[int] | str:
             expect_number = False
         else:
             if expect_number:
-                raise Fail(f"the '{_clip(t)}' at position {pos} has no number before it")
+                raise Fail(f"the '{t}' at position {i + 1} has no number before it")
             expect_number = True
             last_sep = t
     if dims and expect_number and not (last_sep == "," and (bracketed or len(dims) == 1)):
