@@ -1072,3 +1072,18 @@ def test_a_file_of_too_many_templates_is_refused_before_any_is_checked(tmp_path:
     result = CliRunner().invoke(cli, ["check", str(tmp_path / "many.yaml")])
     assert result.exit_code == 2 and f"problems: expected at most {MAX_TEMPLATES} items" in result.output, result.output
     assert time.perf_counter() - start < 10  # never minutes (speed is for benchmarks/)
+
+
+def test_an_unclosed_bracket_is_named_as_typed() -> None:
+    """x[0 said "a '(' is never closed": every bracket's message names the bracket written."""
+    import re
+
+    from quizgen.core.expression import Unreadable
+    from quizgen.core.tensor_expression import read_tensor_expression
+
+    for text, said in (("v[0", "a '[' is never closed: add ']'"),
+                       ("v[0)", "a ')' at position 4 closes a '[' bracket"),
+                       ("(v + 1", "a '(' is never closed: add ')'"),
+                       ("(v + 1]", "a ']' at position 7 closes a '(' bracket")):
+        with pytest.raises(Unreadable, match=re.escape(said)):
+            read_tensor_expression(text, {"v": "input"})

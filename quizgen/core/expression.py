@@ -428,12 +428,8 @@ class Parser:
         raise Unreadable(self.unexpected(t))
 
     def close(self, closer: str) -> None:
-        t = self.peek()
-        if t[0] == closer:
-            return
-        if t[0] == "end":
-            raise Unreadable(f"a '(' is never closed: add '{closer}'")
-        raise Unreadable(self.unexpected(t))
+        if not self.at_close(closer):
+            raise Unreadable(self.unexpected(self.peek()))
 
     def name(self, text: str) -> Node:
         symbols = self.symbols or {}

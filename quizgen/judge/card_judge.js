@@ -487,10 +487,7 @@
   };
 
   Parser.prototype.close = function (closer) {
-    var t = this.peek();
-    if (t.kind === closer) return;
-    if (t.kind === "end") throw new Fail("a '(' is never closed: add '" + closer + "'");
-    throw new Fail(this.unexpected(t));
+    if (!this.atClose(closer)) throw new Fail(this.unexpected(this.peek()));
   };
 
   Parser.prototype.name = function (text) {
