@@ -410,14 +410,38 @@ def test_no_save_writes_nothing(monkeypatch, tmp_path):
 def test_due_cards_follow_the_injected_clock(monkeypatch, tmp_path):
     code, screen = run_session(monkeypatch, tmp_path, [right_scale], n=1, now="2030-01-01T09:00:00Z")
     assert "next review of this template: in " in screen
-    due = datetime_of(reviews(tmp_path)[0]["due_after"]) + timedelta(minutes=1)  # stored to the second
-    code, screen = run_session(monkeypatch, tmp_path, [], n=5, due_only=True, now="2030-01-01T10:00:00Z")
-    assert "Nothing is due. Next review: attention.scale-factor in " in screen
+    # When the card is due depends on the rating, and a right answer's rating on how long it took
+    # (a loaded machine turns Easy into Good): the times below follow the stored due time.
+    stored = datetime_of(reviews(tmp_path)[0]["due_after"])
+    before, due = stored - timedelta(minutes=1), stored + timedelta(minutes=1)  # stored to the second
+    code, screen = run_session(monkeypatch, tmp_path, [], n=5, due_only=True, now=before.isoformat())
+    assert "Nothing is due. Next review: attention.scale-factor in " in screen, screen
     code, screen = run_session(monkeypatch, tmp_path, [right_scale], n=5, due_only=True, now=(due.isoformat()))
     # Counted out of the cards due (one), not out of --n.
     assert "=== 1/1 · Scaled dot-product attention · scale-factor" in screen and "=== 1/5" not in screen, screen
     rows = reviews(tmp_path)
     assert len(rows) == 2 and rows[1]["time"].startswith(due.date().isoformat())
+
+
+def test_the_rating_counts_the_learners_time_not_the_build(monkeypatch, tmp_path):
+    """A right answer typed at once is rated Easy, even when torch and the problem take a minute
+    to be ready after it is typed (a loaded machine): the wait is not the learner's."""
+    import types
+
+    import quizgen.drill.session as session
+
+    clock = [1000.0]
+    monkeypatch.setattr(session, "time", types.SimpleNamespace(monotonic=lambda: clock[0]))
+    solve = session.Session.solve
+
+    def slow(self, prep):
+        clock[0] += 60.0
+        return solve(self, prep)
+
+    monkeypatch.setattr(session.Session, "solve", slow)
+    code, screen = run_session(monkeypatch, tmp_path, [right_scale], n=1, now="2030-01-01T09:00:00Z")
+    assert "✓ Right" in screen, screen
+    assert [(r["rating"], r["duration"]) for r in reviews(tmp_path)] == [(4, 0.0)]
 
 
 def test_a_damaged_card_row_is_named_and_asked_as_new(monkeypatch, tmp_path):

@@ -271,6 +271,9 @@ class Session:
         while True:
             kind = prep.expected.kind if prep.expected is not None else None
             text = _ends(self.read_answer(prep.expected))
+            # The learner's time ends as the answer is typed: waiting here for torch or the build
+            # (slow on a loaded machine) must not turn an Easy into a Good.
+            seconds = time.monotonic() - started
             if not text.strip():
                 self.out.para(("Type an answer, or ? to see it (quit, Ctrl-D or Ctrl-C ends the drill).", "dim"))
                 continue
@@ -279,7 +282,7 @@ class Session:
                 self.out.para((hint + HELP, "dim"))
                 continue
             if text.strip().lower() in SKIP_WORDS:
-                self._reveal(prep, text, time.monotonic() - started)
+                self._reveal(prep, text, seconds)
                 return
             if kind is not None:
                 # The judge's own reader: unreadable text is answered at once, even before torch.
@@ -294,7 +297,7 @@ class Session:
                 continue
             if verdict.status == "too-few-figures":
                 retried = True
-                self._save(prep, text, verdict, None, time.monotonic() - started)
+                self._save(prep, text, verdict, None, seconds)
                 self.tally.coarse += 1
                 self.out.para(("~ ", "coarse"), (verdict.message, "coarse"))
                 more = ("give the whole number, every digit" if solved.answer.kind == "number" and solved.answer.whole
@@ -302,7 +305,6 @@ class Session:
                 self.out.para((f"Same question again: {more}.", "dim"))
                 continue
             break
-        seconds = time.monotonic() - started
         rating = rating_for(verdict.status, seconds, template.difficulty)
         if retried:
             # Right only after being told the first value was too rough: at most Good, never Easy.
