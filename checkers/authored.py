@@ -295,23 +295,32 @@ def _solve_formula(inputs: Mapping[str, Any]) -> Solution:
     """A template with symbols: its answer, steps and mistakes are formulas, the drawn numbers put
     in (a formula's key is written, not computed; the examples check it at given values).
 
-    >>> _solve_formula({"values": {"h": 3}, "symbols": {"d": "size"}, "answer": "h*4*d^2", "mistakes": [], "steps": []}).value
-    {'formula': '3*4*d^2', 'symbols': {'d': 'size'}}
+    The key and the mistakes have their numbers worked out (``formula.folded``); a worked
+    solution shows the numbers put in, then the simplified form.
+
+    >>> solved = _solve_formula({"values": {"h": 3}, "symbols": {"d": "size"}, "answer": "h*4*d^2", "mistakes": [], "steps": []})
+    >>> solved.value, [(s.label, s.value) for s in solved.steps]
+    ({'formula': '12*d^2', 'symbols': {'d': 'size'}}, [('the answer', '3*4*d^2'), ('simplified', '12*d^2')])
     """
+    from quizgen.core.formula import folded
     from quizgen.core.formula import value as formula_value
     from quizgen.generators.authored import formula_text
 
     symbols = dict(inputs["symbols"])
     names = (*inputs["values"], *symbols)
 
-    def written(text: str) -> dict[str, Any]:
-        return formula_value(formula_text(text, inputs["values"], names), symbols)
+    def written(text: str) -> str:
+        return str(formula_value(formula_text(text, inputs["values"], names), symbols)["formula"])
 
-    steps = [Step(s["label"], written(s["value"])["formula"]) for s in inputs.get("steps", [])]
-    mistakes = tuple(Misconception(m["name"], " ".join(str(m.get("why", "")).split()), written(m["value"])) for m in inputs.get("mistakes", []))
-    key = written(inputs["answer"])
-    if not steps or steps[-1].value != key["formula"]:  # the worked solution ends at the answer, as written
-        steps.append(Step("the answer", key["formula"]))
+    steps = [Step(s["label"], written(s["value"])) for s in inputs.get("steps", [])]
+    mistakes = tuple(Misconception(m["name"], " ".join(str(m.get("why", "")).split()), formula_value(folded(written(m["value"]), symbols), symbols))
+                     for m in inputs.get("mistakes", []))
+    put_in = written(inputs["answer"])
+    key = formula_value(folded(put_in, symbols), symbols)
+    # The worked solution ends at the answer: as written with the numbers put in, then simplified.
+    for label, formula in (("the answer", put_in), ("simplified", key["formula"])):
+        if not steps or steps[-1].value != formula:
+            steps.append(Step(label, formula))
     return Solution(key, tuple(steps), mistakes)
 
 

@@ -324,3 +324,58 @@ def test_a_large_part_that_cancels_is_evaluated_with_enough_digits() -> None:
         assert verdict.status == "wrong" and " it gives " in verdict.message, (typed, verdict.message)
     same = judge(Answer("formula", key), "d*sigma^4 + cos(exp(2d))^2 + sin(exp(2d))^2 - 1")
     assert same.status == "right", same.message
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers put into a written formula, worked out (formula.folded)
+
+_FOLD_SYMBOLS = {"T": "positive", "d": "size", "x": "real"}
+
+
+@pytest.mark.parametrize(("written", "worked_out"), [
+    ("(4 - 2)/(4*T^2)", "1/(2*T^2)"),
+    ("(2 - 4)/(10*T)", "-1/(5*T)"),
+    ("3*4*d^2", "12*d^2"),
+    ("(100 + 50 + 2)*d", "152*d"),
+    ("(1 - 2)*T/3", "-T/3"),
+    ("(3 - 1)*(T + 1)", "2*(T + 1)"),
+    ("2^3*T/4", "2*T"),
+    ("(0 - 0)/(4*T^2)", "0"),
+    ("1/(2*2)", "1/4"),
+    ("sqrt(4 - 2)*T", "sqrt(2)*T"),
+    # nothing to work out, or nothing exact: as written
+    ("lr0*(1 + cos(pi*t/T))/2".replace("lr0", "T").replace("t", "d"), "T*(1 + cos(pi*d/T))/2"),
+    ("0.001*d/T", "0.001*d/T"),
+    ("T/(3 - 3)", "T/(3 - 3)"),
+    ("2*(T + 1)/4", "2*(T + 1)/4"),
+])
+def test_numbers_put_in_are_worked_out(written: str, worked_out: str) -> None:
+    assert formula.folded(written, _FOLD_SYMBOLS) == worked_out
+
+
+@st.composite
+def _put_in(draw: Any) -> str:
+    """A formula in T, d and x with small whole numbers and sums of them put in."""
+    def part(depth: int) -> str:
+        if depth == 0 or draw(st.integers(0, 3)) == 0:
+            return draw(st.sampled_from(["T", "d", "x", str(draw(st.integers(0, 9))), f"({draw(st.integers(0, 9))} - {draw(st.integers(0, 9))})"]))
+        op = draw(st.sampled_from(["+", "-", "*", "/", "^"]))
+        if op == "^":
+            return f"({part(depth - 1)})^{draw(st.integers(0, 3))}"
+        return f"({part(depth - 1)}) {op} ({part(depth - 1)})"
+    return part(4)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(written=_put_in())
+def test_working_out_never_changes_a_formula(written: str) -> None:
+    """sympy, the independent reference, finds the written and the worked-out formula equal."""
+    try:
+        node = formula.read(written, _FOLD_SYMBOLS)
+    except AnswerParseError:
+        return
+    worked = formula.read(formula.folded(written, _FOLD_SYMBOLS), _FOLD_SYMBOLS)
+    a, b = formula.to_sympy(node, _FOLD_SYMBOLS), formula.to_sympy(worked, _FOLD_SYMBOLS)
+    if a.has(sympy.zoo, sympy.nan):  # a division by zero, left as written
+        return
+    assert sympy.simplify(a - b) == 0, (written, formula.text(worked))

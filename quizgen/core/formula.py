@@ -188,6 +188,110 @@ def to_sympy(node: Node, symbols: dict[str, str]) -> Any:
     return build(node)
 
 
+_OPERATIONS = ("add", "sub", "mul", "div", "pow")
+
+
+def _works_on_numbers(node: Node) -> bool:
+    """Whether some operation in ``node`` has only numbers under it (``4 - 2``, ``3*4``)."""
+    def numbers(n: Node) -> bool:
+        return n[0] == "num" or (n[0] in _OPERATIONS and numbers(n[1]) and numbers(n[2]))
+
+    return (node[0] in _OPERATIONS and numbers(node)) or any(isinstance(part, tuple) and _works_on_numbers(part) for part in node[1:])
+
+
+def _fold(n: Node) -> Node:
+    """``n`` with every operation on numbers alone done exactly, and the numbers of each product
+    or quotient gathered into one fraction; a worked-out number is ``("frac", Fraction)``."""
+    op = n[0]
+    if op == "num":
+        return ("frac", Fraction(n[1]))
+    if op in ("sym", "const"):
+        return n
+    if op == "call":
+        return ("call", n[1], _fold(n[2]))
+    if op in ("mul", "div", "neg"):
+        top: list[Node] = []
+        bottom: list[Node] = []
+        coefficient = _factors(n, top, bottom, False)
+        if coefficient is not None:
+            return _product(coefficient, top, bottom)
+        return ("neg", _fold(n[1])) if op == "neg" else (op, _fold(n[1]), _fold(n[2]))
+    a, b = _fold(n[1]), _fold(n[2])
+    if a[0] == "frac" and b[0] == "frac":
+        x, y = a[1], b[1]
+        if op in ("add", "sub"):
+            return ("frac", x + y if op == "add" else x - y)
+        if y.denominator == 1 and abs(y) <= 64 and (x != 0 or y >= 0):  # pow: an exact power
+            return ("frac", x ** int(y))
+    return (op, a, b)
+
+
+def _factors(n: Node, top: list[Node], bottom: list[Node], under: bool) -> Fraction | None:
+    """The numbers of the product or quotient ``n`` multiplied out (None for a division by 0),
+    its other factors appended to ``top`` or, divided by, to ``bottom``."""
+    if n[0] == "neg":
+        inner = _factors(n[1], top, bottom, under)
+        return None if inner is None else -inner
+    if n[0] in ("mul", "div"):
+        left = _factors(n[1], top, bottom, under)
+        right = _factors(n[2], top, bottom, under if n[0] == "mul" else not under)
+        return None if left is None or right is None else left * right
+    f = _fold(n)
+    if f[0] != "frac":
+        (bottom if under else top).append(f)
+        return Fraction(1)
+    if under and f[1] == 0:
+        return None
+    return 1 / f[1] if under else f[1]
+
+
+def _product(coefficient: Fraction, top: list[Node], bottom: list[Node]) -> Node:
+    """coefficient · top / bottom as a tree: 1/(2*T^2), 12*d^2, -1/(5*T)."""
+    if coefficient == 0:
+        return ("frac", Fraction(0))
+    p, q = abs(coefficient.numerator), coefficient.denominator
+
+    def chain(parts: list[Node]) -> Node:
+        node = parts[0]
+        for part in parts[1:]:
+            node = ("mul", node, part)
+        return node
+
+    over = [("frac", Fraction(p))] if p != 1 or not top else []
+    over += top
+    if coefficient < 0:  # the sign on the first factor: -1/(5*T), -2*T, -T/3
+        over[0] = ("frac", -over[0][1]) if over[0][0] == "frac" else ("neg", over[0])
+    under = [("frac", Fraction(q))] if q != 1 else []
+    return ("div", chain(over), chain(under + bottom)) if under + bottom else chain(over)
+
+
+def _unfrac(n: Node) -> Node:
+    """The tree with each worked-out number written as the reader writes numbers."""
+    if n[0] == "frac":
+        v = n[1]
+        node: Node = ("num", str(abs(v.numerator)))
+        if v.denominator != 1:
+            node = ("div", node, ("num", str(v.denominator)))
+        return ("neg", node) if v < 0 else node
+    return (n[0], *(_unfrac(part) if isinstance(part, tuple) else part for part in n[1:]))
+
+
+def folded(text_: str, symbols: dict[str, str]) -> str:
+    """A formula with its numbers worked out exactly: the numbers put into a written formula,
+    ``(4 - 2)/(4*T^2)``, become ``1/(2*T^2)``, and ``3*4*d^2`` becomes ``12*d^2``. Only a
+    formula with an operation on numbers alone changes (an author's ``lr0*(1 + cos(pi*t/T))/2``
+    keeps its form), and only where both agree at every readable point (``POINTS``)."""
+    node = read(text_, symbols)
+    if not _works_on_numbers(node):
+        return text_
+    simpler = _unfrac(_fold(node))
+    for point in points(symbols):
+        a, b = evaluate(node, point), evaluate(simpler, point)
+        if not (a == b or (math.isfinite(a) and math.isfinite(b) and abs(a - b) <= RTOL * max(abs(a), abs(b)))):
+            return text_
+    return text(simpler)
+
+
 def symbolic_zero(key: Node, other: Node, symbols: dict[str, str]) -> bool:
     """Whether sympy reduces ``key − other`` to 0 (expanding powers and logs of the positive
     symbols, then cancelling; then with the arguments of sin and cos split into partial fractions
