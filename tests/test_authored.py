@@ -1087,3 +1087,19 @@ def test_an_unclosed_bracket_is_named_as_typed() -> None:
                        ("(v + 1]", "a ']' at position 7 closes a '(' bracket")):
         with pytest.raises(Unreadable, match=re.escape(said)):
             read_tensor_expression(text, {"v": "input"})
+
+
+@pytest.mark.parametrize(("answer", "whole"), [
+    ("sum(n)", True), ("prod(n)", True), ("maximum(n[0], n[1])", True), ("minimum(k, 3)", True),
+    ("clamp(k, min=0, max=3)", True), ("clamp(k, min=0.5)", False), ("clamp(x, min=0, max=3)", False),
+    ("floor(x / 2)", True), ("floor(k / 2) + x", False), ("argmax(x)", True), ("k / 2", False),
+    ("mean(n)", False), ("n[0]^2 - k", True),
+])
+def test_a_whole_answer_is_known_from_its_expression(answer: str, whole: bool) -> None:
+    """A count is judged as one (57.7 is not 58 people) when the expression can only give a whole
+    number: prod, maximum, clamp between whole bounds and floor were missed."""
+    from quizgen.generators.authored import inputs_of
+
+    tpl = {"inputs": {"n": {"shape": [3], "range": [1, 4]}, "k": {"range": [1, 9]}, "x": {"range": [0, 1], "step": 0.1}},
+           "answer": answer}
+    assert inputs_of(tpl, {"n": [1, 2, 3], "k": 4, "x": 0.5})["whole"] is whole

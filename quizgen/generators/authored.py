@@ -384,21 +384,25 @@ def _integral(spec: dict[str, Any]) -> bool:
 
 
 _WHOLE_OPS = frozenset({"add", "sub", "mul", "neg", "matmul", "T", "index", "cmp"})
-_WHOLE_FUNCTIONS = frozenset({"sum", "max", "min", "abs", "relu", "dot", "outer", "argmax", "argmin", "one_hot", "all", "any"})
+_WHOLE_FUNCTIONS = frozenset({"sum", "prod", "max", "min", "maximum", "minimum", "clamp", "abs", "relu", "dot", "outer", "one_hot"})
+_ALWAYS_WHOLE = frozenset({"argmax", "argmin", "all", "any", "floor"})
 
 
 def _whole_tree(node: Node, integral: set[str]) -> bool:
     """Whether an expression of the ``integral`` inputs is a whole number whatever they are:
-    sums, products and the like of whole numbers, and positions (``argmax``)."""
+    sums, products and the like of whole numbers (clamped between whole bounds), positions
+    (``argmax``) and ``floor`` of anything."""
     op = node[0]
     if op == "num":
         return float(node[1]).is_integer()
     if op == "sym":
         return node[1] in integral
-    if op == "fn" and node[1] in ("argmax", "argmin", "all", "any"):
+    if op == "fn" and node[1] in _ALWAYS_WHOLE:
         return True
     if op == "fn":
-        return node[1] in _WHOLE_FUNCTIONS and all(_whole_tree(a, integral) for a in node[2])
+        bounds = [v for k, v in node[3] if k in ("min", "max")] if node[1] == "clamp" else []
+        return (node[1] in _WHOLE_FUNCTIONS and all(_whole_tree(a, integral) for a in node[2])
+                and all(float(v).is_integer() for v in bounds))
     if op == "index":
         return _whole_tree(node[1], integral)
     if op == "cmp":
