@@ -257,7 +257,7 @@ def _product(coefficient: Fraction, top: list[Node], bottom: list[Node]) -> Node
             node = ("mul", node, part)
         return node
 
-    over = [("frac", Fraction(p))] if p != 1 or not top else []
+    over: list[Node] = [("frac", Fraction(p))] if p != 1 or not top else []
     over += top
     if coefficient < 0:  # the sign on the first factor: -1/(5*T), -2*T, -T/3
         over[0] = ("frac", -over[0][1]) if over[0][0] == "frac" else ("neg", over[0])
