@@ -788,6 +788,9 @@ HOSTILE.update({
     # one_hot of a matrix has 3 dimensions, which no face shows: refused, not a crash later.
     "one-hot-of-a-matrix": ("    inputs:\n      M: {label: M, shape: [3, 3], range: [0, 2]}\n      w: {label: w, shape: [3], range: [-3, 3]}\n"
                             "    answer: \"sum(one_hot(M, 3) @ w, dim=0)\"\n", "answer"),
+    # Numbers no one computes with by hand, and whole ones a double cannot hold exactly.
+    "giant-range": ("    inputs:\n      a: {label: a, range: [1.0e+299, 1.0e+300], step: 1.0e+298}\n    answer: a * 3\n", "inputs.a.range[0]"),
+    "giant-value": ("    inputs:\n      a: {label: a, values: [" + "1" + "0" * 300 + ", 3]}\n    answer: a * 3\n", "inputs.a.values[0]"),
 })
 
 
@@ -819,6 +822,8 @@ HOSTILE_WORDS = {
     "broadcast-bomb": "a value has 99980001 entries; at most 10000 are allowed",
     "one-hot-of-a-matrix": "of a matrix it would have 3 dimensions",
     "one-hot-classes-vector": "one_hot's number of classes is one whole number",
+    "giant-range": "expected a value <= 1e+15, found 1e+299 (a number)",
+    "giant-value": "expected a value <= 1e+15, found 100000… (a whole number of 301 digits)",
 }
 
 

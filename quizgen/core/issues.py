@@ -57,6 +57,9 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"{str(value).lower()} (a boolean)"
     if isinstance(value, int):
+        digits = str(abs(value))
+        if len(digits) > 20:  # a pasted or generated giant: its size is what matters
+            return f"{'-' if value < 0 else ''}{digits[:6]}… (a whole number of {len(digits)} digits)"
         return f"{value} (a whole number)"
     if isinstance(value, float):
         return f"{value!r} (a number)"
@@ -171,7 +174,10 @@ def schema_issue(error: Any, file: str, lines: dict[PathKey, int]) -> list[Issue
     if words is not None:
         if v in ("maxProperties", "minProperties") and isinstance(error.instance, dict):
             found = str(len(error.instance))
-        message = f"{words.format(error.validator_value)}, found {found}"
+        limit = error.validator_value
+        if isinstance(limit, float) and limit.is_integer():  # 1e15, not 1000000000000000.0
+            limit = f"{limit:g}" if abs(limit) >= 1e6 else int(limit)
+        message = f"{words.format(limit)}, found {found}"
         return [Issue(file, line_of(lines, path), field_name(path), message)]
     return [Issue(file, line_of(lines, path), field_name(path), error.message)]
 

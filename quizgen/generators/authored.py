@@ -60,7 +60,10 @@ MAX_WORK = 100_000
 
 _TEXT = {"type": "string", "minLength": 1}
 _EXPRESSION = {"type": "string", "minLength": 1, "maxLength": 400, "description": "An expression in the inputs (docs/authoring.md)."}
-_NUMBER = {"type": "number"}
+MAX_INPUT_VALUE = 1e15
+"""Largest size of a drawn number: whole numbers beyond it are not exact in a double (nor in the
+card script's JavaScript), and no one computes with them by hand."""
+_NUMBER = {"type": "number", "minimum": -MAX_INPUT_VALUE, "maximum": MAX_INPUT_VALUE}
 _SIZE = {
     "anyOf": [
         {"type": "integer", "minimum": 1, "maximum": MAX_SIZE},
