@@ -1039,6 +1039,23 @@ def test_text_wider_than_the_terminal_breaks_at_spaces_under_its_indent():
     assert ["".join(c for c, _ in p) for p in long] == ["  " + "a" * 50, "      b c"]
 
 
+def test_a_short_bracketed_group_is_not_broken_where_the_line_can_break_outside_it():
+    """simclr's "positive pairs: (0, 3), (1, 4)" at 60 columns ended a line in "(0," and began
+    the next with "3)"; a short group in brackets now moves down whole, and a long one (a
+    parenthetical remark) still wraps inside."""
+    from quizgen.drill.display import wrap_line
+
+    def texts(text: str, width: int) -> list[str]:
+        return ["".join(chunk for chunk, _ in part) for part in wrap_line([(text, "")], width)]
+
+    line = "  2N = 6 views (rows counted from 0); positive pairs: (0, 3), (1, 4), (2, 5)"
+    assert texts(line, 60) == ["  2N = 6 views (rows counted from 0); positive pairs:", "      (0, 3), (1, 4), (2, 5)"]
+    assert texts("the mean of ℓ(i, pos(i)) over all six anchors", 22) == ["the mean of", "    ℓ(i, pos(i)) over", "    all six anchors"]
+    remark = "To leading order (the first term that does not vanish as T grows) it is"
+    assert texts(remark, 40)[0] == "To leading order (the first term that"
+    assert texts("(0, 3)", 4) == ["(0,", "  3)"]  # no space outside the group: it breaks inside
+
+
 @pytest.mark.parametrize("width", [80, 40, 30])
 def test_rows_whose_columns_line_up_are_cut_between_columns_under_their_labels(width):
     """masked-modelling's position/token/original/input rows and a classifier's true and predicted

@@ -259,6 +259,25 @@ def _keep_examples_whole(text: str) -> str:
     return text
 
 
+SHORT_GROUP = 16
+"""A bracketed group this long or shorter ("(0, 3)", "[1, 2]") is not broken where a line can
+break outside it."""
+
+
+def _bound_spaces(text: str) -> set[int]:
+    """The positions of the spaces inside short bracketed groups."""
+    bound: set[int] = set()
+    opened: list[int] = []
+    for i, c in enumerate(text):
+        if c in "([":
+            opened.append(i)
+        elif c in ")]" and opened:
+            j = opened.pop()
+            if i - j < SHORT_GROUP:
+                bound.update(k for k in range(j, i) if text[k] == " ")
+    return bound
+
+
 def wrap_line(line: Line, width: int, hang: int = 4, fold: bool = False) -> list[Line]:
     """``line`` broken at spaces into lines at most ``width`` wide, each one after the first
     indented ``hang`` more than the first's own indent; a word wider than that stays whole (the
@@ -272,6 +291,7 @@ def wrap_line(line: Line, width: int, hang: int = 4, fold: bool = False) -> list
     if cells[-1] <= width:
         return [line]
     styles = [style for chunk, style in line for _ in chunk]
+    bound = _bound_spaces(text)
     # The indent of the lines after the first, at most half the width: every line has room.
     lead = " " * min(len(text) - len(text.lstrip(" ")) + hang, max(width // 2, 0))
     pieces: list[tuple[int, int]] = []  # (start, end) of each output line in text
@@ -284,6 +304,9 @@ def wrap_line(line: Line, width: int, hang: int = 4, fold: bool = False) -> list
         full = bisect.bisect_right(cells, cells[start] + room) - 1  # the characters that fit end here
         floor = start + (len(text) - len(text.lstrip(" ")) if not pieces else 0)
         cut = text.rfind(" ", floor + 1, full + 1)
+        # Not inside a short bracketed group ("(0, 3)", "[1, 2]") where a space outside one fits.
+        outside = next((i for i in range(cut, floor, -1) if text[i] == " " and i not in bound), -1) if cut > floor else -1
+        cut = outside if outside > floor else cut
         if cut <= floor and fold:  # one long word: cut where the line is full
             cut = max(full, start + 1)
         elif cut <= floor:  # one long word: up to its end
