@@ -329,6 +329,13 @@ UNREADABLE = [
     ("shape", "", "empty"),
     ("shape", "9" * 16, "too large"),
     ("shape", ", ".join(["1"] * 65), "64 dimensions"),
+    # The character typed, not what the expression tokenizer reads it as.
+    ("shape", "3²", "unexpected character '²' at position 2"),
+    ("shape", "3·4", "unexpected character '·' at position 2"),
+    ("shape", "α", "unexpected character 'α' at position 1"),
+    ("shape", "1e3", "unexpected character 'e' at position 2"),
+    ("shape", "(3, 4)%", "unexpected character '%' at position 7"),
+    ("shape", "a%", "unexpected character 'a' at position 1"),
 ]
 
 

@@ -700,13 +700,21 @@
       if (s[0] !== "(" && s[0] !== "[") throw new Fail("inside torch.Size(...) write a list, as in torch.Size([3, 1, 4])");
     }
 
-    // The expression language's tokens; a shape is whole numbers, brackets and separators.
-    var toks = tokenize(s, "xX×").filter((tk) => tk.kind !== "nl" && tk.kind !== "end");
+    // The expression language's tokens; a shape is whole numbers, brackets and separators, and a
+    // message quotes the character typed (², not the ^ it reads as). % and = are only unexpected.
+    var end = 0;
+    while (end < s.length && !has(REFUSED, s[end])) end++;
+    var toks = tokenize(s.slice(0, end), "xX×").filter((tk) => tk.kind !== "nl" && tk.kind !== "end");
     for (var tk of toks) {
-      if (tk.kind === "num" && !/^[0-9]+$/.test(tk.text)) throw new Fail(clip(tk.text) + " is not a whole number; shape entries are whole numbers");
+      var mantissa = tk.kind === "num" ? /^[0-9.]*/.exec(tk.text)[0] : tk.text;
+      if (tk.kind === "num" && mantissa.indexOf(".") >= 0) throw new Fail(clip(mantissa) + " is not a whole number; shape entries are whole numbers");
       if (tk.kind === "op" && tk.text === "-") throw new Fail("shape entries cannot be negative");
-      if (["num", ",", "(", ")", "[", "]"].indexOf(tk.kind) < 0) throw new Fail("unexpected '" + clip(tk.text) + "' at position " + (tk.pos + 1));
+      if (["num", ",", "(", ")", "[", "]"].indexOf(tk.kind) < 0 || mantissa !== tk.text) {
+        var at = tk.kind === "num" ? tk.pos + mantissa.length : tk.pos; // 1e3: the e
+        throw new Fail("unexpected character '" + showChar(s[at]) + "' at position " + (at + 1));
+      }
     }
+    if (end < s.length) throw new Fail("unexpected character '" + s[end] + "' at position " + (end + 1));
     var bracketed = toks.length > 0 && "([".indexOf(toks[0].kind) >= 0;
     if (bracketed) {
       var last = toks[toks.length - 1];

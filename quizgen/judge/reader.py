@@ -12,8 +12,9 @@ import re
 from typing import Any
 
 from quizgen.core.errors import AnswerParseError
+from quizgen.core.errors import show_char as _show_char
 from quizgen.core.errors import show_typed as _show
-from quizgen.core.expression import Node, Undefined, evaluate, read_entries, tokenize
+from quizgen.core.expression import REFUSED, Node, Undefined, evaluate, read_entries, tokenize
 from quizgen.core.expression import Unreadable as Fail
 from quizgen.core.expression import clip as _clip
 from quizgen.judge.messages import _MAX_SHAPE_DIGITS, _WHAT, MAX_DIMS, MAX_ENTRIES, MAX_LENGTH, _check_kind, _dims_phrase, examples
@@ -89,15 +90,21 @@ def _read_shape(text: str) -> list[int] | str:
         if s[0] not in "([":
             raise Fail("inside torch.Size(...) write a list, as in torch.Size([3, 1, 4])")
 
-    # The expression language's tokens; a shape is whole numbers, brackets and separators.
-    toks = [t for t in tokenize(s, _SHAPE_SEPARATORS)[:-1] if t[0] != "nl"]
+    # The expression language's tokens; a shape is whole numbers, brackets and separators, and a
+    # message quotes the character typed (², not the ^ it reads as). % and = are only unexpected.
+    end = next((k for k, c in enumerate(s) if c in REFUSED), len(s))
+    toks = [t for t in tokenize(s[:end], _SHAPE_SEPARATORS)[:-1] if t[0] != "nl"]
     for kind, t, i, _ in toks:
-        if kind == "num" and not t.isdigit():
-            raise Fail(f"{_clip(t)} is not a whole number; shape entries are whole numbers")
+        mantissa = t[: len(t) - len(t.lstrip("0123456789."))] if kind == "num" else t
+        if kind == "num" and "." in mantissa:
+            raise Fail(f"{_clip(mantissa)} is not a whole number; shape entries are whole numbers")
         if kind == "op" and t == "-":
             raise Fail("shape entries cannot be negative")
-        if kind not in ("num", ",", "(", ")", "[", "]"):
-            raise Fail(f"unexpected '{_clip(t)}' at position {i + 1}")
+        if kind not in ("num", ",", "(", ")", "[", "]") or mantissa != t:
+            at = i + len(mantissa) if kind == "num" else i  # 1e3: the e
+            raise Fail(f"unexpected character '{_show_char(s[at])}' at position {at + 1}")
+    if end < len(s):
+        raise Fail(f"unexpected character '{s[end]}' at position {end + 1}")
 
     bracketed = bool(toks) and toks[0][0] in "(["
     if bracketed:
