@@ -205,6 +205,16 @@ def test_script_runs_no_text_as_code() -> None:
         assert banned not in code, banned
 
 
+def test_the_script_needs_nothing_newer_than_es2018() -> None:
+    """Older Anki clients (iOS 13.3, Qt 5.14 desktops, Android web views not updated) parse
+    ES2018 (the \\p{} classes the script uses) but not ES2020: one `?.` or `??` and the whole
+    file fails to load, and with it every card's verdict and rotation."""
+    code = re.sub(r"/\*.*?\*/|//[^\n]*", "", SCRIPT.read_text("utf-8"), flags=re.DOTALL)
+    code = re.sub(r'"(?:[^"\\\n]|\\.)*"', '""', code)  # string literals hold regex sources
+    for newer in (r"\?\.[A-Za-z_$(\[]", r"\?\?", r"(?:\|\||&&|\?\?)=", r"[0-9]_[0-9]", r"\bstatic\s*\{", r"#[A-Za-z_]\w*\s*[=;(]"):
+        assert not re.search(newer, code), newer
+
+
 def test_the_scripts_data_is_written_once_in_python() -> None:
     """The script names every constant Python gives it and holds no copy of their values."""
     source = SOURCE.read_text("utf-8")

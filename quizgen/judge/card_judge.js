@@ -129,8 +129,9 @@
   // Tolerance and messages
 
   function Tolerance(tolerance) {
-    this.rel = tolerance?.rel ?? TOLERANCE.rel;
-    this.abs = tolerance?.abs ?? TOLERANCE.abs;
+    var given = (name) => (tolerance && tolerance[name] !== undefined && tolerance[name] !== null ? tolerance[name] : TOLERANCE[name]);
+    this.rel = given("rel");
+    this.abs = given("abs");
   }
   Tolerance.prototype.accepts = function (key, x) {
     return Math.abs(x - key) <= Math.max(this.abs, this.rel * Math.abs(key)) * (1 + SLACK);
