@@ -203,8 +203,8 @@ def _fold(n: Node) -> Node:
     """``n`` with every operation on numbers alone done exactly, and the numbers of each product
     or quotient gathered into one fraction; a worked-out number is ``("frac", Fraction)``."""
     op = n[0]
-    if op == "num":
-        return ("frac", Fraction(n[1]))
+    if op == "num":  # a whole number; a decimal (0.9) stays as written, never 9/10
+        return ("frac", Fraction(n[1])) if n[1].isdigit() and len(n[1]) <= _FOLD_DIGITS else n
     if op in ("sym", "const"):
         return n
     if op == "call":
@@ -212,34 +212,50 @@ def _fold(n: Node) -> Node:
     if op in ("mul", "div", "neg"):
         top: list[Node] = []
         bottom: list[Node] = []
-        coefficient = _factors(n, top, bottom, False)
-        if coefficient is not None:
+        numbers: list[Fraction] = []
+        coefficient = _factors(n, top, bottom, False, numbers)
+        # Gathered where that removes a number (4/(4*T^2)) or leaves only one; 0.5*4*T keeps its order.
+        if coefficient is not None and numbers and (len(numbers) >= 2 or not top + bottom or coefficient == -1):
             return _product(coefficient, top, bottom)
         return ("neg", _fold(n[1])) if op == "neg" else (op, _fold(n[1]), _fold(n[2]))
     a, b = _fold(n[1]), _fold(n[2])
     if a[0] == "frac" and b[0] == "frac":
         x, y = a[1], b[1]
-        if op in ("add", "sub"):
-            return ("frac", x + y if op == "add" else x - y)
-        if y.denominator == 1 and abs(y) <= 64 and (x != 0 or y >= 0):  # pow: an exact power
-            return ("frac", x ** int(y))
+        if op in ("add", "sub") and _small(v := x + y if op == "add" else x - y):
+            return ("frac", v)
+        # pow: an exact power, where that is no longer to write (2^3 is 8; 9^10 stays)
+        if op == "pow" and y.denominator == 1 and (x != 0 or y >= 0) and abs(y) * max(x.numerator.bit_length(), x.denominator.bit_length()) <= 40:
+            v = x ** int(y)
+            if len(text(_unfrac(("frac", v)))) <= len(text(n)):
+                return ("frac", v)
     return (op, a, b)
 
 
-def _factors(n: Node, top: list[Node], bottom: list[Node], under: bool) -> Fraction | None:
-    """The numbers of the product or quotient ``n`` multiplied out (None for a division by 0),
-    its other factors appended to ``top`` or, divided by, to ``bottom``."""
+_FOLD_DIGITS = 12
+"""Worked-out numbers keep to this many digits (numerator and denominator); a fold that would
+need more is left as written."""
+
+
+def _small(v: Fraction) -> bool:
+    return abs(v.numerator) < 10**_FOLD_DIGITS and v.denominator < 10**_FOLD_DIGITS
+
+
+def _factors(n: Node, top: list[Node], bottom: list[Node], under: bool, numbers: list[Fraction]) -> Fraction | None:
+    """The numbers of the product or quotient ``n`` multiplied out (None for a division by 0 or
+    a number too long), each appended to ``numbers``; its other factors appended to ``top`` or,
+    divided by, to ``bottom``."""
     if n[0] == "neg":
-        inner = _factors(n[1], top, bottom, under)
+        inner = _factors(n[1], top, bottom, under, numbers)
         return None if inner is None else -inner
     if n[0] in ("mul", "div"):
-        left = _factors(n[1], top, bottom, under)
-        right = _factors(n[2], top, bottom, under if n[0] == "mul" else not under)
-        return None if left is None or right is None else left * right
+        left = _factors(n[1], top, bottom, under, numbers)
+        right = _factors(n[2], top, bottom, under if n[0] == "mul" else not under, numbers)
+        return None if left is None or right is None or not _small(left * right) else left * right
     f = _fold(n)
     if f[0] != "frac":
         (bottom if under else top).append(f)
         return Fraction(1)
+    numbers.append(f[1])
     if under and f[1] == 0:
         return None
     return 1 / f[1] if under else f[1]
@@ -277,19 +293,24 @@ def _unfrac(n: Node) -> Node:
 
 
 def folded(text_: str, symbols: dict[str, str]) -> str:
-    """A formula with its numbers worked out exactly: the numbers put into a written formula,
-    ``(4 - 2)/(4*T^2)``, become ``1/(2*T^2)``, and ``3*4*d^2`` becomes ``12*d^2``. Only a
-    formula with an operation on numbers alone changes (an author's ``lr0*(1 + cos(pi*t/T))/2``
-    keeps its form), and only where both agree at every readable point (``POINTS``)."""
+    """A formula with its whole numbers worked out exactly: the numbers put into a written
+    formula, ``(4 - 2)/(4*T^2)``, become ``1/(2*T^2)``, and ``3*4*d^2`` becomes ``12*d^2``.
+    Only a formula with an operation on numbers alone changes (an author's
+    ``lr0*(1 + cos(pi*t/T))/2`` keeps its form); decimals stay as written, numbers stay short
+    (``_FOLD_DIGITS``), and the result must read back and agree at every readable point."""
     node = read(text_, symbols)
     if not _works_on_numbers(node):
         return text_
-    simpler = _unfrac(_fold(node))
+    try:
+        written = text(_unfrac(_fold(node)))
+        simpler = read(written, symbols)  # what every face will read
+    except (AnswerParseError, ArithmeticError, ValueError):
+        return text_
     for point in points(symbols):
         a, b = evaluate(node, point), evaluate(simpler, point)
         if not (a == b or (math.isfinite(a) and math.isfinite(b) and abs(a - b) <= RTOL * max(abs(a), abs(b)))):
             return text_
-    return text(simpler)
+    return written
 
 
 def symbolic_zero(key: Node, other: Node, symbols: dict[str, str]) -> bool:
