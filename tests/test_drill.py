@@ -442,6 +442,20 @@ def test_the_rating_counts_the_learners_time_not_the_build(monkeypatch, tmp_path
     code, screen = run_session(monkeypatch, tmp_path, [right_scale], n=1, now="2030-01-01T09:00:00Z")
     assert "✓ Right" in screen, screen
     assert [(r["rating"], r["duration"]) for r in reviews(tmp_path)] == [(4, 0.0)]
+    # Right at once after "too few figures": Good (never Easy after a retry), not Hard for the
+    # minute each answer waited.
+    concept = select(load_concepts(CONCEPTS), ["attention"])[0]
+    seed = next(s for s in range(100) if _one_figure_is_too_rough(build_problem(concept, concept.templates[0], variant_seed(s, 0)).inputs["d_k"]))
+    code, screen = run_session(monkeypatch, tmp_path / "retry", [_rough_scale, right_scale], n=1, seed=seed)
+    assert [(r["status"], r["rating"], r["duration"]) for r in reviews(tmp_path / "retry")] == [("too-few-figures", None, 0.0), ("right", 3, 0.0)]
+
+
+def _rough_scale(screen: str) -> str:
+    return f"{1 / math.sqrt(last_dk(screen)):.1g}"
+
+
+def _one_figure_is_too_rough(d_k: int) -> bool:
+    return abs(float(f"{d_k ** -0.5:.1g}") - d_k ** -0.5) > 0.01 * d_k ** -0.5
 
 
 def test_a_damaged_card_row_is_named_and_asked_as_new(monkeypatch, tmp_path):

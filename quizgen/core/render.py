@@ -97,10 +97,15 @@ def input_parts(describe: Callable[[dict[str, Any]], Any], inputs: dict[str, Any
     return out
 
 
+WHOLE_LIMIT = 1e15
+"""Whole numbers below this are exact in a double (and in the card script) and are shown digit
+by digit; larger ones are measurements (5.76e+23 FLOPs), shown to 6 significant figures."""
+
+
 def float_text(x: float) -> str:
     """A finite float as every face shows it: a whole one exactly (a count: 5120000, not
     5.12e+06; and -0.0 as 0), else to 6 significant figures."""
-    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else f"{x:.6g}"
+    return str(int(x)) if x.is_integer() and abs(x) < WHOLE_LIMIT else f"{x:.6g}"
 
 
 def fmt_scalar(value: Any) -> str:

@@ -267,13 +267,14 @@ class Session:
         self._show_question(prep)
         self.background.start()
         started = time.monotonic()
+        waited = 0.0  # for torch and the build after an answer: not the learner's time
         retried = False
         while True:
             kind = prep.expected.kind if prep.expected is not None else None
             text = _ends(self.read_answer(prep.expected))
-            # The learner's time ends as the answer is typed: waiting here for torch or the build
-            # (slow on a loaded machine) must not turn an Easy into a Good.
-            seconds = time.monotonic() - started
+            # The learner's time ends as the answer is typed: waiting for torch or the build
+            # (slow on a loaded machine) must not turn an Easy into a Good, nor a retry into a Hard.
+            seconds = time.monotonic() - started - waited
             if not text.strip():
                 self.out.para(("Type an answer, or ? to see it (quit, Ctrl-D or Ctrl-C ends the drill).", "dim"))
                 continue
@@ -290,7 +291,9 @@ class Session:
                 if why is not None:
                     self._unreadable(why)
                     continue
+            before = time.monotonic()
             solved = self.solve(prep)
+            waited += time.monotonic() - before
             verdict = judge(solved.answer, text, template.tolerance, solved.misconceptions)
             if verdict.status == "unreadable":
                 self._unreadable(verdict.message)

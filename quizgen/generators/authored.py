@@ -34,7 +34,7 @@ from quizgen.core.errors import GenerationError
 from quizgen.core.expression import Node, Undefined
 from quizgen.core.formula import DOMAINS, describe_symbols
 from quizgen.core.params import MAX_DRAWS, ParamSpec
-from quizgen.core.render import fmt_scalar, format_matrix, format_vector
+from quizgen.core.render import WHOLE_LIMIT, fmt_scalar, format_matrix, format_vector
 from quizgen.core.tensor_expression import read_tensor_expression
 
 VERSION = 1
@@ -60,10 +60,7 @@ MAX_WORK = 100_000
 
 _TEXT = {"type": "string", "minLength": 1}
 _EXPRESSION = {"type": "string", "minLength": 1, "maxLength": 400, "description": "An expression in the inputs (docs/authoring.md)."}
-MAX_INPUT_VALUE = 1e15
-"""Largest size of a drawn number: whole numbers beyond it are not exact in a double (nor in the
-card script's JavaScript), and no one computes with them by hand."""
-_NUMBER = {"type": "number", "minimum": -MAX_INPUT_VALUE, "maximum": MAX_INPUT_VALUE}
+_NUMBER = {"type": "number"}
 _SIZE = {
     "anyOf": [
         {"type": "integer", "minimum": 1, "maximum": MAX_SIZE},
@@ -152,12 +149,18 @@ def _decimals(step: float) -> int:
 
 def _scalar(spec: dict[str, Any], rng: random.Random) -> float | int:
     if "values" in spec:
-        return spec["values"][rng.randrange(len(spec["values"]))]
+        return _measured(spec["values"][rng.randrange(len(spec["values"]))])
     lo, hi = spec["range"]
     step = spec.get("step", 1)
     k = rng.randint(0, int(math.floor((hi - lo) / step + 1e-9)))
     value = round(lo + k * step, _decimals(step))
-    return int(value) if float(value).is_integer() and float(step).is_integer() and float(lo).is_integer() else value
+    whole = float(value).is_integer() and float(step).is_integer() and float(lo).is_integer()
+    return _measured(int(value) if whole else value)
+
+
+def _measured(value: float | int) -> float | int:
+    """A number beyond ``WHOLE_LIMIT`` as a float (5.76e+23 FLOPs, not 24 digits of a count)."""
+    return float(value) if abs(value) >= WHOLE_LIMIT else value
 
 
 def _size(entry: Any, values: dict[str, Any], rng: random.Random) -> int:
@@ -172,7 +175,7 @@ def _round(value: Any, decimals: int) -> Any:
     if isinstance(value, list):
         return [_round(v, decimals) for v in value]
     r = round(value, decimals)
-    return int(r) if float(r).is_integer() else r
+    return int(r) if float(r).is_integer() and abs(r) < WHOLE_LIMIT else r
 
 
 def _draw_input(name: str, spec: dict[str, Any], values: dict[str, Any], names: tuple[str, ...], rng: random.Random) -> Any:
@@ -383,7 +386,7 @@ def _integral(spec: dict[str, Any]) -> bool:
     if "value" in spec:
         return False
     options = spec["values"] if "values" in spec else [*spec["range"], spec.get("step", 1)]
-    return all(float(v).is_integer() for v in options)
+    return all(float(v).is_integer() and abs(v) < WHOLE_LIMIT for v in options)
 
 
 _WHOLE_OPS = frozenset({"add", "sub", "mul", "neg", "matmul", "T", "index", "cmp"})
