@@ -1070,3 +1070,49 @@ def test_with_one_quiz_a_sheet_named_for_someone_else_is_flagged(concepts, tmp_p
     for student in ("Jo Doe_12_week3", "week3.answers (2)"):
         assert any("the sheet names no student" in f for f in rows[student].flags), rows[student].flags
     assert not rows["erin"].flags
+
+
+def test_an_lms_download_is_its_students_whatever_quiz_line_a_sheet_pastes(klass, tmp_path):
+    """An LMS keeps each upload's name inside its own (Ann_11_s001.answers.yaml). Mallory's sheet,
+    named for s003 but with s001's quiz: line pasted in and newer, used to be graded as s001's
+    (0 of 2) while Ann's own sheet was set aside and s003 had no submission."""
+    week3, keys = _class(klass, tmp_path)
+    lms = tmp_path / "lms"
+    lms.mkdir()
+    s001_quiz = read_quiz(week3 / "s001.quiz.yaml").checksum
+    ann = _sheet(lms / "Ann_11_s001.answers.yaml", keys["s001"], student="s001", quiz=s001_quiz)
+    mallory = _sheet(lms / "Mallory_13_s003.answers.yaml", keys["s003"], quiz=s001_quiz)
+    os.utime(ann, (1_000_000, 1_000_000))  # Mallory's is much newer
+    rows = {r.student: r for r in grade_class(week3, lms, _concepts(), jobs=1)[0]}
+    assert (rows["s001"].sheet, rows["s001"].score, rows["s001"].total) == (str(ann), 2, 2)
+    assert (rows["s003"].sheet, rows["s003"].score, rows["s003"].total) == (str(mallory), 2, 2)
+    assert not rows["s001"].flags
+    assert any("made for the quiz" in f for f in rows["s003"].flags), rows["s003"].flags
+
+
+def test_answers_a_broken_file_loses_reach_the_gradebooks_flags(klass, tmp_path):
+    """A quote left open on answer 1 dropped every later answer with only a note, and an empty
+    flags column in the gradebook: a teacher marking from the CSV never saw it."""
+    week3, keys = _class(klass, tmp_path)
+    first, second = keys["s001"]
+    (week3 / "s001.answers.yaml").write_text(f"student: s001\nanswers:\n  {first}: '[[2, -2\n  {second}: '{keys['s001'][second]}'\n")
+    result = _cli("grade", str(week3), str(week3), "--csv", "-")
+    book = {row["student"]: row for row in csv.DictReader(io.StringIO(result.output.split("\n\n")[0]))}
+    assert "answers after that point were not read" in book["s001"]["flags"], book["s001"]
+
+
+@pytest.mark.parametrize(("header", "row", "read"), [
+    ("student;problem;answer", "s001;1;2 -2 -2; -2 -1 1", "2 -2 -2; -2 -1 1"),
+    ("student,problem,answer", "s001,1,[[2, -2], [-1, 1]]", "[[2, -2], [-1, 1]]"),
+])
+def test_an_unquoted_answer_holding_the_separator_is_read_whole(header, row, read, tmp_path):
+    """`s001;3;2 -2 -2; -2 -1 1` (the matrix form the sheets teach, in a ';' file) was graded
+    as its first cell, `2 -2 -2`, with no word said; as the last column, the rest is its own."""
+    from quizgen.classroom.sheets import read_csv_sheets
+
+    (tmp_path / "paper.csv").write_text(header + "\n" + row + "\n")
+    assert [a.text for a in read_csv_sheets(tmp_path / "paper.csv")[0].answers] == [read]
+    # Not the last column: the answer cannot be told, and the grader says why.
+    (tmp_path / "paper.csv").write_text("answer,student,problem\n1,2,s001,1\n")
+    (answer,) = read_csv_sheets(tmp_path / "paper.csv")[0].answers
+    assert answer.text is None and "the row has 4 cells and the header 3" in str(answer.issue)

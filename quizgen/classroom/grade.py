@@ -339,6 +339,7 @@ def grade_sheets(
         # sheet made for another quiz; the rest are notes.
         report.flags.extend(quiz.issues)
         report.notes.extend(notes)
+        report.flags.extend(sheet.flags)
         report.notes.extend(sheet.notes)
         if sheet.quiz and sheet.quiz != quiz.checksum:
             report.flags.append(

@@ -61,7 +61,9 @@ class AnswerSheet:
         quiz: The ``quiz`` field: the checksum of the quiz the sheet was made for.
         answers: Every answer in file order (at most ``MAX_SHEET_ENTRIES``).
         dropped: How many answers were beyond that cap.
-        notes: Problems with the file as a whole (a syntax error part-way, a second document).
+        flags: Problems that lose answers, which the gradebook must show (a syntax error
+            part-way, a second document, an ``answers`` that is not a mapping).
+        notes: Other problems with the file as a whole (a control character replaced).
     """
 
     path: str
@@ -69,6 +71,7 @@ class AnswerSheet:
     quiz: str | None = None
     answers: list[RawAnswer] = field(default_factory=list)
     dropped: int = 0
+    flags: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -256,9 +259,9 @@ class _SheetReader:
             event = self.next()  # document end
             event = self.next()
             if type(event).__name__ == "DocumentStartEvent":
-                sheet.notes.append("the file holds more than one YAML document; only the first was read")
+                sheet.flags.append("the file holds more than one YAML document; only the first was read")
         except _Stop as stop:
-            sheet.notes.append(f"{stop.note}; answers after that point were not read")
+            sheet.flags.append(f"{stop.note}; answers after that point were not read")
         return sheet
 
     def _mapping(self, top: bool) -> None:
@@ -285,7 +288,7 @@ class _SheetReader:
                     pass  # "answers:" with nothing under it
                 else:
                     self.skip(value)
-                    sheet.notes.append(
+                    sheet.flags.append(
                         f"line {line}: 'answers' must be a mapping of problem id to answer; it was not read"
                     )
                 continue
@@ -359,8 +362,8 @@ def read_answer_sheet(path: str | Path, max_bytes: int = SHEET_MAX_BYTES) -> Ans
             f"{replaced} control character{'s' if replaced != 1 else ''} (the first on line {line}) "
             "replaced by U+FFFD; YAML does not allow them",
         )
-    if not sheet.answers and sheet.notes:
-        raise FileUnusable(f"{source}: no answers could be read: {sheet.notes[0]}")
+    if not sheet.answers and (sheet.flags or sheet.notes):
+        raise FileUnusable(f"{source}: no answers could be read: {(sheet.flags + sheet.notes)[0]}")
     return sheet
 
 
@@ -423,6 +426,14 @@ def read_csv_sheets(path: str | Path, max_bytes: int = SHEET_MAX_BYTES) -> list[
                 continue
             cells = [row[where[k]].strip() if where[k] < len(row) else "" for k in ("student", "problem", "answer")]
             student, problem, answer = cells
+            issue = None
+            if len(row) > len(header) and where["answer"] == len(header) - 1:
+                # An answer holding the separator, unquoted (2 -2; -1 1 in a ';' file): it is the
+                # last column, so the cells after it are the rest of it.
+                answer = rows.dialect.delimiter.join(row[where["answer"]:]).strip()
+            elif len(row) > len(header):
+                answer, issue = "", (f"line {line}: the row has {len(row)} cells and the header {len(header)}, so its answer "
+                                     f"cannot be told; write an answer holding '{rows.dialect.delimiter}' in quotes")
             # S002 and s002 typed in from paper are one student (ids are told apart without case).
             key = student.casefold() or None
             sheet = sheets.get(key)
@@ -431,12 +442,12 @@ def read_csv_sheets(path: str | Path, max_bytes: int = SHEET_MAX_BYTES) -> list[
             if len(sheet.answers) >= MAX_SHEET_ENTRIES:
                 sheet.dropped += 1
                 continue
-            sheet.answers.append(RawAnswer(problem, line, answer or None, None))
+            sheet.answers.append(RawAnswer(problem, line, answer or None, issue))
     except csv.Error as exc:
         if not sheets:
             raise FileUnusable(f"{path}: line {rows.line_num}: not valid CSV: {exc}") from None
         for sheet in sheets.values():
-            sheet.notes.append(f"line {rows.line_num}: not valid CSV ({exc}); rows after that point were not read")
+            sheet.flags.append(f"line {rows.line_num}: not valid CSV ({exc}); rows after that point were not read")
     finally:
         csv.field_size_limit(limit)
     return list(sheets.values())

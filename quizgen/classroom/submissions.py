@@ -115,7 +115,8 @@ def identify(
     """The student a submission is graded as, how that was found, and a flag if the sheet disagrees.
 
     The rule (docs/grading.md): a sheet named for a student of the class (``s001.yaml``,
-    ``s001.answers.yaml``) is that student's; else a sheet made for a student's quiz (its
+    ``s001.answers.yaml``, or an LMS download that keeps that name inside its own,
+    ``Ann_11_s001.answers.yaml``) is that student's; else a sheet made for a student's quiz (its
     ``quiz`` checksum) is that student's; else its ``student`` field, else its file name, says.
     A ``student`` field that disagrees is flagged and never followed; so is, in a class of
     per-student quizzes, a file name that does not name the student found, and with one quiz for
@@ -133,8 +134,9 @@ def identify(
         # A class's CSV typed in from paper names no one: its rows are claims, like a student field.
         return student, BY_NAME if owner is not None else BY_FIELD, None
     quiz = by_checksum.get(sheet.quiz or "")
-    if stem in known:
-        student, how, why = stem, BY_NAME, "its file name"
+    owner = stem if stem in known else _owner(path, known)
+    if owner is not None:  # s001.answers.yaml, or an LMS download of it: Ann_11_s001.answers.yaml
+        student, how, why = owner, BY_NAME, "its file name"
     elif quiz is not None and quiz.student:
         student, how, why = quiz.student, BY_QUIZ, "the quiz it was made for"
     else:
