@@ -190,7 +190,13 @@ _LAYOUT_PROBE = """<script>
         boxes.forEach(function (b) {
           var r = b.getBoundingClientRect(); tops[Math.round(r.top)] = 1; right = Math.max(right, r.right);
         });
-        item = {number: item.number, kind: "shape", boxes: boxes.length, lines: Object.keys(tops).length, right: right};
+        var choices = answer.querySelectorAll(".shape .choice"), labels = [], wrapped = 0;
+        choices.forEach(function (c) {
+          labels.push(c.textContent.trim()); right = Math.max(right, c.getBoundingClientRect().right);
+          if (c.getClientRects().length > 1) wrapped += 1;
+        });
+        item = {number: item.number, kind: "shape", boxes: boxes.length, lines: Object.keys(tops).length, right: right,
+                choices: labels, wrapped: wrapped};
       } else if (line) {
         var r = line.getBoundingClientRect();
         item = {number: item.number, kind: "line", width: r.width, right: r.right};
@@ -231,6 +237,8 @@ def test_each_answer_space_is_shaped_like_its_answer(printed: Path, page: str) -
             # As many boxes for every shape (they do not tell the rank), on one line, inside the page.
             assert m["kind"] == "shape" and m["boxes"] == SHAPE_BOXES and m["lines"] == 1 and m["right"] <= A4_TEXT_PX, m
             assert answer.value == "error" or len(answer.value) <= m["boxes"], m
+            # A 0-d result (torch.Size([])) has a box to tick as "error" has: blank boxes are no answer.
+            assert m["choices"] == ["no dimensions: () (a 0-d tensor)", "error (torch raises)"] and m["wrapped"] == 0, m
         else:
             assert m["kind"] == "line" and m["width"] >= 150 and m["right"] <= A4_TEXT_PX, m
     assert {"number", "vector", "matrix", "shape"} <= kinds

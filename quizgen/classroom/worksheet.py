@@ -174,7 +174,7 @@ def _answer_markdown(quiz: Quiz, p: QuizProblem) -> list[str]:
         table += [f"| {i + 1} |" + "   |" * cols for i in range(rows)]
         return [head, "", *table]
     if kind == "shape":
-        return [head + " ( " + " , ".join(["____"] * SHAPE_BOXES) + " )  or  ☐ error"]
+        return [head + " ( " + " , ".join(["____"] * SHAPE_BOXES) + " )  or  ☐ no dimensions: ()  ☐ error"]
     return [head + " ______________________"]
 
 
@@ -246,6 +246,7 @@ math { math-style: normal; }
 .shape { margin-top: 0.4rem; }
 .shape .box { display: inline-block; width: 3rem; height: 2rem; border: 1px solid #666; vertical-align: middle; }
 .shape .tick { display: inline-block; width: 1rem; height: 1rem; border: 1px solid #666; vertical-align: middle; }
+.shape .choice { white-space: nowrap; margin-left: 0.8rem; }
 .hint { color: #666; font-size: 0.8rem; }
 table.answers { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
 table.answers th, table.answers td { border-bottom: 1px solid #ddd; padding: 0.15rem 0.6rem 0.15rem 0; text-align: left; vertical-align: top; }
@@ -413,7 +414,8 @@ rank): squeeze-unsqueeze chains reach rank 6 or 7, and nothing shipped goes beyo
 def answer_space(quiz: Quiz, p: QuizProblem) -> str:
     """The answer space of a problem on paper, shaped like its answer: a grid of rows × columns
     boxes between brackets for a matrix (one row for a vector), ``SHAPE_BOXES`` boxes for a shape's
-    dimensions and a box to tick for ``error``, a line for a number, a long line for a formula."""
+    dimensions and boxes to tick for ``()`` and ``error``, a line for a number, a long line for a
+    formula."""
     kind, rows, cols = answer_layout(quiz, p)
     head = f'<span class="label">Answer</span> <span class="expected">({html.escape(p.expected or "see the prompt")})</span>'
     if kind in ("vector", "matrix"):
@@ -423,8 +425,10 @@ def answer_space(quiz: Quiz, p: QuizProblem) -> str:
         return f'<div class="answer">{head}<div class="bracketed">{grid}</div></div>'
     if kind == "shape":
         boxes = ", ".join('<span class="box"></span>' for _ in range(SHAPE_BOXES))
-        return (f'<div class="answer">{head}<div class="shape">( {boxes} ) &nbsp; or &nbsp; '
-                '<span class="tick"></span> error (torch raises)</div>'
+        # A 0-d result, torch.Size([]), has no box to fill: left blank it would read as no answer.
+        ticks = ('<span class="choice"><span class="tick"></span> no dimensions: () (a 0-d tensor)</span>'
+                 '<span class="choice"><span class="tick"></span> error (torch raises)</span>')
+        return (f'<div class="answer">{head}<div class="shape">( {boxes} )</div><div class="shape or">or {ticks}</div>'
                 '<div class="hint">one dimension per box, from the left; leave the boxes you do not need empty</div></div>')
     line = "line long" if kind == "formula" else "line"
     return f'<div class="answer">{head} <span class="{line}">&nbsp;</span></div>'
