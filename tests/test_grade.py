@@ -544,11 +544,11 @@ def test_id_with_a_foreign_seed_is_noted(six, concepts, tmp_path):
 def test_unusable_quiz_file(six, concepts, tmp_path):
     path, quiz, keys = six
     sheet = _sheet(tmp_path / "k.yaml", {"1": keys[0]})
-    with pytest.raises(FileUnusable, match="is not a quiz file"):
+    with pytest.raises(FileUnusable, match="is an answer sheet .*, not a quiz file"):
         _grade(sheet, sheet, concepts)
     runner = CliRunner()
     result = runner.invoke(cli, ["--concepts", str(CONCEPTS), "grade", str(sheet), str(sheet)])
-    assert result.exit_code == 2 and "is not a quiz file" in result.output
+    assert result.exit_code == 2 and "is an answer sheet (it has answers:), not a quiz file" in result.output
     result = runner.invoke(cli, ["--concepts", str(CONCEPTS), "grade", str(tmp_path / "nope.yaml"), str(sheet)])
     assert result.exit_code == 2 and "no such file" in result.output
 

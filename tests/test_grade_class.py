@@ -369,6 +369,22 @@ def test_a_quiz_file_given_as_the_answer_sheet_is_exit_2(klass, tmp_path, name):
     assert result.exit_code == 2 and f"{sheet}: is a quiz file" in result.output, result.output
 
 
+@pytest.mark.parametrize("command", ["grade", "export"])
+@pytest.mark.parametrize("form", ["yaml", "json"])
+def test_an_answer_sheet_given_as_the_quiz_says_so(klass, tmp_path, command, form):
+    """grade's arguments swapped said "answers: the key 1 is not text; a quiz file's keys are
+    text (write it in quotes)", an instruction that fits no one's mistake."""
+    week3, keys = _class(klass, tmp_path)
+    sheet = _fill(week3, "s001", keys["s001"])
+    if form == "json":
+        sheet = tmp_path / "s001.answers.json"
+        sheet.write_text(json.dumps({"student": "s001", "answers": {"1": "0.5"}}))
+    args = [str(sheet), str(week3 / "s001.quiz.yaml")] if command == "grade" else [str(sheet), "--format", "moodle", "-o", str(tmp_path / "x.xml")]
+    result = _cli(command, *args)
+    assert result.exit_code == 2 and f"{sheet}: is an answer sheet (it has answers:), not a quiz file" in result.output, result.output
+    assert "quizgen grade QUIZ ANSWERS" in result.output and not (tmp_path / "x.xml").exists()
+
+
 def test_equal_file_times_never_choose_between_two_sheets(klass, tmp_path):
     """Two filled sheets for one student: with equal (or nearly equal) times, which is final is
     not guessed: the row says so and names both; with clearly different times the newer counts;

@@ -286,10 +286,20 @@ def _parse_quiz_text(text: str, source: str) -> Any:
                     json.dumps(data, ensure_ascii=False).encode("utf-8")
                 except UnicodeEncodeError:
                     _check_plain(data, source)  # names the field
+            _not_a_sheet(data, source)
             return data
     data = load_yaml_data(text, source)
+    _not_a_sheet(data, source)
     _check_plain(data, source)  # YAML, unlike JSON, also gives dates and keys that are not text
     return data
+
+
+def _not_a_sheet(data: Any, source: str) -> None:
+    """Refuse an answer sheet given as the quiz (grade's two arguments swapped), saying so rather
+    than what its keys lack."""
+    if isinstance(data, dict) and "answers" in data and data.get("quizgen") != MARKER:
+        raise FileUnusable(f"{source}: is an answer sheet (it has answers:), not a quiz file; give the quiz file "
+                           "here (week3.yaml), and to grade, the answer sheets after it: quizgen grade QUIZ ANSWERS")
 
 
 def _check_plain(data: Any, source: str) -> None:

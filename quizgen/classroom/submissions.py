@@ -144,7 +144,7 @@ def identify(
     flag = None
     if sheet.student and as_known(sheet.student, known) != student:
         flag = f"the sheet says 'student: {sheet.student}'; graded as {student}'s, as {why} says"
-    elif how != BY_NAME and student and student not in named_in(path.name, known or {student: None}):
+    elif how != BY_NAME and student and student not in named_in(path.name, {**known, student: None}):
         # Per-student quizzes: quiz --for names each sheet for its student, and an LMS download
         # keeps that name inside its own; a sheet that names someone else is worth a look. With
         # one quiz, the blank sheet is named for the quiz (week3.answers.yaml), and so are copies.
