@@ -1132,3 +1132,14 @@ def test_an_unquoted_answer_holding_the_separator_is_read_whole(header, row, rea
     (tmp_path / "paper.csv").write_text("answer,student,problem\n1,2,s001,1\n")
     (answer,) = read_csv_sheets(tmp_path / "paper.csv")[0].answers
     assert answer.text is None and "the row has 4 cells and the header 3" in str(answer.issue)
+
+
+def test_a_sheet_named_for_its_student_is_not_flagged_for_its_name_against_one_quiz(klass, tmp_path):
+    """s002.answers.yaml graded against s001's quiz alone said "its file name (s002.answers.yaml)
+    does not name s002": its name does; what is worth a flag is the other quiz."""
+    week3, keys = _class(klass, tmp_path)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(_fill(week3, "s002", keys["s002"]), subs / "s002.answers.yaml")
+    (report,) = grade_class(week3 / "s001.quiz.yaml", subs, _concepts(), jobs=1)[0]
+    assert report.student == "s002" and not any("does not name" in f for f in report.flags), report.flags
