@@ -60,6 +60,7 @@ from quizgen.core.errors import GenerationError, QuizgenError
 from quizgen.core.files import zip_bytes
 from quizgen.core.pictures import svg
 from quizgen.core.problems import rebuild, rounded, template_version
+from quizgen.core.render import lines_html
 from quizgen.judge import Tolerance, close, judge
 from quizgen.judge.card import card_script
 
@@ -339,7 +340,7 @@ def test_text_is_escaped_and_math_is_safe() -> None:
             r"\( \displaystyle \begin{bmatrix} 1 &amp; -2 \\ 3 &amp; 4 \end{bmatrix} \)</span>") in inputs
     assert inputs.count("bmatrix}") == 6 and "[[1, -2]" not in inputs and "[[5" not in inputs
     assert "Shapes: Q 2×2, K 2×2, V 2×2" in inputs
-    assert cards._lines_html("x < y") == '<div class="qz-lines"><div class="qz-line">x &lt; y</div></div>'
+    assert lines_html("x < y", "qz-") == '<div class="qz-lines"><div class="qz-line">x &lt; y</div></div>'
     # Not a numeric matrix, or too large: left as text.
     assert not render.fits_tex(render.Typeset("E", [["a", "b"]], "E = [[a, b]]"))
     assert not render.fits_tex(render.Typeset("E", [[1] * 13], ""))
@@ -369,14 +370,14 @@ def test_text_tables_in_the_inputs_keep_their_columns() -> None:
     phone, which would break the columns apart; they scroll in their own box. Text around them,
     and lines of prose, still wrap."""
     text = "Find: F1\ntrue class:      1 0 1\npredicted class: 1 1 0\nlabels: 0, 1"
-    assert cards._lines_html(text) == (
+    assert lines_html(text, "qz-") == (
         '<div class="qz-lines"><div class="qz-line">Find: F1</div></div>'
         '<div class="qz-lines qz-rows"><div class="qz-line">true class:      1 0 1</div>'
         '<div class="qz-line">predicted class: 1 1 0</div></div>'
         '<div class="qz-lines"><div class="qz-line">labels: 0, 1</div></div>'
     )
     # Two lines of one length but no columns (a candidate and its reference) are prose.
-    assert "qz-rows" not in cards._lines_html("candidate: a b c\nreference: a b d")
+    assert "qz-rows" not in lines_html("candidate: a b c\nreference: a b d", "qz-")
     assert ".qz-rows { white-space: pre;" in cards._CSS
 
 

@@ -22,7 +22,7 @@ from quizgen.classroom.worksheet import SHAPE_BOXES
 from quizgen.cli import cli
 from quizgen.core.concepts import load_concepts
 from quizgen.core.problems import rebuild
-from quizgen.core.render import fmt_scalar, input_parts
+from quizgen.core.render import CODE_COMMENT, fmt_scalar, input_parts
 from quizgen.generators import GENERATORS
 from quizgen.judge import format_value
 
@@ -101,7 +101,10 @@ def _expected_text(quiz_path: Path, ids: bool) -> list[tuple[str, str]]:
         # quiz file holds only what was drawn: the labels come from the problem its id draws).
         for part in input_parts(GENERATORS[quiz.templates[p.key].family].describe, rebuild(p.id, concepts).inputs):
             if isinstance(part, str):
-                out += [(f"{p.number} inputs", line) for line in part.splitlines() if line.strip()]
+                for line in (line for line in part.splitlines() if line.strip()):
+                    # A code comment stands beside its code or above it: each is read whole.
+                    code = CODE_COMMENT.match(line)
+                    out += [(f"{p.number} inputs", text) for text in ((code["code"], code["comment"]) if code else (line,))]
             else:
                 out.append((f"{p.number} label", part.label))
                 out += [(f"{p.number} row", " ".join(fmt_scalar(v) for v in row)) for row in part.rows]
@@ -307,3 +310,32 @@ def test_on_a_phone_the_page_never_scrolls_sideways(printed: Path, page: str) ->
     assert match, proc.stdout[-1000:]
     scroll, client = json.loads(match.group(1))
     assert 300 < client <= 390 and scroll <= client, (scroll, client)
+
+
+_CODE_PROBE = """<script>
+(function () {
+  var lines = [];
+  document.querySelectorAll(".ws-commented").forEach(function (div) {
+    var code = div.querySelector(".ws-code").getBoundingClientRect(), comment = div.querySelector(".ws-comment").getBoundingClientRect();
+    lines.push({code: [code.left, code.top, code.right, code.bottom], comment: [comment.left, comment.top, comment.right, comment.bottom]});
+  });
+  var p = document.createElement("pre"); p.id = "code";
+  p.textContent = JSON.stringify({lines: lines, width: document.documentElement.clientWidth, scroll: document.documentElement.scrollWidth});
+  document.body.appendChild(p);
+})();
+</script>"""
+
+
+def test_on_a_worksheet_a_code_comment_stands_beside_its_line_or_above_it_never_below(tmp_path: Path) -> None:
+    """Printed, attention-shapes' long comments wrapped to the left edge under their code
+    ("d_model); k, v likewise from x" read as a line of code students compute from). As on the
+    cards, a comment stands beside its code where both fit and above it where they do not."""
+    need_chromium()
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "transformer-shapes", "--n", "12", "--seed", "8",
+                                      "-o", str(tmp_path / "t.yaml")])
+    assert result.exit_code == 0, result.output
+    got = probe_page(tmp_path / "t.worksheet.html", _CODE_PROBE, "code")
+    assert len(got["lines"]) >= 2 and got["scroll"] <= got["width"], got
+    beside = [line for line in got["lines"] if line["comment"][1] < line["code"][3] and line["code"][1] < line["comment"][3]]
+    above = [line for line in got["lines"] if line["comment"][3] <= line["code"][1] + 0.5]
+    assert len(beside) + len(above) == len(got["lines"]) and above, got["lines"]

@@ -22,21 +22,20 @@ from __future__ import annotations
 
 import hashlib
 import html
-import itertools
 import json
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from quizgen.core.concepts import Concept, Flashcard
 from quizgen.core.render import (
-    CODE_COMMENT,
     fits_tex,
     fmt_inline,
     fmt_shape,
     input_parts,
     is_scalar,
     label_parts,
+    lines_css,
+    lines_html,
     mistake_items,
     named_step_html,
     shape_note,
@@ -164,7 +163,7 @@ def _inputs_html(problem: Problem) -> str:
     out = []
     for part in input_parts(describer(problem.family), problem.inputs):
         if isinstance(part, str):
-            out.append(_lines_html(part))
+            out.append(lines_html(part, "qz-"))
         elif fits_tex(part):
             # The label and the value side by side where they fit, else the value under the label
             # (on a phone a long label would push a matrix out of sight): each its own block.
@@ -175,54 +174,8 @@ def _inputs_html(problem: Problem) -> str:
             value = _math(_escape(r"\displaystyle " + tex_bmatrix(part.rows)))
             out.append(f'<div class="qz-matrix qz-labelled">{label}<span class="qz-matrix-value">{value}</span></div>')
         else:
-            out.append(_lines_html(part.text))
+            out.append(lines_html(part.text, "qz-"))
     return "".join(out)
-
-
-_ALIGNED = re.compile(r"\S {2,}\S")
-"""Two spaces or more inside a line: columns padded to line up with the next line's."""
-
-
-def _table_rows(lines: list[str]) -> list[bool]:
-    """Which lines are rows of a text table: runs of two or more lines of one length, one of them
-    padded into columns (a masking table's position/token/input rows, true and predicted classes)."""
-    rows = [False] * len(lines)
-    start = 0
-    while start < len(lines):
-        end = start + 1
-        while end < len(lines) and len(lines[end]) == len(lines[start]):
-            end += 1
-        if end - start >= 2 and any(_ALIGNED.search(line) for line in lines[start:end]):
-            rows[start:end] = [True] * (end - start)
-        start = end
-    return rows
-
-
-def _lines_html(text: str) -> str:
-    text = text.strip("\n")
-    if not text.strip():
-        return ""
-    # One block a line: a line too long for a phone wraps under its own start, indented, so the
-    # lines after it (a BLEU candidate, then its references) still read as lines. The rows of a
-    # text table never wrap (their columns would no longer line up): they scroll in their own box.
-    lines = text.split("\n")
-    out = []
-    for table, group in itertools.groupby(zip(lines, _table_rows(lines)), key=lambda pair: pair[1]):
-        divs = "".join(_line_html(line) for line, _ in group)
-        out.append(f'<div class="qz-lines{" qz-rows" if table else ""}">{divs}</div>')
-    return "".join(out)
-
-
-def _line_html(line: str) -> str:
-    """One input line. A line of code with a comment beside it is two boxes in a row that wraps
-    upwards: the comment stands beside the code, in its column, where both fit, and above the
-    code where they do not (wrapped beside it, the comment's second line read as code)."""
-    code = CODE_COMMENT.match(line)
-    if code is None:
-        return f'<div class="qz-line">{_escape(line) or " "}</div>'
-    column = len(line) - len(code["comment"])
-    return (f'<div class="qz-line qz-commented"><span class="qz-code" style="width: {column}ch">{_escape(code["lead"] + code["code"])}</span>'
-            f'<span class="qz-comment">{_escape(code["comment"])}</span></div>')
 
 
 def _step_row(step: Any, kind: str) -> str:
@@ -347,14 +300,8 @@ _CSS = """\
 .qz-meta { font-size: 0.75em; opacity: 0.65; margin-bottom: 0.6em; }
 .qz-expect { font-size: 0.85em; opacity: 0.75; margin-top: 0.4em; }
 .qz-inputs { margin: 0.8em 0; }
-.qz-lines { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 0.9em;
-  white-space: pre-wrap; overflow-wrap: anywhere; margin: 0.4em 0; }
-.qz-line { padding-left: 2ch; text-indent: -2ch; }
-.qz-rows { white-space: pre; overflow-wrap: normal; overflow-x: auto; overflow-y: hidden; }
-.qz-rows .qz-line { padding-left: 0; text-indent: 0; }
-.qz-commented { display: flex; flex-wrap: wrap-reverse; padding-left: 0; text-indent: 0; }
-.qz-code { max-width: 100%; padding-left: 2ch; text-indent: -2ch; box-sizing: border-box; }
-.qz-comment { opacity: 0.75; padding-left: 2ch; text-indent: -2ch; }
+.qz-lines { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 0.9em; margin: 0.4em 0; }
+/* LINES */
 .qz-matrix { margin: 0.3em 0; }
 .qz-labelled { display: flex; flex-wrap: wrap; align-items: center; column-gap: 0.4em; }
 .qz-matrix-value { min-width: 0; max-width: 100%; overflow-x: auto; overflow-y: hidden; }
@@ -400,6 +347,7 @@ code { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; }
 .qz-picture svg { max-width: 100%; height: auto; }
 .qz-extra { margin-top: 0.8em; font-size: 0.9em; opacity: 0.85; }
 """
+_CSS = _CSS.replace("/* LINES */\n", lines_css("qz-"))  # the input lines' layout, as worksheets have it
 
 _PROBLEM_FRONT = """\
 <div class="qz qz-problem">

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from quizgen.classroom.quiz import Quiz, QuizProblem
-from quizgen.core.render import shape_note, text_html
+from quizgen.core.render import lines_css, shape_note, text_html
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from quizgen.core.problems import Problem
@@ -44,7 +44,7 @@ def _inputs(quiz: Quiz, p: QuizProblem) -> str:
     under their labels, ``label = [ … ]`` on one line, the rest as text; a value too wide for
     the page stays in the text, which wraps."""
     from quizgen.core.problems import describer
-    from quizgen.core.render import input_parts, mathml_typeset
+    from quizgen.core.render import input_parts, lines_html, mathml_typeset
 
     out, maths = ['<div class="inputs">'], []
     for part in input_parts(describer(quiz.templates[p.key].family), p.inputs):
@@ -56,7 +56,7 @@ def _inputs(quiz: Quiz, p: QuizProblem) -> str:
         if maths:
             out.append('<div class="math">' + "".join(maths) + "</div>")
             maths = []
-        out.append(f"<pre>{html.escape(part if isinstance(part, str) else part.text)}</pre>")
+        out.append(lines_html(part if isinstance(part, str) else part.text, "ws-"))
     if maths:
         out.append('<div class="math">' + "".join(maths) + "</div>")
     return "".join(out) + "</div>"
@@ -226,6 +226,10 @@ h1, .meta { overflow-wrap: anywhere; }  /* a title or student name without space
 pre { background: #f6f6f6; padding: 0.6rem; font-size: 0.92rem; white-space: pre-wrap; overflow-wrap: anywhere; }
 .inputs { background: #f6f6f6; padding: 0.5rem 0.6rem; margin: 0.6rem 0; }
 .inputs pre { background: none; padding: 0; margin: 0.2rem 0; }
+/* Text inputs a line at a time: a long line wraps under its own start, and a code comment that
+   does not fit beside its code stands above it (wrapped beside it, it read as code). */
+.ws-lines { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 0.92rem; margin: 0.2rem 0; }
+/* LINES */
 /* Maths keeps the browser's own MathML layout (display: inline math): a CSS display such as
    inline-block would lay its parts out as boxes, stacking the label, the = and the matrix. */
 math { math-style: normal; }
@@ -287,7 +291,7 @@ h2.solutions { margin-top: 1.5rem; }
 @media print { body { margin: 0; max-width: none; } .print-note { display: none; } pre { background: none; border: 1px solid #ddd; }
   .inputs { background: none; border: 1px solid #ddd; } .inputs pre { border: none; }
   table.answers { font-size: 0.82rem; } table.answers td.id { font-size: 0.7rem; } }
-""".strip()
+""".strip().replace("/* LINES */\n", lines_css("ws-", scroll=False))
 
 
 def _page(title: str, articles: list[str]) -> str:

@@ -97,6 +97,70 @@ def input_parts(describe: Callable[[dict[str, Any]], Any], inputs: dict[str, Any
     return out
 
 
+_ALIGNED = re.compile(r"\S {2,}\S")
+"""Two spaces or more inside a line: columns padded to line up with the next line's."""
+
+
+def _table_rows(lines: list[str]) -> list[bool]:
+    """Which lines are rows of a text table: runs of two or more lines of one length, one of them
+    padded into columns (a masking table's position/token/input rows, true and predicted classes)."""
+    rows = [False] * len(lines)
+    start = 0
+    while start < len(lines):
+        end = start + 1
+        while end < len(lines) and len(lines[end]) == len(lines[start]):
+            end += 1
+        if end - start >= 2 and any(_ALIGNED.search(line) for line in lines[start:end]):
+            rows[start:end] = [True] * (end - start)
+        start = end
+    return rows
+
+
+def lines_html(text: str, prefix: str) -> str:
+    """Text inputs as HTML, one block a line (classes named ``{prefix}lines``, ``{prefix}line``
+    and so on; ``lines_css`` lays them out). A line too long for the page wraps under its own
+    start, indented, so the lines after it (a BLEU candidate, then its references) still read as
+    lines; the rows of a text table are kept apart (``{prefix}rows``), their columns lined up."""
+    import itertools
+
+    text = text.strip("\n")
+    if not text.strip():
+        return ""
+    lines = text.split("\n")
+    out = []
+    for table, group in itertools.groupby(zip(lines, _table_rows(lines)), key=lambda pair: pair[1]):
+        divs = "".join(_line_html(line, prefix) for line, _ in group)
+        out.append(f'<div class="{prefix}lines{f" {prefix}rows" if table else ""}">{divs}</div>')
+    return "".join(out)
+
+
+def _line_html(line: str, prefix: str) -> str:
+    """One input line. A line of code with a comment beside it is two boxes in a row that wraps
+    upwards: the comment stands beside the code, in its column, where both fit, and above the
+    code where they do not (wrapped beside it, the comment's second line read as code)."""
+    code = CODE_COMMENT.match(line)
+    if code is None:
+        return f'<div class="{prefix}line">{html.escape(line, quote=False) or " "}</div>'
+    column = len(line) - len(code["comment"])
+    return (f'<div class="{prefix}line {prefix}commented"><span class="{prefix}code" style="width: {column}ch">'
+            f'{html.escape(code["lead"] + code["code"], quote=False)}</span>'
+            f'<span class="{prefix}comment">{html.escape(code["comment"], quote=False)}</span></div>')
+
+
+def lines_css(prefix: str, scroll: bool = True) -> str:
+    """The layout of ``lines_html``: each line wraps under its own start; a table's rows never wrap
+    (their columns would no longer line up) and scroll in their own box on a screen, or, on paper
+    (``scroll=False``), where nothing scrolls, wrap as other lines do."""
+    rows = (f".{prefix}rows {{ white-space: pre; overflow-wrap: normal; overflow-x: auto; overflow-y: hidden; }}\n"
+            f".{prefix}rows .{prefix}line {{ padding-left: 0; text-indent: 0; }}\n") if scroll else ""
+    return (f".{prefix}lines {{ white-space: pre-wrap; overflow-wrap: anywhere; }}\n"
+            f".{prefix}line {{ padding-left: 2ch; text-indent: -2ch; }}\n"
+            + rows
+            + f".{prefix}commented {{ display: flex; flex-wrap: wrap-reverse; padding-left: 0; text-indent: 0; }}\n"
+            f".{prefix}code {{ max-width: 100%; padding-left: 2ch; text-indent: -2ch; box-sizing: border-box; }}\n"
+            f".{prefix}comment {{ opacity: 0.75; padding-left: 2ch; text-indent: -2ch; }}\n")
+
+
 WHOLE_LIMIT = 1e15
 """Whole numbers below this are exact in a double (and in the card script) and are shown digit
 by digit; larger ones are measurements (5.76e+23 FLOPs), shown to 6 significant figures."""
