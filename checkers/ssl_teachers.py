@@ -146,6 +146,9 @@ def _solve_dino(ask: str, inputs: Mapping[str, Any]) -> Solution:
         ("student-at-teacher-temperature", "Divided the student's logits by τ_t; the student has its own, higher temperature τ_s."): F.cross_entropy(
             (s / tau_t)[None], p_t[None]
         ).item(),
+        ("student-temperature-left-out", "Took the softmax of the student's raw logits; they are divided by τ_s first, softmax(s / τ_s)."): F.cross_entropy(
+            s[None], p_t[None]
+        ).item(),
     }
     return Solution(loss, tuple(steps), tuple(Misconception(*m, v) for m, v in candidates.items() if abs(v - loss) > 1e-9 * max(1.0, abs(loss))))
 

@@ -89,6 +89,7 @@ def mistakes(inputs: dict[str, Any]) -> dict[str, Any]:
             "student-centred": _dino(inputs, centre_student=True),
             "roles-swapped": _dino(inputs, swap=True),
             "student-at-teacher-temperature": _dino(inputs, student_tau=inputs["tau_t"]),
+            "student-temperature-left-out": _dino(inputs, student_tau=1.0),
         }
     m, c, batch = inputs["momentum"], np.array(inputs["centre"]), np.array(inputs["batch"])
     return {"momentum-on-the-batch": ((1 - m) * c + m * batch.mean(axis=0)).tolist(), "sum-not-mean": (m * c + (1 - m) * batch.sum(axis=0)).tolist()}
@@ -117,6 +118,8 @@ def test_mistakes_are_listed_where_they_apply() -> None:
             assert ("one-update-only" in names) == (len(inputs["students"]) > 1)
         if inputs["ask"] == "dino-loss":
             assert "student-at-teacher-temperature" in names and inputs["tau_t"] < inputs["tau_s"]
+            # τ_s = 1 would make leaving τ_s out give the key: it is drawn again.
+            assert "student-temperature-left-out" in names and inputs["tau_s"] != 1
 
 
 def test_byol_loss_is_two_minus_two_cosines_and_bounded() -> None:

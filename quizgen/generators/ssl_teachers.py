@@ -30,7 +30,7 @@ VERSION = 1
 # decay or momentum of 0.5; DINO's teacher logits unsaturated and its centre spread; BYOL's
 # template draws 3 or 4 entries (in 2, averaging the squares gives 1 − cos, another slip's value);
 # DINO's loss 3: its template's tolerance near zero went from 5e-4 to 1e-6, which redraws others.
-VERSIONS = {"ema": 2, "dino-centre": 2, "dino-teacher": 2, "dino-loss": 3, "byol": 2}
+VERSIONS = {"ema": 2, "dino-centre": 2, "dino-teacher": 2, "dino-loss": 4, "byol": 2}
 
 INPUT_LABELS = {
     "teacher": "teacher's parameters before step 1",
@@ -53,7 +53,7 @@ PARAMS: dict[str, ParamSpec] = {
     "decay": FloatRange(default=(0.5, 0.99), doc=f"For ema and dino-centre: τ or m, drawn from {list(DECAYS)} within the range.", minimum=0.0, maximum=1.0),
     "values": IntRange(default=(-3, 3), doc="Inclusive range of the integer entries of BYOL's vectors.", minimum=-9, maximum=9),
     "tau_t": FloatRange(default=(0.1, 0.5), doc=f"Teacher temperature τ_t, from {list(TEACHER_TEMPERATURES)} in range.", exclusive_minimum=0.0, maximum=10.0),
-    "tau_s": FloatRange(default=(0.5, 1.0), doc=f"Student temperature τ_s, from {list(STUDENT_TEMPERATURES)} in range.", exclusive_minimum=0.0, maximum=10.0),
+    "tau_s": FloatRange(default=(0.1, 1.0), doc=f"Student temperature τ_s, from {list(STUDENT_TEMPERATURES)} in range (never 1, which hides it).", exclusive_minimum=0.0, maximum=10.0),
     "batch": IntRange(default=(2, 3), doc="For dino-centre: teacher outputs in the batch.", minimum=1, maximum=8),
 }
 
@@ -108,8 +108,8 @@ def draw(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         inputs: dict[str, Any] = {"ask": ask, "teacher": teacher, "centre": centre, "tau_t": tau_t}
         if ask == "dino-loss":
             inputs.update(student=_vector(rng, dim), tau_s=draw_on_grid(rng, STUDENT_TEMPERATURES, params["tau_s"], 2))
-            if inputs["tau_s"] <= inputs["tau_t"] or len(set(inputs["student"])) == 1:
-                return None  # DINO's teacher is the sharper one; a flat student hides τ_s
+            if inputs["tau_s"] <= inputs["tau_t"] or inputs["tau_s"] == 1 or len(set(inputs["student"])) == 1:
+                return None  # DINO's teacher is the sharper one; a flat student, or τ_s = 1, hides τ_s
         return inputs
 
     return redraw(logits, f"dim={list(params['dim'])}, tau_t={list(params['tau_t'])}, tau_s={list(params['tau_s'])}; use dim ≥ 2 and τ_t below τ_s")
