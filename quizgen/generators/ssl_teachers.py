@@ -53,7 +53,8 @@ PARAMS: dict[str, ParamSpec] = {
     "decay": FloatRange(default=(0.5, 0.99), doc=f"For ema and dino-centre: τ or m, drawn from {list(DECAYS)} within the range.", minimum=0.0, maximum=1.0),
     "values": IntRange(default=(-3, 3), doc="Inclusive range of the integer entries of BYOL's vectors.", minimum=-9, maximum=9),
     "tau_t": FloatRange(default=(0.1, 0.5), doc=f"Teacher temperature τ_t, from {list(TEACHER_TEMPERATURES)} in range.", exclusive_minimum=0.0, maximum=10.0),
-    "tau_s": FloatRange(default=(0.1, 1.0), doc=f"Student temperature τ_s, from {list(STUDENT_TEMPERATURES)} in range (never 1, which hides it).", exclusive_minimum=0.0, maximum=10.0),
+    "tau_s": FloatRange(default=(0.1, 1.0), doc=f"Student temperature τ_s, from {list(STUDENT_TEMPERATURES)} in range (never 1: it hides τ_s).",
+                        exclusive_minimum=0.0, maximum=10.0),
     "batch": IntRange(default=(2, 3), doc="For dino-centre: teacher outputs in the batch.", minimum=1, maximum=8),
 }
 
