@@ -340,3 +340,18 @@ def test_parameter_formula_and_its_mistakes_against_real_modules(layer: str) -> 
         ln = torch.nn.LayerNorm([3, 4], device="meta")
         assert formula_agrees(names["gamma-only"], [({"L": 3, "D": 4}, ln.weight.numel())])
         assert formula_agrees(names["last-dim-only"], [({"L": 3, "D": 4}, _learnable(torch.nn.LayerNorm(4, device="meta")))])
+
+
+def test_rounding_noise_is_shown_as_zero() -> None:
+    """batchnorm of this variant gives 2.22e-16 in doubles where the exact value is 0: every face
+    showed 2.22045e-16. Entries that small beside the largest are zeros; real small ones stay."""
+    from quizgen.core.concepts import load_concepts
+    from quizgen.core.problems import rebuild, unnoised
+
+    problem = rebuild("normalization.batchnorm-eval-output.v2.167737201379824", load_concepts())
+    assert 0.0 in [v for row in problem.answer.value for v in row]
+    assert all(abs(v) == 0 or abs(v) > 1e-10 for row in problem.answer.value for v in row), problem.answer.value
+    assert unnoised([1.0, 2.2e-16, -3.0]) == [1.0, 0.0, -3.0]
+    assert unnoised([[4.0, -2.6e-12], [1.0, -1.1e-16]]) == [[4.0, -2.6e-12], [1.0, 0.0]]  # a softmax weight times a value is real
+    assert unnoised([1e-20, 2e-20]) == [1e-20, 2e-20] and unnoised([0.0, -0.0]) == [0.0, 0.0]
+    assert unnoised(2.2e-16) == 2.2e-16 and unnoised([1, 2]) == [1, 2] and unnoised(["a"]) == ["a"]
