@@ -141,7 +141,9 @@ def _solve_conv2d(inputs: Mapping[str, Any]) -> Solution:
     )
     y = F.conv2d(_x(1, 1, h, w), _x(1, 1, k, k), stride=s, padding=p, dilation=d)
     key = [b, o, int(y.shape[2]), int(y.shape[3])]
-    steps = [*_floor_steps(h, k, s, p, d, key[2], "H"), *_floor_steps(w, k, s, p, d, key[3], "W")[::3]]
+    # W's steps but its window span, which is H's (the kernel is square): its room to move stays.
+    w_steps = _floor_steps(w, k, s, p, d, key[3], "W")
+    steps = [*_floor_steps(h, k, s, p, d, key[2], "H"), w_steps[0], *w_steps[2:]]
     steps.append(Step("output (N, C_out, H_out, W_out)", key, shape=[4]))
     slips: list[tuple[tuple[str, str], Any]] = [
         (hs[0], [b, o, hs[1], ws[1]]) for hs, ws in zip(_conv_slips(h, k, s, p, d), _conv_slips(w, k, s, p, d))

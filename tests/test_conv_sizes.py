@@ -354,3 +354,16 @@ def test_max_pooling_with_ceil_mode_keeps_a_partial_window_or_drops_a_late_one(c
             assert p.answer.value == floor and named["last-window-kept"] == ceil, i
             dropped += 1
     assert 20 <= dropped <= 75, dropped  # 26 of 150 here
+
+
+def test_each_output_size_divides_a_room_the_steps_worked_out() -> None:
+    """conv2d's steps jumped from "padded W = 39" to "W_out = ⌊32 / 2⌋ + 1": the 32 (39 − 7)
+    was never shown. Each ⌊room / s⌋ follows the step that works its room out."""
+    import re
+
+    for inputs in (v for v in VARIANTS if v["ask"] in ("conv1d", "conv2d")):
+        steps = solve(inputs).steps
+        for before, step in zip(steps, steps[1:]):
+            m = re.match(r"\w+_out = ⌊(\d+) / \d+⌋", step.label)
+            if m:
+                assert before.label.startswith("room to move") and before.value == int(m[1]), (inputs, [s.label for s in steps])
