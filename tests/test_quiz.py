@@ -511,3 +511,18 @@ def test_a_class_is_not_written_beside_quizzes_of_students_not_on_its_roster(tmp
         result = runner.invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "bleu", "-n", "2", "--for", str(two), "-o", str(folder), "--key", *force])
         assert result.exit_code == 2 and "students not on" in result.output and "s003.quiz.yaml" in result.output, result.output
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_a_refused_output_announces_no_seed_and_makes_no_folder(tmp_path: Path) -> None:
+    """`quiz attention -o notes.txt` printed a random seed "in the quiz file" before refusing to
+    write any; `--for roster.csv -o week3.yaml` made a folder named week3.yaml."""
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\ns1,Ann\n")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "attention", "-o", str(tmp_path / "notes.txt")])
+    assert result.exit_code == 2 and "seed:" not in result.output, result.output
+    result = runner.invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "attention", "--for", str(roster), "-o", str(tmp_path / "week3.yaml")])
+    assert result.exit_code == 2 and "names the class's folder, not a quiz file" in result.output and "seed:" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv"]
+    result = runner.invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "attention", "--n", "2", "-o", str(tmp_path / "ok.yaml")])
+    assert result.exit_code == 0 and result.output.startswith("seed: "), result.output

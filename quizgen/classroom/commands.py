@@ -222,12 +222,17 @@ def quiz_command(
     if title is not None and not title.strip():
         raise QuizgenError("--title is blank; leave it out for the default title, or give one")
     concepts = load_topics(topics, concept_dir(ctx))
+    drawn = seed is None
     if seed is None:
         # Anyone with the seed, the topics and quizgen can make the quiz and its key: a seed a
         # student could guess (0, a default) would be one.
         seed = secrets.randbits(48)
-        click.echo(f"seed: {seed} (drawn at random; it is in the quiz file: give it with --seed to make this quiz "
-                   "again, and keep it from students)")
+
+    def announce() -> None:  # once the output is known to be usable: a refused -o wrote no quiz
+        if drawn:
+            click.echo(f"seed: {seed} (drawn at random; it is in the quiz file: give it with --seed to make this quiz "
+                       "again, and keep it from students)")
+
     if roster is None:
         path = Path(output or "quiz.yaml")
         if not path.name.lower().endswith(QUIZ_SUFFIXES) or path.name.lower().endswith(".answers" + path.suffix.lower()):
@@ -240,6 +245,7 @@ def quiz_command(
         with locked(path.parent):  # a second quizgen writing here waits for this one
             _recover(path.parent)
             refuse_to_overwrite([path], force, with_key=key)
+            announce()
             quiz, problems = build_quiz(concepts, topics, n, seed, title=title, jobs=jobs)
             written = write_quiz_files(quiz, path, problems if key else None, force)
         click.echo(f"quiz: {len(quiz.problems)} problems, {quiz.checksum[:19]}")
@@ -250,6 +256,9 @@ def quiz_command(
     folder = Path(output or "quizzes")
     if folder.exists() and not folder.is_dir():
         raise QuizgenError(f"{folder} is a file; with --for, -o names a directory")
+    if not folder.exists() and folder.name.lower().endswith(QUIZ_SUFFIXES):
+        raise QuizgenError(f"{folder}: with --for, -o names the class's folder, not a quiz file (each student gets "
+                           f"<id>.quiz.yaml in it); e.g. -o {folder.with_suffix('')}/")
     class_files = [folder / CLASS_WORKSHEETS] + ([folder / CLASS_KEY] if key else [])
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -266,6 +275,7 @@ def quiz_command(
             raise QuizgenError(f"{folder} holds quiz files of students not on {roster}: {listed}; a folder holds one class, "
                                "so move them (and their worksheets and sheets) away, or write to another folder with -o")
         refuse_to_overwrite([folder / f"{s.id}.quiz.yaml" for s in students], force, with_key=key, extra=[folder / CLASS_WORKSHEETS, folder / CLASS_KEY])
+        announce()
         files: list[tuple[Path, bytes]] = []
         sheets, keys = [], []
         for s in students:
