@@ -27,8 +27,8 @@ from quizgen.core.params import Choice, FloatRange, IntRange, ParamSpec, draw_ch
 VERSION = 1
 # Asks whose drawing changed since (the template version is the highest over its asks): the
 # selected count is drawn at a length where a rounding slip shows (2), and a slip that only a
-# length or two expose is drawn less often (3).
-VERSIONS = {"selected": 3}
+# length or two expose is drawn less often (3); selected-count reaches 128-token inputs (4).
+VERSIONS = {"selected": 4}
 
 INPUT_LABELS: dict[str, str] = {}
 """What learners read for each vector or matrix input, in every face (none is typeset here)."""
