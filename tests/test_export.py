@@ -499,6 +499,9 @@ def test_qti_leaves_out_what_canvas_cannot_grade_and_says_why(tmp_path) -> None:
     assert refused.exit_code == 2 and "changes Moodle exports only" in refused.output and not (tmp_path / "b.zip").exists()
     moodle = CliRunner().invoke(cli, [*args, str(tmp_path / "a.xml"), "--format", "moodle", "--partial-credit"])
     assert moodle.exit_code == 0 and "Canvas" not in moodle.output, moodle.output
+    # Its summary and its note agree: "1 point each" is how quizgen grades them, not what Moodle imports.
+    cloze = int(re.search(r"note: Moodle makes a cloze question worth one mark per blank, so (\d+) vector", moodle.output)[1])
+    assert f"1 point each as quizgen grades them ({cloze} import worth a mark per entry: see the note)" in moodle.output, moodle.output
 
 
 @pytest.mark.parametrize("text", [

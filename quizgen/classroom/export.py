@@ -545,9 +545,10 @@ def export_command(ctx: click.Context, sources: tuple[str, ...], fmt: str, outpu
     data = moodle_xml(kept, titles, bank) if fmt == "moodle" else qti_zip(kept, title)
     write_bytes_atomic(out, data)
     to_stdout = str(out) == "-"  # the summary then goes to standard error, out of the export's way
-    click.echo(f"wrote {'standard output' if to_stdout else out}: {len(kept)} problem{'s' if len(kept) != 1 else ''}, "
-               "1 point each" + (f"; left out {', '.join(left)}" if left else ""), err=to_stdout)
     cloze = sum(fmt == "moodle" and p.answer.kind in ("vector", "matrix") for _, p in kept)
+    points = "1 point each" if not cloze else f"1 point each as quizgen grades them ({cloze} import worth a mark per entry: see the note)"
+    click.echo(f"wrote {'standard output' if to_stdout else out}: {len(kept)} problem{'s' if len(kept) != 1 else ''}, "
+               + points + (f"; left out {', '.join(left)}" if left else ""), err=to_stdout)
     if cloze:
         click.echo(f"note: Moodle makes a cloze question worth one mark per blank, so {cloze} vector or matrix "
                    f"problem{'s' if cloze != 1 else ''} import worth as many marks as entries; set each one's mark "
