@@ -526,3 +526,12 @@ def test_a_refused_output_announces_no_seed_and_makes_no_folder(tmp_path: Path) 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv"]
     result = runner.invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "attention", "--n", "2", "-o", str(tmp_path / "ok.yaml")])
     assert result.exit_code == 0 and result.output.startswith("seed: "), result.output
+
+
+def test_only_a_worksheet_asks_for_a_name(tmp_path: Path) -> None:
+    """The answer key of a quiz for the whole class printed a blank "Name: ____" line."""
+    result = CliRunner().invoke(cli, ["--concepts", str(CONCEPTS), "quiz", "attention", "--n", "2", "--seed", "3", "--key",
+                                      "-o", str(tmp_path / "q.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "Name: ____" in (tmp_path / "q.worksheet.html").read_text("utf-8")
+    assert "Name:" not in (tmp_path / "q.key.html").read_text("utf-8")

@@ -447,12 +447,13 @@ def _problem_html(quiz: Quiz, p: QuizProblem, solution: bool = False) -> list[st
     return out
 
 
-def _header(quiz: Quiz, what: str) -> list[str]:
+def _header(quiz: Quiz, what: str, key: bool = False) -> list[str]:
     who = _who(quiz)
-    name = "Student: " + html.escape(who) if who else "Name: ______________________"
+    # A student writes a name on a worksheet; a key for the whole class has no one's to write.
+    name = "Student: " + html.escape(who) + " · " if who else "" if key else "Name: ______________________ · "
     return [
         f"<h1>{html.escape(quiz.title)}{what}</h1>",
-        f'<p class="meta">{name} · {len(quiz.problems)} problems · quiz <code>{html.escape(quiz.checksum[:19])}</code></p>',
+        f'<p class="meta">{name}{len(quiz.problems)} problems · quiz <code>{html.escape(quiz.checksum[:19])}</code></p>',
     ]
 
 
@@ -479,7 +480,7 @@ def _answer_cell(problem: Problem) -> str:
 def _key_article(quiz: Quiz, problems: Sequence[Problem], sheet_name: str) -> str:
     """One student's answer key as an ``<article>``: a table of every answer (a page), how
     students type answers into their answer sheet, then each problem's worked solution."""
-    out = ['<article class="sheet key-sheet">', *_header(quiz, " — answer key")]
+    out = ['<article class="sheet key-sheet">', *_header(quiz, " — answer key", key=True)]
     out.append('<table class="answers"><thead><tr><th>#</th><th>problem id</th><th>answer</th></tr></thead><tbody>')
     out += [
         f'<tr><td>{p.number}</td><td class="id">{html.escape(p.id)}</td><td>{_answer_cell(problem)}</td></tr>'
