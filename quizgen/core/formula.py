@@ -22,6 +22,7 @@ the two formulas) are where a message shows a difference, and all the card scrip
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from fractions import Fraction
@@ -298,6 +299,13 @@ def folded(text_: str, symbols: dict[str, str]) -> str:
     Only a formula with an operation on numbers alone changes (an author's
     ``lr0*(1 + cos(pi*t/T))/2`` keeps its form); decimals stay as written, numbers stay short
     (``_FOLD_DIGITS``), and the result must read back and agree at every readable point."""
+    return _folded(text_, tuple(symbols.items()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _folded(text_: str, declared: tuple[tuple[str, str], ...]) -> str:
+    # Remembered: a template draws the same few numbers again and again.
+    symbols = dict(declared)
     node = read(text_, symbols)
     if not _works_on_numbers(node):
         return text_

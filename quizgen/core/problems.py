@@ -189,15 +189,15 @@ def unnoised(value: Any) -> Any:
     judge compares with, whose tolerance is far wider). Anything else as it is."""
     if type(value) is not list or not value:
         return value
-    flat = [v for row in value for v in (row if type(row) is list else [row])]
-    if not all(type(v) is float and math.isfinite(v) for v in flat):
+    rows = value if type(value[0]) is list else [value]
+    try:
+        floor = NOISE * max(abs(v) for row in rows for v in row)
+        if not math.isfinite(floor) or not any(0 < abs(v) <= floor for row in rows for v in row):
+            return value  # the common case: nothing to change (text, ints, no noise)
+    except TypeError:  # text, or rows mixed with numbers
         return value
-    floor = NOISE * max(abs(v) for v in flat)
-    return [unnoised_row(row, floor) if type(row) is list else (0.0 if abs(row) <= floor else row) for row in value]
-
-
-def unnoised_row(row: list[float], floor: float) -> list[float]:
-    return [0.0 if abs(v) <= floor else v for v in row]
+    clean = [[0.0 if abs(v) <= floor else v for v in row] for row in rows]
+    return clean if rows is value else clean[0]
 
 
 def first_draw(template: Template, seed: int) -> dict[str, Any]:
