@@ -328,6 +328,9 @@ MISTAKES: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
         "gradient-not-averaged-in": lambda v: _adam_update(
             np.asarray(v["m"], float) / (1 - 0.9 ** v["t"]), np.asarray(v["v"], float) / (1 - 0.999 ** v["t"]), v["lr"]
         ),
+        "previous-update-repeated": lambda v: _adam_update(
+            np.asarray(v["m"], float) / (1 - 0.9 ** (v["t"] - 1)), np.asarray(v["v"], float) / (1 - 0.999 ** (v["t"] - 1)), v["lr"]
+        ),
     },
     "-lr * wd * theta - lr * ((1 - 0.9) * g / (1 - 0.9)) / (sqrt((1 - 0.999) * g^2 / (1 - 0.999)) + 1e-8)": {
         # Adam's own weight_decay is the L2 form: torch.optim.Adam with it is that mistake.

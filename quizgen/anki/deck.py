@@ -201,8 +201,8 @@ def load_recipe(path: str | Path) -> Recipe:
 # ---------------------------------------------------------------------------------------------
 # Timestamp
 
-CONTENT_EPOCH = 1_796_706_173
-"""The notes' modification time (2026-12-08 05:02 UTC) when SOURCE_DATE_EPOCH is not set.
+CONTENT_EPOCH = 1_796_707_211
+"""The notes' modification time (2026-12-08 05:20 UTC) when SOURCE_DATE_EPOCH is not set.
 
 Anki takes an incoming note only when its time is newer than the note it has, so this moves
 forward (to the time of the change) in every release that changes the shipped concept files or
