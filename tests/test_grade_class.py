@@ -1120,6 +1120,7 @@ def test_answers_a_broken_file_loses_reach_the_gradebooks_flags(klass, tmp_path)
 @pytest.mark.parametrize(("header", "row", "read"), [
     ("student;problem;answer", "s001;1;2 -2 -2; -2 -1 1", "2 -2 -2; -2 -1 1"),
     ("student,problem,answer", "s001,1,[[2, -2], [-1, 1]]", "[[2, -2], [-1, 1]]"),
+    ("student,problem,answer", "s001,1,0.5,,", "0.5"),  # empty cells after the last column are nothing
 ])
 def test_an_unquoted_answer_holding_the_separator_is_read_whole(header, row, read, tmp_path):
     """`s001;3;2 -2 -2; -2 -1 1` (the matrix form the sheets teach, in a ';' file) was graded

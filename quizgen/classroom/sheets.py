@@ -424,6 +424,8 @@ def read_csv_sheets(path: str | Path, max_bytes: int = SHEET_MAX_BYTES) -> list[
             line = rows.line_num
             if not any(cell.strip() for cell in row):
                 continue
+            while len(row) > len(header) and not row[-1].strip():
+                row = row[:-1]  # empty cells a spreadsheet leaves after the last column
             cells = [row[where[k]].strip() if where[k] < len(row) else "" for k in ("student", "problem", "answer")]
             student, problem, answer = cells
             issue = None
